@@ -1,0 +1,52 @@
+# ssai-lab front door. `make demo` and `make test` each set up, build and run; see README.md.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+WERROR := $(if $(CI),ON,OFF)
+CMAKE_COMMON := -G Ninja -DSSAI_WERROR=$(WERROR)
+PYTHON := /usr/bin/python3
+FUZZ_SECONDS ?= 20
+
+.PHONY: all setup build build-asan build-fuzz demo test unit fuzz pytest bench clean
+
+all: build
+
+setup:
+	@bash scripts/bootstrap.sh
+
+# Optimised build: the `ssai` CLI, benchmarks, and the binaries pytest drives.
+build: setup
+	@cmake -S . -B build $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build build -j $(JOBS)
+
+# ASan+UBSan build the unit tests run under.
+build-asan: setup
+	@cmake -S . -B build-asan $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
+	  -DSSAI_SANITIZE=ON -DSSAI_BENCH=OFF >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+
+# libFuzzer targets (clang).
+build-fuzz: setup
+	@CXX=clang++ cmake -S . -B build-fuzz $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSSAI_FUZZ=ON -DSSAI_TESTS=OFF -DSSAI_BENCH=OFF >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+
+demo: build
+	@bash scripts/demo.sh build/cli/ssai
+
+unit: build-asan
+	@cd build-asan && ctest --output-on-failure -j $(JOBS)
+
+fuzz: build-fuzz
+	@bash scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+pytest: build
+	@SSAI_BIN=$(CURDIR)/build/cli/ssai $(PYTHON) -m pytest -q tests; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest: no tests collected" >&2; exit 1; fi; exit $$rc
+
+test: unit fuzz pytest
+
+bench: build
+	@build/bench/micro/ssai_bench_micro --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,25 @@
+// `ssai`: the thin front door. Subcommands live in the *_cmd.cc files beside this one and call
+// into the libraries; nothing here knows about playlists or cues.
+#include <iostream>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"ssai: server-side ad insertion lab (HLS, SCTE-35, KV simulation, conformance)"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every subcommand");
+  ssai::cli::Context ctx;
+  ssai::cli::RegisterHlsCommands(app, ctx);
+  ssai::cli::RegisterScte35Commands(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  return ctx.exit_code;
+}
