@@ -11,8 +11,10 @@ struct Context {
   int exit_code = 0;
 };
 
-void RegisterHlsCommands(CLI::App& app, Context& ctx);     // ssai hls lint|cues
-void RegisterScte35Commands(CLI::App& app, Context& ctx);  // ssai scte35 decode|encode
+// `hls` is the "ssai hls" subcommand; each adds its own sub-subcommand to it.
+void RegisterHlsLintCommand(CLI::App& hls, Context& ctx);   // ssai hls lint   (cli/hls_lint_cmd.cc)
+void RegisterHlsCuesCommand(CLI::App& hls, Context& ctx);   // ssai hls cues   (cli/hls_cues_cmd.cc)
+void RegisterScte35Commands(CLI::App& app, Context& ctx);   // ssai scte35 ... (cli/scte35_cmd.cc)
 
 }  // namespace ssai::cli
 

@@ -9,7 +9,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
   ssai::cli::Context ctx;
-  ssai::cli::RegisterHlsCommands(app, ctx);
+  CLI::App* hls = app.add_subcommand("hls", "HLS playlists: lint, cue extraction");
+  hls->require_subcommand(1);
+  ssai::cli::RegisterHlsLintCommand(*hls, ctx);
+  ssai::cli::RegisterHlsCuesCommand(*hls, ctx);
   ssai::cli::RegisterScte35Commands(app, ctx);
   try {
     app.parse(argc, argv);

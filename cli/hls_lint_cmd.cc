@@ -1,0 +1,7 @@
+#include "cli/commands.h"
+
+namespace ssai::cli {
+
+void RegisterHlsLintCommand(CLI::App& hls, Context& ctx) {}
+
+}  // namespace ssai::cli
