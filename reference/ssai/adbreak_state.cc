@@ -1,0 +1,213 @@
+#include "reference/ssai/adbreak_state.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "reference/base/strings.h"
+
+namespace ssai {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// Writes whole numbers as integers (45, not 45.0) so our documents match what JavaScript's
+// JSON.stringify produces for the same value.
+Json Seconds(double s) {
+  if (std::floor(s) == s && std::fabs(s) < 9e15) return static_cast<int64_t>(s);
+  return s;
+}
+
+Status FieldError(std::string_view field, std::string_view what) {
+  return Status::InvalidArgument(std::string(field) + ": " + std::string(what));
+}
+
+Result<std::string> GetString(const Json& obj, const std::string& field, std::string_view path) {
+  auto it = obj.find(field);
+  if (it == obj.end()) return FieldError(path, "missing");
+  if (!it->is_string()) return FieldError(path, std::string("must be a string, got ") + it->type_name());
+  return it->get<std::string>();
+}
+
+Result<double> GetNumber(const Json& obj, const std::string& field, std::string_view path) {
+  auto it = obj.find(field);
+  if (it == obj.end()) return FieldError(path, "missing");
+  if (!it->is_number()) return FieldError(path, std::string("must be a number, got ") + it->type_name());
+  return it->get<double>();
+}
+
+Result<UnixMicros> GetTime(const Json& obj, const std::string& field, std::string_view path) {
+  SSAI_ASSIGN_OR_RETURN(std::string text, GetString(obj, field, path));
+  Result<UnixMicros> t = ParseIso8601(text);
+  if (!t.ok()) return FieldError(path, t.status().message());
+  return *t;
+}
+
+Result<BreakSource> ParseSource(std::string_view s) {
+  if (s == "scte35") return BreakSource::kScte35;
+  if (s == "manual") return BreakSource::kManual;
+  if (s == "scheduled") return BreakSource::kScheduled;
+  return FieldError("source", "'" + std::string(s) + "' is not one of scte35, manual, scheduled");
+}
+
+Result<AdDecision> ParseDecision(const Json& j) {
+  if (!j.is_object()) return FieldError("decision", "must be an object");
+  AdDecision d;
+  SSAI_ASSIGN_OR_RETURN(d.pod_id, GetString(j, "podId", "decision.podId"));
+  auto items = j.find("items");
+  if (items == j.end()) return FieldError("decision.items", "missing");
+  if (!items->is_array()) return FieldError("decision.items", "must be an array");
+  for (size_t i = 0; i < items->size(); ++i) {
+    const Json& ij = (*items)[i];
+    const std::string path = "decision.items[" + std::to_string(i) + "]";
+    if (!ij.is_object()) return FieldError(path, "must be an object");
+    AdItem item;
+    SSAI_ASSIGN_OR_RETURN(item.id, GetString(ij, "id", path + ".id"));
+    SSAI_ASSIGN_OR_RETURN(item.duration_s, GetNumber(ij, "duration", path + ".duration"));
+    auto variants = ij.find("variants");
+    if (variants == ij.end()) return FieldError(path + ".variants", "missing");
+    if (!variants->is_object()) return FieldError(path + ".variants", "must be an object of bitrate -> URL");
+    for (auto it = variants->begin(); it != variants->end(); ++it) {
+      const std::string vpath = path + ".variants[\"" + it.key() + "\"]";
+      std::optional<int64_t> bps = ParseInt64(it.key());
+      if (!bps || *bps <= 0) return FieldError(vpath, "key is not a bitrate in bits/s");
+      if (!it.value().is_string()) return FieldError(vpath, "URL must be a string");
+      item.variants.push_back({*bps, it.value().get<std::string>()});
+    }
+    std::sort(item.variants.begin(), item.variants.end(),
+              [](const AdVariant& a, const AdVariant& b) { return a.bitrate_bps < b.bitrate_bps; });
+    d.items.push_back(std::move(item));
+  }
+  return d;
+}
+
+}  // namespace
+
+std::string_view BreakSourceName(BreakSource source) {
+  switch (source) {
+    case BreakSource::kScte35: return "scte35";
+    case BreakSource::kManual: return "manual";
+    case BreakSource::kScheduled: return "scheduled";
+  }
+  return "manual";
+}
+
+double AdDecision::TotalDurationSeconds() const {
+  double total = 0;
+  for (const AdItem& item : items) total += item.duration_s;
+  return total;
+}
+
+std::string AdBreakKeyPrefix(std::string_view channel_id) {
+  std::string key = "adbreak:";
+  key += channel_id;
+  key += ':';
+  return key;
+}
+
+std::string AdBreakKey(std::string_view channel_id, std::string_view event_id) {
+  std::string key = AdBreakKeyPrefix(channel_id);
+  key += event_id;
+  return key;
+}
+
+int64_t AdBreakTtlSeconds(double duration_s) {
+  return static_cast<int64_t>(std::floor(duration_s)) + kAdBreakTtlMarginS;
+}
+
+Status Validate(const AdBreakState& s) {
+  if (s.channel_id.empty()) return FieldError("channelId", "must not be empty");
+  // A ':' would make "adbreak:{channelId}:{eventId}" ambiguous and break list-by-prefix.
+  if (s.channel_id.find(':') != std::string::npos) return FieldError("channelId", "must not contain ':'");
+  if (s.event_id.empty()) return FieldError("eventId", "must not be empty");
+  if (!std::isfinite(s.duration_s) || s.duration_s <= 0 || s.duration_s > kMaxBreakDurationS) {
+    return FieldError("duration", "must be > 0 and <= 3600 seconds, got " + FormatDouble(s.duration_s));
+  }
+  // endTime = startTime + duration; allow 1 ms for the documents' millisecond precision.
+  const DurationMicros expected = s.start_time + SecondsToMicros(s.duration_s);
+  if (std::llabs(s.end_time - expected) > kMicrosPerMilli) {
+    return FieldError("endTime", "must equal startTime + duration (" + FormatIso8601Millis(expected) +
+                                     "), got " + FormatIso8601Millis(s.end_time));
+  }
+  for (size_t i = 0; i < s.decision.items.size(); ++i) {
+    const AdItem& item = s.decision.items[i];
+    const std::string path = "decision.items[" + std::to_string(i) + "]";
+    if (item.id.empty()) return FieldError(path + ".id", "must not be empty");
+    if (!std::isfinite(item.duration_s) || item.duration_s < 0) {
+      return FieldError(path + ".duration", "must be >= 0 seconds");
+    }
+    for (const AdVariant& v : item.variants) {
+      if (v.bitrate_bps <= 0) return FieldError(path + ".variants", "bitrate must be > 0");
+      if (v.url.empty()) return FieldError(path + ".variants", "URL must not be empty");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<AdBreakState> ParseAdBreakState(std::string_view text) {
+  Json j;
+  try {
+    j = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    // e.what() names the byte position: "parse error at line 1, column 19: ...".
+    return Status::InvalidArgument(std::string("AdBreakState JSON: ") + e.what());
+  }
+  if (!j.is_object()) return Status::InvalidArgument("AdBreakState JSON: must be an object");
+  AdBreakState s;
+  SSAI_ASSIGN_OR_RETURN(s.channel_id, GetString(j, "channelId", "channelId"));
+  SSAI_ASSIGN_OR_RETURN(s.event_id, GetString(j, "eventId", "eventId"));
+  SSAI_ASSIGN_OR_RETURN(std::string source, GetString(j, "source", "source"));
+  SSAI_ASSIGN_OR_RETURN(s.source, ParseSource(source));
+  SSAI_ASSIGN_OR_RETURN(s.start_time, GetTime(j, "startTime", "startTime"));
+  SSAI_ASSIGN_OR_RETURN(s.duration_s, GetNumber(j, "duration", "duration"));
+  SSAI_ASSIGN_OR_RETURN(s.end_time, GetTime(j, "endTime", "endTime"));
+  auto decision = j.find("decision");
+  if (decision == j.end()) return FieldError("decision", "missing");
+  SSAI_ASSIGN_OR_RETURN(s.decision, ParseDecision(*decision));
+  SSAI_ASSIGN_OR_RETURN(s.created_at, GetTime(j, "createdAt", "createdAt"));
+  auto scte = j.find("scte35Data");
+  if (scte != j.end() && !scte->is_null()) {
+    if (!scte->is_object()) return FieldError("scte35Data", "must be an object");
+    Scte35Data d;
+    SSAI_ASSIGN_OR_RETURN(d.pdt, GetString(*scte, "pdt", "scte35Data.pdt"));
+    SSAI_ASSIGN_OR_RETURN(d.signal_type, GetString(*scte, "signalType", "scte35Data.signalType"));
+    SSAI_ASSIGN_OR_RETURN(d.event_id, GetString(*scte, "eventId", "scte35Data.eventId"));
+    auto seg = scte->find("segmentNumber");
+    if (seg != scte->end() && !seg->is_null()) {
+      if (!seg->is_number_integer()) return FieldError("scte35Data.segmentNumber", "must be an integer");
+      d.segment_number = seg->get<int64_t>();
+    }
+    s.scte35_data = std::move(d);
+  }
+  SSAI_RETURN_IF_ERROR(Validate(s));
+  return s;
+}
+
+std::string SerializeAdBreakState(const AdBreakState& s) {
+  Json j;
+  j["channelId"] = s.channel_id;
+  j["eventId"] = s.event_id;
+  j["source"] = std::string(BreakSourceName(s.source));
+  j["startTime"] = FormatIso8601Millis(s.start_time);
+  j["duration"] = Seconds(s.duration_s);
+  j["endTime"] = FormatIso8601Millis(s.end_time);
+  Json items = Json::array();
+  for (const AdItem& item : s.decision.items) {
+    Json variants = Json::object();
+    for (const AdVariant& v : item.variants) variants[std::to_string(v.bitrate_bps)] = v.url;
+    items.push_back(Json{{"id", item.id}, {"duration", Seconds(item.duration_s)}, {"variants", variants}});
+  }
+  j["decision"] = Json{{"podId", s.decision.pod_id}, {"items", items}};
+  j["createdAt"] = FormatIso8601Millis(s.created_at);
+  if (s.scte35_data) {
+    Json d{{"pdt", s.scte35_data->pdt},
+           {"signalType", s.scte35_data->signal_type},
+           {"eventId", s.scte35_data->event_id}};
+    if (s.scte35_data->segment_number) d["segmentNumber"] = *s.scte35_data->segment_number;
+    j["scte35Data"] = d;
+  }
+  return j.dump();
+}
+
+}  // namespace ssai

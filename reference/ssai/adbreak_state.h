@@ -1,0 +1,89 @@
+// AdBreakState: the ad-break document the coordinator writes to KV and the manifest path reads
+// (the seed system's `src/types/adbreak-state.ts`, field for field). A document written by the
+// seed parses here, and one written here parses there: same keys, same ISO 8601 form, durations
+// in seconds.
+#ifndef SSAI_REFERENCE_SSAI_ADBREAK_STATE_H_
+#define SSAI_REFERENCE_SSAI_ADBREAK_STATE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reference/base/status.h"
+#include "reference/base/time.h"
+
+namespace ssai {
+
+enum class BreakSource { kScte35, kManual, kScheduled };
+std::string_view BreakSourceName(BreakSource source);  // "scte35" | "manual" | "scheduled"
+
+struct AdVariant {
+  int64_t bitrate_bps = 0;  // JSON: the key of `variants` ("800000")
+  std::string url;          // the ad's media playlist for that bitrate
+  friend bool operator==(const AdVariant&, const AdVariant&) = default;
+};
+
+struct AdItem {
+  std::string id;
+  double duration_s = 0;
+  std::vector<AdVariant> variants;  // sorted by bitrate_bps, ascending
+  friend bool operator==(const AdItem&, const AdItem&) = default;
+};
+
+struct AdDecision {
+  std::string pod_id;
+  std::vector<AdItem> items;  // may be empty (the seed's example): the break is filled with slate
+  double TotalDurationSeconds() const;
+  friend bool operator==(const AdDecision&, const AdDecision&) = default;
+};
+
+struct Scte35Data {
+  std::string pdt;          // PROGRAM-DATE-TIME of the splice point, as the origin wrote it
+  std::string signal_type;  // e.g. "splice_insert", "time_signal"
+  std::string event_id;
+  std::optional<int64_t> segment_number;
+  friend bool operator==(const Scte35Data&, const Scte35Data&) = default;
+};
+
+struct AdBreakState {
+  std::string channel_id;
+  std::string event_id;
+  BreakSource source = BreakSource::kManual;
+  UnixMicros start_time = 0;
+  double duration_s = 0;
+  UnixMicros end_time = 0;
+  AdDecision decision;
+  UnixMicros created_at = 0;
+  std::optional<Scte35Data> scte35_data;
+
+  // The break covers [start_time, end_time). The seed's isAdBreakActive() is inclusive at the
+  // end; a segment that starts exactly at endTime is content, so the end is exclusive here.
+  bool IsActiveAt(UnixMicros now) const { return now >= start_time && now < end_time; }
+  friend bool operator==(const AdBreakState&, const AdBreakState&) = default;
+};
+
+// KV key: "adbreak:{channelId}:{eventId}" (seed getAdBreakKey).
+std::string AdBreakKey(std::string_view channel_id, std::string_view event_id);
+// Prefix for list(): "adbreak:{channelId}:".
+std::string AdBreakKeyPrefix(std::string_view channel_id);
+
+// KV expirationTtl: floor(duration) + 60 s (seed getAdBreakTTL). Workers KV refuses TTLs under
+// 60 s, and the extra minute lets far POPs still read the break while it plays.
+constexpr int64_t kAdBreakTtlMarginS = 60;
+int64_t AdBreakTtlSeconds(double duration_s);
+
+// Limits the coordinator enforces on cues (seed /cue API): 0 < duration <= 3600 s.
+constexpr double kMaxBreakDurationS = 3600;
+
+// Checks every field; the message names the field ("decision.items[1].duration: must be >= 0").
+Status Validate(const AdBreakState& state);
+
+// JSON in the seed's shape. Parse validates; errors name the field and what is wrong with it.
+Result<AdBreakState> ParseAdBreakState(std::string_view json);
+std::string SerializeAdBreakState(const AdBreakState& state);
+
+}  // namespace ssai
+
+#endif  // SSAI_REFERENCE_SSAI_ADBREAK_STATE_H_
