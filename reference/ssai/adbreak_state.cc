@@ -180,6 +180,13 @@ Result<AdBreakState> ParseAdBreakState(std::string_view text) {
     }
     s.scte35_data = std::move(d);
   }
+  auto ledger = j.find("discontinuitiesBefore");
+  if (ledger != j.end() && !ledger->is_null()) {
+    if (!ledger->is_number_integer() || ledger->get<int64_t>() < 0) {
+      return FieldError("discontinuitiesBefore", "must be an integer >= 0");
+    }
+    s.discontinuities_before = ledger->get<int64_t>();
+  }
   SSAI_RETURN_IF_ERROR(Validate(s));
   return s;
 }
@@ -207,6 +214,7 @@ std::string SerializeAdBreakState(const AdBreakState& s) {
     if (s.scte35_data->segment_number) d["segmentNumber"] = *s.scte35_data->segment_number;
     j["scte35Data"] = d;
   }
+  if (s.discontinuities_before) j["discontinuitiesBefore"] = *s.discontinuities_before;
   return j.dump();
 }
 

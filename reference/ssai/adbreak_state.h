@@ -57,6 +57,10 @@ struct AdBreakState {
   AdDecision decision;
   UnixMicros created_at = 0;
   std::optional<Scte35Data> scte35_data;
+  // ssai-lab extension (JSON "discontinuitiesBefore"; the seed's reader ignores it): how many
+  // DISCONTINUITY tags the splicer inserted for all earlier breaks of the channel, so every edge
+  // numbers DISCONTINUITY-SEQUENCE the same way (see splicer.h). Absent = 0.
+  std::optional<int64_t> discontinuities_before;
 
   // The break covers [start_time, end_time). The seed's isAdBreakActive() is inclusive at the
   // end; a segment that starts exactly at endTime is content, so the end is exclusive here.

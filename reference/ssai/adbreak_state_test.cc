@@ -60,6 +60,7 @@ TEST(AdBreakStateTest, RoundTripWithItemsAndScte35) {
   s.decision.items.push_back({"ad-a", 15, {{800000, "https://ads/a/800k.m3u8"}, {2500000, "https://ads/a/2500k.m3u8"}}});
   s.decision.items.push_back({"ad-b", 15.5, {{800000, "https://ads/b/800k.m3u8"}}});
   s.scte35_data = Scte35Data{"2026-01-01T00:00:00.000Z", "splice_insert", "1207959695", 2};
+  s.discontinuities_before = 6;
   ASSERT_TRUE(Validate(s).ok()) << Validate(s).ToString();
   Result<AdBreakState> back = ParseAdBreakState(SerializeAdBreakState(s));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -96,6 +97,7 @@ TEST(AdBreakStateTest, ErrorsNameTheField) {
       {R"("items": [])", R"("items": [{"id": "x", "duration": -1, "variants": {}}])", "decision.items[0].duration: must be >= 0"},
       {R"("items": [])", R"("items": [{"id": "x", "duration": 5, "variants": {"fast": "u"}}])", R"(decision.items[0].variants["fast"]: key is not a bitrate)"},
       {R"("podId": "final-test",)", "", "decision.podId: missing"},
+      {R"("createdAt")", R"("discontinuitiesBefore": -2, "createdAt")", "discontinuitiesBefore: must be an integer >= 0"},
   };
   for (const BadCase& c : cases) {
     std::string doc = kSeedExample;

@@ -1,0 +1,118 @@
+// The SSAI core's view of the world: small asynchronous interfaces for everything that is I/O or
+// time (leveldb's Env, split by concern). The core never opens a socket, starts a thread, reads a
+// clock or draws a random number; it calls these, and the caller completes them later.
+//
+//   simulator/        implements them in virtual time (models of KV, network, coordinator, ...)
+//   reference/server/ implements them with Boost.Asio, HTTP and Redis
+//
+// So the read path and the coordinator that the simulator measures are the ones the server runs.
+//
+// Completion rules, the same for every interface:
+//  - the callback is called exactly once, possibly before the call returns (a cache hit), never
+//    on another thread than the one the core runs on;
+//  - failures come back as a non-OK Status (kUnavailable, kDeadlineExceeded, kResourceExhausted
+//    for rate limits and overload), never as exceptions.
+#ifndef SSAI_REFERENCE_SSAI_ENV_H_
+#define SSAI_REFERENCE_SSAI_ENV_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reference/base/status.h"
+#include "reference/base/time.h"
+#include "reference/ssai/adbreak_state.h"
+
+namespace ssai {
+
+// Deferred work: coordinator poll timers, decision timeouts, write coalescing.
+class Scheduler {
+ public:
+  using TimerId = uint64_t;
+  virtual ~Scheduler() = default;
+  virtual UnixMicros Now() const = 0;
+  // Runs `fn` at `when` (or as soon after as the implementation can). Returns an id for Cancel.
+  virtual TimerId RunAt(UnixMicros when, std::function<void()> fn) = 0;
+  // Cancels a pending timer; a no-op for one that already ran.
+  virtual void Cancel(TimerId id) = 0;
+};
+
+// Workers-KV-like store: eventually consistent reads from the nearest location, writes to a
+// central store, absolute expiry. See DESIGN.md "KV model" for the semantics a backend provides.
+class KvStore {
+ public:
+  struct GetOptions {
+    // How long the reading location may cache the value, misses included (Workers KV cacheTtl,
+    // minimum 30 s since 2026-01-30, default 60 s).
+    int64_t cache_ttl_s = 60;
+  };
+  // nullopt value = key absent (or expired) as seen from this location.
+  using GetCallback = std::function<void(Result<std::optional<std::string>>)>;
+  using ListCallback = std::function<void(Result<std::vector<std::string>>)>;
+  using DoneCallback = std::function<void(Status)>;
+
+  virtual ~KvStore() = default;
+  virtual void Get(std::string_view key, const GetOptions& options, GetCallback done) = 0;
+  // expiration_ttl_s >= 60 (Workers KV refuses less); last write wins; a backend may reject more
+  // than one write per second per key with kResourceExhausted.
+  virtual void Put(std::string_view key, std::string value, int64_t expiration_ttl_s,
+                   DoneCallback done) = 0;
+  // Keys with `prefix`, as this location currently sees them (may lag writes by up to 60 s).
+  virtual void List(std::string_view prefix, ListCallback done) = 0;
+  virtual void Delete(std::string_view key, DoneCallback done) = 0;
+};
+
+// The coordinator's own storage (the Durable Object's transactional storage in the seed): strongly
+// consistent, and durable once `done` reports OK, so an acknowledged cue survives a restart.
+class DurableStore {
+ public:
+  using DoneCallback = std::function<void(Status)>;
+  virtual ~DurableStore() = default;
+  virtual void Put(std::string_view key, std::string value, DoneCallback done) = 0;
+  virtual void Delete(std::string_view key, DoneCallback done) = 0;
+  // Everything with `prefix`, in key order; used on start-up to recover.
+  virtual void Scan(std::string_view prefix,
+                    std::function<void(Result<std::vector<std::pair<std::string, std::string>>>)> done) = 0;
+};
+
+// Fetches origin playlists (master and variants).
+class OriginClient {
+ public:
+  struct Response {
+    int http_status = 200;
+    std::string body;
+  };
+  using Callback = std::function<void(Result<Response>)>;
+  virtual ~OriginClient() = default;
+  virtual void Fetch(std::string_view url, Callback done) = 0;
+};
+
+// The ad decision service: which ads fill a break.
+class DecisionClient {
+ public:
+  struct Request {
+    std::string channel_id;
+    std::string event_id;
+    std::string pod_id;  // from the cue, may be empty
+    double duration_s = 0;
+  };
+  using Callback = std::function<void(Result<AdDecision>)>;
+  virtual ~DecisionClient() = default;
+  virtual void Decide(const Request& request, Callback done) = 0;
+};
+
+// How an edge reaches the per-channel coordinator (the seed's Durable Object stub).
+class CoordinatorClient {
+ public:
+  using BreakCallback = std::function<void(Result<std::optional<AdBreakState>>)>;
+  virtual ~CoordinatorClient() = default;
+  // The break active (or about to start) on `channel_id` at the coordinator's now.
+  virtual void GetActiveBreak(std::string_view channel_id, BreakCallback done) = 0;
+};
+
+}  // namespace ssai
+
+#endif  // SSAI_REFERENCE_SSAI_ENV_H_
