@@ -3,64 +3,80 @@
 #include <algorithm>
 #include <cmath>
 
-#include <nlohmann/json.hpp>
-
 #include "reference/base/strings.h"
+#include "reference/ssai/adbreak_state_json.h"
 
 namespace ssai {
-namespace {
+namespace internal {
 
-using Json = nlohmann::ordered_json;
-
-// Writes whole numbers as integers (45, not 45.0) so our documents match what JavaScript's
-// JSON.stringify produces for the same value.
 Json Seconds(double s) {
   if (std::floor(s) == s && std::fabs(s) < 9e15) return static_cast<int64_t>(s);
   return s;
 }
 
-Status FieldError(std::string_view field, std::string_view what) {
-  return Status::InvalidArgument(std::string(field) + ": " + std::string(what));
+Status FieldError(std::string_view path, std::string_view what) {
+  return Status::InvalidArgument(std::string(path) + ": " + std::string(what));
 }
 
-Result<std::string> GetString(const Json& obj, const std::string& field, std::string_view path) {
+Result<std::string> GetString(const Json& obj, const std::string& field, const std::string& path) {
   auto it = obj.find(field);
   if (it == obj.end()) return FieldError(path, "missing");
   if (!it->is_string()) return FieldError(path, std::string("must be a string, got ") + it->type_name());
   return it->get<std::string>();
 }
 
-Result<double> GetNumber(const Json& obj, const std::string& field, std::string_view path) {
+Result<double> GetNumber(const Json& obj, const std::string& field, const std::string& path) {
   auto it = obj.find(field);
   if (it == obj.end()) return FieldError(path, "missing");
   if (!it->is_number()) return FieldError(path, std::string("must be a number, got ") + it->type_name());
   return it->get<double>();
 }
 
-Result<UnixMicros> GetTime(const Json& obj, const std::string& field, std::string_view path) {
+Result<int64_t> GetInteger(const Json& obj, const std::string& field, const std::string& path) {
+  auto it = obj.find(field);
+  if (it == obj.end()) return FieldError(path, "missing");
+  if (!it->is_number_integer()) return FieldError(path, "must be an integer");
+  return it->get<int64_t>();
+}
+
+Result<UnixMicros> GetTime(const Json& obj, const std::string& field, const std::string& path) {
   SSAI_ASSIGN_OR_RETURN(std::string text, GetString(obj, field, path));
   Result<UnixMicros> t = ParseIso8601(text);
   if (!t.ok()) return FieldError(path, t.status().message());
   return *t;
 }
 
-Result<BreakSource> ParseSource(std::string_view s) {
+Result<Json> ParseObject(std::string_view text, std::string_view document_name) {
+  Json j;
+  try {
+    j = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    // e.what() names the position: "parse error at line 1, column 19: ...".
+    return Status::InvalidArgument(std::string(document_name) + " JSON: " + e.what());
+  }
+  if (!j.is_object()) return Status::InvalidArgument(std::string(document_name) + " JSON: must be an object");
+  return j;
+}
+
+namespace {
+
+Result<BreakSource> ParseSource(std::string_view s, const std::string& path) {
   if (s == "scte35") return BreakSource::kScte35;
   if (s == "manual") return BreakSource::kManual;
   if (s == "scheduled") return BreakSource::kScheduled;
-  return FieldError("source", "'" + std::string(s) + "' is not one of scte35, manual, scheduled");
+  return FieldError(path, "'" + std::string(s) + "' is not one of scte35, manual, scheduled");
 }
 
-Result<AdDecision> ParseDecision(const Json& j) {
-  if (!j.is_object()) return FieldError("decision", "must be an object");
+Result<AdDecision> ParseDecision(const Json& j, const std::string& p) {
+  if (!j.is_object()) return FieldError(p, "must be an object");
   AdDecision d;
-  SSAI_ASSIGN_OR_RETURN(d.pod_id, GetString(j, "podId", "decision.podId"));
+  SSAI_ASSIGN_OR_RETURN(d.pod_id, GetString(j, "podId", p + ".podId"));
   auto items = j.find("items");
-  if (items == j.end()) return FieldError("decision.items", "missing");
-  if (!items->is_array()) return FieldError("decision.items", "must be an array");
+  if (items == j.end()) return FieldError(p + ".items", "missing");
+  if (!items->is_array()) return FieldError(p + ".items", "must be an array");
   for (size_t i = 0; i < items->size(); ++i) {
     const Json& ij = (*items)[i];
-    const std::string path = "decision.items[" + std::to_string(i) + "]";
+    const std::string path = p + ".items[" + std::to_string(i) + "]";
     if (!ij.is_object()) return FieldError(path, "must be an object");
     AdItem item;
     SSAI_ASSIGN_OR_RETURN(item.id, GetString(ij, "id", path + ".id"));
@@ -83,6 +99,76 @@ Result<AdDecision> ParseDecision(const Json& j) {
 }
 
 }  // namespace
+
+Result<AdBreakState> AdBreakStateFromJson(const Json& j, const std::string& p) {
+  if (!j.is_object()) return FieldError(p.empty() ? "AdBreakState" : p.substr(0, p.size() - 1), "must be an object");
+  AdBreakState s;
+  SSAI_ASSIGN_OR_RETURN(s.channel_id, GetString(j, "channelId", p + "channelId"));
+  SSAI_ASSIGN_OR_RETURN(s.event_id, GetString(j, "eventId", p + "eventId"));
+  SSAI_ASSIGN_OR_RETURN(std::string source, GetString(j, "source", p + "source"));
+  SSAI_ASSIGN_OR_RETURN(s.source, ParseSource(source, p + "source"));
+  SSAI_ASSIGN_OR_RETURN(s.start_time, GetTime(j, "startTime", p + "startTime"));
+  SSAI_ASSIGN_OR_RETURN(s.duration_s, GetNumber(j, "duration", p + "duration"));
+  SSAI_ASSIGN_OR_RETURN(s.end_time, GetTime(j, "endTime", p + "endTime"));
+  auto decision = j.find("decision");
+  if (decision == j.end()) return FieldError(p + "decision", "missing");
+  SSAI_ASSIGN_OR_RETURN(s.decision, ParseDecision(*decision, p + "decision"));
+  SSAI_ASSIGN_OR_RETURN(s.created_at, GetTime(j, "createdAt", p + "createdAt"));
+  auto scte = j.find("scte35Data");
+  if (scte != j.end() && !scte->is_null()) {
+    const std::string sp = p + "scte35Data";
+    if (!scte->is_object()) return FieldError(sp, "must be an object");
+    Scte35Data d;
+    SSAI_ASSIGN_OR_RETURN(d.pdt, GetString(*scte, "pdt", sp + ".pdt"));
+    SSAI_ASSIGN_OR_RETURN(d.signal_type, GetString(*scte, "signalType", sp + ".signalType"));
+    SSAI_ASSIGN_OR_RETURN(d.event_id, GetString(*scte, "eventId", sp + ".eventId"));
+    auto seg = scte->find("segmentNumber");
+    if (seg != scte->end() && !seg->is_null()) {
+      SSAI_ASSIGN_OR_RETURN(d.segment_number, GetInteger(*scte, "segmentNumber", sp + ".segmentNumber"));
+    }
+    s.scte35_data = std::move(d);
+  }
+  auto ledger = j.find("discontinuitiesBefore");
+  if (ledger != j.end() && !ledger->is_null()) {
+    if (!ledger->is_number_integer() || ledger->get<int64_t>() < 0) {
+      return FieldError(p + "discontinuitiesBefore", "must be an integer >= 0");
+    }
+    s.discontinuities_before = ledger->get<int64_t>();
+  }
+  Status valid = Validate(s);
+  if (!valid.ok() && !p.empty()) return Status::InvalidArgument(p + valid.message());
+  SSAI_RETURN_IF_ERROR(valid);
+  return s;
+}
+
+Json AdBreakStateToJson(const AdBreakState& s) {
+  Json j;
+  j["channelId"] = s.channel_id;
+  j["eventId"] = s.event_id;
+  j["source"] = std::string(BreakSourceName(s.source));
+  j["startTime"] = FormatIso8601Millis(s.start_time);
+  j["duration"] = Seconds(s.duration_s);
+  j["endTime"] = FormatIso8601Millis(s.end_time);
+  Json items = Json::array();
+  for (const AdItem& item : s.decision.items) {
+    Json variants = Json::object();
+    for (const AdVariant& v : item.variants) variants[std::to_string(v.bitrate_bps)] = v.url;
+    items.push_back(Json{{"id", item.id}, {"duration", Seconds(item.duration_s)}, {"variants", variants}});
+  }
+  j["decision"] = Json{{"podId", s.decision.pod_id}, {"items", items}};
+  j["createdAt"] = FormatIso8601Millis(s.created_at);
+  if (s.scte35_data) {
+    Json d{{"pdt", s.scte35_data->pdt},
+           {"signalType", s.scte35_data->signal_type},
+           {"eventId", s.scte35_data->event_id}};
+    if (s.scte35_data->segment_number) d["segmentNumber"] = *s.scte35_data->segment_number;
+    j["scte35Data"] = d;
+  }
+  if (s.discontinuities_before) j["discontinuitiesBefore"] = *s.discontinuities_before;
+  return j;
+}
+
+}  // namespace internal
 
 std::string_view BreakSourceName(BreakSource source) {
   switch (source) {
@@ -117,6 +203,7 @@ int64_t AdBreakTtlSeconds(double duration_s) {
 }
 
 Status Validate(const AdBreakState& s) {
+  using internal::FieldError;
   if (s.channel_id.empty()) return FieldError("channelId", "must not be empty");
   // A ':' would make "adbreak:{channelId}:{eventId}" ambiguous and break list-by-prefix.
   if (s.channel_id.find(':') != std::string::npos) return FieldError("channelId", "must not contain ':'");
@@ -125,7 +212,7 @@ Status Validate(const AdBreakState& s) {
     return FieldError("duration", "must be > 0 and <= 3600 seconds, got " + FormatDouble(s.duration_s));
   }
   // endTime = startTime + duration; allow 1 ms for the documents' millisecond precision.
-  const DurationMicros expected = s.start_time + SecondsToMicros(s.duration_s);
+  const UnixMicros expected = s.start_time + SecondsToMicros(s.duration_s);
   if (std::llabs(s.end_time - expected) > kMicrosPerMilli) {
     return FieldError("endTime", "must equal startTime + duration (" + FormatIso8601Millis(expected) +
                                      "), got " + FormatIso8601Millis(s.end_time));
@@ -146,76 +233,12 @@ Status Validate(const AdBreakState& s) {
 }
 
 Result<AdBreakState> ParseAdBreakState(std::string_view text) {
-  Json j;
-  try {
-    j = Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    // e.what() names the byte position: "parse error at line 1, column 19: ...".
-    return Status::InvalidArgument(std::string("AdBreakState JSON: ") + e.what());
-  }
-  if (!j.is_object()) return Status::InvalidArgument("AdBreakState JSON: must be an object");
-  AdBreakState s;
-  SSAI_ASSIGN_OR_RETURN(s.channel_id, GetString(j, "channelId", "channelId"));
-  SSAI_ASSIGN_OR_RETURN(s.event_id, GetString(j, "eventId", "eventId"));
-  SSAI_ASSIGN_OR_RETURN(std::string source, GetString(j, "source", "source"));
-  SSAI_ASSIGN_OR_RETURN(s.source, ParseSource(source));
-  SSAI_ASSIGN_OR_RETURN(s.start_time, GetTime(j, "startTime", "startTime"));
-  SSAI_ASSIGN_OR_RETURN(s.duration_s, GetNumber(j, "duration", "duration"));
-  SSAI_ASSIGN_OR_RETURN(s.end_time, GetTime(j, "endTime", "endTime"));
-  auto decision = j.find("decision");
-  if (decision == j.end()) return FieldError("decision", "missing");
-  SSAI_ASSIGN_OR_RETURN(s.decision, ParseDecision(*decision));
-  SSAI_ASSIGN_OR_RETURN(s.created_at, GetTime(j, "createdAt", "createdAt"));
-  auto scte = j.find("scte35Data");
-  if (scte != j.end() && !scte->is_null()) {
-    if (!scte->is_object()) return FieldError("scte35Data", "must be an object");
-    Scte35Data d;
-    SSAI_ASSIGN_OR_RETURN(d.pdt, GetString(*scte, "pdt", "scte35Data.pdt"));
-    SSAI_ASSIGN_OR_RETURN(d.signal_type, GetString(*scte, "signalType", "scte35Data.signalType"));
-    SSAI_ASSIGN_OR_RETURN(d.event_id, GetString(*scte, "eventId", "scte35Data.eventId"));
-    auto seg = scte->find("segmentNumber");
-    if (seg != scte->end() && !seg->is_null()) {
-      if (!seg->is_number_integer()) return FieldError("scte35Data.segmentNumber", "must be an integer");
-      d.segment_number = seg->get<int64_t>();
-    }
-    s.scte35_data = std::move(d);
-  }
-  auto ledger = j.find("discontinuitiesBefore");
-  if (ledger != j.end() && !ledger->is_null()) {
-    if (!ledger->is_number_integer() || ledger->get<int64_t>() < 0) {
-      return FieldError("discontinuitiesBefore", "must be an integer >= 0");
-    }
-    s.discontinuities_before = ledger->get<int64_t>();
-  }
-  SSAI_RETURN_IF_ERROR(Validate(s));
-  return s;
+  SSAI_ASSIGN_OR_RETURN(internal::Json j, internal::ParseObject(text, "AdBreakState"));
+  return internal::AdBreakStateFromJson(j, "");
 }
 
-std::string SerializeAdBreakState(const AdBreakState& s) {
-  Json j;
-  j["channelId"] = s.channel_id;
-  j["eventId"] = s.event_id;
-  j["source"] = std::string(BreakSourceName(s.source));
-  j["startTime"] = FormatIso8601Millis(s.start_time);
-  j["duration"] = Seconds(s.duration_s);
-  j["endTime"] = FormatIso8601Millis(s.end_time);
-  Json items = Json::array();
-  for (const AdItem& item : s.decision.items) {
-    Json variants = Json::object();
-    for (const AdVariant& v : item.variants) variants[std::to_string(v.bitrate_bps)] = v.url;
-    items.push_back(Json{{"id", item.id}, {"duration", Seconds(item.duration_s)}, {"variants", variants}});
-  }
-  j["decision"] = Json{{"podId", s.decision.pod_id}, {"items", items}};
-  j["createdAt"] = FormatIso8601Millis(s.created_at);
-  if (s.scte35_data) {
-    Json d{{"pdt", s.scte35_data->pdt},
-           {"signalType", s.scte35_data->signal_type},
-           {"eventId", s.scte35_data->event_id}};
-    if (s.scte35_data->segment_number) d["segmentNumber"] = *s.scte35_data->segment_number;
-    j["scte35Data"] = d;
-  }
-  if (s.discontinuities_before) j["discontinuitiesBefore"] = *s.discontinuities_before;
-  return j.dump();
+std::string SerializeAdBreakState(const AdBreakState& state) {
+  return internal::AdBreakStateToJson(state).dump();
 }
 
 }  // namespace ssai

@@ -25,6 +25,7 @@
 #include "reference/base/status.h"
 #include "reference/base/time.h"
 #include "reference/ssai/adbreak_state.h"
+#include "reference/ssai/channel_state.h"
 
 namespace ssai {
 
@@ -107,10 +108,11 @@ class DecisionClient {
 // How an edge reaches the per-channel coordinator (the seed's Durable Object stub).
 class CoordinatorClient {
  public:
-  using BreakCallback = std::function<void(Result<std::optional<AdBreakState>>)>;
+  using StateCallback = std::function<void(Result<ChannelState>)>;
   virtual ~CoordinatorClient() = default;
-  // The break active (or about to start) on `channel_id` at the coordinator's now.
-  virtual void GetActiveBreak(std::string_view channel_id, BreakCallback done) = 0;
+  // The channel's breaks as the coordinator knows them now (it checks the origin for new SCTE-35
+  // cues first when its last look is stale: the seed's on-request detection).
+  virtual void GetChannelState(std::string_view channel_id, StateCallback done) = 0;
 };
 
 }  // namespace ssai
