@@ -7,6 +7,15 @@
 //
 // Ownership: Tag and segment strings are owned by the model; AttributeList holds views into a
 // Tag's value and must not outlive it.
+//
+// Parser notes (details in playlist.cc):
+//  - Line endings: a playlist is CRLF when every line ending in it is CRLF; otherwise it is LF and
+//    a stray '\r' stays in the line's text (so mixed input still round-trips byte for byte).
+//  - A missing final line ending is remembered (final_newline()) and reproduced.
+//  - A UTF-8 byte order mark is rejected (RFC 8216 §4.1: "MUST NOT contain any byte order mark").
+//  - Only what the model needs is validated: EXTM3U first, EXTINF and the decimal-integer playlist
+//    tags, segment/URI structure, and multivariant vs media tags. Attribute lists, dates and cue
+//    markers are read leniently by the typed accessors; lint reports their form errors.
 #ifndef SSAI_REFERENCE_MEDIA_HLS_PLAYLIST_H_
 #define SSAI_REFERENCE_MEDIA_HLS_PLAYLIST_H_
 
@@ -86,7 +95,9 @@ bool IsPlaylistLevelTag(TagType type);
 struct Tag {
   TagType type = TagType::kUnknown;
   std::string name;       // set only for kUnknown: the tag name without '#'
-  std::string value;      // the text after ':' exactly as written ("" when has_value is false)
+  // The text after ':' exactly as written. When has_value is false: any whitespace written after
+  // the name ("#EXT-X-ENDLIST " keeps its space here so output is exact), normally "".
+  std::string value;
   bool has_value = false; // whether the line had a ':' after the name
   int line = 0;           // 1-based source line; 0 for tags built in code
 
@@ -124,12 +135,23 @@ class AttributeList {
   std::optional<int64_t> GetInteger(std::string_view name) const;        // decimal-integer
   std::optional<double> GetFloat(std::string_view name) const;           // (signed-)decimal-floating-point
   std::optional<UnixMicros> GetDate(std::string_view name) const;        // quoted ISO 8601
+  // decimal-resolution "1280x720".
+  struct Resolution {
+    int64_t width_px = 0;
+    int64_t height_px = 0;
+  };
+  std::optional<Resolution> GetResolution(std::string_view name) const;
+  // hexadecimal-sequence: the text including its "0x"/"0X" prefix.
+  std::optional<std::string_view> GetHex(std::string_view name) const;
 
  private:
   std::vector<Attribute> attributes_;
 };
 
 // Builds an attribute-list value in insertion order: METHOD=NONE,URI="x",BANDWIDTH=1280000.
+// AttributeList::Parse of a tag's value, with errors prefixed "line N: EXT-X-KEY: ".
+Result<AttributeList> ParseTagAttributes(const Tag& tag);
+
 class AttributeWriter {
  public:
   AttributeWriter& Quoted(std::string_view name, std::string_view value);
@@ -226,15 +248,25 @@ class MediaPlaylist {
 
   bool crlf() const { return crlf_; }
   void set_crlf(bool crlf) { crlf_ = crlf; }
+  // False only when the parsed text did not end with a line ending; Serialize then omits the last.
+  bool final_newline() const { return final_newline_; }
+  void set_final_newline(bool on) { final_newline_ = on; }
 
  private:
   friend class Parser;
   const Tag* FindHeader(TagType type) const;
   Tag* FindOrInsertHeader(TagType type);
+  // A playlist-level tag wherever it is: header, trailer, or (rarely) among a segment's lines.
+  const Tag* FindPlaylistTag(TagType type) const;
+  Tag* FindOrInsertPlaylistTag(TagType type);
   std::vector<Tag> header_;
   std::vector<MediaSegment> segments_;
   std::vector<Tag> trailer_;
   bool crlf_ = false;
+  bool final_newline_ = true;
+  // Set by the parser when a playlist-level tag sits among a segment's lines (after the header),
+  // so lookups know to scan segments too; false keeps lookups to header + trailer.
+  bool stray_playlist_tags_ = false;
 };
 
 // An item of a multivariant playlist: one tag line (with, for EXT-X-STREAM-INF, the URI that
@@ -265,17 +297,22 @@ class MasterPlaylist {
   std::vector<VariantInfo> Variants() const;
   bool crlf() const { return crlf_; }
   void set_crlf(bool crlf) { crlf_ = crlf; }
+  bool final_newline() const { return final_newline_; }  // as for MediaPlaylist
+  void set_final_newline(bool on) { final_newline_ = on; }
 
  private:
   friend class Parser;
   std::vector<MasterItem> items_;
   bool crlf_ = false;
+  bool final_newline_ = true;
 };
 
 using Playlist = std::variant<MasterPlaylist, MediaPlaylist>;
 
 // Parsing limits: inputs beyond these are rejected with an error, not parsed slowly.
 constexpr size_t kMaxPlaylistBytes = 16 * 1024 * 1024;
+// Each line costs a Tag (~80 bytes); a day-long VOD playlist at 2 s segments has ~130k lines.
+constexpr size_t kMaxPlaylistLines = 1024 * 1024;
 
 // Parses either kind; EXT-X-STREAM-INF or EXT-X-MEDIA make it multivariant, EXTINF or
 // EXT-X-TARGETDURATION make it a media playlist, both is an error. Errors say
@@ -284,10 +321,12 @@ Result<Playlist> Parse(std::string_view text);
 Result<MediaPlaylist> ParseMedia(std::string_view text);
 Result<MasterPlaylist> ParseMaster(std::string_view text);
 
-// Writers. Output uses the playlist's line ending and ends with one.
+// Writers. Output uses the playlist's line ending and ends with one (unless final_newline() is
+// false, which only parsing input without one produces).
 std::string Serialize(const MediaPlaylist& playlist);
 std::string Serialize(const MasterPlaylist& playlist);
 void SerializeTo(const MediaPlaylist& playlist, std::string* out);  // appends
+void SerializeTo(const MasterPlaylist& playlist, std::string* out);  // appends
 
 }  // namespace ssai::hls
 
