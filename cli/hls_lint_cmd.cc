@@ -1,7 +1,218 @@
+// `ssai hls lint FILE|DIR|- [FILE...]`: checks HLS playlists against the rules in
+// reference/media/hls/lint.h (`--rules` lists them).
+//
+// One input file: single-playlist rules; output lines are `RULE_ID line N: message`.
+// Several files, or a directory (its .m3u8/.m3u files sorted by name): the files are successive
+// reloads of one media playlist; single-playlist rules run on each and reload rules across them,
+// and every output line is prefixed with its file: `FILE: RULE_ID line N: message` (reload findings
+// name the newer file). `-` reads stdin (labelled "-").
+//
+// --json prints a JSON array of {rule_id, line, severity, message, file} instead.
+// --errors-only drops warnings (from the output and from the exit status).
+// Exit: 0 clean, 1 findings, 2 bad usage, unreadable input, or a playlist that does not parse
+// (the parse error goes to stderr as `FILE: line N: ...`).
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include "cli/commands.h"
+#include "reference/media/hls/lint.h"
+#include "reference/media/hls/playlist.h"
 
 namespace ssai::cli {
 
-void RegisterHlsLintCommand(CLI::App& hls, Context& ctx) {}
+namespace {
+
+struct LintArgs {
+  std::vector<std::string> inputs;
+  bool json = false;
+  bool rules = false;
+  bool errors_only = false;
+};
+
+std::string_view ScopeName(hls::RuleScope scope) {
+  switch (scope) {
+    case hls::RuleScope::kMedia:
+      return "media";
+    case hls::RuleScope::kMaster:
+      return "master";
+    case hls::RuleScope::kBoth:
+      return "any";
+    case hls::RuleScope::kReload:
+      return "reload";
+  }
+  return "";
+}
+
+void PrintRules(bool json) {
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const hls::RuleInfo& r : hls::LintRules()) {
+      out.push_back({{"id", r.id},
+                     {"section", r.section},
+                     {"severity", hls::SeverityName(r.severity)},
+                     {"scope", ScopeName(r.scope)},
+                     {"description", r.description}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  for (const hls::RuleInfo& r : hls::LintRules()) {
+    std::cout << r.id << "  " << hls::SeverityName(r.severity) << "  " << ScopeName(r.scope)
+              << "  [" << r.section << "]  " << r.description << "\n";
+  }
+}
+
+// Expands the arguments: a directory stands for its .m3u8/.m3u regular files sorted by name.
+bool ListFiles(const std::vector<std::string>& inputs, std::vector<std::string>* files,
+               bool* had_directory) {
+  for (const std::string& in : inputs) {
+    std::error_code ec;
+    if (in != "-" && std::filesystem::is_directory(in, ec)) {
+      *had_directory = true;
+      std::vector<std::string> names;
+      for (const auto& e : std::filesystem::directory_iterator(in, ec)) {
+        if (!e.is_regular_file()) continue;
+        if (e.path().extension() != ".m3u8" && e.path().extension() != ".m3u") continue;
+        names.push_back(e.path().filename().string());
+      }
+      if (ec) {
+        std::cerr << in << ": cannot list directory: " << ec.message() << "\n";
+        return false;
+      }
+      if (names.empty()) {
+        std::cerr << in << ": no .m3u8 files in directory\n";
+        return false;
+      }
+      std::sort(names.begin(), names.end());
+      for (const std::string& n : names) files->push_back((std::filesystem::path(in) / n).string());
+    } else {
+      files->push_back(in);
+    }
+  }
+  if (std::count(files->begin(), files->end(), "-") > 1) {
+    std::cerr << "stdin ('-') can be given only once\n";
+    return false;
+  }
+  return true;
+}
+
+bool ReadInput(const std::string& path, std::string* text) {
+  std::ostringstream ss;
+  if (path == "-") {
+    ss << std::cin.rdbuf();
+  } else {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) {
+      std::cerr << path << ": cannot open\n";
+      return false;
+    }
+    ss << f.rdbuf();
+    if (f.bad()) {
+      std::cerr << path << ": read error\n";
+      return false;
+    }
+  }
+  *text = std::move(ss).str();
+  if (text->size() > hls::kMaxPlaylistBytes) {
+    std::cerr << path << ": larger than " << hls::kMaxPlaylistBytes << " bytes\n";
+    return false;
+  }
+  return true;
+}
+
+int Run(const LintArgs& args) {
+  if (args.rules) {
+    PrintRules(args.json);
+    return 0;
+  }
+  if (args.inputs.empty()) {
+    std::cerr
+        << "ssai hls lint: give a playlist file, a directory of reloads, or '-' (see --help)\n";
+    return 2;
+  }
+  std::vector<std::string> files;
+  bool had_directory = false;
+  if (!ListFiles(args.inputs, &files, &had_directory)) return 2;
+  const bool reload_mode = files.size() > 1 || had_directory;
+
+  // Read and parse everything first: a bad input is a usage error (2), not a finding.
+  std::vector<hls::Playlist> playlists;
+  playlists.reserve(files.size());
+  for (const std::string& file : files) {
+    std::string text;
+    if (!ReadInput(file, &text)) return 2;
+    Result<hls::Playlist> parsed = hls::Parse(text);
+    if (!parsed.ok()) {
+      std::cerr << file << ": " << parsed.status().message() << "\n";
+      return 2;
+    }
+    if (reload_mode && std::holds_alternative<hls::MasterPlaylist>(*parsed)) {
+      std::cerr << file
+                << ": a multivariant playlist cannot be one of a sequence of media "
+                   "playlist reloads; lint it on its own\n";
+      return 2;
+    }
+    playlists.push_back(std::move(parsed).value());
+  }
+
+  std::vector<hls::Finding> findings;
+  hls::ReloadLinter reload;
+  for (size_t i = 0; i < playlists.size(); ++i) {
+    std::vector<hls::Finding> f = hls::LintPlaylist(playlists[i]);
+    if (reload_mode) {
+      for (hls::Finding& r : reload.Observe(std::get<hls::MediaPlaylist>(playlists[i]))) {
+        f.push_back(std::move(r));
+      }
+      std::stable_sort(f.begin(), f.end(), [](const hls::Finding& a, const hls::Finding& b) {
+        return a.line < b.line;
+      });
+    }
+    for (hls::Finding& x : f) {
+      if (args.errors_only && x.severity != hls::Severity::kError) continue;
+      x.file = files[i];
+      findings.push_back(std::move(x));
+    }
+  }
+
+  if (args.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const hls::Finding& f : findings) {
+      out.push_back({{"rule_id", f.rule_id},
+                     {"line", f.line},
+                     {"severity", hls::SeverityName(f.severity)},
+                     {"message", f.message},
+                     {"file", f.file}});
+    }
+    std::cout << out.dump(2) << "\n";
+  } else {
+    for (hls::Finding& f : findings) {
+      if (!reload_mode) f.file.clear();  // the format: RULE_ID line N: message
+      std::cout << hls::FormatFinding(f) << "\n";
+    }
+  }
+  return findings.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+void RegisterHlsLintCommand(CLI::App& hls, Context& ctx) {
+  auto args = std::make_shared<LintArgs>();
+  CLI::App* cmd = hls.add_subcommand(
+      "lint",
+      "Check HLS playlists against RFC 8216 / rfc8216bis rules. Several files or a directory "
+      "(sorted by name) are reloads of one media playlist. Exit 0 clean, 1 findings, 2 bad input");
+  cmd->add_option("inputs", args->inputs, "playlist FILE, DIR of reloads, or - for stdin");
+  cmd->add_flag("--json", args->json, "print findings (or --rules) as JSON");
+  cmd->add_flag("--rules", args->rules, "list the rule catalogue and exit");
+  cmd->add_flag("--errors-only", args->errors_only, "ignore warnings");
+  cmd->callback([args, &ctx]() { ctx.exit_code = Run(*args); });
+}
 
 }  // namespace ssai::cli

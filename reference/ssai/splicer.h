@@ -11,18 +11,33 @@
 //    so the splice lands on the first segment boundary at or after the cue (a cue a few ms after a
 //    boundary, from PDT rounding, still takes that boundary).
 //  - One output segment per slot. MEDIA-SEQUENCE is never changed: the output segment in slot n
-//    has media sequence number n, whatever it carries. Ad segment i of the pod goes into the slot
-//    whose offset from the break start falls in ad segment i's span of the pod timeline; slots
-//    past the end of the pod get slate; a pod longer than the break is cut at the break end.
-//    This needs ads conditioned to the channel's segment duration (as MediaTailor transcodes
-//    ads to the content's profile); SpliceResult::warnings reports a mismatch.
+//    has media sequence number n, whatever it carries. The pod timeline starts at the splice
+//    point (the first ad slot, i.e. the first slot starting at or after start - tolerance); a
+//    slot gets the ad segment playing at the slot's MIDPOINT on that timeline (slot_start -
+//    splice_point + slot_duration / 2); slots whose midpoint is past the end of the pod get
+//    slate; a pod longer than the break is cut at the break end. (Measuring from the break start
+//    itself would give the same ad segment to two slots when a cue lands a few ms after a
+//    boundary: offsets -0.003 and 1.997 both fall in ad segment 0's [0, 2).) This needs ads
+//    conditioned to the channel's segment duration (as MediaTailor transcodes ads to the
+//    content's profile); SpliceResult::warnings reports a mismatch.
+//  - Slots before the window. When the splice point or the return slot has already slid out of
+//    the window, its start is extrapolated on the slot grid: first window slot's start minus
+//    whole multiples of the first window slot's duration (packagers cut one segment duration).
+//    Exact for constant-duration origins; otherwise only a cue within a few ms of (boundary +
+//    tolerance) could be placed differently once its slot slides out.
 //  - Discontinuities. A DISCONTINUITY tag goes on the first ad slot and on the first content slot
-//    after the break. Output DISCONTINUITY-SEQUENCE = origin's + discontinuities this splicer
-//    inserted on slots at or before the first slot of the window (RFC 8216 §4.3.3.3): those of
-//    the breaks passed in, plus `inserted_discontinuities_before` for every earlier break (the
-//    coordinator's ledger, AdBreakState::discontinuities_before). Origins are assumed to carry
-//    no DISCONTINUITY of their own on splice slots; one found there is kept (never doubled) and
-//    reported as a warning, since the count would then be off by one once it slides out.
+//    after the break (a slot that is both, between back-to-back breaks, carries one). Output
+//    DISCONTINUITY-SEQUENCE = origin's + discontinuities this splicer inserted on slots strictly
+//    BEFORE the first slot of the window (RFC 8216 §4.3.3.3, §6.2.2: a DISCONTINUITY on the first
+//    segment still counts for that segment, so it is added to the header only once it has slid
+//    out): those of the breaks passed in, plus `inserted_discontinuities_before` for every
+//    earlier break (the coordinator's ledger, AdBreakState::discontinuities_before: 2 per break
+//    that covered at least one slot start, i.e. any break longer than a segment). A break may
+//    leave `breaks` (and enter the ledger) only once its return slot has left the window.
+//    Origins are assumed to carry no DISCONTINUITY of their own on splice slots; one found there
+//    is kept (never doubled) and reported as a warning, since the count would then be off by one
+//    once it slides out. In SGAI mode nothing is inserted: DISCONTINUITY-SEQUENCE is the origin's
+//    and the ledger is ignored.
 //  - Every input of the function is the same for every rendition of a channel at the same time
 //    (slots are aligned across renditions by the packager), so renditions get the same sequence
 //    numbers, discontinuities and date ranges; only the ad URIs differ (bitrate-matched).
@@ -86,7 +101,17 @@ struct SpliceResult {
 // lie wholly before or after the window (then they only count for the numbering). Errors: no
 // PROGRAM-DATE-TIME in a playlist that overlaps a break (the break cannot be placed), breaks out
 // of order or overlapping.
+// SGAI: one EXT-X-DATERANGE per break (ID=event_id, CLASS="com.apple.hls.interstitial",
+// START-DATE, DURATION, X-ASSET-URI or X-ASSET-LIST, X-RESUME-OFFSET = X-PLAYOUT-LIMIT = duration,
+// X-SNAP="OUT,IN", X-RESTRICT="SKIP,JUMP"), written before the splice-point slot, or before the
+// first slot when that has slid out, or after the last segment when it is not published yet; it
+// stays while any window slot overlaps [start, end) (bis §6.2.1). Same text in every rendition.
+// Errors also: SSAI slot past the pod with no slate configured; SGAI break without exactly one
+// asset URI or with an event_id that cannot be a quoted-string.
 Result<SpliceResult> Splice(const hls::MediaPlaylist& origin, std::span<const SpliceBreak> breaks,
+                            const SpliceOptions& options);
+// Same, consuming `origin` (no copy: the manifest path parses, splices and serializes).
+Result<SpliceResult> Splice(hls::MediaPlaylist&& origin, std::span<const SpliceBreak> breaks,
                             const SpliceOptions& options);
 
 // Picks the ad variant for a rendition: the highest bitrate not above `rendition_bandwidth_bps`,

@@ -1,0 +1,526 @@
+#include "reference/media/origin/synthetic_origin.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include "reference/base/encoding.h"
+#include "reference/base/strings.h"
+#include "reference/media/scte35/splice_info_section.h"
+
+namespace ssai::origin {
+
+namespace {
+
+using Json = nlohmann::json;
+
+// Times beyond this (year ~2286) are refused so that tick arithmetic cannot overflow.
+constexpr UnixMicros kMaxAbsTimeUs = 10'000'000'000'000'000;  // 1e16 µs
+constexpr double kMaxSegmentDurationS = 60;
+constexpr double kMaxBreakDurationS = 24 * 3600;
+constexpr int kMaxWindowSegments = 10'000;
+
+UnixMicros BreakEnd(const ScheduledBreak& b) { return b.start_time + SecondsToMicros(b.duration_s); }
+
+// Microseconds on the 90 kHz clock (SCTE 35 §9.7.1) whose 0 is the stream start, mod 2^33.
+int64_t PtsTicksAt(const SyntheticStreamSpec& spec, UnixMicros t) {
+  const int64_t us = t - spec.start_time;
+  const int64_t ticks = (us / 100) * 9 + ((us % 100) * 9) / 100;
+  return scte35::EffectivePts(ticks, 0);
+}
+
+std::vector<uint8_t> InsertSection(const SyntheticStreamSpec& spec, const ScheduledBreak& brk,
+                                   bool out) {
+  scte35::SpliceInsert insert;
+  insert.splice_event_id = brk.event_id;
+  insert.out_of_network_indicator = out;
+  insert.program_splice_flag = true;
+  insert.splice_immediate_flag = false;
+  insert.splice_time.time_specified_flag = true;
+  insert.splice_time.pts_time_ticks = PtsTicksAt(spec, out ? brk.start_time : BreakEnd(brk));
+  if (out) {
+    scte35::BreakDuration d;
+    d.auto_return = true;
+    d.duration_ticks = scte35::SecondsToTicks(std::max(0.0, brk.duration_s)) % scte35::kPtsWrap;
+    insert.break_duration = d;
+  }
+  insert.unique_program_id = 1;
+  scte35::SpliceInfoSection section;
+  section.command = insert;
+  Result<Bytes> bytes = scte35::Encode(section);
+  return bytes.ok() ? std::move(bytes).value() : std::vector<uint8_t>{};
+}
+
+std::string UpperHex(const Bytes& bytes) {
+  std::string hex = HexEncode(bytes);
+  for (char& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return "0x" + hex;
+}
+
+// One break as the playlist writer needs it.
+struct BreakMarkers {
+  const ScheduledBreak* brk;
+  int64_t out_msn;  // first segment starting at or after the break start
+  int64_t in_msn;   // first segment starting at or after the break end
+  std::string out_b64, in_b64, out_hex, in_hex;
+  std::string duration_text;  // shortest form: "30", "30.5"
+};
+
+void AppendLine(std::string* out, std::string_view a, std::string_view b = {}) {
+  out->append(a);
+  out->append(b);
+  out->push_back('\n');
+}
+
+std::string DateRangeId(const ScheduledBreak& b) { return "splice-" + std::to_string(b.event_id); }
+
+void AppendOut(const SyntheticStreamSpec& spec, const BreakMarkers& m, std::string* out) {
+  switch (spec.cue_flavour) {
+    case CueFlavour::kNone:
+      break;
+    case CueFlavour::kCueOut:
+      AppendLine(out, "#EXT-X-CUE-OUT:DURATION=", m.duration_text);
+      break;
+    case CueFlavour::kOatcls:
+      AppendLine(out, "#EXT-OATCLS-SCTE35:", m.out_b64);
+      AppendLine(out, "#EXT-X-CUE-OUT:", m.duration_text);
+      break;
+    case CueFlavour::kDateRange: {
+      // RFC 8216 §4.3.2.7.1 / bis §4.4.5.1.1: START-DATE is the splice time; the OUT tag carries
+      // the out_of_network=1 section and, the end not being known yet, a PLANNED-DURATION.
+      std::string line = "#EXT-X-DATERANGE:ID=\"" + DateRangeId(*m.brk) + "\",START-DATE=\"";
+      AppendIso8601Millis(m.brk->start_time, &line);
+      line += "\",PLANNED-DURATION=" + m.duration_text + ",SCTE35-OUT=" + m.out_hex;
+      AppendLine(out, line);
+      break;
+    }
+    case CueFlavour::kExtXScte35:
+      AppendLine(out, "#EXT-X-SCTE35:CUE=\"" + m.out_b64 + "\",ID=\"" +
+                          std::to_string(m.brk->event_id) + "\",CUE-OUT=YES,DURATION=",
+                 m.duration_text);
+      break;
+    case CueFlavour::kSplicepoint:
+      AppendLine(out, "#EXT-X-SPLICEPOINT-SCTE35:", m.out_b64);
+      break;
+  }
+}
+
+void AppendCont(const SyntheticStreamSpec& spec, const BreakMarkers& m, double elapsed_s,
+                std::string* out) {
+  std::string elapsed;
+  AppendFixed(elapsed_s, 3, &elapsed);
+  switch (spec.cue_flavour) {
+    case CueFlavour::kNone:
+      break;
+    case CueFlavour::kCueOut:
+    case CueFlavour::kOatcls:
+      AppendLine(out, "#EXT-X-CUE-OUT-CONT:ElapsedTime=" + elapsed + ",Duration=" +
+                          m.duration_text + ",SCTE35=",
+                 m.out_b64);
+      break;
+    case CueFlavour::kDateRange:
+    case CueFlavour::kSplicepoint:
+      AppendOut(spec, m, out);  // the same tag again (identical attributes)
+      break;
+    case CueFlavour::kExtXScte35:
+      AppendLine(out, "#EXT-X-SCTE35:CUE=\"" + m.out_b64 + "\",ID=\"" +
+                          std::to_string(m.brk->event_id) + "\",CUE-OUT=CONT,ELAPSED=" + elapsed +
+                          ",DURATION=",
+                 m.duration_text);
+      break;
+  }
+}
+
+void AppendIn(const SyntheticStreamSpec& spec, const BreakMarkers& m, std::string* out) {
+  switch (spec.cue_flavour) {
+    case CueFlavour::kNone:
+      break;
+    case CueFlavour::kCueOut:
+      AppendLine(out, "#EXT-X-CUE-IN");
+      break;
+    case CueFlavour::kOatcls:
+      AppendLine(out, "#EXT-OATCLS-SCTE35:", m.in_b64);
+      AppendLine(out, "#EXT-X-CUE-IN");
+      break;
+    case CueFlavour::kDateRange: {
+      // The IN tag repeats START-DATE unchanged and adds the actual DURATION (bis §4.4.5.1.1).
+      std::string line = "#EXT-X-DATERANGE:ID=\"" + DateRangeId(*m.brk) + "\",START-DATE=\"";
+      AppendIso8601Millis(m.brk->start_time, &line);
+      line += "\",DURATION=" + m.duration_text + ",SCTE35-IN=" + m.in_hex;
+      AppendLine(out, line);
+      break;
+    }
+    case CueFlavour::kExtXScte35:
+      AppendLine(out, "#EXT-X-SCTE35:CUE=\"" + m.in_b64 + "\",ID=\"" +
+                          std::to_string(m.brk->event_id) + "\",CUE-IN=YES");
+      break;
+    case CueFlavour::kSplicepoint:
+      AppendLine(out, "#EXT-X-SPLICEPOINT-SCTE35:", m.in_b64);
+      break;
+  }
+}
+
+// ---- JSON --------------------------------------------------------------------------------------
+
+Status FieldError(const std::string& path, std::string_view what) {
+  return Status::InvalidArgument("synthetic stream spec: " + path + ": " + std::string(what));
+}
+
+Status GetNumber(const Json& obj, const char* field, const std::string& path, double* out) {
+  auto it = obj.find(field);
+  if (it == obj.end()) return Status::Ok();
+  if (!it->is_number()) return FieldError(path, std::string("must be a number, got ") + it->type_name());
+  *out = it->get<double>();
+  return Status::Ok();
+}
+
+Status GetInt(const Json& obj, const char* field, const std::string& path, int64_t* out) {
+  auto it = obj.find(field);
+  if (it == obj.end()) return Status::Ok();
+  if (!it->is_number_integer()) return FieldError(path, "must be an integer");
+  if (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+    return FieldError(path, "is too large");
+  }
+  *out = it->get<int64_t>();
+  return Status::Ok();
+}
+
+Status GetBool(const Json& obj, const char* field, const std::string& path, bool* out) {
+  auto it = obj.find(field);
+  if (it == obj.end()) return Status::Ok();
+  if (!it->is_boolean()) return FieldError(path, "must be true or false");
+  *out = it->get<bool>();
+  return Status::Ok();
+}
+
+Status GetString(const Json& obj, const char* field, const std::string& path, std::string* out) {
+  auto it = obj.find(field);
+  if (it == obj.end()) return Status::Ok();
+  if (!it->is_string()) return FieldError(path, std::string("must be a string, got ") + it->type_name());
+  *out = it->get<std::string>();
+  return Status::Ok();
+}
+
+Status GetTime(const Json& obj, const char* field, const std::string& path, UnixMicros* out) {
+  std::string text;
+  if (obj.find(field) == obj.end()) return FieldError(path, "missing");
+  SSAI_RETURN_IF_ERROR(GetString(obj, field, path, &text));
+  Result<UnixMicros> t = ParseIso8601(text);
+  if (!t.ok()) return FieldError(path, t.status().message());
+  *out = *t;
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string_view CueFlavourName(CueFlavour flavour) {
+  switch (flavour) {
+    case CueFlavour::kNone: return "none";
+    case CueFlavour::kCueOut: return "cue_out";
+    case CueFlavour::kOatcls: return "oatcls";
+    case CueFlavour::kDateRange: return "daterange";
+    case CueFlavour::kExtXScte35: return "ext_x_scte35";
+    case CueFlavour::kSplicepoint: return "splicepoint";
+  }
+  return "none";
+}
+
+std::optional<CueFlavour> CueFlavourFromName(std::string_view name) {
+  for (CueFlavour f : {CueFlavour::kNone, CueFlavour::kCueOut, CueFlavour::kOatcls,
+                       CueFlavour::kDateRange, CueFlavour::kExtXScte35, CueFlavour::kSplicepoint}) {
+    if (CueFlavourName(f) == name) return f;
+  }
+  return std::nullopt;
+}
+
+Status ValidateSpec(const SyntheticStreamSpec& spec) {
+  auto err = [](const std::string& path, std::string_view what) { return FieldError(path, what); };
+  if (!std::isfinite(spec.segment_duration_s) || spec.segment_duration_s < 0.001 ||
+      spec.segment_duration_s > kMaxSegmentDurationS) {
+    return err("segment_duration_s", "must be between 0.001 and 60");
+  }
+  if (spec.window_segments < 1 || spec.window_segments > kMaxWindowSegments) {
+    return err("window_segments", "must be between 1 and 10000");
+  }
+  if (spec.start_time < -kMaxAbsTimeUs || spec.start_time > kMaxAbsTimeUs) {
+    return err("start_time", "is out of range");
+  }
+  if (spec.start_time % kMicrosPerMilli != 0) {
+    return err("start_time", "must be a whole millisecond (PROGRAM-DATE-TIME has ms precision)");
+  }
+  if (spec.target_duration_s < 0 || spec.target_duration_s > 3600) {
+    return err("target_duration_s", "must be between 0 (auto) and 3600");
+  }
+  if (spec.target_duration_s > 0 &&
+      std::lround(MicrosToSeconds(SegmentDurationMicros(spec))) > spec.target_duration_s) {
+    return err("target_duration_s",
+               "is below the segment duration rounded to the nearest integer (RFC 8216 §4.3.3.1)");
+  }
+  if (spec.renditions.empty()) return err("renditions", "must list at least one rendition");
+  for (size_t i = 0; i < spec.renditions.size(); ++i) {
+    const Rendition& r = spec.renditions[i];
+    const std::string p = "renditions[" + std::to_string(i) + "]";
+    if (r.name.empty()) return err(p + ".name", "must not be empty");
+    for (char c : r.name) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') {
+        return err(p + ".name", "may contain only letters, digits, '_' and '-'");
+      }
+    }
+    if (r.bandwidth_bps <= 0) return err(p + ".bandwidth_bps", "must be positive");
+    if (r.codecs.find('"') != std::string::npos) return err(p + ".codecs", "must not contain '\"'");
+    for (size_t j = 0; j < i; ++j) {
+      if (spec.renditions[j].name == r.name) return err(p + ".name", "is used twice");
+    }
+  }
+  for (size_t i = 0; i < spec.breaks.size(); ++i) {
+    const ScheduledBreak& b = spec.breaks[i];
+    const std::string p = "breaks[" + std::to_string(i) + "]";
+    if (b.start_time < -kMaxAbsTimeUs || b.start_time > kMaxAbsTimeUs) {
+      return err(p + ".start_time", "is out of range");
+    }
+    if (!std::isfinite(b.duration_s) || b.duration_s <= 0 || b.duration_s > kMaxBreakDurationS) {
+      return err(p + ".duration_s", "must be positive and at most one day");
+    }
+    if (i > 0 && b.start_time < BreakEnd(spec.breaks[i - 1])) {
+      return err(p + ".start_time", "must not be before the end of the previous break");
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (spec.breaks[j].event_id == b.event_id) return err(p + ".event_id", "is used twice");
+    }
+  }
+  if (spec.segment_uri_template.find("{msn}") == std::string::npos) {
+    return err("segment_uri_template", "must contain {msn}");
+  }
+  return Status::Ok();
+}
+
+DurationMicros SegmentDurationMicros(const SyntheticStreamSpec& spec) {
+  if (!std::isfinite(spec.segment_duration_s)) return kMicrosPerSecond;
+  const double ms = std::round(std::clamp(spec.segment_duration_s, 0.001, kMaxSegmentDurationS) * 1000);
+  return static_cast<DurationMicros>(ms) * kMicrosPerMilli;
+}
+
+int64_t TargetDurationSeconds(const SyntheticStreamSpec& spec) {
+  if (spec.target_duration_s > 0) return spec.target_duration_s;
+  return std::max<int64_t>(1, std::lround(MicrosToSeconds(SegmentDurationMicros(spec))));
+}
+
+UnixMicros SegmentStart(const SyntheticStreamSpec& spec, int64_t msn) {
+  return spec.start_time + msn * SegmentDurationMicros(spec);
+}
+
+int64_t LiveEdgeMsn(const SyntheticStreamSpec& spec, UnixMicros now) {
+  const DurationMicros d = SegmentDurationMicros(spec);
+  if (now < spec.start_time) return -1;
+  return (now - spec.start_time) / d - 1;
+}
+
+int64_t FirstSegmentAtOrAfter(const SyntheticStreamSpec& spec, UnixMicros t) {
+  if (t <= spec.start_time) return 0;
+  const DurationMicros d = SegmentDurationMicros(spec);
+  return (t - spec.start_time + d - 1) / d;
+}
+
+std::string SegmentUri(const SyntheticStreamSpec& spec, std::string_view rendition, int64_t msn) {
+  std::string out;
+  const std::string& t = spec.segment_uri_template;
+  out.reserve(t.size() + 16);
+  for (size_t i = 0; i < t.size();) {
+    if (t.compare(i, 11, "{rendition}") == 0) {
+      out.append(rendition);
+      i += 11;
+    } else if (t.compare(i, 5, "{msn}") == 0) {
+      out += std::to_string(msn);
+      i += 5;
+    } else {
+      out.push_back(t[i++]);
+    }
+  }
+  return out;
+}
+
+const Rendition* FindRendition(const SyntheticStreamSpec& spec, std::string_view name) {
+  for (const Rendition& r : spec.renditions) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+std::vector<uint8_t> BreakOutSection(const SyntheticStreamSpec& spec, const ScheduledBreak& brk) {
+  return InsertSection(spec, brk, /*out=*/true);
+}
+
+std::vector<uint8_t> BreakInSection(const SyntheticStreamSpec& spec, const ScheduledBreak& brk) {
+  return InsertSection(spec, brk, /*out=*/false);
+}
+
+std::string MediaPlaylistAt(const SyntheticStreamSpec& spec, const Rendition& rendition,
+                            UnixMicros now) {
+  const DurationMicros d = SegmentDurationMicros(spec);
+  const int64_t last = LiveEdgeMsn(spec, now);
+  const int64_t window = std::clamp(spec.window_segments, 1, kMaxWindowSegments);
+  const int64_t first = std::max<int64_t>(0, last - window + 1);
+
+  std::string out;
+  out.reserve(static_cast<size_t>(window) * 160 + 128);
+  AppendLine(&out, "#EXTM3U");
+  AppendLine(&out, "#EXT-X-VERSION:3");  // float EXTINF (RFC 8216 §7)
+  AppendLine(&out, "#EXT-X-TARGETDURATION:", std::to_string(TargetDurationSeconds(spec)));
+  AppendLine(&out, "#EXT-X-MEDIA-SEQUENCE:", std::to_string(first));
+
+  // Breaks whose markers can fall in [first, last].
+  std::vector<BreakMarkers> markers;
+  if (spec.cue_flavour != CueFlavour::kNone) {
+    for (const ScheduledBreak& b : spec.breaks) {
+      BreakMarkers m{&b, FirstSegmentAtOrAfter(spec, b.start_time),
+                     FirstSegmentAtOrAfter(spec, BreakEnd(b)), {}, {}, {}, {}, {}};
+      if (m.out_msn >= m.in_msn) continue;  // covers no segment start: no markers
+      if (m.in_msn < first || m.out_msn > last) continue;
+      const Bytes out_bytes = BreakOutSection(spec, b), in_bytes = BreakInSection(spec, b);
+      m.out_b64 = Base64Encode(out_bytes);
+      m.in_b64 = Base64Encode(in_bytes);
+      m.out_hex = UpperHex(out_bytes);
+      m.in_hex = UpperHex(in_bytes);
+      AppendDouble(b.duration_s, &m.duration_text);
+      markers.push_back(std::move(m));
+    }
+  }
+
+  std::string extinf;
+  AppendFixed(MicrosToSeconds(d), 3, &extinf);
+  for (int64_t msn = first; msn <= last; ++msn) {
+    for (const BreakMarkers& m : markers) {
+      if (msn == m.in_msn && !spec.omit_cue_in) {
+        AppendIn(spec, m, &out);
+      } else if (msn == m.out_msn) {
+        AppendOut(spec, m, &out);
+      } else if (spec.repeat_cue && msn > m.out_msn && msn < m.in_msn) {
+        AppendCont(spec, m, MicrosToSeconds((msn - m.out_msn) * d), &out);
+      }
+    }
+    if (spec.pdt_on_every_segment || msn == first) {
+      out.append("#EXT-X-PROGRAM-DATE-TIME:");
+      AppendIso8601Millis(SegmentStart(spec, msn), &out);
+      out.push_back('\n');
+    }
+    AppendLine(&out, "#EXTINF:" + extinf + ",");
+    AppendLine(&out, SegmentUri(spec, rendition.name, msn));
+  }
+  return out;
+}
+
+std::string MasterPlaylist(const SyntheticStreamSpec& spec) {
+  std::string out = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n";
+  for (const Rendition& r : spec.renditions) {
+    out += "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(r.bandwidth_bps);
+    if (!r.resolution.empty()) out += ",RESOLUTION=" + r.resolution;
+    if (!r.codecs.empty()) out += ",CODECS=\"" + r.codecs + "\"";
+    out += "\n" + r.name + ".m3u8\n";
+  }
+  return out;
+}
+
+Result<SyntheticStreamSpec> ParseSpec(std::string_view json) {
+  Json j = Json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::InvalidArgument("synthetic stream spec: not valid JSON");
+  if (!j.is_object()) return Status::InvalidArgument("synthetic stream spec: must be a JSON object");
+  SyntheticStreamSpec spec;
+  if (j.find("segment_duration_s") == j.end()) return FieldError("segment_duration_s", "missing");
+  SSAI_RETURN_IF_ERROR(GetNumber(j, "segment_duration_s", "segment_duration_s", &spec.segment_duration_s));
+  int64_t window = spec.window_segments;
+  SSAI_RETURN_IF_ERROR(GetInt(j, "window_segments", "window_segments", &window));
+  if (window < 1 || window > kMaxWindowSegments) {
+    return FieldError("window_segments", "must be between 1 and 10000");
+  }
+  spec.window_segments = static_cast<int>(window);
+  SSAI_RETURN_IF_ERROR(GetTime(j, "start_time", "start_time", &spec.start_time));
+  SSAI_RETURN_IF_ERROR(GetInt(j, "target_duration_s", "target_duration_s", &spec.target_duration_s));
+  std::string flavour(CueFlavourName(spec.cue_flavour));
+  SSAI_RETURN_IF_ERROR(GetString(j, "cue_flavour", "cue_flavour", &flavour));
+  std::optional<CueFlavour> f = CueFlavourFromName(flavour);
+  if (!f) {
+    return FieldError("cue_flavour", "'" + flavour +
+                                         "' is not one of none, cue_out, oatcls, daterange, "
+                                         "ext_x_scte35, splicepoint");
+  }
+  spec.cue_flavour = *f;
+  SSAI_RETURN_IF_ERROR(GetBool(j, "repeat_cue", "repeat_cue", &spec.repeat_cue));
+  SSAI_RETURN_IF_ERROR(GetBool(j, "omit_cue_in", "omit_cue_in", &spec.omit_cue_in));
+  SSAI_RETURN_IF_ERROR(
+      GetBool(j, "pdt_on_every_segment", "pdt_on_every_segment", &spec.pdt_on_every_segment));
+  SSAI_RETURN_IF_ERROR(
+      GetString(j, "segment_uri_template", "segment_uri_template", &spec.segment_uri_template));
+
+  auto rs = j.find("renditions");
+  if (rs == j.end()) return FieldError("renditions", "missing");
+  if (!rs->is_array()) return FieldError("renditions", "must be an array");
+  for (size_t i = 0; i < rs->size(); ++i) {
+    const Json& rj = (*rs)[i];
+    const std::string p = "renditions[" + std::to_string(i) + "]";
+    if (!rj.is_object()) return FieldError(p, "must be an object");
+    Rendition r;
+    if (rj.find("name") == rj.end()) return FieldError(p + ".name", "missing");
+    SSAI_RETURN_IF_ERROR(GetString(rj, "name", p + ".name", &r.name));
+    if (rj.find("bandwidth_bps") == rj.end()) return FieldError(p + ".bandwidth_bps", "missing");
+    SSAI_RETURN_IF_ERROR(GetInt(rj, "bandwidth_bps", p + ".bandwidth_bps", &r.bandwidth_bps));
+    SSAI_RETURN_IF_ERROR(GetString(rj, "resolution", p + ".resolution", &r.resolution));
+    SSAI_RETURN_IF_ERROR(GetString(rj, "codecs", p + ".codecs", &r.codecs));
+    spec.renditions.push_back(std::move(r));
+  }
+  if (auto bs = j.find("breaks"); bs != j.end()) {
+    if (!bs->is_array()) return FieldError("breaks", "must be an array");
+    for (size_t i = 0; i < bs->size(); ++i) {
+      const Json& bj = (*bs)[i];
+      const std::string p = "breaks[" + std::to_string(i) + "]";
+      if (!bj.is_object()) return FieldError(p, "must be an object");
+      ScheduledBreak b;
+      SSAI_RETURN_IF_ERROR(GetTime(bj, "start_time", p + ".start_time", &b.start_time));
+      if (bj.find("duration_s") == bj.end()) return FieldError(p + ".duration_s", "missing");
+      SSAI_RETURN_IF_ERROR(GetNumber(bj, "duration_s", p + ".duration_s", &b.duration_s));
+      int64_t id = 0;
+      if (bj.find("event_id") == bj.end()) return FieldError(p + ".event_id", "missing");
+      SSAI_RETURN_IF_ERROR(GetInt(bj, "event_id", p + ".event_id", &id));
+      if (id < 0 || id > std::numeric_limits<uint32_t>::max()) {
+        return FieldError(p + ".event_id", "must fit 32 bits (SCTE 35 splice_event_id)");
+      }
+      b.event_id = static_cast<uint32_t>(id);
+      spec.breaks.push_back(b);
+    }
+  }
+  SSAI_RETURN_IF_ERROR(ValidateSpec(spec));
+  return spec;
+}
+
+std::string SerializeSpec(const SyntheticStreamSpec& spec) {
+  Json j = Json::object();
+  j["segment_duration_s"] = spec.segment_duration_s;
+  j["window_segments"] = spec.window_segments;
+  j["start_time"] = FormatIso8601Millis(spec.start_time);
+  j["target_duration_s"] = spec.target_duration_s;
+  j["cue_flavour"] = std::string(CueFlavourName(spec.cue_flavour));
+  j["repeat_cue"] = spec.repeat_cue;
+  j["omit_cue_in"] = spec.omit_cue_in;
+  j["pdt_on_every_segment"] = spec.pdt_on_every_segment;
+  j["segment_uri_template"] = spec.segment_uri_template;
+  Json rs = Json::array();
+  for (const Rendition& r : spec.renditions) {
+    rs.push_back({{"name", r.name},
+                  {"bandwidth_bps", r.bandwidth_bps},
+                  {"resolution", r.resolution},
+                  {"codecs", r.codecs}});
+  }
+  j["renditions"] = std::move(rs);
+  Json bs = Json::array();
+  for (const ScheduledBreak& b : spec.breaks) {
+    bs.push_back({{"start_time", FormatIso8601Millis(b.start_time)},
+                  {"duration_s", b.duration_s},
+                  {"event_id", b.event_id}});
+  }
+  j["breaks"] = std::move(bs);
+  return j.dump(2);
+}
+
+}  // namespace ssai::origin

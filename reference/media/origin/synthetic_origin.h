@@ -1,0 +1,120 @@
+// A deterministic synthetic live HLS origin: the media playlists a live packager would publish at
+// any instant, for a stream described by a SyntheticStreamSpec, with ad-break cue markers in every
+// flavour real origins use and real SCTE-35 payloads (built with the scte35 encoder).
+//
+// Pure: MediaPlaylistAt(spec, rendition, now) is a function of its arguments only, so the same
+// (spec, now) gives the same bytes on every call and machine. The CLI (`ssai origin --synthetic`),
+// the simulator and the tests all use it.
+//
+// Timeline. Segment n (its media sequence number, MSN) starts at
+//     start_time + n * segment_duration   (segment_duration rounded to the millisecond)
+// and is published once it has ended: the playlist at `now` lists the newest `window_segments`
+// segments whose end is <= now (the live edge). PROGRAM-DATE-TIME is written on every segment (or
+// only the first, if asked) with millisecond precision (RFC 8216 §4.3.2.6 / bis §4.4.4.6).
+//
+// Cues. Break times are kept as given, not snapped to segment boundaries: like a real packager,
+// the OUT marker goes on the first segment whose start is >= the break start and the IN marker on
+// the first segment whose start is >= the break end. A break that covers no segment start gets no
+// markers. Payloads are splice_insert (SCTE 35 §9.7.3) with splice_event_id = event_id:
+// out_of_network_indicator=1 plus break_duration (auto_return) for OUT, 0 for IN; the splice time
+// is the break start/end on a 90 kHz clock whose 0 is start_time (mod 2^33).
+#ifndef SSAI_REFERENCE_MEDIA_ORIGIN_SYNTHETIC_ORIGIN_H_
+#define SSAI_REFERENCE_MEDIA_ORIGIN_SYNTHETIC_ORIGIN_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reference/base/status.h"
+#include "reference/base/time.h"
+
+namespace ssai::origin {
+
+// How the origin marks ad breaks (fixtures/streams/ has a captured example of each).
+enum class CueFlavour : uint8_t {
+  kNone,         // no markers
+  kCueOut,       // EXT-X-CUE-OUT:DURATION=d / EXT-X-CUE-OUT-CONT / EXT-X-CUE-IN (MediaTailor input)
+  kOatcls,       // EXT-OATCLS-SCTE35:<b64> + EXT-X-CUE-OUT:d ... EXT-X-CUE-IN (MediaPackage)
+  kDateRange,    // EXT-X-DATERANGE SCTE35-OUT=0x.. / SCTE35-IN=0x.. (RFC 8216 §4.3.2.7.1)
+  kExtXScte35,   // EXT-X-SCTE35:CUE="<b64>",CUE-OUT=YES|CONT / CUE-IN=YES
+  kSplicepoint,  // EXT-X-SPLICEPOINT-SCTE35:<b64>
+};
+// "none", "cue_out", "oatcls", "daterange", "ext_x_scte35", "splicepoint".
+std::string_view CueFlavourName(CueFlavour flavour);
+std::optional<CueFlavour> CueFlavourFromName(std::string_view name);
+
+struct Rendition {
+  std::string name;           // "v720": used in segment URIs and "{name}.m3u8"
+  int64_t bandwidth_bps = 0;  // EXT-X-STREAM-INF BANDWIDTH
+  std::string resolution;     // "1280x720", or "" (audio only)
+  std::string codecs;         // "avc1.64001f,mp4a.40.2", or ""
+};
+
+struct ScheduledBreak {
+  UnixMicros start_time = 0;
+  double duration_s = 0;
+  uint32_t event_id = 0;  // SCTE-35 splice_event_id
+};
+
+struct SyntheticStreamSpec {
+  double segment_duration_s = 6;  // > 0, <= 60; rounded to the millisecond (e.g. 2.002)
+  int window_segments = 6;        // segments listed per playlist, >= 1
+  UnixMicros start_time = 0;      // PROGRAM-DATE-TIME of MSN 0 (millisecond aligned)
+  // EXT-X-TARGETDURATION; 0 = the segment duration rounded to the nearest integer (at least 1),
+  // the smallest value RFC 8216 §4.3.3.1 allows.
+  int64_t target_duration_s = 0;
+  std::vector<Rendition> renditions;
+  CueFlavour cue_flavour = CueFlavour::kCueOut;
+  std::vector<ScheduledBreak> breaks;  // sorted by start_time, not overlapping
+  // Repeat the break's marker on every segment inside it (CUE-OUT-CONT for the CUE-OUT flavours,
+  // CUE-OUT=CONT for EXT-X-SCTE35, the OUT tag again for DATERANGE and SPLICEPOINT).
+  bool repeat_cue = true;
+  bool omit_cue_in = false;           // a defective origin: no IN marker
+  bool pdt_on_every_segment = true;   // false: PROGRAM-DATE-TIME on the first segment only
+  // "{rendition}" and "{msn}" are replaced.
+  std::string segment_uri_template = "seg_{rendition}_{msn}.ts";
+};
+
+// Checks ranges and ordering; the message names the field ("breaks[1].start_time: ...").
+Status ValidateSpec(const SyntheticStreamSpec& spec);
+
+// JSON form (snake_case keys, times as ISO 8601 strings):
+// {"segment_duration_s": 2.002, "window_segments": 6, "start_time": "2026-01-15T12:00:00Z",
+//  "target_duration_s": 0, "cue_flavour": "cue_out", "repeat_cue": true, "omit_cue_in": false,
+//  "pdt_on_every_segment": true, "segment_uri_template": "seg_{rendition}_{msn}.ts",
+//  "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "resolution": "1280x720",
+//                  "codecs": "avc1.64001f,mp4a.40.2"}],
+//  "breaks": [{"start_time": "2026-01-15T12:01:00Z", "duration_s": 30, "event_id": 1001}]}
+// Only segment_duration_s, start_time and renditions are required. The result is validated.
+Result<SyntheticStreamSpec> ParseSpec(std::string_view json);
+std::string SerializeSpec(const SyntheticStreamSpec& spec);
+
+// Timeline helpers.
+DurationMicros SegmentDurationMicros(const SyntheticStreamSpec& spec);  // rounded to 1 ms
+int64_t TargetDurationSeconds(const SyntheticStreamSpec& spec);
+UnixMicros SegmentStart(const SyntheticStreamSpec& spec, int64_t msn);
+// MSN of the newest published segment at `now` (its end <= now); -1 when none is.
+int64_t LiveEdgeMsn(const SyntheticStreamSpec& spec, UnixMicros now);
+// MSN of the first segment whose start is >= t (0 when t is before the stream start).
+int64_t FirstSegmentAtOrAfter(const SyntheticStreamSpec& spec, UnixMicros t);
+std::string SegmentUri(const SyntheticStreamSpec& spec, std::string_view rendition, int64_t msn);
+
+const Rendition* FindRendition(const SyntheticStreamSpec& spec, std::string_view name);
+
+// The rendition's media playlist at `now`. Before the first segment ends the playlist has no
+// segments. `spec` is expected to be valid (ValidateSpec); an invalid one still gives a playlist,
+// never a crash.
+std::string MediaPlaylistAt(const SyntheticStreamSpec& spec, const Rendition& rendition,
+                            UnixMicros now);
+// The multivariant playlist: one EXT-X-STREAM-INF per rendition, URI "{name}.m3u8".
+std::string MasterPlaylist(const SyntheticStreamSpec& spec);
+
+// The SCTE-35 splice_insert payloads the origin writes for a break (binary section).
+std::vector<uint8_t> BreakOutSection(const SyntheticStreamSpec& spec, const ScheduledBreak& brk);
+std::vector<uint8_t> BreakInSection(const SyntheticStreamSpec& spec, const ScheduledBreak& brk);
+
+}  // namespace ssai::origin
+
+#endif  // SSAI_REFERENCE_MEDIA_ORIGIN_SYNTHETIC_ORIGIN_H_

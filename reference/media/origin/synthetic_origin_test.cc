@@ -1,0 +1,349 @@
+#include "reference/media/origin/synthetic_origin.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "reference/base/encoding.h"
+#include "reference/media/hls/lint.h"
+#include "reference/media/hls/playlist.h"
+#include "reference/media/scte35/splice_info_section.h"
+
+namespace ssai::origin {
+namespace {
+
+UnixMicros T0() { return ParseIso8601("2026-01-15T12:00:00Z").value(); }
+UnixMicros At(double seconds) { return T0() + SecondsToMicros(seconds); }
+
+SyntheticStreamSpec TwoSecondSpec(CueFlavour flavour) {
+  SyntheticStreamSpec spec;
+  spec.segment_duration_s = 2;
+  spec.window_segments = 4;
+  spec.start_time = T0();
+  spec.renditions = {{"v1", 800000, "640x360", "avc1.4d401e,mp4a.40.2"},
+                     {"v2", 2500000, "1280x720", "avc1.64001f,mp4a.40.2"}};
+  spec.cue_flavour = flavour;
+  // Cue mid-segment: the OUT marker lands on MSN 3 (starts at 6 s), the IN on MSN 6 (12 s).
+  spec.breaks = {{At(5), 6, 1001}};
+  return spec;
+}
+
+std::vector<std::string> ErrorFindings(const std::vector<hls::Finding>& findings) {
+  std::vector<std::string> out;
+  for (const hls::Finding& f : findings) {
+    if (f.severity == hls::Severity::kError) out.push_back(hls::FormatFinding(f));
+  }
+  return out;
+}
+
+TEST(SyntheticOriginTest, CueOutPlaylistExact) {
+  const SyntheticStreamSpec spec = TwoSecondSpec(CueFlavour::kCueOut);
+  ASSERT_TRUE(ValidateSpec(spec).ok());
+  const std::string b64 = Base64Encode(BreakOutSection(spec, spec.breaks[0]));
+  const std::string expected =
+      "#EXTM3U\n"
+      "#EXT-X-VERSION:3\n"
+      "#EXT-X-TARGETDURATION:2\n"
+      "#EXT-X-MEDIA-SEQUENCE:3\n"
+      "#EXT-X-CUE-OUT:DURATION=6\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:06.000Z\n"
+      "#EXTINF:2.000,\n"
+      "seg_v1_3.ts\n"
+      "#EXT-X-CUE-OUT-CONT:ElapsedTime=2.000,Duration=6,SCTE35=" + b64 + "\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:08.000Z\n"
+      "#EXTINF:2.000,\n"
+      "seg_v1_4.ts\n"
+      "#EXT-X-CUE-OUT-CONT:ElapsedTime=4.000,Duration=6,SCTE35=" + b64 + "\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:10.000Z\n"
+      "#EXTINF:2.000,\n"
+      "seg_v1_5.ts\n"
+      "#EXT-X-CUE-IN\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:12.000Z\n"
+      "#EXTINF:2.000,\n"
+      "seg_v1_6.ts\n";
+  // Segment 6 ends at 14 s: at 14.0 it is published, at 13.999 not yet.
+  EXPECT_EQ(MediaPlaylistAt(spec, spec.renditions[0], At(14)), expected);
+  EXPECT_EQ(MediaPlaylistAt(spec, spec.renditions[0], At(14)), expected);  // deterministic
+  EXPECT_NE(MediaPlaylistAt(spec, spec.renditions[0], At(13.999)), expected);
+  EXPECT_EQ(MediaPlaylistAt(spec, spec.renditions[0], At(15.999)), expected);
+}
+
+TEST(SyntheticOriginTest, BeforeFirstSegmentEndsPlaylistIsEmpty) {
+  const SyntheticStreamSpec spec = TwoSecondSpec(CueFlavour::kNone);
+  const std::string expected =
+      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n";
+  EXPECT_EQ(MediaPlaylistAt(spec, spec.renditions[0], At(-100)), expected);
+  EXPECT_EQ(MediaPlaylistAt(spec, spec.renditions[0], At(1.999)), expected);
+  Result<hls::MediaPlaylist> p =
+      hls::ParseMedia(MediaPlaylistAt(spec, spec.renditions[0], At(2)));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ASSERT_EQ(p->segments().size(), 1u);
+  EXPECT_EQ(p->segments()[0].uri(), "seg_v1_0.ts");
+}
+
+TEST(SyntheticOriginTest, WindowSlidesWithMsnAndPdtConsistent) {
+  SyntheticStreamSpec spec = TwoSecondSpec(CueFlavour::kNone);
+  spec.segment_duration_s = 2.002;
+  spec.window_segments = 6;
+  const DurationMicros d = SegmentDurationMicros(spec);
+  EXPECT_EQ(d, 2'002'000);
+  EXPECT_EQ(TargetDurationSeconds(spec), 2);
+  int64_t prev_first = -1;
+  for (int step = 0; step < 200; ++step) {
+    const UnixMicros now = T0() + step * 700'000;  // reloads not aligned to segments
+    Result<hls::MediaPlaylist> p = hls::ParseMedia(MediaPlaylistAt(spec, spec.renditions[1], now));
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    const auto& segs = p->segments();
+    const int64_t last = LiveEdgeMsn(spec, now);
+    ASSERT_EQ(segs.size(), static_cast<size_t>(std::clamp<int64_t>(last + 1, 0, 6)));
+    EXPECT_GE(p->media_sequence(), prev_first);
+    prev_first = p->media_sequence();
+    for (size_t i = 0; i < segs.size(); ++i) {
+      const int64_t msn = p->SequenceNumberOf(i);
+      EXPECT_EQ(segs[i].uri(), "seg_v2_" + std::to_string(msn) + ".ts");
+      EXPECT_EQ(segs[i].program_date_time(), T0() + msn * d);
+      EXPECT_DOUBLE_EQ(segs[i].duration_s(), 2.002);
+      EXPECT_LE(T0() + (msn + 1) * d, now);  // published only once it has ended
+    }
+    if (!segs.empty()) {
+      EXPECT_GT(T0() + (last + 2) * d, now);  // and it is the live edge
+    }
+    EXPECT_TRUE(ErrorFindings(hls::LintMedia(*p)).empty());
+  }
+}
+
+TEST(SyntheticOriginTest, PdtOnFirstSegmentOnly) {
+  SyntheticStreamSpec spec = TwoSecondSpec(CueFlavour::kCueOut);
+  spec.pdt_on_every_segment = false;
+  Result<hls::MediaPlaylist> p = hls::ParseMedia(MediaPlaylistAt(spec, spec.renditions[0], At(20)));
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->segments().size(), 4u);
+  EXPECT_TRUE(p->segments()[0].program_date_time().has_value());
+  for (size_t i = 1; i < 4; ++i) {
+    EXPECT_FALSE(p->segments()[i].program_date_time().has_value());
+    EXPECT_EQ(p->SegmentStartTime(i), T0() + (p->SequenceNumberOf(i)) * 2'000'000);
+  }
+}
+
+struct FlavourCase {
+  CueFlavour flavour;
+  hls::TagType out_tag;  // a tag that marks the OUT segment
+  hls::TagType in_tag;   // a tag that marks the IN segment
+};
+
+class FlavourTest : public ::testing::TestWithParam<FlavourCase> {};
+
+// The payload of a marker tag, decoded.
+std::optional<scte35::SpliceInsert> PayloadOf(const hls::Tag& tag) {
+  std::string text;
+  std::string_view v = tag.value;
+  if (tag.type == hls::TagType::kOatclsScte35 || tag.type == hls::TagType::kSplicepointScte35) {
+    text = std::string(v);
+  } else if (tag.type == hls::TagType::kCueOutCont || tag.type == hls::TagType::kScte35) {
+    const size_t at = v.find(tag.type == hls::TagType::kScte35 ? "CUE=\"" : "SCTE35=");
+    if (at == std::string_view::npos) return std::nullopt;
+    text = std::string(v.substr(at + (tag.type == hls::TagType::kScte35 ? 5 : 7)));
+    if (size_t q = text.find('"'); q != std::string::npos) text.resize(q);
+  } else if (tag.type == hls::TagType::kDateRange) {
+    Result<hls::AttributeList> attrs = hls::AttributeList::Parse(tag.value);
+    if (!attrs.ok()) return std::nullopt;
+    auto hex = attrs->GetHex("SCTE35-OUT");
+    if (!hex) hex = attrs->GetHex("SCTE35-IN");
+    if (!hex) return std::nullopt;
+    text = std::string(*hex);
+  } else {
+    return std::nullopt;
+  }
+  Result<scte35::SpliceInfoSection> s = scte35::DecodeText(text);
+  if (!s.ok()) return std::nullopt;
+  const auto* insert = std::get_if<scte35::SpliceInsert>(&s->command);
+  if (insert == nullptr) return std::nullopt;
+  return *insert;
+}
+
+TEST_P(FlavourTest, MarkersParseBackAndLintClean) {
+  const FlavourCase& c = GetParam();
+  SyntheticStreamSpec spec = TwoSecondSpec(c.flavour);
+  spec.breaks = {{At(5), 6, 1001}, {At(30), 10, 1002}};  // second break on a boundary
+  ASSERT_TRUE(ValidateSpec(spec).ok());
+  for (const Rendition& r : spec.renditions) {
+    hls::ReloadLinter reload;
+    bool saw_out = false, saw_in = false;
+    for (int step = 0; step < 40; ++step) {
+      const UnixMicros now = At(step * 1.0);
+      const std::string text = MediaPlaylistAt(spec, r, now);
+      Result<hls::MediaPlaylist> p = hls::ParseMedia(text);
+      ASSERT_TRUE(p.ok()) << p.status().ToString() << "\n" << text;
+      std::vector<hls::Finding> findings = hls::LintMedia(*p);
+      EXPECT_TRUE(ErrorFindings(findings).empty())
+          << CueFlavourName(c.flavour) << " at " << step << "s:\n" << text << "\n"
+          << ErrorFindings(findings).front();
+      std::vector<hls::Finding> rf = reload.Observe(*p);
+      EXPECT_TRUE(rf.empty()) << text << "\n" << hls::FormatFinding(rf.front());
+      for (size_t i = 0; i < p->segments().size(); ++i) {
+        const int64_t msn = p->SequenceNumberOf(i);
+        const hls::MediaSegment& s = p->segments()[i];
+        const bool is_out = msn == 3 || msn == 15;
+        const bool is_in = msn == 6 || msn == 20;
+        if (is_out) {
+          ASSERT_TRUE(s.Has(c.out_tag)) << text;
+          saw_out = true;
+          for (const hls::Tag& t : s.tags()) {
+            if (std::optional<scte35::SpliceInsert> ins = PayloadOf(t)) {
+              EXPECT_TRUE(ins->out_of_network_indicator);
+              EXPECT_EQ(ins->splice_event_id, msn == 3 ? 1001u : 1002u);
+              ASSERT_TRUE(ins->break_duration.has_value());
+              EXPECT_EQ(ins->break_duration->duration_ticks, (msn == 3 ? 6 : 10) * 90000);
+              EXPECT_EQ(ins->splice_time.pts_time_ticks, (msn == 3 ? 5 : 30) * 90000);
+            }
+          }
+        }
+        if (is_in && c.in_tag != hls::TagType::kUnknown) {
+          ASSERT_TRUE(s.Has(c.in_tag)) << text;
+          saw_in = true;
+          for (const hls::Tag& t : s.tags()) {
+            if (std::optional<scte35::SpliceInsert> ins = PayloadOf(t)) {
+              EXPECT_FALSE(ins->out_of_network_indicator) << t.ToLine();
+              EXPECT_FALSE(ins->break_duration.has_value());
+            }
+          }
+        }
+        if (!is_out && !is_in) {
+          // Inside a break the marker repeats; outside there is none.
+          const bool inside = (msn > 3 && msn < 6) || (msn > 15 && msn < 20);
+          bool any_marker = false;
+          for (const hls::Tag& t : s.tags()) {
+            any_marker |= t.type != hls::TagType::kInf && t.type != hls::TagType::kProgramDateTime;
+          }
+          EXPECT_EQ(any_marker, inside) << "msn " << msn << "\n" << text;
+        }
+      }
+    }
+    EXPECT_TRUE(saw_out);
+    EXPECT_TRUE(saw_in);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Flavours, FlavourTest,
+    ::testing::Values(
+        FlavourCase{CueFlavour::kCueOut, hls::TagType::kCueOut, hls::TagType::kCueIn},
+        FlavourCase{CueFlavour::kOatcls, hls::TagType::kOatclsScte35, hls::TagType::kCueIn},
+        FlavourCase{CueFlavour::kDateRange, hls::TagType::kDateRange, hls::TagType::kDateRange},
+        FlavourCase{CueFlavour::kExtXScte35, hls::TagType::kScte35, hls::TagType::kScte35},
+        FlavourCase{CueFlavour::kSplicepoint, hls::TagType::kSplicepointScte35,
+                    hls::TagType::kSplicepointScte35}),
+    [](const ::testing::TestParamInfo<FlavourCase>& param_info) {
+      return std::string(CueFlavourName(param_info.param.flavour));
+    });
+
+TEST(SyntheticOriginTest, NoRepeatAndOmitCueIn) {
+  SyntheticStreamSpec spec = TwoSecondSpec(CueFlavour::kCueOut);
+  spec.repeat_cue = false;
+  spec.omit_cue_in = true;
+  const std::string text = MediaPlaylistAt(spec, spec.renditions[0], At(14));
+  EXPECT_NE(text.find("#EXT-X-CUE-OUT:DURATION=6\n"), std::string::npos);
+  EXPECT_EQ(text.find("CUE-OUT-CONT"), std::string::npos);
+  EXPECT_EQ(text.find("CUE-IN"), std::string::npos);
+}
+
+TEST(SyntheticOriginTest, BreakBetweenSegmentStartsGetsNoMarkers) {
+  SyntheticStreamSpec spec = TwoSecondSpec(CueFlavour::kCueOut);
+  spec.breaks = {{At(4.5), 1, 7}};  // [4.5, 5.5): no segment starts inside
+  EXPECT_EQ(MediaPlaylistAt(spec, spec.renditions[0], At(14)).find("CUE"), std::string::npos);
+}
+
+TEST(SyntheticOriginTest, DateRangeMarkersExact) {
+  SyntheticStreamSpec spec = TwoSecondSpec(CueFlavour::kDateRange);
+  spec.repeat_cue = false;
+  const std::string text = MediaPlaylistAt(spec, spec.renditions[0], At(14));
+  std::vector<uint8_t> out = BreakOutSection(spec, spec.breaks[0]);
+  std::string hex = HexEncode(out);
+  for (char& ch : hex) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  EXPECT_NE(text.find("#EXT-X-DATERANGE:ID=\"splice-1001\",START-DATE=\"2026-01-15T12:00:05.000Z\","
+                      "PLANNED-DURATION=6,SCTE35-OUT=0x" + hex + "\n"
+                      "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:06.000Z\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("#EXT-X-DATERANGE:ID=\"splice-1001\",START-DATE=\"2026-01-15T12:00:05.000Z\","
+                      "DURATION=6,SCTE35-IN=0x"),
+            std::string::npos)
+      << text;
+}
+
+TEST(SyntheticOriginTest, MasterPlaylistParsesAndLints) {
+  const SyntheticStreamSpec spec = TwoSecondSpec(CueFlavour::kNone);
+  const std::string text = MasterPlaylist(spec);
+  EXPECT_EQ(text,
+            "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360,CODECS=\"avc1.4d401e,mp4a.40.2\"\n"
+            "v1.m3u8\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=2500000,RESOLUTION=1280x720,CODECS=\"avc1.64001f,mp4a.40.2\"\n"
+            "v2.m3u8\n");
+  Result<hls::MasterPlaylist> m = hls::ParseMaster(text);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  ASSERT_EQ(m->Variants().size(), 2u);
+  EXPECT_EQ(m->Variants()[1].bandwidth, 2500000);
+  EXPECT_TRUE(ErrorFindings(hls::LintMaster(*m)).empty());
+}
+
+TEST(SyntheticOriginTest, SpecJsonRoundTrip) {
+  const std::string json = R"({
+    "segment_duration_s": 2.002, "window_segments": 5, "start_time": "2026-01-15T12:00:00Z",
+    "cue_flavour": "ext_x_scte35", "repeat_cue": false, "pdt_on_every_segment": false,
+    "segment_uri_template": "{rendition}/{msn}.ts",
+    "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "resolution": "1280x720",
+                    "codecs": "avc1.64001f"}],
+    "breaks": [{"start_time": "2026-01-15T12:01:00.500Z", "duration_s": 30.5, "event_id": 42}]})";
+  Result<SyntheticStreamSpec> spec = ParseSpec(json);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_DOUBLE_EQ(spec->segment_duration_s, 2.002);
+  EXPECT_EQ(spec->window_segments, 5);
+  EXPECT_EQ(spec->start_time, T0());
+  EXPECT_EQ(spec->cue_flavour, CueFlavour::kExtXScte35);
+  EXPECT_FALSE(spec->repeat_cue);
+  EXPECT_FALSE(spec->pdt_on_every_segment);
+  ASSERT_EQ(spec->breaks.size(), 1u);
+  EXPECT_EQ(spec->breaks[0].start_time, At(60.5));
+  EXPECT_EQ(spec->breaks[0].event_id, 42u);
+  EXPECT_EQ(SegmentUri(*spec, "v720", 17), "v720/17.ts");
+  Result<SyntheticStreamSpec> again = ParseSpec(SerializeSpec(*spec));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(MediaPlaylistAt(*again, again->renditions[0], At(100)),
+            MediaPlaylistAt(*spec, spec->renditions[0], At(100)));
+}
+
+TEST(SyntheticOriginTest, SpecJsonErrorsNameTheField) {
+  auto err = [](std::string_view json) { return ParseSpec(json).status().message(); };
+  const std::string base =
+      R"("start_time": "2026-01-15T12:00:00Z", "renditions": [{"name": "v", "bandwidth_bps": 1}])";
+  EXPECT_NE(err("[1]").find("must be a JSON object"), std::string::npos);
+  EXPECT_NE(err("{").find("not valid JSON"), std::string::npos);
+  EXPECT_NE(err("{" + base + "}").find("segment_duration_s: missing"), std::string::npos);
+  EXPECT_NE(err(R"({"segment_duration_s": "6", )" + base + "}").find("segment_duration_s: must be a number"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"segment_duration_s": 0, )" + base + "}").find("segment_duration_s"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"segment_duration_s": 6, "cue_flavour": "x", )" + base + "}").find("cue_flavour"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"segment_duration_s": 6, "start_time": "yesterday",
+                    "renditions": []})").find("start_time"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"segment_duration_s": 6, "start_time": "2026-01-15T12:00:00Z",
+                    "renditions": []})").find("renditions"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"segment_duration_s": 6, )" + base +
+                R"(, "breaks": [{"start_time": "2026-01-15T12:00:10Z", "duration_s": 30, "event_id": 1},
+                                {"start_time": "2026-01-15T12:00:20Z", "duration_s": 30, "event_id": 2}]})")
+                .find("breaks[1].start_time"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"segment_duration_s": 6, )" + base +
+                R"(, "breaks": [{"start_time": "2026-01-15T12:00:10Z", "duration_s": 30, "event_id": -1}]})")
+                .find("breaks[0].event_id"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace ssai::origin

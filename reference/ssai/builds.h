@@ -1,0 +1,61 @@
+// Read-path builds: named strategies for where the manifest path gets ad-break state, plus the
+// deliberately broken "defect-" builds the conformance suite must catch (TigerBeetle-style: a
+// suite that passes a broken build is itself broken). See README.md for what each build does.
+#ifndef SSAI_REFERENCE_SSAI_BUILDS_H_
+#define SSAI_REFERENCE_SSAI_BUILDS_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reference/ssai/coordinator.h"
+
+namespace ssai {
+
+enum class ReadPath {
+  kCoordinatorOnly,         // do-only: every request asks the coordinator
+  kKvListThenCoordinator,   // kv-hybrid: list("adbreak:{ch}:") + get each; miss -> coordinator
+  kKvKeyThenCoordinator,    // kv-hybrid-direct: get("adbreak:{ch}:{event}") for the event the
+                            //   origin's markers name; no marker or miss -> coordinator
+  kKvListOnly,              // kv-stateless: list + get; a miss means no break
+  kChannelState,            // kv-channel-state: get("chstate:{ch}"); miss -> coordinator; an
+                            //   origin marker the state does not explain -> coordinator probe
+};
+std::string_view ReadPathName(ReadPath path);
+
+// Each flag is one realistic bug, applied at a seam (before or after the correct code), never
+// inside it.
+struct Defects {
+  bool ignore_end_time = false;            // shows the ad until the KV TTL runs out
+  bool reset_media_sequence = false;       // MEDIA-SEQUENCE restarts at 0 in a break
+  bool no_discontinuity_on_return = false; // omits DISCONTINUITY before content comes back
+  bool trust_cached_miss = false;          // an edge caches "no break" forever
+  bool no_cue_dedupe = false;              // a repeated cue makes a second break (coordinator)
+  bool misaligned_renditions = false;      // renditions after the first splice one segment late
+  bool ignore_cue_in = false;              // an early CUE-IN is ignored (coordinator)
+  bool ignore_bitrate = false;             // always the highest ad bitrate
+  bool no_discontinuity_ledger = false;    // DISCONTINUITY-SEQUENCE ignores earlier breaks
+  bool any() const;
+};
+
+struct BuildSpec {
+  std::string name;
+  std::string description;  // one line
+  ReadPath read_path = ReadPath::kKvListThenCoordinator;
+  bool coordinator_polls_origin = false;  // kv-stateless: detection on a timer, not on request
+  bool write_break_keys = true;           // coordinator writes adbreak:{ch}:{event}
+  bool write_channel_state = false;       // coordinator writes chstate:{ch}
+  Defects defects;
+  bool is_defect() const { return defects.any(); }
+};
+
+// Every build, correct ones first; defect builds are named "defect-...".
+const std::vector<BuildSpec>& AllBuilds();
+const BuildSpec* FindBuild(std::string_view name);
+
+// The coordinator options a build needs, on top of `base` (timeouts etc.).
+CoordinatorOptions CoordinatorOptionsFor(const BuildSpec& build, CoordinatorOptions base);
+
+}  // namespace ssai
+
+#endif  // SSAI_REFERENCE_SSAI_BUILDS_H_

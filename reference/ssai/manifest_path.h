@@ -1,0 +1,105 @@
+// The manifest path: one edge's handling of a playlist request, sans-I/O.
+//
+//   request (org, channel, rendition or master)
+//     -> origin playlist (OriginClient; the last good copy when the origin fails, if fresh enough)
+//     -> ad-break state, from where the build says (KV, coordinator, both)
+//     -> ad pods resolved for the rendition's bandwidth (ad media playlists, cached: they are VOD)
+//     -> Splice -> serialized playlist
+//   plus where the state came from (kv-hit, kv-miss, coordinator, none) for metrics and the
+//   X-SSAI-State-Source response header.
+//
+// One ManifestPath per edge (per POP in the simulator); it keeps the edge's memory: the freshest
+// ChannelState it has seen per channel (by version), the last good origin playlists, the ad
+// playlists. It must outlive the callbacks of the requests it is handling.
+#ifndef SSAI_REFERENCE_SSAI_MANIFEST_PATH_H_
+#define SSAI_REFERENCE_SSAI_MANIFEST_PATH_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reference/base/status.h"
+#include "reference/base/time.h"
+#include "reference/ssai/builds.h"
+#include "reference/ssai/channel.h"
+#include "reference/ssai/channel_state.h"
+#include "reference/ssai/env.h"
+#include "reference/ssai/splicer.h"
+
+namespace ssai {
+
+enum class StateSource {
+  kNone,         // no state consulted, or it could not be had (served without ads)
+  kKvHit,        // KV answered
+  kKvMiss,       // KV had nothing usable; the coordinator answered
+  kCoordinator,  // the build asks the coordinator directly (do-only)
+};
+std::string_view StateSourceName(StateSource source);  // "none", "kv-hit", "kv-miss", "coordinator"
+
+struct ManifestRequest {
+  std::string org;
+  std::string channel;
+  std::string file;  // "master.m3u8" or "{rendition}.m3u8"
+  std::optional<InsertionMode> mode;  // from the query string or user agent; else the channel's
+};
+
+struct ManifestResponse {
+  int http_status = 200;
+  std::string body;  // the playlist, or a JSON error {"error": "..."} for 4xx/5xx
+  std::string content_type = "application/vnd.apple.mpegurl";
+  StateSource source = StateSource::kNone;
+  // What happened, for metrics and tests.
+  bool in_break = false;
+  std::string event_id;  // the break the newest slot is in, if any
+  int ad_segments = 0;
+  int slate_segments = 0;
+  int kv_reads = 0;           // get + list operations
+  int coordinator_calls = 0;
+  bool served_stale_origin = false;
+  std::vector<std::string> warnings;
+};
+
+struct ManifestPathOptions {
+  int64_t kv_cache_ttl_s = 60;  // KvStore::GetOptions::cache_ttl_s
+  // The last good origin playlist is served when the origin fails, for at most this long.
+  DurationMicros origin_last_good_max_age_us = 6 * kMicrosPerSecond;
+  // kv-channel-state: how often one edge may ask the coordinator about one unexplained marker.
+  DurationMicros marker_probe_interval_us = 2 * kMicrosPerSecond;
+  // Rewrite relative content segment URIs to absolute origin URLs, so any player can fetch them
+  // without the edge proxying segments.
+  bool absolute_content_uris = true;
+};
+
+struct ManifestPathEnv {
+  Scheduler* scheduler = nullptr;
+  KvStore* kv = nullptr;                    // this edge's KV location (null for do-only)
+  CoordinatorClient* coordinator = nullptr;
+  OriginClient* origin = nullptr;           // origin playlists and ad playlists
+};
+
+class ManifestPath {
+ public:
+  ManifestPath(BuildSpec build, std::vector<ChannelConfig> channels, ManifestPathEnv env,
+               ManifestPathOptions options = {});
+  ~ManifestPath();
+  ManifestPath(const ManifestPath&) = delete;
+  ManifestPath& operator=(const ManifestPath&) = delete;
+
+  void Handle(const ManifestRequest& request, std::function<void(ManifestResponse)> done);
+
+  const BuildSpec& build() const;
+  const ChannelConfig* FindChannel(std::string_view org, std::string_view channel) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ssai
+
+#endif  // SSAI_REFERENCE_SSAI_MANIFEST_PATH_H_

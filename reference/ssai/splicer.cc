@@ -1,0 +1,430 @@
+#include "reference/ssai/splicer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "reference/base/strings.h"
+
+namespace ssai {
+
+namespace {
+
+using hls::MediaPlaylist;
+using hls::MediaSegment;
+using hls::Tag;
+using hls::TagType;
+
+constexpr UnixMicros kNever = std::numeric_limits<UnixMicros>::max();
+
+// A slot found by time: its index relative to the window (negative = before the first window
+// slot, extrapolated; segments().size() = not published yet) and its start.
+struct SlotRef {
+  int64_t index = 0;
+  UnixMicros start = 0;
+};
+
+// Slot start times and how to find slots by time, including slots that already left the window.
+class SlotTimeline {
+ public:
+  SlotTimeline(const MediaPlaylist& p, std::vector<UnixMicros>* starts_buffer,
+               std::vector<DurationMicros>* durations_buffer)
+      : starts_(*starts_buffer), durations_(*durations_buffer) {
+    const auto& segs = p.segments();
+    const size_t n = segs.size();
+    starts_.assign(n, 0);
+    durations_.assign(n, 0);
+    size_t first_pdt = n;
+    for (size_t i = 0; i < n; ++i) {
+      durations_[i] = SecondsToMicros(segs[i].duration_s());
+      if (first_pdt == n && segs[i].Has(TagType::kProgramDateTime)) {
+        if (segs[i].program_date_time()) first_pdt = i;
+      }
+    }
+    if (first_pdt == n) return;
+    has_pdt_ = true;
+    // RFC 8216 §4.3.2.6: a PDT applies to its segment; later ones follow by EXTINF durations.
+    // Before the first PDT, times are found by subtracting durations (as players do).
+    starts_[first_pdt] = *segs[first_pdt].program_date_time();
+    for (size_t i = first_pdt; i-- > 0;) starts_[i] = starts_[i + 1] - durations_[i];
+    for (size_t i = first_pdt + 1; i < n; ++i) {
+      std::optional<UnixMicros> pdt;
+      if (segs[i].Has(TagType::kProgramDateTime)) pdt = segs[i].program_date_time();
+      starts_[i] = pdt ? *pdt : starts_[i - 1] + durations_[i - 1];
+    }
+    // Slots before the window are extrapolated with the first slot's duration: packagers cut
+    // segments of one duration, so the slot grid continues backwards.
+    grid_us_ = durations_[0] > 0 ? durations_[0]
+                                 : std::max<int64_t>(1, p.target_duration_s().value_or(1)) *
+                                       kMicrosPerSecond;
+  }
+
+  bool has_pdt() const { return has_pdt_; }
+  size_t size() const { return starts_.size(); }
+  UnixMicros start(size_t i) const { return starts_[i]; }
+  DurationMicros duration(size_t i) const { return durations_[i]; }
+
+  // The first slot whose start is >= t.
+  SlotRef FirstAtOrAfter(UnixMicros t) const {
+    const UnixMicros w0 = starts_[0];
+    if (t <= w0) {
+      const int64_t k = (w0 - t) / grid_us_;
+      return {-k, w0 - k * grid_us_};
+    }
+    for (size_t i = 1; i < starts_.size(); ++i) {
+      if (starts_[i] >= t) return {static_cast<int64_t>(i), starts_[i]};
+    }
+    return {static_cast<int64_t>(starts_.size()), kNever};
+  }
+
+ private:
+  std::vector<UnixMicros>& starts_;
+  std::vector<DurationMicros>& durations_;
+  DurationMicros grid_us_ = kMicrosPerSecond;
+  bool has_pdt_ = false;
+};
+
+// Where one break lands on the slot timeline.
+struct BreakSlots {
+  SlotRef out;  // first ad slot (the splice point)
+  SlotRef in;   // first content slot after the break (the return)
+  bool has_slots() const { return out.index < in.index; }
+};
+
+BreakSlots Locate(const SlotTimeline& t, const SpliceBreak& b) {
+  return {t.FirstAtOrAfter(b.start_time - kSpliceToleranceUs),
+          t.FirstAtOrAfter(b.end_time - kSpliceToleranceUs)};
+}
+
+bool HasLineBreak(std::string_view s) {
+  return s.find_first_of("\r\n") != std::string_view::npos;
+}
+
+Status ValidateBreaks(std::span<const SpliceBreak> breaks, const SpliceOptions& options) {
+  if (options.inserted_discontinuities_before < 0) {
+    return Status::InvalidArgument("inserted_discontinuities_before must be >= 0, got " +
+                                   std::to_string(options.inserted_discontinuities_before));
+  }
+  if (options.mode == InsertionMode::kSsai && HasLineBreak(options.slate.uri)) {
+    return Status::InvalidArgument("slate URI contains a line break");
+  }
+  for (size_t i = 0; i < breaks.size(); ++i) {
+    const SpliceBreak& b = breaks[i];
+    const std::string where = "break " + std::to_string(i) + " ('" + b.event_id + "')";
+    if (b.end_time <= b.start_time) {
+      return Status::InvalidArgument(where + ": end_time must be after start_time");
+    }
+    if (i > 0 && b.start_time < breaks[i - 1].end_time) {
+      return Status::InvalidArgument(where + ": breaks must be sorted by start_time and not overlap");
+    }
+    if (options.mode == InsertionMode::kSgai) {
+      if (b.event_id.empty() || b.event_id.find('"') != std::string::npos ||
+          HasLineBreak(b.event_id)) {
+        return Status::InvalidArgument(
+            where + ": event_id must be a non-empty quoted-string value (bis §4.4.5.1 ID)");
+      }
+      const bool uri = !b.asset_uri.empty(), list = !b.asset_list_uri.empty();
+      if (uri == list) {
+        return Status::InvalidArgument(
+            where + ": needs exactly one of asset_uri and asset_list_uri (bis Appendix D.2)");
+      }
+      const std::string& a = uri ? b.asset_uri : b.asset_list_uri;
+      if (a.find('"') != std::string::npos || HasLineBreak(a)) {
+        return Status::InvalidArgument(where + ": asset URI must not contain '\"' or a line break");
+      }
+    } else {
+      for (size_t j = 0; j < b.ad_segments.size(); ++j) {
+        const AdSegment& ad = b.ad_segments[j];
+        if (!std::isfinite(ad.duration_s) || ad.duration_s <= 0 || ad.duration_s > 3600) {
+          return Status::InvalidArgument(where + ": ad segment " + std::to_string(j) +
+                                         " duration must be in (0, 3600] s");
+        }
+        if (ad.uri.empty() || HasLineBreak(ad.uri)) {
+          return Status::InvalidArgument(where + ": ad segment " + std::to_string(j) +
+                                         " URI must be non-empty, on one line");
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+bool KeptOnAdSlot(TagType type) {
+  switch (type) {
+    case TagType::kInf:              // replaced by the ad's own
+    case TagType::kByteRange:        // ranges of the content resource
+    case TagType::kProgramDateTime:  // rewritten to the slot's start
+    case TagType::kGap:
+    case TagType::kBitrate:
+    case TagType::kPart:
+      return false;
+    default:
+      return true;
+  }
+}
+
+Tag PdtTag(UnixMicros t) {
+  std::string value;
+  value.reserve(24);
+  AppendIso8601Millis(t, &value);
+  return Tag::Make(TagType::kProgramDateTime, std::move(value));
+}
+
+// Replaces the content of slot `seg` with `ad`, keeping the origin's markers (and any tag that
+// carries state to later segments, such as EXT-X-KEY), putting the slot's PDT on it.
+void ReplaceSlot(MediaSegment* seg, const AdSegment& ad, double duration_s, UnixMicros start,
+                 bool discontinuity) {
+  std::vector<Tag>& tags = seg->mutable_tags();
+  Tag pdt;
+  bool have_pdt = false;
+  size_t kept = 0;
+  for (size_t i = 0; i < tags.size(); ++i) {
+    if (tags[i].type == TagType::kProgramDateTime && !have_pdt) {
+      pdt = std::move(tags[i]);  // same instant as the slot's start: keep the origin's text
+      have_pdt = true;
+      continue;
+    }
+    if (!KeptOnAdSlot(tags[i].type)) continue;
+    if (kept != i) tags[kept] = std::move(tags[i]);
+    ++kept;
+  }
+  tags.resize(kept);
+  if (discontinuity && !seg->discontinuity()) {
+    tags.insert(tags.begin(), Tag::Make(TagType::kDiscontinuity));
+  }
+  tags.push_back(have_pdt ? std::move(pdt) : PdtTag(start));
+  std::string inf;
+  inf.reserve(12);
+  AppendFixed(duration_s, 3, &inf);
+  inf.push_back(',');
+  tags.push_back(Tag::Make(TagType::kInf, std::move(inf)));
+  seg->set_uri(ad.uri);
+  (void)seg->Refresh();  // EXTINF was written just above: cannot fail
+}
+
+// The first content slot after a break: RFC 8216 §4.3.2.3 / bis §4.4.4.3, timestamps change back
+// (DISCONTINUITY); bis §6.2.1 SHOULD: a PDT of its own.
+void MarkReturn(MediaSegment* seg, const SlotRef& slot) {
+  std::vector<Tag>& tags = seg->mutable_tags();
+  if (!seg->discontinuity()) tags.insert(tags.begin(), Tag::Make(TagType::kDiscontinuity));
+  if (!seg->Has(TagType::kProgramDateTime)) seg->AddTag(PdtTag(slot.start));
+}
+
+// SSAI: rewrites the slots, returns the count of inserted discontinuities before the window.
+Status SpliceSsai(MediaPlaylist* p, const SlotTimeline& t, std::span<const SpliceBreak> breaks,
+                  const SpliceOptions& options, SpliceResult* result, int64_t* disc_before,
+                  bool* disc_in_window) {
+  auto& segs = p->mutable_segments();
+  const int64_t n = static_cast<int64_t>(segs.size());
+  const int64_t target_s = p->target_duration_s().value_or(0);
+  std::vector<DurationMicros> pod_end_us;  // prefix sums of the pod timeline
+  int64_t last_disc_index = std::numeric_limits<int64_t>::min();
+  for (const SpliceBreak& b : breaks) {
+    const BreakSlots s = Locate(t, b);
+    if (!s.has_slots()) continue;
+    // Discontinuity slots, counted once each (back-to-back breaks share the junction slot).
+    for (const SlotRef& d : {s.out, s.in}) {
+      if (d.index == last_disc_index) continue;
+      last_disc_index = d.index;
+      if (d.index < 0) {
+        ++*disc_before;
+      } else if (d.index < n) {
+        MediaSegment& seg = segs[static_cast<size_t>(d.index)];
+        if (seg.discontinuity()) {
+          result->warnings.push_back("break '" + b.event_id + "': origin segment " + seg.uri() +
+                                     " already has EXT-X-DISCONTINUITY at a splice point; kept "
+                                     "once, DISCONTINUITY-SEQUENCE will be off by one after it "
+                                     "slides out");
+        }
+        *disc_in_window = true;
+      }
+    }
+    const int64_t first = std::max<int64_t>(s.out.index, 0);
+    const int64_t end = std::min<int64_t>(s.in.index, n);
+    if (first >= end) {
+      // Only the return slot (or nothing) is in the window.
+      if (s.in.index >= 0 && s.in.index < n) MarkReturn(&segs[static_cast<size_t>(s.in.index)], s.in);
+      continue;
+    }
+    pod_end_us.clear();
+    DurationMicros total_us = 0;
+    for (const AdSegment& ad : b.ad_segments) {
+      total_us += SecondsToMicros(ad.duration_s);
+      pod_end_us.push_back(total_us);
+    }
+    bool warned_duration = false, warned_target = false, warned_key = false;
+    for (int64_t i = first; i < end; ++i) {
+      const size_t si = static_cast<size_t>(i);
+      // The ad segment playing at the slot's midpoint on the pod timeline, which starts at the
+      // splice point (the first ad slot).
+      const DurationMicros mid_us = t.start(si) - s.out.start + t.duration(si) / 2;
+      const AdSegment* ad = nullptr;
+      double duration_s = 0;
+      if (mid_us >= 0 && mid_us < total_us) {
+        const size_t j = static_cast<size_t>(
+            std::upper_bound(pod_end_us.begin(), pod_end_us.end(), mid_us) - pod_end_us.begin());
+        ad = &b.ad_segments[j];
+        duration_s = ad->duration_s;
+        ++result->ad_segments;
+      } else {
+        if (options.slate.uri.empty()) {
+          return Status::InvalidArgument("break '" + b.event_id +
+                                         "': the pod does not fill the break and no slate is "
+                                         "configured (SpliceOptions::slate)");
+        }
+        ad = &options.slate;
+        duration_s = options.slate.duration_s > 0 ? options.slate.duration_s
+                                                  : MicrosToSeconds(t.duration(si));
+        ++result->slate_segments;
+      }
+      const DurationMicros diff_us = SecondsToMicros(duration_s) - t.duration(si);
+      if (!warned_duration && (diff_us > kSpliceToleranceUs || diff_us < -kSpliceToleranceUs)) {
+        warned_duration = true;
+        result->warnings.push_back("break '" + b.event_id + "': " + ad->uri + " lasts " +
+                                   FormatDouble(duration_s) + " s in a " +
+                                   FormatDouble(MicrosToSeconds(t.duration(si))) +
+                                   " s slot; ads should be conditioned to the channel's segment "
+                                   "duration");
+      }
+      if (!warned_target && target_s > 0 && std::llround(duration_s) > target_s) {
+        warned_target = true;
+        result->warnings.push_back("break '" + b.event_id + "': " + ad->uri + " (" +
+                                   FormatDouble(duration_s) +
+                                   " s) exceeds EXT-X-TARGETDURATION " + std::to_string(target_s) +
+                                   " (hls.target_duration.bound); TARGETDURATION is kept, since it "
+                                   "must not change between reloads");
+      }
+      MediaSegment& seg = segs[si];
+      if (!warned_key && (seg.Has(TagType::kKey) || seg.Has(TagType::kMap))) {
+        warned_key = true;
+        result->warnings.push_back("break '" + b.event_id + "': origin segment " + seg.uri() +
+                                   " has EXT-X-KEY/EXT-X-MAP; ad segments inherit them");
+      }
+      ReplaceSlot(&seg, *ad, duration_s, t.start(si), /*discontinuity=*/i == s.out.index);
+      if (i == n - 1) result->in_break = true;
+    }
+    if (s.in.index < n) MarkReturn(&segs[static_cast<size_t>(s.in.index)], s.in);
+  }
+  if ((result->ad_segments > 0 || result->slate_segments > 0) && p->version() < 3) {
+    p->SetVersion(3);  // EXTINF with decimals (RFC 8216 §7)
+  }
+  return Status::Ok();
+}
+
+void SpliceSgai(MediaPlaylist* p, const SlotTimeline& t, std::span<const SpliceBreak> breaks,
+                SpliceResult* result) {
+  auto& segs = p->mutable_segments();
+  const int64_t n = static_cast<int64_t>(segs.size());
+  // (slot, tag) in break order; tags for the same slot keep that order.
+  std::vector<std::pair<int64_t, Tag>> placed;
+  for (const SpliceBreak& b : breaks) {
+    const BreakSlots s = Locate(t, b);
+    if (s.has_slots() && s.out.index <= n - 1 && s.in.index > n - 1) result->in_break = true;
+    // bis §6.2.1: a date range stays while any date in it maps to a segment in the playlist.
+    bool covers = false;
+    for (size_t i = 0; i < t.size() && !covers; ++i) {
+      covers = t.start(i) < b.end_time && t.start(i) + t.duration(i) > b.start_time;
+    }
+    const bool future = s.out.index >= n;  // announced before its first slot is published
+    if (!covers && !future) continue;
+    const DurationMicros duration_us = b.end_time - b.start_time;
+    const double duration_s = MicrosToSeconds(duration_us);
+    hls::AttributeWriter w;
+    w.Quoted("ID", b.event_id)
+        .Quoted("CLASS", "com.apple.hls.interstitial")
+        .Date("START-DATE", b.start_time)
+        .Float("DURATION", duration_s);
+    if (!b.asset_uri.empty()) {
+      w.Quoted("X-ASSET-URI", b.asset_uri);
+    } else {
+      w.Quoted("X-ASSET-LIST", b.asset_list_uri);
+    }
+    // bis Appendix D.2: for live, resume where the break ends (the default, written out).
+    w.Float("X-RESUME-OFFSET", duration_s)
+        .Float("X-PLAYOUT-LIMIT", duration_s)
+        .Quoted("X-SNAP", "OUT,IN")
+        .Quoted("X-RESTRICT", "SKIP,JUMP");
+    placed.emplace_back(std::clamp<int64_t>(s.out.index, 0, n), Tag::Make(TagType::kDateRange, w.Take()));
+  }
+  // Insert at the front of each slot's lines, keeping break order.
+  for (size_t k = 0; k < placed.size();) {
+    size_t e = k;
+    while (e < placed.size() && placed[e].first == placed[k].first) ++e;
+    std::vector<Tag>& dst = placed[k].first >= n
+                                ? p->mutable_trailer()
+                                : segs[static_cast<size_t>(placed[k].first)].mutable_tags();
+    const auto pos = placed[k].first >= n ? dst.end() : dst.begin();
+    std::vector<Tag> batch;
+    batch.reserve(e - k);
+    for (size_t j = k; j < e; ++j) batch.push_back(std::move(placed[j].second));
+    dst.insert(pos, std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
+    k = e;
+  }
+}
+
+Result<SpliceResult> SpliceInPlace(MediaPlaylist&& origin, std::span<const SpliceBreak> breaks,
+                                   const SpliceOptions& options) {
+  SSAI_RETURN_IF_ERROR(ValidateBreaks(breaks, options));
+  SpliceResult result;
+  const int64_t origin_dsn = origin.discontinuity_sequence();
+  result.playlist = std::move(origin);
+  MediaPlaylist& p = result.playlist;
+  const bool ssai = options.mode == InsertionMode::kSsai;
+  const int64_t ledger = ssai ? options.inserted_discontinuities_before : 0;
+
+  int64_t disc_before = 0;
+  bool disc_in_window = false;
+  if (!p.segments().empty() && !breaks.empty()) {
+    thread_local std::vector<UnixMicros> starts;
+    thread_local std::vector<DurationMicros> durations;
+    SlotTimeline t(p, &starts, &durations);
+    if (!t.has_pdt()) {
+      return Status::InvalidArgument(
+          "the origin playlist has no EXT-X-PROGRAM-DATE-TIME, so ad breaks cannot be placed "
+          "(RFC 8216 §4.3.2.6)");
+    }
+    if (ssai) {
+      SSAI_RETURN_IF_ERROR(
+          SpliceSsai(&p, t, breaks, options, &result, &disc_before, &disc_in_window));
+    } else {
+      SpliceSgai(&p, t, breaks, &result);
+    }
+  }
+  // RFC 8216 §4.3.3.3, §6.2.2: the first segment's discontinuity sequence number counts every
+  // DISCONTINUITY that has slid out: the origin's own plus ours.
+  const int64_t dsn = origin_dsn + ledger + disc_before;
+  if (dsn != origin_dsn || disc_in_window) p.SetDiscontinuitySequence(dsn);
+  return result;
+}
+
+}  // namespace
+
+std::string_view InsertionModeName(InsertionMode mode) {
+  return mode == InsertionMode::kSgai ? "sgai" : "ssai";
+}
+
+Result<SpliceResult> Splice(const hls::MediaPlaylist& origin, std::span<const SpliceBreak> breaks,
+                            const SpliceOptions& options) {
+  return SpliceInPlace(hls::MediaPlaylist(origin), breaks, options);
+}
+
+Result<SpliceResult> Splice(hls::MediaPlaylist&& origin, std::span<const SpliceBreak> breaks,
+                            const SpliceOptions& options) {
+  return SpliceInPlace(std::move(origin), breaks, options);
+}
+
+int PickVariant(std::span<const int64_t> bitrates_bps, int64_t rendition_bandwidth_bps) {
+  int best = -1, lowest = -1;
+  for (size_t i = 0; i < bitrates_bps.size(); ++i) {
+    const int64_t b = bitrates_bps[i];
+    const int idx = static_cast<int>(i);
+    if (lowest < 0 || b < bitrates_bps[static_cast<size_t>(lowest)]) lowest = idx;
+    if (b <= rendition_bandwidth_bps &&
+        (best < 0 || b > bitrates_bps[static_cast<size_t>(best)])) {
+      best = idx;
+    }
+  }
+  return best >= 0 ? best : lowest;
+}
+
+}  // namespace ssai
