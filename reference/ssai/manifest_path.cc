@@ -1,0 +1,720 @@
+#include "reference/ssai/manifest_path.h"
+
+#include <algorithm>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "reference/base/encoding.h"
+#include "reference/base/url.h"
+#include "reference/media/cues/markers.h"
+#include "reference/media/hls/playlist.h"
+
+namespace ssai {
+
+std::string_view StateSourceName(StateSource source) {
+  switch (source) {
+    case StateSource::kNone: return "none";
+    case StateSource::kKvHit: return "kv-hit";
+    case StateSource::kKvMiss: return "kv-miss";
+    case StateSource::kCoordinator: return "coordinator";
+  }
+  return "none";
+}
+
+namespace {
+
+constexpr std::string_view kMasterFile = "master.m3u8";
+constexpr std::string_view kAssetListPrefix = "al-";  // al-{hex(event id)}.json (SGAI)
+
+std::string JsonError(std::string_view message) {
+  return nlohmann::json{{"error", message}}.dump();
+}
+
+ManifestResponse ErrorResponse(int http_status, std::string_view message) {
+  ManifestResponse r;
+  r.http_status = http_status;
+  r.body = JsonError(message);
+  r.content_type = "application/json";
+  return r;
+}
+
+// The time of the slot a marker is attached to (trailer markers: the end of the window).
+std::optional<UnixMicros> MarkerTime(const hls::MediaPlaylist& p, const cues::Marker& m) {
+  if (m.start_date) return m.start_date;
+  if (m.segment_index < p.segments().size()) return p.SegmentStartTime(m.segment_index);
+  if (p.segments().empty()) return std::nullopt;
+  const size_t last = p.segments().size() - 1;
+  std::optional<UnixMicros> t = p.SegmentStartTime(last);
+  if (!t) return std::nullopt;
+  return *t + SecondsToMicros(p.segments()[last].duration_s());
+}
+
+// Whether a marker announces or continues a break (true) or ends one (false); nullopt for
+// markers that say neither (a splice_null heartbeat, a non-break segmentation type).
+std::optional<bool> MarkerOpensBreak(const cues::Marker& m) {
+  switch (m.direction) {
+    case cues::Direction::kOut:
+    case cues::Direction::kCont:
+      return true;
+    case cues::Direction::kIn:
+      return false;
+    case cues::Direction::kSignal:
+      break;
+  }
+  if (!m.scte35) return std::nullopt;
+  if (const auto* insert = std::get_if<scte35::SpliceInsert>(&m.scte35->command)) {
+    if (insert->splice_event_cancel_indicator) return std::nullopt;
+    return insert->out_of_network_indicator;
+  }
+  for (const auto& d : m.scte35->descriptors) {
+    if (const auto* seg = std::get_if<scte35::SegmentationDescriptor>(&d)) {
+      const uint8_t t = seg->segmentation_type_id;
+      // SCTE 35 Table 22: break/ad/placement-opportunity starts are even, their ends odd.
+      if (t >= 0x22 && t <= 0x37 && (t == 0x22 || t == 0x23 || t >= 0x30)) return t % 2 == 0;
+    }
+  }
+  return std::nullopt;
+}
+
+// The event id the coordinator gives a break opened by this marker (cues/normalizer.h scheme),
+// when the marker carries one: SCTE-35 splice_event_id / segmentation_event_id, DATERANGE ID.
+std::optional<std::string> MarkerEventId(const cues::Marker& m) {
+  if (m.scte35) {
+    if (const auto* insert = std::get_if<scte35::SpliceInsert>(&m.scte35->command)) {
+      return std::to_string(insert->splice_event_id);
+    }
+    for (const auto& d : m.scte35->descriptors) {
+      if (const auto* seg = std::get_if<scte35::SegmentationDescriptor>(&d)) {
+        return std::to_string(seg->segmentation_event_id);
+      }
+    }
+  }
+  if (!m.id.empty()) return m.id;
+  return std::nullopt;
+}
+
+}  // namespace
+
+struct ManifestPath::Impl {
+  BuildSpec build;
+  std::vector<ChannelConfig> channels;
+  ManifestPathEnv env;
+  ManifestPathOptions options;
+
+  struct LastGood {
+    std::string body;
+    UnixMicros fetched_at = 0;
+  };
+  struct ChannelMemo {
+    std::optional<ChannelState> freshest;  // newest version seen (kv-channel-state)
+    int64_t ledger_seen = 0;               // largest discontinuities total seen (monotone)
+    bool cached_miss = false;              // DEFECT(trust_cached_miss)
+    bool probe_in_flight = false;
+    std::map<std::string, UnixMicros, std::less<>> probed;  // marker identity -> last probe
+  };
+  std::map<std::string, LastGood, std::less<>> last_good;  // by origin URL
+  std::map<std::string, ChannelMemo, std::less<>> memo;    // by channel id
+  std::map<std::string, std::vector<AdSegment>, std::less<>> ad_playlists;  // by URL (VOD)
+
+  // One request on its way through the path.
+  struct Op {
+    ManifestRequest request;
+    const ChannelConfig* channel = nullptr;
+    const RenditionConfig* rendition = nullptr;
+    size_t rendition_index = 0;
+    InsertionMode mode = InsertionMode::kSsai;
+    std::function<void(ManifestResponse)> done;
+    ManifestResponse response;
+    hls::MediaPlaylist origin;
+    std::optional<ChannelState> state;
+    std::vector<SpliceBreak> breaks;
+    int pending_fetches = 0;
+  };
+  using OpPtr = std::shared_ptr<Op>;
+
+  UnixMicros Now() const { return env.scheduler->Now(); }
+
+  const ChannelConfig* FindChannel(std::string_view org, std::string_view channel) const {
+    for (const ChannelConfig& c : channels) {
+      if (c.org == org && c.channel == channel) return &c;
+    }
+    return nullptr;
+  }
+
+  void Handle(const ManifestRequest& request, std::function<void(ManifestResponse)> done);
+
+  // --- origin ---
+  // Fetches `url`; on failure falls back to the last good body if it is fresh enough.
+  void FetchOrigin(const std::string& url, std::function<void(Result<std::string>, bool stale)> cb);
+  void HandleMaster(OpPtr op);
+  void HandleAssetList(OpPtr op, std::string_view file);
+
+  // --- state ---
+  void GetState(OpPtr op);
+  void CallCoordinator(OpPtr op, StateSource source);
+  void ListBreaksFromKv(OpPtr op, std::function<void(Result<std::vector<AdBreakState>>)> cb);
+  void FinishState(OpPtr op, StateSource source, std::optional<ChannelState> state);
+  // The first cue marker in `playlist` that `state` does not explain: an OUT/CONT no break
+  // covers, or an IN inside a break the state still thinks is running.
+  struct Unexplained {
+    std::string identity;  // "{msn}|{tag text}"
+    size_t segment_index = 0;
+  };
+  std::optional<Unexplained> FindUnexplainedMarker(const hls::MediaPlaylist& playlist,
+                                                   const ChannelState* state) const;
+  void HoldBackUnexplained(Op& op) const;
+
+  // --- pods and splicing ---
+  void ResolvePods(OpPtr op);
+  // The ad media playlists of one break's items for this rendition, in item order.
+  std::vector<std::string> AdPlaylistUrls(const Op& op, std::string_view event_id) const;
+  void AssemblePodsAndSplice(OpPtr op);
+  void Splice(OpPtr op);
+};
+
+ManifestPath::ManifestPath(BuildSpec build, std::vector<ChannelConfig> channels,
+                           ManifestPathEnv env, ManifestPathOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->build = std::move(build);
+  impl_->channels = std::move(channels);
+  impl_->env = env;
+  impl_->options = options;
+}
+
+ManifestPath::~ManifestPath() = default;
+
+const BuildSpec& ManifestPath::build() const { return impl_->build; }
+
+const ChannelConfig* ManifestPath::FindChannel(std::string_view org, std::string_view channel) const {
+  return impl_->FindChannel(org, channel);
+}
+
+void ManifestPath::Handle(const ManifestRequest& request, std::function<void(ManifestResponse)> done) {
+  impl_->Handle(request, std::move(done));
+}
+
+void ManifestPath::Impl::Handle(const ManifestRequest& request,
+                                std::function<void(ManifestResponse)> done) {
+  // Names are checked before they reach a key or a URL (no traversal, no odd characters).
+  if (!IsValidName(request.org)) return done(ErrorResponse(400, "org: invalid name"));
+  if (!IsValidName(request.channel)) return done(ErrorResponse(400, "channel: invalid name"));
+  const ChannelConfig* channel = FindChannel(request.org, request.channel);
+  if (channel == nullptr) {
+    return done(ErrorResponse(404, "unknown channel '" + request.org + "/" + request.channel + "'"));
+  }
+  auto op = std::make_shared<Op>();
+  op->request = request;
+  op->channel = channel;
+  op->mode = request.mode.value_or(channel->default_mode);
+  op->done = std::move(done);
+  const std::string& file = request.file;
+  if (file == kMasterFile) return HandleMaster(op);
+  if (file.starts_with(kAssetListPrefix) && file.ends_with(".json")) return HandleAssetList(op, file);
+  constexpr std::string_view kExt = ".m3u8";
+  if (!file.ends_with(kExt)) return op->done(ErrorResponse(404, "file: not a playlist"));
+  const std::string_view name = std::string_view(file).substr(0, file.size() - kExt.size());
+  if (!IsValidName(name)) return op->done(ErrorResponse(400, "file: invalid name"));
+  op->rendition = channel->FindRendition(name);
+  if (op->rendition == nullptr) {
+    return op->done(ErrorResponse(404, "unknown rendition '" + std::string(name) + "'"));
+  }
+  op->rendition_index = static_cast<size_t>(op->rendition - channel->renditions.data());
+
+  FetchOrigin(op->rendition->origin_url, [this, op](Result<std::string> body, bool stale) {
+    if (!body.ok()) {
+      const int status = body.status().code() == StatusCode::kDeadlineExceeded ? 504 : 502;
+      return op->done(ErrorResponse(status, "origin: " + body.status().message()));
+    }
+    Result<hls::MediaPlaylist> parsed = hls::ParseMedia(*body);
+    if (!parsed.ok()) {  // a multivariant playlist where a media playlist belongs
+      return op->done(ErrorResponse(502, "origin playlist: " + parsed.status().message()));
+    }
+    op->response.served_stale_origin = stale;
+    op->origin = std::move(parsed).value();
+    GetState(op);
+  });
+}
+
+void ManifestPath::Impl::FetchOrigin(const std::string& url,
+                                     std::function<void(Result<std::string>, bool)> cb) {
+  env.origin->Fetch(url, [this, url, cb = std::move(cb)](Result<OriginClient::Response> r) {
+    Status problem;
+    if (r.ok() && r->http_status == 200) {
+      // Keep only bodies that parse as playlists, so the fallback is always servable.
+      Result<hls::Playlist> parsed = hls::Parse(r->body);
+      if (parsed.ok()) {
+        last_good[url] = LastGood{r->body, Now()};
+        return cb(std::move(r->body), false);
+      }
+      problem = Status::InvalidArgument("playlist: " + parsed.status().message());
+    } else if (r.ok()) {
+      problem = Status::Unavailable("origin answered HTTP " + std::to_string(r->http_status));
+    } else {
+      problem = r.status();
+    }
+    auto it = last_good.find(url);
+    if (it != last_good.end() && Now() - it->second.fetched_at <= options.origin_last_good_max_age_us) {
+      return cb(it->second.body, true);
+    }
+    cb(problem, false);
+  });
+}
+
+void ManifestPath::Impl::HandleMaster(OpPtr op) {
+  const ChannelConfig& ch = *op->channel;
+  if (ch.origin_master_url.empty()) {
+    // No origin master: one from the configured renditions.
+    std::string body = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n";
+    for (const RenditionConfig& r : ch.renditions) {
+      body += "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(r.bandwidth_bps) + "\n" + r.name + ".m3u8\n";
+    }
+    op->response.body = std::move(body);
+    return op->done(std::move(op->response));
+  }
+  FetchOrigin(ch.origin_master_url, [this, op](Result<std::string> body, bool stale) {
+    if (!body.ok()) {
+      const int status = body.status().code() == StatusCode::kDeadlineExceeded ? 504 : 502;
+      return op->done(ErrorResponse(status, "origin: " + body.status().message()));
+    }
+    Result<hls::MasterPlaylist> master = hls::ParseMaster(*body);
+    if (!master.ok()) return op->done(ErrorResponse(502, "origin master: " + master.status().message()));
+    // Variants we serve point at us (relative: "{rendition}.m3u8"); anything else at the origin.
+    const std::string& base = op->channel->origin_master_url;
+    for (hls::MasterItem& item : master->mutable_items()) {
+      if (item.tag.type != hls::TagType::kStreamInf) continue;
+      const std::string absolute = ResolveUrl(base, item.uri);
+      item.uri = absolute;
+      for (const RenditionConfig& r : op->channel->renditions) {
+        if (ResolveUrl(base, r.origin_url) == absolute) item.uri = r.name + ".m3u8";
+      }
+    }
+    op->response.served_stale_origin = stale;
+    op->response.body = hls::Serialize(*master);
+    op->done(std::move(op->response));
+  });
+}
+
+void ManifestPath::Impl::HandleAssetList(OpPtr op, std::string_view file) {
+  // SGAI X-ASSET-LIST (bis Appendix D.2): {"ASSETS":[{"URI":..,"DURATION":..}]} for one break.
+  const std::string_view hex = file.substr(kAssetListPrefix.size(), file.size() - kAssetListPrefix.size() - 5);
+  Result<Bytes> id_bytes = HexDecode(hex);
+  if (!id_bytes.ok() || id_bytes->empty()) return op->done(ErrorResponse(400, "asset list: bad event id"));
+  const std::string event_id(id_bytes->begin(), id_bytes->end());
+  op->response.content_type = "application/json";
+  // The asset list needs the decision: use the coordinator's view (asset lists are fetched once
+  // per break per player, not on every reload).
+  env.coordinator->GetChannelState(op->channel->channel_id(), [op, event_id](Result<ChannelState> st) {
+    if (!st.ok()) return op->done(ErrorResponse(502, "asset list: " + st.status().message()));
+    for (const AdBreakState& b : st->breaks) {
+      if (b.event_id != event_id) continue;
+      nlohmann::json assets = nlohmann::json::array();
+      for (const AdItem& item : b.decision.items) {
+        if (item.variants.empty()) continue;
+        assets.push_back({{"URI", item.variants.back().url}, {"DURATION", item.duration_s}});
+      }
+      op->response.body = nlohmann::json{{"ASSETS", assets}}.dump();
+      op->response.coordinator_calls = 1;
+      return op->done(std::move(op->response));
+    }
+    op->done(ErrorResponse(404, "asset list: no break '" + event_id + "'"));
+  });
+}
+
+void ManifestPath::Impl::GetState(OpPtr op) {
+  const std::string channel_id = op->channel->channel_id();
+  ChannelMemo& m = memo[channel_id];
+  switch (build.read_path) {
+    case ReadPath::kCoordinatorOnly:
+      return CallCoordinator(op, StateSource::kCoordinator);
+
+    case ReadPath::kKvListThenCoordinator:
+    case ReadPath::kKvListOnly: {
+      const bool fallback = build.read_path == ReadPath::kKvListThenCoordinator;
+      return ListBreaksFromKv(op, [this, op, fallback, channel_id](Result<std::vector<AdBreakState>> r) {
+        const UnixMicros now = Now();
+        if (r.ok()) {
+          // The seed's getActiveAdBreak: a hit is an active break; anything else is a miss.
+          const bool active = std::any_of(r->begin(), r->end(),
+                                          [now](const AdBreakState& b) { return b.IsActiveAt(now); });
+          if (active || (!fallback && !r->empty())) {
+            ChannelState s;
+            s.channel_id = channel_id;
+            s.breaks = std::move(r).value();
+            std::sort(s.breaks.begin(), s.breaks.end(),
+                      [](const AdBreakState& a, const AdBreakState& b) { return a.start_time < b.start_time; });
+            const AdBreakState& last = s.breaks.back();
+            s.discontinuities_total = last.discontinuities_before.value_or(0) + 2;
+            return FinishState(op, StateSource::kKvHit, std::move(s));
+          }
+        } else {
+          op->response.warnings.push_back("kv: " + r.status().message());
+        }
+        if (fallback) return CallCoordinator(op, StateSource::kKvMiss);
+        FinishState(op, StateSource::kNone, std::nullopt);
+      });
+    }
+
+    case ReadPath::kKvKeyThenCoordinator: {
+      // The seed's getAdBreakByKey: the key of the break the origin's markers name.
+      std::optional<std::string> event_id;
+      for (const cues::Marker& marker : cues::ExtractMarkers(op->origin).markers) {
+        std::optional<bool> opens = MarkerOpensBreak(marker);
+        if (opens && *opens) {
+          if (std::optional<std::string> id = MarkerEventId(marker)) event_id = id;
+        }
+      }
+      if (!event_id) return CallCoordinator(op, StateSource::kKvMiss);
+      ++op->response.kv_reads;
+      KvStore::GetOptions get_options;
+      get_options.cache_ttl_s = options.kv_cache_ttl_s;
+      return env.kv->Get(AdBreakKey(channel_id, *event_id), get_options,
+                         [this, op, channel_id](Result<std::optional<std::string>> r) {
+                           if (r.ok() && r->has_value()) {
+                             Result<AdBreakState> b = ParseAdBreakState(**r);
+                             if (b.ok() && b->IsActiveAt(Now())) {
+                               ChannelState s;
+                               s.channel_id = channel_id;
+                               s.discontinuities_total = b->discontinuities_before.value_or(0) + 2;
+                               s.breaks.push_back(std::move(b).value());
+                               return FinishState(op, StateSource::kKvHit, std::move(s));
+                             }
+                           }
+                           CallCoordinator(op, StateSource::kKvMiss);
+                         });
+    }
+
+    case ReadPath::kChannelState: {
+      if (build.defects.trust_cached_miss && m.cached_miss) {
+        // DEFECT(trust_cached_miss): "no break" remembered forever, nobody asked again.
+        return FinishState(op, StateSource::kNone, std::nullopt);
+      }
+      ++op->response.kv_reads;
+      KvStore::GetOptions get_options;
+      get_options.cache_ttl_s = options.kv_cache_ttl_s;
+      return env.kv->Get(
+          ChannelStateKey(channel_id), get_options,
+          [this, op, channel_id](Result<std::optional<std::string>> r) {
+            ChannelMemo& memo_entry = memo[channel_id];
+            std::optional<ChannelState> state;
+            if (r.ok() && r->has_value()) {
+              Result<ChannelState> parsed = ParseChannelState(**r);
+              if (parsed.ok()) {
+                state = std::move(parsed).value();
+              } else {
+                op->response.warnings.push_back("kv: " + parsed.status().message());
+              }
+            } else if (!r.ok()) {
+              op->response.warnings.push_back("kv: " + r.status().message());
+            }
+            if (!state) {
+              if (build.defects.trust_cached_miss && r.ok()) {
+                memo_entry.cached_miss = true;
+                return FinishState(op, StateSource::kNone, std::nullopt);
+              }
+              return CallCoordinator(op, StateSource::kKvMiss);
+            }
+            // A newer document this edge already has (from a probe) wins over a stale KV copy.
+            if (memo_entry.freshest && memo_entry.freshest->version > state->version) {
+              state = memo_entry.freshest;
+            } else {
+              memo_entry.freshest = state;
+            }
+            // The origin shows a marker the state does not explain: ask the coordinator once.
+            if (std::optional<Unexplained> u = FindUnexplainedMarker(op->origin, &*state)) {
+              const std::string& marker = u->identity;
+              const UnixMicros now = Now();
+              auto it = memo_entry.probed.find(marker);
+              const bool recently = it != memo_entry.probed.end() &&
+                                    now - it->second < options.marker_probe_interval_us;
+              if (!memo_entry.probe_in_flight && !recently) {
+                // Markers leave the window within minutes; forget older probes (bounded memory).
+                std::erase_if(memo_entry.probed, [&](const auto& kv) {
+                  return now - kv.second > 600 * kMicrosPerSecond;
+                });
+                memo_entry.probed[marker] = now;
+                return CallCoordinator(op, StateSource::kKvMiss);
+              }
+            }
+            FinishState(op, StateSource::kKvHit, std::move(state));
+          });
+    }
+  }
+}
+
+void ManifestPath::Impl::ListBreaksFromKv(OpPtr op,
+                                          std::function<void(Result<std::vector<AdBreakState>>)> cb) {
+  ++op->response.kv_reads;
+  const std::string channel_id = op->channel->channel_id();
+  env.kv->List(AdBreakKeyPrefix(channel_id), [this, op, cb = std::move(cb)](Result<std::vector<std::string>> keys) {
+    if (!keys.ok()) return cb(keys.status());
+    if (keys->empty()) return cb(std::vector<AdBreakState>{});
+    // The seed reads each listed key; all reads go out at once.
+    struct Gather {
+      std::vector<AdBreakState> breaks;
+      size_t pending = 0;
+      Status error;
+    };
+    auto gather = std::make_shared<Gather>();
+    gather->pending = keys->size();
+    KvStore::GetOptions get_options;
+    get_options.cache_ttl_s = options.kv_cache_ttl_s;
+    for (const std::string& key : *keys) {
+      ++op->response.kv_reads;
+      env.kv->Get(key, get_options, [gather, cb](Result<std::optional<std::string>> r) {
+        if (!r.ok()) {
+          gather->error = r.status();
+        } else if (r->has_value()) {
+          // A document that does not parse is skipped: one bad key must not hide the others.
+          if (Result<AdBreakState> b = ParseAdBreakState(**r); b.ok()) gather->breaks.push_back(std::move(b).value());
+        }
+        if (--gather->pending == 0) {
+          if (gather->breaks.empty() && !gather->error.ok()) return cb(gather->error);
+          cb(std::move(gather->breaks));
+        }
+      });
+    }
+  });
+}
+
+void ManifestPath::Impl::CallCoordinator(OpPtr op, StateSource source) {
+  ++op->response.coordinator_calls;
+  const std::string channel_id = op->channel->channel_id();
+  memo[channel_id].probe_in_flight = true;
+  env.coordinator->GetChannelState(channel_id, [this, op, source, channel_id](Result<ChannelState> r) {
+    ChannelMemo& m = memo[channel_id];
+    m.probe_in_flight = false;
+    if (!r.ok()) {
+      // Coordinator down or overloaded: serve the stream without ads rather than fail it.
+      op->response.warnings.push_back("coordinator: " + r.status().message());
+      return FinishState(op, StateSource::kNone, m.freshest);
+    }
+    if (!m.freshest || m.freshest->version <= r->version) m.freshest = *r;
+    FinishState(op, source, std::move(r).value());
+  });
+}
+
+std::optional<ManifestPath::Impl::Unexplained> ManifestPath::Impl::FindUnexplainedMarker(
+    const hls::MediaPlaylist& playlist, const ChannelState* state) const {
+  static const std::vector<AdBreakState> kNoBreaks;
+  const std::vector<AdBreakState>& breaks = state ? state->breaks : kNoBreaks;
+  for (const cues::Marker& marker : cues::ExtractMarkers(playlist).markers) {
+    std::optional<bool> opens = MarkerOpensBreak(marker);
+    if (!opens) continue;
+    std::optional<UnixMicros> t = MarkerTime(playlist, marker);
+    if (!t) continue;
+    bool unexplained = false;
+    if (*opens) {
+      // An OUT/CONT needs a break covering it.
+      unexplained = std::none_of(breaks.begin(), breaks.end(), [&](const AdBreakState& b) {
+        return *t >= b.start_time - kMicrosPerSecond && *t < b.end_time;
+      });
+    } else {
+      // An IN must not fall well inside a break: an early return the state does not know yet.
+      unexplained = std::any_of(breaks.begin(), breaks.end(), [&](const AdBreakState& b) {
+        return *t > b.start_time + kSpliceToleranceUs && *t < b.end_time - kMicrosPerSecond;
+      });
+    }
+    if (unexplained) {
+      return Unexplained{std::to_string(marker.msn) + "|" + marker.text, marker.segment_index};
+    }
+  }
+  return std::nullopt;
+}
+
+void ManifestPath::Impl::HoldBackUnexplained(Op& op) const {
+  // A build that cannot ask the coordinator (kv-stateless) would otherwise publish the cue's
+  // segment as content and turn it into an ad on a later reload (a URI changing its media
+  // sequence number, bis §6.2.1). Instead it holds the newest segments back, from the one with
+  // the marker KV does not explain yet, for at most one target duration; RFC 8216 §6.2.1 gives
+  // the origin 1.5 target durations to publish, so a player sees a slightly later update.
+  std::optional<Unexplained> u = FindUnexplainedMarker(op.origin, op.state ? &*op.state : nullptr);
+  if (!u || u->segment_index >= op.origin.segments().size()) return;
+  std::optional<UnixMicros> start = op.origin.SegmentStartTime(u->segment_index);
+  if (!start) return;
+  const hls::MediaSegment& seg = op.origin.segments()[u->segment_index];
+  const DurationMicros hold = op.origin.target_duration_s().value_or(6) * kMicrosPerSecond;
+  if (*start + SecondsToMicros(seg.duration_s()) + hold <= Now()) return;  // waited long enough
+  std::vector<hls::MediaSegment>& segs = op.origin.mutable_segments();
+  segs.erase(segs.begin() + static_cast<std::ptrdiff_t>(u->segment_index), segs.end());
+  op.response.warnings.push_back("held back " + u->identity + " until KV explains it");
+}
+
+void ManifestPath::Impl::FinishState(OpPtr op, StateSource source, std::optional<ChannelState> state) {
+  op->response.source = source;
+  ChannelMemo& m = memo[op->channel->channel_id()];
+  if (state) {
+    m.ledger_seen = std::max(m.ledger_seen, state->discontinuities_total);
+  } else if (m.ledger_seen > 0) {
+    // No state: keep numbering with the ledger this edge has seen, so DISCONTINUITY-SEQUENCE
+    // never goes back (the no-state builds need this once break keys expire).
+    ChannelState s;
+    s.channel_id = op->channel->channel_id();
+    s.discontinuities_total = m.ledger_seen;
+    state = std::move(s);
+  }
+  op->state = std::move(state);
+  if (build.read_path == ReadPath::kKvListOnly) HoldBackUnexplained(*op);
+  ResolvePods(op);
+}
+
+void ManifestPath::Impl::ResolvePods(OpPtr op) {
+  op->breaks.clear();
+  if (op->state) {
+    const std::vector<hls::MediaSegment>& segs = op->origin.segments();
+    std::optional<UnixMicros> window_start = segs.empty() ? std::nullopt : op->origin.SegmentStartTime(0);
+    for (const AdBreakState& b : op->state->breaks) {
+      SpliceBreak sb;
+      sb.event_id = b.event_id;
+      sb.start_time = b.start_time;
+      sb.end_time = b.end_time;
+      if (build.defects.ignore_end_time) {
+        // DEFECT(ignore_end_time): the break lasts as long as its KV key.
+        sb.end_time = b.start_time + AdBreakTtlSeconds(b.duration_s) * kMicrosPerSecond;
+      }
+      if (build.defects.misaligned_renditions && op->rendition_index > 0) {
+        // DEFECT(misaligned_renditions): this rendition splices one segment late.
+        const DurationMicros shift = op->origin.target_duration_s().value_or(6) * kMicrosPerSecond;
+        sb.start_time += shift;
+        sb.end_time += shift;
+      }
+      // Breaks wholly before the window only count through the ledger.
+      if (window_start && sb.end_time <= *window_start - kSpliceToleranceUs) continue;
+      if (op->mode == InsertionMode::kSgai) {
+        sb.asset_list_uri = std::string(kAssetListPrefix) +
+                            HexEncode(Bytes(b.event_id.begin(), b.event_id.end())) + ".json";
+      }
+      op->breaks.push_back(std::move(sb));
+    }
+  }
+  if (op->mode == InsertionMode::kSgai || op->breaks.empty()) return Splice(op);
+  // SSAI: each item's media playlist for this rendition's bandwidth; fetch those not cached yet
+  // (all at once), then assemble the pods in item order.
+  std::vector<std::string> missing;
+  for (const SpliceBreak& sb : op->breaks) {
+    for (const std::string& url : AdPlaylistUrls(*op, sb.event_id)) {
+      if (!ad_playlists.count(url) && std::find(missing.begin(), missing.end(), url) == missing.end()) {
+        missing.push_back(url);
+      }
+    }
+  }
+  if (missing.empty()) return AssemblePodsAndSplice(op);
+  op->pending_fetches = static_cast<int>(missing.size());
+  for (const std::string& url : missing) {
+    env.origin->Fetch(url, [this, op, url](Result<OriginClient::Response> r) {
+      if (r.ok() && r->http_status == 200) {
+        Result<hls::MediaPlaylist> p = hls::ParseMedia(r->body);
+        if (p.ok()) {
+          std::vector<AdSegment> segments;
+          for (const hls::MediaSegment& s : p->segments()) {
+            segments.push_back({ResolveUrl(url, s.uri()), s.duration_s()});
+          }
+          ad_playlists[url] = std::move(segments);
+        } else {
+          op->response.warnings.push_back("ad playlist " + url + ": " + p.status().message());
+        }
+      } else {
+        op->response.warnings.push_back(
+            "ad playlist " + url + ": " +
+            (r.ok() ? "HTTP " + std::to_string(r->http_status) : r.status().message()));
+      }
+      if (--op->pending_fetches == 0) AssemblePodsAndSplice(op);
+    });
+  }
+}
+
+std::vector<std::string> ManifestPath::Impl::AdPlaylistUrls(const Op& op, std::string_view event_id) const {
+  std::vector<std::string> urls;
+  for (const AdBreakState& b : op.state->breaks) {
+    if (b.event_id != event_id) continue;
+    for (const AdItem& item : b.decision.items) {
+      if (item.variants.empty()) continue;
+      std::vector<int64_t> bitrates;
+      for (const AdVariant& v : item.variants) bitrates.push_back(v.bitrate_bps);
+      int pick = PickVariant(bitrates, op.rendition->bandwidth_bps);
+      // DEFECT(ignore_bitrate): the highest bitrate for everyone.
+      if (build.defects.ignore_bitrate) pick = static_cast<int>(item.variants.size()) - 1;
+      urls.push_back(item.variants[static_cast<size_t>(pick)].url);
+    }
+  }
+  return urls;
+}
+
+void ManifestPath::Impl::AssemblePodsAndSplice(OpPtr op) {
+  for (SpliceBreak& sb : op->breaks) {
+    for (const std::string& url : AdPlaylistUrls(*op, sb.event_id)) {
+      auto it = ad_playlists.find(url);
+      if (it == ad_playlists.end()) continue;  // failed to load: slate fills its time
+      sb.ad_segments.insert(sb.ad_segments.end(), it->second.begin(), it->second.end());
+    }
+  }
+  Splice(op);
+}
+
+void ManifestPath::Impl::Splice(OpPtr op) {
+  SpliceOptions splice_options;
+  splice_options.mode = op->mode;
+  splice_options.slate = op->channel->slate;
+  if (op->state) {
+    // The ledger before the first break passed to the splicer; all of it when none is passed.
+    splice_options.inserted_discontinuities_before = op->state->discontinuities_total;
+    if (!op->breaks.empty()) {
+      for (const AdBreakState& b : op->state->breaks) {
+        if (b.event_id == op->breaks.front().event_id) {
+          splice_options.inserted_discontinuities_before = b.discontinuities_before.value_or(0);
+          break;
+        }
+      }
+    }
+  }
+  // DEFECT(no_discontinuity_ledger): earlier breaks forgotten.
+  if (build.defects.no_discontinuity_ledger) splice_options.inserted_discontinuities_before = 0;
+
+  if (options.absolute_content_uris) {
+    for (hls::MediaSegment& s : op->origin.mutable_segments()) {
+      if (!HasScheme(s.uri())) s.set_uri(ResolveUrl(op->rendition->origin_url, s.uri()));
+    }
+  }
+  Result<SpliceResult> spliced = ssai::Splice(std::move(op->origin), op->breaks, splice_options);
+  if (!spliced.ok()) return op->done(ErrorResponse(500, "splice: " + spliced.status().message()));
+  SpliceResult& result = *spliced;
+  hls::MediaPlaylist& out = result.playlist;
+
+  if (build.defects.reset_media_sequence && result.in_break) {
+    out.SetMediaSequence(0);  // DEFECT(reset_media_sequence)
+  }
+  if (build.defects.no_discontinuity_on_return) {
+    // DEFECT(no_discontinuity_on_return): drop the tag on content that follows an ad or slate.
+    std::vector<hls::MediaSegment>& segs = out.mutable_segments();
+    auto is_ad = [&](const hls::MediaSegment& s) {
+      if (s.uri() == op->channel->slate.uri) return true;
+      for (const SpliceBreak& b : op->breaks) {
+        for (const AdSegment& a : b.ad_segments) {
+          if (a.uri == s.uri()) return true;
+        }
+      }
+      return false;
+    };
+    for (size_t i = 1; i < segs.size(); ++i) {
+      if (segs[i].discontinuity() && !is_ad(segs[i]) && is_ad(segs[i - 1])) segs[i].SetDiscontinuity(false);
+    }
+  }
+
+  ManifestResponse& resp = op->response;
+  resp.in_break = result.in_break;
+  resp.ad_segments = result.ad_segments;
+  resp.slate_segments = result.slate_segments;
+  for (std::string& w : result.warnings) resp.warnings.push_back(std::move(w));
+  if (result.in_break && !out.segments().empty()) {
+    std::optional<UnixMicros> last = out.SegmentStartTime(out.segments().size() - 1);
+    for (const SpliceBreak& b : op->breaks) {
+      if (last && *last >= b.start_time - kSpliceToleranceUs && *last < b.end_time - kSpliceToleranceUs) {
+        resp.event_id = b.event_id;
+      }
+    }
+  }
+  resp.body = hls::Serialize(out);
+  op->done(std::move(resp));
+}
+
+}  // namespace ssai

@@ -1,0 +1,294 @@
+// The manifest path end to end in-process: synthetic origin, coordinator, fake KV, decision
+// service, and one edge per build, walked through an ad break reload by reload on a manual clock.
+#include "reference/ssai/manifest_path.h"
+
+#include <gtest/gtest.h>
+
+#include "reference/media/hls/lint.h"
+#include "reference/media/origin/synthetic_origin.h"
+#include "reference/ssai/coordinator.h"
+#include "reference/ssai/testing/fake_env.h"
+
+namespace ssai {
+namespace {
+
+using testing::FakeDecision;
+using testing::FakeDurableStore;
+using testing::FakeKvStore;
+using testing::FakeOrigin;
+using testing::ManualScheduler;
+
+constexpr UnixMicros kStart = 1'767'225'600LL * kMicrosPerSecond;  // 2026-01-01T00:00:00Z
+constexpr UnixMicros kBreakStart = kStart + 60 * kMicrosPerSecond;
+constexpr double kBreakS = 20;
+
+std::string AdPlaylist(const std::string& name, int segments) {
+  std::string p = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-PLAYLIST-TYPE:VOD\n";
+  for (int i = 0; i < segments; ++i) p += "#EXTINF:2.000,\n" + name + "_" + std::to_string(i) + ".ts\n";
+  return p + "#EXT-X-ENDLIST\n";
+}
+
+struct Deployment {
+  explicit Deployment(const BuildSpec& build, origin::CueFlavour flavour = origin::CueFlavour::kCueOut)
+      : sched(kStart), kv(&sched), durable(&sched), origin(&sched), decision(&sched) {
+    spec.segment_duration_s = 2;
+    spec.window_segments = 6;
+    spec.start_time = kStart;
+    spec.renditions = {{"v720", 2'500'000, "1280x720", "avc1.64001f,mp4a.40.2"},
+                       {"v360", 800'000, "640x360", "avc1.64001e,mp4a.40.2"}};
+    spec.cue_flavour = flavour;
+    spec.breaks = {{kBreakStart, kBreakS, 1001}};
+
+    channel.org = "demo";
+    channel.channel = "sports";
+    for (const origin::Rendition& r : spec.renditions) {
+      channel.renditions.push_back({r.name, r.bandwidth_bps, "http://origin/live/" + r.name + ".m3u8"});
+    }
+    channel.slate = {"http://ads/slate.ts", 2};
+
+    decision.decision.pod_id = "pod";
+    for (const char* ad : {"a1", "a2"}) {
+      AdItem item{ad, 8, {}};
+      for (int64_t bps : {800'000, 2'500'000}) {
+        const std::string url = "http://ads/" + std::string(ad) + "/" + std::to_string(bps) + ".m3u8";
+        origin.Set(url, AdPlaylist(std::string(ad) + "_" + std::to_string(bps), 4));
+        item.variants.push_back({bps, url});
+      }
+      decision.decision.items.push_back(item);
+    }
+    kv.set_visibility_delay(0);
+    CoordinatorEnv cenv{&sched, &kv, &durable, &origin, &decision};
+    coordinator = std::make_unique<Coordinator>(channel, cenv, CoordinatorOptionsFor(build, {}));
+    Publish();
+    Status started = Status::Internal("not started");
+    coordinator->Start([&](Status s) { started = s; });
+    sched.RunDue();
+    EXPECT_TRUE(started.ok()) << started.ToString();
+    client.Add(coordinator.get());
+    edge = std::make_unique<ManifestPath>(build, std::vector<ChannelConfig>{channel},
+                                          ManifestPathEnv{&sched, &kv, &client, &origin});
+  }
+
+  void Publish() {
+    for (const origin::Rendition& r : spec.renditions) {
+      origin.Set("http://origin/live/" + r.name + ".m3u8", origin::MediaPlaylistAt(spec, r, sched.Now()));
+    }
+  }
+
+  // Moves time forward in 250 ms steps, republishing the origin (the poller reads it too).
+  void AdvanceTo(UnixMicros t) {
+    while (sched.Now() < t) {
+      sched.AdvanceTo(std::min(t, sched.Now() + 250'000));
+      Publish();
+    }
+  }
+
+  ManifestResponse Get(const std::string& file, std::optional<InsertionMode> mode = std::nullopt) {
+    std::optional<ManifestResponse> out;
+    edge->Handle({"demo", "sports", file, mode}, [&](ManifestResponse r) { out = std::move(r); });
+    sched.RunDue();
+    EXPECT_TRUE(out.has_value()) << "no response for " << file;
+    return out.value_or(ManifestResponse{});
+  }
+
+  origin::SyntheticStreamSpec spec;
+  ChannelConfig channel;
+  ManualScheduler sched;
+  FakeKvStore kv;
+  FakeDurableStore durable;
+  FakeOrigin origin;
+  FakeDecision decision;
+  std::unique_ptr<Coordinator> coordinator;
+  LocalCoordinatorClient client;
+  std::unique_ptr<ManifestPath> edge;
+};
+
+std::vector<std::string> ErrorFindings(const std::vector<hls::Finding>& findings) {
+  std::vector<std::string> out;
+  for (const hls::Finding& f : findings) {
+    if (f.severity == hls::Severity::kError) out.push_back(hls::FormatFinding(f));
+  }
+  return out;
+}
+
+class CorrectBuildTest : public ::testing::TestWithParam<std::string> {};
+
+// Every correct build shows the break on both renditions, bitrate-matched, for its duration,
+// with valid playlists across reloads, and nothing after the end.
+TEST_P(CorrectBuildTest, WalksABreak) {
+  const BuildSpec* build = FindBuild(GetParam());
+  ASSERT_NE(build, nullptr);
+  Deployment d(*build);
+  std::map<std::string, hls::ReloadLinter> reload;
+  int ad_responses = 0;
+  for (UnixMicros t = kStart + 40 * kMicrosPerSecond; t <= kStart + 110 * kMicrosPerSecond;
+       t += 2 * kMicrosPerSecond) {
+    d.AdvanceTo(t);
+    std::optional<int64_t> msn, dsn;
+    for (const char* rendition : {"v720", "v360"}) {
+      ManifestResponse r = d.Get(std::string(rendition) + ".m3u8");
+      ASSERT_EQ(r.http_status, 200) << r.body;
+      Result<hls::MediaPlaylist> p = hls::ParseMedia(r.body);
+      ASSERT_TRUE(p.ok()) << p.status().ToString() << "\n" << r.body;
+      EXPECT_EQ(ErrorFindings(hls::LintMedia(*p)), std::vector<std::string>{}) << r.body;
+      EXPECT_EQ(ErrorFindings(reload[rendition].Observe(*p)), std::vector<std::string>{}) << r.body;
+      // Renditions agree on numbering.
+      if (msn) {
+        EXPECT_EQ(p->media_sequence(), *msn);
+        EXPECT_EQ(p->discontinuity_sequence(), *dsn);
+      }
+      msn = p->media_sequence();
+      dsn = p->discontinuity_sequence();
+      const std::string other = std::string(rendition) == "v720" ? "800000" : "2500000";
+      EXPECT_EQ(r.body.find("_" + other + "_"), std::string::npos) << "wrong bitrate\n" << r.body;
+      // No ad segment starts at or after the break's end.
+      for (size_t i = 0; i < p->segments().size(); ++i) {
+        const bool is_ad = p->segments()[i].uri().find("http://ads/") == 0;
+        const UnixMicros slot = *p->SegmentStartTime(i);
+        if (is_ad) {
+          EXPECT_GE(slot, kBreakStart - kSpliceToleranceUs);
+          EXPECT_LT(slot, kBreakStart + SecondsToMicros(kBreakS));
+        }
+      }
+      if (r.ad_segments > 0) ++ad_responses;
+    }
+  }
+  EXPECT_GT(ad_responses, 10);
+}
+
+INSTANTIATE_TEST_SUITE_P(Builds, CorrectBuildTest,
+                         ::testing::Values("do-only", "kv-hybrid", "kv-hybrid-direct", "kv-stateless",
+                                           "kv-channel-state"),
+                         [](const auto& param_info) {
+                           std::string n = param_info.param;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
+
+TEST(ManifestPathTest, StateSourcesPerBuild) {
+  {
+    Deployment d(*FindBuild("do-only"));
+    d.AdvanceTo(kStart + 30 * kMicrosPerSecond);
+    ManifestResponse r = d.Get("v720.m3u8");
+    EXPECT_EQ(r.source, StateSource::kCoordinator);
+    EXPECT_EQ(r.coordinator_calls, 1);
+    EXPECT_EQ(r.kv_reads, 0);
+  }
+  {
+    // The seed's Phase 1: outside a break every request misses KV and asks the coordinator;
+    // inside it KV hits.
+    Deployment d(*FindBuild("kv-hybrid"));
+    d.AdvanceTo(kStart + 30 * kMicrosPerSecond);
+    ManifestResponse before = d.Get("v720.m3u8");
+    EXPECT_EQ(before.source, StateSource::kKvMiss);
+    EXPECT_EQ(before.coordinator_calls, 1);
+    d.AdvanceTo(kBreakStart + 8 * kMicrosPerSecond);
+    d.Get("v720.m3u8");  // the coordinator learns of the cue on request, writes KV
+    ManifestResponse during = d.Get("v720.m3u8");
+    EXPECT_EQ(during.source, StateSource::kKvHit);
+    EXPECT_EQ(during.coordinator_calls, 0);
+    EXPECT_TRUE(during.in_break);
+    EXPECT_EQ(during.event_id, "cue-30");  // plain CUE-OUT carries no id: the normalizer's
+  }
+  {
+    // Ours: the channel document answers outside breaks too.
+    Deployment d(*FindBuild("kv-channel-state"));
+    d.AdvanceTo(kStart + 30 * kMicrosPerSecond);
+    ManifestResponse r = d.Get("v720.m3u8");
+    EXPECT_EQ(r.source, StateSource::kKvHit);
+    EXPECT_EQ(r.coordinator_calls, 0);
+    // The OUT marker appears: one probe, then hits again.
+    d.AdvanceTo(kBreakStart + 2 * kMicrosPerSecond);
+    ManifestResponse first = d.Get("v720.m3u8");
+    EXPECT_EQ(first.coordinator_calls, 1);
+    EXPECT_TRUE(first.in_break);
+    ManifestResponse second = d.Get("v360.m3u8");
+    EXPECT_EQ(second.coordinator_calls, 0);
+    EXPECT_TRUE(second.in_break);
+  }
+}
+
+TEST(ManifestPathTest, SgaiInterstitial) {
+  Deployment d(*FindBuild("kv-channel-state"));
+  d.AdvanceTo(kBreakStart + 4 * kMicrosPerSecond);
+  ManifestResponse r = d.Get("v720.m3u8", InsertionMode::kSgai);
+  ASSERT_EQ(r.http_status, 200);
+  EXPECT_NE(r.body.find("CLASS=\"com.apple.hls.interstitial\""), std::string::npos) << r.body;
+  EXPECT_EQ(r.ad_segments, 0);
+  const size_t at = r.body.find("X-ASSET-LIST=\"");
+  ASSERT_NE(at, std::string::npos);
+  const std::string list = r.body.substr(at + 14, r.body.find('"', at + 14) - at - 14);
+  ManifestResponse assets = d.Get(list);
+  ASSERT_EQ(assets.http_status, 200) << assets.body;
+  EXPECT_EQ(assets.body,
+            R"({"ASSETS":[{"DURATION":8.0,"URI":"http://ads/a1/2500000.m3u8"},{"DURATION":8.0,"URI":"http://ads/a2/2500000.m3u8"}]})");
+}
+
+TEST(ManifestPathTest, BadRequestsAndOriginFailures) {
+  Deployment d(*FindBuild("kv-hybrid"));
+  d.AdvanceTo(kStart + 30 * kMicrosPerSecond);
+  EXPECT_EQ(d.Get("v1080.m3u8").http_status, 404);
+  EXPECT_EQ(d.Get("../etc.m3u8").http_status, 400);
+  EXPECT_EQ(d.Get("v720.ts").http_status, 404);
+  std::optional<ManifestResponse> r;
+  d.edge->Handle({"demo", "nope", "v720.m3u8", {}}, [&](ManifestResponse x) { r = x; });
+  EXPECT_EQ(r->http_status, 404);
+  d.edge->Handle({"de/mo", "sports", "v720.m3u8", {}}, [&](ManifestResponse x) { r = x; });
+  EXPECT_EQ(r->http_status, 400);
+  EXPECT_NE(r->body.find("org: invalid name"), std::string::npos);
+
+  // Origin down: the last good playlist while fresh, then 502.
+  ASSERT_EQ(d.Get("v720.m3u8").http_status, 200);
+  d.origin.set_down(true);
+  ManifestResponse stale = d.Get("v720.m3u8");
+  EXPECT_EQ(stale.http_status, 200);
+  EXPECT_TRUE(stale.served_stale_origin);
+  d.sched.AdvanceBy(7 * kMicrosPerSecond);
+  ManifestResponse down = d.Get("v720.m3u8");
+  EXPECT_EQ(down.http_status, 502);
+  EXPECT_NE(down.body.find("origin is down"), std::string::npos);
+  // A broken playlist is a 502 naming the line.
+  d.origin.set_down(false);
+  d.origin.Set("http://origin/live/v720.m3u8", "#EXTM3U\n#EXTINF:abc,\nseg.ts\n");
+  ManifestResponse broken = d.Get("v720.m3u8");
+  EXPECT_EQ(broken.http_status, 502);
+  EXPECT_NE(broken.body.find("line 2"), std::string::npos) << broken.body;
+}
+
+TEST(ManifestPathTest, CoordinatorDownServesContent) {
+  Deployment d(*FindBuild("do-only"));
+  d.AdvanceTo(kBreakStart + 4 * kMicrosPerSecond);
+  // A coordinator client that always fails.
+  struct Down : CoordinatorClient {
+    void GetChannelState(std::string_view, StateCallback done) override {
+      done(Status::Unavailable("coordinator overloaded"));
+    }
+  } down;
+  ManifestPath edge(*FindBuild("do-only"), {d.channel}, ManifestPathEnv{&d.sched, &d.kv, &down, &d.origin});
+  std::optional<ManifestResponse> r;
+  edge.Handle({"demo", "sports", "v720.m3u8", {}}, [&](ManifestResponse x) { r = x; });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->http_status, 200);
+  EXPECT_EQ(r->source, StateSource::kNone);
+  EXPECT_EQ(r->ad_segments, 0);
+  EXPECT_FALSE(r->warnings.empty());
+}
+
+TEST(ManifestPathTest, MasterPointsAtTheEdge) {
+  Deployment d(*FindBuild("kv-hybrid"));
+  ManifestResponse r = d.Get("master.m3u8");
+  EXPECT_EQ(r.body,
+            "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=2500000\nv720.m3u8\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=800000\nv360.m3u8\n");
+  d.channel.origin_master_url = "http://origin/live/master.m3u8";
+  d.origin.Set(d.channel.origin_master_url, origin::MasterPlaylist(d.spec));
+  ManifestPath edge(*FindBuild("kv-hybrid"), {d.channel}, ManifestPathEnv{&d.sched, &d.kv, &d.client, &d.origin});
+  std::optional<ManifestResponse> m;
+  edge.Handle({"demo", "sports", "master.m3u8", {}}, [&](ManifestResponse x) { m = x; });
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->body.find("\nv720.m3u8\n"), std::string::npos) << m->body;
+}
+
+}  // namespace
+}  // namespace ssai
