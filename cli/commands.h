@@ -15,6 +15,8 @@ struct Context {
 void RegisterHlsLintCommand(CLI::App& hls, Context& ctx);   // ssai hls lint   (cli/hls_lint_cmd.cc)
 void RegisterHlsCuesCommand(CLI::App& hls, Context& ctx);   // ssai hls cues   (cli/hls_cues_cmd.cc)
 void RegisterScte35Commands(CLI::App& app, Context& ctx);   // ssai scte35 ... (cli/scte35_cmd.cc)
+void RegisterSimCommands(CLI::App& app, Context& ctx);      // ssai sim ...    (cli/sim_cmd.cc)
+void RegisterServeCommands(CLI::App& app, Context& ctx);    // ssai serve|decision (cli/serve_cmd.cc)
 
 }  // namespace ssai::cli
 

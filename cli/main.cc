@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   ssai::cli::RegisterHlsLintCommand(*hls, ctx);
   ssai::cli::RegisterHlsCuesCommand(*hls, ctx);
   ssai::cli::RegisterScte35Commands(app, ctx);
+  ssai::cli::RegisterSimCommands(app, ctx);
+  ssai::cli::RegisterServeCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
