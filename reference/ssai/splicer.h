@@ -32,8 +32,11 @@
 //    segment still counts for that segment, so it is added to the header only once it has slid
 //    out): those of the breaks passed in, plus `inserted_discontinuities_before` for every
 //    earlier break (the coordinator's ledger, AdBreakState::discontinuities_before: 2 per break
-//    that covered at least one slot start, i.e. any break longer than a segment). A break may
-//    leave `breaks` (and enter the ledger) only once its return slot has left the window.
+//    that covered at least one slot start, i.e. any break longer than a segment; the junction
+//    slot of back-to-back breaks counts once). A break may leave `breaks` (and enter the ledger)
+//    only once its return slot has left the window, and not while that return slot is the first
+//    ad slot of a break still passed (back-to-back breaks leave together), else the junction
+//    would be counted twice.
 //    Origins are assumed to carry no DISCONTINUITY of their own on splice slots; one found there
 //    is kept (never doubled) and reported as a warning, since the count would then be off by one
 //    once it slides out. In SGAI mode nothing is inserted: DISCONTINUITY-SEQUENCE is the origin's

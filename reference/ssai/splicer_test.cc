@@ -1,3 +1,704 @@
+#include "reference/ssai/splicer.h"
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "reference/ssai/splicer.h"
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "reference/media/hls/lint.h"
+#include "reference/media/hls/playlist.h"
+#include "reference/media/origin/synthetic_origin.h"
+
+namespace ssai {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+UnixMicros T0() { return ParseIso8601("2026-01-15T12:00:00Z").value(); }
+UnixMicros At(double seconds) { return T0() + SecondsToMicros(seconds); }
+
+// Inline expected playlists: one line per string.
+std::string Lines(std::initializer_list<std::string_view> lines) {
+  std::string out;
+  for (std::string_view l : lines) {
+    out.append(l);
+    out.push_back('\n');
+  }
+  return out;
+}
+
+std::vector<std::string> Errors(const std::vector<hls::Finding>& findings) {
+  std::vector<std::string> out;
+  for (const hls::Finding& f : findings) {
+    if (f.severity == hls::Severity::kError) out.push_back(hls::FormatFinding(f));
+  }
+  return out;
+}
+
+origin::SyntheticStreamSpec Spec(double segment_s, int window, std::vector<origin::ScheduledBreak> breaks) {
+  origin::SyntheticStreamSpec spec;
+  spec.segment_duration_s = segment_s;
+  spec.window_segments = window;
+  spec.start_time = T0();
+  spec.renditions = {{"v1", 800000, "640x360", ""}, {"v2", 2500000, "1280x720", ""}};
+  spec.cue_flavour = origin::CueFlavour::kCueOut;
+  spec.repeat_cue = false;
+  spec.breaks = std::move(breaks);
+  return spec;
+}
+
+SpliceBreak Break(std::string id, double start_s, double duration_s, int ads, double ad_s,
+                  std::string prefix = "ad") {
+  SpliceBreak b;
+  b.event_id = std::move(id);
+  b.start_time = At(start_s);
+  b.end_time = At(start_s + duration_s);
+  for (int i = 0; i < ads; ++i) {
+    b.ad_segments.push_back({prefix + "/a" + std::to_string(i) + ".ts", ad_s});
+  }
+  return b;
+}
+
+SpliceOptions Ssai(double slate_s) {
+  SpliceOptions o;
+  o.slate = {"slate.ts", slate_s};
+  return o;
+}
+
+// Origin playlist of `rendition` at `now`, parsed.
+hls::MediaPlaylist OriginAt(const origin::SyntheticStreamSpec& spec, size_t rendition, double now_s) {
+  Result<hls::MediaPlaylist> p =
+      hls::ParseMedia(origin::MediaPlaylistAt(spec, spec.renditions[rendition], At(now_s)));
+  EXPECT_TRUE(p.ok()) << p.status().ToString();
+  return p.ok() ? std::move(p).value() : hls::MediaPlaylist();
+}
+
+// Splices and serializes; fails the test on an error.
+std::string SpliceText(const hls::MediaPlaylist& origin, const std::vector<SpliceBreak>& breaks,
+                       const SpliceOptions& options, SpliceResult* result_out = nullptr) {
+  Result<SpliceResult> r = Splice(origin, breaks, options);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (!r.ok()) return "";
+  if (result_out != nullptr) *result_out = *r;
+  return hls::Serialize(r->playlist);
+}
+
+// Walks reloads every `step_s` and checks lint + reload lint on every output.
+void ExpectLintCleanWalk(const origin::SyntheticStreamSpec& spec, const std::vector<SpliceBreak>& breaks,
+                         const SpliceOptions& options, double from_s, double to_s, double step_s) {
+  for (size_t r = 0; r < spec.renditions.size(); ++r) {
+    hls::ReloadLinter reload;
+    for (double now = from_s; now <= to_s; now += step_s) {
+      Result<SpliceResult> out = Splice(OriginAt(spec, r, now), breaks, options);
+      ASSERT_TRUE(out.ok()) << out.status().ToString();
+      const std::string text = hls::Serialize(out->playlist);
+      EXPECT_THAT(Errors(hls::LintMedia(out->playlist)), IsEmpty()) << "now=" << now << "\n" << text;
+      EXPECT_THAT(Errors(reload.Observe(out->playlist)), IsEmpty()) << "now=" << now << "\n" << text;
+    }
+  }
+}
+
+// ---- SSAI, 2 s segments: a whole break, reload every target duration ----------------------------
+
+class Ssai2sTest : public ::testing::Test {
+ protected:
+  // Break [10 s, 16 s) on segment boundaries: slots 5, 6, 7; return slot 8. Pod of two 2 s ads:
+  // slot 7 gets slate.
+  origin::SyntheticStreamSpec spec_ = Spec(2, 4, {{At(10), 6, 1}});
+  std::vector<SpliceBreak> breaks_ = {Break("b1", 10, 6, 2, 2)};
+  SpliceOptions options_ = Ssai(2);
+};
+
+TEST_F(Ssai2sTest, BeforeTheBreakOutputIsTheOrigin) {
+  for (double now : {8.0, 10.0}) {
+    const hls::MediaPlaylist o = OriginAt(spec_, 0, now);
+    SpliceResult r;
+    EXPECT_EQ(SpliceText(o, breaks_, options_, &r), hls::Serialize(o));
+    EXPECT_EQ(r.ad_segments, 0);
+    EXPECT_FALSE(r.in_break);
+  }
+}
+
+TEST_F(Ssai2sTest, BreakStarts) {
+  SpliceResult r;
+  EXPECT_EQ(SpliceText(OriginAt(spec_, 0, 14), breaks_, options_, &r),
+            Lines({"#EXTM3U",
+                   "#EXT-X-VERSION:3",
+                   "#EXT-X-TARGETDURATION:2",
+                   "#EXT-X-MEDIA-SEQUENCE:3",
+                   "#EXT-X-DISCONTINUITY-SEQUENCE:0",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:06.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_3.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:08.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_4.ts",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-CUE-OUT:DURATION=6",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:10.000Z",
+                   "#EXTINF:2.000,",
+                   "ad/a0.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:12.000Z",
+                   "#EXTINF:2.000,",
+                   "ad/a1.ts"}));
+  EXPECT_EQ(r.ad_segments, 2);
+  EXPECT_EQ(r.slate_segments, 0);
+  EXPECT_TRUE(r.in_break);
+  EXPECT_THAT(r.warnings, IsEmpty());
+}
+
+TEST_F(Ssai2sTest, ShortPodGetsSlateThenReturn) {
+  SpliceResult r;
+  EXPECT_EQ(SpliceText(OriginAt(spec_, 0, 18), breaks_, options_, &r),
+            Lines({"#EXTM3U",
+                   "#EXT-X-VERSION:3",
+                   "#EXT-X-TARGETDURATION:2",
+                   "#EXT-X-MEDIA-SEQUENCE:5",
+                   "#EXT-X-DISCONTINUITY-SEQUENCE:0",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-CUE-OUT:DURATION=6",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:10.000Z",
+                   "#EXTINF:2.000,",
+                   "ad/a0.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:12.000Z",
+                   "#EXTINF:2.000,",
+                   "ad/a1.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:14.000Z",
+                   "#EXTINF:2.000,",
+                   "slate.ts",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-CUE-IN",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:16.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_8.ts"}));
+  EXPECT_EQ(r.ad_segments, 2);
+  EXPECT_EQ(r.slate_segments, 1);
+  EXPECT_FALSE(r.in_break);
+}
+
+TEST_F(Ssai2sTest, SpliceDiscontinuitySlidesOutAndSequenceGrows) {
+  // Mid-break join: the window starts inside the break; the first ad slot (and its
+  // DISCONTINUITY) has slid out, so DISCONTINUITY-SEQUENCE is 1 (RFC 8216 §6.2.2).
+  EXPECT_EQ(SpliceText(OriginAt(spec_, 0, 20), breaks_, options_),
+            Lines({"#EXTM3U",
+                   "#EXT-X-VERSION:3",
+                   "#EXT-X-TARGETDURATION:2",
+                   "#EXT-X-MEDIA-SEQUENCE:6",
+                   "#EXT-X-DISCONTINUITY-SEQUENCE:1",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:12.000Z",
+                   "#EXTINF:2.000,",
+                   "ad/a1.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:14.000Z",
+                   "#EXTINF:2.000,",
+                   "slate.ts",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-CUE-IN",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:16.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_8.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:18.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_9.ts"}));
+}
+
+TEST_F(Ssai2sTest, ReturnSlotFirstInWindowKeepsItsTag) {
+  // The return slot is the first segment: its DISCONTINUITY still counts for it, so the header
+  // counts only the splice-point one.
+  EXPECT_EQ(SpliceText(OriginAt(spec_, 0, 24), breaks_, options_),
+            Lines({"#EXTM3U",
+                   "#EXT-X-VERSION:3",
+                   "#EXT-X-TARGETDURATION:2",
+                   "#EXT-X-MEDIA-SEQUENCE:8",
+                   "#EXT-X-DISCONTINUITY-SEQUENCE:1",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-CUE-IN",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:16.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_8.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:18.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_9.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:20.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_10.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:22.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_11.ts"}));
+}
+
+TEST_F(Ssai2sTest, AfterTheBreak) {
+  EXPECT_EQ(SpliceText(OriginAt(spec_, 0, 26), breaks_, options_),
+            Lines({"#EXTM3U",
+                   "#EXT-X-VERSION:3",
+                   "#EXT-X-TARGETDURATION:2",
+                   "#EXT-X-MEDIA-SEQUENCE:9",
+                   "#EXT-X-DISCONTINUITY-SEQUENCE:2",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:18.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_9.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:20.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_10.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:22.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_11.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:24.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_12.ts"}));
+}
+
+TEST_F(Ssai2sTest, EveryReloadLintsCleanInBothRenditions) {
+  ExpectLintCleanWalk(spec_, breaks_, options_, 0, 40, 2);
+  ExpectLintCleanWalk(spec_, breaks_, options_, 0.5, 40, 0.7);  // reloads off the segment grid
+}
+
+TEST_F(Ssai2sTest, RenditionsDifferOnlyInUris) {
+  std::vector<SpliceBreak> hi = {Break("b1", 10, 6, 2, 2, "ad_hi")};
+  for (double now = 0; now <= 30; now += 2) {
+    Result<SpliceResult> a = Splice(OriginAt(spec_, 0, now), breaks_, options_);
+    Result<SpliceResult> b = Splice(OriginAt(spec_, 1, now), hi, options_);
+    ASSERT_TRUE(a.ok() && b.ok());
+    std::string ta = hls::Serialize(a->playlist), tb = hls::Serialize(b->playlist);
+    for (std::string* t : {&ta, &tb}) {
+      for (auto [from, to] : {std::pair<std::string, std::string>{"ad_hi/", "ad/"},
+                              {"seg_v2_", "seg_v1_"}}) {
+        for (size_t at; (at = t->find(from)) != std::string::npos;) t->replace(at, from.size(), to);
+      }
+    }
+    EXPECT_EQ(ta, tb) << "now=" << now;
+  }
+}
+
+// ---- SSAI, 6 s segments ---------------------------------------------------------------------------
+
+TEST(Ssai6sTest, WholeBreakExactPodWithReloadEveryTargetDuration) {
+  // Break [60 s, 90 s): slots 10..14, return 15; pod of five 6 s ads, no slate needed.
+  const origin::SyntheticStreamSpec spec = Spec(6, 4, {{At(60), 30, 7}});
+  const std::vector<SpliceBreak> breaks = {Break("b7", 60, 30, 5, 6)};
+  const SpliceOptions options = Ssai(6);
+  // Mid-break: slots 10..13.
+  SpliceResult r;
+  EXPECT_EQ(SpliceText(OriginAt(spec, 0, 84), breaks, options, &r),
+            Lines({"#EXTM3U",
+                   "#EXT-X-VERSION:3",
+                   "#EXT-X-TARGETDURATION:6",
+                   "#EXT-X-MEDIA-SEQUENCE:10",
+                   "#EXT-X-DISCONTINUITY-SEQUENCE:0",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-CUE-OUT:DURATION=30",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:01:00.000Z",
+                   "#EXTINF:6.000,",
+                   "ad/a0.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:01:06.000Z",
+                   "#EXTINF:6.000,",
+                   "ad/a1.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:01:12.000Z",
+                   "#EXTINF:6.000,",
+                   "ad/a2.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:01:18.000Z",
+                   "#EXTINF:6.000,",
+                   "ad/a3.ts"}));
+  EXPECT_TRUE(r.in_break);
+  EXPECT_EQ(r.ad_segments, 4);
+  // Return: slots 12..15, the splice point has slid out.
+  EXPECT_EQ(SpliceText(OriginAt(spec, 0, 96), breaks, options, &r),
+            Lines({"#EXTM3U",
+                   "#EXT-X-VERSION:3",
+                   "#EXT-X-TARGETDURATION:6",
+                   "#EXT-X-MEDIA-SEQUENCE:12",
+                   "#EXT-X-DISCONTINUITY-SEQUENCE:1",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:01:12.000Z",
+                   "#EXTINF:6.000,",
+                   "ad/a2.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:01:18.000Z",
+                   "#EXTINF:6.000,",
+                   "ad/a3.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:01:24.000Z",
+                   "#EXTINF:6.000,",
+                   "ad/a4.ts",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-CUE-IN",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:01:30.000Z",
+                   "#EXTINF:6.000,",
+                   "seg_v1_15.ts"}));
+  EXPECT_EQ(r.slate_segments, 0);
+  ExpectLintCleanWalk(spec, breaks, options, 0, 150, 6);
+}
+
+// ---- Pod shapes and cue positions -------------------------------------------------------------
+
+TEST(SplicerTest, LongPodIsCutAtBreakEnd) {
+  const origin::SyntheticStreamSpec spec = Spec(2, 6, {{At(10), 6, 1}});
+  const std::vector<SpliceBreak> breaks = {Break("b1", 10, 6, 5, 2)};  // 10 s of ads in 6 s
+  SpliceResult r;
+  const std::string text = SpliceText(OriginAt(spec, 0, 20), breaks, Ssai(2), &r);
+  EXPECT_THAT(text, HasSubstr("ad/a0.ts\n"));
+  EXPECT_THAT(text, HasSubstr("ad/a2.ts\n#EXT-X-DISCONTINUITY\n#EXT-X-CUE-IN\n"));
+  EXPECT_EQ(text.find("ad/a3.ts"), std::string::npos);
+  EXPECT_EQ(r.ad_segments, 3);
+  EXPECT_EQ(r.slate_segments, 0);
+  ExpectLintCleanWalk(spec, breaks, Ssai(2), 0, 40, 2);
+}
+
+TEST(SplicerTest, NoAdAfterEndTimeWhateverTheCallerPasses) {
+  // A slot starting 0.2 s before the end (within tolerance) is content.
+  origin::SyntheticStreamSpec spec = Spec(2, 6, {});
+  const std::vector<SpliceBreak> breaks = {Break("b1", 10, 4.2, 10, 2)};
+  Result<SpliceResult> r = Splice(OriginAt(spec, 0, 24), breaks, Ssai(2));
+  ASSERT_TRUE(r.ok());
+  for (size_t i = 0; i < r->playlist.segments().size(); ++i) {
+    const hls::MediaSegment& s = r->playlist.segments()[i];
+    const int64_t msn = r->playlist.SequenceNumberOf(i);
+    EXPECT_EQ(s.uri().starts_with("ad/"), msn == 5 || msn == 6) << s.uri();
+  }
+}
+
+TEST(SplicerTest, CueMidSegmentTakesTheNextBoundary) {
+  // Break [10.9 s, 16.9 s): slots starting in [10.65, 16.65) are 12, 14, 16; return 18.
+  const origin::SyntheticStreamSpec spec = Spec(2, 4, {{At(10.9), 6, 3}});
+  const std::vector<SpliceBreak> breaks = {Break("b3", 10.9, 6, 3, 2)};
+  EXPECT_EQ(SpliceText(OriginAt(spec, 0, 20), breaks, Ssai(2)),
+            Lines({"#EXTM3U",
+                   "#EXT-X-VERSION:3",
+                   "#EXT-X-TARGETDURATION:2",
+                   "#EXT-X-MEDIA-SEQUENCE:6",
+                   "#EXT-X-DISCONTINUITY-SEQUENCE:0",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-CUE-OUT:DURATION=6",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:12.000Z",
+                   "#EXTINF:2.000,",
+                   "ad/a0.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:14.000Z",
+                   "#EXTINF:2.000,",
+                   "ad/a1.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:16.000Z",
+                   "#EXTINF:2.000,",
+                   "ad/a2.ts",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-CUE-IN",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:18.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_9.ts"}));
+  ExpectLintCleanWalk(spec, breaks, Ssai(2), 0, 40, 2);
+}
+
+TEST(SplicerTest, CueJustAfterBoundaryDoesNotRepeatAnAd) {
+  // A cue 3 ms after a boundary (PDT rounding) splices at that boundary; the pod timeline starts
+  // at the splice point, so each slot gets the next ad segment (not a0 twice).
+  const origin::SyntheticStreamSpec spec = Spec(2, 6, {});
+  const std::vector<SpliceBreak> breaks = {Break("b1", 10.003, 6, 3, 2)};
+  Result<SpliceResult> r = Splice(OriginAt(spec, 0, 20), breaks, Ssai(2));
+  ASSERT_TRUE(r.ok());
+  std::vector<std::string> uris;
+  for (const hls::MediaSegment& s : r->playlist.segments()) uris.push_back(s.uri());
+  EXPECT_THAT(uris, ::testing::ElementsAre("seg_v1_4.ts", "ad/a0.ts", "ad/a1.ts", "ad/a2.ts",
+                                           "seg_v1_8.ts", "seg_v1_9.ts"));
+}
+
+TEST(SplicerTest, TwoBreaksLedgerKeepsDiscontinuitySequence) {
+  const origin::SyntheticStreamSpec spec = Spec(2, 4, {{At(10), 6, 1}, {At(30), 4, 2}});
+  const SpliceBreak first = Break("b1", 10, 6, 3, 2), second = Break("b2", 30, 4, 2, 2);
+  const std::vector<SpliceBreak> both = {first, second};
+  const std::vector<SpliceBreak> only_second = {second};
+  SpliceOptions ledger = Ssai(2);
+  ledger.inserted_discontinuities_before = 2;
+  hls::ReloadLinter reload;
+  for (double now = 0; now <= 60; now += 2) {
+    // The first break's return slot (18 s) leaves a 4-slot window at 28 s; from then on the
+    // coordinator drops it and counts its two discontinuities in the ledger.
+    const hls::MediaPlaylist o = OriginAt(spec, 0, now);
+    const bool dropped = now >= 28;
+    Result<SpliceResult> r = dropped ? Splice(o, only_second, ledger) : Splice(o, both, Ssai(2));
+    ASSERT_TRUE(r.ok());
+    if (now >= 28) {
+      // Whether the first break is passed or dropped+ledgered, the output is the same.
+      Result<SpliceResult> full = Splice(o, both, Ssai(2));
+      ASSERT_TRUE(full.ok());
+      EXPECT_EQ(hls::Serialize(full->playlist), hls::Serialize(r->playlist)) << "now=" << now;
+    }
+    EXPECT_THAT(Errors(hls::LintMedia(r->playlist)), IsEmpty()) << "now=" << now;
+    EXPECT_THAT(Errors(reload.Observe(r->playlist)), IsEmpty())
+        << "now=" << now << "\n" << hls::Serialize(r->playlist);
+    if (now == 60) {
+      EXPECT_EQ(r->playlist.discontinuity_sequence(), 4);
+    }
+  }
+  EXPECT_EQ(SpliceText(OriginAt(spec, 0, 32), only_second, ledger),
+            Lines({"#EXTM3U",
+                   "#EXT-X-VERSION:3",
+                   "#EXT-X-TARGETDURATION:2",
+                   "#EXT-X-MEDIA-SEQUENCE:12",
+                   "#EXT-X-DISCONTINUITY-SEQUENCE:2",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:24.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_12.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:26.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_13.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:28.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_14.ts",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-CUE-OUT:DURATION=4",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:30.000Z",
+                   "#EXTINF:2.000,",
+                   "ad/a0.ts"}));
+}
+
+TEST(SplicerTest, BackToBackBreaksShareOneDiscontinuity) {
+  const origin::SyntheticStreamSpec spec = Spec(2, 4, {});
+  const std::vector<SpliceBreak> breaks = {Break("b1", 10, 4, 2, 2, "p1"),
+                                           Break("b2", 14, 4, 2, 2, "p2")};
+  const std::string text = SpliceText(OriginAt(spec, 0, 18), breaks, Ssai(2));
+  EXPECT_THAT(text, HasSubstr("p1/a1.ts\n#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:"
+                              "2026-01-15T12:00:14.000Z\n#EXTINF:2.000,\np2/a0.ts\n"));
+  ExpectLintCleanWalk(spec, breaks, Ssai(2), 0, 40, 2);
+  // 3 discontinuities in all once everything has slid out.
+  Result<SpliceResult> r = Splice(OriginAt(spec, 0, 40), breaks, Ssai(2));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->playlist.discontinuity_sequence(), 3);
+}
+
+TEST(SplicerTest, PdtOnlyOnFirstOriginSegment) {
+  origin::SyntheticStreamSpec spec = Spec(2, 6, {{At(10), 4, 1}});
+  spec.pdt_on_every_segment = false;
+  const std::vector<SpliceBreak> breaks = {Break("b1", 10, 4, 2, 2)};
+  EXPECT_EQ(SpliceText(OriginAt(spec, 0, 20), breaks, Ssai(2)),
+            Lines({"#EXTM3U",
+                   "#EXT-X-VERSION:3",
+                   "#EXT-X-TARGETDURATION:2",
+                   "#EXT-X-MEDIA-SEQUENCE:4",
+                   "#EXT-X-DISCONTINUITY-SEQUENCE:0",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:08.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_4.ts",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-CUE-OUT:DURATION=4",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:10.000Z",
+                   "#EXTINF:2.000,",
+                   "ad/a0.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:12.000Z",
+                   "#EXTINF:2.000,",
+                   "ad/a1.ts",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-CUE-IN",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:14.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_7.ts",
+                   "#EXTINF:2.000,",
+                   "seg_v1_8.ts",
+                   "#EXTINF:2.000,",
+                   "seg_v1_9.ts"}));
+  ExpectLintCleanWalk(spec, breaks, Ssai(2), 0, 40, 2);
+}
+
+TEST(SplicerTest, AdLongerThanTargetDurationWarnsAndKeepsTargetDuration) {
+  const origin::SyntheticStreamSpec spec = Spec(2, 6, {});
+  const std::vector<SpliceBreak> breaks = {Break("b1", 10, 6, 2, 3)};
+  SpliceResult r;
+  const std::string text = SpliceText(OriginAt(spec, 0, 20), breaks, Ssai(2), &r);
+  EXPECT_THAT(text, HasSubstr("#EXT-X-TARGETDURATION:2\n"));
+  EXPECT_THAT(text, HasSubstr("#EXTINF:3.000,\nad/a0.ts\n"));
+  ASSERT_EQ(r.warnings.size(), 2u);
+  EXPECT_THAT(r.warnings[0], HasSubstr("conditioned"));
+  EXPECT_THAT(r.warnings[1], HasSubstr("hls.target_duration.bound"));
+}
+
+TEST(SplicerTest, VersionBumpedForDecimalExtinf) {
+  const std::string origin_text = Lines({"#EXTM3U", "#EXT-X-TARGETDURATION:2",
+                                         "#EXT-X-MEDIA-SEQUENCE:10",
+                                         "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:00.000Z",
+                                         "#EXTINF:2,", "c10.ts", "#EXTINF:2,", "c11.ts",
+                                         "#EXTINF:2,", "c12.ts"});
+  Result<hls::MediaPlaylist> o = hls::ParseMedia(origin_text);
+  ASSERT_TRUE(o.ok());
+  const std::vector<SpliceBreak> breaks = {Break("b1", 2, 2, 1, 2)};
+  EXPECT_EQ(SpliceText(*o, breaks, Ssai(2)),
+            Lines({"#EXTM3U",
+                   "#EXT-X-VERSION:3",
+                   "#EXT-X-TARGETDURATION:2",
+                   "#EXT-X-MEDIA-SEQUENCE:10",
+                   "#EXT-X-DISCONTINUITY-SEQUENCE:0",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:00.000Z",
+                   "#EXTINF:2,",
+                   "c10.ts",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:02.000Z",
+                   "#EXTINF:2.000,",
+                   "ad/a0.ts",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:04.000Z",
+                   "#EXTINF:2,",
+                   "c12.ts"}));
+}
+
+TEST(SplicerTest, OriginDiscontinuityOnSpliceSlotIsNotDoubled) {
+  const std::string origin_text = Lines({"#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-TARGETDURATION:2",
+                                         "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:00.000Z",
+                                         "#EXTINF:2.000,", "c0.ts", "#EXT-X-DISCONTINUITY",
+                                         "#EXTINF:2.000,", "c1.ts", "#EXTINF:2.000,", "c2.ts"});
+  Result<hls::MediaPlaylist> o = hls::ParseMedia(origin_text);
+  ASSERT_TRUE(o.ok());
+  const std::vector<SpliceBreak> breaks = {Break("b1", 2, 2, 1, 2)};
+  SpliceResult r;
+  const std::string text = SpliceText(*o, breaks, Ssai(2), &r);
+  EXPECT_EQ(text.find("#EXT-X-DISCONTINUITY\n#EXT-X-DISCONTINUITY"), std::string::npos);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_THAT(r.warnings[0], HasSubstr("already has EXT-X-DISCONTINUITY"));
+  EXPECT_EQ(r.playlist.segments()[1].uri(), "ad/a0.ts");
+  EXPECT_TRUE(r.playlist.segments()[1].discontinuity());
+}
+
+// ---- SGAI ------------------------------------------------------------------------------------------
+
+TEST(SgaiTest, InterstitialDateRange) {
+  const origin::SyntheticStreamSpec spec = Spec(2, 4, {{At(10.5), 6, 9}});
+  SpliceBreak b = Break("brk-9", 10.5, 6, 0, 0);
+  b.asset_uri = "https://ads.example/pod/9.m3u8";
+  const std::vector<SpliceBreak> breaks = {b};
+  SpliceOptions o;
+  o.mode = InsertionMode::kSgai;
+  o.inserted_discontinuities_before = 6;  // ignored: SGAI inserts no discontinuity
+  const std::string dr =
+      "#EXT-X-DATERANGE:ID=\"brk-9\",CLASS=\"com.apple.hls.interstitial\","
+      "START-DATE=\"2026-01-15T12:00:10.500Z\",DURATION=6,"
+      "X-ASSET-URI=\"https://ads.example/pod/9.m3u8\",X-RESUME-OFFSET=6,X-PLAYOUT-LIMIT=6,"
+      "X-SNAP=\"OUT,IN\",X-RESTRICT=\"SKIP,JUMP\"";
+  SpliceResult r;
+  EXPECT_EQ(SpliceText(OriginAt(spec, 0, 16), breaks, o, &r),
+            Lines({"#EXTM3U",
+                   "#EXT-X-VERSION:3",
+                   "#EXT-X-TARGETDURATION:2",
+                   "#EXT-X-MEDIA-SEQUENCE:4",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:08.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_4.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:10.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_5.ts",
+                   dr,
+                   "#EXT-X-CUE-OUT:DURATION=6",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:12.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_6.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:14.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_7.ts"}));
+  EXPECT_TRUE(r.in_break);
+  EXPECT_EQ(r.ad_segments, 0);
+  // Kept on the first segment while slot 5 (which overlaps [10.5, 16.5)) is in the window ...
+  const std::string late = SpliceText(OriginAt(spec, 0, 24), breaks, o);
+  EXPECT_THAT(late, HasSubstr("#EXT-X-MEDIA-SEQUENCE:8\n" + dr + "\n"));
+  // ... and gone once no window slot overlaps the break.
+  EXPECT_EQ(SpliceText(OriginAt(spec, 0, 28), breaks, o).find("DATERANGE"), std::string::npos);
+  // Announced after the last segment before its first slot is published.
+  EXPECT_THAT(SpliceText(OriginAt(spec, 0, 10), breaks, o), HasSubstr("seg_v1_4.ts\n" + dr + "\n"));
+  // Same text in every rendition.
+  for (double now = 0; now <= 40; now += 1) {
+    std::string a = SpliceText(OriginAt(spec, 0, now), breaks, o);
+    std::string c = SpliceText(OriginAt(spec, 1, now), breaks, o);
+    for (size_t at; (at = c.find("seg_v2_")) != std::string::npos;) c.replace(at, 7, "seg_v1_");
+    EXPECT_EQ(a, c);
+  }
+  ExpectLintCleanWalk(spec, breaks, o, 0, 40, 2);
+  ExpectLintCleanWalk(spec, breaks, o, 0.3, 40, 0.9);
+}
+
+TEST(SgaiTest, AssetListAndErrors) {
+  const origin::SyntheticStreamSpec spec = Spec(2, 4, {});
+  const hls::MediaPlaylist o = OriginAt(spec, 0, 20);
+  SpliceOptions opts;
+  opts.mode = InsertionMode::kSgai;
+  SpliceBreak b = Break("x", 14, 4, 0, 0);
+  b.asset_list_uri = "https://ads.example/list.json";
+  EXPECT_THAT(SpliceText(o, {b}, opts), HasSubstr("X-ASSET-LIST=\"https://ads.example/list.json\""));
+  b.asset_uri = "https://ads.example/a.m3u8";
+  EXPECT_EQ(Splice(o, std::vector<SpliceBreak>{b}, opts).status().code(), StatusCode::kInvalidArgument);
+  b.asset_list_uri.clear();
+  b.event_id = "bad\"id";
+  EXPECT_EQ(Splice(o, std::vector<SpliceBreak>{b}, opts).status().code(), StatusCode::kInvalidArgument);
+}
+
+// ---- Errors and odd input ---------------------------------------------------------------------------
+
+TEST(SplicerTest, Errors) {
+  const origin::SyntheticStreamSpec spec = Spec(2, 4, {});
+  const hls::MediaPlaylist o = OriginAt(spec, 0, 20);
+  auto code = [&](std::vector<SpliceBreak> breaks, SpliceOptions opts = Ssai(2)) {
+    return Splice(o, breaks, opts).status();
+  };
+  EXPECT_THAT(code({Break("a", 14, 4, 1, 2), Break("b", 10, 2, 1, 2)}).message(), HasSubstr("sorted"));
+  EXPECT_THAT(code({Break("a", 10, 4, 1, 2), Break("b", 12, 2, 1, 2)}).message(), HasSubstr("overlap"));
+  EXPECT_THAT(code({Break("a", 10, 0, 1, 2)}).message(), HasSubstr("end_time"));
+  EXPECT_THAT(code({Break("a", 10, 4, 1, -1)}).message(), HasSubstr("duration"));
+  EXPECT_THAT(code({Break("a", 10, 8, 1, 2)}, SpliceOptions{}).message(), HasSubstr("slate"));
+  SpliceOptions neg = Ssai(2);
+  neg.inserted_discontinuities_before = -1;
+  EXPECT_FALSE(code({}, neg).ok());
+}
+
+TEST(SplicerTest, NoPdt) {
+  Result<hls::MediaPlaylist> o = hls::ParseMedia(
+      Lines({"#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-TARGETDURATION:2", "#EXTINF:2.000,", "a.ts"}));
+  ASSERT_TRUE(o.ok());
+  // No breaks: unchanged, plus the ledger.
+  SpliceOptions opts = Ssai(2);
+  EXPECT_EQ(SpliceText(*o, {}, opts), hls::Serialize(*o));
+  opts.inserted_discontinuities_before = 4;
+  EXPECT_EQ(SpliceText(*o, {}, opts),
+            Lines({"#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-TARGETDURATION:2",
+                   "#EXT-X-DISCONTINUITY-SEQUENCE:4", "#EXTINF:2.000,", "a.ts"}));
+  // A break cannot be placed.
+  Result<SpliceResult> r = Splice(*o, std::vector<SpliceBreak>{Break("a", 0, 4, 1, 2)}, opts);
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("PROGRAM-DATE-TIME"));
+}
+
+TEST(SplicerTest, EmptyPlaylist) {
+  Result<hls::MediaPlaylist> o =
+      hls::ParseMedia(Lines({"#EXTM3U", "#EXT-X-TARGETDURATION:2", "#EXT-X-MEDIA-SEQUENCE:5"}));
+  ASSERT_TRUE(o.ok());
+  const std::vector<SpliceBreak> breaks = {Break("a", 0, 4, 1, 2)};
+  EXPECT_EQ(SpliceText(*o, breaks, Ssai(2)), hls::Serialize(*o));
+  SpliceOptions sgai;
+  sgai.mode = InsertionMode::kSgai;
+  SpliceBreak b = breaks[0];
+  b.asset_uri = "https://a.example/x.m3u8";
+  EXPECT_EQ(SpliceText(*o, {b}, sgai), hls::Serialize(*o));
+  EXPECT_EQ(SpliceText(hls::MediaPlaylist(), {}, Ssai(2)), hls::Serialize(hls::MediaPlaylist()));
+}
+
+TEST(SplicerTest, BreaksOutsideTheWindowOnlyCount) {
+  const origin::SyntheticStreamSpec spec = Spec(2, 4, {});
+  const hls::MediaPlaylist o = OriginAt(spec, 0, 40);  // slots 16..19
+  // One break long gone, one in the future.
+  const std::vector<SpliceBreak> breaks = {Break("old", 4, 4, 2, 2), Break("new", 100, 4, 2, 2)};
+  SpliceResult r;
+  const std::string text = SpliceText(o, breaks, Ssai(2), &r);
+  EXPECT_THAT(text, HasSubstr("#EXT-X-DISCONTINUITY-SEQUENCE:2\n"));
+  EXPECT_EQ(text.find("ad/"), std::string::npos);
+  EXPECT_EQ(r.ad_segments, 0);
+}
+
+TEST(SplicerTest, InsertionModeName) {
+  EXPECT_EQ(InsertionModeName(InsertionMode::kSsai), "ssai");
+  EXPECT_EQ(InsertionModeName(InsertionMode::kSgai), "sgai");
+}
+
+TEST(PickVariantTest, NearestNotAboveElseLowest) {
+  const std::vector<int64_t> bitrates = {2'500'000, 800'000, 5'000'000, 1'200'000};
+  EXPECT_EQ(PickVariant(bitrates, 3'000'000), 0);
+  EXPECT_EQ(PickVariant(bitrates, 2'500'000), 0);  // equal is not above
+  EXPECT_EQ(PickVariant(bitrates, 1'199'999), 1);
+  EXPECT_EQ(PickVariant(bitrates, 9'000'000), 2);
+  EXPECT_EQ(PickVariant(bitrates, 500'000), 1);  // none fits: the lowest
+  EXPECT_EQ(PickVariant({}, 1'000'000), -1);
+  const std::vector<int64_t> one = {4'000'000};
+  EXPECT_EQ(PickVariant(one, 1), 0);
+}
+
+}  // namespace
+}  // namespace ssai
