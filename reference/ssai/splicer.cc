@@ -330,7 +330,8 @@ void SpliceSgai(MediaPlaylist* p, const SlotTimeline& t, std::span<const SpliceB
     const DurationMicros duration_us = b.end_time - b.start_time;
     const double duration_s = MicrosToSeconds(duration_us);
     hls::AttributeWriter w;
-    w.Quoted("ID", b.event_id)
+    // Prefixed so it never collides with an origin DATERANGE carrying the same SCTE-35 id.
+    w.Quoted("ID", "ssai-" + b.event_id)
         .Quoted("CLASS", "com.apple.hls.interstitial")
         .Date("START-DATE", b.start_time)
         .Float("DURATION", duration_s);

@@ -104,7 +104,7 @@ struct SpliceResult {
 // lie wholly before or after the window (then they only count for the numbering). Errors: no
 // PROGRAM-DATE-TIME in a playlist that overlaps a break (the break cannot be placed), breaks out
 // of order or overlapping.
-// SGAI: one EXT-X-DATERANGE per break (ID=event_id, CLASS="com.apple.hls.interstitial",
+// SGAI: one EXT-X-DATERANGE per break (ID="ssai-{event_id}", CLASS="com.apple.hls.interstitial",
 // START-DATE, DURATION, X-ASSET-URI or X-ASSET-LIST, X-RESUME-OFFSET = X-PLAYOUT-LIMIT = duration,
 // X-SNAP="OUT,IN", X-RESTRICT="SKIP,JUMP"), written before the splice-point slot, or before the
 // first slot when that has slid out, or after the last segment when it is not published yet; it

@@ -563,7 +563,7 @@ TEST(SgaiTest, InterstitialDateRange) {
   o.mode = InsertionMode::kSgai;
   o.inserted_discontinuities_before = 6;  // ignored: SGAI inserts no discontinuity
   const std::string dr =
-      "#EXT-X-DATERANGE:ID=\"brk-9\",CLASS=\"com.apple.hls.interstitial\","
+      "#EXT-X-DATERANGE:ID=\"ssai-brk-9\",CLASS=\"com.apple.hls.interstitial\","
       "START-DATE=\"2026-01-15T12:00:10.500Z\",DURATION=6,"
       "X-ASSET-URI=\"https://ads.example/pod/9.m3u8\",X-RESUME-OFFSET=6,X-PLAYOUT-LIMIT=6,"
       "X-SNAP=\"OUT,IN\",X-RESTRICT=\"SKIP,JUMP\"";
