@@ -28,7 +28,7 @@ build-asan: setup
 build-fuzz: setup
 	@CXX=clang++ cmake -S . -B build-fuzz $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DSSAI_FUZZ=ON -DSSAI_TESTS=OFF -DSSAI_BENCH=OFF >/dev/null
-	@cmake --build build-fuzz -j $(JOBS)
+	@cmake --build build-fuzz -j $(JOBS) --target fuzzers
 
 demo: build
 	@bash scripts/demo.sh build/cli/ssai

@@ -272,7 +272,7 @@ void ManifestPath::Impl::HandleMaster(OpPtr op) {
     op->response.body = std::move(body);
     return op->done(std::move(op->response));
   }
-  FetchOrigin(ch.origin_master_url, [this, op](Result<std::string> body, bool stale) {
+  FetchOrigin(ch.origin_master_url, [op](Result<std::string> body, bool stale) {
     if (!body.ok()) {
       const int status = body.status().code() == StatusCode::kDeadlineExceeded ? 504 : 502;
       return op->done(ErrorResponse(status, "origin: " + body.status().message()));
