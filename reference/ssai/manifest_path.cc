@@ -112,6 +112,10 @@ struct ManifestPath::Impl {
     bool cached_miss = false;              // DEFECT(trust_cached_miss)
     bool probe_in_flight = false;
     std::map<std::string, UnixMicros, std::less<>> probed;  // marker identity -> last probe
+    // The last channel document read from KV and its parse: KV returns the same bytes for most
+    // reads (the POP cache), and comparing them is far cheaper than parsing JSON again.
+    std::string last_doc_text;
+    std::optional<ChannelState> last_doc;
   };
   std::map<std::string, LastGood, std::less<>> last_good;  // by origin URL
   std::map<std::string, ChannelMemo, std::less<>> memo;    // by channel id
@@ -398,9 +402,12 @@ void ManifestPath::Impl::GetState(OpPtr op) {
             ChannelMemo& memo_entry = memo[channel_id];
             std::optional<ChannelState> state;
             if (r.ok() && r->has_value()) {
-              Result<ChannelState> parsed = ParseChannelState(**r);
-              if (parsed.ok()) {
+              if (memo_entry.last_doc && memo_entry.last_doc_text == **r) {
+                state = memo_entry.last_doc;
+              } else if (Result<ChannelState> parsed = ParseChannelState(**r); parsed.ok()) {
                 state = std::move(parsed).value();
+                memo_entry.last_doc_text = std::move(**r);
+                memo_entry.last_doc = state;
               } else {
                 op->response.warnings.push_back("kv: " + parsed.status().message());
               }
