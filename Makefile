@@ -45,8 +45,12 @@ pytest: build
 
 test: unit fuzz pytest
 
+# Microbenchmarks, 5 repetitions; the table in bench/README.md comes from this.
 bench: build
-	@build/bench/micro/ssai_bench_micro --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+	@mkdir -p reports/bench
+	@build/bench/micro/ssai_bench_micro --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+	  --benchmark_out=reports/bench/micro.json --benchmark_out_format=json
+	@$(PYTHON) scripts/bench_table.py reports/bench/micro.json
 
 clean:
 	rm -rf build build-asan build-fuzz

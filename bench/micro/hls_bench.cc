@@ -3,6 +3,9 @@
 #include <benchmark/benchmark.h>
 
 #include <string>
+#include <vector>
+
+#include <string>
 
 #include "reference/media/hls/playlist.h"
 
@@ -65,6 +68,24 @@ void BM_ParseMedia10(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(text.size()));
 }
 BENCHMARK(BM_ParseMedia10);
+
+// Baseline for the parser: the least any parser does — split the text into owned lines.
+void BM_BaselineSplitLinesMedia10(benchmark::State& state) {
+  const std::string text = LiveMedia10();
+  for (auto _ : state) {
+    std::vector<std::string> lines;
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      lines.emplace_back(text, start, end - start);
+      start = end + 1;
+    }
+    benchmark::DoNotOptimize(lines);
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(text.size()));
+}
+BENCHMARK(BM_BaselineSplitLinesMedia10);
 
 void BM_SerializeMedia10(benchmark::State& state) {
   const std::string text = LiveMedia10();
