@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/playlist_inputs.h"
 #include "reference/media/hls/lint.h"
 #include "reference/media/hls/playlist.h"
 
@@ -69,64 +70,6 @@ void PrintRules(bool json) {
   }
 }
 
-// Expands the arguments: a directory stands for its .m3u8/.m3u regular files sorted by name.
-bool ListFiles(const std::vector<std::string>& inputs, std::vector<std::string>* files,
-               bool* had_directory) {
-  for (const std::string& in : inputs) {
-    std::error_code ec;
-    if (in != "-" && std::filesystem::is_directory(in, ec)) {
-      *had_directory = true;
-      std::vector<std::string> names;
-      for (const auto& e : std::filesystem::directory_iterator(in, ec)) {
-        if (!e.is_regular_file()) continue;
-        if (e.path().extension() != ".m3u8" && e.path().extension() != ".m3u") continue;
-        names.push_back(e.path().filename().string());
-      }
-      if (ec) {
-        std::cerr << in << ": cannot list directory: " << ec.message() << "\n";
-        return false;
-      }
-      if (names.empty()) {
-        std::cerr << in << ": no .m3u8 files in directory\n";
-        return false;
-      }
-      std::sort(names.begin(), names.end());
-      for (const std::string& n : names) files->push_back((std::filesystem::path(in) / n).string());
-    } else {
-      files->push_back(in);
-    }
-  }
-  if (std::count(files->begin(), files->end(), "-") > 1) {
-    std::cerr << "stdin ('-') can be given only once\n";
-    return false;
-  }
-  return true;
-}
-
-bool ReadInput(const std::string& path, std::string* text) {
-  std::ostringstream ss;
-  if (path == "-") {
-    ss << std::cin.rdbuf();
-  } else {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) {
-      std::cerr << path << ": cannot open\n";
-      return false;
-    }
-    ss << f.rdbuf();
-    if (f.bad()) {
-      std::cerr << path << ": read error\n";
-      return false;
-    }
-  }
-  *text = std::move(ss).str();
-  if (text->size() > hls::kMaxPlaylistBytes) {
-    std::cerr << path << ": larger than " << hls::kMaxPlaylistBytes << " bytes\n";
-    return false;
-  }
-  return true;
-}
-
 int Run(const LintArgs& args) {
   if (args.rules) {
     PrintRules(args.json);
@@ -139,7 +82,7 @@ int Run(const LintArgs& args) {
   }
   std::vector<std::string> files;
   bool had_directory = false;
-  if (!ListFiles(args.inputs, &files, &had_directory)) return 2;
+  if (!ListPlaylistFiles(args.inputs, &files, &had_directory)) return 2;
   const bool reload_mode = files.size() > 1 || had_directory;
 
   // Read and parse everything first: a bad input is a usage error (2), not a finding.
@@ -147,7 +90,7 @@ int Run(const LintArgs& args) {
   playlists.reserve(files.size());
   for (const std::string& file : files) {
     std::string text;
-    if (!ReadInput(file, &text)) return 2;
+    if (!ReadPlaylistInput(file, &text)) return 2;
     Result<hls::Playlist> parsed = hls::Parse(text);
     if (!parsed.ok()) {
       std::cerr << file << ": " << parsed.status().message() << "\n";

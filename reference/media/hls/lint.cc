@@ -1,5 +1,7 @@
 #include "reference/media/hls/lint.h"
 
+#include "reference/base/url.h"
+
 #include <algorithm>
 #include <cassert>
 #include <cmath>
@@ -245,20 +247,6 @@ std::optional<UnixMicros> ParseDate(std::string_view text) {
   return std::nullopt;
 }
 
-// An absolute URI starts with a scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":" (RFC 3986).
-bool IsAbsoluteUri(std::string_view uri) {
-  if (uri.empty() || !((uri[0] >= 'a' && uri[0] <= 'z') || (uri[0] >= 'A' && uri[0] <= 'Z'))) {
-    return false;
-  }
-  for (size_t i = 1; i < uri.size(); ++i) {
-    char c = uri[i];
-    if (c == ':') return true;
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '+' || c == '-' || c == '.';
-    if (!ok) return false;
-  }
-  return false;
-}
 
 // Tags whose value is an attribute list (RFC 8216 §4.2 / bis §4.2).
 bool HasAttributeList(TagType type) {
@@ -1009,7 +997,7 @@ void CheckDateRanges(const MediaContext& c, Sink& sink) {
                    (asset_uri != nullptr ? " has both X-ASSET-URI and X-ASSET-LIST"
                                          : " has neither X-ASSET-URI nor X-ASSET-LIST"));
     } else if (asset_uri != nullptr &&
-               (!asset_uri->attr->quoted || !IsAbsoluteUri(asset_uri->attr->value))) {
+               (!asset_uri->attr->quoted || !HasScheme(asset_uri->attr->value))) {
       sink.Add("hls.interstitial.asset_xor", asset_uri->line,
                "X-ASSET-URI of " + q + " must be a quoted-string absolute URI, got " +
                    Shown(*asset_uri->attr));

@@ -1,0 +1,21 @@
+// Reading playlists named on the command line, shared by `ssai hls lint` and `ssai hls cues`.
+#ifndef SSAI_CLI_PLAYLIST_INPUTS_H_
+#define SSAI_CLI_PLAYLIST_INPUTS_H_
+
+#include <string>
+#include <vector>
+
+namespace ssai::cli {
+
+// Expands the arguments: a directory stands for its .m3u8/.m3u regular files sorted by name
+// (successive reloads of one playlist); "-" is stdin and may appear once. Problems go to stderr
+// ("DIR: no .m3u8 files in directory"); false means the command should exit 2.
+bool ListPlaylistFiles(const std::vector<std::string>& inputs, std::vector<std::string>* files,
+                       bool* had_directory = nullptr);
+
+// Reads a file (or stdin for "-"), refusing more than hls::kMaxPlaylistBytes.
+bool ReadPlaylistInput(const std::string& path, std::string* text);
+
+}  // namespace ssai::cli
+
+#endif  // SSAI_CLI_PLAYLIST_INPUTS_H_
