@@ -111,14 +111,16 @@ std::vector<std::string> ErrorFindings(const std::vector<hls::Finding>& findings
   return out;
 }
 
-class CorrectBuildTest : public ::testing::TestWithParam<std::string> {};
+class CorrectBuildTest
+    : public ::testing::TestWithParam<std::tuple<std::string, origin::CueFlavour>> {};
 
-// Every correct build shows the break on both renditions, bitrate-matched, for its duration,
-// with valid playlists across reloads, and nothing after the end.
+// Every correct build, for every marker flavour the origin can send, shows the break on both
+// renditions, bitrate-matched, for its duration, with valid playlists across reloads (before,
+// joining mid-break, during, return, after), and nothing after the end.
 TEST_P(CorrectBuildTest, WalksABreak) {
-  const BuildSpec* build = FindBuild(GetParam());
+  const BuildSpec* build = FindBuild(std::get<0>(GetParam()));
   ASSERT_NE(build, nullptr);
-  Deployment d(*build);
+  Deployment d(*build, std::get<1>(GetParam()));
   std::map<std::string, hls::ReloadLinter> reload;
   int ad_responses = 0;
   for (UnixMicros t = kStart + 40 * kMicrosPerSecond; t <= kStart + 110 * kMicrosPerSecond;
@@ -156,14 +158,84 @@ TEST_P(CorrectBuildTest, WalksABreak) {
   EXPECT_GT(ad_responses, 10);
 }
 
-INSTANTIATE_TEST_SUITE_P(Builds, CorrectBuildTest,
-                         ::testing::Values("do-only", "kv-hybrid", "kv-hybrid-direct", "kv-stateless",
-                                           "kv-channel-state"),
-                         [](const auto& param_info) {
-                           std::string n = param_info.param;
-                           std::replace(n.begin(), n.end(), '-', '_');
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Builds, CorrectBuildTest,
+    ::testing::Combine(::testing::Values("do-only", "kv-hybrid", "kv-hybrid-direct", "kv-stateless",
+                                         "kv-channel-state"),
+                       ::testing::Values(origin::CueFlavour::kCueOut, origin::CueFlavour::kOatcls,
+                                         origin::CueFlavour::kDateRange, origin::CueFlavour::kExtXScte35,
+                                         origin::CueFlavour::kSplicepoint)),
+    [](const auto& param_info) {
+      std::string n = std::get<0>(param_info.param) + "_" +
+                      std::string(origin::CueFlavourName(std::get<1>(param_info.param)));
+      std::replace(n.begin(), n.end(), '-', '_');
+      return n;
+    });
+
+// A viewer joining mid-break gets the ads from its first playlist; an edge started mid-break
+// (no memory) agrees with one that saw the whole break.
+TEST(ManifestPathTest, MidBreakJoinMatchesALongLivedEdge) {
+  for (const char* name : {"kv-hybrid", "kv-channel-state", "do-only"}) {
+    Deployment d(*FindBuild(name));
+    for (UnixMicros t = kStart + 50 * kMicrosPerSecond; t <= kBreakStart + 10 * kMicrosPerSecond;
+         t += 2 * kMicrosPerSecond) {
+      d.AdvanceTo(t);
+      d.Get("v720.m3u8");
+    }
+    ManifestResponse old_edge = d.Get("v720.m3u8");
+    ManifestPath fresh(*FindBuild(name), {d.channel}, ManifestPathEnv{&d.sched, &d.kv, &d.client, &d.origin});
+    std::optional<ManifestResponse> joined;
+    fresh.Handle({"demo", "sports", "v720.m3u8", {}}, [&](ManifestResponse r) { joined = r; });
+    d.sched.RunDue();
+    ASSERT_TRUE(joined) << name;
+    EXPECT_TRUE(joined->in_break) << name;
+    EXPECT_EQ(joined->body, old_edge.body) << name;
+  }
+}
+
+// KV down: builds with a coordinator fall back to it; the stream keeps its ads.
+TEST(ManifestPathTest, KvDownFallsBackToTheCoordinator) {
+  for (const char* name : {"kv-hybrid", "kv-channel-state"}) {
+    Deployment d(*FindBuild(name));
+    d.AdvanceTo(kBreakStart + 6 * kMicrosPerSecond);
+    d.Get("v720.m3u8");
+    d.kv.set_down(true);
+    ManifestResponse r = d.Get("v720.m3u8");
+    EXPECT_EQ(r.http_status, 200) << name;
+    EXPECT_EQ(r.source, StateSource::kKvMiss) << name;
+    EXPECT_EQ(r.coordinator_calls, 1) << name;
+    EXPECT_GT(r.ad_segments, 0) << name;
+    EXPECT_FALSE(r.warnings.empty()) << name;
+  }
+}
+
+// The coordinator restarts mid-break on the same durable store: the break, its decision and the
+// numbering survive, and the playlists do not change across the restart.
+TEST(ManifestPathTest, CoordinatorRestartMidBreak) {
+  Deployment d(*FindBuild("kv-channel-state"));
+  hls::ReloadLinter reload;
+  d.AdvanceTo(kBreakStart + 4 * kMicrosPerSecond);
+  ManifestResponse before = d.Get("v720.m3u8");
+  ASSERT_TRUE(before.in_break);
+  reload.Observe(*hls::ParseMedia(before.body));
+  const size_t decisions = d.decision.requests.size();
+  d.coordinator = std::make_unique<Coordinator>(
+      d.channel, CoordinatorEnv{&d.sched, &d.kv, &d.durable, &d.origin, &d.decision},
+      CoordinatorOptionsFor(*FindBuild("kv-channel-state"), {}));
+  d.coordinator->Start([](Status s) { EXPECT_TRUE(s.ok()) << s.ToString(); });
+  d.sched.RunDue();
+  d.client = LocalCoordinatorClient();
+  d.client.Add(d.coordinator.get());
+  for (UnixMicros t = kBreakStart + 6 * kMicrosPerSecond; t < kBreakStart + 40 * kMicrosPerSecond;
+       t += 2 * kMicrosPerSecond) {
+    d.AdvanceTo(t);
+    ManifestResponse r = d.Get("v720.m3u8");
+    Result<hls::MediaPlaylist> p = hls::ParseMedia(r.body);
+    ASSERT_TRUE(p.ok());
+    EXPECT_EQ(ErrorFindings(reload.Observe(*p)), std::vector<std::string>{}) << r.body;
+  }
+  EXPECT_EQ(d.decision.requests.size(), decisions);  // the decision was recovered, not redone
+}
 
 TEST(ManifestPathTest, StateSourcesPerBuild) {
   {
