@@ -1,6 +1,6 @@
 #include "reference/base/time.h"
 
-#include <cstdio>
+#include <string>
 
 namespace ssai {
 
@@ -119,12 +119,34 @@ void AppendIso8601Millis(UnixMicros t, std::string* out) {
   int64_t y;
   unsigned m, d;
   CivilFromDays(days, &y, &m, &d);
-  char buf[40];
-  const int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                              static_cast<long long>(y), m, d, static_cast<int>(sod / 3600),
-                              static_cast<int>(sod / 60 % 60), static_cast<int>(sod % 60),
-                              static_cast<int>(micros / 1000));
-  out->append(buf, static_cast<size_t>(n));
+  // Hand-formatted: this runs for every PROGRAM-DATE-TIME the splicer writes, and snprintf
+  // costs several times more.
+  auto put = [out](int64_t v, int width) {
+    char digits[20];
+    for (int i = width - 1; i >= 0; --i) {
+      digits[i] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+    out->append(digits, static_cast<size_t>(width));
+  };
+  if (y < 0 || y > 9999) {  // outside ISO 8601's four digits: rare, keep it simple and exact
+    out->append(std::to_string(y));
+  } else {
+    put(y, 4);
+  }
+  out->push_back('-');
+  put(m, 2);
+  out->push_back('-');
+  put(d, 2);
+  out->push_back('T');
+  put(sod / 3600, 2);
+  out->push_back(':');
+  put(sod / 60 % 60, 2);
+  out->push_back(':');
+  put(sod % 60, 2);
+  out->push_back('.');
+  put(micros / 1000, 3);
+  out->push_back('Z');
 }
 
 std::string FormatIso8601Millis(UnixMicros t) {

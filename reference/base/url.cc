@@ -50,6 +50,19 @@ std::string RemoveDotSegments(std::string_view path) {
 std::string ResolveUrl(std::string_view base, std::string_view ref) {
   if (ref.empty()) return std::string(base);
   if (HasScheme(ref)) return std::string(ref);
+  // Fast path for the common "seg_123.ts" against "http://host/dir/p.m3u8": a plain relative name
+  // (no dot segments) replaces the base's last path segment.
+  const size_t base_query = base.find_first_of("?#");
+  const std::string_view base_no_query = base.substr(0, base_query);
+  const size_t last_slash = base_no_query.rfind('/');
+  if (ref[0] != '/' && ref[0] != '.' && ref.find("/.") == std::string_view::npos &&
+      last_slash != std::string_view::npos && last_slash > base.find("://") + 2) {
+    std::string out;
+    out.reserve(last_slash + 1 + ref.size());
+    out.append(base_no_query.substr(0, last_slash + 1));
+    out.append(ref);
+    return out;
+  }
   const size_t scheme_end = base.find("://");
   if (scheme_end == std::string_view::npos) {
     // A base without an authority (a plain path): resolve as paths.

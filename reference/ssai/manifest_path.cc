@@ -103,7 +103,7 @@ struct ManifestPath::Impl {
   ManifestPathOptions options;
 
   struct LastGood {
-    std::string body;
+    hls::Playlist playlist;
     UnixMicros fetched_at = 0;
   };
   struct ChannelMemo {
@@ -149,8 +149,9 @@ struct ManifestPath::Impl {
   void Handle(const ManifestRequest& request, std::function<void(ManifestResponse)> done);
 
   // --- origin ---
-  // Fetches `url`; on failure falls back to the last good body if it is fresh enough.
-  void FetchOrigin(const std::string& url, std::function<void(Result<std::string>, bool stale)> cb);
+  // Fetches and parses `url`; on failure falls back to the last good playlist if it is fresh
+  // enough (`stale` says so).
+  void FetchOrigin(const std::string& url, std::function<void(Result<hls::Playlist>, bool stale)> cb);
   void HandleMaster(OpPtr op);
   void HandleAssetList(OpPtr op, std::string_view file);
 
@@ -225,31 +226,31 @@ void ManifestPath::Impl::Handle(const ManifestRequest& request,
   }
   op->rendition_index = static_cast<size_t>(op->rendition - channel->renditions.data());
 
-  FetchOrigin(op->rendition->origin_url, [this, op](Result<std::string> body, bool stale) {
-    if (!body.ok()) {
-      const int status = body.status().code() == StatusCode::kDeadlineExceeded ? 504 : 502;
-      return op->done(ErrorResponse(status, "origin: " + body.status().message()));
+  FetchOrigin(op->rendition->origin_url, [this, op](Result<hls::Playlist> playlist, bool stale) {
+    if (!playlist.ok()) {
+      const int status = playlist.status().code() == StatusCode::kDeadlineExceeded ? 504 : 502;
+      return op->done(ErrorResponse(status, "origin: " + playlist.status().message()));
     }
-    Result<hls::MediaPlaylist> parsed = hls::ParseMedia(*body);
-    if (!parsed.ok()) {  // a multivariant playlist where a media playlist belongs
-      return op->done(ErrorResponse(502, "origin playlist: " + parsed.status().message()));
+    auto* media = std::get_if<hls::MediaPlaylist>(&*playlist);
+    if (media == nullptr) {
+      return op->done(ErrorResponse(502, "origin: a multivariant playlist where a media playlist belongs"));
     }
     op->response.served_stale_origin = stale;
-    op->origin = std::move(parsed).value();
+    op->origin = std::move(*media);
     GetState(op);
   });
 }
 
 void ManifestPath::Impl::FetchOrigin(const std::string& url,
-                                     std::function<void(Result<std::string>, bool)> cb) {
+                                     std::function<void(Result<hls::Playlist>, bool)> cb) {
   env.origin->Fetch(url, [this, url, cb = std::move(cb)](Result<OriginClient::Response> r) {
     Status problem;
     if (r.ok() && r->http_status == 200) {
-      // Keep only bodies that parse as playlists, so the fallback is always servable.
+      // Only playlists that parse become the fallback, so it is always servable.
       Result<hls::Playlist> parsed = hls::Parse(r->body);
       if (parsed.ok()) {
-        last_good[url] = LastGood{r->body, Now()};
-        return cb(std::move(r->body), false);
+        last_good[url] = LastGood{*parsed, Now()};
+        return cb(std::move(parsed), false);
       }
       problem = Status::InvalidArgument("playlist: " + parsed.status().message());
     } else if (r.ok()) {
@@ -259,7 +260,7 @@ void ManifestPath::Impl::FetchOrigin(const std::string& url,
     }
     auto it = last_good.find(url);
     if (it != last_good.end() && Now() - it->second.fetched_at <= options.origin_last_good_max_age_us) {
-      return cb(it->second.body, true);
+      return cb(it->second.playlist, true);
     }
     cb(problem, false);
   });
@@ -276,13 +277,15 @@ void ManifestPath::Impl::HandleMaster(OpPtr op) {
     op->response.body = std::move(body);
     return op->done(std::move(op->response));
   }
-  FetchOrigin(ch.origin_master_url, [op](Result<std::string> body, bool stale) {
-    if (!body.ok()) {
-      const int status = body.status().code() == StatusCode::kDeadlineExceeded ? 504 : 502;
-      return op->done(ErrorResponse(status, "origin: " + body.status().message()));
+  FetchOrigin(ch.origin_master_url, [op](Result<hls::Playlist> playlist, bool stale) {
+    if (!playlist.ok()) {
+      const int status = playlist.status().code() == StatusCode::kDeadlineExceeded ? 504 : 502;
+      return op->done(ErrorResponse(status, "origin: " + playlist.status().message()));
     }
-    Result<hls::MasterPlaylist> master = hls::ParseMaster(*body);
-    if (!master.ok()) return op->done(ErrorResponse(502, "origin master: " + master.status().message()));
+    auto* master = std::get_if<hls::MasterPlaylist>(&*playlist);
+    if (master == nullptr) {
+      return op->done(ErrorResponse(502, "origin: a media playlist where the multivariant playlist belongs"));
+    }
     // Variants we serve point at us (relative: "{rendition}.m3u8"); anything else at the origin.
     const std::string& base = op->channel->origin_master_url;
     for (hls::MasterItem& item : master->mutable_items()) {
