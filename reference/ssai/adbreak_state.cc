@@ -43,14 +43,17 @@ Result<UnixMicros> GetTime(const Json& obj, const std::string& field, const std:
   SSAI_ASSIGN_OR_RETURN(std::string text, GetString(obj, field, path));
   Result<UnixMicros> t = ParseIso8601(text);
   if (!t.ok()) return FieldError(path, t.status().message());
-  return *t;
+  // The documents carry milliseconds (JavaScript's Date, which the seed writes with); finer
+  // digits are dropped as Date.parse drops them, so a document round-trips exactly.
+  const int64_t sub_ms = ((*t % kMicrosPerMilli) + kMicrosPerMilli) % kMicrosPerMilli;
+  return *t - sub_ms;
 }
 
 Result<Json> ParseObject(std::string_view text, std::string_view document_name) {
   Json j;
   try {
     j = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for huge numbers
     // e.what() names the position: "parse error at line 1, column 19: ...".
     return Status::InvalidArgument(std::string(document_name) + " JSON: " + e.what());
   }

@@ -69,6 +69,16 @@ TEST(AdBreakStateTest, RoundTripWithItemsAndScte35) {
   EXPECT_EQ(AdBreakTtlSeconds(30.5), 90);
 }
 
+// Found by ssai_json_fuzzer: sub-millisecond digits broke the round trip.
+TEST(AdBreakStateTest, TimesAreMilliseconds) {
+  std::string doc = kSeedExample;
+  doc.replace(doc.find("05:21:34.000Z\",\n  \"duration"), 13, "05:21:34.0002Z");
+  Result<AdBreakState> s = ParseAdBreakState(doc);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->start_time, 1762233694LL * kMicrosPerSecond);
+  EXPECT_EQ(*ParseAdBreakState(SerializeAdBreakState(*s)), *s);
+}
+
 TEST(AdBreakStateTest, ActiveIsHalfOpen) {
   AdBreakState s = *ParseAdBreakState(kSeedExample);
   EXPECT_FALSE(s.IsActiveAt(s.start_time - 1));

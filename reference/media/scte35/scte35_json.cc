@@ -886,9 +886,8 @@ Result<SpliceInfoSection> FromJsonText(std::string_view text) {
     try {
       nlohmann::json unused = nlohmann::json::parse(text.begin(), text.end());
       (void)unused;
-    } catch (const nlohmann::json::parse_error& e) {
-      return Status::InvalidArgument("JSON parse error at byte " + std::to_string(e.byte) + ": " +
-                                     e.what());
+    } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for huge numbers
+      return Status::InvalidArgument(std::string("JSON parse error: ") + e.what());
     }
     return Status::InvalidArgument("JSON parse error");
   }
