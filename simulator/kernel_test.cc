@@ -1,0 +1,62 @@
+#include "simulator/kernel.h"
+
+#include <gtest/gtest.h>
+
+namespace ssai::sim {
+namespace {
+
+TEST(SimulationTest, RunsInTimeThenInsertionOrder) {
+  Simulation sim(1000);
+  std::vector<int> order;
+  sim.RunAt(3000, [&] { order.push_back(3); });
+  sim.RunAt(2000, [&] { order.push_back(1); });
+  sim.RunAt(2000, [&] { order.push_back(2); });
+  sim.RunAt(500, [&] { order.push_back(0); });  // in the past: runs now
+  sim.Run();
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(sim.Now(), 3000);
+  EXPECT_EQ(sim.events_run(), 4u);
+}
+
+TEST(SimulationTest, CancelAndNestedScheduling) {
+  Simulation sim(0);
+  std::vector<UnixMicros> at;
+  auto id = sim.RunAt(10, [&] { at.push_back(-1); });
+  sim.RunAt(5, [&] {
+    at.push_back(sim.Now());
+    sim.RunAfter(0, [&] { at.push_back(sim.Now()); });
+    sim.RunAfter(100, [&] { at.push_back(sim.Now()); });
+  });
+  sim.Cancel(id);
+  sim.Cancel(id);  // twice: no-op
+  EXPECT_EQ(sim.pending(), 1u);
+  sim.RunUntil(50);
+  EXPECT_EQ(at, (std::vector<UnixMicros>{5, 5}));
+  EXPECT_EQ(sim.Now(), 50);
+  sim.Run();
+  EXPECT_EQ(at, (std::vector<UnixMicros>{5, 5, 105}));
+  // A stale id (slot reused) does not cancel the new timer.
+  bool ran = false;
+  sim.RunAfter(1, [&] { ran = true; });
+  sim.Cancel(id);
+  sim.Run();
+  EXPECT_TRUE(ran);
+}
+
+TEST(SimulationTest, ManyEventsStayOrdered) {
+  Simulation sim(0);
+  UnixMicros last = -1;
+  uint64_t x = 88172645463325252ULL;
+  for (int i = 0; i < 10000; ++i) {
+    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+    sim.RunAt(static_cast<UnixMicros>(x % 100000), [&] {
+      EXPECT_GE(sim.Now(), last);
+      last = sim.Now();
+    });
+  }
+  sim.Run();
+  EXPECT_EQ(sim.events_run(), 10000u);
+}
+
+}  // namespace
+}  // namespace ssai::sim

@@ -1,0 +1,547 @@
+#include "simulator/models.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "reference/ssai/adbreak_state.h"
+
+namespace ssai::sim {
+
+// ============================================================================================
+// KV
+// ============================================================================================
+
+class KvCluster::View : public KvStore {
+ public:
+  View(KvCluster* cluster, int pop) : cluster_(cluster), pop_(pop) {}
+  void Get(std::string_view key, const GetOptions& options, GetCallback done) override {
+    cluster_->Get(pop_, key, options, std::move(done));
+  }
+  void Put(std::string_view key, std::string value, int64_t ttl_s, DoneCallback done) override {
+    cluster_->Put(pop_, key, std::move(value), ttl_s, std::move(done));
+  }
+  void List(std::string_view prefix, ListCallback done) override {
+    cluster_->List(pop_, prefix, std::move(done));
+  }
+  void Delete(std::string_view key, DoneCallback done) override {
+    cluster_->Delete(pop_, key, std::move(done));
+  }
+
+ private:
+  KvCluster* cluster_;
+  int pop_;
+};
+
+KvCluster::KvCluster(Simulation* sim, const KvSpec& spec, int pops, Rng rng)
+    : sim_(sim), spec_(spec), pops_(pops), rng_(std::move(rng)), t0_(sim->Now()),
+      cache_(pops), lists_(pops), pop_stats_(pops) {
+  for (int i = -1; i < pops; ++i) views_.push_back(std::make_unique<View>(this, i));
+}
+
+KvCluster::~KvCluster() = default;
+
+KvStore* KvCluster::Location(int pop) { return views_[static_cast<size_t>(pop + 1)].get(); }
+
+DurationMicros KvCluster::Latency(const Distribution& d, int pop) {
+  DurationMicros us = d.SampleUs(rng_);
+  const DurationMicros t = sim_->Now() - t0_;
+  for (const Window& w : spec_.latency_spikes) {
+    if (w.Contains(t) && (w.pop < 0 || w.pop == pop)) us += static_cast<DurationMicros>(w.extra_ms * 1000);
+  }
+  return us;
+}
+
+bool KvCluster::Down() const {
+  const DurationMicros t = sim_->Now() - t0_;
+  for (const Window& w : spec_.outages) {
+    if (w.Contains(t)) return true;
+  }
+  return false;
+}
+
+bool KvCluster::Partitioned(int pop) const {
+  if (pop < 0) return false;
+  const DurationMicros t = sim_->Now() - t0_;
+  for (const Window& w : spec_.partitions) {
+    if (w.Contains(t) && (w.pop < 0 || w.pop == pop)) return true;
+  }
+  return false;
+}
+
+DurationMicros KvCluster::PartitionEnd(int pop, UnixMicros t) const {
+  UnixMicros end = t;
+  for (const Window& w : spec_.partitions) {
+    if ((w.pop < 0 || w.pop == pop) && w.Contains(t - t0_)) end = std::max(end, t0_ + SecondsToMicros(w.end_s));
+  }
+  return end;
+}
+
+const KvCluster::Version* KvCluster::Visible(const Key& k, int pop, UnixMicros now) const {
+  for (auto it = k.versions.rbegin(); it != k.versions.rend(); ++it) {
+    const UnixMicros at = pop < 0 ? it->committed_at : it->visible_at[static_cast<size_t>(pop)];
+    if (at <= now) return &*it;
+  }
+  return nullptr;
+}
+
+void KvCluster::Get(int pop, std::string_view key, const KvStore::GetOptions& options,
+                    KvStore::GetCallback done) {
+  const UnixMicros now = sim_->Now();
+  using R = Result<std::optional<std::string>>;
+  if (pop >= 0) ++pop_stats_[pop].gets;
+  if (Down()) {
+    if (pop >= 0) ++pop_stats_[pop].errors;
+    sim_->RunAfter(Latency(spec_.cold_read, pop), [done = std::move(done)] {
+      done(R(Status::Unavailable("kv: outage")));
+    });
+    return;
+  }
+  auto answer = [&](bool present, const std::string& value, UnixMicros expires_at, DurationMicros lat) {
+    std::optional<std::string> v;
+    if (present && expires_at > now) v = value;
+    sim_->RunAfter(lat, [done = std::move(done), v = std::move(v)]() mutable { done(R(std::move(v))); });
+  };
+  if (pop >= 0) {
+    auto& cache = cache_[static_cast<size_t>(pop)];
+    auto c = cache.find(key);
+    if (c != cache.end() && now < c->second.cached_until) {
+      ++pop_stats_[pop].cache_hits;
+      if (!c->second.present) ++pop_stats_[pop].negative_hits;
+      return answer(c->second.present, c->second.value, c->second.expires_at, Latency(spec_.hot_read, pop));
+    }
+    if (Partitioned(pop)) {
+      ++pop_stats_[pop].errors;
+      sim_->RunAfter(Latency(spec_.cold_read, pop), [done = std::move(done)] {
+        done(R(Status::Unavailable("kv: POP partitioned from central")));
+      });
+      return;
+    }
+    ++pop_stats_[pop].read_throughs;
+  }
+  const Version* v = nullptr;
+  if (auto k = central_.find(key); k != central_.end()) v = Visible(k->second, pop, now);
+  const bool present = v != nullptr && !v->deleted && v->expires_at > now;
+  if (pop >= 0) {
+    const int64_t ttl_s = std::max<int64_t>(options.cache_ttl_s, 30);  // Workers KV minimum
+    CacheEntry& e = cache_[static_cast<size_t>(pop)][std::string(key)];
+    e.present = present;
+    e.value = present ? v->value : std::string();
+    e.expires_at = present ? v->expires_at : 0;
+    e.cached_until = now + ttl_s * kMicrosPerSecond;
+  }
+  answer(present, present ? v->value : std::string(), present ? v->expires_at : 0,
+         Latency(spec_.cold_read, pop));
+}
+
+void KvCluster::Put(int pop, std::string_view key, std::string value, int64_t ttl_s,
+                    KvStore::DoneCallback done) {
+  const UnixMicros now = sim_->Now();
+  if (ttl_s < 60) {
+    ++stats_.invalid_puts;
+    sim_->RunAfter(0, [done = std::move(done), ttl_s] {
+      done(Status::InvalidArgument("kv: expiration_ttl " + std::to_string(ttl_s) + " s is under 60 s"));
+    });
+    return;
+  }
+  if (Down()) {
+    ++stats_.failed_writes;
+    sim_->RunAfter(Latency(spec_.write_latency, -1), [done = std::move(done)] {
+      done(Status::Unavailable("kv: outage"));
+    });
+    return;
+  }
+  Key& k = central_[std::string(key)];
+  if (k.last_write >= 0 && now - k.last_write < SecondsToMicros(spec_.write_limit_per_key_s)) {
+    ++stats_.rejected_puts;
+    sim_->RunAfter(0, [done = std::move(done)] {
+      done(Status::ResourceExhausted("kv: more than one write per second to one key"));
+    });
+    return;
+  }
+  k.last_write = now;
+  ++stats_.puts;
+  stats_.put_ttl_s.Record(ttl_s);
+  if (key.starts_with("adbreak:")) {
+    ++stats_.adbreak_puts;
+    Result<AdBreakState> b = ParseAdBreakState(value);
+    if (b.ok() && ttl_s == static_cast<int64_t>(std::floor(b->duration_s)) + 60) ++stats_.adbreak_ttl_ok;
+  }
+  Version v;
+  v.value = std::move(value);
+  const DurationMicros lat = Latency(spec_.write_latency, -1);
+  v.committed_at = now + lat;
+  v.expires_at = now + ttl_s * kMicrosPerSecond;  // absolute expiry from the request
+  Write(key, std::move(v), std::move(done));
+}
+
+void KvCluster::Write(std::string_view key, Version v, KvStore::DoneCallback done) {
+  v.visible_at.resize(static_cast<size_t>(pops_));
+  for (int p = 0; p < pops_; ++p) {
+    const UnixMicros at = v.committed_at + spec_.propagation.SampleUs(rng_);
+    v.visible_at[static_cast<size_t>(p)] = PartitionEnd(p, at);
+  }
+  const UnixMicros committed = v.committed_at;
+  Key& k = central_[std::string(key)];
+  // Last write wins by commit time; keep the newest few versions (older ones are invisible
+  // everywhere once a newer one has propagated; 8 is plenty for 1 write/s and 60 s tails).
+  auto pos = std::upper_bound(k.versions.begin(), k.versions.end(), committed,
+                              [](UnixMicros t, const Version& x) { return t < x.committed_at; });
+  k.versions.insert(pos, std::move(v));
+  if (k.versions.size() > 64) k.versions.erase(k.versions.begin());
+  sim_->RunAt(committed, [done = std::move(done)] { done(Status::Ok()); });
+}
+
+void KvCluster::Delete(int pop, std::string_view key, KvStore::DoneCallback done) {
+  if (Down()) {
+    ++stats_.failed_writes;
+    sim_->RunAfter(Latency(spec_.write_latency, -1), [done = std::move(done)] {
+      done(Status::Unavailable("kv: outage"));
+    });
+    return;
+  }
+  ++stats_.deletes;
+  Version v;
+  v.deleted = true;
+  v.committed_at = sim_->Now() + Latency(spec_.write_latency, -1);
+  Write(key, std::move(v), std::move(done));
+}
+
+void KvCluster::List(int pop, std::string_view prefix, KvStore::ListCallback done) {
+  using R = Result<std::vector<std::string>>;
+  const UnixMicros now = sim_->Now();
+  if (pop >= 0) ++pop_stats_[pop].lists;
+  if (Down()) {
+    if (pop >= 0) ++pop_stats_[pop].errors;
+    sim_->RunAfter(Latency(spec_.cold_read, pop), [done = std::move(done)] {
+      done(R(Status::Unavailable("kv: outage")));
+    });
+    return;
+  }
+  if (pop >= 0) {
+    auto& snaps = lists_[static_cast<size_t>(pop)];
+    auto s = snaps.find(prefix);
+    if (s != snaps.end() && now - s->second.fetched_at < spec_.list_staleness_s * kMicrosPerSecond) {
+      sim_->RunAfter(Latency(spec_.hot_read, pop), [done = std::move(done), keys = s->second.keys] {
+        done(R(keys));
+      });
+      return;
+    }
+    if (Partitioned(pop)) {
+      ++pop_stats_[pop].errors;
+      sim_->RunAfter(Latency(spec_.cold_read, pop), [done = std::move(done)] {
+        done(R(Status::Unavailable("kv: POP partitioned from central")));
+      });
+      return;
+    }
+    ++pop_stats_[pop].list_refreshes;
+  }
+  std::vector<std::string> keys;
+  for (auto it = central_.lower_bound(prefix); it != central_.end() && it->first.starts_with(prefix); ++it) {
+    const Version* v = Visible(it->second, pop, now);
+    if (v != nullptr && !v->deleted && v->expires_at > now) keys.push_back(it->first);
+  }
+  if (pop >= 0) lists_[static_cast<size_t>(pop)][std::string(prefix)] = ListSnapshot{keys, now};
+  sim_->RunAfter(Latency(spec_.cold_read, pop), [done = std::move(done), keys = std::move(keys)]() mutable {
+    done(R(std::move(keys)));
+  });
+}
+
+// ============================================================================================
+// Origin
+// ============================================================================================
+
+SimOrigin::SimOrigin(Simulation* sim, const OriginSpec& spec, std::vector<origin::SyntheticStreamSpec> channels,
+                     UnixMicros t0, Rng rng)
+    : sim_(sim), spec_(spec), channels_(std::move(channels)), t0_(t0), rng_(std::move(rng)) {
+  cache_.resize(channels_.size());
+  for (size_t c = 0; c < channels_.size(); ++c) {
+    cache_[c].resize(channels_[c].renditions.size());
+    for (size_t r = 0; r < channels_[c].renditions.size(); ++r) {
+      urls_[PlaylistUrl(static_cast<int>(c), channels_[c].renditions[r].name)] = {static_cast<int>(c),
+                                                                                  static_cast<int>(r)};
+    }
+  }
+}
+
+std::string SimOrigin::PlaylistUrl(int channel, std::string_view rendition) {
+  return "http://origin/" + std::to_string(channel) + "/" + std::string(rendition) + ".m3u8";
+}
+
+void SimOrigin::Fetch(std::string_view url, Callback done) {
+  ++fetches_;
+  const DurationMicros latency = spec_.fetch_latency.SampleUs(rng_);
+  const UnixMicros now = sim_->Now();
+  const DurationMicros t = now - t0_;
+  Response response;
+  if (auto it = urls_.find(url); it != urls_.end()) {
+    for (const Window& w : spec_.not_found) {
+      if (w.Contains(t)) response.http_status = 404;
+    }
+    if (response.http_status == 200) {
+      UnixMicros as_of = now;
+      for (const Window& w : spec_.stalls) {
+        if (w.Contains(t)) as_of = std::min(as_of, t0_ + SecondsToMicros(w.start_s));
+      }
+      const auto [c, r] = it->second;
+      const origin::SyntheticStreamSpec& s = channels_[static_cast<size_t>(c)];
+      Cached& cached = cache_[static_cast<size_t>(c)][static_cast<size_t>(r)];
+      // The playlist changes only when a segment is published: cache by live-edge MSN.
+      const int64_t msn = origin::LiveEdgeMsn(s, as_of);
+      if (cached.msn != msn) {
+        cached.msn = msn;
+        cached.body = origin::MediaPlaylistAt(s, s.renditions[static_cast<size_t>(r)], as_of);
+      }
+      response.body = cached.body;
+    } else {
+      response.body = "not found";
+    }
+  } else if (url.starts_with("http://ads/")) {
+    // VOD ad playlist: ads/{id}/{bitrate}.m3u8, segments of the channel segment duration.
+    const double seg = spec_.segment_duration_s;
+    const std::string base(url.substr(0, url.size() - 5));  // without ".m3u8"
+    std::string p = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:" +
+                    std::to_string(static_cast<int64_t>(std::ceil(seg))) + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
+    char extinf[48];
+    std::snprintf(extinf, sizeof(extinf), "#EXTINF:%.3f,\n", seg);
+    const int n = std::max(1, static_cast<int>(std::ceil(ad_duration_s_ / seg - 1e-9)));
+    for (int i = 0; i < n; ++i) p += std::string(extinf) + base + "_" + std::to_string(i) + ".ts\n";
+    response.body = p + "#EXT-X-ENDLIST\n";
+  } else {
+    response.http_status = 404;
+    response.body = "not found";
+  }
+  sim_->RunAfter(latency, [done = std::move(done), response = std::move(response)]() mutable {
+    done(std::move(response));
+  });
+}
+
+// ============================================================================================
+// Decision
+// ============================================================================================
+
+SimDecision::SimDecision(Simulation* sim, const DecisionSpec& spec, std::vector<int64_t> bitrates, Rng rng)
+    : sim_(sim), spec_(spec), bitrates_(std::move(bitrates)), rng_(std::move(rng)) {
+  std::sort(bitrates_.begin(), bitrates_.end());
+}
+
+void SimDecision::Decide(const Request& request, Callback done) {
+  ++requests_;
+  const DurationMicros latency = spec_.latency.SampleUs(rng_);
+  if (rng_.Bernoulli(spec_.failure_rate)) {
+    ++failures_;
+    sim_->RunAfter(latency, [done = std::move(done)] { done(Status::Unavailable("decision: 503")); });
+    return;
+  }
+  AdDecision d;
+  d.pod_id = request.pod_id.empty() ? "pod-" + request.event_id : request.pod_id;
+  for (int i = 0; i < spec_.ads_per_pod; ++i) {
+    AdItem item;
+    item.id = "ad" + std::to_string(i);
+    item.duration_s = spec_.ad_duration_s;
+    for (int64_t bps : bitrates_) {
+      item.variants.push_back({bps, "http://ads/" + item.id + "/" + std::to_string(bps) + ".m3u8"});
+    }
+    d.items.push_back(std::move(item));
+  }
+  sim_->RunAfter(latency, [done = std::move(done), d = std::move(d)]() mutable { done(std::move(d)); });
+}
+
+// ============================================================================================
+// Durable store
+// ============================================================================================
+
+void SimDurableStore::Put(std::string_view key, std::string value, DoneCallback done) {
+  data_[std::string(key)] = std::move(value);
+  sim_->RunAfter(latency_.SampleUs(rng_), [done = std::move(done)] { done(Status::Ok()); });
+}
+
+void SimDurableStore::Delete(std::string_view key, DoneCallback done) {
+  if (auto it = data_.find(key); it != data_.end()) data_.erase(it);
+  sim_->RunAfter(latency_.SampleUs(rng_), [done = std::move(done)] { done(Status::Ok()); });
+}
+
+void SimDurableStore::Scan(std::string_view prefix,
+                           std::function<void(Result<std::vector<std::pair<std::string, std::string>>>)> done) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto it = data_.lower_bound(prefix); it != data_.end() && it->first.starts_with(prefix); ++it) {
+    out.emplace_back(it->first, it->second);
+  }
+  sim_->RunAfter(latency_.SampleUs(rng_), [done = std::move(done), out = std::move(out)]() mutable {
+    done(std::move(out));
+  });
+}
+
+// ============================================================================================
+// Coordinators
+// ============================================================================================
+
+class CoordinatorFleet::LinkImpl : public CoordinatorClient {
+ public:
+  LinkImpl(CoordinatorFleet* fleet, int pop) : fleet_(fleet), pop_(pop) {}
+  void GetChannelState(std::string_view channel_id, StateCallback done) override {
+    fleet_->Call(pop_, channel_id, std::move(done));
+  }
+
+ private:
+  CoordinatorFleet* fleet_;
+  int pop_;
+};
+
+CoordinatorFleet::CoordinatorFleet(Simulation* sim, const Scenario& scenario, const BuildSpec& build,
+                                   std::vector<ChannelConfig> channels, CoordinatorEnv env, Rng rng)
+    : sim_(sim), scenario_(scenario), build_(build), channels_(std::move(channels)), env_(env),
+      rng_(std::move(rng)) {
+  // Mean service time, estimated once from the distribution (deterministic: its own stream).
+  Rng est(0x5e41ce);
+  double sum = 0;
+  for (int i = 0; i < 2000; ++i) sum += scenario.coordinator.service.SampleMs(est);
+  service_mean_s_ = sum / 2000 / 1000;
+  const size_t n = channels_.size();
+  live_.resize(n);
+  down_.assign(n, false);
+  in_flight_.resize(n);
+  loads_.resize(n);
+  for (size_t i = 0; i < n; ++i) by_id_[channels_[i].channel_id()] = static_cast<int>(i);
+  for (size_t p = 0; p < scenario.pops.size(); ++p) {
+    links_.push_back(std::make_unique<LinkImpl>(this, static_cast<int>(p)));
+  }
+}
+
+CoordinatorFleet::~CoordinatorFleet() = default;
+
+void CoordinatorFleet::Start() {
+  for (size_t c = 0; c < channels_.size(); ++c) Restart(static_cast<int>(c));
+  restarts_ = 0;
+  const UnixMicros t0 = sim_->Now();
+  for (const Window& w : scenario_.coordinator.crashes) {
+    for (size_t c = 0; c < channels_.size(); ++c) {
+      if (w.pop >= 0 && w.pop != static_cast<int>(c)) continue;  // "pop" names the channel here
+      const int ch = static_cast<int>(c);
+      sim_->RunAt(t0 + SecondsToMicros(w.start_s), [this, ch] { Crash(ch); });
+      sim_->RunAt(t0 + SecondsToMicros(w.end_s), [this, ch] { Restart(ch); });
+    }
+  }
+}
+
+CoordinatorClient* CoordinatorFleet::Link(int pop) { return links_[static_cast<size_t>(pop)].get(); }
+
+void CoordinatorFleet::Restart(int channel) {
+  if (live_[channel]) return;
+  CoordinatorOptions base;
+  base.decision_timeout_us = SecondsToMicros(scenario_.coordinator.decision_timeout_s);
+  base.origin_refresh_us = SecondsToMicros(scenario_.coordinator.origin_refresh_s);
+  base.poll_interval_us = SecondsToMicros(scenario_.coordinator.poll_interval_s);
+  live_[channel] = std::make_unique<Coordinator>(channels_[channel], env_, CoordinatorOptionsFor(build_, base));
+  ++restarts_;
+  down_[channel] = false;
+  live_[channel]->Start([](Status) {});
+}
+
+void CoordinatorFleet::Crash(int channel) {
+  if (!live_[channel]) return;
+  retired_stats_.push_back(live_[channel]->stats());
+  live_[channel]->Stop();
+  live_[channel].reset();  // its pending I/O callbacks are guarded; they never run
+  down_[channel] = true;
+  // Calls in flight never get an answer from a dead object: fail them (the edge sees a reset).
+  auto pending = std::move(in_flight_[channel]);
+  in_flight_[channel].clear();
+  for (auto& [id, done] : pending) {
+    sim_->RunAfter(0, [done = std::move(done)] { done(Status::Unavailable("coordinator: crashed")); });
+  }
+}
+
+double CoordinatorFleet::RateNow(int channel) {
+  ChannelLoad& l = loads_[channel];
+  const int64_t bucket = sim_->Now() / kMicrosPerSecond;
+  if (bucket != l.bucket) {
+    l.previous = bucket == l.bucket + 1 ? l.current : 0;
+    l.current = 0;
+    l.bucket = bucket;
+  }
+  const double frac = static_cast<double>(sim_->Now() % kMicrosPerSecond) / kMicrosPerSecond;
+  return l.current + l.previous * (1 - frac);  // calls over the last second
+}
+
+void CoordinatorFleet::AddLoad(int channel, double weighted_calls) {
+  RateNow(channel);
+  loads_[channel].current += weighted_calls;
+  ChannelLoad& l = loads_[channel];
+  const double rate = RateNow(channel);
+  if (rate > l.peak_rate) {
+    l.peak_rate = rate;
+    const double rho = std::min(rate * service_mean_s_, 0.99);
+    l.peak_queue = rho * rho / (2 * (1 - rho));
+  }
+}
+
+void CoordinatorFleet::Call(int pop, std::string_view channel_id, CoordinatorClient::StateCallback done) {
+  using R = Result<ChannelState>;
+  const DurationMicros rtt = scenario_.pops[static_cast<size_t>(pop)].coordinator_rtt.SampleUs(rng_);
+  auto it = by_id_.find(channel_id);
+  if (it == by_id_.end()) {
+    sim_->RunAfter(rtt, [done = std::move(done)] { done(R(Status::NotFound("coordinator: unknown channel"))); });
+    return;
+  }
+  const int ch = it->second;
+  const double rate = RateNow(ch);
+  const double limit = scenario_.coordinator.soft_limit_rps;
+  if (rate > limit && rng_.Bernoulli(1 - limit / rate)) {
+    loads_[ch].rejected += 1;
+    sim_->RunAfter(rtt, [done = std::move(done)] {
+      done(R(Status::ResourceExhausted("coordinator: overloaded (soft limit)")));
+    });
+    return;
+  }
+  const double rho = std::min(rate * service_mean_s_, 0.99);
+  const double service_s = scenario_.coordinator.service.SampleMs(rng_) / 1000;
+  const DurationMicros wait = SecondsToMicros(rho / (2 * (1 - rho)) * service_mean_s_ + service_s);
+  const uint64_t id = next_call_++;
+  in_flight_[ch][id] = std::move(done);
+  // Request travels half the RTT, queues, is served; the answer travels back.
+  sim_->RunAfter(rtt / 2 + wait, [this, ch, id, rtt] {
+    if (down_[ch] || !live_[ch]) {
+      auto f = in_flight_[ch].find(id);
+      if (f == in_flight_[ch].end()) return;
+      auto cb = std::move(f->second);
+      in_flight_[ch].erase(f);
+      loads_[ch].unavailable += 1;
+      sim_->RunAfter(rtt - rtt / 2, [cb = std::move(cb)] { cb(R(Status::Unavailable("coordinator: down"))); });
+      return;
+    }
+    live_[ch]->GetChannelState([this, ch, id, rtt](Result<ChannelState> r) {
+      auto f = in_flight_[ch].find(id);
+      if (f == in_flight_[ch].end()) return;  // failed by a crash already
+      auto cb = std::move(f->second);
+      in_flight_[ch].erase(f);
+      sim_->RunAfter(rtt - rtt / 2, [cb = std::move(cb), r = std::move(r)]() mutable { cb(std::move(r)); });
+    });
+  });
+}
+
+CoordinatorStats CoordinatorFleet::TotalStats() const {
+  CoordinatorStats t;
+  auto add = [&t](const CoordinatorStats& s) {
+    t.operations += s.operations;
+    t.max_queue_depth = std::max(t.max_queue_depth, s.max_queue_depth);
+    t.origin_fetches += s.origin_fetches;
+    t.decision_requests += s.decision_requests;
+    t.decision_timeouts += s.decision_timeouts;
+    t.decision_failures += s.decision_failures;
+    t.kv_writes += s.kv_writes;
+    t.kv_write_failures += s.kv_write_failures;
+    t.breaks_created += s.breaks_created;
+    t.duplicate_cues += s.duplicate_cues;
+    t.origin_errors += s.origin_errors;
+    t.durable_failures += s.durable_failures;
+    t.kv_writes_deferred += s.kv_writes_deferred;
+    t.breaks_cancelled += s.breaks_cancelled;
+  };
+  for (const CoordinatorStats& s : retired_stats_) add(s);
+  for (const auto& c : live_) {
+    if (c) add(c->stats());
+  }
+  return t;
+}
+
+}  // namespace ssai::sim

@@ -1,0 +1,232 @@
+// Models of everything around the core, in virtual time: the KV (central store + POP caches),
+// the origin, the decision service, the coordinator's durable storage, and the network + load
+// model between POPs and the per-channel coordinators. Each implements one reference/ssai/env.h
+// interface, so the real ssai::Coordinator and ssai::ManifestPath run on top unchanged.
+// Each model draws from its own Rng stream (Rng::Stream), so models never shift each other's numbers.
+#ifndef SSAI_SIMULATOR_MODELS_H_
+#define SSAI_SIMULATOR_MODELS_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "reference/media/origin/synthetic_origin.h"
+#include "reference/ssai/builds.h"
+#include "reference/ssai/coordinator.h"
+#include "reference/ssai/env.h"
+#include "simulator/kernel.h"
+#include "simulator/metrics.h"
+#include "simulator/random.h"
+#include "simulator/scenario.h"
+
+namespace ssai::sim {
+
+// ---------------------------------------------------------------------------------------------
+// KV: one central store, N POP locations.
+//  - Put: rejected if expiration_ttl_s < 60 (kInvalidArgument) or within write_limit_per_key_s of
+//    the key's last accepted write (kResourceExhausted); else committed at central after a write
+//    latency; last write wins (commit order). Each POP's read-through sees the commit after its
+//    own propagation delay (drawn per write and POP; a partitioned POP only after the partition).
+//  - Get at a POP: a cached entry (value or miss) younger than cacheTtl answers (hot latency);
+//    otherwise read-through (cold latency) and cache the answer for cacheTtl. Absolute expiry
+//    always wins: an expired value reads as absent, cached or not.
+//  - List at a POP: a snapshot per prefix, refreshed when older than list_staleness_s.
+//  - Faults: outages fail every operation, latency spikes add latency, partitions fail
+//    read-throughs and list refreshes at the POP (cached answers still served).
+class KvCluster {
+ public:
+  struct PopStats {
+    int64_t gets = 0, cache_hits = 0, negative_hits = 0, read_throughs = 0;
+    int64_t lists = 0, list_refreshes = 0, errors = 0;
+  };
+  struct Stats {
+    int64_t puts = 0, rejected_puts = 0, invalid_puts = 0, deletes = 0, failed_writes = 0;
+    int64_t adbreak_puts = 0, adbreak_ttl_ok = 0;  // ttl == floor(duration) + 60
+    Histogram put_ttl_s;
+  };
+
+  KvCluster(Simulation* sim, const KvSpec& spec, int pops, Rng rng);
+  ~KvCluster();
+  // POP i's view (a KvStore for that POP's ManifestPath); pop == -1: the coordinator's writer
+  // (reads go to central, fresh).
+  KvStore* Location(int pop);
+  const PopStats& pop_stats(int pop) const { return pop_stats_[pop]; }
+  const Stats& stats() const { return stats_; }
+
+ private:
+  class View;
+  struct Version {
+    UnixMicros committed_at = 0;
+    UnixMicros expires_at = 0;
+    bool deleted = false;
+    std::string value;
+    std::vector<UnixMicros> visible_at;  // per POP
+  };
+  struct Key {
+    std::vector<Version> versions;  // commit order; only the last few are kept
+    UnixMicros last_write = -1;
+  };
+  struct CacheEntry {
+    bool present = false;
+    std::string value;
+    UnixMicros expires_at = 0;  // absolute expiry of the cached value
+    UnixMicros cached_until = 0;
+  };
+  struct ListSnapshot {
+    std::vector<std::string> keys;
+    UnixMicros fetched_at = 0;
+  };
+
+  DurationMicros Latency(const Distribution& d, int pop);
+  bool Down() const;
+  bool Partitioned(int pop) const;
+  DurationMicros PartitionEnd(int pop, UnixMicros t) const;
+  // The value `pop` reads through to at `now` (pop -1: central, fresh).
+  const Version* Visible(const Key& k, int pop, UnixMicros now) const;
+
+  void Get(int pop, std::string_view key, const KvStore::GetOptions& options, KvStore::GetCallback done);
+  void Put(int pop, std::string_view key, std::string value, int64_t ttl_s, KvStore::DoneCallback done);
+  void List(int pop, std::string_view prefix, KvStore::ListCallback done);
+  void Delete(int pop, std::string_view key, KvStore::DoneCallback done);
+  void Write(std::string_view key, Version v, KvStore::DoneCallback done);
+
+  Simulation* sim_;
+  KvSpec spec_;
+  int pops_;
+  Rng rng_;
+  UnixMicros t0_;
+  std::map<std::string, Key, std::less<>> central_;
+  std::vector<std::map<std::string, CacheEntry, std::less<>>> cache_;  // per POP
+  std::vector<std::map<std::string, ListSnapshot, std::less<>>> lists_;
+  std::vector<std::unique_ptr<View>> views_;  // [0] = writer (-1), [i+1] = POP i
+  std::vector<PopStats> pop_stats_;
+  Stats stats_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Origin: the synthetic live origin per channel (reference/media/origin), with fetch latency,
+// stalls (the playlist freezes) and 404 windows; ad media playlists (VOD) under http://ads/.
+// URLs: http://origin/{channel_index}/{rendition}.m3u8, http://ads/{ad_id}/{bitrate}.m3u8.
+class SimOrigin : public OriginClient {
+ public:
+  SimOrigin(Simulation* sim, const OriginSpec& spec, std::vector<origin::SyntheticStreamSpec> channels,
+            UnixMicros t0, Rng rng);
+  void Fetch(std::string_view url, Callback done) override;
+  static std::string PlaylistUrl(int channel, std::string_view rendition);
+  int64_t fetches() const { return fetches_; }
+  void set_ad_duration_s(double s) { ad_duration_s_ = s; }
+
+ private:
+  struct Cached {
+    int64_t msn = -2;
+    std::string body;
+  };
+  Simulation* sim_;
+  OriginSpec spec_;
+  std::vector<origin::SyntheticStreamSpec> channels_;
+  UnixMicros t0_;
+  Rng rng_;
+  std::map<std::string, std::pair<int, int>, std::less<>> urls_;  // -> (channel, rendition)
+  std::vector<std::vector<Cached>> cache_;                         // [channel][rendition]
+  int64_t fetches_ = 0;
+  double ad_duration_s_ = 15;
+};
+
+// Decision service: latency, failure rate, a pod of N ads with one variant per rendition bitrate.
+class SimDecision : public DecisionClient {
+ public:
+  SimDecision(Simulation* sim, const DecisionSpec& spec, std::vector<int64_t> bitrates, Rng rng);
+  void Decide(const Request& request, Callback done) override;
+  int64_t requests() const { return requests_; }
+  int64_t failures() const { return failures_; }
+
+ private:
+  Simulation* sim_;
+  DecisionSpec spec_;
+  std::vector<int64_t> bitrates_;
+  Rng rng_;
+  int64_t requests_ = 0, failures_ = 0;
+};
+
+// The coordinator's strongly consistent storage (a Durable Object's), outliving coordinator
+// restarts. Latency per call from storage_latency.
+class SimDurableStore : public DurableStore {
+ public:
+  SimDurableStore(Simulation* sim, Distribution latency, Rng rng)
+      : sim_(sim), latency_(std::move(latency)), rng_(std::move(rng)) {}
+  void Put(std::string_view key, std::string value, DoneCallback done) override;
+  void Delete(std::string_view key, DoneCallback done) override;
+  void Scan(std::string_view prefix,
+            std::function<void(Result<std::vector<std::pair<std::string, std::string>>>)> done) override;
+
+ private:
+  Simulation* sim_;
+  Distribution latency_;
+  Rng rng_;
+  std::map<std::string, std::string, std::less<>> data_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The coordinators (one real ssai::Coordinator per channel) behind a network and load model.
+//  - Each POP reaches them over its own CoordinatorClient (Link(pop)), paying that POP's RTT.
+//  - Load: a fluid single-queue model per channel. Weighted calls (a cohort's viewers) are
+//    reported with AddLoad after each request; the arrival rate over the last second gives the
+//    utilization rho = rate * mean service; a call waits the M/D/1 mean queueing time
+//    rho/(2(1-rho)) * service (Pollaczek-Khinchine) plus its service time. Above the soft limit
+//    (1000 req/s) a call is rejected with kResourceExhausted with probability 1 - limit/rate.
+//  - Crashes: in a crash window calls fail with kUnavailable and in-flight calls fail; at the
+//    window's end a new Coordinator starts on the same durable store (recovering its breaks).
+class CoordinatorFleet {
+ public:
+  struct ChannelLoad {
+    int64_t bucket = -1;        // current 1 s bucket index
+    double current = 0, previous = 0;  // weighted calls in the current / previous bucket
+    double peak_rate = 0;
+    double peak_queue = 0;      // mean queue length at the peak utilization (M/D/1 Lq)
+    double rejected = 0;        // weighted calls rejected as overloaded
+    double unavailable = 0;     // weighted calls failed by a crash
+  };
+
+  CoordinatorFleet(Simulation* sim, const Scenario& scenario, const BuildSpec& build,
+                   std::vector<ChannelConfig> channels, CoordinatorEnv env, Rng rng);
+  ~CoordinatorFleet();
+  void Start();
+  CoordinatorClient* Link(int pop);
+  // Reports weighted coordinator calls that just happened at `channel` (for the load model).
+  void AddLoad(int channel, double weighted_calls);
+  const ChannelLoad& load(int channel) const { return loads_[channel]; }
+  // Coordinator stats summed over channels (and restarts).
+  CoordinatorStats TotalStats() const;
+  int64_t restarts() const { return restarts_; }
+
+ private:
+  class LinkImpl;
+  void Call(int pop, std::string_view channel_id, CoordinatorClient::StateCallback done);
+  double RateNow(int channel);
+  void Crash(int channel);
+  void Restart(int channel);
+  bool IsDown(int channel) const { return down_[channel]; }
+
+  Simulation* sim_;
+  const Scenario& scenario_;
+  BuildSpec build_;
+  std::vector<ChannelConfig> channels_;
+  CoordinatorEnv env_;
+  Rng rng_;
+  double service_mean_s_;
+  std::map<std::string, int, std::less<>> by_id_;
+  std::vector<std::unique_ptr<Coordinator>> live_;
+  std::vector<CoordinatorStats> retired_stats_;
+  std::vector<bool> down_;
+  std::vector<std::map<uint64_t, CoordinatorClient::StateCallback>> in_flight_;
+  uint64_t next_call_ = 0;
+  std::vector<ChannelLoad> loads_;
+  std::vector<std::unique_ptr<LinkImpl>> links_;
+  int64_t restarts_ = 0;
+};
+
+}  // namespace ssai::sim
+
+#endif  // SSAI_SIMULATOR_MODELS_H_

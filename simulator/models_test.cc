@@ -1,0 +1,103 @@
+#include "simulator/models.h"
+
+#include <gtest/gtest.h>
+
+namespace ssai::sim {
+namespace {
+
+constexpr UnixMicros kT0 = 1'767'225'600LL * kMicrosPerSecond;
+
+struct KvFixture {
+  explicit KvFixture(KvSpec spec = Fixed()) : sim(kT0), kv(&sim, spec, 2, Rng(1)) {}
+  static KvSpec Fixed() {
+    KvSpec s;
+    s.write_latency = Distribution::Fixed(10);
+    s.propagation = Distribution::Fixed(1000);
+    s.hot_read = Distribution::Fixed(1);
+    s.cold_read = Distribution::Fixed(40);
+    s.list_staleness_s = 60;
+    return s;
+  }
+  Status Put(const std::string& key, const std::string& value, int64_t ttl_s) {
+    std::optional<Status> out;
+    kv.Location(-1)->Put(key, value, ttl_s, [&](Status s) { out = s; });
+    sim.RunUntil(sim.Now() + 20'000);
+    return out.value_or(Status::Internal("no answer"));
+  }
+  std::optional<std::string> Get(int pop, const std::string& key, int64_t cache_ttl_s = 60) {
+    std::optional<std::string> out;
+    bool done = false;
+    kv.Location(pop)->Get(key, {cache_ttl_s}, [&](Result<std::optional<std::string>> r) {
+      EXPECT_TRUE(r.ok());
+      if (r.ok()) out = *r;
+      done = true;
+    });
+    sim.RunUntil(sim.Now() + 50'000);
+    EXPECT_TRUE(done);
+    return out;
+  }
+  std::vector<std::string> List(int pop, const std::string& prefix) {
+    std::vector<std::string> out;
+    kv.Location(pop)->List(prefix, [&](Result<std::vector<std::string>> r) {
+      if (r.ok()) out = *r;
+    });
+    sim.RunUntil(sim.Now() + 50'000);
+    return out;
+  }
+  void Advance(double s) { sim.RunUntil(sim.Now() + SecondsToMicros(s)); }
+  Simulation sim;
+  KvCluster kv;
+};
+
+TEST(KvModelTest, PropagationNegativeCachingAndExpiry) {
+  KvFixture f;
+  // POP 0 reads before the write: a miss, cached for cacheTtl (negative caching).
+  EXPECT_EQ(f.Get(0, "k"), std::nullopt);
+  ASSERT_TRUE(f.Put("k", "v1", 100).ok());
+  // POP 1 has no cached copy but propagation (1 s) has not reached it yet.
+  EXPECT_EQ(f.Get(1, "k"), std::nullopt);
+  f.Advance(2);
+  EXPECT_EQ(f.Get(0, "k"), std::nullopt);  // cached miss
+  f.Advance(60);
+  EXPECT_EQ(f.Get(0, "k"), "v1");          // cache expired: read-through
+  EXPECT_EQ(f.kv.pop_stats(0).negative_hits, 1);
+  // Absolute expiry: 100 s after the put, the value is gone even from a cache.
+  f.Advance(40);
+  EXPECT_EQ(f.Get(0, "k"), std::nullopt);
+}
+
+TEST(KvModelTest, WriteLimitTtlFloorAndLastWriteWins) {
+  KvFixture f;
+  EXPECT_EQ(f.Put("k", "v", 59).code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(f.Put("k", "v1", 60).ok());
+  EXPECT_EQ(f.Put("k", "v2", 60).code(), StatusCode::kResourceExhausted);  // < 1 s later
+  f.Advance(1);
+  EXPECT_TRUE(f.Put("k", "v3", 60).ok());
+  f.Advance(2);
+  EXPECT_EQ(f.Get(1, "k"), "v3");
+  EXPECT_EQ(f.kv.stats().rejected_puts, 1);
+  EXPECT_EQ(f.kv.stats().invalid_puts, 1);
+}
+
+TEST(KvModelTest, ListStalenessAndOutage) {
+  KvSpec spec = KvFixture::Fixed();
+  spec.outages.push_back({100, 110, -1, 0});
+  KvFixture f(spec);
+  EXPECT_TRUE(f.List(0, "adbreak:").empty());
+  ASSERT_TRUE(f.Put("adbreak:c:1", "x", 300).ok());
+  f.Advance(5);
+  EXPECT_TRUE(f.List(0, "adbreak:").empty());  // snapshot younger than 60 s
+  EXPECT_EQ(f.List(1, "adbreak:"), std::vector<std::string>{"adbreak:c:1"});
+  f.Advance(60);
+  EXPECT_EQ(f.List(0, "adbreak:"), std::vector<std::string>{"adbreak:c:1"});
+  f.sim.RunUntil(kT0 + 101 * kMicrosPerSecond);
+  bool failed = false;
+  f.kv.Location(0)->Get("adbreak:c:1", {60}, [&](Result<std::optional<std::string>> r) {
+    failed = !r.ok() && r.status().code() == StatusCode::kUnavailable;
+  });
+  f.Advance(1);
+  EXPECT_TRUE(failed);
+}
+
+}  // namespace
+}  // namespace ssai::sim

@@ -1,0 +1,351 @@
+#include "simulator/random.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+namespace ssai::sim {
+
+namespace {
+inline uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+constexpr double kLn2Hi = 6.93147180369123816490e-01;  // fdlibm split of ln 2
+constexpr double kLn2Lo = 1.90821492927058770002e-10;
+constexpr double kLn2 = 0.69314718055994530942;
+}  // namespace
+
+Xoshiro256::Xoshiro256(uint64_t seed) {
+  SplitMix64 sm(seed);
+  for (uint64_t& w : s_) w = sm.Next();
+}
+
+uint64_t Xoshiro256::Next() {
+  const uint64_t result = Rotl(s_[1] * 5, 7) * 9;
+  const uint64_t t = s_[1] << 17;
+  s_[2] ^= s_[0];
+  s_[3] ^= s_[1];
+  s_[1] ^= s_[2];
+  s_[0] ^= s_[3];
+  s_[2] ^= t;
+  s_[3] = Rotl(s_[3], 45);
+  return result;
+}
+
+void Xoshiro256::Jump() {
+  static constexpr uint64_t kJump[] = {0x180ec6d33cfd0abaULL, 0xd5a61266f0c9392cULL,
+                                       0xa9582618e03fc9aaULL, 0x39abdc4529b1661cULL};
+  std::array<uint64_t, 4> acc{0, 0, 0, 0};
+  for (uint64_t word : kJump) {
+    for (int b = 0; b < 64; ++b) {
+      if (word & (uint64_t{1} << b)) {
+        for (int i = 0; i < 4; ++i) acc[i] ^= s_[i];
+      }
+      Next();
+    }
+  }
+  s_ = acc;
+}
+
+double PortableLog(double x) {
+  if (!(x > 0)) return x == 0 ? -HUGE_VAL : NAN;
+  if (x == HUGE_VAL) return x;
+  int e = 0;
+  double m = std::frexp(x, &e);  // x = m * 2^e, m in [0.5, 1): exact
+  if (m < 0.70710678118654752440) {
+    m *= 2;
+    --e;
+  }
+  // log(m) = 2 atanh(s), s = (m-1)/(m+1), |s| <= 0.1716.
+  const double s = (m - 1) / (m + 1);
+  const double s2 = s * s;
+  double term = s, sum = 0;
+  for (int k = 1; k <= 25; k += 2) {
+    sum += term / k;
+    term *= s2;
+  }
+  return e * kLn2Hi + (2 * sum + e * kLn2Lo);
+}
+
+double PortableExp(double x) {
+  if (x != x) return x;
+  if (x > 709.78) return HUGE_VAL;
+  if (x < -745.13) return 0;
+  // x = k ln2 + r, |r| <= ln2/2.
+  const double kd = x / kLn2;
+  const double k = kd >= 0 ? static_cast<double>(static_cast<int64_t>(kd + 0.5))
+                           : -static_cast<double>(static_cast<int64_t>(-kd + 0.5));
+  const double r = (x - k * kLn2Hi) - k * kLn2Lo;
+  double term = 1, sum = 1;
+  for (int n = 1; n <= 17; ++n) {
+    term = term * r / n;
+    sum += term;
+  }
+  return std::ldexp(sum, static_cast<int>(k));
+}
+
+Rng Rng::Stream(uint64_t seed, int index) {
+  Rng r(seed);
+  for (int i = 0; i <= index; ++i) r.engine_.Jump();
+  return r;
+}
+
+uint64_t Rng::UniformInt(uint64_t n) {
+  if (n <= 1) return 0;
+  // Rejection of the first (2^64 mod n) values removes the modulo bias.
+  const uint64_t threshold = (0 - n) % n;
+  while (true) {
+    const uint64_t x = engine_.Next();
+    if (x >= threshold) return x % n;
+  }
+}
+
+double Rng::Normal() {
+  if (has_spare_) {
+    has_spare_ = false;
+    return spare_;
+  }
+  double u, v, s;
+  do {
+    u = 2 * Uniform01() - 1;
+    v = 2 * Uniform01() - 1;
+    s = u * u + v * v;
+  } while (s >= 1 || s == 0);
+  const double f = std::sqrt(-2 * PortableLog(s) / s);  // sqrt is correctly rounded (IEEE)
+  spare_ = v * f;
+  has_spare_ = true;
+  return u * f;
+}
+
+int64_t Rng::Poisson(double mean) {
+  if (!(mean > 0)) return 0;
+  if (mean < 30) {
+    const double limit = PortableExp(-mean);
+    int64_t k = 0;
+    double p = Uniform01();
+    while (p > limit) {
+      ++k;
+      p *= Uniform01();
+    }
+    return k;
+  }
+  const double x = Normal(mean, std::sqrt(mean));
+  return x < 0 ? 0 : static_cast<int64_t>(x + 0.5);
+}
+
+int64_t Rng::Binomial(int64_t n, double p) {
+  if (n <= 0 || p <= 0) return 0;
+  if (p >= 1) return n;
+  if (n <= 32) {
+    int64_t k = 0;
+    for (int64_t i = 0; i < n; ++i) k += Bernoulli(p) ? 1 : 0;
+    return k;
+  }
+  const double mean = static_cast<double>(n) * p;
+  int64_t k;
+  if (mean < 30) {
+    k = Poisson(mean);
+  } else {
+    const double x = Normal(mean, std::sqrt(mean * (1 - p)));
+    k = x < 0 ? 0 : static_cast<int64_t>(x + 0.5);
+  }
+  return std::min(k, n);
+}
+
+// --- Distribution ----------------------------------------------------------------------------
+
+Distribution Distribution::Fixed(double ms) {
+  Distribution d;
+  d.kind_ = Kind::kFixed;
+  d.a_ = ms;
+  return d;
+}
+Distribution Distribution::Uniform(double min_ms, double max_ms) {
+  Distribution d;
+  d.kind_ = Kind::kUniform;
+  d.a_ = min_ms;
+  d.b_ = max_ms;
+  return d;
+}
+Distribution Distribution::Exponential(double mean_ms) {
+  Distribution d;
+  d.kind_ = Kind::kExponential;
+  d.a_ = mean_ms;
+  return d;
+}
+Distribution Distribution::Lognormal(double median_ms, double sigma) {
+  Distribution d;
+  d.kind_ = Kind::kLognormal;
+  d.a_ = median_ms;
+  d.b_ = sigma;
+  return d;
+}
+Distribution Distribution::Pareto(double xm_ms, double alpha) {
+  Distribution d;
+  d.kind_ = Kind::kPareto;
+  d.a_ = xm_ms;
+  d.b_ = alpha;
+  return d;
+}
+Distribution Distribution::Mixture(std::vector<std::pair<double, Distribution>> parts) {
+  Distribution d;
+  d.kind_ = Kind::kMixture;
+  double total = 0;
+  for (auto& [w, dist] : parts) total += w;
+  double cum = 0;
+  for (auto& [w, dist] : parts) {
+    cum += total > 0 ? w / total : 0;
+    d.parts_.emplace_back(cum, std::move(dist));
+  }
+  if (!d.parts_.empty()) d.parts_.back().first = 1.0;
+  return d;
+}
+Distribution Distribution::Empirical(std::vector<std::pair<double, double>> points) {
+  Distribution d;
+  d.kind_ = Kind::kEmpirical;
+  d.points_ = std::move(points);
+  return d;
+}
+
+double Distribution::SampleMs(Rng& rng) const {
+  double v = 0;
+  switch (kind_) {
+    case Kind::kFixed: v = a_; break;
+    case Kind::kUniform: v = rng.Uniform(a_, b_); break;
+    case Kind::kExponential: v = rng.Exponential(a_); break;
+    case Kind::kLognormal: v = a_ * PortableExp(b_ * rng.Normal()); break;
+    case Kind::kPareto: v = rng.Pareto(a_, b_); break;
+    case Kind::kMixture: {
+      const double u = rng.Uniform01();
+      for (const auto& [cum, dist] : parts_) {
+        if (u < cum) return dist.SampleMs(rng);
+      }
+      return parts_.empty() ? 0 : parts_.back().second.SampleMs(rng);
+    }
+    case Kind::kEmpirical: {
+      if (points_.empty()) return 0;
+      const double u = rng.Uniform01();
+      if (u <= points_.front().second) return points_.front().first;
+      for (size_t i = 1; i < points_.size(); ++i) {
+        const auto& [x1, p1] = points_[i];
+        if (u <= p1) {
+          const auto& [x0, p0] = points_[i - 1];
+          return p1 > p0 ? x0 + (x1 - x0) * (u - p0) / (p1 - p0) : x1;
+        }
+      }
+      v = points_.back().first;
+      break;
+    }
+  }
+  return v < 0 ? 0 : v;
+}
+
+DurationMicros Distribution::SampleUs(Rng& rng) const {
+  const double ms = SampleMs(rng);
+  if (ms > 1e12) return static_cast<DurationMicros>(1e15);  // Pareto tails: cap at ~31 years
+  return static_cast<DurationMicros>(ms * 1000.0 + 0.5);
+}
+
+Result<Distribution> Distribution::FromJson(const nlohmann::json& j) {
+  if (j.is_number()) return Fixed(j.get<double>());
+  if (!j.is_object()) return Status::InvalidArgument("distribution: must be a number or an object");
+  const std::string kind = j.value("kind", "");
+  auto num = [&](const char* key) -> Result<double> {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_number()) {
+      return Status::InvalidArgument(std::string("distribution '") + kind + "': '" + key +
+                                     "' must be a number");
+    }
+    return it->get<double>();
+  };
+  if (kind == "fixed") {
+    SSAI_ASSIGN_OR_RETURN(double ms, num("ms"));
+    return Fixed(ms);
+  }
+  if (kind == "uniform") {
+    SSAI_ASSIGN_OR_RETURN(double lo, num("min_ms"));
+    SSAI_ASSIGN_OR_RETURN(double hi, num("max_ms"));
+    if (hi < lo) return Status::InvalidArgument("distribution 'uniform': max_ms < min_ms");
+    return Uniform(lo, hi);
+  }
+  if (kind == "exponential") {
+    SSAI_ASSIGN_OR_RETURN(double m, num("mean_ms"));
+    return Exponential(m);
+  }
+  if (kind == "lognormal") {
+    SSAI_ASSIGN_OR_RETURN(double m, num("median_ms"));
+    SSAI_ASSIGN_OR_RETURN(double s, num("sigma"));
+    if (m <= 0 || s < 0) return Status::InvalidArgument("distribution 'lognormal': median_ms > 0, sigma >= 0");
+    return Lognormal(m, s);
+  }
+  if (kind == "pareto") {
+    SSAI_ASSIGN_OR_RETURN(double xm, num("xm_ms"));
+    SSAI_ASSIGN_OR_RETURN(double alpha, num("alpha"));
+    if (xm <= 0 || alpha <= 0) return Status::InvalidArgument("distribution 'pareto': xm_ms > 0, alpha > 0");
+    return Pareto(xm, alpha);
+  }
+  if (kind == "mixture") {
+    auto it = j.find("parts");
+    if (it == j.end() || !it->is_array() || it->empty()) {
+      return Status::InvalidArgument("distribution 'mixture': 'parts' must be a non-empty array");
+    }
+    std::vector<std::pair<double, Distribution>> parts;
+    for (const auto& p : *it) {
+      if (!p.is_object() || !p.contains("weight") || !p["weight"].is_number() || !p.contains("dist")) {
+        return Status::InvalidArgument("distribution 'mixture': each part needs 'weight' and 'dist'");
+      }
+      SSAI_ASSIGN_OR_RETURN(Distribution d, FromJson(p["dist"]));
+      parts.emplace_back(p["weight"].get<double>(), std::move(d));
+    }
+    return Mixture(std::move(parts));
+  }
+  if (kind == "empirical") {
+    auto it = j.find("points");
+    if (it == j.end() || !it->is_array() || it->empty()) {
+      return Status::InvalidArgument("distribution 'empirical': 'points' must be a non-empty array");
+    }
+    std::vector<std::pair<double, double>> pts;
+    for (const auto& p : *it) {
+      if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_number()) {
+        return Status::InvalidArgument("distribution 'empirical': points are [value_ms, cumulative_p]");
+      }
+      const double x = p[0].get<double>(), c = p[1].get<double>();
+      if (!pts.empty() && (x < pts.back().first || c < pts.back().second)) {
+        return Status::InvalidArgument("distribution 'empirical': points must be non-decreasing");
+      }
+      pts.emplace_back(x, c);
+    }
+    if (pts.back().second != 1.0) {
+      return Status::InvalidArgument("distribution 'empirical': the last cumulative p must be 1");
+    }
+    return Empirical(std::move(pts));
+  }
+  return Status::InvalidArgument("distribution: unknown kind '" + kind +
+                                 "' (fixed, uniform, exponential, lognormal, pareto, mixture, empirical)");
+}
+
+nlohmann::json Distribution::ToJson() const {
+  switch (kind_) {
+    case Kind::kFixed: return {{"kind", "fixed"}, {"ms", a_}};
+    case Kind::kUniform: return {{"kind", "uniform"}, {"min_ms", a_}, {"max_ms", b_}};
+    case Kind::kExponential: return {{"kind", "exponential"}, {"mean_ms", a_}};
+    case Kind::kLognormal: return {{"kind", "lognormal"}, {"median_ms", a_}, {"sigma", b_}};
+    case Kind::kPareto: return {{"kind", "pareto"}, {"xm_ms", a_}, {"alpha", b_}};
+    case Kind::kMixture: {
+      nlohmann::json parts = nlohmann::json::array();
+      double prev = 0;
+      for (const auto& [cum, d] : parts_) {
+        parts.push_back({{"weight", cum - prev}, {"dist", d.ToJson()}});
+        prev = cum;
+      }
+      return {{"kind", "mixture"}, {"parts", parts}};
+    }
+    case Kind::kEmpirical: {
+      nlohmann::json pts = nlohmann::json::array();
+      for (const auto& [x, c] : points_) pts.push_back({x, c});
+      return {{"kind", "empirical"}, {"points", pts}};
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace ssai::sim

@@ -1,0 +1,307 @@
+#include "simulator/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "simulator/metrics.h"
+
+namespace ssai::sim {
+
+namespace {
+
+using json = nlohmann::json;
+
+double Num(const json& j, double fallback = 0) { return j.is_number() ? j.get<double>() : fallback; }
+
+std::string Fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), f, v);
+  return buf;
+}
+
+std::string Esc(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
+                          "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+
+struct Line {
+  std::string name;
+  std::vector<std::pair<double, double>> points;  // (x, y); NaN y = gap
+};
+
+// A line chart as inline SVG. log_x: x axis logarithmic (latency CDF).
+std::string LineChart(const std::string& title, const std::string& x_label, const std::string& y_label,
+                      const std::vector<Line>& lines, bool log_x, double y_max_hint) {
+  const double W = 640, H = 300, L = 60, R = 150, T = 30, B = 40;
+  double x_lo = 1e300, x_hi = -1e300, y_hi = y_max_hint;
+  for (const Line& l : lines) {
+    for (auto [x, y] : l.points) {
+      if (log_x && x <= 0) continue;
+      x_lo = std::min(x_lo, x);
+      x_hi = std::max(x_hi, x);
+      if (!std::isnan(y)) y_hi = std::max(y_hi, y);
+    }
+  }
+  if (x_lo > x_hi) { x_lo = 0; x_hi = 1; }
+  if (x_hi == x_lo) x_hi = x_lo + 1;
+  if (y_hi <= 0) y_hi = 1;
+  auto fx = [&](double x) {
+    double f = log_x ? (std::log10(x) - std::log10(x_lo)) / (std::log10(x_hi) - std::log10(x_lo))
+                     : (x - x_lo) / (x_hi - x_lo);
+    return L + f * (W - L - R);
+  };
+  auto fy = [&](double y) { return H - B - y / y_hi * (H - T - B); };
+  std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='" + Fmt("%.0f", W) + "' height='" +
+                  Fmt("%.0f", H) + "' font-family='sans-serif' font-size='11'>";
+  s += "<text x='" + Fmt("%.0f", L) + "' y='18' font-size='13' font-weight='bold'>" + Esc(title) + "</text>";
+  s += "<rect x='" + Fmt("%.0f", L) + "' y='" + Fmt("%.0f", T) + "' width='" + Fmt("%.0f", W - L - R) +
+       "' height='" + Fmt("%.0f", H - T - B) + "' fill='none' stroke='#999'/>";
+  for (int i = 0; i <= 4; ++i) {
+    const double y = y_hi * i / 4;
+    s += "<text x='" + Fmt("%.0f", L - 4) + "' y='" + Fmt("%.1f", fy(y) + 4) + "' text-anchor='end'>" +
+         Fmt(y_hi >= 10 ? "%.0f" : "%.2f", y) + "</text>";
+    const double x = log_x ? std::pow(10, std::log10(x_lo) + (std::log10(x_hi) - std::log10(x_lo)) * i / 4)
+                           : x_lo + (x_hi - x_lo) * i / 4;
+    s += "<text x='" + Fmt("%.1f", fx(x)) + "' y='" + Fmt("%.0f", H - B + 14) + "' text-anchor='middle'>" +
+         Fmt(x >= 100 ? "%.0f" : "%.1f", x) + "</text>";
+  }
+  s += "<text x='" + Fmt("%.0f", (W - R + L) / 2) + "' y='" + Fmt("%.0f", H - 6) + "' text-anchor='middle'>" +
+       Esc(x_label) + "</text>";
+  s += "<text x='12' y='" + Fmt("%.0f", (H) / 2) + "' transform='rotate(-90 12 " + Fmt("%.0f", H / 2) +
+       ")' text-anchor='middle'>" + Esc(y_label) + "</text>";
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const char* colour = kColours[i % 10];
+    std::string d;
+    bool pen = false;
+    for (auto [x, y] : lines[i].points) {
+      if (std::isnan(y) || (log_x && x <= 0)) { pen = false; continue; }
+      d += (pen ? "L" : "M") + Fmt("%.1f", fx(x)) + "," + Fmt("%.1f", fy(y)) + " ";
+      pen = true;
+    }
+    s += "<path d='" + d + "' fill='none' stroke='" + colour + "' stroke-width='1.6'/>";
+    s += "<text x='" + Fmt("%.0f", W - R + 8) + "' y='" + Fmt("%.0f", T + 14 + 14.0 * i) + "' fill='" + colour +
+         "'>" + Esc(lines[i].name) + "</text>";
+  }
+  return s + "</svg>";
+}
+
+// Grouped bars: one group per category, one bar per series.
+std::string BarChart(const std::string& title, const std::string& y_label, const std::vector<std::string>& categories,
+                     const std::vector<std::pair<std::string, std::vector<double>>>& series) {
+  const double W = 640, H = 300, L = 60, R = 150, T = 30, B = 40;
+  double y_hi = 0;
+  for (const auto& [n, v] : series) for (double x : v) if (!std::isnan(x)) y_hi = std::max(y_hi, x);
+  if (y_hi <= 0) y_hi = 1;
+  std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='640' height='300' font-family='sans-serif' font-size='11'>";
+  s += "<text x='60' y='18' font-size='13' font-weight='bold'>" + Esc(title) + "</text>";
+  const double gw = (W - L - R) / std::max<size_t>(categories.size(), 1);
+  const double bw = gw * 0.8 / std::max<size_t>(series.size(), 1);
+  for (int i = 0; i <= 4; ++i) {
+    const double y = y_hi * i / 4;
+    s += "<text x='56' y='" + Fmt("%.1f", H - B - y / y_hi * (H - T - B) + 4) + "' text-anchor='end'>" +
+         Fmt(y_hi >= 10 ? "%.0f" : "%.2f", y) + "</text>";
+  }
+  for (size_t c = 0; c < categories.size(); ++c) {
+    s += "<text x='" + Fmt("%.1f", L + gw * (c + 0.5)) + "' y='" + Fmt("%.0f", H - B + 14) +
+         "' text-anchor='middle'>" + Esc(categories[c]) + "</text>";
+    for (size_t k = 0; k < series.size(); ++k) {
+      const double v = c < series[k].second.size() ? series[k].second[c] : NAN;
+      if (std::isnan(v)) continue;
+      const double h = v / y_hi * (H - T - B);
+      s += "<rect x='" + Fmt("%.1f", L + gw * c + gw * 0.1 + bw * k) + "' y='" + Fmt("%.1f", H - B - h) +
+           "' width='" + Fmt("%.1f", bw) + "' height='" + Fmt("%.1f", h) + "' fill='" + kColours[k % 10] + "'/>";
+    }
+  }
+  for (size_t k = 0; k < series.size(); ++k) {
+    s += "<text x='" + Fmt("%.0f", W - R + 8) + "' y='" + Fmt("%.0f", T + 14 + 14.0 * k) + "' fill='" +
+         kColours[k % 10] + "'>" + Esc(series[k].first) + "</text>";
+  }
+  s += "<text x='12' y='150' transform='rotate(-90 12 150)' text-anchor='middle'>" + Esc(y_label) + "</text>";
+  s += "<rect x='60' y='30' width='430' height='230' fill='none' stroke='#999'/>";
+  return s + "</svg>";
+}
+
+}  // namespace
+
+json SeedExpectations(const std::vector<json>& builds) {
+  json out = json::object();
+  out["expected"] = {{"kv_hit_rate_min", 0.70}, {"kv_hit_rate_max", 0.90}, {"latency_p95_ms_max", 100},
+                     {"source", "seed/PHASE1_COMPLETE.md: 'Expected 70-90%' cache hit rate; KV ~41 ms P50 vs "
+                                "DO-only 50-200 ms"}};
+  json per = json::object();
+  for (const json& b : builds) {
+    const std::string name = b["build"];
+    const json& hr = b["kv"]["hit_rate"];
+    const double p95 = Num(b["latency_ms"]["p95"]);
+    const bool has_kv = hr.is_number();
+    const double hit = Num(hr);
+    const bool hit_ok = has_kv && hit >= 0.70 && hit <= 0.90;
+    const bool p95_ok = p95 < 100;
+    std::string why;
+    if (!has_kv) {
+      why = "no KV on the read path: every request asks the coordinator";
+    } else {
+      const double ad_share = Num(b["ads"]["scheduled_ad_viewer_s"]) / std::max(1.0, Num(b["requests"]["viewer_seconds"]));
+      why = "KV hit rate " + Fmt("%.1f", hit * 100) + " %";
+      if (name == "kv-hybrid" || name == "kv-hybrid-direct") {
+        why += "; this build only counts a hit while a break is active (the seed's getActiveAdBreak), and breaks "
+               "cover " + Fmt("%.1f", ad_share * 100) +
+               " % of viewing time, so outside breaks every request misses and falls back to the coordinator";
+      } else if (name == "kv-channel-state" || b["defect"].get<bool>()) {
+        why += "; the channel document is present whether or not a break is on, so requests hit KV outside breaks too";
+      } else if (name == "kv-stateless") {
+        why += "; a miss means 'no break' (no coordinator fallback)";
+      }
+    }
+    const json& miss = b["latency_by_source_ms"].contains("kv-miss") ? b["latency_by_source_ms"]["kv-miss"] : json();
+    const json& hitl = b["latency_by_source_ms"].contains("kv-hit") ? b["latency_by_source_ms"]["kv-hit"] : json();
+    why += ". Manifest P95 " + Fmt("%.0f", p95) + " ms";
+    if (hitl.is_object()) why += " (KV hits P95 " + Fmt("%.0f", Num(hitl["p95"])) + " ms";
+    if (miss.is_object()) why += std::string(hitl.is_object() ? ", misses" : " (misses") + " P95 " +
+                                 Fmt("%.0f", Num(miss["p95"])) + " ms: a miss pays the coordinator round trip";
+    if (hitl.is_object() || miss.is_object()) why += ")";
+    why += ".";
+    per[name] = {{"kv_hit_rate", hr}, {"kv_hit_rate_in_range", hit_ok}, {"latency_p95_ms", p95},
+                 {"latency_p95_under_100ms", p95_ok}, {"holds", hit_ok && p95_ok}, {"why", why}};
+  }
+  out["builds"] = per;
+  if (per.contains("kv-hybrid")) {
+    out["seed_build"] = "kv-hybrid";
+    out["holds"] = per["kv-hybrid"]["holds"];
+    out["why"] = per["kv-hybrid"]["why"];
+  }
+  return out;
+}
+
+json MakeReport(const Scenario& scenario, uint64_t seed, std::vector<json> builds) {
+  json r;
+  r["schema"] = kReportSchema;
+  r["scenario_name"] = scenario.name;
+  r["seed"] = seed;
+  r["scenario"] = ScenarioToJson(scenario);
+  r["seed_expectations"] = SeedExpectations(builds);
+  r["builds"] = std::move(builds);
+  return r;
+}
+
+std::string SerializeReport(const json& report) { return report.dump(1) + "\n"; }
+
+std::string RenderTable(const json& report) {
+  std::string out;
+  char line[512];
+  std::snprintf(line, sizeof(line), "%-32s %8s %8s %8s %7s %10s %9s %10s %10s %8s %10s\n", "build", "P50 ms",
+                "P95 ms", "P99 ms", "KV hit", "coord/s pk", "ad lag s", "missed %", "ghost v-s", "x-POP %",
+                "cost $/h");
+  out += line;
+  for (const json& b : report["builds"]) {
+    double lag = 0;
+    int n = 0;
+    for (const json& p : b["pops"]) {
+      if (Num(p["ad_visibility_lag_s"]["count"]) > 0) {
+        lag += Num(p["ad_visibility_lag_s"]["p50"]);
+        ++n;
+      }
+    }
+    const json& hr = b["kv"]["hit_rate"];
+    std::snprintf(line, sizeof(line), "%-32s %8.1f %8.1f %8.1f %7s %10.1f %9s %10.2f %10.0f %8.2f %10.4f\n",
+                  b["build"].get<std::string>().c_str(), Num(b["latency_ms"]["p50"]), Num(b["latency_ms"]["p95"]),
+                  Num(b["latency_ms"]["p99"]), hr.is_number() ? Fmt("%.1f%%", Num(hr) * 100).c_str() : "-",
+                  Num(b["coordinator"]["calls_per_s_peak"]), n ? Fmt("%.1f", lag / n).c_str() : "-",
+                  Num(b["ads"]["missed_fraction"]) * 100, Num(b["ads"]["ghost_ad_viewer_s"]),
+                  Num(b["disagreement"]["cross_pop"]) * 100, Num(b["cost_usd"]["per_hour"]));
+    out += line;
+  }
+  const json& se = report["seed_expectations"];
+  if (se.contains("holds")) {
+    out += std::string("seed expectations (kv-hybrid: hit rate 70-90 %, P95 < 100 ms): ") +
+           (se["holds"].get<bool>() ? "HOLD" : "DO NOT HOLD") + " - " + se["why"].get<std::string>() + "\n";
+  }
+  return out;
+}
+
+std::string RenderHtml(const json& report) {
+  const json& builds = report["builds"];
+  std::vector<Line> cdf, hit, coord;
+  for (const json& b : builds) {
+    Result<Histogram> h = Histogram::FromJson(b["latency_hist_us"]);
+    Line l{b["build"], {}};
+    if (h.ok() && h->count() > 0) {
+      int64_t seen = 0;
+      for (const json& bucket : b["latency_hist_us"]["buckets"]) {
+        seen += bucket[1].get<int64_t>();
+        const double x_ms = Histogram::BucketHighest(bucket[0].get<size_t>()) / 1000.0;
+        l.points.emplace_back(std::max(x_ms, 0.1), static_cast<double>(seen) / h->count());
+      }
+    }
+    cdf.push_back(std::move(l));
+    Line hl{b["build"], {}};
+    const json& series = b["kv"]["hit_rate_over_time"];
+    const double iv = Num(series["interval_s"], 10);
+    for (size_t i = 0; i < series["values"].size(); ++i) {
+      const json& v = series["values"][i];
+      hl.points.emplace_back(i * iv, v.is_number() ? v.get<double>() : NAN);
+    }
+    if (b["kv"]["hit_rate"].is_number()) hit.push_back(std::move(hl));
+    Line cl{b["build"], {}};
+    const json& cs = b["coordinator"]["calls_per_s_over_time"];
+    // 10-second averages keep the plot readable.
+    const auto& vals = cs["values"];
+    for (size_t i = 0; i < vals.size(); i += 10) {
+      double sum = 0;
+      size_t n = 0;
+      for (size_t k = i; k < std::min(vals.size(), i + 10); ++k, ++n) sum += Num(vals[k]);
+      cl.points.emplace_back(static_cast<double>(i), n ? sum / n : 0);
+    }
+    coord.push_back(std::move(cl));
+  }
+  std::vector<std::string> pop_names;
+  if (!builds.empty()) for (const json& p : builds[0]["pops"]) pop_names.push_back(p["name"]);
+  std::vector<std::pair<std::string, std::vector<double>>> lag;
+  for (const json& b : builds) {
+    std::vector<double> v;
+    for (const json& p : b["pops"]) {
+      v.push_back(Num(p["ad_visibility_lag_s"]["count"]) > 0 ? Num(p["ad_visibility_lag_s"]["p50"]) : NAN);
+    }
+    lag.emplace_back(b["build"], v);
+  }
+  std::string h = "<!doctype html><html><head><meta charset='utf-8'><title>ssai sim: " +
+                  Esc(report["scenario_name"].get<std::string>()) +
+                  "</title><style>body{font-family:sans-serif;margin:20px;max-width:1340px}"
+                  "pre{background:#f4f4f4;padding:8px;overflow-x:auto}.plots{display:flex;flex-wrap:wrap;gap:12px}"
+                  "</style></head><body>";
+  h += "<h1>ssai sim: " + Esc(report["scenario_name"].get<std::string>()) + "</h1>";
+  h += "<p>" + Esc(report["scenario"]["description"].get<std::string>()) + "</p>";
+  h += "<p>seed " + std::to_string(report["seed"].get<uint64_t>()) + ", " +
+       Fmt("%.0f", Num(report["scenario"]["duration_s"])) + " s simulated, " +
+       std::to_string(report["scenario"]["channels"].get<int>()) + " channels, " +
+       std::to_string(report["scenario"]["pops"].size()) + " POPs, " +
+       std::to_string(report["scenario"]["viewers"]["viewers_per_channel"].get<int64_t>()) +
+       " viewers per channel. Source of truth: <a href='report.json'>report.json</a>.</p>";
+  const json& se = report["seed_expectations"];
+  if (se.contains("holds")) {
+    h += std::string("<p><b>Seed expectations (kv-hybrid: KV hit rate 70–90 %, P95 &lt; 100 ms): ") +
+         (se["holds"].get<bool>() ? "hold" : "do not hold") + ".</b> " + Esc(se["why"].get<std::string>()) + "</p>";
+  }
+  h += "<pre>" + Esc(RenderTable(report)) + "</pre><div class='plots'>";
+  h += LineChart("Manifest latency CDF", "latency (ms, log)", "fraction of viewer requests", cdf, true, 1);
+  h += LineChart("KV hit rate over time", "time (s)", "hit rate", hit, false, 1);
+  h += BarChart("Ad-visibility lag per POP (P50, cue to first ad)", "seconds", pop_names, lag);
+  h += LineChart("Coordinator calls/s (10 s averages)", "time (s)", "calls/s", coord, false, 0);
+  h += "</div></body></html>\n";
+  return h;
+}
+
+}  // namespace ssai::sim

@@ -1,0 +1,462 @@
+#include "simulator/run.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <map>
+#include <memory>
+
+#include "reference/ssai/manifest_path.h"
+#include "simulator/kernel.h"
+#include "simulator/metrics.h"
+#include "simulator/models.h"
+
+namespace ssai::sim {
+
+namespace {
+
+using json = nlohmann::json;
+
+uint64_t Fnv1a(const std::string& s) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+// Independent PRNG streams, one per model (Rng::Stream index).
+enum StreamId { kKvStream = 0, kOriginStream, kDecisionStream, kDurableStream, kNetworkStream, kViewerStream };
+
+struct Cohort {
+  int32_t channel;
+  int16_t pop;
+  int8_t rendition;
+  bool sgai;
+  int64_t viewers;
+  double target;          // steady-state viewers of this cohort
+  UnixMicros last_update;
+  uint64_t last_hash;
+};
+
+struct PopMetrics {
+  Histogram latency_us;
+  double kv_hits = 0, kv_lookups = 0;
+  Histogram ad_lag_us;
+};
+
+class World {
+ public:
+  World(const Scenario& sc, const BuildSpec& build, uint64_t seed)
+      : sim_(sc.start_time), sc_(sc), build_(build), seed_(seed), t0_(sc.start_time),
+        end_(sc.start_time + SecondsToMicros(sc.duration_s)),
+        viewer_rng_(Rng::Stream(seed, kViewerStream)) {}
+
+  Status Setup();
+  json Run(const RunOptions& options);
+
+ private:
+  void Reload(size_t i);
+  void Record(size_t i, int64_t weight, UnixMicros started, const ManifestResponse& r);
+  json Result_() const;
+
+  Simulation sim_;  // first: destroyed last
+  const Scenario& sc_;
+  BuildSpec build_;
+  uint64_t seed_;
+  UnixMicros t0_, end_;
+  Rng viewer_rng_;
+  std::vector<origin::SyntheticStreamSpec> specs_;
+  std::vector<ChannelConfig> channels_;
+  std::vector<std::vector<std::pair<UnixMicros, UnixMicros>>> breaks_;  // per channel [start, end)
+  std::unique_ptr<KvCluster> kv_;
+  std::unique_ptr<SimOrigin> origin_;
+  std::unique_ptr<SimDecision> decision_;
+  std::unique_ptr<SimDurableStore> durable_;
+  std::unique_ptr<CoordinatorFleet> fleet_;
+  std::vector<std::unique_ptr<ManifestPath>> edges_;
+  std::vector<Cohort> cohorts_;
+  std::vector<std::string> files_;  // "{rendition}.m3u8"
+
+  // Metrics.
+  int64_t cohort_requests_ = 0;
+  double viewer_requests_ = 0, errors_ = 0;
+  Histogram latency_us_;
+  std::map<std::string, Histogram> latency_by_source_;
+  std::vector<PopMetrics> pops_;
+  double kv_hits_ = 0, kv_lookups_ = 0, kv_reads_ = 0;
+  TimeSeries kv_hits_series_, kv_lookups_series_, coord_calls_series_;
+  double coordinator_calls_ = 0;
+  double missed_ = 0, ghost_ = 0, scheduled_ = 0;
+  std::vector<uint8_t> break_seen_;       // [(channel * pops + pop) * breaks + b]
+  size_t breaks_per_channel_ = 0;
+  int64_t msn0_ = 0;
+  size_t slots_ = 0;
+  std::vector<uint64_t> pop_ad_, pop_noad_;  // [channel * slots + msn - msn0]: POP bitmasks
+  std::vector<uint8_t> rend_ad_, rend_noad_;  // [(channel * pops + pop) * slots + ...]: rendition bitmasks
+  double viewer_seconds_ = 0;
+  int64_t peak_viewers_ = 0;
+};
+
+Status World::Setup() {
+  const int P = static_cast<int>(sc_.pops.size());
+  const int R = static_cast<int>(sc_.origin.renditions.size());
+  // Channels: a synthetic origin each, with the break schedule.
+  for (int c = 0; c < sc_.channels; ++c) {
+    origin::SyntheticStreamSpec s;
+    s.segment_duration_s = sc_.origin.segment_duration_s;
+    s.window_segments = sc_.origin.window_segments;
+    s.start_time = t0_ - 600 * kMicrosPerSecond;  // the stream has been live for 10 minutes
+    s.renditions = sc_.origin.renditions;
+    s.cue_flavour = sc_.origin.cue_flavour;
+    std::vector<std::pair<UnixMicros, UnixMicros>> truth;
+    const BreakScheduleSpec& b = sc_.origin.breaks;
+    for (int k = 0;; ++k) {
+      const double at_s = b.first_s + c * b.stagger_s + k * b.every_s;
+      if (at_s >= sc_.duration_s || (k > 0 && b.every_s <= 0)) break;
+      const UnixMicros start = t0_ + SecondsToMicros(at_s);
+      s.breaks.push_back({start, b.duration_s, static_cast<uint32_t>(1000 + k)});
+      truth.emplace_back(start, start + SecondsToMicros(b.duration_s));
+    }
+    SSAI_RETURN_IF_ERROR(origin::ValidateSpec(s).WithContext("channel " + std::to_string(c)));
+    breaks_per_channel_ = std::max(breaks_per_channel_, truth.size());
+    breaks_.push_back(std::move(truth));
+    ChannelConfig cfg;
+    cfg.org = "sim";
+    cfg.channel = "ch" + std::to_string(c);
+    for (const origin::Rendition& r : s.renditions) {
+      cfg.renditions.push_back({r.name, r.bandwidth_bps, SimOrigin::PlaylistUrl(c, r.name)});
+    }
+    cfg.slate = {"http://ads/slate.ts", sc_.origin.segment_duration_s};
+    specs_.push_back(std::move(s));
+    channels_.push_back(std::move(cfg));
+  }
+  for (const origin::Rendition& r : sc_.origin.renditions) files_.push_back(r.name + ".m3u8");
+
+  kv_ = std::make_unique<KvCluster>(&sim_, sc_.kv, P, Rng::Stream(seed_, kKvStream));
+  origin_ = std::make_unique<SimOrigin>(&sim_, sc_.origin, specs_, t0_, Rng::Stream(seed_, kOriginStream));
+  origin_->set_ad_duration_s(sc_.decision.ad_duration_s);
+  std::vector<int64_t> bitrates;
+  for (const origin::Rendition& r : sc_.origin.renditions) bitrates.push_back(r.bandwidth_bps);
+  decision_ = std::make_unique<SimDecision>(&sim_, sc_.decision, bitrates, Rng::Stream(seed_, kDecisionStream));
+  durable_ = std::make_unique<SimDurableStore>(&sim_, sc_.coordinator.storage_latency,
+                                               Rng::Stream(seed_, kDurableStream));
+  CoordinatorEnv cenv{&sim_, build_.read_path == ReadPath::kCoordinatorOnly && !build_.write_break_keys &&
+                                     !build_.write_channel_state
+                                 ? nullptr
+                                 : kv_->Location(-1),
+                      durable_.get(), origin_.get(), decision_.get()};
+  fleet_ = std::make_unique<CoordinatorFleet>(&sim_, sc_, build_, channels_, cenv, Rng::Stream(seed_, kNetworkStream));
+  ManifestPathOptions mopt;
+  mopt.kv_cache_ttl_s = sc_.kv.cache_ttl_s;
+  for (int p = 0; p < P; ++p) {
+    edges_.push_back(std::make_unique<ManifestPath>(
+        build_, channels_, ManifestPathEnv{&sim_, kv_->Location(p), fleet_->Link(p), origin_.get()}, mopt));
+  }
+  pops_.resize(static_cast<size_t>(P));
+
+  // Metrics storage.
+  const int64_t interval_us = SecondsToMicros(sc_.series_interval_s);
+  kv_hits_series_ = TimeSeries(interval_us);
+  kv_lookups_series_ = TimeSeries(interval_us);
+  coord_calls_series_ = TimeSeries(kMicrosPerSecond);
+  break_seen_.assign(static_cast<size_t>(sc_.channels) * P * std::max<size_t>(breaks_per_channel_, 1), 0);
+  msn0_ = origin::LiveEdgeMsn(specs_[0], t0_) - 1;
+  slots_ = static_cast<size_t>(origin::LiveEdgeMsn(specs_[0], end_ + 60 * kMicrosPerSecond) - msn0_ + 1);
+  pop_ad_.assign(static_cast<size_t>(sc_.channels) * slots_, 0);
+  pop_noad_.assign(pop_ad_.size(), 0);
+  rend_ad_.assign(static_cast<size_t>(sc_.channels) * P * slots_, 0);
+  rend_noad_.assign(rend_ad_.size(), 0);
+
+  // Cohorts.
+  double pop_total = 0, rend_total = 0;
+  for (const PopSpec& p : sc_.pops) pop_total += p.viewer_share;
+  for (double r : sc_.viewers.rendition_shares) rend_total += r;
+  const int K = sc_.viewers.cohorts_per_group;
+  const DurationMicros target_us = origin::TargetDurationSeconds(specs_[0]) * kMicrosPerSecond;
+  for (int c = 0; c < sc_.channels; ++c) {
+    for (int p = 0; p < P; ++p) {
+      for (int r = 0; r < R; ++r) {
+        for (int m = 0; m < 2; ++m) {
+          const double mode_share = m == 0 ? 1 - sc_.viewers.sgai_fraction : sc_.viewers.sgai_fraction;
+          if (mode_share <= 0) continue;
+          const double share = (pop_total > 0 ? sc_.pops[p].viewer_share / pop_total : 0) *
+                               (rend_total > 0 ? sc_.viewers.rendition_shares[r] / rend_total : 0) * mode_share;
+          for (int k = 0; k < K; ++k) {
+            const double target = static_cast<double>(sc_.viewers.viewers_per_channel) * share / K;
+            Cohort co{c, static_cast<int16_t>(p), static_cast<int8_t>(r), m == 1,
+                      sc_.viewers.ramp_s > 0 ? 0 : static_cast<int64_t>(std::llround(target)), target, t0_, 0};
+            cohorts_.push_back(co);
+            const size_t i = cohorts_.size() - 1;
+            // Phases spread over one target duration, plus a per-cohort offset so groups do not align.
+            const DurationMicros phase = target_us * k / K +
+                                         static_cast<DurationMicros>(viewer_rng_.UniformInt(
+                                             static_cast<uint64_t>(std::max<int64_t>(target_us / K, 1))));
+            sim_.RunAt(t0_ + phase, [this, i] { Reload(i); });
+          }
+        }
+      }
+    }
+  }
+  fleet_->Start();
+  return Status::Ok();
+}
+
+void World::Reload(size_t i) {
+  Cohort& c = cohorts_[i];
+  const UnixMicros now = sim_.Now();
+  const DurationMicros target_us = origin::TargetDurationSeconds(specs_[static_cast<size_t>(c.channel)]) * kMicrosPerSecond;
+  // Joins and leaves since the last reload (birth-death process, aggregated).
+  const double dt_s = MicrosToSeconds(now - c.last_update);
+  if (dt_s > 0) {
+    const double session = sc_.viewers.mean_session_s;
+    const int64_t leaves = viewer_rng_.Binomial(c.viewers, 1 - PortableExp(-dt_s / session));
+    double join_rate = c.target / session;
+    const double since_start_s = MicrosToSeconds(now - t0_);
+    if (sc_.viewers.ramp_s > 0 && since_start_s < sc_.viewers.ramp_s) join_rate += c.target / sc_.viewers.ramp_s;
+    const int64_t joins = viewer_rng_.Poisson(join_rate * dt_s);
+    viewer_seconds_ += static_cast<double>(c.viewers) * dt_s;
+    c.viewers = c.viewers - leaves + joins;
+    c.last_update = now;
+  }
+  if (c.viewers <= 0) {
+    c.viewers = 0;
+    if (now + target_us / 2 < end_) sim_.RunAt(now + target_us / 2, [this, i] { Reload(i); });
+    return;
+  }
+  const int64_t weight = c.viewers;
+  ManifestRequest req{"sim", "ch" + std::to_string(c.channel), files_[static_cast<size_t>(c.rendition)],
+                      c.sgai ? std::optional<InsertionMode>(InsertionMode::kSgai)
+                             : std::optional<InsertionMode>(InsertionMode::kSsai)};
+  edges_[static_cast<size_t>(c.pop)]->Handle(req, [this, i, weight, now](ManifestResponse r) {
+    Record(i, weight, now, r);
+  });
+}
+
+void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestResponse& r) {
+  Cohort& c = cohorts_[i];
+  const UnixMicros now = sim_.Now();
+  const double w = static_cast<double>(weight);
+  const size_t P = sc_.pops.size();
+  const auto& spec = specs_[static_cast<size_t>(c.channel)];
+  PopMetrics& pm = pops_[static_cast<size_t>(c.pop)];
+  ++cohort_requests_;
+  viewer_requests_ += w;
+  peak_viewers_ = std::max(peak_viewers_, weight);
+  const DurationMicros latency = now - started;
+  latency_us_.Record(latency, weight);
+  pm.latency_us.Record(latency, weight);
+  latency_by_source_[std::string(StateSourceName(r.source))].Record(latency, weight);
+  const bool ok = r.http_status == 200;
+  if (!ok) errors_ += w;
+  if (ok && build_.read_path != ReadPath::kCoordinatorOnly) {
+    const double hit = r.source == StateSource::kKvHit ? w : 0;
+    kv_hits_ += hit;
+    kv_lookups_ += w;
+    pm.kv_hits += hit;
+    pm.kv_lookups += w;
+    kv_hits_series_.Add(now - t0_, hit);
+    kv_lookups_series_.Add(now - t0_, w);
+  }
+  kv_reads_ += w * r.kv_reads;
+  if (r.coordinator_calls > 0) {
+    const double calls = w * r.coordinator_calls;
+    coordinator_calls_ += calls;
+    coord_calls_series_.Add(now - t0_, calls);
+    fleet_->AddLoad(c.channel, calls);
+  }
+  // Next reload, RFC 8216 §6.3.4: the target duration after a changed playlist, half of it after
+  // an unchanged one (or an error).
+  const DurationMicros target_us = origin::TargetDurationSeconds(spec) * kMicrosPerSecond;
+  const uint64_t h = ok ? Fnv1a(r.body) : 0;
+  const DurationMicros next = ok && h != c.last_hash ? target_us : target_us / 2;
+  c.last_hash = h;
+  if (now + next < end_) sim_.RunAt(now + next, [this, i] { Reload(i); });
+
+  // Ground truth: is the newest slot of the live window inside a scheduled break?
+  if (!ok) return;
+  const int64_t msn = origin::LiveEdgeMsn(spec, now);
+  // The origin's own marking is the truth: OUT on the first segment starting at or after the
+  // break start, IN on the first at or after its end (synthetic_origin.h), so a break covers
+  // MSNs [FirstSegmentAtOrAfter(start), FirstSegmentAtOrAfter(end)).
+  const auto& truth = breaks_[static_cast<size_t>(c.channel)];
+  int b_index = -1;
+  for (size_t b = 0; b < truth.size(); ++b) {
+    if (msn >= origin::FirstSegmentAtOrAfter(spec, truth[b].first) &&
+        msn < origin::FirstSegmentAtOrAfter(spec, truth[b].second)) {
+      b_index = static_cast<int>(b);
+      break;
+    }
+  }
+  const bool truth_in = b_index >= 0;
+  const double interval_s = MicrosToSeconds(std::min(next, end_ - now));
+  if (truth_in) scheduled_ += w * interval_s;
+  if (truth_in && !r.in_break) missed_ += w * interval_s;
+  if (!truth_in && r.in_break) ghost_ += w * interval_s;
+  if (truth_in && r.in_break) {
+    uint8_t& seen = break_seen_[(static_cast<size_t>(c.channel) * P + static_cast<size_t>(c.pop)) *
+                                    breaks_per_channel_ + static_cast<size_t>(b_index)];
+    if (!seen) {
+      seen = 1;
+      pm.ad_lag_us.Record(now - truth[static_cast<size_t>(b_index)].first);
+    }
+  }
+  if ((truth_in || r.in_break) && msn >= msn0_ && static_cast<size_t>(msn - msn0_) < slots_) {
+    const size_t s = static_cast<size_t>(msn - msn0_);
+    const size_t ci = static_cast<size_t>(c.channel) * slots_ + s;
+    (r.in_break ? pop_ad_ : pop_noad_)[ci] |= uint64_t{1} << c.pop;
+    const size_t ri = (static_cast<size_t>(c.channel) * P + static_cast<size_t>(c.pop)) * slots_ + s;
+    (r.in_break ? rend_ad_ : rend_noad_)[ri] |= static_cast<uint8_t>(1u << c.rendition);
+  }
+}
+
+// Some member of `a` differs from some member of `b` (two different POPs/renditions disagree).
+bool Disagree(uint64_t a, uint64_t b) {
+  return a != 0 && b != 0 && !(a == b && std::popcount(a) == 1);
+}
+
+json HistSummary(const Histogram& h, double scale) {
+  return {{"count", h.count()}, {"p50", h.Percentile(50) * scale}, {"p95", h.Percentile(95) * scale},
+          {"p99", h.Percentile(99) * scale}, {"max", h.max() * scale}, {"mean", h.mean() * scale}};
+}
+
+json Series(const TimeSeries& num, const TimeSeries* den) {
+  json values = json::array();
+  const size_t n = std::max(num.size(), den ? den->size() : 0);
+  for (size_t i = 0; i < n; ++i) {
+    if (den) {
+      const double d = den->At(i);
+      values.push_back(d > 0 ? json(num.At(i) / d) : json(nullptr));
+    } else {
+      values.push_back(num.At(i) / MicrosToSeconds(num.interval_us()));
+    }
+  }
+  return {{"interval_s", MicrosToSeconds(num.interval_us())}, {"values", values}};
+}
+
+json World::Run(const RunOptions& options) {
+  uint64_t steps = 0;
+  const double total = static_cast<double>(end_ - t0_);
+  if (options.progress) options.progress(0);
+  while (sim_.NextTime() <= end_ && sim_.Step()) {
+    if (options.progress && (++steps & 0xffff) == 0) options.progress(static_cast<double>(sim_.Now() - t0_) / total);
+  }
+  sim_.RunUntil(end_);
+  if (options.progress) options.progress(1);
+  return Result_();
+}
+
+json World::Result_() const {
+  const size_t P = sc_.pops.size();
+  const double dur_s = sc_.duration_s;
+  // Disagreement over slots any response showed an ad in.
+  int64_t ad_slots = 0, pop_disagree = 0, rend_slots = 0, rend_disagree = 0;
+  for (size_t i = 0; i < pop_ad_.size(); ++i) {
+    if (pop_ad_[i] == 0) continue;
+    ++ad_slots;
+    if (Disagree(pop_ad_[i], pop_noad_[i])) ++pop_disagree;
+  }
+  for (size_t i = 0; i < rend_ad_.size(); ++i) {
+    if (rend_ad_[i] == 0) continue;
+    ++rend_slots;
+    if (Disagree(rend_ad_[i], rend_noad_[i])) ++rend_disagree;
+  }
+  json pops = json::array();
+  for (size_t p = 0; p < P; ++p) {
+    const PopMetrics& pm = pops_[p];
+    int64_t due = 0, shown = 0;
+    for (int c = 0; c < sc_.channels; ++c) {
+      for (size_t b = 0; b < breaks_[static_cast<size_t>(c)].size(); ++b) {
+        if (breaks_[static_cast<size_t>(c)][b].second > end_) continue;
+        ++due;
+        shown += break_seen_[(static_cast<size_t>(c) * P + p) * breaks_per_channel_ + b];
+      }
+    }
+    const KvCluster::PopStats& ks = kv_->pop_stats(static_cast<int>(p));
+    pops.push_back({{"name", sc_.pops[p].name},
+                    {"latency_ms", HistSummary(pm.latency_us, 1e-3)},
+                    {"kv_hit_rate", pm.kv_lookups > 0 ? json(pm.kv_hits / pm.kv_lookups) : json(nullptr)},
+                    {"ad_visibility_lag_s", HistSummary(pm.ad_lag_us, 1e-6)},
+                    {"breaks_due", due},
+                    {"breaks_never_shown", due - shown},
+                    {"kv_model", {{"gets", ks.gets}, {"cache_hits", ks.cache_hits}, {"negative_hits", ks.negative_hits},
+                                  {"read_throughs", ks.read_throughs}, {"lists", ks.lists},
+                                  {"list_refreshes", ks.list_refreshes}, {"errors", ks.errors}}}});
+  }
+  json by_source = json::object();
+  for (const auto& [name, h] : latency_by_source_) by_source[name] = HistSummary(h, 1e-3);
+  double peak_rate = 0, peak_queue = 0, rejected = 0, unavailable = 0;
+  for (int c = 0; c < sc_.channels; ++c) {
+    const auto& l = fleet_->load(c);
+    peak_rate = std::max(peak_rate, l.peak_rate);
+    peak_queue = std::max(peak_queue, l.peak_queue);
+    rejected += l.rejected;
+    unavailable += l.unavailable;
+  }
+  const CoordinatorStats cs = fleet_->TotalStats();
+  const KvCluster::Stats& ks = kv_->stats();
+  double peak_calls_s = 0;
+  for (double v : coord_calls_series_.values()) peak_calls_s = std::max(peak_calls_s, v);
+  const double kv_writes = static_cast<double>(ks.puts + ks.deletes);
+  const double cost = kv_reads_ / 1e6 * sc_.cost.kv_read_usd_per_million +
+                      kv_writes / 1e6 * sc_.cost.kv_write_usd_per_million +
+                      coordinator_calls_ / 1e6 * sc_.cost.coordinator_request_usd_per_million;
+  return {
+      {"build", build_.name},
+      {"description", build_.description},
+      {"defect", build_.is_defect()},
+      {"requests", {{"cohort_requests", cohort_requests_}, {"viewer_requests", viewer_requests_},
+                    {"errors", errors_}, {"viewer_seconds", viewer_seconds_},
+                    {"mean_viewers", viewer_seconds_ / dur_s}, {"cohorts", cohorts_.size()}}},
+      {"latency_ms", HistSummary(latency_us_, 1e-3)},
+      {"latency_hist_us", latency_us_.ToJson()},
+      {"latency_by_source_ms", by_source},
+      {"kv", {{"hit_rate", kv_lookups_ > 0 ? json(kv_hits_ / kv_lookups_) : json(nullptr)},
+              {"hit_rate_over_time", Series(kv_hits_series_, &kv_lookups_series_)},
+              {"viewer_reads", kv_reads_},
+              {"writes", ks.puts}, {"deletes", ks.deletes}, {"rejected_writes", ks.rejected_puts},
+              {"invalid_writes", ks.invalid_puts}, {"failed_writes", ks.failed_writes},
+              {"key_lifetime", {{"adbreak_puts", ks.adbreak_puts},
+                                {"adbreak_ttl_is_floor_duration_plus_60", ks.adbreak_ttl_ok},
+                                {"ttl_s", HistSummary(ks.put_ttl_s, 1)}}}}},
+      {"coordinator", {{"calls", coordinator_calls_},
+                       {"calls_per_s_mean", coordinator_calls_ / dur_s},
+                       {"calls_per_s_peak", peak_calls_s},
+                       {"calls_per_s_over_time", Series(coord_calls_series_, nullptr)},
+                       {"peak_channel_rate_per_s", peak_rate},
+                       {"peak_queue_model", peak_queue},
+                       {"overload_rejections", rejected},
+                       {"unavailable", unavailable},
+                       {"restarts", fleet_->restarts()},
+                       {"core", {{"operations", cs.operations}, {"max_queue_depth", cs.max_queue_depth},
+                                 {"origin_fetches", cs.origin_fetches}, {"decision_requests", cs.decision_requests},
+                                 {"decision_timeouts", cs.decision_timeouts}, {"kv_writes", cs.kv_writes},
+                                 {"kv_write_failures", cs.kv_write_failures}, {"breaks_created", cs.breaks_created},
+                                 {"kv_writes_deferred", cs.kv_writes_deferred}}}}},
+      {"ads", {{"scheduled_ad_viewer_s", scheduled_},
+               {"missed_ad_viewer_s", missed_},
+               {"ghost_ad_viewer_s", ghost_},
+               {"missed_fraction", scheduled_ > 0 ? missed_ / scheduled_ : 0.0}}},
+      {"disagreement", {{"ad_slots", ad_slots},
+                        {"cross_pop", ad_slots > 0 ? static_cast<double>(pop_disagree) / ad_slots : 0.0},
+                        {"rendition_slots", rend_slots},
+                        {"cross_rendition", rend_slots > 0 ? static_cast<double>(rend_disagree) / rend_slots : 0.0}}},
+      {"cost_usd", {{"total", cost}, {"per_hour", cost * 3600 / dur_s},
+                    {"kv_reads", kv_reads_}, {"kv_writes", kv_writes}, {"coordinator_requests", coordinator_calls_}}},
+      {"pops", pops},
+      {"sim", {{"events", sim_.events_run()}, {"virtual_s", dur_s}, {"origin_fetches", origin_->fetches()},
+               {"decision_requests", decision_->requests()}}},
+  };
+}
+
+}  // namespace
+
+Result<nlohmann::json> RunBuild(const Scenario& scenario, const BuildSpec& build, uint64_t seed,
+                                const RunOptions& options) {
+  auto world = std::make_unique<World>(scenario, build, seed);
+  SSAI_RETURN_IF_ERROR(world->Setup());
+  return world->Run(options);
+}
+
+}  // namespace ssai::sim

@@ -1,0 +1,372 @@
+#include "simulator/scenario.h"
+
+#include <set>
+
+namespace ssai::sim {
+
+namespace {
+
+using json = nlohmann::json;
+
+// Reads fields of one JSON object; unknown keys are errors (a typo must not silently fall back
+// to a default).
+class Obj {
+ public:
+  Obj(const json* j, std::string path) : j_(j), path_(std::move(path)) {}
+  Status CheckKnown(std::initializer_list<const char*> keys) const {
+    if (j_ == nullptr) return Status::Ok();
+    if (!j_->is_object()) return Status::InvalidArgument(path_ + ": must be an object");
+    std::set<std::string> known(keys.begin(), keys.end());
+    for (auto it = j_->begin(); it != j_->end(); ++it) {
+      if (!known.contains(it.key())) {
+        return Status::InvalidArgument(path_ + ": unknown field '" + it.key() + "'");
+      }
+    }
+    return Status::Ok();
+  }
+  const json* Get(const char* key) const {
+    if (j_ == nullptr || !j_->is_object()) return nullptr;
+    auto it = j_->find(key);
+    return it == j_->end() ? nullptr : &*it;
+  }
+  std::string Path(const char* key) const { return path_ + "." + key; }
+  Status Num(const char* key, double* out, double min, double max) const {
+    const json* v = Get(key);
+    if (v == nullptr) return Status::Ok();
+    if (!v->is_number()) return Status::InvalidArgument(Path(key) + ": must be a number");
+    const double d = v->get<double>();
+    if (!(d >= min && d <= max)) {
+      return Status::InvalidArgument(Path(key) + ": must be in [" + json(min).dump() + ", " +
+                                     json(max).dump() + "], got " + v->dump());
+    }
+    *out = d;
+    return Status::Ok();
+  }
+  template <typename I>
+  Status Int(const char* key, I* out, double min, double max) const {
+    double d = static_cast<double>(*out);
+    SSAI_RETURN_IF_ERROR(Num(key, &d, min, max));
+    const json* v = Get(key);
+    if (v != nullptr && !v->is_number_integer()) {
+      return Status::InvalidArgument(Path(key) + ": must be an integer");
+    }
+    *out = static_cast<I>(d);
+    return Status::Ok();
+  }
+  Status Str(const char* key, std::string* out) const {
+    const json* v = Get(key);
+    if (v == nullptr) return Status::Ok();
+    if (!v->is_string()) return Status::InvalidArgument(Path(key) + ": must be a string");
+    *out = v->get<std::string>();
+    return Status::Ok();
+  }
+  Status Dist(const char* key, Distribution* out) const {
+    const json* v = Get(key);
+    if (v == nullptr) return Status::Ok();
+    Result<Distribution> d = Distribution::FromJson(*v);
+    if (!d.ok()) return d.status().WithContext(Path(key));
+    *out = std::move(d).value();
+    return Status::Ok();
+  }
+  Status Windows(const char* key, std::vector<Window>* out) const {
+    const json* v = Get(key);
+    if (v == nullptr) return Status::Ok();
+    if (!v->is_array()) return Status::InvalidArgument(Path(key) + ": must be an array of windows");
+    out->clear();
+    for (size_t i = 0; i < v->size(); ++i) {
+      Obj w(&(*v)[i], Path(key) + "[" + std::to_string(i) + "]");
+      SSAI_RETURN_IF_ERROR(w.CheckKnown({"start_s", "end_s", "pop", "extra_ms"}));
+      Window win;
+      SSAI_RETURN_IF_ERROR(w.Num("start_s", &win.start_s, 0, 1e9));
+      SSAI_RETURN_IF_ERROR(w.Num("end_s", &win.end_s, 0, 1e9));
+      SSAI_RETURN_IF_ERROR(w.Int("pop", &win.pop, -1, 1e6));
+      SSAI_RETURN_IF_ERROR(w.Num("extra_ms", &win.extra_ms, 0, 1e9));
+      if (win.end_s < win.start_s) return Status::InvalidArgument(w.Path("end_s") + ": before start_s");
+      out->push_back(win);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const json* j_;
+  std::string path_;
+};
+
+std::vector<origin::Rendition> DefaultRenditions() {
+  return {{"v1080", 5'000'000, "1920x1080", "avc1.640028,mp4a.40.2"},
+          {"v720", 2'500'000, "1280x720", "avc1.64001f,mp4a.40.2"},
+          {"v480", 1'200'000, "854x480", "avc1.64001e,mp4a.40.2"},
+          {"v360", 800'000, "640x360", "avc1.64001e,mp4a.40.2"}};
+}
+
+std::vector<PopSpec> DefaultPops() {
+  return {{"near", 1, Distribution::Uniform(15, 25)},
+          {"mid", 1, Distribution::Uniform(70, 90)},
+          {"far", 1, Distribution::Uniform(140, 160)}};
+}
+
+}  // namespace
+
+Result<Scenario> ParseScenario(std::string_view json_text) {
+  json root = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded()) return Status::InvalidArgument("scenario: not valid JSON");
+  Scenario s;
+  s.source = root;
+  Obj top(&root, "scenario");
+  SSAI_RETURN_IF_ERROR(top.CheckKnown({"name", "description", "duration_s", "start_time", "channels",
+                                       "pops", "kv", "coordinator", "origin", "decision", "viewers",
+                                       "cost", "builds", "series_interval_s"}));
+  SSAI_RETURN_IF_ERROR(top.Str("name", &s.name));
+  SSAI_RETURN_IF_ERROR(top.Str("description", &s.description));
+  SSAI_RETURN_IF_ERROR(top.Num("duration_s", &s.duration_s, 1, 7 * 86400));
+  SSAI_RETURN_IF_ERROR(top.Int("channels", &s.channels, 1, 100000));
+  SSAI_RETURN_IF_ERROR(top.Num("series_interval_s", &s.series_interval_s, 1, 3600));
+  if (const json* t = top.Get("start_time")) {
+    if (!t->is_string()) return Status::InvalidArgument("scenario.start_time: must be an ISO 8601 string");
+    Result<UnixMicros> parsed = ParseIso8601(t->get<std::string>());
+    if (!parsed.ok()) return parsed.status().WithContext("scenario.start_time");
+    s.start_time = *parsed - *parsed % kMicrosPerSecond;
+  }
+  if (const json* b = top.Get("builds")) {
+    if (!b->is_array()) return Status::InvalidArgument("scenario.builds: must be an array of names");
+    for (const json& n : *b) {
+      if (!n.is_string()) return Status::InvalidArgument("scenario.builds: must be an array of names");
+      s.builds.push_back(n.get<std::string>());
+    }
+  }
+
+  // POPs.
+  if (const json* pops = top.Get("pops")) {
+    if (!pops->is_array() || pops->empty() || pops->size() > 64) {
+      return Status::InvalidArgument("scenario.pops: must be an array of 1..64 POPs");
+    }
+    for (size_t i = 0; i < pops->size(); ++i) {
+      Obj p(&(*pops)[i], "scenario.pops[" + std::to_string(i) + "]");
+      SSAI_RETURN_IF_ERROR(p.CheckKnown({"name", "viewer_share", "coordinator_rtt_ms"}));
+      PopSpec pop{"pop" + std::to_string(i), 1, Distribution::Fixed(50)};
+      SSAI_RETURN_IF_ERROR(p.Str("name", &pop.name));
+      SSAI_RETURN_IF_ERROR(p.Num("viewer_share", &pop.viewer_share, 0, 1e9));
+      SSAI_RETURN_IF_ERROR(p.Dist("coordinator_rtt_ms", &pop.coordinator_rtt));
+      s.pops.push_back(std::move(pop));
+    }
+  } else {
+    s.pops = DefaultPops();
+  }
+
+  // KV.
+  Obj kv(top.Get("kv"), "scenario.kv");
+  SSAI_RETURN_IF_ERROR(kv.CheckKnown({"write_latency_ms", "propagation_ms", "hot_read_ms", "cold_read_ms",
+                                      "cache_ttl_s", "list_staleness_s", "write_limit_per_key_s",
+                                      "outages", "latency_spikes", "partitions"}));
+  SSAI_RETURN_IF_ERROR(kv.Dist("write_latency_ms", &s.kv.write_latency));
+  SSAI_RETURN_IF_ERROR(kv.Dist("propagation_ms", &s.kv.propagation));
+  SSAI_RETURN_IF_ERROR(kv.Dist("hot_read_ms", &s.kv.hot_read));
+  SSAI_RETURN_IF_ERROR(kv.Dist("cold_read_ms", &s.kv.cold_read));
+  SSAI_RETURN_IF_ERROR(kv.Int("cache_ttl_s", &s.kv.cache_ttl_s, 30, 86400));
+  SSAI_RETURN_IF_ERROR(kv.Int("list_staleness_s", &s.kv.list_staleness_s, 0, 86400));
+  SSAI_RETURN_IF_ERROR(kv.Num("write_limit_per_key_s", &s.kv.write_limit_per_key_s, 0, 3600));
+  SSAI_RETURN_IF_ERROR(kv.Windows("outages", &s.kv.outages));
+  SSAI_RETURN_IF_ERROR(kv.Windows("latency_spikes", &s.kv.latency_spikes));
+  SSAI_RETURN_IF_ERROR(kv.Windows("partitions", &s.kv.partitions));
+
+  // Coordinator.
+  Obj co(top.Get("coordinator"), "scenario.coordinator");
+  SSAI_RETURN_IF_ERROR(co.CheckKnown({"service_ms", "soft_limit_rps", "storage_latency_ms", "origin_refresh_s",
+                                      "poll_interval_s", "decision_timeout_s", "crashes"}));
+  SSAI_RETURN_IF_ERROR(co.Dist("service_ms", &s.coordinator.service));
+  SSAI_RETURN_IF_ERROR(co.Num("soft_limit_rps", &s.coordinator.soft_limit_rps, 1, 1e9));
+  SSAI_RETURN_IF_ERROR(co.Dist("storage_latency_ms", &s.coordinator.storage_latency));
+  SSAI_RETURN_IF_ERROR(co.Num("origin_refresh_s", &s.coordinator.origin_refresh_s, 0, 3600));
+  SSAI_RETURN_IF_ERROR(co.Num("poll_interval_s", &s.coordinator.poll_interval_s, 0.1, 3600));
+  SSAI_RETURN_IF_ERROR(co.Num("decision_timeout_s", &s.coordinator.decision_timeout_s, 0.001, 3600));
+  SSAI_RETURN_IF_ERROR(co.Windows("crashes", &s.coordinator.crashes));
+
+  // Origin.
+  Obj og(top.Get("origin"), "scenario.origin");
+  SSAI_RETURN_IF_ERROR(og.CheckKnown({"segment_duration_s", "window_segments", "cue_flavour", "renditions",
+                                      "fetch_latency_ms", "stalls", "not_found", "breaks"}));
+  SSAI_RETURN_IF_ERROR(og.Num("segment_duration_s", &s.origin.segment_duration_s, 0.5, 60));
+  SSAI_RETURN_IF_ERROR(og.Int("window_segments", &s.origin.window_segments, 1, 1000));
+  std::string flavour(origin::CueFlavourName(s.origin.cue_flavour));
+  SSAI_RETURN_IF_ERROR(og.Str("cue_flavour", &flavour));
+  std::optional<origin::CueFlavour> f = origin::CueFlavourFromName(flavour);
+  if (!f || *f == origin::CueFlavour::kNone) {
+    return Status::InvalidArgument("scenario.origin.cue_flavour: unknown '" + flavour +
+                                   "' (cue_out, oatcls, daterange, ext_x_scte35, splicepoint)");
+  }
+  s.origin.cue_flavour = *f;
+  if (const json* r = og.Get("renditions")) {
+    if (!r->is_array() || r->empty() || r->size() > 8) {
+      return Status::InvalidArgument("scenario.origin.renditions: must be an array of 1..8 renditions");
+    }
+    for (size_t i = 0; i < r->size(); ++i) {
+      Obj ro(&(*r)[i], "scenario.origin.renditions[" + std::to_string(i) + "]");
+      SSAI_RETURN_IF_ERROR(ro.CheckKnown({"name", "bandwidth_bps"}));
+      origin::Rendition rend{"r" + std::to_string(i), 1'000'000, "", ""};
+      SSAI_RETURN_IF_ERROR(ro.Str("name", &rend.name));
+      SSAI_RETURN_IF_ERROR(ro.Int("bandwidth_bps", &rend.bandwidth_bps, 1, 1e12));
+      s.origin.renditions.push_back(rend);
+    }
+  } else {
+    s.origin.renditions = DefaultRenditions();
+  }
+  SSAI_RETURN_IF_ERROR(og.Dist("fetch_latency_ms", &s.origin.fetch_latency));
+  SSAI_RETURN_IF_ERROR(og.Windows("stalls", &s.origin.stalls));
+  SSAI_RETURN_IF_ERROR(og.Windows("not_found", &s.origin.not_found));
+  Obj br(og.Get("breaks"), "scenario.origin.breaks");
+  SSAI_RETURN_IF_ERROR(br.CheckKnown({"first_s", "every_s", "duration_s", "stagger_s"}));
+  SSAI_RETURN_IF_ERROR(br.Num("first_s", &s.origin.breaks.first_s, 0, 1e9));
+  SSAI_RETURN_IF_ERROR(br.Num("every_s", &s.origin.breaks.every_s, 0, 1e9));
+  SSAI_RETURN_IF_ERROR(br.Num("duration_s", &s.origin.breaks.duration_s, 1, 3600));
+  SSAI_RETURN_IF_ERROR(br.Num("stagger_s", &s.origin.breaks.stagger_s, 0, 1e6));
+  if (s.origin.breaks.every_s > 0 && s.origin.breaks.every_s <= s.origin.breaks.duration_s) {
+    return Status::InvalidArgument("scenario.origin.breaks.every_s: must exceed duration_s (breaks never overlap)");
+  }
+
+  // Decision.
+  Obj de(top.Get("decision"), "scenario.decision");
+  SSAI_RETURN_IF_ERROR(de.CheckKnown({"latency_ms", "failure_rate", "ads_per_pod", "ad_duration_s"}));
+  SSAI_RETURN_IF_ERROR(de.Dist("latency_ms", &s.decision.latency));
+  SSAI_RETURN_IF_ERROR(de.Num("failure_rate", &s.decision.failure_rate, 0, 1));
+  SSAI_RETURN_IF_ERROR(de.Int("ads_per_pod", &s.decision.ads_per_pod, 0, 100));
+  SSAI_RETURN_IF_ERROR(de.Num("ad_duration_s", &s.decision.ad_duration_s, 1, 600));
+
+  // Viewers.
+  Obj vw(top.Get("viewers"), "scenario.viewers");
+  SSAI_RETURN_IF_ERROR(vw.CheckKnown({"viewers_per_channel", "rendition_shares", "sgai_fraction",
+                                      "cohorts_per_group", "mean_session_s", "ramp_s"}));
+  SSAI_RETURN_IF_ERROR(vw.Int("viewers_per_channel", &s.viewers.viewers_per_channel, 0, 1e10));
+  SSAI_RETURN_IF_ERROR(vw.Num("sgai_fraction", &s.viewers.sgai_fraction, 0, 1));
+  SSAI_RETURN_IF_ERROR(vw.Int("cohorts_per_group", &s.viewers.cohorts_per_group, 1, 64));
+  SSAI_RETURN_IF_ERROR(vw.Num("mean_session_s", &s.viewers.mean_session_s, 1, 1e9));
+  SSAI_RETURN_IF_ERROR(vw.Num("ramp_s", &s.viewers.ramp_s, 0, 1e9));
+  if (const json* rs = vw.Get("rendition_shares")) {
+    if (!rs->is_array() || rs->size() != s.origin.renditions.size()) {
+      return Status::InvalidArgument("scenario.viewers.rendition_shares: one number per rendition");
+    }
+    for (const json& x : *rs) {
+      if (!x.is_number() || x.get<double>() < 0) {
+        return Status::InvalidArgument("scenario.viewers.rendition_shares: numbers >= 0");
+      }
+      s.viewers.rendition_shares.push_back(x.get<double>());
+    }
+  } else {
+    s.viewers.rendition_shares.assign(s.origin.renditions.size(), 1.0);
+  }
+
+  Obj cost(top.Get("cost"), "scenario.cost");
+  SSAI_RETURN_IF_ERROR(cost.CheckKnown({"kv_read_usd_per_million", "kv_write_usd_per_million",
+                                        "coordinator_request_usd_per_million"}));
+  SSAI_RETURN_IF_ERROR(cost.Num("kv_read_usd_per_million", &s.cost.kv_read_usd_per_million, 0, 1e6));
+  SSAI_RETURN_IF_ERROR(cost.Num("kv_write_usd_per_million", &s.cost.kv_write_usd_per_million, 0, 1e6));
+  SSAI_RETURN_IF_ERROR(cost.Num("coordinator_request_usd_per_million",
+                                &s.cost.coordinator_request_usd_per_million, 0, 1e6));
+  return s;
+}
+
+Status ApplyOverride(nlohmann::json* scenario_json, std::string_view assignment) {
+  const size_t eq = assignment.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    return Status::InvalidArgument("override '" + std::string(assignment) + "': expected path=value");
+  }
+  const std::string path(assignment.substr(0, eq));
+  const std::string text(assignment.substr(eq + 1));
+  json value = json::parse(text, nullptr, false);
+  if (value.is_discarded()) value = text;
+  json* node = scenario_json;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = path.find('.', start);
+    const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (key.empty()) return Status::InvalidArgument("override '" + path + "': empty path component");
+    if (!node->is_object()) {
+      if (node->is_null()) *node = json::object();
+      else return Status::InvalidArgument("override '" + path + "': '" + key + "' is inside a non-object");
+    }
+    if (dot == std::string::npos) {
+      (*node)[key] = value;
+      return Status::Ok();
+    }
+    node = &(*node)[key];
+    start = dot + 1;
+  }
+}
+
+nlohmann::json ScenarioToJson(const Scenario& s) {
+  json pops = json::array();
+  for (const PopSpec& p : s.pops) {
+    pops.push_back({{"name", p.name}, {"viewer_share", p.viewer_share},
+                    {"coordinator_rtt_ms", p.coordinator_rtt.ToJson()}});
+  }
+  auto windows = [](const std::vector<Window>& ws) {
+    json a = json::array();
+    for (const Window& w : ws) {
+      a.push_back({{"start_s", w.start_s}, {"end_s", w.end_s}, {"pop", w.pop}, {"extra_ms", w.extra_ms}});
+    }
+    return a;
+  };
+  json rends = json::array();
+  for (const origin::Rendition& r : s.origin.renditions) {
+    rends.push_back({{"name", r.name}, {"bandwidth_bps", r.bandwidth_bps}});
+  }
+  return {
+      {"name", s.name},
+      {"description", s.description},
+      {"duration_s", s.duration_s},
+      {"start_time", FormatIso8601Millis(s.start_time)},
+      {"channels", s.channels},
+      {"series_interval_s", s.series_interval_s},
+      {"builds", s.builds},
+      {"pops", pops},
+      {"kv",
+       {{"write_latency_ms", s.kv.write_latency.ToJson()},
+        {"propagation_ms", s.kv.propagation.ToJson()},
+        {"hot_read_ms", s.kv.hot_read.ToJson()},
+        {"cold_read_ms", s.kv.cold_read.ToJson()},
+        {"cache_ttl_s", s.kv.cache_ttl_s},
+        {"list_staleness_s", s.kv.list_staleness_s},
+        {"write_limit_per_key_s", s.kv.write_limit_per_key_s},
+        {"outages", windows(s.kv.outages)},
+        {"latency_spikes", windows(s.kv.latency_spikes)},
+        {"partitions", windows(s.kv.partitions)}}},
+      {"coordinator",
+       {{"service_ms", s.coordinator.service.ToJson()},
+        {"soft_limit_rps", s.coordinator.soft_limit_rps},
+        {"storage_latency_ms", s.coordinator.storage_latency.ToJson()},
+        {"origin_refresh_s", s.coordinator.origin_refresh_s},
+        {"poll_interval_s", s.coordinator.poll_interval_s},
+        {"decision_timeout_s", s.coordinator.decision_timeout_s},
+        {"crashes", windows(s.coordinator.crashes)}}},
+      {"origin",
+       {{"segment_duration_s", s.origin.segment_duration_s},
+        {"window_segments", s.origin.window_segments},
+        {"cue_flavour", origin::CueFlavourName(s.origin.cue_flavour)},
+        {"renditions", rends},
+        {"fetch_latency_ms", s.origin.fetch_latency.ToJson()},
+        {"stalls", windows(s.origin.stalls)},
+        {"not_found", windows(s.origin.not_found)},
+        {"breaks",
+         {{"first_s", s.origin.breaks.first_s},
+          {"every_s", s.origin.breaks.every_s},
+          {"duration_s", s.origin.breaks.duration_s},
+          {"stagger_s", s.origin.breaks.stagger_s}}}}},
+      {"decision",
+       {{"latency_ms", s.decision.latency.ToJson()},
+        {"failure_rate", s.decision.failure_rate},
+        {"ads_per_pod", s.decision.ads_per_pod},
+        {"ad_duration_s", s.decision.ad_duration_s}}},
+      {"viewers",
+       {{"viewers_per_channel", s.viewers.viewers_per_channel},
+        {"rendition_shares", s.viewers.rendition_shares},
+        {"sgai_fraction", s.viewers.sgai_fraction},
+        {"cohorts_per_group", s.viewers.cohorts_per_group},
+        {"mean_session_s", s.viewers.mean_session_s},
+        {"ramp_s", s.viewers.ramp_s}}},
+      {"cost",
+       {{"kv_read_usd_per_million", s.cost.kv_read_usd_per_million},
+        {"kv_write_usd_per_million", s.cost.kv_write_usd_per_million},
+        {"coordinator_request_usd_per_million", s.cost.coordinator_request_usd_per_million}}},
+  };
+}
+
+}  // namespace ssai::sim

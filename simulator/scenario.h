@@ -1,0 +1,132 @@
+// A simulation scenario: everything a run depends on besides the build and the seed. Parsed from
+// JSON (fixtures/scenarios/*.json); every field has a default (the seed's setting and the vendor's
+// published figures, see /work/shared/reference/kv_and_measurement.md), so "{}" is a valid scenario.
+// The schema is documented in simulator/README.md.
+#ifndef SSAI_SIMULATOR_SCENARIO_H_
+#define SSAI_SIMULATOR_SCENARIO_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "reference/base/status.h"
+#include "reference/base/time.h"
+#include "reference/media/origin/synthetic_origin.h"
+#include "simulator/random.h"
+
+namespace ssai::sim {
+
+// A window of virtual time, in seconds from the scenario start: [start_s, end_s).
+struct Window {
+  double start_s = 0;
+  double end_s = 0;
+  int pop = -1;           // faults: the POP it hits (-1 = all)
+  double extra_ms = 0;    // latency spikes: added to every KV operation
+  bool Contains(DurationMicros t_us) const {
+    return t_us >= SecondsToMicros(start_s) && t_us < SecondsToMicros(end_s);
+  }
+};
+
+struct PopSpec {
+  std::string name;
+  double viewer_share = 1;       // relative; normalized over all POPs
+  Distribution coordinator_rtt;  // round trip edge <-> coordinator (ms)
+};
+
+struct KvSpec {
+  Distribution write_latency = Distribution::Lognormal(30, 0.3);    // put -> committed at central
+  // Commit -> visible to a POP's read-through. Default: most within 2 s, a tail to 60 s.
+  Distribution propagation = Distribution::Mixture(
+      {{0.9, Distribution::Uniform(100, 2000)}, {0.1, Distribution::Uniform(2000, 60000)}});
+  Distribution hot_read = Distribution::Lognormal(2, 0.5);    // served from the POP cache
+  Distribution cold_read = Distribution::Lognormal(41, 0.6);  // read-through to central (seed P50 41 ms)
+  int64_t cache_ttl_s = 60;        // GetOptions::cache_ttl_s the edges use (min 30, default 60)
+  int64_t list_staleness_s = 60;   // how long a POP serves a list() result before refreshing
+  double write_limit_per_key_s = 1;  // min seconds between accepted writes to one key
+  std::vector<Window> outages;     // every operation fails (kUnavailable)
+  std::vector<Window> latency_spikes;
+  std::vector<Window> partitions;  // the POP cannot reach central: cached reads only, propagation waits
+};
+
+struct CoordinatorSpec {
+  Distribution service = Distribution::Fixed(1);             // per request, in the single queue
+  double soft_limit_rps = 1000;                              // Durable Object soft limit
+  Distribution storage_latency = Distribution::Lognormal(12, 0.3);  // durable put (output gate)
+  double origin_refresh_s = 1;
+  double poll_interval_s = 1;
+  double decision_timeout_s = 2;
+  std::vector<Window> crashes;  // down in the window, restarted (recovering from storage) at its end
+};
+
+struct BreakScheduleSpec {
+  double first_s = 60;     // first break, seconds after the start
+  double every_s = 300;    // then one every every_s (0 = only one)
+  double duration_s = 45;
+  double stagger_s = 7;    // channel i's breaks shift by i * stagger_s
+};
+
+struct OriginSpec {
+  double segment_duration_s = 2;
+  int window_segments = 6;
+  origin::CueFlavour cue_flavour = origin::CueFlavour::kCueOut;
+  std::vector<origin::Rendition> renditions;  // default: 4 renditions
+  Distribution fetch_latency = Distribution::Lognormal(15, 0.4);
+  std::vector<Window> stalls;     // the playlist stops advancing (frozen at the window start)
+  std::vector<Window> not_found;  // 404 for every playlist
+  BreakScheduleSpec breaks;
+};
+
+struct DecisionSpec {
+  Distribution latency = Distribution::Lognormal(150, 0.5);
+  double failure_rate = 0;
+  int ads_per_pod = 3;
+  double ad_duration_s = 15;
+};
+
+struct ViewerSpec {
+  int64_t viewers_per_channel = 1000;  // steady-state viewers of each channel, all POPs
+  std::vector<double> rendition_shares;  // default: equal
+  double sgai_fraction = 0;             // viewers whose player asks for interstitials (SGAI)
+  int cohorts_per_group = 2;            // reload phases per channel x POP x rendition x mode
+  double mean_session_s = 1800;         // exponential session length (leaves)
+  // Joins are Poisson with rate viewers/mean_session (steady state); "ramp_s" > 0 starts from 0.
+  double ramp_s = 0;
+};
+
+struct CostSpec {
+  double kv_read_usd_per_million = 0.50;
+  double kv_write_usd_per_million = 5.00;
+  double coordinator_request_usd_per_million = 0.15;
+};
+
+struct Scenario {
+  std::string name = "unnamed";
+  std::string description;
+  double duration_s = 600;
+  UnixMicros start_time = 1'767'225'600LL * kMicrosPerSecond;  // 2026-01-01T00:00:00Z
+  int channels = 2;
+  std::vector<PopSpec> pops;  // default: 3 POPs at 20/80/150 ms RTT
+  KvSpec kv;
+  CoordinatorSpec coordinator;
+  OriginSpec origin;
+  DecisionSpec decision;
+  ViewerSpec viewers;
+  CostSpec cost;
+  std::vector<std::string> builds;  // default builds for --build (empty: every correct build)
+  double series_interval_s = 10;    // time-series resolution in the report
+  nlohmann::json source;            // the JSON as given (echoed into report.json)
+};
+
+Result<Scenario> ParseScenario(std::string_view json_text);
+// Applies "a.b.c=value" (value parsed as JSON, else taken as a string) to scenario JSON; used by
+// sweeps (--sweep viewers.viewers_per_channel=1000,10000).
+Status ApplyOverride(nlohmann::json* scenario_json, std::string_view assignment);
+// The scenario with every default filled in, as JSON (what report.json records).
+nlohmann::json ScenarioToJson(const Scenario& s);
+
+}  // namespace ssai::sim
+
+#endif  // SSAI_SIMULATOR_SCENARIO_H_
