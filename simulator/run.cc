@@ -49,7 +49,7 @@ struct PopMetrics {
 class World {
  public:
   World(const Scenario& sc, const BuildSpec& build, uint64_t seed)
-      : sim_(sc.start_time), sc_(sc), build_(build), seed_(seed), t0_(sc.start_time),
+      : sim_(sc.start_time - SecondsToMicros(sc.warmup_s)), sc_(sc), build_(build), seed_(seed), t0_(sc.start_time),
         end_(sc.start_time + SecondsToMicros(sc.duration_s)),
         viewer_rng_(Rng::Stream(seed, kViewerStream)) {}
 
@@ -261,7 +261,8 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestR
   }
   kv_reads_ += w * r.kv_reads;
   if (r.coordinator_calls > 0) {
-    const double calls = w * r.coordinator_calls;
+    // A probe is one call per edge whatever the cohort's size (ManifestResponse::coordinator_probe).
+    const double calls = (r.coordinator_probe ? 1.0 : w) * r.coordinator_calls;
     coordinator_calls_ += calls;
     coord_calls_series_.Add(now - t0_, calls);
     fleet_->AddLoad(c.channel, calls);
@@ -340,7 +341,9 @@ json World::Run(const RunOptions& options) {
   const double total = static_cast<double>(end_ - t0_);
   if (options.progress) options.progress(0);
   while (sim_.NextTime() <= end_ && sim_.Step()) {
-    if (options.progress && (++steps & 0xffff) == 0) options.progress(static_cast<double>(sim_.Now() - t0_) / total);
+    if (options.progress && (++steps & 0xffff) == 0) {
+      options.progress(std::max(0.0, static_cast<double>(sim_.Now() - t0_) / total));
+    }
   }
   sim_.RunUntil(end_);
   if (options.progress) options.progress(1);

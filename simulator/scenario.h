@@ -117,6 +117,10 @@ struct Scenario {
   CostSpec cost;
   std::vector<std::string> builds;  // default builds for --build (empty: every correct build)
   double series_interval_s = 10;    // time-series resolution in the report
+  // Channels go live (coordinators start, write KV, heartbeat) this long before the first viewer
+  // arrives, as in production, so the measured window is the steady state and not KV's cold
+  // start (the first negative lookups are cached for cacheTtl). 0 measures the cold start.
+  double warmup_s = 120;
   nlohmann::json source;            // the JSON as given (echoed into report.json)
 };
 

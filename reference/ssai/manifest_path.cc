@@ -443,6 +443,7 @@ void ManifestPath::Impl::GetState(OpPtr op) {
                   return now - kv.second > 600 * kMicrosPerSecond;
                 });
                 memo_entry.probed[marker] = now;
+                op->response.coordinator_probe = true;
                 return CallCoordinator(op, StateSource::kKvMiss);
               }
             }
@@ -520,9 +521,10 @@ std::optional<ManifestPath::Impl::Unexplained> ManifestPath::Impl::FindUnexplain
         return *t >= b.start_time - kMicrosPerSecond && *t < b.end_time;
       });
     } else {
-      // An IN must not fall well inside a break: an early return the state does not know yet.
+      // An IN inside a break (by the splicer's own slot rule) is an early return the state does
+      // not know yet: content comes back at that slot, not at the state's end.
       unexplained = std::any_of(breaks.begin(), breaks.end(), [&](const AdBreakState& b) {
-        return *t > b.start_time + kSpliceToleranceUs && *t < b.end_time - kMicrosPerSecond;
+        return *t > b.start_time + kSpliceToleranceUs && *t < b.end_time - kSpliceToleranceUs;
       });
     }
     if (unexplained) {

@@ -60,6 +60,9 @@ struct ManifestResponse {
   int slate_segments = 0;
   int kv_reads = 0;           // get + list operations
   int coordinator_calls = 0;
+  // The coordinator call was this edge's probe about an unexplained marker: one call on behalf of
+  // every request arriving meanwhile (single-flight), not one per viewer. The simulator weights it 1.
+  bool coordinator_probe = false;
   bool served_stale_origin = false;
   std::vector<std::string> warnings;
 };
