@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: runs the committed fixtures through the CLI and writes
-# what it found under reports/latest/. (When the simulator lands it runs the default scenario.)
+# The main job on the embedded default: simulates the default scenario on every read-path build
+# (reports/latest/index.html, report.json), then runs the committed media fixtures through the
+# CLI (reports/latest/media/).
 set -euo pipefail
 ssai=${1:?usage: demo.sh PATH_TO_SSAI}
 root=$(cd "$(dirname "$0")/.." && pwd)
-out="$root/reports/latest"
-rm -rf "$out"
+latest="$root/reports/latest"
+out="$latest/media"
+rm -rf "$latest"
 mkdir -p "$out"
 cd "$root"
+
+# 0. The simulator: every correct build on fixtures/scenarios/default.json, seed 1.
+"$ssai" sim fixtures/scenarios/default.json --build all --seed 1 --out "$latest"
 
 # 1. Every published SCTE-35 test vector, decoded to threefive-style JSON (one per line).
 /usr/bin/python3 -c 'import json,sys; [print(v["base64"]) for v in json.load(open(sys.argv[1])) if v.get("valid")]' \
@@ -32,6 +37,6 @@ events=$(cat "$out"/cues_*.jsonl | grep -c . || true)
 cat <<SUMMARY
 ssai demo: $(grep -c . "$out/scte35_decoded.jsonl") SCTE-35 vectors decoded, $streams fixture streams,
            $events cue events, $findings lint findings (expected ones: the messy streams).
-output:    $out/
-           scte35_decoded.jsonl  cues_<stream>.jsonl  lint.txt
+output:    $latest/index.html   (simulation report; report.json beside it)
+           $out/   (scte35_decoded.jsonl  cues_<stream>.jsonl  lint.txt)
 SUMMARY
