@@ -17,6 +17,7 @@ void RegisterHlsCuesCommand(CLI::App& hls, Context& ctx);   // ssai hls cues   (
 void RegisterScte35Commands(CLI::App& app, Context& ctx);   // ssai scte35 ... (cli/scte35_cmd.cc)
 void RegisterSimCommands(CLI::App& app, Context& ctx);      // ssai sim ...    (cli/sim_cmd.cc)
 void RegisterServeCommands(CLI::App& app, Context& ctx);    // ssai serve|decision (cli/serve_cmd.cc)
+void RegisterConformCommands(CLI::App& app, Context& ctx);  // ssai conform (cli/conform_cmd.cc)
 
 }  // namespace ssai::cli
 

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   ssai::cli::RegisterScte35Commands(app, ctx);
   ssai::cli::RegisterSimCommands(app, ctx);
   ssai::cli::RegisterServeCommands(app, ctx);
+  ssai::cli::RegisterConformCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,7 +1,227 @@
+// `ssai serve` (the reference SSAI server), `ssai origin --synthetic` (a live synthetic origin) and
+// `ssai decision` (the catalogue decision service). Each runs until SIGINT/SIGTERM, then shuts
+// down gracefully. Each prints "listening on http://HOST:PORT" on stdout once it serves (port 0
+// picks a free port: read it from that line).
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
 #include "cli/commands.h"
+#include "reference/media/origin/synthetic_origin.h"
+#include "reference/server/config.h"
+#include "reference/server/server.h"
+#include "reference/server/services.h"
 
 namespace ssai::cli {
+namespace {
 
-void RegisterServeCommands(CLI::App& app, Context& ctx) {}
+// Blocks SIGINT/SIGTERM in this thread (and so in every thread started after), so sigwait can
+// take them: no async-signal-safety concerns.
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+int WaitForStopSignal(const sigset_t& set) {
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+struct ServeFlags {
+  std::string config_path;
+  std::string listen;
+  std::string role;
+  std::string build;
+  std::string journal;
+  std::string coordinator_url;
+  std::string decision_url;
+  bool no_auth = false;
+};
+
+int RunServe(const ServeFlags& f) {
+  server::ServerConfig config;
+  if (!f.config_path.empty()) {
+    Result<server::ServerConfig> c = server::LoadServerConfig(f.config_path);
+    if (!c.ok()) {
+      std::cerr << "ssai serve: " << c.status().message() << "\n";
+      return 2;
+    }
+    config = std::move(c).value();
+  }
+  // Flags override the file.
+  if (!f.listen.empty()) {
+    if (Status s = server::ParseListen(f.listen, &config.listen_host, &config.port); !s.ok()) {
+      std::cerr << "ssai serve: --" << s.message() << "\n";
+      return 2;
+    }
+  }
+  if (!f.role.empty()) {
+    Result<server::Role> r = server::ParseRole(f.role);
+    if (!r.ok()) {
+      std::cerr << "ssai serve: --" << r.status().message() << "\n";
+      return 2;
+    }
+    config.role = *r;
+  }
+  if (!f.build.empty()) config.build = f.build;
+  if (!f.journal.empty()) config.journal_path = f.journal;
+  if (!f.coordinator_url.empty()) config.coordinator_url = f.coordinator_url;
+  if (!f.decision_url.empty()) config.decision.url = f.decision_url;
+  if (f.no_auth) config.auth_disabled = true;
+  if (config.cue_token.empty()) {
+    if (const char* t = std::getenv("SSAI_CUE_TOKEN")) config.cue_token = t;
+  }
+  if (Status s = server::ValidateServerConfig(config); !s.ok()) {
+    std::cerr << "ssai serve: " << s.message() << "\n";
+    return 2;
+  }
+  const sigset_t signals = BlockStopSignals();
+  server::Server srv(config);
+  if (Status s = srv.Start(); !s.ok()) {
+    std::cerr << "ssai serve: " << s.message() << "\n";
+    return 2;
+  }
+  std::cout << "listening on " << srv.base_url() << " (role " << server::RoleName(config.role) << ", build "
+            << config.build << ", " << config.channels.size() << " channels"
+            << (config.auth_disabled ? ", cue auth DISABLED" : "")
+            << (config.journal_path.empty() ? ", journal in memory only" : "") << ")" << std::endl;
+  const int sig = WaitForStopSignal(signals);
+  std::cerr << "ssai serve: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ", shutting down\n";
+  srv.Stop();
+  return 0;
+}
+
+int RunOrigin(const std::string& spec_path, const std::string& listen) {
+  std::string text;
+  if (!ReadFile(spec_path, &text)) {
+    std::cerr << "ssai origin: " << spec_path << ": cannot read\n";
+    return 2;
+  }
+  Result<origin::SyntheticStreamSpec> spec = origin::ParseSpec(text);
+  if (!spec.ok()) {
+    std::cerr << "ssai origin: " << spec_path << ": " << spec.status().message() << "\n";
+    return 2;
+  }
+  std::string host;
+  int port = 0;
+  if (Status s = server::ParseListen(listen, &host, &port); !s.ok()) {
+    std::cerr << "ssai origin: --" << s.message() << "\n";
+    return 2;
+  }
+  const sigset_t signals = BlockStopSignals();
+  server::SyntheticOriginService service(std::move(spec).value());
+  server::HttpService http;
+  service.RegisterRoutes(http.http());
+  if (Status s = http.Start(host, port); !s.ok()) {
+    std::cerr << "ssai origin: " << s.message() << "\n";
+    return 2;
+  }
+  std::cout << "listening on " << http.base_url() << std::endl;
+  WaitForStopSignal(signals);
+  http.Stop();
+  return 0;
+}
+
+int RunDecision(const std::string& catalogue_path, const std::string& listen, int64_t latency_ms,
+                double failure_rate, double ad_segment_s) {
+  std::string text;
+  if (!ReadFile(catalogue_path, &text)) {
+    std::cerr << "ssai decision: " << catalogue_path << ": cannot read\n";
+    return 2;
+  }
+  Result<server::DecisionCatalogue> cat = server::ParseDecisionCatalogue(text);
+  if (!cat.ok()) {
+    std::cerr << "ssai decision: " << catalogue_path << ": " << cat.status().message() << "\n";
+    return 2;
+  }
+  std::string host;
+  int port = 0;
+  if (Status s = server::ParseListen(listen, &host, &port); !s.ok()) {
+    std::cerr << "ssai decision: --" << s.message() << "\n";
+    return 2;
+  }
+  server::DecisionConfig dc;
+  dc.catalogue = std::move(cat).value();
+  dc.latency_ms = latency_ms;
+  dc.failure_rate = failure_rate;
+  dc.ad_segment_duration_s = ad_segment_s;
+  const sigset_t signals = BlockStopSignals();
+  server::DecisionService service(dc);
+  server::HttpService http;
+  service.RegisterRoutes(http.http());
+  if (Status s = http.Bind(host, port); !s.ok()) {
+    std::cerr << "ssai decision: " << s.message() << "\n";
+    return 2;
+  }
+  service.set_self_url(http.base_url());
+  http.Serve();
+  std::cout << "listening on " << http.base_url() << std::endl;
+  WaitForStopSignal(signals);
+  http.Stop();
+  return 0;
+}
+
+}  // namespace
+
+void RegisterServeCommands(CLI::App& app, Context& ctx) {
+  auto serve_flags = std::make_shared<ServeFlags>();
+  CLI::App* serve = app.add_subcommand("serve", "Run the reference SSAI server (edge + coordinator)");
+  serve->add_option("--config", serve_flags->config_path, "JSON config (reference/server/README.md)")
+      ->check(CLI::ExistingFile);
+  serve->add_option("--listen", serve_flags->listen, "HOST:PORT (default 127.0.0.1:8080; port 0 = any)");
+  serve->add_option("--role", serve_flags->role, "all | edge | coordinator (default all)");
+  serve->add_option("--build", serve_flags->build, "read-path build (default kv-hybrid)");
+  serve->add_option("--journal", serve_flags->journal, "durable store journal file (JSON lines, fsync'ed)");
+  serve->add_option("--coordinator-url", serve_flags->coordinator_url, "role edge: the coordinator's base URL");
+  serve->add_option("--decision-url", serve_flags->decision_url, "a remote decision service (POST URL)");
+  serve->add_flag("--no-auth", serve_flags->no_auth, "DEVELOPMENT ONLY: accept cues without a bearer token");
+  serve->callback([serve_flags, &ctx] { ctx.exit_code = RunServe(*serve_flags); });
+
+  auto origin_spec = std::make_shared<std::string>();
+  auto origin_listen = std::make_shared<std::string>("127.0.0.1:8081");
+  CLI::App* orig = app.add_subcommand("origin", "Serve a synthetic live HLS origin on real time");
+  orig->add_option("--synthetic", *origin_spec, "stream spec JSON (synthetic_origin.h)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  orig->add_option("--listen", *origin_listen, "HOST:PORT (port 0 = any)");
+  orig->callback([origin_spec, origin_listen, &ctx] { ctx.exit_code = RunOrigin(*origin_spec, *origin_listen); });
+
+  struct DecisionFlags {
+    std::string catalogue;
+    std::string listen = "127.0.0.1:8082";
+    int64_t latency_ms = 0;
+    double failure_rate = 0;
+    double ad_segment_s = 2;
+  };
+  auto df = std::make_shared<DecisionFlags>();
+  CLI::App* dec = app.add_subcommand("decision", "Serve ad decisions from a JSON catalogue");
+  dec->add_option("--catalogue", df->catalogue, "pod catalogue JSON")->required()->check(CLI::ExistingFile);
+  dec->add_option("--listen", df->listen, "HOST:PORT (port 0 = any)");
+  dec->add_option("--latency-ms", df->latency_ms, "added latency per decision")->check(CLI::Range(0, 60000));
+  dec->add_option("--failure-rate", df->failure_rate, "fraction of decisions that fail")->check(CLI::Range(0.0, 1.0));
+  dec->add_option("--ad-segment-s", df->ad_segment_s, "segment duration of the /ads/ playlists")
+      ->check(CLI::Range(0.1, 60.0));
+  dec->callback([df, &ctx] {
+    ctx.exit_code = RunDecision(df->catalogue, df->listen, df->latency_ms, df->failure_rate, df->ad_segment_s);
+  });
+}
 
 }  // namespace ssai::cli

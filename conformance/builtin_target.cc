@@ -1,0 +1,495 @@
+#include "conformance/builtin_target.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "reference/base/strings.h"
+#include "reference/ssai/coordinator.h"
+#include "reference/ssai/manifest_path.h"
+#include "reference/ssai/testing/fake_env.h"
+#include "reference/ssai/testing/pop_env.h"
+
+namespace ssai::conformance {
+
+namespace {
+
+using testing::DelayedCoordinatorClient;
+using testing::FakeDecision;
+using testing::FakeDurableStore;
+using testing::KvCentral;
+using testing::ManualScheduler;
+using testing::PopKvStore;
+
+std::string SlateUri() { return std::string(kBuiltinAdBase) + "slate/slate.ts"; }
+
+std::string AdPlaylistUrl(const std::string& ad, int64_t bps) {
+  return std::string(kBuiltinAdBase) + ad + "/" + std::to_string(bps) + ".m3u8";
+}
+
+// The origin: the synthetic origin's playlists at the scheduler's time (post-processed as the
+// scenario says), the ad media playlists (VOD, one per ad and bitrate, conditioned to the
+// channel's segment duration) and nothing else.
+class ScenarioOrigin : public OriginClient {
+ public:
+  ScenarioOrigin(const Scenario* scenario, Scheduler* sched) : scenario_(scenario), sched_(sched) {
+    const double seg_s = MicrosToSeconds(origin::SegmentDurationMicros(scenario->origin));
+    for (const AdSpec& ad : scenario->decision.ads) {
+      for (const origin::Rendition& r : scenario->origin.renditions) {
+        std::string p = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:" +
+                        std::to_string(static_cast<int64_t>(std::ceil(seg_s))) +
+                        "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
+        double left = ad.duration_s;
+        for (int i = 0; left > 1e-6; ++i) {
+          const double d = std::min(seg_s, left);
+          left -= d;
+          std::string extinf;
+          AppendFixed(d, 3, &extinf);
+          p += "#EXTINF:" + extinf + ",\n" + std::string(kBuiltinAdBase) + ad.id + "/" +
+               std::to_string(r.bandwidth_bps) + "/seg_" + std::to_string(i) + ".ts\n";
+        }
+        ads_[AdPlaylistUrl(ad.id, r.bandwidth_bps)] = p + "#EXT-X-ENDLIST\n";
+      }
+    }
+  }
+
+  void Fetch(std::string_view url, Callback done) override {
+    ++fetches;
+    const std::string_view base = kBuiltinOriginBase;
+    if (url.substr(0, base.size()) == base && url.size() > base.size() + 5 &&
+        url.substr(url.size() - 5) == ".m3u8") {
+      const std::string name(url.substr(base.size(), url.size() - base.size() - 5));
+      if (const origin::Rendition* r = origin::FindRendition(scenario_->origin, name)) {
+        return done(Response{200, OriginPlaylistAt(*scenario_, *r, sched_->Now())});
+      }
+    }
+    auto it = ads_.find(std::string(url));
+    if (it != ads_.end()) return done(Response{200, it->second});
+    done(Response{404, ""});
+  }
+
+  int64_t fetches = 0;
+
+ private:
+  const Scenario* scenario_;
+  Scheduler* sched_;
+  std::map<std::string, std::string> ads_;
+};
+
+// Records every decision request, then lets the fake answer (or fail, or hang).
+class RecordingDecision : public DecisionClient {
+ public:
+  RecordingDecision(Scheduler* sched, FakeDecision* inner, Observations* obs)
+      : sched_(sched), inner_(inner), obs_(obs) {}
+  void Decide(const Request& request, Callback done) override {
+    obs_->decision_requests.push_back({sched_->Now(), request.event_id, request.duration_s});
+    inner_->Decide(request, std::move(done));
+  }
+
+ private:
+  Scheduler* sched_;
+  FakeDecision* inner_;
+  Observations* obs_;
+};
+
+// The edges' way to the coordinator; swapped on a restart.
+class SwitchCoordinatorClient : public CoordinatorClient {
+ public:
+  void GetChannelState(std::string_view channel_id, StateCallback done) override {
+    if (current == nullptr) return done(Status::Unavailable("coordinator restarting"));
+    current->GetChannelState(std::move(done));
+  }
+  Coordinator* current = nullptr;
+};
+
+struct ProbeCase {
+  const char* check_id;
+  std::string body;
+  const char* expected;  // substring of the error
+};
+
+std::vector<ProbeCase> ApiProbeCases() {
+  const std::string org = kBuiltinOrg, ch = kBuiltinChannel;
+  const std::string head = R"({"org":")" + org + R"(","channel":")" + ch + R"(",)";
+  return {
+      {"api.cue.invalid_json", R"({"org":"conf",)", "cue request JSON"},
+      {"api.cue.invalid_json", R"(["conf"])", "must be an object"},
+      {"api.cue.missing_field", R"({"channel":"ch1","duration":30})", "org: missing"},
+      {"api.cue.missing_field", R"({"org":"conf","channel":"ch1"})", "duration: missing"},
+      {"api.cue.wrong_type", head + R"("duration":"30"})", "duration: must be a number"},
+      {"api.cue.duration_range", head + R"("duration":0})", "duration: must be > 0 and <= 3600"},
+      {"api.cue.duration_range", head + R"("duration":3600.5})", "duration: must be > 0 and <= 3600"},
+      {"api.cue.unknown_field", head + R"("durration":30})", "unknown field 'durration'"},
+      {"api.cue.invalid_name", R"({"org":"co/nf","channel":"ch1","duration":30})", "org: must match"},
+      {"api.cue.invalid_name", R"({"org":"conf","channel":"../x","duration":30})", "channel: must match"},
+      {"api.cue.pod_id_length", head + R"("duration":30,"pod_id":")" + std::string(129, 'p') + "\"}",
+       "pod_id: longer than 128"},
+      {"api.cue.body_size", head + R"("duration":30,"pod_id":")" + std::string(70'000, ' ') + "\"}",
+       "body: more than 65536 bytes"},
+      {"api.cue.unknown_channel", R"({"org":"conf","channel":"nope","duration":30})", "channel"},
+  };
+}
+
+class Harness {
+ public:
+  Harness(const BuildSpec& build, const Scenario& scenario)
+      : build_(build),
+        scenario_(scenario),
+        sched_(scenario.origin.start_time),
+        central_(&sched_),
+        coordinator_kv_(&sched_, &central_, "coordinator"),
+        durable_(&sched_),
+        origin_(&scenario, &sched_),
+        fake_decision_(&sched_),
+        decision_(&sched_, &fake_decision_, &obs_) {}
+
+  Result<Observations> Run();
+
+ private:
+  struct Pop {
+    PopSpec spec;
+    std::unique_ptr<PopKvStore> kv;
+    std::unique_ptr<DelayedCoordinatorClient> coordinator;
+    std::unique_ptr<ManifestPath> edge;
+  };
+
+  void StartCoordinator();
+  void Request(Pop* pop, const std::string& viewer, const std::string& file, const std::string& rendition,
+               InsertionMode mode, int64_t reload);
+  void ScheduleViewer(Pop* pop, const std::string& viewer, UnixMicros join, UnixMicros leave,
+                      std::vector<std::string> renditions, InsertionMode mode);
+  struct Viewer {
+    Pop* pop;
+    std::string name;
+    UnixMicros leave;
+    std::vector<std::string> renditions;
+    InsertionMode mode;
+  };
+  void Reload(Viewer* v, int64_t n);
+  void RunApiProbes();
+  void SendCue(const ApiCueSpec& cue);
+  void ApplyFault(const FaultSpec& fault);
+  void DrainAndProbeExpiry(UnixMicros viewers_end);
+  Pop* FindPop(const std::string& name) {
+    for (Pop& p : pops_) {
+      if (p.spec.name == name) return &p;
+    }
+    return nullptr;
+  }
+
+  const BuildSpec& build_;
+  const Scenario& scenario_;
+  Observations obs_;
+  ManualScheduler sched_;
+  KvCentral central_;
+  PopKvStore coordinator_kv_;
+  FakeDurableStore durable_;
+  ScenarioOrigin origin_;
+  FakeDecision fake_decision_;
+  RecordingDecision decision_;
+  ChannelConfig channel_;
+  SwitchCoordinatorClient switch_;
+  std::vector<std::unique_ptr<Coordinator>> coordinators_;  // the last is current; older ones stopped
+  std::vector<Pop> pops_;
+  std::vector<std::unique_ptr<Viewer>> viewers_;
+  int64_t restarts_ = 0;
+};
+
+void Harness::StartCoordinator() {
+  CoordinatorEnv env{&sched_, &coordinator_kv_, &durable_, &origin_, &decision_};
+  coordinators_.push_back(std::make_unique<Coordinator>(channel_, env, CoordinatorOptionsFor(build_, {})));
+  Coordinator* c = coordinators_.back().get();
+  switch_.current = c;
+  c->Start([this](Status s) {
+    if (!s.ok()) ++obs_.stats["coordinator_start_failures"];
+  });
+}
+
+void Harness::Request(Pop* pop, const std::string& viewer, const std::string& file, const std::string& rendition,
+                      InsertionMode mode, int64_t reload) {
+  const size_t index = obs_.fetches.size();
+  Fetch f;
+  f.pop = pop->spec.name;
+  f.viewer = viewer;
+  f.rendition = rendition;
+  f.url = "/" + std::string(kBuiltinOrg) + "/" + kBuiltinChannel + "/" + file +
+          (mode == InsertionMode::kSgai ? "?mode=sgai" : "");
+  f.mode = mode;
+  f.request_time = sched_.Now();
+  f.reload = reload;
+  if (const origin::Rendition* r = origin::FindRendition(scenario_.origin, rendition)) {
+    f.bandwidth_bps = r->bandwidth_bps;
+    f.origin_body = OriginPlaylistAt(scenario_, *r, sched_.Now());
+  }
+  obs_.fetches.push_back(std::move(f));
+  ManifestRequest req{kBuiltinOrg, kBuiltinChannel, file, mode};
+  pop->edge->Handle(req, [this, index](ManifestResponse r) {
+    Fetch& out = obs_.fetches[index];
+    out.response_time = sched_.Now();
+    out.http_status = r.http_status;
+    out.body = std::move(r.body);
+    out.state_source = std::string(StateSourceName(r.source));
+    out.event_id = r.event_id;
+  });
+}
+
+void Harness::ScheduleViewer(Pop* pop, const std::string& viewer, UnixMicros join, UnixMicros leave,
+                             std::vector<std::string> renditions, InsertionMode mode) {
+  viewers_.push_back(std::make_unique<Viewer>(Viewer{pop, viewer, leave, std::move(renditions), mode}));
+  Viewer* v = viewers_.back().get();
+  sched_.RunAt(join, [this, v] {
+    Request(v->pop, v->name, "master.m3u8", "", v->mode, 0);
+    Reload(v, 1);
+  });
+}
+
+void Harness::Reload(Viewer* v, int64_t n) {
+  if (sched_.Now() >= v->leave) return;
+  for (const std::string& r : v->renditions) Request(v->pop, v->name, r + ".m3u8", r, v->mode, n);
+  // RFC 8216 §6.3.4: reload no sooner than the target duration after the last load.
+  const DurationMicros period = origin::TargetDurationSeconds(scenario_.origin) * kMicrosPerSecond;
+  sched_.RunAt(sched_.Now() + period, [this, v, n] { Reload(v, n + 1); });
+}
+
+void Harness::RunApiProbes() {
+  for (const ProbeCase& c : ApiProbeCases()) {
+    ApiProbeRecord rec;
+    rec.check_id = c.check_id;
+    rec.body = c.body.size() > 160 ? c.body.substr(0, 150) + "... (" + std::to_string(c.body.size()) + " bytes)" : c.body;
+    rec.expected = c.expected;
+    Result<CueRequest> parsed = ParseCueRequest(c.body);
+    if (!parsed.ok()) {
+      rec.refused = true;
+      rec.error = parsed.status().message();
+      obs_.api_probes.push_back(std::move(rec));
+      continue;
+    }
+    const size_t index = obs_.api_probes.size();
+    obs_.api_probes.push_back(std::move(rec));
+    switch_.current->Cue(*parsed, [this, index](Result<CueResult> r) {
+      ApiProbeRecord& out = obs_.api_probes[index];
+      out.refused = !r.ok();
+      out.error = r.ok() ? "accepted (event " + r->state.event_id + ")" : r.status().message();
+    });
+  }
+}
+
+void Harness::SendCue(const ApiCueSpec& cue) {
+  nlohmann::json body = {{"org", kBuiltinOrg}, {"channel", kBuiltinChannel}, {"duration", cue.duration_s}};
+  if (!cue.pod_id.empty()) body["pod_id"] = cue.pod_id;
+  CueApiRecord rec;
+  rec.time = sched_.Now();
+  rec.body = body.dump();
+  rec.expect_duplicate = cue.expect_duplicate;
+  Result<CueRequest> parsed = ParseCueRequest(rec.body);
+  if (!parsed.ok()) {
+    rec.error = parsed.status().message();
+    obs_.cues.push_back(std::move(rec));
+    return;
+  }
+  const size_t index = obs_.cues.size();
+  obs_.cues.push_back(std::move(rec));
+  switch_.current->Cue(*parsed, [this, index](Result<CueResult> r) {
+    CueApiRecord& out = obs_.cues[index];
+    out.ok = r.ok();
+    if (r.ok()) {
+      out.duplicate = r->duplicate;
+      out.event_id = r->state.event_id;
+    } else {
+      out.error = r.status().message();
+    }
+  });
+}
+
+void Harness::ApplyFault(const FaultSpec& f) {
+  if (f.kind == "coordinator_restart") {
+    // Destroy-and-recreate on the same durable store. The old object is stopped and detached
+    // (its in-memory state is gone for everyone) but kept allocated until the run ends, so
+    // completions already scheduled for it stay safe.
+    coordinators_.back()->Stop();
+    ++restarts_;
+    StartCoordinator();
+  } else if (f.kind == "decision") {
+    fake_decision_.behaviour = f.behaviour == DecisionBehaviour::kAnswer ? FakeDecision::Behaviour::kAnswer
+                               : f.behaviour == DecisionBehaviour::kFail ? FakeDecision::Behaviour::kFail
+                                                                         : FakeDecision::Behaviour::kHang;
+  } else if (f.kind == "kv_propagation") {
+    if (Pop* p = FindPop(f.pop)) p->kv->set_propagation_delay(SecondsToMicros(f.value));
+  } else if (f.kind == "coordinator_rtt") {
+    if (Pop* p = FindPop(f.pop)) p->coordinator->set_rtt(SecondsToMicros(f.value / 1000));
+  }
+}
+
+void Harness::DrainAndProbeExpiry(UnixMicros viewers_end) {
+  sched_.AdvanceTo(viewers_end);
+  coordinators_.back()->Stop();
+  // Let pending writes land, then wait for every key's last expiry (the channel document lives
+  // kChannelStateTtlS after the last heartbeat) and ask every location for it.
+  UnixMicros until = viewers_end + 5 * kMicrosPerSecond;
+  for (int round = 0; round < 4; ++round) {
+    sched_.AdvanceTo(until);
+    UnixMicros last = until;
+    for (const KvCentral::PutRecord& p : central_.puts()) {
+      if (p.status.ok()) last = std::max(last, p.time + p.ttl_s * kMicrosPerSecond);
+    }
+    if (last <= until) break;
+    until = last + kMicrosPerSecond;
+  }
+  std::map<std::string, UnixMicros> expiry;
+  for (const KvCentral::PutRecord& p : central_.puts()) {
+    if (p.status.ok()) expiry[p.key] = p.time + p.ttl_s * kMicrosPerSecond;
+  }
+  for (const auto& [key, at] : expiry) {
+    KvExpiryProbe probe{key, at, sched_.Now(), {}};
+    if (central_.Peek(key)) probe.still_visible_at.push_back("central");
+    for (Pop& p : pops_) {
+      if (p.kv->PeekVisible(key)) probe.still_visible_at.push_back(p.spec.name);
+    }
+    obs_.kv_expiry.push_back(std::move(probe));
+  }
+}
+
+Result<Observations> Harness::Run() {
+  obs_.target = "builtin:" + build_.name;
+  obs_.scenario = scenario_.name;
+  obs_.kv_observed = true;
+  obs_.decisions_observed = true;
+  obs_.reads_kv = build_.read_path != ReadPath::kCoordinatorOnly;
+  obs_.ad_uri_prefix = kBuiltinAdBase;
+  obs_.slate_uri = SlateUri();
+
+  const double seg_s = MicrosToSeconds(origin::SegmentDurationMicros(scenario_.origin));
+  channel_.org = kBuiltinOrg;
+  channel_.channel = kBuiltinChannel;
+  for (const origin::Rendition& r : scenario_.origin.renditions) {
+    channel_.renditions.push_back({r.name, r.bandwidth_bps, std::string(kBuiltinOriginBase) + r.name + ".m3u8"});
+  }
+  channel_.default_mode = scenario_.mode;
+  channel_.slate = {SlateUri(), seg_s};
+  channel_.default_pod_id = scenario_.decision.pod_id;
+
+  fake_decision_.latency = SecondsToMicros(scenario_.decision.latency_ms / 1000);
+  fake_decision_.decision.pod_id = scenario_.decision.pod_id;
+  for (const AdSpec& ad : scenario_.decision.ads) {
+    AdItem item{ad.id, ad.duration_s, {}};
+    std::vector<int64_t> bitrates;
+    for (const origin::Rendition& r : scenario_.origin.renditions) bitrates.push_back(r.bandwidth_bps);
+    std::sort(bitrates.begin(), bitrates.end());
+    bitrates.erase(std::unique(bitrates.begin(), bitrates.end()), bitrates.end());
+    for (int64_t bps : bitrates) item.variants.push_back({bps, AdPlaylistUrl(ad.id, bps)});
+    fake_decision_.decision.items.push_back(std::move(item));
+  }
+  ApplyFault(FaultSpec{0, "decision", "", 0, scenario_.decision.behaviour});
+  coordinator_kv_.set_latency(2 * kMicrosPerMilli);
+
+  StartCoordinator();
+  sched_.RunDue();
+
+  for (const PopSpec& ps : scenario_.pops) {
+    Pop pop;
+    pop.spec = ps;
+    pop.kv = std::make_unique<PopKvStore>(&sched_, &central_, ps.name);
+    pop.kv->set_propagation_delay(SecondsToMicros(ps.kv_propagation_s));
+    pop.kv->set_latency(SecondsToMicros(ps.kv_latency_ms / 1000));
+    pop.kv->set_honour_cache_ttl(ps.kv_cache);
+    pop.coordinator = std::make_unique<DelayedCoordinatorClient>(&sched_, &switch_,
+                                                                SecondsToMicros(ps.coordinator_rtt_ms / 1000));
+    pops_.push_back(std::move(pop));
+  }
+  for (Pop& pop : pops_) {
+    pop.edge = std::make_unique<ManifestPath>(
+        build_, std::vector<ChannelConfig>{channel_},
+        ManifestPathEnv{&sched_, pop.kv.get(), pop.coordinator.get(), &origin_});
+  }
+
+  const UnixMicros end = scenario_.At(scenario_.duration_s);
+  int viewer_number = 0;
+  for (const ViewerSpec& v : scenario_.viewers) {
+    Pop* pop = FindPop(v.pop);
+    std::vector<std::string> renditions = v.renditions;
+    if (renditions.empty()) {
+      for (const origin::Rendition& r : scenario_.origin.renditions) renditions.push_back(r.name);
+    }
+    for (int k = 0; k < v.count; ++k) {
+      const UnixMicros join = scenario_.At(v.join_s + 0.37 * k);
+      const UnixMicros leave = v.leave_s ? std::min(end, scenario_.At(*v.leave_s)) : end;
+      ScheduleViewer(pop, pop->spec.name + "/v" + std::to_string(viewer_number++), join, leave, renditions,
+                     v.mode.value_or(scenario_.mode));
+    }
+  }
+  for (const ApiCueSpec& c : scenario_.api_cues) {
+    sched_.RunAt(scenario_.At(c.at_s), [this, c] { SendCue(c); });
+  }
+  for (const FaultSpec& f : scenario_.faults) {
+    sched_.RunAt(scenario_.At(f.at_s), [this, f] { ApplyFault(f); });
+  }
+  if (scenario_.api_probes) sched_.RunAt(scenario_.At(1), [this] { RunApiProbes(); });
+
+  DrainAndProbeExpiry(end);
+
+  for (const KvCentral::PutRecord& p : central_.puts()) {
+    obs_.kv_puts.push_back({p.time, p.key, p.value, p.ttl_s, p.status.ok(), p.status.ok() ? "" : p.status.message()});
+  }
+  int64_t unanswered = 0;
+  for (const Fetch& f : obs_.fetches) unanswered += f.response_time == 0;
+  const CoordinatorStats& cs = coordinators_.back()->stats();
+  obs_.stats["fetches"] = static_cast<int64_t>(obs_.fetches.size());
+  obs_.stats["unanswered"] = unanswered;
+  obs_.stats["coordinator_restarts"] = restarts_;
+  obs_.stats["coordinator_operations"] = cs.operations;
+  obs_.stats["coordinator_breaks_created"] = cs.breaks_created;
+  obs_.stats["coordinator_duplicate_cues"] = cs.duplicate_cues;
+  obs_.stats["coordinator_decision_timeouts"] = cs.decision_timeouts;
+  obs_.stats["origin_fetches"] = origin_.fetches;
+  obs_.stats["decision_requests"] = static_cast<int64_t>(obs_.decision_requests.size());
+  for (Pop& p : pops_) {
+    obs_.stats["kv_gets." + p.spec.name] = p.kv->gets;
+    obs_.stats["kv_lists." + p.spec.name] = p.kv->lists;
+    obs_.stats["coordinator_calls." + p.spec.name] = p.coordinator->calls;
+  }
+  return std::move(obs_);
+}
+
+}  // namespace
+
+Result<Observations> BuiltinTarget::Run(const Scenario& scenario, const Profile& /*profile*/) {
+  // The deployment does not depend on the profile: thresholds only matter to the checks.
+  auto harness = std::make_unique<Harness>(build_, scenario);
+  return harness->Run();
+}
+
+Result<std::vector<std::unique_ptr<Target>>> MakeTargets(std::string_view spec) {
+  std::vector<std::unique_ptr<Target>> out;
+  if (spec.rfind("builtin:", 0) == 0) {
+    const std::string_view build = spec.substr(8);
+    if (build == "all") {
+      for (const BuildSpec& b : AllBuilds()) out.push_back(std::make_unique<BuiltinTarget>(b));
+      return out;
+    }
+    // A comma-separated list is accepted too: builtin:kv-hybrid,defect-ignore-end.
+    size_t start = 0;
+    while (start <= build.size()) {
+      size_t comma = build.find(',', start);
+      if (comma == std::string_view::npos) comma = build.size();
+      const std::string_view name = build.substr(start, comma - start);
+      const BuildSpec* b = FindBuild(name);
+      if (b == nullptr) {
+        return Status::NotFound("unknown build '" + std::string(name) +
+                                "' (see `ssai conform --list-builds`, or builtin:all)");
+      }
+      out.push_back(std::make_unique<BuiltinTarget>(*b));
+      start = comma + 1;
+    }
+    return out;
+  }
+  if (spec.rfind("serve:", 0) == 0 || spec.rfind("http:", 0) == 0) {
+    return Status::Unimplemented("target '" + std::string(spec) +
+                                 "': the serve: and http: targets are not implemented yet (conformance/README.md)");
+  }
+  return Status::InvalidArgument("target '" + std::string(spec) + "': expected builtin:BUILD, builtin:all, serve:... or http:...");
+}
+
+}  // namespace ssai::conformance

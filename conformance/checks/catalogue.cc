@@ -1,0 +1,129 @@
+#include "conformance/checks/catalogue.h"
+
+#include "reference/media/hls/lint.h"
+
+namespace ssai::conformance {
+
+std::string_view SeverityName(Severity severity) {
+  return severity == Severity::kError ? "error" : "warning";
+}
+
+namespace {
+
+constexpr Severity kE = Severity::kError;
+constexpr Severity kW = Severity::kWarning;
+
+std::vector<CheckInfo> MakeCatalogue() {
+  std::vector<CheckInfo> c;
+  // hls.*: the lint rules, id for id (RuleInfo carries the section). A finding counts against
+  // the target only when the origin playlist it was made from does not already break that rule.
+  for (const hls::RuleInfo& r : hls::LintRules()) {
+    c.push_back({std::string(r.id), std::string(r.section),
+                 r.severity == hls::Severity::kError ? kE : kW, "hls", std::string(r.description)});
+  }
+  c.push_back({"hls.response.ok", "RFC 8216 §6.2.1 / bis §6.2.1 (the server MUST make the playlist available)",
+               kE, "hls", "every playlist request is answered 200 with a playlist that parses"});
+
+  // variants.*: bis §6.2.4 (RFC 8216 §6.2.4), compared across the renditions one viewer loads at
+  // the same instant.
+  const char* v = "RFC 8216 §6.2.4 / bis §6.2.4";
+  c.push_back({"variants.media_sequence_aligned", v, kE, "variants",
+               "renditions fetched at the same instant have the same EXT-X-MEDIA-SEQUENCE"});
+  c.push_back({"variants.discontinuity_sequence_aligned", v, kE, "variants",
+               "renditions fetched at the same instant have the same EXT-X-DISCONTINUITY-SEQUENCE"});
+  c.push_back({"variants.discontinuities_aligned", v, kE, "variants",
+               "EXT-X-DISCONTINUITY sits on the same media sequence numbers in every rendition"});
+  c.push_back({"variants.pdt_aligned", v, kE, "variants",
+               "the same media sequence number has the same PROGRAM-DATE-TIME in every rendition"});
+  c.push_back({"variants.dateranges_identical", v, kE, "variants",
+               "every rendition carries the same EXT-X-DATERANGE set with the same attributes"});
+  c.push_back({"variants.target_duration_same", v, kE, "variants",
+               "every rendition has the same EXT-X-TARGETDURATION"});
+  c.push_back({"variants.ad_slots_aligned", "bis §6.2.4; seed: cross-rendition splice (hls-splice #55)", kE,
+               "variants", "a slot is ad, slate or content in every rendition alike"});
+
+  // splice.*: against the scenario's ground truth (cue times, durations, early INs, decisions).
+  c.push_back({"splice.ad_starts_within", "DESIGN.md Splicer; splicer.h slots (cue snapped to the next boundary)",
+               kE, "splice",
+               "the first slot of every break is an ad/slate at every POP and rendition, and none before it"});
+  c.push_back({"splice.no_content_in_break", "DESIGN.md Splicer (SSAI replaces content in the break)", kE,
+               "splice", "no content slot is served inside a break after its first slot"});
+  c.push_back({"splice.ad_seconds_match_break", "hls_ssai.md §2 extra checks (content skipped = ad time, within one segment)",
+               kE, "splice", "ad + slate seconds a viewer is shown equal the break duration within one segment"});
+  c.push_back({"splice.content_resumes_at_pdt", "seed PDT_CONTINUITY_FIX; hls_ssai.md §3 item 7", kE, "splice",
+               "content returns on the slot at the break's end (PDT) with the origin's segment"});
+  c.push_back({"splice.content_unchanged", "splicer.h (one output segment per origin slot, MSN unchanged)", kE,
+               "splice", "every content slot carries the origin's segment for that media sequence number"});
+  c.push_back({"splice.discontinuity_at_ad_start", "RFC 8216 §4.3.2.3 / bis §4.4.4.3, §6.2.1", kE, "splice",
+               "the first ad/slate slot of a break carries EXT-X-DISCONTINUITY"});
+  c.push_back({"splice.discontinuity_on_return", "RFC 8216 §4.3.2.3 / bis §4.4.4.3, §6.2.1", kE, "splice",
+               "the first content slot after a break carries EXT-X-DISCONTINUITY"});
+  c.push_back({"splice.slate_fills_short_pod", "DESIGN.md Splicer (slate when the pod is short)", kE, "splice",
+               "break time the pod does not cover (short pod, decision timeout) is slate, not content"});
+  c.push_back({"splice.no_duplicate_break", "seed HOTFIX_DUPLICATE_ADS; coordinator.h (each break once)", kE,
+               "splice", "a repeated cue makes no second break: one decision request and one event id per break"});
+  c.push_back({"splice.ad_bitrate_matches_rendition", "DESIGN.md Splicer (bitrate-matched ads); bis §6.2.4 CODECS/BANDWIDTH",
+               kE, "splice", "ad segments come from the ad variant picked for the rendition's bandwidth"});
+  c.push_back({"splice.sgai_interstitial_at_cue", "bis Appendix D.2 (START-DATE is the splice time)", kE, "splice",
+               "in SGAI mode the interstitial DATERANGE starts at the cue and lasts the break"});
+
+  // ttl.*: the seed's getAdBreakTTL and isAdBreakActive.
+  c.push_back({"ttl.break_key_ttl", "seed getAdBreakTTL: expirationTtl = floor(duration) + 60; coordinator.h", kE, "ttl",
+               "adbreak: puts have expirationTtl floor(duration)+60 (at startTime; later writes end 60 s after endTime)"});
+  c.push_back({"ttl.min_60", "Workers KV: expirationTtl >= 60 s", kE, "ttl",
+               "no KV put asks for an expirationTtl under 60 s"});
+  c.push_back({"ttl.no_ad_after_end", "seed isAdBreakActive (endTime); adbreak_state.h IsActiveAt", kE, "ttl",
+               "no ad or slate at or after a break's endTime, even while its KV key lives"});
+  c.push_back({"ttl.key_gone_after_expiry", "Workers KV expirationTtl (absolute expiry)", kE, "ttl",
+               "once a key's expiry has passed no location returns it"});
+  c.push_back({"ttl.key_outlives_break", "seed getAdBreakTTL (the extra minute for far POPs)", kW, "ttl",
+               "a break's KV key is written to live at least until the break's end"});
+
+  // kv.*
+  c.push_back({"kv.document_valid", "seed src/types/adbreak-state.ts; channel_state.h", kE, "kv",
+               "every adbreak:/chstate: value written parses and validates"});
+  c.push_back({"kv.write_rate_per_key", "Workers KV: 1 write per second per key", kE, "kv",
+               "no key is written twice within one second (no put rejected for rate)"});
+  c.push_back({"kv.hit_rate.min", "seed PHASE1_COMPLETE (KV-first read path); profile kv_hit_rate_min", kW, "kv",
+               "the share of KV-reading requests answered from KV is at least the profile's minimum"});
+
+  // latency.*
+  c.push_back({"latency.p95.max", "seed PHASE1_COMPLETE (manifest latency); profile latency_p95_max_ms", kE,
+               "latency", "manifest latency P95 (request to response) is at most the profile's maximum"});
+  c.push_back({"latency.max", "RFC 8216 §6.2.1 (new segment within 1.5 x TD); profile latency_max_ms", kW,
+               "latency", "no manifest response takes longer than the profile's maximum"});
+
+  // api.*: the seed's POST /cue (coordinator.h ParseCueRequest / Coordinator::Cue).
+  const char* a = "seed POST /cue; coordinator.h ParseCueRequest";
+  c.push_back({"api.cue.invalid_json", a, kE, "api", "a body that is not a JSON object is refused, naming the JSON"});
+  c.push_back({"api.cue.missing_field", a, kE, "api", "a body without org/channel/duration is refused naming the field"});
+  c.push_back({"api.cue.wrong_type", a, kE, "api", "a duration that is not a number is refused naming the type"});
+  c.push_back({"api.cue.duration_range", a, kE, "api", "a duration <= 0 or > 3600 s is refused naming the range"});
+  c.push_back({"api.cue.unknown_field", a, kE, "api", "an unknown field is refused by name"});
+  c.push_back({"api.cue.invalid_name", a, kE, "api", "org/channel outside [A-Za-z0-9_-]{1,64} are refused"});
+  c.push_back({"api.cue.pod_id_length", a, kE, "api", "a pod_id over 128 characters is refused"});
+  c.push_back({"api.cue.body_size", a, kE, "api", "a body over 64 KiB is refused"});
+  c.push_back({"api.cue.unknown_channel", "seed POST /cue; coordinator.h Coordinator::Cue", kE, "api",
+               "a cue for a channel the coordinator does not own is refused with NotFound"});
+  c.push_back({"api.cue.valid_accepted", "seed POST /cue; coordinator.h (durable before acknowledged)", kE, "api",
+               "every valid scheduled cue is acknowledged"});
+  c.push_back({"api.cue.duplicate_acknowledged", "coordinator.h Cue (same cue while active = duplicate)", kE,
+               "api", "a repeated cue inside its break is acknowledged as a duplicate, not a new break"});
+  return c;
+}
+
+}  // namespace
+
+const std::vector<CheckInfo>& Catalogue() {
+  static const std::vector<CheckInfo>* catalogue = new std::vector<CheckInfo>(MakeCatalogue());
+  return *catalogue;
+}
+
+const CheckInfo* FindCheck(std::string_view id) {
+  for (const CheckInfo& c : Catalogue()) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace ssai::conformance

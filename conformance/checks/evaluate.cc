@@ -1,0 +1,807 @@
+#include "conformance/checks/evaluate.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+#include "reference/base/strings.h"
+#include "reference/media/hls/lint.h"
+#include "reference/media/hls/playlist.h"
+#include "reference/ssai/adbreak_state.h"
+#include "reference/ssai/channel_state.h"
+
+namespace ssai::conformance {
+
+std::string_view OutcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kPass: return "pass";
+    case Outcome::kFail: return "fail";
+    case Outcome::kSkip: return "skip";
+  }
+  return "?";
+}
+
+namespace {
+
+enum class Kind { kContent, kAd, kSlate };
+std::string_view KindName(Kind k) { return k == Kind::kContent ? "content" : k == Kind::kAd ? "ad" : "slate"; }
+
+struct Slot {
+  int64_t msn = 0;
+  UnixMicros start = 0;
+  DurationMicros duration = 0;
+  std::string uri;
+  bool discontinuity = false;
+  Kind kind = Kind::kContent;
+  int line = 0;  // the URI's line
+};
+
+struct Parsed {
+  const Fetch* fetch = nullptr;
+  std::optional<hls::MediaPlaylist> playlist;
+  std::vector<Slot> slots;
+  std::map<int64_t, std::string> origin_uris;  // msn -> the origin's (relative) URI
+};
+
+// Collects pass/fail counts and evidence per check id.
+class Results {
+ public:
+  Results(const Profile& profile, UnixMicros start) : profile_(profile), start_(start) {
+    for (const CheckInfo& c : Catalogue()) {
+      CheckResult r;
+      r.id = c.id;
+      r.severity = c.severity;
+      index_[c.id] = results_.size();
+      results_.push_back(std::move(r));
+    }
+  }
+  CheckResult& Get(std::string_view id) {
+    auto it = index_.find(std::string(id));
+    assert(it != index_.end() && "check id missing from the catalogue");
+    return results_[it->second];
+  }
+  void Pass(std::string_view id, int64_t n = 1) { Get(id).evaluated += n; }
+  void Fail(std::string_view id, UnixMicros t, std::string where, std::string message, std::string excerpt = "") {
+    CheckResult& r = Get(id);
+    ++r.evaluated;
+    ++r.failures;
+    if (static_cast<int>(r.evidence.size()) < profile_.max_evidence_per_check) {
+      r.evidence.push_back({std::move(where), t ? MicrosToSeconds(t - start_) : 0, t ? FormatIso8601Millis(t) : "",
+                            std::move(message), std::move(excerpt)});
+    }
+  }
+  void Note(std::string_view id, std::string note) { Get(id).note = std::move(note); }
+  std::vector<CheckResult> Finish(const std::map<std::string, std::string>& skip_reasons) {
+    for (CheckResult& r : results_) {
+      if (r.failures > 0) {
+        r.outcome = Outcome::kFail;
+      } else if (r.evaluated > 0) {
+        r.outcome = Outcome::kPass;
+      } else {
+        r.outcome = Outcome::kSkip;
+        if (r.note.empty()) {
+          auto it = skip_reasons.find(r.id.substr(0, r.id.find('.')));
+          r.note = it != skip_reasons.end() ? it->second : "nothing in this scenario exercises it";
+        }
+      }
+    }
+    return std::move(results_);
+  }
+
+ private:
+  const Profile& profile_;
+  UnixMicros start_;
+  std::vector<CheckResult> results_;
+  std::unordered_map<std::string, size_t> index_;
+};
+
+std::string Excerpt(const std::string& body, int around_line, int lines) {
+  std::vector<std::string_view> all;
+  std::string_view rest = body;
+  while (!rest.empty()) {
+    const size_t nl = rest.find('\n');
+    all.push_back(rest.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    rest.remove_prefix(nl + 1);
+  }
+  if (all.empty()) return "";
+  int first = 1, last = static_cast<int>(all.size());
+  if (around_line > 0 && last - first + 1 > lines) {
+    first = std::max(1, around_line - lines + 3);
+    last = std::min(static_cast<int>(all.size()), first + lines - 1);
+  } else if (last > lines) {
+    last = lines;
+  }
+  std::string out;
+  if (first > 1) out += "   ...\n";
+  for (int i = first; i <= last; ++i) {
+    std::string n = std::to_string(i);
+    out += std::string(n.size() < 3 ? 3 - n.size() : 0, ' ') + n + (i == around_line ? "> " : "  ");
+    out += std::string(all[static_cast<size_t>(i - 1)]) + "\n";
+  }
+  if (last < static_cast<int>(all.size())) out += "   ...\n";
+  return out;
+}
+
+std::string Where(const Fetch& f) { return f.viewer + " " + f.url; }
+
+std::string Secs(double s) {
+  std::string out;
+  AppendFixed(s, 3, &out);
+  return out + " s";
+}
+
+bool UriEndsWith(std::string_view uri, std::string_view origin_uri) {
+  if (uri == origin_uri) return true;
+  return uri.size() > origin_uri.size() && uri.substr(uri.size() - origin_uri.size()) == origin_uri &&
+         uri[uri.size() - origin_uri.size() - 1] == '/';
+}
+
+class Evaluator {
+ public:
+  Evaluator(const Observations& obs, const Scenario& scenario, const Profile& profile)
+      : obs_(obs),
+        profile_(profile),
+        results_(profile, scenario.origin.start_time),
+        truth_(GroundTruth(scenario, profile)),
+        seg_(origin::SegmentDurationMicros(scenario.origin)),
+        tol_(SecondsToMicros(profile.splice_tolerance_s)) {}
+
+  std::vector<CheckResult> Run() {
+    ParseAll();
+    LintAll();
+    Variants();
+    SpliceSsai();
+    SpliceSgai();
+    Duplicates();
+    Kv();
+    Latency();
+    Api();
+    std::map<std::string, std::string> skip;
+    if (!obs_.kv_observed) skip["ttl"] = skip["kv"] = "the target does not expose its KV writes";
+    return results_.Finish(skip);
+  }
+
+ private:
+  Kind KindOf(const std::string& uri) const {
+    if (!obs_.slate_uri.empty() && uri == obs_.slate_uri) return Kind::kSlate;
+    if (!obs_.ad_uri_prefix.empty() && uri.rfind(obs_.ad_uri_prefix, 0) == 0) return Kind::kAd;
+    return Kind::kContent;
+  }
+
+  const TruthBreak* BreakAt(UnixMicros slot_start) const {
+    for (const TruthBreak& b : truth_) {
+      if (b.return_point > b.splice_point && slot_start >= b.splice_point - tol_ && slot_start < b.return_point - tol_) {
+        return &b;
+      }
+    }
+    return nullptr;
+  }
+
+  void ParseAll() {
+    parsed_.reserve(obs_.fetches.size());
+    for (const Fetch& f : obs_.fetches) {
+      Parsed p;
+      p.fetch = &f;
+      if (f.response_time == 0) {
+        results_.Fail("hls.response.ok", f.request_time, Where(f), "no response (the request never completed)");
+        parsed_.push_back(std::move(p));
+        continue;
+      }
+      if (f.http_status != 200) {
+        results_.Fail("hls.response.ok", f.response_time, Where(f), "HTTP " + std::to_string(f.http_status),
+                      Excerpt(f.body, 0, profile_.excerpt_lines));
+        parsed_.push_back(std::move(p));
+        continue;
+      }
+      if (f.rendition.empty()) {
+        Result<hls::MasterPlaylist> m = hls::ParseMaster(f.body);
+        if (!m.ok()) {
+          results_.Fail("hls.response.ok", f.response_time, Where(f), "multivariant playlist does not parse: " +
+                        m.status().message(), Excerpt(f.body, 0, profile_.excerpt_lines));
+        } else {
+          results_.Pass("hls.response.ok");
+          for (const hls::Finding& finding : hls::LintMaster(*m)) {
+            results_.Fail(finding.rule_id, f.response_time, Where(f), hls::FormatFinding(finding),
+                          Excerpt(f.body, finding.line, profile_.excerpt_lines));
+          }
+          ++master_linted_;
+        }
+        parsed_.push_back(std::move(p));
+        continue;
+      }
+      Result<hls::MediaPlaylist> m = hls::ParseMedia(f.body);
+      if (!m.ok()) {
+        results_.Fail("hls.response.ok", f.response_time, Where(f), "media playlist does not parse: " + m.status().message(),
+                      Excerpt(f.body, 0, profile_.excerpt_lines));
+        parsed_.push_back(std::move(p));
+        continue;
+      }
+      results_.Pass("hls.response.ok");
+      p.playlist = std::move(m).value();
+      const std::vector<hls::MediaSegment>& segs = p.playlist->segments();
+      for (size_t i = 0; i < segs.size(); ++i) {
+        Slot s;
+        s.msn = p.playlist->SequenceNumberOf(i);
+        s.start = p.playlist->SegmentStartTime(i).value_or(0);
+        s.duration = SecondsToMicros(segs[i].duration_s());
+        s.uri = segs[i].uri();
+        s.discontinuity = segs[i].discontinuity();
+        s.kind = KindOf(s.uri);
+        s.line = segs[i].uri_line();
+        p.slots.push_back(std::move(s));
+      }
+      if (const OriginInfo* o = Origin(f.origin_body)) p.origin_uris = o->uris;
+      parsed_.push_back(std::move(p));
+    }
+  }
+
+  struct OriginInfo {
+    std::optional<hls::MediaPlaylist> playlist;
+    std::set<std::string> lint_rules;  // rules the origin itself breaks
+    std::map<int64_t, std::string> uris;
+  };
+  const OriginInfo* Origin(const std::string& body) {
+    if (body.empty()) return nullptr;
+    auto it = origin_cache_.find(body);
+    if (it != origin_cache_.end()) return it->second.get();
+    auto info = std::make_unique<OriginInfo>();
+    Result<hls::MediaPlaylist> m = hls::ParseMedia(body);
+    if (m.ok()) {
+      for (const hls::Finding& f : hls::LintMedia(*m)) info->lint_rules.insert(f.rule_id);
+      for (size_t i = 0; i < m->segments().size(); ++i) info->uris[m->SequenceNumberOf(i)] = m->segments()[i].uri();
+      info->playlist = std::move(m).value();
+    }
+    const OriginInfo* out = info.get();
+    origin_cache_.emplace(body, std::move(info));
+    return out;
+  }
+
+  // hls.*: every served playlist through LintMedia, every viewer's reloads of one rendition
+  // through ReloadLinter. A finding counts only when the origin playlist the response was made
+  // from does not break the same rule (the target passes an origin's own defects through).
+  void LintAll() {
+    std::map<std::string, hls::ReloadLinter> reload, origin_reload;
+    int64_t media_linted = 0, reloads = 0;
+    for (const Parsed& p : parsed_) {
+      if (!p.playlist) continue;
+      const Fetch& f = *p.fetch;
+      const OriginInfo* origin = Origin(f.origin_body);
+      ++media_linted;
+      for (const hls::Finding& finding : hls::LintMedia(*p.playlist)) {
+        if (origin && origin->lint_rules.count(finding.rule_id)) continue;
+        results_.Fail(finding.rule_id, f.response_time, Where(f), hls::FormatFinding(finding),
+                      Excerpt(f.body, finding.line, profile_.excerpt_lines));
+      }
+      const std::string stream = f.viewer + "|" + f.rendition + "|" + std::string(InsertionModeName(f.mode));
+      std::set<std::string> origin_reload_rules;
+      if (origin && origin->playlist) {
+        for (const hls::Finding& x : origin_reload[stream].Observe(*origin->playlist)) origin_reload_rules.insert(x.rule_id);
+      }
+      ++reloads;
+      for (const hls::Finding& finding : reload[stream].Observe(*p.playlist)) {
+        if (origin_reload_rules.count(finding.rule_id)) continue;
+        results_.Fail(finding.rule_id, f.response_time, Where(f) + " (reload " + std::to_string(f.reload) + ")",
+                      hls::FormatFinding(finding), Excerpt(f.body, finding.line, profile_.excerpt_lines));
+      }
+    }
+    for (const hls::RuleInfo& r : hls::LintRules()) {
+      CheckResult& c = results_.Get(r.id);
+      switch (r.scope) {
+        case hls::RuleScope::kMedia: c.evaluated += media_linted; break;
+        case hls::RuleScope::kMaster: c.evaluated += master_linted_; break;
+        case hls::RuleScope::kBoth: c.evaluated += media_linted + master_linted_; break;
+        case hls::RuleScope::kReload: c.evaluated += reloads; break;
+      }
+    }
+  }
+
+  // variants.*: the renditions one viewer loaded together (bis §6.2.4).
+  void Variants() {
+    std::map<std::pair<std::string, int64_t>, std::vector<const Parsed*>> groups;
+    for (const Parsed& p : parsed_) {
+      if (p.playlist) groups[{p.fetch->viewer, p.fetch->reload}].push_back(&p);
+    }
+    for (const auto& [key, group] : groups) {
+      if (group.size() < 2) continue;
+      const Parsed& a = *group.front();
+      for (size_t i = 1; i < group.size(); ++i) {
+        const Parsed& b = *group[i];
+        const Fetch& f = *b.fetch;
+        const std::string where = f.viewer + " " + a.fetch->rendition + " vs " + f.rendition;
+        auto check = [&](const char* id, bool ok, const std::string& what) {
+          if (ok) return results_.Pass(id);
+          results_.Fail(id, f.response_time, where, what,
+                        "--- " + a.fetch->rendition + "\n" + Excerpt(a.fetch->body, 0, profile_.excerpt_lines) +
+                            "--- " + f.rendition + "\n" + Excerpt(f.body, 0, profile_.excerpt_lines));
+        };
+        check("variants.media_sequence_aligned", a.playlist->media_sequence() == b.playlist->media_sequence(),
+              "MEDIA-SEQUENCE " + std::to_string(a.playlist->media_sequence()) + " vs " +
+                  std::to_string(b.playlist->media_sequence()));
+        check("variants.discontinuity_sequence_aligned",
+              a.playlist->discontinuity_sequence() == b.playlist->discontinuity_sequence(),
+              "DISCONTINUITY-SEQUENCE " + std::to_string(a.playlist->discontinuity_sequence()) + " vs " +
+                  std::to_string(b.playlist->discontinuity_sequence()));
+        check("variants.target_duration_same", a.playlist->target_duration_s() == b.playlist->target_duration_s(),
+              "TARGETDURATION differs");
+        std::map<int64_t, const Slot*> bs;
+        for (const Slot& s : b.slots) bs[s.msn] = &s;
+        std::string disc, pdt, kinds;
+        for (const Slot& s : a.slots) {
+          auto it = bs.find(s.msn);
+          if (it == bs.end()) continue;
+          if (s.discontinuity != it->second->discontinuity && disc.empty()) {
+            disc = "DISCONTINUITY on MSN " + std::to_string(s.msn) + " in " +
+                   (s.discontinuity ? a.fetch->rendition : f.rendition) + " only";
+          }
+          if (s.start != it->second->start && pdt.empty()) {
+            pdt = "MSN " + std::to_string(s.msn) + " starts " + FormatIso8601Millis(s.start) + " vs " +
+                  FormatIso8601Millis(it->second->start);
+          }
+          if (s.kind != it->second->kind && kinds.empty()) {
+            kinds = "MSN " + std::to_string(s.msn) + " is " + std::string(KindName(s.kind)) + " in " +
+                    a.fetch->rendition + " but " + std::string(KindName(it->second->kind)) + " in " + f.rendition;
+          }
+        }
+        check("variants.discontinuities_aligned", disc.empty(), disc);
+        check("variants.pdt_aligned", pdt.empty(), pdt);
+        check("variants.ad_slots_aligned", kinds.empty(), kinds);
+        check("variants.dateranges_identical", DateRanges(*a.playlist) == DateRanges(*b.playlist),
+              "EXT-X-DATERANGE sets differ");
+      }
+    }
+  }
+
+  static std::set<std::string> DateRanges(const hls::MediaPlaylist& p) {
+    std::set<std::string> out;
+    for (const hls::MediaSegment& s : p.segments()) {
+      for (const hls::Tag& t : s.tags()) {
+        if (t.type == hls::TagType::kDateRange) out.insert(t.value);
+      }
+    }
+    for (const hls::Tag& t : p.trailer()) {
+      if (t.type == hls::TagType::kDateRange) out.insert(t.value);
+    }
+    return out;
+  }
+
+  // splice.* and ttl.no_ad_after_end for SSAI responses, slot by slot against the ground truth.
+  void SpliceSsai() {
+    // (viewer, rendition, break index) -> msn -> slot as last seen, for ad seconds.
+    std::map<std::tuple<std::string, std::string, size_t>, std::map<int64_t, Slot>> seen;
+    for (const Parsed& p : parsed_) {
+      if (!p.playlist || p.fetch->mode != InsertionMode::kSsai) continue;
+      const Fetch& f = *p.fetch;
+      for (size_t i = 0; i < p.slots.size(); ++i) {
+        const Slot& s = p.slots[i];
+        const std::string where = Where(f) + " MSN " + std::to_string(s.msn);
+        auto fail = [&](const char* id, const std::string& msg) {
+          results_.Fail(id, f.response_time, where, msg + " (slot " + FormatIso8601Millis(s.start) + ")",
+                        Excerpt(f.body, s.line, profile_.excerpt_lines));
+        };
+        const TruthBreak* b = BreakAt(s.start);
+        for (size_t k = 0; k < truth_.size(); ++k) {
+          const TruthBreak& t = truth_[k];
+          if (s.start >= t.splice_point - seg_ - tol_ &&
+              s.start < std::max(t.return_point, t.cue_time + SecondsToMicros(t.planned_duration_s)) + seg_) {
+            seen[{f.viewer, f.rendition, k}][s.msn] = s;
+          }
+        }
+        if (b != nullptr) {
+          const bool first = std::llabs(s.start - b->splice_point) <= tol_;
+          const bool pod_covers = s.start - b->splice_point + s.duration / 2 < SecondsToMicros(b->pod_s);
+          if (s.kind == Kind::kContent) {
+            if (first) {
+              fail("splice.ad_starts_within", "content where " + b->label + " should start");
+            } else if (!pod_covers) {
+              fail("splice.slate_fills_short_pod", "content inside " + b->label + " where slate should fill");
+            } else {
+              fail("splice.no_content_in_break", "content inside " + b->label);
+            }
+            continue;
+          }
+          results_.Pass(first ? "splice.ad_starts_within" : pod_covers ? "splice.no_content_in_break"
+                                                                        : "splice.slate_fills_short_pod");
+          // The first segment of a window needs no tag: DISCONTINUITY-SEQUENCE accounts for it
+          // (RFC 8216 §4.3.3.3; splicer.h "Discontinuities").
+          if (first && i > 0) {
+            if (s.discontinuity) {
+              results_.Pass("splice.discontinuity_at_ad_start");
+            } else {
+              fail("splice.discontinuity_at_ad_start", "first ad slot of " + b->label + " has no EXT-X-DISCONTINUITY");
+            }
+          }
+          if (s.kind == Kind::kAd) {
+            const std::string marker = "/" + std::to_string(f.bandwidth_bps) + "/";
+            if (s.uri.find(marker) != std::string::npos) {
+              results_.Pass("splice.ad_bitrate_matches_rendition");
+            } else {
+              fail("splice.ad_bitrate_matches_rendition",
+                   "ad " + s.uri + " is not the " + std::to_string(f.bandwidth_bps) + " bps variant");
+            }
+          }
+          continue;
+        }
+        // Outside every break: content, the origin's.
+        if (s.kind != Kind::kContent) {
+          const TruthBreak* after = nullptr;   // the break this slot follows
+          const TruthBreak* before = nullptr;  // the break this slot precedes
+          for (const TruthBreak& t : truth_) {
+            if (s.start >= t.return_point - tol_) after = &t;
+            if (!before && s.start < t.splice_point - tol_) before = &t;
+          }
+          if (after != nullptr && std::llabs(s.start - after->return_point) <= tol_) {
+            fail("splice.content_resumes_at_pdt", std::string(KindName(s.kind)) + " where content should resume after " +
+                                                      after->label);
+          }
+          if (after != nullptr) {
+            fail("ttl.no_ad_after_end", std::string(KindName(s.kind)) + " after the end of " + after->label + " (" +
+                                            FormatIso8601Millis(after->end_time) + ")");
+          } else {
+            fail("splice.ad_starts_within", std::string(KindName(s.kind)) + " before " +
+                                                (before ? before->label : std::string("any break")));
+          }
+          continue;
+        }
+        results_.Pass("ttl.no_ad_after_end");
+        auto o = p.origin_uris.find(s.msn);
+        if (o != p.origin_uris.end()) {
+          if (UriEndsWith(s.uri, o->second)) {
+            results_.Pass("splice.content_unchanged");
+          } else {
+            fail("splice.content_unchanged", "content " + s.uri + " but the origin has " + o->second + " at this MSN");
+          }
+        }
+        for (const TruthBreak& t : truth_) {
+          if (t.return_point <= t.splice_point || std::llabs(s.start - t.return_point) > tol_) continue;
+          results_.Pass("splice.content_resumes_at_pdt");
+          if (i == 0) continue;  // first in the window: see splice.discontinuity_at_ad_start
+          if (s.discontinuity) {
+            results_.Pass("splice.discontinuity_on_return");
+          } else {
+            fail("splice.discontinuity_on_return", "content returns after " + t.label + " without EXT-X-DISCONTINUITY");
+          }
+        }
+      }
+    }
+    // Ad seconds per viewer, rendition and break, once the viewer saw the whole break.
+    const double tolerance_s = profile_.ad_seconds_tolerance_segments * MicrosToSeconds(seg_) + 0.001;
+    for (const auto& [key, slots] : seen) {
+      const TruthBreak& t = truth_[std::get<2>(key)];
+      bool saw_start = false, saw_return = false;
+      double ad_s = 0;
+      UnixMicros last_time = 0;
+      for (const auto& [msn, s] : slots) {
+        saw_start |= std::llabs(s.start - t.splice_point) <= tol_;
+        saw_return |= std::llabs(s.start - t.return_point) <= tol_;
+        if (s.kind != Kind::kContent) ad_s += MicrosToSeconds(s.duration);
+        last_time = std::max(last_time, s.start);
+      }
+      if (!saw_start || !saw_return || t.return_point <= t.splice_point) continue;
+      if (std::fabs(ad_s - t.duration_s) <= tolerance_s) {
+        results_.Pass("splice.ad_seconds_match_break");
+      } else {
+        results_.Fail("splice.ad_seconds_match_break", t.end_time, std::get<0>(key) + " " + std::get<1>(key),
+                      "shown " + Secs(ad_s) + " of ad/slate for " + t.label + " lasting " + Secs(t.duration_s) +
+                          " (tolerance " + Secs(tolerance_s) + ")");
+      }
+    }
+  }
+
+  struct Interstitial {
+    std::string id;
+    UnixMicros start = 0;
+    double duration_s = -1;
+  };
+  static std::vector<Interstitial> Interstitials(const hls::MediaPlaylist& p) {
+    std::vector<Interstitial> out;
+    auto scan = [&](const hls::Tag& t) {
+      if (t.type != hls::TagType::kDateRange) return;
+      Result<hls::AttributeList> a = hls::AttributeList::Parse(t.value);
+      if (!a.ok() || a->GetQuotedString("CLASS") != std::optional<std::string_view>("com.apple.hls.interstitial")) return;
+      Interstitial i;
+      i.id = std::string(a->GetQuotedString("ID").value_or(""));
+      i.start = a->GetDate("START-DATE").value_or(0);
+      i.duration_s = a->GetFloat("DURATION").value_or(-1);
+      out.push_back(i);
+    };
+    for (const hls::MediaSegment& s : p.segments()) {
+      for (const hls::Tag& t : s.tags()) scan(t);
+    }
+    for (const hls::Tag& t : p.trailer()) scan(t);
+    return out;
+  }
+
+  // SGAI (bis Appendix D): content untouched, one interstitial per break at the cue.
+  void SpliceSgai() {
+    const double tolerance_s = profile_.ad_seconds_tolerance_segments * MicrosToSeconds(seg_) + 0.001;
+    const DurationMicros start_tol = SecondsToMicros(profile_.sgai_start_tolerance_s);
+    for (const Parsed& p : parsed_) {
+      if (!p.playlist || p.fetch->mode != InsertionMode::kSgai || p.slots.empty()) continue;
+      const Fetch& f = *p.fetch;
+      const std::string excerpt = Excerpt(f.body, 0, profile_.excerpt_lines);
+      for (const Slot& s : p.slots) {
+        auto o = p.origin_uris.find(s.msn);
+        if (s.kind != Kind::kContent) {
+          results_.Fail("splice.content_unchanged", f.response_time, Where(f),
+                        "SGAI response replaced MSN " + std::to_string(s.msn) + " with " + s.uri,
+                        Excerpt(f.body, s.line, profile_.excerpt_lines));
+        } else if (o != p.origin_uris.end()) {
+          if (UriEndsWith(s.uri, o->second)) {
+            results_.Pass("splice.content_unchanged");
+          } else {
+            results_.Fail("splice.content_unchanged", f.response_time, Where(f),
+                          "MSN " + std::to_string(s.msn) + " is " + s.uri + ", origin has " + o->second,
+                          Excerpt(f.body, s.line, profile_.excerpt_lines));
+          }
+        }
+      }
+      const UnixMicros window_start = p.slots.front().start;
+      const UnixMicros window_end = p.slots.back().start + p.slots.back().duration;
+      const std::vector<Interstitial> found = Interstitials(*p.playlist);
+      for (const TruthBreak& t : truth_) {
+        // A break whose first slot is in the window must be announced there.
+        if (t.splice_point < window_start || t.splice_point >= window_end) continue;
+        const Interstitial* match = nullptr;
+        for (const Interstitial& i : found) {
+          if (std::llabs(i.start - t.cue_time) <= start_tol) match = &i;
+        }
+        if (match == nullptr) {
+          results_.Fail("splice.sgai_interstitial_at_cue", f.response_time, Where(f),
+                        "no interstitial starting at " + FormatIso8601Millis(t.cue_time) + " for " + t.label, excerpt);
+          continue;
+        }
+        results_.Pass("splice.sgai_interstitial_at_cue");
+        if (std::fabs(match->duration_s - t.duration_s) <= tolerance_s) {
+          results_.Pass("splice.ad_seconds_match_break");
+        } else {
+          results_.Fail("splice.ad_seconds_match_break", f.response_time, Where(f),
+                        "interstitial " + match->id + " lasts " + Secs(match->duration_s) + ", " + t.label +
+                            " lasts " + Secs(t.duration_s),
+                        excerpt);
+        }
+        if (match->start + SecondsToMicros(match->duration_s) > t.end_time + seg_) {
+          results_.Fail("ttl.no_ad_after_end", f.response_time, Where(f),
+                        "interstitial " + match->id + " runs past the end of " + t.label, excerpt);
+        } else {
+          results_.Pass("ttl.no_ad_after_end");
+        }
+      }
+      for (const Interstitial& i : found) {
+        bool known = false;
+        for (const TruthBreak& t : truth_) known |= std::llabs(i.start - t.cue_time) <= start_tol;
+        if (!known) {
+          results_.Fail("splice.sgai_interstitial_at_cue", f.response_time, Where(f),
+                        "interstitial " + i.id + " at " + FormatIso8601Millis(i.start) + " matches no cue", excerpt);
+        }
+        sgai_ids_[i.start / kMicrosPerSecond].insert(i.id);
+      }
+    }
+  }
+
+  // splice.no_duplicate_break: one decision request and one event id per break.
+  void Duplicates() {
+    for (const TruthBreak& t : truth_) {
+      if (obs_.decisions_observed) {
+        std::vector<std::string> ids;
+        for (const DecisionRequestRecord& d : obs_.decision_requests) {
+          if (d.time >= t.cue_time - seg_ && d.time < t.end_time) ids.push_back(d.event_id);
+        }
+        if (ids.size() <= 1) {
+          results_.Pass("splice.no_duplicate_break");
+        } else {
+          std::string list;
+          for (const std::string& id : ids) list += (list.empty() ? "" : ", ") + id;
+          results_.Fail("splice.no_duplicate_break", t.cue_time, "decision service",
+                        std::to_string(ids.size()) + " decision requests during " + t.label + ": " + list);
+        }
+      }
+      std::set<std::string> events;
+      UnixMicros when = 0;
+      for (const Parsed& p : parsed_) {
+        if (!p.playlist || p.slots.empty() || p.fetch->event_id.empty()) continue;
+        const UnixMicros newest = p.slots.back().start;
+        if (newest >= t.splice_point - tol_ && newest < t.return_point - tol_) {
+          if (events.insert(p.fetch->event_id).second) when = p.fetch->response_time;
+        }
+      }
+      if (events.size() > 1) {
+        std::string list;
+        for (const std::string& id : events) list += (list.empty() ? "" : ", ") + id;
+        results_.Fail("splice.no_duplicate_break", when, "manifest responses",
+                      "responses inside " + t.label + " name " + std::to_string(events.size()) + " breaks: " + list);
+      } else if (!events.empty()) {
+        results_.Pass("splice.no_duplicate_break");
+      }
+    }
+    for (const auto& [second, ids] : sgai_ids_) {
+      if (ids.size() > 1) {
+        std::string list;
+        for (const std::string& id : ids) list += (list.empty() ? "" : ", ") + id;
+        results_.Fail("splice.no_duplicate_break", second * kMicrosPerSecond, "SGAI responses",
+                      "several interstitials start at the same second: " + list);
+      }
+    }
+  }
+
+  void Kv() {
+    if (!obs_.kv_observed) return;
+    std::map<std::string, UnixMicros> last_accepted;
+    for (const KvPut& p : obs_.kv_puts) {
+      const std::string where = "KV put " + p.key;
+      if (p.ttl_s < 60) {
+        results_.Fail("ttl.min_60", p.time, where, "expirationTtl " + std::to_string(p.ttl_s) + " s");
+      } else {
+        results_.Pass("ttl.min_60");
+      }
+      if (!p.accepted && p.error.find("write/s") != std::string::npos) {
+        results_.Fail("kv.write_rate_per_key", p.time, where, "rejected: " + p.error);
+      } else {
+        results_.Pass("kv.write_rate_per_key");
+      }
+      if (p.key.rfind("adbreak:", 0) == 0) {
+        Result<AdBreakState> s = ParseAdBreakState(p.value);
+        if (!s.ok()) {
+          results_.Fail("kv.document_valid", p.time, where, s.status().message(), p.value.substr(0, 400));
+          continue;
+        }
+        results_.Pass("kv.document_valid");
+        // The seed's floor(duration)+60 for a write at startTime; a later write (the cue seen after
+        // its first segment was published, a rewrite after an early IN or a restart) keeps the
+        // key's expiry at most 60 s past endTime: min(floor(d), ceil(end - now)) + 60
+        // (coordinator.h). Either way never more than floor(d)+60, never under 60.
+        const UnixMicros put_ms = p.time / kMicrosPerMilli * kMicrosPerMilli;
+        const int64_t left_s = std::max<int64_t>(0, (s->end_time - put_ms + kMicrosPerSecond - 1) / kMicrosPerSecond);
+        const int64_t want = std::min(AdBreakTtlSeconds(s->duration_s), left_s + kAdBreakTtlMarginS);
+        if (p.ttl_s == want) {
+          results_.Pass("ttl.break_key_ttl");
+        } else {
+          results_.Fail("ttl.break_key_ttl", p.time, where,
+                        "expirationTtl " + std::to_string(p.ttl_s) + " s, want min(floor(" + FormatDouble(s->duration_s) +
+                            "), " + std::to_string(left_s) + " s to endTime)+60 = " + std::to_string(want) + " s");
+        }
+        if (p.time + p.ttl_s * kMicrosPerSecond >= s->end_time) {
+          results_.Pass("ttl.key_outlives_break");
+        } else {
+          results_.Fail("ttl.key_outlives_break", p.time, where,
+                        "key expires at " + FormatIso8601Millis(p.time + p.ttl_s * kMicrosPerSecond) +
+                            ", before the break ends at " + FormatIso8601Millis(s->end_time));
+        }
+      } else if (p.key.rfind(kChannelStateKeyPrefix, 0) == 0) {
+        Result<ChannelState> s = ParseChannelState(p.value);
+        if (s.ok()) {
+          results_.Pass("kv.document_valid");
+        } else {
+          results_.Fail("kv.document_valid", p.time, where, s.status().message(), p.value.substr(0, 400));
+        }
+      }
+    }
+    for (const KvExpiryProbe& e : obs_.kv_expiry) {
+      if (e.still_visible_at.empty()) {
+        results_.Pass("ttl.key_gone_after_expiry");
+      } else {
+        std::string at;
+        for (const std::string& s : e.still_visible_at) at += (at.empty() ? "" : ", ") + s;
+        results_.Fail("ttl.key_gone_after_expiry", e.probed_at, "KV key " + e.key,
+                      "expired at " + FormatIso8601Millis(e.expires_at) + " but still returned by " + at);
+      }
+    }
+    // kv.hit_rate.min per POP, over media requests that consulted KV.
+    if (!obs_.reads_kv) {
+      results_.Note("kv.hit_rate.min", "the build does not read KV");
+      return;
+    }
+    std::map<std::string, std::pair<int64_t, int64_t>> per_pop;  // hits, reads
+    for (const Fetch& f : obs_.fetches) {
+      if (f.rendition.empty() || f.http_status != 200 || f.state_source.empty()) continue;
+      auto& [hits, reads] = per_pop[f.pop];
+      ++reads;
+      hits += f.state_source == "kv-hit";
+    }
+    std::string summary;
+    for (const auto& [pop, hr] : per_pop) {
+      const double rate = hr.second ? static_cast<double>(hr.first) / static_cast<double>(hr.second) : 1;
+      std::string r;
+      AppendFixed(rate, 3, &r);
+      summary += (summary.empty() ? "" : ", ") + pop + " " + r;
+      if (rate + 1e-12 >= profile_.kv_hit_rate_min) {
+        results_.Pass("kv.hit_rate.min");
+      } else {
+        std::string min;
+        AppendFixed(profile_.kv_hit_rate_min, 3, &min);
+        results_.Fail("kv.hit_rate.min", 0, "POP " + pop,
+                      "KV hit rate " + r + " (" + std::to_string(hr.first) + "/" + std::to_string(hr.second) +
+                          ") under the minimum " + min);
+      }
+    }
+    results_.Note("kv.hit_rate.min", "hit rate per POP: " + summary);
+  }
+
+  void Latency() {
+    std::vector<std::pair<DurationMicros, const Fetch*>> lat;
+    for (const Fetch& f : obs_.fetches) {
+      if (f.response_time != 0) lat.emplace_back(f.response_time - f.request_time, &f);
+    }
+    if (lat.empty()) return;
+    std::sort(lat.begin(), lat.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    // Nearest rank.
+    const size_t rank = static_cast<size_t>(std::ceil(0.95 * static_cast<double>(lat.size())));
+    const DurationMicros p95 = lat[std::max<size_t>(rank, 1) - 1].first;
+    const double p95_ms = static_cast<double>(p95) / 1000.0;
+    const double max_ms = static_cast<double>(lat.back().first) / 1000.0;
+    std::string note = "P95 " + FormatDouble(p95_ms) + " ms, max " + FormatDouble(max_ms) + " ms over " +
+                       std::to_string(lat.size()) + " responses";
+    results_.Note("latency.p95.max", note);
+    results_.Note("latency.max", note);
+    if (p95_ms <= profile_.latency_p95_max_ms) {
+      results_.Pass("latency.p95.max");
+    } else {
+      const Fetch& f = *lat.back().second;
+      results_.Fail("latency.p95.max", f.request_time, Where(f),
+                    "P95 " + FormatDouble(p95_ms) + " ms > " + FormatDouble(profile_.latency_p95_max_ms) +
+                        " ms (slowest shown: " + FormatDouble(max_ms) + " ms, source " + f.state_source + ")");
+    }
+    for (const auto& [us, f] : lat) {
+      const double ms = static_cast<double>(us) / 1000.0;
+      if (ms <= profile_.latency_max_ms) {
+        results_.Pass("latency.max");
+      } else {
+        results_.Fail("latency.max", f->request_time, Where(*f),
+                      FormatDouble(ms) + " ms > " + FormatDouble(profile_.latency_max_ms) + " ms (source " +
+                          f->state_source + ")");
+      }
+    }
+  }
+
+  void Api() {
+    for (const ApiProbeRecord& p : obs_.api_probes) {
+      if (p.refused && p.error.find(p.expected) != std::string::npos) {
+        results_.Pass(p.check_id);
+      } else {
+        results_.Fail(p.check_id, 0, "POST /cue " + p.body,
+                      p.refused ? "refused with \"" + p.error + "\", want an error containing \"" + p.expected + "\""
+                                : "accepted (" + p.error + "), want a refusal containing \"" + p.expected + "\"");
+      }
+    }
+    for (const CueApiRecord& c : obs_.cues) {
+      const std::string where = "POST /cue " + c.body;
+      if (!c.expect_duplicate) {
+        if (c.ok && !c.duplicate) {
+          results_.Pass("api.cue.valid_accepted");
+        } else {
+          results_.Fail("api.cue.valid_accepted", c.time, where,
+                        c.ok ? "acknowledged as a duplicate of " + c.event_id : "refused: " + c.error);
+        }
+      } else if (c.ok && c.duplicate) {
+        results_.Pass("api.cue.duplicate_acknowledged");
+      } else {
+        results_.Fail("api.cue.duplicate_acknowledged", c.time, where,
+                      c.ok ? "a repeated cue made a new break " + c.event_id : "refused: " + c.error);
+      }
+    }
+  }
+
+  const Observations& obs_;
+  const Profile& profile_;
+  Results results_;
+  std::vector<TruthBreak> truth_;
+  DurationMicros seg_;
+  DurationMicros tol_;
+  std::vector<Parsed> parsed_;
+  std::unordered_map<std::string, std::unique_ptr<OriginInfo>> origin_cache_;
+  int64_t master_linted_ = 0;
+  std::map<int64_t, std::set<std::string>> sgai_ids_;
+};
+
+}  // namespace
+
+std::vector<CheckResult> Evaluate(const Observations& observations, const Scenario& scenario, const Profile& profile) {
+  return Evaluator(observations, scenario, profile).Run();
+}
+
+}  // namespace ssai::conformance

@@ -1,0 +1,44 @@
+// Runs the catalogue's checks over one target run's Observations, against the scenario's ground
+// truth and the profile's thresholds. Pure: no I/O, no clock.
+#ifndef SSAI_CONFORMANCE_CHECKS_EVALUATE_H_
+#define SSAI_CONFORMANCE_CHECKS_EVALUATE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "conformance/checks/catalogue.h"
+#include "conformance/observations.h"
+#include "conformance/profile.h"
+#include "conformance/scenario.h"
+
+namespace ssai::conformance {
+
+enum class Outcome { kPass, kFail, kSkip };
+std::string_view OutcomeName(Outcome outcome);  // "pass" | "fail" | "skip"
+
+struct Evidence {
+  std::string where;     // viewer, POP and URL, or the KV key / cue body
+  double t_s = 0;        // virtual time, seconds from the scenario's start
+  std::string time;      // the same instant in ISO 8601
+  std::string message;   // what is wrong
+  std::string excerpt;   // playlist lines around the problem ("" when not about a playlist)
+};
+
+struct CheckResult {
+  std::string id;
+  Severity severity = Severity::kError;
+  Outcome outcome = Outcome::kSkip;
+  int64_t evaluated = 0;  // how many things were checked (playlists, slots, puts, ...)
+  int64_t failures = 0;
+  std::string note;       // why skipped, or a one-line summary (a rate, a P95)
+  std::vector<Evidence> evidence;  // the first max_evidence_per_check failures
+};
+
+// One result per catalogue check, in catalogue order.
+std::vector<CheckResult> Evaluate(const Observations& observations, const Scenario& scenario,
+                                  const Profile& profile);
+
+}  // namespace ssai::conformance
+
+#endif  // SSAI_CONFORMANCE_CHECKS_EVALUATE_H_

@@ -1,0 +1,144 @@
+// Unit tests of the suite's parts: catalogue, profile and scenario parsing, the multi-POP fakes,
+// report escaping, and one scenario end to end.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "conformance/builtin_target.h"
+#include "conformance/checks/catalogue.h"
+#include "conformance/checks/evaluate.h"
+#include "conformance/report.h"
+#include "conformance/runner.h"
+#include "reference/media/hls/lint.h"
+#include "reference/ssai/testing/pop_env.h"
+
+namespace ssai::conformance {
+namespace {
+
+TEST(CatalogueTest, AtLeastFortyUniqueChecksWithSections) {
+  const std::vector<CheckInfo>& c = Catalogue();
+  EXPECT_GE(c.size(), 40u);
+  std::set<std::string> ids;
+  std::set<std::string> families;
+  for (const CheckInfo& info : c) {
+    EXPECT_TRUE(ids.insert(info.id).second) << info.id;
+    EXPECT_FALSE(info.section.empty()) << info.id;
+    EXPECT_FALSE(info.description.empty()) << info.id;
+    EXPECT_EQ(info.id.substr(0, info.id.find('.')), info.family) << info.id;
+    families.insert(info.family);
+  }
+  EXPECT_EQ(families, (std::set<std::string>{"hls", "variants", "splice", "ttl", "kv", "latency", "api"}));
+  for (const hls::RuleInfo& r : hls::LintRules()) EXPECT_NE(FindCheck(r.id), nullptr) << r.id;
+}
+
+TEST(ProfileTest, DefaultFileMatchesBuiltInDefaults) {
+  Result<Profile> p = LoadProfile("conformance/profiles/default.json");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(ProfileToJson(*p), ProfileToJson(Profile{}));
+  Result<Profile> bad = ParseProfile(R"({"latency_p95_max": 3})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("unknown key 'latency_p95_max'"), std::string::npos);
+  EXPECT_FALSE(ParseProfile(R"({"kv_hit_rate_min": "high"})").ok());
+}
+
+TEST(ScenarioTest, ErrorsNameTheField) {
+  const std::string origin =
+      R"("origin":{"segment_duration_s":2,"renditions":[{"name":"v1","bandwidth_bps":1000000}]})";
+  EXPECT_TRUE(ParseScenario(R"({"name":"x",)" + origin + "}").ok());
+  Result<Scenario> s = ParseScenario(R"({"name":"x",)" + origin + R"(,"viewers":[{"pop":"mars"}]})");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("viewers[0].pop: unknown pop 'mars'"), std::string::npos) << s.status().message();
+  s = ParseScenario(R"({"name":"x",)" + origin + R"(,"faults":[{"at_s":1,"kind":"meteor"}]})");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("faults[0].kind"), std::string::npos);
+  s = ParseScenario(R"({"name":"x",)" + origin + R"(,"colour":1})");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("unknown key 'colour'"), std::string::npos);
+}
+
+TEST(ScenarioTest, EarlyCueInRewritesTheAnnouncedDuration) {
+  Result<Scenario> s = ParseScenario(R"({"name":"early","origin":{"segment_duration_s":2,"cue_flavour":"cue_out",
+      "renditions":[{"name":"v1","bandwidth_bps":1000000}],
+      "breaks":[{"at_s":20,"duration_s":10,"planned_duration_s":30,"event_id":7}]}})");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  std::string text = OriginPlaylistAt(*s, s->origin.renditions[0], s->At(24));
+  EXPECT_NE(text.find("#EXT-X-CUE-OUT:DURATION=30\n"), std::string::npos) << text;
+  text = OriginPlaylistAt(*s, s->origin.renditions[0], s->At(34));
+  EXPECT_NE(text.find(",Duration=30\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("#EXT-X-CUE-IN\n#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:30.000Z"), std::string::npos) << text;
+  const std::vector<TruthBreak> truth = GroundTruth(*s, Profile{});
+  ASSERT_EQ(truth.size(), 1u);
+  EXPECT_EQ(truth[0].end_time, s->At(30));
+  EXPECT_EQ(truth[0].planned_duration_s, 30);
+}
+
+TEST(PopKvTest, PropagationDelayPerPopAndExpiry) {
+  testing::ManualScheduler sched(1'000 * kMicrosPerSecond);
+  testing::KvCentral central(&sched);
+  testing::PopKvStore writer(&sched, &central, "core"), far(&sched, &central, "far");
+  far.set_propagation_delay(10 * kMicrosPerSecond);
+  far.set_honour_cache_ttl(true);
+  Status put = Status::Internal("");
+  writer.Put("k", "v1", 60, [&](Status s) { put = s; });
+  EXPECT_TRUE(put.ok());
+  std::optional<std::string> got;
+  far.Get("k", {}, [&](Result<std::optional<std::string>> r) { got = *r; });
+  EXPECT_FALSE(got.has_value()) << "not propagated yet";
+  sched.AdvanceBy(11 * kMicrosPerSecond);
+  far.Get("k", {60}, [&](Result<std::optional<std::string>> r) { got = *r; });
+  EXPECT_FALSE(got.has_value()) << "the miss is cached for cacheTtl";
+  EXPECT_EQ(far.PeekVisible("k"), "v1");
+  sched.AdvanceBy(60 * kMicrosPerSecond);
+  EXPECT_FALSE(far.PeekVisible("k").has_value()) << "expired";
+  EXPECT_FALSE(central.Peek("k").has_value());
+  writer.Put("k", "v2", 30, [&](Status s) { put = s; });
+  EXPECT_FALSE(put.ok());
+  ASSERT_EQ(central.puts().size(), 2u);
+  EXPECT_EQ(central.puts()[1].ttl_s, 30);
+}
+
+TEST(ReportTest, XmlEscapesMarkupAndControlCharacters) {
+  EXPECT_EQ(XmlEscape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&apos;");
+  EXPECT_EQ(XmlEscape(std::string("x\x01y", 3)), "x\xEF\xBF\xBDy");
+  EXPECT_EQ(XmlEscape("\xC3\xA9"), "\xC3\xA9");
+  EXPECT_EQ(XmlEscape("\xFF"), "\xEF\xBF\xBD");
+  EXPECT_EQ(HtmlEscape("<'>"), "&lt;&#39;&gt;");
+}
+
+TEST(MakeTargetsTest, BuiltinAllServeAndHttp) {
+  Result<std::vector<std::unique_ptr<Target>>> all = MakeTargets("builtin:all");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), AllBuilds().size());
+  EXPECT_FALSE(MakeTargets("builtin:nope").ok());
+  EXPECT_EQ(MakeTargets("serve:--role all").status().code(), StatusCode::kUnimplemented);
+  EXPECT_EQ(MakeTargets("http:profile.json").status().code(), StatusCode::kUnimplemented);
+}
+
+TEST(BuiltinTargetTest, OneScenarioEndToEnd) {
+  Result<std::vector<Scenario>> scenarios = LoadScenarios("fixtures/scenarios/conformance/cue_out_two_breaks.json");
+  ASSERT_TRUE(scenarios.ok()) << scenarios.status().ToString();
+  BuiltinTarget target(*FindBuild("do-only"));
+  RunResult r = RunOne(target, scenarios->front(), Profile{});
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  for (const CheckResult& c : r.checks) {
+    if (c.outcome == Outcome::kFail && c.severity == Severity::kError) {
+      ADD_FAILURE() << c.id << ": " << (c.evidence.empty() ? c.note : c.evidence[0].where + ": " + c.evidence[0].message + "\n" + c.evidence[0].excerpt);
+    }
+  }
+  auto outcome = [&](const std::string& id) {
+    for (const CheckResult& c : r.checks) {
+      if (c.id == id) return c.outcome;
+    }
+    return Outcome::kSkip;
+  };
+  EXPECT_EQ(outcome("splice.ad_starts_within"), Outcome::kPass);
+  EXPECT_EQ(outcome("splice.ad_seconds_match_break"), Outcome::kPass);
+  EXPECT_EQ(outcome("variants.media_sequence_aligned"), Outcome::kPass);
+  EXPECT_EQ(outcome("ttl.key_gone_after_expiry"), Outcome::kSkip) << "do-only writes no KV";
+  const std::string junit = JunitXml({r});
+  EXPECT_NE(junit.find("<testcase classname=\"builtin:do-only.cue_out_two_breaks\" name=\"splice.ad_starts_within\""),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace ssai::conformance

@@ -1,0 +1,98 @@
+// What a target run produced, in a target-neutral form: every playlist response the harness's
+// viewers received (with the origin playlist it was made from), the KV writes and expiry probes
+// the harness could see, decision-service requests, cue API results. The checks
+// (checks/evaluate.h) only read this, so an HTTP target fills the same record from the wire and
+// the checks it cannot feed are reported as skipped.
+#ifndef SSAI_CONFORMANCE_OBSERVATIONS_H_
+#define SSAI_CONFORMANCE_OBSERVATIONS_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reference/base/time.h"
+#include "reference/ssai/splicer.h"
+
+namespace ssai::conformance {
+
+struct Fetch {
+  std::string pop;
+  std::string viewer;     // "pop1/v0"
+  std::string rendition;  // empty for the multivariant playlist
+  std::string url;        // what the viewer asked for
+  InsertionMode mode = InsertionMode::kSsai;
+  int64_t bandwidth_bps = 0;  // the rendition's
+  UnixMicros request_time = 0;
+  UnixMicros response_time = 0;
+  int http_status = 0;
+  std::string body;
+  std::string origin_body;   // the origin playlist at request time (for lint baselines)
+  std::string state_source;  // "kv-hit", "kv-miss", "coordinator", "none"; "" if unknown
+  std::string event_id;      // the break the target says the newest slot is in ("" if unknown)
+  int64_t reload = 0;        // the viewer's reload number (same for renditions loaded together)
+};
+
+struct KvPut {
+  UnixMicros time = 0;
+  std::string key;
+  std::string value;
+  int64_t ttl_s = 0;
+  bool accepted = true;
+  std::string error;
+};
+
+struct KvExpiryProbe {
+  std::string key;
+  UnixMicros expires_at = 0;  // the last accepted write's absolute expiry
+  UnixMicros probed_at = 0;
+  std::vector<std::string> still_visible_at;  // locations ("central", POP names) that returned it
+};
+
+struct DecisionRequestRecord {
+  UnixMicros time = 0;
+  std::string event_id;
+  double duration_s = 0;
+};
+
+struct CueApiRecord {
+  UnixMicros time = 0;
+  std::string body;
+  bool ok = false;
+  bool duplicate = false;
+  bool expect_duplicate = false;
+  std::string event_id;
+  std::string error;
+};
+
+struct ApiProbeRecord {
+  std::string check_id;  // api.cue.*
+  std::string body;      // shown in evidence (truncated)
+  std::string expected;  // substring the error must contain
+  bool refused = false;
+  std::string error;
+};
+
+struct Observations {
+  std::string target;
+  std::string scenario;
+  std::vector<Fetch> fetches;
+  bool kv_observed = false;  // kv_puts / kv_expiry are meaningful
+  std::vector<KvPut> kv_puts;
+  std::vector<KvExpiryProbe> kv_expiry;
+  bool decisions_observed = false;
+  std::vector<DecisionRequestRecord> decision_requests;
+  std::vector<CueApiRecord> cues;
+  std::vector<ApiProbeRecord> api_probes;
+  bool reads_kv = false;  // the build's read path consults KV (kv.hit_rate.min applies)
+  // How the checks tell ads from content: URIs starting with ad_uri_prefix are ads (or slate,
+  // when equal to slate_uri); everything else is content.
+  std::string ad_uri_prefix;
+  std::string slate_uri;
+  std::map<std::string, int64_t> stats;  // free-form counters for the report
+};
+
+}  // namespace ssai::conformance
+
+#endif  // SSAI_CONFORMANCE_OBSERVATIONS_H_

@@ -1,0 +1,333 @@
+#include "conformance/report.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "conformance/checks/catalogue.h"
+#include "reference/base/strings.h"
+
+namespace ssai::conformance {
+
+namespace {
+
+// Decodes one UTF-8 sequence at s[i]; returns its length, or 0 when invalid.
+size_t Utf8Length(std::string_view s, size_t i, uint32_t* cp) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  uint32_t v = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
+  for (size_t k = 1; k < n; ++k) {
+    const unsigned char d = static_cast<unsigned char>(s[i + k]);
+    if ((d >> 6) != 0x2) return 0;
+    v = (v << 6) | (d & 0x3F);
+  }
+  *cp = v;
+  return n;
+}
+
+std::string Escape(std::string_view text, bool html) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  for (size_t i = 0; i < text.size();) {
+    uint32_t cp = 0;
+    const size_t n = Utf8Length(text, i, &cp);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    switch (cp) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += html ? "&#39;" : "&apos;"; break;
+      default: {
+        // XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
+        const bool ok = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
+                        (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
+        if (ok) {
+          out.append(text.substr(i, n));
+        } else {
+          out += "\xEF\xBF\xBD";
+        }
+      }
+    }
+    i += n;
+  }
+  return out;
+}
+
+std::string EvidenceText(const CheckResult& c) {
+  std::string out;
+  if (!c.note.empty()) out += c.note + "\n";
+  for (const Evidence& e : c.evidence) {
+    std::string t;
+    AppendFixed(e.t_s, 3, &t);
+    out += "- t=+" + t + " s" + (e.time.empty() ? "" : " (" + e.time + ")") + " " + e.where + ": " + e.message + "\n";
+    if (!e.excerpt.empty()) out += e.excerpt;
+  }
+  if (c.failures > static_cast<int64_t>(c.evidence.size())) {
+    out += "(" + std::to_string(c.failures - static_cast<int64_t>(c.evidence.size())) + " more)\n";
+  }
+  return out;
+}
+
+std::string Fixed(double v, int decimals) {
+  std::string s;
+  AppendFixed(v, decimals, &s);
+  return s;
+}
+
+}  // namespace
+
+std::string XmlEscape(std::string_view text) { return Escape(text, false); }
+std::string HtmlEscape(std::string_view text) { return Escape(text, true); }
+
+std::string JunitXml(const std::vector<RunResult>& runs) {
+  int64_t tests = 0, failures = 0, skipped = 0, errors = 0;
+  for (const RunResult& r : runs) {
+    errors += !r.status.ok();
+    for (const CheckResult& c : r.checks) {
+      ++tests;
+      failures += c.outcome == Outcome::kFail && c.severity == Severity::kError;
+      skipped += c.outcome == Outcome::kSkip;
+    }
+  }
+  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  x += "<testsuites name=\"ssai conform\" tests=\"" + std::to_string(tests) + "\" failures=\"" +
+       std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" skipped=\"" + std::to_string(skipped) +
+       "\">\n";
+  for (const RunResult& r : runs) {
+    int64_t f = 0, s = 0;
+    for (const CheckResult& c : r.checks) {
+      f += c.outcome == Outcome::kFail && c.severity == Severity::kError;
+      s += c.outcome == Outcome::kSkip;
+    }
+    const std::string suite = r.target + " | " + r.scenario;
+    const std::string cls = r.target + "." + r.scenario;
+    x += "  <testsuite name=\"" + XmlEscape(suite) + "\" tests=\"" + std::to_string(r.checks.size()) +
+         "\" failures=\"" + std::to_string(f) + "\" errors=\"" + std::to_string(r.status.ok() ? 0 : 1) +
+         "\" skipped=\"" + std::to_string(s) + "\" time=\"" + Fixed(r.wall_ms / 1000.0, 3) + "\">\n";
+    x += "    <properties><property name=\"scenario_file\" value=\"" + XmlEscape(r.scenario_file) +
+         "\"/><property name=\"defect_build\" value=\"" + (r.defect ? "true" : "false") + "\"/></properties>\n";
+    if (!r.status.ok()) {
+      x += "    <testcase classname=\"" + XmlEscape(cls) + "\" name=\"run\"><error message=\"" +
+           XmlEscape(r.status.ToString()) + "\"/></testcase>\n";
+    }
+    for (const CheckResult& c : r.checks) {
+      x += "    <testcase classname=\"" + XmlEscape(cls) + "\" name=\"" + XmlEscape(c.id) + "\" time=\"0\"";
+      if (c.outcome == Outcome::kPass) {
+        x += c.note.empty() ? "/>\n" : "><system-out>" + XmlEscape(c.note) + "</system-out></testcase>\n";
+      } else if (c.outcome == Outcome::kSkip) {
+        x += "><skipped message=\"" + XmlEscape(c.note) + "\"/></testcase>\n";
+      } else if (c.severity == Severity::kError) {
+        const std::string msg = c.evidence.empty() ? c.note : c.evidence.front().message;
+        x += "><failure type=\"error\" message=\"" + XmlEscape(msg) + "\">" + XmlEscape(EvidenceText(c)) +
+             "</failure></testcase>\n";
+      } else {
+        x += "><system-out>" + XmlEscape("WARNING (" + std::to_string(c.failures) + " findings)\n" + EvidenceText(c)) +
+             "</system-out></testcase>\n";
+      }
+    }
+    x += "  </testsuite>\n";
+  }
+  x += "</testsuites>\n";
+  return x;
+}
+
+nlohmann::json ReportJson(const std::vector<RunResult>& runs, const Profile& profile) {
+  nlohmann::json j;
+  j["tool"] = "ssai conform";
+  j["profile"] = ProfileToJson(profile);
+  j["catalogue_size"] = Catalogue().size();
+  nlohmann::json out = nlohmann::json::array();
+  int64_t error_failures = 0;
+  for (const RunResult& r : runs) {
+    nlohmann::json run;
+    run["target"] = r.target;
+    run["defect_build"] = r.defect;
+    run["scenario"] = r.scenario;
+    run["scenario_file"] = r.scenario_file;
+    run["status"] = r.status.ok() ? "ok" : r.status.ToString();
+    run["wall_ms"] = r.wall_ms;
+    run["error_failures"] = r.ErrorFailures();
+    run["warning_failures"] = r.WarningFailures();
+    run["stats"] = r.stats;
+    error_failures += r.ErrorFailures();
+    nlohmann::json checks = nlohmann::json::array();
+    for (const CheckResult& c : r.checks) {
+      nlohmann::json cj = {{"id", c.id},
+                           {"severity", SeverityName(c.severity)},
+                           {"outcome", OutcomeName(c.outcome)},
+                           {"evaluated", c.evaluated},
+                           {"failures", c.failures}};
+      if (!c.note.empty()) cj["note"] = c.note;
+      if (!c.evidence.empty()) {
+        nlohmann::json ev = nlohmann::json::array();
+        for (const Evidence& e : c.evidence) {
+          ev.push_back({{"where", e.where}, {"t_s", e.t_s}, {"time", e.time}, {"message", e.message}, {"excerpt", e.excerpt}});
+        }
+        cj["evidence"] = ev;
+      }
+      checks.push_back(std::move(cj));
+    }
+    run["checks"] = std::move(checks);
+    out.push_back(std::move(run));
+  }
+  j["runs"] = std::move(out);
+  j["error_failures"] = error_failures;
+  return j;
+}
+
+std::string ReportHtml(const std::vector<RunResult>& runs, const Profile& profile) {
+  std::vector<std::string> targets, scenarios;
+  for (const RunResult& r : runs) {
+    if (std::find(targets.begin(), targets.end(), r.target) == targets.end()) targets.push_back(r.target);
+    if (std::find(scenarios.begin(), scenarios.end(), r.scenario) == scenarios.end()) scenarios.push_back(r.scenario);
+  }
+  std::string h =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ssai conform report</title>\n<style>"
+      "body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse;font-size:13px}"
+      "th,td{border:1px solid #ccc;padding:3px 6px;text-align:center}th{background:#f3f3f3}"
+      "td.id{text-align:left;font-family:monospace}.pass{background:#dff5df}.fail{background:#f9d0d0}"
+      ".warn{background:#fbeec8}.skip{color:#999}pre{background:#f7f7f7;padding:6px;overflow:auto;font-size:12px}"
+      "th.rot{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}</style></head><body>\n";
+  h += "<h1>ssai conform</h1>\n<p>" + std::to_string(runs.size()) + " runs: " + std::to_string(targets.size()) +
+       " targets &times; " + std::to_string(scenarios.size()) + " scenarios, " + std::to_string(Catalogue().size()) +
+       " checks in the catalogue, profile <code>" + HtmlEscape(profile.name) + "</code>.</p>\n";
+
+  // Targets x scenarios: error failures per run.
+  h += "<h2>Runs</h2>\n<table><tr><th>target</th>";
+  for (const std::string& s : scenarios) h += "<th class=\"rot\">" + HtmlEscape(s) + "</th>";
+  h += "</tr>\n";
+  for (const std::string& t : targets) {
+    h += "<tr><td class=\"id\">" + HtmlEscape(t) + "</td>";
+    for (const std::string& s : scenarios) {
+      const RunResult* r = nullptr;
+      for (const RunResult& x : runs) {
+        if (x.target == t && x.scenario == s) r = &x;
+      }
+      if (r == nullptr) {
+        h += "<td class=\"skip\">-</td>";
+        continue;
+      }
+      const int64_t e = r->ErrorFailures(), w = r->WarningFailures();
+      const std::string cls = e ? "fail" : w ? "warn" : "pass";
+      std::string title;
+      for (const std::string& id : r->FailedChecks()) title += id + " ";
+      h += "<td class=\"" + cls + "\" title=\"" + HtmlEscape(title) + "\">" +
+           (e ? std::to_string(e) + " err" : w ? std::to_string(w) + " warn" : "ok") + "</td>";
+    }
+    h += "</tr>\n";
+  }
+  h += "</table>\n";
+
+  // Checks x targets: scenarios failed / evaluated.
+  h += "<h2>Checks</h2>\n<table><tr><th>check</th><th>severity</th>";
+  for (const std::string& t : targets) h += "<th class=\"rot\">" + HtmlEscape(t) + "</th>";
+  h += "</tr>\n";
+  for (const CheckInfo& info : Catalogue()) {
+    std::string row = "<tr><td class=\"id\" title=\"" + HtmlEscape(info.section + ": " + info.description) + "\">" +
+                      HtmlEscape(info.id) + "</td><td>" + std::string(SeverityName(info.severity)) + "</td>";
+    for (const std::string& t : targets) {
+      int failed = 0, applied = 0;
+      for (const RunResult& r : runs) {
+        if (r.target != t) continue;
+        for (const CheckResult& c : r.checks) {
+          if (c.id != info.id) continue;
+          applied += c.outcome != Outcome::kSkip;
+          failed += c.outcome == Outcome::kFail;
+        }
+      }
+      const std::string cls = failed ? (info.severity == Severity::kError ? "fail" : "warn") : applied ? "pass" : "skip";
+      row += "<td class=\"" + cls + "\">" + (applied ? std::to_string(failed) + "/" + std::to_string(applied) : "-") + "</td>";
+    }
+    h += row + "</tr>\n";
+  }
+  h += "</table>\n<p>Cells: scenarios failing the check / scenarios it applied to.</p>\n";
+
+  // Failures with evidence.
+  h += "<h2>Failures</h2>\n";
+  for (const RunResult& r : runs) {
+    if (!r.status.ok()) {
+      h += "<h3>" + HtmlEscape(r.target + " | " + r.scenario) + "</h3><p class=\"fail\">run failed: " +
+           HtmlEscape(r.status.ToString()) + "</p>\n";
+    }
+    for (const CheckResult& c : r.checks) {
+      if (c.outcome != Outcome::kFail) continue;
+      const CheckInfo* info = FindCheck(c.id);
+      h += "<details><summary class=\"" + std::string(c.severity == Severity::kError ? "fail" : "warn") + "\">" +
+           HtmlEscape(r.target + " | " + r.scenario + " | " + c.id + " (" + std::string(SeverityName(c.severity)) +
+                      ", " + std::to_string(c.failures) + " failures)") +
+           "</summary>\n<p>" + HtmlEscape(info ? info->description + " [" + info->section + "]" : "") + "</p>\n";
+      if (!c.note.empty()) h += "<p>" + HtmlEscape(c.note) + "</p>\n";
+      for (const Evidence& e : c.evidence) {
+        h += "<p><b>t=+" + Fixed(e.t_s, 3) + " s</b> " + HtmlEscape(e.time) + " <code>" + HtmlEscape(e.where) +
+             "</code>: " + HtmlEscape(e.message) + "</p>\n";
+        if (!e.excerpt.empty()) h += "<pre>" + HtmlEscape(e.excerpt) + "</pre>\n";
+      }
+      h += "</details>\n";
+    }
+  }
+  h += "</body></html>\n";
+  return h;
+}
+
+std::string SummaryTable(const std::vector<RunResult>& runs) {
+  struct Row {
+    int runs = 0, passed = 0;
+    int64_t errors = 0, warnings = 0;
+    std::set<std::string> failed;
+  };
+  std::vector<std::string> order;
+  std::map<std::string, Row> rows;
+  for (const RunResult& r : runs) {
+    if (!rows.count(r.target)) order.push_back(r.target);
+    Row& row = rows[r.target];
+    ++row.runs;
+    row.passed += r.ErrorFailures() == 0;
+    row.errors += r.ErrorFailures();
+    row.warnings += r.WarningFailures();
+    for (const CheckResult& c : r.checks) {
+      if (c.outcome == Outcome::kFail && c.severity == Severity::kError) row.failed.insert(c.id);
+    }
+    if (!r.status.ok()) row.failed.insert("(run failed: " + r.status.message() + ")");
+  }
+  size_t width = 6;
+  for (const std::string& t : order) width = std::max(width, t.size());
+  auto pad = [](std::string s, size_t w) { return s + std::string(w > s.size() ? w - s.size() : 0, ' '); };
+  std::string out = pad("target", width) + "  scenarios-ok  errors  warnings  failing error checks\n";
+  for (const std::string& t : order) {
+    const Row& row = rows[t];
+    std::string failed;
+    for (const std::string& id : row.failed) failed += (failed.empty() ? "" : " ") + id;
+    out += pad(t, width) + "  " + pad(std::to_string(row.passed) + "/" + std::to_string(row.runs), 12) + "  " +
+           pad(std::to_string(row.errors), 6) + "  " + pad(std::to_string(row.warnings), 8) + "  " +
+           (failed.empty() ? "-" : failed) + "\n";
+  }
+  return out;
+}
+
+Status WriteReports(const std::string& dir, const std::vector<RunResult>& runs, const Profile& profile) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::Unavailable("cannot create " + dir + ": " + ec.message());
+  auto write = [&](const std::string& name, const std::string& text) -> Status {
+    const std::string path = (std::filesystem::path(dir) / name).string();
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) return Status::Unavailable("cannot write " + path);
+    return Status::Ok();
+  };
+  SSAI_RETURN_IF_ERROR(write("junit.xml", JunitXml(runs)));
+  SSAI_RETURN_IF_ERROR(write("report.json", ReportJson(runs, profile).dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"));
+  SSAI_RETURN_IF_ERROR(write("index.html", ReportHtml(runs, profile)));
+  return Status::Ok();
+}
+
+}  // namespace ssai::conformance

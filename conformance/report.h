@@ -1,0 +1,38 @@
+// Conformance reports: JUnit XML (one test case per check per scenario per target), report.json
+// (the source of truth) and index.html (self-contained: checks x targets, then every failure
+// with its evidence), plus the summary table the CLI prints.
+#ifndef SSAI_CONFORMANCE_REPORT_H_
+#define SSAI_CONFORMANCE_REPORT_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "conformance/profile.h"
+#include "conformance/runner.h"
+#include "reference/base/status.h"
+
+namespace ssai::conformance {
+
+// XML 1.0 text/attribute escaping; characters XML 1.0 cannot carry become U+FFFD.
+std::string XmlEscape(std::string_view text);
+std::string HtmlEscape(std::string_view text);
+
+// JUnit: <testsuites> with one <testsuite name="TARGET | SCENARIO"> per run and one <testcase
+// classname="TARGET.SCENARIO" name="CHECK_ID"> per check. Error-severity failures are <failure>;
+// warning-severity failures pass with the evidence in <system-out> (JUnit has no warnings);
+// checks that did not apply are <skipped>.
+std::string JunitXml(const std::vector<RunResult>& runs);
+nlohmann::json ReportJson(const std::vector<RunResult>& runs, const Profile& profile);
+std::string ReportHtml(const std::vector<RunResult>& runs, const Profile& profile);
+// Rows: targets; columns: scenarios passed, error and warning failures, the failing checks.
+std::string SummaryTable(const std::vector<RunResult>& runs);
+
+// Writes junit.xml, report.json and index.html into `dir` (created if needed).
+Status WriteReports(const std::string& dir, const std::vector<RunResult>& runs, const Profile& profile);
+
+}  // namespace ssai::conformance
+
+#endif  // SSAI_CONFORMANCE_REPORT_H_

@@ -1,0 +1,64 @@
+#include "conformance/runner.h"
+
+#include <chrono>
+
+namespace ssai::conformance {
+
+int64_t RunResult::ErrorFailures() const {
+  int64_t n = status.ok() ? 0 : 1;
+  for (const CheckResult& c : checks) n += c.outcome == Outcome::kFail && c.severity == Severity::kError;
+  return n;
+}
+
+int64_t RunResult::WarningFailures() const {
+  int64_t n = 0;
+  for (const CheckResult& c : checks) n += c.outcome == Outcome::kFail && c.severity == Severity::kWarning;
+  return n;
+}
+
+std::vector<std::string> RunResult::FailedChecks() const {
+  std::vector<std::string> out;
+  for (const CheckResult& c : checks) {
+    if (c.outcome == Outcome::kFail) out.push_back(c.id);
+  }
+  return out;
+}
+
+RunResult RunOne(Target& target, const Scenario& scenario, const Profile& profile) {
+  RunResult r;
+  r.target = target.name();
+  r.defect = target.is_defect();
+  r.scenario = scenario.name;
+  r.scenario_file = scenario.file;
+  // Wall time is only reported, never used by a check (results stay deterministic).
+  const auto t0 = std::chrono::steady_clock::now();
+  Result<Profile> effective = ApplyProfileOverrides(profile, scenario.profile_overrides);
+  if (!effective.ok()) {
+    r.status = effective.status();
+    return r;
+  }
+  Result<Observations> obs = target.Run(scenario, *effective);
+  if (!obs.ok()) {
+    r.status = obs.status();
+  } else {
+    r.checks = Evaluate(*obs, scenario, *effective);
+    r.stats = obs->stats;
+  }
+  r.wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+std::vector<RunResult> RunMatrix(const std::vector<std::unique_ptr<Target>>& targets,
+                                 const std::vector<Scenario>& scenarios, const Profile& profile,
+                                 const std::function<void(const RunResult&)>& progress) {
+  std::vector<RunResult> out;
+  for (const std::unique_ptr<Target>& t : targets) {
+    for (const Scenario& s : scenarios) {
+      out.push_back(RunOne(*t, s, profile));
+      if (progress) progress(out.back());
+    }
+  }
+  return out;
+}
+
+}  // namespace ssai::conformance

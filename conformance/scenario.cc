@@ -1,0 +1,409 @@
+#include "conformance/scenario.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "reference/base/strings.h"
+
+namespace ssai::conformance {
+
+namespace {
+
+using nlohmann::json;
+
+Status Bad(const std::string& where, const std::string& what) {
+  return Status::InvalidArgument(where + ": " + what);
+}
+
+Status CheckKeys(const json& j, const std::string& where, std::initializer_list<std::string_view> allowed) {
+  if (!j.is_object()) return Bad(where, "must be a JSON object");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it.key().rfind("_", 0) == 0 || it.key() == "comment") continue;  // documentation
+    if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end()) {
+      std::string list;
+      for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      return Bad(where, "unknown key '" + it.key() + "' (allowed: " + list + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+Status GetNumber(const json& j, const char* key, const std::string& where, double* out, bool required = false) {
+  if (!j.contains(key)) return required ? Bad(where + "." + key, "missing") : Status::Ok();
+  if (!j[key].is_number()) return Bad(where + "." + key, "must be a number");
+  *out = j[key].get<double>();
+  if (!std::isfinite(*out)) return Bad(where + "." + key, "must be finite");
+  return Status::Ok();
+}
+
+Status GetString(const json& j, const char* key, const std::string& where, std::string* out, bool required = false) {
+  if (!j.contains(key)) return required ? Bad(where + "." + key, "missing") : Status::Ok();
+  if (!j[key].is_string()) return Bad(where + "." + key, "must be a string");
+  *out = j[key].get<std::string>();
+  return Status::Ok();
+}
+
+Result<DecisionBehaviour> ParseBehaviour(const std::string& s, const std::string& where) {
+  if (s == "answer") return DecisionBehaviour::kAnswer;
+  if (s == "fail") return DecisionBehaviour::kFail;
+  if (s == "hang") return DecisionBehaviour::kHang;
+  return Bad(where, "must be \"answer\", \"fail\" or \"hang\", got \"" + s + "\"");
+}
+
+Result<InsertionMode> ParseMode(const std::string& s, const std::string& where) {
+  if (s == "ssai") return InsertionMode::kSsai;
+  if (s == "sgai") return InsertionMode::kSgai;
+  return Bad(where, "must be \"ssai\" or \"sgai\", got \"" + s + "\"");
+}
+
+}  // namespace
+
+Result<Scenario> ParseScenario(std::string_view json_text, std::string file) {
+  json j = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::InvalidArgument("scenario: not valid JSON");
+  SSAI_RETURN_IF_ERROR(CheckKeys(j, "scenario",
+                                 {"name", "description", "origin", "mode", "duration_s", "pops", "viewers",
+                                  "api_cues", "decision", "faults", "api_probes", "profile"}));
+  Scenario s;
+  s.file = std::move(file);
+  SSAI_RETURN_IF_ERROR(GetString(j, "name", "scenario", &s.name, true));
+  SSAI_RETURN_IF_ERROR(GetString(j, "description", "scenario", &s.description));
+  SSAI_RETURN_IF_ERROR(GetNumber(j, "duration_s", "scenario", &s.duration_s));
+  if (s.duration_s <= 0 || s.duration_s > 6 * 3600) return Bad("duration_s", "must be in (0, 21600]");
+  if (j.contains("mode")) {
+    std::string m;
+    SSAI_RETURN_IF_ERROR(GetString(j, "mode", "scenario", &m));
+    SSAI_ASSIGN_OR_RETURN(s.mode, ParseMode(m, "mode"));
+  }
+  if (j.contains("api_probes")) {
+    if (!j["api_probes"].is_boolean()) return Bad("api_probes", "must be true or false");
+    s.api_probes = j["api_probes"].get<bool>();
+  }
+  if (j.contains("profile")) {
+    if (!j["profile"].is_object()) return Bad("profile", "must be a JSON object");
+    s.profile_overrides = j["profile"];
+    Result<Profile> check = ApplyProfileOverrides(Profile{}, s.profile_overrides);
+    if (!check.ok()) return check.status();
+  }
+
+  // origin: the synthetic origin's JSON (synthetic_origin.h ParseSpec), plus two conveniences per
+  // break: "at_s" (offset from start_time, instead of an ISO start_time) and
+  // "planned_duration_s" (early CUE-IN: what the OUT announces).
+  if (!j.contains("origin") || !j["origin"].is_object()) return Bad("origin", "missing or not an object");
+  json o = j["origin"];
+  if (!o.contains("start_time")) o["start_time"] = "2026-01-01T00:00:00Z";
+  Result<UnixMicros> start = o["start_time"].is_string() ? ParseIso8601(o["start_time"].get<std::string>())
+                                                           : Result<UnixMicros>(Bad("origin.start_time", "must be an ISO 8601 string"));
+  if (!start.ok()) return Bad("origin.start_time", start.status().message());
+  std::map<uint32_t, double> planned;
+  if (o.contains("breaks")) {
+    if (!o["breaks"].is_array()) return Bad("origin.breaks", "must be an array");
+    for (size_t i = 0; i < o["breaks"].size(); ++i) {
+      json& b = o["breaks"][i];
+      const std::string where = "origin.breaks[" + std::to_string(i) + "]";
+      if (!b.is_object()) return Bad(where, "must be an object");
+      if (b.contains("at_s")) {
+        if (!b["at_s"].is_number()) return Bad(where + ".at_s", "must be a number");
+        b["start_time"] = FormatIso8601Millis(*start + SecondsToMicros(b["at_s"].get<double>()));
+        b.erase("at_s");
+      }
+      if (b.contains("planned_duration_s")) {
+        if (!b["planned_duration_s"].is_number()) return Bad(where + ".planned_duration_s", "must be a number");
+        if (!b.contains("event_id") || !b["event_id"].is_number_unsigned()) {
+          return Bad(where, "planned_duration_s needs an event_id");
+        }
+        planned[b["event_id"].get<uint32_t>()] = b["planned_duration_s"].get<double>();
+        b.erase("planned_duration_s");
+      }
+    }
+  }
+  Result<origin::SyntheticStreamSpec> spec = origin::ParseSpec(o.dump());
+  if (!spec.ok()) return Bad("origin", spec.status().message());
+  s.origin = std::move(spec).value();
+  s.planned_duration_s = planned;
+  if (!planned.empty()) {
+    if (s.origin.cue_flavour != origin::CueFlavour::kCueOut && s.origin.cue_flavour != origin::CueFlavour::kDateRange) {
+      return Bad("origin.breaks", "planned_duration_s (early CUE-IN) needs cue_flavour cue_out or daterange "
+                                  "(the other flavours carry the duration inside binary SCTE-35)");
+    }
+    for (const auto& [id, d] : planned) {
+      const origin::ScheduledBreak* early = nullptr;
+      for (const origin::ScheduledBreak& b : s.origin.breaks) {
+        if (b.event_id == id) early = &b;
+      }
+      if (early == nullptr) return Bad("origin.breaks", "planned_duration_s on unknown event_id");
+      if (d <= early->duration_s) return Bad("origin.breaks", "planned_duration_s must exceed duration_s (an early IN)");
+      for (const origin::ScheduledBreak& b : s.origin.breaks) {
+        if (&b != early && b.duration_s == early->duration_s) {
+          return Bad("origin.breaks", "an early-IN break's duration_s must differ from every other break's");
+        }
+      }
+    }
+  }
+  std::set<std::string> renditions;
+  for (const origin::Rendition& r : s.origin.renditions) renditions.insert(r.name);
+
+  if (j.contains("pops")) {
+    if (!j["pops"].is_array() || j["pops"].empty()) return Bad("pops", "must be a non-empty array");
+    for (size_t i = 0; i < j["pops"].size(); ++i) {
+      const json& p = j["pops"][i];
+      const std::string where = "pops[" + std::to_string(i) + "]";
+      SSAI_RETURN_IF_ERROR(CheckKeys(p, where, {"name", "coordinator_rtt_ms", "kv_propagation_s", "kv_latency_ms", "kv_cache"}));
+      PopSpec pop;
+      SSAI_RETURN_IF_ERROR(GetString(p, "name", where, &pop.name, true));
+      SSAI_RETURN_IF_ERROR(GetNumber(p, "coordinator_rtt_ms", where, &pop.coordinator_rtt_ms));
+      SSAI_RETURN_IF_ERROR(GetNumber(p, "kv_propagation_s", where, &pop.kv_propagation_s));
+      SSAI_RETURN_IF_ERROR(GetNumber(p, "kv_latency_ms", where, &pop.kv_latency_ms));
+      if (p.contains("kv_cache")) {
+        if (!p["kv_cache"].is_boolean()) return Bad(where + ".kv_cache", "must be true or false");
+        pop.kv_cache = p["kv_cache"].get<bool>();
+      }
+      if (pop.coordinator_rtt_ms < 0 || pop.kv_propagation_s < 0 || pop.kv_latency_ms < 0) {
+        return Bad(where, "delays must be >= 0");
+      }
+      s.pops.push_back(pop);
+    }
+  } else {
+    PopSpec pop;
+    pop.name = "pop1";
+    s.pops.push_back(pop);
+  }
+  auto find_pop = [&](const std::string& name) {
+    return std::any_of(s.pops.begin(), s.pops.end(), [&](const PopSpec& p) { return p.name == name; });
+  };
+
+  if (j.contains("viewers")) {
+    if (!j["viewers"].is_array()) return Bad("viewers", "must be an array");
+    for (size_t i = 0; i < j["viewers"].size(); ++i) {
+      const json& v = j["viewers"][i];
+      const std::string where = "viewers[" + std::to_string(i) + "]";
+      SSAI_RETURN_IF_ERROR(CheckKeys(v, where, {"pop", "join_s", "leave_s", "renditions", "mode", "count"}));
+      ViewerSpec viewer;
+      SSAI_RETURN_IF_ERROR(GetString(v, "pop", where, &viewer.pop, true));
+      if (!find_pop(viewer.pop)) return Bad(where + ".pop", "unknown pop '" + viewer.pop + "'");
+      SSAI_RETURN_IF_ERROR(GetNumber(v, "join_s", where, &viewer.join_s));
+      if (v.contains("leave_s")) {
+        double leave = 0;
+        SSAI_RETURN_IF_ERROR(GetNumber(v, "leave_s", where, &leave));
+        viewer.leave_s = leave;
+      }
+      if (v.contains("renditions")) {
+        if (!v["renditions"].is_array()) return Bad(where + ".renditions", "must be an array of names");
+        for (const json& r : v["renditions"]) {
+          if (!r.is_string() || !renditions.count(r.get<std::string>())) {
+            return Bad(where + ".renditions", "unknown rendition " + r.dump());
+          }
+          viewer.renditions.push_back(r.get<std::string>());
+        }
+      }
+      if (v.contains("mode")) {
+        std::string m;
+        SSAI_RETURN_IF_ERROR(GetString(v, "mode", where, &m));
+        SSAI_ASSIGN_OR_RETURN(viewer.mode, ParseMode(m, where + ".mode"));
+      }
+      if (v.contains("count")) {
+        if (!v["count"].is_number_integer() || v["count"].get<int>() < 1 || v["count"].get<int>() > 1000) {
+          return Bad(where + ".count", "must be an integer in [1, 1000]");
+        }
+        viewer.count = v["count"].get<int>();
+      }
+      s.viewers.push_back(viewer);
+    }
+  } else {
+    for (const PopSpec& p : s.pops) {
+      ViewerSpec viewer;
+      viewer.pop = p.name;
+      viewer.join_s = 0.1;
+      s.viewers.push_back(viewer);
+    }
+  }
+
+  if (j.contains("api_cues")) {
+    if (!j["api_cues"].is_array()) return Bad("api_cues", "must be an array");
+    for (size_t i = 0; i < j["api_cues"].size(); ++i) {
+      const json& c = j["api_cues"][i];
+      const std::string where = "api_cues[" + std::to_string(i) + "]";
+      SSAI_RETURN_IF_ERROR(CheckKeys(c, where, {"at_s", "duration_s", "pod_id", "expect_duplicate"}));
+      ApiCueSpec cue;
+      SSAI_RETURN_IF_ERROR(GetNumber(c, "at_s", where, &cue.at_s, true));
+      SSAI_RETURN_IF_ERROR(GetNumber(c, "duration_s", where, &cue.duration_s, true));
+      SSAI_RETURN_IF_ERROR(GetString(c, "pod_id", where, &cue.pod_id));
+      if (c.contains("expect_duplicate")) {
+        if (!c["expect_duplicate"].is_boolean()) return Bad(where + ".expect_duplicate", "must be true or false");
+        cue.expect_duplicate = c["expect_duplicate"].get<bool>();
+      }
+      s.api_cues.push_back(cue);
+    }
+  }
+
+  if (j.contains("decision")) {
+    const json& d = j["decision"];
+    SSAI_RETURN_IF_ERROR(CheckKeys(d, "decision", {"behaviour", "latency_ms", "pod_id", "ads"}));
+    if (d.contains("behaviour")) {
+      std::string b;
+      SSAI_RETURN_IF_ERROR(GetString(d, "behaviour", "decision", &b));
+      SSAI_ASSIGN_OR_RETURN(s.decision.behaviour, ParseBehaviour(b, "decision.behaviour"));
+    }
+    SSAI_RETURN_IF_ERROR(GetNumber(d, "latency_ms", "decision", &s.decision.latency_ms));
+    SSAI_RETURN_IF_ERROR(GetString(d, "pod_id", "decision", &s.decision.pod_id));
+    if (d.contains("ads")) {
+      if (!d["ads"].is_array()) return Bad("decision.ads", "must be an array");
+      for (size_t i = 0; i < d["ads"].size(); ++i) {
+        const json& a = d["ads"][i];
+        const std::string where = "decision.ads[" + std::to_string(i) + "]";
+        SSAI_RETURN_IF_ERROR(CheckKeys(a, where, {"id", "duration_s"}));
+        AdSpec ad;
+        SSAI_RETURN_IF_ERROR(GetString(a, "id", where, &ad.id, true));
+        SSAI_RETURN_IF_ERROR(GetNumber(a, "duration_s", where, &ad.duration_s, true));
+        if (ad.duration_s <= 0) return Bad(where + ".duration_s", "must be > 0");
+        s.decision.ads.push_back(ad);
+      }
+    }
+  }
+  if (!j.contains("decision") || !j["decision"].contains("ads")) {
+    s.decision.ads = {{"a1", 8}, {"a2", 8}};
+  }
+
+  if (j.contains("faults")) {
+    if (!j["faults"].is_array()) return Bad("faults", "must be an array");
+    for (size_t i = 0; i < j["faults"].size(); ++i) {
+      const json& f = j["faults"][i];
+      const std::string where = "faults[" + std::to_string(i) + "]";
+      SSAI_RETURN_IF_ERROR(CheckKeys(f, where, {"at_s", "kind", "pop", "delay_s", "rtt_ms", "behaviour"}));
+      FaultSpec fault;
+      SSAI_RETURN_IF_ERROR(GetNumber(f, "at_s", where, &fault.at_s, true));
+      SSAI_RETURN_IF_ERROR(GetString(f, "kind", where, &fault.kind, true));
+      if (fault.kind == "coordinator_restart") {
+      } else if (fault.kind == "decision") {
+        std::string b;
+        SSAI_RETURN_IF_ERROR(GetString(f, "behaviour", where, &b, true));
+        SSAI_ASSIGN_OR_RETURN(fault.behaviour, ParseBehaviour(b, where + ".behaviour"));
+      } else if (fault.kind == "kv_propagation" || fault.kind == "coordinator_rtt") {
+        SSAI_RETURN_IF_ERROR(GetString(f, "pop", where, &fault.pop, true));
+        if (!find_pop(fault.pop)) return Bad(where + ".pop", "unknown pop '" + fault.pop + "'");
+        SSAI_RETURN_IF_ERROR(GetNumber(f, fault.kind == "kv_propagation" ? "delay_s" : "rtt_ms", where,
+                                       &fault.value, true));
+        if (fault.value < 0) return Bad(where, "must be >= 0");
+      } else {
+        return Bad(where + ".kind", "must be coordinator_restart, decision, kv_propagation or coordinator_rtt, got \"" +
+                                        fault.kind + "\"");
+      }
+      s.faults.push_back(fault);
+    }
+    std::stable_sort(s.faults.begin(), s.faults.end(),
+                     [](const FaultSpec& a, const FaultSpec& b) { return a.at_s < b.at_s; });
+  }
+  return s;
+}
+
+Result<std::vector<Scenario>> LoadScenarios(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    for (const fs::directory_entry& e : fs::directory_iterator(path, ec)) {
+      if (e.path().extension() == ".json") files.push_back(e.path().string());
+    }
+    std::sort(files.begin(), files.end());
+    if (files.empty()) return Status::NotFound("no *.json scenarios in " + path);
+  } else {
+    files.push_back(path);
+  }
+  std::vector<Scenario> out;
+  for (const std::string& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    if (!in) return Status::NotFound("cannot read scenario " + f);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    Result<Scenario> s = ParseScenario(ss.str(), f);
+    if (!s.ok()) return Status::InvalidArgument(f + ": " + s.status().message());
+    out.push_back(std::move(s).value());
+  }
+  return out;
+}
+
+DecisionBehaviour DecisionBehaviourAt(const Scenario& scenario, UnixMicros t) {
+  DecisionBehaviour b = scenario.decision.behaviour;
+  for (const FaultSpec& f : scenario.faults) {
+    if (f.kind == "decision" && scenario.At(f.at_s) <= t) b = f.behaviour;
+  }
+  return b;
+}
+
+std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& profile) {
+  const origin::SyntheticStreamSpec& spec = scenario.origin;
+  const DurationMicros tol = SecondsToMicros(profile.splice_tolerance_s);
+  const DurationMicros seg = origin::SegmentDurationMicros(spec);
+  double pod_s = 0;
+  for (const AdSpec& a : scenario.decision.ads) pod_s += a.duration_s;
+  auto slot_at_or_after = [&](UnixMicros t) {
+    return origin::SegmentStart(spec, origin::FirstSegmentAtOrAfter(spec, t));
+  };
+  std::vector<TruthBreak> out;
+  auto add = [&](std::string label, UnixMicros cue, double duration_s, double planned_s) {
+    TruthBreak b;
+    b.label = std::move(label);
+    b.cue_time = cue;
+    b.duration_s = duration_s;
+    b.planned_duration_s = planned_s;
+    b.end_time = cue + SecondsToMicros(duration_s);
+    b.splice_point = slot_at_or_after(cue - tol);
+    b.return_point = slot_at_or_after(b.end_time - tol);
+    // The coordinator asks for a decision when it first sees the cue: for an origin marker, once
+    // the marked segment is published.
+    const DecisionBehaviour d = DecisionBehaviourAt(scenario, b.splice_point + seg);
+    b.pod_s = d == DecisionBehaviour::kAnswer ? pod_s : 0;
+    out.push_back(b);
+  };
+  if (spec.cue_flavour != origin::CueFlavour::kNone) {
+    for (const origin::ScheduledBreak& b : spec.breaks) {
+      auto planned = scenario.planned_duration_s.find(b.event_id);
+      add("origin event " + std::to_string(b.event_id), b.start_time, b.duration_s,
+          planned == scenario.planned_duration_s.end() ? b.duration_s : planned->second);
+    }
+  }
+  for (const ApiCueSpec& c : scenario.api_cues) {
+    if (c.expect_duplicate) continue;
+    add("api cue at " + FormatDouble(c.at_s) + " s", scenario.At(c.at_s), c.duration_s, c.duration_s);
+  }
+  std::sort(out.begin(), out.end(), [](const TruthBreak& a, const TruthBreak& b) { return a.cue_time < b.cue_time; });
+  return out;
+}
+
+std::string OriginPlaylistAt(const Scenario& scenario, const origin::Rendition& rendition, UnixMicros now) {
+  std::string text = origin::MediaPlaylistAt(scenario.origin, rendition, now);
+  if (scenario.planned_duration_s.empty()) return text;
+  // Early CUE-IN: the origin was rendered with each break's actual duration (so its IN comes
+  // early); the OUT side is rewritten to announce the planned one.
+  for (const auto& [event_id, planned_s] : scenario.planned_duration_s) {
+    double actual_s = 0;
+    for (const origin::ScheduledBreak& b : scenario.origin.breaks) {
+      if (b.event_id == event_id) actual_s = b.duration_s;
+    }
+    const std::string actual = FormatDouble(actual_s), planned = FormatDouble(planned_s);
+    std::vector<std::pair<std::string, std::string>> rewrites = {
+        {"#EXT-X-CUE-OUT:DURATION=" + actual + "\n", "#EXT-X-CUE-OUT:DURATION=" + planned + "\n"},
+        {",Duration=" + actual + "\n", ",Duration=" + planned + "\n"},
+        {",PLANNED-DURATION=" + actual + ",", ",PLANNED-DURATION=" + planned + ","},
+    };
+    // CUE-OUT-CONT lines also carry the OUT's SCTE-35 (whose break_duration is the actual one):
+    // announce the plan and drop the contradicting binary.
+    const std::string cont = ",Duration=" + actual + ",SCTE35=";
+    for (size_t at = text.find(cont); at != std::string::npos; at = text.find(cont, at)) {
+      const size_t eol = text.find('\n', at);
+      text.replace(at, (eol == std::string::npos ? text.size() : eol) - at, ",Duration=" + planned);
+    }
+    for (const auto& [from, to] : rewrites) {
+      for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+        text.replace(at, from.size(), to);
+      }
+    }
+  }
+  return text;
+}
+
+}  // namespace ssai::conformance

@@ -1,0 +1,119 @@
+// A conformance scenario: origin stream (with its cue markers), cue API calls, viewers at POPs,
+// the decision service's behaviour and faults on a schedule, all on one timeline that starts at
+// the origin's start_time. The format is documented in conformance/README.md; files live in
+// fixtures/scenarios/conformance/.
+#ifndef SSAI_CONFORMANCE_SCENARIO_H_
+#define SSAI_CONFORMANCE_SCENARIO_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "conformance/profile.h"
+#include "reference/base/status.h"
+#include "reference/base/time.h"
+#include "reference/media/origin/synthetic_origin.h"
+#include "reference/ssai/splicer.h"
+
+namespace ssai::conformance {
+
+struct PopSpec {
+  std::string name;
+  double coordinator_rtt_ms = 20;  // edge -> coordinator round trip
+  double kv_propagation_s = 0;     // a KV write reaches this POP after this long
+  double kv_latency_ms = 2;        // one KV operation
+  bool kv_cache = true;            // honour cacheTtl (misses included)
+};
+
+struct ViewerSpec {
+  std::string pop;
+  double join_s = 0;                    // from the stream start
+  std::optional<double> leave_s;        // default: the end of the run
+  std::vector<std::string> renditions;  // loaded together at every reload; empty = all
+  std::optional<InsertionMode> mode;    // default: the scenario's
+  int count = 1;                        // copies, joining 0.37 s apart
+};
+
+struct ApiCueSpec {
+  double at_s = 0;
+  double duration_s = 0;
+  std::string pod_id;
+  bool expect_duplicate = false;  // a repeat of an earlier cue inside its break
+};
+
+struct AdSpec {
+  std::string id;
+  double duration_s = 0;
+};
+
+enum class DecisionBehaviour { kAnswer, kFail, kHang };
+
+struct DecisionSpec {
+  DecisionBehaviour behaviour = DecisionBehaviour::kAnswer;
+  double latency_ms = 20;
+  std::string pod_id = "pod-1";
+  std::vector<AdSpec> ads;  // default: two 8 s ads
+};
+
+// kind: "coordinator_restart" | "decision" (behaviour) | "kv_propagation" (pop, delay_s) |
+//       "coordinator_rtt" (pop, rtt_ms)
+struct FaultSpec {
+  double at_s = 0;
+  std::string kind;
+  std::string pop;
+  double value = 0;  // delay_s or rtt_ms
+  DecisionBehaviour behaviour = DecisionBehaviour::kAnswer;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string file;  // where it was loaded from
+  origin::SyntheticStreamSpec origin;
+  // Early CUE-IN (scenario-side post-processing of the origin's text): event_id -> the duration
+  // the OUT marker announces; the break's own duration_s is when the IN actually comes.
+  std::map<uint32_t, double> planned_duration_s;
+  InsertionMode mode = InsertionMode::kSsai;
+  double duration_s = 180;  // viewers stop here; the run continues until KV keys expire
+  std::vector<PopSpec> pops;
+  std::vector<ViewerSpec> viewers;
+  std::vector<ApiCueSpec> api_cues;
+  DecisionSpec decision;
+  std::vector<FaultSpec> faults;
+  bool api_probes = false;  // run the cue API validation probes (api.cue.*)
+  nlohmann::json profile_overrides = nlohmann::json::object();
+
+  UnixMicros At(double offset_s) const { return origin.start_time + SecondsToMicros(offset_s); }
+};
+
+Result<Scenario> ParseScenario(std::string_view json_text, std::string file = "");
+// A .json file, or every *.json in a directory (sorted by name).
+Result<std::vector<Scenario>> LoadScenarios(const std::string& path);
+
+// The ground truth a target is judged against.
+struct TruthBreak {
+  std::string label;             // "origin event 1001", "api cue at 100 s"
+  UnixMicros cue_time = 0;       // the splice time the cue asks for
+  UnixMicros end_time = 0;       // endTime (an early IN's time when there is one)
+  UnixMicros splice_point = 0;   // first slot starting at or after cue - tolerance
+  UnixMicros return_point = 0;   // first slot starting at or after end - tolerance
+  double duration_s = 0;
+  double pod_s = 0;              // ad seconds the decision gives (0: slate only)
+  double planned_duration_s = 0; // what the OUT announced (early IN), else duration_s
+};
+std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& profile);
+
+// The decision behaviour in force at `t` (the scenario's, then "decision" faults).
+DecisionBehaviour DecisionBehaviourAt(const Scenario& scenario, UnixMicros t);
+
+// The origin playlist text at `now`, with the scenario's post-processing (early CUE-IN) applied.
+std::string OriginPlaylistAt(const Scenario& scenario, const origin::Rendition& rendition, UnixMicros now);
+
+}  // namespace ssai::conformance
+
+#endif  // SSAI_CONFORMANCE_SCENARIO_H_

@@ -1,0 +1,383 @@
+#include "reference/server/config.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "reference/ssai/builds.h"
+
+namespace ssai::server {
+namespace {
+
+using Json = nlohmann::json;
+
+Status FieldError(const std::string& path, const std::string& what) {
+  return Status::InvalidArgument(path + ": " + what);
+}
+
+Status CheckKeys(const Json& obj, const std::string& path, const std::set<std::string>& allowed) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    if (!allowed.count(it.key())) {
+      return Status::InvalidArgument("unknown field '" + (path.empty() ? "" : path + ".") + it.key() + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+std::string Join(const std::string& path, const std::string& field) {
+  return path.empty() ? field : path + "." + field;
+}
+
+Status ReadString(const Json& obj, const std::string& path, const std::string& field, std::string* out,
+                  bool required = false) {
+  auto it = obj.find(field);
+  if (it == obj.end()) return required ? FieldError(Join(path, field), "missing") : Status::Ok();
+  if (!it->is_string()) return FieldError(Join(path, field), "must be a string");
+  *out = it->get<std::string>();
+  return Status::Ok();
+}
+
+template <typename T>
+Status ReadInt(const Json& obj, const std::string& path, const std::string& field, T* out, int64_t min,
+               int64_t max) {
+  auto it = obj.find(field);
+  if (it == obj.end()) return Status::Ok();
+  if (!it->is_number_integer()) return FieldError(Join(path, field), "must be an integer");
+  const int64_t v = it->get<int64_t>();
+  if (v < min || v > max) {
+    return FieldError(Join(path, field), "must be in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+  }
+  *out = static_cast<T>(v);
+  return Status::Ok();
+}
+
+Status ReadDouble(const Json& obj, const std::string& path, const std::string& field, double* out, double min,
+                  double max) {
+  auto it = obj.find(field);
+  if (it == obj.end()) return Status::Ok();
+  if (!it->is_number()) return FieldError(Join(path, field), "must be a number");
+  const double v = it->get<double>();
+  if (!(v >= min && v <= max)) {
+    return FieldError(Join(path, field), "must be in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+  }
+  *out = v;
+  return Status::Ok();
+}
+
+Status ReadBool(const Json& obj, const std::string& path, const std::string& field, bool* out) {
+  auto it = obj.find(field);
+  if (it == obj.end()) return Status::Ok();
+  if (!it->is_boolean()) return FieldError(Join(path, field), "must be true or false");
+  *out = it->get<bool>();
+  return Status::Ok();
+}
+
+bool IsHttpUrl(std::string_view url) { return url.starts_with("http://") && url.size() > 7; }
+
+Result<AdDecision> ParsePod(const Json& j, const std::string& path, const std::string& pod_id) {
+  if (!j.is_object()) return FieldError(path, "must be an object");
+  SSAI_RETURN_IF_ERROR(CheckKeys(j, path, {"items"}));
+  AdDecision d;
+  d.pod_id = pod_id;
+  auto items = j.find("items");
+  if (items == j.end()) return d;
+  if (!items->is_array()) return FieldError(path + ".items", "must be an array");
+  for (size_t i = 0; i < items->size(); ++i) {
+    const Json& ij = (*items)[i];
+    const std::string ip = path + ".items[" + std::to_string(i) + "]";
+    if (!ij.is_object()) return FieldError(ip, "must be an object");
+    SSAI_RETURN_IF_ERROR(CheckKeys(ij, ip, {"id", "duration", "variants"}));
+    AdItem item;
+    SSAI_RETURN_IF_ERROR(ReadString(ij, ip, "id", &item.id, true));
+    if (!IsValidName(item.id)) return FieldError(ip + ".id", "must match [A-Za-z0-9_-]{1,64}");
+    if (!ij.contains("duration")) return FieldError(ip + ".duration", "missing");
+    SSAI_RETURN_IF_ERROR(ReadDouble(ij, ip, "duration", &item.duration_s, 0.001, 3600));
+    auto variants = ij.find("variants");
+    if (variants == ij.end() || !variants->is_object() || variants->empty()) {
+      return FieldError(ip + ".variants", "must be a non-empty object of bitrate -> URL");
+    }
+    for (auto it = variants->begin(); it != variants->end(); ++it) {
+      const std::string vp = ip + ".variants[\"" + it.key() + "\"]";
+      int64_t bps = 0;
+      try {
+        size_t used = 0;
+        bps = std::stoll(it.key(), &used);
+        if (used != it.key().size() || bps <= 0) bps = 0;
+      } catch (...) {
+        bps = 0;
+      }
+      if (bps <= 0) return FieldError(vp, "key must be a bitrate in bits/s");
+      if (!it.value().is_string() || it.value().get<std::string>().empty()) return FieldError(vp, "must be a URL");
+      item.variants.push_back({bps, it.value().get<std::string>()});
+    }
+    std::sort(item.variants.begin(), item.variants.end(),
+              [](const AdVariant& a, const AdVariant& b) { return a.bitrate_bps < b.bitrate_bps; });
+    d.items.push_back(std::move(item));
+  }
+  return d;
+}
+
+Result<DecisionCatalogue> CatalogueFromJson(const Json& j, const std::string& path) {
+  if (!j.is_object()) return FieldError(path.empty() ? "catalogue" : path, "must be an object");
+  SSAI_RETURN_IF_ERROR(CheckKeys(j, path, {"default_pod", "pods"}));
+  DecisionCatalogue c;
+  SSAI_RETURN_IF_ERROR(ReadString(j, path, "default_pod", &c.default_pod));
+  auto pods = j.find("pods");
+  if (pods != j.end()) {
+    if (!pods->is_object()) return FieldError(Join(path, "pods"), "must be an object of pod id -> pod");
+    for (auto it = pods->begin(); it != pods->end(); ++it) {
+      SSAI_ASSIGN_OR_RETURN(AdDecision d, ParsePod(it.value(), Join(path, "pods") + "." + it.key(), it.key()));
+      c.pods[it.key()] = std::move(d);
+    }
+  }
+  if (!c.default_pod.empty() && !c.pods.count(c.default_pod)) {
+    return FieldError(Join(path, "default_pod"), "no pod '" + c.default_pod + "' in pods");
+  }
+  return c;
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(path + ": cannot open");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Resolve(std::string_view base_dir, const std::string& path) {
+  if (path.empty() || path.front() == '/' || base_dir.empty()) return path;
+  return std::string(base_dir) + "/" + path;
+}
+
+Result<ChannelConfig> ParseChannel(const Json& j, const std::string& path) {
+  if (!j.is_object()) return FieldError(path, "must be an object");
+  SSAI_RETURN_IF_ERROR(CheckKeys(j, path, {"org", "channel", "mode", "origin_master_url", "origin_base_url",
+                                           "renditions", "slate", "default_pod_id"}));
+  ChannelConfig c;
+  SSAI_RETURN_IF_ERROR(ReadString(j, path, "org", &c.org, true));
+  SSAI_RETURN_IF_ERROR(ReadString(j, path, "channel", &c.channel, true));
+  SSAI_RETURN_IF_ERROR(ReadString(j, path, "origin_master_url", &c.origin_master_url));
+  std::string base;
+  SSAI_RETURN_IF_ERROR(ReadString(j, path, "origin_base_url", &base));
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  SSAI_RETURN_IF_ERROR(ReadString(j, path, "default_pod_id", &c.default_pod_id));
+  std::string mode = "ssai";
+  SSAI_RETURN_IF_ERROR(ReadString(j, path, "mode", &mode));
+  if (mode == "ssai" || mode == "SSAI") {
+    c.default_mode = InsertionMode::kSsai;
+  } else if (mode == "sgai" || mode == "SGAI") {
+    c.default_mode = InsertionMode::kSgai;
+  } else {
+    return FieldError(path + ".mode", "must be \"ssai\" or \"sgai\", got \"" + mode + "\"");
+  }
+  auto rs = j.find("renditions");
+  if (rs == j.end() || !rs->is_array() || rs->empty()) {
+    return FieldError(path + ".renditions", "must be a non-empty array");
+  }
+  for (size_t i = 0; i < rs->size(); ++i) {
+    const Json& rj = (*rs)[i];
+    const std::string rp = path + ".renditions[" + std::to_string(i) + "]";
+    if (!rj.is_object()) return FieldError(rp, "must be an object");
+    SSAI_RETURN_IF_ERROR(CheckKeys(rj, rp, {"name", "bandwidth_bps", "origin_url"}));
+    RenditionConfig r;
+    SSAI_RETURN_IF_ERROR(ReadString(rj, rp, "name", &r.name, true));
+    if (!rj.contains("bandwidth_bps")) return FieldError(rp + ".bandwidth_bps", "missing");
+    SSAI_RETURN_IF_ERROR(ReadInt(rj, rp, "bandwidth_bps", &r.bandwidth_bps, 1, 1'000'000'000'000));
+    SSAI_RETURN_IF_ERROR(ReadString(rj, rp, "origin_url", &r.origin_url));
+    if (r.origin_url.empty()) {
+      if (base.empty()) return FieldError(rp + ".origin_url", "missing (and no origin_base_url)");
+      r.origin_url = base + "/" + r.name + ".m3u8";
+    }
+    c.renditions.push_back(std::move(r));
+  }
+  auto slate = j.find("slate");
+  if (slate != j.end()) {
+    if (!slate->is_object()) return FieldError(path + ".slate", "must be an object");
+    SSAI_RETURN_IF_ERROR(CheckKeys(*slate, path + ".slate", {"uri", "duration_s"}));
+    SSAI_RETURN_IF_ERROR(ReadString(*slate, path + ".slate", "uri", &c.slate.uri, true));
+    SSAI_RETURN_IF_ERROR(ReadDouble(*slate, path + ".slate", "duration_s", &c.slate.duration_s, 0.001, 60));
+  }
+  return c;
+}
+
+}  // namespace
+
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kAll: return "all";
+    case Role::kEdge: return "edge";
+    case Role::kCoordinator: return "coordinator";
+  }
+  return "all";
+}
+
+Result<Role> ParseRole(std::string_view name) {
+  if (name == "all") return Role::kAll;
+  if (name == "edge") return Role::kEdge;
+  if (name == "coordinator") return Role::kCoordinator;
+  return Status::InvalidArgument("role: must be all, edge or coordinator, got '" + std::string(name) + "'");
+}
+
+Result<DecisionCatalogue> ParseDecisionCatalogue(std::string_view json) {
+  Json j = Json::parse(json, nullptr, false);
+  if (j.is_discarded()) return Status::InvalidArgument("catalogue: not valid JSON");
+  return CatalogueFromJson(j, "");
+}
+
+Status ParseListen(std::string_view text, std::string* host, int* port) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return Status::InvalidArgument("listen: expected HOST:PORT, got '" + std::string(text) + "'");
+  }
+  const std::string p(text.substr(colon + 1));
+  int v = -1;
+  try {
+    size_t used = 0;
+    v = std::stoi(p, &used);
+    if (used != p.size()) v = -1;
+  } catch (...) {
+    v = -1;
+  }
+  if (v < 0 || v > 65535) return Status::InvalidArgument("listen: bad port '" + p + "'");
+  *host = std::string(text.substr(0, colon));
+  *port = v;
+  return Status::Ok();
+}
+
+Result<ServerConfig> ParseServerConfig(std::string_view json, std::string_view base_dir) {
+  Json j = Json::parse(json, nullptr, false);
+  if (j.is_discarded()) return Status::InvalidArgument("config: not valid JSON");
+  if (!j.is_object()) return Status::InvalidArgument("config: must be a JSON object");
+  SSAI_RETURN_IF_ERROR(CheckKeys(j, "", {"role", "listen", "build", "kv", "journal_path", "coordinator_url",
+                                         "auth", "timeouts", "limits", "decision", "channels", "comment"}));
+  ServerConfig c;
+  std::string role = "all";
+  SSAI_RETURN_IF_ERROR(ReadString(j, "", "role", &role));
+  SSAI_ASSIGN_OR_RETURN(c.role, ParseRole(role));
+  std::string listen;
+  SSAI_RETURN_IF_ERROR(ReadString(j, "", "listen", &listen));
+  if (!listen.empty()) SSAI_RETURN_IF_ERROR(ParseListen(listen, &c.listen_host, &c.port));
+  SSAI_RETURN_IF_ERROR(ReadString(j, "", "build", &c.build));
+  SSAI_RETURN_IF_ERROR(ReadString(j, "", "journal_path", &c.journal_path));
+  c.journal_path = Resolve(base_dir, c.journal_path);
+  SSAI_RETURN_IF_ERROR(ReadString(j, "", "coordinator_url", &c.coordinator_url));
+  if (auto kv = j.find("kv"); kv != j.end()) {
+    if (!kv->is_object()) return FieldError("kv", "must be an object");
+    SSAI_RETURN_IF_ERROR(CheckKeys(*kv, "kv", {"backend", "propagation_delay_ms"}));
+    SSAI_RETURN_IF_ERROR(ReadString(*kv, "kv", "backend", &c.kv_backend));
+    SSAI_RETURN_IF_ERROR(ReadInt(*kv, "kv", "propagation_delay_ms", &c.kv_propagation_delay_ms, 0, 600'000));
+  }
+  if (auto auth = j.find("auth"); auth != j.end()) {
+    if (!auth->is_object()) return FieldError("auth", "must be an object");
+    SSAI_RETURN_IF_ERROR(CheckKeys(*auth, "auth", {"token", "token_env", "disabled"}));
+    SSAI_RETURN_IF_ERROR(ReadString(*auth, "auth", "token", &c.cue_token));
+    std::string env;
+    SSAI_RETURN_IF_ERROR(ReadString(*auth, "auth", "token_env", &env));
+    if (!env.empty() && c.cue_token.empty()) {
+      if (const char* v = std::getenv(env.c_str())) c.cue_token = v;
+    }
+    SSAI_RETURN_IF_ERROR(ReadBool(*auth, "auth", "disabled", &c.auth_disabled));
+  }
+  if (auto t = j.find("timeouts"); t != j.end()) {
+    if (!t->is_object()) return FieldError("timeouts", "must be an object");
+    SSAI_RETURN_IF_ERROR(CheckKeys(*t, "timeouts", {"origin_ms", "decision_ms", "coordinator_ms", "request_ms",
+                                                    "origin_last_good_max_age_ms"}));
+    SSAI_RETURN_IF_ERROR(ReadInt(*t, "timeouts", "origin_ms", &c.origin_timeout_ms, 1, 60'000));
+    SSAI_RETURN_IF_ERROR(ReadInt(*t, "timeouts", "decision_ms", &c.decision_timeout_ms, 1, 60'000));
+    SSAI_RETURN_IF_ERROR(ReadInt(*t, "timeouts", "coordinator_ms", &c.coordinator_timeout_ms, 1, 60'000));
+    SSAI_RETURN_IF_ERROR(ReadInt(*t, "timeouts", "request_ms", &c.request_timeout_ms, 1, 120'000));
+    SSAI_RETURN_IF_ERROR(
+        ReadInt(*t, "timeouts", "origin_last_good_max_age_ms", &c.origin_last_good_max_age_ms, 0, 600'000));
+  }
+  if (auto l = j.find("limits"); l != j.end()) {
+    if (!l->is_object()) return FieldError("limits", "must be an object");
+    SSAI_RETURN_IF_ERROR(CheckKeys(*l, "limits", {"worker_threads", "http_threads", "max_origin_body_bytes",
+                                                  "master_max_age_s", "origin_cache_ms"}));
+    SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "origin_cache_ms", &c.origin_cache_ms, 0, 60'000));
+    SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "worker_threads", &c.worker_threads, 1, 256));
+    SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "http_threads", &c.http_threads, 1, 1024));
+    SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "max_origin_body_bytes", &c.max_origin_body_bytes, 1024,
+                                 256 * 1024 * 1024));
+    SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "master_max_age_s", &c.master_max_age_s, 0, 86400));
+  }
+  if (auto d = j.find("decision"); d != j.end()) {
+    if (!d->is_object()) return FieldError("decision", "must be an object");
+    SSAI_RETURN_IF_ERROR(CheckKeys(*d, "decision", {"url", "catalogue", "catalogue_file", "latency_ms",
+                                                    "failure_rate", "ad_segment_duration_s", "seed"}));
+    SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "url", &c.decision.url));
+    SSAI_RETURN_IF_ERROR(ReadInt(*d, "decision", "latency_ms", &c.decision.latency_ms, 0, 60'000));
+    SSAI_RETURN_IF_ERROR(ReadDouble(*d, "decision", "failure_rate", &c.decision.failure_rate, 0, 1));
+    SSAI_RETURN_IF_ERROR(
+        ReadDouble(*d, "decision", "ad_segment_duration_s", &c.decision.ad_segment_duration_s, 0.1, 60));
+    SSAI_RETURN_IF_ERROR(ReadInt(*d, "decision", "seed", &c.decision.seed, 0, INT64_MAX));
+    if (auto cat = d->find("catalogue"); cat != d->end()) {
+      SSAI_ASSIGN_OR_RETURN(c.decision.catalogue, CatalogueFromJson(*cat, "decision.catalogue"));
+    }
+    std::string file;
+    SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "catalogue_file", &file));
+    if (!file.empty()) {
+      SSAI_ASSIGN_OR_RETURN(std::string text, ReadFile(Resolve(base_dir, file)));
+      Result<DecisionCatalogue> cat = ParseDecisionCatalogue(text);
+      if (!cat.ok()) return cat.status().WithContext("decision.catalogue_file " + file);
+      c.decision.catalogue = std::move(cat).value();
+    }
+  }
+  if (auto chs = j.find("channels"); chs != j.end()) {
+    if (!chs->is_array()) return FieldError("channels", "must be an array");
+    for (size_t i = 0; i < chs->size(); ++i) {
+      SSAI_ASSIGN_OR_RETURN(ChannelConfig ch, ParseChannel((*chs)[i], "channels[" + std::to_string(i) + "]"));
+      c.channels.push_back(std::move(ch));
+    }
+  }
+  SSAI_RETURN_IF_ERROR(ValidateServerConfig(c));
+  return c;
+}
+
+Status ValidateServerConfig(const ServerConfig& c) {
+  if (FindBuild(c.build) == nullptr) return FieldError("build", "unknown build '" + c.build + "'");
+  if (c.kv_backend != "sim") {
+    if (c.kv_backend == "redis") return Status::Unimplemented("kv.backend: redis is not implemented yet; use sim");
+    return FieldError("kv.backend", "must be \"sim\" (or, later, \"redis\"), got \"" + c.kv_backend + "\"");
+  }
+  if (c.role == Role::kEdge && !IsHttpUrl(c.coordinator_url)) {
+    return FieldError("coordinator_url", "role edge needs the coordinator's http:// base URL");
+  }
+  if (!c.decision.url.empty() && !IsHttpUrl(c.decision.url)) {
+    return FieldError("decision.url", "must be an http:// URL");
+  }
+  std::set<std::string> ids;
+  for (size_t i = 0; i < c.channels.size(); ++i) {
+    const ChannelConfig& ch = c.channels[i];
+    const std::string p = "channels[" + std::to_string(i) + "]";
+    if (!IsValidName(ch.org)) return FieldError(p + ".org", "must match [A-Za-z0-9_-]{1,64}");
+    if (!IsValidName(ch.channel)) return FieldError(p + ".channel", "must match [A-Za-z0-9_-]{1,64}");
+    if (!ids.insert(ch.channel_id()).second) return FieldError(p, "duplicate channel " + ch.org + "/" + ch.channel);
+    if (!ch.origin_master_url.empty() && !IsHttpUrl(ch.origin_master_url)) {
+      return FieldError(p + ".origin_master_url", "must be an http:// URL");
+    }
+    std::set<std::string> names;
+    for (size_t r = 0; r < ch.renditions.size(); ++r) {
+      const RenditionConfig& rc = ch.renditions[r];
+      const std::string rp = p + ".renditions[" + std::to_string(r) + "]";
+      if (!IsValidName(rc.name) || rc.name == "master") return FieldError(rp + ".name", "must match [A-Za-z0-9_-]{1,64}, not 'master'");
+      if (!names.insert(rc.name).second) return FieldError(rp + ".name", "duplicate rendition " + rc.name);
+      if (!IsHttpUrl(rc.origin_url)) return FieldError(rp + ".origin_url", "must be an http:// URL");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<ServerConfig> LoadServerConfig(const std::string& path) {
+  SSAI_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  std::string dir;
+  if (size_t slash = path.rfind('/'); slash != std::string::npos) dir = path.substr(0, slash);
+  Result<ServerConfig> c = ParseServerConfig(text, dir);
+  if (!c.ok()) return c.status().WithContext(path);
+  return c;
+}
+
+}  // namespace ssai::server

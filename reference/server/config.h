@@ -1,0 +1,81 @@
+// `ssai serve` configuration: a JSON file (see README.md for the format), overridable by flags.
+#ifndef SSAI_REFERENCE_SERVER_CONFIG_H_
+#define SSAI_REFERENCE_SERVER_CONFIG_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reference/base/status.h"
+#include "reference/ssai/adbreak_state.h"
+#include "reference/ssai/channel.h"
+
+namespace ssai::server {
+
+enum class Role { kAll, kEdge, kCoordinator };
+std::string_view RoleName(Role role);  // "all" | "edge" | "coordinator"
+Result<Role> ParseRole(std::string_view name);
+
+// A pod catalogue for the built-in decision service. Ad URLs may contain "{self}", replaced by the
+// base URL of the server that serves the catalogue (its /ads/ route makes the ad playlists).
+struct DecisionCatalogue {
+  std::map<std::string, AdDecision> pods;  // by pod id
+  std::string default_pod;                 // used when the request names no known pod; "" = none
+};
+// {"default_pod": "p1", "pods": {"p1": {"items": [{"id": "a1", "duration": 15,
+//   "variants": {"800000": "{self}/ads/a1/800000.m3u8"}}]}}}
+Result<DecisionCatalogue> ParseDecisionCatalogue(std::string_view json);
+
+struct DecisionConfig {
+  std::string url;  // a remote decision service (POST); empty = the built-in catalogue
+  DecisionCatalogue catalogue;
+  int64_t latency_ms = 0;     // built-in: added latency per decision
+  double failure_rate = 0;    // built-in: fraction of decisions that fail (0..1)
+  double ad_segment_duration_s = 2;  // segments of the /ads/ playlists
+  uint64_t seed = 1;          // built-in failure draws
+};
+
+struct ServerConfig {
+  Role role = Role::kAll;
+  std::string listen_host = "127.0.0.1";
+  int port = 8080;  // 0 = any free port
+  std::string build = "kv-hybrid";
+  // KV backend: "sim" (in-process, real clock). "redis" is reserved for a later session.
+  std::string kv_backend = "sim";
+  int64_t kv_propagation_delay_ms = 0;
+  std::string journal_path;     // durable store journal; empty = memory only (development)
+  std::string coordinator_url;  // role edge: the coordinator's base URL
+  // Cue API auth: bearer token compared in constant time; `auth_disabled` is the dev switch.
+  std::string cue_token;
+  bool auth_disabled = false;
+  // Bounds on every outbound call and every request.
+  int64_t origin_timeout_ms = 2000;
+  int64_t decision_timeout_ms = 1500;
+  int64_t coordinator_timeout_ms = 1000;
+  int64_t request_timeout_ms = 5000;
+  int64_t origin_last_good_max_age_ms = 6000;
+  size_t max_origin_body_bytes = 4 * 1024 * 1024;
+  int worker_threads = 4;  // outbound HTTP calls
+  int http_threads = 8;    // inbound request handlers
+  int64_t master_max_age_s = 30;  // Cache-Control of multivariant playlists
+  // The edge reuses an origin playlist this long (and coalesces concurrent fetches); 0 = off.
+  int64_t origin_cache_ms = 250;
+  DecisionConfig decision;
+  std::vector<ChannelConfig> channels;
+};
+
+// Parses and validates (channel names, URLs, no duplicate channels); errors name the field
+// ("channels[1].renditions[0].origin_url: missing"). Relative file paths in the config
+// (decision.catalogue_file, journal_path) are resolved against `base_dir`.
+Result<ServerConfig> ParseServerConfig(std::string_view json, std::string_view base_dir = "");
+Result<ServerConfig> LoadServerConfig(const std::string& path);
+Status ValidateServerConfig(const ServerConfig& config);
+
+// "host:port" -> (host, port); port 0 allowed.
+Status ParseListen(std::string_view text, std::string* host, int* port);
+
+}  // namespace ssai::server
+
+#endif  // SSAI_REFERENCE_SERVER_CONFIG_H_

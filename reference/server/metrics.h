@@ -1,0 +1,55 @@
+// Prometheus text-format metrics for `ssai serve` (exposition format 0.0.4). Thread-safe: HTTP
+// handler threads and the core thread record; GET /metrics renders.
+#ifndef SSAI_REFERENCE_SERVER_METRICS_H_
+#define SSAI_REFERENCE_SERVER_METRICS_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace ssai::server {
+
+// A fixed-bucket latency histogram in seconds (Prometheus "le" buckets).
+class LatencyHistogram {
+ public:
+  static constexpr std::array<double, 13> kBoundsS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                      0.1,    0.25,  0.5,    1,     2.5,  5};
+  void Observe(double seconds);
+  void Render(std::string_view name, std::string_view labels, std::string* out) const;
+  int64_t count() const { return count_; }
+
+ private:
+  std::array<int64_t, kBoundsS.size()> buckets_{};
+  int64_t count_ = 0;
+  double sum_s_ = 0;
+};
+
+class Metrics {
+ public:
+  // One HTTP response: route is a small fixed set ("manifest", "cue", "health", ...).
+  void RecordRequest(std::string_view route, int http_status, double latency_s);
+  // One manifest answer: where state came from, and what the core did.
+  void RecordManifest(std::string_view source, int kv_reads, int coordinator_calls, bool stale_origin,
+                      int ad_segments);
+  void RecordCue(std::string_view result);     // "accepted", "duplicate", "rejected", "unauthorized", ...
+  void RecordError(std::string_view kind);     // "timeout", "origin", ...
+  int64_t Counter(std::string_view name, std::string_view label) const;  // tests
+  // Appends the text exposition; `extra` (gauges from the core) is appended verbatim.
+  std::string Render(std::string_view extra) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, int64_t> requests_;        // "route\x1fstatus"
+  std::map<std::string, LatencyHistogram> latency_;  // by route
+  std::map<std::string, int64_t> sources_;
+  std::map<std::string, int64_t> cues_;
+  std::map<std::string, int64_t> errors_;
+  int64_t kv_reads_ = 0, coordinator_calls_ = 0, stale_origin_ = 0, ad_responses_ = 0;
+};
+
+}  // namespace ssai::server
+
+#endif  // SSAI_REFERENCE_SERVER_METRICS_H_

@@ -1,0 +1,47 @@
+// `ssai serve`: the reference SSAI server on real time and sockets.
+//
+//   httplib threads (inbound HTTP)          core thread (io_context)            worker pool
+//   ------------------------------          ------------------------            -----------
+//   parse, validate, auth  --asio::post-->  ManifestPath / Coordinator  --post-->  httplib::Client
+//   wait on a future (timeout)  <--promise--  callbacks (Env completions) <--post--  (origin, decision)
+//
+// The core (reference/ssai) runs on ONE thread and every Env callback completes on it; HTTP
+// handlers never touch core objects directly. See README.md for endpoints and configuration.
+#ifndef SSAI_REFERENCE_SERVER_SERVER_H_
+#define SSAI_REFERENCE_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "reference/base/status.h"
+#include "reference/server/config.h"
+#include "reference/server/metrics.h"
+
+namespace ssai::server {
+
+class Server {
+ public:
+  explicit Server(ServerConfig config);
+  ~Server();  // Stop()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Opens the journal, starts the core thread and the coordinators (recovering accepted breaks),
+  // binds and starts serving. Returns once requests can be served.
+  Status Start();
+  // Graceful: stops accepting, lets in-flight requests finish (bounded by request_timeout_ms),
+  // stops coordinators, the worker pool, then the core thread. Idempotent.
+  void Stop();
+
+  int port() const;
+  std::string base_url() const;
+  const Metrics& metrics() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ssai::server
+
+#endif  // SSAI_REFERENCE_SERVER_SERVER_H_

@@ -1,0 +1,548 @@
+// The real server in-process on loopback (port 0), driven by a real httplib::Client, with the
+// synthetic origin served live on another loopback port.
+#include "reference/server/server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "reference/server/asio_env.h"
+#include "reference/server/services.h"
+
+namespace ssai::server {
+namespace {
+
+using Json = nlohmann::json;
+constexpr char kToken[] = "test-secret-token";
+
+origin::SyntheticStreamSpec LiveSpec() {
+  origin::SyntheticStreamSpec spec;
+  spec.segment_duration_s = 1;
+  spec.window_segments = 6;
+  spec.start_time = (RealNow() / kMicrosPerSecond - 120) * kMicrosPerSecond;
+  spec.renditions = {{"v720", 2'500'000, "1280x720", "avc1.64001f,mp4a.40.2"},
+                     {"v360", 800'000, "640x360", "avc1.64001e,mp4a.40.2"}};
+  spec.cue_flavour = origin::CueFlavour::kNone;
+  return spec;
+}
+
+ServerConfig TestConfig(const std::string& origin_base) {
+  ServerConfig c;
+  c.port = 0;
+  c.cue_token = kToken;
+  c.request_timeout_ms = 3000;
+  c.origin_timeout_ms = 1000;
+  c.worker_threads = 2;
+  c.http_threads = 4;
+  c.decision.ad_segment_duration_s = 1;
+  Result<DecisionCatalogue> cat = ParseDecisionCatalogue(R"({"default_pod": "pod1", "pods": {"pod1": {"items": [
+      {"id": "a1", "duration": 4, "variants": {"800000": "{self}/ads/a1/800000.m3u8",
+                                               "2500000": "{self}/ads/a1/2500000.m3u8"}},
+      {"id": "a2", "duration": 4, "variants": {"800000": "{self}/ads/a2/800000.m3u8",
+                                               "2500000": "{self}/ads/a2/2500000.m3u8"}}]}}})");
+  EXPECT_TRUE(cat.ok()) << cat.status().ToString();
+  c.decision.catalogue = *cat;
+  ChannelConfig ch;
+  ch.org = "demo";
+  ch.channel = "sports";
+  ch.renditions = {{"v720", 2'500'000, origin_base + "/v720.m3u8"}, {"v360", 800'000, origin_base + "/v360.m3u8"}};
+  ch.slate = {"http://127.0.0.1:9/slate.ts", 1};
+  c.channels.push_back(ch);
+  // A channel whose origin is down (nothing listens on port 9 on loopback).
+  ChannelConfig down = ch;
+  down.channel = "down";
+  down.renditions = {{"v720", 2'500'000, "http://127.0.0.1:9/v720.m3u8"}};
+  c.channels.push_back(down);
+  return c;
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    origin_service_ = std::make_unique<SyntheticOriginService>(LiveSpec());
+    origin_service_->RegisterRoutes(origin_http_.http());
+    ASSERT_TRUE(origin_http_.Start("127.0.0.1", 0).ok());
+    config_ = TestConfig(origin_http_.base_url());
+  }
+  void TearDown() override {
+    if (server_) server_->Stop();
+    origin_http_.Stop();
+  }
+  void StartServer() {
+    server_ = std::make_unique<Server>(config_);
+    Status s = server_->Start();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_connection_timeout(std::chrono::seconds(2));
+    client_->set_read_timeout(std::chrono::seconds(5));
+    client_->set_url_encode(false);
+  }
+  httplib::Result PostCue(const std::string& body, const std::string& token = kToken,
+                          const std::string& content_type = "application/json") {
+    httplib::Headers h;
+    if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
+    return client_->Post("/cue", h, body, content_type);
+  }
+  static std::string ErrorOf(const httplib::Result& r) {
+    Json j = Json::parse(r->body, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << "not JSON: " << r->body;
+    return j.is_object() ? j.value("error", "") : "";
+  }
+
+  HttpService origin_http_;
+  std::unique_ptr<SyntheticOriginService> origin_service_;
+  ServerConfig config_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(ServerTest, HealthAndMetrics) {
+  StartServer();
+  auto h = client_->Get("/health");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->status, 200);
+  Json j = Json::parse(h->body);
+  EXPECT_EQ(j["status"], "ok");
+  EXPECT_EQ(j["build"], "kv-hybrid");
+  EXPECT_EQ(j["channels"], 2);
+  auto m = client_->Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->status, 200);
+  EXPECT_NE(m->get_header_value("Content-Type").find("text/plain"), std::string::npos);
+  EXPECT_NE(m->body.find("ssai_http_requests_total{route=\"health\",status=\"200\"} 1"), std::string::npos)
+      << m->body;
+  EXPECT_NE(m->body.find("ssai_kv_hit_ratio"), std::string::npos);
+  EXPECT_NE(m->body.find("ssai_coordinator_operations_total"), std::string::npos);
+}
+
+TEST_F(ServerTest, PlaylistsBeforeABreak) {
+  StartServer();
+  auto master = client_->Get("/demo/sports/master.m3u8");
+  ASSERT_TRUE(master);
+  EXPECT_EQ(master->status, 200);
+  EXPECT_NE(master->body.find("v720.m3u8"), std::string::npos) << master->body;
+  EXPECT_NE(master->get_header_value("Cache-Control").find("max-age="), std::string::npos);
+  auto v = client_->Get("/demo/sports/v720.m3u8");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->status, 200) << v->body;
+  EXPECT_NE(v->body.find("#EXTINF"), std::string::npos) << v->body;
+  EXPECT_EQ(v->get_header_value("X-SSAI-State-Source"), "kv-miss");  // kv-hybrid, no break yet
+  EXPECT_EQ(v->get_header_value("Cache-Control"), "no-store");
+  EXPECT_EQ(v->get_header_value("Content-Type"), "application/vnd.apple.mpegurl");
+  // Content segments point at the origin.
+  EXPECT_NE(v->body.find(origin_http_.base_url() + "/seg_v720_"), std::string::npos) << v->body;
+  auto sgai = client_->Get("/demo/sports/v720.m3u8?mode=sgai");
+  ASSERT_TRUE(sgai);
+  EXPECT_EQ(sgai->status, 200);
+  auto bad_mode = client_->Get("/demo/sports/v720.m3u8?mode=xyz");
+  ASSERT_TRUE(bad_mode);
+  EXPECT_EQ(bad_mode->status, 400);
+  EXPECT_NE(ErrorOf(bad_mode).find("mode"), std::string::npos);
+}
+
+TEST_F(ServerTest, CueAuth) {
+  StartServer();
+  const std::string body = R"({"org":"demo","channel":"sports","duration":10})";
+  auto none = PostCue(body, "");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  EXPECT_NE(ErrorOf(none).find("missing bearer token"), std::string::npos);
+  EXPECT_NE(none->get_header_value("WWW-Authenticate").find("Bearer"), std::string::npos);
+  auto wrong = PostCue(body, "test-secret-tokeN");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  EXPECT_NE(ErrorOf(wrong).find("invalid token"), std::string::npos);
+  auto shorter = PostCue(body, "test");
+  ASSERT_TRUE(shorter);
+  EXPECT_EQ(shorter->status, 401);
+  auto basic = client_->Post("/cue", {{"Authorization", std::string("Basic ") + kToken}}, body, "application/json");
+  ASSERT_TRUE(basic);
+  EXPECT_EQ(basic->status, 401);
+}
+
+TEST_F(ServerTest, CueAuthDisabledByDevSwitch) {
+  config_.auth_disabled = true;
+  config_.cue_token.clear();
+  StartServer();
+  auto ok = PostCue(R"({"org":"demo","channel":"sports","duration":10})", "");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+}
+
+TEST_F(ServerTest, RefusesToStartWithoutAToken) {
+  config_.cue_token.clear();
+  Server s(config_);
+  Status st = s.Start();
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("auth"), std::string::npos);
+}
+
+TEST_F(ServerTest, CueBadInput) {
+  StartServer();
+  auto not_json = PostCue("{\"org\": ");
+  ASSERT_TRUE(not_json);
+  EXPECT_EQ(not_json->status, 400);
+  EXPECT_FALSE(ErrorOf(not_json).empty());
+  auto bad_duration = PostCue(R"({"org":"demo","channel":"sports","duration":"long"})");
+  ASSERT_TRUE(bad_duration);
+  EXPECT_EQ(bad_duration->status, 400);
+  EXPECT_NE(ErrorOf(bad_duration).find("duration"), std::string::npos) << bad_duration->body;
+  auto missing = PostCue(R"({"channel":"sports","duration":10})");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 400);
+  EXPECT_NE(ErrorOf(missing).find("org"), std::string::npos);
+  auto unknown_field = PostCue(R"({"org":"demo","channel":"sports","durration":10})");
+  ASSERT_TRUE(unknown_field);
+  EXPECT_EQ(unknown_field->status, 400);
+  EXPECT_NE(ErrorOf(unknown_field).find("durration"), std::string::npos);
+  auto text = PostCue(R"({"org":"demo","channel":"sports","duration":10})", kToken, "text/plain");
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->status, 415);
+  EXPECT_NE(ErrorOf(text).find("Content-Type"), std::string::npos);
+  const std::string big = R"({"org":"demo","channel":"sports","duration":10,"pod_id":")" +
+                          std::string(70 * 1024, 'x') + "\"}";
+  auto oversize = PostCue(big);
+  ASSERT_TRUE(oversize);
+  EXPECT_EQ(oversize->status, 413);
+  EXPECT_NE(ErrorOf(oversize).find("65536"), std::string::npos);
+  auto huge = PostCue(std::string(2 * 1024 * 1024, ' '));  // over the transport limit too
+  ASSERT_TRUE(huge);
+  EXPECT_EQ(huge->status, 413);
+  auto unknown_channel = PostCue(R"({"org":"demo","channel":"nope","duration":10})");
+  ASSERT_TRUE(unknown_channel);
+  EXPECT_EQ(unknown_channel->status, 404);
+  EXPECT_NE(ErrorOf(unknown_channel).find("unknown channel demo/nope"), std::string::npos);
+}
+
+TEST_F(ServerTest, BadPathsAndMethods) {
+  StartServer();
+  for (const char* path : {"/demo/sports/..%2Fetc.m3u8", "/demo/%2e%2e/v720.m3u8", "/demo/spo%24rts/v720.m3u8",
+                           "/demo/sports/v720.m3u8%00", "/../../etc/passwd"}) {
+    auto r = client_->Get(path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 400) << path << " " << r->body;
+    EXPECT_NE(ErrorOf(r).find("path"), std::string::npos) << path;
+  }
+  auto unknown = client_->Get("/demo/nope/v720.m3u8");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_FALSE(ErrorOf(unknown).empty());
+  auto unknown_rendition = client_->Get("/demo/sports/v1080.m3u8");
+  ASSERT_TRUE(unknown_rendition);
+  EXPECT_EQ(unknown_rendition->status, 404);
+  auto no_route = client_->Get("/a/b/c/d/e");
+  ASSERT_TRUE(no_route);
+  EXPECT_EQ(no_route->status, 404);
+  auto get_cue = client_->Get("/cue");
+  ASSERT_TRUE(get_cue);
+  EXPECT_EQ(get_cue->status, 405);
+  EXPECT_EQ(get_cue->get_header_value("Allow"), "POST");
+  EXPECT_FALSE(ErrorOf(get_cue).empty());
+  auto post_health = client_->Post("/health", "{}", "application/json");
+  ASSERT_TRUE(post_health);
+  EXPECT_EQ(post_health->status, 405);
+  auto delete_playlist = client_->Delete("/demo/sports/v720.m3u8");
+  ASSERT_TRUE(delete_playlist);
+  EXPECT_EQ(delete_playlist->status, 405);
+}
+
+TEST_F(ServerTest, SegmentsRedirectToTheOrigin) {
+  StartServer();
+  auto r = client_->Get("/demo/sports/seg_v720_5.ts");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 302);
+  EXPECT_EQ(r->get_header_value("Location"), origin_http_.base_url() + "/seg_v720_5.ts");
+}
+
+TEST_F(ServerTest, OriginDownIs502) {
+  config_.origin_cache_ms = 0;  // every request reaches the origin
+  StartServer();
+  auto r = client_->Get("/demo/down/v720.m3u8");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 502) << r->body;
+  EXPECT_FALSE(ErrorOf(r).empty());
+  // A broken origin after a good answer: the last good copy while fresh.
+  auto good = client_->Get("/demo/sports/v720.m3u8");
+  ASSERT_TRUE(good);
+  ASSERT_EQ(good->status, 200);
+  origin_service_->fail_status = 500;
+  auto stale = client_->Get("/demo/sports/v720.m3u8");
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 200) << stale->body;
+  EXPECT_EQ(stale->get_header_value("X-SSAI-Stale-Origin"), "1") << origin_service_->requests;
+  auto m = client_->Get("/metrics");
+  EXPECT_NE(m->body.find("ssai_stale_origin_total 1"), std::string::npos) << m->body;
+}
+
+TEST_F(ServerTest, SlowAndBrokenOrigin) {
+  config_.origin_cache_ms = 0;
+  config_.origin_last_good_max_age_ms = 0;  // no fallback copy
+  config_.origin_timeout_ms = 200;
+  StartServer();
+  origin_service_->delay_ms = 600;
+  auto slow = client_->Get("/demo/sports/v720.m3u8");
+  ASSERT_TRUE(slow);
+  EXPECT_EQ(slow->status, 504) << slow->body;
+  EXPECT_FALSE(ErrorOf(slow).empty());
+  origin_service_->delay_ms = 0;
+  origin_service_->broken = true;
+  auto broken = client_->Get("/demo/sports/v720.m3u8");
+  ASSERT_TRUE(broken);
+  EXPECT_EQ(broken->status, 502) << broken->body;
+  EXPECT_NE(ErrorOf(broken).find("line 2"), std::string::npos) << broken->body;
+  origin_service_->broken = false;
+  auto head = client_->Head("/demo/sports/v720.m3u8");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->get_header_value("X-SSAI-State-Source"), "kv-miss");
+}
+
+TEST_F(ServerTest, FullBreak) {
+  StartServer();
+  auto cue = PostCue(R"({"org":"demo","channel":"sports","duration":8,"pod_id":"pod1"})");
+  ASSERT_TRUE(cue);
+  ASSERT_EQ(cue->status, 200) << cue->body;
+  Json cj = Json::parse(cue->body);
+  EXPECT_EQ(cj["ok"], true);
+  EXPECT_EQ(cj["channelId"], "ch_demo_sports");
+  EXPECT_EQ(cj["kvWriteStatus"], "success");
+  const std::string event_id = cj["eventId"];
+  EXPECT_EQ(event_id.rfind("manual_ch_demo_sports_", 0), 0u) << event_id;
+
+  // Ads appear once a segment after the cue is published (1 s segments).
+  std::string body, source;
+  bool ads = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(8);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto v = client_->Get("/demo/sports/v720.m3u8");
+    ASSERT_TRUE(v);
+    ASSERT_EQ(v->status, 200) << v->body;
+    body = v->body;
+    source = v->get_header_value("X-SSAI-State-Source");
+    if (body.find("/ads/a1/") != std::string::npos) {
+      ads = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_TRUE(ads) << body;
+  EXPECT_NE(body.find("#EXT-X-DISCONTINUITY"), std::string::npos) << body;
+  EXPECT_EQ(body.find("/800000_"), std::string::npos) << "wrong bitrate\n" << body;
+  EXPECT_EQ(source, "kv-hit");
+  auto v360 = client_->Get("/demo/sports/v360.m3u8");
+  ASSERT_TRUE(v360);
+  EXPECT_NE(v360->body.find("/ads/a1/800000"), std::string::npos) << v360->body;
+
+  // The same cue again inside the break is a duplicate.
+  auto again = PostCue(R"({"org":"demo","channel":"sports","duration":8,"pod_id":"pod1"})");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
+  EXPECT_EQ(Json::parse(again->body)["duplicate"], true);
+
+  auto state = client_->Get("/api/channels/ch_demo_sports/state");
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->status, 200);
+  EXPECT_NE(state->body.find(event_id), std::string::npos) << state->body;
+  auto breaks = client_->Get("/api/channels/ch_demo_sports/breaks");
+  ASSERT_TRUE(breaks);
+  Json bj = Json::parse(breaks->body);
+  ASSERT_EQ(bj["breaks"].size(), 1u) << breaks->body;
+  EXPECT_EQ(bj["breaks"][0]["decision"]["podId"], "pod1");
+  auto channels = client_->Get("/api/channels");
+  ASSERT_TRUE(channels);
+  EXPECT_EQ(Json::parse(channels->body)["channels"].size(), 2u);
+  auto unknown = client_->Get("/api/channels/ch_demo_nope/state");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+
+  auto m = client_->Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->body.find("ssai_cues_total{result=\"accepted\"} 1"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("ssai_cues_total{result=\"duplicate\"} 1"), std::string::npos) << m->body;
+  EXPECT_EQ(m->body.find("ssai_manifest_requests_total{source=\"kv-hit\"} 0"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("ssai_coordinator_breaks_created_total 1"), std::string::npos) << m->body;
+  EXPECT_GE(server_->metrics().Counter("source", "kv-hit"), 1);
+  EXPECT_EQ(server_->metrics().Counter("error", "off_core_callback"), 0);
+}
+
+TEST_F(ServerTest, AcceptedCueSurvivesARestart) {
+  const std::string journal =
+      (std::filesystem::temp_directory_path() / ("ssai_server_test_" + std::to_string(::getpid()) + ".jsonl"))
+          .string();
+  std::filesystem::remove(journal);
+  config_.journal_path = journal;
+  StartServer();
+  auto cue = PostCue(R"({"org":"demo","channel":"sports","duration":30})");
+  ASSERT_TRUE(cue);
+  ASSERT_EQ(cue->status, 200) << cue->body;
+  const std::string event_id = Json::parse(cue->body)["eventId"];
+  server_->Stop();
+  server_.reset();
+  StartServer();
+  auto breaks = client_->Get("/api/channels/ch_demo_sports/breaks");
+  ASSERT_TRUE(breaks);
+  EXPECT_NE(breaks->body.find(event_id), std::string::npos) << breaks->body;
+  server_->Stop();
+  std::filesystem::remove(journal);
+}
+
+// Role coordinator + role edge in one test process: the edge reaches the coordinator over HTTP
+// (HttpCoordinatorClient); with the sim KV each has its own store, so the edge reads kv-miss.
+TEST_F(ServerTest, SplitRoles) {
+  ServerConfig coordinator_config = config_;
+  coordinator_config.role = Role::kCoordinator;
+  Server coordinator(coordinator_config);
+  ASSERT_TRUE(coordinator.Start().ok());
+  config_.role = Role::kEdge;
+  config_.coordinator_url = coordinator.base_url();
+  StartServer();
+  httplib::Client c("127.0.0.1", coordinator.port());
+  auto cue = c.Post("/cue", {{"Authorization", std::string("Bearer ") + kToken}},
+                    R"({"org":"demo","channel":"sports","duration":8})", "application/json");
+  ASSERT_TRUE(cue);
+  ASSERT_EQ(cue->status, 200) << cue->body;
+  // The edge has no cue API and the coordinator no playlists.
+  auto edge_cue = PostCue(R"({"org":"demo","channel":"sports","duration":8})");
+  ASSERT_TRUE(edge_cue);
+  EXPECT_EQ(edge_cue->status, 404);
+  auto coordinator_playlist = c.Get("/demo/sports/v720.m3u8");
+  ASSERT_TRUE(coordinator_playlist);
+  EXPECT_EQ(coordinator_playlist->status, 404);
+  std::string body, source;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(8);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto v = client_->Get("/demo/sports/v720.m3u8");
+    ASSERT_TRUE(v);
+    ASSERT_EQ(v->status, 200) << v->body;
+    body = v->body;
+    source = v->get_header_value("X-SSAI-State-Source");
+    if (body.find("/ads/a1/") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_NE(body.find(coordinator.base_url() + "/ads/a1/2500000"), std::string::npos) << body;
+  EXPECT_EQ(source, "kv-miss");
+  server_->Stop();
+  coordinator.Stop();
+}
+
+TEST_F(ServerTest, DecisionFailureFillsWithSlate) {
+  config_.decision.failure_rate = 1;
+  StartServer();
+  auto cue = PostCue(R"({"org":"demo","channel":"sports","duration":8})");
+  ASSERT_TRUE(cue);
+  ASSERT_EQ(cue->status, 200) << cue->body;  // an accepted cue never fails on the decision
+  EXPECT_TRUE(Json::parse(cue->body)["adBreak"]["decision"]["items"].empty()) << cue->body;
+  auto m = client_->Get("/metrics");
+  EXPECT_NE(m->body.find("ssai_coordinator_decision_failures_total 1"), std::string::npos) << m->body;
+}
+
+TEST_F(ServerTest, RemoteDecisionService) {
+  DecisionConfig dc = config_.decision;
+  HttpService decision_http;
+  DecisionService service(dc);
+  service.RegisterRoutes(decision_http.http());
+  ASSERT_TRUE(decision_http.Bind("127.0.0.1", 0).ok());
+  service.set_self_url(decision_http.base_url());
+  decision_http.Serve();
+  config_.decision.url = decision_http.base_url() + "/decision";
+  config_.decision.catalogue = {};
+  StartServer();
+  auto cue = PostCue(R"({"org":"demo","channel":"sports","duration":8,"pod_id":"pod1"})");
+  ASSERT_TRUE(cue);
+  ASSERT_EQ(cue->status, 200) << cue->body;
+  Json items = Json::parse(cue->body)["adBreak"]["decision"]["items"];
+  ASSERT_EQ(items.size(), 2u) << cue->body;
+  EXPECT_EQ(items[0]["variants"]["800000"], decision_http.base_url() + "/ads/a1/800000.m3u8");
+  server_->Stop();
+  decision_http.Stop();
+}
+
+TEST(ConfigTest, ParsesAndNamesBadFields) {
+  Result<ServerConfig> ok = ParseServerConfig(R"({
+    "listen": "127.0.0.1:0", "build": "kv-channel-state", "auth": {"token": "t"},
+    "channels": [{"org": "demo", "channel": "sports", "mode": "sgai",
+                  "origin_base_url": "http://127.0.0.1:8081/",
+                  "renditions": [{"name": "v720", "bandwidth_bps": 2500000}]}]})");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->port, 0);
+  EXPECT_EQ(ok->build, "kv-channel-state");
+  EXPECT_EQ(ok->channels[0].renditions[0].origin_url, "http://127.0.0.1:8081/v720.m3u8");
+  EXPECT_EQ(ok->channels[0].default_mode, InsertionMode::kSgai);
+
+  auto err = [](std::string_view json) { return ParseServerConfig(json).status().message(); };
+  EXPECT_NE(err(R"({"bulid": "x"})").find("unknown field 'bulid'"), std::string::npos);
+  EXPECT_NE(err(R"({"build": "nope"})").find("build"), std::string::npos);
+  EXPECT_NE(err(R"({"kv": {"backend": "redis"}})").find("redis"), std::string::npos);
+  EXPECT_NE(err(R"({"channels": [{"org": "de/mo", "channel": "x", "renditions": [{"name": "v", "bandwidth_bps": 1,
+      "origin_url": "http://o/v.m3u8"}]}]})").find("channels[0].org"), std::string::npos);
+  EXPECT_NE(err(R"({"channels": [{"org": "d", "channel": "x", "renditions": [{"name": "v", "bandwidth_bps": 1}]}]})")
+                .find("channels[0].renditions[0].origin_url"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"role": "edge"})").find("coordinator_url"), std::string::npos);
+  EXPECT_NE(err("{").find("JSON"), std::string::npos);
+  // The sample config parses.
+  Result<ServerConfig> demo = LoadServerConfig("fixtures/serve/demo.json");
+  ASSERT_TRUE(demo.ok()) << demo.status().ToString();
+  EXPECT_EQ(demo->channels.size(), 2u);
+  EXPECT_EQ(demo->decision.catalogue.default_pod, "demo-pod");
+}
+
+TEST(MemoryKvStoreTest, ExpiryRateLimitAndVisibility) {
+  boost::asio::io_context io;
+  AsioScheduler sched(io);
+  MemoryKvStore kv(&sched, 0);
+  Status put = Status::Internal("");
+  kv.Put("k", "v", 60, [&](Status s) { put = s; });
+  EXPECT_TRUE(put.ok());
+  kv.Put("k", "v2", 60, [&](Status s) { put = s; });
+  EXPECT_EQ(put.code(), StatusCode::kResourceExhausted);
+  kv.Put("short", "v", 10, [&](Status s) { put = s; });
+  EXPECT_EQ(put.code(), StatusCode::kInvalidArgument);
+  std::optional<std::string> got;
+  kv.Get("k", {}, [&](Result<std::optional<std::string>> r) { got = *r; });
+  EXPECT_EQ(got, "v");
+  MemoryKvStore delayed(&sched, 60 * kMicrosPerSecond);
+  delayed.Put("k", "v", 60, [](Status) {});
+  delayed.Get("k", {}, [&](Result<std::optional<std::string>> r) { got = *r; });
+  EXPECT_EQ(got, std::nullopt);
+}
+
+TEST(CachingOriginClientTest, CoalescesAndCaches) {
+  struct Inner : OriginClient {
+    void Fetch(std::string_view, Callback done) override { pending.push_back(std::move(done)); }
+    std::vector<Callback> pending;
+  } inner;
+  boost::asio::io_context io;
+  AsioScheduler sched(io);
+  CachingOriginClient cache(&inner, &sched, 60 * kMicrosPerSecond);
+  int answers = 0;
+  auto count = [&](Result<OriginClient::Response> r) {
+    EXPECT_TRUE(r.ok());
+    ++answers;
+  };
+  cache.Fetch("http://o/a.m3u8", count);
+  cache.Fetch("http://o/a.m3u8", count);
+  ASSERT_EQ(inner.pending.size(), 1u);
+  inner.pending[0](OriginClient::Response{200, "#EXTM3U\n"});
+  EXPECT_EQ(answers, 2);
+  cache.Fetch("http://o/a.m3u8", count);  // cached
+  EXPECT_EQ(answers, 3);
+  EXPECT_EQ(inner.pending.size(), 1u);
+  EXPECT_EQ(cache.hits, 1);
+  EXPECT_EQ(cache.coalesced, 1);
+  // Errors are not cached.
+  cache.Fetch("http://o/b.m3u8", count);
+  inner.pending[1](OriginClient::Response{503, ""});
+  cache.Fetch("http://o/b.m3u8", count);
+  EXPECT_EQ(inner.pending.size(), 3u);
+}
+
+}  // namespace
+}  // namespace ssai::server

@@ -1,0 +1,193 @@
+#include "reference/server/services.h"
+
+#include <chrono>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "reference/server/asio_env.h"
+#include "reference/ssai/channel.h"
+
+namespace ssai::server {
+
+using Json = nlohmann::json;
+
+std::string JsonError(std::string_view message) { return Json{{"error", message}}.dump(); }
+
+void SetJsonError(httplib::Response& res, int status, std::string_view message) {
+  res.status = status;
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(JsonError(message), "application/json");
+}
+
+// ---------------------------------------------------------------------------------------------
+// HttpService
+
+HttpService::HttpService() : http_(std::make_unique<httplib::Server>()) {
+  // Small responses on keep-alive connections: without TCP_NODELAY, Nagle + delayed ACK add
+  // ~40 ms to each.
+  http_->set_tcp_nodelay(true);
+}
+
+HttpService::~HttpService() { Stop(); }
+
+Status HttpService::Start(const std::string& host, int port) {
+  SSAI_RETURN_IF_ERROR(Bind(host, port));
+  Serve();
+  return Status::Ok();
+}
+
+Status HttpService::Bind(const std::string& host, int port) {
+  host_ = host;
+  if (port == 0) {
+    port_ = http_->bind_to_any_port(host);
+    if (port_ <= 0) return Status::Unavailable("cannot bind " + host + ":0");
+  } else {
+    if (!http_->bind_to_port(host, port)) {
+      return Status::Unavailable("cannot bind " + host + ":" + std::to_string(port) + " (in use?)");
+    }
+    port_ = port;
+  }
+  return Status::Ok();
+}
+
+void HttpService::Serve() {
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] { http_->listen_after_bind(); });
+  // stop() is a no-op until the accept loop runs: wait for it (bounded).
+  for (int i = 0; i < 5000 && !http_->is_running(); ++i) std::this_thread::sleep_for(std::chrono::microseconds(200));
+}
+
+void HttpService::Stop() {
+  if (!thread_.joinable()) return;
+  http_->stop();
+  thread_.join();
+}
+
+// ---------------------------------------------------------------------------------------------
+// DecisionService
+
+namespace {
+
+uint64_t SplitMix64(uint64_t* state) {
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+void ReplaceAll(std::string* s, std::string_view from, std::string_view to) {
+  for (size_t at = s->find(from); at != std::string::npos; at = s->find(from, at + to.size())) {
+    s->replace(at, from.size(), to);
+  }
+}
+
+}  // namespace
+
+DecisionService::DecisionService(DecisionConfig config) : config_(std::move(config)), rng_state_(config_.seed) {}
+
+void DecisionService::set_self_url(std::string url) {
+  std::lock_guard<std::mutex> lock(mu_);
+  self_url_ = std::move(url);
+}
+
+Result<AdDecision> DecisionService::Decide(const DecisionClient::Request& request) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (config_.failure_rate > 0) {
+    const double u = static_cast<double>(SplitMix64(&rng_state_) >> 11) * 0x1.0p-53;
+    if (u < config_.failure_rate) return Status::Unavailable("decision service: injected failure");
+  }
+  const DecisionCatalogue& c = config_.catalogue;
+  auto it = c.pods.find(request.pod_id);
+  if (it == c.pods.end() && !c.default_pod.empty()) it = c.pods.find(c.default_pod);
+  AdDecision d;
+  if (it == c.pods.end()) {
+    d.pod_id = request.pod_id.empty() ? "empty" : request.pod_id;
+    return d;
+  }
+  d = it->second;
+  for (AdItem& item : d.items) {
+    for (AdVariant& v : item.variants) ReplaceAll(&v.url, "{self}", self_url_);
+  }
+  return d;
+}
+
+std::optional<std::string> DecisionService::AdPlaylist(std::string_view ad_id, int64_t bitrate_bps) const {
+  for (const auto& [pod_id, pod] : config_.catalogue.pods) {
+    for (const AdItem& item : pod.items) {
+      if (item.id != ad_id) continue;
+      bool has = false;
+      for (const AdVariant& v : item.variants) has = has || v.bitrate_bps == bitrate_bps;
+      if (!has) continue;
+      // RFC 8216 §4.3.3.1: TARGETDURATION >= every EXTINF rounded to the nearest integer.
+      const double seg_s = config_.ad_segment_duration_s;
+      const int count = std::max(1, static_cast<int>(std::ceil(item.duration_s / seg_s - 1e-9)));
+      std::string p = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:" +
+                      std::to_string(static_cast<int64_t>(std::ceil(seg_s))) + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
+      double left = item.duration_s;
+      for (int i = 0; i < count; ++i) {
+        const double d = std::min(seg_s, left);
+        left -= d;
+        char extinf[64];
+        std::snprintf(extinf, sizeof(extinf), "#EXTINF:%.3f,\n", d);
+        p += extinf;
+        p += std::to_string(bitrate_bps) + "_" + std::to_string(i) + ".ts\n";
+      }
+      return p + "#EXT-X-ENDLIST\n";
+    }
+  }
+  return std::nullopt;
+}
+
+void DecisionService::RegisterRoutes(httplib::Server& http) {
+  http.Post("/decision", [this](const httplib::Request& req, httplib::Response& res) {
+    Json j = Json::parse(req.body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return SetJsonError(res, 400, "body: not a JSON object");
+    DecisionClient::Request r;
+    if (auto v = j.find("channelId"); v != j.end() && v->is_string()) r.channel_id = v->get<std::string>();
+    if (auto v = j.find("eventId"); v != j.end() && v->is_string()) r.event_id = v->get<std::string>();
+    if (auto v = j.find("podId"); v != j.end() && v->is_string()) r.pod_id = v->get<std::string>();
+    if (auto v = j.find("duration"); v != j.end() && v->is_number()) r.duration_s = v->get<double>();
+    if (latency_ms() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(latency_ms()));
+    Result<AdDecision> d = Decide(r);
+    if (!d.ok()) return SetJsonError(res, 503, d.status().message());
+    res.set_content(SerializeDecision(*d), "application/json");
+  });
+  http.Get(R"(/ads/([A-Za-z0-9_-]{1,64})/([0-9]{1,12})\.m3u8)",
+           [this](const httplib::Request& req, httplib::Response& res) {
+             std::optional<std::string> p = AdPlaylist(req.matches[1].str(), std::stoll(req.matches[2].str()));
+             if (!p) return SetJsonError(res, 404, "no ad " + req.matches[1].str() + " at " + req.matches[2].str());
+             res.set_header("Cache-Control", "max-age=3600");  // VOD: never changes
+             res.set_content(*p, "application/vnd.apple.mpegurl");
+           });
+}
+
+void CatalogueDecisionClient::Decide(const Request& request, Callback done) {
+  Result<AdDecision> d = service_->Decide(request);
+  if (service_->latency_ms() <= 0) {
+    done(std::move(d));
+    return;
+  }
+  sched_->RunAt(sched_->Now() + service_->latency_ms() * kMicrosPerMilli,
+                [d = std::move(d), done = std::move(done)]() mutable { done(std::move(d)); });
+}
+
+// ---------------------------------------------------------------------------------------------
+// SyntheticOriginService
+
+void SyntheticOriginService::RegisterRoutes(httplib::Server& http) {
+  http.Get(R"(/([A-Za-z0-9_-]{1,64})\.m3u8)", [this](const httplib::Request& req, httplib::Response& res) {
+    ++requests;
+    if (const int d = delay_ms.load(); d > 0) std::this_thread::sleep_for(std::chrono::milliseconds(d));
+    if (broken.load()) return res.set_content("#EXTM3U\n#EXTINF:abc,\nseg.ts\n", "application/vnd.apple.mpegurl");
+    if (const int fail = fail_status.load(); fail != 0) return SetJsonError(res, fail, "injected origin failure");
+    const std::string name = req.matches[1].str();
+    res.set_header("Cache-Control", "max-age=1");
+    if (name == "master") return res.set_content(origin::MasterPlaylist(spec_), "application/vnd.apple.mpegurl");
+    const origin::Rendition* r = origin::FindRendition(spec_, name);
+    if (r == nullptr) return SetJsonError(res, 404, "no rendition '" + name + "'");
+    res.set_content(origin::MediaPlaylistAt(spec_, *r, RealNow()), "application/vnd.apple.mpegurl");
+  });
+}
+
+}  // namespace ssai::server

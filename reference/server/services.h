@@ -1,0 +1,103 @@
+// Small HTTP services around the SSAI server: a generic httplib server on its own thread
+// (HttpService), the built-in ad decision service (catalogue, latency, failure rate) and the
+// synthetic live origin served on real time (`ssai origin --synthetic`).
+#ifndef SSAI_REFERENCE_SERVER_SERVICES_H_
+#define SSAI_REFERENCE_SERVER_SERVICES_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <httplib.h>
+
+#include "reference/base/status.h"
+#include "reference/media/origin/synthetic_origin.h"
+#include "reference/server/config.h"
+#include "reference/ssai/env.h"
+
+namespace ssai::server {
+
+// An httplib::Server listening on its own thread. Register routes on http() before Start.
+class HttpService {
+ public:
+  HttpService();
+  ~HttpService();
+  HttpService(const HttpService&) = delete;
+  HttpService& operator=(const HttpService&) = delete;
+  httplib::Server& http() { return *http_; }
+  // Binds host:port (port 0: any free port) and starts serving; returns once serving.
+  Status Start(const std::string& host, int port);
+  // The two halves of Start: bind (connections queue in the backlog), then serve.
+  Status Bind(const std::string& host, int port);
+  void Serve();
+  void Stop();  // idempotent; waits for the listener thread
+  int port() const { return port_; }
+  std::string base_url() const { return "http://" + host_ + ":" + std::to_string(port_); }
+
+ private:
+  std::unique_ptr<httplib::Server> http_;
+  std::thread thread_;
+  std::string host_;
+  int port_ = 0;
+};
+
+// JSON error body: {"error": message}.
+std::string JsonError(std::string_view message);
+void SetJsonError(httplib::Response& res, int status, std::string_view message);
+
+// Ad decisions from a catalogue (thread-safe). {self} in ad URLs becomes self_url.
+class DecisionService {
+ public:
+  explicit DecisionService(DecisionConfig config);
+  void set_self_url(std::string url);
+  // The pod named by request.pod_id, else the default pod, else an empty pod (slate); fails with
+  // kUnavailable for a `failure_rate` fraction of calls (seeded, reproducible sequence).
+  Result<AdDecision> Decide(const DecisionClient::Request& request);
+  int64_t latency_ms() const { return config_.latency_ms; }
+  // A VOD media playlist for ad `ad_id` at `bitrate_bps`, if the catalogue has it.
+  std::optional<std::string> AdPlaylist(std::string_view ad_id, int64_t bitrate_bps) const;
+  // POST /decision (JSON {"channelId","eventId","podId","duration"}), GET /ads/{id}/{bps}.m3u8.
+  void RegisterRoutes(httplib::Server& http);
+
+ private:
+  DecisionConfig config_;
+  mutable std::mutex mu_;
+  std::string self_url_;
+  uint64_t rng_state_;
+};
+
+// DecisionClient over an in-process DecisionService, latency on the Scheduler.
+class CatalogueDecisionClient : public DecisionClient {
+ public:
+  CatalogueDecisionClient(Scheduler* scheduler, DecisionService* service)
+      : sched_(scheduler), service_(service) {}
+  void Decide(const Request& request, Callback done) override;
+
+ private:
+  Scheduler* sched_;
+  DecisionService* service_;
+};
+
+// Serves a synthetic stream live: GET /master.m3u8, GET /{rendition}.m3u8 (MediaPlaylistAt at the
+// real now); segments 404. Playlists are "Cache-Control: max-age=1" (they change every segment).
+// Fault knobs for tests: `fail_status`, `delay_ms`, `broken`.
+class SyntheticOriginService {
+ public:
+  explicit SyntheticOriginService(origin::SyntheticStreamSpec spec) : spec_(std::move(spec)) {}
+  void RegisterRoutes(httplib::Server& http);
+  std::atomic<int> fail_status{0};
+  std::atomic<int> delay_ms{0};       // answer this late (a slow origin)
+  std::atomic<bool> broken{false};    // answer 200 with an unparsable playlist
+  std::atomic<int64_t> requests{0};
+
+ private:
+  origin::SyntheticStreamSpec spec_;
+};
+
+}  // namespace ssai::server
+
+#endif  // SSAI_REFERENCE_SERVER_SERVICES_H_

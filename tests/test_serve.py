@@ -1,0 +1,120 @@
+"""`ssai origin --synthetic` + `ssai serve` as real processes on loopback: a cue, then ads in the
+variant playlist. Ports are picked by the OS (--listen 127.0.0.1:0); each process prints
+"listening on http://127.0.0.1:PORT" once it serves. Both processes are always stopped."""
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+TOKEN = "pytest-cue-token"
+
+
+def _start(cmd, cwd, env=None, timeout_s=10.0):
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.1)
+        if ready:
+            line = proc.stdout.readline()
+            m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
+            if m:
+                return proc, m.group(1)
+        if proc.poll() is not None:
+            break
+    _stop(proc)
+    pytest.fail(f"{cmd[1]} did not start: {proc.stderr.read() if proc.stderr else ''}")
+
+
+def _stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+    return proc.returncode
+
+
+def _get(url):
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return r.status, dict(r.headers), r.read().decode()
+
+
+@pytest.fixture
+def deployment(ssai_bin, root, tmp_path):
+    procs = []
+    try:
+        origin, origin_url = _start(
+            [ssai_bin, "origin", "--synthetic", str(root / "fixtures/serve/origin.json"),
+             "--listen", "127.0.0.1:0"], cwd=root)
+        procs.append(origin)
+        config = json.loads((root / "fixtures/serve/demo.json").read_text())
+        config["listen"] = "127.0.0.1:0"
+        config["journal_path"] = str(tmp_path / "journal.jsonl")
+        config["decision"]["catalogue_file"] = str(root / "fixtures/serve/catalogue.json")
+        config["decision"]["latency_ms"] = 0
+        for ch in config["channels"]:
+            ch["origin_base_url"] = origin_url
+        (tmp_path / "serve.json").write_text(json.dumps(config))
+        env = dict(os.environ, SSAI_CUE_TOKEN=TOKEN)
+        serve, serve_url = _start([ssai_bin, "serve", "--config", str(tmp_path / "serve.json")],
+                                  cwd=root, env=env)
+        procs.append(serve)
+        yield serve_url, serve
+    finally:
+        for p in reversed(procs):
+            _stop(p)
+
+
+def _post_cue(base, body, token):
+    req = urllib.request.Request(base + "/cue", data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json",
+                                          "Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_cue_then_ads_in_the_variant_playlist(deployment):
+    base, serve = deployment
+    status, health = _get(base + "/health")[0], json.loads(_get(base + "/health")[2])
+    assert status == 200 and health["status"] == "ok"
+
+    code, err = _post_cue(base, {"org": "demo", "channel": "sports", "duration": 20}, "wrong")
+    assert code == 401 and "token" in err["error"]
+
+    code, cue = _post_cue(base, {"org": "demo", "channel": "sports", "duration": 20}, TOKEN)
+    assert code == 200, cue
+    assert cue["ok"] and cue["eventId"].startswith("manual_ch_demo_sports_")
+
+    # 2 s segments: the first ad slot is published within ~2-4 s of the cue.
+    deadline = time.monotonic() + 12
+    body, headers = "", {}
+    while time.monotonic() < deadline:
+        status, headers, body = _get(base + "/demo/sports/v720.m3u8")
+        assert status == 200
+        if "/ads/ad1/2500000" in body:
+            break
+        time.sleep(0.25)
+    assert "/ads/ad1/2500000" in body, body
+    assert headers.get("X-SSAI-State-Source") in ("kv-hit", "kv-miss")
+    assert headers.get("Cache-Control") == "no-store"
+    assert "#EXT-X-DISCONTINUITY" in body
+
+    metrics = _get(base + "/metrics")[2]
+    assert 'ssai_cues_total{result="accepted"} 1' in metrics
+    assert "ssai_coordinator_breaks_created_total 1" in metrics
+
+    # Graceful shutdown on SIGTERM: exit status 0.
+    assert _stop(serve) == 0
