@@ -15,7 +15,7 @@ setup:
 
 # Optimised build: the `ssai` CLI, benchmarks, and the binaries pytest drives.
 build: setup
-	@cmake -S . -B build $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake -S . -B build $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Release -DSSAI_TESTS=OFF >/dev/null
 	@cmake --build build -j $(JOBS)
 
 # ASan+UBSan build the unit tests run under.

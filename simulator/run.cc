@@ -260,9 +260,9 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestR
     kv_lookups_series_.Add(now - t0_, w);
   }
   kv_reads_ += w * r.kv_reads;
-  if (r.coordinator_calls > 0) {
-    // A probe is one call per edge whatever the cohort's size (ManifestResponse::coordinator_probe).
-    const double calls = (r.coordinator_probe ? 1.0 : w) * r.coordinator_calls;
+  if (r.coordinator_calls > 0 || r.coordinator_background_calls > 0) {
+    // A probe or a background refresh is one call per edge whatever the cohort's size.
+    const double calls = (r.coordinator_probe ? 1.0 : w) * r.coordinator_calls + r.coordinator_background_calls;
     coordinator_calls_ += calls;
     coord_calls_series_.Add(now - t0_, calls);
     fleet_->AddLoad(c.channel, calls);

@@ -55,7 +55,7 @@ struct CoordinatorSpec {
   Distribution service = Distribution::Fixed(1);             // per request, in the single queue
   double soft_limit_rps = 1000;                              // Durable Object soft limit
   Distribution storage_latency = Distribution::Lognormal(12, 0.3);  // durable put (output gate)
-  double origin_refresh_s = 1;
+  double origin_refresh_s = 0;  // CoordinatorOptions::origin_refresh_us (0: look on every call)
   double poll_interval_s = 1;
   double decision_timeout_s = 2;
   std::vector<Window> crashes;  // down in the window, restarted (recovering from storage) at its end

@@ -77,8 +77,12 @@ struct CueResult {
 
 struct CoordinatorOptions {
   DurationMicros decision_timeout_us = 2 * kMicrosPerSecond;
-  // On-request detection: refetch the origin when the last look is older than this.
-  DurationMicros origin_refresh_us = 1 * kMicrosPerSecond;
+  // On-request detection: refetch the origin when the last look is older than this. 0 (the
+  // default, as the seed's Durable Object does) looks on every call; calls queued behind one
+  // another share one fetch. Anything larger lets an edge that already shows a new OUT marker
+  // get an answer from an older view, and turn a content slot into an ad on its next reload
+  // (found by the conformance suite, R1).
+  DurationMicros origin_refresh_us = 0;
   // kv-stateless: poll the origin on a timer every poll_interval_us (1–2 s in the seed's plan).
   bool poll_origin = false;
   DurationMicros poll_interval_us = 1 * kMicrosPerSecond;

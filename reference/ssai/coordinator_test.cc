@@ -639,7 +639,9 @@ TEST_F(CoordinatorScte35Test, CueRepeatedOnEverySegmentMakesOneBreakEach) {
 }
 
 TEST_F(CoordinatorScte35Test, DaterangeAndOatclsFromTheOriginThroughGetChannelState) {
-  auto c = Make();
+  CoordinatorOptions refresh_1s;
+  refresh_1s.origin_refresh_us = kMicrosPerSecond;
+  auto c = Make(refresh_1s);
   origin_.Set(kOriginUrl, Reload("daterange_scte35", 0));
   AtLiveEdge(Reload("daterange_scte35", 0));
   ChannelState s = GetState(c.get());

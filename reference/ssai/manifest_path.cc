@@ -106,6 +106,7 @@ struct ManifestPath::Impl {
     hls::Playlist playlist;
     UnixMicros fetched_at = 0;
   };
+  struct Op;
   struct ChannelMemo {
     std::optional<ChannelState> freshest;  // newest version seen (kv-channel-state)
     int64_t ledger_seen = 0;               // largest discontinuities total seen (monotone)
@@ -116,6 +117,12 @@ struct ManifestPath::Impl {
     // reads (the POP cache), and comparing them is far cheaper than parsing JSON again.
     std::string last_doc_text;
     std::optional<ChannelState> last_doc;
+    // Requests that met an unexplained marker while a coordinator call was in flight: they wait
+    // for its answer instead of splicing from a document the origin has already contradicted
+    // (else two renditions or two reloads could disagree about one slot; found by the
+    // conformance suite, R2). Each keeps the KV document it read, for when the call fails.
+    std::vector<std::pair<std::shared_ptr<Op>, ChannelState>> probe_waiters;
+    UnixMicros last_refresh = 0;  // last background refresh started (kv-channel-state)
   };
   std::map<std::string, LastGood, std::less<>> last_good;  // by origin URL
   std::map<std::string, ChannelMemo, std::less<>> memo;    // by channel id
@@ -158,6 +165,8 @@ struct ManifestPath::Impl {
   // --- state ---
   void GetState(OpPtr op);
   void CallCoordinator(OpPtr op, StateSource source);
+  // kv-channel-state: starts a background refresh of the channel's state when it is due.
+  bool MaybeRefreshInBackground(const std::string& channel_id);
   void ListBreaksFromKv(OpPtr op, std::function<void(Result<std::vector<AdBreakState>>)> cb);
   void FinishState(OpPtr op, StateSource source, std::optional<ChannelState> state);
   // The first cue marker in `playlist` that `state` does not explain: an OUT/CONT no break
@@ -437,7 +446,11 @@ void ManifestPath::Impl::GetState(OpPtr op) {
               auto it = memo_entry.probed.find(marker);
               const bool recently = it != memo_entry.probed.end() &&
                                     now - it->second < options.marker_probe_interval_us;
-              if (!memo_entry.probe_in_flight && !recently) {
+              if (memo_entry.probe_in_flight) {
+                memo_entry.probe_waiters.emplace_back(op, std::move(*state));
+                return;
+              }
+              if (!recently) {
                 // Markers leave the window within minutes; forget older probes (bounded memory).
                 std::erase_if(memo_entry.probed, [&](const auto& kv) {
                   return now - kv.second > 600 * kMicrosPerSecond;
@@ -447,6 +460,7 @@ void ManifestPath::Impl::GetState(OpPtr op) {
                 return CallCoordinator(op, StateSource::kKvMiss);
               }
             }
+            if (MaybeRefreshInBackground(channel_id)) op->response.coordinator_background_calls = 1;
             FinishState(op, StateSource::kKvHit, std::move(state));
           });
     }
@@ -495,14 +509,47 @@ void ManifestPath::Impl::CallCoordinator(OpPtr op, StateSource source) {
   env.coordinator->GetChannelState(channel_id, [this, op, source, channel_id](Result<ChannelState> r) {
     ChannelMemo& m = memo[channel_id];
     m.probe_in_flight = false;
+    auto waiters = std::move(m.probe_waiters);
+    m.probe_waiters.clear();
     if (!r.ok()) {
       // Coordinator down or overloaded: serve the stream without ads rather than fail it.
       op->response.warnings.push_back("coordinator: " + r.status().message());
-      return FinishState(op, StateSource::kNone, m.freshest);
+      FinishState(op, StateSource::kNone, m.freshest);
+      for (auto& [waiter, doc] : waiters) FinishState(waiter, StateSource::kKvHit, std::move(doc));
+      return;
     }
     if (!m.freshest || m.freshest->version <= r->version) m.freshest = *r;
+    for (auto& [waiter, doc] : waiters) FinishState(waiter, StateSource::kKvMiss, m.freshest);
     FinishState(op, source, std::move(r).value());
   });
+}
+
+bool ManifestPath::Impl::MaybeRefreshInBackground(const std::string& channel_id) {
+  ChannelMemo& m = memo[channel_id];
+  const UnixMicros now = Now();
+  if (options.channel_state_refresh_us <= 0 || m.probe_in_flight ||
+      now - m.last_refresh < options.channel_state_refresh_us) {
+    return false;
+  }
+  m.last_refresh = now;
+  m.probe_in_flight = true;
+  env.coordinator->GetChannelState(channel_id, [this, channel_id](Result<ChannelState> r) {
+    ChannelMemo& memo_entry = memo[channel_id];
+    memo_entry.probe_in_flight = false;
+    auto waiters = std::move(memo_entry.probe_waiters);
+    memo_entry.probe_waiters.clear();
+    if (r.ok() && (!memo_entry.freshest || memo_entry.freshest->version <= r->version)) {
+      memo_entry.freshest = std::move(r).value();
+    }
+    for (auto& [waiter, doc] : waiters) {
+      if (memo_entry.freshest && memo_entry.freshest->version >= doc.version) {
+        FinishState(waiter, StateSource::kKvMiss, memo_entry.freshest);
+      } else {
+        FinishState(waiter, StateSource::kKvHit, std::move(doc));
+      }
+    }
+  });
+  return true;
 }
 
 std::optional<ManifestPath::Impl::Unexplained> ManifestPath::Impl::FindUnexplainedMarker(

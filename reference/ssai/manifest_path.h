@@ -63,6 +63,8 @@ struct ManifestResponse {
   // The coordinator call was this edge's probe about an unexplained marker: one call on behalf of
   // every request arriving meanwhile (single-flight), not one per viewer. The simulator weights it 1.
   bool coordinator_probe = false;
+  // Background refreshes this request started (kv-channel-state) and did not wait for.
+  int coordinator_background_calls = 0;
   bool served_stale_origin = false;
   std::vector<std::string> warnings;
 };
@@ -73,6 +75,12 @@ struct ManifestPathOptions {
   DurationMicros origin_last_good_max_age_us = 6 * kMicrosPerSecond;
   // kv-channel-state: how often one edge may ask the coordinator about one unexplained marker.
   DurationMicros marker_probe_interval_us = 2 * kMicrosPerSecond;
+  // kv-channel-state: an edge refreshes its channel state from the coordinator in the background
+  // at most this often (single-flight; no request waits for it), so a cue from the API, which
+  // leaves no marker in the origin, reaches every POP within about this plus one round trip
+  // even while its KV location still caches the old document. Costs one call per edge per
+  // channel per interval, whatever the audience. 0 turns it off.
+  DurationMicros channel_state_refresh_us = 1 * kMicrosPerSecond;
   // Rewrite relative content segment URIs to absolute origin URLs, so any player can fetch them
   // without the edge proxying segments.
   bool absolute_content_uris = true;

@@ -851,15 +851,18 @@ Tag* MediaPlaylist::FindOrInsertHeader(TagType type) {
   return &*header_.insert(header_.begin() + static_cast<std::ptrdiff_t>(pos), Tag::Make(type));
 }
 
+// The first occurrence in source order (header, segments, trailer), so that what an accessor
+// reads is what a mutator rewrites, and both stay the same after Serialize + Parse moves a stray
+// tag into the header (found by hls_playlist_fuzzer with a duplicated EXT-X-MEDIA-SEQUENCE).
 const Tag* MediaPlaylist::FindPlaylistTag(TagType type) const {
   if (const Tag* t = FindHeader(type)) return t;
-  for (const Tag& t : trailer_) {
-    if (t.type == type) return &t;
-  }
   if (stray_playlist_tags_) {
     for (const MediaSegment& s : segments_) {
       if (const Tag* t = s.Find(type)) return t;
     }
+  }
+  for (const Tag& t : trailer_) {
+    if (t.type == type) return &t;
   }
   return nullptr;
 }
