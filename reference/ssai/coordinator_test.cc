@@ -428,15 +428,24 @@ TEST_F(CoordinatorTest, RestartMidBreakRecoversEveryBreakAndTheLedger) {
   const size_t decisions = decision_.requests.size();
 
   FakeKvStore fresh_kv(&sched_);  // e.g. KV lost the keys
-  auto c = Make(options, &fresh_kv);
+  // A restarted coordinator waits one KV write spacing (1 s) before rewriting its keys: its
+  // predecessor may have written them within the last second.
+  auto c = std::make_unique<Coordinator>(Config(), Env(&fresh_kv), options);
+  std::optional<Status> started;
+  c->Start([&](Status s) { started = s; });
+  sched_.RunDue();
+  EXPECT_FALSE(fresh_kv.Peek("chstate:ch_demo_sports").has_value()) << "wrote within 1 s of restart";
+  sched_.AdvanceBy(kMicrosPerSecond);
+  ASSERT_TRUE(started.has_value());
+  ASSERT_TRUE(started->ok()) << started->ToString();
   ChannelState after = c->state();
   EXPECT_EQ(after.breaks, before.breaks) << "every acknowledged break, decisions and ledger intact";
   EXPECT_EQ(after.discontinuities_total, 4);
   EXPECT_GT(after.version, before.version);
   EXPECT_EQ(decision_.requests.size(), decisions) << "decisions are not asked again";
-  // KV rewritten for the live break; TTL = 20 s left + 60.
+  // KV rewritten for the live break; TTL = 19 s left (after the 1 s wait) + 60.
   EXPECT_EQ(KvBreak(second_id, &fresh_kv), after.breaks[1]);
-  EXPECT_EQ(KvTtlS(kBreakPrefix + second_id, sched_.Now(), &fresh_kv), 80);
+  EXPECT_EQ(KvTtlS(kBreakPrefix + second_id, sched_.Now(), &fresh_kv), 79);
   ASSERT_TRUE(fresh_kv.Peek("chstate:ch_demo_sports").has_value());
   Result<ChannelState> doc = ParseChannelState(*fresh_kv.Peek("chstate:ch_demo_sports"));
   ASSERT_TRUE(doc.ok());
