@@ -7,100 +7,42 @@
 #include "reference/media/hls/lint.h"
 #include "reference/media/origin/synthetic_origin.h"
 #include "reference/ssai/coordinator.h"
-#include "reference/ssai/testing/fake_env.h"
+#include "reference/ssai/testing/deployment.h"
 
 namespace ssai {
 namespace {
 
-using testing::FakeDecision;
-using testing::FakeDurableStore;
-using testing::FakeKvStore;
-using testing::FakeOrigin;
-using testing::ManualScheduler;
 
 constexpr UnixMicros kStart = 1'767'225'600LL * kMicrosPerSecond;  // 2026-01-01T00:00:00Z
 constexpr UnixMicros kBreakStart = kStart + 60 * kMicrosPerSecond;
 constexpr double kBreakS = 20;
 
-std::string AdPlaylist(const std::string& name, int segments) {
-  std::string p = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-PLAYLIST-TYPE:VOD\n";
-  for (int i = 0; i < segments; ++i) p += "#EXTINF:2.000,\n" + name + "_" + std::to_string(i) + ".ts\n";
-  return p + "#EXT-X-ENDLIST\n";
+origin::SyntheticStreamSpec Spec(origin::CueFlavour flavour) {
+  origin::SyntheticStreamSpec spec;
+  spec.segment_duration_s = 2;
+  spec.window_segments = 6;
+  spec.start_time = kStart;
+  spec.renditions = {{"v720", 2'500'000, "1280x720", "avc1.64001f,mp4a.40.2"},
+                     {"v360", 800'000, "640x360", "avc1.64001e,mp4a.40.2"}};
+  spec.cue_flavour = flavour;
+  spec.breaks = {{kBreakStart, kBreakS, 1001}};
+  return spec;
 }
 
-struct Deployment {
-  explicit Deployment(const BuildSpec& build, origin::CueFlavour flavour = origin::CueFlavour::kCueOut)
-      : sched(kStart), kv(&sched), durable(&sched), origin(&sched), decision(&sched) {
-    spec.segment_duration_s = 2;
-    spec.window_segments = 6;
-    spec.start_time = kStart;
-    spec.renditions = {{"v720", 2'500'000, "1280x720", "avc1.64001f,mp4a.40.2"},
-                       {"v360", 800'000, "640x360", "avc1.64001e,mp4a.40.2"}};
-    spec.cue_flavour = flavour;
-    spec.breaks = {{kBreakStart, kBreakS, 1001}};
-
-    channel.org = "demo";
-    channel.channel = "sports";
-    for (const origin::Rendition& r : spec.renditions) {
-      channel.renditions.push_back({r.name, r.bandwidth_bps, "http://origin/live/" + r.name + ".m3u8"});
-    }
-    channel.slate = {"http://ads/slate.ts", 2};
-
-    decision.decision.pod_id = "pod";
-    for (const char* ad : {"a1", "a2"}) {
-      AdItem item{ad, 8, {}};
-      for (int64_t bps : {800'000, 2'500'000}) {
-        const std::string url = "http://ads/" + std::string(ad) + "/" + std::to_string(bps) + ".m3u8";
-        origin.Set(url, AdPlaylist(std::string(ad) + "_" + std::to_string(bps), 4));
-        item.variants.push_back({bps, url});
-      }
-      decision.decision.items.push_back(item);
-    }
-    kv.set_visibility_delay(0);
-    CoordinatorEnv cenv{&sched, &kv, &durable, &origin, &decision};
-    coordinator = std::make_unique<Coordinator>(channel, cenv, CoordinatorOptionsFor(build, {}));
-    Publish();
-    Status started = Status::Internal("not started");
-    coordinator->Start([&](Status s) { started = s; });
-    sched.RunDue();
+// Two 8 s ads (4 × 2 s segments at 800 kb/s and 2.5 Mb/s) for a 20 s break.
+struct Deployment : testing::Deployment {
+  explicit Deployment(const BuildSpec& build_spec, origin::CueFlavour flavour = origin::CueFlavour::kCueOut)
+      : testing::Deployment(build_spec, Spec(flavour)) {
+    for (const char* ad : {"a1", "a2"}) AddAd(ad, {800'000, 2'500'000}, 4, 2);
+    const Status started = Start();
     EXPECT_TRUE(started.ok()) << started.ToString();
-    client.Add(coordinator.get());
-    edge = std::make_unique<ManifestPath>(build, std::vector<ChannelConfig>{channel},
-                                          ManifestPathEnv{&sched, &kv, &client, &origin});
-  }
-
-  void Publish() {
-    for (const origin::Rendition& r : spec.renditions) {
-      origin.Set("http://origin/live/" + r.name + ".m3u8", origin::MediaPlaylistAt(spec, r, sched.Now()));
-    }
-  }
-
-  // Moves time forward in 250 ms steps, republishing the origin (the poller reads it too).
-  void AdvanceTo(UnixMicros t) {
-    while (sched.Now() < t) {
-      sched.AdvanceTo(std::min(t, sched.Now() + 250'000));
-      Publish();
-    }
   }
 
   ManifestResponse Get(const std::string& file, std::optional<InsertionMode> mode = std::nullopt) {
-    std::optional<ManifestResponse> out;
-    edge->Handle({"demo", "sports", file, mode}, [&](ManifestResponse r) { out = std::move(r); });
-    sched.RunDue();
+    std::optional<ManifestResponse> out = testing::Deployment::Get(file, mode);
     EXPECT_TRUE(out.has_value()) << "no response for " << file;
     return out.value_or(ManifestResponse{});
   }
-
-  origin::SyntheticStreamSpec spec;
-  ChannelConfig channel;
-  ManualScheduler sched;
-  FakeKvStore kv;
-  FakeDurableStore durable;
-  FakeOrigin origin;
-  FakeDecision decision;
-  std::unique_ptr<Coordinator> coordinator;
-  LocalCoordinatorClient client;
-  std::unique_ptr<ManifestPath> edge;
 };
 
 std::vector<std::string> ErrorFindings(const std::vector<hls::Finding>& findings) {

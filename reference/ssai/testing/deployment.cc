@@ -1,0 +1,83 @@
+#include "reference/ssai/testing/deployment.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "reference/base/strings.h"
+
+namespace ssai::testing {
+namespace {
+
+std::string OriginUrl(const std::string& rendition) { return "http://origin/live/" + rendition + ".m3u8"; }
+
+std::string AdPlaylist(const std::string& name, int segments, double segment_s) {
+  std::string p = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:";
+  p += std::to_string(static_cast<int64_t>(segment_s + 0.5)) + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
+  for (int i = 0; i < segments; ++i) {
+    p += "#EXTINF:";
+    AppendFixed(segment_s, 3, &p);
+    p += ",\n" + name + "_" + std::to_string(i) + ".ts\n";
+  }
+  return p + "#EXT-X-ENDLIST\n";
+}
+
+}  // namespace
+
+Deployment::Deployment(const BuildSpec& build_spec, origin::SyntheticStreamSpec stream)
+    : build(build_spec), spec(std::move(stream)), sched(spec.start_time), kv(&sched),
+      durable(&sched), origin(&sched), decision(&sched) {
+  channel.org = "demo";
+  channel.channel = "sports";
+  for (const origin::Rendition& r : spec.renditions) {
+    channel.renditions.push_back({r.name, r.bandwidth_bps, OriginUrl(r.name)});
+  }
+  channel.slate = {"http://ads/slate.ts", spec.segment_duration_s};
+  decision.decision.pod_id = "pod";
+}
+
+void Deployment::AddAd(const std::string& id, const std::vector<int64_t>& bitrates_bps,
+                       int segments, double segment_s) {
+  AdItem item{id, segments * segment_s, {}};
+  for (int64_t bps : bitrates_bps) {
+    const std::string url = "http://ads/" + id + "/" + std::to_string(bps) + ".m3u8";
+    origin.Set(url, AdPlaylist(id + "_" + std::to_string(bps), segments, segment_s));
+    item.variants.push_back({bps, url});
+  }
+  decision.decision.items.push_back(std::move(item));
+}
+
+Status Deployment::Start() {
+  coordinator = std::make_unique<Coordinator>(
+      channel, CoordinatorEnv{&sched, &kv, &durable, &origin, &decision}, CoordinatorOptionsFor(build, {}));
+  Publish();
+  Status started = Status::Internal("coordinator did not start");
+  coordinator->Start([&](Status s) { started = s; });
+  sched.RunDue();
+  client.Add(coordinator.get());
+  edge = std::make_unique<ManifestPath>(build, std::vector<ChannelConfig>{channel},
+                                        ManifestPathEnv{&sched, &kv, &client, &origin});
+  return started;
+}
+
+void Deployment::Publish() {
+  for (const origin::Rendition& r : spec.renditions) {
+    origin.Set(OriginUrl(r.name), origin::MediaPlaylistAt(spec, r, sched.Now()));
+  }
+}
+
+void Deployment::AdvanceTo(UnixMicros t) {
+  while (sched.Now() < t) {
+    sched.AdvanceTo(std::min(t, sched.Now() + 250'000));
+    Publish();
+  }
+}
+
+std::optional<ManifestResponse> Deployment::Get(const std::string& file,
+                                                std::optional<InsertionMode> mode) {
+  std::optional<ManifestResponse> out;
+  edge->Handle({channel.org, channel.channel, file, mode}, [&](ManifestResponse r) { out = std::move(r); });
+  sched.RunDue();
+  return out;
+}
+
+}  // namespace ssai::testing
