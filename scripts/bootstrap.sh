@@ -9,6 +9,12 @@ PACKAGES=(
   libboost-dev                        # Boost.Asio (reference server)
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libhiredis-dev redis-server         # Redis KV backend: client library + primary/replica for tests
+  libjwt-dev                          # JWT HS256 bearer tokens on POST /cue
+  wrk nginx-light                     # latency benchmark baseline (nginx serving static playlists)
+  ffmpeg                              # real MPEG-TS segments, ffmpeg as a real HLS client
+  chromium                            # hls.js in headless Chromium (end-to-end)
+  nodejs                              # hls.js, playwright-core, m3u8-parser (tests/js; npm ships with it)
   python3 python3-pytest
 )
 
