@@ -24,7 +24,21 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+# npm packages for the end-to-end clients (tests/js/package-lock.json pins them).
+install_js() {
+  local dir tests_js
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  tests_js="$dir/tests/js"
+  if [[ ! -d "$tests_js/node_modules" || "$tests_js/package-lock.json" -nt "$tests_js/node_modules" ]]; then
+    echo "bootstrap: npm ci in tests/js" >&2
+    (cd "$tests_js" && npm ci --no-audit --no-fund --loglevel=error >/dev/null && touch node_modules)
+  fi
+}
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  install_js
+  exit 0
+fi
 
 echo "bootstrap: installing ${missing[*]}" >&2
 SUDO=""
@@ -32,3 +46,4 @@ SUDO=""
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq >/dev/null
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_js
