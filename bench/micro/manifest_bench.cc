@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "bench/micro/mid_break_spec.h"
 #include "reference/media/origin/synthetic_origin.h"
 #include "reference/ssai/coordinator.h"
 #include "reference/ssai/manifest_path.h"
@@ -14,17 +15,8 @@
 namespace ssai {
 namespace {
 
-// 6 s segments, a 10-segment window at t = 84 s: mid-break (break [60 s, 90 s), pod of 3 ads).
-origin::SyntheticStreamSpec MidBreakSpec() {
-  origin::SyntheticStreamSpec spec;
-  spec.segment_duration_s = 6;
-  spec.window_segments = 10;
-  spec.start_time = ParseIso8601("2026-01-15T12:00:00Z").value();
-  spec.renditions = {{"v720", 2'500'000, "1280x720", "avc1.64001f,mp4a.40.2"}};
-  spec.cue_flavour = origin::CueFlavour::kCueOut;
-  spec.breaks = {{spec.start_time + 60 * kMicrosPerSecond, 30, 1001}};
-  return spec;
-}
+// MidBreakSpec() at t = 84 s is mid-break (break [60 s, 90 s), pod of 3 ads).
+using bench::MidBreakSpec;
 
 void WalkToMidBreak(testing::Deployment& d) {
   for (int i = 0; i < 3; ++i) d.AddAd("a" + std::to_string(i), {2'500'000}, 1, 6);

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/micro/mid_break_spec.h"
 #include "reference/media/hls/playlist.h"
 #include "reference/media/origin/synthetic_origin.h"
 #include "reference/ssai/splicer.h"
@@ -20,13 +21,7 @@ struct Fixture {
   SpliceOptions options;
 
   Fixture() {
-    origin::SyntheticStreamSpec spec;
-    spec.segment_duration_s = 6;
-    spec.window_segments = 10;
-    spec.start_time = ParseIso8601("2026-01-15T12:00:00Z").value();
-    spec.renditions = {{"v720", 2'500'000, "1280x720", "avc1.64001f,mp4a.40.2"}};
-    spec.cue_flavour = origin::CueFlavour::kCueOut;
-    spec.breaks = {{spec.start_time + 60 * kMicrosPerSecond, 30, 1001}};
+    const origin::SyntheticStreamSpec spec = bench::MidBreakSpec();
     origin_text = origin::MediaPlaylistAt(spec, spec.renditions[0], spec.start_time + 96 * kMicrosPerSecond);
     origin = hls::ParseMedia(origin_text).value();
     SpliceBreak b;
