@@ -2,6 +2,8 @@
 //   ssai conform --list                     the check catalogue (id, severity, section, description)
 //   ssai conform --list-builds              every build name, one per line (defect builds: defect-...)
 //   ssai conform --target builtin:BUILD|builtin:all --scenario FILE|DIR [--profile P] --out DIR
+//   ssai conform --target serve:BUILD --scenario FILE --out DIR                 (real time)
+//   ssai conform --target http --target-profile T.json --scenario FILE --out DIR (real time)
 // Exit status: 0 all error-severity checks pass, 1 one failed, 2 bad input or usage.
 #include <chrono>
 #include <iostream>
@@ -25,6 +27,7 @@ struct ConformArgs {
   std::string target;
   std::string scenario;
   std::string profile;
+  std::string target_profile;
   std::string out = "reports/conform";
   bool quiet = false;
 };
@@ -59,7 +62,7 @@ int RunConform(const ConformArgs& a) {
     std::cerr << "ssai conform: " << scenarios.status().message() << "\n";
     return 2;
   }
-  Result<std::vector<std::unique_ptr<Target>>> targets = MakeTargets(a.target);
+  Result<std::vector<std::unique_ptr<Target>>> targets = MakeTargets(a.target, TargetOptions{a.target_profile});
   if (!targets.ok()) {
     std::cerr << "ssai conform: " << targets.status().message() << "\n";
     return 2;
@@ -90,7 +93,9 @@ void RegisterConformCommands(CLI::App& app, Context& ctx) {
   CLI::App* c = app.add_subcommand("conform", "Conformance suite: checks x scenarios x targets, JUnit/JSON/HTML");
   c->add_flag("--list", args->list, "Print the check catalogue");
   c->add_flag("--list-builds", args->list_builds, "Print every build name (defect builds are defect-...)");
-  c->add_option("--target", args->target, "builtin:BUILD, builtin:a,b, builtin:all (serve:/http: not yet)");
+  c->add_option("--target", args->target,
+                "builtin:BUILD, builtin:a,b, builtin:all (virtual time); serve:BUILD, http (real time, loopback)");
+  c->add_option("--target-profile", args->target_profile, "The http target's profile JSON (fixtures/targets/)");
   c->add_option("--scenario", args->scenario, "Scenario JSON file or directory (fixtures/scenarios/conformance)");
   c->add_option("--profile", args->profile, "Profile JSON (default: built-in defaults = conformance/profiles/default.json)");
   c->add_option("--out", args->out, "Output directory for junit.xml, report.json, index.html");

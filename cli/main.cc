@@ -13,10 +13,14 @@ int main(int argc, char** argv) {
   hls->require_subcommand(1);
   ssai::cli::RegisterHlsLintCommand(*hls, ctx);
   ssai::cli::RegisterHlsCuesCommand(*hls, ctx);
+  ssai::cli::RegisterHlsParseCommand(*hls, ctx);
   ssai::cli::RegisterScte35Commands(app, ctx);
   ssai::cli::RegisterSimCommands(app, ctx);
   ssai::cli::RegisterServeCommands(app, ctx);
+  ssai::cli::RegisterTokenCommand(app, ctx);
   ssai::cli::RegisterConformCommands(app, ctx);
+  ssai::cli::RegisterCaptureCommands(app, ctx);
+  ssai::cli::RegisterBenchCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

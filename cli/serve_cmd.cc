@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "reference/media/origin/synthetic_origin.h"
 #include "reference/server/config.h"
+#include "reference/server/media_library.h"
 #include "reference/server/server.h"
 #include "reference/server/services.h"
 
@@ -109,7 +110,7 @@ int RunServe(const ServeFlags& f) {
   return 0;
 }
 
-int RunOrigin(const std::string& spec_path, const std::string& listen) {
+int RunOrigin(const std::string& spec_path, const std::string& listen, const OriginReplayFlags& replay) {
   std::string text;
   if (!ReadFile(spec_path, &text)) {
     std::cerr << "ssai origin: " << spec_path << ": cannot read\n";
@@ -128,6 +129,15 @@ int RunOrigin(const std::string& spec_path, const std::string& listen) {
   }
   const sigset_t signals = BlockStopSignals();
   server::SyntheticOriginService service(std::move(spec).value());
+  if (Status s = SetSyntheticOriginClock(replay, &service); !s.ok()) {  // --speed, --from
+    std::cerr << "ssai origin: " << s.message() << "\n";
+    return 2;
+  }
+  // spec "media": "ffmpeg": real segments, made once and cached (media_library.h).
+  if (Status s = service.EnableMedia(server::MediaLibrary::DefaultCacheDir()); !s.ok()) {
+    std::cerr << "ssai origin: " << spec_path << ": " << s.message() << "\n";
+    return 2;
+  }
   server::HttpService http;
   service.RegisterRoutes(http.http());
   if (Status s = http.Start(host, port); !s.ok()) {
@@ -199,10 +209,13 @@ void RegisterServeCommands(CLI::App& app, Context& ctx) {
   auto origin_listen = std::make_shared<std::string>("127.0.0.1:8081");
   CLI::App* orig = app.add_subcommand("origin", "Serve a synthetic live HLS origin on real time");
   orig->add_option("--synthetic", *origin_spec, "stream spec JSON (synthetic_origin.h)")
-      ->required()
       ->check(CLI::ExistingFile);
+  auto origin_replay = AddOriginReplayFlags(*orig);  // --capture, --speed, --loop, --from (capture_cmd.cc)
   orig->add_option("--listen", *origin_listen, "HOST:PORT (port 0 = any)");
-  orig->callback([origin_spec, origin_listen, &ctx] { ctx.exit_code = RunOrigin(*origin_spec, *origin_listen); });
+  orig->callback([origin_spec, origin_listen, origin_replay, &ctx] {
+    if (MaybeRunCaptureOrigin(*origin_replay, !origin_spec->empty(), *origin_listen, &ctx.exit_code)) return;
+    ctx.exit_code = RunOrigin(*origin_spec, *origin_listen, *origin_replay);
+  });
 
   struct DecisionFlags {
     std::string catalogue;

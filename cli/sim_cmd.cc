@@ -1,7 +1,11 @@
 // `ssai sim SCENARIO --build NAME|all|all+defects|a,b --seed N --out DIR`: runs the deterministic
 // simulator (simulator/README.md) and writes DIR/report.json, DIR/index.html and a table.
+// With --sweep param=v1,v2 / --seeds A..B: many independent runs, one combined report; --shard i/n
+// runs one shard of them and `ssai sim merge DIR...` combines the shards (simulator/sweep.h).
 // The wall clock is read here only, for the progress line; the simulation never sees it.
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +17,7 @@
 #include "simulator/report.h"
 #include "simulator/run.h"
 #include "simulator/scenario.h"
+#include "simulator/sweep.h"
 
 namespace ssai::cli {
 
@@ -24,7 +29,16 @@ struct SimArgs {
   uint64_t seed = 1;
   std::string out = "reports/sim";
   std::vector<std::string> overrides;
+  std::vector<std::string> sweeps;
+  std::string seeds;  // --seeds A..B | s1,s2
+  std::string shard;  // --shard i/n
+  bool seed_given = false;
   bool quiet = false;
+};
+
+struct MergeArgs {
+  std::vector<std::string> inputs;
+  std::string out = "reports/sim";
 };
 
 bool ReadFile(const std::string& path, std::string* out) {
@@ -36,7 +50,137 @@ bool ReadFile(const std::string& path, std::string* out) {
   return true;
 }
 
+bool WriteText(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  return static_cast<bool>(out);
+}
+
+// Writes DIR/report.json and DIR/index.html; false (with a message) when DIR is not writable.
+bool WriteReport(const std::string& dir, const std::string& json_text, const std::string& html) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (!WriteText(dir + "/report.json", json_text) || (!html.empty() && !WriteText(dir + "/index.html", html))) {
+    std::cerr << "ssai sim: cannot write to '" << dir << "'\n";
+    return false;
+  }
+  return true;
+}
+
+int RunSweepCmd(const SimArgs& a, const nlohmann::json& scenario_json, const std::vector<const BuildSpec*>& builds,
+                std::chrono::steady_clock::time_point wall_start) {
+  sim::SweepPlan plan;
+  plan.scenario = scenario_json;
+  for (const BuildSpec* b : builds) {
+    if (std::find(plan.builds.begin(), plan.builds.end(), b->name) == plan.builds.end()) plan.builds.push_back(b->name);
+  }
+  for (const std::string& arg : a.sweeps) {
+    Result<sim::SweepParam> p = sim::ParseSweepArg(arg);
+    if (!p.ok()) {
+      std::cerr << "ssai sim: " << p.status().message() << "\n";
+      return 2;
+    }
+    plan.params.push_back(std::move(p).value());
+  }
+  if (!a.seeds.empty() && a.seed_given) {
+    std::cerr << "ssai sim: give either --seed N or --seeds A..B, not both\n";
+    return 2;
+  }
+  if (a.seeds.empty()) {
+    plan.seeds = {a.seed};
+  } else {
+    Result<std::vector<uint64_t>> seeds = sim::ParseSeeds(a.seeds);
+    if (!seeds.ok()) {
+      std::cerr << "ssai sim: " << seeds.status().message() << "\n";
+      return 2;
+    }
+    plan.seeds = std::move(seeds).value();
+  }
+  sim::Shard shard;
+  if (!a.shard.empty()) {
+    Result<sim::Shard> s = sim::ParseShard(a.shard);
+    if (!s.ok()) {
+      std::cerr << "ssai sim: " << s.status().message() << "\n";
+      return 2;
+    }
+    shard = *s;
+  }
+  if (Status s = sim::ValidatePlan(plan); !s.ok()) {
+    std::cerr << "ssai sim: " << a.scenario_path << ": " << s.message() << "\n";
+    return 2;
+  }
+  auto last = std::chrono::steady_clock::now();
+  bool printed = false;
+  std::function<void(size_t, size_t, double)> progress;
+  if (!a.quiet) {
+    progress = [&](size_t done, size_t total, double f) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - wall_start < std::chrono::seconds(1) || now - last < std::chrono::milliseconds(250)) return;
+      last = now;
+      printed = true;
+      std::fprintf(stderr, "\r[run %zu/%zu] %5.1f%%", done + 1, total, f * 100);
+    };
+  }
+  if (!a.shard.empty()) {
+    Result<nlohmann::json> r = sim::RunShard(plan, shard, progress);
+    if (printed) std::fprintf(stderr, "\r%-60s\r", "");
+    if (!r.ok()) {
+      std::cerr << "ssai sim: " << r.status().message() << "\n";
+      return 2;
+    }
+    if (!WriteReport(a.out, sim::SerializeReport(*r), "")) return 2;
+    std::fprintf(stderr, "wrote shard %zu/%zu (%zu of %zu runs) to %s/report.json; combine the shards with "
+                 "`ssai sim merge DIR... --out DIR`\n", shard.index, shard.count, (*r)["runs"].size(),
+                 plan.runs(), a.out.c_str());
+    return 0;
+  }
+  Result<nlohmann::json> r = sim::RunSweep(plan, progress);
+  if (printed) std::fprintf(stderr, "\r%-60s\r", "");
+  if (!r.ok()) {
+    std::cerr << "ssai sim: " << r.status().message() << "\n";
+    return 2;
+  }
+  if (!WriteReport(a.out, sim::SerializeReport(*r), sim::RenderSweepHtml(*r))) return 2;
+  std::cout << sim::RenderSweepTable(*r);
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  std::fprintf(stderr, "wrote %s/report.json and %s/index.html (%zu runs, %.1f s)\n", a.out.c_str(), a.out.c_str(),
+               plan.runs(), wall_s);
+  return 0;
+}
+
+int RunMerge(const MergeArgs& a) {
+  std::vector<nlohmann::json> shards;
+  for (const std::string& in : a.inputs) {
+    const std::string path = std::filesystem::is_directory(in) ? in + "/report.json" : in;
+    std::string text;
+    if (!ReadFile(path, &text)) {
+      std::cerr << "ssai sim merge: cannot read '" << path << "'\n";
+      return 2;
+    }
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded()) {
+      std::cerr << "ssai sim merge: " << path << ": not valid JSON\n";
+      return 2;
+    }
+    shards.push_back(std::move(j));
+  }
+  Result<nlohmann::json> r = sim::MergeShards(shards);
+  if (!r.ok()) {
+    std::cerr << "ssai sim " << r.status().message() << "\n";
+    return 2;
+  }
+  if (!WriteReport(a.out, sim::SerializeReport(*r), sim::RenderSweepHtml(*r))) return 2;
+  std::cout << sim::RenderSweepTable(*r);
+  std::fprintf(stderr, "merged %zu shards: wrote %s/report.json and %s/index.html\n", shards.size(), a.out.c_str(),
+               a.out.c_str());
+  return 0;
+}
+
 int RunSim(const SimArgs& a) {
+  if (a.scenario_path.empty()) {
+    std::cerr << "ssai sim: a SCENARIO file is required (or `ssai sim merge DIR...`)\n";
+    return 2;
+  }
   std::string text;
   if (!ReadFile(a.scenario_path, &text)) {
     std::cerr << "ssai sim: cannot read scenario '" << a.scenario_path << "'\n";
@@ -82,6 +226,7 @@ int RunSim(const SimArgs& a) {
     builds.push_back(b);
   }
   const auto wall_start = std::chrono::steady_clock::now();
+  if (!a.sweeps.empty() || !a.seeds.empty() || !a.shard.empty()) return RunSweepCmd(a, j, builds, wall_start);
   std::vector<nlohmann::json> results;
   for (size_t i = 0; i < builds.size(); ++i) {
     sim::RunOptions opt;
@@ -105,10 +250,7 @@ int RunSim(const SimArgs& a) {
     results.push_back(std::move(r).value());
   }
   nlohmann::json report = sim::MakeReport(*sc, a.seed, std::move(results));
-  std::error_code ec;
-  std::filesystem::create_directories(a.out, ec);
-  std::ofstream(a.out + "/report.json", std::ios::binary) << sim::SerializeReport(report);
-  std::ofstream(a.out + "/index.html", std::ios::binary) << sim::RenderHtml(report);
+  if (!WriteReport(a.out, sim::SerializeReport(report), sim::RenderHtml(report))) return 2;
   std::cout << sim::RenderTable(report);
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   std::fprintf(stderr, "wrote %s/report.json and %s/index.html (%.1f s)\n", a.out.c_str(), a.out.c_str(), wall_s);
@@ -120,13 +262,28 @@ int RunSim(const SimArgs& a) {
 void RegisterSimCommands(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<SimArgs>();
   CLI::App* sim = app.add_subcommand("sim", "Deterministic simulation of builds against KV/coordinator/origin models");
-  sim->add_option("scenario", args->scenario_path, "Scenario JSON (fixtures/scenarios/*.json)")->required();
+  sim->add_option("scenario", args->scenario_path, "Scenario JSON (fixtures/scenarios/*.json)");
   sim->add_option("--build", args->builds, "Build name, comma list, 'all' (correct builds) or 'all+defects'");
-  sim->add_option("--seed", args->seed, "PRNG seed (same scenario + seed => identical report.json)");
+  sim->add_option("--seed", args->seed, "PRNG seed (same scenario + seed => identical report.json)")
+      ->each([args](const std::string&) { args->seed_given = true; });
+  sim->add_option("--sweep", args->sweeps,
+                  "Sweep a scenario field: path=v1,v2,... (repeatable: the cartesian product); one combined report");
+  sim->add_option("--seeds", args->seeds, "Seeds A..B (inclusive) or s1,s2,...: one run per seed, combined report");
+  sim->add_option("--shard", args->shard,
+                  "i/n: run only runs k with k mod n == i and write a shard report for `ssai sim merge`");
   sim->add_option("--out", args->out, "Output directory for report.json and index.html");
   sim->add_option("--set", args->overrides, "Override a scenario field: path=value (repeatable)");
   sim->add_flag("--quiet", args->quiet, "No progress line");
-  sim->callback([args, &ctx] { ctx.exit_code = RunSim(*args); });
+  auto margs = std::make_shared<MergeArgs>();
+  CLI::App* merge = sim->add_subcommand("merge", "Combine shard reports (ssai sim --shard i/n) into one sweep report");
+  merge->add_option("inputs", margs->inputs, "Shard output directories or their report.json files")->required();
+  merge->add_option("--out", margs->out, "Output directory for the combined report.json and index.html");
+  merge->callback([margs, &ctx] { ctx.exit_code = RunMerge(*margs); });
+  sim->require_subcommand(0, 1);
+  sim->callback([args, merge, &ctx] {
+    if (merge->parsed()) return;
+    ctx.exit_code = RunSim(*args);
+  });
 }
 
 }  // namespace ssai::cli

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "conformance/http_target.h"
+#include "conformance/probes.h"
 #include "reference/base/strings.h"
 #include "reference/ssai/coordinator.h"
 #include "reference/ssai/manifest_path.h"
@@ -105,34 +107,6 @@ class SwitchCoordinatorClient : public CoordinatorClient {
   Coordinator* current = nullptr;
 };
 
-struct ProbeCase {
-  const char* check_id;
-  std::string body;
-  const char* expected;  // substring of the error
-};
-
-std::vector<ProbeCase> ApiProbeCases() {
-  const std::string org = kBuiltinOrg, ch = kBuiltinChannel;
-  const std::string head = R"({"org":")" + org + R"(","channel":")" + ch + R"(",)";
-  return {
-      {"api.cue.invalid_json", R"({"org":"conf",)", "cue request JSON"},
-      {"api.cue.invalid_json", R"(["conf"])", "must be an object"},
-      {"api.cue.missing_field", R"({"channel":"ch1","duration":30})", "org: missing"},
-      {"api.cue.missing_field", R"({"org":"conf","channel":"ch1"})", "duration: missing"},
-      {"api.cue.wrong_type", head + R"("duration":"30"})", "duration: must be a number"},
-      {"api.cue.duration_range", head + R"("duration":0})", "duration: must be > 0 and <= 3600"},
-      {"api.cue.duration_range", head + R"("duration":3600.5})", "duration: must be > 0 and <= 3600"},
-      {"api.cue.unknown_field", head + R"("durration":30})", "unknown field 'durration'"},
-      {"api.cue.invalid_name", R"({"org":"co/nf","channel":"ch1","duration":30})", "org: must match"},
-      {"api.cue.invalid_name", R"({"org":"conf","channel":"../x","duration":30})", "channel: must match"},
-      {"api.cue.pod_id_length", head + R"("duration":30,"pod_id":")" + std::string(129, 'p') + "\"}",
-       "pod_id: longer than 128"},
-      {"api.cue.body_size", head + R"("duration":30,"pod_id":")" + std::string(70'000, ' ') + "\"}",
-       "body: more than 65536 bytes"},
-      {"api.cue.unknown_channel", R"({"org":"conf","channel":"nope","duration":30})", "channel"},
-  };
-}
-
 class Harness {
  public:
   Harness(const BuildSpec& build, const Scenario& scenario)
@@ -170,7 +144,7 @@ class Harness {
   };
   void Reload(Viewer* v, int64_t n);
   void RunApiProbes();
-  void SendCue(const ApiCueSpec& cue);
+  void SendCue(const ApiCueSpec& cue, int spec_index);
   void ApplyFault(const FaultSpec& fault);
   void DrainAndProbeExpiry(UnixMicros viewers_end);
   Pop* FindPop(const std::string& name) {
@@ -255,7 +229,7 @@ void Harness::Reload(Viewer* v, int64_t n) {
 }
 
 void Harness::RunApiProbes() {
-  for (const ProbeCase& c : ApiProbeCases()) {
+  for (const ProbeCase& c : CueProbeCases(kBuiltinOrg, kBuiltinChannel)) {
     ApiProbeRecord rec;
     rec.check_id = c.check_id;
     rec.body = c.body.size() > 160 ? c.body.substr(0, 150) + "... (" + std::to_string(c.body.size()) + " bytes)" : c.body;
@@ -277,13 +251,14 @@ void Harness::RunApiProbes() {
   }
 }
 
-void Harness::SendCue(const ApiCueSpec& cue) {
+void Harness::SendCue(const ApiCueSpec& cue, int spec_index) {
   nlohmann::json body = {{"org", kBuiltinOrg}, {"channel", kBuiltinChannel}, {"duration", cue.duration_s}};
   if (!cue.pod_id.empty()) body["pod_id"] = cue.pod_id;
   CueApiRecord rec;
   rec.time = sched_.Now();
   rec.body = body.dump();
   rec.expect_duplicate = cue.expect_duplicate;
+  rec.spec_index = spec_index;
   Result<CueRequest> parsed = ParseCueRequest(rec.body);
   if (!parsed.ok()) {
     rec.error = parsed.status().message();
@@ -298,6 +273,8 @@ void Harness::SendCue(const ApiCueSpec& cue) {
     if (r.ok()) {
       out.duplicate = r->duplicate;
       out.event_id = r->state.event_id;
+      out.start_time = r->state.start_time;
+      out.end_time = r->state.end_time;
     } else {
       out.error = r.status().message();
     }
@@ -420,8 +397,9 @@ Result<Observations> Harness::Run() {
                      v.mode.value_or(scenario_.mode));
     }
   }
-  for (const ApiCueSpec& c : scenario_.api_cues) {
-    sched_.RunAt(scenario_.At(c.at_s), [this, c] { SendCue(c); });
+  for (size_t i = 0; i < scenario_.api_cues.size(); ++i) {
+    const ApiCueSpec& c = scenario_.api_cues[i];
+    sched_.RunAt(scenario_.At(c.at_s), [this, c, i] { SendCue(c, static_cast<int>(i)); });
   }
   for (const FaultSpec& f : scenario_.faults) {
     sched_.RunAt(scenario_.At(f.at_s), [this, f] { ApplyFault(f); });
@@ -461,7 +439,7 @@ Result<Observations> BuiltinTarget::Run(const Scenario& scenario, const Profile&
   return harness->Run();
 }
 
-Result<std::vector<std::unique_ptr<Target>>> MakeTargets(std::string_view spec) {
+Result<std::vector<std::unique_ptr<Target>>> MakeTargets(std::string_view spec, const TargetOptions& options) {
   std::vector<std::unique_ptr<Target>> out;
   if (spec.rfind("builtin:", 0) == 0) {
     const std::string_view build = spec.substr(8);
@@ -485,11 +463,20 @@ Result<std::vector<std::unique_ptr<Target>>> MakeTargets(std::string_view spec) 
     }
     return out;
   }
-  if (spec.rfind("serve:", 0) == 0 || spec.rfind("http:", 0) == 0) {
-    return Status::Unimplemented("target '" + std::string(spec) +
-                                 "': the serve: and http: targets are not implemented yet (conformance/README.md)");
+  if (spec.rfind("serve:", 0) == 0) {
+    Result<std::unique_ptr<Target>> t = MakeServeTarget(spec.substr(6));
+    if (!t.ok()) return t.status();
+    out.push_back(std::move(t).value());
+    return out;
   }
-  return Status::InvalidArgument("target '" + std::string(spec) + "': expected builtin:BUILD, builtin:all, serve:... or http:...");
+  if (spec == "http") {
+    Result<std::unique_ptr<Target>> t = MakeHttpTarget(options.target_profile);
+    if (!t.ok()) return t.status();
+    out.push_back(std::move(t).value());
+    return out;
+  }
+  return Status::InvalidArgument("target '" + std::string(spec) +
+                                 "': expected builtin:BUILD, builtin:all, serve:BUILD or http (with --target-profile)");
 }
 
 }  // namespace ssai::conformance

@@ -7,6 +7,7 @@
 #include "conformance/builtin_target.h"
 #include "conformance/checks/catalogue.h"
 #include "conformance/checks/evaluate.h"
+#include "conformance/http_target.h"
 #include "conformance/report.h"
 #include "conformance/runner.h"
 #include "reference/media/hls/lint.h"
@@ -110,8 +111,104 @@ TEST(MakeTargetsTest, BuiltinAllServeAndHttp) {
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->size(), AllBuilds().size());
   EXPECT_FALSE(MakeTargets("builtin:nope").ok());
-  EXPECT_EQ(MakeTargets("serve:--role all").status().code(), StatusCode::kUnimplemented);
-  EXPECT_EQ(MakeTargets("http:profile.json").status().code(), StatusCode::kUnimplemented);
+  Result<std::vector<std::unique_ptr<Target>>> serve = MakeTargets("serve:kv-channel-state");
+  ASSERT_TRUE(serve.ok()) << serve.status().ToString();
+  EXPECT_EQ(serve->front()->name(), "serve:kv-channel-state");
+  EXPECT_EQ(MakeTargets("serve:nope").status().code(), StatusCode::kNotFound);
+  Result<std::vector<std::unique_ptr<Target>>> http = MakeTargets("http");
+  ASSERT_FALSE(http.ok());
+  EXPECT_NE(http.status().message().find("--target-profile"), std::string::npos);
+  Result<std::vector<std::unique_ptr<Target>>> fixture =
+      MakeTargets("http", TargetOptions{"fixtures/targets/ssai-serve.json"});
+  ASSERT_TRUE(fixture.ok()) << fixture.status().ToString();
+  EXPECT_EQ(fixture->front()->name(), "http:ssai-serve");
+  EXPECT_FALSE(MakeTargets("http:profile.json").ok());
+}
+
+TEST(TargetProfileTest, ErrorsNameTheField) {
+  const std::string ok = R"({"org":"o","channel":"c","master_url":"http://h/{org}/{channel}/master.m3u8",
+      "variant_url":"http://h/{org}/{channel}/{rendition}.m3u8","cue":{"url":"http://h/cue","token":"t"}})";
+  Result<TargetProfile> p = ParseTargetProfile(ok);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->cue.method, "POST");
+  EXPECT_EQ(p->cue.start_time_pointer, "/adBreak/startTime");
+  EXPECT_EQ(p->harness_listen, "127.0.0.1:0");
+  auto err = [&](const std::string& from, const std::string& to) {
+    std::string text = ok;
+    text.replace(text.find(from), from.size(), to);
+    Result<TargetProfile> r = ParseTargetProfile(text);
+    return r.ok() ? std::string("(accepted)") : r.status().message();
+  };
+  EXPECT_NE(err(R"("org":"o",)", "").find("org: missing"), std::string::npos);
+  EXPECT_NE(err("{rendition}", "x").find("variant_url: must contain {rendition}"), std::string::npos);
+  EXPECT_NE(err(R"("url":"http://h/cue")", R"("url":"ftp://h/cue")").find("cue.url: must be an http:// URL"),
+            std::string::npos);
+  EXPECT_NE(err(R"("token":"t")", R"("tokn":"t")").find("cue.tokn: unknown field"), std::string::npos);
+  EXPECT_NE(err(R"("token":"t")", R"("method":"GET")").find("cue.method"), std::string::npos);
+  EXPECT_NE(err(R"("token":"t")", R"("token":"t","start_time_pointer":"adBreak")").find("cue.start_time_pointer"),
+            std::string::npos);
+  EXPECT_NE(err(R"(,"token":"t")", "").find("cue.token: missing"), std::string::npos);
+  EXPECT_NE(err(R"("org":"o",)", R"("org":"o","harness":{"listen":"nope"},)").find("harness.listen"),
+            std::string::npos);
+}
+
+TEST(GroundTruthTest, AnnouncedCueStartMovesTheTruthAndIsBounded) {
+  Result<std::vector<Scenario>> s = LoadScenarios("fixtures/scenarios/conformance/serve_short.json");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const Scenario& sc = s->front();
+  // Without an acknowledgement: the cue is due when sent (the seed's startTime = receipt).
+  std::vector<TruthBreak> plain = GroundTruth(sc, Profile{});
+  ASSERT_EQ(plain.size(), 2u);  // the API cue (its repeat is a duplicate) and the origin break
+  EXPECT_EQ(plain[0].cue_time, sc.At(5.3));
+  EXPECT_EQ(plain[0].splice_point, sc.At(6));
+  CueApiRecord ack;
+  ack.spec_index = 0;
+  ack.ok = true;
+  ack.time = sc.At(5.3);
+  ack.start_time = sc.At(10);
+  std::vector<CueApiRecord> acks{ack};
+  std::vector<TruthBreak> announced = GroundTruth(sc, Profile{}, &acks);
+  EXPECT_EQ(announced[0].cue_time, sc.At(10));
+  EXPECT_EQ(announced[0].splice_point, sc.At(10));
+  EXPECT_EQ(announced[0].return_point, sc.At(16));
+  // A real-time run shifts everything alike.
+  const Scenario shifted = ShiftedTo(sc, sc.At(1000));
+  EXPECT_EQ(shifted.origin.breaks[0].start_time, sc.origin.breaks[0].start_time + SecondsToMicros(1000));
+  EXPECT_EQ(shifted.At(5.3), sc.At(1005.3));
+}
+
+TEST(ApiChecksTest, StartAnnouncedTooLateFailsAndAuthSkipsWithoutHttp) {
+  Result<std::vector<Scenario>> s = LoadScenarios("fixtures/scenarios/conformance/serve_short.json");
+  ASSERT_TRUE(s.ok());
+  Observations obs;
+  CueApiRecord late;
+  late.spec_index = 0;
+  late.ok = true;
+  late.time = s->front().At(5.3);
+  late.start_time = late.time + SecondsToMicros(30);
+  obs.cues.push_back(late);
+  auto find = [](const std::vector<CheckResult>& r, const std::string& id) {
+    for (const CheckResult& c : r) {
+      if (c.id == id) return c;
+    }
+    return CheckResult{};
+  };
+  std::vector<CheckResult> r = Evaluate(obs, s->front(), Profile{});
+  EXPECT_EQ(find(r, "api.cue.start_announced").outcome, Outcome::kFail);
+  EXPECT_EQ(find(r, "api.auth.missing_token").outcome, Outcome::kSkip);
+  EXPECT_NE(find(r, "api.auth.missing_token").note.find("no HTTP API"), std::string::npos);
+  // Over HTTP: a 401 whose body is not JSON fails api.error.json, a 400 for a 401 probe fails it.
+  obs.http_api = true;
+  obs.cues[0].start_time = obs.cues[0].time + SecondsToMicros(4);
+  ApiProbeRecord text_body{"api.auth.missing_token", "{}", "token", true, "missing token", 401, 401, "missing token"};
+  ApiProbeRecord wrong_status{"api.auth.wrong_token", "{}", "token", true, "bad token", 401, 400,
+                              R"({"error":"bad token"})"};
+  obs.api_probes = {text_body, wrong_status};
+  r = Evaluate(obs, s->front(), Profile{});
+  EXPECT_EQ(find(r, "api.cue.start_announced").outcome, Outcome::kPass);
+  EXPECT_EQ(find(r, "api.auth.missing_token").outcome, Outcome::kPass);
+  EXPECT_EQ(find(r, "api.error.json").outcome, Outcome::kFail);
+  EXPECT_EQ(find(r, "api.auth.wrong_token").outcome, Outcome::kFail);
 }
 
 TEST(BuiltinTargetTest, OneScenarioEndToEnd) {

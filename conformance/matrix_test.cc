@@ -24,10 +24,14 @@ namespace {
 //      (CoordinatorOptions::origin_refresh_us = 0, queued calls share one fetch).
 //  R2  (fixed) kv-channel-state answered a request that met a marker probe in flight from the
 //      stale document; such requests now wait for the probe.
-//  R3  kv-channel-state: an API cue leaves no origin marker to trigger a probe; edges now refresh
-//      their channel state in the background every second (ManifestPathOptions::
-//      channel_state_refresh_us), which fixed most of it, but a cue whose break starts at "now"
-//      can still reach a far POP after the first slot has gone out as content.
+//  R3  (fixed) kv-channel-state: an API cue leaves no origin marker to trigger a probe; edges
+//      refresh their channel state in the background every second (ManifestPathOptions::
+//      channel_state_refresh_us), but a cue whose break started at "now" (the seed's startTime)
+//      could reach an edge after the first slot had gone out as content. The coordinator now
+//      announces an API cue's break ahead (CoordinatorOptions::api_cue_lead_us: the first segment
+//      boundary at or after receipt + 1 s + one target duration, as an SCTE-35 splice_insert
+//      carries a future splice_time); the ack carries that startTime, the checks take the truth
+//      from it, and api.cue.start_announced bounds the lead (profile api_cue_lead_max_s).
 //  R4  kv-hybrid: while KV hits, nobody asks the coordinator, so it never sees an early CUE-IN; the
 //      ad runs to the planned end (the seed's Phase 1).
 //  R5  kv-stateless: KV only. Hold-back is at most one target duration, KV propagation (1-60 s)
@@ -59,9 +63,9 @@ const std::vector<KnownFailure> kKnownCoreFailures = {
     {"kv-stateless", "missing_cue_in", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "oatcls_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "repeated_cues", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    {"kv-stateless", "serve_short", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "sgai_interstitials", "splice.sgai_interstitial_at_cue", "R5"},
     {"kv-stateless", "splicepoint_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
-    {"kv-channel-state", "api_validation", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within", "R3"},
 };
 
 // Which check must catch each defect build (in some scenario): the suite's regression contract.

@@ -62,16 +62,28 @@ struct CueApiRecord {
   bool ok = false;
   bool duplicate = false;
   bool expect_duplicate = false;
+  int spec_index = -1;  // index into Scenario::api_cues
   std::string event_id;
   std::string error;
+  // The break as acknowledged (startTime/endTime of the ack's AdBreakState); 0 when the target
+  // does not say. A target may announce the break ahead of the cue (coordinator.h
+  // api_cue_lead_us); the ground truth then uses the announced start (scenario.h GroundTruth).
+  UnixMicros start_time = 0;
+  UnixMicros end_time = 0;
+  int http_status = 0;  // HTTP targets
 };
 
 struct ApiProbeRecord {
-  std::string check_id;  // api.cue.*
+  std::string check_id;  // api.cue.*, api.auth.*
   std::string body;      // shown in evidence (truncated)
   std::string expected;  // substring the error must contain
   bool refused = false;
   std::string error;
+  // HTTP targets: the status the probe must get (0: any 4xx), what came back, and the raw body
+  // (api.error.json: a JSON object whose "error" names the problem).
+  int expected_status = 0;
+  int http_status = 0;
+  std::string response_body;
 };
 
 struct Observations {
@@ -85,6 +97,9 @@ struct Observations {
   std::vector<DecisionRequestRecord> decision_requests;
   std::vector<CueApiRecord> cues;
   std::vector<ApiProbeRecord> api_probes;
+  // Real-time targets run the scenario shifted to start here (ShiftedTo); 0 = as written.
+  UnixMicros run_start = 0;
+  bool http_api = false;  // the probes went over HTTP (api.auth.*, api.error.json apply)
   bool reads_kv = false;  // the build's read path consults KV (kv.hit_rate.min applies)
   // How the checks tell ads from content: URIs starting with ad_uri_prefix are ads (or slate,
   // when equal to slate_uri); everything else is content.

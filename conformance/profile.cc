@@ -13,6 +13,7 @@ nlohmann::json ProfileToJson(const Profile& p) {
                         {"kv_hit_rate_min", p.kv_hit_rate_min},
                         {"latency_p95_max_ms", p.latency_p95_max_ms},
                         {"latency_max_ms", p.latency_max_ms},
+                        {"api_cue_lead_max_s", p.api_cue_lead_max_s},
                         {"max_evidence_per_check", p.max_evidence_per_check},
                         {"excerpt_lines", p.excerpt_lines}};
 }
@@ -52,6 +53,8 @@ Result<Profile> ApplyProfileOverrides(const Profile& base, const nlohmann::json&
       s = number(&p.latency_p95_max_ms);
     } else if (k == "latency_max_ms") {
       s = number(&p.latency_max_ms);
+    } else if (k == "api_cue_lead_max_s") {
+      s = number(&p.api_cue_lead_max_s);
     } else if (k == "max_evidence_per_check") {
       s = integer(&p.max_evidence_per_check);
     } else if (k == "excerpt_lines") {

@@ -26,6 +26,9 @@ struct Profile {
   // latency.p95.max and latency.max, manifest request to response.
   double latency_p95_max_ms = 500;
   double latency_max_ms = 2500;
+  // api.cue.start_announced: a target may announce an API cue's break ahead (an SCTE-35
+  // splice_insert's pre-roll); its acknowledged startTime is at most this long after receipt.
+  double api_cue_lead_max_s = 10;
   // Report size: evidence items kept per check and scenario, playlist lines per excerpt.
   int max_evidence_per_check = 5;
   int excerpt_lines = 16;

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "conformance/observations.h"
 #include "reference/base/strings.h"
 
 namespace ssai::conformance {
@@ -334,7 +335,16 @@ DecisionBehaviour DecisionBehaviourAt(const Scenario& scenario, UnixMicros t) {
   return b;
 }
 
-std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& profile) {
+Scenario ShiftedTo(const Scenario& s, UnixMicros start) {
+  Scenario out = s;
+  const DurationMicros delta = start - s.origin.start_time;
+  out.origin.start_time = start;
+  for (origin::ScheduledBreak& b : out.origin.breaks) b.start_time += delta;
+  return out;
+}
+
+std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& profile,
+                                    const std::vector<CueApiRecord>* acknowledged) {
   const origin::SyntheticStreamSpec& spec = scenario.origin;
   const DurationMicros tol = SecondsToMicros(profile.splice_tolerance_s);
   const DurationMicros seg = origin::SegmentDurationMicros(spec);
@@ -366,9 +376,21 @@ std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& pro
           planned == scenario.planned_duration_s.end() ? b.duration_s : planned->second);
     }
   }
-  for (const ApiCueSpec& c : scenario.api_cues) {
+  for (size_t i = 0; i < scenario.api_cues.size(); ++i) {
+    const ApiCueSpec& c = scenario.api_cues[i];
     if (c.expect_duplicate) continue;
-    add("api cue at " + FormatDouble(c.at_s) + " s", scenario.At(c.at_s), c.duration_s, c.duration_s);
+    UnixMicros cue = scenario.At(c.at_s);
+    std::string label = "api cue at " + FormatDouble(c.at_s) + " s";
+    if (acknowledged) {
+      for (const CueApiRecord& r : *acknowledged) {
+        if (r.spec_index == static_cast<int>(i) && r.ok && !r.duplicate && r.start_time > 0) {
+          // Announced ahead (api.cue.start_announced bounds how far): due from the announced start.
+          label += " (announced for +" + FormatDouble(MicrosToSeconds(r.start_time - r.time)) + " s)";
+          cue = r.start_time;
+        }
+      }
+    }
+    add(std::move(label), cue, c.duration_s, c.duration_s);
   }
   std::sort(out.begin(), out.end(), [](const TruthBreak& a, const TruthBreak& b) { return a.cue_time < b.cue_time; });
   return out;

@@ -106,7 +106,16 @@ struct TruthBreak {
   double pod_s = 0;              // ad seconds the decision gives (0: slate only)
   double planned_duration_s = 0; // what the OUT announced (early IN), else duration_s
 };
-std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& profile);
+// `acknowledged` (optional): the cue API's answers; an API cue whose acknowledgement carries a
+// start time (a target announcing the break ahead, coordinator.h api_cue_lead_us) is due from
+// that start, else from the time the scenario sends it (the seed's startTime = receipt).
+struct CueApiRecord;
+std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& profile,
+                                    const std::vector<CueApiRecord>* acknowledged = nullptr);
+
+// The scenario moved to start at `start` (origin start_time and every break alike): real-time
+// targets run it from now, and the checks judge their Observations against the same shift.
+Scenario ShiftedTo(const Scenario& scenario, UnixMicros start);
 
 // The decision behaviour in force at `t` (the scenario's, then "decision" faults).
 DecisionBehaviour DecisionBehaviourAt(const Scenario& scenario, UnixMicros t);

@@ -3,10 +3,11 @@
 //   builtin:BUILD   any build of reference/ssai/builds.h (defect builds too) in-process on a
 //                   virtual clock (builtin_target.h)                                [implemented]
 //   builtin:all     every build, one target each                                    [implemented]
-//   serve:ARGS      `ssai serve` processes started by the harness on loopback, the harness
-//                   serving origin and decision service; real clock                 [not yet]
-//   http:PROFILE    a third-party deployment described by a profile (URL templates, cue API and
-//                   its auth); the harness serves origin and decision on loopback   [not yet]
+//   serve:BUILD     our server (reference/server, in-process) with that build on loopback, the
+//                   harness serving origin and decision service; real clock (http_target.h)
+//   http            a deployment described by a target profile (--target-profile: URL
+//                   templates, cue API and its auth); the harness serves origin and decision on
+//                   loopback; real clock (http_target.h)
 //
 // Targets that cannot observe something (KV puts over HTTP) leave it out of Observations and
 // the checks that need it are reported as skipped.
@@ -33,8 +34,11 @@ class Target {
   virtual Result<Observations> Run(const Scenario& scenario, const Profile& profile) = 0;
 };
 
-// "builtin:BUILD", "builtin:all"; "serve:..." and "http:..." are Unimplemented for now.
-Result<std::vector<std::unique_ptr<Target>>> MakeTargets(std::string_view spec);
+struct TargetOptions {
+  std::string target_profile;  // the http target's profile file
+};
+// "builtin:BUILD", "builtin:a,b", "builtin:all", "serve:BUILD", "http" (options.target_profile).
+Result<std::vector<std::unique_ptr<Target>>> MakeTargets(std::string_view spec, const TargetOptions& options = {});
 
 }  // namespace ssai::conformance
 

@@ -20,7 +20,9 @@ std::string Fmt(const char* f, double v) {
   return buf;
 }
 
-std::string Esc(const std::string& s) {
+}  // namespace
+
+std::string HtmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
@@ -34,25 +36,28 @@ std::string Esc(const std::string& s) {
   return out;
 }
 
+namespace {
+
+std::string Esc(const std::string& s) { return HtmlEscape(s); }
+
 const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
                           "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 
-struct Line {
-  std::string name;
-  std::vector<std::pair<double, double>> points;  // (x, y); NaN y = gap
-};
+}  // namespace
 
-// A line chart as inline SVG. log_x: x axis logarithmic (latency CDF).
-std::string LineChart(const std::string& title, const std::string& x_label, const std::string& y_label,
-                      const std::vector<Line>& lines, bool log_x, double y_max_hint) {
+std::string SvgLineChart(const std::string& title, const std::string& x_label, const std::string& y_label,
+                      const std::vector<ChartLine>& lines, bool log_x, double y_max_hint) {
   const double W = 640, H = 300, L = 60, R = 150, T = 30, B = 40;
   double x_lo = 1e300, x_hi = -1e300, y_hi = y_max_hint;
-  for (const Line& l : lines) {
+  for (const ChartLine& l : lines) {
     for (auto [x, y] : l.points) {
       if (log_x && x <= 0) continue;
       x_lo = std::min(x_lo, x);
       x_hi = std::max(x_hi, x);
       if (!std::isnan(y)) y_hi = std::max(y_hi, y);
+    }
+    for (auto [lo, hi] : l.ranges) {
+      if (!std::isnan(hi)) y_hi = std::max(y_hi, hi);
     }
   }
   if (x_lo > x_hi) { x_lo = 0; x_hi = 1; }
@@ -92,11 +97,20 @@ std::string LineChart(const std::string& title, const std::string& x_label, cons
       pen = true;
     }
     s += "<path d='" + d + "' fill='none' stroke='" + colour + "' stroke-width='1.6'/>";
+    for (size_t k = 0; k < lines[i].ranges.size() && k < lines[i].points.size(); ++k) {
+      const double x = lines[i].points[k].first;
+      const auto [lo, hi] = lines[i].ranges[k];
+      if (std::isnan(lo) || std::isnan(hi) || (log_x && x <= 0)) continue;
+      s += "<path d='M" + Fmt("%.1f", fx(x)) + "," + Fmt("%.1f", fy(lo)) + " L" + Fmt("%.1f", fx(x)) + "," +
+           Fmt("%.1f", fy(hi)) + "' stroke='" + colour + "' stroke-width='1'/>";
+    }
     s += "<text x='" + Fmt("%.0f", W - R + 8) + "' y='" + Fmt("%.0f", T + 14 + 14.0 * i) + "' fill='" + colour +
          "'>" + Esc(lines[i].name) + "</text>";
   }
   return s + "</svg>";
 }
+
+namespace {
 
 // Grouped bars: one group per category, one bar per series.
 std::string BarChart(const std::string& title, const std::string& y_label, const std::vector<std::string>& categories,
@@ -234,10 +248,10 @@ std::string RenderTable(const json& report) {
 
 std::string RenderHtml(const json& report) {
   const json& builds = report["builds"];
-  std::vector<Line> cdf, hit, coord;
+  std::vector<ChartLine> cdf, hit, coord;
   for (const json& b : builds) {
     Result<Histogram> h = Histogram::FromJson(b["latency_hist_us"]);
-    Line l{b["build"], {}};
+    ChartLine l{b["build"], {}, {}};
     if (h.ok() && h->count() > 0) {
       int64_t seen = 0;
       for (const json& bucket : b["latency_hist_us"]["buckets"]) {
@@ -247,7 +261,7 @@ std::string RenderHtml(const json& report) {
       }
     }
     cdf.push_back(std::move(l));
-    Line hl{b["build"], {}};
+    ChartLine hl{b["build"], {}, {}};
     const json& series = b["kv"]["hit_rate_over_time"];
     const double iv = Num(series["interval_s"], 10);
     for (size_t i = 0; i < series["values"].size(); ++i) {
@@ -255,7 +269,7 @@ std::string RenderHtml(const json& report) {
       hl.points.emplace_back(i * iv, v.is_number() ? v.get<double>() : NAN);
     }
     if (b["kv"]["hit_rate"].is_number()) hit.push_back(std::move(hl));
-    Line cl{b["build"], {}};
+    ChartLine cl{b["build"], {}, {}};
     const json& cs = b["coordinator"]["calls_per_s_over_time"];
     // 10-second averages keep the plot readable.
     const auto& vals = cs["values"];
@@ -296,10 +310,10 @@ std::string RenderHtml(const json& report) {
          (se["holds"].get<bool>() ? "hold" : "do not hold") + ".</b> " + Esc(se["why"].get<std::string>()) + "</p>";
   }
   h += "<pre>" + Esc(RenderTable(report)) + "</pre><div class='plots'>";
-  h += LineChart("Manifest latency CDF", "latency (ms, log)", "fraction of viewer requests", cdf, true, 1);
-  h += LineChart("KV hit rate over time", "time (s)", "hit rate", hit, false, 1);
+  h += SvgLineChart("Manifest latency CDF", "latency (ms, log)", "fraction of viewer requests", cdf, true, 1);
+  h += SvgLineChart("KV hit rate over time", "time (s)", "hit rate", hit, false, 1);
   h += BarChart("Ad-visibility lag per POP (P50, cue to first ad)", "seconds", pop_names, lag);
-  h += LineChart("Coordinator calls/s (10 s averages)", "time (s)", "calls/s", coord, false, 0);
+  h += SvgLineChart("Coordinator calls/s (10 s averages)", "time (s)", "calls/s", coord, false, 0);
   h += "</div></body></html>\n";
   return h;
 }

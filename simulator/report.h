@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,17 @@ std::string RenderTable(const nlohmann::json& report);
 // A self-contained HTML page: latency CDF per build, KV hit rate over time, ad-visibility lag per
 // POP, coordinator calls/s over time, the table, and the seed verdict.
 std::string RenderHtml(const nlohmann::json& report);
+// Chart helpers shared with the sweep report (sweep.h).
+struct ChartLine {
+  std::string name;
+  std::vector<std::pair<double, double>> points;  // (x, y); NaN y = gap
+  std::vector<std::pair<double, double>> ranges;  // optional (lo, hi) per point: a vertical bar
+};
+// A line chart as inline SVG. log_x: x axis logarithmic (latency CDF).
+std::string SvgLineChart(const std::string& title, const std::string& x_label, const std::string& y_label,
+                         const std::vector<ChartLine>& lines, bool log_x, double y_max_hint);
+std::string HtmlEscape(const std::string& s);
+
 // The report text as written: JSON with 1-space indentation and a trailing newline.
 std::string SerializeReport(const nlohmann::json& report);
 

@@ -1,5 +1,12 @@
-"""`ssai conform`: the catalogue, the build list, one builtin run with its three reports, exit codes."""
+"""`ssai conform`: the catalogue, the build list, one builtin run with its three reports, exit codes,
+and the real-time targets: serve:BUILD (our server in-process) and http (a target profile pointing at
+an `ssai serve` this test starts by hand)."""
 import json
+import os
+import pathlib
+import socket
+import subprocess
+import time
 import xml.etree.ElementTree as ET
 
 SCENARIOS = "fixtures/scenarios/conformance"
@@ -42,9 +49,102 @@ def test_defect_build_fails_with_reports(ssai, tmp_path):
 
 def test_bad_inputs_exit_2(ssai, tmp_path):
     assert ssai("conform", "--target", "builtin:nope", "--scenario", SCENARIOS, "--out", tmp_path).returncode == 2
-    r = ssai("conform", "--target", "http:x.json", "--scenario", SCENARIOS, "--out", tmp_path)
-    assert r.returncode == 2 and "not implemented" in r.stderr
+    r = ssai("conform", "--target", "http", "--scenario", SCENARIOS, "--out", tmp_path)
+    assert r.returncode == 2 and "--target-profile" in r.stderr
+    r = ssai("conform", "--target", "serve:nope", "--scenario", SCENARIOS, "--out", tmp_path)
+    assert r.returncode == 2 and "serve:nope" in r.stderr
+    profile = json.loads((pathlib.Path(__file__).parent.parent / "fixtures/targets/ssai-serve.json").read_text())
+    del profile["cue"]["url"]
+    bad_profile = tmp_path / "target.json"
+    bad_profile.write_text(json.dumps(profile))
+    r = ssai("conform", "--target", "http", "--target-profile", bad_profile, "--scenario", SCENARIOS, "--out", tmp_path)
+    assert r.returncode == 2 and "cue.url: missing" in r.stderr, r.stderr
     bad = tmp_path / "bad.json"
     bad.write_text('{"name": "x"}')
     r = ssai("conform", "--target", "builtin:kv-hybrid", "--scenario", bad, "--out", tmp_path)
     assert r.returncode == 2 and "origin" in r.stderr
+
+
+def junit_cases(path):
+    """test case name -> "pass" | "fail" | "skip" for the one run in junit.xml."""
+    out = {}
+    for tc in ET.parse(path).getroot().iter("testcase"):
+        out[tc.get("name")] = ("fail" if tc.find("failure") is not None else
+                               "skip" if tc.find("skipped") is not None else "pass")
+    return out
+
+
+def assert_real_time_run(r, out):
+    assert r.returncode == 0, r.stdout + r.stderr
+    cases = junit_cases(out / "junit.xml")
+    for check in ("hls.response.ok", "splice.ad_starts_within", "splice.no_content_in_break",
+                  "api.cue.valid_accepted", "api.cue.duplicate_acknowledged", "api.cue.start_announced",
+                  "api.auth.missing_token", "api.auth.wrong_token", "api.error.json", "api.cue.body_size"):
+        assert cases.get(check) == "pass", (check, cases.get(check))
+    # KV writes and expiry are inside the target: reported as skipped with the reason, never passed.
+    for check in ("ttl.min_60", "kv.document_valid", "kv.write_rate_per_key"):
+        assert cases.get(check) == "skip", (check, cases.get(check))
+    report = json.loads((out / "report.json").read_text())
+    run = report["runs"][0]
+    notes = {c["id"]: c.get("note", "") for c in run["checks"]}
+    assert "KV" in notes["ttl.min_60"]
+    assert run["stats"]["unanswered"] == 0 and run["stats"]["decision_requests"] >= 1
+
+
+def test_serve_target_runs_the_short_scenario_in_real_time(ssai, tmp_path):
+    """serve:kv-channel-state: the reference server in-process against the harness's origin and
+    decision service, ~40 s of real time (fixtures/scenarios/conformance/serve_short.json)."""
+    out = tmp_path / "serve"
+    t0 = time.monotonic()
+    r = ssai("conform", "--target", "serve:kv-channel-state", "--scenario",
+             f"{SCENARIOS}/serve_short.json", "--out", out, "--quiet", timeout=90)
+    assert time.monotonic() - t0 <= 60
+    assert_real_time_run(r, out)
+    assert json.loads((out / "report.json").read_text())["runs"][0]["target"] == "serve:kv-channel-state"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_http_target_against_ssai_serve_started_by_hand(ssai_bin, ssai, root, tmp_path):
+    """The worked example of conformance/README.md with free ports: `ssai serve` started here from
+    fixtures/targets/ssai-serve.config.json, then `ssai conform --target http --target-profile`.
+    A 20 s cut of serve_short (its API cue, repeat and probes) keeps it quick."""
+    serve_port, harness_port = free_port(), free_port()
+    fixed = lambda text: text.replace("18080", str(serve_port)).replace("18081", str(harness_port))
+    config = tmp_path / "serve.json"
+    config.write_text(fixed((root / "fixtures/targets/ssai-serve.config.json").read_text()))
+    profile = tmp_path / "target.json"
+    profile.write_text(fixed((root / "fixtures/targets/ssai-serve.json").read_text()))
+    scenario = json.loads((root / SCENARIOS / "serve_short.json").read_text())
+    scenario.update(name="serve_short_20s", duration_s=20)
+    scenario["origin"]["breaks"] = []
+    scenario_file = tmp_path / "scenario.json"
+    scenario_file.write_text(json.dumps(scenario))
+    env = dict(os.environ, SSAI_CUE_TOKEN="conform-test-token")
+    serve = subprocess.Popen([ssai_bin, "serve", "--config", str(config)], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, env=env, cwd=root)
+    try:
+        deadline = time.monotonic() + 10
+        line = ""
+        while time.monotonic() < deadline and "listening on" not in line:
+            line = serve.stdout.readline()
+            if not line and serve.poll() is not None:
+                break
+        assert "listening on" in line, f"ssai serve did not start: {line!r}"
+        out = tmp_path / "http"
+        r = subprocess.run([ssai_bin, "conform", "--target", "http", "--target-profile", str(profile),
+                            "--scenario", str(scenario_file), "--out", str(out), "--quiet"],
+                           capture_output=True, text=True, timeout=60, env=env, cwd=root)
+        assert_real_time_run(r, out)
+        assert json.loads((out / "report.json").read_text())["runs"][0]["target"] == "http:ssai-serve"
+    finally:
+        serve.terminate()
+        try:
+            serve.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+            serve.wait(timeout=5)

@@ -109,6 +109,15 @@ std::vector<CheckInfo> MakeCatalogue() {
                "every valid scheduled cue is acknowledged"});
   c.push_back({"api.cue.duplicate_acknowledged", "coordinator.h Cue (same cue while active = duplicate)", kE,
                "api", "a repeated cue inside its break is acknowledged as a duplicate, not a new break"});
+  c.push_back({"api.cue.start_announced", "seed POST /cue (startTime); SCTE 35 §9.7.3 splice_time (pre-roll); profile api_cue_lead_max_s",
+               kE, "api", "an acknowledged cue's startTime is no earlier than its receipt and at most api_cue_lead_max_s after it"});
+  // HTTP targets only (serve:, http): the builtin target calls the coordinator in-process.
+  c.push_back({"api.auth.missing_token", "RFC 6750 §3.1 (401 + WWW-Authenticate); seed POST /cue auth", kE, "api",
+               "a cue without credentials is refused with 401 and creates no break"});
+  c.push_back({"api.auth.wrong_token", "RFC 6750 §3.1 (invalid_token => 401)", kE, "api",
+               "a cue with a wrong bearer token is refused with 401 and creates no break"});
+  c.push_back({"api.error.json", "RFC 8259; reference/server/README.md (errors are JSON naming the problem)", kE, "api",
+               "every refused probe answers 4xx with a JSON object whose \"error\" string names the problem"});
   return c;
 }
 

@@ -9,6 +9,8 @@
 #include <set>
 #include <unordered_map>
 
+#include <nlohmann/json.hpp>
+
 #include "reference/base/strings.h"
 #include "reference/media/hls/lint.h"
 #include "reference/media/hls/playlist.h"
@@ -148,7 +150,7 @@ class Evaluator {
       : obs_(obs),
         profile_(profile),
         results_(profile, scenario.origin.start_time),
-        truth_(GroundTruth(scenario, profile)),
+        truth_(GroundTruth(scenario, profile, &obs.cues)),
         seg_(origin::SegmentDurationMicros(scenario.origin)),
         tol_(SecondsToMicros(profile.splice_tolerance_s)) {}
 
@@ -760,12 +762,52 @@ class Evaluator {
 
   void Api() {
     for (const ApiProbeRecord& p : obs_.api_probes) {
-      if (p.refused && p.error.find(p.expected) != std::string::npos) {
+      const std::string where = "POST /cue " + p.body;
+      const bool status_ok = p.expected_status == 0 ? (p.http_status == 0 || (p.http_status >= 400 && p.http_status < 500))
+                                                    : p.http_status == p.expected_status;
+      if (p.refused && status_ok && p.error.find(p.expected) != std::string::npos) {
         results_.Pass(p.check_id);
+      } else if (p.refused && !status_ok) {
+        results_.Fail(p.check_id, 0, where,
+                      "refused with HTTP " + std::to_string(p.http_status) + " \"" + p.error + "\", want HTTP " +
+                          (p.expected_status ? std::to_string(p.expected_status) : std::string("4xx")));
       } else {
-        results_.Fail(p.check_id, 0, "POST /cue " + p.body,
+        results_.Fail(p.check_id, 0, where,
                       p.refused ? "refused with \"" + p.error + "\", want an error containing \"" + p.expected + "\""
                                 : "accepted (" + p.error + "), want a refusal containing \"" + p.expected + "\"");
+      }
+      if (!obs_.http_api || !p.refused) continue;
+      // api.error.json: the refusal is a JSON object {"error": "..."} naming the problem.
+      nlohmann::json j = nlohmann::json::parse(p.response_body, nullptr, /*allow_exceptions=*/false);
+      if (j.is_object() && j.contains("error") && j["error"].is_string() &&
+          j["error"].get<std::string>().find(p.expected) != std::string::npos) {
+        results_.Pass("api.error.json");
+      } else {
+        results_.Fail("api.error.json", 0, where,
+                      "HTTP " + std::to_string(p.http_status) + " body is not {\"error\": \"...\"} naming \"" +
+                          p.expected + "\": " + p.response_body.substr(0, 200));
+      }
+    }
+    if (!obs_.http_api) {
+      for (const char* id : {"api.auth.missing_token", "api.auth.wrong_token", "api.error.json"}) {
+        results_.Note(id, "the target has no HTTP API (builtin: the cue reaches the coordinator in-process)");
+      }
+    }
+    const DurationMicros lead_max = SecondsToMicros(profile_.api_cue_lead_max_s);
+    for (const CueApiRecord& c : obs_.cues) {
+      if (!c.ok || c.duplicate || c.start_time == 0) continue;
+      const std::string where = "POST /cue " + c.body;
+      // 1 s of slack for a remote target's clock (the harness stamps c.time when it sends).
+      if (c.start_time < c.time - kMicrosPerSecond) {
+        results_.Fail("api.cue.start_announced", c.time, where,
+                      "acknowledged startTime " + FormatIso8601Millis(c.start_time) + " is before the cue was sent");
+      } else if (c.start_time - c.time > lead_max) {
+        results_.Fail("api.cue.start_announced", c.time, where,
+                      "acknowledged startTime " + FormatIso8601Millis(c.start_time) + " is " +
+                          Secs(MicrosToSeconds(c.start_time - c.time)) + " after the cue, more than api_cue_lead_max_s " +
+                          Secs(profile_.api_cue_lead_max_s));
+      } else {
+        results_.Pass("api.cue.start_announced");
       }
     }
     for (const CueApiRecord& c : obs_.cues) {
@@ -801,6 +843,10 @@ class Evaluator {
 }  // namespace
 
 std::vector<CheckResult> Evaluate(const Observations& observations, const Scenario& scenario, const Profile& profile) {
+  if (observations.run_start != 0 && observations.run_start != scenario.origin.start_time) {
+    const Scenario shifted = ShiftedTo(scenario, observations.run_start);
+    return Evaluator(observations, shifted, profile).Run();
+  }
   return Evaluator(observations, scenario, profile).Run();
 }
 

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reference/server/redis_kv.h"
 #include "reference/ssai/builds.h"
 
 namespace ssai::server {
@@ -253,7 +254,7 @@ Result<ServerConfig> ParseServerConfig(std::string_view json, std::string_view b
   if (j.is_discarded()) return Status::InvalidArgument("config: not valid JSON");
   if (!j.is_object()) return Status::InvalidArgument("config: must be a JSON object");
   SSAI_RETURN_IF_ERROR(CheckKeys(j, "", {"role", "listen", "build", "kv", "journal_path", "coordinator_url",
-                                         "auth", "timeouts", "limits", "decision", "channels", "comment"}));
+                                         "auth", "timeouts", "limits", "decision", "channels", "comment", "inject"}));
   ServerConfig c;
   std::string role = "all";
   SSAI_RETURN_IF_ERROR(ReadString(j, "", "role", &role));
@@ -267,19 +268,36 @@ Result<ServerConfig> ParseServerConfig(std::string_view json, std::string_view b
   SSAI_RETURN_IF_ERROR(ReadString(j, "", "coordinator_url", &c.coordinator_url));
   if (auto kv = j.find("kv"); kv != j.end()) {
     if (!kv->is_object()) return FieldError("kv", "must be an object");
-    SSAI_RETURN_IF_ERROR(CheckKeys(*kv, "kv", {"backend", "propagation_delay_ms"}));
+    SSAI_RETURN_IF_ERROR(CheckKeys(*kv, "kv", {"backend", "propagation_delay_ms", "primary", "replica",
+                                                "timeout_ms", "cache_ttl_s"}));
     SSAI_RETURN_IF_ERROR(ReadString(*kv, "kv", "backend", &c.kv_backend));
     SSAI_RETURN_IF_ERROR(ReadInt(*kv, "kv", "propagation_delay_ms", &c.kv_propagation_delay_ms, 0, 600'000));
+    SSAI_RETURN_IF_ERROR(ReadString(*kv, "kv", "primary", &c.kv_redis_primary));
+    SSAI_RETURN_IF_ERROR(ReadString(*kv, "kv", "replica", &c.kv_redis_replica));
+    SSAI_RETURN_IF_ERROR(ReadInt(*kv, "kv", "timeout_ms", &c.kv_timeout_ms, 1, 60'000));
+    SSAI_RETURN_IF_ERROR(ReadInt(*kv, "kv", "cache_ttl_s", &c.kv_cache_ttl_s, 0, 86'400));
   }
   if (auto auth = j.find("auth"); auth != j.end()) {
     if (!auth->is_object()) return FieldError("auth", "must be an object");
-    SSAI_RETURN_IF_ERROR(CheckKeys(*auth, "auth", {"token", "token_env", "disabled"}));
+    SSAI_RETURN_IF_ERROR(CheckKeys(*auth, "auth", {"token", "token_env", "disabled", "jwt_secret",
+                                                    "jwt_secret_env", "jwt_audience"}));
     SSAI_RETURN_IF_ERROR(ReadString(*auth, "auth", "token", &c.cue_token));
     std::string env;
     SSAI_RETURN_IF_ERROR(ReadString(*auth, "auth", "token_env", &env));
     if (!env.empty() && c.cue_token.empty()) {
       if (const char* v = std::getenv(env.c_str())) c.cue_token = v;
     }
+    SSAI_RETURN_IF_ERROR(ReadString(*auth, "auth", "jwt_secret", &c.jwt_secret));
+    std::string jwt_env;
+    SSAI_RETURN_IF_ERROR(ReadString(*auth, "auth", "jwt_secret_env", &jwt_env));
+    if (!jwt_env.empty() && c.jwt_secret.empty()) {
+      const char* v = std::getenv(jwt_env.c_str());
+      if (v == nullptr || *v == '\0') {
+        return FieldError("auth.jwt_secret_env", "environment variable " + jwt_env + " is not set");
+      }
+      c.jwt_secret = v;
+    }
+    SSAI_RETURN_IF_ERROR(ReadString(*auth, "auth", "jwt_audience", &c.jwt_audience));
     SSAI_RETURN_IF_ERROR(ReadBool(*auth, "auth", "disabled", &c.auth_disabled));
   }
   if (auto t = j.find("timeouts"); t != j.end()) {
@@ -304,16 +322,36 @@ Result<ServerConfig> ParseServerConfig(std::string_view json, std::string_view b
                                  256 * 1024 * 1024));
     SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "master_max_age_s", &c.master_max_age_s, 0, 86400));
   }
+  if (auto inj = j.find("inject"); inj != j.end()) {
+    if (!inj->is_object()) return FieldError("inject", "must be an object");
+    SSAI_RETURN_IF_ERROR(CheckKeys(*inj, "inject", {"coordinator_latency_ms"}));
+    if (auto lat = inj->find("coordinator_latency_ms"); lat != inj->end()) {
+      if (!lat->is_array() || lat->size() != 2 || !(*lat)[0].is_number_integer() ||
+          !(*lat)[1].is_number_integer()) {
+        return FieldError("inject.coordinator_latency_ms", "must be [min_ms, max_ms] (integers)");
+      }
+      const int64_t lo = (*lat)[0].get<int64_t>(), hi = (*lat)[1].get<int64_t>();
+      if (lo < 0 || hi < lo || hi > 60'000) {
+        return FieldError("inject.coordinator_latency_ms", "must satisfy 0 <= min_ms <= max_ms <= 60000");
+      }
+      c.inject_coordinator_latency_min_ms = lo;
+      c.inject_coordinator_latency_max_ms = hi;
+    }
+  }
   if (auto d = j.find("decision"); d != j.end()) {
     if (!d->is_object()) return FieldError("decision", "must be an object");
     SSAI_RETURN_IF_ERROR(CheckKeys(*d, "decision", {"url", "catalogue", "catalogue_file", "latency_ms",
-                                                    "failure_rate", "ad_segment_duration_s", "seed"}));
+                                                    "failure_rate", "ad_segment_duration_s", "seed", "media"}));
     SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "url", &c.decision.url));
     SSAI_RETURN_IF_ERROR(ReadInt(*d, "decision", "latency_ms", &c.decision.latency_ms, 0, 60'000));
     SSAI_RETURN_IF_ERROR(ReadDouble(*d, "decision", "failure_rate", &c.decision.failure_rate, 0, 1));
     SSAI_RETURN_IF_ERROR(
         ReadDouble(*d, "decision", "ad_segment_duration_s", &c.decision.ad_segment_duration_s, 0.1, 60));
     SSAI_RETURN_IF_ERROR(ReadInt(*d, "decision", "seed", &c.decision.seed, 0, INT64_MAX));
+    SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "media", &c.decision.media));
+    if (c.decision.media != "none" && c.decision.media != "ffmpeg") {
+      return FieldError("decision.media", "must be none or ffmpeg, got '" + c.decision.media + "'");
+    }
     if (auto cat = d->find("catalogue"); cat != d->end()) {
       SSAI_ASSIGN_OR_RETURN(c.decision.catalogue, CatalogueFromJson(*cat, "decision.catalogue"));
     }
@@ -339,9 +377,19 @@ Result<ServerConfig> ParseServerConfig(std::string_view json, std::string_view b
 
 Status ValidateServerConfig(const ServerConfig& c) {
   if (FindBuild(c.build) == nullptr) return FieldError("build", "unknown build '" + c.build + "'");
-  if (c.kv_backend != "sim") {
-    if (c.kv_backend == "redis") return Status::Unimplemented("kv.backend: redis is not implemented yet; use sim");
-    return FieldError("kv.backend", "must be \"sim\" (or, later, \"redis\"), got \"" + c.kv_backend + "\"");
+  if (c.kv_backend != "sim" && c.kv_backend != "redis") {
+    return FieldError("kv.backend", "must be \"sim\" or \"redis\", got \"" + c.kv_backend + "\"");
+  }
+  if (c.kv_backend == "redis") {
+    std::string host;
+    int port = 0;
+    if (c.kv_redis_primary.empty()) return FieldError("kv.primary", "backend redis needs the primary's HOST:PORT");
+    if (Status s = ParseHostPort(c.kv_redis_primary, &host, &port); !s.ok()) return FieldError("kv.primary", s.message());
+    if (!c.kv_redis_replica.empty()) {
+      if (Status s = ParseHostPort(c.kv_redis_replica, &host, &port); !s.ok()) return FieldError("kv.replica", s.message());
+    }
+  } else if (!c.kv_redis_primary.empty() || !c.kv_redis_replica.empty()) {
+    return FieldError("kv.primary", "only for backend redis");
   }
   if (c.role == Role::kEdge && !IsHttpUrl(c.coordinator_url)) {
     return FieldError("coordinator_url", "role edge needs the coordinator's http:// base URL");

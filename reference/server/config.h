@@ -35,6 +35,9 @@ struct DecisionConfig {
   double failure_rate = 0;    // built-in: fraction of decisions that fail (0..1)
   double ad_segment_duration_s = 2;  // segments of the /ads/ playlists
   uint64_t seed = 1;          // built-in failure draws
+  // Built-in: what GET /ads/{id}/{bps}_{i}.ts serves: "none" (404) or "ffmpeg" (real MPEG-TS,
+  // media_library.h).
+  std::string media = "none";
 };
 
 struct ServerConfig {
@@ -42,14 +45,22 @@ struct ServerConfig {
   std::string listen_host = "127.0.0.1";
   int port = 8080;  // 0 = any free port
   std::string build = "kv-hybrid";
-  // KV backend: "sim" (in-process, real clock). "redis" is reserved for a later session.
+  // KV backend: "sim" (in-process, real clock) or "redis" (redis_kv.h: the coordinator writes
+  // `kv_redis_primary`, an edge reads `kv_redis_replica`, or the primary if empty).
   std::string kv_backend = "sim";
   int64_t kv_propagation_delay_ms = 0;
+  std::string kv_redis_primary;  // "host:port"
+  std::string kv_redis_replica;  // "host:port"; empty = read the primary
+  int64_t kv_timeout_ms = 200;   // Redis connect and command timeout
+  int64_t kv_cache_ttl_s = 0;    // edge read cache incl. misses (kv_cache.h, Workers cacheTtl); 0 = off
   std::string journal_path;     // durable store journal; empty = memory only (development)
   std::string coordinator_url;  // role edge: the coordinator's base URL
   // Cue API auth: bearer token compared in constant time; `auth_disabled` is the dev switch.
   std::string cue_token;
   bool auth_disabled = false;
+  // Or a JWT HS256 signed with this secret (jwt_auth.h); `jwt_audience` non-empty = aud checked.
+  std::string jwt_secret;
+  std::string jwt_audience;
   // Bounds on every outbound call and every request.
   int64_t origin_timeout_ms = 2000;
   int64_t decision_timeout_ms = 1500;
@@ -62,6 +73,10 @@ struct ServerConfig {
   int64_t master_max_age_s = 30;  // Cache-Control of multivariant playlists
   // The edge reuses an origin playlist this long (and coalesces concurrent fetches); 0 = off.
   int64_t origin_cache_ms = 250;
+  // Benchmarks (`inject`): every edge -> coordinator call waits uniform [min, max] ms first (the
+  // seed's Durable Object read latency, 50-200 ms); 0/0 = off.
+  int64_t inject_coordinator_latency_min_ms = 0;
+  int64_t inject_coordinator_latency_max_ms = 0;
   DecisionConfig decision;
   std::vector<ChannelConfig> channels;
 };

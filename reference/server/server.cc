@@ -17,6 +17,11 @@
 
 #include "reference/base/url.h"
 #include "reference/server/asio_env.h"
+#include "reference/server/inject.h"
+#include "reference/server/jwt_auth.h"
+#include "reference/server/kv_cache.h"
+#include "reference/server/redis_kv.h"
+#include "reference/server/media_library.h"
 #include "reference/server/services.h"
 #include "reference/ssai/builds.h"
 #include "reference/ssai/coordinator.h"
@@ -99,13 +104,17 @@ struct Server::Impl {
   std::atomic<std::thread::id> core_thread_id{};
   std::unique_ptr<HttpFetcher> fetcher;
   std::unique_ptr<AsioScheduler> scheduler;
-  std::unique_ptr<MemoryKvStore> kv;
+  std::unique_ptr<MemoryKvStore> memory_kv;  // kv.backend "sim"
+  std::unique_ptr<RedisKvStore> redis_kv;    // kv.backend "redis"
+  std::unique_ptr<CachingKvStore> kv_cache;  // kv.cache_ttl_s > 0: the edge's cacheTtl
+  KvStore* kv = nullptr;                     // what the core uses: one of the above
   std::unique_ptr<JournalDurableStore> durable;
   std::unique_ptr<HttpOriginClient> origin;
   std::unique_ptr<CachingOriginClient> edge_origin;  // the edge's micro-cache over `origin`
   std::unique_ptr<DecisionService> decision_service;
   std::unique_ptr<DecisionClient> decision;
   std::unique_ptr<CoordinatorClient> coordinator_client;
+  std::unique_ptr<CoordinatorClient> injected_coordinator;  // `inject`: latency around coordinator_client
   LocalCoordinatorClient* local_client = nullptr;
   std::vector<std::unique_ptr<Coordinator>> coordinators;
   std::map<std::string, Coordinator*, std::less<>> by_id;  // core thread only after Start
@@ -178,19 +187,36 @@ struct Server::Impl {
 Status Server::Impl::Build() {
   SSAI_RETURN_IF_ERROR(ValidateServerConfig(config));
   build = FindBuild(config.build);
-  if (has_coordinator() && !config.auth_disabled && config.cue_token.empty()) {
+  if (has_coordinator() && !config.auth_disabled && config.cue_token.empty() && config.jwt_secret.empty()) {
     return Status::InvalidArgument(
-        "auth: no cue token configured; set auth.token or auth.token_env (SSAI_CUE_TOKEN), or disable auth "
-        "for development (auth.disabled / --no-auth)");
+        "auth: no cue token configured; set auth.token or auth.token_env (SSAI_CUE_TOKEN), or auth.jwt_secret / "
+        "auth.jwt_secret_env, or disable auth for development (auth.disabled / --no-auth)");
   }
   SSAI_ASSIGN_OR_RETURN(durable, JournalDurableStore::Open(config.journal_path));
   fetcher = std::make_unique<HttpFetcher>(io, config.worker_threads, config.max_origin_body_bytes);
   scheduler = std::make_unique<AsioScheduler>(io);
-  kv = std::make_unique<MemoryKvStore>(scheduler.get(), config.kv_propagation_delay_ms * kMicrosPerMilli);
+  if (config.kv_backend == "redis") {
+    RedisKvOptions ro;
+    ro.primary = config.kv_redis_primary;
+    ro.replica = config.kv_redis_replica;
+    ro.connect_timeout_ms = ro.command_timeout_ms = config.kv_timeout_ms;
+    SSAI_ASSIGN_OR_RETURN(redis_kv, RedisKvStore::Open(io, ro));
+    kv = redis_kv.get();
+  } else {
+    memory_kv = std::make_unique<MemoryKvStore>(scheduler.get(), config.kv_propagation_delay_ms * kMicrosPerMilli);
+    kv = memory_kv.get();
+  }
+  if (config.kv_cache_ttl_s > 0) {
+    kv_cache = std::make_unique<CachingKvStore>(kv, scheduler.get(), config.kv_cache_ttl_s);
+    kv = kv_cache.get();
+  }
   origin = std::make_unique<HttpOriginClient>(fetcher.get(), config.origin_timeout_ms);
   if (has_coordinator()) {
     if (config.decision.url.empty()) {
       decision_service = std::make_unique<DecisionService>(config.decision);
+      if (config.decision.media == "ffmpeg") {
+        SSAI_RETURN_IF_ERROR(decision_service->EnableMedia(MediaLibrary::DefaultCacheDir()));
+      }
       decision = std::make_unique<CatalogueDecisionClient>(scheduler.get(), decision_service.get());
     } else {
       decision = std::make_unique<HttpDecisionClient>(fetcher.get(), config.decision.url, config.decision_timeout_ms);
@@ -200,7 +226,7 @@ Status Server::Impl::Build() {
     const CoordinatorOptions options = CoordinatorOptionsFor(*build, base);
     auto local = std::make_unique<LocalCoordinatorClient>();
     for (const ChannelConfig& ch : config.channels) {
-      CoordinatorEnv env{scheduler.get(), kv.get(), durable.get(), origin.get(), decision.get()};
+      CoordinatorEnv env{scheduler.get(), kv, durable.get(), origin.get(), decision.get()};
       coordinators.push_back(std::make_unique<Coordinator>(ch, env, options));
       local->Add(coordinators.back().get());
       by_id[ch.channel_id()] = coordinators.back().get();
@@ -212,13 +238,20 @@ Status Server::Impl::Build() {
     coordinator_client =
         std::make_unique<HttpCoordinatorClient>(fetcher.get(), config.coordinator_url, config.coordinator_timeout_ms);
   }
+  CoordinatorClient* edge_coordinator = coordinator_client.get();
+  if (has_edge() && config.inject_coordinator_latency_max_ms > 0) {
+    injected_coordinator = std::make_unique<InjectedLatencyCoordinatorClient>(
+        coordinator_client.get(), scheduler.get(), config.inject_coordinator_latency_min_ms,
+        config.inject_coordinator_latency_max_ms, config.decision.seed);
+    edge_coordinator = injected_coordinator.get();
+  }
   if (has_edge()) {
     edge_origin = std::make_unique<CachingOriginClient>(origin.get(), scheduler.get(),
                                                         config.origin_cache_ms * kMicrosPerMilli);
     ManifestPathOptions mo;
     mo.origin_last_good_max_age_us = config.origin_last_good_max_age_ms * kMicrosPerMilli;
     edge = std::make_unique<ManifestPath>(*build, config.channels,
-                                          ManifestPathEnv{scheduler.get(), kv.get(), coordinator_client.get(),
+                                          ManifestPathEnv{scheduler.get(), kv, edge_coordinator,
                                                           edge_origin.get()},
                                           mo);
   }
@@ -324,13 +357,20 @@ void Server::Impl::HandleCue(const httplib::Request& req, httplib::Response& res
     const std::string auth = req.get_header_value("Authorization");
     std::string_view token;
     if (auth.size() > 7 && Lower(auth.substr(0, 7)) == "bearer ") token = std::string_view(auth).substr(7);
-    if (token.empty() || !ConstantTimeEquals(token, config.cue_token)) {
+    // The shared token, else a JWT HS256 (jwt_auth.h); the reason a JWT failed goes back to the caller.
+    Status jwt = Status::InvalidArgument("invalid token");
+    const bool shared_ok = !config.cue_token.empty() && ConstantTimeEquals(token, config.cue_token);
+    if (!token.empty() && !shared_ok && !config.jwt_secret.empty()) {
+      jwt = VerifyJwtHs256(token, JwtVerifyOptions{config.jwt_secret, config.jwt_audience, 0},
+                           RealNow() / kMicrosPerSecond);
+    }
+    if (token.empty() || (!shared_ok && !jwt.ok())) {
       metrics.RecordCue("unauthorized");
-      // RFC 6750 §3: a WWW-Authenticate challenge with the 401.
+      // RFC 6750 §3: a WWW-Authenticate challenge with the 401; no error code when no token was sent (§3.1).
       res.set_header("WWW-Authenticate", token.empty() ? "Bearer realm=\"ssai\""
                                                        : "Bearer realm=\"ssai\", error=\"invalid_token\"");
       return SetJsonError(res, 401, token.empty() ? "auth: missing bearer token (Authorization: Bearer ...)"
-                                                  : "auth: invalid token");
+                                                  : "auth: " + jwt.message());
     }
   }
   std::string content_type = Lower(req.get_header_value("Content-Type"));
@@ -436,12 +476,33 @@ std::string Server::Impl::CoreGauges() {
     out += "# TYPE " + std::string(name) + " " + std::string(type) + "\n" + std::string(name) + " " +
            std::to_string(v) + "\n";
   };
-  line("ssai_kv_store_keys", "gauge", static_cast<int64_t>(kv->size()));
-  line("ssai_kv_store_gets_total", "counter", kv->gets);
-  line("ssai_kv_store_get_hits_total", "counter", kv->hits);
-  line("ssai_kv_store_puts_total", "counter", kv->puts);
-  line("ssai_kv_store_rejected_puts_total", "counter", kv->rejected_puts);
-  line("ssai_kv_store_lists_total", "counter", kv->lists);
+  if (memory_kv) {
+    line("ssai_kv_store_keys", "gauge", static_cast<int64_t>(memory_kv->size()));
+    line("ssai_kv_store_gets_total", "counter", memory_kv->gets);
+    line("ssai_kv_store_get_hits_total", "counter", memory_kv->hits);
+    line("ssai_kv_store_puts_total", "counter", memory_kv->puts);
+    line("ssai_kv_store_rejected_puts_total", "counter", memory_kv->rejected_puts);
+    line("ssai_kv_store_lists_total", "counter", memory_kv->lists);
+  }
+  if (redis_kv) {
+    const RedisKvCounters& rc = redis_kv->counters();
+    line("ssai_kv_store_gets_total", "counter", rc.gets);
+    line("ssai_kv_store_get_hits_total", "counter", rc.hits);
+    line("ssai_kv_store_puts_total", "counter", rc.puts);
+    line("ssai_kv_store_lists_total", "counter", rc.lists);
+    line("ssai_kv_redis_reconnects_total", "counter", redis_kv->reconnects());
+    // Redis down or slow: the read path falls back to the coordinator; count it per operation.
+    out += "# TYPE ssai_kv_errors_total counter\n";
+    out += "ssai_kv_errors_total{op=\"get\"} " + std::to_string(rc.get_errors) + "\n";
+    out += "ssai_kv_errors_total{op=\"put\"} " + std::to_string(rc.put_errors) + "\n";
+    out += "ssai_kv_errors_total{op=\"delete\"} " + std::to_string(rc.delete_errors) + "\n";
+    out += "ssai_kv_errors_total{op=\"list\"} " + std::to_string(rc.list_errors) + "\n";
+  }
+  if (kv_cache) {
+    line("ssai_kv_cache_hits_total", "counter", kv_cache->hits);
+    line("ssai_kv_cache_negative_hits_total", "counter", kv_cache->negative_hits);
+    line("ssai_kv_cache_misses_total", "counter", kv_cache->misses);
+  }
   line("ssai_origin_fetches_total", "counter", origin->fetches);
   line("ssai_origin_errors_total", "counter", origin->errors);
   if (edge_origin) {
@@ -450,6 +511,7 @@ std::string Server::Impl::CoreGauges() {
     line("ssai_origin_cache_misses_total", "counter", edge_origin->misses);
   }
   line("ssai_scheduler_pending_timers", "gauge", static_cast<int64_t>(scheduler->pending()));
+  if (decision_service) line("ssai_ad_segment_requests_total", "counter", decision_service->ad_segment_requests);
   line("ssai_durable_keys", "gauge", static_cast<int64_t>(durable->size()));
   CoordinatorStats sum;
   for (const auto& c : coordinators) {
@@ -546,6 +608,7 @@ void Server::Impl::Stop() {
       2000);
   // 3. Outbound calls: running ones finish within their timeouts, queued ones are dropped.
   fetcher->Shutdown();
+  if (redis_kv) redis_kv->Shutdown();
   // 4. The core thread.
   work.reset();
   io.stop();
@@ -553,6 +616,7 @@ void Server::Impl::Stop() {
   // 5. Core objects, now that no thread can call into them.
   edge.reset();
   edge_origin.reset();
+  injected_coordinator.reset();
   coordinator_client.reset();
   coordinators.clear();
   decision.reset();

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reference/server/asio_env.h"
+#include "reference/server/media_library.h"
 #include "reference/ssai/channel.h"
 
 namespace ssai::server {
@@ -27,6 +28,10 @@ HttpService::HttpService() : http_(std::make_unique<httplib::Server>()) {
   // Small responses on keep-alive connections: without TCP_NODELAY, Nagle + delayed ACK add
   // ~40 ms to each.
   http_->set_tcp_nodelay(true);
+  // Browser players (hls.js, MSE) fetch playlists, asset lists and segments from a page on another
+  // origin: without this CORS header (Fetch standard, CORS protocol) the browser hides every
+  // response from them. Nothing here relies on cookies, so "*" is enough.
+  http_->set_default_headers({{"Access-Control-Allow-Origin", "*"}});
 }
 
 HttpService::~HttpService() { Stop(); }
@@ -139,7 +144,13 @@ std::optional<std::string> DecisionService::AdPlaylist(std::string_view ad_id, i
   return std::nullopt;
 }
 
+Status DecisionService::EnableMedia(const std::string& cache_dir) {
+  SSAI_ASSIGN_OR_RETURN(media_, MediaLibrary::Open(cache_dir, config_.ad_segment_duration_s));
+  return Status::Ok();
+}
+
 void DecisionService::RegisterRoutes(httplib::Server& http) {
+  if (media_) RegisterAdSegmentRoute(http, config_, media_, &ad_segment_requests);
   http.Post("/decision", [this](const httplib::Request& req, httplib::Response& res) {
     Json j = Json::parse(req.body, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return SetJsonError(res, 400, "body: not a JSON object");
@@ -175,7 +186,20 @@ void CatalogueDecisionClient::Decide(const Request& request, Callback done) {
 // ---------------------------------------------------------------------------------------------
 // SyntheticOriginService
 
+Status SyntheticOriginService::EnableMedia(const std::string& cache_dir) {
+  if (spec_.media != "ffmpeg") return Status::Ok();
+  const std::string& t = spec_.segment_uri_template;
+  if (t.find("://") != std::string::npos || t.find('?') != std::string::npos) {
+    return Status::InvalidArgument("media: segment_uri_template must be a relative path to serve segments, got '" +
+                                   t + "'");
+  }
+  SSAI_ASSIGN_OR_RETURN(media_, MediaLibrary::Open(cache_dir, spec_.segment_duration_s));
+  return Status::Ok();
+}
+
 void SyntheticOriginService::RegisterRoutes(httplib::Server& http) {
+  // EnableMedia checked the template, the only thing RegisterOriginSegmentRoutes refuses.
+  if (media_) (void)RegisterOriginSegmentRoutes(http, spec_, media_, &segment_requests);
   http.Get(R"(/([A-Za-z0-9_-]{1,64})\.m3u8)", [this](const httplib::Request& req, httplib::Response& res) {
     ++requests;
     if (const int d = delay_ms.load(); d > 0) std::this_thread::sleep_for(std::chrono::milliseconds(d));
@@ -186,7 +210,7 @@ void SyntheticOriginService::RegisterRoutes(httplib::Server& http) {
     if (name == "master") return res.set_content(origin::MasterPlaylist(spec_), "application/vnd.apple.mpegurl");
     const origin::Rendition* r = origin::FindRendition(spec_, name);
     if (r == nullptr) return SetJsonError(res, 404, "no rendition '" + name + "'");
-    res.set_content(origin::MediaPlaylistAt(spec_, *r, RealNow()), "application/vnd.apple.mpegurl");
+    res.set_content(origin::MediaPlaylistAt(spec_, *r, now ? now() : RealNow()), "application/vnd.apple.mpegurl");
   });
 }
 

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -20,6 +21,8 @@
 #include "reference/ssai/env.h"
 
 namespace ssai::server {
+
+class MediaLibrary;
 
 // An httplib::Server listening on its own thread. Register routes on http() before Start.
 class HttpService {
@@ -60,11 +63,17 @@ class DecisionService {
   int64_t latency_ms() const { return config_.latency_ms; }
   // A VOD media playlist for ad `ad_id` at `bitrate_bps`, if the catalogue has it.
   std::optional<std::string> AdPlaylist(std::string_view ad_id, int64_t bitrate_bps) const;
-  // POST /decision (JSON {"channelId","eventId","podId","duration"}), GET /ads/{id}/{bps}.m3u8.
+  // Real ad segments (config.media "ffmpeg"): loads or makes them (media_library.h). Before
+  // RegisterRoutes.
+  Status EnableMedia(const std::string& cache_dir);
+  // POST /decision (JSON {"channelId","eventId","podId","duration"}), GET /ads/{id}/{bps}.m3u8,
+  // and with media GET /ads/{id}/{bps}_{i}.ts.
   void RegisterRoutes(httplib::Server& http);
+  std::atomic<int64_t> ad_segment_requests{0};  // ad segment bodies served
 
  private:
   DecisionConfig config_;
+  std::shared_ptr<const MediaLibrary> media_;
   mutable std::mutex mu_;
   std::string self_url_;
   uint64_t rng_state_;
@@ -83,19 +92,27 @@ class CatalogueDecisionClient : public DecisionClient {
 };
 
 // Serves a synthetic stream live: GET /master.m3u8, GET /{rendition}.m3u8 (MediaPlaylistAt at the
-// real now); segments 404. Playlists are "Cache-Control: max-age=1" (they change every segment).
+// real now); segments 404 unless media is enabled (spec.media "ffmpeg": real MPEG-TS segments and
+// /slate.ts, media_library.h). Playlists are "Cache-Control: max-age=1" (they change every segment).
 // Fault knobs for tests: `fail_status`, `delay_ms`, `broken`.
 class SyntheticOriginService {
  public:
   explicit SyntheticOriginService(origin::SyntheticStreamSpec spec) : spec_(std::move(spec)) {}
+  // Loads or makes the media (media_library.h) when spec.media is "ffmpeg". Before RegisterRoutes.
+  Status EnableMedia(const std::string& cache_dir);
   void RegisterRoutes(httplib::Server& http);
+  std::atomic<int64_t> segment_requests{0};  // segment bodies served (media "ffmpeg")
   std::atomic<int> fail_status{0};
   std::atomic<int> delay_ms{0};       // answer this late (a slow origin)
   std::atomic<bool> broken{false};    // answer 200 with an unparsable playlist
   std::atomic<int64_t> requests{0};
+  // The origin's clock; RealNow when empty. `ssai origin --speed/--from` set a ScaledClock
+  // (capture_origin.h). Set before RegisterRoutes.
+  std::function<UnixMicros()> now;
 
  private:
   origin::SyntheticStreamSpec spec_;
+  std::shared_ptr<const MediaLibrary> media_;
 };
 
 }  // namespace ssai::server

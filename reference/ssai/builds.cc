@@ -49,6 +49,11 @@ std::vector<BuildSpec> MakeBuilds() {
            ReadPath::kChannelState);
   b.write_break_keys = false;
   b.write_channel_state = true;
+  // An API cue leaves no origin marker to probe on; edges learn of it from their once-a-second
+  // background refresh (ManifestPathOptions::channel_state_refresh_us) or from KV. Announcing
+  // the break that refresh interval plus one target duration ahead means every edge knows it
+  // before its first slot is published (R3 in conformance/matrix_test.cc).
+  b.api_cue_lead_us = 1 * kMicrosPerSecond;
   builds.push_back(b);
 
   // Defect builds: our best build with one bug each.
@@ -100,6 +105,7 @@ CoordinatorOptions CoordinatorOptionsFor(const BuildSpec& build, CoordinatorOpti
   base.write_channel_state = build.write_channel_state;
   base.defect_no_cue_dedupe = build.defects.no_cue_dedupe;
   base.defect_ignore_cue_in = build.defects.ignore_cue_in;
+  base.api_cue_lead_us = build.api_cue_lead_us;
   return base;
 }
 

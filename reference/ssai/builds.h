@@ -45,6 +45,9 @@ struct BuildSpec {
   bool coordinator_polls_origin = false;  // kv-stateless: detection on a timer, not on request
   bool write_break_keys = true;           // coordinator writes adbreak:{ch}:{event}
   bool write_channel_state = false;       // coordinator writes chstate:{ch}
+  // CoordinatorOptions::api_cue_lead_us: API cues are announced this far ahead (plus one target
+  // duration, on a segment boundary). 0 in the seed's builds (startTime = receipt).
+  DurationMicros api_cue_lead_us = 0;
   Defects defects;
   bool is_defect() const { return defects.any(); }
 };

@@ -520,6 +520,7 @@ struct Coordinator::Impl {
       ++stats.origin_errors;
       return done(Status::InvalidArgument("origin playlist: " + playlist.status().message()));
     }
+    RememberGrid(*playlist);
     auto saved = std::make_shared<cues::Normalizer>(normalizer);
     if (options.defect_no_cue_dedupe)
       normalizer = cues::Normalizer();  // DEFECT seam (see ApplyStart)
@@ -1108,7 +1109,8 @@ struct Coordinator::Impl {
         if (r.state.source == BreakSource::kManual && !r.cancelled && (!last || r.seq > last->seq))
           last = &r;
       }
-      if (last && last->state.IsActiveAt(now) && last->requested_duration_s == req.duration_s &&
+      // Upcoming (announced ahead, api_cue_lead_us) or active.
+      if (last && now < last->state.end_time && last->requested_duration_s == req.duration_s &&
           last->pod_request == pod) {
         ++stats.duplicate_cues;
         int64_t total = 0;
@@ -1131,10 +1133,11 @@ struct Coordinator::Impl {
     r.state.channel_id = channel_id;
     r.state.event_id = id;
     r.state.source = BreakSource::kManual;
-    r.state.start_time = now;
-    r.state.end_time = FloorMillis(now + SecondsToMicros(req.duration_s));
-    if (r.state.end_time <= now) r.state.end_time = now + kMicrosPerMilli;
-    r.state.duration_s = MicrosToSeconds(r.state.end_time - now);
+    const UnixMicros start = ApiCueStart(now);
+    r.state.start_time = start;
+    r.state.end_time = FloorMillis(start + SecondsToMicros(req.duration_s));
+    if (r.state.end_time <= start) r.state.end_time = start + kMicrosPerMilli;
+    r.state.duration_s = MicrosToSeconds(r.state.end_time - start);
     r.state.created_at = now;
     r.state.decision.pod_id = pod;
     r.requested_duration_s = req.duration_s;
@@ -1164,6 +1167,37 @@ struct Coordinator::Impl {
         Finish(std::move(fo), gate_done);
       });
     });
+  }
+
+  // When a cue received at `now` starts (CoordinatorOptions::api_cue_lead_us): `now` in the
+  // seed's behaviour, else the first segment boundary of the origin's grid at or after
+  // now + lead + one target duration.
+  UnixMicros ApiCueStart(UnixMicros now) const {
+    if (options.api_cue_lead_us <= 0) return now;
+    constexpr DurationMicros kUnknownTargetDurationUs = 6 * kMicrosPerSecond;  // no origin look yet
+    if (!origin_grid || origin_grid->segment_us <= 0 || now - origin_grid->seen_at > 60 * kMicrosPerSecond) {
+      return now + options.api_cue_lead_us + kUnknownTargetDurationUs;
+    }
+    const UnixMicros earliest = now + options.api_cue_lead_us + origin_grid->target_duration_us;
+    const UnixMicros b = origin_grid->boundary;
+    if (earliest <= b) return b;
+    const int64_t steps = (earliest - b + origin_grid->segment_us - 1) / origin_grid->segment_us;
+    return b + steps * origin_grid->segment_us;
+  }
+
+  // The origin's segment grid as last seen (the end of its newest segment, its duration and the
+  // target duration), for ApiCueStart.
+  void RememberGrid(const hls::MediaPlaylist& playlist) {
+    const auto& segs = playlist.segments();
+    if (segs.empty()) return;
+    std::optional<UnixMicros> last_start = playlist.SegmentStartTime(segs.size() - 1);
+    if (!last_start) return;
+    OriginGrid g;
+    g.segment_us = SecondsToMicros(segs.back().duration_s());
+    g.boundary = *last_start + g.segment_us;
+    g.target_duration_us = playlist.target_duration_s().value_or(6) * kMicrosPerSecond;
+    g.seen_at = Now();
+    origin_grid = g;
   }
 
   // Answers the GetChannelState op and every GetChannelState waiting right behind it with the
@@ -1203,6 +1237,13 @@ struct Coordinator::Impl {
 
   cues::Normalizer normalizer;
   std::optional<UnixMicros> last_origin_look;
+  struct OriginGrid {
+    UnixMicros boundary = 0;        // end of the newest segment (PDT + duration)
+    DurationMicros segment_us = 0;  // its duration
+    DurationMicros target_duration_us = 0;
+    UnixMicros seen_at = 0;
+  };
+  std::optional<OriginGrid> origin_grid;
   Status last_poll_status;
 
   std::map<std::string, KeyWriter> writers;

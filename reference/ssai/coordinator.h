@@ -98,6 +98,19 @@ struct CoordinatorOptions {
   DurationMicros channel_state_heartbeat_us = kChannelStateHeartbeatUs;
   int64_t channel_state_ttl_s = kChannelStateTtlS;
 
+  // Cue API lead (the conformance suite's R3). The seed starts a manual break at the moment
+  // POST /cue arrives. Edges that learn of it later (a KV document still cached at a far POP, a
+  // background refresh due in a second) then serve the first slot of the break as content and
+  // flip it to an ad on the next reload (a URI changing its media sequence number, RFC 8216
+  // §6.2.1). When this is > 0 the coordinator announces the break ahead instead, the way an
+  // SCTE-35 splice_insert carries a future splice_time (SCTE 35 §9.7.3, pre-roll): startTime =
+  // the first origin segment boundary at or after receipt + api_cue_lead_us + one target
+  // duration (the last origin playlist it read gives the grid; without one, receipt + lead +
+  // 6 s unaligned). The acknowledgement carries the announced startTime; duration, endTime -
+  // startTime, the body and the event id ("manual_{channelId}_{unixsec}" of the receipt time)
+  // are the seed's. 0 = the seed's behaviour (startTime = receipt).
+  DurationMicros api_cue_lead_us = 0;
+
   // Defect switches (defect builds only; see builds.h). Never set in a correct build.
   bool defect_no_cue_dedupe = false;  // a repeated cue makes a second break
   bool defect_ignore_cue_in = false;  // an early CUE-IN does not end the break
@@ -144,7 +157,8 @@ class Coordinator {
   void Stop();
 
   // POST /cue. Event id "manual_{channelId}_{unixsec}" (the seed's). A cue for this channel with
-  // the same duration and pod while its previous manual break is still active is a duplicate.
+  // the same duration and pod while its previous manual break is still upcoming or active is a
+  // duplicate. The break starts at receipt, or api_cue_lead_us ahead (CoordinatorOptions).
   void Cue(const CueRequest& request, std::function<void(Result<CueResult>)> done);
 
   // GET channel state (CoordinatorClient). Checks the origin first if the last look is stale.

@@ -219,6 +219,56 @@ TEST(ParseCueRequestTest, EachBadFieldIsNamed) {
 // ---------------------------------------------------------------------------------------------
 // Manual cues
 
+// R3 (conformance/matrix_test.cc): with api_cue_lead_us the break is announced ahead, on the
+// first origin segment boundary at or after receipt + lead + one target duration, like an
+// SCTE-35 splice_insert with a future splice_time; the body, the duration and the seed's event
+// id (from the receipt time) are unchanged, and the ack carries the announced start.
+TEST_F(CoordinatorTest, ApiCueLeadAnnouncesTheBreakOnASegmentBoundaryAhead) {
+  CoordinatorOptions options;
+  options.api_cue_lead_us = 1 * kMicrosPerSecond;
+  auto c = Make(options);
+  // Three 2 s segments ending at kT0: the grid has boundaries at kT0 + 2k s.
+  const std::string origin =
+      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:10\n"
+      "#EXT-X-PROGRAM-DATE-TIME:" + FormatIso8601Millis(kT0 - 6 * kMicrosPerSecond) + "\n"
+      "#EXTINF:2.000,\ns10.ts\n#EXTINF:2.000,\ns11.ts\n#EXTINF:2.000,\ns12.ts\n";
+  ASSERT_TRUE(Observe(c.get(), origin).ok());
+  sched_.AdvanceBy(300'000);  // the cue arrives at kT0 + 0.3 s
+  Result<CueResult> r = CueNow(c.get(), Cue45());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  // kT0 + 0.3 + 1 (lead) + 2 (target duration) = kT0 + 3.3 -> the boundary at kT0 + 4 s.
+  EXPECT_EQ(r->state.start_time, kT0 + 4 * kMicrosPerSecond);
+  EXPECT_EQ(r->state.end_time, kT0 + 49 * kMicrosPerSecond);
+  EXPECT_EQ(r->state.duration_s, 45);
+  EXPECT_EQ(r->state.event_id, "manual_ch_demo_sports_1700000000");
+  EXPECT_EQ(r->state.created_at, kT0 + 300'000);
+  // Not active yet, but the break exists: the same cue again before it starts is a duplicate.
+  EXPECT_FALSE(r->state.IsActiveAt(sched_.Now()));
+  Result<CueResult> again = CueNow(c.get(), Cue45());
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->state.event_id, r->state.event_id);
+  EXPECT_EQ(c->stats().breaks_created, 1);
+}
+
+TEST_F(CoordinatorTest, ApiCueLeadWithoutAnOriginLookUsesADefaultTargetDuration) {
+  CoordinatorOptions options;
+  options.api_cue_lead_us = 1 * kMicrosPerSecond;
+  auto c = Make(options);
+  Result<CueResult> r = CueNow(c.get(), Cue45());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->state.start_time, kT0 + 7 * kMicrosPerSecond);  // lead + 6 s, unaligned
+  EXPECT_EQ(r->state.end_time, kT0 + 52 * kMicrosPerSecond);
+}
+
+TEST_F(CoordinatorTest, ApiCueWithoutLeadStartsAtReceiptAsTheSeed) {
+  auto c = Make();
+  sched_.AdvanceBy(300'000);
+  Result<CueResult> r = CueNow(c.get(), Cue45());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->state.start_time, kT0 + 300'000);
+}
+
 TEST_F(CoordinatorTest, CueIsDurableBeforeAckThenDecisionThenKvWithSeedTtl) {
   auto c = Make();
   durable_.set_latency(10'000);

@@ -29,18 +29,26 @@ UnixMicros BreakEnd(const ScheduledBreak& b) { return b.start_time + SecondsToMi
 int64_t PtsTicksAt(const SyntheticStreamSpec& spec, UnixMicros t) {
   const int64_t us = t - spec.start_time;
   const int64_t ticks = (us / 100) * 9 + ((us % 100) * 9) / 100;
-  return scte35::EffectivePts(ticks, 0);
+  return scte35::EffectivePts((ticks + spec.pts_offset_ticks % scte35::kPtsWrap + scte35::kPtsWrap) % scte35::kPtsWrap, 0);
 }
 
 std::vector<uint8_t> InsertSection(const SyntheticStreamSpec& spec, const ScheduledBreak& brk,
                                    bool out) {
   scte35::SpliceInsert insert;
   insert.splice_event_id = brk.event_id;
+  if (brk.cancelled) {
+    insert.splice_event_cancel_indicator = true;  // SCTE 35 §9.7.3: no further fields
+    scte35::SpliceInfoSection section;
+    section.command = insert;
+    Result<Bytes> bytes = scte35::Encode(section);
+    return bytes.ok() ? std::move(bytes).value() : std::vector<uint8_t>{};
+  }
   insert.out_of_network_indicator = out;
   insert.program_splice_flag = true;
   insert.splice_immediate_flag = false;
   insert.splice_time.time_specified_flag = true;
-  insert.splice_time.pts_time_ticks = PtsTicksAt(spec, out ? brk.start_time : BreakEnd(brk));
+  const UnixMicros in_time = brk.in_after_s > 0 ? brk.start_time + SecondsToMicros(brk.in_after_s) : BreakEnd(brk);
+  insert.splice_time.pts_time_ticks = PtsTicksAt(spec, out ? brk.start_time : in_time);
   if (out) {
     scte35::BreakDuration d;
     d.auto_return = true;
@@ -78,6 +86,14 @@ void AppendLine(std::string* out, std::string_view a, std::string_view b = {}) {
 std::string DateRangeId(const ScheduledBreak& b) { return "splice-" + std::to_string(b.event_id); }
 
 void AppendOut(const SyntheticStreamSpec& spec, const BreakMarkers& m, std::string* out) {
+  if (m.brk->cancelled) {  // the cancel section alone, in the tags that carry one
+    if (spec.cue_flavour == CueFlavour::kOatcls) AppendLine(out, "#EXT-OATCLS-SCTE35:", m.out_b64);
+    if (spec.cue_flavour == CueFlavour::kSplicepoint) AppendLine(out, "#EXT-X-SPLICEPOINT-SCTE35:", m.out_b64);
+    if (spec.cue_flavour == CueFlavour::kExtXScte35) {
+      AppendLine(out, "#EXT-X-SCTE35:CUE=\"" + m.out_b64 + "\",ID=\"" + std::to_string(m.brk->event_id) + "\"");
+    }
+    return;
+  }
   switch (spec.cue_flavour) {
     case CueFlavour::kNone:
       break;
@@ -110,6 +126,7 @@ void AppendOut(const SyntheticStreamSpec& spec, const BreakMarkers& m, std::stri
 
 void AppendCont(const SyntheticStreamSpec& spec, const BreakMarkers& m, double elapsed_s,
                 std::string* out) {
+  if (m.brk->cancelled) return AppendOut(spec, m, out);  // the cancel, repeated
   std::string elapsed;
   AppendFixed(elapsed_s, 3, &elapsed);
   switch (spec.cue_flavour) {
@@ -270,6 +287,9 @@ Status ValidateSpec(const SyntheticStreamSpec& spec) {
       }
     }
     if (r.bandwidth_bps <= 0) return err(p + ".bandwidth_bps", "must be positive");
+    if (r.cue_offset_segments < 0 || r.cue_offset_segments > kMaxWindowSegments) {
+      return err(p + ".cue_offset_segments", "must be between 0 and 10000");
+    }
     if (r.codecs.find('"') != std::string::npos) return err(p + ".codecs", "must not contain '\"'");
     for (size_t j = 0; j < i; ++j) {
       if (spec.renditions[j].name == r.name) return err(p + ".name", "is used twice");
@@ -284,6 +304,9 @@ Status ValidateSpec(const SyntheticStreamSpec& spec) {
     if (!std::isfinite(b.duration_s) || b.duration_s <= 0 || b.duration_s > kMaxBreakDurationS) {
       return err(p + ".duration_s", "must be positive and at most one day");
     }
+    if (!std::isfinite(b.in_after_s) || b.in_after_s < 0 || b.in_after_s > b.duration_s) {
+      return err(p + ".in_after_s", "must be between 0 and duration_s");
+    }
     if (i > 0 && b.start_time < BreakEnd(spec.breaks[i - 1])) {
       return err(p + ".start_time", "must not be before the end of the previous break");
     }
@@ -293,6 +316,9 @@ Status ValidateSpec(const SyntheticStreamSpec& spec) {
   }
   if (spec.segment_uri_template.find("{msn}") == std::string::npos) {
     return err("segment_uri_template", "must contain {msn}");
+  }
+  if (spec.media != "none" && spec.media != "ffmpeg") {
+    return err("media", "'" + spec.media + "' is not one of none, ffmpeg");
   }
   return Status::Ok();
 }
@@ -375,9 +401,12 @@ std::string MediaPlaylistAt(const SyntheticStreamSpec& spec, const Rendition& re
   std::vector<BreakMarkers> markers;
   if (spec.cue_flavour != CueFlavour::kNone) {
     for (const ScheduledBreak& b : spec.breaks) {
-      BreakMarkers m{&b, FirstSegmentAtOrAfter(spec, b.start_time),
-                     FirstSegmentAtOrAfter(spec, BreakEnd(b)), {}, {}, {}, {}, {}};
+      const UnixMicros in_time = b.in_after_s > 0 ? b.start_time + SecondsToMicros(b.in_after_s) : BreakEnd(b);
+      BreakMarkers m{&b, FirstSegmentAtOrAfter(spec, b.start_time), FirstSegmentAtOrAfter(spec, in_time),
+                     {}, {}, {}, {}, {}};
       if (m.out_msn >= m.in_msn) continue;  // covers no segment start: no markers
+      m.out_msn += std::max(0, rendition.cue_offset_segments);  // a rendition cut later
+      m.in_msn += std::max(0, rendition.cue_offset_segments);
       if (m.in_msn < first || m.out_msn > last) continue;
       const Bytes out_bytes = BreakOutSection(spec, b), in_bytes = BreakInSection(spec, b);
       m.out_b64 = Base64Encode(out_bytes);
@@ -393,7 +422,7 @@ std::string MediaPlaylistAt(const SyntheticStreamSpec& spec, const Rendition& re
   AppendFixed(MicrosToSeconds(d), 3, &extinf);
   for (int64_t msn = first; msn <= last; ++msn) {
     for (const BreakMarkers& m : markers) {
-      if (msn == m.in_msn && !spec.omit_cue_in) {
+      if (msn == m.in_msn && !spec.omit_cue_in && !m.brk->cancelled) {
         AppendIn(spec, m, &out);
       } else if (msn == m.out_msn) {
         AppendOut(spec, m, &out);
@@ -453,6 +482,8 @@ Result<SyntheticStreamSpec> ParseSpec(std::string_view json) {
       GetBool(j, "pdt_on_every_segment", "pdt_on_every_segment", &spec.pdt_on_every_segment));
   SSAI_RETURN_IF_ERROR(
       GetString(j, "segment_uri_template", "segment_uri_template", &spec.segment_uri_template));
+  SSAI_RETURN_IF_ERROR(GetString(j, "media", "media", &spec.media));
+  SSAI_RETURN_IF_ERROR(GetInt(j, "pts_offset_ticks", "pts_offset_ticks", &spec.pts_offset_ticks));
 
   auto rs = j.find("renditions");
   if (rs == j.end()) return FieldError("renditions", "missing");
@@ -468,6 +499,12 @@ Result<SyntheticStreamSpec> ParseSpec(std::string_view json) {
     SSAI_RETURN_IF_ERROR(GetInt(rj, "bandwidth_bps", p + ".bandwidth_bps", &r.bandwidth_bps));
     SSAI_RETURN_IF_ERROR(GetString(rj, "resolution", p + ".resolution", &r.resolution));
     SSAI_RETURN_IF_ERROR(GetString(rj, "codecs", p + ".codecs", &r.codecs));
+    int64_t cue_offset = 0;
+    SSAI_RETURN_IF_ERROR(GetInt(rj, "cue_offset_segments", p + ".cue_offset_segments", &cue_offset));
+    if (cue_offset < 0 || cue_offset > kMaxWindowSegments) {
+      return FieldError(p + ".cue_offset_segments", "must be between 0 and 10000");
+    }
+    r.cue_offset_segments = static_cast<int>(cue_offset);
     spec.renditions.push_back(std::move(r));
   }
   if (auto bs = j.find("breaks"); bs != j.end()) {
@@ -487,6 +524,8 @@ Result<SyntheticStreamSpec> ParseSpec(std::string_view json) {
         return FieldError(p + ".event_id", "must fit 32 bits (SCTE 35 splice_event_id)");
       }
       b.event_id = static_cast<uint32_t>(id);
+      SSAI_RETURN_IF_ERROR(GetNumber(bj, "in_after_s", p + ".in_after_s", &b.in_after_s));
+      SSAI_RETURN_IF_ERROR(GetBool(bj, "cancelled", p + ".cancelled", &b.cancelled));
       spec.breaks.push_back(b);
     }
   }
@@ -505,12 +544,15 @@ std::string SerializeSpec(const SyntheticStreamSpec& spec) {
   j["omit_cue_in"] = spec.omit_cue_in;
   j["pdt_on_every_segment"] = spec.pdt_on_every_segment;
   j["segment_uri_template"] = spec.segment_uri_template;
+  j["media"] = spec.media;
+  if (spec.pts_offset_ticks != 0) j["pts_offset_ticks"] = spec.pts_offset_ticks;
   Json rs = Json::array();
   for (const Rendition& r : spec.renditions) {
     rs.push_back({{"name", r.name},
                   {"bandwidth_bps", r.bandwidth_bps},
                   {"resolution", r.resolution},
                   {"codecs", r.codecs}});
+    if (r.cue_offset_segments != 0) rs.back()["cue_offset_segments"] = r.cue_offset_segments;
   }
   j["renditions"] = std::move(rs);
   Json bs = Json::array();
@@ -518,6 +560,8 @@ std::string SerializeSpec(const SyntheticStreamSpec& spec) {
     bs.push_back({{"start_time", FormatIso8601Millis(b.start_time)},
                   {"duration_s", b.duration_s},
                   {"event_id", b.event_id}});
+    if (b.in_after_s > 0) bs.back()["in_after_s"] = b.in_after_s;
+    if (b.cancelled) bs.back()["cancelled"] = true;
   }
   j["breaks"] = std::move(bs);
   return j.dump(2);

@@ -50,12 +50,22 @@ struct Rendition {
   int64_t bandwidth_bps = 0;  // EXT-X-STREAM-INF BANDWIDTH
   std::string resolution;     // "1280x720", or "" (audio only)
   std::string codecs;         // "avc1.64001f,mp4a.40.2", or ""
+  // Messy origins: this rendition's cue markers sit this many segments later than the schedule
+  // says (a packager that cuts renditions at different segments). >= 0.
+  int cue_offset_segments = 0;
 };
 
 struct ScheduledBreak {
   UnixMicros start_time = 0;
   double duration_s = 0;
   uint32_t event_id = 0;  // SCTE-35 splice_event_id
+  // Messy origins. in_after_s > 0: the IN marker (and IN splice time) comes this long after the
+  // start, before the announced duration ends (an early CUE-IN). cancelled: the OUT section has
+  // splice_event_cancel_indicator=1 (SCTE 35 §9.7.3) and is written alone (only the tag that
+  // carries the section: OATCLS, EXT-X-SCTE35 CUE, SPLICEPOINT; CUE-OUT and DATERANGE write
+  // nothing), repeated inside the break when repeat_cue, and no IN follows.
+  double in_after_s = 0;
+  bool cancelled = false;
 };
 
 struct SyntheticStreamSpec {
@@ -73,8 +83,14 @@ struct SyntheticStreamSpec {
   bool repeat_cue = true;
   bool omit_cue_in = false;           // a defective origin: no IN marker
   bool pdt_on_every_segment = true;   // false: PROGRAM-DATE-TIME on the first segment only
+  // The 90 kHz PTS at start_time (mod 2^33); splice times count from it. Near 2^33, breaks cross
+  // the 33-bit wrap (SCTE 35 §9.7.1: pts_time is 33 bits).
+  int64_t pts_offset_ticks = 0;
   // "{rendition}" and "{msn}" are replaced.
   std::string segment_uri_template = "seg_{rendition}_{msn}.ts";
+  // What `ssai origin` serves at the segment URIs: "none" (playlists only; segments 404) or
+  // "ffmpeg" (real MPEG-TS made once with ffmpeg and cached: reference/server/media_library.h).
+  std::string media = "none";
 };
 
 // Checks ranges and ordering; the message names the field ("breaks[1].start_time: ...").
@@ -83,7 +99,7 @@ Status ValidateSpec(const SyntheticStreamSpec& spec);
 // JSON form (snake_case keys, times as ISO 8601 strings):
 // {"segment_duration_s": 2.002, "window_segments": 6, "start_time": "2026-01-15T12:00:00Z",
 //  "target_duration_s": 0, "cue_flavour": "cue_out", "repeat_cue": true, "omit_cue_in": false,
-//  "pdt_on_every_segment": true, "segment_uri_template": "seg_{rendition}_{msn}.ts",
+//  "pdt_on_every_segment": true, "segment_uri_template": "seg_{rendition}_{msn}.ts", "media": "none",
 //  "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "resolution": "1280x720",
 //                  "codecs": "avc1.64001f,mp4a.40.2"}],
 //  "breaks": [{"start_time": "2026-01-15T12:01:00Z", "duration_s": 30, "event_id": 1001}]}

@@ -1,0 +1,622 @@
+#include "bench/load/report.h"
+
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "bench/load/http_load.h"
+#include "bench/load/process.h"
+#include "bench/load/targets.h"
+
+namespace ssai::load {
+
+using Json = nlohmann::json;
+
+namespace {
+
+std::string Fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string UtcNow() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+// One thing the matrix puts load on.
+struct Target {
+  std::string name;  // "nginx", "kv-hybrid/sim", ...
+  std::string kind;  // "nginx" | "serve"
+  std::string build;
+  std::string kv;
+  std::unique_ptr<ServeTarget> serve;
+  std::unique_ptr<NginxTarget> nginx;
+  std::string host() const { return serve ? serve->host() : nginx->host(); }
+  int port() const { return serve ? serve->port() : nginx->port(); }
+};
+
+double Counter(const std::map<std::string, double>& m, const std::string& key) {
+  auto it = m.find(key);
+  return it == m.end() ? 0 : it->second;
+}
+
+// What the server's /metrics say about one run: counter deltas.
+Json MetricsDelta(const std::map<std::string, double>& before, const std::map<std::string, double>& after) {
+  Json j;
+  for (const char* s : {"kv-hit", "kv-miss", "coordinator", "none"}) {
+    const std::string k = std::string("ssai_manifest_requests_total{source=\"") + s + "\"}";
+    j["manifest_requests"][s] = Counter(after, k) - Counter(before, k);
+  }
+  j["coordinator_calls"] = Counter(after, "ssai_coordinator_calls_total") - Counter(before, "ssai_coordinator_calls_total");
+  j["kv_reads"] = Counter(after, "ssai_kv_reads_total") - Counter(before, "ssai_kv_reads_total");
+  j["origin_fetches"] = Counter(after, "ssai_origin_fetches_total") - Counter(before, "ssai_origin_fetches_total");
+  return j;
+}
+
+Json RunWrk(const std::string& wrk, const MatrixOptions& o, const std::string& url, std::string* command) {
+  std::vector<std::string> argv = {wrk,
+                                   "-t" + std::to_string(o.wrk_threads),
+                                   "-c" + std::to_string(o.wrk_connections),
+                                   "-d" + Fmt("%.0f", o.wrk_duration_s) + "s",
+                                   "--latency",
+                                   url};
+  command->clear();
+  for (const std::string& a : argv) *command += (command->empty() ? "" : " ") + a;
+  Result<std::unique_ptr<ChildProcess>> p = ChildProcess::Spawn(argv, {}, "");
+  if (!p.ok()) return Json{{"error", p.status().message()}};
+  Result<std::string> out = (*p)->ReadAll(static_cast<int64_t>(o.wrk_duration_s * 1000) + 15'000);
+  if (!out.ok()) return Json{{"error", out.status().message()}};
+  Result<Json> parsed = ParseWrkOutput(*out);
+  if (!parsed.ok()) return Json{{"error", parsed.status().message()}, {"output", *out}};
+  return *parsed;
+}
+
+std::string HtmlEscape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+std::string HtmlEscape(const Json& j) { return HtmlEscape(j.is_string() ? j.get<std::string>() : j.dump()); }
+
+struct ChartLine {
+  std::string name;
+  std::vector<std::pair<double, double>> points;  // (rate, latency ms)
+};
+
+const char* kColours[] = {"#7f7f7f", "#d62728", "#1f77b4", "#2ca02c", "#9467bd",
+                          "#ff7f0e", "#8c564b", "#e377c2", "#bcbd22", "#17becf"};
+
+// Latency vs rate, both axes logarithmic (nginx's 0.1 ms and do-only's 200 ms on one chart).
+std::string LogLogChart(const std::string& title, const std::vector<ChartLine>& lines) {
+  const double W = 520, H = 300, L = 60, R = 170, T = 30, B = 40;
+  double x_lo = 1e300, x_hi = -1e300, y_lo = 1e300, y_hi = -1e300;
+  for (const ChartLine& l : lines) {
+    for (auto [x, y] : l.points) {
+      if (x <= 0 || y <= 0) continue;
+      x_lo = std::min(x_lo, x), x_hi = std::max(x_hi, x), y_lo = std::min(y_lo, y), y_hi = std::max(y_hi, y);
+    }
+  }
+  if (x_lo > x_hi) x_lo = 1, x_hi = 10;
+  if (y_lo > y_hi) y_lo = 0.01, y_hi = 1;
+  // Whole decades on the y axis, a little room on the x axis.
+  const double ly_lo = std::floor(std::log10(y_lo)), ly_hi = std::max(ly_lo + 1, std::ceil(std::log10(y_hi)));
+  const double lx_lo = std::log10(x_lo) - 0.05, lx_hi = std::log10(x_hi) + 0.05;
+  auto fx = [&](double x) { return L + (std::log10(x) - lx_lo) / (lx_hi - lx_lo) * (W - L - R); };
+  auto fy = [&](double y) { return H - B - (std::log10(y) - ly_lo) / (ly_hi - ly_lo) * (H - T - B); };
+  std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='" + Fmt("%.0f", W) + "' height='" + Fmt("%.0f", H) +
+                  "' font-family='sans-serif' font-size='11'>";
+  s += "<text x='" + Fmt("%.0f", L) + "' y='18' font-size='13' font-weight='bold'>" + HtmlEscape(title) + "</text>";
+  s += "<rect x='" + Fmt("%.0f", L) + "' y='" + Fmt("%.0f", T) + "' width='" + Fmt("%.0f", W - L - R) + "' height='" +
+       Fmt("%.0f", H - T - B) + "' fill='none' stroke='#999'/>";
+  for (double d = ly_lo; d <= ly_hi + 1e-9; d += 1) {
+    const double y = std::pow(10, d);
+    s += "<line x1='" + Fmt("%.0f", L) + "' x2='" + Fmt("%.0f", W - R) + "' y1='" + Fmt("%.1f", fy(y)) + "' y2='" +
+         Fmt("%.1f", fy(y)) + "' stroke='#eee'/>";
+    s += "<text x='" + Fmt("%.0f", L - 4) + "' y='" + Fmt("%.1f", fy(y) + 4) + "' text-anchor='end'>" +
+         Fmt(y >= 1 ? "%.0f" : (y >= 0.1 ? "%.1f" : "%.2f"), y) + "</text>";
+  }
+  std::vector<double> xs;
+  for (const ChartLine& l : lines) {
+    for (auto [x, y] : l.points) {
+      if (std::find(xs.begin(), xs.end(), x) == xs.end()) xs.push_back(x);
+    }
+  }
+  for (double x : xs) {
+    s += "<text x='" + Fmt("%.1f", fx(x)) + "' y='" + Fmt("%.0f", H - B + 14) + "' text-anchor='middle'>" +
+         Fmt("%.0f", x) + "</text>";
+  }
+  s += "<text x='" + Fmt("%.0f", (W - R + L) / 2) + "' y='" + Fmt("%.0f", H - 6) +
+       "' text-anchor='middle'>offered rate (requests/s, log)</text>";
+  s += "<text x='12' y='" + Fmt("%.0f", H / 2) + "' transform='rotate(-90 12 " + Fmt("%.0f", H / 2) +
+       ")' text-anchor='middle'>latency from intended send (ms, log)</text>";
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const char* colour = kColours[i % 10];
+    std::string d;
+    for (auto [x, y] : lines[i].points) {
+      if (x <= 0 || y <= 0) continue;
+      d += (d.empty() ? "M" : "L") + Fmt("%.1f", fx(x)) + "," + Fmt("%.1f", fy(y)) + " ";
+      s += "<circle cx='" + Fmt("%.1f", fx(x)) + "' cy='" + Fmt("%.1f", fy(y)) + "' r='2.5' fill='" + colour + "'/>";
+    }
+    s += "<path d='" + d + "' fill='none' stroke='" + colour + "' stroke-width='1.6'/>";
+    s += "<text x='" + Fmt("%.0f", W - R + 8) + "' y='" + Fmt("%.0f", T + 12 + 14.0 * static_cast<double>(i)) +
+         "' fill='" + colour + "'>" + HtmlEscape(lines[i].name) + "</text>";
+  }
+  return s + "</svg>";
+}
+
+}  // namespace
+
+Result<Json> ParseWrkOutput(const std::string& text) {
+  Json j = Json::object();
+  auto to_ms = [](double v, const std::string& unit) -> double {
+    if (unit == "us") return v / 1000;
+    if (unit == "ms") return v;
+    if (unit == "s") return v * 1000;
+    if (unit == "m") return v * 60'000;
+    return NAN;
+  };
+  std::istringstream in(text);
+  std::string line;
+  int64_t errors = 0;
+  while (std::getline(in, line)) {
+    double v = 0;
+    char unit[8] = {0};
+    int pct = 0;
+    if (std::sscanf(line.c_str(), " Requests/sec: %lf", &v) == 1) j["requests_per_s"] = v;
+    if (std::sscanf(line.c_str(), " %d%% %lf%7[a-z]", &pct, &v, unit) == 3 && line.find('%') != std::string::npos) {
+      const double ms = to_ms(v, unit);
+      if (!std::isnan(ms) && (pct == 50 || pct == 75 || pct == 90 || pct == 99)) j["p" + std::to_string(pct) + "_ms"] = ms;
+    }
+    long long a = 0, b = 0, c = 0, d = 0;
+    if (std::sscanf(line.c_str(), " Socket errors: connect %lld, read %lld, write %lld, timeout %lld", &a, &b, &c, &d) == 4) {
+      errors += a + b + c + d;
+    }
+    long long non2xx = 0;
+    if (std::sscanf(line.c_str(), " Non-2xx or 3xx responses: %lld", &non2xx) == 1) j["non_2xx"] = non2xx;
+    long long requests = 0;
+    double secs = 0;
+    if (std::sscanf(line.c_str(), " %lld requests in %lf", &requests, &secs) == 2) j["requests"] = requests;
+  }
+  j["socket_errors"] = errors;
+  if (!j.contains("requests_per_s") || !j.contains("p50_ms") || !j.contains("p99_ms")) {
+    return Status::InvalidArgument("wrk output: no Requests/sec or latency distribution (was --latency given?)");
+  }
+  return j;
+}
+
+Result<Json> RunMatrix(const MatrixOptions& o, std::ostream& progress) {
+  if (o.rates_per_s.empty()) return Status::InvalidArgument("rates: at least one");
+  for (double r : o.rates_per_s) {
+    if (!(r > 0)) return Status::InvalidArgument("rates: each must be > 0, got " + Fmt("%g", r));
+  }
+  if (!(o.duration_s > 0) || o.duration_s > 600) return Status::InvalidArgument("duration: must be in (0, 600] s");
+  SSAI_ASSIGN_OR_RETURN(std::string work_dir, MakeTempDir("ssai-bench-"));
+  const auto t0 = std::chrono::steady_clock::now();
+  Json report = {{"generated_at", UtcNow()},
+                 {"work_dir", work_dir},
+                 {"options",
+                  {{"builds", o.builds},
+                   {"kv_backends", o.kv_backends},
+                   {"rates_per_s", o.rates_per_s},
+                   {"duration_s", o.duration_s},
+                   {"connections", o.connections},
+                   {"http_threads", o.http_threads},
+                   {"arrival", ArrivalName(o.arrival)},
+                   {"seed", o.seed},
+                   {"timeout_ms", o.timeout_ms},
+                   {"coordinator_latency_ms", {o.coordinator_latency_min_ms, o.coordinator_latency_max_ms}},
+                   {"nginx_workers", o.nginx_workers}}}};
+  utsname u{};
+  if (uname(&u) == 0) report["machine"] = {{"sysname", u.sysname}, {"release", u.release}, {"machine", u.machine}};
+  report["machine"]["cpus"] = std::thread::hardware_concurrency();
+
+  std::vector<Target> targets;
+  Json skipped = Json::array();
+  auto serve_options = [&](const std::string& build, const std::string& kv, const std::string& redis_url) {
+    ServeTargetOptions so;
+    so.ssai_exe = o.ssai_exe;
+    so.build = build;
+    so.kv_backend = kv;
+    so.redis_url = redis_url;
+    so.coordinator_latency_min_ms = o.coordinator_latency_min_ms;
+    so.coordinator_latency_max_ms = o.coordinator_latency_max_ms;
+    so.http_threads = o.http_threads;
+    so.work_dir = work_dir;
+    so.wait_for_ads = false;  // all targets start, then wait together
+    return so;
+  };
+
+  // 2. ssai serve per KV backend and build.
+  std::unique_ptr<RedisTarget> redis;
+  for (const std::string& kv : o.kv_backends) {
+    std::string redis_url;
+    if (kv == "redis") {
+      Result<std::unique_ptr<RedisTarget>> r = RedisTarget::Start(work_dir);
+      if (!r.ok()) {
+        skipped.push_back({{"target", "*/redis"}, {"reason", r.status().message()}});
+        continue;
+      }
+      redis = std::move(r).value();
+      redis_url = redis->url();
+    } else if (kv != "sim") {
+      return Status::InvalidArgument("kv: must be sim or redis, got '" + kv + "'");
+    }
+    for (const std::string& build : o.builds) {
+      progress << "starting ssai serve " << build << " (kv " << kv << ")\n";
+      Result<std::unique_ptr<ServeTarget>> s = ServeTarget::Start(serve_options(build, kv, redis_url));
+      if (!s.ok()) {
+        // A backend the server does not have yet is a skipped column, not a failed report.
+        if (kv == "redis") {
+          skipped.push_back({{"target", build + "/redis"}, {"reason", s.status().message()}});
+          progress << "  skipped: " << s.status().message() << "\n";
+          break;
+        }
+        return s.status().WithContext("serve " + build);
+      }
+      Target t;
+      t.name = build + "/" + kv;
+      t.kind = "serve";
+      t.build = build;
+      t.kv = kv;
+      t.serve = std::move(s).value();
+      targets.push_back(std::move(t));
+    }
+  }
+  // The wrk comparison's own server: kv-channel-state without injected latency, and an HTTP thread
+  // per wrk connection (cpp-httplib serves one keep-alive connection per thread at a time).
+  std::unique_ptr<ServeTarget> wrk_serve;
+  const int wrk_http_threads = std::max(64, o.wrk_connections * 2);
+  if (o.wrk) {
+    ServeTargetOptions so = serve_options("kv-channel-state", "sim", "");
+    so.coordinator_latency_max_ms = 0;
+    so.http_threads = wrk_http_threads;
+    so.work_dir = work_dir + "/wrk";
+    std::filesystem::create_directories(so.work_dir);
+    SSAI_ASSIGN_OR_RETURN(wrk_serve, ServeTarget::Start(so));
+  }
+  progress << "waiting for the break's ads in every server's playlists\n";
+  for (Target& t : targets) {
+    if (t.serve) SSAI_RETURN_IF_ERROR(t.serve->WaitForAds(20'000));
+  }
+  if (wrk_serve) SSAI_RETURN_IF_ERROR(wrk_serve->WaitForAds(20'000));
+  // nginx serves what ssai serve serves mid-break (the spliced playlists, saved as files).
+  {
+    ServeTarget* source = wrk_serve ? wrk_serve.get() : nullptr;
+    for (Target& t : targets) {
+      if (!source && t.serve) source = t.serve.get();
+    }
+    if (source == nullptr) return Status::InvalidArgument("builds: at least one");
+    std::map<std::string, std::string> files;
+    for (const std::string& p : source->paths()) {
+      SSAI_ASSIGN_OR_RETURN(files[p], source->Get(p));
+    }
+    Target t;
+    t.name = "nginx (static)";
+    t.kind = "nginx";
+    SSAI_ASSIGN_OR_RETURN(t.nginx, NginxTarget::Start(work_dir, files, o.nginx_workers));
+    targets.insert(targets.begin(), std::move(t));
+  }
+  report["skipped"] = skipped;
+
+  // 3. The matrix, rate-major: every target at one rate, then the next rate.
+  Json runs = Json::array();
+  for (double rate : o.rates_per_s) {
+    for (Target& t : targets) {
+      LoadOptions lo;
+      lo.host = t.host();
+      lo.port = t.port();
+      lo.paths = t.serve ? t.serve->paths() : std::vector<std::string>{"/demo/sports/v720.m3u8", "/demo/sports/v360.m3u8"};
+      lo.rate_per_s = rate;
+      lo.duration_s = o.duration_s;
+      lo.connections = o.connections;
+      lo.arrival = o.arrival;
+      lo.seed = o.seed;
+      lo.timeout_ms = o.timeout_ms;
+      lo.count_header = t.serve ? "X-SSAI-State-Source" : "";
+      std::map<std::string, double> before, after;
+      if (t.serve) {
+        if (auto m = t.serve->Metrics(); m.ok()) before = *m;
+      }
+      Result<LoadResult> r = RunLoad(lo);
+      if (!r.ok()) return r.status().WithContext(t.name + " at " + Fmt("%g", rate) + "/s");
+      Json run = r->ToJson();
+      run["target"] = t.name;
+      run["kind"] = t.kind;
+      run["build"] = t.build;
+      run["kv"] = t.kv;
+      if (t.serve) {
+        if (auto m = t.serve->Metrics(); m.ok()) after = *m;
+        run["server_metrics"] = MetricsDelta(before, after);
+      }
+      progress << Fmt("%7.0f/s  ", rate) << t.name << ": ok " << r->ok << "/" << r->scheduled
+               << "  p50 " << Fmt("%.2f", r->latency_us.Percentile(50) / 1000.0) << " ms  p99 "
+               << Fmt("%.2f", r->latency_us.Percentile(99) / 1000.0) << " ms  max "
+               << Fmt("%.1f", r->latency_us.max() / 1000.0) << " ms"
+               << (r->warnings.empty() ? "" : "  [" + std::to_string(r->warnings.size()) + " warning(s)]") << "\n";
+      runs.push_back(std::move(run));
+    }
+  }
+  report["runs"] = runs;
+
+  // 4. Issue #6: peak KV-hit playlists/s with wrk, nginx vs ssai serve, alternated.
+  if (o.wrk) {
+    const std::string wrk = FindProgram("wrk");
+    if (wrk.empty()) {
+      report["wrk"] = {{"skipped", "wrk: not installed (Debian wrk)"}};
+    } else {
+      progress << "wrk: nginx vs ssai serve kv-channel-state (no injected latency), " << o.wrk_rounds
+               << " rounds of " << o.wrk_duration_s << " s each\n";
+      ServeTarget* s = wrk_serve.get();
+      const std::string path = "/demo/sports/v720.m3u8";
+      Json rounds = Json::array();
+      std::string nginx_cmd, serve_cmd;
+      for (int i = 0; i < o.wrk_rounds; ++i) {
+        Json round;
+        round["nginx"] = RunWrk(wrk, o, targets.front().nginx->base_url() + path, &nginx_cmd);
+        Result<std::map<std::string, double>> before = s->Metrics();
+        round["ssai"] = RunWrk(wrk, o, s->base_url() + path, &serve_cmd);
+        Result<std::map<std::string, double>> after = s->Metrics();
+        if (before.ok() && after.ok()) round["ssai"]["server_metrics"] = MetricsDelta(*before, *after);
+        progress << "  round " << i + 1 << ": nginx " << round["nginx"].value("requests_per_s", 0.0)
+                 << " req/s, ssai " << round["ssai"].value("requests_per_s", 0.0) << " req/s\n";
+        rounds.push_back(round);
+      }
+      // The ratios of the per-round medians (two rounds: their mean).
+      auto median = [&](const char* who, const char* key) -> double {
+        std::vector<double> v;
+        for (const Json& r : rounds) {
+          if (r[who].contains(key)) v.push_back(r[who][key].get<double>());
+        }
+        if (v.empty()) return static_cast<double>(NAN);
+        std::sort(v.begin(), v.end());
+        return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+      };
+      Json summary;
+      for (const char* who : {"nginx", "ssai"}) {
+        for (const char* key : {"requests_per_s", "p50_ms", "p99_ms"}) {
+          const double v = median(who, key);
+          summary[who][key] = std::isnan(v) ? Json() : Json(v);
+        }
+      }
+      const double rps_ratio = median("ssai", "requests_per_s") / median("nginx", "requests_per_s");
+      const double p99_ratio = median("ssai", "p99_ms") / median("nginx", "p99_ms");
+      summary["rps_ratio"] = std::isnan(rps_ratio) ? Json() : Json(rps_ratio);
+      summary["p99_ratio"] = std::isnan(p99_ratio) ? Json() : Json(p99_ratio);
+      summary["target_rps_ratio_min"] = 0.5;
+      summary["target_p99_ratio_max"] = 2.0;
+      summary["rps_target_met"] = !std::isnan(rps_ratio) && rps_ratio >= 0.5;
+      summary["p99_target_met"] = !std::isnan(p99_ratio) && p99_ratio <= 2.0;
+      report["wrk"] = {{"path", path},
+                       {"nginx_workers", o.nginx_workers},
+                       {"ssai_http_threads", wrk_http_threads},
+                       {"nginx_command", nginx_cmd},
+                       {"ssai_command", serve_cmd},
+                       {"rounds", rounds},
+                       {"summary", summary}};
+    }
+  }
+  report["seed_table"] = SeedTable(report);
+  report["elapsed_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // Targets stop here (destructors), before the report is written.
+  targets.clear();
+  wrk_serve.reset();
+  redis.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(work_dir, ec);
+  return report;
+}
+
+Json SeedTable(const Json& report) {
+  // PHASE1_COMPLETE.md, "Performance Improvements": the seed's own figures, quoted.
+  Json seed = {{"before", {{"build", "do-only"}, {"read_latency", "50-200ms"}, {"coordination", "Every request"},
+                           {"hit_rate", "N/A"}}},
+               {"after", {{"build", "kv-hybrid"}, {"read_latency", "~41ms (P50)"}, {"coordination", "Cache miss only"},
+                          {"hit_rate", "Expected 70-90%"}}}};
+  Json rows = Json::array();
+  if (!report.contains("runs") || report["runs"].empty()) return Json{{"seed", seed}, {"rows", rows}};
+  double lowest = 1e300;
+  for (const Json& r : report["runs"]) lowest = std::min(lowest, r["rate_per_s"].get<double>());
+  for (const Json& r : report["runs"]) {
+    if (r["kind"] != "serve" || r["rate_per_s"].get<double>() != lowest) continue;
+    const Json& h = r["header_counts"];
+    auto n = [&](const char* k) { return h.contains(k) ? h[k].get<double>() : 0.0; };
+    const double completed = r["completed"].get<double>();
+    const double hits = n("kv-hit"), misses = n("kv-miss"), coord = n("coordinator");
+    Json row = {{"target", r["target"]},
+                {"build", r["build"]},
+                {"kv", r["kv"]},
+                {"rate_per_s", lowest},
+                {"p50_ms", r["latency"]["p50_ms"]},
+                {"p95_ms", r["latency"]["p95_ms"]},
+                {"responses", completed},
+                // Requests that waited for the coordinator: kv-miss (KV first, then coordinator) and
+                // coordinator (asked directly, do-only).
+                {"coordination_fraction", completed > 0 ? (misses + coord) / completed : 0.0},
+                {"kv_hit_rate", hits + misses > 0 ? Json(hits / (hits + misses)) : Json()}};
+    if (r.contains("server_metrics")) {
+      const double calls = r["server_metrics"]["coordinator_calls"].get<double>();
+      row["coordinator_calls_per_request"] = completed > 0 ? calls / completed : 0.0;
+    }
+    rows.push_back(row);
+  }
+  return Json{{"seed", seed}, {"rate_per_s", lowest}, {"rows", rows}};
+}
+
+std::string RenderMatrixTable(const Json& report) {
+  std::ostringstream out;
+  char line[256];
+  std::snprintf(line, sizeof line, "%-24s %8s %8s %8s %9s %9s %9s %9s %8s\n", "target", "rate/s", "ok", "failed",
+                "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms");
+  out << line;
+  for (const Json& r : report.value("runs", Json::array())) {
+    const Json& l = r["latency"];
+    std::snprintf(line, sizeof line, "%-24s %8.0f %8lld %8lld %9.2f %9.2f %9.2f %9.2f %8.1f\n",
+                  r["target"].get<std::string>().c_str(), r["rate_per_s"].get<double>(),
+                  static_cast<long long>(r["ok"].get<int64_t>()), static_cast<long long>(r["failed"].get<int64_t>()),
+                  l["p50_ms"].get<double>(), l["p90_ms"].get<double>(), l["p99_ms"].get<double>(),
+                  l["p999_ms"].get<double>(), l["max_ms"].get<double>());
+    out << line;
+  }
+  const Json st = report.value("seed_table", Json::object());
+  if (st.contains("rows")) {
+    out << "\nseed before/after, recomputed at " << st.value("rate_per_s", 0.0) << " req/s:\n";
+    for (const Json& row : st["rows"]) {
+      std::snprintf(line, sizeof line, "  %-24s read P50 %8.2f ms  P95 %8.2f ms  coordination %5.1f %%  KV hit %s\n",
+                    row["target"].get<std::string>().c_str(), row["p50_ms"].get<double>(), row["p95_ms"].get<double>(),
+                    100 * row["coordination_fraction"].get<double>(),
+                    row["kv_hit_rate"].is_null() ? "n/a" : Fmt("%.1f %%", 100 * row["kv_hit_rate"].get<double>()).c_str());
+      out << line;
+    }
+  }
+  if (report.contains("wrk") && report["wrk"].contains("summary")) {
+    const Json& s = report["wrk"]["summary"];
+    auto num = [](const Json& v, const char* f) { return v.is_number() ? Fmt(f, v.get<double>()) : std::string("-"); };
+    out << "\nwrk (" << report["wrk"]["ssai_command"].get<std::string>() << "):\n";
+    out << "  nginx: " << num(s["nginx"]["requests_per_s"], "%.0f") << " req/s, P50 " << num(s["nginx"]["p50_ms"], "%.3f")
+        << " ms, P99 " << num(s["nginx"]["p99_ms"], "%.3f") << " ms\n";
+    out << "  ssai:  " << num(s["ssai"]["requests_per_s"], "%.0f") << " req/s, P50 " << num(s["ssai"]["p50_ms"], "%.3f")
+        << " ms, P99 " << num(s["ssai"]["p99_ms"], "%.3f") << " ms\n";
+    out << "  req/s ratio " << num(s["rps_ratio"], "%.2f") << " (target >= 0.5: "
+        << (s["rps_target_met"].get<bool>() ? "met" : "MISSED") << "), P99 ratio " << num(s["p99_ratio"], "%.2f")
+        << " (target <= 2: " << (s["p99_target_met"].get<bool>() ? "met" : "MISSED") << ")\n";
+  }
+  for (const Json& sk : report.value("skipped", Json::array())) {
+    out << "skipped " << sk["target"].get<std::string>() << ": " << sk["reason"].get<std::string>() << "\n";
+  }
+  return out.str();
+}
+
+std::string RenderMatrixHtml(const Json& report) {
+  auto chart = [&](const char* key, const std::string& title, bool skip_do_only) {
+    std::vector<ChartLine> lines;
+    std::map<std::string, size_t> index;
+    for (const Json& r : report.value("runs", Json::array())) {
+      const std::string name = r["target"];
+      if (skip_do_only && r["build"] == "do-only") continue;
+      if (!index.count(name)) {
+        index[name] = lines.size();
+        lines.push_back(ChartLine{name, {}});
+      }
+      lines[index[name]].points.push_back({r["rate_per_s"].get<double>(), r["latency"][key].get<double>()});
+    }
+    return LogLogChart(title, lines);
+  };
+  std::string h = "<!doctype html><html><head><meta charset='utf-8'><title>ssai bench report</title><style>"
+                  "body{font-family:sans-serif;margin:24px;max-width:1100px}table{border-collapse:collapse;margin:12px 0}"
+                  "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}"
+                  "td:first-child,th:first-child{text-align:left}.warn{color:#b00}</style></head><body>";
+  h += "<h1>ssai bench report</h1><p>Generated " + HtmlEscape(report.value("generated_at", "")) +
+       " from the runs below (report.json is the source of truth). Open-loop load: each request's latency is measured "
+       "from its intended send time. Coordinator calls of ssai serve were delayed ";
+  const Json& opt = report["options"];
+  h += HtmlEscape(opt["coordinator_latency_ms"].dump()) + " ms (uniform, as the seed's Durable Object reads); arrival " +
+       HtmlEscape(opt["arrival"].get<std::string>()) + ", " + Fmt("%.0f", opt["duration_s"].get<double>()) +
+       " s per point, " + std::to_string(opt["connections"].get<int>()) + " connections.</p>";
+  h += "<div>" + chart("p50_ms", "P50 latency vs rate", false) + chart("p90_ms", "P90 latency vs rate", false) +
+       chart("p99_ms", "P99 latency vs rate", false) + chart("p999_ms", "P99.9 latency vs rate", false) + "</div>";
+  h += "<h2>Matrix</h2><table><tr><th>target</th><th>rate/s</th><th>achieved/s</th><th>ok</th><th>failed</th><th>errors</th>"
+       "<th>P50 ms</th><th>P90 ms</th><th>P99 ms</th><th>P99.9 ms</th><th>max ms</th><th>state source</th><th>warnings</th></tr>";
+  for (const Json& r : report.value("runs", Json::array())) {
+    const Json& l = r["latency"];
+    std::string src;
+    for (auto it = r["header_counts"].begin(); it != r["header_counts"].end(); ++it) {
+      src += it.key() + "=" + it.value().dump() + " ";
+    }
+    std::string errs;
+    for (auto it = r["errors"].begin(); it != r["errors"].end(); ++it) errs += it.key() + "=" + it.value().dump() + " ";
+    std::string warns;
+    for (const Json& w : r["warnings"]) warns += w.get<std::string>() + " ";
+    h += "<tr><td>" + HtmlEscape(r["target"]) + "</td><td>" + Fmt("%.0f", r["rate_per_s"].get<double>()) + "</td><td>" +
+         Fmt("%.1f", r["achieved_rate_per_s"].get<double>()) + "</td><td>" + r["ok"].dump() + "</td><td>" +
+         r["failed"].dump() + "</td><td>" + HtmlEscape(errs) + "</td><td>" + Fmt("%.2f", l["p50_ms"].get<double>()) +
+         "</td><td>" + Fmt("%.2f", l["p90_ms"].get<double>()) + "</td><td>" + Fmt("%.2f", l["p99_ms"].get<double>()) +
+         "</td><td>" + Fmt("%.2f", l["p999_ms"].get<double>()) + "</td><td>" + Fmt("%.1f", l["max_ms"].get<double>()) +
+         "</td><td>" + HtmlEscape(src) + "</td><td class='warn'>" + HtmlEscape(warns) + "</td></tr>";
+  }
+  h += "</table>";
+  const Json st = report.value("seed_table", Json::object());
+  if (st.contains("rows")) {
+    const Json& seed = st["seed"];
+    h += "<h2>The seed's before/after table, recomputed</h2><p>Seed figures quoted from PHASE1_COMPLETE.md "
+         "(Cloudflare Workers + Durable Objects + Workers KV, 2025-11-04); ours measured here at " +
+         Fmt("%.0f", st.value("rate_per_s", 0.0)) +
+         " requests/s, mid-break, with the coordinator latency above. Coordination = responses whose state came from "
+         "the coordinator (X-SSAI-State-Source kv-miss or coordinator).</p>";
+    h += "<table><tr><th>row</th><th>read latency</th><th>coordination required</th><th>KV hit rate</th></tr>";
+    for (const char* which : {"before", "after"}) {
+      h += "<tr><td>seed " + std::string(which) + " (" + HtmlEscape(seed[which]["build"]) + ")</td><td>" +
+           HtmlEscape(seed[which]["read_latency"]) + "</td><td>" + HtmlEscape(seed[which]["coordination"]) +
+           "</td><td>" + HtmlEscape(seed[which]["hit_rate"]) + "</td></tr>";
+    }
+    for (const Json& row : st["rows"]) {
+      h += "<tr><td>ours: " + HtmlEscape(row["target"]) + "</td><td>P50 " + Fmt("%.2f", row["p50_ms"].get<double>()) +
+           " ms, P95 " + Fmt("%.2f", row["p95_ms"].get<double>()) + " ms</td><td>" +
+           Fmt("%.1f %%", 100 * row["coordination_fraction"].get<double>()) + " of requests</td><td>" +
+           (row["kv_hit_rate"].is_null() ? std::string("n/a (no KV read)") : Fmt("%.1f %%", 100 * row["kv_hit_rate"].get<double>())) +
+           "</td></tr>";
+    }
+    h += "</table>";
+  }
+  if (report.contains("wrk")) {
+    const Json& w = report["wrk"];
+    h += "<h2>Peak KV-hit playlists/s (wrk, closed loop): issue #6</h2>";
+    if (w.contains("skipped")) {
+      h += "<p>" + HtmlEscape(w["skipped"]) + "</p>";
+    } else {
+      h += "<p><code>" + HtmlEscape(w["nginx_command"]) + "</code> (nginx, " + w["nginx_workers"].dump() +
+           " worker) and <code>" + HtmlEscape(w["ssai_command"]) + "</code> (ssai serve kv-channel-state, one core "
+           "thread, " + w["ssai_http_threads"].dump() + " HTTP threads), alternated; medians of the rounds.</p>";
+      h += "<table><tr><th>round</th><th>nginx req/s</th><th>nginx P50 ms</th><th>nginx P99 ms</th><th>ssai req/s</th>"
+           "<th>ssai P50 ms</th><th>ssai P99 ms</th></tr>";
+      auto cell = [](const Json& j, const char* k, const char* f) {
+        return "<td>" + (j.contains(k) && j[k].is_number() ? Fmt(f, j[k].get<double>()) : std::string("-")) + "</td>";
+      };
+      int i = 0;
+      for (const Json& r : w["rounds"]) {
+        h += "<tr><td>" + std::to_string(++i) + "</td>" + cell(r["nginx"], "requests_per_s", "%.0f") +
+             cell(r["nginx"], "p50_ms", "%.3f") + cell(r["nginx"], "p99_ms", "%.3f") +
+             cell(r["ssai"], "requests_per_s", "%.0f") + cell(r["ssai"], "p50_ms", "%.3f") +
+             cell(r["ssai"], "p99_ms", "%.3f") + "</tr>";
+      }
+      const Json& s = w["summary"];
+      h += "<tr><th>median</th>" + cell(s["nginx"], "requests_per_s", "%.0f") + cell(s["nginx"], "p50_ms", "%.3f") +
+           cell(s["nginx"], "p99_ms", "%.3f") + cell(s["ssai"], "requests_per_s", "%.0f") +
+           cell(s["ssai"], "p50_ms", "%.3f") + cell(s["ssai"], "p99_ms", "%.3f") + "</tr></table>";
+      h += "<p>ssai/nginx requests/s " + (s["rps_ratio"].is_number() ? Fmt("%.2f", s["rps_ratio"].get<double>()) : "-") +
+           " (target &ge; 0.5: " + (s["rps_target_met"].get<bool>() ? "met" : "<b>missed</b>") + "); P99 ratio " +
+           (s["p99_ratio"].is_number() ? Fmt("%.2f", s["p99_ratio"].get<double>()) : "-") + " (target &le; 2: " +
+           (s["p99_target_met"].get<bool>() ? "met" : "<b>missed</b>") + ").</p>";
+    }
+  }
+  for (const Json& sk : report.value("skipped", Json::array())) {
+    h += "<p class='warn'>skipped " + HtmlEscape(sk["target"]) + ": " + HtmlEscape(sk["reason"]) + "</p>";
+  }
+  h += "</body></html>\n";
+  return h;
+}
+
+}  // namespace ssai::load

@@ -1,0 +1,71 @@
+// Real-time targets: a deployment reached over HTTP on loopback.
+//
+//   http     a third-party deployment described by a target profile (TargetProfile, a JSON file
+//            documented in conformance/README.md): URL templates for the multivariant and media
+//            playlists ({org}, {channel}, {rendition}), the cue API (method, URL, body template,
+//            auth header), optional response header for KV hit/miss, optional metrics URL, and
+//            where the harness listens so the target can use its origin and decision service.
+//   serve:B  our own server (reference/server, in-process on a real clock) with build B, pointed
+//            at the harness's origin and decision service; the harness then drives it exactly as
+//            it drives an `http` target (the same TargetProfile, generated).
+//
+// Either way the harness (HarnessServices) serves, on 127.0.0.1, the scenario's synthetic origin
+// shifted to start now (GET /origin/{rendition}.m3u8), the ad media playlists (GET
+// /ads/{id}/{bps}.m3u8), a slate URI, and a decision service (POST /decision, the body
+// reference/server's HttpDecisionClient sends) that behaves as the scenario says and records every
+// request. Viewers poll in real time (one thread each, reloading every target duration on an
+// absolute schedule, RFC 8216 §6.3.4), cues and probes go through the real HTTP API. What the
+// wire cannot show (KV puts, expiry) is left out of Observations and those checks are skipped.
+#ifndef SSAI_CONFORMANCE_HTTP_TARGET_H_
+#define SSAI_CONFORMANCE_HTTP_TARGET_H_
+
+#include <string>
+#include <string_view>
+
+#include "conformance/target.h"
+
+namespace ssai::conformance {
+
+struct TargetProfile {
+  std::string name = "http";
+  std::string org;      // {org} in the templates
+  std::string channel;  // {channel}
+  std::string master_url;   // "http://127.0.0.1:8080/{org}/{channel}/master.m3u8"
+  std::string variant_url;  // "http://127.0.0.1:8080/{org}/{channel}/{rendition}.m3u8"
+  struct Cue {
+    std::string method = "POST";
+    std::string url;  // required
+    // {org} {channel} {duration} {pod_id_field} (`,"pod_id":"..."` or empty)
+    std::string body = R"({"org":"{org}","channel":"{channel}","duration":{duration}{pod_id_field}})";
+    std::string content_type = "application/json";
+    std::string auth_header = "Authorization";
+    std::string auth_value = "Bearer {token}";  // {token}: `token`, else the env var `token_env`
+    std::string token;
+    std::string token_env;
+    // JSON pointers into a 200 answer (RFC 6901); empty = the target does not say.
+    std::string event_id_pointer = "/eventId";
+    std::string duplicate_pointer = "/duplicate";
+    std::string start_time_pointer = "/adBreak/startTime";  // ISO 8601
+    std::string end_time_pointer = "/adBreak/endTime";
+    bool probes = true;  // run the api.* probes (auth, validation) when the scenario asks
+  } cue;
+  std::string state_source_header;  // e.g. "X-SSAI-State-Source"; empty = unknown
+  std::string metrics_url;          // fetched before and after the run (stats: bytes); optional
+  // Where the harness serves origin + decision (the target must be configured to use them).
+  std::string harness_listen = "127.0.0.1:0";
+  // Ad/slate URI recognition; default: the harness's own /ads/ prefix and /slate.ts.
+  std::string ad_uri_prefix;
+  std::string slate_uri;
+};
+
+// Unknown keys are errors; every error names the field ("cue.url: missing").
+Result<TargetProfile> ParseTargetProfile(std::string_view json_text);
+Result<TargetProfile> LoadTargetProfile(const std::string& path);
+
+// "http" with a profile file, or "serve:BUILD".
+Result<std::unique_ptr<Target>> MakeHttpTarget(const std::string& profile_path);
+Result<std::unique_ptr<Target>> MakeServeTarget(std::string_view build);
+
+}  // namespace ssai::conformance
+
+#endif  // SSAI_CONFORMANCE_HTTP_TARGET_H_

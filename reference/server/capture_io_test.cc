@@ -1,0 +1,242 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <unistd.h>
+
+#include "reference/media/origin/synthetic_origin.h"
+#include "reference/server/capture_origin.h"
+#include "reference/server/capture_recorder.h"
+#include "reference/server/services.h"
+
+namespace ssai::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = fs::temp_directory_path() /
+            ("capture_io_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string str() const { return path_.string(); }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path path_;
+};
+
+void WriteFile(const fs::path& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+}
+
+constexpr char kMedia[] =
+    "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:1.0,\nseg0.ts\n";
+
+TEST(LoadCaptureDirTest, ErrorsNameTheFileAndLine) {
+  TempDir dir;
+  Result<LoadedCapture> r = LoadCaptureDir((dir / "nope").string());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("nope: not a directory"), std::string::npos);
+
+  r = LoadCaptureDir(dir.str());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("index.jsonl: cannot read"), std::string::npos) << r.status().message();
+
+  WriteFile(dir / "index.jsonl", "{\"format\":\"ssai-capture-1\"}\n{\"offset_ms\":0,\"path\":\"/a.m3u8\"}\n");
+  r = LoadCaptureDir(dir.str());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), (dir / "index.jsonl").string() + ": line 2: file: missing for a status 200 entry");
+
+  WriteFile(dir / "index.jsonl",
+            "{\"format\":\"ssai-capture-1\"}\n{\"offset_ms\":0,\"path\":\"/a.m3u8\",\"file\":\"a.m3u8\"}\n");
+  r = LoadCaptureDir(dir.str());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), (dir / "index.jsonl").string() + ": line 2: file 'a.m3u8' cannot be read");
+
+  WriteFile(dir / "a.m3u8", kMedia);
+  r = LoadCaptureDir(dir.str());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->files.at("a.m3u8"), kMedia);
+}
+
+TEST(CaptureOriginServiceTest, AnswersTheCurrentSnapshotAndRecordedFailures) {
+  LoadedCapture lc;
+  lc.capture.header.duration_ms = 10000;
+  auto add = [&](int64_t off, std::string path, int status, std::string file, std::string error = "") {
+    origin::CaptureEntry e;
+    e.offset_ms = off;
+    e.path = std::move(path);
+    e.status = status;
+    e.file = std::move(file);
+    e.error = std::move(error);
+    lc.capture.entries.push_back(e);
+  };
+  add(0, "/v.m3u8", 200, "one");
+  add(2000, "/v.m3u8", 200, "two");
+  add(4000, "/v.m3u8", 404, "");
+  add(6000, "/v.m3u8", 0, "", "timeout after 2000 ms");
+  add(8000, "/v.m3u8", 200, "bad", "not a media playlist: line 2: x");
+  lc.files = {{"one", "1"}, {"two", "2"}, {"bad", "#EXTM3U\nbroken"}};
+  CaptureOriginService service(std::move(lc), /*speed=*/1, /*loop=*/false);
+  EXPECT_EQ(service.AnswerAt("/v.m3u8", 0).body, "1");
+  EXPECT_EQ(service.AnswerAt("/v.m3u8", 0).content_type, "application/vnd.apple.mpegurl");
+  EXPECT_EQ(service.AnswerAt("/v.m3u8", 1999).body, "1");
+  EXPECT_EQ(service.AnswerAt("/v.m3u8", 2000).body, "2");
+  EXPECT_EQ(service.AnswerAt("/v.m3u8", 4500).status, 404);
+  EXPECT_EQ(service.AnswerAt("/v.m3u8", 6500).status, 504);
+  EXPECT_NE(service.AnswerAt("/v.m3u8", 6500).body.find("timeout after 2000 ms"), std::string::npos);
+  EXPECT_EQ(service.AnswerAt("/v.m3u8", 9000).status, 200);  // a broken body replays as served
+  EXPECT_EQ(service.AnswerAt("/v.m3u8", 9000).body, "#EXTM3U\nbroken");
+  EXPECT_EQ(service.AnswerAt("/other.m3u8", 0).status, 404);
+}
+
+// An origin with one good rendition and three that fail in different ways.
+class FaultyOrigin {
+ public:
+  FaultyOrigin() {
+    http_.http().Get("/master.m3u8", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(
+          "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000\ngood.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=900\nmissing.m3u8\n"
+          "#EXT-X-STREAM-INF:BANDWIDTH=800\nbroken.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=700\nslow.m3u8\n",
+          "application/vnd.apple.mpegurl");
+    });
+    http_.http().Get("/good.m3u8", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(kMedia, "application/vnd.apple.mpegurl");
+    });
+    http_.http().Get("/broken.m3u8", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("#EXTM3U\n#EXTINF:abc,\nseg.ts\n", "application/vnd.apple.mpegurl");
+    });
+    http_.http().Get("/slow.m3u8", [](const httplib::Request&, httplib::Response& res) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));
+      res.set_content(kMedia, "application/vnd.apple.mpegurl");
+    });
+    EXPECT_TRUE(http_.Start("127.0.0.1", 0).ok());
+  }
+  std::string url(const std::string& path) const { return http_.base_url() + path; }
+
+ private:
+  HttpService http_;
+};
+
+TEST(RecordCaptureTest, RecordsFailuresInsteadOfAborting) {
+  FaultyOrigin origin;
+  TempDir dir;
+  CaptureRecorderOptions o;
+  o.url = origin.url("/master.m3u8");
+  o.out_dir = (dir / "cap").string();
+  o.duration_ms = 2500;
+  o.speed = 10;          // target duration 1 s → a reload every 100 ms of wall time
+  o.timeout_ms = 150;    // wall time; /slow.m3u8 takes 400 ms
+  std::ostringstream log;
+  Result<CaptureSummary> r = RecordCapture(o, &log);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->renditions, 4);
+  Result<LoadedCapture> lc = LoadCaptureDir(o.out_dir);
+  ASSERT_TRUE(lc.ok()) << lc.status().message();
+  origin::CaptureReplay replay(lc->capture);
+  EXPECT_EQ(replay.Paths(), (std::vector<std::string>{"/broken.m3u8", "/good.m3u8", "/master.m3u8",
+                                                       "/missing.m3u8", "/slow.m3u8"}));
+  EXPECT_EQ(replay.capture().header.url, o.url);
+  EXPECT_EQ(replay.capture().header.speed, 10);
+  // good: 200, reloaded about every target duration (1000 ms stream); unchanged reloads come
+  // every half target duration and name the same file.
+  auto good = replay.EntriesFor("/good.m3u8");
+  ASSERT_GE(good.size(), 3u);
+  for (const origin::CaptureEntry* e : good) {
+    EXPECT_TRUE(e->ok());
+    EXPECT_EQ(e->file, good[0]->file);
+  }
+  EXPECT_EQ(lc->files.at(good[0]->file), kMedia);
+  for (const origin::CaptureEntry* e : replay.EntriesFor("/missing.m3u8")) EXPECT_EQ(e->status, 404);
+  for (const origin::CaptureEntry* e : replay.EntriesFor("/broken.m3u8")) {
+    EXPECT_EQ(e->status, 200);
+    EXPECT_NE(e->error.find("not a media playlist: line 2"), std::string::npos) << e->error;
+  }
+  auto slow = replay.EntriesFor("/slow.m3u8");
+  ASSERT_FALSE(slow.empty());
+  EXPECT_EQ(slow[0]->status, 0);
+  EXPECT_EQ(slow[0]->error, "timeout after 150 ms");
+  EXPECT_GT(r->failures, 0);
+  EXPECT_NE(log.str().find("/missing.m3u8: status 404"), std::string::npos);
+
+  // A second capture into the same directory is refused (not overwritten).
+  Result<CaptureSummary> again = RecordCapture(o, nullptr);
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.status().message().find("already holds a capture"), std::string::npos);
+}
+
+TEST(RecordCaptureTest, FirstFetchFailureIsAnError) {
+  FaultyOrigin origin;
+  TempDir dir;
+  CaptureRecorderOptions o;
+  o.out_dir = (dir / "cap").string();
+  o.duration_ms = 1000;
+  o.timeout_ms = 150;
+  o.url = origin.url("/missing.m3u8");
+  Result<CaptureSummary> r = RecordCapture(o, nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), o.url + ": first fetch failed: HTTP 404");
+  fs::remove_all(o.out_dir);
+  o.url = origin.url("/broken.m3u8");
+  r = RecordCapture(o, nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("first fetch failed: not a playlist: line 2"), std::string::npos)
+      << r.status().message();
+  fs::remove_all(o.out_dir);
+  o.url = "https://127.0.0.1:1/x.m3u8";
+  r = RecordCapture(o, nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("only http:// is supported"), std::string::npos) << r.status().message();
+}
+
+TEST(RecordCaptureTest, RecordsASyntheticOriginAndReplaysIt) {
+  Result<origin::SyntheticStreamSpec> spec = origin::ParseSpec(R"({
+    "segment_duration_s": 1, "window_segments": 4, "start_time": "2026-01-15T12:00:00Z",
+    "cue_flavour": "cue_out",
+    "renditions": [{"name": "v720", "bandwidth_bps": 2500000}, {"name": "v360", "bandwidth_bps": 800000}],
+    "breaks": [{"start_time": "2026-01-15T12:00:07Z", "duration_s": 2, "event_id": 7}]})");
+  ASSERT_TRUE(spec.ok()) << spec.status().message();
+  SyntheticOriginService service(std::move(spec).value());
+  ScaledClock clock(*ParseIso8601("2026-01-15T12:00:05Z"), /*speed=*/10);
+  service.now = [&clock] { return clock.Now(); };
+  HttpService http;
+  service.RegisterRoutes(http.http());
+  ASSERT_TRUE(http.Start("127.0.0.1", 0).ok());
+
+  TempDir dir;
+  CaptureRecorderOptions o;
+  o.url = http.base_url() + "/master.m3u8";
+  o.out_dir = (dir / "cap").string();
+  o.duration_ms = 6000;
+  o.speed = 10;
+  Result<CaptureSummary> r = RecordCapture(o, nullptr);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->failures, 0);
+  Result<LoadedCapture> lc = LoadCaptureDir(o.out_dir);
+  ASSERT_TRUE(lc.ok()) << lc.status().message();
+  const std::string last_file = lc->capture.entries.back().file;
+  CaptureOriginService replay(std::move(lc).value(), 1, false);
+  for (const char* path : {"/v720.m3u8", "/v360.m3u8"}) {
+    auto entries = replay.replay().EntriesFor(path);
+    ASSERT_GE(entries.size(), 4u) << path;
+    ASSERT_LE(entries.size(), 8u) << path;
+    // The break's markers were recorded: at 12:00:07 the CUE-OUT, at 12:00:09 the CUE-IN.
+    const std::string body = replay.AnswerAt(path, 6000).body;
+    EXPECT_NE(body.find("#EXT-X-CUE-OUT:"), std::string::npos) << body;
+    EXPECT_NE(body.find("#EXT-X-CUE-IN"), std::string::npos) << body;
+  }
+  EXPECT_NE(replay.AnswerAt("/master.m3u8", 0).body.find("v360.m3u8"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ssai::server

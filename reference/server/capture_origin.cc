@@ -1,0 +1,97 @@
+#include "reference/server/capture_origin.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "reference/server/services.h"
+
+namespace ssai::server {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+bool ReadWholeFile(const fs::path& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return !in.bad();
+}
+
+std::string ContentTypeFor(std::string_view path) {
+  const std::string_view p = path.substr(0, path.find('?'));
+  if (p.ends_with(".m3u8")) return "application/vnd.apple.mpegurl";
+  if (p.ends_with(".json")) return "application/json";
+  return "application/octet-stream";
+}
+
+}  // namespace
+
+Result<LoadedCapture> LoadCaptureDir(const std::string& dir) {
+  const fs::path index_path = fs::path(dir) / std::string(origin::kCaptureIndexFile);
+  std::string text;
+  if (!fs::is_directory(dir)) return Status::NotFound(dir + ": not a directory");
+  if (!ReadWholeFile(index_path, &text)) return Status::NotFound(index_path.string() + ": cannot read");
+  Result<origin::Capture> capture = origin::ParseCaptureIndex(text);
+  if (!capture.ok()) return capture.status().WithContext(index_path.string());
+  LoadedCapture out;
+  out.capture = std::move(capture).value();
+  for (const origin::CaptureEntry& e : out.capture.entries) {
+    if (e.file.empty() || out.files.count(e.file) != 0) continue;
+    std::string body;
+    if (!ReadWholeFile(fs::path(dir) / e.file, &body)) {
+      return Status::NotFound(index_path.string() + ": line " + std::to_string(e.line) + ": file '" + e.file +
+                              "' cannot be read");
+    }
+    out.files.emplace(e.file, std::move(body));
+  }
+  return out;
+}
+
+CaptureOriginService::CaptureOriginService(LoadedCapture capture, double speed, bool loop)
+    : replay_(std::move(capture.capture)), files_(std::move(capture.files)), clock_(0, speed), loop_(loop) {}
+
+CaptureOriginService::Answer CaptureOriginService::AnswerAt(std::string_view path, int64_t offset_ms) const {
+  Answer a;
+  const origin::CaptureEntry* e = replay_.At(path, offset_ms);
+  if (e == nullptr) e = replay_.First(path);
+  if (e == nullptr) {
+    a.status = 404;
+    a.content_type = "application/json";
+    a.body = JsonError("no '" + std::string(path) + "' in this capture");
+    return a;
+  }
+  if (e->status == 0 || (e->status == 200 && e->file.empty())) {
+    // Recorded as no response (timeout, refused): the closest HTTP answer is a gateway timeout.
+    a.status = 504;
+    a.content_type = "application/json";
+    a.body = JsonError("recorded failure: " + (e->error.empty() ? std::string("no response") : e->error));
+    return a;
+  }
+  a.status = e->status;
+  auto f = files_.find(e->file);
+  if (f != files_.end()) {
+    a.body = f->second;
+    a.content_type = ContentTypeFor(path);
+  } else {
+    a.content_type = "application/json";
+    a.body = JsonError("recorded status " + std::to_string(e->status) + (e->error.empty() ? "" : ": " + e->error));
+  }
+  return a;
+}
+
+void CaptureOriginService::RegisterRoutes(httplib::Server& http) {
+  http.Get(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res) {
+    // The recorded path includes the query, as the client sent it.
+    const std::string path = req.target.empty() ? req.path : req.target;
+    Answer a = AnswerAt(path, replay_.ReplayOffset(clock_.ElapsedMs(), loop_));
+    if (a.status == 200) res.set_header("Cache-Control", "max-age=1");
+    res.status = a.status;
+    res.set_content(a.body, a.content_type.c_str());
+  });
+}
+
+}  // namespace ssai::server

@@ -1,0 +1,157 @@
+#include "simulator/sweep.h"
+
+#include <gtest/gtest.h>
+
+#include "simulator/report.h"
+
+namespace ssai::sim {
+namespace {
+
+using json = nlohmann::json;
+
+// Tiny and fast: 1 channel, 2 POPs, 2 renditions, 100 s, one break.
+SweepPlan TinyPlan() {
+  SweepPlan plan;
+  plan.scenario = json::parse(R"({
+    "name": "tiny-sweep", "duration_s": 70, "warmup_s": 20, "channels": 1,
+    "pops": [{"name": "a", "coordinator_rtt_ms": 20}, {"name": "b", "coordinator_rtt_ms": 120}],
+    "origin": {"renditions": [{"name": "hi", "bandwidth_bps": 2500000}, {"name": "lo", "bandwidth_bps": 800000}],
+               "breaks": {"first_s": 21, "every_s": 0, "duration_s": 30}},
+    "viewers": {"viewers_per_channel": 200, "cohorts_per_group": 1}})");
+  plan.params = {{"kv.cache_ttl_s", {"30", "60"}}};
+  plan.seeds = {1, 2};
+  plan.builds = {"kv-hybrid", "kv-channel-state"};
+  return plan;
+}
+
+TEST(SweepTest, ParseArguments) {
+  Result<SweepParam> p = ParseSweepArg("viewers.viewers_per_channel=1000,10000");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->path, "viewers.viewers_per_channel");
+  EXPECT_EQ(p->values, (std::vector<std::string>{"1000", "10000"}));
+  EXPECT_FALSE(ParseSweepArg("viewers").ok());
+  EXPECT_FALSE(ParseSweepArg("=1,2").ok());
+  EXPECT_FALSE(ParseSweepArg("a=").ok());
+  EXPECT_FALSE(ParseSweepArg("a=1,,2").ok());
+  EXPECT_FALSE(ParseSweepArg("a..b=1").ok());
+  EXPECT_FALSE(ParseSweepArg("a=1,1").ok());
+
+  EXPECT_EQ(*ParseSeeds("1..4"), (std::vector<uint64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(*ParseSeeds("7"), (std::vector<uint64_t>{7}));
+  EXPECT_EQ(*ParseSeeds("3,1"), (std::vector<uint64_t>{3, 1}));
+  EXPECT_FALSE(ParseSeeds("4..1").ok());
+  EXPECT_FALSE(ParseSeeds("1..x").ok());
+  EXPECT_FALSE(ParseSeeds("-1").ok());
+  EXPECT_FALSE(ParseSeeds("1,1").ok());
+  EXPECT_FALSE(ParseSeeds("0..100000").ok());
+  EXPECT_FALSE(ParseSeeds("99999999999999999999999").ok());
+
+  Result<Shard> s = ParseShard("1/3");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->index, 1u);
+  EXPECT_EQ(s->count, 3u);
+  EXPECT_EQ(ParseShard("2/2").status().message(),
+            "--shard '2/2': index out of range (must be in [0, 2), shards are numbered from 0)");
+  EXPECT_FALSE(ParseShard("0/0").ok());
+  EXPECT_FALSE(ParseShard("1").ok());
+  EXPECT_FALSE(ParseShard("a/2").ok());
+}
+
+TEST(SweepTest, RunOrderAndPoints) {
+  SweepPlan plan = TinyPlan();
+  plan.params.push_back({"viewers.sgai_fraction", {"0", "0.5", "1"}});
+  EXPECT_EQ(plan.points(), 6u);
+  EXPECT_EQ(plan.runs(), 36u);
+  const RunCoord c = RunAt(plan, 35);
+  EXPECT_EQ(c.point, 5u);
+  EXPECT_EQ(c.seed_index, 2u);
+  EXPECT_EQ(c.build_index, 1u);
+  // Last parameter varies fastest.
+  EXPECT_EQ(PointJson(plan, 1), json::parse(R"({"kv.cache_ttl_s": 30, "viewers.sgai_fraction": 0.5})"));
+  EXPECT_EQ(PointJson(plan, 3), json::parse(R"({"kv.cache_ttl_s": 60, "viewers.sgai_fraction": 0})"));
+  Result<json> j = PointScenarioJson(plan, 5);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ((*j)["kv"]["cache_ttl_s"], 60);
+  EXPECT_EQ((*j)["viewers"]["sgai_fraction"], 1);
+  EXPECT_EQ((*j)["viewers"]["viewers_per_channel"], 200);
+}
+
+TEST(SweepTest, ValidateNamesTheBadParameter) {
+  SweepPlan plan = TinyPlan();
+  plan.params = {{"viewers.viewrs_per_channel", {"1", "2"}}};
+  Status s = ValidatePlan(plan);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("viewrs_per_channel"), std::string::npos) << s.message();
+  plan.params = {{"kv.cache_ttl_s", {"60", "10"}}};
+  s = ValidatePlan(plan);
+  EXPECT_NE(s.message().find("kv.cache_ttl_s=10"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("must be in [30"), std::string::npos) << s.message();
+  plan = TinyPlan();
+  plan.builds = {"kv-hybird"};
+  EXPECT_EQ(ValidatePlan(plan).message(), "unknown build 'kv-hybird'");
+}
+
+// The issue's requirement: merge(shard 0/2, shard 1/2) == the unsharded combined report, byte for
+// byte; and the combined report aggregates per (point, build) over the seeds.
+TEST(SweepTest, ShardedMergeEqualsUnsharded) {
+  const SweepPlan plan = TinyPlan();
+  Result<json> whole = RunSweep(plan);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  Result<json> s0 = RunShard(plan, Shard{0, 2});
+  Result<json> s1 = RunShard(plan, Shard{1, 2});
+  ASSERT_TRUE(s0.ok() && s1.ok());
+  EXPECT_EQ((*s0)["runs"].size(), 4u);
+  EXPECT_EQ((*s1)["runs"].size(), 4u);
+  // Through text, in either order.
+  Result<json> merged = MergeShards({json::parse(SerializeReport(*s1)), json::parse(SerializeReport(*s0))});
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  EXPECT_EQ(SerializeReport(*merged), SerializeReport(*whole));
+  // Three shards, the same bytes too.
+  std::vector<json> three;
+  for (size_t i = 0; i < 3; ++i) three.push_back(json::parse(SerializeReport(*RunShard(plan, Shard{i, 3}))));
+  EXPECT_EQ(SerializeReport(*MergeShards(three)), SerializeReport(*whole));
+
+  const json& c = *whole;
+  EXPECT_EQ(c["schema"], kSweepSchema);
+  EXPECT_EQ(c["runs_total"], 8);
+  ASSERT_EQ(c["rows"].size(), 4u);  // 2 points x 2 builds
+  for (const json& row : c["rows"]) {
+    EXPECT_EQ(row["seeds"], 2);
+    const json& p95 = row["latency_p95_ms"];
+    EXPECT_LE(p95["min"].get<double>(), p95["mean"].get<double>());
+    EXPECT_LE(p95["mean"].get<double>(), p95["max"].get<double>());
+    EXPECT_GT(row["pooled_latency_ms"]["count"].get<int64_t>(), 0);
+  }
+  // Row (point 1, kv-channel-state): its mean is the mean of its two runs.
+  const json& row = c["rows"][3];
+  EXPECT_EQ(row["build"], "kv-channel-state");
+  EXPECT_EQ(row["point"], json::parse(R"({"kv.cache_ttl_s": 60})"));
+  double sum = 0;
+  for (const json& r : c["runs"]) {
+    if (r["point_index"] == 1 && r["build"] == "kv-channel-state") sum += r["metrics"]["latency_p95_ms"].get<double>();
+  }
+  EXPECT_DOUBLE_EQ(row["latency_p95_ms"]["mean"].get<double>(), sum / 2);
+  EXPECT_NE(RenderSweepTable(c).find("kv-channel-state"), std::string::npos);
+  EXPECT_NE(RenderSweepHtml(c).find("<svg"), std::string::npos);
+}
+
+TEST(SweepTest, MergeRejectsIncompleteOrMismatchedShards) {
+  SweepPlan plan = TinyPlan();
+  plan.params.clear();
+  plan.seeds = {1};
+  plan.builds = {"kv-hybrid"};
+  // Shard reports with no runs in them are enough to test the bookkeeping.
+  const json s0 = MakeShardReport(plan, Shard{0, 2}, {});
+  const json s1 = MakeShardReport(plan, Shard{1, 2}, {});
+  EXPECT_EQ(MergeShards({s0}).status().message(), "merge: shard 1/2 is missing");
+  EXPECT_EQ(MergeShards({s0, s0}).status().message(), "merge: input 2: shard 0/2 given twice");
+  EXPECT_EQ(MergeShards({s0, s1}).status().message(), "merge: run 0 is missing (incomplete shard)");
+  SweepPlan other = plan;
+  other.seeds = {2};
+  EXPECT_NE(MergeShards({s0, MakeShardReport(other, Shard{1, 2}, {})}).status().message().find("different plan"),
+            std::string::npos);
+  EXPECT_NE(MergeShards({json::object()}).status().message().find("not a shard report"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ssai::sim

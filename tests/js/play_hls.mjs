@@ -1,0 +1,146 @@
+// Plays an HLS stream with hls.js in headless Chromium and prints what happened as one JSON
+// object on stdout (tests/test_clients.py decides pass/fail from it).
+//
+//   node play_hls.mjs '{"src": "http://127.0.0.1:P/demo/sports/v720.m3u8", "until": "ssai", "max_s": 60}'
+//
+// The page is served by this script on 127.0.0.1 (port 0) with hls.js from node_modules; Chromium
+// is Debian's /usr/bin/chromium driven by playwright-core. `until` picks when to stop early:
+//   "ssai": ad fragments (URI containing "/ads/") were loaded and the playhead is 4 s past the
+//           end of the last one (the player went through the break and back to content);
+//   "sgai": an interstitial ended and the playhead moved 2 s in the primary content after it.
+// Otherwise it stops after max_s. Exit status: 0 when it ran (whatever the player did), 2 on bad
+// usage or when Chromium or hls.js cannot be started.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const opts = JSON.parse(process.argv[2] || '{}');
+if (!opts.src || !['ssai', 'sgai'].includes(opts.until)) {
+  console.error('usage: node play_hls.mjs \'{"src": URL, "until": "ssai"|"sgai", "max_s": 60}\'');
+  process.exit(2);
+}
+const maxMs = Math.min(Number(opts.max_s || 60), 110) * 1000;
+const executablePath = opts.chromium || '/usr/bin/chromium';
+
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  console.error(`playwright-core missing in ${join(here, 'node_modules')}: run npm ci there (${e.message})`);
+  process.exit(2);
+}
+const hlsJs = readFileSync(join(here, 'node_modules/hls.js/dist/hls.js'));
+
+const page_html = `<!doctype html><meta charset="utf-8"><title>ssai-lab hls.js</title>
+<video id="v" muted autoplay playsinline width="320" height="180"></video>
+<script src="/hls.js"></script>`;
+const server = createServer((req, res) => {
+  if (req.url === '/hls.js') {
+    res.writeHead(200, { 'Content-Type': 'text/javascript' });
+    return res.end(hlsJs);
+  }
+  if (req.url === '/favicon.ico') {
+    res.writeHead(204);
+    return res.end();
+  }
+  if (req.url === '/') {
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    return res.end(page_html);
+  }
+  res.writeHead(404);
+  res.end();
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const pageUrl = `http://127.0.0.1:${server.address().port}/`;
+
+let browser;
+const result = { src: opts.src, until: opts.until, console: [] };
+try {
+  browser = await chromium.launch({
+    executablePath,
+    args: ['--headless=new', '--no-sandbox', '--autoplay-policy=no-user-gesture-required', '--mute-audio'],
+    timeout: 30000,
+  });
+  const page = await browser.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') result.console.push(m.text()); });
+  page.on('pageerror', (e) => result.console.push(`pageerror: ${e.message}`));
+  await page.goto(pageUrl, { timeout: 15000 });
+  result.hls_version = await page.evaluate(() => Hls.version);
+  // What this Chromium's MSE plays (Debian's build carries the proprietary codecs).
+  result.mse = await page.evaluate(() => ({
+    h264_aac: MediaSource.isTypeSupported('video/mp4; codecs="avc1.42c01e,mp4a.40.2"'),
+    h264: MediaSource.isTypeSupported('video/mp4; codecs="avc1.42c01e"'),
+    aac: MediaSource.isTypeSupported('audio/mp4; codecs="mp4a.40.2"'),
+  }));
+  await page.evaluate(({ src, until }) => {
+    const t0 = performance.now();
+    const now = () => Math.round(performance.now() - t0) / 1000;
+    const video = document.getElementById('v');
+    const r = (window.__r = {
+      events: [], errors: [], frags: [], playing_at: null, done: false, interstitial_ended_at: null,
+      asset_lists: [], assets_started: [],
+    });
+    const hls = new Hls({ debug: false, enableWorker: true });
+    window.__hls = hls;
+    const E = Hls.Events;
+    const log = (type, extra) => r.events.push({ t: now(), type, ct: video.currentTime, ...extra });
+    video.addEventListener('playing', () => { if (r.playing_at === null) r.playing_at = now(); log('playing'); });
+    hls.on(E.MANIFEST_PARSED, (_, d) => log('MANIFEST_PARSED', { levels: d.levels.length }));
+    hls.on(E.FRAG_LOADED, (_, d) => {
+      const f = d.frag;
+      r.frags.push({ t: now(), url: f.url, sn: f.sn, cc: f.cc, start: f.start, duration: f.duration, type: f.type });
+    });
+    hls.on(E.ERROR, (_, d) => r.errors.push({
+      t: now(), type: d.type, details: d.details, fatal: d.fatal, before_playing: r.playing_at === null,
+      url: (d.frag && d.frag.url) || (d.context && d.context.url) || '', reason: d.reason || (d.error && d.error.message) || '',
+    }));
+    for (const name of ['INTERSTITIALS_UPDATED', 'INTERSTITIAL_STARTED', 'INTERSTITIAL_ASSET_PLAYER_CREATED',
+                        'INTERSTITIAL_ASSET_STARTED', 'INTERSTITIAL_ASSET_ENDED', 'INTERSTITIAL_ASSET_ERROR',
+                        'INTERSTITIAL_ENDED', 'INTERSTITIALS_PRIMARY_RESUMED', 'ASSET_LIST_LOADING',
+                        'ASSET_LIST_LOADED']) {
+      hls.on(E[name], (_, d) => {
+        const extra = {};
+        if (d && d.event) extra.id = d.event.identifier;
+        if (d && d.asset) extra.asset = d.asset.uri;
+        if (d && d.assetListUrl) extra.url = String(d.assetListUrl);
+        if (d && d.error) extra.error = String(d.error.message || d.error);
+        if (name === 'INTERSTITIALS_UPDATED') extra.count = d.events ? d.events.length : 0;
+        if (name === 'ASSET_LIST_LOADED') r.asset_lists.push(extra.url || '');
+        if (name === 'INTERSTITIAL_ASSET_STARTED') r.assets_started.push(extra.asset || '');
+        if (name === 'INTERSTITIAL_ENDED') r.interstitial_ended_at = video.currentTime;
+        log(name, extra);
+      });
+    }
+    hls.attachMedia(video);
+    hls.loadSource(src);
+    video.play().catch(() => {});  // autoplay is allowed by the flag; muted anyway
+    setInterval(() => {
+      if (until === 'ssai') {
+        const ads = r.frags.filter((f) => f.url.includes('/ads/'));
+        const adEnd = Math.max(...ads.map((f) => f.start + f.duration));
+        r.ad_end = ads.length ? adEnd : null;
+        if (ads.length && video.currentTime > adEnd + 4) r.done = true;
+      } else if (r.interstitial_ended_at !== null && video.currentTime > r.interstitial_ended_at + 2) {
+        r.done = true;
+      }
+    }, 250);
+  }, { src: opts.src, until: opts.until });
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline && !(await page.evaluate(() => window.__r.done))) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  Object.assign(result, await page.evaluate(() => ({
+    ...window.__r, current_time: document.getElementById('v').currentTime,
+    paused: document.getElementById('v').paused,
+  })));
+  result.timed_out = !result.done;
+} catch (e) {
+  console.error(`play_hls: ${e.stack || e}`);
+  process.exitCode = 2;
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  server.close();
+}
+if (process.exitCode !== 2) console.log(JSON.stringify(result));

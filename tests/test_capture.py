@@ -1,0 +1,200 @@
+"""`ssai capture` and `ssai origin --capture` end to end, on loopback only: a synthetic origin
+(--speed 10, so seconds of stream take a tenth of that) is recorded, the capture replayed and
+recorded again; failures are recorded, not fatal; bad input gets a clear error. Every process a
+test starts is stopped, also on failure."""
+import json
+import re
+import select
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+SPEC = {
+    "segment_duration_s": 2, "window_segments": 4, "start_time": "2026-01-15T12:00:00Z",
+    "cue_flavour": "cue_out",
+    "renditions": [{"name": "v720", "bandwidth_bps": 2500000}, {"name": "v360", "bandwidth_bps": 800000}],
+    "breaks": [{"start_time": "2026-01-15T12:00:14Z", "duration_s": 4, "event_id": 7}],
+}
+
+
+def _start(cmd, cwd, timeout_s=10.0):
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.1)
+        if ready:
+            m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", proc.stdout.readline())
+            if m:
+                return proc, m.group(1)
+        if proc.poll() is not None:
+            break
+    _stop(proc)
+    pytest.fail(f"{cmd[1:3]} did not start: {proc.stderr.read() if proc.stderr else ''}")
+
+
+def _stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+def _get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def _index(path):
+    lines = [json.loads(x) for x in (path / "index.jsonl").read_text().splitlines()]
+    return lines[0], lines[1:]
+
+
+@pytest.fixture
+def procs():
+    started = []
+    yield started
+    for p in reversed(started):
+        _stop(p)
+
+
+def test_capture_a_synthetic_origin_and_replay_it(ssai_bin, ssai, root, tmp_path, procs):
+    (tmp_path / "spec.json").write_text(json.dumps(SPEC))
+    origin, url = _start([ssai_bin, "origin", "--synthetic", tmp_path / "spec.json", "--listen", "127.0.0.1:0",
+                          "--speed", "10", "--from", "2026-01-15T12:00:10Z"], root)
+    procs.append(origin)
+    r = ssai("capture", url + "/master.m3u8", "--duration", "16", "--speed", "10", "--out", tmp_path / "cap",
+             timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert "captured 2 rendition(s)" in r.stdout
+    header, entries = _index(tmp_path / "cap")
+    assert header["format"] == "ssai-capture-1" and header["speed"] == 10
+    assert header["url"] == url + "/master.m3u8"
+    paths = {e["path"] for e in entries}
+    assert paths == {"/master.m3u8", "/v720.m3u8", "/v360.m3u8"}
+    assert all(e["status"] == 200 and (tmp_path / "cap" / e["file"]).is_file() for e in entries)
+    offsets = [e["offset_ms"] for e in entries]
+    assert offsets == sorted(offsets) and offsets[-1] <= 16000 + 500
+    v720 = [e for e in entries if e["path"] == "/v720.m3u8"]
+    # RFC 8216 §6.3.4: a reload every target duration (2 s) after a change, 1 s after none.
+    assert 7 <= len(v720) <= 17, v720
+    gaps = [b["offset_ms"] - a["offset_ms"] for a, b in zip(v720, v720[1:])]
+    assert all(900 <= g <= 2600 for g in gaps), gaps
+    # The break is in the recording, and `ssai hls cues` finds it.
+    files = [str(tmp_path / "cap" / e["file"]) for e in v720]
+    cues = ssai("hls", "cues", *files)
+    assert cues.returncode == 0, cues.stderr
+    events = [json.loads(x) for x in cues.stdout.splitlines()]
+    assert [(e["kind"], e["splice_time"]) for e in events] == [
+        ("start", "2026-01-15T12:00:14.000Z"), ("end", "2026-01-15T12:00:18.000Z")]
+
+    # Replay: the snapshot current at (now - start) x speed; 404 outside the capture.
+    _stop(origin)
+    replay, rurl = _start([ssai_bin, "origin", "--capture", tmp_path / "cap", "--listen", "127.0.0.1:0",
+                           "--speed", "10"], root)
+    procs.append(replay)
+    status, master = _get(rurl + "/master.m3u8")
+    assert status == 200 and "v360.m3u8" in master
+    status, body = _get(rurl + "/v720.m3u8")
+    assert status == 200
+    assert body in {(tmp_path / "cap" / e["file"]).read_text() for e in v720}
+    assert _get(rurl + "/v1080.m3u8")[0] == 404
+    assert _get(rurl + "/seg_v720_1.ts")[0] == 404
+
+    # Recording the replay gives the same renditions and the same break.
+    r = ssai("capture", rurl + "/master.m3u8", "--duration", "8", "--speed", "10", "--out", tmp_path / "again",
+             timeout=30)
+    assert r.returncode == 0, r.stderr
+    _, again = _index(tmp_path / "again")
+    assert {e["path"] for e in again} == paths
+
+
+def test_capture_records_failures_instead_of_aborting(ssai_bin, ssai, root, tmp_path, procs):
+    """A hand-made capture replays a 404, a timeout and a broken playlist; recording it records them."""
+    cap = tmp_path / "src"
+    cap.mkdir()
+    (cap / "master.m3u8").write_text("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000\nv.m3u8\n")
+    (cap / "v1.m3u8").write_text("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\ns1.ts\n")
+    (cap / "bad.m3u8").write_text("#EXTM3U\n#EXTINF:abc,\ns.ts\n")
+    index = [
+        {"format": "ssai-capture-1", "duration_ms": 4000},
+        {"offset_ms": 0, "path": "/master.m3u8", "file": "master.m3u8"},
+        {"offset_ms": 0, "path": "/v.m3u8", "file": "v1.m3u8"},
+        {"offset_ms": 1000, "path": "/v.m3u8", "status": 404},
+        {"offset_ms": 2000, "path": "/v.m3u8", "status": 0, "error": "timeout after 2000 ms"},
+        {"offset_ms": 3000, "path": "/v.m3u8", "file": "bad.m3u8"},
+    ]
+    (cap / "index.jsonl").write_text("".join(json.dumps(x) + "\n" for x in index))
+    replay, rurl = _start([ssai_bin, "origin", "--capture", cap, "--listen", "127.0.0.1:0"], root)
+    procs.append(replay)
+    r = ssai("capture", rurl + "/master.m3u8", "--duration", "4", "--out", tmp_path / "rec", timeout=30)
+    assert r.returncode == 0, r.stderr
+    _, entries = _index(tmp_path / "rec")
+    statuses = [(e["status"], e.get("error", "")[:20]) for e in entries if e["path"] == "/v.m3u8"]
+    seen = {s for s, _ in statuses}
+    assert {200, 404, 504} <= seen, statuses
+    assert any(e.get("error", "").startswith("not a media playlist: line 2") for e in entries), entries
+    assert "status 404" in r.stderr
+
+
+def test_capture_first_fetch_failure_is_a_clear_error(ssai_bin, ssai, root, tmp_path, procs):
+    (tmp_path / "spec.json").write_text(json.dumps(SPEC))
+    origin, url = _start([ssai_bin, "origin", "--synthetic", tmp_path / "spec.json", "--listen", "127.0.0.1:0"],
+                         root)
+    procs.append(origin)
+    r = ssai("capture", url + "/nope.m3u8", "--duration", "1", "--out", tmp_path / "c1")
+    assert r.returncode == 2
+    assert f"{url}/nope.m3u8: first fetch failed: HTTP 404" in r.stderr
+    _stop(origin)  # nothing listens there any more
+    r = ssai("capture", url + "/master.m3u8", "--duration", "1", "--out", tmp_path / "c2", "--timeout-ms", "500")
+    assert r.returncode == 2
+    assert f"{url}/master.m3u8: first fetch failed:" in r.stderr
+    r = ssai("capture", "ftp://example.com/x.m3u8", "--duration", "1", "--out", tmp_path / "c3")
+    assert r.returncode == 2 and "only http:// is supported" in r.stderr
+
+
+def test_origin_capture_bad_input(ssai, tmp_path):
+    cap = tmp_path / "cap"
+    cap.mkdir()
+    (cap / "index.jsonl").write_text('{"format":"ssai-capture-1"}\n{"offset_ms":"x","path":"/a.m3u8"}\n')
+    r = ssai("origin", "--capture", cap, "--listen", "127.0.0.1:0", timeout=10)
+    assert r.returncode == 2
+    assert f"{cap}/index.jsonl: line 2: offset_ms: not a non-negative integer" in r.stderr
+    (cap / "index.jsonl").write_text('{"format":"ssai-capture-1"}\n{"offset_ms":0,"path":"/a.m3u8","file":"a"}\n')
+    r = ssai("origin", "--capture", cap, "--listen", "127.0.0.1:0", timeout=10)
+    assert r.returncode == 2
+    assert f"{cap}/index.jsonl: line 2: file 'a' cannot be read" in r.stderr
+    r = ssai("origin", "--listen", "127.0.0.1:0", timeout=10)
+    assert r.returncode == 2 and "one of --synthetic SPEC or --capture DIR is required" in r.stderr
+
+
+def test_origin_capture_loops(ssai_bin, root, tmp_path, procs):
+    cap = tmp_path / "cap"
+    cap.mkdir()
+    (cap / "a.m3u8").write_text("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\na.ts\n")
+    (cap / "b.m3u8").write_text("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\nb.ts\n")
+    (cap / "index.jsonl").write_text(
+        '{"format":"ssai-capture-1","duration_ms":2000}\n'
+        '{"offset_ms":0,"path":"/v.m3u8","file":"a.m3u8"}\n'
+        '{"offset_ms":1000,"path":"/v.m3u8","file":"b.m3u8"}\n')
+    # --speed 4: the 2 s capture lasts 0.5 s of wall time; sample it for 1.6 s (three loops).
+    replay, rurl = _start([ssai_bin, "origin", "--capture", cap, "--listen", "127.0.0.1:0", "--speed", "4",
+                           "--loop"], root)
+    procs.append(replay)
+    seen = []
+    deadline = time.monotonic() + 1.6
+    while time.monotonic() < deadline:
+        body = _get(rurl + "/v.m3u8")[1]
+        seen.append("a" if "a.ts" in body else "b")
+        time.sleep(0.05)
+    changes = sum(1 for x, y in zip(seen, seen[1:]) if x != y)
+    assert changes >= 4, seen  # a -> b -> a -> b ...: it loops

@@ -1,0 +1,294 @@
+"""Real HLS clients against `ssai serve`: ffmpeg, and hls.js in headless Chromium, play a live
+stream of real MPEG-TS (`ssai origin --synthetic` with "media": "ffmpeg") through an ad break.
+
+What runs: `ssai origin` (1.92 s segments of testsrc2 + 440 Hz, made once with ffmpeg and cached in
+.cache/media/), `ssai serve` (built-in decision service with real ad segments: colour bars +
+880 Hz; a pod of two 3.84 s ads), a POST /cue for a 7.68 s break, then the client. Every process
+listens on 127.0.0.1 (port 0) and is stopped by the fixture, also on failure. The tools are
+installed by scripts/bootstrap.sh: a missing one FAILS the test (it does not skip).
+"""
+import datetime
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from test_serve import TOKEN, _post_cue, _start, _stop
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+JS_DIR = ROOT / "tests" / "js"
+CHROMIUM = "/usr/bin/chromium"
+# 1.92 s = 48 video frames = 90 AAC frames: every segment starts with a video and an audio frame at
+# the same instant (media_library.h). With 2 s the audio of a segment starts up to 21 ms after its
+# video, and hls.js, joining content at an interstitial's resume point, meets that as a tiny
+# buffer gap and reports a (non-fatal) bufferStalledError before nudging over it.
+SEGMENT_S = 1.92
+AD_S = 2 * SEGMENT_S
+BREAK_S = 2 * AD_S  # the pod: ad1 + ad2, two segments each
+# Codecs of the media the origin serves (media_library.h): H.264 baseline 3.0, AAC-LC.
+CODECS = "avc1.42c01e,mp4a.40.2"
+
+
+def _require_tool(path, what):
+    if path is None or not pathlib.Path(path).exists():
+        pytest.fail(f"{what} is missing: install it with scripts/bootstrap.sh (tests/README.md)")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def ffmpeg_bin():
+    return _require_tool(shutil.which("ffmpeg"), "ffmpeg (Debian package ffmpeg)")
+
+
+def _get(url):
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return r.read().decode()
+
+
+def _metric(base, name):
+    m = re.search(rf"^{re.escape(name)} (\d+)$", _get(base + "/metrics"), re.M)
+    assert m, f"{name} not in /metrics"
+    return int(m.group(1))
+
+
+@pytest.fixture
+def media_deployment(ssai_bin, ffmpeg_bin, root, tmp_path):
+    """(serve_url, origin_url): an origin with real media and an SSAI server in front of it."""
+    # A stream that started 30 s ago: small media sequence numbers, whole-second PDTs.
+    start = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) - datetime.timedelta(seconds=30)
+    spec = {
+        "segment_duration_s": SEGMENT_S, "window_segments": 6, "cue_flavour": "none", "media": "ffmpeg",
+        "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "resolution": "320x180", "codecs": CODECS},
+                       {"name": "v360", "bandwidth_bps": 800000, "resolution": "320x180", "codecs": CODECS}],
+    }
+    (tmp_path / "origin.json").write_text(json.dumps(spec))
+    procs = []
+    try:
+        # First run on a machine: ffmpeg makes the media (~1 s); later runs read the cache.
+        origin, origin_url = _start([ssai_bin, "origin", "--synthetic", str(tmp_path / "origin.json"),
+                                     "--listen", "127.0.0.1:0"], cwd=root, timeout_s=60)
+        procs.append(origin)
+        variants = {"800000": "{self}/ads/%s/800000.m3u8", "2500000": "{self}/ads/%s/2500000.m3u8"}
+        config = json.loads((root / "fixtures/serve/demo.json").read_text())
+        config.update({"listen": "127.0.0.1:0", "journal_path": str(tmp_path / "journal.jsonl")})
+        config["decision"] = {
+            "latency_ms": 0, "ad_segment_duration_s": SEGMENT_S, "media": "ffmpeg",
+            "catalogue": {"default_pod": "clients-pod", "pods": {"clients-pod": {"items": [
+                {"id": "ad1", "duration": AD_S, "variants": {k: v % "ad1" for k, v in variants.items()}},
+                {"id": "ad2", "duration": AD_S, "variants": {k: v % "ad2" for k, v in variants.items()}}]}}},
+        }
+        config["channels"] = [{
+            "org": "demo", "channel": "sports", "mode": "ssai", "origin_base_url": origin_url,
+            "renditions": [{"name": "v720", "bandwidth_bps": 2500000}, {"name": "v360", "bandwidth_bps": 800000}],
+            "slate": {"uri": origin_url + "/slate.ts", "duration_s": SEGMENT_S}, "default_pod_id": "clients-pod"}]
+        (tmp_path / "serve.json").write_text(json.dumps(config))
+        serve, serve_url = _start([ssai_bin, "serve", "--config", str(tmp_path / "serve.json")], cwd=root,
+                                  env=dict(os.environ, SSAI_CUE_TOKEN=TOKEN), timeout_s=60)
+        procs.append(serve)
+        yield serve_url, origin_url
+    finally:
+        for p in reversed(procs):
+            _stop(p)
+
+
+def _cue(base):
+    code, body = _post_cue(base, {"org": "demo", "channel": "sports", "duration": BREAK_S}, TOKEN)
+    assert code == 200, body
+    return body
+
+
+# ffmpeg's log lines that mean a broken stream (timestamps, continuity, demux errors).
+FFMPEG_PROBLEM = re.compile(r"\[(warning|error|fatal|panic)\]")
+FFMPEG_OPENING = re.compile(r"Opening '([^']+)' for reading")
+# What ffmpeg says on the first segment after an EXT-X-DISCONTINUITY of ours (RFC 8216 §4.3.2.3:
+# timestamps and continuity may restart there): the timestamp jump ("DTS 127920 < 3004320 out of
+# order"; its hls demuxer has AVFMT_TS_DISCONT and re-bases the jump) and the continuity_counter
+# restart ("Packet corrupt", "corrupt input packet").
+FFMPEG_AT_DISCONTINUITY = re.compile(r"DTS \d+ < \d+ out of order|Packet corrupt|corrupt input packet")
+# ffmpeg's persistent HTTP meeting a change of host (ads come from `ssai serve`, content is
+# redirected to the origin): it reconnects. Transport, not media; it names the URL it retries.
+FFMPEG_KEEPALIVE = re.compile(r"Cannot reuse HTTP connection for different host|keepalive request failed for '([^']+)'")
+
+
+def _ffmpeg_segments(stderr):
+    return FFMPEG_OPENING.findall(stderr)
+
+
+def _unexpected_ffmpeg_problems(stderr, discontinuity_urls):
+    """Problem lines of ffmpeg's `-loglevel level+info` log, except the expected ones: those of
+    FFMPEG_AT_DISCONTINUITY while reading a segment in `discontinuity_urls`, and keepalive
+    reconnects on the way to such a segment (the only places the host changes)."""
+    lines = stderr.splitlines()
+    current, unexpected = None, []
+    for i, line in enumerate(lines):
+        m = FFMPEG_OPENING.search(line)
+        if m:
+            current = m.group(1)
+            continue
+        if not FFMPEG_PROBLEM.search(line):
+            continue
+        if FFMPEG_KEEPALIVE.search(line):
+            named = [k.group(1) for k in map(FFMPEG_KEEPALIVE.search, lines[i:i + 2]) if k and k.group(1)]
+            if named and named[0] in discontinuity_urls:
+                continue
+        elif current in discontinuity_urls and FFMPEG_AT_DISCONTINUITY.search(line):
+            continue
+        unexpected.append(line)
+    return unexpected
+
+
+def test_ffmpeg_log_check_flags_errors_outside_discontinuities():
+    """The check below can fail: timestamp and continuity errors count unless they sit on the
+    first segment after a discontinuity."""
+    log = ("[hls @ 0x1] [info] Opening 'http://o/seg_v720_9.ts' for reading\n"
+           "[hls @ 0x1] [error] Cannot reuse HTTP connection for different host: o != s\n"
+           "[hls @ 0x1] [warning] keepalive request failed for 'http://s/ads/ad1/2500000_0.ts' with error\n"
+           "[hls @ 0x1] [info] Opening 'http://s/ads/ad1/2500000_0.ts' for reading\n"
+           "[mpegts @ 0x2] [warning] DTS 127920 < 484320 out of order\n"
+           "[hls @ 0x1] [info] Opening 'http://s/ads/ad1/2500000_1.ts' for reading\n"
+           "[mpegts @ 0x2] [warning] DTS 127920 < 484320 out of order\n"
+           "[null @ 0x3] [error] Application provided invalid, non monotonically increasing dts to muxer\n")
+    assert _ffmpeg_segments(log) == ["http://o/seg_v720_9.ts", "http://s/ads/ad1/2500000_0.ts",
+                                     "http://s/ads/ad1/2500000_1.ts"]
+    assert _unexpected_ffmpeg_problems(log, {"http://s/ads/ad1/2500000_0.ts"}) == log.splitlines()[6:]
+    assert len(_unexpected_ffmpeg_problems(log, set())) == 5
+
+
+def test_ffmpeg_reads_the_ssai_stream_through_an_ad_break(media_deployment, ffmpeg_bin, tmp_path):
+    base, _ = media_deployment
+    url = base + "/demo/sports/v720.m3u8"
+    # -t: 30 s of media = the live backlog (3 segments, read at once) + ~24 s in real time; the
+    # break (cued after 1 s, 7.68 s) starts at the next segment boundary, so it lies well inside.
+    cmd = [ffmpeg_bin, "-hide_banner", "-nostdin", "-loglevel", "level+info", "-i", url,
+           "-t", "30", "-c", "copy", "-f", "null", "-"]
+    started = time.monotonic()
+    ffmpeg = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1)
+        _cue(base)
+        _, stderr = ffmpeg.communicate(timeout=75)
+    finally:
+        if ffmpeg.poll() is None:
+            ffmpeg.kill()
+            ffmpeg.wait(timeout=5)
+    elapsed = time.monotonic() - started
+    (tmp_path / "ffmpeg.log").write_text(stderr)
+    assert ffmpeg.returncode == 0, stderr[-3000:]
+    opened = _ffmpeg_segments(stderr)
+    ad_segments = [u for u in opened if "/ads/" in u and u.endswith(".ts")]
+    # The whole pod in play order: ad1 then ad2, 2 segments each (the 2.5 Mb/s variant for v720).
+    assert ad_segments == [base + f"/ads/{a}/2500000_{i}.ts" for a in ("ad1", "ad2") for i in (0, 1)], opened
+    first_ad, last_ad = opened.index(ad_segments[0]), opened.index(ad_segments[-1])
+    content = [(i, u) for i, u in enumerate(opened) if re.search(r"/seg_v720_\d+\.ts$", u)]
+    assert any(i < first_ad for i, _ in content), "no content before the break"
+    after = [u for i, u in content if i > last_ad]
+    assert len(after) >= 3, f"fewer than 3 content segments after the break: {opened}"
+    # Expected: timestamp and continuity restarts on the two segments after a DISCONTINUITY (the
+    # first ad segment, the first content segment back), nothing else. Inside content, inside the
+    # pod (ad1 -> ad2 continue one timeline: media_library.h) and across the origin's media loop
+    # (every 9.6 s), a "DTS out of order", "Non-monotonous DTS" or "corrupt input packet" is a bug.
+    unexpected = _unexpected_ffmpeg_problems(stderr, {ad_segments[0], after[0]})
+    assert unexpected == [], "\n".join(unexpected)
+    # The server served the ad bodies (its own count, not the client's word).
+    assert _metric(base, "ssai_ad_segment_requests_total") >= 4
+    print(f"ffmpeg read {len(opened)} URLs in {elapsed:.1f} s")
+
+
+@pytest.fixture(scope="session")
+def hlsjs_player():
+    """run(src, until) -> the JSON report of tests/js/play_hls.mjs (hls.js in headless Chromium)."""
+    node = _require_tool(shutil.which("node"), "node (Debian package nodejs)")
+    _require_tool(CHROMIUM, "chromium (Debian package chromium)")
+    for pkg in ("hls.js", "playwright-core"):
+        _require_tool(JS_DIR / "node_modules" / pkg / "package.json",
+                      f"tests/js/node_modules/{pkg} (`npm ci` in tests/js)")
+
+    def run(src, until, max_s=60):
+        p = subprocess.run([node, str(JS_DIR / "play_hls.mjs"),
+                            json.dumps({"src": src, "until": until, "max_s": max_s, "chromium": CHROMIUM})],
+                           capture_output=True, text=True, timeout=max_s + 45, cwd=JS_DIR)
+        assert p.returncode == 0, f"play_hls.mjs failed ({p.returncode}): {p.stderr[-3000:]}"
+        return json.loads(p.stdout)
+
+    return run
+
+
+def _hlsjs_errors(report):
+    """hls.js ERROR events that fail a test: every fatal one, and every non-fatal one except a
+    bufferStalledError before the first `playing` event. A live join starts with an empty buffer
+    and hls.js reports a stall while the first fragments arrive; that is the start, not a fault of
+    the stream. A stall once playing (e.g. at an ad boundary) is a failure."""
+    return [e for e in report["errors"]
+            if e["fatal"] or not (e["details"] == "bufferStalledError" and e["before_playing"])]
+
+
+def _summary(report):
+    keep = {k: report.get(k) for k in ("hls_version", "mse", "current_time", "timed_out", "errors", "console")}
+    keep["events"] = [e for e in report.get("events", []) if e["type"] != "playing"][:40]
+    keep["frags"] = [f["url"].rsplit("/", 3)[-2:] + [f["cc"], f["start"]] for f in report.get("frags", [])]
+    return json.dumps(keep, indent=1)[:6000]
+
+
+def test_hlsjs_plays_the_ssai_stream_through_an_ad_break(media_deployment, hlsjs_player):
+    base, _ = media_deployment
+    import threading
+    # Cue once the player is loading: the break is then ahead of its playhead (it plays ~3 target
+    # durations behind the live edge, hls.js liveSyncDurationCount).
+    cue = threading.Timer(3.0, _cue, args=(base,))
+    cue.start()
+    try:
+        report = hlsjs_player(base + "/demo/sports/v720.m3u8", "ssai", max_s=60)
+    finally:
+        cue.cancel()
+        cue.join()
+    assert report["mse"]["h264_aac"], f"this Chromium's MSE does not play H.264+AAC: {report['mse']}"
+    assert _hlsjs_errors(report) == [], _summary(report)
+    assert not report["timed_out"], "hls.js did not play through the break in time:\n" + _summary(report)
+    ads = [f for f in report["frags"] if "/ads/" in f["url"]]
+    assert [f["url"].split("/ads/")[1] for f in ads] == ["ad1/2500000_0.ts", "ad1/2500000_1.ts",
+                                                          "ad2/2500000_0.ts", "ad2/2500000_1.ts"], _summary(report)
+    # Discontinuity sequence numbers (RFC 8216 §6.2.2): ads one up from the content before them,
+    # content after the break one up again.
+    content = [f for f in report["frags"] if "/seg_v720_" in f["url"]]
+    before = [f for f in content if f["start"] < ads[0]["start"]]
+    after = [f for f in content if f["start"] >= ads[-1]["start"] + ads[-1]["duration"] - 0.1]
+    assert before and after, _summary(report)
+    assert {f["cc"] for f in ads} == {before[-1]["cc"] + 1}
+    assert after[0]["cc"] == before[-1]["cc"] + 2
+    # The player's clock went through the whole break and on into content.
+    assert report["current_time"] > report["ad_end"] + 4
+    assert _metric(base, "ssai_ad_segment_requests_total") >= 4
+
+
+def test_hlsjs_plays_the_sgai_stream_with_an_interstitial(media_deployment, hlsjs_player):
+    base, _ = media_deployment
+    import threading
+    cue = threading.Timer(3.0, _cue, args=(base,))
+    cue.start()
+    try:
+        report = hlsjs_player(base + "/demo/sports/v720.m3u8?mode=sgai", "sgai", max_s=60)
+    finally:
+        cue.cancel()
+        cue.join()
+    assert _hlsjs_errors(report) == [], _summary(report)
+    types = [e["type"] for e in report["events"]]
+    for needed in ("INTERSTITIALS_UPDATED", "ASSET_LIST_LOADED", "INTERSTITIAL_STARTED",
+                   "INTERSTITIAL_ASSET_STARTED", "INTERSTITIAL_ENDED"):
+        assert needed in types, f"no {needed}:\n" + _summary(report)
+    assert types.index("INTERSTITIAL_STARTED") < types.index("INTERSTITIAL_ENDED")
+    # The X-ASSET-LIST (HLS Interstitials, bis Appendix D.2) was fetched from the server...
+    started = [e for e in report["events"] if e["type"] == "INTERSTITIAL_STARTED"]
+    assert all(e.get("id", "").startswith("ssai-manual_ch_demo_sports_") for e in started), _summary(report)
+    assert any("/demo/sports/al-" in u for u in report["asset_lists"]), _summary(report)
+    # ... and both of its assets played, in order (the 2.5 Mb/s ad playlists).
+    assert [u.split("/ads/")[1] for u in report["assets_started"]] == ["ad1/2500000.m3u8", "ad2/2500000.m3u8"], \
+        _summary(report)
+    assert not report["timed_out"], _summary(report)
+    assert _metric(base, "ssai_ad_segment_requests_total") >= 4

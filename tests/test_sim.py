@@ -1,0 +1,101 @@
+"""`ssai sim`: sweeps (--sweep, --seeds), sharding (--shard i/n) and `ssai sim merge`, and their
+usage errors. Scenarios are tiny so each run takes well under a second."""
+import json
+
+import pytest
+
+TINY = {
+    "name": "tiny-cli", "duration_s": 60, "warmup_s": 20, "channels": 1,
+    "pops": [{"name": "a", "coordinator_rtt_ms": 20}, {"name": "b", "coordinator_rtt_ms": 120}],
+    "origin": {"renditions": [{"name": "hi", "bandwidth_bps": 2500000}],
+               "breaks": {"first_s": 11, "every_s": 0, "duration_s": 30}},
+    "viewers": {"viewers_per_channel": 100, "cohorts_per_group": 1},
+}
+
+
+@pytest.fixture
+def scenario(tmp_path):
+    p = tmp_path / "tiny.json"
+    p.write_text(json.dumps(TINY))
+    return p
+
+
+SWEEP = ["--build", "kv-hybrid,kv-channel-state", "--sweep", "kv.cache_ttl_s=30,60", "--seeds", "1..2", "--quiet"]
+
+
+def test_single_run_same_seed_same_bytes(ssai, scenario, tmp_path):
+    for d in ("a", "b"):
+        r = ssai("sim", scenario, "--build", "kv-hybrid", "--seed", "3", "--quiet", "--out", tmp_path / d)
+        assert r.returncode == 0, r.stderr
+    assert (tmp_path / "a" / "report.json").read_bytes() == (tmp_path / "b" / "report.json").read_bytes()
+    rep = json.loads((tmp_path / "a" / "report.json").read_text())
+    assert rep["schema"] == "ssai-sim-report/1" and rep["seed"] == 3
+    assert rep["builds"][0]["build"] == "kv-hybrid"
+
+
+def test_sweep_combined_report_and_sharded_merge_are_identical(ssai, scenario, tmp_path):
+    r = ssai("sim", scenario, *SWEEP, "--out", tmp_path / "whole")
+    assert r.returncode == 0, r.stderr
+    assert "kv-channel-state" in r.stdout and "cache_ttl_s=60" in r.stdout
+    whole = (tmp_path / "whole" / "report.json").read_bytes()
+    rep = json.loads(whole)
+    assert rep["schema"] == "ssai-sim-sweep/1"
+    assert rep["runs_total"] == 8 and len(rep["rows"]) == 4
+    assert rep["plan"]["seeds"] == [1, 2]
+    for row in rep["rows"]:
+        p95 = row["latency_p95_ms"]
+        assert p95["min"] <= p95["mean"] <= p95["max"] and p95["n"] == 2
+    assert "<svg" in (tmp_path / "whole" / "index.html").read_text()
+
+    for i in range(2):
+        r = ssai("sim", scenario, *SWEEP, "--shard", f"{i}/2", "--out", tmp_path / f"s{i}")
+        assert r.returncode == 0, r.stderr
+        shard = json.loads((tmp_path / f"s{i}" / "report.json").read_text())
+        assert shard["schema"] == "ssai-sim-shard/1" and len(shard["runs"]) == 4
+    r = ssai("sim", "merge", tmp_path / "s1", tmp_path / "s0" / "report.json", "--out", tmp_path / "merged")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "merged" / "report.json").read_bytes() == whole
+
+
+def test_merge_with_a_missing_shard_is_an_error(ssai, scenario, tmp_path):
+    r = ssai("sim", scenario, *SWEEP, "--shard", "0/2", "--out", tmp_path / "s0")
+    assert r.returncode == 0, r.stderr
+    r = ssai("sim", "merge", tmp_path / "s0", "--out", tmp_path / "m")
+    assert r.returncode == 2
+    assert "shard 1/2 is missing" in r.stderr
+    r = ssai("sim", "merge", tmp_path / "nothing-here", "--out", tmp_path / "m")
+    assert r.returncode == 2 and "cannot read" in r.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--sweep", "viewers.viewers_per_channel"], "expected param=v1,v2"),
+    (["--sweep", "viewers.viewers_per_channel=1,,2"], "empty value"),
+    (["--sweep", "viewers.viewrs_per_channel=1,2"], "viewrs_per_channel"),
+    (["--sweep", "kv.cache_ttl_s=60,5"], "kv.cache_ttl_s"),
+    (["--seeds", "5..1"], "--seeds '5..1'"),
+    (["--seeds", "one"], "--seeds 'one'"),
+    (["--seeds", "1..2", "--seed", "4"], "either --seed"),
+    (["--shard", "2/2"], "index out of range"),
+    (["--shard", "1"], "expected i/n"),
+    (["--shard", "0/0"], "count must be"),
+    (["--build", "kv-hybird", "--seeds", "1..2"], "unknown build 'kv-hybird'"),
+])
+def test_bad_sweep_arguments_are_clear_errors(ssai, scenario, tmp_path, args, message):
+    r = ssai("sim", scenario, "--quiet", "--out", tmp_path / "o", *args)
+    assert r.returncode == 2, r.stdout
+    assert message in r.stderr, r.stderr
+    assert not (tmp_path / "o" / "report.json").exists()
+
+
+def test_bad_scenario_field_names_the_field(ssai, tmp_path):
+    p = tmp_path / "bad.json"
+    p.write_text(json.dumps({"viewers": {"cohorts_per_grop": 2}}))
+    r = ssai("sim", p, "--quiet", "--out", tmp_path / "o")
+    assert r.returncode == 2
+    assert "cohorts_per_grop" in r.stderr
+
+
+def test_sim_without_scenario_is_a_usage_error(ssai):
+    r = ssai("sim")
+    assert r.returncode == 2
+    assert "SCENARIO" in r.stderr
