@@ -87,6 +87,7 @@ int RunBench(const BenchFlags& f) {
   if (!arrival.ok()) return fail("--" + arrival.status().message());
   o.arrival = *arrival;
   if (f.target.empty()) return fail("--target: required (http://HOST:PORT/PATH or serve:BUILD)");
+  load::StopChildrenOnSignal();
 
   std::unique_ptr<load::ServeTarget> serve;
   std::unique_ptr<load::RedisTarget> redis;
@@ -109,7 +110,7 @@ int RunBench(const BenchFlags& f) {
       Result<std::unique_ptr<load::RedisTarget>> r = load::RedisTarget::Start(work_dir);
       if (!r.ok()) return fail(r.status().message());
       redis = std::move(r).value();
-      so.redis_url = redis->url();
+      so.redis_address = redis->address();
     } else if (f.kv != "sim") {
       return fail("--kv: must be sim or redis, got '" + f.kv + "'");
     }
@@ -180,6 +181,7 @@ int RunReport(const ReportFlags& f) {
       !s.ok()) {
     return fail(s.message());
   }
+  load::StopChildrenOnSignal();
   Result<Json> report = load::RunMatrix(o, std::cerr);
   if (!report.ok()) return fail(report.status().message());
   std::cout << load::RenderMatrixTable(*report);

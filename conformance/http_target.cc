@@ -238,7 +238,6 @@ class RealTimeRun {
     obs_.decisions_observed = true;
     obs_.http_api = true;
     obs_.run_start = s_.origin.start_time;
-    obs_.reads_kv = !p_.state_source_header.empty();
     obs_.ad_uri_prefix = p_.ad_uri_prefix.empty() ? services_.ad_prefix() : p_.ad_uri_prefix;
     obs_.slate_uri = p_.slate_uri.empty() ? services_.slate_uri() : p_.slate_uri;
     token_ = p_.cue.token;
@@ -275,7 +274,12 @@ class RealTimeRun {
       return a.request_time != b.request_time ? a.request_time < b.request_time : a.url < b.url;
     });
     int64_t unanswered = 0;
-    for (const Fetch& f : obs_.fetches) unanswered += f.response_time == 0;
+    bool kv_sources = false;
+    for (const Fetch& f : obs_.fetches) {
+      unanswered += f.response_time == 0;
+      kv_sources |= f.state_source == "kv-hit" || f.state_source == "kv-miss";
+    }
+    obs_.reads_kv = kv_sources;  // the target says where state came from, and KV is one of them
     obs_.stats["fetches"] = static_cast<int64_t>(obs_.fetches.size());
     obs_.stats["unanswered"] = unanswered;
     obs_.stats["late_reloads"] = late_reloads_;

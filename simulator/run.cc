@@ -5,7 +5,11 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string_view>
 
+#include "reference/media/hls/lint.h"
+#include "reference/media/hls/playlist.h"
 #include "reference/ssai/manifest_path.h"
 #include "simulator/kernel.h"
 #include "simulator/metrics.h"
@@ -24,6 +28,21 @@ uint64_t Fnv1a(const std::string& s) {
     h *= 0x100000001b3ULL;
   }
   return h;
+}
+
+// MEDIA-SEQUENCE + (number of EXTINF) - 1 of a media playlist; nullopt when there is none.
+std::optional<int64_t> NewestMsn(std::string_view body) {
+  constexpr std::string_view kTag = "#EXT-X-MEDIA-SEQUENCE:";
+  const size_t at = body.find(kTag);
+  if (at == std::string_view::npos) return std::nullopt;
+  int64_t msn = 0;
+  size_t i = at + kTag.size();
+  if (i >= body.size() || body[i] < '0' || body[i] > '9') return std::nullopt;
+  for (; i < body.size() && body[i] >= '0' && body[i] <= '9' && msn < (int64_t{1} << 58); ++i) msn = msn * 10 + (body[i] - '0');
+  int64_t segments = 0;
+  for (size_t p = body.find("#EXTINF:", i); p != std::string_view::npos; p = body.find("#EXTINF:", p + 8)) ++segments;
+  if (segments == 0) return std::nullopt;
+  return msn + segments - 1;
 }
 
 // Independent PRNG streams, one per model (Rng::Stream index).
@@ -59,6 +78,7 @@ class World {
  private:
   void Reload(size_t i);
   void Record(size_t i, int64_t weight, UnixMicros started, const ManifestResponse& r);
+  void Lint(const std::string& body);
   json Result_() const;
 
   Simulation sim_;  // first: destroyed last
@@ -97,6 +117,10 @@ class World {
   std::vector<uint8_t> rend_ad_, rend_noad_;  // [(channel * pops + pop) * slots + ...]: rendition bitmasks
   double viewer_seconds_ = 0;
   int64_t peak_viewers_ = 0;
+  // Lint sampling (Scenario::lint_sample_every).
+  int64_t lint_sampled_ = 0, lint_with_errors_ = 0, lint_unparsable_ = 0;
+  std::map<std::string, int64_t> lint_findings_;  // rule id -> findings in sampled responses
+  std::string lint_example_;                      // the first error finding, formatted
 };
 
 Status World::Setup() {
@@ -250,6 +274,7 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestR
   latency_by_source_[std::string(StateSourceName(r.source))].Record(latency, weight);
   const bool ok = r.http_status == 200;
   if (!ok) errors_ += w;
+  if (ok && sc_.lint_sample_every > 0 && cohort_requests_ % sc_.lint_sample_every == 0) Lint(r.body);
   if (ok && build_.read_path != ReadPath::kCoordinatorOnly) {
     const double hit = r.source == StateSource::kKvHit ? w : 0;
     kv_hits_ += hit;
@@ -275,9 +300,13 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestR
   c.last_hash = h;
   if (now + next < end_) sim_.RunAt(now + next, [this, i] { Reload(i); });
 
-  // Ground truth: is the newest slot of the live window inside a scheduled break?
+  // Ground truth: is the newest slot of the playlist served inside a scheduled break? The slot is
+  // the response's own (MEDIA-SEQUENCE + segments - 1: the splicer keeps one output segment per
+  // origin slot), not the live edge at the response time: a segment published while the request
+  // was in flight (a coordinator round trip) is not in the playlist, and judging the response
+  // against it counted one segment of ghost (or missed) ad time at every break edge.
   if (!ok) return;
-  const int64_t msn = origin::LiveEdgeMsn(spec, now);
+  const int64_t msn = NewestMsn(r.body).value_or(origin::LiveEdgeMsn(spec, now));
   // The origin's own marking is the truth: OUT on the first segment starting at or after the
   // break start, IN on the first at or after its end (synthetic_origin.h), so a break covers
   // MSNs [FirstSegmentAtOrAfter(start), FirstSegmentAtOrAfter(end)).
@@ -310,6 +339,25 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestR
     const size_t ri = (static_cast<size_t>(c.channel) * P + static_cast<size_t>(c.pop)) * slots_ + s;
     (r.in_break ? rend_ad_ : rend_noad_)[ri] |= static_cast<uint8_t>(1u << c.rendition);
   }
+}
+
+void World::Lint(const std::string& body) {
+  ++lint_sampled_;
+  Result<hls::Playlist> pl = hls::Parse(body);
+  if (!pl.ok()) {
+    ++lint_unparsable_;
+    if (lint_example_.empty()) lint_example_ = "unparsable: " + pl.status().message();
+    return;
+  }
+  bool error = false;
+  for (const hls::Finding& f : hls::LintPlaylist(*pl)) {
+    ++lint_findings_[f.rule_id];
+    if (f.severity == hls::Severity::kError) {
+      error = true;
+      if (lint_example_.empty()) lint_example_ = hls::FormatFinding(f);
+    }
+  }
+  if (error) ++lint_with_errors_;
 }
 
 // Some member of `a` differs from some member of `b` (two different POPs/renditions disagree).
@@ -447,6 +495,9 @@ json World::Result_() const {
                         {"cross_rendition", rend_slots > 0 ? static_cast<double>(rend_disagree) / rend_slots : 0.0}}},
       {"cost_usd", {{"total", cost}, {"per_hour", cost * 3600 / dur_s},
                     {"kv_reads", kv_reads_}, {"kv_writes", kv_writes}, {"coordinator_requests", coordinator_calls_}}},
+      {"lint", {{"sample_every", sc_.lint_sample_every}, {"sampled", lint_sampled_},
+                {"unparsable", lint_unparsable_}, {"with_errors", lint_with_errors_},
+                {"findings", lint_findings_}, {"example", lint_example_}}},
       {"pops", pops},
       {"sim", {{"events", sim_.events_run()}, {"virtual_s", dur_s}, {"origin_fetches", origin_->fetches()},
                {"decision_requests", decision_->requests()}}},

@@ -43,6 +43,7 @@ TEST(SimRunTest, SameSeedSameBytesDifferentSeedDifferent) {
 TEST(SimRunTest, CorrectBuildsShowTheBreak) {
   Result<Scenario> sc = ParseScenario(kSmall);
   ASSERT_TRUE(sc.ok());
+  sc->lint_sample_every = 7;
   for (const char* name : {"do-only", "kv-hybrid", "kv-channel-state"}) {
     Result<nlohmann::json> r = RunBuild(*sc, *FindBuild(name), 1);
     ASSERT_TRUE(r.ok());
@@ -50,6 +51,10 @@ TEST(SimRunTest, CorrectBuildsShowTheBreak) {
     EXPECT_GT(j["requests"]["cohort_requests"].get<int64_t>(), 100) << name;
     EXPECT_EQ(j["requests"]["errors"].get<double>(), 0) << name;
     EXPECT_LT(j["ads"]["missed_fraction"].get<double>(), 0.2) << name;
+    // Sampled responses (1 in 1000 by default; 1 in 7 here) pass the HLS linter.
+    EXPECT_GT(j["lint"]["sampled"].get<int64_t>(), 10) << name;
+    EXPECT_EQ(j["lint"]["with_errors"].get<int64_t>(), 0) << name << ": " << j["lint"]["example"];
+    EXPECT_EQ(j["lint"]["unparsable"].get<int64_t>(), 0) << name;
     for (const auto& pop : j["pops"]) {
       EXPECT_EQ(pop["breaks_never_shown"].get<int>(), 0) << name;
       // The OUT segment is published when it ends (>= 1 segment after the cue).

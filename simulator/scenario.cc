@@ -115,13 +115,15 @@ Result<Scenario> ParseScenario(std::string_view json_text) {
   Obj top(&root, "scenario");
   SSAI_RETURN_IF_ERROR(top.CheckKnown({"name", "description", "duration_s", "start_time", "channels",
                                        "pops", "kv", "coordinator", "origin", "decision", "viewers",
-                                       "cost", "builds", "series_interval_s", "warmup_s"}));
+                                       "cost", "builds", "series_interval_s", "warmup_s",
+                                       "lint_sample_every"}));
   SSAI_RETURN_IF_ERROR(top.Str("name", &s.name));
   SSAI_RETURN_IF_ERROR(top.Str("description", &s.description));
   SSAI_RETURN_IF_ERROR(top.Num("duration_s", &s.duration_s, 1, 7 * 86400));
   SSAI_RETURN_IF_ERROR(top.Int("channels", &s.channels, 1, 100000));
   SSAI_RETURN_IF_ERROR(top.Num("series_interval_s", &s.series_interval_s, 1, 3600));
   SSAI_RETURN_IF_ERROR(top.Num("warmup_s", &s.warmup_s, 0, 86400));
+  SSAI_RETURN_IF_ERROR(top.Int("lint_sample_every", &s.lint_sample_every, 0, 1e9));
   if (const json* t = top.Get("start_time")) {
     if (!t->is_string()) return Status::InvalidArgument("scenario.start_time: must be an ISO 8601 string");
     Result<UnixMicros> parsed = ParseIso8601(t->get<std::string>());
@@ -318,6 +320,7 @@ nlohmann::json ScenarioToJson(const Scenario& s) {
       {"channels", s.channels},
       {"series_interval_s", s.series_interval_s},
       {"warmup_s", s.warmup_s},
+      {"lint_sample_every", s.lint_sample_every},
       {"builds", s.builds},
       {"pops", pops},
       {"kv",

@@ -121,6 +121,9 @@ struct Scenario {
   // arrives, as in production, so the measured window is the steady state and not KV's cold
   // start (the first negative lookups are cached for cacheTtl). 0 measures the cold start.
   double warmup_s = 120;
+  // Every lint_sample_every-th cohort response (by count, so deterministic) is parsed and run
+  // through the HLS linter's single-playlist rules (reference/media/hls/lint.h); 0 = off.
+  int64_t lint_sample_every = 1000;
   nlohmann::json source;            // the JSON as given (echoed into report.json)
 };
 

@@ -94,6 +94,7 @@ const MetricDef kMetrics[] = {
     {"errors", [](const json& b) { return b["requests"]["errors"]; }},
     {"viewer_requests", [](const json& b) { return b["requests"]["viewer_requests"]; }},
     {"cost_usd_per_hour", [](const json& b) { return b["cost_usd"]["per_hour"]; }},
+    {"lint_responses_with_errors", [](const json& b) { return b["lint"]["with_errors"]; }},
 };
 
 // The seed's expectations (report.h SeedExpectations) on one run's metrics.

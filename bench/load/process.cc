@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -25,6 +26,34 @@ extern char** environ;
 namespace ssai::load {
 
 namespace {
+
+// Live children, for the signal handler (async-signal-safe: plain atomics and kill()).
+constexpr int kMaxChildren = 256;
+std::atomic<pid_t> g_children[kMaxChildren];
+
+void Register(pid_t pid) {
+  for (auto& slot : g_children) {
+    pid_t empty = 0;
+    if (slot.compare_exchange_strong(empty, pid)) return;
+  }
+}
+
+void Unregister(pid_t pid) {
+  for (auto& slot : g_children) {
+    pid_t expected = pid;
+    if (slot.compare_exchange_strong(expected, 0)) return;
+  }
+}
+
+extern "C" void StopChildrenHandler(int sig) {
+  for (auto& slot : g_children) {
+    const pid_t pid = slot.load();
+    if (pid > 0) kill(pid, SIGTERM);
+  }
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
@@ -70,6 +99,7 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(const std::vector<std:
   }
   auto p = std::unique_ptr<ChildProcess>(new ChildProcess());
   p->pid_ = pid;
+  Register(pid);
   p->stdout_fd_ = pipe_fds[0];
   p->name_ = argv[0].substr(argv[0].rfind('/') + 1) + (argv.size() > 1 ? " " + argv[1] : "");
   p->stderr_path_ = stderr_path;
@@ -165,9 +195,17 @@ int ChildProcess::Stop(int64_t timeout_ms) {
     }
     wait_status_ = status;
   }
+  Unregister(pid_);
   if (stdout_fd_ >= 0) close(stdout_fd_);
   stdout_fd_ = -1;
   return wait_status_;
+}
+
+void StopChildrenOnSignal() {
+  struct sigaction sa {};
+  sa.sa_handler = StopChildrenHandler;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
 }
 
 Status WaitForTcpPort(const std::string& host, int port, int64_t timeout_ms) {

@@ -48,6 +48,10 @@ class ChildProcess {
   std::string pending_;  // stdout read so far, not yet a whole line
 };
 
+// On SIGINT/SIGTERM/SIGHUP, sends SIGTERM to every child still running, then dies of the signal
+// (so `timeout` or Ctrl-C on `ssai bench` leaves no server behind). Idempotent.
+void StopChildrenOnSignal();
+
 // Polls a TCP connect to host:port until it succeeds or timeout_ms passes.
 Status WaitForTcpPort(const std::string& host, int port, int64_t timeout_ms);
 // A port that was free on 127.0.0.1 a moment ago (bind port 0, read it, close).

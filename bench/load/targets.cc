@@ -99,8 +99,10 @@ Result<std::unique_ptr<ServeTarget>> ServeTarget::Start(const ServeTargetOptions
          {"origin_base_url", origin_url},
          {"renditions",
           {{{"name", "v720"}, {"bandwidth_bps", 2500000}}, {{"name", "v360"}, {"bandwidth_bps", 800000}}}},
+         // The pod (20 s) is shorter than the break: the rest is slate.
+         {"slate", {{"uri", origin_url + "/slate.ts"}, {"duration_s", 2}}},
          {"default_pod_id", "demo-pod"}}}}};
-  if (o.kv_backend == "redis") cfg["kv"]["url"] = o.redis_url;
+  if (o.kv_backend == "redis") cfg["kv"]["primary"] = o.redis_address;
   if (o.coordinator_latency_max_ms > 0) {
     cfg["inject"] = {{"coordinator_latency_ms", {o.coordinator_latency_min_ms, o.coordinator_latency_max_ms}}};
   }

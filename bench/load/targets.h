@@ -19,7 +19,7 @@ struct ServeTargetOptions {
   std::string ssai_exe;  // the `ssai` binary to run (default: this executable)
   std::string build = "kv-channel-state";
   std::string kv_backend = "sim";
-  std::string redis_url;  // kv_backend "redis": the primary's URL (redis://127.0.0.1:PORT)
+  std::string redis_address;  // kv_backend "redis": the primary, "127.0.0.1:PORT" (kv.primary)
   // `inject.coordinator_latency_ms` of the serve config; 0/0 = off.
   int64_t coordinator_latency_min_ms = 0;
   int64_t coordinator_latency_max_ms = 0;
@@ -83,7 +83,7 @@ class RedisTarget {
  public:
   static Result<std::unique_ptr<RedisTarget>> Start(const std::string& work_dir);
   ~RedisTarget();
-  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
 
  private:

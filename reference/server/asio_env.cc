@@ -124,9 +124,11 @@ void MemoryKvStore::Delete(std::string_view key, DoneCallback done) {
 // ---------------------------------------------------------------------------------------------
 // JournalDurableStore
 
-Result<std::unique_ptr<JournalDurableStore>> JournalDurableStore::Open(const std::string& path) {
+Result<std::unique_ptr<JournalDurableStore>> JournalDurableStore::Open(const std::string& path,
+                                                                     int64_t compact_after_records) {
   std::unique_ptr<JournalDurableStore> store(new JournalDurableStore());
   store->path_ = path;
+  store->compact_after_records_ = compact_after_records;
   if (path.empty()) return store;
   {
     std::ifstream in(path);
@@ -142,6 +144,7 @@ Result<std::unique_ptr<JournalDurableStore>> JournalDurableStore::Open(const std
         if (in.peek() == EOF) break;
         return Status::DataLoss(path + ": line " + std::to_string(line_no) + ": not a journal record");
       }
+      ++store->records_;
       const std::string op = j.value("op", "");
       const std::string key = j.value("key", "");
       if (op == "put") {
@@ -174,12 +177,67 @@ Status JournalDurableStore::Append(const std::string& line) {
     off += static_cast<size_t>(n);
   }
   if (::fdatasync(fd_) != 0) return Status::Unavailable(path_ + ": fdatasync: " + std::strerror(errno));
+  ++records_;
+  return Status::Ok();
+}
+
+void JournalDurableStore::MaybeCompact() {
+  if (fd_ < 0 || records_ <= compact_after_records_ || records_ <= 2 * static_cast<int64_t>(data_.size())) return;
+  if (Compact().ok()) {
+    ++compactions;
+  } else {
+    ++compaction_failures;  // the old journal is intact and still appended to
+  }
+}
+
+Status JournalDurableStore::Compact() {
+  const std::string tmp = path_ + ".tmp";
+  // O_APPEND: after the rename this descriptor is the journal's, so appends continue on it.
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::Unavailable(tmp + ": " + std::strerror(errno));
+  std::string text;
+  for (const auto& [key, value] : data_) text += Json{{"op", "put"}, {"key", key}, {"value", value}}.dump() + "\n";
+  size_t off = 0;
+  while (off < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Status::Unavailable(tmp + ": write: " + std::strerror(errno));
+    }
+    off += static_cast<size_t>(n);
+  }
+  // The new file's bytes reach the disk before the rename makes it the journal.
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return Status::Unavailable(tmp + ": fsync: " + std::strerror(errno));
+  }
+  if (::rename(tmp.c_str(), path_.c_str()) != 0) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return Status::Unavailable(path_ + ": rename: " + std::strerror(errno));
+  }
+  // The rename itself is durable once the directory is synced.
+  const size_t slash = path_.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash));
+  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    if (::fsync(dfd) != 0) ++compaction_failures;  // the new journal is in place; only the rename may not be durable yet
+    ::close(dfd);
+  }
+  ::close(fd_);  // the old journal's inode, now unlinked
+  fd_ = fd;
+  records_ = static_cast<int64_t>(data_.size());
   return Status::Ok();
 }
 
 void JournalDurableStore::Put(std::string_view key, std::string value, DoneCallback done) {
   Status s = Append(Json{{"op", "put"}, {"key", key}, {"value", value}}.dump() + "\n");
-  if (s.ok()) data_[std::string(key)] = std::move(value);
+  if (s.ok()) {
+    data_[std::string(key)] = std::move(value);
+    MaybeCompact();
+  }
   done(s);
 }
 
@@ -188,6 +246,7 @@ void JournalDurableStore::Delete(std::string_view key, DoneCallback done) {
   if (s.ok()) {
     auto it = data_.find(key);
     if (it != data_.end()) data_.erase(it);
+    MaybeCompact();
   }
   done(s);
 }

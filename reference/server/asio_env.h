@@ -79,22 +79,34 @@ class MemoryKvStore : public KvStore {
 // DurableStore over an append-only JSON-lines journal ({"op":"put","key":..,"value":..} /
 // {"op":"del","key":..}), fsync'ed before `done` reports OK; replayed by Open. An empty path keeps
 // everything in memory (development: an acknowledged cue does not survive a restart). The fsync
-// runs on the core thread (a cue is rare; a few ms). The journal is never compacted yet.
+// runs on the core thread (a cue is rare; a few ms).
+//
+// Compaction: once the journal holds more than `compact_after_records` records and more than twice
+// the live keys, it is rewritten with one put per live key: written to PATH.tmp, fsync'ed, renamed
+// over PATH (atomic on POSIX), then the directory is fsync'ed. A crash at any point leaves either
+// the old journal or the new one, both complete. A failed compaction keeps the old journal.
 class JournalDurableStore : public DurableStore {
  public:
-  static Result<std::unique_ptr<JournalDurableStore>> Open(const std::string& path);
+  static Result<std::unique_ptr<JournalDurableStore>> Open(const std::string& path,
+                                                           int64_t compact_after_records = 1000);
   ~JournalDurableStore() override;
   void Put(std::string_view key, std::string value, DoneCallback done) override;
   void Delete(std::string_view key, DoneCallback done) override;
   void Scan(std::string_view prefix,
             std::function<void(Result<std::vector<std::pair<std::string, std::string>>>)> done) override;
   size_t size() const { return data_.size(); }
+  int64_t records() const { return records_; }  // lines in the journal file now
+  int64_t compactions = 0, compaction_failures = 0;
 
  private:
   JournalDurableStore() = default;
   Status Append(const std::string& line);
+  void MaybeCompact();
+  Status Compact();
   std::string path_;
   int fd_ = -1;
+  int64_t records_ = 0;
+  int64_t compact_after_records_ = 1000;
   std::map<std::string, std::string, std::less<>> data_;
 };
 

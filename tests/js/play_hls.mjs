@@ -104,7 +104,8 @@ try {
         const extra = {};
         if (d && d.event) extra.id = d.event.identifier;
         if (d && d.asset) extra.asset = d.asset.uri;
-        if (d && d.assetListUrl) extra.url = String(d.assetListUrl);
+        if (d && d.event && d.event.assetListUrl) extra.url = String(d.event.assetListUrl);
+        if (d && d.assetListResponse) extra.assets = (d.assetListResponse.ASSETS || []).length;
         if (d && d.error) extra.error = String(d.error.message || d.error);
         if (name === 'INTERSTITIALS_UPDATED') extra.count = d.events ? d.events.length : 0;
         if (name === 'ASSET_LIST_LOADED') r.asset_lists.push(extra.url || '');
