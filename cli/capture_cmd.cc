@@ -8,6 +8,8 @@
 #include <cmath>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "cli/commands.h"
@@ -84,21 +86,31 @@ std::shared_ptr<OriginReplayFlags> AddOriginReplayFlags(CLI::App& origin) {
       ->check(CLI::ExistingDirectory);
   origin.add_option("--speed", f->speed, "replay X times faster than real time")->check(CLI::Range(0.01, 1000.0));
   origin.add_flag("--loop", f->loop, "--capture: start over at the end");
-  origin.add_option("--from", f->from, "--synthetic: the stream's clock starts at this ISO 8601 instant (default now)");
+  origin.add_option("--from", f->from, "--synthetic: the stream's clock reads this ISO 8601 instant at the first request (default: now, at start)");
   return f;
 }
 
 Status SetSyntheticOriginClock(const OriginReplayFlags& f, server::SyntheticOriginService* service) {
   if (f.loop) return Status::InvalidArgument("--loop: only with --capture");
   if (f.speed == 1 && f.from.empty()) return Status::Ok();
-  UnixMicros from = server::RealNow();
-  if (!f.from.empty()) {
-    Result<UnixMicros> t = ParseIso8601(f.from);
-    if (!t.ok()) return Status::InvalidArgument("--from: " + t.status().message());
-    from = *t;
+  if (f.from.empty()) {
+    auto clock = std::make_shared<server::ScaledClock>(server::RealNow(), f.speed);
+    service->now = [clock] { return clock->Now(); };
+    return Status::Ok();
   }
-  auto clock = std::make_shared<server::ScaledClock>(from, f.speed);
-  service->now = [clock] { return clock->Now(); };
+  Result<UnixMicros> t = ParseIso8601(f.from);
+  if (!t.ok()) return Status::InvalidArgument("--from: " + t.status().message());
+  // --from T: the clock reads T at the first request (not at start-up, whose latency varies), so
+  // a recording started right after sees the same stream every time (scripts/make_captures.sh).
+  struct LazyClock {
+    std::once_flag once;
+    std::optional<server::ScaledClock> clock;
+  };
+  auto lazy = std::make_shared<LazyClock>();
+  service->now = [lazy, from = *t, speed = f.speed] {
+    std::call_once(lazy->once, [&] { lazy->clock.emplace(from, speed); });
+    return lazy->clock->Now();
+  };
   return Status::Ok();
 }
 

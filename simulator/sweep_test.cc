@@ -61,11 +61,15 @@ TEST(SweepTest, RunOrderAndPoints) {
   SweepPlan plan = TinyPlan();
   plan.params.push_back({"viewers.sgai_fraction", {"0", "0.5", "1"}});
   EXPECT_EQ(plan.points(), 6u);
-  EXPECT_EQ(plan.runs(), 36u);
-  const RunCoord c = RunAt(plan, 35);
+  EXPECT_EQ(plan.runs(), 24u);  // 6 points x 2 seeds x 2 builds
+  RunCoord c = RunAt(plan, 23);
   EXPECT_EQ(c.point, 5u);
-  EXPECT_EQ(c.seed_index, 2u);
+  EXPECT_EQ(c.seed_index, 1u);
   EXPECT_EQ(c.build_index, 1u);
+  c = RunAt(plan, 6);  // (point 1 x 2 + seed 1) x 2 + build 0
+  EXPECT_EQ(c.point, 1u);
+  EXPECT_EQ(c.seed_index, 1u);
+  EXPECT_EQ(c.build_index, 0u);
   // Last parameter varies fastest.
   EXPECT_EQ(PointJson(plan, 1), json::parse(R"({"kv.cache_ttl_s": 30, "viewers.sgai_fraction": 0.5})"));
   EXPECT_EQ(PointJson(plan, 3), json::parse(R"({"kv.cache_ttl_s": 60, "viewers.sgai_fraction": 0})"));
