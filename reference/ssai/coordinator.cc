@@ -441,6 +441,24 @@ struct Coordinator::Impl {
           return;
         }
       }
+      // The same splice point under another id (conformance R6b). A fresh normalizer (a
+      // restarted coordinator) that no longer sees the OUT joins the running break from
+      // CUE-OUT-CONT at segment time - ElapsedTime, and takes the id of the SCTE-35 section the
+      // CONT carries (splice_event_id, SCTE 35 §9.7.3) where the OUT it replaced was a plain
+      // CUE-OUT ("cue-<msn>"), or the reverse. The held break already occupies that splice point
+      // (breaks never overlap, and the normalizer merges OUTs within this tolerance into one
+      // break): it is the same break. Making a new one would cancel the held break (same start:
+      // ResolveOverlaps keeps the later) and ask the decision service again, so edges would swap
+      // the pod already playing for another one (or slate) under a new event id.
+      for (auto& [id, r] : s->records) {
+        if (r.cancelled || r.state.source != BreakSource::kScte35) continue;
+        if (std::llabs(r.state.start_time - start) <= kSameBreakToleranceUs &&
+            start < r.state.end_time) {
+          s->alias[e.event_id] = id;
+          ++stats.duplicate_cues;
+          return;
+        }
+      }
     }
     // DEFECT(defect_no_cue_dedupe): with the switch on, the check above is skipped and the
     // normalizer is reset before every reload (ObserveText), so every reload that still shows the

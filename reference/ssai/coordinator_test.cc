@@ -810,7 +810,8 @@ std::string Playlist(int64_t first, int count, const std::map<int64_t, std::stri
   return out;
 }
 
-std::string Oatcls(uint32_t id, bool cancel, double duration_s) {
+// A splice_insert section (base64), as EXT-OATCLS-SCTE35 and CUE-OUT-CONT SCTE35= carry it.
+std::string SpliceInsertBase64(uint32_t id, bool cancel, double duration_s) {
   scte35::SpliceInsert si;
   si.splice_event_id = id;
   if (cancel) {
@@ -826,7 +827,70 @@ std::string Oatcls(uint32_t id, bool cancel, double duration_s) {
   s.splice_command_type = scte35::CommandType(s.command);
   Result<Bytes> bytes = scte35::Encode(s);
   EXPECT_TRUE(bytes.ok());
-  return "#EXT-OATCLS-SCTE35:" + Base64Encode(*bytes);
+  return bytes.ok() ? Base64Encode(*bytes) : "";
+}
+
+std::string Oatcls(uint32_t id, bool cancel, double duration_s) {
+  return "#EXT-OATCLS-SCTE35:" + SpliceInsertBase64(id, cancel, duration_s);
+}
+
+// The conformance suite's R6b (scenario coordinator_restart): the origin opens a break with a
+// plain CUE-OUT (event id "cue-<msn>") and repeats it on every segment as CUE-OUT-CONT carrying
+// the splice_insert (splice_event_id 10001). A coordinator restarted after the OUT slid out of the
+// window joins the break from CUE-OUT-CONT alone: its fresh normalizer opens it at segment time -
+// ElapsedTime under the section's id "10001". That is the break the journal already holds (same
+// splice point): no new break, no second decision (it would flip ad slots to another pod or
+// slate), the same event id (edges key KV and the splice by it).
+TEST_F(CoordinatorScte35Test, RestartedMidBreakJoinsTheHeldBreakFromCueOutContAlone) {
+  decision_.decision = TwoAds();
+  const std::string section = SpliceInsertBase64(10001, false, 24);
+  auto cont = [&](int elapsed_s) {
+    return "#EXT-X-CUE-OUT-CONT:ElapsedTime=" + std::to_string(elapsed_s) +
+           ".000,Duration=24,SCTE35=" + section;
+  };
+  const std::string before = Playlist(100, 6, {{104, "#EXT-X-CUE-OUT:DURATION=24"}, {105, cont(2)}});
+  AtLiveEdge(before);  // 12:00:12, 4 s into the break that starts at 12:00:08
+  {
+    auto c = Make();
+    ASSERT_TRUE(Observe(c.get(), before).ok());
+    ASSERT_EQ(c->state().breaks.size(), 1u);
+    EXPECT_EQ(c->state().breaks[0].event_id, "cue-104");
+  }
+  ASSERT_EQ(decision_.requests.size(), 1u);
+  const AdBreakState held = KvBreak("cue-104");
+  ASSERT_EQ(held.decision, TwoAds());
+  // A second request would now get no ads (slate): the flip the conformance suite saw.
+  decision_.decision.items.clear();
+
+  auto c = Make();
+  const std::string after =
+      Playlist(106, 6, {{106, cont(4)}, {107, cont(6)}, {108, cont(8)}, {109, cont(10)},
+                        {110, cont(12)}, {111, cont(14)}});
+  AtLiveEdge(after);  // 12:00:24: the CUE-OUT (msn 104) has left the window
+  ASSERT_TRUE(Observe(c.get(), after).ok());
+  ASSERT_EQ(c->state().breaks.size(), 1u);
+  const AdBreakState& b = c->state().breaks[0];
+  EXPECT_EQ(b.event_id, "cue-104") << "the held break keeps its identity";
+  EXPECT_EQ(b.start_time, Iso("2026-01-15T12:00:08.000Z"));
+  EXPECT_EQ(b.end_time, Iso("2026-01-15T12:00:32.000Z"));
+  EXPECT_EQ(b.decision, held.decision) << "the pod decided before the restart";
+  EXPECT_EQ(b.discontinuities_before, 0);
+  EXPECT_EQ(c->state().discontinuities_total, 2);
+  EXPECT_EQ(c->stats().breaks_created, 0);
+  EXPECT_EQ(c->stats().breaks_cancelled, 0);
+  EXPECT_EQ(c->stats().duplicate_cues, 1);
+  EXPECT_EQ(decision_.requests.size(), 1u) << "one decision per break, across restarts";
+  EXPECT_FALSE(kv_.Peek(std::string(kBreakPrefix) + "10001").has_value());
+
+  // The IN of the joined break ends the held one.
+  const std::string in = Playlist(109, 6, {{109, cont(10)}, {110, cont(12)}, {111, cont(14)},
+                                           {112, cont(16)}, {113, "#EXT-X-CUE-IN"}});
+  AtLiveEdge(in);  // 12:00:30: CUE-IN at 12:00:26
+  ASSERT_TRUE(Observe(c.get(), in).ok());
+  ASSERT_EQ(c->state().breaks.size(), 1u);
+  EXPECT_EQ(c->state().breaks[0].event_id, "cue-104");
+  EXPECT_EQ(c->state().breaks[0].end_time, Iso("2026-01-15T12:00:26.000Z"));
+  EXPECT_EQ(decision_.requests.size(), 1u);
 }
 
 TEST_F(CoordinatorScte35Test, CancelBeforeStartRemovesTheBreakAndItsDiscontinuities) {

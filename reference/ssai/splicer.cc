@@ -77,6 +77,18 @@ class SlotTimeline {
     return {static_cast<int64_t>(starts_.size()), kNever};
   }
 
+  // Same, but a slot not published yet gets the start it will have on the slot grid (the end of
+  // the last segment plus whole grid steps) instead of kNever: SGAI announces a break before its
+  // first slot exists, and writes that slot's start.
+  SlotRef FirstAtOrAfterOnGrid(UnixMicros t) const {
+    SlotRef r = FirstAtOrAfter(t);
+    if (r.start != kNever) return r;
+    const UnixMicros end = starts_.back() + durations_.back();
+    if (t <= end) return {r.index, end};
+    const int64_t k = (t - end + grid_us_ - 1) / grid_us_;
+    return {r.index + k, end + k * grid_us_};
+  }
+
  private:
   std::vector<UnixMicros>& starts_;
   std::vector<DurationMicros>& durations_;
@@ -94,6 +106,12 @@ struct BreakSlots {
 BreakSlots Locate(const SlotTimeline& t, const SpliceBreak& b) {
   return {t.FirstAtOrAfter(b.start_time - kSpliceToleranceUs),
           t.FirstAtOrAfter(b.end_time - kSpliceToleranceUs)};
+}
+
+// Locate() with the starts of unpublished slots extrapolated on the grid (SGAI).
+BreakSlots LocateOnGrid(const SlotTimeline& t, const SpliceBreak& b) {
+  return {t.FirstAtOrAfterOnGrid(b.start_time - kSpliceToleranceUs),
+          t.FirstAtOrAfterOnGrid(b.end_time - kSpliceToleranceUs)};
 }
 
 bool HasLineBreak(std::string_view s) {
@@ -318,22 +336,31 @@ void SpliceSgai(MediaPlaylist* p, const SlotTimeline& t, std::span<const SpliceB
   // (slot, tag) in break order; tags for the same slot keep that order.
   std::vector<std::pair<int64_t, Tag>> placed;
   for (const SpliceBreak& b : breaks) {
-    const BreakSlots s = Locate(t, b);
-    if (s.has_slots() && s.out.index <= n - 1 && s.in.index > n - 1) result->in_break = true;
+    // The interstitial covers exactly the slots SSAI would replace: it starts at the splice point
+    // (the first slot at or after start - tolerance) and ends at the return slot (the first slot
+    // at or after end - tolerance), both segment boundaries of the primary. bis Appendix D.2
+    // (X-SNAP=OUT,IN) leaves a START-DATE between boundaries to the client, which "SHOULD locate
+    // the segment boundary closest to the START-DATE": that can be the boundary before the cue,
+    // not SSAI's. hls.js 1.7.4 live stalls ~50 ms before a mid-segment START-DATE and never starts
+    // the interstitial (tests/README.md). On a boundary there is nothing to snap, and SSAI and
+    // SGAI viewers leave and rejoin the content at the same instant.
+    const BreakSlots s = LocateOnGrid(t, b);
+    if (!s.has_slots()) continue;  // the break covers no slot start: SSAI inserts nothing either
+    if (s.out.index <= n - 1 && s.in.index > n - 1) result->in_break = true;
     // bis §6.2.1: a date range stays while any date in it maps to a segment in the playlist.
     bool covers = false;
     for (size_t i = 0; i < t.size() && !covers; ++i) {
-      covers = t.start(i) < b.end_time && t.start(i) + t.duration(i) > b.start_time;
+      covers = t.start(i) < s.in.start && t.start(i) + t.duration(i) > s.out.start;
     }
     const bool future = s.out.index >= n;  // announced before its first slot is published
     if (!covers && !future) continue;
-    const DurationMicros duration_us = b.end_time - b.start_time;
+    const DurationMicros duration_us = s.in.start - s.out.start;
     const double duration_s = MicrosToSeconds(duration_us);
     hls::AttributeWriter w;
     // Prefixed so it never collides with an origin DATERANGE carrying the same SCTE-35 id.
     w.Quoted("ID", "ssai-" + b.event_id)
         .Quoted("CLASS", "com.apple.hls.interstitial")
-        .Date("START-DATE", b.start_time)
+        .Date("START-DATE", s.out.start)
         .Float("DURATION", duration_s);
     if (!b.asset_uri.empty()) {
       w.Quoted("X-ASSET-URI", b.asset_uri);

@@ -105,10 +105,15 @@ struct SpliceResult {
 // PROGRAM-DATE-TIME in a playlist that overlaps a break (the break cannot be placed), breaks out
 // of order or overlapping.
 // SGAI: one EXT-X-DATERANGE per break (ID="ssai-{event_id}", CLASS="com.apple.hls.interstitial",
-// START-DATE, DURATION, X-ASSET-URI or X-ASSET-LIST, X-RESUME-OFFSET = X-PLAYOUT-LIMIT = duration,
+// START-DATE, DURATION, X-ASSET-URI or X-ASSET-LIST, X-RESUME-OFFSET = X-PLAYOUT-LIMIT = DURATION,
 // X-SNAP="OUT,IN", X-RESTRICT="SKIP,JUMP"), written before the splice-point slot, or before the
-// first slot when that has slid out, or after the last segment when it is not published yet; it
-// stays while any window slot overlaps [start, end) (bis §6.2.1). Same text in every rendition.
+// first slot when that has slid out, or after the last segment when it is not published yet.
+// START-DATE is the start of the splice-point slot and START-DATE + DURATION the start of the
+// return slot: the segment boundaries SSAI replaces between, not the cue's start/end times (a
+// boundary needs no client-side snapping, bis Appendix D.2 X-SNAP; unpublished slots are placed
+// on the slot grid). A break containing no slot start gets no interstitial (SSAI inserts nothing
+// either). It stays while any window slot overlaps [START-DATE, START-DATE + DURATION)
+// (bis §6.2.1). Same text in every rendition.
 // Errors also: SSAI slot past the pod with no slate configured; SGAI break without exactly one
 // asset URI or with an event_id that cannot be a quoted-string.
 Result<SpliceResult> Splice(const hls::MediaPlaylist& origin, std::span<const SpliceBreak> breaks,

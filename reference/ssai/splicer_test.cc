@@ -555,6 +555,8 @@ TEST(SplicerTest, OriginDiscontinuityOnSpliceSlotIsNotDoubled) {
 // ---- SGAI ------------------------------------------------------------------------------------------
 
 TEST(SgaiTest, InterstitialDateRange) {
+  // Cue at 10.5 s, mid-segment: the interstitial starts at the splice point SSAI uses (slot 6,
+  // 12.000) and ends at the return slot (slot 9, 18.000), not at 10.5 / 16.5.
   const origin::SyntheticStreamSpec spec = Spec(2, 4, {{At(10.5), 6, 9}});
   SpliceBreak b = Break("brk-9", 10.5, 6, 0, 0);
   b.asset_uri = "https://ads.example/pod/9.m3u8";
@@ -564,7 +566,7 @@ TEST(SgaiTest, InterstitialDateRange) {
   o.inserted_discontinuities_before = 6;  // ignored: SGAI inserts no discontinuity
   const std::string dr =
       "#EXT-X-DATERANGE:ID=\"ssai-brk-9\",CLASS=\"com.apple.hls.interstitial\","
-      "START-DATE=\"2026-01-15T12:00:10.500Z\",DURATION=6,"
+      "START-DATE=\"2026-01-15T12:00:12.000Z\",DURATION=6,"
       "X-ASSET-URI=\"https://ads.example/pod/9.m3u8\",X-RESUME-OFFSET=6,X-PLAYOUT-LIMIT=6,"
       "X-SNAP=\"OUT,IN\",X-RESTRICT=\"SKIP,JUMP\"";
   SpliceResult r;
@@ -589,7 +591,7 @@ TEST(SgaiTest, InterstitialDateRange) {
                    "seg_v1_7.ts"}));
   EXPECT_TRUE(r.in_break);
   EXPECT_EQ(r.ad_segments, 0);
-  // Kept on the first segment while slot 5 (which overlaps [10.5, 16.5)) is in the window ...
+  // Kept on the first segment while slot 8 (which overlaps [12, 18)) is in the window ...
   const std::string late = SpliceText(OriginAt(spec, 0, 24), breaks, o);
   EXPECT_THAT(late, HasSubstr("#EXT-X-MEDIA-SEQUENCE:8\n" + dr + "\n"));
   // ... and gone once no window slot overlaps the break.
@@ -605,6 +607,71 @@ TEST(SgaiTest, InterstitialDateRange) {
   }
   ExpectLintCleanWalk(spec, breaks, o, 0, 40, 2);
   ExpectLintCleanWalk(spec, breaks, o, 0.3, 40, 0.9);
+}
+
+// The interstitial's START-DATE and START-DATE + DURATION are the PDTs of the first ad slot and the
+// return slot of the SSAI splice of the same break, wherever the cue and end fall in a segment
+// (bis Appendix D.2 X-SNAP would otherwise let the client pick the nearest boundary).
+TEST(SgaiTest, InterstitialOnTheSsaiSlotBoundaries) {
+  SpliceOptions sgai;
+  sgai.mode = InsertionMode::kSgai;
+  for (double segment_s : {2.0, 1.92}) {
+    for (double cue_s = 10.0; cue_s < 10.0 + 2 * segment_s; cue_s += 0.13) {
+      for (double duration_s : {4.0, 5.3, 6.0}) {
+        const origin::SyntheticStreamSpec spec = Spec(segment_s, 12, {});
+        const hls::MediaPlaylist o = OriginAt(spec, 0, 30);  // whole break in the window
+        SpliceBreak b = Break("b", cue_s, duration_s, 8, segment_s);
+        b.asset_uri = "https://ads.example/b.m3u8";
+        const std::string where = "segment " + std::to_string(segment_s) + " s, cue " +
+                                  std::to_string(cue_s) + " s, duration " + std::to_string(duration_s);
+        Result<SpliceResult> ssai = Splice(o, std::vector<SpliceBreak>{b}, Ssai(segment_s));
+        ASSERT_TRUE(ssai.ok()) << where;
+        std::optional<UnixMicros> first_ad, first_back;
+        const auto& segs = ssai->playlist.segments();
+        for (size_t i = 0; i < segs.size(); ++i) {
+          const bool ad = segs[i].uri().rfind("ad/", 0) == 0 || segs[i].uri() == "slate.ts";
+          if (ad && !first_ad) first_ad = ssai->playlist.SegmentStartTime(i);
+          if (!ad && first_ad && !first_back) first_back = ssai->playlist.SegmentStartTime(i);
+        }
+        ASSERT_TRUE(first_ad && first_back) << where;
+        Result<SpliceResult> out = Splice(o, std::vector<SpliceBreak>{b}, sgai);
+        ASSERT_TRUE(out.ok()) << where;
+        const hls::Tag* dr = nullptr;
+        for (const hls::MediaSegment& seg : out->playlist.segments()) {
+          for (const hls::Tag& tag : seg.tags()) {
+            if (tag.type == hls::TagType::kDateRange) dr = &tag;
+          }
+        }
+        ASSERT_NE(dr, nullptr) << where;
+        Result<hls::AttributeList> parsed = hls::AttributeList::Parse(dr->value);
+        ASSERT_TRUE(parsed.ok()) << where;
+        const hls::AttributeList& attrs = *parsed;
+        const std::optional<UnixMicros> start = attrs.GetDate("START-DATE");
+        const std::optional<double> dur_s = attrs.GetFloat("DURATION");
+        ASSERT_TRUE(start && dur_s) << where;
+        EXPECT_EQ(*start, *first_ad) << where;
+        EXPECT_EQ(*start + SecondsToMicros(*dur_s), *first_back) << where;
+        EXPECT_EQ(attrs.GetFloat("X-PLAYOUT-LIMIT"), dur_s) << where;
+        EXPECT_EQ(attrs.GetFloat("X-RESUME-OFFSET"), dur_s) << where;
+        // Within one segment of the cue, never more than the tolerance before it.
+        EXPECT_GE(*start, b.start_time - kSpliceToleranceUs) << where;
+        EXPECT_LT(*start, b.start_time + SecondsToMicros(segment_s)) << where;
+      }
+    }
+  }
+}
+
+// A break that contains no slot start (shorter than a segment, inside one) is spliced by neither
+// mode: SSAI replaces no slot, so SGAI announces no interstitial.
+TEST(SgaiTest, BreakWithinOneSegmentIsNotAnnounced) {
+  const origin::SyntheticStreamSpec spec = Spec(2, 4, {});
+  const hls::MediaPlaylist o = OriginAt(spec, 0, 20);
+  SpliceOptions sgai;
+  sgai.mode = InsertionMode::kSgai;
+  SpliceBreak b = Break("short", 14.5, 1, 0, 0);
+  b.asset_uri = "https://ads.example/s.m3u8";
+  EXPECT_EQ(SpliceText(o, {b}, sgai), hls::Serialize(o));
+  EXPECT_EQ(SpliceText(o, {Break("short", 14.5, 1, 1, 2)}, Ssai(2)), hls::Serialize(o));
 }
 
 TEST(SgaiTest, AssetListAndErrors) {
