@@ -1,40 +1,14 @@
 """`ssai bench`: the open-loop load generator against real processes on loopback (2-second runs).
 Every process is stopped, also on failure; ports are picked by the OS."""
 import json
-import re
-import select
-import signal
-import subprocess
-import time
 
-import pytest
+
+from procs import start, stop as _stop
 
 
 def _start_origin(ssai_bin, root):
-    proc = subprocess.Popen([ssai_bin, "origin", "--synthetic", str(root / "fixtures/serve/origin.json"),
-                             "--listen", "127.0.0.1:0"], cwd=root, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.1)
-        if ready:
-            m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", proc.stdout.readline())
-            if m:
-                return proc, m.group(1)
-        if proc.poll() is not None:
-            break
-    _stop(proc)
-    pytest.fail("ssai origin did not start")
-
-
-def _stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+    return start([ssai_bin, "origin", "--synthetic", str(root / "fixtures/serve/origin.json"),
+                  "--listen", "127.0.0.1:0"], cwd=root)
 
 
 def test_bench_url_target_two_seconds(ssai, ssai_bin, root, tmp_path):

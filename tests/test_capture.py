@@ -3,15 +3,11 @@
 recorded again; failures are recorded, not fatal; bad input gets a clear error. Every process a
 test starts is stopped, also on failure."""
 import json
-import re
-import select
-import signal
-import subprocess
 import time
-import urllib.error
-import urllib.request
 
 import pytest
+
+from procs import get as _get_any, start as _start, stop as _stop
 
 SPEC = {
     "segment_duration_s": 2, "window_segments": 4, "start_time": "2026-01-15T12:00:00Z",
@@ -21,37 +17,9 @@ SPEC = {
 }
 
 
-def _start(cmd, cwd, timeout_s=10.0):
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.1)
-        if ready:
-            m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", proc.stdout.readline())
-            if m:
-                return proc, m.group(1)
-        if proc.poll() is not None:
-            break
-    _stop(proc)
-    pytest.fail(f"{cmd[1:3]} did not start: {proc.stderr.read() if proc.stderr else ''}")
-
-
-def _stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-
-
 def _get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
+    status, _, body = _get_any(url)
+    return status, body
 
 
 def _index(path):

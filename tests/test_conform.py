@@ -4,10 +4,11 @@ an `ssai serve` this test starts by hand)."""
 import json
 import os
 import pathlib
-import socket
 import subprocess
 import time
 import xml.etree.ElementTree as ET
+
+from procs import free_port
 
 SCENARIOS = "fixtures/scenarios/conformance"
 
@@ -101,12 +102,6 @@ def test_serve_target_runs_the_short_scenario_in_real_time(ssai, tmp_path):
     assert time.monotonic() - t0 <= 60
     assert_real_time_run(r, out)
     assert json.loads((out / "report.json").read_text())["runs"][0]["target"] == "serve:kv-channel-state"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_http_target_against_ssai_serve_started_by_hand(ssai_bin, ssai, root, tmp_path):

@@ -2,7 +2,6 @@
 import json
 import re
 
-import pytest
 
 LINE = re.compile(r"^(\S+: )?hls\.[a-z0-9_.]+ line \d+: .+$")
 

@@ -3,50 +3,21 @@ variant playlist. Ports are picked by the OS (--listen 127.0.0.1:0); each proces
 "listening on http://127.0.0.1:PORT" once it serves. Both processes are always stopped."""
 import json
 import os
-import re
-import select
-import signal
-import subprocess
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 
+from procs import get as _get_any, start as _start, stop as _stop
+
 TOKEN = "pytest-cue-token"
 
 
-def _start(cmd, cwd, env=None, timeout_s=10.0):
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.1)
-        if ready:
-            line = proc.stdout.readline()
-            m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
-            if m:
-                return proc, m.group(1)
-        if proc.poll() is not None:
-            break
-    _stop(proc)
-    pytest.fail(f"{cmd[1]} did not start: {proc.stderr.read() if proc.stderr else ''}")
-
-
-def _stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-    return proc.returncode
-
-
 def _get(url):
-    with urllib.request.urlopen(url, timeout=5) as r:
-        return r.status, dict(r.headers), r.read().decode()
+    status, headers, body = _get_any(url)
+    assert status < 400, f"GET {url}: {status} {body}"
+    return status, headers, body
 
 
 @pytest.fixture

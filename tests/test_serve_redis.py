@@ -10,9 +10,6 @@ import hmac
 import json
 import os
 import re
-import select
-import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -20,50 +17,11 @@ import urllib.request
 
 import pytest
 
+from procs import free_port as _free_port, get as _get, start as _start, stop as _stop
+
 SECRET = "pytest-jwt-secret-0123456789abcdef"
 DURATION_S = 10  # the default pod's first ad is 10 s
 CHANNEL_ID = "ch_demo_sports"
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(cmd, cwd, env=None, timeout_s=10.0):
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.1)
-        if ready:
-            m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", proc.stdout.readline())
-            if m:
-                return proc, m.group(1)
-        if proc.poll() is not None:
-            break
-    _stop(proc)
-    pytest.fail(f"{' '.join(cmd[1:3])} did not start: {proc.stderr.read() if proc.stderr else ''}")
-
-
-def _stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-    return proc.returncode
-
-
-def _get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.status, dict(r.headers), r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read().decode()
 
 
 def _post_cue(base, body, token):
