@@ -13,25 +13,13 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "reference/base/splitmix64.h"
 #include "reference/base/status.h"
 #include "reference/base/time.h"
 
 namespace ssai::sim {
 
-// Vigna's SplitMix64 (prng.di.unimi.it/splitmix64.c).
-class SplitMix64 {
- public:
-  explicit SplitMix64(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-
- private:
-  uint64_t state_;
-};
+using ::ssai::SplitMix64;  // reference/base/splitmix64.h: seeds the engine
 
 // xoshiro256** 1.0 (prng.di.unimi.it/xoshiro256starstar.c), state seeded from SplitMix64.
 class Xoshiro256 {

@@ -280,7 +280,8 @@ def test_hlsjs_plays_the_ssai_stream_through_an_ad_break(media_deployment, hlsjs
 # SGAI runs on 2 s segments. On 1.92 s ones (audio and video end together on every boundary)
 # hls.js 1.7.4 in this Chromium often stops buffering the primary at the boundary where the
 # interstitial starts (buffered end 1 us short of it), the playhead stalls ~50 ms before it and the
-# interstitial never starts. START-DATE is the cue time, not that boundary (tests/README.md).
+# interstitial never starts (measured while START-DATE was the cue time; it is now the splice-point
+# boundary, tests/README.md).
 @pytest.mark.parametrize("media_deployment", [2.0], indirect=True)
 def test_hlsjs_plays_the_sgai_stream_with_an_interstitial(media_deployment, hlsjs_player):
     base, _, seg = media_deployment
@@ -309,12 +310,11 @@ def test_hlsjs_plays_the_sgai_stream_with_an_interstitial(media_deployment, hlsj
     early = [e for e in _hlsjs_errors(report) if e["t"] <= t_started]
     assert early == [], _summary(report)
     assert _metric(base, "ssai_ad_segment_requests_total") >= 1
-    # Playing the whole interstitial and resuming the primary is hls.js's part, and hls.js 1.7.4
-    # does not always manage it on this live stream (tests/README.md: the playhead sticks inside
-    # an asset, then the DATERANGE slides out of the window and hls.js aborts the asset). Checked,
-    # and reported as an expected failure rather than hidden.
-    through = (not report["timed_out"] and _hlsjs_errors(report) == []
-               and [u.split("/ads/")[1] for u in report["assets_started"]] == ["ad1/2500000.m3u8", "ad2/2500000.m3u8"]
-               and "INTERSTITIAL_ENDED" in types)
-    if not through:
-        pytest.xfail("hls.js did not play the interstitial through (known, tests/README.md):\n" + _summary(report))
+    # Played through: both assets, INTERSTITIAL_ENDED, no error and no stall. Since the splicer
+    # puts START-DATE on the splice-point segment boundary (reference/ssai/README.md, bis
+    # Appendix D.2 X-SNAP), hls.js 1.7.4 no longer stalls short of it, so a stall fails the test.
+    assert not report["timed_out"], _summary(report)
+    assert _hlsjs_errors(report) == [], _summary(report)
+    assert [u.split("/ads/")[1] for u in report["assets_started"]] == ["ad1/2500000.m3u8", "ad2/2500000.m3u8"], \
+        _summary(report)
+    assert "INTERSTITIAL_ENDED" in types, _summary(report)

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reference/base/splitmix64.h"
 #include "reference/server/asio_env.h"
 #include "reference/server/media_library.h"
 #include "reference/ssai/channel.h"
@@ -74,13 +75,6 @@ void HttpService::Stop() {
 
 namespace {
 
-uint64_t SplitMix64(uint64_t* state) {
-  uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 void ReplaceAll(std::string* s, std::string_view from, std::string_view to) {
   for (size_t at = s->find(from); at != std::string::npos; at = s->find(from, at + to.size())) {
     s->replace(at, from.size(), to);
@@ -99,7 +93,7 @@ void DecisionService::set_self_url(std::string url) {
 Result<AdDecision> DecisionService::Decide(const DecisionClient::Request& request) {
   std::lock_guard<std::mutex> lock(mu_);
   if (config_.failure_rate > 0) {
-    const double u = static_cast<double>(SplitMix64(&rng_state_) >> 11) * 0x1.0p-53;
+    const double u = UnitIntervalFromBits(SplitMix64Next(&rng_state_));
     if (u < config_.failure_rate) return Status::Unavailable("decision service: injected failure");
   }
   const DecisionCatalogue& c = config_.catalogue;

@@ -1,7 +1,6 @@
 #include "reference/ssai/manifest_path.h"
 
 #include <algorithm>
-#include <tuple>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -95,20 +94,6 @@ std::optional<std::string> MarkerEventId(const cues::Marker& m) {
   return std::nullopt;
 }
 
-// Field-by-field equality of the splicer's break input (the splice output memo's key).
-bool SameBreaks(const std::vector<SpliceBreak>& a, const std::vector<SpliceBreak>& b) {
-  auto same_ads = [](const std::vector<AdSegment>& x, const std::vector<AdSegment>& y) {
-    return std::equal(x.begin(), x.end(), y.begin(), y.end(), [](const AdSegment& p, const AdSegment& q) {
-      return p.uri == q.uri && p.duration_s == q.duration_s;
-    });
-  };
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [&](const SpliceBreak& x, const SpliceBreak& y) {
-    return x.event_id == y.event_id && x.start_time == y.start_time && x.end_time == y.end_time &&
-           same_ads(x.ad_segments, y.ad_segments) && x.asset_uri == y.asset_uri &&
-           x.asset_list_uri == y.asset_list_uri;
-  });
-}
-
 }  // namespace
 
 struct ManifestPath::Impl {
@@ -120,14 +105,6 @@ struct ManifestPath::Impl {
   struct LastGood {
     hls::Playlist playlist;
     UnixMicros fetched_at = 0;
-    // The response body `playlist` was parsed from. A live origin answers most reloads with the
-    // same bytes (nothing is published between two reloads), so an equal body reuses the parse.
-    // The identity is the text itself, compared exactly: the origin client already copies the
-    // body into its Response (O(n) anyway), a memcmp of ~1-2 KB is tens of ns against ~1.3 us of
-    // parsing, and an exact compare cannot make a memo change a result (a hash could, in theory).
-    std::string body;
-    // Bumped whenever `playlist` changes: the origin's identity in the splice output memo.
-    uint64_t generation = 0;
   };
   struct Op;
   struct ChannelMemo {
@@ -148,33 +125,6 @@ struct ManifestPath::Impl {
     UnixMicros last_refresh = 0;  // last background refresh started (kv-channel-state)
   };
   std::map<std::string, LastGood, std::less<>> last_good;  // by origin URL
-  uint64_t next_generation = 1;
-
-  // The last splice output per (channel, rendition, mode), with everything it was computed from.
-  // ssai::Splice + hls::Serialize are a pure function of (origin playlist as handed to the
-  // splicer, breaks with their resolved pods, SpliceOptions) plus this path's build and options,
-  // which are fixed for its lifetime; nothing in them reads the clock. Time enters only through
-  // the inputs: which breaks the state holds, the window filter in ResolvePods and kv-stateless'
-  // hold-back (both change `breaks` or the origin's segments, which are in the key). So a reload
-  // of an unchanged playlist with unchanged state reuses the serialized output; any difference
-  // in any input recomputes it.
-  struct SpliceKey {
-    uint64_t origin_generation = 0;  // LastGood::generation; 0 = not from the memo (never hits)
-    size_t origin_segments = 0;      // after a hold-back (which only drops the newest segments)
-    std::vector<SpliceBreak> breaks;
-    int64_t inserted_discontinuities_before = 0;
-  };
-  struct SpliceMemo {
-    SpliceKey key;
-    std::string body;
-    bool in_break = false;
-    std::string event_id;
-    int ad_segments = 0;
-    int slate_segments = 0;
-    std::vector<std::string> warnings;  // the splicer's own
-  };
-  // by channel id, rendition index, mode
-  std::map<std::tuple<std::string, size_t, int>, SpliceMemo, std::less<>> splice_memo;
   std::map<std::string, ChannelMemo, std::less<>> memo;    // by channel id
   std::map<std::string, std::vector<AdSegment>, std::less<>> ad_playlists;  // by URL (VOD)
 
@@ -188,7 +138,6 @@ struct ManifestPath::Impl {
     std::function<void(ManifestResponse)> done;
     ManifestResponse response;
     hls::MediaPlaylist origin;
-    uint64_t origin_generation = 0;  // LastGood::generation of `origin`; 0 when unknown
     std::optional<ChannelState> state;
     std::vector<SpliceBreak> breaks;
     int pending_fetches = 0;
@@ -209,9 +158,7 @@ struct ManifestPath::Impl {
   // --- origin ---
   // Fetches and parses `url`; on failure falls back to the last good playlist if it is fresh
   // enough (`stale` says so).
-  // `generation` identifies the playlist handed over (LastGood::generation).
-  void FetchOrigin(const std::string& url,
-                   std::function<void(Result<hls::Playlist>, bool stale, uint64_t generation)> cb);
+  void FetchOrigin(const std::string& url, std::function<void(Result<hls::Playlist>, bool stale)> cb);
   void HandleMaster(OpPtr op);
   void HandleAssetList(OpPtr op, std::string_view file);
 
@@ -288,8 +235,7 @@ void ManifestPath::Impl::Handle(const ManifestRequest& request,
   }
   op->rendition_index = static_cast<size_t>(op->rendition - channel->renditions.data());
 
-  FetchOrigin(op->rendition->origin_url, [this, op](Result<hls::Playlist> playlist, bool stale,
-                                                    uint64_t generation) {
+  FetchOrigin(op->rendition->origin_url, [this, op](Result<hls::Playlist> playlist, bool stale) {
     if (!playlist.ok()) {
       const int status = playlist.status().code() == StatusCode::kDeadlineExceeded ? 504 : 502;
       return op->done(ErrorResponse(status, "origin: " + playlist.status().message()));
@@ -300,31 +246,20 @@ void ManifestPath::Impl::Handle(const ManifestRequest& request,
     }
     op->response.served_stale_origin = stale;
     op->origin = std::move(*media);
-    op->origin_generation = generation;
     GetState(op);
   });
 }
 
 void ManifestPath::Impl::FetchOrigin(const std::string& url,
-                                     std::function<void(Result<hls::Playlist>, bool, uint64_t)> cb) {
+                                     std::function<void(Result<hls::Playlist>, bool)> cb) {
   env.origin->Fetch(url, [this, url, cb = std::move(cb)](Result<OriginClient::Response> r) {
     Status problem;
     if (r.ok() && r->http_status == 200) {
-      auto it = last_good.find(url);
-      if (it != last_good.end() && it->second.body == r->body) {
-        // The bytes parsed last time: same playlist, fresh again.
-        it->second.fetched_at = Now();
-        return cb(it->second.playlist, false, it->second.generation);
-      }
       // Only playlists that parse become the fallback, so it is always servable.
       Result<hls::Playlist> parsed = hls::Parse(r->body);
       if (parsed.ok()) {
-        LastGood& good = last_good[url];
-        good.playlist = *parsed;
-        good.fetched_at = Now();
-        good.body = std::move(r->body);
-        good.generation = next_generation++;
-        return cb(std::move(parsed), false, good.generation);
+        last_good[url] = LastGood{*parsed, Now()};
+        return cb(std::move(parsed), false);
       }
       problem = Status::InvalidArgument("playlist: " + parsed.status().message());
     } else if (r.ok()) {
@@ -334,9 +269,9 @@ void ManifestPath::Impl::FetchOrigin(const std::string& url,
     }
     auto it = last_good.find(url);
     if (it != last_good.end() && Now() - it->second.fetched_at <= options.origin_last_good_max_age_us) {
-      return cb(it->second.playlist, true, it->second.generation);
+      return cb(it->second.playlist, true);
     }
-    cb(problem, false, 0);
+    cb(problem, false);
   });
 }
 
@@ -351,7 +286,7 @@ void ManifestPath::Impl::HandleMaster(OpPtr op) {
     op->response.body = std::move(body);
     return op->done(std::move(op->response));
   }
-  FetchOrigin(ch.origin_master_url, [op](Result<hls::Playlist> playlist, bool stale, uint64_t) {
+  FetchOrigin(ch.origin_master_url, [op](Result<hls::Playlist> playlist, bool stale) {
     if (!playlist.ok()) {
       const int status = playlist.status().code() == StatusCode::kDeadlineExceeded ? 504 : 502;
       return op->done(ErrorResponse(status, "origin: " + playlist.status().message()));
@@ -794,27 +729,6 @@ void ManifestPath::Impl::Splice(OpPtr op) {
   // DEFECT(no_discontinuity_ledger): earlier breaks forgotten.
   if (build.defects.no_discontinuity_ledger) splice_options.inserted_discontinuities_before = 0;
 
-  ManifestResponse& resp = op->response;
-  SpliceMemo& memo_slot =
-      splice_memo[std::make_tuple(op->channel->channel_id(), op->rendition_index, static_cast<int>(op->mode))];
-  if (op->origin_generation != 0 && memo_slot.key.origin_generation == op->origin_generation &&
-      memo_slot.key.origin_segments == op->origin.segments().size() &&
-      memo_slot.key.inserted_discontinuities_before == splice_options.inserted_discontinuities_before &&
-      SameBreaks(memo_slot.key.breaks, op->breaks)) {
-    resp.in_break = memo_slot.in_break;
-    resp.ad_segments = memo_slot.ad_segments;
-    resp.slate_segments = memo_slot.slate_segments;
-    resp.warnings.insert(resp.warnings.end(), memo_slot.warnings.begin(), memo_slot.warnings.end());
-    resp.event_id = memo_slot.event_id;
-    resp.body = memo_slot.body;
-    return op->done(std::move(resp));
-  }
-  SpliceKey key;
-  key.origin_generation = op->origin_generation;
-  key.origin_segments = op->origin.segments().size();
-  key.breaks = op->breaks;
-  key.inserted_discontinuities_before = splice_options.inserted_discontinuities_before;
-
   if (options.absolute_content_uris) {
     for (hls::MediaSegment& s : op->origin.mutable_segments()) {
       if (!HasScheme(s.uri())) s.set_uri(ResolveUrl(op->rendition->origin_url, s.uri()));
@@ -845,10 +759,11 @@ void ManifestPath::Impl::Splice(OpPtr op) {
     }
   }
 
+  ManifestResponse& resp = op->response;
   resp.in_break = result.in_break;
   resp.ad_segments = result.ad_segments;
   resp.slate_segments = result.slate_segments;
-  resp.warnings.insert(resp.warnings.end(), result.warnings.begin(), result.warnings.end());
+  for (std::string& w : result.warnings) resp.warnings.push_back(std::move(w));
   if (result.in_break && !out.segments().empty()) {
     std::optional<UnixMicros> last = out.SegmentStartTime(out.segments().size() - 1);
     for (const SpliceBreak& b : op->breaks) {
@@ -858,13 +773,6 @@ void ManifestPath::Impl::Splice(OpPtr op) {
     }
   }
   resp.body = hls::Serialize(out);
-  memo_slot.key = std::move(key);
-  memo_slot.body = resp.body;
-  memo_slot.in_break = resp.in_break;
-  memo_slot.event_id = resp.event_id;
-  memo_slot.ad_segments = resp.ad_segments;
-  memo_slot.slate_segments = resp.slate_segments;
-  memo_slot.warnings = std::move(result.warnings);
   op->done(std::move(resp));
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "reference/base/splitmix64.h"
 #include "reference/media/hls/lint.h"
 #include "reference/media/hls/playlist.h"
 #include "reference/media/origin/synthetic_origin.h"
@@ -17,23 +18,10 @@
 namespace ssai {
 namespace {
 
-class SplitMix64 {
+class TestRng : public ::ssai::SplitMix64 {
  public:
-  explicit SplitMix64(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [lo, hi] (inclusive); the modulo bias is irrelevant here.
-  int64_t Range(int64_t lo, int64_t hi) {
-    return lo + static_cast<int64_t>(Next() % static_cast<uint64_t>(hi - lo + 1));
-  }
+  using ::ssai::SplitMix64::SplitMix64;
   bool Chance(int percent) { return Range(0, 99) < percent; }
-
- private:
-  uint64_t state_;
 };
 
 constexpr int kSpecs = 24;
@@ -46,7 +34,7 @@ struct Case {
   std::vector<int> pod_sizes;
 };
 
-Case RandomCase(SplitMix64& rng) {
+Case RandomCase(TestRng& rng) {
   Case c;
   origin::SyntheticStreamSpec& spec = c.spec;
   const int64_t d_ms = rng.Range(1000, 6000);
@@ -143,7 +131,7 @@ std::vector<std::string> DateRangeLines(const hls::MediaPlaylist& p) {
 }
 
 TEST(SplicerPropertyTest, RandomOriginsLintCleanAndRenditionsAgree) {
-  SplitMix64 rng(0x55A1'2026'0115ull);
+  TestRng rng(0x55A1'2026'0115ull);
   int64_t total_ads = 0, total_slate = 0, total_in_break = 0;
   for (int ci = 0; ci < kSpecs; ++ci) {
     const Case c = RandomCase(rng);

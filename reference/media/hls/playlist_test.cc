@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "reference/base/splitmix64.h"
+
 namespace ssai::hls {
 namespace {
 
@@ -673,19 +675,10 @@ TEST(DerivedTest, DiscontinuitySequence) {
 // ---------------------------------------------------------------------------------------------
 // Round-trip property: random playlists made of real-world line shapes serialize back exactly.
 
-class SplitMix64 {
+class TestRng : public ::ssai::SplitMix64 {
  public:
-  explicit SplitMix64(uint64_t seed) : s_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (s_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  using ::ssai::SplitMix64::SplitMix64;
   size_t Below(size_t n) { return static_cast<size_t>(Next() % n); }
-
- private:
-  uint64_t s_;
 };
 
 TEST(RoundTripPropertyTest, RandomPlaylists) {
@@ -705,7 +698,7 @@ TEST(RoundTripPropertyTest, RandomPlaylists) {
                                               "#EXTINF:4", "#EXTINF: 1.5 ,x,y"};
   const std::vector<std::string_view> kTrailer = {"#EXT-X-ENDLIST", "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"h\"",
                                                   "#EXT-X-CUE-OUT:10", "", "# end"};
-  SplitMix64 rng(20251104);
+  TestRng rng(20251104);
   for (int iter = 0; iter < 400; ++iter) {
     const bool crlf = rng.Below(3) == 0;
     const std::string eol = crlf ? "\r\n" : "\n";
