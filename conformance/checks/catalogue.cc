@@ -65,7 +65,7 @@ std::vector<CheckInfo> MakeCatalogue() {
   c.push_back({"splice.ad_bitrate_matches_rendition", "DESIGN.md Splicer (bitrate-matched ads); bis §6.2.4 CODECS/BANDWIDTH",
                kE, "splice", "ad segments come from the ad variant picked for the rendition's bandwidth"});
   c.push_back({"splice.sgai_interstitial_at_cue", "bis Appendix D.2 (START-DATE is the splice time)", kE, "splice",
-               "in SGAI mode the interstitial DATERANGE starts at the cue and lasts the break"});
+               "in SGAI mode the interstitial DATERANGE starts at the splice point (the first segment boundary at or after the cue, where SSAI starts the ads) and lasts the break"});
 
   // ttl.*: the seed's getAdBreakTTL and isAdBreakActive.
   c.push_back({"ttl.break_key_ttl", "seed getAdBreakTTL: expirationTtl = floor(duration) + 60; coordinator.h", kE, "ttl",

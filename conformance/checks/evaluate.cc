@@ -550,13 +550,16 @@ class Evaluator {
       for (const TruthBreak& t : truth_) {
         // A break whose first slot is in the window must be announced there.
         if (t.splice_point < window_start || t.splice_point >= window_end) continue;
+        // The splice point, not the cue time: a cue inside a segment splices at the next boundary
+        // (SSAI replaces whole segments), and an interstitial there resumes the primary content
+        // on a segment boundary too, so SSAI and SGAI viewers see the break at the same instant.
         const Interstitial* match = nullptr;
         for (const Interstitial& i : found) {
-          if (std::llabs(i.start - t.cue_time) <= start_tol) match = &i;
+          if (std::llabs(i.start - t.splice_point) <= start_tol) match = &i;
         }
         if (match == nullptr) {
           results_.Fail("splice.sgai_interstitial_at_cue", f.response_time, Where(f),
-                        "no interstitial starting at " + FormatIso8601Millis(t.cue_time) + " for " + t.label, excerpt);
+                        "no interstitial starting at the splice point " + FormatIso8601Millis(t.splice_point) + " for " + t.label, excerpt);
           continue;
         }
         results_.Pass("splice.sgai_interstitial_at_cue");
@@ -577,7 +580,7 @@ class Evaluator {
       }
       for (const Interstitial& i : found) {
         bool known = false;
-        for (const TruthBreak& t : truth_) known |= std::llabs(i.start - t.cue_time) <= start_tol;
+        for (const TruthBreak& t : truth_) known |= std::llabs(i.start - t.splice_point) <= start_tol;
         if (!known) {
           results_.Fail("splice.sgai_interstitial_at_cue", f.response_time, Where(f),
                         "interstitial " + i.id + " at " + FormatIso8601Millis(i.start) + " matches no cue", excerpt);
