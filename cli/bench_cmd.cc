@@ -12,6 +12,7 @@
 #include "bench/load/report.h"
 #include "bench/load/targets.h"
 #include "cli/commands.h"
+#include "cli/files.h"
 
 namespace ssai::cli {
 namespace {
@@ -47,16 +48,6 @@ struct ReportFlags {
   double wrk_duration_s = 10;
   int wrk_rounds = 2;
 };
-
-bool WriteText(const std::string& path, const std::string& text) {
-  std::error_code ec;
-  const std::filesystem::path p(path);
-  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  return static_cast<bool>(out);
-}
 
 Status ParseLatencyRange(const std::vector<int64_t>& v, int64_t* lo, int64_t* hi) {
   if (v.empty()) {

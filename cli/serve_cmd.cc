@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/files.h"
 #include "reference/media/origin/synthetic_origin.h"
 #include "reference/server/config.h"
 #include "reference/server/media_library.h"
@@ -35,15 +36,6 @@ int WaitForStopSignal(const sigset_t& set) {
   int sig = 0;
   sigwait(&set, &sig);
   return sig;
-}
-
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
 }
 
 struct ServeFlags {

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/files.h"
 #include "reference/ssai/builds.h"
 #include "simulator/report.h"
 #include "simulator/run.h"
@@ -40,21 +41,6 @@ struct MergeArgs {
   std::vector<std::string> inputs;
   std::string out = "reports/sim";
 };
-
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
-
-bool WriteText(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  return static_cast<bool>(out);
-}
 
 // Writes DIR/report.json and DIR/index.html; false (with a message) when DIR is not writable.
 bool WriteReport(const std::string& dir, const std::string& json_text, const std::string& html) {

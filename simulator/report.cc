@@ -4,36 +4,19 @@
 #include <cmath>
 #include <cstdio>
 
+#include "reference/base/strings.h"
 #include "simulator/metrics.h"
 
 namespace ssai::sim {
 
-namespace {
-
 using json = nlohmann::json;
 
-double Num(const json& j, double fallback = 0) { return j.is_number() ? j.get<double>() : fallback; }
+double Num(const json& j, double fallback) { return j.is_number() ? j.get<double>() : fallback; }
 
 std::string Fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), f, v);
   return buf;
-}
-
-}  // namespace
-
-std::string HtmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 namespace {

@@ -37,7 +37,11 @@ struct ChartLine {
 // A line chart as inline SVG. log_x: x axis logarithmic (latency CDF).
 std::string SvgLineChart(const std::string& title, const std::string& x_label, const std::string& y_label,
                          const std::vector<ChartLine>& lines, bool log_x, double y_max_hint);
-std::string HtmlEscape(const std::string& s);
+
+// Report helpers shared by report.cc and sweep.cc: a JSON number or `fallback`; one printf-formatted
+// number (`f` is a literal format with one double conversion).
+double Num(const nlohmann::json& j, double fallback = 0);
+std::string Fmt(const char* f, double v);
 
 // The report text as written: JSON with 1-space indentation and a trailing newline.
 std::string SerializeReport(const nlohmann::json& report);

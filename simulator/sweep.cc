@@ -7,6 +7,7 @@
 #include <map>
 
 #include "reference/ssai/builds.h"
+#include "reference/base/strings.h"
 #include "simulator/metrics.h"
 #include "simulator/report.h"
 #include "simulator/run.h"
@@ -16,14 +17,6 @@ namespace ssai::sim {
 namespace {
 
 using json = nlohmann::json;
-
-double Num(const json& j, double fallback = 0) { return j.is_number() ? j.get<double>() : fallback; }
-
-std::string Fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), f, v);
-  return buf;
-}
 
 std::vector<std::string> Split(std::string_view s, char sep) {
   std::vector<std::string> out;

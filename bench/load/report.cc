@@ -18,6 +18,7 @@
 #include "bench/load/http_load.h"
 #include "bench/load/process.h"
 #include "bench/load/targets.h"
+#include "reference/base/strings.h"
 
 namespace ssai::load {
 
@@ -86,20 +87,8 @@ Json RunWrk(const std::string& wrk, const MatrixOptions& o, const std::string& u
   return *parsed;
 }
 
-std::string HtmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+// Exact-match overloads: a std::string converts to both string_view and Json.
+std::string HtmlEscape(const std::string& s) { return ::ssai::HtmlEscape(std::string_view(s)); }
 std::string HtmlEscape(const Json& j) { return HtmlEscape(j.is_string() ? j.get<std::string>() : j.dump()); }
 
 struct ChartLine {

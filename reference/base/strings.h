@@ -23,6 +23,9 @@ std::string FormatDouble(double v);
 // Fixed number of decimals ("6.000" for decimals=3), for EXTINF and JSON seconds.
 void AppendFixed(double v, int decimals, std::string* out);
 
+// Text safe inside HTML elements and in single- or double-quoted attributes (& < > " ').
+std::string HtmlEscape(std::string_view text);
+
 }  // namespace ssai
 
 #endif  // SSAI_REFERENCE_BASE_STRINGS_H_

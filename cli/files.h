@@ -1,0 +1,16 @@
+// Whole-file reads and writes for the commands (scenarios, configs, catalogues, reports).
+#ifndef SSAI_CLI_FILES_H_
+#define SSAI_CLI_FILES_H_
+
+#include <string>
+
+namespace ssai::cli {
+
+// The file's bytes; false if it cannot be opened.
+bool ReadFile(const std::string& path, std::string* out);
+// Writes (truncates) `path`, creating its parent directories; false on any failure.
+bool WriteText(const std::string& path, const std::string& text);
+
+}  // namespace ssai::cli
+
+#endif  // SSAI_CLI_FILES_H_
