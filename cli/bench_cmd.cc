@@ -31,7 +31,6 @@ struct BenchFlags {
   std::string out;
   std::string kv = "sim";
   std::vector<int64_t> coordinator_latency_ms;
-  int http_threads = 8;
 };
 
 struct ReportFlags {
@@ -87,7 +86,6 @@ int RunBench(const BenchFlags& f) {
     load::ServeTargetOptions so;
     so.build = f.target.substr(6);
     so.kv_backend = f.kv;
-    so.http_threads = f.http_threads;
     if (Status s = ParseLatencyRange(f.coordinator_latency_ms, &so.coordinator_latency_min_ms,
                                      &so.coordinator_latency_max_ms);
         !s.ok()) {
@@ -203,8 +201,6 @@ void RegisterBenchCommands(CLI::App& app, Context& ctx) {
   bench->add_option("--coordinator-latency-ms", f->coordinator_latency_ms,
                     "serve:BUILD only: MIN,MAX delay of each coordinator call (the seed's 50,200)")
       ->delimiter(',');
-  bench->add_option("--http-threads", f->http_threads, "serve:BUILD only: ssai serve handler threads")
-      ->check(CLI::Range(1, 1024));
 
   auto rf = std::make_shared<ReportFlags>();
   CLI::App* report = bench->add_subcommand(

@@ -1,28 +1,18 @@
 #include "cli/files.h"
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include "reference/io/files.h"
 
 namespace ssai::cli {
 
 bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
+  Result<std::string> text = io::ReadFileToString(path);
+  if (!text.ok()) return false;
+  *out = std::move(text).value();
   return true;
 }
 
 bool WriteText(const std::string& path, const std::string& text) {
-  std::error_code ec;
-  const std::filesystem::path p(path);
-  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  return static_cast<bool>(out);
+  return io::WriteStringToFile(path, text).ok();
 }
 
 }  // namespace ssai::cli

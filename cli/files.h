@@ -1,4 +1,6 @@
-// Whole-file reads and writes for the commands (scenarios, configs, catalogues, reports).
+// Whole-file reads and writes for the commands (scenarios, configs, catalogues, reports): the
+// bool form of reference/io/files.h (ReadFileToString, WriteStringToFile), whose Status names
+// the path and the reason, for callers that print their own message.
 #ifndef SSAI_CLI_FILES_H_
 #define SSAI_CLI_FILES_H_
 

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "reference/io/files.h"
 #include "reference/media/hls/playlist.h"
 
 namespace ssai::cli {
@@ -44,22 +44,18 @@ bool ListPlaylistFiles(const std::vector<std::string>& inputs, std::vector<std::
 }
 
 bool ReadPlaylistInput(const std::string& path, std::string* text) {
-  std::ostringstream ss;
   if (path == "-") {
+    std::ostringstream ss;
     ss << std::cin.rdbuf();
+    *text = std::move(ss).str();
   } else {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) {
-      std::cerr << path << ": cannot open\n";
+    Result<std::string> read = io::ReadFileToString(path);
+    if (!read.ok()) {
+      std::cerr << read.status().message() << "\n";  // "PATH: cannot read: No such file or directory"
       return false;
     }
-    ss << f.rdbuf();
-    if (f.bad()) {
-      std::cerr << path << ": read error\n";
-      return false;
-    }
+    *text = std::move(read).value();
   }
-  *text = std::move(ss).str();
   if (text->size() > hls::kMaxPlaylistBytes) {
     std::cerr << path << ": larger than " << hls::kMaxPlaylistBytes << " bytes\n";
     return false;

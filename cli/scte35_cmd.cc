@@ -1,6 +1,5 @@
 // `ssai scte35 decode CUE|-` and `ssai scte35 encode FILE.json|-`: SCTE 35 splice_info_section
 // to threefive-compatible JSON and back (reference/media/scte35).
-#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -10,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "reference/base/encoding.h"
+#include "reference/io/files.h"
 #include "reference/media/scte35/scte35_json.h"
 #include "reference/media/scte35/splice_info_section.h"
 
@@ -60,12 +60,12 @@ int RunEncode(const EncodeOptions& opt) {
   if (opt.file == "-") {
     text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   } else {
-    std::ifstream in(opt.file, std::ios::binary);
-    if (!in) {
-      std::cerr << "error: cannot open " << opt.file << "\n";
+    Result<std::string> read = io::ReadFileToString(opt.file);
+    if (!read.ok()) {
+      std::cerr << "error: " << read.status().message() << "\n";  // "error: F: cannot read: ..."
       return 2;
     }
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    text = std::move(read).value();
   }
   Result<scte35::SpliceInfoSection> section = scte35::FromJsonText(text);
   if (!section.ok()) {

@@ -342,7 +342,8 @@ Result<Observations> Harness::Run() {
   channel_.org = kBuiltinOrg;
   channel_.channel = kBuiltinChannel;
   for (const origin::Rendition& r : scenario_.origin.renditions) {
-    channel_.renditions.push_back({r.name, r.bandwidth_bps, std::string(kBuiltinOriginBase) + r.name + ".m3u8"});
+    channel_.renditions.push_back(
+        {r.name, r.bandwidth_bps, std::string(kBuiltinOriginBase) + r.name + ".m3u8", r.codecs, r.resolution});
   }
   channel_.default_mode = scenario_.mode;
   channel_.slate = {SlateUri(), seg_s};

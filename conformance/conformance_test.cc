@@ -32,6 +32,20 @@ TEST(CatalogueTest, AtLeastFortyUniqueChecksWithSections) {
   for (const hls::RuleInfo& r : hls::LintRules()) EXPECT_NE(FindCheck(r.id), nullptr) << r.id;
 }
 
+TEST(FilesTest, UnreadableFilesNameThePathAndTheReason) {
+  Result<Profile> p = LoadProfile("conformance/profiles/nope.json");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(p.status().message(), "profile: conformance/profiles/nope.json: cannot read: No such file or directory");
+  Result<TargetProfile> t = LoadTargetProfile("fixtures/targets/nope.json");
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().message(), "target profile: fixtures/targets/nope.json: cannot read: No such file or directory");
+  Result<std::vector<Scenario>> s = LoadScenarios("fixtures/scenarios/conformance/nope.json");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message(),
+            "scenario: fixtures/scenarios/conformance/nope.json: cannot read: No such file or directory");
+}
+
 TEST(ProfileTest, DefaultFileMatchesBuiltInDefaults) {
   Result<Profile> p = LoadProfile("conformance/profiles/default.json");
   ASSERT_TRUE(p.ok()) << p.status().ToString();

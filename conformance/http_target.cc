@@ -7,11 +7,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
-#include <sstream>
 #include <thread>
 #include <utility>
 
@@ -19,6 +17,7 @@
 
 #include "conformance/probes.h"
 #include "reference/base/strings.h"
+#include "reference/io/files.h"
 #include "reference/ssai/builds.h"
 #include "reference/server/config.h"
 #include "reference/server/server.h"
@@ -494,7 +493,11 @@ class ServeTarget : public Target {
     const std::string token = "conf-" + std::to_string(rd()) + std::to_string(rd());
     Json renditions = Json::array();
     for (const origin::Rendition& r : shifted.origin.renditions) {
-      renditions.push_back({{"name", r.name}, {"bandwidth_bps", r.bandwidth_bps}});
+      Json rj = {{"name", r.name}, {"bandwidth_bps", r.bandwidth_bps}};
+      // The origin's CODECS/RESOLUTION, for the server's multivariant playlist (RFC 8216 §4.3.4.2).
+      if (!r.codecs.empty()) rj["codecs"] = r.codecs;
+      if (!r.resolution.empty()) rj["resolution"] = r.resolution;
+      renditions.push_back(std::move(rj));
     }
     const double seg_s = MicrosToSeconds(origin::SegmentDurationMicros(shifted.origin));
     Json config = {
@@ -606,11 +609,9 @@ Result<TargetProfile> ParseTargetProfile(std::string_view json_text) {
 }
 
 Result<TargetProfile> LoadTargetProfile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("target profile: cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  Result<TargetProfile> p = ParseTargetProfile(ss.str());
+  Result<std::string> text = io::ReadFileToString(path);
+  if (!text.ok()) return text.status().WithContext("target profile");  // "target profile: PATH: cannot read: ..."
+  Result<TargetProfile> p = ParseTargetProfile(*text);
   if (!p.ok()) return Status::InvalidArgument(path + ": " + p.status().message());
   return p;
 }

@@ -1,7 +1,6 @@
 #include "conformance/profile.h"
 
-#include <fstream>
-#include <sstream>
+#include "reference/io/files.h"
 
 namespace ssai::conformance {
 
@@ -76,11 +75,9 @@ Result<Profile> ParseProfile(std::string_view json_text) {
 }
 
 Result<Profile> LoadProfile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("profile: cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  Result<Profile> p = ParseProfile(ss.str());
+  Result<std::string> text = io::ReadFileToString(path);
+  if (!text.ok()) return text.status().WithContext("profile");  // "profile: PATH: cannot read: ..."
+  Result<Profile> p = ParseProfile(*text);
   if (!p.ok()) return Status::InvalidArgument(path + ": " + p.status().message());
   return p;
 }

@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "conformance/observations.h"
 #include "reference/base/strings.h"
+#include "reference/io/files.h"
 
 namespace ssai::conformance {
 
@@ -316,11 +315,9 @@ Result<std::vector<Scenario>> LoadScenarios(const std::string& path) {
   }
   std::vector<Scenario> out;
   for (const std::string& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    if (!in) return Status::NotFound("cannot read scenario " + f);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    Result<Scenario> s = ParseScenario(ss.str(), f);
+    Result<std::string> text = io::ReadFileToString(f);
+    if (!text.ok()) return text.status().WithContext("scenario");  // "scenario: F: cannot read: ..."
+    Result<Scenario> s = ParseScenario(*text, f);
     if (!s.ok()) return Status::InvalidArgument(f + ": " + s.status().message());
     out.push_back(std::move(s).value());
   }

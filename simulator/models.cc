@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <sstream>
 
 #include "reference/ssai/adbreak_state.h"
 
@@ -263,6 +265,35 @@ SimOrigin::SimOrigin(Simulation* sim, const OriginSpec& spec, std::vector<origin
   }
 }
 
+Result<std::shared_ptr<const SimCapture>> LoadSimCapture(const std::string& dir) {
+  auto read = [](const std::string& path, std::string* out) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    *out = ss.str();
+    return true;
+  };
+  std::string index;
+  const std::string where = "origin.capture '" + dir + "'";
+  if (!read(dir + "/" + std::string(origin::kCaptureIndexFile), &index)) {
+    return Status::NotFound(where + ": cannot read " + std::string(origin::kCaptureIndexFile));
+  }
+  Result<origin::Capture> parsed = origin::ParseCaptureIndex(index);
+  if (!parsed.ok()) return Status::InvalidArgument(where + ": " + parsed.status().message());
+  auto c = std::make_shared<SimCapture>();
+  c->dir = dir;
+  for (const origin::CaptureEntry& e : parsed->entries) {
+    if (e.file.empty() || c->bodies.count(e.file)) continue;
+    std::string body;
+    if (!read(dir + "/" + e.file, &body)) return Status::NotFound(where + ": cannot read " + e.file);
+    c->versions[e.file] = c->versions.size() + 1;
+    c->bodies[e.file] = std::move(body);
+  }
+  c->replay = origin::CaptureReplay(std::move(parsed).value());
+  return std::shared_ptr<const SimCapture>(std::move(c));
+}
+
 std::string SimOrigin::PlaylistUrl(int channel, std::string_view rendition) {
   return "http://origin/" + std::to_string(channel) + "/" + std::string(rendition) + ".m3u8";
 }
@@ -273,7 +304,25 @@ void SimOrigin::Fetch(std::string_view url, Callback done) {
   const UnixMicros now = sim_->Now();
   const DurationMicros t = now - t0_;
   Response response;
-  if (auto it = urls_.find(url); it != urls_.end()) {
+  if (auto it = urls_.find(url); capture_ && it != urls_.end()) {
+    const auto [c, r] = it->second;
+    const std::string path = "/" + channels_[static_cast<size_t>(c)].renditions[static_cast<size_t>(r)].name + ".m3u8";
+    const int64_t offset_ms = (now - capture_start_) / kMicrosPerMilli;
+    const origin::CaptureEntry* e = capture_->replay.At(path, offset_ms);
+    if (e == nullptr) e = capture_->replay.First(path);  // before its first fetch: the first
+    if (e != nullptr && e->status == 200 && !e->file.empty()) {
+      response.body = capture_->bodies.find(e->file)->second;
+      response.version = capture_->versions.find(e->file)->second;
+    } else if (e != nullptr && e->status != 0) {
+      response.http_status = e->status;
+      response.body = "capture: HTTP " + std::to_string(e->status);
+    } else {
+      // No response in the capture (timeout, refused): a transport failure, after the latency.
+      const std::string why = e ? "capture: " + e->error : "capture: no snapshot of " + path;
+      sim_->RunAfter(latency, [done = std::move(done), why] { done(Status::Unavailable(why)); });
+      return;
+    }
+  } else if (it != urls_.end()) {
     for (const Window& w : spec_.not_found) {
       if (w.Contains(t)) response.http_status = 404;
     }
@@ -290,8 +339,10 @@ void SimOrigin::Fetch(std::string_view url, Callback done) {
       if (cached.msn != msn) {
         cached.msn = msn;
         cached.body = origin::MediaPlaylistAt(s, s.renditions[static_cast<size_t>(r)], as_of);
+        cached.version = ++versions_;
       }
       response.body = cached.body;
+      response.version = cached.version;
     } else {
       response.body = "not found";
     }

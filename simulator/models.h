@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "reference/media/origin/capture.h"
 #include "reference/media/origin/synthetic_origin.h"
 #include "reference/ssai/builds.h"
 #include "reference/ssai/coordinator.h"
@@ -106,6 +107,18 @@ class KvCluster {
 };
 
 // ---------------------------------------------------------------------------------------------
+// A capture directory loaded for replay (scenario origin.capture): the index and every snapshot
+// body it names. `version` numbers the distinct files (Response::version: one file, one body).
+struct SimCapture {
+  std::string dir;
+  origin::CaptureReplay replay{origin::Capture{}};
+  std::map<std::string, std::string, std::less<>> bodies;   // file name -> text
+  std::map<std::string, uint64_t, std::less<>> versions;    // file name -> 1, 2, ...
+};
+// Reads DIR/index.jsonl and the files it names (the simulator's only file reads, at set-up).
+Result<std::shared_ptr<const SimCapture>> LoadSimCapture(const std::string& dir);
+
+// ---------------------------------------------------------------------------------------------
 // Origin: the synthetic live origin per channel (reference/media/origin), with fetch latency,
 // stalls (the playlist freezes) and 404 windows; ad media playlists (VOD) under http://ads/.
 // URLs: http://origin/{channel_index}/{rendition}.m3u8, http://ads/{ad_id}/{bitrate}.m3u8.
@@ -117,11 +130,19 @@ class SimOrigin : public OriginClient {
   static std::string PlaylistUrl(int channel, std::string_view rendition);
   int64_t fetches() const { return fetches_; }
   void set_ad_duration_s(double s) { ad_duration_s_ = s; }
+  // Replay `capture` instead: every channel's rendition R is the capture's path "/R.m3u8", served
+  // as the snapshot current at capture offset (now - start) ms (the last one after the capture
+  // ends: the stream freezes). Fetch latency still applies; stalls and not_found do not.
+  void UseCapture(std::shared_ptr<const SimCapture> capture, UnixMicros start) {
+    capture_ = std::move(capture);
+    capture_start_ = start;
+  }
 
  private:
   struct Cached {
     int64_t msn = -2;
     std::string body;
+    uint64_t version = 0;  // Response::version: a new one whenever body changes
   };
   Simulation* sim_;
   OriginSpec spec_;
@@ -130,7 +151,10 @@ class SimOrigin : public OriginClient {
   Rng rng_;
   std::map<std::string, std::pair<int, int>, std::less<>> urls_;  // -> (channel, rendition)
   std::vector<std::vector<Cached>> cache_;                         // [channel][rendition]
+  std::shared_ptr<const SimCapture> capture_;
+  UnixMicros capture_start_ = 0;
   int64_t fetches_ = 0;
+  uint64_t versions_ = 0;  // last Response::version handed out (unique over all URLs)
   double ad_duration_s_ = 15;
 };
 

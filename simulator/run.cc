@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string_view>
 
+#include "reference/media/cues/normalizer.h"
 #include "reference/media/hls/lint.h"
 #include "reference/media/hls/playlist.h"
 #include "reference/ssai/manifest_path.h"
@@ -21,13 +23,21 @@ namespace {
 
 using json = nlohmann::json;
 
-uint64_t Fnv1a(const std::string& s) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
+// A 64-bit hash of a response body, to tell a changed playlist from an unchanged one. Eight bytes
+// per step (FNV-1a's byte-serial multiply chain was ~5 % of a run); only equality is used.
+uint64_t BodyHash(const std::string& s) {
+  uint64_t h = 0xcbf29ce484222325ULL ^ s.size();
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 32;
   }
-  return h;
+  uint64_t tail = 0;
+  std::memcpy(&tail, s.data() + i, s.size() - i);
+  h = (h ^ tail) * 0x9e3779b97f4a7c15ULL;
+  return h ^ (h >> 29);
 }
 
 // MEDIA-SEQUENCE + (number of EXTINF) - 1 of a media playlist; nullopt when there is none.
@@ -67,10 +77,10 @@ struct PopMetrics {
 
 class World {
  public:
-  World(const Scenario& sc, const BuildSpec& build, uint64_t seed)
+  World(const Scenario& sc, const BuildSpec& build, uint64_t seed, const CaptureTimeline* capture = nullptr)
       : sim_(sc.start_time - SecondsToMicros(sc.warmup_s)), sc_(sc), build_(build), seed_(seed), t0_(sc.start_time),
         end_(sc.start_time + SecondsToMicros(sc.duration_s)),
-        viewer_rng_(Rng::Stream(seed, kViewerStream)) {}
+        viewer_rng_(Rng::Stream(seed, kViewerStream)), capture_(capture) {}
 
   Status Setup();
   json Run(const RunOptions& options);
@@ -87,6 +97,7 @@ class World {
   uint64_t seed_;
   UnixMicros t0_, end_;
   Rng viewer_rng_;
+  const CaptureTimeline* capture_;  // null: synthetic origin
   std::vector<origin::SyntheticStreamSpec> specs_;
   std::vector<ChannelConfig> channels_;
   std::vector<std::vector<std::pair<UnixMicros, UnixMicros>>> breaks_;  // per channel [start, end)
@@ -95,6 +106,9 @@ class World {
   std::unique_ptr<SimDecision> decision_;
   std::unique_ptr<SimDurableStore> durable_;
   std::unique_ptr<CoordinatorFleet> fleet_;
+  // One memo for every POP's edge: a playlist version is parsed, and a splice computed, once for
+  // all POPs that see it (playlist_memo.h). Before edges_: they point at it.
+  PlaylistMemo memo_;
   std::vector<std::unique_ptr<ManifestPath>> edges_;
   std::vector<Cohort> cohorts_;
   std::vector<std::string> files_;  // "{rendition}.m3u8"
@@ -136,7 +150,13 @@ Status World::Setup() {
     s.cue_flavour = sc_.origin.cue_flavour;
     std::vector<std::pair<UnixMicros, UnixMicros>> truth;
     const BreakScheduleSpec& b = sc_.origin.breaks;
-    for (int k = 0;; ++k) {
+    if (capture_) {
+      // The capture's MSN grid (its MSN 0 start, its segment duration) so LiveEdgeMsn and
+      // FirstSegmentAtOrAfter number slots as the captured playlists do; truth from its markers.
+      s.start_time = capture_->msn0_start;
+      truth = capture_->truth;
+    }
+    for (int k = 0; !capture_; ++k) {
       const double at_s = b.first_s + c * b.stagger_s + k * b.every_s;
       if (at_s >= sc_.duration_s || (k > 0 && b.every_s <= 0)) break;
       const UnixMicros start = t0_ + SecondsToMicros(at_s);
@@ -161,6 +181,15 @@ Status World::Setup() {
   kv_ = std::make_unique<KvCluster>(&sim_, sc_.kv, P, Rng::Stream(seed_, kKvStream));
   origin_ = std::make_unique<SimOrigin>(&sim_, sc_.origin, specs_, t0_, Rng::Stream(seed_, kOriginStream));
   origin_->set_ad_duration_s(sc_.decision.ad_duration_s);
+  if (capture_) {
+    for (const origin::Rendition& r : sc_.origin.renditions) {
+      if (!capture_->capture->replay.HasPath("/" + r.name + ".m3u8")) {
+        return Status::InvalidArgument("scenario.origin.renditions: '" + r.name + "' is not in capture " +
+                                       capture_->capture->dir + " (no /" + r.name + ".m3u8)");
+      }
+    }
+    origin_->UseCapture(capture_->capture, t0_ - SecondsToMicros(sc_.warmup_s));
+  }
   std::vector<int64_t> bitrates;
   for (const origin::Rendition& r : sc_.origin.renditions) bitrates.push_back(r.bandwidth_bps);
   decision_ = std::make_unique<SimDecision>(&sim_, sc_.decision, bitrates, Rng::Stream(seed_, kDecisionStream));
@@ -176,7 +205,7 @@ Status World::Setup() {
   mopt.kv_cache_ttl_s = sc_.kv.cache_ttl_s;
   for (int p = 0; p < P; ++p) {
     edges_.push_back(std::make_unique<ManifestPath>(
-        build_, channels_, ManifestPathEnv{&sim_, kv_->Location(p), fleet_->Link(p), origin_.get()}, mopt));
+        build_, channels_, ManifestPathEnv{&sim_, kv_->Location(p), fleet_->Link(p), origin_.get(), &memo_}, mopt));
   }
   pops_.resize(static_cast<size_t>(P));
 
@@ -295,7 +324,7 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestR
   // Next reload, RFC 8216 §6.3.4: the target duration after a changed playlist, half of it after
   // an unchanged one (or an error).
   const DurationMicros target_us = origin::TargetDurationSeconds(spec) * kMicrosPerSecond;
-  const uint64_t h = ok ? Fnv1a(r.body) : 0;
+  const uint64_t h = ok ? BodyHash(r.body) : 0;
   const DurationMicros next = ok && h != c.last_hash ? target_us : target_us / 2;
   c.last_hash = h;
   if (now + next < end_) sim_.RunAt(now + next, [this, i] { Reload(i); });
@@ -506,9 +535,84 @@ json World::Result_() const {
 
 }  // namespace
 
+Result<CaptureTimeline> CaptureTimelineOf(std::shared_ptr<const SimCapture> capture, const Scenario& sc) {
+  if (sc.origin.renditions.empty()) return Status::InvalidArgument("scenario.origin.renditions: empty");
+  CaptureTimeline tl;
+  tl.capture = capture;
+  const std::string path = "/" + sc.origin.renditions.front().name + ".m3u8";
+  const std::string where = "origin.capture " + capture->dir + " " + path;
+  // The cue rendition's snapshots in order (each distinct reload once, as a player sees them).
+  std::vector<hls::MediaPlaylist> reloads;
+  std::vector<int64_t> offsets;
+  std::string last_file;
+  for (const origin::CaptureEntry* e : capture->replay.EntriesFor(path)) {
+    if (!e->ok() || e->file == last_file) continue;
+    last_file = e->file;
+    Result<hls::MediaPlaylist> p = hls::ParseMedia(capture->bodies.find(e->file)->second);
+    if (!p.ok() || p->segments().empty()) continue;
+    reloads.push_back(std::move(p).value());
+    offsets.push_back(e->offset_ms);
+  }
+  if (reloads.empty()) return Status::InvalidArgument(where + ": no snapshot with segments");
+  // Stream time at capture offset 0: the first snapshot's live edge (end of its newest segment)
+  // minus its offset. Needs PROGRAM-DATE-TIME (RFC 8216 §4.3.2.6): the core times breaks by it.
+  const hls::MediaPlaylist& first = reloads.front();
+  const size_t n = first.segments().size();
+  std::optional<UnixMicros> last_start = first.SegmentStartTime(n - 1);
+  std::optional<UnixMicros> first_start = first.SegmentStartTime(0);
+  if (!last_start || !first_start) return Status::InvalidArgument(where + ": no PROGRAM-DATE-TIME");
+  tl.segment_s = first.segments().back().duration_s();
+  if (!(tl.segment_s >= 0.5 && tl.segment_s <= 60)) return Status::InvalidArgument(where + ": odd segment duration");
+  const DurationMicros seg_us = SecondsToMicros(tl.segment_s);
+  tl.stream_start = *last_start + seg_us - offsets.front() * kMicrosPerMilli;
+  tl.msn0_start = *first_start - first.media_sequence() * seg_us;
+  // Ground truth: the capture's own markers through the cue normalizer (cues/normalizer.h).
+  const hls::MediaPlaylist& final_reload = reloads.back();
+  const UnixMicros stream_end =
+      final_reload.SegmentStartTime(final_reload.segments().size() - 1).value_or(tl.stream_start) + seg_us;
+  std::map<std::string, std::pair<UnixMicros, UnixMicros>> by_id;  // event id -> [start, end)
+  std::vector<std::string> order;
+  for (const cues::BreakEvent& e : cues::NormalizeReloads(reloads).events) {
+    auto it = by_id.find(e.event_id);
+    switch (e.kind) {
+      case cues::EventKind::kStart: {
+        const UnixMicros end = e.duration_s ? e.splice_time + SecondsToMicros(*e.duration_s) : stream_end;
+        if (it == by_id.end()) order.push_back(e.event_id);
+        by_id[e.event_id] = {e.splice_time, end};
+        break;
+      }
+      case cues::EventKind::kEnd:
+        if (it != by_id.end()) it->second.second = e.splice_time;
+        break;
+      case cues::EventKind::kCancel:
+        // Cancelled before it started: never a break; else it ends there.
+        if (it != by_id.end()) it->second.second = std::max(it->second.first, std::min(it->second.second, e.splice_time));
+        break;
+    }
+  }
+  for (const std::string& id : order) {
+    const auto& [start, end] = by_id[id];
+    if (end > start) tl.truth.emplace_back(start, end);
+  }
+  std::sort(tl.truth.begin(), tl.truth.end());
+  return tl;
+}
+
 Result<nlohmann::json> RunBuild(const Scenario& scenario, const BuildSpec& build, uint64_t seed,
                                 const RunOptions& options) {
-  auto world = std::make_unique<World>(scenario, build, seed);
+  if (scenario.origin.capture.empty()) {
+    auto world = std::make_unique<World>(scenario, build, seed);
+    SSAI_RETURN_IF_ERROR(world->Setup());
+    return world->Run(options);
+  }
+  // Capture replay: virtual time is the capture's stream time (so PDTs, break times and the
+  // clock agree); the simulation starts at capture offset 0 and viewers warmup_s later.
+  SSAI_ASSIGN_OR_RETURN(std::shared_ptr<const SimCapture> capture, LoadSimCapture(scenario.origin.capture));
+  SSAI_ASSIGN_OR_RETURN(CaptureTimeline tl, CaptureTimelineOf(capture, scenario));
+  Scenario sc = scenario;
+  sc.start_time = tl.stream_start + SecondsToMicros(sc.warmup_s);
+  sc.origin.segment_duration_s = tl.segment_s;
+  auto world = std::make_unique<World>(sc, build, seed, &tl);
   SSAI_RETURN_IF_ERROR(world->Setup());
   return world->Run(options);
 }

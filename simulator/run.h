@@ -10,6 +10,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -24,6 +27,22 @@ struct RunOptions {
   // library never reads a clock).
   std::function<void(double fraction)> progress;
 };
+
+struct SimCapture;  // models.h
+
+// Capture replay (scenario origin.capture; README.md "Capture replay"): how the capture's stream
+// time lines up with virtual time, and the breaks its own markers announce.
+struct CaptureTimeline {
+  std::shared_ptr<const SimCapture> capture;
+  UnixMicros stream_start = 0;  // stream time at capture offset 0 (= the simulation's start)
+  UnixMicros msn0_start = 0;    // where MSN 0 starts on the capture's segment grid
+  double segment_s = 0;         // its segment duration
+  // [start, end) per break: the cue rendition's (the first scenario rendition's) snapshots in
+  // order through cues::NormalizeReloads; an end from the IN, else the duration, else the
+  // capture's end; a break cancelled before it starts is none.
+  std::vector<std::pair<UnixMicros, UnixMicros>> truth;
+};
+Result<CaptureTimeline> CaptureTimelineOf(std::shared_ptr<const SimCapture> capture, const Scenario& scenario);
 
 // The build's section of report.json (schema in README.md).
 Result<nlohmann::json> RunBuild(const Scenario& scenario, const BuildSpec& build, uint64_t seed,

@@ -187,7 +187,8 @@ Result<Scenario> ParseScenario(std::string_view json_text) {
   // Origin.
   Obj og(top.Get("origin"), "scenario.origin");
   SSAI_RETURN_IF_ERROR(og.CheckKnown({"segment_duration_s", "window_segments", "cue_flavour", "renditions",
-                                      "fetch_latency_ms", "stalls", "not_found", "breaks"}));
+                                      "fetch_latency_ms", "stalls", "not_found", "breaks", "capture"}));
+  SSAI_RETURN_IF_ERROR(og.Str("capture", &s.origin.capture));
   SSAI_RETURN_IF_ERROR(og.Num("segment_duration_s", &s.origin.segment_duration_s, 0.5, 60));
   SSAI_RETURN_IF_ERROR(og.Int("window_segments", &s.origin.window_segments, 1, 1000));
   std::string flavour(origin::CueFlavourName(s.origin.cue_flavour));
@@ -312,7 +313,7 @@ nlohmann::json ScenarioToJson(const Scenario& s) {
   for (const origin::Rendition& r : s.origin.renditions) {
     rends.push_back({{"name", r.name}, {"bandwidth_bps", r.bandwidth_bps}});
   }
-  return {
+  json j = {
       {"name", s.name},
       {"description", s.description},
       {"duration_s", s.duration_s},
@@ -372,6 +373,9 @@ nlohmann::json ScenarioToJson(const Scenario& s) {
         {"kv_write_usd_per_million", s.cost.kv_write_usd_per_million},
         {"coordinator_request_usd_per_million", s.cost.coordinator_request_usd_per_million}}},
   };
+  // Only when set, so synthetic scenarios' reports keep their bytes.
+  if (!s.origin.capture.empty()) j["origin"]["capture"] = s.origin.capture;
+  return j;
 }
 
 }  // namespace ssai::sim

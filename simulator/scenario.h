@@ -77,6 +77,10 @@ struct OriginSpec {
   std::vector<Window> stalls;     // the playlist stops advancing (frozen at the window start)
   std::vector<Window> not_found;  // 404 for every playlist
   BreakScheduleSpec breaks;
+  // A capture directory (fixtures/README.md "Capture format") replayed instead of the synthetic
+  // origin: relative to the working directory (the repo root, as every command here is run) or
+  // absolute. Empty: synthetic. See simulator/README.md "Capture replay".
+  std::string capture;
 };
 
 struct DecisionSpec {

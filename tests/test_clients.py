@@ -89,7 +89,9 @@ def media_deployment(request, ssai_bin, ffmpeg_bin, root, tmp_path):
         }
         config["channels"] = [{
             "org": "demo", "channel": "sports", "mode": "ssai", "origin_base_url": origin_url,
-            "renditions": [{"name": "v720", "bandwidth_bps": 2500000}, {"name": "v360", "bandwidth_bps": 800000}],
+            # What the origin's media is (media_library.h), written into the multivariant playlist.
+            "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "resolution": "320x180", "codecs": CODECS},
+                           {"name": "v360", "bandwidth_bps": 800000, "resolution": "320x180", "codecs": CODECS}],
             "slate": {"uri": origin_url + "/slate.ts", "duration_s": seg}, "default_pod_id": "clients-pod"}]
         (tmp_path / "serve.json").write_text(json.dumps(config))
         serve, serve_url = _start([ssai_bin, "serve", "--config", str(tmp_path / "serve.json")], cwd=root,

@@ -99,3 +99,24 @@ def test_sim_without_scenario_is_a_usage_error(ssai):
     r = ssai("sim")
     assert r.returncode == 2
     assert "SCENARIO" in r.stderr
+
+
+def test_capture_scenario_replays_the_capture(ssai, tmp_path):
+    """origin.capture replays fixtures/captures/cue_out; truth from its markers (12:00:20-12:00:32)."""
+    args = ["sim", "fixtures/scenarios/capture-cue_out.json", "--build", "kv-channel-state,defect-ignore-end",
+            "--seed", "1", "--quiet"]
+    for d in ("a", "b"):
+        r = ssai(*args, "--out", tmp_path / d)
+        assert r.returncode == 0, r.stderr
+    assert (tmp_path / "a" / "report.json").read_bytes() == (tmp_path / "b" / "report.json").read_bytes()
+    rep = json.loads((tmp_path / "a" / "report.json").read_text())
+    assert rep["scenario"]["origin"]["capture"] == "fixtures/captures/cue_out"
+    good, defect = rep["builds"]
+    assert good["build"] == "kv-channel-state" and good["requests"]["errors"] == 0
+    assert good["ads"]["scheduled_ad_viewer_s"] > 0
+    assert good["ads"]["missed_fraction"] == 0 and good["ads"]["ghost_ad_viewer_s"] == 0
+    assert all(p["breaks_never_shown"] == 0 for p in good["pops"])
+    assert defect["ads"]["ghost_ad_viewer_s"] > 0  # ads after the capture's CUE-IN
+
+    r = ssai(*args, "--set", "origin.capture=fixtures/captures/nope", "--out", tmp_path / "c")
+    assert r.returncode == 2 and "origin.capture" in r.stderr and "index.jsonl" in r.stderr

@@ -17,9 +17,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <thread>
+
+#include "reference/io/files.h"
 
 extern char** environ;
 
@@ -110,10 +110,10 @@ ChildProcess::~ChildProcess() { Stop(); }
 
 std::string ChildProcess::StderrTail() const {
   if (stderr_path_.empty()) return "";
-  std::ifstream in(stderr_path_);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
+  // A child that never wrote (or a file already gone) has no tail to show.
+  Result<std::string> text = io::ReadFileToString(stderr_path_);
+  if (!text.ok()) return "";
+  std::string s = std::move(text).value();
   if (s.size() > 600) s = "..." + s.substr(s.size() - 600);
   return s.empty() ? "" : " (stderr: " + s + ")";
 }

@@ -213,7 +213,6 @@ Result<Json> RunMatrix(const MatrixOptions& o, std::ostream& progress) {
                    {"rates_per_s", o.rates_per_s},
                    {"duration_s", o.duration_s},
                    {"connections", o.connections},
-                   {"http_threads", o.http_threads},
                    {"arrival", ArrivalName(o.arrival)},
                    {"seed", o.seed},
                    {"timeout_ms", o.timeout_ms},
@@ -233,7 +232,6 @@ Result<Json> RunMatrix(const MatrixOptions& o, std::ostream& progress) {
     so.redis_address = redis_address;
     so.coordinator_latency_min_ms = o.coordinator_latency_min_ms;
     so.coordinator_latency_max_ms = o.coordinator_latency_max_ms;
-    so.http_threads = o.http_threads;
     so.work_dir = work_dir;
     so.wait_for_ads = false;  // all targets start, then wait together
     return so;
@@ -276,14 +274,11 @@ Result<Json> RunMatrix(const MatrixOptions& o, std::ostream& progress) {
       targets.push_back(std::move(t));
     }
   }
-  // The wrk comparison's own server: kv-channel-state without injected latency, and an HTTP thread
-  // per wrk connection (cpp-httplib serves one keep-alive connection per thread at a time).
+  // The wrk comparison's own server: kv-channel-state without injected latency.
   std::unique_ptr<ServeTarget> wrk_serve;
-  const int wrk_http_threads = std::max(64, o.wrk_connections * 2);
   if (o.wrk) {
     ServeTargetOptions so = serve_options("kv-channel-state", "sim", "");
     so.coordinator_latency_max_ms = 0;
-    so.http_threads = wrk_http_threads;
     so.work_dir = work_dir + "/wrk";
     std::filesystem::create_directories(so.work_dir);
     SSAI_ASSIGN_OR_RETURN(wrk_serve, ServeTarget::Start(so));
@@ -423,7 +418,6 @@ Result<Json> RunMatrix(const MatrixOptions& o, std::ostream& progress) {
       summary["p99_target_met"] = !std::isnan(p99_ratio) && p99_ratio <= 2.0;
       report["wrk"] = {{"path", path},
                        {"nginx_workers", o.nginx_workers},
-                       {"ssai_http_threads", wrk_http_threads},
                        {"nginx_command", nginx_cmd},
                        {"ssai_command", serve_cmd},
                        {"rounds", rounds},
@@ -599,8 +593,8 @@ std::string RenderMatrixHtml(const Json& report) {
       h += "<p>" + HtmlEscape(w["skipped"]) + "</p>";
     } else {
       h += "<p><code>" + HtmlEscape(w["nginx_command"]) + "</code> (nginx, " + w["nginx_workers"].dump() +
-           " worker) and <code>" + HtmlEscape(w["ssai_command"]) + "</code> (ssai serve kv-channel-state, one core "
-           "thread, " + w["ssai_http_threads"].dump() + " HTTP threads), alternated; medians of the rounds.</p>";
+           " worker) and <code>" + HtmlEscape(w["ssai_command"]) + "</code> (ssai serve kv-channel-state: one thread "
+           "for HTTP and the core), alternated; medians of the rounds.</p>";
       h += "<table><tr><th>round</th><th>nginx req/s</th><th>nginx P50 ms</th><th>nginx P99 ms</th><th>ssai req/s</th>"
            "<th>ssai P50 ms</th><th>ssai P99 ms</th></tr>";
       auto cell = [](const Json& j, const char* k, const char* f) {

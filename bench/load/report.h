@@ -26,7 +26,6 @@ struct MatrixOptions {
   std::vector<double> rates_per_s = {100, 300, 1000};
   double duration_s = 4;
   int connections = 64;
-  int http_threads = 64;  // ssai serve handler threads: each waits out one coordinator call
   Arrival arrival = Arrival::kPoisson;
   uint64_t seed = 1;
   int64_t timeout_ms = 2000;

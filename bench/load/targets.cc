@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -10,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/load/http_load.h"
+#include "reference/io/files.h"
 
 namespace ssai::load {
 
@@ -19,14 +19,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr char kCueToken[] = "ssai-bench";
-
-Status WriteFile(const std::string& path, const std::string& body) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << body;
-  out.close();
-  if (!out) return Status::Internal(path + ": cannot write");
-  return Status::Ok();
-}
 
 // The synthetic origin of fixtures/serve/origin.json: 2 s segments, 6 in the window, two renditions.
 Json OriginSpec() {
@@ -77,7 +69,7 @@ Result<std::unique_ptr<ServeTarget>> ServeTarget::Start(const ServeTargetOptions
   const std::string dir = o.work_dir + "/serve-" + o.build + "-" + o.kv_backend;
   std::error_code ec;
   fs::create_directories(dir, ec);
-  SSAI_RETURN_IF_ERROR(WriteFile(dir + "/origin.json", OriginSpec().dump(2)));
+  SSAI_RETURN_IF_ERROR(io::WriteStringToFile(dir + "/origin.json", OriginSpec().dump(2)));
   SSAI_ASSIGN_OR_RETURN(t->origin_, ChildProcess::Spawn({exe, "origin", "--synthetic", dir + "/origin.json",
                                                          "--listen", "127.0.0.1:0"},
                                                         {}, dir + "/origin.log"));
@@ -90,7 +82,7 @@ Result<std::unique_ptr<ServeTarget>> ServeTarget::Start(const ServeTargetOptions
       {"journal_path", ""},
       {"auth", {{"token", kCueToken}}},
       {"timeouts", {{"origin_ms", 2000}, {"decision_ms", 1500}, {"coordinator_ms", 1000}, {"request_ms", 5000}}},
-      {"limits", {{"worker_threads", 4}, {"http_threads", o.http_threads}, {"origin_cache_ms", 250}}},
+      {"limits", {{"worker_threads", 4}, {"origin_cache_ms", 250}}},
       {"decision", {{"catalogue", Catalogue()}, {"latency_ms", 0}}},
       {"channels",
        {{{"org", "demo"},
@@ -106,7 +98,7 @@ Result<std::unique_ptr<ServeTarget>> ServeTarget::Start(const ServeTargetOptions
   if (o.coordinator_latency_max_ms > 0) {
     cfg["inject"] = {{"coordinator_latency_ms", {o.coordinator_latency_min_ms, o.coordinator_latency_max_ms}}};
   }
-  SSAI_RETURN_IF_ERROR(WriteFile(dir + "/serve.json", cfg.dump(2)));
+  SSAI_RETURN_IF_ERROR(io::WriteStringToFile(dir + "/serve.json", cfg.dump(2)));
   SSAI_ASSIGN_OR_RETURN(t->serve_,
                         ChildProcess::Spawn({exe, "serve", "--config", dir + "/serve.json"}, {}, dir + "/serve.log"));
   SSAI_ASSIGN_OR_RETURN(t->base_url_, t->serve_->WaitForListening(10'000));
@@ -188,7 +180,7 @@ Result<std::unique_ptr<NginxTarget>> NginxTarget::Start(const std::string& work_
   for (const auto& [path, body] : files) {
     const std::string file = dir + "/www" + path;
     fs::create_directories(fs::path(file).parent_path(), ec);
-    SSAI_RETURN_IF_ERROR(WriteFile(file, body));
+    SSAI_RETURN_IF_ERROR(io::WriteStringToFile(file, body));
   }
   SSAI_ASSIGN_OR_RETURN(t->port_, PickFreePort());
   // The same headers a player gets from ssai serve's media playlists: no-store, the HLS type.
@@ -212,7 +204,7 @@ Result<std::unique_ptr<NginxTarget>> NginxTarget::Start(const std::string& work_
                            "    location / { add_header Cache-Control no-store; }\n"
                            "  }\n"
                            "}\n";
-  SSAI_RETURN_IF_ERROR(WriteFile(dir + "/nginx.conf", conf));
+  SSAI_RETURN_IF_ERROR(io::WriteStringToFile(dir + "/nginx.conf", conf));
   SSAI_ASSIGN_OR_RETURN(t->nginx_,
                         ChildProcess::Spawn({nginx, "-p", dir, "-e", dir + "/error.log", "-c", dir + "/nginx.conf", "-g",
                                              "daemon off; pid " + dir + "/nginx.pid;"},

@@ -23,7 +23,6 @@ struct ServeTargetOptions {
   // `inject.coordinator_latency_ms` of the serve config; 0/0 = off.
   int64_t coordinator_latency_min_ms = 0;
   int64_t coordinator_latency_max_ms = 0;
-  int http_threads = 8;
   std::string work_dir;        // configs and logs (must exist)
   int64_t cue_duration_s = 600;  // a break from the start, longer than any run; 0 = no cue
   // Start() returns only once the playlists carry ads (~10 s after the cue); false: call WaitForAds.

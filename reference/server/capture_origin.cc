@@ -1,9 +1,8 @@
 #include "reference/server/capture_origin.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "reference/io/files.h"
 #include "reference/server/services.h"
 
 namespace ssai::server {
@@ -11,15 +10,6 @@ namespace ssai::server {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool ReadWholeFile(const fs::path& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return !in.bad();
-}
 
 std::string ContentTypeFor(std::string_view path) {
   const std::string_view p = path.substr(0, path.find('?'));
@@ -32,21 +22,21 @@ std::string ContentTypeFor(std::string_view path) {
 
 Result<LoadedCapture> LoadCaptureDir(const std::string& dir) {
   const fs::path index_path = fs::path(dir) / std::string(origin::kCaptureIndexFile);
-  std::string text;
   if (!fs::is_directory(dir)) return Status::NotFound(dir + ": not a directory");
-  if (!ReadWholeFile(index_path, &text)) return Status::NotFound(index_path.string() + ": cannot read");
+  // "DIR/index.jsonl: cannot read: No such file or directory"
+  SSAI_ASSIGN_OR_RETURN(std::string text, io::ReadFileToString(index_path.string()));
   Result<origin::Capture> capture = origin::ParseCaptureIndex(text);
   if (!capture.ok()) return capture.status().WithContext(index_path.string());
   LoadedCapture out;
   out.capture = std::move(capture).value();
   for (const origin::CaptureEntry& e : out.capture.entries) {
     if (e.file.empty() || out.files.count(e.file) != 0) continue;
-    std::string body;
-    if (!ReadWholeFile(fs::path(dir) / e.file, &body)) {
-      return Status::NotFound(index_path.string() + ": line " + std::to_string(e.line) + ": file '" + e.file +
-                              "' cannot be read");
+    Result<std::string> body = io::ReadFileToString((fs::path(dir) / e.file).string());
+    if (!body.ok()) {
+      return Status(body.status().code(), index_path.string() + ": line " + std::to_string(e.line) + ": file '" +
+                                              e.file + "' cannot be read (" + body.status().message() + ")");
     }
-    out.files.emplace(e.file, std::move(body));
+    out.files.emplace(e.file, std::move(body).value());
   }
   return out;
 }

@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "reference/io/files.h"
 #include "reference/server/redis_kv.h"
 #include "reference/ssai/builds.h"
 
@@ -141,14 +140,6 @@ Result<DecisionCatalogue> CatalogueFromJson(const Json& j, const std::string& pa
   return c;
 }
 
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + ": cannot open");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string Resolve(std::string_view base_dir, const std::string& path) {
   if (path.empty() || path.front() == '/' || base_dir.empty()) return path;
   return std::string(base_dir) + "/" + path;
@@ -183,12 +174,26 @@ Result<ChannelConfig> ParseChannel(const Json& j, const std::string& path) {
     const Json& rj = (*rs)[i];
     const std::string rp = path + ".renditions[" + std::to_string(i) + "]";
     if (!rj.is_object()) return FieldError(rp, "must be an object");
-    SSAI_RETURN_IF_ERROR(CheckKeys(rj, rp, {"name", "bandwidth_bps", "origin_url"}));
+    SSAI_RETURN_IF_ERROR(CheckKeys(rj, rp, {"name", "bandwidth_bps", "origin_url", "codecs", "resolution"}));
     RenditionConfig r;
     SSAI_RETURN_IF_ERROR(ReadString(rj, rp, "name", &r.name, true));
     if (!rj.contains("bandwidth_bps")) return FieldError(rp + ".bandwidth_bps", "missing");
     SSAI_RETURN_IF_ERROR(ReadInt(rj, rp, "bandwidth_bps", &r.bandwidth_bps, 1, 1'000'000'000'000));
     SSAI_RETURN_IF_ERROR(ReadString(rj, rp, "origin_url", &r.origin_url));
+    // Written into the multivariant playlist's EXT-X-STREAM-INF (RFC 8216 §4.3.4.2).
+    if (rj.contains("codecs")) {
+      SSAI_RETURN_IF_ERROR(ReadString(rj, rp, "codecs", &r.codecs));
+      if (!IsValidCodecs(r.codecs)) {
+        return FieldError(rp + ".codecs", "expected a comma-separated codec list like \"avc1.64001f,mp4a.40.2\" "
+                                          "(printable ASCII, no '\"'), got '" + r.codecs + "'");
+      }
+    }
+    if (rj.contains("resolution")) {
+      SSAI_RETURN_IF_ERROR(ReadString(rj, rp, "resolution", &r.resolution));
+      if (!IsValidResolution(r.resolution)) {
+        return FieldError(rp + ".resolution", "expected WIDTHxHEIGHT, got '" + r.resolution + "'");
+      }
+    }
     if (r.origin_url.empty()) {
       if (base.empty()) return FieldError(rp + ".origin_url", "missing (and no origin_base_url)");
       r.origin_url = base + "/" + r.name + ".m3u8";
@@ -313,11 +318,14 @@ Result<ServerConfig> ParseServerConfig(std::string_view json, std::string_view b
   }
   if (auto l = j.find("limits"); l != j.end()) {
     if (!l->is_object()) return FieldError("limits", "must be an object");
-    SSAI_RETURN_IF_ERROR(CheckKeys(*l, "limits", {"worker_threads", "http_threads", "max_origin_body_bytes",
+    // Gone with cpp-httplib's inbound thread pool: say so rather than "unknown field".
+    if (l->contains("http_threads")) {
+      return FieldError("limits.http_threads", "no longer exists: HTTP is served on the core thread (remove it)");
+    }
+    SSAI_RETURN_IF_ERROR(CheckKeys(*l, "limits", {"worker_threads", "max_origin_body_bytes",
                                                   "master_max_age_s", "origin_cache_ms"}));
     SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "origin_cache_ms", &c.origin_cache_ms, 0, 60'000));
     SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "worker_threads", &c.worker_threads, 1, 256));
-    SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "http_threads", &c.http_threads, 1, 1024));
     SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "max_origin_body_bytes", &c.max_origin_body_bytes, 1024,
                                  256 * 1024 * 1024));
     SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "master_max_age_s", &c.master_max_age_s, 0, 86400));
@@ -358,7 +366,10 @@ Result<ServerConfig> ParseServerConfig(std::string_view json, std::string_view b
     std::string file;
     SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "catalogue_file", &file));
     if (!file.empty()) {
-      SSAI_ASSIGN_OR_RETURN(std::string text, ReadFile(Resolve(base_dir, file)));
+      // "decision.catalogue_file: DIR/FILE: cannot read: No such file or directory"
+      Result<std::string> text_or = io::ReadFileToString(Resolve(base_dir, file));
+      if (!text_or.ok()) return text_or.status().WithContext("decision.catalogue_file");
+      const std::string& text = *text_or;
       Result<DecisionCatalogue> cat = ParseDecisionCatalogue(text);
       if (!cat.ok()) return cat.status().WithContext("decision.catalogue_file " + file);
       c.decision.catalogue = std::move(cat).value();
@@ -420,7 +431,7 @@ Status ValidateServerConfig(const ServerConfig& c) {
 }
 
 Result<ServerConfig> LoadServerConfig(const std::string& path) {
-  SSAI_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  SSAI_ASSIGN_OR_RETURN(std::string text, io::ReadFileToString(path));  // "PATH: cannot read: ..."
   std::string dir;
   if (size_t slash = path.rfind('/'); slash != std::string::npos) dir = path.substr(0, slash);
   Result<ServerConfig> c = ParseServerConfig(text, dir);

@@ -69,7 +69,6 @@ struct ServerConfig {
   int64_t origin_last_good_max_age_ms = 6000;
   size_t max_origin_body_bytes = 4 * 1024 * 1024;
   int worker_threads = 4;  // outbound HTTP calls
-  int http_threads = 8;    // inbound request handlers
   int64_t master_max_age_s = 30;  // Cache-Control of multivariant playlists
   // The edge reuses an origin playlist this long (and coalesces concurrent fetches); 0 = off.
   int64_t origin_cache_ms = 250;

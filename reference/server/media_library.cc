@@ -272,18 +272,5 @@ std::optional<int64_t> AdTimelineIndex(const DecisionCatalogue& catalogue, doubl
   return std::nullopt;
 }
 
-void RegisterAdSegmentRoute(httplib::Server& http, const DecisionConfig& config,
-                            std::shared_ptr<const MediaLibrary> media, std::atomic<int64_t>* requests) {
-  http.Get(R"(/ads/([A-Za-z0-9_-]{1,64})/([0-9]{1,12})_([0-9]{1,6})\.ts)",
-           [&config, media, requests](const httplib::Request& req, httplib::Response& res) {
-             const std::string id = req.matches[1].str();
-             std::optional<int64_t> index =
-                 AdTimelineIndex(config.catalogue, config.ad_segment_duration_s, id, std::stoll(req.matches[2].str()),
-                                 std::stoll(req.matches[3].str()));
-             if (!index) return SetJsonError(res, 404, "no ad segment " + req.path);
-             ++*requests;
-             ServeTs(res, media->Ad(*index));
-           });
-}
 
 }  // namespace ssai::server

@@ -73,11 +73,6 @@ Status RegisterOriginSegmentRoutes(httplib::Server& http, const origin::Syntheti
 std::optional<int64_t> AdTimelineIndex(const DecisionCatalogue& catalogue, double ad_segment_duration_s,
                                        std::string_view ad_id, int64_t bitrate_bps, int64_t i);
 
-// The decision service's ad segment route: GET /ads/{id}/{bps}_{i}.ts (the URIs of its
-// /ads/{id}/{bps}.m3u8 playlists). `requests` counts ad segment bodies served.
-void RegisterAdSegmentRoute(httplib::Server& http, const DecisionConfig& config,
-                            std::shared_ptr<const MediaLibrary> media, std::atomic<int64_t>* requests);
-
 }  // namespace ssai::server
 
 #endif  // SSAI_REFERENCE_SERVER_MEDIA_LIBRARY_H_

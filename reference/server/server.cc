@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <deque>
 #include <future>
 #include <map>
 #include <optional>
@@ -12,11 +13,12 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <httplib.h>
+#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include "reference/base/url.h"
 #include "reference/server/asio_env.h"
+#include "reference/server/http_frontend.h"
 #include "reference/server/inject.h"
 #include "reference/server/jwt_auth.h"
 #include "reference/server/kv_cache.h"
@@ -84,11 +86,6 @@ int HttpStatusFor(const Status& s) {
   }
 }
 
-struct Reply {
-  int status = 200;
-  std::string body;
-  std::string content_type = "application/json";
-};
 
 }  // namespace
 
@@ -119,23 +116,27 @@ struct Server::Impl {
   std::vector<std::unique_ptr<Coordinator>> coordinators;
   std::map<std::string, Coordinator*, std::less<>> by_id;  // core thread only after Start
   std::unique_ptr<ManifestPath> edge;
-  HttpService http;
+  std::unique_ptr<HttpFrontEnd> front;
+  // Requests answered asynchronously, oldest first, for the request_timeout_ms deadline (one
+  // sweep timer instead of a timer per request; every entry has the same timeout).
+  struct Pending;
+  std::deque<std::shared_ptr<Pending>> pending;
+  std::unique_ptr<asio::steady_timer> deadline_timer;
   bool started = false;
-  bool stopped = false;
+  std::atomic<bool> stopped{false};
 
   bool has_edge() const { return config.role != Role::kCoordinator; }
   bool has_coordinator() const { return config.role != Role::kEdge; }
 
-  // Runs op(done) on the core thread; waits for done(T) at most timeout_ms.
+  // Runs op(done) on the core thread from another thread; waits for done(T) at most timeout_ms.
+  // Start and Stop only: requests run on the core thread already.
   template <typename T, typename Op>
   std::optional<T> CallOnCore(Op op, int64_t timeout_ms) {
     auto promise = std::make_shared<std::promise<T>>();
     auto once = std::make_shared<bool>(false);
     std::future<T> future = promise->get_future();
-    asio::post(io, [this, op = std::move(op), promise, once]() mutable {
-      op([this, promise, once](T value) {
-        // The Env contract: every completion on the core thread. Counted, so tests see a breach.
-        if (std::this_thread::get_id() != core_thread_id.load()) metrics.RecordError("off_core_callback");
+    asio::post(io, [op = std::move(op), promise, once]() mutable {
+      op([promise, once](T value) {
         if (*once) return;
         *once = true;
         promise->set_value(std::move(value));
@@ -152,37 +153,92 @@ struct Server::Impl {
     return nullptr;
   }
 
-  // Records metrics for one response when it goes out of scope.
-  struct Scope {
-    Scope(Metrics* m, std::string_view r, httplib::Response* rs)
-        : metrics(m), route(r), res(rs), start(std::chrono::steady_clock::now()) {}
-    ~Scope() {
-      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      metrics->RecordRequest(route, res->status, s);
-    }
-    Metrics* metrics;
-    std::string route;
-    httplib::Response* res;
-    std::chrono::steady_clock::time_point start;
-  };
-
-  void Send(httplib::Response& res, const Reply& r) {
-    res.status = r.status;
-    if (r.status >= 400) res.set_header("Cache-Control", "no-store");
-    res.set_content(r.body, r.content_type);
-  }
+  // One request's answer: records the route's metrics once, makes errors no-store.
+  class Reply;
+  Reply Begin(std::string_view route, HttpResponder respond);
+  // Answers with 504 if `reply` is not answered within request_timeout_ms.
+  void Deadline(const Reply& reply, std::string what);
+  void SweepDeadlines();
 
   Status Build();
-  void RegisterRoutes();
-  httplib::Server::HandlerResponse PreRoute(const httplib::Request& req, httplib::Response& res);
-  void HandleEdge(const httplib::Request& req, httplib::Response& res);
-  void HandleCue(const httplib::Request& req, httplib::Response& res);
-  void HandleChannelApi(const httplib::Request& req, httplib::Response& res);
-  void HandleHealth(httplib::Response& res);
-  void HandleMetrics(httplib::Response& res);
+  void OnRequest(HttpRequest req, HttpResponder respond);
+  bool PreRoute(const HttpRequest& req, const HttpResponder& respond, std::string_view* route);
+  void HandleEdge(const HttpRequest& req, Reply reply);
+  void HandleCue(const HttpRequest& req, Reply reply);
+  void HandleChannelApi(const HttpRequest& req, Reply reply);
+  void HandleDecision(const HttpRequest& req, Reply reply);
   std::string CoreGauges();
   void Stop();
 };
+
+// Shared by a request's handler, its core callbacks and the deadline sweep: whoever answers first wins.
+struct Server::Impl::Pending {
+  Metrics* metrics;
+  const std::atomic<std::thread::id>* core_thread_id;
+  std::string route;
+  HttpResponder respond;
+  std::chrono::steady_clock::time_point start;
+  std::chrono::steady_clock::time_point deadline;
+  std::string timeout_message;
+  bool answered = false;
+};
+
+class Server::Impl::Reply {
+ public:
+  explicit Reply(std::shared_ptr<Pending> p) : p_(std::move(p)) {}
+  void operator()(HttpResponse r) const {
+    if (p_->answered) return;
+    p_->answered = true;
+    // The Env contract: every completion on the core thread. Counted, so tests see a breach.
+    if (std::this_thread::get_id() != p_->core_thread_id->load()) p_->metrics->RecordError("off_core_callback");
+    if (r.status >= 400) r.Header("Cache-Control", "no-store");
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - p_->start).count();
+    p_->metrics->RecordRequest(p_->route, r.status, s);
+    HttpResponder respond = std::move(p_->respond);
+    respond(std::move(r));
+  }
+  void Error(int status, std::string_view message) const { (*this)(JsonErrorResponse(status, message)); }
+  void SendJson(int status, std::string body) const { (*this)(HttpResponse{status, "application/json", std::move(body), {}}); }
+  bool answered() const { return p_->answered; }
+  const std::shared_ptr<Pending>& pending() const { return p_; }
+
+ private:
+  std::shared_ptr<Pending> p_;
+};
+
+Server::Impl::Reply Server::Impl::Begin(std::string_view route, HttpResponder respond) {
+  auto p = std::make_shared<Pending>();
+  p->metrics = &metrics;
+  p->core_thread_id = &core_thread_id;
+  p->route = std::string(route);
+  p->respond = std::move(respond);
+  p->start = std::chrono::steady_clock::now();
+  return Reply(std::move(p));
+}
+
+void Server::Impl::Deadline(const Reply& reply, std::string what) {
+  if (reply.answered()) return;  // answered synchronously: the common case costs nothing
+  reply.pending()->deadline = reply.pending()->start + std::chrono::milliseconds(config.request_timeout_ms);
+  reply.pending()->timeout_message = std::move(what);
+  pending.push_back(reply.pending());
+}
+
+void Server::Impl::SweepDeadlines() {
+  const auto now = std::chrono::steady_clock::now();
+  while (!pending.empty() && (pending.front()->answered || pending.front()->deadline <= now)) {
+    std::shared_ptr<Pending> p = std::move(pending.front());
+    pending.pop_front();
+    if (p->answered) continue;
+    metrics.RecordError("timeout");
+    if (p->route == "cue") metrics.RecordCue("timeout");
+    Reply(p).Error(504, p->timeout_message + ": no answer within " + std::to_string(config.request_timeout_ms) +
+                            " ms");
+  }
+  deadline_timer->expires_after(std::chrono::milliseconds(50));
+  deadline_timer->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec && !stopped) SweepDeadlines();
+  });
+}
 
 Status Server::Impl::Build() {
   SSAI_RETURN_IF_ERROR(ValidateServerConfig(config));
@@ -258,14 +314,16 @@ Status Server::Impl::Build() {
   return Status::Ok();
 }
 
-httplib::Server::HandlerResponse Server::Impl::PreRoute(const httplib::Request& req, httplib::Response& res) {
-  using HR = httplib::Server::HandlerResponse;
+// Refuses what no route may see; on success names the route. Runs before auth and parsing.
+bool Server::Impl::PreRoute(const HttpRequest& req, const HttpResponder& respond, std::string_view* route) {
   const std::string& p = req.path;
-  auto reject = [&](int status, std::string_view route, std::string_view message) {
-    SetJsonError(res, status, message);
-    metrics.RecordRequest(route, status, 0);
+  auto reject = [&](int status, std::string_view r, std::string_view message, std::string allow = "") {
+    Reply reply = Begin(r, respond);
     metrics.RecordError(status == 404 ? "not_found" : status == 405 ? "method" : "bad_path");
-    return HR::Handled;
+    HttpResponse res = JsonErrorResponse(status, message);
+    if (!allow.empty()) res.Header("Allow", std::move(allow));
+    reply(std::move(res));
+    return false;
   };
   if (p.empty() || p[0] != '/') return reject(400, "invalid", "path: must start with '/'");
   for (char c : p) {
@@ -276,11 +334,14 @@ httplib::Server::HandlerResponse Server::Impl::PreRoute(const httplib::Request& 
   }
   const std::vector<std::string_view> seg = SplitPath(p);
   const std::string& m = req.method;
-  auto only = [&](std::string_view allowed, std::string_view route) {
+  auto only = [&](std::string_view allowed, std::string_view r) {
     const bool ok = allowed == "POST" ? m == "POST" : (m == "GET" || m == "HEAD");
-    if (ok) return HR::Unhandled;
-    res.set_header("Allow", allowed == "POST" ? "POST" : "GET, HEAD");
-    return reject(405, route, "method " + m + " not allowed on " + p + "; use " + std::string(allowed));
+    if (ok) {
+      *route = r;
+      return true;
+    }
+    return reject(405, r, "method " + m.substr(0, 16) + " not allowed on " + p + "; use " + std::string(allowed),
+                  allowed == "POST" ? "POST" : "GET, HEAD");
   };
   if (p == "/health") return only("GET", "health");
   if (p == "/metrics") return only("GET", "metrics");
@@ -294,67 +355,80 @@ httplib::Server::HandlerResponse Server::Impl::PreRoute(const httplib::Request& 
   return reject(404, "unknown", "no route for " + p);
 }
 
-void Server::Impl::HandleEdge(const httplib::Request& req, httplib::Response& res) {
-  const std::string org = req.matches[1].str(), channel = req.matches[2].str(), file = req.matches[3].str();
+// On the core thread (the front end runs on the io_context): handlers call the core directly.
+void Server::Impl::OnRequest(HttpRequest req, HttpResponder respond) {
+  if (std::this_thread::get_id() != core_thread_id.load()) metrics.RecordError("off_core_request");
+  std::string_view route;
+  if (!PreRoute(req, respond, &route)) return;
+  if (route == "manifest") return HandleEdge(req, Begin(route, std::move(respond)));
+  if (route == "cue") return HandleCue(req, Begin(route, std::move(respond)));
+  if (route == "api") return HandleChannelApi(req, Begin(route, std::move(respond)));
+  if (route == "decision") return HandleDecision(req, Begin(route, std::move(respond)));
+  Reply reply = Begin(route, std::move(respond));
+  if (route == "ads") return reply(decision_service->AdResponse(req.path));
+  if (route == "health") {
+    // Answered by the core thread itself: a wedged core does not answer at all.
+    Json j{{"status", "ok"},
+           {"role", RoleName(config.role)},
+           {"build", build->name},
+           {"kv", config.kv_backend},
+           {"channels", config.channels.size()}};
+    return reply(HttpResponse{200, "application/json", j.dump(), {{"Cache-Control", "no-store"}}});
+  }
+  // metrics
+  reply(HttpResponse{200, "text/plain; version=0.0.4", metrics.Render(CoreGauges()), {{"Cache-Control", "no-store"}}});
+}
+
+void Server::Impl::HandleEdge(const HttpRequest& req, Reply reply) {
+  const std::vector<std::string_view> seg = SplitPath(req.path);
+  const std::string org(seg[0]), channel(seg[1]), file(seg[2]);
   const bool is_playlist = file.ends_with(".m3u8") || (file.starts_with("al-") && file.ends_with(".json"));
   if (!is_playlist) {
-    Scope scope(&metrics, "segment_redirect", &res);
+    reply.pending()->route = "segment_redirect";
     const ChannelConfig* ch = FindChannelConfig(org, channel);
-    if (ch == nullptr) return SetJsonError(res, 404, "unknown channel " + org + "/" + channel);
+    if (ch == nullptr) return reply.Error(404, "unknown channel " + org + "/" + channel);
     // Segments are not proxied: the origin serves them (RFC 8216 §4.1 relative URIs resolve
     // against the origin's playlist URL).
-    res.status = 302;
-    res.set_header("Location", ResolveUrl(ch->renditions.front().origin_url, file));
-    res.set_header("Cache-Control", "no-store");
-    return;
+    return reply(HttpResponse{302, "", "", {{"Location", ResolveUrl(ch->renditions.front().origin_url, file)},
+                                            {"Cache-Control", "no-store"}}});
   }
-  Scope scope(&metrics, "manifest", &res);
   ManifestRequest mr{org, channel, file, std::nullopt};
-  if (req.has_param("mode")) {
-    const std::string mode = Lower(req.get_param_value("mode"));
+  if (std::optional<std::string> mode_param = req.Param("mode")) {
+    const std::string mode = Lower(*mode_param);
     if (mode == "ssai") {
       mr.mode = InsertionMode::kSsai;
     } else if (mode == "sgai") {
       mr.mode = InsertionMode::kSgai;
     } else {
-      return SetJsonError(res, 400, "mode: must be ssai or sgai, got '" + mode.substr(0, 16) + "'");
+      return reply.Error(400, "mode: must be ssai or sgai, got '" + mode.substr(0, 16) + "'");
     }
   }
-  std::optional<ManifestResponse> r = CallOnCore<ManifestResponse>(
-      [this, mr](std::function<void(ManifestResponse)> done) { edge->Handle(mr, std::move(done)); },
-      config.request_timeout_ms);
-  if (!r) {
-    metrics.RecordError("timeout");
-    return SetJsonError(res, 504, "manifest: no answer within " + std::to_string(config.request_timeout_ms) + " ms");
-  }
-  metrics.RecordManifest(StateSourceName(r->source), r->kv_reads, r->coordinator_calls, r->served_stale_origin,
-                         r->ad_segments);
-  if (r->http_status >= 500) metrics.RecordError("upstream");
-  res.status = r->http_status;
-  res.set_header("X-SSAI-State-Source", std::string(StateSourceName(r->source)));
-  res.set_header("X-SSAI-Build", build->name);
-  if (r->served_stale_origin) res.set_header("X-SSAI-Stale-Origin", "1");  // the last good copy
-  if (r->http_status != 200) {
-    res.set_header("Cache-Control", "no-store");
-    const bool json = !r->body.empty() && r->body.front() == '{';
-    res.set_content(r->body, json ? "application/json" : r->content_type);
-    return;
-  }
-  // Media playlists and asset lists carry ad-break state (per viewer in production): no shared
-  // or private cache may keep them (RFC 9111 §5.2.2.5 no-store); players reload them every
-  // target duration anyway (RFC 8216 §6.3.4). The multivariant playlist is stable.
-  if (file == "master.m3u8") {
-    res.set_header("Cache-Control", "max-age=" + std::to_string(config.master_max_age_s));
-  } else {
-    res.set_header("Cache-Control", "no-store");
-  }
-  res.set_content(r->body, r->content_type);
+  const bool is_master = file == "master.m3u8";
+  edge->Handle(mr, [this, reply, is_master](ManifestResponse r) {
+    if (reply.answered()) return;  // timed out already
+    metrics.RecordManifest(StateSourceName(r.source), r.kv_reads, r.coordinator_calls, r.served_stale_origin,
+                           r.ad_segments);
+    if (r.http_status >= 500) metrics.RecordError("upstream");
+    HttpResponse res{r.http_status, r.content_type, std::move(r.body), {}};
+    res.Header("X-SSAI-State-Source", std::string(StateSourceName(r.source)));
+    res.Header("X-SSAI-Build", build->name);
+    if (r.served_stale_origin) res.Header("X-SSAI-Stale-Origin", "1");  // the last good copy
+    if (r.http_status != 200) {
+      if (!res.body.empty() && res.body.front() == '{') res.content_type = "application/json";
+      return reply(std::move(res));  // errors get no-store
+    }
+    // Media playlists and asset lists carry ad-break state (per viewer in production): no shared
+    // or private cache may keep them (RFC 9111 §5.2.2.5 no-store); players reload them every
+    // target duration anyway (RFC 8216 §6.3.4). The multivariant playlist is stable.
+    res.Header("Cache-Control", is_master ? "max-age=" + std::to_string(config.master_max_age_s) : "no-store");
+    reply(std::move(res));
+  });
+  Deadline(reply, "manifest");
 }
 
-void Server::Impl::HandleCue(const httplib::Request& req, httplib::Response& res) {
-  Scope scope(&metrics, "cue", &res);
+void Server::Impl::HandleCue(const HttpRequest& req, Reply reply) {
   if (!config.auth_disabled) {
-    const std::string auth = req.get_header_value("Authorization");
+    const std::string auth = req.Header("Authorization");
     std::string_view token;
     if (auth.size() > 7 && Lower(auth.substr(0, 7)) == "bearer ") token = std::string_view(auth).substr(7);
     // The shared token, else a JWT HS256 (jwt_auth.h); the reason a JWT failed goes back to the caller.
@@ -366,59 +440,55 @@ void Server::Impl::HandleCue(const httplib::Request& req, httplib::Response& res
     }
     if (token.empty() || (!shared_ok && !jwt.ok())) {
       metrics.RecordCue("unauthorized");
+      HttpResponse res = JsonErrorResponse(401, token.empty() ? "auth: missing bearer token (Authorization: Bearer ...)"
+                                                              : "auth: " + jwt.message());
       // RFC 6750 §3: a WWW-Authenticate challenge with the 401; no error code when no token was sent (§3.1).
-      res.set_header("WWW-Authenticate", token.empty() ? "Bearer realm=\"ssai\""
-                                                       : "Bearer realm=\"ssai\", error=\"invalid_token\"");
-      return SetJsonError(res, 401, token.empty() ? "auth: missing bearer token (Authorization: Bearer ...)"
-                                                  : "auth: " + jwt.message());
+      res.Header("WWW-Authenticate",
+                 token.empty() ? "Bearer realm=\"ssai\"" : "Bearer realm=\"ssai\", error=\"invalid_token\"");
+      return reply(std::move(res));
     }
   }
-  std::string content_type = Lower(req.get_header_value("Content-Type"));
+  std::string content_type = Lower(req.Header("Content-Type"));
   content_type = content_type.substr(0, content_type.find(';'));
   while (!content_type.empty() && content_type.back() == ' ') content_type.pop_back();
   if (content_type != "application/json") {
     metrics.RecordCue("rejected");
-    return SetJsonError(res, 415, "Content-Type: must be application/json, got '" + content_type.substr(0, 64) + "'");
+    return reply.Error(415, "Content-Type: must be application/json, got '" + content_type.substr(0, 64) + "'");
   }
   if (req.body.size() > kMaxCueBodyBytes) {
     metrics.RecordCue("rejected");
-    return SetJsonError(res, 413, "body: more than " + std::to_string(kMaxCueBodyBytes) + " bytes");
+    return reply.Error(413, "body: more than " + std::to_string(kMaxCueBodyBytes) + " bytes");
   }
   Result<CueRequest> cue = ParseCueRequest(req.body);
   if (!cue.ok()) {
     metrics.RecordCue("rejected");
-    return SetJsonError(res, 400, cue.status().message());
+    return reply.Error(400, cue.status().message());
   }
-  std::optional<Reply> r = CallOnCore<Reply>(
-      [this, c = *cue](std::function<void(Reply)> done) {
-        const std::string id = "ch_" + c.org + "_" + c.channel;
-        auto it = by_id.find(id);
-        if (it == by_id.end()) return done({404, JsonError("unknown channel " + c.org + "/" + c.channel)});
-        it->second->Cue(c, [done](Result<CueResult> cr) {
-          if (!cr.ok()) return done({HttpStatusFor(cr.status()), JsonError(cr.status().message())});
-          Json j{{"ok", true},
-                 {"channelId", cr->state.channel_id},
-                 {"eventId", cr->state.event_id},
-                 {"duplicate", cr->duplicate},
-                 {"kvWriteStatus", cr->kv_write.ok() ? "success" : cr->kv_write.message()},
-                 {"adBreak", Json::parse(SerializeAdBreakState(cr->state), nullptr, false)}};
-          done({200, j.dump()});
-        });
-      },
-      config.request_timeout_ms);
-  if (!r) {
-    metrics.RecordError("timeout");
-    metrics.RecordCue("timeout");
-    return SetJsonError(res, 504, "cue: no answer within " + std::to_string(config.request_timeout_ms) + " ms");
+  const std::string id = "ch_" + cue->org + "_" + cue->channel;
+  auto it = by_id.find(id);
+  if (it == by_id.end()) {
+    metrics.RecordCue("rejected");
+    return reply.Error(404, "unknown channel " + cue->org + "/" + cue->channel);
   }
-  metrics.RecordCue(r->status == 200 ? (r->body.find("\"duplicate\":true") != std::string::npos ? "duplicate"
-                                                                                                 : "accepted")
-                                     : "rejected");
-  Send(res, *r);
+  it->second->Cue(*cue, [this, reply](Result<CueResult> cr) {
+    if (reply.answered()) return;
+    if (!cr.ok()) {
+      metrics.RecordCue("rejected");
+      return reply.Error(HttpStatusFor(cr.status()), cr.status().message());
+    }
+    metrics.RecordCue(cr->duplicate ? "duplicate" : "accepted");
+    Json j{{"ok", true},
+           {"channelId", cr->state.channel_id},
+           {"eventId", cr->state.event_id},
+           {"duplicate", cr->duplicate},
+           {"kvWriteStatus", cr->kv_write.ok() ? "success" : cr->kv_write.message()},
+           {"adBreak", Json::parse(SerializeAdBreakState(cr->state), nullptr, false)}};
+    reply.SendJson(200, j.dump());
+  });
+  Deadline(reply, "cue");
 }
 
-void Server::Impl::HandleChannelApi(const httplib::Request& req, httplib::Response& res) {
-  Scope scope(&metrics, "api", &res);
+void Server::Impl::HandleChannelApi(const HttpRequest& req, Reply reply) {
   const std::vector<std::string_view> seg = SplitPath(req.path);
   if (seg.size() == 2) {  // GET /api/channels
     Json list = Json::array();
@@ -428,46 +498,35 @@ void Server::Impl::HandleChannelApi(const httplib::Request& req, httplib::Respon
       list.push_back({{"channelId", c.channel_id()}, {"org", c.org}, {"channel", c.channel},
                       {"mode", InsertionModeName(c.default_mode)}, {"renditions", rs}});
     }
-    return Send(res, {200, Json{{"channels", list}}.dump()});
+    return reply.SendJson(200, Json{{"channels", list}}.dump());
   }
   if (seg.size() != 4 || (seg[3] != "state" && seg[3] != "breaks")) {
-    return SetJsonError(res, 404, "no route for " + req.path + "; use /api/channels/{channelId}/state|breaks");
+    return reply.Error(404, "no route for " + req.path + "; use /api/channels/{channelId}/state|breaks");
   }
   const std::string id(seg[2]);
-  const bool breaks_only = seg[3] == "breaks";
-  std::optional<Reply> r = CallOnCore<Reply>(
-      [this, id, breaks_only](std::function<void(Reply)> done) {
-        auto it = by_id.find(id);
-        if (it == by_id.end()) return done({404, JsonError("unknown channel " + id)});
-        if (breaks_only) {  // what the coordinator holds now, no origin check
-          Json j = Json::parse(SerializeChannelState(it->second->state()), nullptr, false);
-          return done({200, Json{{"channelId", id}, {"version", j["version"]}, {"breaks", j["breaks"]}}.dump()});
-        }
-        it->second->GetChannelState([done](Result<ChannelState> st) {
-          if (!st.ok()) return done({HttpStatusFor(st.status()), JsonError(st.status().message())});
-          done({200, SerializeChannelState(*st)});
-        });
-      },
-      config.request_timeout_ms);
-  if (!r) {
-    metrics.RecordError("timeout");
-    return SetJsonError(res, 504, "channel state: no answer within " + std::to_string(config.request_timeout_ms) + " ms");
+  auto it = by_id.find(id);
+  if (it == by_id.end()) return reply.Error(404, "unknown channel " + id);
+  auto ok = [reply](std::string body) {
+    reply(HttpResponse{200, "application/json", std::move(body), {{"Cache-Control", "no-store"}}});
+  };
+  if (seg[3] == "breaks") {  // what the coordinator holds now, no origin check
+    Json j = Json::parse(SerializeChannelState(it->second->state()), nullptr, false);
+    return ok(Json{{"channelId", id}, {"version", j["version"]}, {"breaks", j["breaks"]}}.dump());
   }
-  if (r->status == 200) res.set_header("Cache-Control", "no-store");
-  Send(res, *r);
+  it->second->GetChannelState([reply, ok](Result<ChannelState> st) {
+    if (!st.ok()) return reply.Error(HttpStatusFor(st.status()), st.status().message());
+    ok(SerializeChannelState(*st));
+  });
+  Deadline(reply, "channel state");
 }
 
-void Server::Impl::HandleHealth(httplib::Response& res) {
-  Scope scope(&metrics, "health", &res);
-  // The core thread must answer: a wedged core is not healthy.
-  std::optional<bool> alive = CallOnCore<bool>([](std::function<void(bool)> done) { done(true); }, 1000);
-  Json j{{"status", alive ? "ok" : "core thread unresponsive"},
-         {"role", RoleName(config.role)},
-         {"build", build->name},
-         {"kv", config.kv_backend},
-         {"channels", config.channels.size()}};
-  res.set_header("Cache-Control", "no-store");
-  Send(res, {alive ? 200 : 503, j.dump()});
+// The built-in decision service's POST /decision (its latency on the core's timers, not a sleep).
+void Server::Impl::HandleDecision(const HttpRequest& req, Reply reply) {
+  HttpResponse res = decision_service->DecisionResponse(req.body);
+  if (decision_service->latency_ms() <= 0) return reply(std::move(res));
+  scheduler->RunAt(scheduler->Now() + decision_service->latency_ms() * kMicrosPerMilli,
+                   [reply, res = std::move(res)]() mutable { reply(std::move(res)); });
+  Deadline(reply, "decision");
 }
 
 std::string Server::Impl::CoreGauges() {
@@ -544,65 +603,16 @@ std::string Server::Impl::CoreGauges() {
   return out;
 }
 
-void Server::Impl::HandleMetrics(httplib::Response& res) {
-  Scope scope(&metrics, "metrics", &res);
-  std::optional<std::string> gauges =
-      CallOnCore<std::string>([this](std::function<void(std::string)> done) { done(CoreGauges()); }, 1000);
-  if (!gauges) metrics.RecordError("timeout");
-  res.set_header("Cache-Control", "no-store");
-  res.set_content(metrics.Render(gauges.value_or("")), "text/plain; version=0.0.4");
-}
-
-void Server::Impl::RegisterRoutes() {
-  httplib::Server& h = http.http();
-  const int threads = config.http_threads;
-  h.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  // Bounds: request line and headers are capped by httplib (8 KiB each); bodies here; slow
-  // clients by the read/write timeouts.
-  h.set_payload_max_length(1024 * 1024);
-  h.set_read_timeout(std::chrono::seconds(5));
-  h.set_write_timeout(std::chrono::seconds(5));
-  h.set_keep_alive_timeout(5);
-  h.set_keep_alive_max_count(1000);
-  h.set_pre_routing_handler(
-      [this](const httplib::Request& req, httplib::Response& res) { return PreRoute(req, res); });
-  h.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    if (res.status == 413) {
-      metrics.RecordRequest("invalid", 413, 0);
-      SetJsonError(res, 413, "body: more than " + std::to_string(kMaxCueBodyBytes) + " bytes");
-    } else {
-      SetJsonError(res, res.status, "HTTP " + std::to_string(res.status) + " for " + req.method + " " + req.path);
-    }
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  h.set_exception_handler([this](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    metrics.RecordError("exception");
-    SetJsonError(res, 500, "internal error");
-  });
-  h.Get("/health", [this](const httplib::Request&, httplib::Response& res) { HandleHealth(res); });
-  h.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) { HandleMetrics(res); });
-  if (decision_service) decision_service->RegisterRoutes(h);
-  if (has_coordinator()) {
-    h.Post("/cue", [this](const httplib::Request& req, httplib::Response& res) { HandleCue(req, res); });
-    h.Get(R"(/api/channels(/[^/]+/[^/]+)?)",
-          [this](const httplib::Request& req, httplib::Response& res) { HandleChannelApi(req, res); });
-  }
-  if (has_edge()) {
-    h.Get(R"(/([^/]+)/([^/]+)/([^/]+))",
-          [this](const httplib::Request& req, httplib::Response& res) { HandleEdge(req, res); });
-  }
-}
-
 void Server::Impl::Stop() {
   if (!started || stopped) return;
   stopped = true;
-  // 1. No new requests; in-flight handlers finish (they wait at most request_timeout_ms).
-  http.Stop();
-  // 2. Coordinators stop their timers (on the core thread).
+  // 1. No new requests; requests in flight are answered (504 at request_timeout_ms at the latest).
+  front->Stop(config.request_timeout_ms + 500);
+  // 2. Coordinators and the deadline sweep stop their timers (on the core thread).
   CallOnCore<bool>(
       [this](std::function<void(bool)> done) {
         for (auto& c : coordinators) c->Stop();
+        deadline_timer->cancel();
         done(true);
       },
       2000);
@@ -614,6 +624,7 @@ void Server::Impl::Stop() {
   io.stop();
   if (core_thread.joinable()) core_thread.join();
   // 5. Core objects, now that no thread can call into them.
+  pending.clear();
   edge.reset();
   edge_origin.reset();
   injected_coordinator.reset();
@@ -631,10 +642,29 @@ Status Server::Start() {
   Impl& s = *impl_;
   if (s.started) return Status::Internal("server already started");
   SSAI_RETURN_IF_ERROR(s.Build());
-  s.RegisterRoutes();
+  HttpFrontEndOptions fo;
+  // Bounds: request line + headers 8 KiB, bodies 1 MiB here (the cue's 64 KiB in HandleCue);
+  // slow clients by the read/write timeouts.
+  fo.max_header_bytes = 8 * 1024;
+  fo.max_body_bytes = 1024 * 1024;
+  // Browser players (hls.js, MSE) fetch playlists and asset lists from a page on another origin:
+  // without this CORS header (Fetch standard, CORS protocol) the browser hides every response.
+  // Nothing here relies on cookies, so "*" is enough.
+  fo.default_headers = {{"Access-Control-Allow-Origin", "*"}};
+  fo.error_response = [m = &s.metrics](int status, const std::string& message) {
+    m->RecordRequest("invalid", status, 0);
+    m->RecordError("bad_request");
+    HttpResponse r = JsonErrorResponse(status, message);
+    r.Header("Cache-Control", "no-store");
+    return r;
+  };
+  s.front = std::make_unique<HttpFrontEnd>(s.io, std::move(fo), [&s](HttpRequest req, HttpResponder respond) {
+    s.OnRequest(std::move(req), std::move(respond));
+  });
   // Bind first so the built-in decision service knows its own URL ({self}) before any break.
-  SSAI_RETURN_IF_ERROR(s.http.Bind(s.config.listen_host, s.config.port));
-  if (s.decision_service) s.decision_service->set_self_url(s.http.base_url());
+  SSAI_RETURN_IF_ERROR(s.front->Bind(s.config.listen_host, s.config.port));
+  if (s.decision_service) s.decision_service->set_self_url(s.front->base_url());
+  s.deadline_timer = std::make_unique<asio::steady_timer>(s.io);
   s.work.emplace(asio::make_work_guard(s.io));
   s.core_thread = std::thread([&s] {
     s.core_thread_id = std::this_thread::get_id();
@@ -644,6 +674,7 @@ Status Server::Start() {
   // Recover every coordinator's accepted breaks before serving.
   std::optional<Status> recovered = s.CallOnCore<Status>(
       [&s](std::function<void(Status)> done) {
+        s.SweepDeadlines();
         auto left = std::make_shared<size_t>(s.coordinators.size());
         auto first_error = std::make_shared<Status>();
         if (*left == 0) return done(Status::Ok());
@@ -657,17 +688,16 @@ Status Server::Start() {
       30'000);
   if (!recovered || !recovered->ok()) {
     Status err = recovered ? *recovered : Status::DeadlineExceeded("coordinators did not start within 30 s");
-    s.http.Serve();
     Stop();
     return err;
   }
-  s.http.Serve();
+  s.front->Serve();
   return Status::Ok();
 }
 
 void Server::Stop() { impl_->Stop(); }
-int Server::port() const { return impl_->http.port(); }
-std::string Server::base_url() const { return impl_->http.base_url(); }
+int Server::port() const { return impl_->front->port(); }
+std::string Server::base_url() const { return impl_->front->base_url(); }
 const Metrics& Server::metrics() const { return impl_->metrics; }
 
 }  // namespace ssai::server

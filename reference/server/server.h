@@ -1,12 +1,14 @@
 // `ssai serve`: the reference SSAI server on real time and sockets.
 //
-//   httplib threads (inbound HTTP)          core thread (io_context)            worker pool
-//   ------------------------------          ------------------------            -----------
-//   parse, validate, auth  --asio::post-->  ManifestPath / Coordinator  --post-->  httplib::Client
-//   wait on a future (timeout)  <--promise--  callbacks (Env completions) <--post--  (origin, decision)
+//   core thread (one io_context)                                  worker pool
+//   ----------------------------                                  -----------
+//   HttpFrontEnd (Beast): accept, parse, validate, auth
+//   -> ManifestPath / Coordinator, called directly   --post-->    httplib::Client
+//   <- their callbacks answer the request            <--post--    (origin, decision)
 //
-// The core (reference/ssai) runs on ONE thread and every Env callback completes on it; HTTP
-// handlers never touch core objects directly. See README.md for endpoints and configuration.
+// The core (reference/ssai) and the HTTP front end run on ONE thread and every Env callback
+// completes on it: no hand-off per request, no thread per connection. See README.md for
+// endpoints and configuration.
 #ifndef SSAI_REFERENCE_SERVER_SERVER_H_
 #define SSAI_REFERENCE_SERVER_SERVER_H_
 
@@ -29,7 +31,7 @@ class Server {
   // Opens the journal, starts the core thread and the coordinators (recovering accepted breaks),
   // binds and starts serving. Returns once requests can be served.
   Status Start();
-  // Graceful: stops accepting, lets in-flight requests finish (bounded by request_timeout_ms),
+  // Graceful: stops accepting, lets in-flight requests be answered (504 at request_timeout_ms),
   // stops coordinators, the worker pool, then the core thread. Idempotent.
   void Stop();
 

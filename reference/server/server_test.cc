@@ -40,7 +40,6 @@ ServerConfig TestConfig(const std::string& origin_base) {
   c.request_timeout_ms = 3000;
   c.origin_timeout_ms = 1000;
   c.worker_threads = 2;
-  c.http_threads = 4;
   c.decision.ad_segment_duration_s = 1;
   Result<DecisionCatalogue> cat = ParseDecisionCatalogue(R"({"default_pod": "pod1", "pods": {"pod1": {"items": [
       {"id": "a1", "duration": 4, "variants": {"800000": "{self}/ads/a1/800000.m3u8",
@@ -89,6 +88,20 @@ class ServerTest : public ::testing::Test {
     httplib::Headers h;
     if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
     return client_->Post("/cue", h, body, content_type);
+  }
+  // Reloads v720 (every 200 ms, at most 8 s) until it carries ad a1; leaves the last body and
+  // its state source.
+  void PollUntilAds(std::string* body, std::string* source) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(8);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto v = client_->Get("/demo/sports/v720.m3u8");
+      ASSERT_TRUE(v);
+      ASSERT_EQ(v->status, 200) << v->body;
+      *body = v->body;
+      *source = v->get_header_value("X-SSAI-State-Source");
+      if (body->find("/ads/a1/") != std::string::npos) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
   }
   static std::string ErrorOf(const httplib::Result& r) {
     Json j = Json::parse(r->body, nullptr, false);
@@ -318,21 +331,8 @@ TEST_F(ServerTest, FullBreak) {
 
   // Ads appear once a segment after the cue is published (1 s segments).
   std::string body, source;
-  bool ads = false;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(8);
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto v = client_->Get("/demo/sports/v720.m3u8");
-    ASSERT_TRUE(v);
-    ASSERT_EQ(v->status, 200) << v->body;
-    body = v->body;
-    source = v->get_header_value("X-SSAI-State-Source");
-    if (body.find("/ads/a1/") != std::string::npos) {
-      ads = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  ASSERT_TRUE(ads) << body;
+  ASSERT_NO_FATAL_FAILURE(PollUntilAds(&body, &source));
+  ASSERT_NE(body.find("/ads/a1/"), std::string::npos) << body;
   EXPECT_NE(body.find("#EXT-X-DISCONTINUITY"), std::string::npos) << body;
   EXPECT_EQ(body.find("/800000_"), std::string::npos) << "wrong bitrate\n" << body;
   EXPECT_EQ(source, "kv-hit");
@@ -370,6 +370,7 @@ TEST_F(ServerTest, FullBreak) {
   EXPECT_NE(m->body.find("ssai_coordinator_breaks_created_total 1"), std::string::npos) << m->body;
   EXPECT_GE(server_->metrics().Counter("source", "kv-hit"), 1);
   EXPECT_EQ(server_->metrics().Counter("error", "off_core_callback"), 0);
+  EXPECT_EQ(server_->metrics().Counter("error", "off_core_request"), 0);
 }
 
 TEST_F(ServerTest, AcceptedCueSurvivesARestart) {
@@ -416,16 +417,7 @@ TEST_F(ServerTest, SplitRoles) {
   ASSERT_TRUE(coordinator_playlist);
   EXPECT_EQ(coordinator_playlist->status, 404);
   std::string body, source;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(8);
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto v = client_->Get("/demo/sports/v720.m3u8");
-    ASSERT_TRUE(v);
-    ASSERT_EQ(v->status, 200) << v->body;
-    body = v->body;
-    source = v->get_header_value("X-SSAI-State-Source");
-    if (body.find("/ads/a1/") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  ASSERT_NO_FATAL_FAILURE(PollUntilAds(&body, &source));
   EXPECT_NE(body.find(coordinator.base_url() + "/ads/a1/2500000"), std::string::npos) << body;
   EXPECT_EQ(source, "kv-miss");
   server_->Stop();
@@ -441,6 +433,27 @@ TEST_F(ServerTest, DecisionFailureFillsWithSlate) {
   EXPECT_TRUE(Json::parse(cue->body)["adBreak"]["decision"]["items"].empty()) << cue->body;
   auto m = client_->Get("/metrics");
   EXPECT_NE(m->body.find("ssai_coordinator_decision_failures_total 1"), std::string::npos) << m->body;
+}
+
+// A request the core does not answer in time gets a 504 from the deadline sweep, not a hung
+// connection; the connection stays usable.
+TEST_F(ServerTest, RequestTimeoutIs504) {
+  config_.request_timeout_ms = 300;
+  config_.decision_timeout_ms = 5000;
+  config_.decision.latency_ms = 2000;  // the cue waits for its decision
+  StartServer();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto cue = PostCue(R"({"org":"demo","channel":"sports","duration":8})");
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  ASSERT_TRUE(cue);
+  EXPECT_EQ(cue->status, 504) << cue->body;
+  EXPECT_EQ(ErrorOf(cue), "cue: no answer within 300 ms");
+  EXPECT_GE(waited, std::chrono::milliseconds(300));
+  EXPECT_LT(waited, std::chrono::milliseconds(1500));
+  EXPECT_EQ(server_->metrics().Counter("error", "timeout"), 1);
+  auto health = client_->Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
 }
 
 TEST_F(ServerTest, RemoteDecisionService) {

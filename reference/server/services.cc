@@ -1,7 +1,9 @@
 #include "reference/server/services.h"
 
 #include <chrono>
+#include <cctype>
 #include <cmath>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +17,16 @@ namespace ssai::server {
 using Json = nlohmann::json;
 
 std::string JsonError(std::string_view message) { return Json{{"error", message}}.dump(); }
+
+HttpResponse JsonErrorResponse(int status, std::string_view message) {
+  return HttpResponse{status, "application/json", JsonError(message), {}};
+}
+
+void ToHttplib(HttpResponse from, httplib::Response& to) {
+  to.status = from.status;
+  for (auto& [name, value] : from.headers) to.set_header(name, value);
+  if (!from.content_type.empty()) to.set_content(std::move(from.body), from.content_type);
+}
 
 void SetJsonError(httplib::Response& res, int status, std::string_view message) {
   res.status = status;
@@ -143,28 +155,73 @@ Status DecisionService::EnableMedia(const std::string& cache_dir) {
   return Status::Ok();
 }
 
+namespace {
+
+bool AllOf(std::string_view s, size_t min, size_t max, bool (*ok)(char)) {
+  if (s.size() < min || s.size() > max) return false;
+  for (char c : s) {
+    if (!ok(c)) return false;
+  }
+  return true;
+}
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsIdChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; }
+
+}  // namespace
+
+HttpResponse DecisionService::DecisionResponse(std::string_view body) {
+  Json j = Json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return JsonErrorResponse(400, "body: not a JSON object");
+  DecisionClient::Request r;
+  if (auto v = j.find("channelId"); v != j.end() && v->is_string()) r.channel_id = v->get<std::string>();
+  if (auto v = j.find("eventId"); v != j.end() && v->is_string()) r.event_id = v->get<std::string>();
+  if (auto v = j.find("podId"); v != j.end() && v->is_string()) r.pod_id = v->get<std::string>();
+  if (auto v = j.find("duration"); v != j.end() && v->is_number()) r.duration_s = v->get<double>();
+  Result<AdDecision> d = Decide(r);
+  if (!d.ok()) return JsonErrorResponse(503, d.status().message());
+  return HttpResponse{200, "application/json", SerializeDecision(*d), {}};
+}
+
+// /ads/{id}/{bps}.m3u8 and /ads/{id}/{bps}_{i}.ts, id [A-Za-z0-9_-]{1,64}, bps 1-12 digits, i 1-6.
+HttpResponse DecisionService::AdResponse(std::string_view path) {
+  auto not_found = [&] { return JsonErrorResponse(404, "no ad at " + std::string(path.substr(0, 128))); };
+  if (!path.starts_with("/ads/")) return not_found();
+  std::string_view rest = path.substr(5);
+  const size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return not_found();
+  const std::string_view id = rest.substr(0, slash), file = rest.substr(slash + 1);
+  if (!AllOf(id, 1, 64, IsIdChar)) return not_found();
+  if (file.ends_with(".m3u8")) {
+    const std::string_view bps = file.substr(0, file.size() - 5);
+    if (!AllOf(bps, 1, 12, IsDigit)) return not_found();
+    std::optional<std::string> p = AdPlaylist(id, std::stoll(std::string(bps)));
+    if (!p) return JsonErrorResponse(404, "no ad " + std::string(id) + " at " + std::string(bps));
+    // VOD: never changes.
+    return HttpResponse{200, "application/vnd.apple.mpegurl", std::move(*p), {{"Cache-Control", "max-age=3600"}}};
+  }
+  const size_t under = file.find('_');
+  if (!media_ || !file.ends_with(".ts") || under == std::string_view::npos) return not_found();
+  const std::string_view bps = file.substr(0, under), i = file.substr(under + 1, file.size() - under - 4);
+  if (!AllOf(bps, 1, 12, IsDigit) || !AllOf(i, 1, 6, IsDigit)) return not_found();
+  std::optional<int64_t> index = AdTimelineIndex(config_.catalogue, config_.ad_segment_duration_s, id,
+                                                 std::stoll(std::string(bps)), std::stoll(std::string(i)));
+  if (!index) return JsonErrorResponse(404, "no ad segment " + std::string(path));
+  ++ad_segment_requests;
+  Result<std::string> ts = media_->Ad(*index);
+  if (!ts.ok()) return JsonErrorResponse(500, ts.status().message());
+  // Segment n's bytes never change.
+  return HttpResponse{200, "video/mp2t", std::move(*ts), {{"Cache-Control", "max-age=3600"}}};
+}
+
 void DecisionService::RegisterRoutes(httplib::Server& http) {
-  if (media_) RegisterAdSegmentRoute(http, config_, media_, &ad_segment_requests);
   http.Post("/decision", [this](const httplib::Request& req, httplib::Response& res) {
-    Json j = Json::parse(req.body, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return SetJsonError(res, 400, "body: not a JSON object");
-    DecisionClient::Request r;
-    if (auto v = j.find("channelId"); v != j.end() && v->is_string()) r.channel_id = v->get<std::string>();
-    if (auto v = j.find("eventId"); v != j.end() && v->is_string()) r.event_id = v->get<std::string>();
-    if (auto v = j.find("podId"); v != j.end() && v->is_string()) r.pod_id = v->get<std::string>();
-    if (auto v = j.find("duration"); v != j.end() && v->is_number()) r.duration_s = v->get<double>();
+    // An httplib handler thread of its own: the latency may sleep here.
     if (latency_ms() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(latency_ms()));
-    Result<AdDecision> d = Decide(r);
-    if (!d.ok()) return SetJsonError(res, 503, d.status().message());
-    res.set_content(SerializeDecision(*d), "application/json");
+    ToHttplib(DecisionResponse(req.body), res);
   });
-  http.Get(R"(/ads/([A-Za-z0-9_-]{1,64})/([0-9]{1,12})\.m3u8)",
-           [this](const httplib::Request& req, httplib::Response& res) {
-             std::optional<std::string> p = AdPlaylist(req.matches[1].str(), std::stoll(req.matches[2].str()));
-             if (!p) return SetJsonError(res, 404, "no ad " + req.matches[1].str() + " at " + req.matches[2].str());
-             res.set_header("Cache-Control", "max-age=3600");  // VOD: never changes
-             res.set_content(*p, "application/vnd.apple.mpegurl");
-           });
+  http.Get(R"(/ads/.*)", [this](const httplib::Request& req, httplib::Response& res) {
+    ToHttplib(AdResponse(req.path), res);
+  });
 }
 
 void CatalogueDecisionClient::Decide(const Request& request, Callback done) {

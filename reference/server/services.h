@@ -18,6 +18,7 @@
 #include "reference/base/status.h"
 #include "reference/media/origin/synthetic_origin.h"
 #include "reference/server/config.h"
+#include "reference/server/http_frontend.h"
 #include "reference/ssai/env.h"
 
 namespace ssai::server {
@@ -51,6 +52,9 @@ class HttpService {
 // JSON error body: {"error": message}.
 std::string JsonError(std::string_view message);
 void SetJsonError(httplib::Response& res, int status, std::string_view message);
+HttpResponse JsonErrorResponse(int status, std::string_view message);
+// Copies a front-end-neutral response into httplib's (for the services on HttpService).
+void ToHttplib(HttpResponse from, httplib::Response& to);
 
 // Ad decisions from a catalogue (thread-safe). {self} in ad URLs becomes self_url.
 class DecisionService {
@@ -66,8 +70,11 @@ class DecisionService {
   // Real ad segments (config.media "ffmpeg"): loads or makes them (media_library.h). Before
   // RegisterRoutes.
   Status EnableMedia(const std::string& cache_dir);
-  // POST /decision (JSON {"channelId","eventId","podId","duration"}), GET /ads/{id}/{bps}.m3u8,
-  // and with media GET /ads/{id}/{bps}_{i}.ts.
+  // The routes, on either HTTP server: POST /decision (JSON {"channelId","eventId","podId",
+  // "duration"}) without the configured latency (the caller adds it: a timer on the core, a sleep
+  // on an httplib thread), and GET /ads/{id}/{bps}.m3u8 or, with media, /ads/{id}/{bps}_{i}.ts.
+  HttpResponse DecisionResponse(std::string_view body);
+  HttpResponse AdResponse(std::string_view path);
   void RegisterRoutes(httplib::Server& http);
   std::atomic<int64_t> ad_segment_requests{0};  // ad segment bodies served
 

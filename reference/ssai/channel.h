@@ -16,6 +16,12 @@ struct RenditionConfig {
   std::string name;           // request file name without ".m3u8": "v720" serves /{org}/{channel}/v720.m3u8
   int64_t bandwidth_bps = 0;  // the variant's BANDWIDTH; picks the ad bitrate
   std::string origin_url;     // the origin's media playlist for this rendition
+  // Optional, written into the generated multivariant playlist's EXT-X-STREAM-INF when set
+  // (RFC 8216 §4.3.4.2): CODECS="avc1.42c01e,mp4a.40.2" and RESOLUTION=1280x720.
+  // (The `{}` initializers keep three-member brace initialisation free of
+  // -Wmissing-field-initializers.)
+  std::string codecs{};      // RFC 6381 codec list, comma-separated; empty = not written
+  std::string resolution{};  // "WIDTHxHEIGHT" (positive decimal integers); empty = not written
 };
 
 struct ChannelConfig {
@@ -45,6 +51,34 @@ inline bool IsValidName(std::string_view name) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '_' || c == '-';
     if (!ok) return false;
+  }
+  return true;
+}
+
+// RESOLUTION's decimal-resolution as configured: "WIDTHxHEIGHT", both positive decimal integers
+// of at most 5 digits ("1280x720"; not "0x720", "1280X720", " 1280x720" or "-1x2").
+inline bool IsValidResolution(std::string_view resolution) {
+  const size_t x = resolution.find('x');
+  if (x == std::string_view::npos) return false;
+  auto positive = [](std::string_view digits) {
+    if (digits.empty() || digits.size() > 5) return false;
+    bool nonzero = false;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return false;
+      nonzero = nonzero || c != '0';
+    }
+    return nonzero;
+  };
+  return positive(resolution.substr(0, x)) && positive(resolution.substr(x + 1));
+}
+
+// A CODECS value that can be written as an HLS quoted-string (RFC 8216 §4.2: no '"', CR or LF):
+// non-empty, printable ASCII, no double quote, no empty entry ("avc1.64001f,mp4a.40.2").
+inline bool IsValidCodecs(std::string_view codecs) {
+  if (codecs.empty() || codecs.front() == ',' || codecs.back() == ',') return false;
+  if (codecs.find(",,") != std::string_view::npos) return false;
+  for (char c : codecs) {
+    if (c < 0x20 || c > 0x7e || c == '"') return false;
   }
   return true;
 }

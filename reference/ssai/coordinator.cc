@@ -171,6 +171,7 @@ struct Coordinator::Impl {
     bool duration_known = true;
     double requested_duration_s = 0;  // manual: the cue's duration (duplicate detection)
     std::string pod_request;          // the pod id asked of the decision service
+    friend bool operator==(const BreakRecord&, const BreakRecord&) = default;
   };
   using Records = std::map<std::string, BreakRecord>;
   // A change in preparation: applied only once durable.
@@ -264,6 +265,21 @@ struct Coordinator::Impl {
 
   // ----- records, staging, durability ---------------------------------------------------------
 
+  // SerializeRecord, remembered per record id: every operation diffs every record against the
+  // durable image (twice per GetChannelState) and records rarely change, so the JSON is only
+  // rebuilt for a record that differs (operator==) from the one it was built from.
+  const std::string& SerializedRecord(const std::string& id, const BreakRecord& r) {
+    auto it = serialized_records.find(id);
+    if (it == serialized_records.end() || !(it->second.first == r)) {
+      // Bounded: records retire, so forget everything once it holds far more than live records.
+      if (serialized_records.size() > 2 * records.size() + 16) serialized_records.clear();
+      auto& slot = serialized_records[id];
+      slot = {r, SerializeRecord(r)};
+      return slot.second;
+    }
+    return it->second.second;
+  }
+
   std::string SerializeRecord(const BreakRecord& r) const {
     Json j;
     j["seq"] = r.seq;
@@ -342,10 +358,10 @@ struct Coordinator::Impl {
     auto puts = std::make_shared<std::vector<std::pair<std::string, std::string>>>();
     for (const auto& [id, rec] : recs) {
       std::string key = DurableBreakKey(id);
-      std::string value = SerializeRecord(rec);
+      const std::string& value = SerializedRecord(id, rec);
       auto it = durable_image.find(key);
       if (it == durable_image.end() || it->second != value)
-        puts->emplace_back(key, std::move(value));
+        puts->emplace_back(key, value);
     }
     if (with_meta) {
       std::string meta = SerializeMeta();
@@ -533,11 +549,18 @@ struct Coordinator::Impl {
   // failure leaves everything as it was (the normalizer too, so the events come again).
   void ObserveText(std::string_view text, std::function<void(Status)> done) {
     last_origin_look = Now();
-    Result<hls::MediaPlaylist> playlist = hls::ParseMedia(text);
-    if (!playlist.ok()) {
-      ++stats.origin_errors;
-      return done(Status::InvalidArgument("origin playlist: " + playlist.status().message()));
+    // The origin usually answers with the text it gave last time: parse it once (exactly the
+    // same playlist either way; only text that parsed is remembered).
+    if (!last_parsed || last_parsed_text != text) {
+      Result<hls::MediaPlaylist> parsed = hls::ParseMedia(text);
+      if (!parsed.ok()) {
+        ++stats.origin_errors;
+        return done(Status::InvalidArgument("origin playlist: " + parsed.status().message()));
+      }
+      last_parsed = std::make_shared<const hls::MediaPlaylist>(std::move(parsed).value());
+      last_parsed_text.assign(text);
     }
+    std::shared_ptr<const hls::MediaPlaylist> playlist = last_parsed;
     RememberGrid(*playlist);
     auto saved = std::make_shared<cues::Normalizer>(normalizer);
     if (options.defect_no_cue_dedupe)
@@ -935,7 +958,11 @@ struct Coordinator::Impl {
     }
     if (options.write_channel_state) {
       const std::string key = ChannelStateKey(channel_id);
-      std::string doc = SerializeChannelState(state);
+      // Rebuilt only when the state differs from the one last serialized (most calls change nothing).
+      if (!serialized_state || !(serialized_state->first == state)) {
+        serialized_state.emplace(state, SerializeChannelState(state));
+      }
+      std::string doc = serialized_state->second;
       auto w = writers.find(key);
       if (force_channel_state || w == writers.end() || w->second.latest != doc) {
         Write(key, std::move(doc), std::nullopt);
@@ -1252,6 +1279,11 @@ struct Coordinator::Impl {
   int64_t retired_discontinuities = 0;
   std::optional<UnixMicros> retired_through;
   std::map<std::string, std::string> durable_image;  // key -> value the store confirmed
+  // Memos of pure functions of their key (see SerializedRecord, ObserveText, Reconcile).
+  std::map<std::string, std::pair<BreakRecord, std::string>> serialized_records;
+  std::string last_parsed_text;
+  std::shared_ptr<const hls::MediaPlaylist> last_parsed;
+  std::optional<std::pair<ChannelState, std::string>> serialized_state;
 
   cues::Normalizer normalizer;
   std::optional<UnixMicros> last_origin_look;

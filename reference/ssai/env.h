@@ -85,6 +85,10 @@ class OriginClient {
   struct Response {
     int http_status = 200;
     std::string body;
+    // The body's identity for this URL, when the origin (or a cache in front of it) has one: a
+    // nonzero value names one body for the client's life, so equal values mean equal bodies and
+    // the core skips comparing and re-parsing them (playlist_memo.h). 0: unknown, compare text.
+    uint64_t version = 0;
   };
   using Callback = std::function<void(Result<Response>)>;
   virtual ~OriginClient() = default;

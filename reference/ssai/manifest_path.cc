@@ -1,6 +1,7 @@
 #include "reference/ssai/manifest_path.h"
 
 #include <algorithm>
+#include <unordered_map>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -103,9 +104,12 @@ struct ManifestPath::Impl {
   ManifestPathOptions options;
 
   struct LastGood {
-    hls::Playlist playlist;
+    std::shared_ptr<const OriginDoc> doc;
     UnixMicros fetched_at = 0;
   };
+  PlaylistMemo own_memo;  // when env.memo is null
+  std::string splice_key;  // what else a splice output depends on: the build, the URI option
+  PlaylistMemo& playlist_memo() { return env.memo ? *env.memo : own_memo; }
   struct Op;
   struct ChannelMemo {
     std::optional<ChannelState> freshest;  // newest version seen (kv-channel-state)
@@ -124,7 +128,7 @@ struct ManifestPath::Impl {
     std::vector<std::pair<std::shared_ptr<Op>, ChannelState>> probe_waiters;
     UnixMicros last_refresh = 0;  // last background refresh started (kv-channel-state)
   };
-  std::map<std::string, LastGood, std::less<>> last_good;  // by origin URL
+  std::unordered_map<std::string, LastGood> last_good;     // by origin URL (looked up, never iterated)
   std::map<std::string, ChannelMemo, std::less<>> memo;    // by channel id
   std::map<std::string, std::vector<AdSegment>, std::less<>> ad_playlists;  // by URL (VOD)
 
@@ -137,8 +141,12 @@ struct ManifestPath::Impl {
     InsertionMode mode = InsertionMode::kSsai;
     std::function<void(ManifestResponse)> done;
     ManifestResponse response;
-    hls::MediaPlaylist origin;
+    // The origin playlist as parsed once for everyone who got this response (read-only; a
+    // request that must change it makes its own copy).
+    std::shared_ptr<const OriginDoc> origin_doc;
+    const hls::MediaPlaylist& origin() const { return *origin_doc->media(); }
     std::optional<ChannelState> state;
+    ChannelMemo* channel_memo = nullptr;  // memo[channel id] (map nodes are stable)
     std::vector<SpliceBreak> breaks;
     int pending_fetches = 0;
   };
@@ -159,6 +167,9 @@ struct ManifestPath::Impl {
   // Fetches and parses `url`; on failure falls back to the last good playlist if it is fresh
   // enough (`stale` says so).
   void FetchOrigin(const std::string& url, std::function<void(Result<hls::Playlist>, bool stale)> cb);
+  // The same, without copying: the memo's shared parse.
+  void FetchOriginDoc(const std::string& url,
+                      std::function<void(Result<std::shared_ptr<const OriginDoc>>, bool stale)> cb);
   void HandleMaster(OpPtr op);
   void HandleAssetList(OpPtr op, std::string_view file);
 
@@ -175,7 +186,7 @@ struct ManifestPath::Impl {
     std::string identity;  // "{msn}|{tag text}"
     size_t segment_index = 0;
   };
-  std::optional<Unexplained> FindUnexplainedMarker(const hls::MediaPlaylist& playlist,
+  std::optional<Unexplained> FindUnexplainedMarker(const OriginDoc& origin,
                                                    const ChannelState* state) const;
   void HoldBackUnexplained(Op& op) const;
 
@@ -194,6 +205,7 @@ ManifestPath::ManifestPath(BuildSpec build, std::vector<ChannelConfig> channels,
   impl_->channels = std::move(channels);
   impl_->env = env;
   impl_->options = options;
+  impl_->splice_key = impl_->build.name + (options.absolute_content_uris ? "|absolute" : "|relative");
 }
 
 ManifestPath::~ManifestPath() = default;
@@ -220,6 +232,7 @@ void ManifestPath::Impl::Handle(const ManifestRequest& request,
   auto op = std::make_shared<Op>();
   op->request = request;
   op->channel = channel;
+  op->channel_memo = &memo[channel->channel_id()];
   op->mode = request.mode.value_or(channel->default_mode);
   op->done = std::move(done);
   const std::string& file = request.file;
@@ -235,30 +248,40 @@ void ManifestPath::Impl::Handle(const ManifestRequest& request,
   }
   op->rendition_index = static_cast<size_t>(op->rendition - channel->renditions.data());
 
-  FetchOrigin(op->rendition->origin_url, [this, op](Result<hls::Playlist> playlist, bool stale) {
-    if (!playlist.ok()) {
-      const int status = playlist.status().code() == StatusCode::kDeadlineExceeded ? 504 : 502;
-      return op->done(ErrorResponse(status, "origin: " + playlist.status().message()));
+  FetchOriginDoc(op->rendition->origin_url, [this, op](Result<std::shared_ptr<const OriginDoc>> doc, bool stale) {
+    if (!doc.ok()) {
+      const int status = doc.status().code() == StatusCode::kDeadlineExceeded ? 504 : 502;
+      return op->done(ErrorResponse(status, "origin: " + doc.status().message()));
     }
-    auto* media = std::get_if<hls::MediaPlaylist>(&*playlist);
-    if (media == nullptr) {
+    if ((*doc)->media() == nullptr) {
       return op->done(ErrorResponse(502, "origin: a multivariant playlist where a media playlist belongs"));
     }
     op->response.served_stale_origin = stale;
-    op->origin = std::move(*media);
+    op->origin_doc = std::move(doc).value();
     GetState(op);
   });
 }
 
 void ManifestPath::Impl::FetchOrigin(const std::string& url,
                                      std::function<void(Result<hls::Playlist>, bool)> cb) {
+  FetchOriginDoc(url, [cb = std::move(cb)](Result<std::shared_ptr<const OriginDoc>> doc, bool stale) {
+    if (!doc.ok()) return cb(doc.status(), stale);
+    cb((*doc)->playlist(), stale);
+  });
+}
+
+void ManifestPath::Impl::FetchOriginDoc(
+    const std::string& url, std::function<void(Result<std::shared_ptr<const OriginDoc>>, bool)> cb) {
   env.origin->Fetch(url, [this, url, cb = std::move(cb)](Result<OriginClient::Response> r) {
     Status problem;
     if (r.ok() && r->http_status == 200) {
-      // Only playlists that parse become the fallback, so it is always servable.
-      Result<hls::Playlist> parsed = hls::Parse(r->body);
+      // Only playlists that parse become the fallback, so it is always servable. An unchanged
+      // response (same version, or same text) is not parsed again (playlist_memo.h).
+      Result<std::shared_ptr<const OriginDoc>> parsed = playlist_memo().Parse(url, r->version, r->body);
       if (parsed.ok()) {
-        last_good[url] = LastGood{*parsed, Now()};
+        LastGood& lg = last_good[url];
+        lg.doc = *parsed;
+        lg.fetched_at = Now();
         return cb(std::move(parsed), false);
       }
       problem = Status::InvalidArgument("playlist: " + parsed.status().message());
@@ -269,7 +292,7 @@ void ManifestPath::Impl::FetchOrigin(const std::string& url,
     }
     auto it = last_good.find(url);
     if (it != last_good.end() && Now() - it->second.fetched_at <= options.origin_last_good_max_age_us) {
-      return cb(it->second.playlist, true);
+      return cb(it->second.doc, true);
     }
     cb(problem, false);
   });
@@ -278,10 +301,15 @@ void ManifestPath::Impl::FetchOrigin(const std::string& url,
 void ManifestPath::Impl::HandleMaster(OpPtr op) {
   const ChannelConfig& ch = *op->channel;
   if (ch.origin_master_url.empty()) {
-    // No origin master: one from the configured renditions.
+    // No origin master: one from the configured renditions. RFC 8216 §4.3.4.2: CODECS (a
+    // quoted-string) SHOULD be on every EXT-X-STREAM-INF, RESOLUTION on video variants; written
+    // when configured (attribute order as the synthetic origin writes them).
     std::string body = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n";
     for (const RenditionConfig& r : ch.renditions) {
-      body += "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(r.bandwidth_bps) + "\n" + r.name + ".m3u8\n";
+      body += "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(r.bandwidth_bps);
+      if (!r.resolution.empty()) body += ",RESOLUTION=" + r.resolution;
+      if (!r.codecs.empty()) body += ",CODECS=\"" + r.codecs + "\"";
+      body += "\n" + r.name + ".m3u8\n";
     }
     op->response.body = std::move(body);
     return op->done(std::move(op->response));
@@ -339,7 +367,7 @@ void ManifestPath::Impl::HandleAssetList(OpPtr op, std::string_view file) {
 
 void ManifestPath::Impl::GetState(OpPtr op) {
   const std::string channel_id = op->channel->channel_id();
-  ChannelMemo& m = memo[channel_id];
+  ChannelMemo& m = *op->channel_memo;
   switch (build.read_path) {
     case ReadPath::kCoordinatorOnly:
       return CallCoordinator(op, StateSource::kCoordinator);
@@ -374,7 +402,7 @@ void ManifestPath::Impl::GetState(OpPtr op) {
     case ReadPath::kKvKeyThenCoordinator: {
       // The seed's getAdBreakByKey: the key of the break the origin's markers name.
       std::optional<std::string> event_id;
-      for (const cues::Marker& marker : cues::ExtractMarkers(op->origin).markers) {
+      for (const cues::Marker& marker : op->origin_doc->Markers().markers) {
         std::optional<bool> opens = MarkerOpensBreak(marker);
         if (opens && *opens) {
           if (std::optional<std::string> id = MarkerEventId(marker)) event_id = id;
@@ -411,7 +439,7 @@ void ManifestPath::Impl::GetState(OpPtr op) {
       return env.kv->Get(
           ChannelStateKey(channel_id), get_options,
           [this, op, channel_id](Result<std::optional<std::string>> r) {
-            ChannelMemo& memo_entry = memo[channel_id];
+            ChannelMemo& memo_entry = *op->channel_memo;
             std::optional<ChannelState> state;
             if (r.ok() && r->has_value()) {
               if (memo_entry.last_doc && memo_entry.last_doc_text == **r) {
@@ -436,11 +464,11 @@ void ManifestPath::Impl::GetState(OpPtr op) {
             // A newer document this edge already has (from a probe) wins over a stale KV copy.
             if (memo_entry.freshest && memo_entry.freshest->version > state->version) {
               state = memo_entry.freshest;
-            } else {
-              memo_entry.freshest = state;
+            } else if (!memo_entry.freshest || !(*memo_entry.freshest == *state)) {
+              memo_entry.freshest = state;  // (equal: already holds it; a copy is not free)
             }
             // The origin shows a marker the state does not explain: ask the coordinator once.
-            if (std::optional<Unexplained> u = FindUnexplainedMarker(op->origin, &*state)) {
+            if (std::optional<Unexplained> u = FindUnexplainedMarker(*op->origin_doc, &*state)) {
               const std::string& marker = u->identity;
               const UnixMicros now = Now();
               auto it = memo_entry.probed.find(marker);
@@ -553,10 +581,11 @@ bool ManifestPath::Impl::MaybeRefreshInBackground(const std::string& channel_id)
 }
 
 std::optional<ManifestPath::Impl::Unexplained> ManifestPath::Impl::FindUnexplainedMarker(
-    const hls::MediaPlaylist& playlist, const ChannelState* state) const {
+    const OriginDoc& origin, const ChannelState* state) const {
   static const std::vector<AdBreakState> kNoBreaks;
   const std::vector<AdBreakState>& breaks = state ? state->breaks : kNoBreaks;
-  for (const cues::Marker& marker : cues::ExtractMarkers(playlist).markers) {
+  const hls::MediaPlaylist& playlist = *origin.media();
+  for (const cues::Marker& marker : origin.Markers().markers) {
     std::optional<bool> opens = MarkerOpensBreak(marker);
     if (!opens) continue;
     std::optional<UnixMicros> t = MarkerTime(playlist, marker);
@@ -587,21 +616,25 @@ void ManifestPath::Impl::HoldBackUnexplained(Op& op) const {
   // sequence number, bis §6.2.1). Instead it holds the newest segments back, from the one with
   // the marker KV does not explain yet, for at most one target duration; RFC 8216 §6.2.1 gives
   // the origin 1.5 target durations to publish, so a player sees a slightly later update.
-  std::optional<Unexplained> u = FindUnexplainedMarker(op.origin, op.state ? &*op.state : nullptr);
-  if (!u || u->segment_index >= op.origin.segments().size()) return;
-  std::optional<UnixMicros> start = op.origin.SegmentStartTime(u->segment_index);
+  std::optional<Unexplained> u = FindUnexplainedMarker(*op.origin_doc, op.state ? &*op.state : nullptr);
+  const hls::MediaPlaylist& origin = op.origin();
+  if (!u || u->segment_index >= origin.segments().size()) return;
+  std::optional<UnixMicros> start = origin.SegmentStartTime(u->segment_index);
   if (!start) return;
-  const hls::MediaSegment& seg = op.origin.segments()[u->segment_index];
-  const DurationMicros hold = op.origin.target_duration_s().value_or(6) * kMicrosPerSecond;
+  const hls::MediaSegment& seg = origin.segments()[u->segment_index];
+  const DurationMicros hold = origin.target_duration_s().value_or(6) * kMicrosPerSecond;
   if (*start + SecondsToMicros(seg.duration_s()) + hold <= Now()) return;  // waited long enough
-  std::vector<hls::MediaSegment>& segs = op.origin.mutable_segments();
+  // This request's own copy (the parse is shared): not in the memo, so never reused.
+  hls::MediaPlaylist held = origin;
+  std::vector<hls::MediaSegment>& segs = held.mutable_segments();
   segs.erase(segs.begin() + static_cast<std::ptrdiff_t>(u->segment_index), segs.end());
+  op.origin_doc = std::make_shared<const OriginDoc>(hls::Playlist(std::move(held)));
   op.response.warnings.push_back("held back " + u->identity + " until KV explains it");
 }
 
 void ManifestPath::Impl::FinishState(OpPtr op, StateSource source, std::optional<ChannelState> state) {
   op->response.source = source;
-  ChannelMemo& m = memo[op->channel->channel_id()];
+  ChannelMemo& m = *op->channel_memo;
   if (state) {
     m.ledger_seen = std::max(m.ledger_seen, state->discontinuities_total);
   } else if (m.ledger_seen > 0) {
@@ -620,8 +653,8 @@ void ManifestPath::Impl::FinishState(OpPtr op, StateSource source, std::optional
 void ManifestPath::Impl::ResolvePods(OpPtr op) {
   op->breaks.clear();
   if (op->state) {
-    const std::vector<hls::MediaSegment>& segs = op->origin.segments();
-    std::optional<UnixMicros> window_start = segs.empty() ? std::nullopt : op->origin.SegmentStartTime(0);
+    const std::vector<hls::MediaSegment>& segs = op->origin().segments();
+    std::optional<UnixMicros> window_start = segs.empty() ? std::nullopt : op->origin_doc->FirstSegmentStart();
     for (const AdBreakState& b : op->state->breaks) {
       SpliceBreak sb;
       sb.event_id = b.event_id;
@@ -633,7 +666,7 @@ void ManifestPath::Impl::ResolvePods(OpPtr op) {
       }
       if (build.defects.misaligned_renditions && op->rendition_index > 0) {
         // DEFECT(misaligned_renditions): this rendition splices one segment late.
-        const DurationMicros shift = op->origin.target_duration_s().value_or(6) * kMicrosPerSecond;
+        const DurationMicros shift = op->origin().target_duration_s().value_or(6) * kMicrosPerSecond;
         sb.start_time += shift;
         sb.end_time += shift;
       }
@@ -729,12 +762,27 @@ void ManifestPath::Impl::Splice(OpPtr op) {
   // DEFECT(no_discontinuity_ledger): earlier breaks forgotten.
   if (build.defects.no_discontinuity_ledger) splice_options.inserted_discontinuities_before = 0;
 
+  // The output is a pure function of (origin parse, breaks, options, rendition, build): reuse
+  // it when another request (this edge's or, with a shared memo, another POP's) spliced the same.
+  ManifestResponse& resp = op->response;
+  PlaylistMemo& pm = playlist_memo();
+  const std::string& url = op->rendition->origin_url;
+  if (const SpliceOutput* hit = pm.FindSplice(url, op->origin_doc.get(), splice_key, op->breaks, splice_options)) {
+    resp.in_break = hit->in_break;
+    resp.ad_segments = hit->ad_segments;
+    resp.slate_segments = hit->slate_segments;
+    resp.warnings.insert(resp.warnings.end(), hit->warnings.begin(), hit->warnings.end());
+    resp.event_id = hit->event_id;
+    resp.body = hit->body;
+    return op->done(std::move(resp));
+  }
+  hls::MediaPlaylist origin = op->origin();
   if (options.absolute_content_uris) {
-    for (hls::MediaSegment& s : op->origin.mutable_segments()) {
+    for (hls::MediaSegment& s : origin.mutable_segments()) {
       if (!HasScheme(s.uri())) s.set_uri(ResolveUrl(op->rendition->origin_url, s.uri()));
     }
   }
-  Result<SpliceResult> spliced = ssai::Splice(std::move(op->origin), op->breaks, splice_options);
+  Result<SpliceResult> spliced = ssai::Splice(std::move(origin), op->breaks, splice_options);
   if (!spliced.ok()) return op->done(ErrorResponse(500, "splice: " + spliced.status().message()));
   SpliceResult& result = *spliced;
   hls::MediaPlaylist& out = result.playlist;
@@ -759,20 +807,27 @@ void ManifestPath::Impl::Splice(OpPtr op) {
     }
   }
 
-  ManifestResponse& resp = op->response;
-  resp.in_break = result.in_break;
-  resp.ad_segments = result.ad_segments;
-  resp.slate_segments = result.slate_segments;
-  for (std::string& w : result.warnings) resp.warnings.push_back(std::move(w));
+  SpliceOutput output;
+  output.in_break = result.in_break;
+  output.ad_segments = result.ad_segments;
+  output.slate_segments = result.slate_segments;
+  output.warnings = std::move(result.warnings);
   if (result.in_break && !out.segments().empty()) {
     std::optional<UnixMicros> last = out.SegmentStartTime(out.segments().size() - 1);
     for (const SpliceBreak& b : op->breaks) {
       if (last && *last >= b.start_time - kSpliceToleranceUs && *last < b.end_time - kSpliceToleranceUs) {
-        resp.event_id = b.event_id;
+        output.event_id = b.event_id;
       }
     }
   }
-  resp.body = hls::Serialize(out);
+  output.body = hls::Serialize(out);
+  resp.in_break = output.in_break;
+  resp.ad_segments = output.ad_segments;
+  resp.slate_segments = output.slate_segments;
+  resp.warnings.insert(resp.warnings.end(), output.warnings.begin(), output.warnings.end());
+  resp.event_id = output.event_id;
+  resp.body = output.body;
+  pm.PutSplice(url, op->origin_doc, splice_key, op->breaks, splice_options, std::move(output));
   op->done(std::move(resp));
 }
 

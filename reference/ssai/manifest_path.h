@@ -29,6 +29,7 @@
 #include "reference/ssai/channel.h"
 #include "reference/ssai/channel_state.h"
 #include "reference/ssai/env.h"
+#include "reference/ssai/playlist_memo.h"
 #include "reference/ssai/splicer.h"
 
 namespace ssai {
@@ -91,6 +92,9 @@ struct ManifestPathEnv {
   KvStore* kv = nullptr;                    // this edge's KV location (null for do-only)
   CoordinatorClient* coordinator = nullptr;
   OriginClient* origin = nullptr;           // origin playlists and ad playlists
+  // Parses and splice outputs shared with other edges reading the same origin (the simulator's
+  // POPs); null: the edge keeps its own. Must outlive the ManifestPath.
+  PlaylistMemo* memo = nullptr;
 };
 
 class ManifestPath {

@@ -293,8 +293,21 @@ TEST(ManifestPathTest, MasterPointsAtTheEdge) {
   ManifestResponse r = d.Get("master.m3u8");
   EXPECT_EQ(r.body,
             "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n"
-            "#EXT-X-STREAM-INF:BANDWIDTH=2500000\nv720.m3u8\n"
-            "#EXT-X-STREAM-INF:BANDWIDTH=800000\nv360.m3u8\n");
+            "#EXT-X-STREAM-INF:BANDWIDTH=2500000,RESOLUTION=1280x720,CODECS=\"avc1.64001f,mp4a.40.2\"\n"
+            "v720.m3u8\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360,CODECS=\"avc1.64001e,mp4a.40.2\"\n"
+            "v360.m3u8\n");
+  {
+    Result<hls::Playlist> parsed = hls::Parse(r.body);
+    ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+    const auto* master = std::get_if<hls::MasterPlaylist>(&*parsed);
+    ASSERT_NE(master, nullptr);
+    // RFC 8216 §4.3.4.2 satisfied. (The linter still warns hls.version.not_higher_than_needed:
+    // EXT-X-VERSION:3 where 1 would do.)
+    for (const hls::Finding& f : hls::LintMaster(*master)) {
+      EXPECT_NE(f.rule_id, "hls.master.codecs_present") << hls::FormatFinding(f);
+    }
+  }
   d.channel.origin_master_url = "http://origin/live/master.m3u8";
   d.origin.Set(d.channel.origin_master_url, origin::MasterPlaylist(d.spec));
   ManifestPath edge(*FindBuild("kv-hybrid"), {d.channel}, ManifestPathEnv{&d.sched, &d.kv, &d.client, &d.origin});
@@ -302,6 +315,44 @@ TEST(ManifestPathTest, MasterPointsAtTheEdge) {
   edge.Handle({"demo", "sports", "master.m3u8", {}}, [&](ManifestResponse x) { m = x; });
   ASSERT_TRUE(m);
   EXPECT_NE(m->body.find("\nv720.m3u8\n"), std::string::npos) << m->body;
+}
+
+// CODECS and RESOLUTION are written only when configured: an audio-only rendition has CODECS and
+// no RESOLUTION; a rendition with neither gets BANDWIDTH alone (and the linter says CODECS is
+// missing there, RFC 8216 §4.3.4.2 SHOULD).
+TEST(ManifestPathTest, MasterWritesCodecsAndResolutionWhenConfigured) {
+  Deployment d(*FindBuild("kv-hybrid"));
+  ChannelConfig ch = d.channel;
+  ch.renditions = {{"v180", 400'000, "http://origin/live/v180.m3u8", "avc1.42c01e,mp4a.40.2", "320x180"},
+                   {"audio", 64'000, "http://origin/live/audio.m3u8", "mp4a.40.2", ""},
+                   {"bare", 100'000, "http://origin/live/bare.m3u8"}};
+  ManifestPath edge(*FindBuild("kv-hybrid"), {ch}, ManifestPathEnv{&d.sched, &d.kv, &d.client, &d.origin});
+  std::optional<ManifestResponse> m;
+  edge.Handle({"demo", "sports", "master.m3u8", {}}, [&](ManifestResponse x) { m = x; });
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->http_status, 200);
+  EXPECT_EQ(m->body,
+            "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=400000,RESOLUTION=320x180,CODECS=\"avc1.42c01e,mp4a.40.2\"\n"
+            "v180.m3u8\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=64000,CODECS=\"mp4a.40.2\"\naudio.m3u8\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=100000\nbare.m3u8\n");
+  // What a player reads back: the parser sees the same attributes.
+  Result<hls::Playlist> parsed = hls::Parse(m->body);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  const auto* master = std::get_if<hls::MasterPlaylist>(&*parsed);
+  ASSERT_NE(master, nullptr);
+  const std::vector<hls::VariantInfo> variants = master->Variants();
+  ASSERT_EQ(variants.size(), 3u);
+  EXPECT_EQ(variants[0].codecs, "avc1.42c01e,mp4a.40.2");
+  EXPECT_EQ(variants[0].resolution, "320x180");
+  EXPECT_EQ(variants[1].codecs, "mp4a.40.2");
+  EXPECT_EQ(variants[1].resolution, "");
+  std::vector<int> codecs_missing_lines;
+  for (const hls::Finding& f : hls::LintMaster(*master)) {
+    if (f.rule_id == "hls.master.codecs_present") codecs_missing_lines.push_back(f.line);
+  }
+  EXPECT_EQ(codecs_missing_lines, std::vector<int>{8});  // the "bare" variant's EXT-X-STREAM-INF
 }
 
 }  // namespace

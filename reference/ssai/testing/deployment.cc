@@ -29,7 +29,7 @@ Deployment::Deployment(const BuildSpec& build_spec, origin::SyntheticStreamSpec 
   channel.org = "demo";
   channel.channel = "sports";
   for (const origin::Rendition& r : spec.renditions) {
-    channel.renditions.push_back({r.name, r.bandwidth_bps, OriginUrl(r.name)});
+    channel.renditions.push_back({r.name, r.bandwidth_bps, OriginUrl(r.name), r.codecs, r.resolution});
   }
   channel.slate = {"http://ads/slate.ts", spec.segment_duration_s};
   decision.decision.pod_id = "pod";

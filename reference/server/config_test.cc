@@ -1,0 +1,107 @@
+// config.h: the serve config's per-rendition fields and the errors that name them. (The rest of
+// the config is covered by server_test.cc's ConfigTest), and a removed field.
+#include "reference/server/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+namespace ssai::server {
+namespace {
+
+// One channel with one rendition whose fields are `rendition_fields` (JSON members, no braces).
+std::string WithRendition(std::string_view rendition_fields) {
+  return R"({"listen": "127.0.0.1:0", "auth": {"token": "t"},
+    "channels": [{"org": "demo", "channel": "sports", "origin_base_url": "http://127.0.0.1:8081",
+                  "renditions": [{"name": "v720", "bandwidth_bps": 2500000},
+                                 {"name": "v360", "bandwidth_bps": 800000, )" +
+         std::string(rendition_fields) + "}]}]}";
+}
+
+std::string Error(std::string_view json) {
+  Result<ServerConfig> c = ParseServerConfig(json);
+  return c.ok() ? "(parsed)" : c.status().message();
+}
+
+TEST(ConfigRenditionTest, CodecsAndResolution) {
+  Result<ServerConfig> c = ParseServerConfig(WithRendition(R"("codecs": "avc1.42c01e,mp4a.40.2",
+                                                                  "resolution": "640x360")"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const RenditionConfig& set = c->channels[0].renditions[1];
+  EXPECT_EQ(set.codecs, "avc1.42c01e,mp4a.40.2");
+  EXPECT_EQ(set.resolution, "640x360");
+  // Both optional: absent means not written into the multivariant playlist.
+  const RenditionConfig& unset = c->channels[0].renditions[0];
+  EXPECT_EQ(unset.codecs, "");
+  EXPECT_EQ(unset.resolution, "");
+  // Audio only: CODECS without RESOLUTION.
+  Result<ServerConfig> audio = ParseServerConfig(WithRendition(R"("codecs": "mp4a.40.2")"));
+  ASSERT_TRUE(audio.ok()) << audio.status().ToString();
+  EXPECT_EQ(audio->channels[0].renditions[1].resolution, "");
+}
+
+TEST(ConfigRenditionTest, BadResolutionNamesTheField) {
+  EXPECT_EQ(Error(WithRendition(R"("resolution": "abc")")),
+            "channels[0].renditions[1].resolution: expected WIDTHxHEIGHT, got 'abc'");
+  for (const char* bad : {"1280X720", "1280x", "x720", "0x720", "1280x0", "-1x2", "1280x720x3", " 1280x720",
+                          "1280 x720", "+1280x720", "123456x1", "1280,720", ""}) {
+    EXPECT_EQ(Error(WithRendition(std::string(R"("resolution": ")") + bad + "\"")),
+              std::string("channels[0].renditions[1].resolution: expected WIDTHxHEIGHT, got '") + bad + "'")
+        << bad;
+  }
+  EXPECT_EQ(Error(WithRendition(R"("resolution": 720)")), "channels[0].renditions[1].resolution: must be a string");
+  // Large but plausible sizes pass.
+  EXPECT_EQ(Error(WithRendition(R"("resolution": "7680x4320")")), "(parsed)");
+}
+
+TEST(ConfigRenditionTest, BadCodecsNamesTheField) {
+  for (const char* bad : {"", "avc1\\\"x", "avc1,,mp4a.40.2", ",mp4a.40.2", "avc1.64001f,", "avc1\\n"}) {
+    const std::string e = Error(WithRendition(std::string(R"("codecs": ")") + bad + "\""));
+    EXPECT_EQ(e.rfind("channels[0].renditions[1].codecs: expected a comma-separated codec list", 0), 0u)
+        << bad << " -> " << e;
+  }
+  EXPECT_EQ(Error(WithRendition(R"("codecs": ["avc1"])")), "channels[0].renditions[1].codecs: must be a string");
+}
+
+TEST(ConfigRenditionTest, UnknownRenditionFieldIsAnError) {
+  EXPECT_EQ(Error(WithRendition(R"("codec": "avc1.64001f")")), "unknown field 'channels[0].renditions[1].codec'");
+}
+
+TEST(ConfigLimitsTest, RemovedHttpThreadsSaysWhy) {
+  EXPECT_EQ(Error(R"({"auth": {"token": "t"}, "limits": {"http_threads": 8}, "channels": []})"),
+            "limits.http_threads: no longer exists: HTTP is served on the core thread (remove it)");
+}
+
+TEST(ConfigFileTest, ReadErrorsNameThePathAndTheReason) {
+  Result<ServerConfig> missing = LoadServerConfig("fixtures/serve/no-such-config.json");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().message(), "fixtures/serve/no-such-config.json: cannot read: No such file or directory");
+  Result<ServerConfig> catalogue = ParseServerConfig(
+      R"({"auth": {"token": "t"}, "decision": {"catalogue_file": "no-such-catalogue.json"}})", "fixtures/serve");
+  ASSERT_FALSE(catalogue.ok());
+  EXPECT_EQ(catalogue.status().message(),
+            "decision.catalogue_file: fixtures/serve/no-such-catalogue.json: cannot read: No such file or directory");
+}
+
+// The committed serve configs parse, with CODECS and RESOLUTION on every rendition (the
+// multivariant playlist then satisfies the linter's hls.master.codecs_present).
+TEST(ConfigFileTest, FixturesDeclareCodecsAndResolution) {
+  // redis-coordinator.json takes its JWT secret from the environment (checked at parse time).
+  ::setenv("SSAI_JWT_SECRET", "config-test-secret", /*overwrite=*/0);
+  for (const char* path : {"fixtures/serve/demo.json", "fixtures/serve/redis-coordinator.json",
+                           "fixtures/serve/redis-edge.json", "fixtures/targets/ssai-serve.config.json"}) {
+    Result<ServerConfig> c = LoadServerConfig(path);
+    ASSERT_TRUE(c.ok()) << path << ": " << c.status().ToString();
+    for (const ChannelConfig& ch : c->channels) {
+      for (const RenditionConfig& r : ch.renditions) {
+        EXPECT_FALSE(r.codecs.empty()) << path << " " << ch.channel << "/" << r.name;
+        EXPECT_FALSE(r.resolution.empty()) << path << " " << ch.channel << "/" << r.name;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ssai::server
