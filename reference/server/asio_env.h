@@ -171,6 +171,7 @@ class CachingOriginClient : public OriginClient {
   size_t max_entries_;
   std::map<std::string, Entry, std::less<>> cache_;
   std::map<std::string, std::vector<Callback>, std::less<>> pending_;
+  uint64_t next_version_ = 0;
 };
 
 // POSTs {"channelId","eventId","podId","duration"} to a decision service; expects

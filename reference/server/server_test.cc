@@ -557,5 +557,30 @@ TEST(CachingOriginClientTest, CoalescesAndCaches) {
   EXPECT_EQ(inner.pending.size(), 3u);
 }
 
+// Response::version (env.h): one body keeps one version across refetches; new text, a new one.
+TEST(CachingOriginClientTest, VersionsNameBodies) {
+  struct Inner : OriginClient {
+    void Fetch(std::string_view, Callback done) override { done(Response{200, body}); }
+    std::string body = "#EXTM3U\n#EXTINF:1,\na.ts\n";
+  } inner;
+  boost::asio::io_context io;
+  AsioScheduler sched(io);
+  CachingOriginClient cache(&inner, &sched, 1);  // 1 us: every fetch after a pause is a refetch
+  auto fetch = [&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    uint64_t v = 0;
+    cache.Fetch("http://o/a.m3u8", [&v](Result<OriginClient::Response> r) { v = r.ok() ? r->version : 0; });
+    return v;
+  };
+  const uint64_t first = fetch();
+  EXPECT_NE(first, 0u);
+  EXPECT_EQ(fetch(), first);
+  EXPECT_EQ(cache.misses, 2);  // refetched, same body: same version
+  inner.body += "#EXTINF:1,\nb.ts\n";
+  const uint64_t second = fetch();
+  EXPECT_NE(second, first);
+  EXPECT_EQ(fetch(), second);
+}
+
 }  // namespace
 }  // namespace ssai::server
