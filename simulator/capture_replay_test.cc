@@ -91,6 +91,40 @@ TEST(SimCaptureTest, OriginServesTheSnapshotCurrentAtTheOffset) {
   }
 }
 
+// The scenario's origin faults apply to a capture too: a 404 window answers 404, a stall serves
+// the snapshot current at the stall's start.
+TEST(SimCaptureTest, OriginFaultWindowsApplyToTheCapture) {
+  auto cap = LoadSimCapture("fixtures/captures/cue_out");
+  ASSERT_TRUE(cap.ok());
+  const UnixMicros start = At("2026-01-15T12:00:10Z");
+  Simulation sim(start);
+  OriginSpec spec;
+  spec.fetch_latency = Distribution::Fixed(0);
+  spec.not_found = {Window{5, 10}};
+  spec.stalls = {Window{20, 30}};
+  origin::SyntheticStreamSpec ch;
+  ch.renditions = {{"v720", 2'500'000, "", ""}};
+  SimOrigin o(&sim, spec, {ch}, start, Rng::Stream(1, 0));
+  o.UseCapture(*cap, start);
+  auto fetch = [&](int64_t offset_s) {
+    sim.RunUntil(start + SecondsToMicros(offset_s));
+    std::optional<OriginClient::Response> out;
+    o.Fetch(SimOrigin::PlaylistUrl(0, "v720"), [&](Result<OriginClient::Response> r) {
+      ASSERT_TRUE(r.ok());
+      out = *r;
+    });
+    sim.RunUntil(sim.Now() + 1);
+    return out.value();
+  };
+  EXPECT_EQ(fetch(7).http_status, 404);
+  const auto& replay = (*cap)->replay;
+  const OriginClient::Response stalled = fetch(25);
+  EXPECT_EQ(stalled.http_status, 200);
+  EXPECT_EQ(stalled.body, (*cap)->bodies.find(replay.At("/v720.m3u8", 20'000)->file)->second);
+  EXPECT_NE(stalled.body, (*cap)->bodies.find(replay.At("/v720.m3u8", 25'000)->file)->second);
+  EXPECT_EQ(fetch(31).body, (*cap)->bodies.find(replay.At("/v720.m3u8", 31'000)->file)->second);
+}
+
 TEST(SimCaptureTest, RunSeesTheCapturedBreakAndIsDeterministic) {
   Scenario sc = CaptureScenario("fixtures/captures/cue_out");
   sc.channels = 1;

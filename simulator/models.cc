@@ -304,10 +304,24 @@ void SimOrigin::Fetch(std::string_view url, Callback done) {
   const UnixMicros now = sim_->Now();
   const DurationMicros t = now - t0_;
   Response response;
-  if (auto it = urls_.find(url); capture_ && it != urls_.end()) {
+  auto it = urls_.find(url);
+  // The scenario's fault windows apply to a replayed capture as to the synthetic stream: a 404
+  // window answers 404; a stall serves the playlist as of the stall's start.
+  bool not_found = false;
+  UnixMicros as_of = now;
+  if (it != urls_.end()) {
+    for (const Window& w : spec_.not_found) not_found = not_found || w.Contains(t);
+    for (const Window& w : spec_.stalls) {
+      if (w.Contains(t)) as_of = std::min(as_of, t0_ + SecondsToMicros(w.start_s));
+    }
+  }
+  if (it != urls_.end() && not_found) {
+    response.http_status = 404;
+    response.body = "not found";
+  } else if (capture_ && it != urls_.end()) {
     const auto [c, r] = it->second;
     const std::string path = "/" + channels_[static_cast<size_t>(c)].renditions[static_cast<size_t>(r)].name + ".m3u8";
-    const int64_t offset_ms = (now - capture_start_) / kMicrosPerMilli;
+    const int64_t offset_ms = (as_of - capture_start_) / kMicrosPerMilli;
     const origin::CaptureEntry* e = capture_->replay.At(path, offset_ms);
     if (e == nullptr) e = capture_->replay.First(path);  // before its first fetch: the first
     if (e != nullptr && e->status == 200 && !e->file.empty()) {
@@ -323,29 +337,18 @@ void SimOrigin::Fetch(std::string_view url, Callback done) {
       return;
     }
   } else if (it != urls_.end()) {
-    for (const Window& w : spec_.not_found) {
-      if (w.Contains(t)) response.http_status = 404;
+    const auto [c, r] = it->second;
+    const origin::SyntheticStreamSpec& s = channels_[static_cast<size_t>(c)];
+    Cached& cached = cache_[static_cast<size_t>(c)][static_cast<size_t>(r)];
+    // The playlist changes only when a segment is published: cache by live-edge MSN.
+    const int64_t msn = origin::LiveEdgeMsn(s, as_of);
+    if (cached.msn != msn) {
+      cached.msn = msn;
+      cached.body = origin::MediaPlaylistAt(s, s.renditions[static_cast<size_t>(r)], as_of);
+      cached.version = ++versions_;
     }
-    if (response.http_status == 200) {
-      UnixMicros as_of = now;
-      for (const Window& w : spec_.stalls) {
-        if (w.Contains(t)) as_of = std::min(as_of, t0_ + SecondsToMicros(w.start_s));
-      }
-      const auto [c, r] = it->second;
-      const origin::SyntheticStreamSpec& s = channels_[static_cast<size_t>(c)];
-      Cached& cached = cache_[static_cast<size_t>(c)][static_cast<size_t>(r)];
-      // The playlist changes only when a segment is published: cache by live-edge MSN.
-      const int64_t msn = origin::LiveEdgeMsn(s, as_of);
-      if (cached.msn != msn) {
-        cached.msn = msn;
-        cached.body = origin::MediaPlaylistAt(s, s.renditions[static_cast<size_t>(r)], as_of);
-        cached.version = ++versions_;
-      }
-      response.body = cached.body;
-      response.version = cached.version;
-    } else {
-      response.body = "not found";
-    }
+    response.body = cached.body;
+    response.version = cached.version;
   } else if (url.starts_with("http://ads/")) {
     // VOD ad playlist: ads/{id}/{bitrate}.m3u8, segments of the channel segment duration.
     const double seg = spec_.segment_duration_s;
