@@ -58,71 +58,68 @@ TEST(SimCaptureTest, TimelineAndTruthFromTheCapturesMarkers) {
   EXPECT_EQ(tl->truth[0].second, At("2026-01-15T12:00:48Z"));
 }
 
-TEST(SimCaptureTest, OriginServesTheSnapshotCurrentAtTheOffset) {
-  auto cap = LoadSimCapture("fixtures/captures/cue_out");
-  ASSERT_TRUE(cap.ok());
-  const UnixMicros start = At("2026-01-15T12:00:10Z");
-  Simulation sim(start);
-  OriginSpec spec;
-  spec.fetch_latency = Distribution::Fixed(0);
-  origin::SyntheticStreamSpec ch;
-  ch.renditions = {{"v720", 2'500'000, "", ""}};
-  SimOrigin o(&sim, spec, {ch}, start, Rng::Stream(1, 0));
-  o.UseCapture(*cap, start);
-  auto fetch = [&](UnixMicros t) {
-    sim.RunUntil(t);
+// fixtures/captures/cue_out's v720 served by a SimOrigin (no latency) from 12:00:10, its offset 0.
+class CaptureOriginTest : public ::testing::Test {
+ protected:
+  void Start(OriginSpec spec = {}) {
+    auto cap = LoadSimCapture("fixtures/captures/cue_out");
+    ASSERT_TRUE(cap.ok()) << cap.status().ToString();
+    cap_ = *cap;
+    spec.fetch_latency = Distribution::Fixed(0);
+    origin::SyntheticStreamSpec ch;
+    ch.renditions = {{"v720", 2'500'000, "", ""}};
+    origin_ = std::make_unique<SimOrigin>(&sim_, spec, std::vector<origin::SyntheticStreamSpec>{ch}, start_,
+                                          Rng::Stream(1, 0));
+    origin_->UseCapture(cap_, start_);
+  }
+  OriginClient::Response FetchAt(int64_t offset_ms) {
+    const UnixMicros t = start_ + offset_ms * kMicrosPerMilli;
+    sim_.RunUntil(t);
     std::optional<OriginClient::Response> out;
-    o.Fetch(SimOrigin::PlaylistUrl(0, "v720"), [&](Result<OriginClient::Response> r) {
+    origin_->Fetch(SimOrigin::PlaylistUrl(0, "v720"), [&](Result<OriginClient::Response> r) {
       ASSERT_TRUE(r.ok());
       out = *r;
     });
-    sim.RunUntil(t + 1);
+    sim_.RunUntil(t + 1);
     return out.value();
-  };
-  const auto& replay = (*cap)->replay;
+  }
+  // The recorded body current at offset_ms (before the first fetch: the first).
+  const origin::CaptureEntry* EntryAt(int64_t offset_ms) const {
+    const origin::CaptureEntry* e = cap_->replay.At("/v720.m3u8", offset_ms);
+    return e != nullptr ? e : cap_->replay.First("/v720.m3u8");
+  }
+  const std::string& BodyAt(int64_t offset_ms) const { return cap_->bodies.find(EntryAt(offset_ms)->file)->second; }
+
+  const UnixMicros start_ = At("2026-01-15T12:00:10Z");
+  Simulation sim_{start_};
+  std::shared_ptr<const SimCapture> cap_;
+  std::unique_ptr<SimOrigin> origin_;
+};
+
+TEST_F(CaptureOriginTest, ServesTheSnapshotCurrentAtTheOffset) {
+  ASSERT_NO_FATAL_FAILURE(Start());
   for (int64_t offset_ms : {0, 2500, 21000, 40000, 58000, 120000}) {
-    OriginClient::Response r = fetch(start + offset_ms * kMicrosPerMilli);
-    const origin::CaptureEntry* e = replay.At("/v720.m3u8", offset_ms);
-    if (e == nullptr) e = replay.First("/v720.m3u8");
-    ASSERT_NE(e, nullptr);
+    OriginClient::Response r = FetchAt(offset_ms);
+    ASSERT_NE(EntryAt(offset_ms), nullptr);
     EXPECT_EQ(r.http_status, 200);
-    EXPECT_EQ(r.body, (*cap)->bodies.find(e->file)->second) << offset_ms;
-    EXPECT_EQ(r.version, (*cap)->versions.find(e->file)->second);
+    EXPECT_EQ(r.body, BodyAt(offset_ms)) << offset_ms;
+    EXPECT_EQ(r.version, cap_->versions.find(EntryAt(offset_ms)->file)->second);
   }
 }
 
 // The scenario's origin faults apply to a capture too: a 404 window answers 404, a stall serves
 // the snapshot current at the stall's start.
-TEST(SimCaptureTest, OriginFaultWindowsApplyToTheCapture) {
-  auto cap = LoadSimCapture("fixtures/captures/cue_out");
-  ASSERT_TRUE(cap.ok());
-  const UnixMicros start = At("2026-01-15T12:00:10Z");
-  Simulation sim(start);
+TEST_F(CaptureOriginTest, FaultWindowsApplyToTheCapture) {
   OriginSpec spec;
-  spec.fetch_latency = Distribution::Fixed(0);
   spec.not_found = {Window{5, 10}};
   spec.stalls = {Window{20, 30}};
-  origin::SyntheticStreamSpec ch;
-  ch.renditions = {{"v720", 2'500'000, "", ""}};
-  SimOrigin o(&sim, spec, {ch}, start, Rng::Stream(1, 0));
-  o.UseCapture(*cap, start);
-  auto fetch = [&](int64_t offset_s) {
-    sim.RunUntil(start + SecondsToMicros(offset_s));
-    std::optional<OriginClient::Response> out;
-    o.Fetch(SimOrigin::PlaylistUrl(0, "v720"), [&](Result<OriginClient::Response> r) {
-      ASSERT_TRUE(r.ok());
-      out = *r;
-    });
-    sim.RunUntil(sim.Now() + 1);
-    return out.value();
-  };
-  EXPECT_EQ(fetch(7).http_status, 404);
-  const auto& replay = (*cap)->replay;
-  const OriginClient::Response stalled = fetch(25);
+  ASSERT_NO_FATAL_FAILURE(Start(spec));
+  EXPECT_EQ(FetchAt(7'000).http_status, 404);
+  const OriginClient::Response stalled = FetchAt(25'000);
   EXPECT_EQ(stalled.http_status, 200);
-  EXPECT_EQ(stalled.body, (*cap)->bodies.find(replay.At("/v720.m3u8", 20'000)->file)->second);
-  EXPECT_NE(stalled.body, (*cap)->bodies.find(replay.At("/v720.m3u8", 25'000)->file)->second);
-  EXPECT_EQ(fetch(31).body, (*cap)->bodies.find(replay.At("/v720.m3u8", 31'000)->file)->second);
+  EXPECT_EQ(stalled.body, BodyAt(20'000));
+  EXPECT_NE(stalled.body, BodyAt(25'000));
+  EXPECT_EQ(FetchAt(31'000).body, BodyAt(31'000));
 }
 
 TEST(SimCaptureTest, RunSeesTheCapturedBreakAndIsDeterministic) {
