@@ -531,8 +531,15 @@ void CoordinatorFleet::AddLoad(int channel, double weighted_calls) {
 
 void CoordinatorFleet::Call(int pop, std::string_view channel_id, CoordinatorClient::StateCallback done) {
   using R = Result<ChannelState>;
-  const DurationMicros rtt = scenario_.pops[static_cast<size_t>(pop)].coordinator_rtt.SampleUs(rng_);
   auto it = by_id_.find(channel_id);
+  const std::vector<CoordinatorLocation>& locations = scenario_.coordinator.locations;
+  // Channel ch's coordinator is at locations[ch % n] (scenario.h); without locations, at the one
+  // place pops[].coordinator_rtt_ms describes.
+  const Distribution& rtt_dist =
+      it == by_id_.end() || locations.empty()
+          ? scenario_.pops[static_cast<size_t>(pop)].coordinator_rtt
+          : locations[static_cast<size_t>(it->second) % locations.size()].rtt_per_pop[static_cast<size_t>(pop)];
+  const DurationMicros rtt = rtt_dist.SampleUs(rng_);
   if (it == by_id_.end()) {
     sim_->RunAfter(rtt, [done = std::move(done)] { done(R(Status::NotFound("coordinator: unknown channel"))); });
     return;

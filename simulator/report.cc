@@ -231,7 +231,7 @@ std::string RenderTable(const json& report) {
 
 std::string RenderHtml(const json& report) {
   const json& builds = report["builds"];
-  std::vector<ChartLine> cdf, hit, coord;
+  std::vector<ChartLine> cdf, hit, coord, audience;
   for (const json& b : builds) {
     Result<Histogram> h = Histogram::FromJson(b["latency_hist_us"]);
     ChartLine l{b["build"], {}, {}};
@@ -263,6 +263,12 @@ std::string RenderHtml(const json& report) {
       cl.points.emplace_back(static_cast<double>(i), n ? sum / n : 0);
     }
     coord.push_back(std::move(cl));
+    ChartLine al{b["build"], {}, {}};
+    const json& as = b["requests"]["viewers_over_time"];
+    for (size_t i = 0; i < as["values"].size(); ++i) {
+      al.points.emplace_back(i * Num(as["interval_s"], 10), Num(as["values"][i]));
+    }
+    audience.push_back(std::move(al));
   }
   std::vector<std::string> pop_names;
   if (!builds.empty()) for (const json& p : builds[0]["pops"]) pop_names.push_back(p["name"]);
@@ -297,6 +303,10 @@ std::string RenderHtml(const json& report) {
   h += SvgLineChart("KV hit rate over time", "time (s)", "hit rate", hit, false, 1);
   h += BarChart("Ad-visibility lag per POP (P50, cue to first ad)", "seconds", pop_names, lag);
   h += SvgLineChart("Coordinator calls/s (10 s averages)", "time (s)", "calls/s", coord, false, 0);
+  // Only a trace or a ramp makes the audience worth a plot (else it is flat).
+  if (report["scenario"]["viewers"].contains("trace") || Num(report["scenario"]["viewers"]["ramp_s"]) > 0) {
+    h += SvgLineChart("Audience (mean concurrent viewers)", "time (s)", "viewers", audience, false, 0);
+  }
   h += "</div></body></html>\n";
   return h;
 }

@@ -121,6 +121,7 @@ class World {
   std::vector<PopMetrics> pops_;
   double kv_hits_ = 0, kv_lookups_ = 0, kv_reads_ = 0;
   TimeSeries kv_hits_series_, kv_lookups_series_, coord_calls_series_;
+  TimeSeries viewer_seconds_series_;  // viewer-seconds per interval: / interval = mean audience
   double coordinator_calls_ = 0;
   double missed_ = 0, ghost_ = 0, scheduled_ = 0;
   std::vector<uint8_t> break_seen_;       // [(channel * pops + pop) * breaks + b]
@@ -214,6 +215,7 @@ Status World::Setup() {
   kv_hits_series_ = TimeSeries(interval_us);
   kv_lookups_series_ = TimeSeries(interval_us);
   coord_calls_series_ = TimeSeries(kMicrosPerSecond);
+  viewer_seconds_series_ = TimeSeries(interval_us);
   break_seen_.assign(static_cast<size_t>(sc_.channels) * P * std::max<size_t>(breaks_per_channel_, 1), 0);
   msn0_ = origin::LiveEdgeMsn(specs_[0], t0_) - 1;
   slots_ = static_cast<size_t>(origin::LiveEdgeMsn(specs_[0], end_ + 60 * kMicrosPerSecond) - msn0_ + 1);
@@ -239,7 +241,8 @@ Status World::Setup() {
           for (int k = 0; k < K; ++k) {
             const double target = static_cast<double>(sc_.viewers.viewers_per_channel) * share / K;
             Cohort co{c, static_cast<int16_t>(p), static_cast<int8_t>(r), m == 1,
-                      sc_.viewers.ramp_s > 0 ? 0 : static_cast<int64_t>(std::llround(target)), target, t0_, 0};
+                      sc_.viewers.ramp_s > 0 ? 0 : static_cast<int64_t>(std::llround(target * sc_.viewers.TraceAt(0))),
+                      target, t0_, 0};
             cohorts_.push_back(co);
             const size_t i = cohorts_.size() - 1;
             // Phases spread over one target duration, plus a per-cohort offset so groups do not align.
@@ -264,12 +267,23 @@ void World::Reload(size_t i) {
   const double dt_s = MicrosToSeconds(now - c.last_update);
   if (dt_s > 0) {
     const double session = sc_.viewers.mean_session_s;
-    const int64_t leaves = viewer_rng_.Binomial(c.viewers, 1 - PortableExp(-dt_s / session));
+    int64_t leaves = viewer_rng_.Binomial(c.viewers, 1 - PortableExp(-dt_s / session));
     double join_rate = c.target / session;
+    double extra_joins = 0;  // a trace's growth over the interval
     const double since_start_s = MicrosToSeconds(now - t0_);
     if (sc_.viewers.ramp_s > 0 && since_start_s < sc_.viewers.ramp_s) join_rate += c.target / sc_.viewers.ramp_s;
-    const int64_t joins = viewer_rng_.Poisson(join_rate * dt_s);
+    if (!sc_.viewers.trace.empty()) {
+      // Audience trace: sessions still end at 1/mean_session and are replaced at the trace's
+      // level; a rise adds its growth as joins, a fall makes that share of the audience leave.
+      const double before = c.target * sc_.viewers.TraceAt(MicrosToSeconds(c.last_update - t0_));
+      const double after = c.target * sc_.viewers.TraceAt(since_start_s);
+      join_rate = 0.5 * (before + after) / session;
+      if (after > before) extra_joins = after - before;
+      if (before > after) leaves += viewer_rng_.Binomial(c.viewers - leaves, 1 - after / before);
+    }
+    const int64_t joins = viewer_rng_.Poisson(join_rate * dt_s + extra_joins);
     viewer_seconds_ += static_cast<double>(c.viewers) * dt_s;
+    viewer_seconds_series_.Add(now - t0_, static_cast<double>(c.viewers) * dt_s);
     c.viewers = c.viewers - leaves + joins;
     c.last_update = now;
   }
@@ -488,7 +502,8 @@ json World::Result_() const {
       {"defect", build_.is_defect()},
       {"requests", {{"cohort_requests", cohort_requests_}, {"viewer_requests", viewer_requests_},
                     {"errors", errors_}, {"viewer_seconds", viewer_seconds_},
-                    {"mean_viewers", viewer_seconds_ / dur_s}, {"cohorts", cohorts_.size()}}},
+                    {"mean_viewers", viewer_seconds_ / dur_s}, {"cohorts", cohorts_.size()},
+                    {"viewers_over_time", Series(viewer_seconds_series_, nullptr)}}},
       {"latency_ms", HistSummary(latency_us_, 1e-3)},
       {"latency_hist_us", latency_us_.ToJson()},
       {"latency_by_source_ms", by_source},

@@ -85,8 +85,86 @@ TEST(SimRunTest, OverloadRejectsAboveSoftLimit) {
   EXPECT_GT((*r)["coordinator"]["peak_channel_rate_per_s"].get<double>(), 1000);
 }
 
+TEST(SimRunTest, AudienceTraceShapesTheViewerCount) {
+  Result<Scenario> sc = ParseScenario(kSmall);
+  ASSERT_TRUE(sc.ok());
+  // Steady state first: about 400 viewers in every 10 s interval.
+  Result<nlohmann::json> steady = RunBuild(*sc, *FindBuild("kv-channel-state"), 3);
+  ASSERT_TRUE(steady.ok());
+  const nlohmann::json& sv = (*steady)["requests"]["viewers_over_time"];
+  EXPECT_EQ(sv["interval_s"].get<double>(), 10);
+  for (size_t i = 1; i + 1 < sv["values"].size(); ++i) {
+    EXPECT_NEAR(sv["values"][i].get<double>(), 400, 100) << "interval " << i;
+  }
+  // A kick-off: 10 % at the start, everyone by 60 s, down to 10 % between 120 and 150 s.
+  sc->viewers.trace = {{0, 0.1}, {60, 1.0}, {120, 1.0}, {150, 0.1}};
+  EXPECT_DOUBLE_EQ(sc->viewers.TraceAt(30), 0.55);
+  EXPECT_DOUBLE_EQ(sc->viewers.TraceAt(500), 0.1);
+  Result<nlohmann::json> traced = RunBuild(*sc, *FindBuild("kv-channel-state"), 3);
+  ASSERT_TRUE(traced.ok());
+  const nlohmann::json& tv = (*traced)["requests"]["viewers_over_time"]["values"];
+  ASSERT_GE(tv.size(), 17u);
+  EXPECT_LT(tv[0].get<double>(), 90);                // ~40 + the first seconds of the rise
+  EXPECT_NEAR(tv[3].get<double>(), 0.625 * 400, 60);  // [30, 40) s: 55-70 % of 400
+  for (size_t i = 7; i < 12; ++i) EXPECT_NEAR(tv[i].get<double>(), 400, 100) << "interval " << i;
+  for (size_t i = 16; i < 17; ++i) EXPECT_NEAR(tv[i].get<double>(), 40, 30) << "interval " << i;
+  EXPECT_LT((*traced)["requests"]["viewer_requests"].get<double>(),
+            (*steady)["requests"]["viewer_requests"].get<double>());
+  // The trace is part of the scenario the report records, and of the determinism contract.
+  EXPECT_EQ(ScenarioToJson(*sc)["viewers"]["trace"].dump(), "[[0.0,0.1],[60.0,1.0],[120.0,1.0],[150.0,0.1]]");
+  Result<nlohmann::json> again = RunBuild(*sc, *FindBuild("kv-channel-state"), 3);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->dump(), traced->dump());
+}
+
+TEST(SimRunTest, ChannelsCoordinatorsAtTheirOwnLocations) {
+  // do-only pays the coordinator round trip on every request: its latency shows where the
+  // coordinator is. One far location for every channel, then channels split near / far.
+  Result<Scenario> sc = ParseScenario(kSmall);
+  ASSERT_TRUE(sc.ok());
+  sc->channels = 2;
+  sc->duration_s = 60;
+  Result<nlohmann::json> base = RunBuild(*sc, *FindBuild("do-only"), 1);
+  ASSERT_TRUE(base.ok());
+  EXPECT_LT((*base)["latency_ms"]["p99"].get<double>(), 400);
+  sc->coordinator.locations = {{"far", {Distribution::Fixed(400), Distribution::Fixed(400)}}};
+  Result<nlohmann::json> far = RunBuild(*sc, *FindBuild("do-only"), 1);
+  ASSERT_TRUE(far.ok());
+  EXPECT_GE((*far)["latency_ms"]["p50"].get<double>(), 400);
+  sc->coordinator.locations.insert(sc->coordinator.locations.begin(),
+                                   {"near", {Distribution::Fixed(5), Distribution::Fixed(5)}});
+  Result<nlohmann::json> split = RunBuild(*sc, *FindBuild("do-only"), 1);
+  ASSERT_TRUE(split.ok());
+  EXPECT_LT((*split)["latency_ms"]["mean"].get<double>(), (*far)["latency_ms"]["mean"].get<double>() - 150);
+  EXPECT_GE((*split)["latency_ms"]["p99"].get<double>(), 400);
+  const nlohmann::json pops = (*split)["pops"];
+  ASSERT_EQ(pops.size(), 2u);  // both POPs see both channels, so both have the near and the far
+  for (const auto& p : pops) EXPECT_GE(p["latency_ms"]["p99"].get<double>(), 400) << p["name"];
+}
+
+TEST(SimRunTest, TraceAndLocationErrorsNameTheField) {
+  EXPECT_EQ(ParseScenario(R"({"viewers": {"trace": [[0, 1], [0, 2]]}})").status().message(),
+            "scenario.viewers.trace[1]: t_s must increase, got 0 after 0.0");
+  EXPECT_EQ(ParseScenario(R"({"viewers": {"trace": [[0, -1]]}})").status().message(),
+            "scenario.viewers.trace[0]: fraction must be in [0, 1000], got -1");
+  EXPECT_EQ(ParseScenario(R"({"viewers": {"trace": [5]}})").status().message(),
+            "scenario.viewers.trace[0]: must be [t_s, fraction], two numbers, got 5");
+  EXPECT_EQ(ParseScenario(R"({"viewers": {"trace": []}})").status().message(),
+            "scenario.viewers.trace: must be an array of 1..100000 [t_s, fraction] points");
+  EXPECT_EQ(ParseScenario(R"({"viewers": {"trace": [[0, 1]], "ramp_s": 60}})").status().message(),
+            "scenario.viewers: trace and ramp_s exclude each other (a trace starting at 0 is a ramp)");
+  EXPECT_EQ(ParseScenario(R"({"coordinator": {"locations": [{"name": "x", "rtt_ms": [10]}]}})").status().message(),
+            "scenario.coordinator.locations[0].rtt_ms: must be an array of one distribution per POP (3)");
+  EXPECT_EQ(ParseScenario(R"({"coordinator": {"locations": [{"rtt_ms": [10, 20, "x"]}]}})").status().ok(), false);
+  Result<Scenario> ok = ParseScenario(R"({"coordinator": {"locations": [{"name": "eu", "rtt_ms": [10, 20, 30]}]}})");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ScenarioToJson(*ok)["coordinator"]["locations"][0]["name"], "eu");
+  EXPECT_FALSE(ScenarioToJson(*ParseScenario("{}"))["viewers"].contains("trace"));
+}
+
 TEST(SimRunTest, FixturesParse) {
-  for (const char* path : {"fixtures/scenarios/default.json", "fixtures/scenarios/seed-phase1.json"}) {
+  for (const char* path : {"fixtures/scenarios/default.json", "fixtures/scenarios/seed-phase1.json",
+                           "fixtures/scenarios/kickoff.json", "fixtures/scenarios/perf-100ch.json"}) {
     std::ifstream in(path);
     ASSERT_TRUE(in) << path;
     std::stringstream ss;

@@ -1,5 +1,6 @@
 #include "simulator/scenario.h"
 
+#include <algorithm>
 #include <set>
 
 namespace ssai::sim {
@@ -107,6 +108,17 @@ std::vector<PopSpec> DefaultPops() {
 
 }  // namespace
 
+double ViewerSpec::TraceAt(double t_s) const {
+  if (trace.empty()) return 1;
+  if (t_s <= trace.front().t_s) return trace.front().fraction;
+  if (t_s >= trace.back().t_s) return trace.back().fraction;
+  // First point after t_s; the trace is sorted by t_s.
+  const auto hi = std::upper_bound(trace.begin(), trace.end(), t_s,
+                                   [](double t, const TracePoint& p) { return t < p.t_s; });
+  const auto lo = hi - 1;
+  return lo->fraction + (hi->fraction - lo->fraction) * (t_s - lo->t_s) / (hi->t_s - lo->t_s);
+}
+
 Result<Scenario> ParseScenario(std::string_view json_text) {
   json root = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) return Status::InvalidArgument("scenario: not valid JSON");
@@ -175,7 +187,29 @@ Result<Scenario> ParseScenario(std::string_view json_text) {
   // Coordinator.
   Obj co(top.Get("coordinator"), "scenario.coordinator");
   SSAI_RETURN_IF_ERROR(co.CheckKnown({"service_ms", "soft_limit_rps", "storage_latency_ms", "origin_refresh_s",
-                                      "poll_interval_s", "decision_timeout_s", "crashes"}));
+                                      "poll_interval_s", "decision_timeout_s", "crashes", "locations"}));
+  if (const json* locs = co.Get("locations")) {
+    if (!locs->is_array() || locs->size() > 1000) {
+      return Status::InvalidArgument("scenario.coordinator.locations: must be an array of at most 1000 locations");
+    }
+    for (size_t i = 0; i < locs->size(); ++i) {
+      Obj lo(&(*locs)[i], "scenario.coordinator.locations[" + std::to_string(i) + "]");
+      SSAI_RETURN_IF_ERROR(lo.CheckKnown({"name", "rtt_ms"}));
+      CoordinatorLocation loc{"loc" + std::to_string(i), {}};
+      SSAI_RETURN_IF_ERROR(lo.Str("name", &loc.name));
+      const json* rtts = lo.Get("rtt_ms");
+      if (rtts == nullptr || !rtts->is_array() || rtts->size() != s.pops.size()) {
+        return Status::InvalidArgument(lo.Path("rtt_ms") + ": must be an array of one distribution per POP (" +
+                                       std::to_string(s.pops.size()) + ")");
+      }
+      for (size_t p = 0; p < rtts->size(); ++p) {
+        Result<Distribution> d = Distribution::FromJson((*rtts)[p]);
+        if (!d.ok()) return d.status().WithContext(lo.Path("rtt_ms") + "[" + std::to_string(p) + "]");
+        loc.rtt_per_pop.push_back(std::move(d).value());
+      }
+      s.coordinator.locations.push_back(std::move(loc));
+    }
+  }
   SSAI_RETURN_IF_ERROR(co.Dist("service_ms", &s.coordinator.service));
   SSAI_RETURN_IF_ERROR(co.Num("soft_limit_rps", &s.coordinator.soft_limit_rps, 1, 1e9));
   SSAI_RETURN_IF_ERROR(co.Dist("storage_latency_ms", &s.coordinator.storage_latency));
@@ -238,12 +272,38 @@ Result<Scenario> ParseScenario(std::string_view json_text) {
   // Viewers.
   Obj vw(top.Get("viewers"), "scenario.viewers");
   SSAI_RETURN_IF_ERROR(vw.CheckKnown({"viewers_per_channel", "rendition_shares", "sgai_fraction",
-                                      "cohorts_per_group", "mean_session_s", "ramp_s"}));
+                                      "cohorts_per_group", "mean_session_s", "ramp_s", "trace"}));
   SSAI_RETURN_IF_ERROR(vw.Int("viewers_per_channel", &s.viewers.viewers_per_channel, 0, 1e10));
   SSAI_RETURN_IF_ERROR(vw.Num("sgai_fraction", &s.viewers.sgai_fraction, 0, 1));
   SSAI_RETURN_IF_ERROR(vw.Int("cohorts_per_group", &s.viewers.cohorts_per_group, 1, 64));
   SSAI_RETURN_IF_ERROR(vw.Num("mean_session_s", &s.viewers.mean_session_s, 1, 1e9));
   SSAI_RETURN_IF_ERROR(vw.Num("ramp_s", &s.viewers.ramp_s, 0, 1e9));
+  if (const json* tr = vw.Get("trace")) {
+    const std::string path = "scenario.viewers.trace";
+    if (!tr->is_array() || tr->empty() || tr->size() > 100000) {
+      return Status::InvalidArgument(path + ": must be an array of 1..100000 [t_s, fraction] points");
+    }
+    for (size_t i = 0; i < tr->size(); ++i) {
+      const json& pt = (*tr)[i];
+      const std::string at = path + "[" + std::to_string(i) + "]";
+      if (!pt.is_array() || pt.size() != 2 || !pt[0].is_number() || !pt[1].is_number()) {
+        return Status::InvalidArgument(at + ": must be [t_s, fraction], two numbers, got " + pt.dump());
+      }
+      const double t = pt[0].get<double>(), frac = pt[1].get<double>();
+      if (!(t >= 0 && t <= 1e9)) return Status::InvalidArgument(at + ": t_s must be in [0, 1e9], got " + pt[0].dump());
+      if (!(frac >= 0 && frac <= 1000)) {
+        return Status::InvalidArgument(at + ": fraction must be in [0, 1000], got " + pt[1].dump());
+      }
+      if (i > 0 && !(t > s.viewers.trace.back().t_s)) {
+        return Status::InvalidArgument(at + ": t_s must increase, got " + pt[0].dump() + " after " +
+                                       json(s.viewers.trace.back().t_s).dump());
+      }
+      s.viewers.trace.push_back({t, frac});
+    }
+    if (s.viewers.ramp_s > 0) {
+      return Status::InvalidArgument("scenario.viewers: trace and ramp_s exclude each other (a trace starting at 0 is a ramp)");
+    }
+  }
   if (const json* rs = vw.Get("rendition_shares")) {
     if (!rs->is_array() || rs->size() != s.origin.renditions.size()) {
       return Status::InvalidArgument("scenario.viewers.rendition_shares: one number per rendition");
@@ -373,8 +433,22 @@ nlohmann::json ScenarioToJson(const Scenario& s) {
         {"kv_write_usd_per_million", s.cost.kv_write_usd_per_million},
         {"coordinator_request_usd_per_million", s.cost.coordinator_request_usd_per_million}}},
   };
-  // Only when set, so synthetic scenarios' reports keep their bytes.
+  // Only when set, so scenarios without them keep their reports' bytes.
   if (!s.origin.capture.empty()) j["origin"]["capture"] = s.origin.capture;
+  if (!s.viewers.trace.empty()) {
+    json tr = json::array();
+    for (const ViewerSpec::TracePoint& p : s.viewers.trace) tr.push_back({p.t_s, p.fraction});
+    j["viewers"]["trace"] = tr;
+  }
+  if (!s.coordinator.locations.empty()) {
+    json locs = json::array();
+    for (const CoordinatorLocation& l : s.coordinator.locations) {
+      json rtts = json::array();
+      for (const Distribution& d : l.rtt_per_pop) rtts.push_back(d.ToJson());
+      locs.push_back({{"name", l.name}, {"rtt_ms", rtts}});
+    }
+    j["coordinator"]["locations"] = locs;
+  }
   return j;
 }
 

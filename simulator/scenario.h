@@ -51,7 +51,17 @@ struct KvSpec {
   std::vector<Window> partitions;  // the POP cannot reach central: cached reads only, propagation waits
 };
 
+// Where a channel's coordinator runs: its round trip to each POP (Durable Objects live near the
+// first request that created them, so channels of one deployment sit in different places).
+struct CoordinatorLocation {
+  std::string name;
+  std::vector<Distribution> rtt_per_pop;  // one per POP (ms)
+};
+
 struct CoordinatorSpec {
+  // Channel c's coordinator is at locations[c % size]; empty: every coordinator at the one
+  // location that pops[].coordinator_rtt_ms describes.
+  std::vector<CoordinatorLocation> locations;
   Distribution service = Distribution::Fixed(1);             // per request, in the single queue
   double soft_limit_rps = 1000;                              // Durable Object soft limit
   Distribution storage_latency = Distribution::Lognormal(12, 0.3);  // durable put (output gate)
@@ -98,6 +108,16 @@ struct ViewerSpec {
   double mean_session_s = 1800;         // exponential session length (leaves)
   // Joins are Poisson with rate viewers/mean_session (steady state); "ramp_s" > 0 starts from 0.
   double ramp_s = 0;
+  // An audience trace instead of the steady state: points (t_s after the viewers' start, fraction
+  // of viewers_per_channel), linear in between, flat before the first and after the last point;
+  // t_s strictly increasing. Empty: steady state (or ramp_s). See simulator/README.md "Viewers".
+  struct TracePoint {
+    double t_s;
+    double fraction;
+  };
+  std::vector<TracePoint> trace;
+  // The audience fraction at t_s (1 without a trace).
+  double TraceAt(double t_s) const;
 };
 
 struct CostSpec {
