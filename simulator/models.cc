@@ -34,8 +34,8 @@ class KvCluster::View : public KvStore {
   int pop_;
 };
 
-KvCluster::KvCluster(Simulation* sim, const KvSpec& spec, int pops, Rng rng)
-    : sim_(sim), spec_(spec), pops_(pops), rng_(std::move(rng)), t0_(sim->Now()),
+KvCluster::KvCluster(Simulation* sim, const KvSpec& spec, int pops, Rng rng, UnixMicros windows_t0)
+    : sim_(sim), spec_(spec), pops_(pops), rng_(std::move(rng)), t0_(windows_t0),
       cache_(pops), lists_(pops), pop_stats_(pops) {
   for (int i = -1; i < pops; ++i) views_.push_back(std::make_unique<View>(this, i));
 }
@@ -454,6 +454,7 @@ CoordinatorFleet::CoordinatorFleet(Simulation* sim, const Scenario& scenario, co
   live_.resize(n);
   down_.assign(n, false);
   in_flight_.resize(n);
+  cues_in_flight_.resize(n);
   loads_.resize(n);
   for (size_t i = 0; i < n; ++i) by_id_[channels_[i].channel_id()] = static_cast<int>(i);
   for (size_t p = 0; p < scenario.pops.size(); ++p) {
@@ -463,10 +464,10 @@ CoordinatorFleet::CoordinatorFleet(Simulation* sim, const Scenario& scenario, co
 
 CoordinatorFleet::~CoordinatorFleet() = default;
 
-void CoordinatorFleet::Start() {
+void CoordinatorFleet::Start(UnixMicros windows_t0) {
   for (size_t c = 0; c < channels_.size(); ++c) Restart(static_cast<int>(c));
   restarts_ = 0;
-  const UnixMicros t0 = sim_->Now();
+  const UnixMicros t0 = windows_t0;
   for (const Window& w : scenario_.coordinator.crashes) {
     for (size_t c = 0; c < channels_.size(); ++c) {
       if (w.pop >= 0 && w.pop != static_cast<int>(c)) continue;  // "pop" names the channel here
@@ -503,6 +504,27 @@ void CoordinatorFleet::Crash(int channel) {
   for (auto& [id, done] : pending) {
     sim_->RunAfter(0, [done = std::move(done)] { done(Status::Unavailable("coordinator: crashed")); });
   }
+  auto cues = std::move(cues_in_flight_[channel]);
+  cues_in_flight_[channel].clear();
+  for (auto& [id, done] : cues) {
+    sim_->RunAfter(0, [done = std::move(done)] { done(Status::Unavailable("coordinator: crashed before answering the cue")); });
+  }
+}
+
+void CoordinatorFleet::Cue(int channel, const CueRequest& request, std::function<void(Result<CueResult>)> done) {
+  if (down_[channel] || !live_[channel]) {
+    sim_->RunAfter(0, [done = std::move(done)] { done(Status::Unavailable("coordinator: down")); });
+    return;
+  }
+  const uint64_t id = next_call_++;
+  cues_in_flight_[channel][id] = std::move(done);
+  live_[channel]->Cue(request, [this, channel, id](Result<CueResult> r) {
+    auto f = cues_in_flight_[channel].find(id);
+    if (f == cues_in_flight_[channel].end()) return;  // failed by a crash already
+    auto cb = std::move(f->second);
+    cues_in_flight_[channel].erase(f);
+    cb(std::move(r));
+  });
 }
 
 double CoordinatorFleet::RateNow(int channel) {

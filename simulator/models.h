@@ -48,7 +48,9 @@ class KvCluster {
     Histogram put_ttl_s;
   };
 
-  KvCluster(Simulation* sim, const KvSpec& spec, int pops, Rng rng);
+  // Fault windows (spec.outages, ...) are seconds after `windows_t0`: the scenario's start, when
+  // viewers arrive (after the warm-up), the clock breaks and origin faults use too.
+  KvCluster(Simulation* sim, const KvSpec& spec, int pops, Rng rng, UnixMicros windows_t0);
   ~KvCluster();
   // POP i's view (a KvStore for that POP's ManifestPath); pop == -1: the coordinator's writer
   // (reads go to central, fresh).
@@ -216,8 +218,13 @@ class CoordinatorFleet {
   CoordinatorFleet(Simulation* sim, const Scenario& scenario, const BuildSpec& build,
                    std::vector<ChannelConfig> channels, CoordinatorEnv env, Rng rng);
   ~CoordinatorFleet();
-  void Start();
+  // Starts every coordinator now; crash windows are seconds after `windows_t0` (as KvCluster's).
+  void Start(UnixMicros windows_t0);
   CoordinatorClient* Link(int pop);
+  // POST /cue from the operator's system to `channel`'s coordinator (no edge network in between;
+  // not counted in the load model: a few per break). Fails kUnavailable while the coordinator is
+  // down, or when it crashes before answering (the cue was not acknowledged).
+  void Cue(int channel, const CueRequest& request, std::function<void(Result<CueResult>)> done);
   // Reports weighted coordinator calls that just happened at `channel` (for the load model).
   void AddLoad(int channel, double weighted_calls);
   const ChannelLoad& load(int channel) const { return loads_[channel]; }
@@ -245,6 +252,7 @@ class CoordinatorFleet {
   std::vector<CoordinatorStats> retired_stats_;
   std::vector<bool> down_;
   std::vector<std::map<uint64_t, CoordinatorClient::StateCallback>> in_flight_;
+  std::vector<std::map<uint64_t, std::function<void(Result<CueResult>)>>> cues_in_flight_;
   uint64_t next_call_ = 0;
   std::vector<ChannelLoad> loads_;
   std::vector<std::unique_ptr<LinkImpl>> links_;

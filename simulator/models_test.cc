@@ -8,7 +8,7 @@ namespace {
 constexpr UnixMicros kT0 = 1'767'225'600LL * kMicrosPerSecond;
 
 struct KvFixture {
-  explicit KvFixture(KvSpec spec = Fixed()) : sim(kT0), kv(&sim, spec, 2, Rng(1)) {}
+  explicit KvFixture(KvSpec spec = Fixed()) : sim(kT0), kv(&sim, spec, 2, Rng(1), kT0) {}
   static KvSpec Fixed() {
     KvSpec s;
     s.write_latency = Distribution::Fixed(10);

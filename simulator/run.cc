@@ -13,6 +13,7 @@
 #include "reference/media/hls/lint.h"
 #include "reference/media/hls/playlist.h"
 #include "reference/ssai/manifest_path.h"
+#include "reference/ssai/splicer.h"
 #include "simulator/kernel.h"
 #include "simulator/metrics.h"
 #include "simulator/models.h"
@@ -69,6 +70,14 @@ struct Cohort {
   uint64_t last_hash;
 };
 
+// A break of the ground truth: what viewers should see.
+struct TruthBreak {
+  UnixMicros cue_time = 0;  // the cue: the splice time (SCTE-35), or when POST /cue was sent (API)
+  UnixMicros start = 0, end = 0;       // [start, end)
+  int64_t first_msn = 0, end_msn = 0;  // the break's slots [first_msn, end_msn); empty: none
+  bool api = false;
+};
+
 struct PopMetrics {
   Histogram latency_us;
   double kv_hits = 0, kv_lookups = 0;
@@ -89,6 +98,7 @@ class World {
   void Reload(size_t i);
   void Record(size_t i, int64_t weight, UnixMicros started, const ManifestResponse& r);
   void Lint(const std::string& body);
+  void SendCue(int channel, size_t b);
   json Result_() const;
 
   Simulation sim_;  // first: destroyed last
@@ -100,7 +110,7 @@ class World {
   const CaptureTimeline* capture_;  // null: synthetic origin
   std::vector<origin::SyntheticStreamSpec> specs_;
   std::vector<ChannelConfig> channels_;
-  std::vector<std::vector<std::pair<UnixMicros, UnixMicros>>> breaks_;  // per channel [start, end)
+  std::vector<std::vector<TruthBreak>> breaks_;  // per channel, in cue order
   std::unique_ptr<KvCluster> kv_;
   std::unique_ptr<SimOrigin> origin_;
   std::unique_ptr<SimDecision> decision_;
@@ -136,6 +146,10 @@ class World {
   int64_t lint_sampled_ = 0, lint_with_errors_ = 0, lint_unparsable_ = 0;
   std::map<std::string, int64_t> lint_findings_;  // rule id -> findings in sampled responses
   std::string lint_example_;                      // the first error finding, formatted
+  // Cue API breaks (origin.breaks.source "api").
+  int64_t api_cues_sent_ = 0, api_cues_acknowledged_ = 0, api_cues_failed_ = 0;
+  Histogram api_cue_ack_us_;   // sent -> acknowledged
+  Histogram api_cue_lead_us_;  // sent -> the acknowledged startTime (0: starts at receipt)
 };
 
 Status World::Setup() {
@@ -151,6 +165,7 @@ Status World::Setup() {
     s.cue_flavour = sc_.origin.cue_flavour;
     std::vector<std::pair<UnixMicros, UnixMicros>> truth;
     const BreakScheduleSpec& b = sc_.origin.breaks;
+    const bool api = b.source == BreakSource::kApi;
     if (capture_) {
       // The capture's MSN grid (its MSN 0 start, its segment duration) so LiveEdgeMsn and
       // FirstSegmentAtOrAfter number slots as the captured playlists do; truth from its markers.
@@ -161,12 +176,29 @@ Status World::Setup() {
       const double at_s = b.first_s + c * b.stagger_s + k * b.every_s;
       if (at_s >= sc_.duration_s || (k > 0 && b.every_s <= 0)) break;
       const UnixMicros start = t0_ + SecondsToMicros(at_s);
-      s.breaks.push_back({start, b.duration_s, static_cast<uint32_t>(1000 + k)});
+      // API cues: no marker in the origin; the coordinator hears of the break from SendCue.
+      if (!api) s.breaks.push_back({start, b.duration_s, static_cast<uint32_t>(1000 + k)});
       truth.emplace_back(start, start + SecondsToMicros(b.duration_s));
     }
     SSAI_RETURN_IF_ERROR(origin::ValidateSpec(s).WithContext("channel " + std::to_string(c)));
-    breaks_per_channel_ = std::max(breaks_per_channel_, truth.size());
-    breaks_.push_back(std::move(truth));
+    std::vector<TruthBreak> channel_truth;
+    for (const auto& [start, end] : truth) {
+      TruthBreak t{start, start, end, 0, 0, api};
+      if (api) {
+        // Until the acknowledgement says otherwise (SendCue), due from the send time, as the
+        // seed's startTime = receipt; slots by the splicer's rule (splicer.h "Slots").
+        t.first_msn = origin::FirstSegmentAtOrAfter(s, start - kSpliceToleranceUs);
+        t.end_msn = origin::FirstSegmentAtOrAfter(s, end - kSpliceToleranceUs);
+      } else {
+        // The origin's own marking: OUT on the first segment starting at or after the break
+        // start, IN on the first at or after its end (synthetic_origin.h).
+        t.first_msn = origin::FirstSegmentAtOrAfter(s, start);
+        t.end_msn = origin::FirstSegmentAtOrAfter(s, end);
+      }
+      channel_truth.push_back(t);
+    }
+    breaks_per_channel_ = std::max(breaks_per_channel_, channel_truth.size());
+    breaks_.push_back(std::move(channel_truth));
     ChannelConfig cfg;
     cfg.org = "sim";
     cfg.channel = "ch" + std::to_string(c);
@@ -179,7 +211,7 @@ Status World::Setup() {
   }
   for (const origin::Rendition& r : sc_.origin.renditions) files_.push_back(r.name + ".m3u8");
 
-  kv_ = std::make_unique<KvCluster>(&sim_, sc_.kv, P, Rng::Stream(seed_, kKvStream));
+  kv_ = std::make_unique<KvCluster>(&sim_, sc_.kv, P, Rng::Stream(seed_, kKvStream), t0_);
   origin_ = std::make_unique<SimOrigin>(&sim_, sc_.origin, specs_, t0_, Rng::Stream(seed_, kOriginStream));
   origin_->set_ad_duration_s(sc_.decision.ad_duration_s);
   if (capture_) {
@@ -255,8 +287,40 @@ Status World::Setup() {
       }
     }
   }
-  fleet_->Start();
+  fleet_->Start(t0_);
+  for (int c = 0; c < sc_.channels; ++c) {
+    for (size_t b = 0; b < breaks_[static_cast<size_t>(c)].size(); ++b) {
+      if (!breaks_[static_cast<size_t>(c)][b].api) continue;
+      sim_.RunAt(breaks_[static_cast<size_t>(c)][b].cue_time, [this, c, b] { SendCue(c, b); });
+    }
+  }
   return Status::Ok();
+}
+
+// POST /cue {"org","channel","duration"} at the break's time. The acknowledged break is the truth
+// from then on: its startTime (a build that announces API cues ahead starts later than the send
+// time) and endTime. A cue that fails is not a break.
+void World::SendCue(int channel, size_t b) {
+  ++api_cues_sent_;
+  const UnixMicros sent = sim_.Now();
+  const ChannelConfig& cfg = channels_[static_cast<size_t>(channel)];
+  CueRequest req{cfg.org, cfg.channel, MicrosToSeconds(breaks_[static_cast<size_t>(channel)][b].end - sent), ""};
+  fleet_->Cue(channel, req, [this, channel, b, sent](Result<CueResult> r) {
+    TruthBreak& t = breaks_[static_cast<size_t>(channel)][b];
+    if (!r.ok() || r->duplicate) {
+      ++api_cues_failed_;
+      t.first_msn = t.end_msn = 0;
+      return;
+    }
+    ++api_cues_acknowledged_;
+    api_cue_ack_us_.Record(sim_.Now() - sent);
+    api_cue_lead_us_.Record(std::max<DurationMicros>(r->state.start_time - sent, 0));
+    const auto& spec = specs_[static_cast<size_t>(channel)];
+    t.start = r->state.start_time;
+    t.end = r->state.end_time;
+    t.first_msn = origin::FirstSegmentAtOrAfter(spec, t.start - kSpliceToleranceUs);
+    t.end_msn = origin::FirstSegmentAtOrAfter(spec, t.end - kSpliceToleranceUs);
+  });
 }
 
 void World::Reload(size_t i) {
@@ -350,14 +414,11 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestR
   // against it counted one segment of ghost (or missed) ad time at every break edge.
   if (!ok) return;
   const int64_t msn = NewestMsn(r.body).value_or(origin::LiveEdgeMsn(spec, now));
-  // The origin's own marking is the truth: OUT on the first segment starting at or after the
-  // break start, IN on the first at or after its end (synthetic_origin.h), so a break covers
-  // MSNs [FirstSegmentAtOrAfter(start), FirstSegmentAtOrAfter(end)).
+  // A break covers its slots [first_msn, end_msn) (TruthBreak).
   const auto& truth = breaks_[static_cast<size_t>(c.channel)];
   int b_index = -1;
   for (size_t b = 0; b < truth.size(); ++b) {
-    if (msn >= origin::FirstSegmentAtOrAfter(spec, truth[b].first) &&
-        msn < origin::FirstSegmentAtOrAfter(spec, truth[b].second)) {
+    if (msn >= truth[b].first_msn && msn < truth[b].end_msn) {
       b_index = static_cast<int>(b);
       break;
     }
@@ -372,7 +433,7 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestR
                                     breaks_per_channel_ + static_cast<size_t>(b_index)];
     if (!seen) {
       seen = 1;
-      pm.ad_lag_us.Record(now - truth[static_cast<size_t>(b_index)].first);
+      pm.ad_lag_us.Record(now - truth[static_cast<size_t>(b_index)].cue_time);
     }
   }
   if ((truth_in || r.in_break) && msn >= msn0_ && static_cast<size_t>(msn - msn0_) < slots_) {
@@ -462,7 +523,8 @@ json World::Result_() const {
     int64_t due = 0, shown = 0;
     for (int c = 0; c < sc_.channels; ++c) {
       for (size_t b = 0; b < breaks_[static_cast<size_t>(c)].size(); ++b) {
-        if (breaks_[static_cast<size_t>(c)][b].second > end_) continue;
+        const TruthBreak& t = breaks_[static_cast<size_t>(c)][b];
+        if (t.end > end_ || t.end_msn <= t.first_msn) continue;
         ++due;
         shown += break_seen_[(static_cast<size_t>(c) * P + p) * breaks_per_channel_ + b];
       }
@@ -524,6 +586,9 @@ json World::Result_() const {
                        {"overload_rejections", rejected},
                        {"unavailable", unavailable},
                        {"restarts", fleet_->restarts()},
+                       {"api_cues", {{"sent", api_cues_sent_}, {"acknowledged", api_cues_acknowledged_},
+                                     {"failed", api_cues_failed_}, {"ack_ms", HistSummary(api_cue_ack_us_, 1e-3)},
+                                     {"start_lead_s", HistSummary(api_cue_lead_us_, 1e-6)}}},
                        {"core", {{"operations", cs.operations}, {"max_queue_depth", cs.max_queue_depth},
                                  {"origin_fetches", cs.origin_fetches}, {"decision_requests", cs.decision_requests},
                                  {"decision_timeouts", cs.decision_timeouts}, {"kv_writes", cs.kv_writes},

@@ -162,6 +162,61 @@ TEST(SimRunTest, TraceAndLocationErrorsNameTheField) {
   EXPECT_FALSE(ScenarioToJson(*ParseScenario("{}"))["viewers"].contains("trace"));
 }
 
+TEST(SimRunTest, ApiCuesGoThroughTheCoordinatorsCueApi) {
+  Result<Scenario> sc = ParseScenario(kSmall);
+  ASSERT_TRUE(sc.ok());
+  sc->origin.breaks.source = BreakSource::kApi;  // POST /cue at 61 s; no marker in the origin
+  for (const char* name : {"do-only", "kv-hybrid", "kv-channel-state"}) {
+    Result<nlohmann::json> r = RunBuild(*sc, *FindBuild(name), 1);
+    ASSERT_TRUE(r.ok());
+    const nlohmann::json& cues = (*r)["coordinator"]["api_cues"];
+    EXPECT_EQ(cues["sent"], 1) << name;
+    EXPECT_EQ(cues["acknowledged"], 1) << name;
+    EXPECT_EQ((*r)["coordinator"]["core"]["breaks_created"], 1) << name;
+    EXPECT_LT((*r)["ads"]["missed_fraction"].get<double>(), 0.2) << name;
+    EXPECT_GT((*r)["ads"]["scheduled_ad_viewer_s"].get<double>(), 0) << name;
+    for (const auto& pop : (*r)["pops"]) {
+      EXPECT_EQ(pop["breaks_due"], 1) << name;
+      EXPECT_EQ(pop["breaks_never_shown"], 0) << name;
+    }
+    // The seed's builds start the break at receipt; ours announces it ahead (R3), which the
+    // ad-visibility lag (from the send time) then includes.
+    if (std::string(name) == "kv-channel-state") {
+      EXPECT_GE(cues["start_lead_s"]["p50"].get<double>(), 1.0);
+    } else {
+      EXPECT_LT(cues["start_lead_s"]["max"].get<double>(), 0.1) << name;
+    }
+  }
+  // The coordinator is down when the cue is sent: not acknowledged, so no break is due and no
+  // ad is shown (a failed POST /cue is the operator's to retry).
+  sc->coordinator.crashes = {{60, 70, 0, 0}};
+  Result<nlohmann::json> down = RunBuild(*sc, *FindBuild("kv-channel-state"), 1);
+  ASSERT_TRUE(down.ok());
+  EXPECT_EQ((*down)["coordinator"]["api_cues"]["failed"], 1);
+  EXPECT_EQ((*down)["coordinator"]["core"]["breaks_created"], 0);
+  EXPECT_EQ((*down)["ads"]["ghost_ad_viewer_s"].get<double>(), 0);
+  EXPECT_EQ((*down)["ads"]["scheduled_ad_viewer_s"].get<double>(), 0);
+  for (const auto& pop : (*down)["pops"]) EXPECT_EQ(pop["breaks_due"], 0);
+  EXPECT_EQ(ParseScenario(R"({"origin": {"breaks": {"source": "manual"}}})").status().message(),
+            "scenario.origin.breaks.source: unknown 'manual' (scte35, api)");
+  EXPECT_EQ(ScenarioToJson(*sc)["origin"]["breaks"]["source"], "api");
+}
+
+TEST(SimRunTest, FaultWindowsRunOnTheScenarioClock) {
+  // Windows are seconds after the scenario start (viewers arrive), as breaks are, not after the
+  // simulation start (warmup_s earlier). A KV outage in [100, 110) s shows in that interval of
+  // the hit-rate series and nowhere else.
+  Result<Scenario> sc = ParseScenario(kSmall);
+  ASSERT_TRUE(sc.ok());
+  sc->kv.outages = {{100, 110, -1, 0}};
+  Result<nlohmann::json> r = RunBuild(*sc, *FindBuild("kv-channel-state"), 1);
+  ASSERT_TRUE(r.ok());
+  const nlohmann::json& hit = (*r)["kv"]["hit_rate_over_time"]["values"];
+  ASSERT_GT(hit.size(), 12u);
+  EXPECT_LT(hit[10].get<double>(), 0.2);
+  for (size_t i : {2u, 5u, 8u, 12u}) EXPECT_GT(hit[i].get<double>(), 0.9) << "interval " << i;
+}
+
 TEST(SimRunTest, FixturesParse) {
   for (const char* path : {"fixtures/scenarios/default.json", "fixtures/scenarios/seed-phase1.json",
                            "fixtures/scenarios/kickoff.json", "fixtures/scenarios/perf-100ch.json"}) {

@@ -252,7 +252,17 @@ Result<Scenario> ParseScenario(std::string_view json_text) {
   SSAI_RETURN_IF_ERROR(og.Windows("stalls", &s.origin.stalls));
   SSAI_RETURN_IF_ERROR(og.Windows("not_found", &s.origin.not_found));
   Obj br(og.Get("breaks"), "scenario.origin.breaks");
-  SSAI_RETURN_IF_ERROR(br.CheckKnown({"first_s", "every_s", "duration_s", "stagger_s"}));
+  SSAI_RETURN_IF_ERROR(br.CheckKnown({"first_s", "every_s", "duration_s", "stagger_s", "source"}));
+  std::string source = "scte35";
+  SSAI_RETURN_IF_ERROR(br.Str("source", &source));
+  if (source == "api") {
+    s.origin.breaks.source = BreakSource::kApi;
+  } else if (source != "scte35") {
+    return Status::InvalidArgument("scenario.origin.breaks.source: unknown '" + source + "' (scte35, api)");
+  }
+  if (s.origin.breaks.source == BreakSource::kApi && !s.origin.capture.empty()) {
+    return Status::InvalidArgument("scenario.origin.breaks.source: 'api' needs the synthetic origin (a capture carries its own cues)");
+  }
   SSAI_RETURN_IF_ERROR(br.Num("first_s", &s.origin.breaks.first_s, 0, 1e9));
   SSAI_RETURN_IF_ERROR(br.Num("every_s", &s.origin.breaks.every_s, 0, 1e9));
   SSAI_RETURN_IF_ERROR(br.Num("duration_s", &s.origin.breaks.duration_s, 1, 3600));
@@ -435,6 +445,7 @@ nlohmann::json ScenarioToJson(const Scenario& s) {
   };
   // Only when set, so scenarios without them keep their reports' bytes.
   if (!s.origin.capture.empty()) j["origin"]["capture"] = s.origin.capture;
+  if (s.origin.breaks.source == BreakSource::kApi) j["origin"]["breaks"]["source"] = "api";
   if (!s.viewers.trace.empty()) {
     json tr = json::array();
     for (const ViewerSpec::TracePoint& p : s.viewers.trace) tr.push_back({p.t_s, p.fraction});

@@ -71,11 +71,17 @@ struct CoordinatorSpec {
   std::vector<Window> crashes;  // down in the window, restarted (recovering from storage) at its end
 };
 
+// Where a break's cue comes from: SCTE-35 markers in the origin playlists (in cue_flavour), or the
+// cue API (POST /cue, the seed's manual cue: the coordinator's Cue() at the scheduled time; the
+// origin then carries no markers).
+enum class BreakSource { kScte35, kApi };
+
 struct BreakScheduleSpec {
   double first_s = 60;     // first break, seconds after the start
   double every_s = 300;    // then one every every_s (0 = only one)
   double duration_s = 45;
   double stagger_s = 7;    // channel i's breaks shift by i * stagger_s
+  BreakSource source = BreakSource::kScte35;
 };
 
 struct OriginSpec {
