@@ -1,11 +1,36 @@
 #include "simulator/kernel.h"
 
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
 #include <utility>
 
 namespace ssai::sim {
 
 namespace {
 constexpr size_t kArity = 4;
+constexpr std::align_val_t kLineAlign{64};
+}  // namespace
+
+Simulation::EntryArray::~EntryArray() {
+  if (data_ != nullptr) ::operator delete(data_, kLineAlign);
+}
+
+void Simulation::EntryArray::push_back(const Entry& e) {
+  if (size_ == capacity_) {
+    const size_t capacity = capacity_ == 0 ? 64 : capacity_ * 2;
+    Entry* data = static_cast<Entry*>(::operator new(capacity * sizeof(Entry), kLineAlign));
+    if (size_ > 0) std::memcpy(data, data_, size_ * sizeof(Entry));
+    if (data_ != nullptr) ::operator delete(data_, kLineAlign);
+    data_ = data;
+    capacity_ = capacity;
+  }
+  data_[size_++] = e;
+}
+
+Simulation::Simulation(UnixMicros start) : now_(start) {
+  for (size_t i = 0; i < kHeapOffset; ++i) heap_.push_back(Entry{0, 0});
 }
 
 Scheduler::TimerId Simulation::RunAt(UnixMicros when, std::function<void()> fn) {
@@ -15,6 +40,7 @@ Scheduler::TimerId Simulation::RunAt(UnixMicros when, std::function<void()> fn) 
     slot = free_slots_.back();
     free_slots_.pop_back();
   } else {
+    if (slots_.size() >= (size_t{1} << kSlotBits)) std::abort();  // 268 M pending timers: a runaway model
     slot = static_cast<uint32_t>(slots_.size());
     slots_.emplace_back();
   }
@@ -22,9 +48,21 @@ Scheduler::TimerId Simulation::RunAt(UnixMicros when, std::function<void()> fn) 
   s.fn = std::move(fn);
   s.live = true;
   ++s.generation;
-  heap_.push_back(Entry{when, next_seq_++, slot});
-  SiftUp(heap_.size() - 1);
+  if (next_seq_ > kMaxSeq) Renumber();
+  const Entry e{when, (next_seq_++ << kSlotBits) | slot};
+  heap_.push_back(e);
+  SiftUp(HeapSize() - 1, e);
   return (static_cast<uint64_t>(s.generation) << 32) | slot;
+}
+
+// After 2^36 insertions: give the pending entries sequence numbers 0..n-1 in their (when, seq)
+// order. A sorted array is a valid heap, and the order of events does not change.
+void Simulation::Renumber() {
+  Entry* first = heap_.begin() + kHeapOffset;
+  std::sort(first, heap_.end(), [](const Entry& a, const Entry& b) { return Later(b, a); });
+  uint64_t seq = 0;
+  for (Entry* e = first; e != heap_.end(); ++e) e->order = (seq++ << kSlotBits) | SlotOf(*e);
+  next_seq_ = seq;
 }
 
 void Simulation::Cancel(TimerId id) {
@@ -38,57 +76,75 @@ void Simulation::Cancel(TimerId id) {
   ++cancelled_in_heap_;
 }
 
-void Simulation::SiftUp(size_t i) {
-  Entry e = heap_[i];
+void Simulation::SiftUp(size_t i, Entry e) {
   while (i > 0) {
     const size_t parent = (i - 1) / kArity;
-    if (!Later(heap_[parent], e)) break;
-    heap_[i] = heap_[parent];
+    if (!Later(Node(parent), e)) break;
+    Node(i) = Node(parent);
     i = parent;
   }
-  heap_[i] = e;
+  Node(i) = e;
 }
 
-void Simulation::SiftDown(size_t i) {
-  const size_t n = heap_.size();
-  Entry e = heap_[i];
+// Floyd's bottom-up deletion: move the hole at the root down to a leaf along the smaller
+// children (no comparison against the moved element on the way), then sift the last element up
+// from there. The last element is usually a late event that belongs near the leaves, so this
+// saves most of the comparisons of a top-down sift (the hold model: ~1.3x at 100k pending).
+Simulation::Entry Simulation::PopTop() {
+  const Entry top = Node(0);
+  const Entry last = Node(HeapSize() - 1);
+  heap_.pop_back();
+  const size_t n = HeapSize();
+  if (n == 0) return top;
+  size_t i = 0;
   while (true) {
     const size_t first = i * kArity + 1;
     if (first >= n) break;
-    size_t best = first;
-    const size_t last = first + kArity < n ? first + kArity : n;
-    for (size_t c = first + 1; c < last; ++c) {
-      if (Later(heap_[best], heap_[c])) best = c;
+    // The grandchildren (16 entries, 4 cache lines) are the next level's loads whichever child
+    // wins: fetch them while this level compares. Below 100 k pending entries the heap stays in
+    // cache and this costs nothing; above, it hides most of each level's cache miss.
+    const size_t grandchildren = first * kArity + 1;
+    if (grandchildren < n) {
+      const char* line = reinterpret_cast<const char*>(&Node(grandchildren));
+      __builtin_prefetch(line);
+      __builtin_prefetch(line + 64);
+      __builtin_prefetch(line + 128);
+      __builtin_prefetch(line + 192);
     }
-    if (!Later(e, heap_[best])) break;
-    heap_[i] = heap_[best];
+    size_t best;
+    if (first + kArity <= n) {
+      // All four children: a branch-free tournament (random keys make these branches a coin toss).
+      const size_t a = first + static_cast<size_t>(LaterNoBranch(Node(first), Node(first + 1)));
+      const size_t b = first + 2 + static_cast<size_t>(LaterNoBranch(Node(first + 2), Node(first + 3)));
+      best = LaterNoBranch(Node(a), Node(b)) ? b : a;
+    } else {
+      best = first;
+      for (size_t c = first + 1; c < n; ++c) {
+        if (Later(Node(best), Node(c))) best = c;
+      }
+    }
+    Node(i) = Node(best);
     i = best;
   }
-  heap_[i] = e;
-}
-
-Simulation::Entry Simulation::PopTop() {
-  Entry top = heap_.front();
-  heap_.front() = heap_.back();
-  heap_.pop_back();
-  if (!heap_.empty()) SiftDown(0);
+  SiftUp(i, last);
   return top;
 }
 
 bool Simulation::Step() {
-  while (!heap_.empty()) {
+  while (HeapSize() > 0) {
     const Entry e = PopTop();
-    Slot& s = slots_[e.slot];
+    const uint32_t slot = SlotOf(e);
+    Slot& s = slots_[slot];
     if (!s.live) {  // cancelled
       --cancelled_in_heap_;
-      free_slots_.push_back(e.slot);
+      free_slots_.push_back(slot);
       continue;
     }
     now_ = e.when;
     std::function<void()> fn = std::move(s.fn);
     s.fn = nullptr;
     s.live = false;
-    free_slots_.push_back(e.slot);
+    free_slots_.push_back(slot);
     ++events_run_;
     fn();
     return true;
@@ -97,17 +153,17 @@ bool Simulation::Step() {
 }
 
 void Simulation::DropCancelledTop() {
-  while (!heap_.empty() && !slots_[heap_.front().slot].live) {
+  while (HeapSize() > 0 && !slots_[SlotOf(Node(0))].live) {
     const Entry e = PopTop();
     --cancelled_in_heap_;
-    free_slots_.push_back(e.slot);
+    free_slots_.push_back(SlotOf(e));
   }
 }
 
 void Simulation::RunUntil(UnixMicros t) {
   while (true) {
     DropCancelledTop();
-    if (heap_.empty() || heap_.front().when > t) break;
+    if (HeapSize() == 0 || Node(0).when > t) break;
     Step();
   }
   if (t > now_) now_ = t;

@@ -14,7 +14,7 @@ namespace ssai::sim {
 
 class Simulation : public Scheduler {
  public:
-  explicit Simulation(UnixMicros start = 0) : now_(start) {}
+  explicit Simulation(UnixMicros start = 0);
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
@@ -34,37 +34,70 @@ class Simulation : public Scheduler {
   void Run();
 
   uint64_t events_run() const { return events_run_; }
-  size_t pending() const { return heap_.size() - cancelled_in_heap_; }
+  size_t pending() const { return HeapSize() - cancelled_in_heap_; }
   // The time of the next event (Now() when none).
   UnixMicros NextTime() {
     DropCancelledTop();
-    return heap_.empty() ? now_ : heap_.front().when;
+    return HeapSize() == 0 ? now_ : Node(0).when;
   }
+  // Testing: the next insertion sequence number, to reach the renumbering point quickly.
+  void SetNextSeqForTesting(uint64_t seq) { next_seq_ = seq; }
 
  private:
+  // 16 bytes, so one cache line holds a node's four children (see heap_).
   struct Entry {
     UnixMicros when;
-    uint64_t seq;   // insertion order: ties at the same time run first-in first-out
-    uint32_t slot;
+    uint64_t order;  // (insertion seq << kSlotBits) | slot: ties at one time run first-in first-out
   };
+  static constexpr int kSlotBits = 28;  // up to 268 M timers pending at once
+  static constexpr uint64_t kMaxSeq = (uint64_t{1} << (64 - kSlotBits)) - 1;
   struct Slot {
     std::function<void()> fn;
     uint32_t generation = 0;
     bool live = false;
   };
   static bool Later(const Entry& a, const Entry& b) {
-    return a.when != b.when ? a.when > b.when : a.seq > b.seq;
+    return a.when != b.when ? a.when > b.when : a.order > b.order;
   }
-  void SiftUp(size_t i);
-  void SiftDown(size_t i);
+  // Later() as arithmetic on flags, for selects the compiler can make branch-free.
+  static bool LaterNoBranch(const Entry& a, const Entry& b) {
+    return (a.when > b.when) | ((a.when == b.when) & (a.order > b.order));
+  }
+  static uint32_t SlotOf(const Entry& e) { return static_cast<uint32_t>(e.order & ((uint64_t{1} << kSlotBits) - 1)); }
+  // A 64-byte-aligned array of entries (std::vector's allocator only promises 16).
+  class EntryArray {
+   public:
+    EntryArray() = default;
+    EntryArray(const EntryArray&) = delete;
+    EntryArray& operator=(const EntryArray&) = delete;
+    ~EntryArray();
+    Entry& operator[](size_t i) { return data_[i]; }
+    const Entry& operator[](size_t i) const { return data_[i]; }
+    size_t size() const { return size_; }
+    void push_back(const Entry& e);
+    void pop_back() { --size_; }
+    Entry* begin() { return data_; }
+    Entry* end() { return data_ + size_; }
+
+   private:
+    Entry* data_ = nullptr;
+    size_t size_ = 0, capacity_ = 0;
+  };
+  // Heap node i (root 0, children 4i+1..4i+4) lives at heap_[i + kHeapOffset]: the children of
+  // every node then start on a 64-byte boundary and share one cache line.
+  static constexpr size_t kHeapOffset = 3;
+  size_t HeapSize() const { return heap_.size() - kHeapOffset; }
+  Entry& Node(size_t i) { return heap_[i + kHeapOffset]; }
+  void SiftUp(size_t i, Entry e);
   Entry PopTop();
   void DropCancelledTop();
+  void Renumber();
 
   UnixMicros now_;
   uint64_t next_seq_ = 0;
   uint64_t events_run_ = 0;
   size_t cancelled_in_heap_ = 0;
-  std::vector<Entry> heap_;  // 4-ary min-heap on (when, seq)
+  EntryArray heap_;  // 4-ary min-heap on (when, order), kHeapOffset unused entries first
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
 };

@@ -1,5 +1,8 @@
 #include "simulator/kernel.h"
 
+#include <functional>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace ssai::sim {
@@ -56,6 +59,47 @@ TEST(SimulationTest, ManyEventsStayOrdered) {
   }
   sim.Run();
   EXPECT_EQ(sim.events_run(), 10000u);
+}
+
+TEST(SimulationTest, RenumberingKeepsTimeThenInsertionOrder) {
+  // Sequence numbers have 36 bits; just before they run out the pending entries are renumbered.
+  // Ties at one time must still run in insertion order across the renumbering.
+  Simulation sim(0);
+  sim.SetNextSeqForTesting((uint64_t{1} << 36) - 20);
+  std::vector<int> order;
+  for (int i = 0; i < 60; ++i) sim.RunAt(100 + (i % 3) * 10, [&order, i] { order.push_back(i); });
+  sim.Cancel(sim.RunAt(105, [&order] { order.push_back(-1); }));
+  std::vector<int> expected;
+  for (int t = 0; t < 3; ++t) {
+    for (int i = t; i < 60; i += 3) expected.push_back(i);
+  }
+  sim.Run();
+  EXPECT_EQ(order, expected);
+  EXPECT_EQ(sim.events_run(), 60u);
+  EXPECT_EQ(sim.pending(), 0u);
+}
+
+TEST(SimulationTest, ManyTiesRunInTimeThenInsertionOrder) {
+  // 5000 events on 1000 distinct times: every tie must run in insertion order.
+  Simulation sim(0);
+  std::vector<std::pair<UnixMicros, int>> ran;
+  uint64_t x = 0x9e3779b97f4a7c15ULL;
+  auto next = [&x] {
+    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+    return static_cast<UnixMicros>(x % 1000);
+  };
+  int id = 0;
+  for (int i = 0; i < 5000; ++i) {
+    const int my = id++;
+    sim.RunAt(next(), [&, my] { ran.emplace_back(sim.Now(), my); });
+  }
+  sim.Run();
+  ASSERT_EQ(ran.size(), 5000u);
+  for (size_t i = 1; i < ran.size(); ++i) {
+    ASSERT_TRUE(ran[i - 1].first < ran[i].first ||
+                (ran[i - 1].first == ran[i].first && ran[i - 1].second < ran[i].second))
+        << i;
+  }
 }
 
 }  // namespace
