@@ -20,30 +20,59 @@ def _get(url):
     return status, headers, body
 
 
+def _start_serve(ssai_bin, root, tmp_path, origin_url, listen="127.0.0.1:0"):
+    """`ssai serve` on the demo config with its journal in tmp_path (the same file on every call,
+    so a second process recovers what the first acknowledged): (proc, base_url)."""
+    config = json.loads((root / "fixtures/serve/demo.json").read_text())
+    config["listen"] = listen
+    config["journal_path"] = str(tmp_path / "journal.jsonl")
+    config["decision"]["catalogue_file"] = str(root / "fixtures/serve/catalogue.json")
+    config["decision"]["latency_ms"] = 0
+    for ch in config["channels"]:
+        ch["origin_base_url"] = origin_url
+    (tmp_path / "serve.json").write_text(json.dumps(config))
+    env = dict(os.environ, SSAI_CUE_TOKEN=TOKEN)
+    return _start([ssai_bin, "serve", "--config", str(tmp_path / "serve.json")], cwd=root, env=env)
+
+
 @pytest.fixture
 def deployment(ssai_bin, root, tmp_path):
+    """(serve base URL, serve process, restart()): restart() starts another `ssai serve` on the same
+    journal and the same port (the built-in decision service's ad URLs, kept with each break,
+    name it) and returns its (process, base URL). Every process is stopped at the end."""
     procs = []
     try:
         origin, origin_url = _start(
             [ssai_bin, "origin", "--synthetic", str(root / "fixtures/serve/origin.json"),
              "--listen", "127.0.0.1:0"], cwd=root)
         procs.append(origin)
-        config = json.loads((root / "fixtures/serve/demo.json").read_text())
-        config["listen"] = "127.0.0.1:0"
-        config["journal_path"] = str(tmp_path / "journal.jsonl")
-        config["decision"]["catalogue_file"] = str(root / "fixtures/serve/catalogue.json")
-        config["decision"]["latency_ms"] = 0
-        for ch in config["channels"]:
-            ch["origin_base_url"] = origin_url
-        (tmp_path / "serve.json").write_text(json.dumps(config))
-        env = dict(os.environ, SSAI_CUE_TOKEN=TOKEN)
-        serve, serve_url = _start([ssai_bin, "serve", "--config", str(tmp_path / "serve.json")],
-                                  cwd=root, env=env)
+        serve, serve_url = _start_serve(ssai_bin, root, tmp_path, origin_url)
         procs.append(serve)
-        yield serve_url, serve
+
+        def restart():
+            proc, url = _start_serve(ssai_bin, root, tmp_path, origin_url,
+                                     listen=serve_url.removeprefix("http://"))
+            procs.append(proc)
+            return proc, url
+
+        yield serve_url, serve, restart
     finally:
         for p in reversed(procs):
             _stop(p)
+
+
+def _wait_for_ads(base, timeout_s=12):
+    """Polls the sports v720 playlist until it carries the first ad: (headers, body)."""
+    deadline = time.monotonic() + timeout_s
+    body, headers = "", {}
+    while time.monotonic() < deadline:
+        status, headers, body = _get(base + "/demo/sports/v720.m3u8")
+        assert status == 200
+        if "/ads/ad1/2500000" in body:
+            break
+        time.sleep(0.25)
+    assert "/ads/ad1/2500000" in body, body
+    return headers, body
 
 
 def _post_cue(base, body, token):
@@ -58,7 +87,7 @@ def _post_cue(base, body, token):
 
 
 def test_cue_then_ads_in_the_variant_playlist(deployment):
-    base, serve = deployment
+    base, serve, _ = deployment
     status, health = _get(base + "/health")[0], json.loads(_get(base + "/health")[2])
     assert status == 200 and health["status"] == "ok"
 
@@ -70,15 +99,7 @@ def test_cue_then_ads_in_the_variant_playlist(deployment):
     assert cue["ok"] and cue["eventId"].startswith("manual_ch_demo_sports_")
 
     # 2 s segments: the first ad slot is published within ~2-4 s of the cue.
-    deadline = time.monotonic() + 12
-    body, headers = "", {}
-    while time.monotonic() < deadline:
-        status, headers, body = _get(base + "/demo/sports/v720.m3u8")
-        assert status == 200
-        if "/ads/ad1/2500000" in body:
-            break
-        time.sleep(0.25)
-    assert "/ads/ad1/2500000" in body, body
+    headers, body = _wait_for_ads(base)
     assert headers.get("X-SSAI-State-Source") in ("kv-hit", "kv-miss")
     assert headers.get("Cache-Control") == "no-store"
     assert "#EXT-X-DISCONTINUITY" in body
@@ -89,3 +110,27 @@ def test_cue_then_ads_in_the_variant_playlist(deployment):
 
     # Graceful shutdown on SIGTERM: exit status 0.
     assert _stop(serve) == 0
+
+
+def test_killed_mid_break_the_restarted_server_honours_the_acknowledged_cue(deployment):
+    """SIGKILL (no shutdown, no flush) while the break plays: the journal was fsync'ed before the
+    200, so a new process on the same journal still has the break and serves its ads; the cue
+    repeated is a duplicate of it, not a second break."""
+    base, serve, restart = deployment
+    code, cue = _post_cue(base, {"org": "demo", "channel": "sports", "duration": 24}, TOKEN)
+    assert code == 200, cue
+    _wait_for_ads(base)
+    serve.kill()
+    assert serve.wait(timeout=5) == -9
+
+    _, base2 = restart()
+    assert base2 == base
+    status, _, breaks = _get(base2 + "/api/channels/ch_demo_sports/breaks")
+    assert status == 200 and cue["eventId"] in breaks, breaks
+    headers, body = _wait_for_ads(base2, timeout_s=6)
+    assert "#EXT-X-DISCONTINUITY" in body
+    metrics = _get(base2 + "/metrics")[2]
+    assert "ssai_coordinator_breaks_created_total 0" in metrics, metrics
+
+    code, again = _post_cue(base2, {"org": "demo", "channel": "sports", "duration": 24}, TOKEN)
+    assert code == 200 and again["duplicate"] and again["eventId"] == cue["eventId"], again
