@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
+#include "reference/io/files.h"
 #include "reference/ssai/adbreak_state.h"
 
 namespace ssai::sim {
@@ -266,29 +265,19 @@ SimOrigin::SimOrigin(Simulation* sim, const OriginSpec& spec, std::vector<origin
 }
 
 Result<std::shared_ptr<const SimCapture>> LoadSimCapture(const std::string& dir) {
-  auto read = [](const std::string& path, std::string* out) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    *out = ss.str();
-    return true;
-  };
-  std::string index;
   const std::string where = "origin.capture '" + dir + "'";
-  if (!read(dir + "/" + std::string(origin::kCaptureIndexFile), &index)) {
-    return Status::NotFound(where + ": cannot read " + std::string(origin::kCaptureIndexFile));
-  }
-  Result<origin::Capture> parsed = origin::ParseCaptureIndex(index);
+  Result<std::string> index = io::ReadFileToString(dir + "/" + std::string(origin::kCaptureIndexFile));
+  if (!index.ok()) return index.status().WithContext(where);
+  Result<origin::Capture> parsed = origin::ParseCaptureIndex(*index);
   if (!parsed.ok()) return Status::InvalidArgument(where + ": " + parsed.status().message());
   auto c = std::make_shared<SimCapture>();
   c->dir = dir;
   for (const origin::CaptureEntry& e : parsed->entries) {
     if (e.file.empty() || c->bodies.count(e.file)) continue;
-    std::string body;
-    if (!read(dir + "/" + e.file, &body)) return Status::NotFound(where + ": cannot read " + e.file);
+    Result<std::string> body = io::ReadFileToString(dir + "/" + e.file);
+    if (!body.ok()) return body.status().WithContext(where);
     c->versions[e.file] = c->versions.size() + 1;
-    c->bodies[e.file] = std::move(body);
+    c->bodies[e.file] = std::move(body).value();
   }
   c->replay = origin::CaptureReplay(std::move(parsed).value());
   return std::shared_ptr<const SimCapture>(std::move(c));

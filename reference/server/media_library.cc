@@ -12,10 +12,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
 #include <vector>
 
+#include "reference/io/files.h"
 #include "reference/server/asio_env.h"
 #include "reference/server/services.h"
 
@@ -41,14 +41,6 @@ struct KindSpec {
 constexpr KindSpec kContent{"content", "testsrc2", "sine=frequency=440"};
 constexpr KindSpec kAd{"ad", "smptebars", "sine=frequency=880"};
 constexpr KindSpec kSlate{"slate", "color=c=0x1f2a44", "anullsrc=channel_layout=mono"};
-
-Result<std::string> ReadWholeFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path.string() + ": cannot read");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string Tail(const std::string& text, size_t max_bytes) {
   return text.size() <= max_bytes ? text : "..." + text.substr(text.size() - max_bytes);
@@ -93,7 +85,7 @@ Status Run(const std::vector<std::string>& args, const fs::path& log) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    Result<std::string> text = ReadWholeFile(log);
+    Result<std::string> text = io::ReadFileToString(log.string());
     return Status::Internal("media: " + args[0] + " failed (" +
                             (WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status)) : "killed") +
                             "): " + Tail(text.ok() ? *text : "", 600));
@@ -166,7 +158,7 @@ Result<origin::TsPool> LoadOrMakePool(const KindSpec& kind, const fs::path& cach
   }
   std::vector<std::string> segments;
   for (int j = 0; j < k; ++j) {
-    Result<std::string> bytes = ReadWholeFile(dir / ("pool_" + std::to_string(j) + ".ts"));
+    Result<std::string> bytes = io::ReadFileToString((dir / ("pool_" + std::to_string(j) + ".ts")).string());
     if (!bytes.ok()) return bytes.status().WithContext("media: incomplete cache (delete " + dir.string() + ")");
     segments.push_back(std::move(bytes).value());
   }
