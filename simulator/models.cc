@@ -453,10 +453,9 @@ CoordinatorFleet::CoordinatorFleet(Simulation* sim, const Scenario& scenario, co
 
 CoordinatorFleet::~CoordinatorFleet() = default;
 
-void CoordinatorFleet::Start(UnixMicros windows_t0) {
+void CoordinatorFleet::Start(UnixMicros t0) {
   for (size_t c = 0; c < channels_.size(); ++c) Restart(static_cast<int>(c));
   restarts_ = 0;
-  const UnixMicros t0 = windows_t0;
   for (const Window& w : scenario_.coordinator.crashes) {
     for (size_t c = 0; c < channels_.size(); ++c) {
       if (w.pop >= 0 && w.pop != static_cast<int>(c)) continue;  // "pop" names the channel here

@@ -218,8 +218,8 @@ class CoordinatorFleet {
   CoordinatorFleet(Simulation* sim, const Scenario& scenario, const BuildSpec& build,
                    std::vector<ChannelConfig> channels, CoordinatorEnv env, Rng rng);
   ~CoordinatorFleet();
-  // Starts every coordinator now; crash windows are seconds after `windows_t0` (as KvCluster's).
-  void Start(UnixMicros windows_t0);
+  // Starts every coordinator now; crash windows are seconds after `t0` (as KvCluster's windows).
+  void Start(UnixMicros t0);
   CoordinatorClient* Link(int pop);
   // POST /cue from the operator's system to `channel`'s coordinator (no edge network in between;
   // not counted in the load model: a few per break). Fails kUnavailable while the coordinator is

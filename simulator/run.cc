@@ -73,10 +73,17 @@ struct Cohort {
 // A break of the ground truth: what viewers should see.
 struct TruthBreak {
   UnixMicros cue_time = 0;  // the cue: the splice time (SCTE-35), or when POST /cue was sent (API)
-  UnixMicros start = 0, end = 0;       // [start, end)
+  UnixMicros end = 0;       // the break is [start, end); start only places first_msn
   int64_t first_msn = 0, end_msn = 0;  // the break's slots [first_msn, end_msn); empty: none
   bool api = false;
 };
+
+// An API break's slots by the splicer's rule (splicer.h "Slots": the first slot starting at or
+// after start - tolerance, up to the first at or after end - tolerance).
+void PlaceBySplicerRule(const origin::SyntheticStreamSpec& spec, UnixMicros start, TruthBreak* t) {
+  t->first_msn = origin::FirstSegmentAtOrAfter(spec, start - kSpliceToleranceUs);
+  t->end_msn = origin::FirstSegmentAtOrAfter(spec, t->end - kSpliceToleranceUs);
+}
 
 struct PopMetrics {
   Histogram latency_us;
@@ -183,12 +190,11 @@ Status World::Setup() {
     SSAI_RETURN_IF_ERROR(origin::ValidateSpec(s).WithContext("channel " + std::to_string(c)));
     std::vector<TruthBreak> channel_truth;
     for (const auto& [start, end] : truth) {
-      TruthBreak t{start, start, end, 0, 0, api};
+      TruthBreak t{start, end, 0, 0, api};
       if (api) {
         // Until the acknowledgement says otherwise (SendCue), due from the send time, as the
-        // seed's startTime = receipt; slots by the splicer's rule (splicer.h "Slots").
-        t.first_msn = origin::FirstSegmentAtOrAfter(s, start - kSpliceToleranceUs);
-        t.end_msn = origin::FirstSegmentAtOrAfter(s, end - kSpliceToleranceUs);
+        // seed's startTime = receipt.
+        PlaceBySplicerRule(s, start, &t);
       } else {
         // The origin's own marking: OUT on the first segment starting at or after the break
         // start, IN on the first at or after its end (synthetic_origin.h).
@@ -304,10 +310,10 @@ void World::SendCue(int channel, size_t b) {
   ++api_cues_sent_;
   const UnixMicros sent = sim_.Now();
   const ChannelConfig& cfg = channels_[static_cast<size_t>(channel)];
-  CueRequest req{cfg.org, cfg.channel, MicrosToSeconds(breaks_[static_cast<size_t>(channel)][b].end - sent), ""};
+  CueRequest req{cfg.org, cfg.channel, sc_.origin.breaks.duration_s, ""};
   fleet_->Cue(channel, req, [this, channel, b, sent](Result<CueResult> r) {
     TruthBreak& t = breaks_[static_cast<size_t>(channel)][b];
-    if (!r.ok() || r->duplicate) {
+    if (!r.ok() || r->duplicate) {  // a duplicate made no break of its own
       ++api_cues_failed_;
       t.first_msn = t.end_msn = 0;
       return;
@@ -315,11 +321,8 @@ void World::SendCue(int channel, size_t b) {
     ++api_cues_acknowledged_;
     api_cue_ack_us_.Record(sim_.Now() - sent);
     api_cue_lead_us_.Record(std::max<DurationMicros>(r->state.start_time - sent, 0));
-    const auto& spec = specs_[static_cast<size_t>(channel)];
-    t.start = r->state.start_time;
     t.end = r->state.end_time;
-    t.first_msn = origin::FirstSegmentAtOrAfter(spec, t.start - kSpliceToleranceUs);
-    t.end_msn = origin::FirstSegmentAtOrAfter(spec, t.end - kSpliceToleranceUs);
+    PlaceBySplicerRule(specs_[static_cast<size_t>(channel)], r->state.start_time, &t);
   });
 }
 

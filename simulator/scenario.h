@@ -116,7 +116,7 @@ struct ViewerSpec {
   double ramp_s = 0;
   // An audience trace instead of the steady state: points (t_s after the viewers' start, fraction
   // of viewers_per_channel), linear in between, flat before the first and after the last point;
-  // t_s strictly increasing. Empty: steady state (or ramp_s). See simulator/README.md "Viewers".
+  // t_s strictly increasing. Empty: steady state (or ramp_s). See simulator/README.md "Audience trace".
   struct TracePoint {
     double t_s;
     double fraction;
