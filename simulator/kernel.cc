@@ -2,36 +2,15 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
-#include <new>
 #include <utility>
 
 namespace ssai::sim {
 
 namespace {
 constexpr size_t kArity = 4;
-constexpr std::align_val_t kLineAlign{64};
 }  // namespace
 
-Simulation::EntryArray::~EntryArray() {
-  if (data_ != nullptr) ::operator delete(data_, kLineAlign);
-}
-
-void Simulation::EntryArray::push_back(const Entry& e) {
-  if (size_ == capacity_) {
-    const size_t capacity = capacity_ == 0 ? 64 : capacity_ * 2;
-    Entry* data = static_cast<Entry*>(::operator new(capacity * sizeof(Entry), kLineAlign));
-    if (size_ > 0) std::memcpy(data, data_, size_ * sizeof(Entry));
-    if (data_ != nullptr) ::operator delete(data_, kLineAlign);
-    data_ = data;
-    capacity_ = capacity;
-  }
-  data_[size_++] = e;
-}
-
-Simulation::Simulation(UnixMicros start) : now_(start) {
-  for (size_t i = 0; i < kHeapOffset; ++i) heap_.push_back(Entry{0, 0});
-}
+Simulation::Simulation(UnixMicros start) : now_(start), heap_(kHeapOffset, Entry{0, 0}) {}
 
 Scheduler::TimerId Simulation::RunAt(UnixMicros when, std::function<void()> fn) {
   if (when < now_) when = now_;
@@ -58,10 +37,10 @@ Scheduler::TimerId Simulation::RunAt(UnixMicros when, std::function<void()> fn) 
 // After 2^36 insertions: give the pending entries sequence numbers 0..n-1 in their (when, seq)
 // order. A sorted array is a valid heap, and the order of events does not change.
 void Simulation::Renumber() {
-  Entry* first = heap_.begin() + kHeapOffset;
+  const auto first = heap_.begin() + kHeapOffset;
   std::sort(first, heap_.end(), [](const Entry& a, const Entry& b) { return Later(b, a); });
   uint64_t seq = 0;
-  for (Entry* e = first; e != heap_.end(); ++e) e->order = (seq++ << kSlotBits) | SlotOf(*e);
+  for (auto e = first; e != heap_.end(); ++e) e->order = (seq++ << kSlotBits) | SlotOf(*e);
   next_seq_ = seq;
 }
 

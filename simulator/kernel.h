@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <new>
 #include <vector>
 
 #include "reference/ssai/env.h"
@@ -64,24 +65,16 @@ class Simulation : public Scheduler {
     return (a.when > b.when) | ((a.when == b.when) & (a.order > b.order));
   }
   static uint32_t SlotOf(const Entry& e) { return static_cast<uint32_t>(e.order & ((uint64_t{1} << kSlotBits) - 1)); }
-  // A 64-byte-aligned array of entries (std::vector's allocator only promises 16).
-  class EntryArray {
-   public:
-    EntryArray() = default;
-    EntryArray(const EntryArray&) = delete;
-    EntryArray& operator=(const EntryArray&) = delete;
-    ~EntryArray();
-    Entry& operator[](size_t i) { return data_[i]; }
-    const Entry& operator[](size_t i) const { return data_[i]; }
-    size_t size() const { return size_; }
-    void push_back(const Entry& e);
-    void pop_back() { --size_; }
-    Entry* begin() { return data_; }
-    Entry* end() { return data_ + size_; }
-
-   private:
-    Entry* data_ = nullptr;
-    size_t size_ = 0, capacity_ = 0;
+  // std::allocator only promises 16-byte alignment; the heap's storage starts on a cache line.
+  template <typename T>
+  struct LineAlignedAllocator {
+    using value_type = T;
+    LineAlignedAllocator() = default;
+    template <typename U>
+    LineAlignedAllocator(const LineAlignedAllocator<U>&) {}
+    T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64})); }
+    void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t{64}); }
+    friend bool operator==(const LineAlignedAllocator&, const LineAlignedAllocator&) { return true; }
   };
   // Heap node i (root 0, children 4i+1..4i+4) lives at heap_[i + kHeapOffset]: the children of
   // every node then start on a 64-byte boundary and share one cache line.
@@ -97,7 +90,7 @@ class Simulation : public Scheduler {
   uint64_t next_seq_ = 0;
   uint64_t events_run_ = 0;
   size_t cancelled_in_heap_ = 0;
-  EntryArray heap_;  // 4-ary min-heap on (when, order), kHeapOffset unused entries first
+  std::vector<Entry, LineAlignedAllocator<Entry>> heap_;  // 4-ary min-heap on (when, order), kHeapOffset unused entries first
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
 };
