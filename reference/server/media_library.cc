@@ -27,11 +27,17 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kFps = 25;
-constexpr int kAudioRate = 48000;
+// 64 kHz, not 48: an AAC frame is then 16 ms (an integer number of microseconds and of 90 kHz
+// ticks), so every multiple of 0.08 s, whole seconds included, ends on both a video and an audio
+// frame. At 48 kHz a 2 s segment's audio starts up to 21 ms after its video, and frames of
+// 21.333 ms round in a browser's microsecond buffered ranges: hls.js then sees the primary's
+// buffer end a few ms (or 1 us) short of an interstitial's start and stalls there
+// (tests/README.md "Segment durations").
+constexpr int kAudioRate = 64000;
 constexpr int kAacFrameSamples = 1024;  // AAC-LC frame; also ffmpeg's AAC encoder priming
 constexpr int kEncodeTimeoutS = 120;
 // Bump when the encoding below changes: the cache key, so old pools are not reused.
-constexpr std::string_view kPoolVersion = "v2";
+constexpr std::string_view kPoolVersion = "v3";
 
 struct KindSpec {
   std::string_view name;
@@ -99,7 +105,7 @@ constexpr int64_t kMinLoopMs = 8000;  // so the picture does not repeat every se
 int PoolSegments(int64_t segment_duration_ms) {
   const int64_t samples = segment_duration_ms * kAudioRate / 1000;
   int k = 1;
-  while ((k * samples) % kAacFrameSamples != 0) ++k;  // k <= 8 (samples is a multiple of 1920)
+  while ((k * samples) % kAacFrameSamples != 0) ++k;  // k <= 2 (samples is a multiple of 2560)
   const int64_t loops = (kMinLoopMs + k * segment_duration_ms - 1) / (k * segment_duration_ms);
   return static_cast<int>(k * loops);
 }
@@ -114,8 +120,8 @@ Status MakePool(const KindSpec& kind, int64_t segment_duration_ms, int k, const 
   // The encoder puts a priming frame first (pts = input - 1024 samples): the audio input starts
   // at +1024 samples, so AAC frames sit on the grid 0, 1024, ... like the video's frames, and is
   // 1024 samples short, so the pool holds exactly k * d of AAC frames and loops without overlap.
-  // When d is a multiple of 0.64 s (1.92 s, 3.84 s, 6.4 s: what broadcasters use), every segment
-  // then starts with a video and an audio frame at the same instant.
+  // When d is a multiple of 0.08 s (1.92 s, 2 s, 6 s, 6.4 s, ...), every segment then starts with
+  // a video and an audio frame at the same instant.
   const std::string filter = "[0:v]trim=end_frame=" + std::to_string(k * frames_per_segment) +
                              "[v];[1:a]atrim=end_sample=" + std::to_string(samples - kAacFrameSamples) +
                              ",asetpts=PTS+" + std::to_string(kAacFrameSamples) + "/(" + std::to_string(kAudioRate) +

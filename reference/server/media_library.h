@@ -3,7 +3,7 @@
 //
 // Made once with ffmpeg from test patterns and cached on disk (default `.cache/media/`, or
 // $SSAI_MEDIA_CACHE), never per request: three pools of H.264 baseline 320x180 25 fps + AAC-LC
-// mono 48 kHz segments, one per kind:
+// mono 64 kHz segments, one per kind (64 kHz: audio and video frames meet every 0.08 s):
 //   content  testsrc2 (moving pattern) + 440 Hz sine
 //   ad       smptebars (colour bars)   + 880 Hz sine
 //   slate    flat dark blue            + silence

@@ -82,7 +82,18 @@ try {
       events: [], errors: [], frags: [], playing_at: null, done: false, interstitial_ended_at: null,
       asset_lists: [], assets_started: [],
     });
-    const hls = new Hls({ debug: false, enableWorker: true });
+    // hls.js's own log of its interstitial scheduling (what it buffered to, when it chose to load
+    // an asset list), kept for the failure summary; bounded.
+    r.hls_log = [];
+    const keep = (level) => (...args) => {
+      const text = args.map(String).join(' ');
+      if (/nterstitial|asset|schedule|buffered|flush/i.test(text) && r.hls_log.length < 600) {
+        r.hls_log.push(`${now().toFixed(3)} ${level} ${text.slice(0, 300)}`);
+      }
+    };
+    const debug = { trace: () => {}, debug: () => {}, log: keep('log'), info: keep('info'), warn: keep('warn'),
+                    error: keep('error') };
+    const hls = new Hls({ debug, enableWorker: true });
     window.__hls = hls;
     const E = Hls.Events;
     const log = (type, extra) => r.events.push({ t: now(), type, ct: video.currentTime, ...extra });
