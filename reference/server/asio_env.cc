@@ -124,11 +124,13 @@ void MemoryKvStore::Delete(std::string_view key, DoneCallback done) {
 // ---------------------------------------------------------------------------------------------
 // JournalDurableStore
 
-Result<std::unique_ptr<JournalDurableStore>> JournalDurableStore::Open(const std::string& path,
-                                                                     int64_t compact_after_records) {
+Result<std::unique_ptr<JournalDurableStore>> JournalDurableStore::Open(const std::string& path, Post post,
+                                                                     Options options) {
   std::unique_ptr<JournalDurableStore> store(new JournalDurableStore());
   store->path_ = path;
-  store->compact_after_records_ = compact_after_records;
+  store->post_ = std::move(post);
+  store->options_ = options;
+  store->options_.max_group_records = std::max<size_t>(1, options.max_group_records);
   if (path.empty()) return store;
   {
     std::ifstream in(path);
@@ -148,45 +150,151 @@ Result<std::unique_ptr<JournalDurableStore>> JournalDurableStore::Open(const std
       const std::string op = j.value("op", "");
       const std::string key = j.value("key", "");
       if (op == "put") {
-        store->data_[key] = j.value("value", "");
+        store->written_[key] = j.value("value", "");
       } else if (op == "del") {
-        store->data_.erase(key);
+        store->written_.erase(key);
       }
     }
   }
+  *store->acked_ = store->written_;
   store->fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (store->fd_ < 0) {
     return Status::Unavailable(path + ": cannot open journal: " + std::strerror(errno));
   }
+  store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
   return store;
 }
 
 JournalDurableStore::~JournalDurableStore() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+    hold_ = false;
+  }
+  cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
   if (fd_ >= 0) ::close(fd_);
 }
 
-Status JournalDurableStore::Append(const std::string& line) {
-  if (fd_ < 0) return Status::Ok();  // memory only
+void JournalDurableStore::HoldWriterForTest(bool hold) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    hold_ = hold;
+  }
+  cv_.notify_all();
+}
+
+void JournalDurableStore::Put(std::string_view key, std::string value, DoneCallback done) {
+  std::string line = Json{{"op", "put"}, {"key", key}, {"value", value}}.dump() + "\n";
+  Submit(Record{std::move(line), std::string(key), std::move(value), std::move(done)});
+}
+
+void JournalDurableStore::Delete(std::string_view key, DoneCallback done) {
+  std::string line = Json{{"op", "del"}, {"key", key}}.dump() + "\n";
+  Submit(Record{std::move(line), std::string(key), std::nullopt, std::move(done)});
+}
+
+// Runs on the core thread (through post_): what the group's records did, in order.
+static void Acknowledge(const std::weak_ptr<std::map<std::string, std::string, std::less<>>>& acked_weak,
+                        std::vector<std::pair<std::string, std::optional<std::string>>>& changes,
+                        std::vector<DurableStore::DoneCallback>& dones, const Status& status) {
+  std::shared_ptr<std::map<std::string, std::string, std::less<>>> acked = acked_weak.lock();
+  if (!acked) return;  // the store is gone; so is whoever waited
+  for (size_t i = 0; i < dones.size(); ++i) {
+    if (status.ok()) {
+      auto& [key, value] = changes[i];
+      if (value) {
+        (*acked)[key] = std::move(*value);
+      } else if (auto it = acked->find(key); it != acked->end()) {
+        acked->erase(it);
+      }
+    }
+    if (dones[i]) dones[i](status);
+  }
+}
+
+void JournalDurableStore::Submit(Record record) {
+  if (path_.empty()) {  // memory only: nothing to write, same completion path
+    std::vector<std::pair<std::string, std::optional<std::string>>> changes;
+    changes.emplace_back(std::move(record.key), std::move(record.value));
+    std::vector<DoneCallback> dones;
+    dones.push_back(std::move(record.done));
+    post_([acked = std::weak_ptr(acked_), changes = std::move(changes), dones = std::move(dones)]() mutable {
+      Acknowledge(acked, changes, dones, Status::Ok());
+    });
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(std::move(record));
+  }
+  cv_.notify_one();
+}
+
+void JournalDurableStore::WriterLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return (!hold_ && !queue_.empty()) || stop_; });
+    if (queue_.empty()) return;  // stopping, nothing left
+    std::vector<Record> group;
+    if (queue_.size() <= options_.max_group_records) {
+      group.swap(queue_);
+    } else {
+      const auto cut = queue_.begin() + static_cast<std::ptrdiff_t>(options_.max_group_records);
+      group.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(cut));
+      queue_.erase(queue_.begin(), cut);
+    }
+    lock.unlock();
+    std::string text;
+    for (const Record& r : group) text += r.line;
+    const Status status = WriteAndSync(text);
+    std::vector<std::pair<std::string, std::optional<std::string>>> changes;
+    std::vector<DoneCallback> dones;
+    changes.reserve(group.size());
+    dones.reserve(group.size());
+    for (Record& r : group) {
+      if (status.ok()) {
+        if (r.value) {
+          written_[r.key] = *r.value;
+        } else if (auto it = written_.find(r.key); it != written_.end()) {
+          written_.erase(it);
+        }
+      }
+      changes.emplace_back(std::move(r.key), std::move(r.value));
+      dones.push_back(std::move(r.done));
+    }
+    if (status.ok()) {
+      records_ += static_cast<int64_t>(group.size());
+      MaybeCompact();
+    }
+    post_([acked = std::weak_ptr(acked_), changes = std::move(changes), dones = std::move(dones), status]() mutable {
+      Acknowledge(acked, changes, dones, status);
+    });
+    lock.lock();
+  }
+}
+
+Status JournalDurableStore::WriteAndSync(const std::string& text) {
   size_t off = 0;
-  while (off < line.size()) {
-    const ssize_t n = ::write(fd_, line.data() + off, line.size() - off);
+  while (off < text.size()) {
+    const ssize_t n = ::write(fd_, text.data() + off, text.size() - off);
     if (n < 0) {
       if (errno == EINTR) continue;
       return Status::Unavailable(path_ + ": write: " + std::strerror(errno));
     }
     off += static_cast<size_t>(n);
   }
+  ++syncs_;
   if (::fdatasync(fd_) != 0) return Status::Unavailable(path_ + ": fdatasync: " + std::strerror(errno));
-  ++records_;
   return Status::Ok();
 }
 
 void JournalDurableStore::MaybeCompact() {
-  if (fd_ < 0 || records_ <= compact_after_records_ || records_ <= 2 * static_cast<int64_t>(data_.size())) return;
+  if (records_ <= options_.compact_after_records || records_ <= 2 * static_cast<int64_t>(written_.size())) return;
   if (Compact().ok()) {
-    ++compactions;
+    ++compactions_;
   } else {
-    ++compaction_failures;  // the old journal is intact and still appended to
+    ++compaction_failures_;  // the old journal is intact and still appended to
   }
 }
 
@@ -196,7 +304,7 @@ Status JournalDurableStore::Compact() {
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return Status::Unavailable(tmp + ": " + std::strerror(errno));
   std::string text;
-  for (const auto& [key, value] : data_) text += Json{{"op", "put"}, {"key", key}, {"value", value}}.dump() + "\n";
+  for (const auto& [key, value] : written_) text += Json{{"op", "put"}, {"key", key}, {"value", value}}.dump() + "\n";
   size_t off = 0;
   while (off < text.size()) {
     const ssize_t n = ::write(fd, text.data() + off, text.size() - off);
@@ -223,39 +331,20 @@ Status JournalDurableStore::Compact() {
   const size_t slash = path_.rfind('/');
   const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash));
   if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-    if (::fsync(dfd) != 0) ++compaction_failures;  // the new journal is in place; only the rename may not be durable yet
+    if (::fsync(dfd) != 0) ++compaction_failures_;  // the new journal is in place; only the rename may not be durable yet
     ::close(dfd);
   }
   ::close(fd_);  // the old journal's inode, now unlinked
   fd_ = fd;
-  records_ = static_cast<int64_t>(data_.size());
+  records_ = static_cast<int64_t>(written_.size());
   return Status::Ok();
-}
-
-void JournalDurableStore::Put(std::string_view key, std::string value, DoneCallback done) {
-  Status s = Append(Json{{"op", "put"}, {"key", key}, {"value", value}}.dump() + "\n");
-  if (s.ok()) {
-    data_[std::string(key)] = std::move(value);
-    MaybeCompact();
-  }
-  done(s);
-}
-
-void JournalDurableStore::Delete(std::string_view key, DoneCallback done) {
-  Status s = Append(Json{{"op", "del"}, {"key", key}}.dump() + "\n");
-  if (s.ok()) {
-    auto it = data_.find(key);
-    if (it != data_.end()) data_.erase(it);
-    MaybeCompact();
-  }
-  done(s);
 }
 
 void JournalDurableStore::Scan(
     std::string_view prefix,
     std::function<void(Result<std::vector<std::pair<std::string, std::string>>>)> done) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (auto it = data_.lower_bound(prefix); it != data_.end() && it->first.starts_with(prefix); ++it) {
+  for (auto it = acked_->lower_bound(prefix); it != acked_->end() && it->first.starts_with(prefix); ++it) {
     out.emplace_back(it->first, it->second);
   }
   done(std::move(out));

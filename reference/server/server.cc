@@ -248,7 +248,10 @@ Status Server::Impl::Build() {
         "auth: no cue token configured; set auth.token or auth.token_env (SSAI_CUE_TOKEN), or auth.jwt_secret / "
         "auth.jwt_secret_env, or disable auth for development (auth.disabled / --no-auth)");
   }
-  SSAI_ASSIGN_OR_RETURN(durable, JournalDurableStore::Open(config.journal_path));
+  // The journal's writer thread hands acknowledged records back to the core thread.
+  SSAI_ASSIGN_OR_RETURN(durable, JournalDurableStore::Open(config.journal_path, [this](std::function<void()> fn) {
+                          asio::post(io, std::move(fn));
+                        }));
   fetcher = std::make_unique<HttpFetcher>(io, config.worker_threads, config.max_origin_body_bytes);
   scheduler = std::make_unique<AsioScheduler>(io);
   if (config.kv_backend == "redis") {
@@ -572,6 +575,9 @@ std::string Server::Impl::CoreGauges() {
   line("ssai_scheduler_pending_timers", "gauge", static_cast<int64_t>(scheduler->pending()));
   if (decision_service) line("ssai_ad_segment_requests_total", "counter", decision_service->ad_segment_requests);
   line("ssai_durable_keys", "gauge", static_cast<int64_t>(durable->size()));
+  line("ssai_journal_records", "gauge", durable->records());
+  line("ssai_journal_syncs_total", "counter", durable->syncs());
+  line("ssai_journal_compactions_total", "counter", durable->compactions());
   CoordinatorStats sum;
   for (const auto& c : coordinators) {
     const CoordinatorStats& s = c->stats();
