@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <optional>
+#include <utility>
 
 #include <boost/asio/post.hpp>
 #include <httplib.h>
@@ -124,6 +126,39 @@ void MemoryKvStore::Delete(std::string_view key, DoneCallback done) {
 // ---------------------------------------------------------------------------------------------
 // JournalDurableStore
 
+namespace {
+
+using JournalMap = std::map<std::string, std::string, std::less<>>;
+
+std::string PutLine(std::string_view key, std::string_view value) {
+  return Json{{"op", "put"}, {"key", key}, {"value", value}}.dump() + "\n";
+}
+
+// A record's effect on a map of live keys: a value puts, nullopt deletes.
+void ApplyRecord(JournalMap& map, const std::string& key, const std::optional<std::string>& value) {
+  if (value) {
+    map[key] = *value;
+  } else if (auto it = map.find(key); it != map.end()) {
+    map.erase(it);
+  }
+}
+
+// write(2) until all of `text` is written; errors name `name`.
+Status WriteAll(int fd, std::string_view text, const std::string& name) {
+  size_t off = 0;
+  while (off < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::Unavailable(name + ": write: " + std::strerror(errno));
+    }
+    off += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<JournalDurableStore>> JournalDurableStore::Open(const std::string& path, Post post,
                                                                      Options options) {
   std::unique_ptr<JournalDurableStore> store(new JournalDurableStore());
@@ -148,11 +183,9 @@ Result<std::unique_ptr<JournalDurableStore>> JournalDurableStore::Open(const std
       }
       ++store->records_;
       const std::string op = j.value("op", "");
-      const std::string key = j.value("key", "");
-      if (op == "put") {
-        store->written_[key] = j.value("value", "");
-      } else if (op == "del") {
-        store->written_.erase(key);
+      if (op == "put" || op == "del") {
+        ApplyRecord(store->written_, j.value("key", ""),
+                    op == "put" ? std::optional<std::string>(j.value("value", "")) : std::nullopt);
       }
     }
   }
@@ -185,7 +218,7 @@ void JournalDurableStore::HoldWriterForTest(bool hold) {
 }
 
 void JournalDurableStore::Put(std::string_view key, std::string value, DoneCallback done) {
-  std::string line = Json{{"op", "put"}, {"key", key}, {"value", value}}.dump() + "\n";
+  std::string line = PutLine(key, value);
   Submit(Record{std::move(line), std::string(key), std::move(value), std::move(done)});
 }
 
@@ -194,34 +227,24 @@ void JournalDurableStore::Delete(std::string_view key, DoneCallback done) {
   Submit(Record{std::move(line), std::string(key), std::nullopt, std::move(done)});
 }
 
-// Runs on the core thread (through post_): what the group's records did, in order.
-static void Acknowledge(const std::weak_ptr<std::map<std::string, std::string, std::less<>>>& acked_weak,
-                        std::vector<std::pair<std::string, std::optional<std::string>>>& changes,
-                        std::vector<DurableStore::DoneCallback>& dones, const Status& status) {
-  std::shared_ptr<std::map<std::string, std::string, std::less<>>> acked = acked_weak.lock();
-  if (!acked) return;  // the store is gone; so is whoever waited
-  for (size_t i = 0; i < dones.size(); ++i) {
-    if (status.ok()) {
-      auto& [key, value] = changes[i];
-      if (value) {
-        (*acked)[key] = std::move(*value);
-      } else if (auto it = acked->find(key); it != acked->end()) {
-        acked->erase(it);
-      }
+void JournalDurableStore::PostAcknowledgements(std::vector<Record> group, Status status) {
+  // Runs on the caller's thread: the group's effects on the acknowledged map, then each `done`,
+  // in submission order.
+  post_([acked_weak = std::weak_ptr(acked_), group = std::move(group), status = std::move(status)]() mutable {
+    const std::shared_ptr<Map> acked = acked_weak.lock();
+    if (!acked) return;  // the store is gone; so is whoever waited
+    for (Record& r : group) {
+      if (status.ok()) ApplyRecord(*acked, r.key, r.value);
+      if (r.done) r.done(status);
     }
-    if (dones[i]) dones[i](status);
-  }
+  });
 }
 
 void JournalDurableStore::Submit(Record record) {
   if (path_.empty()) {  // memory only: nothing to write, same completion path
-    std::vector<std::pair<std::string, std::optional<std::string>>> changes;
-    changes.emplace_back(std::move(record.key), std::move(record.value));
-    std::vector<DoneCallback> dones;
-    dones.push_back(std::move(record.done));
-    post_([acked = std::weak_ptr(acked_), changes = std::move(changes), dones = std::move(dones)]() mutable {
-      Acknowledge(acked, changes, dones, Status::Ok());
-    });
+    std::vector<Record> group;
+    group.push_back(std::move(record));
+    PostAcknowledgements(std::move(group), Status::Ok());
     return;
   }
   {
@@ -246,44 +269,20 @@ void JournalDurableStore::WriterLoop() {
     }
     lock.unlock();
     std::string text;
-    for (const Record& r : group) text += r.line;
+    for (Record& r : group) text += std::exchange(r.line, {});  // the lines are not needed after this
     const Status status = WriteAndSync(text);
-    std::vector<std::pair<std::string, std::optional<std::string>>> changes;
-    std::vector<DoneCallback> dones;
-    changes.reserve(group.size());
-    dones.reserve(group.size());
-    for (Record& r : group) {
-      if (status.ok()) {
-        if (r.value) {
-          written_[r.key] = *r.value;
-        } else if (auto it = written_.find(r.key); it != written_.end()) {
-          written_.erase(it);
-        }
-      }
-      changes.emplace_back(std::move(r.key), std::move(r.value));
-      dones.push_back(std::move(r.done));
-    }
     if (status.ok()) {
+      for (const Record& r : group) ApplyRecord(written_, r.key, r.value);
       records_ += static_cast<int64_t>(group.size());
       MaybeCompact();
     }
-    post_([acked = std::weak_ptr(acked_), changes = std::move(changes), dones = std::move(dones), status]() mutable {
-      Acknowledge(acked, changes, dones, status);
-    });
+    PostAcknowledgements(std::move(group), status);
     lock.lock();
   }
 }
 
 Status JournalDurableStore::WriteAndSync(const std::string& text) {
-  size_t off = 0;
-  while (off < text.size()) {
-    const ssize_t n = ::write(fd_, text.data() + off, text.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::Unavailable(path_ + ": write: " + std::strerror(errno));
-    }
-    off += static_cast<size_t>(n);
-  }
+  SSAI_RETURN_IF_ERROR(WriteAll(fd_, text, path_));
   ++syncs_;
   if (::fdatasync(fd_) != 0) return Status::Unavailable(path_ + ": fdatasync: " + std::strerror(errno));
   return Status::Ok();
@@ -304,17 +303,11 @@ Status JournalDurableStore::Compact() {
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return Status::Unavailable(tmp + ": " + std::strerror(errno));
   std::string text;
-  for (const auto& [key, value] : written_) text += Json{{"op", "put"}, {"key", key}, {"value", value}}.dump() + "\n";
-  size_t off = 0;
-  while (off < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Status::Unavailable(tmp + ": write: " + std::strerror(errno));
-    }
-    off += static_cast<size_t>(n);
+  for (const auto& [key, value] : written_) text += PutLine(key, value);
+  if (Status s = WriteAll(fd, text, tmp); !s.ok()) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return s;
   }
   // The new file's bytes reach the disk before the rename makes it the journal.
   if (::fsync(fd) != 0) {

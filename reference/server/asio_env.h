@@ -134,6 +134,7 @@ class JournalDurableStore : public DurableStore {
   using Map = std::map<std::string, std::string, std::less<>>;
   JournalDurableStore() = default;
   void Submit(Record record);
+  void PostAcknowledgements(std::vector<Record> group, Status status);
   void WriterLoop();
   Status WriteAndSync(const std::string& text);
   void MaybeCompact();
