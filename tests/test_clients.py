@@ -111,31 +111,52 @@ def _cue(base, duration_s=BREAK_S):
 # ffmpeg's log lines that mean a broken stream (timestamps, continuity, demux errors).
 FFMPEG_PROBLEM = re.compile(r"\[(warning|error|fatal|panic)\]")
 FFMPEG_OPENING = re.compile(r"Opening '([^']+)' for reading")
-# What ffmpeg says on the first segment after an EXT-X-DISCONTINUITY of ours (RFC 8216 §4.3.2.3:
-# timestamps and continuity may restart there): the timestamp jump ("DTS 127920 < 3004320 out of
-# order"; its hls demuxer has AVFMT_TS_DISCONT and re-bases the jump) and the continuity_counter
-# restart ("Packet corrupt", "corrupt input packet").
+# What ffmpeg says at an EXT-X-DISCONTINUITY of ours (RFC 8216 §4.3.2.3: timestamps and
+# continuity may restart there): the timestamp jump ("DTS 127920 < 3004320 out of order"; its hls
+# demuxer has AVFMT_TS_DISCONT and re-bases the jump) and the continuity_counter restart ("Packet
+# corrupt" on the last packet before it, "corrupt input packet").
 FFMPEG_AT_DISCONTINUITY = re.compile(r"DTS \d+ < \d+ out of order|Packet corrupt|corrupt input packet")
 # ffmpeg's persistent HTTP meeting a change of host (ads come from `ssai serve`, content is
 # redirected to the origin): it reconnects. Transport, not media: fine wherever it happens, as long
 # as the retry opens the URL it names.
 FFMPEG_KEEPALIVE = re.compile(r"Cannot reuse HTTP connection for different host|keepalive request failed for '([^']+)'")
+FFMPEG_SEGMENT = re.compile(r"\.ts$")
 
 
 def _ffmpeg_segments(stderr):
     return FFMPEG_OPENING.findall(stderr)
 
 
+def _problem_kind(line):
+    """A log line without what changes between runs: context addresses and numbers other than the
+    stream index (`[mpegts] Packet corrupt (stream = 0, dts = N)`)."""
+    line = re.sub(r" @ 0x[0-9a-f]+", "", line)
+    line = re.sub(r"https?://\S+", "URL", line)
+    return re.sub(r"(?<!stream = )\b\d+\b", "N", line)
+
+
 def _unexpected_ffmpeg_problems(stderr, discontinuity_urls):
-    """Problem lines of ffmpeg's `-loglevel level+info` log, except the expected ones: those of
-    FFMPEG_AT_DISCONTINUITY while reading a segment in `discontinuity_urls`, and keepalive
-    reconnects whose retry then opens the URL."""
+    """Problem lines of ffmpeg's `-loglevel level+info` log, except the expected ones and keepalive
+    reconnects whose retry then opens the URL.
+
+    Expected: per segment in `discontinuity_urls`, one line of each FFMPEG_AT_DISCONTINUITY kind
+    (per demuxer and stream), logged while that segment or the next one is read. ffmpeg's demuxer
+    reads ahead, so the continuity restart it meets in the first TS packets of a segment can be
+    logged after it has opened the following segment (CI, 2026-12-01: both ad segments were already
+    in the playlist and were opened back to back). The budget keeps a second restart inside that
+    window (a continuity bug between the two segments) visible."""
     lines = stderr.splitlines()
-    current, unexpected = None, []
+    windows = []  # [segments opened since the discontinuity segment, kinds already seen]
+    unexpected = []
     for i, line in enumerate(lines):
         m = FFMPEG_OPENING.search(line)
         if m:
-            current = m.group(1)
+            if FFMPEG_SEGMENT.search(m.group(1)):
+                for window in windows:
+                    window[0] += 1
+                windows = [w for w in windows if w[0] <= 1]
+                if m.group(1) in discontinuity_urls:
+                    windows.append([0, set()])
             continue
         if not FFMPEG_PROBLEM.search(line):
             continue
@@ -144,15 +165,19 @@ def _unexpected_ffmpeg_problems(stderr, discontinuity_urls):
             reopened = [m.group(1) for m in map(FFMPEG_OPENING.search, lines[i:i + 4]) if m]
             if named and named[0] in reopened:
                 continue
-        elif current in discontinuity_urls and FFMPEG_AT_DISCONTINUITY.search(line):
-            continue
+        elif FFMPEG_AT_DISCONTINUITY.search(line):
+            kind = _problem_kind(line)
+            window = next((w for w in windows if kind not in w[1]), None)
+            if window is not None:
+                window[1].add(kind)
+                continue
         unexpected.append(line)
     return unexpected
 
 
 def test_ffmpeg_log_check_flags_errors_outside_discontinuities():
-    """The check below can fail: timestamp and continuity errors count unless they sit on the
-    first segment after a discontinuity."""
+    """The check below can fail: timestamp and continuity errors count unless ffmpeg reports them
+    while reading the first segment after a discontinuity or the one after it, once per kind."""
     log = ("[hls @ 0x1] [info] Opening 'http://o/seg_v720_9.ts' for reading\n"
            "[hls @ 0x1] [error] Cannot reuse HTTP connection for different host: o != s\n"
            "[hls @ 0x1] [warning] keepalive request failed for 'http://s/ads/ad1/2500000_0.ts' with error\n"
@@ -167,6 +192,25 @@ def test_ffmpeg_log_check_flags_errors_outside_discontinuities():
     assert len(_unexpected_ffmpeg_problems(log, set())) == 3  # the reconnect did open its URL
     failed_retry = log.replace("Opening 'http://s/ads/ad1/2500000_0.ts'", "Opening 'http://s/other.ts'")
     assert len(_unexpected_ffmpeg_problems(failed_retry, {"http://s/other.ts"})) == 4
+    # CI, 2026-12-01: ffmpeg opened both ad segments back to back and then reported the restart it
+    # met at the first one; a playlist reload in between does not move the window.
+    late = ("[hls @ 0x1] [info] Opening 'http://s/ads/ad1/2500000_0.ts' for reading\n"
+            "[http @ 0x4] [info] Opening 'http://s/demo/sports/v720.m3u8' for reading\n"
+            "[hls @ 0x1] [info] Opening 'http://s/ads/ad1/2500000_1.ts' for reading\n"
+            "[mpegts @ 0x2] [warning] Packet corrupt (stream = 0, dts = 3060000).\n"
+            "[hls @ 0x1] [warning] Packet corrupt (stream = 0, dts = 3056400).\n"
+            "[warning] http://s/demo/sports/v720.m3u8: corrupt input packet in stream 0\n"
+            "[mpegts @ 0x2] [warning] DTS 126000 < 3060000 out of order\n"
+            "[hls @ 0x1] [warning] DTS 126000 < 3060000 out of order\n")
+    assert _unexpected_ffmpeg_problems(late, {"http://s/ads/ad1/2500000_0.ts"}) == []
+    # ... but not two segments late, and not a second restart of the same stream in the window.
+    two_late = late.replace("[warning] http://s/demo", "[hls @ 0x1] [info] Opening 'http://s/ads/ad2/0.ts' for reading\n"
+                            "[warning] http://s/demo")
+    assert _unexpected_ffmpeg_problems(two_late, {"http://s/ads/ad1/2500000_0.ts"}) == two_late.splitlines()[6:]
+    twice = late + "[mpegts @ 0x2] [warning] Packet corrupt (stream = 0, dts = 3240000).\n"
+    assert _unexpected_ffmpeg_problems(twice, {"http://s/ads/ad1/2500000_0.ts"}) == twice.splitlines()[-1:]
+    other_stream = late + "[mpegts @ 0x2] [warning] Packet corrupt (stream = 1, dts = 3060000).\n"
+    assert _unexpected_ffmpeg_problems(other_stream, {"http://s/ads/ad1/2500000_0.ts"}) == []
 
 
 def test_ffmpeg_reads_the_ssai_stream_through_an_ad_break(media_deployment, ffmpeg_bin, tmp_path):
