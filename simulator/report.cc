@@ -307,6 +307,18 @@ std::string RenderHtml(const json& report) {
   if (report["scenario"]["viewers"].contains("trace") || Num(report["scenario"]["viewers"]["ramp_s"]) > 0) {
     h += SvgLineChart("Audience (mean concurrent viewers)", "time (s)", "viewers", audience, false, 0);
   }
+  // POPs with their own audience traces: one line per POP (the first build's run).
+  if (!builds.empty() && !builds[0]["pops"].empty() && builds[0]["pops"][0].contains("viewers_over_time")) {
+    std::vector<ChartLine> per_pop;
+    for (const json& p : builds[0]["pops"]) {
+      ChartLine l{p["name"], {}, {}};
+      const json& vs = p["viewers_over_time"];
+      for (size_t i = 0; i < vs["values"].size(); ++i) l.points.emplace_back(i * Num(vs["interval_s"], 10), Num(vs["values"][i]));
+      per_pop.push_back(std::move(l));
+    }
+    h += SvgLineChart("Audience per POP (" + builds[0]["build"].get<std::string>() + ")", "time (s)", "viewers",
+                      per_pop, false, 0);
+  }
   h += "</div></body></html>\n";
   return h;
 }

@@ -89,6 +89,7 @@ struct PopMetrics {
   Histogram latency_us;
   double kv_hits = 0, kv_lookups = 0;
   Histogram ad_lag_us;
+  TimeSeries viewer_seconds_series;  // reported when a POP has its own audience trace
 };
 
 class World {
@@ -103,6 +104,11 @@ class World {
 
  private:
   void Reload(size_t i);
+  // The audience curve of a POP's viewers: its own trace, else the scenario's.
+  const std::vector<TracePoint>& TraceOf(int pop) const {
+    const std::vector<TracePoint>& own = sc_.pops[static_cast<size_t>(pop)].trace;
+    return own.empty() ? sc_.viewers.trace : own;
+  }
   void Record(size_t i, int64_t weight, UnixMicros started, const ManifestResponse& r);
   void Lint(const std::string& body);
   void SendCue(int channel, size_t b);
@@ -254,6 +260,7 @@ Status World::Setup() {
   kv_lookups_series_ = TimeSeries(interval_us);
   coord_calls_series_ = TimeSeries(kMicrosPerSecond);
   viewer_seconds_series_ = TimeSeries(interval_us);
+  for (PopMetrics& pm : pops_) pm.viewer_seconds_series = TimeSeries(interval_us);
   break_seen_.assign(static_cast<size_t>(sc_.channels) * P * std::max<size_t>(breaks_per_channel_, 1), 0);
   msn0_ = origin::LiveEdgeMsn(specs_[0], t0_) - 1;
   slots_ = static_cast<size_t>(origin::LiveEdgeMsn(specs_[0], end_ + 60 * kMicrosPerSecond) - msn0_ + 1);
@@ -279,7 +286,7 @@ Status World::Setup() {
           for (int k = 0; k < K; ++k) {
             const double target = static_cast<double>(sc_.viewers.viewers_per_channel) * share / K;
             Cohort co{c, static_cast<int16_t>(p), static_cast<int8_t>(r), m == 1,
-                      sc_.viewers.ramp_s > 0 ? 0 : static_cast<int64_t>(std::llround(target * sc_.viewers.TraceAt(0))),
+                      sc_.viewers.ramp_s > 0 ? 0 : static_cast<int64_t>(std::llround(target * TraceFraction(TraceOf(p), 0))),
                       target, t0_, 0};
             cohorts_.push_back(co);
             const size_t i = cohorts_.size() - 1;
@@ -339,11 +346,11 @@ void World::Reload(size_t i) {
     double extra_joins = 0;  // a trace's growth over the interval
     const double since_start_s = MicrosToSeconds(now - t0_);
     if (sc_.viewers.ramp_s > 0 && since_start_s < sc_.viewers.ramp_s) join_rate += c.target / sc_.viewers.ramp_s;
-    if (!sc_.viewers.trace.empty()) {
+    if (const std::vector<TracePoint>& trace = TraceOf(c.pop); !trace.empty()) {
       // Audience trace: sessions still end at 1/mean_session and are replaced at the trace's
       // level; a rise adds its growth as joins, a fall makes that share of the audience leave.
-      const double before = c.target * sc_.viewers.TraceAt(MicrosToSeconds(c.last_update - t0_));
-      const double after = c.target * sc_.viewers.TraceAt(since_start_s);
+      const double before = c.target * TraceFraction(trace, MicrosToSeconds(c.last_update - t0_));
+      const double after = c.target * TraceFraction(trace, since_start_s);
       join_rate = 0.5 * (before + after) / session;
       if (after > before) extra_joins = after - before;
       if (before > after) leaves += viewer_rng_.Binomial(c.viewers - leaves, 1 - after / before);
@@ -351,6 +358,7 @@ void World::Reload(size_t i) {
     const int64_t joins = viewer_rng_.Poisson(join_rate * dt_s + extra_joins);
     viewer_seconds_ += static_cast<double>(c.viewers) * dt_s;
     viewer_seconds_series_.Add(now - t0_, static_cast<double>(c.viewers) * dt_s);
+    pops_[static_cast<size_t>(c.pop)].viewer_seconds_series.Add(now - t0_, static_cast<double>(c.viewers) * dt_s);
     c.viewers = c.viewers - leaves + joins;
     c.last_update = now;
   }
@@ -521,6 +529,7 @@ json World::Result_() const {
     if (Disagree(rend_ad_[i], rend_noad_[i])) ++rend_disagree;
   }
   json pops = json::array();
+  const bool pop_traces = std::any_of(sc_.pops.begin(), sc_.pops.end(), [](const PopSpec& p) { return !p.trace.empty(); });
   for (size_t p = 0; p < P; ++p) {
     const PopMetrics& pm = pops_[p];
     int64_t due = 0, shown = 0;
@@ -542,6 +551,8 @@ json World::Result_() const {
                     {"kv_model", {{"gets", ks.gets}, {"cache_hits", ks.cache_hits}, {"negative_hits", ks.negative_hits},
                                   {"read_throughs", ks.read_throughs}, {"lists", ks.lists},
                                   {"list_refreshes", ks.list_refreshes}, {"errors", ks.errors}}}});
+    // Only with per-POP audience traces, so other scenarios keep their reports' bytes.
+    if (pop_traces) pops.back()["viewers_over_time"] = Series(pm.viewer_seconds_series, nullptr);
   }
   json by_source = json::object();
   for (const auto& [name, h] : latency_by_source_) by_source[name] = HistSummary(h, 1e-3);

@@ -117,6 +117,51 @@ TEST(SimRunTest, AudienceTraceShapesTheViewerCount) {
   EXPECT_EQ(again->dump(), traced->dump());
 }
 
+TEST(SimRunTest, PopTraceShapesThatPopsViewersOnly) {
+  // POP "b" is in a time zone where the audience goes to bed at 60-90 s; "a" keeps the steady
+  // state of viewers.trace (none here). 400 viewers per channel, half per POP.
+  Result<Scenario> sc = ParseScenario(R"({
+    "name": "tz", "duration_s": 150, "channels": 1,
+    "pops": [{"name": "a", "coordinator_rtt_ms": 20},
+             {"name": "b", "coordinator_rtt_ms": 120, "trace": [[60, 1], [90, 0.1]]}],
+    "origin": {"segment_duration_s": 2, "renditions": [{"name": "hi", "bandwidth_bps": 2500000}],
+               "breaks": {"first_s": 40, "every_s": 0, "duration_s": 30}},
+    "viewers": {"viewers_per_channel": 400, "cohorts_per_group": 2}
+  })");
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  Result<nlohmann::json> r = RunBuild(*sc, *FindBuild("kv-channel-state"), 5);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const nlohmann::json& pops = (*r)["pops"];
+  ASSERT_EQ(pops.size(), 2u);
+  const nlohmann::json& a = pops[0]["viewers_over_time"]["values"];
+  const nlohmann::json& b = pops[1]["viewers_over_time"]["values"];
+  ASSERT_GE(a.size(), 14u);
+  ASSERT_GE(b.size(), 14u);
+  for (size_t i = 1; i < 14; ++i) EXPECT_NEAR(a[i].get<double>(), 200, 50) << "a, interval " << i;
+  for (size_t i = 1; i < 6; ++i) EXPECT_NEAR(b[i].get<double>(), 200, 50) << "b, interval " << i;
+  for (size_t i = 10; i < 14; ++i) EXPECT_NEAR(b[i].get<double>(), 20, 15) << "b, interval " << i;
+  // The aggregate is the sum of the POPs.
+  const nlohmann::json& all = (*r)["requests"]["viewers_over_time"]["values"];
+  for (size_t i = 0; i < 14; ++i) {
+    EXPECT_NEAR(all[i].get<double>(), a[i].get<double>() + b[i].get<double>(), 1e-6) << "interval " << i;
+  }
+  // The trace is part of the recorded scenario, which parses back to the same scenario.
+  const nlohmann::json echoed = ScenarioToJson(*sc);
+  EXPECT_EQ(echoed["pops"][1]["trace"].dump(), "[[60.0,1.0],[90.0,0.1]]");
+  EXPECT_FALSE(echoed["pops"][0].contains("trace"));
+  Result<Scenario> back = ParseScenario(echoed.dump());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(ScenarioToJson(*back).dump(), echoed.dump());
+  // Without POP traces the POPs carry no audience series (reports keep their bytes).
+  sc->pops[1].trace.clear();
+  Result<nlohmann::json> flat = RunBuild(*sc, *FindBuild("kv-channel-state"), 5);
+  ASSERT_TRUE(flat.ok());
+  EXPECT_FALSE((*flat)["pops"][1].contains("viewers_over_time"));
+  // The per-POP plot is drawn only with them.
+  EXPECT_NE(RenderHtml(MakeReport(*sc, 5, {*r})).find("Audience per POP"), std::string::npos);
+  EXPECT_EQ(RenderHtml(MakeReport(*sc, 5, {*flat})).find("Audience per POP"), std::string::npos);
+}
+
 TEST(SimRunTest, ChannelsCoordinatorsAtTheirOwnLocations) {
   // do-only pays the coordinator round trip on every request: its latency shows where the
   // coordinator is. One far location for every channel, then channels split near / far.
@@ -153,6 +198,10 @@ TEST(SimRunTest, TraceAndLocationErrorsNameTheField) {
             "scenario.viewers.trace: must be an array of 1..100000 [t_s, fraction] points");
   EXPECT_EQ(ParseScenario(R"({"viewers": {"trace": [[0, 1]], "ramp_s": 60}})").status().message(),
             "scenario.viewers: trace and ramp_s exclude each other (a trace starting at 0 is a ramp)");
+  EXPECT_EQ(ParseScenario(R"({"pops": [{"name": "a"}, {"name": "b", "trace": [[0, 1], [5, "x"]]}]})").status().message(),
+            "scenario.pops[1].trace[1]: must be [t_s, fraction], two numbers, got [5,\"x\"]");
+  EXPECT_EQ(ParseScenario(R"({"pops": [{"name": "a", "trace": [[0, 1]]}], "viewers": {"ramp_s": 60}})").status().message(),
+            "scenario.pops[0].trace: excludes scenario.viewers.ramp_s (a trace starting at 0 is a ramp)");
   EXPECT_EQ(ParseScenario(R"({"coordinator": {"locations": [{"name": "x", "rtt_ms": [10]}]}})").status().message(),
             "scenario.coordinator.locations[0].rtt_ms: must be an array of one distribution per POP (3)");
   EXPECT_EQ(ParseScenario(R"({"coordinator": {"locations": [{"rtt_ms": [10, 20, "x"]}]}})").status().ok(), false);

@@ -101,14 +101,14 @@ std::vector<origin::Rendition> DefaultRenditions() {
 }
 
 std::vector<PopSpec> DefaultPops() {
-  return {{"near", 1, Distribution::Uniform(15, 25)},
-          {"mid", 1, Distribution::Uniform(70, 90)},
-          {"far", 1, Distribution::Uniform(140, 160)}};
+  return {{"near", 1, Distribution::Uniform(15, 25), {}},
+          {"mid", 1, Distribution::Uniform(70, 90), {}},
+          {"far", 1, Distribution::Uniform(140, 160), {}}};
 }
 
 }  // namespace
 
-double ViewerSpec::TraceAt(double t_s) const {
+double TraceFraction(const std::vector<TracePoint>& trace, double t_s) {
   if (trace.empty()) return 1;
   if (t_s <= trace.front().t_s) return trace.front().fraction;
   if (t_s >= trace.back().t_s) return trace.back().fraction;
@@ -118,6 +118,41 @@ double ViewerSpec::TraceAt(double t_s) const {
   const auto lo = hi - 1;
   return lo->fraction + (hi->fraction - lo->fraction) * (t_s - lo->t_s) / (hi->t_s - lo->t_s);
 }
+
+namespace {
+
+// [[t_s, fraction], ...] at `path` (scenario.viewers.trace, scenario.pops[i].trace).
+Status ParseTrace(const json& tr, const std::string& path, std::vector<TracePoint>* out) {
+  if (!tr.is_array() || tr.empty() || tr.size() > 100000) {
+    return Status::InvalidArgument(path + ": must be an array of 1..100000 [t_s, fraction] points");
+  }
+  for (size_t i = 0; i < tr.size(); ++i) {
+    const json& pt = tr[i];
+    const std::string at = path + "[" + std::to_string(i) + "]";
+    if (!pt.is_array() || pt.size() != 2 || !pt[0].is_number() || !pt[1].is_number()) {
+      return Status::InvalidArgument(at + ": must be [t_s, fraction], two numbers, got " + pt.dump());
+    }
+    const double t = pt[0].get<double>(), frac = pt[1].get<double>();
+    if (!(t >= 0 && t <= 1e9)) return Status::InvalidArgument(at + ": t_s must be in [0, 1e9], got " + pt[0].dump());
+    if (!(frac >= 0 && frac <= 1000)) {
+      return Status::InvalidArgument(at + ": fraction must be in [0, 1000], got " + pt[1].dump());
+    }
+    if (i > 0 && !(t > out->back().t_s)) {
+      return Status::InvalidArgument(at + ": t_s must increase, got " + pt[0].dump() + " after " +
+                                     json(out->back().t_s).dump());
+    }
+    out->push_back({t, frac});
+  }
+  return Status::Ok();
+}
+
+json TraceToJson(const std::vector<TracePoint>& trace) {
+  json tr = json::array();
+  for (const TracePoint& p : trace) tr.push_back({p.t_s, p.fraction});
+  return tr;
+}
+
+}  // namespace
 
 Result<Scenario> ParseScenario(std::string_view json_text) {
   json root = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
@@ -157,11 +192,14 @@ Result<Scenario> ParseScenario(std::string_view json_text) {
     }
     for (size_t i = 0; i < pops->size(); ++i) {
       Obj p(&(*pops)[i], "scenario.pops[" + std::to_string(i) + "]");
-      SSAI_RETURN_IF_ERROR(p.CheckKnown({"name", "viewer_share", "coordinator_rtt_ms"}));
-      PopSpec pop{"pop" + std::to_string(i), 1, Distribution::Fixed(50)};
+      SSAI_RETURN_IF_ERROR(p.CheckKnown({"name", "viewer_share", "coordinator_rtt_ms", "trace"}));
+      PopSpec pop{"pop" + std::to_string(i), 1, Distribution::Fixed(50), {}};
       SSAI_RETURN_IF_ERROR(p.Str("name", &pop.name));
       SSAI_RETURN_IF_ERROR(p.Num("viewer_share", &pop.viewer_share, 0, 1e9));
       SSAI_RETURN_IF_ERROR(p.Dist("coordinator_rtt_ms", &pop.coordinator_rtt));
+      if (const json* tr = p.Get("trace")) {
+        SSAI_RETURN_IF_ERROR(ParseTrace(*tr, "scenario.pops[" + std::to_string(i) + "].trace", &pop.trace));
+      }
       s.pops.push_back(std::move(pop));
     }
   } else {
@@ -289,29 +327,15 @@ Result<Scenario> ParseScenario(std::string_view json_text) {
   SSAI_RETURN_IF_ERROR(vw.Num("mean_session_s", &s.viewers.mean_session_s, 1, 1e9));
   SSAI_RETURN_IF_ERROR(vw.Num("ramp_s", &s.viewers.ramp_s, 0, 1e9));
   if (const json* tr = vw.Get("trace")) {
-    const std::string path = "scenario.viewers.trace";
-    if (!tr->is_array() || tr->empty() || tr->size() > 100000) {
-      return Status::InvalidArgument(path + ": must be an array of 1..100000 [t_s, fraction] points");
-    }
-    for (size_t i = 0; i < tr->size(); ++i) {
-      const json& pt = (*tr)[i];
-      const std::string at = path + "[" + std::to_string(i) + "]";
-      if (!pt.is_array() || pt.size() != 2 || !pt[0].is_number() || !pt[1].is_number()) {
-        return Status::InvalidArgument(at + ": must be [t_s, fraction], two numbers, got " + pt.dump());
-      }
-      const double t = pt[0].get<double>(), frac = pt[1].get<double>();
-      if (!(t >= 0 && t <= 1e9)) return Status::InvalidArgument(at + ": t_s must be in [0, 1e9], got " + pt[0].dump());
-      if (!(frac >= 0 && frac <= 1000)) {
-        return Status::InvalidArgument(at + ": fraction must be in [0, 1000], got " + pt[1].dump());
-      }
-      if (i > 0 && !(t > s.viewers.trace.back().t_s)) {
-        return Status::InvalidArgument(at + ": t_s must increase, got " + pt[0].dump() + " after " +
-                                       json(s.viewers.trace.back().t_s).dump());
-      }
-      s.viewers.trace.push_back({t, frac});
-    }
+    SSAI_RETURN_IF_ERROR(ParseTrace(*tr, "scenario.viewers.trace", &s.viewers.trace));
     if (s.viewers.ramp_s > 0) {
       return Status::InvalidArgument("scenario.viewers: trace and ramp_s exclude each other (a trace starting at 0 is a ramp)");
+    }
+  }
+  for (size_t i = 0; i < s.pops.size(); ++i) {
+    if (!s.pops[i].trace.empty() && s.viewers.ramp_s > 0) {
+      return Status::InvalidArgument("scenario.pops[" + std::to_string(i) +
+                                     "].trace: excludes scenario.viewers.ramp_s (a trace starting at 0 is a ramp)");
     }
   }
   if (const json* rs = vw.Get("rendition_shares")) {
@@ -371,6 +395,8 @@ nlohmann::json ScenarioToJson(const Scenario& s) {
   for (const PopSpec& p : s.pops) {
     pops.push_back({{"name", p.name}, {"viewer_share", p.viewer_share},
                     {"coordinator_rtt_ms", p.coordinator_rtt.ToJson()}});
+    // Only when set, so scenarios without one keep their reports' bytes.
+    if (!p.trace.empty()) pops.back()["trace"] = TraceToJson(p.trace);
   }
   auto windows = [](const std::vector<Window>& ws) {
     json a = json::array();
@@ -446,11 +472,7 @@ nlohmann::json ScenarioToJson(const Scenario& s) {
   // Only when set, so scenarios without them keep their reports' bytes.
   if (!s.origin.capture.empty()) j["origin"]["capture"] = s.origin.capture;
   if (s.origin.breaks.source == BreakSource::kApi) j["origin"]["breaks"]["source"] = "api";
-  if (!s.viewers.trace.empty()) {
-    json tr = json::array();
-    for (const ViewerSpec::TracePoint& p : s.viewers.trace) tr.push_back({p.t_s, p.fraction});
-    j["viewers"]["trace"] = tr;
-  }
+  if (!s.viewers.trace.empty()) j["viewers"]["trace"] = TraceToJson(s.viewers.trace);
   if (!s.coordinator.locations.empty()) {
     json locs = json::array();
     for (const CoordinatorLocation& l : s.coordinator.locations) {

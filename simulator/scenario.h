@@ -30,10 +30,21 @@ struct Window {
   }
 };
 
+// An audience curve: points (t_s after the viewers' start, fraction of the steady-state audience),
+// linear in between, flat before the first and after the last point; t_s strictly increasing.
+struct TracePoint {
+  double t_s;
+  double fraction;
+};
+// The fraction at t_s (1 for an empty trace).
+double TraceFraction(const std::vector<TracePoint>& trace, double t_s);
+
 struct PopSpec {
   std::string name;
   double viewer_share = 1;       // relative; normalized over all POPs
   Distribution coordinator_rtt;  // round trip edge <-> coordinator (ms)
+  // This POP's own audience curve (e.g. another time zone); empty = viewers.trace.
+  std::vector<TracePoint> trace;
 };
 
 struct KvSpec {
@@ -114,16 +125,12 @@ struct ViewerSpec {
   double mean_session_s = 1800;         // exponential session length (leaves)
   // Joins are Poisson with rate viewers/mean_session (steady state); "ramp_s" > 0 starts from 0.
   double ramp_s = 0;
-  // An audience trace instead of the steady state: points (t_s after the viewers' start, fraction
-  // of viewers_per_channel), linear in between, flat before the first and after the last point;
-  // t_s strictly increasing. Empty: steady state (or ramp_s). See simulator/README.md "Audience trace".
-  struct TracePoint {
-    double t_s;
-    double fraction;
-  };
+  // An audience trace instead of the steady state (fractions of viewers_per_channel); a POP's own
+  // `trace` replaces it there. Empty: steady state (or ramp_s). See simulator/README.md "Audience trace".
+  using TracePoint = sim::TracePoint;
   std::vector<TracePoint> trace;
   // The audience fraction at t_s (1 without a trace).
-  double TraceAt(double t_s) const;
+  double TraceAt(double t_s) const { return TraceFraction(trace, t_s); }
 };
 
 struct CostSpec {

@@ -323,12 +323,17 @@ Result<ServerConfig> ParseServerConfig(std::string_view json, std::string_view b
       return FieldError("limits.http_threads", "no longer exists: HTTP is served on the core thread (remove it)");
     }
     SSAI_RETURN_IF_ERROR(CheckKeys(*l, "limits", {"worker_threads", "max_origin_body_bytes",
-                                                  "master_max_age_s", "origin_cache_ms"}));
+                                                  "master_max_age_s", "origin_cache_ms",
+                                                  "journal_compact_after_records", "journal_max_group_records"}));
     SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "origin_cache_ms", &c.origin_cache_ms, 0, 60'000));
     SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "worker_threads", &c.worker_threads, 1, 256));
     SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "max_origin_body_bytes", &c.max_origin_body_bytes, 1024,
                                  256 * 1024 * 1024));
     SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "master_max_age_s", &c.master_max_age_s, 0, 86400));
+    SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "journal_compact_after_records", &c.journal_compact_after_records, 1,
+                                 100'000'000));
+    SSAI_RETURN_IF_ERROR(
+        ReadInt(*l, "limits", "journal_max_group_records", &c.journal_max_group_records, 1, 1'000'000));
   }
   if (auto inj = j.find("inject"); inj != j.end()) {
     if (!inj->is_object()) return FieldError("inject", "must be an object");

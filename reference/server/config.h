@@ -54,6 +54,9 @@ struct ServerConfig {
   int64_t kv_timeout_ms = 200;   // Redis connect and command timeout
   int64_t kv_cache_ttl_s = 0;    // edge read cache incl. misses (kv_cache.h, Workers cacheTtl); 0 = off
   std::string journal_path;     // durable store journal; empty = memory only (development)
+  // Journal tuning (asio_env.h JournalDurableStore::Options): compaction threshold and group size.
+  int64_t journal_compact_after_records = 1000;
+  size_t journal_max_group_records = 4096;
   std::string coordinator_url;  // role edge: the coordinator's base URL
   // Cue API auth: bearer token compared in constant time; `auth_disabled` is the dev switch.
   std::string cue_token;

@@ -74,6 +74,23 @@ TEST(ConfigLimitsTest, RemovedHttpThreadsSaysWhy) {
             "limits.http_threads: no longer exists: HTTP is served on the core thread (remove it)");
 }
 
+TEST(ConfigLimitsTest, JournalTuningDefaultsAndBounds) {
+  Result<ServerConfig> defaults = ParseServerConfig(R"({"auth": {"token": "t"}, "channels": []})");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().message();
+  EXPECT_EQ(defaults->journal_compact_after_records, 1000);
+  EXPECT_EQ(defaults->journal_max_group_records, 4096u);
+  Result<ServerConfig> set = ParseServerConfig(
+      R"({"auth": {"token": "t"}, "limits": {"journal_compact_after_records": 50, "journal_max_group_records": 8},
+          "channels": []})");
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  EXPECT_EQ(set->journal_compact_after_records, 50);
+  EXPECT_EQ(set->journal_max_group_records, 8u);
+  EXPECT_EQ(Error(R"({"auth": {"token": "t"}, "limits": {"journal_max_group_records": 0}, "channels": []})"),
+            "limits.journal_max_group_records: must be in [1, 1000000]");
+  EXPECT_EQ(Error(R"({"auth": {"token": "t"}, "limits": {"journal_compact_after_records": "x"}, "channels": []})"),
+            "limits.journal_compact_after_records: must be an integer");
+}
+
 TEST(ConfigFileTest, ReadErrorsNameThePathAndTheReason) {
   Result<ServerConfig> missing = LoadServerConfig("fixtures/serve/no-such-config.json");
   ASSERT_FALSE(missing.ok());

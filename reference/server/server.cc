@@ -249,9 +249,13 @@ Status Server::Impl::Build() {
         "auth.jwt_secret_env, or disable auth for development (auth.disabled / --no-auth)");
   }
   // The journal's writer thread hands acknowledged records back to the core thread.
-  SSAI_ASSIGN_OR_RETURN(durable, JournalDurableStore::Open(config.journal_path, [this](std::function<void()> fn) {
-                          asio::post(io, std::move(fn));
-                        }));
+  JournalDurableStore::Options journal_options;
+  journal_options.compact_after_records = config.journal_compact_after_records;
+  journal_options.max_group_records = config.journal_max_group_records;
+  SSAI_ASSIGN_OR_RETURN(durable, JournalDurableStore::Open(
+                                     config.journal_path,
+                                     [this](std::function<void()> fn) { asio::post(io, std::move(fn)); },
+                                     journal_options));
   fetcher = std::make_unique<HttpFetcher>(io, config.worker_threads, config.max_origin_body_bytes);
   scheduler = std::make_unique<AsioScheduler>(io);
   if (config.kv_backend == "redis") {
