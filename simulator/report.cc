@@ -229,6 +229,21 @@ std::string RenderTable(const json& report) {
   return out;
 }
 
+namespace {
+
+// A report time series {interval_s, values[]} as a chart line; null values are gaps.
+ChartLine SeriesLine(const std::string& name, const json& series) {
+  ChartLine l{name, {}, {}};
+  const double interval_s = Num(series["interval_s"], 10);
+  const json& values = series["values"];
+  for (size_t i = 0; i < values.size(); ++i) {
+    l.points.emplace_back(i * interval_s, Num(values[i], NAN));
+  }
+  return l;
+}
+
+}  // namespace
+
 std::string RenderHtml(const json& report) {
   const json& builds = report["builds"];
   std::vector<ChartLine> cdf, hit, coord, audience;
@@ -244,14 +259,7 @@ std::string RenderHtml(const json& report) {
       }
     }
     cdf.push_back(std::move(l));
-    ChartLine hl{b["build"], {}, {}};
-    const json& series = b["kv"]["hit_rate_over_time"];
-    const double iv = Num(series["interval_s"], 10);
-    for (size_t i = 0; i < series["values"].size(); ++i) {
-      const json& v = series["values"][i];
-      hl.points.emplace_back(i * iv, v.is_number() ? v.get<double>() : NAN);
-    }
-    if (b["kv"]["hit_rate"].is_number()) hit.push_back(std::move(hl));
+    if (b["kv"]["hit_rate"].is_number()) hit.push_back(SeriesLine(b["build"], b["kv"]["hit_rate_over_time"]));
     ChartLine cl{b["build"], {}, {}};
     const json& cs = b["coordinator"]["calls_per_s_over_time"];
     // 10-second averages keep the plot readable.
@@ -263,12 +271,7 @@ std::string RenderHtml(const json& report) {
       cl.points.emplace_back(static_cast<double>(i), n ? sum / n : 0);
     }
     coord.push_back(std::move(cl));
-    ChartLine al{b["build"], {}, {}};
-    const json& as = b["requests"]["viewers_over_time"];
-    for (size_t i = 0; i < as["values"].size(); ++i) {
-      al.points.emplace_back(i * Num(as["interval_s"], 10), Num(as["values"][i]));
-    }
-    audience.push_back(std::move(al));
+    audience.push_back(SeriesLine(b["build"], b["requests"]["viewers_over_time"]));
   }
   std::vector<std::string> pop_names;
   if (!builds.empty()) for (const json& p : builds[0]["pops"]) pop_names.push_back(p["name"]);
@@ -310,12 +313,7 @@ std::string RenderHtml(const json& report) {
   // POPs with their own audience traces: one line per POP (the first build's run).
   if (!builds.empty() && !builds[0]["pops"].empty() && builds[0]["pops"][0].contains("viewers_over_time")) {
     std::vector<ChartLine> per_pop;
-    for (const json& p : builds[0]["pops"]) {
-      ChartLine l{p["name"], {}, {}};
-      const json& vs = p["viewers_over_time"];
-      for (size_t i = 0; i < vs["values"].size(); ++i) l.points.emplace_back(i * Num(vs["interval_s"], 10), Num(vs["values"][i]));
-      per_pop.push_back(std::move(l));
-    }
+    for (const json& p : builds[0]["pops"]) per_pop.push_back(SeriesLine(p["name"], p["viewers_over_time"]));
     h += SvgLineChart("Audience per POP (" + builds[0]["build"].get<std::string>() + ")", "time (s)", "viewers",
                       per_pop, false, 0);
   }

@@ -356,9 +356,10 @@ void World::Reload(size_t i) {
       if (before > after) leaves += viewer_rng_.Binomial(c.viewers - leaves, 1 - after / before);
     }
     const int64_t joins = viewer_rng_.Poisson(join_rate * dt_s + extra_joins);
-    viewer_seconds_ += static_cast<double>(c.viewers) * dt_s;
-    viewer_seconds_series_.Add(now - t0_, static_cast<double>(c.viewers) * dt_s);
-    pops_[static_cast<size_t>(c.pop)].viewer_seconds_series.Add(now - t0_, static_cast<double>(c.viewers) * dt_s);
+    const double viewer_s = static_cast<double>(c.viewers) * dt_s;
+    viewer_seconds_ += viewer_s;
+    viewer_seconds_series_.Add(now - t0_, viewer_s);
+    pops_[static_cast<size_t>(c.pop)].viewer_seconds_series.Add(now - t0_, viewer_s);
     c.viewers = c.viewers - leaves + joins;
     c.last_update = now;
   }

@@ -98,8 +98,8 @@ TEST(SimRunTest, AudienceTraceShapesTheViewerCount) {
   }
   // A kick-off: 10 % at the start, everyone by 60 s, down to 10 % between 120 and 150 s.
   sc->viewers.trace = {{0, 0.1}, {60, 1.0}, {120, 1.0}, {150, 0.1}};
-  EXPECT_DOUBLE_EQ(sc->viewers.TraceAt(30), 0.55);
-  EXPECT_DOUBLE_EQ(sc->viewers.TraceAt(500), 0.1);
+  EXPECT_DOUBLE_EQ(TraceFraction(sc->viewers.trace, 30), 0.55);
+  EXPECT_DOUBLE_EQ(TraceFraction(sc->viewers.trace, 500), 0.1);
   Result<nlohmann::json> traced = RunBuild(*sc, *FindBuild("kv-channel-state"), 3);
   ASSERT_TRUE(traced.ok());
   const nlohmann::json& tv = (*traced)["requests"]["viewers_over_time"]["values"];

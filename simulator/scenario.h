@@ -129,8 +129,6 @@ struct ViewerSpec {
   // `trace` replaces it there. Empty: steady state (or ramp_s). See simulator/README.md "Audience trace".
   using TracePoint = sim::TracePoint;
   std::vector<TracePoint> trace;
-  // The audience fraction at t_s (1 without a trace).
-  double TraceAt(double t_s) const { return TraceFraction(trace, t_s); }
 };
 
 struct CostSpec {
