@@ -23,6 +23,13 @@ std::string FormatDouble(double v);
 // Fixed number of decimals ("6.000" for decimals=3), for EXTINF and JSON seconds.
 void AppendFixed(double v, int decimals, std::string* out);
 
+// UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
+bool IsValidUtf8(std::string_view s);
+// `s` with every byte that is not part of a valid UTF-8 sequence written as the four ASCII
+// characters "\xHH"; valid text is returned unchanged. For messages that quote input (JSON error
+// bodies, logs): the result can always be serialised, and it still shows the offending byte.
+std::string EscapeInvalidUtf8(std::string_view s);
+
 // Text safe inside HTML elements and in single- or double-quoted attributes (& < > " ').
 std::string HtmlEscape(std::string_view text);
 
