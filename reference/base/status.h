@@ -24,6 +24,7 @@ enum class StatusCode {
   kDeadlineExceeded,  // dependency too slow
   kResourceExhausted, // rate limit, overload
   kUnimplemented,
+  kFailedPrecondition, // well-formed input that cannot serve this operation (a playlist without PDT)
   kInternal,
 };
 
@@ -44,6 +45,7 @@ class [[nodiscard]] Status {
   static Status DeadlineExceeded(std::string m) { return {StatusCode::kDeadlineExceeded, std::move(m)}; }
   static Status ResourceExhausted(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
   static Status Unimplemented(std::string m) { return {StatusCode::kUnimplemented, std::move(m)}; }
+  static Status FailedPrecondition(std::string m) { return {StatusCode::kFailedPrecondition, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }

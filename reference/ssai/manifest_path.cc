@@ -783,7 +783,14 @@ void ManifestPath::Impl::Splice(OpPtr op) {
     }
   }
   Result<SpliceResult> spliced = ssai::Splice(std::move(origin), op->breaks, splice_options);
-  if (!spliced.ok()) return op->done(ErrorResponse(500, "splice: " + spliced.status().message()));
+  if (!spliced.ok()) {
+    // The origin's playlist cannot carry the break (no PDT): the origin is at fault, a 502 like
+    // any other unusable origin answer. Anything else is a bad state or configuration: ours.
+    if (spliced.status().code() == StatusCode::kFailedPrecondition) {
+      return op->done(ErrorResponse(502, "origin: " + spliced.status().message()));
+    }
+    return op->done(ErrorResponse(500, "splice: " + spliced.status().message()));
+  }
   SpliceResult& result = *spliced;
   hls::MediaPlaylist& out = result.playlist;
 

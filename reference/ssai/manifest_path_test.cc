@@ -269,6 +269,22 @@ TEST(ManifestPathTest, BadRequestsAndOriginFailures) {
   EXPECT_NE(broken.body.find("line 2"), std::string::npos) << broken.body;
 }
 
+// Mid-break the origin drops its PDTs: the break cannot be placed, and that is the origin's fault,
+// a 502 naming the reason, never a 500 (issue 13: a huge origin playlist answered 500 mid-break).
+TEST(ManifestPathTest, OriginWithoutPdtMidBreakIs502) {
+  Deployment d(*FindBuild("kv-hybrid"));
+  d.AdvanceTo(kBreakStart + 4 * kMicrosPerSecond);
+  ManifestResponse in_break = d.Get("v720.m3u8");
+  ASSERT_EQ(in_break.http_status, 200);
+  ASSERT_TRUE(in_break.in_break);
+  d.origin.Set("http://origin/live/v720.m3u8",
+               "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:40\n#EXTINF:2.000,\nseg40.ts\n"
+               "#EXTINF:2.000,\nseg41.ts\n");
+  ManifestResponse r = d.Get("v720.m3u8");
+  EXPECT_EQ(r.http_status, 502) << r.body;
+  EXPECT_NE(r.body.find("origin: the origin playlist has no EXT-X-PROGRAM-DATE-TIME"), std::string::npos) << r.body;
+}
+
 TEST(ManifestPathTest, CoordinatorDownServesContent) {
   Deployment d(*FindBuild("do-only"));
   d.AdvanceTo(kBreakStart + 4 * kMicrosPerSecond);

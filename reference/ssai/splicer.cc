@@ -407,7 +407,7 @@ Result<SpliceResult> SpliceInPlace(MediaPlaylist&& origin, std::span<const Splic
     thread_local std::vector<DurationMicros> durations;
     SlotTimeline t(p, &starts, &durations);
     if (!t.has_pdt()) {
-      return Status::InvalidArgument(
+      return Status::FailedPrecondition(
           "the origin playlist has no EXT-X-PROGRAM-DATE-TIME, so ad breaks cannot be placed "
           "(RFC 8216 §4.3.2.6)");
     }

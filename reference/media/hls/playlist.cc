@@ -1198,12 +1198,13 @@ Result<Playlist> Parse(std::string_view text) {
 void SerializeTo(const MediaPlaylist& playlist, std::string* out) {
   const std::string_view eol = playlist.crlf() ? "\r\n" : "\n";
   size_t size = 0;
-  for (const Tag& t : playlist.header()) size += TagLineSize(t);
+  // Exact, line ends included, so a large playlist is written without one reallocation.
+  for (const Tag& t : playlist.header()) size += TagLineSize(t) + eol.size();
   for (const MediaSegment& s : playlist.segments()) {
-    for (const Tag& t : s.tags()) size += TagLineSize(t);
-    size += s.uri().size() + 2;
+    for (const Tag& t : s.tags()) size += TagLineSize(t) + eol.size();
+    size += s.uri().size() + eol.size();
   }
-  for (const Tag& t : playlist.trailer()) size += TagLineSize(t);
+  for (const Tag& t : playlist.trailer()) size += TagLineSize(t) + eol.size();
   out->reserve(out->size() + size);
   const size_t start = out->size();
   for (const Tag& t : playlist.header()) {
