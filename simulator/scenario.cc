@@ -169,6 +169,7 @@ RunSize EstimateRunSize(const Scenario& s) {
   r.cohorts = channels * P * R * modes * s.viewers.cohorts_per_group;
   r.cohort_bytes = r.cohorts * 160;  // Cohort + its pending reload event in the queue
   r.channel_bytes = channels * (8192 + 1024 * P);  // config, origin spec, coordinator, KV keys per POP
+  r.playlist_bytes = channels * R * 16384;          // the memo's parsed playlist and spliced outputs
   r.reloads = r.cohorts * s.duration_s / std::max(1.0, std::ceil(seg));
   return r;
 }
@@ -191,10 +192,13 @@ Status CheckRunSize(const Scenario& s) {
                             n(s.duration_s);
   if (r.bytes() > kMaxRunBytes) {
     std::string why;
-    if (r.tally_bytes >= std::max({r.cohort_bytes, r.break_bytes, r.channel_bytes})) {
+    if (r.tally_bytes >= std::max({r.cohort_bytes, r.break_bytes, r.channel_bytes, r.playlist_bytes})) {
       why = "per-segment ad tallies: channels x " + n(r.segments) +
             " segments ((duration_s + 60) / origin.segment_duration_s) x (16 + 2 x POPs) bytes; reduce channels or "
             "duration_s, or raise origin.segment_duration_s";
+    } else if (r.playlist_bytes >= std::max({r.cohort_bytes, r.break_bytes, r.channel_bytes})) {
+      why = "playlist state (a parse and the spliced outputs per channel x rendition, ~16 KiB each); reduce "
+            "channels or origin.renditions";
     } else if (r.cohort_bytes >= std::max(r.break_bytes, r.channel_bytes)) {
       why = n(r.cohorts) + " cohorts (channels x POPs x renditions x modes x viewers.cohorts_per_group); reduce "
             "channels, pops, origin.renditions or viewers.cohorts_per_group";
