@@ -13,6 +13,7 @@
 #include "bench/load/targets.h"
 #include "cli/commands.h"
 #include "cli/files.h"
+#include "cli/flags.h"
 
 namespace ssai::cli {
 namespace {

@@ -20,15 +20,6 @@ struct Context {
   int exit_code = 0;
 };
 
-// CLI11 check for a --seed (uint64): digits only. CLI11 alone wraps "-1" to 2^64 - 1 (issue 13);
-// a value past 2^64 - 1 fails its own conversion.
-inline std::string CheckSeed(const std::string& s) {
-  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos) {
-    return "must be an integer in [0, 2^64-1], got '" + s + "'";
-  }
-  return "";
-}
-
 // `hls` is the "ssai hls" subcommand; each adds its own sub-subcommand to it.
 void RegisterHlsLintCommand(CLI::App& hls, Context& ctx);   // ssai hls lint   (cli/hls_lint_cmd.cc)
 void RegisterHlsCuesCommand(CLI::App& hls, Context& ctx);   // ssai hls cues   (cli/hls_cues_cmd.cc)

@@ -14,6 +14,7 @@
 
 #include "cli/commands.h"
 #include "cli/files.h"
+#include "cli/flags.h"
 #include "reference/base/json_input.h"
 #include "reference/ssai/builds.h"
 #include "simulator/report.h"
