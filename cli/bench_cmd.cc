@@ -13,6 +13,7 @@
 #include "bench/load/targets.h"
 #include "cli/commands.h"
 #include "cli/files.h"
+#include "cli/flags.h"
 
 namespace ssai::cli {
 namespace {
@@ -188,11 +189,12 @@ void RegisterBenchCommands(CLI::App& app, Context& ctx) {
   CLI::App* bench = app.add_subcommand(
       "bench", "Open-loop HTTP latency benchmark (latency from the intended send time); `bench report`: the matrix");
   bench->add_option("--target", f->target, "http://HOST:PORT[/PATH], or serve:BUILD (starts ssai origin + serve)");
-  bench->add_option("--rate", f->rate_per_s, "requests per second (offered, open loop)")->check(CLI::PositiveNumber);
+  bench->add_option("--rate", f->rate_per_s, "requests per second (offered, open loop), up to 1e6")
+      ->check(CLI::Range(0.001, 1e6));  // the schedule holds rate x duration send times
   bench->add_option("--duration", f->duration_s, "seconds of schedule")->check(CLI::Range(0.001, 3600.0));
   bench->add_option("--connections", f->connections, "keep-alive connections")->check(CLI::Range(1, 10000));
   bench->add_option("--arrival", f->arrival, "constant | poisson (seeded)");
-  bench->add_option("--seed", f->seed, "PRNG seed of the Poisson schedule");
+  bench->add_option("--seed", f->seed, "PRNG seed of the Poisson schedule")->check(CheckSeed);
   bench->add_option("--timeout-ms", f->timeout_ms, "per request, from its intended send time")
       ->check(CLI::Range(int64_t{1}, int64_t{600000}));
   bench->add_option("--path", f->paths, "request path(s), cycled (default: the URL's path; serve: both renditions)");
@@ -209,7 +211,7 @@ void RegisterBenchCommands(CLI::App& app, Context& ctx) {
   report->add_option("--duration", rf->duration_s, "seconds per matrix point (default 4)")->check(CLI::Range(0.1, 600.0));
   report->add_option("--rates", rf->rates, "offered rates, requests/s (default 100,300,1000)")
       ->delimiter(',')
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(0.001, 1e6));
   report->add_option("--builds", rf->builds, "read-path builds (default do-only,kv-hybrid,kv-stateless,kv-channel-state)")
       ->delimiter(',');
   report->add_option("--kv", rf->kv, "KV backends (default sim,redis; redis is skipped if the server lacks it)")
@@ -217,7 +219,7 @@ void RegisterBenchCommands(CLI::App& app, Context& ctx) {
   report->add_option("--connections", rf->connections, "keep-alive connections per run (default 64)")
       ->check(CLI::Range(1, 10000));
   report->add_option("--arrival", rf->arrival, "constant | poisson (default poisson)");
-  report->add_option("--seed", rf->seed, "PRNG seed");
+  report->add_option("--seed", rf->seed, "PRNG seed")->check(CheckSeed);
   report->add_option("--coordinator-latency-ms", rf->coordinator_latency_ms, "MIN,MAX (default 50,200; 0,0 = off)")
       ->delimiter(',');
   report->add_flag("--no-wrk", rf->no_wrk, "skip the wrk throughput comparison");

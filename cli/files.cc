@@ -1,12 +1,17 @@
 #include "cli/files.h"
 
+#include <iostream>
+
 #include "reference/io/files.h"
 
 namespace ssai::cli {
 
-bool ReadFile(const std::string& path, std::string* out) {
-  Result<std::string> text = io::ReadFileToString(path);
-  if (!text.ok()) return false;
+bool ReadInput(const std::string& command, const std::string& path, size_t max_bytes, std::string* out) {
+  Result<std::string> text = io::ReadInputToString(path, max_bytes);
+  if (!text.ok()) {
+    std::cerr << command << ": " << text.status().message() << "\n";
+    return false;
+  }
   *out = std::move(text).value();
   return true;
 }

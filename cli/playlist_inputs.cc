@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
-#include <sstream>
 
 #include "reference/io/files.h"
 #include "reference/media/hls/playlist.h"
@@ -44,22 +43,14 @@ bool ListPlaylistFiles(const std::vector<std::string>& inputs, std::vector<std::
 }
 
 bool ReadPlaylistInput(const std::string& path, std::string* text) {
-  if (path == "-") {
-    std::ostringstream ss;
-    ss << std::cin.rdbuf();
-    *text = std::move(ss).str();
-  } else {
-    Result<std::string> read = io::ReadFileToString(path);
-    if (!read.ok()) {
-      std::cerr << read.status().message() << "\n";  // "PATH: cannot read: No such file or directory"
-      return false;
-    }
-    *text = std::move(read).value();
-  }
-  if (text->size() > hls::kMaxPlaylistBytes) {
-    std::cerr << path << ": larger than " << hls::kMaxPlaylistBytes << " bytes\n";
+  // The cap applies while reading: stdin or /dev/zero cost at most the cap.
+  Result<std::string> read = io::ReadInputToString(path, hls::kMaxPlaylistBytes);
+  if (!read.ok()) {
+    // "PATH: cannot read: No such file or directory", "PATH: larger than 16 MiB" (stdin: "stdin: ...")
+    std::cerr << read.status().message() << "\n";
     return false;
   }
+  *text = std::move(read).value();
   return true;
 }
 

@@ -13,7 +13,8 @@ namespace ssai::cli {
 bool ListPlaylistFiles(const std::vector<std::string>& inputs, std::vector<std::string>* files,
                        bool* had_directory = nullptr);
 
-// Reads a file (or stdin for "-"), refusing more than hls::kMaxPlaylistBytes.
+// Reads a file (or stdin for "-"), refusing more than hls::kMaxPlaylistBytes (16 MiB) while
+// reading; prints the reason ("PATH: larger than 16 MiB") to stderr.
 bool ReadPlaylistInput(const std::string& path, std::string* text);
 
 }  // namespace ssai::cli

@@ -1,7 +1,7 @@
 // `ssai scte35 decode CUE|-` and `ssai scte35 encode FILE.json|-`: SCTE 35 splice_info_section
 // to threefive-compatible JSON and back (reference/media/scte35).
 #include <iostream>
-#include <iterator>
+#include <istream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -9,6 +9,8 @@
 
 #include "cli/commands.h"
 #include "reference/base/encoding.h"
+#include "reference/base/json_input.h"
+#include "reference/base/json_text.h"
 #include "reference/io/files.h"
 #include "reference/media/scte35/scte35_json.h"
 #include "reference/media/scte35/splice_info_section.h"
@@ -42,12 +44,37 @@ bool DecodeOne(const std::string& cue, bool lenient, bool one_line, const std::s
   return true;
 }
 
+// A splice_info_section is at most 4096 bytes (SCTE 35 section_length is 12 bits): ~5.5 KiB of
+// base64, ~8 KiB of hex. A line far longer is not a cue.
+constexpr size_t kMaxCueLineBytes = 64 << 10;
+// Its JSON form (`ssai scte35 decode`) is a few KiB; 1 MiB leaves room for pretty-printing.
+constexpr size_t kMaxCueJsonBytes = 1 << 20;
+
+// std::getline that stops after max_bytes + 1 bytes of one line (then line->size() > max_bytes).
+bool ReadBoundedLine(std::istream& in, size_t max_bytes, std::string* line) {
+  line->clear();
+  std::streambuf* buf = in.rdbuf();
+  while (true) {
+    const int c = buf->sbumpc();
+    if (c == std::char_traits<char>::eof()) return !line->empty();
+    if (c == '\n') return true;
+    line->push_back(static_cast<char>(c));
+    if (line->size() > max_bytes) return true;
+  }
+}
+
 int RunDecode(const DecodeOptions& opt) {
   if (opt.cue != "-") return DecodeOne(opt.cue, opt.lenient, false, "") ? 0 : 2;
   // One cue per line on stdin; one JSON document per line. Blank lines are skipped.
   int exit_code = 0;
   std::string line;
-  for (int line_no = 1; std::getline(std::cin, line); ++line_no) {
+  for (int line_no = 1; ReadBoundedLine(std::cin, kMaxCueLineBytes, &line); ++line_no) {
+    if (line.size() > kMaxCueLineBytes) {
+      // No end of line in sight (e.g. /dev/zero): stop instead of reading without bound.
+      std::cerr << "error: line " << line_no << ": longer than " << io::FormatByteSize(kMaxCueLineBytes) << "\n";
+      std::cout.flush();
+      return 2;
+    }
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     if (!DecodeOne(line, opt.lenient, true, "line " + std::to_string(line_no) + ": ")) exit_code = 2;
   }
@@ -56,18 +83,19 @@ int RunDecode(const DecodeOptions& opt) {
 }
 
 int RunEncode(const EncodeOptions& opt) {
-  std::string text;
-  if (opt.file == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    Result<std::string> read = io::ReadFileToString(opt.file);
-    if (!read.ok()) {
-      std::cerr << "error: " << read.status().message() << "\n";  // "error: F: cannot read: ..."
-      return 2;
-    }
-    text = std::move(read).value();
+  // The cap applies while reading ("-": stdin); "error: F: cannot read: ...", "error: F: larger than 1 MiB".
+  Result<std::string> text = io::ReadInputToString(opt.file, kMaxCueJsonBytes);
+  if (!text.ok()) {
+    std::cerr << "error: " << text.status().message() << "\n";
+    return 2;
   }
-  Result<scte35::SpliceInfoSection> section = scte35::FromJsonText(text);
+  // Bounded nesting before the JSON library sees it; nothing it throws escapes.
+  if (Status s = CheckJsonNesting(*text); !s.ok()) {
+    std::cerr << "error: " << opt.file << ": " << s.message() << "\n";
+    return 2;
+  }
+  Result<scte35::SpliceInfoSection> section =
+      CatchJsonErrors("JSON", [&] { return scte35::FromJsonText(*text); });
   if (!section.ok()) {
     std::cerr << "error: " << opt.file << ": " << section.status().message() << "\n";
     return 2;

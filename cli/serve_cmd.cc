@@ -6,9 +6,7 @@
 #include <signal.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/files.h"
@@ -104,10 +102,7 @@ int RunServe(const ServeFlags& f) {
 
 int RunOrigin(const std::string& spec_path, const std::string& listen, const OriginReplayFlags& replay) {
   std::string text;
-  if (!ReadFile(spec_path, &text)) {
-    std::cerr << "ssai origin: " << spec_path << ": cannot read\n";
-    return 2;
-  }
+  if (!ReadInput("ssai origin", spec_path, kMaxDocumentBytes, &text)) return 2;
   Result<origin::SyntheticStreamSpec> spec = origin::ParseSpec(text);
   if (!spec.ok()) {
     std::cerr << "ssai origin: " << spec_path << ": " << spec.status().message() << "\n";
@@ -145,10 +140,7 @@ int RunOrigin(const std::string& spec_path, const std::string& listen, const Ori
 int RunDecision(const std::string& catalogue_path, const std::string& listen, int64_t latency_ms,
                 double failure_rate, double ad_segment_s) {
   std::string text;
-  if (!ReadFile(catalogue_path, &text)) {
-    std::cerr << "ssai decision: " << catalogue_path << ": cannot read\n";
-    return 2;
-  }
+  if (!ReadInput("ssai decision", catalogue_path, server::kMaxCatalogueBytes, &text)) return 2;
   Result<server::DecisionCatalogue> cat = server::ParseDecisionCatalogue(text);
   if (!cat.ok()) {
     std::cerr << "ssai decision: " << catalogue_path << ": " << cat.status().message() << "\n";

@@ -14,6 +14,8 @@
 
 #include "cli/commands.h"
 #include "cli/files.h"
+#include "cli/flags.h"
+#include "reference/base/json_input.h"
 #include "reference/ssai/builds.h"
 #include "simulator/report.h"
 #include "simulator/run.h"
@@ -139,18 +141,15 @@ int RunMerge(const MergeArgs& a) {
   for (const std::string& in : a.inputs) {
     const std::string path = std::filesystem::is_directory(in) ? in + "/report.json" : in;
     std::string text;
-    if (!ReadFile(path, &text)) {
-      std::cerr << "ssai sim merge: cannot read '" << path << "'\n";
+    if (!ReadInput("ssai sim merge", path, kMaxShardReportBytes, &text)) return 2;
+    Result<nlohmann::json> j = ParseJsonInput(text, path);
+    if (!j.ok()) {
+      std::cerr << "ssai sim merge: " << j.status().message() << "\n";
       return 2;
     }
-    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded()) {
-      std::cerr << "ssai sim merge: " << path << ": not valid JSON\n";
-      return 2;
-    }
-    shards.push_back(std::move(j));
+    shards.push_back(std::move(j).value());
   }
-  Result<nlohmann::json> r = sim::MergeShards(shards);
+  Result<nlohmann::json> r = sim::MergeShards(shards);  // catches what the JSON library throws
   if (!r.ok()) {
     std::cerr << "ssai sim " << r.status().message() << "\n";
     return 2;
@@ -168,15 +167,14 @@ int RunSim(const SimArgs& a) {
     return 2;
   }
   std::string text;
-  if (!ReadFile(a.scenario_path, &text)) {
-    std::cerr << "ssai sim: cannot read scenario '" << a.scenario_path << "'\n";
+  // "ssai sim: PATH: cannot read: No such file or directory", "ssai sim: PATH: larger than 16 MiB"
+  if (!ReadInput("ssai sim", a.scenario_path, kMaxScenarioBytes, &text)) return 2;
+  Result<nlohmann::json> parsed = ParseJsonInput(text, a.scenario_path);  // bounded nesting
+  if (!parsed.ok()) {
+    std::cerr << "ssai sim: " << parsed.status().message() << "\n";
     return 2;
   }
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) {
-    std::cerr << "ssai sim: " << a.scenario_path << ": not valid JSON\n";
-    return 2;
-  }
+  nlohmann::json j = std::move(parsed).value();
   for (const std::string& o : a.overrides) {
     if (Status s = sim::ApplyOverride(&j, o); !s.ok()) {
       std::cerr << "ssai sim: " << s.message() << "\n";
@@ -250,7 +248,8 @@ void RegisterSimCommands(CLI::App& app, Context& ctx) {
   CLI::App* sim = app.add_subcommand("sim", "Deterministic simulation of builds against KV/coordinator/origin models");
   sim->add_option("scenario", args->scenario_path, "Scenario JSON (fixtures/scenarios/*.json)");
   sim->add_option("--build", args->builds, "Build name, comma list, 'all' (correct builds) or 'all+defects'");
-  sim->add_option("--seed", args->seed, "PRNG seed (same scenario + seed => identical report.json)")
+  sim->add_option("--seed", args->seed, "PRNG seed, 0..2^64-1 (same scenario + seed => identical report.json)")
+      ->check(CheckSeed)
       ->each([args](const std::string&) { args->seed_given = true; });
   sim->add_option("--sweep", args->sweeps,
                   "Sweep a scenario field: path=v1,v2,... (repeatable: the cartesian product); one combined report");

@@ -52,8 +52,14 @@ TEST(ProfileTest, DefaultFileMatchesBuiltInDefaults) {
   EXPECT_EQ(ProfileToJson(*p), ProfileToJson(Profile{}));
   Result<Profile> bad = ParseProfile(R"({"latency_p95_max": 3})");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("unknown key 'latency_p95_max'"), std::string::npos);
+  EXPECT_NE(bad.status().message().find("profile.latency_p95_max: unknown key (allowed: name, "), std::string::npos)
+      << bad.status().message();
   EXPECT_FALSE(ParseProfile(R"({"kv_hit_rate_min": "high"})").ok());
+  // issue 13: ranges, nesting, and no library exception escapes.
+  EXPECT_EQ(ParseProfile(R"({"kv_hit_rate_min": 5})").status().message(),
+            "profile.kv_hit_rate_min: must be a number in [0.0, 1.0]");
+  EXPECT_EQ(ParseProfile(std::string(100, '[') + std::string(100, ']')).status().message(),
+            "profile: JSON nested deeper than 64 levels at byte 64");
 }
 
 TEST(ScenarioTest, ErrorsNameTheField) {
@@ -68,7 +74,48 @@ TEST(ScenarioTest, ErrorsNameTheField) {
   EXPECT_NE(s.status().message().find("faults[0].kind"), std::string::npos);
   s = ParseScenario(R"({"name":"x",)" + origin + R"(,"colour":1})");
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.status().message().find("unknown key 'colour'"), std::string::npos);
+  EXPECT_NE(s.status().message().find("scenario.colour: unknown key (allowed: "), std::string::npos)
+      << s.status().message();
+}
+
+// issue 13: a typo in the origin block (passed on to the synthetic origin) was silently ignored,
+// turning a failure scenario into a green run.
+TEST(ScenarioTest, UnknownOriginKeysAreRefusedWithTheirPath) {
+  const std::string head = R"({"name":"x","origin":{"segment_duration_s":2,"renditions":[{"name":"v1","bandwidth_bps":1000000)";
+  Result<Scenario> s = ParseScenario(head + R"(}],"omit_cue_ins":true}})");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message().rfind("scenario.origin.omit_cue_ins: unknown key (allowed: ", 0), 0u)
+      << s.status().message();
+  s = ParseScenario(head + R"(}],"cue_flavor":"daterange"}})");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message().rfind("scenario.origin.cue_flavor: unknown key", 0), 0u) << s.status().message();
+  s = ParseScenario(head + R"(,"codec":"x"}]}})");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message().rfind("scenario.origin.renditions[0].codec: unknown key", 0), 0u)
+      << s.status().message();
+  s = ParseScenario(head + R"(}],"breaks":[{"at_s":10,"duration_s":8,"event_id":1,"cancel":true}]}})");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message().rfind("scenario.origin.breaks[0].cancel: unknown key", 0), 0u)
+      << s.status().message();
+  // Documentation keys stay allowed, as elsewhere in the scenario.
+  EXPECT_TRUE(ParseScenario(head + R"(}],"_why":"doc"}})").ok());
+}
+
+TEST(ScenarioTest, NumbersNestingAndTypesAreChecked) {
+  const std::string origin =
+      R"("origin":{"segment_duration_s":2,"renditions":[{"name":"v1","bandwidth_bps":1000000}]})";
+  auto err = [&](const std::string& rest) {
+    Result<Scenario> s = ParseScenario(R"({"name":"x",)" + origin + rest + "}");
+    return s.ok() ? std::string("(accepted)") : s.status().message();
+  };
+  EXPECT_EQ(err(R"(,"pops":[{"name":"p","coordinator_rtt_ms":-5}])"),
+            "pops[0].coordinator_rtt_ms: must be in [0.0, 600000.0], got -5");
+  EXPECT_EQ(err(R"(,"api_cues":[{"at_s":1e300,"duration_s":10}])"),
+            "api_cues[0].at_s: must be in [0.0, 21600.0], got 1e+300");
+  EXPECT_EQ(err(R"(,"viewers":[{"pop":"pop1","count":4294967297}])"), "viewers[0].count: must be an integer in [1, 1000]");
+  EXPECT_EQ(err(R"(,"duration_s":-1)"), "scenario.duration_s: must be in [0.0, 21600.0], got -1");
+  EXPECT_EQ(ParseScenario(std::string(100000, '[') + std::string(100000, ']')).status().message(),
+            "scenario: JSON nested deeper than 64 levels at byte 64");
 }
 
 TEST(ScenarioTest, EarlyCueInRewritesTheAnnouncedDuration) {
@@ -157,7 +204,7 @@ TEST(TargetProfileTest, ErrorsNameTheField) {
   EXPECT_NE(err("{rendition}", "x").find("variant_url: must contain {rendition}"), std::string::npos);
   EXPECT_NE(err(R"("url":"http://h/cue")", R"("url":"ftp://h/cue")").find("cue.url: must be an http:// URL"),
             std::string::npos);
-  EXPECT_NE(err(R"("token":"t")", R"("tokn":"t")").find("cue.tokn: unknown field"), std::string::npos);
+  EXPECT_NE(err(R"("token":"t")", R"("tokn":"t")").find("cue.tokn: unknown key (allowed: "), std::string::npos);
   EXPECT_NE(err(R"("token":"t")", R"("method":"GET")").find("cue.method"), std::string::npos);
   EXPECT_NE(err(R"("token":"t")", R"("token":"t","start_time_pointer":"adBreak")").find("cue.start_time_pointer"),
             std::string::npos);

@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include "conformance/probes.h"
+#include "conformance/scenario.h"
+#include "reference/base/json_input.h"
 #include "reference/base/strings.h"
 #include "reference/io/files.h"
 #include "reference/ssai/builds.h"
@@ -55,14 +57,10 @@ Status ReadStr(const Json& j, const std::string& prefix, const char* key, std::s
   return Status::Ok();
 }
 
-Status CheckKeys(const Json& j, const std::string& where, std::initializer_list<const char*> keys) {
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.key().rfind("_", 0) == 0) continue;  // comments
-    if (std::none_of(keys.begin(), keys.end(), [&](const char* k) { return it.key() == k; })) {
-      return Bad(where + it.key(), "unknown field");
-    }
-  }
-  return Status::Ok();
+// `where` ends in '.' ("cue.") or is empty; "_..." keys and "comment" are documentation.
+Status CheckKeys(const Json& j, const std::string& where, std::initializer_list<std::string_view> keys) {
+  Status s = CheckKnownKeys(j, where.empty() ? where : where.substr(0, where.size() - 1), keys, /*doc_keys=*/true);
+  return s.ok() ? s : Status::InvalidArgument("target profile: " + s.message());
 }
 
 Status CheckUrl(const std::string& field, const std::string& url) {
@@ -542,11 +540,19 @@ class ServeTarget : public Target {
   std::string build_;
 };
 
+Result<TargetProfile> ParseTargetProfileJson(const Json& j);
+
 }  // namespace
 
 Result<TargetProfile> ParseTargetProfile(std::string_view json_text) {
-  Json j = Json::parse(json_text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Status::InvalidArgument("target profile: not a JSON object");
+  SSAI_ASSIGN_OR_RETURN(Json j, ParseJsonInput(json_text, "target profile"));  // bounded nesting
+  return CatchJsonErrors("target profile", [&] { return ParseTargetProfileJson(j); });
+}
+
+namespace {
+
+Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
+  if (!j.is_object()) return Status::InvalidArgument("target profile: not a JSON object");
   SSAI_RETURN_IF_ERROR(CheckKeys(j, "", {"name", "org", "channel", "master_url", "variant_url", "cue",
                                          "state_source_header", "metrics_url", "harness", "ad_uri_prefix",
                                          "slate_uri"}));
@@ -608,8 +614,10 @@ Result<TargetProfile> ParseTargetProfile(std::string_view json_text) {
   return p;
 }
 
+}  // namespace
+
 Result<TargetProfile> LoadTargetProfile(const std::string& path) {
-  Result<std::string> text = io::ReadFileToString(path);
+  Result<std::string> text = io::ReadFileToString(path, kMaxConformanceFileBytes);
   if (!text.ok()) return text.status().WithContext("target profile");  // "target profile: PATH: cannot read: ..."
   Result<TargetProfile> p = ParseTargetProfile(*text);
   if (!p.ok()) return Status::InvalidArgument(path + ": " + p.status().message());

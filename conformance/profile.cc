@@ -1,5 +1,7 @@
 #include "conformance/profile.h"
 
+#include "conformance/scenario.h"
+#include "reference/base/json_input.h"
 #include "reference/io/files.h"
 
 namespace ssai::conformance {
@@ -23,10 +25,13 @@ Result<Profile> ApplyProfileOverrides(const Profile& base, const nlohmann::json&
   for (auto it = overrides.begin(); it != overrides.end(); ++it) {
     const std::string& k = it.key();
     const nlohmann::json& v = it.value();
-    auto number = [&](double* out) -> Status {
-      if (!v.is_number()) return Status::InvalidArgument("profile." + k + ": must be a number");
+    // Tolerances and thresholds are >= 0 and at most `max` (a fraction 1, seconds an hour,
+    // milliseconds ten minutes): a larger one is a typo that would pass every check.
+    auto number = [&](double* out, double max) -> Status {
+      if (!v.is_number() || !(v.get<double>() >= 0 && v.get<double>() <= max)) {
+        return Status::InvalidArgument("profile." + k + ": must be a number in [0.0, " + nlohmann::json(max).dump() + "]");
+      }
       *out = v.get<double>();
-      if (*out < 0) return Status::InvalidArgument("profile." + k + ": must be >= 0");
       return Status::Ok();
     };
     auto integer = [&](int* out) -> Status {
@@ -41,19 +46,19 @@ Result<Profile> ApplyProfileOverrides(const Profile& base, const nlohmann::json&
       if (!v.is_string()) return Status::InvalidArgument("profile.name: must be a string");
       p.name = v.get<std::string>();
     } else if (k == "splice_tolerance_s") {
-      s = number(&p.splice_tolerance_s);
+      s = number(&p.splice_tolerance_s, 3600);
     } else if (k == "sgai_start_tolerance_s") {
-      s = number(&p.sgai_start_tolerance_s);
+      s = number(&p.sgai_start_tolerance_s, 3600);
     } else if (k == "ad_seconds_tolerance_segments") {
-      s = number(&p.ad_seconds_tolerance_segments);
+      s = number(&p.ad_seconds_tolerance_segments, 1000);
     } else if (k == "kv_hit_rate_min") {
-      s = number(&p.kv_hit_rate_min);
+      s = number(&p.kv_hit_rate_min, 1);
     } else if (k == "latency_p95_max_ms") {
-      s = number(&p.latency_p95_max_ms);
+      s = number(&p.latency_p95_max_ms, 600000);
     } else if (k == "latency_max_ms") {
-      s = number(&p.latency_max_ms);
+      s = number(&p.latency_max_ms, 600000);
     } else if (k == "api_cue_lead_max_s") {
-      s = number(&p.api_cue_lead_max_s);
+      s = number(&p.api_cue_lead_max_s, 3600);
     } else if (k == "max_evidence_per_check") {
       s = integer(&p.max_evidence_per_check);
     } else if (k == "excerpt_lines") {
@@ -61,7 +66,11 @@ Result<Profile> ApplyProfileOverrides(const Profile& base, const nlohmann::json&
     } else if (k.rfind("_", 0) == 0 || k == "comment") {
       // "_doc" keys and "comment": documentation, ignored.
     } else {
-      return Status::InvalidArgument("profile: unknown key '" + k + "'");
+      // The same message as every other JSON input (json_input.h CheckKnownKeys).
+      return CheckKnownKeys(nlohmann::json{{k, v}}, "profile",
+                            {"name", "splice_tolerance_s", "sgai_start_tolerance_s", "ad_seconds_tolerance_segments",
+                             "kv_hit_rate_min", "latency_p95_max_ms", "latency_max_ms", "api_cue_lead_max_s",
+                             "max_evidence_per_check", "excerpt_lines"});
     }
     SSAI_RETURN_IF_ERROR(s);
   }
@@ -69,13 +78,12 @@ Result<Profile> ApplyProfileOverrides(const Profile& base, const nlohmann::json&
 }
 
 Result<Profile> ParseProfile(std::string_view json_text) {
-  nlohmann::json j = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Status::InvalidArgument("profile: not valid JSON");
-  return ApplyProfileOverrides(Profile{}, j);
+  SSAI_ASSIGN_OR_RETURN(nlohmann::json j, ParseJsonInput(json_text, "profile"));  // bounded nesting
+  return CatchJsonErrors("profile", [&] { return ApplyProfileOverrides(Profile{}, j); });
 }
 
 Result<Profile> LoadProfile(const std::string& path) {
-  Result<std::string> text = io::ReadFileToString(path);
+  Result<std::string> text = io::ReadFileToString(path, kMaxConformanceFileBytes);
   if (!text.ok()) return text.status().WithContext("profile");  // "profile: PATH: cannot read: ..."
   Result<Profile> p = ParseProfile(*text);
   if (!p.ok()) return Status::InvalidArgument(path + ": " + p.status().message());

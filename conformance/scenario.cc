@@ -6,6 +6,7 @@
 #include <set>
 
 #include "conformance/observations.h"
+#include "reference/base/json_input.h"
 #include "reference/base/strings.h"
 #include "reference/io/files.h"
 
@@ -19,24 +20,23 @@ Status Bad(const std::string& where, const std::string& what) {
   return Status::InvalidArgument(where + ": " + what);
 }
 
+// "_..." keys and "comment" are documentation (json_input.h CheckKnownKeys).
 Status CheckKeys(const json& j, const std::string& where, std::initializer_list<std::string_view> allowed) {
-  if (!j.is_object()) return Bad(where, "must be a JSON object");
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.key().rfind("_", 0) == 0 || it.key() == "comment") continue;  // documentation
-    if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end()) {
-      std::string list;
-      for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return Bad(where, "unknown key '" + it.key() + "' (allowed: " + list + ")");
-    }
-  }
-  return Status::Ok();
+  return CheckKnownKeys(j, where, allowed, /*doc_keys=*/true);
 }
 
-Status GetNumber(const json& j, const char* key, const std::string& where, double* out, bool required = false) {
+// Every number of a scenario has a range: times within the longest run, delays within an hour
+// or a day. Out of range (or NaN-like) is refused with the path and the range.
+constexpr double kMaxScenarioS = 6 * 3600;
+Status GetNumber(const json& j, const char* key, const std::string& where, double* out, bool required, double min,
+                 double max) {
   if (!j.contains(key)) return required ? Bad(where + "." + key, "missing") : Status::Ok();
   if (!j[key].is_number()) return Bad(where + "." + key, "must be a number");
-  *out = j[key].get<double>();
-  if (!std::isfinite(*out)) return Bad(where + "." + key, "must be finite");
+  const double v = j[key].get<double>();
+  if (!(v >= min && v <= max)) {
+    return Bad(where + "." + key, "must be in [" + json(min).dump() + ", " + json(max).dump() + "], got " + j[key].dump());
+  }
+  *out = v;
   return Status::Ok();
 }
 
@@ -60,11 +60,19 @@ Result<InsertionMode> ParseMode(const std::string& s, const std::string& where) 
   return Bad(where, "must be \"ssai\" or \"sgai\", got \"" + s + "\"");
 }
 
+Result<Scenario> ParseScenarioJson(json j, std::string file);
+
 }  // namespace
 
 Result<Scenario> ParseScenario(std::string_view json_text, std::string file) {
-  json j = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Status::InvalidArgument("scenario: not valid JSON");
+  // Bounded nesting; nothing the JSON library throws escapes (the readers below check types).
+  SSAI_ASSIGN_OR_RETURN(json j, ParseJsonInput(json_text, "scenario"));
+  return CatchJsonErrors("scenario", [&] { return ParseScenarioJson(std::move(j), std::move(file)); });
+}
+
+namespace {
+
+Result<Scenario> ParseScenarioJson(json j, std::string file) {
   SSAI_RETURN_IF_ERROR(CheckKeys(j, "scenario",
                                  {"name", "description", "origin", "mode", "duration_s", "pops", "viewers",
                                   "api_cues", "decision", "faults", "api_probes", "profile"}));
@@ -72,8 +80,8 @@ Result<Scenario> ParseScenario(std::string_view json_text, std::string file) {
   s.file = std::move(file);
   SSAI_RETURN_IF_ERROR(GetString(j, "name", "scenario", &s.name, true));
   SSAI_RETURN_IF_ERROR(GetString(j, "description", "scenario", &s.description));
-  SSAI_RETURN_IF_ERROR(GetNumber(j, "duration_s", "scenario", &s.duration_s));
-  if (s.duration_s <= 0 || s.duration_s > 6 * 3600) return Bad("duration_s", "must be in (0, 21600]");
+  SSAI_RETURN_IF_ERROR(GetNumber(j, "duration_s", "scenario", &s.duration_s, false, 0, kMaxScenarioS));
+  if (s.duration_s <= 0) return Bad("scenario.duration_s", "must be in (0, 21600]");
   if (j.contains("mode")) {
     std::string m;
     SSAI_RETURN_IF_ERROR(GetString(j, "mode", "scenario", &m));
@@ -107,12 +115,17 @@ Result<Scenario> ParseScenario(std::string_view json_text, std::string file) {
       const std::string where = "origin.breaks[" + std::to_string(i) + "]";
       if (!b.is_object()) return Bad(where, "must be an object");
       if (b.contains("at_s")) {
-        if (!b["at_s"].is_number()) return Bad(where + ".at_s", "must be a number");
+        if (!b["at_s"].is_number() || !(b["at_s"].get<double>() >= 0 && b["at_s"].get<double>() <= kMaxScenarioS)) {
+          return Bad(where + ".at_s", "must be a number in [0, 21600]");
+        }
         b["start_time"] = FormatIso8601Millis(*start + SecondsToMicros(b["at_s"].get<double>()));
         b.erase("at_s");
       }
       if (b.contains("planned_duration_s")) {
-        if (!b["planned_duration_s"].is_number()) return Bad(where + ".planned_duration_s", "must be a number");
+        if (!b["planned_duration_s"].is_number() || !(b["planned_duration_s"].get<double>() > 0) ||
+            b["planned_duration_s"].get<double>() > 86400) {
+          return Bad(where + ".planned_duration_s", "must be a number in (0, 86400]");
+        }
         if (!b.contains("event_id") || !b["event_id"].is_number_unsigned()) {
           return Bad(where, "planned_duration_s needs an event_id");
         }
@@ -121,8 +134,13 @@ Result<Scenario> ParseScenario(std::string_view json_text, std::string file) {
       }
     }
   }
-  Result<origin::SyntheticStreamSpec> spec = origin::ParseSpec(o.dump());
-  if (!spec.ok()) return Bad("origin", spec.status().message());
+  // Unknown keys in the origin block are refused here too ("scenario.origin.omit_cue_ins: unknown
+  // key"): a typo must not turn a failure scenario into a green run. Doc keys are dropped first.
+  for (auto it = o.begin(); it != o.end();) {
+    it = it.key().rfind('_', 0) == 0 || it.key() == "comment" ? o.erase(it) : std::next(it);
+  }
+  Result<origin::SyntheticStreamSpec> spec = origin::ParseSpec(o.dump(), "scenario.origin");
+  if (!spec.ok()) return spec.status();
   s.origin = std::move(spec).value();
   s.planned_duration_s = planned;
   if (!planned.empty()) {
@@ -148,16 +166,18 @@ Result<Scenario> ParseScenario(std::string_view json_text, std::string file) {
   for (const origin::Rendition& r : s.origin.renditions) renditions.insert(r.name);
 
   if (j.contains("pops")) {
-    if (!j["pops"].is_array() || j["pops"].empty()) return Bad("pops", "must be a non-empty array");
+    if (!j["pops"].is_array() || j["pops"].empty() || j["pops"].size() > 64) {
+      return Bad("pops", "must be an array of 1..64 POPs");
+    }
     for (size_t i = 0; i < j["pops"].size(); ++i) {
       const json& p = j["pops"][i];
       const std::string where = "pops[" + std::to_string(i) + "]";
       SSAI_RETURN_IF_ERROR(CheckKeys(p, where, {"name", "coordinator_rtt_ms", "kv_propagation_s", "kv_latency_ms", "kv_cache"}));
       PopSpec pop;
       SSAI_RETURN_IF_ERROR(GetString(p, "name", where, &pop.name, true));
-      SSAI_RETURN_IF_ERROR(GetNumber(p, "coordinator_rtt_ms", where, &pop.coordinator_rtt_ms));
-      SSAI_RETURN_IF_ERROR(GetNumber(p, "kv_propagation_s", where, &pop.kv_propagation_s));
-      SSAI_RETURN_IF_ERROR(GetNumber(p, "kv_latency_ms", where, &pop.kv_latency_ms));
+      SSAI_RETURN_IF_ERROR(GetNumber(p, "coordinator_rtt_ms", where, &pop.coordinator_rtt_ms, false, 0, 600000));
+      SSAI_RETURN_IF_ERROR(GetNumber(p, "kv_propagation_s", where, &pop.kv_propagation_s, false, 0, kMaxScenarioS));
+      SSAI_RETURN_IF_ERROR(GetNumber(p, "kv_latency_ms", where, &pop.kv_latency_ms, false, 0, 600000));
       if (p.contains("kv_cache")) {
         if (!p["kv_cache"].is_boolean()) return Bad(where + ".kv_cache", "must be true or false");
         pop.kv_cache = p["kv_cache"].get<bool>();
@@ -177,7 +197,7 @@ Result<Scenario> ParseScenario(std::string_view json_text, std::string file) {
   };
 
   if (j.contains("viewers")) {
-    if (!j["viewers"].is_array()) return Bad("viewers", "must be an array");
+    if (!j["viewers"].is_array() || j["viewers"].size() > 1000) return Bad("viewers", "must be an array of at most 1000");
     for (size_t i = 0; i < j["viewers"].size(); ++i) {
       const json& v = j["viewers"][i];
       const std::string where = "viewers[" + std::to_string(i) + "]";
@@ -185,10 +205,10 @@ Result<Scenario> ParseScenario(std::string_view json_text, std::string file) {
       ViewerSpec viewer;
       SSAI_RETURN_IF_ERROR(GetString(v, "pop", where, &viewer.pop, true));
       if (!find_pop(viewer.pop)) return Bad(where + ".pop", "unknown pop '" + viewer.pop + "'");
-      SSAI_RETURN_IF_ERROR(GetNumber(v, "join_s", where, &viewer.join_s));
+      SSAI_RETURN_IF_ERROR(GetNumber(v, "join_s", where, &viewer.join_s, false, 0, kMaxScenarioS));
       if (v.contains("leave_s")) {
         double leave = 0;
-        SSAI_RETURN_IF_ERROR(GetNumber(v, "leave_s", where, &leave));
+        SSAI_RETURN_IF_ERROR(GetNumber(v, "leave_s", where, &leave, false, 0, kMaxScenarioS));
         viewer.leave_s = leave;
       }
       if (v.contains("renditions")) {
@@ -206,7 +226,7 @@ Result<Scenario> ParseScenario(std::string_view json_text, std::string file) {
         SSAI_ASSIGN_OR_RETURN(viewer.mode, ParseMode(m, where + ".mode"));
       }
       if (v.contains("count")) {
-        if (!v["count"].is_number_integer() || v["count"].get<int>() < 1 || v["count"].get<int>() > 1000) {
+        if (!v["count"].is_number_integer() || v["count"].get<int64_t>() < 1 || v["count"].get<int64_t>() > 1000) {
           return Bad(where + ".count", "must be an integer in [1, 1000]");
         }
         viewer.count = v["count"].get<int>();
@@ -223,14 +243,15 @@ Result<Scenario> ParseScenario(std::string_view json_text, std::string file) {
   }
 
   if (j.contains("api_cues")) {
-    if (!j["api_cues"].is_array()) return Bad("api_cues", "must be an array");
+    if (!j["api_cues"].is_array() || j["api_cues"].size() > 10000) return Bad("api_cues", "must be an array of at most 10000");
     for (size_t i = 0; i < j["api_cues"].size(); ++i) {
       const json& c = j["api_cues"][i];
       const std::string where = "api_cues[" + std::to_string(i) + "]";
       SSAI_RETURN_IF_ERROR(CheckKeys(c, where, {"at_s", "duration_s", "pod_id", "expect_duplicate"}));
       ApiCueSpec cue;
-      SSAI_RETURN_IF_ERROR(GetNumber(c, "at_s", where, &cue.at_s, true));
-      SSAI_RETURN_IF_ERROR(GetNumber(c, "duration_s", where, &cue.duration_s, true));
+      SSAI_RETURN_IF_ERROR(GetNumber(c, "at_s", where, &cue.at_s, true, 0, kMaxScenarioS));
+      // The cue API's own range is checked by the target (api probes send bad ones on purpose).
+      SSAI_RETURN_IF_ERROR(GetNumber(c, "duration_s", where, &cue.duration_s, true, -86400, 86400));
       SSAI_RETURN_IF_ERROR(GetString(c, "pod_id", where, &cue.pod_id));
       if (c.contains("expect_duplicate")) {
         if (!c["expect_duplicate"].is_boolean()) return Bad(where + ".expect_duplicate", "must be true or false");
@@ -248,18 +269,18 @@ Result<Scenario> ParseScenario(std::string_view json_text, std::string file) {
       SSAI_RETURN_IF_ERROR(GetString(d, "behaviour", "decision", &b));
       SSAI_ASSIGN_OR_RETURN(s.decision.behaviour, ParseBehaviour(b, "decision.behaviour"));
     }
-    SSAI_RETURN_IF_ERROR(GetNumber(d, "latency_ms", "decision", &s.decision.latency_ms));
+    SSAI_RETURN_IF_ERROR(GetNumber(d, "latency_ms", "decision", &s.decision.latency_ms, false, 0, 600000));
     SSAI_RETURN_IF_ERROR(GetString(d, "pod_id", "decision", &s.decision.pod_id));
     if (d.contains("ads")) {
-      if (!d["ads"].is_array()) return Bad("decision.ads", "must be an array");
+      if (!d["ads"].is_array() || d["ads"].size() > 100) return Bad("decision.ads", "must be an array of at most 100");
       for (size_t i = 0; i < d["ads"].size(); ++i) {
         const json& a = d["ads"][i];
         const std::string where = "decision.ads[" + std::to_string(i) + "]";
         SSAI_RETURN_IF_ERROR(CheckKeys(a, where, {"id", "duration_s"}));
         AdSpec ad;
         SSAI_RETURN_IF_ERROR(GetString(a, "id", where, &ad.id, true));
-        SSAI_RETURN_IF_ERROR(GetNumber(a, "duration_s", where, &ad.duration_s, true));
-        if (ad.duration_s <= 0) return Bad(where + ".duration_s", "must be > 0");
+        SSAI_RETURN_IF_ERROR(GetNumber(a, "duration_s", where, &ad.duration_s, true, 0, 3600));
+        if (ad.duration_s <= 0) return Bad(where + ".duration_s", "must be in (0, 3600]");
         s.decision.ads.push_back(ad);
       }
     }
@@ -269,13 +290,13 @@ Result<Scenario> ParseScenario(std::string_view json_text, std::string file) {
   }
 
   if (j.contains("faults")) {
-    if (!j["faults"].is_array()) return Bad("faults", "must be an array");
+    if (!j["faults"].is_array() || j["faults"].size() > 10000) return Bad("faults", "must be an array of at most 10000");
     for (size_t i = 0; i < j["faults"].size(); ++i) {
       const json& f = j["faults"][i];
       const std::string where = "faults[" + std::to_string(i) + "]";
       SSAI_RETURN_IF_ERROR(CheckKeys(f, where, {"at_s", "kind", "pop", "delay_s", "rtt_ms", "behaviour"}));
       FaultSpec fault;
-      SSAI_RETURN_IF_ERROR(GetNumber(f, "at_s", where, &fault.at_s, true));
+      SSAI_RETURN_IF_ERROR(GetNumber(f, "at_s", where, &fault.at_s, true, 0, kMaxScenarioS));
       SSAI_RETURN_IF_ERROR(GetString(f, "kind", where, &fault.kind, true));
       if (fault.kind == "coordinator_restart") {
       } else if (fault.kind == "decision") {
@@ -286,7 +307,7 @@ Result<Scenario> ParseScenario(std::string_view json_text, std::string file) {
         SSAI_RETURN_IF_ERROR(GetString(f, "pop", where, &fault.pop, true));
         if (!find_pop(fault.pop)) return Bad(where + ".pop", "unknown pop '" + fault.pop + "'");
         SSAI_RETURN_IF_ERROR(GetNumber(f, fault.kind == "kv_propagation" ? "delay_s" : "rtt_ms", where,
-                                       &fault.value, true));
+                                       &fault.value, true, 0, fault.kind == "kv_propagation" ? kMaxScenarioS : 600000));
         if (fault.value < 0) return Bad(where, "must be >= 0");
       } else {
         return Bad(where + ".kind", "must be coordinator_restart, decision, kv_propagation or coordinator_rtt, got \"" +
@@ -299,6 +320,8 @@ Result<Scenario> ParseScenario(std::string_view json_text, std::string file) {
   }
   return s;
 }
+
+}  // namespace
 
 Result<std::vector<Scenario>> LoadScenarios(const std::string& path) {
   namespace fs = std::filesystem;
@@ -315,7 +338,7 @@ Result<std::vector<Scenario>> LoadScenarios(const std::string& path) {
   }
   std::vector<Scenario> out;
   for (const std::string& f : files) {
-    Result<std::string> text = io::ReadFileToString(f);
+    Result<std::string> text = io::ReadFileToString(f, kMaxConformanceFileBytes);
     if (!text.ok()) return text.status().WithContext("scenario");  // "scenario: F: cannot read: ..."
     Result<Scenario> s = ParseScenario(*text, f);
     if (!s.ok()) return Status::InvalidArgument(f + ": " + s.status().message());

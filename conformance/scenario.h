@@ -91,6 +91,11 @@ struct Scenario {
   UnixMicros At(double offset_s) const { return origin.start_time + SecondsToMicros(offset_s); }
 };
 
+// Scenario, profile and target-profile files are written by hand (a few KiB): read at most 1 MiB.
+inline constexpr size_t kMaxConformanceFileBytes = size_t{1} << 20;
+
+// Refuses unknown keys (the origin block's too: "scenario.origin.omit_cue_ins: unknown key"),
+// out-of-range numbers (with the path and the range) and nesting deeper than kMaxJsonDepth.
 Result<Scenario> ParseScenario(std::string_view json_text, std::string file = "");
 // A .json file, or every *.json in a directory (sorted by name).
 Result<std::vector<Scenario>> LoadScenarios(const std::string& path);

@@ -94,6 +94,10 @@ Result<Histogram> Histogram::FromJson(const nlohmann::json& j) {
     }
     const size_t idx = b[0].get<size_t>();
     if (idx > 10000) return Status::InvalidArgument("histogram: bucket index out of range");
+    // A shard report is input (ssai sim merge): counts are bounded so the sums cannot overflow.
+    if (b[1].get<int64_t>() < 0 || b[1].get<int64_t>() > (int64_t{1} << 50)) {
+      return Status::InvalidArgument("histogram: bucket count out of range [0, 2^50]");
+    }
     if (idx >= h.counts_.size()) h.counts_.resize(idx + 1, 0);
     h.counts_[idx] += b[1].get<int64_t>();
     h.count_ += b[1].get<int64_t>();

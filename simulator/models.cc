@@ -266,7 +266,8 @@ SimOrigin::SimOrigin(Simulation* sim, const OriginSpec& spec, std::vector<origin
 
 Result<std::shared_ptr<const SimCapture>> LoadSimCapture(const std::string& dir) {
   const std::string where = "origin.capture '" + dir + "'";
-  Result<std::string> index = io::ReadFileToString(dir + "/" + std::string(origin::kCaptureIndexFile));
+  Result<std::string> index =
+      io::ReadFileToString(dir + "/" + std::string(origin::kCaptureIndexFile), origin::kMaxCaptureIndexBytes);
   if (!index.ok()) return index.status().WithContext(where);
   Result<origin::Capture> parsed = origin::ParseCaptureIndex(*index);
   if (!parsed.ok()) return Status::InvalidArgument(where + ": " + parsed.status().message());
@@ -274,7 +275,7 @@ Result<std::shared_ptr<const SimCapture>> LoadSimCapture(const std::string& dir)
   c->dir = dir;
   for (const origin::CaptureEntry& e : parsed->entries) {
     if (e.file.empty() || c->bodies.count(e.file)) continue;
-    Result<std::string> body = io::ReadFileToString(dir + "/" + e.file);
+    Result<std::string> body = io::ReadFileToString(dir + "/" + e.file, origin::kMaxCaptureFileBytes);
     if (!body.ok()) return body.status().WithContext(where);
     c->versions[e.file] = c->versions.size() + 1;
     c->bodies[e.file] = std::move(body).value();

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reference/base/json_input.h"
+
 namespace ssai::sim {
 
 namespace {
@@ -245,63 +247,103 @@ DurationMicros Distribution::SampleUs(Rng& rng) const {
   return static_cast<DurationMicros>(ms * 1000.0 + 0.5);
 }
 
+// Every value a distribution yields is a delay in ms: [0, kMaxDelayMs] (about 11.6 days; a
+// negative RTT or a latency past every scenario's duration is a typo, not a model).
+constexpr double kMaxDelayMs = 1e9;
+
 Result<Distribution> Distribution::FromJson(const nlohmann::json& j) {
-  if (j.is_number()) return Fixed(j.get<double>());
+  if (j.is_number()) {
+    const double ms = j.get<double>();
+    if (!(ms >= 0 && ms <= kMaxDelayMs)) {
+      return Status::InvalidArgument("distribution: a fixed delay must be in [0, 1e9] ms, got " + j.dump());
+    }
+    return Fixed(ms);
+  }
   if (!j.is_object()) return Status::InvalidArgument("distribution: must be a number or an object");
-  const std::string kind = j.value("kind", "");
-  auto num = [&](const char* key) -> Result<double> {
+  auto kind_it = j.find("kind");
+  if (kind_it == j.end() || !kind_it->is_string()) {
+    return Status::InvalidArgument(
+        "distribution: 'kind' must be one of fixed, uniform, exponential, lognormal, pareto, mixture, empirical");
+  }
+  const std::string kind = kind_it->get<std::string>();
+  // A number in [lo, hi] (lo excluded when `open_lo`), named in the error.
+  auto num = [&](const char* key, double lo, double hi, bool open_lo = false) -> Result<double> {
     auto it = j.find(key);
     if (it == j.end() || !it->is_number()) {
       return Status::InvalidArgument(std::string("distribution '") + kind + "': '" + key +
                                      "' must be a number");
     }
-    return it->get<double>();
+    const double v = it->get<double>();
+    if (!(open_lo ? v > lo : v >= lo) || !(v <= hi)) {
+      return Status::InvalidArgument(std::string("distribution '") + kind + "': '" + key + "' must be in " +
+                                     (open_lo ? "(" : "[") + nlohmann::json(lo).dump() + ", " +
+                                     nlohmann::json(hi).dump() + "], got " + it->dump());
+    }
+    return v;
+  };
+  auto keys = [&](std::initializer_list<std::string_view> allowed) -> Status {
+    Status s = CheckKnownKeys(j, "", allowed);
+    if (s.ok()) return s;
+    return Status::InvalidArgument("distribution '" + kind + "': " + s.message());
   };
   if (kind == "fixed") {
-    SSAI_ASSIGN_OR_RETURN(double ms, num("ms"));
+    SSAI_RETURN_IF_ERROR(keys({"kind", "ms"}));
+    SSAI_ASSIGN_OR_RETURN(double ms, num("ms", 0, kMaxDelayMs));
     return Fixed(ms);
   }
   if (kind == "uniform") {
-    SSAI_ASSIGN_OR_RETURN(double lo, num("min_ms"));
-    SSAI_ASSIGN_OR_RETURN(double hi, num("max_ms"));
+    SSAI_RETURN_IF_ERROR(keys({"kind", "min_ms", "max_ms"}));
+    SSAI_ASSIGN_OR_RETURN(double lo, num("min_ms", 0, kMaxDelayMs));
+    SSAI_ASSIGN_OR_RETURN(double hi, num("max_ms", 0, kMaxDelayMs));
     if (hi < lo) return Status::InvalidArgument("distribution 'uniform': max_ms < min_ms");
     return Uniform(lo, hi);
   }
   if (kind == "exponential") {
-    SSAI_ASSIGN_OR_RETURN(double m, num("mean_ms"));
+    SSAI_RETURN_IF_ERROR(keys({"kind", "mean_ms"}));
+    SSAI_ASSIGN_OR_RETURN(double m, num("mean_ms", 0, kMaxDelayMs));
     return Exponential(m);
   }
   if (kind == "lognormal") {
-    SSAI_ASSIGN_OR_RETURN(double m, num("median_ms"));
-    SSAI_ASSIGN_OR_RETURN(double s, num("sigma"));
-    if (m <= 0 || s < 0) return Status::InvalidArgument("distribution 'lognormal': median_ms > 0, sigma >= 0");
+    SSAI_RETURN_IF_ERROR(keys({"kind", "median_ms", "sigma"}));
+    SSAI_ASSIGN_OR_RETURN(double m, num("median_ms", 0, kMaxDelayMs, /*open_lo=*/true));
+    SSAI_ASSIGN_OR_RETURN(double s, num("sigma", 0, 10));
     return Lognormal(m, s);
   }
   if (kind == "pareto") {
-    SSAI_ASSIGN_OR_RETURN(double xm, num("xm_ms"));
-    SSAI_ASSIGN_OR_RETURN(double alpha, num("alpha"));
-    if (xm <= 0 || alpha <= 0) return Status::InvalidArgument("distribution 'pareto': xm_ms > 0, alpha > 0");
+    SSAI_RETURN_IF_ERROR(keys({"kind", "xm_ms", "alpha"}));
+    SSAI_ASSIGN_OR_RETURN(double xm, num("xm_ms", 0, kMaxDelayMs, /*open_lo=*/true));
+    SSAI_ASSIGN_OR_RETURN(double alpha, num("alpha", 0, 1000, /*open_lo=*/true));
     return Pareto(xm, alpha);
   }
   if (kind == "mixture") {
+    SSAI_RETURN_IF_ERROR(keys({"kind", "parts"}));
     auto it = j.find("parts");
-    if (it == j.end() || !it->is_array() || it->empty()) {
-      return Status::InvalidArgument("distribution 'mixture': 'parts' must be a non-empty array");
+    if (it == j.end() || !it->is_array() || it->empty() || it->size() > 1000) {
+      return Status::InvalidArgument("distribution 'mixture': 'parts' must be an array of 1..1000 parts");
     }
     std::vector<std::pair<double, Distribution>> parts;
     for (const auto& p : *it) {
       if (!p.is_object() || !p.contains("weight") || !p["weight"].is_number() || !p.contains("dist")) {
         return Status::InvalidArgument("distribution 'mixture': each part needs 'weight' and 'dist'");
       }
+      if (Status s = CheckKnownKeys(p, "part", {"weight", "dist"}); !s.ok()) {
+        return Status::InvalidArgument("distribution 'mixture': " + s.message());
+      }
+      const double w = p["weight"].get<double>();
+      if (!(w > 0 && w <= 1e9)) {
+        return Status::InvalidArgument("distribution 'mixture': 'weight' must be in (0, 1e9], got " + p["weight"].dump());
+      }
+      // Recursion depth is bounded: every document is checked by CheckJsonNesting (json_text.h) first.
       SSAI_ASSIGN_OR_RETURN(Distribution d, FromJson(p["dist"]));
-      parts.emplace_back(p["weight"].get<double>(), std::move(d));
+      parts.emplace_back(w, std::move(d));
     }
     return Mixture(std::move(parts));
   }
   if (kind == "empirical") {
+    SSAI_RETURN_IF_ERROR(keys({"kind", "points"}));
     auto it = j.find("points");
-    if (it == j.end() || !it->is_array() || it->empty()) {
-      return Status::InvalidArgument("distribution 'empirical': 'points' must be a non-empty array");
+    if (it == j.end() || !it->is_array() || it->empty() || it->size() > 100000) {
+      return Status::InvalidArgument("distribution 'empirical': 'points' must be an array of 1..100000 points");
     }
     std::vector<std::pair<double, double>> pts;
     for (const auto& p : *it) {
@@ -309,6 +351,10 @@ Result<Distribution> Distribution::FromJson(const nlohmann::json& j) {
         return Status::InvalidArgument("distribution 'empirical': points are [value_ms, cumulative_p]");
       }
       const double x = p[0].get<double>(), c = p[1].get<double>();
+      if (!(x >= 0 && x <= kMaxDelayMs) || !(c >= 0 && c <= 1)) {
+        return Status::InvalidArgument("distribution 'empirical': value_ms in [0, 1e9] and cumulative_p in [0, 1], got " +
+                                       p.dump());
+      }
       if (!pts.empty() && (x < pts.back().first || c < pts.back().second)) {
         return Status::InvalidArgument("distribution 'empirical': points must be non-decreasing");
       }

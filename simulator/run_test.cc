@@ -1,10 +1,12 @@
 #include "simulator/run.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <gtest/gtest.h>
 
+#include "reference/io/files.h"
 #include "simulator/report.h"
 
 namespace ssai::sim {
@@ -267,21 +269,111 @@ TEST(SimRunTest, FaultWindowsRunOnTheScenarioClock) {
 }
 
 TEST(SimRunTest, FixturesParse) {
-  for (const char* path : {"fixtures/scenarios/default.json", "fixtures/scenarios/seed-phase1.json",
-                           "fixtures/scenarios/kickoff.json", "fixtures/scenarios/perf-100ch.json"}) {
-    std::ifstream in(path);
-    ASSERT_TRUE(in) << path;
-    std::stringstream ss;
-    ss << in.rdbuf();
-    Result<Scenario> sc = ParseScenario(ss.str());
-    EXPECT_TRUE(sc.ok()) << path << ": " << sc.status().ToString();
+  // Every committed scenario still loads under the strict readers (unknown keys, ranges, size).
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("fixtures/scenarios")) {
+    if (e.path().extension() != ".json") continue;
+    ++n;
+    Result<std::string> text = io::ReadFileToString(e.path().string(), 16 << 20);
+    ASSERT_TRUE(text.ok()) << text.status().ToString();
+    Result<Scenario> sc = ParseScenario(*text);
+    EXPECT_TRUE(sc.ok()) << e.path() << ": " << sc.status().ToString();
   }
+  EXPECT_GE(n, 5);
   EXPECT_EQ(ParseScenario(R"({"kv": {"cache_ttl_s": 10}})").status().message(),
             "scenario.kv.cache_ttl_s: must be in [30.0, 86400.0], got 10");
-  EXPECT_EQ(ParseScenario(R"({"viewrs": {}})").status().message(), "scenario: unknown field 'viewrs'");
+  EXPECT_EQ(ParseScenario(R"({"viewrs": {}})").status().message().rfind("scenario.viewrs: unknown key (allowed: name, ", 0),
+            0u);
   nlohmann::json j = nlohmann::json::object();
   ASSERT_TRUE(ApplyOverride(&j, "viewers.viewers_per_channel=10").ok());
   EXPECT_EQ(j["viewers"]["viewers_per_channel"], 10);
+}
+
+// issue 13: input hardening of the scenario reader.
+std::string ScenarioError(const std::string& text) {
+  Result<Scenario> sc = ParseScenario(text);
+  return sc.ok() ? std::string("(accepted)") : sc.status().message();
+}
+
+TEST(ScenarioInputTest, DeepNestingIsRefusedNotACrash) {
+  // 100,000 nested arrays crashed `ssai sim` with SIGSEGV.
+  const std::string deep = R"({"name": )" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  EXPECT_EQ(ScenarioError(deep), "scenario: JSON nested deeper than 64 levels at byte 72");
+  nlohmann::json j = nlohmann::json::object();
+  EXPECT_FALSE(ApplyOverride(&j, "name=" + std::string(100, '[') + std::string(100, ']')).ok());
+  std::string path = "a";
+  for (int i = 0; i < 20; ++i) path += ".a";
+  EXPECT_EQ(ApplyOverride(&j, path + "=1").message(), "override '" + path + "': more than 16 path components");
+}
+
+TEST(ScenarioInputTest, NumbersAreRangeChecked) {
+  // Negative coordinator RTTs were accepted (a fixed or a uniform distribution, or per location).
+  EXPECT_EQ(ScenarioError(R"({"pops": [{"coordinator_rtt_ms": -5}]})"),
+            "scenario.pops[0].coordinator_rtt_ms: distribution: a fixed delay must be in [0, 1e9] ms, got -5");
+  EXPECT_EQ(ScenarioError(R"({"pops": [{"coordinator_rtt_ms": {"kind": "uniform", "min_ms": -20, "max_ms": 5}}]})"),
+            "scenario.pops[0].coordinator_rtt_ms: distribution 'uniform': 'min_ms' must be in [0.0, 1000000000.0], got -20");
+  EXPECT_NE(ScenarioError(R"({"pops": [{}], "coordinator": {"locations": [{"rtt_ms": [-1]}]}})")
+                .find("scenario.coordinator.locations[0].rtt_ms[0]: distribution: a fixed delay"),
+            std::string::npos);
+  // viewer_share 0 was accepted (all zero divides by zero).
+  EXPECT_EQ(ScenarioError(R"({"pops": [{"viewer_share": 0}]})"),
+            "scenario.pops[0].viewer_share: must be in (0.0, 1000000000.0], got 0");
+  EXPECT_EQ(ScenarioError(R"({"viewers": {"rendition_shares": [0, 0, 0, 0]}})"),
+            "scenario.viewers.rendition_shares: at least one must be > 0");
+  EXPECT_EQ(ScenarioError(R"({"kv": {"outages": [{"start_s": 1, "end_s": 2, "pop": 3}]}})"),
+            "scenario.kv.outages[0].pop: must be -1 (all) or in [0, 2] (a POP index), got 3");
+  EXPECT_EQ(ScenarioError(R"({"kv": {"hot_read_ms": {"kind": "lognormal", "median_ms": 2, "sigma": 1e300}}})"),
+            "scenario.kv.hot_read_ms: distribution 'lognormal': 'sigma' must be in [0.0, 10.0], got 1e+300");
+}
+
+TEST(ScenarioInputTest, WrongTypesAndUnknownKeysNameThePath) {
+  // j.value("kind", "") threw type_error.302 on a non-string kind: now an error, never an abort.
+  EXPECT_EQ(ScenarioError(R"({"kv": {"hot_read_ms": {"kind": 5}}})"),
+            "scenario.kv.hot_read_ms: distribution: 'kind' must be one of fixed, uniform, exponential, lognormal, "
+            "pareto, mixture, empirical");
+  EXPECT_EQ(ScenarioError(R"({"kv": {"hot_read_ms": {"kind": "fixed", "ms": 1, "msec": 2}}})"),
+            "scenario.kv.hot_read_ms: distribution 'fixed': msec: unknown key (allowed: kind, ms)");
+  EXPECT_EQ(ScenarioError(R"({"origin": {"breaks": {"evry_s": 1}}})").rfind("scenario.origin.breaks.evry_s: unknown key", 0),
+            0u);
+}
+
+TEST(ScenarioInputTest, RunSizeIsCheckedUpFront) {
+  // Within every field's limit, but 100,000 channels for 7 days died with bad_alloc.
+  const std::string huge = ScenarioError(R"({"channels": 100000, "duration_s": 604800})");
+  EXPECT_EQ(huge.rfind("scenario: too large to simulate (channels 100000, POPs 3, renditions 4, "
+                       "viewers.cohorts_per_group 2, duration_s 604800): a run would need about ", 0),
+            0u)
+      << huge;
+  EXPECT_NE(huge.find("most of it for per-segment ad tallies: channels x 302432 segments"), std::string::npos) << huge;
+  EXPECT_NE(huge.find("reduce channels or duration_s"), std::string::npos) << huge;
+  // Cohorts dominate: 64 POPs x 8 renditions x 2 modes x 64 cohorts per channel.
+  std::string pops = "[";
+  for (int i = 0; i < 64; ++i) pops += std::string(i ? "," : "") + "{}";
+  std::string rends = "[";
+  for (int i = 0; i < 8; ++i) rends += std::string(i ? "," : "") + R"({"name": "r)" + std::to_string(i) + R"("})";
+  const std::string cohorts = ScenarioError(R"({"channels": 2000, "duration_s": 60, "pops": )" + pops +
+                                            R"(], "origin": {"renditions": )" + rends +
+                                            R"(]}, "viewers": {"sgai_fraction": 0.5, "cohorts_per_group": 64}})");
+  EXPECT_NE(cohorts.find("most of it for 131072000 cohorts (channels x POPs x renditions x modes x "
+                         "viewers.cohorts_per_group); reduce channels, pops"),
+            std::string::npos)
+      << cohorts;
+  // The largest week-long run at the default shape: ~600 channels (a dry check: parse only).
+  Result<Scenario> week = ParseScenario(R"({"channels": 600, "duration_s": 604800})");
+  ASSERT_TRUE(week.ok()) << week.status().ToString();
+  EXPECT_LT(EstimateRunSize(*week).bytes(), kMaxRunBytes);
+  EXPECT_GT(EstimateRunSize(*week).bytes(), 0.9 * kMaxRunBytes);
+  EXPECT_NE(ScenarioError(R"({"channels": 700, "duration_s": 604800})"), "(accepted)");
+  // 10 minutes (the default duration): ~48,000 channels fit; 100,000 do not (playlist state).
+  EXPECT_TRUE(ParseScenario(R"({"channels": 45000, "duration_s": 600})").ok());
+  EXPECT_NE(ScenarioError(R"({"channels": 100000, "duration_s": 600})")
+                .find("most of it for playlist state (a parse and the spliced outputs per channel x rendition"),
+            std::string::npos);
+  // The `channels` limit itself is reachable: 100,000 channels x 1 POP x 1 rendition for 10 minutes.
+  Result<Scenario> wide = ParseScenario(R"({"channels": 100000, "duration_s": 600, "pops": [{}],
+      "origin": {"renditions": [{"name": "v"}]}, "viewers": {"cohorts_per_group": 1}})");
+  ASSERT_TRUE(wide.ok()) << wide.status().ToString();
+  EXPECT_LT(EstimateRunSize(*wide).bytes(), kMaxRunBytes);
 }
 
 }  // namespace

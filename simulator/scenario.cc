@@ -1,7 +1,11 @@
 #include "simulator/scenario.h"
 
 #include <algorithm>
-#include <set>
+#include <cmath>
+#include <cstdio>
+
+#include "reference/base/json_input.h"
+#include "reference/base/json_text.h"
 
 namespace ssai::sim {
 
@@ -14,16 +18,9 @@ using json = nlohmann::json;
 class Obj {
  public:
   Obj(const json* j, std::string path) : j_(j), path_(std::move(path)) {}
-  Status CheckKnown(std::initializer_list<const char*> keys) const {
+  Status CheckKnown(std::initializer_list<std::string_view> keys) const {
     if (j_ == nullptr) return Status::Ok();
-    if (!j_->is_object()) return Status::InvalidArgument(path_ + ": must be an object");
-    std::set<std::string> known(keys.begin(), keys.end());
-    for (auto it = j_->begin(); it != j_->end(); ++it) {
-      if (!known.contains(it.key())) {
-        return Status::InvalidArgument(path_ + ": unknown field '" + it.key() + "'");
-      }
-    }
-    return Status::Ok();
+    return CheckKnownKeys(*j_, path_, keys);  // "scenario.kv.x: unknown key (allowed: ...)"
   }
   const json* Get(const char* key) const {
     if (j_ == nullptr || !j_->is_object()) return nullptr;
@@ -31,14 +28,15 @@ class Obj {
     return it == j_->end() ? nullptr : &*it;
   }
   std::string Path(const char* key) const { return path_ + "." + key; }
-  Status Num(const char* key, double* out, double min, double max) const {
+  // A number in [min, max]; (min, max] with `open_min` (a share or a rate that must not be 0).
+  Status Num(const char* key, double* out, double min, double max, bool open_min = false) const {
     const json* v = Get(key);
     if (v == nullptr) return Status::Ok();
     if (!v->is_number()) return Status::InvalidArgument(Path(key) + ": must be a number");
     const double d = v->get<double>();
-    if (!(d >= min && d <= max)) {
-      return Status::InvalidArgument(Path(key) + ": must be in [" + json(min).dump() + ", " +
-                                     json(max).dump() + "], got " + v->dump());
+    if (!(open_min ? d > min : d >= min) || !(d <= max)) {
+      return Status::InvalidArgument(Path(key) + ": must be in " + (open_min ? "(" : "[") + json(min).dump() +
+                                     ", " + json(max).dump() + "], got " + v->dump());
     }
     *out = d;
     return Status::Ok();
@@ -154,9 +152,79 @@ json TraceToJson(const std::vector<TracePoint>& trace) {
 
 }  // namespace
 
-Result<Scenario> ParseScenario(std::string_view json_text) {
-  json root = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded()) return Status::InvalidArgument("scenario: not valid JSON");
+RunSize EstimateRunSize(const Scenario& s) {
+  RunSize r;
+  const double channels = s.channels, P = static_cast<double>(s.pops.size());
+  const double R = static_cast<double>(s.origin.renditions.size());
+  const double modes = s.viewers.sgai_fraction > 0 && s.viewers.sgai_fraction < 1 ? 2 : 1;
+  const double seg = s.origin.segment_duration_s;
+  // run.cc: slots span the measured window plus 60 s; two uint64 POP masks and two uint8
+  // rendition masks per POP, per slot and channel.
+  r.segments = std::ceil((s.duration_s + 60) / seg) + 2;
+  r.tally_bytes = channels * r.segments * (2 * 8 + 2 * P);
+  // Breaks from the warm-up to the end; every_s = 0 is a single break.
+  const double every = s.origin.breaks.every_s;
+  r.breaks = every > 0 ? std::floor((s.duration_s + s.warmup_s) / every) + 1 : 1;
+  r.break_bytes = channels * r.breaks * (P /* break_seen_ */ + 160 /* truth + spec + coordinator record */);
+  r.cohorts = channels * P * R * modes * s.viewers.cohorts_per_group;
+  r.cohort_bytes = r.cohorts * 160;  // Cohort + its pending reload event in the queue
+  r.channel_bytes = channels * (8192 + 1024 * P);  // config, origin spec, coordinator, KV keys per POP
+  r.playlist_bytes = channels * R * 16384;          // the memo's parsed playlist and spliced outputs
+  r.reloads = r.cohorts * s.duration_s / std::max(1.0, std::ceil(seg));
+  return r;
+}
+
+Status CheckRunSize(const Scenario& s) {
+  const RunSize r = EstimateRunSize(s);
+  auto gb = [](double b) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f GiB", b / (1 << 30));
+    return std::string(buf);
+  };
+  auto n = [](double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.0f", x);
+    return std::string(buf);
+  };
+  const std::string shape = "channels " + n(s.channels) + ", POPs " + n(static_cast<double>(s.pops.size())) +
+                            ", renditions " + n(static_cast<double>(s.origin.renditions.size())) +
+                            ", viewers.cohorts_per_group " + n(s.viewers.cohorts_per_group) + ", duration_s " +
+                            n(s.duration_s);
+  if (r.bytes() > kMaxRunBytes) {
+    std::string why;
+    if (r.tally_bytes >= std::max({r.cohort_bytes, r.break_bytes, r.channel_bytes, r.playlist_bytes})) {
+      why = "per-segment ad tallies: channels x " + n(r.segments) +
+            " segments ((duration_s + 60) / origin.segment_duration_s) x (16 + 2 x POPs) bytes; reduce channels or "
+            "duration_s, or raise origin.segment_duration_s";
+    } else if (r.playlist_bytes >= std::max({r.cohort_bytes, r.break_bytes, r.channel_bytes})) {
+      why = "playlist state (a parse and the spliced outputs per channel x rendition, ~16 KiB each); reduce "
+            "channels or origin.renditions";
+    } else if (r.cohort_bytes >= std::max(r.break_bytes, r.channel_bytes)) {
+      why = n(r.cohorts) + " cohorts (channels x POPs x renditions x modes x viewers.cohorts_per_group); reduce "
+            "channels, pops, origin.renditions or viewers.cohorts_per_group";
+    } else if (r.break_bytes >= r.channel_bytes) {
+      why = "break state: channels x " + n(r.breaks) +
+            " breaks ((duration_s + warmup_s) / origin.breaks.every_s) x POPs; reduce channels or duration_s, or "
+            "raise origin.breaks.every_s";
+    } else {
+      why = "per-channel state; reduce channels or pops";
+    }
+    return Status::InvalidArgument("scenario: too large to simulate (" + shape + "): a run would need about " +
+                                   gb(r.bytes()) + " of memory, over the " + gb(kMaxRunBytes) +
+                                   " limit; most of it for " + why);
+  }
+  if (r.reloads > kMaxRunReloads) {
+    return Status::InvalidArgument("scenario: too long to simulate (" + shape + "): about " + n(r.reloads) +
+                                   " playlist reloads (cohorts x duration_s / segment duration), over the limit of " +
+                                   n(kMaxRunReloads) +
+                                   "; reduce channels, duration_s, pops, origin.renditions or viewers.cohorts_per_group");
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+Result<Scenario> ParseScenarioJson(const json& root) {
   Scenario s;
   s.source = root;
   Obj top(&root, "scenario");
@@ -195,7 +263,8 @@ Result<Scenario> ParseScenario(std::string_view json_text) {
       SSAI_RETURN_IF_ERROR(p.CheckKnown({"name", "viewer_share", "coordinator_rtt_ms", "trace"}));
       PopSpec pop{"pop" + std::to_string(i), 1, Distribution::Fixed(50), {}};
       SSAI_RETURN_IF_ERROR(p.Str("name", &pop.name));
-      SSAI_RETURN_IF_ERROR(p.Num("viewer_share", &pop.viewer_share, 0, 1e9));
+      // > 0: a POP with no share has no viewers (leave it out), and all-zero shares divide by zero.
+      SSAI_RETURN_IF_ERROR(p.Num("viewer_share", &pop.viewer_share, 0, 1e9, /*open_min=*/true));
       SSAI_RETURN_IF_ERROR(p.Dist("coordinator_rtt_ms", &pop.coordinator_rtt));
       if (const json* tr = p.Get("trace")) {
         SSAI_RETURN_IF_ERROR(ParseTrace(*tr, "scenario.pops[" + std::to_string(i) + "].trace", &pop.trace));
@@ -342,12 +411,15 @@ Result<Scenario> ParseScenario(std::string_view json_text) {
     if (!rs->is_array() || rs->size() != s.origin.renditions.size()) {
       return Status::InvalidArgument("scenario.viewers.rendition_shares: one number per rendition");
     }
+    double total = 0;
     for (const json& x : *rs) {
-      if (!x.is_number() || x.get<double>() < 0) {
-        return Status::InvalidArgument("scenario.viewers.rendition_shares: numbers >= 0");
+      if (!x.is_number() || !(x.get<double>() >= 0 && x.get<double>() <= 1e9)) {
+        return Status::InvalidArgument("scenario.viewers.rendition_shares: numbers in [0, 1e9], got " + x.dump());
       }
       s.viewers.rendition_shares.push_back(x.get<double>());
+      total += x.get<double>();
     }
+    if (!(total > 0)) return Status::InvalidArgument("scenario.viewers.rendition_shares: at least one must be > 0");
   } else {
     s.viewers.rendition_shares.assign(s.origin.renditions.size(), 1.0);
   }
@@ -359,7 +431,36 @@ Result<Scenario> ParseScenario(std::string_view json_text) {
   SSAI_RETURN_IF_ERROR(cost.Num("kv_write_usd_per_million", &s.cost.kv_write_usd_per_million, 0, 1e6));
   SSAI_RETURN_IF_ERROR(cost.Num("coordinator_request_usd_per_million",
                                 &s.cost.coordinator_request_usd_per_million, 0, 1e6));
+
+  // Fault windows name a POP by index: -1 (all) or one that exists.
+  const auto check_pops = [&](const std::vector<Window>& ws, const std::string& path) -> Status {
+    for (size_t i = 0; i < ws.size(); ++i) {
+      if (ws[i].pop >= static_cast<int>(s.pops.size())) {
+        return Status::InvalidArgument(path + "[" + std::to_string(i) + "].pop: must be -1 (all) or in [0, " +
+                                       std::to_string(s.pops.size() - 1) + "] (a POP index), got " +
+                                       std::to_string(ws[i].pop));
+      }
+    }
+    return Status::Ok();
+  };
+  SSAI_RETURN_IF_ERROR(check_pops(s.kv.outages, "scenario.kv.outages"));
+  SSAI_RETURN_IF_ERROR(check_pops(s.kv.latency_spikes, "scenario.kv.latency_spikes"));
+  SSAI_RETURN_IF_ERROR(check_pops(s.kv.partitions, "scenario.kv.partitions"));
+  SSAI_RETURN_IF_ERROR(check_pops(s.coordinator.crashes, "scenario.coordinator.crashes"));
+  SSAI_RETURN_IF_ERROR(check_pops(s.origin.stalls, "scenario.origin.stalls"));
+  SSAI_RETURN_IF_ERROR(check_pops(s.origin.not_found, "scenario.origin.not_found"));
+  // Every field is within its range; their product may still not fit (issue 13: 100,000
+  // channels for 7 days died with bad_alloc). Refuse that now, naming what to reduce.
+  SSAI_RETURN_IF_ERROR(CheckRunSize(s));
   return s;
+}
+
+}  // namespace
+
+Result<Scenario> ParseScenario(std::string_view json_text) {
+  // Bounded nesting, and nothing the JSON library throws escapes (the readers below check types).
+  SSAI_ASSIGN_OR_RETURN(json root, ParseJsonInput(json_text, "scenario"));
+  return CatchJsonErrors("scenario", [&] { return ParseScenarioJson(root); });
 }
 
 Status ApplyOverride(nlohmann::json* scenario_json, std::string_view assignment) {
@@ -369,6 +470,13 @@ Status ApplyOverride(nlohmann::json* scenario_json, std::string_view assignment)
   }
   const std::string path(assignment.substr(0, eq));
   const std::string text(assignment.substr(eq + 1));
+  // The value and the path both add nesting to the scenario: keep the whole within kMaxJsonDepth.
+  if (std::count(path.begin(), path.end(), '.') >= 16) {
+    return Status::InvalidArgument("override '" + path + "': more than 16 path components");
+  }
+  if (Status s = CheckJsonNesting(text, kMaxJsonDepth - 16); !s.ok()) {
+    return Status::InvalidArgument("override '" + path + "': " + s.message());
+  }
   json value = json::parse(text, nullptr, false);
   if (value.is_discarded()) value = text;
   json* node = scenario_json;

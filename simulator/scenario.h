@@ -162,7 +162,31 @@ struct Scenario {
   nlohmann::json source;            // the JSON as given (echoed into report.json)
 };
 
+// Parses and validates: every field's type and range (errors name the path and the allowed range),
+// unknown keys, nesting (kMaxJsonDepth), and CheckRunSize.
 Result<Scenario> ParseScenario(std::string_view json_text);
+
+// What a run of the scenario costs, estimated from its shape before anything is allocated
+// (simulator/README.md "Limits"). The terms follow World's storage in run.cc: per-segment ad
+// tallies per channel (and per POP), one cohort per channel x POP x rendition x mode x
+// cohorts_per_group (with its pending reload), per-break state per channel x POP, the playlist
+// memo's parse and outputs per channel x rendition (measured: 2000 channels x 60 s at the default
+// shape peak at 144 MiB RSS; the estimate is 153 MiB).
+struct RunSize {
+  double segments = 0;        // segment slots a channel's tallies cover
+  double breaks = 0;          // breaks per channel
+  double cohorts = 0;
+  double tally_bytes = 0, cohort_bytes = 0, break_bytes = 0, channel_bytes = 0, playlist_bytes = 0;
+  double reloads = 0;         // cohort playlist reloads: the run's work
+  double bytes() const { return tally_bytes + cohort_bytes + break_bytes + channel_bytes + playlist_bytes; }
+};
+RunSize EstimateRunSize(const Scenario& s);
+// A run may take at most this much memory and this many cohort reloads (about a day of CPU at
+// ~110 k cohort requests/s, README "Figures"); beyond either, ParseScenario refuses the scenario naming the
+// dimensions to reduce, instead of dying with bad_alloc hours into the run.
+inline constexpr double kMaxRunBytes = 4.0 * (1 << 30);
+inline constexpr double kMaxRunReloads = 1e10;
+Status CheckRunSize(const Scenario& s);
 // Applies "a.b.c=value" (value parsed as JSON, else taken as a string) to scenario JSON; used by
 // sweeps (--sweep viewers.viewers_per_channel=1000,10000).
 Status ApplyOverride(nlohmann::json* scenario_json, std::string_view assignment);

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "reference/ssai/builds.h"
+#include "reference/base/json_input.h"
 #include "reference/base/strings.h"
 #include "simulator/metrics.h"
 #include "simulator/report.h"
@@ -91,16 +92,29 @@ const MetricDef kMetrics[] = {
 };
 
 // The seed's expectations (report.h SeedExpectations) on one run's metrics.
+// m[key], or null when m is not an object or lacks it (a merged shard report is input: const
+// operator[] on a missing key would be undefined behaviour).
+const json& Member(const json& m, const char* key) {
+  static const json kNull;
+  if (!m.is_object()) return kNull;
+  auto it = m.find(key);
+  return it == m.end() ? kNull : *it;
+}
+
 bool SeedHolds(const json& m) {
-  const json& hr = m["kv_hit_rate"];
-  return hr.is_number() && Num(hr) >= 0.70 && Num(hr) <= 0.90 && Num(m["latency_p95_ms"]) < 100;
+  const json& hr = Member(m, "kv_hit_rate");
+  return hr.is_number() && Num(hr) >= 0.70 && Num(hr) <= 0.90 && Num(Member(m, "latency_p95_ms")) < 100;
 }
 
 }  // namespace
 
 size_t SweepPlan::points() const {
   size_t n = 1;
-  for (const SweepParam& p : params) n *= p.values.size();
+  for (const SweepParam& p : params) {
+    // Saturates: ValidatePlan refuses anything over 100000, so a product that wraps must not hide it.
+    if (p.values.size() != 0 && n > SIZE_MAX / p.values.size()) return SIZE_MAX;
+    n *= p.values.size();
+  }
   return n;
 }
 
@@ -235,6 +249,10 @@ Status ValidatePlan(const SweepPlan& plan) {
     }
   }
   if (plan.points() > 100000) return Status::InvalidArgument("--sweep: more than 100000 points");
+  if (plan.seeds.size() > kMaxSeeds) {
+    return Status::InvalidArgument("seeds: more than " + std::to_string(kMaxSeeds));
+  }
+  if (plan.builds.size() > 1000) return Status::InvalidArgument("builds: more than 1000");
   for (size_t p = 0; p < plan.points(); ++p) {
     Result<json> j = PointScenarioJson(plan, p);
     if (!j.ok()) return j.status();
@@ -295,7 +313,18 @@ json MakeShardReport(const SweepPlan& plan, Shard shard, std::vector<json> runs)
           {"runs", std::move(runs)}};
 }
 
+namespace {
+Result<json> MergeShardsChecked(const std::vector<json>& shards);
+}  // namespace
+
 Result<json> MergeShards(const std::vector<json>& shards) {
+  // Shard reports are files a user passes: nothing the JSON library throws may escape.
+  return CatchJsonErrors("merge", [&] { return MergeShardsChecked(shards); });
+}
+
+namespace {
+
+Result<json> MergeShardsChecked(const std::vector<json>& shards) {
   if (shards.empty()) return Status::InvalidArgument("merge: no shard reports");
   const json* plan_json = nullptr;
   size_t count = 0;
@@ -367,7 +396,7 @@ Result<json> MergeShards(const std::vector<json>& shards) {
         double sum = 0, lo = 0, hi = 0;
         size_t n = 0;
         for (size_t s = 0; s < S; ++s) {
-          const json& v = (*runs[(p * S + s) * B + b])["metrics"][m.name];
+          const json& v = Member((*runs[(p * S + s) * B + b])["metrics"], m.name);
           if (!v.is_number()) continue;
           const double x = v.get<double>();
           lo = n == 0 ? x : std::min(lo, x);
@@ -401,6 +430,8 @@ Result<json> MergeShards(const std::vector<json>& shards) {
               {"rows", std::move(rows)},
               {"runs", std::move(ordered)}};
 }
+
+}  // namespace
 
 Result<json> RunShard(const SweepPlan& plan, Shard shard, const std::function<void(size_t, size_t, double)>& progress) {
   SSAI_RETURN_IF_ERROR(ValidatePlan(plan));

@@ -157,5 +157,26 @@ TEST(SweepTest, MergeRejectsIncompleteOrMismatchedShards) {
   EXPECT_NE(MergeShards({json::object()}).status().message().find("not a shard report"), std::string::npos);
 }
 
+// issue 13: shard reports are files a user passes; wrong types are errors, never an abort.
+TEST(SweepTest, MergeOfMalformedShardsIsAnError) {
+  SweepPlan plan = TinyPlan();
+  plan.params.clear();
+  plan.seeds = {1};
+  plan.builds = {"kv-hybrid"};
+  json bad_schema = MakeShardReport(plan, Shard{0, 1}, {});
+  bad_schema["schema"] = 5;  // value("schema", "") threw type_error.302
+  Result<json> r = MergeShards({bad_schema});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message().rfind("merge: type must be string", 0), 0u) << r.status().message();
+  json bad_index = MakeShardReport(plan, Shard{0, 1}, {});
+  bad_index["shard"]["index"] = "0";
+  EXPECT_FALSE(MergeShards({bad_index}).ok());
+  json bad_runs = MakeShardReport(plan, Shard{0, 1}, {});
+  bad_runs["runs"] = json::array({{{"run", 0}, {"metrics", 7}, {"latency_hist_us", json::object()}}});
+  EXPECT_FALSE(MergeShards({bad_runs}).ok());
+  bad_runs["runs"] = json::array({{{"run", 0}, {"metrics", json::object()}, {"latency_hist_us", {{"buckets", {{1, -5}}}}}}});
+  EXPECT_FALSE(MergeShards({bad_runs}).ok());
+}
+
 }  // namespace
 }  // namespace ssai::sim

@@ -1,9 +1,13 @@
 #include "reference/io/files.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -96,6 +100,61 @@ TEST_F(FilesTest, WriteErrorsNameThePath) {
   Status d = WriteStringToFile(dir_.string(), "x");
   ASSERT_FALSE(d.ok());
   EXPECT_NE(d.message().find(dir_.string() + ": cannot write: Is a directory"), std::string::npos) << d.message();
+}
+
+// issue 13: the cap is applied while reading, never after reading everything.
+TEST_F(FilesTest, CapAllowsExactlyMaxBytes) {
+  const std::string path = Path("cap.txt");
+  ASSERT_TRUE(WriteStringToFile(path, std::string(100'000, 'x')).ok());
+  EXPECT_EQ(ReadFileToString(path, 100'000).value().size(), 100'000u);
+  Result<std::string> r = ReadFileToString(path, 99'999);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(r.status().message(), path + ": larger than 99999 bytes");
+}
+
+TEST_F(FilesTest, SparseHugeFileIsRefusedBeforeReading) {
+  // 1.5 GB of holes: refused from its size, at no memory cost.
+  const std::string path = Path("huge.m3u8");
+  ASSERT_TRUE(WriteStringToFile(path, "").ok());
+  ASSERT_EQ(::truncate(path.c_str(), 1'500'000'000), 0);
+  Result<std::string> r = ReadFileToString(path, kMaxInputBytes);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), path + ": larger than 16 MiB");
+}
+
+TEST_F(FilesTest, EndlessDeviceStopsAtTheCap) {
+  // /dev/zero never ends and reports size 0: only a cap applied while reading stops it.
+  Result<std::string> r = ReadFileToString("/dev/zero", size_t{1} << 20);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "/dev/zero: larger than 1 MiB");
+  EXPECT_EQ(ReadInputToString("/dev/zero", 64 << 10).status().message(), "/dev/zero: larger than 64 KiB");
+}
+
+TEST_F(FilesTest, FifoIsCappedWhileReading) {
+  const std::string path = Path("fifo");
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  // The writer stops when the reader closes its end (EPIPE; SIGPIPE ignored here for the test).
+  std::thread writer([path] {
+    ::signal(SIGPIPE, SIG_IGN);
+    const int fd = ::open(path.c_str(), O_WRONLY);
+    if (fd < 0) return;
+    const std::string chunk(4096, 'y');
+    for (int i = 0; i < 1024; ++i) {  // 4 MiB at most: bounded
+      if (::write(fd, chunk.data(), chunk.size()) < 0) break;
+    }
+    ::close(fd);
+  });
+  Result<std::string> r = ReadFileToString(path, 100'000);
+  writer.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), path + ": larger than 100000 bytes");
+}
+
+TEST(FormatByteSizeTest, Units) {
+  EXPECT_EQ(FormatByteSize(16u << 20), "16 MiB");
+  EXPECT_EQ(FormatByteSize(64u << 10), "64 KiB");
+  EXPECT_EQ(FormatByteSize(1000), "1000 bytes");
 }
 
 }  // namespace

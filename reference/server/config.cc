@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reference/base/json_input.h"
 #include "reference/io/files.h"
 #include "reference/server/redis_kv.h"
 #include "reference/ssai/builds.h"
@@ -229,9 +230,9 @@ Result<Role> ParseRole(std::string_view name) {
 }
 
 Result<DecisionCatalogue> ParseDecisionCatalogue(std::string_view json) {
-  Json j = Json::parse(json, nullptr, false);
-  if (j.is_discarded()) return Status::InvalidArgument("catalogue: not valid JSON");
-  return CatalogueFromJson(j, "");
+  // Bounded nesting; nothing the JSON library throws escapes (the readers check every type).
+  SSAI_ASSIGN_OR_RETURN(Json j, ParseJsonInput(json, "catalogue"));
+  return CatchJsonErrors("catalogue", [&] { return CatalogueFromJson(j, ""); });
 }
 
 Status ParseListen(std::string_view text, std::string* host, int* port) {
@@ -254,9 +255,19 @@ Status ParseListen(std::string_view text, std::string* host, int* port) {
   return Status::Ok();
 }
 
+namespace {
+Result<ServerConfig> ParseServerConfigJson(const Json& j, std::string_view base_dir);
+}  // namespace
+
 Result<ServerConfig> ParseServerConfig(std::string_view json, std::string_view base_dir) {
-  Json j = Json::parse(json, nullptr, false);
-  if (j.is_discarded()) return Status::InvalidArgument("config: not valid JSON");
+  // Bounded nesting; nothing the JSON library throws escapes (the readers check every type).
+  SSAI_ASSIGN_OR_RETURN(Json j, ParseJsonInput(json, "config"));
+  return CatchJsonErrors("config", [&] { return ParseServerConfigJson(j, base_dir); });
+}
+
+namespace {
+
+Result<ServerConfig> ParseServerConfigJson(const Json& j, std::string_view base_dir) {
   if (!j.is_object()) return Status::InvalidArgument("config: must be a JSON object");
   SSAI_RETURN_IF_ERROR(CheckKeys(j, "", {"role", "listen", "build", "kv", "journal_path", "coordinator_url",
                                          "auth", "timeouts", "limits", "decision", "channels", "comment", "inject"}));
@@ -372,7 +383,7 @@ Result<ServerConfig> ParseServerConfig(std::string_view json, std::string_view b
     SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "catalogue_file", &file));
     if (!file.empty()) {
       // "decision.catalogue_file: DIR/FILE: cannot read: No such file or directory"
-      Result<std::string> text_or = io::ReadFileToString(Resolve(base_dir, file));
+      Result<std::string> text_or = io::ReadFileToString(Resolve(base_dir, file), kMaxCatalogueBytes);
       if (!text_or.ok()) return text_or.status().WithContext("decision.catalogue_file");
       const std::string& text = *text_or;
       Result<DecisionCatalogue> cat = ParseDecisionCatalogue(text);
@@ -390,6 +401,8 @@ Result<ServerConfig> ParseServerConfig(std::string_view json, std::string_view b
   SSAI_RETURN_IF_ERROR(ValidateServerConfig(c));
   return c;
 }
+
+}  // namespace
 
 Status ValidateServerConfig(const ServerConfig& c) {
   if (FindBuild(c.build) == nullptr) return FieldError("build", "unknown build '" + c.build + "'");
@@ -436,7 +449,8 @@ Status ValidateServerConfig(const ServerConfig& c) {
 }
 
 Result<ServerConfig> LoadServerConfig(const std::string& path) {
-  SSAI_ASSIGN_OR_RETURN(std::string text, io::ReadFileToString(path));  // "PATH: cannot read: ..."
+  // "PATH: cannot read: ...", "PATH: larger than 1 MiB" (the cap applies while reading)
+  SSAI_ASSIGN_OR_RETURN(std::string text, io::ReadFileToString(path, kMaxConfigBytes));
   std::string dir;
   if (size_t slash = path.rfind('/'); slash != std::string::npos) dir = path.substr(0, slash);
   Result<ServerConfig> c = ParseServerConfig(text, dir);

@@ -26,6 +26,11 @@ struct DecisionCatalogue {
 };
 // {"default_pod": "p1", "pods": {"p1": {"items": [{"id": "a1", "duration": 15,
 //   "variants": {"800000": "{self}/ads/a1/800000.m3u8"}}]}}}
+// Input caps (applied while reading): a config is hand-written, a few KiB; a catalogue may list
+// many pods.
+inline constexpr size_t kMaxConfigBytes = size_t{1} << 20;
+inline constexpr size_t kMaxCatalogueBytes = size_t{4} << 20;
+
 Result<DecisionCatalogue> ParseDecisionCatalogue(std::string_view json);
 
 struct DecisionConfig {

@@ -102,6 +102,19 @@ TEST(ConfigFileTest, ReadErrorsNameThePathAndTheReason) {
             "decision.catalogue_file: fixtures/serve/no-such-catalogue.json: cannot read: No such file or directory");
 }
 
+// issue 13: bounded nesting, a size cap applied while reading, and no library exception escapes.
+TEST(ConfigFileTest, NestingSizeAndTypesAreChecked) {
+  EXPECT_EQ(Error(R"({"comment": )" + std::string(100000, '[') + std::string(100000, ']') + "}"),
+            "config: JSON nested deeper than 64 levels at byte 75");
+  Result<ServerConfig> zero = LoadServerConfig("/dev/zero");
+  ASSERT_FALSE(zero.ok());
+  EXPECT_EQ(zero.status().message(), "/dev/zero: larger than 1 MiB");
+  EXPECT_EQ(ParseDecisionCatalogue(std::string(100, '[')).status().message(),
+            "catalogue: JSON nested deeper than 64 levels at byte 64");
+  EXPECT_EQ(Error(R"({"auth": {"token": "t"}, "limits": {"worker_threads": 18446744073709551615}})"),
+            "limits.worker_threads: must be in [1, 256]");
+}
+
 // The committed serve configs parse, with CODECS and RESOLUTION on every rendition (the
 // multivariant playlist then satisfies the linter's hls.master.codecs_present).
 TEST(ConfigFileTest, FixturesDeclareCodecsAndResolution) {

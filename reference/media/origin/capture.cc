@@ -6,6 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reference/base/json_input.h"
+#include "reference/base/json_text.h"
+
 namespace ssai::origin {
 
 namespace {
@@ -32,6 +35,9 @@ bool IsPlainFileName(std::string_view name) {
 }
 
 Result<Json> ParseLine(std::string_view text, int line) {
+  // Every line is one flat object: nothing nests deeper than 2, and a deeper line is refused
+  // before the JSON library walks it.
+  if (Status s = CheckJsonNesting(text, 2); !s.ok()) return Status::InvalidArgument(LinePrefix(line) + s.message());
   Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Status::InvalidArgument(LinePrefix(line) + "not valid JSON");
   if (!j.is_object()) return Status::InvalidArgument(LinePrefix(line) + "not a JSON object");
@@ -121,9 +127,18 @@ Result<CaptureEntry> ParseEntry(const Json& j, int line) {
   return e;
 }
 
+Result<Capture> ParseCaptureIndexChecked(std::string_view text);
+
 }  // namespace
 
 Result<Capture> ParseCaptureIndex(std::string_view text) {
+  // The field readers check every type; this only guards against what they miss.
+  return CatchJsonErrors("capture index", [&] { return ParseCaptureIndexChecked(text); });
+}
+
+namespace {
+
+Result<Capture> ParseCaptureIndexChecked(std::string_view text) {
   Capture capture;
   int line = 0;
   bool have_header = false;
@@ -154,6 +169,8 @@ Result<Capture> ParseCaptureIndex(std::string_view text) {
   if (!have_header) return Status::InvalidArgument("line 1: empty index (no header)");
   return capture;
 }
+
+}  // namespace
 
 std::string SerializeCaptureHeader(const CaptureHeader& header) {
   // Keys in a fixed, readable order (nlohmann would sort them): build the line by hand.

@@ -38,6 +38,11 @@ namespace ssai::origin {
 
 inline constexpr std::string_view kCaptureFormat = "ssai-capture-1";
 inline constexpr std::string_view kCaptureIndexFile = "index.jsonl";
+// Read caps for a capture directory (applied while reading, io::ReadFileToString): the index is
+// one ~100-byte line per fetch (64 MiB: over half a million fetches); a snapshot file is a
+// playlist body (hls::kMaxPlaylistBytes).
+inline constexpr size_t kMaxCaptureIndexBytes = size_t{64} << 20;
+inline constexpr size_t kMaxCaptureFileBytes = size_t{16} << 20;
 
 struct CaptureHeader {
   std::string url;             // what `ssai capture` was pointed at

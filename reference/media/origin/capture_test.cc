@@ -84,6 +84,9 @@ TEST(CaptureIndexTest, ErrorsNameLineAndField) {
   EXPECT_EQ(ParseError(std::string(kHeader) + "{\"offset_ms\":1,\"path\":\"/a\",\"file\":\"a\"\n"),
             "line 2: not valid JSON");
   EXPECT_EQ(ParseError(std::string(kHeader) + "[1]\n"), "line 2: not a JSON object");
+  // issue 13: a line is one flat object; deeper nesting is refused before the JSON library walks it.
+  EXPECT_EQ(ParseError(std::string(kHeader) + "{\"offset_ms\":1,\"path\":" + std::string(100000, '[') + "}\n"),
+            "line 2: JSON nested deeper than 2 levels at byte 23");
   EXPECT_EQ(ParseError(std::string(kHeader) + "{\"path\":\"/a\",\"file\":\"a\"}\n"), "line 2: offset_ms: missing");
   EXPECT_EQ(ParseError(std::string(kHeader) + "{\"offset_ms\":-1,\"path\":\"/a\",\"file\":\"a\"}\n"),
             "line 2: offset_ms: not a non-negative integer");

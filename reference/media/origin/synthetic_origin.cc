@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reference/base/encoding.h"
+#include "reference/base/json_input.h"
 #include "reference/base/strings.h"
 #include "reference/media/scte35/splice_info_section.h"
 
@@ -452,10 +453,21 @@ std::string MasterPlaylist(const SyntheticStreamSpec& spec) {
   return out;
 }
 
-Result<SyntheticStreamSpec> ParseSpec(std::string_view json) {
-  Json j = Json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Status::InvalidArgument("synthetic stream spec: not valid JSON");
+namespace {
+
+// Every key of the spec; anything else is a typo that would silently fall back to a default
+// (issue 13: "omit_cue_ins" turned a failure scenario into a green run).
+Status CheckSpecKeys(const Json& obj, const std::string& path, std::initializer_list<std::string_view> keys) {
+  Status s = CheckKnownKeys(obj, path, keys);
+  return s.ok() ? s : Status::InvalidArgument("synthetic stream spec: " + s.message());
+}
+
+Result<SyntheticStreamSpec> ParseSpecJson(const Json& j) {
   if (!j.is_object()) return Status::InvalidArgument("synthetic stream spec: must be a JSON object");
+  SSAI_RETURN_IF_ERROR(CheckSpecKeys(j, "", {"segment_duration_s", "window_segments", "start_time",
+                                             "target_duration_s", "cue_flavour", "repeat_cue", "omit_cue_in",
+                                             "pdt_on_every_segment", "segment_uri_template", "media",
+                                             "pts_offset_ticks", "renditions", "breaks"}));
   SyntheticStreamSpec spec;
   if (j.find("segment_duration_s") == j.end()) return FieldError("segment_duration_s", "missing");
   SSAI_RETURN_IF_ERROR(GetNumber(j, "segment_duration_s", "segment_duration_s", &spec.segment_duration_s));
@@ -487,11 +499,14 @@ Result<SyntheticStreamSpec> ParseSpec(std::string_view json) {
 
   auto rs = j.find("renditions");
   if (rs == j.end()) return FieldError("renditions", "missing");
-  if (!rs->is_array()) return FieldError("renditions", "must be an array");
+  if (!rs->is_array() || rs->size() > kMaxRenditions) {
+    return FieldError("renditions", "must be an array of at most " + std::to_string(kMaxRenditions));
+  }
   for (size_t i = 0; i < rs->size(); ++i) {
     const Json& rj = (*rs)[i];
     const std::string p = "renditions[" + std::to_string(i) + "]";
     if (!rj.is_object()) return FieldError(p, "must be an object");
+    SSAI_RETURN_IF_ERROR(CheckSpecKeys(rj, p, {"name", "bandwidth_bps", "resolution", "codecs", "cue_offset_segments"}));
     Rendition r;
     if (rj.find("name") == rj.end()) return FieldError(p + ".name", "missing");
     SSAI_RETURN_IF_ERROR(GetString(rj, "name", p + ".name", &r.name));
@@ -508,11 +523,14 @@ Result<SyntheticStreamSpec> ParseSpec(std::string_view json) {
     spec.renditions.push_back(std::move(r));
   }
   if (auto bs = j.find("breaks"); bs != j.end()) {
-    if (!bs->is_array()) return FieldError("breaks", "must be an array");
+    if (!bs->is_array() || bs->size() > kMaxBreaks) {
+      return FieldError("breaks", "must be an array of at most " + std::to_string(kMaxBreaks));
+    }
     for (size_t i = 0; i < bs->size(); ++i) {
       const Json& bj = (*bs)[i];
       const std::string p = "breaks[" + std::to_string(i) + "]";
       if (!bj.is_object()) return FieldError(p, "must be an object");
+      SSAI_RETURN_IF_ERROR(CheckSpecKeys(bj, p, {"start_time", "duration_s", "event_id", "in_after_s", "cancelled"}));
       ScheduledBreak b;
       SSAI_RETURN_IF_ERROR(GetTime(bj, "start_time", p + ".start_time", &b.start_time));
       if (bj.find("duration_s") == bj.end()) return FieldError(p + ".duration_s", "missing");
@@ -531,6 +549,22 @@ Result<SyntheticStreamSpec> ParseSpec(std::string_view json) {
   }
   SSAI_RETURN_IF_ERROR(ValidateSpec(spec));
   return spec;
+}
+
+}  // namespace
+
+Result<SyntheticStreamSpec> ParseSpec(std::string_view json, std::string_view path) {
+  Result<SyntheticStreamSpec> spec = [&]() -> Result<SyntheticStreamSpec> {
+    SSAI_ASSIGN_OR_RETURN(Json j, ParseJsonInput(json, "synthetic stream spec"));  // bounded nesting
+    return CatchJsonErrors("synthetic stream spec", [&] { return ParseSpecJson(j); });
+  }();
+  if (spec.ok() || path.empty()) return spec;
+  // Inside another document: "scenario.origin.omit_cue_ins: unknown key (...)".
+  constexpr std::string_view kPrefix = "synthetic stream spec: ";
+  std::string m = spec.status().message();
+  if (m.rfind(kPrefix, 0) == 0) m.erase(0, kPrefix.size());
+  const bool field_first = m.find(": ") != std::string::npos && m.find(' ') > m.find(':');
+  return Status::InvalidArgument(std::string(path) + (field_first ? "." : ": ") + m);
 }
 
 std::string SerializeSpec(const SyntheticStreamSpec& spec) {

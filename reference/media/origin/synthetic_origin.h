@@ -104,7 +104,13 @@ Status ValidateSpec(const SyntheticStreamSpec& spec);
 //                  "codecs": "avc1.64001f,mp4a.40.2"}],
 //  "breaks": [{"start_time": "2026-01-15T12:01:00Z", "duration_s": 30, "event_id": 1001}]}
 // Only segment_duration_s, start_time and renditions are required. The result is validated.
-Result<SyntheticStreamSpec> ParseSpec(std::string_view json);
+// Unknown keys are refused by name ("renditions[0].codec: unknown key (allowed: ...)"), nesting
+// is bounded (kMaxJsonDepth), at most kMaxRenditions renditions and kMaxBreaks breaks. `path`
+// names the spec inside a larger document: errors then read "scenario.origin.FIELD: ..." instead
+// of "synthetic stream spec: FIELD: ...".
+inline constexpr size_t kMaxRenditions = 64;
+inline constexpr size_t kMaxBreaks = 10000;
+Result<SyntheticStreamSpec> ParseSpec(std::string_view json, std::string_view path = "");
 std::string SerializeSpec(const SyntheticStreamSpec& spec);
 
 // Timeline helpers.

@@ -345,5 +345,28 @@ TEST(SyntheticOriginTest, SpecJsonErrorsNameTheField) {
             std::string::npos);
 }
 
+// issue 13: a typo in the spec (`ssai origin --synthetic`) was silently ignored.
+TEST(SyntheticOriginTest, SpecUnknownKeysAndNestingAreRefused) {
+  auto err = [](std::string_view json, std::string_view path = "") { return ParseSpec(json, path).status().message(); };
+  const std::string base =
+      R"("segment_duration_s": 6, "start_time": "2026-01-15T12:00:00Z", "renditions": [{"name": "v", "bandwidth_bps": 1)";
+  EXPECT_TRUE(ParseSpec("{" + base + "}]}").ok());
+  EXPECT_EQ(err("{" + base + R"(}], "cue_flavor": "daterange"})").rfind(
+                "synthetic stream spec: cue_flavor: unknown key (allowed: segment_duration_s, ", 0),
+            0u);
+  EXPECT_EQ(err("{" + base + R"(}], "omit_cue_ins": true})", "scenario.origin")
+                .rfind("scenario.origin.omit_cue_ins: unknown key (allowed: ", 0),
+            0u);
+  EXPECT_EQ(err("{" + base + R"(, "codec": "x"}]})").rfind("synthetic stream spec: renditions[0].codec: unknown key", 0),
+            0u);
+  EXPECT_EQ(err("{" + base + R"(}], "breaks": [{"start_time": "2026-01-15T12:00:10Z", "duration_s": 3, "event_id": 1,
+                                                "canceled": true}]})")
+                .rfind("synthetic stream spec: breaks[0].canceled: unknown key", 0),
+            0u);
+  EXPECT_EQ(err(std::string(100000, '[')), "synthetic stream spec: JSON nested deeper than 64 levels at byte 64");
+  EXPECT_EQ(err("{" + base + R"(}], "window_segments": 6.5})", "scenario.origin"),
+            "scenario.origin.window_segments: must be an integer");
+}
+
 }  // namespace
 }  // namespace ssai::origin
