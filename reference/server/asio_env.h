@@ -29,6 +29,7 @@
 #include "reference/base/status.h"
 #include "reference/base/time.h"
 #include "reference/server/config.h"
+#include "reference/server/journal.h"  // JournalDurableStore, here before it had its own file
 #include "reference/ssai/env.h"
 
 namespace ssai::server {
@@ -79,79 +80,6 @@ class MemoryKvStore : public KvStore {
   std::map<std::string, Entry, std::less<>> entries_;
   std::map<std::string, UnixMicros, std::less<>> last_write_;
   int64_t ops_since_sweep_ = 0;
-};
-
-// DurableStore over an append-only JSON-lines journal ({"op":"put","key":..,"value":..} /
-// {"op":"del","key":..}), fdatasync'ed before `done` reports OK; replayed by Open. An empty path
-// keeps everything in memory (development: an acknowledged cue does not survive a restart).
-//
-// Group commit on a writer thread: Put/Delete queue the record and return; the writer takes
-// everything queued, writes it with one write(2) and one fdatasync, then hands the group back
-// through `post` (the server: the core io_context), where each record is applied to the store's
-// map and its `done` runs, in submission order. So the core thread never waits for the disk, and
-// a burst of cues costs one sync, not one each. Scan reads the acknowledged map (start-up only).
-// `done` always runs through `post`, never inside Put/Delete. Completions posted after the store
-// is destroyed are dropped (their records were written when the writer drained its queue).
-//
-// Compaction (on the writer thread, from its own copy of the live keys): once the journal holds
-// more than `compact_after_records` records and more than twice the live keys, it is rewritten
-// with one put per live key: written to PATH.tmp, fsync'ed, renamed over PATH (atomic on POSIX),
-// then the directory is fsync'ed. A crash at any point leaves either the old journal or the new
-// one, both complete. A failed compaction keeps the old journal.
-class JournalDurableStore : public DurableStore {
- public:
-  using Post = std::function<void(std::function<void()>)>;
-  struct Options {
-    int64_t compact_after_records = 1000;
-    // Records per write+fdatasync; 1 = one sync per record (the baseline in bench/README.md).
-    size_t max_group_records = 4096;
-  };
-  static Result<std::unique_ptr<JournalDurableStore>> Open(const std::string& path, Post post, Options options);
-  static Result<std::unique_ptr<JournalDurableStore>> Open(const std::string& path, Post post) {
-    return Open(path, std::move(post), Options{});
-  }
-  ~JournalDurableStore() override;  // writes what is queued, then stops the writer
-  void Put(std::string_view key, std::string value, DoneCallback done) override;
-  void Delete(std::string_view key, DoneCallback done) override;
-  void Scan(std::string_view prefix,
-            std::function<void(Result<std::vector<std::pair<std::string, std::string>>>)> done) override;
-  size_t size() const { return acked_->size(); }  // acknowledged live keys
-  // Writer-side counters, readable from any thread.
-  int64_t records() const { return records_.load(); }  // lines in the journal file now
-  int64_t syncs() const { return syncs_.load(); }      // write+fdatasync groups so far
-  int64_t compactions() const { return compactions_.load(); }
-  int64_t compaction_failures() const { return compaction_failures_.load(); }
-  // Tests: while held, the writer leaves the queue alone (to build a group deterministically).
-  void HoldWriterForTest(bool hold);
-
- private:
-  struct Record {
-    std::string line;
-    std::string key;
-    std::optional<std::string> value;  // nullopt: delete
-    DoneCallback done;
-  };
-  using Map = std::map<std::string, std::string, std::less<>>;
-  JournalDurableStore() = default;
-  void Submit(Record record);
-  void PostAcknowledgements(std::vector<Record> group, Status status);
-  void WriterLoop();
-  Status WriteAndSync(const std::string& text);
-  void MaybeCompact();
-  Status Compact();
-
-  std::string path_;
-  Post post_;
-  Options options_;
-  int fd_ = -1;                     // the writer's, once started
-  Map written_;                     // writer thread: live keys as written, for compaction
-  std::shared_ptr<Map> acked_ = std::make_shared<Map>();  // core thread: acknowledged state
-  std::atomic<int64_t> records_{0}, syncs_{0}, compactions_{0}, compaction_failures_{0};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Record> queue_;  // guarded by mu_
-  bool stop_ = false, hold_ = false;  // guarded by mu_
-  std::thread writer_;
 };
 
 // Blocking HTTP client calls on a worker pool, completed on the io_context.
