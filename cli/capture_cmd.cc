@@ -149,9 +149,13 @@ bool MaybeRunCaptureOrigin(const OriginReplayFlags& f, bool synthetic_given, con
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  for (const std::string& w : capture->warnings) std::cerr << "ssai origin: warning: " << w << "\n";
   server::CaptureOriginService service(std::move(capture).value(), f.speed, f.loop);
-  server::HttpService http;
-  service.RegisterRoutes(http.http());
+  // Beast front end (services.h FrontEndService): slow clients hold a socket, not a thread.
+  server::FrontEndService http([&service](boost::asio::io_context&, server::HttpRequest req,
+                                          server::HttpResponder respond) {
+    service.Handle(std::move(req), std::move(respond));
+  });
   if (Status s = http.Start(host, port); !s.ok()) {
     std::cerr << "ssai origin: " << s.message() << "\n";
     return true;

@@ -125,8 +125,11 @@ int RunOrigin(const std::string& spec_path, const std::string& listen, const Ori
     std::cerr << "ssai origin: " << spec_path << ": " << s.message() << "\n";
     return 2;
   }
-  server::HttpService http;
-  service.RegisterRoutes(http.http());
+  // Beast front end (services.h FrontEndService): slow clients hold a socket, not a thread.
+  server::FrontEndService http([&service](boost::asio::io_context& io, server::HttpRequest req,
+                                          server::HttpResponder respond) {
+    service.Handle(io, std::move(req), std::move(respond));
+  });
   if (Status s = http.Start(host, port); !s.ok()) {
     std::cerr << "ssai origin: " << s.message() << "\n";
     return 2;
@@ -159,8 +162,12 @@ int RunDecision(const std::string& catalogue_path, const std::string& listen, in
   dc.ad_segment_duration_s = ad_segment_s;
   const sigset_t signals = BlockStopSignals();
   server::DecisionService service(dc);
-  server::HttpService http;
-  service.RegisterRoutes(http.http());
+  // Beast front end, as `ssai origin`: the latency is a timer, so a slow client or a slow
+  // decision holds a socket, not a thread.
+  server::FrontEndService http([&service](boost::asio::io_context& io, server::HttpRequest req,
+                                          server::HttpResponder respond) {
+    service.Handle(io, std::move(req), std::move(respond));
+  });
   if (Status s = http.Bind(host, port); !s.ok()) {
     std::cerr << "ssai decision: " << s.message() << "\n";
     return 2;

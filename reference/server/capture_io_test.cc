@@ -2,8 +2,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include <unistd.h>
 
@@ -68,6 +70,50 @@ TEST(LoadCaptureDirTest, ErrorsNameTheFileAndLine) {
   r = LoadCaptureDir(dir.str());
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->files.at("a.m3u8"), kMedia);
+}
+
+// Never a byte from outside the capture directory: a capture file that is a symlink leading out
+// is not read and answers 403; one that stays inside is served. Names with '/' or ".." never
+// reach the file system (the index parser refuses them, naming the line).
+TEST(LoadCaptureDirTest, NeverReadsOutsideTheDirectory) {
+  TempDir outer;
+  WriteFile(outer / "secret.txt", "TOP-SECRET\n");
+  const fs::path cap = outer / "cap";
+  fs::create_directories(cap);
+  WriteFile(cap / "a.m3u8", kMedia);
+  fs::create_symlink(outer / "secret.txt", cap / "leak.m3u8");
+  fs::create_symlink(cap / "leak.m3u8", cap / "chain.m3u8");  // a chain that ends outside
+  fs::create_symlink(cap / "a.m3u8", cap / "alias.m3u8");     // stays inside: served
+  const std::string head = "{\"format\":\"ssai-capture-1\"}\n";
+  auto entry = [](const std::string& path, const std::string& file) {
+    return "{\"offset_ms\":0,\"path\":\"" + path + "\",\"file\":\"" + file + "\"}\n";
+  };
+  WriteFile(cap / "index.jsonl", head + entry("/a.m3u8", "a.m3u8") + entry("/leak.m3u8", "leak.m3u8") +
+                                     entry("/chain.m3u8", "chain.m3u8") + entry("/alias.m3u8", "alias.m3u8"));
+  Result<LoadedCapture> r = LoadCaptureDir(cap.string());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->files.count("leak.m3u8"), 0u);
+  EXPECT_EQ(r->files.count("chain.m3u8"), 0u);
+  EXPECT_EQ(r->outside, (std::set<std::string>{"chain.m3u8", "leak.m3u8"}));
+  ASSERT_EQ(r->warnings.size(), 2u);
+  EXPECT_NE(r->warnings[0].find("line 3: file 'leak.m3u8' resolves to"), std::string::npos) << r->warnings[0];
+  EXPECT_EQ(r->files.at("alias.m3u8"), kMedia);
+  CaptureOriginService service(std::move(r).value(), 1, false);
+  for (const char* path : {"/leak.m3u8", "/chain.m3u8"}) {
+    CaptureOriginService::Answer a = service.AnswerAt(path, 0);
+    EXPECT_EQ(a.status, 403) << path;
+    EXPECT_EQ(a.body.find("TOP-SECRET"), std::string::npos) << a.body;
+  }
+  EXPECT_EQ(service.AnswerAt("/alias.m3u8", 0).status, 200);
+
+  for (const std::string& bad :
+       std::vector<std::string>{"../secret.txt", (outer / "secret.txt").string(), "x/../a.m3u8", ".."}) {
+    WriteFile(cap / "index.jsonl", head + entry("/a.m3u8", "a.m3u8") + entry("/b.m3u8", bad));
+    Result<LoadedCapture> b = LoadCaptureDir(cap.string());
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_EQ(b.status().message(), (cap / "index.jsonl").string() +
+                                        ": line 3: file: not a plain file name in the capture directory");
+  }
 }
 
 TEST(CaptureOriginServiceTest, AnswersTheCurrentSnapshotAndRecordedFailures) {
@@ -210,8 +256,10 @@ TEST(RecordCaptureTest, RecordsASyntheticOriginAndReplaysIt) {
   SyntheticOriginService service(std::move(spec).value());
   ScaledClock clock(*ParseIso8601("2026-01-15T12:00:05Z"), /*speed=*/10);
   service.now = [&clock] { return clock.Now(); };
-  HttpService http;
-  service.RegisterRoutes(http.http());
+  // On the Beast front end, as `ssai origin --synthetic` serves it.
+  FrontEndService http([&service](boost::asio::io_context& io, HttpRequest req, HttpResponder respond) {
+    service.Handle(io, std::move(req), std::move(respond));
+  });
   ASSERT_TRUE(http.Start("127.0.0.1", 0).ok());
 
   TempDir dir;

@@ -6,14 +6,17 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <httplib.h>
 
 #include "reference/base/status.h"
 #include "reference/base/time.h"
 #include "reference/media/origin/capture.h"
+#include "reference/server/http_frontend.h"
 
 namespace ssai::server {
 
@@ -42,9 +45,19 @@ class ScaledClock {
 struct LoadedCapture {
   origin::Capture capture;
   std::map<std::string, std::string> files;  // file name -> body
+  // File names that resolve (through a symlink) outside the capture directory: never read,
+  // answered 403. One warning per name for the operator.
+  std::set<std::string> outside;
+  std::vector<std::string> warnings;
 };
 
-// Reads DIR/index.jsonl and every file it names. Errors name the file (and line):
+// Reads DIR/index.jsonl and every file it names, all at start-up (requests are answered from
+// memory, so no request ever opens a path). Never reads outside DIR: the index admits plain file
+// names only (ParseCaptureIndex: no '/', not "." or "..", so no absolute path); a name that
+// resolves outside DIR (a symlink to /etc/passwd) is not read (LoadedCapture::outside).
+// Containment is checked on the fully resolved path (std::filesystem::weakly_canonical follows
+// every symlink, also a chain of them, where O_NOFOLLOW would refuse a symlink that stays inside
+// and say nothing about where one leads). Errors name the file (and line):
 // "fixtures/captures/x/index.jsonl: line 4: offset_ms: ...", "…/index.jsonl: line 7: file
 // '000012_v720.m3u8' cannot be read".
 Result<LoadedCapture> LoadCaptureDir(const std::string& dir);
@@ -62,7 +75,10 @@ class CaptureOriginService {
     std::string content_type;
   };
   CaptureOriginService(LoadedCapture capture, double speed, bool loop);
-  void RegisterRoutes(httplib::Server& http);
+  void RegisterRoutes(httplib::Server& http);  // in-process tests
+  // `ssai origin --capture` on a FrontEndService (services.h). The recorded path is matched with
+  // the query, as the client sent it.
+  void Handle(HttpRequest request, HttpResponder respond) const;
   // What GET `path` answers at `offset_ms` into the capture (pure; used by the route).
   Answer AnswerAt(std::string_view path, int64_t offset_ms) const;
   const origin::CaptureReplay& replay() const { return replay_; }
@@ -70,6 +86,7 @@ class CaptureOriginService {
  private:
   origin::CaptureReplay replay_;
   std::map<std::string, std::string> files_;
+  std::set<std::string> outside_;
   ScaledClock clock_;
   bool loop_;
 };

@@ -182,10 +182,10 @@ std::string RegexEscape(std::string_view s) {
   return out;
 }
 
-void ServeTs(httplib::Response& res, const Result<std::string>& body) {
-  if (!body.ok()) return SetJsonError(res, 500, body.status().message());
-  res.set_header("Cache-Control", "max-age=3600");  // segment n's bytes never change
-  res.set_content(*body, "video/mp2t");
+HttpResponse TsResponse(const Result<std::string>& body) {
+  if (!body.ok()) return JsonErrorResponse(500, body.status().message()).Header("Cache-Control", "no-store");
+  // Segment n's bytes never change.
+  return HttpResponse{200, "video/mp2t", *body, {{"Cache-Control", "max-age=3600"}}};
 }
 
 }  // namespace
@@ -208,46 +208,53 @@ Result<std::shared_ptr<const MediaLibrary>> MediaLibrary::Open(const std::string
   return std::shared_ptr<const MediaLibrary>(new MediaLibrary(std::move(content), std::move(ad), std::move(slate), ms));
 }
 
-Status RegisterOriginSegmentRoutes(httplib::Server& http, const origin::SyntheticStreamSpec& spec,
-                                   std::shared_ptr<const MediaLibrary> media, std::atomic<int64_t>* requests) {
+Result<OriginSegmentRoutes> OriginSegmentRoutes::Make(const origin::SyntheticStreamSpec& spec) {
   const std::string& t = spec.segment_uri_template;
   if (t.find("://") != std::string::npos || t.find('?') != std::string::npos) {
     return Status::InvalidArgument("media: segment_uri_template must be a relative path to serve segments, got '" +
                                    t + "'");
   }
+  OriginSegmentRoutes out;
   // The template's own characters literally; {rendition} and {msn} as capture groups, in order.
   std::string re = t.starts_with("/") ? "" : "/";
-  std::vector<std::string> groups;
   for (size_t at = 0; at < t.size();) {
     if (t.compare(at, 11, "{rendition}") == 0) {
-      re += "([A-Za-z0-9_-]{1,64})", groups.push_back("rendition"), at += 11;
+      re += "([A-Za-z0-9_-]{1,64})", out.groups_.push_back("rendition"), at += 11;
     } else if (t.compare(at, 5, "{msn}") == 0) {
-      re += "([0-9]{1,18})", groups.push_back("msn"), at += 5;
+      re += "([0-9]{1,18})", out.groups_.push_back("msn"), at += 5;
     } else {
       re += RegexEscape(t.substr(at, 1)), ++at;
     }
   }
-  http.Get(re, [&spec, media, requests, groups](const httplib::Request& req, httplib::Response& res) {
-    int64_t msn = -1;
-    for (size_t g = 0; g < groups.size(); ++g) {
-      const std::string v = req.matches[g + 1].str();
-      if (groups[g] == "msn") msn = std::stoll(v);
-      if (groups[g] == "rendition" && origin::FindRendition(spec, v) == nullptr) {
-        return SetJsonError(res, 404, "no rendition '" + v + "'");
-      }
-    }
-    // A live origin has no segment before it is published (RFC 8216 §6.2.1).
-    if (msn > origin::LiveEdgeMsn(spec, RealNow())) {
-      return SetJsonError(res, 404, "segment " + std::to_string(msn) + " is not published yet");
-    }
+  out.spec_ = &spec;
+  out.re_ = std::make_shared<const std::regex>(re);
+  return out;
+}
+
+std::optional<HttpResponse> OriginSegmentRoutes::Answer(std::string_view path, UnixMicros now,
+                                                        const MediaLibrary& media,
+                                                        std::atomic<int64_t>* requests) const {
+  if (path == "/slate.ts") {
     ++*requests;
-    ServeTs(res, media->Content(msn));
-  });
-  http.Get("/slate.ts", [media, requests](const httplib::Request&, httplib::Response& res) {
-    ++*requests;
-    ServeTs(res, media->Slate());
-  });
-  return Status::Ok();
+    return TsResponse(media.Slate());
+  }
+  std::match_results<std::string_view::const_iterator> m;
+  if (!std::regex_match(path.begin(), path.end(), m, *re_)) return std::nullopt;
+  int64_t msn = -1;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    const std::string v = m[g + 1].str();
+    if (groups_[g] == "msn") msn = std::stoll(v);  // at most 18 digits: fits
+    if (groups_[g] == "rendition" && origin::FindRendition(*spec_, v) == nullptr) {
+      return JsonErrorResponse(404, "no rendition '" + v + "'").Header("Cache-Control", "no-store");
+    }
+  }
+  // A live origin has no segment before it is published (RFC 8216 §6.2.1).
+  if (msn > origin::LiveEdgeMsn(*spec_, now)) {
+    return JsonErrorResponse(404, "segment " + std::to_string(msn) + " is not published yet")
+        .Header("Cache-Control", "no-store");
+  }
+  ++*requests;
+  return TsResponse(media.Content(msn));
 }
 
 std::optional<int64_t> AdTimelineIndex(const DecisionCatalogue& catalogue, double ad_segment_duration_s,

@@ -21,15 +21,17 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <string_view>
-
-#include <httplib.h>
+#include <vector>
 
 #include "reference/base/status.h"
+#include "reference/base/time.h"
 #include "reference/media/origin/synthetic_origin.h"
 #include "reference/media/origin/ts_pool.h"
 #include "reference/server/config.h"
+#include "reference/server/http_frontend.h"
 
 namespace ssai::server {
 
@@ -60,10 +62,20 @@ class MediaLibrary {
 
 // The origin's segment routes (spec.media "ffmpeg"): GET /{segment_uri_template} with {rendition}
 // and {msn} filled in -> content segment msn (404 for an unknown rendition or a segment not yet
-// published at the live edge), and GET /slate.ts. `requests` counts segment bodies served.
-// Errors: a template that is an absolute URL.
-Status RegisterOriginSegmentRoutes(httplib::Server& http, const origin::SyntheticStreamSpec& spec,
-                                   std::shared_ptr<const MediaLibrary> media, std::atomic<int64_t>* requests);
+// published at the live edge `now`), and GET /slate.ts. `requests` counts segment bodies served.
+class OriginSegmentRoutes {
+ public:
+  // Errors: a template that is an absolute URL or has a query.
+  static Result<OriginSegmentRoutes> Make(const origin::SyntheticStreamSpec& spec);
+  // The answer to GET `path` (percent-decoded, no query) when it is a segment route, else nullopt.
+  std::optional<HttpResponse> Answer(std::string_view path, UnixMicros now, const MediaLibrary& media,
+                                     std::atomic<int64_t>* requests) const;
+
+ private:
+  const origin::SyntheticStreamSpec* spec_ = nullptr;
+  std::shared_ptr<const std::regex> re_;
+  std::vector<std::string> groups_;  // "rendition" / "msn", in capture order
+};
 
 // Where ad `ad_id`'s segment `i` sits on the ad media timeline: its pod offset (in the first pod,
 // in catalogue order, that holds the ad) / segment duration + i. The splicer puts no

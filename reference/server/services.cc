@@ -3,7 +3,10 @@
 #include <chrono>
 #include <cctype>
 #include <cmath>
+#include <regex>
 #include <thread>
+
+#include <boost/asio/steady_timer.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -79,6 +82,54 @@ void HttpService::Serve() {
 void HttpService::Stop() {
   if (!thread_.joinable()) return;
   http_->stop();
+  thread_.join();
+}
+
+// ---------------------------------------------------------------------------------------------
+// FrontEndService
+
+namespace {
+
+HttpFrontEndOptions ServiceFrontEndOptions() {
+  HttpFrontEndOptions o;
+  // Browser players fetch from a page on another origin (see HttpService above).
+  o.default_headers = {{"Access-Control-Allow-Origin", "*"}};
+  o.error_response = [](int status, const std::string& message) {
+    return JsonErrorResponse(status, message).Header("Cache-Control", "no-store");
+  };
+  return o;
+}
+
+}  // namespace
+
+FrontEndService::FrontEndService(Handler handler)
+    : front_(io_, ServiceFrontEndOptions(), [this, handler = std::move(handler)](HttpRequest req, HttpResponder respond) {
+        handler(io_, std::move(req), std::move(respond));
+      }) {}
+
+FrontEndService::~FrontEndService() { Stop(); }
+
+Status FrontEndService::Bind(const std::string& host, int port) {
+  SSAI_RETURN_IF_ERROR(front_.Bind(host, port));
+  work_.emplace(boost::asio::make_work_guard(io_));
+  thread_ = std::thread([this] { io_.run(); });
+  return Status::Ok();
+}
+
+void FrontEndService::Serve() { front_.Serve(); }
+
+Status FrontEndService::Start(const std::string& host, int port) {
+  SSAI_RETURN_IF_ERROR(Bind(host, port));
+  Serve();
+  return Status::Ok();
+}
+
+void FrontEndService::Stop() {
+  if (stopped_ || !thread_.joinable()) return;
+  stopped_ = true;
+  front_.Stop(2000);  // needs the io thread running
+  work_.reset();
+  io_.stop();
   thread_.join();
 }
 
@@ -224,6 +275,22 @@ void DecisionService::RegisterRoutes(httplib::Server& http) {
   });
 }
 
+void DecisionService::Handle(boost::asio::io_context& io, HttpRequest req, HttpResponder respond) {
+  if (req.method == "POST" && req.path == "/decision") {
+    HttpResponse res = DecisionResponse(req.body);
+    if (latency_ms() <= 0) return respond(std::move(res));
+    auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(latency_ms()));
+    timer->async_wait([timer, respond, res = std::move(res)](const boost::system::error_code&) mutable {
+      respond(std::move(res));
+    });
+    return;
+  }
+  if ((req.method == "GET" || req.method == "HEAD") && req.path.starts_with("/ads/")) {
+    return respond(AdResponse(req.path));
+  }
+  respond(JsonErrorResponse(404, "no route " + req.method + " " + req.path));
+}
+
 void CatalogueDecisionClient::Decide(const Request& request, Callback done) {
   Result<AdDecision> d = service_->Decide(request);
   if (service_->latency_ms() <= 0) {
@@ -239,29 +306,58 @@ void CatalogueDecisionClient::Decide(const Request& request, Callback done) {
 
 Status SyntheticOriginService::EnableMedia(const std::string& cache_dir) {
   if (spec_.media != "ffmpeg") return Status::Ok();
-  const std::string& t = spec_.segment_uri_template;
-  if (t.find("://") != std::string::npos || t.find('?') != std::string::npos) {
-    return Status::InvalidArgument("media: segment_uri_template must be a relative path to serve segments, got '" +
-                                   t + "'");
-  }
+  // The template first: a bad one fails before ffmpeg makes any media.
+  SSAI_ASSIGN_OR_RETURN(OriginSegmentRoutes routes, OriginSegmentRoutes::Make(spec_));
   SSAI_ASSIGN_OR_RETURN(media_, MediaLibrary::Open(cache_dir, spec_.segment_duration_s));
+  segments_.emplace(std::move(routes));
   return Status::Ok();
 }
 
+HttpResponse SyntheticOriginService::Respond(std::string_view path) {
+  const UnixMicros t = now ? now() : RealNow();
+  if (segments_) {
+    if (std::optional<HttpResponse> seg = segments_->Answer(path, t, *media_, &segment_requests)) {
+      return std::move(*seg);
+    }
+  }
+  static const std::regex kPlaylist(R"(/([A-Za-z0-9_-]{1,64})\.m3u8)");
+  std::match_results<std::string_view::const_iterator> m;
+  if (!std::regex_match(path.begin(), path.end(), m, kPlaylist)) {
+    return JsonErrorResponse(404, "no route GET " + std::string(path)).Header("Cache-Control", "no-store");
+  }
+  ++requests;
+  constexpr const char* kM3u8 = "application/vnd.apple.mpegurl";
+  if (broken.load()) return HttpResponse{200, kM3u8, "#EXTM3U\n#EXTINF:abc,\nseg.ts\n", {}};
+  if (const int fail = fail_status.load(); fail != 0) {
+    return JsonErrorResponse(fail, "injected origin failure").Header("Cache-Control", "no-store");
+  }
+  const std::string name = m[1].str();
+  if (name == "master") return HttpResponse{200, kM3u8, origin::MasterPlaylist(spec_), {{"Cache-Control", "max-age=1"}}};
+  const origin::Rendition* r = origin::FindRendition(spec_, name);
+  if (r == nullptr) return JsonErrorResponse(404, "no rendition '" + name + "'").Header("Cache-Control", "no-store");
+  return HttpResponse{200, kM3u8, origin::MediaPlaylistAt(spec_, *r, t), {{"Cache-Control", "max-age=1"}}};
+}
+
 void SyntheticOriginService::RegisterRoutes(httplib::Server& http) {
-  // EnableMedia checked the template, the only thing RegisterOriginSegmentRoutes refuses.
-  if (media_) (void)RegisterOriginSegmentRoutes(http, spec_, media_, &segment_requests);
-  http.Get(R"(/([A-Za-z0-9_-]{1,64})\.m3u8)", [this](const httplib::Request& req, httplib::Response& res) {
-    ++requests;
-    if (const int d = delay_ms.load(); d > 0) std::this_thread::sleep_for(std::chrono::milliseconds(d));
-    if (broken.load()) return res.set_content("#EXTM3U\n#EXTINF:abc,\nseg.ts\n", "application/vnd.apple.mpegurl");
-    if (const int fail = fail_status.load(); fail != 0) return SetJsonError(res, fail, "injected origin failure");
-    const std::string name = req.matches[1].str();
-    res.set_header("Cache-Control", "max-age=1");
-    if (name == "master") return res.set_content(origin::MasterPlaylist(spec_), "application/vnd.apple.mpegurl");
-    const origin::Rendition* r = origin::FindRendition(spec_, name);
-    if (r == nullptr) return SetJsonError(res, 404, "no rendition '" + name + "'");
-    res.set_content(origin::MediaPlaylistAt(spec_, *r, now ? now() : RealNow()), "application/vnd.apple.mpegurl");
+  http.Get(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res) {
+    // An httplib handler thread of its own: the delay (playlists only) may sleep here.
+    if (const int d = delay_ms.load(); d > 0 && req.path.ends_with(".m3u8")) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(d));
+    }
+    ToHttplib(Respond(req.path), res);
+  });
+}
+
+void SyntheticOriginService::Handle(boost::asio::io_context& io, HttpRequest req, HttpResponder respond) {
+  if (req.method != "GET" && req.method != "HEAD") {
+    return respond(JsonErrorResponse(405, "method " + req.method + " not allowed").Header("Allow", "GET, HEAD"));
+  }
+  HttpResponse res = Respond(req.path);
+  const int d = delay_ms.load();
+  if (d <= 0 || !req.path.ends_with(".m3u8")) return respond(std::move(res));
+  auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(d));
+  timer->async_wait([timer, respond, res = std::move(res)](const boost::system::error_code&) mutable {
+    respond(std::move(res));
   });
 }
 

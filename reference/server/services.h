@@ -13,17 +13,18 @@
 #include <string>
 #include <thread>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <httplib.h>
 
 #include "reference/base/status.h"
 #include "reference/media/origin/synthetic_origin.h"
 #include "reference/server/config.h"
 #include "reference/server/http_frontend.h"
+#include "reference/server/media_library.h"
 #include "reference/ssai/env.h"
 
 namespace ssai::server {
-
-class MediaLibrary;
 
 // An httplib::Server listening on its own thread. Register routes on http() before Start.
 class HttpService {
@@ -47,6 +48,37 @@ class HttpService {
   std::thread thread_;
   std::string host_;
   int port_ = 0;
+};
+
+// An HttpFrontEnd (Boost.Beast, http_frontend.h) on its own io_context thread, for the small
+// servers (`ssai origin`, `ssai decision`): a slow or idle client holds a socket and a buffer, not
+// a thread, so 30 slowloris clients cannot starve the others (the front end's read and keep-alive
+// timeouts close them). The handler runs on that thread: it must not block (use a timer from
+// io() to answer later). CORS "*" on every response; refusals (400/413/431) as JSON errors.
+class FrontEndService {
+ public:
+  // Called on the io thread with that thread's io_context (for timers).
+  using Handler = std::function<void(boost::asio::io_context& io, HttpRequest request, HttpResponder respond)>;
+  explicit FrontEndService(Handler handler);
+  ~FrontEndService();
+  FrontEndService(const FrontEndService&) = delete;
+  FrontEndService& operator=(const FrontEndService&) = delete;
+  // Binds host:port (port 0: any free port) and starts the io thread; connections queue in the
+  // backlog until Serve.
+  Status Bind(const std::string& host, int port);
+  void Serve();
+  Status Start(const std::string& host, int port);  // Bind + Serve
+  void Stop();  // graceful (in-flight answers drain ≤ 2 s), idempotent; joins the io thread
+  boost::asio::io_context& io() { return io_; }
+  int port() const { return front_.port(); }
+  std::string base_url() const { return front_.base_url(); }
+
+ private:
+  boost::asio::io_context io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  HttpFrontEnd front_;
+  std::thread thread_;
+  bool stopped_ = false;
 };
 
 // JSON error body: {"error": message}.
@@ -76,6 +108,8 @@ class DecisionService {
   HttpResponse DecisionResponse(std::string_view body);
   HttpResponse AdResponse(std::string_view path);
   void RegisterRoutes(httplib::Server& http);
+  // The same routes on a FrontEndService (`ssai decision`): the latency on a timer, not a sleep.
+  void Handle(boost::asio::io_context& io, HttpRequest request, HttpResponder respond);
   std::atomic<int64_t> ad_segment_requests{0};  // ad segment bodies served
 
  private:
@@ -107,7 +141,12 @@ class SyntheticOriginService {
   explicit SyntheticOriginService(origin::SyntheticStreamSpec spec) : spec_(std::move(spec)) {}
   // Loads or makes the media (media_library.h) when spec.media is "ffmpeg". Before RegisterRoutes.
   Status EnableMedia(const std::string& cache_dir);
-  void RegisterRoutes(httplib::Server& http);
+  // The answer to GET `path` (percent-decoded, no query) now, fault knobs but delay_ms applied.
+  // One model for both transports below.
+  HttpResponse Respond(std::string_view path);
+  void RegisterRoutes(httplib::Server& http);  // in-process test origins (server_test.cc)
+  // `ssai origin --synthetic` on a FrontEndService: delay_ms on a timer, not a sleep.
+  void Handle(boost::asio::io_context& io, HttpRequest request, HttpResponder respond);
   std::atomic<int64_t> segment_requests{0};  // segment bodies served (media "ffmpeg")
   std::atomic<int> fail_status{0};
   std::atomic<int> delay_ms{0};       // answer this late (a slow origin)
@@ -120,6 +159,7 @@ class SyntheticOriginService {
  private:
   origin::SyntheticStreamSpec spec_;
   std::shared_ptr<const MediaLibrary> media_;
+  std::optional<OriginSegmentRoutes> segments_;
 };
 
 }  // namespace ssai::server

@@ -100,8 +100,9 @@ class MarkerParser {
     marker_.scte35 = std::move(section).value();
   }
 
-  std::optional<std::vector<LooseAttribute>> Attributes() {
-    Result<std::vector<LooseAttribute>> attrs = ParseLooseAttributes(tag_.value);
+  std::optional<std::vector<LooseAttribute>> Attributes() { return Attributes(tag_.value); }
+  std::optional<std::vector<LooseAttribute>> Attributes(std::string_view text) {
+    Result<std::vector<LooseAttribute>> attrs = ParseLooseAttributes(text);
     if (!attrs.ok()) {
       Warn(attrs.status().message());
       return std::nullopt;
@@ -119,20 +120,31 @@ class MarkerParser {
       Warn(std::string(name) + " '" + a->value + "' is not a number of seconds in [0, 1e8]");
   }
 
-  // EXT-X-CUE-OUT, EXT-X-CUE-OUT:30.000, EXT-X-CUE-OUT:DURATION=30 (MediaTailor hls-ad-markers).
+  // EXT-X-CUE-OUT, EXT-X-CUE-OUT:30.000, EXT-X-CUE-OUT:DURATION=30 (MediaTailor hls-ad-markers),
+  // EXT-X-CUE-OUT:4,SpliceType=VOD_DAI,Action=REPLACE,PAID=... (the duration first, unnamed, then
+  // attributes: MediaConvert-style packagers).
   std::optional<Marker> CueOut() {
     marker_.flavour = Flavour::kCueOut;
     marker_.direction = Direction::kOut;
     std::string_view v = TrimWhitespace(tag_.value);
     if (v.empty()) return std::move(marker_);
-    if (v.find('=') == std::string_view::npos) {
-      marker_.duration_s = ParseSeconds(v);
+    const size_t comma = v.find(',');
+    const std::string_view first = TrimWhitespace(v.substr(0, comma));
+    std::string_view rest = v;
+    if (first.find('=') == std::string_view::npos) {
+      marker_.duration_s = ParseSeconds(first);
       if (!marker_.duration_s)
-        Warn("duration '" + std::string(v) + "' is not a number of seconds in [0, 1e8]");
-      return std::move(marker_);
+        Warn("duration '" + std::string(first) + "' is not a number of seconds in [0, 1e8]");
+      if (comma == std::string_view::npos) return std::move(marker_);
+      rest = v.substr(comma + 1);
     }
-    if (auto attrs = Attributes()) {
-      Seconds(*attrs, "DURATION", &marker_.duration_s);
+    if (auto attrs = Attributes(rest)) {
+      if (first.find('=') == std::string_view::npos) {
+        if (FindLoose(*attrs, "DURATION") != nullptr)
+          Warn("both a leading duration '" + std::string(first) + "' and DURATION; using the leading one");
+      } else {
+        Seconds(*attrs, "DURATION", &marker_.duration_s);
+      }
       if (const LooseAttribute* id = FindLoose(*attrs, "ID")) marker_.id = id->value;
       if (const LooseAttribute* cue = FindLoose(*attrs, "SCTE35"))
         DecodeScte35(cue->value, "SCTE35");

@@ -45,6 +45,10 @@ TEST(MarkersTest, CueOutForms) {
       {"#EXT-X-CUE-OUT:30.000", 30.0},
       {"#EXT-X-CUE-OUT:DURATION=120", 120.0},
       {"#EXT-X-CUE-OUT", std::nullopt},
+      // Duration first, unnamed, then attributes (MediaConvert-style packagers).
+      {"#EXT-X-CUE-OUT:4,SpliceType=VOD_DAI,Action=REPLACE,PAID=amazon.com/TEST2014020500000346,Acds=BA", 4.0},
+      {"#EXT-X-CUE-OUT:30.000,ID=\"break-7\"", 30.0},
+      {"#EXT-X-CUE-OUT:DURATION=15,SpliceType=LIVE_DAI", 15.0},
   };
   for (const Case& c : cases) {
     ExtractResult r = ExtractOne(c.line);
@@ -60,6 +64,24 @@ TEST(MarkersTest, CueOutForms) {
     EXPECT_EQ(m.text, c.line);
     EXPECT_TRUE(r.warnings.empty());
   }
+}
+
+TEST(MarkersTest, CueOutLeadingDurationThenAttributesKeepsTheAttributes) {
+  ExtractResult r = ExtractOne("#EXT-X-CUE-OUT:30.000,ID=\"break-7\",SCTE35=" + std::string(testing::kVecSpliceInsert));
+  ASSERT_EQ(r.markers.size(), 1u);
+  EXPECT_EQ(r.markers[0].duration_s, 30.0);
+  EXPECT_EQ(r.markers[0].id, "break-7");
+  EXPECT_TRUE(r.markers[0].scte35);
+  EXPECT_TRUE(r.warnings.empty());
+}
+
+TEST(MarkersTest, CueOutUnparseableLeadingDurationIsAWarning) {
+  ExtractResult r = ExtractOne("#EXT-X-CUE-OUT:4s,SpliceType=VOD_DAI,Action=REPLACE");
+  ASSERT_EQ(r.markers.size(), 1u);
+  EXPECT_FALSE(r.markers[0].duration_s);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.warnings[0].line, 8);
+  EXPECT_NE(r.warnings[0].message.find("EXT-X-CUE-OUT: duration '4s'"), std::string::npos) << r.warnings[0].message;
 }
 
 TEST(MarkersTest, CueOutContBothForms) {

@@ -700,8 +700,22 @@ void Normalizer::Process(const Signal& s, const Timeline& tl, NormalizeResult* r
           return;
         }
         if (s.id_kind == IdKind::kDerived) {
-          r->notes.push_back({s.line, where + "OUT while break " + b.event_id +
-                                          " is open: a repeat, not a new break; ignored"});
+          // A plain OUT (no id) is told from a repeat by time only: inside the open break's
+          // planned span it repeats it; from same_break_tolerance_us before its planned end on it
+          // is the next break (back-to-back pods: the second CUE-OUT sits where the first break
+          // ends, before expiry_grace_us has expired the first). Never by closeness to the end.
+          const UnixMicros planned_end = b.duration ? b.start + *b.duration : 0;
+          if (!b.duration || s.time + options_.same_break_tolerance_us < planned_end) {
+            r->notes.push_back({s.line, where + "OUT while break " + b.event_id +
+                                            " is open: a repeat, not a new break; ignored"});
+            return;
+          }
+          if (b.auto_end && s.time >= planned_end) {
+            Close(planned_end, EndReason::kDuration, nullptr, tl, r);
+          } else {
+            Close(s.time, EndReason::kNextOut, &s, tl, r);
+          }
+          Open(s, s.time, s.msn, tl, r);
           return;
         }
         if (b.seg_type && s.seg_type && Rank(s.seg_type) < Rank(b.seg_type)) {

@@ -36,8 +36,10 @@
 // and DATERANGE by (ID, OUT|IN, START-DATE), and a signal seen before is skipped while its copies
 // keep arriving (identity is forgotten two windows after the last copy slid out). An OUT within
 // `same_break_tolerance_us` of the open break's start is the same break (CUE-OUT + OATCLS +
-// DATERANGE for one splice). A plain CUE-OUT (no id) while a break is open is a repeat, not a new
-// break. A CUE-OUT-CONT with no break open (a player joining mid-break) opens one at segment_time -
+// DATERANGE for one splice). A plain CUE-OUT (no id) inside the open break's planned span is a
+// repeat, not a new break; one from same_break_tolerance_us before the open break's planned end
+// on (or after it) starts the next break (back-to-back pods). A repeat is never recognised by
+// closeness to the previous break's end. A CUE-OUT-CONT with no break open (a player joining mid-break) opens one at segment_time -
 // ElapsedTime, unless that matches a break that already ended.
 //
 // Durations, in precedence order (scte35.md §4): splice_insert break_duration, segmentation

@@ -389,6 +389,112 @@ TEST(NormalizerTest, PlainCueOutRepeatedWhileOpenIsNotANewBreak) {
   EXPECT_EQ(r.notes.size(), 2u);
 }
 
+// Back-to-back breaks as packagers write them: a pod, then another pod starting on the segment
+// where the first one's planned duration ends, with no CUE-IN in between (6 s segments).
+constexpr char kBackToBack[] =
+    "#EXTM3U\n"
+    "#EXT-X-VERSION:3\n"
+    "#EXT-X-TARGETDURATION:6\n"
+    "#EXT-X-MEDIA-SEQUENCE:500\n"
+    "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:00.000Z\n"
+    "#EXTINF:6.000,\n"
+    "content500.ts\n"
+    "#EXT-X-CUE-OUT:12.000\n"
+    "#EXTINF:6.000,\n"
+    "ad501.ts\n"
+    "#EXT-X-CUE-OUT-CONT:ElapsedTime=6.000,Duration=12.000\n"
+    "#EXTINF:6.000,\n"
+    "ad502.ts\n"
+    "#EXT-X-CUE-OUT:12.000\n"  // line 15: where the first pod's 12 s end
+    "#EXTINF:6.000,\n"
+    "ad503.ts\n"
+    "#EXT-X-CUE-OUT-CONT:ElapsedTime=6.000,Duration=12.000\n"
+    "#EXTINF:6.000,\n"
+    "ad504.ts\n"
+    "#EXT-X-CUE-IN\n"
+    "#EXTINF:6.000,\n"
+    "content505.ts\n";
+
+TEST(NormalizerTest, CueOutWhereThePreviousBreakEndsIsANewBreak) {
+  Result<hls::MediaPlaylist> p = hls::ParseMedia(kBackToBack);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  NormalizeResult r = NormalizeReloads({*p});
+  EXPECT_EQ(Summaries(r), (V{"start cue-501 @501", "end cue-501 @503 duration", "start cue-503 @503",
+                             "end cue-503 @505 in"}));
+  ASSERT_EQ(r.events.size(), 4u);
+  EXPECT_EQ(r.events[1].duration_s, 12.0);
+  EXPECT_EQ(r.events[2].line, 15);
+  EXPECT_EQ(r.events[2].duration_s, 12.0);
+  EXPECT_TRUE(r.warnings.empty());
+  EXPECT_TRUE(r.notes.empty());
+}
+
+TEST(NormalizerTest, CueOutWithinASecondOfThePlannedEndIsANewBreak) {
+  // Planned 11.5 s: the next CUE-OUT, on the segment at 12 s, is 0.5 s after the planned end and
+  // inside the expiry grace. Planned 12.5 s: it is 0.5 s before the planned end.
+  struct Case {
+    const char* planned;
+    const char* first_end;
+  } cases[] = {
+      {"11.500", "end cue-501 @502 duration"},  // ends at 17.5 s, inside segment 502
+      {"12.500", "end cue-501 @503 next_out"},  // cut short by the next pod at 18 s
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.planned);
+    std::string text = kBackToBack;
+    text.replace(text.find("#EXT-X-CUE-OUT:12.000"), 21, std::string("#EXT-X-CUE-OUT:") + c.planned);
+    Result<hls::MediaPlaylist> p = hls::ParseMedia(text);
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    NormalizeResult r = NormalizeReloads({*p});
+    EXPECT_EQ(Summaries(r), (V{"start cue-501 @501", c.first_end, "start cue-503 @503", "end cue-503 @505 in"}));
+  }
+}
+
+TEST(NormalizerTest, BackToBackBreaksAcrossSlidingReloads) {
+  LiveStream s(24);
+  s.Add(1004, "#EXT-X-CUE-OUT:6");
+  s.Add(1005, "#EXT-X-CUE-OUT-CONT:2/6");
+  s.Add(1006, "#EXT-X-CUE-OUT-CONT:4/6");
+  s.Add(1007, "#EXT-X-CUE-OUT:4");  // 6 s after the first: a second pod, no CUE-IN between
+  s.Add(1008, "#EXT-X-CUE-OUT-CONT:2/4");
+  s.Add(1009, "#EXT-X-CUE-IN");
+  NormalizeResult r = NormalizeReloads(s.Reloads());
+  EXPECT_EQ(Summaries(r), (V{"start cue-1004 @1004", "end cue-1004 @1007 duration", "start cue-1007 @1007",
+                             "end cue-1007 @1009 in"}));
+  EXPECT_TRUE(r.warnings.empty());
+}
+
+TEST(NormalizerTest, MediaConvertCueOutDurationThenAttributesEndsByItsDuration) {
+  // "#EXT-X-CUE-OUT:<duration>,SpliceType=...,Action=...,PAID=...": no CUE-IN; the duration
+  // given first must end the break.
+  Result<hls::MediaPlaylist> p = hls::ParseMedia(
+      "#EXTM3U\n"
+      "#EXT-X-VERSION:3\n"
+      "#EXT-X-TARGETDURATION:2\n"
+      "#EXT-X-MEDIA-SEQUENCE:1000\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:00.000Z\n"
+      "#EXTINF:2.000,\n"
+      "s1000.ts\n"
+      "#EXT-X-CUE-OUT:4,SpliceType=VOD_DAI,Action=REPLACE,PAID=amazon.com/TEST2014020500000346,Acds=BA\n"
+      "#EXTINF:2.000,\n"
+      "s1001.ts\n"
+      "#EXTINF:2.000,\n"
+      "s1002.ts\n"
+      "#EXTINF:2.000,\n"
+      "s1003.ts\n"
+      "#EXTINF:2.000,\n"
+      "s1004.ts\n"
+      "#EXTINF:2.000,\n"
+      "s1005.ts\n");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  NormalizeResult r = NormalizeReloads({*p});
+  EXPECT_EQ(Summaries(r), (V{"start cue-1001 @1001", "end cue-1001 @1003 duration"}));
+  ASSERT_EQ(r.events.size(), 2u);
+  EXPECT_EQ(r.events[0].duration_s, 4.0);
+  EXPECT_EQ(r.events[0].duration_source, DurationSource::kCueOut);
+  EXPECT_TRUE(r.warnings.empty());
+}
+
 TEST(NormalizerTest, ReusedEventIdIsScoped) {
   LiveStream s(24);
   s.Add(1002, "#EXT-OATCLS-SCTE35:" + B64(InsertOut(55, PtsOf(1002), 4.0)));

@@ -44,7 +44,11 @@ const std::vector<RuleInfo>& Catalogue() {
        RuleScope::kMedia,
        "every EXTINF, rounded to the nearest integer, is <= EXT-X-TARGETDURATION"},
       {"hls.segment.duration_positive", "RFC 8216 §4.3.2.1 / bis §4.4.4.1", kE, RuleScope::kMedia,
-       "every segment has an EXTINF whose duration is a positive number"},
+       "every segment has an EXTINF whose duration is a decimal number, not negative"},
+      {"hls.segment.duration_zero", "RFC 8216 §4.3.2.1 / bis §4.4.4.1 (not a spec rule)", kW,
+       RuleScope::kMedia,
+       "no EXTINF of 0: legal (the spec asks only for a decimal number) but a segment that plays "
+       "for no time"},
       {"hls.segment.short_at_splice", "hls.js #2924 (not a spec rule)", kW, RuleScope::kMedia,
        "no segment shorter than 0.5 s at a DISCONTINUITY or cue (players stall on them)"},
       {"hls.media_sequence.before_first_segment", "RFC 8216 §4.3.3.2 / bis §4.4.3.2", kE,
@@ -648,9 +652,14 @@ void CheckSegments(const MediaContext& c, Sink& sink) {
                "EXTINF duration '" + std::string(dur_text) + "' is not a number");
       continue;
     }
-    if (*dur <= 0) {
+    if (*dur < 0) {
       sink.Add("hls.segment.duration_positive", inf->line,
-               "EXTINF duration " + Sec(*dur) + " is not positive (" + s.uri() + ")");
+               "EXTINF duration " + Sec(*dur) + " is negative (" + s.uri() + ")");
+      continue;
+    }
+    if (*dur == 0) {
+      // RFC 8216 §4.3.2.1 requires a decimal-integer or decimal-floating-point number, which 0 is.
+      sink.Add("hls.segment.duration_zero", inf->line, "EXTINF duration 0 (" + s.uri() + ")");
       continue;
     }
     if (*dur < kShortSegmentS && (at_splice(i) || (i + 1 < segs.size() && at_splice(i + 1)))) {
@@ -1089,16 +1098,28 @@ std::optional<double> CueNumber(std::string_view text) {
   return v;
 }
 
-// EXT-X-CUE-OUT:30 | :30.000 | :DURATION=30[,...] | bare. EXT-X-CUE-OUT-CONT:ElapsedTime=x,
-// Duration=y[,SCTE35=...] | :x/y | bare.
+// EXT-X-CUE-OUT:30 | :30.000 | :DURATION=30[,...] | :30,ATTR=...[,...] (duration first, then
+// attributes: MediaConvert-style) | bare. EXT-X-CUE-OUT-CONT:ElapsedTime=x,Duration=y[,SCTE35=...]
+// | :x/y | bare.
 CueNumbers ParseCue(const Tag& tag) {
   CueNumbers out;
   std::string_view v = TrimWhitespace(tag.value);
   if (v.empty()) return out;
   const bool cont = tag.type == TagType::kCueOutCont;
   if (v.find('=') != std::string_view::npos) {
+    bool first_item = true;
     for (std::string_view item : SplitOutsideQuotes(v, ',')) {
       size_t eq = item.find('=');
+      if (eq == std::string_view::npos && first_item && !cont) {
+        // The unnamed leading duration of "CUE-OUT:4,SpliceType=VOD_DAI,...".
+        out.duration = CueNumber(item);
+        if (!out.duration) {
+          out.malformed = true;
+          out.problem = "duration '" + std::string(TrimWhitespace(item)) + "' is not a number";
+          return out;
+        }
+      }
+      first_item = false;
       if (eq == std::string_view::npos) continue;
       std::string_view key = TrimWhitespace(item.substr(0, eq));
       std::string_view val = item.substr(eq + 1);

@@ -191,7 +191,8 @@ const Case kMediaCases[] = {
     {"hls.target_duration.required", "#EXTM3U\n#EXT-X-VERSION:3\n" SEG, 1},
     {"hls.target_duration.required", "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:0\n" SEG, 3},
     {"hls.target_duration.bound", "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n" SEG, 4},
-    {"hls.segment.duration_positive", HEAD "#EXTINF:0,\na.ts\n" SEG, 4},
+    {"hls.segment.duration_positive", HEAD "#EXTINF:-1,\na.ts\n" SEG, 4},
+    {"hls.segment.duration_zero", HEAD "#EXTINF:0,\na.ts\n" SEG, 4},
     {"hls.segment.short_at_splice",
      HEAD "#EXT-X-CUE-OUT:6\n" SEG
           "#EXTINF:0.233,\nlast.ts\n#EXT-X-CUE-IN\n#EXT-X-DISCONTINUITY\n" SEG,
@@ -365,6 +366,39 @@ TEST(LintTest, SegmentWithoutExtinfOrNegative) {
   MediaPlaylist q = Media(HEAD SEG);
   q.mutable_segments()[0].SetDuration(-2);
   EXPECT_THAT(Ids(LintMedia(q)), Contains("hls.segment.duration_positive"));
+}
+
+// RFC 8216 §4.3.2.1: EXTINF's duration is "a decimal-floating-point or decimal-integer number";
+// 0 is one (packagers write it for a placeholder or a gap): a warning, not an error. Negative or
+// not a number stays an error.
+TEST(LintTest, ZeroExtinfIsAWarningNegativeAndNanAreErrors) {
+  std::vector<Finding> zero = LintMedia(Media("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:6\n"
+                                              "#EXT-X-MEDIA-SEQUENCE:10\n#EXTINF:6.000,\na10.ts\n"
+                                              "#EXTINF:0,\na11.ts\n#EXTINF:6.000,\na12.ts\n"));
+  ASSERT_EQ(zero.size(), 1u) << Dump(zero);
+  EXPECT_EQ(zero[0].rule_id, "hls.segment.duration_zero");
+  EXPECT_EQ(zero[0].severity, Severity::kWarning);
+  EXPECT_EQ(zero[0].line, 7);
+  EXPECT_EQ(FindRule("hls.segment.duration_positive")->severity, Severity::kError);
+  for (const char* bad : {"#EXTINF:-0.5,", "#EXTINF:abc,", "#EXTINF:nan,"}) {
+    std::vector<Finding> f = LintMedia(Media(std::string("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:6\n") +
+                                             bad + "\na.ts\n"));
+    ASSERT_FALSE(f.empty()) << bad;
+    EXPECT_EQ(f[0].rule_id, "hls.segment.duration_positive") << bad << Dump(f);
+    EXPECT_EQ(f[0].severity, Severity::kError) << bad;
+  }
+}
+
+// "#EXT-X-CUE-OUT:4,SpliceType=...": the leading duration counts (a break whose CUE-IN is missing
+// past it is found), and an unparseable one is a finding.
+TEST(LintTest, CueOutDurationThenAttributes) {
+  std::string head = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n";
+  std::string p = head + "#EXTINF:2.000,\na.ts\n#EXT-X-CUE-OUT:4,SpliceType=VOD_DAI,Action=REPLACE,PAID=x/1\n";
+  for (int i = 0; i < 5; ++i) p += "#EXTINF:2.000,\nb" + std::to_string(i) + ".ts\n";
+  EXPECT_THAT(Ids(LintMedia(Media(p))), Contains("hls.cue.out_without_in")) << Dump(LintMedia(Media(p)));
+  std::vector<Finding> bad = LintMedia(
+      Media(head + "#EXT-X-CUE-OUT:4s,SpliceType=VOD_DAI\n#EXTINF:2.000,\na.ts\n#EXT-X-CUE-IN\n#EXTINF:2.000,\nb.ts\n"));
+  ASSERT_THAT(Ids(bad), Contains("hls.cue.out_duration_valid")) << Dump(bad);
 }
 
 TEST(LintTest, FindingsAreSortedByLine) {

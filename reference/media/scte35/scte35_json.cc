@@ -808,6 +808,7 @@ Result<SpliceInfoSection> FromJsonImpl(const J& root) {
   SSAI_RETURN_IF_ERROR(info.Uint("descriptor_loop_length", 0xFFFF, &s.descriptor_loop_length));
   SSAI_RETURN_IF_ERROR(info.Uint("crc", 0xFFFFFFFFu, &s.crc_32));
   SSAI_RETURN_IF_ERROR(info.Hex("alignment_stuffing", &s.alignment_stuffing));
+  SSAI_RETURN_IF_ERROR(info.Uint("stuffing_bytes", 0xFFFFFFFFu, &s.stuffing_bytes));
   if (s.encrypted_packet) {
     SSAI_RETURN_IF_ERROR(info.Hex("encrypted_payload", &s.encrypted_payload));
     uint32_t e = 0;
@@ -863,6 +864,8 @@ nlohmann::ordered_json ToJson(const SpliceInfoSection& s) {
     info["e_crc_32"] = HexPad(s.e_crc_32.value_or(0), 8);
   }
   info["crc"] = HexPad(s.crc_32, 8);
+  // 0xFF bytes after the section (ISO/IEC 13818-1 §2.4.4); threefive has no key for them.
+  if (s.stuffing_bytes != 0) info["stuffing_bytes"] = s.stuffing_bytes;
   root["info_section"] = std::move(info);
   if (s.encrypted_packet) {
     root["command"] = OJson::object();

@@ -11,6 +11,8 @@
 //   components         component-mode loops (splice_insert, segmentation, audio, schedule)
 //   reserved_*         reserved bits, only when they are not all ones
 //   alignment_stuffing / encrypted_payload / e_crc_32 / private_data / private_bytes (hex)
+//   stuffing_bytes     how many 0xFF bytes followed the section (TS packet stuffing, ISO/IEC
+//                      13818-1 §2.4.4); only when there were any. threefive has no such key.
 //   delivery_reserved  the 5 reserved delivery bits when delivery_not_restricted_flag is set
 //                      and they are not all ones
 // Known differences from threefive 2.4.99 (bugs there): UMID shows all 8 words zero-padded;

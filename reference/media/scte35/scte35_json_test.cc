@@ -72,6 +72,25 @@ TEST(Scte35Json, ThreefiveKeysFor14_1) {
   EXPECT_FALSE(d.contains("sub_segment_num"));  // null keys dropped
 }
 
+// 0xFF stuffing after the section (a section cut from a TS packet, ISO/IEC 13818-1 §2.4.4): the
+// JSON says how many bytes there were; without stuffing the key is absent (threefive's document).
+TEST(Scte35Json, StuffingBytesAreReported) {
+  Result<Bytes> section = Base64Decode(k141);
+  ASSERT_TRUE(section.ok());
+  Bytes stuffed = *section;
+  stuffed.resize(stuffed.size() + 16, 0xFF);
+  auto s = Decode(stuffed);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const auto j = ToJson(*s);
+  EXPECT_EQ(j["info_section"]["stuffing_bytes"], 16);
+  auto back = FromJsonText(j.dump());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, *s);
+  auto plain = DecodeText(k141);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(ToJson(*plain)["info_section"].contains("stuffing_bytes"));
+}
+
 TEST(Scte35Json, SpliceInsertKeys) {
   auto s = DecodeText(k142);
   ASSERT_TRUE(s.ok());

@@ -490,12 +490,23 @@ Result<SpliceInfoSection> DecodeImpl(std::span<const uint8_t> input, const Optio
     if (!opt.lenient || input.size() < 3 + kMinSectionLength) return Status::OutOfRange(m);
     opt.Warn(m + " (decoding the bytes present)");
     total = input.size();
-  } else if (total < input.size()) {
-    std::string m = At(total) + std::to_string(input.size() - total) +
-                    " byte(s) after the end of the section (section_length " +
-                    std::to_string(section_length) + ")";
-    if (!opt.lenient) return Status::InvalidArgument(m);
-    opt.Warn(m + " (ignored)");
+  }
+  // ISO/IEC 13818-1 §2.4.4: once a section ends, the rest of its transport packet is stuffing
+  // (0xFF). Anything else after section_length is not part of this section.
+  uint32_t stuffing = 0;
+  if (total < input.size()) {
+    size_t other = total;
+    while (other < input.size() && input[other] == 0xFF) ++other;
+    if (other == input.size()) {
+      stuffing = static_cast<uint32_t>(input.size() - total);  // < 2^32: inputs are far smaller
+    } else {
+      std::string m = At(other) + "byte " + Hex8(input[other]) + " after the end of the section " +
+                      "(section_length " + std::to_string(section_length) + ", " +
+                      std::to_string(input.size() - total) +
+                      " byte(s) follow) is not 0xff stuffing (ISO/IEC 13818-1 §2.4.4)";
+      if (!opt.lenient) return Status::InvalidArgument(m);
+      opt.Warn(m + " (ignored)");
+    }
   }
   const auto section = input.subspan(0, total);
   const size_t crc_pos = total - 4;
@@ -512,6 +523,7 @@ Result<SpliceInfoSection> DecodeImpl(std::span<const uint8_t> input, const Optio
 
   SpliceInfoSection s;
   s.crc_32 = crc_read;
+  s.stuffing_bytes = stuffing;
   BitReader h(section.subspan(0, 14));  // fixed header, 14 bytes (always present: total >= 20)
   s.table_id = h.ReadU8();
   s.section_syntax_indicator = h.ReadFlag();

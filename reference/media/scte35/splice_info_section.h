@@ -1,9 +1,12 @@
 // SCTE 35 (2022b) splice_info_section: data model, decoder and encoder.
 //
 // Decode() is strict: the CRC_32 must match, every length must agree with the syntax, and the input
-// must be exactly one section. For every section Decode() accepts, Encode(Decode(x)) == x byte for
-// byte: the model keeps reserved bits, alignment stuffing, the legacy splice_command_length 0xFFF
-// and optional trailing fields (sub_segment_num) so nothing is lost.
+// must be exactly one section, optionally followed by 0xFF stuffing bytes (ISO/IEC 13818-1
+// §2.4.4: after a section ends, the rest of its transport packet is 0xFF; section_length says where
+// the section ends, so a section cut from a TS packet arrives with them). For every section
+// Decode() accepts, Encode(Decode(x)) == x without its stuffing, byte for byte: the model keeps
+// reserved bits, alignment stuffing, the legacy splice_command_length 0xFFF and optional trailing
+// fields (sub_segment_num) so nothing is lost; the stuffing is only counted (stuffing_bytes).
 //
 // Errors are Status values whose message names the problem and the byte offset in the section
 // ("byte 17: descriptor_length 40 overflows descriptor loop (12 bytes left)"). Bad input never
@@ -414,15 +417,18 @@ struct SpliceInfoSection {
   Bytes encrypted_payload;
   std::optional<uint32_t> e_crc_32;  // present iff encrypted_packet (as transmitted, encrypted)
   uint32_t crc_32 = 0;               // as read (Encode recomputes)
+  // 0xFF bytes that followed the section in the input (ISO/IEC 13818-1 §2.4.4 packet stuffing):
+  // transport, not section, so Encode does not write them.
+  uint32_t stuffing_bytes = 0;
   friend bool operator==(const SpliceInfoSection&, const SpliceInfoSection&) = default;
 };
 
-// Strict decode of exactly one section. Errors (with "byte N: " offsets):
-// kInvalidArgument (malformed, table_id != 0xFC, unknown command, length mismatch, trailing
-// bytes), kOutOfRange (truncated), kDataLoss (CRC_32 mismatch).
+// Strict decode of exactly one section and any 0xFF stuffing after it. Errors (with "byte N: "
+// offsets): kInvalidArgument (malformed, table_id != 0xFC, unknown command, length mismatch, a
+// trailing byte other than 0xFF), kOutOfRange (truncated), kDataLoss (CRC_32 mismatch).
 Result<SpliceInfoSection> Decode(std::span<const uint8_t> bytes);
 
-// Best effort: tolerates a CRC_32 mismatch, bytes after the section, a section_length that
+// Best effort: tolerates a CRC_32 mismatch, any bytes after the section, a section_length that
 // disagrees with the input, descriptors that overflow the loop or do not parse (kept as
 // PrivateDescriptor or dropped), appending one message per problem to *warnings (may be null).
 // Still fails when the header or command cannot be read.

@@ -512,10 +512,12 @@ TEST(Scte35Errors, TruncatedAndLengthMismatch) {
   EXPECT_EQ(truncated.status().code(), StatusCode::kOutOfRange);
   EXPECT_THAT(truncated.status().message(), HasSubstr("byte 1: section_length 52"));
   Bytes longer = b;
-  longer.push_back(0xFF);
+  longer.push_back(0x00);
   auto trailing = Decode(longer);
   ASSERT_FALSE(trailing.ok());
-  EXPECT_EQ(trailing.status().message(), "byte 55: 1 byte(s) after the end of the section (section_length 52)");
+  EXPECT_EQ(trailing.status().message(),
+            "byte 55: byte 0x00 after the end of the section (section_length 52, 1 byte(s) follow) is not 0xff "
+            "stuffing (ISO/IEC 13818-1 §2.4.4)");
   std::vector<std::string> warnings;
   EXPECT_TRUE(DecodeLenient(longer, &warnings).ok());
   EXPECT_EQ(warnings.size(), 1u);
@@ -524,6 +526,49 @@ TEST(Scte35Errors, TruncatedAndLengthMismatch) {
   Bytes short_len = b;
   short_len[2] = 5;
   EXPECT_THAT(Decode(short_len).status().message(), HasSubstr("byte 1: section_length 5 is below"));
+}
+
+// A section cut from an MPEG-TS packet: the 184-byte payload is pointer_field (0x00), the
+// 55-byte section, then 0xFF up to the packet's end (ISO/IEC 13818-1 §2.4.4). Decoders that take
+// the payload after the pointer_field get the section and 128 stuffing bytes.
+TEST(Scte35Stuffing, FfAfterTheSectionDecodesAndIsCounted) {
+  const Bytes section = B64(k141);
+  ASSERT_EQ(section.size(), 55u);
+  Bytes packet_payload = section;
+  packet_payload.resize(183, 0xFF);
+  auto s = Decode(packet_payload);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->stuffing_bytes, 128u);
+  EXPECT_EQ(s->section_length, 52);
+  // The section itself re-encodes byte for byte; the stuffing is transport, not section.
+  auto again = Encode(*s);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, section);
+  auto plain = Decode(section);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->stuffing_bytes, 0u);
+  SpliceInfoSection without = *s;
+  without.stuffing_bytes = 0;
+  EXPECT_EQ(without, *plain);
+  // The text entry point the cue markers use.
+  auto text = DecodeText(HexEncode(packet_payload));
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(text->stuffing_bytes, 128u);
+  // Lenient decoding counts it too, without a warning.
+  std::vector<std::string> warnings;
+  auto lenient = DecodeLenient(packet_payload, &warnings);
+  ASSERT_TRUE(lenient.ok());
+  EXPECT_EQ(lenient->stuffing_bytes, 128u);
+  EXPECT_TRUE(warnings.empty());
+}
+
+TEST(Scte35Stuffing, AnythingButFfAfterTheSectionNamesItsOffset) {
+  Bytes b = B64(k141);
+  b.insert(b.end(), {0xFF, 0xFF, 0x47, 0xFF});
+  auto r = Decode(b);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("byte 57: byte 0x47 after the end of the section"));
 }
 
 TEST(Scte35Errors, BadTableIdUnknownCommandAndCommandLength) {
