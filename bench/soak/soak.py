@@ -72,7 +72,7 @@ def proc_sample(pid):
 def metrics(url):
     text = urllib.request.urlopen(url + "/metrics", timeout=5).read().decode()
     out = {}
-    for name in ("ssai_cues_total", "ssai_manifest_requests_total", "ssai_errors_total"):
+    for name in ("ssai_cues_total", "ssai_manifest_requests_total", "ssai_errors_total", "ssai_heap_in_use_bytes"):
         out[name] = sum(float(l.rsplit(" ", 1)[1]) for l in text.splitlines()
                         if l.startswith(name) and not l.startswith("#"))
     return out
@@ -88,6 +88,7 @@ def main():
     ap.add_argument("--cue-duration-s", type=float, default=30)
     ap.add_argument("--sample-every-s", type=float, default=5)
     ap.add_argument("--max-growth-kib", type=float, default=1024)
+    ap.add_argument("--no-journal", action="store_true", help="journal in memory only (to bisect growth)")
     ap.add_argument("--out", default=os.path.join(ROOT, "reports", "soak"))
     a = ap.parse_args()
     if not (0 < a.duration_s <= 7200 and 0 < a.rate <= 20000 and 0 < a.channels <= 1000):
@@ -100,7 +101,7 @@ def main():
     try:
         cfg = json.load(open(os.path.join(ROOT, "fixtures/serve/demo.json")))
         cfg["listen"] = "127.0.0.1:0"
-        cfg["journal_path"] = os.path.join(tmp, "journal.jsonl")
+        cfg["journal_path"] = "" if a.no_journal else os.path.join(tmp, "journal.jsonl")
         cfg["decision"]["catalogue_file"] = os.path.join(ROOT, "fixtures/serve/catalogue.json")
         template = cfg["channels"][0]
         cfg["channels"] = []
@@ -154,7 +155,7 @@ def main():
             rss, fds = proc_sample(serve.pid)
             m = metrics(url)
             samples.append({"t_s": round(t, 1), "rss_kib": rss, "fds": fds, **m})
-            print(f"soak: t={t:6.0f}s rss={rss/1024:6.1f} MiB fds={fds:4d} "
+            print(f"soak: t={t:6.0f}s rss={rss/1024:6.1f} MiB heap={m['ssai_heap_in_use_bytes']/2**20:6.2f} MiB fds={fds:4d} "
                   f"playlists={m['ssai_manifest_requests_total']:.0f} cues={m['ssai_cues_total']:.0f}", flush=True)
             if bench.poll() is not None or t >= a.duration_s:
                 break

@@ -1,5 +1,7 @@
 #include "reference/server/server.h"
 
+#include <malloc.h>
+
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -577,6 +579,10 @@ std::string Server::Impl::CoreGauges() {
     line("ssai_origin_cache_misses_total", "counter", edge_origin->misses);
   }
   line("ssai_scheduler_pending_timers", "gauge", static_cast<int64_t>(scheduler->pending()));
+  // Bytes malloc has handed out and not taken back (glibc mallinfo2): a soak tells a leak (this
+  // grows) from allocator fragmentation (RSS grows, this does not). bench/soak/soak.py reads it.
+  const struct mallinfo2 heap = mallinfo2();
+  line("ssai_heap_in_use_bytes", "gauge", static_cast<int64_t>(heap.uordblks + heap.hblkhd));
   if (decision_service) line("ssai_ad_segment_requests_total", "counter", decision_service->ad_segment_requests);
   line("ssai_durable_keys", "gauge", static_cast<int64_t>(durable->size()));
   line("ssai_journal_records", "gauge", durable->records());
