@@ -164,7 +164,8 @@ Result<ParsedRecord> ParseRecordLine(std::string_view line) {
     const Json j = Json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) return Status::DataLoss("not a journal record (not JSON)");
     if (!j.is_object()) return Status::DataLoss("not a journal record (not a JSON object)");
-    for (const auto& [name, v] : j.items()) {
+    for (const auto& item : j.items()) {
+      const std::string& name = item.key();
       if (name != "op" && name != "key" && name != "value" && name != "crc32") {
         return Status::DataLoss("unknown field '" + EscapeInvalidUtf8(name) + "'");
       }

@@ -98,7 +98,7 @@ class JournalDurableStore : public DurableStore {
     size_t max_group_records = 4096;
     JournalFs* fs = nullptr;  // nullptr: JournalFs::Posix()
     // Recovery notes (a torn final record cut off); nullptr: one line on stderr.
-    std::function<void(const std::string&)> log;
+    std::function<void(const std::string&)> log = nullptr;
   };
   static Result<std::unique_ptr<JournalDurableStore>> Open(const std::string& path, Post post, Options options);
   static Result<std::unique_ptr<JournalDurableStore>> Open(const std::string& path, Post post) {
