@@ -1,4 +1,4 @@
-"""`ssai origin` under attack, on loopback only (issue 13): slow clients must not starve the
+"""`ssai origin` (and `ssai decision`) under attack, on loopback only (issue 13): slow clients must not starve the
 others (it runs on the Beast front end, where a slow client holds a socket, not a thread), and
 `--capture DIR` never serves a file outside DIR. Every process and socket a test opens is closed,
 also on failure; every loop is bounded."""
@@ -60,14 +60,16 @@ def _slowloris(port, stop_event, opened):
         return
 
 
-@pytest.mark.parametrize("mode", ["synthetic", "capture"])
+@pytest.mark.parametrize("mode", ["synthetic", "capture", "decision"])
 def test_slow_clients_do_not_starve_playlist_fetches(ssai_bin, root, tmp_path, procs, mode):
     if mode == "synthetic":
         (tmp_path / "spec.json").write_text(json.dumps(SPEC))
-        args, path = ["--synthetic", tmp_path / "spec.json"], "/v720.m3u8"
-    else:
-        args, path = ["--capture", _capture_dir(tmp_path / "cap")], "/v.m3u8"
-    origin, url = start([ssai_bin, "origin", *args, "--listen", "127.0.0.1:0"], root)
+        cmd, path = ["origin", "--synthetic", tmp_path / "spec.json"], "/v720.m3u8"
+    elif mode == "capture":
+        cmd, path = ["origin", "--capture", _capture_dir(tmp_path / "cap")], "/v.m3u8"
+    else:  # `ssai decision` ran on the same httplib service: its ad playlists
+        cmd, path = ["decision", "--catalogue", root / "fixtures/serve/catalogue.json"], "/ads/ad1/800000.m3u8"
+    origin, url = start([ssai_bin, *cmd, "--listen", "127.0.0.1:0"], root)
     procs.append(origin)
     port = int(url.rsplit(":", 1)[1])
     stop_event = threading.Event()

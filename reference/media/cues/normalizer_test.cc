@@ -405,7 +405,7 @@ constexpr char kBackToBack[] =
     "#EXT-X-CUE-OUT-CONT:ElapsedTime=6.000,Duration=12.000\n"
     "#EXTINF:6.000,\n"
     "ad502.ts\n"
-    "#EXT-X-CUE-OUT:12.000\n"  // line 15: where the first pod's 12 s end
+    "#EXT-X-CUE-OUT:12.000\n"  // line 14: where the first pod's 12 s end
     "#EXTINF:6.000,\n"
     "ad503.ts\n"
     "#EXT-X-CUE-OUT-CONT:ElapsedTime=6.000,Duration=12.000\n"
@@ -423,7 +423,7 @@ TEST(NormalizerTest, CueOutWhereThePreviousBreakEndsIsANewBreak) {
                              "end cue-503 @505 in"}));
   ASSERT_EQ(r.events.size(), 4u);
   EXPECT_EQ(r.events[1].duration_s, 12.0);
-  EXPECT_EQ(r.events[2].line, 15);
+  EXPECT_EQ(r.events[2].line, 14);
   EXPECT_EQ(r.events[2].duration_s, 12.0);
   EXPECT_TRUE(r.warnings.empty());
   EXPECT_TRUE(r.notes.empty());
