@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target in BUILD_DIR for SECONDS each, seeded from fixtures/corpus/<area>/
+# Runs every libFuzzer target in BUILD_DIR for SECONDS each, seeded from fixtures/corpus/<area>/ (and
+# fixtures/corpus/<area>.dict when present)
 # (area = the fuzzer's name up to the first '_'). New inputs go to a temp dir, never the repo.
 # Fails on the first crash, leak, timeout or round-trip mismatch the fuzzer reports.
 set -euo pipefail
@@ -22,7 +23,9 @@ for f in "${fuzzers[@]}"; do
   corpus="$work/$name"
   mkdir -p "$corpus" "$work/artifacts-$name"
   if [[ -d "$root/fixtures/corpus/$area" ]]; then cp -r "$root/fixtures/corpus/$area/." "$corpus/"; fi
-  if "$f" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  dict=()  # fixtures/corpus/<area>.dict: libFuzzer dictionary (tokens of the format)
+  if [[ -f "$root/fixtures/corpus/$area.dict" ]]; then dict=(-dict="$root/fixtures/corpus/$area.dict"); fi
+  if "$f" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "${dict[@]}" \
       -artifact_prefix="$work/artifacts-$name/" "$corpus" >"$work/$name.log" 2>&1; then
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$name.log" | grep -o '[0-9]*$' || echo '?')
     echo "fuzz: $name ok ($runs inputs in ${seconds}s)"

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <string_view>
 #include <thread>
 #include <unordered_set>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -38,6 +40,71 @@ int HexValue(char c) {
 }
 
 class Session;
+
+// The request as the handler sees it, without the body.
+HttpRequest ToRequest(const http::request<http::string_body>& req) {
+  HttpRequest r;
+  r.method = std::string(req.method_string());
+  const std::string_view target(req.target().data(), req.target().size());
+  const size_t q = target.find('?');
+  r.path = PercentDecode(target.substr(0, q), false);
+  if (q != std::string_view::npos) r.query = std::string(target.substr(q + 1));
+  r.headers.reserve(8);
+  for (const auto& f : req) r.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  return r;
+}
+
+// What Beast's parser lets through but RFC 9112 does not (each a request smuggling or routing
+// hazard): the status and message to refuse with, or nullopt. Checked on the header, before the
+// body is read, and always followed by closing the connection (§6.3: the framing is unknown).
+std::optional<std::pair<int, std::string>> CheckFraming(const http::request<http::string_body>& h) {
+  int hosts = 0;
+  bool has_te = false, has_length = false;
+  std::vector<std::string> codings;
+  for (const auto& f : h) {
+    if (f.name() == http::field::host) ++hosts;
+    if (f.name() == http::field::content_length) has_length = true;
+    if (f.name() != http::field::transfer_encoding) continue;
+    has_te = true;
+    // A list (RFC 9110 §5.6.1): split on ',', trim OWS, skip empty elements; several fields concatenate.
+    std::string_view v(f.value().data(), f.value().size());
+    while (true) {
+      const size_t comma = v.find(',');
+      std::string_view c = v.substr(0, comma);
+      while (!c.empty() && (c.front() == ' ' || c.front() == '\t')) c.remove_prefix(1);
+      while (!c.empty() && (c.back() == ' ' || c.back() == '\t')) c.remove_suffix(1);
+      if (!c.empty()) codings.emplace_back(c);
+      if (comma == std::string_view::npos) break;
+      v.remove_prefix(comma + 1);
+    }
+  }
+  // §3.2: exactly one Host in an HTTP/1.1 request.
+  if (h.version() >= 11 && hosts != 1) {
+    return std::pair(400, hosts == 0 ? std::string("Host: missing (an HTTP/1.1 request needs one, RFC 9112 §3.2)")
+                                     : std::string("Host: more than one (RFC 9112 §3.2)"));
+  }
+  if (!has_te) return std::nullopt;
+  // §6.1: Transfer-Encoding is HTTP/1.1; §6.3: with Content-Length too, the framing is ambiguous.
+  if (h.version() < 11) return std::pair(400, std::string("Transfer-Encoding: not allowed in HTTP/1.0 (RFC 9112 §6.1)"));
+  if (has_length) {
+    return std::pair(400, std::string("Transfer-Encoding and Content-Length together (RFC 9112 §6.3)"));
+  }
+  std::string list;
+  for (const std::string& c : codings) list += (list.empty() ? "" : ", ") + c;
+  list = list.substr(0, 64);
+  // §6.3: a request whose final coding is not chunked has no knowable length: 400 and close.
+  if (codings.empty() || !beast::iequals(codings.back(), "chunked")) {
+    return std::pair(400, "Transfer-Encoding: the final coding must be chunked, got '" + list + "' (RFC 9112 §6.3)");
+  }
+  // §6.1: a coding we do not implement (chunked is the only one) is a 501; chunked twice is an error (§7).
+  if (codings.size() > 1) {
+    const bool repeated = std::any_of(codings.begin(), codings.end() - 1,
+                                      [](const std::string& c) { return beast::iequals(c, "chunked"); });
+    if (repeated) return std::pair(400, "Transfer-Encoding: chunked more than once, got '" + list + "' (RFC 9112 §7)");
+    return std::pair(501, "Transfer-Encoding: only chunked is supported, got '" + list + "'");
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -130,50 +197,78 @@ class Session : public std::enable_shared_from_this<Session> {
     --state_->open_connections;
   }
 
+  // The header first, checked (framing, Host, Expect) before a byte of the body is read; then the
+  // body into the same parser.
   void Read() {
     if (finished_) return;
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(options().max_header_bytes));
     parser_->body_limit(options().max_body_bytes);
     // The first request has the read timeout; later ones the keep-alive timeout, which bounds the
-    // idle wait and the request itself (Beast times a whole async_read).
+    // idle wait and the request itself (one expiry covers the header, a 100 Continue and the body).
     const int64_t ms = requests_ == 0 ? options().read_timeout_ms : options().keep_alive_timeout_ms;
     stream_.expires_after(std::chrono::milliseconds(ms));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      return SendError(413, "body: more than " + std::to_string(options().max_body_bytes) + " bytes");
+    }
+    if (ec == http::error::header_limit) {
+      return SendError(431, "request line and headers: more than " + std::to_string(options().max_header_bytes) +
+                                " bytes");
+    }
+    // A malformed request gets a 400 naming the parse error; a peer that went away (clean close,
+    // reset, timeout, a request cut short) just loses its connection.
+    const bool parse_error = ec.category() == http::make_error_code(http::error::bad_target).category() &&
+                             ec != http::error::end_of_stream && ec != http::error::partial_message;
+    if (parse_error) return SendError(400, "malformed HTTP request: " + ec.message());
+    return Close();
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (finished_) return;
+    if (ec) return OnReadError(ec);  // a Content-Length over the body limit fails here: 413 before the body
+    const http::request<http::string_body>& h = parser_->get();
+    if (std::optional<std::pair<int, std::string>> bad = CheckFraming(h)) return SendError(bad->first, bad->second);
+    // RFC 9110 §10.1.1: a client that sent "Expect: 100-continue" waits for an interim 100 before
+    // it sends the body (curl for 1 s). A request refused on its headers gets its final status
+    // instead, and the body is never read. HTTP/1.0 requests: ignored (same section).
+    const auto expect = h.find(http::field::expect);
+    if (h.version() >= 11 && expect != h.end() && beast::iequals(expect->value(), "100-continue") &&
+        !parser_->is_done()) {
+      if (options().check_head) {
+        if (std::optional<HttpResponse> refused = options().check_head(ToRequest(h))) {
+          head_ = h.method() == http::verb::head;
+          return Refuse(std::move(*refused), h.version());
+        }
+      }
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      return asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                               [self = shared_from_this()](beast::error_code wec, size_t) {
+                                 if (wec || self->finished_) return self->Close();
+                                 self->ReadBody();
+                               });
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    if (finished_) return;
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
     if (finished_) return;
-    if (ec) {
-      if (ec == http::error::body_limit) {
-        return SendError(413, "body: more than " + std::to_string(options().max_body_bytes) + " bytes");
-      }
-      if (ec == http::error::header_limit) {
-        return SendError(431, "request line and headers: more than " + std::to_string(options().max_header_bytes) +
-                                  " bytes");
-      }
-      // A malformed request gets a 400 naming the parse error; a peer that went away (clean close,
-      // reset, timeout, a request cut short) just loses its connection.
-      const bool parse_error = ec.category() == http::make_error_code(http::error::bad_target).category() &&
-                               ec != http::error::end_of_stream && ec != http::error::partial_message;
-      if (parse_error) return SendError(400, "malformed HTTP request: " + ec.message());
-      return Close();
-    }
+    if (ec) return OnReadError(ec);
     stream_.expires_never();
     http::request<http::string_body> req = parser_->release();
     parser_.reset();
     ++requests_;
-    HttpRequest r;
-    r.method = std::string(req.method_string());
-    const std::string_view target(req.target().data(), req.target().size());
-    const size_t q = target.find('?');
-    r.path = PercentDecode(target.substr(0, q), false);
-    if (q != std::string_view::npos) r.query = std::string(target.substr(q + 1));
-    r.headers.reserve(8);
-    for (const auto& f : req) {
-      r.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-    }
+    HttpRequest r = ToRequest(req);
     r.body = std::move(req.body());
     head_ = req.method() == http::verb::head;
     version_ = req.version();
@@ -188,11 +283,17 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  void SendError(int status, const std::string& message) {
+  // A request refused before it was read whole: answer, then close (lingering: the client may
+  // still be sending the rest).
+  void Refuse(HttpResponse r, unsigned version) {
     keep_alive_ = false;
     linger_ = true;
     busy_ = true;
-    version_ = 11;
+    version_ = version;
+    Send(std::move(r));
+  }
+
+  void SendError(int status, const std::string& message) {
     HttpResponse r;
     if (options().error_response) {
       r = options().error_response(status, message);
@@ -201,7 +302,7 @@ class Session : public std::enable_shared_from_this<Session> {
       r.content_type = "text/plain";
       r.body = message + "\n";
     }
-    Send(std::move(r));
+    Refuse(std::move(r), 11);
   }
 
   void Send(HttpResponse r) {

@@ -7,6 +7,10 @@
 // Bounds (each a test in http_frontend_test.cc): request line + headers ≤ max_header_bytes
 // (431), body ≤ max_body_bytes (413, connection closed), malformed request → 400 and close, idle
 // keep-alive and slow reads/writes time out, max_requests_per_connection then "Connection: close".
+// Framing (RFC 9112), checked on the header before the body is read, each refusal closing the
+// connection: Transfer-Encoding whose final coding is not chunked, or with Content-Length, or in
+// HTTP/1.0 → 400 (§6.1, §6.3; no request smuggling); other codings → 501; HTTP/1.1 without
+// exactly one Host → 400 (§3.2). "Expect: 100-continue" gets "100 Continue" (or check_head's refusal).
 #ifndef SSAI_REFERENCE_SERVER_HTTP_FRONTEND_H_
 #define SSAI_REFERENCE_SERVER_HTTP_FRONTEND_H_
 
@@ -66,8 +70,12 @@ struct HttpFrontEndOptions {
   int max_requests_per_connection = 1000;
   // Added to every response (e.g. CORS).
   std::vector<std::pair<std::string, std::string>> default_headers;
-  // The answer to a request the front end refuses itself (400, 413, 431); plain text when empty.
+  // The answer to a request the front end refuses itself (400, 413, 431, 501); plain text when empty.
   std::function<HttpResponse(int status, const std::string& message)> error_response;
+  // For "Expect: 100-continue" (RFC 9110 §10.1.1): sees the request without its body; an answer
+  // refuses it at once (e.g. 401, 415; the body is never read and the connection closes), nullopt
+  // lets the front end send "100 Continue" and read the body. Unset: always 100 Continue.
+  std::function<std::optional<HttpResponse>(const HttpRequest& head)> check_head;
 };
 
 class HttpFrontEnd {

@@ -7,9 +7,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -20,6 +22,8 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include "reference/server/raw_http.h"
+
 namespace ssai::server {
 namespace {
 
@@ -28,25 +32,45 @@ namespace asio = boost::asio;
 // Sends raw bytes on a fresh connection (then, with half_close, says it has no more to send);
 // returns what came back until the peer closed or 2 s.
 std::string RawExchange(int port, const std::string& bytes, bool half_close = true) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return "connect failed";
-  }
-  timeval tv{2, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  (void)::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-  if (half_close) ::shutdown(fd, SHUT_WR);
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;) out.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  return out;
+  return RawHttpExchange(port, bytes, half_close);
 }
+
+// One raw connection driven step by step (for Expect: 100-continue).
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  }
+  ~RawConnection() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  void Send(const std::string& bytes) { (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
+  // Reads until `until` has arrived, the peer closed, or timeout_ms passed; returns all read so far.
+  std::string ReadUntil(const std::string& until, int timeout_ms) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (received_.find(until) == std::string::npos && !closed_) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      timeval tv{0, static_cast<suseconds_t>(std::min<int64_t>(left.count(), 999) * 1000)};
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+      char buf[4096];
+      const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+      if (n == 0) closed_ = true;
+      if (n > 0) received_.append(buf, static_cast<size_t>(n));
+    }
+    return received_;
+  }
+  bool closed() const { return closed_; }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+  bool closed_ = false;
+  std::string received_;
+};
 
 class HttpFrontEndTest : public ::testing::Test {
  protected:
@@ -175,6 +199,98 @@ TEST_F(HttpFrontEndTest, BadInputGetsAStatusAndTheConnectionCloses) {
   auto r = client_->Get("/after");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
+}
+
+// RFC 9112 §6.3: a request whose final transfer coding is not chunked has no knowable length;
+// taking its body as empty let the bytes after the header run as a second request (smuggling).
+TEST_F(HttpFrontEndTest, TransferEncodingNotEndingInChunkedIsRefusedAndCloses) {
+  Start();
+  const std::string smuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (const std::string te : {"identity", "gzip", "chunked, identity", "chunked;x=1", ""}) {
+    const std::string out = RawExchange(
+        front_->port(), "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + te + "\r\n\r\n" + smuggled);
+    EXPECT_NE(out.find("HTTP/1.1 400"), std::string::npos) << te << ": " << out;
+    EXPECT_NE(out.find("Connection: close"), std::string::npos) << te << ": " << out;
+    EXPECT_EQ(out.find("/smuggled"), std::string::npos) << te << ": " << out;
+  }
+  // With Content-Length too (either order), and in HTTP/1.0: 400 and close.
+  for (const std::string head : {"Transfer-Encoding: identity\r\nContent-Length: 3\r\n",
+                                 "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n",
+                                 "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n"}) {
+    const std::string out = RawExchange(front_->port(), "POST /a HTTP/1.1\r\nHost: x\r\n" + head + "\r\nabc" + smuggled);
+    EXPECT_NE(out.find("HTTP/1.1 400"), std::string::npos) << head << out;
+    EXPECT_EQ(out.find("/smuggled"), std::string::npos) << head << out;
+  }
+  const std::string v10 =
+      RawExchange(front_->port(), "POST /a HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+  EXPECT_NE(v10.find(" 400 "), std::string::npos) << v10;
+  // A coding we do not implement before the final chunked: 501 (§6.1).
+  const std::string gzip = RawExchange(
+      front_->port(), "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+  EXPECT_NE(gzip.find("HTTP/1.1 501"), std::string::npos) << gzip;
+  EXPECT_EQ(requests_.load(), 0);
+  // Plain chunked still works, and so does a pipelined request after it.
+  const std::string ok = RawExchange(front_->port(),
+                                     "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                     "3\r\nabc\r\n0\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(ok.find("POST /c mode=- auth= body=abc"), std::string::npos) << ok;
+  EXPECT_NE(ok.find("GET /next"), std::string::npos) << ok;
+}
+
+// RFC 9112 §3.2: an HTTP/1.1 request without Host, or with two, is a 400.
+TEST_F(HttpFrontEndTest, Http11RequestsNeedExactlyOneHost) {
+  Start();
+  const std::string none = RawExchange(front_->port(), "GET /a HTTP/1.1\r\n\r\n");
+  EXPECT_NE(none.find("HTTP/1.1 400"), std::string::npos) << none;
+  EXPECT_NE(none.find("Host: missing"), std::string::npos) << none;
+  const std::string two = RawExchange(front_->port(), "GET /a HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+  EXPECT_NE(two.find("HTTP/1.1 400"), std::string::npos) << two;
+  EXPECT_EQ(requests_.load(), 0);
+  const std::string v10 = RawExchange(front_->port(), "GET /old HTTP/1.0\r\n\r\n");  // HTTP/1.0 has no Host rule
+  EXPECT_NE(v10.find(" 200 "), std::string::npos) << v10;
+}
+
+// RFC 9110 §10.1.1: "Expect: 100-continue" gets an interim 100 before the body is read (curl
+// otherwise waits 1 s), or the final status at once when the request is refused on its headers.
+TEST_F(HttpFrontEndTest, ExpectContinueIsAnsweredBeforeTheBody) {
+  HttpFrontEndOptions o;
+  o.max_body_bytes = 1000;
+  o.check_head = [](const HttpRequest& head) -> std::optional<HttpResponse> {
+    if (head.path == "/refuse") return HttpResponse{401, "text/plain", "no\n", {}};
+    return std::nullopt;
+  };
+  Start(o);
+  {
+    RawConnection c(front_->port());
+    ASSERT_TRUE(c.connected());
+    c.Send("POST /e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+    const std::string interim = c.ReadUntil("\r\n\r\n", 2000);
+    EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+    c.Send("hello");
+    const std::string all = c.ReadUntil("body=hello\n", 2000);
+    EXPECT_NE(all.find("HTTP/1.1 200"), std::string::npos) << all;
+    EXPECT_NE(all.find("POST /e mode=- auth= body=hello"), std::string::npos) << all;
+  }
+  {  // refused on its headers: the final status, no 100, connection closed, body never read
+    RawConnection c(front_->port());
+    c.Send("POST /refuse HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+    const std::string out = c.ReadUntil("no\n", 2000);
+    EXPECT_EQ(out.rfind("HTTP/1.1 401", 0), 0u) << out;
+    EXPECT_NE(out.find("Connection: close"), std::string::npos) << out;
+  }
+  {  // a body over the limit: 413 at once
+    RawConnection c(front_->port());
+    c.Send("POST /e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n");
+    const std::string out = c.ReadUntil("\r\n\r\n", 2000);
+    EXPECT_EQ(out.rfind("HTTP/1.1 413", 0), 0u) << out;
+  }
+  EXPECT_EQ(requests_.load(), 1);
+  // curl-like client end to end: answered well under curl's 1 s wait.
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string out = RawExchange(front_->port(), "POST /e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                                                      "Content-Length: 2\r\nConnection: close\r\n\r\nhi");
+  EXPECT_NE(out.find("body=hi"), std::string::npos) << out;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(900));
 }
 
 TEST_F(HttpFrontEndTest, IdleConnectionsTimeOut) {

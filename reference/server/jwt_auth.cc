@@ -3,6 +3,7 @@
 #include <jwt.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -44,6 +45,20 @@ Result<Json> DecodeJsonPart(std::string_view part, std::string_view what) {
   return j;
 }
 
+// A NumericDate (RFC 7519 §2: seconds since the epoch, possibly fractional) as whole seconds.
+// Range-checked as a double before the conversion: a double outside int64's range (1e19, 1e300)
+// converts with undefined behaviour (C++ [conv.fpint]), which once let nbf=1e19 through.
+constexpr double kMaxNumericDate = 253402300799.0;  // 9999-12-31T23:59:59Z
+Result<int64_t> NumericDate(const Json& v, std::string_view name) {
+  if (!v.is_number()) return Status::InvalidArgument("jwt: " + std::string(name) + " is not a number");
+  const double d = v.get<double>();
+  if (!std::isfinite(d) || d < 0 || d > kMaxNumericDate) {
+    return Status::InvalidArgument("jwt: " + std::string(name) + " " + v.dump() +
+                                   " is out of range (0 to 253402300799, the end of year 9999)");
+  }
+  return static_cast<int64_t>(d);
+}
+
 }  // namespace
 
 Status VerifyJwtHs256(std::string_view token, const JwtVerifyOptions& options, int64_t now_s) {
@@ -63,6 +78,16 @@ Status VerifyJwtHs256(std::string_view token, const JwtVerifyOptions& options, i
     return Status::InvalidArgument("jwt: alg " + alg->get<std::string>().substr(0, 16) +
                                    " not accepted; only HS256");
   }
+  // RFC 7515 §4.1.11: a recipient must refuse a token whose "crit" names an extension it does not
+  // understand; we understand none, so any crit (or a malformed one) is refused.
+  if (auto crit = header.find("crit"); crit != header.end()) {
+    std::string names;
+    if (crit->is_array()) {
+      for (const Json& n : *crit) names += (names.empty() ? "" : ", ") + (n.is_string() ? n.get<std::string>() : n.dump());
+    }
+    if (!crit->is_array() || crit->empty()) return Status::InvalidArgument("jwt: crit must be a non-empty array of names");
+    return Status::InvalidArgument("jwt: crit names extensions this server does not understand: " + names.substr(0, 64));
+  }
   if (dot2 + 1 == token.size()) return Status::InvalidArgument("jwt: no signature");
   const std::string text(token);
   jwt_t* raw = nullptr;
@@ -77,14 +102,12 @@ Status VerifyJwtHs256(std::string_view token, const JwtVerifyOptions& options, i
   if (claims.is_discarded() || !claims.is_object()) return Status::InvalidArgument("jwt: payload is not a JSON object");
   auto exp = claims.find("exp");
   if (exp == claims.end()) return Status::InvalidArgument("jwt: no exp claim (tokens must expire)");
-  if (!exp->is_number()) return Status::InvalidArgument("jwt: exp is not a number");
-  const int64_t exp_s = static_cast<int64_t>(exp->get<double>());
+  SSAI_ASSIGN_OR_RETURN(const int64_t exp_s, NumericDate(*exp, "exp"));
   if (now_s >= exp_s + options.leeway_s) {  // RFC 7519 §4.1.4: on or after exp, reject
     return Status::InvalidArgument("jwt: expired " + std::to_string(now_s - exp_s) + " s ago");
   }
   if (auto nbf = claims.find("nbf"); nbf != claims.end()) {
-    if (!nbf->is_number()) return Status::InvalidArgument("jwt: nbf is not a number");
-    const int64_t nbf_s = static_cast<int64_t>(nbf->get<double>());
+    SSAI_ASSIGN_OR_RETURN(const int64_t nbf_s, NumericDate(*nbf, "nbf"));
     if (now_s + options.leeway_s < nbf_s) {
       return Status::InvalidArgument("jwt: not valid for another " + std::to_string(nbf_s - now_s) + " s (nbf)");
     }

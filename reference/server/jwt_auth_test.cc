@@ -36,10 +36,14 @@ std::string Mint(int64_t ttl_s = 300, const std::string& secret = kSecret, const
 }
 
 // A token signed by libjwt with any alg and claims (for the cases Mint cannot make).
-std::string Sign(jwt_alg_t alg, const std::string& claims_json, const std::string& secret = kSecret) {
+std::string Sign(jwt_alg_t alg, const std::string& claims_json, const std::string& secret = kSecret,
+                 const std::string& headers_json = "") {
   jwt_t* jwt = nullptr;
   EXPECT_EQ(jwt_new(&jwt), 0);
   EXPECT_EQ(jwt_add_grants_json(jwt, claims_json.c_str()), 0);
+  if (!headers_json.empty()) {
+    EXPECT_EQ(jwt_add_headers_json(jwt, headers_json.c_str()), 0);
+  }
   EXPECT_EQ(jwt_set_alg(jwt, alg, reinterpret_cast<const unsigned char*>(secret.data()),
                         static_cast<int>(secret.size())),
             0);
@@ -90,6 +94,38 @@ TEST(JwtAuth, RejectsExpiredAndNotYetValid) {
   Status no_exp = Verify(Sign(JWT_ALG_HS256, R"({"sub":"x"})"));
   EXPECT_NE(no_exp.message().find("no exp"), std::string::npos) << no_exp.message();
   EXPECT_FALSE(Verify(Sign(JWT_ALG_HS256, R"({"exp":"tomorrow"})")).ok());
+}
+
+// exp/nbf far outside int64 (1e19, 1e300, 2^64-1) were converted double→int64 with undefined
+// behaviour, and nbf=1e19 was accepted; they are refused as out of range (UBSan stays quiet).
+TEST(JwtAuth, RefusesTimesOutsideTheNumericDateRange) {
+  const std::string exp = std::to_string(kNow + 300);
+  for (const std::string nbf : {"1e19", "1e300", "-1e300", "253402300800"}) {
+    Status s = Verify(Sign(JWT_ALG_HS256, R"({"exp":)" + exp + R"(,"nbf":)" + nbf + "}"));
+    EXPECT_FALSE(s.ok()) << "nbf " << nbf;
+    EXPECT_NE(s.message().find("nbf"), std::string::npos) << s.ToString();
+    EXPECT_NE(s.message().find("out of range"), std::string::npos) << s.ToString();
+  }
+  for (const std::string e : {"1e19", "1e300", "-1", "9223372036854775807"}) {
+    Status s = Verify(Sign(JWT_ALG_HS256, R"({"exp":)" + e + "}"));
+    EXPECT_FALSE(s.ok()) << "exp " << e;
+    EXPECT_NE(s.message().find("exp"), std::string::npos) << s.ToString();
+    EXPECT_NE(s.message().find("out of range"), std::string::npos) << s.ToString();
+  }
+  // Fractional NumericDates (RFC 7519 §2) within range still work.
+  EXPECT_TRUE(Verify(Sign(JWT_ALG_HS256, R"({"exp":)" + exp + R"(.5,"nbf":)" + std::to_string(kNow - 10) + ".25}")).ok());
+}
+
+// RFC 7515 §4.1.11: "crit" naming an extension the recipient does not understand must be refused.
+TEST(JwtAuth, RefusesCriticalExtensionsItDoesNotUnderstand) {
+  const std::string claims = R"({"exp":)" + std::to_string(kNow + 300) + "}";
+  ASSERT_TRUE(Verify(Sign(JWT_ALG_HS256, claims)).ok());
+  Status unknown = Verify(Sign(JWT_ALG_HS256, claims, kSecret, R"({"crit":["exp-ext"],"exp-ext":1})"));
+  EXPECT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.message().find("crit"), std::string::npos) << unknown.ToString();
+  EXPECT_NE(unknown.message().find("exp-ext"), std::string::npos) << unknown.ToString();
+  EXPECT_FALSE(Verify(Sign(JWT_ALG_HS256, claims, kSecret, R"({"crit":"b64"})")).ok());
+  EXPECT_FALSE(Verify(Sign(JWT_ALG_HS256, claims, kSecret, R"({"crit":[]})")).ok());
 }
 
 TEST(JwtAuth, ChecksTheAudienceWhenConfigured) {

@@ -18,6 +18,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "reference/base/strings.h"
 #include "reference/base/url.h"
 #include "reference/server/asio_env.h"
 #include "reference/server/http_frontend.h"
@@ -164,9 +165,14 @@ struct Server::Impl {
 
   Status Build();
   void OnRequest(HttpRequest req, HttpResponder respond);
+  void Route(HttpRequest req, HttpResponder respond);
+  void AnswerException(const HttpResponder& respond, std::string_view what);
+  void RunCore();
   bool PreRoute(const HttpRequest& req, const HttpResponder& respond, std::string_view* route);
   void HandleEdge(const HttpRequest& req, Reply reply);
   void HandleCue(const HttpRequest& req, Reply reply);
+  std::optional<HttpResponse> CueRefusal(const HttpRequest& req, std::optional<uint64_t> body_bytes);
+  std::optional<HttpResponse> CheckHead(const HttpRequest& head);
   void HandleChannelApi(const HttpRequest& req, Reply reply);
   void HandleDecision(const HttpRequest& req, Reply reply);
   std::string CoreGauges();
@@ -365,7 +371,30 @@ bool Server::Impl::PreRoute(const HttpRequest& req, const HttpResponder& respond
 }
 
 // On the core thread (the front end runs on the io_context): handlers call the core directly.
+// The boundary where a request enters: whatever a library throws on its bytes (nlohmann's
+// type_error, std::stoll's out_of_range, bad_alloc, ...) is answered 500 JSON and counted in
+// ssai_errors_total{kind="exception"}, never taken down with the process. The front end answers
+// once (later calls are ignored), so a handler that answered before it threw keeps its answer.
 void Server::Impl::OnRequest(HttpRequest req, HttpResponder respond) {
+  HttpResponder fallback = respond;
+  try {
+    Route(std::move(req), std::move(respond));
+  } catch (const std::exception& e) {
+    AnswerException(fallback, e.what());
+  } catch (...) {
+    AnswerException(fallback, "unknown exception");
+  }
+}
+
+void Server::Impl::AnswerException(const HttpResponder& respond, std::string_view what) {
+  metrics.RecordError("exception");
+  metrics.RecordRequest("exception", 500, 0);
+  HttpResponse res = JsonErrorResponse(500, "internal error: " + std::string(what));
+  res.Header("Cache-Control", "no-store");
+  respond(std::move(res));
+}
+
+void Server::Impl::Route(HttpRequest req, HttpResponder respond) {
   if (std::this_thread::get_id() != core_thread_id.load()) metrics.RecordError("off_core_request");
   std::string_view route;
   if (!PreRoute(req, respond, &route)) return;
@@ -435,7 +464,10 @@ void Server::Impl::HandleEdge(const HttpRequest& req, Reply reply) {
   Deadline(reply, "manifest");
 }
 
-void Server::Impl::HandleCue(const HttpRequest& req, Reply reply) {
+// What refuses a cue on its headers alone (auth 401, Content-Type 415, a body over the cue's
+// limit 413), counted in ssai_cues_total; nullopt when the body should be read. HandleCue runs it
+// on every cue; CheckHead on a cue sent with "Expect: 100-continue", before its body is read.
+std::optional<HttpResponse> Server::Impl::CueRefusal(const HttpRequest& req, std::optional<uint64_t> body_bytes) {
   if (!config.auth_disabled) {
     const std::string auth = req.Header("Authorization");
     std::string_view token;
@@ -454,7 +486,7 @@ void Server::Impl::HandleCue(const HttpRequest& req, Reply reply) {
       // RFC 6750 §3: a WWW-Authenticate challenge with the 401; no error code when no token was sent (§3.1).
       res.Header("WWW-Authenticate",
                  token.empty() ? "Bearer realm=\"ssai\"" : "Bearer realm=\"ssai\", error=\"invalid_token\"");
-      return reply(std::move(res));
+      return res;
     }
   }
   std::string content_type = Lower(req.Header("Content-Type"));
@@ -462,12 +494,32 @@ void Server::Impl::HandleCue(const HttpRequest& req, Reply reply) {
   while (!content_type.empty() && content_type.back() == ' ') content_type.pop_back();
   if (content_type != "application/json") {
     metrics.RecordCue("rejected");
-    return reply.Error(415, "Content-Type: must be application/json, got '" + content_type.substr(0, 64) + "'");
+    return JsonErrorResponse(415, "Content-Type: must be application/json, got '" + content_type.substr(0, 64) + "'");
   }
-  if (req.body.size() > kMaxCueBodyBytes) {
+  if (body_bytes && *body_bytes > kMaxCueBodyBytes) {
     metrics.RecordCue("rejected");
-    return reply.Error(413, "body: more than " + std::to_string(kMaxCueBodyBytes) + " bytes");
+    return JsonErrorResponse(413, "body: more than " + std::to_string(kMaxCueBodyBytes) + " bytes");
   }
+  return std::nullopt;
+}
+
+std::optional<HttpResponse> Server::Impl::CheckHead(const HttpRequest& head) {
+  if (!has_coordinator() || head.path != "/cue" || head.method != "POST") return std::nullopt;
+  try {
+    std::optional<HttpResponse> refused = CueRefusal(head, ParseUint64(head.Header("Content-Length")));
+    if (refused) {
+      refused->Header("Cache-Control", "no-store");
+      metrics.RecordRequest("cue", refused->status, 0);
+    }
+    return refused;
+  } catch (const std::exception&) {  // the same boundary as OnRequest's: the full request will answer
+    metrics.RecordError("exception");
+    return std::nullopt;
+  }
+}
+
+void Server::Impl::HandleCue(const HttpRequest& req, Reply reply) {
+  if (std::optional<HttpResponse> refused = CueRefusal(req, req.body.size())) return reply(std::move(*refused));
   Result<CueRequest> cue = ParseCueRequest(req.body);
   if (!cue.ok()) {
     metrics.RecordCue("rejected");
@@ -619,6 +671,23 @@ std::string Server::Impl::CoreGauges() {
   return out;
 }
 
+// The core thread's loop. A completion handler that throws (a core callback answering a request
+// late, a timer) unwinds out of io.run(); the loop counts it and goes on running the other
+// handlers (Boost.Asio: run() may be called again after an exception). The request it was
+// answering, if any, gets its 504 from the deadline sweep.
+void Server::Impl::RunCore() {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception&) {
+      metrics.RecordError("exception");
+    } catch (...) {
+      metrics.RecordError("exception");
+    }
+  }
+}
+
 void Server::Impl::Stop() {
   if (!started || stopped) return;
   stopped = true;
@@ -674,6 +743,7 @@ Status Server::Start() {
     r.Header("Cache-Control", "no-store");
     return r;
   };
+  fo.check_head = [&s](const HttpRequest& head) { return s.CheckHead(head); };
   s.front = std::make_unique<HttpFrontEnd>(s.io, std::move(fo), [&s](HttpRequest req, HttpResponder respond) {
     s.OnRequest(std::move(req), std::move(respond));
   });
@@ -684,7 +754,7 @@ Status Server::Start() {
   s.work.emplace(asio::make_work_guard(s.io));
   s.core_thread = std::thread([&s] {
     s.core_thread_id = std::this_thread::get_id();
-    s.io.run();
+    s.RunCore();
   });
   s.started = true;
   // Recover every coordinator's accepted breaks before serving.

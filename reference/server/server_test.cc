@@ -13,7 +13,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reference/base/encoding.h"
+#include "reference/base/strings.h"
 #include "reference/server/asio_env.h"
+#include "reference/server/raw_http.h"
 #include "reference/server/services.h"
 
 namespace ssai::server {
@@ -232,6 +235,24 @@ TEST_F(ServerTest, CueBadInput) {
   ASSERT_TRUE(unknown_channel);
   EXPECT_EQ(unknown_channel->status, 404);
   EXPECT_NE(ErrorOf(unknown_channel).find("unknown channel demo/nope"), std::string::npos);
+}
+
+// Every JSON input rejects unknown keys, naming them (issue 13): the built-in decision service's
+// body too (HttpDecisionClient sends exactly channelId, eventId, podId, duration).
+TEST_F(ServerTest, DecisionBodyRejectsUnknownFields) {
+  StartServer();
+  auto ok = client_->Post("/decision", R"({"channelId":"c","eventId":"e","podId":"pod1","duration":8})",
+                          "application/json");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  auto typo = client_->Post("/decision", R"({"channelId":"c","podid":"pod1"})", "application/json");
+  ASSERT_TRUE(typo);
+  EXPECT_EQ(typo->status, 400);
+  EXPECT_NE(ErrorOf(typo).find("unknown field 'podid'"), std::string::npos) << typo->body;
+  auto type = client_->Post("/decision", R"({"duration":"8"})", "application/json");
+  ASSERT_TRUE(type);
+  EXPECT_EQ(type->status, 400);
+  EXPECT_NE(ErrorOf(type).find("duration"), std::string::npos) << type->body;
 }
 
 TEST_F(ServerTest, BadPathsAndMethods) {
@@ -556,6 +577,172 @@ TEST(CachingOriginClientTest, CoalescesAndCaches) {
   cache.Fetch("http://o/b.m3u8", count);
   EXPECT_EQ(inner.pending.size(), 3u);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Invalid UTF-8 in every field a request reaches (issue 13): error messages quote request bytes,
+// and nlohmann refused to serialise them (type_error.316), which aborted the process. Property:
+// each such request gets a 4xx whose body is JSON and valid UTF-8, and the server answers the
+// next request. Roles all and edge; raw sockets, so the bytes arrive exactly as written.
+
+// Byte sequences RFC 3629 forbids: a lone continuation byte, 0xFF, a truncated 3-byte sequence,
+// an overlong '/', a UTF-16 surrogate (U+D800).
+const std::vector<std::string>& BadUtf8() {
+  static const std::vector<std::string> bad = {"\x80", "\xFF", "\xE2\x82", "\xC0\xAF", "\xED\xA0\x80"};
+  return bad;
+}
+std::string PercentEncode(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    out += '%';
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+std::string Hex(std::string_view s) {
+  std::string out = PercentEncode(s);
+  std::erase(out, '%');
+  return out;
+}
+// A valid 3-byte character ("€") placed so that a limit of `limit` bytes cuts it.
+std::string CutAt(size_t limit) { return std::string(limit - 1, 'a') + "\xE2\x82\xAC"; }
+
+struct Probe {
+  std::string what;     // for failure messages
+  std::string request;  // the whole request, bytes as sent
+};
+
+std::string Request(std::string_view method, std::string_view target, std::string_view headers = "",
+                    std::string_view body = "") {
+  std::string r = std::string(method) + " " + std::string(target) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                  std::string(headers) + "Connection: close\r\n";
+  if (!body.empty() || method == "POST") r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  return r + "\r\n" + std::string(body);
+}
+
+std::string Jwt(std::string_view header_json, std::string_view payload_json) {
+  auto b64 = [](std::string_view t) {
+    std::string s = Base64Encode(Bytes(t.begin(), t.end()));
+    for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    while (!s.empty() && s.back() == '=') s.pop_back();
+    return s;
+  };
+  return b64(header_json) + "." + b64(payload_json) + ".c2ln";
+}
+
+std::vector<Probe> Utf8Probes() {
+  std::vector<Probe> probes;
+  const std::string auth = std::string("Authorization: Bearer ") + kToken + "\r\n";
+  const std::string json = "Content-Type: application/json\r\n";
+  auto cue = [&](std::string what, std::string body) {
+    probes.push_back({"cue body " + what, Request("POST", "/cue", auth + json, body)});
+    probes.push_back({"decision body " + what, Request("POST", "/decision", json, body)});
+  };
+  std::vector<std::string> values = BadUtf8();
+  for (const std::string& b : values) {
+    const std::string e = PercentEncode(b);
+    // Each path segment of each route, percent-encoded and raw.
+    for (const std::string& x : {e, b}) {
+      for (const std::string& target :
+           {"/" + x + "/sports/v720.m3u8", "/demo/" + x + "/v720.m3u8", "/demo/sports/" + x + ".m3u8",
+            "/demo/sports/al-" + x + ".json", "/demo/sports/" + x, "/demo/sports/seg" + x + ".ts",
+            "/api/channels/" + x + "/state", "/api/channels/ch_demo_sports/" + x, "/api/" + x,
+            "/ads/" + x + "/800000.m3u8", "/ads/a1/" + x + ".m3u8", "/ads/a1/800000_" + x + ".ts", "/" + x,
+            "/health/" + x, "/cue" + x}) {
+        probes.push_back({"GET " + target, Request("GET", target)});
+      }
+      probes.push_back({"DELETE with " + x, Request("DELETE", "/demo/sports/v720.m3u8?x=" + x)});
+      // Query names and values.
+      for (const std::string& q : {"mode=" + x, "mode=ss" + x, "mode=" + x + "&mode=ssai"}) {
+        probes.push_back({"query " + q, Request("GET", "/demo/sports/v720.m3u8?" + q)});
+        probes.push_back({"query on al " + q, Request("GET", "/demo/sports/al-00.json?" + q)});
+      }
+      // Names other than mode are ignored (players add their own, e.g. _HLS_msn): on a 404 route.
+      for (const std::string& q : {x + "=1", x, "a=" + x}) {
+        probes.push_back({"query " + q, Request("GET", "/demo/nope/v720.m3u8?" + q)});
+        probes.push_back({"query on al " + q, Request("GET", "/demo/sports/al-00.json?" + q)});
+      }
+    }
+    // An asset list whose (hex) event id decodes to invalid UTF-8: quoted in its 404.
+    probes.push_back({"asset list id " + Hex(b), Request("GET", "/demo/sports/al-" + Hex(b) + ".json")});
+    probes.push_back({"asset list id x" + Hex(b), Request("GET", "/demo/sports/al-41" + Hex(b) + "42.json")});
+    // Headers that are echoed or read.
+    probes.push_back({"Content-Type", Request("POST", "/cue", auth + "Content-Type: application/" + b + "\r\n", "{}")});
+    probes.push_back({"Content-Type param", Request("POST", "/cue", auth + "Content-Type: " + b + "; x=" + b + "\r\n", "{}")});
+    probes.push_back({"bearer token", Request("POST", "/cue", "Authorization: Bearer " + b + "\r\n" + json, "{}")});
+    probes.push_back({"bearer jwt", Request("POST", "/cue", "Authorization: Bearer a" + b + ".b.c\r\n" + json, "{}")});
+    probes.push_back({"jwt alg", Request("POST", "/cue", "Authorization: Bearer " + Jwt("{\"alg\":\"" + b + "\"}", "{}") + "\r\n" + json, "{}")});
+    probes.push_back({"jwt header", Request("POST", "/cue", "Authorization: Bearer " + Jwt("{\"alg\":1,\"" + b + "\":1}", "{}") + "\r\n" + json, "{}")});
+    probes.push_back({"authorization scheme", Request("POST", "/cue", "Authorization: " + b + "\r\n" + json, "{}")});
+    probes.push_back({"other headers", Request("GET", "/demo/sports/" + e, "X-Forwarded-For: " + b + "\r\nUser-Agent: " + b + "\r\nAccept: " + b + "\r\n")});
+    probes.push_back({"header name", Request("GET", "/demo/sports/" + e, "X-" + b + ": 1\r\n")});
+    // JSON bodies: field values, keys, raw and escaped.
+    cue("org value", "{\"org\":\"" + b + "\",\"channel\":\"sports\",\"duration\":8}");
+    cue("channel value", "{\"org\":\"demo\",\"channel\":\"" + b + "\",\"duration\":8}");
+    cue("pod_id value", "{\"org\":\"demo\",\"channel\":\"sports\",\"duration\":8,\"pod_id\":\"" + b + "\"}");
+    cue("duration value", "{\"org\":\"demo\",\"channel\":\"sports\",\"duration\":\"" + b + "\"}");
+    cue("key", "{\"" + b + "\":1}");
+    cue("bare bytes", b);
+    cue("after a value", "{\"org\":\"demo\"" + b + "}");
+  }
+  // A valid multi-byte character cut at a length limit (mode: 16, Content-Type: 64, names and
+  // keys: 80, the JWT alg: 16, crit names: 64, unknown decision keys: 80).
+  probes.push_back({"mode cut", Request("GET", "/demo/sports/v720.m3u8?mode=" + PercentEncode(CutAt(16)))});
+  probes.push_back({"Content-Type cut", Request("POST", "/cue", auth + "Content-Type: " + CutAt(64) + "\r\n", "{}")});
+  probes.push_back({"jwt alg cut", Request("POST", "/cue", "Authorization: Bearer " + Jwt("{\"alg\":\"" + CutAt(16) + "\"}", "{}") + "\r\n" + json, "{}")});
+  cue("org cut", "{\"org\":\"" + CutAt(80) + "\",\"channel\":\"sports\",\"duration\":8}");
+  cue("channel cut", "{\"org\":\"demo\",\"channel\":\"" + CutAt(80) + "\",\"duration\":8}");
+  cue("key cut", "{\"" + CutAt(80) + "\":1}");
+  cue("escaped surrogate", "{\"org\":\"\\ud800\",\"channel\":\"sports\",\"duration\":8}");
+  return probes;
+}
+
+class ServerUtf8Test : public ServerTest, public ::testing::WithParamInterface<Role> {};
+
+TEST_P(ServerUtf8Test, InvalidUtf8AnywhereIsA4xxJsonAnswer) {
+  std::unique_ptr<Server> coordinator;
+  config_.jwt_secret = "a-jwt-secret-for-the-utf8-probes";
+  if (GetParam() == Role::kEdge) {
+    ServerConfig cc = config_;
+    cc.role = Role::kCoordinator;
+    coordinator = std::make_unique<Server>(cc);
+    ASSERT_TRUE(coordinator->Start().ok());
+    config_.role = Role::kEdge;
+    config_.coordinator_url = coordinator->base_url();
+  }
+  StartServer();
+  const std::vector<Probe> probes = Utf8Probes();
+  ASSERT_GT(probes.size(), 300u);
+  for (const Probe& probe : probes) {
+    const std::string wire = RawHttpExchange(server_->port(), probe.request);
+    Result<std::vector<RawHttpResponse>> answers = ParseRawHttpResponses(wire);
+    ASSERT_TRUE(answers.ok()) << probe.what << ": " << answers.status().ToString() << "\n" << wire;
+    ASSERT_EQ(answers->size(), 1u) << probe.what << "\n" << wire;
+    const RawHttpResponse& r = answers->front();
+    EXPECT_GE(r.status, 400) << probe.what << ": " << r.body;
+    EXPECT_LT(r.status, 500) << probe.what << ": " << r.body;
+    EXPECT_EQ(r.Header("Content-Type"), "application/json") << probe.what;
+    EXPECT_TRUE(IsValidUtf8(r.body)) << probe.what << ": " << r.body;
+    Json j = Json::parse(r.body, nullptr, false);
+    ASSERT_TRUE(j.is_object() && j.contains("error")) << probe.what << ": " << r.body;
+    // ... and the server is still there.
+    auto health = client_->Get("/health");
+    ASSERT_TRUE(health) << "no answer after " << probe.what;
+    ASSERT_EQ(health->status, 200) << probe.what;
+  }
+  // The offending byte is still shown, escaped.
+  const std::string mode = RawHttpExchange(server_->port(), Request("GET", "/demo/sports/v720.m3u8?mode=%80"));
+  EXPECT_NE(mode.find("got '\\\\x80'"), std::string::npos) << mode;
+  auto m = client_->Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->body.find("ssai_errors_total{kind=\"exception\"}"), std::string::npos) << m->body;
+  server_->Stop();
+  if (coordinator) coordinator->Stop();
+}
+
+INSTANTIATE_TEST_SUITE_P(Roles, ServerUtf8Test, ::testing::Values(Role::kAll, Role::kEdge),
+                         [](const ::testing::TestParamInfo<Role>& p) { return std::string(RoleName(p.param)); });
 
 // Response::version (env.h): one body keeps one version across refetches; new text, a new one.
 TEST(CachingOriginClientTest, VersionsNameBodies) {

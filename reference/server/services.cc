@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reference/base/splitmix64.h"
+#include "reference/base/strings.h"
 #include "reference/server/asio_env.h"
 #include "reference/server/media_library.h"
 #include "reference/ssai/channel.h"
@@ -19,7 +20,10 @@ namespace ssai::server {
 
 using Json = nlohmann::json;
 
-std::string JsonError(std::string_view message) { return Json{{"error", message}}.dump(); }
+// Messages quote request bytes (a path segment, a query value, a header, a body cut at a length
+// limit, nlohmann's own parse errors): nlohmann refuses to serialise invalid UTF-8 (type_error.316),
+// so what is not UTF-8 is written as "\xHH" (strings.h) and the answer is always valid JSON.
+std::string JsonError(std::string_view message) { return Json{{"error", EscapeInvalidUtf8(message)}}.dump(); }
 
 HttpResponse JsonErrorResponse(int status, std::string_view message) {
   return HttpResponse{status, "application/json", JsonError(message), {}};
@@ -223,11 +227,26 @@ bool IsIdChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c 
 HttpResponse DecisionService::DecisionResponse(std::string_view body) {
   Json j = Json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return JsonErrorResponse(400, "body: not a JSON object");
+  // The body HttpDecisionClient sends, and nothing else: a misspelt field is named, not ignored
+  // (every JSON input rejects unknown keys), and a field of the wrong type is an error too.
   DecisionClient::Request r;
-  if (auto v = j.find("channelId"); v != j.end() && v->is_string()) r.channel_id = v->get<std::string>();
-  if (auto v = j.find("eventId"); v != j.end() && v->is_string()) r.event_id = v->get<std::string>();
-  if (auto v = j.find("podId"); v != j.end() && v->is_string()) r.pod_id = v->get<std::string>();
-  if (auto v = j.find("duration"); v != j.end() && v->is_number()) r.duration_s = v->get<double>();
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& key = it.key();
+    std::string* text = key == "channelId" ? &r.channel_id
+                        : key == "eventId" ? &r.event_id
+                        : key == "podId"   ? &r.pod_id
+                                           : nullptr;
+    if (text != nullptr) {
+      if (!it->is_string()) return JsonErrorResponse(400, key + ": must be a string");
+      *text = it->get<std::string>();
+    } else if (key == "duration") {
+      if (!it->is_number()) return JsonErrorResponse(400, "duration: must be a number");
+      r.duration_s = it->get<double>();
+    } else {
+      return JsonErrorResponse(400, "unknown field '" + key.substr(0, 80) +
+                                        "' (allowed: channelId, eventId, podId, duration)");
+    }
+  }
   Result<AdDecision> d = Decide(r);
   if (!d.ok()) return JsonErrorResponse(503, d.status().message());
   return HttpResponse{200, "application/json", SerializeDecision(*d), {}};

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reference/base/encoding.h"
+#include "reference/base/strings.h"
 #include "reference/base/url.h"
 #include "reference/media/cues/markers.h"
 #include "reference/media/hls/playlist.h"
@@ -28,8 +29,10 @@ namespace {
 constexpr std::string_view kMasterFile = "master.m3u8";
 constexpr std::string_view kAssetListPrefix = "al-";  // al-{hex(event id)}.json (SGAI)
 
+// Messages quote request and origin bytes (an asset list's event id, a playlist's parse error):
+// what is not UTF-8 becomes "\xHH", since nlohmann refuses to serialise it (type_error.316).
 std::string JsonError(std::string_view message) {
-  return nlohmann::json{{"error", message}}.dump();
+  return nlohmann::json{{"error", EscapeInvalidUtf8(message)}}.dump();
 }
 
 ManifestResponse ErrorResponse(int http_status, std::string_view message) {
