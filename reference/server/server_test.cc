@@ -135,6 +135,7 @@ TEST_F(ServerTest, HealthAndMetrics) {
   EXPECT_NE(m->body.find("ssai_http_requests_total{route=\"health\",status=\"200\"} 1"), std::string::npos)
       << m->body;
   EXPECT_NE(m->body.find("ssai_kv_hit_ratio"), std::string::npos);
+  EXPECT_NE(m->body.find("# TYPE ssai_heap_in_use_bytes gauge\nssai_heap_in_use_bytes "), std::string::npos);
   EXPECT_NE(m->body.find("ssai_coordinator_operations_total"), std::string::npos);
 }
 
