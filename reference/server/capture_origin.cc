@@ -34,7 +34,7 @@ Result<LoadedCapture> LoadCaptureDir(const std::string& dir) {
   const fs::path index_path = fs::path(dir) / std::string(origin::kCaptureIndexFile);
   if (!fs::is_directory(dir)) return Status::NotFound(dir + ": not a directory");
   // "DIR/index.jsonl: cannot read: No such file or directory"
-  SSAI_ASSIGN_OR_RETURN(std::string text, io::ReadFileToString(index_path.string()));
+  SSAI_ASSIGN_OR_RETURN(std::string text, io::ReadFileToString(index_path.string(), origin::kMaxCaptureIndexBytes));
   Result<origin::Capture> capture = origin::ParseCaptureIndex(text);
   if (!capture.ok()) return capture.status().WithContext(index_path.string());
   std::error_code ec;
@@ -58,7 +58,7 @@ Result<LoadedCapture> LoadCaptureDir(const std::string& dir) {
                              resolved.string() + "', outside the capture directory: not served (403)");
       continue;
     }
-    Result<std::string> body = io::ReadFileToString(resolved.string());
+    Result<std::string> body = io::ReadFileToString(resolved.string(), origin::kMaxCaptureFileBytes);
     if (!body.ok()) {
       return Status(body.status().code(), where + std::to_string(e.line) + ": file '" + e.file +
                                               "' cannot be read (" + body.status().message() + ")");

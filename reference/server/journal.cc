@@ -16,6 +16,7 @@
 
 #include "reference/base/json_text.h"
 #include "reference/base/strings.h"
+#include "reference/io/files.h"
 
 namespace ssai::server {
 
@@ -55,30 +56,8 @@ class PosixJournalFile : public JournalFile {
 
 class PosixJournalFs : public JournalFs {
  public:
-  Result<std::string> ReadAll(const std::string& path) override {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      if (errno == ENOENT) return Status::NotFound(path + ": no such file");
-      return Status::Unavailable(Errno(path + ": cannot read"));
-    }
-    std::string text;
-    struct stat st {};
-    if (::fstat(fd, &st) == 0 && st.st_size > 0) text.reserve(static_cast<size_t>(st.st_size));
-    char buf[64 * 1024];
-    for (;;) {
-      const ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n == 0) break;
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        Status s = Status::Unavailable(Errno(path + ": cannot read"));
-        ::close(fd);
-        return s;
-      }
-      text.append(buf, static_cast<size_t>(n));
-    }
-    ::close(fd);
-    return text;
-  }
+  // The one whole-file reader (kNotFound when the journal does not exist yet).
+  Result<std::string> ReadAll(const std::string& path) override { return io::ReadFileToString(path); }
   Result<std::unique_ptr<JournalFile>> OpenAppend(const std::string& path, bool truncate) override {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0644);
     if (fd < 0) return Status::Unavailable(Errno(path + ": cannot open for appending"));
