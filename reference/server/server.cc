@@ -125,7 +125,6 @@ struct Server::Impl {
   struct Pending;
   std::deque<std::shared_ptr<Pending>> pending;
   std::unique_ptr<asio::steady_timer> deadline_timer;
-  int64_t sweeps = 0;  // deadline sweeps run (50 ms apart)
   bool started = false;
   std::atomic<bool> stopped{false};
 
@@ -243,11 +242,6 @@ void Server::Impl::SweepDeadlines() {
     Reply(p).Error(504, p->timeout_message + ": no answer within " + std::to_string(config.request_timeout_ms) +
                             " ms");
   }
-  // Every 30 s, hand malloc's free pages back to the system. Under mixed load the heap in use
-  // levels off (ssai_heap_in_use_bytes) while RSS crept up ~0.15 MB/min: free memory kept by the
-  // allocator's per-thread arenas (the worker pool allocates origin bodies the core thread frees).
-  // malloc_trim bounds that; it costs well under a millisecond on a heap of a few MB.
-  if (++sweeps % 600 == 0) malloc_trim(0);
   deadline_timer->expires_after(std::chrono::milliseconds(50));
   deadline_timer->async_wait([this](const boost::system::error_code& ec) {
     if (!ec && !stopped) SweepDeadlines();
