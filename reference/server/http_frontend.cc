@@ -14,6 +14,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "reference/base/strings.h"
+
 namespace ssai::server {
 
 namespace asio = boost::asio;
@@ -70,9 +72,7 @@ std::optional<std::pair<int, std::string>> CheckFraming(const http::request<http
     std::string_view v(f.value().data(), f.value().size());
     while (true) {
       const size_t comma = v.find(',');
-      std::string_view c = v.substr(0, comma);
-      while (!c.empty() && (c.front() == ' ' || c.front() == '\t')) c.remove_prefix(1);
-      while (!c.empty() && (c.back() == ' ' || c.back() == '\t')) c.remove_suffix(1);
+      const std::string_view c = TrimWhitespace(v.substr(0, comma));
       if (!c.empty()) codings.emplace_back(c);
       if (comma == std::string_view::npos) break;
       v.remove_prefix(comma + 1);

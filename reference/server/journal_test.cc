@@ -79,6 +79,10 @@ class JournalTest : public ::testing::Test {
       --pending_;
     });
   }
+  std::string FileText() const {
+    std::ifstream in(path_, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
   int64_t Lines() const {
     std::ifstream in(path_);
     int64_t n = 0;
@@ -272,11 +276,7 @@ TEST_F(JournalTest, AFlippedByteInARecordIsReportedWithItsLine) {
     Put(*j, "c", "3");
     Drain();
   }
-  std::string text;
-  {
-    std::ifstream in(path_);
-    text.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  std::string text = FileText();
   const size_t second = text.find('\n') + 1;
   const size_t at = text.find("\"2\"", second) + 1;  // the value of line 2
   text[at] = '7';
@@ -399,10 +399,6 @@ class JournalFaultTest : public JournalTest {
     });
     Drain();
     return got;
-  }
-  std::string FileText() const {
-    std::ifstream in(path_, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
   }
   // Reopens from disk with the real fs: the journal must open; returns its records.
   Records Reopened() {
