@@ -271,7 +271,7 @@ struct Coordinator::Impl {
   const std::string& SerializedRecord(const std::string& id, const BreakRecord& r) {
     auto it = serialized_records.find(id);
     if (it == serialized_records.end() || !(it->second.first == r)) {
-      // Bounded: records retire, so forget everything once it holds far more than live records.
+      // Retire erases a record's entry; this only bounds ids that never became records.
       if (serialized_records.size() > 2 * records.size() + 16) serialized_records.clear();
       auto& slot = serialized_records[id];
       slot = {r, SerializeRecord(r)};
@@ -776,6 +776,7 @@ struct Coordinator::Impl {
                        durable_image[DurableMetaKey()] = meta;
                        for (const std::string& id : ids) {
                          records.erase(id);
+                         serialized_records.erase(id);
                          const std::string key = DurableBreakKey(id);
                          durable_image.erase(key);
                          env.durable->Delete(key, Guard([this](Status ds) {
@@ -1388,6 +1389,9 @@ void Coordinator::ObserveOrigin(std::string_view playlist_text, std::function<vo
 const ChannelState& Coordinator::state() const { return impl_->state; }
 const CoordinatorStats& Coordinator::stats() const { return impl_->stats; }
 const ChannelConfig& Coordinator::config() const { return impl_->config; }
+Coordinator::Footprint Coordinator::footprint() const {
+  return {impl_->records.size(), impl_->writers.size(), impl_->serialized_records.size()};
+}
 
 void LocalCoordinatorClient::Add(Coordinator* coordinator) { coordinators_.push_back(coordinator); }
 

@@ -172,6 +172,15 @@ class Coordinator {
   const CoordinatorStats& stats() const;
   const ChannelConfig& config() const;
 
+  // What the coordinator holds in memory, for tests and soaks: each must stay bounded by the
+  // live breaks (records are kept keep_ended_us after they end, then retired with their state).
+  struct Footprint {
+    size_t records = 0;             // breaks not yet retired
+    size_t kv_writers = 0;          // per-key KV write state (break keys + the channel document)
+    size_t serialized_records = 0;  // memo of each record's durable JSON
+  };
+  Footprint footprint() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -526,6 +526,39 @@ TEST_F(CoordinatorTest, RetiredBreaksKeepCountingInTheLedger) {
   EXPECT_EQ(r->state.discontinuities_before, 4);
 }
 
+// The soak of issue 13: a cue every 10 s (30 s breaks, so most cues land in the running break)
+// on a KV that takes 3 s per write, with reads in between, for 30 minutes. What the coordinator
+// keeps must follow the live breaks: once the cues stop and every break has retired, nothing
+// of them is left (a retired break's KV writer or durable-JSON memo was kept before).
+TEST_F(CoordinatorTest, MemoryFollowsLiveBreaksUnderSteadyCues) {
+  kv_.set_latency(3 * kMicrosPerSecond);
+  CoordinatorOptions options;
+  options.write_channel_state = true;
+  auto c = Make(options);
+  size_t max_records = 0;
+  for (int i = 0; i < 180; ++i) {
+    c->Cue({"demo", "sports", 30, ""}, [](Result<CueResult>) {});
+    for (int k = 0; k < 10; ++k) {
+      sched_.AdvanceBy(kMicrosPerSecond);
+      c->GetChannelState([](Result<ChannelState>) {});
+    }
+    max_records = std::max(max_records, c->footprint().records);
+    EXPECT_LE(c->footprint().serialized_records, c->footprint().records + 1) << "at cue " << i;
+  }
+  // A cue inside the running break is its duplicate, so a break starts every 40 s; ended ones
+  // are kept keep_ended_us (120 s).
+  EXPECT_GE(max_records, 3u);
+  EXPECT_LE(max_records, 6u);
+  for (int k = 0; k < 600; ++k) {
+    sched_.AdvanceBy(kMicrosPerSecond);
+    c->GetChannelState([](Result<ChannelState>) {});
+  }
+  const Coordinator::Footprint f = c->footprint();
+  EXPECT_EQ(f.records, 0u);
+  EXPECT_EQ(f.serialized_records, 0u);
+  EXPECT_EQ(f.kv_writers, 1u) << "only the channel document's writer";
+}
+
 TEST_F(CoordinatorTest, StartFailureFailsQueuedCalls) {
   durable_.set_down(true);
   Coordinator c(Config(), Env(), {});
