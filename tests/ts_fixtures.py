@@ -319,8 +319,48 @@ def write_fixture(name, directory):
     return path, expected
 
 
+def fuzz_seeds():
+    """Seeds for reference/media/ts/ts_fuzzer.cc (fixtures/corpus/ts/): byte 0 is the fuzzer's
+    control byte (bit 0: it prepends its own PAT + PMT, SCTE-35 on 0x01F5, video on 0x0100)."""
+    si = splice_info_section(splice_insert(0x1001, out=True, pts=900000, duration=30 * SECOND))
+    ts_ = splice_info_section(time_signal(1800000), segmentation_descriptor(0x4800008E, 0x34, duration=4 * SECOND,
+                                                                             upid=b"CUEIssai"))
+    cancel = splice_info_section(splice_insert(0x1001, out=True, cancel=True))
+    seeds = {}
+    seeds["splice_insert"] = b"\x01" + packetize_section(SCTE35_PID, si, 0)[0]
+    seeds["time_signal"] = b"\x01" + packetize_section(SCTE35_PID, ts_, 0)[0]
+    # Two sections back to back in one packet, then stuffing.
+    two = b"\x00" + si + cancel
+    seeds["two_sections"] = b"\x01" + bytes([0x47, 0x41, 0xF5, 0x10]) + two + b"\xff" * (184 - len(two))
+    # A section across three packets, fed in 7-byte chunks (control 0x05: bit 0 + chunk 1 + 2*3).
+    big = splice_info_section(splice_insert(0x1002, out=True, pts=900000),
+                              segmentation_descriptor(1, 0x34, upid=b"x" * 200) * 2)
+    seeds["three_packets"] = b"\x05" + packetize_section(SCTE35_PID, big, 0)[0]
+    # A whole stream: PAT, PMT, a video PES start and a cue from the splice_insert fixture.
+    ts, expected = fixture("splice_insert")
+    keep = []
+    seen = set()
+    for off, pkt in packets(ts):
+        p = pid_of(pkt)
+        if p in (0, 0x1000) and p not in seen or (p == 0x100 and off + PACKET == expected[0]["packet_offset"]):
+            keep.append(pkt)
+            seen.add(p)
+        if off == expected[0]["packet_offset"]:
+            keep.append(pkt)
+            break
+    seeds["stream"] = b"\x00" + b"".join(keep)
+    return seeds
+
+
 if __name__ == "__main__":
     import sys
+    if len(sys.argv) > 2 and sys.argv[1] == "--fuzz-seeds":
+        seed_dir = pathlib.Path(sys.argv[2])
+        seed_dir.mkdir(parents=True, exist_ok=True)
+        for n, data in fuzz_seeds().items():
+            (seed_dir / f"{n}.bin").write_bytes(data)
+            print(seed_dir / f"{n}.bin", len(data), "bytes")
+        sys.exit(0)
     out = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".")
     out.mkdir(parents=True, exist_ok=True)
     for n in FIXTURES:
