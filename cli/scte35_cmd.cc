@@ -346,6 +346,12 @@ int RunDecode(const DecodeOptions& opt) {
   }
   Input input;
   if (!OpenInput(opt.cue, &input)) return 2;
+  if (!is_file) {
+    // stdin: a producer may write one cue a line and wait for each answer, so look at one byte
+    // only: 0x47 (TS sync), '#' (#EXTM3U) or a BOM cannot start a cue line.
+    const int c = input.in->rdbuf()->sgetc();
+    if (c != ts::kSyncByte && c != '#' && c != 0xEF) return DecodeLines(*input.in, "", opt.lenient);
+  }
   std::string head = ReadHead(input);
   if (int rc = ScanDetected(input, head, nullptr); rc >= 0) return rc;
   if (is_file && !head.empty() && static_cast<uint8_t>(head[0]) == scte35::kTableId) {
