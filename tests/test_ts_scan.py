@@ -4,8 +4,10 @@ SCTE-35 sections muxed on PID 0x01F5 by our own writer): the scan finds exactly 
 detects a TS file and stdin. Needs ffmpeg/ffprobe (scripts/bootstrap.sh)."""
 import base64
 import json
+import os
 import shutil
 import subprocess
+import threading
 
 import pytest
 
@@ -178,3 +180,34 @@ def test_scan_of_a_playlist_prints_its_markers_cues(ssai, root):
     text = (root / "fixtures/streams/daterange_scte35/001.m3u8").read_text()
     assert scan_lines(ssai, "-", input=text) == lines
     assert [json.loads(x) for x in ssai("scte35", "decode", "-", input=text).stdout.splitlines()] == lines
+
+
+def test_endless_input_is_refused_without_reading_it_all(ssai):
+    # /dev/zero is neither TS nor a playlist: refused from its first bytes. As `decode FILE` it
+    # is cue text whose first line never ends: refused at the 64 KiB line cap.
+    r = ssai("scte35", "scan", "/dev/zero", timeout=10)
+    assert r.returncode == 2 and "neither an MPEG-TS" in r.stderr
+    r = ssai("scte35", "decode", "/dev/zero", timeout=10)
+    assert r.returncode == 2 and "longer than 64 KiB" in r.stderr
+
+
+def test_stdin_stream_is_scanned_in_bounded_memory(ssai_bin, fixtures):
+    """256 MiB of TS through a pipe: the cues come out and the scanner's memory stays flat."""
+    path, expected = fixtures["splice_insert"]
+    ts = path.read_bytes()
+    # Whole copies of the fixture; each join is a continuity gap (a warning on stderr).
+    copies = (256 << 20) // len(ts) + 1
+    p = subprocess.Popen([ssai_bin, "scte35", "scan", "-"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(p.stdout.read().splitlines()))
+    reader.start()
+    for _ in range(copies):
+        p.stdin.write(ts)
+    p.stdin.close()
+    reader.join(timeout=120)
+    _, status, usage = os.wait4(p.pid, 0)  # this child's own peak RSS (ffmpeg may have run before)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    assert p.returncode == 0
+    assert len(lines) == copies * len(expected)
+    assert usage.ru_maxrss < 64 << 10  # KiB: < 64 MiB for 256 MiB of input
