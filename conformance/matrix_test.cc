@@ -124,17 +124,5 @@ TEST(ConformanceMatrixTest, DefectBuildsCaughtCorrectBuildsPass) {
   EXPECT_EQ(UnexpectedFailures(runs), 0);
 }
 
-// builtin:all means the correct builds (as in `ssai sim`); all+defects adds the defect builds.
-TEST(ConformanceMatrixTest, AllMeansCorrectBuilds) {
-  Result<std::vector<std::unique_ptr<Target>>> all = MakeTargets("builtin:all");
-  Result<std::vector<std::unique_ptr<Target>>> with_defects = MakeTargets("builtin:all+defects");
-  ASSERT_TRUE(all.ok() && with_defects.ok());
-  size_t correct = 0;
-  for (const BuildSpec& b : AllBuilds()) correct += !b.is_defect();
-  EXPECT_EQ(all->size(), correct);
-  EXPECT_EQ(with_defects->size(), AllBuilds().size());
-  for (const auto& t : *all) EXPECT_FALSE(t->is_defect()) << t->name();
-}
-
 }  // namespace
 }  // namespace ssai::conformance
