@@ -305,6 +305,7 @@ TEST(BuiltinTargetTest, OneScenarioEndToEnd) {
   EXPECT_EQ(outcome("splice.ad_seconds_match_break"), Outcome::kPass);
   EXPECT_EQ(outcome("variants.media_sequence_aligned"), Outcome::kPass);
   EXPECT_EQ(outcome("ttl.key_gone_after_expiry"), Outcome::kSkip) << "do-only writes no KV";
+  EXPECT_EQ(outcome("hls.version.not_higher_than_needed"), Outcome::kPass);
   const std::string junit = JunitXml({r});
   EXPECT_NE(junit.find("<testcase classname=\"builtin:do-only.cue_out_two_breaks\" name=\"splice.ad_starts_within\""),
             std::string::npos);
