@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/suggest.h"
 #include "reference/base/version.h"
+#include "reference/server/metrics.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"ssai: server-side ad insertion lab (HLS, SCTE-35, KV simulation, conformance)"};
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ssai " + ssai::VersionString(), "Print the version and exit");
   // Every option's default shows in --help (subcommands inherit the option defaults).
   app.option_defaults()->always_capture_default();
+  ssai::server::SetBuildVersion(ssai::VersionString());  // /metrics ssai_build_info (ssai serve, conform serve:)
   ssai::cli::Context ctx;
   CLI::App* hls = app.add_subcommand("hls", "HLS playlists: lint, cue extraction");
   hls->require_subcommand(1);

@@ -2,8 +2,6 @@
 
 #include <cstdio>
 
-#include "reference/base/version.h"
-
 namespace ssai::server {
 
 namespace {
@@ -26,7 +24,26 @@ std::string LabelValue(std::string_view v) {
   return out;
 }
 
+std::mutex& VersionMutex() {
+  static std::mutex mu;
+  return mu;
+}
+std::string& VersionSlot() {
+  static std::string version = "unknown";
+  return version;
+}
+
 }  // namespace
+
+void SetBuildVersion(std::string version) {
+  std::lock_guard<std::mutex> lock(VersionMutex());
+  VersionSlot() = std::move(version);
+}
+
+std::string BuildVersion() {
+  std::lock_guard<std::mutex> lock(VersionMutex());
+  return VersionSlot();
+}
 
 void AppendFamilyHeader(std::string_view name, std::string_view type, std::string_view help, std::string* out) {
   std::string escaped;
@@ -111,9 +128,9 @@ int64_t Metrics::Counter(std::string_view name, std::string_view label) const {
 std::string Metrics::Render(std::string_view extra) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
-  AppendFamilyHeader("ssai_build_info", "gauge", "The ssai build serving: version = project version+git describe; always 1.",
+  AppendFamilyHeader("ssai_build_info", "gauge", "The ssai build serving: version = project version+git describe (ssai --version); always 1.",
                      &out);
-  out += "ssai_build_info{version=\"" + LabelValue(VersionString()) + "\"} 1\n";
+  out += "ssai_build_info{version=\"" + LabelValue(BuildVersion()) + "\"} 1\n";
   AppendFamilyHeader("ssai_http_requests_total", "counter", "HTTP responses by route and status.", &out);
   for (const auto& [k, v] : requests_) {
     const size_t sep = k.find('\x1f');

@@ -15,6 +15,12 @@
 
 namespace ssai::server {
 
+// The version ssai_build_info{version="..."} reports: a property of the program, set once at
+// start-up by it (`ssai` main: reference/base/version.h VersionString(), which changes with every
+// commit and is therefore linked into the binary only, not into this library). "unknown" until set.
+void SetBuildVersion(std::string version);
+std::string BuildVersion();
+
 // "# HELP name help\n# TYPE name type\n" (help escaped as the text format wants: \\ and \n).
 void AppendFamilyHeader(std::string_view name, std::string_view type, std::string_view help, std::string* out);
 // A family with one unlabelled sample.

@@ -17,7 +17,6 @@
 
 #include "reference/base/encoding.h"
 #include "reference/base/strings.h"
-#include "reference/base/version.h"
 #include "reference/server/asio_env.h"
 #include "reference/server/raw_http.h"
 #include "reference/server/services.h"
@@ -141,7 +140,7 @@ TEST_F(ServerTest, HealthAndMetrics) {
   EXPECT_EQ(m->body.find("ssai_kv_hit_ratio"), std::string::npos);
   EXPECT_NE(m->body.find("ssai_manifest_requests_total{source=\"kv-hit\"} "), std::string::npos);
   EXPECT_NE(m->body.find("# TYPE ssai_heap_in_use_bytes gauge\nssai_heap_in_use_bytes "), std::string::npos);
-  EXPECT_NE(m->body.find("ssai_build_info{version=\"" + VersionString() + "\"} 1\n"), std::string::npos);
+  EXPECT_NE(m->body.find("ssai_build_info{version=\"" + BuildVersion() + "\"} 1\n"), std::string::npos);
   // Every sample's family has # HELP and # TYPE (Prometheus text format 0.0.4).
   std::set<std::string> helped, typed;
   std::istringstream lines(m->body);
