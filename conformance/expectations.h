@@ -5,8 +5,8 @@
 //    bug) exists to be caught: its error-severity failures are expected. A defect build that
 //    fails no error check in any of the runs is itself a failure: the suite would miss that bug.
 //  - Known findings: correct builds of the seed's designs that fail error checks by design
-//    (KnownFindings(): build, scenario, exactly the failing checks, the cause). Only the listed
-//    checks are expected; any other failure of that run is real. conformance/matrix_test.cc pins
+//    (KnownFindings(): build, scenario, exactly the failing checks, the cause), on the builtin
+//    target. Only the listed checks are expected; any other failure of that run is real. conformance/matrix_test.cc pins
 //    the list both ways (a listed pair that starts passing, or fails differently, turns it red).
 #ifndef SSAI_CONFORMANCE_EXPECTATIONS_H_
 #define SSAI_CONFORMANCE_EXPECTATIONS_H_

@@ -61,17 +61,23 @@ class Results {
       index_[c.id] = results_.size();
       results_.push_back(std::move(r));
     }
+    touched_flag_.assign(results_.size(), false);
   }
   CheckResult& Get(std::string_view id) {
     auto it = index_.find(std::string(id));
     assert(it != index_.end() && "check id missing from the catalogue");
-    touched_.insert(it->second);
+    if (!touched_flag_[it->second]) {
+      touched_flag_[it->second] = true;
+      touched_.push_back(it->second);
+    }
     return results_[it->second];
   }
   // Timing: the checks touched since the last call to BeginPhase share the phase's time.
-  void BeginPhase() { touched_.clear(); }
+  void BeginPhase() {
+    for (size_t i : touched_) touched_flag_[i] = false;
+    touched_.clear();
+  }
   void EndPhase(double elapsed_ms) {
-    if (touched_.empty()) return;
     for (size_t i : touched_) results_[i].time_ms += elapsed_ms / static_cast<double>(touched_.size());
   }
   void Pass(std::string_view id, int64_t n = 1) { Get(id).evaluated += n; }
@@ -107,7 +113,8 @@ class Results {
   UnixMicros start_;
   std::vector<CheckResult> results_;
   std::unordered_map<std::string, size_t> index_;
-  std::set<size_t> touched_;
+  std::vector<bool> touched_flag_;
+  std::vector<size_t> touched_;  // the indices set in touched_flag_
 };
 
 std::string Excerpt(const std::string& body, int around_line, int lines) {
