@@ -7,6 +7,9 @@
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "reference/media/origin/synthetic_origin.h"
@@ -220,6 +223,31 @@ TEST(RecordCaptureTest, RecordsFailuresInsteadOfAborting) {
   Result<CaptureSummary> again = RecordCapture(o, nullptr);
   ASSERT_FALSE(again.ok());
   EXPECT_NE(again.status().message().find("already holds a capture"), std::string::npos);
+}
+
+// Issue 19: a first fetch nobody answers says where and why, not cpp-httplib's "Connection".
+TEST(RecordCaptureTest, FirstFetchConnectFailureNamesTheReason) {
+  // A port nothing listens on: bind one, read it, close it.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const int port = ntohs(addr.sin_port);
+  ::close(fd);
+  TempDir dir;
+  CaptureRecorderOptions o;
+  o.out_dir = (dir / "cap").string();
+  o.duration_ms = 1000;
+  o.timeout_ms = 500;
+  o.url = "http://127.0.0.1:" + std::to_string(port) + "/master.m3u8";
+  Result<CaptureSummary> r = RecordCapture(o, nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            o.url + ": first fetch failed: cannot connect to 127.0.0.1:" + std::to_string(port) + ": Connection refused");
 }
 
 TEST(RecordCaptureTest, FirstFetchFailureIsAnError) {
