@@ -12,6 +12,7 @@ PACKAGES=(
   libhiredis-dev redis-server         # Redis KV backend: client library + primary/replica for tests
   libjwt-dev                          # JWT HS256 bearer tokens on POST /cue
   zlib1g-dev                          # CRC-32 of each journal record (reference/server/journal.h)
+  libpugixml-dev                      # VAST XML (reference/media/vast)
   wrk nginx-light                     # latency benchmark baseline (nginx serving static playlists)
   ffmpeg                              # real MPEG-TS segments, ffmpeg as a real HLS client
   chromium                            # hls.js in headless Chromium (end-to-end)
