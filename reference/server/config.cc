@@ -376,8 +376,16 @@ Result<ServerConfig> ParseServerConfigJson(const Json& j, std::string_view base_
   if (auto d = j.find("decision"); d != j.end()) {
     if (!d->is_object()) return FieldError("decision", "must be an object");
     SSAI_RETURN_IF_ERROR(CheckKeys(*d, "decision", {"url", "catalogue", "catalogue_file", "latency_ms",
-                                                    "failure_rate", "ad_segment_duration_s", "seed", "media"}));
+                                                    "failure_rate", "ad_segment_duration_s", "seed", "media",
+                                                    "format"}));
     SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "url", &c.decision.url));
+    SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "format", &c.decision.format));
+    if (c.decision.format != "json" && c.decision.format != "vast") {
+      return FieldError("decision.format", "must be json or vast, got '" + c.decision.format + "'");
+    }
+    if (c.decision.format == "vast" && c.decision.url.empty()) {
+      return FieldError("decision.format", "vast needs decision.url (the ad tag)");
+    }
     SSAI_RETURN_IF_ERROR(ReadInt(*d, "decision", "latency_ms", &c.decision.latency_ms, 0, 60'000));
     SSAI_RETURN_IF_ERROR(ReadDouble(*d, "decision", "failure_rate", &c.decision.failure_rate, 0, 1));
     SSAI_RETURN_IF_ERROR(

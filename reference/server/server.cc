@@ -28,6 +28,7 @@
 #include "reference/server/redis_kv.h"
 #include "reference/server/media_library.h"
 #include "reference/server/services.h"
+#include "reference/server/vast_decision.h"
 #include "reference/ssai/builds.h"
 #include "reference/ssai/coordinator.h"
 #include "reference/ssai/manifest_path.h"
@@ -290,7 +291,15 @@ Status Server::Impl::Build() {
       }
       decision = std::make_unique<CatalogueDecisionClient>(scheduler.get(), decision_service.get());
     } else {
-      decision = std::make_unique<HttpDecisionClient>(fetcher.get(), config.decision.url, config.decision_timeout_ms);
+      if (config.decision.format == "vast") {
+        VastDecisionOptions vo;
+        vo.url = config.decision.url;
+        vo.timeout_ms = config.decision_timeout_ms;
+        vo.segment_duration_s = config.decision.ad_segment_duration_s;
+        decision = std::make_unique<VastDecisionClient>(fetcher.get(), std::move(vo));
+      } else {
+        decision = std::make_unique<HttpDecisionClient>(fetcher.get(), config.decision.url, config.decision_timeout_ms);
+      }
     }
     CoordinatorOptions base;
     base.decision_timeout_us = config.decision_timeout_ms * kMicrosPerMilli;
