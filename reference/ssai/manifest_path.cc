@@ -863,6 +863,26 @@ void ManifestPath::Impl::Splice(OpPtr op) {
     }
   }
 
+  if (build.defects.no_creative_discontinuity) {
+    // DEFECT(no_creative_discontinuity): a pod stitched as one timeline: the DISCONTINUITY of
+    // every creative but the first, and of the slate, dropped.
+    std::vector<hls::MediaSegment>& segs = out.mutable_segments();
+    auto in_pod = [&](const hls::MediaSegment& s) {
+      if (s.uri() == op->channel->slate.uri) return true;
+      for (const SpliceBreak& b : op->breaks) {
+        for (const PodCreative& c : b.creatives) {
+          for (const std::string& u : c.segment_uris) {
+            if (u == s.uri()) return true;
+          }
+        }
+      }
+      return false;
+    };
+    for (size_t i = 1; i < segs.size(); ++i) {
+      if (segs[i].discontinuity() && in_pod(segs[i]) && in_pod(segs[i - 1])) segs[i].SetDiscontinuity(false);
+    }
+  }
+
   SpliceOutput output;
   output.in_break = result.in_break;
   output.ad_segments = result.ad_segments;
