@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -295,6 +296,8 @@ Status Server::Impl::Build() {
         VastDecisionOptions vo;
         vo.url = config.decision.url;
         vo.timeout_ms = config.decision_timeout_ms;
+        // Answer (or fail with 301 and fire the Error URLs) before the coordinator gives up.
+        vo.total_timeout_ms = std::max<int64_t>(1, config.decision_timeout_ms * 9 / 10);
         vo.segment_duration_s = config.decision.ad_segment_duration_s;
         decision = std::make_unique<VastDecisionClient>(fetcher.get(), std::move(vo));
       } else {

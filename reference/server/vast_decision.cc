@@ -1,5 +1,7 @@
 #include "reference/server/vast_decision.h"
 
+#include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "reference/base/strings.h"
@@ -46,13 +48,29 @@ struct VastDecisionClient::Resolution {
   vast::Resolver resolver;
   Request request;
   Callback done;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
+
+namespace {
+
+// What is left of the resolution's budget for the next fetch, capped at the per-fetch timeout;
+// 0 when it has run out.
+int64_t FetchTimeoutMs(std::chrono::steady_clock::time_point deadline, int64_t per_fetch_ms) {
+  if (deadline == std::chrono::steady_clock::time_point::max()) return per_fetch_ms;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return std::clamp<int64_t>(left.count(), 0, per_fetch_ms);
+}
+
+}  // namespace
 
 void VastDecisionClient::Decide(const Request& request, Callback done) {
   ++decisions;
   auto r = std::make_shared<Resolution>(options_.resolver);
   r->request = request;
   r->done = std::move(done);
+  if (options_.total_timeout_ms > 0) {
+    r->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.total_timeout_ms);
+  }
   fetcher_->Fetch(ExpandAdTag(options_.url, request), "", "", options_.timeout_ms,
                   [this, r](Result<HttpFetcher::Response> res) {
                     if (!res.ok()) {
@@ -74,8 +92,13 @@ void VastDecisionClient::Decide(const Request& request, Callback done) {
 
 void VastDecisionClient::Step(std::shared_ptr<Resolution> r) {
   if (std::optional<std::string> url = r->resolver.next_url()) {
+    const int64_t timeout_ms = FetchTimeoutMs(r->deadline, options_.timeout_ms);
+    if (timeout_ms <= 0) {
+      r->resolver.OnFetchFailed(Status::DeadlineExceeded("the decision's time budget ran out"));
+      return Step(r);
+    }
     ++wrapper_fetches;
-    fetcher_->Fetch(*url, "", "", options_.timeout_ms, [this, r](Result<HttpFetcher::Response> res) {
+    fetcher_->Fetch(*url, "", "", timeout_ms, [this, r](Result<HttpFetcher::Response> res) {
       if (!res.ok()) {
         r->resolver.OnFetchFailed(res.status());
       } else if (res->http_status != 200) {

@@ -22,6 +22,10 @@ struct VastDecisionOptions {
   // The ad tag. Macros, percent-encoded: {duration} (seconds), {channel}, {event}, {pod}.
   std::string url;
   int64_t timeout_ms = 1500;          // each fetch (ad tag, wrappers, error pings)
+  // The whole resolution (ad tag + wrappers): a fetch gets what is left of it, and a chain that
+  // runs out fails with 301 (its Error URLs fired) instead of answering after the coordinator
+  // has given the break slate. 0 = no overall budget.
+  int64_t total_timeout_ms = 0;
   double segment_duration_s = 2;      // the creatives' HLS segment duration (VastPodOptions)
   vast::ResolverOptions resolver;     // depth 5, 1 MiB, 32 documents
   size_t max_error_pings = 16;

@@ -142,6 +142,27 @@ TEST_F(VastDecisionTest, ErrorCasesFallBackWithTheirCodes) {
   EXPECT_FALSE(down.ok());
 }
 
+TEST_F(VastDecisionTest, ChainOutOfTimeBudgetIs301) {
+  // Each wrapper answers at once, the budget runs out during a chain of 20: 301 before the pod.
+  VastDecisionOptions o;
+  boost::asio::io_context io;
+  auto guard = boost::asio::make_work_guard(io);
+  HttpFetcher fetcher(io, 2, 1 << 20);
+  o.url = http_.base_url() + "/vast/wrapper-timeout.xml";
+  o.timeout_ms = 5000;
+  o.total_timeout_ms = 300;
+  VastDecisionClient client(&fetcher, o);
+  std::optional<Result<AdDecision>> out;
+  const auto t0 = std::chrono::steady_clock::now();
+  boost::asio::post(io, [&] { client.Decide({"ch", "ev", "pod3", 30}, [&](Result<AdDecision> r) { out = std::move(r); }); });
+  while (!out && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5)) io.run_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(vast::ErrorCodeOf(out->status()), 301);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(1200));
+  guard.reset();
+  fetcher.Shutdown();
+}
+
 TEST(ExpandAdTagTest, Macros) {
   EXPECT_EQ(ExpandAdTag("http://a/vast?d={duration}&c={channel}&e={event}&p={pod}",
                         {"ch 1", "ev/2", "p&3", 30.5}),
