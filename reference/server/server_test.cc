@@ -553,6 +553,11 @@ TEST_F(ServerTest, VastAdServer) {
   std::string body, source;
   ASSERT_NO_FATAL_FAILURE(PollUntilAds(&body, &source));
   ASSERT_NE(body.find("/ads/a1/2500000_0.ts"), std::string::npos) << body;
+  auto m = client_->Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->body.find("ssai_vast_decisions_total 1"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("ssai_vast_wrapper_fetches_total 2"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("ssai_vast_failures_total 0"), std::string::npos) << m->body;
   server_->Stop();
   vast_http.Stop();
 }
