@@ -14,6 +14,17 @@ bool SameAdSegments(const std::vector<AdSegment>& a, const std::vector<AdSegment
   return true;
 }
 
+bool SameCreatives(const std::vector<PodCreative>& a, const std::vector<PodCreative>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].id != b[i].id || a[i].duration_s != b[i].duration_s ||
+        a[i].segment_duration_s != b[i].segment_duration_s || a[i].segment_uris != b[i].segment_uris) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool SameBreaks(std::span<const SpliceBreak> a, const std::vector<SpliceBreak>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -21,7 +32,7 @@ bool SameBreaks(std::span<const SpliceBreak> a, const std::vector<SpliceBreak>& 
     const SpliceBreak& y = b[i];
     if (x.start_time != y.start_time || x.end_time != y.end_time || x.event_id != y.event_id ||
         x.asset_uri != y.asset_uri || x.asset_list_uri != y.asset_list_uri ||
-        !SameAdSegments(x.ad_segments, y.ad_segments)) {
+        !SameAdSegments(x.ad_segments, y.ad_segments) || !SameCreatives(x.creatives, y.creatives)) {
       return false;
     }
   }
@@ -30,6 +41,7 @@ bool SameBreaks(std::span<const SpliceBreak> a, const std::vector<SpliceBreak>& 
 
 bool SameOptions(const SpliceOptions& a, const SpliceOptions& b) {
   return a.mode == b.mode && a.inserted_discontinuities_before == b.inserted_discontinuities_before &&
+         a.media_sequence_offset_before == b.media_sequence_offset_before &&
          a.slate.duration_s == b.slate.duration_s && a.slate.uri == b.slate.uri;
 }
 

@@ -99,6 +99,17 @@ TEST(PlaylistMemoTest, SpliceOutputReusedOnlyForEqualInputs) {
   ledger.inserted_discontinuities_before = 2;
   EXPECT_EQ(memo.FindSplice(kUrl, doc->get(), "kv-channel-state|absolute", same, ledger), nullptr);
   EXPECT_EQ(memo.FindSplice(kUrl, doc->get(), "kv-hybrid|absolute", same, opt), nullptr);
+  // Pods of creatives: the MEDIA-SEQUENCE ledger and the creatives are inputs too.
+  SpliceOptions msn_ledger = opt;
+  msn_ledger.media_sequence_offset_before = 1;
+  EXPECT_EQ(memo.FindSplice(kUrl, doc->get(), "kv-channel-state|absolute", same, msn_ledger), nullptr);
+  std::vector<SpliceBreak> pod{br};
+  pod[0].creatives = {{"c1", 7.5, 2, {"http://ads/c1/0.ts"}}};
+  EXPECT_EQ(memo.FindSplice(kUrl, doc->get(), "kv-channel-state|absolute", pod, opt), nullptr);
+  memo.PutSplice(kUrl, *doc, "kv-channel-state|absolute", pod, opt, out);
+  ASSERT_NE(memo.FindSplice(kUrl, doc->get(), "kv-channel-state|absolute", pod, opt), nullptr);
+  pod[0].creatives[0].segment_uris[0] = "http://ads/c1/hi/0.ts";  // another rendition's URIs
+  EXPECT_EQ(memo.FindSplice(kUrl, doc->get(), "kv-channel-state|absolute", pod, opt), nullptr);
 
   // A new origin version: the old outputs are gone with the old parse.
   auto next = memo.Parse(kUrl, 2, kB);
