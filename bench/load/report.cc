@@ -488,7 +488,7 @@ std::string RenderMatrixTable(const Json& report) {
   }
   const Json st = report.value("seed_table", Json::object());
   if (st.contains("rows")) {
-    out << "\nseed before/after, recomputed at " << st.value("rate_per_s", 0.0) << " req/s:\n";
+    out << "\nPhase 1 write-up's before/after table (docs/phase1-design.md), recomputed at " << st.value("rate_per_s", 0.0) << " req/s:\n";
     for (const Json& row : st["rows"]) {
       std::snprintf(line, sizeof line, "  %-24s read P50 %8.2f ms  P95 %8.2f ms  coordination %5.1f %%  KV hit %s\n",
                     row["target"].get<std::string>().c_str(), row["p50_ms"].get<double>(), row["p95_ms"].get<double>(),
@@ -538,7 +538,7 @@ std::string RenderMatrixHtml(const Json& report) {
        " from the runs below (report.json is the source of truth). Open-loop load: each request's latency is measured "
        "from its intended send time. Coordinator calls of ssai serve were delayed ";
   const Json& opt = report["options"];
-  h += HtmlEscape(opt["coordinator_latency_ms"].dump()) + " ms (uniform, as the seed's Durable Object reads); arrival " +
+  h += HtmlEscape(opt["coordinator_latency_ms"].dump()) + " ms (uniform, as the Phase 1 write-up's 50-200 ms Durable Object reads); arrival " +
        HtmlEscape(opt["arrival"].get<std::string>()) + ", " + Fmt("%.0f", opt["duration_s"].get<double>()) +
        " s per point, " + std::to_string(opt["connections"].get<int>()) + " connections.</p>";
   h += "<div>" + chart("p50_ms", "P50 latency vs rate", false) + chart("p90_ms", "P90 latency vs rate", false) +
@@ -566,14 +566,15 @@ std::string RenderMatrixHtml(const Json& report) {
   const Json st = report.value("seed_table", Json::object());
   if (st.contains("rows")) {
     const Json& seed = st["seed"];
-    h += "<h2>The seed's before/after table, recomputed</h2><p>Seed figures quoted from PHASE1_COMPLETE.md "
-         "(Cloudflare Workers + Durable Objects + Workers KV, 2025-11-04); ours measured here at " +
+    h += "<h2>The Phase 1 design's before/after table, recomputed</h2><p>Its figures are quoted from the Phase 1 "
+         "write-up (Cloudflare Workers + Durable Objects + Workers KV, 2025-11-04; docs/phase1-design.md in the "
+         "repository); ours measured here at " +
          Fmt("%.0f", st.value("rate_per_s", 0.0)) +
          " requests/s, mid-break, with the coordinator latency above. Coordination = responses whose state came from "
          "the coordinator (X-SSAI-State-Source kv-miss or coordinator).</p>";
     h += "<table><tr><th>row</th><th>read latency</th><th>coordination required</th><th>KV hit rate</th></tr>";
     for (const char* which : {"before", "after"}) {
-      h += "<tr><td>seed " + std::string(which) + " (" + HtmlEscape(seed[which]["build"]) + ")</td><td>" +
+      h += "<tr><td>Phase 1 write-up, " + std::string(which) + " (" + HtmlEscape(seed[which]["build"]) + ")</td><td>" +
            HtmlEscape(seed[which]["read_latency"]) + "</td><td>" + HtmlEscape(seed[which]["coordination"]) +
            "</td><td>" + HtmlEscape(seed[which]["hit_rate"]) + "</td></tr>";
     }
@@ -588,7 +589,7 @@ std::string RenderMatrixHtml(const Json& report) {
   }
   if (report.contains("wrk")) {
     const Json& w = report["wrk"];
-    h += "<h2>Peak KV-hit playlists/s (wrk, closed loop): issue #6</h2>";
+    h += "<h2>Peak KV-hit playlists/s (wrk, closed loop) against nginx serving the same playlist</h2>";
     if (w.contains("skipped")) {
       h += "<p>" + HtmlEscape(w["skipped"]) + "</p>";
     } else {
