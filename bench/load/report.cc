@@ -19,6 +19,7 @@
 #include "bench/load/process.h"
 #include "bench/load/targets.h"
 #include "reference/base/strings.h"
+#include "simulator/chart_style.h"
 
 namespace ssai::load {
 
@@ -96,9 +97,6 @@ struct ChartLine {
   std::vector<std::pair<double, double>> points;  // (rate, latency ms)
 };
 
-const char* kColours[] = {"#7f7f7f", "#d62728", "#1f77b4", "#2ca02c", "#9467bd",
-                          "#ff7f0e", "#8c564b", "#e377c2", "#bcbd22", "#17becf"};
-
 // Latency vs rate, both axes logarithmic (nginx's 0.1 ms and do-only's 200 ms on one chart).
 std::string LogLogChart(const std::string& title, const std::vector<ChartLine>& lines) {
   const double W = 520, H = 300, L = 60, R = 170, T = 30, B = 40;
@@ -143,14 +141,16 @@ std::string LogLogChart(const std::string& title, const std::vector<ChartLine>& 
   s += "<text x='12' y='" + Fmt("%.0f", H / 2) + "' transform='rotate(-90 12 " + Fmt("%.0f", H / 2) +
        ")' text-anchor='middle'>latency from intended send (ms, log)</text>";
   for (size_t i = 0; i < lines.size(); ++i) {
-    const char* colour = kColours[i % 10];
+    const std::string colour = sim::SeriesColour(lines[i].name);  // the build's colour in every report
+    const std::string dash = sim::SeriesDash(lines[i].name);
     std::string d;
     for (auto [x, y] : lines[i].points) {
       if (x <= 0 || y <= 0) continue;
       d += (d.empty() ? "M" : "L") + Fmt("%.1f", fx(x)) + "," + Fmt("%.1f", fy(y)) + " ";
       s += "<circle cx='" + Fmt("%.1f", fx(x)) + "' cy='" + Fmt("%.1f", fy(y)) + "' r='2.5' fill='" + colour + "'/>";
     }
-    s += "<path d='" + d + "' fill='none' stroke='" + colour + "' stroke-width='1.6'/>";
+    s += "<path d='" + d + "' fill='none' stroke='" + colour + "' stroke-width='1.6'" +
+         (dash.empty() ? "" : " stroke-dasharray='" + dash + "'") + "/>";
     s += "<text x='" + Fmt("%.0f", W - R + 8) + "' y='" + Fmt("%.0f", T + 12 + 14.0 * static_cast<double>(i)) +
          "' fill='" + colour + "'>" + HtmlEscape(lines[i].name) + "</text>";
   }
