@@ -9,6 +9,7 @@
 #include "reference/base/json_input.h"
 #include "reference/base/strings.h"
 #include "reference/io/files.h"
+#include "reference/media/ts/ts_packager.h"
 
 namespace ssai::conformance {
 
@@ -61,6 +62,48 @@ Result<InsertionMode> ParseMode(const std::string& s, const std::string& where) 
 }
 
 Result<Scenario> ParseScenarioJson(json j, std::string file);
+
+// origin.ts: packages the file live (ts_packager.h) and takes its breaks as the scenario's.
+Status LoadTsOrigin(const std::string& path, Scenario* s) {
+  namespace fs = std::filesystem;
+  fs::path p(path);
+  if (p.is_relative() && !s->file.empty()) p = fs::path(s->file).parent_path() / p;
+  s->ts_path = p.string();
+  Result<std::string> bytes = io::ReadFileToString(s->ts_path, kMaxTsOriginBytes);
+  if (!bytes.ok()) return Bad("origin.ts", bytes.status().message());
+  ts::TsPackagerOptions o;
+  o.segment_s = s->origin.segment_duration_s;
+  o.loop = true;
+  o.flavour = s->origin.cue_flavour;
+  o.pdt_start = s->origin.start_time;
+  o.window_segments = s->origin.window_segments;
+  o.name = s->origin.renditions.front().name;
+  o.repeat_cue = s->origin.repeat_cue;
+  Result<ts::TsPackager> packager = ts::TsPackager::Create(std::move(bytes).value(), o);
+  if (!packager.ok()) return Bad("origin.ts", s->ts_path + ": " + packager.status().message());
+  // The checks assume one segment duration (segment_duration_s), as the synthetic origin has.
+  const int64_t want = std::llround(s->origin.segment_duration_s * 90000);
+  for (size_t k = 0; k < packager->segments().size(); ++k) {
+    const int64_t d = packager->segments()[k].duration_ticks;
+    if (std::llabs(d - want) > 90) {
+      return Bad("origin.ts", s->ts_path + ": segment " + std::to_string(k) + " lasts " + FormatDouble(d / 90000.0) +
+                                  " s, not segment_duration_s (cut at IDR frames: the GOPs must divide it)");
+    }
+  }
+  const int64_t k = static_cast<int64_t>(packager->segments().size());
+  for (const ts::TsBreak& b : packager->breaks()) {
+    if (b.out_segment >= k) continue;  // a later loop
+    origin::ScheduledBreak brk;
+    const int64_t us = (b.out_rel_ticks * 100 + 4) / 9;  // 90 kHz -> µs, rounded
+    brk.start_time = s->origin.start_time + (us + 500) / 1000 * 1000;
+    brk.duration_s = static_cast<double>(b.in_rel_ticks - b.out_rel_ticks) / 90000;
+    brk.event_id = b.event_id;
+    s->origin.breaks.push_back(brk);
+  }
+  if (Status v = origin::ValidateSpec(s->origin); !v.ok()) return Bad("origin.ts", s->ts_path + ": " + v.message());
+  s->ts_origin = std::make_shared<const ts::TsPackager>(std::move(packager).value());
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -134,6 +177,14 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
       }
     }
   }
+  // origin.ts: the breaks come from the TS (below), not from the block.
+  std::string ts_path;
+  if (o.contains("ts")) {
+    if (!o["ts"].is_string() || o["ts"].get<std::string>().empty()) return Bad("origin.ts", "must be a file path");
+    ts_path = o["ts"].get<std::string>();
+    if (o.contains("breaks")) return Bad("origin.breaks", "not with origin.ts: the breaks are the TS's SCTE-35 cues");
+    o.erase("ts");
+  }
   // Unknown keys in the origin block are refused here too ("scenario.origin.omit_cue_ins: unknown
   // key"): a typo must not turn a failure scenario into a green run. Doc keys are dropped first.
   for (auto it = o.begin(); it != o.end();) {
@@ -142,6 +193,7 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
   Result<origin::SyntheticStreamSpec> spec = origin::ParseSpec(o.dump(), "scenario.origin");
   if (!spec.ok()) return spec.status();
   s.origin = std::move(spec).value();
+  if (!ts_path.empty()) SSAI_RETURN_IF_ERROR(LoadTsOrigin(ts_path, &s));
   s.planned_duration_s = planned;
   if (!planned.empty()) {
     if (s.origin.cue_flavour != origin::CueFlavour::kCueOut && s.origin.cue_flavour != origin::CueFlavour::kDateRange) {
@@ -417,6 +469,7 @@ std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& pro
 }
 
 std::string OriginPlaylistAt(const Scenario& scenario, const origin::Rendition& rendition, UnixMicros now) {
+  if (scenario.ts_origin) return scenario.ts_origin->MediaPlaylistAt(now, scenario.origin.start_time);
   std::string text = origin::MediaPlaylistAt(scenario.origin, rendition, now);
   if (scenario.planned_duration_s.empty()) return text;
   // Early CUE-IN: the origin was rendered with each break's actual duration (so its IN comes

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,10 @@
 #include "reference/base/time.h"
 #include "reference/media/origin/synthetic_origin.h"
 #include "reference/ssai/splicer.h"
+
+namespace ssai::ts {
+class TsPackager;
+}  // namespace ssai::ts
 
 namespace ssai::conformance {
 
@@ -75,6 +80,12 @@ struct Scenario {
   std::string description;
   std::string file;  // where it was loaded from
   origin::SyntheticStreamSpec origin;
+  // origin.ts (issue 17): the origin is the live TS packager over this file (ts_packager.h, loop
+  // on, segment 0 at origin.start_time, markers in origin.cue_flavour). `origin` then holds the
+  // timeline (segment_duration_s, renditions, which all serve the packager's playlist) and, as
+  // `breaks`, the breaks the packager found in the TS (loop 0): the ground truth.
+  std::shared_ptr<const ts::TsPackager> ts_origin;
+  std::string ts_path;  // as resolved (relative paths: from the scenario file's directory)
   // Early CUE-IN (scenario-side post-processing of the origin's text): event_id -> the duration
   // the OUT marker announces; the break's own duration_s is when the IN actually comes.
   std::map<uint32_t, double> planned_duration_s;
@@ -93,6 +104,8 @@ struct Scenario {
 
 // Scenario, profile and target-profile files are written by hand (a few KiB): read at most 1 MiB.
 inline constexpr size_t kMaxConformanceFileBytes = size_t{1} << 20;
+// origin.ts: the TS file is held in memory.
+inline constexpr size_t kMaxTsOriginBytes = size_t{256} << 20;
 
 // Refuses unknown keys (the origin block's too: "scenario.origin.omit_cue_ins: unknown key"),
 // out-of-range numbers (with the path and the range) and nesting deeper than kMaxJsonDepth.

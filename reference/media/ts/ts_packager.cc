@@ -356,6 +356,17 @@ void TsPackager::PlaceCues() {
         b->in_rel_ticks = rel;
         b->explicit_in = true;
         b->in_section = c.section;
+        if (b->event_id != si->splice_event_id) {
+          // An IN with its own splice_event_id ends the latest open break; its section is written
+          // with the OUT's id, so the markers of every flavour pair (cues/normalizer.h matches
+          // an IN to the open break by id).
+          notes_.push_back(where(c) + "splice_insert IN of event " + std::to_string(si->splice_event_id) +
+                           " ends the open break of event " + std::to_string(b->event_id) +
+                           ": its markers carry event " + std::to_string(b->event_id));
+          scte35::SpliceInfoSection moved = s;
+          std::get<scte35::SpliceInsert>(moved.command).splice_event_id = b->event_id;
+          if (Result<Bytes> e = scte35::Encode(moved); e.ok()) b->in_section = std::move(e).value();
+        }
       }
     } else if (std::holds_alternative<scte35::TimeSignal>(s.command)) {
       const int64_t rel = at ? RelTicks(*at) : pos;
@@ -469,7 +480,9 @@ int64_t TsPackager::DurationTicks(int64_t msn) const {
   return segments_[static_cast<size_t>(msn % static_cast<int64_t>(segments_.size()))].duration_ticks;
 }
 
-UnixMicros TsPackager::SegmentStart(int64_t msn) const { return options_.pdt_start + TicksToMicros(SegmentTicks(msn)); }
+UnixMicros TsPackager::SegmentStart(int64_t msn, UnixMicros pdt_start) const {
+  return pdt_start + TicksToMicros(SegmentTicks(msn));
+}
 
 std::string TsPackager::SegmentUri(int64_t msn) const { return options_.name + "_" + std::to_string(msn) + ".ts"; }
 
@@ -506,21 +519,24 @@ std::string TsPackager::SegmentBytes(const TsSegment& s) const {
   return b;
 }
 
-std::string TsPackager::MediaPlaylistAt(UnixMicros now) const {
+int64_t TsPackager::LiveEdgeMsn(UnixMicros now, UnixMicros pdt_start) const {
   const int64_t k = static_cast<int64_t>(segments_.size());
-  int64_t last = -1;
-  if (now >= options_.pdt_start) {
-    const int64_t elapsed = MicrosToTicks(now - options_.pdt_start);
-    const int64_t loop = elapsed / loop_ticks_;
-    const int64_t r = elapsed % loop_ticks_;
-    int64_t in_loop = -1;
-    for (int64_t i = 0; i < k; ++i) {
-      const TsSegment& s = segments_[static_cast<size_t>(i)];
-      if (s.rel_ticks + s.duration_ticks <= r) in_loop = i;
-    }
-    last = loop * k + in_loop;
-    if (!options_.loop) last = std::min(last, k - 1);
+  if (now < pdt_start) return -1;
+  const int64_t elapsed = MicrosToTicks(now - pdt_start);
+  const int64_t loop = elapsed / loop_ticks_;
+  const int64_t r = elapsed % loop_ticks_;
+  int64_t in_loop = -1;
+  for (int64_t i = 0; i < k; ++i) {
+    const TsSegment& s = segments_[static_cast<size_t>(i)];
+    if (s.rel_ticks + s.duration_ticks <= r) in_loop = i;
   }
+  if (!options_.loop) return loop > 0 ? k - 1 : in_loop;
+  return loop * k + in_loop;
+}
+
+std::string TsPackager::MediaPlaylistAt(UnixMicros now, UnixMicros pdt_start) const {
+  const int64_t k = static_cast<int64_t>(segments_.size());
+  const int64_t last = LiveEdgeMsn(now, pdt_start);
   const int64_t first = std::max<int64_t>(0, last - options_.window_segments + 1);
   std::string out = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:" + std::to_string(TargetDurationS()) +
                     "\n#EXT-X-MEDIA-SEQUENCE:" + std::to_string(first) + "\n";
@@ -537,7 +553,7 @@ std::string TsPackager::MediaPlaylistAt(UnixMicros now) const {
       return e.ok() ? std::move(e).value() : section;
     };
     origin::BreakMarkerText m = origin::MakeBreakMarkerText(
-        b.event_id, options_.pdt_start + TicksToMicros(l * loop_ticks_ + b.out_rel_ticks), b.duration_s,
+        b.event_id, pdt_start + TicksToMicros(l * loop_ticks_ + b.out_rel_ticks), b.duration_s,
         moved(b.out_section), moved(b.in_section));
     m.in_duration_text = SecondsText(b.in_rel_ticks - b.out_rel_ticks);
     if (options_.loop) m.daterange_id = "splice-" + std::to_string(b.event_id) + "-" + std::to_string(l);
@@ -563,7 +579,7 @@ std::string TsPackager::MediaPlaylistAt(UnixMicros now) const {
       }
     }
     out += "#EXT-X-PROGRAM-DATE-TIME:";
-    AppendIso8601Millis(SegmentStart(msn), &out);
+    AppendIso8601Millis(SegmentStart(msn, pdt_start), &out);
     out += "\n#EXTINF:";
     AppendFixed(scte35::TicksToSeconds(DurationTicks(msn)), 3, &out);
     out += ",\n" + SegmentUri(msn) + "\n";

@@ -101,8 +101,10 @@ class TsPackager {
   // no PAT/PMT/video stream, no video PTS, no random access point, bad options.
   static Result<TsPackager> Create(std::string ts, TsPackagerOptions options);
 
-  // The media playlist at `now`; MasterPlaylist names it once ("{name}.m3u8").
-  std::string MediaPlaylistAt(UnixMicros now) const;
+  // The media playlist at `now`; MasterPlaylist names it once ("{name}.m3u8"). The second form
+  // puts segment 0 at `pdt_start` instead of the options' (a conformance scenario moved in time).
+  std::string MediaPlaylistAt(UnixMicros now) const { return MediaPlaylistAt(now, options_.pdt_start); }
+  std::string MediaPlaylistAt(UnixMicros now, UnixMicros pdt_start) const;
   std::string MasterPlaylist() const;
   // The bytes of segment `msn` (loop msn / K), or kNotFound past the end of a file without loop.
   Result<std::string> Segment(int64_t msn) const;
@@ -122,8 +124,14 @@ class TsPackager {
   const std::vector<std::string>& notes() const { return notes_; }
   int64_t loop_ticks() const { return loop_ticks_; }
   int64_t TargetDurationS() const;
+  // The newest published segment at `now` (its end <= now; the last one without loop); -1 when none.
+  int64_t LiveEdgeMsn(UnixMicros now) const { return LiveEdgeMsn(now, options_.pdt_start); }
+  int64_t LiveEdgeMsn(UnixMicros now, UnixMicros pdt_start) const;
+  const std::string& name() const { return options_.name; }
+  const TsPackagerOptions& options() const { return options_; }
   // Start instant of segment `msn`.
-  UnixMicros SegmentStart(int64_t msn) const;
+  UnixMicros SegmentStart(int64_t msn) const { return SegmentStart(msn, options_.pdt_start); }
+  UnixMicros SegmentStart(int64_t msn, UnixMicros pdt_start) const;
 
  private:
   TsPackager() = default;
