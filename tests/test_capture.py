@@ -154,7 +154,7 @@ def test_origin_capture_bad_input(ssai, tmp_path):
     assert r.returncode == 2
     assert f"{cap}/index.jsonl: line 2: file 'a' cannot be read" in r.stderr
     r = ssai("origin", "--listen", "127.0.0.1:0", timeout=10)
-    assert r.returncode == 2 and "one of --synthetic SPEC or --capture DIR is required" in r.stderr
+    assert r.returncode == 2 and "one of --synthetic SPEC, --capture DIR or --ts FILE.ts is required" in r.stderr
 
 
 def test_origin_capture_loops(ssai_bin, root, tmp_path, procs):
