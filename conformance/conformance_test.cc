@@ -134,6 +134,49 @@ TEST(ScenarioTest, EarlyCueInRewritesTheAnnouncedDuration) {
   EXPECT_EQ(truth[0].planned_duration_s, 30);
 }
 
+TEST(ScenarioTest, OriginTsTakesItsBreaksFromTheTransportStream) {
+  // fixtures/scenarios/conformance/ts_breaks.ts (tests/ts_fixtures.py --conformance-ts): OUT 1001
+  // at 30 s for 20 s, 1002 cancelled, time_signal 0x34/0x35 0x4800008E at 90-106 s.
+  Result<std::vector<Scenario>> loaded = LoadScenarios("fixtures/scenarios/conformance/ts_daterange_breaks.json");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  const Scenario& s = loaded->front();
+  ASSERT_NE(s.ts_origin, nullptr);
+  EXPECT_EQ(s.ts_path, "fixtures/scenarios/conformance/ts_breaks.ts");
+  ASSERT_EQ(s.origin.breaks.size(), 2u);
+  EXPECT_EQ(s.origin.breaks[0].event_id, 1001u);
+  EXPECT_EQ(s.origin.breaks[0].start_time, s.At(30));
+  EXPECT_EQ(s.origin.breaks[0].duration_s, 20);
+  EXPECT_EQ(s.origin.breaks[1].event_id, 0x4800008Eu);
+  EXPECT_EQ(s.origin.breaks[1].start_time, s.At(90));
+  EXPECT_EQ(s.origin.breaks[1].duration_s, 16);
+  // Every rendition serves the packager's playlist, and a shifted scenario moves it.
+  const std::string text = OriginPlaylistAt(s, s.origin.renditions[1], s.At(40));
+  EXPECT_NE(text.find("#EXT-X-DATERANGE:ID=\"splice-1001-0\",START-DATE=\"2026-01-01T00:00:30.000Z\",PLANNED-DURATION=20,"
+                      "SCTE35-OUT=0xFC"),
+            std::string::npos)
+      << text;
+  const Scenario moved = ShiftedTo(s, s.At(1000));
+  EXPECT_EQ(OriginPlaylistAt(moved, moved.origin.renditions[0], moved.At(40)).find("2026-01-01T00:00:30.000Z"),
+            std::string::npos);
+  EXPECT_NE(OriginPlaylistAt(moved, moved.origin.renditions[0], moved.At(40)).find("2026-01-01T00:17:10.000Z"),
+            std::string::npos);
+
+  const std::string head = R"({"name":"x","origin":{"segment_duration_s":2,"renditions":[{"name":"v1","bandwidth_bps":1000000}],)";
+  Result<Scenario> bad = ParseScenario(head + R"("ts":"ts_breaks.ts","breaks":[]}})", "fixtures/scenarios/conformance/x.json");
+  EXPECT_EQ(bad.status().message(), "origin.breaks: not with origin.ts: the breaks are the TS's SCTE-35 cues");
+  bad = ParseScenario(head + R"("ts":"nope.ts"}})", "fixtures/scenarios/conformance/x.json");
+  EXPECT_EQ(bad.status().message().rfind("origin.ts: fixtures/scenarios/conformance/nope.ts: cannot read", 0), 0u)
+      << bad.status().message();
+  bad = ParseScenario(R"({"name":"x","origin":{"segment_duration_s":3,"renditions":[{"name":"v1","bandwidth_bps":1000000}],)"
+                      R"("ts":"ts_breaks.ts"}})",
+                      "fixtures/scenarios/conformance/x.json");
+  EXPECT_EQ(bad.status().message(),
+            "origin.ts: fixtures/scenarios/conformance/ts_breaks.ts: segment 0 lasts 4 s, not segment_duration_s "
+            "(cut at IDR frames: the GOPs must divide it)");
+  bad = ParseScenario(head + R"("ts":7}})");
+  EXPECT_EQ(bad.status().message(), "origin.ts: must be a file path");
+}
+
 TEST(PopKvTest, PropagationDelayPerPopAndExpiry) {
   testing::ManualScheduler sched(1'000 * kMicrosPerSecond);
   testing::KvCentral central(&sched);

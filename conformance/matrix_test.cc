@@ -68,6 +68,8 @@ const std::vector<KnownFailure> kKnownCoreFailures = {
     {"kv-stateless", "serve_short", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "sgai_interstitials", "splice.sgai_interstitial_at_cue", "R5"},
     {"kv-stateless", "splicepoint_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    {"kv-stateless", "ts_cue_out_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    {"kv-stateless", "ts_daterange_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
 };
 
 // Which check must catch each defect build (in some scenario): the suite's regression contract.
