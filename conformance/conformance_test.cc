@@ -177,6 +177,41 @@ TEST(ScenarioTest, OriginTsTakesItsBreaksFromTheTransportStream) {
   EXPECT_EQ(bad.status().message(), "origin.ts: must be a file path");
 }
 
+TEST(ScenarioTest, OriginCaptureReplaysTheRecordingAndItsMarkersAreTheTruth) {
+  // fixtures/captures/cue_out: MSN n starts at 12:00:00 + 2n s; CUE-OUT:DURATION=12 on MSN 10
+  // (12:00:20), CUE-IN on MSN 16; recorded from 12:00:10.
+  Result<std::vector<Scenario>> loaded = LoadScenarios("fixtures/scenarios/conformance/capture_cue_out.json");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  const Scenario& s = loaded->front();
+  ASSERT_NE(s.capture_origin, nullptr);
+  EXPECT_EQ(FormatIso8601Millis(s.origin.start_time), "2026-01-15T12:00:10.000Z");
+  ASSERT_EQ(s.origin.breaks.size(), 1u);
+  EXPECT_EQ(FormatIso8601Millis(s.origin.breaks[0].start_time), "2026-01-15T12:00:20.000Z");
+  EXPECT_EQ(s.origin.breaks[0].duration_s, 12);
+  // The snapshot current 15 s in lists the OUT; moved by 1000 s, its dates move too.
+  const std::string text = OriginPlaylistAt(s, s.origin.renditions[0], s.At(15));
+  EXPECT_NE(text.find("#EXT-X-CUE-OUT:DURATION=12"), std::string::npos) << text;
+  EXPECT_NE(text.find("#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:20.000Z"), std::string::npos) << text;
+  const Scenario moved = ShiftedTo(s, s.At(1000));
+  const std::string later = OriginPlaylistAt(moved, moved.origin.renditions[0], moved.At(15));
+  EXPECT_NE(later.find("#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:17:00.000Z"), std::string::npos) << later;
+  EXPECT_EQ(later.find("2026-01-15T12:00:20"), std::string::npos);
+  // Its daterange twin: START-DATE moves with the scenario.
+  Result<std::vector<Scenario>> dr = LoadScenarios("fixtures/scenarios/conformance/capture_daterange.json");
+  ASSERT_TRUE(dr.ok()) << dr.status().message();
+  const Scenario dmoved = ShiftedTo(dr->front(), dr->front().At(1000));
+  EXPECT_NE(OriginPlaylistAt(dmoved, dmoved.origin.renditions[0], dmoved.At(15)).find("START-DATE=\"2026-01-15T12:17:00.000Z\""),
+            std::string::npos);
+
+  const std::string head = R"({"name":"x","origin":{"segment_duration_s":2,"renditions":[{"name":"v1080","bandwidth_bps":1000000}],)";
+  Result<Scenario> bad = ParseScenario(head + R"("capture":"../../captures/cue_out"}})", "fixtures/scenarios/conformance/x.json");
+  EXPECT_EQ(bad.status().message(), "origin.renditions[0].name: the capture has no /v1080.m3u8");
+  bad = ParseScenario(head + R"("capture":"nope","breaks":[]}})", "fixtures/scenarios/conformance/x.json");
+  EXPECT_EQ(bad.status().message(), "origin.breaks: not with origin.capture: the breaks are the capture's markers");
+  bad = ParseScenario(head + R"("capture":"nope"}})", "fixtures/scenarios/conformance/x.json");
+  EXPECT_EQ(bad.status().message(), "origin.capture: fixtures/scenarios/conformance/nope: not a directory");
+}
+
 TEST(PopKvTest, PropagationDelayPerPopAndExpiry) {
   testing::ManualScheduler sched(1'000 * kMicrosPerSecond);
   testing::KvCentral central(&sched);

@@ -27,6 +27,8 @@ class TsPackager;
 
 namespace ssai::conformance {
 
+struct CapturedOrigin;  // scenario.cc: a loaded capture and its timeline
+
 struct PopSpec {
   std::string name;
   double coordinator_rtt_ms = 20;  // edge -> coordinator round trip
@@ -86,6 +88,14 @@ struct Scenario {
   // `breaks`, the breaks the packager found in the TS (loop 0): the ground truth.
   std::shared_ptr<const ts::TsPackager> ts_origin;
   std::string ts_path;  // as resolved (relative paths: from the scenario file's directory)
+  // origin.capture (issue 17): the origin replays a capture directory (fixtures/README.md,
+  // "Capture format") in stream time: origin.start_time becomes the first segment boundary at or
+  // after the capture's start, each rendition serves its recorded "/{name}.m3u8" snapshots, and
+  // `breaks` are the capture's own markers through the cue normalizer (the ground truth; an OUT
+  // that announces more than its IN gives planned_duration_s). PROGRAM-DATE-TIME and DATERANGE
+  // dates move with the scenario (ShiftedTo, for the real-time targets).
+  std::shared_ptr<const CapturedOrigin> capture_origin;
+  std::string capture_dir;
   // Early CUE-IN (scenario-side post-processing of the origin's text): event_id -> the duration
   // the OUT marker announces; the break's own duration_s is when the IN actually comes.
   std::map<uint32_t, double> planned_duration_s;
