@@ -178,3 +178,23 @@ def test_serve_target_over_a_ts_origin(ssai, tmp_path):
     assert run["scenario"] == "ts_serve_short"
     # One break (the cancelled one is not in the truth, and nothing asked a decision for it).
     assert run["stats"]["unanswered"] == 0 and run["stats"]["decision_requests"] == 1, run["stats"]
+
+
+def test_serve_target_over_a_capture_origin(ssai, root, tmp_path):
+    """origin.capture on the real-time target (issue 17): the recorded cue_out capture replayed as
+    the origin, moved to now (its PROGRAM-DATE-TIMEs with it); its break (10 s in, 12 s) is the
+    truth. ~30 s of real time."""
+    scenario = json.loads((root / SCENARIOS / "capture_cue_out.json").read_text())
+    scenario.update(name="capture_serve_short", duration_s=28)
+    scenario["origin"]["capture"] = str(root / "fixtures/captures/cue_out")
+    (tmp_path / "scenario.json").write_text(json.dumps(scenario))
+    out = tmp_path / "serve"
+    r = ssai("conform", "--target", "serve:kv-channel-state", "--scenario", tmp_path / "scenario.json",
+             "--out", out, "--quiet", timeout=90)
+    assert r.returncode == 0, r.stdout + r.stderr
+    cases = junit_cases(out / "junit.xml")
+    for check in ("hls.response.ok", "splice.ad_starts_within", "splice.no_content_in_break",
+                  "splice.content_resumes_at_pdt"):
+        assert cases.get(check) == "pass", (check, cases.get(check))
+    run = json.loads((out / "report.json").read_text())["runs"][0]
+    assert run["stats"]["unanswered"] == 0 and run["stats"]["decision_requests"] == 1, run["stats"]
