@@ -21,6 +21,13 @@ constexpr size_t kNalScanBytes = 4096;       // of each video PES, looked at for
 
 int64_t Mod(int64_t v, int64_t m) { return ((v % m) + m) % m; }
 
+// (a × b) mod 2^33 for a, b >= 0 without overflow: both reduced to 33 bits, the product split.
+int64_t MulModWrap(int64_t a, int64_t b) {
+  const uint64_t x = static_cast<uint64_t>(Mod(a, kWrap)), y = static_cast<uint64_t>(Mod(b, kWrap));
+  const uint64_t lo = x * (y & 0xFFFF), hi = (x * (y >> 16)) % static_cast<uint64_t>(kWrap);
+  return static_cast<int64_t>((lo + (hi << 16)) % static_cast<uint64_t>(kWrap));
+}
+
 // Signed difference a - b of two 33-bit timestamps, in (-2^32, 2^32].
 int64_t PtsDelta(int64_t a, int64_t b) {
   int64_t d = Mod(a - b, kWrap);
@@ -509,7 +516,7 @@ Result<std::string> TsPackager::Segment(int64_t msn) const {
   origin::PidCounts before = before_[static_cast<size_t>(j)];
   const int64_t loop = msn / k;
   for (const auto& [pid, n] : per_loop_) before[pid] = (before[pid] + (loop % 16) * (n % 16)) % 16;
-  const int64_t shift = Mod((loop % kWrap) * (loop_ticks_ % kWrap) % kWrap, kWrap);
+  const int64_t shift = MulModWrap(loop, loop_ticks_);
   return origin::RetimeTs(SegmentBytes(segments_[static_cast<size_t>(j)]), shift, before);
 }
 
@@ -543,7 +550,7 @@ std::string TsPackager::MediaPlaylistAt(UnixMicros now, UnixMicros pdt_start) co
   // The breaks of loop `l`, as marker text (the sections' pts_adjustment moved by the loops, so
   // their splice times match the retimed media).
   auto text = [&](const TsBreak& b, int64_t l) {
-    const int64_t shift = Mod((l % kWrap) * (loop_ticks_ % kWrap) % kWrap, kWrap);
+    const int64_t shift = MulModWrap(l, loop_ticks_);
     auto moved = [&](const Bytes& section) {
       if (shift == 0) return section;
       Result<scte35::SpliceInfoSection> s = scte35::Decode(section);

@@ -311,6 +311,39 @@ TEST(TsPackager, LoopKeepsTimestampsAndCountersContinuousAndRepeatsTheBreaks) {
   EXPECT_NE(p.MediaPlaylistAt(At(1000)).find("#EXT-X-MEDIA-SEQUENCE:400\n"), std::string::npos);
 }
 
+TEST(TsPackager, AnInWithItsOwnEventIdEndsTheOpenBreakUnderTheOutsId) {
+  const int64_t base = 900000;
+  const Bytes ts = Stream(base, 8, {{25, Section(Insert(0x1001, true, base + 3 * kSecond, 4 * kSecond))},
+                                    {125, Section(Insert(0x1002, false, base + 6 * kSecond))}});
+  const TsPackager p = Make(ts, 1, false, origin::CueFlavour::kSplicepoint);
+  ASSERT_EQ(p.breaks().size(), 1u);
+  EXPECT_EQ(p.breaks()[0].in_segment, 6);
+  Result<s35::SpliceInfoSection> in = s35::Decode(p.breaks()[0].in_section);
+  ASSERT_TRUE(in.ok());
+  EXPECT_EQ(std::get<s35::SpliceInsert>(in->command).splice_event_id, 0x1001u);
+  EXPECT_EQ(s35::EffectiveSplicePtsTicks(*in), base + 6 * kSecond);
+  // So the normalizer pairs them: the break ends at the IN, not by its 4 s duration.
+  const std::vector<cues::BreakEvent> e = Events(p, At(60));
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[1].reason, cues::EndReason::kIn);
+  EXPECT_EQ(e[1].splice_time, At(6));
+}
+
+TEST(TsPackager, FarSegmentsOfALoopAreServedWithoutOverflow) {
+  const TsPackager p = Make(Stream(900000, 8), 2, /*loop=*/true);
+  for (int64_t msn : {int64_t{1} << 40, int64_t{999999999999999}}) {
+    Result<std::string> seg = p.Segment(msn);
+    ASSERT_TRUE(seg.ok()) << seg.status().message();
+    Result<ScanResult> scan =
+        ScanAll(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(seg->data()), seg->size()));
+    ASSERT_TRUE(scan.ok());
+  }
+  EXPECT_EQ(p.ParseSegmentUri("ts_12.ts"), 12);
+  EXPECT_EQ(p.ParseSegmentUri("ts_1x.ts"), std::nullopt);
+  EXPECT_EQ(p.ParseSegmentUri("ts_.ts"), std::nullopt);
+  EXPECT_EQ(p.ParseSegmentUri("ts_1234567890123456.ts"), std::nullopt);
+}
+
 TEST(TsPackager, BadInputNamesTheByte) {
   TsPackagerOptions o;
   EXPECT_EQ(TsPackager::Create("", o).status().message(), "byte 0: empty input, not an MPEG-TS");
