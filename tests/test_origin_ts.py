@@ -160,6 +160,20 @@ def test_the_playlist_is_live_loops_and_segments_are_valid_ts(ssai_bin, ssai, ro
         starts_s.append(min(float(s["start_time"]) for s in streams if s["codec_name"] == "h264"))
     assert starts_s[1] - starts_s[0] == pytest.approx(8.0, abs=0.05)
     assert seqs[-1] >= seqs[0]
+    # Two loops read back to back scan as one stream whose cues follow the loops: pts_adjustment
+    # moved by the loop's 8 s (SCTE 35 §9.6), CRC_32 renewed.
+    import urllib.request
+    stream = b""
+    for msn in range(8):
+        with urllib.request.urlopen(f"{url}/ts_{msn}.ts", timeout=5) as r:
+            stream += r.read()
+    (tmp_path / "two_loops.ts").write_bytes(stream)
+    scan = ssai("scte35", "scan", tmp_path / "two_loops.ts")
+    assert scan.returncode == 0, scan.stderr
+    cues = [json.loads(x) for x in scan.stdout.splitlines()]
+    assert len(cues) == 4, cues
+    adj = [c["info_section"]["pts_adjustment_ticks"] for c in cues]
+    assert adj == [0, 0, 720000, 720000], adj
 
 
 def test_bad_input_is_a_clear_error(ssai, tmp_path, fixtures):

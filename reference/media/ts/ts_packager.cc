@@ -171,11 +171,11 @@ Status TsPackager::Segmentize() {
       }
       const int pil = ((s[10] & 0x0F) << 8) | s[11];
       for (int i = 12 + pil; i + 5 <= 3 + len - 4;) {
-        if (IsVideoStreamType(s[i])) {
+        if (IsVideoStreamType(s[i]) && video_pid < 0) {
           video_pid = ((s[i + 1] & 0x1F) << 8) | s[i + 2];
           video_type = s[i];
-          break;
         }
+        if (s[i] == kStreamTypeScte35) scte35_pids_.push_back(static_cast<uint16_t>(((s[i + 1] & 0x1F) << 8) | s[i + 2]));
         i += 5 + (((s[i + 3] & 0x0F) << 8) | s[i + 4]);
       }
       if (video_pid < 0) return ByteError(off, "PMT: no video stream (stream_type 0x01, 0x02, 0x1B or 0x24)");
@@ -517,7 +517,46 @@ Result<std::string> TsPackager::Segment(int64_t msn) const {
   const int64_t loop = msn / k;
   for (const auto& [pid, n] : per_loop_) before[pid] = (before[pid] + (loop % 16) * (n % 16)) % 16;
   const int64_t shift = MulModWrap(loop, loop_ticks_);
-  return origin::RetimeTs(SegmentBytes(segments_[static_cast<size_t>(j)]), shift, before);
+  SSAI_ASSIGN_OR_RETURN(std::string out, origin::RetimeTs(SegmentBytes(segments_[static_cast<size_t>(j)]), shift, before));
+  if (shift != 0) MoveSpliceSections(&out, shift);
+  return out;
+}
+
+// SCTE 35 §9.6: pts_adjustment exists so that a splice_info_section can follow its program
+// through a retiming: each section that starts and ends in one packet of an SCTE-35 PID gets
+// pts_adjustment += shift (mod 2^33) and a new CRC_32. A section spanning packets keeps its
+// bytes (its splice time then names loop 0's PTS).
+void TsPackager::MoveSpliceSections(std::string* ts, int64_t shift) const {
+  auto* data = reinterpret_cast<uint8_t*>(ts->data());
+  for (size_t off = 0; off + kPacketBytes <= ts->size(); off += kPacketBytes) {
+    uint8_t* p = data + off;
+    const uint16_t pid = static_cast<uint16_t>(((p[1] & 0x1F) << 8) | p[2]);
+    if ((p[1] & 0x40) == 0 || std::find(scte35_pids_.begin(), scte35_pids_.end(), pid) == scte35_pids_.end()) continue;
+    const int afc = (p[3] >> 4) & 3;
+    if ((afc & 1) == 0) continue;
+    int at = 4 + ((afc & 2) ? 1 + p[4] : 0);
+    if (at >= kPacketBytes) continue;
+    at += 1 + p[at];  // pointer_field
+    while (at + 3 <= kPacketBytes && p[at] == scte35::kTableId) {
+      const int len = ((p[at + 1] & 0x0F) << 8) | p[at + 2];
+      if (len < 15 || at + 3 + len > kPacketBytes) break;  // spans packets (or too short)
+      uint8_t* sec = p + at;
+      int64_t adj = (int64_t{sec[4] & 1} << 32) | (int64_t{sec[5]} << 24) | (int64_t{sec[6]} << 16) |
+                    (int64_t{sec[7]} << 8) | sec[8];
+      adj = Mod(adj + shift, kWrap);
+      sec[4] = static_cast<uint8_t>((sec[4] & 0xFE) | ((adj >> 32) & 1));
+      sec[5] = static_cast<uint8_t>(adj >> 24);
+      sec[6] = static_cast<uint8_t>(adj >> 16);
+      sec[7] = static_cast<uint8_t>(adj >> 8);
+      sec[8] = static_cast<uint8_t>(adj);
+      const uint32_t crc = scte35::Crc32Mpeg2(std::span<const uint8_t>(sec, static_cast<size_t>(3 + len - 4)));
+      sec[3 + len - 4] = static_cast<uint8_t>(crc >> 24);
+      sec[3 + len - 3] = static_cast<uint8_t>(crc >> 16);
+      sec[3 + len - 2] = static_cast<uint8_t>(crc >> 8);
+      sec[3 + len - 1] = static_cast<uint8_t>(crc);
+      at += 3 + len;
+    }
+  }
 }
 
 std::string TsPackager::SegmentBytes(const TsSegment& s) const {

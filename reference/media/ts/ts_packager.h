@@ -16,7 +16,9 @@
 // k's PTS range is [pts_k, pts_{k+1}); the last ends one frame after the last video PES (the
 // median frame interval). The bytes are the file's; with `loop`, loop l of the file is the file
 // with PTS/DTS/PCR moved by l × its length (mod 2^33) and continuity counters renumbered
-// (origin::RetimeTs, as the segment pool of ts_pool.h), so the served stream never jumps.
+// (origin::RetimeTs, as the segment pool of ts_pool.h), so the served stream never jumps; the
+// SCTE-35 sections in it get pts_adjustment moved by the same amount (SCTE 35 §9.6; sections
+// within one packet), so a scanner reading the served stream sees each loop's own splice times.
 //
 // Timeline. Segment n (media sequence number) = loop n / K, file segment n % K; it starts at
 // pdt_start + (its PTS - the first segment's PTS + loop × file length), published once it has
@@ -141,11 +143,13 @@ class TsPackager {
   int64_t SegmentTicks(int64_t msn) const;  // msn's start on the unrolled 90 kHz timeline
   int64_t DurationTicks(int64_t msn) const;
   std::string SegmentBytes(const TsSegment& s) const;  // PAT/PMT copies + the file's bytes
+  void MoveSpliceSections(std::string* ts, int64_t shift) const;
 
   std::string ts_;
   TsPackagerOptions options_;
   std::string psi_;  // the first PAT and PMT packets (prepended to segments)
   uint16_t video_pid_ = 0;
+  std::vector<uint16_t> scte35_pids_;  // PMT stream_type 0x86
   std::vector<TsSegment> segments_;
   std::vector<TsBreak> breaks_;
   std::vector<std::string> notes_;

@@ -296,8 +296,14 @@ TEST(TsPackager, LoopKeepsTimestampsAndCountersContinuousAndRepeatsTheBreaks) {
   ASSERT_TRUE(scan.ok());
   EXPECT_TRUE(scan->issues.empty()) << scan->issues[0].status.message();
   ASSERT_EQ(scan->cues.size(), 3u);
-  // Segment 4 (loop 1) starts 8 s after segment 0, mod 2^33.
+  // Segment 4 (loop 1) starts 8 s after segment 0, mod 2^33, and the cue's splice time with it
+  // (pts_adjustment moved, CRC_32 renewed: the scan found no CRC issue).
   EXPECT_EQ(*scan->cues[1].video_pts_ticks, (*scan->cues[0].video_pts_ticks + 8 * kSecond) % s35::kPtsWrap);
+  for (int l = 0; l < 3; ++l) {
+    EXPECT_EQ(scan->cues[static_cast<size_t>(l)].decoded.pts_adjustment_ticks, l * 8 * kSecond);
+    EXPECT_EQ(s35::EffectiveSplicePtsTicks(scan->cues[static_cast<size_t>(l)].decoded),
+              (base + 3 * kSecond + l * 8 * kSecond) % s35::kPtsWrap);
+  }
   // Each loop has its break, at segments 1/2, 5/6, 9/10, with its own DATERANGE id.
   const std::vector<cues::BreakEvent> e = Events(p, At(24));
   std::vector<int64_t> starts;
