@@ -444,6 +444,11 @@ void TsPackager::PlaceCues() {
       notes_.push_back(what + "ends in the segment it starts in: not placed");
       continue;
     }
+    if (options_.loop && b.in_rel_ticks - b.out_rel_ticks >= loop_ticks_) {
+      // Each loop repeats the break: one as long as the file would overlap its own repeats.
+      notes_.push_back(what + "not shorter than the looped file (" + SecondsText(loop_ticks_) + " s): not placed");
+      continue;
+    }
     b.out_segment = *out;
     b.in_segment = *in;
     if (b.in_section.empty()) {  // the IN the TS did not carry (auto-return break)

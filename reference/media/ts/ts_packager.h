@@ -41,8 +41,9 @@
 // A break's OUT marker goes on the segment whose PTS range contains its splice time (wrap-aware:
 // times are taken relative to the first segment's PTS, mod 2^33), its IN marker on the segment
 // containing the end (the IN's splice time, else start + duration); markers repeat on the segments
-// between (CONT). A break with neither a duration nor an IN, or one outside the file (without
-// loop), is noted and gets no markers. The marker text is the synthetic origin's
+// between (CONT). A break with neither a duration nor an IN, one outside the file (without loop),
+// one within a single segment, or (with loop) one not shorter than the file is noted and gets no
+// markers. The marker text is the synthetic origin's
 // (origin::AppendOutMarker and friends) with the TS's own sections as payloads (an IN section is
 // made when the TS has none); DATERANGE START-DATE is the exact splice instant.
 #ifndef SSAI_REFERENCE_MEDIA_TS_TS_PACKAGER_H_

@@ -313,6 +313,10 @@ TEST(TsPackager, LoopKeepsTimestampsAndCountersContinuousAndRepeatsTheBreaks) {
   EXPECT_EQ(starts, (std::vector<int64_t>{1, 5, 9}));
   const std::string pl = Make(ts, 2, true, origin::CueFlavour::kDateRange).MediaPlaylistAt(At(24));
   EXPECT_NE(pl.find("ID=\"splice-9-2\",START-DATE=\"2026-01-15T12:00:19.000Z\""), std::string::npos) << pl;
+  // A break as long as the looped file would overlap its own repeat: noted, not placed.
+  const Bytes long_break = Stream(base, 8, {{25, Section(Insert(9, true, base + 3 * kSecond, 8 * kSecond))}});
+  EXPECT_TRUE(Make(long_break, 2, /*loop=*/true).breaks().empty());
+  EXPECT_EQ(Make(long_break, 2, /*loop=*/false).breaks().size(), 1u);
   // The sliding window: 100 segments asked, at 1000 s the playlist starts at 500 - 100 + 1.
   EXPECT_NE(p.MediaPlaylistAt(At(1000)).find("#EXT-X-MEDIA-SEQUENCE:400\n"), std::string::npos);
 }
