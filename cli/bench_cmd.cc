@@ -126,7 +126,7 @@ int RunBench(const BenchFlags& f) {
     if (auto m = serve->Metrics(); m.ok()) {
       for (const auto& [k, v] : *m) {
         if (k.starts_with("ssai_manifest_requests_total") || k == "ssai_coordinator_calls_total" ||
-            k == "ssai_kv_hit_ratio" || k == "ssai_kv_reads_total") {
+            k == "ssai_kv_reads_total") {
           metrics[k] = v;
         }
       }

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "cli/files.h"
 #include "cli/flags.h"
 #include "reference/base/json_input.h"
@@ -97,21 +98,19 @@ int RunSweepCmd(const SimArgs& a, const nlohmann::json& scenario_json, const std
     std::cerr << "ssai sim: " << a.scenario_path << ": " << s.message() << "\n";
     return 2;
   }
-  auto last = std::chrono::steady_clock::now();
-  bool printed = false;
+  ProgressLine line;
   std::function<void(size_t, size_t, double)> progress;
   if (!a.quiet) {
     progress = [&](size_t done, size_t total, double f) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now - wall_start < std::chrono::seconds(1) || now - last < std::chrono::milliseconds(250)) return;
-      last = now;
-      printed = true;
-      std::fprintf(stderr, "\r[run %zu/%zu] %5.1f%%", done + 1, total, f * 100);
+      char text[96];
+      std::snprintf(text, sizeof text, "[run %zu/%zu] %5.1f%% of all runs", done + 1, total,
+                    (static_cast<double>(done) + f) * 100 / static_cast<double>(total));
+      line.Show(text);
     };
   }
   if (!a.shard.empty()) {
     Result<nlohmann::json> r = sim::RunShard(plan, shard, progress);
-    if (printed) std::fprintf(stderr, "\r%-60s\r", "");
+    line.Clear();
     if (!r.ok()) {
       std::cerr << "ssai sim: " << r.status().message() << "\n";
       return 2;
@@ -123,7 +122,7 @@ int RunSweepCmd(const SimArgs& a, const nlohmann::json& scenario_json, const std
     return 0;
   }
   Result<nlohmann::json> r = sim::RunSweep(plan, progress);
-  if (printed) std::fprintf(stderr, "\r%-60s\r", "");
+  line.Clear();
   if (!r.ok()) {
     std::cerr << "ssai sim: " << r.status().message() << "\n";
     return 2;
@@ -212,21 +211,20 @@ int RunSim(const SimArgs& a) {
   const auto wall_start = std::chrono::steady_clock::now();
   if (!a.sweeps.empty() || !a.seeds.empty() || !a.shard.empty()) return RunSweepCmd(a, j, builds, wall_start);
   std::vector<nlohmann::json> results;
+  ProgressLine line;
   for (size_t i = 0; i < builds.size(); ++i) {
     sim::RunOptions opt;
-    auto last = std::chrono::steady_clock::now();
-    bool printed = false;
     if (!a.quiet) {
       opt.progress = [&, i](double f) {
-        const auto now = std::chrono::steady_clock::now();
-        if (now - wall_start < std::chrono::seconds(1) || now - last < std::chrono::milliseconds(250)) return;
-        last = now;
-        printed = true;
-        std::fprintf(stderr, "\r[%zu/%zu] %-28s %5.1f%%", i + 1, builds.size(), builds[i]->name.c_str(), f * 100);
+        char shown[128];
+        std::snprintf(shown, sizeof shown, "[build %zu/%zu] %s %5.1f%%; %5.1f%% of all", i + 1, builds.size(),
+                      builds[i]->name.c_str(), f * 100,
+                      (static_cast<double>(i) + f) * 100 / static_cast<double>(builds.size()));
+        line.Show(shown);
       };
     }
     Result<nlohmann::json> r = sim::RunBuild(*sc, *builds[i], a.seed, opt);
-    if (printed) std::fprintf(stderr, "\r%-60s\r", "");
+    line.Clear();
     if (!r.ok()) {
       std::cerr << "ssai sim: " << builds[i]->name << ": " << r.status().message() << "\n";
       return 2;

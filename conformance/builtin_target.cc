@@ -444,23 +444,26 @@ Result<std::vector<std::unique_ptr<Target>>> MakeTargets(std::string_view spec, 
   std::vector<std::unique_ptr<Target>> out;
   if (spec.rfind("builtin:", 0) == 0) {
     const std::string_view build = spec.substr(8);
-    if (build == "all") {
-      for (const BuildSpec& b : AllBuilds()) out.push_back(std::make_unique<BuiltinTarget>(b));
-      return out;
-    }
-    // A comma-separated list is accepted too: builtin:kv-hybrid,defect-ignore-end.
+    // A comma-separated list: builtin:kv-hybrid,defect-ignore-end. "all" is the correct builds
+    // (as in `ssai sim`), "all+defects" every build, defect builds too.
     size_t start = 0;
     while (start <= build.size()) {
       size_t comma = build.find(',', start);
       if (comma == std::string_view::npos) comma = build.size();
       const std::string_view name = build.substr(start, comma - start);
+      start = comma + 1;
+      if (name == "all" || name == "all+defects") {
+        for (const BuildSpec& b : AllBuilds()) {
+          if (!b.is_defect() || name == "all+defects") out.push_back(std::make_unique<BuiltinTarget>(b));
+        }
+        continue;
+      }
       const BuildSpec* b = FindBuild(name);
       if (b == nullptr) {
         return Status::NotFound("unknown build '" + std::string(name) +
-                                "' (see `ssai conform --list-builds`, or builtin:all)");
+                                "' (see `ssai conform --list-builds`, or builtin:all, builtin:all+defects)");
       }
       out.push_back(std::make_unique<BuiltinTarget>(*b));
-      start = comma + 1;
     }
     return out;
   }
@@ -477,7 +480,7 @@ Result<std::vector<std::unique_ptr<Target>>> MakeTargets(std::string_view spec, 
     return out;
   }
   return Status::InvalidArgument("target '" + std::string(spec) +
-                                 "': expected builtin:BUILD, builtin:all, serve:BUILD or http (with --target-profile)");
+                                 "': expected builtin:BUILD, builtin:all, builtin:all+defects, serve:BUILD or http (with --target-profile)");
 }
 
 }  // namespace ssai::conformance

@@ -2,11 +2,13 @@
 // report escaping, and one scenario end to end.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "conformance/builtin_target.h"
 #include "conformance/checks/catalogue.h"
 #include "conformance/checks/evaluate.h"
+#include "conformance/expectations.h"
 #include "conformance/http_target.h"
 #include "conformance/report.h"
 #include "conformance/runner.h"
@@ -246,9 +248,19 @@ TEST(ReportTest, XmlEscapesMarkupAndControlCharacters) {
 }
 
 TEST(MakeTargetsTest, BuiltinAllServeAndHttp) {
+  // builtin:all is the correct builds (as `ssai sim --build all`); all+defects adds the defect builds.
   Result<std::vector<std::unique_ptr<Target>>> all = MakeTargets("builtin:all");
-  ASSERT_TRUE(all.ok());
-  EXPECT_EQ(all->size(), AllBuilds().size());
+  Result<std::vector<std::unique_ptr<Target>>> with_defects = MakeTargets("builtin:all+defects");
+  ASSERT_TRUE(all.ok() && with_defects.ok());
+  size_t correct = 0;
+  for (const BuildSpec& b : AllBuilds()) correct += !b.is_defect();
+  EXPECT_EQ(all->size(), correct);
+  for (const auto& t : *all) EXPECT_FALSE(t->is_defect()) << t->name();
+  EXPECT_EQ(with_defects->size(), AllBuilds().size());
+  Result<std::vector<std::unique_ptr<Target>>> mixed = MakeTargets("builtin:all,defect-ignore-end");
+  ASSERT_TRUE(mixed.ok());
+  EXPECT_EQ(mixed->size(), correct + 1);
+  EXPECT_TRUE(mixed->back()->is_defect());
   EXPECT_FALSE(MakeTargets("builtin:nope").ok());
   Result<std::vector<std::unique_ptr<Target>>> serve = MakeTargets("serve:kv-channel-state");
   ASSERT_TRUE(serve.ok()) << serve.status().ToString();
@@ -371,9 +383,69 @@ TEST(BuiltinTargetTest, OneScenarioEndToEnd) {
   EXPECT_EQ(outcome("splice.ad_seconds_match_break"), Outcome::kPass);
   EXPECT_EQ(outcome("variants.media_sequence_aligned"), Outcome::kPass);
   EXPECT_EQ(outcome("ttl.key_gone_after_expiry"), Outcome::kSkip) << "do-only writes no KV";
+  EXPECT_EQ(outcome("hls.version.not_higher_than_needed"), Outcome::kPass);
   const std::string junit = JunitXml({r});
   EXPECT_NE(junit.find("<testcase classname=\"builtin:do-only.cue_out_two_breaks\" name=\"splice.ad_starts_within\""),
             std::string::npos);
+}
+
+// Expected failures (expectations.h): a defect build's error failures, a known finding's listed
+// checks; an uncaught defect build and an unlisted failure are real.
+TEST(ExpectationsTest, ExpectedFailuresAndUncaughtDefects) {
+  auto run = [](std::string target, bool defect, std::string scenario, std::vector<std::string> failing) {
+    RunResult r;
+    r.target = std::move(target);
+    r.defect = defect;
+    r.scenario = std::move(scenario);
+    for (const CheckInfo& info : Catalogue()) {
+      CheckResult c;
+      c.id = info.id;
+      c.severity = info.severity;
+      c.evaluated = 1;
+      c.time_ms = 0.5;
+      const bool fails = std::find(failing.begin(), failing.end(), info.id) != failing.end();
+      c.outcome = fails ? Outcome::kFail : Outcome::kPass;
+      c.failures = fails;
+      r.checks.push_back(std::move(c));
+    }
+    return r;
+  };
+  std::vector<RunResult> runs = {
+      run("builtin:defect-ignore-end", true, "early_cue_in", {"ttl.no_ad_after_end"}),
+      run("builtin:defect-drop-cue-in", true, "cue_out_two_breaks", {}),
+      run("builtin:kv-hybrid", false, "early_cue_in",
+          {"splice.ad_seconds_match_break", "splice.content_resumes_at_pdt", "ttl.no_ad_after_end", "splice.ad_starts_within"}),
+  };
+  for (RunResult& r : runs) MarkExpected(&r);
+  EXPECT_EQ(runs[0].ExpectedFailures(), 1);
+  EXPECT_EQ(runs[0].UnexpectedErrorFailures(), 0);
+  EXPECT_EQ(runs[2].ExpectedFailures(), 3);
+  EXPECT_EQ(runs[2].UnexpectedErrorFailures(), 1) << "splice.ad_starts_within is not a known finding";
+  const std::vector<DefectVerdict> v = DefectVerdicts(runs);
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_TRUE(v[0].caught());
+  EXPECT_FALSE(v[1].caught());
+  EXPECT_EQ(UnexpectedFailures(runs), 2);
+  const std::string junit = JunitXml(runs);
+  EXPECT_NE(junit.find("<skipped type=\"xfail\" message=\"expected failure: defect build defect-ignore-end ("),
+            std::string::npos);
+  EXPECT_NE(junit.find("is meant to fail ttl.no_ad_after_end\""), std::string::npos);
+  EXPECT_NE(junit.find("name=\"ttl.no_ad_after_end\" time=\"0.000500\""), std::string::npos);
+  EXPECT_NE(junit.find("<failure type=\"not_caught\" message=\"defect build builtin:defect-drop-cue-in was not caught"),
+            std::string::npos);
+  EXPECT_NE(junit.find("<testsuites name=\"ssai conform\" tests=\""), std::string::npos);
+  EXPECT_NE(junit.find("failures=\"2\""), std::string::npos);  // ad_starts_within + the uncaught defect
+  const nlohmann::json j = ReportJson(runs, Profile{});
+  EXPECT_EQ(j["verdict"], "fail");
+  EXPECT_EQ(j["unexpected_failures"], 2);
+  EXPECT_NE(ReportHtml(runs, Profile{}).find("<b>FAIL</b>: 2 unexpected failures"), std::string::npos);
+
+  RunResult filtered = runs[2];
+  FilterChecks({"ttl.", "latency.p95"}, &filtered);
+  ASSERT_FALSE(filtered.checks.empty());
+  for (const CheckResult& c : filtered.checks) {
+    EXPECT_TRUE(c.id.rfind("ttl.", 0) == 0 || c.id == "latency.p95.max") << c.id;
+  }
 }
 
 }  // namespace

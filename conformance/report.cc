@@ -7,6 +7,7 @@
 #include <set>
 
 #include "conformance/checks/catalogue.h"
+#include "conformance/expectations.h"
 #include "reference/base/strings.h"
 
 namespace ssai::conformance {
@@ -88,13 +89,15 @@ std::string XmlEscape(std::string_view text) { return Escape(text, false); }
 std::string HtmlEscape(std::string_view text) { return Escape(text, true); }
 
 std::string JunitXml(const std::vector<RunResult>& runs) {
-  int64_t tests = 0, failures = 0, skipped = 0, errors = 0;
+  const std::vector<DefectVerdict> defects = DefectVerdicts(runs);
+  int64_t tests = static_cast<int64_t>(defects.size()), failures = 0, skipped = 0, errors = 0;
+  for (const DefectVerdict& v : defects) failures += !v.caught();
   for (const RunResult& r : runs) {
     errors += !r.status.ok();
     for (const CheckResult& c : r.checks) {
       ++tests;
-      failures += c.outcome == Outcome::kFail && c.severity == Severity::kError;
-      skipped += c.outcome == Outcome::kSkip;
+      failures += c.outcome == Outcome::kFail && c.severity == Severity::kError && c.expected_reason.empty();
+      skipped += c.outcome == Outcome::kSkip || !c.expected_reason.empty();
     }
   }
   std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -104,26 +107,33 @@ std::string JunitXml(const std::vector<RunResult>& runs) {
   for (const RunResult& r : runs) {
     int64_t f = 0, s = 0;
     for (const CheckResult& c : r.checks) {
-      f += c.outcome == Outcome::kFail && c.severity == Severity::kError;
-      s += c.outcome == Outcome::kSkip;
+      f += c.outcome == Outcome::kFail && c.severity == Severity::kError && c.expected_reason.empty();
+      s += c.outcome == Outcome::kSkip || !c.expected_reason.empty();
     }
     const std::string suite = r.target + " | " + r.scenario;
     const std::string cls = r.target + "." + r.scenario;
     x += "  <testsuite name=\"" + XmlEscape(suite) + "\" tests=\"" + std::to_string(r.checks.size()) +
          "\" failures=\"" + std::to_string(f) + "\" errors=\"" + std::to_string(r.status.ok() ? 0 : 1) +
-         "\" skipped=\"" + std::to_string(s) + "\" time=\"" + Fixed(r.wall_ms / 1000.0, 3) + "\">\n";
+         "\" skipped=\"" + std::to_string(s) + "\" time=\"" + Fixed(r.wall_ms / 1000.0, 6) + "\">\n";
     x += "    <properties><property name=\"scenario_file\" value=\"" + XmlEscape(r.scenario_file) +
          "\"/><property name=\"defect_build\" value=\"" + (r.defect ? "true" : "false") + "\"/></properties>\n";
     if (!r.status.ok()) {
-      x += "    <testcase classname=\"" + XmlEscape(cls) + "\" name=\"run\"><error message=\"" +
-           XmlEscape(r.status.ToString()) + "\"/></testcase>\n";
+      x += "    <testcase classname=\"" + XmlEscape(cls) + "\" name=\"run\" time=\"" + Fixed(r.wall_ms / 1000.0, 6) +
+           "\"><error message=\"" + XmlEscape(r.status.ToString()) + "\"/></testcase>\n";
     }
     for (const CheckResult& c : r.checks) {
-      x += "    <testcase classname=\"" + XmlEscape(cls) + "\" name=\"" + XmlEscape(c.id) + "\" time=\"0\"";
+      // time: measured (the check's evaluation plus its share of the target run), in seconds.
+      x += "    <testcase classname=\"" + XmlEscape(cls) + "\" name=\"" + XmlEscape(c.id) + "\" time=\"" +
+           Fixed(c.time_ms / 1000.0, 6) + "\"";
       if (c.outcome == Outcome::kPass) {
         x += c.note.empty() ? "/>\n" : "><system-out>" + XmlEscape(c.note) + "</system-out></testcase>\n";
       } else if (c.outcome == Outcome::kSkip) {
         x += "><skipped message=\"" + XmlEscape(c.note) + "\"/></testcase>\n";
+      } else if (!c.expected_reason.empty()) {
+        // An expected failure (pytest's xfail): skipped with the reason, the evidence kept.
+        x += "><skipped type=\"xfail\" message=\"" + XmlEscape(c.expected_reason) + "\"/><system-out>" +
+             XmlEscape("EXPECTED FAILURE (" + std::to_string(c.failures) + " findings)\n" + EvidenceText(c)) +
+             "</system-out></testcase>\n";
       } else if (c.severity == Severity::kError) {
         const std::string msg = c.evidence.empty() ? c.note : c.evidence.front().message;
         x += "><failure type=\"error\" message=\"" + XmlEscape(msg) + "\">" + XmlEscape(EvidenceText(c)) +
@@ -131,6 +141,28 @@ std::string JunitXml(const std::vector<RunResult>& runs) {
       } else {
         x += "><system-out>" + XmlEscape("WARNING (" + std::to_string(c.failures) + " findings)\n" + EvidenceText(c)) +
              "</system-out></testcase>\n";
+      }
+    }
+    x += "  </testsuite>\n";
+  }
+  if (!defects.empty()) {
+    // A defect build exists to be caught: one test case per defect build, failed when no error
+    // check caught it in any run.
+    int64_t uncaught = 0;
+    for (const DefectVerdict& v : defects) uncaught += !v.caught();
+    x += "  <testsuite name=\"defect builds caught\" tests=\"" + std::to_string(defects.size()) + "\" failures=\"" +
+         std::to_string(uncaught) + "\" errors=\"0\" skipped=\"0\" time=\"0\">\n";
+    for (const DefectVerdict& v : defects) {
+      x += "    <testcase classname=\"defect_builds\" name=\"" + XmlEscape(v.target) + "\" time=\"0\">";
+      if (v.caught()) {
+        std::string by;
+        for (const std::string& c : v.caught_by) by += c + "\n";
+        x += "<system-out>" + XmlEscape("caught by:\n" + by) + "</system-out></testcase>\n";
+      } else {
+        x += "<failure type=\"not_caught\" message=\"" +
+             XmlEscape("defect build " + v.target + " was not caught: no error check failed in its " +
+                       std::to_string(v.runs) + " run(s); the suite would miss this bug") +
+             "\"/></testcase>\n";
       }
     }
     x += "  </testsuite>\n";
@@ -145,7 +177,7 @@ nlohmann::json ReportJson(const std::vector<RunResult>& runs, const Profile& pro
   j["profile"] = ProfileToJson(profile);
   j["catalogue_size"] = Catalogue().size();
   nlohmann::json out = nlohmann::json::array();
-  int64_t error_failures = 0;
+  int64_t error_failures = 0, expected_failures = 0;
   for (const RunResult& r : runs) {
     nlohmann::json run;
     run["target"] = r.target;
@@ -155,17 +187,22 @@ nlohmann::json ReportJson(const std::vector<RunResult>& runs, const Profile& pro
     run["status"] = r.status.ok() ? "ok" : r.status.ToString();
     run["wall_ms"] = r.wall_ms;
     run["error_failures"] = r.ErrorFailures();
+    run["unexpected_error_failures"] = r.UnexpectedErrorFailures();
+    run["expected_failures"] = r.ExpectedFailures();
     run["warning_failures"] = r.WarningFailures();
     run["stats"] = r.stats;
     error_failures += r.ErrorFailures();
+    expected_failures += r.ExpectedFailures();
     nlohmann::json checks = nlohmann::json::array();
     for (const CheckResult& c : r.checks) {
       nlohmann::json cj = {{"id", c.id},
                            {"severity", SeverityName(c.severity)},
                            {"outcome", OutcomeName(c.outcome)},
                            {"evaluated", c.evaluated},
-                           {"failures", c.failures}};
+                           {"failures", c.failures},
+                           {"time_ms", c.time_ms}};
       if (!c.note.empty()) cj["note"] = c.note;
+      if (!c.expected_reason.empty()) cj["expected"] = c.expected_reason;
       if (!c.evidence.empty()) {
         nlohmann::json ev = nlohmann::json::array();
         for (const Evidence& e : c.evidence) {
@@ -179,7 +216,16 @@ nlohmann::json ReportJson(const std::vector<RunResult>& runs, const Profile& pro
     out.push_back(std::move(run));
   }
   j["runs"] = std::move(out);
-  j["error_failures"] = error_failures;
+  j["error_failures"] = error_failures;        // every error-severity failure, expected or not
+  j["expected_failures"] = expected_failures;  // of those, the expected ones (expectations.h)
+  nlohmann::json defects = nlohmann::json::array();
+  for (const DefectVerdict& v : DefectVerdicts(runs)) {
+    defects.push_back({{"target", v.target}, {"runs", v.runs}, {"caught", v.caught()}, {"caught_by", v.caught_by}});
+  }
+  j["defect_builds"] = std::move(defects);
+  const int64_t unexpected = UnexpectedFailures(runs);
+  j["unexpected_failures"] = unexpected;  // what sets the exit status
+  j["verdict"] = unexpected == 0 ? "pass" : "fail";
   return j;
 }
 
@@ -194,11 +240,28 @@ std::string ReportHtml(const std::vector<RunResult>& runs, const Profile& profil
       "body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse;font-size:13px}"
       "th,td{border:1px solid #ccc;padding:3px 6px;text-align:center}th{background:#f3f3f3}"
       "td.id{text-align:left;font-family:monospace}.pass{background:#dff5df}.fail{background:#f9d0d0}"
-      ".warn{background:#fbeec8}.skip{color:#999}pre{background:#f7f7f7;padding:6px;overflow:auto;font-size:12px}"
+      ".warn{background:#fbeec8}.xfail{background:#e3e3f5}.skip{color:#999}"
+      ".verdict{font-size:1.2em;padding:6px 10px;display:inline-block}pre{background:#f7f7f7;padding:6px;overflow:auto;font-size:12px}"
       "th.rot{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}</style></head><body>\n";
   h += "<h1>ssai conform</h1>\n<p>" + std::to_string(runs.size()) + " runs: " + std::to_string(targets.size()) +
        " targets &times; " + std::to_string(scenarios.size()) + " scenarios, " + std::to_string(Catalogue().size()) +
        " checks in the catalogue, profile <code>" + HtmlEscape(profile.name) + "</code>.</p>\n";
+  {
+    // The verdict at a glance: what sets the exit status.
+    int64_t expected = 0;
+    for (const RunResult& r : runs) expected += r.ExpectedFailures();
+    const std::vector<DefectVerdict> defects = DefectVerdicts(runs);
+    int64_t caught = 0;
+    for (const DefectVerdict& v : defects) caught += v.caught();
+    const int64_t unexpected = UnexpectedFailures(runs);
+    h += "<p class=\"verdict " + std::string(unexpected ? "fail" : "pass") + "\"><b>" + (unexpected ? "FAIL" : "PASS") +
+         "</b>: " + std::to_string(unexpected) + " unexpected failures, " + std::to_string(expected) +
+         " expected failures (defect builds, known findings)" +
+         (defects.empty() ? std::string()
+                          : ", " + std::to_string(caught) + " of " + std::to_string(defects.size()) +
+                                " defect builds caught") +
+         "</p>\n";
+  }
 
   // Targets x scenarios: error failures per run.
   h += "<h2>Runs</h2>\n<table><tr><th>target</th>";
@@ -215,12 +278,13 @@ std::string ReportHtml(const std::vector<RunResult>& runs, const Profile& profil
         h += "<td class=\"skip\">-</td>";
         continue;
       }
-      const int64_t e = r->ErrorFailures(), w = r->WarningFailures();
-      const std::string cls = e ? "fail" : w ? "warn" : "pass";
+      const int64_t e = r->UnexpectedErrorFailures(), x = r->ExpectedFailures(), w = r->WarningFailures();
+      const std::string cls = e ? "fail" : x ? "xfail" : w ? "warn" : "pass";
       std::string title;
       for (const std::string& id : r->FailedChecks()) title += id + " ";
       h += "<td class=\"" + cls + "\" title=\"" + HtmlEscape(title) + "\">" +
-           (e ? std::to_string(e) + " err" : w ? std::to_string(w) + " warn" : "ok") + "</td>";
+           (e ? std::to_string(e) + " err" : x ? std::to_string(x) + " expected" : w ? std::to_string(w) + " warn" : "ok") +
+           "</td>";
     }
     h += "</tr>\n";
   }
@@ -234,21 +298,26 @@ std::string ReportHtml(const std::vector<RunResult>& runs, const Profile& profil
     std::string row = "<tr><td class=\"id\" title=\"" + HtmlEscape(info.section + ": " + info.description) + "\">" +
                       HtmlEscape(info.id) + "</td><td>" + std::string(SeverityName(info.severity)) + "</td>";
     for (const std::string& t : targets) {
-      int failed = 0, applied = 0;
+      int failed = 0, applied = 0, unexpected = 0;
       for (const RunResult& r : runs) {
         if (r.target != t) continue;
         for (const CheckResult& c : r.checks) {
           if (c.id != info.id) continue;
           applied += c.outcome != Outcome::kSkip;
           failed += c.outcome == Outcome::kFail;
+          unexpected += c.outcome == Outcome::kFail && c.expected_reason.empty();
         }
       }
-      const std::string cls = failed ? (info.severity == Severity::kError ? "fail" : "warn") : applied ? "pass" : "skip";
+      const std::string cls = unexpected ? (info.severity == Severity::kError ? "fail" : "warn")
+                              : failed   ? "xfail"
+                              : applied  ? "pass"
+                                         : "skip";
       row += "<td class=\"" + cls + "\">" + (applied ? std::to_string(failed) + "/" + std::to_string(applied) : "-") + "</td>";
     }
     h += row + "</tr>\n";
   }
-  h += "</table>\n<p>Cells: scenarios failing the check / scenarios it applied to.</p>\n";
+  h += "</table>\n<p>Cells: scenarios failing the check / scenarios it applied to. Blue: expected failures only "
+       "(a defect build caught, a known finding).</p>\n";
 
   // Failures with evidence.
   h += "<h2>Failures</h2>\n";
@@ -260,10 +329,13 @@ std::string ReportHtml(const std::vector<RunResult>& runs, const Profile& profil
     for (const CheckResult& c : r.checks) {
       if (c.outcome != Outcome::kFail) continue;
       const CheckInfo* info = FindCheck(c.id);
-      h += "<details><summary class=\"" + std::string(c.severity == Severity::kError ? "fail" : "warn") + "\">" +
+      const bool expected = !c.expected_reason.empty();
+      h += "<details><summary class=\"" +
+           std::string(expected ? "xfail" : c.severity == Severity::kError ? "fail" : "warn") + "\">" +
            HtmlEscape(r.target + " | " + r.scenario + " | " + c.id + " (" + std::string(SeverityName(c.severity)) +
-                      ", " + std::to_string(c.failures) + " failures)") +
+                      ", " + std::to_string(c.failures) + " failures" + (expected ? ", expected" : "") + ")") +
            "</summary>\n<p>" + HtmlEscape(info ? info->description + " [" + info->section + "]" : "") + "</p>\n";
+      if (expected) h += "<p><i>" + HtmlEscape(c.expected_reason) + "</i></p>\n";
       if (!c.note.empty()) h += "<p>" + HtmlEscape(c.note) + "</p>\n";
       for (const Evidence& e : c.evidence) {
         h += "<p><b>t=+" + Fixed(e.t_s, 3) + " s</b> " + HtmlEscape(e.time) + " <code>" + HtmlEscape(e.where) +
@@ -280,7 +352,7 @@ std::string ReportHtml(const std::vector<RunResult>& runs, const Profile& profil
 std::string SummaryTable(const std::vector<RunResult>& runs) {
   struct Row {
     int runs = 0, passed = 0;
-    int64_t errors = 0, warnings = 0;
+    int64_t errors = 0, expected = 0, warnings = 0;
     std::set<std::string> failed;
   };
   std::vector<std::string> order;
@@ -289,25 +361,38 @@ std::string SummaryTable(const std::vector<RunResult>& runs) {
     if (!rows.count(r.target)) order.push_back(r.target);
     Row& row = rows[r.target];
     ++row.runs;
-    row.passed += r.ErrorFailures() == 0;
-    row.errors += r.ErrorFailures();
+    row.passed += r.UnexpectedErrorFailures() == 0;
+    row.errors += r.UnexpectedErrorFailures();
+    row.expected += r.ExpectedFailures();
     row.warnings += r.WarningFailures();
     for (const CheckResult& c : r.checks) {
-      if (c.outcome == Outcome::kFail && c.severity == Severity::kError) row.failed.insert(c.id);
+      if (c.outcome == Outcome::kFail && c.severity == Severity::kError && c.expected_reason.empty()) {
+        row.failed.insert(c.id);
+      }
     }
     if (!r.status.ok()) row.failed.insert("(run failed: " + r.status.message() + ")");
   }
   size_t width = 6;
   for (const std::string& t : order) width = std::max(width, t.size());
   auto pad = [](std::string s, size_t w) { return s + std::string(w > s.size() ? w - s.size() : 0, ' '); };
-  std::string out = pad("target", width) + "  scenarios-ok  errors  warnings  failing error checks\n";
+  std::string out = pad("target", width) + "  scenarios-ok  errors  expected  warnings  failing error checks\n";
   for (const std::string& t : order) {
     const Row& row = rows[t];
     std::string failed;
     for (const std::string& id : row.failed) failed += (failed.empty() ? "" : " ") + id;
     out += pad(t, width) + "  " + pad(std::to_string(row.passed) + "/" + std::to_string(row.runs), 12) + "  " +
-           pad(std::to_string(row.errors), 6) + "  " + pad(std::to_string(row.warnings), 8) + "  " +
-           (failed.empty() ? "-" : failed) + "\n";
+           pad(std::to_string(row.errors), 6) + "  " + pad(std::to_string(row.expected), 8) + "  " +
+           pad(std::to_string(row.warnings), 8) + "  " + (failed.empty() ? "-" : failed) + "\n";
+  }
+  const std::vector<DefectVerdict> defects = DefectVerdicts(runs);
+  if (!defects.empty()) {
+    int64_t caught = 0;
+    for (const DefectVerdict& v : defects) caught += v.caught();
+    out += "defect builds caught: " + std::to_string(caught) + " of " + std::to_string(defects.size());
+    for (const DefectVerdict& v : defects) {
+      if (!v.caught()) out += "; NOT CAUGHT: " + v.target;
+    }
+    out += "\n";
   }
   return out;
 }

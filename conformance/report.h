@@ -21,13 +21,18 @@ std::string XmlEscape(std::string_view text);
 std::string HtmlEscape(std::string_view text);
 
 // JUnit: <testsuites> with one <testsuite name="TARGET | SCENARIO"> per run and one <testcase
-// classname="TARGET.SCENARIO" name="CHECK_ID"> per check. Error-severity failures are <failure>;
+// classname="TARGET.SCENARIO" name="CHECK_ID" time="measured s"> per check. Error-severity
+// failures are <failure>, unless expected (expectations.h: a defect build's, a known finding's):
+// <skipped type="xfail" message="expected failure: ..."> with the evidence in <system-out>;
 // warning-severity failures pass with the evidence in <system-out> (JUnit has no warnings);
-// checks that did not apply are <skipped>.
+// checks that did not apply are <skipped>. With defect builds among the runs, a last suite
+// "defect builds caught" has one test case per defect build, failed when nothing caught it.
+// Call MarkExpected on the runs first (the CLI does).
 std::string JunitXml(const std::vector<RunResult>& runs);
 nlohmann::json ReportJson(const std::vector<RunResult>& runs, const Profile& profile);
 std::string ReportHtml(const std::vector<RunResult>& runs, const Profile& profile);
-// Rows: targets; columns: scenarios passed, error and warning failures, the failing checks.
+// Rows: targets; columns: scenarios passed, unexpected error, expected and warning failures, the
+// unexpectedly failing checks; then how many defect builds were caught.
 std::string SummaryTable(const std::vector<RunResult>& runs);
 
 // Writes junit.xml, report.json and index.html into `dir` (created if needed).

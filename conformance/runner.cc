@@ -10,6 +10,22 @@ int64_t RunResult::ErrorFailures() const {
   return n;
 }
 
+int64_t RunResult::UnexpectedErrorFailures() const {
+  int64_t n = status.ok() ? 0 : 1;
+  for (const CheckResult& c : checks) {
+    n += c.outcome == Outcome::kFail && c.severity == Severity::kError && c.expected_reason.empty();
+  }
+  return n;
+}
+
+int64_t RunResult::ExpectedFailures() const {
+  int64_t n = 0;
+  for (const CheckResult& c : checks) {
+    n += c.outcome == Outcome::kFail && c.severity == Severity::kError && !c.expected_reason.empty();
+  }
+  return n;
+}
+
 int64_t RunResult::WarningFailures() const {
   int64_t n = 0;
   for (const CheckResult& c : checks) n += c.outcome == Outcome::kFail && c.severity == Severity::kWarning;
@@ -37,20 +53,40 @@ RunResult RunOne(Target& target, const Scenario& scenario, const Profile& profil
     r.status = effective.status();
     return r;
   }
+  auto now_ms = [] {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  };
   Result<Observations> obs = target.Run(scenario, *effective);
+  const double target_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!obs.ok()) {
     r.status = obs.status();
   } else {
-    r.checks = Evaluate(*obs, scenario, *effective);
+    r.checks = Evaluate(*obs, scenario, *effective, now_ms);
     r.stats = obs->stats;
+    // Every check needs the run: each carries an equal share of it, so a suite's test cases add
+    // up to the suite's time (what JUnit consumers sum).
+    for (CheckResult& c : r.checks) c.time_ms += target_ms / static_cast<double>(r.checks.size());
   }
   r.wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
 
+bool CheckSelected(const std::vector<std::string>& substrings, std::string_view id) {
+  if (substrings.empty()) return true;
+  for (const std::string& s : substrings) {
+    if (id.find(s) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+void FilterChecks(const std::vector<std::string>& substrings, RunResult* run) {
+  if (substrings.empty()) return;
+  std::erase_if(run->checks, [&](const CheckResult& c) { return !CheckSelected(substrings, c.id); });
+}
+
 std::vector<RunResult> RunMatrix(const std::vector<std::unique_ptr<Target>>& targets,
                                  const std::vector<Scenario>& scenarios, const Profile& profile,
-                                 const std::function<void(const RunResult&)>& progress) {
+                                 const std::function<void(RunResult&)>& progress) {
   std::vector<RunResult> out;
   for (const std::unique_ptr<Target>& t : targets) {
     for (const Scenario& s : scenarios) {

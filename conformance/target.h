@@ -2,7 +2,9 @@
 //
 //   builtin:BUILD   any build of reference/ssai/builds.h (defect builds too) in-process on a
 //                   virtual clock (builtin_target.h)                                [implemented]
-//   builtin:all     every build, one target each                                    [implemented]
+//   builtin:all     every correct build, one target each (as `ssai sim --build all`)
+//   builtin:all+defects  every build, the defect builds too (their failures are expected:
+//                   expectations.h)
 //   serve:BUILD     our server (reference/server, in-process) with that build on loopback, the
 //                   harness serving origin and decision service; real clock (http_target.h)
 //   http            a deployment described by a target profile (--target-profile: URL
@@ -37,7 +39,7 @@ class Target {
 struct TargetOptions {
   std::string target_profile;  // the http target's profile file
 };
-// "builtin:BUILD", "builtin:a,b", "builtin:all", "serve:BUILD", "http" (options.target_profile).
+// "builtin:BUILD", "builtin:a,b", "builtin:all", "builtin:all+defects", "serve:BUILD", "http" (options.target_profile).
 Result<std::vector<std::unique_ptr<Target>>> MakeTargets(std::string_view spec, const TargetOptions& options = {});
 
 }  // namespace ssai::conformance

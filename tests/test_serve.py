@@ -134,3 +134,44 @@ def test_killed_mid_break_the_restarted_server_honours_the_acknowledged_cue(depl
 
     code, again = _post_cue(base2, {"org": "demo", "channel": "sports", "duration": 24}, TOKEN)
     assert code == 200 and again["duplicate"] and again["eventId"] == cue["eventId"], again
+
+
+def _metric_families(text):
+    """Prometheus text format 0.0.4: {family: (help, type)} from the # lines, and every sample
+    line's family (histogram _bucket/_sum/_count folded into theirs)."""
+    helps, types, samples = {}, {}, []
+    for line in text.splitlines():
+        if line.startswith("# HELP "):
+            name, _, text_ = line[7:].partition(" ")
+            helps[name] = text_
+        elif line.startswith("# TYPE "):
+            name, _, kind = line[7:].partition(" ")
+            types[name] = kind
+        elif line and not line.startswith("#"):
+            name = line.split("{")[0].split(" ")[0]
+            for suffix in ("_bucket", "_sum", "_count"):
+                if name not in types and name.endswith(suffix) and types.get(name[: -len(suffix)]) == "histogram":
+                    name = name[: -len(suffix)]
+            samples.append((name, line))
+    return helps, types, samples
+
+
+def test_metrics_every_family_has_help_and_type(deployment, ssai):
+    """/metrics of a running `ssai serve` (issue 19): every sample's family has # HELP and # TYPE,
+    ssai_build_info names the version `ssai --version` prints, and the KV hit ratio is left to
+    rate() over the counters (no lifetime ratio gauge)."""
+    base, _, _ = deployment
+    _get(base + "/demo/sports/v720.m3u8")
+    _post_cue(base, {"org": "demo", "channel": "sports", "duration": 20}, "wrong")
+    text = _get(base + "/metrics")[2]
+    helps, types, samples = _metric_families(text)
+    assert len(samples) > 40
+    for name, line in samples:
+        assert name in helps and helps[name], f"no # HELP for {line!r}"
+        assert name in types, f"no # TYPE for {line!r}"
+    assert all(t in ("counter", "gauge", "histogram") for t in types.values()), types
+    version = ssai("--version").stdout.strip().removeprefix("ssai ")
+    assert f'ssai_build_info{{version="{version}"}} 1' in text.splitlines()
+    assert "ssai_kv_hit_ratio" not in text
+    assert types["ssai_manifest_requests_total"] == "counter"
+    assert 'ssai_manifest_requests_total{source="kv-hit"}' in text

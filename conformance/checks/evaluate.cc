@@ -61,11 +61,24 @@ class Results {
       index_[c.id] = results_.size();
       results_.push_back(std::move(r));
     }
+    touched_flag_.assign(results_.size(), false);
   }
   CheckResult& Get(std::string_view id) {
     auto it = index_.find(std::string(id));
     assert(it != index_.end() && "check id missing from the catalogue");
+    if (!touched_flag_[it->second]) {
+      touched_flag_[it->second] = true;
+      touched_.push_back(it->second);
+    }
     return results_[it->second];
+  }
+  // Timing: the checks touched since the last call to BeginPhase share the phase's time.
+  void BeginPhase() {
+    for (size_t i : touched_) touched_flag_[i] = false;
+    touched_.clear();
+  }
+  void EndPhase(double elapsed_ms) {
+    for (size_t i : touched_) results_[i].time_ms += elapsed_ms / static_cast<double>(touched_.size());
   }
   void Pass(std::string_view id, int64_t n = 1) { Get(id).evaluated += n; }
   void Fail(std::string_view id, UnixMicros t, std::string where, std::string message, std::string excerpt = "") {
@@ -100,6 +113,8 @@ class Results {
   UnixMicros start_;
   std::vector<CheckResult> results_;
   std::unordered_map<std::string, size_t> index_;
+  std::vector<bool> touched_flag_;
+  std::vector<size_t> touched_;  // the indices set in touched_flag_
 };
 
 std::string Excerpt(const std::string& body, int around_line, int lines) {
@@ -146,31 +161,42 @@ bool UriEndsWith(std::string_view uri, std::string_view origin_uri) {
 
 class Evaluator {
  public:
-  Evaluator(const Observations& obs, const Scenario& scenario, const Profile& profile)
+  Evaluator(const Observations& obs, const Scenario& scenario, const Profile& profile,
+            const std::function<double()>& now_ms)
       : obs_(obs),
         profile_(profile),
+        now_ms_(now_ms),
         results_(profile, scenario.origin.start_time),
         truth_(GroundTruth(scenario, profile, &obs.cues)),
         seg_(origin::SegmentDurationMicros(scenario.origin)),
         tol_(SecondsToMicros(profile.splice_tolerance_s)) {}
 
   std::vector<CheckResult> Run() {
-    ParseAll();
-    LintAll();
-    Variants();
-    SpliceSsai();
-    SpliceSgai();
-    Duplicates();
-    Kv();
-    KvHitRate();
-    Latency();
-    Api();
+    Phase([this] { ParseAll(); });
+    Phase([this] { LintAll(); });
+    Phase([this] { Variants(); });
+    Phase([this] { SpliceSsai(); });
+    Phase([this] { SpliceSgai(); });
+    Phase([this] { Duplicates(); });
+    Phase([this] { Kv(); });
+    Phase([this] { KvHitRate(); });
+    Phase([this] { Latency(); });
+    Phase([this] { Api(); });
     std::map<std::string, std::string> skip;
     if (!obs_.kv_observed) skip["ttl"] = skip["kv"] = "the target does not expose its KV writes";
     return results_.Finish(skip);
   }
 
  private:
+  template <typename F>
+  void Phase(F&& phase) {
+    if (!now_ms_) return phase();
+    results_.BeginPhase();
+    const double t0 = now_ms_();
+    phase();
+    results_.EndPhase(now_ms_() - t0);
+  }
+
   Kind KindOf(const std::string& uri) const {
     if (!obs_.slate_uri.empty() && uri == obs_.slate_uri) return Kind::kSlate;
     if (!obs_.ad_uri_prefix.empty() && uri.rfind(obs_.ad_uri_prefix, 0) == 0) return Kind::kAd;
@@ -838,6 +864,7 @@ class Evaluator {
 
   const Observations& obs_;
   const Profile& profile_;
+  const std::function<double()>& now_ms_;
   Results results_;
   std::vector<TruthBreak> truth_;
   DurationMicros seg_;
@@ -850,12 +877,13 @@ class Evaluator {
 
 }  // namespace
 
-std::vector<CheckResult> Evaluate(const Observations& observations, const Scenario& scenario, const Profile& profile) {
+std::vector<CheckResult> Evaluate(const Observations& observations, const Scenario& scenario, const Profile& profile,
+                                  const std::function<double()>& now_ms) {
   if (observations.run_start != 0 && observations.run_start != scenario.origin.start_time) {
     const Scenario shifted = ShiftedTo(scenario, observations.run_start);
-    return Evaluator(observations, shifted, profile).Run();
+    return Evaluator(observations, shifted, profile, now_ms).Run();
   }
-  return Evaluator(observations, scenario, profile).Run();
+  return Evaluator(observations, scenario, profile, now_ms).Run();
 }
 
 }  // namespace ssai::conformance

@@ -1,9 +1,11 @@
 // Runs the catalogue's checks over one target run's Observations, against the scenario's ground
-// truth and the profile's thresholds. Pure: no I/O, no clock.
+// truth and the profile's thresholds. Pure: no I/O, and no clock of its own (the caller may pass
+// one to have the evaluation timed; the results do not depend on it).
 #ifndef SSAI_CONFORMANCE_CHECKS_EVALUATE_H_
 #define SSAI_CONFORMANCE_CHECKS_EVALUATE_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,11 +35,18 @@ struct CheckResult {
   int64_t failures = 0;
   std::string note;       // why skipped, or a one-line summary (a rate, a P95)
   std::vector<Evidence> evidence;  // the first max_evidence_per_check failures
+  // Measured, not deterministic (never used by a check): the time spent evaluating this check
+  // (each evaluation phase's time split over the checks it touched), plus, from the runner, this
+  // check's share of the target run. JUnit's testcase time.
+  double time_ms = 0;
+  // Set by ClassifyExpected (expectations.h): why this failure is expected ("" = it is not).
+  std::string expected_reason;
 };
 
-// One result per catalogue check, in catalogue order.
+// One result per catalogue check, in catalogue order. `now_ms` (optional): a monotonic clock in
+// milliseconds; when given, each result's time_ms is its measured evaluation time.
 std::vector<CheckResult> Evaluate(const Observations& observations, const Scenario& scenario,
-                                  const Profile& profile);
+                                  const Profile& profile, const std::function<double()>& now_ms = {});
 
 }  // namespace ssai::conformance
 

@@ -10,6 +10,15 @@
 #include <thread>
 #include <vector>
 
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <httplib.h>
 
 #include "reference/base/url.h"
@@ -25,6 +34,75 @@ namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr int64_t kDefaultTargetDurationS = 2;  // until a rendition has told us its own
+
+// What a failed connect actually ran into (cpp-httplib only says "Connection"): resolves
+// base's host and tries each address once, naming the resolver's or the socket's error.
+std::string ConnectFailure(const std::string& base, int64_t timeout_ms) {
+  std::string hostport = base.substr(base.find("://") == std::string::npos ? 0 : base.find("://") + 3);
+  std::string host = hostport, port = base.rfind("https://", 0) == 0 ? "443" : "80";
+  if (!hostport.empty() && hostport[0] == '[') {  // [IPv6]:port
+    const size_t close = hostport.find(']');
+    host = hostport.substr(1, close == std::string::npos ? std::string::npos : close - 1);
+    if (close != std::string::npos && close + 1 < hostport.size() && hostport[close + 1] == ':') {
+      port = hostport.substr(close + 2);
+    }
+  } else if (const size_t colon = hostport.rfind(':'); colon != std::string::npos) {
+    host = hostport.substr(0, colon);
+    port = hostport.substr(colon + 1);
+  }
+  const std::string where = hostport.empty() ? base : hostport;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (const int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0) {
+    return "cannot resolve " + host + ": " + gai_strerror(rc);
+  }
+  std::string error = "cannot connect to " + where;
+  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    const int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) {
+      error = "cannot connect to " + where + ": " + std::strerror(errno);
+      continue;
+    }
+    int err = 0;
+    if (connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
+      err = errno;
+      if (err == EINPROGRESS) {
+        pollfd p{fd, POLLOUT, 0};
+        const int ready = poll(&p, 1, static_cast<int>(std::clamp<int64_t>(timeout_ms, 1, 600000)));
+        socklen_t len = sizeof err;
+        if (ready == 0) {
+          err = ETIMEDOUT;
+        } else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) {
+          err = errno;
+        }
+      }
+    }
+    ::close(fd);
+    if (err == 0) {
+      freeaddrinfo(found);
+      return "connection to " + where + " failed (it accepts connections now: try again)";
+    }
+    error = "cannot connect to " + where + ": " + std::strerror(err);
+  }
+  freeaddrinfo(found);
+  return error;
+}
+
+// cpp-httplib's error in words a user can act on.
+std::string TransportError(httplib::Error e, const std::string& base, int64_t timeout_ms) {
+  switch (e) {
+    case httplib::Error::Connection: return ConnectFailure(base, timeout_ms);
+    case httplib::Error::Read: return "the connection to " + base + " closed before a complete response";
+    case httplib::Error::Write: return "sending the request to " + base + " failed";
+    case httplib::Error::ExceedRedirectCount: return "too many redirects";
+    case httplib::Error::SSLConnection: return "TLS connection to " + base + " failed";
+    case httplib::Error::SSLServerVerification: return "TLS: the server certificate of " + base + " did not verify";
+    case httplib::Error::Compression: return "the response could not be decompressed";
+    default: return httplib::to_string(e);
+  }
+}
 
 struct FetchResult {
   int status = 0;      // 0: no response
@@ -60,7 +138,7 @@ FetchResult Fetch(const std::string& base, const std::string& path, const Captur
     const bool timed_out = res.error() == httplib::Error::ConnectionTimeout ||
                            (res.error() == httplib::Error::Read && SteadyClock::now() - start >= timeout);
     out.error = timed_out ? "timeout after " + std::to_string(o.timeout_ms) + " ms"
-                          : httplib::to_string(res.error());
+                          : TransportError(res.error(), base, o.timeout_ms);
     out.body.clear();
     return out;
   }

@@ -10,7 +10,60 @@ std::string Num(double v) {
   std::snprintf(buf, sizeof(buf), "%.6g", v);
   return buf;
 }
+// A label value in the text format: \ " and newline escaped.
+std::string LabelValue(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::mutex& VersionMutex() {
+  static std::mutex mu;
+  return mu;
+}
+std::string& VersionSlot() {
+  static std::string version = "unknown";
+  return version;
+}
+
 }  // namespace
+
+void SetBuildVersion(std::string version) {
+  std::lock_guard<std::mutex> lock(VersionMutex());
+  VersionSlot() = std::move(version);
+}
+
+std::string BuildVersion() {
+  std::lock_guard<std::mutex> lock(VersionMutex());
+  return VersionSlot();
+}
+
+void AppendFamilyHeader(std::string_view name, std::string_view type, std::string_view help, std::string* out) {
+  std::string escaped;
+  for (char c : help) {
+    if (c == '\\') {
+      escaped += "\\\\";
+    } else if (c == '\n') {
+      escaped += "\\n";
+    } else {
+      escaped += c;
+    }
+  }
+  *out += "# HELP " + std::string(name) + " " + escaped + "\n# TYPE " + std::string(name) + " " + std::string(type) + "\n";
+}
+
+void AppendSample(std::string_view name, std::string_view type, std::string_view help, int64_t value,
+                  std::string* out) {
+  AppendFamilyHeader(name, type, help, out);
+  *out += std::string(name) + " " + std::to_string(value) + "\n";
+}
 
 void LatencyHistogram::Observe(double seconds) {
   for (size_t i = 0; i < kBoundsS.size(); ++i) {
@@ -75,39 +128,43 @@ int64_t Metrics::Counter(std::string_view name, std::string_view label) const {
 std::string Metrics::Render(std::string_view extra) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
-  out += "# HELP ssai_http_requests_total HTTP responses by route and status.\n";
-  out += "# TYPE ssai_http_requests_total counter\n";
+  AppendFamilyHeader("ssai_build_info", "gauge", "The ssai build serving: version = project version+git describe (ssai --version); always 1.",
+                     &out);
+  out += "ssai_build_info{version=\"" + LabelValue(BuildVersion()) + "\"} 1\n";
+  AppendFamilyHeader("ssai_http_requests_total", "counter", "HTTP responses by route and status.", &out);
   for (const auto& [k, v] : requests_) {
     const size_t sep = k.find('\x1f');
     out += "ssai_http_requests_total{route=\"" + k.substr(0, sep) + "\",status=\"" + k.substr(sep + 1) + "\"} " +
            std::to_string(v) + "\n";
   }
-  out += "# HELP ssai_http_request_duration_seconds Time from request to response, by route.\n";
-  out += "# TYPE ssai_http_request_duration_seconds histogram\n";
+  AppendFamilyHeader("ssai_http_request_duration_seconds", "histogram", "Time from request to response, by route.",
+                     &out);
   for (const auto& [route, h] : latency_) {
     h.Render("ssai_http_request_duration_seconds", "route=\"" + route + "\"", &out);
   }
-  out += "# HELP ssai_manifest_requests_total Playlist answers by ad-break state source.\n";
-  out += "# TYPE ssai_manifest_requests_total counter\n";
+  // The KV hit ratio is a rate of these (kv-hit / (kv-hit + kv-miss) over a window), not a
+  // lifetime gauge: a ratio since start-up hides a change an hour into the run.
+  AppendFamilyHeader("ssai_manifest_requests_total", "counter",
+                     "Playlist answers by where the ad-break state came from: kv-hit, kv-miss (then the "
+                     "coordinator), coordinator (asked directly), none. KV hit ratio: "
+                     "rate(...{source=\"kv-hit\"}[5m]) / (rate(...{source=\"kv-hit\"}[5m]) + "
+                     "rate(...{source=\"kv-miss\"}[5m])).",
+                     &out);
   for (const char* s : {"kv-hit", "kv-miss", "coordinator", "none"}) {
     auto it = sources_.find(s);
     out += std::string("ssai_manifest_requests_total{source=\"") + s + "\"} " +
            std::to_string(it == sources_.end() ? 0 : it->second) + "\n";
   }
-  const int64_t hits = sources_.count("kv-hit") ? sources_.at("kv-hit") : 0;
-  const int64_t misses = sources_.count("kv-miss") ? sources_.at("kv-miss") : 0;
-  out += "# HELP ssai_kv_hit_ratio kv-hit / (kv-hit + kv-miss) over the process lifetime.\n";
-  out += "# TYPE ssai_kv_hit_ratio gauge\n";
-  out += "ssai_kv_hit_ratio " + Num(hits + misses == 0 ? 0.0 : static_cast<double>(hits) / (hits + misses)) + "\n";
-  out += "# TYPE ssai_kv_reads_total counter\nssai_kv_reads_total " + std::to_string(kv_reads_) + "\n";
-  out += "# HELP ssai_coordinator_calls_total Coordinator calls made by the manifest path.\n";
-  out += "# TYPE ssai_coordinator_calls_total counter\nssai_coordinator_calls_total " +
-         std::to_string(coordinator_calls_) + "\n";
-  out += "# TYPE ssai_stale_origin_total counter\nssai_stale_origin_total " + std::to_string(stale_origin_) + "\n";
-  out += "# TYPE ssai_ad_responses_total counter\nssai_ad_responses_total " + std::to_string(ad_responses_) + "\n";
-  out += "# HELP ssai_cues_total Cue API calls by result.\n# TYPE ssai_cues_total counter\n";
+  AppendSample("ssai_kv_reads_total", "counter", "KV reads (get and list) made by the manifest path.", kv_reads_, &out);
+  AppendSample("ssai_coordinator_calls_total", "counter", "Coordinator calls made by the manifest path.",
+               coordinator_calls_, &out);
+  AppendSample("ssai_stale_origin_total", "counter",
+               "Playlist answers spliced from a last-good origin copy because the origin failed.", stale_origin_, &out);
+  AppendSample("ssai_ad_responses_total", "counter", "Playlist answers carrying at least one ad segment.", ad_responses_,
+               &out);
+  AppendFamilyHeader("ssai_cues_total", "counter", "Cue API calls by result.", &out);
   for (const auto& [k, v] : cues_) out += "ssai_cues_total{result=\"" + k + "\"} " + std::to_string(v) + "\n";
-  out += "# HELP ssai_errors_total Errors by kind.\n# TYPE ssai_errors_total counter\n";
+  AppendFamilyHeader("ssai_errors_total", "counter", "Errors by kind.", &out);
   for (const auto& [k, v] : errors_) out += "ssai_errors_total{kind=\"" + k + "\"} " + std::to_string(v) + "\n";
   out += extra;
   return out;

@@ -1,5 +1,8 @@
 // Prometheus text-format metrics for `ssai serve` (exposition format 0.0.4). Thread-safe: HTTP
-// handler threads and the core thread record; GET /metrics renders.
+// handler threads and the core thread record; GET /metrics renders. Every family carries
+// `# HELP` and `# TYPE` (issue 19), counters only grow (rate() them: the KV hit ratio over 5 min
+// is rate(ssai_manifest_requests_total{source="kv-hit"}[5m]) / (that + the kv-miss rate)), and
+// ssai_build_info{version="..."} 1 names the build.
 #ifndef SSAI_REFERENCE_SERVER_METRICS_H_
 #define SSAI_REFERENCE_SERVER_METRICS_H_
 
@@ -11,6 +14,18 @@
 #include <string_view>
 
 namespace ssai::server {
+
+// The version ssai_build_info{version="..."} reports: a property of the program, set once at
+// start-up by it (`ssai` main: reference/base/version.h VersionString(), which changes with every
+// commit and is therefore linked into the binary only, not into this library). "unknown" until set.
+void SetBuildVersion(std::string version);
+std::string BuildVersion();
+
+// "# HELP name help\n# TYPE name type\n" (help escaped as the text format wants: \\ and \n).
+void AppendFamilyHeader(std::string_view name, std::string_view type, std::string_view help, std::string* out);
+// A family with one unlabelled sample.
+void AppendSample(std::string_view name, std::string_view type, std::string_view help, int64_t value,
+                  std::string* out);
 
 // A fixed-bucket latency histogram in seconds (Prometheus "le" buckets).
 class LatencyHistogram {

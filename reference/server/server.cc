@@ -592,54 +592,64 @@ void Server::Impl::HandleDecision(const HttpRequest& req, Reply reply) {
 
 std::string Server::Impl::CoreGauges() {
   std::string out;
-  auto line = [&out](std::string_view name, std::string_view type, int64_t v) {
-    out += "# TYPE " + std::string(name) + " " + std::string(type) + "\n" + std::string(name) + " " +
-           std::to_string(v) + "\n";
+  auto line = [&out](std::string_view name, std::string_view type, std::string_view help, int64_t v) {
+    AppendSample(name, type, help, v, &out);
   };
   if (memory_kv) {
-    line("ssai_kv_store_keys", "gauge", static_cast<int64_t>(memory_kv->size()));
-    line("ssai_kv_store_gets_total", "counter", memory_kv->gets);
-    line("ssai_kv_store_get_hits_total", "counter", memory_kv->hits);
-    line("ssai_kv_store_puts_total", "counter", memory_kv->puts);
-    line("ssai_kv_store_rejected_puts_total", "counter", memory_kv->rejected_puts);
-    line("ssai_kv_store_lists_total", "counter", memory_kv->lists);
+    line("ssai_kv_store_keys", "gauge", "Keys in the in-process KV store.", static_cast<int64_t>(memory_kv->size()));
+    line("ssai_kv_store_gets_total", "counter", "KV store gets.", memory_kv->gets);
+    line("ssai_kv_store_get_hits_total", "counter", "KV store gets that found the key.", memory_kv->hits);
+    line("ssai_kv_store_puts_total", "counter", "KV store puts.", memory_kv->puts);
+    line("ssai_kv_store_rejected_puts_total", "counter", "KV store puts refused (1 write/s per key, TTL under 60 s).",
+         memory_kv->rejected_puts);
+    line("ssai_kv_store_lists_total", "counter", "KV store lists.", memory_kv->lists);
   }
   if (redis_kv) {
     const RedisKvCounters& rc = redis_kv->counters();
-    line("ssai_kv_store_gets_total", "counter", rc.gets);
-    line("ssai_kv_store_get_hits_total", "counter", rc.hits);
-    line("ssai_kv_store_puts_total", "counter", rc.puts);
-    line("ssai_kv_store_lists_total", "counter", rc.lists);
-    line("ssai_kv_redis_reconnects_total", "counter", redis_kv->reconnects());
+    line("ssai_kv_store_gets_total", "counter", "KV store (Redis) gets.", rc.gets);
+    line("ssai_kv_store_get_hits_total", "counter", "KV store (Redis) gets that found the key.", rc.hits);
+    line("ssai_kv_store_puts_total", "counter", "KV store (Redis) puts.", rc.puts);
+    line("ssai_kv_store_lists_total", "counter", "KV store (Redis) lists.", rc.lists);
+    line("ssai_kv_redis_reconnects_total", "counter", "Reconnections to Redis.", redis_kv->reconnects());
     // Redis down or slow: the read path falls back to the coordinator; count it per operation.
-    out += "# TYPE ssai_kv_errors_total counter\n";
+    AppendFamilyHeader("ssai_kv_errors_total", "counter",
+                       "KV (Redis) operations that failed, by operation (the read path then asks the coordinator).",
+                       &out);
     out += "ssai_kv_errors_total{op=\"get\"} " + std::to_string(rc.get_errors) + "\n";
     out += "ssai_kv_errors_total{op=\"put\"} " + std::to_string(rc.put_errors) + "\n";
     out += "ssai_kv_errors_total{op=\"delete\"} " + std::to_string(rc.delete_errors) + "\n";
     out += "ssai_kv_errors_total{op=\"list\"} " + std::to_string(rc.list_errors) + "\n";
   }
   if (kv_cache) {
-    line("ssai_kv_cache_hits_total", "counter", kv_cache->hits);
-    line("ssai_kv_cache_negative_hits_total", "counter", kv_cache->negative_hits);
-    line("ssai_kv_cache_misses_total", "counter", kv_cache->misses);
+    line("ssai_kv_cache_hits_total", "counter", "Edge KV read cache hits (cacheTtl).", kv_cache->hits);
+    line("ssai_kv_cache_negative_hits_total", "counter", "Edge KV read cache hits on a cached miss.",
+         kv_cache->negative_hits);
+    line("ssai_kv_cache_misses_total", "counter", "Edge KV read cache misses (read through to the store).",
+         kv_cache->misses);
   }
-  line("ssai_origin_fetches_total", "counter", origin->fetches);
-  line("ssai_origin_errors_total", "counter", origin->errors);
+  line("ssai_origin_fetches_total", "counter", "Origin playlist fetches.", origin->fetches);
+  line("ssai_origin_errors_total", "counter", "Origin playlist fetches that failed.", origin->errors);
   if (edge_origin) {
-    line("ssai_origin_cache_hits_total", "counter", edge_origin->hits);
-    line("ssai_origin_cache_coalesced_total", "counter", edge_origin->coalesced);
-    line("ssai_origin_cache_misses_total", "counter", edge_origin->misses);
+    line("ssai_origin_cache_hits_total", "counter", "Edge origin micro-cache hits.", edge_origin->hits);
+    line("ssai_origin_cache_coalesced_total", "counter", "Origin fetches joined to one already in flight.",
+         edge_origin->coalesced);
+    line("ssai_origin_cache_misses_total", "counter", "Edge origin micro-cache misses.", edge_origin->misses);
   }
-  line("ssai_scheduler_pending_timers", "gauge", static_cast<int64_t>(scheduler->pending()));
+  line("ssai_scheduler_pending_timers", "gauge", "Timers pending on the core thread.",
+       static_cast<int64_t>(scheduler->pending()));
   // Bytes malloc has handed out and not taken back (glibc mallinfo2): a soak tells a leak (this
   // grows) from allocator fragmentation (RSS grows, this does not). bench/soak/soak.py reads it.
   const struct mallinfo2 heap = mallinfo2();
-  line("ssai_heap_in_use_bytes", "gauge", static_cast<int64_t>(heap.uordblks + heap.hblkhd));
-  if (decision_service) line("ssai_ad_segment_requests_total", "counter", decision_service->ad_segment_requests);
-  line("ssai_durable_keys", "gauge", static_cast<int64_t>(durable->size()));
-  line("ssai_journal_records", "gauge", durable->records());
-  line("ssai_journal_syncs_total", "counter", durable->syncs());
-  line("ssai_journal_compactions_total", "counter", durable->compactions());
+  line("ssai_heap_in_use_bytes", "gauge", "Heap bytes in use (glibc mallinfo2: uordblks + hblkhd).",
+       static_cast<int64_t>(heap.uordblks + heap.hblkhd));
+  if (decision_service) {
+    line("ssai_ad_segment_requests_total", "counter", "Ad segment requests served by the built-in decision service.",
+         decision_service->ad_segment_requests);
+  }
+  line("ssai_durable_keys", "gauge", "Keys in the coordinators' durable store.", static_cast<int64_t>(durable->size()));
+  line("ssai_journal_records", "gauge", "Records in the durable store's journal file.", durable->records());
+  line("ssai_journal_syncs_total", "counter", "fsyncs of the journal file.", durable->syncs());
+  line("ssai_journal_compactions_total", "counter", "Journal compactions.", durable->compactions());
   CoordinatorStats sum;
   for (const auto& c : coordinators) {
     const CoordinatorStats& s = c->stats();
@@ -656,18 +666,25 @@ std::string Server::Impl::CoreGauges() {
     sum.durable_failures += s.durable_failures;
     sum.max_queue_depth = std::max(sum.max_queue_depth, s.max_queue_depth);
   }
-  line("ssai_coordinator_operations_total", "counter", sum.operations);
-  line("ssai_coordinator_max_queue_depth", "gauge", sum.max_queue_depth);
-  line("ssai_coordinator_origin_fetches_total", "counter", sum.origin_fetches);
-  line("ssai_coordinator_origin_errors_total", "counter", sum.origin_errors);
-  line("ssai_coordinator_decision_requests_total", "counter", sum.decision_requests);
-  line("ssai_coordinator_decision_timeouts_total", "counter", sum.decision_timeouts);
-  line("ssai_coordinator_decision_failures_total", "counter", sum.decision_failures);
-  line("ssai_coordinator_kv_writes_total", "counter", sum.kv_writes);
-  line("ssai_coordinator_kv_write_failures_total", "counter", sum.kv_write_failures);
-  line("ssai_coordinator_breaks_created_total", "counter", sum.breaks_created);
-  line("ssai_coordinator_duplicate_cues_total", "counter", sum.duplicate_cues);
-  line("ssai_coordinator_durable_failures_total", "counter", sum.durable_failures);
+  line("ssai_coordinator_operations_total", "counter", "Coordinator operations, all channels.", sum.operations);
+  line("ssai_coordinator_max_queue_depth", "gauge", "Deepest coordinator queue seen (the largest over channels).",
+       sum.max_queue_depth);
+  line("ssai_coordinator_origin_fetches_total", "counter", "Origin fetches by the coordinators.", sum.origin_fetches);
+  line("ssai_coordinator_origin_errors_total", "counter", "Coordinator origin fetches that failed.", sum.origin_errors);
+  line("ssai_coordinator_decision_requests_total", "counter", "Ad decision requests.", sum.decision_requests);
+  line("ssai_coordinator_decision_timeouts_total", "counter", "Ad decision requests that timed out.",
+       sum.decision_timeouts);
+  line("ssai_coordinator_decision_failures_total", "counter", "Ad decision requests that failed.",
+       sum.decision_failures);
+  line("ssai_coordinator_kv_writes_total", "counter", "KV writes by the coordinators.", sum.kv_writes);
+  line("ssai_coordinator_kv_write_failures_total", "counter", "Coordinator KV writes that failed.",
+       sum.kv_write_failures);
+  line("ssai_coordinator_breaks_created_total", "counter", "Ad breaks created (SCTE-35 or cue API).",
+       sum.breaks_created);
+  line("ssai_coordinator_duplicate_cues_total", "counter", "Cues recognised as a break already held.",
+       sum.duplicate_cues);
+  line("ssai_coordinator_durable_failures_total", "counter", "Durable store writes that failed.",
+       sum.durable_failures);
   return out;
 }
 

@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -134,8 +136,29 @@ TEST_F(ServerTest, HealthAndMetrics) {
   EXPECT_NE(m->get_header_value("Content-Type").find("text/plain"), std::string::npos);
   EXPECT_NE(m->body.find("ssai_http_requests_total{route=\"health\",status=\"200\"} 1"), std::string::npos)
       << m->body;
-  EXPECT_NE(m->body.find("ssai_kv_hit_ratio"), std::string::npos);
+  // No lifetime ratio gauge: the hit ratio is a rate() of the manifest_requests counters.
+  EXPECT_EQ(m->body.find("ssai_kv_hit_ratio"), std::string::npos);
+  EXPECT_NE(m->body.find("ssai_manifest_requests_total{source=\"kv-hit\"} "), std::string::npos);
   EXPECT_NE(m->body.find("# TYPE ssai_heap_in_use_bytes gauge\nssai_heap_in_use_bytes "), std::string::npos);
+  EXPECT_NE(m->body.find("ssai_build_info{version=\"" + BuildVersion() + "\"} 1\n"), std::string::npos);
+  // Every sample's family has # HELP and # TYPE (Prometheus text format 0.0.4).
+  std::set<std::string> helped, typed;
+  std::istringstream lines(m->body);
+  for (std::string l; std::getline(lines, l);) {
+    if (l.rfind("# HELP ", 0) == 0) helped.insert(l.substr(7, l.find(' ', 7) - 7));
+    if (l.rfind("# TYPE ", 0) == 0) typed.insert(l.substr(7, l.find(' ', 7) - 7));
+    if (l.empty() || l[0] == '#') continue;
+    std::string family = l.substr(0, l.find_first_of("{ "));
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      const std::string sfx = suffix;
+      if (!typed.count(family) && family.size() > sfx.size() &&
+          family.compare(family.size() - sfx.size(), sfx.size(), sfx) == 0) {
+        family = family.substr(0, family.size() - sfx.size());
+      }
+    }
+    EXPECT_TRUE(helped.count(family)) << "no # HELP before " << l;
+    EXPECT_TRUE(typed.count(family)) << "no # TYPE before " << l;
+  }
   EXPECT_NE(m->body.find("ssai_coordinator_operations_total"), std::string::npos);
 }
 

@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <utility>
 
 #include "reference/base/strings.h"
@@ -786,6 +787,8 @@ struct Coordinator::Impl {
                          if (w != writers.end() && !w->second.in_flight && !w->second.has_pending) {
                            if (w->second.timer) env.scheduler->Cancel(*w->second.timer);
                            writers.erase(w);
+                         } else if (w != writers.end()) {
+                           retired_writers.insert(w->first);  // erased once idle (ForgetIfRetired)
                          }
                        }
                        for (auto it = alias.begin(); it != alias.end();) {
@@ -812,6 +815,7 @@ struct Coordinator::Impl {
   // Hands a value (or a delete) to the key's writer; KickAll sends what may be sent now.
   void Write(const std::string& key, std::string value, std::optional<UnixMicros> end_time,
              double duration_s = 0, bool is_delete = false) {
+    retired_writers.erase(key);  // the key is wanted again
     KeyWriter& w = writers[key];
     if (w.has_pending || w.in_flight ||
         (w.last_issue && Now() - *w.last_issue < kKvWriteSpacingUs)) {
@@ -863,9 +867,10 @@ struct Coordinator::Impl {
     if (w.end_time && now >= *w.end_time + kAdBreakTtlMarginS * kMicrosPerSecond &&
         !w.pending_delete) {
       w.has_pending = false;
-      for (auto& cb : w.waiters)
-        cb(Status::DeadlineExceeded("break ended before KV took the write"));
+      std::vector<std::function<void(Status)>> waiters = std::move(w.waiters);
       w.waiters.clear();
+      ForgetIfRetired(key);
+      for (auto& cb : waiters) cb(Status::DeadlineExceeded("break ended before KV took the write"));
       return;
     }
     w.has_pending = false;
@@ -910,8 +915,23 @@ struct Coordinator::Impl {
       w.backoff = 0;
       w.retry_at = 0;
     }
+    if (ForgetIfRetired(key)) {
+      for (auto& cb : waiters) cb(s);
+      return;
+    }
     for (auto& cb : waiters) cb(s);
     Kick(key);
+  }
+
+  // Erases the writer of a retired break once nothing is pending or in flight for it (Retire
+  // could not: it was busy). Returns whether it was erased.
+  bool ForgetIfRetired(const std::string& key) {
+    auto it = writers.find(key);
+    if (it == writers.end() || it->second.in_flight || it->second.has_pending) return false;
+    if (retired_writers.erase(key) == 0) return false;
+    if (it->second.timer) env.scheduler->Cancel(*it->second.timer);
+    writers.erase(it);
+    return true;
   }
 
   // Calls `cb` with how the write of the key's newest value went (at once when nothing is being
@@ -1298,6 +1318,7 @@ struct Coordinator::Impl {
   Status last_poll_status;
 
   std::map<std::string, KeyWriter> writers;
+  std::set<std::string> retired_writers;  // writers of retired breaks, busy when they retired
   UnixMicros kv_quiet_until = 0;  // no KV write before this (set on a restart)
   std::vector<std::string> to_kick;
 

@@ -559,6 +559,20 @@ TEST_F(CoordinatorTest, MemoryFollowsLiveBreaksUnderSteadyCues) {
   EXPECT_EQ(f.kv_writers, 1u) << "only the channel document's writer";
 }
 
+// A break retired while its KV write is still in flight (KV slower than keep_ended_us) must not
+// leave its writer behind once the write completes.
+TEST_F(CoordinatorTest, WriterOfARetiredBreakGoesWhenItsWriteCompletes) {
+  kv_.set_latency(200 * kMicrosPerSecond);
+  auto c = Make();
+  c->Cue({"demo", "sports", 10, ""}, [](Result<CueResult>) {});
+  for (int k = 0; k < 400; ++k) {
+    sched_.AdvanceBy(kMicrosPerSecond);
+    c->GetChannelState([](Result<ChannelState>) {});
+  }
+  EXPECT_EQ(c->footprint().records, 0u);
+  EXPECT_EQ(c->footprint().kv_writers, 0u);
+}
+
 TEST_F(CoordinatorTest, StartFailureFailsQueuedCalls) {
   durable_.set_down(true);
   Coordinator c(Config(), Env(), {});

@@ -306,8 +306,11 @@ void ManifestPath::Impl::HandleMaster(OpPtr op) {
   if (ch.origin_master_url.empty()) {
     // No origin master: one from the configured renditions. RFC 8216 §4.3.4.2: CODECS (a
     // quoted-string) SHOULD be on every EXT-X-STREAM-INF, RESOLUTION on video variants; written
-    // when configured (attribute order as the synthetic origin writes them).
-    std::string body = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n";
+    // when configured (attribute order as the synthetic origin writes them). No EXT-X-VERSION:
+    // nothing here needs more than version 1 (RFC 8216 §7 lists no version for these tags and
+    // attributes), a version-1 playlist needs no tag (§7), and it SHOULD NOT be higher than the
+    // playlist needs (bis §6.2.1). The media playlists declare their own (3: float EXTINF).
+    std::string body = "#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n";
     for (const RenditionConfig& r : ch.renditions) {
       body += "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(r.bandwidth_bps);
       if (!r.resolution.empty()) body += ",RESOLUTION=" + r.resolution;

@@ -218,7 +218,8 @@ Normalizer::Timeline Normalizer::BuildTimeline(const hls::MediaPlaylist& playlis
 
   if (has_pdt) {
     tl.source = TimeSource::kProgramDateTime;
-    for (size_t i = 0; i < n; ++i) tl.segs[i].start = playlist.SegmentStartTime(i).value_or(0);
+    const std::vector<std::optional<UnixMicros>> starts = playlist.SegmentStartTimes();
+    for (size_t i = 0; i < n; ++i) tl.segs[i].start = starts[i].value_or(0);
   } else {
     tl.source = TimeSource::kSynthetic;
     if (!noted_synthetic_) {

@@ -959,6 +959,32 @@ std::optional<UnixMicros> MediaPlaylist::SegmentStartTime(size_t index) const {
   return std::nullopt;
 }
 
+std::vector<std::optional<UnixMicros>> MediaPlaylist::SegmentStartTimes() const {
+  const size_t n = segments_.size();
+  std::vector<std::optional<UnixMicros>> out(n);
+  // Forward: the nearest earlier PDT plus the durations since (the same integer sums as
+  // SegmentStartTime, so the same instants).
+  std::optional<UnixMicros> running;
+  size_t first_pdt = n;
+  for (size_t i = 0; i < n; ++i) {
+    if (std::optional<UnixMicros> pdt = segments_[i].program_date_time()) {
+      running = *pdt;
+      if (first_pdt == n) first_pdt = i;
+    }
+    out[i] = running;
+    if (running) *running += SecondsToMicros(segments_[i].duration_s());
+  }
+  // Backward from the first PDT for the segments before it.
+  if (first_pdt < n) {
+    UnixMicros t = *out[first_pdt];
+    for (size_t i = first_pdt; i-- > 0;) {
+      t -= SecondsToMicros(segments_[i].duration_s());
+      out[i] = t;
+    }
+  }
+  return out;
+}
+
 double MediaPlaylist::TotalDuration() const {
   double total_s = 0;
   for (const MediaSegment& s : segments_) total_s += s.duration_s();

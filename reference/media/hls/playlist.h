@@ -244,6 +244,9 @@ class MediaPlaylist {
   // Start instant of segment `index`: its own PDT, or the nearest earlier PDT plus the durations
   // in between, or the nearest later PDT minus them (RFC 8216 §4.3.2.6). nullopt without any PDT.
   std::optional<UnixMicros> SegmentStartTime(size_t index) const;
+  // SegmentStartTime of every segment in one O(n) pass (calling it per segment is O(n^2) when
+  // only the first segment carries a PDT, as many packagers write it).
+  std::vector<std::optional<UnixMicros>> SegmentStartTimes() const;
   double TotalDuration() const;
 
   bool crlf() const { return crlf_; }

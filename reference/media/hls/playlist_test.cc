@@ -174,6 +174,25 @@ TEST(MediaPlaylistTest, LiveSlidingWindow) {
   EXPECT_EQ(p.DiscontinuitySequenceOf(4), 4);
 }
 
+// SegmentStartTimes (one pass) gives SegmentStartTime of every segment: PDT on none, the first,
+// the last, a middle one, every third (with fractional durations that round per segment).
+TEST(MediaPlaylistTest, SegmentStartTimesEqualsPerSegmentStartTime) {
+  for (int pdt_every : {0, -1, -2, -3, 3, 1}) {
+    std::string text = "#EXTM3U\n#EXT-X-TARGETDURATION:7\n";
+    const int n = 12;
+    for (int i = 0; i < n; ++i) {
+      const bool pdt = (pdt_every > 0 && i % pdt_every == 0) || (pdt_every == -1 && i == 0) ||
+                       (pdt_every == -2 && i == n - 1) || (pdt_every == -3 && i == 5);
+      if (pdt) text += "#EXT-X-PROGRAM-DATE-TIME:2025-11-04T05:21:" + std::to_string(10 + i) + ".5Z\n";
+      text += "#EXTINF:" + std::to_string(6.0 + 0.0013 * i) + ",\nseg" + std::to_string(i) + ".ts\n";
+    }
+    MediaPlaylist p = MustParseMedia(text);
+    const std::vector<std::optional<UnixMicros>> all = p.SegmentStartTimes();
+    ASSERT_EQ(all.size(), static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) EXPECT_EQ(all[i], p.SegmentStartTime(i)) << "pdt_every " << pdt_every << " i " << i;
+  }
+}
+
 TEST(MediaPlaylistTest, VodWithEndlist) {
   constexpr std::string_view kVod =
       "#EXTM3U\n"

@@ -454,7 +454,9 @@ std::string MediaPlaylistAt(const SyntheticStreamSpec& spec, const Rendition& re
 }
 
 std::string MasterPlaylist(const SyntheticStreamSpec& spec) {
-  std::string out = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n";
+  // No EXT-X-VERSION: its tags need version 1 (RFC 8216 §7), which needs no tag; a higher one
+  // SHOULD NOT be declared (bis §6.2.1). The media playlists declare 3 (float EXTINF).
+  std::string out = "#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n";
   for (const Rendition& r : spec.renditions) {
     out += "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(r.bandwidth_bps);
     if (!r.resolution.empty()) out += ",RESOLUTION=" + r.resolution;

@@ -645,7 +645,8 @@ std::string TsPackager::MasterPlaylist() const {
     const int64_t bytes = s.end - s.begin + (s.prepend_psi ? static_cast<int64_t>(psi_.size()) : 0);
     bps = std::max<int64_t>(bps, bytes * 8 * 90000 / std::max<int64_t>(1, s.duration_ticks));
   }
-  return "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-STREAM-INF:BANDWIDTH=" +
+  // No EXT-X-VERSION: nothing here needs more than version 1 (RFC 8216 §7; issue 19).
+  return "#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-STREAM-INF:BANDWIDTH=" +
          std::to_string(bps) + "\n" + options_.name + ".m3u8\n";
 }
 
