@@ -452,7 +452,15 @@ def test_hlsjs_plays_ssai_serve_over_a_ts_origin_through_a_break(ssai_bin, ffmpe
         procs.append(serve)
         report = hlsjs_player(serve_url + "/demo/sports/ts.m3u8", "ssai", max_s=60)
         assert report["mse"]["h264_aac"], f"this Chromium's MSE does not play H.264+AAC: {report['mse']}"
-        assert _hlsjs_errors(report) == [], _summary(report)
+        # Tolerated at the join only (before `playing`): hls.js skipping the gap at the start of
+        # the first fragment it loads. The TS is ffmpeg's (48 kHz AAC in ~0.34 s PES), cut at IDR
+        # frames, so a segment's audio and video do not start together (the packager puts the
+        # straddling audio PES in the later segment: audio leads by less than one PES); hls.js
+        # sometimes starts the buffer a few hundred ms in. Not a splice fault; once playing, any
+        # error fails the test.
+        errors = [e for e in _hlsjs_errors(report)
+                  if not (e["details"] == "bufferSeekOverHole" and e["before_playing"])]
+        assert errors == [], _summary(report)
         assert not report["timed_out"], "hls.js did not play through the break in time:\n" + _summary(report)
         ads = [f for f in report["frags"] if "/ads/" in f["url"]]
         assert [f["url"].split("/ads/")[1] for f in ads] == ["ad1/2500000_0.ts", "ad1/2500000_1.ts",

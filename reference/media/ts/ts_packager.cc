@@ -119,6 +119,12 @@ Status TsPackager::Segmentize() {
   uint8_t video_type = 0;
   std::string pat_packet, pmt_packet;
   std::vector<AccessUnit> aus;
+  struct TimedPes {
+    int64_t offset;
+    uint16_t pid;
+    int64_t pts;
+  };
+  std::vector<TimedPes> timed_pes;
   std::string nal;  // first bytes of the access unit being read
   bool open = false;
   AccessUnit current;
@@ -194,6 +200,11 @@ Status TsPackager::Segmentize() {
       } else if (open && nal.size() < kNalScanBytes) {
         nal.append(reinterpret_cast<const char*>(payload), static_cast<size_t>(size));
       }
+    } else if (pusi && size >= 4 && payload[0] == 0 && payload[1] == 0 && payload[2] == 1 && payload[3] >= 0xC0 &&
+               payload[3] <= 0xEF) {
+      // Another elementary stream's PES (audio 0xC0-0xDF, another video): where it starts, and its
+      // PTS, to cut it by time rather than by position (below).
+      if (std::optional<int64_t> pts = PesPts(payload, size)) timed_pes.push_back({off, static_cast<uint16_t>(pid), *pts});
     }
   }
   close();
@@ -266,6 +277,66 @@ Status TsPackager::Segmentize() {
     segments_[j].duration_ticks = std::max<int64_t>(1, next - segments_[j].rel_ticks);
   }
   loop_ticks_ = segments_.back().rel_ticks + segments_.back().duration_ticks;
+  // Which segment each packet goes to. Video, PSI, SCTE-35 and any other packet: by position (the
+  // video cuts above). A PID whose PES carry a PTS (audio): by that PTS, into the segment whose
+  // PTS range holds the PES's end, continuation packets with their PES. A muxer writes audio up to ~0.7 s
+  // ahead of or behind the video it plays with; cut by position, a segment's audio would start
+  // that much after its video and a player joining there (or coming back from an ad) meets a
+  // hole. A PID never goes back to an earlier segment, so its packets keep their order and the
+  // continuity counters stay continuous.
+  {
+    auto segment_of_rel = [this](int64_t rel) {
+      auto it = std::upper_bound(segments_.begin(), segments_.end(), rel,
+                                 [](int64_t v, const TsSegment& x) { return v < x.rel_ticks; });
+      return std::max<int64_t>(0, static_cast<int64_t>(it - segments_.begin()) - 1);
+    };
+    // A PES that straddles a cut goes to the later segment, so each segment's audio covers the
+    // start of its video (it leads by less than one PES; none is missing where a player joins).
+    // A PES lasts about its PID's median PTS step.
+    std::map<uint16_t, int64_t> step;
+    {
+      std::map<uint16_t, std::vector<int64_t>> pes_steps;
+      std::map<uint16_t, int64_t> last;
+      for (const TimedPes& t : timed_pes) {
+        if (auto it = last.find(t.pid); it != last.end()) {
+          const int64_t d = PtsDelta(t.pts, it->second);
+          if (d > 0 && d < 10 * 90000) pes_steps[t.pid].push_back(d);
+        }
+        last[t.pid] = t.pts;
+      }
+      for (auto& [pid, v] : pes_steps) {
+        std::nth_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(v.size() / 2), v.end());
+        step[pid] = v[v.size() / 2];
+      }
+    }
+    std::map<uint16_t, int64_t> pes_segment;  // PID -> segment of its current PES
+    size_t next_pes = 0;
+    size_t by_position = 0;
+    runs_.assign(segments_.size(), {});
+    for (int64_t off = 0; off < whole; off += kPacketBytes) {
+      while (by_position + 1 < segments_.size() && off >= segments_[by_position + 1].begin) ++by_position;
+      const uint16_t pid = static_cast<uint16_t>(((data[off + 1] & 0x1F) << 8) | data[off + 2]);
+      if (next_pes < timed_pes.size() && timed_pes[next_pes].offset == off) {
+        const int64_t length = step.count(pid) != 0 ? step[pid] : 1;
+        int64_t k = segment_of_rel(PtsDelta(timed_pes[next_pes].pts, first_pts_) + length - 1);
+        auto [it, fresh] = pes_segment.emplace(pid, k);
+        if (!fresh) it->second = std::max(it->second, k);
+        ++next_pes;
+      }
+      auto it = pes_segment.find(pid);
+      const size_t k = it != pes_segment.end() ? static_cast<size_t>(it->second) : by_position;
+      std::vector<std::pair<int64_t, int64_t>>& r = runs_[k];
+      if (!r.empty() && r.back().second == off) {
+        r.back().second = off + kPacketBytes;
+      } else {
+        r.emplace_back(off, off + kPacketBytes);
+      }
+    }
+    for (size_t k = 0; k < segments_.size(); ++k) {
+      const int64_t first = runs_[k].empty() ? segments_[k].begin : runs_[k].front().first;
+      segments_[k].prepend_psi = (((data[first + 1] & 0x1F) << 8) | data[first + 2]) != kPatPid;
+    }
+  }
   // Payload packets per PID before each segment of the served stream, and in one loop of it
   // (continuity counters, §2.4.3.3; ts_pool.h).
   for (const TsSegment& s : segments_) {
@@ -566,7 +637,8 @@ void TsPackager::MoveSpliceSections(std::string* ts, int64_t shift) const {
 
 std::string TsPackager::SegmentBytes(const TsSegment& s) const {
   std::string b = s.prepend_psi ? psi_ : std::string();
-  b.append(ts_, static_cast<size_t>(s.begin), static_cast<size_t>(s.end - s.begin));
+  const size_t k = static_cast<size_t>(&s - segments_.data());
+  for (const auto& [from, to] : runs_[k]) b.append(ts_, static_cast<size_t>(from), static_cast<size_t>(to - from));
   return b;
 }
 
@@ -642,7 +714,8 @@ std::string TsPackager::MediaPlaylistAt(UnixMicros now, UnixMicros pdt_start) co
 std::string TsPackager::MasterPlaylist() const {
   int64_t bps = 1;
   for (const TsSegment& s : segments_) {
-    const int64_t bytes = s.end - s.begin + (s.prepend_psi ? static_cast<int64_t>(psi_.size()) : 0);
+    int64_t bytes = s.prepend_psi ? static_cast<int64_t>(psi_.size()) : 0;
+    for (const auto& [from, to] : runs_[static_cast<size_t>(&s - segments_.data())]) bytes += to - from;
     bps = std::max<int64_t>(bps, bytes * 8 * 90000 / std::max<int64_t>(1, s.duration_ticks));
   }
   // No EXT-X-VERSION: nothing here needs more than version 1 (RFC 8216 §7; issue 19).

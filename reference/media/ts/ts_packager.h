@@ -11,8 +11,12 @@
 // random_access_indicator (§2.4.3.5) or its first bytes hold an H.264 IDR NAL unit (type 5,
 // ITU-T H.264 §7.4.1.2) or an HEVC IRAP (types 16-21). A segment ends at the first random access
 // point whose PTS is at least the target duration (less 10 ms) after the segment's first; the cut
-// moves back over the PAT/PMT packets right before it, and a segment that does not start with a
-// PAT gets copies of the latest PAT and PMT in front (each segment decodes on its own). Segment
+// moves back over the PAT/PMT packets right before it. Audio (PES with a PTS on other PIDs) is
+// cut by PTS instead of position: each PES goes to the segment whose PTS range holds its end (its
+// PTS + the PID's median PES step), so a segment's audio covers the start of its video, leading
+// it by less than one PES (a muxer interleaves audio up to ~0.7 s off the video). A segment
+// that does not start with a PAT gets copies of the first PAT and PMT in front (each segment
+// decodes on its own). Segment
 // k's PTS range is [pts_k, pts_{k+1}); the last ends one frame after the last video PES (the
 // median frame interval). The bytes are the file's; with `loop`, loop l of the file is the file
 // with PTS/DTS/PCR moved by l × its length (mod 2^33) and continuity counters renumbered
@@ -75,7 +79,10 @@ struct TsPackagerOptions {
 
 // One segment of the file.
 struct TsSegment {
-  int64_t begin = 0;          // byte range [begin, end) in the file
+  // Byte range [begin, end) of the file between this segment's video cut and the next: its
+  // video, PSI and SCTE-35 packets. Audio (any PES with a PTS on another PID) goes by PTS instead,
+  // so a segment's packets may start before `begin` or end after `end` (TsPackager: runs).
+  int64_t begin = 0;
   int64_t end = 0;
   int64_t pts_ticks = 0;      // PTS of its first video frame (33 bits)
   int64_t rel_ticks = 0;      // that PTS - the first segment's, unwrapped
@@ -152,6 +159,7 @@ class TsPackager {
   uint16_t video_pid_ = 0;
   std::vector<uint16_t> scte35_pids_;  // PMT stream_type 0x86
   std::vector<TsSegment> segments_;
+  std::vector<std::vector<std::pair<int64_t, int64_t>>> runs_;  // per segment: its packets' byte runs
   std::vector<TsBreak> breaks_;
   std::vector<std::string> notes_;
   std::vector<std::map<uint16_t, int64_t>> before_;  // payload packets per PID before segment k

@@ -73,8 +73,9 @@ s35::SpliceInfoSection Signal(int64_t pts, uint32_t id, uint8_t type, std::optio
 }
 
 // `seconds` of 25 fps video from PTS `base` (1 s GOPs: PAT + PMT, then a keyframe with
-// random_access_indicator), audio every 4 frames, and `cues[frame]` right after that frame.
-Bytes Stream(int64_t base, int seconds, const std::map<int, Bytes>& cues = {}) {
+// random_access_indicator), audio every 4 frames (`audio_lead_ticks` ahead of the video it is
+// written with, as muxers interleave it), and `cues[frame]` right after that frame.
+Bytes Stream(int64_t base, int seconds, const std::map<int, Bytes>& cues = {}, int64_t audio_lead_ticks = 0) {
   TsWriter w;
   Bytes out;
   for (int f = 0; f < seconds * 25; ++f) {
@@ -88,13 +89,29 @@ Bytes Stream(int64_t base, int seconds, const std::map<int, Bytes>& cues = {}) {
                                                 RegistrationDescriptor(kCueiRegistration))));
     }
     Append(out, w.Pes(kVideoPid, 0xE0, pts, f % 25 == 0 ? 3000 : 600, /*pcr=*/f % 25 == 0));
-    if (f % 4 == 0) Append(out, w.Pes(kAudioPid, 0xC0, pts, 300));
+    if (f % 4 == 0) Append(out, w.Pes(kAudioPid, 0xC0, (pts + audio_lead_ticks) % s35::kPtsWrap, 300));
     if (auto it = cues.find(f); it != cues.end()) Append(out, w.Section(kScte35Pid, it->second));
   }
   return out;
 }
 
 std::string Str(const Bytes& b) { return std::string(b.begin(), b.end()); }
+
+// The PTS of every PES that starts on `pid` in `ts`.
+std::vector<int64_t> PesPtsOn(const std::string& ts, uint16_t pid) {
+  std::vector<int64_t> out;
+  for (size_t off = 0; off + kPacketBytes <= ts.size(); off += kPacketBytes) {
+    const auto* p = reinterpret_cast<const uint8_t*>(ts.data() + off);
+    if ((((p[1] & 0x1F) << 8) | p[2]) != pid || (p[1] & 0x40) == 0) continue;
+    const int at = 4 + (((p[3] >> 4) & 2) ? 1 + p[4] : 0);
+    const uint8_t* d = p + at;
+    if (d[0] == 0 && d[1] == 0 && d[2] == 1 && (d[7] & 0x80)) {
+      out.push_back((int64_t{(d[9] >> 1) & 7} << 30) | (int64_t{d[10]} << 22) | (int64_t{d[11] >> 1} << 15) |
+                    (int64_t{d[12]} << 7) | (d[13] >> 1));
+    }
+  }
+  return out;
+}
 
 TsPackager Make(const Bytes& ts, double segment_s = 2, bool loop = false,
                 origin::CueFlavour flavour = origin::CueFlavour::kCueOut) {
@@ -128,7 +145,6 @@ TEST(TsPackager, CutsAtKeyframesNearTheTarget) {
   for (size_t i = 0; i < 4; ++i) {
     EXPECT_EQ(p.segments()[i].rel_ticks, static_cast<int64_t>(i) * 2 * kSecond);
     EXPECT_EQ(p.segments()[i].duration_ticks, 2 * kSecond);
-    EXPECT_FALSE(p.segments()[i].prepend_psi) << i;  // each starts at the PAT before its keyframe
   }
   EXPECT_EQ(p.loop_ticks(), 8 * kSecond);
   // 1.5 s asked: the first keyframe at or after 1.5 s is 2 s in.
@@ -144,8 +160,58 @@ TEST(TsPackager, CutsAtKeyframesNearTheTarget) {
     EXPECT_EQ(((*seg)[1] & 0x1F) << 8 | static_cast<uint8_t>((*seg)[2]), 0);
     joined += *seg;
   }
-  EXPECT_EQ(joined, Str(file));  // the writer's counters were continuous already
+  // Every packet of the file once, in order per PID (the audio PES that straddle a cut moved to
+  // the later segment), plus PAT + PMT copies in front of the segments that start with audio.
+  size_t copies = 0;
+  for (const TsSegment& seg : p.segments()) copies += seg.prepend_psi ? 2 : 0;
+  EXPECT_EQ(joined.size(), file.size() + copies * kPacketBytes);
+  EXPECT_FALSE(p.segments()[0].prepend_psi);
+  Result<ScanResult> scan =
+      ScanAll(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(joined.data()), joined.size()));
+  ASSERT_TRUE(scan.ok());
+  EXPECT_TRUE(scan->issues.empty());
+  EXPECT_TRUE(PesPtsOn(joined, kAudioPid) == PesPtsOn(Str(file), kAudioPid));
+  EXPECT_TRUE(PesPtsOn(joined, kVideoPid) == PesPtsOn(Str(file), kVideoPid));
   EXPECT_EQ(p.Segment(4).status().code(), StatusCode::kNotFound);
+}
+
+TEST(TsPackager, AudioIsCutByItsPtsNotItsPosition) {
+  // The muxer writes audio 0.4 s ahead of the video: cut by position, each segment's audio would
+  // start 0.4 s after its video (a hole where a player joins).
+  const Bytes file = Stream(900000, 8, {}, 36000);
+  const TsPackager p = Make(file, 2);
+  ASSERT_EQ(p.segments().size(), 4u);
+  size_t bytes = 0;
+  for (int64_t n = 0; n < 4; ++n) {
+    Result<std::string> seg = p.Segment(n);
+    ASSERT_TRUE(seg.ok());
+    bytes += seg->size();
+    const int64_t from = 900000 + n * 2 * kSecond, to = from + 2 * kSecond;
+    const std::vector<int64_t> audio = PesPtsOn(*seg, kAudioPid);
+    ASSERT_FALSE(audio.empty());
+    // Each audio PES (one every 4 frames: 14400 ticks) ends inside the segment, so the audio
+    // covers the start of the video: it leads by less than one PES.
+    for (int64_t a : audio) {
+      if (n < 3) {
+        EXPECT_TRUE(a + 14400 > from && a + 14400 <= to) << "segment " << n << ": audio PTS " << a;
+      }
+    }
+    if (n > 0) {
+      EXPECT_LE(audio.front(), from) << n;
+      EXPECT_LT(from - audio.front(), 14400) << n;
+    }
+  }
+  // Every packet of the file once, plus PAT + PMT copies for the segments that start with audio.
+  EXPECT_EQ(bytes % kPacketBytes, 0u);
+  EXPECT_GE(bytes, file.size());
+  EXPECT_LE(bytes, file.size() + 4 * 2 * kPacketBytes);
+  // Loops still read as one stream (continuity counters per PID in order).
+  const TsPackager looped = Make(file, 2, /*loop=*/true);
+  std::string stream;
+  for (int64_t n = 0; n < 8; ++n) stream += *looped.Segment(n);
+  Result<ScanResult> scan = ScanAll(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(stream.data()), stream.size()));
+  ASSERT_TRUE(scan.ok());
+  EXPECT_TRUE(scan->issues.empty()) << scan->issues[0].status.message();
 }
 
 TEST(TsPackager, PtsToSegmentIncludingTheWrap) {
