@@ -222,7 +222,8 @@ void RegisterServeCommands(CLI::App& app, Context& ctx) {
     double ad_segment_s = 2;
   };
   auto df = std::make_shared<DecisionFlags>();
-  CLI::App* dec = app.add_subcommand("decision", "Serve ad decisions from a JSON catalogue");
+  CLI::App* dec = app.add_subcommand(
+      "decision", "Serve ad decisions from a JSON catalogue: the seed's POST /decision and a VAST 4 ad server (/vast/...)");
   dec->add_option("--catalogue", df->catalogue, "pod catalogue JSON")->required()->check(CLI::ExistingFile);
   dec->add_option("--listen", df->listen, "HOST:PORT (port 0 = any)");
   dec->add_option("--latency-ms", df->latency_ms, "added latency per decision")->check(CLI::Range(0, 60000));

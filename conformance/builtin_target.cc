@@ -40,13 +40,15 @@ class ScenarioOrigin : public OriginClient {
   ScenarioOrigin(const Scenario* scenario, Scheduler* sched) : scenario_(scenario), sched_(sched) {
     const double seg_s = MicrosToSeconds(origin::SegmentDurationMicros(scenario->origin));
     for (const AdSpec& ad : scenario->decision.ads) {
+      // A creative of a pod is cut at its own segment duration (its last segment shorter).
+      const double ad_seg_s = ad.segment_duration_s > 0 ? ad.segment_duration_s : seg_s;
       for (const origin::Rendition& r : scenario->origin.renditions) {
         std::string p = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:" +
-                        std::to_string(static_cast<int64_t>(std::ceil(seg_s))) +
+                        std::to_string(static_cast<int64_t>(std::ceil(ad_seg_s))) +
                         "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
         double left = ad.duration_s;
         for (int i = 0; left > 1e-6; ++i) {
-          const double d = std::min(seg_s, left);
+          const double d = std::min(ad_seg_s, left);
           left -= d;
           std::string extinf;
           AppendFixed(d, 3, &extinf);
@@ -353,6 +355,7 @@ Result<Observations> Harness::Run() {
   fake_decision_.decision.pod_id = scenario_.decision.pod_id;
   for (const AdSpec& ad : scenario_.decision.ads) {
     AdItem item{ad.id, ad.duration_s, {}};
+    if (ad.segment_duration_s > 0) item.segment_duration_s = ad.segment_duration_s;
     std::vector<int64_t> bitrates;
     for (const origin::Rendition& r : scenario_.origin.renditions) bitrates.push_back(r.bandwidth_bps);
     std::sort(bitrates.begin(), bitrates.end());

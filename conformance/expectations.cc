@@ -65,6 +65,8 @@ const std::vector<KnownFinding>& KnownFindings() {
     {"kv-stateless", "splicepoint_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "ts_cue_out_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "ts_daterange_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    {"kv-stateless", "vast_pod_long", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    {"kv-stateless", "vast_pod_short", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
   };
   return kFindings;
 }
@@ -93,6 +95,7 @@ const std::map<std::string, std::vector<std::string>>& ExpectedCatches() {
     {"defect-drop-cue-in", {"splice.ad_seconds_match_break"}},
     {"defect-ignore-bitrate", {"splice.ad_bitrate_matches_rendition"}},
     {"defect-no-discontinuity-ledger", {"hls.discontinuity_sequence.monotonic"}},
+    {"defect-no-creative-discontinuity", {"splice.creative_discontinuity"}},
   };
   return kCatches;
 }

@@ -129,10 +129,12 @@ class HarnessServices {
 
  private:
   std::string AdPlaylist(const std::string& id, const std::string& bps) const {
-    const double seg_s = MicrosToSeconds(origin::SegmentDurationMicros(scenario_->origin));
+    double seg_s = MicrosToSeconds(origin::SegmentDurationMicros(scenario_->origin));
     double left = 0;
     for (const AdSpec& ad : scenario_->decision.ads) {
-      if (ad.id == id) left = ad.duration_s;
+      if (ad.id != id) continue;
+      left = ad.duration_s;
+      if (ad.segment_duration_s > 0) seg_s = ad.segment_duration_s;  // a creative of a pod
     }
     std::string p = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:" +
                     std::to_string(static_cast<int64_t>(std::ceil(seg_s))) + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
@@ -178,7 +180,9 @@ class HarnessServices {
       for (const origin::Rendition& r : scenario_->origin.renditions) {
         variants[std::to_string(r.bandwidth_bps)] = ad_prefix() + ad.id + "/" + std::to_string(r.bandwidth_bps) + ".m3u8";
       }
-      items.push_back(Json{{"id", ad.id}, {"duration", ad.duration_s}, {"variants", variants}});
+      Json item{{"id", ad.id}, {"duration", ad.duration_s}, {"variants", variants}};
+      if (ad.segment_duration_s > 0) item["segmentDuration"] = ad.segment_duration_s;
+      items.push_back(std::move(item));
     }
     res.set_content(Json{{"podId", scenario_->decision.pod_id}, {"items", items}}.dump(), "application/json");
   }

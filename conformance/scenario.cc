@@ -495,11 +495,18 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
       for (size_t i = 0; i < d["ads"].size(); ++i) {
         const json& a = d["ads"][i];
         const std::string where = "decision.ads[" + std::to_string(i) + "]";
-        SSAI_RETURN_IF_ERROR(CheckKeys(a, where, {"id", "duration_s"}));
+        SSAI_RETURN_IF_ERROR(CheckKeys(a, where, {"id", "duration_s", "segment_duration_s"}));
         AdSpec ad;
         SSAI_RETURN_IF_ERROR(GetString(a, "id", where, &ad.id, true));
         SSAI_RETURN_IF_ERROR(GetNumber(a, "duration_s", where, &ad.duration_s, true, 0, 3600));
         if (ad.duration_s <= 0) return Bad(where + ".duration_s", "must be in (0, 3600]");
+        SSAI_RETURN_IF_ERROR(GetNumber(a, "segment_duration_s", where, &ad.segment_duration_s, false, 0, 60));
+        if (a.contains("segment_duration_s") && ad.segment_duration_s < 0.1) {
+          return Bad(where + ".segment_duration_s", "must be in [0.1, 60]");
+        }
+        if (i > 0 && (ad.segment_duration_s > 0) != (s.decision.ads.back().segment_duration_s > 0)) {
+          return Bad(where + ".segment_duration_s", "must be given on every ad or on none");
+        }
         s.decision.ads.push_back(ad);
       }
     }
@@ -589,6 +596,7 @@ std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& pro
   const DurationMicros seg = origin::SegmentDurationMicros(spec);
   double pod_s = 0;
   for (const AdSpec& a : scenario.decision.ads) pod_s += a.duration_s;
+  const bool pod_of_creatives = !scenario.decision.ads.empty() && scenario.decision.ads[0].segment_duration_s > 0;
   auto slot_at_or_after = [&](UnixMicros t) {
     return origin::SegmentStart(spec, origin::FirstSegmentAtOrAfter(spec, t));
   };
@@ -606,6 +614,7 @@ std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& pro
     // the marked segment is published.
     const DecisionBehaviour d = DecisionBehaviourAt(scenario, b.splice_point + seg);
     b.pod_s = d == DecisionBehaviour::kAnswer ? pod_s : 0;
+    b.pod_of_creatives = b.pod_s > 0 && pod_of_creatives;
     out.push_back(b);
   };
   if (spec.cue_flavour != origin::CueFlavour::kNone) {

@@ -56,6 +56,10 @@ struct ApiCueSpec {
 struct AdSpec {
   std::string id;
   double duration_s = 0;
+  // > 0: a creative with its own timeline segmented at this duration (a pod of creatives,
+  // splicer.h); 0: the seed's model (conditioned to the channel's segment duration). All ads of a
+  // scenario set it or none does.
+  double segment_duration_s = 0;
 };
 
 enum class DecisionBehaviour { kAnswer, kFail, kHang };
@@ -133,6 +137,7 @@ struct TruthBreak {
   double duration_s = 0;
   double pod_s = 0;              // ad seconds the decision gives (0: slate only)
   double planned_duration_s = 0; // what the OUT announced (early IN), else duration_s
+  bool pod_of_creatives = false;  // the decision is a pod of creatives (AdSpec::segment_duration_s)
 };
 // `acknowledged` (optional): the cue API's answers; an API cue whose acknowledgement carries a
 // start time (a target announcing the break ahead, coordinator.h api_cue_lead_us) is due from

@@ -14,6 +14,7 @@ BUILD_PACKAGES=(
   libhiredis-dev                      # Redis KV backend client
   libjwt-dev                          # JWT HS256 bearer tokens on POST /cue
   zlib1g-dev                          # CRC-32 of each journal record (reference/server/journal.h)
+  libpugixml-dev                      # VAST XML (reference/media/vast)
   python3
 )
 # What the tests, fuzzers and benchmarks add.

@@ -52,8 +52,8 @@ std::vector<CheckInfo> MakeCatalogue() {
                kE, "splice", "ad + slate seconds a viewer is shown equal the break duration within one segment"});
   c.push_back({"splice.content_resumes_at_pdt", "Phase 1 design: PDT_CONTINUITY_FIX (docs/phase1-design.md)", kE, "splice",
                "content returns on the slot at the break's end (PDT) with the origin's segment"});
-  c.push_back({"splice.content_unchanged", "splicer.h (one output segment per origin slot, MSN unchanged)", kE,
-               "splice", "every content slot carries the origin's segment for that media sequence number"});
+  c.push_back({"splice.content_unchanged", "splicer.h (content slots are the origin's; pods shift MSN, not PDT)", kE,
+               "splice", "every content slot carries the origin's segment for that PROGRAM-DATE-TIME"});
   c.push_back({"splice.discontinuity_at_ad_start", "RFC 8216 §4.3.2.3 / bis §4.4.4.3, §6.2.1", kE, "splice",
                "the first ad/slate slot of a break carries EXT-X-DISCONTINUITY"});
   c.push_back({"splice.discontinuity_on_return", "RFC 8216 §4.3.2.3 / bis §4.4.4.3, §6.2.1", kE, "splice",
@@ -62,6 +62,15 @@ std::vector<CheckInfo> MakeCatalogue() {
                "break time the pod does not cover (short pod, decision timeout) is slate, not content"});
   c.push_back({"splice.no_duplicate_break", "Phase 1 design: HOTFIX_DUPLICATE_ADS (docs/phase1-design.md); coordinator.h (each break once)", kE,
                "splice", "a repeated cue makes no second break: one decision request and one event id per break"});
+  c.push_back({"splice.creative_discontinuity",
+               "RFC 8216 §4.3.2.3 / bis §4.4.4.3 (timestamps change); real_world_ssai.md §2 MediaTailor (ad->ad)",
+               kE, "splice",
+               "in a pod of creatives, each creative and the slate after them start with EXT-X-DISCONTINUITY"});
+  c.push_back({"splice.pod_fill_or_truncate",
+               "real_world_ssai.md §2 MediaTailor live avails (slate fills, CUE-IN truncates); splicer.h pods",
+               kE, "splice",
+               "a pod of creatives ends exactly at the return slot: slate fills a short pod, a long one is cut "
+               "there, nothing of it plays past the break"});
   c.push_back({"splice.ad_bitrate_matches_rendition", "DESIGN.md Splicer (bitrate-matched ads); bis §6.2.4 CODECS/BANDWIDTH",
                kE, "splice", "ad segments come from the ad variant picked for the rendition's bandwidth"});
   c.push_back({"splice.sgai_interstitial_at_cue", "bis Appendix D.2 (START-DATE is the splice time)", kE, "splice",

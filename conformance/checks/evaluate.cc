@@ -31,6 +31,8 @@ std::string_view OutcomeName(Outcome outcome) {
 namespace {
 
 enum class Kind { kContent, kAd, kSlate };
+// A pod segment may end this much after the return slot starts (EXTINF has millisecond text).
+constexpr DurationMicros kPodEndToleranceUs = 5 * kMicrosPerMilli;
 std::string_view KindName(Kind k) { return k == Kind::kContent ? "content" : k == Kind::kAd ? "ad" : "slate"; }
 
 struct Slot {
@@ -47,7 +49,9 @@ struct Parsed {
   const Fetch* fetch = nullptr;
   std::optional<hls::MediaPlaylist> playlist;
   std::vector<Slot> slots;
-  std::map<int64_t, std::string> origin_uris;  // msn -> the origin's (relative) URI
+  // slot start (PDT) -> the origin's (relative) URI: by time, since a pod of creatives shifts the
+  // output's media sequence numbers (splicer.h) but never a content slot's PDT.
+  std::map<UnixMicros, std::string> origin_uris;
 };
 
 // Collects pass/fail counts and evidence per check id.
@@ -273,7 +277,7 @@ class Evaluator {
   struct OriginInfo {
     std::optional<hls::MediaPlaylist> playlist;
     std::set<std::string> lint_rules;  // rules the origin itself breaks
-    std::map<int64_t, std::string> uris;
+    std::map<UnixMicros, std::string> uris;
   };
   const OriginInfo* Origin(const std::string& body) {
     if (body.empty()) return nullptr;
@@ -283,7 +287,9 @@ class Evaluator {
     Result<hls::MediaPlaylist> m = hls::ParseMedia(body);
     if (m.ok()) {
       for (const hls::Finding& f : hls::LintMedia(*m)) info->lint_rules.insert(f.rule_id);
-      for (size_t i = 0; i < m->segments().size(); ++i) info->uris[m->SequenceNumberOf(i)] = m->segments()[i].uri();
+      for (size_t i = 0; i < m->segments().size(); ++i) {
+        if (std::optional<UnixMicros> t = m->SegmentStartTime(i)) info->uris[*t] = m->segments()[i].uri();
+      }
       info->playlist = std::move(m).value();
     }
     const OriginInfo* out = info.get();
@@ -445,6 +451,30 @@ class Evaluator {
               fail("splice.discontinuity_at_ad_start", "first ad slot of " + b->label + " has no EXT-X-DISCONTINUITY");
             }
           }
+          if (b->pod_of_creatives) {
+            // Pods of creatives (splicer.h): each creative, and the slate after them, is its own
+            // timeline; nothing of the pod plays past the return slot.
+            if (s.start + s.duration > b->return_point + kPodEndToleranceUs) {
+              fail("splice.pod_fill_or_truncate", std::string(KindName(s.kind)) + " " + s.uri + " ends " +
+                                                      FormatIso8601Millis(s.start + s.duration) + ", after " +
+                                                      b->label + " returns at " + FormatIso8601Millis(b->return_point));
+            } else {
+              results_.Pass("splice.pod_fill_or_truncate");
+            }
+            if (i > 0 && p.slots[i - 1].kind != Kind::kContent && BreakAt(p.slots[i - 1].start) == b) {
+              const Slot& prev = p.slots[i - 1];
+              auto dir = [](const std::string& u) { return u.substr(0, u.rfind('/')); };
+              const bool new_piece = prev.kind != s.kind || (s.kind == Kind::kAd && dir(prev.uri) != dir(s.uri));
+              if (new_piece) {
+                if (s.discontinuity) {
+                  results_.Pass("splice.creative_discontinuity");
+                } else {
+                  fail("splice.creative_discontinuity", std::string(KindName(s.kind)) + " " + s.uri + " follows " +
+                                                            prev.uri + " in " + b->label + " without EXT-X-DISCONTINUITY");
+                }
+              }
+            }
+          }
           if (s.kind == Kind::kAd) {
             const std::string marker = "/" + std::to_string(f.bandwidth_bps) + "/";
             if (s.uri.find(marker) != std::string::npos) {
@@ -478,12 +508,12 @@ class Evaluator {
           continue;
         }
         results_.Pass("ttl.no_ad_after_end");
-        auto o = p.origin_uris.find(s.msn);
+        auto o = p.origin_uris.find(s.start);
         if (o != p.origin_uris.end()) {
           if (UriEndsWith(s.uri, o->second)) {
             results_.Pass("splice.content_unchanged");
           } else {
-            fail("splice.content_unchanged", "content " + s.uri + " but the origin has " + o->second + " at this MSN");
+            fail("splice.content_unchanged", "content " + s.uri + " but the origin has " + o->second + " at this PDT");
           }
         }
         for (const TruthBreak& t : truth_) {
@@ -512,6 +542,32 @@ class Evaluator {
         last_time = std::max(last_time, s.start);
       }
       if (!saw_start || !saw_return || t.return_point <= t.splice_point) continue;
+      if (t.pod_of_creatives) {
+        // The pod (ad + slate) fills the break's slots exactly: slate after a short pod, the ad
+        // playing at the return cut there.
+        const double span_s = MicrosToSeconds(t.return_point - t.splice_point);
+        bool has_slate = false;
+        Kind last = Kind::kContent;
+        for (const auto& [msn, s] : slots) {
+          if (s.kind == Kind::kContent || s.start < t.splice_point - tol_ || s.start >= t.return_point - tol_) continue;
+          has_slate |= s.kind == Kind::kSlate;
+          last = s.kind;
+        }
+        std::string problem;
+        if (std::fabs(ad_s - span_s) > 0.01) {
+          problem = "shown " + Secs(ad_s) + " of ad/slate for the " + Secs(span_s) + " between its splice and return slots";
+        } else if (t.pod_s < span_s - 0.01 && (!has_slate || last != Kind::kSlate)) {
+          problem = "a " + Secs(t.pod_s) + " pod in " + Secs(span_s) + " is not filled with slate to the end";
+        } else if (t.pod_s >= span_s - 0.01 && has_slate) {
+          problem = "slate in a " + Secs(t.pod_s) + " pod that fills " + Secs(span_s);
+        }
+        if (problem.empty()) {
+          results_.Pass("splice.pod_fill_or_truncate");
+        } else {
+          results_.Fail("splice.pod_fill_or_truncate", t.end_time, std::get<0>(key) + " " + std::get<1>(key),
+                        t.label + ": " + problem);
+        }
+      }
       if (std::fabs(ad_s - t.duration_s) <= tolerance_s) {
         results_.Pass("splice.ad_seconds_match_break");
       } else {
@@ -555,7 +611,7 @@ class Evaluator {
       const Fetch& f = *p.fetch;
       const std::string excerpt = Excerpt(f.body, 0, profile_.excerpt_lines);
       for (const Slot& s : p.slots) {
-        auto o = p.origin_uris.find(s.msn);
+        auto o = p.origin_uris.find(s.start);
         if (s.kind != Kind::kContent) {
           results_.Fail("splice.content_unchanged", f.response_time, Where(f),
                         "SGAI response replaced MSN " + std::to_string(s.msn) + " with " + s.uri,

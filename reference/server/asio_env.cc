@@ -270,7 +270,9 @@ std::string SerializeDecision(const AdDecision& decision) {
   for (const AdItem& item : decision.items) {
     Json variants = Json::object();
     for (const AdVariant& v : item.variants) variants[std::to_string(v.bitrate_bps)] = v.url;
-    items.push_back(Json{{"id", item.id}, {"duration", item.duration_s}, {"variants", variants}});
+    Json ij{{"id", item.id}, {"duration", item.duration_s}, {"variants", variants}};
+    if (item.segment_duration_s) ij["segmentDuration"] = *item.segment_duration_s;
+    items.push_back(std::move(ij));
   }
   return Json{{"podId", decision.pod_id}, {"items", items}}.dump();
 }

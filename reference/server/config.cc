@@ -91,7 +91,7 @@ Result<AdDecision> ParsePod(const Json& j, const std::string& path, const std::s
     const Json& ij = (*items)[i];
     const std::string ip = path + ".items[" + std::to_string(i) + "]";
     if (!ij.is_object()) return FieldError(ip, "must be an object");
-    SSAI_RETURN_IF_ERROR(CheckKeys(ij, ip, {"id", "duration", "variants"}));
+    SSAI_RETURN_IF_ERROR(CheckKeys(ij, ip, {"id", "duration", "variants", "segmentDuration"}));
     AdItem item;
     SSAI_RETURN_IF_ERROR(ReadString(ij, ip, "id", &item.id, true));
     if (!IsValidName(item.id)) return FieldError(ip + ".id", "must match [A-Za-z0-9_-]{1,64}");
@@ -117,7 +117,18 @@ Result<AdDecision> ParsePod(const Json& j, const std::string& path, const std::s
     }
     std::sort(item.variants.begin(), item.variants.end(),
               [](const AdVariant& a, const AdVariant& b) { return a.bitrate_bps < b.bitrate_bps; });
+    if (ij.contains("segmentDuration")) {
+      // A pod of creatives with their own timelines (splicer.h); set on every item or none.
+      double sd = 0;
+      SSAI_RETURN_IF_ERROR(ReadDouble(ij, ip, "segmentDuration", &sd, 0.1, 60));
+      item.segment_duration_s = sd;
+    }
     d.items.push_back(std::move(item));
+  }
+  size_t with_segments = 0;
+  for (const AdItem& item : d.items) with_segments += item.segment_duration_s ? 1 : 0;
+  if (with_segments != 0 && with_segments != d.items.size()) {
+    return FieldError(path + ".items", "segmentDuration must be given on every item or on none");
   }
   return d;
 }
@@ -365,8 +376,16 @@ Result<ServerConfig> ParseServerConfigJson(const Json& j, std::string_view base_
   if (auto d = j.find("decision"); d != j.end()) {
     if (!d->is_object()) return FieldError("decision", "must be an object");
     SSAI_RETURN_IF_ERROR(CheckKeys(*d, "decision", {"url", "catalogue", "catalogue_file", "latency_ms",
-                                                    "failure_rate", "ad_segment_duration_s", "seed", "media"}));
+                                                    "failure_rate", "ad_segment_duration_s", "seed", "media",
+                                                    "format"}));
     SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "url", &c.decision.url));
+    SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "format", &c.decision.format));
+    if (c.decision.format != "json" && c.decision.format != "vast") {
+      return FieldError("decision.format", "must be json or vast, got '" + c.decision.format + "'");
+    }
+    if (c.decision.format == "vast" && c.decision.url.empty()) {
+      return FieldError("decision.format", "vast needs decision.url (the ad tag)");
+    }
     SSAI_RETURN_IF_ERROR(ReadInt(*d, "decision", "latency_ms", &c.decision.latency_ms, 0, 60'000));
     SSAI_RETURN_IF_ERROR(ReadDouble(*d, "decision", "failure_rate", &c.decision.failure_rate, 0, 1));
     SSAI_RETURN_IF_ERROR(

@@ -35,10 +35,15 @@ Result<DecisionCatalogue> ParseDecisionCatalogue(std::string_view json);
 
 struct DecisionConfig {
   std::string url;  // a remote decision service (POST); empty = the built-in catalogue
+  // What `url` speaks: "json" (the seed's POST /decision, HttpDecisionClient) or "vast" (an ad
+  // tag GET answering VAST 4; macros {duration} {channel} {event} {pod}; vast_decision.h: wrappers
+  // followed, a pod of creatives segmented at ad_segment_duration_s, slate and the Error URLs
+  // fired on failure).
+  std::string format = "json";
   DecisionCatalogue catalogue;
   int64_t latency_ms = 0;     // built-in: added latency per decision
   double failure_rate = 0;    // built-in: fraction of decisions that fail (0..1)
-  double ad_segment_duration_s = 2;  // segments of the /ads/ playlists
+  double ad_segment_duration_s = 2;  // segments of the /ads/ playlists; VAST: of the creatives' HLS
   uint64_t seed = 1;          // built-in failure draws
   // Built-in: what GET /ads/{id}/{bps}_{i}.ts serves: "none" (404) or "ffmpeg" (real MPEG-TS,
   // media_library.h).

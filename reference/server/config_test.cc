@@ -91,6 +91,22 @@ TEST(ConfigLimitsTest, JournalTuningDefaultsAndBounds) {
             "limits.journal_compact_after_records: must be an integer");
 }
 
+TEST(ConfigTest, DecisionFormatVast) {
+  Result<ServerConfig> vast = ParseServerConfig(
+      R"({"auth": {"token": "t"}, "decision": {"format": "vast", "url": "http://127.0.0.1:8082/vast/pod/{pod}.xml"}, "channels": []})",
+      "");
+  ASSERT_TRUE(vast.ok()) << vast.status().message();
+  EXPECT_EQ(vast->decision.format, "vast");
+  EXPECT_EQ(Error(R"({"auth": {"token": "t"}, "decision": {"format": "vmap", "url": "http://a/"}, "channels": []})"),
+            "decision.format: must be json or vast, got 'vmap'");
+  EXPECT_EQ(Error(R"({"auth": {"token": "t"}, "decision": {"format": "vast"}, "channels": []})"),
+            "decision.format: vast needs decision.url (the ad tag)");
+  EXPECT_EQ(Error(R"({"auth": {"token": "t"}, "decision": {"catalogue": {"pods": {"p": {"items": [
+      {"id": "a", "duration": 4, "segmentDuration": 2, "variants": {"1": "http://a/a.m3u8"}},
+      {"id": "b", "duration": 4, "variants": {"1": "http://a/b.m3u8"}}]}}}}, "channels": []})"),
+            "decision.catalogue.pods.p.items: segmentDuration must be given on every item or on none");
+}
+
 TEST(ConfigFileTest, ReadErrorsNameThePathAndTheReason) {
   Result<ServerConfig> missing = LoadServerConfig("fixtures/serve/no-such-config.json");
   ASSERT_FALSE(missing.ok());

@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -28,6 +29,7 @@
 #include "reference/server/redis_kv.h"
 #include "reference/server/media_library.h"
 #include "reference/server/services.h"
+#include "reference/server/vast_decision.h"
 #include "reference/ssai/builds.h"
 #include "reference/ssai/coordinator.h"
 #include "reference/ssai/manifest_path.h"
@@ -113,6 +115,7 @@ struct Server::Impl {
   std::unique_ptr<CachingOriginClient> edge_origin;  // the edge's micro-cache over `origin`
   std::unique_ptr<DecisionService> decision_service;
   std::unique_ptr<DecisionClient> decision;
+  VastDecisionClient* vast_decision = nullptr;  // `decision` when decision.format is "vast"
   std::unique_ptr<CoordinatorClient> coordinator_client;
   std::unique_ptr<CoordinatorClient> injected_coordinator;  // `inject`: latency around coordinator_client
   LocalCoordinatorClient* local_client = nullptr;
@@ -290,7 +293,19 @@ Status Server::Impl::Build() {
       }
       decision = std::make_unique<CatalogueDecisionClient>(scheduler.get(), decision_service.get());
     } else {
-      decision = std::make_unique<HttpDecisionClient>(fetcher.get(), config.decision.url, config.decision_timeout_ms);
+      if (config.decision.format == "vast") {
+        VastDecisionOptions vo;
+        vo.url = config.decision.url;
+        vo.timeout_ms = config.decision_timeout_ms;
+        // Answer (or fail with 301 and fire the Error URLs) before the coordinator gives up.
+        vo.total_timeout_ms = std::max<int64_t>(1, config.decision_timeout_ms * 9 / 10);
+        vo.segment_duration_s = config.decision.ad_segment_duration_s;
+        auto vast = std::make_unique<VastDecisionClient>(fetcher.get(), std::move(vo));
+        vast_decision = vast.get();
+        decision = std::move(vast);
+      } else {
+        decision = std::make_unique<HttpDecisionClient>(fetcher.get(), config.decision.url, config.decision_timeout_ms);
+      }
     }
     CoordinatorOptions base;
     base.decision_timeout_us = config.decision_timeout_ms * kMicrosPerMilli;
@@ -645,6 +660,15 @@ std::string Server::Impl::CoreGauges() {
   if (decision_service) {
     line("ssai_ad_segment_requests_total", "counter", "Ad segment requests served by the built-in decision service.",
          decision_service->ad_segment_requests);
+  }
+  if (vast_decision != nullptr) {
+    line("ssai_vast_decisions_total", "counter", "Decisions asked of the VAST ad server.", vast_decision->decisions);
+    line("ssai_vast_failures_total", "counter",
+         "VAST decisions that fell back to slate (ad server down, or a VAST error code).", vast_decision->vast_failures);
+    line("ssai_vast_wrapper_fetches_total", "counter", "VASTAdTagURI fetches of wrapper chains.",
+         vast_decision->wrapper_fetches);
+    line("ssai_vast_error_pings_total", "counter", "VAST Error URLs fired ([ERRORCODE] expanded).",
+         vast_decision->error_pings);
   }
   line("ssai_durable_keys", "gauge", "Keys in the coordinators' durable store.", static_cast<int64_t>(durable->size()));
   line("ssai_journal_records", "gauge", "Records in the durable store's journal file.", durable->records());

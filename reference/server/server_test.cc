@@ -522,6 +522,46 @@ TEST_F(ServerTest, RemoteDecisionService) {
   decision_http.Stop();
 }
 
+// decision.format "vast": the coordinator's decisions come from an ad tag (VAST), through a
+// wrapper chain, as a pod of creatives with their own durations; ads appear in the playlist.
+TEST_F(ServerTest, VastAdServer) {
+  DecisionConfig dc = config_.decision;
+  Result<DecisionCatalogue> cat = ParseDecisionCatalogue(R"({"default_pod": "pod3", "pods": {"pod3": {"items": [
+      {"id": "a1", "duration": 3, "variants": {"800000": "{self}/ads/a1/800000.m3u8", "2500000": "{self}/ads/a1/2500000.m3u8"}},
+      {"id": "a2", "duration": 2.5, "variants": {"800000": "{self}/ads/a2/800000.m3u8", "2500000": "{self}/ads/a2/2500000.m3u8"}}]}}})");
+  ASSERT_TRUE(cat.ok());
+  dc.catalogue = *cat;
+  HttpService vast_http;
+  DecisionService service(dc);
+  service.RegisterRoutes(vast_http.http());
+  ASSERT_TRUE(vast_http.Bind("127.0.0.1", 0).ok());
+  service.set_self_url(vast_http.base_url());
+  vast_http.Serve();
+  config_.decision.url = vast_http.base_url() + "/vast/wrapper/2/{pod}.xml";
+  config_.decision.format = "vast";
+  config_.decision.catalogue = {};
+  StartServer();
+  auto cue = PostCue(R"({"org":"demo","channel":"sports","duration":8,"pod_id":"pod3"})");
+  ASSERT_TRUE(cue);
+  ASSERT_EQ(cue->status, 200) << cue->body;
+  Json items = Json::parse(cue->body)["adBreak"]["decision"]["items"];
+  ASSERT_EQ(items.size(), 2u) << cue->body;
+  EXPECT_EQ(items[0]["duration"], 3);
+  EXPECT_EQ(items[1]["duration"], 2.5);
+  EXPECT_EQ(items[0]["segmentDuration"], 1);  // ad_segment_duration_s
+  EXPECT_EQ(items[1]["variants"]["2500000"], vast_http.base_url() + "/ads/a2/2500000.m3u8");
+  std::string body, source;
+  ASSERT_NO_FATAL_FAILURE(PollUntilAds(&body, &source));
+  ASSERT_NE(body.find("/ads/a1/2500000_0.ts"), std::string::npos) << body;
+  auto m = client_->Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->body.find("ssai_vast_decisions_total 1"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("ssai_vast_wrapper_fetches_total 2"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("ssai_vast_failures_total 0"), std::string::npos) << m->body;
+  server_->Stop();
+  vast_http.Stop();
+}
+
 TEST(ConfigTest, ParsesAndNamesBadFields) {
   Result<ServerConfig> ok = ParseServerConfig(R"({
     "listen": "127.0.0.1:0", "build": "kv-channel-state", "auth": {"token": "t"},

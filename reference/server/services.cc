@@ -252,6 +252,162 @@ HttpResponse DecisionService::DecisionResponse(std::string_view body) {
   return HttpResponse{200, "application/json", SerializeDecision(*d), {}};
 }
 
+// ---- VAST mode ----------------------------------------------------------------------------------
+
+namespace {
+
+constexpr size_t kMaxPings = 10'000;
+
+std::string XmlEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string VastDuration(double s) {
+  const int64_t ms = static_cast<int64_t>(std::llround(s * 1000));
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%02lld:%02lld:%02lld.%03lld", static_cast<long long>(ms / 3'600'000),
+                static_cast<long long>(ms / 60'000 % 60), static_cast<long long>(ms / 1000 % 60),
+                static_cast<long long>(ms % 1000));
+  return buf;
+}
+
+std::string Cdata(const std::string& url) { return "<![CDATA[" + url + "]]>"; }
+
+HttpResponse Xml(std::string body) {
+  return HttpResponse{200, "application/xml", std::move(body), {{"Cache-Control", "no-store"}}};
+}
+
+std::string WrapperXml(const std::string& self, const std::string& target, const std::string& tag) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<VAST version=\"4.0\">\n  <Ad id=\"" + XmlEscape(tag) +
+         "\">\n    <Wrapper allowMultipleAds=\"true\">\n      <AdSystem>ssai-lab exchange</AdSystem>\n      <VASTAdTagURI>" + Cdata(target) +
+         "</VASTAdTagURI>\n      <Impression>" + Cdata(self + "/vast/ping/impression?ad=" + tag) +
+         "</Impression>\n      <Error>" + Cdata(self + "/vast/ping/error?ad=" + tag + "&code=[ERRORCODE]") +
+         "</Error>\n    </Wrapper>\n  </Ad>\n</VAST>\n";
+}
+
+}  // namespace
+
+std::string DecisionService::VastPod(const AdDecision& pod, bool mp4_only) const {
+  std::string self;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    self = self_url_;
+  }
+  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<VAST version=\"4.2\" xmlns=\"http://www.iab.com/VAST\">\n";
+  int seq = 0;
+  for (const AdItem& item : pod.items) {
+    ++seq;
+    const std::string id = XmlEscape(item.id);
+    const std::string ping = self + "/vast/ping/";
+    x += "  <Ad id=\"" + id + "\"" + (pod.items.size() > 1 ? " sequence=\"" + std::to_string(seq) + "\"" : "") +
+         ">\n    <InLine>\n      <AdSystem version=\"1\">ssai-lab</AdSystem>\n      <AdTitle>" + id +
+         "</AdTitle>\n      <Impression>" + Cdata(ping + "impression?ad=" + item.id) + "</Impression>\n      <Error>" +
+         Cdata(ping + "error?ad=" + item.id + "&code=[ERRORCODE]") +
+         "</Error>\n      <Creatives>\n        <Creative id=\"" + id + "\" adId=\"" + id +
+         "\">\n          <Linear>\n            <Duration>" + VastDuration(item.duration_s) +
+         "</Duration>\n            <TrackingEvents>\n";
+    for (const char* e : {"start", "firstQuartile", "midpoint", "thirdQuartile", "complete"}) {
+      x += std::string("              <Tracking event=\"") + e + "\">" +
+           Cdata(ping + "tracking?ad=" + item.id + "&event=" + e) + "</Tracking>\n";
+    }
+    x += "            </TrackingEvents>\n            <MediaFiles>\n";
+    for (AdVariant v : item.variants) {
+      ReplaceAll(&v.url, "{self}", self);
+      const std::string kbps = std::to_string(v.bitrate_bps / 1000);
+      if (mp4_only) {
+        std::string mp4 = v.url;
+        ReplaceAll(&mp4, ".m3u8", ".mp4");
+        x += "              <MediaFile delivery=\"progressive\" type=\"video/mp4\" bitrate=\"" + kbps +
+             "\" width=\"1280\" height=\"720\">" + Cdata(mp4) + "</MediaFile>\n";
+      } else {
+        x += "              <MediaFile delivery=\"streaming\" type=\"application/x-mpegURL\" bitrate=\"" + kbps +
+             "\" width=\"1280\" height=\"720\">\n                " + Cdata(v.url) + "\n              </MediaFile>\n";
+      }
+    }
+    x += "            </MediaFiles>\n          </Linear>\n        </Creative>\n      </Creatives>\n    </InLine>\n  </Ad>\n";
+  }
+  return x + "</VAST>\n";
+}
+
+std::vector<DecisionService::Ping> DecisionService::received_pings() const {
+  std::lock_guard<std::mutex> lock(pings_mu_);
+  return pings_;
+}
+
+HttpResponse DecisionService::VastResponse(std::string_view path, std::string_view query) {
+  auto not_found = [&] { return JsonErrorResponse(404, "no VAST at " + std::string(path.substr(0, 128))); };
+  std::string self;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    self = self_url_;
+  }
+  auto pod_of = [&](std::string_view file) -> std::optional<AdDecision> {
+    if (!file.ends_with(".xml")) return std::nullopt;
+    std::string id(file.substr(0, file.size() - 4));
+    if (!AllOf(id, 1, 64, IsIdChar)) return std::nullopt;
+    const DecisionCatalogue& c = config_.catalogue;
+    auto it = c.pods.find(id == "default" ? c.default_pod : id);
+    if (it == c.pods.end()) return std::nullopt;
+    return it->second;
+  };
+  if (path.starts_with("/vast/ping/")) {
+    const std::string kind(path.substr(11));
+    if (kind != "impression" && kind != "error" && kind != "tracking") return not_found();
+    std::lock_guard<std::mutex> lock(pings_mu_);
+    if (pings_.size() < kMaxPings) pings_.push_back({kind, std::string(query.substr(0, 1024))});
+    return HttpResponse{200, "text/plain", "", {}};
+  }
+  if (path == "/vast/received") {
+    Json list = Json::array();
+    for (const Ping& p : received_pings()) list.push_back(Json{{"kind", p.kind}, {"query", p.query}});
+    return HttpResponse{200, "application/json", Json{{"pings", list}}.dump(), {{"Cache-Control", "no-store"}}};
+  }
+  if (path == "/vast/loop.xml") return Xml(WrapperXml(self, self + "/vast/loop.xml", "loop"));
+  if (path == "/vast/wrapper-timeout.xml") return Xml(WrapperXml(self, self + "/vast/timeout.xml", "to-timeout"));
+  if (path == "/vast/empty.xml") {
+    return Xml("<?xml version=\"1.0\"?>\n<VAST version=\"4.0\">\n  <Error>" +
+               Cdata(self + "/vast/ping/error?ad=none&code=[ERRORCODE]") + "</Error>\n</VAST>\n");
+  }
+  if (path == "/vast/malformed.xml") return Xml("<VAST version=\"4.0\"><Ad id=\"x\"><InLine>\n");
+  if (path.starts_with("/vast/pod/")) {
+    std::optional<AdDecision> pod = pod_of(path.substr(10));
+    return pod ? Xml(VastPod(*pod, false)) : not_found();
+  }
+  if (path.starts_with("/vast/ad/")) {
+    std::optional<AdDecision> pod = pod_of(path.substr(9));
+    if (!pod || pod->items.empty()) return not_found();
+    pod->items.resize(1);
+    return Xml(VastPod(*pod, false));
+  }
+  if (path.starts_with("/vast/mp4/")) {
+    std::optional<AdDecision> pod = pod_of(path.substr(10));
+    return pod ? Xml(VastPod(*pod, true)) : not_found();
+  }
+  if (path.starts_with("/vast/wrapper/")) {
+    std::string_view rest = path.substr(14);
+    const size_t slash = rest.find('/');
+    if (slash == std::string_view::npos) return not_found();
+    const std::string_view n = rest.substr(0, slash), file = rest.substr(slash + 1);
+    if (!AllOf(n, 1, 2, IsDigit) || !pod_of(file)) return not_found();
+    const int depth = std::stoi(std::string(n));
+    if (depth < 1 || depth > 20) return not_found();
+    const std::string target = depth == 1 ? self + "/vast/pod/" + std::string(file)
+                                          : self + "/vast/wrapper/" + std::to_string(depth - 1) + "/" + std::string(file);
+    return Xml(WrapperXml(self, target, "w" + std::to_string(depth)));
+  }
+  return not_found();
+}
+
 // /ads/{id}/{bps}.m3u8 and /ads/{id}/{bps}_{i}.ts, id [A-Za-z0-9_-]{1,64}, bps 1-12 digits, i 1-6.
 HttpResponse DecisionService::AdResponse(std::string_view path) {
   auto not_found = [&] { return JsonErrorResponse(404, "no ad at " + std::string(path.substr(0, 128))); };
@@ -292,6 +448,15 @@ void DecisionService::RegisterRoutes(httplib::Server& http) {
   http.Get(R"(/ads/.*)", [this](const httplib::Request& req, httplib::Response& res) {
     ToHttplib(AdResponse(req.path), res);
   });
+  http.Get(R"(/vast/.*)", [this](const httplib::Request& req, httplib::Response& res) {
+    if (req.path == "/vast/timeout.xml") {
+      // An httplib handler thread of its own: the wait may sleep here.
+      std::this_thread::sleep_for(std::chrono::milliseconds(vast_timeout_ms));
+    }
+    std::string query;
+    for (const auto& [k, v] : req.params) query += (query.empty() ? "" : "&") + k + "=" + v;
+    ToHttplib(VastResponse(req.path, query), res);
+  });
 }
 
 void DecisionService::Handle(boost::asio::io_context& io, HttpRequest req, HttpResponder respond) {
@@ -306,6 +471,16 @@ void DecisionService::Handle(boost::asio::io_context& io, HttpRequest req, HttpR
   }
   if ((req.method == "GET" || req.method == "HEAD") && req.path.starts_with("/ads/")) {
     return respond(AdResponse(req.path));
+  }
+  if ((req.method == "GET" || req.method == "HEAD") && req.path.starts_with("/vast/")) {
+    if (req.path == "/vast/timeout.xml") {
+      auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(vast_timeout_ms));
+      timer->async_wait([timer, respond, this](const boost::system::error_code&) mutable {
+        respond(Xml(VastPod(AdDecision{}, false)));
+      });
+      return;
+    }
+    return respond(VastResponse(req.path, req.query));
   }
   respond(JsonErrorResponse(404, "no route " + req.method + " " + req.path));
 }

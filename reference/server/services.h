@@ -112,7 +112,35 @@ class DecisionService {
   void Handle(boost::asio::io_context& io, HttpRequest request, HttpResponder respond);
   std::atomic<int64_t> ad_segment_requests{0};  // ad segment bodies served
 
+  // VAST mode (the harness's ad server, as a real SSAI server calls one; vast_decision.h is our
+  // server's client). GET routes, pods from the catalogue ("default" = the default pod):
+  //   /vast/pod/{pod}.xml            VAST 4.2 InLine pod: one Ad per item, sequence 1..n, Linear
+  //                                  Duration, an HLS MediaFile per variant (bitrate kb/s),
+  //                                  Impression, Error and the five quartile TrackingEvents, all
+  //                                  pointing at /vast/ping/...
+  //   /vast/ad/{pod}.xml             the pod's first item alone (a stand-alone InLine)
+  //   /vast/wrapper/{n}/{pod}.xml    n wrappers (1..20, allowMultipleAds="true": the pod comes
+  //                                  through) in a chain down to /vast/pod/{pod}.xml
+  //   /vast/loop.xml                 a wrapper whose VASTAdTagURI is itself
+  //   /vast/empty.xml                <VAST> with no Ad and a root Error (no fill: 303)
+  //   /vast/malformed.xml            not XML (100)
+  //   /vast/mp4/{pod}.xml            the pod with progressive MP4 MediaFiles only (403)
+  //   /vast/timeout.xml              answered after vast_timeout_ms (a wrapper target: 301)
+  //   /vast/wrapper-timeout.xml      a wrapper to /vast/timeout.xml
+  //   /vast/ping/{kind}?...          impression|error|tracking pings: 200, recorded
+  //   /vast/received                 JSON {"pings":[{"kind","query"}...]} of what was recorded
+  HttpResponse VastResponse(std::string_view path, std::string_view query);
+  struct Ping {
+    std::string kind;
+    std::string query;
+  };
+  std::vector<Ping> received_pings() const;
+  int64_t vast_timeout_ms = 30'000;
+
  private:
+  std::string VastPod(const AdDecision& pod, bool mp4_only) const;
+  mutable std::mutex pings_mu_;
+  std::vector<Ping> pings_;  // capped at kMaxPings
   DecisionConfig config_;
   std::shared_ptr<const MediaLibrary> media_;
   mutable std::mutex mu_;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <climits>
+#include <tuple>
 
 #include "reference/base/strings.h"
 #include "reference/ssai/adbreak_state_json.h"
@@ -96,6 +98,10 @@ Result<AdDecision> ParseDecision(const Json& j, const std::string& p) {
     }
     std::sort(item.variants.begin(), item.variants.end(),
               [](const AdVariant& a, const AdVariant& b) { return a.bitrate_bps < b.bitrate_bps; });
+    if (auto sd = ij.find("segmentDuration"); sd != ij.end() && !sd->is_null()) {
+      SSAI_ASSIGN_OR_RETURN(item.segment_duration_s,
+                            GetNumber(ij, "segmentDuration", path + ".segmentDuration"));
+    }
     d.items.push_back(std::move(item));
   }
   return d;
@@ -138,6 +144,16 @@ Result<AdBreakState> AdBreakStateFromJson(const Json& j, const std::string& p) {
     }
     s.discontinuities_before = ledger->get<int64_t>();
   }
+  for (auto [key, field, min] : {std::tuple{"mediaSequenceBefore", &s.media_sequence_before, INT64_MIN},
+                                 std::tuple{"discontinuities", &s.discontinuities, int64_t{0}},
+                                 std::tuple{"mediaSequenceDelta", &s.media_sequence_delta, INT64_MIN}}) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) continue;
+    if (!it->is_number_integer() || it->get<int64_t>() < min) {
+      return FieldError(p + key, min == 0 ? "must be an integer >= 0" : "must be an integer");
+    }
+    *field = it->get<int64_t>();
+  }
   Status valid = Validate(s);
   if (!valid.ok() && !p.empty()) return Status::InvalidArgument(p + valid.message());
   SSAI_RETURN_IF_ERROR(valid);
@@ -156,7 +172,9 @@ Json AdBreakStateToJson(const AdBreakState& s) {
   for (const AdItem& item : s.decision.items) {
     Json variants = Json::object();
     for (const AdVariant& v : item.variants) variants[std::to_string(v.bitrate_bps)] = v.url;
-    items.push_back(Json{{"id", item.id}, {"duration", Seconds(item.duration_s)}, {"variants", variants}});
+    Json ij{{"id", item.id}, {"duration", Seconds(item.duration_s)}, {"variants", variants}};
+    if (item.segment_duration_s) ij["segmentDuration"] = Seconds(*item.segment_duration_s);
+    items.push_back(std::move(ij));
   }
   j["decision"] = Json{{"podId", s.decision.pod_id}, {"items", items}};
   j["createdAt"] = FormatIso8601Millis(s.created_at);
@@ -168,6 +186,9 @@ Json AdBreakStateToJson(const AdBreakState& s) {
     j["scte35Data"] = d;
   }
   if (s.discontinuities_before) j["discontinuitiesBefore"] = *s.discontinuities_before;
+  if (s.media_sequence_before) j["mediaSequenceBefore"] = *s.media_sequence_before;
+  if (s.discontinuities) j["discontinuities"] = *s.discontinuities;
+  if (s.media_sequence_delta) j["mediaSequenceDelta"] = *s.media_sequence_delta;
   return j;
 }
 
@@ -186,6 +207,14 @@ double AdDecision::TotalDurationSeconds() const {
   double total = 0;
   for (const AdItem& item : items) total += item.duration_s;
   return total;
+}
+
+bool AdDecision::IsPod() const {
+  if (items.empty()) return false;
+  for (const AdItem& item : items) {
+    if (!item.segment_duration_s) return false;
+  }
+  return true;
 }
 
 std::string AdBreakKeyPrefix(std::string_view channel_id) {
@@ -226,6 +255,11 @@ Status Validate(const AdBreakState& s) {
     if (item.id.empty()) return FieldError(path + ".id", "must not be empty");
     if (!std::isfinite(item.duration_s) || item.duration_s < 0) {
       return FieldError(path + ".duration", "must be >= 0 seconds");
+    }
+    if (item.segment_duration_s &&
+        (!std::isfinite(*item.segment_duration_s) || *item.segment_duration_s <= 0 ||
+         *item.segment_duration_s > 3600)) {
+      return FieldError(path + ".segmentDuration", "must be > 0 and <= 3600 seconds");
     }
     for (const AdVariant& v : item.variants) {
       if (v.bitrate_bps <= 0) return FieldError(path + ".variants", "bitrate must be > 0");

@@ -29,6 +29,11 @@ struct AdItem {
   std::string id;
   double duration_s = 0;
   std::vector<AdVariant> variants;  // sorted by bitrate_bps, ascending
+  // ssai-lab extension (JSON "segmentDuration"): the creative is segmented at this duration (its
+  // last segment shorter) in every variant. Set on every item of a decision, it makes the break a
+  // pod of creatives with their own timelines (splicer.h "Pods of creatives"); absent = the seed's
+  // model (ads conditioned to the channel's segment duration, one continuous timeline).
+  std::optional<double> segment_duration_s = std::nullopt;
   friend bool operator==(const AdItem&, const AdItem&) = default;
 };
 
@@ -36,6 +41,8 @@ struct AdDecision {
   std::string pod_id;
   std::vector<AdItem> items;  // may be empty (the seed's example): the break is filled with slate
   double TotalDurationSeconds() const;
+  // Every item gives segment_duration_s (and there is at least one): a pod of creatives.
+  bool IsPod() const;
   friend bool operator==(const AdDecision&, const AdDecision&) = default;
 };
 
@@ -61,6 +68,13 @@ struct AdBreakState {
   // DISCONTINUITY tags the splicer inserted for all earlier breaks of the channel, so every edge
   // numbers DISCONTINUITY-SEQUENCE the same way (see splicer.h). Absent = 0.
   std::optional<int64_t> discontinuities_before;
+  // ssai-lab extensions for pods of creatives (splicer.h), written by the coordinator: the
+  // MEDIA-SEQUENCE ledger before this break (JSON "mediaSequenceBefore", sum of K - M of earlier
+  // pod breaks; absent = 0), and what this break adds to both ledgers (JSON "discontinuities",
+  // absent = 2; "mediaSequenceDelta", absent = 0).
+  std::optional<int64_t> media_sequence_before;
+  std::optional<int64_t> discontinuities;
+  std::optional<int64_t> media_sequence_delta;
 
   // The break covers [start_time, end_time). The seed's isAdBreakActive() is inclusive at the
   // end; a segment that starts exactly at endTime is content, so the end is exclusive here.

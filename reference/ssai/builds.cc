@@ -16,7 +16,7 @@ std::string_view ReadPathName(ReadPath path) {
 bool Defects::any() const {
   return ignore_end_time || reset_media_sequence || no_discontinuity_on_return ||
          trust_cached_miss || no_cue_dedupe || misaligned_renditions || ignore_cue_in ||
-         ignore_bitrate || no_discontinuity_ledger;
+         ignore_bitrate || no_discontinuity_ledger || no_creative_discontinuity;
 }
 
 namespace {
@@ -82,6 +82,9 @@ std::vector<BuildSpec> MakeBuilds() {
          [](Defects& d) { d.ignore_bitrate = true; });
   defect("no-discontinuity-ledger", "DISCONTINUITY-SEQUENCE forgets earlier breaks",
          [](Defects& d) { d.no_discontinuity_ledger = true; });
+  defect("no-creative-discontinuity",
+         "stitches a pod's creatives (and its slate) without EXT-X-DISCONTINUITY between them",
+         [](Defects& d) { d.no_creative_discontinuity = true; });
   return builds;
 }
 

@@ -35,6 +35,7 @@ struct Defects {
   bool ignore_cue_in = false;              // an early CUE-IN is ignored (coordinator)
   bool ignore_bitrate = false;             // always the highest ad bitrate
   bool no_discontinuity_ledger = false;    // DISCONTINUITY-SEQUENCE ignores earlier breaks
+  bool no_creative_discontinuity = false;  // pods: no DISCONTINUITY between creatives (or before slate)
   bool any() const;
 };
 

@@ -18,6 +18,11 @@ int64_t ChannelState::DiscontinuitiesBeforeFirst() const {
   return breaks.front().discontinuities_before.value_or(0);
 }
 
+int64_t ChannelState::MediaSequenceBeforeFirst() const {
+  if (breaks.empty()) return media_sequence_total;
+  return breaks.front().media_sequence_before.value_or(0);
+}
+
 std::string ChannelStateKey(std::string_view channel_id) {
   std::string key(kChannelStateKeyPrefix);
   key += channel_id;
@@ -32,6 +37,10 @@ Result<ChannelState> ParseChannelState(std::string_view text) {
   SSAI_ASSIGN_OR_RETURN(s.updated_at, internal::GetTime(j, "updatedAt", "updatedAt"));
   SSAI_ASSIGN_OR_RETURN(s.discontinuities_total,
                         internal::GetInteger(j, "discontinuitiesTotal", "discontinuitiesTotal"));
+  if (auto m = j.find("mediaSequenceTotal"); m != j.end() && !m->is_null()) {
+    SSAI_ASSIGN_OR_RETURN(s.media_sequence_total,
+                          internal::GetInteger(j, "mediaSequenceTotal", "mediaSequenceTotal"));
+  }
   auto breaks = j.find("breaks");
   if (breaks == j.end()) return internal::FieldError("breaks", "missing");
   if (!breaks->is_array()) return internal::FieldError("breaks", "must be an array");
@@ -52,6 +61,7 @@ std::string SerializeChannelState(const ChannelState& s) {
   j["version"] = s.version;
   j["updatedAt"] = FormatIso8601Millis(s.updated_at);
   j["discontinuitiesTotal"] = s.discontinuities_total;
+  if (s.media_sequence_total != 0) j["mediaSequenceTotal"] = s.media_sequence_total;
   Json breaks = Json::array();
   for (const AdBreakState& b : s.breaks) breaks.push_back(internal::AdBreakStateToJson(b));
   j["breaks"] = std::move(breaks);

@@ -29,11 +29,15 @@ struct ChannelState {
   // ... and this is the ledger value after the last break in `breaks` (or of all breaks when empty):
   // inserted DISCONTINUITY tags of every break so far.
   int64_t discontinuities_total = 0;
+  // The MEDIA-SEQUENCE ledger after the last break (splicer.h "Pods of creatives"): sum of K - M
+  // of every pod break so far. JSON "mediaSequenceTotal", absent = 0.
+  int64_t media_sequence_total = 0;
 
   // The break covering `now` ([start, end)), or nullptr.
   const AdBreakState* ActiveAt(UnixMicros now) const;
   // Ledger value before breaks.front() (discontinuities_total when there are no breaks).
   int64_t DiscontinuitiesBeforeFirst() const;
+  int64_t MediaSequenceBeforeFirst() const;
   friend bool operator==(const ChannelState&, const ChannelState&) = default;
 };
 

@@ -25,6 +25,7 @@
 #include "reference/media/cues/normalizer.h"
 #include "reference/media/hls/playlist.h"
 #include "reference/ssai/adbreak_state_json.h"
+#include "reference/ssai/splicer.h"
 
 namespace ssai {
 
@@ -319,6 +320,7 @@ struct Coordinator::Impl {
     Json j;
     j["version"] = state.version;
     j["retiredDiscontinuities"] = retired_discontinuities;
+    if (retired_media_sequence != 0) j["retiredMediaSequence"] = retired_media_sequence;
     if (retired_through) {
       j["retiredThroughUs"] = *retired_through;
     } else {
@@ -695,25 +697,66 @@ struct Coordinator::Impl {
     return v;
   }
 
-  // The ledger (splicer.h): every break not cancelled before its start inserted 2 DISCONTINUITY
-  // tags (one on its first ad slot, one on the first content slot after it), so a break's
-  // discontinuities_before is 2 x the breaks before it, retired ones included.
-  std::map<std::string, int64_t> Ledger(int64_t* total) const {
-    std::map<std::string, int64_t> ledger;
+  // What one break adds to the ledgers (splicer.h): a seed-style break inserted 2 DISCONTINUITY
+  // tags (one on its first ad slot, one on the first content slot after it) and keeps
+  // MEDIA-SEQUENCE; a pod of creatives (AdDecision::IsPod) one per piece + the return, and K - M
+  // to MEDIA-SEQUENCE, laid out over its span on the origin's slot grid (PodBreakNumbering; the
+  // edges' splicer lays it out the same way). Without a grid seen yet, the last numbering
+  // computed for the break is kept.
+  BreakNumbering NumberingOf(const BreakRecord& r) const {
+    if (!r.state.decision.IsPod()) return {2, 0};
+    std::vector<PodTiming> timings;
+    for (const AdItem& item : r.state.decision.items) {
+      timings.push_back({item.duration_s, item.segment_duration_s.value_or(0)});
+    }
+    auto cached = numbering_cache.find(r.state.event_id);
+    if (!origin_grid || origin_grid->segment_us <= 0) {
+      return cached != numbering_cache.end() ? cached->second : BreakNumbering{2, 0};
+    }
+    const DurationMicros slot_us = origin_grid->segment_us;
+    const DurationMicros slate_us =
+        config.slate.duration_s > 0 ? SecondsToMicros(config.slate.duration_s) : slot_us;
+    const DurationMicros span_us =
+        SpanOnGrid(r.state.start_time, r.state.end_time, origin_grid->boundary, slot_us);
+    const BreakNumbering n = PodBreakNumbering(timings, span_us, slot_us, slate_us);
+    numbering_cache[r.state.event_id] = n;
+    return n;
+  }
+
+  struct LedgerEntry {
+    int64_t discontinuities_before = 0;
+    int64_t media_sequence_before = 0;
+    BreakNumbering own;
+  };
+  // A break's discontinuities_before / media_sequence_before: the sums over the breaks before
+  // it, retired ones included.
+  std::map<std::string, LedgerEntry> Ledger(int64_t* total, int64_t* msn_total = nullptr) const {
+    std::map<std::string, LedgerEntry> ledger;
     int64_t d = retired_discontinuities;
+    int64_t m = retired_media_sequence;
     for (const BreakRecord* r : SortedRecords()) {
       if (r->cancelled) continue;
-      ledger[r->state.event_id] = d;
-      d += 2;
+      const BreakNumbering n = NumberingOf(*r);
+      ledger[r->state.event_id] = {d, m, n};
+      d += n.discontinuities;
+      m += n.media_sequence_delta;
     }
     *total = d;
+    if (msn_total != nullptr) *msn_total = m;
     return ledger;
   }
 
-  AdBreakState Published(const BreakRecord& r, const std::map<std::string, int64_t>& ledger) const {
+  AdBreakState Published(const BreakRecord& r, const std::map<std::string, LedgerEntry>& ledger) const {
     AdBreakState s = r.state;
     auto it = ledger.find(r.state.event_id);
-    s.discontinuities_before = it == ledger.end() ? 0 : it->second;
+    s.discontinuities_before = it == ledger.end() ? 0 : it->second.discontinuities_before;
+    if (r.state.decision.IsPod() && it != ledger.end()) {
+      s.discontinuities = it->second.own.discontinuities;
+      s.media_sequence_delta = it->second.own.media_sequence_delta;
+    }
+    if (it != ledger.end() && it->second.media_sequence_before != 0) {
+      s.media_sequence_before = it->second.media_sequence_before;
+    }
     return s;
   }
 
@@ -722,13 +765,14 @@ struct Coordinator::Impl {
     const UnixMicros now = Now();
     ChannelState next;
     next.channel_id = channel_id;
-    auto ledger = Ledger(&next.discontinuities_total);
+    auto ledger = Ledger(&next.discontinuities_total, &next.media_sequence_total);
     for (const BreakRecord* r : SortedRecords()) {
       if (r->cancelled) continue;
       if (r->state.end_time + options.keep_ended_us <= now) continue;  // ended long ago
       next.breaks.push_back(Published(*r, ledger));
     }
     if (next.breaks != state.breaks || next.discontinuities_total != state.discontinuities_total ||
+        next.media_sequence_total != state.media_sequence_total ||
         state.updated_at == 0) {
       next.version = state.version + 1;
       next.updated_at = now;
@@ -755,28 +799,36 @@ struct Coordinator::Impl {
            sorted[n]->state.start_time == sorted[n - 1]->state.start_time)
       --n;
     if (n == 0) return done();
+    int64_t add_msn = 0;
     for (size_t i = 0; i < n; ++i) {
-      if (!sorted[i]->cancelled) add += 2;
+      if (sorted[i]->cancelled) continue;
+      const BreakNumbering bn = NumberingOf(*sorted[i]);
+      add += bn.discontinuities;
+      add_msn += bn.media_sequence_delta;
     }
     std::vector<std::string> ids;
     for (size_t i = 0; i < n; ++i) ids.push_back(sorted[i]->state.event_id);
     const UnixMicros through = sorted[n - 1]->state.start_time;
     const int64_t old_retired = retired_discontinuities;
+    const int64_t old_retired_msn = retired_media_sequence;
     const std::optional<UnixMicros> old_through = retired_through;
     retired_discontinuities += add;
+    retired_media_sequence += add_msn;
     retired_through = through;
     const std::string meta = SerializeMeta();
     env.durable->Put(DurableMetaKey(), meta,
-                     Guard([this, ids, meta, old_retired, old_through, done](Status s) {
+                     Guard([this, ids, meta, old_retired, old_retired_msn, old_through, done](Status s) {
                        if (!s.ok()) {
                          ++stats.durable_failures;
                          retired_discontinuities = old_retired;
+                         retired_media_sequence = old_retired_msn;
                          retired_through = old_through;
                          return done();
                        }
                        durable_image[DurableMetaKey()] = meta;
                        for (const std::string& id : ids) {
                          records.erase(id);
+                         numbering_cache.erase(id);
                          serialized_records.erase(id);
                          const std::string key = DurableBreakKey(id);
                          durable_image.erase(key);
@@ -1084,6 +1136,9 @@ struct Coordinator::Impl {
       }
       version = *v;
       retired_discontinuities = *rd;
+      if (auto rm = j->find("retiredMediaSequence"); rm != j->end() && rm->is_number_integer()) {
+        retired_media_sequence = rm->get<int64_t>();
+      }
       next_seq = std::max(next_seq, *ns);
       auto t = j->find("retiredThroughUs");
       if (t != j->end() && t->is_number_integer()) retired_through = t->get<int64_t>();
@@ -1298,6 +1353,8 @@ struct Coordinator::Impl {
   std::map<std::string, std::string> alias;
   int64_t next_seq = 1;
   int64_t retired_discontinuities = 0;
+  int64_t retired_media_sequence = 0;  // MEDIA-SEQUENCE ledger of retired pod breaks
+  mutable std::map<std::string, BreakNumbering> numbering_cache;  // by event id (NumberingOf)
   std::optional<UnixMicros> retired_through;
   std::map<std::string, std::string> durable_image;  // key -> value the store confirmed
   // Memos of pure functions of their key (see SerializedRecord, ObserveText, Reconcile).

@@ -526,6 +526,57 @@ TEST_F(CoordinatorTest, RetiredBreaksKeepCountingInTheLedger) {
   EXPECT_EQ(r->state.discontinuities_before, 4);
 }
 
+// A pod of creatives (splicer.h): the break adds one DISCONTINUITY per piece + the return, and
+// K - M to the MEDIA-SEQUENCE ledger, laid out on the origin's grid; both survive retirement
+// and a restart (meta record).
+TEST_F(CoordinatorTest, PodOfCreativesMovesBothLedgers) {
+  auto c = Make();
+  const std::string origin =
+      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:10\n"
+      "#EXT-X-PROGRAM-DATE-TIME:" + FormatIso8601Millis(kT0 - 6 * kMicrosPerSecond) + "\n"
+      "#EXTINF:2.000,\ns10.ts\n#EXTINF:2.000,\ns11.ts\n#EXTINF:2.000,\ns12.ts\n";
+  ASSERT_TRUE(Observe(c.get(), origin).ok());
+  AdDecision pod;
+  pod.pod_id = "vast";
+  for (const char* id : {"a", "b"}) {
+    AdItem item{id, 7.5, {{800000, std::string("https://ads.test/") + id + "/800k.m3u8"}}};
+    item.segment_duration_s = 2;
+    pod.items.push_back(item);
+  }
+  decision_.decision = pod;
+  sched_.AdvanceBy(300'000);
+  // 20 s from kT0 + 0.3 s: slots kT0 + 2 .. kT0 + 22 (10 slots); 2, 2, 2, 1.5 | 2, 2, 2, 1.5 |
+  // slate 2, 2, 1: 11 segments, 4 discontinuities (A, B, slate, return).
+  Result<CueResult> r = CueNow(c.get(), {"demo", "sports", 20, ""});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ChannelState s = GetState(c.get());
+  ASSERT_EQ(s.breaks.size(), 1u);
+  EXPECT_EQ(s.breaks[0].discontinuities, 4);
+  EXPECT_EQ(s.breaks[0].media_sequence_delta, 1);
+  EXPECT_EQ(s.discontinuities_total, 4);
+  EXPECT_EQ(s.media_sequence_total, 1);
+  Result<ChannelState> round = ParseChannelState(SerializeChannelState(s));
+  ASSERT_TRUE(round.ok());
+  EXPECT_EQ(*round, s);
+  // A seed-style break after it: 2 and 0, and it carries the pod break's ledgers.
+  decision_.decision = TwoAds();
+  sched_.AdvanceBy(30 * kMicrosPerSecond);
+  Result<CueResult> r2 = CueNow(c.get(), {"demo", "sports", 10, ""});
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2->state.discontinuities_before, 4);
+  EXPECT_EQ(r2->state.media_sequence_before, 1);
+  EXPECT_FALSE(r2->state.discontinuities.has_value());
+  sched_.AdvanceBy(200 * kMicrosPerSecond);  // both retire
+  s = GetState(c.get());
+  EXPECT_TRUE(s.breaks.empty());
+  EXPECT_EQ(s.discontinuities_total, 6);
+  EXPECT_EQ(s.media_sequence_total, 1);
+  EXPECT_NE(durable_.contents().at("ch_demo_sports:meta").find("\"retiredMediaSequence\":1"), std::string::npos);
+  auto c2 = Make();
+  EXPECT_EQ(c2->state().media_sequence_total, 1);
+  EXPECT_EQ(c2->state().discontinuities_total, 6);
+}
+
 // The soak of issue 13: a cue every 10 s (30 s breaks, so most cues land in the running break)
 // on a KV that takes 3 s per write, with reads in between, for 30 minutes. What the coordinator
 // keeps must follow the live breaks: once the cues stop and every break has retired, nothing

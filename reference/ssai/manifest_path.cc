@@ -117,6 +117,7 @@ struct ManifestPath::Impl {
   struct ChannelMemo {
     std::optional<ChannelState> freshest;  // newest version seen (kv-channel-state)
     int64_t ledger_seen = 0;               // largest discontinuities total seen (monotone)
+    int64_t msn_ledger_seen = 0;           // MEDIA-SEQUENCE ledger of the state that gave it
     bool cached_miss = false;              // DEFECT(trust_cached_miss)
     bool probe_in_flight = false;
     std::map<std::string, UnixMicros, std::less<>> probed;  // marker identity -> last probe
@@ -394,7 +395,8 @@ void ManifestPath::Impl::GetState(OpPtr op) {
             std::sort(s.breaks.begin(), s.breaks.end(),
                       [](const AdBreakState& a, const AdBreakState& b) { return a.start_time < b.start_time; });
             const AdBreakState& last = s.breaks.back();
-            s.discontinuities_total = last.discontinuities_before.value_or(0) + 2;
+            s.discontinuities_total = last.discontinuities_before.value_or(0) + last.discontinuities.value_or(2);
+            s.media_sequence_total = last.media_sequence_before.value_or(0) + last.media_sequence_delta.value_or(0);
             return FinishState(op, StateSource::kKvHit, std::move(s));
           }
         } else {
@@ -425,7 +427,10 @@ void ManifestPath::Impl::GetState(OpPtr op) {
                              if (b.ok() && b->IsActiveAt(Now())) {
                                ChannelState s;
                                s.channel_id = channel_id;
-                               s.discontinuities_total = b->discontinuities_before.value_or(0) + 2;
+                               s.discontinuities_total =
+                                   b->discontinuities_before.value_or(0) + b->discontinuities.value_or(2);
+                               s.media_sequence_total =
+                                   b->media_sequence_before.value_or(0) + b->media_sequence_delta.value_or(0);
                                s.breaks.push_back(std::move(b).value());
                                return FinishState(op, StateSource::kKvHit, std::move(s));
                              }
@@ -642,13 +647,17 @@ void ManifestPath::Impl::FinishState(OpPtr op, StateSource source, std::optional
   op->response.source = source;
   ChannelMemo& m = *op->channel_memo;
   if (state) {
-    m.ledger_seen = std::max(m.ledger_seen, state->discontinuities_total);
+    if (state->discontinuities_total >= m.ledger_seen) {
+      m.ledger_seen = state->discontinuities_total;
+      m.msn_ledger_seen = state->media_sequence_total;
+    }
   } else if (m.ledger_seen > 0) {
     // No state: keep numbering with the ledger this edge has seen, so DISCONTINUITY-SEQUENCE
     // never goes back (the no-state builds need this once break keys expire).
     ChannelState s;
     s.channel_id = op->channel->channel_id();
     s.discontinuities_total = m.ledger_seen;
+    s.media_sequence_total = m.msn_ledger_seen;
     state = std::move(s);
   }
   op->state = std::move(state);
@@ -740,6 +749,33 @@ std::vector<std::string> ManifestPath::Impl::AdPlaylistUrls(const Op& op, std::s
 
 void ManifestPath::Impl::AssemblePodsAndSplice(OpPtr op) {
   for (SpliceBreak& sb : op->breaks) {
+    const AdBreakState* state = nullptr;
+    for (const AdBreakState& b : op->state->breaks) {
+      if (b.event_id == sb.event_id) state = &b;
+    }
+    if (state != nullptr && state->decision.IsPod()) {
+      // A pod of creatives (splicer.h): each creative keeps its timeline; its URIs come from this
+      // rendition's variant of it (a failed fetch leaves none: slate plays in its time).
+      for (const AdItem& item : state->decision.items) {
+        PodCreative c;
+        c.id = item.id;
+        c.duration_s = item.duration_s;
+        c.segment_duration_s = item.segment_duration_s.value_or(0);
+        if (!item.variants.empty()) {
+          std::vector<int64_t> bitrates;
+          for (const AdVariant& v : item.variants) bitrates.push_back(v.bitrate_bps);
+          int pick = PickVariant(bitrates, op->rendition->bandwidth_bps);
+          // DEFECT(ignore_bitrate): the highest bitrate for everyone.
+          if (build.defects.ignore_bitrate) pick = static_cast<int>(item.variants.size()) - 1;
+          auto it = ad_playlists.find(item.variants[static_cast<size_t>(pick)].url);
+          if (it != ad_playlists.end()) {
+            for (const AdSegment& a : it->second) c.segment_uris.push_back(a.uri);
+          }
+        }
+        sb.creatives.push_back(std::move(c));
+      }
+      continue;
+    }
     for (const std::string& url : AdPlaylistUrls(*op, sb.event_id)) {
       auto it = ad_playlists.find(url);
       if (it == ad_playlists.end()) continue;  // failed to load: slate fills its time
@@ -754,12 +790,14 @@ void ManifestPath::Impl::Splice(OpPtr op) {
   splice_options.mode = op->mode;
   splice_options.slate = op->channel->slate;
   if (op->state) {
-    // The ledger before the first break passed to the splicer; all of it when none is passed.
+    // The ledgers before the first break passed to the splicer; all of them when none is passed.
     splice_options.inserted_discontinuities_before = op->state->discontinuities_total;
+    splice_options.media_sequence_offset_before = op->state->media_sequence_total;
     if (!op->breaks.empty()) {
       for (const AdBreakState& b : op->state->breaks) {
         if (b.event_id == op->breaks.front().event_id) {
           splice_options.inserted_discontinuities_before = b.discontinuities_before.value_or(0);
+          splice_options.media_sequence_offset_before = b.media_sequence_before.value_or(0);
           break;
         }
       }
@@ -812,11 +850,36 @@ void ManifestPath::Impl::Splice(OpPtr op) {
         for (const AdSegment& a : b.ad_segments) {
           if (a.uri == s.uri()) return true;
         }
+        for (const PodCreative& c : b.creatives) {
+          for (const std::string& u : c.segment_uris) {
+            if (u == s.uri()) return true;
+          }
+        }
       }
       return false;
     };
     for (size_t i = 1; i < segs.size(); ++i) {
       if (segs[i].discontinuity() && !is_ad(segs[i]) && is_ad(segs[i - 1])) segs[i].SetDiscontinuity(false);
+    }
+  }
+
+  if (build.defects.no_creative_discontinuity) {
+    // DEFECT(no_creative_discontinuity): a pod stitched as one timeline: the DISCONTINUITY of
+    // every creative but the first, and of the slate, dropped.
+    std::vector<hls::MediaSegment>& segs = out.mutable_segments();
+    auto in_pod = [&](const hls::MediaSegment& s) {
+      if (s.uri() == op->channel->slate.uri) return true;
+      for (const SpliceBreak& b : op->breaks) {
+        for (const PodCreative& c : b.creatives) {
+          for (const std::string& u : c.segment_uris) {
+            if (u == s.uri()) return true;
+          }
+        }
+      }
+      return false;
+    };
+    for (size_t i = 1; i < segs.size(); ++i) {
+      if (segs[i].discontinuity() && in_pod(segs[i]) && in_pod(segs[i - 1])) segs[i].SetDiscontinuity(false);
     }
   }
 

@@ -369,5 +369,61 @@ TEST(ManifestPathTest, MasterWritesCodecsAndResolutionWhenConfigured) {
   EXPECT_EQ(codecs_missing_lines, std::vector<int>{7});  // the "bare" variant's EXT-X-STREAM-INF
 }
 
+
+// A pod of three creatives with their own durations (15 s, 30 s, 7.5 s at 2 s segments) in a
+// 60 s break, on every correct build: each creative opens with a DISCONTINUITY, slate fills the
+// last 7.5 s, renditions and reloads agree, and after the break MEDIA-SEQUENCE is the origin's + 1
+// (31 segments for 30 slots) and DISCONTINUITY-SEQUENCE + 5 (3 creatives, slate, return).
+TEST(ManifestPathTest, PodOfCreativesOnEveryBuild) {
+  for (const char* name : {"do-only", "kv-hybrid", "kv-hybrid-direct", "kv-stateless", "kv-channel-state"}) {
+    SCOPED_TRACE(name);
+    origin::SyntheticStreamSpec spec = Spec(origin::CueFlavour::kCueOut);
+    spec.breaks = {{kBreakStart, 60, 1001}};
+    testing::Deployment d(*FindBuild(name), spec);
+    d.AddCreative("c15", {800'000, 2'500'000}, 15, 2);
+    d.AddCreative("c30", {800'000, 2'500'000}, 30, 2);
+    d.AddCreative("c7", {800'000, 2'500'000}, 7.5, 2);
+    ASSERT_TRUE(d.Start().ok());
+    std::map<std::string, hls::ReloadLinter> reload;
+    bool saw_junction = false;
+    for (UnixMicros t = kStart + 40 * kMicrosPerSecond; t <= kStart + 160 * kMicrosPerSecond;
+         t += 1 * kMicrosPerSecond) {
+      d.AdvanceTo(t);
+      std::optional<int64_t> msn, dsn;
+      for (const char* rendition : {"v720", "v360"}) {
+        std::optional<ManifestResponse> r = d.Get(std::string(rendition) + ".m3u8");
+        ASSERT_TRUE(r.has_value());
+        ASSERT_EQ(r->http_status, 200) << r->body;
+        Result<hls::MediaPlaylist> p = hls::ParseMedia(r->body);
+        ASSERT_TRUE(p.ok()) << r->body;
+        EXPECT_EQ(ErrorFindings(hls::LintMedia(*p)), std::vector<std::string>{}) << r->body;
+        EXPECT_EQ(ErrorFindings(reload[rendition].Observe(*p)), std::vector<std::string>{}) << r->body;
+        if (msn) {
+          EXPECT_EQ(p->media_sequence(), *msn) << r->body;
+          EXPECT_EQ(p->discontinuity_sequence(), *dsn) << r->body;
+        }
+        msn = p->media_sequence();
+        dsn = p->discontinuity_sequence();
+        const auto& segs = p->segments();
+        for (size_t i = 1; i < segs.size(); ++i) {
+          if (segs[i].uri().find("c30_") != std::string::npos && segs[i - 1].uri().find("c15_") != std::string::npos) {
+            EXPECT_TRUE(segs[i].discontinuity()) << r->body;
+            saw_junction = true;
+          }
+        }
+      }
+    }
+    Result<hls::MediaPlaylist> o = hls::ParseMedia(
+        origin::MediaPlaylistAt(spec, spec.renditions[0], kStart + 160 * kMicrosPerSecond));
+    ASSERT_TRUE(o.ok());
+    std::optional<ManifestResponse> last = d.Get("v720.m3u8");
+    Result<hls::MediaPlaylist> p = hls::ParseMedia(last->body);
+    ASSERT_TRUE(p.ok());
+    EXPECT_EQ(p->media_sequence(), o->media_sequence() + 1) << last->body;
+    EXPECT_EQ(p->discontinuity_sequence(), o->discontinuity_sequence() + 5) << last->body;
+    EXPECT_TRUE(saw_junction);
+  }
+}
+
 }  // namespace
 }  // namespace ssai

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "reference/base/strings.h"
 
@@ -151,6 +152,22 @@ Status ValidateBreaks(std::span<const SpliceBreak> breaks, const SpliceOptions& 
         return Status::InvalidArgument(where + ": asset URI must not contain '\"' or a line break");
       }
     } else {
+      for (size_t j = 0; j < b.creatives.size(); ++j) {
+        const PodCreative& c = b.creatives[j];
+        const std::string cw = where + ": creative " + std::to_string(j) + " ('" + c.id + "')";
+        if (!std::isfinite(c.duration_s) || c.duration_s <= 0 || c.duration_s > 3600) {
+          return Status::InvalidArgument(cw + ": duration must be in (0, 3600] s");
+        }
+        if (!std::isfinite(c.segment_duration_s) || c.segment_duration_s <= 0 ||
+            c.segment_duration_s > 3600) {
+          return Status::InvalidArgument(cw + ": segment duration must be in (0, 3600] s");
+        }
+        for (const std::string& u : c.segment_uris) {
+          if (u.empty() || HasLineBreak(u)) {
+            return Status::InvalidArgument(cw + ": segment URIs must be non-empty, on one line");
+          }
+        }
+      }
       for (size_t j = 0; j < b.ad_segments.size(); ++j) {
         const AdSegment& ad = b.ad_segments[j];
         if (!std::isfinite(ad.duration_s) || ad.duration_s <= 0 || ad.duration_s > 3600) {
@@ -228,10 +245,153 @@ void MarkReturn(MediaSegment* seg, const SlotRef& slot) {
   if (!seg->Has(TagType::kProgramDateTime)) seg->AddTag(PdtTag(slot.start));
 }
 
+// A pod break's output segments replacing window slots [first, end), applied after the loop.
+struct PodReplacement {
+  int64_t first = 0;
+  int64_t end = 0;
+  std::vector<MediaSegment> segments;
+};
+
+std::vector<PodTiming> Timings(const SpliceBreak& b) {
+  std::vector<PodTiming> v;
+  v.reserve(b.creatives.size());
+  for (const PodCreative& c : b.creatives) v.push_back({c.duration_s, c.segment_duration_s});
+  return v;
+}
+
+// Pod mode for one break (splicer.h "Pods of creatives"). Counts its discontinuities before the
+// window, moves the MEDIA-SEQUENCE ledger, and builds the segments that replace its window slots.
+Status SplicePod(MediaPlaylist* p, const SlotTimeline& t, const SpliceBreak& b,
+                 const BreakSlots& s, const SpliceOptions& options, SpliceResult* result,
+                 int64_t* last_disc_index, int64_t* disc_before, bool* disc_in_window,
+                 int64_t* msn_ledger, std::optional<int64_t>* first_msn,
+                 std::vector<PodReplacement>* replacements) {
+  auto& segs = p->mutable_segments();
+  const int64_t n = static_cast<int64_t>(segs.size());
+  const SlotRef in = t.FirstAtOrAfterOnGrid(b.end_time - kSpliceToleranceUs);
+  const DurationMicros span_us = in.start - s.out.start;
+  const DurationMicros slate_us = options.slate.duration_s > 0
+                                      ? SecondsToMicros(options.slate.duration_s)
+                                      : t.duration(0);
+  const std::vector<PodTiming> timings = Timings(b);
+  const std::vector<PodLayoutSegment> layout = LayOutPod(timings, span_us, slate_us);
+  const int64_t k = static_cast<int64_t>(layout.size());
+  const int64_t m = in.index - s.out.index;
+  const UnixMicros window_start = t.start(0);
+  const UnixMicros window_end = t.start(static_cast<size_t>(n - 1)) + t.duration(static_cast<size_t>(n - 1));
+  auto abs_end = [&](const PodLayoutSegment& l) { return s.out.start + l.offset_us + l.duration_us; };
+  auto before = [&](const PodLayoutSegment& l) { return abs_end(l) <= window_start; };
+  auto included = [&](const PodLayoutSegment& l) {
+    return !before(l) && abs_end(l) <= window_end + kSpliceToleranceUs;
+  };
+  // Discontinuities: the first piece's sits on the splice slot (shared with the return of a
+  // break just before), the others inside the break, then the return slot's.
+  for (size_t j = 0; j < layout.size(); ++j) {
+    if (!layout[j].discontinuity) continue;
+    if (j == 0) {
+      if (s.out.index == *last_disc_index) continue;
+      *last_disc_index = s.out.index;
+    }
+    if (before(layout[j])) {
+      ++*disc_before;
+    } else if (included(layout[j])) {
+      *disc_in_window = true;
+    }
+  }
+  if (in.index != *last_disc_index) {
+    *last_disc_index = in.index;
+    if (in.index < 0) {
+      ++*disc_before;
+    } else if (in.index < n) {
+      *disc_in_window = true;
+    }
+  }
+  // MEDIA-SEQUENCE: a break wholly before the window moves the ledger; one that holds the first
+  // window slot numbers the output's first segment.
+  if (in.index <= 0) {
+    *msn_ledger += k - m;
+  } else if (s.out.index <= 0 && !first_msn->has_value()) {
+    int64_t j0 = 0;
+    while (j0 < k && before(layout[static_cast<size_t>(j0)])) ++j0;
+    *first_msn = p->media_sequence() + s.out.index + *msn_ledger + j0;
+  }
+  const int64_t first = std::max<int64_t>(s.out.index, 0);
+  const int64_t end = std::min<int64_t>(in.index, n);
+  if (in.index >= 0 && in.index < n) MarkReturn(&segs[static_cast<size_t>(in.index)], in);
+  if (first >= end) return Status::Ok();
+  if (end == n) result->in_break = true;
+
+  // Marker tags of the replaced slots, by the layout segment playing at each slot's start.
+  std::vector<std::vector<Tag>> markers(layout.size());
+  for (int64_t i = first; i < end; ++i) {
+    const UnixMicros slot_start = t.start(static_cast<size_t>(i));
+    size_t j = 0;
+    while (j < layout.size() && abs_end(layout[j]) - kSpliceToleranceUs <= slot_start) ++j;
+    if (j == layout.size()) continue;
+    for (Tag& tag : segs[static_cast<size_t>(i)].mutable_tags()) {
+      if (!KeptOnAdSlot(tag.type) || tag.type == TagType::kDiscontinuity) continue;
+      bool dup = false;
+      for (const Tag& have : markers[j]) dup = dup || have.type == tag.type;
+      if (!dup) markers[j].push_back(std::move(tag));
+    }
+  }
+  const int64_t target_s = p->target_duration_s().value_or(0);
+  bool warned_target = false;
+  PodReplacement rep;
+  rep.first = first;
+  rep.end = end;
+  for (size_t j = 0; j < layout.size(); ++j) {
+    const PodLayoutSegment& l = layout[j];
+    if (!included(l)) continue;
+    std::string uri;
+    if (l.creative >= 0) {
+      const PodCreative& c = b.creatives[static_cast<size_t>(l.creative)];
+      if (static_cast<size_t>(l.index) < c.segment_uris.size()) {
+        uri = c.segment_uris[static_cast<size_t>(l.index)];
+        ++result->ad_segments;
+        if (l.cut) ++result->truncated_creatives;
+      } else {
+        result->warnings.push_back("break '" + b.event_id + "': creative '" + c.id + "' has " +
+                                   std::to_string(c.segment_uris.size()) +
+                                   " segments for this rendition, its duration needs segment " +
+                                   std::to_string(l.index + 1) + "; slate plays in its place");
+      }
+    }
+    if (uri.empty()) {
+      if (options.slate.uri.empty()) {
+        return Status::InvalidArgument("break '" + b.event_id +
+                                       "': the pod does not fill the break and no slate is "
+                                       "configured (SpliceOptions::slate)");
+      }
+      uri = options.slate.uri;
+      ++result->slate_segments;
+    }
+    const double duration_s = MicrosToSeconds(l.duration_us);
+    if (!warned_target && target_s > 0 && std::llround(duration_s) > target_s) {
+      warned_target = true;
+      result->warnings.push_back("break '" + b.event_id + "': " + uri + " (" +
+                                 FormatDouble(duration_s) + " s) exceeds EXT-X-TARGETDURATION " +
+                                 std::to_string(target_s) +
+                                 " (hls.target_duration.bound); TARGETDURATION is kept, since it "
+                                 "must not change between reloads");
+    }
+    MediaSegment seg(duration_s, std::move(uri));
+    if (l.discontinuity) seg.AddTag(Tag::Make(TagType::kDiscontinuity));
+    for (Tag& tag : markers[j]) seg.AddTag(std::move(tag));
+    seg.AddTag(PdtTag(s.out.start + l.offset_us));
+    rep.segments.push_back(std::move(seg));
+  }
+  replacements->push_back(std::move(rep));
+  return Status::Ok();
+}
+
 // SSAI: rewrites the slots, returns the count of inserted discontinuities before the window.
 Status SpliceSsai(MediaPlaylist* p, const SlotTimeline& t, std::span<const SpliceBreak> breaks,
                   const SpliceOptions& options, SpliceResult* result, int64_t* disc_before,
                   bool* disc_in_window) {
+  int64_t msn_ledger = options.media_sequence_offset_before;
+  std::optional<int64_t> first_msn;
+  std::vector<PodReplacement> replacements;
   auto& segs = p->mutable_segments();
   const int64_t n = static_cast<int64_t>(segs.size());
   const int64_t target_s = p->target_duration_s().value_or(0);
@@ -240,6 +400,11 @@ Status SpliceSsai(MediaPlaylist* p, const SlotTimeline& t, std::span<const Splic
   for (const SpliceBreak& b : breaks) {
     const BreakSlots s = Locate(t, b);
     if (!s.has_slots()) continue;
+    if (!b.creatives.empty()) {
+      SSAI_RETURN_IF_ERROR(SplicePod(p, t, b, s, options, result, &last_disc_index, disc_before,
+                                     disc_in_window, &msn_ledger, &first_msn, &replacements));
+      continue;
+    }
     // Discontinuity slots, counted once each (back-to-back breaks share the junction slot).
     for (const SlotRef& d : {s.out, s.in}) {
       if (d.index == last_disc_index) continue;
@@ -323,6 +488,19 @@ Status SpliceSsai(MediaPlaylist* p, const SlotTimeline& t, std::span<const Splic
     }
     if (s.in.index < n) MarkReturn(&segs[static_cast<size_t>(s.in.index)], s.in);
   }
+  // Pod breaks change the number of segments: replace their slots, last first, and number the
+  // output (splicer.h).
+  for (auto it = replacements.rbegin(); it != replacements.rend(); ++it) {
+    segs.erase(segs.begin() + it->first, segs.begin() + it->end);
+    segs.insert(segs.begin() + it->first, std::make_move_iterator(it->segments.begin()),
+                std::make_move_iterator(it->segments.end()));
+  }
+  const int64_t msn = first_msn.value_or(p->media_sequence() + msn_ledger);
+  if (msn < 0) {
+    return Status::FailedPrecondition("MEDIA-SEQUENCE would be negative (" + std::to_string(msn) +
+                                      "): the MEDIA-SEQUENCE ledger does not fit this origin");
+  }
+  if (msn != p->media_sequence()) p->SetMediaSequence(msn);
   if ((result->ad_segments > 0 || result->slate_segments > 0) && p->version() < 3) {
     p->SetVersion(3);  // EXTINF with decimals (RFC 8216 §7)
   }
@@ -417,6 +595,14 @@ Result<SpliceResult> SpliceInPlace(MediaPlaylist&& origin, std::span<const Splic
     } else {
       SpliceSgai(&p, t, breaks, &result);
     }
+  } else if (ssai && options.media_sequence_offset_before != 0) {
+    // No break to place: the MEDIA-SEQUENCE ledger of earlier pod breaks still applies.
+    const int64_t msn = p.media_sequence() + options.media_sequence_offset_before;
+    if (msn < 0) {
+      return Status::FailedPrecondition("MEDIA-SEQUENCE would be negative (" + std::to_string(msn) +
+                                        "): the MEDIA-SEQUENCE ledger does not fit this origin");
+    }
+    p.SetMediaSequence(msn);
   }
   // RFC 8216 §4.3.3.3, §6.2.2: the first segment's discontinuity sequence number counts every
   // DISCONTINUITY that has slid out: the origin's own plus ours.
@@ -439,6 +625,75 @@ Result<SpliceResult> Splice(const hls::MediaPlaylist& origin, std::span<const Sp
 Result<SpliceResult> Splice(hls::MediaPlaylist&& origin, std::span<const SpliceBreak> breaks,
                             const SpliceOptions& options) {
   return SpliceInPlace(std::move(origin), breaks, options);
+}
+
+std::vector<PodLayoutSegment> LayOutPod(std::span<const PodTiming> creatives, DurationMicros span_us,
+                                        DurationMicros slate_us) {
+  std::vector<PodLayoutSegment> out;
+  DurationMicros at = 0;
+  for (size_t c = 0; c < creatives.size() && at < span_us; ++c) {
+    const DurationMicros d = SecondsToMicros(creatives[c].duration_s);
+    DurationMicros seg = SecondsToMicros(creatives[c].segment_duration_s);
+    if (d < kMinPodSegmentUs) continue;
+    if (seg <= 0) seg = d;
+    const DurationMicros end = std::min(at + d, span_us);
+    bool first = true;
+    int idx = 0;
+    for (DurationMicros o = at; o < end; o += seg, ++idx) {
+      const DurationMicros len = std::min(seg, end - o);
+      if (len < kMinPodSegmentUs) break;
+      PodLayoutSegment l;
+      l.creative = static_cast<int>(c);
+      l.index = idx;
+      l.offset_us = o;
+      l.duration_us = len;
+      l.discontinuity = first;
+      l.cut = len < seg && o + len == span_us && at + d > span_us;
+      out.push_back(l);
+      first = false;
+    }
+    at = std::min(at + d, span_us);
+  }
+  if (slate_us <= 0) return out;
+  bool first = true;
+  int idx = 0;
+  for (DurationMicros o = at; o < span_us; o += slate_us, ++idx) {
+    const DurationMicros len = std::min(slate_us, span_us - o);
+    if (len < kMinPodSegmentUs) break;
+    PodLayoutSegment l;
+    l.creative = -1;
+    l.index = idx;
+    l.offset_us = o;
+    l.duration_us = len;
+    l.discontinuity = first;
+    out.push_back(l);
+    first = false;
+  }
+  return out;
+}
+
+BreakNumbering PodBreakNumbering(std::span<const PodTiming> creatives, DurationMicros span_us,
+                                 DurationMicros slot_us, DurationMicros slate_us) {
+  if (span_us <= 0 || slot_us <= 0) return {2, 0};
+  const std::vector<PodLayoutSegment> layout = LayOutPod(creatives, span_us, slate_us);
+  BreakNumbering n;
+  n.discontinuities = 1;  // the return
+  for (const PodLayoutSegment& l : layout) n.discontinuities += l.discontinuity ? 1 : 0;
+  const int64_t slots = (span_us + slot_us / 2) / slot_us;
+  n.media_sequence_delta = static_cast<int64_t>(layout.size()) - slots;
+  return n;
+}
+
+DurationMicros SpanOnGrid(UnixMicros start, UnixMicros end, UnixMicros grid_boundary,
+                          DurationMicros slot_us) {
+  if (slot_us <= 0) return end - start;
+  auto at_or_after = [&](UnixMicros t) {
+    const int64_t d = t - grid_boundary;
+    int64_t k = d / slot_us;
+    if (k * slot_us < d) ++k;  // ceil, for either sign
+    return grid_boundary + k * slot_us;
+  };
+  return at_or_after(end - kSpliceToleranceUs) - at_or_after(start - kSpliceToleranceUs);
 }
 
 int PickVariant(std::span<const int64_t> bitrates_bps, int64_t rendition_bandwidth_bps) {

@@ -45,6 +45,34 @@
 //    (slots are aligned across renditions by the packager), so renditions get the same sequence
 //    numbers, discontinuities and date ranges; only the ad URIs differ (bitrate-matched).
 //
+// Pods of creatives (SpliceBreak::creatives non-empty; the VAST path and JSON decisions whose
+// items give a segmentDuration). Each creative keeps its own duration and is segmented at its own
+// segment duration (floor(d / s) segments of s, then the remainder), as a packager cuts it; it is
+// its own timeline, so every creative starts with a DISCONTINUITY (MediaTailor: content->ad,
+// ad->ad and ad->content all get one). LayOutPod places the creatives back to back from the
+// splice point over the break's span (splice slot start -> return slot start): the creative
+// playing at the return is cut there (MediaTailor's truncation at CUE-IN; its last EXTINF is
+// shortened), and a pod shorter than the span is followed by slate segments of the slate's
+// duration (the last one shortened), one piece with one DISCONTINUITY. Choosing which whole ads
+// fit the planned duration is the decision's job (PodFromDecision drops tail ads that do not fit).
+//  - A pod break emits K segments for the M origin slots it replaces, so MEDIA-SEQUENCE is no
+//    longer the origin's: the output is one sequence (content slots and pod segments in time
+//    order) numbered consecutively, and the segment after a pod break has the number of its
+//    origin slot + the MEDIA-SEQUENCE ledger (sum of K - M over earlier pod breaks:
+//    SpliceOptions::media_sequence_offset_before for breaks before the first passed, the
+//    coordinator's AdBreakState::media_sequence_before; the splicer adds the breaks passed). A
+//    pod segment's number is its splice slot's number + the ledger + its index in the layout.
+//    Every input is the same for every rendition (durations come from the decision, not from the
+//    rendition's ad playlist), so renditions and edges agree; the window slides in time, so
+//    MEDIA-SEQUENCE never goes back.
+//  - A pod segment is in the window when it ends after the first window slot starts and is
+//    published (it ends by the last origin slot's end + tolerance): the output never runs ahead
+//    of the origin's live edge.
+//  - Discontinuities of a pod break: one per piece (each creative, the slate) + the return:
+//    PodBreakNumbering. The coordinator's ledger adds that instead of 2.
+//  - The origin's marker tags of a replaced slot go on the pod segment playing at the slot's start
+//    (one tag of each type per segment).
+//
 // Markers: the origin's own cue tags (CUE-OUT/-CONT/-IN, DATERANGE SCTE35-*) stay where they are
 // so downstream players and monitors still see the break.
 //
@@ -73,6 +101,46 @@ struct AdSegment {
   double duration_s = 0;
 };
 
+// One creative of a pod, for one rendition: its own duration and segment duration (the same
+// for every rendition), and this rendition's segment URIs in play order (from its ad playlist;
+// a missing URI is played as slate with a warning, the timing stays).
+struct PodCreative {
+  std::string id;
+  double duration_s = 0;
+  double segment_duration_s = 0;
+  std::vector<std::string> segment_uris;
+};
+
+// The layout of a pod over a break's span (see "Pods of creatives" above).
+struct PodTiming {
+  double duration_s = 0;
+  double segment_duration_s = 0;
+};
+struct PodLayoutSegment {
+  int creative = -1;  // index into the creatives; -1 = slate
+  int index = 0;      // segment index within its creative (or within the slate piece)
+  DurationMicros offset_us = 0;    // from the splice point
+  DurationMicros duration_us = 0;
+  bool discontinuity = false;      // first segment of a piece (creative or slate)
+  bool cut = false;                // shortened by the break's end (the creative is truncated)
+};
+// Pieces shorter than this (rounding remainders) are not emitted.
+constexpr DurationMicros kMinPodSegmentUs = 1000;
+std::vector<PodLayoutSegment> LayOutPod(std::span<const PodTiming> creatives, DurationMicros span_us,
+                                        DurationMicros slate_us);
+// What a pod break adds to the ledgers: DISCONTINUITY tags (each piece + the return) and
+// MEDIA-SEQUENCE (K segments - M slots, M = span / slot_us rounded). {2, 0} without slots.
+struct BreakNumbering {
+  int64_t discontinuities = 0;
+  int64_t media_sequence_delta = 0;
+};
+BreakNumbering PodBreakNumbering(std::span<const PodTiming> creatives, DurationMicros span_us,
+                                 DurationMicros slot_us, DurationMicros slate_us);
+// The break's span on a constant slot grid (a boundary and the slot duration): splice slot start
+// (first boundary >= start - tolerance) to return slot start (first boundary >= end - tolerance).
+DurationMicros SpanOnGrid(UnixMicros start, UnixMicros end, UnixMicros grid_boundary,
+                          DurationMicros slot_us);
+
 // One ad break as the splicer needs it: the AdBreakState's times plus the pod resolved for this
 // rendition (the ad items' media playlists for the chosen bitrate, concatenated).
 struct SpliceBreak {
@@ -80,6 +148,8 @@ struct SpliceBreak {
   UnixMicros start_time = 0;
   UnixMicros end_time = 0;
   std::vector<AdSegment> ad_segments;  // SSAI: in play order; empty = all slate
+  // SSAI pod mode when non-empty (then ad_segments is ignored): creatives with their own timelines.
+  std::vector<PodCreative> creatives;
   // SGAI: exactly one of these becomes X-ASSET-URI / X-ASSET-LIST.
   std::string asset_uri;
   std::string asset_list_uri;
@@ -90,12 +160,17 @@ struct SpliceOptions {
   AdSegment slate;  // SSAI fill for slots past the pod; one segment of the channel's duration
   // DISCONTINUITY tags inserted for breaks before the first one in `breaks` (the ledger).
   int64_t inserted_discontinuities_before = 0;
+  // The MEDIA-SEQUENCE ledger before the first break in `breaks`: sum of K - M of earlier pod
+  // breaks (may be negative; the output MEDIA-SEQUENCE must stay >= 0).
+  int64_t media_sequence_offset_before = 0;
 };
 
 struct SpliceResult {
   hls::MediaPlaylist playlist;
   int ad_segments = 0;     // ad segments in the output
   int slate_segments = 0;  // slate segments in the output
+  // Pod mode: creative segments in the output whose creative was cut at the break's end.
+  int truncated_creatives = 0;
   bool in_break = false;   // the newest slot is inside a break
   std::vector<std::string> warnings;
 };

@@ -3,10 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <initializer_list>
+#include <iostream>
 #include <string>
 #include <vector>
 
+#include "reference/base/strings.h"
 #include "reference/media/hls/lint.h"
 #include "reference/media/hls/playlist.h"
 #include "reference/media/origin/synthetic_origin.h"
@@ -765,6 +768,202 @@ TEST(PickVariantTest, NearestNotAboveElseLowest) {
   EXPECT_EQ(PickVariant({}, 1'000'000), -1);
   const std::vector<int64_t> one = {4'000'000};
   EXPECT_EQ(PickVariant(one, 1), 0);
+}
+
+
+// ---- Pods of creatives: own durations, own timelines -------------------------------------------
+
+PodCreative Creative(std::string id, double duration_s, double segment_s, std::string prefix) {
+  PodCreative c;
+  c.id = std::move(id);
+  c.duration_s = duration_s;
+  c.segment_duration_s = segment_s;
+  const int n = static_cast<int>(std::ceil(duration_s / segment_s - 1e-9));
+  for (int i = 0; i < n; ++i) c.segment_uris.push_back(prefix + "/" + std::to_string(i) + ".ts");
+  return c;
+}
+
+SpliceBreak PodBreak(std::string id, double start_s, double duration_s, std::vector<PodCreative> creatives) {
+  SpliceBreak b;
+  b.event_id = std::move(id);
+  b.start_time = At(start_s);
+  b.end_time = At(start_s + duration_s);
+  b.creatives = std::move(creatives);
+  return b;
+}
+
+TEST(LayOutPodTest, CreativesAtTheirOwnSegmentDurationThenSlate) {
+  const std::vector<PodTiming> pod = {{7.5, 2}, {7.5, 2}};
+  const std::vector<PodLayoutSegment> l = LayOutPod(pod, 20 * kMicrosPerSecond, 2 * kMicrosPerSecond);
+  std::vector<std::string> got;
+  for (const PodLayoutSegment& s : l) {
+    got.push_back(std::to_string(s.creative) + ":" + std::to_string(s.index) + "@" +
+                  FormatDouble(MicrosToSeconds(s.offset_us)) + "+" +
+                  FormatDouble(MicrosToSeconds(s.duration_us)) + (s.discontinuity ? " D" : ""));
+  }
+  EXPECT_THAT(got, ::testing::ElementsAre("0:0@0+2 D", "0:1@2+2", "0:2@4+2", "0:3@6+1.5",
+                                          "1:0@7.5+2 D", "1:1@9.5+2", "1:2@11.5+2", "1:3@13.5+1.5",
+                                          "-1:0@15+2 D", "-1:1@17+2", "-1:2@19+1"));
+  const BreakNumbering n = PodBreakNumbering(pod, 20 * kMicrosPerSecond, 2 * kMicrosPerSecond,
+                                             2 * kMicrosPerSecond);
+  EXPECT_EQ(n.discontinuities, 4);        // A, B, slate, return
+  EXPECT_EQ(n.media_sequence_delta, 1);  // 11 segments for 10 slots
+}
+
+TEST(LayOutPodTest, TruncatedAtTheBreakEnd) {
+  const std::vector<PodTiming> pod = {{15, 2}, {30, 2}, {7.5, 2}};
+  const std::vector<PodLayoutSegment> l = LayOutPod(pod, 40 * kMicrosPerSecond, 2 * kMicrosPerSecond);
+  ASSERT_EQ(l.size(), 8u + 13u);
+  EXPECT_EQ(l.back().creative, 1);
+  EXPECT_EQ(l.back().duration_us, 1 * kMicrosPerSecond);
+  EXPECT_TRUE(l.back().cut);
+  EXPECT_EQ(l.back().offset_us + l.back().duration_us, 40 * kMicrosPerSecond);
+  const BreakNumbering n = PodBreakNumbering(pod, 40 * kMicrosPerSecond, 2 * kMicrosPerSecond,
+                                             2 * kMicrosPerSecond);
+  EXPECT_EQ(n.discontinuities, 3);  // two creatives played, the third dropped, the return
+  EXPECT_EQ(n.media_sequence_delta, 1);
+  // An exactly filled break has no slate piece.
+  const std::vector<PodTiming> exact = {{6, 2}};
+  EXPECT_EQ(PodBreakNumbering(exact, 6 * kMicrosPerSecond, 2 * kMicrosPerSecond, 2 * kMicrosPerSecond).discontinuities, 2);
+}
+
+TEST(LayOutPodTest, SpanOnGrid) {
+  const UnixMicros g = At(0);
+  EXPECT_EQ(SpanOnGrid(At(10), At(30), g, 2 * kMicrosPerSecond), 20 * kMicrosPerSecond);
+  EXPECT_EQ(SpanOnGrid(At(9.1), At(30.5), g, 2 * kMicrosPerSecond), 22 * kMicrosPerSecond);
+  EXPECT_EQ(SpanOnGrid(At(10.2), At(30.2), At(100), 2 * kMicrosPerSecond), 20 * kMicrosPerSecond);
+}
+
+class PodTest : public ::testing::Test {
+ protected:
+  // Break [10 s, 30 s): slots 5..14, return slot 15. Creatives of 7.5 s cut at 2 s.
+  origin::SyntheticStreamSpec spec_ = Spec(2, 4, {{At(10), 20, 1}});
+  std::vector<SpliceBreak> breaks_ = {
+      PodBreak("p1", 10, 20, {Creative("A", 7.5, 2, "a"), Creative("B", 7.5, 2, "b")})};
+  SpliceOptions options_ = Ssai(2);
+};
+
+TEST_F(PodTest, EachCreativeItsOwnTimeline) {
+  // Window [12 s, 20 s): A's first segment has slid out with its DISCONTINUITY; A's 1.5 s tail,
+  // then B after a DISCONTINUITY. MEDIA-SEQUENCE: splice slot 5 + layout index 1.
+  EXPECT_EQ(SpliceText(OriginAt(spec_, 0, 20), breaks_, options_),
+            Lines({"#EXTM3U",
+                   "#EXT-X-VERSION:3",
+                   "#EXT-X-TARGETDURATION:2",
+                   "#EXT-X-MEDIA-SEQUENCE:6",
+                   "#EXT-X-DISCONTINUITY-SEQUENCE:1",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:12.000Z",
+                   "#EXTINF:2.000,",
+                   "a/1.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:14.000Z",
+                   "#EXTINF:2.000,",
+                   "a/2.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:16.000Z",
+                   "#EXTINF:1.500,",
+                   "a/3.ts",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:17.500Z",
+                   "#EXTINF:2.000,",
+                   "b/0.ts"}));
+}
+
+TEST_F(PodTest, SlateFillsToTheReturnAndTheSequenceShifts) {
+  // 11 pod segments for 10 slots: content after the break is numbered origin + 1.
+  SpliceResult r;
+  EXPECT_EQ(SpliceText(OriginAt(spec_, 0, 34), breaks_, options_, &r),
+            Lines({"#EXTM3U",
+                   "#EXT-X-VERSION:3",
+                   "#EXT-X-TARGETDURATION:2",
+                   "#EXT-X-MEDIA-SEQUENCE:13",
+                   "#EXT-X-DISCONTINUITY-SEQUENCE:2",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:25.000Z",
+                   "#EXTINF:2.000,",
+                   "slate.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:27.000Z",
+                   "#EXTINF:2.000,",
+                   "slate.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:29.000Z",
+                   "#EXTINF:1.000,",
+                   "slate.ts",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-CUE-IN",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:30.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_15.ts",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:32.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_v1_16.ts"}));
+  EXPECT_EQ(r.slate_segments, 3);
+  // All gone: A, B, slate and the return slid out; the ledger shift stays.
+  const std::string after = SpliceText(OriginAt(spec_, 0, 40), breaks_, options_);
+  EXPECT_THAT(after, HasSubstr("#EXT-X-MEDIA-SEQUENCE:17\n#EXT-X-DISCONTINUITY-SEQUENCE:4\n"));
+  // Once the break has left `breaks`, the coordinator's ledgers carry it.
+  SpliceOptions ledger = options_;
+  ledger.inserted_discontinuities_before = 4;
+  ledger.media_sequence_offset_before = 1;
+  EXPECT_EQ(SpliceText(OriginAt(spec_, 0, 40), {}, ledger), after);
+}
+
+TEST_F(PodTest, ReloadsLintCleanSequencesNeverGoBackRenditionsAgree) {
+  ExpectLintCleanWalk(spec_, breaks_, options_, 8, 50, 0.5);
+  int64_t last_msn = 0, last_dsn = 0;
+  for (double now = 8; now <= 50; now += 0.5) {
+    const std::string v1 = SpliceText(OriginAt(spec_, 0, now), breaks_, options_);
+    std::vector<SpliceBreak> b2 = breaks_;
+    for (PodCreative& c : b2[0].creatives) {
+      for (std::string& u : c.segment_uris) u = "hi/" + u;
+    }
+    Result<SpliceResult> r2 = Splice(OriginAt(spec_, 1, now), b2, options_);
+    ASSERT_TRUE(r2.ok());
+    Result<SpliceResult> r1 = Splice(OriginAt(spec_, 0, now), breaks_, options_);
+    ASSERT_TRUE(r1.ok());
+    EXPECT_EQ(r1->playlist.media_sequence(), r2->playlist.media_sequence()) << now;
+    EXPECT_EQ(r1->playlist.discontinuity_sequence(), r2->playlist.discontinuity_sequence()) << now;
+    ASSERT_EQ(r1->playlist.segments().size(), r2->playlist.segments().size()) << now;
+    for (size_t i = 0; i < r1->playlist.segments().size(); ++i) {
+      EXPECT_EQ(r1->playlist.segments()[i].discontinuity(), r2->playlist.segments()[i].discontinuity());
+      EXPECT_EQ(r1->playlist.segments()[i].duration_s(), r2->playlist.segments()[i].duration_s());
+    }
+    EXPECT_GE(r1->playlist.media_sequence(), last_msn) << now << "\n" << v1;
+    EXPECT_GE(r1->playlist.discontinuity_sequence(), last_dsn) << now << "\n" << v1;
+    last_msn = r1->playlist.media_sequence();
+    last_dsn = r1->playlist.discontinuity_sequence();
+  }
+}
+
+TEST(PodSplicerTest, PodLongerThanTheBreakIsTruncated) {
+  // Break [10, 24): 14 s; creatives 9 s and 7.5 s: B is cut 5 s in, mid-segment (1 s of its
+  // third 2 s segment plays), and no slate.
+  const origin::SyntheticStreamSpec spec = Spec(2, 4, {{At(10), 14, 1}});
+  const std::vector<SpliceBreak> breaks = {
+      PodBreak("p", 10, 14, {Creative("A", 9, 2, "a"), Creative("B", 7.5, 2, "b")})};
+  SpliceResult r;
+  const std::string text = SpliceText(OriginAt(spec, 0, 26), breaks, Ssai(2), &r);
+  EXPECT_THAT(text, HasSubstr("#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:19.000Z\n"
+                              "#EXTINF:2.000,\nb/0.ts\n#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:21.000Z\n"
+                              "#EXTINF:2.000,\nb/1.ts\n#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:23.000Z\n"
+                              "#EXTINF:1.000,\nb/2.ts\n#EXT-X-DISCONTINUITY\n#EXT-X-CUE-IN\n"));
+  EXPECT_EQ(text.find("slate"), std::string::npos);
+  EXPECT_EQ(r.truncated_creatives, 1);
+  ExpectLintCleanWalk(spec, breaks, Ssai(2), 8, 40, 1);
+}
+
+TEST(PodSplicerTest, MissingCreativeSegmentPlaysSlateAndErrors) {
+  const origin::SyntheticStreamSpec spec = Spec(2, 4, {{At(10), 8, 1}});
+  PodCreative short_one = Creative("A", 6, 2, "a");
+  short_one.segment_uris.pop_back();
+  SpliceResult r;
+  const std::string text =
+      SpliceText(OriginAt(spec, 0, 18), {PodBreak("p", 10, 8, {short_one})}, Ssai(2), &r);
+  EXPECT_THAT(r.warnings, ::testing::Contains(HasSubstr("creative 'A' has 2 segments")));
+  EXPECT_THAT(text, HasSubstr("a/1.ts\n#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:14.000Z\n#EXTINF:2.000,\nslate.ts"));
+  PodCreative bad = Creative("A", 6, 2, "a");
+  bad.segment_duration_s = 0;
+  const std::vector<SpliceBreak> bad_breaks = {PodBreak("p", 10, 8, {bad})};
+  EXPECT_FALSE(Splice(OriginAt(spec, 0, 18), bad_breaks, Ssai(2)).ok());
+  const std::vector<SpliceBreak> short_pod = {PodBreak("p", 10, 8, {Creative("A", 4, 2, "a")})};
+  EXPECT_FALSE(Splice(OriginAt(spec, 0, 18), short_pod, SpliceOptions()).ok());  // no slate
 }
 
 }  // namespace

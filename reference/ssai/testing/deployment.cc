@@ -46,6 +46,28 @@ void Deployment::AddAd(const std::string& id, const std::vector<int64_t>& bitrat
   decision.decision.items.push_back(std::move(item));
 }
 
+void Deployment::AddCreative(const std::string& id, const std::vector<int64_t>& bitrates_bps,
+                             double duration_s, double segment_s) {
+  AdItem item{id, duration_s, {}};
+  item.segment_duration_s = segment_s;
+  for (int64_t bps : bitrates_bps) {
+    const std::string url = "http://ads/" + id + "/" + std::to_string(bps) + ".m3u8";
+    std::string p = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:";
+    p += std::to_string(static_cast<int64_t>(segment_s + 0.5)) + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
+    double left = duration_s;
+    for (int i = 0; left > 0.0005; ++i) {
+      const double d = std::min(segment_s, left);
+      left -= d;
+      p += "#EXTINF:";
+      AppendFixed(d, 3, &p);
+      p += ",\n" + id + "_" + std::to_string(bps) + "_" + std::to_string(i) + ".ts\n";
+    }
+    origin.Set(url, p + "#EXT-X-ENDLIST\n");
+    item.variants.push_back({bps, url});
+  }
+  decision.decision.items.push_back(std::move(item));
+}
+
 Status Deployment::Start() {
   coordinator = std::make_unique<Coordinator>(
       channel, CoordinatorEnv{&sched, &kv, &durable, &origin, &decision}, CoordinatorOptionsFor(build, {}));

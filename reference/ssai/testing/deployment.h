@@ -31,6 +31,10 @@ class Deployment {
   // "http://ads/{id}/{bps}.m3u8" of `segments` segments of `segment_s` seconds.
   void AddAd(const std::string& id, const std::vector<int64_t>& bitrates_bps, int segments,
              double segment_s);
+  // Adds a creative of `duration_s` segmented at `segment_s` (the last segment shorter) to the
+  // decision's pod, with segment_duration_s set: a pod of creatives (splicer.h).
+  void AddCreative(const std::string& id, const std::vector<int64_t>& bitrates_bps, double duration_s,
+                   double segment_s);
   // Starts the coordinator (recovery, KV) and the edge. Call after AddAd; Status of Start.
   Status Start();
 
