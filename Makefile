@@ -6,17 +6,27 @@ CMAKE_COMMON := -G Ninja -DSSAI_WERROR=$(WERROR)
 PYTHON := /usr/bin/python3
 FUZZ_SECONDS ?= 20
 
-.PHONY: all setup build build-asan build-fuzz demo test unit fuzz pytest bench clean
+.PHONY: all setup setup-demo build build-demo build-asan build-fuzz demo test unit fuzz pytest bench clean
 
 all: build
 
 setup:
 	@bash scripts/bootstrap.sh
 
+# Only the packages the `ssai` binary builds with (the demo needs nothing else).
+setup-demo:
+	@bash scripts/bootstrap.sh demo
+
 # Optimised build: the `ssai` CLI, benchmarks, and the binaries pytest drives.
 build: setup
-	@cmake -S . -B build $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Release -DSSAI_TESTS=OFF >/dev/null
+	@cmake -S . -B build $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Release -DSSAI_TESTS=OFF -DSSAI_BENCH=ON >/dev/null
 	@cmake --build build -j $(JOBS)
+
+# The `ssai` binary alone, in the same build tree (no benchmarks, no test frameworks needed).
+build-demo: setup-demo
+	@echo "demo: [2/4] building ssai (Release, $(JOBS) jobs; the first build takes a few minutes)"
+	@cmake -S . -B build $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Release -DSSAI_TESTS=OFF -DSSAI_BENCH=OFF >/dev/null
+	@cmake --build build -j $(JOBS) --target ssai | { grep -v '^\[' || true; }
 
 # ASan+UBSan build the unit tests run under.
 build-asan: setup
@@ -30,7 +40,9 @@ build-fuzz: setup
 	  -DSSAI_FUZZ=ON -DSSAI_TESTS=OFF -DSSAI_BENCH=OFF >/dev/null
 	@cmake --build build-fuzz -j $(JOBS) --target fuzzers
 
-demo: build
+demo:
+	@echo "demo: [1/4] checking the Debian packages ssai builds with (scripts/bootstrap.sh demo)"
+	@$(MAKE) --no-print-directory build-demo
 	@bash scripts/demo.sh build/cli/ssai
 
 unit: build-asan

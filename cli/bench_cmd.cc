@@ -11,6 +11,7 @@
 #include "bench/load/process.h"
 #include "bench/load/report.h"
 #include "bench/load/targets.h"
+#include "bench/load/thresholds.h"
 #include "cli/commands.h"
 #include "cli/files.h"
 #include "cli/flags.h"
@@ -32,6 +33,7 @@ struct BenchFlags {
   std::string out;
   std::string kv = "sim";
   std::vector<int64_t> coordinator_latency_ms;
+  std::vector<std::string> thresholds;
 };
 
 struct ReportFlags {
@@ -78,6 +80,12 @@ int RunBench(const BenchFlags& f) {
   if (!arrival.ok()) return fail("--" + arrival.status().message());
   o.arrival = *arrival;
   if (f.target.empty()) return fail("--target: required (http://HOST:PORT/PATH or serve:BUILD)");
+  std::vector<load::Threshold> thresholds;
+  for (const std::string& text : f.thresholds) {
+    Result<load::Threshold> t = load::ParseThreshold(text);
+    if (!t.ok()) return fail(t.status().message());
+    thresholds.push_back(std::move(t).value());
+  }
   load::StopChildrenOnSignal();
 
   std::unique_ptr<load::ServeTarget> serve;
@@ -138,14 +146,26 @@ int RunBench(const BenchFlags& f) {
   }
   if (!r.ok()) return fail(r.status().message());
   std::cout << r->Summary();
+  const std::vector<load::ThresholdResult> verdicts = load::EvaluateThresholds(thresholds, *r);
+  bool all_passed = true;
+  for (const load::ThresholdResult& v : verdicts) all_passed = all_passed && v.passed;
+  if (!verdicts.empty()) std::cout << "thresholds:\n" << load::RenderThresholds(verdicts);
   if (!f.out.empty()) {
     Json j = r->ToJson();
     j["target_spec"] = f.target;
     if (!metrics.is_null()) j["server_metrics"] = metrics;
+    if (!verdicts.empty()) {
+      Json list = Json::array();
+      for (const load::ThresholdResult& v : verdicts) {
+        list.push_back({{"threshold", v.threshold.text}, {"metric", v.threshold.metric}, {"op", v.threshold.op},
+                        {"limit", v.threshold.limit}, {"value", v.value}, {"passed", v.passed}});
+      }
+      j["thresholds"] = list;
+    }
     if (!WriteText(f.out, j.dump(1) + "\n")) return fail(f.out + ": cannot write");
     std::cout << "wrote " << f.out << "\n";
   }
-  return 0;
+  return all_passed ? 0 : 1;
 }
 
 int RunReport(const ReportFlags& f) {
@@ -199,6 +219,9 @@ void RegisterBenchCommands(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(int64_t{1}, int64_t{600000}));
   bench->add_option("--path", f->paths, "request path(s), cycled (default: the URL's path; serve: both renditions)");
   bench->add_option("--out", f->out, "write the result as JSON to this file");
+  bench->add_option("--threshold", f->thresholds,
+                    "pass/fail criterion, repeatable, k6-style: p50|p90|p95|p99|p999|max|send_lag_max <|<=|>|>= "
+                    "VALUE[ms|s|us], error_rate<1%, rate>=900; any failing one exits 1");
   bench->add_option("--kv", f->kv, "serve:BUILD only: KV backend sim | redis");
   bench->add_option("--coordinator-latency-ms", f->coordinator_latency_ms,
                     "serve:BUILD only: MIN,MAX delay of each coordinator call (the seed's 50,200)")

@@ -29,6 +29,8 @@ struct CaptureFlags {
   std::string out;
   double speed = 1;
   int64_t timeout_ms = 2000;
+  bool segments = false;
+  double max_segment_mb = 512;
 };
 
 int RunCapture(const CaptureFlags& f) {
@@ -38,6 +40,8 @@ int RunCapture(const CaptureFlags& f) {
   o.duration_ms = static_cast<int64_t>(std::llround(f.duration_s * 1000));
   o.speed = f.speed;
   o.timeout_ms = f.timeout_ms;
+  o.segments = f.segments;
+  o.max_segment_bytes = static_cast<int64_t>(f.max_segment_mb * 1024 * 1024);
   // SIGINT/SIGTERM end the recording early; what was recorded stays a valid capture.
   sigset_t set;
   sigemptyset(&set);
@@ -58,8 +62,12 @@ int RunCapture(const CaptureFlags& f) {
     return 2;
   }
   std::cout << "captured " << r->renditions << " rendition(s), " << r->fetches << " fetches (" << r->failures
-            << " failed), " << r->files << " snapshot files, " << r->duration_ms << " ms into " << f.out
-            << (stop->load() ? " (interrupted)" : "") << std::endl;
+            << " failed), " << r->files << " snapshot files, " << r->duration_ms << " ms";
+  if (f.segments) {
+    std::cout << ", " << r->segments << " segments (" << r->segment_bytes << " bytes, " << r->segments_skipped
+              << " skipped)";
+  }
+  std::cout << " into " << f.out << (stop->load() ? " (interrupted)" : "") << std::endl;
   return 0;
 }
 
@@ -77,6 +85,11 @@ void RegisterCaptureCommands(CLI::App& app, Context& ctx) {
   cap->add_option("--speed", f->speed, "the origin runs X times faster than real time (ssai origin --speed)")
       ->check(CLI::Range(0.01, 1000.0));
   cap->add_option("--timeout-ms", f->timeout_ms, "per-fetch timeout, wall time")->check(CLI::Range(1, 600000));
+  cap->add_flag("--segments", f->segments,
+                "also keep every media segment the playlists list, so a replay plays in real players");
+  cap->add_option("--max-segment-mb", f->max_segment_mb,
+                  "--segments: stop keeping segments after this many MiB (default 512)")
+      ->check(CLI::Range(0.0, 1048576.0));
   cap->callback([f, &ctx] { ctx.exit_code = RunCapture(*f); });
 }
 
@@ -85,7 +98,7 @@ std::shared_ptr<OriginReplayFlags> AddOriginReplayFlags(CLI::App& origin) {
   origin.add_option("--capture", f->capture_dir, "serve a capture directory (fixtures/README.md) instead")
       ->check(CLI::ExistingDirectory);
   origin.add_option("--speed", f->speed, "replay X times faster than real time")->check(CLI::Range(0.01, 1000.0));
-  origin.add_flag("--loop", f->loop, "--capture: start over at the end");
+  origin.add_flag("--loop", f->loop, "--capture, --ts: start over at the end");
   origin.add_option("--from", f->from, "--synthetic: the stream's clock reads this ISO 8601 instant at the first request (default: now, at start)");
   return f;
 }
@@ -118,7 +131,7 @@ bool MaybeRunCaptureOrigin(const OriginReplayFlags& f, bool synthetic_given, con
                            int* exit_code) {
   if (f.capture_dir.empty()) {
     if (!synthetic_given) {
-      std::cerr << "ssai origin: one of --synthetic SPEC or --capture DIR is required\n";
+      std::cerr << "ssai origin: one of --synthetic SPEC, --capture DIR or --ts FILE.ts is required\n";
       *exit_code = 2;
       return true;
     }

@@ -48,6 +48,23 @@ bool MaybeRunCaptureOrigin(const OriginReplayFlags& flags, bool synthetic_given,
 Status SetSyntheticOriginClock(const OriginReplayFlags& flags, server::SyntheticOriginService* service);
 void RegisterBenchCommands(CLI::App& app, Context& ctx);    // ssai bench [report] (cli/bench_cmd.cc)
 
+// `ssai origin --ts FILE.ts` (cli/origin_ts_cmd.cc): --ts, --flavour, --segment-s, --pdt-start,
+// --window; with the replay flags --loop and --speed.
+struct OriginTsFlags {
+  std::string ts_path;
+  std::string flavour = "cue_out";
+  double segment_s = 6;
+  std::string pdt_start;
+  int window = 6;
+  bool flavour_given = false, segment_given = false, window_given = false;
+};
+inline constexpr size_t kMaxTsFileBytes = size_t{1} << 30;  // the file is held in memory
+std::shared_ptr<OriginTsFlags> AddOriginTsFlags(CLI::App& origin);
+// Serves --ts FILE until SIGINT/SIGTERM when it was given (or reports a flag conflict): returns
+// true and sets *exit_code. False: no --ts.
+bool MaybeRunTsOrigin(const OriginTsFlags& flags, const OriginReplayFlags& replay, bool synthetic_given,
+                      const std::string& listen, int* exit_code);
+
 }  // namespace ssai::cli
 
 #endif  // SSAI_CLI_COMMANDS_H_

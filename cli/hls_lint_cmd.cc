@@ -1,11 +1,14 @@
 // `ssai hls lint FILE|DIR|- [FILE...]`: checks HLS playlists against the rules in
 // reference/media/hls/lint.h (`--rules` lists them).
 //
-// One input file: single-playlist rules; output lines are `RULE_ID line N: message`.
+// One input file: single-playlist rules; output lines are `SEVERITY RULE_ID line N: message`.
 // Several files, or a directory (its .m3u8/.m3u files sorted by name): the files are successive
 // reloads of one media playlist; single-playlist rules run on each and reload rules across them,
-// and every output line is prefixed with its file: `FILE: RULE_ID line N: message` (reload findings
-// name the newer file). `-` reads stdin (labelled "-").
+// and every output line is prefixed with its file: `FILE: SEVERITY RULE_ID line N: message`
+// (reload findings name the newer file). A finding repeated by later reloads (same rule, same
+// message) is printed once, with how many later reloads repeated it. `-` reads stdin ("-").
+// Errors come before warnings (mediastreamvalidator's MUST before SHOULD); the last line is a
+// summary with the counts per severity, also when there is nothing to report.
 //
 // --json prints a JSON array of {rule_id, line, severity, message, file} instead.
 // --errors-only drops warnings (from the output and from the exit status).
@@ -15,7 +18,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -68,6 +73,56 @@ void PrintRules(bool json) {
     std::cout << r.id << "  " << hls::SeverityName(r.severity) << "  " << ScopeName(r.scope)
               << "  [" << r.section << "]  " << r.description << "\n";
   }
+}
+
+// Text output: errors, then warnings; a finding repeated by later reloads once (with the count);
+// then one summary line.
+void PrintText(const std::vector<hls::Finding>& findings, bool reload_mode, size_t playlists) {
+  struct Shown {
+    const hls::Finding* first;
+    int64_t repeats = 0;
+  };
+  std::vector<Shown> shown;
+  std::map<std::pair<std::string, std::string>, size_t> index;  // (rule, message) -> shown
+  for (const hls::Finding& f : findings) {
+    auto [it, inserted] = index.try_emplace({f.rule_id, f.message}, shown.size());
+    if (inserted || !reload_mode) {
+      if (!inserted) it->second = shown.size();
+      shown.push_back({&f});
+    } else {
+      ++shown[it->second].repeats;
+    }
+  }
+  std::stable_sort(shown.begin(), shown.end(), [](const Shown& a, const Shown& b) {
+    return a.first->severity == hls::Severity::kError && b.first->severity != hls::Severity::kError;
+  });
+  int64_t counts[2] = {0, 0};  // errors, warnings (each occurrence)
+  std::set<std::string> rules[2];
+  int64_t repeats = 0;
+  for (const Shown& s : shown) {
+    const int k = s.first->severity == hls::Severity::kError ? 0 : 1;
+    counts[k] += 1 + s.repeats;
+    rules[k].insert(s.first->rule_id);
+    repeats += s.repeats;
+    hls::Finding f = *s.first;
+    if (!reload_mode) f.file.clear();
+    std::string line = hls::FormatFinding(f);
+    // The severity goes after the file prefix: FILE: SEVERITY RULE line N: message.
+    const size_t at = f.file.empty() ? 0 : f.file.size() + 2;
+    line.insert(at, std::string(hls::SeverityName(f.severity)) + " ");
+    if (s.repeats > 0) {
+      line += " (repeated in " + std::to_string(s.repeats) + " later reload" + (s.repeats == 1 ? "" : "s") + ")";
+    }
+    std::cout << line << "\n";
+  }
+  auto count = [](int64_t n, const char* what) {
+    return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+  };
+  std::cout << "summary: " << count(counts[0], "error") << " (" << count(static_cast<int64_t>(rules[0].size()), "rule")
+            << "), " << count(counts[1], "warning") << " (" << count(static_cast<int64_t>(rules[1].size()), "rule")
+            << ") in " << count(static_cast<int64_t>(playlists), "playlist");
+  if (repeats > 0) std::cout << "; " << repeats << " repeated by later reloads shown once";
+  std::cout << "\n";
 }
 
 int Run(const LintArgs& args) {
@@ -135,10 +190,7 @@ int Run(const LintArgs& args) {
     }
     std::cout << out.dump(2) << "\n";
   } else {
-    for (hls::Finding& f : findings) {
-      if (!reload_mode) f.file.clear();  // the format: RULE_ID line N: message
-      std::cout << hls::FormatFinding(f) << "\n";
-    }
+    PrintText(findings, reload_mode, files.size());
   }
   return findings.empty() ? 0 : 1;
 }

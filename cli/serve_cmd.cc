@@ -198,12 +198,18 @@ void RegisterServeCommands(CLI::App& app, Context& ctx) {
 
   auto origin_spec = std::make_shared<std::string>();
   auto origin_listen = std::make_shared<std::string>("127.0.0.1:8081");
-  CLI::App* orig = app.add_subcommand("origin", "Serve a synthetic live HLS origin on real time");
+  CLI::App* orig = app.add_subcommand(
+      "origin", "Serve a live HLS origin on real time: synthetic (--synthetic), a capture (--capture) or a TS file (--ts)");
   orig->add_option("--synthetic", *origin_spec, "stream spec JSON (synthetic_origin.h)")
       ->check(CLI::ExistingFile);
   auto origin_replay = AddOriginReplayFlags(*orig);  // --capture, --speed, --loop, --from (capture_cmd.cc)
+  auto origin_ts = AddOriginTsFlags(*orig);          // --ts, --flavour, --segment-s, --pdt-start (origin_ts_cmd.cc)
   orig->add_option("--listen", *origin_listen, "HOST:PORT (port 0 = any)");
-  orig->callback([origin_spec, origin_listen, origin_replay, &ctx] {
+  orig->callback([orig, origin_spec, origin_listen, origin_replay, origin_ts, &ctx] {
+    origin_ts->flavour_given = orig->count("--flavour") > 0;
+    origin_ts->segment_given = orig->count("--segment-s") > 0;
+    origin_ts->window_given = orig->count("--window") > 0;
+    if (MaybeRunTsOrigin(*origin_ts, *origin_replay, !origin_spec->empty(), *origin_listen, &ctx.exit_code)) return;
     if (MaybeRunCaptureOrigin(*origin_replay, !origin_spec->empty(), *origin_listen, &ctx.exit_code)) return;
     ctx.exit_code = RunOrigin(*origin_spec, *origin_listen, *origin_replay);
   });

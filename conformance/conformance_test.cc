@@ -136,6 +136,84 @@ TEST(ScenarioTest, EarlyCueInRewritesTheAnnouncedDuration) {
   EXPECT_EQ(truth[0].planned_duration_s, 30);
 }
 
+TEST(ScenarioTest, OriginTsTakesItsBreaksFromTheTransportStream) {
+  // fixtures/scenarios/conformance/ts_breaks.ts (tests/ts_fixtures.py --conformance-ts): OUT 1001
+  // at 30 s for 20 s, 1002 cancelled, time_signal 0x34/0x35 0x4800008E at 90-106 s.
+  Result<std::vector<Scenario>> loaded = LoadScenarios("fixtures/scenarios/conformance/ts_daterange_breaks.json");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  const Scenario& s = loaded->front();
+  ASSERT_NE(s.ts_origin, nullptr);
+  EXPECT_EQ(s.ts_path, "fixtures/scenarios/conformance/ts_breaks.ts");
+  ASSERT_EQ(s.origin.breaks.size(), 2u);
+  EXPECT_EQ(s.origin.breaks[0].event_id, 1001u);
+  EXPECT_EQ(s.origin.breaks[0].start_time, s.At(30));
+  EXPECT_EQ(s.origin.breaks[0].duration_s, 20);
+  EXPECT_EQ(s.origin.breaks[1].event_id, 0x4800008Eu);
+  EXPECT_EQ(s.origin.breaks[1].start_time, s.At(90));
+  EXPECT_EQ(s.origin.breaks[1].duration_s, 16);
+  // Every rendition serves the packager's playlist, and a shifted scenario moves it.
+  const std::string text = OriginPlaylistAt(s, s.origin.renditions[1], s.At(40));
+  EXPECT_NE(text.find("#EXT-X-DATERANGE:ID=\"splice-1001-0\",START-DATE=\"2026-01-01T00:00:30.000Z\",PLANNED-DURATION=20,"
+                      "SCTE35-OUT=0xFC"),
+            std::string::npos)
+      << text;
+  const Scenario moved = ShiftedTo(s, s.At(1000));
+  EXPECT_EQ(OriginPlaylistAt(moved, moved.origin.renditions[0], moved.At(40)).find("2026-01-01T00:00:30.000Z"),
+            std::string::npos);
+  EXPECT_NE(OriginPlaylistAt(moved, moved.origin.renditions[0], moved.At(40)).find("2026-01-01T00:17:10.000Z"),
+            std::string::npos);
+
+  const std::string head = R"({"name":"x","origin":{"segment_duration_s":2,"renditions":[{"name":"v1","bandwidth_bps":1000000}],)";
+  Result<Scenario> bad = ParseScenario(head + R"("ts":"ts_breaks.ts","breaks":[]}})", "fixtures/scenarios/conformance/x.json");
+  EXPECT_EQ(bad.status().message(), "origin.breaks: not with origin.ts: the breaks are the TS's SCTE-35 cues");
+  bad = ParseScenario(head + R"("ts":"nope.ts"}})", "fixtures/scenarios/conformance/x.json");
+  EXPECT_EQ(bad.status().message().rfind("origin.ts: fixtures/scenarios/conformance/nope.ts: cannot read", 0), 0u)
+      << bad.status().message();
+  bad = ParseScenario(R"({"name":"x","origin":{"segment_duration_s":3,"renditions":[{"name":"v1","bandwidth_bps":1000000}],)"
+                      R"("ts":"ts_breaks.ts"}})",
+                      "fixtures/scenarios/conformance/x.json");
+  EXPECT_EQ(bad.status().message(),
+            "origin.ts: fixtures/scenarios/conformance/ts_breaks.ts: segment 0 lasts 4 s, not segment_duration_s "
+            "(cut at IDR frames: the GOPs must divide it)");
+  bad = ParseScenario(head + R"("ts":7}})");
+  EXPECT_EQ(bad.status().message(), "origin.ts: must be a file path");
+}
+
+TEST(ScenarioTest, OriginCaptureReplaysTheRecordingAndItsMarkersAreTheTruth) {
+  // fixtures/captures/cue_out: MSN n starts at 12:00:00 + 2n s; CUE-OUT:DURATION=12 on MSN 10
+  // (12:00:20), CUE-IN on MSN 16; recorded from 12:00:10.
+  Result<std::vector<Scenario>> loaded = LoadScenarios("fixtures/scenarios/conformance/capture_cue_out.json");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  const Scenario& s = loaded->front();
+  ASSERT_NE(s.capture_origin, nullptr);
+  EXPECT_EQ(FormatIso8601Millis(s.origin.start_time), "2026-01-15T12:00:10.000Z");
+  ASSERT_EQ(s.origin.breaks.size(), 1u);
+  EXPECT_EQ(FormatIso8601Millis(s.origin.breaks[0].start_time), "2026-01-15T12:00:20.000Z");
+  EXPECT_EQ(s.origin.breaks[0].duration_s, 12);
+  // The snapshot current 15 s in lists the OUT; moved by 1000 s, its dates move too.
+  const std::string text = OriginPlaylistAt(s, s.origin.renditions[0], s.At(15));
+  EXPECT_NE(text.find("#EXT-X-CUE-OUT:DURATION=12"), std::string::npos) << text;
+  EXPECT_NE(text.find("#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:20.000Z"), std::string::npos) << text;
+  const Scenario moved = ShiftedTo(s, s.At(1000));
+  const std::string later = OriginPlaylistAt(moved, moved.origin.renditions[0], moved.At(15));
+  EXPECT_NE(later.find("#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:17:00.000Z"), std::string::npos) << later;
+  EXPECT_EQ(later.find("2026-01-15T12:00:20"), std::string::npos);
+  // Its daterange twin: START-DATE moves with the scenario.
+  Result<std::vector<Scenario>> dr = LoadScenarios("fixtures/scenarios/conformance/capture_daterange.json");
+  ASSERT_TRUE(dr.ok()) << dr.status().message();
+  const Scenario dmoved = ShiftedTo(dr->front(), dr->front().At(1000));
+  EXPECT_NE(OriginPlaylistAt(dmoved, dmoved.origin.renditions[0], dmoved.At(15)).find("START-DATE=\"2026-01-15T12:17:00.000Z\""),
+            std::string::npos);
+
+  const std::string head = R"({"name":"x","origin":{"segment_duration_s":2,"renditions":[{"name":"v1080","bandwidth_bps":1000000}],)";
+  Result<Scenario> bad = ParseScenario(head + R"("capture":"../../captures/cue_out"}})", "fixtures/scenarios/conformance/x.json");
+  EXPECT_EQ(bad.status().message(), "origin.renditions[0].name: the capture has no /v1080.m3u8");
+  bad = ParseScenario(head + R"("capture":"nope","breaks":[]}})", "fixtures/scenarios/conformance/x.json");
+  EXPECT_EQ(bad.status().message(), "origin.breaks: not with origin.capture: the breaks are the capture's markers");
+  bad = ParseScenario(head + R"("capture":"nope"}})", "fixtures/scenarios/conformance/x.json");
+  EXPECT_EQ(bad.status().message(), "origin.capture: fixtures/scenarios/conformance/nope: not a directory");
+}
+
 TEST(PopKvTest, PropagationDelayPerPopAndExpiry) {
   testing::ManualScheduler sched(1'000 * kMicrosPerSecond);
   testing::KvCentral central(&sched);

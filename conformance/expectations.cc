@@ -46,6 +46,8 @@ const std::vector<KnownFinding>& KnownFindings() {
   static const std::vector<KnownFinding> kFindings = {
     {"kv-hybrid", "early_cue_in", "splice.ad_seconds_match_break splice.content_resumes_at_pdt ttl.no_ad_after_end", "R4"},
     {"kv-stateless", "api_validation", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    {"kv-stateless", "capture_cue_out", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    {"kv-stateless", "capture_daterange", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "coordinator_restart", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "cue_out_two_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "daterange_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
@@ -61,6 +63,8 @@ const std::vector<KnownFinding>& KnownFindings() {
     {"kv-stateless", "serve_short", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "sgai_interstitials", "splice.sgai_interstitial_at_cue", "R5"},
     {"kv-stateless", "splicepoint_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    {"kv-stateless", "ts_cue_out_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    {"kv-stateless", "ts_daterange_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "vast_pod_long", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "vast_pod_short", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
   };

@@ -9,8 +9,20 @@
 #include "reference/base/json_input.h"
 #include "reference/base/strings.h"
 #include "reference/io/files.h"
+#include "reference/media/cues/normalizer.h"
+#include "reference/media/hls/playlist.h"
+#include "reference/media/origin/capture.h"
+#include "reference/media/ts/ts_packager.h"
+#include "reference/server/capture_origin.h"
 
 namespace ssai::conformance {
+
+struct CapturedOrigin {
+  origin::CaptureReplay replay{origin::Capture{}};
+  std::map<std::string, std::string> files;  // file name -> body
+  UnixMicros stream_start = 0;  // the instant of capture offset 0
+  UnixMicros parse_start = 0;   // origin.start_time as loaded (ShiftedTo moves the scenario's)
+};
 
 namespace {
 
@@ -61,6 +73,193 @@ Result<InsertionMode> ParseMode(const std::string& s, const std::string& where) 
 }
 
 Result<Scenario> ParseScenarioJson(json j, std::string file);
+Status LoadCaptureOrigin(const std::string& dir, Scenario* s);
+
+// origin.ts: packages the file live (ts_packager.h) and takes its breaks as the scenario's.
+Status LoadTsOrigin(const std::string& path, Scenario* s) {
+  namespace fs = std::filesystem;
+  fs::path p(path);
+  if (p.is_relative() && !s->file.empty()) p = fs::path(s->file).parent_path() / p;
+  s->ts_path = p.string();
+  Result<std::string> bytes = io::ReadFileToString(s->ts_path, kMaxTsOriginBytes);
+  if (!bytes.ok()) return Bad("origin.ts", bytes.status().message());
+  ts::TsPackagerOptions o;
+  o.segment_s = s->origin.segment_duration_s;
+  o.loop = true;
+  o.flavour = s->origin.cue_flavour;
+  o.pdt_start = s->origin.start_time;
+  o.window_segments = s->origin.window_segments;
+  o.name = s->origin.renditions.front().name;
+  o.repeat_cue = s->origin.repeat_cue;
+  Result<ts::TsPackager> packager = ts::TsPackager::Create(std::move(bytes).value(), o);
+  if (!packager.ok()) return Bad("origin.ts", s->ts_path + ": " + packager.status().message());
+  // The checks assume one segment duration (segment_duration_s), as the synthetic origin has.
+  const int64_t want = std::llround(s->origin.segment_duration_s * 90000);
+  for (size_t k = 0; k < packager->segments().size(); ++k) {
+    const int64_t d = packager->segments()[k].duration_ticks;
+    if (std::llabs(d - want) > 90) {
+      return Bad("origin.ts", s->ts_path + ": segment " + std::to_string(k) + " lasts " + FormatDouble(d / 90000.0) +
+                                  " s, not segment_duration_s (cut at IDR frames: the GOPs must divide it)");
+    }
+  }
+  const int64_t k = static_cast<int64_t>(packager->segments().size());
+  for (const ts::TsBreak& b : packager->breaks()) {
+    if (b.out_segment >= k) continue;  // a later loop
+    origin::ScheduledBreak brk;
+    const int64_t us = (b.out_rel_ticks * 100 + 4) / 9;  // 90 kHz -> µs, rounded
+    brk.start_time = s->origin.start_time + (us + 500) / 1000 * 1000;
+    brk.duration_s = static_cast<double>(b.in_rel_ticks - b.out_rel_ticks) / 90000;
+    brk.event_id = b.event_id;
+    s->origin.breaks.push_back(brk);
+  }
+  if (Status v = origin::ValidateSpec(s->origin); !v.ok()) return Bad("origin.ts", s->ts_path + ": " + v.message());
+  s->ts_origin = std::make_shared<const ts::TsPackager>(std::move(packager).value());
+  return Status::Ok();
+}
+
+std::string ResolveNextToScenario(const std::string& path, const Scenario& s) {
+  std::filesystem::path p(path);
+  if (p.is_relative() && !s.file.empty()) p = std::filesystem::path(s.file).parent_path() / p;
+  return p.string();
+}
+
+// origin.capture: the capture, its timeline and its breaks (scenario.h).
+Status LoadCaptureOrigin(const std::string& dir, Scenario* s) {
+  s->capture_dir = ResolveNextToScenario(dir, *s);
+  // The server's loader: everything read at load time, symlinks out of the directory refused.
+  Result<server::LoadedCapture> loaded = server::LoadCaptureDir(s->capture_dir);
+  if (!loaded.ok()) return Bad("origin.capture", loaded.status().message());
+  auto c = std::make_shared<CapturedOrigin>();
+  c->replay = origin::CaptureReplay(std::move(loaded->capture));
+  c->files = std::move(loaded->files);
+  for (size_t i = 0; i < s->origin.renditions.size(); ++i) {
+    const std::string path = "/" + s->origin.renditions[i].name + ".m3u8";
+    if (!c->replay.HasPath(path)) {
+      return Bad("origin.renditions[" + std::to_string(i) + "].name", "the capture has no " + path);
+    }
+  }
+  // The first rendition's distinct snapshots, as a player sees them.
+  const std::string path = "/" + s->origin.renditions.front().name + ".m3u8";
+  std::vector<hls::MediaPlaylist> reloads;
+  std::vector<int64_t> offsets;
+  std::string last_file;
+  for (const origin::CaptureEntry* e : c->replay.EntriesFor(path)) {
+    if (!e->ok() || e->file == last_file || c->files.count(e->file) == 0) continue;
+    last_file = e->file;
+    Result<hls::MediaPlaylist> p = hls::ParseMedia(c->files.at(e->file));
+    if (!p.ok() || p->segments().empty()) continue;
+    reloads.push_back(std::move(p).value());
+    offsets.push_back(e->offset_ms);
+  }
+  const std::string where = s->capture_dir + " " + path + ": ";
+  if (reloads.empty()) return Bad("origin.capture", where + "no snapshot with segments");
+  const hls::MediaPlaylist& first = reloads.front();
+  const size_t n = first.segments().size();
+  const std::optional<UnixMicros> first_start = first.SegmentStartTime(0);
+  const std::optional<UnixMicros> last_start = first.SegmentStartTime(n - 1);
+  if (!first_start || !last_start) return Bad("origin.capture", where + "no PROGRAM-DATE-TIME");
+  const DurationMicros seg = origin::SegmentDurationMicros(s->origin);
+  for (const hls::MediaPlaylist& p : reloads) {
+    for (const hls::MediaSegment& x : p.segments()) {
+      if (std::llabs(SecondsToMicros(x.duration_s()) - seg) > 1000) {
+        return Bad("origin.capture", where + "a segment of " + FormatDouble(x.duration_s()) +
+                                         " s: not segment_duration_s (the checks assume one duration)");
+      }
+    }
+  }
+  // Offset 0 of the capture is the first snapshot's live edge minus its offset; the run starts at
+  // the first segment boundary from there (MSN m starts at msn0 + m x seg).
+  c->stream_start = *last_start + seg - offsets.front() * kMicrosPerMilli;
+  const UnixMicros msn0 = *first_start - first.media_sequence() * seg;
+  const int64_t k = (c->stream_start - msn0 + seg - 1) / seg;
+  s->origin.start_time = msn0 + k * seg;
+  c->parse_start = s->origin.start_time;
+  // Ground truth: the capture's markers (cues/normalizer.h), each break once.
+  std::map<std::string, const cues::BreakEvent*> open;
+  std::set<uint32_t> used;
+  const cues::NormalizeResult events = cues::NormalizeReloads(reloads);
+  std::vector<std::pair<const cues::BreakEvent*, const cues::BreakEvent*>> pairs;
+  for (const cues::BreakEvent& e : events.events) {
+    if (e.kind == cues::EventKind::kStart) {
+      open[e.event_id] = &e;
+    } else if (e.kind == cues::EventKind::kEnd) {
+      if (auto it = open.find(e.event_id); it != open.end()) {
+        pairs.emplace_back(it->second, &e);
+        open.erase(it);
+      }
+    } else {
+      open.erase(e.event_id);  // cancelled: no break
+    }
+  }
+  std::vector<std::pair<const cues::BreakEvent*, uint32_t>> numbered;
+  for (const auto& [start, end] : pairs) {
+    uint32_t id = 0;
+    bool numeric = !start->event_id.empty() && start->event_id.size() <= 10 &&
+                   std::all_of(start->event_id.begin(), start->event_id.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    if (numeric && std::stoull(start->event_id) <= 0xFFFFFFFFull) id = static_cast<uint32_t>(std::stoull(start->event_id));
+    else numeric = false;
+    if (numeric && used.insert(id).second) {
+      numbered.emplace_back(start, id);
+    } else {
+      numbered.emplace_back(start, 0);
+    }
+  }
+  uint32_t next = 1;
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    uint32_t id = numbered[i].second;
+    if (id == 0) {
+      while (used.count(next) != 0) ++next;
+      id = next;
+      used.insert(id);
+    }
+    origin::ScheduledBreak b;
+    b.start_time = pairs[i].first->splice_time;
+    b.duration_s = MicrosToSeconds(pairs[i].second->splice_time - pairs[i].first->splice_time);
+    b.event_id = id;
+    if (b.duration_s <= 0) continue;
+    s->origin.breaks.push_back(b);
+    if (pairs[i].first->duration_s && *pairs[i].first->duration_s > b.duration_s + 0.001) {
+      s->planned_duration_s[id] = *pairs[i].first->duration_s;
+    }
+  }
+  if (Status v = origin::ValidateSpec(s->origin); !v.ok()) return Bad("origin.capture", where + v.message());
+  s->capture_origin = std::move(c);
+  return Status::Ok();
+}
+
+// Moves every PROGRAM-DATE-TIME and DATERANGE START-DATE / END-DATE of `text` by `shift`.
+std::string ShiftDates(const std::string& text, DurationMicros shift) {
+  if (shift == 0) return text;
+  std::string out;
+  out.reserve(text.size());
+  size_t pos = 0;
+  auto shifted = [&](std::string_view iso) -> std::string {
+    Result<UnixMicros> t = ParseIso8601(iso);
+    return t.ok() ? FormatIso8601Millis(*t + shift) : std::string(iso);
+  };
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string::npos) eol = text.size();
+    std::string line = text.substr(pos, eol - pos);
+    constexpr std::string_view kPdt = "#EXT-X-PROGRAM-DATE-TIME:";
+    if (line.rfind(kPdt, 0) == 0) {
+      line = std::string(kPdt) + shifted(std::string_view(line).substr(kPdt.size()));
+    } else if (line.rfind("#EXT-X-DATERANGE:", 0) == 0) {
+      for (std::string_view attr : {"START-DATE=\"", "END-DATE=\""}) {
+        const size_t a = line.find(attr);
+        if (a == std::string::npos) continue;
+        const size_t v = a + attr.size();
+        const size_t q = line.find('"', v);
+        if (q == std::string::npos) continue;
+        line.replace(v, q - v, shifted(std::string_view(line).substr(v, q - v)));
+      }
+    }
+    out += line;
+    if (eol < text.size()) out += '\n';
+    pos = eol + 1;
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -134,6 +333,24 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
       }
     }
   }
+  // origin.ts / origin.capture: the breaks come from the TS or the capture (below), not from the block.
+  std::string capture_dir;
+  if (o.contains("capture")) {
+    if (!o["capture"].is_string() || o["capture"].get<std::string>().empty()) {
+      return Bad("origin.capture", "must be a directory path");
+    }
+    capture_dir = o["capture"].get<std::string>();
+    if (o.contains("breaks")) return Bad("origin.breaks", "not with origin.capture: the breaks are the capture's markers");
+    if (o.contains("ts")) return Bad("origin.capture", "not with origin.ts: one origin");
+    o.erase("capture");
+  }
+  std::string ts_path;
+  if (o.contains("ts")) {
+    if (!o["ts"].is_string() || o["ts"].get<std::string>().empty()) return Bad("origin.ts", "must be a file path");
+    ts_path = o["ts"].get<std::string>();
+    if (o.contains("breaks")) return Bad("origin.breaks", "not with origin.ts: the breaks are the TS's SCTE-35 cues");
+    o.erase("ts");
+  }
   // Unknown keys in the origin block are refused here too ("scenario.origin.omit_cue_ins: unknown
   // key"): a typo must not turn a failure scenario into a green run. Doc keys are dropped first.
   for (auto it = o.begin(); it != o.end();) {
@@ -142,7 +359,9 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
   Result<origin::SyntheticStreamSpec> spec = origin::ParseSpec(o.dump(), "scenario.origin");
   if (!spec.ok()) return spec.status();
   s.origin = std::move(spec).value();
-  s.planned_duration_s = planned;
+  if (!ts_path.empty()) SSAI_RETURN_IF_ERROR(LoadTsOrigin(ts_path, &s));
+  if (!capture_dir.empty()) SSAI_RETURN_IF_ERROR(LoadCaptureOrigin(capture_dir, &s));
+  for (const auto& [id, d] : planned) s.planned_duration_s[id] = d;
   if (!planned.empty()) {
     if (s.origin.cue_flavour != origin::CueFlavour::kCueOut && s.origin.cue_flavour != origin::CueFlavour::kDateRange) {
       return Bad("origin.breaks", "planned_duration_s (early CUE-IN) needs cue_flavour cue_out or daterange "
@@ -426,6 +645,21 @@ std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& pro
 }
 
 std::string OriginPlaylistAt(const Scenario& scenario, const origin::Rendition& rendition, UnixMicros now) {
+  if (scenario.ts_origin) return scenario.ts_origin->MediaPlaylistAt(now, scenario.origin.start_time);
+  if (const CapturedOrigin* c = scenario.capture_origin.get()) {
+    // Capture offset of `now`; the newest good snapshot of the rendition then (or its first).
+    const DurationMicros shift = scenario.origin.start_time - c->parse_start;
+    const int64_t offset_ms = (now - shift - c->stream_start) / kMicrosPerMilli;
+    const std::string path = "/" + rendition.name + ".m3u8";
+    const std::vector<const origin::CaptureEntry*> entries = c->replay.EntriesFor(path);
+    const origin::CaptureEntry* pick = nullptr;
+    for (const origin::CaptureEntry* e : entries) {
+      if (!e->ok() || c->files.count(e->file) == 0) continue;
+      if (pick != nullptr && e->offset_ms > offset_ms) break;
+      pick = e;
+    }
+    return pick == nullptr ? std::string() : ShiftDates(c->files.at(pick->file), shift);
+  }
   std::string text = origin::MediaPlaylistAt(scenario.origin, rendition, now);
   if (scenario.planned_duration_s.empty()) return text;
   // Early CUE-IN: the origin was rendered with each break's actual duration (so its IN comes

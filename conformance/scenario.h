@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,7 +21,13 @@
 #include "reference/media/origin/synthetic_origin.h"
 #include "reference/ssai/splicer.h"
 
+namespace ssai::ts {
+class TsPackager;
+}  // namespace ssai::ts
+
 namespace ssai::conformance {
+
+struct CapturedOrigin;  // scenario.cc: a loaded capture and its timeline
 
 struct PopSpec {
   std::string name;
@@ -79,6 +86,20 @@ struct Scenario {
   std::string description;
   std::string file;  // where it was loaded from
   origin::SyntheticStreamSpec origin;
+  // origin.ts (issue 17): the origin is the live TS packager over this file (ts_packager.h, loop
+  // on, segment 0 at origin.start_time, markers in origin.cue_flavour). `origin` then holds the
+  // timeline (segment_duration_s, renditions, which all serve the packager's playlist) and, as
+  // `breaks`, the breaks the packager found in the TS (loop 0): the ground truth.
+  std::shared_ptr<const ts::TsPackager> ts_origin;
+  std::string ts_path;  // as resolved (relative paths: from the scenario file's directory)
+  // origin.capture (issue 17): the origin replays a capture directory (fixtures/README.md,
+  // "Capture format") in stream time: origin.start_time becomes the first segment boundary at or
+  // after the capture's start, each rendition serves its recorded "/{name}.m3u8" snapshots, and
+  // `breaks` are the capture's own markers through the cue normalizer (the ground truth; an OUT
+  // that announces more than its IN gives planned_duration_s). PROGRAM-DATE-TIME and DATERANGE
+  // dates move with the scenario (ShiftedTo, for the real-time targets).
+  std::shared_ptr<const CapturedOrigin> capture_origin;
+  std::string capture_dir;
   // Early CUE-IN (scenario-side post-processing of the origin's text): event_id -> the duration
   // the OUT marker announces; the break's own duration_s is when the IN actually comes.
   std::map<uint32_t, double> planned_duration_s;
@@ -97,6 +118,8 @@ struct Scenario {
 
 // Scenario, profile and target-profile files are written by hand (a few KiB): read at most 1 MiB.
 inline constexpr size_t kMaxConformanceFileBytes = size_t{1} << 20;
+// origin.ts: the TS file is held in memory.
+inline constexpr size_t kMaxTsOriginBytes = size_t{256} << 20;
 
 // Refuses unknown keys (the origin block's too: "scenario.origin.omit_cue_ins: unknown key"),
 // out-of-range numbers (with the path and the range) and nesting deeper than kMaxJsonDepth.

@@ -1,24 +1,38 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ssai-lab builds and tests with. Idempotent: silent and quick when
 # everything is present; otherwise one `apt-get update` and one `apt-get install`.
+#   bootstrap.sh        everything `make test` needs (compilers, test tools, browsers, npm packages)
+#   bootstrap.sh demo   only what `make demo` needs: the packages the `ssai` binary builds with
 set -euo pipefail
+mode=${1:-all}
 
-PACKAGES=(
+# What the `ssai` binary builds and links with (the demo needs no more).
+BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config
-  clang libclang-rt-14-dev            # libFuzzer + sanitizer runtimes
   libboost-dev                        # Boost.Asio (reference server)
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
-  libhiredis-dev redis-server         # Redis KV backend: client library + primary/replica for tests
+  libhiredis-dev                      # Redis KV backend client
   libjwt-dev                          # JWT HS256 bearer tokens on POST /cue
   zlib1g-dev                          # CRC-32 of each journal record (reference/server/journal.h)
   libpugixml-dev                      # VAST XML (reference/media/vast)
+  python3
+)
+# What the tests, fuzzers and benchmarks add.
+TEST_PACKAGES=(
+  clang libclang-rt-14-dev            # libFuzzer + sanitizer runtimes
+  libgtest-dev libgmock-dev libbenchmark-dev
+  redis-server                        # primary/replica for the Redis tests
   wrk nginx-light                     # latency benchmark baseline (nginx serving static playlists)
   ffmpeg                              # real MPEG-TS segments, ffmpeg as a real HLS client
   chromium                            # hls.js in headless Chromium (end-to-end)
   nodejs                              # hls.js, playwright-core, m3u8-parser (tests/js; npm ships with it)
-  python3 python3-pytest
+  python3-pytest
 )
+case "$mode" in
+  demo) PACKAGES=("${BUILD_PACKAGES[@]}") ;;
+  all) PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
+  *) echo "usage: bootstrap.sh [demo|all]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -38,14 +52,15 @@ install_js() {
 }
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-  install_js
+  [[ $mode == all ]] && install_js
   exit 0
 fi
 
-echo "bootstrap: installing ${missing[*]}" >&2
+echo "bootstrap: installing ${#missing[@]} Debian packages (apt-get, quiet): ${missing[*]}" >&2
 SUDO=""
 [[ $(id -u) -ne 0 ]] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq >/dev/null
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-install_js
+[[ $mode == all ]] && install_js
+exit 0

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "reference/base/strings.h"
+#include "simulator/chart_style.h"
 #include "simulator/metrics.h"
 
 namespace ssai::sim {
@@ -23,8 +24,6 @@ namespace {
 
 std::string Esc(const std::string& s) { return HtmlEscape(s); }
 
-const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
-                          "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 
 }  // namespace
 
@@ -43,49 +42,82 @@ std::string SvgLineChart(const std::string& title, const std::string& x_label, c
       if (!std::isnan(hi)) y_hi = std::max(y_hi, hi);
     }
   }
-  if (x_lo > x_hi) { x_lo = 0; x_hi = 1; }
-  if (x_hi == x_lo) x_hi = x_lo + 1;
+  if (x_lo > x_hi) { x_lo = log_x ? 1 : 0; x_hi = log_x ? 10 : 1; }
+  if (x_hi == x_lo) x_hi = log_x ? x_lo * 10 : x_lo + 1;
   if (y_hi <= 0) y_hi = 1;
+  // Round ticks: the axes end on a tick (1, 2, 5 x 10^k; whole decades on a log axis).
+  const std::vector<double> y_ticks = sim::NiceTicks(0, y_hi, 5);
+  y_hi = y_ticks.back();
+  std::vector<double> x_ticks;
+  if (log_x) {
+    x_lo = std::pow(10, std::floor(std::log10(x_lo)));
+    x_hi = std::pow(10, std::max(std::ceil(std::log10(x_hi)), std::log10(x_lo) + 1));
+    for (double d = std::log10(x_lo); d <= std::log10(x_hi) + 1e-9; d += 1) x_ticks.push_back(std::pow(10, d));
+  } else {
+    x_ticks = sim::NiceTicks(x_lo, x_hi, 6);
+    x_lo = x_ticks.front();
+    x_hi = x_ticks.back();
+  }
   auto fx = [&](double x) {
     double f = log_x ? (std::log10(x) - std::log10(x_lo)) / (std::log10(x_hi) - std::log10(x_lo))
                      : (x - x_lo) / (x_hi - x_lo);
     return L + f * (W - L - R);
   };
   auto fy = [&](double y) { return H - B - y / y_hi * (H - T - B); };
+  auto label = [](double v, double step) {
+    if (step >= 1 || v == 0) return Fmt("%.0f", v);
+    const int digits = static_cast<int>(std::ceil(-std::log10(step) - 1e-9));
+    return Fmt(("%." + std::to_string(std::min(digits, 6)) + "f").c_str(), v);
+  };
   std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='" + Fmt("%.0f", W) + "' height='" +
                   Fmt("%.0f", H) + "' font-family='sans-serif' font-size='11'>";
   s += "<text x='" + Fmt("%.0f", L) + "' y='18' font-size='13' font-weight='bold'>" + Esc(title) + "</text>";
   s += "<rect x='" + Fmt("%.0f", L) + "' y='" + Fmt("%.0f", T) + "' width='" + Fmt("%.0f", W - L - R) +
        "' height='" + Fmt("%.0f", H - T - B) + "' fill='none' stroke='#999'/>";
-  for (int i = 0; i <= 4; ++i) {
-    const double y = y_hi * i / 4;
+  const double y_step = y_ticks.size() > 1 ? y_ticks[1] - y_ticks[0] : 1;
+  for (double y : y_ticks) {
+    s += "<line x1='" + Fmt("%.0f", L) + "' x2='" + Fmt("%.0f", W - R) + "' y1='" + Fmt("%.1f", fy(y)) + "' y2='" +
+         Fmt("%.1f", fy(y)) + "' stroke='#eee'/>";
     s += "<text x='" + Fmt("%.0f", L - 4) + "' y='" + Fmt("%.1f", fy(y) + 4) + "' text-anchor='end'>" +
-         Fmt(y_hi >= 10 ? "%.0f" : "%.2f", y) + "</text>";
-    const double x = log_x ? std::pow(10, std::log10(x_lo) + (std::log10(x_hi) - std::log10(x_lo)) * i / 4)
-                           : x_lo + (x_hi - x_lo) * i / 4;
+         label(y, y_step) + "</text>";
+  }
+  const double x_step = log_x ? x_lo : (x_ticks.size() > 1 ? x_ticks[1] - x_ticks[0] : 1);
+  for (double x : x_ticks) {
     s += "<text x='" + Fmt("%.1f", fx(x)) + "' y='" + Fmt("%.0f", H - B + 14) + "' text-anchor='middle'>" +
-         Fmt(x >= 100 ? "%.0f" : "%.1f", x) + "</text>";
+         label(x, log_x ? x : x_step) + "</text>";
   }
   s += "<text x='" + Fmt("%.0f", (W - R + L) / 2) + "' y='" + Fmt("%.0f", H - 6) + "' text-anchor='middle'>" +
        Esc(x_label) + "</text>";
   s += "<text x='12' y='" + Fmt("%.0f", (H) / 2) + "' transform='rotate(-90 12 " + Fmt("%.0f", H / 2) +
        ")' text-anchor='middle'>" + Esc(y_label) + "</text>";
   for (size_t i = 0; i < lines.size(); ++i) {
-    const char* colour = kColours[i % 10];
-    std::string d;
+    const std::string colour = sim::SeriesColour(lines[i].name);
+    const std::string dash = sim::SeriesDash(lines[i].name);
+    std::string d, marks;
     bool pen = false;
-    for (auto [x, y] : lines[i].points) {
+    // Markers, so curves that lie on each other stay visible: every point of a short series,
+    // about 16 along a long one (a CDF).
+    const size_t every = std::max<size_t>(1, lines[i].points.size() / 16);
+    for (size_t k = 0; k < lines[i].points.size(); ++k) {
+      auto [x, y] = lines[i].points[k];
       if (std::isnan(y) || (log_x && x <= 0)) { pen = false; continue; }
       d += (pen ? "L" : "M") + Fmt("%.1f", fx(x)) + "," + Fmt("%.1f", fy(y)) + " ";
       pen = true;
+      if (k % every == 0) {
+        marks += "<circle cx='" + Fmt("%.1f", fx(x)) + "' cy='" + Fmt("%.1f", fy(y)) + "' r='2.5' fill='" + colour + "'/>";
+      }
     }
-    s += "<path d='" + d + "' fill='none' stroke='" + colour + "' stroke-width='1.6'/>";
+    s += "<path d='" + d + "' fill='none' stroke='" + colour + "' stroke-width='1.6'" +
+         (dash.empty() ? "" : " stroke-dasharray='" + dash + "'") + "/>" + marks;
     for (size_t k = 0; k < lines[i].ranges.size() && k < lines[i].points.size(); ++k) {
       const double x = lines[i].points[k].first;
       const auto [lo, hi] = lines[i].ranges[k];
       if (std::isnan(lo) || std::isnan(hi) || (log_x && x <= 0)) continue;
-      s += "<path d='M" + Fmt("%.1f", fx(x)) + "," + Fmt("%.1f", fy(lo)) + " L" + Fmt("%.1f", fx(x)) + "," +
-           Fmt("%.1f", fy(hi)) + "' stroke='" + colour + "' stroke-width='1'/>";
+      // A min..max bar with caps.
+      const std::string X = Fmt("%.1f", fx(x)), X0 = Fmt("%.1f", fx(x) - 3), X1 = Fmt("%.1f", fx(x) + 3);
+      s += "<path d='M" + X + "," + Fmt("%.1f", fy(lo)) + " L" + X + "," + Fmt("%.1f", fy(hi)) + " M" + X0 + "," +
+           Fmt("%.1f", fy(lo)) + " L" + X1 + "," + Fmt("%.1f", fy(lo)) + " M" + X0 + "," + Fmt("%.1f", fy(hi)) + " L" +
+           X1 + "," + Fmt("%.1f", fy(hi)) + "' stroke='" + colour + "' stroke-width='1'/>";
     }
     s += "<text x='" + Fmt("%.0f", W - R + 8) + "' y='" + Fmt("%.0f", T + 14 + 14.0 * i) + "' fill='" + colour +
          "'>" + Esc(lines[i].name) + "</text>";
@@ -102,14 +134,16 @@ std::string BarChart(const std::string& title, const std::string& y_label, const
   double y_hi = 0;
   for (const auto& [n, v] : series) for (double x : v) if (!std::isnan(x)) y_hi = std::max(y_hi, x);
   if (y_hi <= 0) y_hi = 1;
+  const std::vector<double> y_ticks = sim::NiceTicks(0, y_hi, 5);
+  y_hi = y_ticks.back();
   std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='640' height='300' font-family='sans-serif' font-size='11'>";
   s += "<text x='60' y='18' font-size='13' font-weight='bold'>" + Esc(title) + "</text>";
   const double gw = (W - L - R) / std::max<size_t>(categories.size(), 1);
   const double bw = gw * 0.8 / std::max<size_t>(series.size(), 1);
-  for (int i = 0; i <= 4; ++i) {
-    const double y = y_hi * i / 4;
+  const double y_step = y_ticks.size() > 1 ? y_ticks[1] - y_ticks[0] : 1;
+  for (double y : y_ticks) {
     s += "<text x='56' y='" + Fmt("%.1f", H - B - y / y_hi * (H - T - B) + 4) + "' text-anchor='end'>" +
-         Fmt(y_hi >= 10 ? "%.0f" : "%.2f", y) + "</text>";
+         Fmt(y_step >= 1 ? "%.0f" : (y_step >= 0.1 ? "%.1f" : "%.2f"), y) + "</text>";
   }
   for (size_t c = 0; c < categories.size(); ++c) {
     s += "<text x='" + Fmt("%.1f", L + gw * (c + 0.5)) + "' y='" + Fmt("%.0f", H - B + 14) +
@@ -119,12 +153,12 @@ std::string BarChart(const std::string& title, const std::string& y_label, const
       if (std::isnan(v)) continue;
       const double h = v / y_hi * (H - T - B);
       s += "<rect x='" + Fmt("%.1f", L + gw * c + gw * 0.1 + bw * k) + "' y='" + Fmt("%.1f", H - B - h) +
-           "' width='" + Fmt("%.1f", bw) + "' height='" + Fmt("%.1f", h) + "' fill='" + kColours[k % 10] + "'/>";
+           "' width='" + Fmt("%.1f", bw) + "' height='" + Fmt("%.1f", h) + "' fill='" + sim::SeriesColour(series[k].first) + "'/>";
     }
   }
   for (size_t k = 0; k < series.size(); ++k) {
     s += "<text x='" + Fmt("%.0f", W - R + 8) + "' y='" + Fmt("%.0f", T + 14 + 14.0 * k) + "' fill='" +
-         kColours[k % 10] + "'>" + Esc(series[k].first) + "</text>";
+         sim::SeriesColour(series[k].first) + "'>" + Esc(series[k].first) + "</text>";
   }
   s += "<text x='12' y='150' transform='rotate(-90 12 150)' text-anchor='middle'>" + Esc(y_label) + "</text>";
   s += "<rect x='60' y='30' width='430' height='230' fill='none' stroke='#999'/>";
@@ -136,8 +170,8 @@ std::string BarChart(const std::string& title, const std::string& y_label, const
 json SeedExpectations(const std::vector<json>& builds) {
   json out = json::object();
   out["expected"] = {{"kv_hit_rate_min", 0.70}, {"kv_hit_rate_max", 0.90}, {"latency_p95_ms_max", 100},
-                     {"source", "seed/PHASE1_COMPLETE.md: 'Expected 70-90%' cache hit rate; KV ~41 ms P50 vs "
-                                "DO-only 50-200 ms"}};
+                     {"source", "docs/phase1-design.md: the Phase 1 write-up's 'Expected 70-90%' cache hit rate and "
+                                "'manifest latency < 100ms P95'; KV ~41 ms P50 vs DO-only 50-200 ms"}};
   json per = json::object();
   for (const json& b : builds) {
     const std::string name = b["build"];
@@ -154,7 +188,7 @@ json SeedExpectations(const std::vector<json>& builds) {
       const double ad_share = Num(b["ads"]["scheduled_ad_viewer_s"]) / std::max(1.0, Num(b["requests"]["viewer_seconds"]));
       why = "KV hit rate " + Fmt("%.1f", hit * 100) + " %";
       if (name == "kv-hybrid" || name == "kv-hybrid-direct") {
-        why += "; this build only counts a hit while a break is active (the seed's getActiveAdBreak), and breaks "
+        why += "; this build only counts a hit while a break is active (the Phase 1 read path, getActiveAdBreak), and breaks "
                "cover " + Fmt("%.1f", ad_share * 100) +
                " % of viewing time, so outside breaks every request misses and falls back to the coordinator";
       } else if (name == "kv-channel-state" || b["defect"].get<bool>()) {
@@ -223,8 +257,9 @@ std::string RenderTable(const json& report) {
   }
   const json& se = report["seed_expectations"];
   if (se.contains("holds")) {
-    out += std::string("seed expectations (kv-hybrid: hit rate 70-90 %, P95 < 100 ms): ") +
-           (se["holds"].get<bool>() ? "HOLD" : "DO NOT HOLD") + " - " + se["why"].get<std::string>() + "\n";
+    out += std::string("Phase 1 design's claims for kv-hybrid (KV hit rate 70-90 %, manifest P95 < 100 ms; "
+                       "docs/phase1-design.md): ") +
+           (se["holds"].get<bool>() ? "met" : "not met") + " - " + se["why"].get<std::string>() + "\n";
   }
   return out;
 }
@@ -286,7 +321,8 @@ std::string RenderHtml(const json& report) {
   std::string h = "<!doctype html><html><head><meta charset='utf-8'><title>ssai sim: " +
                   Esc(report["scenario_name"].get<std::string>()) +
                   "</title><style>body{font-family:sans-serif;margin:20px;max-width:1340px}"
-                  "pre{background:#f4f4f4;padding:8px;overflow-x:auto}.plots{display:flex;flex-wrap:wrap;gap:12px}"
+                  "pre{background:#f4f4f4;padding:8px;white-space:pre-wrap}.legend{font-size:13px;color:#333}"
+                  ".plots{display:flex;flex-wrap:wrap;gap:12px}"
                   "</style></head><body>";
   h += "<h1>ssai sim: " + Esc(report["scenario_name"].get<std::string>()) + "</h1>";
   h += "<p>" + Esc(report["scenario"]["description"].get<std::string>()) + "</p>";
@@ -298,10 +334,18 @@ std::string RenderHtml(const json& report) {
        " viewers per channel. Source of truth: <a href='report.json'>report.json</a>.</p>";
   const json& se = report["seed_expectations"];
   if (se.contains("holds")) {
-    h += std::string("<p><b>Seed expectations (kv-hybrid: KV hit rate 70–90 %, P95 &lt; 100 ms): ") +
-         (se["holds"].get<bool>() ? "hold" : "do not hold") + ".</b> " + Esc(se["why"].get<std::string>()) + "</p>";
+    h += std::string("<p><b>The Phase 1 design's claims for kv-hybrid (KV hit rate 70–90 %, manifest P95 &lt; "
+                     "100 ms; see docs/phase1-design.md in the repository): ") +
+         (se["holds"].get<bool>() ? "met" : "not met") + ".</b> " + Esc(se["why"].get<std::string>()) + "</p>";
   }
-  h += "<pre>" + Esc(RenderTable(report)) + "</pre><div class='plots'>";
+  h += "<pre>" + Esc(RenderTable(report)) + "</pre>";
+  h += "<p class='legend'><b>Columns.</b> P50/P95/P99 ms: manifest latency over every viewer request. "
+       "KV hit: share of requests answered from KV (the read path's own classification; - = no KV read). "
+       "coord/s pk: peak coordinator calls per second (10 s averages). ad lag s: cue to first ad a viewer is "
+       "shown, P50 per POP, averaged over POPs. missed %: scheduled ad viewer-seconds shown as content. "
+       "ghost v-s: viewer-seconds of ads shown after their break ended. x-POP %: ad slots that POPs served "
+       "differently at the same moment. cost $/h: modelled KV reads and writes plus coordinator requests per "
+       "hour (simulator/README.md). Every figure is in report.json.</p><div class='plots'>";
   h += SvgLineChart("Manifest latency CDF", "latency (ms, log)", "fraction of viewer requests", cdf, true, 1);
   h += SvgLineChart("KV hit rate over time", "time (s)", "hit rate", hit, false, 1);
   h += BarChart("Ad-visibility lag per POP (P50, cue to first ad)", "seconds", pop_names, lag);

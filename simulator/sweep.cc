@@ -477,7 +477,7 @@ std::string RenderSweepTable(const json& combined) {
   const size_t seeds = combined["plan"]["seeds"].size();
   out += "mean over " + std::to_string(seeds) + " seed" + (seeds == 1 ? "" : "s") + " [min..max]\n";
   std::snprintf(line, sizeof(line), "%-24s %-30s %-20s %-22s %-22s %-22s %s\n", "build", "point", "KV hit %", "P95 ms",
-                "missed ad %", "ghost ad viewer-s", "seed holds");
+                "missed ad %", "ghost ad viewer-s", "Phase 1 claims met");
   out += line;
   auto cell = [](const json& m, double scale, const char* f) -> std::string {
     if (!m.is_object()) return "-";

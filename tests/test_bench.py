@@ -49,3 +49,25 @@ def test_bench_bad_input_is_named(ssai):
     assert r.returncode == 2 and "arrival" in r.stderr
     r = ssai("bench", "--target", "serve:no-such-build", "--duration", "1", timeout=60)
     assert r.returncode == 2 and "no-such-build" in r.stderr
+
+
+def test_bench_thresholds_set_the_exit_code(ssai, ssai_bin, root, tmp_path):
+    """k6-style thresholds: each printed with a check mark or a cross; any failing one exits 1."""
+    origin, url = _start_origin(ssai_bin, root)
+    try:
+        out = tmp_path / "bench.json"
+        base = ["bench", "--target", url + "/v720.m3u8", "--rate", "50", "--duration", "1", "--connections", "2"]
+        r = ssai(*base, "--threshold", "p99<2s", "--threshold", "error_rate<1%", "--out", out, timeout=60)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "\u2713 p99<2s  (p99 = " in r.stdout and "\u2713 error_rate<1%  (error_rate = 0.000 %)" in r.stdout
+        j = json.loads(out.read_text())
+        assert [t["passed"] for t in j["thresholds"]] == [True, True]
+        assert j["thresholds"][0]["limit"] == 2000 and j["thresholds"][0]["value"] < 2000
+        # 50 requests/s cannot reach 1,000 responses/s: that threshold fails the run.
+        r = ssai(*base, "--threshold", "p99<2s", "--threshold", "rate>=1000", timeout=60)
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert "\u2717 rate>=1000  (rate = " in r.stdout
+    finally:
+        _stop(origin)
+    r = ssai("bench", "--target", "http://127.0.0.1:9/", "--threshold", "p98<1", "--duration", "1")
+    assert r.returncode == 2 and "unknown metric 'p98'" in r.stderr

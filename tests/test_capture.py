@@ -22,6 +22,18 @@ def _get(url):
     return status, body
 
 
+def _status(url):
+    """The HTTP status of GET url (the body may be binary: a segment)."""
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            r.read()
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
 def _index(path):
     lines = [json.loads(x) for x in (path / "index.jsonl").read_text().splitlines()]
     return lines[0], lines[1:]
@@ -142,7 +154,7 @@ def test_origin_capture_bad_input(ssai, tmp_path):
     assert r.returncode == 2
     assert f"{cap}/index.jsonl: line 2: file 'a' cannot be read" in r.stderr
     r = ssai("origin", "--listen", "127.0.0.1:0", timeout=10)
-    assert r.returncode == 2 and "one of --synthetic SPEC or --capture DIR is required" in r.stderr
+    assert r.returncode == 2 and "one of --synthetic SPEC, --capture DIR or --ts FILE.ts is required" in r.stderr
 
 
 def test_origin_capture_loops(ssai_bin, root, tmp_path, procs):
@@ -166,3 +178,85 @@ def test_origin_capture_loops(ssai_bin, root, tmp_path, procs):
         time.sleep(0.05)
     changes = sum(1 for x, y in zip(seen, seen[1:]) if x != y)
     assert changes >= 4, seen  # a -> b -> a -> b ...: it loops
+
+
+def test_capture_segments_replays_real_media(ssai_bin, ssai, root, tmp_path, procs):
+    """`ssai capture --segments` keeps the segments the playlists list (issue 17): the index has an
+    entry per segment path with its file, and a replay of the capture plays in ffmpeg."""
+    import shutil
+    import subprocess
+    import ts_fixtures as tf
+    ts_path, _ = tf.write_fixture("splice_insert", tmp_path)
+    origin, url = _start([ssai_bin, "origin", "--ts", ts_path, "--segment-s", "2", "--loop", "--speed", "4",
+                          "--window", "4", "--listen", "127.0.0.1:0"], root)
+    procs.append(origin)
+    time.sleep(2.2)  # 8.8 s of stream: a full window to start from
+    r = ssai("capture", url + "/master.m3u8", "--duration", "16", "--speed", "4", "--segments",
+             "--out", tmp_path / "cap", timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert " segments (" in r.stdout and ", 0 skipped)" in r.stdout, r.stdout
+    _, entries = _index(tmp_path / "cap")
+    segs = [e for e in entries if e["path"].endswith(".ts")]
+    msns = sorted(int(e["path"][len("/ts_"):-3]) for e in segs)
+    assert len(msns) >= 8 and msns == list(range(msns[0], msns[-1] + 1)), msns  # each once, none missed
+    for e in segs:
+        body = (tmp_path / "cap" / e["file"]).read_bytes()
+        assert e["status"] == 200 and body[:1] == b"\x47" and len(body) % 188 == 0
+    # Each segment is fetched after the playlist that first lists it.
+    first_listed = {}
+    for e in entries:
+        if e["path"] == "/ts.m3u8":
+            for line in (tmp_path / "cap" / e["file"]).read_text().splitlines():
+                if line.endswith(".ts"):
+                    first_listed.setdefault("/" + line, e["offset_ms"])
+    assert all(e["offset_ms"] >= first_listed[e["path"]] for e in segs)
+    _stop(origin)
+
+    # The replay serves the segments (a player's URLs) and ffmpeg plays it.
+    replay, rurl = _start([ssai_bin, "origin", "--capture", tmp_path / "cap", "--listen", "127.0.0.1:0"], root)
+    procs.append(replay)
+    status, _, body = _get_any(rurl + "/ts.m3u8")
+    assert status == 200
+    listed = [x for x in body.splitlines() if x.endswith(".ts")]
+    ffmpeg = shutil.which("ffmpeg")
+    assert ffmpeg, "ffmpeg not on PATH"
+    out = tmp_path / "played.ts"
+    p = subprocess.run([ffmpeg, "-nostdin", "-v", "error", "-i", rurl + "/master.m3u8", "-t", "3", "-c", "copy",
+                        "-f", "mpegts", "-y", str(out)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    probe = subprocess.run([shutil.which("ffprobe"), "-v", "error", "-show_entries", "format=duration",
+                            "-of", "json", str(out)], capture_output=True, text=True, timeout=30)
+    assert float(json.loads(probe.stdout)["format"]["duration"]) >= 2.5, probe.stdout
+    assert listed and _status(rurl + "/" + listed[0]) == 200
+
+
+def test_capture_segments_budget_and_containment(ssai_bin, ssai, root, tmp_path, procs):
+    """Past --max-segment-mb, segments are recorded as not fetched (replayed as 504), the capture
+    goes on; a segment file that is a symlink out of the capture is never served (403)."""
+    import ts_fixtures as tf
+    ts_path, _ = tf.write_fixture("splice_insert", tmp_path)
+    origin, url = _start([ssai_bin, "origin", "--ts", ts_path, "--segment-s", "2", "--loop", "--speed", "4",
+                          "--listen", "127.0.0.1:0"], root)
+    procs.append(origin)
+    time.sleep(1.5)
+    r = ssai("capture", url + "/ts.m3u8", "--duration", "8", "--speed", "4", "--segments", "--max-segment-mb", "0.1",
+             "--out", tmp_path / "cap", timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "segment budget of 104857 bytes exhausted" in r.stderr, r.stderr
+    _, entries = _index(tmp_path / "cap")
+    kept = [e for e in entries if e["path"].endswith(".ts") and e["status"] == 200]
+    over = [e for e in entries if e["path"].endswith(".ts") and e["status"] == 0]
+    assert kept and over and all("budget" in e["error"] for e in over)
+    assert sum((tmp_path / "cap" / e["file"]).stat().st_size for e in kept) < 104857 + 200 * 1024
+    _stop(origin)
+    secret = tmp_path / "secret.ts"
+    secret.write_bytes(b"\x47" * 188)
+    leak = tmp_path / "cap" / kept[0]["file"]
+    leak.unlink()
+    leak.symlink_to(secret)
+    replay, rurl = _start([ssai_bin, "origin", "--capture", tmp_path / "cap", "--listen", "127.0.0.1:0"], root)
+    procs.append(replay)
+    assert _status(rurl + kept[0]["path"]) == 403
+    assert _status(rurl + over[0]["path"]) == 504
+    if len(kept) > 1:
+        assert _status(rurl + kept[1]["path"]) == 200

@@ -217,3 +217,58 @@ def test_http_target_against_ssai_serve_started_by_hand(ssai_bin, ssai, root, tm
         except subprocess.TimeoutExpired:
             serve.kill()
             serve.wait(timeout=5)
+
+
+def test_serve_target_over_a_ts_origin(ssai, tmp_path):
+    """origin.ts on the real-time target (issue 17): the TS packager is the harness's origin, its
+    SCTE-35 cues (a splice_insert break at 10 s for 8 s, cued 4 s ahead; a cancelled one at 22 s)
+    the ground truth; ~30 s of real time."""
+    import ts_fixtures as tf
+    at = lambda s: 900000 + s * tf.SECOND
+    cues = [
+        (6, tf.splice_info_section(tf.splice_insert(501, out=True, pts=at(10), duration=8 * tf.SECOND))),
+        (16, tf.splice_info_section(tf.splice_insert(502, out=True, pts=at(22), duration=4 * tf.SECOND))),
+        (18, tf.splice_info_section(tf.splice_insert(502, out=True, cancel=True))),
+    ]
+    (tmp_path / "short.ts").write_bytes(tf.synthetic_ts(60, cues))
+    scenario = {
+        "name": "ts_serve_short", "duration_s": 28,
+        "origin": {"ts": "short.ts", "segment_duration_s": 2, "window_segments": 6,
+                   "start_time": "2026-01-01T00:00:00Z", "cue_flavour": "ext_x_scte35",
+                   "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "codecs": "avc1.42c01e"}]},
+        "pops": [{"name": "near", "coordinator_rtt_ms": 10, "kv_propagation_s": 1}],
+        "viewers": [{"pop": "near", "join_s": 0.1}],
+    }
+    (tmp_path / "scenario.json").write_text(json.dumps(scenario))
+    out = tmp_path / "serve"
+    r = ssai("conform", "--target", "serve:kv-channel-state", "--scenario", tmp_path / "scenario.json",
+             "--out", out, "--quiet", timeout=90)
+    assert r.returncode == 0, r.stdout + r.stderr
+    cases = junit_cases(out / "junit.xml")
+    for check in ("hls.response.ok", "splice.ad_starts_within", "splice.no_content_in_break",
+                  "splice.content_resumes_at_pdt"):
+        assert cases.get(check) == "pass", (check, cases.get(check))
+    run = json.loads((out / "report.json").read_text())["runs"][0]
+    assert run["scenario"] == "ts_serve_short"
+    # One break (the cancelled one is not in the truth, and nothing asked a decision for it).
+    assert run["stats"]["unanswered"] == 0 and run["stats"]["decision_requests"] == 1, run["stats"]
+
+
+def test_serve_target_over_a_capture_origin(ssai, root, tmp_path):
+    """origin.capture on the real-time target (issue 17): the recorded cue_out capture replayed as
+    the origin, moved to now (its PROGRAM-DATE-TIMEs with it); its break (10 s in, 12 s) is the
+    truth. ~30 s of real time."""
+    scenario = json.loads((root / SCENARIOS / "capture_cue_out.json").read_text())
+    scenario.update(name="capture_serve_short", duration_s=28)
+    scenario["origin"]["capture"] = str(root / "fixtures/captures/cue_out")
+    (tmp_path / "scenario.json").write_text(json.dumps(scenario))
+    out = tmp_path / "serve"
+    r = ssai("conform", "--target", "serve:kv-channel-state", "--scenario", tmp_path / "scenario.json",
+             "--out", out, "--quiet", timeout=90)
+    assert r.returncode == 0, r.stdout + r.stderr
+    cases = junit_cases(out / "junit.xml")
+    for check in ("hls.response.ok", "splice.ad_starts_within", "splice.no_content_in_break",
+                  "splice.content_resumes_at_pdt"):
+        assert cases.get(check) == "pass", (check, cases.get(check))
+    run = json.loads((out / "report.json").read_text())["runs"][0]
+    assert run["stats"]["unanswered"] == 0 and run["stats"]["decision_requests"] == 1, run["stats"]

@@ -3,7 +3,8 @@ import json
 import re
 
 
-LINE = re.compile(r"^(\S+: )?hls\.[a-z0-9_.]+ line \d+: .+$")
+LINE = re.compile(r"^(\S+: )?(error|warning) hls\.[a-z0-9_.]+ line \d+: .+$")
+SUMMARY = re.compile(r"^summary: \d+ errors? \(\d+ rules?\), \d+ warnings? \(\d+ rules?\) in \d+ playlists?(; \d+ repeated by later reloads shown once)?$")
 
 
 def test_lint_catalogue_has_at_least_20_rules_with_sections(ssai):
@@ -23,9 +24,11 @@ def test_lint_catalogue_has_at_least_20_rules_with_sections(ssai):
     assert all(x["section"] for x in rules)
 
 
-def test_clean_reload_sequence_exits_0(ssai):
+def test_clean_reload_sequence_exits_0_and_says_so(ssai):
     r = ssai("hls", "lint", "fixtures/lint/clean_live")
-    assert (r.returncode, r.stdout) == (0, ""), r.stdout + r.stderr
+    assert r.returncode == 0, r.stdout + r.stderr
+    files = len(list(__import__("pathlib").Path("fixtures/lint/clean_live").glob("*.m3u8")))
+    assert r.stdout == f"summary: 0 errors (0 rules), 0 warnings (0 rules) in {files} playlists\n"
 
 
 def test_bad_playlists_exit_1_one_line_per_finding(ssai, root):
@@ -34,9 +37,30 @@ def test_bad_playlists_exit_1_one_line_per_finding(ssai, root):
     for path in bad:
         r = ssai("hls", "lint", path)
         assert r.returncode == 1, path
-        assert r.stdout.splitlines(), path
-        for line in r.stdout.splitlines():
+        lines = r.stdout.splitlines()
+        assert len(lines) >= 2, path
+        for line in lines[:-1]:
             assert LINE.match(line), line
+        assert SUMMARY.match(lines[-1]), lines[-1]
+        # Errors first (mediastreamvalidator's MUST before SHOULD).
+        severities = [LINE.match(line).group(2) for line in lines[:-1]]
+        assert severities == sorted(severities), severities
+
+
+def test_a_finding_repeated_by_every_reload_is_printed_once(ssai, tmp_path):
+    # Every reload carries the same too-long segment: one line, with the repeats counted.
+    for k in range(5):
+        (tmp_path / f"{k:02d}.m3u8").write_text(
+            "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:10\n#EXTINF:6.0,\na.ts\n#EXTINF:2.0,\nb.ts\n")
+    r = ssai("hls", "lint", tmp_path)
+    assert r.returncode == 1
+    lines = r.stdout.splitlines()
+    bound = [line for line in lines if "hls.target_duration.bound" in line]
+    assert len(bound) == 1, r.stdout
+    assert bound[0].endswith("(repeated in 4 later reloads)"), bound[0]
+    assert bound[0].startswith(f"{tmp_path / '00.m3u8'}: error hls.target_duration.bound line 5: "), bound[0]
+    assert lines[-1].startswith("summary: 5 errors (1 rule), "), lines[-1]
+    assert "; 4 repeated by later reloads shown once" in lines[-1]
 
 
 def test_reload_rules_fire_on_bad_sequences(ssai):

@@ -310,6 +310,90 @@ def fixture(name):
 
 FIXTURES = ("splice_insert", "time_signal", "cancelled", "pts_wrap")
 
+# --- a small synthetic TS for the conformance scenarios (committed: no ffmpeg needed) -------------
+
+def _psi_packet(pid, section, cc):
+    data = b"\x00" + section
+    assert len(data) <= 184
+    return bytes([0x47, 0x40 | (pid >> 8), pid & 0xFF, 0x10 | cc]) + data + b"\xff" * (184 - len(data))
+
+
+def pat_section(pmt_pid=0x1000, program=1):
+    body = (1).to_bytes(2, "big") + bytes([0xC1, 0x00, 0x00]) + program.to_bytes(2, "big") + \
+        (0xE000 | pmt_pid).to_bytes(2, "big")
+    head = bytes([0x00, 0xB0 | ((len(body) + 4) >> 8), (len(body) + 4) & 0xFF])
+    sec = head + body
+    return sec + crc32_mpeg2(sec).to_bytes(4, "big")
+
+
+def pmt_section(video_pid=0x100, scte35_pid=SCTE35_PID, program=1):
+    reg = b"\x05\x04CUEI"
+    es = bytes([0x1B, 0xE0 | (video_pid >> 8), video_pid & 0xFF, 0xF0, 0x00])
+    es += bytes([0x86, 0xE0 | (scte35_pid >> 8), scte35_pid & 0xFF, 0xF0, 0x00])
+    body = program.to_bytes(2, "big") + bytes([0xC1, 0x00, 0x00]) + (0xE000 | video_pid).to_bytes(2, "big")
+    body += (0xF000 | len(reg)).to_bytes(2, "big") + reg + es
+    head = bytes([0x02, 0xB0 | ((len(body) + 4) >> 8), (len(body) + 4) & 0xFF])
+    sec = head + body
+    return sec + crc32_mpeg2(sec).to_bytes(4, "big")
+
+
+def _video_packet(pid, pts, keyframe, cc):
+    """One packet: a whole PES (stream_id 0xE0) with PTS and a tiny payload; a keyframe has
+    random_access_indicator and a PCR in its adaptation field and an H.264 IDR NAL unit."""
+    p = pts % PTS_WRAP
+    pes = bytes([0, 0, 1, 0xE0, 0, 0, 0x80, 0x80, 5,
+                 0x21 | ((p >> 29) & 0x0E), (p >> 22) & 0xFF, 0x01 | ((p >> 14) & 0xFE), (p >> 7) & 0xFF,
+                 0x01 | ((p << 1) & 0xFE)])
+    pes += b"\x00\x00\x00\x01" + (b"\x65" if keyframe else b"\x41") + bytes(range(1, 40))
+    af = bytes([0x00])  # adaptation field flags
+    if keyframe:
+        af = bytes([0x50, (p >> 25) & 0xFF, (p >> 17) & 0xFF, (p >> 9) & 0xFF, (p >> 1) & 0xFF,
+                    ((p & 1) << 7) | 0x7E, 0x00])
+    af += b"\xff" * (PACKET - 5 - len(af) - len(pes))  # stuffing (ISO/IEC 13818-1 §2.4.3.5)
+    pkt = bytes([0x47, 0x40 | (pid >> 8), pid & 0xFF, 0x30 | cc, len(af)]) + af + pes
+    assert len(pkt) == PACKET, len(pkt)
+    return pkt
+
+
+def synthetic_ts(seconds, cues, *, frame_s=1, gop_s=2, pts0=900000):
+    """A TS of `seconds` of 'video' (one tiny frame every frame_s, a keyframe every gop_s) with
+    PAT/PMT at the start and `cues`: a list of (after_s, section) placed after the frame at
+    after_s. For playlist-level tests (conformance scenarios), not for players."""
+    out = bytearray()
+    cc = {0: 0, 0x1000: 0, 0x100: 0, SCTE35_PID: 0}
+    out += _psi_packet(0, pat_section(), cc[0]); cc[0] += 1
+    out += _psi_packet(0x1000, pmt_section(), cc[0x1000]); cc[0x1000] += 1
+    pending = sorted(cues, key=lambda c: c[0])
+    frames = int(round(seconds / frame_s))
+    for f in range(frames):
+        t = f * frame_s
+        out += _video_packet(0x100, pts0 + int(round(t * SECOND)), abs(t / gop_s - round(t / gop_s)) < 1e-9,
+                             cc[0x100] & 0xF)
+        cc[0x100] += 1
+        while pending and pending[0][0] <= t + 1e-9:
+            data, cc[SCTE35_PID] = packetize_section(SCTE35_PID, pending.pop(0)[1], cc[SCTE35_PID])
+            out += data
+    assert not pending
+    return bytes(out)
+
+
+def conformance_ts(pts0=900000):
+    """fixtures/scenarios/conformance/ts_breaks.ts (4 minutes, 2 s GOPs): a splice_insert OUT at
+    30 s for 20 s (auto-return, cued 4 s ahead); a splice_insert OUT at 70 s cancelled at 66 s; a
+    time_signal placement opportunity (0x34) at 90 s for 16 s, ended by its 0x35 at 106 s."""
+    upid = b"\x43\x55\x45\x49" + b"ssai-17"
+    at = lambda s: pts0 + s * SECOND
+    cues = [
+        (26, splice_info_section(splice_insert(1001, out=True, pts=at(30), duration=20 * SECOND))),
+        (62, splice_info_section(splice_insert(1002, out=True, pts=at(70), duration=16 * SECOND))),
+        (66, splice_info_section(splice_insert(1002, out=True, cancel=True))),
+        (86, splice_info_section(time_signal(at(90)),
+                                 segmentation_descriptor(0x4800008E, 0x34, duration=16 * SECOND, upid=upid))),
+        (102, splice_info_section(time_signal(at(106)), segmentation_descriptor(0x4800008E, 0x35, upid=upid))),
+    ]
+    return synthetic_ts(240, cues, pts0=pts0)
+
+
 
 def write_fixture(name, directory):
     """Writes DIR/NAME.ts and returns (path, expected)."""
@@ -354,6 +438,10 @@ def fuzz_seeds():
 
 if __name__ == "__main__":
     import sys
+    if len(sys.argv) > 2 and sys.argv[1] == "--conformance-ts":
+        pathlib.Path(sys.argv[2]).write_bytes(conformance_ts())
+        print(sys.argv[2])
+        sys.exit(0)
     if len(sys.argv) > 2 and sys.argv[1] == "--fuzz-seeds":
         seed_dir = pathlib.Path(sys.argv[2])
         seed_dir.mkdir(parents=True, exist_ok=True)

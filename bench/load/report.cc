@@ -19,6 +19,7 @@
 #include "bench/load/process.h"
 #include "bench/load/targets.h"
 #include "reference/base/strings.h"
+#include "simulator/chart_style.h"
 
 namespace ssai::load {
 
@@ -96,9 +97,6 @@ struct ChartLine {
   std::vector<std::pair<double, double>> points;  // (rate, latency ms)
 };
 
-const char* kColours[] = {"#7f7f7f", "#d62728", "#1f77b4", "#2ca02c", "#9467bd",
-                          "#ff7f0e", "#8c564b", "#e377c2", "#bcbd22", "#17becf"};
-
 // Latency vs rate, both axes logarithmic (nginx's 0.1 ms and do-only's 200 ms on one chart).
 std::string LogLogChart(const std::string& title, const std::vector<ChartLine>& lines) {
   const double W = 520, H = 300, L = 60, R = 170, T = 30, B = 40;
@@ -143,14 +141,16 @@ std::string LogLogChart(const std::string& title, const std::vector<ChartLine>& 
   s += "<text x='12' y='" + Fmt("%.0f", H / 2) + "' transform='rotate(-90 12 " + Fmt("%.0f", H / 2) +
        ")' text-anchor='middle'>latency from intended send (ms, log)</text>";
   for (size_t i = 0; i < lines.size(); ++i) {
-    const char* colour = kColours[i % 10];
+    const std::string colour = sim::SeriesColour(lines[i].name);  // the build's colour in every report
+    const std::string dash = sim::SeriesDash(lines[i].name);
     std::string d;
     for (auto [x, y] : lines[i].points) {
       if (x <= 0 || y <= 0) continue;
       d += (d.empty() ? "M" : "L") + Fmt("%.1f", fx(x)) + "," + Fmt("%.1f", fy(y)) + " ";
       s += "<circle cx='" + Fmt("%.1f", fx(x)) + "' cy='" + Fmt("%.1f", fy(y)) + "' r='2.5' fill='" + colour + "'/>";
     }
-    s += "<path d='" + d + "' fill='none' stroke='" + colour + "' stroke-width='1.6'/>";
+    s += "<path d='" + d + "' fill='none' stroke='" + colour + "' stroke-width='1.6'" +
+         (dash.empty() ? "" : " stroke-dasharray='" + dash + "'") + "/>";
     s += "<text x='" + Fmt("%.0f", W - R + 8) + "' y='" + Fmt("%.0f", T + 12 + 14.0 * static_cast<double>(i)) +
          "' fill='" + colour + "'>" + HtmlEscape(lines[i].name) + "</text>";
   }
@@ -488,7 +488,7 @@ std::string RenderMatrixTable(const Json& report) {
   }
   const Json st = report.value("seed_table", Json::object());
   if (st.contains("rows")) {
-    out << "\nseed before/after, recomputed at " << st.value("rate_per_s", 0.0) << " req/s:\n";
+    out << "\nPhase 1 write-up's before/after table (docs/phase1-design.md), recomputed at " << st.value("rate_per_s", 0.0) << " req/s:\n";
     for (const Json& row : st["rows"]) {
       std::snprintf(line, sizeof line, "  %-24s read P50 %8.2f ms  P95 %8.2f ms  coordination %5.1f %%  KV hit %s\n",
                     row["target"].get<std::string>().c_str(), row["p50_ms"].get<double>(), row["p95_ms"].get<double>(),
@@ -538,7 +538,7 @@ std::string RenderMatrixHtml(const Json& report) {
        " from the runs below (report.json is the source of truth). Open-loop load: each request's latency is measured "
        "from its intended send time. Coordinator calls of ssai serve were delayed ";
   const Json& opt = report["options"];
-  h += HtmlEscape(opt["coordinator_latency_ms"].dump()) + " ms (uniform, as the seed's Durable Object reads); arrival " +
+  h += HtmlEscape(opt["coordinator_latency_ms"].dump()) + " ms (uniform, as the Phase 1 write-up's 50-200 ms Durable Object reads); arrival " +
        HtmlEscape(opt["arrival"].get<std::string>()) + ", " + Fmt("%.0f", opt["duration_s"].get<double>()) +
        " s per point, " + std::to_string(opt["connections"].get<int>()) + " connections.</p>";
   h += "<div>" + chart("p50_ms", "P50 latency vs rate", false) + chart("p90_ms", "P90 latency vs rate", false) +
@@ -566,14 +566,15 @@ std::string RenderMatrixHtml(const Json& report) {
   const Json st = report.value("seed_table", Json::object());
   if (st.contains("rows")) {
     const Json& seed = st["seed"];
-    h += "<h2>The seed's before/after table, recomputed</h2><p>Seed figures quoted from PHASE1_COMPLETE.md "
-         "(Cloudflare Workers + Durable Objects + Workers KV, 2025-11-04); ours measured here at " +
+    h += "<h2>The Phase 1 design's before/after table, recomputed</h2><p>Its figures are quoted from the Phase 1 "
+         "write-up (Cloudflare Workers + Durable Objects + Workers KV, 2025-11-04; docs/phase1-design.md in the "
+         "repository); ours measured here at " +
          Fmt("%.0f", st.value("rate_per_s", 0.0)) +
          " requests/s, mid-break, with the coordinator latency above. Coordination = responses whose state came from "
          "the coordinator (X-SSAI-State-Source kv-miss or coordinator).</p>";
     h += "<table><tr><th>row</th><th>read latency</th><th>coordination required</th><th>KV hit rate</th></tr>";
     for (const char* which : {"before", "after"}) {
-      h += "<tr><td>seed " + std::string(which) + " (" + HtmlEscape(seed[which]["build"]) + ")</td><td>" +
+      h += "<tr><td>Phase 1 write-up, " + std::string(which) + " (" + HtmlEscape(seed[which]["build"]) + ")</td><td>" +
            HtmlEscape(seed[which]["read_latency"]) + "</td><td>" + HtmlEscape(seed[which]["coordination"]) +
            "</td><td>" + HtmlEscape(seed[which]["hit_rate"]) + "</td></tr>";
     }
@@ -588,7 +589,7 @@ std::string RenderMatrixHtml(const Json& report) {
   }
   if (report.contains("wrk")) {
     const Json& w = report["wrk"];
-    h += "<h2>Peak KV-hit playlists/s (wrk, closed loop): issue #6</h2>";
+    h += "<h2>Peak KV-hit playlists/s (wrk, closed loop) against nginx serving the same playlist</h2>";
     if (w.contains("skipped")) {
       h += "<p>" + HtmlEscape(w["skipped"]) + "</p>";
     } else {

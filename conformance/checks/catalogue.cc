@@ -39,7 +39,7 @@ std::vector<CheckInfo> MakeCatalogue() {
                "every rendition carries the same EXT-X-DATERANGE set with the same attributes"});
   c.push_back({"variants.target_duration_same", v, kE, "variants",
                "every rendition has the same EXT-X-TARGETDURATION"});
-  c.push_back({"variants.ad_slots_aligned", "bis §6.2.4; seed: cross-rendition splice (hls-splice #55)", kE,
+  c.push_back({"variants.ad_slots_aligned", "bis §6.2.4; cross-rendition splice (Eyevinn hls-splice #55; docs/phase1-design.md)", kE,
                "variants", "a slot is ad, slate or content in every rendition alike"});
 
   // splice.*: against the scenario's ground truth (cue times, durations, early INs, decisions).
@@ -48,9 +48,9 @@ std::vector<CheckInfo> MakeCatalogue() {
                "the first slot of every break is an ad/slate at every POP and rendition, and none before it"});
   c.push_back({"splice.no_content_in_break", "DESIGN.md Splicer (SSAI replaces content in the break)", kE,
                "splice", "no content slot is served inside a break after its first slot"});
-  c.push_back({"splice.ad_seconds_match_break", "hls_ssai.md §2 extra checks (content skipped = ad time, within one segment)",
+  c.push_back({"splice.ad_seconds_match_break", "MediaTailor ad behaviour: content skipped = ad time (an avail is replaced, not extended), within one segment",
                kE, "splice", "ad + slate seconds a viewer is shown equal the break duration within one segment"});
-  c.push_back({"splice.content_resumes_at_pdt", "seed PDT_CONTINUITY_FIX; hls_ssai.md §3 item 7", kE, "splice",
+  c.push_back({"splice.content_resumes_at_pdt", "Phase 1 design: PDT_CONTINUITY_FIX (docs/phase1-design.md)", kE, "splice",
                "content returns on the slot at the break's end (PDT) with the origin's segment"});
   c.push_back({"splice.content_unchanged", "splicer.h (content slots are the origin's; pods shift MSN, not PDT)", kE,
                "splice", "every content slot carries the origin's segment for that PROGRAM-DATE-TIME"});
@@ -60,7 +60,7 @@ std::vector<CheckInfo> MakeCatalogue() {
                "the first content slot after a break carries EXT-X-DISCONTINUITY"});
   c.push_back({"splice.slate_fills_short_pod", "DESIGN.md Splicer (slate when the pod is short)", kE, "splice",
                "break time the pod does not cover (short pod, decision timeout) is slate, not content"});
-  c.push_back({"splice.no_duplicate_break", "seed HOTFIX_DUPLICATE_ADS; coordinator.h (each break once)", kE,
+  c.push_back({"splice.no_duplicate_break", "Phase 1 design: HOTFIX_DUPLICATE_ADS (docs/phase1-design.md); coordinator.h (each break once)", kE,
                "splice", "a repeated cue makes no second break: one decision request and one event id per break"});
   c.push_back({"splice.creative_discontinuity",
                "RFC 8216 §4.3.2.3 / bis §4.4.4.3 (timestamps change); real_world_ssai.md §2 MediaTailor (ad->ad)",
@@ -77,33 +77,33 @@ std::vector<CheckInfo> MakeCatalogue() {
                "in SGAI mode the interstitial DATERANGE starts at the splice point (the first segment boundary at or after the cue, where SSAI starts the ads) and lasts the break"});
 
   // ttl.*: the seed's getAdBreakTTL and isAdBreakActive.
-  c.push_back({"ttl.break_key_ttl", "seed getAdBreakTTL: expirationTtl = floor(duration) + 60; coordinator.h", kE, "ttl",
+  c.push_back({"ttl.break_key_ttl", "Phase 1 design: getAdBreakTTL: expirationTtl = floor(duration) + 60; coordinator.h", kE, "ttl",
                "adbreak: puts have expirationTtl floor(duration)+60 (at startTime; later writes end 60 s after endTime)"});
   c.push_back({"ttl.min_60", "Workers KV: expirationTtl >= 60 s", kE, "ttl",
                "no KV put asks for an expirationTtl under 60 s"});
-  c.push_back({"ttl.no_ad_after_end", "seed isAdBreakActive (endTime); adbreak_state.h IsActiveAt", kE, "ttl",
+  c.push_back({"ttl.no_ad_after_end", "Phase 1 design: isAdBreakActive (endTime); adbreak_state.h IsActiveAt", kE, "ttl",
                "no ad or slate at or after a break's endTime, even while its KV key lives"});
   c.push_back({"ttl.key_gone_after_expiry", "Workers KV expirationTtl (absolute expiry)", kE, "ttl",
                "once a key's expiry has passed no location returns it"});
-  c.push_back({"ttl.key_outlives_break", "seed getAdBreakTTL (the extra minute for far POPs)", kW, "ttl",
+  c.push_back({"ttl.key_outlives_break", "Phase 1 design: getAdBreakTTL (the extra minute for far POPs)", kW, "ttl",
                "a break's KV key is written to live at least until the break's end"});
 
   // kv.*
-  c.push_back({"kv.document_valid", "seed src/types/adbreak-state.ts; channel_state.h", kE, "kv",
+  c.push_back({"kv.document_valid", "Phase 1 design: the KV record (docs/phase1-design.md); channel_state.h", kE, "kv",
                "every adbreak:/chstate: value written parses and validates"});
   c.push_back({"kv.write_rate_per_key", "Workers KV: 1 write per second per key", kE, "kv",
                "no key is written twice within one second (no put rejected for rate)"});
-  c.push_back({"kv.hit_rate.min", "seed PHASE1_COMPLETE (KV-first read path); profile kv_hit_rate_min", kW, "kv",
+  c.push_back({"kv.hit_rate.min", "Phase 1 design: 'Expected 70-90%' cache hit rate (docs/phase1-design.md); profile kv_hit_rate_min", kW, "kv",
                "the share of KV-reading requests answered from KV is at least the profile's minimum"});
 
   // latency.*
-  c.push_back({"latency.p95.max", "seed PHASE1_COMPLETE (manifest latency); profile latency_p95_max_ms", kE,
+  c.push_back({"latency.p95.max", "Phase 1 design: manifest latency < 100 ms P95 (docs/phase1-design.md); profile latency_p95_max_ms", kE,
                "latency", "manifest latency P95 (request to response) is at most the profile's maximum"});
   c.push_back({"latency.max", "RFC 8216 §6.2.1 (new segment within 1.5 x TD); profile latency_max_ms", kW,
                "latency", "no manifest response takes longer than the profile's maximum"});
 
   // api.*: the seed's POST /cue (coordinator.h ParseCueRequest / Coordinator::Cue).
-  const char* a = "seed POST /cue; coordinator.h ParseCueRequest";
+  const char* a = "Phase 1 design: POST /cue; coordinator.h ParseCueRequest";
   c.push_back({"api.cue.invalid_json", a, kE, "api", "a body that is not a JSON object is refused, naming the JSON"});
   c.push_back({"api.cue.missing_field", a, kE, "api", "a body without org/channel/duration is refused naming the field"});
   c.push_back({"api.cue.wrong_type", a, kE, "api", "a duration that is not a number is refused naming the type"});
@@ -112,16 +112,16 @@ std::vector<CheckInfo> MakeCatalogue() {
   c.push_back({"api.cue.invalid_name", a, kE, "api", "org/channel outside [A-Za-z0-9_-]{1,64} are refused"});
   c.push_back({"api.cue.pod_id_length", a, kE, "api", "a pod_id over 128 characters is refused"});
   c.push_back({"api.cue.body_size", a, kE, "api", "a body over 64 KiB is refused"});
-  c.push_back({"api.cue.unknown_channel", "seed POST /cue; coordinator.h Coordinator::Cue", kE, "api",
+  c.push_back({"api.cue.unknown_channel", "Phase 1 design: POST /cue; coordinator.h Coordinator::Cue", kE, "api",
                "a cue for a channel the coordinator does not own is refused with NotFound"});
-  c.push_back({"api.cue.valid_accepted", "seed POST /cue; coordinator.h (durable before acknowledged)", kE, "api",
+  c.push_back({"api.cue.valid_accepted", "Phase 1 design: POST /cue; coordinator.h (durable before acknowledged)", kE, "api",
                "every valid scheduled cue is acknowledged"});
   c.push_back({"api.cue.duplicate_acknowledged", "coordinator.h Cue (same cue while active = duplicate)", kE,
                "api", "a repeated cue inside its break is acknowledged as a duplicate, not a new break"});
-  c.push_back({"api.cue.start_announced", "seed POST /cue (startTime); SCTE 35 §9.7.3 splice_time (pre-roll); profile api_cue_lead_max_s",
+  c.push_back({"api.cue.start_announced", "Phase 1 design: POST /cue (startTime); SCTE 35 §9.7.3 splice_time (pre-roll); profile api_cue_lead_max_s",
                kE, "api", "an acknowledged cue's startTime is no earlier than its receipt and at most api_cue_lead_max_s after it"});
   // HTTP targets only (serve:, http): the builtin target calls the coordinator in-process.
-  c.push_back({"api.auth.missing_token", "RFC 6750 §3.1 (401 + WWW-Authenticate); seed POST /cue auth", kE, "api",
+  c.push_back({"api.auth.missing_token", "RFC 6750 §3.1 (401 + WWW-Authenticate); Phase 1 design: POST /cue auth", kE, "api",
                "a cue without credentials is refused with 401 and creates no break"});
   c.push_back({"api.auth.wrong_token", "RFC 6750 §3.1 (invalid_token => 401)", kE, "api",
                "a cue with a wrong bearer token is refused with 401 and creates no break"});

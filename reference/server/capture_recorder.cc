@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -109,7 +110,8 @@ struct FetchResult {
   std::string error;   // transport failure
 };
 
-FetchResult Fetch(const std::string& base, const std::string& path, const CaptureRecorderOptions& o) {
+FetchResult Fetch(const std::string& base, const std::string& path, const CaptureRecorderOptions& o,
+                  int64_t max_body_bytes) {
   FetchResult out;
   httplib::Client client(base);
   const auto timeout = std::chrono::milliseconds(o.timeout_ms);
@@ -120,7 +122,7 @@ FetchResult Fetch(const std::string& base, const std::string& path, const Captur
   bool too_big = false;
   const auto start = SteadyClock::now();
   httplib::Result res = client.Get(path, httplib::Headers{}, [&](const char* data, size_t n) {
-    if (out.body.size() + n > static_cast<size_t>(o.max_body_bytes)) {
+    if (out.body.size() + n > static_cast<size_t>(max_body_bytes)) {
       too_big = true;
       return false;
     }
@@ -128,7 +130,7 @@ FetchResult Fetch(const std::string& base, const std::string& path, const Captur
     return true;
   });
   if (too_big) {
-    out.error = "response larger than " + std::to_string(o.max_body_bytes) + " bytes";
+    out.error = "response larger than " + std::to_string(max_body_bytes) + " bytes";
     out.body.clear();
     return out;
   }
@@ -193,6 +195,7 @@ class Recorder {
     if (o_.duration_ms <= 0) return Status::InvalidArgument("duration: must be > 0");
     if (o_.timeout_ms <= 0) return Status::InvalidArgument("timeout: must be > 0");
     if (o_.out_dir.empty()) return Status::InvalidArgument("out: missing");
+    if (o_.max_segment_bytes < 0) return Status::InvalidArgument("max segment bytes: must be >= 0");
     return Status::Ok();
   }
 
@@ -262,7 +265,7 @@ class Recorder {
 
   Status FirstFetch() {
     const int64_t offset = NowMs();
-    FetchResult r = Fetch(base_, first_path_, o_);
+    FetchResult r = Fetch(base_, first_path_, o_, o_.max_body_bytes);
     const std::string what = o_.url + ": first fetch failed: ";
     if (r.status == 0) return Status::Unavailable(what + r.error);
     if (r.status != 200) return Status::Unavailable(what + "HTTP " + std::to_string(r.status));
@@ -280,6 +283,7 @@ class Recorder {
       e.path = first_path_;
       e.status = 200;
       Record(std::move(e), &r.body, &renditions_.back());
+      if (o_.segments) FetchSegments(first_path_, *media);
       return Status::Ok();
     }
     origin::CaptureEntry e;
@@ -322,7 +326,7 @@ class Recorder {
 
   void FetchRendition(Rendition& rend) {
     const int64_t offset = NowMs();
-    FetchResult r = Fetch(base_, rend.path, o_);
+    FetchResult r = Fetch(base_, rend.path, o_, o_.max_body_bytes);
     origin::CaptureEntry e;
     e.offset_ms = offset;
     e.path = rend.path;
@@ -341,9 +345,74 @@ class Recorder {
       }
     }  // error bodies are not kept: the status (and error) say what happened
     Record(std::move(e), body, &rend);
+    if (changed && o_.segments) {
+      if (Result<hls::MediaPlaylist> media = hls::ParseMedia(r.body); media.ok()) FetchSegments(rend.path, *media);
+    }
     if (body != nullptr && r.status == 200) rend.fetched = true;
     // RFC 8216 §6.3.4: measured from the start of this fetch. Failures retry as "unchanged".
     rend.due_ms = offset + origin::NextReloadDelayMs(rend.target_duration_s, changed);
+  }
+
+  // --segments: every segment URI of `media` not fetched before, stored as an entry of its own
+  // path (its body a file like a snapshot's), within the byte budget.
+  void FetchSegments(const std::string& playlist_path, const hls::MediaPlaylist& media) {
+    for (const hls::MediaSegment& seg : media.segments()) {
+      if (Stopped()) return;
+      std::string base, path;
+      const std::string url = ResolveUrl(base_ + playlist_path, seg.uri());
+      if (!SplitHttpUrl(url, &base, &path).ok() || base != base_) {
+        if (seen_segments_.insert(url).second) {
+          ++summary_.segments_skipped;
+          if (log_ != nullptr) *log_ << "ssai capture: segment " << url << ": not on " << base_ << ", skipped\n";
+        }
+        continue;
+      }
+      if (!seen_segments_.insert(path).second) continue;
+      origin::CaptureEntry e;
+      e.offset_ms = NowMs();
+      e.path = path;
+      if (summary_.segment_bytes >= o_.max_segment_bytes) {
+        ++summary_.segments_skipped;
+        e.status = 0;
+        e.error = "segment budget of " + std::to_string(o_.max_segment_bytes) + " bytes exhausted: not fetched";
+        if (!budget_logged_ && log_ != nullptr) {
+          *log_ << "ssai capture: " << e.error << "; later segments are not kept\n";
+        }
+        budget_logged_ = true;
+        RecordEntry(std::move(e));
+        continue;
+      }
+      FetchResult r = Fetch(base_, path, o_, static_cast<int64_t>(origin::kMaxCaptureFileBytes));
+      e.status = r.status;
+      e.error = r.error;
+      if (r.status == 200 && r.error.empty()) {
+        e.file = origin::SnapshotFileName(summary_.files, path);
+        std::ofstream f(fs::path(o_.out_dir) / e.file, std::ios::binary | std::ios::trunc);
+        f << r.body;
+        if (!f) {
+          e.error = "cannot write " + e.file;
+          e.file.clear();
+        } else {
+          ++summary_.files;
+          ++summary_.segments;
+          summary_.segment_bytes += static_cast<int64_t>(r.body.size());
+        }
+      }
+      RecordEntry(std::move(e));
+    }
+  }
+
+  // Appends an entry without a snapshot body of Record's (segments write their own file).
+  void RecordEntry(origin::CaptureEntry entry) {
+    ++summary_.fetches;
+    if (entry.status != 200 || !entry.error.empty()) ++summary_.failures;
+    std::ofstream index(index_path_, std::ios::binary | std::ios::app);
+    index << origin::SerializeCaptureEntry(entry);
+    if (log_ != nullptr && entry.status != 200 && entry.status != 0) {
+      *log_ << "ssai capture: " << entry.offset_ms << " ms " << entry.path << ": status " << entry.status
+            << (entry.error.empty() ? "" : ": " + entry.error) << "\n";
+    }
+    capture_.entries.push_back(std::move(entry));
   }
 
   Status RewriteIndex() {
@@ -367,6 +436,8 @@ class Recorder {
   origin::Capture capture_;
   std::vector<Rendition> renditions_;
   CaptureSummary summary_;
+  std::set<std::string> seen_segments_;  // segment paths (or foreign URLs) already handled
+  bool budget_logged_ = false;
 };
 
 }  // namespace

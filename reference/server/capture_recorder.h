@@ -33,6 +33,13 @@ struct CaptureRecorderOptions {
   int64_t timeout_ms = 2000;            // per fetch (connect, read, write), wall time
   int64_t max_body_bytes = 4 << 20;     // larger bodies are a failed fetch
   const std::atomic<bool>* stop = nullptr;  // set to end the recording early (SIGINT)
+  // `ssai capture --segments`: also fetch and keep every media segment the recorded playlists
+  // list (each URI once, right after the reload that first lists it; URIs on another host are
+  // skipped), as index entries of their own path, so a replay serves them and plays in real
+  // players. Bounded: once `max_segment_bytes` are stored, later segments are recorded as not
+  // fetched (status 0, error "segment budget ... exhausted") and the recording goes on.
+  bool segments = false;
+  int64_t max_segment_bytes = int64_t{512} << 20;
 };
 
 struct CaptureSummary {
@@ -41,6 +48,9 @@ struct CaptureSummary {
   int64_t files = 0;        // snapshot files written
   int64_t renditions = 0;   // media playlists recorded
   int64_t duration_ms = 0;  // stream time recorded
+  int64_t segments = 0;     // media segments stored (--segments)
+  int64_t segment_bytes = 0;
+  int64_t segments_skipped = 0;  // over the budget, or on another host
 };
 
 // Records until duration_ms of stream time has passed (or *stop). Errors: a bad URL or options

@@ -74,111 +74,13 @@ struct BreakMarkers {
   const ScheduledBreak* brk;
   int64_t out_msn;  // first segment starting at or after the break start
   int64_t in_msn;   // first segment starting at or after the break end
-  std::string out_b64, in_b64, out_hex, in_hex;
-  std::string duration_text;  // shortest form: "30", "30.5"
+  BreakMarkerText text;
 };
 
 void AppendLine(std::string* out, std::string_view a, std::string_view b = {}) {
   out->append(a);
   out->append(b);
   out->push_back('\n');
-}
-
-std::string DateRangeId(const ScheduledBreak& b) { return "splice-" + std::to_string(b.event_id); }
-
-void AppendOut(const SyntheticStreamSpec& spec, const BreakMarkers& m, std::string* out) {
-  if (m.brk->cancelled) {  // the cancel section alone, in the tags that carry one
-    if (spec.cue_flavour == CueFlavour::kOatcls) AppendLine(out, "#EXT-OATCLS-SCTE35:", m.out_b64);
-    if (spec.cue_flavour == CueFlavour::kSplicepoint) AppendLine(out, "#EXT-X-SPLICEPOINT-SCTE35:", m.out_b64);
-    if (spec.cue_flavour == CueFlavour::kExtXScte35) {
-      AppendLine(out, "#EXT-X-SCTE35:CUE=\"" + m.out_b64 + "\",ID=\"" + std::to_string(m.brk->event_id) + "\"");
-    }
-    return;
-  }
-  switch (spec.cue_flavour) {
-    case CueFlavour::kNone:
-      break;
-    case CueFlavour::kCueOut:
-      AppendLine(out, "#EXT-X-CUE-OUT:DURATION=", m.duration_text);
-      break;
-    case CueFlavour::kOatcls:
-      AppendLine(out, "#EXT-OATCLS-SCTE35:", m.out_b64);
-      AppendLine(out, "#EXT-X-CUE-OUT:", m.duration_text);
-      break;
-    case CueFlavour::kDateRange: {
-      // RFC 8216 §4.3.2.7.1 / bis §4.4.5.1.1: START-DATE is the splice time; the OUT tag carries
-      // the out_of_network=1 section and, the end not being known yet, a PLANNED-DURATION.
-      std::string line = "#EXT-X-DATERANGE:ID=\"" + DateRangeId(*m.brk) + "\",START-DATE=\"";
-      AppendIso8601Millis(m.brk->start_time, &line);
-      line += "\",PLANNED-DURATION=" + m.duration_text + ",SCTE35-OUT=" + m.out_hex;
-      AppendLine(out, line);
-      break;
-    }
-    case CueFlavour::kExtXScte35:
-      AppendLine(out, "#EXT-X-SCTE35:CUE=\"" + m.out_b64 + "\",ID=\"" +
-                          std::to_string(m.brk->event_id) + "\",CUE-OUT=YES,DURATION=",
-                 m.duration_text);
-      break;
-    case CueFlavour::kSplicepoint:
-      AppendLine(out, "#EXT-X-SPLICEPOINT-SCTE35:", m.out_b64);
-      break;
-  }
-}
-
-void AppendCont(const SyntheticStreamSpec& spec, const BreakMarkers& m, double elapsed_s,
-                std::string* out) {
-  if (m.brk->cancelled) return AppendOut(spec, m, out);  // the cancel, repeated
-  std::string elapsed;
-  AppendFixed(elapsed_s, 3, &elapsed);
-  switch (spec.cue_flavour) {
-    case CueFlavour::kNone:
-      break;
-    case CueFlavour::kCueOut:
-    case CueFlavour::kOatcls:
-      AppendLine(out, "#EXT-X-CUE-OUT-CONT:ElapsedTime=" + elapsed + ",Duration=" +
-                          m.duration_text + ",SCTE35=",
-                 m.out_b64);
-      break;
-    case CueFlavour::kDateRange:
-    case CueFlavour::kSplicepoint:
-      AppendOut(spec, m, out);  // the same tag again (identical attributes)
-      break;
-    case CueFlavour::kExtXScte35:
-      AppendLine(out, "#EXT-X-SCTE35:CUE=\"" + m.out_b64 + "\",ID=\"" +
-                          std::to_string(m.brk->event_id) + "\",CUE-OUT=CONT,ELAPSED=" + elapsed +
-                          ",DURATION=",
-                 m.duration_text);
-      break;
-  }
-}
-
-void AppendIn(const SyntheticStreamSpec& spec, const BreakMarkers& m, std::string* out) {
-  switch (spec.cue_flavour) {
-    case CueFlavour::kNone:
-      break;
-    case CueFlavour::kCueOut:
-      AppendLine(out, "#EXT-X-CUE-IN");
-      break;
-    case CueFlavour::kOatcls:
-      AppendLine(out, "#EXT-OATCLS-SCTE35:", m.in_b64);
-      AppendLine(out, "#EXT-X-CUE-IN");
-      break;
-    case CueFlavour::kDateRange: {
-      // The IN tag repeats START-DATE unchanged and adds the actual DURATION (bis §4.4.5.1.1).
-      std::string line = "#EXT-X-DATERANGE:ID=\"" + DateRangeId(*m.brk) + "\",START-DATE=\"";
-      AppendIso8601Millis(m.brk->start_time, &line);
-      line += "\",DURATION=" + m.duration_text + ",SCTE35-IN=" + m.in_hex;
-      AppendLine(out, line);
-      break;
-    }
-    case CueFlavour::kExtXScte35:
-      AppendLine(out, "#EXT-X-SCTE35:CUE=\"" + m.in_b64 + "\",ID=\"" +
-                          std::to_string(m.brk->event_id) + "\",CUE-IN=YES");
-      break;
-    case CueFlavour::kSplicepoint:
-      AppendLine(out, "#EXT-X-SPLICEPOINT-SCTE35:", m.in_b64);
-      break;
-  }
 }
 
 // ---- JSON --------------------------------------------------------------------------------------
@@ -233,6 +135,120 @@ Status GetTime(const Json& obj, const char* field, const std::string& path, Unix
 }
 
 }  // namespace
+
+namespace {
+std::string DateRangeId(const BreakMarkerText& m) {
+  return m.daterange_id.empty() ? "splice-" + std::to_string(m.event_id) : m.daterange_id;
+}
+}  // namespace
+
+BreakMarkerText MakeBreakMarkerText(uint32_t event_id, UnixMicros start_time, double duration_s,
+                                    const Bytes& out_section, const Bytes& in_section, bool cancelled) {
+  BreakMarkerText m;
+  m.event_id = event_id;
+  m.start_time = start_time;
+  m.cancelled = cancelled;
+  m.out_b64 = Base64Encode(out_section);
+  m.in_b64 = Base64Encode(in_section);
+  m.out_hex = UpperHex(out_section);
+  m.in_hex = UpperHex(in_section);
+  AppendDouble(duration_s, &m.duration_text);
+  return m;
+}
+
+void AppendOutMarker(CueFlavour flavour, const BreakMarkerText& m, std::string* out) {
+  if (m.cancelled) {  // the cancel section alone, in the tags that carry one
+    if (flavour == CueFlavour::kOatcls) AppendLine(out, "#EXT-OATCLS-SCTE35:", m.out_b64);
+    if (flavour == CueFlavour::kSplicepoint) AppendLine(out, "#EXT-X-SPLICEPOINT-SCTE35:", m.out_b64);
+    if (flavour == CueFlavour::kExtXScte35) {
+      AppendLine(out, "#EXT-X-SCTE35:CUE=\"" + m.out_b64 + "\",ID=\"" + std::to_string(m.event_id) + "\"");
+    }
+    return;
+  }
+  switch (flavour) {
+    case CueFlavour::kNone:
+      break;
+    case CueFlavour::kCueOut:
+      AppendLine(out, "#EXT-X-CUE-OUT:DURATION=", m.duration_text);
+      break;
+    case CueFlavour::kOatcls:
+      AppendLine(out, "#EXT-OATCLS-SCTE35:", m.out_b64);
+      AppendLine(out, "#EXT-X-CUE-OUT:", m.duration_text);
+      break;
+    case CueFlavour::kDateRange: {
+      // RFC 8216 §4.3.2.7.1 / bis §4.4.5.1.1: START-DATE is the splice time; the OUT tag carries
+      // the out_of_network=1 section and, the end not being known yet, a PLANNED-DURATION.
+      std::string line = "#EXT-X-DATERANGE:ID=\"" + DateRangeId(m) + "\",START-DATE=\"";
+      AppendIso8601Millis(m.start_time, &line);
+      line += "\",PLANNED-DURATION=" + m.duration_text + ",SCTE35-OUT=" + m.out_hex;
+      AppendLine(out, line);
+      break;
+    }
+    case CueFlavour::kExtXScte35:
+      AppendLine(out, "#EXT-X-SCTE35:CUE=\"" + m.out_b64 + "\",ID=\"" +
+                          std::to_string(m.event_id) + "\",CUE-OUT=YES,DURATION=",
+                 m.duration_text);
+      break;
+    case CueFlavour::kSplicepoint:
+      AppendLine(out, "#EXT-X-SPLICEPOINT-SCTE35:", m.out_b64);
+      break;
+  }
+}
+
+void AppendContMarker(CueFlavour flavour, const BreakMarkerText& m, double elapsed_s, std::string* out) {
+  if (m.cancelled) return AppendOutMarker(flavour, m, out);  // the cancel, repeated
+  std::string elapsed;
+  AppendFixed(elapsed_s, 3, &elapsed);
+  switch (flavour) {
+    case CueFlavour::kNone:
+      break;
+    case CueFlavour::kCueOut:
+    case CueFlavour::kOatcls:
+      AppendLine(out, "#EXT-X-CUE-OUT-CONT:ElapsedTime=" + elapsed + ",Duration=" +
+                          m.duration_text + ",SCTE35=",
+                 m.out_b64);
+      break;
+    case CueFlavour::kDateRange:
+    case CueFlavour::kSplicepoint:
+      AppendOutMarker(flavour, m, out);  // the same tag again (identical attributes)
+      break;
+    case CueFlavour::kExtXScte35:
+      AppendLine(out, "#EXT-X-SCTE35:CUE=\"" + m.out_b64 + "\",ID=\"" +
+                          std::to_string(m.event_id) + "\",CUE-OUT=CONT,ELAPSED=" + elapsed +
+                          ",DURATION=",
+                 m.duration_text);
+      break;
+  }
+}
+
+void AppendInMarker(CueFlavour flavour, const BreakMarkerText& m, std::string* out) {
+  switch (flavour) {
+    case CueFlavour::kNone:
+      break;
+    case CueFlavour::kCueOut:
+      AppendLine(out, "#EXT-X-CUE-IN");
+      break;
+    case CueFlavour::kOatcls:
+      AppendLine(out, "#EXT-OATCLS-SCTE35:", m.in_b64);
+      AppendLine(out, "#EXT-X-CUE-IN");
+      break;
+    case CueFlavour::kDateRange: {
+      // The IN tag repeats START-DATE unchanged and adds the actual DURATION (bis §4.4.5.1.1).
+      std::string line = "#EXT-X-DATERANGE:ID=\"" + DateRangeId(m) + "\",START-DATE=\"";
+      AppendIso8601Millis(m.start_time, &line);
+      line += "\",DURATION=" + (m.in_duration_text.empty() ? m.duration_text : m.in_duration_text) + ",SCTE35-IN=" + m.in_hex;
+      AppendLine(out, line);
+      break;
+    }
+    case CueFlavour::kExtXScte35:
+      AppendLine(out, "#EXT-X-SCTE35:CUE=\"" + m.in_b64 + "\",ID=\"" +
+                          std::to_string(m.event_id) + "\",CUE-IN=YES");
+      break;
+    case CueFlavour::kSplicepoint:
+      AppendLine(out, "#EXT-X-SPLICEPOINT-SCTE35:", m.in_b64);
+      break;
+  }
+}
 
 std::string_view CueFlavourName(CueFlavour flavour) {
   switch (flavour) {
@@ -403,18 +419,13 @@ std::string MediaPlaylistAt(const SyntheticStreamSpec& spec, const Rendition& re
   if (spec.cue_flavour != CueFlavour::kNone) {
     for (const ScheduledBreak& b : spec.breaks) {
       const UnixMicros in_time = b.in_after_s > 0 ? b.start_time + SecondsToMicros(b.in_after_s) : BreakEnd(b);
-      BreakMarkers m{&b, FirstSegmentAtOrAfter(spec, b.start_time), FirstSegmentAtOrAfter(spec, in_time),
-                     {}, {}, {}, {}, {}};
+      BreakMarkers m{&b, FirstSegmentAtOrAfter(spec, b.start_time), FirstSegmentAtOrAfter(spec, in_time), {}};
       if (m.out_msn >= m.in_msn) continue;  // covers no segment start: no markers
       m.out_msn += std::max(0, rendition.cue_offset_segments);  // a rendition cut later
       m.in_msn += std::max(0, rendition.cue_offset_segments);
       if (m.in_msn < first || m.out_msn > last) continue;
-      const Bytes out_bytes = BreakOutSection(spec, b), in_bytes = BreakInSection(spec, b);
-      m.out_b64 = Base64Encode(out_bytes);
-      m.in_b64 = Base64Encode(in_bytes);
-      m.out_hex = UpperHex(out_bytes);
-      m.in_hex = UpperHex(in_bytes);
-      AppendDouble(b.duration_s, &m.duration_text);
+      m.text = MakeBreakMarkerText(b.event_id, b.start_time, b.duration_s, BreakOutSection(spec, b),
+                                   BreakInSection(spec, b), b.cancelled);
       markers.push_back(std::move(m));
     }
   }
@@ -424,11 +435,11 @@ std::string MediaPlaylistAt(const SyntheticStreamSpec& spec, const Rendition& re
   for (int64_t msn = first; msn <= last; ++msn) {
     for (const BreakMarkers& m : markers) {
       if (msn == m.in_msn && !spec.omit_cue_in && !m.brk->cancelled) {
-        AppendIn(spec, m, &out);
+        AppendInMarker(spec.cue_flavour, m.text, &out);
       } else if (msn == m.out_msn) {
-        AppendOut(spec, m, &out);
+        AppendOutMarker(spec.cue_flavour, m.text, &out);
       } else if (spec.repeat_cue && msn > m.out_msn && msn < m.in_msn) {
-        AppendCont(spec, m, MicrosToSeconds((msn - m.out_msn) * d), &out);
+        AppendContMarker(spec.cue_flavour, m.text, MicrosToSeconds((msn - m.out_msn) * d), &out);
       }
     }
     if (spec.pdt_on_every_segment || msn == first) {

@@ -137,6 +137,26 @@ std::string MasterPlaylist(const SyntheticStreamSpec& spec);
 std::vector<uint8_t> BreakOutSection(const SyntheticStreamSpec& spec, const ScheduledBreak& brk);
 std::vector<uint8_t> BreakInSection(const SyntheticStreamSpec& spec, const ScheduledBreak& brk);
 
+// The marker writers of MediaPlaylistAt, for other packagers of the same flavours (the TS
+// packager, reference/media/ts/ts_packager.h): the lines written before a break's first segment
+// (OUT), before each later segment inside it when markers repeat (CONT), and before the segment
+// where it ends (IN). A cancelled break writes only its cancel section, in the tags that carry one.
+struct BreakMarkerText {
+  uint32_t event_id = 0;       // splice_event_id / segmentation_event_id: EXT-X-SCTE35 ID
+  UnixMicros start_time = 0;   // the splice instant: DATERANGE START-DATE
+  bool cancelled = false;
+  std::string daterange_id;    // DATERANGE ID; "" = "splice-{event_id}"
+  std::string out_b64, in_b64, out_hex, in_hex;  // the OUT / IN splice_info_sections
+  std::string duration_text;     // planned duration, shortest form ("30", "30.5")
+  std::string in_duration_text;  // DATERANGE DURATION on the IN tag (actual); "" = duration_text
+};
+BreakMarkerText MakeBreakMarkerText(uint32_t event_id, UnixMicros start_time, double duration_s,
+                                    const std::vector<uint8_t>& out_section,
+                                    const std::vector<uint8_t>& in_section, bool cancelled = false);
+void AppendOutMarker(CueFlavour flavour, const BreakMarkerText& m, std::string* out);
+void AppendContMarker(CueFlavour flavour, const BreakMarkerText& m, double elapsed_s, std::string* out);
+void AppendInMarker(CueFlavour flavour, const BreakMarkerText& m, std::string* out);
+
 }  // namespace ssai::origin
 
 #endif  // SSAI_REFERENCE_MEDIA_ORIGIN_SYNTHETIC_ORIGIN_H_
