@@ -15,6 +15,8 @@
 #include <boost/asio/write.hpp>
 #include <nlohmann/json.hpp>
 
+#include "reference/base/ascii.h"
+
 namespace ssai::load {
 
 namespace asio = boost::asio;
@@ -26,16 +28,6 @@ namespace {
 
 constexpr int64_t kCheckIntervalUs = 5'000;  // timeout sweep
 constexpr size_t kMaxResponseBytes = 64 * 1024 * 1024;
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -74,7 +66,7 @@ bool ParseHead(std::string_view head, std::string_view count_header, Head* out) 
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     std::string_view name = line.substr(0, colon), value = Trim(line.substr(colon + 1));
-    if (IEquals(name, "content-length")) {
+    if (EqualsIgnoreCase(name, "content-length")) {
       int64_t n = 0;
       for (char c : value) {
         if (c < '0' || c > '9') return false;
@@ -82,12 +74,12 @@ bool ParseHead(std::string_view head, std::string_view count_header, Head* out) 
         if (n > static_cast<int64_t>(kMaxResponseBytes)) return false;
       }
       out->content_length = n;
-    } else if (IEquals(name, "connection")) {
-      if (IEquals(value, "close")) out->close = true;
-      if (IEquals(value, "keep-alive")) out->close = false;
-    } else if (IEquals(name, "transfer-encoding")) {
-      if (!IEquals(value, "identity")) out->chunked = true;
-    } else if (!count_header.empty() && IEquals(name, count_header)) {
+    } else if (EqualsIgnoreCase(name, "connection")) {
+      if (EqualsIgnoreCase(value, "close")) out->close = true;
+      if (EqualsIgnoreCase(value, "keep-alive")) out->close = false;
+    } else if (EqualsIgnoreCase(name, "transfer-encoding")) {
+      if (!EqualsIgnoreCase(value, "identity")) out->chunked = true;
+    } else if (!count_header.empty() && EqualsIgnoreCase(name, count_header)) {
       out->counted = std::string(value);
     }
   }

@@ -258,20 +258,6 @@ namespace {
 
 constexpr size_t kMaxPings = 10'000;
 
-std::string XmlEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
 std::string VastDuration(double s) {
   const int64_t ms = static_cast<int64_t>(std::llround(s * 1000));
   char buf[32];
@@ -288,7 +274,7 @@ HttpResponse Xml(std::string body) {
 }
 
 std::string WrapperXml(const std::string& self, const std::string& target, const std::string& tag) {
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<VAST version=\"4.0\">\n  <Ad id=\"" + XmlEscape(tag) +
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<VAST version=\"4.0\">\n  <Ad id=\"" + HtmlEscape(tag) +
          "\">\n    <Wrapper allowMultipleAds=\"true\">\n      <AdSystem>ssai-lab exchange</AdSystem>\n      <VASTAdTagURI>" + Cdata(target) +
          "</VASTAdTagURI>\n      <Impression>" + Cdata(self + "/vast/ping/impression?ad=" + tag) +
          "</Impression>\n      <Error>" + Cdata(self + "/vast/ping/error?ad=" + tag + "&code=[ERRORCODE]") +
@@ -307,7 +293,7 @@ std::string DecisionService::VastPod(const AdDecision& pod, bool mp4_only) const
   int seq = 0;
   for (const AdItem& item : pod.items) {
     ++seq;
-    const std::string id = XmlEscape(item.id);
+    const std::string id = HtmlEscape(item.id);
     const std::string ping = self + "/vast/ping/";
     x += "  <Ad id=\"" + id + "\"" + (pod.items.size() > 1 ? " sequence=\"" + std::to_string(seq) + "\"" : "") +
          ">\n    <InLine>\n      <AdSystem version=\"1\">ssai-lab</AdSystem>\n      <AdTitle>" + id +

@@ -7,6 +7,8 @@
 
 #include <pugixml.hpp>
 
+#include "reference/base/ascii.h"
+
 namespace ssai::vast {
 
 namespace {
@@ -68,16 +70,6 @@ std::optional<bool> AttrBool(const pugi::xml_node& n, const char* name) {
   if (v == "true" || v == "1") return true;
   if (v == "false" || v == "0") return false;
   return std::nullopt;
-}
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 Result<LinearCreative> ParseLinear(const pugi::xml_node& creative, const pugi::xml_node& linear,
@@ -212,7 +204,7 @@ std::string ExpandErrorMacro(std::string_view url, int code) {
 
 bool IsFireable(std::string_view url) {
   url = Trim(url);
-  return !url.empty() && !EqualsNoCase(url, "about:blank");
+  return !url.empty() && !EqualsIgnoreCase(url, "about:blank");
 }
 
 std::optional<double> ParseDuration(std::string_view text) {
@@ -248,9 +240,9 @@ std::optional<double> ParseDuration(std::string_view text) {
 }
 
 bool IsSpliceable(const MediaFile& file) {
-  const bool hls = EqualsNoCase(file.type, "application/x-mpegURL") ||
-                   EqualsNoCase(file.type, "application/vnd.apple.mpegurl");
-  const bool delivery_ok = file.delivery.empty() || EqualsNoCase(file.delivery, "streaming");
+  const bool hls = EqualsIgnoreCase(file.type, "application/x-mpegURL") ||
+                   EqualsIgnoreCase(file.type, "application/vnd.apple.mpegurl");
+  const bool delivery_ok = file.delivery.empty() || EqualsIgnoreCase(file.delivery, "streaming");
   return hls && delivery_ok && !file.url.empty();
 }
 
