@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -12,6 +13,7 @@
 #include "reference/base/time.h"
 #include "reference/media/origin/synthetic_origin.h"
 #include "reference/media/ts/ts_packager.h"
+#include "reference/media/ts/ts_scan.h"
 #include "reference/server/asio_env.h"
 #include "reference/server/capture_origin.h"
 #include "reference/server/config.h"
@@ -79,6 +81,20 @@ bool MaybeRunTsOrigin(const OriginTsFlags& f, const OriginReplayFlags& replay, b
   if (Status s = server::ParseListen(listen, &host, &port); !s.ok()) {
     std::cerr << "ssai origin: --" << s.message() << "\n";
     return true;
+  }
+  // A file that does not start like a transport stream (e.g. /dev/zero) is refused from its first
+  // packets, not after reading up to the 1 GiB cap. (stdin is not sniffed: its bytes would be lost.)
+  if (f.ts_path != "-") {
+    std::ifstream in(f.ts_path, std::ios::binary);
+    std::string head(2 * 188, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<size_t>(in.gcount()));
+    if (in.gcount() > 0 && !ts::LooksLikeTs({reinterpret_cast<const uint8_t*>(head.data()), head.size()})) {
+      Result<ts::TsPackager> bad = ts::TsPackager::Create(std::move(head), o);
+      std::cerr << "ssai origin: " << f.ts_path << ": "
+                << (bad.ok() ? std::string("not an MPEG-TS") : bad.status().message()) << "\n";
+      return true;
+    }
   }
   std::string bytes;
   if (!ReadInput("ssai origin", f.ts_path, kMaxTsFileBytes, &bytes)) return true;

@@ -182,6 +182,9 @@ def test_bad_input_is_a_clear_error(ssai, tmp_path, fixtures):
     r = ssai("origin", "--ts", junk, "--listen", "127.0.0.1:0", timeout=10)
     assert r.returncode == 2
     assert "junk.ts: byte 0: lost sync" in r.stderr, r.stderr
+    # An endless non-TS file is refused from its first packets (not after reading the 1 GiB cap).
+    r = ssai("origin", "--ts", "/dev/zero", "--listen", "127.0.0.1:0", timeout=5)
+    assert r.returncode == 2 and "/dev/zero: byte 0: lost sync" in r.stderr, r.stderr
     ts = bytearray(fixtures["splice_insert"][0].read_bytes())
     ts[188 * 7] = 0
     bad = tmp_path / "bad.ts"
