@@ -21,12 +21,7 @@ namespace {
 
 const std::string& Header() {
   static const std::string header = [] {
-    using namespace ssai::ts;
-    TsWriter w;
-    ssai::Bytes out = w.Section(kPatPid, PatSection(1, 0x1000));
-    const ssai::Bytes pmt = w.Section(
-        0x1000, PmtSection(1, 0x0100, {{0x1B, 0x0100, {}}, {kStreamTypeScte35, 0x01F5, RegistrationDescriptor(kCueiRegistration)}}));
-    out.insert(out.end(), pmt.begin(), pmt.end());
+    const ssai::Bytes out = ssai::ts::TsWriter().Scte35ProgramTables();
     return std::string(out.begin(), out.end());
   }();
   return header;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "reference/media/scte35/splice_info_section.h"
+#include "reference/media/ts/ts_scan.h"
 
 namespace ssai::ts {
 namespace {
@@ -167,6 +168,14 @@ Bytes TsWriter::NullPacket() {
   p[2] = 0xFF;
   p[3] = 0x10;
   return p;
+}
+
+Bytes TsWriter::Scte35ProgramTables() {
+  Bytes out = Section(kPatPid, PatSection(1, 0x1000));
+  const Bytes pmt = Section(
+      0x1000, PmtSection(1, 0x0100, {{0x1B, 0x0100, {}}, {kStreamTypeScte35, 0x01F5, RegistrationDescriptor(kCueiRegistration)}}));
+  out.insert(out.end(), pmt.begin(), pmt.end());
+  return out;
 }
 
 }  // namespace ssai::ts

@@ -43,6 +43,9 @@ class TsWriter {
             bool pcr = false);
   // A null packet (PID 0x1FFF).
   static Bytes NullPacket();
+  // PAT + PMT packets of the usual one-program layout (program 1, PMT on 0x1000, H.264 video on
+  // 0x0100 as PCR PID, SCTE-35 on 0x01F5 with the CUEI registration): the fuzzers' preamble.
+  Bytes Scte35ProgramTables();
   // Sets the next continuity_counter of `pid`.
   void SetCc(uint16_t pid, int cc) { cc_[pid] = cc & 0x0F; }
 
