@@ -8,6 +8,7 @@
 #include "conformance/builtin_target.h"
 #include "conformance/checks/catalogue.h"
 #include "conformance/checks/evaluate.h"
+#include "conformance/cue_template.h"
 #include "conformance/expectations.h"
 #include "conformance/http_target.h"
 #include "conformance/report.h"
@@ -303,6 +304,95 @@ TEST(TargetProfileTest, ErrorsNameTheField) {
             std::string::npos);
 }
 
+TEST(TargetProfileTest, PerModePlaylistsHeadersTimeFormatsAndDecision) {
+  const std::string ok = R"({"org":"o","channel":"c",
+      "ssai":{"variant_url":"http://h/{org}/{channel}/{rendition}.m3u8","headers":{"X-Viewer":"v {token}"}},
+      "sgai":{"master_url":"http://h/sgai/{channel}.m3u8","variant_url":"http://h/sgai/{channel}/{rendition}.m3u8"},
+      "viewer_token":"vt","decision":"own","ad_uri_prefix":"http://ads/",
+      "cue":{"url":"http://h/cue","token":"t","time_format":"epoch_ms","api_checks":"strict",
+             "body":"{\"ch\":\"{channel}\",\"len\":{duration},\"pod\":\"{pod_id|house}\"}"}})";
+  Result<TargetProfile> p = ParseTargetProfile(ok);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_TRUE(p->ssai.master_url.empty());  // optional: viewers then start at the media playlists
+  EXPECT_EQ(p->ssai.headers.at("X-Viewer"), "v {token}");
+  ASSERT_TRUE(p->sgai.has_value());
+  EXPECT_EQ(p->sgai->master_url, "http://h/sgai/{channel}.m3u8");
+  EXPECT_EQ(p->cue.time_format, "epoch_ms");
+  EXPECT_EQ(p->cue.api_checks, "strict");
+  EXPECT_EQ(p->decision, "own");
+  auto err = [&](const std::string& from, const std::string& to) {
+    std::string text = ok;
+    text.replace(text.find(from), from.size(), to);
+    Result<TargetProfile> r = ParseTargetProfile(text);
+    return r.ok() ? std::string("(accepted)") : r.status().message();
+  };
+  EXPECT_NE(err(R"("viewer_token":"vt",)", "").find("viewer_token: missing"), std::string::npos);
+  EXPECT_NE(err(R"("decision":"own")", R"("decision":"mine")").find("decision: must be one of harness, own"),
+            std::string::npos);
+  EXPECT_NE(err(R"("ad_uri_prefix":"http://ads/",)", "").find("ad_uri_prefix: missing"), std::string::npos);
+  EXPECT_NE(err(R"("epoch_ms")", R"("unix")").find("cue.time_format"), std::string::npos);
+  EXPECT_NE(err("{pod_id|house}", "{podid}").find("cue.body: unknown placeholder {podid}"), std::string::npos);
+  EXPECT_NE(err(R"("X-Viewer":"v {token}")", R"("X-Viewer":"a\r\nInjected: 1")").find("value contains CR or LF"),
+            std::string::npos);
+  EXPECT_NE(err(R"("org":"o",)", R"("org":"o","master_url":"http://h/m.m3u8",)").find("not both"), std::string::npos);
+  EXPECT_NE(err(R"("ssai":{)", R"("ssia":{)").find("ssia: unknown key"), std::string::npos);
+  EXPECT_NE(err(R"("token":"t")", R"("token":"t","event_id_pointer":"/a~2")").find("not a JSON pointer"),
+            std::string::npos);
+}
+
+TEST(CueTemplateTest, PlaceholdersDefaultsAndJsonEscaping) {
+  EXPECT_TRUE(CheckCueTemplate(R"({"org":"{org}","d":{duration},"p":"{pod_id|house pod}","x":{}})").ok());
+  Status bad = CheckCueTemplate(R"({"d":{duraton}})");
+  EXPECT_NE(bad.message().find("unknown placeholder {duraton} at byte 5"), std::string::npos) << bad.ToString();
+  const std::map<std::string, std::string> v = {{"org", "a\"b"}, {"duration", "30.5"}, {"pod_id", ""}};
+  EXPECT_EQ(FillCueTemplate(R"({"org":"{org}","d":{duration},"p":"{pod_id|house}","c":"{channel}","x":{}})", v, true),
+            R"({"org":"a\"b","d":30.5,"p":"house","c":"","x":{}})");
+  EXPECT_EQ(FillCueTemplate("org={org}&d={duration}", v, false), "org=a\"b&d=30.5");
+  EXPECT_EQ(FillCueTemplate("{unclosed", v, true), "{unclosed");
+}
+
+TEST(ApiChecksTest, ThirdPartyTargetsAreJudgedByClassNotWording) {
+  Result<std::vector<Scenario>> s = LoadScenarios("fixtures/scenarios/conformance/api_validation.json");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto find = [](const std::vector<CheckResult>& r, const std::string& id) {
+    for (const CheckResult& c : r) {
+      if (c.id == id) return c;
+    }
+    return CheckResult{};
+  };
+  Observations obs;
+  obs.http_api = true;
+  obs.api_strict = false;
+  obs.cue_duplicate_observed = false;
+  // Refused in the target's own words with 403 and a problem+json body: both correct.
+  ApiProbeRecord forbidden{"api.auth.wrong_token", "{}", "a wrong credential", true, "", 0, 403,
+                           R"({"title":"Forbidden","status":403})", {401, 403}};
+  ApiProbeRecord unprocessable{"api.cue.missing_field", "{}", "no duration", true, "", 0, 422,
+                               R"({"message":"len is required"})", {400, 422}};
+  ApiProbeRecord accepted{"api.cue.duration_range", "{}", "a zero duration", false, "", 0, 200, R"({"id":"x"})",
+                          {400, 422}};
+  ApiProbeRecord html{"api.cue.wrong_type", "{}", "a duration that is a string", true, "", 0, 400,
+                      "<html>Bad Request</html>", {400, 422}};
+  obs.api_probes = {forbidden, unprocessable, accepted, html};
+  CueApiRecord repeat;
+  repeat.ok = true;
+  repeat.expect_duplicate = true;
+  obs.cues.push_back(repeat);
+  std::vector<CheckResult> r = Evaluate(obs, s->front(), Profile{});
+  EXPECT_EQ(find(r, "api.auth.wrong_token").outcome, Outcome::kPass);
+  EXPECT_EQ(find(r, "api.cue.missing_field").outcome, Outcome::kPass);
+  EXPECT_EQ(find(r, "api.cue.duration_range").outcome, Outcome::kFail);
+  EXPECT_NE(find(r, "api.cue.duration_range").evidence.at(0).message.find("accepted (HTTP 200), want a refusal (a zero duration) with HTTP 400/422"),
+            std::string::npos);
+  EXPECT_EQ(find(r, "api.cue.wrong_type").outcome, Outcome::kPass);
+  EXPECT_EQ(find(r, "api.error.json").outcome, Outcome::kFail);  // the HTML body
+  EXPECT_EQ(find(r, "api.error.json").failures, 1);
+  EXPECT_EQ(find(r, "api.cue.pod_id_length").outcome, Outcome::kSkip);
+  EXPECT_NE(find(r, "api.cue.pod_id_length").note.find("cue.api_checks \"strict\""), std::string::npos);
+  EXPECT_EQ(find(r, "api.cue.duplicate_acknowledged").outcome, Outcome::kSkip);
+  EXPECT_NE(find(r, "api.cue.duplicate_acknowledged").note.find("no cue.duplicate_pointer"), std::string::npos);
+}
+
 TEST(GroundTruthTest, AnnouncedCueStartMovesTheTruthAndIsBounded) {
   Result<std::vector<Scenario>> s = LoadScenarios("fixtures/scenarios/conformance/serve_short.json");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -351,9 +441,9 @@ TEST(ApiChecksTest, StartAnnouncedTooLateFailsAndAuthSkipsWithoutHttp) {
   // Over HTTP: a 401 whose body is not JSON fails api.error.json, a 400 for a 401 probe fails it.
   obs.http_api = true;
   obs.cues[0].start_time = obs.cues[0].time + SecondsToMicros(4);
-  ApiProbeRecord text_body{"api.auth.missing_token", "{}", "token", true, "missing token", 401, 401, "missing token"};
+  ApiProbeRecord text_body{"api.auth.missing_token", "{}", "token", true, "missing token", 401, 401, "missing token", {}};
   ApiProbeRecord wrong_status{"api.auth.wrong_token", "{}", "token", true, "bad token", 401, 400,
-                              R"({"error":"bad token"})"};
+                              R"({"error":"bad token"})", {}};
   obs.api_probes = {text_body, wrong_status};
   r = Evaluate(obs, s->front(), Profile{});
   EXPECT_EQ(find(r, "api.cue.start_announced").outcome, Outcome::kPass);
@@ -391,6 +481,31 @@ TEST(BuiltinTargetTest, OneScenarioEndToEnd) {
 
 // Expected failures (expectations.h): a defect build's error failures, a known finding's listed
 // checks; an uncaught defect build and an unlisted failure are real.
+TEST(BuiltinTargetTest, EveryFailingBreakIsCountedBeyondTheEvidenceCap) {
+  Result<std::vector<Scenario>> scenarios = LoadScenarios("fixtures/scenarios/conformance/cue_out_two_breaks.json");
+  ASSERT_TRUE(scenarios.ok()) << scenarios.status().ToString();
+  BuiltinTarget target(*FindBuild("defect-ignore-end"));  // ads outlive both breaks
+  Profile profile;
+  profile.max_evidence_per_check = 1;
+  RunResult r = RunOne(target, scenarios->front(), profile);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  const CheckResult* ttl = nullptr;
+  for (const CheckResult& c : r.checks) {
+    if (c.id == "ttl.no_ad_after_end") ttl = &c;
+  }
+  ASSERT_NE(ttl, nullptr);
+  ASSERT_EQ(ttl->outcome, Outcome::kFail);
+  EXPECT_EQ(ttl->evidence.size(), 1u);
+  ASSERT_EQ(ttl->failures_by_break.size(), 2u) << "both breaks, though only one evidence item is kept";
+  int64_t counted = 0;
+  for (const auto& [label, n] : ttl->failures_by_break) {
+    EXPECT_EQ(label.rfind("origin event ", 0), 0u) << label;
+    counted += n;
+  }
+  EXPECT_EQ(counted, ttl->failures);
+  EXPECT_NE(ReportJson({r}, profile).dump().find("\"failures_by_break\""), std::string::npos);
+}
+
 TEST(ExpectationsTest, ExpectedFailuresAndUncaughtDefects) {
   auto run = [](std::string target, bool defect, std::string scenario, std::vector<std::string> failing) {
     RunResult r;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <random>
@@ -15,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "conformance/cue_template.h"
 #include "conformance/probes.h"
 #include "conformance/scenario.h"
 #include "reference/base/json_input.h"
@@ -89,6 +91,11 @@ class HarnessServices {
     std::string host = "127.0.0.1";
     int port = 0;
     SSAI_RETURN_IF_ERROR(server::ParseListen(listen, &host, &port));
+    // The origin's multivariant playlist (a target derives its own from it, as real SSAI
+    // servers do from their origin's).
+    server_.Get("/origin/master.m3u8", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(origin::MasterPlaylist(scenario_->origin), "application/vnd.apple.mpegurl");
+    });
     server_.Get(R"(/origin/([A-Za-z0-9_-]+)\.m3u8)", [this](const httplib::Request& req, httplib::Response& res) {
       const origin::Rendition* r = origin::FindRendition(scenario_->origin, req.matches[1].str());
       if (!r) {
@@ -236,20 +243,16 @@ class RealTimeRun {
 
   Result<Observations> Run() {
     obs_.kv_observed = false;  // KV is inside the target
-    obs_.decisions_observed = true;
     obs_.http_api = true;
     obs_.run_start = s_.origin.start_time;
     obs_.ad_uri_prefix = p_.ad_uri_prefix.empty() ? services_.ad_prefix() : p_.ad_uri_prefix;
     obs_.slate_uri = p_.slate_uri.empty() ? services_.slate_uri() : p_.slate_uri;
-    token_ = p_.cue.token;
-    if (token_.empty() && !p_.cue.token_env.empty()) {
-      const char* v = std::getenv(p_.cue.token_env.c_str());
-      if (v == nullptr || *v == '\0') {
-        return Status::InvalidArgument("target profile: cue.token_env: environment variable " + p_.cue.token_env +
-                                       " is not set");
-      }
-      token_ = v;
-    }
+    obs_.decisions_known = p_.decision != "own";
+    obs_.decisions_observed = obs_.decisions_known;
+    obs_.api_strict = p_.cue.api_checks == "strict";
+    obs_.cue_duplicate_observed = !p_.cue.duplicate_pointer.empty();
+    SSAI_ASSIGN_OR_RETURN(token_, TokenFrom(p_.cue.token, p_.cue.token_env, "cue.token_env"));
+    SSAI_ASSIGN_OR_RETURN(viewer_token_, TokenFrom(p_.viewer_token, p_.viewer_token_env, "viewer_token_env"));
     std::vector<std::thread> threads;
     const UnixMicros end = s_.At(s_.duration_s);
     int vi = 0;
@@ -288,8 +291,23 @@ class RealTimeRun {
   }
 
  private:
+  static Result<std::string> TokenFrom(const std::string& token, const std::string& env, const char* field) {
+    if (!token.empty() || env.empty()) return token;
+    const char* v = std::getenv(env.c_str());
+    if (v == nullptr || *v == '\0') {
+      return Status::InvalidArgument(std::string("target profile: ") + field + ": environment variable " + env +
+                                     " is not set");
+    }
+    return std::string(v);
+  }
+
   std::string Url(const std::string& tmpl, const std::string& rendition) const {
     return Replace(Replace(Replace(tmpl, "{org}", p_.org), "{channel}", p_.channel), "{rendition}", rendition);
+  }
+
+  // The profile checked that SGAI viewers have an `sgai` block (CheckRealTimeScenario).
+  const TargetProfile::Playlists& PlaylistsFor(InsertionMode mode) const {
+    return mode == InsertionMode::kSgai && p_.sgai ? *p_.sgai : p_.ssai;
   }
 
   void Record(Fetch f) {
@@ -305,14 +323,16 @@ class RealTimeRun {
     f.rendition = rendition;
     f.mode = mode;
     f.reload = reload;
-    f.url = rendition.empty() ? Url(p_.master_url, "") : Url(p_.variant_url, rendition);
-    if (mode == InsertionMode::kSgai && !rendition.empty()) f.url += (f.url.find('?') == std::string::npos ? "?" : "&") + std::string("mode=sgai");
+    const TargetProfile::Playlists& pl = PlaylistsFor(mode);
+    f.url = rendition.empty() ? Url(pl.master_url, "") : Url(pl.variant_url, rendition);
+    httplib::Headers headers;
+    for (const auto& [name, value] : pl.headers) headers.emplace(name, Replace(value, "{token}", viewer_token_));
     f.request_time = WallNow();
     if (const origin::Rendition* r = origin::FindRendition(s_.origin, rendition)) {
       f.bandwidth_bps = r->bandwidth_bps;
       f.origin_body = OriginPlaylistAt(s_, *r, f.request_time);
     }
-    HttpResult r = Send("GET", f.url, {}, "", "");
+    HttpResult r = Send("GET", f.url, headers, "", "");
     if (r.status != 0) {
       f.response_time = WallNow();
       f.http_status = r.status;
@@ -330,7 +350,7 @@ class RealTimeRun {
   void Viewer(const std::string& pop, const std::string& name, UnixMicros join, UnixMicros leave,
               const std::vector<std::string>& renditions, InsertionMode mode) {
     SleepUntil(join);
-    Get(pop, name, "", mode, 0);
+    if (!PlaylistsFor(mode).master_url.empty()) Get(pop, name, "", mode, 0);
     const DurationMicros period = origin::TargetDurationSeconds(s_.origin) * kMicrosPerSecond;
     for (int64_t n = 1;; ++n) {
       const UnixMicros at = join + (n - 1) * period;
@@ -350,10 +370,32 @@ class RealTimeRun {
   }
 
   std::string CueBody(double duration_s, const std::string& pod_id) const {
-    std::string pod = pod_id.empty() ? "" : ",\"pod_id\":" + Json(pod_id).dump();
-    return Replace(Replace(Replace(Replace(p_.cue.body, "{org}", p_.org), "{channel}", p_.channel), "{duration}",
-                           FormatDouble(duration_s)),
-                   "{pod_id_field}", pod);
+    const UnixMicros now = WallNow();
+    const std::map<std::string, std::string> values = {
+        {"org", p_.org},
+        {"channel", p_.channel},
+        {"duration", FormatDouble(duration_s)},
+        {"pod_id", pod_id},
+        {"pod_id_field", pod_id.empty() ? "" : ",\"pod_id\":" + Json(pod_id).dump()},
+        {"now_iso", FormatIso8601Millis(now)},
+        {"now_epoch_s", std::to_string(now / kMicrosPerSecond)},
+        {"now_epoch_ms", std::to_string(now / 1000)}};
+    return FillCueTemplate(p_.cue.body, values, p_.cue.content_type.find("json") != std::string::npos);
+  }
+
+  // A time pointer's value: cue.time_format says how it reads; 0 = unreadable.
+  UnixMicros TimeValue(const Json& v) const {
+    const std::string& f = p_.cue.time_format;
+    if (v.is_string() && (f == "auto" || f == "iso8601")) {
+      Result<UnixMicros> t = ParseIso8601(v.get<std::string>());
+      return t.ok() ? *t : 0;
+    }
+    if (!v.is_number() || f == "iso8601") return 0;
+    const double x = v.get<double>();
+    if (!std::isfinite(x) || x <= 0 || x > 1e16) return 0;
+    // auto: 1e11 s is the year 5138 and 1e11 ms is 1973, so one threshold tells them apart.
+    const bool ms = f == "epoch_ms" || (f == "auto" && x > 1e11);
+    return static_cast<UnixMicros>(std::llround(ms ? x * 1000.0 : x * 1e6));
   }
 
   void Cues() {
@@ -377,31 +419,32 @@ class RealTimeRun {
         Json j = Json::parse(r.body, nullptr, false);
         auto at_ptr = [&](const std::string& ptr) -> const Json* {
           if (ptr.empty() || j.is_discarded()) return nullptr;
-          const Json::json_pointer jp(ptr);
-          return j.contains(jp) ? &j.at(jp) : nullptr;
+          try {  // the pointer was checked when the profile was read; the answer is the target's
+            const Json::json_pointer jp(ptr);
+            return j.contains(jp) ? &j.at(jp) : nullptr;
+          } catch (const Json::exception&) {
+            return nullptr;
+          }
         };
         if (const Json* v = at_ptr(p_.cue.event_id_pointer); v && v->is_string()) rec.event_id = v->get<std::string>();
         if (const Json* v = at_ptr(p_.cue.duplicate_pointer); v && v->is_boolean()) rec.duplicate = v->get<bool>();
-        if (const Json* v = at_ptr(p_.cue.start_time_pointer); v && v->is_string()) {
-          if (Result<UnixMicros> t = ParseIso8601(v->get<std::string>()); t.ok()) rec.start_time = *t;
-        }
-        if (const Json* v = at_ptr(p_.cue.end_time_pointer); v && v->is_string()) {
-          if (Result<UnixMicros> t = ParseIso8601(v->get<std::string>()); t.ok()) rec.end_time = *t;
-        }
+        if (const Json* v = at_ptr(p_.cue.start_time_pointer)) rec.start_time = TimeValue(*v);
+        if (const Json* v = at_ptr(p_.cue.end_time_pointer)) rec.end_time = TimeValue(*v);
       }
       std::lock_guard<std::mutex> lock(mu_);
       obs_.cues.push_back(std::move(rec));
     }
   }
 
-  void Probe(const char* check_id, const std::string& body, const char* expected, int expected_status,
-             const httplib::Headers& headers) {
+  void Probe(const std::string& check_id, const std::string& body, const std::string& expected, int expected_status,
+             const httplib::Headers& headers, std::vector<int> allowed_statuses = {}, const std::string& url = "") {
     ApiProbeRecord rec;
     rec.check_id = check_id;
     rec.body = Truncate(body);
     rec.expected = expected;
     rec.expected_status = expected_status;
-    HttpResult r = Send(p_.cue.method, Url(p_.cue.url, ""), headers, body, p_.cue.content_type);
+    rec.allowed_statuses = std::move(allowed_statuses);
+    HttpResult r = Send(p_.cue.method, url.empty() ? Url(p_.cue.url, "") : url, headers, body, p_.cue.content_type);
     rec.http_status = r.status;
     rec.refused = r.status >= 400;
     rec.response_body = r.body.substr(0, 4096);
@@ -418,17 +461,94 @@ class RealTimeRun {
   void Probes() {
     SleepUntil(s_.At(1));
     const std::string valid = CueBody(30, "");
-    Probe("api.auth.missing_token", valid, "token", 401, {});
-    Probe("api.auth.wrong_token", valid, "token", 401, AuthHeaders(token_ + "-wrong"));
-    for (const ProbeCase& c : CueProbeCases(p_.org, p_.channel)) {
-      Probe(c.check_id, c.body, c.expected, c.expected_status, AuthHeaders(token_));
+    if (p_.cue.api_checks == "strict") {
+      Probe("api.auth.missing_token", valid, "token", 401, {});
+      Probe("api.auth.wrong_token", valid, "token", 401, AuthHeaders(token_ + "-wrong"));
+      for (const ProbeCase& c : CueProbeCases(p_.org, p_.channel)) {
+        Probe(c.check_id, c.body, c.expected, c.expected_status, AuthHeaders(token_));
+      }
+      return;
     }
+    // RFC 9110 §15.5.2/§15.5.4: a missing or wrong credential is refused with 401 or 403.
+    if (!p_.cue.auth_header.empty()) {
+      Probe("api.auth.missing_token", valid, "no credential", 0, {}, {401, 403});
+      Probe("api.auth.wrong_token", valid, "a wrong credential", 0, AuthHeaders(token_ + "-wrong"), {401, 403});
+    }
+    for (const ClassProbe& c : ClassProbeCases()) {
+      Probe(c.check_id, c.body, c.what, 0, AuthHeaders(token_), c.allowed_statuses, c.url);
+    }
+  }
+
+  struct ClassProbe {
+    std::string check_id;
+    std::string body;
+    std::string what;  // what the probe gets wrong
+    std::vector<int> allowed_statuses;
+    std::string url;  // empty: cue.url
+  };
+
+  // Probes shaped by the target's own cue body (cue.body): the valid body with its duration
+  // missing, mistyped or out of range, its channel unknown or malformed. The duration is found as
+  // the number the template's {duration} became; the channel as the string equal to `channel`
+  // (or {channel} in cue.url). A body that is not a JSON object gets the malformed-body probe only.
+  std::vector<ClassProbe> ClassProbeCases() const {
+    static constexpr double kSentinel = 30.5;  // what {duration} becomes, to find it again
+    const std::string body = CueBody(kSentinel, "");
+    const std::vector<int> invalid = {400, 422};  // RFC 9110 §15.5.1, RFC 4918 §11.2
+    std::vector<ClassProbe> out;
+    out.push_back({"api.cue.invalid_json", body.substr(0, body.size() / 2), "a truncated body", invalid, ""});
+    Json j = Json::parse(body, nullptr, false);
+    if (!j.is_object()) return out;
+    // Paths (as JSON pointers) to the duration number and the channel string.
+    std::string duration_at, channel_at;
+    std::function<void(const Json&, const std::string&)> walk = [&](const Json& v, const std::string& at) {
+      if (v.is_object()) {
+        for (const auto& [k, x] : v.items()) {
+          std::string key = Replace(Replace(k, "~", "~0"), "/", "~1");
+          walk(x, at + "/" + key);
+        }
+      } else if (v.is_number() && duration_at.empty() && v.get<double>() == kSentinel) {
+        duration_at = at;
+      } else if (v.is_string() && channel_at.empty() && v.get<std::string>() == p_.channel) {
+        channel_at = at;
+      }
+    };
+    walk(j, "");
+    auto with = [&](const std::string& at, const Json* value) {
+      Json copy = j;
+      const Json::json_pointer ptr(at);
+      if (value) {
+        copy[ptr] = *value;
+      } else {
+        copy.at(ptr.parent_pointer()).erase(ptr.back());
+      }
+      return copy.dump();
+    };
+    if (!duration_at.empty()) {
+      const Json text = "thirty", zero = 0, negative = -30;
+      out.push_back({"api.cue.missing_field", with(duration_at, nullptr), "no duration", invalid, ""});
+      out.push_back({"api.cue.wrong_type", with(duration_at, &text), "a duration that is a string", invalid, ""});
+      out.push_back({"api.cue.duration_range", with(duration_at, &zero), "a zero duration", invalid, ""});
+      out.push_back({"api.cue.duration_range", with(duration_at, &negative), "a negative duration", invalid, ""});
+    }
+    const std::string unknown = "nope-" + std::to_string(WallNow() % 100000);
+    if (!channel_at.empty()) {
+      const Json bad = "../x", none = unknown;
+      out.push_back({"api.cue.invalid_name", with(channel_at, &bad), "a channel name with '/' and '..'", {400, 404, 422}, ""});
+      out.push_back({"api.cue.unknown_channel", with(channel_at, &none), "an unknown channel", {404, 400, 422}, ""});
+    } else if (p_.cue.url.find("{channel}") != std::string::npos) {
+      const std::string url =
+          Replace(Replace(p_.cue.url, "{org}", p_.org), "{channel}", unknown);
+      out.push_back({"api.cue.unknown_channel", CueBody(30, ""), "an unknown channel in the URL", {404, 400, 422}, url});
+    }
+    return out;
   }
 
   const TargetProfile& p_;
   const Scenario& s_;
   const HarnessServices& services_;
   std::string token_;
+  std::string viewer_token_;
   std::mutex mu_;
   Observations obs_;
   int64_t late_reloads_ = 0;
@@ -436,12 +556,26 @@ class RealTimeRun {
 
 // Real-time targets cannot inject the builtin target's faults; a scenario that needs them is
 // refused by name rather than run without them.
-Status CheckRealTimeScenario(const Scenario& s) {
+Status CheckRealTimeScenario(const Scenario& s, const TargetProfile& p) {
   for (size_t i = 0; i < s.faults.size(); ++i) {
     if (s.faults[i].kind != "decision") {
       return Status::Unimplemented("scenario " + s.name + ": faults[" + std::to_string(i) + "].kind '" +
                                    s.faults[i].kind +
                                    "' needs the builtin target (real-time targets inject decision faults only)");
+    }
+    if (p.decision == "own") {
+      return Status::Unimplemented("scenario " + s.name + ": faults[" + std::to_string(i) +
+                                   "].kind 'decision' cannot be injected: target profile " + p.name +
+                                   " has decision 'own' (the target calls its own ad server, not the harness's)");
+    }
+  }
+  if (!p.sgai) {
+    for (size_t i = 0; i < s.viewers.size(); ++i) {
+      if (s.viewers[i].mode.value_or(s.mode) == InsertionMode::kSgai) {
+        return Status::InvalidArgument("scenario " + s.name + ": viewers[" + std::to_string(i) +
+                                       "] play SGAI, but target profile " + p.name +
+                                       " has no `sgai` block saying how its viewers ask for it");
+      }
     }
   }
   return Status::Ok();
@@ -468,7 +602,7 @@ class HttpTarget : public Target {
   explicit HttpTarget(TargetProfile profile) : profile_(std::move(profile)) {}
   std::string name() const override { return "http:" + profile_.name; }
   Result<Observations> Run(const Scenario& scenario, const Profile& /*profile*/) override {
-    SSAI_RETURN_IF_ERROR(CheckRealTimeScenario(scenario));
+    SSAI_RETURN_IF_ERROR(CheckRealTimeScenario(scenario, profile_));
     Scenario shifted = ShiftedTo(scenario, RunStart());
     HarnessServices services(&shifted);
     SSAI_RETURN_IF_ERROR(services.Start(profile_.harness_listen));
@@ -487,7 +621,7 @@ class ServeTarget : public Target {
   explicit ServeTarget(std::string build) : build_(std::move(build)) {}
   std::string name() const override { return "serve:" + build_; }
   Result<Observations> Run(const Scenario& scenario, const Profile& /*profile*/) override {
-    SSAI_RETURN_IF_ERROR(CheckRealTimeScenario(scenario));
+    SSAI_RETURN_IF_ERROR(CheckRealTimeScenario(scenario, ServeProfile("http://127.0.0.1", "")));
     Scenario shifted = ShiftedTo(scenario, RunStart());
     HarnessServices services(&shifted);
     SSAI_RETURN_IF_ERROR(services.Start("127.0.0.1:0"));
@@ -525,15 +659,7 @@ class ServeTarget : public Target {
     if (!parsed.ok()) return parsed.status().WithContext("serve:" + build_ + " config");
     server::Server srv(std::move(parsed).value());
     SSAI_RETURN_IF_ERROR(srv.Start());
-    TargetProfile p;
-    p.name = "serve:" + build_;
-    p.org = "conf";
-    p.channel = "ch1";
-    p.master_url = srv.base_url() + "/{org}/{channel}/master.m3u8";
-    p.variant_url = srv.base_url() + "/{org}/{channel}/{rendition}.m3u8";
-    p.cue.url = srv.base_url() + "/cue";
-    p.cue.token = token;
-    p.state_source_header = "X-SSAI-State-Source";
+    const TargetProfile p = ServeProfile(srv.base_url(), token);
     Result<Observations> obs = RunRealTime(p, name(), scenario, &services, shifted);
     srv.Stop();
     services.Stop();
@@ -541,6 +667,25 @@ class ServeTarget : public Target {
   }
 
  private:
+  // Our server: the mode is a query parameter on every playlist (so an SSAI viewer of a channel
+  // whose default is SGAI still gets SSAI), and the API is judged strictly (our own wording and
+  // limits).
+  TargetProfile ServeProfile(const std::string& base, const std::string& token) const {
+    TargetProfile p;
+    p.name = "serve:" + build_;
+    p.org = "conf";
+    p.channel = "ch1";
+    p.ssai.master_url = base + "/{org}/{channel}/master.m3u8";
+    p.ssai.variant_url = base + "/{org}/{channel}/{rendition}.m3u8?mode=ssai";
+    p.sgai = TargetProfile::Playlists{base + "/{org}/{channel}/master.m3u8",
+                                      base + "/{org}/{channel}/{rendition}.m3u8?mode=sgai", {}};
+    p.cue.url = base + "/cue";
+    p.cue.token = token;
+    p.cue.api_checks = "strict";
+    p.state_source_header = "X-SSAI-State-Source";
+    return p;
+  }
+
   std::string build_;
 };
 
@@ -555,40 +700,103 @@ Result<TargetProfile> ParseTargetProfile(std::string_view json_text) {
 
 namespace {
 
+Status ReadHeaders(const Json& j, const std::string& field, std::map<std::string, std::string>* out) {
+  auto it = j.find("headers");
+  if (it == j.end()) return Status::Ok();
+  if (!it->is_object()) return Bad(field, "must be an object of header name -> value");
+  for (const auto& [name, value] : it->items()) {
+    if (!value.is_string()) return Bad(field + "." + name, "must be a string");
+    // A header name is an RFC 9110 §5.6.2 token; CR/LF in a value would split the request.
+    if (name.empty() || name.find_first_of(" \t\r\n:") != std::string::npos) return Bad(field + "." + name, "not a header name");
+    const std::string v = value.get<std::string>();
+    if (v.find_first_of("\r\n") != std::string::npos) return Bad(field + "." + name, "value contains CR or LF");
+    (*out)[name] = v;
+  }
+  return Status::Ok();
+}
+
+// One mode's playlists: {"master_url", "variant_url", "headers"} under `where` ("ssai.", "sgai.",
+// or "" for the top-level shorthand, which has no headers).
+Status ReadPlaylists(const Json& j, const std::string& where, TargetProfile::Playlists* out) {
+  SSAI_RETURN_IF_ERROR(ReadStr(j, where, "master_url", &out->master_url));
+  SSAI_RETURN_IF_ERROR(ReadStr(j, where, "variant_url", &out->variant_url, true));
+  if (!out->master_url.empty()) SSAI_RETURN_IF_ERROR(CheckUrl(where + "master_url", out->master_url));
+  SSAI_RETURN_IF_ERROR(CheckUrl(where + "variant_url", out->variant_url));
+  if (out->variant_url.find("{rendition}") == std::string::npos) return Bad(where + "variant_url", "must contain {rendition}");
+  if (!where.empty()) SSAI_RETURN_IF_ERROR(ReadHeaders(j, where + "headers", &out->headers));
+  return Status::Ok();
+}
+
+Status ReadOneOf(const Json& j, const std::string& where, const char* key, std::initializer_list<std::string_view> allowed,
+                 std::string* out) {
+  SSAI_RETURN_IF_ERROR(ReadStr(j, where, key, out));
+  for (std::string_view a : allowed) {
+    if (*out == a) return Status::Ok();
+  }
+  std::string list;
+  for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+  return Bad(where + key, "must be one of " + list + ", got '" + out->substr(0, 40) + "'");
+}
+
 Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
   if (!j.is_object()) return Status::InvalidArgument("target profile: not a JSON object");
-  SSAI_RETURN_IF_ERROR(CheckKeys(j, "", {"name", "org", "channel", "master_url", "variant_url", "cue",
-                                         "state_source_header", "metrics_url", "harness", "ad_uri_prefix",
-                                         "slate_uri"}));
+  SSAI_RETURN_IF_ERROR(CheckKeys(j, "", {"name", "org", "channel", "master_url", "variant_url", "ssai", "sgai",
+                                         "viewer_token", "viewer_token_env", "cue", "decision", "state_source_header",
+                                         "metrics_url", "harness", "ad_uri_prefix", "slate_uri"}));
   TargetProfile p;
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "name", &p.name));
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "org", &p.org, true));
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "channel", &p.channel, true));
-  SSAI_RETURN_IF_ERROR(ReadStr(j, "", "master_url", &p.master_url, true));
-  SSAI_RETURN_IF_ERROR(ReadStr(j, "", "variant_url", &p.variant_url, true));
-  SSAI_RETURN_IF_ERROR(CheckUrl("master_url", p.master_url));
-  SSAI_RETURN_IF_ERROR(CheckUrl("variant_url", p.variant_url));
-  if (p.variant_url.find("{rendition}") == std::string::npos) {
-    return Bad("variant_url", "must contain {rendition}");
+  const bool shorthand = j.contains("master_url") || j.contains("variant_url");
+  if (auto m = j.find("ssai"); m != j.end()) {
+    if (shorthand) return Bad("ssai", "give the SSAI playlists either here or as top-level master_url/variant_url, not both");
+    if (!m->is_object()) return Bad("ssai", "must be an object");
+    SSAI_RETURN_IF_ERROR(CheckKeys(*m, "ssai.", {"master_url", "variant_url", "headers"}));
+    SSAI_RETURN_IF_ERROR(ReadPlaylists(*m, "ssai.", &p.ssai));
+  } else if (shorthand) {
+    SSAI_RETURN_IF_ERROR(ReadPlaylists(j, "", &p.ssai));
+  } else {
+    return Bad("ssai", "missing (the SSAI viewers' playlists: {\"variant_url\": ..., \"master_url\": ...})");
   }
+  if (auto m = j.find("sgai"); m != j.end()) {
+    if (!m->is_object()) return Bad("sgai", "must be an object");
+    SSAI_RETURN_IF_ERROR(CheckKeys(*m, "sgai.", {"master_url", "variant_url", "headers"}));
+    SSAI_RETURN_IF_ERROR(ReadPlaylists(*m, "sgai.", &p.sgai.emplace()));
+  }
+  SSAI_RETURN_IF_ERROR(ReadStr(j, "", "viewer_token", &p.viewer_token));
+  SSAI_RETURN_IF_ERROR(ReadStr(j, "", "viewer_token_env", &p.viewer_token_env));
+  bool headers_use_token = false;
+  for (const TargetProfile::Playlists* pl : {&p.ssai, p.sgai ? &*p.sgai : nullptr}) {
+    if (pl == nullptr) continue;
+    for (const auto& [name, value] : pl->headers) headers_use_token |= value.find("{token}") != std::string::npos;
+  }
+  if (headers_use_token && p.viewer_token.empty() && p.viewer_token_env.empty()) {
+    return Bad("viewer_token", "missing (or viewer_token_env): a viewer header uses {token}");
+  }
+  SSAI_RETURN_IF_ERROR(ReadOneOf(j, "", "decision", {"harness", "own"}, &p.decision));
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "state_source_header", &p.state_source_header));
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "metrics_url", &p.metrics_url));
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "ad_uri_prefix", &p.ad_uri_prefix));
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "slate_uri", &p.slate_uri));
+  if (p.decision == "own" && p.ad_uri_prefix.empty()) {
+    return Bad("ad_uri_prefix", "missing: with decision 'own' the checks tell the target's ads from content by this prefix");
+  }
   if (!p.metrics_url.empty()) SSAI_RETURN_IF_ERROR(CheckUrl("metrics_url", p.metrics_url));
   auto cue = j.find("cue");
   if (cue == j.end()) return Bad("cue", "missing");
   if (!cue->is_object()) return Bad("cue", "must be an object");
   SSAI_RETURN_IF_ERROR(CheckKeys(*cue, "cue.", {"method", "url", "body", "content_type", "auth_header", "auth_value",
                                                 "token", "token_env", "event_id_pointer", "duplicate_pointer",
-                                                "start_time_pointer", "end_time_pointer", "probes"}));
+                                                "start_time_pointer", "end_time_pointer", "time_format", "probes",
+                                                "api_checks"}));
   TargetProfile::Cue& c = p.cue;
   SSAI_RETURN_IF_ERROR(ReadStr(*cue, "cue.", "method", &c.method));
   if (c.method != "POST" && c.method != "PUT") return Bad("cue.method", "must be POST or PUT, got '" + c.method + "'");
   SSAI_RETURN_IF_ERROR(ReadStr(*cue, "cue.", "url", &c.url, true));
   SSAI_RETURN_IF_ERROR(CheckUrl("cue.url", c.url));
   SSAI_RETURN_IF_ERROR(ReadStr(*cue, "cue.", "body", &c.body));
-  if (c.body.find("{duration}") == std::string::npos) return Bad("cue.body", "must contain {duration}");
+  if (c.body.find("{duration") == std::string::npos) return Bad("cue.body", "must contain {duration}");
+  if (Status s = CheckCueTemplate(c.body); !s.ok()) return Bad("cue.body", s.message());
   SSAI_RETURN_IF_ERROR(ReadStr(*cue, "cue.", "content_type", &c.content_type));
   SSAI_RETURN_IF_ERROR(ReadStr(*cue, "cue.", "auth_header", &c.auth_header));
   SSAI_RETURN_IF_ERROR(ReadStr(*cue, "cue.", "auth_value", &c.auth_value));
@@ -598,7 +806,14 @@ Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
                           std::pair{"start_time_pointer", &c.start_time_pointer}, std::pair{"end_time_pointer", &c.end_time_pointer}}) {
     SSAI_RETURN_IF_ERROR(ReadStr(*cue, "cue.", key, out));
     if (!out->empty() && (*out)[0] != '/') return Bad(std::string("cue.") + key, "must be a JSON pointer starting with '/'");
+    try {
+      (void)Json::json_pointer(*out);
+    } catch (const Json::exception& e) {
+      return Bad(std::string("cue.") + key, std::string("not a JSON pointer (RFC 6901): ") + e.what());
+    }
   }
+  SSAI_RETURN_IF_ERROR(ReadOneOf(*cue, "cue.", "time_format", {"auto", "iso8601", "epoch_s", "epoch_ms"}, &c.time_format));
+  SSAI_RETURN_IF_ERROR(ReadOneOf(*cue, "cue.", "api_checks", {"classes", "strict"}, &c.api_checks));
   if (auto pr = cue->find("probes"); pr != cue->end()) {
     if (!pr->is_boolean()) return Bad("cue.probes", "must be true or false");
     c.probes = pr->get<bool>();

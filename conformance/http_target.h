@@ -19,6 +19,8 @@
 #ifndef SSAI_CONFORMANCE_HTTP_TARGET_H_
 #define SSAI_CONFORMANCE_HTTP_TARGET_H_
 
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,12 +32,24 @@ struct TargetProfile {
   std::string name = "http";
   std::string org;      // {org} in the templates
   std::string channel;  // {channel}
-  std::string master_url;   // "http://127.0.0.1:8080/{org}/{channel}/master.m3u8"
-  std::string variant_url;  // "http://127.0.0.1:8080/{org}/{channel}/{rendition}.m3u8"
+  // How viewers of one insertion mode reach the target: URL templates ({org}, {channel},
+  // {rendition}) and request headers (values may use {token}). A deployment may select SGAI by a
+  // query parameter, a path, a header or a user agent; each mode says its own.
+  struct Playlists {
+    std::string master_url;   // "http://127.0.0.1:8080/{org}/{channel}/master.m3u8"; empty = not fetched
+    std::string variant_url;  // "http://127.0.0.1:8080/{org}/{channel}/{rendition}.m3u8"
+    std::map<std::string, std::string> headers;
+  };
+  Playlists ssai;                  // the `ssai` block, or top-level master_url/variant_url
+  std::optional<Playlists> sgai;   // absent: a scenario with SGAI viewers is refused by name
+  std::string viewer_token;        // {token} in viewer headers
+  std::string viewer_token_env;
   struct Cue {
     std::string method = "POST";
     std::string url;  // required
-    // {org} {channel} {duration} {pod_id_field} (`,"pod_id":"..."` or empty)
+    // Placeholders {org} {channel} {duration} {pod_id} {pod_id_field} (`,"pod_id":"..."` or
+    // empty) {now_iso} {now_epoch_s} {now_epoch_ms}; `{name|default}` gives a default
+    // for a value the scenario leaves empty (e.g. {pod_id|house-pod}).
     std::string body = R"({"org":"{org}","channel":"{channel}","duration":{duration}{pod_id_field}})";
     std::string content_type = "application/json";
     std::string auth_header = "Authorization";
@@ -45,10 +59,21 @@ struct TargetProfile {
     // JSON pointers into a 200 answer (RFC 6901); empty = the target does not say.
     std::string event_id_pointer = "/eventId";
     std::string duplicate_pointer = "/duplicate";
-    std::string start_time_pointer = "/adBreak/startTime";  // ISO 8601
+    std::string start_time_pointer = "/adBreak/startTime";
     std::string end_time_pointer = "/adBreak/endTime";
+    // How the time pointers' values read: "auto" (an ISO 8601 string, or a number: epoch
+    // milliseconds when > 1e11, else epoch seconds), "iso8601", "epoch_s", "epoch_ms".
+    std::string time_format = "auto";
     bool probes = true;  // run the api.* probes (auth, validation) when the scenario asks
+    // "classes": a probe passes when it is refused with a fitting 4xx and a machine-readable body,
+    // in the target's own words and limits; "strict": our server's exact wording, statuses and
+    // limits (128-char pod id, 64 KiB body), as `serve:` uses.
+    std::string api_checks = "classes";
   } cue;
+  // Who decides the ads: "harness" (the target calls the harness's decision service) or "own"
+  // (the target keeps its own ad server: decision checks are skipped with the reason and
+  // decision faults are refused by name).
+  std::string decision = "harness";
   std::string state_source_header;  // e.g. "X-SSAI-State-Source"; empty = unknown
   std::string metrics_url;          // fetched before and after the run (stats: bytes); optional
   // Where the harness serves origin + decision (the target must be configured to use them).

@@ -84,6 +84,10 @@ struct ApiProbeRecord {
   int expected_status = 0;
   int http_status = 0;
   std::string response_body;
+  // Judged by class (a target profile's cue.api_checks "classes"): refused with one of these
+  // statuses and a JSON body, in the target's own words; `expected` then only says what the probe
+  // gets wrong. Empty: strict (the exact status and an error containing `expected`).
+  std::vector<int> allowed_statuses;
 };
 
 struct Observations {
@@ -100,6 +104,15 @@ struct Observations {
   // Real-time targets run the scenario shifted to start here (ShiftedTo); 0 = as written.
   UnixMicros run_start = 0;
   bool http_api = false;  // the probes went over HTTP (api.auth.*, api.error.json apply)
+  // The API is judged against our server's wording and limits (builtin, serve:); false for a
+  // third-party target (cue.api_checks "classes"): the limit probes are skipped with the reason.
+  bool api_strict = true;
+  // The target says whether a cue was a duplicate (cue.duplicate_pointer); else
+  // api.cue.duplicate_acknowledged is skipped with the reason.
+  bool cue_duplicate_observed = true;
+  // The harness knows the ad server's answers (its own decision service); false when the target
+  // keeps its own ad server (target profile decision "own"): pod lengths are unknown.
+  bool decisions_known = true;
   bool reads_kv = false;  // the build's read path consults KV (kv.hit_rate.min applies)
   // How the checks tell ads from content: URIs starting with ad_uri_prefix are ads (or slate,
   // when equal to slate_uri); everything else is content.

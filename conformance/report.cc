@@ -62,6 +62,15 @@ std::string Escape(std::string_view text, bool html) {
   return out;
 }
 
+// "origin event 1001: 12, origin event 1002: 3"
+std::string ByBreak(const CheckResult& c) {
+  std::string out;
+  for (const auto& [label, n] : c.failures_by_break) {
+    out += (out.empty() ? "" : ", ") + label + ": " + std::to_string(n);
+  }
+  return out;
+}
+
 std::string EvidenceText(const CheckResult& c) {
   std::string out;
   if (!c.note.empty()) out += c.note + "\n";
@@ -74,6 +83,7 @@ std::string EvidenceText(const CheckResult& c) {
   if (c.failures > static_cast<int64_t>(c.evidence.size())) {
     out += "(" + std::to_string(c.failures - static_cast<int64_t>(c.evidence.size())) + " more)\n";
   }
+  if (!c.failures_by_break.empty()) out += "failures by break: " + ByBreak(c) + "\n";
   return out;
 }
 
@@ -210,6 +220,11 @@ nlohmann::json ReportJson(const std::vector<RunResult>& runs, const Profile& pro
         }
         cj["evidence"] = ev;
       }
+      if (!c.failures_by_break.empty()) {
+        nlohmann::json by = nlohmann::json::array();
+        for (const auto& [label, n] : c.failures_by_break) by.push_back({{"break", label}, {"failures", n}});
+        cj["failures_by_break"] = by;
+      }
       checks.push_back(std::move(cj));
     }
     run["checks"] = std::move(checks);
@@ -337,6 +352,7 @@ std::string ReportHtml(const std::vector<RunResult>& runs, const Profile& profil
            "</summary>\n<p>" + HtmlEscape(info ? info->description + " [" + info->section + "]" : "") + "</p>\n";
       if (expected) h += "<p><i>" + HtmlEscape(c.expected_reason) + "</i></p>\n";
       if (!c.note.empty()) h += "<p>" + HtmlEscape(c.note) + "</p>\n";
+      if (!c.failures_by_break.empty()) h += "<p>Failures by break: " + HtmlEscape(ByBreak(c)) + "</p>\n";
       for (const Evidence& e : c.evidence) {
         h += "<p><b>t=+" + Fixed(e.t_s, 3) + " s</b> " + HtmlEscape(e.time) + " <code>" + HtmlEscape(e.where) +
              "</code>: " + HtmlEscape(e.message) + "</p>\n";

@@ -85,10 +85,22 @@ class Results {
     for (size_t i : touched_) results_[i].time_ms += elapsed_ms / static_cast<double>(touched_.size());
   }
   void Pass(std::string_view id, int64_t n = 1) { Get(id).evaluated += n; }
+  // Names the break a failure at `t` belongs to (0: not about a moment in time).
+  void SetBreakLocator(std::function<std::string(UnixMicros)> locate) { locate_ = std::move(locate); }
   void Fail(std::string_view id, UnixMicros t, std::string where, std::string message, std::string excerpt = "") {
     CheckResult& r = Get(id);
     ++r.evaluated;
     ++r.failures;
+    if (t != 0 && locate_) {
+      std::string label = locate_(t);
+      auto it = std::find_if(r.failures_by_break.begin(), r.failures_by_break.end(),
+                             [&](const auto& e) { return e.first == label; });
+      if (it != r.failures_by_break.end()) {
+        ++it->second;
+      } else {
+        r.failures_by_break.emplace_back(std::move(label), 1);
+      }
+    }
     if (static_cast<int>(r.evidence.size()) < profile_.max_evidence_per_check) {
       r.evidence.push_back({std::move(where), t ? MicrosToSeconds(t - start_) : 0, t ? FormatIso8601Millis(t) : "",
                             std::move(message), std::move(excerpt)});
@@ -115,6 +127,7 @@ class Results {
  private:
   const Profile& profile_;
   UnixMicros start_;
+  std::function<std::string(UnixMicros)> locate_;
   std::vector<CheckResult> results_;
   std::unordered_map<std::string, size_t> index_;
   std::vector<bool> touched_flag_;
@@ -173,7 +186,25 @@ class Evaluator {
         results_(profile, scenario.origin.start_time),
         truth_(GroundTruth(scenario, profile, &obs.cues)),
         seg_(origin::SegmentDurationMicros(scenario.origin)),
-        tol_(SecondsToMicros(profile.splice_tolerance_s)) {}
+        tol_(SecondsToMicros(profile.splice_tolerance_s)) {
+    // A failure belongs to the latest break whose slots (from one segment before its splice
+    // point) had begun: an ad that outlives a break is that break's failure.
+    results_.SetBreakLocator([this](UnixMicros t) -> std::string {
+      const TruthBreak* latest = nullptr;
+      for (const TruthBreak& b : truth_) {
+        if (t >= b.splice_point - seg_ && (latest == nullptr || b.splice_point > latest->splice_point)) latest = &b;
+      }
+      return latest ? latest->label : "before the first break";
+    });
+    if (!obs.decisions_known) {
+      // The target's own ad server: the pod is unknown, so the whole break is judged as ad time
+      // (content inside it is still a failure; ad versus slate is not).
+      for (TruthBreak& t : truth_) {
+        t.pod_s = t.duration_s;
+        t.pod_of_creatives = false;
+      }
+    }
+  }
 
   std::vector<CheckResult> Run() {
     Phase([this] { ParseAll(); });
@@ -188,6 +219,11 @@ class Evaluator {
     Phase([this] { Api(); });
     std::map<std::string, std::string> skip;
     if (!obs_.kv_observed) skip["ttl"] = skip["kv"] = "the target does not expose its KV writes";
+    if (!obs_.decisions_known) {
+      for (const char* id : {"splice.slate_fills_short_pod", "splice.pod_fill_or_truncate", "splice.creative_discontinuity"}) {
+        results_.Note(id, "the target uses its own ad server (target profile decision \"own\"): the pod it got is unknown");
+      }
+    }
     return results_.Finish(skip);
   }
 
@@ -853,6 +889,10 @@ class Evaluator {
   void Api() {
     for (const ApiProbeRecord& p : obs_.api_probes) {
       const std::string where = "POST /cue " + p.body;
+      if (!p.allowed_statuses.empty()) {
+        JudgeProbeByClass(p, where);
+        continue;
+      }
       const bool status_ok = p.expected_status == 0 ? (p.http_status == 0 || (p.http_status >= 400 && p.http_status < 500))
                                                     : p.http_status == p.expected_status;
       if (p.refused && status_ok && p.error.find(p.expected) != std::string::npos) {
@@ -876,6 +916,12 @@ class Evaluator {
         results_.Fail("api.error.json", 0, where,
                       "HTTP " + std::to_string(p.http_status) + " body is not {\"error\": \"...\"} naming \"" +
                           p.expected + "\": " + p.response_body.substr(0, 200));
+      }
+    }
+    if (!obs_.api_strict) {
+      for (const char* id : {"api.cue.unknown_field", "api.cue.pod_id_length", "api.cue.body_size"}) {
+        results_.Note(id, "our server's own strictness and limits (unknown fields refused, 128-char pod id, 64 KiB "
+                          "body); a third-party target sets its own: judged only with cue.api_checks \"strict\"");
       }
     }
     if (!obs_.http_api) {
@@ -909,12 +955,45 @@ class Evaluator {
           results_.Fail("api.cue.valid_accepted", c.time, where,
                         c.ok ? "acknowledged as a duplicate of " + c.event_id : "refused: " + c.error);
         }
+      } else if (!obs_.cue_duplicate_observed) {
+        results_.Note("api.cue.duplicate_acknowledged",
+                      "the target profile names no cue.duplicate_pointer: its answers do not say whether a cue was a "
+                      "duplicate (splice.no_duplicate_break still judges the playlists)");
       } else if (c.ok && c.duplicate) {
         results_.Pass("api.cue.duplicate_acknowledged");
       } else {
         results_.Fail("api.cue.duplicate_acknowledged", c.time, where,
                       c.ok ? "a repeated cue made a new break " + c.event_id : "refused: " + c.error);
       }
+    }
+  }
+
+  // A third-party target's refusal (cue.api_checks "classes"): a fitting 4xx and a JSON body say
+  // "refused, and why" in a way a client can handle; the wording and our limits are its own.
+  void JudgeProbeByClass(const ApiProbeRecord& p, const std::string& where) {
+    std::string allowed;
+    bool status_ok = false;
+    for (int st : p.allowed_statuses) {
+      allowed += (allowed.empty() ? "" : "/") + std::to_string(st);
+      status_ok |= p.http_status == st;
+    }
+    if (status_ok) {
+      results_.Pass(p.check_id);
+    } else {
+      results_.Fail(p.check_id, 0, where,
+                    (p.http_status == 0 ? "no answer (" + p.error + ")"
+                     : p.refused        ? "refused with HTTP " + std::to_string(p.http_status)
+                                        : "accepted (HTTP " + std::to_string(p.http_status) + ")") +
+                        ", want a refusal (" + p.expected + ") with HTTP " + allowed);
+    }
+    if (!p.refused) return;
+    nlohmann::json j = nlohmann::json::parse(p.response_body, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object() && !j.empty()) {
+      results_.Pass("api.error.json");
+    } else {
+      results_.Fail("api.error.json", 0, where,
+                    "HTTP " + std::to_string(p.http_status) + " body is not a JSON object a client can read: " +
+                        p.response_body.substr(0, 200));
     }
   }
 

@@ -35,6 +35,9 @@ struct CheckResult {
   int64_t failures = 0;
   std::string note;       // why skipped, or a one-line summary (a rate, a P95)
   std::vector<Evidence> evidence;  // the first max_evidence_per_check failures
+  // Every failure counted by the break it belongs to ("origin event 1001", "api cue at 100 s",
+  // "before the first break"), in time order: which breaks failed, however many there were.
+  std::vector<std::pair<std::string, int64_t>> failures_by_break;
   // Measured, not deterministic (never used by a check): the time spent evaluating this check
   // (each evaluation phase's time split over the checks it touched), plus, from the runner, this
   // check's share of the target run. JUnit's testcase time.
