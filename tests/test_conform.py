@@ -272,3 +272,62 @@ def test_serve_target_over_a_capture_origin(ssai, root, tmp_path):
         assert cases.get(check) == "pass", (check, cases.get(check))
     run = json.loads((out / "report.json").read_text())["runs"][0]
     assert run["stats"]["unanswered"] == 0 and run["stats"]["decision_requests"] == 1, run["stats"]
+
+
+def test_http_target_in_another_vendors_dialect(ssai_bin, root, tmp_path):
+    """A deployment whose API and URLs are not ours (tests/foreign_ssai.py in front of `ssai serve`):
+    SGAI by path, a viewer token header, its own cue body and paths, times in epoch milliseconds,
+    no duplicate flag, refusals in its own words (401/403/404/422, problem+json). Described by
+    fixtures/targets/foreign.json, it passes the API checks by class, and what it cannot show is
+    skipped with the reason."""
+    from foreign_ssai import API_KEY, VIEWER_TOKEN, ForeignFront
+    serve_port, harness_port, front_port = free_port(), free_port(), free_port()
+    config = tmp_path / "serve.json"
+    config.write_text((root / "fixtures/targets/ssai-serve.config.json").read_text()
+                      .replace("18080", str(serve_port)).replace("18081", str(harness_port)))
+    profile = tmp_path / "target.json"
+    profile.write_text((root / "fixtures/targets/foreign.json").read_text()
+                       .replace("18090", str(front_port)).replace("18081", str(harness_port)))
+    scenario = json.loads((root / SCENARIOS / "serve_short.json").read_text())
+    scenario.update(name="serve_short_foreign", duration_s=20)
+    scenario["origin"]["breaks"] = []
+    scenario_file = tmp_path / "scenario.json"
+    scenario_file.write_text(json.dumps(scenario))
+    env = dict(os.environ, SSAI_CUE_TOKEN="conform-test-token", FOREIGN_API_KEY=API_KEY,
+               FOREIGN_VIEWER_TOKEN=VIEWER_TOKEN)
+    serve = subprocess.Popen([ssai_bin, "serve", "--config", str(config)], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, env=env, cwd=root)
+    try:
+        deadline = time.monotonic() + 10
+        line = ""
+        while time.monotonic() < deadline and "listening on" not in line:
+            line = serve.stdout.readline()
+            if not line and serve.poll() is not None:
+                break
+        assert "listening on" in line, f"ssai serve did not start: {line!r}"
+        with ForeignFront(front_port, f"http://127.0.0.1:{serve_port}", "conform-test-token") as front:
+            out = tmp_path / "foreign"
+            r = subprocess.run([ssai_bin, "conform", "--target", "http", "--target-profile", str(profile),
+                                "--scenario", str(scenario_file), "--out", str(out), "--quiet"],
+                               capture_output=True, text=True, timeout=60, env=env, cwd=root)
+        assert r.returncode == 0, r.stdout + r.stderr
+        cases = junit_cases(out / "junit.xml")
+        for check in ("hls.response.ok", "splice.ad_starts_within", "api.cue.valid_accepted",
+                      "api.cue.start_announced", "api.auth.missing_token", "api.auth.wrong_token",
+                      "api.error.json", "api.cue.invalid_json", "api.cue.missing_field", "api.cue.wrong_type",
+                      "api.cue.duration_range", "api.cue.unknown_channel"):
+            assert cases.get(check) == "pass", (check, cases.get(check))
+        notes = {c["id"]: c.get("note", "") for c in json.loads((out / "report.json").read_text())["runs"][0]["checks"]}
+        for check, reason in (("api.cue.duplicate_acknowledged", "duplicate_pointer"),
+                              ("api.cue.pod_id_length", "strict"), ("api.cue.body_size", "strict")):
+            assert cases.get(check) == "skip" and reason in notes[check], (check, cases.get(check), notes[check])
+        # The viewers used the vendor's URLs and token (a request without it is refused with 403).
+        assert any(m == "GET" and p.startswith("/live/conf/ch1/") for m, p in front.requests)
+        assert any(p == "/api/v1/channels/ch1/breaks" for m, p in front.requests)
+    finally:
+        serve.terminate()
+        try:
+            serve.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+            serve.wait(timeout=5)
