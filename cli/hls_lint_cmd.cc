@@ -10,11 +10,20 @@
 // Errors come before warnings (mediastreamvalidator's MUST before SHOULD); the last line is a
 // summary with the counts per severity, also when there is nothing to report.
 //
+// A URL (http://) is followed live, mediastreamvalidator-style: `--follow S` records it for S
+// seconds the way a player loads it (reference/server/capture_recorder.h: the multivariant
+// playlist, then every variant and EXT-X-MEDIA rendition reloaded per RFC 8216 §6.3.4; without
+// --follow, each playlist once), then lints the recording. A capture directory (index.jsonl,
+// `ssai capture`) is linted the same way: each playlist path's fetches in order are its reloads,
+// findings are labelled PATH@+SECONDS, and failed fetches are reported (and make the exit 1).
+// `--save DIR` keeps the recording of a URL.
+//
 // --json prints a JSON array of {rule_id, line, severity, message, file} instead.
 // --errors-only drops warnings (from the output and from the exit status).
 // Exit: 0 clean, 1 findings, 2 bad usage, unreadable input, or a playlist that does not parse
 // (the parse error goes to stderr as `FILE: line N: ...`).
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -29,7 +38,11 @@
 #include "cli/commands.h"
 #include "cli/playlist_inputs.h"
 #include "reference/media/hls/lint.h"
+#include "reference/base/strings.h"
 #include "reference/media/hls/playlist.h"
+#include "reference/media/origin/capture.h"
+#include "reference/server/capture_origin.h"
+#include "reference/server/capture_recorder.h"
 
 namespace ssai::cli {
 
@@ -37,6 +50,8 @@ namespace {
 
 struct LintArgs {
   std::vector<std::string> inputs;
+  double follow_s = 0;
+  std::string save_dir;
   bool json = false;
   bool rules = false;
   bool errors_only = false;
@@ -125,10 +140,143 @@ void PrintText(const std::vector<hls::Finding>& findings, bool reload_mode, size
   std::cout << "\n";
 }
 
+void PrintJson(const std::vector<hls::Finding>& findings) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const hls::Finding& f : findings) {
+    out.push_back({{"rule_id", f.rule_id},
+                   {"line", f.line},
+                   {"severity", hls::SeverityName(f.severity)},
+                   {"message", f.message},
+                   {"file", f.file}});
+  }
+  std::cout << out.dump(2) << "\n";
+}
+
+// A capture: every path's fetches in offset order are the reloads of one playlist. A snapshot
+// is linted on its own once (an unchanged reload names the same file); every fetch of a media
+// playlist goes through that path's reload linter (RFC 8216 §6.2.1/§6.3.4 rules need the
+// unchanged reloads too).
+int LintCapture(const server::LoadedCapture& loaded, const LintArgs& args) {
+  struct PathState {
+    hls::ReloadLinter reload;
+    std::set<std::string> linted_files;
+  };
+  std::map<std::string, PathState> paths;
+  std::vector<hls::Finding> findings;
+  std::vector<std::string> fetch_failures;
+  std::set<std::string> all_paths;
+  size_t playlists = 0;
+  for (const origin::CaptureEntry& e : loaded.capture.entries) {
+    all_paths.insert(e.path);
+    std::string label = e.path + "@+";
+    AppendFixed(static_cast<double>(e.offset_ms) / 1000.0, 3, &label);
+    label += "s";
+    if (!e.ok()) {
+      fetch_failures.push_back(label + ": fetch failed: " +
+                               (e.error.empty() ? "HTTP " + std::to_string(e.status) : e.error));
+      continue;
+    }
+    auto body = loaded.files.find(e.file);
+    if (body == loaded.files.end()) continue;  // outside the directory (LoadCaptureDir warned)
+    Result<hls::Playlist> parsed = hls::Parse(body->second);
+    if (!parsed.ok()) {
+      fetch_failures.push_back(label + ": not a playlist: " + parsed.status().message());
+      continue;
+    }
+    PathState& st = paths[e.path];
+    std::vector<hls::Finding> f;
+    if (st.linted_files.insert(e.file).second) {
+      f = hls::LintPlaylist(*parsed);
+      ++playlists;
+    }
+    if (const auto* media = std::get_if<hls::MediaPlaylist>(&*parsed)) {
+      for (hls::Finding& r : st.reload.Observe(*media)) f.push_back(std::move(r));
+    }
+    for (hls::Finding& x : f) {
+      if (args.errors_only && x.severity != hls::Severity::kError) continue;
+      x.file = label;
+      findings.push_back(std::move(x));
+    }
+  }
+  if (args.json) {
+    PrintJson(findings);
+  } else {
+    for (const std::string& line : fetch_failures) std::cout << line << "\n";
+    PrintText(findings, /*reload_mode=*/true, playlists);
+    std::cout << "followed " << all_paths.size() << " playlist" << (all_paths.size() == 1 ? "" : "s") << " over "
+              << loaded.capture.entries.size() << " fetches";
+    if (!fetch_failures.empty()) std::cout << "; " << fetch_failures.size() << " failed";
+    std::cout << "\n";
+  }
+  return findings.empty() && fetch_failures.empty() ? 0 : 1;
+}
+
+bool IsUrl(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
+
+bool IsCaptureDir(const std::string& s) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(std::filesystem::path(s) / std::string(origin::kCaptureIndexFile), ec);
+}
+
+int LintUrlOrCapture(const LintArgs& args) {
+  const std::string& input = args.inputs.front();
+  std::string dir = input;
+  std::string temp;
+  if (IsUrl(input)) {
+    if (!args.save_dir.empty()) {
+      dir = args.save_dir;
+    } else {
+      std::string tmpl = (std::filesystem::temp_directory_path() / "ssai-lint-XXXXXX").string();
+      if (mkdtemp(tmpl.data()) == nullptr) {
+        std::cerr << "ssai hls lint: cannot create a temporary directory\n";
+        return 2;
+      }
+      dir = temp = tmpl;
+    }
+    server::CaptureRecorderOptions o;
+    o.url = input;
+    o.out_dir = dir;
+    // Without --follow: each playlist once (the recorder's first round).
+    o.duration_ms = args.follow_s > 0 ? static_cast<int64_t>(args.follow_s * 1000) : 1;
+    if (!args.json) {
+      std::cerr << "ssai hls lint: following " << input << (args.follow_s > 0 ? " for " + FormatDouble(args.follow_s) + " s" : "")
+                << "\n";
+    }
+    Result<server::CaptureSummary> rec = server::RecordCapture(o, nullptr);
+    if (!rec.ok()) {
+      std::cerr << "ssai hls lint: " << rec.status().message() << "\n";
+      if (!temp.empty()) std::filesystem::remove_all(temp);
+      return 2;
+    }
+  }
+  Result<server::LoadedCapture> loaded = server::LoadCaptureDir(dir);
+  int code = 2;
+  if (!loaded.ok()) {
+    std::cerr << "ssai hls lint: " << loaded.status().message() << "\n";
+  } else {
+    for (const std::string& w : loaded->warnings) std::cerr << "ssai hls lint: " << w << "\n";
+    code = LintCapture(*loaded, args);
+  }
+  if (!temp.empty()) std::filesystem::remove_all(temp);
+  return code;
+}
+
 int Run(const LintArgs& args) {
   if (args.rules) {
     PrintRules(args.json);
     return 0;
+  }
+  const bool live = !args.inputs.empty() && (IsUrl(args.inputs.front()) || IsCaptureDir(args.inputs.front()));
+  if (live) {
+    if (args.inputs.size() != 1) {
+      std::cerr << "ssai hls lint: a URL or a capture directory is linted on its own (one input)\n";
+      return 2;
+    }
+    return LintUrlOrCapture(args);
+  }
+  if (args.follow_s > 0 || !args.save_dir.empty()) {
+    std::cerr << "ssai hls lint: --follow and --save need a URL\n";
+    return 2;
   }
   if (args.inputs.empty()) {
     std::cerr
@@ -180,15 +328,7 @@ int Run(const LintArgs& args) {
   }
 
   if (args.json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const hls::Finding& f : findings) {
-      out.push_back({{"rule_id", f.rule_id},
-                     {"line", f.line},
-                     {"severity", hls::SeverityName(f.severity)},
-                     {"message", f.message},
-                     {"file", f.file}});
-    }
-    std::cout << out.dump(2) << "\n";
+    PrintJson(findings);
   } else {
     PrintText(findings, reload_mode, files.size());
   }
@@ -202,8 +342,15 @@ void RegisterHlsLintCommand(CLI::App& hls, Context& ctx) {
   CLI::App* cmd = hls.add_subcommand(
       "lint",
       "Check HLS playlists against RFC 8216 / rfc8216bis rules. Several files or a directory "
-      "(sorted by name) are reloads of one media playlist. Exit 0 clean, 1 findings, 2 bad input");
-  cmd->add_option("inputs", args->inputs, "playlist FILE, DIR of reloads, or - for stdin");
+      "(sorted by name) are reloads of one media playlist; a URL is followed live (--follow S), every "
+      "rendition. Exit 0 clean, 1 findings, 2 bad input");
+  cmd->add_option("inputs", args->inputs,
+                  "playlist FILE, DIR of reloads, - for stdin, a capture DIR (index.jsonl), or an http:// URL");
+  cmd->add_option("--follow", args->follow_s,
+                  "URL: follow the live stream for this many seconds, reloading as a player does (default: load each "
+                  "playlist once)")
+      ->check(CLI::Range(0.0, 86400.0));
+  cmd->add_option("--save", args->save_dir, "URL: keep the recording in this directory (a capture `ssai origin --capture` replays)");
   cmd->add_flag("--json", args->json, "print findings (or --rules) as JSON");
   cmd->add_flag("--rules", args->rules, "list the rule catalogue and exit");
   cmd->add_flag("--errors-only", args->errors_only, "ignore warnings");

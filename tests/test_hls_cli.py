@@ -117,3 +117,60 @@ def test_cues_missing_file_is_exit_2(ssai):
     r = ssai("hls", "cues", "fixtures/streams/nope")
     assert r.returncode == 2
     assert "nope" in r.stderr
+
+
+def _broken_live_capture(d):
+    """A capture (fixtures/README.md format) of a live origin that breaks RFC 8216 §6.2.2 on its
+    second reload (EXT-X-MEDIA-SEQUENCE goes back) and answers 404 for one rendition."""
+    d.mkdir()
+    (d / "master.m3u8").write_text("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000\nv1.m3u8\n"
+                                   "#EXT-X-STREAM-INF:BANDWIDTH=400000\nv2.m3u8\n")
+    seg = lambda msn: "".join(f"#EXTINF:2.000,\ns{n}.ts\n" for n in range(msn, msn + 3))
+    (d / "v1_a.m3u8").write_text(f"#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:10\n{seg(10)}")
+    (d / "v1_b.m3u8").write_text(f"#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:9\n{seg(9)}")
+    lines = [{"format": "ssai-capture-1", "url": "http://127.0.0.1:8081/master.m3u8",
+              "started_at": "2026-01-01T00:00:00.000Z", "duration_ms": 6000, "speed": 1},
+             {"offset_ms": 0, "path": "/master.m3u8", "status": 200, "file": "master.m3u8"},
+             {"offset_ms": 0, "path": "/v1.m3u8", "status": 200, "file": "v1_a.m3u8"},
+             {"offset_ms": 0, "path": "/v2.m3u8", "status": 404},
+             {"offset_ms": 1500, "path": "/v1.m3u8", "status": 200, "file": "v1_b.m3u8"},
+             {"offset_ms": 6000, "path": "/v1.m3u8", "status": 200, "file": "v1_b.m3u8"}]
+    (d / "index.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+
+
+def test_lint_a_capture_directory_judges_each_playlist_across_its_reloads(ssai, tmp_path):
+    cap = tmp_path / "cap"
+    _broken_live_capture(cap)
+    r = ssai("hls", "lint", cap)
+    assert r.returncode == 1, r.stdout + r.stderr
+    out = r.stdout.splitlines()
+    assert "/v2.m3u8@+0.000s: fetch failed: HTTP 404" in out, r.stdout
+    assert any(l.startswith("/v1.m3u8@+1.500s: error hls.media_sequence.monotonic line ") for l in out), r.stdout
+    assert SUMMARY.match(out[-2]), out[-2]
+    assert out[-1] == "followed 3 playlists over 5 fetches; 1 failed", out[-1]
+
+
+def test_lint_follows_a_live_url_like_a_player(ssai_bin, ssai, tmp_path):
+    """`ssai hls lint URL --follow S` (mediastreamvalidator-style): every rendition of the
+    multivariant playlist reloaded for S seconds, the reload rules judged across reloads; --save
+    keeps the recording, which lints the same."""
+    from procs import start, stop
+    cap = tmp_path / "cap"
+    _broken_live_capture(cap)
+    origin, base = start([ssai_bin, "origin", "--capture", str(cap), "--listen", "127.0.0.1:0"], cwd=tmp_path)
+    try:
+        saved = tmp_path / "saved"
+        r = ssai("hls", "lint", f"{base}/master.m3u8", "--follow", "2.5", "--save", saved, timeout=30)
+    finally:
+        stop(origin)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "following " + base + "/master.m3u8 for 2.5 s" in r.stderr
+    out = r.stdout.splitlines()
+    assert any(l.startswith("/v1.m3u8@+") and " error hls.media_sequence.monotonic line " in l for l in out), r.stdout
+    assert any(l.startswith("/v2.m3u8@+0.") and l.endswith("fetch failed: HTTP 404") for l in out), r.stdout
+    again = ssai("hls", "lint", saved)
+    assert again.returncode == 1 and "hls.media_sequence.monotonic" in again.stdout
+    # Not a URL: --follow is a usage error; an unreachable URL is exit 2 naming it.
+    assert ssai("hls", "lint", cap / "master.m3u8", "--follow", "3").returncode == 2
+    gone = ssai("hls", "lint", "http://127.0.0.1:9/master.m3u8")
+    assert gone.returncode == 2 and "127.0.0.1:9" in gone.stderr
