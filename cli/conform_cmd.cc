@@ -5,6 +5,7 @@
 //                [-k SUBSTRING]...                              only the checks whose id contains one
 //   ssai conform --target serve:BUILD --scenario FILE --out DIR                 (real time)
 //   ssai conform --target http --target-profile T.json --scenario FILE --out DIR (real time)
+//   ssai conform --target observe --target-profile T.json --duration S --out DIR (watch only)
 // Exit status: 0 no unexpected error-severity failure (a defect build's failures and the known
 // findings of conformance/expectations.h are expected; a defect build nothing caught is not),
 // 1 otherwise, 2 bad input or usage.
@@ -31,6 +32,7 @@ struct ConformArgs {
   bool list_builds = false;
   std::string target;
   std::string scenario;
+  double duration_s = 0;  // observe
   std::string profile;
   std::string target_profile;
   std::string out = "reports/conform";
@@ -59,7 +61,16 @@ int RunConform(const ConformArgs& a) {
     for (const BuildSpec& b : AllBuilds()) std::cout << b.name << "\n";
     return 0;
   }
-  if (a.target.empty() || a.scenario.empty()) {
+  const bool observe = a.target == "observe";
+  if (observe && !a.scenario.empty()) {
+    std::cerr << "ssai conform: --target observe takes no --scenario (the deployment is only watched; --duration S)\n";
+    return 2;
+  }
+  if (!observe && a.duration_s > 0) {
+    std::cerr << "ssai conform: --duration is for --target observe (a scenario says its own duration)\n";
+    return 2;
+  }
+  if (a.target.empty() || (a.scenario.empty() && !observe)) {
     std::cerr << "ssai conform: --target and --scenario are required (or --list, --list-builds)\n";
     return 2;
   }
@@ -72,7 +83,14 @@ int RunConform(const ConformArgs& a) {
     }
     profile = *p;
   }
-  Result<std::vector<Scenario>> scenarios = LoadScenarios(a.scenario);
+  Result<std::vector<Scenario>> scenarios = std::vector<Scenario>(1);
+  if (observe) {
+    // The run's scenario is what the recording turns out to be (observe_target.h).
+    scenarios->front().name = "observe";
+    scenarios->front().duration_s = a.duration_s > 0 ? a.duration_s : 60;
+  } else {
+    scenarios = LoadScenarios(a.scenario);
+  }
   if (!scenarios.ok()) {
     std::cerr << "ssai conform: " << scenarios.status().message() << "\n";
     return 2;
@@ -114,8 +132,10 @@ void RegisterConformCommands(CLI::App& app, Context& ctx) {
   c->add_flag("--list-builds", args->list_builds, "Print every build name (defect builds are defect-...)");
   c->add_option("--target", args->target,
                 "builtin:BUILD, builtin:a,b, builtin:all (the correct builds), builtin:all+defects (virtual "
-                "time); serve:BUILD, http (real time, loopback)");
-  c->add_option("--target-profile", args->target_profile, "The http target's profile JSON (fixtures/targets/)");
+                "time); serve:BUILD, http (real time, loopback); observe (watch a deployment, --duration S)");
+  c->add_option("--target-profile", args->target_profile, "The http or observe target's profile JSON (fixtures/targets/)");
+  c->add_option("--duration", args->duration_s, "observe: seconds to watch the deployment (default 60)")
+      ->check(CLI::Range(1.0, 86400.0));
   c->add_option("--scenario", args->scenario, "Scenario JSON file or directory (fixtures/scenarios/conformance)");
   c->add_option("--profile", args->profile, "Profile JSON (default: built-in defaults = conformance/profiles/default.json)");
   c->add_option("--out", args->out, "Output directory for junit.xml, report.json, index.html");

@@ -482,8 +482,15 @@ Result<std::vector<std::unique_ptr<Target>>> MakeTargets(std::string_view spec, 
     out.push_back(std::move(t).value());
     return out;
   }
+  if (spec == "observe") {
+    Result<std::unique_ptr<Target>> t = MakeObserveTarget(options.target_profile);
+    if (!t.ok()) return t.status();
+    out.push_back(std::move(t).value());
+    return out;
+  }
   return Status::InvalidArgument("target '" + std::string(spec) +
-                                 "': expected builtin:BUILD, builtin:all, builtin:all+defects, serve:BUILD or http (with --target-profile)");
+                                 "': expected builtin:BUILD, builtin:all, builtin:all+defects, serve:BUILD, http or "
+                                 "observe (with --target-profile)");
 }
 
 }  // namespace ssai::conformance

@@ -215,6 +215,23 @@ TEST(ScenarioTest, OriginCaptureReplaysTheRecordingAndItsMarkersAreTheTruth) {
   EXPECT_EQ(bad.status().message(), "origin.capture: fixtures/scenarios/conformance/nope: not a directory");
 }
 
+TEST(ScenarioTest, ARecordingBecomesTheObservedScenario) {
+  // observe mode: the recorder's multivariant playlist gives the renditions, its markers the truth.
+  Result<Scenario> s = ScenarioFromRecording("fixtures/captures/cue_out", "observe", 50);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_EQ(s->origin.renditions.size(), 2u);
+  EXPECT_EQ(s->origin.renditions[0].name, "v0");
+  EXPECT_EQ(s->origin.renditions[0].bandwidth_bps, 2500000);
+  EXPECT_EQ(RecordedPathOf(*s, "v0"), "/v720.m3u8");
+  EXPECT_EQ(RecordedPathOf(*s, "v1"), "/v360.m3u8");
+  EXPECT_DOUBLE_EQ(s->origin.segment_duration_s, 2);
+  ASSERT_FALSE(s->origin.breaks.empty());
+  EXPECT_EQ(FormatIso8601Millis(s->origin.breaks[0].start_time), "2026-01-15T12:00:20.000Z");
+  EXPECT_DOUBLE_EQ(s->origin.breaks[0].duration_s, 12);
+  EXPECT_NE(RecordedStreamStart(*s), 0);
+  EXPECT_FALSE(ScenarioFromRecording("fixtures/captures/nope", "observe", 50).ok());
+}
+
 TEST(PopKvTest, PropagationDelayPerPopAndExpiry) {
   testing::ManualScheduler sched(1'000 * kMicrosPerSecond);
   testing::KvCentral central(&sched);

@@ -52,7 +52,7 @@ const std::vector<KnownFinding>& KnownFindings() {
     {"kv-stateless", "cue_out_two_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "daterange_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "decision_timeout", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break splice.slate_fills_short_pod", "R5"},
-    {"kv-stateless", "early_cue_in", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_seconds_match_break splice.ad_starts_within splice.content_resumes_at_pdt splice.no_content_in_break ttl.no_ad_after_end", "R5 R5b"},
+    {"kv-stateless", "early_cue_in", "hls.discontinuity.stable_position hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_seconds_match_break splice.ad_starts_within splice.content_resumes_at_pdt splice.no_content_in_break ttl.no_ad_after_end", "R5 R5b"},
     {"kv-stateless", "ext_x_scte35_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "kv_propagation_60s", "hls.discontinuity_sequence.on_removal splice.ad_seconds_match_break splice.ad_starts_within splice.discontinuity_on_return splice.no_content_in_break splice.slate_fills_short_pod", "R5"},
     {"kv-stateless", "many_pops_renditions", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},

@@ -17,6 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include "conformance/cue_template.h"
+#include "conformance/http_client.h"
+#include "conformance/observe_target.h"
 #include "conformance/probes.h"
 #include "conformance/scenario.h"
 #include "reference/base/json_input.h"
@@ -31,15 +33,6 @@ namespace ssai::conformance {
 namespace {
 
 using Json = nlohmann::json;
-
-UnixMicros WallNow() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-void SleepUntil(UnixMicros t) {
-  std::this_thread::sleep_until(std::chrono::system_clock::time_point(std::chrono::microseconds(t)));
-}
 
 std::string Replace(std::string s, const std::string& from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
@@ -68,13 +61,6 @@ Status CheckKeys(const Json& j, const std::string& where, std::initializer_list<
 Status CheckUrl(const std::string& field, const std::string& url) {
   if (url.rfind("http://", 0) != 0) return Bad(field, "must be an http:// URL, got '" + url.substr(0, 80) + "'");
   return Status::Ok();
-}
-
-// "http://host:port/path" -> ("http://host:port", "/path").
-std::pair<std::string, std::string> SplitUrl(const std::string& url) {
-  const size_t slash = url.find('/', 7);
-  if (slash == std::string::npos) return {url, "/"};
-  return {url.substr(0, slash), url.substr(slash)};
 }
 
 std::string Truncate(const std::string& s, size_t n = 150) {
@@ -202,34 +188,6 @@ class HarnessServices {
   std::mutex mu_;
   std::vector<DecisionRequestRecord> decisions_;
 };
-
-struct HttpResult {
-  int status = 0;  // 0: no answer
-  std::string body;
-  httplib::Headers headers;
-  std::string error;
-};
-
-HttpResult Send(const std::string& method, const std::string& url, const httplib::Headers& headers,
-                const std::string& body, const std::string& content_type) {
-  auto [base, path] = SplitUrl(url);
-  httplib::Client client(base);
-  client.set_connection_timeout(2, 0);
-  client.set_read_timeout(10, 0);
-  client.set_write_timeout(5, 0);
-  httplib::Result r = method == "GET"   ? client.Get(path.c_str(), headers)
-                      : method == "PUT" ? client.Put(path.c_str(), headers, body, content_type.c_str())
-                                        : client.Post(path.c_str(), headers, body, content_type.c_str());
-  HttpResult out;
-  if (!r) {
-    out.error = httplib::to_string(r.error());
-    return out;
-  }
-  out.status = r->status;
-  out.body = r->body;
-  out.headers = r->headers;
-  return out;
-}
 
 // Drives one scenario against a target described by `profile`, in real time.
 class RealTimeRun {
@@ -717,10 +675,12 @@ Status ReadHeaders(const Json& j, const std::string& field, std::map<std::string
 
 // One mode's playlists: {"master_url", "variant_url", "headers"} under `where` ("ssai.", "sgai.",
 // or "" for the top-level shorthand, which has no headers).
-Status ReadPlaylists(const Json& j, const std::string& where, TargetProfile::Playlists* out) {
+// `observe`: viewers find the variants in the multivariant playlist, so variant_url is optional.
+Status ReadPlaylists(const Json& j, const std::string& where, bool observe, TargetProfile::Playlists* out) {
   SSAI_RETURN_IF_ERROR(ReadStr(j, where, "master_url", &out->master_url));
-  SSAI_RETURN_IF_ERROR(ReadStr(j, where, "variant_url", &out->variant_url, true));
+  SSAI_RETURN_IF_ERROR(ReadStr(j, where, "variant_url", &out->variant_url, !observe));
   if (!out->master_url.empty()) SSAI_RETURN_IF_ERROR(CheckUrl(where + "master_url", out->master_url));
+  if (observe && out->variant_url.empty()) return Status::Ok();
   SSAI_RETURN_IF_ERROR(CheckUrl(where + "variant_url", out->variant_url));
   if (out->variant_url.find("{rendition}") == std::string::npos) return Bad(where + "variant_url", "must contain {rendition}");
   if (!where.empty()) SSAI_RETURN_IF_ERROR(ReadHeaders(j, where + "headers", &out->headers));
@@ -741,27 +701,29 @@ Status ReadOneOf(const Json& j, const std::string& where, const char* key, std::
 Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
   if (!j.is_object()) return Status::InvalidArgument("target profile: not a JSON object");
   SSAI_RETURN_IF_ERROR(CheckKeys(j, "", {"name", "org", "channel", "master_url", "variant_url", "ssai", "sgai",
-                                         "viewer_token", "viewer_token_env", "cue", "decision", "state_source_header",
+                                         "viewer_token", "viewer_token_env", "cue", "decision", "observe",
+                                         "state_source_header",
                                          "metrics_url", "harness", "ad_uri_prefix", "slate_uri"}));
   TargetProfile p;
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "name", &p.name));
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "org", &p.org, true));
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "channel", &p.channel, true));
   const bool shorthand = j.contains("master_url") || j.contains("variant_url");
+  const bool observe = j.contains("observe");
   if (auto m = j.find("ssai"); m != j.end()) {
     if (shorthand) return Bad("ssai", "give the SSAI playlists either here or as top-level master_url/variant_url, not both");
     if (!m->is_object()) return Bad("ssai", "must be an object");
     SSAI_RETURN_IF_ERROR(CheckKeys(*m, "ssai.", {"master_url", "variant_url", "headers"}));
-    SSAI_RETURN_IF_ERROR(ReadPlaylists(*m, "ssai.", &p.ssai));
+    SSAI_RETURN_IF_ERROR(ReadPlaylists(*m, "ssai.", observe, &p.ssai));
   } else if (shorthand) {
-    SSAI_RETURN_IF_ERROR(ReadPlaylists(j, "", &p.ssai));
+    SSAI_RETURN_IF_ERROR(ReadPlaylists(j, "", observe, &p.ssai));
   } else {
     return Bad("ssai", "missing (the SSAI viewers' playlists: {\"variant_url\": ..., \"master_url\": ...})");
   }
   if (auto m = j.find("sgai"); m != j.end()) {
     if (!m->is_object()) return Bad("sgai", "must be an object");
     SSAI_RETURN_IF_ERROR(CheckKeys(*m, "sgai.", {"master_url", "variant_url", "headers"}));
-    SSAI_RETURN_IF_ERROR(ReadPlaylists(*m, "sgai.", &p.sgai.emplace()));
+    SSAI_RETURN_IF_ERROR(ReadPlaylists(*m, "sgai.", observe, &p.sgai.emplace()));
   }
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "viewer_token", &p.viewer_token));
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "viewer_token_env", &p.viewer_token_env));
@@ -782,6 +744,24 @@ Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
     return Bad("ad_uri_prefix", "missing: with decision 'own' the checks tell the target's ads from content by this prefix");
   }
   if (!p.metrics_url.empty()) SSAI_RETURN_IF_ERROR(CheckUrl("metrics_url", p.metrics_url));
+  if (auto o = j.find("observe"); o != j.end()) {
+    if (!o->is_object()) return Bad("observe", "must be an object");
+    SSAI_RETURN_IF_ERROR(CheckKeys(*o, "observe.", {"origin_url", "viewers"}));
+    TargetProfile::Observe& ob = p.observe.emplace();
+    SSAI_RETURN_IF_ERROR(ReadStr(*o, "observe.", "origin_url", &ob.origin_url));
+    if (!ob.origin_url.empty()) SSAI_RETURN_IF_ERROR(CheckUrl("observe.origin_url", ob.origin_url));
+    if (auto v = o->find("viewers"); v != o->end()) {
+      if (!v->is_number_integer() || v->get<int64_t>() < 1 || v->get<int64_t>() > 64) {
+        return Bad("observe.viewers", "must be an integer in [1, 64]");
+      }
+      ob.viewers = v->get<int>();
+    }
+    if (p.ssai.master_url.empty()) return Bad("ssai.master_url", "missing: observe starts where a player does, at the multivariant playlist");
+    if (ob.origin_url.empty() && p.ad_uri_prefix.empty()) {
+      return Bad("ad_uri_prefix", "missing: without observe.origin_url the checks tell ads from content by this prefix");
+    }
+    if (j.find("cue") == j.end()) return p;  // nothing is sent to the deployment
+  }
   auto cue = j.find("cue");
   if (cue == j.end()) return Bad("cue", "missing");
   if (!cue->is_object()) return Bad("cue", "must be an object");
@@ -850,6 +830,16 @@ Result<std::unique_ptr<Target>> MakeHttpTarget(const std::string& profile_path) 
   Result<TargetProfile> p = LoadTargetProfile(profile_path);
   if (!p.ok()) return p.status();
   return std::unique_ptr<Target>(std::make_unique<HttpTarget>(std::move(p).value()));
+}
+
+Result<std::unique_ptr<Target>> MakeObserveTarget(const std::string& profile_path) {
+  if (profile_path.empty()) {
+    return Status::InvalidArgument("target observe: needs --target-profile FILE with an `observe` block (conformance/README.md)");
+  }
+  Result<TargetProfile> p = LoadTargetProfile(profile_path);
+  if (!p.ok()) return p.status();
+  if (!p->observe) return Status::InvalidArgument(profile_path + ": target observe: the profile has no `observe` block");
+  return MakeObserveTargetFrom(std::move(p).value());
 }
 
 Result<std::unique_ptr<Target>> MakeServeTarget(std::string_view build) {

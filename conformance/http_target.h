@@ -74,6 +74,15 @@ struct TargetProfile {
   // (the target keeps its own ad server: decision checks are skipped with the reason and
   // decision faults are refused by name).
   std::string decision = "harness";
+  // `--target observe` (observe_target.h): the deployment is only watched. `ssai.master_url` is
+  // its output; `origin_url` (optional) the multivariant playlist it is derived from, recorded
+  // alongside as the ground truth (without it, the output's own markers are the truth and
+  // `ad_uri_prefix` is required); `viewers` players follow the output.
+  struct Observe {
+    std::string origin_url;
+    int viewers = 2;
+  };
+  std::optional<Observe> observe;  // a profile with this block needs no `cue`
   std::string state_source_header;  // e.g. "X-SSAI-State-Source"; empty = unknown
   std::string metrics_url;          // fetched before and after the run (stats: bytes); optional
   // Where the harness serves origin + decision (the target must be configured to use them).
@@ -90,6 +99,8 @@ Result<TargetProfile> LoadTargetProfile(const std::string& path);
 // "http" with a profile file, or "serve:BUILD".
 Result<std::unique_ptr<Target>> MakeHttpTarget(const std::string& profile_path);
 Result<std::unique_ptr<Target>> MakeServeTarget(std::string_view build);
+// "observe" with a profile file that has an `observe` block (observe_target.cc).
+Result<std::unique_ptr<Target>> MakeObserveTarget(const std::string& profile_path);
 
 }  // namespace ssai::conformance
 

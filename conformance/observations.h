@@ -8,8 +8,11 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <set>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "reference/base/time.h"
@@ -90,6 +93,16 @@ struct ApiProbeRecord {
   std::vector<int> allowed_statuses;
 };
 
+// A segment URI's file name: its last path component without query or fragment
+// (Observations::content_segment_names).
+inline std::string SegmentFileName(std::string_view uri) {
+  uri = uri.substr(0, uri.find_first_of("?#"));
+  const size_t slash = uri.rfind('/');
+  return std::string(slash == std::string_view::npos ? uri : uri.substr(slash + 1));
+}
+
+struct Scenario;
+
 struct Observations {
   std::string target;
   std::string scenario;
@@ -113,6 +126,14 @@ struct Observations {
   // The harness knows the ad server's answers (its own decision service); false when the target
   // keeps its own ad server (target profile decision "own"): pod lengths are unknown.
   bool decisions_known = true;
+  // Observe mode: the harness only watched (no cues, no API); api.* checks are skipped with that.
+  bool observe_only = false;
+  // How the checks tell ads from content when ad_uri_prefix is empty: a segment whose file name
+  // (the URI's last path component, without query) is one of the origin's is content.
+  std::set<std::string> content_segment_names;
+  // Observe mode: the scenario the run turned out to be (its recorded origin and breaks); the
+  // checks judge against it instead of the one the target was given.
+  std::shared_ptr<const Scenario> judged_scenario;
   bool reads_kv = false;  // the build's read path consults KV (kv.hit_rate.min applies)
   // How the checks tell ads from content: URIs starting with ad_uri_prefix are ads (or slate,
   // when equal to slate_uri); everything else is content.

@@ -8,11 +8,13 @@
 #include "conformance/observations.h"
 #include "reference/base/json_input.h"
 #include "reference/base/strings.h"
+#include "reference/base/url.h"
 #include "reference/io/files.h"
 #include "reference/media/cues/normalizer.h"
 #include "reference/media/hls/playlist.h"
 #include "reference/media/origin/capture.h"
 #include "reference/media/ts/ts_packager.h"
+#include "reference/server/asio_env.h"
 #include "reference/server/capture_origin.h"
 
 namespace ssai::conformance {
@@ -22,6 +24,13 @@ struct CapturedOrigin {
   std::map<std::string, std::string> files;  // file name -> body
   UnixMicros stream_start = 0;  // the instant of capture offset 0
   UnixMicros parse_start = 0;   // origin.start_time as loaded (ShiftedTo moves the scenario's)
+  // Rendition name -> recorded path; a name missing here is "/{name}.m3u8" (origin.capture).
+  std::map<std::string, std::string> paths;
+
+  std::string PathOf(const std::string& name) const {
+    auto it = paths.find(name);
+    return it != paths.end() ? it->second : "/" + name + ".m3u8";
+  }
 };
 
 namespace {
@@ -123,23 +132,21 @@ std::string ResolveNextToScenario(const std::string& path, const Scenario& s) {
   return p.string();
 }
 
-// origin.capture: the capture, its timeline and its breaks (scenario.h).
-Status LoadCaptureOrigin(const std::string& dir, Scenario* s) {
-  s->capture_dir = ResolveNextToScenario(dir, *s);
-  // The server's loader: everything read at load time, symlinks out of the directory refused.
-  Result<server::LoadedCapture> loaded = server::LoadCaptureDir(s->capture_dir);
-  if (!loaded.ok()) return Bad("origin.capture", loaded.status().message());
+// The capture's timeline and breaks onto `s` (scenario.h origin.capture); `paths` maps rendition
+// names to recorded paths (empty: "/{name}.m3u8").
+Status InstallCaptureOrigin(server::LoadedCapture loaded, std::map<std::string, std::string> paths, Scenario* s) {
   auto c = std::make_shared<CapturedOrigin>();
-  c->replay = origin::CaptureReplay(std::move(loaded->capture));
-  c->files = std::move(loaded->files);
+  c->replay = origin::CaptureReplay(std::move(loaded.capture));
+  c->files = std::move(loaded.files);
+  c->paths = std::move(paths);
   for (size_t i = 0; i < s->origin.renditions.size(); ++i) {
-    const std::string path = "/" + s->origin.renditions[i].name + ".m3u8";
+    const std::string path = c->PathOf(s->origin.renditions[i].name);
     if (!c->replay.HasPath(path)) {
       return Bad("origin.renditions[" + std::to_string(i) + "].name", "the capture has no " + path);
     }
   }
   // The first rendition's distinct snapshots, as a player sees them.
-  const std::string path = "/" + s->origin.renditions.front().name + ".m3u8";
+  const std::string path = c->PathOf(s->origin.renditions.front().name);
   std::vector<hls::MediaPlaylist> reloads;
   std::vector<int64_t> offsets;
   std::string last_file;
@@ -225,6 +232,15 @@ Status LoadCaptureOrigin(const std::string& dir, Scenario* s) {
   if (Status v = origin::ValidateSpec(s->origin); !v.ok()) return Bad("origin.capture", where + v.message());
   s->capture_origin = std::move(c);
   return Status::Ok();
+}
+
+// origin.capture: the capture, its timeline and its breaks (scenario.h).
+Status LoadCaptureOrigin(const std::string& dir, Scenario* s) {
+  s->capture_dir = ResolveNextToScenario(dir, *s);
+  // The server's loader: everything read at load time, symlinks out of the directory refused.
+  Result<server::LoadedCapture> loaded = server::LoadCaptureDir(s->capture_dir);
+  if (!loaded.ok()) return Bad("origin.capture", loaded.status().message());
+  return InstallCaptureOrigin(std::move(loaded).value(), {}, s);
 }
 
 // Moves every PROGRAM-DATE-TIME and DATERANGE START-DATE / END-DATE of `text` by `shift`.
@@ -650,8 +666,7 @@ std::string OriginPlaylistAt(const Scenario& scenario, const origin::Rendition& 
     // Capture offset of `now`; the newest good snapshot of the rendition then (or its first).
     const DurationMicros shift = scenario.origin.start_time - c->parse_start;
     const int64_t offset_ms = (now - shift - c->stream_start) / kMicrosPerMilli;
-    const std::string path = "/" + rendition.name + ".m3u8";
-    const std::vector<const origin::CaptureEntry*> entries = c->replay.EntriesFor(path);
+    const std::vector<const origin::CaptureEntry*> entries = c->replay.EntriesFor(c->PathOf(rendition.name));
     const origin::CaptureEntry* pick = nullptr;
     for (const origin::CaptureEntry* e : entries) {
       if (!e->ok() || c->files.count(e->file) == 0) continue;
@@ -689,6 +704,66 @@ std::string OriginPlaylistAt(const Scenario& scenario, const origin::Rendition& 
     }
   }
   return text;
+}
+
+UnixMicros RecordedStreamStart(const Scenario& scenario) {
+  return scenario.capture_origin ? scenario.capture_origin->stream_start : 0;
+}
+
+std::string RecordedPathOf(const Scenario& scenario, const std::string& rendition_name) {
+  return scenario.capture_origin ? scenario.capture_origin->PathOf(rendition_name) : std::string();
+}
+
+Result<Scenario> ScenarioFromRecording(const std::string& dir, const std::string& name, double duration_s) {
+  Result<server::LoadedCapture> loaded = server::LoadCaptureDir(dir);
+  if (!loaded.ok()) return loaded.status();
+  const origin::Capture& cap = loaded->capture;
+  const std::string base_url = cap.header.url;
+  std::string base, master_path;
+  if (Status st = server::SplitHttpUrl(base_url, &base, &master_path); !st.ok()) return st.WithContext("recording");
+  // The multivariant playlist as first recorded.
+  const std::string* master_text = nullptr;
+  for (const origin::CaptureEntry& e : cap.entries) {
+    if (e.path == master_path && e.ok() && loaded->files.count(e.file)) {
+      master_text = &loaded->files.at(e.file);
+      break;
+    }
+  }
+  if (master_text == nullptr) return Status::Unavailable(base_url + ": no answer recorded");
+  Result<hls::Playlist> parsed = hls::Parse(*master_text);
+  if (!parsed.ok()) return Status::InvalidArgument(base_url + ": " + parsed.status().message());
+  const auto* master = std::get_if<hls::MasterPlaylist>(&*parsed);
+  if (master == nullptr) return Status::InvalidArgument(base_url + ": a media playlist; observe needs the multivariant one");
+  Scenario s;
+  s.name = name;
+  s.duration_s = duration_s;
+  std::map<std::string, std::string> paths;
+  for (const hls::VariantInfo& v : master->Variants()) {
+    std::string vbase, vpath;
+    if (!server::SplitHttpUrl(ResolveUrl(base_url, v.uri), &vbase, &vpath).ok() || vbase != base) continue;  // another host
+    origin::Rendition r;
+    r.name = "v" + std::to_string(s.origin.renditions.size());
+    r.bandwidth_bps = v.bandwidth;
+    r.resolution = v.resolution;
+    r.codecs = v.codecs;
+    paths[r.name] = vpath;
+    s.origin.renditions.push_back(std::move(r));
+  }
+  if (s.origin.renditions.empty()) return Status::InvalidArgument(base_url + ": no variant on the same host was recorded");
+  // The timeline's segment duration and window: the first variant's first playlist with segments.
+  for (const origin::CaptureEntry& e : cap.entries) {
+    if (e.path != paths.at("v0") || !e.ok() || !loaded->files.count(e.file)) continue;
+    Result<hls::MediaPlaylist> p = hls::ParseMedia(loaded->files.at(e.file));
+    if (!p.ok() || p->segments().empty()) continue;
+    s.origin.segment_duration_s = std::round(p->segments().front().duration_s() * 1000) / 1000;
+    s.origin.window_segments = static_cast<int>(p->segments().size());
+    s.origin.target_duration_s = p->target_duration_s().value_or(0);
+    break;
+  }
+  s.capture_dir = dir;
+  Status st = InstallCaptureOrigin(std::move(loaded).value(), std::move(paths), &s);
+  if (!st.ok()) return Status::InvalidArgument(base_url + ": " + st.message());
+  return s;
 }
 
 }  // namespace ssai::conformance

@@ -127,6 +127,19 @@ Result<Scenario> ParseScenario(std::string_view json_text, std::string file = ""
 // A .json file, or every *.json in a directory (sorted by name).
 Result<std::vector<Scenario>> LoadScenarios(const std::string& path);
 
+// Observe mode (observe_target.h): a scenario whose origin is a recording made during the run
+// (`ssai capture`'s format, the recorder pointed at a multivariant playlist): its variants (on
+// the recorded host) become renditions v0, v1, ... in playlist order, each replayed from its
+// recorded path; the segment duration and window are the first variant's; the breaks are the
+// recording's markers (as origin.capture). Errors name the URL and what is missing.
+Result<Scenario> ScenarioFromRecording(const std::string& dir, const std::string& name, double duration_s);
+// The recorded path a rendition replays from (origin.capture, ScenarioFromRecording); "" when the
+// scenario's origin is not a capture.
+std::string RecordedPathOf(const Scenario& scenario, const std::string& rendition_name);
+// The stream time (PROGRAM-DATE-TIME) at the recording's offset 0: the live edge of its first
+// snapshot minus that snapshot's offset. 0 when the origin is not a capture.
+UnixMicros RecordedStreamStart(const Scenario& scenario);
+
 // The ground truth a target is judged against.
 struct TruthBreak {
   std::string label;             // "origin event 1001", "api cue at 100 s"

@@ -219,9 +219,11 @@ class Evaluator {
     Phase([this] { Api(); });
     std::map<std::string, std::string> skip;
     if (!obs_.kv_observed) skip["ttl"] = skip["kv"] = "the target does not expose its KV writes";
+    if (obs_.observe_only) skip["api"] = "observe mode: the harness only watches, it sends the target no cue";
     if (!obs_.decisions_known) {
-      for (const char* id : {"splice.slate_fills_short_pod", "splice.pod_fill_or_truncate", "splice.creative_discontinuity"}) {
-        results_.Note(id, "the target uses its own ad server (target profile decision \"own\"): the pod it got is unknown");
+      for (const char* id : {"splice.slate_fills_short_pod", "splice.pod_fill_or_truncate", "splice.creative_discontinuity",
+                             "splice.ad_bitrate_matches_rendition"}) {
+        results_.Note(id, "the target uses its own ad server (target profile decision \"own\", or observe): the pod it got and its renditions are unknown");
       }
     }
     return results_.Finish(skip);
@@ -239,7 +241,10 @@ class Evaluator {
 
   Kind KindOf(const std::string& uri) const {
     if (!obs_.slate_uri.empty() && uri == obs_.slate_uri) return Kind::kSlate;
-    if (!obs_.ad_uri_prefix.empty() && uri.rfind(obs_.ad_uri_prefix, 0) == 0) return Kind::kAd;
+    if (!obs_.ad_uri_prefix.empty()) return uri.rfind(obs_.ad_uri_prefix, 0) == 0 ? Kind::kAd : Kind::kContent;
+    if (!obs_.content_segment_names.empty()) {
+      return obs_.content_segment_names.count(SegmentFileName(uri)) ? Kind::kContent : Kind::kAd;
+    }
     return Kind::kContent;
   }
 
@@ -511,7 +516,9 @@ class Evaluator {
               }
             }
           }
-          if (s.kind == Kind::kAd) {
+          // The harness's ad server names each rendition's URI by its bitrate; another ad server's
+          // naming is unknown (skipped below).
+          if (s.kind == Kind::kAd && obs_.decisions_known) {
             const std::string marker = "/" + std::to_string(f.bandwidth_bps) + "/";
             if (s.uri.find(marker) != std::string::npos) {
               results_.Pass("splice.ad_bitrate_matches_rendition");
@@ -924,7 +931,7 @@ class Evaluator {
                           "body); a third-party target sets its own: judged only with cue.api_checks \"strict\"");
       }
     }
-    if (!obs_.http_api) {
+    if (!obs_.http_api && !obs_.observe_only) {
       for (const char* id : {"api.auth.missing_token", "api.auth.wrong_token", "api.error.json"}) {
         results_.Note(id, "the target has no HTTP API (builtin: the cue reaches the coordinator in-process)");
       }

@@ -127,6 +127,10 @@ const std::vector<RuleInfo>& Catalogue() {
        "keeps its DSN"},
       {"hls.discontinuity_sequence.monotonic", "RFC 8216 §6.2.2 / bis §6.2.2", kE,
        RuleScope::kReload, "EXT-X-DISCONTINUITY-SEQUENCE never decreases between reloads"},
+      {"hls.discontinuity.stable_position", "RFC 8216 §4.3.2.3, §6.2.1 / bis §4.4.4.3, §6.2.1", kE,
+       RuleScope::kReload,
+       "an EXT-X-DISCONTINUITY stays on its segment across reloads (the head segment aside, where "
+       "DISCONTINUITY-SEQUENCE may stand for it)"},
       {"hls.target_duration.constant", "RFC 8216 §6.2.1 / bis §6.2.1", kE, RuleScope::kReload,
        "EXT-X-TARGETDURATION does not change between reloads"},
       {"hls.daterange.no_early_removal", "RFC 8216 §6.2.1 / bis §6.2.1", kE, RuleScope::kReload,
@@ -1497,6 +1501,7 @@ std::vector<Finding> ReloadLinter::Observe(const MediaPlaylist& next) {
     int uri_mismatches = 0;
     size_t mapping_finding = 0;
     bool dsn_reported = false;
+    bool moved_reported = false;
     for (int64_t msn = lo; msn < hi; ++msn) {
       const size_t pi = static_cast<size_t>(msn - p_first), ni = static_cast<size_t>(msn - n_first);
       const MediaSegment& a = ps[pi];
@@ -1510,6 +1515,16 @@ std::vector<Finding> ReloadLinter::Observe(const MediaPlaylist& next) {
           sink.Add("hls.media_sequence.stable_mapping", SegmentLine(b),
                    "media sequence number " + std::to_string(msn) + " " + what);
         }
+      }
+      // A splice whose DISCONTINUITY moves between reloads sends players that loaded different
+      // versions down different timelines. The head segment may drop its tag (the
+      // DISCONTINUITY-SEQUENCE then accounts for it), so it is not compared.
+      if (!moved_reported && pi > 0 && ni > 0 && a.uri() == b.uri() && a.discontinuity() != b.discontinuity()) {
+        moved_reported = true;
+        sink.Add("hls.discontinuity.stable_position", SegmentLine(b),
+                 "segment " + b.uri() + " (MSN " + std::to_string(msn) + ") " +
+                     (a.discontinuity() ? "lost its EXT-X-DISCONTINUITY" : "gained an EXT-X-DISCONTINUITY") +
+                     " since the previous reload");
       }
       if (!p.has_skip && !n.has_skip && !dsn_reported && p.dsn[pi] != n.dsn[ni]) {
         dsn_reported = true;

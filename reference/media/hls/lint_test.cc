@@ -486,6 +486,8 @@ std::vector<ReloadCase> ReloadCases() {
        {Window(10, 0, {"a", "D:b", "c"}), Window(12, 0, {"c", "d", "e"})}},
       {"hls.discontinuity_sequence.monotonic",
        {Window(10, 3, {"a", "b", "c"}), Window(11, 2, {"b", "c", "d"})}},
+      {"hls.discontinuity.stable_position",  // the splice moved from c to d
+       {Window(10, 0, {"a", "b", "D:c", "d"}), Window(11, 0, {"b", "c", "D:d", "e"})}},
       {"hls.target_duration.constant",
        {Window(10, 0, {"a", "b", "c"}), Window(11, 0, {"b", "c", "d"}, "", 8)}},
       {"hls.daterange.no_early_removal",
@@ -545,6 +547,20 @@ TEST(LintReloadTest, DsnFindingNamesTheSegment) {
   EXPECT_EQ(f[0].rule_id, "hls.discontinuity_sequence.on_removal");
   EXPECT_EQ(f[0].line, 6);  // c's EXTINF in the second playlist
   EXPECT_NE(f[0].message.find("c"), std::string::npos);
+}
+
+TEST(LintReloadTest, DiscontinuityThatMovesNamesTheSegmentButTheHeadMayDropItsTag) {
+  std::vector<Finding> f =
+      LintReloads({Window(10, 0, {"a", "b", "c", "d"}), Window(11, 0, {"b", "D:c", "d", "e"})});
+  ASSERT_THAT(Ids(f), Contains("hls.discontinuity.stable_position")) << Dump(f);
+  for (const Finding& x : f) {
+    if (x.rule_id == "hls.discontinuity.stable_position") {
+      EXPECT_NE(x.message.find("segment c (MSN 12) gained an EXT-X-DISCONTINUITY"), std::string::npos) << x.message;
+    }
+  }
+  // The head segment's tag may go when DISCONTINUITY-SEQUENCE takes it over.
+  f = LintReloads({Window(10, 0, {"a", "D:b", "c"}), Window(11, 1, {"b", "c", "d"})});
+  EXPECT_THAT(Ids(f), Not(Contains("hls.discontinuity.stable_position"))) << Dump(f);
 }
 
 TEST(LintReloadTest, DateRangeMayLeaveWithItsSegments) {

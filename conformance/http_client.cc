@@ -1,0 +1,45 @@
+#include "conformance/http_client.h"
+
+#include <chrono>
+#include <thread>
+
+namespace ssai::conformance {
+
+UnixMicros WallNow() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void SleepUntil(UnixMicros t) {
+  std::this_thread::sleep_until(std::chrono::system_clock::time_point(std::chrono::microseconds(t)));
+}
+
+HttpResult Send(const std::string& method, const std::string& url, const httplib::Headers& headers,
+                const std::string& body, const std::string& content_type) {
+  // "http://host:port/path" -> ("http://host:port", "/path").
+  const size_t slash = url.find('/', url.find("://") == std::string::npos ? 0 : url.find("://") + 3);
+  const std::string base = slash == std::string::npos ? url : url.substr(0, slash);
+  const std::string path = slash == std::string::npos ? "/" : url.substr(slash);
+  HttpResult out;
+  try {
+    httplib::Client client(base);
+    client.set_connection_timeout(2, 0);
+    client.set_read_timeout(10, 0);
+    client.set_write_timeout(5, 0);
+    httplib::Result r = method == "GET"   ? client.Get(path.c_str(), headers)
+                        : method == "PUT" ? client.Put(path.c_str(), headers, body, content_type.c_str())
+                                          : client.Post(path.c_str(), headers, body, content_type.c_str());
+    if (!r) {
+      out.error = httplib::to_string(r.error());
+      return out;
+    }
+    out.status = r->status;
+    out.body = r->body;
+    out.headers = r->headers;
+  } catch (const std::exception& e) {  // a malformed URL from a target's own playlist
+    out.error = std::string("bad request: ") + e.what();
+  }
+  return out;
+}
+
+}  // namespace ssai::conformance

@@ -1,0 +1,267 @@
+#include "conformance/observe_target.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "conformance/http_client.h"
+#include "reference/base/url.h"
+#include "reference/media/hls/playlist.h"
+#include "reference/media/origin/capture.h"
+#include "reference/server/capture_origin.h"
+#include "reference/server/capture_recorder.h"
+
+namespace ssai::conformance {
+
+namespace {
+
+// One output variant as a viewer found it in the output's multivariant playlist.
+struct OutputVariant {
+  std::string url;
+  int64_t bandwidth_bps = 0;
+};
+
+// A temporary directory removed when this goes out of scope.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "ssai-observe-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+class ObserveTarget : public Target {
+ public:
+  explicit ObserveTarget(TargetProfile p) : p_(std::move(p)) {
+    for (const auto& [name, value] : p_.ssai.headers) {
+      headers_.emplace(name, value);  // {token} filled in Run
+    }
+  }
+  std::string name() const override { return "observe:" + p_.name; }
+
+  Result<Observations> Run(const Scenario& placeholder, const Profile& /*profile*/) override {
+    std::string token = p_.viewer_token;
+    if (token.empty() && !p_.viewer_token_env.empty()) {
+      const char* v = std::getenv(p_.viewer_token_env.c_str());
+      if (v == nullptr || *v == '\0') {
+        return Status::InvalidArgument("target profile: viewer_token_env: environment variable " + p_.viewer_token_env +
+                                       " is not set");
+      }
+      token = v;
+    }
+    headers_.clear();
+    for (const auto& [name, value] : p_.ssai.headers) {
+      std::string v = value;
+      for (size_t at = v.find("{token}"); at != std::string::npos; at = v.find("{token}", at + token.size())) {
+        v.replace(at, 7, token);
+      }
+      headers_.emplace(name, v);
+    }
+    const double duration_s = placeholder.duration_s;
+    const std::string output_url = Fill(p_.ssai.master_url);
+    const std::string truth_url = p_.observe->origin_url.empty() ? output_url : p_.observe->origin_url;
+    TempDir dir;
+    if (dir.path().empty()) return Status::Unavailable("observe: cannot create a temporary directory");
+
+    // The ground truth: the origin (or the output) recorded as a player loads it.
+    start_ = WallNow();
+    end_ = start_ + SecondsToMicros(duration_s);
+    std::atomic<bool> stop{false};
+    Result<server::CaptureSummary> recorded = Status::Unavailable("not run");
+    std::thread recorder([&] {
+      server::CaptureRecorderOptions o;
+      o.url = truth_url;
+      o.out_dir = dir.path();
+      o.duration_ms = static_cast<int64_t>(duration_s * 1000);
+      o.stop = &stop;
+      recorded = server::RecordCapture(o, nullptr);
+    });
+    std::vector<std::thread> viewers;
+    for (int k = 0; k < p_.observe->viewers; ++k) {
+      viewers.emplace_back([this, k, output_url] { Viewer(k, output_url); });
+    }
+    for (std::thread& t : viewers) t.join();
+    stop = true;
+    recorder.join();
+    if (!recorded.ok()) return recorded.status().WithContext("observe: recording " + truth_url);
+
+    Result<Scenario> judged = ScenarioFromRecording(dir.path(), placeholder.name, duration_s);
+    if (!judged.ok()) return judged.status().WithContext("observe");
+    Result<server::LoadedCapture> capture = server::LoadCaptureDir(dir.path());
+    if (!capture.ok()) return capture.status().WithContext("observe");
+    return Judge(std::make_shared<Scenario>(std::move(judged).value()), *capture);
+  }
+
+ private:
+  std::string Fill(const std::string& tmpl) const {
+    std::string s = tmpl;
+    for (auto [key, value] : {std::pair<std::string, std::string>{"{org}", p_.org}, {"{channel}", p_.channel}}) {
+      for (size_t at = s.find(key); at != std::string::npos; at = s.find(key, at + value.size())) s.replace(at, key.size(), value);
+    }
+    return s;
+  }
+
+  Fetch Get(int viewer, const std::string& url, int64_t reload, int variant, int64_t bandwidth_bps) {
+    Fetch f;
+    f.pop = "observe";
+    f.viewer = "observe/v" + std::to_string(viewer);
+    f.mode = InsertionMode::kSsai;
+    f.reload = reload;
+    f.url = url;
+    f.bandwidth_bps = bandwidth_bps;
+    f.rendition = variant < 0 ? "" : "out" + std::to_string(variant);  // mapped in Judge
+    f.request_time = WallNow();
+    HttpResult r = Send("GET", url, headers_, "", "");
+    if (r.status != 0) {
+      f.response_time = WallNow();
+      f.http_status = r.status;
+      f.body = std::move(r.body);
+      if (!p_.state_source_header.empty()) {
+        auto it = r.headers.find(p_.state_source_header);
+        if (it != r.headers.end()) f.state_source = it->second;
+      }
+    }
+    return f;
+  }
+
+  void Record(Fetch f) {
+    std::lock_guard<std::mutex> lock(mu_);
+    fetches_.push_back(std::move(f));
+  }
+
+  // A player: the multivariant playlist, then every variant reloaded every target duration on
+  // an absolute schedule (RFC 8216 §6.3.4), keeping its phase against segment boundaries.
+  void Viewer(int k, const std::string& output_url) {
+    const UnixMicros join = start_ + k * 370'000;
+    SleepUntil(join);
+    Fetch master = Get(k, output_url, 0, -1, 0);
+    std::vector<OutputVariant> variants;
+    if (master.http_status == 200) {
+      if (Result<hls::MasterPlaylist> m = hls::ParseMaster(master.body); m.ok()) {
+        for (const hls::VariantInfo& v : m->Variants()) variants.push_back({ResolveUrl(output_url, v.uri), v.bandwidth});
+      }
+    }
+    Record(std::move(master));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (output_variants_.empty()) output_variants_ = variants;
+    }
+    DurationMicros period = 6 * kMicrosPerSecond;
+    for (int64_t n = 1;; ++n) {
+      const UnixMicros at = join + (n - 1) * period;
+      if (at >= end_ || variants.empty()) break;
+      SleepUntil(at);
+      for (size_t i = 0; i < variants.size(); ++i) {
+        Fetch f = Get(k, variants[i].url, n, static_cast<int>(i), variants[i].bandwidth_bps);
+        if (n == 1 && i == 0 && f.http_status == 200) {
+          if (Result<hls::MediaPlaylist> p = hls::ParseMedia(f.body); p.ok() && p->target_duration_s().value_or(0) > 0) {
+            period = *p->target_duration_s() * kMicrosPerSecond;
+          }
+        }
+        Record(std::move(f));
+      }
+    }
+  }
+
+  // The Observations: each output variant judged against the origin variant of the same
+  // BANDWIDTH (else the nearest), the origin's playlist as recorded at each request's time.
+  Result<Observations> Judge(std::shared_ptr<const Scenario> judged, const server::LoadedCapture& capture) {
+    Observations obs;
+    obs.target = name();
+    obs.scenario = judged->name;
+    obs.observe_only = true;
+    obs.kv_observed = false;
+    obs.decisions_observed = false;
+    obs.decisions_known = false;
+    obs.http_api = false;
+    obs.ad_uri_prefix = p_.ad_uri_prefix;
+    obs.slate_uri = p_.slate_uri;
+    const std::vector<origin::Rendition>& renditions = judged->origin.renditions;
+    std::vector<std::string> origin_paths;
+    for (const origin::Rendition& r : renditions) origin_paths.push_back(RecordedPathOf(*judged, r.name));
+    if (p_.ad_uri_prefix.empty()) {
+      for (const auto& [file, body] : capture.files) {
+        Result<hls::MediaPlaylist> p = hls::ParseMedia(body);
+        if (!p.ok()) continue;
+        for (const hls::MediaSegment& s : p->segments()) obs.content_segment_names.insert(SegmentFileName(s.uri()));
+      }
+    }
+    auto origin_index = [&](int64_t bps) {
+      size_t best = 0;
+      double best_d = 1e300;
+      for (size_t i = 0; i < renditions.size(); ++i) {
+        const double d = std::fabs(std::log(static_cast<double>(std::max<int64_t>(1, renditions[i].bandwidth_bps))) -
+                                   std::log(static_cast<double>(std::max<int64_t>(1, bps))));
+        if (d < best_d) best_d = d, best = i;
+      }
+      return best;
+    };
+    // The checks compare request times with break times, which are PROGRAM-DATE-TIMEs: move the
+    // wall clock onto the stream's (a live origin's edge runs behind real time by its latency).
+    const DurationMicros stream_minus_wall = RecordedStreamStart(*judged) - capture.capture.header.started_at;
+    int64_t unanswered = 0;
+    for (Fetch& f : fetches_) {
+      unanswered += f.response_time == 0;
+      if (!f.rendition.empty()) {
+        const size_t i = origin_index(f.bandwidth_bps);
+        f.rendition = renditions[i].name;
+        f.origin_body = RecordedAt(capture, origin_paths[i], f.request_time);
+      }
+      f.request_time += stream_minus_wall;
+      if (f.response_time != 0) f.response_time += stream_minus_wall;
+    }
+    std::sort(fetches_.begin(), fetches_.end(), [](const Fetch& a, const Fetch& b) {
+      return a.request_time != b.request_time ? a.request_time < b.request_time : a.url < b.url;
+    });
+    obs.fetches = std::move(fetches_);
+    obs.stats["fetches"] = static_cast<int64_t>(obs.fetches.size());
+    obs.stats["unanswered"] = unanswered;
+    obs.stats["output_variants"] = static_cast<int64_t>(output_variants_.size());
+    obs.stats["origin_variants"] = static_cast<int64_t>(renditions.size());
+    obs.stats["breaks_in_truth"] = static_cast<int64_t>(judged->origin.breaks.size());
+    obs.stats["stream_minus_wall_ms"] = stream_minus_wall / kMicrosPerMilli;
+    obs.judged_scenario = std::move(judged);
+    return obs;
+  }
+
+  // The newest good snapshot of `path` recorded at or before wall time `t` (else its first).
+  static std::string RecordedAt(const server::LoadedCapture& capture, const std::string& path, UnixMicros t) {
+    const int64_t offset_ms = (t - capture.capture.header.started_at) / kMicrosPerMilli;
+    const std::string* pick = nullptr;
+    for (const origin::CaptureEntry& e : capture.capture.entries) {
+      if (e.path != path || !e.ok() || !capture.files.count(e.file)) continue;
+      if (pick != nullptr && e.offset_ms > offset_ms) break;
+      pick = &capture.files.at(e.file);
+    }
+    return pick ? *pick : std::string();
+  }
+
+  TargetProfile p_;
+  httplib::Headers headers_;
+  UnixMicros start_ = 0;
+  UnixMicros end_ = 0;
+  std::mutex mu_;
+  std::vector<Fetch> fetches_;
+  std::vector<OutputVariant> output_variants_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Target>> MakeObserveTargetFrom(TargetProfile profile) {
+  return std::unique_ptr<Target>(std::make_unique<ObserveTarget>(std::move(profile)));
+}
+
+}  // namespace ssai::conformance

@@ -1,0 +1,104 @@
+"""`ssai conform --target observe`: a deployment the harness does not control, only watched. A real
+stack on loopback (`ssai origin --synthetic` with SCTE-35 CUE-OUT/IN breaks near now, `ssai serve`
+inserting ads from its built-in decision catalogue), watched for ~30 s: the origin is recorded as
+the ground truth, viewers play the output, and the checks judge what the wire shows. Watching the
+origin itself as if it were an SSAI output (no ads where the breaks are) must fail."""
+import datetime
+import json
+import os
+import subprocess
+import time
+
+from procs import free_port, start, stop
+
+TOKEN = "observe-test-token"
+
+
+def _origin_spec(path, now):
+    # Breaks near now (the origin's clock is the real clock): one OUT 10 s in, 8 s long.
+    start_time = now.replace(microsecond=0) - datetime.timedelta(seconds=60)
+    brk = (now.replace(microsecond=0) + datetime.timedelta(seconds=10 - now.second % 2))
+    iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    spec = {"segment_duration_s": 2, "window_segments": 6, "start_time": iso(start_time), "cue_flavour": "cue_out",
+            "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "resolution": "1280x720",
+                            "codecs": "avc1.64001f,mp4a.40.2"},
+                           {"name": "v360", "bandwidth_bps": 800000, "resolution": "640x360",
+                            "codecs": "avc1.64001e,mp4a.40.2"}],
+            "breaks": [{"start_time": iso(brk), "duration_s": 8, "event_id": 7001}]}
+    path.write_text(json.dumps(spec))
+
+
+def _profile(path, output_url, origin_url):
+    path.write_text(json.dumps({
+        "name": "loopback", "org": "demo", "channel": "sports",
+        "ssai": {"master_url": output_url},
+        "observe": {"origin_url": origin_url, "viewers": 2}}))
+
+
+def _stack(ssai_bin, root, tmp_path):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    _origin_spec(tmp_path / "origin.json", now)
+    origin, origin_url = start([ssai_bin, "origin", "--synthetic", str(tmp_path / "origin.json"),
+                                "--listen", "127.0.0.1:0"], cwd=root)
+    config = json.loads((root / "fixtures/serve/demo.json").read_text())
+    config["listen"] = f"127.0.0.1:{free_port()}"
+    config.pop("journal_path", None)
+    config["decision"]["catalogue_file"] = str(root / "fixtures/serve/catalogue.json")
+    config["decision"]["latency_ms"] = 0
+    config["limits"]["origin_cache_ms"] = 0
+    for ch in config["channels"]:
+        ch["origin_base_url"] = origin_url
+    (tmp_path / "serve.json").write_text(json.dumps(config))
+    serve, serve_url = start([ssai_bin, "serve", "--config", str(tmp_path / "serve.json")], cwd=root,
+                             env=dict(os.environ, SSAI_CUE_TOKEN=TOKEN))
+    return origin, origin_url, serve, serve_url
+
+
+def _cases(out):
+    run = json.loads((out / "report.json").read_text())["runs"][0]
+    return run, {c["id"]: c for c in run["checks"]}
+
+
+def test_observe_judges_a_deployment_it_only_watches(ssai_bin, root, tmp_path):
+    origin, origin_url, serve, serve_url = _stack(ssai_bin, root, tmp_path)
+    try:
+        good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+        _profile(good, f"{serve_url}/demo/sports/master.m3u8", f"{origin_url}/master.m3u8")
+        # The origin posing as an SSAI output: it inserts nothing.
+        _profile(bad, f"{origin_url}/master.m3u8", f"{origin_url}/master.m3u8")
+        # Both watch the same minute at once (each is light: a few HTTP requests a second).
+        t0 = time.monotonic()
+        runs = [subprocess.Popen([ssai_bin, "conform", "--target", "observe", "--target-profile", str(p),
+                                  "--duration", "26", "--out", str(tmp_path / p.stem), "--quiet"],
+                                 cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                for p in (good, bad)]
+        outs = [proc.communicate(timeout=90)[0] for proc in runs]
+        assert time.monotonic() - t0 < 60
+        r, r_bad = [(proc.returncode, out) for proc, out in zip(runs, outs)]
+    finally:
+        stop(serve)
+        stop(origin)
+    assert r[0] == 0, r[1]
+    run, checks = _cases(tmp_path / "good")
+    assert run["target"] == "observe:loopback"
+    assert run["stats"]["breaks_in_truth"] == 1 and run["stats"]["unanswered"] == 0, run["stats"]
+    for check in ("hls.response.ok", "splice.ad_starts_within", "splice.no_content_in_break",
+                  "splice.discontinuity_at_ad_start", "variants.media_sequence_aligned"):
+        assert checks[check]["outcome"] == "pass", (check, checks[check])
+    for check, reason in (("api.cue.valid_accepted", "only watches"), ("kv.document_valid", "KV"),
+                          ("splice.slate_fills_short_pod", "own ad server")):
+        assert checks[check]["outcome"] == "skip" and reason in checks[check].get("note", ""), (check, checks[check])
+    assert r_bad[0] == 1, r_bad[1]
+    _, bad_checks = _cases(tmp_path / "bad")
+    assert bad_checks["splice.ad_starts_within"]["outcome"] == "fail", bad_checks["splice.ad_starts_within"]
+    assert bad_checks["splice.ad_starts_within"]["failures_by_break"][0]["break"].startswith("origin event ")
+
+
+def test_observe_profile_errors_name_the_field(ssai, tmp_path):
+    p = tmp_path / "p.json"
+    p.write_text(json.dumps({"org": "o", "channel": "c", "ssai": {"variant_url": "http://h/{rendition}.m3u8"},
+                             "observe": {"origin_url": "http://h/master.m3u8"}}))
+    r = ssai("conform", "--target", "observe", "--target-profile", p, "--out", tmp_path / "o")
+    assert r.returncode == 2 and "ssai.master_url: missing" in r.stderr, r.stderr
+    r = ssai("conform", "--target", "observe", "--target-profile", p, "--scenario", "x.json", "--out", tmp_path / "o")
+    assert r.returncode == 2 and "takes no --scenario" in r.stderr, r.stderr
