@@ -746,9 +746,20 @@ Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
   if (!p.metrics_url.empty()) SSAI_RETURN_IF_ERROR(CheckUrl("metrics_url", p.metrics_url));
   if (auto o = j.find("observe"); o != j.end()) {
     if (!o->is_object()) return Bad("observe", "must be an object");
-    SSAI_RETURN_IF_ERROR(CheckKeys(*o, "observe.", {"origin_url", "viewers"}));
+    SSAI_RETURN_IF_ERROR(CheckKeys(*o, "observe.", {"origin_url", "viewers", "session_url", "session_method",
+                                                    "session_body", "session_pointer"}));
     TargetProfile::Observe& ob = p.observe.emplace();
     SSAI_RETURN_IF_ERROR(ReadStr(*o, "observe.", "origin_url", &ob.origin_url));
+    SSAI_RETURN_IF_ERROR(ReadStr(*o, "observe.", "session_url", &ob.session_url));
+    if (!ob.session_url.empty()) SSAI_RETURN_IF_ERROR(CheckUrl("observe.session_url", ob.session_url));
+    SSAI_RETURN_IF_ERROR(ReadOneOf(*o, "observe.", "session_method", {"POST", "GET", "PUT"}, &ob.session_method));
+    SSAI_RETURN_IF_ERROR(ReadStr(*o, "observe.", "session_body", &ob.session_body));
+    SSAI_RETURN_IF_ERROR(ReadStr(*o, "observe.", "session_pointer", &ob.session_pointer));
+    try {
+      (void)Json::json_pointer(ob.session_pointer);
+    } catch (const Json::exception& e) {
+      return Bad("observe.session_pointer", std::string("not a JSON pointer (RFC 6901): ") + e.what());
+    }
     if (!ob.origin_url.empty()) SSAI_RETURN_IF_ERROR(CheckUrl("observe.origin_url", ob.origin_url));
     if (auto v = o->find("viewers"); v != o->end()) {
       if (!v->is_number_integer() || v->get<int64_t>() < 1 || v->get<int64_t>() > 64) {
@@ -756,7 +767,12 @@ Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
       }
       ob.viewers = v->get<int>();
     }
-    if (p.ssai.master_url.empty()) return Bad("ssai.master_url", "missing: observe starts where a player does, at the multivariant playlist");
+    if (p.ssai.master_url.empty() && ob.session_url.empty()) {
+      return Bad("ssai.master_url", "missing (or observe.session_url): observe starts where a player does, at the multivariant playlist");
+    }
+    if (ob.origin_url.empty() && !ob.session_url.empty()) {
+      return Bad("observe.origin_url", "missing: with a session step the truth must come from the origin (each session's output differs)");
+    }
     if (ob.origin_url.empty() && p.ad_uri_prefix.empty()) {
       return Bad("ad_uri_prefix", "missing: without observe.origin_url the checks tell ads from content by this prefix");
     }

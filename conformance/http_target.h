@@ -81,6 +81,14 @@ struct TargetProfile {
   struct Observe {
     std::string origin_url;
     int viewers = 2;
+    // Session initialisation (MediaTailor's POST /v1/session/..., DAI's stream request): each
+    // viewer first sends `session_body` to `session_url` and plays the multivariant URL found at
+    // `session_pointer` in the JSON answer (relative URLs resolve against session_url), instead
+    // of ssai.master_url. Empty session_url: no session step.
+    std::string session_url;
+    std::string session_method = "POST";
+    std::string session_body = "{}";
+    std::string session_pointer = "/manifestUrl";
   };
   std::optional<Observe> observe;  // a profile with this block needs no `cue`
   std::string state_source_header;  // e.g. "X-SSAI-State-Source"; empty = unknown

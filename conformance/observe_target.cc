@@ -9,6 +9,8 @@
 #include <thread>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "conformance/http_client.h"
 #include "reference/base/url.h"
 #include "reference/media/hls/playlist.h"
@@ -97,6 +99,9 @@ class ObserveTarget : public Target {
     stop = true;
     recorder.join();
     if (!recorded.ok()) return recorded.status().WithContext("observe: recording " + truth_url);
+    if (sessions_ > 0 && session_failures_ == sessions_) {
+      return Status::Unavailable("observe: every session request failed; first: " + session_errors_);
+    }
 
     Result<Scenario> judged = ScenarioFromRecording(dir.path(), placeholder.name, duration_s);
     if (!judged.ok()) return judged.status().WithContext("observe");
@@ -144,9 +149,43 @@ class ObserveTarget : public Target {
 
   // A player: the multivariant playlist, then every variant reloaded every target duration on
   // an absolute schedule (RFC 8216 §6.3.4), keeping its phase against segment boundaries.
-  void Viewer(int k, const std::string& output_url) {
+  // The multivariant URL of a new session (observe.session_*), or "" after recording why not.
+  std::string StartSession() {
+    const TargetProfile::Observe& o = *p_.observe;
+    HttpResult r = Send(o.session_method, o.session_url, headers_, o.session_body, "application/json");
+    std::string error;
+    std::string url;
+    if (r.status < 200 || r.status >= 300) {
+      error = r.status == 0 ? "no answer: " + r.error : "HTTP " + std::to_string(r.status);
+    } else {
+      nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
+      try {
+        const nlohmann::json::json_pointer ptr(o.session_pointer);
+        if (j.is_discarded() || !j.contains(ptr) || !j.at(ptr).is_string()) {
+          error = "the answer has no string at " + o.session_pointer;
+        } else {
+          url = ResolveUrl(o.session_url, j.at(ptr).get<std::string>());
+        }
+      } catch (const nlohmann::json::exception& e) {
+        error = e.what();
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    ++sessions_;
+    if (!error.empty()) {
+      if (session_errors_.empty()) session_errors_ = o.session_url + ": " + error;
+      ++session_failures_;
+    }
+    return url;
+  }
+
+  void Viewer(int k, std::string output_url) {
     const UnixMicros join = start_ + k * 370'000;
     SleepUntil(join);
+    if (!p_.observe->session_url.empty()) {
+      output_url = StartSession();
+      if (output_url.empty()) return;
+    }
     Fetch master = Get(k, output_url, 0, -1, 0);
     std::vector<OutputVariant> variants;
     if (master.http_status == 200) {
@@ -233,6 +272,10 @@ class ObserveTarget : public Target {
     obs.stats["origin_variants"] = static_cast<int64_t>(renditions.size());
     obs.stats["breaks_in_truth"] = static_cast<int64_t>(judged->origin.breaks.size());
     obs.stats["stream_minus_wall_ms"] = stream_minus_wall / kMicrosPerMilli;
+    if (sessions_ > 0) {
+      obs.stats["sessions"] = sessions_;
+      obs.stats["session_failures"] = session_failures_;
+    }
     obs.judged_scenario = std::move(judged);
     return obs;
   }
@@ -256,6 +299,9 @@ class ObserveTarget : public Target {
   std::mutex mu_;
   std::vector<Fetch> fetches_;
   std::vector<OutputVariant> output_variants_;
+  int64_t sessions_ = 0;
+  int64_t session_failures_ = 0;
+  std::string session_errors_;  // the first failure
 };
 
 }  // namespace

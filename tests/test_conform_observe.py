@@ -4,9 +4,11 @@ inserting ads from its built-in decision catalogue), watched for ~30 s: the orig
 the ground truth, viewers play the output, and the checks judge what the wire shows. Watching the
 origin itself as if it were an SSAI output (no ads where the breaks are) must fail."""
 import datetime
+import http.server
 import json
 import os
 import subprocess
+import threading
 import time
 
 from procs import free_port, start, stop
@@ -54,6 +56,37 @@ def _stack(ssai_bin, root, tmp_path):
     return origin, origin_url, serve, serve_url
 
 
+class _SessionServer:
+    """MediaTailor-style session initialisation: POST /v1/session -> {"manifestUrl": ...}; counts
+    the sessions it starts."""
+
+    def __init__(self, manifest_url):
+        outer = self
+        self.sessions = 0
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                outer.sessions += 1
+                body = json.dumps({"manifestUrl": manifest_url, "trackingUrl": "/v1/tracking/x"}).encode()
+                self.send_response(200 if self.path == "/v1/session" else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/session"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def _cases(out):
     run = json.loads((out / "report.json").read_text())["runs"][0]
     return run, {c["id"]: c for c in run["checks"]}
@@ -66,15 +99,23 @@ def test_observe_judges_a_deployment_it_only_watches(ssai_bin, root, tmp_path):
         _profile(good, f"{serve_url}/demo/sports/master.m3u8", f"{origin_url}/master.m3u8")
         # The origin posing as an SSAI output: it inserts nothing.
         _profile(bad, f"{origin_url}/master.m3u8", f"{origin_url}/master.m3u8")
+        # The same deployment reached through a session step (each viewer its own session).
+        session_server = _SessionServer(f"{serve_url}/demo/sports/master.m3u8")
+        sess = tmp_path / "sess.json"
+        sess.write_text(json.dumps({"name": "session", "org": "demo", "channel": "sports", "ssai": {},
+                                    "observe": {"origin_url": f"{origin_url}/master.m3u8", "viewers": 2,
+                                                "session_url": session_server.url,
+                                                "session_body": "{\"adsParams\":{\"deviceType\":\"test\"}}"}}))
         # Both watch the same minute at once (each is light: a few HTTP requests a second).
         t0 = time.monotonic()
         runs = [subprocess.Popen([ssai_bin, "conform", "--target", "observe", "--target-profile", str(p),
                                   "--duration", "26", "--out", str(tmp_path / p.stem), "--quiet"],
                                  cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-                for p in (good, bad)]
+                for p in (good, bad, sess)]
         outs = [proc.communicate(timeout=90)[0] for proc in runs]
         assert time.monotonic() - t0 < 60
-        r, r_bad = [(proc.returncode, out) for proc, out in zip(runs, outs)]
+        r, r_bad, r_sess = [(proc.returncode, out) for proc, out in zip(runs, outs)]
+        session_server.close()
     finally:
         stop(serve)
         stop(origin)
@@ -88,6 +129,11 @@ def test_observe_judges_a_deployment_it_only_watches(ssai_bin, root, tmp_path):
     for check, reason in (("api.cue.valid_accepted", "only watches"), ("kv.document_valid", "KV"),
                           ("splice.slate_fills_short_pod", "own ad server")):
         assert checks[check]["outcome"] == "skip" and reason in checks[check].get("note", ""), (check, checks[check])
+    assert r_sess[0] == 0, r_sess[1]
+    sess_run, sess_checks = _cases(tmp_path / "sess")
+    assert sess_run["stats"]["sessions"] == 2 and sess_run["stats"]["session_failures"] == 0, sess_run["stats"]
+    assert session_server.sessions == 2
+    assert sess_checks["splice.ad_starts_within"]["outcome"] == "pass", sess_checks["splice.ad_starts_within"]
     assert r_bad[0] == 1, r_bad[1]
     _, bad_checks = _cases(tmp_path / "bad")
     assert bad_checks["splice.ad_starts_within"]["outcome"] == "fail", bad_checks["splice.ad_starts_within"]

@@ -1,0 +1,33 @@
+// libFuzzer target: arbitrary bytes as every hand-written input of `ssai conform` — a scenario, a
+// profile, a target profile, and a cue body template. Invariants: never crash or hang; a
+// refusal is a Status with a message; a template that passes CheckCueTemplate fills without
+// growing beyond its values.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "conformance/cue_template.h"
+#include "conformance/http_target.h"
+#include "conformance/profile.h"
+#include "conformance/scenario.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace ssai::conformance;
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto scenario = ParseScenario(text);
+  if (!scenario.ok() && scenario.status().message().empty()) std::abort();
+  auto profile = ParseProfile(text);
+  if (!profile.ok() && profile.status().message().empty()) std::abort();
+  auto target = ParseTargetProfile(text);
+  if (!target.ok() && target.status().message().empty()) std::abort();
+  if (CheckCueTemplate(text).ok()) {
+    const std::map<std::string, std::string> values = {{"org", "o\"\\"}, {"duration", "30"}, {"pod_id", ""}};
+    const std::string filled = FillCueTemplate(text, values, /*json_strings=*/true);
+    // Each placeholder is at least 2 bytes ("{x}" minus 1) and a value here at most 12 escaped.
+    if (filled.size() > size * 12 + 64) std::abort();
+  }
+  return 0;
+}
