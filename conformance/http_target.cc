@@ -748,7 +748,7 @@ Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
     if (!o->is_object()) return Bad("observe", "must be an object");
     SSAI_RETURN_IF_ERROR(CheckKeys(*o, "observe.", {"origin_url", "viewers", "session_url", "session_method",
                                                     "session_body", "session_pointer"}));
-    TargetProfile::Observe& ob = p.observe.emplace();
+    ObserveSpec& ob = p.observe.emplace();
     SSAI_RETURN_IF_ERROR(ReadStr(*o, "observe.", "origin_url", &ob.origin_url));
     SSAI_RETURN_IF_ERROR(ReadStr(*o, "observe.", "session_url", &ob.session_url));
     if (!ob.session_url.empty()) SSAI_RETURN_IF_ERROR(CheckUrl("observe.session_url", ob.session_url));

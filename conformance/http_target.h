@@ -28,6 +28,23 @@
 
 namespace ssai::conformance {
 
+// `--target observe` (observe_target.h): the deployment is only watched. `ssai.master_url` is
+// its output; `origin_url` (optional) the multivariant playlist it is derived from, recorded
+// alongside as the ground truth (without it, the output's own markers are the truth and
+// `ad_uri_prefix` is required); `viewers` players follow the output.
+struct ObserveSpec {
+  std::string origin_url;
+  int viewers = 2;
+  // Session initialisation (MediaTailor's POST /v1/session/..., DAI's stream request): each
+  // viewer first sends `session_body` to `session_url` and plays the multivariant URL found at
+  // `session_pointer` in the JSON answer (relative URLs resolve against session_url), instead
+  // of ssai.master_url. Empty session_url: no session step.
+  std::string session_url;
+  std::string session_method = "POST";
+  std::string session_body = "{}";
+  std::string session_pointer = "/manifestUrl";
+};
+
 struct TargetProfile {
   std::string name = "http";
   std::string org;      // {org} in the templates
@@ -74,23 +91,7 @@ struct TargetProfile {
   // (the target keeps its own ad server: decision checks are skipped with the reason and
   // decision faults are refused by name).
   std::string decision = "harness";
-  // `--target observe` (observe_target.h): the deployment is only watched. `ssai.master_url` is
-  // its output; `origin_url` (optional) the multivariant playlist it is derived from, recorded
-  // alongside as the ground truth (without it, the output's own markers are the truth and
-  // `ad_uri_prefix` is required); `viewers` players follow the output.
-  struct Observe {
-    std::string origin_url;
-    int viewers = 2;
-    // Session initialisation (MediaTailor's POST /v1/session/..., DAI's stream request): each
-    // viewer first sends `session_body` to `session_url` and plays the multivariant URL found at
-    // `session_pointer` in the JSON answer (relative URLs resolve against session_url), instead
-    // of ssai.master_url. Empty session_url: no session step.
-    std::string session_url;
-    std::string session_method = "POST";
-    std::string session_body = "{}";
-    std::string session_pointer = "/manifestUrl";
-  };
-  std::optional<Observe> observe;  // a profile with this block needs no `cue`
+  std::optional<ObserveSpec> observe;  // a profile with this block needs no `cue`
   std::string state_source_header;  // e.g. "X-SSAI-State-Source"; empty = unknown
   std::string metrics_url;          // fetched before and after the run (stats: bytes); optional
   // Where the harness serves origin + decision (the target must be configured to use them).

@@ -151,7 +151,7 @@ class ObserveTarget : public Target {
   // an absolute schedule (RFC 8216 §6.3.4), keeping its phase against segment boundaries.
   // The multivariant URL of a new session (observe.session_*), or "" after recording why not.
   std::string StartSession() {
-    const TargetProfile::Observe& o = *p_.observe;
+    const ObserveSpec& o = *p_.observe;
     HttpResult r = Send(o.session_method, o.session_url, headers_, o.session_body, "application/json");
     std::string error;
     std::string url;

@@ -43,6 +43,9 @@ const std::vector<RuleInfo>& Catalogue() {
       {"hls.target_duration.bound", "RFC 8216 §4.3.3.1 / bis §4.4.3.1, §6.2.1", kE,
        RuleScope::kMedia,
        "every EXTINF, rounded to the nearest integer, is <= EXT-X-TARGETDURATION"},
+      {"hls.segment.tag_order", "RFC 8216 §4.3.2 / bis §4.4.4", kW, RuleScope::kMedia,
+       "a segment's tags come before its EXTINF (\"a series of Media Segment tags followed by a URI\" "
+       "allows them between EXTINF and the URI, but players and packagers differ)"},
       {"hls.segment.duration_positive", "RFC 8216 §4.3.2.1 / bis §4.4.4.1", kE, RuleScope::kMedia,
        "every segment has an EXTINF whose duration is a decimal number, not negative"},
       {"hls.segment.duration_zero", "RFC 8216 §4.3.2.1 / bis §4.4.4.1 (not a spec rule)", kW,
@@ -634,7 +637,36 @@ void CheckVersion(const MediaContext& c, Sink& sink) {
   needs.Check(c.version_tag, sink);
 }
 
+// A tag written between a segment's EXTINF and its URI: legal (RFC 8216 §4.3.2 only asks that a
+// segment's tags precede its URI), but some players and packagers expect EXTINF right before
+// the URI. One warning per playlist, at the first such tag, with the count. EXT-X-BYTERANGE is
+// exempt: EXTINF, BYTERANGE, URI is how Apple's own segmenters write byte-range playlists.
+void CheckTagOrder(const MediaContext& c, Sink& sink) {
+  const Tag* first = nullptr;
+  const MediaSegment* first_seg = nullptr;
+  int64_t count = 0;
+  for (const MediaSegment& s : c.p.segments()) {
+    bool after_inf = false;
+    for (const Tag& t : s.tags()) {
+      if (t.type == TagType::kInf) {
+        after_inf = true;
+      } else if (after_inf && t.type != TagType::kComment && t.type != TagType::kBlank &&
+                 t.type != TagType::kByteRange) {  // Apple's segmenters write BYTERANGE there
+        if (count++ == 0) first = &t, first_seg = &s;
+      }
+    }
+  }
+  if (first == nullptr) return;
+  sink.Add("hls.segment.tag_order", first->line,
+           "#" + (first->type == TagType::kUnknown ? first->name : std::string(TagName(first->type))) +
+               " sits between EXTINF and the URI of " + first_seg->uri() +
+               (count > 1 ? " (and " + std::to_string(count - 1) + " more tags so placed)" : "") +
+               "; RFC 8216 §4.3.2 allows it, but write segment tags before EXTINF for players that expect "
+               "EXTINF next to its URI");
+}
+
 void CheckSegments(const MediaContext& c, Sink& sink) {
+  CheckTagOrder(c, sink);
   const auto& segs = c.p.segments();
   auto at_splice = [&](size_t i) {
     const MediaSegment& s = segs[i];

@@ -192,6 +192,8 @@ const Case kMediaCases[] = {
     {"hls.target_duration.required", "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:0\n" SEG, 3},
     {"hls.target_duration.bound", "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n" SEG, 4},
     {"hls.segment.duration_zero", HEAD "#EXTINF:0,\na.ts\n" SEG, 4},
+    {"hls.segment.tag_order",  // Bento4-style: PROGRAM-DATE-TIME between EXTINF and the URI
+     HEAD "#EXTINF:6.0,\n#EXT-X-PROGRAM-DATE-TIME:2025-01-01T00:00:00.000Z\na.ts\n" SEG, 5},
     {"hls.segment.short_at_splice",
      HEAD "#EXT-X-CUE-OUT:6\n" SEG
           "#EXTINF:0.233,\nlast.ts\n#EXT-X-CUE-IN\n#EXT-X-DISCONTINUITY\n" SEG,
@@ -402,6 +404,22 @@ TEST(LintTest, CueOutDurationThenAttributes) {
   std::vector<Finding> bad = LintMedia(
       Media(head + "#EXT-X-CUE-OUT:4s,SpliceType=VOD_DAI\n#EXTINF:2.000,\na.ts\n#EXT-X-CUE-IN\n#EXTINF:2.000,\nb.ts\n"));
   ASSERT_THAT(Ids(bad), Contains("hls.cue.out_duration_valid")) << Dump(bad);
+}
+
+TEST(LintTest, TagOrderWarnsOncePerPlaylistAndNotForCommentsOrTagsBeforeExtinf) {
+  std::vector<Finding> f = LintMedia(Media(HEAD "#EXTINF:6.0,\n#EXT-X-DISCONTINUITY\na.ts\n"
+                                                "#EXTINF:6.0,\n#EXT-X-FOO:1\nb.ts\n"
+                                                "#EXTINF:6.0,\n#EXT-X-BYTERANGE:100@0\nc.ts\n"));
+  ASSERT_EQ(f.size(), 1u) << Dump(f);
+  EXPECT_EQ(f[0].rule_id, "hls.segment.tag_order");
+  EXPECT_EQ(f[0].severity, Severity::kWarning);
+  EXPECT_NE(f[0].message.find("#EXT-X-DISCONTINUITY sits between EXTINF and the URI of a.ts (and 1 more"),
+            std::string::npos)
+      << f[0].message;
+  // Tags before EXTINF, comments and blank lines after it, and Apple's EXTINF, BYTERANGE, URI.
+  EXPECT_THAT(LintMedia(Media(HEAD "#EXT-X-DISCONTINUITY\n#EXTINF:6.0,\n# a comment\n\na.ts\n"
+                                   "#EXTINF:6.0,\n#EXT-X-BYTERANGE:100@0\nc.ts\n")),
+              IsEmpty());
 }
 
 TEST(LintTest, FindingsAreSortedByLine) {
