@@ -407,7 +407,8 @@ TEST(LintTest, CueOutDurationThenAttributes) {
 }
 
 TEST(LintTest, TagOrderWarnsOncePerPlaylistAndNotForCommentsOrTagsBeforeExtinf) {
-  std::vector<Finding> f = LintMedia(Media(HEAD "#EXTINF:6.0,\n#EXT-X-DISCONTINUITY\na.ts\n"
+#define HEAD4 "#EXTM3U\n#EXT-X-VERSION:4\n#EXT-X-TARGETDURATION:6\n"  // BYTERANGE needs 4
+  std::vector<Finding> f = LintMedia(Media(HEAD4 "#EXTINF:6.0,\n#EXT-X-DISCONTINUITY\na.ts\n"
                                                 "#EXTINF:6.0,\n#EXT-X-FOO:1\nb.ts\n"
                                                 "#EXTINF:6.0,\n#EXT-X-BYTERANGE:100@0\nc.ts\n"));
   ASSERT_EQ(f.size(), 1u) << Dump(f);
@@ -417,9 +418,10 @@ TEST(LintTest, TagOrderWarnsOncePerPlaylistAndNotForCommentsOrTagsBeforeExtinf) 
             std::string::npos)
       << f[0].message;
   // Tags before EXTINF, comments and blank lines after it, and Apple's EXTINF, BYTERANGE, URI.
-  EXPECT_THAT(LintMedia(Media(HEAD "#EXT-X-DISCONTINUITY\n#EXTINF:6.0,\n# a comment\n\na.ts\n"
+  EXPECT_THAT(LintMedia(Media(HEAD4 "#EXT-X-DISCONTINUITY\n#EXTINF:6.0,\n# a comment\n\na.ts\n"
                                    "#EXTINF:6.0,\n#EXT-X-BYTERANGE:100@0\nc.ts\n")),
               IsEmpty());
+#undef HEAD4
 }
 
 TEST(LintTest, FindingsAreSortedByLine) {
