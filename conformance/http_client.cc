@@ -42,4 +42,16 @@ HttpResult Send(const std::string& method, const std::string& url, const httplib
   return out;
 }
 
+void GetPlaylist(const httplib::Headers& headers, const std::string& state_source_header, Fetch* f) {
+  HttpResult r = Send("GET", f->url, headers, "", "");
+  if (r.status == 0) return;  // no answer: response_time stays 0
+  f->response_time = WallNow();
+  f->http_status = r.status;
+  f->body = std::move(r.body);
+  if (!state_source_header.empty()) {
+    auto it = r.headers.find(state_source_header);
+    if (it != r.headers.end()) f->state_source = it->second;
+  }
+}
+
 }  // namespace ssai::conformance

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "conformance/observations.h"
 #include "reference/base/time.h"
 
 namespace ssai::conformance {
@@ -20,6 +21,11 @@ struct HttpResult {
 // GET, PUT or POST (anything else is POST); connect 2 s, read 10 s, write 5 s.
 HttpResult Send(const std::string& method, const std::string& url, const httplib::Headers& headers,
                 const std::string& body, const std::string& content_type);
+
+// A viewer's playlist request: GETs f->url and fills the response side of *f (response_time,
+// http_status, body, and state_source from `state_source_header` when named); the caller has
+// set the request side, request_time included.
+void GetPlaylist(const httplib::Headers& headers, const std::string& state_source_header, Fetch* f);
 
 // The wall clock, and sleeping until an instant of it (real-time runs).
 UnixMicros WallNow();

@@ -290,16 +290,7 @@ class RealTimeRun {
       f.bandwidth_bps = r->bandwidth_bps;
       f.origin_body = OriginPlaylistAt(s_, *r, f.request_time);
     }
-    HttpResult r = Send("GET", f.url, headers, "", "");
-    if (r.status != 0) {
-      f.response_time = WallNow();
-      f.http_status = r.status;
-      f.body = std::move(r.body);
-      if (!p_.state_source_header.empty()) {
-        auto it = r.headers.find(p_.state_source_header);
-        if (it != r.headers.end()) f.state_source = it->second;
-      }
-    }
+    GetPlaylist(headers, p_.state_source_header, &f);
     Record(std::move(f));
   }
 

@@ -129,16 +129,7 @@ class ObserveTarget : public Target {
     f.bandwidth_bps = bandwidth_bps;
     f.rendition = variant < 0 ? "" : "out" + std::to_string(variant);  // mapped in Judge
     f.request_time = WallNow();
-    HttpResult r = Send("GET", url, headers_, "", "");
-    if (r.status != 0) {
-      f.response_time = WallNow();
-      f.http_status = r.status;
-      f.body = std::move(r.body);
-      if (!p_.state_source_header.empty()) {
-        auto it = r.headers.find(p_.state_source_header);
-        if (it != r.headers.end()) f.state_source = it->second;
-      }
-    }
+    GetPlaylist(headers_, p_.state_source_header, &f);
     return f;
   }
 

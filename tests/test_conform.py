@@ -8,7 +8,7 @@ import subprocess
 import time
 import xml.etree.ElementTree as ET
 
-from procs import free_port
+from procs import free_port, start, stop
 
 SCENARIOS = "fixtures/scenarios/conformance"
 
@@ -194,16 +194,8 @@ def test_http_target_against_ssai_serve_started_by_hand(ssai_bin, ssai, root, tm
     scenario_file = tmp_path / "scenario.json"
     scenario_file.write_text(json.dumps(scenario))
     env = dict(os.environ, SSAI_CUE_TOKEN="conform-test-token")
-    serve = subprocess.Popen([ssai_bin, "serve", "--config", str(config)], stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, env=env, cwd=root)
+    serve, _ = start([ssai_bin, "serve", "--config", str(config)], cwd=root, env=env)
     try:
-        deadline = time.monotonic() + 10
-        line = ""
-        while time.monotonic() < deadline and "listening on" not in line:
-            line = serve.stdout.readline()
-            if not line and serve.poll() is not None:
-                break
-        assert "listening on" in line, f"ssai serve did not start: {line!r}"
         out = tmp_path / "http"
         r = subprocess.run([ssai_bin, "conform", "--target", "http", "--target-profile", str(profile),
                             "--scenario", str(scenario_file), "--out", str(out), "--quiet"],
@@ -211,12 +203,7 @@ def test_http_target_against_ssai_serve_started_by_hand(ssai_bin, ssai, root, tm
         assert_real_time_run(r, out)
         assert json.loads((out / "report.json").read_text())["runs"][0]["target"] == "http:ssai-serve"
     finally:
-        serve.terminate()
-        try:
-            serve.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            serve.kill()
-            serve.wait(timeout=5)
+        stop(serve)
 
 
 def test_serve_target_over_a_ts_origin(ssai, tmp_path):
@@ -295,16 +282,8 @@ def test_http_target_in_another_vendors_dialect(ssai_bin, root, tmp_path):
     scenario_file.write_text(json.dumps(scenario))
     env = dict(os.environ, SSAI_CUE_TOKEN="conform-test-token", FOREIGN_API_KEY=API_KEY,
                FOREIGN_VIEWER_TOKEN=VIEWER_TOKEN)
-    serve = subprocess.Popen([ssai_bin, "serve", "--config", str(config)], stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, env=env, cwd=root)
+    serve, _ = start([ssai_bin, "serve", "--config", str(config)], cwd=root, env=env)
     try:
-        deadline = time.monotonic() + 10
-        line = ""
-        while time.monotonic() < deadline and "listening on" not in line:
-            line = serve.stdout.readline()
-            if not line and serve.poll() is not None:
-                break
-        assert "listening on" in line, f"ssai serve did not start: {line!r}"
         with ForeignFront(front_port, f"http://127.0.0.1:{serve_port}", "conform-test-token") as front:
             out = tmp_path / "foreign"
             r = subprocess.run([ssai_bin, "conform", "--target", "http", "--target-profile", str(profile),
@@ -325,9 +304,4 @@ def test_http_target_in_another_vendors_dialect(ssai_bin, root, tmp_path):
         assert any(m == "GET" and p.startswith("/live/conf/ch1/") for m, p in front.requests)
         assert any(p == "/api/v1/channels/ch1/breaks" for m, p in front.requests)
     finally:
-        serve.terminate()
-        try:
-            serve.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            serve.kill()
-            serve.wait(timeout=5)
+        stop(serve)
