@@ -713,8 +713,11 @@ void ManifestPath::Impl::ResolvePods(OpPtr op) {
         Result<hls::MediaPlaylist> p = hls::ParseMedia(r->body);
         if (p.ok()) {
           std::vector<AdSegment> segments;
-          for (const hls::MediaSegment& s : p->segments()) {
-            segments.push_back({ResolveUrl(url, s.uri()), s.duration_s()});
+          // fMP4 / encrypted ads: the init and keys each segment needs (splicer.h).
+          std::vector<AdMedia> media = AdMediaOf(*p, url);
+          for (size_t i = 0; i < p->segments().size(); ++i) {
+            const hls::MediaSegment& s = p->segments()[i];
+            segments.push_back({ResolveUrl(url, s.uri()), s.duration_s(), std::move(media[i])});
           }
           ad_playlists[url] = std::move(segments);
         } else {
@@ -770,6 +773,8 @@ void ManifestPath::Impl::AssemblePodsAndSplice(OpPtr op) {
           auto it = ad_playlists.find(item.variants[static_cast<size_t>(pick)].url);
           if (it != ad_playlists.end()) {
             for (const AdSegment& a : it->second) c.segment_uris.push_back(a.uri);
+            // One init and key per creative rendition, as packagers write an ad's playlist.
+            if (!it->second.empty()) c.media = it->second.front().media;
           }
         }
         sb.creatives.push_back(std::move(c));
@@ -824,6 +829,12 @@ void ManifestPath::Impl::Splice(OpPtr op) {
   if (options.absolute_content_uris) {
     for (hls::MediaSegment& s : origin.mutable_segments()) {
       if (!HasScheme(s.uri())) s.set_uri(ResolveUrl(op->rendition->origin_url, s.uri()));
+      // The init segment and key URIs are relative to the origin playlist too.
+      for (hls::Tag& t : s.mutable_tags()) {
+        if (t.type == hls::TagType::kMap || t.type == hls::TagType::kKey) {
+          t.value = ResolveTagUri(t.value, op->rendition->origin_url);
+        }
+      }
     }
   }
   Result<SpliceResult> spliced = ssai::Splice(std::move(origin), op->breaks, splice_options);
