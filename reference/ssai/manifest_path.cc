@@ -894,6 +894,35 @@ void ManifestPath::Impl::Splice(OpPtr op) {
     }
   }
 
+  if (build.defects.ads_inherit_content_media) {
+    // DEFECT(ads_inherit_content_media): the MAP/KEY declarations the splicer made for ads, and
+    // the content's again on return, dropped: the content's init and key stay in force.
+    std::vector<hls::MediaSegment>& segs = out.mutable_segments();
+    auto is_ad = [&](const hls::MediaSegment& s) {
+      if (s.uri() == op->channel->slate.uri) return true;
+      for (const SpliceBreak& b : op->breaks) {
+        for (const AdSegment& a : b.ad_segments) {
+          if (a.uri == s.uri()) return true;
+        }
+        for (const PodCreative& c : b.creatives) {
+          for (const std::string& u : c.segment_uris) {
+            if (u == s.uri()) return true;
+          }
+        }
+      }
+      return false;
+    };
+    bool after_ad = false;
+    for (size_t i = 0; i < segs.size(); ++i) {
+      const bool ad = is_ad(segs[i]);
+      if (ad || after_ad) {
+        segs[i].RemoveTags(hls::TagType::kMap);
+        segs[i].RemoveTags(hls::TagType::kKey);
+      }
+      after_ad = ad;
+    }
+  }
+
   SpliceOutput output;
   output.in_break = result.in_break;
   output.ad_segments = result.ad_segments;
