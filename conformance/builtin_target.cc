@@ -28,9 +28,8 @@ using testing::PopKvStore;
 
 // CMAF origins (issue 14) get fMP4 ads and slate, each with its own init segment, as an ad
 // preparation service transcodes ads to the content's profile.
-bool Cmaf(const Scenario& s) { return s.origin.container == "cmaf"; }
 std::string SlateUri(const Scenario& s) {
-  return std::string(kBuiltinAdBase) + (Cmaf(s) ? "slate/slate.m4s" : "slate/slate.ts");
+  return std::string(kBuiltinAdBase) + (CmafOrigin(s) ? "slate/slate.m4s" : "slate/slate.ts");
 }
 
 std::string AdPlaylistUrl(const std::string& ad, int64_t bps) {
@@ -43,28 +42,10 @@ std::string AdPlaylistUrl(const std::string& ad, int64_t bps) {
 class ScenarioOrigin : public OriginClient {
  public:
   ScenarioOrigin(const Scenario* scenario, Scheduler* sched) : scenario_(scenario), sched_(sched) {
-    const double seg_s = MicrosToSeconds(origin::SegmentDurationMicros(scenario->origin));
     for (const AdSpec& ad : scenario->decision.ads) {
-      // A creative of a pod is cut at its own segment duration (its last segment shorter).
-      const double ad_seg_s = ad.segment_duration_s > 0 ? ad.segment_duration_s : seg_s;
       for (const origin::Rendition& r : scenario->origin.renditions) {
-        const bool cmaf = Cmaf(*scenario);
-        std::string p = std::string("#EXTM3U\n#EXT-X-VERSION:") + (cmaf ? "6" : "3") +
-                        "\n#EXT-X-TARGETDURATION:" +
-                        std::to_string(static_cast<int64_t>(std::ceil(ad_seg_s))) +
-                        "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
-        // The init relative to the ad playlist, as packagers write it (the manifest path resolves it).
-        if (cmaf) p += "#EXT-X-MAP:URI=\"" + std::to_string(r.bandwidth_bps) + "/init.mp4\"\n";
-        double left = ad.duration_s;
-        for (int i = 0; left > 1e-6; ++i) {
-          const double d = std::min(ad_seg_s, left);
-          left -= d;
-          std::string extinf;
-          AppendFixed(d, 3, &extinf);
-          p += "#EXTINF:" + extinf + ",\n" + std::string(kBuiltinAdBase) + ad.id + "/" +
-               std::to_string(r.bandwidth_bps) + "/seg_" + std::to_string(i) + (cmaf ? ".m4s\n" : ".ts\n");
-        }
-        ads_[AdPlaylistUrl(ad.id, r.bandwidth_bps)] = p + "#EXT-X-ENDLIST\n";
+        ads_[AdPlaylistUrl(ad.id, r.bandwidth_bps)] = AdMediaPlaylist(
+            *scenario, ad, r.bandwidth_bps, std::string(kBuiltinAdBase) + ad.id + "/" + std::to_string(r.bandwidth_bps));
       }
     }
   }
@@ -358,7 +339,7 @@ Result<Observations> Harness::Run() {
   }
   channel_.default_mode = scenario_.mode;
   channel_.slate = {SlateUri(scenario_), seg_s};
-  if (Cmaf(scenario_)) channel_.slate.media.map = "URI=\"" + std::string(kBuiltinAdBase) + "slate/init.mp4\"";
+  if (CmafOrigin(scenario_)) channel_.slate.media.map = "URI=\"" + std::string(kBuiltinAdBase) + "slate/init.mp4\"";
   channel_.default_pod_id = scenario_.decision.pod_id;
 
   fake_decision_.latency = SecondsToMicros(scenario_.decision.latency_ms / 1000);

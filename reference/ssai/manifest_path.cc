@@ -333,6 +333,12 @@ void ManifestPath::Impl::HandleMaster(OpPtr op) {
     // Variants we serve point at us (relative: "{rendition}.m3u8"); anything else at the origin.
     const std::string& base = op->channel->origin_master_url;
     for (hls::MasterItem& item : master->mutable_items()) {
+      // Demuxed audio/subtitle renditions (EXT-X-MEDIA URI) and I-frame playlists are not spliced
+      // (yet, issue 14): they stay the origin's, absolute, or a relative URI would reach us.
+      if (item.tag.type == hls::TagType::kMedia || item.tag.type == hls::TagType::kIFrameStreamInf) {
+        item.tag.value = ResolveTagUri(item.tag.value, base);
+        continue;
+      }
       if (item.tag.type != hls::TagType::kStreamInf) continue;
       const std::string absolute = ResolveUrl(base, item.uri);
       item.uri = absolute;

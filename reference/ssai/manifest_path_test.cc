@@ -367,12 +367,18 @@ TEST(ManifestPathTest, MasterPointsAtTheEdge) {
     for (const hls::Finding& f : hls::LintMaster(*master)) ADD_FAILURE() << hls::FormatFinding(f);
   }
   d.channel.origin_master_url = "http://origin/live/master.m3u8";
-  d.origin.Set(d.channel.origin_master_url, origin::MasterPlaylist(d.spec));
+  // With demuxed audio and subtitles (issue 14): their EXT-X-MEDIA URIs point at the origin.
+  origin::SyntheticStreamSpec with_alternates = d.spec;
+  with_alternates.audio = {{"aud_en", "English", "en", true}};
+  with_alternates.subtitles = {{"sub_en", "English", "en", false}};
+  d.origin.Set(d.channel.origin_master_url, origin::MasterPlaylist(with_alternates));
   ManifestPath edge(*FindBuild("kv-hybrid"), {d.channel}, ManifestPathEnv{&d.sched, &d.kv, &d.client, &d.origin});
   std::optional<ManifestResponse> m;
   edge.Handle({"demo", "sports", "master.m3u8", {}}, [&](ManifestResponse x) { m = x; });
   ASSERT_TRUE(m);
   EXPECT_NE(m->body.find("\nv720.m3u8\n"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("URI=\"http://origin/live/aud_en.m3u8\""), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("URI=\"http://origin/live/sub_en.m3u8\""), std::string::npos) << m->body;
 }
 
 // CODECS and RESOLUTION are written only when configured: an audio-only rendition has CODECS and

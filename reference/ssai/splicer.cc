@@ -342,11 +342,14 @@ void DeclareMedia(MediaPlaylist* p, const ContentMedia& content, std::span<const
   MediaState declared;
   int version = 1;
   bool warned_ts_ad = false, warned_ts_content = false;
+  const AdMedia* last_ad = nullptr;  // consecutive segments of one creative share their AdMedia
+  MediaState want;
   for (size_t j = 0; j < segs.size(); ++j) {
     MediaSegment& seg = segs[j];
     const SegmentMedia& m = media[j];
     if (m.ad != nullptr) {
-      const MediaState want = StateOf(*m.ad);
+      if (m.ad != last_ad) want = StateOf(*m.ad);
+      last_ad = m.ad;
       if (!declared.map.empty() && want.map.empty() && !warned_ts_ad) {
         warned_ts_ad = true;
         result->warnings.push_back("ad segment " + seg.uri() +
@@ -362,13 +365,17 @@ void DeclareMedia(MediaPlaylist* p, const ContentMedia& content, std::span<const
     }
     // Content: what the origin had in force entering this slot, then the slot's own tags.
     const MediaState& entering = content.states[m.content];
-    MediaState after = declared;
-    ApplyTags(seg, &after);
-    MediaState target = entering;
-    ApplyTags(seg, &target);
-    if (after == target) {
-      declared = std::move(after);
-      continue;
+    if (!seg.Has(TagType::kMap) && !seg.Has(TagType::kKey)) {
+      if (declared == entering) continue;  // most content segments: no copy
+    } else {
+      MediaState after = declared;
+      ApplyTags(seg, &after);
+      MediaState target = entering;
+      ApplyTags(seg, &target);
+      if (after == target) {
+        declared = std::move(after);
+        continue;
+      }
     }
     if (!declared.map.empty() && entering.map.empty() && !warned_ts_content) {
       warned_ts_content = true;
