@@ -26,7 +26,11 @@ using testing::KvCentral;
 using testing::ManualScheduler;
 using testing::PopKvStore;
 
-std::string SlateUri() { return std::string(kBuiltinAdBase) + "slate/slate.ts"; }
+// CMAF origins (issue 14) get fMP4 ads and slate, each with its own init segment, as an ad
+// preparation service transcodes ads to the content's profile.
+std::string SlateUri(const Scenario& s) {
+  return std::string(kBuiltinAdBase) + (CmafOrigin(s) ? "slate/slate.m4s" : "slate/slate.ts");
+}
 
 std::string AdPlaylistUrl(const std::string& ad, int64_t bps) {
   return std::string(kBuiltinAdBase) + ad + "/" + std::to_string(bps) + ".m3u8";
@@ -38,24 +42,10 @@ std::string AdPlaylistUrl(const std::string& ad, int64_t bps) {
 class ScenarioOrigin : public OriginClient {
  public:
   ScenarioOrigin(const Scenario* scenario, Scheduler* sched) : scenario_(scenario), sched_(sched) {
-    const double seg_s = MicrosToSeconds(origin::SegmentDurationMicros(scenario->origin));
     for (const AdSpec& ad : scenario->decision.ads) {
-      // A creative of a pod is cut at its own segment duration (its last segment shorter).
-      const double ad_seg_s = ad.segment_duration_s > 0 ? ad.segment_duration_s : seg_s;
       for (const origin::Rendition& r : scenario->origin.renditions) {
-        std::string p = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:" +
-                        std::to_string(static_cast<int64_t>(std::ceil(ad_seg_s))) +
-                        "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
-        double left = ad.duration_s;
-        for (int i = 0; left > 1e-6; ++i) {
-          const double d = std::min(ad_seg_s, left);
-          left -= d;
-          std::string extinf;
-          AppendFixed(d, 3, &extinf);
-          p += "#EXTINF:" + extinf + ",\n" + std::string(kBuiltinAdBase) + ad.id + "/" +
-               std::to_string(r.bandwidth_bps) + "/seg_" + std::to_string(i) + ".ts\n";
-        }
-        ads_[AdPlaylistUrl(ad.id, r.bandwidth_bps)] = p + "#EXT-X-ENDLIST\n";
+        ads_[AdPlaylistUrl(ad.id, r.bandwidth_bps)] = AdMediaPlaylist(
+            *scenario, ad, r.bandwidth_bps, std::string(kBuiltinAdBase) + ad.id + "/" + std::to_string(r.bandwidth_bps));
       }
     }
   }
@@ -338,7 +328,7 @@ Result<Observations> Harness::Run() {
   obs_.decisions_observed = true;
   obs_.reads_kv = build_.read_path != ReadPath::kCoordinatorOnly;
   obs_.ad_uri_prefix = kBuiltinAdBase;
-  obs_.slate_uri = SlateUri();
+  obs_.slate_uri = SlateUri(scenario_);
 
   const double seg_s = MicrosToSeconds(origin::SegmentDurationMicros(scenario_.origin));
   channel_.org = kBuiltinOrg;
@@ -348,7 +338,8 @@ Result<Observations> Harness::Run() {
         {r.name, r.bandwidth_bps, std::string(kBuiltinOriginBase) + r.name + ".m3u8", r.codecs, r.resolution});
   }
   channel_.default_mode = scenario_.mode;
-  channel_.slate = {SlateUri(), seg_s};
+  channel_.slate = {SlateUri(scenario_), seg_s};
+  if (CmafOrigin(scenario_)) channel_.slate.media.map = "URI=\"" + std::string(kBuiltinAdBase) + "slate/init.mp4\"";
   channel_.default_pod_id = scenario_.decision.pod_id;
 
   fake_decision_.latency = SecondsToMicros(scenario_.decision.latency_ms / 1000);

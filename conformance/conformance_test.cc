@@ -496,6 +496,49 @@ TEST(BuiltinTargetTest, OneScenarioEndToEnd) {
             std::string::npos);
 }
 
+// Issue 14: CMAF + SAMPLE-AES with a pod of creatives. The correct build passes the four MAP/KEY
+// checks (evaluated, not skipped); the defect build that lets ads inherit the content's MAP and
+// KEY fails each of them, with the tag in force as evidence.
+TEST(BuiltinTargetTest, CmafEncryptedMapAndKeyChecks) {
+  Result<std::vector<Scenario>> scenarios = LoadScenarios("fixtures/scenarios/conformance/encrypted_cmaf_pod.json");
+  ASSERT_TRUE(scenarios.ok()) << scenarios.status().ToString();
+  const std::vector<std::string> ids = {"hls.map.ad_has_own_init", "hls.map.content_init_restored",
+                                        "hls.key.ad_key_declared", "hls.key.content_key_restored"};
+  auto check = [](const RunResult& r, const std::string& id) {
+    for (const CheckResult& c : r.checks) {
+      if (c.id == id) return c;
+    }
+    return CheckResult{};
+  };
+  BuiltinTarget good(*FindBuild("kv-channel-state"));
+  const RunResult ok = RunOne(good, scenarios->front(), Profile{});
+  ASSERT_TRUE(ok.status.ok()) << ok.status.ToString();
+  for (const CheckResult& c : ok.checks) {
+    if (c.outcome == Outcome::kFail && c.severity == Severity::kError) {
+      ADD_FAILURE() << c.id << ": " << (c.evidence.empty() ? c.note : c.evidence[0].message + "\n" + c.evidence[0].excerpt);
+    }
+  }
+  for (const std::string& id : ids) {
+    EXPECT_EQ(check(ok, id).outcome, Outcome::kPass) << id;
+    EXPECT_GT(check(ok, id).evaluated, 10) << id;
+  }
+  BuiltinTarget bad(*FindBuild("defect-ads-inherit-map-key"));
+  const RunResult defect = RunOne(bad, scenarios->front(), Profile{});
+  ASSERT_TRUE(defect.status.ok()) << defect.status.ToString();
+  for (const std::string& id : ids) {
+    const CheckResult c = check(defect, id);
+    ASSERT_EQ(c.outcome, Outcome::kFail) << id;
+    ASSERT_FALSE(c.evidence.empty());
+    EXPECT_NE(c.evidence[0].message.find(id.find(".map.") != std::string::npos ? "MAP" : "KEY"), std::string::npos)
+        << c.evidence[0].message;
+  }
+  // A TS scenario in the clear exercises none of them: skipped with the reason.
+  Result<std::vector<Scenario>> ts = LoadScenarios("fixtures/scenarios/conformance/cue_out_two_breaks.json");
+  ASSERT_TRUE(ts.ok());
+  const RunResult plain = RunOne(good, ts->front(), Profile{});
+  for (const std::string& id : ids) EXPECT_EQ(check(plain, id).outcome, Outcome::kSkip) << id;
+}
+
 // Expected failures (expectations.h): a defect build's error failures, a known finding's listed
 // checks; an uncaught defect build and an unlisted failure are real.
 TEST(BuiltinTargetTest, EveryFailingBreakIsCountedBeyondTheEvidenceCap) {

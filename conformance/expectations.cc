@@ -47,6 +47,7 @@ const std::vector<KnownFinding>& KnownFindings() {
     {"kv-hybrid", "early_cue_in", "splice.ad_seconds_match_break splice.content_resumes_at_pdt ttl.no_ad_after_end", "R4"},
     {"kv-stateless", "api_validation", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "capture_cue_out", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    {"kv-stateless", "cmaf_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "capture_daterange", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "coordinator_restart", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "cue_out_two_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
@@ -96,6 +97,9 @@ const std::map<std::string, std::vector<std::string>>& ExpectedCatches() {
     {"defect-ignore-bitrate", {"splice.ad_bitrate_matches_rendition"}},
     {"defect-no-discontinuity-ledger", {"hls.discontinuity_sequence.monotonic"}},
     {"defect-no-creative-discontinuity", {"splice.creative_discontinuity"}},
+    // CMAF / encrypted streams (issue 14).
+    {"defect-ads-inherit-map-key", {"hls.map.ad_has_own_init", "hls.map.content_init_restored",
+                                    "hls.key.ad_key_declared", "hls.key.content_key_restored"}},
   };
   return kCatches;
 }

@@ -113,7 +113,8 @@ class HarnessServices {
   }
   const std::string& base() const { return base_; }
   std::string ad_prefix() const { return base_ + "/ads/"; }
-  std::string slate_uri() const { return base_ + "/slate.ts"; }
+  std::string slate_uri() const { return base_ + (CmafOrigin(*scenario_) ? "/slate.m4s" : "/slate.ts"); }
+  std::string slate_init_uri() const { return base_ + "/slate_init.mp4"; }
 
   std::vector<DecisionRequestRecord> TakeDecisions() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -122,23 +123,10 @@ class HarnessServices {
 
  private:
   std::string AdPlaylist(const std::string& id, const std::string& bps) const {
-    double seg_s = MicrosToSeconds(origin::SegmentDurationMicros(scenario_->origin));
-    double left = 0;
     for (const AdSpec& ad : scenario_->decision.ads) {
-      if (ad.id != id) continue;
-      left = ad.duration_s;
-      if (ad.segment_duration_s > 0) seg_s = ad.segment_duration_s;  // a creative of a pod
+      if (ad.id == id) return AdMediaPlaylist(*scenario_, ad, std::stoll(bps), ad_prefix() + id + "/" + bps);
     }
-    std::string p = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:" +
-                    std::to_string(static_cast<int64_t>(std::ceil(seg_s))) + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
-    for (int i = 0; left > 1e-6; ++i) {
-      const double d = std::min(seg_s, left);
-      left -= d;
-      std::string extinf;
-      AppendFixed(d, 3, &extinf);
-      p += "#EXTINF:" + extinf + ",\n" + ad_prefix() + id + "/" + bps + "/seg_" + std::to_string(i) + ".ts\n";
-    }
-    return p + "#EXT-X-ENDLIST\n";
+    return AdMediaPlaylist(*scenario_, AdSpec{id, 0, 0}, std::stoll(bps), ad_prefix() + id + "/" + bps);
   }
 
   // reference/server HttpDecisionClient's body: {"channelId","eventId","podId","duration"}.
@@ -601,7 +589,9 @@ class ServeTarget : public Target {
            {"mode", shifted.mode == InsertionMode::kSgai ? "sgai" : "ssai"},
            {"origin_base_url", services.base() + "/origin"},
            {"renditions", renditions},
-           {"slate", {{"uri", services.slate_uri()}, {"duration_s", seg_s}}},
+           {"slate", CmafOrigin(shifted) ? Json{{"uri", services.slate_uri()}, {"duration_s", seg_s},
+                                                 {"init_uri", services.slate_init_uri()}}
+                                           : Json{{"uri", services.slate_uri()}, {"duration_s", seg_s}}},
            {"default_pod_id", shifted.decision.pod_id}}}},
     };
     Result<server::ServerConfig> parsed = server::ParseServerConfig(config.dump());

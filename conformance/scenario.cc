@@ -766,4 +766,24 @@ Result<Scenario> ScenarioFromRecording(const std::string& dir, const std::string
   return s;
 }
 
+bool CmafOrigin(const Scenario& scenario) { return scenario.origin.container == "cmaf"; }
+
+std::string AdMediaPlaylist(const Scenario& scenario, const AdSpec& ad, int64_t bps, const std::string& base) {
+  const double seg_s = ad.segment_duration_s > 0 ? ad.segment_duration_s
+                                                 : MicrosToSeconds(origin::SegmentDurationMicros(scenario.origin));
+  const bool cmaf = CmafOrigin(scenario);
+  std::string p = std::string("#EXTM3U\n#EXT-X-VERSION:") + (cmaf ? "6" : "3") + "\n#EXT-X-TARGETDURATION:" +
+                  std::to_string(static_cast<int64_t>(std::ceil(seg_s))) + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
+  if (cmaf) p += "#EXT-X-MAP:URI=\"" + std::to_string(bps) + "/init.mp4\"\n";
+  double left = ad.duration_s;
+  for (int i = 0; left > 1e-6; ++i) {
+    const double d = std::min(seg_s, left);
+    left -= d;
+    std::string extinf;
+    AppendFixed(d, 3, &extinf);
+    p += "#EXTINF:" + extinf + ",\n" + base + "/seg_" + std::to_string(i) + (cmaf ? ".m4s\n" : ".ts\n");
+  }
+  return p + "#EXT-X-ENDLIST\n";
+}
+
 }  // namespace ssai::conformance

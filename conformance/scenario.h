@@ -169,6 +169,15 @@ DecisionBehaviour DecisionBehaviourAt(const Scenario& scenario, UnixMicros t);
 // The origin playlist text at `now`, with the scenario's post-processing (early CUE-IN) applied.
 std::string OriginPlaylistAt(const Scenario& scenario, const origin::Rendition& rendition, UnixMicros now);
 
+// The ad's VOD media playlist for one bitrate, as every target's harness serves it: conditioned to
+// the channel's segment duration (or cut at the creative's own), segments "{base}/seg_{i}.ts".
+// A CMAF origin (origin.container "cmaf", issue 14) gets fMP4 ads as an ad preparation service
+// transcodes them: version 6, segments ".m4s" and an init declared relative to the playlist
+// ("{bps}/init.mp4", resolved by the manifest path) - `base` then ends in "/{bps}".
+std::string AdMediaPlaylist(const Scenario& scenario, const AdSpec& ad, int64_t bps, const std::string& base);
+// The slate's init segment value for the splicer (AdMedia::map) when the origin is CMAF, else "".
+bool CmafOrigin(const Scenario& scenario);
+
 }  // namespace ssai::conformance
 
 #endif  // SSAI_CONFORMANCE_SCENARIO_H_

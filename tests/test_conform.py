@@ -241,6 +241,43 @@ def test_serve_target_over_a_ts_origin(ssai, tmp_path):
     assert run["stats"]["unanswered"] == 0 and run["stats"]["decision_requests"] == 1, run["stats"]
 
 
+def test_serve_target_over_a_cmaf_encrypted_origin(ssai, tmp_path):
+    """Issue 14 on the real-time target: a CMAF + AES-128 origin (key rotated every 6 segments) and
+    fMP4 ads and slate with their own init, through our server over HTTP: each ad declares its own
+    init and METHOD=NONE, the content's KEY and MAP come back on return (hls.map.*, hls.key.*),
+    and the defect build that lets ads inherit them is caught the same way; ~2 x 26 s."""
+    scenario = {
+        "name": "cmaf_serve_short", "duration_s": 26,
+        "origin": {"segment_duration_s": 2, "window_segments": 6, "start_time": "2026-01-01T00:00:00Z",
+                   "cue_flavour": "cue_out", "container": "cmaf", "encryption": "aes-128",
+                   "key_rotation_segments": 6, "segment_uri_template": "seg_{rendition}_{msn}.m4s",
+                   "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "codecs": "avc1.64001f,mp4a.40.2"}],
+                   "breaks": [{"at_s": 8, "duration_s": 10, "event_id": 1405}]},
+        "pops": [{"name": "near", "coordinator_rtt_ms": 10, "kv_propagation_s": 1}],
+        "viewers": [{"pop": "near", "join_s": 0.1}, {"pop": "near", "join_s": 13.3}],
+        "decision": {"ads": [{"id": "a1", "duration_s": 6}]},
+    }
+    (tmp_path / "scenario.json").write_text(json.dumps(scenario))
+    ids = ("hls.map.ad_has_own_init", "hls.map.content_init_restored",
+           "hls.key.ad_key_declared", "hls.key.content_key_restored")
+    out = tmp_path / "serve"
+    r = ssai("conform", "--target", "serve:kv-channel-state", "--scenario", tmp_path / "scenario.json",
+             "--out", out, "--quiet", timeout=90)
+    assert r.returncode == 0, r.stdout + r.stderr
+    cases = junit_cases(out / "junit.xml")
+    for check in ("hls.response.ok", "splice.ad_starts_within", "splice.content_resumes_at_pdt") + ids:
+        assert cases.get(check) == "pass", (check, cases.get(check))
+    out = tmp_path / "defect"
+    r = ssai("conform", "--target", "serve:defect-ads-inherit-map-key", "--scenario", tmp_path / "scenario.json",
+             "--out", out, "--quiet", timeout=90)
+    # Over serve: a defect build is judged like any target (no expected failures): exit 1, and the
+    # four MAP/KEY checks are exactly what fails.
+    assert r.returncode == 1, r.stdout + r.stderr
+    run = json.loads((out / "report.json").read_text())["runs"][0]
+    failing = {c["id"] for c in run["checks"] if c["outcome"] == "fail" and c["severity"] == "error"}
+    assert failing == set(ids), failing
+
+
 def test_serve_target_over_a_capture_origin(ssai, root, tmp_path):
     """origin.capture on the real-time target (issue 17): the recorded cue_out capture replayed as
     the origin, moved to now (its PROGRAM-DATE-TIMEs with it); its break (10 s in, 12 s) is the

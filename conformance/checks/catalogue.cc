@@ -24,6 +24,20 @@ std::vector<CheckInfo> MakeCatalogue() {
   c.push_back({"hls.response.ok", "RFC 8216 §6.2.1 / bis §6.2.1 (the server MUST make the playlist available)",
                kE, "hls", "every playlist request is answered 200 with a playlist that parses"});
 
+  // hls.map.* / hls.key.*: EXT-X-MAP and EXT-X-KEY across the splice (CMAF and encrypted
+  // streams, issue 14). Judged on every segment from the tags in force in the served playlist
+  // against the origin's at the same PDT; skipped when neither the origin nor the ads have any.
+  const char* map_s = "RFC 8216 §4.3.2.5 / bis §4.4.4.5 (a MAP applies until the next MAP; DISCONTINUITY does not reset it)";
+  const char* key_s = "RFC 8216 §4.3.2.4 / bis §4.4.4.4 (a KEY applies until the next KEY of its KEYFORMAT; NONE ends it)";
+  c.push_back({"hls.map.ad_has_own_init", map_s, kE, "hls",
+               "in fMP4 content every ad and slate segment is under an EXT-X-MAP of its own, not the content's"});
+  c.push_back({"hls.map.content_init_restored", map_s, kE, "hls",
+               "every content segment is under the EXT-X-MAP the origin has in force for it (declared again after ads)"});
+  c.push_back({"hls.key.ad_key_declared", key_s, kE, "hls",
+               "in encrypted content no ad or slate segment is under a content EXT-X-KEY (METHOD=NONE or its own key)"});
+  c.push_back({"hls.key.content_key_restored", key_s, kE, "hls",
+               "every content segment is under the EXT-X-KEYs the origin has in force for it (declared again after ads)"});
+
   // variants.*: bis §6.2.4 (RFC 8216 §6.2.4), compared across the renditions one viewer loads at
   // the same instant.
   const char* v = "RFC 8216 §6.2.4 / bis §6.2.4";

@@ -211,6 +211,7 @@ class Evaluator {
     Phase([this] { LintAll(); });
     Phase([this] { Variants(); });
     Phase([this] { SpliceSsai(); });
+    Phase([this] { MapAndKey(); });
     Phase([this] { SpliceSgai(); });
     Phase([this] { Duplicates(); });
     Phase([this] { Kv(); });
@@ -319,6 +320,9 @@ class Evaluator {
     std::optional<hls::MediaPlaylist> playlist;
     std::set<std::string> lint_rules;  // rules the origin itself breaks
     std::map<UnixMicros, std::string> uris;
+    // EXT-X-MAP / EXT-X-KEY in force per slot start, when the origin declares any (hls.map/key.*).
+    std::map<UnixMicros, hls::MediaInitState> media;
+    bool has_map = false, has_key = false;
   };
   const OriginInfo* Origin(const std::string& body) {
     if (body.empty()) return nullptr;
@@ -328,8 +332,21 @@ class Evaluator {
     Result<hls::MediaPlaylist> m = hls::ParseMedia(body);
     if (m.ok()) {
       for (const hls::Finding& f : hls::LintMedia(*m)) info->lint_rules.insert(f.rule_id);
+      hls::MediaInitState in_force;
       for (size_t i = 0; i < m->segments().size(); ++i) {
+        for (const hls::Tag& t : m->segments()[i].tags()) {
+          in_force.Apply(t);
+          info->has_map = info->has_map || t.type == hls::TagType::kMap;
+          info->has_key = info->has_key || (t.type == hls::TagType::kKey && hls::KeyFormatOf(t.value).has_value());
+        }
         if (std::optional<UnixMicros> t = m->SegmentStartTime(i)) info->uris[*t] = m->segments()[i].uri();
+      }
+      if (info->has_map || info->has_key) {  // TS in the clear (the common case) keeps none
+        in_force = {};
+        for (size_t i = 0; i < m->segments().size(); ++i) {
+          for (const hls::Tag& t : m->segments()[i].tags()) in_force.Apply(t);
+          if (std::optional<UnixMicros> t = m->SegmentStartTime(i)) info->media[*t] = in_force;
+        }
       }
       info->playlist = std::move(m).value();
     }
@@ -444,6 +461,118 @@ class Evaluator {
       if (t.type == hls::TagType::kDateRange) out.insert(t.value);
     }
     return out;
+  }
+
+  // hls.map.* / hls.key.* (issue 14): walks each served SSAI playlist with the MAP/KEY in force
+  // (hls::MediaInitState, the model the splicer uses) and compares every segment with what it
+  // needs: an ad its own init and no content key; content the origin's MAP and KEYs at its PDT.
+  // A URI may be served absolute where the origin wrote it relative (UriEndsWith).
+  static bool SameTagValue(std::string_view served, std::string_view origin) {
+    if (served == origin) return true;
+    Result<hls::AttributeList> a = hls::AttributeList::Parse(served);
+    Result<hls::AttributeList> b = hls::AttributeList::Parse(origin);
+    if (!a.ok() || !b.ok() || a->attributes().size() != b->attributes().size()) return false;
+    for (const hls::Attribute& x : b->attributes()) {
+      const hls::Attribute* y = a->Find(x.name);
+      if (y == nullptr) return false;
+      if (x.name == "URI" ? !UriEndsWith(y->value, x.value) : y->value != x.value) return false;
+    }
+    return true;
+  }
+  static bool SameKeys(const hls::MediaInitState& served, const hls::MediaInitState& origin) {
+    if (served.keys.size() != origin.keys.size()) return false;
+    for (const auto& o : origin.keys) {
+      bool found = false;
+      for (const auto& k : served.keys) found = found || (k.first == o.first && SameTagValue(k.second, o.second));
+      if (!found) return false;
+    }
+    return true;
+  }
+  static std::string Shown(const std::string& value) { return value.empty() ? "none" : value; }
+  static std::string ShownKeys(const hls::MediaInitState& s) {
+    if (s.keys.empty()) return "none (clear)";
+    std::string out;
+    for (const auto& k : s.keys) out += (out.empty() ? "" : " + ") + k.second;
+    return out;
+  }
+
+  void MapAndKey() {
+    for (const Parsed& p : parsed_) {
+      if (!p.playlist || p.fetch->mode != InsertionMode::kSsai) continue;
+      const Fetch& f = *p.fetch;
+      const OriginInfo* origin = Origin(f.origin_body);
+      if (origin == nullptr || !origin->playlist) continue;
+      const auto& segs = p.playlist->segments();
+      bool served_any = false;
+      for (const hls::MediaSegment& seg : segs) served_any = served_any || seg.Has(hls::TagType::kMap) || seg.Has(hls::TagType::kKey);
+      if (!origin->has_map && !origin->has_key && !served_any) continue;
+      // Every MAP/KEY value the origin declares: an ad must be under none of them.
+      std::vector<std::string> content_maps, content_keys;
+      for (const auto& [t, st] : origin->media) {
+        if (!st.map.empty()) content_maps.push_back(st.map);
+        for (const auto& k : st.keys) content_keys.push_back(k.second);
+      }
+      hls::MediaInitState in_force;
+      for (size_t i = 0; i < segs.size() && i < p.slots.size(); ++i) {
+        for (const hls::Tag& t : segs[i].tags()) in_force.Apply(t);
+        const Slot& s = p.slots[i];
+        auto fail = [&](const char* id, const std::string& msg) {
+          results_.Fail(id, f.response_time, Where(f) + " MSN " + std::to_string(s.msn),
+                        msg + " (slot " + FormatIso8601Millis(s.start) + ")",
+                        Excerpt(f.body, s.line, profile_.excerpt_lines));
+        };
+        if (s.kind != Kind::kContent) {
+          if (origin->has_map) {
+            bool content = false;
+            for (const std::string& m : content_maps) content = content || SameTagValue(in_force.map, m);
+            if (in_force.map.empty()) {
+              fail("hls.map.ad_has_own_init", std::string(KindName(s.kind)) + " " + s.uri +
+                                                  " in fMP4 content has no EXT-X-MAP in force");
+            } else if (content) {
+              fail("hls.map.ad_has_own_init", std::string(KindName(s.kind)) + " " + s.uri +
+                                                  " is under the content's EXT-X-MAP:" + in_force.map);
+            } else {
+              results_.Pass("hls.map.ad_has_own_init");
+            }
+          }
+          if (origin->has_key) {
+            std::string inherited;
+            for (const auto& k : in_force.keys) {
+              for (const std::string& c : content_keys) {
+                if (SameTagValue(k.second, c)) inherited = k.second;
+              }
+            }
+            if (inherited.empty()) {
+              results_.Pass("hls.key.ad_key_declared");
+            } else {
+              fail("hls.key.ad_key_declared", std::string(KindName(s.kind)) + " " + s.uri +
+                                                  " is under the content's EXT-X-KEY:" + inherited +
+                                                  " (expected METHOD=NONE or the ad's own key)");
+            }
+          }
+          continue;
+        }
+        auto o = origin->media.find(s.start);
+        if (o == origin->media.end()) continue;  // a slot the origin playlist does not list
+        const hls::MediaInitState& want = o->second;
+        if (origin->has_map || !in_force.map.empty()) {
+          if (want.map.empty() ? in_force.map.empty() : SameTagValue(in_force.map, want.map)) {
+            results_.Pass("hls.map.content_init_restored");
+          } else {
+            fail("hls.map.content_init_restored", "content " + s.uri + " is under EXT-X-MAP " + Shown(in_force.map) +
+                                                      "; the origin has " + Shown(want.map));
+          }
+        }
+        if (origin->has_key || !in_force.keys.empty()) {
+          if (SameKeys(in_force, want)) {
+            results_.Pass("hls.key.content_key_restored");
+          } else {
+            fail("hls.key.content_key_restored", "content " + s.uri + " is under EXT-X-KEY " + ShownKeys(in_force) +
+                                                     "; the origin has " + ShownKeys(want));
+          }
+        }
+      }
+    }
   }
 
   // splice.* and ttl.no_ad_after_end for SSAI responses, slot by slot against the ground truth.

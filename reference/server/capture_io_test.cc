@@ -276,6 +276,53 @@ TEST(RecordCaptureTest, FirstFetchFailureIsAnError) {
   EXPECT_NE(r.status().message().find("only http:// is supported"), std::string::npos) << r.status().message();
 }
 
+TEST(SyntheticOriginServiceTest, EncryptedStreamServesItsKeys) {
+  Result<origin::SyntheticStreamSpec> spec = origin::ParseSpec(R"({
+    "segment_duration_s": 2, "start_time": "2026-01-15T12:00:00Z", "container": "cmaf",
+    "segment_uri_template": "seg_{rendition}_{msn}.m4s", "encryption": "aes-128", "key_rotation_segments": 5,
+    "renditions": [{"name": "v720", "bandwidth_bps": 2500000}]})");
+  ASSERT_TRUE(spec.ok()) << spec.status().message();
+  SyntheticOriginService service(std::move(spec).value());
+  service.now = [] { return *ParseIso8601("2026-01-15T12:00:30Z"); };
+  const HttpResponse playlist = service.Respond("/v720.m3u8");
+  EXPECT_NE(playlist.body.find("#EXT-X-KEY:METHOD=AES-128,URI=\"key_2.bin\",IV=0x"), std::string::npos) << playlist.body;
+  EXPECT_NE(playlist.body.find("#EXT-X-MAP:URI=\"init_v720.mp4\""), std::string::npos) << playlist.body;
+  const HttpResponse key = service.Respond("/key_2.bin");
+  EXPECT_EQ(key.status, 200);
+  EXPECT_EQ(key.body, origin::KeyBytes(2));
+  EXPECT_EQ(key.body.size(), 16u);
+  EXPECT_EQ(service.Respond("/key_x.bin").status, 404);
+  EXPECT_EQ(service.Respond("/key_1234567890123.bin").status, 404);
+  // A clear stream has no key route.
+  Result<origin::SyntheticStreamSpec> clear = origin::ParseSpec(R"({
+    "segment_duration_s": 2, "start_time": "2026-01-15T12:00:00Z", "renditions": [{"name": "v", "bandwidth_bps": 1}]})");
+  ASSERT_TRUE(clear.ok());
+  SyntheticOriginService plain(std::move(clear).value());
+  EXPECT_EQ(plain.Respond("/key_0.bin").status, 404);
+}
+
+TEST(SyntheticOriginServiceTest, DemuxedAudioAndSubtitlesAreServed) {
+  Result<origin::SyntheticStreamSpec> spec = origin::ParseSpec(R"({
+    "segment_duration_s": 2, "start_time": "2026-01-15T12:00:00Z", "container": "cmaf",
+    "segment_uri_template": "seg_{rendition}_{msn}.m4s",
+    "audio": [{"id": "aud_en", "name": "English", "language": "en", "default": true},
+              {"id": "aud_fr", "name": "Francais", "language": "fr"}],
+    "subtitles": [{"id": "sub_en", "name": "English", "language": "en"}],
+    "renditions": [{"name": "v720", "bandwidth_bps": 2500000}]})");
+  ASSERT_TRUE(spec.ok()) << spec.status().message();
+  SyntheticOriginService service(std::move(spec).value());
+  service.now = [] { return *ParseIso8601("2026-01-15T12:00:30Z"); };
+  EXPECT_NE(service.Respond("/master.m3u8").body.find("AUDIO=\"aud\",SUBTITLES=\"sub\""), std::string::npos);
+  EXPECT_NE(service.Respond("/aud_fr.m3u8").body.find("#EXT-X-MAP:URI=\"init_aud_fr.mp4\""), std::string::npos);
+  const HttpResponse subs = service.Respond("/sub_en.m3u8");
+  EXPECT_NE(subs.body.find("sub_en_14.vtt"), std::string::npos) << subs.body;
+  const HttpResponse vtt = service.Respond("/sub_en_14.vtt");
+  EXPECT_EQ(vtt.status, 200);
+  EXPECT_EQ(vtt.body.rfind("WEBVTT\nX-TIMESTAMP-MAP=LOCAL:00:00:00.000,MPEGTS:", 0), 0u) << vtt.body;
+  EXPECT_EQ(service.Respond("/sub_en_15.vtt").status, 404);  // not published yet at 30 s
+  EXPECT_EQ(service.Respond("/aud_en_3.vtt").status, 404);   // audio has no WebVTT
+}
+
 TEST(RecordCaptureTest, RecordsASyntheticOriginAndReplaysIt) {
   Result<origin::SyntheticStreamSpec> spec = origin::ParseSpec(R"({
     "segment_duration_s": 1, "window_segments": 8, "start_time": "2026-01-15T12:00:00Z",

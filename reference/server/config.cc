@@ -215,9 +215,16 @@ Result<ChannelConfig> ParseChannel(const Json& j, const std::string& path) {
   auto slate = j.find("slate");
   if (slate != j.end()) {
     if (!slate->is_object()) return FieldError(path + ".slate", "must be an object");
-    SSAI_RETURN_IF_ERROR(CheckKeys(*slate, path + ".slate", {"uri", "duration_s"}));
+    SSAI_RETURN_IF_ERROR(CheckKeys(*slate, path + ".slate", {"uri", "duration_s", "init_uri"}));
     SSAI_RETURN_IF_ERROR(ReadString(*slate, path + ".slate", "uri", &c.slate.uri, true));
     SSAI_RETURN_IF_ERROR(ReadDouble(*slate, path + ".slate", "duration_s", &c.slate.duration_s, 0.001, 60));
+    // An fMP4 slate for CMAF channels (issue 14): its init segment, declared as EXT-X-MAP before it.
+    std::string init;
+    SSAI_RETURN_IF_ERROR(ReadString(*slate, path + ".slate", "init_uri", &init, false));
+    if (init.find_first_of("\"\r\n") != std::string::npos) {
+      return FieldError(path + ".slate.init_uri", "must not contain '\"' or a line break");
+    }
+    if (!init.empty()) c.slate.media.map = "URI=\"" + init + "\"";
   }
   return c;
 }

@@ -69,6 +69,24 @@ TEST(ConfigRenditionTest, UnknownRenditionFieldIsAnError) {
   EXPECT_EQ(Error(WithRendition(R"("codec": "avc1.64001f")")), "unknown field 'channels[0].renditions[1].codec'");
 }
 
+TEST(ConfigChannelTest, Fmp4SlateInitUri) {
+  auto with_slate = [](std::string_view slate) {
+    return R"({"listen": "127.0.0.1:0", "auth": {"token": "t"},
+      "channels": [{"org": "demo", "channel": "sports", "origin_base_url": "http://127.0.0.1:8081",
+                    "renditions": [{"name": "v720", "bandwidth_bps": 2500000}], "slate": )" +
+           std::string(slate) + "}]}";
+  };
+  Result<ServerConfig> c = ParseServerConfig(
+      with_slate(R"({"uri": "http://ads/slate.m4s", "duration_s": 2, "init_uri": "http://ads/slate_init.mp4"})"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->channels[0].slate.media.map, "URI=\"http://ads/slate_init.mp4\"");
+  Result<ServerConfig> ts = ParseServerConfig(with_slate(R"({"uri": "http://ads/slate.ts", "duration_s": 2})"));
+  ASSERT_TRUE(ts.ok());
+  EXPECT_EQ(ts->channels[0].slate.media.map, "");
+  EXPECT_NE(Error(with_slate(R"({"uri": "s", "duration_s": 2, "init_uri": "a\"b"})")).find("slate.init_uri: must not contain"),
+            std::string::npos);
+}
+
 TEST(ConfigLimitsTest, RemovedHttpThreadsSaysWhy) {
   EXPECT_EQ(Error(R"({"auth": {"token": "t"}, "limits": {"http_threads": 8}, "channels": []})"),
             "limits.http_threads: no longer exists: HTTP is served on the core thread (remove it)");

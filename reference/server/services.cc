@@ -500,8 +500,25 @@ HttpResponse SyntheticOriginService::Respond(std::string_view path) {
       return std::move(*seg);
     }
   }
-  static const std::regex kPlaylist(R"(/([A-Za-z0-9_-]{1,64})\.m3u8)");
+  // Encrypted streams (spec.encryption, issue 14): the AES-128 key k of EXT-X-KEY URI="key_{k}.bin".
+  static const std::regex kKey(R"(/key_([0-9]{1,12})\.bin)");
   std::match_results<std::string_view::const_iterator> m;
+  if (spec_.encryption != "none" && std::regex_match(path.begin(), path.end(), m, kKey)) {
+    const int64_t k = std::stoll(m[1].str());  // at most 12 digits: fits
+    return HttpResponse{200, "application/octet-stream", origin::KeyBytes(k), {{"Cache-Control", "max-age=3600"}}};
+  }
+  // WebVTT subtitle segments (spec.subtitles): real text, published like the variants' segments.
+  static const std::regex kVtt(R"(/([A-Za-z0-9_-]{1,64})_([0-9]{1,12})\.vtt)");
+  bool is_sub = false;
+  if (std::regex_match(path.begin(), path.end(), m, kVtt)) {
+    const origin::AlternateRendition* a = origin::FindAlternate(spec_, m[1].str(), &is_sub);
+    const int64_t msn = std::stoll(m[2].str());
+    if (a != nullptr && is_sub && msn <= origin::LiveEdgeMsn(spec_, t)) {
+      return HttpResponse{200, "text/vtt", origin::WebVttSegment(spec_, *a, msn), {{"Cache-Control", "max-age=3600"}}};
+    }
+    return JsonErrorResponse(404, "no subtitle segment " + std::string(path)).Header("Cache-Control", "no-store");
+  }
+  static const std::regex kPlaylist(R"(/([A-Za-z0-9_-]{1,64})\.m3u8)");
   if (!std::regex_match(path.begin(), path.end(), m, kPlaylist)) {
     return JsonErrorResponse(404, "no route GET " + std::string(path)).Header("Cache-Control", "no-store");
   }
@@ -514,6 +531,10 @@ HttpResponse SyntheticOriginService::Respond(std::string_view path) {
   const std::string name = m[1].str();
   if (name == "master") return HttpResponse{200, kM3u8, origin::MasterPlaylist(spec_), {{"Cache-Control", "max-age=1"}}};
   const origin::Rendition* r = origin::FindRendition(spec_, name);
+  bool subtitles = false;
+  if (const origin::AlternateRendition* a = r == nullptr ? origin::FindAlternate(spec_, name, &subtitles) : nullptr) {
+    return HttpResponse{200, kM3u8, origin::AlternatePlaylistAt(spec_, *a, subtitles, t), {{"Cache-Control", "max-age=1"}}};
+  }
   if (r == nullptr) return JsonErrorResponse(404, "no rendition '" + name + "'").Header("Cache-Control", "no-store");
   return HttpResponse{200, kM3u8, origin::MediaPlaylistAt(spec_, *r, t), {{"Cache-Control", "max-age=1"}}};
 }

@@ -163,6 +163,8 @@ class CatalogueDecisionClient : public DecisionClient {
 // Serves a synthetic stream live: GET /master.m3u8, GET /{rendition}.m3u8 (MediaPlaylistAt at the
 // real now); segments 404 unless media is enabled (spec.media "ffmpeg": real MPEG-TS segments and
 // /slate.ts, media_library.h). Playlists are "Cache-Control: max-age=1" (they change every segment).
+// An encrypted spec (spec.encryption) also serves its keys: GET /key_{k}.bin -> origin::KeyBytes(k);
+// alternates (spec.audio, spec.subtitles) their playlists "/{id}.m3u8" and WebVTT "/{id}_{msn}.vtt".
 // Fault knobs for tests: `fail_status`, `delay_ms`, `broken`.
 class SyntheticOriginService {
  public:

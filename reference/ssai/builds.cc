@@ -16,7 +16,8 @@ std::string_view ReadPathName(ReadPath path) {
 bool Defects::any() const {
   return ignore_end_time || reset_media_sequence || no_discontinuity_on_return ||
          trust_cached_miss || no_cue_dedupe || misaligned_renditions || ignore_cue_in ||
-         ignore_bitrate || no_discontinuity_ledger || no_creative_discontinuity;
+         ignore_bitrate || no_discontinuity_ledger || no_creative_discontinuity ||
+         ads_inherit_content_media;
 }
 
 namespace {
@@ -85,6 +86,11 @@ std::vector<BuildSpec> MakeBuilds() {
   defect("no-creative-discontinuity",
          "stitches a pod's creatives (and its slate) without EXT-X-DISCONTINUITY between them",
          [](Defects& d) { d.no_creative_discontinuity = true; });
+  // CMAF / encrypted streams (issue 14).
+  defect("ads-inherit-map-key",
+         "lets ad segments inherit the content's EXT-X-MAP and EXT-X-KEY (no ad init, no METHOD=NONE, "
+         "nothing restored on return)",
+         [](Defects& d) { d.ads_inherit_content_media = true; });
   return builds;
 }
 

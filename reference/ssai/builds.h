@@ -36,6 +36,9 @@ struct Defects {
   bool ignore_bitrate = false;             // always the highest ad bitrate
   bool no_discontinuity_ledger = false;    // DISCONTINUITY-SEQUENCE ignores earlier breaks
   bool no_creative_discontinuity = false;  // pods: no DISCONTINUITY between creatives (or before slate)
+  // CMAF / encrypted (issue 14): ads declare no MAP/KEY of their own and the return none either,
+  // so the content's init and key stay in force over the ads (the splicer before issue 14).
+  bool ads_inherit_content_media = false;
   bool any() const;
 };
 

@@ -333,6 +333,12 @@ void ManifestPath::Impl::HandleMaster(OpPtr op) {
     // Variants we serve point at us (relative: "{rendition}.m3u8"); anything else at the origin.
     const std::string& base = op->channel->origin_master_url;
     for (hls::MasterItem& item : master->mutable_items()) {
+      // Demuxed audio/subtitle renditions (EXT-X-MEDIA URI) and I-frame playlists are not spliced
+      // (yet, issue 14): they stay the origin's, absolute, or a relative URI would reach us.
+      if (item.tag.type == hls::TagType::kMedia || item.tag.type == hls::TagType::kIFrameStreamInf) {
+        item.tag.value = ResolveTagUri(item.tag.value, base);
+        continue;
+      }
       if (item.tag.type != hls::TagType::kStreamInf) continue;
       const std::string absolute = ResolveUrl(base, item.uri);
       item.uri = absolute;
@@ -713,8 +719,11 @@ void ManifestPath::Impl::ResolvePods(OpPtr op) {
         Result<hls::MediaPlaylist> p = hls::ParseMedia(r->body);
         if (p.ok()) {
           std::vector<AdSegment> segments;
-          for (const hls::MediaSegment& s : p->segments()) {
-            segments.push_back({ResolveUrl(url, s.uri()), s.duration_s()});
+          // fMP4 / encrypted ads: the init and keys each segment needs (splicer.h).
+          std::vector<AdMedia> media = AdMediaOf(*p, url);
+          for (size_t i = 0; i < p->segments().size(); ++i) {
+            const hls::MediaSegment& s = p->segments()[i];
+            segments.push_back({ResolveUrl(url, s.uri()), s.duration_s(), std::move(media[i])});
           }
           ad_playlists[url] = std::move(segments);
         } else {
@@ -770,6 +779,8 @@ void ManifestPath::Impl::AssemblePodsAndSplice(OpPtr op) {
           auto it = ad_playlists.find(item.variants[static_cast<size_t>(pick)].url);
           if (it != ad_playlists.end()) {
             for (const AdSegment& a : it->second) c.segment_uris.push_back(a.uri);
+            // One init and key per creative rendition, as packagers write an ad's playlist.
+            if (!it->second.empty()) c.media = it->second.front().media;
           }
         }
         sb.creatives.push_back(std::move(c));
@@ -824,6 +835,12 @@ void ManifestPath::Impl::Splice(OpPtr op) {
   if (options.absolute_content_uris) {
     for (hls::MediaSegment& s : origin.mutable_segments()) {
       if (!HasScheme(s.uri())) s.set_uri(ResolveUrl(op->rendition->origin_url, s.uri()));
+      // The init segment and key URIs are relative to the origin playlist too.
+      for (hls::Tag& t : s.mutable_tags()) {
+        if (t.type == hls::TagType::kMap || t.type == hls::TagType::kKey) {
+          t.value = ResolveTagUri(t.value, op->rendition->origin_url);
+        }
+      }
     }
   }
   Result<SpliceResult> spliced = ssai::Splice(std::move(origin), op->breaks, splice_options);
@@ -880,6 +897,35 @@ void ManifestPath::Impl::Splice(OpPtr op) {
     };
     for (size_t i = 1; i < segs.size(); ++i) {
       if (segs[i].discontinuity() && in_pod(segs[i]) && in_pod(segs[i - 1])) segs[i].SetDiscontinuity(false);
+    }
+  }
+
+  if (build.defects.ads_inherit_content_media) {
+    // DEFECT(ads_inherit_content_media): the MAP/KEY declarations the splicer made for ads, and
+    // the content's again on return, dropped: the content's init and key stay in force.
+    std::vector<hls::MediaSegment>& segs = out.mutable_segments();
+    auto is_ad = [&](const hls::MediaSegment& s) {
+      if (s.uri() == op->channel->slate.uri) return true;
+      for (const SpliceBreak& b : op->breaks) {
+        for (const AdSegment& a : b.ad_segments) {
+          if (a.uri == s.uri()) return true;
+        }
+        for (const PodCreative& c : b.creatives) {
+          for (const std::string& u : c.segment_uris) {
+            if (u == s.uri()) return true;
+          }
+        }
+      }
+      return false;
+    };
+    bool after_ad = false;
+    for (size_t i = 0; i < segs.size(); ++i) {
+      const bool ad = is_ad(segs[i]);
+      if (ad || after_ad) {
+        segs[i].RemoveTags(hls::TagType::kMap);
+        segs[i].RemoveTags(hls::TagType::kKey);
+      }
+      after_ad = ad;
     }
   }
 

@@ -2,6 +2,7 @@
 // service, and one edge per build, walked through an ad break reload by reload on a manual clock.
 #include "reference/ssai/manifest_path.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "reference/media/hls/lint.h"
@@ -133,6 +134,49 @@ TEST(ManifestPathTest, MidBreakJoinMatchesALongLivedEdge) {
     EXPECT_TRUE(joined->in_break) << name;
     EXPECT_EQ(joined->body, old_edge.body) << name;
   }
+}
+
+// Issue 14: a CMAF + AES-128 origin and fMP4 ads whose playlists declare a relative init. The
+// edge declares each ad's own init (resolved against its ad playlist) and METHOD=NONE after the
+// DISCONTINUITY, and the content's KEY and MAP again on return (their URIs made absolute like the
+// content's segments, absolute_content_uris); every reload lints clean.
+TEST(ManifestPathTest, CmafEncryptedBreakDeclaresAdInitAndRestoresContent) {
+  origin::SyntheticStreamSpec spec = Spec(origin::CueFlavour::kCueOut);
+  spec.container = "cmaf";
+  spec.encryption = "aes-128";
+  spec.segment_uri_template = "seg_{rendition}_{msn}.m4s";
+  testing::Deployment d(*FindBuild("kv-channel-state"), spec);
+  for (const char* ad : {"a1", "a2"}) {
+    d.AddAd(ad, {800'000, 2'500'000}, 4, 2);
+    for (int64_t bps : {800'000, 2'500'000}) {
+      std::string p = "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:2\n#EXT-X-PLAYLIST-TYPE:VOD\n"
+                      "#EXT-X-MAP:URI=\"init.mp4\"\n";
+      for (int i = 0; i < 4; ++i) p += "#EXTINF:2.000,\n" + std::to_string(bps) + "/" + std::to_string(i) + ".m4s\n";
+      d.origin.Set("http://ads/" + std::string(ad) + "/" + std::to_string(bps) + ".m3u8", p + "#EXT-X-ENDLIST\n");
+    }
+  }
+  // A TS slate in fMP4 content would be warned about (splicer.h): an fMP4 slate with its init.
+  d.channel.slate = {"http://ads/slate.m4s", 2, {"URI=\"http://ads/slate_init.mp4\"", {}}};
+  ASSERT_TRUE(d.Start().ok());
+  hls::ReloadLinter reload;
+  bool saw_ad = false, saw_return = false;
+  for (UnixMicros t = kStart + 50 * kMicrosPerSecond; t <= kBreakStart + 40 * kMicrosPerSecond; t += 2 * kMicrosPerSecond) {
+    d.AdvanceTo(t);
+    std::optional<ManifestResponse> r = d.Get("v720.m3u8");
+    ASSERT_TRUE(r && r->http_status == 200);
+    Result<hls::MediaPlaylist> p = hls::ParseMedia(r->body);
+    ASSERT_TRUE(p.ok()) << r->body;
+    EXPECT_THAT(ErrorFindings(hls::LintMedia(*p)), ::testing::IsEmpty()) << r->body;
+    EXPECT_THAT(ErrorFindings(reload.Observe(*p)), ::testing::IsEmpty()) << r->body;
+    EXPECT_THAT(r->warnings, ::testing::IsEmpty()) << r->body;
+    saw_ad = saw_ad || r->body.find("#EXT-X-DISCONTINUITY\n#EXT-X-KEY:METHOD=NONE\n"
+                                    "#EXT-X-MAP:URI=\"http://ads/a1/init.mp4\"\n") != std::string::npos;
+    saw_return = saw_return || r->body.find("#EXT-X-DISCONTINUITY\n#EXT-X-KEY:METHOD=AES-128,"
+                                            "URI=\"http://origin/live/key_0.bin\",IV=0x00000000000000000000000000000000\n"
+                                            "#EXT-X-MAP:URI=\"http://origin/live/init_v720.mp4\"\n#EXT-X-CUE-IN\n") != std::string::npos;
+  }
+  EXPECT_TRUE(saw_ad);
+  EXPECT_TRUE(saw_return);
 }
 
 // KV down: builds with a coordinator fall back to it; the stream keeps its ads.
@@ -323,12 +367,18 @@ TEST(ManifestPathTest, MasterPointsAtTheEdge) {
     for (const hls::Finding& f : hls::LintMaster(*master)) ADD_FAILURE() << hls::FormatFinding(f);
   }
   d.channel.origin_master_url = "http://origin/live/master.m3u8";
-  d.origin.Set(d.channel.origin_master_url, origin::MasterPlaylist(d.spec));
+  // With demuxed audio and subtitles (issue 14): their EXT-X-MEDIA URIs point at the origin.
+  origin::SyntheticStreamSpec with_alternates = d.spec;
+  with_alternates.audio = {{"aud_en", "English", "en", true}};
+  with_alternates.subtitles = {{"sub_en", "English", "en", false}};
+  d.origin.Set(d.channel.origin_master_url, origin::MasterPlaylist(with_alternates));
   ManifestPath edge(*FindBuild("kv-hybrid"), {d.channel}, ManifestPathEnv{&d.sched, &d.kv, &d.client, &d.origin});
   std::optional<ManifestResponse> m;
   edge.Handle({"demo", "sports", "master.m3u8", {}}, [&](ManifestResponse x) { m = x; });
   ASSERT_TRUE(m);
   EXPECT_NE(m->body.find("\nv720.m3u8\n"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("URI=\"http://origin/live/aud_en.m3u8\""), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("URI=\"http://origin/live/sub_en.m3u8\""), std::string::npos) << m->body;
 }
 
 // CODECS and RESOLUTION are written only when configured: an audio-only rendition has CODECS and

@@ -9,7 +9,7 @@ namespace {
 bool SameAdSegments(const std::vector<AdSegment>& a, const std::vector<AdSegment>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].duration_s != b[i].duration_s || a[i].uri != b[i].uri) return false;
+    if (a[i].duration_s != b[i].duration_s || a[i].uri != b[i].uri || !(a[i].media == b[i].media)) return false;
   }
   return true;
 }
@@ -18,7 +18,8 @@ bool SameCreatives(const std::vector<PodCreative>& a, const std::vector<PodCreat
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
     if (a[i].id != b[i].id || a[i].duration_s != b[i].duration_s ||
-        a[i].segment_duration_s != b[i].segment_duration_s || a[i].segment_uris != b[i].segment_uris) {
+        a[i].segment_duration_s != b[i].segment_duration_s || a[i].segment_uris != b[i].segment_uris ||
+        !(a[i].media == b[i].media)) {
       return false;
     }
   }
@@ -42,7 +43,8 @@ bool SameBreaks(std::span<const SpliceBreak> a, const std::vector<SpliceBreak>& 
 bool SameOptions(const SpliceOptions& a, const SpliceOptions& b) {
   return a.mode == b.mode && a.inserted_discontinuities_before == b.inserted_discontinuities_before &&
          a.media_sequence_offset_before == b.media_sequence_offset_before &&
-         a.slate.duration_s == b.slate.duration_s && a.slate.uri == b.slate.uri;
+         a.slate.duration_s == b.slate.duration_s && a.slate.uri == b.slate.uri &&
+         a.slate.media == b.slate.media;
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <optional>
 
 #include "reference/base/strings.h"
+#include "reference/base/url.h"
+#include "reference/media/hls/lint.h"
 
 namespace ssai {
 
@@ -192,6 +194,8 @@ bool KeptOnAdSlot(TagType type) {
     case TagType::kGap:
     case TagType::kBitrate:
     case TagType::kPart:
+    case TagType::kKey:  // the content's init and key: declared again per segment (DeclareMedia)
+    case TagType::kMap:
       return false;
     default:
       return true;
@@ -245,11 +249,152 @@ void MarkReturn(MediaSegment* seg, const SlotRef& slot) {
   if (!seg->Has(TagType::kProgramDateTime)) seg->AddTag(PdtTag(slot.start));
 }
 
+// ---- EXT-X-MAP / EXT-X-KEY in force (splicer.h "Media initialization and keys") -------------
+
+using MediaState = hls::MediaInitState;
+
+void ApplyKey(std::string_view value, MediaState* s) { s->Apply(Tag::Make(TagType::kKey, std::string(value))); }
+
+void ApplyTags(const MediaSegment& seg, MediaState* s) {
+  for (const Tag& t : seg.tags()) s->Apply(t);
+}
+
+MediaState StateOf(const AdMedia& m) {
+  MediaState s;
+  s.map = m.map;
+  for (const std::string& k : m.keys) ApplyKey(k, &s);
+  return s;
+}
+
+bool HasMedia(const AdMedia& m) { return !m.map.empty() || !m.keys.empty(); }
+
+// The content's media state entering each origin slot (before its own tags), and after the last.
+struct ContentMedia {
+  std::vector<MediaState> states;  // distinct states in order; states[0] = none
+  std::vector<uint32_t> entering;  // per slot, index into states; empty when the origin has no KEY/MAP
+};
+
+ContentMedia ContentMediaOf(const MediaPlaylist& p) {
+  ContentMedia c;
+  c.states.emplace_back();
+  bool any = false;
+  for (const MediaSegment& seg : p.segments()) any = any || seg.Has(TagType::kMap) || seg.Has(TagType::kKey);
+  if (!any) return c;  // MPEG-TS in the clear: nothing to track (the common, fast case)
+  c.entering.reserve(p.segments().size());
+  for (const MediaSegment& seg : p.segments()) {
+    c.entering.push_back(static_cast<uint32_t>(c.states.size() - 1));
+    if (!seg.Has(TagType::kMap) && !seg.Has(TagType::kKey)) continue;
+    MediaState next = c.states.back();
+    ApplyTags(seg, &next);
+    if (!(next == c.states.back())) c.states.push_back(std::move(next));
+  }
+  return c;
+}
+
+// What each output segment is, for DeclareMedia: content entering state `content`, or an ad.
+struct SegmentMedia {
+  uint32_t content = 0;
+  const AdMedia* ad = nullptr;  // set for ad and slate segments
+};
+
+// Inserts the tags that move the output from `declared` to `want` at `seg` (after its
+// DISCONTINUITY), KEY before MAP. Returns the highest version the inserted tags need.
+int Declare(const MediaState& declared, const MediaState& want, MediaSegment* seg) {
+  std::vector<Tag> add;
+  if (!(MediaState{{}, declared.keys} == MediaState{{}, want.keys})) {
+    bool none = want.keys.empty();
+    for (const auto& d : declared.keys) {
+      bool kept = false;
+      for (const auto& w : want.keys) kept = kept || w.first == d.first;
+      none = none || !kept;
+    }
+    if (none && !declared.keys.empty()) add.push_back(Tag::Make(TagType::kKey, "METHOD=NONE"));
+    for (const auto& w : want.keys) {
+      bool same = false;
+      if (!none) {
+        for (const auto& d : declared.keys) same = same || d == w;
+      }
+      if (!same) add.push_back(Tag::Make(TagType::kKey, w.second));
+    }
+  }
+  if (declared.map != want.map && !want.map.empty()) add.push_back(Tag::Make(TagType::kMap, want.map));
+  if (add.empty()) return 1;
+  int version = 1;
+  for (const Tag& t : add) version = std::max(version, hls::MinVersionForTag(t));
+  std::vector<Tag>& tags = seg->mutable_tags();
+  size_t at = 0;
+  for (size_t i = 0; i < tags.size(); ++i) {
+    if (tags[i].type == TagType::kDiscontinuity) {
+      at = i + 1;
+      break;
+    }
+  }
+  tags.insert(tags.begin() + static_cast<std::ptrdiff_t>(at), std::make_move_iterator(add.begin()),
+              std::make_move_iterator(add.end()));
+  return version;
+}
+
+// Walks the output and declares, where the state in force differs from what a segment needs,
+// the ad's or the content's MAP and KEYs (splicer.h). `media` is parallel to the segments.
+void DeclareMedia(MediaPlaylist* p, const ContentMedia& content, std::span<const SegmentMedia> media,
+                  SpliceResult* result) {
+  auto& segs = p->mutable_segments();
+  MediaState declared;
+  int version = 1;
+  bool warned_ts_ad = false, warned_ts_content = false;
+  const AdMedia* last_ad = nullptr;  // consecutive segments of one creative share their AdMedia
+  MediaState want;
+  for (size_t j = 0; j < segs.size(); ++j) {
+    MediaSegment& seg = segs[j];
+    const SegmentMedia& m = media[j];
+    if (m.ad != nullptr) {
+      if (m.ad != last_ad) want = StateOf(*m.ad);
+      last_ad = m.ad;
+      if (!declared.map.empty() && want.map.empty() && !warned_ts_ad) {
+        warned_ts_ad = true;
+        result->warnings.push_back("ad segment " + seg.uri() +
+                                   " has no init segment (MPEG-TS) after fMP4 content: the "
+                                   "content's EXT-X-MAP stays in force for it (RFC 8216 §4.3.2.5); "
+                                   "give the ad an fMP4 rendition");
+      }
+      version = std::max(version, Declare(declared, want, &seg));
+      ApplyTags(seg, &declared);
+      // A TS ad leaves the content's MAP formally in force; declare it again on the return anyway.
+      if (want.map.empty()) declared.map.clear();
+      continue;
+    }
+    // Content: what the origin had in force entering this slot, then the slot's own tags.
+    const MediaState& entering = content.states[m.content];
+    if (!seg.Has(TagType::kMap) && !seg.Has(TagType::kKey)) {
+      if (declared == entering) continue;  // most content segments: no copy
+    } else {
+      MediaState after = declared;
+      ApplyTags(seg, &after);
+      MediaState target = entering;
+      ApplyTags(seg, &target);
+      if (after == target) {
+        declared = std::move(after);
+        continue;
+      }
+    }
+    if (!declared.map.empty() && entering.map.empty() && !warned_ts_content) {
+      warned_ts_content = true;
+      result->warnings.push_back("content segment " + seg.uri() +
+                                 " has no init segment (MPEG-TS) after an fMP4 ad: the ad's "
+                                 "EXT-X-MAP stays in force for it (RFC 8216 §4.3.2.5)");
+    }
+    version = std::max(version, Declare(declared, entering, &seg));
+    ApplyTags(seg, &declared);  // the inserted tags (-> entering), then the slot's own
+  }
+  if (version > p->version()) p->SetVersion(version);
+}
+
 // A pod break's output segments replacing window slots [first, end), applied after the loop.
 struct PodReplacement {
   int64_t first = 0;
   int64_t end = 0;
   std::vector<MediaSegment> segments;
+  std::vector<const AdMedia*> media;  // parallel to segments
 };
 
 std::vector<PodTiming> Timings(const SpliceBreak& b) {
@@ -357,7 +502,8 @@ Status SplicePod(MediaPlaylist* p, const SlotTimeline& t, const SpliceBreak& b,
                                    std::to_string(l.index + 1) + "; slate plays in its place");
       }
     }
-    if (uri.empty()) {
+    const bool slate = uri.empty();
+    if (slate) {
       if (options.slate.uri.empty()) {
         return Status::InvalidArgument("break '" + b.event_id +
                                        "': the pod does not fill the break and no slate is "
@@ -380,6 +526,7 @@ Status SplicePod(MediaPlaylist* p, const SlotTimeline& t, const SpliceBreak& b,
     for (Tag& tag : markers[j]) seg.AddTag(std::move(tag));
     seg.AddTag(PdtTag(s.out.start + l.offset_us));
     rep.segments.push_back(std::move(seg));
+    rep.media.push_back(slate ? &options.slate.media : &b.creatives[static_cast<size_t>(l.creative)].media);
   }
   replacements->push_back(std::move(rep));
   return Status::Ok();
@@ -397,6 +544,18 @@ Status SpliceSsai(MediaPlaylist* p, const SlotTimeline& t, std::span<const Splic
   const int64_t target_s = p->target_duration_s().value_or(0);
   std::vector<DurationMicros> pod_end_us;  // prefix sums of the pod timeline
   int64_t last_disc_index = std::numeric_limits<int64_t>::min();
+  // EXT-X-MAP / EXT-X-KEY: tracked only when the origin or an ad has any (splicer.h).
+  const ContentMedia content = ContentMediaOf(*p);
+  bool need_media = !content.entering.empty() || HasMedia(options.slate.media);
+  for (const SpliceBreak& b : breaks) {
+    for (const AdSegment& a : b.ad_segments) need_media = need_media || HasMedia(a.media);
+    for (const PodCreative& c : b.creatives) need_media = need_media || HasMedia(c.media);
+  }
+  std::vector<SegmentMedia> media;
+  if (need_media) {
+    media.resize(segs.size());
+    for (size_t i = 0; i < content.entering.size(); ++i) media[i].content = content.entering[i];
+  }
   for (const SpliceBreak& b : breaks) {
     const BreakSlots s = Locate(t, b);
     if (!s.has_slots()) continue;
@@ -435,7 +594,7 @@ Status SpliceSsai(MediaPlaylist* p, const SlotTimeline& t, std::span<const Splic
       total_us += SecondsToMicros(ad.duration_s);
       pod_end_us.push_back(total_us);
     }
-    bool warned_duration = false, warned_target = false, warned_key = false;
+    bool warned_duration = false, warned_target = false;
     for (int64_t i = first; i < end; ++i) {
       const size_t si = static_cast<size_t>(i);
       // The ad segment playing at the slot's midpoint on the pod timeline, which starts at the
@@ -477,13 +636,8 @@ Status SpliceSsai(MediaPlaylist* p, const SlotTimeline& t, std::span<const Splic
                                    " (hls.target_duration.bound); TARGETDURATION is kept, since it "
                                    "must not change between reloads");
       }
-      MediaSegment& seg = segs[si];
-      if (!warned_key && (seg.Has(TagType::kKey) || seg.Has(TagType::kMap))) {
-        warned_key = true;
-        result->warnings.push_back("break '" + b.event_id + "': origin segment " + seg.uri() +
-                                   " has EXT-X-KEY/EXT-X-MAP; ad segments inherit them");
-      }
-      ReplaceSlot(&seg, *ad, duration_s, t.start(si), /*discontinuity=*/i == s.out.index);
+      if (need_media) media[si].ad = &ad->media;
+      ReplaceSlot(&segs[si], *ad, duration_s, t.start(si), /*discontinuity=*/i == s.out.index);
       if (i == n - 1) result->in_break = true;
     }
     if (s.in.index < n) MarkReturn(&segs[static_cast<size_t>(s.in.index)], s.in);
@@ -494,7 +648,14 @@ Status SpliceSsai(MediaPlaylist* p, const SlotTimeline& t, std::span<const Splic
     segs.erase(segs.begin() + it->first, segs.begin() + it->end);
     segs.insert(segs.begin() + it->first, std::make_move_iterator(it->segments.begin()),
                 std::make_move_iterator(it->segments.end()));
+    if (need_media) {
+      media.erase(media.begin() + it->first, media.begin() + it->end);
+      std::vector<SegmentMedia> pod(it->media.size());
+      for (size_t j = 0; j < pod.size(); ++j) pod[j].ad = it->media[j];
+      media.insert(media.begin() + it->first, pod.begin(), pod.end());
+    }
   }
+  if (need_media) DeclareMedia(p, content, media, result);
   const int64_t msn = first_msn.value_or(p->media_sequence() + msn_ledger);
   if (msn < 0) {
     return Status::FailedPrecondition("MEDIA-SEQUENCE would be negative (" + std::to_string(msn) +
@@ -694,6 +855,36 @@ DurationMicros SpanOnGrid(UnixMicros start, UnixMicros end, UnixMicros grid_boun
     return grid_boundary + k * slot_us;
   };
   return at_or_after(end - kSpliceToleranceUs) - at_or_after(start - kSpliceToleranceUs);
+}
+
+std::string ResolveTagUri(std::string_view value, std::string_view base) {
+  Result<hls::AttributeList> a = hls::AttributeList::Parse(value);
+  if (!a.ok()) return std::string(value);
+  const hls::Attribute* uri = a->Find("URI");
+  if (uri == nullptr || !uri->quoted || HasScheme(uri->value)) return std::string(value);
+  // The attribute's value is a view into `value`: replace just those characters.
+  const size_t at = static_cast<size_t>(uri->value.data() - value.data());
+  std::string out(value.substr(0, at));
+  out += ResolveUrl(base, uri->value);
+  out += value.substr(at + uri->value.size());
+  return out;
+}
+
+std::vector<AdMedia> AdMediaOf(const hls::MediaPlaylist& ad_playlist, std::string_view playlist_url) {
+  std::vector<AdMedia> out;
+  out.reserve(ad_playlist.segments().size());
+  MediaState state;
+  AdMedia current;
+  for (const MediaSegment& seg : ad_playlist.segments()) {
+    if (seg.Has(TagType::kMap) || seg.Has(TagType::kKey)) {
+      ApplyTags(seg, &state);
+      current.map = state.map.empty() ? std::string() : ResolveTagUri(state.map, playlist_url);
+      current.keys.clear();
+      for (const auto& k : state.keys) current.keys.push_back(ResolveTagUri(k.second, playlist_url));
+    }
+    out.push_back(current);
+  }
+  return out;
 }
 
 int PickVariant(std::span<const int64_t> bitrates_bps, int64_t rendition_bandwidth_bps) {

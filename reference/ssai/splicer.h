@@ -73,6 +73,24 @@
 //  - The origin's marker tags of a replaced slot go on the pod segment playing at the slot's start
 //    (one tag of each type per segment).
 //
+// Media initialization and keys (RFC 8216 §4.3.2.4 EXT-X-KEY, §4.3.2.5 EXT-X-MAP; bis §4.4.4.4-5).
+// A MAP or KEY applies to every later segment until the next one (a KEY: the next with the same
+// KEYFORMAT, or METHOD=NONE), and a DISCONTINUITY resets neither. So the origin's tags must not
+// be left on ad segments (they would declare the content's init and key for the ad), and every
+// segment of the output must have the right ones in force, in every window:
+//  - an ad segment (or slate) gets its own AdMedia: its MAP when the one in force differs, and
+//    METHOD=NONE when the content was encrypted and the ad is clear (as MediaTailor opens each
+//    avail), or the ad's own KEYs. So the first ad segment after the DISCONTINUITY declares the
+//    ad's init and key, each creative its own init, and a window starting mid-break declares them
+//    on its first segment;
+//  - the first content segment after ads declares again the content's MAP and every content KEY
+//    in force at its slot (each KEYFORMAT: bis ends them all at NONE; real_world_ssai.md), as the
+//    origin wrote them, unless it carries its own.
+//  The tags go right after the segment's DISCONTINUITY (KEY before MAP: a KEY also applies to the
+//  MAP's init, bis §4.4.4.4). An MPEG-TS ad in fMP4 content (or the reverse) cannot be expressed
+//  (there is no "no MAP"): the splice is made and SpliceResult::warnings says so. EXT-X-VERSION is
+//  raised to what the added tags need (hls::MinVersionForTag: 6 for MAP), never lowered.
+//
 // Markers: the origin's own cue tags (CUE-OUT/-CONT/-IN, DATERANGE SCTE35-*) stay where they are
 // so downstream players and monitors still see the break.
 //
@@ -83,6 +101,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "reference/base/status.h"
@@ -96,9 +115,19 @@ std::string_view InsertionModeName(InsertionMode mode);  // "ssai" | "sgai"
 
 constexpr DurationMicros kSpliceToleranceUs = 250'000;
 
+// What a segment needs declared before it besides its URI (RFC 8216 §4.3.2.4 EXT-X-KEY,
+// §4.3.2.5 EXT-X-MAP), as tag values with absolute URIs: what the ad's own playlist has in force
+// for it. Default: MPEG-TS in the clear.
+struct AdMedia {
+  std::string map;                // EXT-X-MAP value (fMP4 init segment); "" = none (MPEG-TS)
+  std::vector<std::string> keys;  // EXT-X-KEY values in force, one per KEYFORMAT; empty = clear
+  friend bool operator==(const AdMedia&, const AdMedia&) = default;
+};
+
 struct AdSegment {
   std::string uri;
   double duration_s = 0;
+  AdMedia media = {};
 };
 
 // One creative of a pod, for one rendition: its own duration and segment duration (the same
@@ -109,6 +138,7 @@ struct PodCreative {
   double duration_s = 0;
   double segment_duration_s = 0;
   std::vector<std::string> segment_uris;
+  AdMedia media = {};  // this rendition's init and keys (one per creative rendition, as packagers write)
 };
 
 // The layout of a pod over a break's span (see "Pods of creatives" above).
@@ -196,6 +226,13 @@ Result<SpliceResult> Splice(const hls::MediaPlaylist& origin, std::span<const Sp
 // Same, consuming `origin` (no copy: the manifest path parses, splices and serializes).
 Result<SpliceResult> Splice(hls::MediaPlaylist&& origin, std::span<const SpliceBreak> breaks,
                             const SpliceOptions& options);
+
+// What each segment of an ad's media playlist needs declared before it (the MAP and KEYs in
+// force for it), URIs resolved against `playlist_url`: one AdMedia per segment.
+std::vector<AdMedia> AdMediaOf(const hls::MediaPlaylist& ad_playlist, std::string_view playlist_url);
+// An EXT-X-MAP / EXT-X-KEY value with its quoted URI resolved against `base`, everything else as
+// written (an unreadable value, or a URI with a scheme such as data: or skd:, is returned as is).
+std::string ResolveTagUri(std::string_view value, std::string_view base);
 
 // Picks the ad variant for a rendition: the highest bitrate not above `rendition_bandwidth_bps`,
 // else the lowest (RFC 8216 §4.3.4.2 BANDWIDTH is an upper bound). Index into `bitrates_bps`

@@ -966,5 +966,351 @@ TEST(PodSplicerTest, MissingCreativeSegmentPlaysSlateAndErrors) {
   EXPECT_FALSE(Splice(OriginAt(spec, 0, 18), short_pod, SpliceOptions()).ok());  // no slate
 }
 
+
+// ---- CMAF and encrypted streams: EXT-X-MAP / EXT-X-KEY transitions (RFC 8216 §4.3.2.4-5) ---------
+
+// How real packagers write a live fMP4 window; each varies tag order, quoting and the version line.
+enum class Packager {
+  kShaka,   // VERSION first, "##" comment, MAP then two SAMPLE-AES KEYs (KEYFORMAT), PDT each segment
+  kBento4,  // TARGETDURATION before VERSION, AES-128 KEY (IV, unquoted hex) then MAP with BYTERANGE,
+            // PDT on the first segment only, EXTINF with 6 decimals
+  kElemental,  // PDT before KEY before MAP, KEYFORMAT="identity" with KEYFORMATVERSIONS
+};
+
+// The origin's window [first, first + count) of 2 s segments starting at T0 (slot n at 2n s). The
+// content key rotates at slot `rotate_at` (-1: never), declared there as packagers do.
+std::string CmafWindow(Packager pk, int first, int count, int rotate_at = -1) {
+  auto key = [&](int slot) {
+    const bool rotated = rotate_at >= 0 && slot >= rotate_at;
+    const std::string k = rotated ? "k2" : "k1";
+    switch (pk) {
+      case Packager::kShaka:
+        return std::vector<std::string>{
+            "#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"data:text/plain;base64,AAAA" + k +
+                "\",KEYFORMAT=\"urn:uuid:edef8ba9-79d6-4ace-a3c8-27dcd51d21ed\",KEYFORMATVERSIONS=\"1\"",
+            "#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"skd://" + k +
+                "\",KEYFORMAT=\"com.apple.streamingkeydelivery\",KEYFORMATVERSIONS=\"1\""};
+      case Packager::kBento4:
+        return std::vector<std::string>{"#EXT-X-KEY:METHOD=AES-128,URI=\"https://keys.example/" + k +
+                                        "\",IV=0x0000000000000000000000000000000" +
+                                        std::string(rotated ? "2" : "1")};
+      case Packager::kElemental:
+        return std::vector<std::string>{"#EXT-X-KEY:METHOD=AES-128,URI=\"keys/" + k +
+                                        ".key\",KEYFORMAT=\"identity\",KEYFORMATVERSIONS=\"1\""};
+    }
+    return std::vector<std::string>{};
+  };
+  std::string map = pk == Packager::kBento4 ? "#EXT-X-MAP:URI=\"media.mp4\",BYTERANGE=\"720@0\""
+                                            : "#EXT-X-MAP:URI=\"init.mp4\"";
+  std::vector<std::string> l;
+  switch (pk) {
+    case Packager::kShaka:
+      l = {"#EXTM3U", "#EXT-X-VERSION:6",
+           "## Generated with https://github.com/shaka-project/shaka-packager version v3.2.0",
+           "#EXT-X-TARGETDURATION:2", "#EXT-X-MEDIA-SEQUENCE:" + std::to_string(first)};
+      break;
+    case Packager::kBento4:
+      l = {"#EXTM3U", "#EXT-X-TARGETDURATION:2", "#EXT-X-VERSION:6",
+           "#EXT-X-MEDIA-SEQUENCE:" + std::to_string(first), "#EXT-X-INDEPENDENT-SEGMENTS"};
+      break;
+    case Packager::kElemental:
+      l = {"#EXTM3U", "#EXT-X-VERSION:6", "#EXT-X-TARGETDURATION:2",
+           "#EXT-X-MEDIA-SEQUENCE:" + std::to_string(first)};
+      break;
+  }
+  for (int n = first; n < first + count; ++n) {
+    std::string pdt;
+    AppendIso8601Millis(At(2.0 * n), &pdt);
+    pdt = "#EXT-X-PROGRAM-DATE-TIME:" + pdt;
+    const bool head = n == first;
+    const bool rotate = n == rotate_at && !head;
+    std::vector<std::string> k = (head || rotate) ? key(n) : std::vector<std::string>{};
+    switch (pk) {
+      case Packager::kShaka:
+        if (head) l.push_back(map);
+        l.insert(l.end(), k.begin(), k.end());
+        l.push_back(pdt);
+        l.push_back("#EXTINF:2.000,");
+        l.push_back("seg_" + std::to_string(n) + ".m4s");
+        break;
+      case Packager::kBento4:
+        l.insert(l.end(), k.begin(), k.end());
+        if (head) l.push_back(map);
+        if (head) l.push_back(pdt);
+        l.push_back("#EXTINF:2.000000,");
+        l.push_back("seg-" + std::to_string(n) + ".m4s");
+        break;
+      case Packager::kElemental:
+        l.push_back(pdt);
+        l.insert(l.end(), k.begin(), k.end());
+        if (head) l.push_back(map);
+        l.push_back("#EXTINF:2,");
+        l.push_back("index_" + std::to_string(n) + ".mp4");
+        break;
+    }
+  }
+  std::string out;
+  for (const std::string& x : l) out += x + "\n";
+  return out;
+}
+
+hls::MediaPlaylist ParseOrDie(const std::string& text) {
+  Result<hls::MediaPlaylist> p = hls::ParseMedia(text);
+  EXPECT_TRUE(p.ok()) << p.status().ToString() << "\n" << text;
+  return p.ok() ? std::move(p).value() : hls::MediaPlaylist();
+}
+
+AdMedia Fmp4Ad(std::string init) {
+  AdMedia m;
+  m.map = "URI=\"" + init + "\"";
+  return m;
+}
+
+// Break [10 s, 16 s): slots 5, 6, 7 (fMP4 ads a0, a1, then fMP4 slate), return slot 8.
+SpliceBreak CmafBreak() {
+  SpliceBreak b = Break("b1", 10, 6, 2, 2);
+  for (size_t i = 0; i < b.ad_segments.size(); ++i) {
+    b.ad_segments[i].uri = "https://ads.example/ad1/a" + std::to_string(i) + ".m4s";
+    b.ad_segments[i].media = Fmp4Ad("https://ads.example/ad1/init.mp4");
+  }
+  return b;
+}
+
+SpliceOptions CmafSsai() {
+  SpliceOptions o = Ssai(2);
+  o.slate = {"https://ads.example/slate/s.m4s", 2, Fmp4Ad("https://ads.example/slate/init.mp4")};
+  return o;
+}
+
+TEST(CmafSplicerTest, ShakaBreakDeclaresAdInitAndClearKeyThenRestoresContent) {
+  // Window slots 3..9: content, ads (5, 6), slate (7), content back (8, 9).
+  SpliceResult r;
+  EXPECT_EQ(SpliceText(ParseOrDie(CmafWindow(Packager::kShaka, 3, 7)), {CmafBreak()}, CmafSsai(), &r),
+            Lines({"#EXTM3U",
+                   "#EXT-X-VERSION:6",
+                   "## Generated with https://github.com/shaka-project/shaka-packager version v3.2.0",
+                   "#EXT-X-TARGETDURATION:2",
+                   "#EXT-X-MEDIA-SEQUENCE:3",
+                   "#EXT-X-DISCONTINUITY-SEQUENCE:0",
+                   "#EXT-X-MAP:URI=\"init.mp4\"",
+                   "#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"data:text/plain;base64,AAAAk1\",KEYFORMAT=\"urn:uuid:edef8ba9-79d6-4ace-a3c8-27dcd51d21ed\",KEYFORMATVERSIONS=\"1\"",
+                   "#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"skd://k1\",KEYFORMAT=\"com.apple.streamingkeydelivery\",KEYFORMATVERSIONS=\"1\"",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:06.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_3.m4s",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:08.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_4.m4s",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-KEY:METHOD=NONE",
+                   "#EXT-X-MAP:URI=\"https://ads.example/ad1/init.mp4\"",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:10.000Z",
+                   "#EXTINF:2.000,",
+                   "https://ads.example/ad1/a0.m4s",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:12.000Z",
+                   "#EXTINF:2.000,",
+                   "https://ads.example/ad1/a1.m4s",
+                   "#EXT-X-MAP:URI=\"https://ads.example/slate/init.mp4\"",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:14.000Z",
+                   "#EXTINF:2.000,",
+                   "https://ads.example/slate/s.m4s",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"data:text/plain;base64,AAAAk1\",KEYFORMAT=\"urn:uuid:edef8ba9-79d6-4ace-a3c8-27dcd51d21ed\",KEYFORMATVERSIONS=\"1\"",
+                   "#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"skd://k1\",KEYFORMAT=\"com.apple.streamingkeydelivery\",KEYFORMATVERSIONS=\"1\"",
+                   "#EXT-X-MAP:URI=\"init.mp4\"",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:16.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_8.m4s",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:18.000Z",
+                   "#EXTINF:2.000,",
+                   "seg_9.m4s"}));
+  EXPECT_THAT(r.warnings, IsEmpty());
+  EXPECT_THAT(Errors(hls::LintMedia(r.playlist)), IsEmpty());
+}
+
+TEST(CmafSplicerTest, WindowStartingMidBreakDeclaresTheAdInitFirst) {
+  // Window slots 6..9: the origin's first segment (slot 6, with the content MAP and KEY) is an ad
+  // slot; the content's tags must not stay on it, and come back at slot 8.
+  EXPECT_EQ(SpliceText(ParseOrDie(CmafWindow(Packager::kBento4, 6, 4)), {CmafBreak()}, CmafSsai()),
+            Lines({"#EXTM3U",
+                   "#EXT-X-TARGETDURATION:2",
+                   "#EXT-X-VERSION:6",
+                   "#EXT-X-MEDIA-SEQUENCE:6",
+                   "#EXT-X-DISCONTINUITY-SEQUENCE:1",
+                   "#EXT-X-INDEPENDENT-SEGMENTS",
+                   "#EXT-X-MAP:URI=\"https://ads.example/ad1/init.mp4\"",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:12.000Z",
+                   "#EXTINF:2.000,",
+                   "https://ads.example/ad1/a1.m4s",
+                   "#EXT-X-MAP:URI=\"https://ads.example/slate/init.mp4\"",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:14.000Z",
+                   "#EXTINF:2.000,",
+                   "https://ads.example/slate/s.m4s",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-KEY:METHOD=AES-128,URI=\"https://keys.example/k1\",IV=0x00000000000000000000000000000001",
+                   "#EXT-X-MAP:URI=\"media.mp4\",BYTERANGE=\"720@0\"",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:16.000Z",
+                   "#EXTINF:2.000000,",
+                   "seg-8.m4s",
+                   "#EXTINF:2.000000,",
+                   "seg-9.m4s"}));
+}
+
+TEST(CmafSplicerTest, WindowStartingOnTheReturnKeepsTheOriginsDeclarations) {
+  // Slot 8 is the return and the origin's first segment: it carries the content's tags already.
+  const std::string text =
+      SpliceText(ParseOrDie(CmafWindow(Packager::kElemental, 8, 3)), {CmafBreak()}, CmafSsai());
+  EXPECT_EQ(text, Lines({"#EXTM3U",
+                         "#EXT-X-VERSION:6",
+                         "#EXT-X-TARGETDURATION:2",
+                         "#EXT-X-MEDIA-SEQUENCE:8",
+                         "#EXT-X-DISCONTINUITY-SEQUENCE:1",
+                         "#EXT-X-DISCONTINUITY",
+                         "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:16.000Z",
+                         "#EXT-X-KEY:METHOD=AES-128,URI=\"keys/k1.key\",KEYFORMAT=\"identity\",KEYFORMATVERSIONS=\"1\"",
+                         "#EXT-X-MAP:URI=\"init.mp4\"",
+                         "#EXTINF:2,",
+                         "index_8.mp4",
+                         "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:18.000Z",
+                         "#EXTINF:2,",
+                         "index_9.mp4",
+                         "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:20.000Z",
+                         "#EXTINF:2,",
+                         "index_10.mp4"}));
+}
+
+TEST(CmafSplicerTest, KeyRotatedDuringTheBreakIsTheOneRestored) {
+  // The content key rotates at slot 6, an ad slot: the return declares k2, not k1.
+  SpliceResult r;
+  const std::string text =
+      SpliceText(ParseOrDie(CmafWindow(Packager::kElemental, 4, 6, /*rotate_at=*/6)), {CmafBreak()},
+                 CmafSsai(), &r);
+  EXPECT_THAT(text, HasSubstr("#EXT-X-DISCONTINUITY\n#EXT-X-KEY:METHOD=AES-128,URI=\"keys/k2.key\","
+                              "KEYFORMAT=\"identity\",KEYFORMATVERSIONS=\"1\"\n#EXT-X-MAP:URI=\"init.mp4\"\n"
+                              "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:16.000Z\n"));
+  EXPECT_EQ(text.find("k1.key"), text.rfind("k1.key"));  // k1 only at the top
+  EXPECT_THAT(Errors(hls::LintMedia(r.playlist)), IsEmpty());
+}
+
+TEST(CmafSplicerTest, EncryptedAdDeclaresItsOwnKey) {
+  SpliceBreak b = CmafBreak();
+  for (AdSegment& a : b.ad_segments) {
+    a.media.keys = {"METHOD=AES-128,URI=\"https://ads.example/ad1/key\",IV=0x01"};
+  }
+  const std::string text = SpliceText(ParseOrDie(CmafWindow(Packager::kBento4, 3, 5)), {b}, CmafSsai());
+  // The ad's key replaces the content's (same KEYFORMAT: no NONE needed); the clear slate after
+  // it gets NONE.
+  EXPECT_THAT(text, HasSubstr("#EXT-X-DISCONTINUITY\n#EXT-X-KEY:METHOD=AES-128,URI=\"https://ads.example/ad1/key\",IV=0x01\n"
+                              "#EXT-X-MAP:URI=\"https://ads.example/ad1/init.mp4\"\n"));
+  EXPECT_THAT(text, HasSubstr("#EXT-X-KEY:METHOD=NONE\n#EXT-X-MAP:URI=\"https://ads.example/slate/init.mp4\"\n"));
+}
+
+TEST(CmafSplicerTest, PodCreativesEachDeclareTheirInit) {
+  PodCreative a = Creative("A", 4, 2, "https://ads.example/a");
+  PodCreative b2 = Creative("B", 4, 2, "https://ads.example/b");
+  a.media = Fmp4Ad("https://ads.example/a/init.mp4");
+  b2.media = Fmp4Ad("https://ads.example/b/init.mp4");
+  const std::vector<SpliceBreak> breaks = {PodBreak("p", 10, 8, {a, b2})};
+  SpliceResult r;
+  const std::string text =
+      SpliceText(ParseOrDie(CmafWindow(Packager::kShaka, 4, 6)), breaks, CmafSsai(), &r);
+  EXPECT_THAT(text, HasSubstr("#EXT-X-DISCONTINUITY\n#EXT-X-KEY:METHOD=NONE\n"
+                              "#EXT-X-MAP:URI=\"https://ads.example/a/init.mp4\"\n"
+                              "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:10.000Z\n#EXTINF:2.000,\n"
+                              "https://ads.example/a/0.ts\n"));
+  EXPECT_THAT(text, HasSubstr("#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"https://ads.example/b/init.mp4\"\n"
+                              "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:14.000Z\n"));
+  EXPECT_THAT(text, HasSubstr("#EXT-X-DISCONTINUITY\n#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"data:text/plain;base64,AAAAk1\""));
+  EXPECT_THAT(text, HasSubstr("\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:18.000Z\n"));
+  EXPECT_THAT(Errors(hls::LintMedia(r.playlist)), IsEmpty());
+}
+
+TEST(CmafSplicerTest, TsAdInFmp4ContentGetsNoContentMapAndAWarning) {
+  // The minimum when an ad has no fMP4 rendition: the content's MAP is not repeated on it (a
+  // MAP cannot be switched off, so the splicer says so), its KEY is ended.
+  SpliceResult r;
+  const std::string text = SpliceText(ParseOrDie(CmafWindow(Packager::kElemental, 4, 5)),
+                                      {Break("b1", 10, 6, 3, 2)}, Ssai(2), &r);
+  EXPECT_THAT(text, HasSubstr("#EXT-X-DISCONTINUITY\n#EXT-X-KEY:METHOD=NONE\n"
+                              "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:10.000Z\n#EXTINF:2.000,\nad/a0.ts\n"));
+  // The content's MAP: at the top and again on the return.
+  EXPECT_THAT(text, HasSubstr("#EXT-X-DISCONTINUITY\n#EXT-X-KEY:METHOD=AES-128,URI=\"keys/k1.key\",KEYFORMAT="
+                              "\"identity\",KEYFORMATVERSIONS=\"1\"\n#EXT-X-MAP:URI=\"init.mp4\"\n"
+                              "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:16.000Z\n"));
+  size_t maps = 0;
+  for (size_t at = text.find("#EXT-X-MAP"); at != std::string::npos; at = text.find("#EXT-X-MAP", at + 1)) ++maps;
+  EXPECT_EQ(maps, 2u);
+  EXPECT_THAT(r.warnings, ::testing::Contains(HasSubstr("no init segment (MPEG-TS) after fMP4 content")));
+}
+
+TEST(CmafSplicerTest, Fmp4AdInClearTsContentRaisesTheVersionTo6) {
+  const origin::SyntheticStreamSpec spec = Spec(2, 6, {{At(10), 4, 1}});
+  SpliceBreak b = Break("b1", 10, 4, 2, 2);
+  for (AdSegment& a : b.ad_segments) a.media = Fmp4Ad("https://ads.example/init.mp4");
+  SpliceResult r;
+  const std::string text = SpliceText(OriginAt(spec, 0, 20), {b}, Ssai(2), &r);
+  EXPECT_THAT(text, HasSubstr("#EXT-X-VERSION:6\n"));  // RFC 8216 §7: MAP needs 6
+  EXPECT_THAT(r.warnings, ::testing::Contains(HasSubstr("the ad's EXT-X-MAP stays in force")));
+  // Before the break, nothing changes: TS content keeps version 3 and no MAP.
+  const std::string before = SpliceText(OriginAt(spec, 0, 8), {b}, Ssai(2));
+  EXPECT_THAT(before, HasSubstr("#EXT-X-VERSION:3\n"));
+}
+
+TEST(CmafSplicerTest, EveryWindowOfEveryPackagerLintsCleanAndDeclaresWhatIsInForce) {
+  // Slide a 5-slot window over the break (slots 0..20) for each packager shape and check, on every
+  // segment, that the MAP/KEY in force is the ad's for ad segments and the content's otherwise.
+  for (Packager pk : {Packager::kShaka, Packager::kBento4, Packager::kElemental}) {
+    hls::ReloadLinter reload;
+    for (int first = 0; first <= 16; ++first) {
+      SpliceResult r;
+      const std::string text =
+          SpliceText(ParseOrDie(CmafWindow(pk, first, 5, /*rotate_at=*/12)), {CmafBreak()}, CmafSsai(), &r);
+      EXPECT_THAT(Errors(hls::LintMedia(r.playlist)), IsEmpty()) << text;
+      EXPECT_THAT(Errors(reload.Observe(r.playlist)), IsEmpty()) << text;
+      EXPECT_THAT(r.warnings, IsEmpty()) << text;
+      std::string map;
+      std::string key;
+      for (const hls::MediaSegment& seg : r.playlist.segments()) {
+        for (const hls::Tag& t : seg.tags()) {
+          if (t.type == hls::TagType::kMap) map = t.value;
+          if (t.type == hls::TagType::kKey) key = t.value;  // one KEYFORMAT but for shaka: last wins
+        }
+        const bool ad = seg.uri().starts_with("https://ads.example/");
+        if (ad) {
+          EXPECT_THAT(map, HasSubstr("https://ads.example/")) << seg.uri() << "\n" << text;
+          EXPECT_TRUE(key.empty() || key == "METHOD=NONE") << seg.uri() << "\n" << text;
+        } else {
+          EXPECT_THAT(map, ::testing::AnyOf(HasSubstr("init.mp4\""), HasSubstr("media.mp4\""))) << seg.uri() << "\n" << text;
+          EXPECT_THAT(key, HasSubstr("METHOD=")) << seg.uri() << "\n" << text;
+          EXPECT_NE(key, "METHOD=NONE") << seg.uri() << "\n" << text;
+        }
+      }
+    }
+  }
+}
+
+
+TEST(CmafSplicerTest, AdMediaOfReadsTheAdPlaylistsInitAndKeysWithAbsoluteUris) {
+  const hls::MediaPlaylist ad = ParseOrDie(Lines({
+      "#EXTM3U", "#EXT-X-VERSION:6", "#EXT-X-TARGETDURATION:2", "#EXT-X-PLAYLIST-TYPE:VOD",
+      "#EXT-X-MAP:URI=\"init.mp4\",BYTERANGE=\"800@0\"", "#EXTINF:2.0,", "a0.m4s",
+      "#EXT-X-KEY:METHOD=AES-128,URI=\"../keys/k\",IV=0x01", "#EXTINF:2.0,", "a1.m4s",
+      "#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"skd://x\",KEYFORMAT=\"com.apple.streamingkeydelivery\"",
+      "#EXTINF:2.0,", "a2.m4s", "#EXT-X-KEY:METHOD=NONE", "#EXTINF:2.0,", "a3.m4s", "#EXT-X-ENDLIST"}));
+  const std::vector<AdMedia> m = AdMediaOf(ad, "https://ads.example/c1/720p/index.m3u8");
+  ASSERT_EQ(m.size(), 4u);
+  EXPECT_EQ(m[0].map, "URI=\"https://ads.example/c1/720p/init.mp4\",BYTERANGE=\"800@0\"");
+  EXPECT_THAT(m[0].keys, IsEmpty());
+  EXPECT_THAT(m[1].keys, ::testing::ElementsAre("METHOD=AES-128,URI=\"https://ads.example/c1/keys/k\",IV=0x01"));
+  EXPECT_THAT(m[2].keys, ::testing::ElementsAre("METHOD=AES-128,URI=\"https://ads.example/c1/keys/k\",IV=0x01",
+                                                "METHOD=SAMPLE-AES,URI=\"skd://x\",KEYFORMAT=\"com.apple.streamingkeydelivery\""));
+  EXPECT_THAT(m[3].keys, IsEmpty());
+  EXPECT_EQ(m[3].map, m[0].map);
+  // Unquoted or unreadable values are kept as written.
+  EXPECT_EQ(ResolveTagUri("URI=init.mp4", "https://a/b.m3u8"), "URI=init.mp4");
+  EXPECT_EQ(ResolveTagUri("URI=\"x", "https://a/b.m3u8"), "URI=\"x");
+  EXPECT_EQ(ResolveTagUri("METHOD=NONE", "https://a/b.m3u8"), "METHOD=NONE");
+}
+
 }  // namespace
 }  // namespace ssai

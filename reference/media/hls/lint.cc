@@ -578,53 +578,62 @@ void CheckTargetDuration(const MediaContext& c, Sink& sink) {
   }
 }
 
+// The EXT-X-VERSION a media playlist tag needs by itself (bis §8): calls need(version, what) for
+// each feature of `t`. One model for CheckVersion and MinVersionForTag.
+template <typename F>
+void ForEachTagVersionNeed(const Tag& t, const std::optional<AttributeList>& attrs, bool i_frames_only,
+                           F&& need) {
+  switch (t.type) {
+    case TagType::kInf: {
+      std::string_view dur = std::string_view(t.value).substr(0, t.value.find(','));
+      if (dur.find_first_of(".eE") != std::string_view::npos) {
+        need(3, "a floating-point EXTINF duration");
+      }
+      break;
+    }
+    case TagType::kByteRange:
+      need(4, "EXT-X-BYTERANGE");
+      break;
+    case TagType::kIFramesOnly:
+      need(4, "EXT-X-I-FRAMES-ONLY");
+      break;
+    case TagType::kKey:
+      if (attrs) {
+        if (attrs->Has("IV")) need(2, "the IV attribute of EXT-X-KEY");
+        if (attrs->Has("KEYFORMAT") || attrs->Has("KEYFORMATVERSIONS")) {
+          need(5, "KEYFORMAT/KEYFORMATVERSIONS on EXT-X-KEY");
+        }
+        if (attrs->GetEnum("METHOD") == std::optional<std::string_view>("SAMPLE-AES")) {
+          need(5, "EXT-X-KEY METHOD=SAMPLE-AES");
+        }
+      }
+      break;
+    case TagType::kMap:
+      if (i_frames_only) {
+        need(5, "EXT-X-MAP");
+      } else {
+        need(6, "EXT-X-MAP outside an I-frame playlist");
+      }
+      break;
+    case TagType::kSkip:
+      need(9, "EXT-X-SKIP");
+      if (attrs && attrs->Has("RECENTLY-REMOVED-DATERANGES")) {
+        need(10, "EXT-X-SKIP with RECENTLY-REMOVED-DATERANGES");
+      }
+      break;
+    default:
+      break;
+  }
+}
+
 void CheckVersion(const MediaContext& c, Sink& sink) {
   VersionNeeds needs;
   const double td = c.target_duration ? static_cast<double>(*c.target_duration) : 0;
   for (const TagRef& r : c.tags) {
     const Tag& t = *r.tag;
     NoteAttributeVersionNeeds(t, r.attrs, needs);
-    switch (t.type) {
-      case TagType::kInf: {
-        std::string_view dur = std::string_view(t.value).substr(0, t.value.find(','));
-        if (dur.find_first_of(".eE") != std::string_view::npos) {
-          needs.Need(3, "a floating-point EXTINF duration", t.line);
-        }
-        break;
-      }
-      case TagType::kByteRange:
-        needs.Need(4, "EXT-X-BYTERANGE", t.line);
-        break;
-      case TagType::kIFramesOnly:
-        needs.Need(4, "EXT-X-I-FRAMES-ONLY", t.line);
-        break;
-      case TagType::kKey:
-        if (r.attrs) {
-          if (r.attrs->Has("IV")) needs.Need(2, "the IV attribute of EXT-X-KEY", t.line);
-          if (r.attrs->Has("KEYFORMAT") || r.attrs->Has("KEYFORMATVERSIONS")) {
-            needs.Need(5, "KEYFORMAT/KEYFORMATVERSIONS on EXT-X-KEY", t.line);
-          }
-          if (r.attrs->GetEnum("METHOD") == std::optional<std::string_view>("SAMPLE-AES")) {
-            needs.Need(5, "EXT-X-KEY METHOD=SAMPLE-AES", t.line);
-          }
-        }
-        break;
-      case TagType::kMap:
-        if (c.i_frames_only) {
-          needs.Need(5, "EXT-X-MAP", t.line);
-        } else {
-          needs.Need(6, "EXT-X-MAP outside an I-frame playlist", t.line);
-        }
-        break;
-      case TagType::kSkip:
-        needs.Need(9, "EXT-X-SKIP", t.line);
-        if (r.attrs && r.attrs->Has("RECENTLY-REMOVED-DATERANGES")) {
-          needs.Need(10, "EXT-X-SKIP with RECENTLY-REMOVED-DATERANGES", t.line);
-        }
-        break;
-      default:
-        break;
-    }
+    ForEachTagVersionNeed(t, r.attrs, c.i_frames_only,
+                          [&](int version, std::string_view what) { needs.Need(version, what, t.line); });
   }
   for (const MediaSegment& s : c.p.segments()) {
     if (s.uri().find("{$") != std::string::npos) {
@@ -1428,6 +1437,18 @@ std::vector<Finding> LintMaster(const MasterPlaylist& playlist) {
 std::vector<Finding> LintPlaylist(const Playlist& playlist) {
   if (const auto* media = std::get_if<MediaPlaylist>(&playlist)) return LintMedia(*media);
   return LintMaster(std::get<MasterPlaylist>(playlist));
+}
+
+int MinVersionForTag(const Tag& tag, bool i_frames_only) {
+  std::optional<AttributeList> attrs;
+  if (HasAttributeList(tag.type)) {
+    Result<AttributeList> parsed = AttributeList::Parse(tag.value);
+    if (parsed.ok()) attrs = std::move(parsed).value();
+  }
+  int version = 1;
+  ForEachTagVersionNeed(tag, attrs, i_frames_only,
+                        [&](int v, std::string_view) { version = std::max(version, v); });
+  return version;
 }
 
 std::string FormatFinding(const Finding& finding) {

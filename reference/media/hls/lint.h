@@ -90,6 +90,12 @@ class ReloadLinter {
 // "RULE_ID line N: message", prefixed with "FILE: " when finding.file is not empty.
 std::string FormatFinding(const Finding& finding);
 
+// The lowest EXT-X-VERSION a media playlist tag needs by itself (bis §8; the model behind
+// hls.version.min_for_features): 6 for EXT-X-MAP outside an I-frame playlist, 2 for a KEY with IV,
+// 5 for KEYFORMAT or SAMPLE-AES, ... 1 for tags that need nothing. For writers that add tags
+// (the splicer) and must raise the version no further than needed.
+int MinVersionForTag(const Tag& tag, bool i_frames_only = false);
+
 }  // namespace ssai::hls
 
 #endif  // SSAI_REFERENCE_MEDIA_HLS_LINT_H_

@@ -1285,4 +1285,39 @@ std::string Serialize(const MasterPlaylist& playlist) {
   return out;
 }
 
+std::optional<std::string> KeyFormatOf(std::string_view key_value) {
+  Result<AttributeList> a = AttributeList::Parse(key_value);
+  if (!a.ok()) return std::string("identity");  // unreadable: one key of the default format
+  if (a->GetEnum("METHOD") == std::optional<std::string_view>("NONE")) return std::nullopt;
+  return std::string(a->GetQuotedString("KEYFORMAT").value_or("identity"));
+}
+
+void MediaInitState::Apply(const Tag& tag) {
+  if (tag.type == TagType::kMap) {
+    map = tag.value;
+    return;
+  }
+  if (tag.type != TagType::kKey) return;
+  std::optional<std::string> format = KeyFormatOf(tag.value);
+  if (!format) {
+    keys.clear();
+    return;
+  }
+  for (auto& k : keys) {
+    if (k.first == *format) {
+      k.second = tag.value;
+      return;
+    }
+  }
+  keys.emplace_back(std::move(*format), tag.value);
+}
+
+bool operator==(const MediaInitState& a, const MediaInitState& b) {
+  if (a.map != b.map || a.keys.size() != b.keys.size()) return false;
+  for (const auto& k : a.keys) {
+    if (std::find(b.keys.begin(), b.keys.end(), k) == b.keys.end()) return false;
+  }
+  return true;
+}
+
 }  // namespace ssai::hls

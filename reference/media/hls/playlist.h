@@ -168,6 +168,21 @@ class AttributeWriter {
   std::string text_;
 };
 
+// The EXT-X-MAP and EXT-X-KEYs in force at a point of a media playlist, as tag values written
+// (RFC 8216 §4.3.2.4-5, bis §4.4.4.4-5): a MAP applies until the next MAP; a KEY until the next
+// KEY of its KEYFORMAT (default "identity"), and METHOD=NONE ends them all (bis; RFC 8216 is
+// silent). A DISCONTINUITY resets neither. One model for the splicer and the conformance checks.
+struct MediaInitState {
+  std::string map;  // the MAP's value; "" = none
+  std::vector<std::pair<std::string, std::string>> keys;  // (KEYFORMAT, KEY value), in order
+  void Apply(const Tag& tag);  // a MAP or KEY tag; other tags change nothing
+  bool clear() const { return keys.empty(); }
+  // Same MAP and the same KEY per KEYFORMAT, in any order.
+  friend bool operator==(const MediaInitState& a, const MediaInitState& b);
+};
+// KEYFORMAT of an EXT-X-KEY value ("identity" when absent or unreadable); nullopt for METHOD=NONE.
+std::optional<std::string> KeyFormatOf(std::string_view key_value);
+
 // A media segment: the tag, comment and blank lines that precede its URI (in source order,
 // EXTINF among them) and the URI. Tags that belong to a segment also include EXT-X-DATERANGE and
 // cue markers written before it.

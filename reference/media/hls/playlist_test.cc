@@ -744,5 +744,28 @@ TEST(RoundTripPropertyTest, RandomPlaylists) {
   }
 }
 
+
+TEST(MediaInitStateTest, MapUntilNextMapKeyPerKeyFormatNoneEndsAll) {
+  MediaInitState s;
+  s.Apply(Tag::Make(TagType::kMap, "URI=\"init.mp4\""));
+  s.Apply(Tag::Make(TagType::kKey, "METHOD=AES-128,URI=\"k1\""));
+  s.Apply(Tag::Make(TagType::kKey, "METHOD=SAMPLE-AES,URI=\"skd://a\",KEYFORMAT=\"com.apple.streamingkeydelivery\""));
+  s.Apply(Tag::Make(TagType::kDiscontinuity));  // resets nothing (bis §4.4.4.5)
+  EXPECT_EQ(s.map, "URI=\"init.mp4\"");
+  ASSERT_EQ(s.keys.size(), 2u);
+  s.Apply(Tag::Make(TagType::kKey, "METHOD=AES-128,URI=\"k2\",KEYFORMAT=\"identity\""));  // replaces k1
+  ASSERT_EQ(s.keys.size(), 2u);
+  EXPECT_EQ(s.keys[0].second, "METHOD=AES-128,URI=\"k2\",KEYFORMAT=\"identity\"");
+  MediaInitState t = s;
+  std::swap(t.keys[0], t.keys[1]);
+  EXPECT_TRUE(s == t);  // order of KEYFORMATs does not matter
+  s.Apply(Tag::Make(TagType::kKey, "METHOD=NONE"));
+  EXPECT_TRUE(s.clear());
+  EXPECT_FALSE(s == t);
+  EXPECT_EQ(KeyFormatOf("METHOD=AES-128,URI=\"k\""), std::optional<std::string>("identity"));
+  EXPECT_EQ(KeyFormatOf("METHOD=NONE"), std::nullopt);
+  EXPECT_EQ(KeyFormatOf("METHOD=AES-128,URI=\"k"), std::optional<std::string>("identity"));
+}
+
 }  // namespace
 }  // namespace ssai::hls

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -337,6 +338,52 @@ Status ValidateSpec(const SyntheticStreamSpec& spec) {
   if (spec.media != "none" && spec.media != "ffmpeg") {
     return err("media", "'" + spec.media + "' is not one of none, ffmpeg");
   }
+  if (spec.container != "ts" && spec.container != "cmaf") {
+    return err("container", "'" + spec.container + "' is not one of ts, cmaf");
+  }
+  if (spec.encryption != "none" && spec.encryption != "aes-128" && spec.encryption != "sample-aes") {
+    return err("encryption", "'" + spec.encryption + "' is not one of none, aes-128, sample-aes");
+  }
+  if (spec.key_rotation_segments < 0 || spec.key_rotation_segments > 1'000'000'000) {
+    return err("key_rotation_segments", "must be between 0 and 1000000000");
+  }
+  if (spec.init_uri_template.empty() || spec.init_uri_template.find_first_of("\"\r\n") != std::string::npos) {
+    return err("init_uri_template", "must be non-empty, without '\"' or a line break");
+  }
+  for (int kind = 0; kind < 2; ++kind) {
+    const std::vector<AlternateRendition>& alts = kind == 0 ? spec.audio : spec.subtitles;
+    const std::string field = kind == 0 ? "audio" : "subtitles";
+    if (alts.size() > kMaxRenditions) return err(field, "at most 64 renditions");
+    int defaults = 0;
+    for (size_t i = 0; i < alts.size(); ++i) {
+      const AlternateRendition& a = alts[i];
+      const std::string p = field + "[" + std::to_string(i) + "]";
+      if (a.id.empty() || a.id.size() > 64) return err(p + ".id", "must be 1 to 64 characters");
+      for (char c : a.id) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') {
+          return err(p + ".id", "may contain only letters, digits, '_' and '-'");
+        }
+      }
+      if (FindRendition(spec, a.id) != nullptr) return err(p + ".id", "is also a rendition's name");
+      for (const std::string* v : {&a.name, &a.language}) {
+        if (v->find_first_of("\"\r\n") != std::string::npos) return err(p, "name and language must not contain '\"' or a line break");
+      }
+      if (a.name.empty()) return err(p + ".name", "must not be empty (EXT-X-MEDIA NAME is required)");
+      for (size_t j = 0; j < i; ++j) {
+        if (alts[j].name == a.name) return err(p + ".name", "is used twice in the group (bis §4.4.6.1.1)");
+      }
+      defaults += a.is_default ? 1 : 0;
+    }
+    if (defaults > 1) return err(field, "at most one rendition may be default (bis §4.4.6.1.1)");
+  }
+  for (size_t i = 0; i < spec.audio.size(); ++i) {
+    for (const AlternateRendition& sub : spec.subtitles) {
+      if (sub.id == spec.audio[i].id) return err("subtitles", "id '" + sub.id + "' is also an audio id");
+    }
+  }
+  if (spec.media == "ffmpeg" && spec.container != "ts") {
+    return err("container", "media \"ffmpeg\" serves MPEG-TS only; use container \"ts\"");
+  }
   return Status::Ok();
 }
 
@@ -400,8 +447,32 @@ std::vector<uint8_t> BreakInSection(const SyntheticStreamSpec& spec, const Sched
   return InsertSection(spec, brk, /*out=*/false);
 }
 
-std::string MediaPlaylistAt(const SyntheticStreamSpec& spec, const Rendition& rendition,
-                            UnixMicros now) {
+std::string KeyUri(int64_t k) { return "key_" + std::to_string(k) + ".bin"; }
+
+std::string KeyBytes(int64_t k) {
+  std::string out(16, '\0');
+  for (int i = 0; i < 16; ++i) out[static_cast<size_t>(i)] = static_cast<char>((k * 31 + i) & 0xff);
+  return out;
+}
+
+std::string KeyTagValue(const SyntheticStreamSpec& spec, int64_t k) {
+  if (spec.encryption == "none") return "";
+  char iv[40];
+  std::snprintf(iv, sizeof(iv), "0x%032llx", static_cast<unsigned long long>(k));
+  std::string v = spec.encryption == "aes-128" ? "METHOD=AES-128" : "METHOD=SAMPLE-AES";
+  v += ",URI=\"" + KeyUri(k) + "\",IV=" + iv;
+  if (spec.encryption == "sample-aes") v += ",KEYFORMAT=\"identity\",KEYFORMATVERSIONS=\"1\"";
+  return v;
+}
+
+namespace {
+
+// How one media playlist of the presentation is written (variants and alternates share the
+// timeline, markers and keys; bis §6.2.4).
+enum class PlaylistKind { kVariant, kAudio, kSubtitles };
+
+std::string PlaylistAt(const SyntheticStreamSpec& spec, const Rendition& rendition, PlaylistKind kind,
+                       UnixMicros now) {
   const DurationMicros d = SegmentDurationMicros(spec);
   const int64_t last = LiveEdgeMsn(spec, now);
   const int64_t window = std::clamp(spec.window_segments, 1, kMaxWindowSegments);
@@ -410,7 +481,12 @@ std::string MediaPlaylistAt(const SyntheticStreamSpec& spec, const Rendition& re
   std::string out;
   out.reserve(static_cast<size_t>(window) * 160 + 128);
   AppendLine(&out, "#EXTM3U");
-  AppendLine(&out, "#EXT-X-VERSION:3");  // float EXTINF (RFC 8216 §7)
+  // Float EXTINF needs 3, SAMPLE-AES/KEYFORMAT 5, EXT-X-MAP 6 (RFC 8216 §7; bis §8); no higher.
+  const bool vtt = kind == PlaylistKind::kSubtitles;
+  const bool cmaf = spec.container == "cmaf" && !vtt;
+  const bool encrypted = spec.encryption != "none" && !vtt;  // subtitles stay clear
+  const int version = cmaf ? 6 : encrypted && spec.encryption == "sample-aes" ? 5 : 3;
+  AppendLine(&out, "#EXT-X-VERSION:", std::to_string(version));
   AppendLine(&out, "#EXT-X-TARGETDURATION:", std::to_string(TargetDurationSeconds(spec)));
   AppendLine(&out, "#EXT-X-MEDIA-SEQUENCE:", std::to_string(first));
 
@@ -442,14 +518,75 @@ std::string MediaPlaylistAt(const SyntheticStreamSpec& spec, const Rendition& re
         AppendContMarker(spec.cue_flavour, m.text, MicrosToSeconds((msn - m.out_msn) * d), &out);
       }
     }
+    // KEY before MAP: a KEY applies to the MAP's init too (bis §4.4.4.4). Both on the window's
+    // first segment (they must be in force for every listed segment), the KEY again where it
+    // rotates.
+    const int64_t rot = spec.key_rotation_segments;
+    if (encrypted && (msn == first || (rot > 0 && msn % rot == 0))) {
+      AppendLine(&out, "#EXT-X-KEY:", KeyTagValue(spec, rot > 0 ? msn / rot : 0));
+    }
+    if (cmaf && msn == first) {
+      std::string init = spec.init_uri_template;
+      if (size_t at = init.find("{rendition}"); at != std::string::npos) init.replace(at, 11, rendition.name);
+      AppendLine(&out, "#EXT-X-MAP:URI=\"" + init + "\"");
+    }
     if (spec.pdt_on_every_segment || msn == first) {
       out.append("#EXT-X-PROGRAM-DATE-TIME:");
       AppendIso8601Millis(SegmentStart(spec, msn), &out);
       out.push_back('\n');
     }
     AppendLine(&out, "#EXTINF:" + extinf + ",");
-    AppendLine(&out, SegmentUri(spec, rendition.name, msn));
+    if (kind == PlaylistKind::kVariant || cmaf) {
+      AppendLine(&out, SegmentUri(spec, rendition.name, msn));
+    } else {
+      AppendLine(&out, rendition.name + "_" + std::to_string(msn) + (vtt ? ".vtt" : ".aac"));
+    }
   }
+  return out;
+}
+
+}  // namespace
+
+std::string MediaPlaylistAt(const SyntheticStreamSpec& spec, const Rendition& rendition,
+                            UnixMicros now) {
+  return PlaylistAt(spec, rendition, PlaylistKind::kVariant, now);
+}
+
+const AlternateRendition* FindAlternate(const SyntheticStreamSpec& spec, std::string_view id, bool* subtitles) {
+  for (int kind = 0; kind < 2; ++kind) {
+    for (const AlternateRendition& a : kind == 0 ? spec.audio : spec.subtitles) {
+      if (a.id == id) {
+        if (subtitles != nullptr) *subtitles = kind == 1;
+        return &a;
+      }
+    }
+  }
+  return nullptr;
+}
+
+std::string AlternatePlaylistAt(const SyntheticStreamSpec& spec, const AlternateRendition& alt, bool subtitles,
+                                UnixMicros now) {
+  Rendition r;
+  r.name = alt.id;
+  return PlaylistAt(spec, r, subtitles ? PlaylistKind::kSubtitles : PlaylistKind::kAudio, now);
+}
+
+std::string WebVttSegment(const SyntheticStreamSpec& spec, const AlternateRendition& alt, int64_t msn) {
+  // Cue times are on the segment timeline (cue 0 = 90 kHz tick pts_offset_ticks = start_time),
+  // the same clock the fMP4/TS segments' timestamps use.
+  const DurationMicros d = SegmentDurationMicros(spec);
+  auto ts = [](DurationMicros us) {
+    const int64_t ms = us / 1000;
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%02lld:%02lld:%02lld.%03lld", static_cast<long long>(ms / 3600000),
+                  static_cast<long long>(ms / 60000 % 60), static_cast<long long>(ms / 1000 % 60),
+                  static_cast<long long>(ms % 1000));
+    return std::string(buf);
+  };
+  const int64_t ticks = ((spec.pts_offset_ticks % (int64_t{1} << 33)) + (int64_t{1} << 33)) % (int64_t{1} << 33);
+  std::string out = "WEBVTT\nX-TIMESTAMP-MAP=LOCAL:00:00:00.000,MPEGTS:" + std::to_string(ticks) + "\n\n";
+  out += ts(msn * d) + " --> " + ts((msn + 1) * d) + "\n";
+  out += (alt.language.empty() ? alt.name : alt.language) + " " + std::to_string(msn) + "\n";
   return out;
 }
 
@@ -457,10 +594,21 @@ std::string MasterPlaylist(const SyntheticStreamSpec& spec) {
   // No EXT-X-VERSION: its tags need version 1 (RFC 8216 §7), which needs no tag; a higher one
   // SHOULD NOT be declared (bis §6.2.1). The media playlists declare 3 (float EXTINF).
   std::string out = "#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n";
+  // Demuxed audio and subtitles (bis §4.4.6.1): AUTOSELECT=YES on all (DEFAULT=YES requires it).
+  for (int kind = 0; kind < 2; ++kind) {
+    for (const AlternateRendition& a : kind == 0 ? spec.audio : spec.subtitles) {
+      out += std::string("#EXT-X-MEDIA:TYPE=") + (kind == 0 ? "AUDIO,GROUP-ID=\"aud\"" : "SUBTITLES,GROUP-ID=\"sub\"") +
+             ",NAME=\"" + a.name + "\"";
+      if (!a.language.empty()) out += ",LANGUAGE=\"" + a.language + "\"";
+      out += std::string(",DEFAULT=") + (a.is_default ? "YES" : "NO") + ",AUTOSELECT=YES,URI=\"" + a.id + ".m3u8\"\n";
+    }
+  }
   for (const Rendition& r : spec.renditions) {
     out += "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(r.bandwidth_bps);
     if (!r.resolution.empty()) out += ",RESOLUTION=" + r.resolution;
     if (!r.codecs.empty()) out += ",CODECS=\"" + r.codecs + "\"";
+    if (!spec.audio.empty()) out += ",AUDIO=\"aud\"";
+    if (!spec.subtitles.empty()) out += ",SUBTITLES=\"sub\"";
     out += "\n" + r.name + ".m3u8\n";
   }
   return out;
@@ -480,7 +628,9 @@ Result<SyntheticStreamSpec> ParseSpecJson(const Json& j) {
   SSAI_RETURN_IF_ERROR(CheckSpecKeys(j, "", {"segment_duration_s", "window_segments", "start_time",
                                              "target_duration_s", "cue_flavour", "repeat_cue", "omit_cue_in",
                                              "pdt_on_every_segment", "segment_uri_template", "media",
-                                             "pts_offset_ticks", "renditions", "breaks"}));
+                                             "pts_offset_ticks", "renditions", "breaks", "container",
+                                             "encryption", "key_rotation_segments", "init_uri_template",
+                                             "audio", "subtitles"}));
   SyntheticStreamSpec spec;
   if (j.find("segment_duration_s") == j.end()) return FieldError("segment_duration_s", "missing");
   SSAI_RETURN_IF_ERROR(GetNumber(j, "segment_duration_s", "segment_duration_s", &spec.segment_duration_s));
@@ -509,6 +659,11 @@ Result<SyntheticStreamSpec> ParseSpecJson(const Json& j) {
       GetString(j, "segment_uri_template", "segment_uri_template", &spec.segment_uri_template));
   SSAI_RETURN_IF_ERROR(GetString(j, "media", "media", &spec.media));
   SSAI_RETURN_IF_ERROR(GetInt(j, "pts_offset_ticks", "pts_offset_ticks", &spec.pts_offset_ticks));
+  SSAI_RETURN_IF_ERROR(GetString(j, "container", "container", &spec.container));
+  SSAI_RETURN_IF_ERROR(GetString(j, "encryption", "encryption", &spec.encryption));
+  SSAI_RETURN_IF_ERROR(
+      GetInt(j, "key_rotation_segments", "key_rotation_segments", &spec.key_rotation_segments));
+  SSAI_RETURN_IF_ERROR(GetString(j, "init_uri_template", "init_uri_template", &spec.init_uri_template));
 
   auto rs = j.find("renditions");
   if (rs == j.end()) return FieldError("renditions", "missing");
@@ -534,6 +689,28 @@ Result<SyntheticStreamSpec> ParseSpecJson(const Json& j) {
     }
     r.cue_offset_segments = static_cast<int>(cue_offset);
     spec.renditions.push_back(std::move(r));
+  }
+  for (const char* field : {"audio", "subtitles"}) {
+    auto as = j.find(field);
+    if (as == j.end()) continue;
+    if (!as->is_array() || as->size() > kMaxRenditions) {
+      return FieldError(field, "must be an array of at most " + std::to_string(kMaxRenditions));
+    }
+    std::vector<AlternateRendition>& dst = std::string_view(field) == "audio" ? spec.audio : spec.subtitles;
+    for (size_t i = 0; i < as->size(); ++i) {
+      const Json& aj = (*as)[i];
+      const std::string p = std::string(field) + "[" + std::to_string(i) + "]";
+      if (!aj.is_object()) return FieldError(p, "must be an object");
+      SSAI_RETURN_IF_ERROR(CheckSpecKeys(aj, p, {"id", "name", "language", "default"}));
+      AlternateRendition a;
+      if (aj.find("id") == aj.end()) return FieldError(p + ".id", "missing");
+      SSAI_RETURN_IF_ERROR(GetString(aj, "id", p + ".id", &a.id));
+      a.name = a.id;
+      SSAI_RETURN_IF_ERROR(GetString(aj, "name", p + ".name", &a.name));
+      SSAI_RETURN_IF_ERROR(GetString(aj, "language", p + ".language", &a.language));
+      SSAI_RETURN_IF_ERROR(GetBool(aj, "default", p + ".default", &a.is_default));
+      dst.push_back(std::move(a));
+    }
   }
   if (auto bs = j.find("breaks"); bs != j.end()) {
     if (!bs->is_array() || bs->size() > kMaxBreaks) {
@@ -593,6 +770,19 @@ std::string SerializeSpec(const SyntheticStreamSpec& spec) {
   j["segment_uri_template"] = spec.segment_uri_template;
   j["media"] = spec.media;
   if (spec.pts_offset_ticks != 0) j["pts_offset_ticks"] = spec.pts_offset_ticks;
+  if (spec.container != "ts") j["container"] = spec.container;
+  if (spec.encryption != "none") j["encryption"] = spec.encryption;
+  if (spec.key_rotation_segments != 0) j["key_rotation_segments"] = spec.key_rotation_segments;
+  if (spec.init_uri_template != "init_{rendition}.mp4") j["init_uri_template"] = spec.init_uri_template;
+  for (int kind = 0; kind < 2; ++kind) {
+    const std::vector<AlternateRendition>& alts = kind == 0 ? spec.audio : spec.subtitles;
+    if (alts.empty()) continue;
+    Json as = Json::array();
+    for (const AlternateRendition& a : alts) {
+      as.push_back({{"id", a.id}, {"name", a.name}, {"language", a.language}, {"default", a.is_default}});
+    }
+    j[kind == 0 ? "audio" : "subtitles"] = std::move(as);
+  }
   Json rs = Json::array();
   for (const Rendition& r : spec.renditions) {
     rs.push_back({{"name", r.name},

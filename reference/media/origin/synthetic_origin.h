@@ -55,6 +55,19 @@ struct Rendition {
   int cue_offset_segments = 0;
 };
 
+// A demuxed audio or subtitle rendition (issue 14): an EXT-X-MEDIA entry of the multivariant
+// playlist (bis §4.4.6.1) whose media playlist "{id}.m3u8" runs on the same timeline as the
+// variants (same MSNs, PDTs and cue markers: bis §6.2.4). Audio is in group "aud" (fMP4 with its
+// own EXT-X-MAP and the stream's EXT-X-KEY when container is "cmaf", else packed audio
+// "{id}_{msn}.aac"); subtitles are WebVTT "{id}_{msn}.vtt" in group "sub" (never encrypted, no
+// MAP; WebVttSegment gives a segment's text).
+struct AlternateRendition {
+  std::string id;        // playlist and segment name: letters, digits, '_' and '-'
+  std::string name;      // NAME (unique in its group)
+  std::string language;  // LANGUAGE (RFC 5646), may be ""
+  bool is_default = false;  // DEFAULT=YES (at most one per group); AUTOSELECT is always YES
+};
+
 struct ScheduledBreak {
   UnixMicros start_time = 0;
   double duration_s = 0;
@@ -91,7 +104,27 @@ struct SyntheticStreamSpec {
   // What `ssai origin` serves at the segment URIs: "none" (playlists only; segments 404) or
   // "ffmpeg" (real MPEG-TS made once with ffmpeg and cached: reference/server/media_library.h).
   std::string media = "none";
+  // CMAF and encryption (issue 14). container "ts" (default) or "cmaf": fMP4 segments with
+  // EXT-X-MAP:URI="{init}" (init_uri_template, "{rendition}" replaced) declared on every window's
+  // first segment, EXT-X-VERSION 6 (RFC 8216 §7). encryption "none" (default), "aes-128" or
+  // "sample-aes": EXT-X-KEY with URI="key_{k}.bin" (k = msn / key_rotation_segments, 0 without
+  // rotation) and IV = k as 128 bits (an AES-128 init needs an IV), written before the MAP on
+  // the window's first segment and on every segment where the key changes (RFC 8216 §4.3.2.4);
+  // SAMPLE-AES adds KEYFORMAT="identity" and needs version 5 (cbcs in fMP4).
+  std::string container = "ts";
+  std::string encryption = "none";
+  int64_t key_rotation_segments = 0;  // 0 = one key for the whole stream
+  std::string init_uri_template = "init_{rendition}.mp4";
+  std::vector<AlternateRendition> audio;      // EXT-X-MEDIA TYPE=AUDIO, GROUP-ID="aud"
+  std::vector<AlternateRendition> subtitles;  // EXT-X-MEDIA TYPE=SUBTITLES, GROUP-ID="sub"
 };
+
+// The 16-byte AES-128 key the origin serves at KeyUri(k) (deterministic; a test stream's key, not a
+// secret): bytes i = (k * 31 + i) mod 256.
+std::string KeyUri(int64_t k);                // "key_{k}.bin"
+std::string KeyBytes(int64_t k);
+// The EXT-X-KEY value for key k of `spec` ("" when encryption is "none").
+std::string KeyTagValue(const SyntheticStreamSpec& spec, int64_t k);
 
 // Checks ranges and ordering; the message names the field ("breaks[1].start_time: ...").
 Status ValidateSpec(const SyntheticStreamSpec& spec);
@@ -100,6 +133,10 @@ Status ValidateSpec(const SyntheticStreamSpec& spec);
 // {"segment_duration_s": 2.002, "window_segments": 6, "start_time": "2026-01-15T12:00:00Z",
 //  "target_duration_s": 0, "cue_flavour": "cue_out", "repeat_cue": true, "omit_cue_in": false,
 //  "pdt_on_every_segment": true, "segment_uri_template": "seg_{rendition}_{msn}.ts", "media": "none",
+//  "container": "ts", "encryption": "none", "key_rotation_segments": 0,
+//  "init_uri_template": "init_{rendition}.mp4",
+//  "audio": [{"id": "aud_en", "name": "English", "language": "en", "default": true}],
+//  "subtitles": [{"id": "sub_en", "name": "English", "language": "en"}],
 //  "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "resolution": "1280x720",
 //                  "codecs": "avc1.64001f,mp4a.40.2"}],
 //  "breaks": [{"start_time": "2026-01-15T12:01:00Z", "duration_s": 30, "event_id": 1001}]}
@@ -130,8 +167,16 @@ const Rendition* FindRendition(const SyntheticStreamSpec& spec, std::string_view
 // never a crash.
 std::string MediaPlaylistAt(const SyntheticStreamSpec& spec, const Rendition& rendition,
                             UnixMicros now);
-// The multivariant playlist: one EXT-X-STREAM-INF per rendition, URI "{name}.m3u8".
+// The multivariant playlist: one EXT-X-STREAM-INF per rendition, URI "{name}.m3u8"; with
+// alternates, their EXT-X-MEDIA lines first and AUDIO="aud" / SUBTITLES="sub" on every variant.
 std::string MasterPlaylist(const SyntheticStreamSpec& spec);
+// An audio or subtitle rendition's media playlist at `now` (nullptr-safe lookup below).
+const AlternateRendition* FindAlternate(const SyntheticStreamSpec& spec, std::string_view id, bool* subtitles);
+std::string AlternatePlaylistAt(const SyntheticStreamSpec& spec, const AlternateRendition& alt, bool subtitles,
+                                UnixMicros now);
+// WebVTT segment `msn` (RFC 8216 §3.5 / bis §3.1.4): the header with X-TIMESTAMP-MAP mapping cue
+// time 0 to the segment timeline's 90 kHz origin (pts_offset_ticks), and one cue over the segment.
+std::string WebVttSegment(const SyntheticStreamSpec& spec, const AlternateRendition& alt, int64_t msn);
 
 // The SCTE-35 splice_insert payloads the origin writes for a break (binary section).
 std::vector<uint8_t> BreakOutSection(const SyntheticStreamSpec& spec, const ScheduledBreak& brk);

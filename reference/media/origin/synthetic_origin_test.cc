@@ -1,5 +1,6 @@
 #include "reference/media/origin/synthetic_origin.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -367,6 +368,156 @@ TEST(SyntheticOriginTest, SpecUnknownKeysAndNestingAreRefused) {
   EXPECT_EQ(err(std::string(100000, '[')), "synthetic stream spec: JSON nested deeper than 64 levels at byte 64");
   EXPECT_EQ(err("{" + base + R"(}], "window_segments": 6.5})", "scenario.origin"),
             "scenario.origin.window_segments: must be an integer");
+}
+
+
+TEST(SyntheticOriginCmafTest, Fmp4Aes128WithRotationExact) {
+  SyntheticStreamSpec spec = TwoSecondSpec(CueFlavour::kNone);
+  spec.container = "cmaf";
+  spec.encryption = "aes-128";
+  spec.key_rotation_segments = 5;
+  spec.segment_uri_template = "seg_{rendition}_{msn}.m4s";
+  ASSERT_TRUE(ValidateSpec(spec).ok());
+  EXPECT_EQ(MediaPlaylistAt(spec, spec.renditions[0], At(14)),
+            "#EXTM3U\n"
+            "#EXT-X-VERSION:6\n"
+            "#EXT-X-TARGETDURATION:2\n"
+            "#EXT-X-MEDIA-SEQUENCE:3\n"
+            "#EXT-X-KEY:METHOD=AES-128,URI=\"key_0.bin\",IV=0x00000000000000000000000000000000\n"
+            "#EXT-X-MAP:URI=\"init_v1.mp4\"\n"
+            "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:06.000Z\n"
+            "#EXTINF:2.000,\n"
+            "seg_v1_3.m4s\n"
+            "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:08.000Z\n"
+            "#EXTINF:2.000,\n"
+            "seg_v1_4.m4s\n"
+            "#EXT-X-KEY:METHOD=AES-128,URI=\"key_1.bin\",IV=0x00000000000000000000000000000001\n"
+            "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:10.000Z\n"
+            "#EXTINF:2.000,\n"
+            "seg_v1_5.m4s\n"
+            "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:12.000Z\n"
+            "#EXTINF:2.000,\n"
+            "seg_v1_6.m4s\n");
+  EXPECT_EQ(KeyBytes(1).size(), 16u);
+  EXPECT_EQ(static_cast<unsigned char>(KeyBytes(1)[2]), 33u);
+}
+
+TEST(SyntheticOriginCmafTest, EveryShapeLintsCleanWithTheLowestVersion) {
+  for (const char* container : {"ts", "cmaf"}) {
+    for (const char* enc : {"none", "aes-128", "sample-aes"}) {
+      SyntheticStreamSpec spec = TwoSecondSpec(CueFlavour::kDateRange);
+      spec.container = container;
+      spec.encryption = enc;
+      spec.key_rotation_segments = 3;
+      ASSERT_TRUE(ValidateSpec(spec).ok());
+      for (double now = 2; now <= 30; now += 2) {  // from the first segment: an empty playlist needs nothing
+        const std::string text = MediaPlaylistAt(spec, spec.renditions[1], At(now));
+        Result<hls::MediaPlaylist> p = hls::ParseMedia(text);
+        ASSERT_TRUE(p.ok()) << p.status().ToString();
+        // Warnings too: hls.version.not_higher_than_needed is one.
+        for (const hls::Finding& f : hls::LintMedia(*p)) ADD_FAILURE() << container << " " << enc << ": " << hls::FormatFinding(f) << "\n" << text;
+      }
+    }
+  }
+}
+
+TEST(SyntheticOriginCmafTest, SpecJsonFieldsAndErrors) {
+  const std::string json = R"({"segment_duration_s": 2, "start_time": "2026-01-15T12:00:00Z",
+    "container": "cmaf", "encryption": "sample-aes", "key_rotation_segments": 10,
+    "init_uri_template": "{rendition}/init.mp4",
+    "renditions": [{"name": "v1", "bandwidth_bps": 800000}]})";
+  Result<SyntheticStreamSpec> spec = ParseSpec(json);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->container, "cmaf");
+  EXPECT_EQ(spec->encryption, "sample-aes");
+  EXPECT_EQ(spec->key_rotation_segments, 10);
+  Result<SyntheticStreamSpec> again = ParseSpec(SerializeSpec(*spec));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->init_uri_template, "{rendition}/init.mp4");
+  auto error = [](const std::string& extra) {
+    Result<SyntheticStreamSpec> r = ParseSpec(R"({"segment_duration_s": 2, "start_time": "2026-01-15T12:00:00Z", )" + extra +
+                                              R"(, "renditions": [{"name": "v1", "bandwidth_bps": 1}]})");
+    return r.ok() ? std::string("ok") : r.status().message();
+  };
+  EXPECT_THAT(error(R"("container": "mp4")"), ::testing::HasSubstr("container: 'mp4' is not one of ts, cmaf"));
+  EXPECT_THAT(error(R"("encryption": "aes")"), ::testing::HasSubstr("encryption: 'aes' is not one of"));
+  EXPECT_THAT(error(R"("key_rotation_segments": -1)"), ::testing::HasSubstr("key_rotation_segments"));
+  EXPECT_THAT(error(R"("container": "cmaf", "media": "ffmpeg")"), ::testing::HasSubstr("serves MPEG-TS only"));
+}
+
+
+TEST(SyntheticOriginCmafTest, DemuxedAudioTwoLanguagesAndWebVttSubtitles) {
+  SyntheticStreamSpec spec = TwoSecondSpec(CueFlavour::kDateRange);
+  spec.container = "cmaf";
+  spec.encryption = "sample-aes";
+  spec.segment_uri_template = "seg_{rendition}_{msn}.m4s";
+  spec.audio = {{"aud_en", "English", "en", true}, {"aud_es", "Espanol", "es", false}};
+  spec.subtitles = {{"sub_en", "English", "en", false}};
+  ASSERT_TRUE(ValidateSpec(spec).ok()) << ValidateSpec(spec).ToString();
+  const std::string master = MasterPlaylist(spec);
+  EXPECT_EQ(master,
+            "#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+            "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"English\",LANGUAGE=\"en\",DEFAULT=YES,AUTOSELECT=YES,URI=\"aud_en.m3u8\"\n"
+            "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"Espanol\",LANGUAGE=\"es\",DEFAULT=NO,AUTOSELECT=YES,URI=\"aud_es.m3u8\"\n"
+            "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"sub\",NAME=\"English\",LANGUAGE=\"en\",DEFAULT=NO,AUTOSELECT=YES,URI=\"sub_en.m3u8\"\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360,CODECS=\"avc1.4d401e,mp4a.40.2\",AUDIO=\"aud\",SUBTITLES=\"sub\"\n"
+            "v1.m3u8\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=2500000,RESOLUTION=1280x720,CODECS=\"avc1.64001f,mp4a.40.2\",AUDIO=\"aud\",SUBTITLES=\"sub\"\n"
+            "v2.m3u8\n");
+  Result<hls::MasterPlaylist> m = hls::ParseMaster(master);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  for (const hls::Finding& f : hls::LintMaster(*m)) ADD_FAILURE() << hls::FormatFinding(f);
+  bool subs = false;
+  const AlternateRendition* es = FindAlternate(spec, "aud_es", &subs);
+  ASSERT_NE(es, nullptr);
+  EXPECT_FALSE(subs);
+  const AlternateRendition* en_sub = FindAlternate(spec, "sub_en", &subs);
+  ASSERT_NE(en_sub, nullptr);
+  EXPECT_TRUE(subs);
+  for (double now = 2; now <= 30; now += 2) {
+    const std::string video = MediaPlaylistAt(spec, spec.renditions[0], At(now));
+    const std::string audio = AlternatePlaylistAt(spec, *es, false, At(now));
+    const std::string text = AlternatePlaylistAt(spec, *en_sub, true, At(now));
+    Result<hls::MediaPlaylist> v = hls::ParseMedia(video), a = hls::ParseMedia(audio), t = hls::ParseMedia(text);
+    ASSERT_TRUE(v.ok() && a.ok() && t.ok());
+    for (const auto* p : {&*v, &*a, &*t}) {
+      for (const hls::Finding& f : hls::LintMedia(*p)) ADD_FAILURE() << hls::FormatFinding(f);
+      // Same timeline (bis §6.2.4): MSN, segment count, PDTs and date ranges.
+      EXPECT_EQ(p->media_sequence(), v->media_sequence());
+      ASSERT_EQ(p->segments().size(), v->segments().size());
+      for (size_t i = 0; i < p->segments().size(); ++i) {
+        EXPECT_EQ(p->SegmentStartTime(i), v->SegmentStartTime(i));
+        const hls::Tag* dr = p->segments()[i].Find(hls::TagType::kDateRange);
+        const hls::Tag* vdr = v->segments()[i].Find(hls::TagType::kDateRange);
+        EXPECT_EQ(dr ? dr->value : "", vdr ? vdr->value : "");
+      }
+    }
+    EXPECT_NE(audio.find("#EXT-X-MAP:URI=\"init_aud_es.mp4\""), std::string::npos) << audio;
+    EXPECT_NE(audio.find("METHOD=SAMPLE-AES"), std::string::npos) << audio;
+    EXPECT_NE(audio.find("seg_aud_es_"), std::string::npos) << audio;
+    EXPECT_EQ(text.find("#EXT-X-KEY"), std::string::npos) << text;  // subtitles stay clear
+    EXPECT_EQ(text.find("#EXT-X-MAP"), std::string::npos) << text;
+    EXPECT_NE(text.find("#EXT-X-VERSION:3\n"), std::string::npos) << text;
+  }
+  EXPECT_EQ(WebVttSegment(spec, *en_sub, 3600),
+            "WEBVTT\nX-TIMESTAMP-MAP=LOCAL:00:00:00.000,MPEGTS:0\n\n02:00:00.000 --> 02:00:02.000\nen 3600\n");
+  // JSON round trip and errors.
+  Result<SyntheticStreamSpec> again = ParseSpec(SerializeSpec(spec));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(MasterPlaylist(*again), master);
+  SyntheticStreamSpec bad = spec;
+  bad.audio[1].is_default = true;
+  EXPECT_NE(ValidateSpec(bad).message().find("audio: at most one rendition may be default"), std::string::npos);
+  bad = spec;
+  bad.audio[1].name = "English";
+  EXPECT_NE(ValidateSpec(bad).message().find("audio[1].name: is used twice"), std::string::npos);
+  bad = spec;
+  bad.subtitles[0].id = "v1";
+  EXPECT_NE(ValidateSpec(bad).message().find("subtitles[0].id: is also a rendition's name"), std::string::npos);
+  Result<SyntheticStreamSpec> unknown = ParseSpec(R"({"segment_duration_s": 2, "start_time": "2026-01-15T12:00:00Z",
+    "audio": [{"id": "a", "lang": "en"}], "renditions": [{"name": "v1", "bandwidth_bps": 1}]})");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("audio[0].lang: unknown key"), std::string::npos) << unknown.status().message();
 }
 
 }  // namespace
