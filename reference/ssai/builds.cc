@@ -16,7 +16,8 @@ std::string_view ReadPathName(ReadPath path) {
 bool Defects::any() const {
   return ignore_end_time || reset_media_sequence || no_discontinuity_on_return ||
          trust_cached_miss || no_cue_dedupe || misaligned_renditions || ignore_cue_in ||
-         ignore_bitrate || no_discontinuity_ledger || no_creative_discontinuity;
+         ignore_bitrate || no_discontinuity_ledger || no_creative_discontinuity || beacons_on_decision ||
+         unlimited_wrappers;
 }
 
 namespace {
@@ -85,6 +86,13 @@ std::vector<BuildSpec> MakeBuilds() {
   defect("no-creative-discontinuity",
          "stitches a pod's creatives (and its slate) without EXT-X-DISCONTINUITY between them",
          [](Defects& d) { d.no_creative_discontinuity = true; });
+  // Issue 15: server-side tracking and VAST.
+  defect("beacons-on-decision",
+         "fires every impression and quartile beacon of a pod as soon as a session sees the break, not as its "
+         "segments are delivered",
+         [](Defects& d) { d.beacons_on_decision = true; });
+  defect("unlimited-wrappers", "follows VAST wrapper chains without a depth limit",
+         [](Defects& d) { d.unlimited_wrappers = true; });
   return builds;
 }
 

@@ -36,6 +36,9 @@ struct Defects {
   bool ignore_bitrate = false;             // always the highest ad bitrate
   bool no_discontinuity_ledger = false;    // DISCONTINUITY-SEQUENCE ignores earlier breaks
   bool no_creative_discontinuity = false;  // pods: no DISCONTINUITY between creatives (or before slate)
+  // Issue 15, tracking and VAST (beacons.h, vast_pod.h):
+  bool beacons_on_decision = false;        // every beacon of a pod fires when a session first sees the break
+  bool unlimited_wrappers = false;         // VAST wrapper chains followed without a depth limit
   bool any() const;
 };
 
