@@ -330,7 +330,7 @@ std::vector<DecisionService::Ping> DecisionService::received_pings() const {
   return pings_;
 }
 
-HttpResponse DecisionService::VastResponse(std::string_view path, std::string_view query) {
+HttpResponse DecisionService::VastResponse(std::string_view path, std::string_view query, std::string_view session) {
   auto not_found = [&] { return JsonErrorResponse(404, "no VAST at " + std::string(path.substr(0, 128))); };
   std::string self;
   {
@@ -350,12 +350,21 @@ HttpResponse DecisionService::VastResponse(std::string_view path, std::string_vi
     const std::string kind(path.substr(11));
     if (kind != "impression" && kind != "error" && kind != "tracking") return not_found();
     std::lock_guard<std::mutex> lock(pings_mu_);
-    if (pings_.size() < kMaxPings) pings_.push_back({kind, std::string(query.substr(0, 1024))});
+    if (pings_.size() < kMaxPings) {
+      pings_.push_back({kind, std::string(query.substr(0, 1024)), std::string(session.substr(0, 64)),
+                        RealNow() / kMicrosPerMilli});
+    }
     return HttpResponse{200, "text/plain", "", {}};
   }
   if (path == "/vast/received") {
     Json list = Json::array();
-    for (const Ping& p : received_pings()) list.push_back(Json{{"kind", p.kind}, {"query", p.query}});
+    for (const Ping& p : received_pings()) {
+      // Bytes from the wire: escaped so the answer always serialises (JsonError's rule).
+      list.push_back(Json{{"kind", p.kind},
+                          {"query", EscapeInvalidUtf8(p.query)},
+                          {"session", EscapeInvalidUtf8(p.session)},
+                          {"at_ms", p.at_ms}});
+    }
     return HttpResponse{200, "application/json", Json{{"pings", list}}.dump(), {{"Cache-Control", "no-store"}}};
   }
   if (path == "/vast/loop.xml") return Xml(WrapperXml(self, self + "/vast/loop.xml", "loop"));
@@ -439,9 +448,12 @@ void DecisionService::RegisterRoutes(httplib::Server& http) {
       // An httplib handler thread of its own: the wait may sleep here.
       std::this_thread::sleep_for(std::chrono::milliseconds(vast_timeout_ms));
     }
+    if (req.path.starts_with("/vast/ping/") && ping_delay_ms > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(ping_delay_ms.load()));
+    }
     std::string query;
     for (const auto& [k, v] : req.params) query += (query.empty() ? "" : "&") + k + "=" + v;
-    ToHttplib(VastResponse(req.path, query), res);
+    ToHttplib(VastResponse(req.path, query, req.get_header_value("X-SSAI-Session")), res);
   });
 }
 
@@ -466,7 +478,15 @@ void DecisionService::Handle(boost::asio::io_context& io, HttpRequest req, HttpR
       });
       return;
     }
-    return respond(VastResponse(req.path, req.query));
+    if (req.path.starts_with("/vast/ping/") && ping_delay_ms > 0) {
+      auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(ping_delay_ms.load()));
+      HttpResponse res = VastResponse(req.path, req.query, req.Header("X-SSAI-Session"));
+      timer->async_wait([timer, respond, res = std::move(res)](const boost::system::error_code&) mutable {
+        respond(std::move(res));
+      });
+      return;
+    }
+    return respond(VastResponse(req.path, req.query, req.Header("X-SSAI-Session")));
   }
   respond(JsonErrorResponse(404, "no route " + req.method + " " + req.path));
 }

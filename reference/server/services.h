@@ -127,15 +127,22 @@ class DecisionService {
   //   /vast/mp4/{pod}.xml            the pod with progressive MP4 MediaFiles only (403)
   //   /vast/timeout.xml              answered after vast_timeout_ms (a wrapper target: 301)
   //   /vast/wrapper-timeout.xml      a wrapper to /vast/timeout.xml
-  //   /vast/ping/{kind}?...          impression|error|tracking pings: 200, recorded
-  //   /vast/received                 JSON {"pings":[{"kind","query"}...]} of what was recorded
-  HttpResponse VastResponse(std::string_view path, std::string_view query);
+  //   /vast/ping/{kind}?...          impression|error|tracking pings: 200, recorded with the
+  //                                  session the server-side beacon names (X-SSAI-Session,
+  //                                  beacon_sender.h) and when it arrived
+  //   /vast/received                 JSON {"pings":[{"kind","query","session","at_ms"}...]} of what
+  //                                  was recorded (at most 10,000; at_ms: Unix ms)
+  HttpResponse VastResponse(std::string_view path, std::string_view query, std::string_view session = "");
   struct Ping {
     std::string kind;
     std::string query;
+    std::string session;  // X-SSAI-Session of the request ("" when none)
+    int64_t at_ms = 0;    // Unix ms of arrival
   };
   std::vector<Ping> received_pings() const;
   int64_t vast_timeout_ms = 30'000;
+  // Fault knob for tests: answer /vast/ping/... this late (a slow tracking endpoint).
+  std::atomic<int> ping_delay_ms{0};
 
  private:
   std::string VastPod(const AdDecision& pod, bool mp4_only) const;
