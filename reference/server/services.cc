@@ -325,6 +325,11 @@ std::string DecisionService::VastPod(const AdDecision& pod, bool mp4_only) const
   return x + "</VAST>\n";
 }
 
+std::vector<DecisionService::VastFetch> DecisionService::vast_fetches() const {
+  std::lock_guard<std::mutex> lock(pings_mu_);
+  return fetches_;
+}
+
 std::vector<DecisionService::Ping> DecisionService::received_pings() const {
   std::lock_guard<std::mutex> lock(pings_mu_);
   return pings_;
@@ -365,10 +370,18 @@ HttpResponse DecisionService::VastResponse(std::string_view path, std::string_vi
                           {"session", EscapeInvalidUtf8(p.session)},
                           {"at_ms", p.at_ms}});
     }
-    return HttpResponse{200, "application/json", Json{{"pings", list}}.dump(), {{"Cache-Control", "no-store"}}};
+    Json fetches = Json::array();
+    for (const VastFetch& f : vast_fetches()) fetches.push_back(Json{{"path", EscapeInvalidUtf8(f.path)}, {"at_ms", f.at_ms}});
+    return HttpResponse{200, "application/json", Json{{"pings", list}, {"fetches", fetches}}.dump(),
+                        {{"Cache-Control", "no-store"}}};
+  }
+  {
+    std::lock_guard<std::mutex> lock(pings_mu_);
+    if (fetches_.size() < kMaxPings) fetches_.push_back({std::string(path.substr(0, 256)), RealNow() / kMicrosPerMilli});
   }
   if (path == "/vast/loop.xml") return Xml(WrapperXml(self, self + "/vast/loop.xml", "loop"));
   if (path == "/vast/wrapper-timeout.xml") return Xml(WrapperXml(self, self + "/vast/timeout.xml", "to-timeout"));
+  if (path == "/vast/wrapper-malformed.xml") return Xml(WrapperXml(self, self + "/vast/malformed.xml", "to-malformed"));
   if (path == "/vast/empty.xml") {
     return Xml("<?xml version=\"1.0\"?>\n<VAST version=\"4.0\">\n  <Error>" +
                Cdata(self + "/vast/ping/error?ad=none&code=[ERRORCODE]") + "</Error>\n</VAST>\n");

@@ -439,7 +439,7 @@ std::map<std::string, std::vector<std::string>> BySessionAndAd(const std::vector
 }
 
 TEST(ManifestPathTest, ServerSideBeaconsFollowDelivery) {
-  for (const char* name : {"kv-channel-state", "defect-beacons-on-decision"}) {
+  for (const char* name : {"kv-channel-state", "kv-stateless", "defect-beacons-on-decision"}) {
     SCOPED_TRACE(name);
     const bool defect = std::string(name).starts_with("defect");
     origin::SyntheticStreamSpec spec = Spec(origin::CueFlavour::kCueOut);
