@@ -65,12 +65,10 @@ const std::vector<KnownFinding>& KnownFindings() {
     {"kv-stateless", "splicepoint_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "ts_cue_out_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "ts_daterange_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
-    {"kv-stateless", "vast_pod_long", "beacon.impression_once_per_delivery hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
-    {"kv-stateless", "vast_pod_short", "beacon.impression_once_per_delivery hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
-    // Issue 15. R5 as above; the far viewer's first pod segment is one of the slots flipped from
-    // content, so the check expects an impression the edge never fires (open: why the tracker does
-    // not fire on the flipped listing, see reference/ssai/README.md "Server-side tracking").
-    {"kv-stateless", "vast_wrapper_chain", "beacon.impression_once_per_delivery hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    {"kv-stateless", "vast_pod_long", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    {"kv-stateless", "vast_pod_short", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    // Issue 15: R5 as above.
+    {"kv-stateless", "vast_wrapper_chain", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     // Failed VAST decisions give slate; a far POP shows content first there, then slate.
     {"kv-stateless", "vast_wrapper_too_deep", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.slate_fills_short_pod", "R5"},
     {"kv-stateless", "vast_malformed", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.slate_fills_short_pod", "R5"},

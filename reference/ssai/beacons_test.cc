@@ -80,6 +80,21 @@ TEST(BeaconTrackerTest, ASessionThatJoinedMidCreativeFiresNothingForIt) {
                                       "b:thirdQuartile", "b:complete"}));
 }
 
+// Found by the conformance suite (kv-stateless, far POP): an edge that learns of a break late lists
+// the pod's first segment already 6 s behind the live edge; a session that has been watching since
+// before the break joined at its first playlist (no ads in it), so the impression still fires.
+TEST(BeaconTrackerTest, ASessionJoinsAtItsFirstPlaylistEvenWithoutAds) {
+  const std::vector<AdBreakState> breaks = {Break({Creative("a", 8)})};
+  const std::vector<PodSegmentRef> segs = Segments(0, kT0, 8, 2);
+  BeaconTracker t;
+  EXPECT_TRUE(t.OnPlaylist("s", kT0 - 10'000'000, kT0 - 4'000'000, 2, {}, breaks).empty());
+  EXPECT_EQ(Events(t.OnPlaylist("s", kT0 + 8'000'000, kT0 + 12'000'000, 2, segs, breaks)),
+            (std::vector<std::string>{"a:impression", "a:start", "a:firstQuartile", "a:midpoint", "a:thirdQuartile",
+                                      "a:complete"}));
+  // A session whose first playlist is this late one joined 6 s behind its end: nothing for a.
+  EXPECT_TRUE(t.OnPlaylist("late", kT0 + 8'000'000, kT0 + 12'000'000, 2, segs, breaks).empty());
+}
+
 TEST(BeaconTrackerTest, ACreativeCutByTheBreakEndNeverCompletes) {
   const std::vector<AdBreakState> breaks = {Break({Creative("a", 10)})};
   const std::vector<PodSegmentRef> segs = Segments(0, kT0, 10, 2, /*cut_at_s=*/7);  // 2 2 2 1(cut)

@@ -928,8 +928,12 @@ void ManifestPath::Impl::Splice(OpPtr op) {
 }
 
 void ManifestPath::Impl::FireBeacons(Op& op, const SpliceOutput& output) {
-  if (env.beacons == nullptr || op.request.session.empty() || !op.state || output.pod_segments.empty()) return;
-  const std::vector<AdBreakState>& breaks = op.state->breaks;
+  // Every playlist of a session counts, ads or not: the session joins at its first playlist, so
+  // an edge that learns of a break late still fires for the pod segments it then lists (the
+  // viewer has been playing since before them).
+  if (env.beacons == nullptr || op.request.session.empty() || op.mode != InsertionMode::kSsai) return;
+  static const std::vector<AdBreakState> kNoBreaks;
+  const std::vector<AdBreakState>& breaks = op.state ? op.state->breaks : kNoBreaks;
   std::vector<Beacon> due =
       build.defects.beacons_on_decision
           // DEFECT(beacons_on_decision): everything as soon as the session sees the break.
