@@ -987,6 +987,16 @@ class Evaluator {
       const std::string where = "session " + session + (event_id.empty() ? "" : " break " + event_id) + " ad " + ad;
       std::stable_sort(list.begin(), list.end(),
                        [](const BeaconRecord* a, const BeaconRecord* b) { return a->time < b->time; });
+      // Over HTTP the server sends the beacons one delivery made due concurrently, so two of them may
+      // arrive swapped: within the slack, the order the server decided (kBeaconEvents) counts.
+      auto rank = [](const BeaconRecord* b) {
+        return std::find(kBeaconEvents.begin(), kBeaconEvents.end(), b->event) - kBeaconEvents.begin();
+      };
+      for (size_t i = 1; slack > 0 && i < list.size(); ++i) {
+        for (size_t j = i; j > 0 && list[j - 1]->time + slack >= list[j]->time && rank(list[j - 1]) > rank(list[j]); --j) {
+          std::swap(list[j - 1], list[j]);
+        }
+      }
       auto spec = ads.find(ad);
       size_t next = 1;  // kBeaconEvents index of the next linear event expected (start)
       std::map<std::string, int> impressions;  // by URL: the InLine's and each wrapper's fire once
