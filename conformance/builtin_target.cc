@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <optional>
 #include <memory>
 #include <utility>
 
@@ -11,7 +13,10 @@
 #include "conformance/probes.h"
 #include "reference/base/strings.h"
 #include "reference/ssai/coordinator.h"
+#include "reference/media/vast/vast.h"
+#include "reference/server/services.h"
 #include "reference/ssai/manifest_path.h"
+#include "reference/ssai/vast_pod.h"
 #include "reference/ssai/testing/fake_env.h"
 #include "reference/ssai/testing/pop_env.h"
 
@@ -76,7 +81,7 @@ class ScenarioOrigin : public OriginClient {
 // Records every decision request, then lets the fake answer (or fail, or hang).
 class RecordingDecision : public DecisionClient {
  public:
-  RecordingDecision(Scheduler* sched, FakeDecision* inner, Observations* obs)
+  RecordingDecision(Scheduler* sched, DecisionClient* inner, Observations* obs)
       : sched_(sched), inner_(inner), obs_(obs) {}
   void Decide(const Request& request, Callback done) override {
     obs_->decision_requests.push_back({sched_->Now(), request.event_id, request.duration_s});
@@ -85,7 +90,115 @@ class RecordingDecision : public DecisionClient {
 
  private:
   Scheduler* sched_;
-  FakeDecision* inner_;
+  DecisionClient* inner_;
+  Observations* obs_;
+};
+
+constexpr char kBuiltinVastBase[] = "http://vast.conformance.test";
+
+// decision.vast (issue 15): the harness's VAST ad server (DecisionService in VAST mode, the
+// scenario's ads as its default pod) answers in-process; vast::Resolver follows the wrapper chain
+// as the server's VastDecisionClient does (reference/server/vast_decision.h), with the build's
+// depth limit; a failure fires the Error URLs (the ad server records them) and reaches the
+// coordinator as a failed decision (slate). Answered after the scenario's latency per document.
+class BuiltinVastDecision : public DecisionClient {
+ public:
+  BuiltinVastDecision(Scheduler* sched, const Scenario* scenario, const BuildSpec* build)
+      : sched_(sched), scenario_(scenario), build_(build), service_(Config(*scenario)) {
+    service_.set_self_url(kBuiltinVastBase);
+  }
+  void Decide(const Request& request, Callback done) override {
+    vast::ResolverOptions ro;
+    // DEFECT(unlimited_wrappers): no depth limit (the document bound stays).
+    if (build_->defects.unlimited_wrappers) ro.max_wrapper_depth = std::numeric_limits<int>::max();
+    vast::Resolver r(ro);
+    int documents = 1;
+    r.Start(Get(std::string(kBuiltinVastBase) + "/vast/" + scenario_->decision.vast.tag).value_or(""));
+    while (std::optional<std::string> url = r.next_url()) {
+      ++documents;
+      if (std::optional<std::string> body = Get(*url)) {
+        r.OnFetched(*body);
+      } else {
+        r.OnFetchFailed(Status::Unavailable("ad server: no answer for " + *url));
+      }
+    }
+    Result<vast::ResolvedPod> pod = r.Finish();
+    for (const std::string& u : ErrorPings(pod.ok() ? pod->failures : r.failures())) Get(u);
+    Result<AdDecision> out = Status::Unavailable("unset");
+    if (pod.ok()) {
+      VastPodOptions po;
+      po.segment_duration_s = scenario_->decision.ads.empty() ? 2 : scenario_->decision.ads[0].segment_duration_s;
+      out = DecisionFromVast(*pod, request.duration_s, request.pod_id.empty() ? request.event_id : request.pod_id, po);
+    } else {
+      out = pod.status();
+    }
+    const DurationMicros latency = SecondsToMicros(scenario_->decision.latency_ms / 1000) * documents;
+    sched_->RunAt(sched_->Now() + latency, [done = std::move(done), out = std::move(out)] { done(out); });
+  }
+  // What the ad server recorded, as observations.
+  void Collect(Observations* obs, UnixMicros start) const {
+    obs->vast_observed = true;
+    for (const server::DecisionService::VastFetch& f : service_.vast_fetches()) {
+      VastFetchRecord rec{start, f.path, 0};
+      if (f.path.starts_with("/vast/wrapper/")) {
+        rec.wrapper_level = static_cast<int>(ParseInt64(f.path.substr(14, f.path.find('/', 14) - 14)).value_or(0));
+      }
+      obs->vast_fetches.push_back(std::move(rec));
+    }
+    for (const server::DecisionService::Ping& p : service_.received_pings()) {
+      if (p.kind != "error") continue;
+      const size_t at = p.query.find("code=");
+      const int code = at == std::string::npos ? 0 : static_cast<int>(ParseInt64(p.query.substr(at + 5, 3)).value_or(0));
+      obs->vast_error_pings.push_back({start, code, p.query});
+    }
+  }
+
+ private:
+  static server::DecisionConfig Config(const Scenario& sc) {
+    server::DecisionConfig c;
+    AdDecision pod;
+    pod.pod_id = sc.decision.pod_id;
+    for (const AdSpec& ad : sc.decision.ads) {
+      AdItem item{ad.id, ad.duration_s, {}};
+      for (const origin::Rendition& r : sc.origin.renditions) item.variants.push_back({r.bandwidth_bps, AdPlaylistUrl(ad.id, r.bandwidth_bps)});
+      std::sort(item.variants.begin(), item.variants.end(),
+                [](const AdVariant& a, const AdVariant& b) { return a.bitrate_bps < b.bitrate_bps; });
+      pod.items.push_back(std::move(item));
+    }
+    c.catalogue.pods["default"] = pod;
+    c.catalogue.default_pod = "default";
+    return c;
+  }
+  // The ad server's answer to GET `url` (its body when 200).
+  std::optional<std::string> Get(const std::string& url) {
+    const std::string_view base = kBuiltinVastBase;
+    if (!std::string_view(url).starts_with(base)) return std::nullopt;
+    std::string path = url.substr(base.size()), query;
+    if (size_t q = path.find('?'); q != std::string::npos) {
+      query = path.substr(q + 1);
+      path.resize(q);
+    }
+    server::HttpResponse res = service_.VastResponse(path, query);
+    if (res.status != 200) return std::nullopt;
+    return res.body;
+  }
+  Scheduler* sched_;
+  const Scenario* scenario_;
+  const BuildSpec* build_;
+  server::DecisionService service_;
+};
+
+// Server-side tracking (beacons.h): what the edges fire, as the ad server would record it.
+class RecordingBeacons : public BeaconSink {
+ public:
+  RecordingBeacons(Scheduler* sched, Observations* obs) : sched_(sched), obs_(obs) {}
+  void Fire(Beacon b) override {
+    obs_->beacons.push_back({sched_->Now(), std::move(b.session), std::move(b.event_id), std::move(b.ad_id),
+                             std::move(b.event), std::move(b.url)});
+  }
+
+ private:
+  Scheduler* sched_;
   Observations* obs_;
 };
 
@@ -110,7 +223,11 @@ class Harness {
         durable_(&sched_),
         origin_(&scenario, &sched_),
         fake_decision_(&sched_),
-        decision_(&sched_, &fake_decision_, &obs_) {}
+        vast_decision_(&sched_, &scenario, &build),
+        decision_(&sched_, scenario.decision.vast.tag.empty() ? static_cast<DecisionClient*>(&fake_decision_)
+                                                               : &vast_decision_,
+                  &obs_),
+        beacons_(&sched_, &obs_) {}
 
   Result<Observations> Run();
 
@@ -155,7 +272,9 @@ class Harness {
   FakeDurableStore durable_;
   ScenarioOrigin origin_;
   FakeDecision fake_decision_;
+  BuiltinVastDecision vast_decision_;
   RecordingDecision decision_;
+  RecordingBeacons beacons_;
   ChannelConfig channel_;
   SwitchCoordinatorClient switch_;
   std::vector<std::unique_ptr<Coordinator>> coordinators_;  // the last is current; older ones stopped
@@ -181,8 +300,9 @@ void Harness::Request(Pop* pop, const std::string& viewer, const std::string& fi
   f.pop = pop->spec.name;
   f.viewer = viewer;
   f.rendition = rendition;
-  f.url = "/" + std::string(kBuiltinOrg) + "/" + kBuiltinChannel + "/" + file +
-          (mode == InsertionMode::kSgai ? "?mode=sgai" : "");
+  const std::string session = SessionOfViewer(viewer);
+  f.url = "/" + std::string(kBuiltinOrg) + "/" + kBuiltinChannel + "/" + file + "?session=" + session +
+          (mode == InsertionMode::kSgai ? "&mode=sgai" : "");
   f.mode = mode;
   f.request_time = sched_.Now();
   f.reload = reload;
@@ -191,7 +311,7 @@ void Harness::Request(Pop* pop, const std::string& viewer, const std::string& fi
     f.origin_body = OriginPlaylistAt(scenario_, *r, sched_.Now());
   }
   obs_.fetches.push_back(std::move(f));
-  ManifestRequest req{kBuiltinOrg, kBuiltinChannel, file, mode};
+  ManifestRequest req{kBuiltinOrg, kBuiltinChannel, file, mode, session};
   pop->edge->Handle(req, [this, index](ManifestResponse r) {
     Fetch& out = obs_.fetches[index];
     out.response_time = sched_.Now();
@@ -326,6 +446,7 @@ Result<Observations> Harness::Run() {
   obs_.scenario = scenario_.name;
   obs_.kv_observed = true;
   obs_.decisions_observed = true;
+  obs_.beacons_observed = true;
   obs_.reads_kv = build_.read_path != ReadPath::kCoordinatorOnly;
   obs_.ad_uri_prefix = kBuiltinAdBase;
   obs_.slate_uri = SlateUri(scenario_);
@@ -346,7 +467,13 @@ Result<Observations> Harness::Run() {
   fake_decision_.decision.pod_id = scenario_.decision.pod_id;
   for (const AdSpec& ad : scenario_.decision.ads) {
     AdItem item{ad.id, ad.duration_s, {}};
-    if (ad.segment_duration_s > 0) item.segment_duration_s = ad.segment_duration_s;
+    if (ad.segment_duration_s > 0) {
+      item.segment_duration_s = ad.segment_duration_s;
+      // A pod of creatives carries server-side tracking (beacons.h), as a VAST ad server's does.
+      for (std::string_view e : kBeaconEvents) {
+        item.tracking[std::string(e)] = {std::string(kBuiltinAdBase) + "track/" + ad.id + "/" + std::string(e)};
+      }
+    }
     std::vector<int64_t> bitrates;
     for (const origin::Rendition& r : scenario_.origin.renditions) bitrates.push_back(r.bandwidth_bps);
     std::sort(bitrates.begin(), bitrates.end());
@@ -374,7 +501,7 @@ Result<Observations> Harness::Run() {
   for (Pop& pop : pops_) {
     pop.edge = std::make_unique<ManifestPath>(
         build_, std::vector<ChannelConfig>{channel_},
-        ManifestPathEnv{&sched_, pop.kv.get(), pop.coordinator.get(), &origin_});
+        ManifestPathEnv{&sched_, pop.kv.get(), pop.coordinator.get(), &origin_, nullptr, &beacons_});
   }
 
   const UnixMicros end = scenario_.At(scenario_.duration_s);
@@ -403,6 +530,7 @@ Result<Observations> Harness::Run() {
 
   DrainAndProbeExpiry(end);
 
+  if (!scenario_.decision.vast.tag.empty()) vast_decision_.Collect(&obs_, scenario_.origin.start_time);
   for (const KvCentral::PutRecord& p : central_.puts()) {
     obs_.kv_puts.push_back({p.time, p.key, p.value, p.ttl_s, p.status.ok(), p.status.ok() ? "" : p.status.message()});
   }

@@ -31,7 +31,8 @@ TEST(CatalogueTest, AtLeastFortyUniqueChecksWithSections) {
     EXPECT_EQ(info.id.substr(0, info.id.find('.')), info.family) << info.id;
     families.insert(info.family);
   }
-  EXPECT_EQ(families, (std::set<std::string>{"hls", "variants", "splice", "ttl", "kv", "latency", "api"}));
+  EXPECT_EQ(families,
+            (std::set<std::string>{"hls", "variants", "splice", "ttl", "kv", "latency", "api", "beacon", "vast"}));
   for (const hls::RuleInfo& r : hls::LintRules()) EXPECT_NE(FindCheck(r.id), nullptr) << r.id;
 }
 

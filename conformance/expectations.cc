@@ -68,6 +68,14 @@ const std::vector<KnownFinding>& KnownFindings() {
     {"kv-stateless", "ts_daterange_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "vast_pod_long", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "vast_pod_short", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    // Issue 15: R5 as above.
+    {"kv-stateless", "vast_wrapper_chain", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    // Failed VAST decisions give slate; a far POP shows content first there, then slate.
+    {"kv-stateless", "vast_wrapper_too_deep", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.slate_fills_short_pod", "R5"},
+    {"kv-stateless", "vast_malformed", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.slate_fills_short_pod", "R5"},
+    {"kv-stateless", "vast_no_media", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.slate_fills_short_pod", "R5"},
+    {"kv-stateless", "vast_empty", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.slate_fills_short_pod", "R5"},
+    {"kv-stateless", "vast_wrapper_timeout", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.slate_fills_short_pod", "R5"},
   };
   return kFindings;
 }
@@ -100,6 +108,9 @@ const std::map<std::string, std::vector<std::string>>& ExpectedCatches() {
     // CMAF / encrypted streams (issue 14).
     {"defect-ads-inherit-map-key", {"hls.map.ad_has_own_init", "hls.map.content_init_restored",
                                     "hls.key.ad_key_declared", "hls.key.content_key_restored"}},
+    // Issue 15: server-side tracking and VAST.
+    {"defect-beacons-on-decision", {"beacon.quartiles_in_order"}},
+    {"defect-unlimited-wrappers", {"vast.wrapper_depth"}},
   };
   return kCatches;
 }

@@ -9,8 +9,10 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -27,6 +29,7 @@
 #include "reference/ssai/builds.h"
 #include "reference/server/config.h"
 #include "reference/server/server.h"
+#include "reference/server/services.h"
 
 namespace ssai::conformance {
 
@@ -94,6 +97,10 @@ class HarnessServices {
       res.set_content(AdPlaylist(req.matches[1].str(), req.matches[2].str()), "application/vnd.apple.mpegurl");
     });
     server_.Post("/decision", [this](const httplib::Request& req, httplib::Response& res) { Decide(req, res); });
+    // decision.vast (issue 15): the harness's VAST ad server (DecisionService VAST mode) with the
+    // scenario's ads as its default pod; it records the wrapper fetches, Error pings and
+    // server-side beacons (with their X-SSAI-Session) the target sends.
+    server_.Get(R"(/vast/.*)", [this](const httplib::Request& req, httplib::Response& res) { Vast(req, res); });
     if (port == 0) {
       port = server_.bind_to_any_port(host);
       if (port < 0) return Status::Unavailable("harness: cannot bind " + host);
@@ -101,6 +108,8 @@ class HarnessServices {
       return Status::Unavailable("harness: cannot bind " + listen + " (target profile harness.listen)");
     }
     base_ = "http://" + host + ":" + std::to_string(port);
+    vast_ = std::make_unique<server::DecisionService>(VastConfig());
+    vast_->set_self_url(base_);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     for (int i = 0; i < 200 && !server_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     if (!server_.is_running()) return Status::Unavailable("harness: server on " + base_ + " did not start");
@@ -120,6 +129,42 @@ class HarnessServices {
     std::lock_guard<std::mutex> lock(mu_);
     return decisions_;
   }
+  // What the VAST ad server recorded, as observations (issue 15).
+  void CollectVast(Observations* obs) const {
+    if (!vast_ || scenario_->decision.vast.tag.empty()) return;
+    obs->vast_observed = true;
+    std::set<std::string> ads;
+    for (const AdSpec& a : scenario_->decision.ads) ads.insert(a.id);
+    for (const server::DecisionService::VastFetch& f : vast_->vast_fetches()) {
+      VastFetchRecord rec{f.at_ms * kMicrosPerMilli, f.path, 0};
+      if (f.path.starts_with("/vast/wrapper/")) {
+        rec.wrapper_level = static_cast<int>(ParseInt64(f.path.substr(14, f.path.find('/', 14) - 14)).value_or(0));
+      }
+      obs->vast_fetches.push_back(std::move(rec));
+    }
+    auto param = [](const std::string& query, const std::string& key) {
+      for (size_t at = 0; at < query.size();) {
+        size_t amp = query.find('&', at);
+        if (amp == std::string::npos) amp = query.size();
+        const std::string kv = query.substr(at, amp - at);
+        if (kv.starts_with(key + "=")) return kv.substr(key.size() + 1);
+        at = amp + 1;
+      }
+      return std::string();
+    };
+    for (const server::DecisionService::Ping& p : vast_->received_pings()) {
+      const UnixMicros t = p.at_ms * kMicrosPerMilli;
+      if (p.kind == "error") {
+        obs->vast_error_pings.push_back({t, static_cast<int>(ParseInt64(param(p.query, "code")).value_or(0)), p.query});
+        continue;
+      }
+      const std::string ad = param(p.query, "ad");
+      if (!ads.count(ad)) continue;  // a wrapper's Impression ("ad=w2"): not one creative's
+      obs->beacons.push_back(
+          {t, p.session, "", ad, p.kind == "impression" ? "impression" : param(p.query, "event"), p.kind + "?" + p.query});
+    }
+    obs->beacons_observed = true;
+  }
 
  private:
   std::string AdPlaylist(const std::string& id, const std::string& bps) const {
@@ -127,6 +172,41 @@ class HarnessServices {
       if (ad.id == id) return AdMediaPlaylist(*scenario_, ad, std::stoll(bps), ad_prefix() + id + "/" + bps);
     }
     return AdMediaPlaylist(*scenario_, AdSpec{id, 0, 0}, std::stoll(bps), ad_prefix() + id + "/" + bps);
+  }
+
+  server::DecisionConfig VastConfig() const {
+    server::DecisionConfig c;
+    AdDecision pod;
+    pod.pod_id = scenario_->decision.pod_id;
+    for (const AdSpec& ad : scenario_->decision.ads) {
+      AdItem item{ad.id, ad.duration_s, {}};
+      for (const origin::Rendition& r : scenario_->origin.renditions) {
+        item.variants.push_back({r.bandwidth_bps, ad_prefix() + ad.id + "/" + std::to_string(r.bandwidth_bps) + ".m3u8"});
+      }
+      std::sort(item.variants.begin(), item.variants.end(),
+                [](const AdVariant& a, const AdVariant& b) { return a.bitrate_bps < b.bitrate_bps; });
+      pod.items.push_back(std::move(item));
+    }
+    c.catalogue.pods["default"] = pod;
+    c.catalogue.default_pod = "default";
+    return c;
+  }
+
+  void Vast(const httplib::Request& req, httplib::Response& res) {
+    if (req.path == "/vast/" + scenario_->decision.vast.tag) {
+      // The ad tag: one decision request (the server's ExpandAdTag fills ?event=).
+      std::lock_guard<std::mutex> lock(mu_);
+      decisions_.push_back({WallNow(), req.get_param_value("event"), 0});
+    }
+    if (req.path == "/vast/timeout.xml") {
+      // Bounded: longer than the server's VAST fetch timeout, shorter than the run.
+      for (int i = 0; i < 50 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      res.status = 504;
+      return;
+    }
+    std::string query;
+    for (const auto& [k, v] : req.params) query += (query.empty() ? "" : "&") + k + "=" + v;
+    server::ToHttplib(vast_->VastResponse(req.path, query, req.get_header_value("X-SSAI-Session")), res);
   }
 
   // reference/server HttpDecisionClient's body: {"channelId","eventId","podId","duration"}.
@@ -175,6 +255,7 @@ class HarnessServices {
   std::atomic<bool> stopping_{false};
   std::mutex mu_;
   std::vector<DecisionRequestRecord> decisions_;
+  std::unique_ptr<server::DecisionService> vast_;
 };
 
 // Drives one scenario against a target described by `profile`, in real time.
@@ -273,6 +354,9 @@ class RealTimeRun {
     f.url = rendition.empty() ? Url(pl.master_url, "") : Url(pl.variant_url, rendition);
     httplib::Headers headers;
     for (const auto& [name, value] : pl.headers) headers.emplace(name, Replace(value, "{token}", viewer_token_));
+    if (!p_.session_param.empty()) {
+      f.url += (f.url.find('?') == std::string::npos ? "?" : "&") + p_.session_param + "=" + SessionOfViewer(viewer);
+    }
     f.request_time = WallNow();
     if (const origin::Rendition* r = origin::FindRendition(s_.origin, rendition)) {
       f.bandwidth_bps = r->bandwidth_bps;
@@ -529,6 +613,9 @@ Result<Observations> RunRealTime(const TargetProfile& profile, const std::string
   Result<Observations> obs = run.Run();
   if (obs.ok()) {
     obs->decision_requests = services->TakeDecisions();
+    // Beacons are sent after the playlist that made them due: give the last ones a moment.
+    if (!shifted.decision.vast.tag.empty()) std::this_thread::sleep_for(std::chrono::seconds(2));
+    services->CollectVast(&*obs);
     obs->stats["decision_requests"] = static_cast<int64_t>(obs->decision_requests.size());
   }
   return obs;
@@ -582,7 +669,11 @@ class ServeTarget : public Target {
         // No origin micro-cache: the harness records the origin playlist at request time as the
         // response's baseline, so the edge must read the same one (see README: timing).
         {"limits", {{"origin_cache_ms", 0}}},
-        {"decision", {{"url", services.base() + "/decision"}}},
+        {"decision", shifted.decision.vast.tag.empty()
+                         ? Json{{"url", services.base() + "/decision"}}
+                         : Json{{"url", services.base() + "/vast/" + shifted.decision.vast.tag + "?event={event}"},
+                                {"format", "vast"},
+                                {"ad_segment_duration_s", shifted.decision.ads.at(0).segment_duration_s}}},
         {"channels",
          {{{"org", "conf"},
            {"channel", "ch1"},
@@ -622,6 +713,7 @@ class ServeTarget : public Target {
     p.cue.token = token;
     p.cue.api_checks = "strict";
     p.state_source_header = "X-SSAI-State-Source";
+    p.session_param = "session";  // server-side beacons follow each viewer session (beacons.h)
     return p;
   }
 
@@ -684,7 +776,7 @@ Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
   SSAI_RETURN_IF_ERROR(CheckKeys(j, "", {"name", "org", "channel", "master_url", "variant_url", "ssai", "sgai",
                                          "viewer_token", "viewer_token_env", "cue", "decision", "observe",
                                          "state_source_header",
-                                         "metrics_url", "harness", "ad_uri_prefix", "slate_uri"}));
+                                         "metrics_url", "harness", "ad_uri_prefix", "slate_uri", "session_param"}));
   TargetProfile p;
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "name", &p.name));
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "org", &p.org, true));
@@ -724,6 +816,7 @@ Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
   if (p.decision == "own" && p.ad_uri_prefix.empty()) {
     return Bad("ad_uri_prefix", "missing: with decision 'own' the checks tell the target's ads from content by this prefix");
   }
+  SSAI_RETURN_IF_ERROR(ReadStr(j, "", "session_param", &p.session_param));
   if (!p.metrics_url.empty()) SSAI_RETURN_IF_ERROR(CheckUrl("metrics_url", p.metrics_url));
   if (auto o = j.find("observe"); o != j.end()) {
     if (!o->is_object()) return Bad("observe", "must be an object");

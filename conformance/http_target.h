@@ -99,6 +99,9 @@ struct TargetProfile {
   // Ad/slate URI recognition; default: the harness's own /ads/ prefix and /slate.ts.
   std::string ad_uri_prefix;
   std::string slate_uri;
+  // Issue 15: the query parameter naming the viewer session on media playlist requests (each
+  // harness viewer sends its own, beacons.h); empty = none sent. serve: sets "session".
+  std::string session_param;
 };
 
 // Unknown keys are errors; every error names the field ("cue.url: missing").

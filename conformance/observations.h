@@ -103,6 +103,36 @@ inline std::string SegmentFileName(std::string_view uri) {
 
 struct Scenario;
 
+// Issue 15: what the harness's ad server received. A tracking beacon (impression, start,
+// firstQuartile, midpoint, thirdQuartile, complete) for a viewer session, and the VAST traffic
+// (ad tag and wrapper fetches, Error pings with their code).
+struct BeaconRecord {
+  UnixMicros time = 0;
+  std::string session;   // the viewer's session id (Fetch::viewer with '/' -> '-')
+  std::string event_id;  // the break, when the target says (builtin); "" over HTTP
+  std::string ad_id;
+  std::string event;
+  std::string url;  // the beacon URL (an ad may have several impressions: InLine and wrappers)
+};
+struct VastFetchRecord {
+  UnixMicros time = 0;
+  std::string path;       // "/vast/wrapper/3/default.xml", "/vast/pod/default.xml", ...
+  int wrapper_level = 0;  // n of /vast/wrapper/n/...; 0 for anything else
+};
+struct VastErrorPing {
+  UnixMicros time = 0;
+  int code = 0;
+  std::string ad;
+};
+
+// The session id a harness viewer sends (`session` query parameter, beacons.h).
+inline std::string SessionOfViewer(std::string viewer) {
+  for (char& c : viewer) {
+    if (c == '/') c = '-';
+  }
+  return viewer;
+}
+
 struct Observations {
   std::string target;
   std::string scenario;
@@ -140,6 +170,13 @@ struct Observations {
   std::string ad_uri_prefix;
   std::string slate_uri;
   std::map<std::string, int64_t> stats;  // free-form counters for the report
+  // Issue 15 (beacon.*, vast.*): viewers send `session` (their name, '/' -> '-') and the ad
+  // server's log is read back.
+  bool beacons_observed = false;
+  std::vector<BeaconRecord> beacons;
+  bool vast_observed = false;
+  std::vector<VastFetchRecord> vast_fetches;
+  std::vector<VastErrorPing> vast_error_pings;
 };
 
 }  // namespace ssai::conformance

@@ -498,7 +498,7 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
 
   if (j.contains("decision")) {
     const json& d = j["decision"];
-    SSAI_RETURN_IF_ERROR(CheckKeys(d, "decision", {"behaviour", "latency_ms", "pod_id", "ads"}));
+    SSAI_RETURN_IF_ERROR(CheckKeys(d, "decision", {"behaviour", "latency_ms", "pod_id", "ads", "vast"}));
     if (d.contains("behaviour")) {
       std::string b;
       SSAI_RETURN_IF_ERROR(GetString(d, "behaviour", "decision", &b));
@@ -529,6 +529,32 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
   }
   if (!j.contains("decision") || !j["decision"].contains("ads")) {
     s.decision.ads = {{"a1", 8}, {"a2", 8}};
+  }
+  if (j.contains("decision") && j["decision"].contains("vast")) {
+    const json& v = j["decision"]["vast"];
+    SSAI_RETURN_IF_ERROR(CheckKeys(v, "decision.vast", {"tag", "expect_error_code"}));
+    SSAI_RETURN_IF_ERROR(GetString(v, "tag", "decision.vast", &s.decision.vast.tag, true));
+    const std::string& tag = s.decision.vast.tag;
+    const bool chars_ok = std::all_of(tag.begin(), tag.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' || c == '.';
+    });
+    if (tag.empty() || tag.size() > 128 || !chars_ok || tag.find("..") != std::string::npos || !tag.ends_with(".xml")) {
+      return Bad("decision.vast.tag", "must be a path under /vast/ of the harness's ad server ending in .xml");
+    }
+    if (tag.starts_with("wrapper/")) {
+      std::optional<int64_t> n = ParseInt64(tag.substr(8, tag.find('/', 8) - 8));
+      if (!n || *n < 1 || *n > 20) return Bad("decision.vast.tag", "wrapper/{n}/...: n must be 1..20");
+      s.decision.vast.wrappers = static_cast<int>(*n);
+    }
+    double code = 0;
+    SSAI_RETURN_IF_ERROR(GetNumber(v, "expect_error_code", "decision.vast", &code, false, 0, 999));
+    s.decision.vast.expect_error_code = static_cast<int>(code);
+    for (const AdSpec& a : s.decision.ads) {
+      if (a.segment_duration_s <= 0 || a.segment_duration_s != s.decision.ads[0].segment_duration_s) {
+        return Bad("decision.ads", "with decision.vast every ad gives the same segment_duration_s (the ad server's "
+                                   "creatives are segmented at one duration)");
+      }
+    }
   }
 
   if (j.contains("faults")) {
@@ -630,6 +656,8 @@ std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& pro
     // the marked segment is published.
     const DecisionBehaviour d = DecisionBehaviourAt(scenario, b.splice_point + seg);
     b.pod_s = d == DecisionBehaviour::kAnswer ? pod_s : 0;
+    // A VAST response that fails (bad XML, no fill, wrapper limit, ...) gives slate.
+    if (scenario.decision.vast.expect_error_code > 0) b.pod_s = 0;
     b.pod_of_creatives = b.pod_s > 0 && pod_of_creatives;
     out.push_back(b);
   };

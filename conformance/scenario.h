@@ -64,11 +64,25 @@ struct AdSpec {
 
 enum class DecisionBehaviour { kAnswer, kFail, kHang };
 
+// Issue 15: decisions from the harness's VAST ad server (reference/server/services.h, VAST mode,
+// serving the scenario's ads as its default pod) instead of the seed's JSON.
+struct VastSpec {
+  // The ad tag, a path under /vast/ of the harness's ad server: "pod/default.xml",
+  // "wrapper/{n}/default.xml", "empty.xml", "malformed.xml", "mp4/default.xml", "loop.xml", ...
+  // Empty: JSON decisions.
+  std::string tag;
+  int wrappers = 0;           // n of a "wrapper/{n}/..." tag
+  int max_wrapper_depth = 5;  // VAST 4.3 §2.3.5.1 (what a correct target follows)
+  // > 0: the decision fails, the break is slate, and an Error URL fires with this code.
+  int expect_error_code = 0;
+};
+
 struct DecisionSpec {
   DecisionBehaviour behaviour = DecisionBehaviour::kAnswer;
   double latency_ms = 20;
   std::string pod_id = "pod-1";
   std::vector<AdSpec> ads;  // default: two 8 s ads
+  VastSpec vast;
 };
 
 // kind: "coordinator_restart" | "decision" (behaviour) | "kv_propagation" (pop, delay_s) |

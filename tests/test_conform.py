@@ -342,3 +342,42 @@ def test_http_target_in_another_vendors_dialect(ssai_bin, root, tmp_path):
         assert any(p == "/api/v1/channels/ch1/breaks" for m, p in front.requests)
     finally:
         stop(serve)
+
+
+def short_vast_scenario(root, name, tag, expect_error_code=0):
+    """A real-time cut of the VAST scenarios (issue 15): one 16 s break at 8 s, a pod of an 8 s and
+    a 6 s creative at 2 s segments, two viewers, 34 s in all."""
+    s = json.loads((root / SCENARIOS / "vast_wrapper_chain.json").read_text())
+    s.update(name=name, duration_s=34)
+    s["origin"]["breaks"] = [{"at_s": 8, "duration_s": 16, "event_id": 8201}]
+    s["pops"] = [{"name": "near", "coordinator_rtt_ms": 10}]
+    s["viewers"] = [{"pop": "near", "join_s": 0.1}, {"pop": "near", "join_s": 0.5, "leave_s": 16}]
+    s["decision"] = {"pod_id": "vast-pod", "vast": {"tag": tag},
+                     "ads": [{"id": "c8", "duration_s": 8, "segment_duration_s": 2},
+                             {"id": "c6", "duration_s": 6, "segment_duration_s": 2}]}
+    if expect_error_code:
+        s["decision"]["vast"]["expect_error_code"] = expect_error_code
+    return s
+
+
+def test_serve_target_vast_beacons_and_wrapper_limit(ssai, root, tmp_path):
+    """serve:kv-channel-state with decisions from the harness's VAST ad server (decision.format
+    vast): through 3 wrappers the pod plays and the server fires each creative's beacons once per
+    viewer session as its segments are delivered (beacon.*, read back from the ad server's log);
+    through 6 wrappers the server stops at 5, fires 302 and plays slate (vast.*)."""
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    for s in (short_vast_scenario(root, "vast_chain_rt", "wrapper/3/default.xml"),
+              short_vast_scenario(root, "vast_too_deep_rt", "wrapper/6/default.xml", 302)):
+        (scenarios / (s["name"] + ".json")).write_text(json.dumps(s))
+    out = tmp_path / "serve"
+    r = ssai("conform", "--target", "serve:kv-channel-state", "--scenario", scenarios, "--out", out,
+             "--quiet", timeout=150)
+    assert r.returncode == 0, r.stdout + r.stderr
+    report = json.loads((out / "report.json").read_text())
+    outcomes = {(run["scenario"], c["id"]): c["outcome"] for run in report["runs"] for c in run["checks"]}
+    for check in ("beacon.impression_once_per_delivery", "beacon.quartiles_in_order",
+                  "beacon.none_for_unserved_ad", "vast.wrapper_depth", "splice.creative_discontinuity"):
+        assert outcomes[("vast_chain_rt", check)] == "pass", check
+    for check in ("vast.wrapper_depth", "vast.error_url_fired", "splice.slate_fills_short_pod"):
+        assert outcomes[("vast_too_deep_rt", check)] == "pass", check

@@ -97,7 +97,9 @@ def test_empty_vast_fills_with_slate_and_fires_303(vast_deployment):
         if pings:
             break
         time.sleep(0.1)
-    assert pings == [{"kind": "error", "query": "ad=none&code=303"}]
+    # Each ping also says when it came and which viewer session it named (none for Error pings).
+    assert [(p["kind"], p["query"], p["session"]) for p in pings] == [("error", "ad=none&code=303", "")]
+    assert all(p["at_ms"] > 0 for p in pings)
     deadline = time.monotonic() + 12
     body = ""
     while time.monotonic() < deadline and "slate.ts" not in body:

@@ -141,6 +141,24 @@ std::vector<CheckInfo> MakeCatalogue() {
                "a cue with a wrong bearer token is refused with 401 and creates no break"});
   c.push_back({"api.error.json", "RFC 8259; reference/server/README.md (errors are JSON naming the problem)", kE, "api",
                "every refused probe answers 4xx with a JSON object whose \"error\" string names the problem"});
+  // Issue 15: server-side tracking beacons and VAST (builtin: every pod scenario; serve: VAST ones).
+  c.push_back({"beacon.impression_once_per_delivery",
+               "VAST 4.3 §3.4.4 (Impression); real_world_ssai.md §2 MediaTailor server-side beacons; beacons.h", kE,
+               "beacon",
+               "a creative's impression fires once per viewer session, and does fire when its first segment reaches "
+               "the session at the live edge"});
+  c.push_back({"beacon.quartiles_in_order", "VAST 4.3 §3.14 (start, quartiles, complete); beacons.h", kE, "beacon",
+               "start, firstQuartile, midpoint, thirdQuartile, complete fire once each, in that order, none before "
+               "the segment reaching its position was delivered to the session"});
+  c.push_back({"beacon.none_for_unserved_ad", "real_world_ssai.md §2 (beacons on delivery, not on decision); beacons.h",
+               kE, "beacon",
+               "no beacon fires for a creative position a session was never served (a cut creative's complete, a "
+               "creative after the viewer left)"});
+  c.push_back({"vast.wrapper_depth", "VAST 4.3 §2.3.5.1 (at most 5 wrappers; past that 302)", kE, "vast",
+               "a wrapper chain is followed at most max_wrapper_depth deep; a deeper chain's InLine is never fetched"});
+  c.push_back({"vast.error_url_fired", "VAST 4.3 §2.3.6 (Error, [ERRORCODE])", kE, "vast",
+               "a VAST failure (malformed XML 100, no fill 303, wrapper limit 302, no playable MediaFile 403, "
+               "timeout 301) fires the Error URL with its code"});
   return c;
 }
 

@@ -10,6 +10,8 @@
 //   kv.*        KV documents, write rate, hit rate
 //   latency.*   manifest latency (modelled on the virtual clock in the builtin target)
 //   api.*       the cue API's validation (POST /cue)
+//   beacon.*    server-side tracking beacons per viewer session, from the ad server's log (issue 15)
+//   vast.*      VAST wrapper depth and Error URLs, from the ad server's log (issue 15)
 // `ssai conform --list` prints it.
 #ifndef SSAI_CONFORMANCE_CHECKS_CATALOGUE_H_
 #define SSAI_CONFORMANCE_CHECKS_CATALOGUE_H_

@@ -186,7 +186,8 @@ class Evaluator {
         results_(profile, scenario.origin.start_time),
         truth_(GroundTruth(scenario, profile, &obs.cues)),
         seg_(origin::SegmentDurationMicros(scenario.origin)),
-        tol_(SecondsToMicros(profile.splice_tolerance_s)) {
+        tol_(SecondsToMicros(profile.splice_tolerance_s)),
+        scenario_(scenario) {
     // A failure belongs to the latest break whose slots (from one segment before its splice
     // point) had begun: an ad that outlives a break is that break's failure.
     results_.SetBreakLocator([this](UnixMicros t) -> std::string {
@@ -218,7 +219,11 @@ class Evaluator {
     Phase([this] { KvHitRate(); });
     Phase([this] { Latency(); });
     Phase([this] { Api(); });
+    Phase([this] { Beacons(); });
+    Phase([this] { Vast(); });
     std::map<std::string, std::string> skip;
+    if (!obs_.beacons_observed) skip["beacon"] = "the target's ad server log is not readable";
+    if (!obs_.vast_observed) skip["vast"] = "this scenario's decisions are not VAST";
     if (!obs_.kv_observed) skip["ttl"] = skip["kv"] = "the target does not expose its KV writes";
     if (obs_.observe_only) skip["api"] = "observe mode: the harness only watches, it sends the target no cue";
     if (!obs_.decisions_known) {
@@ -1133,6 +1138,173 @@ class Evaluator {
     }
   }
 
+  // ---- Issue 15: server-side tracking beacons and VAST --------------------------------------
+  // An ad segment's creative and index: "{ad_uri_prefix}{ad}/{bps}/seg_{i}.ts" (builtin) or
+  // "{ad_uri_prefix}{ad}/{bps}_{i}.ts" (the harness's ad server).
+  static std::optional<std::pair<std::string, int>> AdSegmentOf(std::string_view uri, std::string_view prefix) {
+    if (prefix.empty() || !uri.starts_with(prefix) || !uri.ends_with(".ts")) return std::nullopt;
+    std::string_view rest = uri.substr(prefix.size());
+    const size_t slash = rest.find('/');
+    const size_t under = rest.rfind('_');
+    if (slash == std::string_view::npos || under == std::string_view::npos || under < slash) return std::nullopt;
+    std::optional<int64_t> i = ParseInt64(rest.substr(under + 1, rest.size() - under - 4));
+    if (!i || *i < 0 || *i > 1'000'000) return std::nullopt;
+    return std::make_pair(std::string(rest.substr(0, slash)), static_cast<int>(*i));
+  }
+  // The segment of ad `spec` whose delivery makes `event` due (beacons.h: impression/start with the
+  // first, each quartile with the one holding it, complete with the last); -1 if unknown.
+  static int HoldingIndex(const AdSpec& spec, std::string_view event) {
+    const double seg = spec.segment_duration_s > 0 ? spec.segment_duration_s : 0;
+    if (seg <= 0 || spec.duration_s <= 0) return -1;
+    if (event == "impression" || event == "start") return 0;
+    const int last = std::max(0, static_cast<int>(std::ceil(spec.duration_s / seg - 1e-9)) - 1);
+    if (event == "complete") return last;
+    const double f = event == "firstQuartile" ? 0.25 : event == "midpoint" ? 0.5 : event == "thirdQuartile" ? 0.75 : -1;
+    if (f < 0) return -1;
+    return std::min(last, static_cast<int>(std::floor(f * spec.duration_s / seg + 1e-9)));
+  }
+
+  // beacon.*: the ad server's log against what each session's playlists delivered.
+  void Beacons() {
+    if (!obs_.beacons_observed) return;
+    std::map<std::string, const AdSpec*> ads;
+    for (const AdSpec& a : scenario_.decision.ads) {
+      if (a.segment_duration_s > 0) ads[a.id] = &a;
+    }
+    if (ads.empty()) return;
+    // (session, ad, index) -> when a playlist listing it was first delivered to the session; and
+    // the creatives whose first segment a session got at the live edge (not in its first
+    // playlist of that rendition: the player certainly plays it).
+    std::map<std::tuple<std::string, std::string, int>, UnixMicros> delivered;
+    std::set<std::pair<std::string, std::string>> first_at_edge;
+    std::set<std::string> seen_viewer_rendition;
+    for (const Parsed& p : parsed_) {
+      if (!p.playlist || p.fetch->mode != InsertionMode::kSsai) continue;
+      const std::string session = SessionOfViewer(p.fetch->viewer);
+      const bool first = seen_viewer_rendition.insert(p.fetch->viewer + "|" + p.fetch->rendition).second;
+      for (const Slot& sl : p.slots) {
+        if (sl.kind != Kind::kAd) continue;
+        std::optional<std::pair<std::string, int>> a = AdSegmentOf(sl.uri, obs_.ad_uri_prefix);
+        if (!a || !ads.count(a->first)) continue;
+        auto [it, inserted] = delivered.try_emplace({session, a->first, a->second}, p.fetch->response_time);
+        if (!inserted) it->second = std::min(it->second, p.fetch->response_time);
+        if (a->second == 0 && !first) first_at_edge.insert({session, a->first});
+      }
+    }
+    // Real-time targets: the server fires a beacon just before it answers, so the ad server may
+    // log it a little before the harness logs the answer.
+    const DurationMicros slack = obs_.run_start != 0 ? kMicrosPerSecond : 0;
+    std::map<std::tuple<std::string, std::string, std::string>, std::vector<const BeaconRecord*>> by_key;
+    for (const BeaconRecord& b : obs_.beacons) by_key[{b.session, b.event_id, b.ad_id}].push_back(&b);
+    std::set<std::pair<std::string, std::string>> impressed;
+    for (auto& [key, list] : by_key) {
+      const auto& [session, event_id, ad] = key;
+      const std::string where = "session " + session + (event_id.empty() ? "" : " break " + event_id) + " ad " + ad;
+      std::stable_sort(list.begin(), list.end(),
+                       [](const BeaconRecord* a, const BeaconRecord* b) { return a->time < b->time; });
+      // Over HTTP the server sends the beacons one delivery made due concurrently, so two of them may
+      // arrive swapped: within the slack, the order the server decided (kBeaconEvents) counts.
+      auto rank = [](const BeaconRecord* b) {
+        return std::find(kBeaconEvents.begin(), kBeaconEvents.end(), b->event) - kBeaconEvents.begin();
+      };
+      for (size_t i = 1; slack > 0 && i < list.size(); ++i) {
+        for (size_t j = i; j > 0 && list[j - 1]->time + slack >= list[j]->time && rank(list[j - 1]) > rank(list[j]); --j) {
+          std::swap(list[j - 1], list[j]);
+        }
+      }
+      auto spec = ads.find(ad);
+      size_t next = 1;  // kBeaconEvents index of the next linear event expected (start)
+      std::map<std::string, int> impressions;  // by URL: the InLine's and each wrapper's fire once
+      for (const BeaconRecord* b : list) {
+        // none_for_unserved_ad: the segment that makes it due reached this session at some point.
+        const int k = spec != ads.end() ? HoldingIndex(*spec->second, b->event) : -1;
+        auto d = k >= 0 ? delivered.find({session, ad, k}) : delivered.end();
+        if (spec == ads.end() || d == delivered.end()) {
+          results_.Fail("beacon.none_for_unserved_ad", b->time, where,
+                        b->event + " fired, but " +
+                            (spec == ads.end() ? std::string("the scenario's pod has no such creative")
+                                               : "segment " + std::to_string(k) + " of " + ad +
+                                                     " was never in a playlist delivered to this session"));
+          continue;
+        }
+        results_.Pass("beacon.none_for_unserved_ad");
+        if (b->event == "impression") {
+          impressed.insert({session, ad});
+          if (const int n = ++impressions[b->url]; n > 1) {
+            results_.Fail("beacon.impression_once_per_delivery", b->time, where, "impression " + b->url +
+                          " fired again (" + std::to_string(n) + " times)");
+          } else {
+            results_.Pass("beacon.impression_once_per_delivery");
+          }
+          continue;
+        }
+        const auto e = std::find(kBeaconEvents.begin(), kBeaconEvents.end(), b->event) - kBeaconEvents.begin();
+        if (static_cast<size_t>(e) != next) {
+          results_.Fail("beacon.quartiles_in_order", b->time, where,
+                        b->event + " fired when " +
+                            (next < kBeaconEvents.size() ? std::string(kBeaconEvents[next]) + " was due next"
+                                                         : std::string("every event had fired")));
+        } else if (d->second > b->time + slack) {
+          results_.Fail("beacon.quartiles_in_order", b->time, where,
+                        b->event + " fired " + Secs(MicrosToSeconds(d->second - b->time)) + " before segment " +
+                            std::to_string(k) + " (the one reaching its position) was delivered");
+        } else {
+          results_.Pass("beacon.quartiles_in_order");
+        }
+        if (static_cast<size_t>(e) >= next) next = static_cast<size_t>(e) + 1;
+      }
+    }
+    // A creative whose first segment reached a session at the live edge got its impression.
+    for (const auto& [session, ad] : first_at_edge) {
+      if (impressed.count({session, ad})) continue;
+      results_.Fail("beacon.impression_once_per_delivery", 0, "session " + session + " ad " + ad,
+                    "the creative's first segment was delivered at the live edge but no impression fired");
+    }
+  }
+
+  // vast.*: the ad server's VAST log.
+  void Vast() {
+    if (!obs_.vast_observed) return;
+    const VastSpec& v = scenario_.decision.vast;
+    // wrapper_depth: a chain deeper than the limit is cut at the limit (its inline never fetched).
+    // One chain per decision: the ad tag, then each VASTAdTagURI followed (the wrappers below it and
+    // the InLine at the bottom). Followed = fetches after the ad tag.
+    if (v.wrappers > 0) {
+      std::vector<int> followed;
+      for (const VastFetchRecord& f : obs_.vast_fetches) {
+        if (f.path == "/vast/" + v.tag) {
+          followed.push_back(0);
+        } else if (!followed.empty()) {
+          ++followed.back();
+        }
+      }
+      for (int n : followed) {
+        if (n > v.max_wrapper_depth) {
+          results_.Fail("vast.wrapper_depth", 0, v.tag,
+                        "followed " + std::to_string(n) + " VASTAdTagURIs from the ad tag (limit " +
+                            std::to_string(v.max_wrapper_depth) + " wrappers)");
+        } else {
+          results_.Pass("vast.wrapper_depth");
+        }
+      }
+    }
+    if (v.expect_error_code > 0) {
+      bool fired = false;
+      std::string got;
+      for (const VastErrorPing& e : obs_.vast_error_pings) {
+        fired |= e.code == v.expect_error_code;
+        got += (got.empty() ? "" : ", ") + std::to_string(e.code);
+      }
+      if (fired) {
+        results_.Pass("vast.error_url_fired");
+      } else {
+        results_.Fail("vast.error_url_fired", 0, v.tag,
+                      "no Error URL fired with code " + std::to_string(v.expect_error_code) +
+                          (got.empty() ? " (none fired)" : " (fired: " + got + ")"));
+      }
+    }
+  }
+
   const Observations& obs_;
   const Profile& profile_;
   const std::function<double()>& now_ms_;
@@ -1144,6 +1316,7 @@ class Evaluator {
   std::unordered_map<std::string, std::unique_ptr<OriginInfo>> origin_cache_;
   int64_t master_linted_ = 0;
   std::map<int64_t, std::set<std::string>> sgai_ids_;
+  const Scenario& scenario_;
 };
 
 }  // namespace

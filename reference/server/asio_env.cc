@@ -153,7 +153,7 @@ void HttpFetcher::Shutdown() {
 }
 
 void HttpFetcher::Fetch(std::string url, std::string post_body, std::string content_type, int64_t timeout_ms,
-                        Callback done) {
+                        Callback done, std::vector<std::pair<std::string, std::string>> headers) {
   std::string base, path;
   if (Status s = SplitHttpUrl(url, &base, &path); !s.ok()) {
     asio::post(io_, [done = std::move(done), s] { done(s); });
@@ -161,7 +161,7 @@ void HttpFetcher::Fetch(std::string url, std::string post_body, std::string cont
   }
   asio::post(pool_, [this, base = std::move(base), path = std::move(path), url = std::move(url),
                      post_body = std::move(post_body), content_type = std::move(content_type), timeout_ms,
-                     done = std::move(done)]() mutable {
+                     done = std::move(done), headers = std::move(headers)]() mutable {
     const auto start = std::chrono::steady_clock::now();
     httplib::Client client(base);
     const auto timeout = std::chrono::milliseconds(timeout_ms);
@@ -179,9 +179,10 @@ void HttpFetcher::Fetch(std::string url, std::string post_body, std::string cont
       body.append(data, n);
       return true;
     };
+    httplib::Headers request_headers(headers.begin(), headers.end());
     httplib::Result res = content_type.empty()
-                              ? client.Get(path, httplib::Headers{}, receiver)
-                              : client.Post(path, httplib::Headers{}, post_body, content_type);
+                              ? client.Get(path, request_headers, receiver)
+                              : client.Post(path, request_headers, post_body, content_type);
     Result<Response> out = Status::Internal("unset");
     if (too_big) {
       out = Status::ResourceExhausted(url + ": response larger than " + std::to_string(max_body_bytes_) + " bytes");

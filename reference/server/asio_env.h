@@ -94,8 +94,9 @@ class HttpFetcher {
   ~HttpFetcher();
   // GET (body empty) or POST (content_type set). Errors: kUnavailable (connect/read failures),
   // kDeadlineExceeded (timeouts), kResourceExhausted (body over the cap), kInvalidArgument (URL).
+  // `headers` are sent as given (server-side beacons name their session).
   void Fetch(std::string url, std::string post_body, std::string content_type, int64_t timeout_ms,
-             Callback done);
+             Callback done, std::vector<std::pair<std::string, std::string>> headers = {});
   // Stops the pool: queued calls are dropped, running ones finish (bounded by their timeouts).
   void Shutdown();
 

@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <limits>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -29,6 +30,7 @@
 #include "reference/server/redis_kv.h"
 #include "reference/server/media_library.h"
 #include "reference/server/services.h"
+#include "reference/server/beacon_sender.h"
 #include "reference/server/vast_decision.h"
 #include "reference/ssai/builds.h"
 #include "reference/ssai/coordinator.h"
@@ -105,6 +107,7 @@ struct Server::Impl {
   std::thread core_thread;
   std::atomic<std::thread::id> core_thread_id{};
   std::unique_ptr<HttpFetcher> fetcher;
+  std::unique_ptr<BeaconSender> beacon_sender;  // server-side tracking (edge roles)
   std::unique_ptr<AsioScheduler> scheduler;
   std::unique_ptr<MemoryKvStore> memory_kv;  // kv.backend "sim"
   std::unique_ptr<RedisKvStore> redis_kv;    // kv.backend "redis"
@@ -300,6 +303,8 @@ Status Server::Impl::Build() {
         // Answer (or fail with 301 and fire the Error URLs) before the coordinator gives up.
         vo.total_timeout_ms = std::max<int64_t>(1, config.decision_timeout_ms * 9 / 10);
         vo.segment_duration_s = config.decision.ad_segment_duration_s;
+        // DEFECT(unlimited_wrappers): no wrapper depth limit (the document and byte bounds stay).
+        if (build->defects.unlimited_wrappers) vo.resolver.max_wrapper_depth = std::numeric_limits<int>::max();
         auto vast = std::make_unique<VastDecisionClient>(fetcher.get(), std::move(vo));
         vast_decision = vast.get();
         decision = std::move(vast);
@@ -336,9 +341,10 @@ Status Server::Impl::Build() {
                                                         config.origin_cache_ms * kMicrosPerMilli);
     ManifestPathOptions mo;
     mo.origin_last_good_max_age_us = config.origin_last_good_max_age_ms * kMicrosPerMilli;
+    beacon_sender = std::make_unique<BeaconSender>(io, BeaconSenderOptions{});
     edge = std::make_unique<ManifestPath>(*build, config.channels,
                                           ManifestPathEnv{scheduler.get(), kv, edge_coordinator,
-                                                          edge_origin.get()},
+                                                          edge_origin.get(), nullptr, beacon_sender.get()},
                                           mo);
   }
   return Status::Ok();
@@ -446,6 +452,8 @@ void Server::Impl::HandleEdge(const HttpRequest& req, Reply reply) {
                                             {"Cache-Control", "no-store"}}});
   }
   ManifestRequest mr{org, channel, file, std::nullopt};
+  // The viewer session (beacons.h: server-side tracking); the core checks its form (400).
+  if (std::optional<std::string> session = req.Param("session")) mr.session = *session;
   if (std::optional<std::string> mode_param = req.Param("mode")) {
     const std::string mode = Lower(*mode_param);
     if (mode == "ssai") {
@@ -670,6 +678,18 @@ std::string Server::Impl::CoreGauges() {
     line("ssai_vast_error_pings_total", "counter", "VAST Error URLs fired ([ERRORCODE] expanded).",
          vast_decision->error_pings);
   }
+  if (beacon_sender) {
+    line("ssai_beacons_sent_total", "counter", "Server-side tracking beacons sent (answered 2xx/3xx).",
+         beacon_sender->sent);
+    line("ssai_beacons_failed_total", "counter", "Server-side tracking beacons that failed or timed out.",
+         beacon_sender->failed);
+    line("ssai_beacons_dropped_total", "counter", "Server-side tracking beacons dropped: the send queue was full.",
+         beacon_sender->dropped);
+    line("ssai_beacons_queued", "gauge", "Server-side tracking beacons waiting to be sent.",
+         static_cast<int64_t>(beacon_sender->queued()));
+    line("ssai_beacon_sessions", "gauge", "Viewer sessions the edge tracks beacons for.",
+         static_cast<int64_t>(edge->beacon_tracker().sessions()));
+  }
   line("ssai_durable_keys", "gauge", "Keys in the coordinators' durable store.", static_cast<int64_t>(durable->size()));
   line("ssai_journal_records", "gauge", "Records in the durable store's journal file.", durable->records());
   line("ssai_journal_syncs_total", "counter", "fsyncs of the journal file.", durable->syncs());
@@ -744,6 +764,7 @@ void Server::Impl::Stop() {
       2000);
   // 3. Outbound calls: running ones finish within their timeouts, queued ones are dropped.
   fetcher->Shutdown();
+  if (beacon_sender) beacon_sender->Shutdown();
   if (redis_kv) redis_kv->Shutdown();
   // 4. The core thread.
   work.reset();

@@ -6,9 +6,11 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -560,6 +562,113 @@ TEST_F(ServerTest, VastAdServer) {
   EXPECT_NE(m->body.find("ssai_vast_failures_total 0"), std::string::npos) << m->body;
   server_->Stop();
   vast_http.Stop();
+}
+
+// Server-side tracking (beacons.h, beacon_sender.h): a viewer session that reloads through a
+// VAST pod fires each creative's impressions (the InLine's and both wrappers') and its five
+// linear events once each, in order, naming its session; an anonymous viewer fires nothing; and
+// a tracking endpoint that answers 3 s late never delays a playlist.
+class VastBeaconTest : public ServerTest {
+ protected:
+  void StartWithVast(int ping_delay_ms) {
+    DecisionConfig dc = config_.decision;
+    Result<DecisionCatalogue> cat = ParseDecisionCatalogue(R"({"default_pod": "pod3", "pods": {"pod3": {"items": [
+        {"id": "a1", "duration": 3, "variants": {"800000": "{self}/ads/a1/800000.m3u8", "2500000": "{self}/ads/a1/2500000.m3u8"}},
+        {"id": "a2", "duration": 2.5, "variants": {"800000": "{self}/ads/a2/800000.m3u8", "2500000": "{self}/ads/a2/2500000.m3u8"}}]}}})");
+    ASSERT_TRUE(cat.ok());
+    dc.catalogue = *cat;
+    service_ = std::make_unique<DecisionService>(dc);
+    service_->ping_delay_ms = ping_delay_ms;
+    service_->RegisterRoutes(vast_http_.http());
+    ASSERT_TRUE(vast_http_.Bind("127.0.0.1", 0).ok());
+    service_->set_self_url(vast_http_.base_url());
+    vast_http_.Serve();
+    config_.decision.url = vast_http_.base_url() + "/vast/wrapper/2/{pod}.xml";
+    config_.decision.format = "vast";
+    config_.decision.catalogue = {};
+    StartServer();
+  }
+  // Reloads v720 for `session` and anonymously every 250 ms for `seconds`; the slowest answer.
+  std::chrono::milliseconds Watch(const std::string& session, double seconds) {
+    std::chrono::milliseconds slowest{0};
+    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int>(seconds * 1000));
+    while (std::chrono::steady_clock::now() < end) {
+      for (const std::string& q : {"?session=" + session, std::string()}) {
+        const auto t0 = std::chrono::steady_clock::now();
+        auto v = client_->Get("/demo/sports/v720.m3u8" + q);
+        slowest = std::max(slowest, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0));
+        EXPECT_TRUE(v && v->status == 200);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    return slowest;
+  }
+  void TearDown() override {
+    ServerTest::TearDown();
+    vast_http_.Stop();
+  }
+  HttpService vast_http_;
+  std::unique_ptr<DecisionService> service_;
+};
+
+TEST_F(VastBeaconTest, ASessionFiresEachBeaconOnce) {
+  StartWithVast(0);
+  auto master = client_->Get("/demo/sports/master.m3u8?session=s1");
+  ASSERT_TRUE(master);
+  EXPECT_NE(master->body.find("v720.m3u8?session=s1"), std::string::npos) << master->body;
+  auto bad = client_->Get("/demo/sports/v720.m3u8?session=a%20b");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400) << bad->body;
+  auto cue = PostCue(R"({"org":"demo","channel":"sports","duration":8,"pod_id":"pod3"})");
+  ASSERT_TRUE(cue);
+  ASSERT_EQ(cue->status, 200) << cue->body;
+  Watch("s1", 10);  // the 8 s break and past it
+  // The last beacons are on their way: wait for them (at most 5 s).
+  std::map<std::string, std::vector<std::string>> got;  // ad -> events in arrival order
+  for (int i = 0; i < 50; ++i) {
+    got.clear();
+    for (const DecisionService::Ping& p : service_->received_pings()) {
+      if (p.kind == "error") continue;
+      EXPECT_EQ(p.session, "s1") << p.query;
+      const std::string ad = p.query.substr(p.query.find("ad=") + 3, 2);
+      if (p.kind == "impression") {
+        got[ad].push_back("impression");
+      } else {
+        got[ad].push_back(p.query.substr(p.query.find("event=") + 6));
+      }
+    }
+    if (got["a2"].size() >= 8u) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // Wrapper impressions carry ad=w1/w2 (wrapper tags): counted under "w1"/"w2".
+  for (const char* ad : {"a1", "a2"}) {
+    std::vector<std::string> events = got[ad];
+    ASSERT_GE(events.size(), 6u) << ad;
+    // Concurrent sends may reorder arrivals a little: compare as a multiset, order checked below.
+    std::sort(events.begin(), events.end());
+    EXPECT_EQ(events, (std::vector<std::string>{"complete", "firstQuartile", "impression", "midpoint", "start",
+                                                "thirdQuartile"}))
+        << ad;
+  }
+  EXPECT_EQ(got["w1"].size(), 2u);  // each wrapper's Impression, once per creative
+  EXPECT_EQ(got["w2"].size(), 2u);
+  auto m = client_->Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->body.find("ssai_beacons_sent_total 16"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("ssai_beacons_dropped_total 0"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("ssai_beacon_sessions 1"), std::string::npos) << m->body;
+}
+
+TEST_F(VastBeaconTest, ASlowTrackingEndpointNeverDelaysAPlaylist) {
+  StartWithVast(3000);
+  auto cue = PostCue(R"({"org":"demo","channel":"sports","duration":8,"pod_id":"pod3"})");
+  ASSERT_TRUE(cue);
+  ASSERT_EQ(cue->status, 200) << cue->body;
+  const std::chrono::milliseconds slowest = Watch("s1", 6);
+  EXPECT_LT(slowest.count(), 1000) << "a playlist waited for a beacon";
+  auto m = client_->Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->body.find("ssai_beacons_sent_total 0"), std::string::npos) << m->body;
 }
 
 TEST(ConfigTest, ParsesAndNamesBadFields) {

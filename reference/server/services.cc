@@ -325,12 +325,17 @@ std::string DecisionService::VastPod(const AdDecision& pod, bool mp4_only) const
   return x + "</VAST>\n";
 }
 
+std::vector<DecisionService::VastFetch> DecisionService::vast_fetches() const {
+  std::lock_guard<std::mutex> lock(pings_mu_);
+  return fetches_;
+}
+
 std::vector<DecisionService::Ping> DecisionService::received_pings() const {
   std::lock_guard<std::mutex> lock(pings_mu_);
   return pings_;
 }
 
-HttpResponse DecisionService::VastResponse(std::string_view path, std::string_view query) {
+HttpResponse DecisionService::VastResponse(std::string_view path, std::string_view query, std::string_view session) {
   auto not_found = [&] { return JsonErrorResponse(404, "no VAST at " + std::string(path.substr(0, 128))); };
   std::string self;
   {
@@ -350,16 +355,33 @@ HttpResponse DecisionService::VastResponse(std::string_view path, std::string_vi
     const std::string kind(path.substr(11));
     if (kind != "impression" && kind != "error" && kind != "tracking") return not_found();
     std::lock_guard<std::mutex> lock(pings_mu_);
-    if (pings_.size() < kMaxPings) pings_.push_back({kind, std::string(query.substr(0, 1024))});
+    if (pings_.size() < kMaxPings) {
+      pings_.push_back({kind, std::string(query.substr(0, 1024)), std::string(session.substr(0, 64)),
+                        RealNow() / kMicrosPerMilli});
+    }
     return HttpResponse{200, "text/plain", "", {}};
   }
   if (path == "/vast/received") {
     Json list = Json::array();
-    for (const Ping& p : received_pings()) list.push_back(Json{{"kind", p.kind}, {"query", p.query}});
-    return HttpResponse{200, "application/json", Json{{"pings", list}}.dump(), {{"Cache-Control", "no-store"}}};
+    for (const Ping& p : received_pings()) {
+      // Bytes from the wire: escaped so the answer always serialises (JsonError's rule).
+      list.push_back(Json{{"kind", p.kind},
+                          {"query", EscapeInvalidUtf8(p.query)},
+                          {"session", EscapeInvalidUtf8(p.session)},
+                          {"at_ms", p.at_ms}});
+    }
+    Json fetches = Json::array();
+    for (const VastFetch& f : vast_fetches()) fetches.push_back(Json{{"path", EscapeInvalidUtf8(f.path)}, {"at_ms", f.at_ms}});
+    return HttpResponse{200, "application/json", Json{{"pings", list}, {"fetches", fetches}}.dump(),
+                        {{"Cache-Control", "no-store"}}};
+  }
+  {
+    std::lock_guard<std::mutex> lock(pings_mu_);
+    if (fetches_.size() < kMaxPings) fetches_.push_back({std::string(path.substr(0, 256)), RealNow() / kMicrosPerMilli});
   }
   if (path == "/vast/loop.xml") return Xml(WrapperXml(self, self + "/vast/loop.xml", "loop"));
   if (path == "/vast/wrapper-timeout.xml") return Xml(WrapperXml(self, self + "/vast/timeout.xml", "to-timeout"));
+  if (path == "/vast/wrapper-malformed.xml") return Xml(WrapperXml(self, self + "/vast/malformed.xml", "to-malformed"));
   if (path == "/vast/empty.xml") {
     return Xml("<?xml version=\"1.0\"?>\n<VAST version=\"4.0\">\n  <Error>" +
                Cdata(self + "/vast/ping/error?ad=none&code=[ERRORCODE]") + "</Error>\n</VAST>\n");
@@ -439,9 +461,12 @@ void DecisionService::RegisterRoutes(httplib::Server& http) {
       // An httplib handler thread of its own: the wait may sleep here.
       std::this_thread::sleep_for(std::chrono::milliseconds(vast_timeout_ms));
     }
+    if (req.path.starts_with("/vast/ping/") && ping_delay_ms > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(ping_delay_ms.load()));
+    }
     std::string query;
     for (const auto& [k, v] : req.params) query += (query.empty() ? "" : "&") + k + "=" + v;
-    ToHttplib(VastResponse(req.path, query), res);
+    ToHttplib(VastResponse(req.path, query, req.get_header_value("X-SSAI-Session")), res);
   });
 }
 
@@ -466,7 +491,15 @@ void DecisionService::Handle(boost::asio::io_context& io, HttpRequest req, HttpR
       });
       return;
     }
-    return respond(VastResponse(req.path, req.query));
+    if (req.path.starts_with("/vast/ping/") && ping_delay_ms > 0) {
+      auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(ping_delay_ms.load()));
+      HttpResponse res = VastResponse(req.path, req.query, req.Header("X-SSAI-Session"));
+      timer->async_wait([timer, respond, res = std::move(res)](const boost::system::error_code&) mutable {
+        respond(std::move(res));
+      });
+      return;
+    }
+    return respond(VastResponse(req.path, req.query, req.Header("X-SSAI-Session")));
   }
   respond(JsonErrorResponse(404, "no route " + req.method + " " + req.path));
 }

@@ -127,20 +127,37 @@ class DecisionService {
   //   /vast/mp4/{pod}.xml            the pod with progressive MP4 MediaFiles only (403)
   //   /vast/timeout.xml              answered after vast_timeout_ms (a wrapper target: 301)
   //   /vast/wrapper-timeout.xml      a wrapper to /vast/timeout.xml
-  //   /vast/ping/{kind}?...          impression|error|tracking pings: 200, recorded
-  //   /vast/received                 JSON {"pings":[{"kind","query"}...]} of what was recorded
-  HttpResponse VastResponse(std::string_view path, std::string_view query);
+  //   /vast/wrapper-malformed.xml    a wrapper to /vast/malformed.xml (its Error fires with 100)
+  //   /vast/ping/{kind}?...          impression|error|tracking pings: 200, recorded with the
+  //                                  session the server-side beacon names (X-SSAI-Session,
+  //                                  beacon_sender.h) and when it arrived
+  //   /vast/received                 JSON {"pings":[{"kind","query","session","at_ms"}...],
+  //                                  "fetches":[{"path","at_ms"}...]} of what was recorded (at
+  //                                  most 10,000 each; at_ms: Unix ms)
+  HttpResponse VastResponse(std::string_view path, std::string_view query, std::string_view session = "");
   struct Ping {
     std::string kind;
     std::string query;
+    std::string session;  // X-SSAI-Session of the request ("" when none)
+    int64_t at_ms = 0;    // Unix ms of arrival
   };
   std::vector<Ping> received_pings() const;
+  // Every /vast/ document asked for (ad tags, wrappers, InLines), in arrival order (at most
+  // 10,000): the conformance suite's vast.wrapper_depth reads it. Also in /vast/received.
+  struct VastFetch {
+    std::string path;
+    int64_t at_ms = 0;
+  };
+  std::vector<VastFetch> vast_fetches() const;
   int64_t vast_timeout_ms = 30'000;
+  // Fault knob for tests: answer /vast/ping/... this late (a slow tracking endpoint).
+  std::atomic<int> ping_delay_ms{0};
 
  private:
   std::string VastPod(const AdDecision& pod, bool mp4_only) const;
   mutable std::mutex pings_mu_;
   std::vector<Ping> pings_;  // capped at kMaxPings
+  std::vector<VastFetch> fetches_;  // capped at kMaxPings, under pings_mu_
   DecisionConfig config_;
   std::shared_ptr<const MediaLibrary> media_;
   mutable std::mutex mu_;

@@ -102,6 +102,19 @@ Result<AdDecision> ParseDecision(const Json& j, const std::string& p) {
       SSAI_ASSIGN_OR_RETURN(item.segment_duration_s,
                             GetNumber(ij, "segmentDuration", path + ".segmentDuration"));
     }
+    if (auto tr = ij.find("tracking"); tr != ij.end() && !tr->is_null()) {
+      const std::string tpath = path + ".tracking";
+      if (!tr->is_object()) return FieldError(tpath, "must be an object of event -> [URL]");
+      for (auto it = tr->begin(); it != tr->end(); ++it) {
+        const std::string epath = tpath + "." + it.key();
+        if (!it.value().is_array()) return FieldError(epath, "must be an array of URLs");
+        std::vector<std::string>& urls = item.tracking[it.key()];
+        for (const Json& u : it.value()) {
+          if (!u.is_string()) return FieldError(epath, "URL must be a string");
+          urls.push_back(u.get<std::string>());
+        }
+      }
+    }
     d.items.push_back(std::move(item));
   }
   return d;
@@ -174,6 +187,11 @@ Json AdBreakStateToJson(const AdBreakState& s) {
     for (const AdVariant& v : item.variants) variants[std::to_string(v.bitrate_bps)] = v.url;
     Json ij{{"id", item.id}, {"duration", Seconds(item.duration_s)}, {"variants", variants}};
     if (item.segment_duration_s) ij["segmentDuration"] = Seconds(*item.segment_duration_s);
+    if (!item.tracking.empty()) {
+      Json tr = Json::object();
+      for (const auto& [event, urls] : item.tracking) tr[event] = urls;
+      ij["tracking"] = std::move(tr);
+    }
     items.push_back(std::move(ij));
   }
   j["decision"] = Json{{"podId", s.decision.pod_id}, {"items", items}};
@@ -264,6 +282,20 @@ Status Validate(const AdBreakState& s) {
     for (const AdVariant& v : item.variants) {
       if (v.bitrate_bps <= 0) return FieldError(path + ".variants", "bitrate must be > 0");
       if (v.url.empty()) return FieldError(path + ".variants", "URL must not be empty");
+    }
+    for (const auto& [event, urls] : item.tracking) {
+      const std::string tpath = path + ".tracking." + event;
+      if (std::find(kBeaconEvents.begin(), kBeaconEvents.end(), event) == kBeaconEvents.end()) {
+        return FieldError(tpath, "not one of impression, start, firstQuartile, midpoint, thirdQuartile, complete");
+      }
+      if (urls.size() > kMaxBeaconUrlsPerEvent) {
+        return FieldError(tpath, "more than " + std::to_string(kMaxBeaconUrlsPerEvent) + " URLs");
+      }
+      for (const std::string& u : urls) {
+        if (u.empty() || u.size() > kMaxBeaconUrlBytes) {
+          return FieldError(tpath, "URL must be 1.." + std::to_string(kMaxBeaconUrlBytes) + " bytes");
+        }
+      }
     }
   }
   return Status::Ok();

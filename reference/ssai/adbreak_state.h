@@ -5,7 +5,9 @@
 #ifndef SSAI_REFERENCE_SSAI_ADBREAK_STATE_H_
 #define SSAI_REFERENCE_SSAI_ADBREAK_STATE_H_
 
+#include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,8 +36,22 @@ struct AdItem {
   // pod of creatives with their own timelines (splicer.h "Pods of creatives"); absent = the seed's
   // model (ads conditioned to the channel's segment duration, one continuous timeline).
   std::optional<double> segment_duration_s = std::nullopt;
+  // ssai-lab extension (JSON "tracking": {"impression": [url, ...], "start": [...], ...}): the
+  // creative's server-side beacons by event (kBeaconEvents: VAST Impression and the Linear
+  // start/quartile/complete TrackingEvents, of the InLine and every wrapper above it, VAST 4.3
+  // §3.4.4 and §3.14). Fired by the edge when the segments reaching each position are delivered
+  // to a viewer session (beacons.h). At most kMaxBeaconUrlsPerEvent URLs per event.
+  std::map<std::string, std::vector<std::string>, std::less<>> tracking = {};
   friend bool operator==(const AdItem&, const AdItem&) = default;
 };
+
+// The server-side tracking events, in the order they fire for one creative (VAST 4.3 §3.14: start,
+// then the quartiles at 25/50/75 % played continuously, then complete; the impressions fire with
+// start, §3.4.4).
+inline constexpr std::array<std::string_view, 6> kBeaconEvents = {
+    "impression", "start", "firstQuartile", "midpoint", "thirdQuartile", "complete"};
+inline constexpr size_t kMaxBeaconUrlsPerEvent = 16;
+inline constexpr size_t kMaxBeaconUrlBytes = 2048;
 
 struct AdDecision {
   std::string pod_id;

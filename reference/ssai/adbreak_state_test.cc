@@ -59,6 +59,8 @@ TEST(AdBreakStateTest, RoundTripWithItemsAndScte35) {
   s.decision.pod_id = "pod-7";
   s.decision.items.push_back({"ad-a", 15, {{800000, "https://ads/a/800k.m3u8"}, {2500000, "https://ads/a/2500k.m3u8"}}});
   s.decision.items.push_back({"ad-b", 15.5, {{800000, "https://ads/b/800k.m3u8"}}});
+  s.decision.items[1].tracking["impression"] = {"https://t/imp?ad=b", "https://wrapper/imp"};
+  s.decision.items[1].tracking["complete"] = {"https://t/c?ad=b"};
   s.scte35_data = Scte35Data{"2026-01-01T00:00:00.000Z", "splice_insert", "1207959695", 2};
   s.discontinuities_before = 6;
   ASSERT_TRUE(Validate(s).ok()) << Validate(s).ToString();
@@ -107,6 +109,9 @@ TEST(AdBreakStateTest, ErrorsNameTheField) {
       {R"("items": [])", R"("items": [{"id": "x", "duration": -1, "variants": {}}])", "decision.items[0].duration: must be >= 0"},
       {R"("items": [])", R"("items": [{"id": "x", "duration": 5, "variants": {"fast": "u"}}])", R"(decision.items[0].variants["fast"]: key is not a bitrate)"},
       {R"("podId": "final-test",)", "", "decision.podId: missing"},
+      {R"("items": [])", R"("items": [{"id": "x", "duration": 5, "variants": {}, "tracking": {"click": ["u"]}}])", "decision.items[0].tracking.click: not one of impression"},
+      {R"("items": [])", R"("items": [{"id": "x", "duration": 5, "variants": {}, "tracking": {"start": "u"}}])", "decision.items[0].tracking.start: must be an array"},
+      {R"("items": [])", R"("items": [{"id": "x", "duration": 5, "variants": {}, "tracking": {"start": [""]}}])", "decision.items[0].tracking.start: URL must be 1..2048 bytes"},
       {R"("createdAt")", R"("discontinuitiesBefore": -2, "createdAt")", "discontinuitiesBefore: must be an integer >= 0"},
   };
   for (const BadCase& c : cases) {

@@ -17,7 +17,7 @@ bool Defects::any() const {
   return ignore_end_time || reset_media_sequence || no_discontinuity_on_return ||
          trust_cached_miss || no_cue_dedupe || misaligned_renditions || ignore_cue_in ||
          ignore_bitrate || no_discontinuity_ledger || no_creative_discontinuity ||
-         ads_inherit_content_media;
+         ads_inherit_content_media || beacons_on_decision || unlimited_wrappers;
 }
 
 namespace {
@@ -91,6 +91,13 @@ std::vector<BuildSpec> MakeBuilds() {
          "lets ad segments inherit the content's EXT-X-MAP and EXT-X-KEY (no ad init, no METHOD=NONE, "
          "nothing restored on return)",
          [](Defects& d) { d.ads_inherit_content_media = true; });
+  // Issue 15: server-side tracking and VAST.
+  defect("beacons-on-decision",
+         "fires every impression and quartile beacon of a pod as soon as a session sees the break, not as its "
+         "segments are delivered",
+         [](Defects& d) { d.beacons_on_decision = true; });
+  defect("unlimited-wrappers", "follows VAST wrapper chains without a depth limit",
+         [](Defects& d) { d.unlimited_wrappers = true; });
   return builds;
 }
 

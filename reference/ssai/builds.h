@@ -39,6 +39,9 @@ struct Defects {
   // CMAF / encrypted (issue 14): ads declare no MAP/KEY of their own and the return none either,
   // so the content's init and key stay in force over the ads (the splicer before issue 14).
   bool ads_inherit_content_media = false;
+  // Issue 15, tracking and VAST (beacons.h, vast_pod.h):
+  bool beacons_on_decision = false;        // every beacon of a pod fires when a session first sees the break
+  bool unlimited_wrappers = false;         // VAST wrapper chains followed without a depth limit
   bool any() const;
 };
 

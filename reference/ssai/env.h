@@ -109,6 +109,24 @@ class DecisionClient {
   virtual void Decide(const Request& request, Callback done) = 0;
 };
 
+// Server-side ad tracking (beacons.h): the core decides which beacon URLs are due and hands them
+// here; it never waits for them. An implementation sends them asynchronously and bounds what it
+// holds (a full queue drops and counts), so a slow or dead tracking endpoint never delays a
+// playlist. VAST Error pings go the same way.
+struct Beacon {
+  std::string url;
+  std::string session;   // the viewer session it is for ("" for Error pings)
+  std::string event_id;  // the break
+  std::string ad_id;     // the creative (AdItem::id)
+  std::string event;     // impression, start, firstQuartile, midpoint, thirdQuartile, complete, error
+  UnixMicros due = 0;    // when the core decided it
+};
+class BeaconSink {
+ public:
+  virtual ~BeaconSink() = default;
+  virtual void Fire(Beacon beacon) = 0;
+};
+
 // How an edge reaches the per-channel coordinator (the seed's Durable Object stub).
 class CoordinatorClient {
  public:

@@ -135,6 +135,7 @@ struct ManifestPath::Impl {
   std::unordered_map<std::string, LastGood> last_good;     // by origin URL (looked up, never iterated)
   std::map<std::string, ChannelMemo, std::less<>> memo;    // by channel id
   std::map<std::string, std::vector<AdSegment>, std::less<>> ad_playlists;  // by URL (VOD)
+  BeaconTracker beacon_tracker;  // server-side tracking per viewer session (beacons.h)
 
   // One request on its way through the path.
   struct Op {
@@ -200,6 +201,8 @@ struct ManifestPath::Impl {
   std::vector<std::string> AdPlaylistUrls(const Op& op, std::string_view event_id) const;
   void AssemblePodsAndSplice(OpPtr op);
   void Splice(OpPtr op);
+  // Server-side tracking: the beacons this delivery makes due for the request's session.
+  void FireBeacons(Op& op, const SpliceOutput& output);
 };
 
 ManifestPath::ManifestPath(BuildSpec build, std::vector<ChannelConfig> channels,
@@ -209,6 +212,7 @@ ManifestPath::ManifestPath(BuildSpec build, std::vector<ChannelConfig> channels,
   impl_->channels = std::move(channels);
   impl_->env = env;
   impl_->options = options;
+  impl_->beacon_tracker = BeaconTracker(options.beacons);
   impl_->splice_key = impl_->build.name + (options.absolute_content_uris ? "|absolute" : "|relative");
 }
 
@@ -220,6 +224,8 @@ const ChannelConfig* ManifestPath::FindChannel(std::string_view org, std::string
   return impl_->FindChannel(org, channel);
 }
 
+const BeaconTracker& ManifestPath::beacon_tracker() const { return impl_->beacon_tracker; }
+
 void ManifestPath::Handle(const ManifestRequest& request, std::function<void(ManifestResponse)> done) {
   impl_->Handle(request, std::move(done));
 }
@@ -229,6 +235,9 @@ void ManifestPath::Impl::Handle(const ManifestRequest& request,
   // Names are checked before they reach a key or a URL (no traversal, no odd characters).
   if (!IsValidName(request.org)) return done(ErrorResponse(400, "org: invalid name"));
   if (!IsValidName(request.channel)) return done(ErrorResponse(400, "channel: invalid name"));
+  if (!request.session.empty() && !IsValidSessionId(request.session)) {
+    return done(ErrorResponse(400, "session: must match [A-Za-z0-9._-]{1,64}"));
+  }
   const ChannelConfig* channel = FindChannel(request.org, request.channel);
   if (channel == nullptr) {
     return done(ErrorResponse(404, "unknown channel '" + request.org + "/" + request.channel + "'"));
@@ -316,7 +325,7 @@ void ManifestPath::Impl::HandleMaster(OpPtr op) {
       body += "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(r.bandwidth_bps);
       if (!r.resolution.empty()) body += ",RESOLUTION=" + r.resolution;
       if (!r.codecs.empty()) body += ",CODECS=\"" + r.codecs + "\"";
-      body += "\n" + r.name + ".m3u8\n";
+      body += "\n" + r.name + ".m3u8" + (op->request.session.empty() ? "" : "?session=" + op->request.session) + "\n";
     }
     op->response.body = std::move(body);
     return op->done(std::move(op->response));
@@ -343,7 +352,9 @@ void ManifestPath::Impl::HandleMaster(OpPtr op) {
       const std::string absolute = ResolveUrl(base, item.uri);
       item.uri = absolute;
       for (const RenditionConfig& r : op->channel->renditions) {
-        if (ResolveUrl(base, r.origin_url) == absolute) item.uri = r.name + ".m3u8";
+        if (ResolveUrl(base, r.origin_url) == absolute) {
+          item.uri = r.name + ".m3u8" + (op->request.session.empty() ? "" : "?session=" + op->request.session);
+        }
       }
     }
     op->response.served_stale_origin = stale;
@@ -829,6 +840,7 @@ void ManifestPath::Impl::Splice(OpPtr op) {
     resp.warnings.insert(resp.warnings.end(), hit->warnings.begin(), hit->warnings.end());
     resp.event_id = hit->event_id;
     resp.body = hit->body;
+    FireBeacons(*op, *hit);
     return op->done(std::move(resp));
   }
   hls::MediaPlaylist origin = op->origin();
@@ -943,6 +955,14 @@ void ManifestPath::Impl::Splice(OpPtr op) {
     }
   }
   output.body = hls::Serialize(out);
+  output.pod_segments = std::move(result.pod_segments);
+  output.target_duration_s = out.target_duration_s().value_or(0);
+  if (!out.segments().empty()) {
+    if (std::optional<UnixMicros> last = out.SegmentStartTime(out.segments().size() - 1)) {
+      output.window_end = *last + SecondsToMicros(out.segments().back().duration_s());
+    }
+  }
+  FireBeacons(*op, output);
   resp.in_break = output.in_break;
   resp.ad_segments = output.ad_segments;
   resp.slate_segments = output.slate_segments;
@@ -951,6 +971,23 @@ void ManifestPath::Impl::Splice(OpPtr op) {
   resp.body = output.body;
   pm.PutSplice(url, op->origin_doc, splice_key, op->breaks, splice_options, std::move(output));
   op->done(std::move(resp));
+}
+
+void ManifestPath::Impl::FireBeacons(Op& op, const SpliceOutput& output) {
+  // Every playlist of a session counts, ads or not: the session joins at its first playlist, so
+  // an edge that learns of a break late still fires for the pod segments it then lists (the
+  // viewer has been playing since before them).
+  if (env.beacons == nullptr || op.request.session.empty() || op.mode != InsertionMode::kSsai) return;
+  static const std::vector<AdBreakState> kNoBreaks;
+  const std::vector<AdBreakState>& breaks = op.state ? op.state->breaks : kNoBreaks;
+  std::vector<Beacon> due =
+      build.defects.beacons_on_decision
+          // DEFECT(beacons_on_decision): everything as soon as the session sees the break.
+          ? beacon_tracker.OnDecision(op.request.session, Now(), output.pod_segments, breaks)
+          : beacon_tracker.OnPlaylist(op.request.session, Now(), output.window_end, output.target_duration_s,
+                                      output.pod_segments, breaks);
+  op.response.beacons += static_cast<int>(due.size());
+  for (Beacon& b : due) env.beacons->Fire(std::move(b));
 }
 
 }  // namespace ssai

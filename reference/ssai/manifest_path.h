@@ -25,6 +25,7 @@
 
 #include "reference/base/status.h"
 #include "reference/base/time.h"
+#include "reference/ssai/beacons.h"
 #include "reference/ssai/builds.h"
 #include "reference/ssai/channel.h"
 #include "reference/ssai/channel_state.h"
@@ -47,6 +48,9 @@ struct ManifestRequest {
   std::string channel;
   std::string file;  // "master.m3u8" or "{rendition}.m3u8"
   std::optional<InsertionMode> mode;  // from the query string or user agent; else the channel's
+  // The viewer session (query parameter `session`, beacons.h): server-side beacons are fired for
+  // it, and the multivariant playlist passes it on to the variant URIs. Empty: anonymous.
+  std::string session = {};
 };
 
 struct ManifestResponse {
@@ -67,6 +71,7 @@ struct ManifestResponse {
   // Background refreshes this request started (kv-channel-state) and did not wait for.
   int coordinator_background_calls = 0;
   bool served_stale_origin = false;
+  int beacons = 0;  // server-side beacons this delivery made due (handed to ManifestPathEnv::beacons)
   std::vector<std::string> warnings;
 };
 
@@ -85,6 +90,7 @@ struct ManifestPathOptions {
   // Rewrite relative content segment URIs to absolute origin URLs, so any player can fetch them
   // without the edge proxying segments.
   bool absolute_content_uris = true;
+  BeaconTrackerOptions beacons;  // sessions of server-side tracking (beacons.h)
 };
 
 struct ManifestPathEnv {
@@ -95,6 +101,8 @@ struct ManifestPathEnv {
   // Parses and splice outputs shared with other edges reading the same origin (the simulator's
   // POPs); null: the edge keeps its own. Must outlive the ManifestPath.
   PlaylistMemo* memo = nullptr;
+  // Where server-side beacons go (beacons.h); null: none are fired.
+  BeaconSink* beacons = nullptr;
 };
 
 class ManifestPath {
@@ -109,6 +117,7 @@ class ManifestPath {
 
   const BuildSpec& build() const;
   const ChannelConfig* FindChannel(std::string_view org, std::string_view channel) const;
+  const BeaconTracker& beacon_tracker() const;
 
  private:
   struct Impl;

@@ -2,6 +2,8 @@
 // service, and one edge per build, walked through an ad break reload by reload on a manual clock.
 #include "reference/ssai/manifest_path.h"
 
+#include <map>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -472,6 +474,83 @@ TEST(ManifestPathTest, PodOfCreativesOnEveryBuild) {
     EXPECT_EQ(p->media_sequence(), o->media_sequence() + 1) << last->body;
     EXPECT_EQ(p->discontinuity_sequence(), o->discontinuity_sequence() + 5) << last->body;
     EXPECT_TRUE(saw_junction);
+  }
+}
+
+// Server-side tracking (beacons.h) through the manifest path: a session that reloads through a
+// pod of three creatives fires each creative's impression, start, quartiles and complete once
+// and in order; a session that joins mid-pod fires nothing for the creative it joined into; an
+// anonymous viewer fires nothing; the multivariant playlist passes the session on; the defect
+// build fires a creative's complete before its last segment was delivered.
+std::map<std::string, std::vector<std::string>> BySessionAndAd(const std::vector<Beacon>& fired) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const Beacon& b : fired) out[b.session + "/" + b.ad_id].push_back(b.event);
+  return out;
+}
+
+TEST(ManifestPathTest, ServerSideBeaconsFollowDelivery) {
+  for (const char* name : {"kv-channel-state", "kv-stateless", "defect-beacons-on-decision"}) {
+    SCOPED_TRACE(name);
+    const bool defect = std::string(name).starts_with("defect");
+    origin::SyntheticStreamSpec spec = Spec(origin::CueFlavour::kCueOut);
+    spec.breaks = {{kBreakStart, 60, 1001}};
+    testing::Deployment d(*FindBuild(name), spec);
+    d.AddCreative("c15", {800'000, 2'500'000}, 15, 2);
+    d.AddCreative("c30", {800'000, 2'500'000}, 30, 2);
+    d.AddCreative("c7", {800'000, 2'500'000}, 7.5, 2);
+    for (AdItem& item : d.decision.decision.items) {
+      for (std::string_view e : kBeaconEvents) {
+        item.tracking[std::string(e)] = {"http://ads/track/" + item.id + "/" + std::string(e)};
+      }
+    }
+    ASSERT_TRUE(d.Start().ok());
+    std::optional<ManifestResponse> master = d.Get("master.m3u8", std::nullopt, "s1");
+    ASSERT_TRUE(master.has_value());
+    EXPECT_NE(master->body.find("v720.m3u8?session=s1"), std::string::npos) << master->body;
+    std::optional<ManifestResponse> bad = d.Get("v720.m3u8", std::nullopt, "a/b");
+    ASSERT_TRUE(bad.has_value());
+    EXPECT_EQ(bad->http_status, 400);
+    // When c15's segment holding its complete was delivered to s1 (or never, before then).
+    std::optional<UnixMicros> c15_complete_at;
+    size_t c15_before_last_segment = 0;
+    for (UnixMicros t = kStart + 40 * kMicrosPerSecond; t <= kStart + 130 * kMicrosPerSecond; t += 2 * kMicrosPerSecond) {
+      d.AdvanceTo(t);
+      for (const char* rendition : {"v720", "v360"}) {
+        ASSERT_EQ(d.Get(std::string(rendition) + ".m3u8", std::nullopt, "s1")->http_status, 200);
+        ASSERT_EQ(d.Get(std::string(rendition) + ".m3u8")->http_status, 200);  // anonymous
+      }
+      if (t >= kBreakStart + 30 * kMicrosPerSecond) {
+        ASSERT_EQ(d.Get("v720.m3u8", std::nullopt, "late")->http_status, 200);
+      }
+      std::optional<ManifestResponse> r = d.Get("v360.m3u8", std::nullopt, "s1");
+      const bool has_last_c15 = r->body.find("c15_800000_7.ts") != std::string::npos;
+      for (const Beacon& b : d.beacons.fired) {
+        if (b.session == "s1" && b.ad_id == "c15" && b.event == "complete" && !c15_complete_at) c15_complete_at = t;
+      }
+      if (c15_complete_at && *c15_complete_at == t && !has_last_c15) ++c15_before_last_segment;
+    }
+    const auto got = BySessionAndAd(d.beacons.fired);
+    const std::vector<std::string> all(kBeaconEvents.begin(), kBeaconEvents.end());
+    for (const char* ad : {"c15", "c30", "c7"}) {
+      ASSERT_TRUE(got.count(std::string("s1/") + ad)) << ad;
+      EXPECT_EQ(got.at(std::string("s1/") + ad), all) << ad;
+    }
+    for (const auto& [key, events] : got) {
+      EXPECT_TRUE(key.starts_with("s1/") || key.starts_with("late/")) << key;
+    }
+    if (!defect) {
+      EXPECT_EQ(c15_before_last_segment, 0u);
+      // "late" joined 30 s into the break and starts 6 s behind the live edge, 24 s in: during c30
+      // (15 s .. 45 s), so c15 and c30 never fire for it.
+      EXPECT_FALSE(got.count("late/c15"));
+      EXPECT_FALSE(got.count("late/c30"));
+      EXPECT_EQ(got.at("late/c7"), all);
+      EXPECT_EQ(d.edge->beacon_tracker().sessions(), 2u);
+    } else {
+      EXPECT_EQ(c15_before_last_segment, 1u) << "the defect fires complete with the first segment";
+      EXPECT_TRUE(got.count("late/c15"));
+    }
+    for (const Beacon& b : d.beacons.fired) EXPECT_EQ(b.url, "http://ads/track/" + b.ad_id + "/" + b.event);
   }
 }
 

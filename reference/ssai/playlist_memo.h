@@ -55,6 +55,11 @@ struct SpliceOutput {
   std::string event_id;
   std::vector<std::string> warnings;
   std::string body;
+  // Server-side tracking (beacons.h): the creative segments of the output, where its window ends
+  // and its target duration.
+  std::vector<PodSegmentRef> pod_segments;
+  UnixMicros window_end = 0;
+  int64_t target_duration_s = 0;
 };
 
 class PlaylistMemo {

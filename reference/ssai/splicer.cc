@@ -495,6 +495,16 @@ Status SplicePod(MediaPlaylist* p, const SlotTimeline& t, const SpliceBreak& b,
         uri = c.segment_uris[static_cast<size_t>(l.index)];
         ++result->ad_segments;
         if (l.cut) ++result->truncated_creatives;
+        // Server-side tracking (beacons.h): where in its creative this segment plays.
+        DurationMicros creative_start = l.offset_us;
+        for (const PodLayoutSegment& o : layout) {
+          if (o.creative == l.creative) {
+            creative_start = o.offset_us;
+            break;
+          }
+        }
+        result->pod_segments.push_back({b.event_id, l.creative, s.out.start + l.offset_us, l.duration_us,
+                                        l.offset_us - creative_start, l.cut});
       } else {
         result->warnings.push_back("break '" + b.event_id + "': creative '" + c.id + "' has " +
                                    std::to_string(c.segment_uris.size()) +

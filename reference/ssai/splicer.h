@@ -195,8 +195,21 @@ struct SpliceOptions {
   int64_t media_sequence_offset_before = 0;
 };
 
+// A creative's segment in the output (pod mode), for server-side tracking (beacons.h): which
+// creative of which break, and where in the creative it plays.
+struct PodSegmentRef {
+  std::string event_id;
+  int creative = 0;                  // index into SpliceBreak::creatives (= the decision's items)
+  UnixMicros start = 0;              // its PROGRAM-DATE-TIME
+  DurationMicros duration_us = 0;
+  DurationMicros creative_offset_us = 0;  // from the creative's start
+  bool cut = false;                  // shortened by the break's end
+};
+
 struct SpliceResult {
   hls::MediaPlaylist playlist;
+  // Pod mode: the creative segments in the output, in play order.
+  std::vector<PodSegmentRef> pod_segments;
   int ad_segments = 0;     // ad segments in the output
   int slate_segments = 0;  // slate segments in the output
   // Pod mode: creative segments in the output whose creative was cut at the break's end.

@@ -33,6 +33,21 @@ AdDecision DecisionFromVast(const vast::ResolvedPod& pod, double break_duration_
     std::sort(item.variants.begin(), item.variants.end(),
               [](const AdVariant& a, const AdVariant& b) { return a.bitrate_bps < b.bitrate_bps; });
     if (item.variants.empty()) continue;
+    // Server-side tracking (beacons.h): every Impression (InLine and wrappers, §3.4.4) and the
+    // linear start/quartile/complete events; about:blank never fires; at most
+    // kMaxBeaconUrlsPerEvent each (a hostile response cannot make us fire thousands).
+    auto add = [&](std::string_view event, const std::string& url) {
+      std::vector<std::string>& urls = item.tracking[std::string(event)];
+      if (vast::IsFireable(url) && url.size() <= kMaxBeaconUrlBytes && urls.size() < kMaxBeaconUrlsPerEvent &&
+          std::find(urls.begin(), urls.end(), url) == urls.end()) {
+        urls.push_back(url);
+      }
+      if (urls.empty()) item.tracking.erase(std::string(event));
+    };
+    for (const std::string& url : ad.impressions) add("impression", url);
+    for (const vast::TrackingEvent& t : ad.tracking) {
+      if (std::find(kBeaconEvents.begin() + 1, kBeaconEvents.end(), t.event) != kBeaconEvents.end()) add(t.event, t.url);
+    }
     d.items.push_back(std::move(item));
     at += duration;
   }

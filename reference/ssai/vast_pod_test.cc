@@ -36,6 +36,37 @@ TEST(VastPodTest, PodOfThreeCreativesWithTheirDurations) {
   ASSERT_EQ(d.items[0].variants.size(), 1u);
   EXPECT_EQ(d.items[0].variants[0].bitrate_bps, 800'000);
   EXPECT_EQ(d.items[0].variants[0].url, "http://cdn.example/p15/800000.m3u8");
+  // Server-side tracking (beacons.h): the Impression of each creative.
+  EXPECT_THAT(d.items[0].tracking.at("impression"), ElementsAre("http://ads.example/imp?ad=p15"));
+}
+
+TEST(VastPodTest, TrackingComesFromTheInLineAndEveryWrapperBounded) {
+  vast::ResolvedPod pod;
+  vast::ResolvedAd ad;
+  ad.id = "a";
+  ad.creative.duration_s = 10;
+  vast::MediaFile f;
+  f.url = "http://cdn/a.m3u8";
+  f.type = "application/x-mpegURL";
+  f.bitrate_kbps = 800;
+  ad.spliceable = {f};
+  ad.impressions = {"http://inline/imp", "about:blank", "http://wrapper/imp", "http://inline/imp"};
+  ad.tracking = {{"start", "http://t/start", ""},     {"midpoint", "http://t/mid", ""},
+                 {"progress", "http://t/p", "00:00:05"}, {"pause", "http://t/pause", ""},
+                 {"complete", "http://w/complete", ""}};
+  for (int i = 0; i < 40; ++i) ad.tracking.push_back({"firstQuartile", "http://t/q1?" + std::to_string(i), ""});
+  pod.ads.push_back(ad);
+  const AdDecision d = DecisionFromVast(pod, 30, "p");
+  ASSERT_EQ(d.items.size(), 1u);
+  const auto& t = d.items[0].tracking;
+  EXPECT_THAT(t.at("impression"), ElementsAre("http://inline/imp", "http://wrapper/imp"));
+  EXPECT_THAT(t.at("start"), ElementsAre("http://t/start"));
+  EXPECT_THAT(t.at("midpoint"), ElementsAre("http://t/mid"));
+  EXPECT_THAT(t.at("complete"), ElementsAre("http://w/complete"));
+  EXPECT_EQ(t.at("firstQuartile").size(), kMaxBeaconUrlsPerEvent);
+  EXPECT_FALSE(t.count("progress"));
+  EXPECT_FALSE(t.count("pause"));
+  EXPECT_FALSE(t.count("thirdQuartile"));
 }
 
 TEST(VastPodTest, TailAdsThatStartAfterTheBreakAreDroppedTheLastOneIsKeptToBeCut) {

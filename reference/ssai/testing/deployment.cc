@@ -77,7 +77,7 @@ Status Deployment::Start() {
   sched.RunDue();
   client.Add(coordinator.get());
   edge = std::make_unique<ManifestPath>(build, std::vector<ChannelConfig>{channel},
-                                        ManifestPathEnv{&sched, &kv, &client, &origin});
+                                        ManifestPathEnv{&sched, &kv, &client, &origin, nullptr, &beacons});
   return started;
 }
 
@@ -95,9 +95,9 @@ void Deployment::AdvanceTo(UnixMicros t) {
 }
 
 std::optional<ManifestResponse> Deployment::Get(const std::string& file,
-                                                std::optional<InsertionMode> mode) {
+                                                std::optional<InsertionMode> mode, const std::string& session) {
   std::optional<ManifestResponse> out;
-  edge->Handle({channel.org, channel.channel, file, mode}, [&](ManifestResponse r) { out = std::move(r); });
+  edge->Handle({channel.org, channel.channel, file, mode, session}, [&](ManifestResponse r) { out = std::move(r); });
   sched.RunDue();
   return out;
 }

@@ -44,7 +44,8 @@ class Deployment {
   void AdvanceTo(UnixMicros t);
   // One request to the edge, completed on the manual clock.
   std::optional<ManifestResponse> Get(const std::string& file,
-                                      std::optional<InsertionMode> mode = std::nullopt);
+                                      std::optional<InsertionMode> mode = std::nullopt,
+                                      const std::string& session = "");
 
   BuildSpec build;
   origin::SyntheticStreamSpec spec;
@@ -54,6 +55,7 @@ class Deployment {
   FakeDurableStore durable;
   FakeOrigin origin;
   FakeDecision decision;
+  FakeBeaconSink beacons;  // server-side tracking (beacons.h)
   std::unique_ptr<Coordinator> coordinator;
   LocalCoordinatorClient client;
   std::unique_ptr<ManifestPath> edge;

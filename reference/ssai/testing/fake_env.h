@@ -137,6 +137,13 @@ class FakeDecision : public DecisionClient {
   std::vector<Callback> hung_;  // kept so a hung request's callback is never called
 };
 
+// Records the beacons the core hands over (beacons.h).
+class FakeBeaconSink : public BeaconSink {
+ public:
+  void Fire(Beacon beacon) override { fired.push_back(std::move(beacon)); }
+  std::vector<Beacon> fired;
+};
+
 }  // namespace ssai::testing
 
 #endif  // SSAI_REFERENCE_SSAI_TESTING_FAKE_ENV_H_
