@@ -1140,14 +1140,18 @@ class Evaluator {
 
   // ---- Issue 15: server-side tracking beacons and VAST --------------------------------------
   // An ad segment's creative and index: "{ad_uri_prefix}{ad}/{bps}/seg_{i}.ts" (builtin) or
-  // "{ad_uri_prefix}{ad}/{bps}_{i}.ts" (the harness's ad server).
+  // "{ad_uri_prefix}{ad}/{bps}_{i}.ts" (the harness's ad server); ".m4s" for CMAF ads.
   static std::optional<std::pair<std::string, int>> AdSegmentOf(std::string_view uri, std::string_view prefix) {
-    if (prefix.empty() || !uri.starts_with(prefix) || !uri.ends_with(".ts")) return std::nullopt;
-    std::string_view rest = uri.substr(prefix.size());
+    // MPEG-TS ads end in .ts, CMAF ads (issue 14) in .m4s.
+    size_t ext = 0;
+    if (uri.ends_with(".ts")) ext = 3;
+    if (uri.ends_with(".m4s")) ext = 4;
+    if (prefix.empty() || !uri.starts_with(prefix) || ext == 0) return std::nullopt;
+    std::string_view rest = uri.substr(prefix.size(), uri.size() - prefix.size() - ext);
     const size_t slash = rest.find('/');
     const size_t under = rest.rfind('_');
     if (slash == std::string_view::npos || under == std::string_view::npos || under < slash) return std::nullopt;
-    std::optional<int64_t> i = ParseInt64(rest.substr(under + 1, rest.size() - under - 4));
+    std::optional<int64_t> i = ParseInt64(rest.substr(under + 1));
     if (!i || *i < 0 || *i > 1'000'000) return std::nullopt;
     return std::make_pair(std::string(rest.substr(0, slash)), static_cast<int>(*i));
   }
