@@ -870,23 +870,24 @@ void ManifestPath::Impl::Splice(OpPtr op) {
   if (build.defects.reset_media_sequence && result.in_break) {
     out.SetMediaSequence(0);  // DEFECT(reset_media_sequence)
   }
+  // The defect builds' view of the output: an ad, creative or slate segment of this op's breaks.
+  auto is_ad = [&](const hls::MediaSegment& s) {
+    if (s.uri() == op->channel->slate.uri) return true;
+    for (const SpliceBreak& b : op->breaks) {
+      for (const AdSegment& a : b.ad_segments) {
+        if (a.uri == s.uri()) return true;
+      }
+      for (const PodCreative& c : b.creatives) {
+        for (const std::string& u : c.segment_uris) {
+          if (u == s.uri()) return true;
+        }
+      }
+    }
+    return false;
+  };
   if (build.defects.no_discontinuity_on_return) {
     // DEFECT(no_discontinuity_on_return): drop the tag on content that follows an ad or slate.
     std::vector<hls::MediaSegment>& segs = out.mutable_segments();
-    auto is_ad = [&](const hls::MediaSegment& s) {
-      if (s.uri() == op->channel->slate.uri) return true;
-      for (const SpliceBreak& b : op->breaks) {
-        for (const AdSegment& a : b.ad_segments) {
-          if (a.uri == s.uri()) return true;
-        }
-        for (const PodCreative& c : b.creatives) {
-          for (const std::string& u : c.segment_uris) {
-            if (u == s.uri()) return true;
-          }
-        }
-      }
-      return false;
-    };
     for (size_t i = 1; i < segs.size(); ++i) {
       if (segs[i].discontinuity() && !is_ad(segs[i]) && is_ad(segs[i - 1])) segs[i].SetDiscontinuity(false);
     }
@@ -916,20 +917,6 @@ void ManifestPath::Impl::Splice(OpPtr op) {
     // DEFECT(ads_inherit_content_media): the MAP/KEY declarations the splicer made for ads, and
     // the content's again on return, dropped: the content's init and key stay in force.
     std::vector<hls::MediaSegment>& segs = out.mutable_segments();
-    auto is_ad = [&](const hls::MediaSegment& s) {
-      if (s.uri() == op->channel->slate.uri) return true;
-      for (const SpliceBreak& b : op->breaks) {
-        for (const AdSegment& a : b.ad_segments) {
-          if (a.uri == s.uri()) return true;
-        }
-        for (const PodCreative& c : b.creatives) {
-          for (const std::string& u : c.segment_uris) {
-            if (u == s.uri()) return true;
-          }
-        }
-      }
-      return false;
-    };
     bool after_ad = false;
     for (size_t i = 0; i < segs.size(); ++i) {
       const bool ad = is_ad(segs[i]);
