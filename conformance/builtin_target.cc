@@ -154,21 +154,7 @@ class BuiltinVastDecision : public DecisionClient {
   }
 
  private:
-  static server::DecisionConfig Config(const Scenario& sc) {
-    server::DecisionConfig c;
-    AdDecision pod;
-    pod.pod_id = sc.decision.pod_id;
-    for (const AdSpec& ad : sc.decision.ads) {
-      AdItem item{ad.id, ad.duration_s, {}};
-      for (const origin::Rendition& r : sc.origin.renditions) item.variants.push_back({r.bandwidth_bps, AdPlaylistUrl(ad.id, r.bandwidth_bps)});
-      std::sort(item.variants.begin(), item.variants.end(),
-                [](const AdVariant& a, const AdVariant& b) { return a.bitrate_bps < b.bitrate_bps; });
-      pod.items.push_back(std::move(item));
-    }
-    c.catalogue.pods["default"] = pod;
-    c.catalogue.default_pod = "default";
-    return c;
-  }
+  static server::DecisionConfig Config(const Scenario& sc) { return ScenarioAdServerConfig(sc, AdPlaylistUrl); }
   // The ad server's answer to GET `url` (its body when 200).
   std::optional<std::string> Get(const std::string& url) {
     const std::string_view base = kBuiltinVastBase;

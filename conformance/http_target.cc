@@ -175,21 +175,9 @@ class HarnessServices {
   }
 
   server::DecisionConfig VastConfig() const {
-    server::DecisionConfig c;
-    AdDecision pod;
-    pod.pod_id = scenario_->decision.pod_id;
-    for (const AdSpec& ad : scenario_->decision.ads) {
-      AdItem item{ad.id, ad.duration_s, {}};
-      for (const origin::Rendition& r : scenario_->origin.renditions) {
-        item.variants.push_back({r.bandwidth_bps, ad_prefix() + ad.id + "/" + std::to_string(r.bandwidth_bps) + ".m3u8"});
-      }
-      std::sort(item.variants.begin(), item.variants.end(),
-                [](const AdVariant& a, const AdVariant& b) { return a.bitrate_bps < b.bitrate_bps; });
-      pod.items.push_back(std::move(item));
-    }
-    c.catalogue.pods["default"] = pod;
-    c.catalogue.default_pod = "default";
-    return c;
+    return ScenarioAdServerConfig(*scenario_, [this](const std::string& id, int64_t bps) {
+      return ad_prefix() + id + "/" + std::to_string(bps) + ".m3u8";
+    });
   }
 
   void Vast(const httplib::Request& req, httplib::Response& res) {

@@ -16,6 +16,7 @@
 #include "reference/media/ts/ts_packager.h"
 #include "reference/server/asio_env.h"
 #include "reference/server/capture_origin.h"
+#include "reference/server/config.h"
 
 namespace ssai::conformance {
 
@@ -732,6 +733,25 @@ std::string OriginPlaylistAt(const Scenario& scenario, const origin::Rendition& 
     }
   }
   return text;
+}
+
+server::DecisionConfig ScenarioAdServerConfig(const Scenario& scenario,
+                                              const std::function<std::string(const std::string&, int64_t)>& playlist_url) {
+  server::DecisionConfig c;
+  AdDecision pod;
+  pod.pod_id = scenario.decision.pod_id;
+  for (const AdSpec& ad : scenario.decision.ads) {
+    AdItem item{ad.id, ad.duration_s, {}};
+    for (const origin::Rendition& r : scenario.origin.renditions) {
+      item.variants.push_back({r.bandwidth_bps, playlist_url(ad.id, r.bandwidth_bps)});
+    }
+    std::sort(item.variants.begin(), item.variants.end(),
+              [](const AdVariant& a, const AdVariant& b) { return a.bitrate_bps < b.bitrate_bps; });
+    pod.items.push_back(std::move(item));
+  }
+  c.catalogue.pods["default"] = pod;
+  c.catalogue.default_pod = "default";
+  return c;
 }
 
 UnixMicros RecordedStreamStart(const Scenario& scenario) {

@@ -6,6 +6,7 @@
 #define SSAI_CONFORMANCE_SCENARIO_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -24,6 +25,10 @@
 namespace ssai::ts {
 class TsPackager;
 }  // namespace ssai::ts
+
+namespace ssai::server {
+struct DecisionConfig;
+}
 
 namespace ssai::conformance {
 
@@ -140,6 +145,12 @@ inline constexpr size_t kMaxTsOriginBytes = size_t{256} << 20;
 Result<Scenario> ParseScenario(std::string_view json_text, std::string file = "");
 // A .json file, or every *.json in a directory (sorted by name).
 Result<std::vector<Scenario>> LoadScenarios(const std::string& path);
+
+// The harness's ad server (server::DecisionService) answering with the scenario's ads as its
+// default pod: one item per ad, one variant per origin rendition at `playlist_url(ad id, bps)`,
+// variants sorted by bitrate. Shared by the builtin and the real-time targets.
+server::DecisionConfig ScenarioAdServerConfig(const Scenario& scenario,
+                                              const std::function<std::string(const std::string&, int64_t)>& playlist_url);
 
 // Observe mode (observe_target.h): a scenario whose origin is a recording made during the run
 // (`ssai capture`'s format, the recorder pointed at a multivariant playlist): its variants (on
