@@ -15,7 +15,7 @@ void SleepUntil(UnixMicros t) {
 }
 
 HttpResult Send(const std::string& method, const std::string& url, const httplib::Headers& headers,
-                const std::string& body, const std::string& content_type) {
+                const std::string& body, const std::string& content_type, size_t max_body_bytes) {
   // "http://host:port/path" -> ("http://host:port", "/path").
   const size_t slash = url.find('/', url.find("://") == std::string::npos ? 0 : url.find("://") + 3);
   const std::string base = slash == std::string::npos ? url : url.substr(0, slash);
@@ -26,17 +26,40 @@ HttpResult Send(const std::string& method, const std::string& url, const httplib
     client.set_connection_timeout(2, 0);
     client.set_read_timeout(10, 0);
     client.set_write_timeout(5, 0);
-    httplib::Result r = method == "GET"   ? client.Get(path.c_str(), headers)
-                        : method == "PUT" ? client.Put(path.c_str(), headers, body, content_type.c_str())
-                                          : client.Post(path.c_str(), headers, body, content_type.c_str());
+    httplib::Request req;
+    req.method = method == "GET" || method == "PUT" ? method : "POST";
+    req.path = path;
+    req.headers = headers;
+    if (req.method != "GET") {
+      req.body = body;
+      req.set_header("Content-Type", content_type);
+    }
+    // The body streams through here so a deployment answering with an endless (or merely huge)
+    // body costs the harness at most max_body_bytes, not all its memory.
+    bool too_large = false;
+    req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+      if (out.body.size() + n > max_body_bytes) {
+        too_large = true;
+        return false;
+      }
+      out.body.append(data, n);
+      return true;
+    };
+    httplib::Result r = client.send(req);
+    if (too_large) {
+      out.body.clear();
+      out.error = "response body larger than " + std::to_string(max_body_bytes) + " bytes";
+      return out;
+    }
     if (!r) {
+      out.body.clear();
       out.error = httplib::to_string(r.error());
       return out;
     }
     out.status = r->status;
-    out.body = r->body;
     out.headers = r->headers;
   } catch (const std::exception& e) {  // a malformed URL from a target's own playlist
+    out.body.clear();
     out.error = std::string("bad request: ") + e.what();
   }
   return out;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "conformance/observations.h"
+#include "reference/media/hls/playlist.h"
 #include "reference/base/time.h"
 
 namespace ssai::conformance {
@@ -18,9 +19,11 @@ struct HttpResult {
   std::string error;  // why there was no answer
 };
 
-// GET, PUT or POST (anything else is POST); connect 2 s, read 10 s, write 5 s.
+// GET, PUT or POST (anything else is POST); connect 2 s, read 10 s, write 5 s. A response body
+// over max_body_bytes is refused (status 0, error says so): what a target sends is not ours to trust.
 HttpResult Send(const std::string& method, const std::string& url, const httplib::Headers& headers,
-                const std::string& body, const std::string& content_type);
+                const std::string& body, const std::string& content_type,
+                size_t max_body_bytes = hls::kMaxPlaylistBytes);
 
 // A viewer's playlist request: GETs f->url and fills the response side of *f (response_time,
 // http_status, body, and state_source from `state_source_header` when named); the caller has
