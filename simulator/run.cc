@@ -317,7 +317,7 @@ void World::SendCue(int channel, size_t b) {
   ++api_cues_sent_;
   const UnixMicros sent = sim_.Now();
   const ChannelConfig& cfg = channels_[static_cast<size_t>(channel)];
-  CueRequest req{cfg.org, cfg.channel, sc_.origin.breaks.duration_s, ""};
+  CueRequest req{cfg.org, cfg.channel, sc_.origin.breaks.duration_s, "", CueAction::kStart, ""};
   fleet_->Cue(channel, req, [this, channel, b, sent](Result<CueResult> r) {
     TruthBreak& t = breaks_[static_cast<size_t>(channel)][b];
     if (!r.ok() || r->duplicate) {  // a duplicate made no break of its own

@@ -84,7 +84,8 @@ int HttpStatusFor(const Status& s) {
     case StatusCode::kInvalidArgument:
     case StatusCode::kOutOfRange: return 400;
     case StatusCode::kNotFound: return 404;
-    case StatusCode::kAlreadyExists: return 409;
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kFailedPrecondition: return 409;  // e.g. a cue "stop" with no break to end
     case StatusCode::kResourceExhausted: return 429;
     case StatusCode::kUnavailable: return 503;
     case StatusCode::kDeadlineExceeded: return 504;
@@ -565,6 +566,7 @@ void Server::Impl::HandleCue(const HttpRequest& req, Reply reply) {
            {"channelId", cr->state.channel_id},
            {"eventId", cr->state.event_id},
            {"duplicate", cr->duplicate},
+           {"cancelled", cr->cancelled},
            {"kvWriteStatus", cr->kv_write.ok() ? "success" : cr->kv_write.message()},
            {"adBreak", Json::parse(SerializeAdBreakState(cr->state), nullptr, false)}};
     reply.SendJson(200, j.dump());

@@ -54,7 +54,23 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 }
 
 bool IsAllowedCueField(const std::string& key) {
-  return key == "org" || key == "channel" || key == "duration" || key == "pod_id";
+  return key == "org" || key == "channel" || key == "duration" || key == "pod_id" || key == "action" ||
+         key == "event_id";
+}
+
+constexpr size_t kMaxEventIdLength = 256;
+
+Status CheckEventId(std::string_view id) {
+  if (id.size() > kMaxEventIdLength) {
+    return internal::FieldError("event_id", "longer than " + std::to_string(kMaxEventIdLength) + " characters (" +
+                                                std::to_string(id.size()) + ")");
+  }
+  for (char c : id) {
+    if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e) {
+      return internal::FieldError("event_id", "must be printable ASCII without spaces");
+    }
+  }
+  return Status::Ok();
 }
 
 Status CheckName(std::string_view field, std::string_view value) {
@@ -122,6 +138,7 @@ class Join {
 Status ValidateCueRequest(const CueRequest& r) {
   SSAI_RETURN_IF_ERROR(CheckName("org", r.org));
   SSAI_RETURN_IF_ERROR(CheckName("channel", r.channel));
+  if (r.action == CueAction::kStop) return CheckEventId(r.event_id);
   SSAI_RETURN_IF_ERROR(CheckDuration(r.duration_s));
   return CheckPodId(r.pod_id);
 }
@@ -135,7 +152,7 @@ Result<CueRequest> ParseCueRequest(std::string_view body) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (!IsAllowedCueField(it.key())) {
       return Status::InvalidArgument("unknown field '" + it.key().substr(0, 80) +
-                                     "' (allowed: org, channel, duration, pod_id)");
+                                     "' (allowed: org, channel, duration, pod_id, action, event_id)");
     }
   }
   CueRequest r;
@@ -143,6 +160,25 @@ Result<CueRequest> ParseCueRequest(std::string_view body) {
   SSAI_RETURN_IF_ERROR(CheckName("org", r.org));
   SSAI_ASSIGN_OR_RETURN(r.channel, internal::GetString(j, "channel", "channel"));
   SSAI_RETURN_IF_ERROR(CheckName("channel", r.channel));
+  if (j.contains("action") && !j["action"].is_null()) {
+    SSAI_ASSIGN_OR_RETURN(std::string action, internal::GetString(j, "action", "action"));
+    if (action == "stop") {
+      r.action = CueAction::kStop;
+    } else if (action != "start") {
+      return internal::FieldError("action", "must be \"start\" or \"stop\", got '" + action.substr(0, 80) + "'");
+    }
+  }
+  if (r.action == CueAction::kStop) {
+    for (const char* start_only : {"duration", "pod_id"}) {
+      if (j.contains(start_only)) return internal::FieldError(start_only, "not allowed with action \"stop\"");
+    }
+    if (j.contains("event_id") && !j["event_id"].is_null()) {
+      SSAI_ASSIGN_OR_RETURN(r.event_id, internal::GetString(j, "event_id", "event_id"));
+      SSAI_RETURN_IF_ERROR(CheckEventId(r.event_id));
+    }
+    return r;
+  }
+  if (j.contains("event_id")) return internal::FieldError("event_id", "only with action \"stop\"");
   SSAI_ASSIGN_OR_RETURN(r.duration_s, internal::GetNumber(j, "duration", "duration"));
   SSAI_RETURN_IF_ERROR(CheckDuration(r.duration_s));
   auto pod = j.find("pod_id");
@@ -1290,6 +1326,66 @@ struct Coordinator::Impl {
     });
   }
 
+  // action "stop": ends the break playing at the instant a cue received now would start (the
+  // same notice for an end as for a start), or cancels the next announced one; made durable,
+  // then written to KV like any change (edges holding the old endTime are what
+  // ttl.no_ad_after_stop judges).
+  void StopOp(const CueRequest& req, std::function<void(Result<CueResult>)> done, Done gate_done) {
+    const UnixMicros now = FloorMillis(Now());
+    const UnixMicros effective = FloorMillis(ApiCueStart(now));
+    auto staged = std::make_shared<Staged>(Stage());
+    BreakRecord* target = nullptr;
+    if (!req.event_id.empty()) {
+      auto it = staged->records.find(req.event_id);
+      if (it == staged->records.end() || it->second.cancelled) {
+        done(Status::NotFound("event_id: no break '" + req.event_id.substr(0, 80) + "' on channel " + channel_id));
+        return gate_done();
+      }
+      target = &it->second;
+    } else {
+      // The break playing at the effective instant, else the next one announced (a manual break
+      // announced ahead, or an SCTE-35 OUT with a future splice time).
+      for (auto& [id, r] : staged->records) {
+        if (r.cancelled || r.state.end_time <= effective) continue;
+        if (r.state.start_time <= effective) {
+          target = &r;
+          break;
+        }
+        if (!target || r.state.start_time < target->state.start_time) target = &r;
+      }
+    }
+    if (target == nullptr || target->state.end_time <= effective) {
+      done(Status::FailedPrecondition("no break playing or announced on channel " + channel_id +
+                                      " at " + FormatIso8601Millis(effective)));
+      return gate_done();
+    }
+    const std::string id = target->state.event_id;
+    const bool cancelled = target->state.start_time >= effective;
+    if (cancelled) {
+      CancelRecord(target, staged.get());
+    } else {
+      SetEnd(target, effective);
+    }
+    Commit(staged, [this, id, cancelled, done, gate_done](Status s) {
+      if (!s.ok()) {
+        done(s);  // not durable => not acknowledged
+        return gate_done();
+      }
+      FinishOptions fo;
+      if (env.kv && options.write_break_keys) fo.wait_keys.push_back(AdBreakKey(channel_id, id));
+      if (env.kv && options.write_channel_state) fo.wait_keys.push_back(ChannelStateKey(channel_id));
+      auto result = std::make_shared<CueResult>();
+      result->cancelled = cancelled;
+      fo.kv_done = [result, done](Status kv) {
+        result->kv_write = kv;
+        done(*result);
+      };
+      int64_t total = 0;
+      result->state = Published(records.at(id), Ledger(&total));
+      Finish(std::move(fo), gate_done);
+    });
+  }
+
   // When a cue received at `now` starts (CoordinatorOptions::api_cue_lead_us): `now` in the
   // seed's behaviour, else the first segment boundary of the origin's grid at or after
   // now + lead + one target duration.
@@ -1427,6 +1523,7 @@ void Coordinator::Cue(const CueRequest& request, std::function<void(Result<CueRe
   impl->Enqueue(Impl::Op{Impl::OpKind::kCue,
                          [impl, request, done](Impl::Done gate_done) {
                            ++impl->stats.operations;
+                           if (request.action == CueAction::kStop) return impl->StopOp(request, done, gate_done);
                            impl->CueOp(request, done, gate_done);
                          },
                          [done](Status s) { done(s); }, nullptr});

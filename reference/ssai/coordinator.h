@@ -39,19 +39,29 @@
 
 namespace ssai {
 
-// The cue API body, as the seed's POST /cue takes it: {"org","channel","duration","pod_id"?}.
+// What a cue asks: a new break (the seed's only action), or the end of one now (issue 16: an
+// operator returning to the programme early, the API's counterpart of an early SCTE-35 return).
+enum class CueAction { kStart, kStop };
+
+// The cue API body, as the seed's POST /cue takes it: {"org","channel","duration","pod_id"?},
+// plus {"action":"stop","event_id"?} to end a break early.
 struct CueRequest {
   std::string org;
   std::string channel;
-  double duration_s = 0;
-  std::string pod_id;  // optional; at most kMaxPodIdLength characters
+  double duration_s = 0;  // kStart only
+  std::string pod_id;     // kStart, optional; at most kMaxPodIdLength characters
+  CueAction action = CueAction::kStart;
+  // kStop, optional: the break to end; empty = the break playing when the stop takes effect,
+  // else the next announced one.
+  std::string event_id;
 };
 constexpr size_t kMaxPodIdLength = 128;
 constexpr size_t kMaxCueBodyBytes = 64 * 1024;
 
 // Parses and validates; the error names the field ("duration: must be a number, got string",
 // "duration: must be > 0 and <= 3600 seconds", "org: missing", "pod_id: longer than 128
-// characters", "body: more than 65536 bytes", "unknown field 'durration'").
+// characters", "body: more than 65536 bytes", "unknown field 'durration'", "action: must be
+// \"start\" or \"stop\"", "duration: not allowed with action \"stop\"").
 Result<CueRequest> ParseCueRequest(std::string_view json_body);
 // The field checks of ParseCueRequest on a CueRequest built in code (names, duration range,
 // pod_id length); Coordinator::Cue runs them too. Does not check which channel it names.
@@ -73,6 +83,7 @@ struct CueResult {
   bool duplicate = false;  // the same cue again inside the break: no new break was made
   Status kv_write;         // how the KV write went (a failed KV write does not fail the cue:
                            // the break is durable and the next write retries)
+  bool cancelled = false;  // kStop before the break started: it never plays (state as announced)
 };
 
 struct CoordinatorOptions {
@@ -159,6 +170,10 @@ class Coordinator {
   // POST /cue. Event id "manual_{channelId}_{unixsec}" (the seed's). A cue for this channel with
   // the same duration and pod while its previous manual break is still upcoming or active is a
   // duplicate. The break starts at receipt, or api_cue_lead_us ahead (CoordinatorOptions).
+  // action kStop ends a break instead, at the instant a start would begin (receipt, or the
+  // api_cue_lead_us boundary: edges get the same notice of an end as of a start); a break that
+  // has not started by then is cancelled. Nothing to stop: FailedPrecondition; an unknown
+  // event_id: NotFound.
   void Cue(const CueRequest& request, std::function<void(Result<CueResult>)> done);
 
   // GET channel state (CoordinatorClient). Checks the origin first if the last look is stale.

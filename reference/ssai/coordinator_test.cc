@@ -60,7 +60,7 @@ AdDecision TwoAds() {
   return d;
 }
 
-CueRequest Cue45(std::string pod = "test") { return {"demo", "sports", 45, std::move(pod)}; }
+CueRequest Cue45(std::string pod = "test") { return {"demo", "sports", 45, std::move(pod), CueAction::kStart, ""}; }
 
 // The fakes on one manual clock, and a coordinator over them.
 class CoordinatorTest : public ::testing::Test {
@@ -196,7 +196,13 @@ TEST(ParseCueRequestTest, EachBadFieldIsNamed) {
       {R"({"org":"demo","channel":"sports","duration":45,"pod_id":")" + long_pod + "\"}",
        "pod_id: longer than 128 characters (129)"},
       {R"({"org":"demo","channel":"sports","durration":45})",
-       "unknown field 'durration' (allowed: org, channel, duration, pod_id)"},
+       "unknown field 'durration' (allowed: org, channel, duration, pod_id, action, event_id)"},
+      {R"({"org":"demo","channel":"sports","action":"pause"})", "action: must be \"start\" or \"stop\", got 'pause'"},
+      {R"({"org":"demo","channel":"sports","action":"stop","duration":30})",
+       "duration: not allowed with action \"stop\""},
+      {R"({"org":"demo","channel":"sports","action":"stop","event_id":"a b"})",
+       "event_id: must be printable ASCII without spaces"},
+      {R"({"org":"demo","channel":"sports","duration":45,"event_id":"x"})", "event_id: only with action \"stop\""},
       {R"(["demo"])", "cue request JSON: must be an object"},
   };
   for (const auto& [body, message] : cases) {
@@ -216,8 +222,95 @@ TEST(ParseCueRequestTest, EachBadFieldIsNamed) {
   EXPECT_EQ(r.status().message(), "body: more than 65536 bytes");
 }
 
+TEST(ParseCueRequestTest, StopNeedsNoDurationAndMayNameTheBreak) {
+  Result<CueRequest> r = ParseCueRequest(R"({"org":"demo","channel":"sports","action":"stop"})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->action, CueAction::kStop);
+  EXPECT_EQ(r->event_id, "");
+  r = ParseCueRequest(R"({"org":"demo","channel":"sports","action":"stop","event_id":"manual_ch_demo_sports_1"})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->event_id, "manual_ch_demo_sports_1");
+  r = ParseCueRequest(R"({"org":"demo","channel":"sports","duration":45,"action":"start"})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->action, CueAction::kStart);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Manual cues
+
+CueRequest StopCue(std::string event_id = "") {
+  CueRequest r{"demo", "sports", 0, "", CueAction::kStop, ""};
+  r.action = CueAction::kStop;
+  r.event_id = std::move(event_id);
+  return r;
+}
+
+// Issue 16: a stop ends the playing break where a start would begin (here, without a lead, at
+// receipt), durably and in KV; the next stop finds nothing to end.
+TEST_F(CoordinatorTest, StopEndsThePlayingBreakDurablyAndInKv) {
+  auto c = Make();
+  ASSERT_TRUE(CueNow(c.get(), Cue45()).ok());
+  const std::string id = "manual_ch_demo_sports_1700000000";
+  sched_.AdvanceTo(kT0 + 20 * kMicrosPerSecond);
+  Result<CueResult> stop = CueNow(c.get(), StopCue());
+  ASSERT_TRUE(stop.ok()) << stop.status().ToString();
+  EXPECT_FALSE(stop->cancelled);
+  EXPECT_EQ(stop->state.event_id, id);
+  EXPECT_EQ(stop->state.end_time, kT0 + 20 * kMicrosPerSecond);
+  EXPECT_EQ(stop->state.duration_s, 20);
+  EXPECT_TRUE(stop->kv_write.ok());
+  EXPECT_EQ(KvBreak(id).end_time, kT0 + 20 * kMicrosPerSecond);
+  EXPECT_NE(durable_.contents().at("ch_demo_sports:break:" + id).find("\"duration\":20"), std::string::npos);
+  EXPECT_FALSE(GetState(c.get()).breaks.front().IsActiveAt(kT0 + 21 * kMicrosPerSecond));
+
+  Result<CueResult> again = CueNow(c.get(), StopCue());
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(again.status().message().find("no break playing or announced on channel ch_demo_sports"), std::string::npos);
+  Result<CueResult> unknown = CueNow(c.get(), StopCue("nope"));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(unknown.status().message(), "event_id: no break 'nope' on channel ch_demo_sports");
+  // A new cue after the stop is a new break, not a duplicate of the stopped one.
+  Result<CueResult> next = CueNow(c.get(), Cue45());
+  ASSERT_TRUE(next.ok());
+  EXPECT_FALSE(next->duplicate);
+}
+
+// With a lead the stop takes effect on the boundary a start would (the same notice to edges);
+// a break announced ahead and stopped before it starts is cancelled.
+TEST_F(CoordinatorTest, StopWithLeadEndsOnTheBoundaryAndCancelsAnUpcomingBreak) {
+  CoordinatorOptions options;
+  options.api_cue_lead_us = 1 * kMicrosPerSecond;
+  auto c = Make(options);
+  const std::string origin =
+      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:10\n"
+      "#EXT-X-PROGRAM-DATE-TIME:" + FormatIso8601Millis(kT0 - 6 * kMicrosPerSecond) + "\n"
+      "#EXTINF:2.000,\ns10.ts\n#EXTINF:2.000,\ns11.ts\n#EXTINF:2.000,\ns12.ts\n";
+  ASSERT_TRUE(Observe(c.get(), origin).ok());
+  Result<CueResult> start = CueNow(c.get(), Cue45());
+  ASSERT_TRUE(start.ok());
+  EXPECT_EQ(start->state.start_time, kT0 + 4 * kMicrosPerSecond);
+  // Stopped at once: it would start at kT0 + 4 s, which is where the stop takes effect too.
+  Result<CueResult> stop = CueNow(c.get(), StopCue(start->state.event_id));
+  ASSERT_TRUE(stop.ok()) << stop.status().ToString();
+  EXPECT_TRUE(stop->cancelled);
+  EXPECT_TRUE(GetState(c.get()).breaks.empty());
+  EXPECT_EQ(c->stats().breaks_cancelled, 1);
+
+  // A second break, stopped while it plays (kT0 + 20.3 s): lead + target duration -> kT0 + 24 s.
+  sched_.AdvanceTo(kT0 + 10 * kMicrosPerSecond);
+  ASSERT_TRUE(Observe(c.get(), origin).ok());
+  Result<CueResult> second = CueNow(c.get(), Cue45("other"));
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->state.start_time, kT0 + 14 * kMicrosPerSecond);
+  sched_.AdvanceTo(kT0 + 20 * kMicrosPerSecond + 300'000);
+  Result<CueResult> stop2 = CueNow(c.get(), StopCue());
+  ASSERT_TRUE(stop2.ok());
+  EXPECT_FALSE(stop2->cancelled);
+  EXPECT_EQ(stop2->state.event_id, second->state.event_id);
+  EXPECT_EQ(stop2->state.end_time, kT0 + 24 * kMicrosPerSecond);
+}
 
 // R3 (conformance/matrix_test.cc): with api_cue_lead_us the break is announced ahead, on the
 // first origin segment boundary at or after receipt + lead + one target duration, like an
@@ -324,20 +417,20 @@ TEST_F(CoordinatorTest, CueIsDurableBeforeAckThenDecisionThenKvWithSeedTtl) {
 TEST_F(CoordinatorTest, CueForAnotherChannelOrBadFieldsIsRefusedAtOnce) {
   auto c = Make();
   std::optional<Result<CueResult>> got;
-  c->Cue({"other", "sports", 45, ""}, [&](Result<CueResult> r) { got = std::move(r); });
+  c->Cue({"other", "sports", 45, "", CueAction::kStart, ""}, [&](Result<CueResult> r) { got = std::move(r); });
   ASSERT_TRUE(got && !got->ok());
   EXPECT_EQ(got->status().code(), StatusCode::kNotFound);
   EXPECT_EQ(got->status().message(), "org: unknown org 'other' (this coordinator serves 'demo')");
   got.reset();
-  c->Cue({"demo", "news", 45, ""}, [&](Result<CueResult> r) { got = std::move(r); });
+  c->Cue({"demo", "news", 45, "", CueAction::kStart, ""}, [&](Result<CueResult> r) { got = std::move(r); });
   ASSERT_TRUE(got && !got->ok());
   EXPECT_EQ(got->status().message(), "channel: unknown channel 'news' for org 'demo'");
   got.reset();
-  c->Cue({"demo", "sports", 4000, ""}, [&](Result<CueResult> r) { got = std::move(r); });
+  c->Cue({"demo", "sports", 4000, "", CueAction::kStart, ""}, [&](Result<CueResult> r) { got = std::move(r); });
   ASSERT_TRUE(got && !got->ok());
   EXPECT_EQ(got->status().message(), "duration: must be > 0 and <= 3600 seconds, got 4000");
   got.reset();
-  c->Cue({"demo", "sports", 45, std::string(200, 'p')},
+  c->Cue({"demo", "sports", 45, std::string(200, 'p'), CueAction::kStart, ""},
          [&](Result<CueResult> r) { got = std::move(r); });
   ASSERT_TRUE(got && !got->ok());
   EXPECT_EQ(got->status().message(), "pod_id: longer than 128 characters (200)");
@@ -361,7 +454,7 @@ TEST_F(CoordinatorTest, RepeatedCueInsideTheBreakIsADuplicate) {
   EXPECT_EQ(c->state().breaks.size(), 1u);
 
   // A different cue is a new break: it cuts the running one short (breaks never overlap).
-  Result<CueResult> other = CueNow(c.get(), {"demo", "sports", 30, "test"});
+  Result<CueResult> other = CueNow(c.get(), {"demo", "sports", 30, "test", CueAction::kStart, ""});
   ASSERT_TRUE(other.ok());
   EXPECT_FALSE(other->duplicate);
   EXPECT_EQ(other->state.event_id, "manual_ch_demo_sports_1700000005");
@@ -372,7 +465,7 @@ TEST_F(CoordinatorTest, RepeatedCueInsideTheBreakIsADuplicate) {
 
   // After the break ends, the same cue is a new break again.
   sched_.AdvanceBy(31 * kMicrosPerSecond);
-  Result<CueResult> later = CueNow(c.get(), {"demo", "sports", 30, "test"});
+  Result<CueResult> later = CueNow(c.get(), {"demo", "sports", 30, "test", CueAction::kStart, ""});
   ASSERT_TRUE(later.ok());
   EXPECT_FALSE(later->duplicate);
   EXPECT_EQ(later->state.discontinuities_before, 4);
@@ -467,7 +560,7 @@ TEST_F(CoordinatorTest, RestartMidBreakRecoversEveryBreakAndTheLedger) {
     auto c = Make(options);
     ASSERT_TRUE(CueNow(c.get(), Cue45()).ok());
     sched_.AdvanceBy(50 * kMicrosPerSecond);
-    Result<CueResult> r = CueNow(c.get(), {"demo", "sports", 30, "second"});
+    Result<CueResult> r = CueNow(c.get(), {"demo", "sports", 30, "second", CueAction::kStart, ""});
     ASSERT_TRUE(r.ok());
     second_id = r->state.event_id;
     EXPECT_EQ(r->state.discontinuities_before, 2);
@@ -502,16 +595,16 @@ TEST_F(CoordinatorTest, RestartMidBreakRecoversEveryBreakAndTheLedger) {
   EXPECT_EQ(doc->breaks, after.breaks);
   // A third break continues the ledger.
   sched_.AdvanceBy(30 * kMicrosPerSecond);
-  Result<CueResult> r = CueNow(c.get(), {"demo", "sports", 10, ""});
+  Result<CueResult> r = CueNow(c.get(), {"demo", "sports", 10, "", CueAction::kStart, ""});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->state.discontinuities_before, 4);
 }
 
 TEST_F(CoordinatorTest, RetiredBreaksKeepCountingInTheLedger) {
   auto c = Make();
-  ASSERT_TRUE(CueNow(c.get(), {"demo", "sports", 10, ""}).ok());
+  ASSERT_TRUE(CueNow(c.get(), {"demo", "sports", 10, "", CueAction::kStart, ""}).ok());
   sched_.AdvanceBy(20 * kMicrosPerSecond);
-  ASSERT_TRUE(CueNow(c.get(), {"demo", "sports", 10, ""}).ok());
+  ASSERT_TRUE(CueNow(c.get(), {"demo", "sports", 10, "", CueAction::kStart, ""}).ok());
   sched_.AdvanceBy(200 * kMicrosPerSecond);  // both ended more than keep_ended_us ago
   ChannelState s = GetState(c.get());
   EXPECT_TRUE(s.breaks.empty());
@@ -521,7 +614,7 @@ TEST_F(CoordinatorTest, RetiredBreaksKeepCountingInTheLedger) {
             std::string::npos);
   auto c2 = Make();
   EXPECT_EQ(c2->state().discontinuities_total, 4);
-  Result<CueResult> r = CueNow(c2.get(), {"demo", "sports", 10, ""});
+  Result<CueResult> r = CueNow(c2.get(), {"demo", "sports", 10, "", CueAction::kStart, ""});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->state.discontinuities_before, 4);
 }
@@ -547,7 +640,7 @@ TEST_F(CoordinatorTest, PodOfCreativesMovesBothLedgers) {
   sched_.AdvanceBy(300'000);
   // 20 s from kT0 + 0.3 s: slots kT0 + 2 .. kT0 + 22 (10 slots); 2, 2, 2, 1.5 | 2, 2, 2, 1.5 |
   // slate 2, 2, 1: 11 segments, 4 discontinuities (A, B, slate, return).
-  Result<CueResult> r = CueNow(c.get(), {"demo", "sports", 20, ""});
+  Result<CueResult> r = CueNow(c.get(), {"demo", "sports", 20, "", CueAction::kStart, ""});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ChannelState s = GetState(c.get());
   ASSERT_EQ(s.breaks.size(), 1u);
@@ -561,7 +654,7 @@ TEST_F(CoordinatorTest, PodOfCreativesMovesBothLedgers) {
   // A seed-style break after it: 2 and 0, and it carries the pod break's ledgers.
   decision_.decision = TwoAds();
   sched_.AdvanceBy(30 * kMicrosPerSecond);
-  Result<CueResult> r2 = CueNow(c.get(), {"demo", "sports", 10, ""});
+  Result<CueResult> r2 = CueNow(c.get(), {"demo", "sports", 10, "", CueAction::kStart, ""});
   ASSERT_TRUE(r2.ok());
   EXPECT_EQ(r2->state.discontinuities_before, 4);
   EXPECT_EQ(r2->state.media_sequence_before, 1);
@@ -588,7 +681,7 @@ TEST_F(CoordinatorTest, MemoryFollowsLiveBreaksUnderSteadyCues) {
   auto c = Make(options);
   size_t max_records = 0;
   for (int i = 0; i < 180; ++i) {
-    c->Cue({"demo", "sports", 30, ""}, [](Result<CueResult>) {});
+    c->Cue({"demo", "sports", 30, "", CueAction::kStart, ""}, [](Result<CueResult>) {});
     for (int k = 0; k < 10; ++k) {
       sched_.AdvanceBy(kMicrosPerSecond);
       c->GetChannelState([](Result<ChannelState>) {});
@@ -615,7 +708,7 @@ TEST_F(CoordinatorTest, MemoryFollowsLiveBreaksUnderSteadyCues) {
 TEST_F(CoordinatorTest, WriterOfARetiredBreakGoesWhenItsWriteCompletes) {
   kv_.set_latency(200 * kMicrosPerSecond);
   auto c = Make();
-  c->Cue({"demo", "sports", 10, ""}, [](Result<CueResult>) {});
+  c->Cue({"demo", "sports", 10, "", CueAction::kStart, ""}, [](Result<CueResult>) {});
   for (int k = 0; k < 400; ++k) {
     sched_.AdvanceBy(kMicrosPerSecond);
     c->GetChannelState([](Result<ChannelState>) {});
@@ -661,7 +754,7 @@ TEST_F(CoordinatorTest, BurstsAreCoalescedToOneWritePerSecondPerKey) {
   std::vector<std::optional<Result<CueResult>>> got(5);
   for (int i = 0; i < 5; ++i) {
     sched_.AdvanceBy(200'000);
-    c->Cue({"demo", "sports", 40.0 + i, ""},
+    c->Cue({"demo", "sports", 40.0 + i, "", CueAction::kStart, ""},
            [&got, i](Result<CueResult> r) { got[i] = std::move(r); });
     sched_.RunDue();
   }
