@@ -350,9 +350,15 @@ void Harness::RunApiProbes() {
 }
 
 void Harness::SendCue(const ApiCueSpec& cue, int spec_index) {
-  nlohmann::json body = {{"org", kBuiltinOrg}, {"channel", kBuiltinChannel}, {"duration", cue.duration_s}};
-  if (!cue.pod_id.empty()) body["pod_id"] = cue.pod_id;
+  nlohmann::json body = {{"org", kBuiltinOrg}, {"channel", kBuiltinChannel}};
+  if (cue.stop) {
+    body["action"] = "stop";
+  } else {
+    body["duration"] = cue.duration_s;
+    if (!cue.pod_id.empty()) body["pod_id"] = cue.pod_id;
+  }
   CueApiRecord rec;
+  rec.stop = cue.stop;
   rec.time = sched_.Now();
   rec.body = body.dump();
   rec.expect_duplicate = cue.expect_duplicate;
@@ -370,6 +376,7 @@ void Harness::SendCue(const ApiCueSpec& cue, int spec_index) {
     out.ok = r.ok();
     if (r.ok()) {
       out.duplicate = r->duplicate;
+      out.cancelled = r->cancelled;
       out.event_id = r->state.event_id;
       out.start_time = r->state.start_time;
       out.end_time = r->state.end_time;

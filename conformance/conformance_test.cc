@@ -320,6 +320,18 @@ TEST(TargetProfileTest, ErrorsNameTheField) {
   EXPECT_NE(err(R"(,"token":"t")", "").find("cue.token: missing"), std::string::npos);
   EXPECT_NE(err(R"("org":"o",)", R"("org":"o","harness":{"listen":"nope"},)").find("harness.listen"),
             std::string::npos);
+  // cue.stop (issue 16): how the target ends a break early; absent = it cannot.
+  EXPECT_FALSE(p->cue.stop.has_value());
+  Result<TargetProfile> stop = ParseTargetProfile(
+      std::string(ok).replace(ok.find(R"("token":"t")"), 11,
+                              R"("token":"t","stop":{"method":"DELETE","url":"http://h/breaks/current","body":""})"));
+  ASSERT_TRUE(stop.ok()) << stop.status().ToString();
+  ASSERT_TRUE(stop->cue.stop.has_value());
+  EXPECT_EQ(stop->cue.stop->method, "DELETE");
+  EXPECT_EQ(err(R"("token":"t")", R"("token":"t","stop":{"body":"{\"d\":{duration}}"})"),
+            "target profile: cue.stop.body: a stop has no {duration} or {pod_id}");
+  EXPECT_EQ(err(R"("token":"t")", R"("token":"t","stop":{"method":"GET"})"),
+            "target profile: cue.stop.method: must be POST, PUT or DELETE, got 'GET'");
 }
 
 TEST(TargetProfileTest, PerModePlaylistsHeadersTimeFormatsAndDecision) {
@@ -434,6 +446,52 @@ TEST(GroundTruthTest, AnnouncedCueStartMovesTheTruthAndIsBounded) {
   const Scenario shifted = ShiftedTo(sc, sc.At(1000));
   EXPECT_EQ(shifted.origin.breaks[0].start_time, sc.origin.breaks[0].start_time + SecondsToMicros(1000));
   EXPECT_EQ(shifted.At(5.3), sc.At(1005.3));
+}
+
+// Issue 16: a stop ends the break playing when it takes effect (the acknowledged endTime, else
+// when sent) or, with none playing, cancels the next one; a refused stop changes nothing.
+TEST(GroundTruthTest, StopsEndThePlayingBreakOrCancelTheNext) {
+  Result<std::vector<Scenario>> s = LoadScenarios("fixtures/scenarios/conformance/api_stop.json");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Scenario sc = s->front();
+  ASSERT_EQ(sc.api_cues.size(), 2u);
+  EXPECT_TRUE(sc.api_cues[1].stop);
+  std::vector<TruthBreak> plain = GroundTruth(sc, Profile{});
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(plain[0].end_time, sc.At(41.1));
+  EXPECT_EQ(plain[0].return_point, sc.At(42));
+  EXPECT_EQ(plain[0].planned_duration_s, 60);
+  EXPECT_NE(plain[0].label.find("(stopped at 41.1 s)"), std::string::npos) << plain[0].label;
+
+  CueApiRecord start, stop;
+  start.spec_index = 0;
+  start.ok = true;
+  start.time = sc.At(20.3);
+  stop.spec_index = 1;
+  stop.ok = true;
+  stop.stop = true;
+  stop.time = sc.At(41.1);
+  stop.end_time = sc.At(44);  // the target says when the stop takes effect
+  std::vector<CueApiRecord> acks{start, stop};
+  EXPECT_EQ(GroundTruth(sc, Profile{}, &acks)[0].return_point, sc.At(44));
+  acks[1].ok = false;  // refused: the break runs its plan
+  EXPECT_EQ(GroundTruth(sc, Profile{}, &acks)[0].end_time, sc.At(80.3));
+  // Sent before the break starts: it never plays.
+  sc.api_cues[1].at_s = 10;
+  EXPECT_TRUE(GroundTruth(sc, Profile{}).empty());
+}
+
+TEST(ScenarioTest, StopCuesTakeNoDuration) {
+  const std::string base = R"({"name":"x","duration_s":60,"origin":{"segment_duration_s":2,"window_segments":6,
+      "start_time":"2026-01-01T00:00:00Z","cue_flavour":"none","renditions":[{"name":"v","bandwidth_bps":1000000}],
+      "breaks":[]},"pops":[{"name":"p"}],"viewers":[{"pop":"p"}],"api_cues":[)";
+  auto err = [&](const std::string& cue) {
+    Result<Scenario> r = ParseScenario(base + cue + "]}", "x.json");
+    return r.ok() ? std::string("ok") : r.status().message();
+  };
+  EXPECT_EQ(err(R"({"at_s":5,"action":"stop"})"), "ok");
+  EXPECT_EQ(err(R"({"at_s":5,"action":"stop","duration_s":3})"), "api_cues[0].duration_s: not allowed with action \"stop\"");
+  EXPECT_EQ(err(R"({"at_s":5,"action":"pause"})"), "api_cues[0].action: must be \"start\" or \"stop\"");
 }
 
 TEST(ApiChecksTest, StartAnnouncedTooLateFailsAndAuthSkipsWithoutHttp) {
@@ -587,10 +645,10 @@ TEST(ExpectationsTest, ExpectedFailuresAndUncaughtDefects) {
     return r;
   };
   std::vector<RunResult> runs = {
-      run("builtin:defect-ignore-end", true, "early_cue_in", {"ttl.no_ad_after_end"}),
+      run("builtin:defect-ignore-end", true, "early_cue_in", {"ttl.no_ad_after_stop"}),
       run("builtin:defect-drop-cue-in", true, "cue_out_two_breaks", {}),
       run("builtin:kv-hybrid", false, "early_cue_in",
-          {"splice.ad_seconds_match_break", "splice.content_resumes_at_pdt", "ttl.no_ad_after_end", "splice.ad_starts_within"}),
+          {"splice.ad_seconds_match_break", "splice.content_resumes_at_pdt", "ttl.no_ad_after_stop", "splice.ad_starts_within"}),
   };
   for (RunResult& r : runs) MarkExpected(&r);
   EXPECT_EQ(runs[0].ExpectedFailures(), 1);
@@ -605,8 +663,8 @@ TEST(ExpectationsTest, ExpectedFailuresAndUncaughtDefects) {
   const std::string junit = JunitXml(runs);
   EXPECT_NE(junit.find("<skipped type=\"xfail\" message=\"expected failure: defect build defect-ignore-end ("),
             std::string::npos);
-  EXPECT_NE(junit.find("is meant to fail ttl.no_ad_after_end\""), std::string::npos);
-  EXPECT_NE(junit.find("name=\"ttl.no_ad_after_end\" time=\"0.000500\""), std::string::npos);
+  EXPECT_NE(junit.find("is meant to fail ttl.no_ad_after_stop\""), std::string::npos);
+  EXPECT_NE(junit.find("name=\"ttl.no_ad_after_stop\" time=\"0.000500\""), std::string::npos);
   EXPECT_NE(junit.find("<failure type=\"not_caught\" message=\"defect build builtin:defect-drop-cue-in was not caught"),
             std::string::npos);
   EXPECT_NE(junit.find("<testsuites name=\"ssai conform\" tests=\""), std::string::npos);

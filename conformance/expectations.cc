@@ -32,6 +32,11 @@ std::string BuildOf(const std::string& target) { return target.substr(target.fin
 //      from it, and api.cue.start_announced bounds the lead (profile api_cue_lead_max_s).
 //  R4  kv-hybrid: while KV hits, nobody asks the coordinator, so it never sees an early CUE-IN; the
 //      ad runs to the planned end (the seed's Phase 1).
+//  R4b kv-hybrid and an API stop (issue 16): the coordinator writes the new endTime to KV at once,
+//      but an edge that cached the break key (cacheTtl 60 s) serves the planned end until its copy
+//      expires; do-only, kv-hybrid-direct and kv-channel-state pass. In serve_short the stale plan
+//      runs into the origin break after it, which the edge (KV hit: no coordinator call) then
+//      never starts (no DISCONTINUITY at its first ad, slate after its end).
 //  R5  kv-stateless: KV only. Hold-back is at most one target duration, KV propagation (1-60 s)
 //      is longer, so far POPs serve the first slots as content and flip them later; R5b: the
 //      POP's cached break document (cacheTtl) keeps the planned end after an early IN.
@@ -44,7 +49,9 @@ std::string BuildOf(const std::string& target) { return target.substr(target.fin
 //      takes an SCTE-35 start at a held break's splice point as that break, whatever its id.
 const std::vector<KnownFinding>& KnownFindings() {
   static const std::vector<KnownFinding> kFindings = {
-    {"kv-hybrid", "early_cue_in", "splice.ad_seconds_match_break splice.content_resumes_at_pdt ttl.no_ad_after_end", "R4"},
+    {"kv-hybrid", "early_cue_in", "splice.ad_seconds_match_break splice.content_resumes_at_pdt ttl.no_ad_after_stop", "R4"},
+    {"kv-hybrid", "serve_short", "splice.ad_seconds_match_break splice.content_resumes_at_pdt splice.discontinuity_at_ad_start ttl.no_ad_after_end ttl.no_ad_after_stop", "R4b"},
+    {"kv-hybrid", "api_stop", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_seconds_match_break splice.content_resumes_at_pdt ttl.no_ad_after_stop", "R4b"},
     {"kv-stateless", "api_validation", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "capture_cue_out", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "cmaf_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
@@ -53,7 +60,8 @@ const std::vector<KnownFinding>& KnownFindings() {
     {"kv-stateless", "cue_out_two_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "daterange_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "decision_timeout", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break splice.slate_fills_short_pod", "R5"},
-    {"kv-stateless", "early_cue_in", "hls.discontinuity.stable_position hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_seconds_match_break splice.ad_starts_within splice.content_resumes_at_pdt splice.no_content_in_break ttl.no_ad_after_end", "R5 R5b"},
+    {"kv-stateless", "early_cue_in", "hls.discontinuity.stable_position hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_seconds_match_break splice.ad_starts_within splice.content_resumes_at_pdt splice.no_content_in_break ttl.no_ad_after_stop", "R5 R5b"},
+    {"kv-stateless", "api_stop", "hls.discontinuity.stable_position hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_seconds_match_break splice.ad_starts_within splice.content_resumes_at_pdt ttl.no_ad_after_stop", "R5 R5b"},
     {"kv-stateless", "ext_x_scte35_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "kv_propagation_60s", "hls.discontinuity_sequence.on_removal splice.ad_seconds_match_break splice.ad_starts_within splice.discontinuity_on_return splice.no_content_in_break splice.slate_fills_short_pod", "R5"},
     {"kv-stateless", "many_pops_renditions", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
@@ -61,7 +69,7 @@ const std::vector<KnownFinding>& KnownFindings() {
     {"kv-stateless", "missing_cue_in", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "oatcls_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "repeated_cues", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
-    {"kv-stateless", "serve_short", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    {"kv-stateless", "serve_short", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_seconds_match_break splice.ad_starts_within splice.content_resumes_at_pdt splice.discontinuity_at_ad_start splice.no_duplicate_break ttl.no_ad_after_stop", "R5 R5b"},
     {"kv-stateless", "sgai_interstitials", "splice.sgai_interstitial_at_cue", "R5"},
     {"kv-stateless", "splicepoint_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "ts_cue_out_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
@@ -89,13 +97,17 @@ std::string_view CauseText(std::string_view cause) {
     return "kv-stateless (the Phase 2 design) reads KV only: KV propagation (1-60 s) is longer than the hold-back "
            "a live playlist allows, so far POPs serve a break's first slots as content and flip them later";
   }
-  if (cause == "R5b") return "a POP's cached break document keeps the planned end after an early CUE-IN";
+  if (cause == "R4b") {
+    return "kv-hybrid: an API stop is written to KV, but an edge's cached copy of the break key (cacheTtl) keeps the "
+           "planned end until it expires";
+  }
+  if (cause == "R5b") return "a POP's cached break document keeps the planned end after an early CUE-IN or a stop";
   return "";
 }
 
 const std::map<std::string, std::vector<std::string>>& ExpectedCatches() {
   static const std::map<std::string, std::vector<std::string>> kCatches = {
-    {"defect-ignore-end", {"ttl.no_ad_after_end", "splice.content_resumes_at_pdt"}},
+    {"defect-ignore-end", {"ttl.no_ad_after_stop", "splice.content_resumes_at_pdt"}},
     {"defect-reset-media-sequence", {"hls.media_sequence.monotonic"}},
     {"defect-no-discontinuity-on-return", {"splice.discontinuity_on_return"}},
     {"defect-trust-cached-miss", {"splice.no_content_in_break"}},

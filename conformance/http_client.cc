@@ -27,7 +27,7 @@ HttpResult Send(const std::string& method, const std::string& url, const httplib
     client.set_read_timeout(10, 0);
     client.set_write_timeout(5, 0);
     httplib::Request req;
-    req.method = method == "GET" || method == "PUT" ? method : "POST";
+    req.method = method == "GET" || method == "PUT" || method == "DELETE" ? method : "POST";
     req.path = path;
     req.headers = headers;
     if (req.method != "GET") {

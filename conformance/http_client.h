@@ -19,7 +19,7 @@ struct HttpResult {
   std::string error;  // why there was no answer
 };
 
-// GET, PUT or POST (anything else is POST); connect 2 s, read 10 s, write 5 s. A response body
+// GET, PUT, DELETE or POST (anything else is POST); connect 2 s, read 10 s, write 5 s. A response body
 // over max_body_bytes is refused (status 0, error says so): what a target sends is not ours to trust.
 HttpResult Send(const std::string& method, const std::string& url, const httplib::Headers& headers,
                 const std::string& body, const std::string& content_type,

@@ -379,6 +379,10 @@ class RealTimeRun {
   }
 
   std::string CueBody(double duration_s, const std::string& pod_id) const {
+    return FillBody(p_.cue.body, duration_s, pod_id);
+  }
+
+  std::string FillBody(const std::string& tmpl, double duration_s, const std::string& pod_id) const {
     const UnixMicros now = WallNow();
     const std::map<std::string, std::string> values = {
         {"org", p_.org},
@@ -389,7 +393,7 @@ class RealTimeRun {
         {"now_iso", FormatIso8601Millis(now)},
         {"now_epoch_s", std::to_string(now / kMicrosPerSecond)},
         {"now_epoch_ms", std::to_string(now / 1000)}};
-    return FillCueTemplate(p_.cue.body, values, p_.cue.content_type.find("json") != std::string::npos);
+    return FillCueTemplate(tmpl, values, p_.cue.content_type.find("json") != std::string::npos);
   }
 
   // A time pointer's value: cue.time_format says how it reads; 0 = unreadable.
@@ -415,11 +419,17 @@ class RealTimeRun {
       const ApiCueSpec& c = s_.api_cues[static_cast<size_t>(i)];
       SleepUntil(at);
       CueApiRecord rec;
-      rec.body = CueBody(c.duration_s, c.pod_id);
+      // A stop goes where the profile's cue.stop says (CheckRealTimeScenario refused a scenario
+      // with stops for a profile without one).
+      const CueStopSpec* stop = c.stop && p_.cue.stop ? &*p_.cue.stop : nullptr;
+      rec.body = stop ? FillBody(stop->body, 0, "") : CueBody(c.duration_s, c.pod_id);
       rec.expect_duplicate = c.expect_duplicate;
+      rec.stop = c.stop;
       rec.spec_index = i;
       rec.time = WallNow();
-      HttpResult r = Send(p_.cue.method, Url(p_.cue.url, ""), AuthHeaders(token_), rec.body, p_.cue.content_type);
+      const std::string& method = stop && !stop->method.empty() ? stop->method : p_.cue.method;
+      const std::string& url = stop && !stop->url.empty() ? stop->url : p_.cue.url;
+      HttpResult r = Send(method, Url(url, ""), AuthHeaders(token_), rec.body, p_.cue.content_type);
       rec.http_status = r.status;
       rec.ok = r.status >= 200 && r.status < 300;
       if (!rec.ok) {
@@ -578,6 +588,13 @@ Status CheckRealTimeScenario(const Scenario& s, const TargetProfile& p) {
                                    " has decision 'own' (the target calls its own ad server, not the harness's)");
     }
   }
+  for (size_t i = 0; i < s.api_cues.size(); ++i) {
+    if (s.api_cues[i].stop && !p.cue.stop) {
+      return Status::Unimplemented("scenario " + s.name + ": api_cues[" + std::to_string(i) +
+                                   "] stops a break, but target profile " + p.name +
+                                   " has no `cue.stop` saying how to ask it to");
+    }
+  }
   if (!p.sgai) {
     for (size_t i = 0; i < s.viewers.size(); ++i) {
       if (s.viewers[i].mode.value_or(s.mode) == InsertionMode::kSgai) {
@@ -698,6 +715,7 @@ class ServeTarget : public Target {
     p.sgai = TargetProfile::Playlists{base + "/{org}/{channel}/master.m3u8",
                                       base + "/{org}/{channel}/{rendition}.m3u8?mode=sgai", {}};
     p.cue.url = base + "/cue";
+    p.cue.stop = CueStopSpec{"", "", R"({"org":"{org}","channel":"{channel}","action":"stop"})"};
     p.cue.token = token;
     p.cue.api_checks = "strict";
     p.state_source_header = "X-SSAI-State-Source";
@@ -846,7 +864,7 @@ Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
   SSAI_RETURN_IF_ERROR(CheckKeys(*cue, "cue.", {"method", "url", "body", "content_type", "auth_header", "auth_value",
                                                 "token", "token_env", "event_id_pointer", "duplicate_pointer",
                                                 "start_time_pointer", "end_time_pointer", "time_format", "probes",
-                                                "api_checks"}));
+                                                "api_checks", "stop"}));
   TargetProfile::Cue& c = p.cue;
   SSAI_RETURN_IF_ERROR(ReadStr(*cue, "cue.", "method", &c.method));
   if (c.method != "POST" && c.method != "PUT") return Bad("cue.method", "must be POST or PUT, got '" + c.method + "'");
@@ -869,6 +887,23 @@ Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
     } catch (const Json::exception& e) {
       return Bad(std::string("cue.") + key, std::string("not a JSON pointer (RFC 6901): ") + e.what());
     }
+  }
+  if (auto st = cue->find("stop"); st != cue->end()) {
+    if (!st->is_object()) return Bad("cue.stop", "must be an object");
+    SSAI_RETURN_IF_ERROR(CheckKeys(*st, "cue.stop.", {"method", "url", "body"}));
+    CueStopSpec stop;
+    SSAI_RETURN_IF_ERROR(ReadStr(*st, "cue.stop.", "method", &stop.method));
+    if (!stop.method.empty() && stop.method != "POST" && stop.method != "PUT" && stop.method != "DELETE") {
+      return Bad("cue.stop.method", "must be POST, PUT or DELETE, got '" + stop.method + "'");
+    }
+    SSAI_RETURN_IF_ERROR(ReadStr(*st, "cue.stop.", "url", &stop.url));
+    if (!stop.url.empty()) SSAI_RETURN_IF_ERROR(CheckUrl("cue.stop.url", stop.url));
+    SSAI_RETURN_IF_ERROR(ReadStr(*st, "cue.stop.", "body", &stop.body));
+    if (Status s = CheckCueTemplate(stop.body); !s.ok()) return Bad("cue.stop.body", s.message());
+    if (stop.body.find("{duration") != std::string::npos || stop.body.find("{pod_id") != std::string::npos) {
+      return Bad("cue.stop.body", "a stop has no {duration} or {pod_id}");
+    }
+    c.stop = stop;
   }
   SSAI_RETURN_IF_ERROR(ReadOneOf(*cue, "cue.", "time_format", {"auto", "iso8601", "epoch_s", "epoch_ms"}, &c.time_format));
   SSAI_RETURN_IF_ERROR(ReadOneOf(*cue, "cue.", "api_checks", {"classes", "strict"}, &c.api_checks));

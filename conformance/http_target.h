@@ -45,6 +45,15 @@ struct ObserveSpec {
   std::string session_pointer = "/manifestUrl";
 };
 
+// How a target ends a break early (the profile's `cue.stop`): the same placeholders as cue.body
+// but {duration}/{pod_id}; method and URL default to the cue's. The acknowledgement is read with
+// the cue's pointers (event id, endTime = when the stop takes effect).
+struct CueStopSpec {
+  std::string method;  // empty: cue.method
+  std::string url;     // empty: cue.url
+  std::string body;
+};
+
 struct TargetProfile {
   std::string name = "http";
   std::string org;      // {org} in the templates
@@ -81,6 +90,8 @@ struct TargetProfile {
     // How the time pointers' values read: "auto" (an ISO 8601 string, or a number: epoch
     // milliseconds when > 1e11, else epoch seconds), "iso8601", "epoch_s", "epoch_ms".
     std::string time_format = "auto";
+    // Absent: the target cannot end a break early; a scenario with a "stop" cue is refused.
+    std::optional<CueStopSpec> stop;
     bool probes = true;  // run the api.* probes (auth, validation) when the scenario asks
     // "classes": a probe passes when it is refused with a fitting 4xx and a machine-readable body,
     // in the target's own words and limits; "strict": our server's exact wording, statuses and

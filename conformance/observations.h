@@ -74,6 +74,8 @@ struct CueApiRecord {
   UnixMicros start_time = 0;
   UnixMicros end_time = 0;
   int http_status = 0;  // HTTP targets
+  bool stop = false;       // a "stop" action (ApiCueSpec::stop): end_time is when it takes effect
+  bool cancelled = false;  // the stop cancelled a break that had not started
 };
 
 struct ApiProbeRecord {

@@ -483,9 +483,22 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
     for (size_t i = 0; i < j["api_cues"].size(); ++i) {
       const json& c = j["api_cues"][i];
       const std::string where = "api_cues[" + std::to_string(i) + "]";
-      SSAI_RETURN_IF_ERROR(CheckKeys(c, where, {"at_s", "duration_s", "pod_id", "expect_duplicate"}));
+      SSAI_RETURN_IF_ERROR(CheckKeys(c, where, {"at_s", "duration_s", "pod_id", "expect_duplicate", "action"}));
       ApiCueSpec cue;
       SSAI_RETURN_IF_ERROR(GetNumber(c, "at_s", where, &cue.at_s, true, 0, kMaxScenarioS));
+      if (c.contains("action")) {
+        if (!c["action"].is_string() || (c["action"] != "start" && c["action"] != "stop")) {
+          return Bad(where + ".action", "must be \"start\" or \"stop\"");
+        }
+        cue.stop = c["action"] == "stop";
+      }
+      if (cue.stop) {
+        for (const char* start_only : {"duration_s", "pod_id", "expect_duplicate"}) {
+          if (c.contains(start_only)) return Bad(where + "." + start_only, "not allowed with action \"stop\"");
+        }
+        s.api_cues.push_back(cue);
+        continue;
+      }
       // The cue API's own range is checked by the target (api probes send bad ones on purpose).
       SSAI_RETURN_IF_ERROR(GetNumber(c, "duration_s", where, &cue.duration_s, true, -86400, 86400));
       SSAI_RETURN_IF_ERROR(GetString(c, "pod_id", where, &cue.pod_id));
@@ -671,7 +684,7 @@ std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& pro
   }
   for (size_t i = 0; i < scenario.api_cues.size(); ++i) {
     const ApiCueSpec& c = scenario.api_cues[i];
-    if (c.expect_duplicate) continue;
+    if (c.expect_duplicate || c.stop) continue;
     UnixMicros cue = scenario.At(c.at_s);
     std::string label = "api cue at " + FormatDouble(c.at_s) + " s";
     if (acknowledged) {
@@ -686,6 +699,33 @@ std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& pro
     add(std::move(label), cue, c.duration_s, c.duration_s);
   }
   std::sort(out.begin(), out.end(), [](const TruthBreak& a, const TruthBreak& b) { return a.cue_time < b.cue_time; });
+  // Stops (issue 16), in time order: each ends the break playing when it takes effect (the
+  // acknowledgement's endTime when the target gives one, else the time it was sent), or cancels
+  // the next break when none is playing then. A stop the target refused changes nothing.
+  for (size_t i = 0; i < scenario.api_cues.size(); ++i) {
+    const ApiCueSpec& c = scenario.api_cues[i];
+    if (!c.stop) continue;
+    UnixMicros effective = scenario.At(c.at_s);
+    if (acknowledged) {
+      const CueApiRecord* ack = nullptr;
+      for (const CueApiRecord& r : *acknowledged) {
+        if (r.spec_index == static_cast<int>(i)) ack = &r;
+      }
+      if (ack == nullptr || !ack->ok) continue;
+      effective = ack->end_time > 0 ? ack->end_time : ack->time;
+    }
+    auto playing = std::find_if(out.begin(), out.end(),
+                                [&](const TruthBreak& b) { return b.cue_time <= effective && effective < b.end_time; });
+    if (playing != out.end()) {
+      playing->end_time = effective;
+      playing->duration_s = MicrosToSeconds(effective - playing->cue_time);
+      playing->return_point = slot_at_or_after(effective - tol);
+      playing->label += " (stopped at " + FormatDouble(c.at_s) + " s)";
+      continue;
+    }
+    auto next = std::find_if(out.begin(), out.end(), [&](const TruthBreak& b) { return b.cue_time > effective; });
+    if (next != out.end()) out.erase(next);
+  }
   return out;
 }
 

@@ -56,6 +56,9 @@ struct ApiCueSpec {
   double duration_s = 0;
   std::string pod_id;
   bool expect_duplicate = false;  // a repeat of an earlier cue inside its break
+  // "action": "stop" (issue 16): end the break playing then (the target says when it takes
+  // effect in its acknowledgement's endTime; else at the time sent), or cancel the next one.
+  bool stop = false;
 };
 
 struct AdSpec {

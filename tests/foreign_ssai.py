@@ -8,6 +8,8 @@ not ours (conformance/README.md, target profiles):
   {"durationSeconds": N, "podId": "..."}, refusals in its own words with 401/403/404/422 and an
   RFC 9457 problem+json body, and an answer {"breakId", "startsAtMs", "endsAtMs"} (epoch
   milliseconds, no duplicate flag);
+- DELETE /api/v1/channels/{channel}/breaks/current ends the playing break early (no body; answers
+  {"breakId", "endsAtMs"}, 409 problem+json when nothing plays);
 - its own limits: any podId length, unknown fields ignored.
 """
 import json
@@ -102,6 +104,35 @@ class ForeignFront:
                 out = json.dumps({"breakId": ack["eventId"], "startsAtMs": ms(ack["adBreak"]["startTime"]),
                                   "endsAtMs": ms(ack["adBreak"]["endTime"])}).encode()
                 self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            def do_DELETE(self):
+                front.requests.append(("DELETE", self.path))
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                parts = self.path.strip("/").split("/")
+                if len(parts) != 6 or parts[:3] != ["api", "v1", "channels"] or parts[4:] != ["breaks", "current"]:
+                    return problem(self, 404, "Not Found")
+                if self.headers.get("X-Api-Key") != API_KEY:
+                    return problem(self, 401 if "X-Api-Key" not in self.headers else 403, "Unauthorized")
+                if parts[3] != channel:
+                    return problem(self, 404, "Channel Not Found", parts[3][:64])
+                status, body, _ = forward("POST", f"{serve_base}/cue",
+                                          {"Authorization": f"Bearer {cue_token}", "Content-Type": "application/json"},
+                                          json.dumps({"org": org, "channel": channel, "action": "stop"}).encode())
+                if status == 409:
+                    return problem(self, 409, "Conflict", "no break is playing")
+                if status != 200:
+                    return problem(self, 502, "Upstream Refused", body.decode(errors="replace")[:200])
+                ack = json.loads(body)
+                from datetime import datetime
+                ms = int(datetime.fromisoformat(ack["adBreak"]["endTime"].replace("Z", "+00:00")).timestamp() * 1000)
+                out = json.dumps({"breakId": ack["eventId"], "endsAtMs": ms}).encode()
+                self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(out)))
                 self.end_headers()

@@ -340,6 +340,8 @@ def test_http_target_in_another_vendors_dialect(ssai_bin, root, tmp_path):
         # The viewers used the vendor's URLs and token (a request without it is refused with 403).
         assert any(m == "GET" and p.startswith("/live/conf/ch1/") for m, p in front.requests)
         assert any(p == "/api/v1/channels/ch1/breaks" for m, p in front.requests)
+        # The scenario's stop went the vendor's way (cue.stop: DELETE .../breaks/current) and was accepted.
+        assert ("DELETE", "/api/v1/channels/ch1/breaks/current") in front.requests
     finally:
         stop(serve)
 

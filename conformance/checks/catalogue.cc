@@ -97,6 +97,8 @@ std::vector<CheckInfo> MakeCatalogue() {
                "no KV put asks for an expirationTtl under 60 s"});
   c.push_back({"ttl.no_ad_after_end", "Phase 1 design: isAdBreakActive (endTime); adbreak_state.h IsActiveAt", kE, "ttl",
                "no ad or slate at or after a break's endTime, even while its KV key lives"});
+  c.push_back({"ttl.no_ad_after_stop", "SCTE 35 §9.7.3 (splice_insert out_of_network_indicator=0: return); issue 16 (cue API stop)", kE, "ttl",
+               "no ad or slate after a break stopped before its plan (API stop, early CUE-IN), however long KV or a cache still holds the plan"});
   c.push_back({"ttl.key_gone_after_expiry", "Workers KV expirationTtl (absolute expiry)", kE, "ttl",
                "once a key's expiry has passed no location returns it"});
   c.push_back({"ttl.key_outlives_break", "Phase 1 design: getAdBreakTTL (the extra minute for far POPs)", kW, "ttl",

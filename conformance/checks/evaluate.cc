@@ -581,6 +581,11 @@ class Evaluator {
   }
 
   // splice.* and ttl.no_ad_after_end for SSAI responses, slot by slot against the ground truth.
+  // When the break was planned to end (the OUT's announced duration, the cue's duration).
+  static UnixMicros PlannedEnd(const TruthBreak& t) { return t.cue_time + SecondsToMicros(t.planned_duration_s); }
+  // Ended a slot or more before its plan: stopped through the API, or an early IN.
+  bool StoppedEarly(const TruthBreak& t) const { return t.end_time < PlannedEnd(t) - tol_; }
+
   void SpliceSsai() {
     // (viewer, rendition, break index) -> msn -> slot as last seen, for ad seconds.
     std::map<std::tuple<std::string, std::string, size_t>, std::map<int64_t, Slot>> seen;
@@ -597,8 +602,11 @@ class Evaluator {
         const TruthBreak* b = BreakAt(s.start);
         for (size_t k = 0; k < truth_.size(); ++k) {
           const TruthBreak& t = truth_[k];
-          if (s.start >= t.splice_point - seg_ - tol_ &&
-              s.start < std::max(t.return_point, t.cue_time + SecondsToMicros(t.planned_duration_s)) + seg_) {
+          // Up to the planned end (an ad running past an early end counts here), but never into
+          // the next break (a stopped break followed by another one, issue 16).
+          UnixMicros until = std::max(t.return_point, PlannedEnd(t)) + seg_;
+          if (k + 1 < truth_.size()) until = std::min(until, truth_[k + 1].splice_point - tol_);
+          if (s.start >= t.splice_point - seg_ - tol_ && s.start < until) {
             seen[{f.viewer, f.rendition, k}][s.msn] = s;
           }
         }
@@ -664,27 +672,32 @@ class Evaluator {
           continue;
         }
         // Outside every break: content, the origin's.
+        const TruthBreak* after = nullptr;   // the break this slot follows
+        const TruthBreak* before = nullptr;  // the break this slot precedes
+        for (const TruthBreak& t : truth_) {
+          if (s.start >= t.return_point - tol_) after = &t;
+          if (!before && s.start < t.splice_point - tol_) before = &t;
+        }
+        // A break that ended before its plan (an API stop, an early CUE-IN or SCTE-35 return) is
+        // judged by ttl.no_ad_after_stop: whatever KV or a cache still holds of its plan, the
+        // viewer must not see it (issue 16).
+        const char* after_check = after != nullptr && StoppedEarly(*after) ? "ttl.no_ad_after_stop" : "ttl.no_ad_after_end";
         if (s.kind != Kind::kContent) {
-          const TruthBreak* after = nullptr;   // the break this slot follows
-          const TruthBreak* before = nullptr;  // the break this slot precedes
-          for (const TruthBreak& t : truth_) {
-            if (s.start >= t.return_point - tol_) after = &t;
-            if (!before && s.start < t.splice_point - tol_) before = &t;
-          }
           if (after != nullptr && std::llabs(s.start - after->return_point) <= tol_) {
             fail("splice.content_resumes_at_pdt", std::string(KindName(s.kind)) + " where content should resume after " +
                                                       after->label);
           }
           if (after != nullptr) {
-            fail("ttl.no_ad_after_end", std::string(KindName(s.kind)) + " after the end of " + after->label + " (" +
-                                            FormatIso8601Millis(after->end_time) + ")");
+            fail(after_check, std::string(KindName(s.kind)) + " after the end of " + after->label + " (" +
+                                  FormatIso8601Millis(after->end_time) +
+                                  (StoppedEarly(*after) ? ", planned " + FormatIso8601Millis(PlannedEnd(*after)) : "") + ")");
           } else {
             fail("splice.ad_starts_within", std::string(KindName(s.kind)) + " before " +
                                                 (before ? before->label : std::string("any break")));
           }
           continue;
         }
-        results_.Pass("ttl.no_ad_after_end");
+        results_.Pass(after_check);
         auto o = p.origin_uris.find(s.start);
         if (o != p.origin_uris.end()) {
           if (UriEndsWith(s.uri, o->second)) {
@@ -1072,7 +1085,8 @@ class Evaluator {
     }
     const DurationMicros lead_max = SecondsToMicros(profile_.api_cue_lead_max_s);
     for (const CueApiRecord& c : obs_.cues) {
-      if (!c.ok || c.duplicate || c.start_time == 0) continue;
+      // A stop's acknowledged times are those of the break it ends: ttl.no_ad_after_stop judges it.
+      if (!c.ok || c.duplicate || c.stop || c.start_time == 0) continue;
       const std::string where = "POST /cue " + c.body;
       // 1 s of slack for a remote target's clock (the harness stamps c.time when it sends).
       if (c.start_time < c.time - kMicrosPerSecond) {

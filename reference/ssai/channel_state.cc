@@ -1,5 +1,7 @@
 #include "reference/ssai/channel_state.h"
 
+#include <algorithm>
+
 #include "reference/ssai/adbreak_state_json.h"
 
 namespace ssai {
@@ -27,6 +29,25 @@ std::string ChannelStateKey(std::string_view channel_id) {
   std::string key(kChannelStateKeyPrefix);
   key += channel_id;
   return key;
+}
+
+void SortAndEndOverlaps(std::vector<AdBreakState>* breaks) {
+  std::stable_sort(breaks->begin(), breaks->end(),
+                   [](const AdBreakState& a, const AdBreakState& b) { return a.start_time < b.start_time; });
+  std::vector<AdBreakState> out;
+  out.reserve(breaks->size());
+  for (AdBreakState& b : *breaks) {
+    if (!out.empty() && out.back().end_time > b.start_time) {
+      if (out.back().start_time == b.start_time) {
+        out.pop_back();
+      } else {
+        out.back().end_time = b.start_time;
+        out.back().duration_s = MicrosToSeconds(b.start_time - out.back().start_time);
+      }
+    }
+    out.push_back(std::move(b));
+  }
+  *breaks = std::move(out);
 }
 
 Result<ChannelState> ParseChannelState(std::string_view text) {

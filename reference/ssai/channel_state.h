@@ -46,6 +46,14 @@ std::string ChannelStateKey(std::string_view channel_id);  // "chstate:{channelI
 
 // JSON: {"channelId","version","updatedAt","discontinuitiesTotal","breaks":[AdBreakState...]}.
 Result<ChannelState> ParseChannelState(std::string_view json);
+
+// Breaks an edge assembled from per-break KV keys, sorted by start and made not to overlap the
+// way the coordinator does it (coordinator.h: a later start ends the running break; the same
+// start: the later one read wins). Keys read at different ages can disagree: a POP's cached copy
+// of a break stopped early still shows the planned end while the next break's key is fresh, and
+// the splicer refuses overlapping breaks (found by the conformance suite, issue 16: kv-stateless
+// answered 500 to every viewer in serve_short).
+void SortAndEndOverlaps(std::vector<AdBreakState>* breaks);
 std::string SerializeChannelState(const ChannelState& state);
 
 }  // namespace ssai

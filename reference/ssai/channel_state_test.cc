@@ -52,5 +52,25 @@ TEST(ChannelStateTest, ErrorsNameTheNestedField) {
   EXPECT_FALSE(ParseChannelState("nope").ok());
 }
 
+// A POP's stale copy of a break stopped early (planned 30 s) next to the fresh key of the break
+// after it: the later start ends the earlier break; the same start keeps the one read later.
+TEST(ChannelStateTest, SortAndEndOverlapsLetsTheLaterStartWin) {
+  std::vector<AdBreakState> breaks = {Break("next", "2026-01-01T00:05:10.000Z", 8, 2),
+                                      Break("stale", "2026-01-01T00:05:00.000Z", 30, 0)};
+  SortAndEndOverlaps(&breaks);
+  ASSERT_EQ(breaks.size(), 2u);
+  EXPECT_EQ(breaks[0].event_id, "stale");
+  EXPECT_EQ(breaks[0].end_time, breaks[1].start_time);
+  EXPECT_EQ(breaks[0].duration_s, 10);
+  EXPECT_EQ(breaks[1].event_id, "next");
+  EXPECT_EQ(breaks[1].duration_s, 8);
+
+  std::vector<AdBreakState> same = {Break("a", "2026-01-01T00:05:00.000Z", 30, 0),
+                                    Break("b", "2026-01-01T00:05:00.000Z", 20, 0)};
+  SortAndEndOverlaps(&same);
+  ASSERT_EQ(same.size(), 1u);
+  EXPECT_EQ(same[0].event_id, "b");
+}
+
 }  // namespace
 }  // namespace ssai

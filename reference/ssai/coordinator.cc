@@ -1361,12 +1361,14 @@ struct Coordinator::Impl {
     }
     const std::string id = target->state.event_id;
     const bool cancelled = target->state.start_time >= effective;
-    if (cancelled) {
+    if (options.defect_ignore_cue_in) {
+      // DEFECT(defect_ignore_cue_in): the stop is acknowledged, the break runs its planned end.
+    } else if (cancelled) {
       CancelRecord(target, staged.get());
     } else {
       SetEnd(target, effective);
     }
-    Commit(staged, [this, id, cancelled, done, gate_done](Status s) {
+    Commit(staged, [this, id, cancelled, effective, done, gate_done](Status s) {
       if (!s.ok()) {
         done(s);  // not durable => not acknowledged
         return gate_done();
@@ -1382,6 +1384,9 @@ struct Coordinator::Impl {
       };
       int64_t total = 0;
       result->state = Published(records.at(id), Ledger(&total));
+      // The acknowledgement's endTime is when the stop takes effect, also for a cancelled break
+      // (then at or before its startTime: it never plays).
+      result->state.end_time = effective;
       Finish(std::move(fo), gate_done);
     });
   }

@@ -124,7 +124,7 @@ struct CoordinatorOptions {
 
   // Defect switches (defect builds only; see builds.h). Never set in a correct build.
   bool defect_no_cue_dedupe = false;  // a repeated cue makes a second break
-  bool defect_ignore_cue_in = false;  // an early CUE-IN does not end the break
+  bool defect_ignore_cue_in = false;  // an early CUE-IN (or an API stop) does not end the break
 };
 
 struct CoordinatorEnv {
@@ -172,8 +172,9 @@ class Coordinator {
   // duplicate. The break starts at receipt, or api_cue_lead_us ahead (CoordinatorOptions).
   // action kStop ends a break instead, at the instant a start would begin (receipt, or the
   // api_cue_lead_us boundary: edges get the same notice of an end as of a start); a break that
-  // has not started by then is cancelled. Nothing to stop: FailedPrecondition; an unknown
-  // event_id: NotFound.
+  // has not started by then is cancelled. The result's endTime is when the stop takes effect
+  // (at or before startTime for a cancelled break). Nothing to stop: FailedPrecondition; an
+  // unknown event_id: NotFound.
   void Cue(const CueRequest& request, std::function<void(Result<CueResult>)> done);
 
   // GET channel state (CoordinatorClient). Checks the origin first if the last look is stale.

@@ -409,8 +409,7 @@ void ManifestPath::Impl::GetState(OpPtr op) {
             ChannelState s;
             s.channel_id = channel_id;
             s.breaks = std::move(r).value();
-            std::sort(s.breaks.begin(), s.breaks.end(),
-                      [](const AdBreakState& a, const AdBreakState& b) { return a.start_time < b.start_time; });
+            SortAndEndOverlaps(&s.breaks);
             const AdBreakState& last = s.breaks.back();
             s.discontinuities_total = last.discontinuities_before.value_or(0) + last.discontinuities.value_or(2);
             s.media_sequence_total = last.media_sequence_before.value_or(0) + last.media_sequence_delta.value_or(0);
