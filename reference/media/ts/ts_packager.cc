@@ -548,6 +548,27 @@ void TsPackager::PlaceCues() {
   }
 }
 
+Status TsPackager::CheckUniformSegments(double segment_s) const {
+  const int64_t want = std::llround(segment_s * 90000);
+  for (size_t k = 0; k < segments_.size(); ++k) {
+    const int64_t d = segments_[k].duration_ticks;
+    if (std::llabs(d - want) > 90) {
+      return Status::InvalidArgument("segment " + std::to_string(k) + " lasts " + FormatDouble(d / 90000.0) +
+                                     " s, not segment_duration_s (cut at IDR frames: the GOPs must divide it)");
+    }
+  }
+  return Status::Ok();
+}
+
+origin::ScheduledBreak TsPackager::ScheduledBreakOf(const TsBreak& b, int64_t loop, UnixMicros pdt_start) const {
+  origin::ScheduledBreak brk;
+  const int64_t us = ((loop * loop_ticks_ + b.out_rel_ticks) * 100 + 4) / 9;  // 90 kHz -> µs, rounded
+  brk.start_time = pdt_start + (us + 500) / 1000 * 1000;
+  brk.duration_s = static_cast<double>(b.in_rel_ticks - b.out_rel_ticks) / 90000;
+  brk.event_id = b.event_id;
+  return brk;
+}
+
 int64_t TsPackager::TargetDurationS() const {
   int64_t t = 1;
   for (const TsSegment& s : segments_) t = std::max<int64_t>(t, std::llround(static_cast<double>(s.duration_ticks) / 90000));

@@ -53,6 +53,7 @@
 #ifndef SSAI_REFERENCE_MEDIA_TS_TS_PACKAGER_H_
 #define SSAI_REFERENCE_MEDIA_TS_TS_PACKAGER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -66,6 +67,9 @@
 #include "reference/media/origin/synthetic_origin.h"
 
 namespace ssai::ts {
+
+// A scenario's origin.ts file (conformance and simulator) is held in memory: at most this much.
+inline constexpr size_t kMaxScenarioTsBytes = size_t{256} << 20;
 
 struct TsPackagerOptions {
   double segment_s = 6;         // target segment duration, (0, 60]
@@ -127,6 +131,15 @@ class TsPackager {
   // Returned as an index on the unrolled timeline (loop × K + k), nullopt when outside.
   std::optional<int64_t> SegmentForPts(int64_t pts_ticks) const;
   std::optional<int64_t> SegmentForRelTicks(int64_t rel_ticks) const;
+
+  // A scenario's `origin.ts` (conformance/scenario.h and simulator/scenario.h alike, issue 17):
+  // both model one segment duration, so every segment must last `segment_s` (±1 ms); else
+  // kInvalidArgument "segment K lasts X s, not segment_duration_s (...)".
+  Status CheckUniformSegments(double segment_s) const;
+  // Break `b` of loop `loop` as the synthetic origin schedules one (the scenario's ground truth),
+  // segment 0 of loop 0 at `pdt_start`: from its splice instant (to the millisecond, the marker
+  // dates' precision) to its end (IN, or OUT + duration).
+  origin::ScheduledBreak ScheduledBreakOf(const TsBreak& b, int64_t loop, UnixMicros pdt_start) const;
 
   const std::vector<TsSegment>& segments() const { return segments_; }
   const std::vector<TsBreak>& breaks() const { return breaks_; }
