@@ -33,12 +33,15 @@
 // Cues (SCTE 35 2022b), in stream order:
 //   - splice_insert out_of_network=1: a break at splice_time.pts_time + pts_adjustment (mod 2^33)
 //     — splice_immediate: at the section's own position (the PTS of the video frame before it);
-//     duration from break_duration;
+//     component mode (program_splice_flag 0, §9.7.3.1): the splice time of the video's
+//     component (its component_tag from the PMT's stream_identifier_descriptor), else the
+//     earliest component's, noted when components differ; duration from break_duration;
 //   - splice_insert out_of_network=0: ends the break with that splice_event_id (else the latest
 //     open one) at its splice time;
 //   - splice_event_cancel_indicator (§9.7.3) / segmentation_event_cancel_indicator (§10.3.3):
 //     removes the pending break with that id (one whose splice time is after the cancel's
-//     position); a cancel after the splice is noted and ignored;
+//     position); a cancel during the break ends it at the cancel's position (an IN made there,
+//     a later IN of that event ignored); one after the break ended is noted and ignored;
 //   - time_signal + segmentation_descriptor: a start type (0x22, 0x30, 0x32, 0x34, 0x36, 0x38,
 //     0x3A, 0x44, 0x46) opens a break with segmentation_event_id and segmentation_duration, its
 //     end type (start + 1) with the same id ends it; other types are noted.
@@ -104,7 +107,8 @@ struct TsBreak {
   int64_t out_segment = 0;    // file segment (loop 0) holding the OUT; >= K: a later loop
   int64_t in_segment = 0;
   double duration_s = 0;      // planned (break_duration / segmentation_duration / IN - OUT)
-  bool explicit_in = false;   // ended by an IN section of the TS
+  bool explicit_in = false;   // ended by an IN section of the TS (or by a cancel)
+  bool cancelled_in = false;  // ended early by a cancel during the break (the IN is made there)
   int64_t out_packet_offset = 0;  // where the OUT section starts in the file
   Bytes out_section, in_section;
 };
@@ -170,6 +174,7 @@ class TsPackager {
   TsPackagerOptions options_;
   std::string psi_;  // the first PAT and PMT packets (prepended to segments)
   uint16_t video_pid_ = 0;
+  std::optional<uint8_t> video_component_tag_;  // the video ES's stream_identifier_descriptor
   std::vector<uint16_t> scte35_pids_;  // PMT stream_type 0x86
   std::vector<TsSegment> segments_;
   std::vector<std::vector<std::pair<int64_t, int64_t>>> runs_;  // per segment: its packets' byte runs
