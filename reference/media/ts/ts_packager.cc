@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <span>
 #include <utility>
 #include <variant>
@@ -118,6 +119,8 @@ Status TsPackager::Segmentize() {
   int video_pid = -1;
   uint8_t video_type = 0;
   std::string pat_packet, pmt_packet;
+  bool multi_program = false;
+  std::set<uint16_t> program_pids;  // the packaged program's elementary streams
   std::string pmt_section, pmt_packets;  // the PMT being reassembled, and its packets
   std::vector<AccessUnit> aus;
   struct TimedPes {
@@ -158,14 +161,26 @@ Status TsPackager::Segmentize() {
       const int avail = size - 1 - payload[0];
       const int len = ((s[1] & 0x0F) << 8) | s[2];
       if (s[0] != 0x00 || 3 + len > avail) return ByteError(off, "PAT: not a PAT section in one packet");
+      std::string others;
       for (int i = 8; i + 4 <= 3 + len - 4; i += 4) {
         const int program = (s[i] << 8) | s[i + 1];
-        if (program != 0) {
+        if (program == 0) continue;
+        if (pmt_pid < 0) {
           pmt_pid = ((s[i + 2] & 0x1F) << 8) | s[i + 3];
-          break;
+          program_number_ = static_cast<uint16_t>(program);
+        } else {
+          others += (others.empty() ? "" : ", ") + std::to_string(program);
         }
       }
       if (pmt_pid < 0) return ByteError(off, "PAT: no program");
+      if (!others.empty()) {
+        // A multi-program TS (§2.4.4.3): the first program is packaged, as players pick it; the
+        // others' packets ride along by position and their SCTE-35 cues are ignored.
+        multi_program = true;
+        notes_.push_back("byte " + std::to_string(off) + ": the PAT lists more programs (" + others +
+                         "): packaging the first, program " + std::to_string(program_number_) +
+                         " (remux another one into its own TS to package it)");
+      }
       pat_packet.assign(reinterpret_cast<const char*>(p), kPacketBytes);
     } else if (pid == pmt_pid && video_pid < 0 && (pusi || !pmt_packets.empty())) {
       // PMT (§2.4.4.8): the first video elementary stream. The section may continue in the
@@ -198,6 +213,7 @@ Status TsPackager::Segmentize() {
           }
         }
         if (s[i] == kStreamTypeScte35) scte35_pids_.push_back(static_cast<uint16_t>(((s[i + 1] & 0x1F) << 8) | s[i + 2]));
+        program_pids.insert(static_cast<uint16_t>(((s[i + 1] & 0x1F) << 8) | s[i + 2]));
         i += 5 + (((s[i + 3] & 0x0F) << 8) | s[i + 4]);
       }
       if (video_pid < 0) return ByteError(off, "PMT: no video stream (stream_type 0x01, 0x02, 0x1B or 0x24)");
@@ -221,7 +237,11 @@ Status TsPackager::Segmentize() {
                payload[3] <= 0xEF) {
       // Another elementary stream's PES (audio 0xC0-0xDF, another video): where it starts, and its
       // PTS, to cut it by time rather than by position (below).
-      if (std::optional<int64_t> pts = PesPts(payload, size)) timed_pes.push_back({off, static_cast<uint16_t>(pid), *pts});
+      // Another program's PES runs on its own clock: by position, not by our PTS.
+      const bool ours = !multi_program || program_pids.count(static_cast<uint16_t>(pid)) != 0;
+      if (std::optional<int64_t> pts = PesPts(payload, size); pts && ours) {
+        timed_pes.push_back({off, static_cast<uint16_t>(pid), *pts});
+      }
     }
   }
   close();
@@ -428,7 +448,15 @@ void TsPackager::PlaceCues() {
     }
     notes_.push_back(where(c) + "cancel of unknown " + std::string(kind) + " event " + std::to_string(id));
   };
+  int64_t other_programs = 0;
   for (const Cue& c : scan->cues) {
+    if (c.program_number != program_number_) {  // another program's clock and splices
+      if (other_programs++ == 0) {
+        notes_.push_back(where(c) + "SCTE-35 cues of program " + std::to_string(c.program_number) +
+                         " (not the packaged program " + std::to_string(program_number_) + "): ignored");
+      }
+      continue;
+    }
     const scte35::SpliceInfoSection& s = c.decoded;
     const int64_t pos = c.video_pts_ticks ? RelTicks(*c.video_pts_ticks) : 0;
     const std::optional<int64_t> at = scte35::EffectiveSplicePtsTicks(s);

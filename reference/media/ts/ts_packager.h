@@ -7,7 +7,8 @@
 // reads the file and the clock.
 //
 // Segmenting (ISO/IEC 13818-1). PAT → PMT → the program's first video stream (stream_type 0x01,
-// 0x02, 0x1B, 0x24). A video PES is a random access point when its packet has
+// 0x02, 0x1B, 0x24). A PAT with several programs: the first is packaged (as players pick it),
+// the others named in a note; their packets stay in place and their SCTE-35 cues are ignored. A video PES is a random access point when its packet has
 // random_access_indicator (§2.4.3.5) or its first bytes hold an H.264 IDR NAL unit (type 5,
 // ITU-T H.264 §7.4.1.2) or an HEVC IRAP (types 16-21). A segment ends at the first random access
 // point whose PTS is at least the target duration (less 10 ms) after the segment's first; the cut
@@ -174,6 +175,7 @@ class TsPackager {
   TsPackagerOptions options_;
   std::string psi_;  // the first PAT and PMT packets (prepended to segments)
   uint16_t video_pid_ = 0;
+  uint16_t program_number_ = 0;  // the packaged program: the PAT's first
   std::optional<uint8_t> video_component_tag_;  // the video ES's stream_identifier_descriptor
   std::vector<uint16_t> scte35_pids_;  // PMT stream_type 0x86
   std::vector<TsSegment> segments_;

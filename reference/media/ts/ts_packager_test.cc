@@ -430,6 +430,46 @@ TEST(TsPackager, ComponentModeSpliceInsertTakesTheVideoComponentsTime) {
   EXPECT_TRUE(noted(none, "splice_insert without a splice time (no component with one): not placed"));
 }
 
+TEST(TsPackager, SeveralProgramsPackageTheFirstAndNameTheOthers) {
+  // Programs 1 and 2 in one TS; program 2's clock runs 10 s ahead and it has its own cue.
+  constexpr uint16_t kPmt2 = 0x1100, kVideo2 = 0x0200, kScte2 = 0x02F5;
+  const int64_t base = 900000;
+  TsWriter w;
+  Bytes ts;
+  for (int f = 0; f < 8 * 25; ++f) {
+    const int64_t pts = base + f * kFrame;
+    if (f % 25 == 0) {
+      Append(ts, w.Section(kPatPid, PatSection({{1, kPmtPid}, {2, kPmt2}})));
+      Append(ts, w.Section(kPmtPid, PmtSection(1, kVideoPid, {{0x1B, kVideoPid, {}}, {kStreamTypeScte35, kScte35Pid, {}}},
+                                               RegistrationDescriptor(kCueiRegistration))));
+      Append(ts, w.Section(kPmt2, PmtSection(2, kVideo2, {{0x1B, kVideo2, {}}, {kStreamTypeScte35, kScte2, {}}},
+                                             RegistrationDescriptor(kCueiRegistration))));
+    }
+    Append(ts, w.Pes(kVideoPid, 0xE0, pts, f % 25 == 0 ? 3000 : 600, /*pcr=*/f % 25 == 0));
+    Append(ts, w.Pes(kVideo2, 0xE0, pts + 10 * kSecond, 600, /*pcr=*/f % 25 == 0));
+    if (f == 25) Append(ts, w.Section(kScte35Pid, Section(Insert(1, true, base + 3 * kSecond, 2 * kSecond))));
+    if (f == 50) Append(ts, w.Section(kScte2, Section(Insert(2, true, base + 5 * kSecond, 2 * kSecond))));
+  }
+  const TsPackager p = Make(ts, 2);
+  ASSERT_EQ(p.segments().size(), 4u);
+  ASSERT_EQ(p.breaks().size(), 1u);  // program 2's cue is on another clock: not ours
+  EXPECT_EQ(p.breaks()[0].event_id, 1u);
+  int noted = 0;
+  for (const std::string& n : p.notes()) {
+    noted += n == "byte 0: the PAT lists more programs (2): packaging the first, program 1 (remux another one into "
+                  "its own TS to package it)";
+    noted += n.find("SCTE-35 cues of program 2 (not the packaged program 1): ignored") != std::string::npos;
+  }
+  EXPECT_EQ(noted, 2);
+  // Program 2's packets stay where they are in the file (by position), not moved by its PTS.
+  const std::string seg0 = p.Segment(0).value();
+  int video2 = 0;
+  for (size_t off = 0; off + kPacketBytes <= seg0.size(); off += kPacketBytes) {
+    video2 += ((((seg0[off + 1] & 0x1F) << 8) | static_cast<uint8_t>(seg0[off + 2])) == kVideo2);
+  }
+  EXPECT_GE(video2, 50);  // its 50 frames of the first 2 s (before: moved to the last segment)
+}
+
 TEST(TsPackager, TimeSignalSegmentationBecomesDateRange) {
   const int64_t base = 900000;
   const Bytes ts = Stream(base, 8, {{25, Section(Signal(base + 3 * kSecond, 0x4800008E, 0x34, 4 * kSecond))},
