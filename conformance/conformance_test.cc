@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "conformance/builtin_target.h"
@@ -14,6 +16,8 @@
 #include "conformance/report.h"
 #include "conformance/runner.h"
 #include "reference/media/hls/lint.h"
+#include "reference/media/ts/ts_packager.h"
+#include "reference/server/http_frontend.h"
 #include "reference/ssai/testing/pop_env.h"
 
 namespace ssai::conformance {
@@ -214,6 +218,46 @@ TEST(ScenarioTest, OriginCaptureReplaysTheRecordingAndItsMarkersAreTheTruth) {
   EXPECT_EQ(bad.status().message(), "origin.breaks: not with origin.capture: the breaks are the capture's markers");
   bad = ParseScenario(head + R"("capture":"nope"}})", "fixtures/scenarios/conformance/x.json");
   EXPECT_EQ(bad.status().message(), "origin.capture: fixtures/scenarios/conformance/nope: not a directory");
+}
+
+TEST(ScenarioTest, TheHarnessOriginServesTheTsAndCaptureSegments) {
+  // origin.ts: the packager's published segments, real TS (sync bytes every 188), the rest 404.
+  Result<std::vector<Scenario>> loaded = LoadScenarios("fixtures/scenarios/conformance/ts_cue_out_breaks.json");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  const Scenario moved = ShiftedTo(loaded->front(), loaded->front().At(1000));
+  const std::string playlist = OriginPlaylistAt(moved, moved.origin.renditions[0], moved.At(20));
+  ASSERT_NE(playlist.find("\nv720_9.ts\n"), std::string::npos) << playlist;
+  server::HttpResponse seg = OriginMediaAt(moved, "/v720_9.ts", moved.At(20));
+  ASSERT_EQ(seg.status, 200) << seg.body;
+  EXPECT_EQ(seg.content_type, "video/mp2t");
+  ASSERT_GE(seg.body.size(), 188u * 3);  // PAT, PMT, video (a tiny fixture)
+  ASSERT_EQ(seg.body.size() % 188, 0u);
+  for (size_t at = 0; at < seg.body.size(); at += 188) ASSERT_EQ(seg.body[at], 0x47) << at;
+  EXPECT_EQ(seg.body, moved.ts_origin->Segment(9).value());
+  EXPECT_EQ(OriginMediaAt(moved, "/v720_11.ts", moved.At(20)).status, 404);  // not published yet
+  EXPECT_EQ(OriginMediaAt(moved, "/nope.ts", moved.At(20)).status, 404);
+  // origin.capture: a capture with a segment kept (ssai capture --segments) next to its playlist
+  // (recorded last: a replay serves a path's first fetch before its offset too).
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "capture_with_segments";
+  std::filesystem::remove_all(dir);
+  std::filesystem::copy("fixtures/captures/cue_out", dir);
+  {
+    std::ofstream index(dir / "index.jsonl", std::ios::app);
+    index << R"({"offset_ms":58113,"path":"/seg_v720_0.ts","status":200,"file":"000099_seg_v720_0.ts"})" << "\n";
+    std::ofstream(dir / "000099_seg_v720_0.ts") << std::string(188, '\x47');
+  }
+  const std::string head = R"({"name":"x","origin":{"segment_duration_s":2,"renditions":[{"name":"v720","bandwidth_bps":1000000}],)";
+  Result<Scenario> cap = ParseScenario(head + R"("capture":")" + dir.string() + R"("}})");
+  ASSERT_TRUE(cap.ok()) << cap.status().message();
+  seg = OriginMediaAt(*cap, "/seg_v720_0.ts", cap->At(5));
+  EXPECT_EQ(seg.status, 200);
+  EXPECT_EQ(seg.content_type, "video/mp2t");
+  EXPECT_EQ(seg.body, std::string(188, '\x47'));
+  EXPECT_EQ(OriginMediaAt(*cap, "/seg_v720_1.ts", cap->At(5)).status, 404);  // not kept
+  // A synthetic origin has no media.
+  Result<Scenario> synthetic = ParseScenario(head + R"("breaks":[]}})");
+  ASSERT_TRUE(synthetic.ok()) << synthetic.status().message();
+  EXPECT_EQ(OriginMediaAt(*synthetic, "/v720_1.ts", synthetic->At(5)).status, 404);
 }
 
 TEST(ScenarioTest, ARecordingBecomesTheObservedScenario) {

@@ -93,6 +93,12 @@ class HarnessServices {
       }
       res.set_content(OriginPlaylistAt(*scenario_, *r, WallNow()), "application/vnd.apple.mpegurl");
     });
+    // Segments of an origin.ts / origin.capture scenario: the real bytes, for players behind the
+    // target (scenario.h OriginMediaAt; a synthetic origin has none: 404).
+    server_.Get(R"(/origin/.+)", [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string target = req.target.empty() ? req.path : req.target;  // the query too (a capture's paths)
+      server::ToHttplib(OriginMediaAt(*scenario_, std::string_view(target).substr(7), WallNow()), res);
+    });
     server_.Get(R"(/ads/([A-Za-z0-9_-]+)/([0-9]+)\.m3u8)", [this](const httplib::Request& req, httplib::Response& res) {
       res.set_content(AdPlaylist(req.matches[1].str(), req.matches[2].str()), "application/vnd.apple.mpegurl");
     });

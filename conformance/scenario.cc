@@ -17,6 +17,8 @@
 #include "reference/server/asio_env.h"
 #include "reference/server/capture_origin.h"
 #include "reference/server/config.h"
+#include "reference/server/services.h"
+#include "reference/server/ts_origin.h"
 
 namespace ssai::conformance {
 
@@ -24,6 +26,7 @@ struct CapturedOrigin {
   origin::CaptureReplay replay{origin::Capture{}};
   std::map<std::string, std::string> files;  // file name -> body
   UnixMicros stream_start = 0;  // the instant of capture offset 0
+  std::set<std::string> outside;  // files resolving outside the directory (403, capture_origin.h)
   UnixMicros parse_start = 0;   // origin.start_time as loaded (ShiftedTo moves the scenario's)
   // Rendition name -> recorded path; a name missing here is "/{name}.m3u8" (origin.capture).
   std::map<std::string, std::string> paths;
@@ -91,7 +94,7 @@ Status LoadTsOrigin(const std::string& path, Scenario* s) {
   fs::path p(path);
   if (p.is_relative() && !s->file.empty()) p = fs::path(s->file).parent_path() / p;
   s->ts_path = p.string();
-  Result<std::string> bytes = io::ReadFileToString(s->ts_path, kMaxTsOriginBytes);
+  Result<std::string> bytes = io::ReadFileToString(s->ts_path, ts::kMaxScenarioTsBytes);
   if (!bytes.ok()) return Bad("origin.ts", bytes.status().message());
   ts::TsPackagerOptions o;
   o.segment_s = s->origin.segment_duration_s;
@@ -104,23 +107,13 @@ Status LoadTsOrigin(const std::string& path, Scenario* s) {
   Result<ts::TsPackager> packager = ts::TsPackager::Create(std::move(bytes).value(), o);
   if (!packager.ok()) return Bad("origin.ts", s->ts_path + ": " + packager.status().message());
   // The checks assume one segment duration (segment_duration_s), as the synthetic origin has.
-  const int64_t want = std::llround(s->origin.segment_duration_s * 90000);
-  for (size_t k = 0; k < packager->segments().size(); ++k) {
-    const int64_t d = packager->segments()[k].duration_ticks;
-    if (std::llabs(d - want) > 90) {
-      return Bad("origin.ts", s->ts_path + ": segment " + std::to_string(k) + " lasts " + FormatDouble(d / 90000.0) +
-                                  " s, not segment_duration_s (cut at IDR frames: the GOPs must divide it)");
-    }
+  if (Status u = packager->CheckUniformSegments(s->origin.segment_duration_s); !u.ok()) {
+    return Bad("origin.ts", s->ts_path + ": " + u.message());
   }
   const int64_t k = static_cast<int64_t>(packager->segments().size());
   for (const ts::TsBreak& b : packager->breaks()) {
     if (b.out_segment >= k) continue;  // a later loop
-    origin::ScheduledBreak brk;
-    const int64_t us = (b.out_rel_ticks * 100 + 4) / 9;  // 90 kHz -> µs, rounded
-    brk.start_time = s->origin.start_time + (us + 500) / 1000 * 1000;
-    brk.duration_s = static_cast<double>(b.in_rel_ticks - b.out_rel_ticks) / 90000;
-    brk.event_id = b.event_id;
-    s->origin.breaks.push_back(brk);
+    s->origin.breaks.push_back(packager->ScheduledBreakOf(b, 0, s->origin.start_time));
   }
   if (Status v = origin::ValidateSpec(s->origin); !v.ok()) return Bad("origin.ts", s->ts_path + ": " + v.message());
   s->ts_origin = std::make_shared<const ts::TsPackager>(std::move(packager).value());
@@ -139,6 +132,7 @@ Status InstallCaptureOrigin(server::LoadedCapture loaded, std::map<std::string, 
   auto c = std::make_shared<CapturedOrigin>();
   c->replay = origin::CaptureReplay(std::move(loaded.capture));
   c->files = std::move(loaded.files);
+  c->outside = std::move(loaded.outside);
   c->paths = std::move(paths);
   for (size_t i = 0; i < s->origin.renditions.size(); ++i) {
     const std::string path = c->PathOf(s->origin.renditions[i].name);
@@ -773,6 +767,26 @@ std::string OriginPlaylistAt(const Scenario& scenario, const origin::Rendition& 
     }
   }
   return text;
+}
+
+server::HttpResponse OriginMediaAt(const Scenario& scenario, std::string_view path, UnixMicros now) {
+  if (scenario.ts_origin) return server::TsOriginResponse(*scenario.ts_origin, path, now, scenario.origin.start_time);
+  if (const CapturedOrigin* c = scenario.capture_origin.get(); c != nullptr && path.starts_with("/")) {
+    const DurationMicros shift = scenario.origin.start_time - c->parse_start;
+    const int64_t offset_ms = (now - shift - c->stream_start) / kMicrosPerMilli;
+    // The harness serves rendition r at /origin/{r}.m3u8, so a relative segment URI of its
+    // snapshots lands here; the recorder kept it next to the recorded playlist path.
+    for (const origin::Rendition& r : scenario.origin.renditions) {
+      const std::string recorded = c->PathOf(r.name);
+      const std::string candidate = recorded.substr(0, recorded.rfind('/')) + std::string(path);
+      if (!c->replay.HasPath(candidate)) continue;
+      server::CaptureOriginService::Answer a =
+          server::CaptureOriginService::AnswerFrom(c->replay, c->files, c->outside, candidate, offset_ms);
+      server::HttpResponse res{a.status, std::move(a.content_type), std::move(a.body), {}};
+      return res.Header("Cache-Control", a.status == 200 ? "max-age=3600" : "no-store");
+    }
+  }
+  return server::JsonErrorResponse(404, "no '" + std::string(path) + "' on this origin");
 }
 
 server::DecisionConfig ScenarioAdServerConfig(const Scenario& scenario,

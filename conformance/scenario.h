@@ -28,6 +28,7 @@ class TsPackager;
 
 namespace ssai::server {
 struct DecisionConfig;
+struct HttpResponse;
 }
 
 namespace ssai::conformance {
@@ -140,8 +141,6 @@ struct Scenario {
 
 // Scenario, profile and target-profile files are written by hand (a few KiB): read at most 1 MiB.
 inline constexpr size_t kMaxConformanceFileBytes = size_t{1} << 20;
-// origin.ts: the TS file is held in memory.
-inline constexpr size_t kMaxTsOriginBytes = size_t{256} << 20;
 
 // Refuses unknown keys (the origin block's too: "scenario.origin.omit_cue_ins: unknown key"),
 // out-of-range numbers (with the path and the range) and nesting deeper than kMaxJsonDepth.
@@ -196,6 +195,14 @@ DecisionBehaviour DecisionBehaviourAt(const Scenario& scenario, UnixMicros t);
 
 // The origin playlist text at `now`, with the scenario's post-processing (early CUE-IN) applied.
 std::string OriginPlaylistAt(const Scenario& scenario, const origin::Rendition& rendition, UnixMicros now);
+
+// A media segment of the origin as the real-time harness serves it under /origin/ (`path` below
+// that, with its query: "/ts_12.ts"), so a player behind a target plays real bytes:
+// origin.ts: the packager's segment (reference/server/ts_origin.h, the one `ssai origin --ts`
+// serves; not yet published at `now`: 404); origin.capture: the recorded segment (`ssai capture
+// --segments`) at the path a rendition playlist's relative URI resolves to, answered as `ssai
+// origin --capture` does (capture_origin.h). Anything else, and other origins: 404.
+server::HttpResponse OriginMediaAt(const Scenario& scenario, std::string_view path, UnixMicros now);
 
 // The ad's VOD media playlist for one bitrate, as every target's harness serves it: conditioned to
 // the channel's segment duration (or cut at the creative's own), segments "{base}/seg_{i}.ts".

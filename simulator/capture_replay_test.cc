@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "reference/base/time.h"
@@ -145,6 +146,93 @@ TEST(SimCaptureTest, RunSeesTheCapturedBreakAndIsDeterministic) {
   sc.origin.capture = "fixtures/captures/cue_out";
   sc.origin.renditions[0].name = "v1080";
   EXPECT_EQ(RunBuild(sc, *FindBuild("kv-channel-state"), 1).status().code(), StatusCode::kInvalidArgument);
+}
+
+// origin.ts (README.md "TS origin"): fixtures/scenarios/ts-breaks.json over the conformance
+// fixture TS (tests/ts_fixtures.py conformance_ts: 240 s; splice_insert 1001 at 30 s for 20 s,
+// 1002 at 70 s cancelled at 66 s, time_signal 0x34/0x35 0x4800008E at 90-106 s).
+Scenario TsScenario() {
+  std::ifstream in("fixtures/scenarios/ts-breaks.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  Result<Scenario> sc = ParseScenario(ss.str());
+  EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+  return *sc;
+}
+
+std::string ReadTs(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(SimTsTest, TruthIsTheTsCuesOnALoopStartingWithTheViewers) {
+  const Scenario sc = TsScenario();
+  Result<TsTimeline> tl = TsTimelineOf(ReadTs(sc.origin.ts), sc);
+  ASSERT_TRUE(tl.ok()) << tl.status().ToString();
+  // warmup_s 10 < one 240 s loop: loop 1 starts at the viewers' arrival, loop 0 240 s earlier.
+  EXPECT_EQ(tl->pdt_start, sc.start_time - 240 * kMicrosPerSecond);
+  ASSERT_EQ(tl->truth.size(), 2u);  // loop 0's breaks ended before the viewers came; 1002 cancelled
+  EXPECT_EQ(tl->truth[0].start, sc.start_time + 30 * kMicrosPerSecond);
+  EXPECT_EQ(tl->truth[0].end, sc.start_time + 50 * kMicrosPerSecond);
+  EXPECT_EQ(tl->truth[0].first_msn, 120 + 15);  // 2 s segments, 120 a loop
+  EXPECT_EQ(tl->truth[0].end_msn, 120 + 25);
+  EXPECT_EQ(tl->truth[1].start, sc.start_time + 90 * kMicrosPerSecond);
+  EXPECT_EQ(tl->truth[1].end, sc.start_time + 106 * kMicrosPerSecond);
+  // The origin serves the packager's playlist with the TS's own cue (daterange flavour).
+  Simulation sim(sc.start_time - 10 * kMicrosPerSecond);
+  OriginSpec spec;
+  spec.fetch_latency = Distribution::Fixed(0);
+  origin::SyntheticStreamSpec ch;
+  ch.renditions = sc.origin.renditions;
+  SimOrigin origin(&sim, spec, {ch}, sc.start_time, Rng::Stream(1, 0));
+  origin.UseTs(tl->packager, tl->pdt_start);
+  sim.RunUntil(sc.start_time + 40 * kMicrosPerSecond);
+  std::optional<OriginClient::Response> got;
+  origin.Fetch(SimOrigin::PlaylistUrl(0, "v360"), [&](Result<OriginClient::Response> r) {
+    ASSERT_TRUE(r.ok());
+    got = *r;
+  });
+  sim.RunUntil(sc.start_time + 41 * kMicrosPerSecond);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_NE(got->body.find("#EXT-X-DATERANGE:ID=\"splice-1001-1\",START-DATE=\"2026-01-01T00:00:30.000Z\""),
+            std::string::npos)
+      << got->body;
+  EXPECT_NE(got->body.find("v720_139.ts"), std::string::npos) << got->body;  // 38-40 s of loop 1
+
+  // Segments that are not all segment_duration_s, and a file that is not a TS, are refused.
+  Scenario three = sc;
+  three.origin.segment_duration_s = 3;
+  EXPECT_EQ(TsTimelineOf(ReadTs(sc.origin.ts), three).status().message(),
+            "origin.ts 'fixtures/scenarios/conformance/ts_breaks.ts': segment 0 lasts 4 s, not segment_duration_s "
+            "(cut at IDR frames: the GOPs must divide it)");
+  EXPECT_EQ(TsTimelineOf("not a transport stream", sc).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(SimTsTest, RunSeesTheTsBreaksAndIsDeterministic) {
+  Scenario sc = TsScenario();
+  sc.channels = 1;
+  Result<nlohmann::json> a = RunBuild(sc, *FindBuild("kv-channel-state"), 1);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  const nlohmann::json& ads = (*a)["ads"];
+  EXPECT_GT(ads["scheduled_ad_viewer_s"].get<double>(), 0);
+  EXPECT_EQ(ads["missed_fraction"].get<double>(), 0);
+  EXPECT_EQ(ads["ghost_ad_viewer_s"].get<double>(), 0);
+  EXPECT_EQ((*a)["requests"]["errors"].get<double>(), 0);
+  Result<nlohmann::json> ghost = RunBuild(sc, *FindBuild("defect-ignore-end"), 1);
+  ASSERT_TRUE(ghost.ok());
+  EXPECT_GT((*ghost)["ads"]["ghost_ad_viewer_s"].get<double>(), 0);
+  Result<nlohmann::json> again = RunBuild(sc, *FindBuild("kv-channel-state"), 1);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(a->dump(), again->dump());
+
+  sc.origin.ts = "fixtures/scenarios/conformance/nope.ts";
+  EXPECT_EQ(RunBuild(sc, *FindBuild("kv-channel-state"), 1).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ParseScenario(R"({"origin": {"ts": "x.ts", "breaks": {"first_s": 10}}})").status().message(),
+            "scenario.origin.breaks: not with origin.ts: the breaks are the TS's SCTE-35 cues");
+  EXPECT_EQ(ParseScenario(R"({"origin": {"ts": "x.ts", "capture": "d"}})").status().message(),
+            "scenario.origin.ts: not with origin.capture (one origin)");
 }
 
 }  // namespace

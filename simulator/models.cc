@@ -326,6 +326,17 @@ void SimOrigin::Fetch(std::string_view url, Callback done) {
       sim_->RunAfter(latency, [done = std::move(done), why] { done(Status::Unavailable(why)); });
       return;
     }
+  } else if (ts_ && it != urls_.end()) {
+    const auto [c, r] = it->second;
+    Cached& cached = cache_[static_cast<size_t>(c)][static_cast<size_t>(r)];
+    const int64_t msn = ts_->LiveEdgeMsn(as_of, ts_start_);  // changes only with a new segment
+    if (cached.msn != msn) {
+      cached.msn = msn;
+      cached.body = ts_->MediaPlaylistAt(as_of, ts_start_);
+      cached.version = ++versions_;
+    }
+    response.body = cached.body;
+    response.version = cached.version;
   } else if (it != urls_.end()) {
     const auto [c, r] = it->second;
     const origin::SyntheticStreamSpec& s = channels_[static_cast<size_t>(c)];

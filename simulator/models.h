@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "reference/media/origin/capture.h"
+#include "reference/media/ts/ts_packager.h"
 #include "reference/media/origin/synthetic_origin.h"
 #include "reference/ssai/builds.h"
 #include "reference/ssai/coordinator.h"
@@ -139,6 +140,12 @@ class SimOrigin : public OriginClient {
     capture_ = std::move(capture);
     capture_start_ = start;
   }
+  // Or the live TS packager (origin.ts): every channel's every rendition serves its playlist at
+  // now, segment 0 at `pdt_start`. Fetch latency, stalls and not_found apply.
+  void UseTs(std::shared_ptr<const ts::TsPackager> packager, UnixMicros pdt_start) {
+    ts_ = std::move(packager);
+    ts_start_ = pdt_start;
+  }
 
  private:
   struct Cached {
@@ -155,6 +162,8 @@ class SimOrigin : public OriginClient {
   std::vector<std::vector<Cached>> cache_;                         // [channel][rendition]
   std::shared_ptr<const SimCapture> capture_;
   UnixMicros capture_start_ = 0;
+  std::shared_ptr<const ts::TsPackager> ts_;
+  UnixMicros ts_start_ = 0;
   int64_t fetches_ = 0;
   uint64_t versions_ = 0;  // last Response::version handed out (unique over all URLs)
   double ad_duration_s_ = 15;

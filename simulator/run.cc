@@ -12,6 +12,8 @@
 #include "reference/media/cues/normalizer.h"
 #include "reference/media/hls/lint.h"
 #include "reference/media/hls/playlist.h"
+#include "reference/media/ts/ts_packager.h"
+#include "reference/io/files.h"
 #include "reference/ssai/manifest_path.h"
 #include "reference/ssai/splicer.h"
 #include "simulator/kernel.h"
@@ -94,10 +96,11 @@ struct PopMetrics {
 
 class World {
  public:
-  World(const Scenario& sc, const BuildSpec& build, uint64_t seed, const CaptureTimeline* capture = nullptr)
+  World(const Scenario& sc, const BuildSpec& build, uint64_t seed, const CaptureTimeline* capture = nullptr,
+        const TsTimeline* ts = nullptr)
       : sim_(sc.start_time - SecondsToMicros(sc.warmup_s)), sc_(sc), build_(build), seed_(seed), t0_(sc.start_time),
         end_(sc.start_time + SecondsToMicros(sc.duration_s)),
-        viewer_rng_(Rng::Stream(seed, kViewerStream)), capture_(capture) {}
+        viewer_rng_(Rng::Stream(seed, kViewerStream)), capture_(capture), ts_(ts) {}
 
   Status Setup();
   json Run(const RunOptions& options);
@@ -121,6 +124,7 @@ class World {
   UnixMicros t0_, end_;
   Rng viewer_rng_;
   const CaptureTimeline* capture_;  // null: synthetic origin
+  const TsTimeline* ts_;            // null: not a TS origin
   std::vector<origin::SyntheticStreamSpec> specs_;
   std::vector<ChannelConfig> channels_;
   std::vector<std::vector<TruthBreak>> breaks_;  // per channel, in cue order
@@ -179,13 +183,21 @@ Status World::Setup() {
     std::vector<std::pair<UnixMicros, UnixMicros>> truth;
     const BreakScheduleSpec& b = sc_.origin.breaks;
     const bool api = b.source == BreakSource::kApi;
+    std::vector<std::pair<int64_t, int64_t>> ts_msns;  // origin.ts: the packager's OUT and IN segments
     if (capture_) {
       // The capture's MSN grid (its MSN 0 start, its segment duration) so LiveEdgeMsn and
       // FirstSegmentAtOrAfter number slots as the captured playlists do; truth from its markers.
       s.start_time = capture_->msn0_start;
       truth = capture_->truth;
+    } else if (ts_) {
+      // The packager's grid (uniform segments, checked) and its breaks, placed as it marks them.
+      s.start_time = ts_->pdt_start;
+      for (const TsTimeline::Break& tb : ts_->truth) {
+        truth.emplace_back(tb.start, tb.end);
+        ts_msns.emplace_back(tb.first_msn, tb.end_msn);
+      }
     }
-    for (int k = 0; !capture_; ++k) {
+    for (int k = 0; !capture_ && !ts_; ++k) {
       const double at_s = b.first_s + c * b.stagger_s + k * b.every_s;
       if (at_s >= sc_.duration_s || (k > 0 && b.every_s <= 0)) break;
       const UnixMicros start = t0_ + SecondsToMicros(at_s);
@@ -195,9 +207,13 @@ Status World::Setup() {
     }
     SSAI_RETURN_IF_ERROR(origin::ValidateSpec(s).WithContext("channel " + std::to_string(c)));
     std::vector<TruthBreak> channel_truth;
-    for (const auto& [start, end] : truth) {
+    for (size_t i = 0; i < truth.size(); ++i) {
+      const auto& [start, end] = truth[i];
       TruthBreak t{start, end, 0, 0, api};
-      if (api) {
+      if (!ts_msns.empty()) {
+        t.first_msn = ts_msns[i].first;
+        t.end_msn = ts_msns[i].second;
+      } else if (api) {
         // Until the acknowledgement says otherwise (SendCue), due from the send time, as the
         // seed's startTime = receipt.
         PlaceBySplicerRule(s, start, &t);
@@ -235,6 +251,7 @@ Status World::Setup() {
     }
     origin_->UseCapture(capture_->capture, t0_ - SecondsToMicros(sc_.warmup_s));
   }
+  if (ts_) origin_->UseTs(ts_->packager, ts_->pdt_start);
   std::vector<int64_t> bitrates;
   for (const origin::Rendition& r : sc_.origin.renditions) bitrates.push_back(r.bandwidth_bps);
   decision_ = std::make_unique<SimDecision>(&sim_, sc_.decision, bitrates, Rng::Stream(seed_, kDecisionStream));
@@ -693,8 +710,55 @@ Result<CaptureTimeline> CaptureTimelineOf(std::shared_ptr<const SimCapture> capt
   return tl;
 }
 
+Result<TsTimeline> TsTimelineOf(std::string bytes, const Scenario& sc) {
+  if (sc.origin.renditions.empty()) return Status::InvalidArgument("scenario.origin.renditions: empty");
+  const std::string where = "origin.ts '" + sc.origin.ts + "': ";
+  ts::TsPackagerOptions o;
+  o.segment_s = sc.origin.segment_duration_s;
+  o.loop = true;
+  o.flavour = sc.origin.cue_flavour;
+  o.window_segments = sc.origin.window_segments;
+  o.name = sc.origin.renditions.front().name;
+  Result<ts::TsPackager> packager = ts::TsPackager::Create(std::move(bytes), o);
+  if (!packager.ok()) return Status::InvalidArgument(where + packager.status().message());
+  // The run's MSN grid (LiveEdgeMsn, FirstSegmentAtOrAfter) assumes one segment duration.
+  if (Status u = packager->CheckUniformSegments(sc.origin.segment_duration_s); !u.ok()) {
+    return Status::InvalidArgument(where + u.message());
+  }
+  TsTimeline tl;
+  tl.packager = std::make_shared<const ts::TsPackager>(std::move(packager).value());
+  const ts::TsPackager& p = *tl.packager;
+  const int64_t k = static_cast<int64_t>(p.segments().size());
+  // A loop starts when the viewers arrive: as many whole loops before it as cover the warm-up.
+  const DurationMicros loop_us = p.SegmentStart(k, 0);
+  const int64_t loops_before = (SecondsToMicros(sc.warmup_s) + loop_us - 1) / loop_us;
+  tl.pdt_start = sc.start_time - p.SegmentStart(loops_before * k, 0);
+  const UnixMicros run_end = sc.start_time + SecondsToMicros(sc.duration_s);
+  for (int64_t l = 0; p.SegmentStart(l * k, tl.pdt_start) < run_end; ++l) {
+    for (const ts::TsBreak& b : p.breaks()) {
+      if (b.out_segment >= k) continue;  // placed by the loop it starts in
+      const origin::ScheduledBreak brk = p.ScheduledBreakOf(b, l, tl.pdt_start);
+      // Judged while viewers watch: not the loops' breaks over before they arrive.
+      if (brk.start_time >= run_end || brk.start_time + SecondsToMicros(brk.duration_s) <= sc.start_time) continue;
+      tl.truth.push_back({brk.start_time, brk.start_time + SecondsToMicros(brk.duration_s), l * k + b.out_segment,
+                          l * k + b.in_segment});
+    }
+  }
+  std::sort(tl.truth.begin(), tl.truth.end(),
+            [](const TsTimeline::Break& a, const TsTimeline::Break& b) { return a.start < b.start; });
+  return tl;
+}
+
 Result<nlohmann::json> RunBuild(const Scenario& scenario, const BuildSpec& build, uint64_t seed,
                                 const RunOptions& options) {
+  if (!scenario.origin.ts.empty()) {
+    Result<std::string> bytes = io::ReadFileToString(scenario.origin.ts, ts::kMaxScenarioTsBytes);
+    if (!bytes.ok()) return bytes.status().WithContext("origin.ts");
+    SSAI_ASSIGN_OR_RETURN(TsTimeline tl, TsTimelineOf(std::move(bytes).value(), scenario));
+    auto world = std::make_unique<World>(scenario, build, seed, nullptr, &tl);
+    SSAI_RETURN_IF_ERROR(world->Setup());
+    return world->Run(options);
+  }
   if (scenario.origin.capture.empty()) {
     auto world = std::make_unique<World>(scenario, build, seed);
     SSAI_RETURN_IF_ERROR(world->Setup());

@@ -29,6 +29,11 @@ struct RunOptions {
 };
 
 struct SimCapture;  // models.h
+}  // namespace ssai::sim
+namespace ssai::ts {
+class TsPackager;
+}  // namespace ssai::ts
+namespace ssai::sim {
 
 // Capture replay (scenario origin.capture; README.md "Capture replay"): how the capture's stream
 // time lines up with virtual time, and the breaks its own markers announce.
@@ -43,6 +48,23 @@ struct CaptureTimeline {
   std::vector<std::pair<UnixMicros, UnixMicros>> truth;
 };
 Result<CaptureTimeline> CaptureTimelineOf(std::shared_ptr<const SimCapture> capture, const Scenario& scenario);
+
+// TS origin (scenario origin.ts; README.md "TS origin"): the live packager over the file, looping,
+// placed so that a loop starts exactly when the viewers arrive (scenario start_time; earlier
+// loops play during warmup_s), and its breaks on that timeline: the ground truth.
+struct TsTimeline {
+  std::shared_ptr<const ts::TsPackager> packager;
+  UnixMicros pdt_start = 0;  // segment 0 of loop 0 (MSN 0 of the stream)
+  struct Break {
+    UnixMicros start = 0, end = 0;       // TsPackager::ScheduledBreakOf
+    int64_t first_msn = 0, end_msn = 0;  // the segments the packager marks OUT and IN on
+  };
+  // Every loop's breaks that end after the viewers arrive and start before the run's end, in order.
+  std::vector<Break> truth;
+};
+// `ts` is the file's bytes (the caller reads scenario.origin.ts). Errors name origin.ts and the
+// file: not a TS, no video, segments not all segment_duration_s long.
+Result<TsTimeline> TsTimelineOf(std::string ts, const Scenario& scenario);
 
 // The build's section of report.json (schema in README.md).
 Result<nlohmann::json> RunBuild(const Scenario& scenario, const BuildSpec& build, uint64_t seed,

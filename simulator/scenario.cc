@@ -328,8 +328,15 @@ Result<Scenario> ParseScenarioJson(const json& root) {
   // Origin.
   Obj og(top.Get("origin"), "scenario.origin");
   SSAI_RETURN_IF_ERROR(og.CheckKnown({"segment_duration_s", "window_segments", "cue_flavour", "renditions",
-                                      "fetch_latency_ms", "stalls", "not_found", "breaks", "capture"}));
+                                      "fetch_latency_ms", "stalls", "not_found", "breaks", "capture", "ts"}));
   SSAI_RETURN_IF_ERROR(og.Str("capture", &s.origin.capture));
+  SSAI_RETURN_IF_ERROR(og.Str("ts", &s.origin.ts));
+  if (!s.origin.ts.empty() && !s.origin.capture.empty()) {
+    return Status::InvalidArgument("scenario.origin.ts: not with origin.capture (one origin)");
+  }
+  if (!s.origin.ts.empty() && og.Get("breaks") != nullptr) {
+    return Status::InvalidArgument("scenario.origin.breaks: not with origin.ts: the breaks are the TS's SCTE-35 cues");
+  }
   SSAI_RETURN_IF_ERROR(og.Num("segment_duration_s", &s.origin.segment_duration_s, 0.5, 60));
   SSAI_RETURN_IF_ERROR(og.Int("window_segments", &s.origin.window_segments, 1, 1000));
   std::string flavour(origin::CueFlavourName(s.origin.cue_flavour));
@@ -579,6 +586,10 @@ nlohmann::json ScenarioToJson(const Scenario& s) {
   };
   // Only when set, so scenarios without them keep their reports' bytes.
   if (!s.origin.capture.empty()) j["origin"]["capture"] = s.origin.capture;
+  if (!s.origin.ts.empty()) {
+    j["origin"]["ts"] = s.origin.ts;
+    j["origin"].erase("breaks");  // the TS's cues (a schedule next to it is refused)
+  }
   if (s.origin.breaks.source == BreakSource::kApi) j["origin"]["breaks"]["source"] = "api";
   if (!s.viewers.trace.empty()) j["viewers"]["trace"] = TraceToJson(s.viewers.trace);
   if (!s.coordinator.locations.empty()) {

@@ -108,6 +108,10 @@ struct OriginSpec {
   // origin: relative to the working directory (the repo root, as every command here is run) or
   // absolute. Empty: synthetic. See simulator/README.md "Capture replay".
   std::string capture;
+  // A transport stream (issue 17) packaged live instead (reference/media/ts/ts_packager.h, the
+  // packager of `ssai origin --ts`, looping): its SCTE-35 cues are the breaks (`breaks` is refused
+  // with it). Path as `capture`. See simulator/README.md "TS origin".
+  std::string ts;
 };
 
 struct DecisionSpec {

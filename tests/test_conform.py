@@ -206,6 +206,76 @@ def test_http_target_against_ssai_serve_started_by_hand(ssai_bin, ssai, root, tm
         stop(serve)
 
 
+def test_http_target_harness_serves_the_ts_origin_segments(ssai_bin, root, tmp_path):
+    """origin.ts behind a third-party target (issue 17): the harness's origin serves the packager's
+    segment bytes, so a player of the target's output fetches real TS. `ssai serve` started by hand
+    as in the worked example; while `ssai conform --target http` runs ts_cue_out_breaks (20 s),
+    this test plays the target's variant like a player: the content segments it lists (at the
+    harness's origin) answer 200 with MPEG-TS (0x47 every 188 bytes) that ffprobe demuxes (H.264
+    frames with their PTS) when it is installed."""
+    import shutil
+    import urllib.parse
+    import urllib.request
+    serve_port, harness_port = free_port(), free_port()
+    fixed = lambda text: text.replace("18080", str(serve_port)).replace("18081", str(harness_port))
+    config = tmp_path / "serve.json"
+    config.write_text(fixed((root / "fixtures/targets/ssai-serve.config.json").read_text()))
+    profile = tmp_path / "target.json"
+    profile.write_text(fixed((root / "fixtures/targets/ssai-serve.json").read_text()))
+    scenario = json.loads((root / SCENARIOS / "ts_cue_out_breaks.json").read_text())
+    scenario.update(name="ts_http_20s", duration_s=20)
+    scenario["origin"]["ts"] = str(root / SCENARIOS / "ts_breaks.ts")
+    scenario_file = tmp_path / "scenario.json"
+    scenario_file.write_text(json.dumps(scenario))
+    env = dict(os.environ, SSAI_CUE_TOKEN="conform-test-token")
+    serve, _ = start([ssai_bin, "serve", "--config", str(config)], cwd=root, env=env)
+    conform = subprocess.Popen([ssai_bin, "conform", "--target", "http", "--target-profile", str(profile),
+                                "--scenario", str(scenario_file), "--out", str(tmp_path / "http"), "--quiet"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=root)
+    try:
+        variant = f"http://127.0.0.1:{serve_port}/conf/ch1/v720.m3u8?mode=ssai"
+        segments = {}
+        deadline = time.monotonic() + 15
+        while len(segments) < 2 and time.monotonic() < deadline and conform.poll() is None:
+            time.sleep(0.5)
+            try:
+                with urllib.request.urlopen(variant, timeout=5) as r:
+                    text = r.read().decode()
+            except OSError:
+                continue  # the harness's origin is not up yet
+            for line in text.splitlines():
+                url = urllib.parse.urljoin(variant, line)
+                if line and not line.startswith("#") and "/origin/" in url and url not in segments:
+                    with urllib.request.urlopen(url, timeout=5) as r:
+                        segments[url] = (r.status, r.headers.get("Content-Type"), r.read())
+        assert len(segments) >= 2, segments.keys()
+        ffprobe = shutil.which("ffprobe")
+        for url, (status, content_type, body) in segments.items():
+            assert url.startswith(f"http://127.0.0.1:{harness_port}/origin/v720_") and url.endswith(".ts"), url
+            assert status == 200 and content_type == "video/mp2t", (url, status, content_type)
+            assert len(body) >= 3 * 188 and len(body) % 188 == 0, (url, len(body))
+            assert all(body[i] == 0x47 for i in range(0, len(body), 188)), url
+            if ffprobe:
+                seg = tmp_path / "segment.ts"
+                seg.write_bytes(body)
+                # The fixture's frames are stub NAL units (tests/ts_fixtures.py): demuxed, not decoded.
+                p = subprocess.run([ffprobe, "-v", "quiet", "-f", "mpegts", "-show_entries",
+                                    "stream=codec_name,codec_type:packet=pts", "-of", "csv=p=0", str(seg)],
+                                   capture_output=True, text=True, timeout=20)
+                lines = [x.strip(",") for x in p.stdout.split()]
+                assert p.returncode == 0 and "h264,video" in lines, (url, p.stdout, p.stderr)
+                assert any(x.isdigit() for x in lines), (url, p.stdout)  # video PES with their PTS
+        out, err = conform.communicate(timeout=60)
+        assert conform.returncode == 0, out + err
+        cases = junit_cases(tmp_path / "http" / "junit.xml")
+        assert cases.get("hls.response.ok") == "pass", cases.get("hls.response.ok")
+    finally:
+        if conform.poll() is None:
+            conform.kill()
+            conform.wait(timeout=10)
+        stop(serve)
+
+
 def test_serve_target_over_a_ts_origin(ssai, tmp_path):
     """origin.ts on the real-time target (issue 17): the TS packager is the harness's origin, its
     SCTE-35 cues (a splice_insert break at 10 s for 8 s, cued 4 s ahead; a cancelled one at 22 s)

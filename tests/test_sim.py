@@ -120,3 +120,25 @@ def test_capture_scenario_replays_the_capture(ssai, tmp_path):
 
     r = ssai(*args, "--set", "origin.capture=fixtures/captures/nope", "--out", tmp_path / "c")
     assert r.returncode == 2 and "origin.capture" in r.stderr and "index.jsonl" in r.stderr
+
+
+def test_ts_scenario_takes_its_breaks_from_the_ts(ssai, tmp_path):
+    """origin.ts (issue 17): fixtures/scenarios/ts-breaks.json packages the conformance fixture TS
+    live; its splice_insert (30-50 s) and time_signal (90-106 s) breaks are the truth, the
+    cancelled one is none: no missed or ghost ad time on a correct build, ghost time on
+    defect-ignore-end; the same bytes twice."""
+    args = ["sim", "fixtures/scenarios/ts-breaks.json", "--build", "kv-channel-state,defect-ignore-end",
+            "--seed", "1", "--quiet"]
+    for d in ("a", "b"):
+        r = ssai(*args, "--out", tmp_path / d)
+        assert r.returncode == 0, r.stderr
+    assert (tmp_path / "a" / "report.json").read_bytes() == (tmp_path / "b" / "report.json").read_bytes()
+    rep = json.loads((tmp_path / "a" / "report.json").read_text())
+    assert rep["scenario"]["origin"]["ts"] == "fixtures/scenarios/conformance/ts_breaks.ts"
+    assert "breaks" not in rep["scenario"]["origin"]
+    good, defect = rep["builds"]
+    assert good["requests"]["errors"] == 0 and good["ads"]["scheduled_ad_viewer_s"] > 0
+    assert good["ads"]["missed_fraction"] == 0 and good["ads"]["ghost_ad_viewer_s"] == 0
+    assert defect["ads"]["ghost_ad_viewer_s"] > 0
+    r = ssai(*args, "--set", "origin.segment_duration_s=3", "--out", tmp_path / "c")
+    assert r.returncode == 2 and "origin.ts" in r.stderr and "not segment_duration_s" in r.stderr, r.stderr

@@ -15,6 +15,7 @@ std::string ContentTypeFor(std::string_view path) {
   const std::string_view p = path.substr(0, path.find('?'));
   if (p.ends_with(".m3u8")) return "application/vnd.apple.mpegurl";
   if (p.ends_with(".json")) return "application/json";
+  if (p.ends_with(".ts")) return "video/mp2t";  // segments (ssai capture --segments)
   return "application/octet-stream";
 }
 
@@ -75,10 +76,13 @@ CaptureOriginService::CaptureOriginService(LoadedCapture capture, double speed, 
       clock_(0, speed),
       loop_(loop) {}
 
-CaptureOriginService::Answer CaptureOriginService::AnswerAt(std::string_view path, int64_t offset_ms) const {
+CaptureOriginService::Answer CaptureOriginService::AnswerFrom(const origin::CaptureReplay& replay,
+                                                             const std::map<std::string, std::string>& files,
+                                                             const std::set<std::string>& outside, std::string_view path,
+                                                             int64_t offset_ms) {
   Answer a;
-  const origin::CaptureEntry* e = replay_.At(path, offset_ms);
-  if (e == nullptr) e = replay_.First(path);
+  const origin::CaptureEntry* e = replay.At(path, offset_ms);
+  if (e == nullptr) e = replay.First(path);
   if (e == nullptr) {
     a.status = 404;
     a.content_type = "application/json";
@@ -92,15 +96,15 @@ CaptureOriginService::Answer CaptureOriginService::AnswerAt(std::string_view pat
     a.body = JsonError("recorded failure: " + (e->error.empty() ? std::string("no response") : e->error));
     return a;
   }
-  if (outside_.count(e->file) != 0) {
+  if (outside.count(e->file) != 0) {
     a.status = 403;
     a.content_type = "application/json";
     a.body = JsonError("'" + std::string(path) + "': its capture file lies outside the capture directory");
     return a;
   }
   a.status = e->status;
-  auto f = files_.find(e->file);
-  if (f != files_.end()) {
+  auto f = files.find(e->file);
+  if (f != files.end()) {
     a.body = f->second;
     a.content_type = ContentTypeFor(path);
   } else {

@@ -80,7 +80,11 @@ class CaptureOriginService {
   // the query, as the client sent it.
   void Handle(HttpRequest request, HttpResponder respond) const;
   // What GET `path` answers at `offset_ms` into the capture (pure; used by the route).
-  Answer AnswerAt(std::string_view path, int64_t offset_ms) const;
+  Answer AnswerAt(std::string_view path, int64_t offset_ms) const { return AnswerFrom(replay_, files_, outside_, path, offset_ms); }
+  // The same over a capture held elsewhere (the conformance harness's origin.capture serving the
+  // recorded segments, conformance/scenario.h OriginMediaAt).
+  static Answer AnswerFrom(const origin::CaptureReplay& replay, const std::map<std::string, std::string>& files,
+                           const std::set<std::string>& outside, std::string_view path, int64_t offset_ms);
   const origin::CaptureReplay& replay() const { return replay_; }
 
  private:

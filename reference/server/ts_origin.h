@@ -16,6 +16,11 @@
 
 namespace ssai::server {
 
+// The answer to GET `path` (from the origin's root: "/ts_12.ts") of `packager` at `now`, its
+// segment 0 starting at `pdt_start` (pure). Shared by TsOriginService and the conformance
+// harness's origin (conformance/http_target.cc, a scenario moved in time).
+HttpResponse TsOriginResponse(const ts::TsPackager& packager, std::string_view path, UnixMicros now, UnixMicros pdt_start);
+
 class TsOriginService {
  public:
   TsOriginService(ts::TsPackager packager, std::function<UnixMicros()> now)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <span>
 #include <utility>
 #include <variant>
@@ -118,6 +119,9 @@ Status TsPackager::Segmentize() {
   int video_pid = -1;
   uint8_t video_type = 0;
   std::string pat_packet, pmt_packet;
+  bool multi_program = false;
+  std::set<uint16_t> program_pids;  // the packaged program's elementary streams
+  std::string pmt_section, pmt_packets;  // the PMT being reassembled, and its packets
   std::vector<AccessUnit> aus;
   struct TimedPes {
     int64_t offset;
@@ -157,35 +161,64 @@ Status TsPackager::Segmentize() {
       const int avail = size - 1 - payload[0];
       const int len = ((s[1] & 0x0F) << 8) | s[2];
       if (s[0] != 0x00 || 3 + len > avail) return ByteError(off, "PAT: not a PAT section in one packet");
+      std::string others;
       for (int i = 8; i + 4 <= 3 + len - 4; i += 4) {
         const int program = (s[i] << 8) | s[i + 1];
-        if (program != 0) {
+        if (program == 0) continue;
+        if (pmt_pid < 0) {
           pmt_pid = ((s[i + 2] & 0x1F) << 8) | s[i + 3];
-          break;
+          program_number_ = static_cast<uint16_t>(program);
+        } else {
+          others += (others.empty() ? "" : ", ") + std::to_string(program);
         }
       }
       if (pmt_pid < 0) return ByteError(off, "PAT: no program");
-      pat_packet.assign(reinterpret_cast<const char*>(p), kPacketBytes);
-    } else if (pid == pmt_pid && pusi && video_pid < 0) {
-      // PMT (§2.4.4.8): the first video elementary stream.
-      if (size < 1 || 1 + payload[0] + 12 > size) return ByteError(off, "PMT: pointer_field past the packet end");
-      const uint8_t* s = payload + 1 + payload[0];
-      const int avail = size - 1 - payload[0];
-      const int len = ((s[1] & 0x0F) << 8) | s[2];
-      if (s[0] != 0x02 || 3 + len > avail) {
-        return ByteError(off, "PMT: not a PMT section in one packet (a PMT spanning packets is not supported)");
+      if (!others.empty()) {
+        // A multi-program TS (§2.4.4.3): the first program is packaged, as players pick it; the
+        // others' packets ride along by position and their SCTE-35 cues are ignored.
+        multi_program = true;
+        notes_.push_back("byte " + std::to_string(off) + ": the PAT lists more programs (" + others +
+                         "): packaging the first, program " + std::to_string(program_number_) +
+                         " (remux another one into its own TS to package it)");
       }
+      pat_packet.assign(reinterpret_cast<const char*>(p), kPacketBytes);
+    } else if (pid == pmt_pid && video_pid < 0 && (pusi || !pmt_packets.empty())) {
+      // PMT (§2.4.4.8): the first video elementary stream. The section may continue in the
+      // PID's next packets (§2.4.4.1: many descriptors make a PMT longer than one packet).
+      if (pusi) {
+        if (size < 1 || 1 + payload[0] + 3 > size) return ByteError(off, "PMT: pointer_field past the packet end");
+        pmt_section.assign(reinterpret_cast<const char*>(payload) + 1 + payload[0], static_cast<size_t>(size - 1 - payload[0]));
+        pmt_packets.assign(reinterpret_cast<const char*>(p), kPacketBytes);
+      } else {
+        pmt_section.append(reinterpret_cast<const char*>(payload), static_cast<size_t>(size));
+        pmt_packets.append(reinterpret_cast<const char*>(p), kPacketBytes);
+      }
+      const auto* s = reinterpret_cast<const uint8_t*>(pmt_section.data());
+      const int len = ((s[1] & 0x0F) << 8) | s[2];
+      if (s[0] != 0x02) return ByteError(off, "PMT: table_id 0x" + HexByte(s[0]) + " is not a PMT section");
+      if (len < 13 || len > 1021) {
+        return ByteError(off, "PMT: section_length " + std::to_string(len) + " outside [13, 1021]");
+      }
+      if (pmt_section.size() < static_cast<size_t>(3 + len)) continue;  // more in the PID's next packet
       const int pil = ((s[10] & 0x0F) << 8) | s[11];
       for (int i = 12 + pil; i + 5 <= 3 + len - 4;) {
         if (IsVideoStreamType(s[i]) && video_pid < 0) {
           video_pid = ((s[i + 1] & 0x1F) << 8) | s[i + 2];
           video_type = s[i];
+          // Its stream_identifier_descriptor (tag 0x52, ETSI EN 300 468 §6.2.39): the component_tag
+          // a component-mode splice_insert names it by (SCTE 35 §9.7.3.1).
+          const int es_end = std::min(i + 5 + (((s[i + 3] & 0x0F) << 8) | s[i + 4]), 3 + len - 4);
+          for (int j = i + 5; j + 2 <= es_end && j + 2 + s[j + 1] <= es_end; j += 2 + s[j + 1]) {
+            if (s[j] == 0x52 && s[j + 1] >= 1) video_component_tag_ = s[j + 2];
+          }
         }
         if (s[i] == kStreamTypeScte35) scte35_pids_.push_back(static_cast<uint16_t>(((s[i + 1] & 0x1F) << 8) | s[i + 2]));
+        program_pids.insert(static_cast<uint16_t>(((s[i + 1] & 0x1F) << 8) | s[i + 2]));
         i += 5 + (((s[i + 3] & 0x0F) << 8) | s[i + 4]);
       }
       if (video_pid < 0) return ByteError(off, "PMT: no video stream (stream_type 0x01, 0x02, 0x1B or 0x24)");
-      pmt_packet.assign(reinterpret_cast<const char*>(p), kPacketBytes);
+      pmt_packet = std::move(pmt_packets);  // every packet of the section (prepended to segments)
+      pmt_packets.clear();
     } else if (pid == video_pid) {
       if (pusi) {
         close();
@@ -204,7 +237,11 @@ Status TsPackager::Segmentize() {
                payload[3] <= 0xEF) {
       // Another elementary stream's PES (audio 0xC0-0xDF, another video): where it starts, and its
       // PTS, to cut it by time rather than by position (below).
-      if (std::optional<int64_t> pts = PesPts(payload, size)) timed_pes.push_back({off, static_cast<uint16_t>(pid), *pts});
+      // Another program's PES runs on its own clock: by position, not by our PTS.
+      const bool ours = !multi_program || program_pids.count(static_cast<uint16_t>(pid)) != 0;
+      if (std::optional<int64_t> pts = PesPts(payload, size); pts && ours) {
+        timed_pes.push_back({off, static_cast<uint16_t>(pid), *pts});
+      }
     }
   }
   close();
@@ -389,14 +426,37 @@ void TsPackager::PlaceCues() {
         placed.erase(placed.begin() + static_cast<ptrdiff_t>(i));
         start_types.erase(start_types.begin() + static_cast<ptrdiff_t>(i));
       } else {
-        notes_.push_back(where(c) + "cancel of " + std::string(kind) + " event " + std::to_string(id) +
-                         " after its splice time: ignored");
+        // Cancelled while in progress (SCTE 35 §9.7.3 / §10.3.3: the event no longer applies): the
+        // break ends where the cancel is, with an IN made there (an IN the TS sends later is
+        // superseded); a cancel after the break is over changes nothing.
+        TsBreak& b = placed[i];
+        const bool over = b.explicit_in ? b.in_rel_ticks <= pos
+                                        : b.duration_s > 0 && b.out_rel_ticks + scte35::SecondsToTicks(b.duration_s) <= pos;
+        if (over) {
+          notes_.push_back(where(c) + "cancel of " + std::string(kind) + " event " + std::to_string(id) +
+                           " after its break ended: ignored");
+        } else {
+          notes_.push_back(where(c) + "cancel of " + std::string(kind) + " event " + std::to_string(id) +
+                           " during its break: the break ends here");
+          b.in_rel_ticks = pos;
+          b.explicit_in = true;
+          b.cancelled_in = true;
+          b.in_section.clear();
+        }
       }
       return;
     }
     notes_.push_back(where(c) + "cancel of unknown " + std::string(kind) + " event " + std::to_string(id));
   };
+  int64_t other_programs = 0;
   for (const Cue& c : scan->cues) {
+    if (c.program_number != program_number_) {  // another program's clock and splices
+      if (other_programs++ == 0) {
+        notes_.push_back(where(c) + "SCTE-35 cues of program " + std::to_string(c.program_number) +
+                         " (not the packaged program " + std::to_string(program_number_) + "): ignored");
+      }
+      continue;
+    }
     const scte35::SpliceInfoSection& s = c.decoded;
     const int64_t pos = c.video_pts_ticks ? RelTicks(*c.video_pts_ticks) : 0;
     const std::optional<int64_t> at = scte35::EffectiveSplicePtsTicks(s);
@@ -405,11 +465,44 @@ void TsPackager::PlaceCues() {
         cancel(c, "splice_insert", si->splice_event_id, pos);
         continue;
       }
-      if (!at && !si->splice_immediate_flag) {
-        notes_.push_back(where(c) + "splice_insert in component mode: not placed");
+      std::optional<int64_t> when = at;
+      if (!si->program_splice_flag && !si->splice_immediate_flag) {
+        // Component mode (§9.7.3.1): a splice time per component. Segments are cut on the video,
+        // so the video's component decides (its component_tag from the PMT); without one, the
+        // earliest component. Components that disagree are noted.
+        const scte35::InsertComponent* pick = nullptr;
+        bool video = false;
+        for (const scte35::InsertComponent& comp : si->components) {
+          if (!comp.splice_time.time_specified_flag) continue;
+          if (video_component_tag_ && comp.component_tag == *video_component_tag_) {
+            pick = &comp;
+            video = true;
+            break;
+          }
+          if (pick == nullptr || RelTicks(scte35::EffectivePts(comp.splice_time.pts_time_ticks, s.pts_adjustment_ticks)) <
+                                     RelTicks(scte35::EffectivePts(pick->splice_time.pts_time_ticks, s.pts_adjustment_ticks))) {
+            pick = &comp;
+          }
+        }
+        if (pick != nullptr) {
+          when = scte35::EffectivePts(pick->splice_time.pts_time_ticks, s.pts_adjustment_ticks);
+          bool differ = false;
+          for (const scte35::InsertComponent& comp : si->components) {
+            differ = differ || comp.splice_time.pts_time_ticks != pick->splice_time.pts_time_ticks;
+          }
+          if (differ) {
+            notes_.push_back(where(c) + "splice_insert event " + std::to_string(si->splice_event_id) +
+                             " in component mode: the components' splice times differ; placed at " +
+                             (video ? "the video's (component_tag " : "the earliest (component_tag ") +
+                             std::to_string(pick->component_tag) + ")");
+          }
+        }
+      }
+      if (!when && !si->splice_immediate_flag) {
+        notes_.push_back(where(c) + "splice_insert without a splice time (no component with one): not placed");
         continue;
       }
-      const int64_t rel = si->splice_immediate_flag ? pos : RelTicks(*at);
+      const int64_t rel = si->splice_immediate_flag ? pos : RelTicks(*when);
       if (si->out_of_network_indicator) {
         TsBreak b;
         b.kind = "splice_insert";
@@ -423,6 +516,11 @@ void TsPackager::PlaceCues() {
       } else {
         TsBreak* b = find("splice_insert", si->splice_event_id, true);
         if (b == nullptr) {
+          if (TsBreak* ended = find("splice_insert", si->splice_event_id, false); ended != nullptr && ended->cancelled_in) {
+            notes_.push_back(where(c) + "splice_insert IN of event " + std::to_string(si->splice_event_id) +
+                             " after its cancel ended the break: ignored");
+            continue;
+          }
           for (auto it = placed.rbegin(); it != placed.rend() && b == nullptr; ++it) {
             if (!it->explicit_in) b = &*it;
           }
@@ -475,6 +573,9 @@ void TsPackager::PlaceCues() {
         } else if (IsBreakEndType(t)) {
           TsBreak* b = find("time_signal", sd->segmentation_event_id, true);
           if (b == nullptr) {
+            if (TsBreak* ended = find("time_signal", sd->segmentation_event_id, false); ended != nullptr && ended->cancelled_in) {
+              continue;  // its cancel already ended the break (noted there)
+            }
             notes_.push_back(where(c) + "segmentation end (type 0x" + HexByte(t) + ") of event " +
                              std::to_string(sd->segmentation_event_id) + " without a start: ignored");
             continue;
@@ -546,6 +647,27 @@ void TsPackager::PlaceCues() {
     }
     breaks_.push_back(std::move(b));
   }
+}
+
+Status TsPackager::CheckUniformSegments(double segment_s) const {
+  const int64_t want = std::llround(segment_s * 90000);
+  for (size_t k = 0; k < segments_.size(); ++k) {
+    const int64_t d = segments_[k].duration_ticks;
+    if (std::llabs(d - want) > 90) {
+      return Status::InvalidArgument("segment " + std::to_string(k) + " lasts " + FormatDouble(d / 90000.0) +
+                                     " s, not segment_duration_s (cut at IDR frames: the GOPs must divide it)");
+    }
+  }
+  return Status::Ok();
+}
+
+origin::ScheduledBreak TsPackager::ScheduledBreakOf(const TsBreak& b, int64_t loop, UnixMicros pdt_start) const {
+  origin::ScheduledBreak brk;
+  const int64_t us = ((loop * loop_ticks_ + b.out_rel_ticks) * 100 + 4) / 9;  // 90 kHz -> µs, rounded
+  brk.start_time = pdt_start + (us + 500) / 1000 * 1000;
+  brk.duration_s = static_cast<double>(b.in_rel_ticks - b.out_rel_ticks) / 90000;
+  brk.event_id = b.event_id;
+  return brk;
 }
 
 int64_t TsPackager::TargetDurationS() const {

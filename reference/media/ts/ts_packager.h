@@ -7,7 +7,8 @@
 // reads the file and the clock.
 //
 // Segmenting (ISO/IEC 13818-1). PAT → PMT → the program's first video stream (stream_type 0x01,
-// 0x02, 0x1B, 0x24). A video PES is a random access point when its packet has
+// 0x02, 0x1B, 0x24). A PAT with several programs: the first is packaged (as players pick it),
+// the others named in a note; their packets stay in place and their SCTE-35 cues are ignored. A video PES is a random access point when its packet has
 // random_access_indicator (§2.4.3.5) or its first bytes hold an H.264 IDR NAL unit (type 5,
 // ITU-T H.264 §7.4.1.2) or an HEVC IRAP (types 16-21). A segment ends at the first random access
 // point whose PTS is at least the target duration (less 10 ms) after the segment's first; the cut
@@ -33,12 +34,15 @@
 // Cues (SCTE 35 2022b), in stream order:
 //   - splice_insert out_of_network=1: a break at splice_time.pts_time + pts_adjustment (mod 2^33)
 //     — splice_immediate: at the section's own position (the PTS of the video frame before it);
-//     duration from break_duration;
+//     component mode (program_splice_flag 0, §9.7.3.1): the splice time of the video's
+//     component (its component_tag from the PMT's stream_identifier_descriptor), else the
+//     earliest component's, noted when components differ; duration from break_duration;
 //   - splice_insert out_of_network=0: ends the break with that splice_event_id (else the latest
 //     open one) at its splice time;
 //   - splice_event_cancel_indicator (§9.7.3) / segmentation_event_cancel_indicator (§10.3.3):
 //     removes the pending break with that id (one whose splice time is after the cancel's
-//     position); a cancel after the splice is noted and ignored;
+//     position); a cancel during the break ends it at the cancel's position (an IN made there,
+//     a later IN of that event ignored); one after the break ended is noted and ignored;
 //   - time_signal + segmentation_descriptor: a start type (0x22, 0x30, 0x32, 0x34, 0x36, 0x38,
 //     0x3A, 0x44, 0x46) opens a break with segmentation_event_id and segmentation_duration, its
 //     end type (start + 1) with the same id ends it; other types are noted.
@@ -53,6 +57,7 @@
 #ifndef SSAI_REFERENCE_MEDIA_TS_TS_PACKAGER_H_
 #define SSAI_REFERENCE_MEDIA_TS_TS_PACKAGER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -66,6 +71,9 @@
 #include "reference/media/origin/synthetic_origin.h"
 
 namespace ssai::ts {
+
+// A scenario's origin.ts file (conformance and simulator) is held in memory: at most this much.
+inline constexpr size_t kMaxScenarioTsBytes = size_t{256} << 20;
 
 struct TsPackagerOptions {
   double segment_s = 6;         // target segment duration, (0, 60]
@@ -100,7 +108,8 @@ struct TsBreak {
   int64_t out_segment = 0;    // file segment (loop 0) holding the OUT; >= K: a later loop
   int64_t in_segment = 0;
   double duration_s = 0;      // planned (break_duration / segmentation_duration / IN - OUT)
-  bool explicit_in = false;   // ended by an IN section of the TS
+  bool explicit_in = false;   // ended by an IN section of the TS (or by a cancel)
+  bool cancelled_in = false;  // ended early by a cancel during the break (the IN is made there)
   int64_t out_packet_offset = 0;  // where the OUT section starts in the file
   Bytes out_section, in_section;
 };
@@ -127,6 +136,15 @@ class TsPackager {
   // Returned as an index on the unrolled timeline (loop × K + k), nullopt when outside.
   std::optional<int64_t> SegmentForPts(int64_t pts_ticks) const;
   std::optional<int64_t> SegmentForRelTicks(int64_t rel_ticks) const;
+
+  // A scenario's `origin.ts` (conformance/scenario.h and simulator/scenario.h alike, issue 17):
+  // both model one segment duration, so every segment must last `segment_s` (±1 ms); else
+  // kInvalidArgument "segment K lasts X s, not segment_duration_s (...)".
+  Status CheckUniformSegments(double segment_s) const;
+  // Break `b` of loop `loop` as the synthetic origin schedules one (the scenario's ground truth),
+  // segment 0 of loop 0 at `pdt_start`: from its splice instant (to the millisecond, the marker
+  // dates' precision) to its end (IN, or OUT + duration).
+  origin::ScheduledBreak ScheduledBreakOf(const TsBreak& b, int64_t loop, UnixMicros pdt_start) const;
 
   const std::vector<TsSegment>& segments() const { return segments_; }
   const std::vector<TsBreak>& breaks() const { return breaks_; }
@@ -157,6 +175,8 @@ class TsPackager {
   TsPackagerOptions options_;
   std::string psi_;  // the first PAT and PMT packets (prepended to segments)
   uint16_t video_pid_ = 0;
+  uint16_t program_number_ = 0;  // the packaged program: the PAT's first
+  std::optional<uint8_t> video_component_tag_;  // the video ES's stream_identifier_descriptor
   std::vector<uint16_t> scte35_pids_;  // PMT stream_type 0x86
   std::vector<TsSegment> segments_;
   std::vector<std::vector<std::pair<int64_t, int64_t>>> runs_;  // per segment: its packets' byte runs

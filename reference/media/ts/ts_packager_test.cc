@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -75,7 +76,9 @@ s35::SpliceInfoSection Signal(int64_t pts, uint32_t id, uint8_t type, std::optio
 // `seconds` of 25 fps video from PTS `base` (1 s GOPs: PAT + PMT, then a keyframe with
 // random_access_indicator), audio every 4 frames (`audio_lead_ticks` ahead of the video it is
 // written with, as muxers interleave it), and `cues[frame]` right after that frame.
-Bytes Stream(int64_t base, int seconds, const std::map<int, Bytes>& cues = {}, int64_t audio_lead_ticks = 0) {
+// `program_info`: the PMT's program descriptors (a long list makes it span packets).
+Bytes Stream(int64_t base, int seconds, const std::map<int, Bytes>& cues = {}, int64_t audio_lead_ticks = 0,
+             const Bytes& program_info = RegistrationDescriptor(kCueiRegistration), const Bytes& video_es_info = {}) {
   TsWriter w;
   Bytes out;
   for (int f = 0; f < seconds * 25; ++f) {
@@ -83,10 +86,10 @@ Bytes Stream(int64_t base, int seconds, const std::map<int, Bytes>& cues = {}, i
     if (f % 25 == 0) {
       Append(out, w.Section(kPatPid, PatSection(1, kPmtPid)));
       Append(out, w.Section(kPmtPid, PmtSection(1, kVideoPid,
-                                                {{0x1B, kVideoPid, {}},
+                                                {{0x1B, kVideoPid, video_es_info},
                                                  {0x0F, kAudioPid, {}},
                                                  {kStreamTypeScte35, kScte35Pid, {}}},
-                                                RegistrationDescriptor(kCueiRegistration))));
+                                                program_info)));
     }
     Append(out, w.Pes(kVideoPid, 0xE0, pts, f % 25 == 0 ? 3000 : 600, /*pcr=*/f % 25 == 0));
     if (f % 4 == 0) Append(out, w.Pes(kAudioPid, 0xC0, (pts + audio_lead_ticks) % s35::kPtsWrap, 300));
@@ -315,10 +318,156 @@ TEST(TsPackager, CancelBeforeTheSpliceRemovesTheBreak) {
   for (const std::string& n : p.notes()) noted = noted || n.find("cancelled before its splice time") != std::string::npos;
   EXPECT_TRUE(noted);
   EXPECT_TRUE(Events(p, At(60)).empty());
-  // A cancel after the splice time changes nothing.
+  // A cancel after the break ended changes nothing.
   const Bytes late = Stream(base, 8, {{25, Section(Insert(5, true, base + 2 * kSecond, 3 * kSecond))},
-                                      {100, Section(Cancel(5))}});
-  EXPECT_EQ(Make(late, 1).breaks().size(), 1u);
+                                      {150, Section(Cancel(5))}});
+  const TsPackager after = Make(late, 1);
+  ASSERT_EQ(after.breaks().size(), 1u);
+  EXPECT_EQ(after.breaks()[0].in_segment, 5);
+}
+
+TEST(TsPackager, CancelDuringTheBreakEndsItThere) {
+  const int64_t base = 900000;
+  // OUT at 2 s for 4 s (to 6 s), its IN at 6 s; cancelled at frame 100 (4 s): the break ends at
+  // 4 s, the IN at 6 s is ignored, and the markers say so (an IN made at 4 s).
+  const Bytes ts = Stream(base, 8, {{25, Section(Insert(5, true, base + 2 * kSecond, 4 * kSecond))},
+                                    {100, Section(Cancel(5))},
+                                    {150, Section(Insert(5, false, base + 6 * kSecond))}});
+  const TsPackager p = Make(ts, 1);
+  ASSERT_EQ(p.breaks().size(), 1u);
+  const TsBreak& b = p.breaks()[0];
+  EXPECT_EQ(b.out_segment, 2);
+  EXPECT_EQ(b.in_segment, 4);
+  EXPECT_TRUE(b.cancelled_in);
+  EXPECT_DOUBLE_EQ(b.duration_s, 4);  // planned, as the OUT announced
+  Result<s35::SpliceInfoSection> in = s35::Decode(b.in_section);
+  ASSERT_TRUE(in.ok());
+  EXPECT_EQ(s35::EffectiveSplicePtsTicks(*in), base + 4 * kSecond);
+  int noted = 0;
+  for (const std::string& n : p.notes()) {
+    noted += n.find("cancel of splice_insert event 5 during its break: the break ends here") != std::string::npos;
+    noted += n.find("IN of event 5 after its cancel ended the break: ignored") != std::string::npos;
+  }
+  EXPECT_EQ(noted, 2);
+  const std::vector<cues::BreakEvent> e = Events(p, At(60));
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].splice_time, At(2));
+  EXPECT_EQ(e[1].kind, cues::EventKind::kEnd);
+  EXPECT_EQ(e[1].splice_time, At(4));
+  // The same for a time_signal placement opportunity cancelled by its segmentation descriptor.
+  s35::SpliceInfoSection cancel = Signal(base + 4 * kSecond, 0x77, 0x34);
+  std::get<s35::SegmentationDescriptor>(cancel.descriptors[0]).segmentation_event_cancel_indicator = true;
+  const Bytes sig = Stream(base, 8, {{25, Section(Signal(base + 2 * kSecond, 0x77, 0x34, 4 * kSecond))},
+                                     {100, Section(cancel)}});
+  const TsPackager q = Make(sig, 1, false, origin::CueFlavour::kDateRange);
+  ASSERT_EQ(q.breaks().size(), 1u);
+  EXPECT_EQ(q.breaks()[0].in_segment, 4);
+  EXPECT_TRUE(q.breaks()[0].cancelled_in);
+}
+
+TEST(TsPackager, APmtSpanningPacketsIsReassembled) {
+  // 60 registration descriptors (360 bytes) before the stream loop: the PMT takes 3 packets, and
+  // the video and SCTE-35 stream entries are in its last one.
+  Bytes info;
+  for (int i = 0; i < 60; ++i) Append(info, RegistrationDescriptor(kCueiRegistration));
+  ASSERT_GT(PmtSection(1, kVideoPid, {}, info).size(), 2u * 183);
+  const int64_t base = 900000;
+  const Bytes ts = Stream(base, 8, {{25, Section(Insert(9, true, base + 3 * kSecond, 2 * kSecond))}}, 0, info);
+  const TsPackager p = Make(ts, 2);
+  ASSERT_EQ(p.segments().size(), 4u);
+  ASSERT_EQ(p.breaks().size(), 1u);
+  EXPECT_EQ(p.breaks()[0].out_segment, 1);
+  // A segment starts with the PAT and the whole PMT (its three packets), so it decodes alone.
+  const std::string seg = p.Segment(2).value();
+  Result<ScanResult> scan = ScanAll(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(seg.data()), seg.size()));
+  ASSERT_TRUE(scan.ok()) << scan.status().message();
+  int pmt_packets = 0;
+  for (size_t off = 0; off < 4 * kPacketBytes; off += kPacketBytes) {
+    pmt_packets += ((((seg[off + 1] & 0x1F) << 8) | static_cast<uint8_t>(seg[off + 2])) == kPmtPid);
+  }
+  EXPECT_EQ(pmt_packets, 3);
+  // A PMT whose section_length is absurd is refused with the byte.
+  Bytes bad = Stream(base, 2, {}, 0, info);
+  bad[kPacketBytes + 5 + 2] = 0xFF;  // second packet (PMT): section_length low byte, high nibble below
+  bad[kPacketBytes + 5 + 1] = static_cast<uint8_t>(bad[kPacketBytes + 5 + 1] | 0x0F);
+  TsPackagerOptions o;
+  o.segment_s = 2;
+  Result<TsPackager> r = TsPackager::Create(Str(bad), o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "byte 188: PMT: section_length 4095 outside [13, 1021]");
+}
+
+TEST(TsPackager, ComponentModeSpliceInsertTakesTheVideoComponentsTime) {
+  const int64_t base = 900000;
+  // program_splice_flag 0 (SCTE 35 §9.7.3.1): audio (tag 2) splices at 3 s, video (tag 1) at 4 s.
+  s35::SpliceInfoSection out = Insert(0x51, true, base, 2 * kSecond);
+  auto& si = std::get<s35::SpliceInsert>(out.command);
+  si.program_splice_flag = false;
+  si.splice_time = {};
+  si.components = {{2, {true, base + 3 * kSecond}}, {1, {true, base + 4 * kSecond}}};
+  const Bytes stream_identifier = {0x52, 0x01, 0x01};  // ETSI EN 300 468 §6.2.39, component_tag 1
+  auto noted = [](const TsPackager& p, const std::string& text) {
+    for (const std::string& n : p.notes()) {
+      if (n.find(text) != std::string::npos) return true;
+    }
+    return false;
+  };
+  const TsPackager video = Make(Stream(base, 8, {{25, Section(out)}}, 0, RegistrationDescriptor(kCueiRegistration),
+                                       stream_identifier), 1);
+  ASSERT_EQ(video.breaks().size(), 1u);
+  EXPECT_EQ(video.breaks()[0].out_segment, 4);
+  EXPECT_EQ(video.breaks()[0].in_segment, 6);
+  EXPECT_TRUE(noted(video, "in component mode: the components' splice times differ; placed at the video's (component_tag 1)"));
+  // No stream_identifier_descriptor on the video: the earliest component.
+  const TsPackager earliest = Make(Stream(base, 8, {{25, Section(out)}}), 1);
+  ASSERT_EQ(earliest.breaks().size(), 1u);
+  EXPECT_EQ(earliest.breaks()[0].out_segment, 3);
+  EXPECT_TRUE(noted(earliest, "placed at the earliest (component_tag 2)"));
+  // No component with a time: not placed, and said so.
+  si.components = {{1, {}}};
+  const TsPackager none = Make(Stream(base, 8, {{25, Section(out)}}), 1);
+  EXPECT_TRUE(none.breaks().empty());
+  EXPECT_TRUE(noted(none, "splice_insert without a splice time (no component with one): not placed"));
+}
+
+TEST(TsPackager, SeveralProgramsPackageTheFirstAndNameTheOthers) {
+  // Programs 1 and 2 in one TS; program 2's clock runs 10 s ahead and it has its own cue.
+  constexpr uint16_t kPmt2 = 0x1100, kVideo2 = 0x0200, kScte2 = 0x02F5;
+  const int64_t base = 900000;
+  TsWriter w;
+  Bytes ts;
+  for (int f = 0; f < 8 * 25; ++f) {
+    const int64_t pts = base + f * kFrame;
+    if (f % 25 == 0) {
+      Append(ts, w.Section(kPatPid, PatSection({{1, kPmtPid}, {2, kPmt2}})));
+      Append(ts, w.Section(kPmtPid, PmtSection(1, kVideoPid, {{0x1B, kVideoPid, {}}, {kStreamTypeScte35, kScte35Pid, {}}},
+                                               RegistrationDescriptor(kCueiRegistration))));
+      Append(ts, w.Section(kPmt2, PmtSection(2, kVideo2, {{0x1B, kVideo2, {}}, {kStreamTypeScte35, kScte2, {}}},
+                                             RegistrationDescriptor(kCueiRegistration))));
+    }
+    Append(ts, w.Pes(kVideoPid, 0xE0, pts, f % 25 == 0 ? 3000 : 600, /*pcr=*/f % 25 == 0));
+    Append(ts, w.Pes(kVideo2, 0xE0, pts + 10 * kSecond, 600, /*pcr=*/f % 25 == 0));
+    if (f == 25) Append(ts, w.Section(kScte35Pid, Section(Insert(1, true, base + 3 * kSecond, 2 * kSecond))));
+    if (f == 50) Append(ts, w.Section(kScte2, Section(Insert(2, true, base + 5 * kSecond, 2 * kSecond))));
+  }
+  const TsPackager p = Make(ts, 2);
+  ASSERT_EQ(p.segments().size(), 4u);
+  ASSERT_EQ(p.breaks().size(), 1u);  // program 2's cue is on another clock: not ours
+  EXPECT_EQ(p.breaks()[0].event_id, 1u);
+  int noted = 0;
+  for (const std::string& n : p.notes()) {
+    noted += n == "byte 0: the PAT lists more programs (2): packaging the first, program 1 (remux another one into "
+                  "its own TS to package it)";
+    noted += n.find("SCTE-35 cues of program 2 (not the packaged program 1): ignored") != std::string::npos;
+  }
+  EXPECT_EQ(noted, 2);
+  // Program 2's packets stay where they are in the file (by position), not moved by its PTS.
+  const std::string seg0 = p.Segment(0).value();
+  int video2 = 0;
+  for (size_t off = 0; off + kPacketBytes <= seg0.size(); off += kPacketBytes) {
+    video2 += ((((seg0[off + 1] & 0x1F) << 8) | static_cast<uint8_t>(seg0[off + 2])) == kVideo2);
+  }
+  EXPECT_GE(video2, 50);  // its 50 frames of the first 2 s (before: moved to the last segment)
 }
 
 TEST(TsPackager, TimeSignalSegmentationBecomesDateRange) {

@@ -38,6 +38,19 @@ Bytes PatSection(uint16_t program_number, uint16_t pmt_pid, uint16_t transport_s
   return FinishSection(std::move(s));
 }
 
+Bytes PatSection(const std::vector<std::pair<uint16_t, uint16_t>>& programs, uint16_t transport_stream_id) {
+  Bytes s = {0x00, 0xB0, 0x00};
+  PutU16(s, transport_stream_id);
+  s.push_back(0xC1);  // reserved, version 0, current_next_indicator 1
+  s.push_back(0x00);  // section_number
+  s.push_back(0x00);  // last_section_number
+  for (const auto& [program_number, pmt_pid] : programs) {
+    PutU16(s, program_number);
+    PutU16(s, static_cast<uint16_t>(0xE000 | pmt_pid));
+  }
+  return FinishSection(std::move(s));
+}
+
 Bytes PmtSection(uint16_t program_number, uint16_t pcr_pid, const std::vector<EsInfo>& streams,
                  const Bytes& program_info, uint8_t version) {
   Bytes s = {0x02, 0xB0, 0x00};

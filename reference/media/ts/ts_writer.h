@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reference/base/encoding.h"
@@ -23,6 +24,8 @@ struct EsInfo {
 
 // §2.4.4.3 program_association_section with one program, CRC_32 filled in.
 Bytes PatSection(uint16_t program_number, uint16_t pmt_pid, uint16_t transport_stream_id = 1);
+// ... with several programs: (program_number, PMT PID) each, in order.
+Bytes PatSection(const std::vector<std::pair<uint16_t, uint16_t>>& programs, uint16_t transport_stream_id = 1);
 // §2.4.4.8 TS_program_map_section, CRC_32 filled in. `program_info`: program descriptors.
 Bytes PmtSection(uint16_t program_number, uint16_t pcr_pid, const std::vector<EsInfo>& streams,
                  const Bytes& program_info = {}, uint8_t version = 0);
