@@ -13,8 +13,8 @@
 #include "conformance/probes.h"
 #include "reference/base/strings.h"
 #include "reference/ssai/coordinator.h"
-#include "reference/media/vast/vast.h"
 #include "reference/server/services.h"
+#include "reference/server/vast_decision.h"
 #include "reference/ssai/manifest_path.h"
 #include "reference/ssai/vast_pod.h"
 #include "reference/ssai/testing/fake_env.h"
@@ -96,45 +96,19 @@ class RecordingDecision : public DecisionClient {
 
 constexpr char kBuiltinVastBase[] = "http://vast.conformance.test";
 
-// decision.vast (issue 15): the harness's VAST ad server (DecisionService in VAST mode, the
-// scenario's ads as its default pod) answers in-process; vast::Resolver follows the wrapper chain
-// as the server's VastDecisionClient does (reference/server/vast_decision.h), with the build's
-// depth limit; a failure fires the Error URLs (the ad server records them) and reaches the
-// coordinator as a failed decision (slate). Answered after the scenario's latency per document.
-class BuiltinVastDecision : public DecisionClient {
+// decision.vast (issue 15): the server's own VastDecisionClient (reference/server/vast_decision.h:
+// the one wrapper-following loop) with the build's depth limit, fetching in-process from the
+// harness's VAST ad server (DecisionService in VAST mode, the scenario's ads as its default pod).
+// The ad server records each GET when it is made and the answer arrives after the scenario's
+// latency (per document, as over HTTP); a failure fires the Error URLs (recorded) and reaches the
+// coordinator as a failed decision (slate).
+class BuiltinVastDecision : public DecisionClient, private server::VastFetcher {
  public:
   BuiltinVastDecision(Scheduler* sched, const Scenario* scenario, const BuildSpec* build)
-      : sched_(sched), scenario_(scenario), build_(build), service_(Config(*scenario)) {
+      : sched_(sched), scenario_(scenario), service_(Config(*scenario)), client_(this, ClientOptions(*scenario, *build)) {
     service_.set_self_url(kBuiltinVastBase);
   }
-  void Decide(const Request& request, Callback done) override {
-    vast::ResolverOptions ro;
-    // DEFECT(unlimited_wrappers): no depth limit (the document bound stays).
-    if (build_->defects.unlimited_wrappers) ro.max_wrapper_depth = std::numeric_limits<int>::max();
-    vast::Resolver r(ro);
-    int documents = 1;
-    r.Start(Get(std::string(kBuiltinVastBase) + "/vast/" + scenario_->decision.vast.tag).value_or(""));
-    while (std::optional<std::string> url = r.next_url()) {
-      ++documents;
-      if (std::optional<std::string> body = Get(*url)) {
-        r.OnFetched(*body);
-      } else {
-        r.OnFetchFailed(Status::Unavailable("ad server: no answer for " + *url));
-      }
-    }
-    Result<vast::ResolvedPod> pod = r.Finish();
-    for (const std::string& u : ErrorPings(pod.ok() ? pod->failures : r.failures())) Get(u);
-    Result<AdDecision> out = Status::Unavailable("unset");
-    if (pod.ok()) {
-      VastPodOptions po;
-      po.segment_duration_s = scenario_->decision.ads.empty() ? 2 : scenario_->decision.ads[0].segment_duration_s;
-      out = DecisionFromVast(*pod, request.duration_s, request.pod_id.empty() ? request.event_id : request.pod_id, po);
-    } else {
-      out = pod.status();
-    }
-    const DurationMicros latency = SecondsToMicros(scenario_->decision.latency_ms / 1000) * documents;
-    sched_->RunAt(sched_->Now() + latency, [done = std::move(done), out = std::move(out)] { done(out); });
-  }
+  void Decide(const Request& request, Callback done) override { client_.Decide(request, std::move(done)); }
   // What the ad server recorded, as observations.
   void Collect(Observations* obs, UnixMicros start) const {
     obs->vast_observed = true;
@@ -155,23 +129,35 @@ class BuiltinVastDecision : public DecisionClient {
 
  private:
   static server::DecisionConfig Config(const Scenario& sc) { return ScenarioAdServerConfig(sc, AdPlaylistUrl); }
-  // The ad server's answer to GET `url` (its body when 200).
-  std::optional<std::string> Get(const std::string& url) {
+  static server::VastDecisionOptions ClientOptions(const Scenario& sc, const BuildSpec& build) {
+    server::VastDecisionOptions o;
+    o.url = std::string(kBuiltinVastBase) + "/vast/" + sc.decision.vast.tag;
+    o.segment_duration_s = sc.decision.ads.empty() ? 2 : sc.decision.ads[0].segment_duration_s;
+    // DEFECT(unlimited_wrappers): no depth limit (the document bound stays).
+    if (build.defects.unlimited_wrappers) o.resolver.max_wrapper_depth = std::numeric_limits<int>::max();
+    return o;
+  }
+  // VastFetcher: the ad server's answer to GET `url`, after the scenario's decision latency (the
+  // in-process server never times out: timeout_ms is not needed).
+  void Get(const std::string& url, int64_t /*timeout_ms*/, server::HttpFetcher::Callback done) override {
+    Result<server::HttpFetcher::Response> out = Status::Unavailable("ad server: no route to " + url.substr(0, 256));
     const std::string_view base = kBuiltinVastBase;
-    if (!std::string_view(url).starts_with(base)) return std::nullopt;
-    std::string path = url.substr(base.size()), query;
-    if (size_t q = path.find('?'); q != std::string::npos) {
-      query = path.substr(q + 1);
-      path.resize(q);
+    if (std::string_view(url).starts_with(base)) {
+      std::string path = url.substr(base.size()), query;
+      if (size_t q = path.find('?'); q != std::string::npos) {
+        query = path.substr(q + 1);
+        path.resize(q);
+      }
+      server::HttpResponse res = service_.VastResponse(path, query);
+      out = server::HttpFetcher::Response{res.status, std::move(res.body)};
     }
-    server::HttpResponse res = service_.VastResponse(path, query);
-    if (res.status != 200) return std::nullopt;
-    return res.body;
+    const DurationMicros latency = SecondsToMicros(scenario_->decision.latency_ms / 1000);
+    sched_->RunAt(sched_->Now() + latency, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
   }
   Scheduler* sched_;
   const Scenario* scenario_;
-  const BuildSpec* build_;
   server::DecisionService service_;
+  server::VastDecisionClient client_;
 };
 
 // Server-side tracking (beacons.h): what the edges fire, as the ad server would record it.

@@ -642,6 +642,89 @@ TEST(BuiltinTargetTest, CmafEncryptedMapAndKeyChecks) {
   for (const std::string& id : ids) EXPECT_EQ(check(plain, id).outcome, Outcome::kSkip) << id;
 }
 
+// Issue 15: beacons are matched per break. Two breaks serve the same creatives through 2 wrappers;
+// the correct build fires each break's impressions (InLine + both wrappers') and quartiles once per
+// session. Drop the second break's beacons and beacon.impression_once_per_delivery fails for that
+// break (per ad only, the first break's impression used to stand in for it); fire the first
+// break's again inside the second and it fails as a double count. Over HTTP wrapper impressions
+// name no creative (ad ""): they are attributed to the creative impression they fired with.
+TEST(BuiltinTargetTest, BeaconsAreMatchedPerBreak) {
+  Result<std::vector<Scenario>> scenarios = LoadScenarios("fixtures/scenarios/conformance/vast_two_breaks_same_pod.json");
+  ASSERT_TRUE(scenarios.ok()) << scenarios.status().ToString();
+  const Scenario& sc = scenarios->front();
+  BuiltinTarget target(*FindBuild("kv-channel-state"));
+  Result<Observations> obs = target.Run(sc, Profile{});
+  ASSERT_TRUE(obs.ok()) << obs.status().ToString();
+  auto check = [](const std::vector<CheckResult>& r, const std::string& id) {
+    for (const CheckResult& c : r) {
+      if (c.id == id) return c;
+    }
+    return CheckResult{};
+  };
+  auto expect_pass = [&](const Observations& o, const std::string& what) {
+    const std::vector<CheckResult> r = Evaluate(o, sc, Profile{});
+    for (const char* id : {"beacon.impression_once_per_delivery", "beacon.quartiles_in_order", "beacon.none_for_unserved_ad"}) {
+      const CheckResult c = check(r, id);
+      EXPECT_EQ(c.outcome, Outcome::kPass) << what << " " << id << ": "
+                                           << (c.evidence.empty() ? c.note : c.evidence[0].where + ": " + c.evidence[0].message);
+    }
+  };
+  expect_pass(*obs, "correct build");
+  const UnixMicros second = sc.origin.start_time + 90 * kMicrosPerSecond;  // between the breaks (30 s, 100 s)
+  int first_impressions = 0, second_impressions = 0;
+  for (const BeaconRecord& b : obs->beacons) {
+    if (b.event == "impression") ++(b.time < second ? first_impressions : second_impressions);
+  }
+  // 2 sessions x 2 creatives x (InLine + 2 wrappers) in each break.
+  EXPECT_EQ(first_impressions, 12);
+  EXPECT_EQ(second_impressions, 12);
+
+  Observations missing = *obs;
+  std::erase_if(missing.beacons, [&](const BeaconRecord& b) { return b.time >= second; });
+  CheckResult c = check(Evaluate(missing, sc, Profile{}), "beacon.impression_once_per_delivery");
+  ASSERT_EQ(c.outcome, Outcome::kFail) << "the second break's beacons are missing";
+  ASSERT_FALSE(c.evidence.empty());
+  EXPECT_NE(c.evidence[0].where.find("event 8202"), std::string::npos) << c.evidence[0].where;
+  EXPECT_NE(c.evidence[0].message.find("no impression fired"), std::string::npos) << c.evidence[0].message;
+
+  Observations twice = *obs;
+  std::vector<BeaconRecord> again;
+  for (const BeaconRecord& b : obs->beacons) {
+    if (b.time >= second) again.push_back(b);
+  }
+  for (BeaconRecord b : again) {
+    b.time += kMicrosPerSecond / 2;
+    twice.beacons.push_back(std::move(b));
+  }
+  c = check(Evaluate(twice, sc, Profile{}), "beacon.impression_once_per_delivery");
+  ASSERT_EQ(c.outcome, Outcome::kFail) << "the second break's impressions fired twice";
+  EXPECT_NE(c.evidence[0].message.find("fired again"), std::string::npos) << c.evidence[0].message;
+
+  // Over HTTP the ad server's log names a wrapper's impression by its tag (ad=w1): no creative.
+  Observations http = *obs;
+  int wrapper = 0;
+  for (BeaconRecord& b : http.beacons) {
+    b.event_id.clear();
+    if (b.event == "impression" && b.url.find("ad=w") != std::string::npos) {
+      b.ad_id.clear();
+      ++wrapper;
+    }
+  }
+  EXPECT_EQ(wrapper, 16);
+  expect_pass(http, "wrapper impressions attributed by time");
+  // One wrapper impression that did not fire: that creative's impression is incomplete.
+  Observations lost = http;
+  for (auto it = lost.beacons.begin(); it != lost.beacons.end(); ++it) {
+    if (it->ad_id.empty() && it->time >= second) {
+      lost.beacons.erase(it);
+      break;
+    }
+  }
+  c = check(Evaluate(lost, sc, Profile{}), "beacon.impression_once_per_delivery");
+  ASSERT_EQ(c.outcome, Outcome::kFail) << "a wrapper's impression is missing";
+  EXPECT_NE(c.evidence[0].message.find("distinct impression URLs"), std::string::npos) << c.evidence[0].message;
+}
+
 // Expected failures (expectations.h): a defect build's error failures, a known finding's listed
 // checks; an uncaught defect build and an unlisted failure are real.
 TEST(BuiltinTargetTest, EveryFailingBreakIsCountedBeyondTheEvidenceCap) {

@@ -78,6 +78,7 @@ const std::vector<KnownFinding>& KnownFindings() {
     {"kv-stateless", "vast_pod_short", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     // Issue 15: R5 as above.
     {"kv-stateless", "vast_wrapper_chain", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    {"kv-stateless", "vast_two_breaks_same_pod", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     // Failed VAST decisions give slate; a far POP shows content first there, then slate.
     {"kv-stateless", "vast_wrapper_too_deep", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.slate_fills_short_pod", "R5"},
     {"kv-stateless", "vast_malformed", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.slate_fills_short_pod", "R5"},

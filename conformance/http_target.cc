@@ -164,10 +164,13 @@ class HarnessServices {
         obs->vast_error_pings.push_back({t, static_cast<int>(ParseInt64(param(p.query, "code")).value_or(0)), p.query});
         continue;
       }
-      const std::string ad = param(p.query, "ad");
-      if (!ads.count(ad)) continue;  // a wrapper's Impression ("ad=w2"): not one creative's
+      std::string ad = param(p.query, "ad");
+      // A wrapper's Impression ("ad=w2") names no creative: ad "" (the checks attribute it to the
+      // creative impression it fired with, evaluate.cc Beacons).
+      if (p.kind == "impression" && !ads.count(ad)) ad.clear();
       obs->beacons.push_back(
-          {t, p.session, "", ad, p.kind == "impression" ? "impression" : param(p.query, "event"), p.kind + "?" + p.query});
+          {t, p.session, "", std::move(ad), p.kind == "impression" ? "impression" : param(p.query, "event"),
+           p.kind + "?" + p.query});
     }
     obs->beacons_observed = true;
   }

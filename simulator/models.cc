@@ -396,6 +396,15 @@ void SimDecision::Decide(const Request& request, Callback done) {
     for (int64_t bps : bitrates_) {
       item.variants.push_back({bps, "http://ads/" + item.id + "/" + std::to_string(bps) + ".m3u8"});
     }
+    if (spec_.pods_of_creatives) {
+      // A VAST pod (vast_pod.h): creatives at the ad playlists' segment duration (SimOrigin), and
+      // server-side tracking (beacons.h), one URL per event as an InLine's Impression and
+      // TrackingEvents give; the simulator counts what the edges fire (run.cc SimBeacons).
+      item.segment_duration_s = segment_duration_s_;
+      for (std::string_view e : kBeaconEvents) {
+        item.tracking[std::string(e)] = {"http://ads/ping/" + std::string(e) + "?ad=" + item.id};
+      }
+    }
     d.items.push_back(std::move(item));
   }
   sim_->RunAfter(latency, [done = std::move(done), d = std::move(d)]() mutable { done(std::move(d)); });

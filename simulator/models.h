@@ -176,6 +176,8 @@ class SimDecision : public DecisionClient {
   void Decide(const Request& request, Callback done) override;
   int64_t requests() const { return requests_; }
   int64_t failures() const { return failures_; }
+  // The ad playlists' segment duration (SimOrigin): the creatives' when pods_of_creatives.
+  void set_segment_duration_s(double s) { segment_duration_s_ = s; }
 
  private:
   Simulation* sim_;
@@ -183,6 +185,7 @@ class SimDecision : public DecisionClient {
   std::vector<int64_t> bitrates_;
   Rng rng_;
   int64_t requests_ = 0, failures_ = 0;
+  double segment_duration_s_ = 2;
 };
 
 // The coordinator's strongly consistent storage (a Durable Object's), outliving coordinator

@@ -361,7 +361,33 @@ std::string RenderHtml(const json& report) {
     h += SvgLineChart("Audience per POP (" + builds[0]["build"].get<std::string>() + ")", "time (s)", "viewers",
                       per_pop, false, 0);
   }
-  h += "</div></body></html>\n";
+  h += "</div>";
+  // Server-side tracking beacons per break (run.cc SimBeacons): viewer-weighted counts.
+  h += "<h2>Server-side beacons per break</h2><p class='legend'>Viewers each beacon was fired for (the "
+       "edges' BeaconTracker, as the server fires them: impression and start with a creative's first "
+       "segment, each quartile with the segment holding it, complete with its last), summed over the "
+       "pod's creatives. A cohort is one session: viewers who join it mid-creative count from its next "
+       "event (simulator/README.md \"Beacons\").</p>";
+  for (const json& b : builds) {
+    if (!b.contains("beacons")) continue;
+    h += "<h3>" + Esc(b["build"].get<std::string>()) + "</h3><table border='1' cellpadding='3' "
+         "style='border-collapse:collapse;font-size:13px'><tr><th>channel</th><th>break</th>";
+    for (const char* e : {"impression", "start", "firstQuartile", "midpoint", "thirdQuartile", "complete"}) {
+      h += std::string("<th>") + e + "</th>";
+    }
+    h += "</tr>";
+    for (const json& row : b["beacons"]["by_break"]) {
+      h += "<tr><td>" + std::to_string(row["channel"].get<int>()) + "</td><td>" +
+           Esc(row["event_id"].get<std::string>()) + "</td>";
+      for (const char* e : {"impression", "start", "firstQuartile", "midpoint", "thirdQuartile", "complete"}) {
+        h += "<td>" + std::to_string(row[e].get<int64_t>()) + "</td>";
+      }
+      h += "</tr>";
+    }
+    if (b["beacons"]["by_break"].empty()) h += "<tr><td colspan='8'>no beacons fired</td></tr>";
+    h += "</table>";
+  }
+  h += "</body></html>\n";
   return h;
 }
 

@@ -1,6 +1,7 @@
 #include "simulator/run.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -14,6 +15,8 @@
 #include "reference/media/hls/playlist.h"
 #include "reference/media/ts/ts_packager.h"
 #include "reference/io/files.h"
+#include "reference/base/strings.h"
+#include "reference/ssai/adbreak_state.h"
 #include "reference/ssai/manifest_path.h"
 #include "reference/ssai/splicer.h"
 #include "simulator/kernel.h"
@@ -70,6 +73,42 @@ struct Cohort {
   double target;          // steady-state viewers of this cohort
   UnixMicros last_update;
   uint64_t last_hash;
+};
+
+// Server-side tracking beacons (issue 15): the edges' real BeaconTracker decides (ManifestPath
+// fires for each SSAI cohort's session "c{index}"); each beacon counts the cohort's viewers at
+// that moment, per channel and break and per event (kBeaconEvents). A cohort is one session whose
+// audience changes: viewers who join it mid-creative are counted from the next event on, those
+// who leave stop counting, so per-event counts are viewer-weighted estimates, not per-viewer
+// exact (README.md "Beacons").
+class SimBeacons : public BeaconSink {
+ public:
+  explicit SimBeacons(const std::vector<Cohort>* cohorts) : cohorts_(cohorts) {}
+  void Fire(Beacon b) override {
+    const std::optional<int64_t> i = b.session.size() > 1 ? ParseInt64(std::string_view(b.session).substr(1)) : std::nullopt;
+    if (!i || *i < 0 || static_cast<size_t>(*i) >= cohorts_->size()) {
+      ++unattributed;
+      return;
+    }
+    const Cohort& c = (*cohorts_)[static_cast<size_t>(*i)];
+    const auto e = std::find(kBeaconEvents.begin(), kBeaconEvents.end(), b.event) - kBeaconEvents.begin();
+    if (static_cast<size_t>(e) >= kBeaconEvents.size()) {
+      ++unattributed;
+      return;
+    }
+    Counts& k = by_break[{c.channel, b.event_id}];
+    k.viewers[static_cast<size_t>(e)] += c.viewers;
+    k.cohort_beacons[static_cast<size_t>(e)] += 1;
+  }
+  struct Counts {
+    std::array<int64_t, kBeaconEvents.size()> viewers{};         // viewer-weighted
+    std::array<int64_t, kBeaconEvents.size()> cohort_beacons{};  // beacons the edges decided
+  };
+  std::map<std::pair<int32_t, std::string>, Counts> by_break;  // (channel, event id)
+  int64_t unattributed = 0;
+
+ private:
+  const std::vector<Cohort>* cohorts_;
 };
 
 // A break of the ground truth: what viewers should see.
@@ -136,8 +175,9 @@ class World {
   // One memo for every POP's edge: a playlist version is parsed, and a splice computed, once for
   // all POPs that see it (playlist_memo.h). Before edges_: they point at it.
   PlaylistMemo memo_;
-  std::vector<std::unique_ptr<ManifestPath>> edges_;
   std::vector<Cohort> cohorts_;
+  SimBeacons beacons_{&cohorts_};  // before edges_: they point at it
+  std::vector<std::unique_ptr<ManifestPath>> edges_;
   std::vector<std::string> files_;  // "{rendition}.m3u8"
 
   // Metrics.
@@ -255,6 +295,7 @@ Status World::Setup() {
   std::vector<int64_t> bitrates;
   for (const origin::Rendition& r : sc_.origin.renditions) bitrates.push_back(r.bandwidth_bps);
   decision_ = std::make_unique<SimDecision>(&sim_, sc_.decision, bitrates, Rng::Stream(seed_, kDecisionStream));
+  decision_->set_segment_duration_s(sc_.origin.segment_duration_s);
   durable_ = std::make_unique<SimDurableStore>(&sim_, sc_.coordinator.storage_latency,
                                                Rng::Stream(seed_, kDurableStream));
   CoordinatorEnv cenv{&sim_, build_.read_path == ReadPath::kCoordinatorOnly && !build_.write_break_keys &&
@@ -267,7 +308,7 @@ Status World::Setup() {
   mopt.kv_cache_ttl_s = sc_.kv.cache_ttl_s;
   for (int p = 0; p < P; ++p) {
     edges_.push_back(std::make_unique<ManifestPath>(
-        build_, channels_, ManifestPathEnv{&sim_, kv_->Location(p), fleet_->Link(p), origin_.get(), &memo_}, mopt));
+        build_, channels_, ManifestPathEnv{&sim_, kv_->Location(p), fleet_->Link(p), origin_.get(), &memo_, &beacons_}, mopt));
   }
   pops_.resize(static_cast<size_t>(P));
 
@@ -388,7 +429,8 @@ void World::Reload(size_t i) {
   const int64_t weight = c.viewers;
   ManifestRequest req{"sim", "ch" + std::to_string(c.channel), files_[static_cast<size_t>(c.rendition)],
                       c.sgai ? std::optional<InsertionMode>(InsertionMode::kSgai)
-                             : std::optional<InsertionMode>(InsertionMode::kSsai)};
+                             : std::optional<InsertionMode>(InsertionMode::kSsai),
+                      "c" + std::to_string(i)};  // the cohort's session: server-side beacons (SimBeacons)
   edges_[static_cast<size_t>(c.pop)]->Handle(req, [this, i, weight, now](ManifestResponse r) {
     Record(i, weight, now, r);
   });
@@ -590,6 +632,22 @@ json World::Result_() const {
   const double cost = kv_reads_ / 1e6 * sc_.cost.kv_read_usd_per_million +
                       kv_writes / 1e6 * sc_.cost.kv_write_usd_per_million +
                       coordinator_calls_ / 1e6 * sc_.cost.coordinator_request_usd_per_million;
+  // Server-side beacons per break (SimBeacons): viewer-weighted counts per event.
+  json beacon_breaks = json::array();
+  json beacon_totals = json::object();
+  for (std::string_view e : kBeaconEvents) beacon_totals[std::string(e)] = 0;
+  for (const auto& [key, k] : beacons_.by_break) {
+    json row{{"channel", key.first}, {"event_id", key.second}};
+    json cohort = json::object();
+    for (size_t e = 0; e < kBeaconEvents.size(); ++e) {
+      const std::string name(kBeaconEvents[e]);
+      row[name] = k.viewers[e];
+      cohort[name] = k.cohort_beacons[e];
+      beacon_totals[name] = beacon_totals[name].get<int64_t>() + k.viewers[e];
+    }
+    row["cohort_beacons"] = cohort;
+    beacon_breaks.push_back(std::move(row));
+  }
   return {
       {"build", build_.name},
       {"description", build_.description},
@@ -640,6 +698,7 @@ json World::Result_() const {
                 {"unparsable", lint_unparsable_}, {"with_errors", lint_with_errors_},
                 {"findings", lint_findings_}, {"example", lint_example_}}},
       {"pops", pops},
+      {"beacons", {{"fired", beacon_totals}, {"by_break", beacon_breaks}, {"unattributed", beacons_.unattributed}}},
       {"sim", {{"events", sim_.events_run()}, {"virtual_s", dur_s}, {"origin_fetches", origin_->fetches()},
                {"decision_requests", decision_->requests()}}},
   };

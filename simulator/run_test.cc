@@ -66,6 +66,52 @@ TEST(SimRunTest, CorrectBuildsShowTheBreak) {
   }
 }
 
+// Server-side tracking (issue 15): the edges' BeaconTracker fires for each SSAI cohort's session;
+// report.json counts the viewers per break and event, index.html shows them, and the same seed
+// gives the same counts. Two breaks: each has its own row.
+TEST(SimRunTest, BeaconsPerBreakFromTheEdgesTracker) {
+  Result<Scenario> sc = ParseScenario(kSmall);
+  ASSERT_TRUE(sc.ok());
+  sc->origin.breaks.every_s = 60;  // breaks at 61 s and 121 s
+  // The seed's conditioned ads carry no tracking: no beacons.
+  Result<nlohmann::json> seed_ads = RunBuild(*sc, *FindBuild("kv-channel-state"), 3);
+  ASSERT_TRUE(seed_ads.ok());
+  EXPECT_TRUE((*seed_ads)["beacons"]["by_break"].empty());
+  sc->decision.pods_of_creatives = true;
+  Result<nlohmann::json> r = RunBuild(*sc, *FindBuild("kv-channel-state"), 3);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const nlohmann::json& b = (*r)["beacons"];
+  ASSERT_EQ(b["by_break"].size(), 2u) << b.dump();
+  EXPECT_EQ(b["unattributed"].get<int64_t>(), 0);
+  for (const nlohmann::json& row : b["by_break"]) {
+    // 3 creatives of 15 s in a 30 s break: the third is cut (no complete for it). The SSAI
+    // viewers (3/4 of 400) see each of the first two through.
+    const int64_t impressions = row["impression"].get<int64_t>();
+    EXPECT_GT(impressions, 2 * 200) << row.dump();
+    EXPECT_EQ(row["start"].get<int64_t>(), impressions) << row.dump();
+    for (const char* e : {"firstQuartile", "midpoint", "thirdQuartile", "complete"}) {
+      EXPECT_GT(row[e].get<int64_t>(), 0) << e << " " << row.dump();
+    }
+    EXPECT_LT(row["complete"].get<int64_t>(), impressions) << "the cut creative never completes: " << row.dump();
+    EXPECT_EQ(row["cohort_beacons"]["impression"].get<int64_t>(), row["cohort_beacons"]["start"].get<int64_t>());
+  }
+  EXPECT_EQ(b["fired"]["impression"].get<int64_t>(),
+            b["by_break"][0]["impression"].get<int64_t>() + b["by_break"][1]["impression"].get<int64_t>());
+  // Fired on decision (the defect): everything at once, complete even for the cut creative.
+  Result<nlohmann::json> bad = RunBuild(*sc, *FindBuild("defect-beacons-on-decision"), 3);
+  ASSERT_TRUE(bad.ok());
+  const nlohmann::json& d = (*bad)["beacons"]["by_break"];
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0]["complete"].get<int64_t>(), d[0]["impression"].get<int64_t>()) << d.dump();
+  // Same seed, same report; and index.html shows the table.
+  const std::string a = RunReport(*sc, {"kv-channel-state"}, 3);
+  EXPECT_EQ(a, RunReport(*sc, {"kv-channel-state"}, 3));
+  const std::string html = RenderHtml(nlohmann::json::parse(a));
+  EXPECT_NE(html.find("Server-side beacons per break"), std::string::npos);
+  const std::string first_break = (*r)["beacons"]["by_break"][0]["event_id"].get<std::string>();
+  EXPECT_NE(html.find("<td>" + first_break + "</td>"), std::string::npos) << "break " << first_break << "'s row";
+}
+
 TEST(SimRunTest, DefectIgnoreEndShowsGhostAds) {
   Result<Scenario> sc = ParseScenario(kSmall);
   ASSERT_TRUE(sc.ok());

@@ -59,6 +59,13 @@ class Obj {
     *out = v->get<std::string>();
     return Status::Ok();
   }
+  Status Bool(const char* key, bool* out) const {
+    const json* v = Get(key);
+    if (v == nullptr) return Status::Ok();
+    if (!v->is_boolean()) return Status::InvalidArgument(Path(key) + ": must be true or false");
+    *out = v->get<bool>();
+    return Status::Ok();
+  }
   Status Dist(const char* key, Distribution* out) const {
     const json* v = Get(key);
     if (v == nullptr) return Status::Ok();
@@ -387,11 +394,12 @@ Result<Scenario> ParseScenarioJson(const json& root) {
 
   // Decision.
   Obj de(top.Get("decision"), "scenario.decision");
-  SSAI_RETURN_IF_ERROR(de.CheckKnown({"latency_ms", "failure_rate", "ads_per_pod", "ad_duration_s"}));
+  SSAI_RETURN_IF_ERROR(de.CheckKnown({"latency_ms", "failure_rate", "ads_per_pod", "ad_duration_s", "pods_of_creatives"}));
   SSAI_RETURN_IF_ERROR(de.Dist("latency_ms", &s.decision.latency));
   SSAI_RETURN_IF_ERROR(de.Num("failure_rate", &s.decision.failure_rate, 0, 1));
   SSAI_RETURN_IF_ERROR(de.Int("ads_per_pod", &s.decision.ads_per_pod, 0, 100));
   SSAI_RETURN_IF_ERROR(de.Num("ad_duration_s", &s.decision.ad_duration_s, 1, 600));
+  SSAI_RETURN_IF_ERROR(de.Bool("pods_of_creatives", &s.decision.pods_of_creatives));
 
   // Viewers.
   Obj vw(top.Get("viewers"), "scenario.viewers");
@@ -571,7 +579,8 @@ nlohmann::json ScenarioToJson(const Scenario& s) {
        {{"latency_ms", s.decision.latency.ToJson()},
         {"failure_rate", s.decision.failure_rate},
         {"ads_per_pod", s.decision.ads_per_pod},
-        {"ad_duration_s", s.decision.ad_duration_s}}},
+        {"ad_duration_s", s.decision.ad_duration_s},
+        {"pods_of_creatives", s.decision.pods_of_creatives}}},
       {"viewers",
        {{"viewers_per_channel", s.viewers.viewers_per_channel},
         {"rendition_shares", s.viewers.rendition_shares},

@@ -119,6 +119,11 @@ struct DecisionSpec {
   double failure_rate = 0;
   int ads_per_pod = 3;
   double ad_duration_s = 15;
+  // true: the pod a VAST ad server gives (issue 15): creatives segmented at the channel's segment
+  // duration with a DISCONTINUITY between them, each with one tracking URL per event, so the edges
+  // fire server-side beacons (report.json "beacons"). false: the seed's conditioned ads, which
+  // (like its JSON decisions) carry no tracking: no beacons.
+  bool pods_of_creatives = false;
 };
 
 struct ViewerSpec {

@@ -1182,7 +1182,34 @@ class Evaluator {
     return std::min(last, static_cast<int>(std::floor(f * spec.duration_s / seg + 1e-9)));
   }
 
-  // beacon.*: the ad server's log against what each session's playlists delivered.
+  // The break an ad slot belongs to: the latest whose slots (from one segment before its splice
+  // point) had begun; -1 before the first.
+  int BreakIndexAt(UnixMicros t) const {
+    int latest = -1;
+    for (size_t k = 0; k < truth_.size(); ++k) {
+      if (t >= truth_[k].splice_point - seg_ &&
+          (latest < 0 || truth_[k].splice_point > truth_[static_cast<size_t>(latest)].splice_point)) {
+        latest = static_cast<int>(k);
+      }
+    }
+    return latest;
+  }
+
+  // beacon.*: the ad server's log against what each session's playlists delivered, per break.
+  //
+  // Per break, not per ad: two breaks serving the same creative must each get their beacons (one
+  // break's beacons must not stand in for the other's, nor count twice). An ad slot's break is
+  // the slot's time (BreakIndexAt). A beacon's break is the break whose delivery made it due: the
+  // one whose segment holding that event reached the session last at or before the beacon (within
+  // the slack), else the first delivered after it. This needs nothing from the target (over
+  // HTTP the beacon URLs are the ad server's, fired verbatim, and the time is the harness's own
+  // log): a third-party deployment cannot dodge it by not passing our parameters through, and a
+  // break whose beacons never fire is found as that break's missing impression.
+  //
+  // Wrapper impressions (VAST 4.3 §2.3.5: every wrapper's Impression fires with the InLine's) name
+  // no creative over HTTP (ad="" in the record): each goes to the session's nearest creative
+  // impression within the slack that has not had that URL yet; one left over is a failure, and a
+  // creative impression without one of its chain's wrappers' impressions is too.
   void Beacons() {
     if (!obs_.beacons_observed) return;
     std::map<std::string, const AdSpec*> ads;
@@ -1190,11 +1217,16 @@ class Evaluator {
       if (a.segment_duration_s > 0) ads[a.id] = &a;
     }
     if (ads.empty()) return;
-    // (session, ad, index) -> when a playlist listing it was first delivered to the session; and
-    // the creatives whose first segment a session got at the live edge (not in its first
+    using Group = std::tuple<std::string, int, std::string>;  // (session, break index, ad)
+    auto where_of = [this](const Group& g) {
+      const auto& [session, brk, ad] = g;
+      return "session " + session + (brk >= 0 ? " " + truth_[static_cast<size_t>(brk)].label : "") + " ad " + ad;
+    };
+    // (session, break, ad, index) -> when a playlist listing it was first delivered to the session;
+    // and the creatives whose first segment a session got at the live edge (not in its first
     // playlist of that rendition: the player certainly plays it).
-    std::map<std::tuple<std::string, std::string, int>, UnixMicros> delivered;
-    std::set<std::pair<std::string, std::string>> first_at_edge;
+    std::map<std::tuple<std::string, int, std::string, int>, UnixMicros> delivered;
+    std::set<Group> first_at_edge;
     std::set<std::string> seen_viewer_rendition;
     for (const Parsed& p : parsed_) {
       if (!p.playlist || p.fetch->mode != InsertionMode::kSsai) continue;
@@ -1204,20 +1236,85 @@ class Evaluator {
         if (sl.kind != Kind::kAd) continue;
         std::optional<std::pair<std::string, int>> a = AdSegmentOf(sl.uri, obs_.ad_uri_prefix);
         if (!a || !ads.count(a->first)) continue;
-        auto [it, inserted] = delivered.try_emplace({session, a->first, a->second}, p.fetch->response_time);
+        const int brk = BreakIndexAt(sl.start);
+        auto [it, inserted] = delivered.try_emplace({session, brk, a->first, a->second}, p.fetch->response_time);
         if (!inserted) it->second = std::min(it->second, p.fetch->response_time);
-        if (a->second == 0 && !first) first_at_edge.insert({session, a->first});
+        if (a->second == 0 && !first) first_at_edge.insert({session, brk, a->first});
       }
     }
     // Real-time targets: the server fires a beacon just before it answers, so the ad server may
     // log it a little before the harness logs the answer.
     const DurationMicros slack = obs_.run_start != 0 ? kMicrosPerSecond : 0;
-    std::map<std::tuple<std::string, std::string, std::string>, std::vector<const BeaconRecord*>> by_key;
-    for (const BeaconRecord& b : obs_.beacons) by_key[{b.session, b.event_id, b.ad_id}].push_back(&b);
-    std::set<std::pair<std::string, std::string>> impressed;
-    for (auto& [key, list] : by_key) {
-      const auto& [session, event_id, ad] = key;
-      const std::string where = "session " + session + (event_id.empty() ? "" : " break " + event_id) + " ad " + ad;
+    std::map<Group, std::vector<const BeaconRecord*>> by_group;
+    std::vector<const BeaconRecord*> wrapper_impressions;
+    for (const BeaconRecord& b : obs_.beacons) {
+      if (b.ad_id.empty() && b.event == "impression") {
+        wrapper_impressions.push_back(&b);
+        continue;
+      }
+      auto spec = ads.find(b.ad_id);
+      const int k = spec != ads.end() ? HoldingIndex(*spec->second, b.event) : -1;
+      int brk = -1;
+      UnixMicros best = 0;
+      for (size_t i = 0; k >= 0 && i < truth_.size(); ++i) {
+        auto d = delivered.find({b.session, static_cast<int>(i), b.ad_id, k});
+        if (d == delivered.end()) continue;
+        const bool before = d->second <= b.time + slack;
+        const bool best_before = brk >= 0 && best <= b.time + slack;
+        if (brk < 0 || (before && (!best_before || d->second > best)) || (!before && !best_before && d->second < best)) {
+          brk = static_cast<int>(i);
+          best = d->second;
+        }
+      }
+      const Group g{b.session, brk, b.ad_id};
+      if (brk < 0) {
+        results_.Fail("beacon.none_for_unserved_ad", b.time, where_of(g),
+                      b.event + " fired, but " +
+                          (spec == ads.end() ? std::string("the scenario's pod has no such creative")
+                                             : "segment " + std::to_string(k) + " of " + b.ad_id +
+                                                   " was never in a playlist delivered to this session"));
+        continue;
+      }
+      results_.Pass("beacon.none_for_unserved_ad");
+      by_group[g].push_back(&b);
+    }
+    // Wrapper impressions over HTTP: to the nearest creative impression of the session.
+    std::stable_sort(wrapper_impressions.begin(), wrapper_impressions.end(),
+                     [](const BeaconRecord* a, const BeaconRecord* b) { return a->time < b->time; });
+    for (const BeaconRecord* w : wrapper_impressions) {
+      const Group* pick = nullptr;
+      DurationMicros pick_dt = 0;
+      for (auto& [g, list] : by_group) {
+        if (std::get<0>(g) != w->session) continue;
+        bool has_url = false;
+        const BeaconRecord* inline_impression = nullptr;
+        for (const BeaconRecord* b : list) {
+          if (b->event != "impression") continue;
+          has_url |= b->url == w->url;
+          if (inline_impression == nullptr) inline_impression = b;
+        }
+        if (has_url || inline_impression == nullptr) continue;
+        const DurationMicros dt = std::llabs(inline_impression->time - w->time);
+        if (dt <= slack && (pick == nullptr || dt < pick_dt)) {
+          pick = &g;
+          pick_dt = dt;
+        }
+      }
+      if (pick == nullptr) {
+        results_.Fail("beacon.impression_once_per_delivery", w->time, "session " + w->session,
+                      "wrapper impression " + w->url + " fired with no creative impression of this session within " +
+                          Secs(MicrosToSeconds(slack)) + " (or once more than the creatives impressed)");
+        continue;
+      }
+      by_group.at(*pick).push_back(w);
+    }
+    std::set<Group> impressed;
+    const VastSpec& v = scenario_.decision.vast;
+    const size_t chain_impressions =
+        v.wrappers > 0 && v.wrappers <= v.max_wrapper_depth ? static_cast<size_t>(1 + v.wrappers) : 0;
+    for (auto& [g, list] : by_group) {
+      const std::string where = where_of(g);
+      const std::string& ad = std::get<2>(g);
       std::stable_sort(list.begin(), list.end(),
                        [](const BeaconRecord* a, const BeaconRecord* b) { return a->time < b->time; });
       // Over HTTP the server sends the beacons one delivery made due concurrently, so two of them may
@@ -1230,24 +1327,12 @@ class Evaluator {
           std::swap(list[j - 1], list[j]);
         }
       }
-      auto spec = ads.find(ad);
+      const AdSpec& spec = *ads.at(ad);
       size_t next = 1;  // kBeaconEvents index of the next linear event expected (start)
       std::map<std::string, int> impressions;  // by URL: the InLine's and each wrapper's fire once
       for (const BeaconRecord* b : list) {
-        // none_for_unserved_ad: the segment that makes it due reached this session at some point.
-        const int k = spec != ads.end() ? HoldingIndex(*spec->second, b->event) : -1;
-        auto d = k >= 0 ? delivered.find({session, ad, k}) : delivered.end();
-        if (spec == ads.end() || d == delivered.end()) {
-          results_.Fail("beacon.none_for_unserved_ad", b->time, where,
-                        b->event + " fired, but " +
-                            (spec == ads.end() ? std::string("the scenario's pod has no such creative")
-                                               : "segment " + std::to_string(k) + " of " + ad +
-                                                     " was never in a playlist delivered to this session"));
-          continue;
-        }
-        results_.Pass("beacon.none_for_unserved_ad");
         if (b->event == "impression") {
-          impressed.insert({session, ad});
+          impressed.insert(g);
           if (const int n = ++impressions[b->url]; n > 1) {
             results_.Fail("beacon.impression_once_per_delivery", b->time, where, "impression " + b->url +
                           " fired again (" + std::to_string(n) + " times)");
@@ -1256,26 +1341,36 @@ class Evaluator {
           }
           continue;
         }
+        const int k = HoldingIndex(spec, b->event);
+        const UnixMicros d = delivered.at({std::get<0>(g), std::get<1>(g), ad, k});
         const auto e = std::find(kBeaconEvents.begin(), kBeaconEvents.end(), b->event) - kBeaconEvents.begin();
         if (static_cast<size_t>(e) != next) {
           results_.Fail("beacon.quartiles_in_order", b->time, where,
                         b->event + " fired when " +
                             (next < kBeaconEvents.size() ? std::string(kBeaconEvents[next]) + " was due next"
                                                          : std::string("every event had fired")));
-        } else if (d->second > b->time + slack) {
+        } else if (d > b->time + slack) {
           results_.Fail("beacon.quartiles_in_order", b->time, where,
-                        b->event + " fired " + Secs(MicrosToSeconds(d->second - b->time)) + " before segment " +
+                        b->event + " fired " + Secs(MicrosToSeconds(d - b->time)) + " before segment " +
                             std::to_string(k) + " (the one reaching its position) was delivered");
         } else {
           results_.Pass("beacon.quartiles_in_order");
         }
         if (static_cast<size_t>(e) >= next) next = static_cast<size_t>(e) + 1;
       }
+      // The InLine's impression and each wrapper's of the chain (the decision resolved through it).
+      if (chain_impressions > 0 && !impressions.empty() && impressions.size() < chain_impressions) {
+        results_.Fail("beacon.impression_once_per_delivery", list.front()->time, where,
+                      std::to_string(impressions.size()) + " distinct impression URLs fired, want " +
+                          std::to_string(chain_impressions) + " (the InLine's and each of the " +
+                          std::to_string(v.wrappers) + " wrappers', VAST 4.3 §2.3.5)");
+      }
     }
-    // A creative whose first segment reached a session at the live edge got its impression.
-    for (const auto& [session, ad] : first_at_edge) {
-      if (impressed.count({session, ad})) continue;
-      results_.Fail("beacon.impression_once_per_delivery", 0, "session " + session + " ad " + ad,
+    // A creative whose first segment reached a session at the live edge got its impression, in
+    // that break.
+    for (const Group& g : first_at_edge) {
+      if (impressed.count(g)) continue;
+      results_.Fail("beacon.impression_once_per_delivery", 0, where_of(g),
                     "the creative's first segment was delivered at the live edge but no impression fired");
     }
   }

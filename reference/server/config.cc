@@ -384,8 +384,13 @@ Result<ServerConfig> ParseServerConfigJson(const Json& j, std::string_view base_
     if (!d->is_object()) return FieldError("decision", "must be an object");
     SSAI_RETURN_IF_ERROR(CheckKeys(*d, "decision", {"url", "catalogue", "catalogue_file", "latency_ms",
                                                     "failure_rate", "ad_segment_duration_s", "seed", "media",
-                                                    "format"}));
+                                                    "format", "device_ip_from"}));
     SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "url", &c.decision.url));
+    SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "device_ip_from", &c.decision.device_ip_from));
+    if (c.decision.device_ip_from != "peer" && c.decision.device_ip_from != "x-forwarded-for") {
+      return FieldError("decision.device_ip_from",
+                        "must be peer or x-forwarded-for, got '" + c.decision.device_ip_from.substr(0, 32) + "'");
+    }
     SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "format", &c.decision.format));
     if (c.decision.format != "json" && c.decision.format != "vast") {
       return FieldError("decision.format", "must be json or vast, got '" + c.decision.format + "'");

@@ -48,6 +48,9 @@ struct DecisionConfig {
   // Built-in: what GET /ads/{id}/{bps}_{i}.ts serves: "none" (404) or "ffmpeg" (real MPEG-TS,
   // media_library.h).
   std::string media = "none";
+  // Server-side beacons' X-Device-IP (beacon_sender.h): "peer" (the connection's address) or
+  // "x-forwarded-for" (the last entry, appended by a trusted front; only behind one).
+  std::string device_ip_from = "peer";
 };
 
 struct ServerConfig {

@@ -115,6 +115,9 @@ TEST(ConfigTest, DecisionFormatVast) {
       "");
   ASSERT_TRUE(vast.ok()) << vast.status().message();
   EXPECT_EQ(vast->decision.format, "vast");
+  EXPECT_EQ(vast->decision.device_ip_from, "peer");
+  EXPECT_EQ(Error(R"({"auth": {"token": "t"}, "decision": {"device_ip_from": "x-real-ip"}, "channels": []})"),
+            "decision.device_ip_from: must be peer or x-forwarded-for, got 'x-real-ip'");
   EXPECT_EQ(Error(R"({"auth": {"token": "t"}, "decision": {"format": "vmap", "url": "http://a/"}, "channels": []})"),
             "decision.format: must be json or vast, got 'vmap'");
   EXPECT_EQ(Error(R"({"auth": {"token": "t"}, "decision": {"format": "vast"}, "channels": []})"),

@@ -270,6 +270,9 @@ class Session : public std::enable_shared_from_this<Session> {
     ++requests_;
     HttpRequest r = ToRequest(req);
     r.body = std::move(req.body());
+    beast::error_code peer_ec;
+    const tcp::endpoint peer = stream_.socket().remote_endpoint(peer_ec);
+    if (!peer_ec) r.peer_address = peer.address().to_string();
     head_ = req.method() == http::verb::head;
     version_ = req.version();
     keep_alive_ = req.keep_alive() && requests_ < options().max_requests_per_connection;

@@ -37,6 +37,7 @@ struct HttpRequest {
   std::string query;   // raw, without '?'
   std::vector<std::pair<std::string, std::string>> headers;  // names as sent
   std::string body;
+  std::string peer_address;  // the connection's remote IP ("" when unknown)
 
   // The first header named `name` (ASCII case-insensitive, RFC 9110 §5.1), else "".
   std::string Header(std::string_view name) const;

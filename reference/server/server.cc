@@ -455,6 +455,12 @@ void Server::Impl::HandleEdge(const HttpRequest& req, Reply reply) {
   ManifestRequest mr{org, channel, file, std::nullopt};
   // The viewer session (beacons.h: server-side tracking); the core checks its form (400).
   if (std::optional<std::string> session = req.Param("session")) mr.session = *session;
+  if (!mr.session.empty()) {
+    // Forwarded on the session's beacons (beacon_sender.h: VAST 4.3 §2.3.4), checked here.
+    mr.device_ip = DeviceIpOf(req.peer_address, req.Header("X-Forwarded-For"),
+                              config.decision.device_ip_from == "x-forwarded-for");
+    mr.device_user_agent = ForwardableUserAgent(req.Header("User-Agent"));
+  }
   if (std::optional<std::string> mode_param = req.Param("mode")) {
     const std::string mode = Lower(*mode_param);
     if (mode == "ssai") {

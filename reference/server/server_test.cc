@@ -20,6 +20,7 @@
 #include "reference/base/encoding.h"
 #include "reference/base/strings.h"
 #include "reference/server/asio_env.h"
+#include "reference/server/beacon_sender.h"
 #include "reference/server/raw_http.h"
 #include "reference/server/services.h"
 
@@ -669,6 +670,81 @@ TEST_F(VastBeaconTest, ASlowTrackingEndpointNeverDelaysAPlaylist) {
   auto m = client_->Get("/metrics");
   ASSERT_TRUE(m);
   EXPECT_NE(m->body.find("ssai_beacons_sent_total 0"), std::string::npos) << m->body;
+}
+
+// VAST 4.3 §2.3.4: every server-side beacon carries the viewer's address and User-Agent
+// (X-Device-IP, X-Device-User-Agent), recorded by a real loopback ad server. By default the
+// address is the connection's (a client's X-Forwarded-For is not believed); behind a trusted
+// front (decision.device_ip_from "x-forwarded-for") the last X-Forwarded-For entry, the one the
+// front appended. Headers that are not an IP / carry control characters are not forwarded.
+class VastDeviceHeadersTest : public VastBeaconTest {
+ protected:
+  // Plays v720 for session s1 through an 8 s break with `headers`; the non-error pings received.
+  std::vector<DecisionService::Ping> Play(const httplib::Headers& headers) {
+    auto cue = PostCue(R"({"org":"demo","channel":"sports","duration":8,"pod_id":"pod3"})");
+    EXPECT_TRUE(cue && cue->status == 200);
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < end) {
+      auto v = client_->Get("/demo/sports/v720.m3u8?session=s1", headers);
+      EXPECT_TRUE(v && v->status == 200);
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    std::vector<DecisionService::Ping> got;
+    for (int i = 0; i < 50; ++i) {  // the last beacons are on their way: at most 5 s
+      got.clear();
+      for (const DecisionService::Ping& p : service_->received_pings()) {
+        if (p.kind != "error") got.push_back(p);
+      }
+      if (got.size() >= 16u) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return got;
+  }
+};
+
+TEST_F(VastDeviceHeadersTest, BeaconsCarryTheViewersAddressAndUserAgent) {
+  StartWithVast(0);
+  const std::vector<DecisionService::Ping> got =
+      Play({{"User-Agent", "ExamplePlayer/2.1 (SmartTV; Linux)"}, {"X-Forwarded-For", "203.0.113.7"}});
+  ASSERT_EQ(got.size(), 16u);
+  for (const DecisionService::Ping& p : got) {
+    EXPECT_EQ(p.device_ip, "127.0.0.1") << p.query << ": a client's own X-Forwarded-For is not believed";
+    EXPECT_EQ(p.device_user_agent, "ExamplePlayer/2.1 (SmartTV; Linux)") << p.query;
+  }
+}
+
+TEST_F(VastDeviceHeadersTest, BehindATrustedFrontTheLastForwardedForEntry) {
+  config_.decision.device_ip_from = "x-forwarded-for";
+  StartWithVast(0);
+  const std::string long_ua = "P/1 " + std::string(2000, 'x');
+  const std::vector<DecisionService::Ping> got =
+      Play({{"User-Agent", long_ua}, {"X-Forwarded-For", "198.51.100.9, 2001:db8::1"}});
+  ASSERT_EQ(got.size(), 16u);
+  for (const DecisionService::Ping& p : got) {
+    EXPECT_EQ(p.device_ip, "2001:db8::1") << p.query;
+    EXPECT_EQ(p.device_user_agent, long_ua.substr(0, kMaxDeviceUserAgentBytes)) << p.query;
+  }
+}
+
+TEST(DeviceHeadersTest, OnlyIpLiteralsAndUserAgentsWithoutControlCharacters) {
+  EXPECT_EQ(ForwardableIp("192.0.2.1"), "192.0.2.1");
+  EXPECT_EQ(ForwardableIp("::ffff:192.0.2.1"), "192.0.2.1");
+  EXPECT_EQ(ForwardableIp("2001:DB8::1"), "2001:db8::1");
+  for (const char* bad : {"", "unknown", "192.0.2.1:443", "192.0.2.1\r\nX-Evil: 1", "999.1.1.1", "_hidden"}) {
+    EXPECT_EQ(ForwardableIp(bad), "") << bad;
+  }
+  EXPECT_EQ(DeviceIpOf("10.0.0.2", "192.0.2.1", false), "10.0.0.2");
+  EXPECT_EQ(DeviceIpOf("10.0.0.2", "spoofed, 192.0.2.1 ", true), "192.0.2.1");
+  EXPECT_EQ(DeviceIpOf("10.0.0.2", "192.0.2.1, garbage", true), "") << "no valid last entry: nothing, not the front";
+  EXPECT_EQ(DeviceIpOf("10.0.0.2", "", true), "");
+  EXPECT_EQ(ForwardableUserAgent("  Mozilla/5.0 (X11)\t"), "Mozilla/5.0 (X11)");
+  EXPECT_EQ(ForwardableUserAgent("evil\r\nX-Injected: 1"), "");
+  EXPECT_EQ(ForwardableUserAgent(std::string("a\0b", 3)), "");
+  EXPECT_EQ(ForwardableUserAgent("del\x7f"), "");
+  // Cut at 512 bytes, never inside a UTF-8 sequence ("é" is 2 bytes: 511 + 2 would split it).
+  const std::string ua = std::string(511, 'a') + "\xC3\xA9" + "tail";
+  EXPECT_EQ(ForwardableUserAgent(ua), std::string(511, 'a'));
+  EXPECT_EQ(ForwardableUserAgent(std::string(600, 'b')).size(), kMaxDeviceUserAgentBytes);
 }
 
 TEST(ConfigTest, ParsesAndNamesBadFields) {

@@ -335,7 +335,8 @@ std::vector<DecisionService::Ping> DecisionService::received_pings() const {
   return pings_;
 }
 
-HttpResponse DecisionService::VastResponse(std::string_view path, std::string_view query, std::string_view session) {
+HttpResponse DecisionService::VastResponse(std::string_view path, std::string_view query, std::string_view session,
+                                           std::string_view device_ip, std::string_view device_user_agent) {
   auto not_found = [&] { return JsonErrorResponse(404, "no VAST at " + std::string(path.substr(0, 128))); };
   std::string self;
   {
@@ -357,6 +358,7 @@ HttpResponse DecisionService::VastResponse(std::string_view path, std::string_vi
     std::lock_guard<std::mutex> lock(pings_mu_);
     if (pings_.size() < kMaxPings) {
       pings_.push_back({kind, std::string(query.substr(0, 1024)), std::string(session.substr(0, 64)),
+                        std::string(device_ip.substr(0, 64)), std::string(device_user_agent.substr(0, 1024)),
                         RealNow() / kMicrosPerMilli});
     }
     return HttpResponse{200, "text/plain", "", {}};
@@ -368,6 +370,8 @@ HttpResponse DecisionService::VastResponse(std::string_view path, std::string_vi
       list.push_back(Json{{"kind", p.kind},
                           {"query", EscapeInvalidUtf8(p.query)},
                           {"session", EscapeInvalidUtf8(p.session)},
+                          {"device_ip", EscapeInvalidUtf8(p.device_ip)},
+                          {"device_user_agent", EscapeInvalidUtf8(p.device_user_agent)},
                           {"at_ms", p.at_ms}});
     }
     Json fetches = Json::array();
@@ -466,7 +470,9 @@ void DecisionService::RegisterRoutes(httplib::Server& http) {
     }
     std::string query;
     for (const auto& [k, v] : req.params) query += (query.empty() ? "" : "&") + k + "=" + v;
-    ToHttplib(VastResponse(req.path, query, req.get_header_value("X-SSAI-Session")), res);
+    ToHttplib(VastResponse(req.path, query, req.get_header_value("X-SSAI-Session"), req.get_header_value("X-Device-IP"),
+                           req.get_header_value("X-Device-User-Agent")),
+              res);
   });
 }
 
@@ -493,13 +499,15 @@ void DecisionService::Handle(boost::asio::io_context& io, HttpRequest req, HttpR
     }
     if (req.path.starts_with("/vast/ping/") && ping_delay_ms > 0) {
       auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(ping_delay_ms.load()));
-      HttpResponse res = VastResponse(req.path, req.query, req.Header("X-SSAI-Session"));
+      HttpResponse res = VastResponse(req.path, req.query, req.Header("X-SSAI-Session"), req.Header("X-Device-IP"),
+                                      req.Header("X-Device-User-Agent"));
       timer->async_wait([timer, respond, res = std::move(res)](const boost::system::error_code&) mutable {
         respond(std::move(res));
       });
       return;
     }
-    return respond(VastResponse(req.path, req.query, req.Header("X-SSAI-Session")));
+    return respond(VastResponse(req.path, req.query, req.Header("X-SSAI-Session"), req.Header("X-Device-IP"),
+                                req.Header("X-Device-User-Agent")));
   }
   respond(JsonErrorResponse(404, "no route " + req.method + " " + req.path));
 }

@@ -134,11 +134,14 @@ class DecisionService {
   //   /vast/received                 JSON {"pings":[{"kind","query","session","at_ms"}...],
   //                                  "fetches":[{"path","at_ms"}...]} of what was recorded (at
   //                                  most 10,000 each; at_ms: Unix ms)
-  HttpResponse VastResponse(std::string_view path, std::string_view query, std::string_view session = "");
+  HttpResponse VastResponse(std::string_view path, std::string_view query, std::string_view session = "",
+                            std::string_view device_ip = "", std::string_view device_user_agent = "");
   struct Ping {
     std::string kind;
     std::string query;
     std::string session;  // X-SSAI-Session of the request ("" when none)
+    std::string device_ip;          // X-Device-IP (VAST 4.3 §2.3.4), "" when none
+    std::string device_user_agent;  // X-Device-User-Agent
     int64_t at_ms = 0;    // Unix ms of arrival
   };
   std::vector<Ping> received_pings() const;

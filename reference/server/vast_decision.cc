@@ -71,7 +71,7 @@ void VastDecisionClient::Decide(const Request& request, Callback done) {
   if (options_.total_timeout_ms > 0) {
     r->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.total_timeout_ms);
   }
-  fetcher_->Fetch(ExpandAdTag(options_.url, request), "", "", options_.timeout_ms,
+  fetcher_->Get(ExpandAdTag(options_.url, request), options_.timeout_ms,
                   [this, r](Result<HttpFetcher::Response> res) {
                     if (!res.ok()) {
                       ++vast_failures;
@@ -98,7 +98,7 @@ void VastDecisionClient::Step(std::shared_ptr<Resolution> r) {
       return Step(r);
     }
     ++wrapper_fetches;
-    fetcher_->Fetch(*url, "", "", timeout_ms, [this, r](Result<HttpFetcher::Response> res) {
+    fetcher_->Get(*url, timeout_ms, [this, r](Result<HttpFetcher::Response> res) {
       if (!res.ok()) {
         r->resolver.OnFetchFailed(res.status());
       } else if (res->http_status != 200) {
@@ -127,7 +127,7 @@ void VastDecisionClient::Step(std::shared_ptr<Resolution> r) {
 void VastDecisionClient::Ping(const std::vector<std::string>& urls) {
   for (const std::string& url : urls) {
     ++error_pings;
-    fetcher_->Fetch(url, "", "", options_.timeout_ms, [](Result<HttpFetcher::Response>) {});
+    fetcher_->Get(url, options_.timeout_ms, [](Result<HttpFetcher::Response>) {});
   }
 }
 

@@ -1,16 +1,22 @@
-// The server's decision client for VAST ad servers (decision.format "vast"): GETs the ad-server URL,
-// follows the wrapper chain through the same HttpFetcher as every outbound call (the sans-I/O
-// vast::Resolver says what to fetch next, with its depth/bytes/documents bounds), and turns the
+// The decision client for VAST ad servers (decision.format "vast"): GETs the ad-server URL,
+// follows the wrapper chain through a VastFetcher (the sans-I/O vast::Resolver says what to fetch
+// next, with its depth/bytes/documents bounds), and turns the
 // creatives into a pod of creatives (ssai::DecisionFromVast). On any VAST failure the decision
 // fails (the coordinator fills the break with slate) and the Error URLs of the failed ads are fired
 // with [ERRORCODE] expanded (fire-and-forget GETs, at most max_error_pings per decision). Error URLs
 // of pod ads that a stand-alone ad replaced are fired too.
+//
+// The one wrapper-following loop: the server fetches over HTTP (HttpVastFetcher, the HttpFetcher
+// every outbound call uses), the conformance builtin target in-process from the harness's ad
+// server on the simulated clock (conformance/builtin_target.cc), so what the conformance suite
+// judges is this code, not a copy of it.
 #ifndef SSAI_REFERENCE_SERVER_VAST_DECISION_H_
 #define SSAI_REFERENCE_SERVER_VAST_DECISION_H_
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "reference/media/vast/vast.h"
 #include "reference/server/asio_env.h"
@@ -31,13 +37,36 @@ struct VastDecisionOptions {
   size_t max_error_pings = 16;
 };
 
+// How the client reaches ad servers: one GET (ad tag, wrapper VASTAdTagURI, Error ping). `done`
+// runs on the core thread (the caller's thread for in-process fetchers), at most once.
+class VastFetcher {
+ public:
+  virtual ~VastFetcher() = default;
+  virtual void Get(const std::string& url, int64_t timeout_ms, HttpFetcher::Callback done) = 0;
+};
+
+// Over HTTP, through the server's HttpFetcher.
+class HttpVastFetcher final : public VastFetcher {
+ public:
+  explicit HttpVastFetcher(HttpFetcher* fetcher) : fetcher_(fetcher) {}
+  void Get(const std::string& url, int64_t timeout_ms, HttpFetcher::Callback done) override {
+    fetcher_->Fetch(url, "", "", timeout_ms, std::move(done));
+  }
+
+ private:
+  HttpFetcher* fetcher_;
+};
+
 // The ad tag for one request: macros replaced.
 std::string ExpandAdTag(const std::string& url, const DecisionClient::Request& request);
 
 class VastDecisionClient : public DecisionClient {
  public:
-  VastDecisionClient(HttpFetcher* fetcher, VastDecisionOptions options)
+  VastDecisionClient(VastFetcher* fetcher, VastDecisionOptions options)
       : fetcher_(fetcher), options_(std::move(options)) {}
+  // Over HTTP.
+  VastDecisionClient(HttpFetcher* fetcher, VastDecisionOptions options)
+      : http_(std::make_unique<HttpVastFetcher>(fetcher)), fetcher_(http_.get()), options_(std::move(options)) {}
   void Decide(const Request& request, Callback done) override;
 
   // Core thread only.
@@ -50,7 +79,8 @@ class VastDecisionClient : public DecisionClient {
   struct Resolution;
   void Step(std::shared_ptr<Resolution> r);
   void Ping(const std::vector<std::string>& urls);
-  HttpFetcher* fetcher_;
+  std::unique_ptr<HttpVastFetcher> http_;  // when constructed over an HttpFetcher
+  VastFetcher* fetcher_;
   VastDecisionOptions options_;
 };
 

@@ -120,6 +120,11 @@ struct Beacon {
   std::string ad_id;     // the creative (AdItem::id)
   std::string event;     // impression, start, firstQuartile, midpoint, thirdQuartile, complete, error
   UnixMicros due = 0;    // when the core decided it
+  // The viewer whose delivery made it due (VAST 4.3 §2.3.4 X-Device-IP / X-Device-User-Agent:
+  // server-side beacons carry the device's, not the server's): from the playlist request,
+  // already checked (ManifestRequest); "" = not sent.
+  std::string device_ip = {};
+  std::string device_user_agent = {};
 };
 class BeaconSink {
  public:

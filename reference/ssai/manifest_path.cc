@@ -989,7 +989,11 @@ void ManifestPath::Impl::FireBeacons(Op& op, const SpliceOutput& output) {
           : beacon_tracker.OnPlaylist(op.request.session, Now(), output.window_end, output.target_duration_s,
                                       output.pod_segments, breaks);
   op.response.beacons += static_cast<int>(due.size());
-  for (Beacon& b : due) env.beacons->Fire(std::move(b));
+  for (Beacon& b : due) {
+    b.device_ip = op.request.device_ip;
+    b.device_user_agent = op.request.device_user_agent;
+    env.beacons->Fire(std::move(b));
+  }
 }
 
 }  // namespace ssai

@@ -51,6 +51,11 @@ struct ManifestRequest {
   // The viewer session (query parameter `session`, beacons.h): server-side beacons are fired for
   // it, and the multivariant playlist passes it on to the variant URIs. Empty: anonymous.
   std::string session = {};
+  // The viewer's address and User-Agent, forwarded on its beacons (Beacon::device_*): the server
+  // fills them from the connection (or a trusted front's X-Forwarded-For) and checks them
+  // (beacon_sender.h ForwardableIp / ForwardableUserAgent); "" = not sent.
+  std::string device_ip = {};
+  std::string device_user_agent = {};
 };
 
 struct ManifestResponse {
