@@ -27,10 +27,7 @@ std::string_view StateSourceName(StateSource source) {
 namespace {
 
 constexpr std::string_view kMasterFile = "master.m3u8";
-// SGAI asset lists: al-{hex(event id)}-{rendition}.json. The rendition is the one whose media
-// playlist named the list, so each viewer gets the creatives' variants its own bandwidth allows
-// (splice.sgai_asset_matches_rendition, issue 16); "al-{hex}.json" (no rendition) lists the top.
-constexpr std::string_view kAssetListPrefix = "al-";
+constexpr std::string_view kAssetListPrefix = "al-";  // al-{hex(event id)}.json (SGAI)
 
 // Messages quote request and origin bytes (an asset list's event id, a playlist's parse error):
 // what is not UTF-8 becomes "\xHH", since nlohmann refuses to serialise it (type_error.316).
@@ -368,34 +365,21 @@ void ManifestPath::Impl::HandleMaster(OpPtr op) {
 
 void ManifestPath::Impl::HandleAssetList(OpPtr op, std::string_view file) {
   // SGAI X-ASSET-LIST (bis Appendix D.2): {"ASSETS":[{"URI":..,"DURATION":..}]} for one break.
-  std::string_view name = file.substr(kAssetListPrefix.size(), file.size() - kAssetListPrefix.size() - 5);
-  std::optional<int64_t> bandwidth_bps;  // the viewer's variant; none: the top variant of each creative
-  if (const size_t dash = name.find('-'); dash != std::string_view::npos) {
-    const RenditionConfig* r = op->channel->FindRendition(name.substr(dash + 1));
-    if (r == nullptr) return op->done(ErrorResponse(404, "asset list: unknown rendition '" + std::string(name.substr(dash + 1, 64)) + "'"));
-    bandwidth_bps = r->bandwidth_bps;
-    name = name.substr(0, dash);
-  }
-  Result<Bytes> id_bytes = HexDecode(name);
+  const std::string_view hex = file.substr(kAssetListPrefix.size(), file.size() - kAssetListPrefix.size() - 5);
+  Result<Bytes> id_bytes = HexDecode(hex);
   if (!id_bytes.ok() || id_bytes->empty()) return op->done(ErrorResponse(400, "asset list: bad event id"));
   const std::string event_id(id_bytes->begin(), id_bytes->end());
   op->response.content_type = "application/json";
   // The asset list needs the decision: use the coordinator's view (asset lists are fetched once
   // per break per player, not on every reload).
-  env.coordinator->GetChannelState(op->channel->channel_id(), [op, event_id, bandwidth_bps](Result<ChannelState> st) {
+  env.coordinator->GetChannelState(op->channel->channel_id(), [op, event_id](Result<ChannelState> st) {
     if (!st.ok()) return op->done(ErrorResponse(502, "asset list: " + st.status().message()));
     for (const AdBreakState& b : st->breaks) {
       if (b.event_id != event_id) continue;
       nlohmann::json assets = nlohmann::json::array();
       for (const AdItem& item : b.decision.items) {
         if (item.variants.empty()) continue;
-        size_t pick = item.variants.size() - 1;
-        if (bandwidth_bps) {
-          std::vector<int64_t> bitrates;
-          for (const AdVariant& v : item.variants) bitrates.push_back(v.bitrate_bps);
-          pick = static_cast<size_t>(PickVariant(bitrates, *bandwidth_bps));
-        }
-        assets.push_back({{"URI", item.variants[pick].url}, {"DURATION", item.duration_s}});
+        assets.push_back({{"URI", item.variants.back().url}, {"DURATION", item.duration_s}});
       }
       op->response.body = nlohmann::json{{"ASSETS", assets}}.dump();
       op->response.coordinator_calls = 1;
@@ -720,8 +704,8 @@ void ManifestPath::Impl::ResolvePods(OpPtr op) {
       // Breaks wholly before the window only count through the ledger.
       if (window_start && sb.end_time <= *window_start - kSpliceToleranceUs) continue;
       if (op->mode == InsertionMode::kSgai) {
-        sb.asset_list_uri = std::string(kAssetListPrefix) + HexEncode(Bytes(b.event_id.begin(), b.event_id.end())) +
-                            "-" + op->rendition->name + ".json";
+        sb.asset_list_uri = std::string(kAssetListPrefix) +
+                            HexEncode(Bytes(b.event_id.begin(), b.event_id.end())) + ".json";
       }
       op->breaks.push_back(std::move(sb));
     }

