@@ -473,7 +473,7 @@ TEST(GroundTruthTest, AnnouncedCueStartMovesTheTruthAndIsBounded) {
   const Scenario& sc = s->front();
   // Without an acknowledgement: the cue is due when sent (the seed's startTime = receipt).
   std::vector<TruthBreak> plain = GroundTruth(sc, Profile{});
-  ASSERT_EQ(plain.size(), 2u);  // the API cue (its repeat is a duplicate) and the origin break
+  ASSERT_EQ(plain.size(), 3u);  // the API cue (its repeat is a duplicate), the stopped one, the origin break
   EXPECT_EQ(plain[0].cue_time, sc.At(5.3));
   EXPECT_EQ(plain[0].splice_point, sc.At(6));
   CueApiRecord ack;
