@@ -238,6 +238,13 @@ TEST(ParseCueRequestTest, StopNeedsNoDurationAndMayNameTheBreak) {
 // ---------------------------------------------------------------------------------------------
 // Manual cues
 
+// Three 2 s segments ending at kT0: the origin grid has boundaries at kT0 + 2k s.
+std::string ThreeSegmentsEndingAtT0() {
+  return "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:10\n"
+         "#EXT-X-PROGRAM-DATE-TIME:" + FormatIso8601Millis(kT0 - 6 * kMicrosPerSecond) + "\n"
+         "#EXTINF:2.000,\ns10.ts\n#EXTINF:2.000,\ns11.ts\n#EXTINF:2.000,\ns12.ts\n";
+}
+
 CueRequest StopCue(std::string event_id = "") {
   CueRequest r{"demo", "sports", 0, "", CueAction::kStop, ""};
   r.action = CueAction::kStop;
@@ -283,10 +290,7 @@ TEST_F(CoordinatorTest, StopWithLeadEndsOnTheBoundaryAndCancelsAnUpcomingBreak) 
   CoordinatorOptions options;
   options.api_cue_lead_us = 1 * kMicrosPerSecond;
   auto c = Make(options);
-  const std::string origin =
-      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:10\n"
-      "#EXT-X-PROGRAM-DATE-TIME:" + FormatIso8601Millis(kT0 - 6 * kMicrosPerSecond) + "\n"
-      "#EXTINF:2.000,\ns10.ts\n#EXTINF:2.000,\ns11.ts\n#EXTINF:2.000,\ns12.ts\n";
+  const std::string origin = ThreeSegmentsEndingAtT0();
   ASSERT_TRUE(Observe(c.get(), origin).ok());
   Result<CueResult> start = CueNow(c.get(), Cue45());
   ASSERT_TRUE(start.ok());
@@ -320,11 +324,7 @@ TEST_F(CoordinatorTest, ApiCueLeadAnnouncesTheBreakOnASegmentBoundaryAhead) {
   CoordinatorOptions options;
   options.api_cue_lead_us = 1 * kMicrosPerSecond;
   auto c = Make(options);
-  // Three 2 s segments ending at kT0: the grid has boundaries at kT0 + 2k s.
-  const std::string origin =
-      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:10\n"
-      "#EXT-X-PROGRAM-DATE-TIME:" + FormatIso8601Millis(kT0 - 6 * kMicrosPerSecond) + "\n"
-      "#EXTINF:2.000,\ns10.ts\n#EXTINF:2.000,\ns11.ts\n#EXTINF:2.000,\ns12.ts\n";
+  const std::string origin = ThreeSegmentsEndingAtT0();
   ASSERT_TRUE(Observe(c.get(), origin).ok());
   sched_.AdvanceBy(300'000);  // the cue arrives at kT0 + 0.3 s
   Result<CueResult> r = CueNow(c.get(), Cue45());
@@ -624,10 +624,7 @@ TEST_F(CoordinatorTest, RetiredBreaksKeepCountingInTheLedger) {
 // and a restart (meta record).
 TEST_F(CoordinatorTest, PodOfCreativesMovesBothLedgers) {
   auto c = Make();
-  const std::string origin =
-      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:10\n"
-      "#EXT-X-PROGRAM-DATE-TIME:" + FormatIso8601Millis(kT0 - 6 * kMicrosPerSecond) + "\n"
-      "#EXTINF:2.000,\ns10.ts\n#EXTINF:2.000,\ns11.ts\n#EXTINF:2.000,\ns12.ts\n";
+  const std::string origin = ThreeSegmentsEndingAtT0();
   ASSERT_TRUE(Observe(c.get(), origin).ok());
   AdDecision pod;
   pod.pod_id = "vast";
