@@ -1307,22 +1307,7 @@ struct Coordinator::Impl {
         done(s);  // not durable => not acknowledged
         return gate_done();
       }
-      RequestDecision(id, [this, id, done, gate_done] {
-        FinishOptions fo;
-        if (env.kv && options.write_break_keys) fo.wait_keys.push_back(AdBreakKey(channel_id, id));
-        if (env.kv && options.write_channel_state)
-          fo.wait_keys.push_back(ChannelStateKey(channel_id));
-        // The result carries the state as acknowledged (after the decision), and how KV went.
-        auto result = std::make_shared<CueResult>();
-        fo.kv_done = [result, done](Status kv) {
-          result->kv_write = kv;
-          done(*result);
-        };
-        // Filled in before Finish issues any write (a write may complete synchronously).
-        int64_t total = 0;
-        result->state = Published(records.at(id), Ledger(&total));
-        Finish(std::move(fo), gate_done);
-      });
+      RequestDecision(id, [this, id, done, gate_done] { FinishCue(id, CueResult{}, std::nullopt, done, gate_done); });
     });
   }
 
@@ -1373,22 +1358,32 @@ struct Coordinator::Impl {
         done(s);  // not durable => not acknowledged
         return gate_done();
       }
-      FinishOptions fo;
-      if (env.kv && options.write_break_keys) fo.wait_keys.push_back(AdBreakKey(channel_id, id));
-      if (env.kv && options.write_channel_state) fo.wait_keys.push_back(ChannelStateKey(channel_id));
-      auto result = std::make_shared<CueResult>();
-      result->cancelled = cancelled;
-      fo.kv_done = [result, done](Status kv) {
-        result->kv_write = kv;
-        done(*result);
-      };
-      int64_t total = 0;
-      result->state = Published(records.at(id), Ledger(&total));
+      CueResult result;
+      result.cancelled = cancelled;
       // The acknowledgement's endTime is when the stop takes effect, also for a cancelled break
       // (then at or before its startTime: it never plays).
-      result->state.end_time = effective;
-      Finish(std::move(fo), gate_done);
+      FinishCue(id, std::move(result), effective, done, gate_done);
     });
+  }
+
+  // The end of a cue-API operation on break `id` (a start after its decision, or a stop): the
+  // break as acknowledged (`acknowledged_end` replacing its endTime when given) goes to `done`
+  // with how its KV writes went, once they are done.
+  void FinishCue(const std::string& id, CueResult result, std::optional<UnixMicros> acknowledged_end,
+                 std::function<void(Result<CueResult>)> done, Done gate_done) {
+    FinishOptions fo;
+    if (env.kv && options.write_break_keys) fo.wait_keys.push_back(AdBreakKey(channel_id, id));
+    if (env.kv && options.write_channel_state) fo.wait_keys.push_back(ChannelStateKey(channel_id));
+    auto shared = std::make_shared<CueResult>(std::move(result));
+    fo.kv_done = [shared, done](Status kv) {
+      shared->kv_write = kv;
+      done(*shared);
+    };
+    // Filled in before Finish issues any write (a write may complete synchronously).
+    int64_t total = 0;
+    shared->state = Published(records.at(id), Ledger(&total));
+    if (acknowledged_end) shared->state.end_time = *acknowledged_end;
+    Finish(std::move(fo), gate_done);
   }
 
   // When a cue received at `now` starts (CoordinatorOptions::api_cue_lead_us): `now` in the
