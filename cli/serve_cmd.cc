@@ -141,7 +141,7 @@ int RunOrigin(const std::string& spec_path, const std::string& listen, const Ori
 }
 
 int RunDecision(const std::string& catalogue_path, const std::string& listen, int64_t latency_ms,
-                double failure_rate, double ad_segment_s) {
+                double failure_rate, double ad_segment_s, const std::string& media) {
   std::string text;
   if (!ReadInput("ssai decision", catalogue_path, server::kMaxCatalogueBytes, &text)) return 2;
   Result<server::DecisionCatalogue> cat = server::ParseDecisionCatalogue(text);
@@ -160,8 +160,17 @@ int RunDecision(const std::string& catalogue_path, const std::string& listen, in
   dc.latency_ms = latency_ms;
   dc.failure_rate = failure_rate;
   dc.ad_segment_duration_s = ad_segment_s;
+  dc.media = media;
   const sigset_t signals = BlockStopSignals();
   server::DecisionService service(dc);
+  // Real ad segments (/ads/{id}/{bps}_{i}.ts), as `ssai serve`'s built-in decision with
+  // "media": "ffmpeg": what a real player needs to play the ads this server decides.
+  if (media == "ffmpeg") {
+    if (Status s = service.EnableMedia(server::MediaLibrary::DefaultCacheDir()); !s.ok()) {
+      std::cerr << "ssai decision: --media ffmpeg: " << s.message() << "\n";
+      return 2;
+    }
+  }
   // Beast front end, as `ssai origin`: the latency is a timer, so a slow client or a slow
   // decision holds a socket, not a thread.
   server::FrontEndService http([&service](boost::asio::io_context& io, server::HttpRequest req,
@@ -220,6 +229,7 @@ void RegisterServeCommands(CLI::App& app, Context& ctx) {
     int64_t latency_ms = 0;
     double failure_rate = 0;
     double ad_segment_s = 2;
+    std::string media = "none";
   };
   auto df = std::make_shared<DecisionFlags>();
   CLI::App* dec = app.add_subcommand(
@@ -230,8 +240,13 @@ void RegisterServeCommands(CLI::App& app, Context& ctx) {
   dec->add_option("--failure-rate", df->failure_rate, "fraction of decisions that fail")->check(CLI::Range(0.0, 1.0));
   dec->add_option("--ad-segment-s", df->ad_segment_s, "segment duration of the /ads/ playlists")
       ->check(CLI::Range(0.1, 60.0));
+  dec->add_option("--media", df->media,
+                  "what GET /ads/{id}/{bps}_{i}.ts serves: none (404) or ffmpeg (real MPEG-TS made once with "
+                  "ffmpeg and cached in $SSAI_MEDIA_CACHE or .cache/media)")
+      ->check(CLI::IsMember({"none", "ffmpeg"}));
   dec->callback([df, &ctx] {
-    ctx.exit_code = RunDecision(df->catalogue, df->listen, df->latency_ms, df->failure_rate, df->ad_segment_s);
+    ctx.exit_code = RunDecision(df->catalogue, df->listen, df->latency_ms, df->failure_rate, df->ad_segment_s,
+                                df->media);
   });
 }
 

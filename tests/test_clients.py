@@ -56,47 +56,58 @@ def _metric(base, name):
     return int(m.group(1))
 
 
+def _renditions():
+    # What the origin's media is (media_library.h), written into the multivariant playlist.
+    return [{"name": "v720", "bandwidth_bps": 2500000, "resolution": "320x180", "codecs": CODECS},
+            {"name": "v360", "bandwidth_bps": 800000, "resolution": "320x180", "codecs": CODECS}]
+
+
+def _start_media_origin(ssai_bin, root, tmp_path, seg):
+    """(proc, url): `ssai origin` with real media (segments of `seg`), a stream that started 30 s
+    ago (small media sequence numbers, whole-second PDTs)."""
+    start = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) - datetime.timedelta(seconds=30)
+    spec = {"segment_duration_s": seg, "window_segments": 6, "cue_flavour": "none", "media": "ffmpeg",
+            "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"), "renditions": _renditions()}
+    (tmp_path / "origin.json").write_text(json.dumps(spec))
+    # First run on a machine: ffmpeg makes the media (~1 s); later runs read the cache.
+    return _start([ssai_bin, "origin", "--synthetic", str(tmp_path / "origin.json"), "--listen", "127.0.0.1:0"],
+                  cwd=root, timeout_s=60)
+
+
+def _start_media_serve(ssai_bin, root, tmp_path, origin_url, seg, decision, pod_id):
+    """(proc, url): `ssai serve` splicing the media origin's channel demo/sports with `decision`."""
+    config = json.loads((root / "fixtures/serve/demo.json").read_text())
+    config.update({"listen": "127.0.0.1:0", "journal_path": str(tmp_path / "journal.jsonl"), "decision": decision})
+    config["channels"] = [{
+        "org": "demo", "channel": "sports", "mode": "ssai", "origin_base_url": origin_url,
+        "renditions": _renditions(), "slate": {"uri": origin_url + "/slate.ts", "duration_s": seg},
+        "default_pod_id": pod_id}]
+    (tmp_path / "serve.json").write_text(json.dumps(config))
+    return _start([ssai_bin, "serve", "--config", str(tmp_path / "serve.json")], cwd=root,
+                  env=dict(os.environ, SSAI_CUE_TOKEN=TOKEN), timeout_s=60)
+
+
+def _pod(items):
+    """Catalogue items {id: duration_s} for both renditions' bitrates, ad URLs on the ad server."""
+    variants = {"800000": "{self}/ads/%s/800000.m3u8", "2500000": "{self}/ads/%s/2500000.m3u8"}
+    return [{"id": i, "duration": d, "variants": {k: v % i for k, v in variants.items()}} for i, d in items.items()]
+
+
 @pytest.fixture
 def media_deployment(request, ssai_bin, ffmpeg_bin, root, tmp_path):
-    """(serve_url, stream_start_epoch_s, segment_s): an origin with real media and an SSAI server
+    """(serve_url, segment_s): an origin with real media and an SSAI server
     in front of it; segments of SEGMENT_S, or of the test's indirect parameter."""
     seg = getattr(request, "param", SEGMENT_S)
-    ad_s = 2 * seg
-    # A stream that started 30 s ago: small media sequence numbers, whole-second PDTs.
-    start = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) - datetime.timedelta(seconds=30)
-    spec = {
-        "segment_duration_s": seg, "window_segments": 6, "cue_flavour": "none", "media": "ffmpeg",
-        "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "resolution": "320x180", "codecs": CODECS},
-                       {"name": "v360", "bandwidth_bps": 800000, "resolution": "320x180", "codecs": CODECS}],
-    }
-    (tmp_path / "origin.json").write_text(json.dumps(spec))
     procs = []
     try:
-        # First run on a machine: ffmpeg makes the media (~1 s); later runs read the cache.
-        origin, origin_url = _start([ssai_bin, "origin", "--synthetic", str(tmp_path / "origin.json"),
-                                     "--listen", "127.0.0.1:0"], cwd=root, timeout_s=60)
+        origin, origin_url = _start_media_origin(ssai_bin, root, tmp_path, seg)
         procs.append(origin)
-        variants = {"800000": "{self}/ads/%s/800000.m3u8", "2500000": "{self}/ads/%s/2500000.m3u8"}
-        config = json.loads((root / "fixtures/serve/demo.json").read_text())
-        config.update({"listen": "127.0.0.1:0", "journal_path": str(tmp_path / "journal.jsonl")})
-        config["decision"] = {
-            "latency_ms": 0, "ad_segment_duration_s": seg, "media": "ffmpeg",
-            "catalogue": {"default_pod": "clients-pod", "pods": {"clients-pod": {"items": [
-                {"id": "ad1", "duration": ad_s, "variants": {k: v % "ad1" for k, v in variants.items()}},
-                {"id": "ad2", "duration": ad_s, "variants": {k: v % "ad2" for k, v in variants.items()}}]}}},
-        }
-        config["channels"] = [{
-            "org": "demo", "channel": "sports", "mode": "ssai", "origin_base_url": origin_url,
-            # What the origin's media is (media_library.h), written into the multivariant playlist.
-            "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "resolution": "320x180", "codecs": CODECS},
-                           {"name": "v360", "bandwidth_bps": 800000, "resolution": "320x180", "codecs": CODECS}],
-            "slate": {"uri": origin_url + "/slate.ts", "duration_s": seg}, "default_pod_id": "clients-pod"}]
-        (tmp_path / "serve.json").write_text(json.dumps(config))
-        serve, serve_url = _start([ssai_bin, "serve", "--config", str(tmp_path / "serve.json")], cwd=root,
-                                  env=dict(os.environ, SSAI_CUE_TOKEN=TOKEN), timeout_s=60)
+        decision = {"latency_ms": 0, "ad_segment_duration_s": seg, "media": "ffmpeg",
+                    "catalogue": {"default_pod": "clients-pod",
+                                  "pods": {"clients-pod": {"items": _pod({"ad1": 2 * seg, "ad2": 2 * seg})}}}}
+        serve, serve_url = _start_media_serve(ssai_bin, root, tmp_path, origin_url, seg, decision, "clients-pod")
         procs.append(serve)
-        yield serve_url, start.timestamp(), seg
+        yield serve_url, seg
     finally:
         for p in reversed(procs):
             _stop(p)
@@ -238,7 +249,7 @@ def test_ffmpeg_log_check_flags_errors_outside_discontinuities():
 
 
 def test_ffmpeg_reads_the_ssai_stream_through_an_ad_break(media_deployment, ffmpeg_bin, tmp_path):
-    base, _, _ = media_deployment
+    base, _ = media_deployment
     url = base + "/demo/sports/v720.m3u8"
     # -t: 30 s of media = the live backlog (3 segments, read at once) + ~24 s in real time; the
     # break (cued after 1 s, 7.68 s) starts at the next segment boundary, so it lies well inside.
@@ -295,7 +306,7 @@ def test_every_segment_starts_audio_and_video_together(media_deployment, ffmpeg_
     ad segment's first audio packet has its first video packet's PTS, and segment n starts at
     n * d (mod the loop). A 48 kHz track fails this on 2 s segments (audio up to 21 ms late), the
     gap hls.js stalls in at an interstitial's start (tests/README.md "Segment durations")."""
-    base, _, seg = media_deployment
+    base, seg = media_deployment
     ffprobe = _require_tool(shutil.which("ffprobe"), "ffprobe (Debian package ffmpeg)")
     playlist = _get(base + "/demo/sports/v720.m3u8")
     content = [line for line in playlist.splitlines() if line and not line.startswith("#")][:3]
@@ -357,7 +368,7 @@ def _summary(report):
 
 
 def test_hlsjs_plays_the_ssai_stream_through_an_ad_break(media_deployment, hlsjs_player):
-    base, _, _ = media_deployment
+    base, _ = media_deployment
     import threading
     # Cue once the player is loading: the break is then ahead of its playhead (it plays ~3 target
     # durations behind the live edge, hls.js liveSyncDurationCount).
@@ -395,7 +406,7 @@ def test_hlsjs_plays_the_ssai_stream_through_an_ad_break(media_deployment, hlsjs
 # only once the playhead ran dry and stalled (CI, 2026-12-01; tests/README.md).
 @pytest.mark.parametrize("media_deployment", [2.0, SEGMENT_S], indirect=True)
 def test_hlsjs_plays_the_sgai_stream_with_an_interstitial(media_deployment, hlsjs_player):
-    base, _, seg = media_deployment
+    base, seg = media_deployment
     import threading
     cue = threading.Timer(3.0, _cue, args=(base, 4 * seg))
     cue.start()
@@ -499,6 +510,75 @@ def test_hlsjs_plays_ssai_serve_over_a_ts_origin_through_a_break(ssai_bin, ffmpe
         assert {f["cc"] for f in ads} == {before[-1]["cc"] + 1} and after[0]["cc"] == before[-1]["cc"] + 2
         assert report["current_time"] > report["ad_end"] + 4
         assert _metric(serve_url, "ssai_ad_segment_requests_total") >= 4
+    finally:
+        for p in reversed(procs):
+            _stop(p)
+
+
+def test_hlsjs_plays_a_vast_pod_of_three_creatives_of_different_durations(ssai_bin, ffmpeg_bin, root, tmp_path,
+                                                                          hlsjs_player):
+    """Issue 15: the harness's VAST ad server (`ssai decision --media ffmpeg`: real ad segments,
+    and it records the beacons it receives) answers a pod of three creatives of 3.84 s, 5.76 s and
+    1.92 s; `ssai serve` (decision.format "vast") stitches them with a DISCONTINUITY before each
+    creative, hls.js plays the break through with no error, and the server fires each creative's
+    impression and quartile beacons once, in order, for the player's session (`?session=`)."""
+    import threading
+    seg = SEGMENT_S
+    durations = {"c1": 2 * seg, "c2": 3 * seg, "c3": seg}
+    (tmp_path / "catalogue.json").write_text(json.dumps(
+        {"default_pod": "three", "pods": {"three": {"items": _pod(durations)}}}))
+    procs = []
+    try:
+        origin, origin_url = _start_media_origin(ssai_bin, root, tmp_path, seg)
+        procs.append(origin)
+        ads, ads_url = _start([ssai_bin, "decision", "--catalogue", str(tmp_path / "catalogue.json"),
+                               "--media", "ffmpeg", "--ad-segment-s", str(seg), "--listen", "127.0.0.1:0"],
+                              cwd=root, timeout_s=60)
+        procs.append(ads)
+        decision = {"format": "vast", "url": ads_url + "/vast/pod/{pod}.xml", "ad_segment_duration_s": seg}
+        serve, serve_url = _start_media_serve(ssai_bin, root, tmp_path, origin_url, seg, decision, "three")
+        procs.append(serve)
+        cue = threading.Timer(3.0, _cue, args=(serve_url, sum(durations.values())))
+        cue.start()
+        try:
+            report = hlsjs_player(serve_url + "/demo/sports/v720.m3u8?session=hlsjs", "ssai", max_s=60)
+        finally:
+            cue.cancel()
+            cue.join()
+        assert report["mse"]["h264_aac"], f"this Chromium's MSE does not play H.264+AAC: {report['mse']}"
+        assert _hlsjs_errors(report) == [], _summary(report)
+        assert not report["timed_out"], "hls.js did not play through the pod in time:\n" + _summary(report)
+        ads_played = [f for f in report["frags"] if "/ads/" in f["url"]]
+        assert [f["url"].split("/ads/")[1] for f in ads_played] == [
+            "c1/2500000_0.ts", "c1/2500000_1.ts", "c2/2500000_0.ts", "c2/2500000_1.ts", "c2/2500000_2.ts",
+            "c3/2500000_0.ts"], _summary(report)
+        # Each creative is its own timeline (VAST pods, splicer.h "Pods of creatives"): one
+        # discontinuity sequence number per creative, and one more for the return to content.
+        content = [f for f in report["frags"] if "/seg_v720_" in f["url"]]
+        before = [f for f in content if f["start"] < ads_played[0]["start"]]
+        after = [f for f in content if f["start"] >= ads_played[-1]["start"] + ads_played[-1]["duration"] - 0.1]
+        assert before and after, _summary(report)
+        cc0 = before[-1]["cc"]
+        assert {c: sorted({f["cc"] for f in ads_played if f"/ads/{c}/" in f["url"]}) for c in durations} == \
+            {"c1": [cc0 + 1], "c2": [cc0 + 2], "c3": [cc0 + 3]}, _summary(report)
+        assert after[0]["cc"] == cc0 + 4, _summary(report)
+        assert report["current_time"] > report["ad_end"] + 4
+        # Server-side beacons (issue 15, MediaTailor's model): fired as the session was delivered
+        # the creatives' segments; sent asynchronously, so wait a little for the last ones.
+        quartiles = ["start", "firstQuartile", "midpoint", "thirdQuartile", "complete"]
+        want = {c: ["impression"] + quartiles for c in durations}
+        deadline = time.monotonic() + 10
+        while True:
+            pings = json.loads(_get(ads_url + "/vast/received"))["pings"]
+            got = {c: [] for c in durations}
+            for p in pings:
+                q = urllib.parse.parse_qs(p["query"])
+                assert p["session"] == "hlsjs" and p["kind"] != "error", p
+                got[q["ad"][0]].append(q["event"][0] if p["kind"] == "tracking" else p["kind"])
+            if got == want or time.monotonic() > deadline:
+                break
+            time.sleep(0.25)
+        assert got == want, pings
     finally:
         for p in reversed(procs):
             _stop(p)
