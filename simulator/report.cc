@@ -366,25 +366,34 @@ std::string RenderHtml(const json& report) {
   h += "<h2>Server-side beacons per break</h2><p class='legend'>Viewers each beacon was fired for (the "
        "edges' BeaconTracker, as the server fires them: impression and start with a creative's first "
        "segment, each quartile with the segment holding it, complete with its last), summed over the "
-       "pod's creatives. A cohort is one session: viewers who join it mid-creative count from its next "
+       "pod's creatives, / the viewers it was due for by what their playlists delivered (expected). "
+       "Duplicates: beacons fired again for a session; unserved: fired for a creative the session was "
+       "never delivered. A cohort is one session: viewers who join it mid-creative count from its next "
        "event (simulator/README.md \"Beacons\").</p>";
   for (const json& b : builds) {
     if (!b.contains("beacons")) continue;
     h += "<h3>" + Esc(b["build"].get<std::string>()) + "</h3><table border='1' cellpadding='3' "
          "style='border-collapse:collapse;font-size:13px'><tr><th>channel</th><th>break</th>";
     for (const char* e : {"impression", "start", "firstQuartile", "midpoint", "thirdQuartile", "complete"}) {
-      h += std::string("<th>") + e + "</th>";
+      h += std::string("<th>") + e + "<br>fired / expected</th>";
     }
-    h += "</tr>";
+    h += "<th>duplicates</th><th>unserved</th></tr>";
     for (const json& row : b["beacons"]["by_break"]) {
       h += "<tr><td>" + std::to_string(row["channel"].get<int>()) + "</td><td>" +
            Esc(row["event_id"].get<std::string>()) + "</td>";
+      int64_t duplicates = 0;
       for (const char* e : {"impression", "start", "firstQuartile", "midpoint", "thirdQuartile", "complete"}) {
-        h += "<td>" + std::to_string(row[e].get<int64_t>()) + "</td>";
+        const int64_t fired = row[e].get<int64_t>(), expected = row["expected"][e].get<int64_t>();
+        const bool off = fired != expected;
+        h += std::string("<td") + (off ? " style='background:#fdd'" : "") + ">" + std::to_string(fired) + " / " +
+             std::to_string(expected) + "</td>";
+        duplicates += row["cohort_duplicates"][e].get<int64_t>();
       }
-      h += "</tr>";
+      const int64_t unserved = row["cohort_unserved"].get<int64_t>();
+      h += "<td" + std::string(duplicates ? " style='background:#fdd'" : "") + ">" + std::to_string(duplicates) +
+           "</td><td" + (unserved ? " style='background:#fdd'" : "") + ">" + std::to_string(unserved) + "</td></tr>";
     }
-    if (b["beacons"]["by_break"].empty()) h += "<tr><td colspan='8'>no beacons fired</td></tr>";
+    if (b["beacons"]["by_break"].empty()) h += "<tr><td colspan='10'>no beacons fired</td></tr>";
     h += "</table>";
   }
   h += "</body></html>\n";

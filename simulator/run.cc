@@ -81,6 +81,12 @@ struct Cohort {
 // audience changes: viewers who join it mid-creative are counted from the next event on, those
 // who leave stop counting, so per-event counts are viewer-weighted estimates, not per-viewer
 // exact (README.md "Beacons").
+//
+// Beside what was fired, what the viewers were delivered says what should have been (README.md
+// "Beacons": expected, duplicates, for unserved ads): each SSAI cohort's playlists are read as a
+// player reads them (a creative's segments `http://ads/{ad}/{bps}_{i}.ts` and their EXTINF), and
+// a creative's events fall due by the rule the server documents (beacons.h) from the wire alone,
+// not from the tracker's state.
 class SimBeacons : public BeaconSink {
  public:
   explicit SimBeacons(const std::vector<Cohort>* cohorts) : cohorts_(cohorts) {}
@@ -99,16 +105,94 @@ class SimBeacons : public BeaconSink {
     Counts& k = by_break[{c.channel, b.event_id}];
     k.viewers[static_cast<size_t>(e)] += c.viewers;
     k.cohort_beacons[static_cast<size_t>(e)] += 1;
+    CreativeKey key{static_cast<size_t>(*i), b.event_id, b.ad_id};
+    uint8_t& mask = fired_[key];
+    if (mask & (1u << e)) k.cohort_duplicates[static_cast<size_t>(e)] += 1;
+    mask |= static_cast<uint8_t>(1u << e);
   }
+
+  // An SSAI cohort was delivered `body` (its newest slot in break `event_id`): its creatives'
+  // segments make their events due, in order (impression and start with segment 0, a quartile
+  // with the segment holding it, complete with the last unless the break's end cut it short;
+  // a missing event stops the ones after it). `ad_duration_s` and `segment_s`: the creatives'.
+  void Delivered(size_t cohort, std::string_view event_id, std::string_view body, double ad_duration_s,
+                 double segment_s) {
+    const Cohort& c = (*cohorts_)[cohort];
+    const int segments = std::max(1, static_cast<int>(std::ceil(ad_duration_s / segment_s - 1e-9)));
+    double extinf_s = -1;
+    size_t pos = 0;
+    while (pos < body.size()) {
+      size_t eol = body.find('\n', pos);
+      if (eol == std::string_view::npos) eol = body.size();
+      const std::string_view line = body.substr(pos, eol - pos);
+      pos = eol + 1;
+      if (line.starts_with("#EXTINF:")) {
+        extinf_s = std::strtod(std::string(line.substr(8, line.find(',') - 8)).c_str(), nullptr);
+        continue;
+      }
+      if (!line.starts_with("http://ads/") || line.starts_with("http://ads/slate")) continue;
+      // http://ads/{ad}/{bps}_{i}.ts
+      const std::string_view rest = line.substr(11);
+      const size_t slash = rest.find('/'), under = rest.rfind('_');
+      if (slash == std::string_view::npos || under == std::string_view::npos || under < slash) continue;
+      const std::optional<int64_t> index = ParseInt64(rest.substr(under + 1, rest.size() - under - 4));
+      if (!index || *index < 0 || *index >= segments) continue;
+      CreativeView& v = delivered_[CreativeKey{cohort, std::string(event_id), std::string(rest.substr(0, slash))}];
+      if (v.segments.empty()) v.segments.assign(static_cast<size_t>(segments), 0);
+      // The last segment is whole when its EXTINF is the creative's remainder (1 ms rounding).
+      const double whole_s = std::min(segment_s, ad_duration_s - static_cast<double>(*index) * segment_s);
+      v.segments[static_cast<size_t>(*index)] = extinf_s + 1e-3 >= whole_s ? 1 : 2;  // 2 = cut
+      // Advance through the events this delivery makes due.
+      Counts& k = by_break[{c.channel, std::string(event_id)}];
+      while (v.next < kBeaconEvents.size()) {
+        const size_t e = v.next;
+        int need = 0;  // segment index the event needs
+        if (e >= 2 && e <= 4) {
+          need = static_cast<int>(std::floor(ad_duration_s * 0.25 * static_cast<double>(e - 1) / segment_s + 1e-9));
+        } else if (e == 5) {
+          need = segments - 1;
+        }
+        const uint8_t got = v.segments[static_cast<size_t>(need)];
+        if (got == 0 || (e == 5 && got == 2)) break;
+        k.expected[e] += c.viewers;
+        k.cohort_expected[e] += 1;
+        ++v.next;
+      }
+    }
+  }
+
+  // Fired beacons of creatives the session was never delivered a segment of, per (channel, break).
+  std::map<std::pair<int32_t, std::string>, int64_t> UnservedByBreak() const {
+    std::map<std::pair<int32_t, std::string>, int64_t> out;
+    for (const auto& [key, mask] : fired_) {
+      if (!delivered_.contains(key)) out[{(*cohorts_)[key.cohort].channel, key.event_id}] += std::popcount(mask);
+    }
+    return out;
+  }
+
   struct Counts {
     std::array<int64_t, kBeaconEvents.size()> viewers{};         // viewer-weighted
     std::array<int64_t, kBeaconEvents.size()> cohort_beacons{};  // beacons the edges decided
+    std::array<int64_t, kBeaconEvents.size()> expected{};        // viewer-weighted, from the wire
+    std::array<int64_t, kBeaconEvents.size()> cohort_expected{};
+    std::array<int64_t, kBeaconEvents.size()> cohort_duplicates{};  // fired again for a session
   };
   std::map<std::pair<int32_t, std::string>, Counts> by_break;  // (channel, event id)
   int64_t unattributed = 0;
 
  private:
+  struct CreativeKey {
+    size_t cohort;
+    std::string event_id, ad_id;
+    auto operator<=>(const CreativeKey&) const = default;
+  };
+  struct CreativeView {
+    std::vector<uint8_t> segments;  // per segment: 0 not delivered, 1 whole, 2 cut
+    size_t next = 0;                // the next event (kBeaconEvents) not yet due
+  };
   const std::vector<Cohort>* cohorts_;
+  std::map<CreativeKey, uint8_t> fired_;  // bit per event fired
+  std::map<CreativeKey, CreativeView> delivered_;
 };
 
 // A break of the ground truth: what viewers should see.
@@ -484,6 +568,9 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestR
   // was in flight (a coordinator round trip) is not in the playlist, and judging the response
   // against it counted one segment of ghost (or missed) ad time at every break edge.
   if (!ok) return;
+  if (!c.sgai && sc_.decision.pods_of_creatives && r.ad_segments > 0 && !r.event_id.empty()) {
+    beacons_.Delivered(i, r.event_id, r.body, sc_.decision.ad_duration_s, sc_.origin.segment_duration_s);
+  }
   const int64_t msn = NewestMsn(r.body).value_or(origin::LiveEdgeMsn(spec, now));
   // A break covers its slots [first_msn, end_msn) (TruthBreak).
   const auto& truth = breaks_[static_cast<size_t>(c.channel)];
@@ -632,20 +719,38 @@ json World::Result_() const {
   const double cost = kv_reads_ / 1e6 * sc_.cost.kv_read_usd_per_million +
                       kv_writes / 1e6 * sc_.cost.kv_write_usd_per_million +
                       coordinator_calls_ / 1e6 * sc_.cost.coordinator_request_usd_per_million;
-  // Server-side beacons per break (SimBeacons): viewer-weighted counts per event.
+  // Server-side beacons per break (SimBeacons): viewer-weighted counts per event, fired beside
+  // expected (from what the cohorts were delivered) and duplicates.
+  const auto unserved = beacons_.UnservedByBreak();
   json beacon_breaks = json::array();
-  json beacon_totals = json::object();
-  for (std::string_view e : kBeaconEvents) beacon_totals[std::string(e)] = 0;
+  json beacon_totals = json::object(), expected_totals = json::object(), duplicate_totals = json::object();
+  int64_t unserved_total = 0;
+  for (std::string_view e : kBeaconEvents) {
+    beacon_totals[std::string(e)] = expected_totals[std::string(e)] = duplicate_totals[std::string(e)] = 0;
+  }
+  auto add = [](json& total, const std::string& name, int64_t n) { total[name] = total[name].get<int64_t>() + n; };
   for (const auto& [key, k] : beacons_.by_break) {
     json row{{"channel", key.first}, {"event_id", key.second}};
-    json cohort = json::object();
+    json cohort = json::object(), expected = json::object(), cohort_expected = json::object(),
+         duplicates = json::object();
     for (size_t e = 0; e < kBeaconEvents.size(); ++e) {
       const std::string name(kBeaconEvents[e]);
       row[name] = k.viewers[e];
       cohort[name] = k.cohort_beacons[e];
-      beacon_totals[name] = beacon_totals[name].get<int64_t>() + k.viewers[e];
+      expected[name] = k.expected[e];
+      cohort_expected[name] = k.cohort_expected[e];
+      duplicates[name] = k.cohort_duplicates[e];
+      add(beacon_totals, name, k.viewers[e]);
+      add(expected_totals, name, k.expected[e]);
+      add(duplicate_totals, name, k.cohort_duplicates[e]);
     }
     row["cohort_beacons"] = cohort;
+    row["expected"] = expected;
+    row["cohort_expected"] = cohort_expected;
+    row["cohort_duplicates"] = duplicates;
+    const auto u = unserved.find(key);
+    row["cohort_unserved"] = u == unserved.end() ? 0 : u->second;
+    unserved_total += row["cohort_unserved"].get<int64_t>();
     beacon_breaks.push_back(std::move(row));
   }
   return {
@@ -698,7 +803,9 @@ json World::Result_() const {
                 {"unparsable", lint_unparsable_}, {"with_errors", lint_with_errors_},
                 {"findings", lint_findings_}, {"example", lint_example_}}},
       {"pops", pops},
-      {"beacons", {{"fired", beacon_totals}, {"by_break", beacon_breaks}, {"unattributed", beacons_.unattributed}}},
+      {"beacons", {{"fired", beacon_totals}, {"expected", expected_totals}, {"cohort_duplicates", duplicate_totals},
+                   {"cohort_unserved", unserved_total}, {"by_break", beacon_breaks},
+                   {"unattributed", beacons_.unattributed}}},
       {"sim", {{"events", sim_.events_run()}, {"virtual_s", dur_s}, {"origin_fetches", origin_->fetches()},
                {"decision_requests", decision_->requests()}}},
   };

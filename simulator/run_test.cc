@@ -94,6 +94,15 @@ TEST(SimRunTest, BeaconsPerBreakFromTheEdgesTracker) {
     }
     EXPECT_LT(row["complete"].get<int64_t>(), impressions) << "the cut creative never completes: " << row.dump();
     EXPECT_EQ(row["cohort_beacons"]["impression"].get<int64_t>(), row["cohort_beacons"]["start"].get<int64_t>());
+    // What the cohorts' playlists delivered says the same, event by event; nothing fired twice
+    // or for a creative a session never got.
+    for (std::string_view e : kBeaconEvents) {
+      const std::string name(e);
+      EXPECT_EQ(row["cohort_beacons"][name], row["cohort_expected"][name]) << name << " " << row.dump();
+      EXPECT_EQ(row[name], row["expected"][name]) << name << " " << row.dump();
+      EXPECT_EQ(row["cohort_duplicates"][name].get<int64_t>(), 0) << name;
+    }
+    EXPECT_EQ(row["cohort_unserved"].get<int64_t>(), 0) << row.dump();
   }
   EXPECT_EQ(b["fired"]["impression"].get<int64_t>(),
             b["by_break"][0]["impression"].get<int64_t>() + b["by_break"][1]["impression"].get<int64_t>());
@@ -103,11 +112,17 @@ TEST(SimRunTest, BeaconsPerBreakFromTheEdgesTracker) {
   const nlohmann::json& d = (*bad)["beacons"]["by_break"];
   ASSERT_EQ(d.size(), 2u);
   EXPECT_EQ(d[0]["complete"].get<int64_t>(), d[0]["impression"].get<int64_t>()) << d.dump();
+  // ... which the delivered playlists expose: more completes than were due, and beacons for the
+  // third creative, which the 30 s break never delivered.
+  EXPECT_GT(d[0]["complete"].get<int64_t>(), d[0]["expected"]["complete"].get<int64_t>()) << d.dump();
+  EXPECT_GT(d[0]["cohort_unserved"].get<int64_t>(), 0) << d.dump();
+  EXPECT_GT((*bad)["beacons"]["cohort_unserved"].get<int64_t>(), 0);
   // Same seed, same report; and index.html shows the table.
   const std::string a = RunReport(*sc, {"kv-channel-state"}, 3);
   EXPECT_EQ(a, RunReport(*sc, {"kv-channel-state"}, 3));
   const std::string html = RenderHtml(nlohmann::json::parse(a));
   EXPECT_NE(html.find("Server-side beacons per break"), std::string::npos);
+  EXPECT_NE(html.find("fired / expected"), std::string::npos);
   const std::string first_break = (*r)["beacons"]["by_break"][0]["event_id"].get<std::string>();
   EXPECT_NE(html.find("<td>" + first_break + "</td>"), std::string::npos) << "break " << first_break << "'s row";
 }
