@@ -15,6 +15,7 @@ BUILD_PACKAGES=(
   libjwt-dev                          # JWT HS256 bearer tokens on POST /cue
   zlib1g-dev                          # CRC-32 of each journal record (reference/server/journal.h)
   libpugixml-dev                      # VAST XML (reference/media/vast)
+  libspdlog-dev                       # `ssai serve` logs (reference/server/log.h)
   python3
 )
 # What the tests, fuzzers and benchmarks add.
