@@ -45,6 +45,8 @@ struct ServeFlags {
   std::string coordinator_url;
   std::string decision_url;
   bool no_auth = false;
+  std::string log_level, log_format, log_file;
+  bool access_log = false;
 };
 
 int RunServe(const ServeFlags& f) {
@@ -77,6 +79,10 @@ int RunServe(const ServeFlags& f) {
   if (!f.coordinator_url.empty()) config.coordinator_url = f.coordinator_url;
   if (!f.decision_url.empty()) config.decision.url = f.decision_url;
   if (f.no_auth) config.auth_disabled = true;
+  if (!f.log_level.empty()) config.log.level = *server::ParseLogLevel(f.log_level);  // checked by CLI11
+  if (!f.log_format.empty()) config.log.json = f.log_format == "json";
+  if (!f.log_file.empty()) config.log.path = f.log_file;
+  if (f.access_log) config.log.access_log = true;
   if (config.cue_token.empty()) {
     if (const char* t = std::getenv("SSAI_CUE_TOKEN")) config.cue_token = t;
   }
@@ -203,6 +209,12 @@ void RegisterServeCommands(CLI::App& app, Context& ctx) {
   serve->add_option("--coordinator-url", serve_flags->coordinator_url, "role edge: the coordinator's base URL");
   serve->add_option("--decision-url", serve_flags->decision_url, "a remote decision service (POST URL)");
   serve->add_flag("--no-auth", serve_flags->no_auth, "DEVELOPMENT ONLY: accept cues without a bearer token");
+  serve->add_option("--log-level", serve_flags->log_level, "debug | info | warn | error | off (default info; config log.level)")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}));
+  serve->add_option("--log-format", serve_flags->log_format, "text | json (JSON lines; default text)")
+      ->check(CLI::IsMember({"text", "json"}));
+  serve->add_option("--log-file", serve_flags->log_file, "append the log to this file (default stderr)");
+  serve->add_flag("--access-log", serve_flags->access_log, "one http.access line per answered request (info)");
   serve->callback([serve_flags, &ctx] { ctx.exit_code = RunServe(*serve_flags); });
 
   auto origin_spec = std::make_shared<std::string>();

@@ -680,6 +680,8 @@ class ServeTarget : public Target {
         {"build", build_},
         {"kv", {{"backend", "sim"}, {"propagation_delay_ms", 0}}},
         {"auth", {{"token", token}}},
+        // The run's report says what happened; the server's own log would interleave with it.
+        {"log", {{"level", "off"}}},
         // No origin micro-cache: the harness records the origin playlist at request time as the
         // response's baseline, so the edge must read the same one (see README: timing).
         {"limits", {{"origin_cache_ms", 0}}},

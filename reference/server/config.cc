@@ -288,7 +288,8 @@ namespace {
 Result<ServerConfig> ParseServerConfigJson(const Json& j, std::string_view base_dir) {
   if (!j.is_object()) return Status::InvalidArgument("config: must be a JSON object");
   SSAI_RETURN_IF_ERROR(CheckKeys(j, "", {"role", "listen", "build", "kv", "journal_path", "coordinator_url",
-                                         "auth", "timeouts", "limits", "decision", "channels", "comment", "inject"}));
+                                         "auth", "timeouts", "limits", "decision", "channels", "comment", "inject",
+                                         "log"}));
   ServerConfig c;
   std::string role = "all";
   SSAI_RETURN_IF_ERROR(ReadString(j, "", "role", &role));
@@ -363,6 +364,23 @@ Result<ServerConfig> ParseServerConfigJson(const Json& j, std::string_view base_
                                  100'000'000));
     SSAI_RETURN_IF_ERROR(
         ReadInt(*l, "limits", "journal_max_group_records", &c.journal_max_group_records, 1, 1'000'000));
+  }
+  if (auto log = j.find("log"); log != j.end()) {
+    // What the server logs (log.h): {"level": "info", "format": "text"|"json", "path": "",
+    // "access_log": false}; the path is resolved like journal_path, "" = stderr.
+    if (!log->is_object()) return FieldError("log", "must be an object");
+    SSAI_RETURN_IF_ERROR(CheckKeys(*log, "log", {"level", "format", "path", "access_log"}));
+    std::string level = "info", format = "text";
+    SSAI_RETURN_IF_ERROR(ReadString(*log, "log", "level", &level));
+    Result<LogLevel> parsed = ParseLogLevel(level);
+    if (!parsed.ok()) return FieldError("log.level", "must be debug, info, warn, error or off");
+    c.log.level = *parsed;
+    SSAI_RETURN_IF_ERROR(ReadString(*log, "log", "format", &format));
+    if (format != "text" && format != "json") return FieldError("log.format", "must be text or json");
+    c.log.json = format == "json";
+    SSAI_RETURN_IF_ERROR(ReadString(*log, "log", "path", &c.log.path));
+    c.log.path = Resolve(base_dir, c.log.path);
+    SSAI_RETURN_IF_ERROR(ReadBool(*log, "log", "access_log", &c.log.access_log));
   }
   if (auto inj = j.find("inject"); inj != j.end()) {
     if (!inj->is_object()) return FieldError("inject", "must be an object");

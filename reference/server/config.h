@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "reference/base/status.h"
+#include "reference/server/log.h"
 #include "reference/ssai/adbreak_state.h"
 #include "reference/ssai/channel.h"
 
@@ -97,6 +98,7 @@ struct ServerConfig {
   int64_t inject_coordinator_latency_max_ms = 0;
   DecisionConfig decision;
   std::vector<ChannelConfig> channels;
+  LogOptions log;  // what the server logs, where (log.h); `ssai serve` logs info to stderr
 };
 
 // Parses and validates (channel names, URLs, no duplicate channels); errors name the field

@@ -25,6 +25,29 @@ std::string Error(std::string_view json) {
   return c.ok() ? "(parsed)" : c.status().message();
 }
 
+// With a top-level member added (JSON text, no braces).
+std::string WithTop(std::string_view member) {
+  std::string j = WithRendition(R"("codecs": "avc1.42c01e")");
+  return "{" + std::string(member) + ", " + j.substr(1);
+}
+
+TEST(ConfigLogTest, LevelFormatPathAndAccessLog) {
+  Result<ServerConfig> c = ParseServerConfig(
+      WithTop(R"("log": {"level": "warn", "format": "json", "path": "serve.log", "access_log": true})"), "/var/x");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->log.level, LogLevel::kWarn);
+  EXPECT_TRUE(c->log.json);
+  EXPECT_EQ(c->log.path, "/var/x/serve.log");  // relative to the config file, as journal_path
+  EXPECT_TRUE(c->log.access_log);
+  Result<ServerConfig> d = ParseServerConfig(WithRendition(R"("codecs": "avc1.42c01e")"));
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->log.level, LogLevel::kInfo);  // `ssai serve` logs by default
+  EXPECT_EQ(d->log.path, "");                // to stderr
+  EXPECT_EQ(Error(WithTop(R"("log": {"level": "verbose"})")), "log.level: must be debug, info, warn, error or off");
+  EXPECT_EQ(Error(WithTop(R"("log": {"format": "xml"})")), "log.format: must be text or json");
+  EXPECT_NE(Error(WithTop(R"("log": {"colour": true})")).find("colour"), std::string::npos);
+}
+
 TEST(ConfigRenditionTest, CodecsAndResolution) {
   Result<ServerConfig> c = ParseServerConfig(WithRendition(R"("codecs": "avc1.42c01e,mp4a.40.2",
                                                                   "resolution": "640x360")"));

@@ -105,6 +105,21 @@ void Metrics::RecordCue(std::string_view result) {
   ++cues_[std::string(result)];
 }
 
+void Metrics::RecordChannelManifest(std::string_view channel, std::string_view source) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++channel_sources_[{std::string(channel), std::string(source)}];
+}
+
+void Metrics::RecordChannelCue(std::string_view channel, std::string_view result) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++channel_cues_[{std::string(channel), std::string(result)}];
+}
+
+void Metrics::RecordChannelBreak(std::string_view channel) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++channel_breaks_[std::string(channel)];
+}
+
 void Metrics::RecordError(std::string_view kind) {
   std::lock_guard<std::mutex> lock(mu_);
   ++errors_[std::string(kind)];
@@ -164,6 +179,27 @@ std::string Metrics::Render(std::string_view extra) const {
                &out);
   AppendFamilyHeader("ssai_cues_total", "counter", "Cue API calls by result.", &out);
   for (const auto& [k, v] : cues_) out += "ssai_cues_total{result=\"" + k + "\"} " + std::to_string(v) + "\n";
+  // Per channel (issue 19): which channel's viewers miss KV, which channel's cues are refused.
+  AppendFamilyHeader("ssai_channel_manifest_requests_total", "counter",
+                     "Playlist answers per channel (org/channel) by where the ad-break state came from; the "
+                     "per-channel KV hit ratio is a rate of these, as for ssai_manifest_requests_total.",
+                     &out);
+  for (const auto& [k, v] : channel_sources_) {
+    out += "ssai_channel_manifest_requests_total{channel=\"" + LabelValue(k.first) + "\",source=\"" + k.second +
+           "\"} " + std::to_string(v) + "\n";
+  }
+  AppendFamilyHeader("ssai_channel_cues_total", "counter", "Cue API calls per channel (org/channel) by result.", &out);
+  for (const auto& [k, v] : channel_cues_) {
+    out += "ssai_channel_cues_total{channel=\"" + LabelValue(k.first) + "\",result=\"" + k.second + "\"} " +
+           std::to_string(v) + "\n";
+  }
+  AppendFamilyHeader("ssai_channel_ad_breaks_total", "counter",
+                     "Ad breaks this edge started serving, per channel (org/channel): the first playlist "
+                     "answered inside each break.",
+                     &out);
+  for (const auto& [k, v] : channel_breaks_) {
+    out += "ssai_channel_ad_breaks_total{channel=\"" + LabelValue(k) + "\"} " + std::to_string(v) + "\n";
+  }
   AppendFamilyHeader("ssai_errors_total", "counter", "Errors by kind.", &out);
   for (const auto& [k, v] : errors_) out += "ssai_errors_total{kind=\"" + k + "\"} " + std::to_string(v) + "\n";
   out += extra;

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace ssai::server {
 
@@ -50,6 +51,12 @@ class Metrics {
   void RecordManifest(std::string_view source, int kv_reads, int coordinator_calls, bool stale_origin,
                       int ad_segments);
   void RecordCue(std::string_view result);     // "accepted", "duplicate", "rejected", "unauthorized", ...
+  // Per channel ("org/channel", a configured one: the label set is bounded by the config):
+  // ssai_channel_manifest_requests_total{channel,source}, ssai_channel_cues_total{channel,result},
+  // ssai_channel_ad_breaks_total{channel} (breaks this edge started serving).
+  void RecordChannelManifest(std::string_view channel, std::string_view source);
+  void RecordChannelCue(std::string_view channel, std::string_view result);
+  void RecordChannelBreak(std::string_view channel);
   void RecordError(std::string_view kind);     // "timeout", "origin", ...
   int64_t Counter(std::string_view name, std::string_view label) const;  // tests
   // Appends the text exposition; `extra` (gauges from the core) is appended verbatim.
@@ -62,6 +69,8 @@ class Metrics {
   std::map<std::string, int64_t> sources_;
   std::map<std::string, int64_t> cues_;
   std::map<std::string, int64_t> errors_;
+  std::map<std::pair<std::string, std::string>, int64_t> channel_sources_, channel_cues_;
+  std::map<std::string, int64_t> channel_breaks_;
   int64_t kv_reads_ = 0, coordinator_calls_ = 0, stale_origin_ = 0, ad_responses_ = 0;
 };
 

@@ -103,6 +103,10 @@ struct Server::Impl {
   ServerConfig config;
   const BuildSpec* build = nullptr;
   Metrics metrics;
+  std::unique_ptr<Logger> logger = Logger::Null();  // opened by Build (config.log)
+  // The break each channel's playlists were last answered in, as this edge served them ("" =
+  // none): the change logs break.start / break.end. Core thread only.
+  std::map<std::string, std::string, std::less<>> serving_break;
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::thread core_thread;
@@ -165,7 +169,9 @@ struct Server::Impl {
 
   // One request's answer: records the route's metrics once, makes errors no-store.
   class Reply;
-  Reply Begin(std::string_view route, HttpResponder respond);
+  Reply Begin(std::string_view route, const HttpRequest& req, HttpResponder respond);
+  // A refused cue: counted (ssai_cues_total{result}, per channel when known) and logged.
+  void CueRefused(std::string_view result, int status, std::string_view reason, std::string_view channel = "");
   // Answers with 504 if `reply` is not answered within request_timeout_ms.
   void Deadline(const Reply& reply, std::string what);
   void SweepDeadlines();
@@ -183,12 +189,17 @@ struct Server::Impl {
   void HandleChannelApi(const HttpRequest& req, Reply reply);
   void HandleDecision(const HttpRequest& req, Reply reply);
   std::string CoreGauges();
+  // Per-channel metrics and logs of one playlist answer (breaks starting and ending as this edge
+  // serves them, upstream failures, stale origin copies).
+  void NoteEdgeAnswer(const std::string& channel, const ManifestResponse& r);
   void Stop();
 };
 
 // Shared by a request's handler, its core callbacks and the deadline sweep: whoever answers first wins.
 struct Server::Impl::Pending {
   Metrics* metrics;
+  Logger* log;
+  std::string method, path, peer;  // for the access log (when on)
   const std::atomic<std::thread::id>* core_thread_id;
   std::string route;
   HttpResponder respond;
@@ -209,6 +220,11 @@ class Server::Impl::Reply {
     if (r.status >= 400) r.Header("Cache-Control", "no-store");
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - p_->start).count();
     p_->metrics->RecordRequest(p_->route, r.status, s);
+    if (p_->log->access_log()) {
+      p_->log->Log(LogLevel::kInfo, "http.access",
+                   {{"method", p_->method}, {"path", p_->path}, {"status", int64_t{r.status}}, {"route", p_->route},
+                    {"latency_ms", s * 1e3}, {"bytes", static_cast<int64_t>(r.body.size())}, {"peer", p_->peer}});
+    }
     HttpResponder respond = std::move(p_->respond);
     respond(std::move(r));
   }
@@ -221,9 +237,15 @@ class Server::Impl::Reply {
   std::shared_ptr<Pending> p_;
 };
 
-Server::Impl::Reply Server::Impl::Begin(std::string_view route, HttpResponder respond) {
+Server::Impl::Reply Server::Impl::Begin(std::string_view route, const HttpRequest& req, HttpResponder respond) {
   auto p = std::make_shared<Pending>();
   p->metrics = &metrics;
+  p->log = logger.get();
+  if (logger->access_log()) {
+    p->method = req.method.substr(0, 16);
+    p->path = req.path.substr(0, 256);
+    p->peer = req.peer_address;
+  }
   p->core_thread_id = &core_thread_id;
   p->route = std::string(route);
   p->respond = std::move(respond);
@@ -246,6 +268,9 @@ void Server::Impl::SweepDeadlines() {
     if (p->answered) continue;
     metrics.RecordError("timeout");
     if (p->route == "cue") metrics.RecordCue("timeout");
+    logger->LogThrottled(LogLevel::kWarn, "timeout/" + p->route, RealNow() / kMicrosPerMilli, "request.timeout",
+                      {{"route", p->route}, {"waited_for", p->timeout_message},
+                       {"timeout_ms", config.request_timeout_ms}});
     Reply(p).Error(504, p->timeout_message + ": no answer within " + std::to_string(config.request_timeout_ms) +
                             " ms");
   }
@@ -257,6 +282,7 @@ void Server::Impl::SweepDeadlines() {
 
 Status Server::Impl::Build() {
   SSAI_RETURN_IF_ERROR(ValidateServerConfig(config));
+  SSAI_ASSIGN_OR_RETURN(logger, Logger::Open(config.log));
   build = FindBuild(config.build);
   if (has_coordinator() && !config.auth_disabled && config.cue_token.empty() && config.jwt_secret.empty()) {
     return Status::InvalidArgument(
@@ -355,7 +381,7 @@ Status Server::Impl::Build() {
 bool Server::Impl::PreRoute(const HttpRequest& req, const HttpResponder& respond, std::string_view* route) {
   const std::string& p = req.path;
   auto reject = [&](int status, std::string_view r, std::string_view message, std::string allow = "") {
-    Reply reply = Begin(r, respond);
+    Reply reply = Begin(r, req, respond);
     metrics.RecordError(status == 404 ? "not_found" : status == 405 ? "method" : "bad_path");
     HttpResponse res = JsonErrorResponse(status, message);
     if (!allow.empty()) res.Header("Allow", std::move(allow));
@@ -420,11 +446,11 @@ void Server::Impl::Route(HttpRequest req, HttpResponder respond) {
   if (std::this_thread::get_id() != core_thread_id.load()) metrics.RecordError("off_core_request");
   std::string_view route;
   if (!PreRoute(req, respond, &route)) return;
-  if (route == "manifest") return HandleEdge(req, Begin(route, std::move(respond)));
-  if (route == "cue") return HandleCue(req, Begin(route, std::move(respond)));
-  if (route == "api") return HandleChannelApi(req, Begin(route, std::move(respond)));
-  if (route == "decision") return HandleDecision(req, Begin(route, std::move(respond)));
-  Reply reply = Begin(route, std::move(respond));
+  if (route == "manifest") return HandleEdge(req, Begin(route, req, std::move(respond)));
+  if (route == "cue") return HandleCue(req, Begin(route, req, std::move(respond)));
+  if (route == "api") return HandleChannelApi(req, Begin(route, req, std::move(respond)));
+  if (route == "decision") return HandleDecision(req, Begin(route, req, std::move(respond)));
+  Reply reply = Begin(route, req, std::move(respond));
   if (route == "ads") return reply(decision_service->AdResponse(req.path));
   if (route == "health") {
     // Answered by the core thread itself: a wedged core does not answer at all.
@@ -472,11 +498,14 @@ void Server::Impl::HandleEdge(const HttpRequest& req, Reply reply) {
     }
   }
   const bool is_master = file == "master.m3u8";
-  edge->Handle(mr, [this, reply, is_master](ManifestResponse r) {
+  // Per-channel metrics and logs only for configured channels: the label set stays bounded.
+  const std::string channel_label = FindChannelConfig(org, channel) ? org + "/" + channel : "";
+  edge->Handle(mr, [this, reply, is_master, channel_label](ManifestResponse r) {
     if (reply.answered()) return;  // timed out already
     metrics.RecordManifest(StateSourceName(r.source), r.kv_reads, r.coordinator_calls, r.served_stale_origin,
                            r.ad_segments);
     if (r.http_status >= 500) metrics.RecordError("upstream");
+    if (!channel_label.empty()) NoteEdgeAnswer(channel_label, r);
     HttpResponse res{r.http_status, r.content_type, std::move(r.body), {}};
     res.Header("X-SSAI-State-Source", std::string(StateSourceName(r.source)));
     res.Header("X-SSAI-Build", build->name);
@@ -510,9 +539,9 @@ std::optional<HttpResponse> Server::Impl::CueRefusal(const HttpRequest& req, std
                            RealNow() / kMicrosPerSecond);
     }
     if (token.empty() || (!shared_ok && !jwt.ok())) {
-      metrics.RecordCue("unauthorized");
       HttpResponse res = JsonErrorResponse(401, token.empty() ? "auth: missing bearer token (Authorization: Bearer ...)"
                                                               : "auth: " + jwt.message());
+      CueRefused("unauthorized", 401, token.empty() ? "missing bearer token" : "auth: " + jwt.message());
       // RFC 6750 §3: a WWW-Authenticate challenge with the 401; no error code when no token was sent (§3.1).
       res.Header("WWW-Authenticate",
                  token.empty() ? "Bearer realm=\"ssai\"" : "Bearer realm=\"ssai\", error=\"invalid_token\"");
@@ -523,11 +552,11 @@ std::optional<HttpResponse> Server::Impl::CueRefusal(const HttpRequest& req, std
   content_type = content_type.substr(0, content_type.find(';'));
   while (!content_type.empty() && content_type.back() == ' ') content_type.pop_back();
   if (content_type != "application/json") {
-    metrics.RecordCue("rejected");
+    CueRefused("rejected", 415, "Content-Type: " + content_type.substr(0, 64));
     return JsonErrorResponse(415, "Content-Type: must be application/json, got '" + content_type.substr(0, 64) + "'");
   }
   if (body_bytes && *body_bytes > kMaxCueBodyBytes) {
-    metrics.RecordCue("rejected");
+    CueRefused("rejected", 413, "body over " + std::to_string(kMaxCueBodyBytes) + " bytes");
     return JsonErrorResponse(413, "body: more than " + std::to_string(kMaxCueBodyBytes) + " bytes");
   }
   return std::nullopt;
@@ -552,22 +581,30 @@ void Server::Impl::HandleCue(const HttpRequest& req, Reply reply) {
   if (std::optional<HttpResponse> refused = CueRefusal(req, req.body.size())) return reply(std::move(*refused));
   Result<CueRequest> cue = ParseCueRequest(req.body);
   if (!cue.ok()) {
-    metrics.RecordCue("rejected");
+    CueRefused("rejected", 400, cue.status().message());
     return reply.Error(400, cue.status().message());
   }
   const std::string id = "ch_" + cue->org + "_" + cue->channel;
   auto it = by_id.find(id);
   if (it == by_id.end()) {
-    metrics.RecordCue("rejected");
+    CueRefused("rejected", 404, "unknown channel " + cue->org + "/" + cue->channel);
     return reply.Error(404, "unknown channel " + cue->org + "/" + cue->channel);
   }
-  it->second->Cue(*cue, [this, reply](Result<CueResult> cr) {
+  const std::string channel = cue->org + "/" + cue->channel;
+  const bool stop = cue->action == CueAction::kStop;
+  it->second->Cue(*cue, [this, reply, channel, stop](Result<CueResult> cr) {
     if (reply.answered()) return;
     if (!cr.ok()) {
-      metrics.RecordCue("rejected");
+      CueRefused("rejected", HttpStatusFor(cr.status()), cr.status().message(), channel);
       return reply.Error(HttpStatusFor(cr.status()), cr.status().message());
     }
-    metrics.RecordCue(cr->duplicate ? "duplicate" : "accepted");
+    const std::string_view result = cr->duplicate ? "duplicate" : "accepted";
+    metrics.RecordCue(result);
+    metrics.RecordChannelCue(channel, result);
+    logger->Log(LogLevel::kInfo, cr->duplicate ? "cue.duplicate" : "cue.accepted",
+             {{"channel", channel}, {"action", stop ? "stop" : "start"}, {"event_id", cr->state.event_id},
+              {"start", FormatIso8601Millis(cr->state.start_time)}, {"end", FormatIso8601Millis(cr->state.end_time)},
+              {"cancelled", cr->cancelled}, {"kv_write", cr->kv_write.ok() ? "success" : cr->kv_write.message()}});
     Json j{{"ok", true},
            {"channelId", cr->state.channel_id},
            {"eventId", cr->state.event_id},
@@ -578,6 +615,38 @@ void Server::Impl::HandleCue(const HttpRequest& req, Reply reply) {
     reply.SendJson(200, j.dump());
   });
   Deadline(reply, "cue");
+}
+
+void Server::Impl::CueRefused(std::string_view result, int status, std::string_view reason, std::string_view channel) {
+  metrics.RecordCue(result);
+  if (!channel.empty()) metrics.RecordChannelCue(channel, result);
+  // Throttled per status: a client retrying a bad cue in a loop writes one line per interval.
+  logger->LogThrottled(LogLevel::kWarn, "cue/" + std::to_string(status), RealNow() / kMicrosPerMilli, "cue.refused",
+                    {{"status", int64_t{status}}, {"reason", reason.substr(0, 256)}, {"channel", channel}});
+}
+
+void Server::Impl::NoteEdgeAnswer(const std::string& channel, const ManifestResponse& r) {
+  metrics.RecordChannelManifest(channel, StateSourceName(r.source));
+  const int64_t now_ms = RealNow() / kMicrosPerMilli;
+  if (r.http_status >= 500) {
+    logger->LogThrottled(LogLevel::kError, "upstream/" + channel, now_ms, "manifest.upstream_error",
+                      {{"channel", channel}, {"status", int64_t{r.http_status}}, {"error", std::string_view(r.body).substr(0, 256)}});
+  }
+  if (r.served_stale_origin) {
+    logger->LogThrottled(LogLevel::kWarn, "stale/" + channel, now_ms, "origin.stale",
+                      {{"channel", channel}, {"detail", "origin failed; served the last good copy"}});
+  }
+  if (r.http_status != 200) return;
+  std::string& serving = serving_break[channel];
+  const std::string now_in = r.in_break ? r.event_id : "";
+  if (now_in == serving) return;
+  if (!serving.empty()) logger->Log(LogLevel::kInfo, "break.end", {{"channel", channel}, {"event_id", serving}});
+  if (!now_in.empty()) {
+    metrics.RecordChannelBreak(channel);
+    logger->Log(LogLevel::kInfo, "break.start",
+             {{"channel", channel}, {"event_id", now_in}, {"state_source", StateSourceName(r.source)}});
+  }
+  serving = now_in;
 }
 
 void Server::Impl::HandleChannelApi(const HttpRequest& req, Reply reply) {
@@ -787,6 +856,8 @@ void Server::Impl::Stop() {
   coordinators.clear();
   decision.reset();
   scheduler->CancelAll();
+  logger->Log(LogLevel::kInfo, "server.stopped", {{"dropped_log_lines", logger->dropped()}});
+  logger->Flush();
 }
 
 Server::Server(ServerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
@@ -848,6 +919,9 @@ Status Server::Start() {
     return err;
   }
   s.front->Serve();
+  s.logger->Log(LogLevel::kInfo, "server.started",
+             {{"url", s.front->base_url()}, {"role", RoleName(s.config.role)}, {"build", s.build->name},
+              {"kv", s.config.kv_backend}, {"channels", static_cast<int64_t>(s.config.channels.size())}});
   return Status::Ok();
 }
 

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -62,6 +63,7 @@ ServerConfig TestConfig(const std::string& origin_base) {
   ch.renditions = {{"v720", 2'500'000, origin_base + "/v720.m3u8"}, {"v360", 800'000, origin_base + "/v360.m3u8"}};
   ch.slate = {"http://127.0.0.1:9/slate.ts", 1};
   c.channels.push_back(ch);
+  c.log.level = LogLevel::kOff;  // quiet tests; LogsCuesBreaksAndRequests... turns it on
   // A channel whose origin is down (nothing listens on port 9 on loopback).
   ChannelConfig down = ch;
   down.channel = "down";
@@ -419,6 +421,82 @@ TEST_F(ServerTest, FullBreak) {
   EXPECT_GE(server_->metrics().Counter("source", "kv-hit"), 1);
   EXPECT_EQ(server_->metrics().Counter("error", "off_core_callback"), 0);
   EXPECT_EQ(server_->metrics().Counter("error", "off_core_request"), 0);
+}
+
+// Issue 19: what `ssai serve` says while it runs. JSON lines to a file: a refused and an accepted
+// cue, the break starting and ending as this edge served it, one access line per request; and
+// the per-channel metric families.
+TEST_F(ServerTest, LogsCuesBreaksAndRequestsAndCountsPerChannel) {
+  const std::string path = ::testing::TempDir() + "/ssai_server_log_" + std::to_string(::getpid()) + ".jsonl";
+  std::filesystem::remove(path);
+  config_.log.level = LogLevel::kInfo;
+  config_.log.json = true;
+  config_.log.path = path;
+  config_.log.access_log = true;
+  StartServer();
+  auto refused = PostCue(R"({"org":"demo","channel":"sports","duration":2})", "wrong-token");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401);
+  auto cue = PostCue(R"({"org":"demo","channel":"sports","duration":2,"pod_id":"pod1"})");
+  ASSERT_TRUE(cue);
+  ASSERT_EQ(cue->status, 200) << cue->body;
+  const std::string event_id = Json::parse(cue->body)["eventId"];
+  std::string body, source;
+  ASSERT_NO_FATAL_FAILURE(PollUntilAds(&body, &source));
+  // Reload until the newest segment is content again (the break is 2 s of 1 s segments).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(8);
+  bool ended = false;
+  while (!ended && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto v = client_->Get("/demo/sports/v720.m3u8");
+    ASSERT_TRUE(v);
+    const std::string last = v->body.substr(v->body.rfind(".ts") - 40);
+    ended = last.find("/ads/") == std::string::npos && last.find("slate") == std::string::npos;
+  }
+  ASSERT_TRUE(ended) << "the break did not end";
+  auto m = client_->Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->body.find("# TYPE ssai_channel_manifest_requests_total counter"), std::string::npos);
+  EXPECT_NE(m->body.find("ssai_channel_manifest_requests_total{channel=\"demo/sports\",source=\"kv-hit\"} "),
+            std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("ssai_channel_cues_total{channel=\"demo/sports\",result=\"accepted\"} 1"), std::string::npos)
+      << m->body;
+  EXPECT_NE(m->body.find("ssai_channel_ad_breaks_total{channel=\"demo/sports\"} 1"), std::string::npos) << m->body;
+  server_->Stop();  // writes every queued line
+
+  std::ifstream in(path);
+  std::map<std::string, std::vector<Json>> events;
+  for (std::string line; std::getline(in, line);) {
+    Json j = Json::parse(line, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << "not a JSON line: " << line;
+    ASSERT_TRUE(j["ts"].is_string() && j["level"].is_string()) << line;
+    events[j["event"].get<std::string>()].push_back(j);
+  }
+  for (const char* e : {"server.started", "cue.refused", "cue.accepted", "break.start", "break.end", "http.access",
+                        "server.stopped"}) {
+    EXPECT_TRUE(events.contains(e)) << "no " << e << " line";
+  }
+  if (events.contains("cue.refused")) {
+    EXPECT_EQ(events["cue.refused"][0]["status"], 401);
+    EXPECT_EQ(events["cue.refused"][0]["level"], "warn");
+  }
+  if (events.contains("cue.accepted")) {
+    EXPECT_EQ(events["cue.accepted"][0]["event_id"], event_id);
+  }
+  if (events.contains("break.start")) {
+    EXPECT_EQ(events["break.start"].size(), 1u);
+    EXPECT_EQ(events["break.start"][0]["channel"], "demo/sports");
+    EXPECT_EQ(events["break.start"][0]["event_id"], event_id);
+  }
+  if (events.contains("break.end")) {
+    EXPECT_EQ(events["break.end"][0]["event_id"], event_id);
+  }
+  bool manifest_access = false;
+  for (const Json& a : events["http.access"]) {
+    manifest_access = manifest_access || (a["route"] == "manifest" && a["status"] == 200 &&
+                                          a["path"] == "/demo/sports/v720.m3u8" && a["peer"] == "127.0.0.1");
+  }
+  EXPECT_TRUE(manifest_access);
 }
 
 TEST_F(ServerTest, AcceptedCueSurvivesARestart) {
