@@ -1,11 +1,13 @@
 """Process and HTTP helpers shared by the end-to-end tests: start an `ssai` (or any) server that
 prints "listening on http://127.0.0.1:PORT", stop it, pick a free loopback port, GET a URL.
 Every wait is bounded."""
+import os
 import re
 import select
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -18,8 +20,13 @@ _LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 def start(cmd, cwd, env=None, timeout_s=10.0):
     """Starts `cmd` and waits (at most timeout_s) for its "listening on" line: (proc, base_url).
     Fails the test with the process's stderr if it exits or never says it listens."""
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    # stderr goes to an unlinked temporary file, read back through proc.stderr: a server that logs
+    # (`ssai serve`, reference/server/log.h) never blocks on a pipe nobody drains, and whatever
+    # it wrote is still there when a test reads it after the process ended.
+    with tempfile.NamedTemporaryFile("w", prefix="ssai-stderr-", delete=False) as sink:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=sink, text=True)
+        proc.stderr = open(sink.name, encoding="utf-8", errors="replace")
+    os.unlink(sink.name)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         ready, _, _ = select.select([proc.stdout], [], [], 0.1)
