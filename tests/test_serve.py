@@ -175,3 +175,28 @@ def test_metrics_every_family_has_help_and_type(deployment, ssai):
     assert "ssai_kv_hit_ratio" not in text
     assert types["ssai_manifest_requests_total"] == "counter"
     assert 'ssai_manifest_requests_total{source="kv-hit"}' in text
+
+
+def test_serve_logs_json_lines_on_stderr(ssai_bin, root, tmp_path):
+    """Issue 19: `ssai serve --log-format json --access-log` says what it does on stderr, one JSON
+    object per line: started, each request answered, a refused cue, stopped."""
+    config = json.loads((root / "fixtures/serve/demo.json").read_text())
+    config.update({"listen": "127.0.0.1:0", "journal_path": str(tmp_path / "journal.jsonl")})
+    config["decision"]["catalogue_file"] = str(root / "fixtures/serve/catalogue.json")
+    (tmp_path / "serve.json").write_text(json.dumps(config))
+    proc, base = _start([ssai_bin, "serve", "--config", str(tmp_path / "serve.json"), "--log-format", "json",
+                         "--access-log"], cwd=root, env=dict(os.environ, SSAI_CUE_TOKEN=TOKEN))
+    try:
+        _get(base + "/health")
+        code, _ = _post_cue(base, {"org": "demo", "channel": "sports", "duration": 10}, "not-the-token")
+        assert code == 401
+    finally:
+        assert _stop(proc) == 0
+    lines = [l for l in proc.stderr.read().splitlines() if l.startswith("{")]
+    events = [json.loads(l) for l in lines]
+    names = [e["event"] for e in events]
+    assert names[0] == "server.started" and names[-1] == "server.stopped", names
+    health = [e for e in events if e["event"] == "http.access" and e["route"] == "health"]
+    assert health and health[0]["status"] == 200 and health[0]["path"] == "/health", events
+    refused = [e for e in events if e["event"] == "cue.refused"]
+    assert refused and refused[0]["status"] == 401 and refused[0]["level"] == "warn", events
