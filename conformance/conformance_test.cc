@@ -1,6 +1,7 @@
 // Unit tests of the suite's parts: catalogue, profile and scenario parsing, the multi-POP fakes,
 // report escaping, and one scenario end to end.
 #include <gtest/gtest.h>
+#include <pugixml.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -302,12 +303,41 @@ TEST(PopKvTest, PropagationDelayPerPopAndExpiry) {
   EXPECT_EQ(central.puts()[1].ttl_s, 30);
 }
 
-TEST(ReportTest, XmlEscapesMarkupAndControlCharacters) {
-  EXPECT_EQ(XmlEscape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&apos;");
-  EXPECT_EQ(XmlEscape(std::string("x\x01y", 3)), "x\xEF\xBF\xBDy");
-  EXPECT_EQ(XmlEscape("\xC3\xA9"), "\xC3\xA9");
-  EXPECT_EQ(XmlEscape("\xFF"), "\xEF\xBF\xBD");
+TEST(ReportTest, XmlCharsReplacesWhatXmlCannotCarry) {
+  EXPECT_EQ(XmlChars("a<b>&\"c'"), "a<b>&\"c'");  // markup: the writer's (pugixml) to escape
+  EXPECT_EQ(XmlChars(std::string("x\x01y", 3)), "x\xEF\xBF\xBDy");
+  EXPECT_EQ(XmlChars("\xC3\xA9"), "\xC3\xA9");
+  EXPECT_EQ(XmlChars("\xFF"), "\xEF\xBF\xBD");
+  EXPECT_EQ(HtmlEscape("a<b>&\"c'\x01"), "a&lt;b&gt;&amp;&quot;c&#39;\xEF\xBF\xBD");
   EXPECT_EQ(HtmlEscape("<'>"), "&lt;&#39;&gt;");
+}
+
+// JUnit from pugixml: a target's answer quoted in the evidence (markup, a control character,
+// invalid UTF-8) still gives a document an XML parser reads back, with the text intact where XML
+// can carry it.
+TEST(ReportTest, JunitIsWellFormedWhateverTheEvidenceHolds) {
+  RunResult r;
+  r.target = "http:<vendor & co>";
+  r.scenario = "s\"1";
+  CheckResult c;
+  c.id = "splice.ad_starts_within";
+  c.outcome = Outcome::kFail;
+  c.severity = Severity::kError;
+  c.failures = 1;
+  c.evidence.push_back(Evidence{});
+  c.evidence[0].where = "v720";
+  c.evidence[0].message = "got <EXT-X-CUE-OUT> & \"more\"\x01\xFF";
+  r.checks.push_back(c);
+  const std::string junit = JunitXml({r});
+  pugi::xml_document doc;
+  const pugi::xml_parse_result parsed = doc.load_string(junit.c_str());
+  ASSERT_TRUE(parsed) << parsed.description() << "\n" << junit;
+  const pugi::xml_node tc = doc.child("testsuites").child("testsuite").child("testcase");
+  EXPECT_STREQ(tc.attribute("classname").value(), "http:<vendor & co>.s\"1");
+  EXPECT_EQ(std::string(tc.child("failure").attribute("message").value()),
+            "got <EXT-X-CUE-OUT> & \"more\"\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_NE(std::string(tc.child("failure").text().get()).find("v720: got <EXT-X-CUE-OUT>"), std::string::npos);
+  EXPECT_STREQ(doc.child("testsuites").attribute("failures").value(), "1");
 }
 
 TEST(MakeTargetsTest, BuiltinAllServeAndHttp) {

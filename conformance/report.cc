@@ -5,6 +5,9 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
+
+#include <pugixml.hpp>
 
 #include "conformance/checks/catalogue.h"
 #include "conformance/expectations.h"
@@ -29,7 +32,12 @@ size_t Utf8Length(std::string_view s, size_t i, uint32_t* cp) {
   return n;
 }
 
-std::string Escape(std::string_view text, bool html) {
+enum class EscapeMode { kHtml, kXmlChars };
+
+// kHtml: markup escaped for HTML text and attributes; kXmlChars: markup left alone (pugixml
+// escapes it), only what XML 1.0 cannot carry replaced. Both: invalid UTF-8 becomes U+FFFD.
+std::string Escape(std::string_view text, EscapeMode mode) {
+  const bool markup = mode == EscapeMode::kHtml;
   std::string out;
   out.reserve(text.size() + 16);
   for (size_t i = 0; i < text.size();) {
@@ -40,12 +48,12 @@ std::string Escape(std::string_view text, bool html) {
       ++i;
       continue;
     }
-    switch (cp) {
+    switch (markup ? cp : 0x20) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
-      case '\'': out += html ? "&#39;" : "&apos;"; break;
+      case '\'': out += "&#39;"; break;
       default: {
         // XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
         const bool ok = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
@@ -95,9 +103,12 @@ std::string Fixed(double v, int decimals) {
 
 }  // namespace
 
-std::string XmlEscape(std::string_view text) { return Escape(text, false); }
-std::string HtmlEscape(std::string_view text) { return Escape(text, true); }
+std::string XmlChars(std::string_view text) { return Escape(text, EscapeMode::kXmlChars); }
+std::string HtmlEscape(std::string_view text) { return Escape(text, EscapeMode::kHtml); }
 
+// Written with pugixml (the XML library the VAST parser uses): it escapes markup in text and
+// attributes; XmlChars first replaces what XML 1.0 cannot carry at all (control characters,
+// invalid UTF-8 from a target's answers), which no escaping can express.
 std::string JunitXml(const std::vector<RunResult>& runs) {
   const std::vector<DefectVerdict> defects = DefectVerdicts(runs);
   int64_t tests = static_cast<int64_t>(defects.size()), failures = 0, skipped = 0, errors = 0;
@@ -110,75 +121,109 @@ std::string JunitXml(const std::vector<RunResult>& runs) {
       skipped += c.outcome == Outcome::kSkip || !c.expected_reason.empty();
     }
   }
-  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  x += "<testsuites name=\"ssai conform\" tests=\"" + std::to_string(tests) + "\" failures=\"" +
-       std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" skipped=\"" + std::to_string(skipped) +
-       "\">\n";
+  auto attr = [](pugi::xml_node n, const char* name, std::string_view value) {
+    n.append_attribute(name).set_value(XmlChars(value).c_str());
+  };
+  auto num = [&](pugi::xml_node n, const char* name, int64_t value) { attr(n, name, std::to_string(value)); };
+  auto text = [](pugi::xml_node n, const char* name, std::string_view value) {
+    n.append_child(name).append_child(pugi::node_pcdata).set_value(XmlChars(value).c_str());
+  };
+  pugi::xml_document doc;
+  pugi::xml_node decl = doc.append_child(pugi::node_declaration);
+  decl.append_attribute("version").set_value("1.0");
+  decl.append_attribute("encoding").set_value("UTF-8");
+  pugi::xml_node root = doc.append_child("testsuites");
+  attr(root, "name", "ssai conform");
+  num(root, "tests", tests);
+  num(root, "failures", failures);
+  num(root, "errors", errors);
+  num(root, "skipped", skipped);
   for (const RunResult& r : runs) {
-    int64_t f = 0, s = 0;
+    int64_t f = 0, sk = 0;
     for (const CheckResult& c : r.checks) {
       f += c.outcome == Outcome::kFail && c.severity == Severity::kError && c.expected_reason.empty();
-      s += c.outcome == Outcome::kSkip || !c.expected_reason.empty();
+      sk += c.outcome == Outcome::kSkip || !c.expected_reason.empty();
     }
-    const std::string suite = r.target + " | " + r.scenario;
     const std::string cls = r.target + "." + r.scenario;
-    x += "  <testsuite name=\"" + XmlEscape(suite) + "\" tests=\"" + std::to_string(r.checks.size()) +
-         "\" failures=\"" + std::to_string(f) + "\" errors=\"" + std::to_string(r.status.ok() ? 0 : 1) +
-         "\" skipped=\"" + std::to_string(s) + "\" time=\"" + Fixed(r.wall_ms / 1000.0, 6) + "\">\n";
-    x += "    <properties><property name=\"scenario_file\" value=\"" + XmlEscape(r.scenario_file) +
-         "\"/><property name=\"defect_build\" value=\"" + (r.defect ? "true" : "false") + "\"/></properties>\n";
+    pugi::xml_node suite = root.append_child("testsuite");
+    attr(suite, "name", r.target + " | " + r.scenario);
+    num(suite, "tests", static_cast<int64_t>(r.checks.size()));
+    num(suite, "failures", f);
+    num(suite, "errors", r.status.ok() ? 0 : 1);
+    num(suite, "skipped", sk);
+    attr(suite, "time", Fixed(r.wall_ms / 1000.0, 6));
+    pugi::xml_node props = suite.append_child("properties");
+    pugi::xml_node p1 = props.append_child("property");
+    attr(p1, "name", "scenario_file");
+    attr(p1, "value", r.scenario_file);
+    pugi::xml_node p2 = props.append_child("property");
+    attr(p2, "name", "defect_build");
+    attr(p2, "value", r.defect ? "true" : "false");
     if (!r.status.ok()) {
-      x += "    <testcase classname=\"" + XmlEscape(cls) + "\" name=\"run\" time=\"" + Fixed(r.wall_ms / 1000.0, 6) +
-           "\"><error message=\"" + XmlEscape(r.status.ToString()) + "\"/></testcase>\n";
+      pugi::xml_node tc = suite.append_child("testcase");
+      attr(tc, "classname", cls);
+      attr(tc, "name", "run");
+      attr(tc, "time", Fixed(r.wall_ms / 1000.0, 6));
+      attr(tc.append_child("error"), "message", r.status.ToString());
     }
     for (const CheckResult& c : r.checks) {
       // time: measured (the check's evaluation plus its share of the target run), in seconds.
-      x += "    <testcase classname=\"" + XmlEscape(cls) + "\" name=\"" + XmlEscape(c.id) + "\" time=\"" +
-           Fixed(c.time_ms / 1000.0, 6) + "\"";
+      pugi::xml_node tc = suite.append_child("testcase");
+      attr(tc, "classname", cls);
+      attr(tc, "name", c.id);
+      attr(tc, "time", Fixed(c.time_ms / 1000.0, 6));
       if (c.outcome == Outcome::kPass) {
-        x += c.note.empty() ? "/>\n" : "><system-out>" + XmlEscape(c.note) + "</system-out></testcase>\n";
+        if (!c.note.empty()) text(tc, "system-out", c.note);
       } else if (c.outcome == Outcome::kSkip) {
-        x += "><skipped message=\"" + XmlEscape(c.note) + "\"/></testcase>\n";
+        attr(tc.append_child("skipped"), "message", c.note);
       } else if (!c.expected_reason.empty()) {
         // An expected failure (pytest's xfail): skipped with the reason, the evidence kept.
-        x += "><skipped type=\"xfail\" message=\"" + XmlEscape(c.expected_reason) + "\"/><system-out>" +
-             XmlEscape("EXPECTED FAILURE (" + std::to_string(c.failures) + " findings)\n" + EvidenceText(c)) +
-             "</system-out></testcase>\n";
+        pugi::xml_node sk_node = tc.append_child("skipped");
+        attr(sk_node, "type", "xfail");
+        attr(sk_node, "message", c.expected_reason);
+        text(tc, "system-out", "EXPECTED FAILURE (" + std::to_string(c.failures) + " findings)\n" + EvidenceText(c));
       } else if (c.severity == Severity::kError) {
-        const std::string msg = c.evidence.empty() ? c.note : c.evidence.front().message;
-        x += "><failure type=\"error\" message=\"" + XmlEscape(msg) + "\">" + XmlEscape(EvidenceText(c)) +
-             "</failure></testcase>\n";
+        pugi::xml_node fail = tc.append_child("failure");
+        attr(fail, "type", "error");
+        attr(fail, "message", c.evidence.empty() ? c.note : c.evidence.front().message);
+        fail.append_child(pugi::node_pcdata).set_value(XmlChars(EvidenceText(c)).c_str());
       } else {
-        x += "><system-out>" + XmlEscape("WARNING (" + std::to_string(c.failures) + " findings)\n" + EvidenceText(c)) +
-             "</system-out></testcase>\n";
+        text(tc, "system-out", "WARNING (" + std::to_string(c.failures) + " findings)\n" + EvidenceText(c));
       }
     }
-    x += "  </testsuite>\n";
   }
   if (!defects.empty()) {
     // A defect build exists to be caught: one test case per defect build, failed when no error
     // check caught it in any run.
     int64_t uncaught = 0;
     for (const DefectVerdict& v : defects) uncaught += !v.caught();
-    x += "  <testsuite name=\"defect builds caught\" tests=\"" + std::to_string(defects.size()) + "\" failures=\"" +
-         std::to_string(uncaught) + "\" errors=\"0\" skipped=\"0\" time=\"0\">\n";
+    pugi::xml_node suite = root.append_child("testsuite");
+    attr(suite, "name", "defect builds caught");
+    num(suite, "tests", static_cast<int64_t>(defects.size()));
+    num(suite, "failures", uncaught);
+    num(suite, "errors", 0);
+    num(suite, "skipped", 0);
+    attr(suite, "time", "0");
     for (const DefectVerdict& v : defects) {
-      x += "    <testcase classname=\"defect_builds\" name=\"" + XmlEscape(v.target) + "\" time=\"0\">";
+      pugi::xml_node tc = suite.append_child("testcase");
+      attr(tc, "classname", "defect_builds");
+      attr(tc, "name", v.target);
+      attr(tc, "time", "0");
       if (v.caught()) {
         std::string by;
         for (const std::string& c : v.caught_by) by += c + "\n";
-        x += "<system-out>" + XmlEscape("caught by:\n" + by) + "</system-out></testcase>\n";
+        text(tc, "system-out", "caught by:\n" + by);
       } else {
-        x += "<failure type=\"not_caught\" message=\"" +
-             XmlEscape("defect build " + v.target + " was not caught: no error check failed in its " +
-                       std::to_string(v.runs) + " run(s); the suite would miss this bug") +
-             "\"/></testcase>\n";
+        pugi::xml_node fail = tc.append_child("failure");
+        attr(fail, "type", "not_caught");
+        attr(fail, "message", "defect build " + v.target + " was not caught: no error check failed in its " +
+                                  std::to_string(v.runs) + " run(s); the suite would miss this bug");
       }
     }
-    x += "  </testsuite>\n";
   }
-  x += "</testsuites>\n";
-  return x;
+  std::ostringstream out;
+  doc.save(out, "  ", pugi::format_default, pugi::encoding_utf8);
+  return out.str();
 }
 
 nlohmann::json ReportJson(const std::vector<RunResult>& runs, const Profile& profile) {

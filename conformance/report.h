@@ -16,8 +16,10 @@
 
 namespace ssai::conformance {
 
-// XML 1.0 text/attribute escaping; characters XML 1.0 cannot carry become U+FFFD.
-std::string XmlEscape(std::string_view text);
+// What XML 1.0 cannot carry (control characters, invalid UTF-8) becomes U+FFFD; markup is left
+// for the XML writer (pugixml) to escape.
+std::string XmlChars(std::string_view text);
+// HTML text/attribute escaping, with XmlChars's replacements.
 std::string HtmlEscape(std::string_view text);
 
 // JUnit: <testsuites> with one <testsuite name="TARGET | SCENARIO"> per run and one <testcase
