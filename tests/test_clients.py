@@ -367,21 +367,28 @@ def _summary(report):
     return text + "\nhls.js log (interstitials, buffer):\n" + "\n".join(report.get("hls_log", [])[-80:])
 
 
-def test_hlsjs_plays_the_ssai_stream_through_an_ad_break(media_deployment, hlsjs_player):
-    base, _ = media_deployment
+def _hlsjs_through_a_cued_break(hlsjs_player, base, src, break_s):
+    """hls.js plays `src` while a break of `break_s` is cued at `base` 3 s in; the report, asserted
+    free of errors and played through (4 s past the last ad fragment)."""
     import threading
     # Cue once the player is loading: the break is then ahead of its playhead (it plays ~3 target
     # durations behind the live edge, hls.js liveSyncDurationCount).
-    cue = threading.Timer(3.0, _cue, args=(base,))
+    cue = threading.Timer(3.0, _cue, args=(base, break_s))
     cue.start()
     try:
-        report = hlsjs_player(base + "/demo/sports/v720.m3u8", "ssai", max_s=60)
+        report = hlsjs_player(src, "ssai", max_s=60)
     finally:
         cue.cancel()
         cue.join()
     assert report["mse"]["h264_aac"], f"this Chromium's MSE does not play H.264+AAC: {report['mse']}"
     assert _hlsjs_errors(report) == [], _summary(report)
     assert not report["timed_out"], "hls.js did not play through the break in time:\n" + _summary(report)
+    return report
+
+
+def test_hlsjs_plays_the_ssai_stream_through_an_ad_break(media_deployment, hlsjs_player):
+    base, _ = media_deployment
+    report = _hlsjs_through_a_cued_break(hlsjs_player, base, base + "/demo/sports/v720.m3u8", BREAK_S)
     ads = [f for f in report["frags"] if "/ads/" in f["url"]]
     assert [f["url"].split("/ads/")[1] for f in ads] == ["ad1/2500000_0.ts", "ad1/2500000_1.ts",
                                                           "ad2/2500000_0.ts", "ad2/2500000_1.ts"], _summary(report)
@@ -522,7 +529,6 @@ def test_hlsjs_plays_a_vast_pod_of_three_creatives_of_different_durations(ssai_b
     1.92 s; `ssai serve` (decision.format "vast") stitches them with a DISCONTINUITY before each
     creative, hls.js plays the break through with no error, and the server fires each creative's
     impression and quartile beacons once, in order, for the player's session (`?session=`)."""
-    import threading
     seg = SEGMENT_S
     durations = {"c1": 2 * seg, "c2": 3 * seg, "c3": seg}
     (tmp_path / "catalogue.json").write_text(json.dumps(
@@ -538,16 +544,8 @@ def test_hlsjs_plays_a_vast_pod_of_three_creatives_of_different_durations(ssai_b
         decision = {"format": "vast", "url": ads_url + "/vast/pod/{pod}.xml", "ad_segment_duration_s": seg}
         serve, serve_url = _start_media_serve(ssai_bin, root, tmp_path, origin_url, seg, decision, "three")
         procs.append(serve)
-        cue = threading.Timer(3.0, _cue, args=(serve_url, sum(durations.values())))
-        cue.start()
-        try:
-            report = hlsjs_player(serve_url + "/demo/sports/v720.m3u8?session=hlsjs", "ssai", max_s=60)
-        finally:
-            cue.cancel()
-            cue.join()
-        assert report["mse"]["h264_aac"], f"this Chromium's MSE does not play H.264+AAC: {report['mse']}"
-        assert _hlsjs_errors(report) == [], _summary(report)
-        assert not report["timed_out"], "hls.js did not play through the pod in time:\n" + _summary(report)
+        report = _hlsjs_through_a_cued_break(hlsjs_player, serve_url, serve_url + "/demo/sports/v720.m3u8?session=hlsjs",
+                                             sum(durations.values()))
         ads_played = [f for f in report["frags"] if "/ads/" in f["url"]]
         assert [f["url"].split("/ads/")[1] for f in ads_played] == [
             "c1/2500000_0.ts", "c1/2500000_1.ts", "c2/2500000_0.ts", "c2/2500000_1.ts", "c2/2500000_2.ts",
