@@ -529,7 +529,11 @@ Status SyntheticOriginService::EnableMedia(const std::string& cache_dir) {
   if (spec_.media != "ffmpeg") return Status::Ok();
   // The template first: a bad one fails before ffmpeg makes any media.
   SSAI_ASSIGN_OR_RETURN(OriginSegmentRoutes routes, OriginSegmentRoutes::Make(spec_));
-  SSAI_ASSIGN_OR_RETURN(media_, MediaLibrary::Open(cache_dir, spec_.segment_duration_s));
+  MediaOptions options;
+  options.ts = spec_.container == "ts";
+  options.cmaf = spec_.container == "cmaf";
+  options.audio_languages = options.cmaf ? static_cast<int>(spec_.audio.size()) : 0;
+  SSAI_ASSIGN_OR_RETURN(media_, MediaLibrary::Open(cache_dir, spec_.segment_duration_s, "ffmpeg", options));
   segments_.emplace(std::move(routes));
   return Status::Ok();
 }
