@@ -417,6 +417,14 @@ std::optional<HttpResponse> OriginSegmentRoutes::Answer(std::string_view path, U
     return TsResponse(media.Slate());
   }
   const bool cmaf = spec_->container == "cmaf";
+  if (cmaf && (path == "/slate.m4s" || path == "/slate_init.mp4")) {
+    // The CMAF slate, in the clear (the splicer declares METHOD=NONE for it, as for an ad) with its
+    // own init: the channel's slate.init_uri (reference/server/config.h).
+    const origin::Fmp4Pool* pool = media.Cmaf(spec_->audio.empty() ? "slate" : "slate-video");
+    if (pool == nullptr) return JsonErrorResponse(500, "media: no CMAF slate loaded");
+    ++*requests;
+    return MediaResponse(path == "/slate.m4s" ? pool->Fragment(0) : Result<std::string>(pool->Init()), "video/mp4");
+  }
   std::match_results<std::string_view::const_iterator> m;
   const bool is_init = init_re_ && std::regex_match(path.begin(), path.end(), m, *init_re_);
   if (!is_init && !std::regex_match(path.begin(), path.end(), m, *re_)) return std::nullopt;

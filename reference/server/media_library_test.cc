@@ -1,5 +1,7 @@
 #include "reference/server/media_library.h"
 
+#include "reference/server/services.h"
+
 #include <gtest/gtest.h>
 
 #include <openssl/evp.h>
@@ -153,6 +155,42 @@ TEST(MediaLibraryTest, CmafPoolsAndEncryptedOriginRoutes) {
   EXPECT_EQ(get("/seg_nope_3.m4s")->status, 404);
   EXPECT_FALSE(get("/other.m4s").has_value());
   EXPECT_EQ(served.load(), 4);
+}
+
+// The built-in decision service with container "cmaf": each ad variant playlist declares its own
+// init, and serves it and the fragments from the ad pool (continuing across the pod's items).
+TEST(MediaLibraryTest, CmafAdsDeclareAndServeTheirOwnInit) {
+  DecisionConfig config;
+  config.catalogue = TwoPods();
+  config.ad_segment_duration_s = 2;
+  config.media = "ffmpeg";
+  config.container = "cmaf";
+  DecisionService service(config);
+  ASSERT_TRUE(service.EnableMedia((std::filesystem::temp_directory_path() / "ssai-media-test-cmaf").string()).ok());
+  std::optional<std::string> p = service.AdPlaylist("y", 800000);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(*p, "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:2\n#EXT-X-PLAYLIST-TYPE:VOD\n"
+                "#EXT-X-MAP:URI=\"800000_init.mp4\"\n#EXTINF:2.000,\n800000_0.m4s\n#EXTINF:2.000,\n800000_1.m4s\n"
+                "#EXTINF:2.000,\n800000_2.m4s\n#EXT-X-ENDLIST\n");
+  HttpResponse init = service.AdResponse("/ads/y/800000_init.mp4");
+  ASSERT_EQ(init.status, 200) << init.body;
+  EXPECT_EQ(init.content_type, "video/mp4");
+  EXPECT_TRUE(origin::ParseFmp4Init(init.body).ok());
+  HttpResponse seg = service.AdResponse("/ads/y/800000_1.m4s");
+  ASSERT_EQ(seg.status, 200) << seg.body;
+  // y follows x (4 s) in its pod: its segment 1 is the ad timeline's segment 3.
+  Result<std::shared_ptr<const MediaLibrary>> lib = MediaLibrary::Open(
+      (std::filesystem::temp_directory_path() / "ssai-media-test-cmaf").string(), 2, "ffmpeg", [] {
+        MediaOptions o;
+        o.ts = false;
+        o.cmaf = true;
+        return o;
+      }());
+  ASSERT_TRUE(lib.ok());
+  EXPECT_EQ(seg.body, *(*lib)->Cmaf("ad")->Fragment(3));
+  EXPECT_EQ(service.AdResponse("/ads/y/800000_3.m4s").status, 404);      // y has 3 segments
+  EXPECT_EQ(service.AdResponse("/ads/x/2500000_init.mp4").status, 404);  // x has no such bitrate
+  EXPECT_EQ(service.AdResponse("/ads/y/800000_1.ts").status, 404);       // not the TS route
 }
 
 }  // namespace

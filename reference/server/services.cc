@@ -188,8 +188,12 @@ std::optional<std::string> DecisionService::AdPlaylist(std::string_view ad_id, i
       // RFC 8216 §4.3.3.1: TARGETDURATION >= every EXTINF rounded to the nearest integer.
       const double seg_s = config_.ad_segment_duration_s;
       const int count = std::max(1, static_cast<int>(std::ceil(item.duration_s / seg_s - 1e-9)));
-      std::string p = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:" +
+      // CMAF: the ad's own init (EXT-X-MAP needs version 6, RFC 8216 §7), so the splicer declares
+      // it after the DISCONTINUITY (splicer.h "Media initialization and keys").
+      const bool cmaf = config_.container == "cmaf";
+      std::string p = std::string("#EXTM3U\n#EXT-X-VERSION:") + (cmaf ? "6" : "3") + "\n#EXT-X-TARGETDURATION:" +
                       std::to_string(static_cast<int64_t>(std::ceil(seg_s))) + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
+      if (cmaf) p += "#EXT-X-MAP:URI=\"" + std::to_string(bitrate_bps) + "_init.mp4\"\n";
       double left = item.duration_s;
       for (int i = 0; i < count; ++i) {
         const double d = std::min(seg_s, left);
@@ -197,7 +201,7 @@ std::optional<std::string> DecisionService::AdPlaylist(std::string_view ad_id, i
         char extinf[64];
         std::snprintf(extinf, sizeof(extinf), "#EXTINF:%.3f,\n", d);
         p += extinf;
-        p += std::to_string(bitrate_bps) + "_" + std::to_string(i) + ".ts\n";
+        p += std::to_string(bitrate_bps) + "_" + std::to_string(i) + (cmaf ? ".m4s\n" : ".ts\n");
       }
       return p + "#EXT-X-ENDLIST\n";
     }
@@ -206,7 +210,10 @@ std::optional<std::string> DecisionService::AdPlaylist(std::string_view ad_id, i
 }
 
 Status DecisionService::EnableMedia(const std::string& cache_dir) {
-  SSAI_ASSIGN_OR_RETURN(media_, MediaLibrary::Open(cache_dir, config_.ad_segment_duration_s));
+  MediaOptions options;
+  options.ts = config_.container == "ts";
+  options.cmaf = config_.container == "cmaf";
+  SSAI_ASSIGN_OR_RETURN(media_, MediaLibrary::Open(cache_dir, config_.ad_segment_duration_s, "ffmpeg", options));
   return Status::Ok();
 }
 
@@ -420,7 +427,8 @@ HttpResponse DecisionService::VastResponse(std::string_view path, std::string_vi
   return not_found();
 }
 
-// /ads/{id}/{bps}.m3u8 and /ads/{id}/{bps}_{i}.ts, id [A-Za-z0-9_-]{1,64}, bps 1-12 digits, i 1-6.
+// /ads/{id}/{bps}.m3u8 and /ads/{id}/{bps}_{i}.ts (container "cmaf": {bps}_{i}.m4s and
+// {bps}_init.mp4), id [A-Za-z0-9_-]{1,64}, bps 1-12 digits, i 1-6.
 HttpResponse DecisionService::AdResponse(std::string_view path) {
   auto not_found = [&] { return JsonErrorResponse(404, "no ad at " + std::string(path.substr(0, 128))); };
   if (!path.starts_with("/ads/")) return not_found();
@@ -437,18 +445,38 @@ HttpResponse DecisionService::AdResponse(std::string_view path) {
     // VOD: never changes.
     return HttpResponse{200, "application/vnd.apple.mpegurl", std::move(*p), {{"Cache-Control", "max-age=3600"}}};
   }
+  const bool cmaf = config_.container == "cmaf";
+  const std::string_view ext = cmaf ? ".m4s" : ".ts";
   const size_t under = file.find('_');
-  if (!media_ || !file.ends_with(".ts") || under == std::string_view::npos) return not_found();
-  const std::string_view bps = file.substr(0, under), i = file.substr(under + 1, file.size() - under - 4);
-  if (!AllOf(bps, 1, 12, IsDigit) || !AllOf(i, 1, 6, IsDigit)) return not_found();
+  if (!media_ || under == std::string_view::npos) return not_found();
+  const std::string_view bps = file.substr(0, under);
+  if (!AllOf(bps, 1, 12, IsDigit)) return not_found();
+  if (cmaf && file.substr(under) == "_init.mp4") {
+    // The init of every ad at every bitrate is the same encode's (media_library.h); 404 for a
+    // bitrate no ad of this id has, as for its playlist.
+    if (!AdTimelineIndex(config_.catalogue, config_.ad_segment_duration_s, id, std::stoll(std::string(bps)), 0)) {
+      return JsonErrorResponse(404, "no ad init " + std::string(path));
+    }
+    const origin::Fmp4Pool* pool = media_->Cmaf("ad");
+    if (pool == nullptr) return JsonErrorResponse(500, "media: no CMAF ad track loaded");
+    return HttpResponse{200, "video/mp4", pool->Init(), {{"Cache-Control", "max-age=3600"}}};
+  }
+  if (!file.ends_with(ext)) return not_found();
+  const std::string_view i = file.substr(under + 1, file.size() - under - 1 - ext.size());
+  if (!AllOf(i, 1, 6, IsDigit)) return not_found();
   std::optional<int64_t> index = AdTimelineIndex(config_.catalogue, config_.ad_segment_duration_s, id,
                                                  std::stoll(std::string(bps)), std::stoll(std::string(i)));
   if (!index) return JsonErrorResponse(404, "no ad segment " + std::string(path));
   ++ad_segment_requests;
-  Result<std::string> ts = media_->Ad(*index);
-  if (!ts.ok()) return JsonErrorResponse(500, ts.status().message());
+  Result<std::string> body = Status::Internal("media: no CMAF ad track loaded");
+  if (!cmaf) {
+    body = media_->Ad(*index);
+  } else if (const origin::Fmp4Pool* pool = media_->Cmaf("ad")) {
+    body = pool->Fragment(*index);
+  }
+  if (!body.ok()) return JsonErrorResponse(500, body.status().message());
   // Segment n's bytes never change.
-  return HttpResponse{200, "video/mp2t", std::move(*ts), {{"Cache-Control", "max-age=3600"}}};
+  return HttpResponse{200, cmaf ? "video/mp4" : "video/mp2t", std::move(*body), {{"Cache-Control", "max-age=3600"}}};
 }
 
 void DecisionService::RegisterRoutes(httplib::Server& http) {
