@@ -477,7 +477,7 @@ std::optional<int64_t> AdTimelineIndex(const DecisionCatalogue& catalogue, doubl
     double offset_s = 0;
     for (const AdItem& item : pod.items) {
       if (item.id == ad_id) {
-        bool has = false;
+        bool has = bitrate_bps == 0;  // any variant (the ad's demuxed audio)
         for (const AdVariant& v : item.variants) has = has || v.bitrate_bps == bitrate_bps;
         // As DecisionService::AdPlaylist cuts the ad.
         const int64_t count =

@@ -116,7 +116,7 @@ class OriginSegmentRoutes {
 // in catalogue order, that holds the ad) / segment duration + i. The splicer puts no
 // DISCONTINUITY between the items of a pod (reference/ssai/README.md), so consecutive items must
 // continue each other's timestamps; this makes them do so for the pods of the catalogue. nullopt
-// when the catalogue has no such ad, bitrate or segment.
+// when the catalogue has no such ad, bitrate or segment. bitrate_bps 0: any variant (ad audio).
 std::optional<int64_t> AdTimelineIndex(const DecisionCatalogue& catalogue, double ad_segment_duration_s,
                                        std::string_view ad_id, int64_t bitrate_bps, int64_t i);
 

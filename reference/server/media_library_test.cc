@@ -191,6 +191,36 @@ TEST(MediaLibraryTest, CmafAdsDeclareAndServeTheirOwnInit) {
   EXPECT_EQ(service.AdResponse("/ads/y/800000_3.m4s").status, 404);      // y has 3 segments
   EXPECT_EQ(service.AdResponse("/ads/x/2500000_init.mp4").status, 404);  // x has no such bitrate
   EXPECT_EQ(service.AdResponse("/ads/y/800000_1.ts").status, 404);       // not the TS route
+  EXPECT_EQ(service.AdResponse("/ads/y/0_1.m4s").status, 404);
+
+  // Demuxed: a video-only variant and the ad's audio per language, each with its own init.
+  std::optional<std::string> video = service.AdPlaylist("y", 800000, "video_800000");
+  ASSERT_TRUE(video.has_value());
+  EXPECT_NE(video->find("#EXT-X-MAP:URI=\"video_800000_init.mp4\"\n"), std::string::npos) << *video;
+  EXPECT_NE(video->find("\nvideo_800000_2.m4s\n"), std::string::npos) << *video;
+  HttpResponse audio_list = service.AdResponse("/ads/y/audio_en.m3u8");
+  ASSERT_EQ(audio_list.status, 200) << audio_list.body;
+  EXPECT_NE(audio_list.body.find("#EXT-X-MAP:URI=\"audio_en_init.mp4\"\n"), std::string::npos) << audio_list.body;
+  EXPECT_NE(audio_list.body.find("\naudio_en_2.m4s\n"), std::string::npos) << audio_list.body;
+  Result<std::shared_ptr<const MediaLibrary>> demuxed = MediaLibrary::Open(
+      (std::filesystem::temp_directory_path() / "ssai-media-test-cmaf").string(), 2, "ffmpeg", [] {
+        MediaOptions o;
+        o.ts = false;
+        o.cmaf = true;
+        o.audio_languages = 1;
+        return o;
+      }());
+  ASSERT_TRUE(demuxed.ok());
+  HttpResponse a1 = service.AdResponse("/ads/y/audio_fr-CA_1.m4s");
+  ASSERT_EQ(a1.status, 200) << a1.body;
+  EXPECT_EQ(a1.content_type, "audio/mp4");
+  EXPECT_EQ(a1.body, *(*demuxed)->Cmaf("ad-audio-0")->Fragment(3));
+  EXPECT_EQ(service.AdResponse("/ads/y/audio_en_init.mp4").body, (*demuxed)->Cmaf("ad-audio-0")->Init());
+  EXPECT_EQ(service.AdResponse("/ads/y/video_800000_1.m4s").body, *(*demuxed)->Cmaf("ad-video")->Fragment(3));
+  EXPECT_EQ(service.AdResponse("/ads/y/video_800000_init.mp4").body, (*demuxed)->Cmaf("ad-video")->Init());
+  EXPECT_EQ(service.AdResponse("/ads/y/audio_e_n.m3u8").status, 404);
+  EXPECT_EQ(service.AdResponse("/ads/nope/audio_en.m3u8").status, 404);
+  EXPECT_EQ(service.AdResponse("/ads/y/video_999_0.m4s").status, 404);
 }
 
 }  // namespace
