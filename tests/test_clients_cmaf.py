@@ -11,6 +11,7 @@ import datetime
 import json
 import os
 import re
+import shutil
 import subprocess
 import threading
 import time
@@ -154,12 +155,18 @@ def test_ffmpeg_reads_the_cmaf_aes128_ssai_stream_through_an_ad_break(cmaf_deplo
     after = [u for u in opened[last_ad:] if re.search(r"/seg_v720_\d+\.m4s$", u)]
     assert len(after) >= 3, f"fewer than 3 content segments after the break: {opened}"
     # No decode or decrypt error anywhere. Tolerated: ffmpeg's persistent HTTP reconnecting when
-    # the host changes (serve -> origin), and the mov demuxer skipping the init ffmpeg's hls
-    # demuxer prepends again at each EXT-X-MAP change ("Found duplicated MOOV Atom").
+    # the host changes (serve -> origin), the mov demuxer skipping the init ffmpeg's hls demuxer
+    # prepends again at each EXT-X-MAP change ("Found duplicated MOOV Atom"), and the timestamp
+    # restart at the DISCONTINUITY into the pod (RFC 8216 §4.3.2.3): the ad's timeline starts at 0
+    # (media_library.h), so "DTS 0 < N out of order", once per demuxer (mov, hls). The return to
+    # content jumps forward, which ffmpeg does not report.
     tolerated = re.compile(r"Cannot reuse HTTP connection for different host|keepalive request failed|"
                            r"Found duplicated MOOV Atom")
     problems = [line for line in stderr.splitlines() if FFMPEG_PROBLEM.search(line) and not tolerated.search(line)]
-    assert problems == [], "\n".join(problems[:40])
+    at_ad_start = [line for line in problems if re.search(r"\bDTS 0 < \d+ out of order", line)]
+    assert len(at_ad_start) <= 2, "\n".join(at_ad_start)
+    unexpected = [line for line in problems if line not in at_ad_start]
+    assert unexpected == [], "\n".join(unexpected[:40])
     assert _metric(base, "ssai_ad_segment_requests_total") >= 4
 
 
@@ -185,3 +192,62 @@ def test_hlsjs_plays_the_cmaf_aes128_ssai_stream_through_an_ad_break(cmaf_deploy
     assert {f["cc"] for f in ads} == {before[-1]["cc"] + 1}
     assert after[0]["cc"] == before[-1]["cc"] + 2
     assert report["current_time"] > report["ad_end"] + 4
+
+
+@pytest.fixture
+def demuxed_origin(ssai_bin, ffmpeg_bin, root, tmp_path):
+    """origin_url of `ssai origin` serving CMAF + AES-128 with demuxed audio in two languages and
+    WebVTT subtitles (the bytes; the lockstep splice of these renditions is the manifest path's)."""
+    start = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) - datetime.timedelta(seconds=30)
+    spec = {
+        "segment_duration_s": SEGMENT_S, "window_segments": 6, "cue_flavour": "none", "media": "ffmpeg",
+        "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"), "container": "cmaf", "encryption": "aes-128",
+        "segment_uri_template": "seg_{rendition}_{msn}.m4s",
+        "audio": [{"id": "aud_en", "name": "English", "language": "en", "default": True},
+                  {"id": "aud_es", "name": "Espanol", "language": "es"}],
+        "subtitles": [{"id": "sub_en", "name": "English", "language": "en"}],
+        "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "resolution": "320x180", "codecs": "avc1.42c01e"}],
+    }
+    (tmp_path / "origin.json").write_text(json.dumps(spec))
+    origin, origin_url = _start([ssai_bin, "origin", "--synthetic", str(tmp_path / "origin.json"),
+                                 "--listen", "127.0.0.1:0"], cwd=root, timeout_s=90)
+    try:
+        yield origin_url
+    finally:
+        _stop(origin)
+
+
+def _ffprobe_streams(url):
+    ffprobe = _require_tool(shutil.which("ffprobe"), "ffprobe (Debian package ffmpeg)")
+    p = subprocess.run([ffprobe, "-v", "error", "-show_entries", "stream=codec_type,codec_name:stream_tags=language",
+                        "-of", "json", url], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr[-2000:]
+    return [(s["codec_type"], s["codec_name"], s.get("tags", {}).get("language", ""))
+            for s in json.loads(p.stdout)["streams"]]
+
+
+def test_ffmpeg_reads_demuxed_audio_and_subtitles_from_the_origin(demuxed_origin, ffmpeg_bin):
+    """Each rendition's bytes on their own (ffprobe): the video-only variant, each language's
+    audio-only fMP4 (both AES-128, through the key the origin serves) and the WebVTT subtitles;
+    then ffmpeg decodes the whole presentation from the multivariant playlist with no error."""
+    base = demuxed_origin
+    assert _ffprobe_streams(base + "/v720.m3u8") == [("video", "h264", "")]
+    assert _ffprobe_streams(base + "/aud_en.m3u8") == [("audio", "aac", "")]
+    assert _ffprobe_streams(base + "/aud_es.m3u8") == [("audio", "aac", "")]
+    # ffmpeg 5.1's hls demuxer skips SUBTITLES renditions ("Can't support the subtitle") and
+    # ffprobe waits forever on a live WebVTT playlist: the subtitle segment is read here instead.
+    master = _ffprobe_streams(base + "/master.m3u8")
+    assert sorted(master) == sorted([("video", "h264", ""), ("audio", "aac", "en"), ("audio", "aac", "es")]), master
+    subs = _get(base + "/sub_en.m3u8")
+    last = [line for line in subs.splitlines() if line and not line.startswith("#")][-1]
+    vtt = _get(urllib.parse.urljoin(base + "/sub_en.m3u8", last))
+    assert vtt.startswith("WEBVTT\nX-TIMESTAMP-MAP=LOCAL:00:00:00.000,MPEGTS:0\n"), vtt
+    assert "#EXT-X-KEY" not in subs and "#EXT-X-MAP" not in subs, subs
+    # Decode 6 s of video and of the second language's audio (a wrong key or init fails here).
+    p = subprocess.run([ffmpeg_bin, "-hide_banner", "-nostdin", "-loglevel", "warning", "-i", base + "/master.m3u8",
+                        "-map", "0:v:0", "-map", "0:a:1", "-t", "6", "-f", "null", "-"],
+                       capture_output=True, text=True, timeout=90)
+    assert p.returncode == 0, p.stderr[-3000:]
+    tolerated = re.compile(r"Found duplicated MOOV Atom|Can't support the subtitle")
+    problems = [line for line in p.stderr.splitlines() if line.strip() and not tolerated.search(line)]
+    assert problems == [], "\n".join(problems[:40])

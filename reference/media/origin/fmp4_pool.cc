@@ -147,12 +147,14 @@ Result<Fmp4Timescales> ParseFmp4Init(std::string_view init) {
     const Box* tkhd = Find(in_trak, "tkhd");
     const Box* mdia = Find(in_trak, "mdia");
     if (tkhd == nullptr || mdia == nullptr) return err(trak.path, trak.start, "trak without tkhd or mdia");
+    SSAI_RETURN_IF_ERROR(NeedBody(*tkhd, 0, err));  // the version byte, before reading it
     const bool tkhd_v1 = init[tkhd->body] == 1;
     SSAI_RETURN_IF_ERROR(NeedBody(*tkhd, tkhd_v1 ? 20 : 12, err));
     const auto track_id = static_cast<uint32_t>(Get(init, tkhd->body + 4 + (tkhd_v1 ? 16 : 8), 4));
     SSAI_ASSIGN_OR_RETURN(std::vector<Box> in_mdia, Children(init, mdia->body, mdia->end, mdia->path, err));
     const Box* mdhd = Find(in_mdia, "mdhd");
     if (mdhd == nullptr) return err(mdia->path, mdia->start, "mdia without mdhd");
+    SSAI_RETURN_IF_ERROR(NeedBody(*mdhd, 0, err));
     const bool mdhd_v1 = init[mdhd->body] == 1;
     SSAI_RETURN_IF_ERROR(NeedBody(*mdhd, mdhd_v1 ? 20 : 12, err));
     const auto timescale = static_cast<uint32_t>(Get(init, mdhd->body + 4 + (mdhd_v1 ? 16 : 8), 4));
@@ -174,6 +176,7 @@ Result<std::string> RetimeFmp4Fragment(std::string_view fragment, const Fmp4Time
   int moofs = 0;
   for (const Box& box : top) {
     if (box.type == "sidx") {  // §8.16.3: reference_ID, timescale, earliest_presentation_time
+      SSAI_RETURN_IF_ERROR(NeedBody(box, 0, err));  // the version byte, before reading it
       const bool wide = fragment[box.body] != 0;
       SSAI_RETURN_IF_ERROR(NeedBody(box, 8 + (wide ? 8 : 4), err));
       const auto timescale = static_cast<uint32_t>(Get(fragment, box.body + 8, 4));
@@ -201,6 +204,7 @@ Result<std::string> RetimeFmp4Fragment(std::string_view fragment, const Fmp4Time
         if (ts == timescales.end()) {
           return err(tfhd->path, tfhd->start, "track_ID " + std::to_string(track_id) + " is not in the init segment");
         }
+        SSAI_RETURN_IF_ERROR(NeedBody(*tfdt, 0, err));
         const bool wide = fragment[tfdt->body] != 0;
         SSAI_RETURN_IF_ERROR(NeedBody(*tfdt, wide ? 8 : 4, err));
         SSAI_ASSIGN_OR_RETURN(uint64_t shift, ScaledShift(shift_ms, ts->second, tfdt->path, tfdt->start, err));

@@ -123,9 +123,15 @@ TEST(Fmp4PoolTest, MalformedInputGetsAClearError) {
       {unknown_track, "track_ID 9 is not in the init segment"},
       {short_tfdt, "moof/traf/tfdt at byte 48: body of 8 bytes is too short (needs 12)"},
       {MakeBox("moof", ""), "moof without mfhd"},
+      // fmp4_fuzzer: a full box with no body at all (its version byte was read past the end).
+      {std::string("\0\0\0\0\0sidx", 9).substr(1), "sidx at byte 0: body of 0 bytes is too short (needs 4)"},
+      {MakeBox("moof", FullBox("mfhd", 0, Be(1, 4)) + MakeBox("traf", FullBox("tfhd", 0, Be(1, 4)) + MakeBox("tfdt", ""))),
+       "tfdt at byte 48: body of 0 bytes is too short (needs 4)"},
   };
   for (const Case& c : cases) {
-    Result<std::string> out = RetimeFmp4Fragment(c.bytes, ts, 2000, 1);
+    // An exact-size heap buffer (no terminating NUL as std::string has): ASan sees any read past it.
+    const std::vector<char> buf(c.bytes.begin(), c.bytes.end());
+    Result<std::string> out = RetimeFmp4Fragment(std::string_view(buf.data(), buf.size()), ts, 2000, 1);
     ASSERT_FALSE(out.ok()) << c.want;
     EXPECT_NE(out.status().message().find(c.want), std::string::npos) << out.status().message();
     EXPECT_EQ(out.status().message().rfind("fmp4 fragment: ", 0), 0u) << out.status().message();
@@ -141,6 +147,12 @@ TEST(Fmp4PoolTest, MalformedInitGetsAClearError) {
             std::string::npos);
   EXPECT_NE(ParseFmp4Init(init.substr(0, init.size() - 1)).status().message().find("runs past"), std::string::npos);
   EXPECT_NE(ParseFmp4Init(Init(0)).status().message().find("timescale 0"), std::string::npos);
+  const std::string empty_tkhd = MakeBox("ftyp", "iso6") +
+                                 MakeBox("moov", MakeBox("trak", MakeBox("tkhd", "") + MakeBox("mdia", "")) +
+                                                     MakeBox("mvex", ""));
+  EXPECT_NE(ParseFmp4Init(empty_tkhd).status().message().find("moov/trak/tkhd at byte 28: body of 0 bytes is too short (needs 4)"),
+            std::string::npos)
+      << ParseFmp4Init(empty_tkhd).status().message();
 }
 
 TEST(Fmp4PoolTest, PoolRefusesALoopThatIsNotWholeTicks) {
