@@ -14,6 +14,7 @@ BUILD_PACKAGES=(
   libhiredis-dev                      # Redis KV backend client
   libjwt-dev                          # JWT HS256 bearer tokens on POST /cue
   zlib1g-dev                          # CRC-32 of each journal record (reference/server/journal.h)
+  libssl-dev                          # AES-128 segments, OpenSSL EVP (reference/server/media_library.h)
   libpugixml-dev                      # VAST XML (reference/media/vast)
   libspdlog-dev                       # `ssai serve` logs (reference/server/log.h)
   python3

@@ -402,7 +402,7 @@ Result<ServerConfig> ParseServerConfigJson(const Json& j, std::string_view base_
     if (!d->is_object()) return FieldError("decision", "must be an object");
     SSAI_RETURN_IF_ERROR(CheckKeys(*d, "decision", {"url", "catalogue", "catalogue_file", "latency_ms",
                                                     "failure_rate", "ad_segment_duration_s", "seed", "media",
-                                                    "format", "device_ip_from"}));
+                                                    "format", "device_ip_from", "container"}));
     SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "url", &c.decision.url));
     SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "device_ip_from", &c.decision.device_ip_from));
     if (c.decision.device_ip_from != "peer" && c.decision.device_ip_from != "x-forwarded-for") {
@@ -424,6 +424,10 @@ Result<ServerConfig> ParseServerConfigJson(const Json& j, std::string_view base_
     SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "media", &c.decision.media));
     if (c.decision.media != "none" && c.decision.media != "ffmpeg") {
       return FieldError("decision.media", "must be none or ffmpeg, got '" + c.decision.media + "'");
+    }
+    SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "container", &c.decision.container));
+    if (c.decision.container != "ts" && c.decision.container != "cmaf") {
+      return FieldError("decision.container", "must be ts or cmaf, got '" + c.decision.container + "'");
     }
     if (auto cat = d->find("catalogue"); cat != d->end()) {
       SSAI_ASSIGN_OR_RETURN(c.decision.catalogue, CatalogueFromJson(*cat, "decision.catalogue"));

@@ -49,6 +49,10 @@ struct DecisionConfig {
   // Built-in: what GET /ads/{id}/{bps}_{i}.ts serves: "none" (404) or "ffmpeg" (real MPEG-TS,
   // media_library.h).
   std::string media = "none";
+  // Built-in: the ads' container (issue 14): "ts" (default) or "cmaf" (fMP4 for CMAF channels:
+  // each ad variant playlist declares its own EXT-X-MAP {bps}_init.mp4 and lists {bps}_{i}.m4s, so
+  // the splice is CMAF to CMAF).
+  std::string container = "ts";
   // Server-side beacons' X-Device-IP (beacon_sender.h): "peer" (the connection's address) or
   // "x-forwarded-for" (the last entry, appended by a trusted front; only behind one).
   std::string device_ip_from = "peer";

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <openssl/evp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +13,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <memory>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -38,6 +42,7 @@ constexpr int kAacFrameSamples = 1024;  // AAC-LC frame; also ffmpeg's AAC encod
 constexpr int kEncodeTimeoutS = 120;
 // Bump when the encoding below changes: the cache key, so old pools are not reused.
 constexpr std::string_view kPoolVersion = "v3";
+constexpr std::string_view kCmafPoolVersion = "v1";
 
 struct KindSpec {
   std::string_view name;
@@ -140,28 +145,36 @@ Status MakePool(const KindSpec& kind, int64_t segment_duration_ms, int k, const 
   return Run(args, dir / "ffmpeg.log");
 }
 
+// Makes `dir` (once: a complete marker) with `make(tmp)` into a private directory renamed into
+// place, so several processes filling the cache at once each use a complete one.
+Status EnsureCached(const fs::path& cache_dir, const fs::path& dir, const std::function<Status(const fs::path&)>& make) {
+  std::error_code ec;
+  if (fs::exists(dir / "complete", ec)) return Status::Ok();
+  fs::create_directories(cache_dir, ec);
+  if (ec) return Status::Unavailable("media: cannot create " + cache_dir.string() + ": " + ec.message());
+  const fs::path tmp = dir.string() + ".tmp-" + std::to_string(getpid());
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp, ec);
+  if (ec) return Status::Unavailable("media: cannot create " + tmp.string() + ": " + ec.message());
+  if (Status s = make(tmp); !s.ok()) {
+    fs::remove_all(tmp, ec);
+    return s;
+  }
+  std::ofstream(tmp / "complete") << "made by ssai with ffmpeg\n";
+  fs::rename(tmp, dir, ec);  // fails when another process got there first: use theirs
+  if (ec) fs::remove_all(tmp, ec);
+  if (!fs::exists(dir / "complete")) return Status::Unavailable("media: cannot create " + dir.string());
+  return Status::Ok();
+}
+
 Result<origin::TsPool> LoadOrMakePool(const KindSpec& kind, const fs::path& cache_dir, int64_t segment_duration_ms,
                                       const std::string& ffmpeg) {
   const int k = PoolSegments(segment_duration_ms);
   const fs::path dir = cache_dir / (std::string(kind.name) + "-" + std::string(kPoolVersion) + "-" +
                                     std::to_string(segment_duration_ms) + "ms");
-  std::error_code ec;
-  if (!fs::exists(dir / "complete", ec)) {
-    fs::create_directories(cache_dir, ec);
-    if (ec) return Status::Unavailable("media: cannot create " + cache_dir.string() + ": " + ec.message());
-    const fs::path tmp = dir.string() + ".tmp-" + std::to_string(getpid());
-    fs::remove_all(tmp, ec);
-    fs::create_directories(tmp, ec);
-    if (ec) return Status::Unavailable("media: cannot create " + tmp.string() + ": " + ec.message());
-    if (Status s = MakePool(kind, segment_duration_ms, k, tmp, ffmpeg); !s.ok()) {
-      fs::remove_all(tmp, ec);
-      return s;
-    }
-    std::ofstream(tmp / "complete") << "made by ssai with ffmpeg\n";
-    fs::rename(tmp, dir, ec);  // fails when another process got there first: use theirs
-    if (ec) fs::remove_all(tmp, ec);
-    if (!fs::exists(dir / "complete")) return Status::Unavailable("media: cannot create " + dir.string());
-  }
+  SSAI_RETURN_IF_ERROR(EnsureCached(cache_dir, dir, [&](const fs::path& tmp) {
+    return MakePool(kind, segment_duration_ms, k, tmp, ffmpeg);
+  }));
   std::vector<std::string> segments;
   for (int j = 0; j < k; ++j) {
     Result<std::string> bytes = io::ReadFileToString((dir / ("pool_" + std::to_string(j) + ".ts")).string());
@@ -169,6 +182,68 @@ Result<origin::TsPool> LoadOrMakePool(const KindSpec& kind, const fs::path& cach
     segments.push_back(std::move(bytes).value());
   }
   Result<origin::TsPool> pool = origin::TsPool::Create(std::move(segments), segment_duration_ms * 90);
+  if (!pool.ok()) return pool.status().WithContext("media: " + dir.string());
+  return pool;
+}
+
+// CMAF (issue 14): the same encode as MakePool, written by ffmpeg's HLS muxer as fMP4 (init.mp4 +
+// pool_{j}.m4s, one fragment per segment). `video` / `audio` empty leaves that track out (demuxed
+// video-only or audio-only pools).
+Status MakeCmafPool(std::string_view video, std::string_view audio, int64_t segment_duration_ms, int k,
+                    const fs::path& dir, const std::string& ffmpeg) {
+  const int64_t frames_per_segment = segment_duration_ms * kFps / 1000;
+  const int64_t samples = k * segment_duration_ms * kAudioRate / 1000;
+  const std::string seg_s = std::to_string(segment_duration_ms / 1000) + "." +
+                            std::to_string(1000 + segment_duration_ms % 1000).substr(1);
+  std::vector<std::string> args = {ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y"};
+  std::string filter;
+  if (!video.empty()) {
+    args.insert(args.end(), {"-f", "lavfi", "-i",
+                             std::string(video) + (video.find('=') == std::string_view::npos ? "=" : ":") +
+                                 "size=320x180:rate=" + std::to_string(kFps)});
+    filter += "[0:v]trim=end_frame=" + std::to_string(k * frames_per_segment) + "[v]";
+  }
+  if (!audio.empty()) {
+    const std::string input = video.empty() ? "0" : "1";
+    args.insert(args.end(), {"-f", "lavfi", "-i", std::string(audio) + ":sample_rate=" + std::to_string(kAudioRate)});
+    // As MakePool: the priming frame lands on 0 and the loop holds exactly k * d of AAC frames.
+    filter += (filter.empty() ? "" : ";") + std::string("[") + input + ":a]atrim=end_sample=" +
+              std::to_string(samples - kAacFrameSamples) + ",asetpts=PTS+" + std::to_string(kAacFrameSamples) + "/(" +
+              std::to_string(kAudioRate) + "*TB)[a]";
+  }
+  args.insert(args.end(), {"-filter_complex", filter});
+  if (!video.empty()) {
+    const std::string gop = std::to_string(frames_per_segment);
+    args.insert(args.end(), {"-map", "[v]", "-c:v", "libx264", "-profile:v", "baseline", "-level", "3.0", "-pix_fmt",
+                             "yuv420p", "-preset", "veryfast", "-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
+                             "-b:v", "300k", "-threads", "1"});
+  }
+  if (!audio.empty()) args.insert(args.end(), {"-map", "[a]", "-c:a", "aac", "-b:a", "64k", "-ac", "1"});
+  args.insert(args.end(), {"-f", "hls", "-hls_time", seg_s, "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename",
+                           "init.mp4", "-hls_segment_filename", (dir / "pool_%d.m4s").string(), "-hls_playlist_type",
+                           "vod", "-hls_list_size", "0", (dir / "pool.m3u8").string()});
+  return Run(args, dir / "ffmpeg.log");
+}
+
+Result<origin::Fmp4Pool> LoadOrMakeCmafPool(std::string_view name, std::string_view video, std::string_view audio,
+                                            const fs::path& cache_dir, int64_t segment_duration_ms,
+                                            const std::string& ffmpeg) {
+  const int k = PoolSegments(segment_duration_ms);
+  const fs::path dir = cache_dir / (std::string(name) + "-cmaf-" + std::string(kCmafPoolVersion) + "-" +
+                                    std::to_string(segment_duration_ms) + "ms");
+  SSAI_RETURN_IF_ERROR(EnsureCached(cache_dir, dir, [&](const fs::path& tmp) {
+    return MakeCmafPool(video, audio, segment_duration_ms, k, tmp, ffmpeg);
+  }));
+  Result<std::string> init = io::ReadFileToString((dir / "init.mp4").string());
+  if (!init.ok()) return init.status().WithContext("media: incomplete cache (delete " + dir.string() + ")");
+  std::vector<std::string> fragments;
+  for (int j = 0; j < k; ++j) {
+    Result<std::string> bytes = io::ReadFileToString((dir / ("pool_" + std::to_string(j) + ".m4s")).string());
+    if (!bytes.ok()) return bytes.status().WithContext("media: incomplete cache (delete " + dir.string() + ")");
+    fragments.push_back(std::move(bytes).value());
+  }
+  Result<origin::Fmp4Pool> pool = origin::Fmp4Pool::Create(std::move(init).value(), std::move(fragments),
+                                                           segment_duration_ms);
   if (!pool.ok()) return pool.status().WithContext("media: " + dir.string());
   return pool;
 }
@@ -196,38 +271,141 @@ std::string MediaLibrary::DefaultCacheDir() {
 }
 
 Result<std::shared_ptr<const MediaLibrary>> MediaLibrary::Open(const std::string& cache_dir,
-                                                               double segment_duration_s, const std::string& ffmpeg) {
+                                                               double segment_duration_s, const std::string& ffmpeg,
+                                                               const MediaOptions& options) {
   const int64_t ms = std::llround(segment_duration_s * 1000);
   if (ms <= 0 || ms > 60'000 || ms % (1000 / kFps) != 0 || std::abs(segment_duration_s * 1000 - ms) > 1e-6) {
     return Status::InvalidArgument("media: segment duration " + std::to_string(segment_duration_s) +
                                    " s is not a whole number of 25 fps frames (a multiple of 0.04 s up to 60 s)");
   }
-  SSAI_ASSIGN_OR_RETURN(origin::TsPool content, LoadOrMakePool(kContent, cache_dir, ms, ffmpeg));
-  SSAI_ASSIGN_OR_RETURN(origin::TsPool ad, LoadOrMakePool(kAd, cache_dir, ms, ffmpeg));
-  SSAI_ASSIGN_OR_RETURN(origin::TsPool slate, LoadOrMakePool(kSlate, cache_dir, ms, ffmpeg));
-  return std::shared_ptr<const MediaLibrary>(new MediaLibrary(std::move(content), std::move(ad), std::move(slate), ms));
+  if (options.audio_languages < 0 || options.audio_languages > kMaxAudioLanguages) {
+    return Status::InvalidArgument("media: " + std::to_string(options.audio_languages) +
+                                   " audio languages (at most " + std::to_string(kMaxAudioLanguages) + ")");
+  }
+  auto lib = std::shared_ptr<MediaLibrary>(new MediaLibrary(ms));
+  if (options.ts) {
+    SSAI_ASSIGN_OR_RETURN(origin::TsPool content, LoadOrMakePool(kContent, cache_dir, ms, ffmpeg));
+    SSAI_ASSIGN_OR_RETURN(origin::TsPool ad, LoadOrMakePool(kAd, cache_dir, ms, ffmpeg));
+    SSAI_ASSIGN_OR_RETURN(origin::TsPool slate, LoadOrMakePool(kSlate, cache_dir, ms, ffmpeg));
+    lib->ts_.emplace(TsPools{std::move(content), std::move(ad), std::move(slate)});
+  }
+  if (options.cmaf) {
+    // Muxed (video + audio in one fragment) for each kind, and the demuxed tracks: video only,
+    // and audio only (content: one tone per language; ads and slate: one language).
+    for (const KindSpec& kind : {kContent, kAd, kSlate}) {
+      const std::string name(kind.name);
+      SSAI_ASSIGN_OR_RETURN(origin::Fmp4Pool muxed,
+                            LoadOrMakeCmafPool(name, kind.video, kind.audio, cache_dir, ms, ffmpeg));
+      lib->cmaf_.emplace(name, std::move(muxed));
+      if (options.audio_languages == 0) continue;
+      SSAI_ASSIGN_OR_RETURN(origin::Fmp4Pool video, LoadOrMakeCmafPool(name + "-video", kind.video, "", cache_dir, ms, ffmpeg));
+      lib->cmaf_.emplace(name + "-video", std::move(video));
+      const int languages = kind.name == kContent.name ? options.audio_languages : 1;
+      for (int i = 0; i < languages; ++i) {
+        // Content language i: a tone of its own (440, 550, 660 Hz ...), so a language switch is heard.
+        const std::string audio = kind.name == kContent.name
+                                      ? "sine=frequency=" + std::to_string(440 + 110 * i)
+                                      : std::string(kind.audio);
+        const std::string track = name + "-audio-" + std::to_string(i);
+        SSAI_ASSIGN_OR_RETURN(origin::Fmp4Pool pool, LoadOrMakeCmafPool(track, "", audio, cache_dir, ms, ffmpeg));
+        lib->cmaf_.emplace(track, std::move(pool));
+      }
+    }
+  }
+  return std::shared_ptr<const MediaLibrary>(std::move(lib));
 }
 
-Result<OriginSegmentRoutes> OriginSegmentRoutes::Make(const origin::SyntheticStreamSpec& spec) {
-  const std::string& t = spec.segment_uri_template;
+Result<std::string> MediaLibrary::Content(int64_t index) const {
+  if (!ts_) return Status::FailedPrecondition("media: no MPEG-TS pools loaded");
+  return ts_->content.Segment(index);
+}
+Result<std::string> MediaLibrary::Ad(int64_t index) const {
+  if (!ts_) return Status::FailedPrecondition("media: no MPEG-TS pools loaded");
+  return ts_->ad.Segment(index);
+}
+Result<std::string> MediaLibrary::Slate() const {
+  if (!ts_) return Status::FailedPrecondition("media: no MPEG-TS pools loaded");
+  return ts_->slate.Segment(0);
+}
+
+const origin::Fmp4Pool* MediaLibrary::Cmaf(std::string_view track) const {
+  auto it = cmaf_.find(std::string(track));
+  return it == cmaf_.end() ? nullptr : &it->second;
+}
+
+Result<std::string> Aes128CbcEncrypt(std::string_view plain, std::string_view key, std::string_view iv) {
+  if (key.size() != 16 || iv.size() != 16) {
+    return Status::InvalidArgument("AES-128: key and IV must be 16 bytes (got " + std::to_string(key.size()) + " and " +
+                                   std::to_string(iv.size()) + ")");
+  }
+  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
+  if (ctx == nullptr) return Status::ResourceExhausted("AES-128: EVP_CIPHER_CTX_new failed");
+  const auto* k = reinterpret_cast<const unsigned char*>(key.data());
+  const auto* v = reinterpret_cast<const unsigned char*>(iv.data());
+  // PKCS7 padding is EVP's default (RFC 8216 §5.2 requires it).
+  if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_128_cbc(), nullptr, k, v) != 1) {
+    return Status::Internal("AES-128: EVP_EncryptInit_ex failed");
+  }
+  if (plain.size() > static_cast<size_t>(std::numeric_limits<int>::max()) - 16) {
+    return Status::InvalidArgument("AES-128: input of " + std::to_string(plain.size()) + " bytes is too large");
+  }
+  std::string out(plain.size() + 16, '\0');
+  int n = 0, tail = 0;
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  if (EVP_EncryptUpdate(ctx.get(), o, &n, reinterpret_cast<const unsigned char*>(plain.data()),
+                        static_cast<int>(plain.size())) != 1 ||
+      EVP_EncryptFinal_ex(ctx.get(), o + n, &tail) != 1) {
+    return Status::Internal("AES-128: encryption failed");
+  }
+  out.resize(static_cast<size_t>(n + tail));
+  return out;
+}
+
+std::string KeyIv(int64_t k) {
+  std::string iv(16, '\0');
+  for (int i = 15; i >= 8; --i, k >>= 8) iv[static_cast<size_t>(i)] = static_cast<char>(k & 0xff);
+  return iv;
+}
+
+namespace {
+
+// A route template ("seg_{rendition}_{msn}.m4s") as a regex: its own characters literally,
+// {rendition} and {msn} as capture groups, in order (recorded in `groups`).
+Result<std::string> TemplateRegex(std::string_view field, const std::string& t, std::vector<std::string>* groups) {
   if (t.find("://") != std::string::npos || t.find('?') != std::string::npos) {
-    return Status::InvalidArgument("media: segment_uri_template must be a relative path to serve segments, got '" +
+    return Status::InvalidArgument("media: " + std::string(field) + " must be a relative path to serve segments, got '" +
                                    t + "'");
   }
-  OriginSegmentRoutes out;
-  // The template's own characters literally; {rendition} and {msn} as capture groups, in order.
   std::string re = t.starts_with("/") ? "" : "/";
   for (size_t at = 0; at < t.size();) {
     if (t.compare(at, 11, "{rendition}") == 0) {
-      re += "([A-Za-z0-9_-]{1,64})", out.groups_.push_back("rendition"), at += 11;
+      re += "([A-Za-z0-9_-]{1,64})", groups->push_back("rendition"), at += 11;
     } else if (t.compare(at, 5, "{msn}") == 0) {
-      re += "([0-9]{1,18})", out.groups_.push_back("msn"), at += 5;
+      re += "([0-9]{1,18})", groups->push_back("msn"), at += 5;
     } else {
       re += RegexEscape(t.substr(at, 1)), ++at;
     }
   }
-  out.spec_ = &spec;
+  return re;
+}
+
+HttpResponse MediaResponse(Result<std::string> body, const char* content_type) {
+  if (!body.ok()) return JsonErrorResponse(500, body.status().message()).Header("Cache-Control", "no-store");
+  // Segment n's (and the init's) bytes never change.
+  return HttpResponse{200, content_type, std::move(body).value(), {{"Cache-Control", "max-age=3600"}}};
+}
+
+}  // namespace
+
+Result<OriginSegmentRoutes> OriginSegmentRoutes::Make(const origin::SyntheticStreamSpec& spec) {
+  OriginSegmentRoutes out;
+  SSAI_ASSIGN_OR_RETURN(std::string re, TemplateRegex("segment_uri_template", spec.segment_uri_template, &out.groups_));
   out.re_ = std::make_shared<const std::regex>(re);
+  if (spec.container == "cmaf") {
+    SSAI_ASSIGN_OR_RETURN(std::string init, TemplateRegex("init_uri_template", spec.init_uri_template, &out.init_groups_));
+    out.init_re_ = std::make_shared<const std::regex>(init);
+  }
+  out.spec_ = &spec;
   return out;
 }
 
@@ -238,23 +416,59 @@ std::optional<HttpResponse> OriginSegmentRoutes::Answer(std::string_view path, U
     ++*requests;
     return TsResponse(media.Slate());
   }
+  const bool cmaf = spec_->container == "cmaf";
+  if (cmaf && (path == "/slate.m4s" || path == "/slate_init.mp4")) {
+    // The CMAF slate, in the clear (the splicer declares METHOD=NONE for it, as for an ad) with its
+    // own init: the channel's slate.init_uri (reference/server/config.h).
+    const origin::Fmp4Pool* pool = media.Cmaf(spec_->audio.empty() ? "slate" : "slate-video");
+    if (pool == nullptr) return JsonErrorResponse(500, "media: no CMAF slate loaded");
+    ++*requests;
+    return MediaResponse(path == "/slate.m4s" ? pool->Fragment(0) : Result<std::string>(pool->Init()), "video/mp4");
+  }
   std::match_results<std::string_view::const_iterator> m;
-  if (!std::regex_match(path.begin(), path.end(), m, *re_)) return std::nullopt;
+  const bool is_init = init_re_ && std::regex_match(path.begin(), path.end(), m, *init_re_);
+  if (!is_init && !std::regex_match(path.begin(), path.end(), m, *re_)) return std::nullopt;
   int64_t msn = -1;
-  for (size_t g = 0; g < groups_.size(); ++g) {
+  std::string track = cmaf ? (spec_->audio.empty() ? "content" : "content-video") : "";
+  bool audio = false;
+  const std::vector<std::string>& groups = is_init ? init_groups_ : groups_;
+  for (size_t g = 0; g < groups.size(); ++g) {
     const std::string v = m[g + 1].str();
-    if (groups_[g] == "msn") msn = std::stoll(v);  // at most 18 digits: fits
-    if (groups_[g] == "rendition" && origin::FindRendition(*spec_, v) == nullptr) {
+    if (groups[g] == "msn") msn = std::stoll(v);  // at most 18 digits: fits
+    if (groups[g] != "rendition" || origin::FindRendition(*spec_, v) != nullptr) continue;
+    // A demuxed audio rendition (CMAF only: its playlist lists the same templates).
+    bool subtitles = false;
+    const origin::AlternateRendition* alt = cmaf ? origin::FindAlternate(*spec_, v, &subtitles) : nullptr;
+    if (alt == nullptr || subtitles) {
       return JsonErrorResponse(404, "no rendition '" + v + "'").Header("Cache-Control", "no-store");
     }
+    track = "content-audio-" + std::to_string(alt - spec_->audio.data());
+    audio = true;
   }
   // A live origin has no segment before it is published (RFC 8216 §6.2.1).
-  if (msn > origin::LiveEdgeMsn(*spec_, now)) {
+  if (!is_init && msn > origin::LiveEdgeMsn(*spec_, now)) {
     return JsonErrorResponse(404, "segment " + std::to_string(msn) + " is not published yet")
         .Header("Cache-Control", "no-store");
   }
   ++*requests;
-  return TsResponse(media.Content(msn));
+  Result<std::string> body = Status::Internal("media: no body");
+  if (!cmaf) {
+    body = media.Content(msn);
+  } else if (const origin::Fmp4Pool* pool = media.Cmaf(track); pool == nullptr) {
+    body = Status::Internal("media: no CMAF track '" + track + "' loaded");
+  } else {
+    body = is_init ? Result<std::string>(pool->Init()) : pool->Fragment(msn);
+  }
+  // AES-128 (RFC 8216 §4.3.2.4, §5.2): the whole segment, and the init, which the KEY before its
+  // MAP covers, with key k and IV k of the EXT-X-KEY in force (the init's is key 0: ValidateSpec
+  // refuses rotation with real CMAF media).
+  if (body.ok() && spec_->encryption == "aes-128") {
+    const int64_t rot = spec_->key_rotation_segments;
+    const int64_t k = is_init || rot <= 0 ? 0 : msn / rot;
+    body = Aes128CbcEncrypt(*body, origin::KeyBytes(k), KeyIv(k));
+  }
+  if (!cmaf) return TsResponse(body);
+  return MediaResponse(std::move(body), audio ? "audio/mp4" : "video/mp4");
 }
 
 std::optional<int64_t> AdTimelineIndex(const DecisionCatalogue& catalogue, double ad_segment_duration_s,
@@ -263,7 +477,7 @@ std::optional<int64_t> AdTimelineIndex(const DecisionCatalogue& catalogue, doubl
     double offset_s = 0;
     for (const AdItem& item : pod.items) {
       if (item.id == ad_id) {
-        bool has = false;
+        bool has = bitrate_bps == 0;  // any variant (the ad's demuxed audio)
         for (const AdVariant& v : item.variants) has = has || v.bitrate_bps == bitrate_bps;
         // As DecisionService::AdPlaylist cuts the ad.
         const int64_t count =

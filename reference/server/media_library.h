@@ -14,10 +14,17 @@
 //
 // Every rendition gets the same content media (the renditions of the synthetic origin differ in
 // their playlists only); CODECS for it: "avc1.42c01e,mp4a.40.2".
+//
+// CMAF (issue 14, MediaOptions.cmaf): the same encodes written by ffmpeg's HLS muxer as fMP4, an
+// init segment + one fragment per segment, served by origin::Fmp4Pool (tfdt = n * d from 0). Pools
+// by track name (Cmaf()): "content", "ad", "slate" (muxed video + audio); with audio_languages > 0
+// also "{kind}-video" (video only) and "{kind}-audio-{i}" (audio only: content has one tone per
+// language, 440 + 110 * i Hz; ad and slate one language, i = 0).
 #ifndef SSAI_REFERENCE_SERVER_MEDIA_LIBRARY_H_
 #define SSAI_REFERENCE_SERVER_MEDIA_LIBRARY_H_
 
 #include <atomic>
+#include <map>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -28,12 +35,21 @@
 
 #include "reference/base/status.h"
 #include "reference/base/time.h"
+#include "reference/media/origin/fmp4_pool.h"
 #include "reference/media/origin/synthetic_origin.h"
 #include "reference/media/origin/ts_pool.h"
 #include "reference/server/config.h"
 #include "reference/server/http_frontend.h"
 
 namespace ssai::server {
+
+// Which pools Open makes (and caches) besides the segment duration.
+struct MediaOptions {
+  bool ts = true;           // MPEG-TS content, ad and slate pools
+  bool cmaf = false;        // fMP4 pools (muxed, and demuxed when audio_languages > 0)
+  int audio_languages = 0;  // demuxed content audio tracks, 0..kMaxAudioLanguages
+};
+inline constexpr int kMaxAudioLanguages = 8;
 
 class MediaLibrary {
  public:
@@ -45,24 +61,41 @@ class MediaLibrary {
   // (with the tail of ffmpeg's log). Safe when several processes fill the cache at once: each
   // encodes into a private directory and renames it into place.
   static Result<std::shared_ptr<const MediaLibrary>> Open(const std::string& cache_dir, double segment_duration_s,
-                                                          const std::string& ffmpeg = "ffmpeg");
+                                                          const std::string& ffmpeg = "ffmpeg",
+                                                          const MediaOptions& options = {});
 
-  Result<std::string> Content(int64_t index) const { return content_.Segment(index); }
-  Result<std::string> Ad(int64_t index) const { return ad_.Segment(index); }
-  Result<std::string> Slate() const { return slate_.Segment(0); }
+  // MPEG-TS segments (FailedPrecondition when options.ts was false).
+  Result<std::string> Content(int64_t index) const;
+  Result<std::string> Ad(int64_t index) const;
+  Result<std::string> Slate() const;
+  // The fMP4 pool of `track` (names above), nullptr when not loaded.
+  const origin::Fmp4Pool* Cmaf(std::string_view track) const;
   int64_t segment_duration_ms() const { return segment_duration_ms_; }
 
  private:
-  MediaLibrary(origin::TsPool content, origin::TsPool ad, origin::TsPool slate, int64_t segment_duration_ms)
-      : content_(std::move(content)), ad_(std::move(ad)), slate_(std::move(slate)),
-        segment_duration_ms_(segment_duration_ms) {}
-  origin::TsPool content_, ad_, slate_;
+  explicit MediaLibrary(int64_t segment_duration_ms) : segment_duration_ms_(segment_duration_ms) {}
+  struct TsPools {
+    origin::TsPool content, ad, slate;
+  };
+  std::optional<TsPools> ts_;
+  std::map<std::string, origin::Fmp4Pool> cmaf_;
   int64_t segment_duration_ms_;
 };
 
+// AES-128-CBC with PKCS7 padding (RFC 8216 §4.3.2.4 / §5.2: METHOD=AES-128 encrypts the whole
+// segment), by OpenSSL's EVP. Errors: a key or IV that is not 16 bytes.
+Result<std::string> Aes128CbcEncrypt(std::string_view plain, std::string_view key, std::string_view iv);
+// The IV the synthetic origin declares for key k (EXT-X-KEY IV=0x{k as 32 hex digits}): 16 bytes, big-endian.
+std::string KeyIv(int64_t k);
+
 // The origin's segment routes (spec.media "ffmpeg"): GET /{segment_uri_template} with {rendition}
 // and {msn} filled in -> content segment msn (404 for an unknown rendition or a segment not yet
-// published at the live edge `now`), and GET /slate.ts. `requests` counts segment bodies served.
+// published at the live edge `now`), and GET /slate.ts (cmaf: /slate.m4s + /slate_init.mp4).
+// `requests` counts segment bodies served.
+// container "cmaf": fMP4 fragments, and GET /{init_uri_template} -> the init segment; a demuxed
+// audio rendition's id as {rendition} gets its language's audio track ("audio/mp4"), a variant
+// the video-only track (muxed video + audio when the spec has no audio renditions).
+// encryption "aes-128": segment msn (and the init) AES-128-CBC encrypted with KeyBytes(k), IV k.
 class OriginSegmentRoutes {
  public:
   // Errors: a template that is an absolute URL or has a query.
@@ -75,13 +108,15 @@ class OriginSegmentRoutes {
   const origin::SyntheticStreamSpec* spec_ = nullptr;
   std::shared_ptr<const std::regex> re_;
   std::vector<std::string> groups_;  // "rendition" / "msn", in capture order
+  std::shared_ptr<const std::regex> init_re_;  // cmaf only
+  std::vector<std::string> init_groups_;
 };
 
 // Where ad `ad_id`'s segment `i` sits on the ad media timeline: its pod offset (in the first pod,
 // in catalogue order, that holds the ad) / segment duration + i. The splicer puts no
 // DISCONTINUITY between the items of a pod (reference/ssai/README.md), so consecutive items must
 // continue each other's timestamps; this makes them do so for the pods of the catalogue. nullopt
-// when the catalogue has no such ad, bitrate or segment.
+// when the catalogue has no such ad, bitrate or segment. bitrate_bps 0: any variant (ad audio).
 std::optional<int64_t> AdTimelineIndex(const DecisionCatalogue& catalogue, double ad_segment_duration_s,
                                        std::string_view ad_id, int64_t bitrate_bps, int64_t i);
 

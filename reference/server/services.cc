@@ -178,18 +178,24 @@ Result<AdDecision> DecisionService::Decide(const DecisionClient::Request& reques
   return d;
 }
 
-std::optional<std::string> DecisionService::AdPlaylist(std::string_view ad_id, int64_t bitrate_bps) const {
+std::optional<std::string> DecisionService::AdPlaylist(std::string_view ad_id, int64_t bitrate_bps,
+                                                       std::string_view track) const {
   for (const auto& [pod_id, pod] : config_.catalogue.pods) {
     for (const AdItem& item : pod.items) {
       if (item.id != ad_id) continue;
-      bool has = false;
+      bool has = bitrate_bps == 0;  // an audio track: any creative of this id
       for (const AdVariant& v : item.variants) has = has || v.bitrate_bps == bitrate_bps;
       if (!has) continue;
       // RFC 8216 §4.3.3.1: TARGETDURATION >= every EXTINF rounded to the nearest integer.
       const double seg_s = config_.ad_segment_duration_s;
       const int count = std::max(1, static_cast<int>(std::ceil(item.duration_s / seg_s - 1e-9)));
-      std::string p = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:" +
+      // CMAF: the ad's own init (EXT-X-MAP needs version 6, RFC 8216 §7), so the splicer declares
+      // it after the DISCONTINUITY (splicer.h "Media initialization and keys").
+      const bool cmaf = config_.container == "cmaf";
+      const std::string stem = track.empty() ? std::to_string(bitrate_bps) : std::string(track);
+      std::string p = std::string("#EXTM3U\n#EXT-X-VERSION:") + (cmaf ? "6" : "3") + "\n#EXT-X-TARGETDURATION:" +
                       std::to_string(static_cast<int64_t>(std::ceil(seg_s))) + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
+      if (cmaf) p += "#EXT-X-MAP:URI=\"" + stem + "_init.mp4\"\n";
       double left = item.duration_s;
       for (int i = 0; i < count; ++i) {
         const double d = std::min(seg_s, left);
@@ -197,7 +203,7 @@ std::optional<std::string> DecisionService::AdPlaylist(std::string_view ad_id, i
         char extinf[64];
         std::snprintf(extinf, sizeof(extinf), "#EXTINF:%.3f,\n", d);
         p += extinf;
-        p += std::to_string(bitrate_bps) + "_" + std::to_string(i) + ".ts\n";
+        p += stem + "_" + std::to_string(i) + (cmaf ? ".m4s\n" : ".ts\n");
       }
       return p + "#EXT-X-ENDLIST\n";
     }
@@ -206,7 +212,11 @@ std::optional<std::string> DecisionService::AdPlaylist(std::string_view ad_id, i
 }
 
 Status DecisionService::EnableMedia(const std::string& cache_dir) {
-  SSAI_ASSIGN_OR_RETURN(media_, MediaLibrary::Open(cache_dir, config_.ad_segment_duration_s));
+  MediaOptions options;
+  options.ts = config_.container == "ts";
+  options.cmaf = config_.container == "cmaf";
+  options.audio_languages = options.cmaf ? 1 : 0;  // "ad-video" and "ad-audio-0" for demuxed channels
+  SSAI_ASSIGN_OR_RETURN(media_, MediaLibrary::Open(cache_dir, config_.ad_segment_duration_s, "ffmpeg", options));
   return Status::Ok();
 }
 
@@ -420,35 +430,74 @@ HttpResponse DecisionService::VastResponse(std::string_view path, std::string_vi
   return not_found();
 }
 
-// /ads/{id}/{bps}.m3u8 and /ads/{id}/{bps}_{i}.ts, id [A-Za-z0-9_-]{1,64}, bps 1-12 digits, i 1-6.
+// /ads/{id}/{bps}.m3u8 and /ads/{id}/{bps}_{i}.ts (container "cmaf": {bps}_{i}.m4s and
+// {bps}_init.mp4, also video_{bps}* and audio_{lang}*), id [A-Za-z0-9_-]{1,64}, bps 1-12 digits,
+// lang [A-Za-z0-9-]{1,35}, i 1-6 digits.
 HttpResponse DecisionService::AdResponse(std::string_view path) {
   auto not_found = [&] { return JsonErrorResponse(404, "no ad at " + std::string(path.substr(0, 128))); };
   if (!path.starts_with("/ads/")) return not_found();
   std::string_view rest = path.substr(5);
   const size_t slash = rest.find('/');
   if (slash == std::string_view::npos) return not_found();
-  const std::string_view id = rest.substr(0, slash), file = rest.substr(slash + 1);
+  const std::string_view id = rest.substr(0, slash);
+  std::string_view file = rest.substr(slash + 1);
   if (!AllOf(id, 1, 64, IsIdChar)) return not_found();
-  if (file.ends_with(".m3u8")) {
-    const std::string_view bps = file.substr(0, file.size() - 5);
-    if (!AllOf(bps, 1, 12, IsDigit)) return not_found();
-    std::optional<std::string> p = AdPlaylist(id, std::stoll(std::string(bps)));
-    if (!p) return JsonErrorResponse(404, "no ad " + std::string(id) + " at " + std::string(bps));
+  // CMAF tracks: "{bps}..." muxed (pool "ad"), "video_{bps}..." video only ("ad-video"),
+  // "audio_{lang}..." the ad's audio for a demuxed presentation ("ad-audio-0": one language, the
+  // same bytes whatever `lang` the catalogue's audio URL names; the splicer picks per language).
+  const bool cmaf = config_.container == "cmaf";
+  std::string_view prefix;
+  if (cmaf && (file.starts_with("video_") || file.starts_with("audio_"))) {
+    prefix = file.substr(0, 6);
+    file.remove_prefix(6);
+  }
+  const bool audio = prefix == "audio_";
+  const std::string_view ext = cmaf ? ".m4s" : ".ts";
+  // file = KEY + (".m3u8" | "_init.mp4" | "_{i}" + ext); KEY = bps digits, or a language tag.
+  const size_t end = std::min(file.find('_'), file.find('.'));
+  if (end == std::string_view::npos) return not_found();
+  const std::string_view key = file.substr(0, end), tail = file.substr(end);
+  const bool key_ok = audio ? AllOf(key, 1, 35, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-'; })
+                            : AllOf(key, 1, 12, IsDigit);
+  if (!key_ok) return not_found();
+  const int64_t bps = audio ? 0 : std::stoll(std::string(key));
+  if (!audio && bps == 0) return not_found();  // 0 means "any variant" to AdTimelineIndex
+  const std::string track = std::string(prefix) + std::string(key);
+  if (tail == ".m3u8") {
+    std::optional<std::string> p = AdPlaylist(id, bps, prefix.empty() ? std::string_view() : std::string_view(track));
+    if (!p) return JsonErrorResponse(404, "no ad " + std::string(id) + " at " + std::string(key));
     // VOD: never changes.
     return HttpResponse{200, "application/vnd.apple.mpegurl", std::move(*p), {{"Cache-Control", "max-age=3600"}}};
   }
-  const size_t under = file.find('_');
-  if (!media_ || !file.ends_with(".ts") || under == std::string_view::npos) return not_found();
-  const std::string_view bps = file.substr(0, under), i = file.substr(under + 1, file.size() - under - 4);
-  if (!AllOf(bps, 1, 12, IsDigit) || !AllOf(i, 1, 6, IsDigit)) return not_found();
-  std::optional<int64_t> index = AdTimelineIndex(config_.catalogue, config_.ad_segment_duration_s, id,
-                                                 std::stoll(std::string(bps)), std::stoll(std::string(i)));
+  if (!media_) return not_found();
+  const std::string pool_name = audio ? "ad-audio-0" : prefix == "video_" ? "ad-video" : "ad";
+  const char* content_type = !cmaf ? "video/mp2t" : audio ? "audio/mp4" : "video/mp4";
+  if (cmaf && tail == "_init.mp4") {
+    // The init of every ad is the same encode's (media_library.h); 404 for a bitrate no ad of
+    // this id has, as for its playlist.
+    if (!AdTimelineIndex(config_.catalogue, config_.ad_segment_duration_s, id, bps, 0)) {
+      return JsonErrorResponse(404, "no ad init " + std::string(path));
+    }
+    const origin::Fmp4Pool* pool = media_->Cmaf(pool_name);
+    if (pool == nullptr) return JsonErrorResponse(500, "media: no CMAF track '" + pool_name + "' loaded");
+    return HttpResponse{200, content_type, pool->Init(), {{"Cache-Control", "max-age=3600"}}};
+  }
+  if (!tail.starts_with("_") || !tail.ends_with(ext)) return not_found();
+  const std::string_view i = tail.substr(1, tail.size() - 1 - ext.size());
+  if (!AllOf(i, 1, 6, IsDigit)) return not_found();
+  std::optional<int64_t> index =
+      AdTimelineIndex(config_.catalogue, config_.ad_segment_duration_s, id, bps, std::stoll(std::string(i)));
   if (!index) return JsonErrorResponse(404, "no ad segment " + std::string(path));
   ++ad_segment_requests;
-  Result<std::string> ts = media_->Ad(*index);
-  if (!ts.ok()) return JsonErrorResponse(500, ts.status().message());
+  Result<std::string> body = Status::Internal("media: no CMAF track '" + pool_name + "' loaded");
+  if (!cmaf) {
+    body = media_->Ad(*index);
+  } else if (const origin::Fmp4Pool* pool = media_->Cmaf(pool_name)) {
+    body = pool->Fragment(*index);
+  }
+  if (!body.ok()) return JsonErrorResponse(500, body.status().message());
   // Segment n's bytes never change.
-  return HttpResponse{200, "video/mp2t", std::move(*ts), {{"Cache-Control", "max-age=3600"}}};
+  return HttpResponse{200, content_type, std::move(*body), {{"Cache-Control", "max-age=3600"}}};
 }
 
 void DecisionService::RegisterRoutes(httplib::Server& http) {
@@ -529,7 +578,11 @@ Status SyntheticOriginService::EnableMedia(const std::string& cache_dir) {
   if (spec_.media != "ffmpeg") return Status::Ok();
   // The template first: a bad one fails before ffmpeg makes any media.
   SSAI_ASSIGN_OR_RETURN(OriginSegmentRoutes routes, OriginSegmentRoutes::Make(spec_));
-  SSAI_ASSIGN_OR_RETURN(media_, MediaLibrary::Open(cache_dir, spec_.segment_duration_s));
+  MediaOptions options;
+  options.ts = spec_.container == "ts";
+  options.cmaf = spec_.container == "cmaf";
+  options.audio_languages = options.cmaf ? static_cast<int>(spec_.audio.size()) : 0;
+  SSAI_ASSIGN_OR_RETURN(media_, MediaLibrary::Open(cache_dir, spec_.segment_duration_s, "ffmpeg", options));
   segments_.emplace(std::move(routes));
   return Status::Ok();
 }

@@ -97,8 +97,11 @@ class DecisionService {
   // kUnavailable for a `failure_rate` fraction of calls (seeded, reproducible sequence).
   Result<AdDecision> Decide(const DecisionClient::Request& request);
   int64_t latency_ms() const { return config_.latency_ms; }
-  // A VOD media playlist for ad `ad_id` at `bitrate_bps`, if the catalogue has it.
-  std::optional<std::string> AdPlaylist(std::string_view ad_id, int64_t bitrate_bps) const;
+  // A VOD media playlist for ad `ad_id` at `bitrate_bps`, if the catalogue has it. `track` (CMAF,
+  // issue 14): "" = muxed ("{bps}_{i}.m4s"), else the file stem of a demuxed track ("video_{bps}",
+  // or "audio_{lang}" with bitrate_bps 0 = any variant of the ad).
+  std::optional<std::string> AdPlaylist(std::string_view ad_id, int64_t bitrate_bps,
+                                        std::string_view track = {}) const;
   // Real ad segments (config.media "ffmpeg"): loads or makes them (media_library.h). Before
   // RegisterRoutes.
   Status EnableMedia(const std::string& cache_dir);

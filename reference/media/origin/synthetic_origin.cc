@@ -381,8 +381,21 @@ Status ValidateSpec(const SyntheticStreamSpec& spec) {
       if (sub.id == spec.audio[i].id) return err("subtitles", "id '" + sub.id + "' is also an audio id");
     }
   }
-  if (spec.media == "ffmpeg" && spec.container != "ts") {
-    return err("container", "media \"ffmpeg\" serves MPEG-TS only; use container \"ts\"");
+  // What `media: "ffmpeg"` can back with real bytes (reference/server/media_library.h).
+  if (spec.media == "ffmpeg" && spec.encryption == "sample-aes") {
+    return err("encryption", "media \"ffmpeg\" serves clear or AES-128 segments; SAMPLE-AES is playlists only "
+                             "(media \"none\")");
+  }
+  if (spec.media == "ffmpeg" && spec.container == "cmaf" && spec.encryption == "aes-128" &&
+      spec.key_rotation_segments > 0) {
+    // The KEY before the MAP encrypts the init too (bis §4.4.4.4): with rotation the key in force
+    // at the MAP changes as the window slides, but the init URI does not.
+    return err("key_rotation_segments", "media \"ffmpeg\" with cmaf + aes-128 needs one key (0): the init "
+                                        "segment is encrypted with the key declared before its EXT-X-MAP");
+  }
+  if (spec.media == "ffmpeg" && spec.container == "ts" && !spec.audio.empty()) {
+    return err("audio", "media \"ffmpeg\" serves demuxed audio as CMAF only (packed audio .aac is not served); "
+                        "use container \"cmaf\"");
   }
   return Status::Ok();
 }

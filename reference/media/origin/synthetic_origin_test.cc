@@ -442,7 +442,12 @@ TEST(SyntheticOriginCmafTest, SpecJsonFieldsAndErrors) {
   EXPECT_THAT(error(R"("container": "mp4")"), ::testing::HasSubstr("container: 'mp4' is not one of ts, cmaf"));
   EXPECT_THAT(error(R"("encryption": "aes")"), ::testing::HasSubstr("encryption: 'aes' is not one of"));
   EXPECT_THAT(error(R"("key_rotation_segments": -1)"), ::testing::HasSubstr("key_rotation_segments"));
-  EXPECT_THAT(error(R"("container": "cmaf", "media": "ffmpeg")"), ::testing::HasSubstr("serves MPEG-TS only"));
+  EXPECT_EQ(error(R"("container": "cmaf", "media": "ffmpeg", "encryption": "aes-128")"), "ok");
+  EXPECT_THAT(error(R"("media": "ffmpeg", "encryption": "sample-aes")"), ::testing::HasSubstr("SAMPLE-AES is playlists only"));
+  EXPECT_THAT(error(R"("container": "cmaf", "media": "ffmpeg", "encryption": "aes-128", "key_rotation_segments": 5)"),
+              ::testing::HasSubstr("key_rotation_segments: media \"ffmpeg\" with cmaf + aes-128 needs one key"));
+  EXPECT_THAT(error(R"("media": "ffmpeg", "audio": [{"id": "a1", "name": "A"}])"),
+              ::testing::HasSubstr("serves demuxed audio as CMAF only"));
 }
 
 
