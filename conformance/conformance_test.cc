@@ -402,9 +402,13 @@ TEST(TargetProfileTest, PerModePlaylistsHeadersTimeFormatsAndDecision) {
     return r.ok() ? std::string("(accepted)") : r.status().message();
   };
   EXPECT_NE(err(R"("viewer_token":"vt",)", "").find("viewer_token: missing"), std::string::npos);
-  EXPECT_NE(err(R"("decision":"own")", R"("decision":"mine")").find("decision: must be one of harness, own"),
+  EXPECT_NE(err(R"("decision":"own")", R"("decision":"mine")").find("decision: must be one of harness, vast, own"),
             std::string::npos);
   EXPECT_NE(err(R"("ad_uri_prefix":"http://ads/",)", "").find("ad_uri_prefix: missing"), std::string::npos);
+  // Issue 16: the harness's VAST ad server (GET {harness}/vast/tag.xml) needs no ad prefix.
+  Result<TargetProfile> vast = ParseTargetProfile(std::string(ok).replace(ok.find(R"("decision":"own")"), 16, R"("decision":"vast")"));
+  ASSERT_TRUE(vast.ok()) << vast.status().ToString();
+  EXPECT_EQ(vast->decision, "vast");
   EXPECT_NE(err(R"("epoch_ms")", R"("unix")").find("cue.time_format"), std::string::npos);
   EXPECT_NE(err("{pod_id|house}", "{podid}").find("cue.body: unknown placeholder {podid}"), std::string::npos);
   EXPECT_NE(err(R"("X-Viewer":"v {token}")", R"("X-Viewer":"a\r\nInjected: 1")").find("value contains CR or LF"),
