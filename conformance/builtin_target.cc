@@ -11,6 +11,7 @@
 
 #include "conformance/http_target.h"
 #include "conformance/probes.h"
+#include "conformance/sgai_assets.h"
 #include "reference/base/strings.h"
 #include "reference/ssai/coordinator.h"
 #include "reference/server/services.h"
@@ -224,6 +225,8 @@ class Harness {
     InsertionMode mode;
   };
   void Reload(Viewer* v, int64_t n);
+  void FetchSgaiAssetsOf(Pop* pop, const Fetch& f, InsertionMode mode, const std::string& session);
+  std::map<std::string, std::set<std::string>> sgai_seen_;  // per viewer: interstitials fetched
   void RunApiProbes();
   void SendCue(const ApiCueSpec& cue, int spec_index);
   void ApplyFault(const FaultSpec& fault);
@@ -284,14 +287,35 @@ void Harness::Request(Pop* pop, const std::string& viewer, const std::string& fi
   }
   obs_.fetches.push_back(std::move(f));
   ManifestRequest req{kBuiltinOrg, kBuiltinChannel, file, mode, session};
-  pop->edge->Handle(req, [this, index](ManifestResponse r) {
+  pop->edge->Handle(req, [this, index, pop, mode, session](ManifestResponse r) {
     Fetch& out = obs_.fetches[index];
     out.response_time = sched_.Now();
     out.http_status = r.http_status;
     out.body = std::move(r.body);
     out.state_source = std::string(StateSourceName(r.source));
     out.event_id = r.event_id;
+    if (mode == InsertionMode::kSgai) FetchSgaiAssetsOf(pop, obs_.fetches[index], mode, session);
   });
+}
+
+// Issue 16: an SGAI viewer fetches each new interstitial's asset list and assets: our paths from
+// the same edge, the ad server's from the origin (sgai_assets.h).
+void Harness::FetchSgaiAssetsOf(Pop* pop, const Fetch& f, InsertionMode mode, const std::string& session) {
+  const std::string ours = "/" + std::string(kBuiltinOrg) + "/" + kBuiltinChannel + "/";
+  AssetFetcher fetch = [this, pop, mode, session, ours](const std::string& url, std::function<void(int, std::string)> done) {
+    if (url.starts_with(ours)) {
+      const std::string file = url.substr(ours.size(), url.find_first_of("?#") == std::string::npos
+                                                           ? std::string::npos
+                                                           : url.find_first_of("?#") - ours.size());
+      ManifestRequest req{kBuiltinOrg, kBuiltinChannel, file, mode, session};
+      return pop->edge->Handle(req, [done](ManifestResponse r) { done(r.http_status, std::move(r.body)); });
+    }
+    origin_.Fetch(url, [done](Result<OriginClient::Response> r) {
+      if (!r.ok()) return done(0, "");
+      done(r->http_status, std::move(r->body));
+    });
+  };
+  FetchSgaiAssets(f, &sgai_seen_[f.viewer], fetch, [this](SgaiAssetRecord rec) { obs_.sgai_assets.push_back(std::move(rec)); });
 }
 
 void Harness::ScheduleViewer(Pop* pop, const std::string& viewer, UnixMicros join, UnixMicros leave,

@@ -1,7 +1,7 @@
 // libFuzzer target: arbitrary bytes as every hand-written input of `ssai conform` — a scenario, a
-// profile, a target profile, and a cue body template. Invariants: never crash or hang; a
-// refusal is a Status with a message; a template that passes CheckCueTemplate fills without
-// growing beyond its values.
+// profile, a target profile, and a cue body template — and as what a target answers SGAI viewers
+// with (issue 16). Invariants: never crash or hang; a refusal is a Status with a message; a
+// template that passes CheckCueTemplate fills without growing beyond its values.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -13,6 +13,7 @@
 #include "conformance/http_target.h"
 #include "conformance/profile.h"
 #include "conformance/scenario.h"
+#include "conformance/sgai_assets.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ssai::conformance;
@@ -23,6 +24,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!profile.ok() && profile.status().message().empty()) std::abort();
   auto target = ParseTargetProfile(text);
   if (!target.ok() && target.status().message().empty()) std::abort();
+  // Issue 16: what a target answers an SGAI viewer with (asset lists, playlists with
+  // interstitials, asset playlists): parsed without crashing, bounded.
+  auto assets = ParseAssetList(text, "http://h/d/al-1.json");
+  if (!assets.ok() && assets.status().message().empty()) std::abort();
+  if (assets.ok() && assets->size() > kMaxAssetsPerList) std::abort();
+  (void)InterstitialAssetsOf(text, "http://h/d/v.m3u8");
+  SgaiAssetRecord rec;
+  ReadAssetPlaylist(200, text, &rec);
+  if (rec.variants < 0 || rec.declared_bitrate_bps < 0) std::abort();
   if (CheckCueTemplate(text).ok()) {
     const std::map<std::string, std::string> values = {{"org", "o\"\\"}, {"duration", "30"}, {"pod_id", ""}};
     const std::string filled = FillCueTemplate(text, values, /*json_strings=*/true);

@@ -16,6 +16,7 @@
 #include "conformance/http_target.h"
 #include "conformance/report.h"
 #include "conformance/runner.h"
+#include "conformance/sgai_assets.h"
 #include "reference/media/hls/lint.h"
 #include "reference/media/ts/ts_packager.h"
 #include "reference/server/http_frontend.h"
@@ -431,9 +432,13 @@ TEST(TargetProfileTest, PerModePlaylistsHeadersTimeFormatsAndDecision) {
     return r.ok() ? std::string("(accepted)") : r.status().message();
   };
   EXPECT_NE(err(R"("viewer_token":"vt",)", "").find("viewer_token: missing"), std::string::npos);
-  EXPECT_NE(err(R"("decision":"own")", R"("decision":"mine")").find("decision: must be one of harness, own"),
+  EXPECT_NE(err(R"("decision":"own")", R"("decision":"mine")").find("decision: must be one of harness, vast, own"),
             std::string::npos);
   EXPECT_NE(err(R"("ad_uri_prefix":"http://ads/",)", "").find("ad_uri_prefix: missing"), std::string::npos);
+  // Issue 16: the harness's VAST ad server (GET {harness}/vast/tag.xml) needs no ad prefix.
+  Result<TargetProfile> vast = ParseTargetProfile(std::string(ok).replace(ok.find(R"("decision":"own")"), 16, R"("decision":"vast")"));
+  ASSERT_TRUE(vast.ok()) << vast.status().ToString();
+  EXPECT_EQ(vast->decision, "vast");
   EXPECT_NE(err(R"("epoch_ms")", R"("unix")").find("cue.time_format"), std::string::npos);
   EXPECT_NE(err("{pod_id|house}", "{podid}").find("cue.body: unknown placeholder {podid}"), std::string::npos);
   EXPECT_NE(err(R"("X-Viewer":"v {token}")", R"("X-Viewer":"a\r\nInjected: 1")").find("value contains CR or LF"),
@@ -837,6 +842,137 @@ TEST(ExpectationsTest, ExpectedFailuresAndUncaughtDefects) {
   for (const CheckResult& c : filtered.checks) {
     EXPECT_TRUE(c.id.rfind("ttl.", 0) == 0 || c.id == "latency.p95.max") << c.id;
   }
+}
+
+// Issue 16: what SGAI viewers read behind an interstitial (sgai_assets.h), and the check.
+TEST(SgaiAssetsTest, InterstitialsListsAndAssetPlaylists) {
+  const std::string media =
+      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:1\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z\n"
+      "#EXT-X-DATERANGE:ID=\"b1\",CLASS=\"com.apple.hls.interstitial\",START-DATE=\"2026-01-01T00:00:00.000Z\","
+      "DURATION=10,X-ASSET-LIST=\"al-31.json\"\n"
+      "#EXT-X-DATERANGE:ID=\"b2\",CLASS=\"com.apple.hls.interstitial\",START-DATE=\"2026-01-01T00:00:01.000Z\","
+      "X-ASSET-URI=\"https://ads.example/c/1500k.m3u8\"\n"
+      "#EXT-X-DATERANGE:ID=\"other\",START-DATE=\"2026-01-01T00:00:00.000Z\",X-ASSET-URI=\"x.m3u8\"\n"
+      "#EXTINF:2.0,\nseg_1.ts\n";
+  const std::vector<InterstitialAssetRef> refs = InterstitialAssetsOf(media, "http://h/demo/ch/v720.m3u8?mode=sgai");
+  ASSERT_EQ(refs.size(), 2u);
+  EXPECT_EQ(refs[0].asset_list, "http://h/demo/ch/al-31.json");
+  EXPECT_EQ(refs[1].asset_uri, "https://ads.example/c/1500k.m3u8");
+
+  Result<std::vector<std::string>> uris =
+      ParseAssetList(R"({"ASSETS":[{"URI":"am-31-0.m3u8","DURATION":8},{"URI":"http://a/x.m3u8"}]})", "http://h/d/al-31.json");
+  ASSERT_TRUE(uris.ok()) << uris.status().ToString();
+  EXPECT_EQ(*uris, (std::vector<std::string>{"http://h/d/am-31-0.m3u8", "http://a/x.m3u8"}));
+  EXPECT_NE(ParseAssetList("nope", "http://h/").status().message().find("not JSON"), std::string::npos);
+  EXPECT_NE(ParseAssetList(R"({"assets":[]})", "http://h/").status().message().find("no ASSETS"), std::string::npos);
+  EXPECT_NE(ParseAssetList(R"({"ASSETS":[{"URI":1}]})", "http://h/").status().message().find("ASSETS[0].URI"),
+            std::string::npos);
+  EXPECT_FALSE(ParseAssetList(std::string(100, '[') + std::string(100, ']'), "http://h/").ok());
+  std::string many = R"({"ASSETS":[)";
+  for (size_t i = 0; i <= kMaxAssetsPerList; ++i) many += std::string(i ? "," : "") + R"({"URI":"a.m3u8"})";
+  EXPECT_NE(ParseAssetList(many + "]}", "http://h/").status().message().find("more than"), std::string::npos);
+
+  SgaiAssetRecord master;
+  ReadAssetPlaylist(200, "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000\nlo.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=2500000\nhi.m3u8\n",
+                    &master);
+  EXPECT_TRUE(master.multivariant);
+  EXPECT_EQ(master.variants, 2);
+  EXPECT_EQ(master.min_variant_bps, 800000);
+  SgaiAssetRecord declared;
+  ReadAssetPlaylist(200, "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-BITRATE:1500\n#EXTINF:2,\na.ts\n#EXT-X-ENDLIST\n", &declared);
+  EXPECT_FALSE(declared.multivariant);
+  EXPECT_EQ(declared.declared_bitrate_bps, 1'500'000);
+  SgaiAssetRecord missing;
+  ReadAssetPlaylist(404, "", &missing);
+  EXPECT_EQ(missing.error, "asset: HTTP 404");
+  SgaiAssetRecord junk;
+  ReadAssetPlaylist(200, "<html>", &junk);
+  EXPECT_NE(junk.error.find("not a playlist"), std::string::npos);
+
+  // The viewer fetches each interstitial once, the list and then every asset in it.
+  Fetch f;
+  f.viewer = "pop1/v0";
+  f.rendition = "v360";
+  f.bandwidth_bps = 800'000;
+  f.http_status = 200;
+  f.url = "http://h/demo/ch/v360.m3u8";
+  f.body = media;
+  std::vector<std::string> asked;
+  AssetFetcher fetch = [&](const std::string& url, std::function<void(int, std::string)> done) {
+    asked.push_back(url);
+    if (url.ends_with(".json")) return done(200, R"({"ASSETS":[{"URI":"http://ads/a1/2500000.m3u8"}]})");
+    done(200, "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\na.ts\n#EXT-X-ENDLIST\n");
+  };
+  std::set<std::string> seen;
+  std::vector<SgaiAssetRecord> records;
+  auto record = [&](SgaiAssetRecord r) { records.push_back(std::move(r)); };
+  FetchSgaiAssets(f, &seen, fetch, record);
+  FetchSgaiAssets(f, &seen, fetch, record);  // a reload: nothing new
+  EXPECT_EQ(asked, (std::vector<std::string>{"http://h/demo/ch/al-31.json", "http://ads/a1/2500000.m3u8",
+                                             "https://ads.example/c/1500k.m3u8"}));
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].bandwidth_bps, 800'000);
+  EXPECT_EQ(records[0].list_url, "http://h/demo/ch/al-31.json");
+
+  // The check: the harness's ad server's 2.5 Mb/s media playlist for a 800 kb/s viewer fails; a
+  // multivariant asset passes; a media playlist of unknown bitrate is not judged (noted).
+  Observations obs;
+  obs.ad_uri_prefix = "http://ads/";
+  obs.sgai_assets = records;
+  obs.sgai_assets[1].declared_bitrate_bps = 0;  // ads.example: unknown
+  SgaiAssetRecord chosen = records[0];
+  chosen.asset_url = "http://h/demo/ch/am-31-0.m3u8";
+  chosen.multivariant = true;
+  chosen.variants = 2;
+  obs.sgai_assets.push_back(chosen);
+  Scenario scenario;
+  auto result = [&](const Observations& o) {
+    for (const CheckResult& c : Evaluate(o, scenario, Profile{})) {
+      if (c.id == "splice.sgai_asset_matches_rendition") return c;
+    }
+    return CheckResult{};
+  };
+  CheckResult c = result(obs);
+  EXPECT_EQ(c.outcome, Outcome::kFail);
+  EXPECT_EQ(c.evaluated, 2);
+  ASSERT_EQ(c.evidence.size(), 1u);
+  EXPECT_NE(c.evidence[0].message.find("2500000 bps media playlist, above the viewer's 800000 bps variant"),
+            std::string::npos)
+      << c.evidence[0].message;
+  EXPECT_NE(c.note.find("1 asset(s) are media playlists of unknown bitrate"), std::string::npos) << c.note;
+  // The target's own ad server: the harness's URI naming says nothing.
+  obs.decisions_known = false;
+  c = result(obs);
+  EXPECT_EQ(c.outcome, Outcome::kPass);
+  obs.sgai_assets = {records[1]};
+  obs.sgai_assets[0].declared_bitrate_bps = 0;
+  EXPECT_EQ(result(obs).outcome, Outcome::kSkip);
+}
+
+// Issue 16: the builtin SGAI viewers fetch the asset lists; our server's per-creative multivariant
+// playlists pass for every variant, the defect build naming the top variant fails below it.
+TEST(BuiltinTargetTest, SgaiAssetsMatchTheViewersVariant) {
+  Result<std::vector<Scenario>> scenarios = LoadScenarios("fixtures/scenarios/conformance/sgai_interstitials.json");
+  ASSERT_TRUE(scenarios.ok()) << scenarios.status().ToString();
+  auto check = [](const RunResult& r) {
+    for (const CheckResult& c : r.checks) {
+      if (c.id == "splice.sgai_asset_matches_rendition") return c;
+    }
+    return CheckResult{};
+  };
+  BuiltinTarget good(*FindBuild("kv-channel-state"));
+  const RunResult ok = RunOne(good, scenarios->front(), Profile{});
+  ASSERT_TRUE(ok.status.ok()) << ok.status.ToString();
+  EXPECT_EQ(check(ok).outcome, Outcome::kPass) << (check(ok).evidence.empty() ? check(ok).note : check(ok).evidence[0].message);
+  EXPECT_GT(check(ok).evaluated, 2);
+  BuiltinTarget bad(*FindBuild("defect-sgai-top-variant"));
+  const RunResult defect = RunOne(bad, scenarios->front(), Profile{});
+  ASSERT_TRUE(defect.status.ok()) << defect.status.ToString();
+  const CheckResult c = check(defect);
+  ASSERT_EQ(c.outcome, Outcome::kFail);
+  ASSERT_FALSE(c.evidence.empty());
+  EXPECT_NE(c.evidence[0].message.find("bps media playlist, above the viewer's"), std::string::npos) << c.evidence[0].message;
 }
 
 }  // namespace

@@ -124,6 +124,8 @@ const std::map<std::string, std::vector<std::string>>& ExpectedCatches() {
     // Issue 15: server-side tracking and VAST.
     {"defect-beacons-on-decision", {"beacon.quartiles_in_order"}},
     {"defect-unlimited-wrappers", {"vast.wrapper_depth"}},
+    // Issue 16: SGAI assets.
+    {"defect-sgai-top-variant", {"splice.sgai_asset_matches_rendition"}},
   };
   return kCatches;
 }

@@ -3,7 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
+#include <functional>
+#include <string>
 #include <thread>
 
 namespace ssai::conformance {
@@ -71,6 +78,105 @@ TEST_F(HttpClientTest, BodiesHeadersAndPostsWithinTheCap) {
   HttpResult bad = Send("GET", "http://127.0.0.1:1/x", {}, "", "");
   EXPECT_EQ(bad.status, 0);
   EXPECT_FALSE(bad.error.empty());
+}
+
+// A raw TCP server on 127.0.0.1 answering every connection with `answer(fd)` (a hostile target:
+// what httplib's server would never send). Bounded: it stops when the test ends.
+class RawServer {
+ public:
+  explicit RawServer(std::function<void(int)> answer) : answer_(std::move(answer)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+    socklen_t len = sizeof(a);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    ::listen(fd_, 4);
+    thread_ = std::thread([this] {
+      for (int i = 0; i < 8 && !stop_; ++i) {
+        const int c = ::accept(fd_, nullptr, nullptr);
+        if (c < 0 || stop_) {
+          if (c >= 0) ::close(c);
+          break;
+        }
+        char buf[4096];
+        (void)::recv(c, buf, sizeof(buf), 0);  // the request (small)
+        answer_(c);
+        ::close(c);
+      }
+    });
+  }
+  ~RawServer() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/p.m3u8"; }
+  std::atomic<bool> stop_{false};
+
+ private:
+  std::function<void(int)> answer_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+bool SendAll(int fd, const std::string& s) {
+  return ::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
+}
+
+// Issue 16: header lines forever (httplib 0.11 reads them until the blank line, growing without
+// bound): refused at the cap, quickly, and the harness's memory stays bounded.
+TEST(HttpClientHostileTest, EndlessHeadersAreRefusedAtTheCap) {
+  RawServer endless([](int fd) {
+    SendAll(fd, "HTTP/1.1 200 OK\r\n");
+    for (int i = 0; i < 1'000'000; ++i) {  // bounded: far past the cap, stops when we hang up
+      if (!SendAll(fd, "X-Filler-" + std::to_string(i) + ": aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n")) return;
+    }
+  });
+  const auto started = std::chrono::steady_clock::now();
+  HttpResult r = Send("GET", endless.Url(), {}, "", "");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.error, "response headers larger than 65536 bytes");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+
+  // Many short fields under the byte cap: refused by count.
+  RawServer many([](int fd) {
+    std::string head = "HTTP/1.1 200 OK\r\n";
+    for (int i = 0; i < 150; ++i) head += "A" + std::to_string(i) + ": b\r\n";
+    SendAll(fd, head + "Content-Length: 0\r\n\r\n");
+  });
+  EXPECT_EQ(Send("GET", many.Url(), {}, "", "").error, "more than 100 response header fields");
+}
+
+TEST(HttpClientHostileTest, FramingIsReadWithinTheCaps) {
+  RawServer chunked([](int fd) {
+    SendAll(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-SSAI-State-Source: kv-hit\r\n\r\n"
+                "8\r\n#EXTM3U\n\r\n3;ext=1\r\nabc\r\n0\r\n\r\n");
+  });
+  HttpResult c = Send("GET", chunked.Url(), {}, "", "");
+  EXPECT_EQ(c.status, 200) << c.error;
+  EXPECT_EQ(c.body, "#EXTM3U\nabc");
+  EXPECT_EQ(c.headers.find("x-ssai-state-source")->second, "kv-hit");  // names compare case-insensitively
+
+  RawServer to_eof([](int fd) { SendAll(fd, "HTTP/1.0 200 OK\r\n\r\n#EXTM3U\n"); });
+  EXPECT_EQ(Send("GET", to_eof.Url(), {}, "", "").body, "#EXTM3U\n");
+
+  RawServer huge_length([](int fd) { SendAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n"); });
+  EXPECT_EQ(Send("GET", huge_length.Url(), {}, "", "", 1024).error, "response body larger than 1024 bytes");
+
+  RawServer bad_chunk([](int fd) { SendAll(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"); });
+  EXPECT_NE(Send("GET", bad_chunk.Url(), {}, "", "").error.find("bad chunk size"), std::string::npos);
+
+  RawServer not_http([](int fd) { SendAll(fd, "SSH-2.0-OpenSSH\r\n\r\n"); });
+  EXPECT_NE(Send("GET", not_http.Url(), {}, "", "").error.find("not an HTTP/1.x status line"), std::string::npos);
+
+  // Header injection from a profile's header value, and a URL with a line break, are refused.
+  EXPECT_NE(Send("GET", chunked.Url(), {{"X-Token", "a\r\nX-Evil: 1"}}, "", "").error.find("bad request"), std::string::npos);
+  EXPECT_NE(Send("GET", "http://127.0.0.1:1/a\r\nb", {}, "", "").error.find("bad request"), std::string::npos);
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 
 #include "conformance/cue_template.h"
 #include "conformance/http_client.h"
+#include "conformance/sgai_assets.h"
 #include "conformance/observe_target.h"
 #include "conformance/probes.h"
 #include "conformance/scenario.h"
@@ -71,6 +72,9 @@ std::string Truncate(const std::string& s, size_t n = 150) {
 }
 
 // The harness's loopback services: origin, ad playlists, slate, decision.
+// Target profile decision "vast": the tag a JSON scenario's /vast/tag.xml serves (the pod of its ads).
+constexpr char kVastPodTag[] = "pod/default.xml";
+
 class HarnessServices {
  public:
   explicit HarnessServices(const Scenario* scenario) : scenario_(scenario) {}
@@ -127,6 +131,10 @@ class HarnessServices {
     if (thread_.joinable()) thread_.join();
   }
   const std::string& base() const { return base_; }
+  // Target profile decision "vast": the target asks GET /vast/tag.xml; its answers are recorded
+  // (vast.*, beacon.*) even for a scenario with JSON decisions.
+  void set_vast_decisions(bool on) { vast_decisions_ = on; }
+  bool vast_decisions() const { return vast_decisions_ || !scenario_->decision.vast.tag.empty(); }
   std::string ad_prefix() const { return base_ + "/ads/"; }
   std::string slate_uri() const { return base_ + (CmafOrigin(*scenario_) ? "/slate.m4s" : "/slate.ts"); }
   std::string slate_init_uri() const { return base_ + "/slate_init.mp4"; }
@@ -137,7 +145,7 @@ class HarnessServices {
   }
   // What the VAST ad server recorded, as observations (issue 15).
   void CollectVast(Observations* obs) const {
-    if (!vast_ || scenario_->decision.vast.tag.empty()) return;
+    if (!vast_ || (scenario_->decision.vast.tag.empty() && !vast_decisions_)) return;
     obs->vast_observed = true;
     std::set<std::string> ads;
     for (const AdSpec& a : scenario_->decision.ads) ads.insert(a.id);
@@ -190,10 +198,19 @@ class HarnessServices {
   }
 
   void Vast(const httplib::Request& req, httplib::Response& res) {
-    if (req.path == "/vast/" + scenario_->decision.vast.tag) {
+    // Target profile decision "vast" (issue 16): a deployment configured once asks GET
+    // /vast/tag.xml; it is the scenario's own tag, or for a JSON scenario the pod of its ads.
+    std::string path = req.path;
+    const bool fixed_tag = path == "/vast/tag.xml";
+    if (fixed_tag) path = "/vast/" + (scenario_->decision.vast.tag.empty() ? std::string(kVastPodTag) : scenario_->decision.vast.tag);
+    if (path == "/vast/" + scenario_->decision.vast.tag || fixed_tag) {
       // The ad tag: one decision request (the server's ExpandAdTag fills ?event=).
-      std::lock_guard<std::mutex> lock(mu_);
-      decisions_.push_back({WallNow(), req.get_param_value("event"), 0});
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        decisions_.push_back({WallNow(), req.get_param_value("event"), 0});
+      }
+      // The scenario's decision faults, as POST /decision applies them.
+      if (ApplyDecisionFault(res)) return;
     }
     if (req.path == "/vast/timeout.xml") {
       // Bounded: longer than the server's VAST fetch timeout, shorter than the run.
@@ -203,7 +220,24 @@ class HarnessServices {
     }
     std::string query;
     for (const auto& [k, v] : req.params) query += (query.empty() ? "" : "&") + k + "=" + v;
-    server::ToHttplib(vast_->VastResponse(req.path, query, req.get_header_value("X-SSAI-Session")), res);
+    server::ToHttplib(vast_->VastResponse(path, query, req.get_header_value("X-SSAI-Session")), res);
+  }
+
+  // The scenario's decision behaviour now (faults kind "decision"): true when it answered `res`
+  // (hang: 504 after 5 s, longer than a sane decision timeout, shorter than the run; fail: 500).
+  bool ApplyDecisionFault(httplib::Response& res) {
+    const DecisionBehaviour b = DecisionBehaviourAt(*scenario_, WallNow());
+    if (b == DecisionBehaviour::kHang) {
+      for (int i = 0; i < 50 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      res.status = 504;
+      return true;
+    }
+    if (b == DecisionBehaviour::kFail) {
+      res.status = 500;
+      res.set_content(R"({"error":"decision: scenario says fail"})", "application/json");
+      return true;
+    }
+    return false;
   }
 
   // reference/server HttpDecisionClient's body: {"channelId","eventId","podId","duration"}.
@@ -219,19 +253,12 @@ class HarnessServices {
       std::lock_guard<std::mutex> lock(mu_);
       decisions_.push_back(rec);
     }
-    const DecisionBehaviour b = DecisionBehaviourAt(*scenario_, now);
-    if (b == DecisionBehaviour::kHang) {
-      // Bounded: longer than any sane decision timeout, shorter than the run.
-      for (int i = 0; i < 50 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      res.status = 504;
+    if (DecisionBehaviourAt(*scenario_, now) == DecisionBehaviour::kHang) {
+      ApplyDecisionFault(res);
       return;
     }
     std::this_thread::sleep_for(std::chrono::microseconds(SecondsToMicros(scenario_->decision.latency_ms / 1000)));
-    if (b == DecisionBehaviour::kFail) {
-      res.status = 500;
-      res.set_content(R"({"error":"decision: scenario says fail"})", "application/json");
-      return;
-    }
+    if (ApplyDecisionFault(res)) return;
     Json items = Json::array();
     for (const AdSpec& ad : scenario_->decision.ads) {
       Json variants = Json::object();
@@ -253,6 +280,7 @@ class HarnessServices {
   std::mutex mu_;
   std::vector<DecisionRequestRecord> decisions_;
   std::unique_ptr<server::DecisionService> vast_;
+  bool vast_decisions_ = false;
 };
 
 // Drives one scenario against a target described by `profile`, in real time.
@@ -339,8 +367,10 @@ class RealTimeRun {
     obs_.fetches.push_back(std::move(f));
   }
 
+  // `seen` (the viewer's interstitials already fetched): an SGAI media playlist's new
+  // interstitials are fetched, their lists and assets (issue 16, sgai_assets.h).
   void Get(const std::string& pop, const std::string& viewer, const std::string& rendition, InsertionMode mode,
-           int64_t reload) {
+           int64_t reload, std::set<std::string>* seen = nullptr) {
     Fetch f;
     f.pop = pop;
     f.viewer = viewer;
@@ -360,6 +390,16 @@ class RealTimeRun {
       f.origin_body = OriginPlaylistAt(s_, *r, f.request_time);
     }
     GetPlaylist(headers, p_.state_source_header, &f);
+    if (seen != nullptr && mode == InsertionMode::kSgai) {
+      AssetFetcher fetch = [&headers](const std::string& url, std::function<void(int, std::string)> done) {
+        HttpResult r = Send("GET", url, headers, "", "");
+        done(r.status, std::move(r.body));
+      };
+      FetchSgaiAssets(f, seen, fetch, [this](SgaiAssetRecord rec) {
+        std::lock_guard<std::mutex> lock(mu_);
+        obs_.sgai_assets.push_back(std::move(rec));
+      });
+    }
     Record(std::move(f));
   }
 
@@ -370,6 +410,7 @@ class RealTimeRun {
     SleepUntil(join);
     if (!PlaylistsFor(mode).master_url.empty()) Get(pop, name, "", mode, 0);
     const DurationMicros period = origin::TargetDurationSeconds(s_.origin) * kMicrosPerSecond;
+    std::set<std::string> seen;  // interstitials this viewer fetched
     for (int64_t n = 1;; ++n) {
       const UnixMicros at = join + (n - 1) * period;
       if (at >= leave) break;
@@ -378,7 +419,7 @@ class RealTimeRun {
         std::lock_guard<std::mutex> lock(mu_);
         ++late_reloads_;
       }
-      for (const std::string& r : renditions) Get(pop, name, r, mode, n);
+      for (const std::string& r : renditions) Get(pop, name, r, mode, n, &seen);
     }
   }
 
@@ -628,7 +669,7 @@ Result<Observations> RunRealTime(const TargetProfile& profile, const std::string
   if (obs.ok()) {
     obs->decision_requests = services->TakeDecisions();
     // Beacons are sent after the playlist that made them due: give the last ones a moment.
-    if (!shifted.decision.vast.tag.empty()) std::this_thread::sleep_for(std::chrono::seconds(2));
+    if (services->vast_decisions()) std::this_thread::sleep_for(std::chrono::seconds(2));
     services->CollectVast(&*obs);
     obs->stats["decision_requests"] = static_cast<int64_t>(obs->decision_requests.size());
   }
@@ -643,6 +684,7 @@ class HttpTarget : public Target {
     SSAI_RETURN_IF_ERROR(CheckRealTimeScenario(scenario, profile_));
     Scenario shifted = ShiftedTo(scenario, RunStart());
     HarnessServices services(&shifted);
+    services.set_vast_decisions(profile_.decision == "vast");
     SSAI_RETURN_IF_ERROR(services.Start(profile_.harness_listen));
     Result<Observations> obs = RunRealTime(profile_, name(), scenario, &services, shifted);
     services.Stop();
@@ -825,7 +867,7 @@ Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
   if (headers_use_token && p.viewer_token.empty() && p.viewer_token_env.empty()) {
     return Bad("viewer_token", "missing (or viewer_token_env): a viewer header uses {token}");
   }
-  SSAI_RETURN_IF_ERROR(ReadOneOf(j, "", "decision", {"harness", "own"}, &p.decision));
+  SSAI_RETURN_IF_ERROR(ReadOneOf(j, "", "decision", {"harness", "vast", "own"}, &p.decision));
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "state_source_header", &p.state_source_header));
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "metrics_url", &p.metrics_url));
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "ad_uri_prefix", &p.ad_uri_prefix));

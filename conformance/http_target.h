@@ -98,9 +98,11 @@ struct TargetProfile {
     // limits (128-char pod id, 64 KiB body), as `serve:` uses.
     std::string api_checks = "classes";
   } cue;
-  // Who decides the ads: "harness" (the target calls the harness's decision service) or "own"
-  // (the target keeps its own ad server: decision checks are skipped with the reason and
-  // decision faults are refused by name).
+  // Who decides the ads: "harness" (the target calls the harness's decision service), "vast"
+  // (the target calls the harness's VAST ad server, GET {harness}/vast/tag.xml?...: the
+  // scenario's VAST tag, or the pod of its ads; decision faults apply to it; vast.*/beacon.* are
+  // judged) or "own" (the target keeps its own ad server: decision checks are skipped with the
+  // reason and decision faults are refused by name).
   std::string decision = "harness";
   std::optional<ObserveSpec> observe;  // a profile with this block needs no `cue`
   std::string state_source_header;  // e.g. "X-SSAI-State-Source"; empty = unknown

@@ -37,6 +37,23 @@ struct Fetch {
   int64_t reload = 0;        // the viewer's reload number (same for renditions loaded together)
 };
 
+// Issue 16 (splice.sgai_asset_matches_rendition, sgai_assets.h): one asset an SGAI viewer found
+// behind an interstitial (X-ASSET-URI, or one X-ASSET-LIST entry), with the viewer's variant.
+struct SgaiAssetRecord {
+  UnixMicros time = 0;  // when the viewer got the media playlist naming it
+  std::string viewer;
+  std::string rendition;
+  int64_t bandwidth_bps = 0;  // the viewer's variant BANDWIDTH
+  std::string interstitial_id;
+  std::string list_url;   // the X-ASSET-LIST it came from ("" for X-ASSET-URI)
+  std::string asset_url;  // "" when the list itself could not be read
+  std::string error;      // the list or the asset could not be read (HTTP status, parse error)
+  bool multivariant = false;       // the asset is a multivariant playlist (the player chooses)
+  int variants = 0;                // its EXT-X-STREAM-INF count
+  int64_t min_variant_bps = 0;     // its lowest BANDWIDTH
+  int64_t declared_bitrate_bps = 0;  // a media playlist's peak EXT-X-BITRATE (bis §4.4.4.8), 0 if none
+};
+
 struct KvPut {
   UnixMicros time = 0;
   std::string key;
@@ -139,6 +156,7 @@ struct Observations {
   std::string target;
   std::string scenario;
   std::vector<Fetch> fetches;
+  std::vector<SgaiAssetRecord> sgai_assets;  // issue 16: what SGAI viewers' interstitials name
   bool kv_observed = false;  // kv_puts / kv_expiry are meaningful
   std::vector<KvPut> kv_puts;
   std::vector<KvExpiryProbe> kv_expiry;

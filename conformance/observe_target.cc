@@ -6,12 +6,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
 #include "conformance/http_client.h"
+#include "conformance/sgai_assets.h"
 #include "reference/base/url.h"
 #include "reference/media/hls/playlist.h"
 #include "reference/media/origin/capture.h"
@@ -190,6 +192,7 @@ class ObserveTarget : public Target {
       if (output_variants_.empty()) output_variants_ = variants;
     }
     DurationMicros period = 6 * kMicrosPerSecond;
+    std::set<std::string> seen;  // interstitials this viewer fetched
     for (int64_t n = 1;; ++n) {
       const UnixMicros at = join + (n - 1) * period;
       if (at >= end_ || variants.empty()) break;
@@ -201,6 +204,15 @@ class ObserveTarget : public Target {
             period = *p->target_duration_s() * kMicrosPerSecond;
           }
         }
+        // An SGAI deployment's interstitials: their lists and assets (issue 16).
+        AssetFetcher fetch = [this](const std::string& url, std::function<void(int, std::string)> done) {
+          HttpResult r = Send("GET", url, headers_, "", "");
+          done(r.status, std::move(r.body));
+        };
+        FetchSgaiAssets(f, &seen, fetch, [this](SgaiAssetRecord rec) {
+          std::lock_guard<std::mutex> lock(mu_);
+          sgai_assets_.push_back(std::move(rec));
+        });
         Record(std::move(f));
       }
     }
@@ -257,6 +269,12 @@ class ObserveTarget : public Target {
       return a.request_time != b.request_time ? a.request_time < b.request_time : a.url < b.url;
     });
     obs.fetches = std::move(fetches_);
+    for (SgaiAssetRecord& a : sgai_assets_) {
+      a.rendition = renditions[origin_index(a.bandwidth_bps)].name;
+      a.time += stream_minus_wall;
+    }
+    obs.sgai_assets = std::move(sgai_assets_);
+    obs.stats["sgai_assets"] = static_cast<int64_t>(obs.sgai_assets.size());
     obs.stats["fetches"] = static_cast<int64_t>(obs.fetches.size());
     obs.stats["unanswered"] = unanswered;
     obs.stats["output_variants"] = static_cast<int64_t>(output_variants_.size());
@@ -289,6 +307,7 @@ class ObserveTarget : public Target {
   UnixMicros end_ = 0;
   std::mutex mu_;
   std::vector<Fetch> fetches_;
+  std::vector<SgaiAssetRecord> sgai_assets_;
   std::vector<OutputVariant> output_variants_;
   int64_t sessions_ = 0;
   int64_t session_failures_ = 0;

@@ -56,7 +56,7 @@ class ForeignFront:
             def do_GET(self):
                 front.requests.append(("GET", self.path))
                 parts = self.path.split("?")[0].strip("/").split("/")
-                if len(parts) != 4 or parts[0] not in ("live", "sgai") or not parts[3].endswith(".m3u8"):
+                if len(parts) != 4 or parts[0] not in ("live", "sgai") or not parts[3].endswith((".m3u8", ".json")):
                     return problem(self, 404, "Not Found")
                 if self.headers.get("X-Viewer-Token") != VIEWER_TOKEN:
                     return problem(self, 403, "Forbidden", "viewer token required")

@@ -453,3 +453,68 @@ def test_serve_target_vast_beacons_and_wrapper_limit(ssai, root, tmp_path):
         assert outcomes[("vast_chain_rt", check)] == "pass", check
     for check in ("vast.wrapper_depth", "vast.error_url_fired", "splice.slate_fills_short_pod"):
         assert outcomes[("vast_too_deep_rt", check)] == "pass", check
+
+
+def test_serve_target_sgai_assets_match_each_viewers_variant(ssai, root, tmp_path):
+    """Issue 16: our server's SGAI asset list names one multivariant playlist per creative (the same
+    list for every variant), so splice.sgai_asset_matches_rendition passes for the 800 kb/s viewer
+    too, and the DATERANGEs stay identical across variants. A 24 s cut of sgai_interstitials."""
+    s = json.loads((root / SCENARIOS / "sgai_interstitials.json").read_text())
+    s.update(name="sgai_rt", duration_s=24)
+    s["origin"]["breaks"] = [{"at_s": 8, "duration_s": 10, "event_id": 3101}]
+    s["pops"] = [{"name": "near", "coordinator_rtt_ms": 10}]
+    s["viewers"] = [{"pop": "near", "join_s": 0.1}, {"pop": "near", "join_s": 0.4, "renditions": ["v360"]}]
+    (tmp_path / "sgai_rt.json").write_text(json.dumps(s))
+    out = tmp_path / "sgai"
+    r = ssai("conform", "--target", "serve:kv-channel-state", "--scenario", tmp_path / "sgai_rt.json",
+             "--out", out, "--quiet", timeout=90)
+    assert r.returncode == 0, r.stdout + r.stderr
+    checks = {c["id"]: c for c in json.loads((out / "report.json").read_text())["runs"][0]["checks"]}
+    for check in ("splice.sgai_asset_matches_rendition", "splice.sgai_interstitial_at_cue",
+                  "variants.dateranges_identical"):
+        assert checks[check]["outcome"] == "pass", (check, checks[check])
+    # Both viewers fetched the list and both creatives' multivariant playlists.
+    assert checks["splice.sgai_asset_matches_rendition"]["evaluated"] >= 4, checks["splice.sgai_asset_matches_rendition"]
+
+
+def test_http_target_decision_vast_points_a_real_server_at_the_harness_ad_server(ssai_bin, root, tmp_path):
+    """Issue 16: target profile `decision: "vast"`. `ssai serve` started by hand with
+    decision.format vast and its URL at the harness's fixed tag (GET /vast/tag.xml?event=...): the
+    scenario's VAST tag (3 wrappers) is served there; the decision checks judge the tag fetches,
+    and vast.*/beacon.* are read from the harness's ad server log."""
+    serve_port, harness_port = free_port(), free_port()
+    fixed = lambda text: text.replace("18080", str(serve_port)).replace("18081", str(harness_port))
+    config = json.loads(fixed((root / "fixtures/targets/ssai-serve.config.json").read_text()))
+    config["decision"] = {"url": f"http://127.0.0.1:{harness_port}/vast/tag.xml?event={{event}}",
+                          "format": "vast", "ad_segment_duration_s": 2}
+    (tmp_path / "serve.json").write_text(json.dumps(config))
+    profile = json.loads(fixed((root / "fixtures/targets/ssai-serve.json").read_text()))
+    profile.update(name="ssai-serve-vast", decision="vast", session_param="session")
+    (tmp_path / "target.json").write_text(json.dumps(profile))
+    s = short_vast_scenario(root, "vast_http_rt", "wrapper/3/default.xml")
+    (tmp_path / "scenario.json").write_text(json.dumps(s))
+    env = dict(os.environ, SSAI_CUE_TOKEN="conform-test-token")
+    serve, _ = start([ssai_bin, "serve", "--config", str(tmp_path / "serve.json")], cwd=root, env=env)
+    try:
+        out = tmp_path / "vast"
+        r = subprocess.run([ssai_bin, "conform", "--target", "http", "--target-profile", str(tmp_path / "target.json"),
+                            "--scenario", str(tmp_path / "scenario.json"), "--out", str(out), "--quiet"],
+                           capture_output=True, text=True, timeout=90, env=env, cwd=root)
+    finally:
+        stop(serve)
+    assert r.returncode == 0, r.stdout + r.stderr
+    run = json.loads((out / "report.json").read_text())["runs"][0]
+    checks = {c["id"]: c for c in run["checks"]}
+    assert run["stats"]["decision_requests"] == 1, run["stats"]
+    for check in ("splice.no_duplicate_break", "splice.ad_starts_within", "splice.creative_discontinuity",
+                  "splice.ad_bitrate_matches_rendition", "vast.wrapper_depth", "beacon.impression_once_per_delivery"):
+        assert checks[check]["outcome"] == "pass", (check, checks[check])
+
+
+def test_target_profile_decision_vast_is_parsed_and_unknown_values_named(ssai, tmp_path):
+    p = tmp_path / "p.json"
+    p.write_text(json.dumps({"org": "o", "channel": "c", "variant_url": "http://h/{rendition}.m3u8",
+                             "cue": {"url": "http://h/cue"}, "decision": "openrtb"}))
+    r = ssai("conform", "--target", "http", "--target-profile", p, "--scenario", SCENARIOS + "/serve_short.json",
+             "--out", tmp_path / "o")
+    assert r.returncode == 2 and "decision" in r.stderr and "vast" in r.stderr, r.stderr

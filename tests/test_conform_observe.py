@@ -8,8 +8,12 @@ import http.server
 import json
 import os
 import subprocess
+import re
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 from procs import free_port, start, stop
 
@@ -148,3 +152,117 @@ def test_observe_profile_errors_name_the_field(ssai, tmp_path):
     assert r.returncode == 2 and "ssai.master_url: missing" in r.stderr, r.stderr
     r = ssai("conform", "--target", "observe", "--target-profile", p, "--scenario", "x.json", "--out", tmp_path / "o")
     assert r.returncode == 2 and "takes no --scenario" in r.stderr, r.stderr
+
+
+class _MediaTailorMock(_SessionServer):
+    """A MediaTailor-shaped front in front of `ssai serve` (written here from the public shape of
+    the API, not copied from anything): POST /v1/session/{hash}/{config}/index.m3u8 starts a
+    session and answers {"manifestUrl": "/v1/master/{hash}/{config}/index.m3u8?aws.sessionId=ID",
+    "trackingUrl": "/v1/tracking/{hash}/{config}/ID"}; the multivariant playlist needs the
+    aws.sessionId parameter and names per-session variants "../../../../v1/manifest/{hash}/{config}/ID/{n}.m3u8"
+    (dot segments, as a player resolves them); those forward to the server's renditions with the
+    session. Anything else, an unknown session or a missing parameter is 404 and counted."""
+
+    def __init__(self, serve_base, org="demo", channel="sports"):
+        outer = self
+        self.sessions = 0
+        self.known = set()
+        self.refused = []  # paths answered 404
+        self.renditions = []  # serve's variant URIs, in multivariant order
+
+        def forward(url):
+            try:
+                with urllib.request.urlopen(url, timeout=10) as r:
+                    return r.status, r.read()
+            except urllib.error.HTTPError as e:
+                return e.code, e.read()
+
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def reply(self, status, body, ctype="application/vnd.apple.mpegurl"):
+                if status == 404:
+                    outer.refused.append(self.path)
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                m = re.fullmatch(r"/v1/session/([0-9a-f]+)/([a-z-]+)/index\.m3u8", self.path)
+                if not m:
+                    return self.reply(404, b"{}", "application/json")
+                outer.sessions += 1
+                sid = f"{outer.sessions:08x}-4b1d-4e2a-9f00-{outer.sessions:012x}"
+                outer.known.add(sid)
+                h, c = m.groups()
+                body = json.dumps({"manifestUrl": f"/v1/master/{h}/{c}/index.m3u8?aws.sessionId={sid}",
+                                   "trackingUrl": f"/v1/tracking/{h}/{c}/{sid}"}).encode()
+                self.reply(200, body, "application/json")
+
+            def do_GET(self):
+                url = urllib.parse.urlsplit(self.path)
+                query = urllib.parse.parse_qs(url.query)
+                m = re.fullmatch(r"/v1/master/([0-9a-f]+)/([a-z-]+)/index\.m3u8", url.path)
+                if m:
+                    sid = (query.get("aws.sessionId") or [""])[0]
+                    if sid not in outer.known:
+                        return self.reply(404, b"")
+                    status, body = forward(f"{serve_base}/{org}/{channel}/master.m3u8")
+                    if status != 200:
+                        return self.reply(status, body)
+                    lines, n = [], 0
+                    for line in body.decode().splitlines():
+                        if line and not line.startswith("#"):
+                            if len(outer.renditions) <= n:
+                                outer.renditions.append(line.split("?")[0])
+                            line = f"../../../../v1/manifest/{m.group(1)}/{m.group(2)}/{sid}/{n}.m3u8"
+                            n += 1
+                        lines.append(line)
+                    return self.reply(200, ("\n".join(lines) + "\n").encode())
+                m = re.fullmatch(r"/v1/manifest/([0-9a-f]+)/([a-z-]+)/([0-9a-f-]+)/([0-9]+)\.m3u8", url.path)
+                if m and m.group(3) in outer.known and int(m.group(4)) < len(outer.renditions):
+                    rendition = outer.renditions[int(m.group(4))]
+                    status, body = forward(f"{serve_base}/{org}/{channel}/{rendition}?session={m.group(3)}")
+                    return self.reply(status, body)
+                self.reply(404, b"")
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_observe_a_mediatailor_style_deployment(ssai_bin, root, tmp_path):
+    """fixtures/targets/mediatailor.json against _MediaTailorMock in front of `ssai serve`: each
+    viewer starts its own session, plays the per-session URLs (aws.sessionId, relative paths with
+    dot segments), and the run has no false failures."""
+    origin, origin_url, serve, serve_url = _stack(ssai_bin, root, tmp_path)
+    mock = _MediaTailorMock(serve_url)
+    try:
+        origin_port = origin_url.rsplit(":", 1)[1].split("/")[0]
+        profile = tmp_path / "mediatailor.json"
+        profile.write_text((root / "fixtures/targets/mediatailor.json").read_text()
+                           .replace("18090", str(mock.port)).replace("18081", origin_port))
+        out = tmp_path / "mt"
+        r = subprocess.run([ssai_bin, "conform", "--target", "observe", "--target-profile", str(profile),
+                            "--duration", "26", "--out", str(out), "--quiet"],
+                           cwd=root, capture_output=True, text=True, timeout=90)
+    finally:
+        mock.close()
+        stop(serve)
+        stop(origin)
+    assert r.returncode == 0, r.stdout + r.stderr
+    run, checks = _cases(out)
+    assert run["target"] == "observe:mediatailor"
+    assert run["stats"]["sessions"] == 2 and run["stats"]["session_failures"] == 0, run["stats"]
+    assert run["stats"]["unanswered"] == 0 and run["stats"]["breaks_in_truth"] == 1, run["stats"]
+    assert mock.sessions == 2 and not mock.refused, mock.refused
+    for check in ("hls.response.ok", "splice.ad_starts_within", "splice.no_content_in_break",
+                  "variants.media_sequence_aligned"):
+        assert checks[check]["outcome"] == "pass", (check, checks[check])
+    assert not [c for c in checks.values() if c["outcome"] == "fail" and c["severity"] == "error"]

@@ -89,6 +89,11 @@ std::vector<CheckInfo> MakeCatalogue() {
                kE, "splice", "ad segments come from the ad variant picked for the rendition's bandwidth"});
   c.push_back({"splice.sgai_interstitial_at_cue", "bis Appendix D.2 (START-DATE is the splice time)", kE, "splice",
                "in SGAI mode the interstitial DATERANGE starts at the splice point (the first segment boundary at or after the cue, where SSAI starts the ads) and lasts the break"});
+  c.push_back({"splice.sgai_asset_matches_rendition",
+               "HLS Interstitials: RFC 8216bis Appendix D.2 (X-ASSET-URI, X-ASSET-LIST ASSETS URI); bis §4.3.4.2 BANDWIDTH",
+               kE, "splice",
+               "an interstitial's asset (X-ASSET-URI, or each X-ASSET-LIST entry) is a multivariant playlist the player "
+               "chooses from, or a media playlist whose bitrate does not exceed the viewer's variant BANDWIDTH"});
 
   // ttl.*: the seed's getAdBreakTTL and isAdBreakActive.
   c.push_back({"ttl.break_key_ttl", "Phase 1 design: getAdBreakTTL: expirationTtl = floor(duration) + 60; coordinator.h", kE, "ttl",

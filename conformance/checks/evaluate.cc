@@ -214,6 +214,7 @@ class Evaluator {
     Phase([this] { SpliceSsai(); });
     Phase([this] { MapAndKey(); });
     Phase([this] { SpliceSgai(); });
+    Phase([this] { SgaiAssets(); });
     Phase([this] { Duplicates(); });
     Phase([this] { Kv(); });
     Phase([this] { KvHitRate(); });
@@ -859,6 +860,56 @@ class Evaluator {
         }
         sgai_ids_[i.start / kMicrosPerSecond].insert(i.id);
       }
+    }
+  }
+
+  // splice.sgai_asset_matches_rendition (issue 16): bis Appendix D.2 lets a player play an
+  // interstitial's asset like any playlist; a media playlist above the viewer's variant BANDWIDTH
+  // is played anyway (the stall SSAI's bitrate matching avoids), a multivariant one is chosen from.
+  void SgaiAssets() {
+    static constexpr std::string_view kId = "splice.sgai_asset_matches_rendition";
+    int64_t unknown = 0;
+    for (const SgaiAssetRecord& a : obs_.sgai_assets) {
+      const std::string where = a.viewer + " " + a.rendition + " (" + std::to_string(a.bandwidth_bps) + " bps) interstitial " +
+                                a.interstitial_id;
+      const std::string source = a.list_url.empty() ? "X-ASSET-URI" : "X-ASSET-LIST " + a.list_url;
+      if (!a.error.empty()) {
+        results_.Fail(kId, a.time, where, source + ": " + (a.asset_url.empty() ? "" : a.asset_url + ": ") + a.error);
+        continue;
+      }
+      if (a.multivariant) {
+        if (a.variants > 0) {
+          results_.Pass(kId);
+        } else {
+          results_.Fail(kId, a.time, where, source + ": " + a.asset_url + " is a multivariant playlist with no variant");
+        }
+        continue;
+      }
+      // A media playlist's bitrate: the harness's ad server names each variant's URI by its
+      // bitrate (".../{bps}.m3u8", as splice.ad_bitrate_matches_rendition reads it), else the
+      // playlist's own EXT-X-BITRATE.
+      int64_t bps = a.declared_bitrate_bps;
+      if (obs_.decisions_known && !obs_.ad_uri_prefix.empty() && a.asset_url.starts_with(obs_.ad_uri_prefix)) {
+        const std::string file = SegmentFileName(a.asset_url);
+        if (file.ends_with(".m3u8")) {
+          if (std::optional<int64_t> n = ParseInt64(std::string_view(file).substr(0, file.size() - 5)); n && *n > 0) bps = *n;
+        }
+      }
+      if (bps <= 0) {
+        ++unknown;
+        continue;
+      }
+      if (bps <= a.bandwidth_bps) {
+        results_.Pass(kId);
+      } else {
+        results_.Fail(kId, a.time, where,
+                      source + ": " + a.asset_url + " is a " + std::to_string(bps) + " bps media playlist, above the viewer's " +
+                          std::to_string(a.bandwidth_bps) + " bps variant (and not a multivariant playlist to choose from)");
+      }
+    }
+    if (unknown > 0) {
+      results_.Note(kId, std::to_string(unknown) + " asset(s) are media playlists of unknown bitrate (an ad server the "
+                         "harness does not know, no EXT-X-BITRATE): not judged");
     }
   }
 

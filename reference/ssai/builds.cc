@@ -17,7 +17,8 @@ bool Defects::any() const {
   return ignore_end_time || reset_media_sequence || no_discontinuity_on_return ||
          trust_cached_miss || no_cue_dedupe || misaligned_renditions || ignore_cue_in ||
          ignore_bitrate || no_discontinuity_ledger || no_creative_discontinuity ||
-         ads_inherit_content_media || beacons_on_decision || unlimited_wrappers;
+         ads_inherit_content_media || beacons_on_decision || unlimited_wrappers ||
+         sgai_top_variant_asset;
 }
 
 namespace {
@@ -98,6 +99,10 @@ std::vector<BuildSpec> MakeBuilds() {
          [](Defects& d) { d.beacons_on_decision = true; });
   defect("unlimited-wrappers", "follows VAST wrapper chains without a depth limit",
          [](Defects& d) { d.unlimited_wrappers = true; });
+  // Issue 16: SGAI assets.
+  defect("sgai-top-variant",
+         "names each creative's top-bitrate variant in the SGAI asset list, whatever the viewer's variant",
+         [](Defects& d) { d.sgai_top_variant_asset = true; });
   return builds;
 }
 

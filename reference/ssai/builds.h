@@ -42,6 +42,9 @@ struct Defects {
   // Issue 15, tracking and VAST (beacons.h, vast_pod.h):
   bool beacons_on_decision = false;        // every beacon of a pod fires when a session first sees the break
   bool unlimited_wrappers = false;         // VAST wrapper chains followed without a depth limit
+  // Issue 16: the SGAI asset list names each creative's top variant for every viewer (the
+  // server before the per-creative multivariant asset playlists).
+  bool sgai_top_variant_asset = false;
   bool any() const;
 };
 

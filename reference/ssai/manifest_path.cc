@@ -28,6 +28,8 @@ namespace {
 
 constexpr std::string_view kMasterFile = "master.m3u8";
 constexpr std::string_view kAssetListPrefix = "al-";  // al-{hex(event id)}.json (SGAI)
+// am-{hex(event id)}-{item}.m3u8: one creative's multivariant asset playlist (SGAI, issue 16).
+constexpr std::string_view kAssetMasterPrefix = "am-";
 
 // Messages quote request and origin bytes (an asset list's event id, a playlist's parse error):
 // what is not UTF-8 becomes "\xHH", since nlohmann refuses to serialise it (type_error.316).
@@ -177,6 +179,7 @@ struct ManifestPath::Impl {
                       std::function<void(Result<std::shared_ptr<const OriginDoc>>, bool stale)> cb);
   void HandleMaster(OpPtr op);
   void HandleAssetList(OpPtr op, std::string_view file);
+  void HandleAssetMaster(OpPtr op, std::string_view name);
 
   // --- state ---
   void GetState(OpPtr op);
@@ -256,6 +259,7 @@ void ManifestPath::Impl::Handle(const ManifestRequest& request,
   const std::string_view name = std::string_view(file).substr(0, file.size() - kExt.size());
   if (!IsValidName(name)) return op->done(ErrorResponse(400, "file: invalid name"));
   op->rendition = channel->FindRendition(name);
+  if (op->rendition == nullptr && name.starts_with(kAssetMasterPrefix)) return HandleAssetMaster(op, name);
   if (op->rendition == nullptr) {
     return op->done(ErrorResponse(404, "unknown rendition '" + std::string(name) + "'"));
   }
@@ -372,20 +376,69 @@ void ManifestPath::Impl::HandleAssetList(OpPtr op, std::string_view file) {
   op->response.content_type = "application/json";
   // The asset list needs the decision: use the coordinator's view (asset lists are fetched once
   // per break per player, not on every reload).
-  env.coordinator->GetChannelState(op->channel->channel_id(), [op, event_id](Result<ChannelState> st) {
+  env.coordinator->GetChannelState(op->channel->channel_id(), [this, op, event_id](Result<ChannelState> st) {
     if (!st.ok()) return op->done(ErrorResponse(502, "asset list: " + st.status().message()));
     for (const AdBreakState& b : st->breaks) {
       if (b.event_id != event_id) continue;
       nlohmann::json assets = nlohmann::json::array();
-      for (const AdItem& item : b.decision.items) {
+      const std::string hex_id = HexEncode(Bytes(event_id.begin(), event_id.end()));
+      for (size_t i = 0; i < b.decision.items.size(); ++i) {
+        const AdItem& item = b.decision.items[i];
         if (item.variants.empty()) continue;
-        assets.push_back({{"URI", item.variants.back().url}, {"DURATION", item.duration_s}});
+        // Each creative as a multivariant playlist (am-{hex}-{i}.m3u8, relative to this list):
+        // the player picks the variant that fits the one it plays (bis Appendix D.2: an asset
+        // is played like any other playlist). One list for every viewer, so the DATERANGE naming
+        // it stays identical across variants (bis §4.4.5.1; variants.dateranges_identical).
+        // DEFECT(sgai_top_variant_asset): the top variant's media playlist for everyone.
+        const std::string uri = build.defects.sgai_top_variant_asset
+                                    ? item.variants.back().url
+                                    : std::string(kAssetMasterPrefix) + hex_id + "-" + std::to_string(i) + ".m3u8";
+        assets.push_back({{"URI", uri}, {"DURATION", item.duration_s}});
       }
       op->response.body = nlohmann::json{{"ASSETS", assets}}.dump();
       op->response.coordinator_calls = 1;
       return op->done(std::move(op->response));
     }
     op->done(ErrorResponse(404, "asset list: no break '" + event_id + "'"));
+  });
+}
+
+void ManifestPath::Impl::HandleAssetMaster(OpPtr op, std::string_view name) {
+  // am-{hex(event id)}-{item}: the creative's variants as a multivariant playlist (RFC 8216
+  // §4.3.4.2), so an SGAI player chooses the one its bandwidth allows (issue 16).
+  const std::string_view rest = name.substr(kAssetMasterPrefix.size());
+  const size_t dash = rest.rfind('-');
+  if (dash == std::string_view::npos) return op->done(ErrorResponse(404, "unknown rendition '" + std::string(name) + "'"));
+  Result<Bytes> id_bytes = HexDecode(rest.substr(0, dash));
+  const std::optional<int64_t> item_index = ParseInt64(rest.substr(dash + 1));
+  if (!id_bytes.ok() || id_bytes->empty() || !item_index || *item_index < 0) {
+    return op->done(ErrorResponse(404, "unknown rendition '" + std::string(name) + "'"));
+  }
+  const std::string event_id(id_bytes->begin(), id_bytes->end());
+  const size_t index = static_cast<size_t>(*item_index);
+  env.coordinator->GetChannelState(op->channel->channel_id(), [op, event_id, index](Result<ChannelState> st) {
+    if (!st.ok()) return op->done(ErrorResponse(502, "asset: " + st.status().message()));
+    for (const AdBreakState& b : st->breaks) {
+      if (b.event_id != event_id) continue;
+      if (index >= b.decision.items.size() || b.decision.items[index].variants.empty()) break;
+      // The ads are transcoded to the channel's ladder (DESIGN.md Splicer): a variant of a
+      // rendition's bandwidth gets that rendition's RESOLUTION and CODECS (§4.3.4.2: SHOULD).
+      std::string body = "#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n";
+      for (const AdVariant& v : b.decision.items[index].variants) {
+        body += "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(v.bitrate_bps);
+        for (const RenditionConfig& r : op->channel->renditions) {
+          if (r.bandwidth_bps != v.bitrate_bps) continue;
+          if (!r.resolution.empty()) body += ",RESOLUTION=" + r.resolution;
+          if (!r.codecs.empty()) body += ",CODECS=\"" + r.codecs + "\"";
+          break;
+        }
+        body += "\n" + v.url + "\n";
+      }
+      op->response.body = std::move(body);
+      op->response.coordinator_calls = 1;
+      return op->done(std::move(op->response));
+    }
+    op->done(ErrorResponse(404, "asset: no creative " + std::to_string(index) + " in break '" + event_id + "'"));
   });
 }
 

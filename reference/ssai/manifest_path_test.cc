@@ -280,7 +280,36 @@ TEST(ManifestPathTest, SgaiInterstitial) {
   const std::string list = r.body.substr(at + 14, r.body.find('"', at + 14) - at - 14);
   ManifestResponse assets = d.Get(list);
   ASSERT_EQ(assets.http_status, 200) << assets.body;
-  EXPECT_EQ(assets.body,
+  // Issue 16: each creative is a multivariant playlist the player chooses from, the same list
+  // for every viewer (so the DATERANGE stays identical across variants).
+  const std::string hex = list.substr(3, list.size() - 3 - 5);
+  EXPECT_EQ(assets.body, R"({"ASSETS":[{"DURATION":8.0,"URI":"am-)" + hex + R"(-0.m3u8"},{"DURATION":8.0,"URI":"am-)" +
+                             hex + R"(-1.m3u8"}]})");
+  EXPECT_EQ(d.Get("v360.m3u8", InsertionMode::kSgai).body.find("X-ASSET-LIST=\"" + list + "\"") != std::string::npos, true);
+  ManifestResponse creative = d.Get("am-" + hex + "-1.m3u8");
+  ASSERT_EQ(creative.http_status, 200) << creative.body;
+  EXPECT_EQ(creative.body,
+            "#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360,CODECS=\"avc1.64001e,mp4a.40.2\"\nhttp://ads/a2/800000.m3u8\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=2500000,RESOLUTION=1280x720,CODECS=\"avc1.64001f,mp4a.40.2\"\nhttp://ads/a2/2500000.m3u8\n");
+  Result<hls::MasterPlaylist> parsed = hls::ParseMaster(creative.body);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_THAT(hls::LintMaster(*parsed), ::testing::IsEmpty());
+  // No such creative, a bad name: 404, not a crash.
+  EXPECT_EQ(d.Get("am-" + hex + "-2.m3u8").http_status, 404);
+  EXPECT_EQ(d.Get("am-zz-0.m3u8").http_status, 404);
+  EXPECT_EQ(d.Get("am-" + hex + ".m3u8").http_status, 404);
+  EXPECT_EQ(d.Get("am-" + hex + "--1.m3u8").http_status, 404);
+}
+
+TEST(ManifestPathTest, SgaiTopVariantDefectNamesTheTopMediaPlaylist) {
+  Deployment d(*FindBuild("defect-sgai-top-variant"));
+  d.AdvanceTo(kBreakStart + 4 * kMicrosPerSecond);
+  ManifestResponse r = d.Get("v360.m3u8", InsertionMode::kSgai);
+  const size_t at = r.body.find("X-ASSET-LIST=\"");
+  ASSERT_NE(at, std::string::npos) << r.body;
+  const std::string list = r.body.substr(at + 14, r.body.find('"', at + 14) - at - 14);
+  EXPECT_EQ(d.Get(list).body,
             R"({"ASSETS":[{"DURATION":8.0,"URI":"http://ads/a1/2500000.m3u8"},{"DURATION":8.0,"URI":"http://ads/a2/2500000.m3u8"}]})");
 }
 
