@@ -42,6 +42,16 @@ std::string AdPlaylistUrl(const std::string& ad, int64_t bps) {
   return std::string(kBuiltinAdBase) + ad + "/" + std::to_string(bps) + ".m3u8";
 }
 
+// Demuxed renditions (issue 14; URI templates in reference/ssai/README.md): the ad's audio per
+// language, the audio slate (silence) and the blank WebVTT segment subtitles show during breaks.
+std::string AdAudioUrl(const std::string& ad, const std::string& language) {
+  return std::string(kBuiltinAdBase) + ad + "/audio_" + language + ".m3u8";
+}
+std::string AudioSlateUri(const Scenario& s) {
+  return std::string(kBuiltinAdBase) + (CmafOrigin(s) ? "slate/slate_audio.m4s" : "slate/slate_audio.aac");
+}
+std::string BlankSubtitlesUri() { return std::string(kBuiltinAdBase) + "slate/blank.vtt"; }
+
 // The origin: the synthetic origin's playlists at the scheduler's time (post-processed as the
 // scenario says), the ad media playlists (VOD, one per ad and bitrate, conditioned to the
 // channel's segment duration) and nothing else.
@@ -52,6 +62,11 @@ class ScenarioOrigin : public OriginClient {
       for (const origin::Rendition& r : scenario->origin.renditions) {
         ads_[AdPlaylistUrl(ad.id, r.bandwidth_bps)] = AdMediaPlaylist(
             *scenario, ad, r.bandwidth_bps, std::string(kBuiltinAdBase) + ad.id + "/" + std::to_string(r.bandwidth_bps));
+      }
+      if (scenario->origin.audio.empty()) continue;
+      for (const std::string& lang : AdAudioLanguages(*scenario, ad)) {
+        ads_[AdAudioUrl(ad.id, lang)] =
+            AdAudioPlaylist(*scenario, ad, lang, std::string(kBuiltinAdBase) + ad.id + "/audio_" + lang);
       }
     }
   }
@@ -64,6 +79,10 @@ class ScenarioOrigin : public OriginClient {
       const std::string name(url.substr(base.size(), url.size() - base.size() - 5));
       if (const origin::Rendition* r = origin::FindRendition(scenario_->origin, name)) {
         return done(Response{200, OriginPlaylistAt(*scenario_, *r, sched_->Now())});
+      }
+      bool subtitles = false;
+      if (const origin::AlternateRendition* a = origin::FindAlternate(scenario_->origin, name, &subtitles)) {
+        return done(Response{200, OriginAlternatePlaylistAt(*scenario_, *a, subtitles, sched_->Now())});
       }
     }
     auto it = ads_.find(std::string(url));
@@ -284,6 +303,11 @@ void Harness::Request(Pop* pop, const std::string& viewer, const std::string& fi
   if (const origin::Rendition* r = origin::FindRendition(scenario_.origin, rendition)) {
     f.bandwidth_bps = r->bandwidth_bps;
     f.origin_body = OriginPlaylistAt(scenario_, *r, sched_.Now());
+  } else if (bool subtitles = false; !rendition.empty()) {
+    if (const origin::AlternateRendition* a = origin::FindAlternate(scenario_.origin, rendition, &subtitles)) {
+      f.alternate = subtitles ? "subtitles" : "audio";
+      f.origin_body = OriginAlternatePlaylistAt(scenario_, *a, subtitles, sched_.Now());
+    }
   }
   obs_.fetches.push_back(std::move(f));
   ManifestRequest req{kBuiltinOrg, kBuiltinChannel, file, mode, session};
@@ -461,6 +485,28 @@ Result<Observations> Harness::Run() {
     channel_.renditions.push_back(
         {r.name, r.bandwidth_bps, std::string(kBuiltinOriginBase) + r.name + ".m3u8", r.codecs, r.resolution});
   }
+  // Demuxed renditions (issue 14), spliced in lockstep with the variants.
+  for (const origin::AlternateRendition& a : scenario_.origin.audio) {
+    RenditionConfig r{a.id, 0, std::string(kBuiltinOriginBase) + a.id + ".m3u8"};
+    r.kind = RenditionKind::kAudio;
+    r.group_id = "aud";
+    r.language = a.language;
+    r.is_default = a.is_default;
+    r.slate = {AudioSlateUri(scenario_), 0, {}};
+    if (CmafOrigin(scenario_)) r.slate.media.map = "URI=\"" + std::string(kBuiltinAdBase) + "slate/init_audio.mp4\"";
+    channel_.alternates.push_back(std::move(r));
+  }
+  for (const origin::AlternateRendition& a : scenario_.origin.subtitles) {
+    RenditionConfig r{a.id, 0, std::string(kBuiltinOriginBase) + a.id + ".m3u8"};
+    r.kind = RenditionKind::kSubtitles;
+    r.group_id = "sub";
+    r.language = a.language;
+    r.is_default = a.is_default;
+    r.slate = {BlankSubtitlesUri(), 0, {}};
+    channel_.alternates.push_back(std::move(r));
+  }
+  if (!scenario_.origin.audio.empty()) obs_.alternate_slate_uris.push_back(AudioSlateUri(scenario_));
+  if (!scenario_.origin.subtitles.empty()) obs_.alternate_slate_uris.push_back(BlankSubtitlesUri());
   channel_.default_mode = scenario_.mode;
   channel_.slate = {SlateUri(scenario_), seg_s};
   if (CmafOrigin(scenario_)) channel_.slate.media.map = "URI=\"" + std::string(kBuiltinAdBase) + "slate/init.mp4\"";
@@ -482,6 +528,9 @@ Result<Observations> Harness::Run() {
     std::sort(bitrates.begin(), bitrates.end());
     bitrates.erase(std::unique(bitrates.begin(), bitrates.end()), bitrates.end());
     for (int64_t bps : bitrates) item.variants.push_back({bps, AdPlaylistUrl(ad.id, bps)});
+    if (!scenario_.origin.audio.empty()) {
+      for (const std::string& lang : AdAudioLanguages(scenario_, ad)) item.audio.push_back({lang, AdAudioUrl(ad.id, lang)});
+    }
     fake_decision_.decision.items.push_back(std::move(item));
   }
   ApplyFault(FaultSpec{0, "decision", "", 0, scenario_.decision.behaviour});
@@ -518,7 +567,14 @@ Result<Observations> Harness::Run() {
     for (int k = 0; k < v.count; ++k) {
       const UnixMicros join = scenario_.At(v.join_s + 0.37 * k);
       const UnixMicros leave = v.leave_s ? std::min(end, scenario_.At(*v.leave_s)) : end;
-      ScheduleViewer(pop, pop->spec.name + "/v" + std::to_string(viewer_number++), join, leave, renditions,
+      // A player of a demuxed presentation loads one audio rendition (viewers take the languages
+      // in turn) and one subtitle rendition with its variants (issue 14).
+      std::vector<std::string> loads = renditions;
+      const std::vector<origin::AlternateRendition>& audio = scenario_.origin.audio;
+      const std::vector<origin::AlternateRendition>& subs = scenario_.origin.subtitles;
+      if (!audio.empty()) loads.push_back(audio[static_cast<size_t>(viewer_number) % audio.size()].id);
+      if (!subs.empty()) loads.push_back(subs[static_cast<size_t>(viewer_number) % subs.size()].id);
+      ScheduleViewer(pop, pop->spec.name + "/v" + std::to_string(viewer_number++), join, leave, loads,
                      v.mode.value_or(scenario_.mode));
     }
   }

@@ -55,6 +55,8 @@ const std::vector<KnownFinding>& KnownFindings() {
     {"kv-stateless", "api_validation", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "capture_cue_out", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "cmaf_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    {"kv-stateless", "cmaf_demuxed_one_language_ad", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    {"kv-stateless", "cmaf_demuxed_two_languages", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "capture_daterange", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "coordinator_restart", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "cue_out_two_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
@@ -121,6 +123,8 @@ const std::map<std::string, std::vector<std::string>>& ExpectedCatches() {
     // CMAF / encrypted streams (issue 14).
     {"defect-ads-inherit-map-key", {"hls.map.ad_has_own_init", "hls.map.content_init_restored",
                                     "hls.key.ad_key_declared", "hls.key.content_key_restored"}},
+    {"defect-audio-not-spliced", {"variants.audio_aligned"}},
+    {"defect-subtitles-keep-content", {"variants.subtitles_aligned"}},
     // Issue 15: server-side tracking and VAST.
     {"defect-beacons-on-decision", {"beacon.quartiles_in_order"}},
     {"defect-unlimited-wrappers", {"vast.wrapper_depth"}},

@@ -35,6 +35,8 @@ struct Fetch {
   std::string state_source;  // "kv-hit", "kv-miss", "coordinator", "none"; "" if unknown
   std::string event_id;      // the break the target says the newest slot is in ("" if unknown)
   int64_t reload = 0;        // the viewer's reload number (same for renditions loaded together)
+  // A demuxed rendition (EXT-X-MEDIA, issue 14): "audio" or "subtitles"; "" for a variant.
+  std::string alternate = {};
 };
 
 // Issue 16 (splice.sgai_asset_matches_rendition, sgai_assets.h): one asset an SGAI viewer found
@@ -189,6 +191,8 @@ struct Observations {
   // when equal to slate_uri); everything else is content.
   std::string ad_uri_prefix;
   std::string slate_uri;
+  // The slates of demuxed renditions (audio silence, blank WebVTT), slate like slate_uri (issue 14).
+  std::vector<std::string> alternate_slate_uris;
   std::map<std::string, int64_t> stats;  // free-form counters for the report
   // Issue 15 (beacon.*, vast.*): viewers send `session` (their name, '/' -> '-') and the ad
   // server's log is read back.

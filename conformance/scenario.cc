@@ -519,7 +519,7 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
       for (size_t i = 0; i < d["ads"].size(); ++i) {
         const json& a = d["ads"][i];
         const std::string where = "decision.ads[" + std::to_string(i) + "]";
-        SSAI_RETURN_IF_ERROR(CheckKeys(a, where, {"id", "duration_s", "segment_duration_s"}));
+        SSAI_RETURN_IF_ERROR(CheckKeys(a, where, {"id", "duration_s", "segment_duration_s", "audio_languages"}));
         AdSpec ad;
         SSAI_RETURN_IF_ERROR(GetString(a, "id", where, &ad.id, true));
         SSAI_RETURN_IF_ERROR(GetNumber(a, "duration_s", where, &ad.duration_s, true, 0, 3600));
@@ -530,6 +530,21 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
         }
         if (i > 0 && (ad.segment_duration_s > 0) != (s.decision.ads.back().segment_duration_s > 0)) {
           return Bad(where + ".segment_duration_s", "must be given on every ad or on none");
+        }
+        if (a.contains("audio_languages")) {
+          const json& langs = a["audio_languages"];
+          if (!langs.is_array() || langs.empty() || langs.size() > kMaxAdAudioLanguages) {
+            return Bad(where + ".audio_languages", "must be a non-empty array of at most " +
+                                                       std::to_string(kMaxAdAudioLanguages) + " languages");
+          }
+          for (const json& l : langs) {
+            const bool known = l.is_string() && std::any_of(s.origin.audio.begin(), s.origin.audio.end(),
+                                                              [&](const origin::AlternateRendition& r) {
+                                                                return r.language == l.get<std::string>();
+                                                              });
+            if (!known) return Bad(where + ".audio_languages", "not a language of origin.audio: " + l.dump());
+            ad.audio_languages.push_back(l.get<std::string>());
+          }
         }
         s.decision.ads.push_back(ad);
       }
@@ -869,6 +884,39 @@ Result<Scenario> ScenarioFromRecording(const std::string& dir, const std::string
 }
 
 bool CmafOrigin(const Scenario& scenario) { return scenario.origin.container == "cmaf"; }
+
+std::vector<std::string> AdAudioLanguages(const Scenario& scenario, const AdSpec& ad) {
+  if (!ad.audio_languages.empty()) return ad.audio_languages;
+  std::vector<std::string> out;
+  for (const origin::AlternateRendition& a : scenario.origin.audio) {
+    if (std::find(out.begin(), out.end(), a.language) == out.end()) out.push_back(a.language);
+  }
+  return out;
+}
+
+std::string OriginAlternatePlaylistAt(const Scenario& scenario, const origin::AlternateRendition& alt,
+                                      bool subtitles, UnixMicros now) {
+  return origin::AlternatePlaylistAt(scenario.origin, alt, subtitles, now);
+}
+
+std::string AdAudioPlaylist(const Scenario& scenario, const AdSpec& ad, const std::string& language,
+                            const std::string& base) {
+  const double seg_s = ad.segment_duration_s > 0 ? ad.segment_duration_s
+                                                 : MicrosToSeconds(origin::SegmentDurationMicros(scenario.origin));
+  const bool cmaf = CmafOrigin(scenario);
+  std::string p = std::string("#EXTM3U\n#EXT-X-VERSION:") + (cmaf ? "6" : "3") + "\n#EXT-X-TARGETDURATION:" +
+                  std::to_string(static_cast<int64_t>(std::ceil(seg_s))) + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
+  if (cmaf) p += "#EXT-X-MAP:URI=\"audio_" + language + "/init.mp4\"\n";
+  double left = ad.duration_s;
+  for (int i = 0; left > 1e-6; ++i) {
+    const double d = std::min(seg_s, left);
+    left -= d;
+    std::string extinf;
+    AppendFixed(d, 3, &extinf);
+    p += "#EXTINF:" + extinf + ",\n" + base + "/seg_" + std::to_string(i) + (cmaf ? ".m4s\n" : ".aac\n");
+  }
+  return p + "#EXT-X-ENDLIST\n";
+}
 
 std::string AdMediaPlaylist(const Scenario& scenario, const AdSpec& ad, int64_t bps, const std::string& base) {
   const double seg_s = ad.segment_duration_s > 0 ? ad.segment_duration_s

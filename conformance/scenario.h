@@ -69,6 +69,10 @@ struct AdSpec {
   // splicer.h); 0: the seed's model (conditioned to the channel's segment duration). All ads of a
   // scenario set it or none does.
   double segment_duration_s = 0;
+  // Demuxed audio (issue 14): the languages the ad has audio in, its default first; empty = every
+  // audio language of the origin (in the origin's order). An ad with one language is heard in it
+  // on every audio rendition.
+  std::vector<std::string> audio_languages = {};
 };
 
 enum class DecisionBehaviour { kAnswer, kFail, kHang };
@@ -210,6 +214,16 @@ server::HttpResponse OriginMediaAt(const Scenario& scenario, std::string_view pa
 // transcodes them: version 6, segments ".m4s" and an init declared relative to the playlist
 // ("{bps}/init.mp4", resolved by the manifest path) - `base` then ends in "/{bps}".
 std::string AdMediaPlaylist(const Scenario& scenario, const AdSpec& ad, int64_t bps, const std::string& base);
+// The ad's audio in `language` (issue 14), a VOD playlist of the ad's timeline: CMAF "{base}/seg_{i}.m4s"
+// with EXT-X-MAP "audio_{language}/init.mp4", else packed audio "{base}/seg_{i}.aac". Served at
+// "{ad base}{ad}/audio_{language}.m3u8" with base "{ad base}{ad}/audio_{language}".
+std::string AdAudioPlaylist(const Scenario& scenario, const AdSpec& ad, const std::string& language,
+                            const std::string& base);
+// The languages an ad has audio in (AdSpec::audio_languages, else every origin audio language).
+std::vector<std::string> AdAudioLanguages(const Scenario& scenario, const AdSpec& ad);
+// An audio or subtitle rendition's origin playlist at `now` (the synthetic origin's).
+std::string OriginAlternatePlaylistAt(const Scenario& scenario, const origin::AlternateRendition& alt,
+                                      bool subtitles, UnixMicros now);
 // The slate's init segment value for the splicer (AdMedia::map) when the origin is CMAF, else "".
 bool CmafOrigin(const Scenario& scenario);
 

@@ -55,6 +55,13 @@ std::vector<CheckInfo> MakeCatalogue() {
                "every rendition has the same EXT-X-TARGETDURATION"});
   c.push_back({"variants.ad_slots_aligned", "bis §6.2.4; cross-rendition splice (Eyevinn hls-splice #55; docs/phase1-design.md)", kE,
                "variants", "a slot is ad, slate or content in every rendition alike"});
+  // Issue 14: demuxed renditions (EXT-X-MEDIA) loaded with a variant.
+  c.push_back({"variants.audio_aligned", "bis §6.2.4, §4.4.6.1 (RFC 8216 §6.2.4)", kE, "variants",
+               "each audio rendition has the variant's MEDIA-SEQUENCE, DISCONTINUITY-SEQUENCE, DISCONTINUITYs, PDTs and "
+               "DATERANGEs, and ad audio (or silence) exactly where the variant plays ads or slate"});
+  c.push_back({"variants.subtitles_aligned", "bis §6.2.4, §3.1.4 (RFC 8216 §6.2.4, §3.5)", kE, "variants",
+               "each subtitle rendition is aligned with the variant likewise, and shows no content cues during a break "
+               "(blank WebVTT where the variant plays ads or slate)"});
 
   // splice.*: against the scenario's ground truth (cue times, durations, early INs, decisions).
   c.push_back({"splice.ad_starts_within", "DESIGN.md Splicer; splicer.h slots (cue snapped to the next boundary)",

@@ -248,6 +248,9 @@ class Evaluator {
 
   Kind KindOf(const std::string& uri) const {
     if (!obs_.slate_uri.empty() && uri == obs_.slate_uri) return Kind::kSlate;
+    for (const std::string& slate : obs_.alternate_slate_uris) {
+      if (uri == slate) return Kind::kSlate;
+    }
     if (!obs_.ad_uri_prefix.empty()) return uri.rfind(obs_.ad_uri_prefix, 0) == 0 ? Kind::kAd : Kind::kContent;
     if (!obs_.content_segment_names.empty()) {
       return obs_.content_segment_names.count(SegmentFileName(uri)) ? Kind::kContent : Kind::kAd;
@@ -408,9 +411,18 @@ class Evaluator {
     }
     for (const auto& [key, group] : groups) {
       if (group.size() < 2) continue;
-      const Parsed& a = *group.front();
-      for (size_t i = 1; i < group.size(); ++i) {
+      // Variants against the first variant; each demuxed rendition against it too, under
+      // variants.audio_aligned / variants.subtitles_aligned (issue 14).
+      auto first = std::find_if(group.begin(), group.end(), [](const Parsed* p) { return p->fetch->alternate.empty(); });
+      if (first == group.end()) continue;
+      const Parsed& a = **first;
+      for (size_t i = 0; i < group.size(); ++i) {
+        if (group[i] == &a) continue;
         const Parsed& b = *group[i];
+        if (!b.fetch->alternate.empty()) {
+          AlternateAligned(a, b);
+          continue;
+        }
         const Fetch& f = *b.fetch;
         const std::string where = f.viewer + " " + a.fetch->rendition + " vs " + f.rendition;
         auto check = [&](const char* id, bool ok, const std::string& what) {
@@ -454,6 +466,52 @@ class Evaluator {
               "EXT-X-DATERANGE sets differ");
       }
     }
+  }
+
+  // variants.audio_aligned / variants.subtitles_aligned (bis §6.2.4: every variant and rendition,
+  // audio and subtitles included, has matching timestamps and discontinuity sequence numbers): a
+  // demuxed rendition loaded with a variant has its MEDIA-SEQUENCE, DISCONTINUITY-SEQUENCE,
+  // DISCONTINUITYs, PDTs and DATERANGEs, and plays inserted media (ad audio, silence, blank
+  // subtitles) exactly where the variant plays ads or slate: no content audio under ad video, no
+  // content cues during the break.
+  void AlternateAligned(const Parsed& a, const Parsed& b) {
+    const Fetch& f = *b.fetch;
+    const char* id = f.alternate == "subtitles" ? "variants.subtitles_aligned" : "variants.audio_aligned";
+    std::string problem;
+    if (a.playlist->media_sequence() != b.playlist->media_sequence()) {
+      problem = "MEDIA-SEQUENCE " + std::to_string(a.playlist->media_sequence()) + " vs " +
+                std::to_string(b.playlist->media_sequence());
+    } else if (a.playlist->discontinuity_sequence() != b.playlist->discontinuity_sequence()) {
+      problem = "DISCONTINUITY-SEQUENCE " + std::to_string(a.playlist->discontinuity_sequence()) + " vs " +
+                std::to_string(b.playlist->discontinuity_sequence());
+    } else if (a.playlist->target_duration_s() != b.playlist->target_duration_s()) {
+      problem = "TARGETDURATION differs";
+    }
+    std::map<int64_t, const Slot*> bs;
+    for (const Slot& s : b.slots) bs[s.msn] = &s;
+    for (const Slot& s : a.slots) {
+      if (!problem.empty()) break;
+      auto it = bs.find(s.msn);
+      if (it == bs.end()) continue;
+      const Slot& o = *it->second;
+      const std::string msn = "MSN " + std::to_string(s.msn);
+      if (s.discontinuity != o.discontinuity) {
+        problem = "DISCONTINUITY on " + msn + " in " + (s.discontinuity ? a.fetch->rendition : f.rendition) + " only";
+      } else if (s.start != o.start) {
+        problem = msn + " starts " + FormatIso8601Millis(s.start) + " vs " + FormatIso8601Millis(o.start);
+      } else if ((s.kind == Kind::kContent) != (o.kind == Kind::kContent)) {
+        problem = msn + " is " + std::string(KindName(s.kind)) + " in " + a.fetch->rendition + " but " +
+                  std::string(KindName(o.kind)) + " (" + o.uri + ") in " + f.rendition +
+                  (o.kind == Kind::kContent ? (f.alternate == "subtitles" ? ": content cues during the break"
+                                                                          : ": content audio under ad video")
+                                            : "");
+      }
+    }
+    if (problem.empty() && DateRanges(*a.playlist) != DateRanges(*b.playlist)) problem = "EXT-X-DATERANGE sets differ";
+    if (problem.empty()) return results_.Pass(id);
+    results_.Fail(id, f.response_time, f.viewer + " " + a.fetch->rendition + " vs " + f.rendition, problem,
+                  "--- " + a.fetch->rendition + "\n" + Excerpt(a.fetch->body, 0, profile_.excerpt_lines) + "--- " +
+                      f.rendition + "\n" + Excerpt(f.body, 0, profile_.excerpt_lines));
   }
 
   static std::set<std::string> DateRanges(const hls::MediaPlaylist& p) {
@@ -661,7 +719,8 @@ class Evaluator {
           }
           // The harness's ad server names each rendition's URI by its bitrate; another ad server's
           // naming is unknown (skipped below).
-          if (s.kind == Kind::kAd && obs_.decisions_known) {
+          // (Demuxed audio is named by language, subtitles have none: variants.audio_aligned.)
+          if (s.kind == Kind::kAd && obs_.decisions_known && f.alternate.empty()) {
             const std::string marker = "/" + std::to_string(f.bandwidth_bps) + "/";
             if (s.uri.find(marker) != std::string::npos) {
               results_.Pass("splice.ad_bitrate_matches_rendition");

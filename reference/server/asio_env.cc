@@ -273,6 +273,11 @@ std::string SerializeDecision(const AdDecision& decision) {
     for (const AdVariant& v : item.variants) variants[std::to_string(v.bitrate_bps)] = v.url;
     Json ij{{"id", item.id}, {"duration", item.duration_s}, {"variants", variants}};
     if (item.segment_duration_s) ij["segmentDuration"] = *item.segment_duration_s;
+    if (!item.audio.empty()) {
+      Json au = Json::array();
+      for (const AdAudio& a : item.audio) au.push_back(Json{{"language", a.language}, {"url", a.url}});
+      ij["audio"] = std::move(au);
+    }
     items.push_back(std::move(ij));
   }
   return Json{{"podId", decision.pod_id}, {"items", items}}.dump();

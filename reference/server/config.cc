@@ -91,7 +91,7 @@ Result<AdDecision> ParsePod(const Json& j, const std::string& path, const std::s
     const Json& ij = (*items)[i];
     const std::string ip = path + ".items[" + std::to_string(i) + "]";
     if (!ij.is_object()) return FieldError(ip, "must be an object");
-    SSAI_RETURN_IF_ERROR(CheckKeys(ij, ip, {"id", "duration", "variants", "segmentDuration"}));
+    SSAI_RETURN_IF_ERROR(CheckKeys(ij, ip, {"id", "duration", "variants", "segmentDuration", "audio"}));
     AdItem item;
     SSAI_RETURN_IF_ERROR(ReadString(ij, ip, "id", &item.id, true));
     if (!IsValidName(item.id)) return FieldError(ip + ".id", "must match [A-Za-z0-9_-]{1,64}");
@@ -122,6 +122,24 @@ Result<AdDecision> ParsePod(const Json& j, const std::string& path, const std::s
       double sd = 0;
       SSAI_RETURN_IF_ERROR(ReadDouble(ij, ip, "segmentDuration", &sd, 0.1, 60));
       item.segment_duration_s = sd;
+    }
+    if (auto au = ij.find("audio"); au != ij.end()) {
+      // Demuxed audio per language, the ad's default first (adbreak_state.h AdAudio, issue 14).
+      if (!au->is_array() || au->size() > kMaxAdAudioLanguages) {
+        return FieldError(ip + ".audio", "must be an array of at most " + std::to_string(kMaxAdAudioLanguages) +
+                                             " {\"language\", \"url\"}");
+      }
+      for (size_t k = 0; k < au->size(); ++k) {
+        const Json& aj = (*au)[k];
+        const std::string ap = ip + ".audio[" + std::to_string(k) + "]";
+        if (!aj.is_object()) return FieldError(ap, "must be an object {\"language\", \"url\"}");
+        SSAI_RETURN_IF_ERROR(CheckKeys(aj, ap, {"language", "url"}));
+        AdAudio a;
+        SSAI_RETURN_IF_ERROR(ReadString(aj, ap, "language", &a.language, false));
+        SSAI_RETURN_IF_ERROR(ReadString(aj, ap, "url", &a.url, true));
+        if (a.url.empty()) return FieldError(ap + ".url", "must be a URL");
+        item.audio.push_back(std::move(a));
+      }
     }
     d.items.push_back(std::move(item));
   }

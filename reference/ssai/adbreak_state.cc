@@ -115,6 +115,19 @@ Result<AdDecision> ParseDecision(const Json& j, const std::string& p) {
         }
       }
     }
+    if (auto au = ij.find("audio"); au != ij.end() && !au->is_null()) {
+      const std::string apath = path + ".audio";
+      if (!au->is_array()) return FieldError(apath, "must be an array of {language, url}");
+      for (size_t k = 0; k < au->size(); ++k) {
+        const Json& aj = (*au)[k];
+        const std::string epath = apath + "[" + std::to_string(k) + "]";
+        if (!aj.is_object()) return FieldError(epath, "must be an object {language, url}");
+        AdAudio a;
+        SSAI_ASSIGN_OR_RETURN(a.language, GetString(aj, "language", epath + ".language"));
+        SSAI_ASSIGN_OR_RETURN(a.url, GetString(aj, "url", epath + ".url"));
+        item.audio.push_back(std::move(a));
+      }
+    }
     d.items.push_back(std::move(item));
   }
   return d;
@@ -191,6 +204,11 @@ Json AdBreakStateToJson(const AdBreakState& s) {
       Json tr = Json::object();
       for (const auto& [event, urls] : item.tracking) tr[event] = urls;
       ij["tracking"] = std::move(tr);
+    }
+    if (!item.audio.empty()) {
+      Json au = Json::array();
+      for (const AdAudio& a : item.audio) au.push_back(Json{{"language", a.language}, {"url", a.url}});
+      ij["audio"] = std::move(au);
     }
     items.push_back(std::move(ij));
   }
@@ -282,6 +300,14 @@ Status Validate(const AdBreakState& s) {
     for (const AdVariant& v : item.variants) {
       if (v.bitrate_bps <= 0) return FieldError(path + ".variants", "bitrate must be > 0");
       if (v.url.empty()) return FieldError(path + ".variants", "URL must not be empty");
+    }
+    if (item.audio.size() > kMaxAdAudioLanguages) {
+      return FieldError(path + ".audio", "more than " + std::to_string(kMaxAdAudioLanguages) + " languages");
+    }
+    for (size_t k = 0; k < item.audio.size(); ++k) {
+      if (item.audio[k].url.empty()) {
+        return FieldError(path + ".audio[" + std::to_string(k) + "].url", "must not be empty");
+      }
     }
     for (const auto& [event, urls] : item.tracking) {
       const std::string tpath = path + ".tracking." + event;

@@ -27,6 +27,14 @@ struct AdVariant {
   friend bool operator==(const AdVariant&, const AdVariant&) = default;
 };
 
+// One language of a creative's demuxed audio (issue 14): the ad's audio media playlist for a
+// LANGUAGE (RFC 5646, as in EXT-X-MEDIA). JSON: "audio": [{"language": "en", "url": "..."}].
+struct AdAudio {
+  std::string language;
+  std::string url;
+  friend bool operator==(const AdAudio&, const AdAudio&) = default;
+};
+
 struct AdItem {
   std::string id;
   double duration_s = 0;
@@ -42,6 +50,12 @@ struct AdItem {
   // §3.4.4 and §3.14). Fired by the edge when the segments reaching each position are delivered
   // to a viewer session (beacons.h). At most kMaxBeaconUrlsPerEvent URLs per event.
   std::map<std::string, std::vector<std::string>, std::less<>> tracking = {};
+  // ssai-lab extension (JSON "audio", issue 14): the creative's audio per language for demuxed
+  // presentations, its default language first. An audio rendition plays the entry of its
+  // LANGUAGE, else the first (an ad with one language is heard in it on every audio rendition,
+  // as MediaTailor copies an ad's default audio into every alternate); none: the audio rendition
+  // plays its slate for the creative's time. At most kMaxAdAudioLanguages entries.
+  std::vector<AdAudio> audio = {};
   friend bool operator==(const AdItem&, const AdItem&) = default;
 };
 
@@ -51,6 +65,7 @@ struct AdItem {
 inline constexpr std::array<std::string_view, 6> kBeaconEvents = {
     "impression", "start", "firstQuartile", "midpoint", "thirdQuartile", "complete"};
 inline constexpr size_t kMaxBeaconUrlsPerEvent = 16;
+inline constexpr size_t kMaxAdAudioLanguages = 16;
 inline constexpr size_t kMaxBeaconUrlBytes = 2048;
 
 struct AdDecision {

@@ -17,8 +17,8 @@ bool Defects::any() const {
   return ignore_end_time || reset_media_sequence || no_discontinuity_on_return ||
          trust_cached_miss || no_cue_dedupe || misaligned_renditions || ignore_cue_in ||
          ignore_bitrate || no_discontinuity_ledger || no_creative_discontinuity ||
-         ads_inherit_content_media || beacons_on_decision || unlimited_wrappers ||
-         sgai_top_variant_asset;
+         ads_inherit_content_media || audio_not_spliced || subtitles_keep_content || beacons_on_decision ||
+         unlimited_wrappers || sgai_top_variant_asset;
 }
 
 namespace {
@@ -92,6 +92,13 @@ std::vector<BuildSpec> MakeBuilds() {
          "lets ad segments inherit the content's EXT-X-MAP and EXT-X-KEY (no ad init, no METHOD=NONE, "
          "nothing restored on return)",
          [](Defects& d) { d.ads_inherit_content_media = true; });
+  defect("audio-not-spliced",
+         "splices the video variants but serves the demuxed audio renditions unspliced (content audio under ad "
+         "video)",
+         [](Defects& d) { d.audio_not_spliced = true; });
+  defect("subtitles-keep-content",
+         "numbers the subtitle renditions like the variants but keeps the content's cues in the break's slots",
+         [](Defects& d) { d.subtitles_keep_content = true; });
   // Issue 15: server-side tracking and VAST.
   defect("beacons-on-decision",
          "fires every impression and quartile beacon of a pod as soon as a session sees the break, not as its "

@@ -39,6 +39,11 @@ struct Defects {
   // CMAF / encrypted (issue 14): ads declare no MAP/KEY of their own and the return none either,
   // so the content's init and key stay in force over the ads (the splicer before issue 14).
   bool ads_inherit_content_media = false;
+  // Demuxed renditions (issue 14): the audio renditions served as the origin wrote them (content
+  // audio under ad video); the subtitle renditions numbered like the variants but with the
+  // content's cues kept in the break's slots.
+  bool audio_not_spliced = false;
+  bool subtitles_keep_content = false;
   // Issue 15, tracking and VAST (beacons.h, vast_pod.h):
   bool beacons_on_decision = false;        // every beacon of a pod fires when a session first sees the break
   bool unlimited_wrappers = false;         // VAST wrapper chains followed without a depth limit

@@ -12,6 +12,10 @@
 
 namespace ssai {
 
+// What a media playlist of the presentation carries (issue 14): a variant (video, or muxed
+// audio+video: EXT-X-STREAM-INF) or a demuxed alternate (EXT-X-MEDIA TYPE=AUDIO / SUBTITLES).
+enum class RenditionKind { kVideo, kAudio, kSubtitles };
+
 struct RenditionConfig {
   std::string name;           // request file name without ".m3u8": "v720" serves /{org}/{channel}/v720.m3u8
   int64_t bandwidth_bps = 0;  // the variant's BANDWIDTH; picks the ad bitrate
@@ -22,13 +26,25 @@ struct RenditionConfig {
   // -Wmissing-field-initializers.)
   std::string codecs{};      // RFC 6381 codec list, comma-separated; empty = not written
   std::string resolution{};  // "WIDTHxHEIGHT" (positive decimal integers); empty = not written
+  // Alternates only (ChannelConfig::alternates): the EXT-X-MEDIA TYPE, GROUP-ID, NAME and LANGUAGE
+  // (the language picks the ad's audio, AdItem::audio), DEFAULT=YES, and the slate this rendition
+  // plays where a video variant plays ads it has no media for (audio: silence in the rendition's
+  // format; subtitles: a WebVTT segment with a header, X-TIMESTAMP-MAP and no cue).
+  RenditionKind kind = RenditionKind::kVideo;
+  std::string group_id{};
+  std::string language{};
+  bool is_default = false;
+  AdSegment slate{};
 };
 
 struct ChannelConfig {
   std::string org;      // "demo"
   std::string channel;  // "sports"
   std::string origin_master_url;
-  std::vector<RenditionConfig> renditions;
+  std::vector<RenditionConfig> renditions;  // the variants (kind kVideo)
+  // Demuxed audio and subtitle renditions (issue 14), spliced in lockstep with the variants: served
+  // at "{name}.m3u8" like a variant, and the multivariant rewrite points their EXT-X-MEDIA URI there.
+  std::vector<RenditionConfig> alternates = {};
   InsertionMode default_mode = InsertionMode::kSsai;
   AdSegment slate;             // SSAI fill; one segment of the channel's segment duration
   std::string default_pod_id;  // used when a cue names none
@@ -37,6 +53,9 @@ struct ChannelConfig {
   std::string channel_id() const { return "ch_" + org + "_" + channel; }
   const RenditionConfig* FindRendition(std::string_view name) const {
     for (const RenditionConfig& r : renditions) {
+      if (r.name == name) return &r;
+    }
+    for (const RenditionConfig& r : alternates) {
       if (r.name == name) return &r;
     }
     return nullptr;

@@ -100,6 +100,16 @@ std::optional<std::string> MarkerEventId(const cues::Marker& m) {
   return std::nullopt;
 }
 
+// Where the quoted URI attribute of a tag value (EXT-X-MEDIA) sits: offset and length; nullopt
+// when there is none (audio in the variant) or the value does not parse.
+std::optional<std::pair<size_t, size_t>> QuotedUriSpan(std::string_view value) {
+  Result<hls::AttributeList> a = hls::AttributeList::Parse(value);
+  if (!a.ok()) return std::nullopt;
+  const hls::Attribute* uri = a->Find("URI");
+  if (uri == nullptr || !uri->quoted) return std::nullopt;
+  return std::pair<size_t, size_t>(static_cast<size_t>(uri->value.data() - value.data()), uri->value.size());
+}
+
 }  // namespace
 
 struct ManifestPath::Impl {
@@ -202,6 +212,9 @@ struct ManifestPath::Impl {
   void ResolvePods(OpPtr op);
   // The ad media playlists of one break's items for this rendition, in item order.
   std::vector<std::string> AdPlaylistUrls(const Op& op, std::string_view event_id) const;
+  // One item's ad media playlist for the op's rendition: the variant its bandwidth picks (video),
+  // the audio of its language (audio), none (subtitles, or an item without media for it): "".
+  std::string AdPlaylistUrl(const Op& op, const AdItem& item) const;
   void AssemblePodsAndSplice(OpPtr op);
   void Splice(OpPtr op);
   // Server-side tracking: the beacons this delivery makes due for the request's session.
@@ -263,7 +276,10 @@ void ManifestPath::Impl::Handle(const ManifestRequest& request,
   if (op->rendition == nullptr) {
     return op->done(ErrorResponse(404, "unknown rendition '" + std::string(name) + "'"));
   }
-  op->rendition_index = static_cast<size_t>(op->rendition - channel->renditions.data());
+  // Alternates number after the variants (the misaligned-renditions defect shifts index > 0).
+  op->rendition_index = op->rendition->kind == RenditionKind::kVideo
+                            ? static_cast<size_t>(op->rendition - channel->renditions.data())
+                            : channel->renditions.size() + static_cast<size_t>(op->rendition - channel->alternates.data());
 
   FetchOriginDoc(op->rendition->origin_url, [this, op](Result<std::shared_ptr<const OriginDoc>> doc, bool stale) {
     if (!doc.ok()) {
@@ -325,10 +341,24 @@ void ManifestPath::Impl::HandleMaster(OpPtr op) {
     // attributes), a version-1 playlist needs no tag (§7), and it SHOULD NOT be higher than the
     // playlist needs (bis §6.2.1). The media playlists declare their own (3: float EXTINF).
     std::string body = "#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n";
+    // Demuxed alternates (issue 14): one EXT-X-MEDIA each (bis §4.4.6.1: TYPE, GROUP-ID, NAME
+    // required; URI required for SUBTITLES; DEFAULT=YES needs AUTOSELECT=YES), pointing at us.
+    std::string audio_group, subtitle_group;
+    for (const RenditionConfig& a : ch.alternates) {
+      const bool audio = a.kind == RenditionKind::kAudio;
+      (audio ? audio_group : subtitle_group) = a.group_id;
+      body += std::string("#EXT-X-MEDIA:TYPE=") + (audio ? "AUDIO" : "SUBTITLES") + ",GROUP-ID=\"" + a.group_id +
+              "\",NAME=\"" + a.name + "\"";
+      if (!a.language.empty()) body += ",LANGUAGE=\"" + a.language + "\"";
+      body += std::string(",DEFAULT=") + (a.is_default ? "YES" : "NO") + ",AUTOSELECT=YES,URI=\"" + a.name +
+              ".m3u8" + (op->request.session.empty() ? "" : "?session=" + op->request.session) + "\"\n";
+    }
     for (const RenditionConfig& r : ch.renditions) {
       body += "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(r.bandwidth_bps);
       if (!r.resolution.empty()) body += ",RESOLUTION=" + r.resolution;
       if (!r.codecs.empty()) body += ",CODECS=\"" + r.codecs + "\"";
+      if (!audio_group.empty()) body += ",AUDIO=\"" + audio_group + "\"";
+      if (!subtitle_group.empty()) body += ",SUBTITLES=\"" + subtitle_group + "\"";
       body += "\n" + r.name + ".m3u8" + (op->request.session.empty() ? "" : "?session=" + op->request.session) + "\n";
     }
     op->response.body = std::move(body);
@@ -345,11 +375,23 @@ void ManifestPath::Impl::HandleMaster(OpPtr op) {
     }
     // Variants we serve point at us (relative: "{rendition}.m3u8"); anything else at the origin.
     const std::string& base = op->channel->origin_master_url;
+    const std::string session_query = op->request.session.empty() ? "" : "?session=" + op->request.session;
     for (hls::MasterItem& item : master->mutable_items()) {
-      // Demuxed audio/subtitle renditions (EXT-X-MEDIA URI) and I-frame playlists are not spliced
-      // (yet, issue 14): they stay the origin's, absolute, or a relative URI would reach us.
+      // Demuxed audio/subtitle renditions (EXT-X-MEDIA URI) the channel lists are spliced in
+      // lockstep with the variants (issue 14) and point at us like them; the others and I-frame
+      // playlists stay the origin's, absolute, or a relative URI would reach us.
       if (item.tag.type == hls::TagType::kMedia || item.tag.type == hls::TagType::kIFrameStreamInf) {
         item.tag.value = ResolveTagUri(item.tag.value, base);
+        if (item.tag.type != hls::TagType::kMedia) continue;
+        const std::optional<std::pair<size_t, size_t>> span = QuotedUriSpan(item.tag.value);
+        if (!span) continue;  // audio in the variant (bis §4.4.6.1: no URI)
+        const std::string uri = item.tag.value.substr(span->first, span->second);
+        for (const RenditionConfig& a : op->channel->alternates) {
+          if (ResolveUrl(base, a.origin_url) == uri) {
+            item.tag.value.replace(span->first, span->second, a.name + ".m3u8" + session_query);
+            break;
+          }
+        }
         continue;
       }
       if (item.tag.type != hls::TagType::kStreamInf) continue;
@@ -357,7 +399,7 @@ void ManifestPath::Impl::HandleMaster(OpPtr op) {
       item.uri = absolute;
       for (const RenditionConfig& r : op->channel->renditions) {
         if (ResolveUrl(base, r.origin_url) == absolute) {
-          item.uri = r.name + ".m3u8" + (op->request.session.empty() ? "" : "?session=" + op->request.session);
+          item.uri = r.name + ".m3u8" + session_query;
         }
       }
     }
@@ -736,6 +778,10 @@ void ManifestPath::Impl::FinishState(OpPtr op, StateSource source, std::optional
 
 void ManifestPath::Impl::ResolvePods(OpPtr op) {
   op->breaks.clear();
+  if (build.defects.audio_not_spliced && op->rendition->kind == RenditionKind::kAudio) {
+    op->state.reset();  // DEFECT(audio_not_spliced): the origin's audio, content under ad video
+    return Splice(op);
+  }
   if (op->state) {
     const std::vector<hls::MediaSegment>& segs = op->origin().segments();
     std::optional<UnixMicros> window_start = segs.empty() ? std::nullopt : op->origin_doc->FirstSegmentStart();
@@ -807,16 +853,36 @@ std::vector<std::string> ManifestPath::Impl::AdPlaylistUrls(const Op& op, std::s
   for (const AdBreakState& b : op.state->breaks) {
     if (b.event_id != event_id) continue;
     for (const AdItem& item : b.decision.items) {
-      if (item.variants.empty()) continue;
+      std::string url = AdPlaylistUrl(op, item);
+      if (!url.empty()) urls.push_back(std::move(url));
+    }
+  }
+  return urls;
+}
+
+std::string ManifestPath::Impl::AdPlaylistUrl(const Op& op, const AdItem& item) const {
+  switch (op.rendition->kind) {
+    case RenditionKind::kVideo: {
+      if (item.variants.empty()) return "";
       std::vector<int64_t> bitrates;
       for (const AdVariant& v : item.variants) bitrates.push_back(v.bitrate_bps);
       int pick = PickVariant(bitrates, op.rendition->bandwidth_bps);
       // DEFECT(ignore_bitrate): the highest bitrate for everyone.
       if (build.defects.ignore_bitrate) pick = static_cast<int>(item.variants.size()) - 1;
-      urls.push_back(item.variants[static_cast<size_t>(pick)].url);
+      return item.variants[static_cast<size_t>(pick)].url;
     }
+    case RenditionKind::kAudio:
+      // The ad's audio in this rendition's language, else its default (the first): an ad in one
+      // language is heard in it on every audio rendition (MediaTailor copies the ad's default audio
+      // into every alternate). No audio at all: the rendition's slate plays its time.
+      for (const AdAudio& a : item.audio) {
+        if (!op.rendition->language.empty() && a.language == op.rendition->language) return a.url;
+      }
+      return item.audio.empty() ? "" : item.audio.front().url;
+    case RenditionKind::kSubtitles:
+      return "";  // blank during the break (README "Demuxed audio and subtitles")
   }
-  return urls;
+  return "";
 }
 
 void ManifestPath::Impl::AssemblePodsAndSplice(OpPtr op) {
@@ -833,13 +899,8 @@ void ManifestPath::Impl::AssemblePodsAndSplice(OpPtr op) {
         c.id = item.id;
         c.duration_s = item.duration_s;
         c.segment_duration_s = item.segment_duration_s.value_or(0);
-        if (!item.variants.empty()) {
-          std::vector<int64_t> bitrates;
-          for (const AdVariant& v : item.variants) bitrates.push_back(v.bitrate_bps);
-          int pick = PickVariant(bitrates, op->rendition->bandwidth_bps);
-          // DEFECT(ignore_bitrate): the highest bitrate for everyone.
-          if (build.defects.ignore_bitrate) pick = static_cast<int>(item.variants.size()) - 1;
-          auto it = ad_playlists.find(item.variants[static_cast<size_t>(pick)].url);
+        if (const std::string url = AdPlaylistUrl(*op, item); !url.empty()) {
+          auto it = ad_playlists.find(url);
           if (it != ad_playlists.end()) {
             for (const AdSegment& a : it->second) c.segment_uris.push_back(a.uri);
             // One init and key per creative rendition, as packagers write an ad's playlist.
@@ -863,6 +924,13 @@ void ManifestPath::Impl::Splice(OpPtr op) {
   SpliceOptions splice_options;
   splice_options.mode = op->mode;
   splice_options.slate = op->channel->slate;
+  if (op->rendition->kind != RenditionKind::kVideo) {
+    // An alternate's own slate (silence, a blank WebVTT segment) on the variants' slate timing,
+    // so a pod's slate pieces lay out the same in every rendition (splicer.h LayOutPod).
+    splice_options.slate.uri = op->rendition->slate.uri;
+    splice_options.slate.media = op->rendition->slate.media;
+    splice_options.blank_ads = op->rendition->kind == RenditionKind::kSubtitles;
+  }
   if (op->state) {
     // The ledgers before the first break passed to the splicer; all of them when none is passed.
     splice_options.inserted_discontinuities_before = op->state->discontinuities_total;
@@ -924,7 +992,7 @@ void ManifestPath::Impl::Splice(OpPtr op) {
   }
   // The defect builds' view of the output: an ad, creative or slate segment of this op's breaks.
   auto is_ad = [&](const hls::MediaSegment& s) {
-    if (s.uri() == op->channel->slate.uri) return true;
+    if (s.uri() == splice_options.slate.uri) return true;
     for (const SpliceBreak& b : op->breaks) {
       for (const AdSegment& a : b.ad_segments) {
         if (a.uri == s.uri()) return true;
@@ -950,7 +1018,7 @@ void ManifestPath::Impl::Splice(OpPtr op) {
     // every creative but the first, and of the slate, dropped.
     std::vector<hls::MediaSegment>& segs = out.mutable_segments();
     auto in_pod = [&](const hls::MediaSegment& s) {
-      if (s.uri() == op->channel->slate.uri) return true;
+      if (s.uri() == splice_options.slate.uri) return true;
       for (const SpliceBreak& b : op->breaks) {
         for (const PodCreative& c : b.creatives) {
           for (const std::string& u : c.segment_uris) {
@@ -977,6 +1045,25 @@ void ManifestPath::Impl::Splice(OpPtr op) {
         segs[i].RemoveTags(hls::TagType::kKey);
       }
       after_ad = ad;
+    }
+  }
+
+  if (build.defects.subtitles_keep_content && op->rendition->kind == RenditionKind::kSubtitles) {
+    // DEFECT(subtitles_keep_content): each blank segment of the break replaced by the content cue
+    // segment the origin has at that time: numbering and DISCONTINUITYs right, content cues shown.
+    const hls::MediaPlaylist& in = op->origin();
+    std::vector<hls::MediaSegment>& segs = out.mutable_segments();
+    for (size_t i = 0; i < segs.size(); ++i) {
+      if (segs[i].uri() != splice_options.slate.uri) continue;
+      const std::optional<UnixMicros> t = out.SegmentStartTime(i);
+      for (size_t k = 0; t && k < in.segments().size(); ++k) {
+        const std::optional<UnixMicros> o = in.SegmentStartTime(k);
+        if (o && *t >= *o - kSpliceToleranceUs && *t < *o + SecondsToMicros(in.segments()[k].duration_s()) - kSpliceToleranceUs) {
+          segs[i].set_uri(options.absolute_content_uris ? ResolveUrl(op->rendition->origin_url, in.segments()[k].uri())
+                                                        : in.segments()[k].uri());
+          break;
+        }
+      }
     }
   }
 
@@ -1017,6 +1104,9 @@ void ManifestPath::Impl::FireBeacons(Op& op, const SpliceOutput& output) {
   // an edge that learns of a break late still fires for the pod segments it then lists (the
   // viewer has been playing since before them).
   if (env.beacons == nullptr || op.request.session.empty() || op.mode != InsertionMode::kSsai) return;
+  // A player loads one variant and its alternates under one session: the variant's playlists
+  // carry the delivery (the alternates have the same layout, issue 14).
+  if (op.rendition->kind != RenditionKind::kVideo) return;
   static const std::vector<AdBreakState> kNoBreaks;
   const std::vector<AdBreakState>& breaks = op.state ? op.state->breaks : kNoBreaks;
   std::vector<Beacon> due =

@@ -2,7 +2,9 @@
 // service, and one edge per build, walked through an ad break reload by reload on a manual clock.
 #include "reference/ssai/manifest_path.h"
 
+#include <iostream>
 #include <map>
+#include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -580,6 +582,242 @@ TEST(ManifestPathTest, ServerSideBeaconsFollowDelivery) {
       EXPECT_TRUE(got.count("late/c15"));
     }
     for (const Beacon& b : d.beacons.fired) EXPECT_EQ(b.url, "http://ads/track/" + b.ad_id + "/" + b.event);
+  }
+}
+
+// Issue 14: a CMAF presentation with demuxed audio (en default, fr) and WebVTT subtitles (en).
+// A pod of two creatives: a1 has audio in en and fr, a2 only in en (heard on both renditions).
+struct DemuxedDeployment : testing::Deployment {
+  static origin::SyntheticStreamSpec DemuxedSpec() {
+    origin::SyntheticStreamSpec spec = Spec(origin::CueFlavour::kCueOut);
+    spec.container = "cmaf";
+    spec.segment_uri_template = "seg_{rendition}_{msn}.m4s";
+    spec.audio = {{"aud_en", "English", "en", true}, {"aud_fr", "Francais", "fr", false}};
+    spec.subtitles = {{"sub_en", "English", "en", false}};
+    return spec;
+  }
+  explicit DemuxedDeployment(const BuildSpec& build_spec) : testing::Deployment(build_spec, DemuxedSpec()) {
+    channel.slate = {"http://ads/slate.m4s", 2, {"URI=\"http://ads/slate_init.mp4\"", {}}};
+    AddCreative("a1", {800'000, 2'500'000}, 8, 2);
+    AddCreative("a2", {800'000, 2'500'000}, 8, 2);
+    for (AdItem& item : decision.decision.items) {
+      for (const AdVariant& v : item.variants) {  // fMP4 video with its init (shaka-packager-style)
+        std::string p = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-VERSION:6\n#EXT-X-MEDIA-SEQUENCE:0\n"
+                        "#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-MAP:URI=\"init_" + std::to_string(v.bitrate_bps) + ".mp4\"\n";
+        for (int i = 0; i < 4; ++i) {
+          p += "#EXTINF:2.000,\n" + item.id + "_" + std::to_string(v.bitrate_bps) + "_" + std::to_string(i) + ".m4s\n";
+        }
+        origin.Set(v.url, p + "#EXT-X-ENDLIST\n");
+      }
+      for (const char* lang : {"en", "fr"}) {
+        if (item.id == "a2" && std::string(lang) == "fr") continue;
+        const std::string url = "http://ads/" + item.id + "/audio_" + lang + ".m3u8";
+        // Bento4-style: version 6, MAP before the first EXTINF, integer EXTINF.
+        std::string p = "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-TARGETDURATION:2\n"
+                        "#EXT-X-MAP:URI=\"audio_" + std::string(lang) + "/init.mp4\"\n";
+        for (int i = 0; i < 4; ++i) p += "#EXTINF:2,\naudio_" + std::string(lang) + "/" + std::to_string(i) + ".m4s\n";
+        origin.Set(url, p + "#EXT-X-ENDLIST\n");
+        item.audio.push_back({lang, url});
+      }
+    }
+    const Status started = Start();
+    EXPECT_TRUE(started.ok()) << started.ToString();
+  }
+};
+
+std::vector<std::string> DateRangeLines(const std::string& body) {
+  std::vector<std::string> out;
+  std::istringstream in(body);
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("#EXT-X-DATERANGE")) out.push_back(line);
+  }
+  return out;
+}
+
+TEST(ManifestPathTest, DemuxedAudioAndSubtitlesSplicedInLockstep) {
+  for (const BuildSpec& build : AllBuilds()) {
+    if (build.is_defect()) continue;
+    DemuxedDeployment d(build);
+    std::map<std::string, hls::ReloadLinter> reload;
+    int ad_reloads = 0;
+    for (UnixMicros t = kBreakStart - 4 * kMicrosPerSecond; t <= kBreakStart + 36 * kMicrosPerSecond;
+         t += 2 * kMicrosPerSecond) {
+      d.AdvanceTo(t);
+      std::map<std::string, hls::MediaPlaylist> got;
+      std::map<std::string, std::string> body;
+      for (const char* file : {"v720", "aud_en", "aud_fr", "sub_en"}) {
+        std::optional<ManifestResponse> r = d.Get(std::string(file) + ".m3u8");
+        ASSERT_TRUE(r && r->http_status == 200) << build.name << " " << file;
+        for (const std::string& w : r->warnings) {
+          // kv-stateless holds the cue segment back until KV explains it (README "Builds").
+          EXPECT_TRUE(w.starts_with("held back ")) << build.name << " " << file << ": " << w;
+        }
+        Result<hls::MediaPlaylist> p = hls::ParseMedia(r->body);
+        ASSERT_TRUE(p.ok()) << r->body;
+        EXPECT_THAT(ErrorFindings(hls::LintMedia(*p)), ::testing::IsEmpty()) << file << "\n" << r->body;
+        EXPECT_THAT(ErrorFindings(reload[file].Observe(*p)), ::testing::IsEmpty()) << file << "\n" << r->body;
+        got.emplace(file, std::move(p).value());
+        body[file] = r->body;
+      }
+      const hls::MediaPlaylist& v = got.at("v720");
+      for (const char* file : {"aud_en", "aud_fr", "sub_en"}) {
+        const hls::MediaPlaylist& a = got.at(file);
+        SCOPED_TRACE(build.name + " " + file + " at +" + std::to_string((t - kBreakStart) / kMicrosPerSecond) +
+                     " s\n" + body["v720"] + "---\n" + body[file]);
+        EXPECT_EQ(a.media_sequence(), v.media_sequence());
+        EXPECT_EQ(a.discontinuity_sequence(), v.discontinuity_sequence());
+        EXPECT_EQ(DateRangeLines(body[file]), DateRangeLines(body["v720"]));
+        ASSERT_EQ(a.segments().size(), v.segments().size());
+        for (size_t i = 0; i < v.segments().size(); ++i) {
+          const hls::MediaSegment& vs = v.segments()[i];
+          const hls::MediaSegment& as = a.segments()[i];
+          EXPECT_EQ(as.discontinuity(), vs.discontinuity()) << i;
+          EXPECT_EQ(as.duration_s(), vs.duration_s()) << i;
+          EXPECT_EQ(a.SegmentStartTime(i), v.SegmentStartTime(i)) << i;
+          const bool video_ad = vs.uri().starts_with("http://ads/");
+          EXPECT_EQ(as.uri().starts_with("http://ads/"), video_ad) << i << " " << as.uri();
+          if (!video_ad) continue;
+          const std::string_view file_name(file);
+          if (file_name == "sub_en") {
+            EXPECT_EQ(as.uri(), "http://ads/blank.vtt");
+          } else if (vs.uri() == "http://ads/slate.m4s") {
+            EXPECT_EQ(as.uri(), "http://ads/slate_audio.m4s");
+          } else {
+            // a2 has English only: heard on the French rendition too.
+            const bool a2 = vs.uri().find("/a2_") != std::string::npos;
+            const std::string lang = file_name == "aud_fr" && !a2 ? "fr" : "en";
+            EXPECT_TRUE(as.uri().starts_with("http://ads/" + std::string(a2 ? "a2" : "a1") + "/audio_" + lang + "/"))
+                << as.uri();
+          }
+        }
+      }
+      ad_reloads += v.segments().back().uri().starts_with("http://ads/");
+    }
+    EXPECT_GE(ad_reloads, 8) << build.name;
+  }
+}
+
+// 24 s into the 20 s break (2 × 8 s creatives, then 4 s of slate): the French audio and the
+// subtitles, as served, next to the variant (same MEDIA-SEQUENCE 36, DISCONTINUITY-SEQUENCE 1,
+// markers and PDTs). The audio slate declares its own init; the return restores the content's.
+TEST(ManifestPathTest, DemuxedPlaylistsAtTheReturn) {
+  DemuxedDeployment d(*FindBuild("kv-channel-state"));
+  d.AdvanceTo(kBreakStart + 24 * kMicrosPerSecond);
+  std::optional<ManifestResponse> fr = d.Get("aud_fr.m3u8");
+  std::optional<ManifestResponse> sub = d.Get("sub_en.m3u8");
+  ASSERT_TRUE(fr && sub);
+  EXPECT_EQ(fr->body,
+      "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:36\n#EXT-X-DISCONTINUITY-SEQUENCE:1\n"
+      "#EXT-X-MAP:URI=\"http://ads/slate_audio_init.mp4\"\n"
+      "#EXT-X-CUE-OUT-CONT:ElapsedTime=12.000,Duration=20,SCTE35=/DAlAAAAAAAAAP/wFAUAAAPpf+/+AFJlwP4AG3dAAAEAAAAAvBYdPQ==\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:12.000Z\n#EXTINF:2.000,\nhttp://ads/slate_audio.m4s\n"
+      "#EXT-X-CUE-OUT-CONT:ElapsedTime=14.000,Duration=20,SCTE35=/DAlAAAAAAAAAP/wFAUAAAPpf+/+AFJlwP4AG3dAAAEAAAAAvBYdPQ==\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:14.000Z\n#EXTINF:2.000,\nhttp://ads/slate_audio.m4s\n"
+      "#EXT-X-CUE-OUT-CONT:ElapsedTime=16.000,Duration=20,SCTE35=/DAlAAAAAAAAAP/wFAUAAAPpf+/+AFJlwP4AG3dAAAEAAAAAvBYdPQ==\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:16.000Z\n#EXTINF:2.000,\nhttp://ads/slate_audio.m4s\n"
+      "#EXT-X-CUE-OUT-CONT:ElapsedTime=18.000,Duration=20,SCTE35=/DAlAAAAAAAAAP/wFAUAAAPpf+/+AFJlwP4AG3dAAAEAAAAAvBYdPQ==\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:18.000Z\n#EXTINF:2.000,\nhttp://ads/slate_audio.m4s\n"
+      "#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"http://origin/live/init_aud_fr.mp4\"\n#EXT-X-CUE-IN\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:20.000Z\n#EXTINF:2.000,\nhttp://origin/live/seg_aud_fr_40.m4s\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:22.000Z\n#EXTINF:2.000,\nhttp://origin/live/seg_aud_fr_41.m4s\n");
+  EXPECT_EQ(sub->body,
+      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:36\n#EXT-X-DISCONTINUITY-SEQUENCE:1\n"
+      "#EXT-X-CUE-OUT-CONT:ElapsedTime=12.000,Duration=20,SCTE35=/DAlAAAAAAAAAP/wFAUAAAPpf+/+AFJlwP4AG3dAAAEAAAAAvBYdPQ==\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:12.000Z\n#EXTINF:2.000,\nhttp://ads/blank.vtt\n"
+      "#EXT-X-CUE-OUT-CONT:ElapsedTime=14.000,Duration=20,SCTE35=/DAlAAAAAAAAAP/wFAUAAAPpf+/+AFJlwP4AG3dAAAEAAAAAvBYdPQ==\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:14.000Z\n#EXTINF:2.000,\nhttp://ads/blank.vtt\n"
+      "#EXT-X-CUE-OUT-CONT:ElapsedTime=16.000,Duration=20,SCTE35=/DAlAAAAAAAAAP/wFAUAAAPpf+/+AFJlwP4AG3dAAAEAAAAAvBYdPQ==\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:16.000Z\n#EXTINF:2.000,\nhttp://ads/blank.vtt\n"
+      "#EXT-X-CUE-OUT-CONT:ElapsedTime=18.000,Duration=20,SCTE35=/DAlAAAAAAAAAP/wFAUAAAPpf+/+AFJlwP4AG3dAAAEAAAAAvBYdPQ==\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:18.000Z\n#EXTINF:2.000,\nhttp://ads/blank.vtt\n"
+      "#EXT-X-DISCONTINUITY\n#EXT-X-CUE-IN\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:20.000Z\n#EXTINF:2.000,\nhttp://origin/live/sub_en_40.vtt\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:22.000Z\n#EXTINF:2.000,\nhttp://origin/live/sub_en_41.vtt\n");
+}
+
+// The multivariant playlist points every alternate the channel splices at the edge: generated
+// from the configuration, or the origin's rewritten whatever the packager's attribute order,
+// quoting and version line (shaka-packager, Bento4, MediaTailor-shaped EXT-X-MEDIA lines).
+TEST(ManifestPathTest, MultivariantPointsAlternatesAtTheEdge) {
+  DemuxedDeployment d(*FindBuild("kv-channel-state"));
+  std::optional<ManifestResponse> generated = d.Get("master.m3u8", std::nullopt, "s1");
+  ASSERT_TRUE(generated && generated->http_status == 200);
+  EXPECT_EQ(generated->body,
+            "#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+            "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"aud_en\",LANGUAGE=\"en\",DEFAULT=YES,AUTOSELECT=YES,"
+            "URI=\"aud_en.m3u8?session=s1\"\n"
+            "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"aud_fr\",LANGUAGE=\"fr\",DEFAULT=NO,AUTOSELECT=YES,"
+            "URI=\"aud_fr.m3u8?session=s1\"\n"
+            "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"sub\",NAME=\"sub_en\",LANGUAGE=\"en\",DEFAULT=NO,AUTOSELECT=YES,"
+            "URI=\"sub_en.m3u8?session=s1\"\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=2500000,RESOLUTION=1280x720,CODECS=\"avc1.64001f,mp4a.40.2\",AUDIO=\"aud\","
+            "SUBTITLES=\"sub\"\nv720.m3u8?session=s1\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360,CODECS=\"avc1.64001e,mp4a.40.2\",AUDIO=\"aud\","
+            "SUBTITLES=\"sub\"\nv360.m3u8?session=s1\n");
+
+  struct Case {
+    const char* packager;
+    std::string master;
+    std::vector<std::string> expected_media;  // the EXT-X-MEDIA lines served
+  };
+  const std::vector<Case> cases = {
+      {"shaka-packager",  // URI first, version 6, CHANNELS, relative URIs
+       "#EXTM3U\n## Generated with https://github.com/shaka-project/shaka-packager version v2.6.1\n"
+       "#EXT-X-VERSION:6\n"
+       "#EXT-X-MEDIA:TYPE=AUDIO,URI=\"aud_en.m3u8\",GROUP-ID=\"default-audio-group\",LANGUAGE=\"en\","
+       "NAME=\"stream_4\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"2\"\n"
+       "#EXT-X-MEDIA:TYPE=AUDIO,URI=\"aud_fr.m3u8\",GROUP-ID=\"default-audio-group\",LANGUAGE=\"fr\","
+       "NAME=\"stream_5\",AUTOSELECT=YES,CHANNELS=\"2\"\n"
+       "#EXT-X-MEDIA:TYPE=SUBTITLES,URI=\"sub_en.m3u8\",GROUP-ID=\"default-text-group\",LANGUAGE=\"en\","
+       "NAME=\"stream_6\",AUTOSELECT=YES\n"
+       "#EXT-X-STREAM-INF:BANDWIDTH=2656000,AVERAGE-BANDWIDTH=2500000,CODECS=\"avc1.64001f,mp4a.40.2\","
+       "RESOLUTION=1280x720,AUDIO=\"default-audio-group\",SUBTITLES=\"default-text-group\"\nv720.m3u8\n",
+       {"#EXT-X-MEDIA:TYPE=AUDIO,URI=\"aud_en.m3u8?session=s1\",GROUP-ID=\"default-audio-group\",LANGUAGE=\"en\","
+        "NAME=\"stream_4\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"2\"",
+        "#EXT-X-MEDIA:TYPE=AUDIO,URI=\"aud_fr.m3u8?session=s1\",GROUP-ID=\"default-audio-group\",LANGUAGE=\"fr\","
+        "NAME=\"stream_5\",AUTOSELECT=YES,CHANNELS=\"2\"",
+        "#EXT-X-MEDIA:TYPE=SUBTITLES,URI=\"sub_en.m3u8?session=s1\",GROUP-ID=\"default-text-group\","
+        "LANGUAGE=\"en\",NAME=\"stream_6\",AUTOSELECT=YES"}},
+      {"Bento4",  // URI last, absolute origin URIs; an audio entry with no URI (in the variant) and
+                  // one the channel does not splice (stays the origin's)
+       "#EXTM3U\n#EXT-X-VERSION:4\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+       "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio_aac\",NAME=\"English\",LANGUAGE=\"en\",AUTOSELECT=YES,DEFAULT=YES,"
+       "URI=\"http://origin/live/aud_en.m3u8\"\n"
+       "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio_aac\",NAME=\"Deutsch\",LANGUAGE=\"de\",AUTOSELECT=YES,DEFAULT=NO,"
+       "URI=\"audio/de/mp4a.m3u8\"\n"
+       "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"muxed\",NAME=\"main\",DEFAULT=YES,AUTOSELECT=YES\n"
+       "#EXT-X-STREAM-INF:AUDIO=\"audio_aac\",AVERAGE-BANDWIDTH=2500000,BANDWIDTH=2600000,CODECS=\"avc1.64001f,mp4a.40.2\","
+       "RESOLUTION=1280x720\nv720.m3u8\n",
+       {"#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio_aac\",NAME=\"English\",LANGUAGE=\"en\",AUTOSELECT=YES,DEFAULT=YES,"
+        "URI=\"aud_en.m3u8?session=s1\"",
+        "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio_aac\",NAME=\"Deutsch\",LANGUAGE=\"de\",AUTOSELECT=YES,DEFAULT=NO,"
+        "URI=\"http://origin/live/audio/de/mp4a.m3u8\"",
+        "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"muxed\",NAME=\"main\",DEFAULT=YES,AUTOSELECT=YES"}},
+      {"MediaTailor-shaped",  // FORCED on subtitles, CHARACTERISTICS, version 3
+       "#EXTM3U\n#EXT-X-VERSION:3\n"
+       "#EXT-X-MEDIA:LANGUAGE=\"fr\",AUTOSELECT=YES,FORCED=NO,TYPE=SUBTITLES,URI=\"sub_en.m3u8\",GROUP-ID=\"subs\","
+       "DEFAULT=NO,NAME=\"English\",CHARACTERISTICS=\"public.accessibility.transcribes-spoken-dialog\"\n"
+       "#EXT-X-STREAM-INF:CODECS=\"avc1.64001f,mp4a.40.2\",AVERAGE-BANDWIDTH=2500000,RESOLUTION=1280x720,"
+       "SUBTITLES=\"subs\",BANDWIDTH=2600000\nv720.m3u8\n",
+       {"#EXT-X-MEDIA:LANGUAGE=\"fr\",AUTOSELECT=YES,FORCED=NO,TYPE=SUBTITLES,URI=\"sub_en.m3u8?session=s1\","
+        "GROUP-ID=\"subs\",DEFAULT=NO,NAME=\"English\","
+        "CHARACTERISTICS=\"public.accessibility.transcribes-spoken-dialog\""}},
+  };
+  for (const Case& c : cases) {
+    d.channel.origin_master_url = "http://origin/live/master.m3u8";
+    d.origin.Set(d.channel.origin_master_url, c.master);
+    ManifestPath edge(d.build, {d.channel}, ManifestPathEnv{&d.sched, &d.kv, &d.client, &d.origin});
+    std::optional<ManifestResponse> r;
+    edge.Handle({"demo", "sports", "master.m3u8", std::nullopt, "s1"}, [&](ManifestResponse x) { r = std::move(x); });
+    d.sched.RunDue();
+    ASSERT_TRUE(r && r->http_status == 200) << c.packager;
+    std::vector<std::string> media;
+    std::istringstream in(r->body);
+    for (std::string line; std::getline(in, line);) {
+      if (line.starts_with("#EXT-X-MEDIA:")) media.push_back(line);
+    }
+    EXPECT_EQ(media, c.expected_media) << c.packager << "\n" << r->body;
+    EXPECT_NE(r->body.find("\nv720.m3u8?session=s1\n"), std::string::npos) << c.packager << "\n" << r->body;
   }
 }
 

@@ -44,7 +44,7 @@ bool SameOptions(const SpliceOptions& a, const SpliceOptions& b) {
   return a.mode == b.mode && a.inserted_discontinuities_before == b.inserted_discontinuities_before &&
          a.media_sequence_offset_before == b.media_sequence_offset_before &&
          a.slate.duration_s == b.slate.duration_s && a.slate.uri == b.slate.uri &&
-         a.slate.media == b.slate.media;
+         a.slate.media == b.slate.media && a.blank_ads == b.blank_ads;
 }
 
 }  // namespace

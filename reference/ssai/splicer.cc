@@ -505,7 +505,7 @@ Status SplicePod(MediaPlaylist* p, const SlotTimeline& t, const SpliceBreak& b,
         }
         result->pod_segments.push_back({b.event_id, l.creative, s.out.start + l.offset_us, l.duration_us,
                                         l.offset_us - creative_start, l.cut});
-      } else {
+      } else if (!options.blank_ads) {
         result->warnings.push_back("break '" + b.event_id + "': creative '" + c.id + "' has " +
                                    std::to_string(c.segment_uris.size()) +
                                    " segments for this rendition, its duration needs segment " +

@@ -193,6 +193,10 @@ struct SpliceOptions {
   // The MEDIA-SEQUENCE ledger before the first break in `breaks`: sum of K - M of earlier pod
   // breaks (may be negative; the output MEDIA-SEQUENCE must stay >= 0).
   int64_t media_sequence_offset_before = 0;
+  // A rendition with no ad media by design (a subtitle rendition, issue 14): every ad segment of
+  // the layout is the slate (a blank WebVTT segment), on the same timeline and numbering as the
+  // variants, without the per-segment "creative has no segment" warning.
+  bool blank_ads = false;
 };
 
 // A creative's segment in the output (pod mode), for server-side tracking (beacons.h): which

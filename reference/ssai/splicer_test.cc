@@ -1312,5 +1312,80 @@ TEST(CmafSplicerTest, AdMediaOfReadsTheAdPlaylistsInitAndKeysWithAbsoluteUris) {
   EXPECT_EQ(ResolveTagUri("METHOD=NONE", "https://a/b.m3u8"), "METHOD=NONE");
 }
 
+
+// Issue 14: demuxed renditions of one break, as packagers write them. A shaka-packager-style
+// WebVTT playlist (version line after the comment, no MAP) with blank_ads: every ad segment of the
+// pod's layout is the blank WebVTT slate, on the variants' timeline (two creatives: 2 + 2 s, then
+// slate), without warnings; a Bento4-style audio playlist (MAP with BYTERANGE, integer EXTINF)
+// gets its creatives' audio with their init and the content's init again on return.
+TEST(DemuxedSplicerTest, SubtitlesBlankAndAudioPerCreativeOnTheVariantsLayout) {
+  std::string vtt = "#EXTM3U\n## Generated with https://github.com/shaka-project/shaka-packager version v3.2.0\n"
+                    "#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:3\n";
+  std::string aac = "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:3\n"
+                    "#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-MAP:URI=\"audio/en/init.mp4\",BYTERANGE=\"1040@0\"\n";
+  for (int i = 3; i < 9; ++i) {
+    const std::string pdt = "#EXT-X-PROGRAM-DATE-TIME:" + FormatIso8601Millis(At(2.0 * i)) + "\n";
+    vtt += pdt + "#EXTINF:2.000,\ntext_" + std::to_string(i) + ".vtt\n";
+    aac += pdt + "#EXTINF:2,\naudio/en/seg-" + std::to_string(i) + ".m4s\n";
+  }
+  SpliceBreak b = PodBreak("7", 8, 8, {Creative("c1", 2, 2, "https://ads.example/c1/en"),
+                                        Creative("c2", 2, 2, "https://ads.example/c2/en")});
+  SpliceOptions sub;
+  sub.slate = {"https://ads.example/slate/blank.vtt", 2};
+  sub.blank_ads = true;
+  SpliceBreak blank = b;
+  for (PodCreative& c : blank.creatives) c.segment_uris.clear();
+  SpliceResult r;
+  EXPECT_EQ(SpliceText(ParseOrDie(vtt), {blank}, sub, &r),
+            Lines({"#EXTM3U",
+                   "## Generated with https://github.com/shaka-project/shaka-packager version v3.2.0",
+                   "#EXT-X-VERSION:6",
+                   "#EXT-X-TARGETDURATION:2",
+                   "#EXT-X-MEDIA-SEQUENCE:3",
+                   "#EXT-X-DISCONTINUITY-SEQUENCE:0",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:06.000Z",
+                   "#EXTINF:2.000,",
+                   "text_3.vtt",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:08.000Z",
+                   "#EXTINF:2.000,",
+                   "https://ads.example/slate/blank.vtt",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:10.000Z",
+                   "#EXTINF:2.000,",
+                   "https://ads.example/slate/blank.vtt",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:12.000Z",
+                   "#EXTINF:2.000,",
+                   "https://ads.example/slate/blank.vtt",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:14.000Z",
+                   "#EXTINF:2.000,",
+                   "https://ads.example/slate/blank.vtt",
+                   "#EXT-X-DISCONTINUITY",
+                   "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:16.000Z",
+                   "#EXTINF:2.000,",
+                   "text_8.vtt"}));
+  EXPECT_THAT(r.warnings, IsEmpty());
+  EXPECT_THAT(Errors(hls::LintMedia(r.playlist)), IsEmpty());
+
+  SpliceOptions audio;
+  audio.slate = {"https://ads.example/slate/silence.m4s", 2, {"URI=\"https://ads.example/slate/silence_init.mp4\"", {}}};
+  for (PodCreative& c : b.creatives) c.media.map = "URI=\"https://ads.example/" + c.id + "/en/init.mp4\"";
+  SpliceResult ra;
+  const std::string out = SpliceText(ParseOrDie(aac), {b}, audio, &ra);
+  EXPECT_THAT(ra.warnings, IsEmpty());
+  EXPECT_THAT(Errors(hls::LintMedia(ra.playlist)), IsEmpty());
+  // The same numbering and layout as the subtitles (and the variants): only URIs and inits differ.
+  ASSERT_EQ(ra.playlist.segments().size(), r.playlist.segments().size());
+  for (size_t i = 0; i < r.playlist.segments().size(); ++i) {
+    EXPECT_EQ(ra.playlist.segments()[i].discontinuity(), r.playlist.segments()[i].discontinuity()) << i;
+    EXPECT_EQ(ra.playlist.SegmentStartTime(i), r.playlist.SegmentStartTime(i)) << i;
+  }
+  EXPECT_THAT(out, HasSubstr("#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"https://ads.example/c1/en/init.mp4\"\n"
+                             "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:08.000Z\n#EXTINF:2.000,\nhttps://ads.example/c1/en/0.ts\n"));
+  EXPECT_THAT(out, HasSubstr("#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"audio/en/init.mp4\",BYTERANGE=\"1040@0\"\n"
+                             "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:16.000Z\n"));
+}
+
 }  // namespace
 }  // namespace ssai

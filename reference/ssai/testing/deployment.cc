@@ -32,6 +32,28 @@ Deployment::Deployment(const BuildSpec& build_spec, origin::SyntheticStreamSpec 
     channel.renditions.push_back({r.name, r.bandwidth_bps, OriginUrl(r.name), r.codecs, r.resolution});
   }
   channel.slate = {"http://ads/slate.ts", spec.segment_duration_s};
+  // Demuxed alternates (issue 14), spliced in lockstep: audio slate "http://ads/slate_audio.m4s"
+  // (init "http://ads/slate_audio_init.mp4" on CMAF), subtitles blank "http://ads/blank.vtt".
+  const bool cmaf = spec.container == "cmaf";
+  for (const origin::AlternateRendition& a : spec.audio) {
+    RenditionConfig r{a.id, 0, OriginUrl(a.id)};
+    r.kind = RenditionKind::kAudio;
+    r.group_id = "aud";
+    r.language = a.language;
+    r.is_default = a.is_default;
+    r.slate = {cmaf ? "http://ads/slate_audio.m4s" : "http://ads/slate_audio.aac", 0,
+               {cmaf ? "URI=\"http://ads/slate_audio_init.mp4\"" : "", {}}};
+    channel.alternates.push_back(std::move(r));
+  }
+  for (const origin::AlternateRendition& a : spec.subtitles) {
+    RenditionConfig r{a.id, 0, OriginUrl(a.id)};
+    r.kind = RenditionKind::kSubtitles;
+    r.group_id = "sub";
+    r.language = a.language;
+    r.is_default = a.is_default;
+    r.slate = {"http://ads/blank.vtt", 0};
+    channel.alternates.push_back(std::move(r));
+  }
   decision.decision.pod_id = "pod";
 }
 
@@ -84,6 +106,12 @@ Status Deployment::Start() {
 void Deployment::Publish() {
   for (const origin::Rendition& r : spec.renditions) {
     origin.Set(OriginUrl(r.name), origin::MediaPlaylistAt(spec, r, sched.Now()));
+  }
+  for (const origin::AlternateRendition& a : spec.audio) {
+    origin.Set(OriginUrl(a.id), origin::AlternatePlaylistAt(spec, a, false, sched.Now()));
+  }
+  for (const origin::AlternateRendition& a : spec.subtitles) {
+    origin.Set(OriginUrl(a.id), origin::AlternatePlaylistAt(spec, a, true, sched.Now()));
   }
 }
 
