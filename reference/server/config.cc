@@ -178,7 +178,7 @@ std::string Resolve(std::string_view base_dir, const std::string& path) {
 Result<ChannelConfig> ParseChannel(const Json& j, const std::string& path) {
   if (!j.is_object()) return FieldError(path, "must be an object");
   SSAI_RETURN_IF_ERROR(CheckKeys(j, path, {"org", "channel", "mode", "origin_master_url", "origin_base_url",
-                                           "renditions", "slate", "default_pod_id"}));
+                                           "renditions", "alternates", "slate", "default_pod_id"}));
   ChannelConfig c;
   SSAI_RETURN_IF_ERROR(ReadString(j, path, "org", &c.org, true));
   SSAI_RETURN_IF_ERROR(ReadString(j, path, "channel", &c.channel, true));
@@ -229,6 +229,55 @@ Result<ChannelConfig> ParseChannel(const Json& j, const std::string& path) {
       r.origin_url = base + "/" + r.name + ".m3u8";
     }
     c.renditions.push_back(std::move(r));
+  }
+  // Demuxed audio and subtitle renditions (issue 14, channel.h RenditionConfig), spliced in
+  // lockstep with the variants: {"name", "type": "audio"|"subtitles", "group_id", "language",
+  // "default", "origin_url", "slate": {"uri", "duration_s", "init_uri"}} (the slate: silence in
+  // the rendition's format, or a blank WebVTT segment).
+  if (auto as = j.find("alternates"); as != j.end()) {
+    if (!as->is_array()) return FieldError(path + ".alternates", "must be an array");
+    if (as->size() > 64) return FieldError(path + ".alternates", "at most 64 renditions");
+    for (size_t i = 0; i < as->size(); ++i) {
+      const Json& aj = (*as)[i];
+      const std::string ap = path + ".alternates[" + std::to_string(i) + "]";
+      if (!aj.is_object()) return FieldError(ap, "must be an object");
+      SSAI_RETURN_IF_ERROR(
+          CheckKeys(aj, ap, {"name", "type", "group_id", "language", "default", "origin_url", "slate"}));
+      RenditionConfig r;
+      SSAI_RETURN_IF_ERROR(ReadString(aj, ap, "name", &r.name, true));
+      std::string type;
+      SSAI_RETURN_IF_ERROR(ReadString(aj, ap, "type", &type, true));
+      if (type != "audio" && type != "subtitles") return FieldError(ap + ".type", "must be \"audio\" or \"subtitles\"");
+      r.kind = type == "audio" ? RenditionKind::kAudio : RenditionKind::kSubtitles;
+      r.group_id = r.kind == RenditionKind::kAudio ? "aud" : "sub";
+      SSAI_RETURN_IF_ERROR(ReadString(aj, ap, "group_id", &r.group_id));
+      SSAI_RETURN_IF_ERROR(ReadString(aj, ap, "language", &r.language));
+      for (const std::string* v : {&r.group_id, &r.language}) {
+        if (v->find_first_of("\"\r\n,") != std::string::npos) {
+          return FieldError(ap + (v == &r.group_id ? ".group_id" : ".language"), "must not contain '\"', ',' or a line break");
+        }
+      }
+      SSAI_RETURN_IF_ERROR(ReadBool(aj, ap, "default", &r.is_default));
+      SSAI_RETURN_IF_ERROR(ReadString(aj, ap, "origin_url", &r.origin_url));
+      if (r.origin_url.empty()) {
+        if (base.empty()) return FieldError(ap + ".origin_url", "missing (and no origin_base_url)");
+        r.origin_url = base + "/" + r.name + ".m3u8";
+      }
+      auto sl = aj.find("slate");
+      if (sl == aj.end() || !sl->is_object()) {
+        return FieldError(ap + ".slate", "must be an object: what this rendition plays where ads have no media for it");
+      }
+      SSAI_RETURN_IF_ERROR(CheckKeys(*sl, ap + ".slate", {"uri", "duration_s", "init_uri"}));
+      SSAI_RETURN_IF_ERROR(ReadString(*sl, ap + ".slate", "uri", &r.slate.uri, true));
+      SSAI_RETURN_IF_ERROR(ReadDouble(*sl, ap + ".slate", "duration_s", &r.slate.duration_s, 0.001, 60));
+      std::string init;
+      SSAI_RETURN_IF_ERROR(ReadString(*sl, ap + ".slate", "init_uri", &init, false));
+      if (init.find_first_of("\"\r\n") != std::string::npos) {
+        return FieldError(ap + ".slate.init_uri", "must not contain '\"' or a line break");
+      }
+      if (!init.empty()) r.slate.media.map = "URI=\"" + init + "\"";
+      c.alternates.push_back(std::move(r));  // names checked with the variants' (ValidateServerConfig)
+    }
   }
   auto slate = j.find("slate");
   if (slate != j.end()) {
@@ -511,6 +560,14 @@ Status ValidateServerConfig(const ServerConfig& c) {
     for (size_t r = 0; r < ch.renditions.size(); ++r) {
       const RenditionConfig& rc = ch.renditions[r];
       const std::string rp = p + ".renditions[" + std::to_string(r) + "]";
+      if (!IsValidName(rc.name) || rc.name == "master") return FieldError(rp + ".name", "must match [A-Za-z0-9_-]{1,64}, not 'master'");
+      if (!names.insert(rc.name).second) return FieldError(rp + ".name", "duplicate rendition " + rc.name);
+      if (!IsHttpUrl(rc.origin_url)) return FieldError(rp + ".origin_url", "must be an http:// URL");
+    }
+    // Alternates are served at {name}.m3u8 beside the variants: one name space.
+    for (size_t r = 0; r < ch.alternates.size(); ++r) {
+      const RenditionConfig& rc = ch.alternates[r];
+      const std::string rp = p + ".alternates[" + std::to_string(r) + "]";
       if (!IsValidName(rc.name) || rc.name == "master") return FieldError(rp + ".name", "must match [A-Za-z0-9_-]{1,64}, not 'master'");
       if (!names.insert(rc.name).second) return FieldError(rp + ".name", "duplicate rendition " + rc.name);
       if (!IsHttpUrl(rc.origin_url)) return FieldError(rp + ".origin_url", "must be an http:// URL");

@@ -48,6 +48,40 @@ TEST(ConfigLogTest, LevelFormatPathAndAccessLog) {
   EXPECT_NE(Error(WithTop(R"("log": {"colour": true})")).find("colour"), std::string::npos);
 }
 
+// Issue 14: demuxed audio and subtitle renditions of a channel, spliced in lockstep by `ssai serve`.
+TEST(ConfigChannelTest, DemuxedAlternates) {
+  const std::string alts = R"("alternates": [
+      {"name": "aud_en", "type": "audio", "language": "en", "default": true,
+       "slate": {"uri": "http://127.0.0.1:8081/slate_audio.m4s", "duration_s": 2, "init_uri": "http://127.0.0.1:8081/slate_audio_init.mp4"}},
+      {"name": "sub_en", "type": "subtitles", "group_id": "subs", "language": "en",
+       "origin_url": "http://127.0.0.1:8081/sub_en.m3u8", "slate": {"uri": "http://127.0.0.1:8081/blank.vtt", "duration_s": 2}}],
+    )";
+  std::string j = WithRendition(R"("codecs": "avc1.42c01e")");
+  j.insert(j.find("\"renditions\""), alts);
+  Result<ServerConfig> c = ParseServerConfig(j);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const std::vector<RenditionConfig>& a = c->channels[0].alternates;
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].kind, RenditionKind::kAudio);
+  EXPECT_EQ(a[0].group_id, "aud");
+  EXPECT_TRUE(a[0].is_default);
+  EXPECT_EQ(a[0].origin_url, "http://127.0.0.1:8081/aud_en.m3u8");  // from origin_base_url
+  EXPECT_EQ(a[0].slate.media.map, "URI=\"http://127.0.0.1:8081/slate_audio_init.mp4\"");
+  EXPECT_EQ(a[1].kind, RenditionKind::kSubtitles);
+  EXPECT_EQ(a[1].group_id, "subs");
+  EXPECT_EQ(c->channels[0].FindRendition("sub_en"), &a[1]);
+  std::string bad = j;
+  bad.replace(bad.find("\"subtitles\""), 11, "\"video\"");
+  EXPECT_EQ(Error(bad), "channels[0].alternates[1].type: must be \"audio\" or \"subtitles\"");
+  std::string clash = j;
+  clash.replace(clash.find("\"aud_en\""), 8, "\"v720\"");
+  EXPECT_EQ(Error(clash), "channels[0].alternates[0].name: duplicate rendition v720");
+  std::string no_slate = WithRendition(R"("codecs": "avc1.42c01e")");
+  no_slate.insert(no_slate.find("\"renditions\""), R"("alternates": [{"name": "aud_en", "type": "audio"}], )");
+  EXPECT_EQ(Error(no_slate), "channels[0].alternates[0].slate: must be an object: what this rendition plays where "
+                             "ads have no media for it");
+}
+
 TEST(ConfigRenditionTest, CodecsAndResolution) {
   Result<ServerConfig> c = ParseServerConfig(WithRendition(R"("codecs": "avc1.42c01e,mp4a.40.2",
                                                                   "resolution": "640x360")"));
