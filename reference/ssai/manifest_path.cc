@@ -30,6 +30,7 @@ constexpr std::string_view kMasterFile = "master.m3u8";
 constexpr std::string_view kAssetListPrefix = "al-";  // al-{hex(event id)}.json (SGAI)
 // am-{hex(event id)}-{item}.m3u8: one creative's multivariant asset playlist (SGAI, issue 16).
 constexpr std::string_view kAssetMasterPrefix = "am-";
+constexpr size_t kMaxAssetMasterName = 512;  // am- + hex of an event id (≤ 250 bytes) + -item
 
 // Messages quote request and origin bytes (an asset list's event id, a playlist's parse error):
 // what is not UTF-8 becomes "\xHH", since nlohmann refuses to serialise it (type_error.316).
@@ -270,9 +271,15 @@ void ManifestPath::Impl::Handle(const ManifestRequest& request,
   constexpr std::string_view kExt = ".m3u8";
   if (!file.ends_with(kExt)) return op->done(ErrorResponse(404, "file: not a playlist"));
   const std::string_view name = std::string_view(file).substr(0, file.size() - kExt.size());
-  if (!IsValidName(name)) return op->done(ErrorResponse(400, "file: invalid name"));
-  op->rendition = channel->FindRendition(name);
-  if (op->rendition == nullptr && name.starts_with(kAssetMasterPrefix)) return HandleAssetMaster(op, name);
+  // A creative's asset playlist names its break in hex (am-{hex}-{i}): longer than a rendition
+  // name may be (a 32-byte event id is 64 hex digits), so it is routed before that check and
+  // HandleAssetMaster checks its own form.
+  const bool valid_name = IsValidName(name);
+  op->rendition = valid_name ? channel->FindRendition(name) : nullptr;
+  if (op->rendition == nullptr && name.starts_with(kAssetMasterPrefix) && name.size() <= kMaxAssetMasterName) {
+    return HandleAssetMaster(op, name);
+  }
+  if (!valid_name) return op->done(ErrorResponse(400, "file: invalid name"));
   if (op->rendition == nullptr) {
     return op->done(ErrorResponse(404, "unknown rendition '" + std::string(name) + "'"));
   }

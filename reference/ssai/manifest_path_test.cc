@@ -302,6 +302,14 @@ TEST(ManifestPathTest, SgaiInterstitial) {
   EXPECT_EQ(d.Get("am-zz-0.m3u8").http_status, 404);
   EXPECT_EQ(d.Get("am-" + hex + ".m3u8").http_status, 404);
   EXPECT_EQ(d.Get("am-" + hex + "--1.m3u8").http_status, 404);
+  // A real event id ("manual_ch_demo_sports_1796545030") is 64 hex digits: the name is longer
+  // than a rendition name may be and still reaches the asset handler (it was a 400 that stopped
+  // hls.js in tests/test_clients.py); past the cap it is an invalid name.
+  const std::string long_hex(64, 'a');
+  ManifestResponse long_name = d.Get("am-" + long_hex + "-0.m3u8");
+  EXPECT_EQ(long_name.http_status, 404) << long_name.body;
+  EXPECT_NE(long_name.body.find("asset: no creative"), std::string::npos) << long_name.body;
+  EXPECT_EQ(d.Get("am-" + std::string(600, 'a') + "-0.m3u8").http_status, 400);
 }
 
 TEST(ManifestPathTest, SgaiTopVariantDefectNamesTheTopMediaPlaylist) {
