@@ -479,6 +479,17 @@ void Server::Impl::HandleEdge(const HttpRequest& req, Reply reply) {
                                             {"Cache-Control", "no-store"}}});
   }
   ManifestRequest mr{org, channel, file, std::nullopt};
+  {
+    // The viewer's own view of this server (SGAI asset lists name absolute asset URIs): the Host
+    // header when it is a plain host[:port], else the address this server listens on.
+    const std::string host = req.Header("Host");
+    const bool plain = !host.empty() && host.size() <= 255 &&
+                       std::all_of(host.begin(), host.end(), [](char c) {
+                         return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+                                c == '[' || c == ']';
+                       });
+    mr.public_base_url = (plain ? "http://" + host : front->base_url()) + "/" + org + "/" + channel + "/";
+  }
   // The viewer session (beacons.h: server-side tracking); the core checks its form (400).
   if (std::optional<std::string> session = req.Param("session")) mr.session = *session;
   if (!mr.session.empty()) {

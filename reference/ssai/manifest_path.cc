@@ -441,7 +441,8 @@ void ManifestPath::Impl::HandleAssetList(OpPtr op, std::string_view file) {
         // DEFECT(sgai_top_variant_asset): the top variant's media playlist for everyone.
         const std::string uri = build.defects.sgai_top_variant_asset
                                     ? item.variants.back().url
-                                    : std::string(kAssetMasterPrefix) + hex_id + "-" + std::to_string(i) + ".m3u8";
+                                    : op->request.public_base_url + std::string(kAssetMasterPrefix) + hex_id + "-" +
+                                          std::to_string(i) + ".m3u8";
         assets.push_back({{"URI", uri}, {"DURATION", item.duration_s}});
       }
       op->response.body = nlohmann::json{{"ASSETS", assets}}.dump();

@@ -56,6 +56,11 @@ struct ManifestRequest {
   // (beacon_sender.h ForwardableIp / ForwardableUserAgent); "" = not sent.
   std::string device_ip = {};
   std::string device_user_agent = {};
+  // Where the viewer reached this channel ("http://edge.example/{org}/{channel}/"; the server
+  // takes it from the Host header): SGAI asset lists name each creative's asset playlist under it.
+  // hls.js resolves an asset list's relative URIs against the page, not the list (a 404 in
+  // tests/test_clients.py), so an absolute URI is what players can use. "" = relative names.
+  std::string public_base_url = {};
 };
 
 struct ManifestResponse {
