@@ -13,14 +13,14 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 import time
 import urllib.parse
 import urllib.request
 
 import pytest
 
-from test_clients import (AD_S, BREAK_S, FFMPEG_OPENING, FFMPEG_PROBLEM, SEGMENT_S, _cue, _get, _hlsjs_errors,
+from test_clients import (AD_S, BREAK_S, FFMPEG_OPENING, FFMPEG_PROBLEM, SEGMENT_S, _cue, _get,
+                          _hlsjs_through_a_cued_break,
                           _metric, _require_tool, _summary, ffmpeg_bin, hlsjs_player)  # noqa: F401 (fixtures)
 from test_serve import TOKEN, _start, _stop
 
@@ -172,16 +172,7 @@ def test_ffmpeg_reads_the_cmaf_aes128_ssai_stream_through_an_ad_break(cmaf_deplo
 
 def test_hlsjs_plays_the_cmaf_aes128_ssai_stream_through_an_ad_break(cmaf_deployment, hlsjs_player):
     base = cmaf_deployment
-    cue = threading.Timer(3.0, _cue, args=(base,))
-    cue.start()
-    try:
-        report = hlsjs_player(base + "/demo/sports/v720.m3u8", "ssai", max_s=60)
-    finally:
-        cue.cancel()
-        cue.join()
-    assert report["mse"]["h264_aac"], f"this Chromium's MSE does not play H.264+AAC: {report['mse']}"
-    assert _hlsjs_errors(report) == [], _summary(report)
-    assert not report["timed_out"], "hls.js did not play through the break in time:\n" + _summary(report)
+    report = _hlsjs_through_a_cued_break(hlsjs_player, base, base + "/demo/sports/v720.m3u8", BREAK_S)
     ads = [f for f in report["frags"] if "/ads/" in f["url"]]
     assert [f["url"].split("/ads/")[1] for f in ads] == ["ad1/2500000_0.m4s", "ad1/2500000_1.m4s",
                                                           "ad2/2500000_0.m4s", "ad2/2500000_1.m4s"], _summary(report)

@@ -175,6 +175,21 @@ std::string Resolve(std::string_view base_dir, const std::string& path) {
   return std::string(base_dir) + "/" + path;
 }
 
+// {"uri", "duration_s", "init_uri"}: a channel's or an alternate's slate. An fMP4 slate (CMAF
+// channels, issue 14) names its init segment, declared as EXT-X-MAP before it.
+Status ReadSlate(const Json& j, const std::string& path, AdSegment* slate) {
+  SSAI_RETURN_IF_ERROR(CheckKeys(j, path, {"uri", "duration_s", "init_uri"}));
+  SSAI_RETURN_IF_ERROR(ReadString(j, path, "uri", &slate->uri, true));
+  SSAI_RETURN_IF_ERROR(ReadDouble(j, path, "duration_s", &slate->duration_s, 0.001, 60));
+  std::string init;
+  SSAI_RETURN_IF_ERROR(ReadString(j, path, "init_uri", &init, false));
+  if (init.find_first_of("\"\r\n") != std::string::npos) {
+    return FieldError(path + ".init_uri", "must not contain '\"' or a line break");
+  }
+  if (!init.empty()) slate->media.map = "URI=\"" + init + "\"";
+  return Status::Ok();
+}
+
 Result<ChannelConfig> ParseChannel(const Json& j, const std::string& path) {
   if (!j.is_object()) return FieldError(path, "must be an object");
   SSAI_RETURN_IF_ERROR(CheckKeys(j, path, {"org", "channel", "mode", "origin_master_url", "origin_base_url",
@@ -267,31 +282,14 @@ Result<ChannelConfig> ParseChannel(const Json& j, const std::string& path) {
       if (sl == aj.end() || !sl->is_object()) {
         return FieldError(ap + ".slate", "must be an object: what this rendition plays where ads have no media for it");
       }
-      SSAI_RETURN_IF_ERROR(CheckKeys(*sl, ap + ".slate", {"uri", "duration_s", "init_uri"}));
-      SSAI_RETURN_IF_ERROR(ReadString(*sl, ap + ".slate", "uri", &r.slate.uri, true));
-      SSAI_RETURN_IF_ERROR(ReadDouble(*sl, ap + ".slate", "duration_s", &r.slate.duration_s, 0.001, 60));
-      std::string init;
-      SSAI_RETURN_IF_ERROR(ReadString(*sl, ap + ".slate", "init_uri", &init, false));
-      if (init.find_first_of("\"\r\n") != std::string::npos) {
-        return FieldError(ap + ".slate.init_uri", "must not contain '\"' or a line break");
-      }
-      if (!init.empty()) r.slate.media.map = "URI=\"" + init + "\"";
+      SSAI_RETURN_IF_ERROR(ReadSlate(*sl, ap + ".slate", &r.slate));
       c.alternates.push_back(std::move(r));  // names checked with the variants' (ValidateServerConfig)
     }
   }
   auto slate = j.find("slate");
   if (slate != j.end()) {
     if (!slate->is_object()) return FieldError(path + ".slate", "must be an object");
-    SSAI_RETURN_IF_ERROR(CheckKeys(*slate, path + ".slate", {"uri", "duration_s", "init_uri"}));
-    SSAI_RETURN_IF_ERROR(ReadString(*slate, path + ".slate", "uri", &c.slate.uri, true));
-    SSAI_RETURN_IF_ERROR(ReadDouble(*slate, path + ".slate", "duration_s", &c.slate.duration_s, 0.001, 60));
-    // An fMP4 slate for CMAF channels (issue 14): its init segment, declared as EXT-X-MAP before it.
-    std::string init;
-    SSAI_RETURN_IF_ERROR(ReadString(*slate, path + ".slate", "init_uri", &init, false));
-    if (init.find_first_of("\"\r\n") != std::string::npos) {
-      return FieldError(path + ".slate.init_uri", "must not contain '\"' or a line break");
-    }
-    if (!init.empty()) c.slate.media.map = "URI=\"" + init + "\"";
+    SSAI_RETURN_IF_ERROR(ReadSlate(*slate, path + ".slate", &c.slate));
   }
   return c;
 }
