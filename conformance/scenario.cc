@@ -899,41 +899,38 @@ std::string OriginAlternatePlaylistAt(const Scenario& scenario, const origin::Al
   return origin::AlternatePlaylistAt(scenario.origin, alt, subtitles, now);
 }
 
-std::string AdAudioPlaylist(const Scenario& scenario, const AdSpec& ad, const std::string& language,
-                            const std::string& base) {
+namespace {
+
+// One VOD ad track: the creative at its segment duration, under `base` ("seg_{i}" + the
+// container's extension; `init` the fMP4 init's URI relative to the playlist, CMAF only).
+std::string AdTrackPlaylist(const Scenario& scenario, const AdSpec& ad, const std::string& init,
+                            const std::string& base, const char* ts_extension) {
   const double seg_s = ad.segment_duration_s > 0 ? ad.segment_duration_s
                                                  : MicrosToSeconds(origin::SegmentDurationMicros(scenario.origin));
   const bool cmaf = CmafOrigin(scenario);
   std::string p = std::string("#EXTM3U\n#EXT-X-VERSION:") + (cmaf ? "6" : "3") + "\n#EXT-X-TARGETDURATION:" +
                   std::to_string(static_cast<int64_t>(std::ceil(seg_s))) + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
-  if (cmaf) p += "#EXT-X-MAP:URI=\"audio_" + language + "/init.mp4\"\n";
+  if (cmaf) p += "#EXT-X-MAP:URI=\"" + init + "\"\n";
   double left = ad.duration_s;
   for (int i = 0; left > 1e-6; ++i) {
     const double d = std::min(seg_s, left);
     left -= d;
     std::string extinf;
     AppendFixed(d, 3, &extinf);
-    p += "#EXTINF:" + extinf + ",\n" + base + "/seg_" + std::to_string(i) + (cmaf ? ".m4s\n" : ".aac\n");
+    p += "#EXTINF:" + extinf + ",\n" + base + "/seg_" + std::to_string(i) + (cmaf ? ".m4s\n" : ts_extension);
   }
   return p + "#EXT-X-ENDLIST\n";
 }
 
+}  // namespace
+
+std::string AdAudioPlaylist(const Scenario& scenario, const AdSpec& ad, const std::string& language,
+                            const std::string& base) {
+  return AdTrackPlaylist(scenario, ad, "audio_" + language + "/init.mp4", base, ".aac\n");
+}
+
 std::string AdMediaPlaylist(const Scenario& scenario, const AdSpec& ad, int64_t bps, const std::string& base) {
-  const double seg_s = ad.segment_duration_s > 0 ? ad.segment_duration_s
-                                                 : MicrosToSeconds(origin::SegmentDurationMicros(scenario.origin));
-  const bool cmaf = CmafOrigin(scenario);
-  std::string p = std::string("#EXTM3U\n#EXT-X-VERSION:") + (cmaf ? "6" : "3") + "\n#EXT-X-TARGETDURATION:" +
-                  std::to_string(static_cast<int64_t>(std::ceil(seg_s))) + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
-  if (cmaf) p += "#EXT-X-MAP:URI=\"" + std::to_string(bps) + "/init.mp4\"\n";
-  double left = ad.duration_s;
-  for (int i = 0; left > 1e-6; ++i) {
-    const double d = std::min(seg_s, left);
-    left -= d;
-    std::string extinf;
-    AppendFixed(d, 3, &extinf);
-    p += "#EXTINF:" + extinf + ",\n" + base + "/seg_" + std::to_string(i) + (cmaf ? ".m4s\n" : ".ts\n");
-  }
-  return p + "#EXT-X-ENDLIST\n";
+  return AdTrackPlaylist(scenario, ad, std::to_string(bps) + "/init.mp4", base, ".ts\n");
 }
 
 }  // namespace ssai::conformance
