@@ -105,19 +105,14 @@ void Metrics::RecordCue(std::string_view result) {
   ++cues_[std::string(result)];
 }
 
-void Metrics::RecordChannelManifest(std::string_view channel, std::string_view source) {
+ChannelMetrics* Metrics::AddChannel(std::string label) {
   std::lock_guard<std::mutex> lock(mu_);
-  ++channel_sources_[{std::string(channel), std::string(source)}];
+  return &channels_.emplace_back(std::move(label));
 }
 
 void Metrics::RecordChannelCue(std::string_view channel, std::string_view result) {
   std::lock_guard<std::mutex> lock(mu_);
   ++channel_cues_[{std::string(channel), std::string(result)}];
-}
-
-void Metrics::RecordChannelBreak(std::string_view channel) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ++channel_breaks_[std::string(channel)];
 }
 
 void Metrics::RecordError(std::string_view kind) {
@@ -184,9 +179,11 @@ std::string Metrics::Render(std::string_view extra) const {
                      "Playlist answers per channel (org/channel) by where the ad-break state came from; the "
                      "per-channel KV hit ratio is a rate of these, as for ssai_manifest_requests_total.",
                      &out);
-  for (const auto& [k, v] : channel_sources_) {
-    out += "ssai_channel_manifest_requests_total{channel=\"" + LabelValue(k.first) + "\",source=\"" + k.second +
-           "\"} " + std::to_string(v) + "\n";
+  for (const ChannelMetrics& c : channels_) {
+    for (StateSource s : {StateSource::kKvHit, StateSource::kKvMiss, StateSource::kCoordinator, StateSource::kNone}) {
+      out += "ssai_channel_manifest_requests_total{channel=\"" + LabelValue(c.label()) + "\",source=\"" +
+             std::string(StateSourceName(s)) + "\"} " + std::to_string(c.manifests(s)) + "\n";
+    }
   }
   AppendFamilyHeader("ssai_channel_cues_total", "counter", "Cue API calls per channel (org/channel) by result.", &out);
   for (const auto& [k, v] : channel_cues_) {
@@ -197,8 +194,9 @@ std::string Metrics::Render(std::string_view extra) const {
                      "Ad breaks this edge started serving, per channel (org/channel): the first playlist "
                      "answered inside each break.",
                      &out);
-  for (const auto& [k, v] : channel_breaks_) {
-    out += "ssai_channel_ad_breaks_total{channel=\"" + LabelValue(k) + "\"} " + std::to_string(v) + "\n";
+  for (const ChannelMetrics& c : channels_) {
+    out += "ssai_channel_ad_breaks_total{channel=\"" + LabelValue(c.label()) + "\"} " + std::to_string(c.breaks()) +
+           "\n";
   }
   AppendFamilyHeader("ssai_errors_total", "counter", "Errors by kind.", &out);
   for (const auto& [k, v] : errors_) out += "ssai_errors_total{kind=\"" + k + "\"} " + std::to_string(v) + "\n";

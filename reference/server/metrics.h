@@ -7,12 +7,16 @@
 #define SSAI_REFERENCE_SERVER_METRICS_H_
 
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include "reference/ssai/manifest_path.h"
 
 namespace ssai::server {
 
@@ -43,6 +47,29 @@ class LatencyHistogram {
   double sum_s_ = 0;
 };
 
+// One configured channel's playlist counters (issue 19): made once per channel at start-up
+// (Metrics::AddChannel), then counted with relaxed atomics. The manifest path is the server's hot
+// path: it must not build a label string or take the metrics lock per request.
+class ChannelMetrics {
+ public:
+  explicit ChannelMetrics(std::string label) : label_(std::move(label)) {}
+  const std::string& label() const { return label_; }  // "org/channel"
+  void CountManifest(StateSource source) {
+    manifests_[static_cast<size_t>(source)].fetch_add(1, std::memory_order_relaxed);
+  }
+  void CountBreak() { breaks_.fetch_add(1, std::memory_order_relaxed); }
+  int64_t manifests(StateSource source) const {
+    return manifests_[static_cast<size_t>(source)].load(std::memory_order_relaxed);
+  }
+  int64_t breaks() const { return breaks_.load(std::memory_order_relaxed); }
+
+ private:
+  static constexpr size_t kSources = static_cast<size_t>(StateSource::kCoordinator) + 1;
+  std::string label_;
+  std::array<std::atomic<int64_t>, kSources> manifests_{};
+  std::atomic<int64_t> breaks_{0};
+};
+
 class Metrics {
  public:
   // One HTTP response: route is a small fixed set ("manifest", "cue", "health", ...).
@@ -52,11 +79,12 @@ class Metrics {
                       int ad_segments);
   void RecordCue(std::string_view result);     // "accepted", "duplicate", "rejected", "unauthorized", ...
   // Per channel ("org/channel", a configured one: the label set is bounded by the config):
-  // ssai_channel_manifest_requests_total{channel,source}, ssai_channel_cues_total{channel,result},
-  // ssai_channel_ad_breaks_total{channel} (breaks this edge started serving).
-  void RecordChannelManifest(std::string_view channel, std::string_view source);
+  // ssai_channel_manifest_requests_total{channel,source} and ssai_channel_ad_breaks_total{channel}
+  // (breaks this edge started serving) count on the channel's ChannelMetrics; AddChannel is called
+  // once per configured channel before serving and the result lives as long as this object.
+  // ssai_channel_cues_total{channel,result} (cues are rare) by name.
+  ChannelMetrics* AddChannel(std::string label);
   void RecordChannelCue(std::string_view channel, std::string_view result);
-  void RecordChannelBreak(std::string_view channel);
   void RecordError(std::string_view kind);     // "timeout", "origin", ...
   int64_t Counter(std::string_view name, std::string_view label) const;  // tests
   // Appends the text exposition; `extra` (gauges from the core) is appended verbatim.
@@ -69,8 +97,8 @@ class Metrics {
   std::map<std::string, int64_t> sources_;
   std::map<std::string, int64_t> cues_;
   std::map<std::string, int64_t> errors_;
-  std::map<std::pair<std::string, std::string>, int64_t> channel_sources_, channel_cues_;
-  std::map<std::string, int64_t> channel_breaks_;
+  std::deque<ChannelMetrics> channels_;  // stable addresses: AddChannel hands out pointers
+  std::map<std::pair<std::string, std::string>, int64_t> channel_cues_;
   int64_t kv_reads_ = 0, coordinator_calls_ = 0, stale_origin_ = 0, ad_responses_ = 0;
 };
 

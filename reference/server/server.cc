@@ -104,9 +104,16 @@ struct Server::Impl {
   const BuildSpec* build = nullptr;
   Metrics metrics;
   std::unique_ptr<Logger> logger = Logger::Null();  // opened by Build (config.log)
-  // The break each channel's playlists were last answered in, as this edge served them ("" =
-  // none): the change logs break.start / break.end. Core thread only.
-  std::map<std::string, std::string, std::less<>> serving_break;
+  // One per configured channel, made by Build and fixed after it (the config's channels are the
+  // only ones served), so the manifest path finds its counters without building a string.
+  struct ChannelSlot {
+    const ChannelConfig* config = nullptr;
+    ChannelMetrics* metrics = nullptr;  // owned by `metrics`
+    // The break this channel's playlists were last answered in, as this edge served them ("" =
+    // none): the change logs break.start / break.end. Core thread only.
+    std::string serving_break;
+  };
+  std::vector<ChannelSlot> channel_slots;
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::thread core_thread;
@@ -166,6 +173,12 @@ struct Server::Impl {
     }
     return nullptr;
   }
+  ChannelSlot* FindChannelSlot(std::string_view org, std::string_view channel) {
+    for (ChannelSlot& c : channel_slots) {
+      if (c.config->org == org && c.config->channel == channel) return &c;
+    }
+    return nullptr;
+  }
 
   // One request's answer: records the route's metrics once, makes errors no-store.
   class Reply;
@@ -191,7 +204,7 @@ struct Server::Impl {
   std::string CoreGauges();
   // Per-channel metrics and logs of one playlist answer (breaks starting and ending as this edge
   // serves them, upstream failures, stale origin copies).
-  void NoteEdgeAnswer(const std::string& channel, const ManifestResponse& r);
+  void NoteEdgeAnswer(ChannelSlot& slot, const ManifestResponse& r);
   void Stop();
 };
 
@@ -284,6 +297,9 @@ Status Server::Impl::Build() {
   SSAI_RETURN_IF_ERROR(ValidateServerConfig(config));
   SSAI_ASSIGN_OR_RETURN(logger, Logger::Open(config.log));
   build = FindBuild(config.build);
+  for (const ChannelConfig& c : config.channels) {
+    channel_slots.push_back({&c, metrics.AddChannel(c.org + "/" + c.channel), ""});
+  }
   if (has_coordinator() && !config.auth_disabled && config.cue_token.empty() && config.jwt_secret.empty()) {
     return Status::InvalidArgument(
         "auth: no cue token configured; set auth.token or auth.token_env (SSAI_CUE_TOKEN), or auth.jwt_secret / "
@@ -510,13 +526,13 @@ void Server::Impl::HandleEdge(const HttpRequest& req, Reply reply) {
   }
   const bool is_master = file == "master.m3u8";
   // Per-channel metrics and logs only for configured channels: the label set stays bounded.
-  const std::string channel_label = FindChannelConfig(org, channel) ? org + "/" + channel : "";
-  edge->Handle(mr, [this, reply, is_master, channel_label](ManifestResponse r) {
+  ChannelSlot* const slot = FindChannelSlot(org, channel);
+  edge->Handle(mr, [this, reply, is_master, slot](ManifestResponse r) {
     if (reply.answered()) return;  // timed out already
     metrics.RecordManifest(StateSourceName(r.source), r.kv_reads, r.coordinator_calls, r.served_stale_origin,
                            r.ad_segments);
     if (r.http_status >= 500) metrics.RecordError("upstream");
-    if (!channel_label.empty()) NoteEdgeAnswer(channel_label, r);
+    if (slot != nullptr) NoteEdgeAnswer(*slot, r);
     HttpResponse res{r.http_status, r.content_type, std::move(r.body), {}};
     res.Header("X-SSAI-State-Source", std::string(StateSourceName(r.source)));
     res.Header("X-SSAI-Build", build->name);
@@ -636,28 +652,28 @@ void Server::Impl::CueRefused(std::string_view result, int status, std::string_v
                     {{"status", int64_t{status}}, {"reason", reason.substr(0, 256)}, {"channel", channel}});
 }
 
-void Server::Impl::NoteEdgeAnswer(const std::string& channel, const ManifestResponse& r) {
-  metrics.RecordChannelManifest(channel, StateSourceName(r.source));
-  const int64_t now_ms = RealNow() / kMicrosPerMilli;
+void Server::Impl::NoteEdgeAnswer(ChannelSlot& slot, const ManifestResponse& r) {
+  slot.metrics->CountManifest(r.source);
+  const std::string& channel = slot.metrics->label();
   if (r.http_status >= 500) {
-    logger->LogThrottled(LogLevel::kError, "upstream/" + channel, now_ms, "manifest.upstream_error",
+    logger->LogThrottled(LogLevel::kError, "upstream/" + channel, RealNow() / kMicrosPerMilli, "manifest.upstream_error",
                       {{"channel", channel}, {"status", int64_t{r.http_status}}, {"error", std::string_view(r.body).substr(0, 256)}});
   }
   if (r.served_stale_origin) {
-    logger->LogThrottled(LogLevel::kWarn, "stale/" + channel, now_ms, "origin.stale",
+    logger->LogThrottled(LogLevel::kWarn, "stale/" + channel, RealNow() / kMicrosPerMilli, "origin.stale",
                       {{"channel", channel}, {"detail", "origin failed; served the last good copy"}});
   }
   if (r.http_status != 200) return;
-  std::string& serving = serving_break[channel];
-  const std::string now_in = r.in_break ? r.event_id : "";
+  std::string& serving = slot.serving_break;
+  const std::string_view now_in = r.in_break ? std::string_view(r.event_id) : std::string_view();
   if (now_in == serving) return;
   if (!serving.empty()) logger->Log(LogLevel::kInfo, "break.end", {{"channel", channel}, {"event_id", serving}});
   if (!now_in.empty()) {
-    metrics.RecordChannelBreak(channel);
+    slot.metrics->CountBreak();
     logger->Log(LogLevel::kInfo, "break.start",
              {{"channel", channel}, {"event_id", now_in}, {"state_source", StateSourceName(r.source)}});
   }
-  serving = now_in;
+  serving.assign(now_in);
 }
 
 void Server::Impl::HandleChannelApi(const HttpRequest& req, Reply reply) {
