@@ -138,6 +138,25 @@ struct ManifestPath::Impl {
     // reads (the POP cache), and comparing them is far cheaper than parsing JSON again.
     std::string last_doc_text;
     std::optional<ChannelState> last_doc;
+    // The same for the ad-break documents (kv-hybrid and kv-hybrid-direct read them by key on
+    // every request; the parse was most of that path's cost, more with demuxed pods): the last
+    // text read under each key and its parse. Bounded: forgotten all at once past kMaxBreakDocs
+    // keys (a channel has one or two live breaks).
+    struct BreakDoc {
+      std::string text;
+      AdBreakState parsed;
+    };
+    static constexpr size_t kMaxBreakDocs = 16;
+    std::map<std::string, BreakDoc, std::less<>> break_docs;
+    Result<AdBreakState> ParseBreakDoc(const std::string& key, std::string text) {
+      auto it = break_docs.find(key);
+      if (it != break_docs.end() && it->second.text == text) return it->second.parsed;
+      Result<AdBreakState> parsed = ParseAdBreakState(text);
+      if (!parsed.ok()) return parsed;
+      if (break_docs.size() >= kMaxBreakDocs && it == break_docs.end()) break_docs.clear();
+      break_docs.insert_or_assign(key, BreakDoc{std::move(text), *parsed});
+      return parsed;
+    }
     // Requests that met an unexplained marker while a coordinator call was in flight: they wait
     // for its answer instead of splicing from a document the origin has already contradicted
     // (else two renditions or two reloads could disagree about one slot; found by the
@@ -539,10 +558,11 @@ void ManifestPath::Impl::GetState(OpPtr op) {
       ++op->response.kv_reads;
       KvStore::GetOptions get_options;
       get_options.cache_ttl_s = options.kv_cache_ttl_s;
-      return env.kv->Get(AdBreakKey(channel_id, *event_id), get_options,
-                         [this, op, channel_id](Result<std::optional<std::string>> r) {
+      std::string key = AdBreakKey(channel_id, *event_id);
+      return env.kv->Get(key, get_options,
+                         [this, op, channel_id, key](Result<std::optional<std::string>> r) {
                            if (r.ok() && r->has_value()) {
-                             Result<AdBreakState> b = ParseAdBreakState(**r);
+                             Result<AdBreakState> b = op->channel_memo->ParseBreakDoc(key, std::move(**r));
                              if (b.ok() && b->IsActiveAt(Now())) {
                                ChannelState s;
                                s.channel_id = channel_id;
@@ -644,12 +664,14 @@ void ManifestPath::Impl::ListBreaksFromKv(OpPtr op,
     get_options.cache_ttl_s = options.kv_cache_ttl_s;
     for (const std::string& key : *keys) {
       ++op->response.kv_reads;
-      env.kv->Get(key, get_options, [gather, cb](Result<std::optional<std::string>> r) {
+      env.kv->Get(key, get_options, [gather, cb, op, key](Result<std::optional<std::string>> r) {
         if (!r.ok()) {
           gather->error = r.status();
         } else if (r->has_value()) {
           // A document that does not parse is skipped: one bad key must not hide the others.
-          if (Result<AdBreakState> b = ParseAdBreakState(**r); b.ok()) gather->breaks.push_back(std::move(b).value());
+          if (Result<AdBreakState> b = op->channel_memo->ParseBreakDoc(key, std::move(**r)); b.ok()) {
+            gather->breaks.push_back(std::move(b).value());
+          }
         }
         if (--gather->pending == 0) {
           if (gather->breaks.empty() && !gather->error.ok()) return cb(gather->error);
