@@ -213,11 +213,6 @@ int LintCapture(const server::LoadedCapture& loaded, const LintArgs& args) {
 
 bool IsUrl(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
 
-bool IsCaptureDir(const std::string& s) {
-  std::error_code ec;
-  return std::filesystem::is_regular_file(std::filesystem::path(s) / std::string(origin::kCaptureIndexFile), ec);
-}
-
 int LintUrlOrCapture(const LintArgs& args) {
   const std::string& input = args.inputs.front();
   std::string dir = input;

@@ -6,6 +6,7 @@
 
 #include "reference/io/files.h"
 #include "reference/media/hls/playlist.h"
+#include "reference/media/origin/capture.h"
 
 namespace ssai::cli {
 
@@ -52,6 +53,11 @@ bool ReadPlaylistInput(const std::string& path, std::string* text) {
   }
   *text = std::move(read).value();
   return true;
+}
+
+bool IsCaptureDir(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(std::filesystem::path(path) / std::string(origin::kCaptureIndexFile), ec);
 }
 
 }  // namespace ssai::cli

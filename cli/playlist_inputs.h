@@ -17,6 +17,10 @@ bool ListPlaylistFiles(const std::vector<std::string>& inputs, std::vector<std::
 // reading; prints the reason ("PATH: larger than 16 MiB") to stderr.
 bool ReadPlaylistInput(const std::string& path, std::string* text);
 
+// A capture directory (`ssai capture`: DIR/index.jsonl names each fetch), which `hls lint` and
+// `hls cues` read as the reloads of every playlist path in fetch order.
+bool IsCaptureDir(const std::string& path);
+
 }  // namespace ssai::cli
 
 #endif  // SSAI_CLI_PLAYLIST_INPUTS_H_

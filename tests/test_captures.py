@@ -48,3 +48,19 @@ def test_capture_matches_expected_breaks(ssai, cap):
         got_cmp = [{k: g.get(k) for k in w} for g, w in zip(got, want)]
         assert len(got) == len(want) and got_cmp == want, (
             f"{cap.name} {path}:\n got {json.dumps(got, indent=1)}\n want {json.dumps(want, indent=1)}")
+
+
+@pytest.mark.parametrize("cap", CAPTURES, ids=[p.name for p in CAPTURES])
+def test_hls_cues_reads_a_capture_directory_rendition_by_rendition(ssai, cap):
+    """`ssai hls cues CAPTURE_DIR`: the same events per rendition as feeding its snapshots by hand,
+    each naming the rendition's path and the fetch's offset; the multivariant playlist is skipped."""
+    expected = json.loads((cap / "expected.json").read_text())["events"]
+    r = ssai("hls", "cues", cap)
+    assert r.returncode == 0, f"{cap.name}: {r.stderr}"
+    assert "warning" not in r.stderr, f"{cap.name}: {r.stderr}"
+    got = [json.loads(x) for x in r.stdout.splitlines()]
+    for path, want in expected.items():
+        mine = [g for g in got if g["file"].startswith(path + "@+")]
+        got_cmp = [{k: g.get(k) for k in w} for g, w in zip(mine, want)]
+        assert len(mine) == len(want) and got_cmp == want, f"{cap.name} {path}: {json.dumps(mine, indent=1)}"
+    assert len(got) == sum(len(w) for w in expected.values()), r.stdout
