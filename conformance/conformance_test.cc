@@ -834,7 +834,19 @@ TEST(ExpectationsTest, ExpectedFailuresAndUncaughtDefects) {
   const nlohmann::json j = ReportJson(runs, Profile{});
   EXPECT_EQ(j["verdict"], "fail");
   EXPECT_EQ(j["unexpected_failures"], 2);
-  EXPECT_NE(ReportHtml(runs, Profile{}).find("<b>FAIL</b>: 2 unexpected failures"), std::string::npos);
+  const std::string html = ReportHtml(runs, Profile{});
+  EXPECT_NE(html.find("<b>FAIL</b>: 2 unexpected failures"), std::string::npos);
+  // Issue 19: a matrix cell links to its run's evidence, and what fails the run comes first: the
+  // run with an unexpected error before the defect build's expected failure, and inside it the
+  // unexpected error (open) before the known findings.
+  EXPECT_NE(html.find("<a href=\"#run-2\">1 err</a>"), std::string::npos) << html;
+  const size_t run2 = html.find("<h3 id=\"run-2\">"), run0 = html.find("<h3 id=\"run-0\">");
+  ASSERT_NE(run2, std::string::npos);
+  ASSERT_NE(run0, std::string::npos);
+  EXPECT_LT(run2, run0);
+  const size_t unexpected_at = html.find("<details open><summary class=\"fail\">builtin:kv-hybrid | early_cue_in | splice.ad_starts_within");
+  ASSERT_NE(unexpected_at, std::string::npos) << html;
+  EXPECT_LT(unexpected_at, html.find("early_cue_in | ttl.no_ad_after_stop", run2));
 
   RunResult filtered = runs[2];
   FilterChecks({"ttl.", "latency.p95"}, &filtered);

@@ -101,6 +101,12 @@ std::string Fixed(double v, int decimals) {
   return s;
 }
 
+// The HTML id of a run's evidence: its index among the runs (target and scenario names may hold
+// any character; an index is a valid fragment).
+std::string RunAnchor(const RunResult& r, const std::vector<RunResult>& runs) {
+  return "run-" + std::to_string(&r - runs.data());
+}
+
 }  // namespace
 
 std::string XmlChars(std::string_view text) { return Escape(text, EscapeMode::kXmlChars); }
@@ -342,14 +348,67 @@ std::string ReportHtml(const std::vector<RunResult>& runs, const Profile& profil
       const std::string cls = e ? "fail" : x ? "xfail" : w ? "warn" : "pass";
       std::string title;
       for (const std::string& id : r->FailedChecks()) title += id + " ";
+      const std::string label =
+          e ? std::to_string(e) + " err" : x ? std::to_string(x) + " expected" : w ? std::to_string(w) + " warn" : "ok";
+      // A cell with something to show links to that run's evidence below.
+      const bool has_evidence = e || x || w || !r->status.ok();
       h += "<td class=\"" + cls + "\" title=\"" + HtmlEscape(title) + "\">" +
-           (e ? std::to_string(e) + " err" : x ? std::to_string(x) + " expected" : w ? std::to_string(w) + " warn" : "ok") +
-           "</td>";
+           (has_evidence ? "<a href=\"#" + RunAnchor(*r, runs) + "\">" + label + "</a>" : label) + "</td>";
     }
     h += "</tr>\n";
   }
   h += "</table>\n";
 
+  // Failures with evidence, what sets the exit status first: runs with unexpected errors, then
+  // runs with warnings, then runs with expected failures only; inside a run the same order. The
+  // unexpected errors are open.
+  h += "<h2>Failures</h2>\n";
+  auto rank = [](const CheckResult& c) {
+    return c.expected_reason.empty() ? (c.severity == Severity::kError ? 0 : 1) : 2;
+  };
+  auto run_rank = [&](const RunResult& r) {
+    int best = r.status.ok() ? 3 : 0;
+    for (const CheckResult& c : r.checks) {
+      if (c.outcome == Outcome::kFail) best = std::min(best, rank(c));
+    }
+    return best;
+  };
+  std::vector<const RunResult*> ordered;
+  for (const RunResult& r : runs) ordered.push_back(&r);
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [&](const RunResult* a, const RunResult* b) { return run_rank(*a) < run_rank(*b); });
+  for (const RunResult* rp : ordered) {
+    const RunResult& r = *rp;
+    if (run_rank(r) == 3) continue;  // nothing failed
+    h += "<h3 id=\"" + RunAnchor(r, runs) + "\">" + HtmlEscape(r.target + " | " + r.scenario) + "</h3>\n";
+    if (!r.status.ok()) h += "<p class=\"fail\">run failed: " + HtmlEscape(r.status.ToString()) + "</p>\n";
+    std::vector<const CheckResult*> failing;
+    for (const CheckResult& c : r.checks) {
+      if (c.outcome == Outcome::kFail) failing.push_back(&c);
+    }
+    std::stable_sort(failing.begin(), failing.end(),
+                     [&](const CheckResult* a, const CheckResult* b) { return rank(*a) < rank(*b); });
+    for (const CheckResult* cp : failing) {
+      const CheckResult& c = *cp;
+      const CheckInfo* info = FindCheck(c.id);
+      const bool expected = !c.expected_reason.empty();
+      h += std::string(rank(c) == 0 ? "<details open>" : "<details>") + "<summary class=\"" +
+           std::string(expected ? "xfail" : c.severity == Severity::kError ? "fail" : "warn") + "\">" +
+           HtmlEscape(r.target + " | " + r.scenario + " | " + c.id + " (" + std::string(SeverityName(c.severity)) +
+                      ", " + std::to_string(c.failures) + " failures" + (expected ? ", expected" : "") + ")") +
+           "</summary>\n<p>" + HtmlEscape(info ? info->description + " [" + info->section + "]" : "") + "</p>\n";
+      if (expected) h += "<p><i>" + HtmlEscape(c.expected_reason) + "</i></p>\n";
+      if (!c.note.empty()) h += "<p>" + HtmlEscape(c.note) + "</p>\n";
+      if (!c.failures_by_break.empty()) h += "<p>Failures by break: " + HtmlEscape(ByBreak(c)) + "</p>\n";
+      for (const Evidence& e : c.evidence) {
+        h += "<p><b>t=+" + Fixed(e.t_s, 3) + " s</b> " + HtmlEscape(e.time) + " <code>" + HtmlEscape(e.where) +
+             "</code>: " + HtmlEscape(e.message) + "</p>\n";
+        if (!e.excerpt.empty()) h += "<pre>" + HtmlEscape(e.excerpt) + "</pre>\n";
+      }
+      h += "</details>\n";
+    }
+  }
+  // The whole catalogue per target, after the failures (106 rows would bury them).
   // Checks x targets: scenarios failed / evaluated.
   h += "<h2>Checks</h2>\n<table><tr><th>check</th><th>severity</th>";
   for (const std::string& t : targets) h += "<th class=\"rot\">" + HtmlEscape(t) + "</th>";
@@ -379,33 +438,6 @@ std::string ReportHtml(const std::vector<RunResult>& runs, const Profile& profil
   h += "</table>\n<p>Cells: scenarios failing the check / scenarios it applied to. Blue: expected failures only "
        "(a defect build caught, a known finding).</p>\n";
 
-  // Failures with evidence.
-  h += "<h2>Failures</h2>\n";
-  for (const RunResult& r : runs) {
-    if (!r.status.ok()) {
-      h += "<h3>" + HtmlEscape(r.target + " | " + r.scenario) + "</h3><p class=\"fail\">run failed: " +
-           HtmlEscape(r.status.ToString()) + "</p>\n";
-    }
-    for (const CheckResult& c : r.checks) {
-      if (c.outcome != Outcome::kFail) continue;
-      const CheckInfo* info = FindCheck(c.id);
-      const bool expected = !c.expected_reason.empty();
-      h += "<details><summary class=\"" +
-           std::string(expected ? "xfail" : c.severity == Severity::kError ? "fail" : "warn") + "\">" +
-           HtmlEscape(r.target + " | " + r.scenario + " | " + c.id + " (" + std::string(SeverityName(c.severity)) +
-                      ", " + std::to_string(c.failures) + " failures" + (expected ? ", expected" : "") + ")") +
-           "</summary>\n<p>" + HtmlEscape(info ? info->description + " [" + info->section + "]" : "") + "</p>\n";
-      if (expected) h += "<p><i>" + HtmlEscape(c.expected_reason) + "</i></p>\n";
-      if (!c.note.empty()) h += "<p>" + HtmlEscape(c.note) + "</p>\n";
-      if (!c.failures_by_break.empty()) h += "<p>Failures by break: " + HtmlEscape(ByBreak(c)) + "</p>\n";
-      for (const Evidence& e : c.evidence) {
-        h += "<p><b>t=+" + Fixed(e.t_s, 3) + " s</b> " + HtmlEscape(e.time) + " <code>" + HtmlEscape(e.where) +
-             "</code>: " + HtmlEscape(e.message) + "</p>\n";
-        if (!e.excerpt.empty()) h += "<pre>" + HtmlEscape(e.excerpt) + "</pre>\n";
-      }
-      h += "</details>\n";
-    }
-  }
   h += "</body></html>\n";
   return h;
 }
