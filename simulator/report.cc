@@ -230,13 +230,32 @@ json MakeReport(const Scenario& scenario, uint64_t seed, std::vector<json> build
 
 std::string SerializeReport(const json& report) { return report.dump(1) + "\n"; }
 
-std::string RenderTable(const json& report) {
-  std::string out;
-  char line[512];
-  std::snprintf(line, sizeof(line), "%-32s %8s %8s %8s %7s %10s %9s %10s %10s %8s %10s\n", "build", "P50 ms",
-                "P95 ms", "P99 ms", "KV hit", "coord/s pk", "ad lag s", "missed %", "ghost v-s", "x-POP %",
-                "cost $/h");
-  out += line;
+namespace {
+
+// The summary table's columns: the header, its width in the text table, and what it means (the
+// HTML table's header tooltip and legend; the same words as simulator/README.md).
+struct SummaryColumn {
+  const char* header;
+  int width;
+  const char* help;
+};
+constexpr SummaryColumn kSummaryColumns[] = {
+    {"build", -32, "the read-path build (reference/ssai/README.md)"},
+    {"P50 ms", 8, "median manifest latency over every viewer request"},
+    {"P95 ms", 8, "95th percentile manifest latency"},
+    {"P99 ms", 8, "99th percentile manifest latency"},
+    {"KV hit", 7, "share of requests answered from KV (the read path's own classification; - = no KV read)"},
+    {"coord/s pk", 10, "peak coordinator calls per second (10 s averages)"},
+    {"ad lag s", 9, "cue to the first ad a viewer is shown, P50 per POP, averaged over POPs"},
+    {"missed %", 10, "scheduled ad viewer-seconds shown as content"},
+    {"ghost v-s", 10, "viewer-seconds of ads shown after their break ended"},
+    {"x-POP %", 8, "ad slots that POPs served differently at the same moment"},
+    {"cost $/h", 10, "modelled KV reads and writes plus coordinator requests per hour (simulator/README.md)"},
+};
+
+// One row of cells per build, formatted as both tables show them.
+std::vector<std::vector<std::string>> SummaryRows(const json& report) {
+  std::vector<std::vector<std::string>> rows;
   for (const json& b : report["builds"]) {
     double lag = 0;
     int n = 0;
@@ -247,20 +266,41 @@ std::string RenderTable(const json& report) {
       }
     }
     const json& hr = b["kv"]["hit_rate"];
-    std::snprintf(line, sizeof(line), "%-32s %8.1f %8.1f %8.1f %7s %10.1f %9s %10.2f %10.0f %8.2f %10.4f\n",
-                  b["build"].get<std::string>().c_str(), Num(b["latency_ms"]["p50"]), Num(b["latency_ms"]["p95"]),
-                  Num(b["latency_ms"]["p99"]), hr.is_number() ? Fmt("%.1f%%", Num(hr) * 100).c_str() : "-",
-                  Num(b["coordinator"]["calls_per_s_peak"]), n ? Fmt("%.1f", lag / n).c_str() : "-",
-                  Num(b["ads"]["missed_fraction"]) * 100, Num(b["ads"]["ghost_ad_viewer_s"]),
-                  Num(b["disagreement"]["cross_pop"]) * 100, Num(b["cost_usd"]["per_hour"]));
-    out += line;
+    rows.push_back({b["build"].get<std::string>(), Fmt("%.1f", Num(b["latency_ms"]["p50"])),
+                    Fmt("%.1f", Num(b["latency_ms"]["p95"])), Fmt("%.1f", Num(b["latency_ms"]["p99"])),
+                    hr.is_number() ? Fmt("%.1f%%", Num(hr) * 100) : "-",
+                    Fmt("%.1f", Num(b["coordinator"]["calls_per_s_peak"])), n ? Fmt("%.1f", lag / n) : "-",
+                    Fmt("%.2f", Num(b["ads"]["missed_fraction"]) * 100), Fmt("%.0f", Num(b["ads"]["ghost_ad_viewer_s"])),
+                    Fmt("%.2f", Num(b["disagreement"]["cross_pop"]) * 100), Fmt("%.4f", Num(b["cost_usd"]["per_hour"]))});
   }
+  return rows;
+}
+
+std::string SeedVerdictLine(const json& report) {
   const json& se = report["seed_expectations"];
-  if (se.contains("holds")) {
-    out += std::string("Phase 1 design's claims for kv-hybrid (KV hit rate 70-90 %, manifest P95 < 100 ms; "
-                       "docs/phase1-design.md): ") +
-           (se["holds"].get<bool>() ? "met" : "not met") + " - " + se["why"].get<std::string>() + "\n";
+  if (!se.contains("holds")) return "";
+  return std::string("Phase 1 design's claims for kv-hybrid (KV hit rate 70-90 %, manifest P95 < 100 ms; "
+                     "docs/phase1-design.md): ") +
+         (se["holds"].get<bool>() ? "met" : "not met") + " - " + se["why"].get<std::string>();
+}
+
+}  // namespace
+
+std::string RenderTable(const json& report) {
+  std::string out;
+  auto cell = [&](const std::string& text, int width, bool first) {
+    if (!first) out += ' ';
+    const size_t w = static_cast<size_t>(width < 0 ? -width : width);
+    const std::string pad(text.size() < w ? w - text.size() : 0, ' ');
+    out += width < 0 ? text + pad : pad + text;
+  };
+  for (size_t c = 0; c < std::size(kSummaryColumns); ++c) cell(kSummaryColumns[c].header, kSummaryColumns[c].width, c == 0);
+  out += '\n';
+  for (const std::vector<std::string>& row : SummaryRows(report)) {
+    for (size_t c = 0; c < row.size(); ++c) cell(row[c], kSummaryColumns[c].width, c == 0);
+    out += '\n';
   }
+  if (std::string verdict = SeedVerdictLine(report); !verdict.empty()) out += verdict + "\n";
   return out;
 }
 
@@ -322,6 +362,9 @@ std::string RenderHtml(const json& report) {
                   Esc(report["scenario_name"].get<std::string>()) +
                   "</title><style>body{font-family:sans-serif;margin:20px;max-width:1340px}"
                   "pre{background:#f4f4f4;padding:8px;white-space:pre-wrap}.legend{font-size:13px;color:#333}"
+                  "table.summary{border-collapse:collapse;font-size:13px;margin:8px 0}"
+                  "table.summary th,table.summary td{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+                  "table.summary th{background:#f0f0f0;cursor:help}table.summary td.name{text-align:left;font-family:monospace}"
                   ".plots{display:flex;flex-wrap:wrap;gap:12px}"
                   "</style></head><body>";
   h += "<h1>ssai sim: " + Esc(report["scenario_name"].get<std::string>()) + "</h1>";
@@ -338,14 +381,24 @@ std::string RenderHtml(const json& report) {
                      "100 ms; see docs/phase1-design.md in the repository): ") +
          (se["holds"].get<bool>() ? "met" : "not met") + ".</b> " + Esc(se["why"].get<std::string>()) + "</p>";
   }
-  h += "<pre>" + Esc(RenderTable(report)) + "</pre>";
-  h += "<p class='legend'><b>Columns.</b> P50/P95/P99 ms: manifest latency over every viewer request. "
-       "KV hit: share of requests answered from KV (the read path's own classification; - = no KV read). "
-       "coord/s pk: peak coordinator calls per second (10 s averages). ad lag s: cue to first ad a viewer is "
-       "shown, P50 per POP, averaged over POPs. missed %: scheduled ad viewer-seconds shown as content. "
-       "ghost v-s: viewer-seconds of ads shown after their break ended. x-POP %: ad slots that POPs served "
-       "differently at the same moment. cost $/h: modelled KV reads and writes plus coordinator requests per "
-       "hour (simulator/README.md). Every figure is in report.json.</p><div class='plots'>";
+  // The summary as a table (headers explain themselves on hover and in the legend below it).
+  h += "<table class='summary'><tr>";
+  for (const SummaryColumn& c : kSummaryColumns) {
+    h += "<th title='" + Esc(c.help) + "'>" + Esc(c.header) + "</th>";
+  }
+  h += "</tr>";
+  for (const std::vector<std::string>& row : SummaryRows(report)) {
+    h += "<tr>";
+    for (size_t c = 0; c < row.size(); ++c) {
+      h += std::string(c == 0 ? "<td class='name'>" : "<td>") + Esc(row[c]) + "</td>";
+    }
+    h += "</tr>";
+  }
+  h += "</table><p class='legend'><b>Columns.</b> ";
+  for (size_t c = 1; c < std::size(kSummaryColumns); ++c) {
+    h += std::string("<b>") + Esc(kSummaryColumns[c].header) + "</b>: " + Esc(kSummaryColumns[c].help) + ". ";
+  }
+  h += "Every figure is in report.json.</p><div class='plots'>";
   h += SvgLineChart("Manifest latency CDF", "latency (ms, log)", "fraction of viewer requests", cdf, true, 1);
   h += SvgLineChart("KV hit rate over time", "time (s)", "hit rate", hit, false, 1);
   h += BarChart("Ad-visibility lag per POP (P50, cue to first ad)", "seconds", pop_names, lag);

@@ -125,6 +125,11 @@ TEST(SimRunTest, BeaconsPerBreakFromTheEdgesTracker) {
   EXPECT_NE(html.find("fired / expected"), std::string::npos);
   const std::string first_break = (*r)["beacons"]["by_break"][0]["event_id"].get<std::string>();
   EXPECT_NE(html.find("<td>" + first_break + "</td>"), std::string::npos) << "break " << first_break << "'s row";
+  // Issue 19: the summary is an HTML table whose headers say what they mean, not a <pre>.
+  EXPECT_NE(html.find("<table class='summary'>"), std::string::npos);
+  EXPECT_NE(html.find("<th title='viewer-seconds of ads shown after their break ended'>ghost v-s</th>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<td class='name'>kv-channel-state</td>"), std::string::npos);
 }
 
 TEST(SimRunTest, DefectIgnoreEndShowsGhostAds) {
