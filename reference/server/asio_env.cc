@@ -87,6 +87,19 @@ void MemoryKvStore::Get(std::string_view key, const GetOptions& options, GetCall
   done(std::optional<std::string>(it->second.value));
 }
 
+void MemoryKvStore::GetEntry(std::string_view key, const GetOptions& options, GetEntryCallback done) {
+  const UnixMicros now = sched_->Now();
+  ++gets;
+  Sweep(now);
+  auto it = entries_.find(key);
+  if (it == entries_.end() || it->second.visible_at > now || it->second.expires_at <= now) {
+    done(std::optional<KvStore::Entry>());
+    return;
+  }
+  ++hits;
+  done(std::optional<KvStore::Entry>(KvStore::Entry{it->second.value, it->second.expires_at}));
+}
+
 void MemoryKvStore::Put(std::string_view key, std::string value, int64_t expiration_ttl_s, DoneCallback done) {
   const UnixMicros now = sched_->Now();
   if (expiration_ttl_s < 60) {

@@ -62,6 +62,7 @@ class MemoryKvStore : public KvStore {
   MemoryKvStore(Scheduler* scheduler, DurationMicros propagation_delay_us)
       : sched_(scheduler), propagation_delay_us_(propagation_delay_us) {}
   void Get(std::string_view key, const GetOptions& options, GetCallback done) override;
+  void GetEntry(std::string_view key, const GetOptions& options, GetEntryCallback done) override;
   void Put(std::string_view key, std::string value, int64_t expiration_ttl_s, DoneCallback done) override;
   void List(std::string_view prefix, ListCallback done) override;
   void Delete(std::string_view key, DoneCallback done) override;

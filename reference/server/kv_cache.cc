@@ -1,8 +1,18 @@
 #include "reference/server/kv_cache.h"
 
+#include <algorithm>
+
 namespace ssai::server {
 
 void CachingKvStore::Get(std::string_view key, const GetOptions& options, GetCallback done) {
+  GetEntry(key, options, [done = std::move(done)](Result<std::optional<Entry>> r) {
+    if (!r.ok()) return done(r.status());
+    if (!r->has_value()) return done(std::optional<std::string>());
+    done(std::optional<std::string>(std::move((*r)->value)));
+  });
+}
+
+void CachingKvStore::GetEntry(std::string_view key, const GetOptions& options, GetEntryCallback done) {
   const UnixMicros now = sched_->Now();
   if (auto it = entries_.find(key); it != entries_.end()) {
     if (now < it->second.expires_at) {
@@ -14,8 +24,8 @@ void CachingKvStore::Get(std::string_view key, const GetOptions& options, GetCal
     entries_.erase(it);
   }
   ++misses;
-  inner_->Get(key, options, [this, key = std::string(key), gen = generation_, done = std::move(done)](
-                                Result<std::optional<std::string>> r) {
+  inner_->GetEntry(key, options, [this, key = std::string(key), gen = generation_, done = std::move(done)](
+                                     Result<std::optional<Entry>> r) {
     // Cache what the store answered, absent included (cacheTtl covers misses); a write from this
     // location since the read started makes the answer stale, so it is passed on, not cached.
     if (r.ok() && gen == generation_) {
@@ -25,7 +35,10 @@ void CachingKvStore::Get(std::string_view key, const GetOptions& options, GetCal
           it = it->second.expires_at <= t ? entries_.erase(it) : std::next(it);
         }
       }
-      if (entries_.size() < max_entries_) entries_[key] = Entry{*r, t + cache_ttl_us_};
+      UnixMicros until = t + cache_ttl_us_;
+      // Expiration overrides a longer cacheTtl (Workers KV): never serve a value past its expiry.
+      if (r->has_value() && (*r)->expires_at) until = std::min(until, *(*r)->expires_at);
+      if (entries_.size() < max_entries_ && until > t) entries_[key] = CacheEntry{*r, until};
     }
     done(std::move(r));
   });

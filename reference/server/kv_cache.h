@@ -28,7 +28,10 @@ class CachingKvStore : public KvStore {
   // GetOptions::cache_ttl_s is ignored, so one config value governs the edge).
   CachingKvStore(KvStore* inner, Scheduler* scheduler, int64_t cache_ttl_s, size_t max_entries = 100'000)
       : inner_(inner), sched_(scheduler), cache_ttl_us_(cache_ttl_s * kMicrosPerSecond), max_entries_(max_entries) {}
+  // A cached answer is served until the earlier of cache_ttl_s after the read and the value's own
+  // expiry when the store tells it (KvStore::GetEntry): an expired value reads as absent.
   void Get(std::string_view key, const GetOptions& options, GetCallback done) override;
+  void GetEntry(std::string_view key, const GetOptions& options, GetEntryCallback done) override;
   void Put(std::string_view key, std::string value, int64_t expiration_ttl_s, DoneCallback done) override;
   void List(std::string_view prefix, ListCallback done) override;  // not cached
   void Delete(std::string_view key, DoneCallback done) override;
@@ -36,15 +39,15 @@ class CachingKvStore : public KvStore {
   int64_t hits = 0, negative_hits = 0, misses = 0;  // misses = reads that went to the store
 
  private:
-  struct Entry {
-    std::optional<std::string> value;  // nullopt = a cached miss
-    UnixMicros expires_at = 0;
+  struct CacheEntry {
+    std::optional<KvStore::Entry> value;  // nullopt = a cached miss
+    UnixMicros expires_at = 0;            // of this cache entry
   };
   KvStore* inner_;
   Scheduler* sched_;
   DurationMicros cache_ttl_us_;
   size_t max_entries_;
-  std::map<std::string, Entry, std::less<>> entries_;
+  std::map<std::string, CacheEntry, std::less<>> entries_;
   uint64_t generation_ = 0;  // bumped by Put/Delete: an older in-flight read must not repopulate
 };
 

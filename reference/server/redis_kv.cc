@@ -1,5 +1,7 @@
 #include "reference/server/redis_kv.h"
 
+#include "reference/server/asio_env.h"
+
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
 
@@ -261,6 +263,33 @@ void RedisKvStore::Get(std::string_view key, const GetOptions& /*options*/, GetC
     if (reply->type == REDIS_REPLY_NIL) return std::optional<std::string>();
     if (reply->type != REDIS_REPLY_STRING) return Status::Unavailable("redis GET: unexpected reply type");
     return std::optional<std::string>(std::string(reply->str, reply->len));
+  };
+  auto finish = [this, done = std::move(done)](R r) {
+    ++counters_.gets;
+    if (!r.ok()) {
+      ++counters_.get_errors;
+    } else if (r->has_value()) {
+      ++counters_.hits;
+    }
+    done(std::move(r));
+  };
+  Dispatch<R>(io_, reader(), options_.command_timeout_ms, std::move(call), std::move(finish));
+}
+
+void RedisKvStore::GetEntry(std::string_view key, const GetOptions& /*options*/, GetEntryCallback done) {
+  using R = Result<std::optional<Entry>>;
+  auto call = [key = std::string(key)](Endpoint* e) -> R {
+    SSAI_ASSIGN_OR_RETURN(ReplyPtr reply, e->Command({"GET", key}));
+    if (reply->type == REDIS_REPLY_NIL) return std::optional<Entry>();
+    if (reply->type != REDIS_REPLY_STRING) return Status::Unavailable("redis GET: unexpected reply type");
+    Entry entry{std::string(reply->str, reply->len)};
+    SSAI_ASSIGN_OR_RETURN(ReplyPtr ttl, e->Command({"PTTL", key}));
+    // -2: gone since the GET (expired or deleted); -1: no expiry (not written by Put).
+    if (ttl->type == REDIS_REPLY_INTEGER && ttl->integer == -2) return std::optional<Entry>();
+    if (ttl->type == REDIS_REPLY_INTEGER && ttl->integer >= 0) {
+      entry.expires_at = RealNow() + static_cast<DurationMicros>(ttl->integer) * kMicrosPerMilli;
+    }
+    return std::optional<Entry>(std::move(entry));
   };
   auto finish = [this, done = std::move(done)](R r) {
     ++counters_.gets;

@@ -55,6 +55,9 @@ class RedisKvStore : public KvStore {
   ~RedisKvStore() override;  // Shutdown()
 
   void Get(std::string_view key, const GetOptions& options, GetCallback done) override;
+  // GET, then PTTL in the same task on the same connection: the expiry as this host's clock
+  // reads it (RealNow() + the remaining milliseconds).
+  void GetEntry(std::string_view key, const GetOptions& options, GetEntryCallback done) override;
   // SET key value EX ttl on the primary; ttl >= 60 as Workers KV (kInvalidArgument otherwise).
   void Put(std::string_view key, std::string value, int64_t expiration_ttl_s, DoneCallback done) override;
   // SCAN 0 MATCH <escaped prefix>* COUNT 100 on the replica, bounded (options), sorted, unique.

@@ -57,6 +57,21 @@ class KvStore {
 
   virtual ~KvStore() = default;
   virtual void Get(std::string_view key, const GetOptions& options, GetCallback done) = 0;
+  // Get, with the instant the value expires when the backend can tell (nullopt: it cannot). A
+  // read cache in front of a store needs it: an expired value reads as absent, cached or not
+  // (Workers KV: expiration overrides a longer cacheTtl). The default asks Get and cannot tell.
+  struct Entry {
+    std::string value;
+    std::optional<UnixMicros> expires_at = std::nullopt;
+  };
+  using GetEntryCallback = std::function<void(Result<std::optional<Entry>>)>;
+  virtual void GetEntry(std::string_view key, const GetOptions& options, GetEntryCallback done) {
+    Get(key, options, [done = std::move(done)](Result<std::optional<std::string>> r) {
+      if (!r.ok()) return done(r.status());
+      if (!r->has_value()) return done(std::optional<Entry>());
+      done(std::optional<Entry>(Entry{std::move(**r)}));
+    });
+  }
   // expiration_ttl_s >= 60 (Workers KV refuses less); last write wins; a backend may reject more
   // than one write per second per key with kResourceExhausted.
   virtual void Put(std::string_view key, std::string value, int64_t expiration_ttl_s,

@@ -51,6 +51,15 @@ void FakeKvStore::Get(std::string_view key, const GetOptions& options, GetCallba
   Complete([done, value] { done(value); });
 }
 
+void FakeKvStore::GetEntry(std::string_view key, const GetOptions& options, GetEntryCallback done) {
+  ++gets;
+  if (down_) return Complete([done] { done(Status::Unavailable("fake KV is down")); });
+  std::optional<KvStore::Entry> entry;
+  auto it = entries_.find(key);
+  if (it != entries_.end() && Visible(it->second)) entry = KvStore::Entry{it->second.value, it->second.expires_at};
+  Complete([done, entry] { done(entry); });
+}
+
 void FakeKvStore::Put(std::string_view key, std::string value, int64_t expiration_ttl_s,
                       DoneCallback done) {
   ++puts;
