@@ -471,28 +471,63 @@ Result<json> RunSweep(const SweepPlan& plan, const std::function<void(size_t, si
   return MergeShards({json::parse(SerializeReport(*shard))});
 }
 
-std::string RenderSweepTable(const json& combined) {
-  std::string out;
-  char line[640];
-  const size_t seeds = combined["plan"]["seeds"].size();
-  out += "mean over " + std::to_string(seeds) + " seed" + (seeds == 1 ? "" : "s") + " [min..max]\n";
-  std::snprintf(line, sizeof(line), "%-24s %-30s %-20s %-22s %-22s %-22s %s\n", "build", "point", "KV hit %", "P95 ms",
-                "missed ad %", "ghost ad viewer-s", "Phase 1 claims met");
-  out += line;
+namespace {
+
+// The sweep table's columns (text and HTML): header, text width, meaning (HTML tooltip).
+struct SweepColumn {
+  const char* header;
+  int width;
+  const char* help;
+};
+constexpr SweepColumn kSweepColumns[] = {
+    {"build", -24, "the read-path build"},
+    {"point", -30, "the swept parameters' values"},
+    {"KV hit %", -20, "share of requests answered from KV: mean over seeds [min..max]"},
+    {"P95 ms", -22, "95th percentile manifest latency: mean over seeds [min..max]"},
+    {"missed ad %", -22, "scheduled ad viewer-seconds shown as content: mean [min..max]"},
+    {"ghost ad viewer-s", -22, "viewer-seconds of ads shown after their break ended: mean [min..max]"},
+    {"Phase 1 claims met", 0,
+     "seeds whose run met the Phase 1 design's claims for this build: KV hit rate within 70-90 % and manifest "
+     "P95 < 100 ms (docs/phase1-design.md) / seeds"},
+};
+
+std::vector<std::vector<std::string>> SweepRows(const json& combined) {
   auto cell = [](const json& m, double scale, const char* f) -> std::string {
     if (!m.is_object()) return "-";
     return Fmt(f, Num(m["mean"]) * scale) + " [" + Fmt(f, Num(m["min"]) * scale) + ".." + Fmt(f, Num(m["max"]) * scale) + "]";
   };
+  std::vector<std::vector<std::string>> rows;
   for (const json& r : combined["rows"]) {
     std::string point;
     for (const auto& [k, v] : r["point"].items()) point += (point.empty() ? "" : " ") + k.substr(k.rfind('.') + 1) + "=" + v.dump();
     if (point.empty()) point = "-";
-    std::snprintf(line, sizeof(line), "%-24s %-30s %-20s %-22s %-22s %-22s %lld/%lld\n", r["build"].get<std::string>().c_str(),
-                  point.c_str(), cell(r["kv_hit_rate"], 100, "%.1f").c_str(), cell(r["latency_p95_ms"], 1, "%.1f").c_str(),
-                  cell(r["missed_fraction"], 100, "%.2f").c_str(), cell(r["ghost_ad_viewer_s"], 1, "%.0f").c_str(),
-                  static_cast<long long>(Num(r["seed_expectations_held"])), static_cast<long long>(Num(r["seeds"])));
-    out += line;
+    rows.push_back({r["build"].get<std::string>(), point, cell(r["kv_hit_rate"], 100, "%.1f"),
+                    cell(r["latency_p95_ms"], 1, "%.1f"), cell(r["missed_fraction"], 100, "%.2f"),
+                    cell(r["ghost_ad_viewer_s"], 1, "%.0f"),
+                    std::to_string(static_cast<long long>(Num(r["seed_expectations_held"]))) + "/" +
+                        std::to_string(static_cast<long long>(Num(r["seeds"])))});
   }
+  return rows;
+}
+
+}  // namespace
+
+std::string RenderSweepTable(const json& combined) {
+  const size_t seeds = combined["plan"]["seeds"].size();
+  std::string out = "mean over " + std::to_string(seeds) + " seed" + (seeds == 1 ? "" : "s") + " [min..max]\n";
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t c = 0; c < cells.size(); ++c) {
+      if (c > 0) out += ' ';
+      const size_t w = static_cast<size_t>(-kSweepColumns[c].width);
+      out += cells[c];
+      if (cells[c].size() < w) out += std::string(w - cells[c].size(), ' ');
+    }
+    out += '\n';
+  };
+  std::vector<std::string> headers;
+  for (const SweepColumn& c : kSweepColumns) headers.push_back(c.header);
+  line(headers);
+  for (const std::vector<std::string>& row : SweepRows(combined)) line(row);
   return out;
 }
 
@@ -526,6 +561,10 @@ std::string RenderSweepHtml(const json& combined) {
   std::string h = "<!doctype html><html><head><meta charset='utf-8'><title>ssai sim sweep: " + HtmlEscape(name) +
                   "</title><style>body{font-family:sans-serif;margin:20px;max-width:1340px}"
                   "pre{background:#f4f4f4;padding:8px;overflow-x:auto}.plots{display:flex;flex-wrap:wrap;gap:12px}"
+                  "table.summary{border-collapse:collapse;font-size:13px;margin:8px 0}"
+                  "table.summary caption{text-align:left;font-size:13px;color:#333;padding:2px 0}"
+                  "table.summary th,table.summary td{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+                  "table.summary th{background:#f0f0f0;cursor:help}table.summary td.name{text-align:left;font-family:monospace}"
                   "</style></head><body>";
   h += "<h1>ssai sim sweep: " + HtmlEscape(name) + "</h1><p>";
   for (const json& p : plan["sweep"]) {
@@ -536,7 +575,17 @@ std::string RenderSweepHtml(const json& combined) {
   h += std::to_string(plan["seeds"].size()) + " seeds (" + plan["seeds"].front().dump() + ".." +
        plan["seeds"].back().dump() + "), " + std::to_string(combined["runs_total"].get<size_t>()) +
        " independent runs. Source of truth: <a href='report.json'>report.json</a>.</p>";
-  h += "<pre>" + HtmlEscape(RenderSweepTable(combined)) + "</pre><div class='plots'>";
+  const size_t seeds = plan["seeds"].size();
+  h += "<table class='summary'><caption>mean over " + std::to_string(seeds) + " seed" + (seeds == 1 ? "" : "s") +
+       " [min..max]; hover a header for its meaning</caption><tr>";
+  for (const SweepColumn& c : kSweepColumns) h += "<th title='" + HtmlEscape(c.help) + "'>" + HtmlEscape(c.header) + "</th>";
+  h += "</tr>";
+  for (const std::vector<std::string>& row : SweepRows(combined)) {
+    h += "<tr>";
+    for (size_t c = 0; c < row.size(); ++c) h += std::string(c < 2 ? "<td class='name'>" : "<td>") + HtmlEscape(row[c]) + "</td>";
+    h += "</tr>";
+  }
+  h += "</table><div class='plots'>";
   h += chart("Manifest P95", "ms", "latency_p95_ms", 1);
   h += chart("KV hit rate", "hit rate", "kv_hit_rate", 1);
   h += chart("Missed ad time", "fraction of scheduled ad viewer-s", "missed_fraction", 1);

@@ -136,7 +136,12 @@ TEST(SweepTest, ShardedMergeEqualsUnsharded) {
   }
   EXPECT_DOUBLE_EQ(row["latency_p95_ms"]["mean"].get<double>(), sum / 2);
   EXPECT_NE(RenderSweepTable(c).find("kv-channel-state"), std::string::npos);
-  EXPECT_NE(RenderSweepHtml(c).find("<svg"), std::string::npos);
+  const std::string html = RenderSweepHtml(c);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  // Issue 19: the table is a <table> (no overflowing <pre>) whose headers carry their meaning.
+  EXPECT_EQ(html.find("<pre>"), std::string::npos);
+  EXPECT_NE(html.find("<td class='name'>cache_ttl_s=60</td>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<th title='seeds whose run met the Phase 1 design"), std::string::npos);
 }
 
 TEST(SweepTest, MergeRejectsIncompleteOrMismatchedShards) {
