@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "conformance/http_target.h"
+#include "conformance/player_choice.h"
 #include "conformance/probes.h"
 #include "conformance/sgai_assets.h"
 #include "reference/base/strings.h"
@@ -557,6 +558,11 @@ Result<Observations> Harness::Run() {
   }
 
   const UnixMicros end = scenario_.At(scenario_.duration_s);
+  // A player of a demuxed presentation loads one audio and one subtitle rendition with its
+  // variants (issue 14), chosen from the multivariant playlist by the rule every harness viewer
+  // uses (player_choice.h; the edge lists the origin's renditions under the origin's names).
+  const std::string master_url = std::string(kBuiltinOriginBase) + "master.m3u8";
+  Result<hls::MasterPlaylist> master = hls::ParseMaster(origin::MasterPlaylist(scenario_.origin));
   int viewer_number = 0;
   for (const ViewerSpec& v : scenario_.viewers) {
     Pop* pop = FindPop(v.pop);
@@ -567,13 +573,14 @@ Result<Observations> Harness::Run() {
     for (int k = 0; k < v.count; ++k) {
       const UnixMicros join = scenario_.At(v.join_s + 0.37 * k);
       const UnixMicros leave = v.leave_s ? std::min(end, scenario_.At(*v.leave_s)) : end;
-      // A player of a demuxed presentation loads one audio rendition (viewers take the languages
-      // in turn) and one subtitle rendition with its variants (issue 14).
       std::vector<std::string> loads = renditions;
-      const std::vector<origin::AlternateRendition>& audio = scenario_.origin.audio;
-      const std::vector<origin::AlternateRendition>& subs = scenario_.origin.subtitles;
-      if (!audio.empty()) loads.push_back(audio[static_cast<size_t>(viewer_number) % audio.size()].id);
-      if (!subs.empty()) loads.push_back(subs[static_cast<size_t>(viewer_number) % subs.size()].id);
+      if (master.ok()) {
+        if (std::optional<PlayerChoice> c =
+                ChoosePlayerRenditions(*master, master_url, renditions.empty() ? "" : renditions.front(), viewer_number)) {
+          if (c->audio) loads.push_back(c->audio->name);
+          if (c->subtitles) loads.push_back(c->subtitles->name);
+        }
+      }
       ScheduleViewer(pop, pop->spec.name + "/v" + std::to_string(viewer_number++), join, leave, loads,
                      v.mode.value_or(scenario_.mode));
     }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "conformance/builtin_target.h"
@@ -675,6 +676,35 @@ TEST(BuiltinTargetTest, CmafEncryptedMapAndKeyChecks) {
   ASSERT_TRUE(ts.ok());
   const RunResult plain = RunOne(good, ts->front(), Profile{});
   for (const std::string& id : ids) EXPECT_EQ(check(plain, id).outcome, Outcome::kSkip) << id;
+}
+
+// Issues 14/16: builtin viewers choose their demuxed renditions from the multivariant playlist by
+// the shared rule (player_choice.h): viewer 0 the DEFAULT audio, the next viewers the other
+// languages in turn, each with the subtitle rendition, reloaded with the variants.
+TEST(BuiltinTargetTest, ViewersChooseDemuxedRenditionsByThePlayerRule) {
+  Result<std::vector<Scenario>> scenarios = LoadScenarios("fixtures/scenarios/conformance/cmaf_demuxed_one_language_ad.json");
+  ASSERT_TRUE(scenarios.ok()) << scenarios.status().ToString();
+  BuiltinTarget target(*FindBuild("kv-channel-state"));
+  Result<Observations> obs = target.Run(scenarios->front(), Profile{});
+  ASSERT_TRUE(obs.ok()) << obs.status().ToString();
+  std::map<std::string, std::set<std::string>> loaded;  // viewer -> alternates
+  std::map<std::pair<std::string, int64_t>, int> per_reload;
+  for (const Fetch& f : obs->fetches) {
+    if (f.alternate.empty()) continue;
+    loaded[f.viewer].insert(f.alternate + ":" + f.rendition);
+    ++per_reload[{f.viewer, f.reload}];
+  }
+  EXPECT_EQ(loaded["near/v0"], (std::set<std::string>{"audio:aud_en", "subtitles:sub_en"}));
+  EXPECT_EQ(loaded["near/v1"], (std::set<std::string>{"audio:aud_fr", "subtitles:sub_fr"}));
+  EXPECT_EQ(loaded["far/v2"], (std::set<std::string>{"audio:aud_es", "subtitles:sub_en"}));
+  EXPECT_EQ(loaded["far/v3"], (std::set<std::string>{"audio:aud_en", "subtitles:sub_fr"}));
+  for (const auto& [key, n] : per_reload) EXPECT_EQ(n, 2) << key.first << " reload " << key.second;
+  for (const CheckResult& c : Evaluate(*obs, scenarios->front(), Profile{})) {
+    if (c.id == "variants.audio_aligned" || c.id == "variants.subtitles_aligned") {
+      EXPECT_EQ(c.outcome, Outcome::kPass) << c.id;
+      EXPECT_GT(c.evaluated, 50) << c.id;
+    }
+  }
 }
 
 // Issue 15: beacons are matched per break. Two breaks serve the same creatives through 2 wrappers;

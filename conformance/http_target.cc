@@ -22,6 +22,7 @@
 #include "conformance/http_client.h"
 #include "conformance/sgai_assets.h"
 #include "conformance/observe_target.h"
+#include "conformance/player_choice.h"
 #include "conformance/probes.h"
 #include "conformance/scenario.h"
 #include "reference/base/json_input.h"
@@ -91,11 +92,15 @@ class HarnessServices {
     });
     server_.Get(R"(/origin/([A-Za-z0-9_-]+)\.m3u8)", [this](const httplib::Request& req, httplib::Response& res) {
       const origin::Rendition* r = origin::FindRendition(scenario_->origin, req.matches[1].str());
-      if (!r) {
+      bool subtitles = false;
+      if (r != nullptr) {
+        res.set_content(OriginPlaylistAt(*scenario_, *r, WallNow()), "application/vnd.apple.mpegurl");
+      } else if (const origin::AlternateRendition* a = origin::FindAlternate(scenario_->origin, req.matches[1].str(), &subtitles)) {
+        // Demuxed audio and subtitles (issue 14), the target splices them with the variants.
+        res.set_content(OriginAlternatePlaylistAt(*scenario_, *a, subtitles, WallNow()), "application/vnd.apple.mpegurl");
+      } else {
         res.status = 404;
-        return;
       }
-      res.set_content(OriginPlaylistAt(*scenario_, *r, WallNow()), "application/vnd.apple.mpegurl");
     });
     // Segments of an origin.ts / origin.capture scenario: the real bytes, for players behind the
     // target (scenario.h OriginMediaAt; a synthetic origin has none: 404).
@@ -105,6 +110,18 @@ class HarnessServices {
     });
     server_.Get(R"(/ads/([A-Za-z0-9_-]+)/([0-9]+)\.m3u8)", [this](const httplib::Request& req, httplib::Response& res) {
       res.set_content(AdPlaylist(req.matches[1].str(), req.matches[2].str()), "application/vnd.apple.mpegurl");
+    });
+    // An ad's audio per language (issue 14), named in the decision's items[].audio.
+    server_.Get(R"(/ads/([A-Za-z0-9_-]+)/audio_([A-Za-z0-9_-]+)\.m3u8)", [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string id = req.matches[1].str(), lang = req.matches[2].str();
+      for (const AdSpec& ad : scenario_->decision.ads) {
+        if (ad.id != id) continue;
+        const std::vector<std::string> langs = AdAudioLanguages(*scenario_, ad);
+        if (std::find(langs.begin(), langs.end(), lang) == langs.end()) break;
+        return res.set_content(AdAudioPlaylist(*scenario_, ad, lang, ad_prefix() + id + "/audio_" + lang),
+                               "application/vnd.apple.mpegurl");
+      }
+      res.status = 404;
     });
     server_.Post("/decision", [this](const httplib::Request& req, httplib::Response& res) { Decide(req, res); });
     // decision.vast (issue 15): the harness's VAST ad server (DecisionService VAST mode) with the
@@ -138,6 +155,10 @@ class HarnessServices {
   std::string ad_prefix() const { return base_ + "/ads/"; }
   std::string slate_uri() const { return base_ + (CmafOrigin(*scenario_) ? "/slate.m4s" : "/slate.ts"); }
   std::string slate_init_uri() const { return base_ + "/slate_init.mp4"; }
+  // What demuxed renditions play where an ad has no media for them (issue 14): silence, blank WebVTT.
+  std::string audio_slate_uri() const { return base_ + (CmafOrigin(*scenario_) ? "/slate_audio.m4s" : "/slate_audio.aac"); }
+  std::string audio_slate_init_uri() const { return base_ + "/slate_audio_init.mp4"; }
+  std::string blank_subtitles_uri() const { return base_ + "/blank.vtt"; }
 
   std::vector<DecisionRequestRecord> TakeDecisions() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -267,6 +288,14 @@ class HarnessServices {
       }
       Json item{{"id", ad.id}, {"duration", ad.duration_s}, {"variants", variants}};
       if (ad.segment_duration_s > 0) item["segmentDuration"] = ad.segment_duration_s;
+      if (!scenario_->origin.audio.empty()) {
+        // The ad's audio per language (issue 14; reference/server decision items[].audio).
+        Json audio = Json::array();
+        for (const std::string& lang : AdAudioLanguages(*scenario_, ad)) {
+          audio.push_back({{"language", lang}, {"url", ad_prefix() + ad.id + "/audio_" + lang + ".m3u8"}});
+        }
+        item["audio"] = std::move(audio);
+      }
       items.push_back(std::move(item));
     }
     res.set_content(Json{{"podId", scenario_->decision.pod_id}, {"items", items}}.dump(), "application/json");
@@ -299,6 +328,10 @@ class RealTimeRun {
     obs_.run_start = s_.origin.start_time;
     obs_.ad_uri_prefix = p_.ad_uri_prefix.empty() ? services_.ad_prefix() : p_.ad_uri_prefix;
     obs_.slate_uri = p_.slate_uri.empty() ? services_.slate_uri() : p_.slate_uri;
+    if (p_.slate_uri.empty()) {  // the harness's slates, demuxed ones too (issue 14)
+      if (!s_.origin.audio.empty()) obs_.alternate_slate_uris.push_back(services_.audio_slate_uri());
+      if (!s_.origin.subtitles.empty()) obs_.alternate_slate_uris.push_back(services_.blank_subtitles_uri());
+    }
     obs_.decisions_known = p_.decision != "own";
     obs_.decisions_observed = obs_.decisions_known;
     obs_.api_strict = p_.cue.api_checks == "strict";
@@ -318,8 +351,9 @@ class RealTimeRun {
         const UnixMicros join = s_.At(v.join_s + 0.37 * k);
         const UnixMicros leave = v.leave_s ? std::min(end, s_.At(*v.leave_s)) : end;
         const InsertionMode mode = v.mode.value_or(s_.mode);
-        threads.emplace_back([this, v, name, join, leave, renditions, mode] {
-          Viewer(v.pop, name, join, leave, renditions, mode);
+        const int index = vi - 1;
+        threads.emplace_back([this, v, name, join, leave, renditions, mode, index] {
+          Viewer(v.pop, name, join, leave, renditions, mode, index);
         });
       }
     }
@@ -369,27 +403,53 @@ class RealTimeRun {
 
   // `seen` (the viewer's interstitials already fetched): an SGAI media playlist's new
   // interstitials are fetched, their lists and assets (issue 16, sgai_assets.h).
-  void Get(const std::string& pop, const std::string& viewer, const std::string& rendition, InsertionMode mode,
-           int64_t reload, std::set<std::string>* seen = nullptr) {
+  // A demuxed rendition the viewer chose from the multivariant playlist (player_choice.h).
+  struct Alternate {
+    std::string url;   // resolved against the multivariant playlist's URL
+    std::string name;  // Fetch::rendition
+    std::string kind;  // Fetch::alternate: "audio" or "subtitles"
+  };
+
+  // `alternate`: a demuxed rendition (its URL from the multivariant playlist), else `rendition`
+  // (a variant by the profile's variant_url, or "" for the multivariant playlist). Returns the
+  // answer's body for the multivariant playlist (the viewer chooses from it; *url_out: the URL
+  // asked, which its URIs are relative to), else "".
+  std::string Get(const std::string& pop, const std::string& viewer, const std::string& rendition, InsertionMode mode,
+                  int64_t reload, std::set<std::string>* seen = nullptr, const Alternate* alternate = nullptr,
+                  std::string* url_out = nullptr) {
     Fetch f;
     f.pop = pop;
     f.viewer = viewer;
-    f.rendition = rendition;
+    f.rendition = alternate ? alternate->name : rendition;
     f.mode = mode;
     f.reload = reload;
     const TargetProfile::Playlists& pl = PlaylistsFor(mode);
-    f.url = rendition.empty() ? Url(pl.master_url, "") : Url(pl.variant_url, rendition);
+    f.url = alternate ? alternate->url : rendition.empty() ? Url(pl.master_url, "") : Url(pl.variant_url, rendition);
     httplib::Headers headers;
     for (const auto& [name, value] : pl.headers) headers.emplace(name, Replace(value, "{token}", viewer_token_));
-    if (!p_.session_param.empty()) {
-      f.url += (f.url.find('?') == std::string::npos ? "?" : "&") + p_.session_param + "=" + SessionOfViewer(viewer);
+    // A multivariant playlist's URIs may carry the session already (our server's do).
+    const std::string param = p_.session_param + "=";
+    if (!p_.session_param.empty() && f.url.find("?" + param) == std::string::npos &&
+        f.url.find("&" + param) == std::string::npos) {
+      f.url += (f.url.find('?') == std::string::npos ? "?" : "&") + param + SessionOfViewer(viewer);
     }
     f.request_time = WallNow();
-    if (const origin::Rendition* r = origin::FindRendition(s_.origin, rendition)) {
+    bool subtitles = false;
+    if (alternate != nullptr) {
+      f.alternate = alternate->kind;
+      // The origin's rendition of that name, when the harness's origin has one (the lint baseline).
+      if (const origin::AlternateRendition* a = origin::FindAlternate(s_.origin, alternate->name, &subtitles);
+          a != nullptr && subtitles == (alternate->kind == "subtitles")) {
+        f.origin_body = OriginAlternatePlaylistAt(s_, *a, subtitles, f.request_time);
+      }
+    } else if (const origin::Rendition* r = origin::FindRendition(s_.origin, rendition)) {
       f.bandwidth_bps = r->bandwidth_bps;
       f.origin_body = OriginPlaylistAt(s_, *r, f.request_time);
     }
     GetPlaylist(headers, p_.state_source_header, &f);
+    std::string master_body;
+    if (rendition.empty() && alternate == nullptr && f.http_status == 200) master_body = f.body;
+    if (url_out != nullptr) *url_out = f.url;
     if (seen != nullptr && mode == InsertionMode::kSgai) {
       AssetFetcher fetch = [&headers](const std::string& url, std::function<void(int, std::string)> done) {
         HttpResult r = Send("GET", url, headers, "", "");
@@ -401,14 +461,36 @@ class RealTimeRun {
       });
     }
     Record(std::move(f));
+    return master_body;
+  }
+
+  // What this viewer loads besides its variants, chosen from the multivariant playlist as a
+  // player does (player_choice.h: the first variant's AUDIO and SUBTITLES groups, viewers taking
+  // the languages in turn, the builtin target's rule): at most one audio and one subtitle rendition.
+  static std::vector<Alternate> AlternatesOf(const std::string& master_body, const std::string& master_url,
+                                             const std::string& variant, int viewer_index) {
+    std::vector<Alternate> out;
+    Result<hls::MasterPlaylist> m = hls::ParseMaster(master_body);
+    if (!m.ok()) return out;  // hls.* checks report it
+    std::optional<PlayerChoice> c = ChoosePlayerRenditions(*m, master_url, variant, viewer_index);
+    if (!c) return out;
+    if (c->audio) out.push_back({c->audio->url, c->audio->name, "audio"});
+    if (c->subtitles) out.push_back({c->subtitles->url, c->subtitles->name, "subtitles"});
+    return out;
   }
 
   // Reloads on an absolute schedule join + n x target duration (RFC 8216 §6.3.4), so a viewer
   // keeps its phase against the origin's segment boundaries.
+  // Without a master_url the viewer cannot know the demuxed renditions: it loads variants only.
   void Viewer(const std::string& pop, const std::string& name, UnixMicros join, UnixMicros leave,
-              const std::vector<std::string>& renditions, InsertionMode mode) {
+              const std::vector<std::string>& renditions, InsertionMode mode, int index) {
     SleepUntil(join);
-    if (!PlaylistsFor(mode).master_url.empty()) Get(pop, name, "", mode, 0);
+    std::vector<Alternate> alternates;
+    if (!PlaylistsFor(mode).master_url.empty()) {
+      std::string url;
+      const std::string body = Get(pop, name, "", mode, 0, nullptr, nullptr, &url);
+      if (!body.empty()) alternates = AlternatesOf(body, url, renditions.empty() ? "" : renditions.front(), index);
+    }
     const DurationMicros period = origin::TargetDurationSeconds(s_.origin) * kMicrosPerSecond;
     std::set<std::string> seen;  // interstitials this viewer fetched
     for (int64_t n = 1;; ++n) {
@@ -419,7 +501,9 @@ class RealTimeRun {
         std::lock_guard<std::mutex> lock(mu_);
         ++late_reloads_;
       }
+      // Demuxed renditions in lockstep with the variants: the same reload number (variants.*).
       for (const std::string& r : renditions) Get(pop, name, r, mode, n, &seen);
+      for (const Alternate& a : alternates) Get(pop, name, "", mode, n, nullptr, &a);
     }
   }
 
@@ -716,6 +800,17 @@ class ServeTarget : public Target {
       renditions.push_back(std::move(rj));
     }
     const double seg_s = MicrosToSeconds(origin::SegmentDurationMicros(shifted.origin));
+    // Demuxed audio and subtitle renditions (issue 14): the server splices them in lockstep and
+    // lists them in its multivariant playlist, where the viewers find them (player_choice.h).
+    Json alternates = Json::array();
+    for (int kind = 0; kind < 2; ++kind) {
+      for (const origin::AlternateRendition& a : kind == 0 ? shifted.origin.audio : shifted.origin.subtitles) {
+        Json slate = {{"uri", kind == 0 ? services.audio_slate_uri() : services.blank_subtitles_uri()}, {"duration_s", seg_s}};
+        if (kind == 0 && CmafOrigin(shifted)) slate["init_uri"] = services.audio_slate_init_uri();
+        alternates.push_back({{"name", a.id}, {"type", kind == 0 ? "audio" : "subtitles"}, {"language", a.language},
+                              {"default", a.is_default}, {"slate", std::move(slate)}});
+      }
+    }
     Json config = {
         {"role", "all"},
         {"listen", "127.0.0.1:0"},
@@ -738,6 +833,7 @@ class ServeTarget : public Target {
            {"mode", shifted.mode == InsertionMode::kSgai ? "sgai" : "ssai"},
            {"origin_base_url", services.base() + "/origin"},
            {"renditions", renditions},
+           {"alternates", alternates},
            {"slate", CmafOrigin(shifted) ? Json{{"uri", services.slate_uri()}, {"duration_s", seg_s},
                                                  {"init_uri", services.slate_init_uri()}}
                                            : Json{{"uri", services.slate_uri()}, {"duration_s", seg_s}}},

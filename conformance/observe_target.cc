@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -13,10 +14,12 @@
 #include <nlohmann/json.hpp>
 
 #include "conformance/http_client.h"
+#include "conformance/player_choice.h"
 #include "conformance/sgai_assets.h"
 #include "reference/base/url.h"
 #include "reference/media/hls/playlist.h"
 #include "reference/media/origin/capture.h"
+#include "reference/server/asio_env.h"
 #include "reference/server/capture_origin.h"
 #include "reference/server/capture_recorder.h"
 
@@ -181,10 +184,16 @@ class ObserveTarget : public Target {
     }
     Fetch master = Get(k, output_url, 0, -1, 0);
     std::vector<OutputVariant> variants;
+    std::vector<ChosenAlternate> alternates;  // demuxed audio and subtitles (issue 14)
     if (master.http_status == 200) {
       if (Result<hls::MasterPlaylist> m = hls::ParseMaster(master.body); m.ok()) {
         for (const hls::VariantInfo& v : m->Variants()) variants.push_back({ResolveUrl(output_url, v.uri), v.bandwidth});
+        alternates = AlternatesOf(*m, output_url, k);
       }
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const ChosenAlternate& a : alternates) alternate_languages_[a.name] = {a.kind, a.language};
     }
     Record(std::move(master));
     {
@@ -215,7 +224,32 @@ class ObserveTarget : public Target {
         });
         Record(std::move(f));
       }
+      // The viewer's audio and subtitle renditions, in lockstep with the variants (same reload
+      // number: variants.audio_aligned / variants.subtitles_aligned compare them).
+      for (const ChosenAlternate& a : alternates) {
+        Fetch f = Get(k, a.url, n, -1, 0);
+        f.rendition = a.name;
+        f.alternate = a.kind;
+        Record(std::move(f));
+      }
     }
+  }
+
+  // A demuxed rendition a viewer loads: the player_choice.h rule (at most one audio and one
+  // subtitle rendition, of the first variant's groups, viewers taking the languages in turn).
+  struct ChosenAlternate {
+    std::string url;
+    std::string name;  // Fetch::rendition (player_choice.h: stable across reloads and viewers)
+    std::string kind;  // Fetch::alternate
+    std::string language;
+  };
+  static std::vector<ChosenAlternate> AlternatesOf(const hls::MasterPlaylist& m, const std::string& url, int k) {
+    std::vector<ChosenAlternate> out;
+    std::optional<PlayerChoice> c = ChoosePlayerRenditions(m, url, "", k);
+    if (!c) return out;
+    if (c->audio) out.push_back({c->audio->url, c->audio->name, "audio", c->audio->language});
+    if (c->subtitles) out.push_back({c->subtitles->url, c->subtitles->name, "subtitles", c->subtitles->language});
+    return out;
   }
 
   // The Observations: each output variant judged against the origin variant of the same
@@ -254,10 +288,14 @@ class ObserveTarget : public Target {
     // The checks compare request times with break times, which are PROGRAM-DATE-TIMEs: move the
     // wall clock onto the stream's (a live origin's edge runs behind real time by its latency).
     const DurationMicros stream_minus_wall = RecordedStreamStart(*judged) - capture.capture.header.started_at;
+    const std::map<std::string, std::string> origin_alternates = OriginAlternatePaths(capture);
     int64_t unanswered = 0;
     for (Fetch& f : fetches_) {
       unanswered += f.response_time == 0;
-      if (!f.rendition.empty()) {
+      if (!f.alternate.empty()) {
+        auto it = origin_alternates.find(f.rendition);
+        if (it != origin_alternates.end()) f.origin_body = RecordedAt(capture, it->second, f.request_time);
+      } else if (!f.rendition.empty()) {
         const size_t i = origin_index(f.bandwidth_bps);
         f.rendition = renditions[i].name;
         f.origin_body = RecordedAt(capture, origin_paths[i], f.request_time);
@@ -289,6 +327,39 @@ class ObserveTarget : public Target {
     return obs;
   }
 
+  // For each output audio/subtitle rendition the viewers loaded, the recorded path of the origin's
+  // rendition of the same TYPE and LANGUAGE (else the first of that TYPE): its playlists are the
+  // lint baseline (findings the origin has too are not the target's). The aligned checks compare
+  // the output's renditions among themselves; the origin's alternates also tell its content
+  // segments from ads (content_segment_names holds every recorded media playlist's).
+  std::map<std::string, std::string> OriginAlternatePaths(const server::LoadedCapture& capture) const {
+    std::map<std::string, std::string> out;
+    std::string base, master_path;
+    if (!server::SplitHttpUrl(capture.capture.header.url, &base, &master_path).ok()) return out;
+    const std::string body = RecordedAt(capture, master_path, capture.capture.header.started_at);
+    Result<hls::MasterPlaylist> m = hls::ParseMaster(body);
+    if (!m.ok()) return out;
+    const std::vector<hls::MediaInfo> media = m->Media();
+    for (const auto& [name, kind_language] : alternate_languages_) {
+      const std::string type = kind_language.first == "audio" ? "AUDIO" : "SUBTITLES";
+      const hls::MediaInfo* pick = nullptr;
+      for (const hls::MediaInfo& x : media) {
+        if (x.type != type || x.uri.empty()) continue;
+        if (pick == nullptr) pick = &x;
+        if (!kind_language.second.empty() && x.language == kind_language.second) {
+          pick = &x;
+          break;
+        }
+      }
+      std::string obase, path;
+      if (pick && server::SplitHttpUrl(ResolveUrl(capture.capture.header.url, pick->uri), &obase, &path).ok() &&
+          obase == base) {
+        out[name] = path;
+      }
+    }
+    return out;
+  }
+
   // The newest good snapshot of `path` recorded at or before wall time `t` (else its first).
   static std::string RecordedAt(const server::LoadedCapture& capture, const std::string& path, UnixMicros t) {
     const int64_t offset_ms = (t - capture.capture.header.started_at) / kMicrosPerMilli;
@@ -309,6 +380,7 @@ class ObserveTarget : public Target {
   std::vector<Fetch> fetches_;
   std::vector<SgaiAssetRecord> sgai_assets_;
   std::vector<OutputVariant> output_variants_;
+  std::map<std::string, std::pair<std::string, std::string>> alternate_languages_;  // name -> (kind, LANGUAGE)
   int64_t sessions_ = 0;
   int64_t session_failures_ = 0;
   std::string session_errors_;  // the first failure

@@ -348,6 +348,47 @@ def test_serve_target_over_a_cmaf_encrypted_origin(ssai, tmp_path):
     assert failing == set(ids), failing
 
 
+def test_serve_target_judges_demuxed_renditions(ssai_bin, root, tmp_path):
+    """Issues 14/16 on the real-time target: each viewer reads our server's multivariant playlist and
+    loads the audio and subtitle renditions it chooses there (player_choice.h; viewers take the
+    languages in turn) in lockstep with its variant, so variants.audio_aligned and
+    variants.subtitles_aligned are judged, not skipped: the correct build passes them and the two
+    defect builds are caught by exactly the check that names their bug. Three ~26 s runs at once."""
+    scenario = {
+        "name": "cmaf_demuxed_serve_short", "duration_s": 26,
+        "origin": {"segment_duration_s": 2, "window_segments": 6, "start_time": "2026-01-01T00:00:00Z",
+                   "cue_flavour": "cue_out", "container": "cmaf", "segment_uri_template": "seg_{rendition}_{msn}.m4s",
+                   "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "codecs": "avc1.64001f"}],
+                   "audio": [{"id": "aud_en", "name": "English", "language": "en", "default": True},
+                             {"id": "aud_fr", "name": "Francais", "language": "fr"}],
+                   "subtitles": [{"id": "sub_en", "name": "English", "language": "en"}],
+                   "breaks": [{"at_s": 8, "duration_s": 10, "event_id": 1406}]},
+        "pops": [{"name": "near", "coordinator_rtt_ms": 10, "kv_propagation_s": 1}],
+        "viewers": [{"pop": "near", "join_s": 0.1}, {"pop": "near", "join_s": 0.2}],
+        "decision": {"ads": [{"id": "a1", "duration_s": 6}, {"id": "a2", "duration_s": 4, "audio_languages": ["en"]}]},
+    }
+    (tmp_path / "scenario.json").write_text(json.dumps(scenario))
+    builds = ("do-only", "defect-audio-not-spliced", "defect-subtitles-keep-content")
+    procs = [subprocess.Popen([ssai_bin, "conform", "--target", f"serve:{b}", "--scenario", str(tmp_path / "scenario.json"),
+                               "--out", str(tmp_path / b), "--quiet"], cwd=root, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) for b in builds]
+    outs = [p.communicate(timeout=120)[0] for p in procs]
+    aligned = ("variants.audio_aligned", "variants.subtitles_aligned")
+    assert procs[0].returncode == 0, outs[0]
+    cases = junit_cases(tmp_path / "do-only" / "junit.xml")
+    for check in ("hls.response.ok", "splice.ad_starts_within", "hls.map.ad_has_own_init") + aligned:
+        assert cases.get(check) == "pass", (check, cases.get(check))
+    run = json.loads((tmp_path / "do-only" / "report.json").read_text())["runs"][0]
+    evaluated = {c["id"]: c.get("evaluated", 0) for c in run["checks"]}
+    assert evaluated["variants.audio_aligned"] > 10 and evaluated["variants.subtitles_aligned"] > 10, evaluated
+    for build, check, out in zip(builds[1:], aligned, outs[1:]):
+        r = [p for p, b in zip(procs, builds) if b == build][0]
+        assert r.returncode == 1, out
+        run = json.loads((tmp_path / build / "report.json").read_text())["runs"][0]
+        failing = {c["id"] for c in run["checks"] if c["outcome"] == "fail" and c["severity"] == "error"}
+        assert check in failing, (build, failing)
+
+
 def test_serve_target_over_a_capture_origin(ssai, root, tmp_path):
     """origin.capture on the real-time target (issue 17): the recorded cue_out capture replayed as
     the origin, moved to now (its PROGRAM-DATE-TIMEs with it); its break (10 s in, 12 s) is the

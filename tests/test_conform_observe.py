@@ -266,3 +266,83 @@ def test_observe_a_mediatailor_style_deployment(ssai_bin, root, tmp_path):
                   "variants.media_sequence_aligned"):
         assert checks[check]["outcome"] == "pass", (check, checks[check])
     assert not [c for c in checks.values() if c["outcome"] == "fail" and c["severity"] == "error"]
+
+
+def _demuxed_stack(ssai_bin, root, tmp_path, build="kv-hybrid"):
+    """_stack with a CMAF origin with demuxed audio (en default, fr) and WebVTT subtitles, and
+    `ssai serve` splicing them as `channels[].alternates` (ads' audio: English only, so the
+    French rendition plays it too; silence and blank WebVTT where an ad has none)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    _origin_spec(tmp_path / "origin.json", now)
+    spec = json.loads((tmp_path / "origin.json").read_text())
+    spec.update({"container": "cmaf", "segment_uri_template": "seg_{rendition}_{msn}.m4s",
+                 "audio": [{"id": "aud_en", "name": "English", "language": "en", "default": True},
+                           {"id": "aud_fr", "name": "Francais", "language": "fr"}],
+                 "subtitles": [{"id": "sub_en", "name": "English", "language": "en"}]})
+    (tmp_path / "origin.json").write_text(json.dumps(spec))
+    origin, origin_url = start([ssai_bin, "origin", "--synthetic", str(tmp_path / "origin.json"),
+                                "--listen", "127.0.0.1:0"], cwd=root)
+    config = json.loads((root / "fixtures/serve/demo.json").read_text())
+    config["listen"] = f"127.0.0.1:{free_port()}"
+    config["build"] = build
+    config.pop("journal_path", None)
+    items = [{"id": ad, "duration": 4, "variants": {str(b): "{self}/ads/%s/%d.m3u8" % (ad, b) for b in (800000, 2500000)},
+              "audio": [{"language": "en", "url": "{self}/ads/%s/audio_en.m3u8" % ad}]} for ad in ("ad1", "ad2")]
+    config["decision"] = {"latency_ms": 0, "ad_segment_duration_s": 2, "container": "cmaf",
+                          "catalogue": {"default_pod": "demo-pod", "pods": {"demo-pod": {"items": items}}}}
+    config["limits"]["origin_cache_ms"] = 0
+    ch = config["channels"][0]
+    config["channels"] = [ch]
+    ch["origin_base_url"] = origin_url
+    ch["slate"] = {"uri": origin_url + "/slate.m4s", "init_uri": origin_url + "/slate_init.mp4", "duration_s": 2}
+    ch["alternates"] = [
+        {"name": "aud_en", "type": "audio", "language": "en", "default": True,
+         "slate": {"uri": origin_url + "/slate_audio.m4s", "init_uri": origin_url + "/slate_audio_init.mp4", "duration_s": 2}},
+        {"name": "aud_fr", "type": "audio", "language": "fr",
+         "slate": {"uri": origin_url + "/slate_audio.m4s", "init_uri": origin_url + "/slate_audio_init.mp4", "duration_s": 2}},
+        {"name": "sub_en", "type": "subtitles", "language": "en",
+         "slate": {"uri": origin_url + "/blank.vtt", "duration_s": 2}}]
+    (tmp_path / "serve.json").write_text(json.dumps(config))
+    serve, serve_url = start([ssai_bin, "serve", "--config", str(tmp_path / "serve.json")], cwd=root,
+                             env=dict(os.environ, SSAI_CUE_TOKEN=TOKEN))
+    return origin, origin_url, serve, serve_url
+
+
+def test_observe_judges_demuxed_audio_and_subtitles(ssai_bin, root, tmp_path):
+    """Issues 14/16: observe viewers load, besides every variant, the audio and subtitle renditions
+    they choose from the output's multivariant playlist (player_choice.h: viewer 0 the DEFAULT
+    English audio, viewer 1 the French), reloaded with the variants; variants.audio_aligned and
+    variants.subtitles_aligned are judged and pass against `ssai serve` splicing them in
+    lockstep, and a server that splices video but not audio (defect-audio-not-spliced), watched
+    at the same time, is caught. The origin's own demuxed renditions are recorded (their segments
+    are content, their playlists the lint baseline). ~30 s."""
+    stacks = []
+    try:
+        for build in ("kv-hybrid", "defect-audio-not-spliced"):
+            d = tmp_path / build
+            d.mkdir()
+            stacks.append(_demuxed_stack(ssai_bin, root, d, build))
+        runs = []
+        for (origin, origin_url, serve, serve_url), build in zip(stacks, ("kv-hybrid", "defect-audio-not-spliced")):
+            p = tmp_path / build / "profile.json"
+            _profile(p, f"{serve_url}/demo/sports/master.m3u8", f"{origin_url}/master.m3u8")
+            runs.append(subprocess.Popen([ssai_bin, "conform", "--target", "observe", "--target-profile", str(p),
+                                          "--duration", "26", "--out", str(tmp_path / build / "out"), "--quiet"],
+                                         cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        outs = [proc.communicate(timeout=90)[0] for proc in runs]
+    finally:
+        for origin, _, serve, _ in stacks:
+            stop(serve)
+            stop(origin)
+    run, checks = _cases(tmp_path / "kv-hybrid" / "out")
+    failing = {c: v.get("failures") for c, v in checks.items() if v["outcome"] == "fail"}
+    assert runs[0].returncode == 0, (outs[0], failing)
+    assert run["stats"]["breaks_in_truth"] == 1 and run["stats"]["unanswered"] == 0, run["stats"]
+    for check in ("variants.audio_aligned", "variants.subtitles_aligned", "splice.ad_starts_within",
+                  "splice.no_content_in_break", "hls.response.ok"):
+        assert checks[check]["outcome"] == "pass", (check, checks[check])
+        assert checks[check].get("evaluated", 0) > 5, (check, checks[check])
+    assert runs[1].returncode == 1, outs[1]
+    _, bad = _cases(tmp_path / "defect-audio-not-spliced" / "out")
+    assert bad["variants.audio_aligned"]["outcome"] == "fail", bad["variants.audio_aligned"]
+    assert bad["variants.subtitles_aligned"]["outcome"] == "pass", bad["variants.subtitles_aligned"]

@@ -1021,8 +1021,32 @@ std::vector<VariantInfo> MasterPlaylist::Variants() const {
       v.codecs = std::string(attrs->GetQuotedString("CODECS").value_or(""));
       v.resolution = std::string(attrs->GetEnum("RESOLUTION").value_or(""));
       v.audio_group = std::string(attrs->GetQuotedString("AUDIO").value_or(""));
+      v.subtitles_group = std::string(attrs->GetQuotedString("SUBTITLES").value_or(""));
     }
     out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::vector<MediaInfo> MasterPlaylist::Media() const {
+  std::vector<MediaInfo> out;
+  for (size_t i = 0; i < items_.size(); ++i) {
+    const MasterItem& item = items_[i];
+    if (item.tag.type != TagType::kMedia) continue;
+    MediaInfo m;
+    m.item_index = i;
+    Result<AttributeList> attrs = AttributeList::Parse(item.tag.value);
+    if (attrs.ok()) {
+      m.type = std::string(attrs->GetEnum("TYPE").value_or(""));
+      m.group_id = std::string(attrs->GetQuotedString("GROUP-ID").value_or(""));
+      m.name = std::string(attrs->GetQuotedString("NAME").value_or(""));
+      m.language = std::string(attrs->GetQuotedString("LANGUAGE").value_or(""));
+      m.uri = std::string(attrs->GetQuotedString("URI").value_or(""));
+      m.is_default = attrs->GetEnum("DEFAULT").value_or("") == "YES";
+      m.autoselect = attrs->GetEnum("AUTOSELECT").value_or("") == "YES";
+      m.forced = attrs->GetEnum("FORCED").value_or("") == "YES";
+    }
+    out.push_back(std::move(m));
   }
   return out;
 }

@@ -304,7 +304,23 @@ struct VariantInfo {
   std::string codecs;
   std::string resolution;                // "1280x720" or ""
   std::string audio_group;               // AUDIO
+  std::string subtitles_group;           // SUBTITLES
   std::string uri;
+};
+
+// An alternative rendition (EXT-X-MEDIA, RFC 8216 §4.3.4.1 / bis §4.4.6.1) as seen through its
+// attributes. Attribute order and quoting are the packager's; values are as written (no
+// unescaping exists in HLS). A malformed attribute list leaves every field empty.
+struct MediaInfo {
+  size_t item_index = 0;
+  std::string type;          // AUDIO, VIDEO, SUBTITLES, CLOSED-CAPTIONS (enumerated-string)
+  std::string group_id;      // GROUP-ID (required)
+  std::string name;          // NAME (required)
+  std::string language;      // LANGUAGE
+  std::string uri;           // URI: "" = in the variant (AUDIO) or none (CLOSED-CAPTIONS)
+  bool is_default = false;   // DEFAULT=YES
+  bool autoselect = false;   // AUTOSELECT=YES
+  bool forced = false;       // FORCED=YES (SUBTITLES only)
 };
 
 class MasterPlaylist {
@@ -313,6 +329,7 @@ class MasterPlaylist {
   std::vector<MasterItem>& mutable_items() { return items_; }
   int version() const;
   std::vector<VariantInfo> Variants() const;
+  std::vector<MediaInfo> Media() const;  // every EXT-X-MEDIA, in playlist order
   bool crlf() const { return crlf_; }
   void set_crlf(bool crlf) { crlf_ = crlf; }
   bool final_newline() const { return final_newline_; }  // as for MediaPlaylist

@@ -350,6 +350,30 @@ constexpr std::string_view kMaster =
     "URI=\"video/720p_iframes.m3u8\"\n"
     "#EXT-X-FUTURE-TAG:X=1\n";
 
+// EXT-X-MEDIA as packagers write it: attributes in any order, SUBTITLES with FORCED and
+// CHARACTERISTICS, a malformed one (unterminated quote) read as all-empty, not an error.
+TEST(MasterPlaylistTest, MediaReadsAttributesInAnyOrder) {
+  Result<MasterPlaylist> m = ParseMaster(
+      "#EXTM3U\n"
+      "#EXT-X-MEDIA:URI=\"subs/fr.m3u8\",NAME=\"Francais\",TYPE=SUBTITLES,GROUP-ID=\"subs\",LANGUAGE=\"fr\","
+      "FORCED=YES,AUTOSELECT=NO,CHARACTERISTICS=\"public.accessibility.transcribes-spoken-dialog\"\n"
+      "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"broken\",URI=\"x.m3u8\n"
+      "#EXT-X-STREAM-INF:SUBTITLES=\"subs\",BANDWIDTH=1000\n"
+      "v.m3u8\n");
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  std::vector<MediaInfo> media = m->Media();
+  ASSERT_EQ(media.size(), 2u);
+  EXPECT_EQ(media[0].type, "SUBTITLES");
+  EXPECT_EQ(media[0].group_id, "subs");
+  EXPECT_EQ(media[0].uri, "subs/fr.m3u8");
+  EXPECT_TRUE(media[0].forced);
+  EXPECT_FALSE(media[0].autoselect);
+  EXPECT_EQ(media[1].type, "");
+  EXPECT_EQ(media[1].uri, "");
+  ASSERT_EQ(m->Variants().size(), 1u);
+  EXPECT_EQ(m->Variants()[0].subtitles_group, "subs");
+}
+
 TEST(MasterPlaylistTest, ParseAndRoundTrip) {
   Result<Playlist> any = Parse(kMaster);
   ASSERT_TRUE(any.ok()) << any.status().ToString();
@@ -376,6 +400,18 @@ TEST(MasterPlaylistTest, ParseAndRoundTrip) {
   EXPECT_EQ(v[1].bandwidth, 640000);
   EXPECT_EQ(v[1].average_bandwidth, std::nullopt);
   EXPECT_EQ(v[1].uri, "video/360p.m3u8");
+
+  std::vector<MediaInfo> media = m.Media();
+  ASSERT_EQ(media.size(), 1u);
+  EXPECT_EQ(media[0].item_index, 3u);
+  EXPECT_EQ(media[0].type, "AUDIO");
+  EXPECT_EQ(media[0].group_id, "aac");
+  EXPECT_EQ(media[0].name, "English");
+  EXPECT_EQ(media[0].language, "en");
+  EXPECT_EQ(media[0].uri, "audio/en.m3u8");
+  EXPECT_TRUE(media[0].is_default);
+  EXPECT_TRUE(media[0].autoselect);
+  EXPECT_FALSE(media[0].forced);
 
   Result<AttributeList> a = ParseTagAttributes(m.items()[4].tag);
   ASSERT_TRUE(a.ok());
