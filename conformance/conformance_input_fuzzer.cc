@@ -1,6 +1,7 @@
 // libFuzzer target: arbitrary bytes as every hand-written input of `ssai conform` — a scenario, a
 // profile, a target profile, and a cue body template — and as what a target answers SGAI viewers
-// with (issue 16). Invariants: never crash or hang; a refusal is a Status with a message; a
+// with (issue 16) and the multivariant playlist a viewer chooses its renditions from (issue 14).
+// Invariants: never crash or hang; a refusal is a Status with a message; a
 // template that passes CheckCueTemplate fills without growing beyond its values.
 #include <cstddef>
 #include <cstdint>
@@ -11,9 +12,11 @@
 
 #include "conformance/cue_template.h"
 #include "conformance/http_target.h"
+#include "conformance/player_choice.h"
 #include "conformance/profile.h"
 #include "conformance/scenario.h"
 #include "conformance/sgai_assets.h"
+#include "reference/media/hls/playlist.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ssai::conformance;
@@ -33,6 +36,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   SgaiAssetRecord rec;
   ReadAssetPlaylist(200, text, &rec);
   if (rec.variants < 0 || rec.declared_bitrate_bps < 0) std::abort();
+  // A viewer's choice from a hostile multivariant playlist: only usable http(s) URIs of bounded
+  // length, stable names of bounded length (player_choice.h).
+  if (auto master = ssai::hls::ParseMaster(text); master.ok()) {
+    for (int viewer : {0, 1, 7}) {
+      auto choice = ChoosePlayerRenditions(*master, "http://h/c/master.m3u8", "v720", viewer);
+      if (!choice) continue;
+      for (const auto* r : {&choice->variant, choice->audio ? &*choice->audio : nullptr,
+                            choice->subtitles ? &*choice->subtitles : nullptr}) {
+        if (r == nullptr) continue;
+        if (r->url.rfind("http", 0) != 0 || r->url.size() > kMaxRenditionUriBytes + 64) std::abort();
+        if (r->name.size() > 80) std::abort();  // "subtitles_" + 64
+      }
+    }
+  }
   if (CheckCueTemplate(text).ok()) {
     const std::map<std::string, std::string> values = {{"org", "o\"\\"}, {"duration", "30"}, {"pod_id", ""}};
     const std::string filled = FillCueTemplate(text, values, /*json_strings=*/true);
