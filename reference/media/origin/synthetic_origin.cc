@@ -584,6 +584,17 @@ std::string AlternatePlaylistAt(const SyntheticStreamSpec& spec, const Alternate
   return PlaylistAt(spec, r, subtitles ? PlaylistKind::kSubtitles : PlaylistKind::kAudio, now);
 }
 
+namespace {
+
+std::string WebVttHeader(const SyntheticStreamSpec& spec) {
+  const int64_t ticks = ((spec.pts_offset_ticks % (int64_t{1} << 33)) + (int64_t{1} << 33)) % (int64_t{1} << 33);
+  return "WEBVTT\nX-TIMESTAMP-MAP=LOCAL:00:00:00.000,MPEGTS:" + std::to_string(ticks) + "\n\n";
+}
+
+}  // namespace
+
+std::string BlankWebVtt(const SyntheticStreamSpec& spec) { return WebVttHeader(spec); }
+
 std::string WebVttSegment(const SyntheticStreamSpec& spec, const AlternateRendition& alt, int64_t msn) {
   // Cue times are on the segment timeline (cue 0 = 90 kHz tick pts_offset_ticks = start_time),
   // the same clock the fMP4/TS segments' timestamps use.
@@ -596,8 +607,7 @@ std::string WebVttSegment(const SyntheticStreamSpec& spec, const AlternateRendit
                   static_cast<long long>(ms % 1000));
     return std::string(buf);
   };
-  const int64_t ticks = ((spec.pts_offset_ticks % (int64_t{1} << 33)) + (int64_t{1} << 33)) % (int64_t{1} << 33);
-  std::string out = "WEBVTT\nX-TIMESTAMP-MAP=LOCAL:00:00:00.000,MPEGTS:" + std::to_string(ticks) + "\n\n";
+  std::string out = WebVttHeader(spec);
   out += ts(msn * d) + " --> " + ts((msn + 1) * d) + "\n";
   out += (alt.language.empty() ? alt.name : alt.language) + " " + std::to_string(msn) + "\n";
   return out;

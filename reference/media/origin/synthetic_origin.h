@@ -177,6 +177,9 @@ std::string AlternatePlaylistAt(const SyntheticStreamSpec& spec, const Alternate
 // WebVTT segment `msn` (RFC 8216 §3.5 / bis §3.1.4): the header with X-TIMESTAMP-MAP mapping cue
 // time 0 to the segment timeline's 90 kHz origin (pts_offset_ticks), and one cue over the segment.
 std::string WebVttSegment(const SyntheticStreamSpec& spec, const AlternateRendition& alt, int64_t msn);
+// A WebVTT segment with the same header and no cue (bis §3.1.4: valid): what a subtitle rendition
+// plays during an ad break (the lockstep splice's subtitle slate, reference/ssai/README.md).
+std::string BlankWebVtt(const SyntheticStreamSpec& spec);
 
 // The SCTE-35 splice_insert payloads the origin writes for a break (binary section).
 std::vector<uint8_t> BreakOutSection(const SyntheticStreamSpec& spec, const ScheduledBreak& brk);
