@@ -368,10 +368,10 @@ def _summary(report):
     return text + "\nhls.js log (interstitials, buffer):\n" + "\n".join(report.get("hls_log", [])[-80:])
 
 
-def _hlsjs_through_a_cued_break(hlsjs_player, base, src, break_s, errors=None, **options):
+def _hlsjs_through_a_cued_break(hlsjs_player, base, src, break_s, **options):
     """hls.js plays `src` while a break of `break_s` is cued at `base` 3 s in; the report, asserted
-    free of errors and played through (4 s past the last ad fragment). `errors`: the error filter
-    (default _hlsjs_errors); `options` go to the player (play_hls.mjs)."""
+    free of errors and played through (4 s past the last ad fragment). `options` go to the player
+    (play_hls.mjs: switch_audio_to, subtitles)."""
     import threading
     # Cue once the player is loading: the break is then ahead of its playhead (it plays ~3 target
     # durations behind the live edge, hls.js liveSyncDurationCount).
@@ -383,7 +383,7 @@ def _hlsjs_through_a_cued_break(hlsjs_player, base, src, break_s, errors=None, *
         cue.cancel()
         cue.join()
     assert report["mse"]["h264_aac"], f"this Chromium's MSE does not play H.264+AAC: {report['mse']}"
-    assert (errors or _hlsjs_errors)(report) == [], _summary(report)
+    assert _hlsjs_errors(report) == [], _summary(report)
     assert not report["timed_out"], "hls.js did not play through the break in time:\n" + _summary(report)
     return report
 

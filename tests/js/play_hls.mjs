@@ -103,7 +103,6 @@ try {
     video.addEventListener('playing', () => { if (r.playing_at === null) r.playing_at = now(); log('playing'); });
     hls.on(E.MANIFEST_PARSED, (_, d) => {
       log('MANIFEST_PARSED', { levels: d.levels.length });
-      if (subtitles) hls.subtitleTrack = 0;
     });
     hls.on(E.AUDIO_TRACKS_UPDATED, (_, d) => {
       r.audio_tracks = d.audioTracks.map((t) => ({ id: t.id, name: t.name, lang: t.lang, url: t.url }));
@@ -111,7 +110,8 @@ try {
     hls.on(E.SUBTITLE_TRACKS_UPDATED, (_, d) => {
       r.subtitle_tracks = d.subtitleTracks.map((t) => ({ id: t.id, name: t.name, lang: t.lang, url: t.url }));
     });
-    for (const name of ['AUDIO_TRACK_SWITCHING', 'AUDIO_TRACK_SWITCHED', 'SUBTITLE_TRACK_SWITCH']) {
+    for (const name of ['AUDIO_TRACK_SWITCHING', 'AUDIO_TRACK_SWITCHED', 'SUBTITLE_TRACK_SWITCH',
+                        'SUBTITLE_TRACK_LOADED']) {
       hls.on(E[name], (_, d) => log(name, { id: d.id }));
     }
     hls.on(E.FRAG_LOADED, (_, d) => {
@@ -146,7 +146,15 @@ try {
     hls.attachMedia(video);
     hls.loadSource(src);
     video.play().catch(() => {});  // autoplay is allowed by the flag; muted anyway
+    let subtitleTries = 0;
     setInterval(() => {
+      // Select the subtitle track once playing: set earlier, hls.js turns it off again when it
+      // syncs with the video element's text tracks (created at MANIFEST_PARSED, mode "disabled").
+      if (subtitles && r.playing_at !== null && hls.subtitleTrack < 0 && hls.subtitleTracks.length &&
+          subtitleTries < 5) {
+        subtitleTries += 1;
+        hls.subtitleTrack = 0;
+      }
       if (switchAudioTo && r.audio_switch === null) {
         const firstAd = r.frags.find((f) => f.type === 'main' && f.url.includes('/ads/'));
         const track = hls.audioTracks.findIndex((t) => t.lang === switchAudioTo);
