@@ -27,6 +27,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "reference/base/status.h"
 #include "reference/base/time.h"
 
@@ -148,6 +150,11 @@ Status ValidateSpec(const SyntheticStreamSpec& spec);
 inline constexpr size_t kMaxRenditions = 64;
 inline constexpr size_t kMaxBreaks = 10000;
 Result<SyntheticStreamSpec> ParseSpec(std::string_view json, std::string_view path = "");
+// The "audio" and "subtitles" arrays of `object` (a JSON object shaped like a spec: other keys are
+// the caller's) into spec->audio / spec->subtitles, parsed exactly as ParseSpec parses them (the
+// simulator's scenario.origin uses it: one parser for the fields). Errors are prefixed with
+// `path` ("scenario.origin.audio[0].id: missing"); ValidateSpec checks them against the renditions.
+Status ParseAlternates(const nlohmann::json& object, std::string_view path, SyntheticStreamSpec* spec);
 std::string SerializeSpec(const SyntheticStreamSpec& spec);
 
 // Timeline helpers.
