@@ -256,10 +256,14 @@ SimOrigin::SimOrigin(Simulation* sim, const OriginSpec& spec, std::vector<origin
     : sim_(sim), spec_(spec), channels_(std::move(channels)), t0_(t0), rng_(std::move(rng)) {
   cache_.resize(channels_.size());
   for (size_t c = 0; c < channels_.size(); ++c) {
-    cache_[c].resize(channels_[c].renditions.size());
-    for (size_t r = 0; r < channels_[c].renditions.size(); ++r) {
-      urls_[PlaylistUrl(static_cast<int>(c), channels_[c].renditions[r].name)] = {static_cast<int>(c),
-                                                                                  static_cast<int>(r)};
+    const origin::SyntheticStreamSpec& s = channels_[c];
+    cache_[c].resize(s.renditions.size() + s.audio.size() + s.subtitles.size());
+    for (size_t r = 0; r < cache_[c].size(); ++r) {
+      const size_t a = r - s.renditions.size();
+      const std::string& name = r < s.renditions.size() ? s.renditions[r].name
+                                : a < s.audio.size()    ? s.audio[a].id
+                                                        : s.subtitles[a - s.audio.size()].id;
+      urls_[PlaylistUrl(static_cast<int>(c), name)] = {static_cast<int>(c), static_cast<int>(r)};
     }
   }
 }
@@ -345,21 +349,28 @@ void SimOrigin::Fetch(std::string_view url, Callback done) {
     const int64_t msn = origin::LiveEdgeMsn(s, as_of);
     if (cached.msn != msn) {
       cached.msn = msn;
-      cached.body = origin::MediaPlaylistAt(s, s.renditions[static_cast<size_t>(r)], as_of);
+      const size_t a = static_cast<size_t>(r) - s.renditions.size();  // demuxed: audio, then subtitles
+      cached.body = static_cast<size_t>(r) < s.renditions.size()
+                        ? origin::MediaPlaylistAt(s, s.renditions[static_cast<size_t>(r)], as_of)
+                    : a < s.audio.size() ? origin::AlternatePlaylistAt(s, s.audio[a], false, as_of)
+                                         : origin::AlternatePlaylistAt(s, s.subtitles[a - s.audio.size()], true, as_of);
       cached.version = ++versions_;
     }
     response.body = cached.body;
     response.version = cached.version;
   } else if (url.starts_with("http://ads/")) {
-    // VOD ad playlist: ads/{id}/{bitrate}.m3u8, segments of the channel segment duration.
+    // VOD ad playlist: ads/{id}/{bitrate}.m3u8 (or audio_{lang}.m3u8), segments of the channel
+    // segment duration; CMAF: fMP4 with the ad's own init (version 6, RFC 8216 §7).
     const double seg = spec_.segment_duration_s;
+    const bool cmaf = spec_.container == "cmaf";
     const std::string base(url.substr(0, url.size() - 5));  // without ".m3u8"
-    std::string p = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:" +
+    std::string p = std::string("#EXTM3U\n#EXT-X-VERSION:") + (cmaf ? "6" : "3") + "\n#EXT-X-TARGETDURATION:" +
                     std::to_string(static_cast<int64_t>(std::ceil(seg))) + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
+    if (cmaf) p += "#EXT-X-MAP:URI=\"" + base + "_init.mp4\"\n";
     char extinf[48];
     std::snprintf(extinf, sizeof(extinf), "#EXTINF:%.3f,\n", seg);
     const int n = std::max(1, static_cast<int>(std::ceil(ad_duration_s_ / seg - 1e-9)));
-    for (int i = 0; i < n; ++i) p += std::string(extinf) + base + "_" + std::to_string(i) + ".ts\n";
+    for (int i = 0; i < n; ++i) p += std::string(extinf) + base + "_" + std::to_string(i) + (cmaf ? ".m4s\n" : ".ts\n");
     response.body = p + "#EXT-X-ENDLIST\n";
   } else {
     response.http_status = 404;
@@ -395,6 +406,9 @@ void SimDecision::Decide(const Request& request, Callback done) {
     item.duration_s = spec_.ad_duration_s;
     for (int64_t bps : bitrates_) {
       item.variants.push_back({bps, "http://ads/" + item.id + "/" + std::to_string(bps) + ".m3u8"});
+    }
+    for (const std::string& lang : audio_languages_) {
+      item.audio.push_back({lang, "http://ads/" + item.id + "/audio_" + lang + ".m3u8"});
     }
     if (spec_.pods_of_creatives) {
       // A VAST pod (vast_pod.h): creatives at the ad playlists' segment duration (SimOrigin), and

@@ -124,7 +124,9 @@ Result<std::shared_ptr<const SimCapture>> LoadSimCapture(const std::string& dir)
 // ---------------------------------------------------------------------------------------------
 // Origin: the synthetic live origin per channel (reference/media/origin), with fetch latency,
 // stalls (the playlist freezes) and 404 windows; ad media playlists (VOD) under http://ads/.
-// URLs: http://origin/{channel_index}/{rendition}.m3u8, http://ads/{ad_id}/{bitrate}.m3u8.
+// URLs: http://origin/{channel_index}/{rendition}.m3u8 (demuxed: also {audio or subtitle id}.m3u8),
+// http://ads/{ad_id}/{bitrate}.m3u8 and http://ads/{ad_id}/audio_{lang}.m3u8 (fMP4 with an
+// EXT-X-MAP when origin.container is "cmaf").
 class SimOrigin : public OriginClient {
  public:
   SimOrigin(Simulation* sim, const OriginSpec& spec, std::vector<origin::SyntheticStreamSpec> channels,
@@ -158,8 +160,9 @@ class SimOrigin : public OriginClient {
   std::vector<origin::SyntheticStreamSpec> channels_;
   UnixMicros t0_;
   Rng rng_;
-  std::map<std::string, std::pair<int, int>, std::less<>> urls_;  // -> (channel, rendition)
-  std::vector<std::vector<Cached>> cache_;                         // [channel][rendition]
+  // -> (channel, r): r < renditions.size() a variant, then the audio, then the subtitle renditions.
+  std::map<std::string, std::pair<int, int>, std::less<>> urls_;
+  std::vector<std::vector<Cached>> cache_;  // [channel][r]
   std::shared_ptr<const SimCapture> capture_;
   UnixMicros capture_start_ = 0;
   std::shared_ptr<const ts::TsPackager> ts_;
@@ -178,11 +181,15 @@ class SimDecision : public DecisionClient {
   int64_t failures() const { return failures_; }
   // The ad playlists' segment duration (SimOrigin): the creatives' when pods_of_creatives.
   void set_segment_duration_s(double s) { segment_duration_s_ = s; }
+  // Demuxed channels (origin.audio): each ad brings its audio in these languages, default first
+  // (AdItem::audio, http://ads/{ad}/audio_{lang}.m3u8).
+  void set_audio_languages(std::vector<std::string> languages) { audio_languages_ = std::move(languages); }
 
  private:
   Simulation* sim_;
   DecisionSpec spec_;
   std::vector<int64_t> bitrates_;
+  std::vector<std::string> audio_languages_;
   Rng rng_;
   int64_t requests_ = 0, failures_ = 0;
   double segment_duration_s_ = 2;

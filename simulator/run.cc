@@ -69,6 +69,7 @@ struct Cohort {
   int16_t pop;
   int8_t rendition;
   bool sgai;
+  int8_t audio;  // demuxed: the audio rendition it loads with every variant reload (-1: none)
   int64_t viewers;
   double target;          // steady-state viewers of this cohort
   UnixMicros last_update;
@@ -235,10 +236,23 @@ class World {
     const std::vector<TracePoint>& own = sc_.pops[static_cast<size_t>(pop)].trace;
     return own.empty() ? sc_.viewers.trace : own;
   }
-  void Record(size_t i, int64_t weight, UnixMicros started, const ManifestResponse& r);
+  // What a request asked for (README.md "Demuxed presentations"): the variant, whose response
+  // drives the reloads and the ground truth, or an alternate loaded with it.
+  enum Kind { kVariant = 0, kAudio, kSubtitles, kKinds };
+  void Record(size_t i, int64_t weight, UnixMicros started, const ManifestResponse& r, Kind kind = kVariant);
   void Lint(const std::string& body);
   void SendCue(int channel, size_t b);
   json Result_() const;
+  json ByKind() const {
+    json out = json::object();
+    static constexpr const char* kNames[kKinds] = {"variant", "audio", "subtitles"};
+    for (int k = 0; k < kKinds; ++k) {
+      out[kNames[k]] = {{"cohort_requests", requests_by_kind_[static_cast<size_t>(k)]},
+                        {"viewer_requests", viewer_requests_by_kind_[static_cast<size_t>(k)]},
+                        {"kv_viewer_reads", kv_reads_by_kind_[static_cast<size_t>(k)]}};
+    }
+    return out;
+  }
 
   Simulation sim_;  // first: destroyed last
   const Scenario& sc_;
@@ -263,9 +277,14 @@ class World {
   SimBeacons beacons_{&cohorts_};  // before edges_: they point at it
   std::vector<std::unique_ptr<ManifestPath>> edges_;
   std::vector<std::string> files_;  // "{rendition}.m3u8"
+  std::vector<std::string> audio_files_;  // "{audio id}.m3u8" (demuxed)
+  std::string subtitle_file_;             // the first subtitle rendition's, "" without
 
   // Metrics.
   int64_t cohort_requests_ = 0;
+  std::array<int64_t, kKinds> requests_by_kind_{};      // cohort requests per Kind
+  std::array<double, kKinds> viewer_requests_by_kind_{};
+  std::array<double, kKinds> kv_reads_by_kind_{};
   double viewer_requests_ = 0, errors_ = 0;
   Histogram latency_us_;
   std::map<std::string, Histogram> latency_by_source_;
@@ -304,6 +323,10 @@ Status World::Setup() {
     s.start_time = t0_ - 600 * kMicrosPerSecond;  // the stream has been live for 10 minutes
     s.renditions = sc_.origin.renditions;
     s.cue_flavour = sc_.origin.cue_flavour;
+    s.container = sc_.origin.container;
+    if (s.container == "cmaf") s.segment_uri_template = "seg_{rendition}_{msn}.m4s";
+    s.audio = sc_.origin.audio;
+    s.subtitles = sc_.origin.subtitles;
     std::vector<std::pair<UnixMicros, UnixMicros>> truth;
     const BreakScheduleSpec& b = sc_.origin.breaks;
     const bool api = b.source == BreakSource::kApi;
@@ -358,10 +381,28 @@ Status World::Setup() {
       cfg.renditions.push_back({r.name, r.bandwidth_bps, SimOrigin::PlaylistUrl(c, r.name)});
     }
     cfg.slate = {"http://ads/slate.ts", sc_.origin.segment_duration_s};
+    // Demuxed alternates (issue 14), spliced in lockstep by the same manifest path; their slates
+    // are the harness ad server's (reference/ssai/README.md "URI templates").
+    const bool cmaf = s.container == "cmaf";
+    for (int kind = 0; kind < 2; ++kind) {
+      for (const origin::AlternateRendition& a : kind == 0 ? s.audio : s.subtitles) {
+        RenditionConfig rc{a.id, 0, SimOrigin::PlaylistUrl(c, a.id)};
+        rc.kind = kind == 0 ? RenditionKind::kAudio : RenditionKind::kSubtitles;
+        rc.group_id = kind == 0 ? "aud" : "sub";
+        rc.language = a.language;
+        rc.is_default = a.is_default;
+        rc.slate.uri = kind == 1 ? "http://ads/blank.vtt" : cmaf ? "http://ads/slate_audio.m4s" : "http://ads/slate_audio.aac";
+        rc.slate.duration_s = sc_.origin.segment_duration_s;
+        if (kind == 0 && cmaf) rc.slate.media.map = "URI=\"http://ads/slate_audio_init.mp4\"";
+        cfg.alternates.push_back(std::move(rc));
+      }
+    }
     specs_.push_back(std::move(s));
     channels_.push_back(std::move(cfg));
   }
   for (const origin::Rendition& r : sc_.origin.renditions) files_.push_back(r.name + ".m3u8");
+  for (const origin::AlternateRendition& a : sc_.origin.audio) audio_files_.push_back(a.id + ".m3u8");
+  if (!sc_.origin.subtitles.empty()) subtitle_file_ = sc_.origin.subtitles.front().id + ".m3u8";
 
   kv_ = std::make_unique<KvCluster>(&sim_, sc_.kv, P, Rng::Stream(seed_, kKvStream), t0_);
   origin_ = std::make_unique<SimOrigin>(&sim_, sc_.origin, specs_, t0_, Rng::Stream(seed_, kOriginStream));
@@ -380,6 +421,9 @@ Status World::Setup() {
   for (const origin::Rendition& r : sc_.origin.renditions) bitrates.push_back(r.bandwidth_bps);
   decision_ = std::make_unique<SimDecision>(&sim_, sc_.decision, bitrates, Rng::Stream(seed_, kDecisionStream));
   decision_->set_segment_duration_s(sc_.origin.segment_duration_s);
+  std::vector<std::string> languages;
+  for (const origin::AlternateRendition& a : sc_.origin.audio) languages.push_back(a.language.empty() ? a.id : a.language);
+  decision_->set_audio_languages(std::move(languages));
   durable_ = std::make_unique<SimDurableStore>(&sim_, sc_.coordinator.storage_latency,
                                                Rng::Stream(seed_, kDurableStream));
   CoordinatorEnv cenv{&sim_, build_.read_path == ReadPath::kCoordinatorOnly && !build_.write_break_keys &&
@@ -427,7 +471,9 @@ Status World::Setup() {
                                (rend_total > 0 ? sc_.viewers.rendition_shares[r] / rend_total : 0) * mode_share;
           for (int k = 0; k < K; ++k) {
             const double target = static_cast<double>(sc_.viewers.viewers_per_channel) * share / K;
-            Cohort co{c, static_cast<int16_t>(p), static_cast<int8_t>(r), m == 1,
+            // Demuxed: the cohorts of a group take the audio languages in turn.
+            const int8_t audio = audio_files_.empty() ? int8_t{-1} : static_cast<int8_t>(k % static_cast<int>(audio_files_.size()));
+            Cohort co{c, static_cast<int16_t>(p), static_cast<int8_t>(r), m == 1, audio,
                       sc_.viewers.ramp_s > 0 ? 0 : static_cast<int64_t>(std::llround(target * TraceFraction(TraceOf(p), 0))),
                       target, t0_, 0};
             cohorts_.push_back(co);
@@ -515,12 +561,23 @@ void World::Reload(size_t i) {
                       c.sgai ? std::optional<InsertionMode>(InsertionMode::kSgai)
                              : std::optional<InsertionMode>(InsertionMode::kSsai),
                       "c" + std::to_string(i)};  // the cohort's session: server-side beacons (SimBeacons)
-  edges_[static_cast<size_t>(c.pop)]->Handle(req, [this, i, weight, now](ManifestResponse r) {
-    Record(i, weight, now, r);
-  });
+  ManifestPath& edge = *edges_[static_cast<size_t>(c.pop)];
+  // A demuxed player reloads its audio and subtitle playlists with the variant's (RFC 8216
+  // §6.3.4 applies to each; the same target duration): through the same edge, the same session.
+  if (c.audio >= 0) {
+    ManifestRequest alt = req;
+    alt.file = audio_files_[static_cast<size_t>(c.audio)];
+    edge.Handle(alt, [this, i, weight, now](ManifestResponse r) { Record(i, weight, now, r, kAudio); });
+  }
+  if (!subtitle_file_.empty()) {
+    ManifestRequest alt = req;
+    alt.file = subtitle_file_;
+    edge.Handle(alt, [this, i, weight, now](ManifestResponse r) { Record(i, weight, now, r, kSubtitles); });
+  }
+  edge.Handle(req, [this, i, weight, now](ManifestResponse r) { Record(i, weight, now, r); });
 }
 
-void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestResponse& r) {
+void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestResponse& r, Kind kind) {
   Cohort& c = cohorts_[i];
   const UnixMicros now = sim_.Now();
   const double w = static_cast<double>(weight);
@@ -529,6 +586,9 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestR
   PopMetrics& pm = pops_[static_cast<size_t>(c.pop)];
   ++cohort_requests_;
   viewer_requests_ += w;
+  ++requests_by_kind_[kind];
+  viewer_requests_by_kind_[kind] += w;
+  kv_reads_by_kind_[kind] += w * r.kv_reads;
   peak_viewers_ = std::max(peak_viewers_, weight);
   const DurationMicros latency = now - started;
   latency_us_.Record(latency, weight);
@@ -554,6 +614,8 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestR
     coord_calls_series_.Add(now - t0_, calls);
     fleet_->AddLoad(c.channel, calls);
   }
+  // An alternate's response counts as load (above); the variant's drives the reloads and is judged.
+  if (kind != kVariant) return;
   // Next reload, RFC 8216 §6.3.4: the target duration after a changed playlist, half of it after
   // an unchanged one (or an error).
   const DurationMicros target_us = origin::TargetDurationSeconds(spec) * kMicrosPerSecond;
@@ -760,7 +822,10 @@ json World::Result_() const {
       {"requests", {{"cohort_requests", cohort_requests_}, {"viewer_requests", viewer_requests_},
                     {"errors", errors_}, {"viewer_seconds", viewer_seconds_},
                     {"mean_viewers", viewer_seconds_ / dur_s}, {"cohorts", cohorts_.size()},
-                    {"viewers_over_time", Series(viewer_seconds_series_, nullptr)}}},
+                    {"viewers_over_time", Series(viewer_seconds_series_, nullptr)},
+                    // Manifest requests per kind of playlist (variant, audio, subtitles) and the
+                    // KV reads they made: the load a demuxed presentation adds (README.md).
+                    {"by_kind", ByKind()}}},
       {"latency_ms", HistSummary(latency_us_, 1e-3)},
       {"latency_hist_us", latency_us_.ToJson()},
       {"latency_by_source_ms", by_source},

@@ -319,6 +319,65 @@ TEST(SimRunTest, ApiCuesGoThroughTheCoordinatorsCueApi) {
   EXPECT_EQ(ScenarioToJson(*sc)["origin"]["breaks"]["source"], "api");
 }
 
+// Demuxed presentations (issue 14): the synthetic origin's own fields (origin.container, audio,
+// subtitles) make every viewer reload one audio rendition and the subtitles with its variant,
+// through the same edges; the report counts each kind. kSmall with them vs kSmall: the same
+// viewers, ~3x the manifest requests and KV reads.
+std::string Demuxed(std::string scenario) {
+  const std::string at = R"("breaks": {"first_s": 61)";
+  scenario.insert(scenario.find(at), R"("container": "cmaf",
+    "audio": [{"id": "aud_en", "name": "English", "language": "en", "default": true},
+              {"id": "aud_fr", "name": "Francais", "language": "fr"}],
+    "subtitles": [{"id": "sub_en", "name": "English", "language": "en"}], )");
+  return scenario;
+}
+
+TEST(SimRunTest, DemuxedViewersLoadAudioAndSubtitlesWithEachReload) {
+  Result<Scenario> muxed = ParseScenario(kSmall);
+  Result<Scenario> demuxed = ParseScenario(Demuxed(kSmall));
+  ASSERT_TRUE(muxed.ok() && demuxed.ok()) << demuxed.status().ToString();
+  EXPECT_EQ(demuxed->origin.PlaylistsPerReload(), 3);
+  // Same scenario + seed: the same bytes.
+  EXPECT_EQ(RunReport(*demuxed, {"kv-hybrid", "kv-channel-state"}, 3),
+            RunReport(*demuxed, {"kv-hybrid", "kv-channel-state"}, 3));
+  demuxed->lint_sample_every = 7;
+  for (const char* name : {"do-only", "kv-hybrid", "kv-channel-state"}) {
+    Result<nlohmann::json> m = RunBuild(*muxed, *FindBuild(name), 1);
+    Result<nlohmann::json> d = RunBuild(*demuxed, *FindBuild(name), 1);
+    ASSERT_TRUE(m.ok() && d.ok()) << name;
+    const nlohmann::json& kinds = (*d)["requests"]["by_kind"];
+    const double variant = kinds["variant"]["viewer_requests"].get<double>();
+    // One audio and one subtitle playlist per variant reload, the same viewers.
+    EXPECT_NEAR(kinds["audio"]["viewer_requests"].get<double>(), variant, 0.02 * variant) << name;
+    EXPECT_NEAR(kinds["subtitles"]["viewer_requests"].get<double>(), variant, 0.02 * variant) << name;
+    EXPECT_EQ((*m)["requests"]["by_kind"]["audio"]["cohort_requests"].get<int64_t>(), 0) << name;
+    const double ratio = (*d)["requests"]["viewer_requests"].get<double>() / (*m)["requests"]["viewer_requests"].get<double>();
+    EXPECT_NEAR(ratio, 3.0, 0.15) << name;
+    if (std::string_view(name) != "do-only") {
+      const double reads = (*d)["kv"]["viewer_reads"].get<double>() / (*m)["kv"]["viewer_reads"].get<double>();
+      EXPECT_NEAR(reads, 3.0, 0.3) << name;
+      EXPECT_GT(kinds["audio"]["kv_viewer_reads"].get<double>(), 0) << name;
+    }
+    EXPECT_EQ((*d)["requests"]["errors"].get<double>(), 0) << name;
+    EXPECT_LT((*d)["ads"]["missed_fraction"].get<double>(), 0.2) << name;
+    // Sampled responses of every kind pass the HLS linter.
+    EXPECT_EQ((*d)["lint"]["with_errors"].get<int64_t>(), 0) << name << ": " << (*d)["lint"]["example"];
+    EXPECT_EQ((*d)["lint"]["unparsable"].get<int64_t>(), 0) << name;
+  }
+  // The origin's parser and checks, with the scenario's path.
+  std::string bad = Demuxed(kSmall);
+  bad.replace(bad.find(R"({"id": "aud_fr", )"), 16, "{");
+  EXPECT_EQ(ParseScenario(bad).status().message(), "scenario.origin.audio[1].id: missing");
+  std::string clash = Demuxed(kSmall);
+  clash.replace(clash.find(R"("id": "sub_en")"), 14, R"("id": "hi")");
+  EXPECT_NE(ParseScenario(clash).status().message().find("subtitles[0].id: is also a rendition's name"), std::string::npos)
+      << ParseScenario(clash).status().message();
+  std::string capture = Demuxed(kSmall);
+  capture.insert(capture.find(R"("container")"), R"("capture": "fixtures/captures/cue_out", )");
+  EXPECT_EQ(ParseScenario(capture).status().message(),
+            "scenario.origin.audio: the synthetic origin's (not with origin.capture or origin.ts)");
+}
+
 TEST(SimRunTest, FaultWindowsRunOnTheScenarioClock) {
   // Windows are seconds after the scenario start (viewers arrive), as breaks are, not after the
   // simulation start (warmup_s earlier). A KV outage in [100, 110) s shows in that interval of

@@ -176,8 +176,10 @@ RunSize EstimateRunSize(const Scenario& s) {
   r.cohorts = channels * P * R * modes * s.viewers.cohorts_per_group;
   r.cohort_bytes = r.cohorts * 160;  // Cohort + its pending reload event in the queue
   r.channel_bytes = channels * (8192 + 1024 * P);  // config, origin spec, coordinator, KV keys per POP
-  r.playlist_bytes = channels * R * 16384;          // the memo's parsed playlist and spliced outputs
-  r.reloads = r.cohorts * s.duration_s / std::max(1.0, std::ceil(seg));
+  // Demuxed: every alternate has its playlists too, and a variant reload loads 1-2 more.
+  const double A = static_cast<double>(s.origin.audio.size() + s.origin.subtitles.size());
+  r.playlist_bytes = channels * (R + A) * 16384;    // the memo's parsed playlist and spliced outputs
+  r.reloads = r.cohorts * s.duration_s / std::max(1.0, std::ceil(seg)) * s.origin.PlaylistsPerReload();
   return r;
 }
 
@@ -335,7 +337,8 @@ Result<Scenario> ParseScenarioJson(const json& root) {
   // Origin.
   Obj og(top.Get("origin"), "scenario.origin");
   SSAI_RETURN_IF_ERROR(og.CheckKnown({"segment_duration_s", "window_segments", "cue_flavour", "renditions",
-                                      "fetch_latency_ms", "stalls", "not_found", "breaks", "capture", "ts"}));
+                                      "fetch_latency_ms", "stalls", "not_found", "breaks", "capture", "ts",
+                                      "container", "audio", "subtitles"}));
   SSAI_RETURN_IF_ERROR(og.Str("capture", &s.origin.capture));
   SSAI_RETURN_IF_ERROR(og.Str("ts", &s.origin.ts));
   if (!s.origin.ts.empty() && !s.origin.capture.empty()) {
@@ -368,6 +371,30 @@ Result<Scenario> ParseScenarioJson(const json& root) {
     }
   } else {
     s.origin.renditions = DefaultRenditions();
+  }
+  // Demuxed audio and subtitles: the synthetic origin's fields, by its parser and its checks.
+  SSAI_RETURN_IF_ERROR(og.Str("container", &s.origin.container));
+  if (const json* o = top.Get("origin"); o != nullptr && o->is_object()) {
+    origin::SyntheticStreamSpec alternates;
+    SSAI_RETURN_IF_ERROR(origin::ParseAlternates(*o, "scenario.origin", &alternates));
+    s.origin.audio = std::move(alternates.audio);
+    s.origin.subtitles = std::move(alternates.subtitles);
+  }
+  if ((!s.origin.audio.empty() || !s.origin.subtitles.empty()) && (!s.origin.capture.empty() || !s.origin.ts.empty())) {
+    return Status::InvalidArgument(std::string("scenario.origin.") + (s.origin.audio.empty() ? "subtitles" : "audio") +
+                                   ": the synthetic origin's (not with origin.capture or origin.ts)");
+  }
+  {
+    origin::SyntheticStreamSpec probe;
+    probe.segment_duration_s = s.origin.segment_duration_s;
+    probe.renditions = s.origin.renditions;
+    probe.container = s.origin.container;
+    probe.audio = s.origin.audio;
+    probe.subtitles = s.origin.subtitles;
+    if (s.origin.container == "cmaf") probe.segment_uri_template = "seg_{rendition}_{msn}.m4s";
+    if (Status v = origin::ValidateSpec(probe); !v.ok()) {
+      return Status::InvalidArgument("scenario.origin: " + v.message());
+    }
   }
   SSAI_RETURN_IF_ERROR(og.Dist("fetch_latency_ms", &s.origin.fetch_latency));
   SSAI_RETURN_IF_ERROR(og.Windows("stalls", &s.origin.stalls));
@@ -595,6 +622,16 @@ nlohmann::json ScenarioToJson(const Scenario& s) {
   };
   // Only when set, so scenarios without them keep their reports' bytes.
   if (!s.origin.capture.empty()) j["origin"]["capture"] = s.origin.capture;
+  if (s.origin.container != "ts") j["origin"]["container"] = s.origin.container;
+  for (int kind = 0; kind < 2; ++kind) {
+    const std::vector<origin::AlternateRendition>& alts = kind == 0 ? s.origin.audio : s.origin.subtitles;
+    if (alts.empty()) continue;
+    json a = json::array();
+    for (const origin::AlternateRendition& r : alts) {
+      a.push_back({{"id", r.id}, {"name", r.name}, {"language", r.language}, {"default", r.is_default}});
+    }
+    j["origin"][kind == 0 ? "audio" : "subtitles"] = std::move(a);
+  }
   if (!s.origin.ts.empty()) {
     j["origin"]["ts"] = s.origin.ts;
     j["origin"].erase("breaks");  // the TS's cues (a schedule next to it is refused)

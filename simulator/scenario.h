@@ -112,6 +112,15 @@ struct OriginSpec {
   // packager of `ssai origin --ts`, looping): its SCTE-35 cues are the breaks (`breaks` is refused
   // with it). Path as `capture`. See simulator/README.md "TS origin".
   std::string ts;
+  // Demuxed presentations (issue 14), the synthetic origin's own fields and parser
+  // (origin::ParseAlternates): `container` "ts" or "cmaf", `audio` and `subtitles` renditions
+  // (EXT-X-MEDIA). Viewers then load one audio rendition (and the first subtitle one) with every
+  // variant reload, through the same manifest path (README.md "Demuxed presentations").
+  std::string container = "ts";
+  std::vector<origin::AlternateRendition> audio;
+  std::vector<origin::AlternateRendition> subtitles;
+  // Playlists a viewer loads per variant reload: 1 + (audio ? 1 : 0) + (subtitles ? 1 : 0).
+  int PlaylistsPerReload() const { return 1 + (audio.empty() ? 0 : 1) + (subtitles.empty() ? 0 : 1); }
 };
 
 struct DecisionSpec {

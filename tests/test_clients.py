@@ -332,9 +332,10 @@ def hlsjs_player():
         _require_tool(JS_DIR / "node_modules" / pkg / "package.json",
                       f"tests/js/node_modules/{pkg} (`npm ci` in tests/js)")
 
-    def run(src, until, max_s=60):
+    def run(src, until, max_s=60, **options):
+        # options: play_hls.mjs's others (switch_audio_to, subtitles).
         p = subprocess.run([node, str(JS_DIR / "play_hls.mjs"),
-                            json.dumps({"src": src, "until": until, "max_s": max_s, "chromium": CHROMIUM})],
+                            json.dumps({"src": src, "until": until, "max_s": max_s, "chromium": CHROMIUM, **options})],
                            capture_output=True, text=True, timeout=max_s + 45, cwd=JS_DIR)
         assert p.returncode == 0, f"play_hls.mjs failed ({p.returncode}): {p.stderr[-3000:]}"
         if os.environ.get("SSAI_HLSJS_REPORT_DIR"):  # keep every player report, also of passing runs
@@ -367,16 +368,17 @@ def _summary(report):
     return text + "\nhls.js log (interstitials, buffer):\n" + "\n".join(report.get("hls_log", [])[-80:])
 
 
-def _hlsjs_through_a_cued_break(hlsjs_player, base, src, break_s):
+def _hlsjs_through_a_cued_break(hlsjs_player, base, src, break_s, **options):
     """hls.js plays `src` while a break of `break_s` is cued at `base` 3 s in; the report, asserted
-    free of errors and played through (4 s past the last ad fragment)."""
+    free of errors and played through (4 s past the last ad fragment). `options` go to the player
+    (play_hls.mjs: switch_audio_to, subtitles)."""
     import threading
     # Cue once the player is loading: the break is then ahead of its playhead (it plays ~3 target
     # durations behind the live edge, hls.js liveSyncDurationCount).
     cue = threading.Timer(3.0, _cue, args=(base, break_s))
     cue.start()
     try:
-        report = hlsjs_player(src, "ssai", max_s=60)
+        report = hlsjs_player(src, "ssai", max_s=60, **options)
     finally:
         cue.cancel()
         cue.join()

@@ -242,3 +242,152 @@ def test_ffmpeg_reads_demuxed_audio_and_subtitles_from_the_origin(demuxed_origin
     tolerated = re.compile(r"Found duplicated MOOV Atom|Can't support the subtitle")
     problems = [line for line in p.stderr.splitlines() if line.strip() and not tolerated.search(line)]
     assert problems == [], "\n".join(problems[:40])
+
+
+# Demuxed through a break (issue 14): `ssai serve` with channels[].alternates splices the video
+# variant, each audio language and the subtitles in lockstep; the ads bring video-only variants and
+# their audio per language (/ads/{id}/video_{bps}.m3u8, /ads/{id}/audio_{lang}.m3u8).
+LANGUAGES = ("en", "fr")
+
+
+@pytest.fixture
+def demuxed_deployment(ssai_bin, ffmpeg_bin, root, tmp_path):
+    """serve_url of `ssai serve` (alternates aud_en, aud_fr, sub_en) in front of an origin serving
+    CMAF + AES-128 video-only variants, audio in two languages and WebVTT subtitles."""
+    start = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) - datetime.timedelta(seconds=30)
+    spec = {
+        "segment_duration_s": SEGMENT_S, "window_segments": 6, "cue_flavour": "none", "media": "ffmpeg",
+        "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"), "container": "cmaf", "encryption": "aes-128",
+        "segment_uri_template": "seg_{rendition}_{msn}.m4s",
+        "audio": [{"id": "aud_en", "name": "English", "language": "en", "default": True},
+                  {"id": "aud_fr", "name": "Francais", "language": "fr"}],
+        "subtitles": [{"id": "sub_en", "name": "English", "language": "en"}],
+        "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "resolution": "320x180", "codecs": "avc1.42c01e"}],
+    }
+    (tmp_path / "origin.json").write_text(json.dumps(spec))
+    procs = []
+    try:
+        origin, origin_url = _start([ssai_bin, "origin", "--synthetic", str(tmp_path / "origin.json"),
+                                     "--listen", "127.0.0.1:0"], cwd=root, timeout_s=90)
+        procs.append(origin)
+        config = json.loads((root / "fixtures/serve/demo.json").read_text())
+        config.update({"listen": "127.0.0.1:0", "journal_path": str(tmp_path / "journal.jsonl")})
+
+        def item(ad):
+            return {"id": ad, "duration": AD_S, "variants": {"2500000": f"{{self}}/ads/{ad}/video_2500000.m3u8"},
+                    "audio": [{"language": lang, "url": f"{{self}}/ads/{ad}/audio_{lang}.m3u8"} for lang in LANGUAGES]}
+        config["decision"] = {
+            "latency_ms": 0, "ad_segment_duration_s": SEGMENT_S, "media": "ffmpeg", "container": "cmaf",
+            "catalogue": {"default_pod": "clients-pod", "pods": {"clients-pod": {"items": [item("ad1"), item("ad2")]}}},
+        }
+        audio_slate = {"uri": origin_url + "/slate_audio.m4s", "init_uri": origin_url + "/slate_audio_init.mp4",
+                       "duration_s": SEGMENT_S}
+        config["channels"] = [{
+            "org": "demo", "channel": "sports", "mode": "ssai", "origin_base_url": origin_url,
+            # CODECS lists every format of the variant's renditions, its audio group's too (RFC 8216 §4.3.4.2).
+            "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "resolution": "320x180", "codecs": CODECS}],
+            "alternates": [
+                {"name": "aud_en", "type": "audio", "language": "en", "default": True, "slate": audio_slate},
+                {"name": "aud_fr", "type": "audio", "language": "fr", "slate": audio_slate},
+                {"name": "sub_en", "type": "subtitles", "language": "en",
+                 "slate": {"uri": origin_url + "/blank.vtt", "duration_s": SEGMENT_S}}],
+            "slate": {"uri": origin_url + "/slate.m4s", "init_uri": origin_url + "/slate_init.mp4",
+                      "duration_s": SEGMENT_S},
+            "default_pod_id": "clients-pod"}]
+        (tmp_path / "serve.json").write_text(json.dumps(config))
+        serve, serve_url = _start([ssai_bin, "serve", "--config", str(tmp_path / "serve.json")], cwd=root,
+                                  env=dict(os.environ, SSAI_CUE_TOKEN=TOKEN), timeout_s=90)
+        procs.append(serve)
+        yield serve_url
+    finally:
+        for p in reversed(procs):
+            _stop(p)
+
+
+def test_hlsjs_switches_audio_language_during_a_demuxed_cmaf_break(demuxed_deployment, hlsjs_player):
+    """hls.js plays the multivariant playlist (video + English audio + English subtitles), and once
+    its playhead is inside the break switches to French. Asserted: no hls.js error; the French ad
+    audio (ads/*/audio_fr_*.m4s) is fetched after the switch; content French audio after the
+    break; the video's ad fragments in order with the discontinuity numbering of the muxed test."""
+    base = demuxed_deployment
+    report = _hlsjs_through_a_cued_break(hlsjs_player, base, base + "/demo/sports/master.m3u8", BREAK_S,
+                                         switch_audio_to="fr", subtitles=True)
+    summary = _summary(report) + "\naudio_switch: " + json.dumps(report.get("audio_switch"))
+    assert [t["lang"] for t in report["audio_tracks"]] == list(LANGUAGES), summary
+    switch = report["audio_switch"]
+    assert switch is not None, "hls.js never had its playhead inside the break to switch audio:\n" + summary
+    main = [f for f in report["frags"] if f["type"] == "main"]
+    audio = [f for f in report["frags"] if f["type"] == "audio"]
+    subs = [f for f in report["frags"] if f["type"] == "subtitle"]
+    ads = [f for f in main if "/ads/" in f["url"]]
+    assert [f["url"].split("/ads/")[1] for f in ads] == [f"{a}/video_2500000_{i}.m4s" for a in ("ad1", "ad2")
+                                                          for i in (0, 1)], summary
+    ad_start, ad_end = ads[0]["start"], ads[-1]["start"] + ads[-1]["duration"]
+    # The switch happened with the playhead inside the break.
+    assert ad_start < switch["ct"] < ad_end, summary
+    # Before it: English ad audio; after it: the French ad audio of what was left of the break.
+    before, after = audio[:0], []
+    for i, f in enumerate(report["frags"]):
+        if f["type"] != "audio":
+            continue
+        (before if i < switch["frags_before"] else after).append(f)
+    assert any("/ads/ad1/audio_en_" in f["url"] for f in before), summary
+    fr_ads = [f for f in after if re.search(r"/ads/ad[12]/audio_fr_\d+\.m4s$", f["url"])]
+    assert fr_ads, "no French ad audio fetched after the switch:\n" + summary
+    assert not any("audio_en" in f["url"] or "/seg_aud_en_" in f["url"] for f in after), summary
+    # Back to content in French, past the break.
+    fr_content = [f for f in after if "/seg_aud_fr_" in f["url"] and f["start"] >= ad_end - 0.1]
+    assert fr_content, "no French content audio after the break:\n" + summary
+    assert any(e["type"] == "AUDIO_TRACK_SWITCHED" and e["id"] == switch["to"] for e in report["events"]), summary
+    # Discontinuity numbering of the video as in the muxed test; the audio's ads on the same cc.
+    content = [f for f in main if "/seg_v720_" in f["url"]]
+    pre = [f for f in content if f["start"] < ad_start]
+    post = [f for f in content if f["start"] >= ad_end - 0.1]
+    assert pre and post, summary
+    assert {f["cc"] for f in ads} == {pre[-1]["cc"] + 1}, summary
+    assert post[0]["cc"] == pre[-1]["cc"] + 2, summary
+    assert {f["cc"] for f in audio if "/ads/" in f["url"]} == {pre[-1]["cc"] + 1}, summary
+    # Subtitles: the content's cues before, the blank slate during the break, loaded and parsed.
+    assert any("/sub_en_" in f["url"] for f in subs), summary
+    assert any(f["url"].endswith("/blank.vtt") for f in subs), summary
+    failed = [e for e in report["events"] if e["type"] == "SUBTITLE_FRAG_PROCESSED" and not e["success"]]
+    assert failed == [], summary
+    assert report["current_time"] > report["ad_end"] + 4
+
+
+def test_ffmpeg_reads_video_and_one_audio_of_the_demuxed_ssai_stream_through_a_break(demuxed_deployment, ffmpeg_bin,
+                                                                                     tmp_path):
+    """ffmpeg decodes the spliced multivariant playlist's video and French audio through the break:
+    the video-only ad fragments and the French ad audio in order, no decode error."""
+    base = demuxed_deployment
+    cmd = [ffmpeg_bin, "-hide_banner", "-nostdin", "-loglevel", "level+info", "-i", base + "/demo/sports/master.m3u8",
+           "-map", "0:v:0", "-map", "0:a:1", "-t", "30", "-f", "null", "-"]
+    ffmpeg = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1)
+        _cue(base)
+        _, stderr = ffmpeg.communicate(timeout=75)
+    finally:
+        if ffmpeg.poll() is None:
+            ffmpeg.kill()
+            ffmpeg.wait(timeout=5)
+    (tmp_path / "ffmpeg.log").write_text(stderr)
+    assert ffmpeg.returncode == 0, stderr[-3000:]
+    opened = FFMPEG_OPENING.findall(stderr)
+    video_ads = [u.split("/ads/")[1] for u in opened if "/ads/" in u and "/video_" in u and u.endswith(".m4s")]
+    assert video_ads == [f"{a}/video_2500000_{i}.m4s" for a in ("ad1", "ad2") for i in (0, 1)], opened
+    fr_ads = [u.split("/ads/")[1] for u in opened if "/ads/" in u and "/audio_fr_" in u and u.endswith(".m4s")]
+    assert fr_ads == [f"{a}/audio_fr_{i}.m4s" for a in ("ad1", "ad2") for i in (0, 1)], opened
+    last_ad = max(i for i, u in enumerate(opened) if "/ads/" in u)
+    assert len([u for u in opened[last_ad:] if re.search(r"/seg_v720_\d+\.m4s$", u)]) >= 3, opened
+    assert any(re.search(r"/seg_aud_fr_\d+\.m4s$", u) for u in opened[last_ad:]), opened
+    # Tolerated as in the muxed CMAF test: reconnects on a host change, the re-read init at each
+    # MAP change, and the DISCONTINUITY's restart to the ad timeline ("DTS 0 < N out of order": at most
+    # once per demuxer, mov and hls, and stream, video and audio; 2 seen on 2026-12-06).
+    tolerated = re.compile(r"Cannot reuse HTTP connection for different host|keepalive request failed|"
+                           r"Found duplicated MOOV Atom|Can't support the subtitle")
+    problems = [line for line in stderr.splitlines() if FFMPEG_PROBLEM.search(line) and not tolerated.search(line)]
+    at_ad_start = [line for line in problems if re.search(r"\bDTS 0 < \d+ out of order", line)]
+    assert len(at_ad_start) <= 4, "\n".join(at_ad_start)
+    unexpected = [line for line in problems if line not in at_ad_start]
+    assert unexpected == [], "\n".join(unexpected[:40])

@@ -321,6 +321,11 @@ TEST(SyntheticOriginServiceTest, DemuxedAudioAndSubtitlesAreServed) {
   EXPECT_EQ(vtt.body.rfind("WEBVTT\nX-TIMESTAMP-MAP=LOCAL:00:00:00.000,MPEGTS:", 0), 0u) << vtt.body;
   EXPECT_EQ(service.Respond("/sub_en_15.vtt").status, 404);  // not published yet at 30 s
   EXPECT_EQ(service.Respond("/aud_en_3.vtt").status, 404);   // audio has no WebVTT
+  // The subtitle slate `ssai serve` lists during a break: the header, no cue.
+  const HttpResponse blank = service.Respond("/blank.vtt");
+  EXPECT_EQ(blank.status, 200);
+  EXPECT_EQ(blank.content_type, "text/vtt");
+  EXPECT_EQ(blank.body, "WEBVTT\nX-TIMESTAMP-MAP=LOCAL:00:00:00.000,MPEGTS:0\n\n");
 }
 
 TEST(RecordCaptureTest, RecordsASyntheticOriginAndReplaysIt) {

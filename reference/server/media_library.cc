@@ -425,6 +425,15 @@ std::optional<HttpResponse> OriginSegmentRoutes::Answer(std::string_view path, U
     ++*requests;
     return MediaResponse(path == "/slate.m4s" ? pool->Fragment(0) : Result<std::string>(pool->Init()), "video/mp4");
   }
+  if (cmaf && !spec_->audio.empty() && (path == "/slate_audio.m4s" || path == "/slate_audio_init.mp4")) {
+    // The demuxed audio renditions' slate (silence, clear, own init): what `ssai serve` lists in
+    // an audio rendition where an ad has no audio (channels[].alternates[].slate).
+    const origin::Fmp4Pool* pool = media.Cmaf("slate-audio-0");
+    if (pool == nullptr) return JsonErrorResponse(500, "media: no CMAF audio slate loaded");
+    ++*requests;
+    return MediaResponse(path == "/slate_audio.m4s" ? pool->Fragment(0) : Result<std::string>(pool->Init()),
+                         "audio/mp4");
+  }
   std::match_results<std::string_view::const_iterator> m;
   const bool is_init = init_re_ && std::regex_match(path.begin(), path.end(), m, *init_re_);
   if (!is_init && !std::regex_match(path.begin(), path.end(), m, *re_)) return std::nullopt;

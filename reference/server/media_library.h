@@ -90,7 +90,8 @@ std::string KeyIv(int64_t k);
 
 // The origin's segment routes (spec.media "ffmpeg"): GET /{segment_uri_template} with {rendition}
 // and {msn} filled in -> content segment msn (404 for an unknown rendition or a segment not yet
-// published at the live edge `now`), and GET /slate.ts (cmaf: /slate.m4s + /slate_init.mp4).
+// published at the live edge `now`), and GET /slate.ts (cmaf: /slate.m4s + /slate_init.mp4; with
+// demuxed audio also /slate_audio.m4s + /slate_audio_init.mp4, silence for the audio renditions).
 // `requests` counts segment bodies served.
 // container "cmaf": fMP4 fragments, and GET /{init_uri_template} -> the init segment; a demuxed
 // audio rendition's id as {rendition} gets its language's audio track ("audio/mp4"), a variant

@@ -154,7 +154,15 @@ TEST(MediaLibraryTest, CmafPoolsAndEncryptedOriginRoutes) {
   EXPECT_EQ(get("/seg_sub_en_3.m4s")->status, 404);   // subtitles are WebVTT, not fMP4
   EXPECT_EQ(get("/seg_nope_3.m4s")->status, 404);
   EXPECT_FALSE(get("/other.m4s").has_value());
-  EXPECT_EQ(served.load(), 4);
+  // The audio renditions' slate (silence, clear: the splicer declares METHOD=NONE for a slate).
+  std::optional<HttpResponse> slate_audio = get("/slate_audio.m4s");
+  ASSERT_TRUE(slate_audio && slate_audio->status == 200);
+  EXPECT_EQ(slate_audio->content_type, "audio/mp4");
+  EXPECT_EQ(slate_audio->body, *(*lib)->Cmaf("slate-audio-0")->Fragment(0));
+  std::optional<HttpResponse> slate_audio_init = get("/slate_audio_init.mp4");
+  ASSERT_TRUE(slate_audio_init && slate_audio_init->status == 200);
+  EXPECT_EQ(slate_audio_init->body, (*lib)->Cmaf("slate-audio-0")->Init());
+  EXPECT_EQ(served.load(), 6);
 }
 
 // The built-in decision service with container "cmaf": each ad variant playlist declares its own
@@ -221,6 +229,28 @@ TEST(MediaLibraryTest, CmafAdsDeclareAndServeTheirOwnInit) {
   EXPECT_EQ(service.AdResponse("/ads/y/audio_e_n.m3u8").status, 404);
   EXPECT_EQ(service.AdResponse("/ads/nope/audio_en.m3u8").status, 404);
   EXPECT_EQ(service.AdResponse("/ads/y/video_999_0.m4s").status, 404);
+}
+
+// The catalogue's URLs name the built-in service as {self}: the decision hands them out resolved,
+// the ad's demuxed audio per language as well as its variants (an unresolved "{self}/ads/..."
+// audio URL left every audio rendition on the slate: tests/test_clients_cmaf.py).
+TEST(MediaLibraryTest, DecisionResolvesSelfInVariantAndAudioUrls) {
+  DecisionConfig config;
+  Result<DecisionCatalogue> c = ParseDecisionCatalogue(R"({"default_pod": "p", "pods": {"p": {"items": [
+      {"id": "ad1", "duration": 4, "variants": {"800000": "{self}/ads/ad1/video_800000.m3u8"},
+       "audio": [{"language": "en", "url": "{self}/ads/ad1/audio_en.m3u8"},
+                 {"language": "fr", "url": "{self}/ads/ad1/audio_fr.m3u8"}]}]}}})");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  config.catalogue = *c;
+  DecisionService service(config);
+  service.set_self_url("http://127.0.0.1:9");
+  Result<AdDecision> d = service.Decide({"ch", "ev", "p", 4});
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  ASSERT_EQ(d->items.size(), 1u);
+  EXPECT_EQ(d->items[0].variants[0].url, "http://127.0.0.1:9/ads/ad1/video_800000.m3u8");
+  ASSERT_EQ(d->items[0].audio.size(), 2u);
+  EXPECT_EQ(d->items[0].audio[0].url, "http://127.0.0.1:9/ads/ad1/audio_en.m3u8");
+  EXPECT_EQ(d->items[0].audio[1].url, "http://127.0.0.1:9/ads/ad1/audio_fr.m3u8");
 }
 
 }  // namespace

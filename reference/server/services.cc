@@ -174,6 +174,8 @@ Result<AdDecision> DecisionService::Decide(const DecisionClient::Request& reques
   d = it->second;
   for (AdItem& item : d.items) {
     for (AdVariant& v : item.variants) ReplaceAll(&v.url, "{self}", self_url_);
+    // The ad's demuxed audio is served here too (/ads/{id}/audio_{lang}.m3u8, issue 14).
+    for (AdAudio& a : item.audio) ReplaceAll(&a.url, "{self}", self_url_);
   }
   return d;
 }
@@ -600,6 +602,11 @@ HttpResponse SyntheticOriginService::Respond(std::string_view path) {
   if (spec_.encryption != "none" && std::regex_match(path.begin(), path.end(), m, kKey)) {
     const int64_t k = std::stoll(m[1].str());  // at most 12 digits: fits
     return HttpResponse{200, "application/octet-stream", origin::KeyBytes(k), {{"Cache-Control", "max-age=3600"}}};
+  }
+  // The subtitle renditions' slate (spec.subtitles): a WebVTT segment with no cue, what `ssai
+  // serve` lists in a subtitle rendition during a break (channels[].alternates[].slate).
+  if (path == "/blank.vtt" && !spec_.subtitles.empty()) {
+    return HttpResponse{200, "text/vtt", origin::BlankWebVtt(spec_), {{"Cache-Control", "max-age=3600"}}};
   }
   // WebVTT subtitle segments (spec.subtitles): real text, published like the variants' segments.
   static const std::regex kVtt(R"(/([A-Za-z0-9_-]{1,64})_([0-9]{1,12})\.vtt)");

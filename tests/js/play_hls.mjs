@@ -8,7 +8,10 @@
 //   "ssai": ad fragments (URI containing "/ads/") were loaded and the playhead is 4 s past the
 //           end of the last one (the player went through the break and back to content);
 //   "sgai": an interstitial ended and the playhead moved 2 s in the primary content after it.
-// Otherwise it stops after max_s. Exit status: 0 when it ran (whatever the player did), 2 on bad
+// Otherwise it stops after max_s. `switch_audio_to` (a LANGUAGE, e.g. "fr"): once the playhead is
+// inside the break (past the start of the first main ad fragment) the page sets hls.audioTrack to
+// that language's track, once, and records when (audio_switch); `subtitles: true` selects the
+// first subtitle track so its fragments load. Exit status: 0 when it ran (whatever the player did), 2 on bad
 // usage or when Chromium or hls.js cannot be started.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -74,13 +77,13 @@ try {
     h264: MediaSource.isTypeSupported('video/mp4; codecs="avc1.42c01e"'),
     aac: MediaSource.isTypeSupported('audio/mp4; codecs="mp4a.40.2"'),
   }));
-  await page.evaluate(({ src, until }) => {
+  await page.evaluate(({ src, until, switchAudioTo, subtitles }) => {
     const t0 = performance.now();
     const now = () => Math.round(performance.now() - t0) / 1000;
     const video = document.getElementById('v');
     const r = (window.__r = {
       events: [], errors: [], frags: [], playing_at: null, done: false, interstitial_ended_at: null,
-      asset_lists: [], assets_started: [],
+      asset_lists: [], assets_started: [], audio_tracks: [], audio_switch: null, subtitle_tracks: [],
     });
     // hls.js's own log of its interstitial scheduling (what it buffered to, when it chose to load
     // an asset list), kept for the failure summary; bounded.
@@ -98,11 +101,26 @@ try {
     const E = Hls.Events;
     const log = (type, extra) => r.events.push({ t: now(), type, ct: video.currentTime, ...extra });
     video.addEventListener('playing', () => { if (r.playing_at === null) r.playing_at = now(); log('playing'); });
-    hls.on(E.MANIFEST_PARSED, (_, d) => log('MANIFEST_PARSED', { levels: d.levels.length }));
+    hls.on(E.MANIFEST_PARSED, (_, d) => {
+      log('MANIFEST_PARSED', { levels: d.levels.length });
+    });
+    hls.on(E.AUDIO_TRACKS_UPDATED, (_, d) => {
+      r.audio_tracks = d.audioTracks.map((t) => ({ id: t.id, name: t.name, lang: t.lang, url: t.url }));
+    });
+    hls.on(E.SUBTITLE_TRACKS_UPDATED, (_, d) => {
+      r.subtitle_tracks = d.subtitleTracks.map((t) => ({ id: t.id, name: t.name, lang: t.lang, url: t.url }));
+    });
+    for (const name of ['AUDIO_TRACK_SWITCHING', 'AUDIO_TRACK_SWITCHED', 'SUBTITLE_TRACK_SWITCH',
+                        'SUBTITLE_TRACK_LOADED']) {
+      hls.on(E[name], (_, d) => log(name, { id: d.id }));
+    }
     hls.on(E.FRAG_LOADED, (_, d) => {
       const f = d.frag;
       r.frags.push({ t: now(), url: f.url, sn: f.sn, cc: f.cc, start: f.start, duration: f.duration, type: f.type });
     });
+    // Subtitle fragments are loaded by the subtitle stream controller: FRAG_LOADED too (type
+    // "subtitle"); SUBTITLE_FRAG_PROCESSED says whether the WebVTT parsed.
+    hls.on(E.SUBTITLE_FRAG_PROCESSED, (_, d) => log('SUBTITLE_FRAG_PROCESSED', { url: d.frag.url, success: d.success }));
     hls.on(E.ERROR, (_, d) => r.errors.push({
       t: now(), type: d.type, details: d.details, fatal: d.fatal, before_playing: r.playing_at === null,
       url: (d.frag && d.frag.url) || (d.context && d.context.url) || '', reason: d.reason || (d.error && d.error.message) || '',
@@ -128,7 +146,24 @@ try {
     hls.attachMedia(video);
     hls.loadSource(src);
     video.play().catch(() => {});  // autoplay is allowed by the flag; muted anyway
+    let subtitleTries = 0;
     setInterval(() => {
+      // Select the subtitle track once playing: set earlier, hls.js turns it off again when it
+      // syncs with the video element's text tracks (created at MANIFEST_PARSED, mode "disabled").
+      if (subtitles && r.playing_at !== null && hls.subtitleTrack < 0 && hls.subtitleTracks.length &&
+          subtitleTries < 5) {
+        subtitleTries += 1;
+        hls.subtitleTrack = 0;
+      }
+      if (switchAudioTo && r.audio_switch === null) {
+        const firstAd = r.frags.find((f) => f.type === 'main' && f.url.includes('/ads/'));
+        const track = hls.audioTracks.findIndex((t) => t.lang === switchAudioTo);
+        if (firstAd && track >= 0 && video.currentTime > firstAd.start + 0.5) {
+          r.audio_switch = { t: now(), ct: video.currentTime, from: hls.audioTrack, to: track,
+                             break_start: firstAd.start, frags_before: r.frags.length };
+          hls.audioTrack = track;
+        }
+      }
       if (until === 'ssai') {
         const ads = r.frags.filter((f) => f.url.includes('/ads/'));
         const adEnd = Math.max(...ads.map((f) => f.start + f.duration));
@@ -138,7 +173,7 @@ try {
         r.done = true;
       }
     }, 250);
-  }, { src: opts.src, until: opts.until });
+  }, { src: opts.src, until: opts.until, switchAudioTo: opts.switch_audio_to || '', subtitles: !!opts.subtitles });
   const deadline = Date.now() + maxMs;
   while (Date.now() < deadline && !(await page.evaluate(() => window.__r.done))) {
     await new Promise((resolve) => setTimeout(resolve, 500));

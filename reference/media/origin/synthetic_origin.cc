@@ -393,6 +393,20 @@ Status ValidateSpec(const SyntheticStreamSpec& spec) {
     return err("key_rotation_segments", "media \"ffmpeg\" with cmaf + aes-128 needs one key (0): the init "
                                         "segment is encrypted with the key declared before its EXT-X-MAP");
   }
+  // WebVTT's X-TIMESTAMP-MAP maps cue time 0 to MPEGTS:{pts_offset_ticks} (RFC 8216 §3.5), the
+  // spec's clock. ffmpeg's media keeps its own: fMP4 from tfdt 0, MPEG-TS from PTS 126000 (the
+  // muxer's 1.4 s delay). Only CMAF with the offset 0 lines cues up with real media; anything else
+  // would show every cue 1.4 s (or the offset) off, so it is refused by name, not served wrong.
+  if (spec.media == "ffmpeg" && !spec.subtitles.empty() && spec.container == "ts") {
+    return err("subtitles", "media \"ffmpeg\" with container \"ts\": WebVTT X-TIMESTAMP-MAP would say MPEGTS:" +
+                                std::to_string(spec.pts_offset_ticks) + " but ffmpeg's MPEG-TS starts at PTS 126000, "
+                                "so cues would be 1.4 s off; use container \"cmaf\" (or media \"none\")");
+  }
+  if (spec.media == "ffmpeg" && !spec.subtitles.empty() && spec.pts_offset_ticks != 0) {
+    return err("subtitles", "media \"ffmpeg\" starts its fMP4 at time 0, not at pts_offset_ticks " +
+                                std::to_string(spec.pts_offset_ticks) + ": WebVTT X-TIMESTAMP-MAP would be off; "
+                                "use pts_offset_ticks 0 with subtitles");
+  }
   if (spec.media == "ffmpeg" && spec.container == "ts" && !spec.audio.empty()) {
     return err("audio", "media \"ffmpeg\" serves demuxed audio as CMAF only (packed audio .aac is not served); "
                         "use container \"cmaf\"");
@@ -584,6 +598,17 @@ std::string AlternatePlaylistAt(const SyntheticStreamSpec& spec, const Alternate
   return PlaylistAt(spec, r, subtitles ? PlaylistKind::kSubtitles : PlaylistKind::kAudio, now);
 }
 
+namespace {
+
+std::string WebVttHeader(const SyntheticStreamSpec& spec) {
+  const int64_t ticks = ((spec.pts_offset_ticks % (int64_t{1} << 33)) + (int64_t{1} << 33)) % (int64_t{1} << 33);
+  return "WEBVTT\nX-TIMESTAMP-MAP=LOCAL:00:00:00.000,MPEGTS:" + std::to_string(ticks) + "\n\n";
+}
+
+}  // namespace
+
+std::string BlankWebVtt(const SyntheticStreamSpec& spec) { return WebVttHeader(spec); }
+
 std::string WebVttSegment(const SyntheticStreamSpec& spec, const AlternateRendition& alt, int64_t msn) {
   // Cue times are on the segment timeline (cue 0 = 90 kHz tick pts_offset_ticks = start_time),
   // the same clock the fMP4/TS segments' timestamps use.
@@ -596,8 +621,7 @@ std::string WebVttSegment(const SyntheticStreamSpec& spec, const AlternateRendit
                   static_cast<long long>(ms % 1000));
     return std::string(buf);
   };
-  const int64_t ticks = ((spec.pts_offset_ticks % (int64_t{1} << 33)) + (int64_t{1} << 33)) % (int64_t{1} << 33);
-  std::string out = "WEBVTT\nX-TIMESTAMP-MAP=LOCAL:00:00:00.000,MPEGTS:" + std::to_string(ticks) + "\n\n";
+  std::string out = WebVttHeader(spec);
   out += ts(msn * d) + " --> " + ts((msn + 1) * d) + "\n";
   out += (alt.language.empty() ? alt.name : alt.language) + " " + std::to_string(msn) + "\n";
   return out;
@@ -634,6 +658,34 @@ namespace {
 Status CheckSpecKeys(const Json& obj, const std::string& path, std::initializer_list<std::string_view> keys) {
   Status s = CheckKnownKeys(obj, path, keys);
   return s.ok() ? s : Status::InvalidArgument("synthetic stream spec: " + s.message());
+}
+
+// The "audio" and "subtitles" arrays of a spec object (issue 14); ParseSpec and ParseAlternates.
+Status ParseAlternatesJson(const Json& j, SyntheticStreamSpec* out) {
+  SyntheticStreamSpec& spec = *out;
+  for (const char* field : {"audio", "subtitles"}) {
+    auto as = j.find(field);
+    if (as == j.end()) continue;
+    if (!as->is_array() || as->size() > kMaxRenditions) {
+      return FieldError(field, "must be an array of at most " + std::to_string(kMaxRenditions));
+    }
+    std::vector<AlternateRendition>& dst = std::string_view(field) == "audio" ? spec.audio : spec.subtitles;
+    for (size_t i = 0; i < as->size(); ++i) {
+      const Json& aj = (*as)[i];
+      const std::string p = std::string(field) + "[" + std::to_string(i) + "]";
+      if (!aj.is_object()) return FieldError(p, "must be an object");
+      SSAI_RETURN_IF_ERROR(CheckSpecKeys(aj, p, {"id", "name", "language", "default"}));
+      AlternateRendition a;
+      if (aj.find("id") == aj.end()) return FieldError(p + ".id", "missing");
+      SSAI_RETURN_IF_ERROR(GetString(aj, "id", p + ".id", &a.id));
+      a.name = a.id;
+      SSAI_RETURN_IF_ERROR(GetString(aj, "name", p + ".name", &a.name));
+      SSAI_RETURN_IF_ERROR(GetString(aj, "language", p + ".language", &a.language));
+      SSAI_RETURN_IF_ERROR(GetBool(aj, "default", p + ".default", &a.is_default));
+      dst.push_back(std::move(a));
+    }
+  }
+  return Status::Ok();
 }
 
 Result<SyntheticStreamSpec> ParseSpecJson(const Json& j) {
@@ -703,28 +755,7 @@ Result<SyntheticStreamSpec> ParseSpecJson(const Json& j) {
     r.cue_offset_segments = static_cast<int>(cue_offset);
     spec.renditions.push_back(std::move(r));
   }
-  for (const char* field : {"audio", "subtitles"}) {
-    auto as = j.find(field);
-    if (as == j.end()) continue;
-    if (!as->is_array() || as->size() > kMaxRenditions) {
-      return FieldError(field, "must be an array of at most " + std::to_string(kMaxRenditions));
-    }
-    std::vector<AlternateRendition>& dst = std::string_view(field) == "audio" ? spec.audio : spec.subtitles;
-    for (size_t i = 0; i < as->size(); ++i) {
-      const Json& aj = (*as)[i];
-      const std::string p = std::string(field) + "[" + std::to_string(i) + "]";
-      if (!aj.is_object()) return FieldError(p, "must be an object");
-      SSAI_RETURN_IF_ERROR(CheckSpecKeys(aj, p, {"id", "name", "language", "default"}));
-      AlternateRendition a;
-      if (aj.find("id") == aj.end()) return FieldError(p + ".id", "missing");
-      SSAI_RETURN_IF_ERROR(GetString(aj, "id", p + ".id", &a.id));
-      a.name = a.id;
-      SSAI_RETURN_IF_ERROR(GetString(aj, "name", p + ".name", &a.name));
-      SSAI_RETURN_IF_ERROR(GetString(aj, "language", p + ".language", &a.language));
-      SSAI_RETURN_IF_ERROR(GetBool(aj, "default", p + ".default", &a.is_default));
-      dst.push_back(std::move(a));
-    }
-  }
+  SSAI_RETURN_IF_ERROR(ParseAlternatesJson(j, &spec));
   if (auto bs = j.find("breaks"); bs != j.end()) {
     if (!bs->is_array() || bs->size() > kMaxBreaks) {
       return FieldError("breaks", "must be an array of at most " + std::to_string(kMaxBreaks));
@@ -756,18 +787,40 @@ Result<SyntheticStreamSpec> ParseSpecJson(const Json& j) {
 
 }  // namespace
 
+namespace {
+
+// An error of the spec's parser inside another document: "scenario.origin.omit_cue_ins: unknown
+// key (...)" rather than "synthetic stream spec: omit_cue_ins: ...".
+Status InDocument(const Status& error, std::string_view path) {
+  constexpr std::string_view kPrefix = "synthetic stream spec: ";
+  std::string m = error.message();
+  if (m.rfind(kPrefix, 0) == 0) m.erase(0, kPrefix.size());
+  const bool field_first = m.find(": ") != std::string::npos && m.find(' ') > m.find(':');
+  return Status::InvalidArgument(std::string(path) + (field_first ? "." : ": ") + m);
+}
+
+}  // namespace
+
 Result<SyntheticStreamSpec> ParseSpec(std::string_view json, std::string_view path) {
   Result<SyntheticStreamSpec> spec = [&]() -> Result<SyntheticStreamSpec> {
     SSAI_ASSIGN_OR_RETURN(Json j, ParseJsonInput(json, "synthetic stream spec"));  // bounded nesting
     return CatchJsonErrors("synthetic stream spec", [&] { return ParseSpecJson(j); });
   }();
   if (spec.ok() || path.empty()) return spec;
-  // Inside another document: "scenario.origin.omit_cue_ins: unknown key (...)".
-  constexpr std::string_view kPrefix = "synthetic stream spec: ";
-  std::string m = spec.status().message();
-  if (m.rfind(kPrefix, 0) == 0) m.erase(0, kPrefix.size());
-  const bool field_first = m.find(": ") != std::string::npos && m.find(' ') > m.find(':');
-  return Status::InvalidArgument(std::string(path) + (field_first ? "." : ": ") + m);
+  return InDocument(spec.status(), path);
+}
+
+Status ParseAlternates(const nlohmann::json& object, std::string_view path, SyntheticStreamSpec* spec) {
+  if (!object.is_object()) return Status::InvalidArgument(std::string(path) + ": must be a JSON object");
+  SyntheticStreamSpec parsed;
+  Status s = CatchJsonErrors("synthetic stream spec", [&]() -> Result<bool> {
+    SSAI_RETURN_IF_ERROR(ParseAlternatesJson(object, &parsed));
+    return true;
+  }).status();
+  if (!s.ok()) return InDocument(s, path);
+  spec->audio = std::move(parsed.audio);
+  spec->subtitles = std::move(parsed.subtitles);
+  return Status::Ok();
 }
 
 std::string SerializeSpec(const SyntheticStreamSpec& spec) {

@@ -27,6 +27,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "reference/base/status.h"
 #include "reference/base/time.h"
 
@@ -148,6 +150,11 @@ Status ValidateSpec(const SyntheticStreamSpec& spec);
 inline constexpr size_t kMaxRenditions = 64;
 inline constexpr size_t kMaxBreaks = 10000;
 Result<SyntheticStreamSpec> ParseSpec(std::string_view json, std::string_view path = "");
+// The "audio" and "subtitles" arrays of `object` (a JSON object shaped like a spec: other keys are
+// the caller's) into spec->audio / spec->subtitles, parsed exactly as ParseSpec parses them (the
+// simulator's scenario.origin uses it: one parser for the fields). Errors are prefixed with
+// `path` ("scenario.origin.audio[0].id: missing"); ValidateSpec checks them against the renditions.
+Status ParseAlternates(const nlohmann::json& object, std::string_view path, SyntheticStreamSpec* spec);
 std::string SerializeSpec(const SyntheticStreamSpec& spec);
 
 // Timeline helpers.
@@ -177,6 +184,9 @@ std::string AlternatePlaylistAt(const SyntheticStreamSpec& spec, const Alternate
 // WebVTT segment `msn` (RFC 8216 §3.5 / bis §3.1.4): the header with X-TIMESTAMP-MAP mapping cue
 // time 0 to the segment timeline's 90 kHz origin (pts_offset_ticks), and one cue over the segment.
 std::string WebVttSegment(const SyntheticStreamSpec& spec, const AlternateRendition& alt, int64_t msn);
+// A WebVTT segment with the same header and no cue (bis §3.1.4: valid): what a subtitle rendition
+// plays during an ad break (the lockstep splice's subtitle slate, reference/ssai/README.md).
+std::string BlankWebVtt(const SyntheticStreamSpec& spec);
 
 // The SCTE-35 splice_insert payloads the origin writes for a break (binary section).
 std::vector<uint8_t> BreakOutSection(const SyntheticStreamSpec& spec, const ScheduledBreak& brk);

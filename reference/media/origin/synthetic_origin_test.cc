@@ -448,6 +448,17 @@ TEST(SyntheticOriginCmafTest, SpecJsonFieldsAndErrors) {
               ::testing::HasSubstr("key_rotation_segments: media \"ffmpeg\" with cmaf + aes-128 needs one key"));
   EXPECT_THAT(error(R"("media": "ffmpeg", "audio": [{"id": "a1", "name": "A"}])"),
               ::testing::HasSubstr("serves demuxed audio as CMAF only"));
+  // WebVTT's X-TIMESTAMP-MAP (MPEGTS:pts_offset_ticks) would not match ffmpeg's TS (PTS from
+  // 126000) or a non-zero offset on its fMP4 (tfdt from 0): refused by name (README "WebVTT").
+  EXPECT_THAT(error(R"("media": "ffmpeg", "subtitles": [{"id": "s1", "name": "S"}])"),
+              ::testing::HasSubstr("subtitles: media \"ffmpeg\" with container \"ts\": WebVTT X-TIMESTAMP-MAP "
+                                   "would say MPEGTS:0 but ffmpeg's MPEG-TS starts at PTS 126000"));
+  EXPECT_THAT(error(R"("media": "ffmpeg", "container": "cmaf", "pts_offset_ticks": 900000,
+                       "subtitles": [{"id": "s1", "name": "S"}])"),
+              ::testing::HasSubstr("subtitles: media \"ffmpeg\" starts its fMP4 at time 0, not at pts_offset_ticks 900000"));
+  // Playlists only (media "none"), and CMAF media from 0, keep their subtitles.
+  EXPECT_EQ(error(R"("subtitles": [{"id": "s1", "name": "S"}])"), "ok");
+  EXPECT_EQ(error(R"("media": "ffmpeg", "container": "cmaf", "subtitles": [{"id": "s1", "name": "S"}])"), "ok");
 }
 
 
