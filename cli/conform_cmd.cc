@@ -8,7 +8,8 @@
 //   ssai conform --target observe --target-profile T.json --duration S --out DIR (watch only)
 // Exit status: 0 no unexpected error-severity failure (a defect build's failures and the known
 // findings of conformance/expectations.h are expected; a defect build nothing caught is not),
-// 1 otherwise, 2 bad input or usage.
+// 1 otherwise, 2 bad input or usage (and a run that could not start for the user's setup: an
+// https:// certificate the target profile's `tls` does not trust).
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -114,6 +115,15 @@ int RunConform(const ConformArgs& a) {
     return 2;
   }
   std::cout << SummaryTable(runs);
+  // A run that could not start because of the user's setup (an https:// certificate the profile
+  // does not trust): bad input, like a bad profile, not a finding about the target.
+  int setup_errors = 0;
+  for (const RunResult& r : runs) {
+    if (r.status.code() != StatusCode::kFailedPrecondition) continue;
+    std::cerr << "ssai conform: " << r.target << ": " << r.status.message() << "\n";
+    ++setup_errors;
+  }
+  if (setup_errors > 0) return 2;
   int64_t expected = 0;
   for (const RunResult& r : runs) expected += r.ExpectedFailures();
   const int64_t unexpected = UnexpectedFailures(runs);

@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "conformance/target.h"
+#include "reference/server/http_client.h"
 
 namespace ssai::conformance {
 
@@ -112,6 +113,10 @@ struct TargetProfile {
   // Ad/slate URI recognition; default: the harness's own /ads/ prefix and /slate.ts.
   std::string ad_uri_prefix;
   std::string slate_uri;
+  // https:// URLs (issue 16: real deployments are https-only): whom to trust. Default: the
+  // system CA store; `tls.ca_file` (relative to the profile) a private CA's PEM bundle;
+  // `tls.insecure: true` verifies nothing (a lab setup; the run says so on stderr).
+  server::TlsOptions tls;
   // Issue 15: the query parameter naming the viewer session on media playlist requests (each
   // harness viewer sends its own, beacons.h); empty = none sent. serve: sets "session".
   std::string session_param;

@@ -79,6 +79,7 @@ class ObserveTarget : public Target {
     const std::string truth_url = p_.observe->origin_url.empty() ? output_url : p_.observe->origin_url;
     TempDir dir;
     if (dir.path().empty()) return Status::Unavailable("observe: cannot create a temporary directory");
+    SSAI_RETURN_IF_ERROR(CheckTls({truth_url, p_.observe->session_url.empty() ? output_url : p_.observe->session_url}));
 
     // The ground truth: the origin (or the output) recorded as a player loads it.
     start_ = WallNow();
@@ -91,6 +92,7 @@ class ObserveTarget : public Target {
       o.out_dir = dir.path();
       o.duration_ms = static_cast<int64_t>(duration_s * 1000);
       o.stop = &stop;
+      o.tls = p_.tls;
       recorded = server::RecordCapture(o, nullptr);
     });
     std::vector<std::thread> viewers;
@@ -131,7 +133,7 @@ class ObserveTarget : public Target {
     f.bandwidth_bps = bandwidth_bps;
     f.rendition = variant < 0 ? "" : "out" + std::to_string(variant);  // mapped in Judge
     f.request_time = WallNow();
-    GetPlaylist(headers_, p_.state_source_header, &f);
+    GetPlaylist(headers_, p_.state_source_header, &f, p_.tls);
     return f;
   }
 
@@ -145,7 +147,8 @@ class ObserveTarget : public Target {
   // The multivariant URL of a new session (observe.session_*), or "" after recording why not.
   std::string StartSession() {
     const ObserveSpec& o = *p_.observe;
-    HttpResult r = Send(o.session_method, o.session_url, headers_, o.session_body, "application/json");
+    HttpResult r = Send(o.session_method, o.session_url, headers_, o.session_body, "application/json",
+                        hls::kMaxPlaylistBytes, p_.tls);
     std::string error;
     std::string url;
     if (r.status < 200 || r.status >= 300) {
@@ -206,7 +209,7 @@ class ObserveTarget : public Target {
         }
         // An SGAI deployment's interstitials: their lists and assets (issue 16).
         AssetFetcher fetch = [this](const std::string& url, std::function<void(int, std::string)> done) {
-          HttpResult r = Send("GET", url, headers_, "", "");
+          HttpResult r = Send("GET", url, headers_, "", "", hls::kMaxPlaylistBytes, p_.tls);
           done(r.status, std::move(r.body));
         };
         FetchSgaiAssets(f, &seen, fetch, [this](SgaiAssetRecord rec) {
@@ -281,12 +284,28 @@ class ObserveTarget : public Target {
     obs.stats["origin_variants"] = static_cast<int64_t>(renditions.size());
     obs.stats["breaks_in_truth"] = static_cast<int64_t>(judged->origin.breaks.size());
     obs.stats["stream_minus_wall_ms"] = stream_minus_wall / kMicrosPerMilli;
+    if (p_.tls.insecure) obs.stats["tls_insecure"] = 1;  // the report keeps what the warning said
     if (sessions_ > 0) {
       obs.stats["sessions"] = sessions_;
       obs.stats["session_failures"] = session_failures_;
     }
     obs.judged_scenario = std::move(judged);
     return obs;
+  }
+
+  // Before watching: each https:// URL's certificate against the profile's trust (tls), so an
+  // untrusted one is a setup error at once (kFailedPrecondition: exit 2), not a run of failed
+  // fetches. Only the handshake: a session endpoint starts no session. Other failures (the
+  // deployment is down) are left to the run, which reports them as it always has.
+  Status CheckTls(std::initializer_list<std::string> urls) const {
+    server::HttpOptions o;
+    o.tls = p_.tls;
+    for (const std::string& url : urls) {
+      if (Status s = server::CheckTlsPeer(url, o); s.code() == StatusCode::kFailedPrecondition) {
+        return s.WithContext("observe");
+      }
+    }
+    return Status::Ok();
   }
 
   // The newest good snapshot of `path` recorded at or before wall time `t` (else its first).

@@ -29,6 +29,7 @@ struct FetchResult {
   int status = 0;      // 0: no response
   std::string body;
   std::string error;   // transport failure
+  bool untrusted = false;  // https:// certificate did not verify (http_client.h)
 };
 
 // One GET through the harness's client (http_client.h: capped headers and body, TLS per
@@ -45,6 +46,7 @@ FetchResult Fetch(const std::string& base, const std::string& path, const Captur
   FetchResult out;
   if (r.status == 0) {
     out.error = r.timed_out ? "timeout after " + std::to_string(o.timeout_ms) + " ms" : r.error;
+    out.untrusted = r.untrusted;
     return out;
   }
   out.status = r.status;
@@ -173,6 +175,7 @@ class Recorder {
     const int64_t offset = NowMs();
     FetchResult r = Fetch(base_, first_path_, o_, o_.max_body_bytes);
     const std::string what = o_.url + ": first fetch failed: ";
+    if (r.untrusted) return Status::FailedPrecondition(what + r.error);  // the user's trust setup (tls)
     if (r.status == 0) return Status::Unavailable(what + r.error);
     if (r.status != 200) return Status::Unavailable(what + "HTTP " + std::to_string(r.status));
     Result<hls::Playlist> parsed = hls::Parse(r.body);

@@ -57,7 +57,8 @@ struct CaptureSummary {
 
 // Records until duration_ms of stream time has passed (or *stop). Errors: a bad URL or options
 // (kInvalidArgument), an unusable output directory, or a failed first fetch (kUnavailable,
-// naming the URL and the reason). Progress lines go to `log` when not null.
+// naming the URL and the reason; kFailedPrecondition when an https:// certificate did not verify
+// against o.tls). Progress lines go to `log` when not null.
 Result<CaptureSummary> RecordCapture(const CaptureRecorderOptions& options, std::ostream* log);
 
 }  // namespace ssai::server

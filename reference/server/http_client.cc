@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -123,6 +125,42 @@ std::string OpenSslErrors() {
   return out;
 }
 
+// OpenSSL writes to the socket with write(2), not send(MSG_NOSIGNAL): a peer that hangs up
+// mid-exchange would raise SIGPIPE and end the harness. Each SSL call runs with SIGPIPE blocked
+// on this thread, and one it raised is consumed before unblocking (the process's disposition
+// stays the caller's).
+class SigpipeGuard {
+ public:
+  SigpipeGuard() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigemptyset(&pending);
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    blocked_ = pthread_sigmask(SIG_BLOCK, &pipe_, &old_) == 0;
+  }
+  ~SigpipeGuard() {
+    if (!blocked_) return;
+    sigset_t pending;
+    sigemptyset(&pending);
+    sigpending(&pending);
+    if (!was_pending_ && sigismember(&pending, SIGPIPE) == 1) {
+      const timespec zero{0, 0};
+      while (sigtimedwait(&pipe_, nullptr, &zero) < 0 && errno == EINTR) {
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+ private:
+  sigset_t pipe_, old_;
+  bool was_pending_ = false;
+  bool blocked_ = false;
+};
+
 using SslCtx = std::shared_ptr<SSL_CTX>;
 
 Result<SslCtx> NewContext(const TlsOptions& tls) {
@@ -213,7 +251,7 @@ class Conn {
   // The TLS handshake: SNI for a DNS name, the peer's certificate checked against `ctx`'s
   // trust and the host (unless the context verifies nothing).
   Status Handshake(SSL_CTX* ctx, const HttpUrl& u, bool verify, Clock::time_point deadline,
-                   std::chrono::milliseconds step, bool* timed_out) {
+                   std::chrono::milliseconds step, bool* timed_out, bool* untrusted) {
     ERR_clear_error();
     ssl_ = SSL_new(ctx);
     if (ssl_ == nullptr || SSL_set_fd(ssl_, fd_) != 1) return Status::Internal("TLS: " + OpenSslErrors());
@@ -229,7 +267,11 @@ class Conn {
     }
     for (;;) {
       ERR_clear_error();
-      const int rc = SSL_connect(ssl_);
+      int rc = 0;
+      {
+        SigpipeGuard guard;
+        rc = SSL_connect(ssl_);
+      }
       if (rc == 1) return Status::Ok();
       const int e = SSL_get_error(ssl_, rc);
       const Clock::time_point until = std::min(deadline, Clock::now() + step);
@@ -242,6 +284,7 @@ class Conn {
       }
       if (const long v = SSL_get_verify_result(ssl_); verify && v != X509_V_OK) {
         OpenSslErrors();  // the queue only repeats "certificate verify failed"
+        *untrusted = true;
         return Status::FailedPrecondition("TLS: the certificate of " + u.host + " did not verify: " +
                                           X509_verify_cert_error_string(v));
       }
@@ -261,7 +304,11 @@ class Conn {
       short wait = POLLIN;
       if (ssl_ != nullptr) {
         ERR_clear_error();
-        const int rc = SSL_read(ssl_, buf, static_cast<int>(std::min<size_t>(cap, 1 << 30)));
+        int rc = 0;
+        {
+          SigpipeGuard guard;  // a read may write (TLS 1.3 key updates)
+          rc = SSL_read(ssl_, buf, static_cast<int>(std::min<size_t>(cap, 1 << 30)));
+        }
         if (rc > 0) {
           *n = static_cast<size_t>(rc);
           return Io::kData;
@@ -302,7 +349,11 @@ class Conn {
       short wait = POLLOUT;
       if (ssl_ != nullptr) {
         ERR_clear_error();
-        const int rc = SSL_write(ssl_, data.data() + sent, static_cast<int>(std::min<size_t>(data.size() - sent, 1 << 30)));
+        int rc = 0;
+        {
+          SigpipeGuard guard;
+          rc = SSL_write(ssl_, data.data() + sent, static_cast<int>(std::min<size_t>(data.size() - sent, 1 << 30)));
+        }
         if (rc > 0) {
           sent += static_cast<size_t>(rc);
           continue;
@@ -476,6 +527,18 @@ Status ParseHead(const std::string& block, int* status, httplib::Headers* header
 
 Status CheckTlsOptions(const TlsOptions& tls) { return ContextFor(tls).status(); }
 
+Status CheckTlsPeer(const std::string& url, const HttpOptions& o) {
+  HttpUrl u;
+  SSAI_RETURN_IF_ERROR(ParseHttpUrl(url, &u).WithContext(url));
+  if (!u.tls) return Status::Ok();
+  SSAI_ASSIGN_OR_RETURN(SslCtx ctx, ContextFor(o.tls));
+  const Clock::time_point end = Clock::now() + o.deadline;
+  Conn conn;
+  bool timed_out = false, untrusted = false;
+  SSAI_RETURN_IF_ERROR(conn.Connect(u, std::min(end, Clock::now() + o.connect_timeout), &timed_out));
+  return conn.Handshake(ctx.get(), u, !o.tls.insecure, end, o.read_timeout, &timed_out, &untrusted);
+}
+
 HttpResult HttpExchange(const std::string& method, const std::string& url, const httplib::Headers& headers,
                         const std::string& body, const std::string& content_type, const HttpOptions& o) {
   HttpResult out;
@@ -523,7 +586,8 @@ HttpResult HttpExchange(const std::string& method, const std::string& url, const
     return out;
   }
   if (ctx) {
-    if (Status st = conn.Handshake(ctx.get(), u, !o.tls.insecure, end, o.read_timeout, &out.timed_out); !st.ok()) {
+    if (Status st = conn.Handshake(ctx.get(), u, !o.tls.insecure, end, o.read_timeout, &out.timed_out, &out.untrusted);
+        !st.ok()) {
       out.error = st.message();
       return out;
     }

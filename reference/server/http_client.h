@@ -49,12 +49,21 @@ struct HttpResult {
   httplib::Headers headers;
   std::string error;       // why there was no answer
   bool timed_out = false;  // the error is a timeout (connect, read, write, handshake, deadline)
+  bool untrusted = false;  // the peer's certificate did not verify (trust, names, dates): a setup
+                           // problem for the user (tls.ca_file), not an answer of the peer's
 };
 
 // One request (GET, HEAD, PUT, DELETE, POST, as given), `Connection: close`. The body of a
 // non-GET is sent with `content_type`. URLs other than http:// and https:// are refused.
 HttpResult HttpExchange(const std::string& method, const std::string& url, const httplib::Headers& headers,
                         const std::string& body, const std::string& content_type, const HttpOptions& options);
+
+// For an https:// URL: connects and completes the TLS handshake only (no request is sent, so a
+// session endpoint starts no session), as a run's first step, so a certificate the harness does
+// not trust stops the run at once. kFailedPrecondition when the certificate did not verify (the
+// message names the host and OpenSSL's reason); kUnavailable / kDeadlineExceeded when the peer
+// could not be reached or the handshake failed otherwise. http:// URLs: Ok without connecting.
+Status CheckTlsPeer(const std::string& url, const HttpOptions& options);
 
 // Whether `tls` can be used: ca_file loads as PEM certificates (the error names the file and
 // OpenSSL's reason). Profiles check this when they are read, before a run starts.

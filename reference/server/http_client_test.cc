@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -74,8 +76,10 @@ const TestCert& Cert() {
 class TlsServer {
  public:
   using Serve = std::function<void(int fd, SSL* ssl)>;
-  TlsServer(bool raw, Serve serve) : serve_(std::move(serve)) {
+  TlsServer(bool raw, Serve serve, bool hang_up = false) : hang_up_(hang_up), serve_(std::move(serve)) {
     ctx_ = SSL_CTX_new(TLS_server_method());
+    // TLS 1.2 for the hang-up: the server's Finished comes last, so it closes with nothing unread.
+    if (hang_up) SSL_CTX_set_max_proto_version(ctx_, TLS1_2_VERSION);
     SSL_CTX_use_certificate(ctx_, Cert().cert);
     SSL_CTX_use_PrivateKey(ctx_, Cert().key);
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -88,6 +92,12 @@ class TlsServer {
     port_ = ntohs(a.sin_port);
     ::listen(fd_, 4);
     thread_ = std::thread([this, raw] {
+      // This thread writes to clients that hang up: SIGPIPE blocked here only, so the test's own
+      // thread keeps the default disposition and a client that raised it would end the test.
+      sigset_t pipe;
+      sigemptyset(&pipe);
+      sigaddset(&pipe, SIGPIPE);
+      pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
       for (int i = 0; i < 8 && !stop_; ++i) {
         const int c = ::accept(fd_, nullptr, nullptr);
         if (c < 0 || stop_) {
@@ -101,7 +111,9 @@ class TlsServer {
         } else {
           SSL* ssl = SSL_new(ctx_);
           SSL_set_fd(ssl, c);
-          if (SSL_accept(ssl) == 1) {
+          // hang_up_: closed with nothing unread (a FIN right after the handshake): the client's
+          // next writes meet a reset, and write(2) then raises SIGPIPE.
+          if (SSL_accept(ssl) == 1 && !hang_up_) {
             char buf[4096];
             (void)SSL_read(ssl, buf, sizeof(buf));  // the request (small)
             serve_(c, ssl);
@@ -124,6 +136,7 @@ class TlsServer {
     return "https://" + host + ":" + std::to_string(port_) + "/live/master.m3u8";
   }
   std::atomic<bool> stop_{false};
+  bool hang_up_ = false;
 
  private:
   Serve serve_;
@@ -157,6 +170,13 @@ TEST(HttpClientTlsTest, AnUnknownCaOrAWrongNameIsAClearError) {
   HttpResult system = HttpExchange("GET", server.Url(), {}, "", "", HttpOptions{});
   EXPECT_EQ(system.status, 0);
   EXPECT_EQ(system.error, "TLS: the certificate of 127.0.0.1 did not verify: self-signed certificate");
+  EXPECT_TRUE(system.untrusted);
+  // The run's first step checks only the handshake: untrusted is a setup error, trusted is fine.
+  Status peer = CheckTlsPeer(server.Url(), HttpOptions{});
+  EXPECT_EQ(peer.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(peer.message(), system.error);
+  EXPECT_TRUE(CheckTlsPeer(server.Url(), Trusting()).ok());
+  EXPECT_TRUE(CheckTlsPeer("http://127.0.0.1:1/x", HttpOptions{}).ok());  // not TLS: not contacted
   // Trusted CA, but the certificate names 127.0.0.1, not localhost.
   HttpResult name = HttpExchange("GET", server.Url("localhost"), {}, "", "", Trusting());
   EXPECT_EQ(name.status, 0);
@@ -225,6 +245,16 @@ TEST(HttpClientTlsTest, AnEndlessBodyIsRefusedAtTheCap) {
   EXPECT_EQ(r.error, "response body larger than 1048576 bytes");
   EXPECT_TRUE(r.body.empty());
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+}
+
+// A peer that hangs up while the harness is still writing: an error, not SIGPIPE (OpenSSL writes
+// with write(2); the process's default disposition would end the harness).
+TEST(HttpClientTlsTest, APeerHangingUpMidRequestIsAnErrorNotASignal) {
+  TlsServer server(false, [](int, SSL*) {}, /*hang_up=*/true);
+  const std::string big(8 << 20, 'x');
+  HttpResult r = HttpExchange("POST", server.Url(), {}, big, "application/octet-stream", Trusting());
+  EXPECT_EQ(r.status, 0);
+  EXPECT_FALSE(r.error.empty());
 }
 
 TEST(HttpClientTlsTest, OtherSchemesAreRefused) {
