@@ -5,7 +5,8 @@
 //                [-k SUBSTRING]...                              only the checks whose id contains one
 //   ssai conform --target serve:BUILD --scenario FILE --out DIR                 (real time)
 //   ssai conform --target http --target-profile T.json --scenario FILE --out DIR (real time)
-//   ssai conform --target observe --target-profile T.json --duration S --out DIR (watch only)
+//   ssai conform --target observe --target-profile T.json --duration S --out DIR (watch only;
+//                one line per break on stdout as soon as it is judged, then the summary)
 // Exit status: 0 no unexpected error-severity failure (a defect build's failures and the known
 // findings of conformance/expectations.h are expected; a defect build nothing caught is not),
 // 1 otherwise, 2 bad input or usage (and a run that could not start for the user's setup: an
@@ -96,7 +97,17 @@ int RunConform(const ConformArgs& a) {
     std::cerr << "ssai conform: " << scenarios.status().message() << "\n";
     return 2;
   }
-  Result<std::vector<std::unique_ptr<Target>>> targets = MakeTargets(a.target, TargetOptions{a.target_profile});
+  TargetOptions options{a.target_profile, {}};
+  if (observe) {
+    // Live output (issue 16): one line per break as soon as it is judged, flushed, on stdout;
+    // -k keeps the same checks the final report keeps.
+    options.live = [&a](const LiveBreak& b) {
+      LiveBreak shown = b;
+      std::erase_if(shown.failures, [&](const auto& f) { return !CheckSelected(a.select, f.first); });
+      std::cout << FormatLiveBreak(shown) << std::endl;
+    };
+  }
+  Result<std::vector<std::unique_ptr<Target>>> targets = MakeTargets(a.target, options);
   if (!targets.ok()) {
     std::cerr << "ssai conform: " << targets.status().message() << "\n";
     return 2;

@@ -1036,7 +1036,8 @@ Result<std::unique_ptr<Target>> MakeHttpTarget(const std::string& profile_path) 
   return std::unique_ptr<Target>(std::make_unique<HttpTarget>(std::move(p).value()));
 }
 
-Result<std::unique_ptr<Target>> MakeObserveTarget(const std::string& profile_path) {
+Result<std::unique_ptr<Target>> MakeObserveTarget(const std::string& profile_path,
+                                                  std::function<void(const LiveBreak&)> live) {
   if (profile_path.empty()) {
     return Status::InvalidArgument("target observe: needs --target-profile FILE with an `observe` block (conformance/README.md)");
   }
@@ -1044,7 +1045,7 @@ Result<std::unique_ptr<Target>> MakeObserveTarget(const std::string& profile_pat
   if (!p.ok()) return p.status();
   if (!p->observe) return Status::InvalidArgument(profile_path + ": target observe: the profile has no `observe` block");
   WarnIfInsecure(profile_path, *p);
-  return MakeObserveTargetFrom(std::move(p).value());
+  return MakeObserveTargetFrom(std::move(p).value(), std::move(live));
 }
 
 Result<std::unique_ptr<Target>> MakeServeTarget(std::string_view build) {

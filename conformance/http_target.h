@@ -19,6 +19,7 @@
 #ifndef SSAI_CONFORMANCE_HTTP_TARGET_H_
 #define SSAI_CONFORMANCE_HTTP_TARGET_H_
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -130,7 +131,8 @@ Result<TargetProfile> LoadTargetProfile(const std::string& path);
 Result<std::unique_ptr<Target>> MakeHttpTarget(const std::string& profile_path);
 Result<std::unique_ptr<Target>> MakeServeTarget(std::string_view build);
 // "observe" with a profile file that has an `observe` block (observe_target.cc).
-Result<std::unique_ptr<Target>> MakeObserveTarget(const std::string& profile_path);
+Result<std::unique_ptr<Target>> MakeObserveTarget(const std::string& profile_path,
+                                                  std::function<void(const LiveBreak&)> live = {});
 
 }  // namespace ssai::conformance
 

@@ -2,16 +2,20 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
+#include "conformance/checks/evaluate.h"
 #include "conformance/http_client.h"
 #include "conformance/sgai_assets.h"
 #include "reference/base/url.h"
@@ -49,14 +53,14 @@ class TempDir {
 
 class ObserveTarget : public Target {
  public:
-  explicit ObserveTarget(TargetProfile p) : p_(std::move(p)) {
+  ObserveTarget(TargetProfile p, std::function<void(const LiveBreak&)> live) : p_(std::move(p)), live_(std::move(live)) {
     for (const auto& [name, value] : p_.ssai.headers) {
       headers_.emplace(name, value);  // {token} filled in Run
     }
   }
   std::string name() const override { return "observe:" + p_.name; }
 
-  Result<Observations> Run(const Scenario& placeholder, const Profile& /*profile*/) override {
+  Result<Observations> Run(const Scenario& placeholder, const Profile& profile) override {
     std::string token = p_.viewer_token;
     if (token.empty() && !p_.viewer_token_env.empty()) {
       const char* v = std::getenv(p_.viewer_token_env.c_str());
@@ -99,7 +103,22 @@ class ObserveTarget : public Target {
     for (int k = 0; k < p_.observe->viewers; ++k) {
       viewers.emplace_back([this, k, output_url] { Viewer(k, output_url); });
     }
+    // Live output: the recording so far judged every few seconds, each break printed once it
+    // has ended plus the slowest viewer's reload (LiveJudge).
+    std::atomic<bool> watching{true};
+    std::set<std::string> announced;
+    std::thread live;
+    if (live_) {
+      live = std::thread([&] {
+        while (watching) {
+          for (int i = 0; i < 20 && watching; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          if (watching) LiveJudge(dir.path(), placeholder.name, profile, /*final_run=*/nullptr, &announced);
+        }
+      });
+    }
     for (std::thread& t : viewers) t.join();
+    watching = false;
+    if (live.joinable()) live.join();
     stop = true;
     recorder.join();
     if (!recorded.ok()) return recorded.status().WithContext("observe: recording " + truth_url);
@@ -111,7 +130,11 @@ class ObserveTarget : public Target {
     if (!judged.ok()) return judged.status().WithContext("observe");
     Result<server::LoadedCapture> capture = server::LoadCaptureDir(dir.path());
     if (!capture.ok()) return capture.status().WithContext("observe");
-    return Judge(std::make_shared<Scenario>(std::move(judged).value()), *capture);
+    Result<Observations> obs = Judge(std::make_shared<Scenario>(std::move(judged).value()), *capture, std::move(fetches_),
+                                     std::move(sgai_assets_));
+    // The breaks that ended too late for a live line get theirs now, from the final judgment.
+    if (obs.ok() && live_) LiveJudge(dir.path(), placeholder.name, profile, &*obs, &announced);
+    return obs;
   }
 
  private:
@@ -223,7 +246,8 @@ class ObserveTarget : public Target {
 
   // The Observations: each output variant judged against the origin variant of the same
   // BANDWIDTH (else the nearest), the origin's playlist as recorded at each request's time.
-  Result<Observations> Judge(std::shared_ptr<const Scenario> judged, const server::LoadedCapture& capture) {
+  Result<Observations> Judge(std::shared_ptr<const Scenario> judged, const server::LoadedCapture& capture,
+                             std::vector<Fetch> fetches, std::vector<SgaiAssetRecord> sgai_assets) {
     Observations obs;
     obs.target = name();
     obs.scenario = judged->name;
@@ -258,7 +282,7 @@ class ObserveTarget : public Target {
     // wall clock onto the stream's (a live origin's edge runs behind real time by its latency).
     const DurationMicros stream_minus_wall = RecordedStreamStart(*judged) - capture.capture.header.started_at;
     int64_t unanswered = 0;
-    for (Fetch& f : fetches_) {
+    for (Fetch& f : fetches) {
       unanswered += f.response_time == 0;
       if (!f.rendition.empty()) {
         const size_t i = origin_index(f.bandwidth_bps);
@@ -268,19 +292,19 @@ class ObserveTarget : public Target {
       f.request_time += stream_minus_wall;
       if (f.response_time != 0) f.response_time += stream_minus_wall;
     }
-    std::sort(fetches_.begin(), fetches_.end(), [](const Fetch& a, const Fetch& b) {
+    std::sort(fetches.begin(), fetches.end(), [](const Fetch& a, const Fetch& b) {
       return a.request_time != b.request_time ? a.request_time < b.request_time : a.url < b.url;
     });
-    obs.fetches = std::move(fetches_);
-    for (SgaiAssetRecord& a : sgai_assets_) {
+    obs.fetches = std::move(fetches);
+    for (SgaiAssetRecord& a : sgai_assets) {
       a.rendition = renditions[origin_index(a.bandwidth_bps)].name;
       a.time += stream_minus_wall;
     }
-    obs.sgai_assets = std::move(sgai_assets_);
+    obs.sgai_assets = std::move(sgai_assets);
     obs.stats["sgai_assets"] = static_cast<int64_t>(obs.sgai_assets.size());
     obs.stats["fetches"] = static_cast<int64_t>(obs.fetches.size());
     obs.stats["unanswered"] = unanswered;
-    obs.stats["output_variants"] = static_cast<int64_t>(output_variants_.size());
+    obs.stats["output_variants"] = static_cast<int64_t>(OutputVariantCount());
     obs.stats["origin_variants"] = static_cast<int64_t>(renditions.size());
     obs.stats["breaks_in_truth"] = static_cast<int64_t>(judged->origin.breaks.size());
     obs.stats["stream_minus_wall_ms"] = stream_minus_wall / kMicrosPerMilli;
@@ -291,6 +315,64 @@ class ObserveTarget : public Target {
     }
     obs.judged_scenario = std::move(judged);
     return obs;
+  }
+
+  size_t OutputVariantCount() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return output_variants_.size();
+  }
+
+  // One round of live output. While watching (final_run null): the recording and the viewers'
+  // fetches so far, judged by the same code as the final report (ScenarioFromRecording, Judge,
+  // Evaluate), and a line for each break that has ended at least two target durations ago (every
+  // viewer has reloaded past its return since) and was not announced yet. After the run
+  // (final_run: the run's own Observations): a line for every break still unannounced. A round
+  // that cannot judge yet (too little recorded, the index mid-append) prints nothing.
+  void LiveJudge(const std::string& dir, const std::string& name, const Profile& profile, const Observations* final_run,
+                 std::set<std::string>* announced) {
+    std::optional<Observations> so_far;
+    const Observations* obs = final_run;
+    if (obs == nullptr) {
+      const double elapsed_s = static_cast<double>(WallNow() - start_) / kMicrosPerSecond;
+      Result<Scenario> judged = ScenarioFromRecording(dir, name, elapsed_s);
+      if (!judged.ok() || judged->origin.breaks.empty()) return;
+      Result<server::LoadedCapture> capture = server::LoadCaptureDir(dir);
+      if (!capture.ok()) return;
+      std::vector<Fetch> fetches;
+      std::vector<SgaiAssetRecord> assets;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        fetches = fetches_;
+        assets = sgai_assets_;
+      }
+      Result<Observations> r = Judge(std::make_shared<Scenario>(std::move(judged).value()), *capture, std::move(fetches),
+                                     std::move(assets));
+      if (!r.ok()) return;
+      so_far = std::move(r).value();
+      obs = &*so_far;
+    }
+    const Scenario& scenario = *obs->judged_scenario;
+    const std::vector<CheckResult> checks = Evaluate(*obs, scenario, profile);
+    const DurationMicros margin = 2 * SecondsToMicros(scenario.origin.segment_duration_s) + kMicrosPerSecond;
+    const UnixMicros stream_now = WallNow() + obs->stats.at("stream_minus_wall_ms") * kMicrosPerMilli;
+    const std::vector<TruthBreak> truth = GroundTruth(scenario, profile);
+    for (size_t i = 0; i < truth.size(); ++i) {
+      const TruthBreak& b = truth[i];
+      if (announced->count(b.label) || (final_run == nullptr && b.end_time + margin > stream_now)) continue;
+      LiveBreak line;
+      line.index = static_cast<int>(i) + 1;
+      line.label = b.label;
+      line.cue_time = b.cue_time;
+      line.duration_s = b.duration_s;
+      line.viewers = p_.observe->viewers;
+      for (const CheckResult& c : checks) {
+        for (const auto& [label, n] : c.failures_by_break) {
+          if (label == b.label && n > 0) line.failures.emplace_back(c.id, n);
+        }
+      }
+      announced->insert(b.label);
+      live_(line);
+    }
   }
 
   // Before watching: each https:// URL's certificate against the profile's trust (tls), so an
@@ -321,6 +403,7 @@ class ObserveTarget : public Target {
   }
 
   TargetProfile p_;
+  std::function<void(const LiveBreak&)> live_;  // empty: no live output
   httplib::Headers headers_;
   UnixMicros start_ = 0;
   UnixMicros end_ = 0;
@@ -335,8 +418,24 @@ class ObserveTarget : public Target {
 
 }  // namespace
 
-Result<std::unique_ptr<Target>> MakeObserveTargetFrom(TargetProfile profile) {
-  return std::unique_ptr<Target>(std::make_unique<ObserveTarget>(std::move(profile)));
+std::string FormatLiveBreak(const LiveBreak& b) {
+  int64_t failures = 0;
+  std::string which;
+  for (const auto& [id, n] : b.failures) {
+    failures += n;
+    which += (which.empty() ? ": " : ", ") + id + " (" + std::to_string(n) + ")";
+  }
+  const std::string iso = FormatIso8601Millis(b.cue_time);  // 2026-12-06T12:03:10.000Z
+  const std::string clock = iso.size() >= 19 ? iso.substr(11, 8) + "Z" : iso;
+  char duration[32];
+  std::snprintf(duration, sizeof(duration), "%.1f", b.duration_s);
+  return "break " + std::to_string(b.index) + " " + b.label + " " + clock + " " + duration + " s: " +
+         std::to_string(b.viewers) + " viewer" + (b.viewers == 1 ? "" : "s") + ", " + std::to_string(failures) +
+         " failure" + (failures == 1 ? "" : "s") + which;
+}
+
+Result<std::unique_ptr<Target>> MakeObserveTargetFrom(TargetProfile profile, std::function<void(const LiveBreak&)> live) {
+  return std::unique_ptr<Target>(std::make_unique<ObserveTarget>(std::move(profile), std::move(live)));
 }
 
 }  // namespace ssai::conformance
