@@ -364,7 +364,7 @@ TEST(MakeTargetsTest, BuiltinAllServeAndHttp) {
   ASSERT_FALSE(http.ok());
   EXPECT_NE(http.status().message().find("--target-profile"), std::string::npos);
   Result<std::vector<std::unique_ptr<Target>>> fixture =
-      MakeTargets("http", TargetOptions{"fixtures/targets/ssai-serve.json"});
+      MakeTargets("http", TargetOptions{"fixtures/targets/ssai-serve.json", {}});
   ASSERT_TRUE(fixture.ok()) << fixture.status().ToString();
   EXPECT_EQ(fixture->front()->name(), "http:ssai-serve");
   EXPECT_FALSE(MakeTargets("http:profile.json").ok());

@@ -110,9 +110,17 @@ class ObserveTarget : public Target {
     std::thread live;
     if (live_) {
       live = std::thread([&] {
+        // Every 2 s, or 10x the last round's time: judging stays a small share of a core however
+        // long the recording grows.
+        std::chrono::steady_clock::duration pause = std::chrono::seconds(2);
         while (watching) {
-          for (int i = 0; i < 20 && watching; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-          if (watching) LiveJudge(dir.path(), placeholder.name, profile, /*final_run=*/nullptr, &announced);
+          const auto until = std::chrono::steady_clock::now() + pause;
+          while (watching && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          if (!watching) break;
+          const auto t0 = std::chrono::steady_clock::now();
+          LiveJudge(dir.path(), placeholder.name, profile, /*final_run=*/nullptr, &announced);
+          pause = std::max<std::chrono::steady_clock::duration>(std::chrono::seconds(2),
+                                                                10 * (std::chrono::steady_clock::now() - t0));
         }
       });
     }
@@ -309,6 +317,7 @@ class ObserveTarget : public Target {
     obs.stats["breaks_in_truth"] = static_cast<int64_t>(judged->origin.breaks.size());
     obs.stats["stream_minus_wall_ms"] = stream_minus_wall / kMicrosPerMilli;
     if (p_.tls.insecure) obs.stats["tls_insecure"] = 1;  // the report keeps what the warning said
+    std::lock_guard<std::mutex> lock(mu_);  // viewers may still be starting sessions (live output)
     if (sessions_ > 0) {
       obs.stats["sessions"] = sessions_;
       obs.stats["session_failures"] = session_failures_;
