@@ -386,9 +386,17 @@ TEST(TargetProfileTest, ErrorsNameTheField) {
   };
   EXPECT_NE(err(R"("org":"o",)", "").find("org: missing"), std::string::npos);
   EXPECT_NE(err("{rendition}", "x").find("variant_url: must contain {rendition}"), std::string::npos);
-  EXPECT_NE(err(R"("url":"http://h/cue")", R"("url":"ftp://h/cue")").find("cue.url: must be an http:// URL"),
+  EXPECT_NE(err(R"("url":"http://h/cue")", R"("url":"ftp://h/cue")").find("cue.url: must be an http:// or https:// URL"),
             std::string::npos);
   EXPECT_NE(err(R"("token":"t")", R"("tokn":"t")").find("cue.tokn: unknown key (allowed: "), std::string::npos);
+  // https:// trust (issue 16): the tls block's fields by name.
+  EXPECT_NE(err(R"("org":"o",)", R"("org":"o","tls":{"insecure":"yes"},)").find("tls.insecure: must be true or false"),
+            std::string::npos);
+  EXPECT_NE(err(R"("org":"o",)", R"("org":"o","tls":{"ca_file":"ca.pem","insecure":true},)")
+                .find("tls.insecure: true verifies nothing"),
+            std::string::npos);
+  EXPECT_NE(err(R"("org":"o",)", R"("org":"o","tls":{"cafile":"ca.pem"},)").find("tls.cafile: unknown key"),
+            std::string::npos);
   EXPECT_NE(err(R"("token":"t")", R"("method":"GET")").find("cue.method"), std::string::npos);
   EXPECT_NE(err(R"("token":"t")", R"("token":"t","start_time_pointer":"adBreak")").find("cue.start_time_pointer"),
             std::string::npos);
