@@ -31,6 +31,7 @@ struct CaptureFlags {
   int64_t timeout_ms = 2000;
   bool segments = false;
   double max_segment_mb = 512;
+  server::TlsOptions tls;  // https:// (--ca-file, --insecure)
 };
 
 int RunCapture(const CaptureFlags& f) {
@@ -41,6 +42,8 @@ int RunCapture(const CaptureFlags& f) {
   o.speed = f.speed;
   o.timeout_ms = f.timeout_ms;
   o.segments = f.segments;
+  o.tls = f.tls;
+  if (o.tls.insecure) std::cerr << "ssai capture: WARNING: --insecure: https:// certificates are NOT verified\n";
   o.max_segment_bytes = static_cast<int64_t>(f.max_segment_mb * 1024 * 1024);
   // SIGINT/SIGTERM end the recording early; what was recorded stays a valid capture.
   sigset_t set;
@@ -77,7 +80,9 @@ void RegisterCaptureCommands(CLI::App& app, Context& ctx) {
   auto f = std::make_shared<CaptureFlags>();
   CLI::App* cap = app.add_subcommand(
       "capture", "Record a live HLS origin (master + every rendition, reloaded per RFC 8216 §6.3.4) into a capture");
-  cap->add_option("url", f->url, "http:// URL of a multivariant or media playlist")->required();
+  cap->add_option("url", f->url, "http:// or https:// URL of a multivariant or media playlist")->required();
+  cap->add_option("--ca-file", f->tls.ca_file, "https://: trust this PEM CA bundle instead of the system store");
+  cap->add_flag("--insecure", f->tls.insecure, "https://: do not verify certificates (lab setups only)");
   cap->add_option("--duration", f->duration_s, "seconds of stream time to record")
       ->required()
       ->check(CLI::Range(0.001, 86400.0));

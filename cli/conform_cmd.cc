@@ -5,10 +5,12 @@
 //                [-k SUBSTRING]...                              only the checks whose id contains one
 //   ssai conform --target serve:BUILD --scenario FILE --out DIR                 (real time)
 //   ssai conform --target http --target-profile T.json --scenario FILE --out DIR (real time)
-//   ssai conform --target observe --target-profile T.json --duration S --out DIR (watch only)
+//   ssai conform --target observe --target-profile T.json --duration S --out DIR (watch only;
+//                one line per break on stdout as soon as it is judged, then the summary)
 // Exit status: 0 no unexpected error-severity failure (a defect build's failures and the known
 // findings of conformance/expectations.h are expected; a defect build nothing caught is not),
-// 1 otherwise, 2 bad input or usage.
+// 1 otherwise, 2 bad input or usage (and a run that could not start for the user's setup: an
+// https:// certificate the target profile's `tls` does not trust).
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -95,7 +97,17 @@ int RunConform(const ConformArgs& a) {
     std::cerr << "ssai conform: " << scenarios.status().message() << "\n";
     return 2;
   }
-  Result<std::vector<std::unique_ptr<Target>>> targets = MakeTargets(a.target, TargetOptions{a.target_profile});
+  TargetOptions options{a.target_profile, {}};
+  if (observe) {
+    // Live output (issue 16): one line per break as soon as it is judged, flushed, on stdout;
+    // -k keeps the same checks the final report keeps.
+    options.live = [&a](const LiveBreak& b) {
+      LiveBreak shown = b;
+      std::erase_if(shown.failures, [&](const auto& f) { return !CheckSelected(a.select, f.first); });
+      std::cout << FormatLiveBreak(shown) << std::endl;
+    };
+  }
+  Result<std::vector<std::unique_ptr<Target>>> targets = MakeTargets(a.target, options);
   if (!targets.ok()) {
     std::cerr << "ssai conform: " << targets.status().message() << "\n";
     return 2;
@@ -114,6 +126,15 @@ int RunConform(const ConformArgs& a) {
     return 2;
   }
   std::cout << SummaryTable(runs);
+  // A run that could not start because of the user's setup (an https:// certificate the profile
+  // does not trust): bad input, like a bad profile, not a finding about the target.
+  int setup_errors = 0;
+  for (const RunResult& r : runs) {
+    if (r.status.code() != StatusCode::kFailedPrecondition) continue;
+    std::cerr << "ssai conform: " << r.target << ": " << r.status.message() << "\n";
+    ++setup_errors;
+  }
+  if (setup_errors > 0) return 2;
   int64_t expected = 0;
   for (const RunResult& r : runs) expected += r.ExpectedFailures();
   const int64_t unexpected = UnexpectedFailures(runs);

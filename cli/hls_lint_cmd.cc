@@ -10,7 +10,7 @@
 // Errors come before warnings (mediastreamvalidator's MUST before SHOULD); the last line is a
 // summary with the counts per severity, also when there is nothing to report.
 //
-// A URL (http://) is followed live, mediastreamvalidator-style: `--follow S` records it for S
+// A URL (http:// or https://; --ca-file / --insecure say whom to trust) is followed live, mediastreamvalidator-style: `--follow S` records it for S
 // seconds the way a player loads it (reference/server/capture_recorder.h: the multivariant
 // playlist, then every variant and EXT-X-MEDIA rendition reloaded per RFC 8216 §6.3.4; without
 // --follow, each playlist once), then lints the recording. A capture directory (index.jsonl,
@@ -55,6 +55,7 @@ struct LintArgs {
   bool json = false;
   bool rules = false;
   bool errors_only = false;
+  server::TlsOptions tls;  // a https:// URL: --ca-file, --insecure
 };
 
 std::string_view ScopeName(hls::RuleScope scope) {
@@ -231,6 +232,8 @@ int LintUrlOrCapture(const LintArgs& args) {
     server::CaptureRecorderOptions o;
     o.url = input;
     o.out_dir = dir;
+    o.tls = args.tls;
+    if (o.tls.insecure) std::cerr << "ssai hls lint: WARNING: --insecure: https:// certificates are NOT verified\n";
     // Without --follow: each playlist once (the recorder's first round).
     o.duration_ms = args.follow_s > 0 ? static_cast<int64_t>(args.follow_s * 1000) : 1;
     if (!args.json) {
@@ -340,12 +343,14 @@ void RegisterHlsLintCommand(CLI::App& hls, Context& ctx) {
       "(sorted by name) are reloads of one media playlist; a URL is followed live (--follow S), every "
       "rendition. Exit 0 clean, 1 findings, 2 bad input");
   cmd->add_option("inputs", args->inputs,
-                  "playlist FILE, DIR of reloads, - for stdin, a capture DIR (index.jsonl), or an http:// URL");
+                  "playlist FILE, DIR of reloads, - for stdin, a capture DIR (index.jsonl), or an http(s):// URL");
   cmd->add_option("--follow", args->follow_s,
                   "URL: follow the live stream for this many seconds, reloading as a player does (default: load each "
                   "playlist once)")
       ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--save", args->save_dir, "URL: keep the recording in this directory (a capture `ssai origin --capture` replays)");
+  cmd->add_option("--ca-file", args->tls.ca_file, "a https:// URL: trust this PEM CA bundle instead of the system store");
+  cmd->add_flag("--insecure", args->tls.insecure, "a https:// URL: do not verify certificates (lab setups only)");
   cmd->add_flag("--json", args->json, "print findings (or --rules) as JSON");
   cmd->add_flag("--rules", args->rules, "list the rule catalogue and exit");
   cmd->add_flag("--errors-only", args->errors_only, "ignore warnings");

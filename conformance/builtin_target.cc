@@ -668,7 +668,7 @@ Result<std::vector<std::unique_ptr<Target>>> MakeTargets(std::string_view spec, 
     return out;
   }
   if (spec == "observe") {
-    Result<std::unique_ptr<Target>> t = MakeObserveTarget(options.target_profile);
+    Result<std::unique_ptr<Target>> t = MakeObserveTarget(options.target_profile, options.live);
     if (!t.ok()) return t.status();
     out.push_back(std::move(t).value());
     return out;

@@ -365,7 +365,7 @@ TEST(MakeTargetsTest, BuiltinAllServeAndHttp) {
   ASSERT_FALSE(http.ok());
   EXPECT_NE(http.status().message().find("--target-profile"), std::string::npos);
   Result<std::vector<std::unique_ptr<Target>>> fixture =
-      MakeTargets("http", TargetOptions{"fixtures/targets/ssai-serve.json"});
+      MakeTargets("http", TargetOptions{"fixtures/targets/ssai-serve.json", {}});
   ASSERT_TRUE(fixture.ok()) << fixture.status().ToString();
   EXPECT_EQ(fixture->front()->name(), "http:ssai-serve");
   EXPECT_FALSE(MakeTargets("http:profile.json").ok());
@@ -387,9 +387,17 @@ TEST(TargetProfileTest, ErrorsNameTheField) {
   };
   EXPECT_NE(err(R"("org":"o",)", "").find("org: missing"), std::string::npos);
   EXPECT_NE(err("{rendition}", "x").find("variant_url: must contain {rendition}"), std::string::npos);
-  EXPECT_NE(err(R"("url":"http://h/cue")", R"("url":"ftp://h/cue")").find("cue.url: must be an http:// URL"),
+  EXPECT_NE(err(R"("url":"http://h/cue")", R"("url":"ftp://h/cue")").find("cue.url: must be an http:// or https:// URL"),
             std::string::npos);
   EXPECT_NE(err(R"("token":"t")", R"("tokn":"t")").find("cue.tokn: unknown key (allowed: "), std::string::npos);
+  // https:// trust (issue 16): the tls block's fields by name.
+  EXPECT_NE(err(R"("org":"o",)", R"("org":"o","tls":{"insecure":"yes"},)").find("tls.insecure: must be true or false"),
+            std::string::npos);
+  EXPECT_NE(err(R"("org":"o",)", R"("org":"o","tls":{"ca_file":"ca.pem","insecure":true},)")
+                .find("tls.insecure: true verifies nothing"),
+            std::string::npos);
+  EXPECT_NE(err(R"("org":"o",)", R"("org":"o","tls":{"cafile":"ca.pem"},)").find("tls.cafile: unknown key"),
+            std::string::npos);
   EXPECT_NE(err(R"("token":"t")", R"("method":"GET")").find("cue.method"), std::string::npos);
   EXPECT_NE(err(R"("token":"t")", R"("token":"t","start_time_pointer":"adBreak")").find("cue.start_time_pointer"),
             std::string::npos);

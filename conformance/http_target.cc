@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -63,8 +65,11 @@ Status CheckKeys(const Json& j, const std::string& where, std::initializer_list<
   return s.ok() ? s : Status::InvalidArgument("target profile: " + s.message());
 }
 
+// The deployment's URLs: http:// or https:// (verified as the profile's `tls` block says).
 Status CheckUrl(const std::string& field, const std::string& url) {
-  if (url.rfind("http://", 0) != 0) return Bad(field, "must be an http:// URL, got '" + url.substr(0, 80) + "'");
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+    return Bad(field, "must be an http:// or https:// URL, got '" + url.substr(0, 80) + "'");
+  }
   return Status::Ok();
 }
 
@@ -446,13 +451,13 @@ class RealTimeRun {
       f.bandwidth_bps = r->bandwidth_bps;
       f.origin_body = OriginPlaylistAt(s_, *r, f.request_time);
     }
-    GetPlaylist(headers, p_.state_source_header, &f);
+    GetPlaylist(headers, p_.state_source_header, &f, p_.tls);
     std::string master_body;
     if (rendition.empty() && alternate == nullptr && f.http_status == 200) master_body = f.body;
     if (url_out != nullptr) *url_out = f.url;
     if (seen != nullptr && mode == InsertionMode::kSgai) {
-      AssetFetcher fetch = [&headers](const std::string& url, std::function<void(int, std::string)> done) {
-        HttpResult r = Send("GET", url, headers, "", "");
+      AssetFetcher fetch = [this, &headers](const std::string& url, std::function<void(int, std::string)> done) {
+        HttpResult r = Send("GET", url, headers, "", "", hls::kMaxPlaylistBytes, p_.tls);
         done(r.status, std::move(r.body));
       };
       FetchSgaiAssets(f, seen, fetch, [this](SgaiAssetRecord rec) {
@@ -563,7 +568,8 @@ class RealTimeRun {
       rec.time = WallNow();
       const std::string& method = stop && !stop->method.empty() ? stop->method : p_.cue.method;
       const std::string& url = stop && !stop->url.empty() ? stop->url : p_.cue.url;
-      HttpResult r = Send(method, Url(url, ""), AuthHeaders(token_), rec.body, p_.cue.content_type);
+      HttpResult r = Send(method, Url(url, ""), AuthHeaders(token_), rec.body, p_.cue.content_type,
+                          hls::kMaxPlaylistBytes, p_.tls);
       rec.http_status = r.status;
       rec.ok = r.status >= 200 && r.status < 300;
       if (!rec.ok) {
@@ -597,7 +603,8 @@ class RealTimeRun {
     rec.expected = expected;
     rec.expected_status = expected_status;
     rec.allowed_statuses = std::move(allowed_statuses);
-    HttpResult r = Send(p_.cue.method, url.empty() ? Url(p_.cue.url, "") : url, headers, body, p_.cue.content_type);
+    HttpResult r = Send(p_.cue.method, url.empty() ? Url(p_.cue.url, "") : url, headers, body, p_.cue.content_type,
+                        hls::kMaxPlaylistBytes, p_.tls);
     rec.http_status = r.status;
     rec.refused = r.status >= 400;
     rec.response_body = r.body.substr(0, 4096);
@@ -930,7 +937,7 @@ Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
   if (!j.is_object()) return Status::InvalidArgument("target profile: not a JSON object");
   SSAI_RETURN_IF_ERROR(CheckKeys(j, "", {"name", "org", "channel", "master_url", "variant_url", "ssai", "sgai",
                                          "viewer_token", "viewer_token_env", "cue", "decision", "observe",
-                                         "state_source_header",
+                                         "state_source_header", "tls",
                                          "metrics_url", "harness", "ad_uri_prefix", "slate_uri", "session_param"}));
   TargetProfile p;
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "name", &p.name));
@@ -972,6 +979,18 @@ Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
     return Bad("ad_uri_prefix", "missing: with decision 'own' the checks tell the target's ads from content by this prefix");
   }
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "session_param", &p.session_param));
+  if (auto t = j.find("tls"); t != j.end()) {
+    if (!t->is_object()) return Bad("tls", "must be an object");
+    SSAI_RETURN_IF_ERROR(CheckKeys(*t, "tls.", {"ca_file", "insecure"}));
+    SSAI_RETURN_IF_ERROR(ReadStr(*t, "tls.", "ca_file", &p.tls.ca_file));
+    if (auto i = t->find("insecure"); i != t->end()) {
+      if (!i->is_boolean()) return Bad("tls.insecure", "must be true or false");
+      p.tls.insecure = i->get<bool>();
+    }
+    if (p.tls.insecure && !p.tls.ca_file.empty()) {
+      return Bad("tls.insecure", "true verifies nothing, so tls.ca_file would be ignored: give one or the other");
+    }
+  }
   if (!p.metrics_url.empty()) SSAI_RETURN_IF_ERROR(CheckUrl("metrics_url", p.metrics_url));
   if (auto o = j.find("observe"); o != j.end()) {
     if (!o->is_object()) return Bad("observe", "must be an object");
@@ -1082,8 +1101,26 @@ Result<TargetProfile> LoadTargetProfile(const std::string& path) {
   if (!text.ok()) return text.status().WithContext("target profile");  // "target profile: PATH: cannot read: ..."
   Result<TargetProfile> p = ParseTargetProfile(*text);
   if (!p.ok()) return Status::InvalidArgument(path + ": " + p.status().message());
+  // tls.ca_file is relative to the profile, as a user reading the profile would expect; it must
+  // load now, not at the first https:// request of a run.
+  if (!p->tls.ca_file.empty() && std::filesystem::path(p->tls.ca_file).is_relative()) {
+    p->tls.ca_file = (std::filesystem::path(path).parent_path() / p->tls.ca_file).string();
+  }
+  if (Status s = server::CheckTlsOptions(p->tls); !s.ok()) return Status::InvalidArgument(path + ": " + s.message());
   return p;
 }
+
+namespace {
+
+// Loudly, every run: nothing a https:// deployment answers is authenticated.
+void WarnIfInsecure(const std::string& profile_path, const TargetProfile& p) {
+  if (!p.tls.insecure) return;
+  std::cerr << "ssai conform: WARNING: " << profile_path
+            << ": tls.insecure is true: https:// certificates are NOT verified; anyone on the path can pose as "
+               "the deployment. Use tls.ca_file for a private CA.\n";
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Target>> MakeHttpTarget(const std::string& profile_path) {
   if (profile_path.empty()) {
@@ -1091,17 +1128,20 @@ Result<std::unique_ptr<Target>> MakeHttpTarget(const std::string& profile_path) 
   }
   Result<TargetProfile> p = LoadTargetProfile(profile_path);
   if (!p.ok()) return p.status();
+  WarnIfInsecure(profile_path, *p);
   return std::unique_ptr<Target>(std::make_unique<HttpTarget>(std::move(p).value()));
 }
 
-Result<std::unique_ptr<Target>> MakeObserveTarget(const std::string& profile_path) {
+Result<std::unique_ptr<Target>> MakeObserveTarget(const std::string& profile_path,
+                                                  std::function<void(const LiveBreak&)> live) {
   if (profile_path.empty()) {
     return Status::InvalidArgument("target observe: needs --target-profile FILE with an `observe` block (conformance/README.md)");
   }
   Result<TargetProfile> p = LoadTargetProfile(profile_path);
   if (!p.ok()) return p.status();
   if (!p->observe) return Status::InvalidArgument(profile_path + ": target observe: the profile has no `observe` block");
-  return MakeObserveTargetFrom(std::move(p).value());
+  WarnIfInsecure(profile_path, *p);
+  return MakeObserveTargetFrom(std::move(p).value(), std::move(live));
 }
 
 Result<std::unique_ptr<Target>> MakeServeTarget(std::string_view build) {

@@ -19,12 +19,14 @@
 #ifndef SSAI_CONFORMANCE_HTTP_TARGET_H_
 #define SSAI_CONFORMANCE_HTTP_TARGET_H_
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "conformance/target.h"
+#include "reference/server/http_client.h"
 
 namespace ssai::conformance {
 
@@ -112,6 +114,10 @@ struct TargetProfile {
   // Ad/slate URI recognition; default: the harness's own /ads/ prefix and /slate.ts.
   std::string ad_uri_prefix;
   std::string slate_uri;
+  // https:// URLs (issue 16: real deployments are https-only): whom to trust. Default: the
+  // system CA store; `tls.ca_file` (relative to the profile) a private CA's PEM bundle;
+  // `tls.insecure: true` verifies nothing (a lab setup; the run says so on stderr).
+  server::TlsOptions tls;
   // Issue 15: the query parameter naming the viewer session on media playlist requests (each
   // harness viewer sends its own, beacons.h); empty = none sent. serve: sets "session".
   std::string session_param;
@@ -125,7 +131,8 @@ Result<TargetProfile> LoadTargetProfile(const std::string& path);
 Result<std::unique_ptr<Target>> MakeHttpTarget(const std::string& profile_path);
 Result<std::unique_ptr<Target>> MakeServeTarget(std::string_view build);
 // "observe" with a profile file that has an `observe` block (observe_target.cc).
-Result<std::unique_ptr<Target>> MakeObserveTarget(const std::string& profile_path);
+Result<std::unique_ptr<Target>> MakeObserveTarget(const std::string& profile_path,
+                                                  std::function<void(const LiveBreak&)> live = {});
 
 }  // namespace ssai::conformance
 

@@ -2,17 +2,21 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
+#include "conformance/checks/evaluate.h"
 #include "conformance/http_client.h"
 #include "conformance/player_choice.h"
 #include "conformance/sgai_assets.h"
@@ -52,14 +56,14 @@ class TempDir {
 
 class ObserveTarget : public Target {
  public:
-  explicit ObserveTarget(TargetProfile p) : p_(std::move(p)) {
+  ObserveTarget(TargetProfile p, std::function<void(const LiveBreak&)> live) : p_(std::move(p)), live_(std::move(live)) {
     for (const auto& [name, value] : p_.ssai.headers) {
       headers_.emplace(name, value);  // {token} filled in Run
     }
   }
   std::string name() const override { return "observe:" + p_.name; }
 
-  Result<Observations> Run(const Scenario& placeholder, const Profile& /*profile*/) override {
+  Result<Observations> Run(const Scenario& placeholder, const Profile& profile) override {
     std::string token = p_.viewer_token;
     if (token.empty() && !p_.viewer_token_env.empty()) {
       const char* v = std::getenv(p_.viewer_token_env.c_str());
@@ -82,6 +86,7 @@ class ObserveTarget : public Target {
     const std::string truth_url = p_.observe->origin_url.empty() ? output_url : p_.observe->origin_url;
     TempDir dir;
     if (dir.path().empty()) return Status::Unavailable("observe: cannot create a temporary directory");
+    SSAI_RETURN_IF_ERROR(CheckTls({truth_url, p_.observe->session_url.empty() ? output_url : p_.observe->session_url}));
 
     // The ground truth: the origin (or the output) recorded as a player loads it.
     start_ = WallNow();
@@ -94,13 +99,37 @@ class ObserveTarget : public Target {
       o.out_dir = dir.path();
       o.duration_ms = static_cast<int64_t>(duration_s * 1000);
       o.stop = &stop;
+      o.tls = p_.tls;
       recorded = server::RecordCapture(o, nullptr);
     });
     std::vector<std::thread> viewers;
     for (int k = 0; k < p_.observe->viewers; ++k) {
       viewers.emplace_back([this, k, output_url] { Viewer(k, output_url); });
     }
+    // Live output: the recording so far judged every few seconds, each break printed once it
+    // has ended plus the slowest viewer's reload (LiveJudge).
+    std::atomic<bool> watching{true};
+    std::set<std::string> announced;
+    std::thread live;
+    if (live_) {
+      live = std::thread([&] {
+        // Every 2 s, or 10x the last round's time: judging stays a small share of a core however
+        // long the recording grows.
+        std::chrono::steady_clock::duration pause = std::chrono::seconds(2);
+        while (watching) {
+          const auto until = std::chrono::steady_clock::now() + pause;
+          while (watching && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          if (!watching) break;
+          const auto t0 = std::chrono::steady_clock::now();
+          LiveJudge(dir.path(), placeholder.name, profile, /*final_run=*/nullptr, &announced);
+          pause = std::max<std::chrono::steady_clock::duration>(std::chrono::seconds(2),
+                                                                10 * (std::chrono::steady_clock::now() - t0));
+        }
+      });
+    }
     for (std::thread& t : viewers) t.join();
+    watching = false;
+    if (live.joinable()) live.join();
     stop = true;
     recorder.join();
     if (!recorded.ok()) return recorded.status().WithContext("observe: recording " + truth_url);
@@ -112,7 +141,11 @@ class ObserveTarget : public Target {
     if (!judged.ok()) return judged.status().WithContext("observe");
     Result<server::LoadedCapture> capture = server::LoadCaptureDir(dir.path());
     if (!capture.ok()) return capture.status().WithContext("observe");
-    return Judge(std::make_shared<Scenario>(std::move(judged).value()), *capture);
+    Result<Observations> obs = Judge(std::make_shared<Scenario>(std::move(judged).value()), *capture, std::move(fetches_),
+                                     std::move(sgai_assets_));
+    // The breaks that ended too late for a live line get theirs now, from the final judgment.
+    if (obs.ok() && live_) LiveJudge(dir.path(), placeholder.name, profile, &*obs, &announced);
+    return obs;
   }
 
  private:
@@ -134,7 +167,7 @@ class ObserveTarget : public Target {
     f.bandwidth_bps = bandwidth_bps;
     f.rendition = variant < 0 ? "" : "out" + std::to_string(variant);  // mapped in Judge
     f.request_time = WallNow();
-    GetPlaylist(headers_, p_.state_source_header, &f);
+    GetPlaylist(headers_, p_.state_source_header, &f, p_.tls);
     return f;
   }
 
@@ -148,7 +181,8 @@ class ObserveTarget : public Target {
   // The multivariant URL of a new session (observe.session_*), or "" after recording why not.
   std::string StartSession() {
     const ObserveSpec& o = *p_.observe;
-    HttpResult r = Send(o.session_method, o.session_url, headers_, o.session_body, "application/json");
+    HttpResult r = Send(o.session_method, o.session_url, headers_, o.session_body, "application/json",
+                        hls::kMaxPlaylistBytes, p_.tls);
     std::string error;
     std::string url;
     if (r.status < 200 || r.status >= 300) {
@@ -215,7 +249,7 @@ class ObserveTarget : public Target {
         }
         // An SGAI deployment's interstitials: their lists and assets (issue 16).
         AssetFetcher fetch = [this](const std::string& url, std::function<void(int, std::string)> done) {
-          HttpResult r = Send("GET", url, headers_, "", "");
+          HttpResult r = Send("GET", url, headers_, "", "", hls::kMaxPlaylistBytes, p_.tls);
           done(r.status, std::move(r.body));
         };
         FetchSgaiAssets(f, &seen, fetch, [this](SgaiAssetRecord rec) {
@@ -254,7 +288,8 @@ class ObserveTarget : public Target {
 
   // The Observations: each output variant judged against the origin variant of the same
   // BANDWIDTH (else the nearest), the origin's playlist as recorded at each request's time.
-  Result<Observations> Judge(std::shared_ptr<const Scenario> judged, const server::LoadedCapture& capture) {
+  Result<Observations> Judge(std::shared_ptr<const Scenario> judged, const server::LoadedCapture& capture,
+                             std::vector<Fetch> fetches, std::vector<SgaiAssetRecord> sgai_assets) {
     Observations obs;
     obs.target = name();
     obs.scenario = judged->name;
@@ -290,7 +325,7 @@ class ObserveTarget : public Target {
     const DurationMicros stream_minus_wall = RecordedStreamStart(*judged) - capture.capture.header.started_at;
     const std::map<std::string, std::string> origin_alternates = OriginAlternatePaths(capture);
     int64_t unanswered = 0;
-    for (Fetch& f : fetches_) {
+    for (Fetch& f : fetches) {
       unanswered += f.response_time == 0;
       if (!f.alternate.empty()) {
         auto it = origin_alternates.find(f.rendition);
@@ -303,22 +338,24 @@ class ObserveTarget : public Target {
       f.request_time += stream_minus_wall;
       if (f.response_time != 0) f.response_time += stream_minus_wall;
     }
-    std::sort(fetches_.begin(), fetches_.end(), [](const Fetch& a, const Fetch& b) {
+    std::sort(fetches.begin(), fetches.end(), [](const Fetch& a, const Fetch& b) {
       return a.request_time != b.request_time ? a.request_time < b.request_time : a.url < b.url;
     });
-    obs.fetches = std::move(fetches_);
-    for (SgaiAssetRecord& a : sgai_assets_) {
+    obs.fetches = std::move(fetches);
+    for (SgaiAssetRecord& a : sgai_assets) {
       a.rendition = renditions[origin_index(a.bandwidth_bps)].name;
       a.time += stream_minus_wall;
     }
-    obs.sgai_assets = std::move(sgai_assets_);
+    obs.sgai_assets = std::move(sgai_assets);
     obs.stats["sgai_assets"] = static_cast<int64_t>(obs.sgai_assets.size());
     obs.stats["fetches"] = static_cast<int64_t>(obs.fetches.size());
     obs.stats["unanswered"] = unanswered;
-    obs.stats["output_variants"] = static_cast<int64_t>(output_variants_.size());
+    obs.stats["output_variants"] = static_cast<int64_t>(OutputVariantCount());
     obs.stats["origin_variants"] = static_cast<int64_t>(renditions.size());
     obs.stats["breaks_in_truth"] = static_cast<int64_t>(judged->origin.breaks.size());
     obs.stats["stream_minus_wall_ms"] = stream_minus_wall / kMicrosPerMilli;
+    if (p_.tls.insecure) obs.stats["tls_insecure"] = 1;  // the report keeps what the warning said
+    std::lock_guard<std::mutex> lock(mu_);  // viewers may still be starting sessions (live output)
     if (sessions_ > 0) {
       obs.stats["sessions"] = sessions_;
       obs.stats["session_failures"] = session_failures_;
@@ -335,7 +372,7 @@ class ObserveTarget : public Target {
   std::map<std::string, std::string> OriginAlternatePaths(const server::LoadedCapture& capture) const {
     std::map<std::string, std::string> out;
     std::string base, master_path;
-    if (!server::SplitHttpUrl(capture.capture.header.url, &base, &master_path).ok()) return out;
+    if (!server::SplitHttpUrl(capture.capture.header.url, &base, &master_path, /*allow_https=*/true).ok()) return out;
     const std::string body = RecordedAt(capture, master_path, capture.capture.header.started_at);
     Result<hls::MasterPlaylist> m = hls::ParseMaster(body);
     if (!m.ok()) return out;
@@ -352,12 +389,85 @@ class ObserveTarget : public Target {
         }
       }
       std::string obase, path;
-      if (pick && server::SplitHttpUrl(ResolveUrl(capture.capture.header.url, pick->uri), &obase, &path).ok() &&
+      if (pick && server::SplitHttpUrl(ResolveUrl(capture.capture.header.url, pick->uri), &obase, &path, true).ok() &&
           obase == base) {
         out[name] = path;
       }
     }
     return out;
+  }
+
+  size_t OutputVariantCount() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return output_variants_.size();
+  }
+
+  // One round of live output. While watching (final_run null): the recording and the viewers'
+  // fetches so far, judged by the same code as the final report (ScenarioFromRecording, Judge,
+  // Evaluate), and a line for each break that has ended at least two target durations ago (every
+  // viewer has reloaded past its return since) and was not announced yet. After the run
+  // (final_run: the run's own Observations): a line for every break still unannounced. A round
+  // that cannot judge yet (too little recorded, the index mid-append) prints nothing.
+  void LiveJudge(const std::string& dir, const std::string& name, const Profile& profile, const Observations* final_run,
+                 std::set<std::string>* announced) {
+    std::optional<Observations> so_far;
+    const Observations* obs = final_run;
+    if (obs == nullptr) {
+      const double elapsed_s = static_cast<double>(WallNow() - start_) / kMicrosPerSecond;
+      Result<Scenario> judged = ScenarioFromRecording(dir, name, elapsed_s);
+      if (!judged.ok() || judged->origin.breaks.empty()) return;
+      Result<server::LoadedCapture> capture = server::LoadCaptureDir(dir);
+      if (!capture.ok()) return;
+      std::vector<Fetch> fetches;
+      std::vector<SgaiAssetRecord> assets;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        fetches = fetches_;
+        assets = sgai_assets_;
+      }
+      Result<Observations> r = Judge(std::make_shared<Scenario>(std::move(judged).value()), *capture, std::move(fetches),
+                                     std::move(assets));
+      if (!r.ok()) return;
+      so_far = std::move(r).value();
+      obs = &*so_far;
+    }
+    const Scenario& scenario = *obs->judged_scenario;
+    const std::vector<CheckResult> checks = Evaluate(*obs, scenario, profile);
+    const DurationMicros margin = 2 * SecondsToMicros(scenario.origin.segment_duration_s) + kMicrosPerSecond;
+    const UnixMicros stream_now = WallNow() + obs->stats.at("stream_minus_wall_ms") * kMicrosPerMilli;
+    const std::vector<TruthBreak> truth = GroundTruth(scenario, profile);
+    for (size_t i = 0; i < truth.size(); ++i) {
+      const TruthBreak& b = truth[i];
+      if (announced->count(b.label) || (final_run == nullptr && b.end_time + margin > stream_now)) continue;
+      LiveBreak line;
+      line.index = static_cast<int>(i) + 1;
+      line.label = b.label;
+      line.cue_time = b.cue_time;
+      line.duration_s = b.duration_s;
+      line.viewers = p_.observe->viewers;
+      for (const CheckResult& c : checks) {
+        for (const auto& [label, n] : c.failures_by_break) {
+          if (label == b.label && n > 0) line.failures.emplace_back(c.id, n);
+        }
+      }
+      announced->insert(b.label);
+      live_(line);
+    }
+  }
+
+  // Before watching: each https:// URL's certificate against the profile's trust (tls), so an
+  // untrusted one is a setup error at once (kFailedPrecondition: exit 2), not a run of failed
+  // fetches. Only the handshake: a session endpoint starts no session. Other failures (the
+  // deployment is down) are left to the run, which reports them as it always has.
+  Status CheckTls(std::initializer_list<std::string> urls) const {
+    server::HttpOptions o;
+    o.tls = p_.tls;
+    for (const std::string& url : urls) {
+      if (Status s = server::CheckTlsPeer(url, o); s.code() == StatusCode::kFailedPrecondition) {
+        return s.WithContext("observe");
+      }
+    }
+    return Status::Ok();
   }
 
   // The newest good snapshot of `path` recorded at or before wall time `t` (else its first).
@@ -373,6 +483,7 @@ class ObserveTarget : public Target {
   }
 
   TargetProfile p_;
+  std::function<void(const LiveBreak&)> live_;  // empty: no live output
   httplib::Headers headers_;
   UnixMicros start_ = 0;
   UnixMicros end_ = 0;
@@ -388,8 +499,24 @@ class ObserveTarget : public Target {
 
 }  // namespace
 
-Result<std::unique_ptr<Target>> MakeObserveTargetFrom(TargetProfile profile) {
-  return std::unique_ptr<Target>(std::make_unique<ObserveTarget>(std::move(profile)));
+std::string FormatLiveBreak(const LiveBreak& b) {
+  int64_t failures = 0;
+  std::string which;
+  for (const auto& [id, n] : b.failures) {
+    failures += n;
+    which += (which.empty() ? ": " : ", ") + id + " (" + std::to_string(n) + ")";
+  }
+  const std::string iso = FormatIso8601Millis(b.cue_time);  // 2026-12-06T12:03:10.000Z
+  const std::string clock = iso.size() >= 19 ? iso.substr(11, 8) + "Z" : iso;
+  char duration[32];
+  std::snprintf(duration, sizeof(duration), "%.1f", b.duration_s);
+  return "break " + std::to_string(b.index) + " " + b.label + " " + clock + " " + duration + " s: " +
+         std::to_string(b.viewers) + " viewer" + (b.viewers == 1 ? "" : "s") + ", " + std::to_string(failures) +
+         " failure" + (failures == 1 ? "" : "s") + which;
+}
+
+Result<std::unique_ptr<Target>> MakeObserveTargetFrom(TargetProfile profile, std::function<void(const LiveBreak&)> live) {
+  return std::unique_ptr<Target>(std::make_unique<ObserveTarget>(std::move(profile), std::move(live)));
 }
 
 }  // namespace ssai::conformance

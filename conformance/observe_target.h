@@ -17,13 +17,16 @@
 #ifndef SSAI_CONFORMANCE_OBSERVE_TARGET_H_
 #define SSAI_CONFORMANCE_OBSERVE_TARGET_H_
 
+#include <functional>
 #include <memory>
 
 #include "conformance/http_target.h"
 
 namespace ssai::conformance {
 
-Result<std::unique_ptr<Target>> MakeObserveTargetFrom(TargetProfile profile);
+// `live` (optional): called once per break as soon as it can be judged (LiveBreak, target.h).
+Result<std::unique_ptr<Target>> MakeObserveTargetFrom(TargetProfile profile,
+                                                      std::function<void(const LiveBreak&)> live = {});
 
 }  // namespace ssai::conformance
 

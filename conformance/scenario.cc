@@ -837,7 +837,7 @@ Result<Scenario> ScenarioFromRecording(const std::string& dir, const std::string
   const origin::Capture& cap = loaded->capture;
   const std::string base_url = cap.header.url;
   std::string base, master_path;
-  if (Status st = server::SplitHttpUrl(base_url, &base, &master_path); !st.ok()) return st.WithContext("recording");
+  if (Status st = server::SplitHttpUrl(base_url, &base, &master_path, /*allow_https=*/true); !st.ok()) return st.WithContext("recording");
   // The multivariant playlist as first recorded.
   const std::string* master_text = nullptr;
   for (const origin::CaptureEntry& e : cap.entries) {
@@ -857,7 +857,7 @@ Result<Scenario> ScenarioFromRecording(const std::string& dir, const std::string
   std::map<std::string, std::string> paths;
   for (const hls::VariantInfo& v : master->Variants()) {
     std::string vbase, vpath;
-    if (!server::SplitHttpUrl(ResolveUrl(base_url, v.uri), &vbase, &vpath).ok() || vbase != base) continue;  // another host
+    if (!server::SplitHttpUrl(ResolveUrl(base_url, v.uri), &vbase, &vpath, /*allow_https=*/true).ok() || vbase != base) continue;  // another host
     origin::Rendition r;
     r.name = "v" + std::to_string(s.origin.renditions.size());
     r.bandwidth_bps = v.bandwidth;

@@ -16,9 +16,12 @@
 #ifndef SSAI_CONFORMANCE_TARGET_H_
 #define SSAI_CONFORMANCE_TARGET_H_
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "conformance/observations.h"
@@ -36,8 +39,26 @@ class Target {
   virtual Result<Observations> Run(const Scenario& scenario, const Profile& profile) = 0;
 };
 
+// One break judged while an observe run is still watching (issue 16, "Live output: one line per
+// break as it is judged"): the break's label and times as the checks know them (GroundTruth),
+// how many viewers were watching, and each check that failed for it with its count (the
+// failures_by_break the final report lists for the same break).
+struct LiveBreak {
+  int index = 0;  // 1-based, in cue order
+  std::string label;
+  UnixMicros cue_time = 0;  // stream time (PROGRAM-DATE-TIME)
+  double duration_s = 0;
+  int viewers = 0;
+  std::vector<std::pair<std::string, int64_t>> failures;  // check id -> failures in this break
+};
+// "break 2 origin event 7001 12:03:10Z 8.0 s: 2 viewers, 0 failures" or
+// "..., 3 failures: splice.ad_starts_within (2), splice.no_content_in_break (1)".
+std::string FormatLiveBreak(const LiveBreak& b);
+
 struct TargetOptions {
   std::string target_profile;  // the http target's profile file
+  // observe: called (from the run's judging thread) once per break as soon as it can be judged.
+  std::function<void(const LiveBreak&)> live;
 };
 // "builtin:BUILD", "builtin:a,b", "builtin:all", "builtin:all+defects", "serve:BUILD", "http" (options.target_profile).
 Result<std::vector<std::unique_ptr<Target>>> MakeTargets(std::string_view spec, const TargetOptions& options = {});

@@ -139,7 +139,7 @@ def test_capture_first_fetch_failure_is_a_clear_error(ssai_bin, ssai, root, tmp_
     assert r.returncode == 2
     assert f"{url}/master.m3u8: first fetch failed:" in r.stderr
     r = ssai("capture", "ftp://example.com/x.m3u8", "--duration", "1", "--out", tmp_path / "c3")
-    assert r.returncode == 2 and "only http:// is supported" in r.stderr
+    assert r.returncode == 2 and "only http:// and https:// are supported" in r.stderr
 
 
 def test_origin_capture_bad_input(ssai, tmp_path):

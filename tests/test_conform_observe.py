@@ -346,3 +346,123 @@ def test_observe_judges_demuxed_audio_and_subtitles(ssai_bin, root, tmp_path):
     _, bad = _cases(tmp_path / "defect-audio-not-spliced" / "out")
     assert bad["variants.audio_aligned"]["outcome"] == "fail", bad["variants.audio_aligned"]
     assert bad["variants.subtitles_aligned"]["outcome"] == "pass", bad["variants.subtitles_aligned"]
+
+
+def _make_ca(tmp_path):
+    """A throwaway CA and a server certificate for 127.0.0.1 signed by it (the `openssl` CLI)."""
+    d = tmp_path / "pki"
+    d.mkdir()
+    run = lambda *a: subprocess.run(["openssl", *a], cwd=d, check=True, capture_output=True, timeout=60)
+    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+        "-subj", "/CN=ssai test CA", "-keyout", "ca.key", "-out", "ca.pem")
+    run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=127.0.0.1",
+        "-keyout", "server.key", "-out", "server.csr")
+    (d / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1",
+        "-extfile", "san.ext", "-out", "server.pem")
+    return d
+
+
+class _TlsProxy:
+    """HTTPS on 127.0.0.1 in front of an http:// base (Python's ssl module, the test's certificate):
+    GETs are forwarded as they are, as a CDN terminating TLS would."""
+
+    def __init__(self, base, pki):
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                try:
+                    with urllib.request.urlopen(base + self.path, timeout=10) as r:
+                        status, body, ctype = r.status, r.read(), r.headers.get("Content-Type", "")
+                except urllib.error.HTTPError as e:
+                    status, body, ctype = e.code, e.read(), "text/plain"
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(pki / "server.pem", pki / "server.key")
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+_LIVE = re.compile(r"^break (\d+) (.+) (\d\d:\d\d:\d\dZ) ([0-9.]+) s: (\d+) viewers?, (\d+) failures?(?:: (.*))?$")
+
+
+def test_observe_over_https_with_live_break_lines(ssai_bin, root, tmp_path):
+    """Issue 16: real deployments are https-only. Origin and output behind TLS proxies with a
+    throwaway CA: trusted through tls.ca_file the run passes, and prints one line per break as it
+    is judged, agreeing with the final report; without the CA the run stops at once with a clear
+    certificate error and exit 2."""
+    pki = _make_ca(tmp_path)
+    origin, origin_url, serve, serve_url = _stack(ssai_bin, root, tmp_path)
+    out_proxy, origin_proxy = _TlsProxy(serve_url, pki), _TlsProxy(origin_url, pki)
+    try:
+        trusted, untrusted = tmp_path / "trusted.json", tmp_path / "untrusted.json"
+        for p, tls in ((trusted, {"ca_file": "pki/ca.pem"}), (untrusted, None)):
+            profile = {"name": "tls", "org": "demo", "channel": "sports",
+                       "ssai": {"master_url": f"{out_proxy.url}/demo/sports/master.m3u8"},
+                       "observe": {"origin_url": f"{origin_proxy.url}/master.m3u8", "viewers": 2}}
+            if tls:
+                profile["tls"] = tls
+            p.write_text(json.dumps(profile))
+        t0 = time.monotonic()
+        proc = subprocess.Popen([ssai_bin, "conform", "--target", "observe", "--target-profile", str(trusted),
+                                 "--duration", "26", "--out", str(tmp_path / "trusted"), "--quiet"],
+                                cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        bad = subprocess.run([ssai_bin, "conform", "--target", "observe", "--target-profile", str(untrusted),
+                              "--duration", "26", "--out", str(tmp_path / "untrusted"), "--quiet"],
+                             cwd=root, capture_output=True, text=True, timeout=60)
+        bad_s = time.monotonic() - t0
+        # Live lines arrive while the run is still watching (the break ends ~18 s in).
+        first_line, first_at, before = None, None, []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            if line.startswith("break "):
+                first_line, first_at = line, time.monotonic() - t0
+                break
+            before.append(line)
+        rest, err = proc.communicate(timeout=90)
+        rest = "".join(before) + rest
+    finally:
+        out_proxy.close()
+        origin_proxy.close()
+        stop(serve)
+        stop(origin)
+    assert bad.returncode == 2, (bad.returncode, bad.stdout, bad.stderr)
+    assert "the certificate of 127.0.0.1 did not verify: unable to get local issuer certificate" in bad.stderr, bad.stderr
+    assert bad_s < 15 and "Traceback" not in bad.stderr
+    assert proc.returncode == 0, (first_line, rest, err)
+    assert first_line is not None, rest
+    assert first_at < 26, first_at  # before the run's end: live, not at the end
+    lines = [first_line.rstrip("\n")] + [l for l in rest.splitlines() if l.startswith("break ")]
+    assert all("\r" not in l for l in lines)
+    run, checks = _cases(tmp_path / "trusted")
+    assert run["stats"]["breaks_in_truth"] == 1 and run["stats"]["unanswered"] == 0, run["stats"]
+    assert checks["splice.ad_starts_within"]["outcome"] == "pass", checks["splice.ad_starts_within"]
+    # One line per break, and its verdict is the report's: the same failing checks per break.
+    assert len(lines) == run["stats"]["breaks_in_truth"], lines
+    for line in lines:
+        m = _LIVE.match(line)
+        assert m, line
+        label, failures = m.group(2), int(m.group(6))
+        live_failed = {f.rsplit(" (", 1)[0] for f in (m.group(7) or "").split(", ") if f}
+        reported = {c["id"] for c in run["checks"] for b in c.get("failures_by_break", []) if b["break"] == label}
+        assert live_failed == reported, (line, reported)
+        assert m.group(5) == "2"
+        assert failures == sum(b["failures"] for c in run["checks"] for b in c.get("failures_by_break", [])
+                               if b["break"] == label)

@@ -139,10 +139,11 @@ void MemoryKvStore::Delete(std::string_view key, DoneCallback done) {
 // ---------------------------------------------------------------------------------------------
 // HttpFetcher
 
-Status SplitHttpUrl(std::string_view url, std::string* base, std::string* path) {
-  constexpr std::string_view kScheme = "http://";
+Status SplitHttpUrl(std::string_view url, std::string* base, std::string* path, bool allow_https) {
+  const std::string_view kScheme = allow_https && url.starts_with("https://") ? "https://" : "http://";
   if (!url.starts_with(kScheme)) {
-    return Status::InvalidArgument("url: only http:// is supported, got '" + std::string(url.substr(0, 64)) + "'");
+    return Status::InvalidArgument(std::string("url: only http://") + (allow_https ? " and https:// are" : " is") +
+                                   " supported, got '" + std::string(url.substr(0, 64)) + "'");
   }
   const size_t slash = url.find('/', kScheme.size());
   const std::string_view authority =

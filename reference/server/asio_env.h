@@ -108,8 +108,9 @@ class HttpFetcher {
   bool shut_down_ = false;
 };
 
-// Splits "http://host:port/path?q" into ("http://host:port", "/path?q"); only http.
-Status SplitHttpUrl(std::string_view url, std::string* base, std::string* path);
+// Splits "http://host:port/path?q" into ("http://host:port", "/path?q"); only http, unless
+// allow_https (the capture recorder, whose client speaks TLS: http_client.h).
+Status SplitHttpUrl(std::string_view url, std::string* base, std::string* path, bool allow_https = false);
 
 class HttpOriginClient : public OriginClient {
  public:

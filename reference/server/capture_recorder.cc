@@ -10,21 +10,11 @@
 #include <thread>
 #include <vector>
 
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
-#include <httplib.h>
-
 #include "reference/base/url.h"
 #include "reference/media/hls/playlist.h"
 #include "reference/media/origin/capture.h"
 #include "reference/server/asio_env.h"
+#include "reference/server/http_client.h"
 
 namespace ssai::server {
 
@@ -35,114 +25,32 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr int64_t kDefaultTargetDurationS = 2;  // until a rendition has told us its own
 
-// What a failed connect actually ran into (cpp-httplib only says "Connection"): resolves
-// base's host and tries each address once, naming the resolver's or the socket's error.
-std::string ConnectFailure(const std::string& base, int64_t timeout_ms) {
-  std::string hostport = base.substr(base.find("://") == std::string::npos ? 0 : base.find("://") + 3);
-  std::string host = hostport, port = base.rfind("https://", 0) == 0 ? "443" : "80";
-  if (!hostport.empty() && hostport[0] == '[') {  // [IPv6]:port
-    const size_t close = hostport.find(']');
-    host = hostport.substr(1, close == std::string::npos ? std::string::npos : close - 1);
-    if (close != std::string::npos && close + 1 < hostport.size() && hostport[close + 1] == ':') {
-      port = hostport.substr(close + 2);
-    }
-  } else if (const size_t colon = hostport.rfind(':'); colon != std::string::npos) {
-    host = hostport.substr(0, colon);
-    port = hostport.substr(colon + 1);
-  }
-  const std::string where = hostport.empty() ? base : hostport;
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (const int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-    return "cannot resolve " + host + ": " + gai_strerror(rc);
-  }
-  std::string error = "cannot connect to " + where;
-  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    const int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) {
-      error = "cannot connect to " + where + ": " + std::strerror(errno);
-      continue;
-    }
-    int err = 0;
-    if (connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
-      err = errno;
-      if (err == EINPROGRESS) {
-        pollfd p{fd, POLLOUT, 0};
-        const int ready = poll(&p, 1, static_cast<int>(std::clamp<int64_t>(timeout_ms, 1, 600000)));
-        socklen_t len = sizeof err;
-        if (ready == 0) {
-          err = ETIMEDOUT;
-        } else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) {
-          err = errno;
-        }
-      }
-    }
-    ::close(fd);
-    if (err == 0) {
-      freeaddrinfo(found);
-      return "connection to " + where + " failed (it accepts connections now: try again)";
-    }
-    error = "cannot connect to " + where + ": " + std::strerror(err);
-  }
-  freeaddrinfo(found);
-  return error;
-}
-
-// cpp-httplib's error in words a user can act on.
-std::string TransportError(httplib::Error e, const std::string& base, int64_t timeout_ms) {
-  switch (e) {
-    case httplib::Error::Connection: return ConnectFailure(base, timeout_ms);
-    case httplib::Error::Read: return "the connection to " + base + " closed before a complete response";
-    case httplib::Error::Write: return "sending the request to " + base + " failed";
-    case httplib::Error::ExceedRedirectCount: return "too many redirects";
-    case httplib::Error::SSLConnection: return "TLS connection to " + base + " failed";
-    case httplib::Error::SSLServerVerification: return "TLS: the server certificate of " + base + " did not verify";
-    case httplib::Error::Compression: return "the response could not be decompressed";
-    default: return httplib::to_string(e);
-  }
-}
-
 struct FetchResult {
   int status = 0;      // 0: no response
   std::string body;
   std::string error;   // transport failure
+  bool untrusted = false;  // https:// certificate did not verify (http_client.h)
 };
 
+// One GET through the harness's client (http_client.h: capped headers and body, TLS per
+// o.tls); a timeout is reported as such, other failures in the client's words (a refused
+// connection names errno, a certificate that does not verify names OpenSSL's reason).
 FetchResult Fetch(const std::string& base, const std::string& path, const CaptureRecorderOptions& o,
                   int64_t max_body_bytes) {
+  HttpOptions h;
+  h.max_body_bytes = static_cast<size_t>(max_body_bytes);
+  h.connect_timeout = h.read_timeout = h.write_timeout = std::chrono::milliseconds(o.timeout_ms);
+  h.deadline = std::max<std::chrono::milliseconds>(kExchangeDeadline, std::chrono::milliseconds(o.timeout_ms));
+  h.tls = o.tls;
+  HttpResult r = HttpExchange("GET", base + path, {}, "", "", h);
   FetchResult out;
-  httplib::Client client(base);
-  const auto timeout = std::chrono::milliseconds(o.timeout_ms);
-  client.set_connection_timeout(timeout);
-  client.set_read_timeout(timeout);
-  client.set_write_timeout(timeout);
-  client.set_keep_alive(false);
-  bool too_big = false;
-  const auto start = SteadyClock::now();
-  httplib::Result res = client.Get(path, httplib::Headers{}, [&](const char* data, size_t n) {
-    if (out.body.size() + n > static_cast<size_t>(max_body_bytes)) {
-      too_big = true;
-      return false;
-    }
-    out.body.append(data, n);
-    return true;
-  });
-  if (too_big) {
-    out.error = "response larger than " + std::to_string(max_body_bytes) + " bytes";
-    out.body.clear();
+  if (r.status == 0) {
+    out.error = r.timed_out ? "timeout after " + std::to_string(o.timeout_ms) + " ms" : r.error;
+    out.untrusted = r.untrusted;
     return out;
   }
-  if (!res) {
-    const bool timed_out = res.error() == httplib::Error::ConnectionTimeout ||
-                           (res.error() == httplib::Error::Read && SteadyClock::now() - start >= timeout);
-    out.error = timed_out ? "timeout after " + std::to_string(o.timeout_ms) + " ms"
-                          : TransportError(res.error(), base, o.timeout_ms);
-    out.body.clear();
-    return out;
-  }
-  out.status = res->status;
+  out.status = r.status;
+  out.body = std::move(r.body);
   return out;
 }
 
@@ -161,7 +69,7 @@ class Recorder {
 
   Result<CaptureSummary> Run() {
     SSAI_RETURN_IF_ERROR(Validate());
-    SSAI_RETURN_IF_ERROR(SplitHttpUrl(o_.url, &base_, &first_path_).WithContext(o_.url));
+    SSAI_RETURN_IF_ERROR(SplitHttpUrl(o_.url, &base_, &first_path_, /*allow_https=*/true).WithContext(o_.url));
     SSAI_RETURN_IF_ERROR(PrepareDir());
     start_ = SteadyClock::now();
     capture_.header.url = o_.url;
@@ -267,6 +175,7 @@ class Recorder {
     const int64_t offset = NowMs();
     FetchResult r = Fetch(base_, first_path_, o_, o_.max_body_bytes);
     const std::string what = o_.url + ": first fetch failed: ";
+    if (r.untrusted) return Status::FailedPrecondition(what + r.error);  // the user's trust setup (tls)
     if (r.status == 0) return Status::Unavailable(what + r.error);
     if (r.status != 200) return Status::Unavailable(what + "HTTP " + std::to_string(r.status));
     Result<hls::Playlist> parsed = hls::Parse(r.body);
@@ -308,7 +217,7 @@ class Recorder {
     for (const std::string& uri : uris) {
       std::string base, path;
       const std::string url = ResolveUrl(o_.url, uri);
-      if (!SplitHttpUrl(url, &base, &path).ok() || base != base_) {
+      if (!SplitHttpUrl(url, &base, &path, /*allow_https=*/true).ok() || base != base_) {
         if (log_ != nullptr) *log_ << "ssai capture: " << url << ": not on " << base_ << ", skipped\n";
         continue;
       }
@@ -360,7 +269,7 @@ class Recorder {
       if (Stopped()) return;
       std::string base, path;
       const std::string url = ResolveUrl(base_ + playlist_path, seg.uri());
-      if (!SplitHttpUrl(url, &base, &path).ok() || base != base_) {
+      if (!SplitHttpUrl(url, &base, &path, /*allow_https=*/true).ok() || base != base_) {
         if (seen_segments_.insert(url).second) {
           ++summary_.segments_skipped;
           if (log_ != nullptr) *log_ << "ssai capture: segment " << url << ": not on " << base_ << ", skipped\n";

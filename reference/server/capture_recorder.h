@@ -20,11 +20,12 @@
 #include <string>
 
 #include "reference/base/status.h"
+#include "reference/server/http_client.h"
 
 namespace ssai::server {
 
 struct CaptureRecorderOptions {
-  std::string url;                // http:// only
+  std::string url;                // http:// or https://
   std::string out_dir;            // created if missing; must not hold an index.jsonl already
   int64_t duration_ms = 60'000;   // stream time to record (wall time × speed)
   // The origin runs this many times faster than real time (`ssai origin --speed`): reloads come
@@ -32,6 +33,7 @@ struct CaptureRecorderOptions {
   double speed = 1;
   int64_t timeout_ms = 2000;            // per fetch (connect, read, write), wall time
   int64_t max_body_bytes = 4 << 20;     // larger bodies are a failed fetch
+  TlsOptions tls;                       // https://: whom to trust (http_client.h; default the system store)
   const std::atomic<bool>* stop = nullptr;  // set to end the recording early (SIGINT)
   // `ssai capture --segments`: also fetch and keep every media segment the recorded playlists
   // list (each URI once, right after the reload that first lists it; URIs on another host are
@@ -55,7 +57,8 @@ struct CaptureSummary {
 
 // Records until duration_ms of stream time has passed (or *stop). Errors: a bad URL or options
 // (kInvalidArgument), an unusable output directory, or a failed first fetch (kUnavailable,
-// naming the URL and the reason). Progress lines go to `log` when not null.
+// naming the URL and the reason; kFailedPrecondition when an https:// certificate did not verify
+// against o.tls). Progress lines go to `log` when not null.
 Result<CaptureSummary> RecordCapture(const CaptureRecorderOptions& options, std::ostream* log);
 
 }  // namespace ssai::server
