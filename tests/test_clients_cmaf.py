@@ -27,16 +27,23 @@ from test_serve import TOKEN, _start, _stop
 CODECS = "avc1.42c01e,mp4a.40.2"  # the muxed CMAF content and ads (media_library.h)
 
 
-@pytest.fixture
-def cmaf_deployment(ssai_bin, ffmpeg_bin, root, tmp_path):
-    """serve_url of `ssai serve` in front of an origin serving CMAF + AES-128 content."""
+def _cmaf_stack(ssai_bin, root, tmp_path, demuxed):
+    """Yields serve_url of `ssai serve` in front of `ssai origin` serving CMAF + AES-128 content:
+    muxed (one variant, the ads' variants muxed too), or demuxed (a video-only variant, audio in
+    LANGUAGES, WebVTT subtitles; `ssai serve` splices the alternates aud_en, aud_fr and sub_en in
+    lockstep and each ad has a video playlist and an audio playlist per language)."""
     start = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) - datetime.timedelta(seconds=30)
     spec = {
         "segment_duration_s": SEGMENT_S, "window_segments": 6, "cue_flavour": "none", "media": "ffmpeg",
         "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"), "container": "cmaf", "encryption": "aes-128",
         "segment_uri_template": "seg_{rendition}_{msn}.m4s",
-        "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "resolution": "320x180", "codecs": CODECS}],
+        "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "resolution": "320x180",
+                        "codecs": "avc1.42c01e" if demuxed else CODECS}],
     }
+    if demuxed:
+        spec["audio"] = [{"id": "aud_en", "name": "English", "language": "en", "default": True},
+                         {"id": "aud_fr", "name": "Francais", "language": "fr"}]
+        spec["subtitles"] = [{"id": "sub_en", "name": "English", "language": "en"}]
     (tmp_path / "origin.json").write_text(json.dumps(spec))
     procs = []
     try:
@@ -46,19 +53,32 @@ def cmaf_deployment(ssai_bin, ffmpeg_bin, root, tmp_path):
         procs.append(origin)
         config = json.loads((root / "fixtures/serve/demo.json").read_text())
         config.update({"listen": "127.0.0.1:0", "journal_path": str(tmp_path / "journal.jsonl")})
-        variant = {"2500000": "{self}/ads/%s/2500000.m3u8"}
+
+        def item(ad):
+            if not demuxed:
+                return {"id": ad, "duration": AD_S, "variants": {"2500000": f"{{self}}/ads/{ad}/2500000.m3u8"}}
+            return {"id": ad, "duration": AD_S, "variants": {"2500000": f"{{self}}/ads/{ad}/video_2500000.m3u8"},
+                    "audio": [{"language": lang, "url": f"{{self}}/ads/{ad}/audio_{lang}.m3u8"} for lang in LANGUAGES]}
         config["decision"] = {
             "latency_ms": 0, "ad_segment_duration_s": SEGMENT_S, "media": "ffmpeg", "container": "cmaf",
-            "catalogue": {"default_pod": "clients-pod", "pods": {"clients-pod": {"items": [
-                {"id": "ad1", "duration": AD_S, "variants": {k: v % "ad1" for k, v in variant.items()}},
-                {"id": "ad2", "duration": AD_S, "variants": {k: v % "ad2" for k, v in variant.items()}}]}}},
+            "catalogue": {"default_pod": "clients-pod", "pods": {"clients-pod": {"items": [item("ad1"), item("ad2")]}}},
         }
-        config["channels"] = [{
+        channel = {
             "org": "demo", "channel": "sports", "mode": "ssai", "origin_base_url": origin_url,
+            # CODECS lists every format of the variant's renditions, its audio group's too (RFC 8216 §4.3.4.2).
             "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "resolution": "320x180", "codecs": CODECS}],
             "slate": {"uri": origin_url + "/slate.m4s", "init_uri": origin_url + "/slate_init.mp4",
                       "duration_s": SEGMENT_S},
-            "default_pod_id": "clients-pod"}]
+            "default_pod_id": "clients-pod"}
+        if demuxed:
+            audio_slate = {"uri": origin_url + "/slate_audio.m4s", "init_uri": origin_url + "/slate_audio_init.mp4",
+                           "duration_s": SEGMENT_S}
+            channel["alternates"] = [
+                {"name": "aud_en", "type": "audio", "language": "en", "default": True, "slate": audio_slate},
+                {"name": "aud_fr", "type": "audio", "language": "fr", "slate": audio_slate},
+                {"name": "sub_en", "type": "subtitles", "language": "en",
+                 "slate": {"uri": origin_url + "/blank.vtt", "duration_s": SEGMENT_S}}]
+        config["channels"] = [channel]
         (tmp_path / "serve.json").write_text(json.dumps(config))
         serve, serve_url = _start([ssai_bin, "serve", "--config", str(tmp_path / "serve.json")], cwd=root,
                                   env=dict(os.environ, SSAI_CUE_TOKEN=TOKEN), timeout_s=90)
@@ -67,6 +87,15 @@ def cmaf_deployment(ssai_bin, ffmpeg_bin, root, tmp_path):
     finally:
         for p in reversed(procs):
             _stop(p)
+
+
+LANGUAGES = ("en", "fr")
+
+
+@pytest.fixture
+def cmaf_deployment(ssai_bin, ffmpeg_bin, root, tmp_path):
+    """serve_url of `ssai serve` in front of an origin serving CMAF + AES-128 content."""
+    yield from _cmaf_stack(ssai_bin, root, tmp_path, demuxed=False)
 
 
 def _tags_before(playlist, predicate):
@@ -247,61 +276,11 @@ def test_ffmpeg_reads_demuxed_audio_and_subtitles_from_the_origin(demuxed_origin
 # Demuxed through a break (issue 14): `ssai serve` with channels[].alternates splices the video
 # variant, each audio language and the subtitles in lockstep; the ads bring video-only variants and
 # their audio per language (/ads/{id}/video_{bps}.m3u8, /ads/{id}/audio_{lang}.m3u8).
-LANGUAGES = ("en", "fr")
-
-
 @pytest.fixture
 def demuxed_deployment(ssai_bin, ffmpeg_bin, root, tmp_path):
     """serve_url of `ssai serve` (alternates aud_en, aud_fr, sub_en) in front of an origin serving
     CMAF + AES-128 video-only variants, audio in two languages and WebVTT subtitles."""
-    start = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) - datetime.timedelta(seconds=30)
-    spec = {
-        "segment_duration_s": SEGMENT_S, "window_segments": 6, "cue_flavour": "none", "media": "ffmpeg",
-        "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"), "container": "cmaf", "encryption": "aes-128",
-        "segment_uri_template": "seg_{rendition}_{msn}.m4s",
-        "audio": [{"id": "aud_en", "name": "English", "language": "en", "default": True},
-                  {"id": "aud_fr", "name": "Francais", "language": "fr"}],
-        "subtitles": [{"id": "sub_en", "name": "English", "language": "en"}],
-        "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "resolution": "320x180", "codecs": "avc1.42c01e"}],
-    }
-    (tmp_path / "origin.json").write_text(json.dumps(spec))
-    procs = []
-    try:
-        origin, origin_url = _start([ssai_bin, "origin", "--synthetic", str(tmp_path / "origin.json"),
-                                     "--listen", "127.0.0.1:0"], cwd=root, timeout_s=90)
-        procs.append(origin)
-        config = json.loads((root / "fixtures/serve/demo.json").read_text())
-        config.update({"listen": "127.0.0.1:0", "journal_path": str(tmp_path / "journal.jsonl")})
-
-        def item(ad):
-            return {"id": ad, "duration": AD_S, "variants": {"2500000": f"{{self}}/ads/{ad}/video_2500000.m3u8"},
-                    "audio": [{"language": lang, "url": f"{{self}}/ads/{ad}/audio_{lang}.m3u8"} for lang in LANGUAGES]}
-        config["decision"] = {
-            "latency_ms": 0, "ad_segment_duration_s": SEGMENT_S, "media": "ffmpeg", "container": "cmaf",
-            "catalogue": {"default_pod": "clients-pod", "pods": {"clients-pod": {"items": [item("ad1"), item("ad2")]}}},
-        }
-        audio_slate = {"uri": origin_url + "/slate_audio.m4s", "init_uri": origin_url + "/slate_audio_init.mp4",
-                       "duration_s": SEGMENT_S}
-        config["channels"] = [{
-            "org": "demo", "channel": "sports", "mode": "ssai", "origin_base_url": origin_url,
-            # CODECS lists every format of the variant's renditions, its audio group's too (RFC 8216 §4.3.4.2).
-            "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "resolution": "320x180", "codecs": CODECS}],
-            "alternates": [
-                {"name": "aud_en", "type": "audio", "language": "en", "default": True, "slate": audio_slate},
-                {"name": "aud_fr", "type": "audio", "language": "fr", "slate": audio_slate},
-                {"name": "sub_en", "type": "subtitles", "language": "en",
-                 "slate": {"uri": origin_url + "/blank.vtt", "duration_s": SEGMENT_S}}],
-            "slate": {"uri": origin_url + "/slate.m4s", "init_uri": origin_url + "/slate_init.mp4",
-                      "duration_s": SEGMENT_S},
-            "default_pod_id": "clients-pod"}]
-        (tmp_path / "serve.json").write_text(json.dumps(config))
-        serve, serve_url = _start([ssai_bin, "serve", "--config", str(tmp_path / "serve.json")], cwd=root,
-                                  env=dict(os.environ, SSAI_CUE_TOKEN=TOKEN), timeout_s=90)
-        procs.append(serve)
-        yield serve_url
-    finally:
-        for p in reversed(procs):
-            _stop(p)
+    yield from _cmaf_stack(ssai_bin, root, tmp_path, demuxed=True)
 
 
 def test_hlsjs_switches_audio_language_during_a_demuxed_cmaf_break(demuxed_deployment, hlsjs_player):

@@ -256,6 +256,15 @@ void Dispatch(asio::io_context& io, EP& ep, int64_t timeout_ms, Call call, Finis
 
 }  // namespace
 
+void RedisKvStore::CountGet(bool ok, bool hit) {
+  ++counters_.gets;
+  if (!ok) {
+    ++counters_.get_errors;
+  } else if (hit) {
+    ++counters_.hits;
+  }
+}
+
 void RedisKvStore::Get(std::string_view key, const GetOptions& /*options*/, GetCallback done) {
   using R = Result<std::optional<std::string>>;
   auto call = [key = std::string(key)](Endpoint* e) -> R {
@@ -265,12 +274,7 @@ void RedisKvStore::Get(std::string_view key, const GetOptions& /*options*/, GetC
     return std::optional<std::string>(std::string(reply->str, reply->len));
   };
   auto finish = [this, done = std::move(done)](R r) {
-    ++counters_.gets;
-    if (!r.ok()) {
-      ++counters_.get_errors;
-    } else if (r->has_value()) {
-      ++counters_.hits;
-    }
+    CountGet(r.ok(), r.ok() && r->has_value());
     done(std::move(r));
   };
   Dispatch<R>(io_, reader(), options_.command_timeout_ms, std::move(call), std::move(finish));
@@ -292,12 +296,7 @@ void RedisKvStore::GetEntry(std::string_view key, const GetOptions& /*options*/,
     return std::optional<Entry>(std::move(entry));
   };
   auto finish = [this, done = std::move(done)](R r) {
-    ++counters_.gets;
-    if (!r.ok()) {
-      ++counters_.get_errors;
-    } else if (r->has_value()) {
-      ++counters_.hits;
-    }
+    CountGet(r.ok(), r.ok() && r->has_value());
     done(std::move(r));
   };
   Dispatch<R>(io_, reader(), options_.command_timeout_ms, std::move(call), std::move(finish));

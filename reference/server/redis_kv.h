@@ -75,6 +75,7 @@ class RedisKvStore : public KvStore {
   class Endpoint;
   RedisKvStore(boost::asio::io_context& io, const RedisKvOptions& options);
   Endpoint& reader();
+  void CountGet(bool ok, bool hit);  // a completed GET (core thread)
   boost::asio::io_context& io_;
   RedisKvOptions options_;
   std::unique_ptr<Endpoint> primary_;
