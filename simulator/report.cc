@@ -7,6 +7,7 @@
 #include "reference/base/strings.h"
 #include "simulator/chart_style.h"
 #include "simulator/metrics.h"
+#include "simulator/table.h"
 
 namespace ssai::sim {
 
@@ -232,15 +233,9 @@ std::string SerializeReport(const json& report) { return report.dump(1) + "\n"; 
 
 namespace {
 
-// The summary table's columns: the header, its width in the text table, and what it means (the
-// HTML table's header tooltip and legend; the same words as simulator/README.md).
-struct SummaryColumn {
-  const char* header;
-  int width;
-  const char* help;
-};
-constexpr SummaryColumn kSummaryColumns[] = {
-    {"build", -32, "the read-path build (reference/ssai/README.md)"},
+// The summary table's columns (the same words as simulator/README.md).
+constexpr TableColumn kSummaryColumns[] = {
+    {"build", -32, "the read-path build (reference/ssai/README.md)", true},
     {"P50 ms", 8, "median manifest latency over every viewer request"},
     {"P95 ms", 8, "95th percentile manifest latency"},
     {"P99 ms", 8, "99th percentile manifest latency"},
@@ -287,19 +282,7 @@ std::string SeedVerdictLine(const json& report) {
 }  // namespace
 
 std::string RenderTable(const json& report) {
-  std::string out;
-  auto cell = [&](const std::string& text, int width, bool first) {
-    if (!first) out += ' ';
-    const size_t w = static_cast<size_t>(width < 0 ? -width : width);
-    const std::string pad(text.size() < w ? w - text.size() : 0, ' ');
-    out += width < 0 ? text + pad : pad + text;
-  };
-  for (size_t c = 0; c < std::size(kSummaryColumns); ++c) cell(kSummaryColumns[c].header, kSummaryColumns[c].width, c == 0);
-  out += '\n';
-  for (const std::vector<std::string>& row : SummaryRows(report)) {
-    for (size_t c = 0; c < row.size(); ++c) cell(row[c], kSummaryColumns[c].width, c == 0);
-    out += '\n';
-  }
+  std::string out = TextTable(kSummaryColumns, SummaryRows(report));
   if (std::string verdict = SeedVerdictLine(report); !verdict.empty()) out += verdict + "\n";
   return out;
 }
@@ -362,9 +345,7 @@ std::string RenderHtml(const json& report) {
                   Esc(report["scenario_name"].get<std::string>()) +
                   "</title><style>body{font-family:sans-serif;margin:20px;max-width:1340px}"
                   "pre{background:#f4f4f4;padding:8px;white-space:pre-wrap}.legend{font-size:13px;color:#333}"
-                  "table.summary{border-collapse:collapse;font-size:13px;margin:8px 0}"
-                  "table.summary th,table.summary td{border:1px solid #ccc;padding:3px 8px;text-align:right}"
-                  "table.summary th{background:#f0f0f0;cursor:help}table.summary td.name{text-align:left;font-family:monospace}"
+                  + std::string(kTableCss) +
                   ".plots{display:flex;flex-wrap:wrap;gap:12px}"
                   "</style></head><body>";
   h += "<h1>ssai sim: " + Esc(report["scenario_name"].get<std::string>()) + "</h1>";
@@ -382,19 +363,8 @@ std::string RenderHtml(const json& report) {
          (se["holds"].get<bool>() ? "met" : "not met") + ".</b> " + Esc(se["why"].get<std::string>()) + "</p>";
   }
   // The summary as a table (headers explain themselves on hover and in the legend below it).
-  h += "<table class='summary'><tr>";
-  for (const SummaryColumn& c : kSummaryColumns) {
-    h += "<th title='" + Esc(c.help) + "'>" + Esc(c.header) + "</th>";
-  }
-  h += "</tr>";
-  for (const std::vector<std::string>& row : SummaryRows(report)) {
-    h += "<tr>";
-    for (size_t c = 0; c < row.size(); ++c) {
-      h += std::string(c == 0 ? "<td class='name'>" : "<td>") + Esc(row[c]) + "</td>";
-    }
-    h += "</tr>";
-  }
-  h += "</table><p class='legend'><b>Columns.</b> ";
+  h += HtmlTable(kSummaryColumns, SummaryRows(report));
+  h += "<p class='legend'><b>Columns.</b> ";
   for (size_t c = 1; c < std::size(kSummaryColumns); ++c) {
     h += std::string("<b>") + Esc(kSummaryColumns[c].header) + "</b>: " + Esc(kSummaryColumns[c].help) + ". ";
   }

@@ -12,6 +12,7 @@
 #include "simulator/metrics.h"
 #include "simulator/report.h"
 #include "simulator/run.h"
+#include "simulator/table.h"
 
 namespace ssai::sim {
 
@@ -473,15 +474,10 @@ Result<json> RunSweep(const SweepPlan& plan, const std::function<void(size_t, si
 
 namespace {
 
-// The sweep table's columns (text and HTML): header, text width, meaning (HTML tooltip).
-struct SweepColumn {
-  const char* header;
-  int width;
-  const char* help;
-};
-constexpr SweepColumn kSweepColumns[] = {
-    {"build", -24, "the read-path build"},
-    {"point", -30, "the swept parameters' values"},
+// The sweep table's columns: cells are mean over seeds [min..max].
+constexpr TableColumn kSweepColumns[] = {
+    {"build", -24, "the read-path build", true},
+    {"point", -30, "the swept parameters' values", true},
     {"KV hit %", -20, "share of requests answered from KV: mean over seeds [min..max]"},
     {"P95 ms", -22, "95th percentile manifest latency: mean over seeds [min..max]"},
     {"missed ad %", -22, "scheduled ad viewer-seconds shown as content: mean [min..max]"},
@@ -514,21 +510,8 @@ std::vector<std::vector<std::string>> SweepRows(const json& combined) {
 
 std::string RenderSweepTable(const json& combined) {
   const size_t seeds = combined["plan"]["seeds"].size();
-  std::string out = "mean over " + std::to_string(seeds) + " seed" + (seeds == 1 ? "" : "s") + " [min..max]\n";
-  auto line = [&](const std::vector<std::string>& cells) {
-    for (size_t c = 0; c < cells.size(); ++c) {
-      if (c > 0) out += ' ';
-      const size_t w = static_cast<size_t>(-kSweepColumns[c].width);
-      out += cells[c];
-      if (cells[c].size() < w) out += std::string(w - cells[c].size(), ' ');
-    }
-    out += '\n';
-  };
-  std::vector<std::string> headers;
-  for (const SweepColumn& c : kSweepColumns) headers.push_back(c.header);
-  line(headers);
-  for (const std::vector<std::string>& row : SweepRows(combined)) line(row);
-  return out;
+  return "mean over " + std::to_string(seeds) + " seed" + (seeds == 1 ? "" : "s") + " [min..max]\n" +
+         TextTable(kSweepColumns, SweepRows(combined));
 }
 
 std::string RenderSweepHtml(const json& combined) {
@@ -561,10 +544,7 @@ std::string RenderSweepHtml(const json& combined) {
   std::string h = "<!doctype html><html><head><meta charset='utf-8'><title>ssai sim sweep: " + HtmlEscape(name) +
                   "</title><style>body{font-family:sans-serif;margin:20px;max-width:1340px}"
                   "pre{background:#f4f4f4;padding:8px;overflow-x:auto}.plots{display:flex;flex-wrap:wrap;gap:12px}"
-                  "table.summary{border-collapse:collapse;font-size:13px;margin:8px 0}"
-                  "table.summary caption{text-align:left;font-size:13px;color:#333;padding:2px 0}"
-                  "table.summary th,table.summary td{border:1px solid #ccc;padding:3px 8px;text-align:right}"
-                  "table.summary th{background:#f0f0f0;cursor:help}table.summary td.name{text-align:left;font-family:monospace}"
+                  + std::string(kTableCss) +
                   "</style></head><body>";
   h += "<h1>ssai sim sweep: " + HtmlEscape(name) + "</h1><p>";
   for (const json& p : plan["sweep"]) {
@@ -576,16 +556,10 @@ std::string RenderSweepHtml(const json& combined) {
        plan["seeds"].back().dump() + "), " + std::to_string(combined["runs_total"].get<size_t>()) +
        " independent runs. Source of truth: <a href='report.json'>report.json</a>.</p>";
   const size_t seeds = plan["seeds"].size();
-  h += "<table class='summary'><caption>mean over " + std::to_string(seeds) + " seed" + (seeds == 1 ? "" : "s") +
-       " [min..max]; hover a header for its meaning</caption><tr>";
-  for (const SweepColumn& c : kSweepColumns) h += "<th title='" + HtmlEscape(c.help) + "'>" + HtmlEscape(c.header) + "</th>";
-  h += "</tr>";
-  for (const std::vector<std::string>& row : SweepRows(combined)) {
-    h += "<tr>";
-    for (size_t c = 0; c < row.size(); ++c) h += std::string(c < 2 ? "<td class='name'>" : "<td>") + HtmlEscape(row[c]) + "</td>";
-    h += "</tr>";
-  }
-  h += "</table><div class='plots'>";
+  h += HtmlTable(kSweepColumns, SweepRows(combined),
+                 "mean over " + std::to_string(seeds) + " seed" + (seeds == 1 ? "" : "s") +
+                     " [min..max]; hover a header for its meaning");
+  h += "<div class='plots'>";
   h += chart("Manifest P95", "ms", "latency_p95_ms", 1);
   h += chart("KV hit rate", "hit rate", "kv_hit_rate", 1);
   h += chart("Missed ad time", "fraction of scheduled ad viewer-s", "missed_fraction", 1);
