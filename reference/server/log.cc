@@ -127,10 +127,13 @@ std::unique_ptr<Logger> Logger::Null() {
   return std::unique_ptr<Logger>(new Logger(off));
 }
 
-Logger::~Logger() {
+Logger::~Logger() { Close(); }
+
+void Logger::Close() {
   if (logger_) logger_->flush();
   logger_.reset();
-  pool_.reset();  // joins the writer thread once it has written every queued line
+  pool_.reset();  // joins the writer thread once it has written every queued line (the queued
+                  // messages hold the logger; the pool's stop message queues behind them)
 }
 
 int64_t Logger::dropped() const { return pool_ ? static_cast<int64_t>(pool_->overrun_counter()) : 0; }

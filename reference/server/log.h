@@ -68,9 +68,14 @@ class Logger {
   // At most one line per `key` per throttle interval; the next one says how many were dropped
   // ("suppressed": n). `now_ms`: the caller's clock (monotonic milliseconds).
   void LogThrottled(LogLevel level, std::string_view key, int64_t now_ms, std::string_view event, LogFields fields);
-  // Asks the writer thread to flush what is queued (asynchronous; the destructor drains and
-  // writes every queued line before it returns).
+  // Asks the writer thread to flush what is queued (asynchronous: spdlog's async flush returns
+  // before the writer has written).
   void Flush();
+  // The last call: writes every queued line, flushes and joins the writer thread before it
+  // returns (as the destructor does). Only when no other thread can still log; Log and
+  // LogThrottled after Close do nothing. Server::Stop calls it, so a reader of the log file after
+  // Stop sees whole lines (server_test read a half-written line under load).
+  void Close();
   // Lines dropped because the queue was full.
   int64_t dropped() const;
 

@@ -884,7 +884,7 @@ void Server::Impl::Stop() {
   decision.reset();
   scheduler->CancelAll();
   logger->Log(LogLevel::kInfo, "server.stopped", {{"dropped_log_lines", logger->dropped()}});
-  logger->Flush();
+  logger->Close();  // every line written: no thread can log any more
 }
 
 Server::Server(ServerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
