@@ -75,16 +75,7 @@ void MemoryKvStore::Sweep(UnixMicros now) {
 }
 
 void MemoryKvStore::Get(std::string_view key, const GetOptions& options, GetCallback done) {
-  const UnixMicros now = sched_->Now();
-  ++gets;
-  Sweep(now);
-  auto it = entries_.find(key);
-  if (it == entries_.end() || it->second.visible_at > now || it->second.expires_at <= now) {
-    done(std::optional<std::string>());
-    return;
-  }
-  ++hits;
-  done(std::optional<std::string>(it->second.value));
+  GetEntry(key, options, ValueOnly(std::move(done)));
 }
 
 void MemoryKvStore::GetEntry(std::string_view key, const GetOptions& options, GetEntryCallback done) {

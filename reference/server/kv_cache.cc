@@ -5,11 +5,7 @@
 namespace ssai::server {
 
 void CachingKvStore::Get(std::string_view key, const GetOptions& options, GetCallback done) {
-  GetEntry(key, options, [done = std::move(done)](Result<std::optional<Entry>> r) {
-    if (!r.ok()) return done(r.status());
-    if (!r->has_value()) return done(std::optional<std::string>());
-    done(std::optional<std::string>(std::move((*r)->value)));
-  });
+  GetEntry(key, options, ValueOnly(std::move(done)));
 }
 
 void CachingKvStore::GetEntry(std::string_view key, const GetOptions& options, GetEntryCallback done) {

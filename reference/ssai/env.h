@@ -65,6 +65,15 @@ class KvStore {
     std::optional<UnixMicros> expires_at = std::nullopt;
   };
   using GetEntryCallback = std::function<void(Result<std::optional<Entry>>)>;
+  // A GetEntry callback that hands `done` the value alone: a store that knows expiries implements
+  // Get as GetEntry(key, options, ValueOnly(done)).
+  static GetEntryCallback ValueOnly(GetCallback done) {
+    return [done = std::move(done)](Result<std::optional<Entry>> r) {
+      if (!r.ok()) return done(r.status());
+      if (!r->has_value()) return done(std::optional<std::string>());
+      done(std::optional<std::string>(std::move((*r)->value)));
+    };
+  }
   virtual void GetEntry(std::string_view key, const GetOptions& options, GetEntryCallback done) {
     Get(key, options, [done = std::move(done)](Result<std::optional<std::string>> r) {
       if (!r.ok()) return done(r.status());

@@ -43,12 +43,7 @@ bool FakeKvStore::Visible(const Entry& e) const {
 }
 
 void FakeKvStore::Get(std::string_view key, const GetOptions& options, GetCallback done) {
-  ++gets;
-  if (down_) return Complete([done] { done(Status::Unavailable("fake KV is down")); });
-  std::optional<std::string> value;
-  auto it = entries_.find(key);
-  if (it != entries_.end() && Visible(it->second)) value = it->second.value;
-  Complete([done, value] { done(value); });
+  GetEntry(key, options, ValueOnly(std::move(done)));
 }
 
 void FakeKvStore::GetEntry(std::string_view key, const GetOptions& options, GetEntryCallback done) {
