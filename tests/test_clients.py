@@ -256,18 +256,8 @@ def test_ffmpeg_reads_the_ssai_stream_through_an_ad_break(media_deployment, ffmp
     cmd = [ffmpeg_bin, "-hide_banner", "-nostdin", "-loglevel", "level+info", "-i", url,
            "-t", "30", "-c", "copy", "-f", "null", "-"]
     started = time.monotonic()
-    ffmpeg = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        time.sleep(1)
-        _cue(base)
-        _, stderr = ffmpeg.communicate(timeout=75)
-    finally:
-        if ffmpeg.poll() is None:
-            ffmpeg.kill()
-            ffmpeg.wait(timeout=5)
+    stderr = _ffmpeg_through_a_cued_break(cmd, base, tmp_path)
     elapsed = time.monotonic() - started
-    (tmp_path / "ffmpeg.log").write_text(stderr)
-    assert ffmpeg.returncode == 0, stderr[-3000:]
     opened = _ffmpeg_segments(stderr)
     ad_segments = [u for u in opened if "/ads/" in u and u.endswith(".ts")]
     # The whole pod in play order: ad1 then ad2, 2 segments each (the 2.5 Mb/s variant for v720).
@@ -366,6 +356,24 @@ def _summary(report):
     text = json.dumps(keep, indent=1)[:6000]
     # hls.js's interstitial log last: why it loaded (or did not load) an asset list when it did.
     return text + "\nhls.js log (interstitials, buffer):\n" + "\n".join(report.get("hls_log", [])[-80:])
+
+
+def _ffmpeg_through_a_cued_break(cmd, base, tmp_path):
+    """Runs ffmpeg `cmd` (reading a live playlist of `base`), cues a break 1 s in, waits for it
+    (bounded: 75 s; killed on any failure), keeps its log in tmp_path/ffmpeg.log, asserts it
+    exited 0 and returns its stderr."""
+    ffmpeg = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1)
+        _cue(base)
+        _, stderr = ffmpeg.communicate(timeout=75)
+    finally:
+        if ffmpeg.poll() is None:
+            ffmpeg.kill()
+            ffmpeg.wait(timeout=5)
+    (tmp_path / "ffmpeg.log").write_text(stderr)
+    assert ffmpeg.returncode == 0, stderr[-3000:]
+    return stderr
 
 
 def _hlsjs_through_a_cued_break(hlsjs_player, base, src, break_s, **options):

@@ -20,7 +20,7 @@ import urllib.request
 import pytest
 
 from test_clients import (AD_S, BREAK_S, FFMPEG_OPENING, FFMPEG_PROBLEM, SEGMENT_S, _cue, _get,
-                          _hlsjs_through_a_cued_break,
+                          _ffmpeg_through_a_cued_break, _hlsjs_through_a_cued_break,
                           _metric, _require_tool, _summary, ffmpeg_bin, hlsjs_player)  # noqa: F401 (fixtures)
 from test_serve import TOKEN, _start, _stop
 
@@ -163,17 +163,7 @@ def test_ffmpeg_reads_the_cmaf_aes128_ssai_stream_through_an_ad_break(cmaf_deplo
     url = base + "/demo/sports/v720.m3u8"
     # Decode (not copy): a wrong key or a broken init fails the decoder, not only the demuxer.
     cmd = [ffmpeg_bin, "-hide_banner", "-nostdin", "-loglevel", "level+info", "-i", url, "-t", "30", "-f", "null", "-"]
-    ffmpeg = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        time.sleep(1)
-        _cue(base)
-        _, stderr = ffmpeg.communicate(timeout=75)
-    finally:
-        if ffmpeg.poll() is None:
-            ffmpeg.kill()
-            ffmpeg.wait(timeout=5)
-    (tmp_path / "ffmpeg.log").write_text(stderr)
-    assert ffmpeg.returncode == 0, stderr[-3000:]
+    stderr = _ffmpeg_through_a_cued_break(cmd, base, tmp_path)
     opened = FFMPEG_OPENING.findall(stderr)
     ads = [u for u in opened if "/ads/" in u and u.endswith(".m4s")]
     assert [u.split("/ads/")[1] for u in ads] == [f"{a}/2500000_{i}.m4s" for a in ("ad1", "ad2") for i in (0, 1)], opened
@@ -341,17 +331,7 @@ def test_ffmpeg_reads_video_and_one_audio_of_the_demuxed_ssai_stream_through_a_b
     base = demuxed_deployment
     cmd = [ffmpeg_bin, "-hide_banner", "-nostdin", "-loglevel", "level+info", "-i", base + "/demo/sports/master.m3u8",
            "-map", "0:v:0", "-map", "0:a:1", "-t", "30", "-f", "null", "-"]
-    ffmpeg = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        time.sleep(1)
-        _cue(base)
-        _, stderr = ffmpeg.communicate(timeout=75)
-    finally:
-        if ffmpeg.poll() is None:
-            ffmpeg.kill()
-            ffmpeg.wait(timeout=5)
-    (tmp_path / "ffmpeg.log").write_text(stderr)
-    assert ffmpeg.returncode == 0, stderr[-3000:]
+    stderr = _ffmpeg_through_a_cued_break(cmd, base, tmp_path)
     opened = FFMPEG_OPENING.findall(stderr)
     video_ads = [u.split("/ads/")[1] for u in opened if "/ads/" in u and "/video_" in u and u.endswith(".m4s")]
     assert video_ads == [f"{a}/video_2500000_{i}.m4s" for a in ("ad1", "ad2") for i in (0, 1)], opened
