@@ -5,6 +5,7 @@
 
 #include "reference/io/files.h"
 #include "reference/ssai/adbreak_state.h"
+#include "reference/ssai/kv_limits.h"
 
 namespace ssai::sim {
 
@@ -137,11 +138,9 @@ void KvCluster::Get(int pop, std::string_view key, const KvStore::GetOptions& op
 void KvCluster::Put(int pop, std::string_view key, std::string value, int64_t ttl_s,
                     KvStore::DoneCallback done) {
   const UnixMicros now = sim_->Now();
-  if (ttl_s < 60) {
+  if (Status ttl = CheckKvExpirationTtl(ttl_s); !ttl.ok()) {
     ++stats_.invalid_puts;
-    sim_->RunAfter(0, [done = std::move(done), ttl_s] {
-      done(Status::InvalidArgument("kv: expiration_ttl " + std::to_string(ttl_s) + " s is under 60 s"));
-    });
+    sim_->RunAfter(0, [done = std::move(done), ttl] { done(ttl); });
     return;
   }
   if (Down()) {
@@ -152,11 +151,9 @@ void KvCluster::Put(int pop, std::string_view key, std::string value, int64_t tt
     return;
   }
   Key& k = central_[std::string(key)];
-  if (k.last_write >= 0 && now - k.last_write < SecondsToMicros(spec_.write_limit_per_key_s)) {
+  if (KvWriteTooSoon(k.last_write, now, SecondsToMicros(spec_.write_limit_per_key_s))) {
     ++stats_.rejected_puts;
-    sim_->RunAfter(0, [done = std::move(done)] {
-      done(Status::ResourceExhausted("kv: more than one write per second to one key"));
-    });
+    sim_->RunAfter(0, [done = std::move(done), status = KvWriteRateExceeded(key)] { done(status); });
     return;
   }
   k.last_write = now;
