@@ -174,6 +174,10 @@ int RunSim(const SimArgs& a) {
     return 2;
   }
   nlohmann::json j = std::move(parsed).value();
+  if (Status s = sim::ResolveScenarioPaths(&j, a.scenario_path); !s.ok()) {
+    std::cerr << "ssai sim: " << a.scenario_path << ": " << s.message() << "\n";
+    return 2;
+  }
   for (const std::string& o : a.overrides) {
     if (Status s = sim::ApplyOverride(&j, o); !s.ok()) {
       std::cerr << "ssai sim: " << s.message() << "\n";
