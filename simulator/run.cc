@@ -290,14 +290,6 @@ class World {
   // all POPs that see it (playlist_memo.h). Before edges_: they point at it.
   PlaylistMemo memo_;
   std::vector<Cohort> cohorts_;
-  // Per group (cohorts_per_group consecutive cohorts): the last variant playlist text a cohort got,
-  // its BodyHash and NewestMsn.
-  struct GroupBody {
-    std::string body;
-    uint64_t hash = 0;
-    std::optional<int64_t> newest_msn;
-  };
-  std::vector<GroupBody> group_bodies_;
   SimBeacons beacons_{&cohorts_};  // before edges_: they point at it
   std::vector<std::unique_ptr<ManifestPath>> edges_;
   std::vector<std::string> files_;  // "{rendition}.m3u8"
@@ -512,7 +504,6 @@ Status World::Setup() {
       }
     }
   }
-  group_bodies_.resize(cohorts_.size() / static_cast<size_t>(K) + 1);
   fleet_->Start(t0_);
   for (int c = 0; c < sc_.channels; ++c) {
     for (size_t b = 0; b < breaks_[static_cast<size_t>(c)].size(); ++b) {
@@ -647,18 +638,7 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestR
   // Next reload, RFC 8216 §6.3.4: the target duration after a changed playlist, half of it after
   // an unchanged one (or an error).
   const DurationMicros target_us = origin::TargetDurationSeconds(spec) * kMicrosPerSecond;
-  // The cohorts of a group mostly get the same text one after another: hash it (and find its
-  // newest MSN, below) once per text per group.
-  GroupBody* gb = nullptr;
-  if (ok) {
-    gb = &group_bodies_[i / static_cast<size_t>(sc_.viewers.cohorts_per_group)];
-    if (gb->body.size() != r.body.size() || gb->body != r.body) {
-      gb->body = r.body;
-      gb->hash = BodyHash(r.body);
-      gb->newest_msn = NewestMsn(r.body);
-    }
-  }
-  const uint64_t h = ok ? gb->hash : 0;
+  const uint64_t h = ok ? BodyHash(r.body) : 0;
   const DurationMicros next = ok && h != c.last_hash ? target_us : target_us / 2;
   c.last_hash = h;
   if (now + next < end_) sim_.RunAt(now + next, [this, i] { Reload(i); });
@@ -672,7 +652,7 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestR
   if (!c.sgai && sc_.decision.pods_of_creatives && r.ad_segments > 0 && !r.event_id.empty()) {
     beacons_.Delivered(i, r.event_id, r.body, sc_.decision.ad_duration_s, sc_.origin.segment_duration_s);
   }
-  const int64_t msn = gb->newest_msn ? *gb->newest_msn : origin::LiveEdgeMsn(spec, now);
+  const int64_t msn = NewestMsn(r.body).value_or(origin::LiveEdgeMsn(spec, now));
   // A break covers its slots [first_msn, end_msn) (TruthBreak).
   const auto& truth = breaks_[static_cast<size_t>(c.channel)];
   int b_index = -1;
