@@ -139,7 +139,9 @@ struct ViewerSpec {
   int64_t viewers_per_channel = 1000;  // steady-state viewers of each channel, all POPs
   std::vector<double> rendition_shares;  // default: equal
   double sgai_fraction = 0;             // viewers whose player asks for interstitials (SGAI)
-  int cohorts_per_group = 2;            // reload phases per channel x POP x rendition x mode
+  // Reload phases per channel x POP x rendition x mode. 16: where ad-visibility lag, KV hit rate,
+  // latency and coordinator calls converge (README.md "Aggregation", docs/measurements.md).
+  int cohorts_per_group = 16;
   double mean_session_s = 1800;         // exponential session length (leaves)
   // Joins are Poisson with rate viewers/mean_session (steady state); "ramp_s" > 0 starts from 0.
   double ramp_s = 0;
