@@ -9,7 +9,6 @@
 #include "reference/base/encoding.h"
 #include "reference/base/strings.h"
 #include "reference/base/url.h"
-#include "reference/media/cues/markers.h"
 #include "reference/media/hls/playlist.h"
 #include "reference/ssai/read_paths/read_path.h"
 
