@@ -23,12 +23,13 @@
 #include "reference/base/time.h"
 #include "reference/ssai/coordinator.h"
 #include "reference/ssai/env.h"
+#include "reference/ssai/kv_limits.h"
 
 namespace ssai {
 
 class KvPublisher {
  public:
-  static constexpr DurationMicros kWriteSpacingUs = 1'000'000;  // Workers KV: 1 write/s per key
+  static constexpr DurationMicros kWriteSpacingUs = kKvMinWriteSpacingUs;  // kv_limits.h
   static constexpr DurationMicros kRetryMaxUs = 30'000'000;
 
   // `stats`: kv_writes, kv_write_failures and kv_writes_deferred are counted there.
