@@ -3,15 +3,13 @@
 
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <string>
 #include <thread>
+
+#include "reference/server/loopback_testing.h"
 
 namespace ssai::conformance {
 namespace {
@@ -84,49 +82,20 @@ TEST_F(HttpClientTest, BodiesHeadersAndPostsWithinTheCap) {
 // what httplib's server would never send). Bounded: it stops when the test ends.
 class RawServer {
  public:
-  explicit RawServer(std::function<void(int)> answer) : answer_(std::move(answer)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-    socklen_t len = sizeof(a);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    ::listen(fd_, 4);
-    thread_ = std::thread([this] {
-      for (int i = 0; i < 8 && !stop_; ++i) {
-        const int c = ::accept(fd_, nullptr, nullptr);
-        if (c < 0 || stop_) {
-          if (c >= 0) ::close(c);
-          break;
-        }
-        char buf[4096];
-        (void)::recv(c, buf, sizeof(buf), 0);  // the request (small)
-        answer_(c);
-        ::close(c);
-      }
-    });
-  }
-  ~RawServer() {
-    stop_ = true;
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-  }
-  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/p.m3u8"; }
-  std::atomic<bool> stop_{false};
+  explicit RawServer(std::function<void(int)> answer)
+      : listener_(
+            [answer = std::move(answer)](int fd) {
+              ssai::testing::ReadRequest(fd);
+              answer(fd);
+            },
+            8) {}
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(listener_.port()) + "/p.m3u8"; }
 
  private:
-  std::function<void(int)> answer_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::thread thread_;
+  ssai::testing::LoopbackListener listener_;
 };
 
-bool SendAll(int fd, const std::string& s) {
-  return ::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
-}
+using ssai::testing::SendAll;
 
 // Issue 16: header lines forever (httplib 0.11 reads them until the blank line, growing without
 // bound): refused at the cap, quickly, and the harness's memory stays bounded.

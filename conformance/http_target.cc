@@ -50,11 +50,16 @@ Status Bad(const std::string& field, const std::string& what) {
   return Status::InvalidArgument("target profile: " + field + ": " + what);
 }
 
+// The one field reader (json_input.h) on the member of the object at `prefix` ("cue." or ""),
+// its errors under this document's name.
+JsonFields Fields(const Json& j, const std::string& prefix) {
+  return JsonFields(j, prefix.empty() ? prefix : prefix.substr(0, prefix.size() - 1));
+}
+Status InTargetProfile(Status s) { return s.ok() ? s : Status::InvalidArgument("target profile: " + s.message()); }
+
+// A string; a required one must not be empty either.
 Status ReadStr(const Json& j, const std::string& prefix, const char* key, std::string* out, bool required = false) {
-  auto it = j.find(key);
-  if (it == j.end()) return required ? Bad(prefix + key, "missing") : Status::Ok();
-  if (!it->is_string()) return Bad(prefix + key, "must be a string");
-  *out = it->get<std::string>();
+  SSAI_RETURN_IF_ERROR(InTargetProfile(Fields(j, prefix).String(key, out, required)));
   if (required && out->empty()) return Bad(prefix + key, "must not be empty");
   return Status::Ok();
 }
@@ -983,10 +988,7 @@ Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
     if (!t->is_object()) return Bad("tls", "must be an object");
     SSAI_RETURN_IF_ERROR(CheckKeys(*t, "tls.", {"ca_file", "insecure"}));
     SSAI_RETURN_IF_ERROR(ReadStr(*t, "tls.", "ca_file", &p.tls.ca_file));
-    if (auto i = t->find("insecure"); i != t->end()) {
-      if (!i->is_boolean()) return Bad("tls.insecure", "must be true or false");
-      p.tls.insecure = i->get<bool>();
-    }
+    SSAI_RETURN_IF_ERROR(InTargetProfile(Fields(*t, "tls.").Bool("insecure", &p.tls.insecure)));
     if (p.tls.insecure && !p.tls.ca_file.empty()) {
       return Bad("tls.insecure", "true verifies nothing, so tls.ca_file would be ignored: give one or the other");
     }
@@ -1009,12 +1011,7 @@ Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
       return Bad("observe.session_pointer", std::string("not a JSON pointer (RFC 6901): ") + e.what());
     }
     if (!ob.origin_url.empty()) SSAI_RETURN_IF_ERROR(CheckUrl("observe.origin_url", ob.origin_url));
-    if (auto v = o->find("viewers"); v != o->end()) {
-      if (!v->is_number_integer() || v->get<int64_t>() < 1 || v->get<int64_t>() > 64) {
-        return Bad("observe.viewers", "must be an integer in [1, 64]");
-      }
-      ob.viewers = v->get<int>();
-    }
+    SSAI_RETURN_IF_ERROR(InTargetProfile(Fields(*o, "observe.").Integer("viewers", &ob.viewers, {.min = 1, .max = 64})));
     if (p.ssai.master_url.empty() && ob.session_url.empty()) {
       return Bad("ssai.master_url", "missing (or observe.session_url): observe starts where a player does, at the multivariant playlist");
     }
@@ -1075,10 +1072,7 @@ Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
   }
   SSAI_RETURN_IF_ERROR(ReadOneOf(*cue, "cue.", "time_format", {"auto", "iso8601", "epoch_s", "epoch_ms"}, &c.time_format));
   SSAI_RETURN_IF_ERROR(ReadOneOf(*cue, "cue.", "api_checks", {"classes", "strict"}, &c.api_checks));
-  if (auto pr = cue->find("probes"); pr != cue->end()) {
-    if (!pr->is_boolean()) return Bad("cue.probes", "must be true or false");
-    c.probes = pr->get<bool>();
-  }
+  SSAI_RETURN_IF_ERROR(InTargetProfile(Fields(*cue, "cue.").Bool("probes", &c.probes)));
   if (!c.auth_header.empty() && c.auth_value.find("{token}") != std::string::npos && c.token.empty() &&
       c.token_env.empty()) {
     return Bad("cue.token", "missing (or cue.token_env): cue.auth_value uses {token}");

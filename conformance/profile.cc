@@ -22,29 +22,16 @@ nlohmann::json ProfileToJson(const Profile& p) {
 Result<Profile> ApplyProfileOverrides(const Profile& base, const nlohmann::json& overrides) {
   if (!overrides.is_object()) return Status::InvalidArgument("profile: must be a JSON object");
   Profile p = base;
+  const JsonFields fields(overrides, "profile");
   for (auto it = overrides.begin(); it != overrides.end(); ++it) {
     const std::string& k = it.key();
-    const nlohmann::json& v = it.value();
     // Tolerances and thresholds are >= 0 and at most `max` (a fraction 1, seconds an hour,
     // milliseconds ten minutes): a larger one is a typo that would pass every check.
-    auto number = [&](double* out, double max) -> Status {
-      if (!v.is_number() || !(v.get<double>() >= 0 && v.get<double>() <= max)) {
-        return Status::InvalidArgument("profile." + k + ": must be a number in [0.0, " + nlohmann::json(max).dump() + "]");
-      }
-      *out = v.get<double>();
-      return Status::Ok();
-    };
-    auto integer = [&](int* out) -> Status {
-      if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > 1000) {
-        return Status::InvalidArgument("profile." + k + ": must be an integer in [0, 1000]");
-      }
-      *out = v.get<int>();
-      return Status::Ok();
-    };
+    auto number = [&](double* out, double max) { return fields.Number(k, out, {.min = 0, .max = max}); };
+    auto integer = [&](int* out) { return fields.Integer(k, out, {.min = 0, .max = 1000}); };
     Status s = Status::Ok();
     if (k == "name") {
-      if (!v.is_string()) return Status::InvalidArgument("profile.name: must be a string");
-      p.name = v.get<std::string>();
+      s = fields.String("name", &p.name);
     } else if (k == "splice_tolerance_s") {
       s = number(&p.splice_tolerance_s, 3600);
     } else if (k == "sgai_start_tolerance_s") {
@@ -67,7 +54,7 @@ Result<Profile> ApplyProfileOverrides(const Profile& base, const nlohmann::json&
       // "_doc" keys and "comment": documentation, ignored.
     } else {
       // The same message as every other JSON input (json_input.h CheckKnownKeys).
-      return CheckKnownKeys(nlohmann::json{{k, v}}, "profile",
+      return CheckKnownKeys(nlohmann::json{{k, it.value()}}, "profile",
                             {"name", "splice_tolerance_s", "sgai_start_tolerance_s", "ad_seconds_tolerance_segments",
                              "kv_hit_rate_min", "latency_p95_max_ms", "latency_max_ms", "api_cue_lead_max_s",
                              "max_evidence_per_check", "excerpt_lines"});

@@ -52,26 +52,8 @@ Status CheckKeys(const json& j, const std::string& where, std::initializer_list<
 }
 
 // Every number of a scenario has a range: times within the longest run, delays within an hour
-// or a day. Out of range (or NaN-like) is refused with the path and the range.
+// or a day. Out of range (or NaN-like) is refused with the path and the range (JsonFields).
 constexpr double kMaxScenarioS = 6 * 3600;
-Status GetNumber(const json& j, const char* key, const std::string& where, double* out, bool required, double min,
-                 double max) {
-  if (!j.contains(key)) return required ? Bad(where + "." + key, "missing") : Status::Ok();
-  if (!j[key].is_number()) return Bad(where + "." + key, "must be a number");
-  const double v = j[key].get<double>();
-  if (!(v >= min && v <= max)) {
-    return Bad(where + "." + key, "must be in [" + json(min).dump() + ", " + json(max).dump() + "], got " + j[key].dump());
-  }
-  *out = v;
-  return Status::Ok();
-}
-
-Status GetString(const json& j, const char* key, const std::string& where, std::string* out, bool required = false) {
-  if (!j.contains(key)) return required ? Bad(where + "." + key, "missing") : Status::Ok();
-  if (!j[key].is_string()) return Bad(where + "." + key, "must be a string");
-  *out = j[key].get<std::string>();
-  return Status::Ok();
-}
 
 Result<DecisionBehaviour> ParseBehaviour(const std::string& s, const std::string& where) {
   if (s == "answer") return DecisionBehaviour::kAnswer;
@@ -289,19 +271,16 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
                                   "api_cues", "decision", "faults", "api_probes", "profile"}));
   Scenario s;
   s.file = std::move(file);
-  SSAI_RETURN_IF_ERROR(GetString(j, "name", "scenario", &s.name, true));
-  SSAI_RETURN_IF_ERROR(GetString(j, "description", "scenario", &s.description));
-  SSAI_RETURN_IF_ERROR(GetNumber(j, "duration_s", "scenario", &s.duration_s, false, 0, kMaxScenarioS));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, "scenario").String("name", &s.name, true));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, "scenario").String("description", &s.description));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, "scenario").Number("duration_s", &s.duration_s, {.min = 0, .max = kMaxScenarioS}));
   if (s.duration_s <= 0) return Bad("scenario.duration_s", "must be in (0, 21600]");
   if (j.contains("mode")) {
     std::string m;
-    SSAI_RETURN_IF_ERROR(GetString(j, "mode", "scenario", &m));
+    SSAI_RETURN_IF_ERROR(JsonFields(j, "scenario").String("mode", &m));
     SSAI_ASSIGN_OR_RETURN(s.mode, ParseMode(m, "mode"));
   }
-  if (j.contains("api_probes")) {
-    if (!j["api_probes"].is_boolean()) return Bad("api_probes", "must be true or false");
-    s.api_probes = j["api_probes"].get<bool>();
-  }
+  SSAI_RETURN_IF_ERROR(JsonFields(j, "").Bool("api_probes", &s.api_probes));
   if (j.contains("profile")) {
     if (!j["profile"].is_object()) return Bad("profile", "must be a JSON object");
     s.profile_overrides = j["profile"];
@@ -326,17 +305,15 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
       const std::string where = "origin.breaks[" + std::to_string(i) + "]";
       if (!b.is_object()) return Bad(where, "must be an object");
       if (b.contains("at_s")) {
-        if (!b["at_s"].is_number() || !(b["at_s"].get<double>() >= 0 && b["at_s"].get<double>() <= kMaxScenarioS)) {
-          return Bad(where + ".at_s", "must be a number in [0, 21600]");
-        }
-        b["start_time"] = FormatIso8601Millis(*start + SecondsToMicros(b["at_s"].get<double>()));
+        double at_s = 0;
+        SSAI_RETURN_IF_ERROR(JsonFields(b, where).Number("at_s", &at_s, {.min = 0, .max = kMaxScenarioS}));
+        b["start_time"] = FormatIso8601Millis(*start + SecondsToMicros(at_s));
         b.erase("at_s");
       }
       if (b.contains("planned_duration_s")) {
-        if (!b["planned_duration_s"].is_number() || !(b["planned_duration_s"].get<double>() > 0) ||
-            b["planned_duration_s"].get<double>() > 86400) {
-          return Bad(where + ".planned_duration_s", "must be a number in (0, 86400]");
-        }
+        double planned_s = 0;
+        SSAI_RETURN_IF_ERROR(
+            JsonFields(b, where).Number("planned_duration_s", &planned_s, {.min = 0, .max = 86400, .open_min = true}));
         if (!b.contains("event_id") || !b["event_id"].is_number_unsigned()) {
           return Bad(where, "planned_duration_s needs an event_id");
         }
@@ -405,14 +382,11 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
       const std::string where = "pops[" + std::to_string(i) + "]";
       SSAI_RETURN_IF_ERROR(CheckKeys(p, where, {"name", "coordinator_rtt_ms", "kv_propagation_s", "kv_latency_ms", "kv_cache"}));
       PopSpec pop;
-      SSAI_RETURN_IF_ERROR(GetString(p, "name", where, &pop.name, true));
-      SSAI_RETURN_IF_ERROR(GetNumber(p, "coordinator_rtt_ms", where, &pop.coordinator_rtt_ms, false, 0, 600000));
-      SSAI_RETURN_IF_ERROR(GetNumber(p, "kv_propagation_s", where, &pop.kv_propagation_s, false, 0, kMaxScenarioS));
-      SSAI_RETURN_IF_ERROR(GetNumber(p, "kv_latency_ms", where, &pop.kv_latency_ms, false, 0, 600000));
-      if (p.contains("kv_cache")) {
-        if (!p["kv_cache"].is_boolean()) return Bad(where + ".kv_cache", "must be true or false");
-        pop.kv_cache = p["kv_cache"].get<bool>();
-      }
+      SSAI_RETURN_IF_ERROR(JsonFields(p, where).String("name", &pop.name, true));
+      SSAI_RETURN_IF_ERROR(JsonFields(p, where).Number("coordinator_rtt_ms", &pop.coordinator_rtt_ms, {.min = 0, .max = 600000}));
+      SSAI_RETURN_IF_ERROR(JsonFields(p, where).Number("kv_propagation_s", &pop.kv_propagation_s, {.min = 0, .max = kMaxScenarioS}));
+      SSAI_RETURN_IF_ERROR(JsonFields(p, where).Number("kv_latency_ms", &pop.kv_latency_ms, {.min = 0, .max = 600000}));
+      SSAI_RETURN_IF_ERROR(JsonFields(p, where).Bool("kv_cache", &pop.kv_cache));
       if (pop.coordinator_rtt_ms < 0 || pop.kv_propagation_s < 0 || pop.kv_latency_ms < 0) {
         return Bad(where, "delays must be >= 0");
       }
@@ -434,12 +408,12 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
       const std::string where = "viewers[" + std::to_string(i) + "]";
       SSAI_RETURN_IF_ERROR(CheckKeys(v, where, {"pop", "join_s", "leave_s", "renditions", "mode", "count"}));
       ViewerSpec viewer;
-      SSAI_RETURN_IF_ERROR(GetString(v, "pop", where, &viewer.pop, true));
+      SSAI_RETURN_IF_ERROR(JsonFields(v, where).String("pop", &viewer.pop, true));
       if (!find_pop(viewer.pop)) return Bad(where + ".pop", "unknown pop '" + viewer.pop + "'");
-      SSAI_RETURN_IF_ERROR(GetNumber(v, "join_s", where, &viewer.join_s, false, 0, kMaxScenarioS));
+      SSAI_RETURN_IF_ERROR(JsonFields(v, where).Number("join_s", &viewer.join_s, {.min = 0, .max = kMaxScenarioS}));
       if (v.contains("leave_s")) {
         double leave = 0;
-        SSAI_RETURN_IF_ERROR(GetNumber(v, "leave_s", where, &leave, false, 0, kMaxScenarioS));
+        SSAI_RETURN_IF_ERROR(JsonFields(v, where).Number("leave_s", &leave, {.min = 0, .max = kMaxScenarioS}));
         viewer.leave_s = leave;
       }
       if (v.contains("renditions")) {
@@ -453,15 +427,10 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
       }
       if (v.contains("mode")) {
         std::string m;
-        SSAI_RETURN_IF_ERROR(GetString(v, "mode", where, &m));
+        SSAI_RETURN_IF_ERROR(JsonFields(v, where).String("mode", &m));
         SSAI_ASSIGN_OR_RETURN(viewer.mode, ParseMode(m, where + ".mode"));
       }
-      if (v.contains("count")) {
-        if (!v["count"].is_number_integer() || v["count"].get<int64_t>() < 1 || v["count"].get<int64_t>() > 1000) {
-          return Bad(where + ".count", "must be an integer in [1, 1000]");
-        }
-        viewer.count = v["count"].get<int>();
-      }
+      SSAI_RETURN_IF_ERROR(JsonFields(v, where).Integer("count", &viewer.count, {.min = 1, .max = 1000}));
       s.viewers.push_back(viewer);
     }
   } else {
@@ -480,7 +449,7 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
       const std::string where = "api_cues[" + std::to_string(i) + "]";
       SSAI_RETURN_IF_ERROR(CheckKeys(c, where, {"at_s", "duration_s", "pod_id", "expect_duplicate", "action"}));
       ApiCueSpec cue;
-      SSAI_RETURN_IF_ERROR(GetNumber(c, "at_s", where, &cue.at_s, true, 0, kMaxScenarioS));
+      SSAI_RETURN_IF_ERROR(JsonFields(c, where).Number("at_s", &cue.at_s, {.min = 0, .max = kMaxScenarioS, .required = true}));
       if (c.contains("action")) {
         if (!c["action"].is_string() || (c["action"] != "start" && c["action"] != "stop")) {
           return Bad(where + ".action", "must be \"start\" or \"stop\"");
@@ -495,12 +464,9 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
         continue;
       }
       // The cue API's own range is checked by the target (api probes send bad ones on purpose).
-      SSAI_RETURN_IF_ERROR(GetNumber(c, "duration_s", where, &cue.duration_s, true, -86400, 86400));
-      SSAI_RETURN_IF_ERROR(GetString(c, "pod_id", where, &cue.pod_id));
-      if (c.contains("expect_duplicate")) {
-        if (!c["expect_duplicate"].is_boolean()) return Bad(where + ".expect_duplicate", "must be true or false");
-        cue.expect_duplicate = c["expect_duplicate"].get<bool>();
-      }
+      SSAI_RETURN_IF_ERROR(JsonFields(c, where).Number("duration_s", &cue.duration_s, {.min = -86400, .max = 86400, .required = true}));
+      SSAI_RETURN_IF_ERROR(JsonFields(c, where).String("pod_id", &cue.pod_id));
+      SSAI_RETURN_IF_ERROR(JsonFields(c, where).Bool("expect_duplicate", &cue.expect_duplicate));
       s.api_cues.push_back(cue);
     }
   }
@@ -510,11 +476,11 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
     SSAI_RETURN_IF_ERROR(CheckKeys(d, "decision", {"behaviour", "latency_ms", "pod_id", "ads", "vast"}));
     if (d.contains("behaviour")) {
       std::string b;
-      SSAI_RETURN_IF_ERROR(GetString(d, "behaviour", "decision", &b));
+      SSAI_RETURN_IF_ERROR(JsonFields(d, "decision").String("behaviour", &b));
       SSAI_ASSIGN_OR_RETURN(s.decision.behaviour, ParseBehaviour(b, "decision.behaviour"));
     }
-    SSAI_RETURN_IF_ERROR(GetNumber(d, "latency_ms", "decision", &s.decision.latency_ms, false, 0, 600000));
-    SSAI_RETURN_IF_ERROR(GetString(d, "pod_id", "decision", &s.decision.pod_id));
+    SSAI_RETURN_IF_ERROR(JsonFields(d, "decision").Number("latency_ms", &s.decision.latency_ms, {.min = 0, .max = 600000}));
+    SSAI_RETURN_IF_ERROR(JsonFields(d, "decision").String("pod_id", &s.decision.pod_id));
     if (d.contains("ads")) {
       if (!d["ads"].is_array() || d["ads"].size() > 100) return Bad("decision.ads", "must be an array of at most 100");
       for (size_t i = 0; i < d["ads"].size(); ++i) {
@@ -522,10 +488,10 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
         const std::string where = "decision.ads[" + std::to_string(i) + "]";
         SSAI_RETURN_IF_ERROR(CheckKeys(a, where, {"id", "duration_s", "segment_duration_s", "audio_languages"}));
         AdSpec ad;
-        SSAI_RETURN_IF_ERROR(GetString(a, "id", where, &ad.id, true));
-        SSAI_RETURN_IF_ERROR(GetNumber(a, "duration_s", where, &ad.duration_s, true, 0, 3600));
+        SSAI_RETURN_IF_ERROR(JsonFields(a, where).String("id", &ad.id, true));
+        SSAI_RETURN_IF_ERROR(JsonFields(a, where).Number("duration_s", &ad.duration_s, {.min = 0, .max = 3600, .required = true}));
         if (ad.duration_s <= 0) return Bad(where + ".duration_s", "must be in (0, 3600]");
-        SSAI_RETURN_IF_ERROR(GetNumber(a, "segment_duration_s", where, &ad.segment_duration_s, false, 0, 60));
+        SSAI_RETURN_IF_ERROR(JsonFields(a, where).Number("segment_duration_s", &ad.segment_duration_s, {.min = 0, .max = 60}));
         if (a.contains("segment_duration_s") && ad.segment_duration_s < 0.1) {
           return Bad(where + ".segment_duration_s", "must be in [0.1, 60]");
         }
@@ -557,7 +523,7 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
   if (j.contains("decision") && j["decision"].contains("vast")) {
     const json& v = j["decision"]["vast"];
     SSAI_RETURN_IF_ERROR(CheckKeys(v, "decision.vast", {"tag", "expect_error_code"}));
-    SSAI_RETURN_IF_ERROR(GetString(v, "tag", "decision.vast", &s.decision.vast.tag, true));
+    SSAI_RETURN_IF_ERROR(JsonFields(v, "decision.vast").String("tag", &s.decision.vast.tag, true));
     const std::string& tag = s.decision.vast.tag;
     const bool chars_ok = std::all_of(tag.begin(), tag.end(), [](char c) {
       return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' || c == '.';
@@ -571,7 +537,7 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
       s.decision.vast.wrappers = static_cast<int>(*n);
     }
     double code = 0;
-    SSAI_RETURN_IF_ERROR(GetNumber(v, "expect_error_code", "decision.vast", &code, false, 0, 999));
+    SSAI_RETURN_IF_ERROR(JsonFields(v, "decision.vast").Number("expect_error_code", &code, {.min = 0, .max = 999}));
     s.decision.vast.expect_error_code = static_cast<int>(code);
     for (const AdSpec& a : s.decision.ads) {
       if (a.segment_duration_s <= 0 || a.segment_duration_s != s.decision.ads[0].segment_duration_s) {
@@ -588,18 +554,17 @@ Result<Scenario> ParseScenarioJson(json j, std::string file) {
       const std::string where = "faults[" + std::to_string(i) + "]";
       SSAI_RETURN_IF_ERROR(CheckKeys(f, where, {"at_s", "kind", "pop", "delay_s", "rtt_ms", "behaviour"}));
       FaultSpec fault;
-      SSAI_RETURN_IF_ERROR(GetNumber(f, "at_s", where, &fault.at_s, true, 0, kMaxScenarioS));
-      SSAI_RETURN_IF_ERROR(GetString(f, "kind", where, &fault.kind, true));
+      SSAI_RETURN_IF_ERROR(JsonFields(f, where).Number("at_s", &fault.at_s, {.min = 0, .max = kMaxScenarioS, .required = true}));
+      SSAI_RETURN_IF_ERROR(JsonFields(f, where).String("kind", &fault.kind, true));
       if (fault.kind == "coordinator_restart") {
       } else if (fault.kind == "decision") {
         std::string b;
-        SSAI_RETURN_IF_ERROR(GetString(f, "behaviour", where, &b, true));
+        SSAI_RETURN_IF_ERROR(JsonFields(f, where).String("behaviour", &b, true));
         SSAI_ASSIGN_OR_RETURN(fault.behaviour, ParseBehaviour(b, where + ".behaviour"));
       } else if (fault.kind == "kv_propagation" || fault.kind == "coordinator_rtt") {
-        SSAI_RETURN_IF_ERROR(GetString(f, "pop", where, &fault.pop, true));
+        SSAI_RETURN_IF_ERROR(JsonFields(f, where).String("pop", &fault.pop, true));
         if (!find_pop(fault.pop)) return Bad(where + ".pop", "unknown pop '" + fault.pop + "'");
-        SSAI_RETURN_IF_ERROR(GetNumber(f, fault.kind == "kv_propagation" ? "delay_s" : "rtt_ms", where,
-                                       &fault.value, true, 0, fault.kind == "kv_propagation" ? kMaxScenarioS : 600000));
+        SSAI_RETURN_IF_ERROR(JsonFields(f, where).Number(fault.kind == "kv_propagation" ? "delay_s" : "rtt_ms", &fault.value, {.min = 0, .max = fault.kind == "kv_propagation" ? kMaxScenarioS : 600000, .required = true}));
         if (fault.value < 0) return Bad(where, "must be >= 0");
       } else {
         return Bad(where + ".kind", "must be coordinator_restart, decision, kv_propagation or coordinator_rtt, got \"" +

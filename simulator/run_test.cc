@@ -453,7 +453,7 @@ TEST(SimRunTest, FixturesParse) {
   }
   EXPECT_GE(n, 5);
   EXPECT_EQ(ParseScenario(R"({"kv": {"cache_ttl_s": 10}})").status().message(),
-            "scenario.kv.cache_ttl_s: must be in [30.0, 86400.0], got 10");
+            "scenario.kv.cache_ttl_s: must be in [30, 86400], got 10");
   EXPECT_EQ(ParseScenario(R"({"viewrs": {}})").status().message().rfind("scenario.viewrs: unknown key (allowed: name, ", 0),
             0u);
   nlohmann::json j = nlohmann::json::object();
@@ -489,7 +489,7 @@ TEST(ScenarioInputTest, NumbersAreRangeChecked) {
             std::string::npos);
   // viewer_share 0 was accepted (all zero divides by zero).
   EXPECT_EQ(ScenarioError(R"({"pops": [{"viewer_share": 0}]})"),
-            "scenario.pops[0].viewer_share: must be in (0.0, 1000000000.0], got 0");
+            "scenario.pops[0].viewer_share: must be in (0, 1000000000], got 0");
   EXPECT_EQ(ScenarioError(R"({"viewers": {"rendition_shares": [0, 0, 0, 0]}})"),
             "scenario.viewers.rendition_shares: at least one must be > 0");
   EXPECT_EQ(ScenarioError(R"({"kv": {"outages": [{"start_s": 1, "end_s": 2, "pop": 3}]}})"),

@@ -29,43 +29,20 @@ class Obj {
     return it == j_->end() ? nullptr : &*it;
   }
   std::string Path(const char* key) const { return path_ + "." + key; }
-  // A number in [min, max]; (min, max] with `open_min` (a share or a rate that must not be 0).
+  // The typed readers are the one field reader's (json_input.h JsonFields): a number in
+  // [min, max], or (min, max] with `open_min` (a share or a rate that must not be 0).
   Status Num(const char* key, double* out, double min, double max, bool open_min = false) const {
-    const json* v = Get(key);
-    if (v == nullptr) return Status::Ok();
-    if (!v->is_number()) return Status::InvalidArgument(Path(key) + ": must be a number");
-    const double d = v->get<double>();
-    if (!(open_min ? d > min : d >= min) || !(d <= max)) {
-      return Status::InvalidArgument(Path(key) + ": must be in " + (open_min ? "(" : "[") + json(min).dump() +
-                                     ", " + json(max).dump() + "], got " + v->dump());
-    }
-    *out = d;
-    return Status::Ok();
+    return j_ == nullptr ? Status::Ok() : JsonFields(*j_, path_).Number(key, out, {.min = min, .max = max, .open_min = open_min});
   }
   template <typename I>
   Status Int(const char* key, I* out, double min, double max) const {
-    double d = static_cast<double>(*out);
-    SSAI_RETURN_IF_ERROR(Num(key, &d, min, max));
-    const json* v = Get(key);
-    if (v != nullptr && !v->is_number_integer()) {
-      return Status::InvalidArgument(Path(key) + ": must be an integer");
-    }
-    *out = static_cast<I>(d);
-    return Status::Ok();
+    return j_ == nullptr ? Status::Ok() : JsonFields(*j_, path_).Integer(key, out, {.min = min, .max = max});
   }
   Status Str(const char* key, std::string* out) const {
-    const json* v = Get(key);
-    if (v == nullptr) return Status::Ok();
-    if (!v->is_string()) return Status::InvalidArgument(Path(key) + ": must be a string");
-    *out = v->get<std::string>();
-    return Status::Ok();
+    return j_ == nullptr ? Status::Ok() : JsonFields(*j_, path_).String(key, out);
   }
   Status Bool(const char* key, bool* out) const {
-    const json* v = Get(key);
-    if (v == nullptr) return Status::Ok();
-    if (!v->is_boolean()) return Status::InvalidArgument(Path(key) + ": must be true or false");
-    *out = v->get<bool>();
-    return Status::Ok();
+    return j_ == nullptr ? Status::Ok() : JsonFields(*j_, path_).Bool(key, out);
   }
   Status Dist(const char* key, Distribution* out) const {
     const json* v = Get(key);

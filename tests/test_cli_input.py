@@ -170,7 +170,7 @@ def test_negative_seed_is_refused(run, tmp_path):
 @pytest.mark.parametrize("patch, message", [
     ({"pops": [{"coordinator_rtt_ms": -20}]},
      "scenario.pops[0].coordinator_rtt_ms: distribution: a fixed delay must be in [0, 1e9] ms, got -20"),
-    ({"pops": [{"viewer_share": 0}]}, "scenario.pops[0].viewer_share: must be in (0.0, 1000000000.0], got 0"),
+    ({"pops": [{"viewer_share": 0}]}, "scenario.pops[0].viewer_share: must be in (0, 1000000000], got 0"),
     ({"pops": [{}], "coordinator": {"locations": [{"rtt_ms": [{"kind": "uniform", "min_ms": -5, "max_ms": 5}]}]}},
      "scenario.coordinator.locations[0].rtt_ms[0]: distribution 'uniform': 'min_ms' must be in [0.0, 1000000000.0]"),
     ({"kv": {"hot_read_ms": {"kind": 7}}}, "scenario.kv.hot_read_ms: distribution: 'kind' must be one of"),

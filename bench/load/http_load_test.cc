@@ -1,11 +1,8 @@
 #include "bench/load/http_load.h"
 #include "bench/load/process.h"
+#include "reference/server/loopback_testing.h"
 
 #include <gtest/gtest.h>
-
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -172,43 +169,15 @@ TEST(HttpLoadTest, ReadsChunkedResponses) {
 // A loopback server that answers each connection's request with `reply`, then closes it.
 class ScriptedServer {
  public:
-  explicit ScriptedServer(std::string reply) : reply_(std::move(reply)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-    socklen_t len = sizeof(a);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    ::listen(fd_, 16);
-    thread_ = std::thread([this] {
-      for (;;) {
-        const int c = ::accept(fd_, nullptr, nullptr);
-        if (c < 0 || stop_) {
-          if (c >= 0) ::close(c);
-          return;
-        }
-        char request[4096];
-        if (::recv(c, request, sizeof request, 0) > 0) (void)!::send(c, reply_.data(), reply_.size(), MSG_NOSIGNAL);
-        ::close(c);
-      }
-    });
-  }
-  ~ScriptedServer() {
-    stop_ = true;
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-  }
-  int port() const { return port_; }
+  explicit ScriptedServer(std::string reply)
+      : listener_([reply = std::move(reply)](int fd) {
+          ssai::testing::ReadRequest(fd);
+          ssai::testing::SendAll(fd, reply);
+        }) {}
+  int port() const { return listener_.port(); }
 
  private:
-  std::string reply_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
+  ssai::testing::LoopbackListener listener_;
 };
 
 LoadResult RunAgainst(const ScriptedServer& server, int requests) {

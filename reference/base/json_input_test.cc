@@ -53,5 +53,49 @@ TEST(CatchJsonErrorsTest, TurnsLibraryExceptionsIntoStatus) {
   EXPECT_EQ(s.message().rfind("doc: key 'missing' not found", 0), 0u) << s.message();
 }
 
+TEST(JsonFieldsTest, ReadsTypedFieldsAndNamesEveryError) {
+  const nlohmann::json j = nlohmann::json::parse(
+      R"({"ttl": 90000, "rate": 0, "name": 7, "on": "yes", "count": 2.5, "big": 18446744073709551615, "ok": 3,
+          "s": "x", "b": true, "d": 0.25})");
+  JsonFields f(j, "scenario.kv");
+  double d = -1;
+  EXPECT_EQ(f.Number("ttl", &d, {.min = 0, .max = 86400}).message(), "scenario.kv.ttl: must be in [0, 86400], got 90000");
+  EXPECT_EQ(f.Number("rate", &d, {.min = 0, .max = 1, .open_min = true}).message(),
+            "scenario.kv.rate: must be in (0, 1], got 0");
+  EXPECT_EQ(f.Number("s", &d).message(), "scenario.kv.s: must be a number, got string");
+  EXPECT_EQ(d, -1);  // untouched by every failed read
+  ASSERT_TRUE(f.Number("d", &d, {.min = 0, .max = 1}).ok());
+  EXPECT_EQ(d, 0.25);
+  ASSERT_TRUE(f.Number("absent", &d).ok());  // absent: the default stands
+  EXPECT_EQ(d, 0.25);
+  EXPECT_EQ(f.Number("absent", &d, {.required = true}).message(), "scenario.kv.absent: missing");
+
+  int64_t i = 0;
+  EXPECT_EQ(f.Integer("count", &i).message(), "scenario.kv.count: must be an integer, got 2.5");
+  EXPECT_EQ(f.Integer("big", &i).message(), "scenario.kv.big: must be in [..., ...], got 18446744073709551615");
+  int small = 0;
+  EXPECT_EQ(f.Integer("ttl", &small, {.min = 1, .max = 1000}).message(), "scenario.kv.ttl: must be in [1, 1000], got 90000");
+  ASSERT_TRUE(f.Integer("ok", &small, {.min = 1, .max = 1000}).ok());
+  EXPECT_EQ(small, 3);
+  uint8_t byte = 0;
+  EXPECT_EQ(f.Integer("ttl", &byte).message(), "scenario.kv.ttl: must be in [0, 255], got 90000");
+
+  std::string str;
+  EXPECT_EQ(f.String("name", &str).message(), "scenario.kv.name: must be a string, got 7");
+  EXPECT_EQ(f.String("absent", &str, /*required=*/true).message(), "scenario.kv.absent: missing");
+  ASSERT_TRUE(f.String("s", &str).ok());
+  EXPECT_EQ(str, "x");
+  bool b = false;
+  EXPECT_EQ(f.Bool("on", &b).message(), "scenario.kv.on: must be true or false, got string");
+  ASSERT_TRUE(f.Bool("b", &b).ok());
+  EXPECT_TRUE(b);
+
+  // Not an object: nothing to read; CheckKnown says what it must be.
+  const nlohmann::json arr = nlohmann::json::array();
+  JsonFields g(arr, "x");
+  EXPECT_TRUE(g.Number("a", &d).ok());
+  EXPECT_EQ(g.CheckKnown({"a"}).message(), "x: must be a JSON object");
+}
+
 }  // namespace
 }  // namespace ssai

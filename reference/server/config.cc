@@ -20,68 +20,11 @@ Status FieldError(const std::string& path, const std::string& what) {
   return Status::InvalidArgument(path + ": " + what);
 }
 
-Status CheckKeys(const Json& obj, const std::string& path, const std::set<std::string>& allowed) {
-  for (auto it = obj.begin(); it != obj.end(); ++it) {
-    if (!allowed.count(it.key())) {
-      return Status::InvalidArgument("unknown field '" + (path.empty() ? "" : path + ".") + it.key() + "'");
-    }
-  }
-  return Status::Ok();
-}
-
-std::string Join(const std::string& path, const std::string& field) {
-  return path.empty() ? field : path + "." + field;
-}
-
-Status ReadString(const Json& obj, const std::string& path, const std::string& field, std::string* out,
-                  bool required = false) {
-  auto it = obj.find(field);
-  if (it == obj.end()) return required ? FieldError(Join(path, field), "missing") : Status::Ok();
-  if (!it->is_string()) return FieldError(Join(path, field), "must be a string");
-  *out = it->get<std::string>();
-  return Status::Ok();
-}
-
-template <typename T>
-Status ReadInt(const Json& obj, const std::string& path, const std::string& field, T* out, int64_t min,
-               int64_t max) {
-  auto it = obj.find(field);
-  if (it == obj.end()) return Status::Ok();
-  if (!it->is_number_integer()) return FieldError(Join(path, field), "must be an integer");
-  const int64_t v = it->get<int64_t>();
-  if (v < min || v > max) {
-    return FieldError(Join(path, field), "must be in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
-  }
-  *out = static_cast<T>(v);
-  return Status::Ok();
-}
-
-Status ReadDouble(const Json& obj, const std::string& path, const std::string& field, double* out, double min,
-                  double max) {
-  auto it = obj.find(field);
-  if (it == obj.end()) return Status::Ok();
-  if (!it->is_number()) return FieldError(Join(path, field), "must be a number");
-  const double v = it->get<double>();
-  if (!(v >= min && v <= max)) {
-    return FieldError(Join(path, field), "must be in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
-  }
-  *out = v;
-  return Status::Ok();
-}
-
-Status ReadBool(const Json& obj, const std::string& path, const std::string& field, bool* out) {
-  auto it = obj.find(field);
-  if (it == obj.end()) return Status::Ok();
-  if (!it->is_boolean()) return FieldError(Join(path, field), "must be true or false");
-  *out = it->get<bool>();
-  return Status::Ok();
-}
-
 bool IsHttpUrl(std::string_view url) { return url.starts_with("http://") && url.size() > 7; }
 
 Result<AdDecision> ParsePod(const Json& j, const std::string& path, const std::string& pod_id) {
   if (!j.is_object()) return FieldError(path, "must be an object");
-  SSAI_RETURN_IF_ERROR(CheckKeys(j, path, {"items"}));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, path).CheckKnown({"items"}));
   AdDecision d;
   d.pod_id = pod_id;
   auto items = j.find("items");
@@ -91,12 +34,12 @@ Result<AdDecision> ParsePod(const Json& j, const std::string& path, const std::s
     const Json& ij = (*items)[i];
     const std::string ip = path + ".items[" + std::to_string(i) + "]";
     if (!ij.is_object()) return FieldError(ip, "must be an object");
-    SSAI_RETURN_IF_ERROR(CheckKeys(ij, ip, {"id", "duration", "variants", "segmentDuration", "audio"}));
+    SSAI_RETURN_IF_ERROR(JsonFields(ij, ip).CheckKnown({"id", "duration", "variants", "segmentDuration", "audio"}));
     AdItem item;
-    SSAI_RETURN_IF_ERROR(ReadString(ij, ip, "id", &item.id, true));
+    SSAI_RETURN_IF_ERROR(JsonFields(ij, ip).String("id", &item.id, true));
     if (!IsValidName(item.id)) return FieldError(ip + ".id", "must match [A-Za-z0-9_-]{1,64}");
     if (!ij.contains("duration")) return FieldError(ip + ".duration", "missing");
-    SSAI_RETURN_IF_ERROR(ReadDouble(ij, ip, "duration", &item.duration_s, 0.001, 3600));
+    SSAI_RETURN_IF_ERROR(JsonFields(ij, ip).Number("duration", &item.duration_s, {.min = 0.001, .max = 3600}));
     auto variants = ij.find("variants");
     if (variants == ij.end() || !variants->is_object() || variants->empty()) {
       return FieldError(ip + ".variants", "must be a non-empty object of bitrate -> URL");
@@ -120,7 +63,7 @@ Result<AdDecision> ParsePod(const Json& j, const std::string& path, const std::s
     if (ij.contains("segmentDuration")) {
       // A pod of creatives with their own timelines (splicer.h); set on every item or none.
       double sd = 0;
-      SSAI_RETURN_IF_ERROR(ReadDouble(ij, ip, "segmentDuration", &sd, 0.1, 60));
+      SSAI_RETURN_IF_ERROR(JsonFields(ij, ip).Number("segmentDuration", &sd, {.min = 0.1, .max = 60}));
       item.segment_duration_s = sd;
     }
     if (auto au = ij.find("audio"); au != ij.end()) {
@@ -133,10 +76,10 @@ Result<AdDecision> ParsePod(const Json& j, const std::string& path, const std::s
         const Json& aj = (*au)[k];
         const std::string ap = ip + ".audio[" + std::to_string(k) + "]";
         if (!aj.is_object()) return FieldError(ap, "must be an object {\"language\", \"url\"}");
-        SSAI_RETURN_IF_ERROR(CheckKeys(aj, ap, {"language", "url"}));
+        SSAI_RETURN_IF_ERROR(JsonFields(aj, ap).CheckKnown({"language", "url"}));
         AdAudio a;
-        SSAI_RETURN_IF_ERROR(ReadString(aj, ap, "language", &a.language, false));
-        SSAI_RETURN_IF_ERROR(ReadString(aj, ap, "url", &a.url, true));
+        SSAI_RETURN_IF_ERROR(JsonFields(aj, ap).String("language", &a.language, false));
+        SSAI_RETURN_IF_ERROR(JsonFields(aj, ap).String("url", &a.url, true));
         if (a.url.empty()) return FieldError(ap + ".url", "must be a URL");
         item.audio.push_back(std::move(a));
       }
@@ -153,19 +96,19 @@ Result<AdDecision> ParsePod(const Json& j, const std::string& path, const std::s
 
 Result<DecisionCatalogue> CatalogueFromJson(const Json& j, const std::string& path) {
   if (!j.is_object()) return FieldError(path.empty() ? "catalogue" : path, "must be an object");
-  SSAI_RETURN_IF_ERROR(CheckKeys(j, path, {"default_pod", "pods"}));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, path).CheckKnown({"default_pod", "pods"}));
   DecisionCatalogue c;
-  SSAI_RETURN_IF_ERROR(ReadString(j, path, "default_pod", &c.default_pod));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, path).String("default_pod", &c.default_pod));
   auto pods = j.find("pods");
   if (pods != j.end()) {
-    if (!pods->is_object()) return FieldError(Join(path, "pods"), "must be an object of pod id -> pod");
+    if (!pods->is_object()) return FieldError(JsonPath(path, "pods"), "must be an object of pod id -> pod");
     for (auto it = pods->begin(); it != pods->end(); ++it) {
-      SSAI_ASSIGN_OR_RETURN(AdDecision d, ParsePod(it.value(), Join(path, "pods") + "." + it.key(), it.key()));
+      SSAI_ASSIGN_OR_RETURN(AdDecision d, ParsePod(it.value(), JsonPath(path, "pods") + "." + it.key(), it.key()));
       c.pods[it.key()] = std::move(d);
     }
   }
   if (!c.default_pod.empty() && !c.pods.count(c.default_pod)) {
-    return FieldError(Join(path, "default_pod"), "no pod '" + c.default_pod + "' in pods");
+    return FieldError(JsonPath(path, "default_pod"), "no pod '" + c.default_pod + "' in pods");
   }
   return c;
 }
@@ -178,11 +121,11 @@ std::string Resolve(std::string_view base_dir, const std::string& path) {
 // {"uri", "duration_s", "init_uri"}: a channel's or an alternate's slate. An fMP4 slate (CMAF
 // channels, issue 14) names its init segment, declared as EXT-X-MAP before it.
 Status ReadSlate(const Json& j, const std::string& path, AdSegment* slate) {
-  SSAI_RETURN_IF_ERROR(CheckKeys(j, path, {"uri", "duration_s", "init_uri"}));
-  SSAI_RETURN_IF_ERROR(ReadString(j, path, "uri", &slate->uri, true));
-  SSAI_RETURN_IF_ERROR(ReadDouble(j, path, "duration_s", &slate->duration_s, 0.001, 60));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, path).CheckKnown({"uri", "duration_s", "init_uri"}));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, path).String("uri", &slate->uri, true));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, path).Number("duration_s", &slate->duration_s, {.min = 0.001, .max = 60}));
   std::string init;
-  SSAI_RETURN_IF_ERROR(ReadString(j, path, "init_uri", &init, false));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, path).String("init_uri", &init, false));
   if (init.find_first_of("\"\r\n") != std::string::npos) {
     return FieldError(path + ".init_uri", "must not contain '\"' or a line break");
   }
@@ -192,18 +135,18 @@ Status ReadSlate(const Json& j, const std::string& path, AdSegment* slate) {
 
 Result<ChannelConfig> ParseChannel(const Json& j, const std::string& path) {
   if (!j.is_object()) return FieldError(path, "must be an object");
-  SSAI_RETURN_IF_ERROR(CheckKeys(j, path, {"org", "channel", "mode", "origin_master_url", "origin_base_url",
+  SSAI_RETURN_IF_ERROR(JsonFields(j, path).CheckKnown({"org", "channel", "mode", "origin_master_url", "origin_base_url",
                                            "renditions", "alternates", "slate", "default_pod_id"}));
   ChannelConfig c;
-  SSAI_RETURN_IF_ERROR(ReadString(j, path, "org", &c.org, true));
-  SSAI_RETURN_IF_ERROR(ReadString(j, path, "channel", &c.channel, true));
-  SSAI_RETURN_IF_ERROR(ReadString(j, path, "origin_master_url", &c.origin_master_url));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, path).String("org", &c.org, true));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, path).String("channel", &c.channel, true));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, path).String("origin_master_url", &c.origin_master_url));
   std::string base;
-  SSAI_RETURN_IF_ERROR(ReadString(j, path, "origin_base_url", &base));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, path).String("origin_base_url", &base));
   while (!base.empty() && base.back() == '/') base.pop_back();
-  SSAI_RETURN_IF_ERROR(ReadString(j, path, "default_pod_id", &c.default_pod_id));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, path).String("default_pod_id", &c.default_pod_id));
   std::string mode = "ssai";
-  SSAI_RETURN_IF_ERROR(ReadString(j, path, "mode", &mode));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, path).String("mode", &mode));
   if (mode == "ssai" || mode == "SSAI") {
     c.default_mode = InsertionMode::kSsai;
   } else if (mode == "sgai" || mode == "SGAI") {
@@ -219,22 +162,22 @@ Result<ChannelConfig> ParseChannel(const Json& j, const std::string& path) {
     const Json& rj = (*rs)[i];
     const std::string rp = path + ".renditions[" + std::to_string(i) + "]";
     if (!rj.is_object()) return FieldError(rp, "must be an object");
-    SSAI_RETURN_IF_ERROR(CheckKeys(rj, rp, {"name", "bandwidth_bps", "origin_url", "codecs", "resolution"}));
+    SSAI_RETURN_IF_ERROR(JsonFields(rj, rp).CheckKnown({"name", "bandwidth_bps", "origin_url", "codecs", "resolution"}));
     RenditionConfig r;
-    SSAI_RETURN_IF_ERROR(ReadString(rj, rp, "name", &r.name, true));
+    SSAI_RETURN_IF_ERROR(JsonFields(rj, rp).String("name", &r.name, true));
     if (!rj.contains("bandwidth_bps")) return FieldError(rp + ".bandwidth_bps", "missing");
-    SSAI_RETURN_IF_ERROR(ReadInt(rj, rp, "bandwidth_bps", &r.bandwidth_bps, 1, 1'000'000'000'000));
-    SSAI_RETURN_IF_ERROR(ReadString(rj, rp, "origin_url", &r.origin_url));
+    SSAI_RETURN_IF_ERROR(JsonFields(rj, rp).Integer("bandwidth_bps", &r.bandwidth_bps, {.min = 1, .max = 1'000'000'000'000}));
+    SSAI_RETURN_IF_ERROR(JsonFields(rj, rp).String("origin_url", &r.origin_url));
     // Written into the multivariant playlist's EXT-X-STREAM-INF (RFC 8216 §4.3.4.2).
     if (rj.contains("codecs")) {
-      SSAI_RETURN_IF_ERROR(ReadString(rj, rp, "codecs", &r.codecs));
+      SSAI_RETURN_IF_ERROR(JsonFields(rj, rp).String("codecs", &r.codecs));
       if (!IsValidCodecs(r.codecs)) {
         return FieldError(rp + ".codecs", "expected a comma-separated codec list like \"avc1.64001f,mp4a.40.2\" "
                                           "(printable ASCII, no '\"'), got '" + r.codecs + "'");
       }
     }
     if (rj.contains("resolution")) {
-      SSAI_RETURN_IF_ERROR(ReadString(rj, rp, "resolution", &r.resolution));
+      SSAI_RETURN_IF_ERROR(JsonFields(rj, rp).String("resolution", &r.resolution));
       if (!IsValidResolution(r.resolution)) {
         return FieldError(rp + ".resolution", "expected WIDTHxHEIGHT, got '" + r.resolution + "'");
       }
@@ -257,23 +200,23 @@ Result<ChannelConfig> ParseChannel(const Json& j, const std::string& path) {
       const std::string ap = path + ".alternates[" + std::to_string(i) + "]";
       if (!aj.is_object()) return FieldError(ap, "must be an object");
       SSAI_RETURN_IF_ERROR(
-          CheckKeys(aj, ap, {"name", "type", "group_id", "language", "default", "origin_url", "slate"}));
+          JsonFields(aj, ap).CheckKnown({"name", "type", "group_id", "language", "default", "origin_url", "slate"}));
       RenditionConfig r;
-      SSAI_RETURN_IF_ERROR(ReadString(aj, ap, "name", &r.name, true));
+      SSAI_RETURN_IF_ERROR(JsonFields(aj, ap).String("name", &r.name, true));
       std::string type;
-      SSAI_RETURN_IF_ERROR(ReadString(aj, ap, "type", &type, true));
+      SSAI_RETURN_IF_ERROR(JsonFields(aj, ap).String("type", &type, true));
       if (type != "audio" && type != "subtitles") return FieldError(ap + ".type", "must be \"audio\" or \"subtitles\"");
       r.kind = type == "audio" ? RenditionKind::kAudio : RenditionKind::kSubtitles;
       r.group_id = r.kind == RenditionKind::kAudio ? "aud" : "sub";
-      SSAI_RETURN_IF_ERROR(ReadString(aj, ap, "group_id", &r.group_id));
-      SSAI_RETURN_IF_ERROR(ReadString(aj, ap, "language", &r.language));
+      SSAI_RETURN_IF_ERROR(JsonFields(aj, ap).String("group_id", &r.group_id));
+      SSAI_RETURN_IF_ERROR(JsonFields(aj, ap).String("language", &r.language));
       for (const std::string* v : {&r.group_id, &r.language}) {
         if (v->find_first_of("\"\r\n,") != std::string::npos) {
           return FieldError(ap + (v == &r.group_id ? ".group_id" : ".language"), "must not contain '\"', ',' or a line break");
         }
       }
-      SSAI_RETURN_IF_ERROR(ReadBool(aj, ap, "default", &r.is_default));
-      SSAI_RETURN_IF_ERROR(ReadString(aj, ap, "origin_url", &r.origin_url));
+      SSAI_RETURN_IF_ERROR(JsonFields(aj, ap).Bool("default", &r.is_default));
+      SSAI_RETURN_IF_ERROR(JsonFields(aj, ap).String("origin_url", &r.origin_url));
       if (r.origin_url.empty()) {
         if (base.empty()) return FieldError(ap + ".origin_url", "missing (and no origin_base_url)");
         r.origin_url = base + "/" + r.name + ".m3u8";
@@ -352,44 +295,44 @@ namespace {
 
 Result<ServerConfig> ParseServerConfigJson(const Json& j, std::string_view base_dir) {
   if (!j.is_object()) return Status::InvalidArgument("config: must be a JSON object");
-  SSAI_RETURN_IF_ERROR(CheckKeys(j, "", {"role", "listen", "build", "kv", "journal_path", "coordinator_url",
+  SSAI_RETURN_IF_ERROR(JsonFields(j, "").CheckKnown({"role", "listen", "build", "kv", "journal_path", "coordinator_url",
                                          "auth", "timeouts", "limits", "decision", "channels", "comment", "inject",
                                          "log"}));
   ServerConfig c;
   std::string role = "all";
-  SSAI_RETURN_IF_ERROR(ReadString(j, "", "role", &role));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, "").String("role", &role));
   SSAI_ASSIGN_OR_RETURN(c.role, ParseRole(role));
   std::string listen;
-  SSAI_RETURN_IF_ERROR(ReadString(j, "", "listen", &listen));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, "").String("listen", &listen));
   if (!listen.empty()) SSAI_RETURN_IF_ERROR(ParseListen(listen, &c.listen_host, &c.port));
-  SSAI_RETURN_IF_ERROR(ReadString(j, "", "build", &c.build));
-  SSAI_RETURN_IF_ERROR(ReadString(j, "", "journal_path", &c.journal_path));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, "").String("build", &c.build));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, "").String("journal_path", &c.journal_path));
   c.journal_path = Resolve(base_dir, c.journal_path);
-  SSAI_RETURN_IF_ERROR(ReadString(j, "", "coordinator_url", &c.coordinator_url));
+  SSAI_RETURN_IF_ERROR(JsonFields(j, "").String("coordinator_url", &c.coordinator_url));
   if (auto kv = j.find("kv"); kv != j.end()) {
     if (!kv->is_object()) return FieldError("kv", "must be an object");
-    SSAI_RETURN_IF_ERROR(CheckKeys(*kv, "kv", {"backend", "propagation_delay_ms", "primary", "replica",
+    SSAI_RETURN_IF_ERROR(JsonFields(*kv, "kv").CheckKnown({"backend", "propagation_delay_ms", "primary", "replica",
                                                 "timeout_ms", "cache_ttl_s"}));
-    SSAI_RETURN_IF_ERROR(ReadString(*kv, "kv", "backend", &c.kv_backend));
-    SSAI_RETURN_IF_ERROR(ReadInt(*kv, "kv", "propagation_delay_ms", &c.kv_propagation_delay_ms, 0, 600'000));
-    SSAI_RETURN_IF_ERROR(ReadString(*kv, "kv", "primary", &c.kv_redis_primary));
-    SSAI_RETURN_IF_ERROR(ReadString(*kv, "kv", "replica", &c.kv_redis_replica));
-    SSAI_RETURN_IF_ERROR(ReadInt(*kv, "kv", "timeout_ms", &c.kv_timeout_ms, 1, 60'000));
-    SSAI_RETURN_IF_ERROR(ReadInt(*kv, "kv", "cache_ttl_s", &c.kv_cache_ttl_s, 0, 86'400));
+    SSAI_RETURN_IF_ERROR(JsonFields(*kv, "kv").String("backend", &c.kv_backend));
+    SSAI_RETURN_IF_ERROR(JsonFields(*kv, "kv").Integer("propagation_delay_ms", &c.kv_propagation_delay_ms, {.min = 0, .max = 600'000}));
+    SSAI_RETURN_IF_ERROR(JsonFields(*kv, "kv").String("primary", &c.kv_redis_primary));
+    SSAI_RETURN_IF_ERROR(JsonFields(*kv, "kv").String("replica", &c.kv_redis_replica));
+    SSAI_RETURN_IF_ERROR(JsonFields(*kv, "kv").Integer("timeout_ms", &c.kv_timeout_ms, {.min = 1, .max = 60'000}));
+    SSAI_RETURN_IF_ERROR(JsonFields(*kv, "kv").Integer("cache_ttl_s", &c.kv_cache_ttl_s, {.min = 0, .max = 86'400}));
   }
   if (auto auth = j.find("auth"); auth != j.end()) {
     if (!auth->is_object()) return FieldError("auth", "must be an object");
-    SSAI_RETURN_IF_ERROR(CheckKeys(*auth, "auth", {"token", "token_env", "disabled", "jwt_secret",
+    SSAI_RETURN_IF_ERROR(JsonFields(*auth, "auth").CheckKnown({"token", "token_env", "disabled", "jwt_secret",
                                                     "jwt_secret_env", "jwt_audience"}));
-    SSAI_RETURN_IF_ERROR(ReadString(*auth, "auth", "token", &c.cue_token));
+    SSAI_RETURN_IF_ERROR(JsonFields(*auth, "auth").String("token", &c.cue_token));
     std::string env;
-    SSAI_RETURN_IF_ERROR(ReadString(*auth, "auth", "token_env", &env));
+    SSAI_RETURN_IF_ERROR(JsonFields(*auth, "auth").String("token_env", &env));
     if (!env.empty() && c.cue_token.empty()) {
       if (const char* v = std::getenv(env.c_str())) c.cue_token = v;
     }
-    SSAI_RETURN_IF_ERROR(ReadString(*auth, "auth", "jwt_secret", &c.jwt_secret));
+    SSAI_RETURN_IF_ERROR(JsonFields(*auth, "auth").String("jwt_secret", &c.jwt_secret));
     std::string jwt_env;
-    SSAI_RETURN_IF_ERROR(ReadString(*auth, "auth", "jwt_secret_env", &jwt_env));
+    SSAI_RETURN_IF_ERROR(JsonFields(*auth, "auth").String("jwt_secret_env", &jwt_env));
     if (!jwt_env.empty() && c.jwt_secret.empty()) {
       const char* v = std::getenv(jwt_env.c_str());
       if (v == nullptr || *v == '\0') {
@@ -397,19 +340,19 @@ Result<ServerConfig> ParseServerConfigJson(const Json& j, std::string_view base_
       }
       c.jwt_secret = v;
     }
-    SSAI_RETURN_IF_ERROR(ReadString(*auth, "auth", "jwt_audience", &c.jwt_audience));
-    SSAI_RETURN_IF_ERROR(ReadBool(*auth, "auth", "disabled", &c.auth_disabled));
+    SSAI_RETURN_IF_ERROR(JsonFields(*auth, "auth").String("jwt_audience", &c.jwt_audience));
+    SSAI_RETURN_IF_ERROR(JsonFields(*auth, "auth").Bool("disabled", &c.auth_disabled));
   }
   if (auto t = j.find("timeouts"); t != j.end()) {
     if (!t->is_object()) return FieldError("timeouts", "must be an object");
-    SSAI_RETURN_IF_ERROR(CheckKeys(*t, "timeouts", {"origin_ms", "decision_ms", "coordinator_ms", "request_ms",
+    SSAI_RETURN_IF_ERROR(JsonFields(*t, "timeouts").CheckKnown({"origin_ms", "decision_ms", "coordinator_ms", "request_ms",
                                                     "origin_last_good_max_age_ms"}));
-    SSAI_RETURN_IF_ERROR(ReadInt(*t, "timeouts", "origin_ms", &c.origin_timeout_ms, 1, 60'000));
-    SSAI_RETURN_IF_ERROR(ReadInt(*t, "timeouts", "decision_ms", &c.decision_timeout_ms, 1, 60'000));
-    SSAI_RETURN_IF_ERROR(ReadInt(*t, "timeouts", "coordinator_ms", &c.coordinator_timeout_ms, 1, 60'000));
-    SSAI_RETURN_IF_ERROR(ReadInt(*t, "timeouts", "request_ms", &c.request_timeout_ms, 1, 120'000));
+    SSAI_RETURN_IF_ERROR(JsonFields(*t, "timeouts").Integer("origin_ms", &c.origin_timeout_ms, {.min = 1, .max = 60'000}));
+    SSAI_RETURN_IF_ERROR(JsonFields(*t, "timeouts").Integer("decision_ms", &c.decision_timeout_ms, {.min = 1, .max = 60'000}));
+    SSAI_RETURN_IF_ERROR(JsonFields(*t, "timeouts").Integer("coordinator_ms", &c.coordinator_timeout_ms, {.min = 1, .max = 60'000}));
+    SSAI_RETURN_IF_ERROR(JsonFields(*t, "timeouts").Integer("request_ms", &c.request_timeout_ms, {.min = 1, .max = 120'000}));
     SSAI_RETURN_IF_ERROR(
-        ReadInt(*t, "timeouts", "origin_last_good_max_age_ms", &c.origin_last_good_max_age_ms, 0, 600'000));
+        JsonFields(*t, "timeouts").Integer("origin_last_good_max_age_ms", &c.origin_last_good_max_age_ms, {.min = 0, .max = 600'000}));
   }
   if (auto l = j.find("limits"); l != j.end()) {
     if (!l->is_object()) return FieldError("limits", "must be an object");
@@ -417,39 +360,37 @@ Result<ServerConfig> ParseServerConfigJson(const Json& j, std::string_view base_
     if (l->contains("http_threads")) {
       return FieldError("limits.http_threads", "no longer exists: HTTP is served on the core thread (remove it)");
     }
-    SSAI_RETURN_IF_ERROR(CheckKeys(*l, "limits", {"worker_threads", "max_origin_body_bytes",
+    SSAI_RETURN_IF_ERROR(JsonFields(*l, "limits").CheckKnown({"worker_threads", "max_origin_body_bytes",
                                                   "master_max_age_s", "origin_cache_ms",
                                                   "journal_compact_after_records", "journal_max_group_records"}));
-    SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "origin_cache_ms", &c.origin_cache_ms, 0, 60'000));
-    SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "worker_threads", &c.worker_threads, 1, 256));
-    SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "max_origin_body_bytes", &c.max_origin_body_bytes, 1024,
-                                 256 * 1024 * 1024));
-    SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "master_max_age_s", &c.master_max_age_s, 0, 86400));
-    SSAI_RETURN_IF_ERROR(ReadInt(*l, "limits", "journal_compact_after_records", &c.journal_compact_after_records, 1,
-                                 100'000'000));
+    SSAI_RETURN_IF_ERROR(JsonFields(*l, "limits").Integer("origin_cache_ms", &c.origin_cache_ms, {.min = 0, .max = 60'000}));
+    SSAI_RETURN_IF_ERROR(JsonFields(*l, "limits").Integer("worker_threads", &c.worker_threads, {.min = 1, .max = 256}));
+    SSAI_RETURN_IF_ERROR(JsonFields(*l, "limits").Integer("max_origin_body_bytes", &c.max_origin_body_bytes, {.min = 1024, .max = 256 * 1024 * 1024}));
+    SSAI_RETURN_IF_ERROR(JsonFields(*l, "limits").Integer("master_max_age_s", &c.master_max_age_s, {.min = 0, .max = 86400}));
+    SSAI_RETURN_IF_ERROR(JsonFields(*l, "limits").Integer("journal_compact_after_records", &c.journal_compact_after_records, {.min = 1, .max = 100'000'000}));
     SSAI_RETURN_IF_ERROR(
-        ReadInt(*l, "limits", "journal_max_group_records", &c.journal_max_group_records, 1, 1'000'000));
+        JsonFields(*l, "limits").Integer("journal_max_group_records", &c.journal_max_group_records, {.min = 1, .max = 1'000'000}));
   }
   if (auto log = j.find("log"); log != j.end()) {
     // What the server logs (log.h): {"level": "info", "format": "text"|"json", "path": "",
     // "access_log": false}; the path is resolved like journal_path, "" = stderr.
     if (!log->is_object()) return FieldError("log", "must be an object");
-    SSAI_RETURN_IF_ERROR(CheckKeys(*log, "log", {"level", "format", "path", "access_log"}));
+    SSAI_RETURN_IF_ERROR(JsonFields(*log, "log").CheckKnown({"level", "format", "path", "access_log"}));
     std::string level = "info", format = "text";
-    SSAI_RETURN_IF_ERROR(ReadString(*log, "log", "level", &level));
+    SSAI_RETURN_IF_ERROR(JsonFields(*log, "log").String("level", &level));
     Result<LogLevel> parsed = ParseLogLevel(level);
     if (!parsed.ok()) return FieldError("log.level", "must be debug, info, warn, error or off");
     c.log.level = *parsed;
-    SSAI_RETURN_IF_ERROR(ReadString(*log, "log", "format", &format));
+    SSAI_RETURN_IF_ERROR(JsonFields(*log, "log").String("format", &format));
     if (format != "text" && format != "json") return FieldError("log.format", "must be text or json");
     c.log.json = format == "json";
-    SSAI_RETURN_IF_ERROR(ReadString(*log, "log", "path", &c.log.path));
+    SSAI_RETURN_IF_ERROR(JsonFields(*log, "log").String("path", &c.log.path));
     c.log.path = Resolve(base_dir, c.log.path);
-    SSAI_RETURN_IF_ERROR(ReadBool(*log, "log", "access_log", &c.log.access_log));
+    SSAI_RETURN_IF_ERROR(JsonFields(*log, "log").Bool("access_log", &c.log.access_log));
   }
   if (auto inj = j.find("inject"); inj != j.end()) {
     if (!inj->is_object()) return FieldError("inject", "must be an object");
-    SSAI_RETURN_IF_ERROR(CheckKeys(*inj, "inject", {"coordinator_latency_ms"}));
+    SSAI_RETURN_IF_ERROR(JsonFields(*inj, "inject").CheckKnown({"coordinator_latency_ms"}));
     if (auto lat = inj->find("coordinator_latency_ms"); lat != inj->end()) {
       if (!lat->is_array() || lat->size() != 2 || !(*lat)[0].is_number_integer() ||
           !(*lat)[1].is_number_integer()) {
@@ -465,32 +406,32 @@ Result<ServerConfig> ParseServerConfigJson(const Json& j, std::string_view base_
   }
   if (auto d = j.find("decision"); d != j.end()) {
     if (!d->is_object()) return FieldError("decision", "must be an object");
-    SSAI_RETURN_IF_ERROR(CheckKeys(*d, "decision", {"url", "catalogue", "catalogue_file", "latency_ms",
+    SSAI_RETURN_IF_ERROR(JsonFields(*d, "decision").CheckKnown({"url", "catalogue", "catalogue_file", "latency_ms",
                                                     "failure_rate", "ad_segment_duration_s", "seed", "media",
                                                     "format", "device_ip_from", "container"}));
-    SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "url", &c.decision.url));
-    SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "device_ip_from", &c.decision.device_ip_from));
+    SSAI_RETURN_IF_ERROR(JsonFields(*d, "decision").String("url", &c.decision.url));
+    SSAI_RETURN_IF_ERROR(JsonFields(*d, "decision").String("device_ip_from", &c.decision.device_ip_from));
     if (c.decision.device_ip_from != "peer" && c.decision.device_ip_from != "x-forwarded-for") {
       return FieldError("decision.device_ip_from",
                         "must be peer or x-forwarded-for, got '" + c.decision.device_ip_from.substr(0, 32) + "'");
     }
-    SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "format", &c.decision.format));
+    SSAI_RETURN_IF_ERROR(JsonFields(*d, "decision").String("format", &c.decision.format));
     if (c.decision.format != "json" && c.decision.format != "vast") {
       return FieldError("decision.format", "must be json or vast, got '" + c.decision.format + "'");
     }
     if (c.decision.format == "vast" && c.decision.url.empty()) {
       return FieldError("decision.format", "vast needs decision.url (the ad tag)");
     }
-    SSAI_RETURN_IF_ERROR(ReadInt(*d, "decision", "latency_ms", &c.decision.latency_ms, 0, 60'000));
-    SSAI_RETURN_IF_ERROR(ReadDouble(*d, "decision", "failure_rate", &c.decision.failure_rate, 0, 1));
+    SSAI_RETURN_IF_ERROR(JsonFields(*d, "decision").Integer("latency_ms", &c.decision.latency_ms, {.min = 0, .max = 60'000}));
+    SSAI_RETURN_IF_ERROR(JsonFields(*d, "decision").Number("failure_rate", &c.decision.failure_rate, {.min = 0, .max = 1}));
     SSAI_RETURN_IF_ERROR(
-        ReadDouble(*d, "decision", "ad_segment_duration_s", &c.decision.ad_segment_duration_s, 0.1, 60));
-    SSAI_RETURN_IF_ERROR(ReadInt(*d, "decision", "seed", &c.decision.seed, 0, INT64_MAX));
-    SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "media", &c.decision.media));
+        JsonFields(*d, "decision").Number("ad_segment_duration_s", &c.decision.ad_segment_duration_s, {.min = 0.1, .max = 60}));
+    SSAI_RETURN_IF_ERROR(JsonFields(*d, "decision").Integer("seed", &c.decision.seed, {.min = 0}));
+    SSAI_RETURN_IF_ERROR(JsonFields(*d, "decision").String("media", &c.decision.media));
     if (c.decision.media != "none" && c.decision.media != "ffmpeg") {
       return FieldError("decision.media", "must be none or ffmpeg, got '" + c.decision.media + "'");
     }
-    SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "container", &c.decision.container));
+    SSAI_RETURN_IF_ERROR(JsonFields(*d, "decision").String("container", &c.decision.container));
     if (c.decision.container != "ts" && c.decision.container != "cmaf") {
       return FieldError("decision.container", "must be ts or cmaf, got '" + c.decision.container + "'");
     }
@@ -498,7 +439,7 @@ Result<ServerConfig> ParseServerConfigJson(const Json& j, std::string_view base_
       SSAI_ASSIGN_OR_RETURN(c.decision.catalogue, CatalogueFromJson(*cat, "decision.catalogue"));
     }
     std::string file;
-    SSAI_RETURN_IF_ERROR(ReadString(*d, "decision", "catalogue_file", &file));
+    SSAI_RETURN_IF_ERROR(JsonFields(*d, "decision").String("catalogue_file", &file));
     if (!file.empty()) {
       // "decision.catalogue_file: DIR/FILE: cannot read: No such file or directory"
       Result<std::string> text_or = io::ReadFileToString(Resolve(base_dir, file), kMaxCatalogueBytes);

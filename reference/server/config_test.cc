@@ -108,7 +108,7 @@ TEST(ConfigRenditionTest, BadResolutionNamesTheField) {
               std::string("channels[0].renditions[1].resolution: expected WIDTHxHEIGHT, got '") + bad + "'")
         << bad;
   }
-  EXPECT_EQ(Error(WithRendition(R"("resolution": 720)")), "channels[0].renditions[1].resolution: must be a string");
+  EXPECT_EQ(Error(WithRendition(R"("resolution": 720)")), "channels[0].renditions[1].resolution: must be a string, got 720");
   // Large but plausible sizes pass.
   EXPECT_EQ(Error(WithRendition(R"("resolution": "7680x4320")")), "(parsed)");
 }
@@ -119,11 +119,11 @@ TEST(ConfigRenditionTest, BadCodecsNamesTheField) {
     EXPECT_EQ(e.rfind("channels[0].renditions[1].codecs: expected a comma-separated codec list", 0), 0u)
         << bad << " -> " << e;
   }
-  EXPECT_EQ(Error(WithRendition(R"("codecs": ["avc1"])")), "channels[0].renditions[1].codecs: must be a string");
+  EXPECT_EQ(Error(WithRendition(R"("codecs": ["avc1"])")), "channels[0].renditions[1].codecs: must be a string, got array");
 }
 
 TEST(ConfigRenditionTest, UnknownRenditionFieldIsAnError) {
-  EXPECT_EQ(Error(WithRendition(R"("codec": "avc1.64001f")")), "unknown field 'channels[0].renditions[1].codec'");
+  EXPECT_EQ(Error(WithRendition(R"("codec": "avc1.64001f")")), "channels[0].renditions[1].codec: unknown key (allowed: name, bandwidth_bps, origin_url, codecs, resolution)");
 }
 
 TEST(ConfigChannelTest, Fmp4SlateInitUri) {
@@ -161,9 +161,9 @@ TEST(ConfigLimitsTest, JournalTuningDefaultsAndBounds) {
   EXPECT_EQ(set->journal_compact_after_records, 50);
   EXPECT_EQ(set->journal_max_group_records, 8u);
   EXPECT_EQ(Error(R"({"auth": {"token": "t"}, "limits": {"journal_max_group_records": 0}, "channels": []})"),
-            "limits.journal_max_group_records: must be in [1, 1000000]");
+            "limits.journal_max_group_records: must be in [1, 1000000], got 0");
   EXPECT_EQ(Error(R"({"auth": {"token": "t"}, "limits": {"journal_compact_after_records": "x"}, "channels": []})"),
-            "limits.journal_compact_after_records: must be an integer");
+            "limits.journal_compact_after_records: must be an integer, got string");
 }
 
 TEST(ConfigTest, DecisionFormatVast) {
@@ -206,7 +206,7 @@ TEST(ConfigFileTest, NestingSizeAndTypesAreChecked) {
   EXPECT_EQ(ParseDecisionCatalogue(std::string(100, '[')).status().message(),
             "catalogue: JSON nested deeper than 64 levels at byte 64");
   EXPECT_EQ(Error(R"({"auth": {"token": "t"}, "limits": {"worker_threads": 18446744073709551615}})"),
-            "limits.worker_threads: must be in [1, 256]");
+            "limits.worker_threads: must be in [1, 256], got 18446744073709551615");
 }
 
 // The committed serve configs parse, with CODECS and RESOLUTION on every rendition (the

@@ -3,12 +3,10 @@
 // names, insecure mode, and hostile peers (garbage instead of a handshake, a stalled handshake,
 // an endless body). The plain-HTTP caps are covered by conformance/http_client_test.cc.
 #include "reference/server/http_client.h"
+#include "reference/server/loopback_testing.h"
 
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,6 +21,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <memory>
 #include <thread>
 
 namespace ssai::server {
@@ -76,74 +75,43 @@ const TestCert& Cert() {
 class TlsServer {
  public:
   using Serve = std::function<void(int fd, SSL* ssl)>;
-  TlsServer(bool raw, Serve serve, bool hang_up = false) : hang_up_(hang_up), serve_(std::move(serve)) {
-    ctx_ = SSL_CTX_new(TLS_server_method());
-    // TLS 1.2 for the hang-up: the server's Finished comes last, so it closes with nothing unread.
-    if (hang_up) SSL_CTX_set_max_proto_version(ctx_, TLS1_2_VERSION);
-    SSL_CTX_use_certificate(ctx_, Cert().cert);
-    SSL_CTX_use_PrivateKey(ctx_, Cert().key);
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-    socklen_t len = sizeof(a);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    ::listen(fd_, 4);
-    thread_ = std::thread([this, raw] {
-      // This thread writes to clients that hang up: SIGPIPE blocked here only, so the test's own
-      // thread keeps the default disposition and a client that raised it would end the test.
-      sigset_t pipe;
-      sigemptyset(&pipe);
-      sigaddset(&pipe, SIGPIPE);
-      pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
-      for (int i = 0; i < 8 && !stop_; ++i) {
-        const int c = ::accept(fd_, nullptr, nullptr);
-        if (c < 0 || stop_) {
-          if (c >= 0) ::close(c);
-          break;
-        }
-        timeval tv{2, 0};  // a client that gives up mid-handshake does not hold the server
-        ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        if (raw) {
-          serve_(c, nullptr);
-        } else {
-          SSL* ssl = SSL_new(ctx_);
-          SSL_set_fd(ssl, c);
-          // hang_up_: closed with nothing unread (a FIN right after the handshake): the client's
-          // next writes meet a reset, and write(2) then raises SIGPIPE.
-          if (SSL_accept(ssl) == 1 && !hang_up_) {
-            char buf[4096];
-            (void)SSL_read(ssl, buf, sizeof(buf));  // the request (small)
-            serve_(c, ssl);
-            SSL_shutdown(ssl);
-          }
-          SSL_free(ssl);
-        }
-        ::close(c);
-      }
-    });
-  }
-  ~TlsServer() {
-    stop_ = true;
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-    SSL_CTX_free(ctx_);
-  }
+  TlsServer(bool raw, Serve serve, bool hang_up = false)
+      : ctx_(NewContext(hang_up)),
+        listener_(
+            [this, raw, hang_up, serve = std::move(serve)](int c) {
+              if (raw) return serve(c, nullptr);
+              SSL* ssl = SSL_new(ctx_.get());
+              SSL_set_fd(ssl, c);
+              // hang_up: closed with nothing unread (a FIN right after the handshake): the client's
+              // next writes meet a reset, and write(2) then raises SIGPIPE.
+              if (SSL_accept(ssl) == 1 && !hang_up) {
+                char buf[4096];
+                (void)SSL_read(ssl, buf, sizeof(buf));  // the request (small)
+                serve(c, ssl);
+                SSL_shutdown(ssl);
+              }
+              SSL_free(ssl);
+            },
+            8) {}
+  ~TlsServer() = default;
   std::string Url(const std::string& host = "127.0.0.1") const {
-    return "https://" + host + ":" + std::to_string(port_) + "/live/master.m3u8";
+    return "https://" + host + ":" + std::to_string(listener_.port()) + "/live/master.m3u8";
   }
-  std::atomic<bool> stop_{false};
-  bool hang_up_ = false;
 
  private:
-  Serve serve_;
-  SSL_CTX* ctx_ = nullptr;
-  int fd_ = -1;
-  int port_ = 0;
-  std::thread thread_;
+  struct CtxFree {
+    void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+  };
+  static SSL_CTX* NewContext(bool hang_up) {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+    // TLS 1.2 for the hang-up: the server's Finished comes last, so it closes with nothing unread.
+    if (hang_up) SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_use_certificate(ctx, Cert().cert);
+    SSL_CTX_use_PrivateKey(ctx, Cert().key);
+    return ctx;
+  }
+  std::unique_ptr<SSL_CTX, CtxFree> ctx_;
+  ssai::testing::LoopbackListener listener_;  // last: its thread stops before ctx_ is freed
 };
 
 void Answer(SSL* ssl, const std::string& s) { SSL_write(ssl, s.data(), static_cast<int>(s.size())); }

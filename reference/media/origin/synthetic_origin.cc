@@ -90,47 +90,15 @@ Status FieldError(const std::string& path, std::string_view what) {
   return Status::InvalidArgument("synthetic stream spec: " + path + ": " + std::string(what));
 }
 
-Status GetNumber(const Json& obj, const char* field, const std::string& path, double* out) {
-  auto it = obj.find(field);
-  if (it == obj.end()) return Status::Ok();
-  if (!it->is_number()) return FieldError(path, std::string("must be a number, got ") + it->type_name());
-  *out = it->get<double>();
-  return Status::Ok();
-}
+// The one field reader (json_input.h), its errors under this document's name.
+Status Spec(Status s) { return s.ok() ? s : Status::InvalidArgument("synthetic stream spec: " + s.message()); }
 
-Status GetInt(const Json& obj, const char* field, const std::string& path, int64_t* out) {
-  auto it = obj.find(field);
-  if (it == obj.end()) return Status::Ok();
-  if (!it->is_number_integer()) return FieldError(path, "must be an integer");
-  if (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
-    return FieldError(path, "is too large");
-  }
-  *out = it->get<int64_t>();
-  return Status::Ok();
-}
-
-Status GetBool(const Json& obj, const char* field, const std::string& path, bool* out) {
-  auto it = obj.find(field);
-  if (it == obj.end()) return Status::Ok();
-  if (!it->is_boolean()) return FieldError(path, "must be true or false");
-  *out = it->get<bool>();
-  return Status::Ok();
-}
-
-Status GetString(const Json& obj, const char* field, const std::string& path, std::string* out) {
-  auto it = obj.find(field);
-  if (it == obj.end()) return Status::Ok();
-  if (!it->is_string()) return FieldError(path, std::string("must be a string, got ") + it->type_name());
-  *out = it->get<std::string>();
-  return Status::Ok();
-}
-
-Status GetTime(const Json& obj, const char* field, const std::string& path, UnixMicros* out) {
+// A required ISO 8601 time, field `field` of the object at `parent`.
+Status GetTime(const Json& obj, const char* field, const std::string& parent, UnixMicros* out) {
   std::string text;
-  if (obj.find(field) == obj.end()) return FieldError(path, "missing");
-  SSAI_RETURN_IF_ERROR(GetString(obj, field, path, &text));
+  SSAI_RETURN_IF_ERROR(Spec(JsonFields(obj, parent).String(field, &text, /*required=*/true)));
   Result<UnixMicros> t = ParseIso8601(text);
-  if (!t.ok()) return FieldError(path, t.status().message());
+  if (!t.ok()) return FieldError(JsonPath(parent, field), t.status().message());
   *out = *t;
   return Status::Ok();
 }
@@ -677,11 +645,11 @@ Status ParseAlternatesJson(const Json& j, SyntheticStreamSpec* out) {
       SSAI_RETURN_IF_ERROR(CheckSpecKeys(aj, p, {"id", "name", "language", "default"}));
       AlternateRendition a;
       if (aj.find("id") == aj.end()) return FieldError(p + ".id", "missing");
-      SSAI_RETURN_IF_ERROR(GetString(aj, "id", p + ".id", &a.id));
+      SSAI_RETURN_IF_ERROR(Spec(JsonFields(aj, p).String("id", &a.id)));
       a.name = a.id;
-      SSAI_RETURN_IF_ERROR(GetString(aj, "name", p + ".name", &a.name));
-      SSAI_RETURN_IF_ERROR(GetString(aj, "language", p + ".language", &a.language));
-      SSAI_RETURN_IF_ERROR(GetBool(aj, "default", p + ".default", &a.is_default));
+      SSAI_RETURN_IF_ERROR(Spec(JsonFields(aj, p).String("name", &a.name)));
+      SSAI_RETURN_IF_ERROR(Spec(JsonFields(aj, p).String("language", &a.language)));
+      SSAI_RETURN_IF_ERROR(Spec(JsonFields(aj, p).Bool("default", &a.is_default)));
       dst.push_back(std::move(a));
     }
   }
@@ -698,17 +666,17 @@ Result<SyntheticStreamSpec> ParseSpecJson(const Json& j) {
                                              "audio", "subtitles"}));
   SyntheticStreamSpec spec;
   if (j.find("segment_duration_s") == j.end()) return FieldError("segment_duration_s", "missing");
-  SSAI_RETURN_IF_ERROR(GetNumber(j, "segment_duration_s", "segment_duration_s", &spec.segment_duration_s));
+  SSAI_RETURN_IF_ERROR(Spec(JsonFields(j, "").Number("segment_duration_s", &spec.segment_duration_s)));
   int64_t window = spec.window_segments;
-  SSAI_RETURN_IF_ERROR(GetInt(j, "window_segments", "window_segments", &window));
+  SSAI_RETURN_IF_ERROR(Spec(JsonFields(j, "").Integer("window_segments", &window)));
   if (window < 1 || window > kMaxWindowSegments) {
     return FieldError("window_segments", "must be between 1 and 10000");
   }
   spec.window_segments = static_cast<int>(window);
-  SSAI_RETURN_IF_ERROR(GetTime(j, "start_time", "start_time", &spec.start_time));
-  SSAI_RETURN_IF_ERROR(GetInt(j, "target_duration_s", "target_duration_s", &spec.target_duration_s));
+  SSAI_RETURN_IF_ERROR(GetTime(j, "start_time", "", &spec.start_time));
+  SSAI_RETURN_IF_ERROR(Spec(JsonFields(j, "").Integer("target_duration_s", &spec.target_duration_s)));
   std::string flavour(CueFlavourName(spec.cue_flavour));
-  SSAI_RETURN_IF_ERROR(GetString(j, "cue_flavour", "cue_flavour", &flavour));
+  SSAI_RETURN_IF_ERROR(Spec(JsonFields(j, "").String("cue_flavour", &flavour)));
   std::optional<CueFlavour> f = CueFlavourFromName(flavour);
   if (!f) {
     return FieldError("cue_flavour", "'" + flavour +
@@ -716,19 +684,19 @@ Result<SyntheticStreamSpec> ParseSpecJson(const Json& j) {
                                          "ext_x_scte35, splicepoint");
   }
   spec.cue_flavour = *f;
-  SSAI_RETURN_IF_ERROR(GetBool(j, "repeat_cue", "repeat_cue", &spec.repeat_cue));
-  SSAI_RETURN_IF_ERROR(GetBool(j, "omit_cue_in", "omit_cue_in", &spec.omit_cue_in));
+  SSAI_RETURN_IF_ERROR(Spec(JsonFields(j, "").Bool("repeat_cue", &spec.repeat_cue)));
+  SSAI_RETURN_IF_ERROR(Spec(JsonFields(j, "").Bool("omit_cue_in", &spec.omit_cue_in)));
   SSAI_RETURN_IF_ERROR(
-      GetBool(j, "pdt_on_every_segment", "pdt_on_every_segment", &spec.pdt_on_every_segment));
+      Spec(JsonFields(j, "").Bool("pdt_on_every_segment", &spec.pdt_on_every_segment)));
   SSAI_RETURN_IF_ERROR(
-      GetString(j, "segment_uri_template", "segment_uri_template", &spec.segment_uri_template));
-  SSAI_RETURN_IF_ERROR(GetString(j, "media", "media", &spec.media));
-  SSAI_RETURN_IF_ERROR(GetInt(j, "pts_offset_ticks", "pts_offset_ticks", &spec.pts_offset_ticks));
-  SSAI_RETURN_IF_ERROR(GetString(j, "container", "container", &spec.container));
-  SSAI_RETURN_IF_ERROR(GetString(j, "encryption", "encryption", &spec.encryption));
+      Spec(JsonFields(j, "").String("segment_uri_template", &spec.segment_uri_template)));
+  SSAI_RETURN_IF_ERROR(Spec(JsonFields(j, "").String("media", &spec.media)));
+  SSAI_RETURN_IF_ERROR(Spec(JsonFields(j, "").Integer("pts_offset_ticks", &spec.pts_offset_ticks)));
+  SSAI_RETURN_IF_ERROR(Spec(JsonFields(j, "").String("container", &spec.container)));
+  SSAI_RETURN_IF_ERROR(Spec(JsonFields(j, "").String("encryption", &spec.encryption)));
   SSAI_RETURN_IF_ERROR(
-      GetInt(j, "key_rotation_segments", "key_rotation_segments", &spec.key_rotation_segments));
-  SSAI_RETURN_IF_ERROR(GetString(j, "init_uri_template", "init_uri_template", &spec.init_uri_template));
+      Spec(JsonFields(j, "").Integer("key_rotation_segments", &spec.key_rotation_segments)));
+  SSAI_RETURN_IF_ERROR(Spec(JsonFields(j, "").String("init_uri_template", &spec.init_uri_template)));
 
   auto rs = j.find("renditions");
   if (rs == j.end()) return FieldError("renditions", "missing");
@@ -742,13 +710,13 @@ Result<SyntheticStreamSpec> ParseSpecJson(const Json& j) {
     SSAI_RETURN_IF_ERROR(CheckSpecKeys(rj, p, {"name", "bandwidth_bps", "resolution", "codecs", "cue_offset_segments"}));
     Rendition r;
     if (rj.find("name") == rj.end()) return FieldError(p + ".name", "missing");
-    SSAI_RETURN_IF_ERROR(GetString(rj, "name", p + ".name", &r.name));
+    SSAI_RETURN_IF_ERROR(Spec(JsonFields(rj, p).String("name", &r.name)));
     if (rj.find("bandwidth_bps") == rj.end()) return FieldError(p + ".bandwidth_bps", "missing");
-    SSAI_RETURN_IF_ERROR(GetInt(rj, "bandwidth_bps", p + ".bandwidth_bps", &r.bandwidth_bps));
-    SSAI_RETURN_IF_ERROR(GetString(rj, "resolution", p + ".resolution", &r.resolution));
-    SSAI_RETURN_IF_ERROR(GetString(rj, "codecs", p + ".codecs", &r.codecs));
+    SSAI_RETURN_IF_ERROR(Spec(JsonFields(rj, p).Integer("bandwidth_bps", &r.bandwidth_bps)));
+    SSAI_RETURN_IF_ERROR(Spec(JsonFields(rj, p).String("resolution", &r.resolution)));
+    SSAI_RETURN_IF_ERROR(Spec(JsonFields(rj, p).String("codecs", &r.codecs)));
     int64_t cue_offset = 0;
-    SSAI_RETURN_IF_ERROR(GetInt(rj, "cue_offset_segments", p + ".cue_offset_segments", &cue_offset));
+    SSAI_RETURN_IF_ERROR(Spec(JsonFields(rj, p).Integer("cue_offset_segments", &cue_offset)));
     if (cue_offset < 0 || cue_offset > kMaxWindowSegments) {
       return FieldError(p + ".cue_offset_segments", "must be between 0 and 10000");
     }
@@ -766,18 +734,18 @@ Result<SyntheticStreamSpec> ParseSpecJson(const Json& j) {
       if (!bj.is_object()) return FieldError(p, "must be an object");
       SSAI_RETURN_IF_ERROR(CheckSpecKeys(bj, p, {"start_time", "duration_s", "event_id", "in_after_s", "cancelled"}));
       ScheduledBreak b;
-      SSAI_RETURN_IF_ERROR(GetTime(bj, "start_time", p + ".start_time", &b.start_time));
+      SSAI_RETURN_IF_ERROR(GetTime(bj, "start_time", p, &b.start_time));
       if (bj.find("duration_s") == bj.end()) return FieldError(p + ".duration_s", "missing");
-      SSAI_RETURN_IF_ERROR(GetNumber(bj, "duration_s", p + ".duration_s", &b.duration_s));
+      SSAI_RETURN_IF_ERROR(Spec(JsonFields(bj, p).Number("duration_s", &b.duration_s)));
       int64_t id = 0;
       if (bj.find("event_id") == bj.end()) return FieldError(p + ".event_id", "missing");
-      SSAI_RETURN_IF_ERROR(GetInt(bj, "event_id", p + ".event_id", &id));
+      SSAI_RETURN_IF_ERROR(Spec(JsonFields(bj, p).Integer("event_id", &id)));
       if (id < 0 || id > std::numeric_limits<uint32_t>::max()) {
         return FieldError(p + ".event_id", "must fit 32 bits (SCTE 35 splice_event_id)");
       }
       b.event_id = static_cast<uint32_t>(id);
-      SSAI_RETURN_IF_ERROR(GetNumber(bj, "in_after_s", p + ".in_after_s", &b.in_after_s));
-      SSAI_RETURN_IF_ERROR(GetBool(bj, "cancelled", p + ".cancelled", &b.cancelled));
+      SSAI_RETURN_IF_ERROR(Spec(JsonFields(bj, p).Number("in_after_s", &b.in_after_s)));
+      SSAI_RETURN_IF_ERROR(Spec(JsonFields(bj, p).Bool("cancelled", &b.cancelled)));
       spec.breaks.push_back(b);
     }
   }

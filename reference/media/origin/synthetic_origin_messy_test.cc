@@ -116,7 +116,7 @@ TEST(SyntheticOriginMessyTest, SpecErrorsNameTheField) {
       "breaks":[{"start_time":"2026-01-15T12:00:10Z","duration_s":5,"event_id":1,"cancelled":1}]})")
                 .status()
                 .message(),
-            "synthetic stream spec: breaks[0].cancelled: must be true or false");
+            "synthetic stream spec: breaks[0].cancelled: must be true or false, got 1");
 }
 
 }  // namespace

@@ -367,7 +367,7 @@ TEST(SyntheticOriginTest, SpecUnknownKeysAndNestingAreRefused) {
             0u);
   EXPECT_EQ(err(std::string(100000, '[')), "synthetic stream spec: JSON nested deeper than 64 levels at byte 64");
   EXPECT_EQ(err("{" + base + R"(}], "window_segments": 6.5})", "scenario.origin"),
-            "scenario.origin.window_segments: must be an integer");
+            "scenario.origin.window_segments: must be an integer, got 6.5");
 }
 
 
