@@ -110,7 +110,9 @@ TEST(FidelityModelsTest, SharedFifoIsOneMomentForEveryPopAndInOrder) {
     EXPECT_EQ(fifo[2][k], fifo[0][k]) << keys[k];
     // ...and never before a write sent earlier (uniform draws alone would reorder 8 writes 1 ms
     // apart almost surely).
-    if (k > 0) EXPECT_GE(fifo[0][k], fifo[0][k - 1]) << keys[k];
+    if (k > 0) {
+      EXPECT_GE(fifo[0][k], fifo[0][k - 1]) << keys[k];
+    }
   }
   // Per POP (Workers KV, the default): POPs see the same writes at different moments.
   spec.propagation_model = KvSpec::PropagationModel::kPerPop;
