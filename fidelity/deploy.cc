@@ -52,7 +52,7 @@ using tcp = asio::ip::tcp;
 
 Status Refuse(const std::string& path, const std::string& why) {
   return Status::InvalidArgument("scenario." + path + ": " + why + " (ssai fidelity deploys it on loopback; "
-                                 "docs/fidelity.md \"What can be deployed\")");
+                                 "docs/fidelity.md \"What is deployed\")");
 }
 
 // [min_ms, max_ms] of a fixed or uniform distribution; nothing for the others.

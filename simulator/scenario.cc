@@ -295,8 +295,8 @@ Result<Scenario> ParseScenarioJson(const json& root) {
   SSAI_RETURN_IF_ERROR(kv.Dist("cold_read_ms", &s.kv.cold_read));
   SSAI_RETURN_IF_ERROR(kv.Int("cache_ttl_s", &s.kv.cache_ttl_s, 0, 86400));
   if (s.kv.cache_ttl_s > 0 && s.kv.cache_ttl_s < 30) {
-    return Status::InvalidArgument("scenario.kv.cache_ttl_s: must be 0 (no POP cache, as Redis) or in [30, 86400] "
-                                   "(Workers KV's minimum cacheTtl is 30 s), got " +
+    return Status::InvalidArgument("scenario.kv.cache_ttl_s: must be in [30.0, 86400.0] (Workers KV's minimum "
+                                   "cacheTtl) or 0 (no POP cache, as Redis), got " +
                                    std::to_string(s.kv.cache_ttl_s));
   }
   std::string propagation_model = s.kv.propagation_model == KvSpec::PropagationModel::kSharedFifo ? "shared_fifo" : "per_pop";

@@ -104,8 +104,15 @@ def test_fidelity_short_end_to_end(ssai_bin, root, tmp_path):
 def test_fidelity_bad_input_names_the_problem(ssai, tmp_path):
     r = ssai("fidelity", "fixtures/scenarios/default.json", "--out", tmp_path / "x")
     assert r.returncode == 2
-    # default.json: Workers KV's per-POP propagation is not what one Redis replica does.
-    assert "scenario.kv.propagation_model" in r.stderr, r.stderr
+    # default.json: 4,000 viewers are not started for real.
+    assert "scenario.viewers.viewers_per_channel" in r.stderr and "at most 200" in r.stderr, r.stderr
+    # Workers KV's per-POP propagation is not what one Redis replica does.
+    per_pop = tmp_path / "per_pop.json"
+    scenario = json.loads(open("fixtures/scenarios/fidelity-short.json").read())
+    scenario["kv"]["propagation_model"] = "per_pop"
+    per_pop.write_text(json.dumps(scenario))
+    r = ssai("fidelity", per_pop, "--out", tmp_path / "x")
+    assert r.returncode == 2 and "scenario.kv.propagation_model" in r.stderr and "shared_fifo" in r.stderr, r.stderr
     r = ssai("fidelity", "fixtures/scenarios/fidelity-short.json", "--build", "nope", "--out", tmp_path / "x")
     assert r.returncode == 2 and "'nope'" in r.stderr
     r = ssai("fidelity", tmp_path / "missing.json", "--out", tmp_path / "x")
