@@ -83,7 +83,10 @@ std::string Number(const json& v, int decimals) {
 
 int DecimalsOf(const std::string& metric) {
   if (metric.find("hit_rate") != std::string::npos) return 4;
-  if (metric.find("calls") != std::string::npos || metric.find("writes") != std::string::npos) return 0;
+  if (metric.find("calls") != std::string::npos || metric.find("writes") != std::string::npos ||
+      metric.find("fetches") != std::string::npos) {
+    return 0;
+  }
   return 2;
 }
 
@@ -160,6 +163,10 @@ json Compare(const json& predicted, const json& measured, const Tolerances& t) {
   rows.push_back({"coordinator_calls", "all", At(predicted, json::json_pointer("/coordinator/calls")),
                   At(measured, json::json_pointer("/coordinator/calls")), Rule::kFraction, t.calls_fraction});
   rows.push_back({"kv_writes", "all", writes(predicted), writes(measured), Rule::kInfo, 0});
+  rows.push_back({"origin_fetches", "all", At(predicted, json::json_pointer("/sim/origin_fetches")),
+                  At(measured, json::json_pointer("/origin_fetches/total")), Rule::kInfo, 0});
+  rows.push_back({"coordinator_origin_fetches", "all", At(predicted, json::json_pointer("/coordinator/core/origin_fetches")),
+                  At(measured, json::json_pointer("/origin_fetches/coordinator")), Rule::kInfo, 0});
   rows.push_back({"missed_ad_viewer_s", "all", At(predicted, json::json_pointer("/ads/missed_ad_viewer_s")),
                   At(measured, json::json_pointer("/ads/missed_ad_viewer_s")), Rule::kInfo, 0});
   rows.push_back({"ghost_ad_viewer_s", "all", At(predicted, json::json_pointer("/ads/ghost_ad_viewer_s")),

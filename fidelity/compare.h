@@ -12,7 +12,7 @@ namespace ssai::fidelity {
 
 // What "matches" means. Judged metrics: KV hit rate (absolute, in percentage points), per-viewer
 // ad-visibility lag P50 and P95 (relative), coordinator calls per POP and in all (relative).
-// The rest (KV writes, missed/ghost ad seconds, latency P50/P95) is reported beside them, not
+// The rest (KV writes, origin fetches, missed/ghost ad seconds, latency P50/P95) is reported beside them, not
 // judged: loopback Redis and the in-process front end are not the production latencies.
 struct Tolerances {
   double hit_rate_points = 2;    // |measured - predicted| <= 2 percentage points
@@ -25,7 +25,7 @@ struct Tolerances {
 //   {"pops": [{"name", "kv_hit_rate", "viewer_ad_visibility_lag_s": {"count","p50","p95"},
 //              "latency_ms": {"p50","p95"}, "coordinator_calls"}],
 //    "coordinator": {"calls"}, "kv": {"writes", "deletes"},
-//    "ads": {"missed_ad_viewer_s", "ghost_ad_viewer_s"}}
+//    "ads": {"missed_ad_viewer_s", "ghost_ad_viewer_s"}, "origin_fetches": {"total", "coordinator"}}
 // Returns {"tolerances", "rows": [{"metric","pop","predicted","measured","tolerance","judged",
 // "within"}], "verdict": {"pass", "judged", "failed": ["metric@pop", ...]}}. A judged metric with
 // data on one side only is not within; with data on neither it is not judged ("no data").

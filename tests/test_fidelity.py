@@ -76,7 +76,9 @@ def test_fidelity_short_end_to_end(ssai_bin, root, tmp_path):
         for m in ("kv_hit_rate", "viewer_ad_visibility_lag_s.p50", "viewer_ad_visibility_lag_s.p95",
                   "coordinator_calls", "latency_ms.p50", "latency_ms.p95"):
             assert (m, pop) in metrics
-    for m in ("coordinator_calls", "kv_writes", "missed_ad_viewer_s", "ghost_ad_viewer_s"):
+    assert measured["origin_fetches"]["total"] == measured["origin_fetches"]["edges"] + measured["origin_fetches"]["coordinator"]
+    for m in ("coordinator_calls", "kv_writes", "origin_fetches", "coordinator_origin_fetches", "missed_ad_viewer_s",
+              "ghost_ad_viewer_s"):
         assert (m, "all") in metrics
 
     # The rows carry the report's own numbers, and the verdict follows from them.
@@ -101,14 +103,14 @@ def test_fidelity_short_end_to_end(ssai_bin, root, tmp_path):
     assert "class='verdict" in html and "prediction vs measurement" in html
 
 
-def test_fidelity_bad_input_names_the_problem(ssai, tmp_path):
+def test_fidelity_bad_input_names_the_problem(ssai, root, tmp_path):
     r = ssai("fidelity", "fixtures/scenarios/default.json", "--out", tmp_path / "x")
     assert r.returncode == 2
     # default.json: 4,000 viewers are not started for real.
     assert "scenario.viewers.viewers_per_channel" in r.stderr and "at most 200" in r.stderr, r.stderr
     # Workers KV's per-POP propagation is not what one Redis replica does.
     per_pop = tmp_path / "per_pop.json"
-    scenario = json.loads(open("fixtures/scenarios/fidelity-short.json").read())
+    scenario = json.loads((root / SCENARIO).read_text())
     scenario["kv"]["propagation_model"] = "per_pop"
     per_pop.write_text(json.dumps(scenario))
     r = ssai("fidelity", per_pop, "--out", tmp_path / "x")
