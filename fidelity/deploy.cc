@@ -125,6 +125,9 @@ Status CheckDeployable(const sim::Scenario& s) {
     return Refuse("decision.latency_ms", "the decision service answers after a fixed delay only");
   }
   if (s.decision.pods_of_creatives) return Refuse("decision.pods_of_creatives", "VAST pods are not deployed");
+  if (std::fabs(s.origin.edge_cache_ms - std::round(s.origin.edge_cache_ms)) > 1e-9) {
+    return Refuse("origin.edge_cache_ms", "whole milliseconds only (limits.origin_cache_ms)");
+  }
   return Status::Ok();
 }
 
@@ -627,6 +630,8 @@ Result<Measurement> RunDeployment(const sim::Scenario& sc, const DeployOptions& 
                {"coordinator_url", coordinator.base_url()},
                {"inject", {{"coordinator_latency_ms", {std::llround(rtt.first), std::llround(rtt.second)}}}},
                {"decision", {{"seed", options.seed * 1000 + p + 1}}},
+               // The edge's origin micro-cache: the scenario's origin.edge_cache_ms (0: none).
+               {"limits", {{"origin_cache_ms", std::llround(sc.origin.edge_cache_ms)}}},
                {"log", {{"level", "info"}, {"path", work + "/edge-" + sc.pops[p].name + ".log"}}},
                {"channels", channels}};
     Result<server::ServerConfig> parsed = server::ParseServerConfig(ec.dump());
@@ -642,7 +647,7 @@ Result<Measurement> RunDeployment(const sim::Scenario& sc, const DeployOptions& 
     }
     edge_info.push_back({{"pop", sc.pops[p].name}, {"url", edges.back()->base_url()},
                          {"coordinator_latency_ms", {std::llround(rtt.first), std::llround(rtt.second)}},
-                         {"kv_cache_ttl_s", sc.kv.cache_ttl_s}});
+                         {"kv_cache_ttl_s", sc.kv.cache_ttl_s}, {"origin_cache_ms", std::llround(sc.origin.edge_cache_ms)}});
     say("edge " + sc.pops[p].name + " " + edges.back()->base_url() + ", coordinator RTT " +
         std::to_string(std::llround(rtt.first)) + ".." + std::to_string(std::llround(rtt.second)) + " ms");
   }

@@ -18,6 +18,7 @@
 #include "reference/base/strings.h"
 #include "reference/ssai/adbreak_state.h"
 #include "reference/ssai/manifest_path.h"
+#include "reference/ssai/origin_cache.h"
 #include "reference/ssai/splicer.h"
 #include "simulator/kernel.h"
 #include "simulator/metrics.h"
@@ -277,6 +278,8 @@ class World {
   PlaylistMemo memo_;
   std::vector<Cohort> cohorts_;
   SimBeacons beacons_{&cohorts_};  // before edges_: they point at it
+  // origin.edge_cache_ms > 0: each POP's origin micro-cache (before edges_: they point at them).
+  std::vector<std::unique_ptr<CachingOriginClient>> edge_origins_;
   std::vector<std::unique_ptr<ManifestPath>> edges_;
   std::vector<std::string> files_;  // "{rendition}.m3u8"
   std::vector<std::string> audio_files_;  // "{audio id}.m3u8" (demuxed)
@@ -440,8 +443,14 @@ Status World::Setup() {
   ManifestPathOptions mopt;
   mopt.kv_cache_ttl_s = sc_.kv.cache_ttl_s;
   for (int p = 0; p < P; ++p) {
+    OriginClient* edge_origin = origin_.get();
+    if (sc_.origin.edge_cache_ms > 0) {
+      edge_origins_.push_back(std::make_unique<CachingOriginClient>(
+          origin_.get(), &sim_, static_cast<DurationMicros>(std::llround(sc_.origin.edge_cache_ms * 1000))));
+      edge_origin = edge_origins_.back().get();
+    }
     edges_.push_back(std::make_unique<ManifestPath>(
-        build_, channels_, ManifestPathEnv{&sim_, kv_->Location(p), fleet_->Link(p), origin_.get(), &memo_, &beacons_}, mopt));
+        build_, channels_, ManifestPathEnv{&sim_, kv_->Location(p), fleet_->Link(p), edge_origin, &memo_, &beacons_}, mopt));
   }
   pops_.resize(static_cast<size_t>(P));
 

@@ -353,7 +353,7 @@ Result<Scenario> ParseScenarioJson(const json& root) {
   Obj og(top.Get("origin"), "scenario.origin");
   SSAI_RETURN_IF_ERROR(og.CheckKnown({"segment_duration_s", "window_segments", "cue_flavour", "renditions",
                                       "fetch_latency_ms", "stalls", "not_found", "breaks", "capture", "ts",
-                                      "container", "audio", "subtitles"}));
+                                      "container", "audio", "subtitles", "edge_cache_ms"}));
   SSAI_RETURN_IF_ERROR(og.Str("capture", &s.origin.capture));
   SSAI_RETURN_IF_ERROR(og.Str("ts", &s.origin.ts));
   if (!s.origin.ts.empty() && !s.origin.capture.empty()) {
@@ -412,6 +412,7 @@ Result<Scenario> ParseScenarioJson(const json& root) {
     }
   }
   SSAI_RETURN_IF_ERROR(og.Dist("fetch_latency_ms", &s.origin.fetch_latency));
+  SSAI_RETURN_IF_ERROR(og.Num("edge_cache_ms", &s.origin.edge_cache_ms, 0, 60000));
   SSAI_RETURN_IF_ERROR(og.Windows("stalls", &s.origin.stalls));
   SSAI_RETURN_IF_ERROR(og.Windows("not_found", &s.origin.not_found));
   Obj br(og.Get("breaks"), "scenario.origin.breaks");
@@ -611,6 +612,7 @@ nlohmann::json ScenarioToJson(const Scenario& s) {
         {"cue_flavour", origin::CueFlavourName(s.origin.cue_flavour)},
         {"renditions", rends},
         {"fetch_latency_ms", s.origin.fetch_latency.ToJson()},
+        {"edge_cache_ms", s.origin.edge_cache_ms},
         {"stalls", windows(s.origin.stalls)},
         {"not_found", windows(s.origin.not_found)},
         {"breaks",

@@ -108,6 +108,10 @@ struct OriginSpec {
   origin::CueFlavour cue_flavour = origin::CueFlavour::kCueOut;
   std::vector<origin::Rendition> renditions;  // default: 4 renditions
   Distribution fetch_latency = Distribution::Lognormal(15, 0.4);
+  // Each POP's edge reuses a 200 origin answer this long and coalesces concurrent fetches of one
+  // URL (CachingOriginClient, reference/ssai/origin_cache.h: `ssai serve`'s limits.origin_cache_ms,
+  // 250 there by default). 0 (default here): every cohort reload fetches the origin.
+  double edge_cache_ms = 0;
   std::vector<Window> stalls;     // the playlist stops advancing (frozen at the window start)
   std::vector<Window> not_found;  // 404 for every playlist
   BreakScheduleSpec breaks;
