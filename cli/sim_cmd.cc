@@ -5,6 +5,8 @@
 // The wall clock is read here only, for the progress line; the simulation never sees it.
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <optional>
 #include <functional>
 #include <cstdio>
 #include <filesystem>
@@ -35,7 +37,7 @@ struct SimArgs {
   std::vector<std::string> overrides;
   std::vector<std::string> sweeps;
   std::string seeds;  // --seeds A..B | s1,s2
-  std::string shard;  // --shard i/n
+  std::string shard;  // --shard i/n | auto | auto/n
   bool seed_given = false;
   bool quiet = false;
 };
@@ -87,7 +89,20 @@ int RunSweepCmd(const SimArgs& a, const nlohmann::json& scenario_json, const std
   }
   sim::Shard shard;
   if (!a.shard.empty()) {
-    Result<sim::Shard> s = sim::ParseShard(a.shard);
+    // --shard auto[/N]: the index (and count) from the job array's environment (sweep.h).
+    std::string source;
+    Result<sim::Shard> s =
+        a.shard.starts_with("auto")
+            ? sim::ResolveAutoShard(a.shard,
+                                    [](const std::string& name) -> std::optional<std::string> {
+                                      const char* v = std::getenv(name.c_str());
+                                      return v ? std::optional<std::string>(v) : std::nullopt;
+                                    },
+                                    &source)
+            : sim::ParseShard(a.shard);
+    if (s.ok() && !source.empty() && !a.quiet) {
+      std::fprintf(stderr, "shard %zu/%zu (from %s)\n", s->index, s->count, source.c_str());
+    }
     if (!s.ok()) {
       std::cerr << "ssai sim: " << s.status().message() << "\n";
       return 2;
@@ -174,6 +189,10 @@ int RunSim(const SimArgs& a) {
     return 2;
   }
   nlohmann::json j = std::move(parsed).value();
+  if (Status s = sim::ResolveScenarioPaths(&j, a.scenario_path); !s.ok()) {
+    std::cerr << "ssai sim: " << a.scenario_path << ": " << s.message() << "\n";
+    return 2;
+  }
   for (const std::string& o : a.overrides) {
     if (Status s = sim::ApplyOverride(&j, o); !s.ok()) {
       std::cerr << "ssai sim: " << s.message() << "\n";
@@ -253,7 +272,9 @@ void RegisterSimCommands(CLI::App& app, Context& ctx) {
                   "Sweep a scenario field: path=v1,v2,... (repeatable: the cartesian product); one combined report");
   sim->add_option("--seeds", args->seeds, "Seeds A..B (inclusive) or s1,s2,...: one run per seed, combined report");
   sim->add_option("--shard", args->shard,
-                  "i/n: run only runs k with k mod n == i and write a shard report for `ssai sim merge`");
+                  "i/n: run only runs k with k mod n == i and write a shard report for `ssai sim merge`; "
+                  "auto or auto/n: i (and n) from a Kubernetes indexed Job (JOB_COMPLETION_INDEX) or a Slurm "
+                  "job array (SLURM_ARRAY_TASK_ID, _MIN, _COUNT)");
   sim->add_option("--out", args->out, "Output directory for report.json and index.html");
   sim->add_option("--set", args->overrides, "Override a scenario field: path=value (repeatable)");
   sim->add_flag("--quiet", args->quiet, "No progress line");

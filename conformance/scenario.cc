@@ -12,6 +12,7 @@
 #include "reference/io/files.h"
 #include "reference/media/cues/normalizer.h"
 #include "reference/media/hls/playlist.h"
+#include "reference/media/hls/vod_playlist.h"
 #include "reference/media/origin/capture.h"
 #include "reference/media/ts/ts_packager.h"
 #include "reference/server/asio_env.h"
@@ -907,30 +908,25 @@ std::string AdTrackPlaylist(const Scenario& scenario, const AdSpec& ad, const st
                             const std::string& base, const char* ts_extension) {
   const double seg_s = ad.segment_duration_s > 0 ? ad.segment_duration_s
                                                  : MicrosToSeconds(origin::SegmentDurationMicros(scenario.origin));
-  const bool cmaf = CmafOrigin(scenario);
-  std::string p = std::string("#EXTM3U\n#EXT-X-VERSION:") + (cmaf ? "6" : "3") + "\n#EXT-X-TARGETDURATION:" +
-                  std::to_string(static_cast<int64_t>(std::ceil(seg_s))) + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
-  if (cmaf) p += "#EXT-X-MAP:URI=\"" + init + "\"\n";
-  double left = ad.duration_s;
-  for (int i = 0; left > 1e-6; ++i) {
-    const double d = std::min(seg_s, left);
-    left -= d;
-    std::string extinf;
-    AppendFixed(d, 3, &extinf);
-    p += "#EXTINF:" + extinf + ",\n" + base + "/seg_" + std::to_string(i) + (cmaf ? ".m4s\n" : ts_extension);
-  }
-  return p + "#EXT-X-ENDLIST\n";
+  hls::VodTrack t;
+  t.duration_s = ad.duration_s;
+  t.segment_s = seg_s;
+  t.cmaf = CmafOrigin(scenario);
+  t.init_uri = init;
+  t.segment_prefix = base + "/seg_";
+  t.segment_suffix = t.cmaf ? ".m4s" : ts_extension;
+  return hls::VodPlaylist(t);
 }
 
 }  // namespace
 
 std::string AdAudioPlaylist(const Scenario& scenario, const AdSpec& ad, const std::string& language,
                             const std::string& base) {
-  return AdTrackPlaylist(scenario, ad, "audio_" + language + "/init.mp4", base, ".aac\n");
+  return AdTrackPlaylist(scenario, ad, "audio_" + language + "/init.mp4", base, ".aac");
 }
 
 std::string AdMediaPlaylist(const Scenario& scenario, const AdSpec& ad, int64_t bps, const std::string& base) {
-  return AdTrackPlaylist(scenario, ad, std::to_string(bps) + "/init.mp4", base, ".ts\n");
+  return AdTrackPlaylist(scenario, ad, std::to_string(bps) + "/init.mp4", base, ".ts");
 }
 
 }  // namespace ssai::conformance

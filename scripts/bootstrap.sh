@@ -62,7 +62,15 @@ echo "bootstrap: installing ${#missing[@]} Debian packages (apt-get, quiet): ${m
 SUDO=""
 [[ $(id -u) -ne 0 ]] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# apt's chatter (including debconf's "delaying package configuration") goes to a log that is
+# shown only if a step fails.
+apt_log=$(mktemp)
+trap 'rm -f "$apt_log"' EXIT
+if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
+    >"$apt_log" 2>&1; then
+  cat "$apt_log" >&2
+  echo "bootstrap: apt-get failed (output above)" >&2
+  exit 1
+fi
 [[ $mode == all ]] && install_js
 exit 0

@@ -27,6 +27,27 @@ Scenario CaptureScenario(const std::string& dir) {
   return *sc;
 }
 
+// A scenario file's paths are relative to the file (as conformance scenarios'); the old rule
+// (relative to the working directory) is refused by name rather than silently followed.
+TEST(SimCaptureTest, ScenarioPathsAreRelativeToTheScenarioFile) {
+  nlohmann::json j = nlohmann::json::parse(R"({"origin": {"capture": "../captures/cue_out", "ts": "/abs/x.ts"}})");
+  ASSERT_TRUE(ResolveScenarioPaths(&j, "fixtures/scenarios/capture-cue_out.json").ok());
+  EXPECT_EQ(j["origin"]["capture"], "fixtures/captures/cue_out");
+  EXPECT_EQ(j["origin"]["ts"], "/abs/x.ts");
+
+  nlohmann::json old = nlohmann::json::parse(R"({"origin": {"capture": "fixtures/captures/cue_out"}})");
+  const Status s = ResolveScenarioPaths(&old, "fixtures/scenarios/capture-cue_out.json");
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("'fixtures/captures/cue_out' is not next to the scenario "
+                             "(fixtures/scenarios/fixtures/captures/cue_out)"),
+            std::string::npos)
+      << s.message();
+
+  nlohmann::json bare = nlohmann::json::parse(R"({"origin": {"capture": "cap"}})");
+  ASSERT_TRUE(ResolveScenarioPaths(&bare, "scenario.json").ok());  // a file in the working directory
+  EXPECT_EQ(bare["origin"]["capture"], "cap");
+}
+
 TEST(SimCaptureTest, TimelineAndTruthFromTheCapturesMarkers) {
   auto cap = LoadSimCapture("fixtures/captures/cue_out");
   ASSERT_TRUE(cap.ok()) << cap.status().ToString();
@@ -155,7 +176,9 @@ Scenario TsScenario() {
   std::ifstream in("fixtures/scenarios/ts-breaks.json");
   std::stringstream ss;
   ss << in.rdbuf();
-  Result<Scenario> sc = ParseScenario(ss.str());
+  nlohmann::json j = nlohmann::json::parse(ss.str());
+  EXPECT_TRUE(ResolveScenarioPaths(&j, "fixtures/scenarios/ts-breaks.json").ok());  // origin.ts is next to it
+  Result<Scenario> sc = ParseScenario(j.dump());
   EXPECT_TRUE(sc.ok()) << sc.status().ToString();
   return *sc;
 }

@@ -125,6 +125,9 @@ bool Simulation::Step() {
     s.live = false;
     free_slots_.push_back(slot);
     ++events_run_;
+    // The next event's slot is a cache miss (slots_ is large and visited in time order, not
+    // memory order): fetch it while this event runs. At 64 k cohorts that miss was ~5 % of a run.
+    if (HeapSize() > 0) __builtin_prefetch(&slots_[SlotOf(Node(0))]);
     fn();
     return true;
   }

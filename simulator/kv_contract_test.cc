@@ -25,6 +25,7 @@
 #include "reference/server/redis_kv.h"
 #include "reference/server/redis_testing.h"
 #include "reference/ssai/env.h"
+#include "reference/ssai/kv_limits.h"
 #include "reference/ssai/testing/fake_env.h"
 #include "reference/ssai/testing/pop_env.h"
 #include "simulator/kernel.h"
@@ -267,6 +268,9 @@ TYPED_TEST(KvContractTest, LastWriteWins) {
 TYPED_TEST(KvContractTest, RefusesTtlBelowSixtySeconds) {
   const Status s = this->Put("short", "v", 59);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  // One wording everywhere (reference/ssai/kv_limits.h): what was asked and the limit.
+  EXPECT_EQ(s.message(), CheckKvExpirationTtl(59).message());
+  EXPECT_NE(s.message().find("59 s is under Workers KV's 60 s minimum"), std::string::npos) << s.message();
   Result<std::optional<std::string>> r = this->Get("short");
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->has_value()) << "a refused write must not be stored";

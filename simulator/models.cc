@@ -4,7 +4,9 @@
 #include <cmath>
 
 #include "reference/io/files.h"
+#include "reference/media/hls/vod_playlist.h"
 #include "reference/ssai/adbreak_state.h"
+#include "reference/ssai/kv_limits.h"
 
 namespace ssai::sim {
 
@@ -138,11 +140,9 @@ void KvCluster::Get(int pop, std::string_view key, const KvStore::GetOptions& op
 void KvCluster::Put(int pop, std::string_view key, std::string value, int64_t ttl_s,
                     KvStore::DoneCallback done) {
   const UnixMicros now = sim_->Now();
-  if (ttl_s < 60) {
+  if (Status ttl = CheckKvExpirationTtl(ttl_s); !ttl.ok()) {
     ++stats_.invalid_puts;
-    sim_->RunAfter(0, [done = std::move(done), ttl_s] {
-      done(Status::InvalidArgument("kv: expiration_ttl " + std::to_string(ttl_s) + " s is under 60 s"));
-    });
+    sim_->RunAfter(0, [done = std::move(done), ttl] { done(ttl); });
     return;
   }
   if (Down()) {
@@ -153,11 +153,9 @@ void KvCluster::Put(int pop, std::string_view key, std::string value, int64_t tt
     return;
   }
   Key& k = central_[std::string(key)];
-  if (k.last_write >= 0 && now - k.last_write < SecondsToMicros(spec_.write_limit_per_key_s)) {
+  if (KvWriteTooSoon(k.last_write, now, SecondsToMicros(spec_.write_limit_per_key_s))) {
     ++stats_.rejected_puts;
-    sim_->RunAfter(0, [done = std::move(done)] {
-      done(Status::ResourceExhausted("kv: more than one write per second to one key"));
-    });
+    sim_->RunAfter(0, [done = std::move(done), status = KvWriteRateExceeded(key)] { done(status); });
     return;
   }
   k.last_write = now;
@@ -369,17 +367,16 @@ void SimOrigin::Fetch(std::string_view url, Callback done) {
   } else if (url.starts_with("http://ads/")) {
     // VOD ad playlist: ads/{id}/{bitrate}.m3u8 (or audio_{lang}.m3u8), segments of the channel
     // segment duration; CMAF: fMP4 with the ad's own init (version 6, RFC 8216 §7).
-    const double seg = spec_.segment_duration_s;
-    const bool cmaf = spec_.container == "cmaf";
+    // The last segment is what remains of the creative, as an ad preparation service cuts it.
     const std::string base(url.substr(0, url.size() - 5));  // without ".m3u8"
-    std::string p = std::string("#EXTM3U\n#EXT-X-VERSION:") + (cmaf ? "6" : "3") + "\n#EXT-X-TARGETDURATION:" +
-                    std::to_string(static_cast<int64_t>(std::ceil(seg))) + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
-    if (cmaf) p += "#EXT-X-MAP:URI=\"" + base + "_init.mp4\"\n";
-    char extinf[48];
-    std::snprintf(extinf, sizeof(extinf), "#EXTINF:%.3f,\n", seg);
-    const int n = std::max(1, static_cast<int>(std::ceil(ad_duration_s_ / seg - 1e-9)));
-    for (int i = 0; i < n; ++i) p += std::string(extinf) + base + "_" + std::to_string(i) + (cmaf ? ".m4s\n" : ".ts\n");
-    response.body = p + "#EXT-X-ENDLIST\n";
+    hls::VodTrack t;
+    t.duration_s = ad_duration_s_;
+    t.segment_s = spec_.segment_duration_s;
+    t.cmaf = spec_.container == "cmaf";
+    t.init_uri = base + "_init.mp4";
+    t.segment_prefix = base + "_";
+    t.segment_suffix = t.cmaf ? ".m4s" : ".ts";
+    response.body = hls::VodPlaylist(t);
   } else {
     response.http_status = 404;
     response.body = "not found";

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "simulator/chart.h"  // the charts, shared with the sweep report (sweep.h)
 #include "simulator/scenario.h"
 
 namespace ssai::sim {
@@ -28,15 +29,7 @@ std::string RenderTable(const nlohmann::json& report);
 // A self-contained HTML page: latency CDF per build, KV hit rate over time, ad-visibility lag per
 // POP, coordinator calls/s over time, the table, and the seed verdict.
 std::string RenderHtml(const nlohmann::json& report);
-// Chart helpers shared with the sweep report (sweep.h).
-struct ChartLine {
-  std::string name;
-  std::vector<std::pair<double, double>> points;  // (x, y); NaN y = gap
-  std::vector<std::pair<double, double>> ranges;  // optional (lo, hi) per point: a vertical bar
-};
-// A line chart as inline SVG. log_x: x axis logarithmic (latency CDF).
-std::string SvgLineChart(const std::string& title, const std::string& x_label, const std::string& y_label,
-                         const std::vector<ChartLine>& lines, bool log_x, double y_max_hint);
+
 
 // Report helpers shared by report.cc and sweep.cc: a JSON number or `fallback`; one printf-formatted
 // number (`f` is a literal format with one double conversion).

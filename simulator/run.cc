@@ -234,6 +234,16 @@ class World {
 
  private:
   void Reload(size_t i);
+  // 1 - e^(-dt/session): a cohort's reload intervals take a handful of values (the target
+  // duration, half of it), so the last few are kept (the same bits as computing it again).
+  double LeaveProbability(DurationMicros dt_us, double dt_s, double session_s) {
+    for (const LeaveMemo& m : leave_memo_) {
+      if (m.dt_us == dt_us) return m.p;
+    }
+    const double p = 1 - PortableExp(-dt_s / session_s);
+    leave_memo_[leave_memo_next_++ % leave_memo_.size()] = {dt_us, p};
+    return p;
+  }
   // The audience curve of a POP's viewers: its own trace, else the scenario's.
   const std::vector<TracePoint>& TraceOf(int pop) const {
     const std::vector<TracePoint>& own = sc_.pops[static_cast<size_t>(pop)].trace;
@@ -263,6 +273,12 @@ class World {
   uint64_t seed_;
   UnixMicros t0_, end_;
   Rng viewer_rng_;
+  struct LeaveMemo {
+    DurationMicros dt_us = -1;
+    double p = 0;
+  };
+  std::array<LeaveMemo, 4> leave_memo_{};
+  size_t leave_memo_next_ = 0;
   const CaptureTimeline* capture_;  // null: synthetic origin
   const TsTimeline* ts_;            // null: not a TS origin
   std::vector<origin::SyntheticStreamSpec> specs_;
@@ -292,7 +308,7 @@ class World {
   std::array<double, kKinds> kv_reads_by_kind_{};
   double viewer_requests_ = 0, errors_ = 0;
   Histogram latency_us_;
-  std::map<std::string, Histogram> latency_by_source_;
+  std::array<Histogram, 4> latency_by_source_;  // by StateSource; reported by name
   std::vector<PopMetrics> pops_;
   double kv_hits_ = 0, kv_lookups_ = 0, kv_reads_ = 0;
   TimeSeries kv_hits_series_, kv_lookups_series_, coord_calls_series_;
@@ -544,7 +560,7 @@ void World::Reload(size_t i) {
   const double dt_s = MicrosToSeconds(now - c.last_update);
   if (dt_s > 0) {
     const double session = sc_.viewers.mean_session_s;
-    int64_t leaves = viewer_rng_.Binomial(c.viewers, 1 - PortableExp(-dt_s / session));
+    int64_t leaves = viewer_rng_.Binomial(c.viewers, LeaveProbability(now - c.last_update, dt_s, session));
     double join_rate = c.target / session;
     double extra_joins = 0;  // a trace's growth over the interval
     const double since_start_s = MicrosToSeconds(now - t0_);
@@ -572,10 +588,13 @@ void World::Reload(size_t i) {
     return;
   }
   const int64_t weight = c.viewers;
-  ManifestRequest req{"sim", "ch" + std::to_string(c.channel), files_[static_cast<size_t>(c.rendition)],
+  // The cohort's session names it for server-side beacons (SimBeacons). Only creatives with
+  // tracking URLs (decision.pods_of_creatives) make beacons; without them the edge's per-session
+  // tracking (a hash lookup per request, ~10 % of a run) can fire nothing, so no session is sent.
+  ManifestRequest req{"sim", channels_[static_cast<size_t>(c.channel)].channel, files_[static_cast<size_t>(c.rendition)],
                       c.sgai ? std::optional<InsertionMode>(InsertionMode::kSgai)
                              : std::optional<InsertionMode>(InsertionMode::kSsai),
-                      "c" + std::to_string(i)};  // the cohort's session: server-side beacons (SimBeacons)
+                      sc_.decision.pods_of_creatives ? "c" + std::to_string(i) : std::string()};
   ManifestPath& edge = *edges_[static_cast<size_t>(c.pop)];
   // A demuxed player reloads its audio and subtitle playlists with the variant's (RFC 8216
   // §6.3.4 applies to each; the same target duration): through the same edge, the same session.
@@ -608,7 +627,7 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestR
   const DurationMicros latency = now - started;
   latency_us_.Record(latency, weight);
   pm.latency_us.Record(latency, weight);
-  latency_by_source_[std::string(StateSourceName(r.source))].Record(latency, weight);
+  latency_by_source_[static_cast<size_t>(r.source)].Record(latency, weight);
   const bool ok = r.http_status == 200;
   if (!ok) errors_ += w;
   if (ok && sc_.lint_sample_every > 0 && cohort_requests_ % sc_.lint_sample_every == 0) Lint(r.body);
@@ -789,7 +808,10 @@ json World::Result_() const {
     if (pop_traces) pops.back()["viewers_over_time"] = Series(pm.viewer_seconds_series, nullptr);
   }
   json by_source = json::object();
-  for (const auto& [name, h] : latency_by_source_) by_source[name] = HistSummary(h, 1e-3);
+  for (size_t k = 0; k < latency_by_source_.size(); ++k) {
+    const Histogram& h = latency_by_source_[k];
+    if (h.count() > 0) by_source[std::string(StateSourceName(static_cast<StateSource>(k)))] = HistSummary(h, 1e-3);
+  }
   double peak_rate = 0, peak_queue = 0, rejected = 0, unavailable = 0;
   for (int c = 0; c < sc_.channels; ++c) {
     const auto& l = fleet_->load(c);

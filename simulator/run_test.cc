@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -40,6 +41,52 @@ TEST(SimRunTest, SameSeedSameBytesDifferentSeedDifferent) {
   EXPECT_EQ(a, b);
   EXPECT_NE(a, c);
   EXPECT_NE(a.find("\"schema\": \"ssai-sim-report/1\""), std::string::npos);
+}
+
+// README.md "Aggregation": the default cohorts_per_group gives, within tolerance, what a much
+// finer aggregation (64 cohorts per group) gives; one cohort per group does not (its first-viewer
+// ad-visibility lag is biased up by most of a reload interval). Tolerances: docs/measurements.md
+// "Cohort aggregation: convergence" (seed-to-seed spread at K=16..64 on this shape).
+TEST(SimRunTest, DefaultCohortsPerGroupConverges) {
+  constexpr const char* kConvergence = R"({
+    "name": "convergence-small", "duration_s": 420, "warmup_s": 30, "channels": 2,
+    "pops": [{"name": "near", "coordinator_rtt_ms": 20}, {"name": "far", "coordinator_rtt_ms": 150}],
+    "origin": {"segment_duration_s": 2, "renditions": [{"name": "hi", "bandwidth_bps": 2500000}, {"name": "lo", "bandwidth_bps": 800000}],
+               "breaks": {"first_s": 30, "every_s": 60, "duration_s": 30, "stagger_s": 7}},
+    "viewers": {"viewers_per_channel": 2000}})";
+  struct Headline {
+    double lag_p50_s = 0, lag_p95_s = 0, kv_hit_rate = 0, latency_p95_ms = 0, coordinator_calls = 0;
+  };
+  auto run = [&](std::optional<int> k) {
+    Result<Scenario> sc = ParseScenario(kConvergence);
+    EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+    if (k) sc->viewers.cohorts_per_group = *k;
+    Result<nlohmann::json> r = RunBuild(*sc, *FindBuild("kv-channel-state"), 2);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    Headline h;
+    for (const auto& pop : (*r)["pops"]) {
+      EXPECT_GE(pop["ad_visibility_lag_s"]["count"].get<int64_t>(), 10);
+      h.lag_p50_s += pop["ad_visibility_lag_s"]["p50"].get<double>() / 2;
+      h.lag_p95_s += pop["ad_visibility_lag_s"]["p95"].get<double>() / 2;
+    }
+    h.kv_hit_rate = (*r)["kv"]["hit_rate"].get<double>();
+    h.latency_p95_ms = (*r)["latency_ms"]["p95"].get<double>();
+    h.coordinator_calls = (*r)["coordinator"]["calls"].get<double>();
+    return h;
+  };
+  EXPECT_EQ(Scenario{}.viewers.cohorts_per_group, 16);
+  const Headline fine = run(64), deflt = run(std::nullopt), coarse = run(1);
+  EXPECT_NEAR(deflt.lag_p50_s, fine.lag_p50_s, 0.15);
+  EXPECT_NEAR(deflt.lag_p95_s, fine.lag_p95_s, 0.15);
+  EXPECT_NEAR(deflt.kv_hit_rate, fine.kv_hit_rate, 0.002);
+  EXPECT_NEAR(deflt.latency_p95_ms, fine.latency_p95_ms, 0.03 * fine.latency_p95_ms);
+  // Background refreshes start at the first request after each interval: coarser cohorts leave
+  // longer gaps, so fewer calls (README.md "Aggregation").
+  EXPECT_NEAR(deflt.coordinator_calls, fine.coordinator_calls, 0.06 * fine.coordinator_calls);
+  // The test can tell: one cohort per group is outside the tolerances.
+  EXPECT_GT(coarse.lag_p50_s - fine.lag_p50_s, 0.5);
+  EXPECT_GT(coarse.lag_p95_s - fine.lag_p95_s, 0.5);
+  EXPECT_LT(coarse.coordinator_calls, 0.7 * fine.coordinator_calls);
 }
 
 TEST(SimRunTest, CorrectBuildsShowTheBreak) {
@@ -467,7 +514,7 @@ TEST(ScenarioInputTest, RunSizeIsCheckedUpFront) {
   // Within every field's limit, but 100,000 channels for 7 days died with bad_alloc.
   const std::string huge = ScenarioError(R"({"channels": 100000, "duration_s": 604800})");
   EXPECT_EQ(huge.rfind("scenario: too large to simulate (channels 100000, POPs 3, renditions 4, "
-                       "viewers.cohorts_per_group 2, duration_s 604800): a run would need about ", 0),
+                       "viewers.cohorts_per_group 16, duration_s 604800): a run would need about ", 0),
             0u)
       << huge;
   EXPECT_NE(huge.find("most of it for per-segment ad tallies: channels x 302432 segments"), std::string::npos) << huge;
@@ -484,15 +531,20 @@ TEST(ScenarioInputTest, RunSizeIsCheckedUpFront) {
                          "viewers.cohorts_per_group); reduce channels, pops"),
             std::string::npos)
       << cohorts;
-  // The largest week-long run at the default shape: ~600 channels (a dry check: parse only).
-  Result<Scenario> week = ParseScenario(R"({"channels": 600, "duration_s": 604800})");
+  // The largest week-long run at the default shape (16 cohorts per group): ~170 channels, by the
+  // reloads limit (about a day of CPU).
+  EXPECT_TRUE(ParseScenario(R"({"channels": 170, "duration_s": 604800})").ok());
+  EXPECT_EQ(ScenarioError(R"({"channels": 180, "duration_s": 604800})").rfind("scenario: too long to simulate", 0), 0u);
+  // With 2 cohorts per group memory binds first: ~600 channels (a dry check: parse only).
+  Result<Scenario> week = ParseScenario(R"({"channels": 600, "duration_s": 604800, "viewers": {"cohorts_per_group": 2}})");
   ASSERT_TRUE(week.ok()) << week.status().ToString();
   EXPECT_LT(EstimateRunSize(*week).bytes(), kMaxRunBytes);
   EXPECT_GT(EstimateRunSize(*week).bytes(), 0.9 * kMaxRunBytes);
-  EXPECT_NE(ScenarioError(R"({"channels": 700, "duration_s": 604800})"), "(accepted)");
-  // 10 minutes (the default duration): ~48,000 channels fit; 100,000 do not (playlist state).
-  EXPECT_TRUE(ParseScenario(R"({"channels": 45000, "duration_s": 600})").ok());
-  EXPECT_NE(ScenarioError(R"({"channels": 100000, "duration_s": 600})")
+  EXPECT_NE(ScenarioError(R"({"channels": 700, "duration_s": 604800, "viewers": {"cohorts_per_group": 2}})"), "(accepted)");
+  // 10 minutes (the default duration), 2 cohorts per group: ~48,000 channels fit; 100,000 do not
+  // (playlist state).
+  EXPECT_TRUE(ParseScenario(R"({"channels": 45000, "duration_s": 600, "viewers": {"cohorts_per_group": 2}})").ok());
+  EXPECT_NE(ScenarioError(R"({"channels": 100000, "duration_s": 600, "viewers": {"cohorts_per_group": 2}})")
                 .find("most of it for playlist state (a parse and the spliced outputs per channel x rendition"),
             std::string::npos);
   // The `channels` limit itself is reachable: 100,000 channels x 1 POP x 1 rendition for 10 minutes.

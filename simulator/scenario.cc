@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include "reference/base/json_input.h"
 #include "reference/base/json_text.h"
@@ -519,6 +520,29 @@ Result<Scenario> ParseScenario(std::string_view json_text) {
   // Bounded nesting, and nothing the JSON library throws escapes (the readers below check types).
   SSAI_ASSIGN_OR_RETURN(json root, ParseJsonInput(json_text, "scenario"));
   return CatchJsonErrors("scenario", [&] { return ParseScenarioJson(root); });
+}
+
+Status ResolveScenarioPaths(nlohmann::json* scenario_json, const std::string& scenario_file) {
+  namespace fs = std::filesystem;
+  if (!scenario_json->is_object() || !scenario_json->contains("origin") || !(*scenario_json)["origin"].is_object()) {
+    return Status::Ok();  // ParseScenario reports what is wrong with it
+  }
+  json& origin = (*scenario_json)["origin"];
+  const fs::path dir = fs::path(scenario_file).parent_path();
+  for (const char* key : {"capture", "ts"}) {
+    if (!origin.contains(key) || !origin[key].is_string()) continue;
+    const std::string given = origin[key].get<std::string>();
+    if (given.empty() || fs::path(given).is_absolute() || dir.empty()) continue;
+    const fs::path resolved = (dir / given).lexically_normal();
+    std::error_code ec;
+    if (!fs::exists(resolved, ec) && fs::exists(given, ec)) {
+      return Status::InvalidArgument("scenario.origin." + std::string(key) + ": '" + given + "' is not next to the scenario (" +
+                                     resolved.string() + "): paths in a scenario file are relative to the file; "
+                                     "write it relative to " + (dir.string()) + " or absolute");
+    }
+    origin[key] = resolved.string();
+  }
+  return Status::Ok();
 }
 
 Status ApplyOverride(nlohmann::json* scenario_json, std::string_view assignment) {

@@ -116,7 +116,7 @@ struct OriginSpec {
   std::vector<Window> not_found;  // 404 for every playlist
   BreakScheduleSpec breaks;
   // A capture directory (fixtures/README.md "Capture format") replayed instead of the synthetic
-  // origin: relative to the working directory (the repo root, as every command here is run) or
+  // origin: relative to the scenario file (ResolveScenarioPaths; `ssai sim` applies it) or
   // absolute. Empty: synthetic. See simulator/README.md "Capture replay".
   std::string capture;
   // A transport stream (issue 17) packaged live instead (reference/media/ts/ts_packager.h, the
@@ -150,7 +150,9 @@ struct ViewerSpec {
   int64_t viewers_per_channel = 1000;  // steady-state viewers of each channel, all POPs
   std::vector<double> rendition_shares;  // default: equal
   double sgai_fraction = 0;             // viewers whose player asks for interstitials (SGAI)
-  int cohorts_per_group = 2;            // reload phases per channel x POP x rendition x mode
+  // Reload phases per channel x POP x rendition x mode. 16: where ad-visibility lag, KV hit rate,
+  // latency and coordinator calls converge (README.md "Aggregation", docs/measurements.md).
+  int cohorts_per_group = 16;
   double mean_session_s = 1800;         // exponential session length (leaves)
   // Joins are Poisson with rate viewers/mean_session (steady state); "ramp_s" > 0 starts from 0.
   double ramp_s = 0;
@@ -216,6 +218,12 @@ RunSize EstimateRunSize(const Scenario& s);
 inline constexpr double kMaxRunBytes = 4.0 * (1 << 30);
 inline constexpr double kMaxRunReloads = 1e10;
 Status CheckRunSize(const Scenario& s);
+// Makes the scenario file's own paths (origin.capture, origin.ts) relative to the file's
+// directory, as conformance scenarios' are (a scenario and its capture travel together); absolute
+// paths are kept. Apply before --set overrides, whose paths are the command line's (relative to
+// the working directory). A path that is not next to the scenario but is under the working
+// directory (the rule before 2026-12-06) is refused naming both, never silently taken.
+Status ResolveScenarioPaths(nlohmann::json* scenario_json, const std::string& scenario_file);
 // Applies "a.b.c=value" (value parsed as JSON, else taken as a string) to scenario JSON; used by
 // sweeps (--sweep viewers.viewers_per_channel=1000,10000).
 Status ApplyOverride(nlohmann::json* scenario_json, std::string_view assignment);

@@ -193,6 +193,84 @@ Result<Shard> ParseShard(std::string_view arg) {
   return Shard{static_cast<size_t>(*i), static_cast<size_t>(*n)};
 }
 
+Result<Shard> ResolveAutoShard(std::string_view arg,
+                               const std::function<std::optional<std::string>(const std::string&)>& env,
+                               std::string* source) {
+  const std::string a(arg);
+  const std::string where = "--shard '" + a + "'";
+  std::optional<uint64_t> flag_count;
+  if (arg != "auto") {
+    if (!arg.starts_with("auto/")) return Status::InvalidArgument(where + ": expected auto or auto/N");
+    Result<uint64_t> n = ParseU64(arg.substr(5), where + " count");
+    if (!n.ok()) return n.status();
+    flag_count = *n;
+  }
+  // A set variable must hold a decimal number; an unset one is nullopt.
+  auto number = [&](const std::string& name) -> Result<std::optional<uint64_t>> {
+    const std::optional<std::string> v = env(name);
+    if (!v) return std::optional<uint64_t>();
+    Result<uint64_t> n = ParseU64(*v, where + ": " + name);
+    if (!n.ok()) return Status::InvalidArgument(where + ": " + name + "='" + *v + "' is not a non-negative integer");
+    return std::optional<uint64_t>(*n);
+  };
+  SSAI_ASSIGN_OR_RETURN(std::optional<uint64_t> k8s_index, number("JOB_COMPLETION_INDEX"));
+  SSAI_ASSIGN_OR_RETURN(std::optional<uint64_t> slurm_id, number("SLURM_ARRAY_TASK_ID"));
+  if (!k8s_index && !slurm_id) {
+    return Status::InvalidArgument(where + ": neither JOB_COMPLETION_INDEX (a Kubernetes indexed Job) nor "
+                                   "SLURM_ARRAY_TASK_ID (a Slurm job array) is set; outside a job array give "
+                                   "--shard i/n");
+  }
+  if (k8s_index && slurm_id) {
+    return Status::InvalidArgument(where + ": both JOB_COMPLETION_INDEX and SLURM_ARRAY_TASK_ID are set; "
+                                   "which one numbers the shards is ambiguous: give --shard i/n");
+  }
+  uint64_t index = 0;
+  std::optional<uint64_t> env_count;
+  std::string from;
+  if (k8s_index) {
+    from = "JOB_COMPLETION_INDEX";
+    index = *k8s_index;
+    SSAI_ASSIGN_OR_RETURN(env_count, number("JOB_COMPLETION_COUNT"));
+  } else {
+    from = "SLURM_ARRAY_TASK_ID";
+    SSAI_ASSIGN_OR_RETURN(std::optional<uint64_t> lo, number("SLURM_ARRAY_TASK_MIN"));
+    SSAI_ASSIGN_OR_RETURN(std::optional<uint64_t> hi, number("SLURM_ARRAY_TASK_MAX"));
+    SSAI_ASSIGN_OR_RETURN(env_count, number("SLURM_ARRAY_TASK_COUNT"));
+    const uint64_t min = lo.value_or(0);
+    if (*slurm_id < min) {
+      return Status::InvalidArgument(where + ": SLURM_ARRAY_TASK_ID=" + std::to_string(*slurm_id) +
+                                     " is below SLURM_ARRAY_TASK_MIN=" + std::to_string(min));
+    }
+    index = *slurm_id - min;
+    if (lo && hi && (*hi < *lo || (env_count && *hi - *lo + 1 != *env_count))) {
+      return Status::InvalidArgument(where + ": the Slurm array is not contiguous (SLURM_ARRAY_TASK_MIN=" +
+                                     std::to_string(*lo) + ", MAX=" + std::to_string(*hi) + ", COUNT=" +
+                                     (env_count ? std::to_string(*env_count) : std::string("unset")) +
+                                     "): submit it as --array=A-B (step 1, no list)");
+    }
+    if (lo && hi && !env_count) env_count = *hi - *lo + 1;
+  }
+  const std::string count_var = from == "JOB_COMPLETION_INDEX" ? "JOB_COMPLETION_COUNT" : "SLURM_ARRAY_TASK_COUNT";
+  if (flag_count && env_count && *flag_count != *env_count) {
+    return Status::InvalidArgument(where + ": count " + std::to_string(*flag_count) + " differs from " + count_var +
+                                   "=" + std::to_string(*env_count));
+  }
+  if (!flag_count && !env_count) {
+    return Status::InvalidArgument(where + ": " + from + " gives the index but nothing gives the count: use --shard "
+                                   "auto/N (N = the Job's completions / the array's size) or set " + count_var);
+  }
+  const uint64_t count = flag_count ? *flag_count : *env_count;
+  if (count == 0 || count > 1'000'000) {
+    return Status::InvalidArgument(where + ": count must be in [1, 1000000], got " + std::to_string(count));
+  }
+  if (index >= count) {
+    return Status::InvalidArgument(where + ": index " + std::to_string(index) + " (from " + from +
+                                   ") out of range for " + std::to_string(count) + " shards (numbered from 0)");
+  }
+  if (source) *source = from;
+  return Shard{static_cast<size_t>(index), static_cast<size_t>(count)};
+}
+
 RunCoord RunAt(const SweepPlan& plan, size_t run) {
   RunCoord c;
   c.build_index = run % plan.builds.size();

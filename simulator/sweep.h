@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +57,20 @@ Result<SweepParam> ParseSweepArg(std::string_view arg);
 Result<std::vector<uint64_t>> ParseSeeds(std::string_view arg);
 // "i/n" with 0 <= i < n.
 Result<Shard> ParseShard(std::string_view arg);
+// `--shard auto` / `--shard auto/N` (README.md "Sweeps beyond one machine"): the shard from the
+// job array the process runs in, through `env` (a variable's value, nullopt when unset; the CLI
+// passes getenv, tests a map: the library reads no environment itself).
+//  - Kubernetes indexed Job: index = JOB_COMPLETION_INDEX; count = N of auto/N (Kubernetes gives
+//    a pod no variable holding spec.completions), else JOB_COMPLETION_COUNT if the Job sets it.
+//  - Slurm job array: index = SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN (MIN unset: 0); count =
+//    SLURM_ARRAY_TASK_COUNT, else N. The array must be contiguous (--array=A-B, step 1): with MIN
+//    and MAX set, MAX - MIN + 1 must equal the count.
+// When both auto/N and the environment give a count they must agree. Errors: neither
+// JOB_COMPLETION_INDEX nor SLURM_ARRAY_TASK_ID set, both set, a value not a number, no count,
+// index out of range. `source` (optional) gets the variable the index came from.
+Result<Shard> ResolveAutoShard(std::string_view arg,
+                               const std::function<std::optional<std::string>(const std::string&)>& env,
+                               std::string* source = nullptr);
 constexpr size_t kMaxSeeds = 100000;
 
 RunCoord RunAt(const SweepPlan& plan, size_t run);

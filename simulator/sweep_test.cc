@@ -1,5 +1,9 @@
 #include "simulator/sweep.h"
 
+#include <map>
+#include <optional>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "simulator/report.h"
@@ -55,6 +59,86 @@ TEST(SweepTest, ParseArguments) {
   EXPECT_FALSE(ParseShard("0/0").ok());
   EXPECT_FALSE(ParseShard("1").ok());
   EXPECT_FALSE(ParseShard("a/2").ok());
+}
+
+// --shard auto: the index and count from a job array's environment (a map here, getenv in the CLI).
+Result<Shard> AutoShard(std::string_view arg, const std::map<std::string, std::string>& vars,
+                        std::string* source = nullptr) {
+  return ResolveAutoShard(
+      arg,
+      [&](const std::string& name) -> std::optional<std::string> {
+        const auto it = vars.find(name);
+        return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+      },
+      source);
+}
+
+TEST(SweepTest, AutoShardFromAKubernetesIndexedJob) {
+  std::string source;
+  Result<Shard> s = AutoShard("auto/8", {{"JOB_COMPLETION_INDEX", "3"}}, &source);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->index, 3u);
+  EXPECT_EQ(s->count, 8u);
+  EXPECT_EQ(source, "JOB_COMPLETION_INDEX");
+  // The count from JOB_COMPLETION_COUNT when the Job sets it; with auto/N too, they must agree.
+  s = AutoShard("auto", {{"JOB_COMPLETION_INDEX", "0"}, {"JOB_COMPLETION_COUNT", "4"}});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->count, 4u);
+  EXPECT_NE(AutoShard("auto/5", {{"JOB_COMPLETION_INDEX", "0"}, {"JOB_COMPLETION_COUNT", "4"}}).status().message().find(
+                "count 5 differs from JOB_COMPLETION_COUNT=4"),
+            std::string::npos);
+  // No count anywhere: Kubernetes does not tell a pod its Job's completions.
+  EXPECT_NE(AutoShard("auto", {{"JOB_COMPLETION_INDEX", "1"}}).status().message().find("use --shard auto/N"),
+            std::string::npos);
+  EXPECT_NE(AutoShard("auto/4", {{"JOB_COMPLETION_INDEX", "4"}}).status().message().find(
+                "index 4 (from JOB_COMPLETION_INDEX) out of range for 4 shards"),
+            std::string::npos);
+  EXPECT_NE(AutoShard("auto/4", {{"JOB_COMPLETION_INDEX", "x1"}}).status().message().find(
+                "JOB_COMPLETION_INDEX='x1' is not a non-negative integer"),
+            std::string::npos);
+  EXPECT_NE(AutoShard("auto/4", {{"JOB_COMPLETION_INDEX", ""}}).status().message().find("JOB_COMPLETION_INDEX=''"),
+            std::string::npos);
+}
+
+TEST(SweepTest, AutoShardFromASlurmArray) {
+  // sbatch --array=1-4: ids 1..4 are shards 0..3.
+  std::string source;
+  Result<Shard> s = AutoShard("auto", {{"SLURM_ARRAY_TASK_ID", "3"}, {"SLURM_ARRAY_TASK_MIN", "1"},
+                                       {"SLURM_ARRAY_TASK_MAX", "4"}, {"SLURM_ARRAY_TASK_COUNT", "4"}}, &source);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->index, 2u);
+  EXPECT_EQ(s->count, 4u);
+  EXPECT_EQ(source, "SLURM_ARRAY_TASK_ID");
+  // MIN unset: ids from 0; the count from auto/N.
+  s = AutoShard("auto/2", {{"SLURM_ARRAY_TASK_ID", "1"}});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->index, 1u);
+  EXPECT_EQ(s->count, 2u);
+  // A stepped or listed array (--array=0-6:2, --array=1,5,9) numbers no contiguous shards.
+  EXPECT_NE(AutoShard("auto", {{"SLURM_ARRAY_TASK_ID", "2"}, {"SLURM_ARRAY_TASK_MIN", "0"},
+                               {"SLURM_ARRAY_TASK_MAX", "6"}, {"SLURM_ARRAY_TASK_COUNT", "4"}})
+                .status().message().find("not contiguous"),
+            std::string::npos);
+  EXPECT_NE(AutoShard("auto", {{"SLURM_ARRAY_TASK_ID", "0"}, {"SLURM_ARRAY_TASK_MIN", "1"}}).status().message().find(
+                "below SLURM_ARRAY_TASK_MIN=1"),
+            std::string::npos);
+  EXPECT_NE(AutoShard("auto/3", {{"SLURM_ARRAY_TASK_ID", "0"}, {"SLURM_ARRAY_TASK_COUNT", "4"}}).status().message().find(
+                "differs from SLURM_ARRAY_TASK_COUNT=4"),
+            std::string::npos);
+}
+
+TEST(SweepTest, AutoShardErrors) {
+  EXPECT_NE(AutoShard("auto/4", {}).status().message().find(
+                "neither JOB_COMPLETION_INDEX (a Kubernetes indexed Job) nor SLURM_ARRAY_TASK_ID"),
+            std::string::npos);
+  EXPECT_NE(AutoShard("auto/4", {{"JOB_COMPLETION_INDEX", "0"}, {"SLURM_ARRAY_TASK_ID", "0"}}).status().message().find(
+                "both JOB_COMPLETION_INDEX and SLURM_ARRAY_TASK_ID"),
+            std::string::npos);
+  EXPECT_NE(AutoShard("autox", {{"JOB_COMPLETION_INDEX", "0"}}).status().message().find("expected auto or auto/N"),
+            std::string::npos);
+  EXPECT_NE(AutoShard("auto/0", {{"JOB_COMPLETION_INDEX", "0"}}).status().message().find("count must be"),
+            std::string::npos);
+  EXPECT_FALSE(AutoShard("auto/", {{"JOB_COMPLETION_INDEX", "0"}}).ok());
 }
 
 TEST(SweepTest, RunOrderAndPoints) {

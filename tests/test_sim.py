@@ -1,6 +1,8 @@
 """`ssai sim`: sweeps (--sweep, --seeds), sharding (--shard i/n) and `ssai sim merge`, and their
 usage errors. Scenarios are tiny so each run takes well under a second."""
 import json
+import os
+import subprocess
 
 import pytest
 
@@ -55,6 +57,52 @@ def test_sweep_combined_report_and_sharded_merge_are_identical(ssai, scenario, t
     r = ssai("sim", "merge", tmp_path / "s1", tmp_path / "s0" / "report.json", "--out", tmp_path / "merged")
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "merged" / "report.json").read_bytes() == whole
+
+
+def _sim_in_env(ssai_bin, env, *args):
+    """`ssai sim` with job-array variables set (and no inherited ones), as a Job's pod would run it."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("JOB_COMPLETION_", "SLURM_ARRAY_"))}
+    return subprocess.run([ssai_bin, "sim", *map(str, args)], capture_output=True, text=True, timeout=60,
+                          env={**base, **env})
+
+
+def test_shard_auto_from_kubernetes_and_slurm_merges_to_the_unsharded_bytes(ssai, ssai_bin, scenario, tmp_path):
+    r = ssai("sim", scenario, *SWEEP, "--out", tmp_path / "whole")
+    assert r.returncode == 0, r.stderr
+    whole = (tmp_path / "whole" / "report.json").read_bytes()
+    # A Kubernetes indexed Job of 3 completions: the pod knows its index, the count is in the flag.
+    for i in range(3):
+        r = _sim_in_env(ssai_bin, {"JOB_COMPLETION_INDEX": str(i)}, scenario, *SWEEP, "--shard", "auto/3",
+                        "--out", tmp_path / f"k{i}")
+        assert r.returncode == 0, r.stderr
+        shard = json.loads((tmp_path / f"k{i}" / "report.json").read_text())
+        assert shard["shard"] == {"index": i, "count": 3}
+    # A Slurm array submitted as --array=1-2: ids 1 and 2 are shards 0 and 1 of 2.
+    for task in (1, 2):
+        r = _sim_in_env(ssai_bin, {"SLURM_ARRAY_TASK_ID": str(task), "SLURM_ARRAY_TASK_MIN": "1",
+                                   "SLURM_ARRAY_TASK_MAX": "2", "SLURM_ARRAY_TASK_COUNT": "2"},
+                        scenario, *SWEEP, "--shard", "auto", "--out", tmp_path / f"s{task}")
+        assert r.returncode == 0, r.stderr
+    for name, dirs in (("k", ["k2", "k0", "k1"]), ("s", ["s2", "s1"])):
+        r = ssai("sim", "merge", *[tmp_path / d for d in dirs], "--out", tmp_path / f"m{name}")
+        assert r.returncode == 0, r.stderr
+        assert (tmp_path / f"m{name}" / "report.json").read_bytes() == whole
+
+
+@pytest.mark.parametrize("env,shard,message", [
+    ({}, "auto/2", "neither JOB_COMPLETION_INDEX"),
+    ({"JOB_COMPLETION_INDEX": "0", "SLURM_ARRAY_TASK_ID": "0"}, "auto/2", "both JOB_COMPLETION_INDEX"),
+    ({"JOB_COMPLETION_INDEX": "1"}, "auto", "use --shard auto/N"),
+    ({"JOB_COMPLETION_INDEX": "2"}, "auto/2", "out of range"),
+    ({"JOB_COMPLETION_INDEX": "one"}, "auto/2", "JOB_COMPLETION_INDEX='one'"),
+    ({"SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "6",
+      "SLURM_ARRAY_TASK_COUNT": "4"}, "auto", "not contiguous"),
+])
+def test_shard_auto_bad_environment_is_a_clear_error(ssai_bin, scenario, tmp_path, env, shard, message):
+    r = _sim_in_env(ssai_bin, env, scenario, *SWEEP, "--shard", shard, "--out", tmp_path / "o")
+    assert r.returncode == 2, r.stdout
+    assert message in r.stderr, r.stderr
+    assert not (tmp_path / "o" / "report.json").exists()
 
 
 def test_merge_with_a_missing_shard_is_an_error(ssai, scenario, tmp_path):

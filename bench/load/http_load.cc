@@ -1,7 +1,6 @@
 #include "bench/load/http_load.h"
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -13,13 +12,16 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <nlohmann/json.hpp>
 
-#include "reference/base/ascii.h"
 
 namespace ssai::load {
 
 namespace asio = boost::asio;
+namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
@@ -29,62 +31,14 @@ namespace {
 constexpr int64_t kCheckIntervalUs = 5'000;  // timeout sweep
 constexpr size_t kMaxResponseBytes = 64 * 1024 * 1024;
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
+// A response is read by Boost.Beast's HTTP/1.1 parser (Content-Length, chunked, and bodies delimited
+// by the end of the connection; RFC 9112 §6.3), bounded: a 64 KiB header block, a 64 MiB body.
+using ResponseParser = beast::http::response_parser<beast::http::string_body>;
+constexpr uint32_t kMaxHeaderBytes = 64 * 1024;
 
-// What the header block of a response says.
-struct Head {
-  int status = 0;
-  int64_t content_length = -1;  // -1: until EOF
-  bool close = false;
-  bool chunked = false;
-  std::string counted;  // value of the counted header
-};
-
-bool ParseHead(std::string_view head, std::string_view count_header, Head* out) {
-  size_t eol = head.find("\r\n");
-  std::string_view status_line = head.substr(0, eol);
-  // "HTTP/1.1 200 OK"
-  if (!status_line.starts_with("HTTP/1.") || status_line.size() < 12 || status_line[8] != ' ') return false;
-  int status = 0;
-  for (int i = 9; i < 12; ++i) {
-    const char c = status_line[static_cast<size_t>(i)];
-    if (c < '0' || c > '9') return false;
-    status = status * 10 + (c - '0');
-  }
-  out->status = status;
-  out->close = status_line.starts_with("HTTP/1.0");
-  size_t pos = eol == std::string_view::npos ? head.size() : eol + 2;
-  while (pos < head.size()) {
-    size_t end = head.find("\r\n", pos);
-    if (end == std::string_view::npos) end = head.size();
-    std::string_view line = head.substr(pos, end - pos);
-    pos = end + 2;
-    const size_t colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
-    std::string_view name = line.substr(0, colon), value = Trim(line.substr(colon + 1));
-    if (EqualsIgnoreCase(name, "content-length")) {
-      int64_t n = 0;
-      for (char c : value) {
-        if (c < '0' || c > '9') return false;
-        n = n * 10 + (c - '0');
-        if (n > static_cast<int64_t>(kMaxResponseBytes)) return false;
-      }
-      out->content_length = n;
-    } else if (EqualsIgnoreCase(name, "connection")) {
-      if (EqualsIgnoreCase(value, "close")) out->close = true;
-      if (EqualsIgnoreCase(value, "keep-alive")) out->close = false;
-    } else if (EqualsIgnoreCase(name, "transfer-encoding")) {
-      if (!EqualsIgnoreCase(value, "identity")) out->chunked = true;
-    } else if (!count_header.empty() && EqualsIgnoreCase(name, count_header)) {
-      out->counted = std::string(value);
-    }
-  }
-  if (status == 204 || status == 304 || (status >= 100 && status < 200)) out->content_length = 0;
-  return true;
+// Beast's parse errors' category (the others are the socket's).
+const boost::system::error_category& HttpErrors() {
+  return beast::http::make_error_code(beast::http::error::end_of_stream).category();
 }
 
 class Runner {
@@ -144,10 +98,10 @@ class Runner {
     bool retried = false;  // this request was already resent once after a stale keep-alive
     uint64_t generation = 0;
     size_t request = 0;  // schedule index in flight
-    std::string in;
-    Head head;
-    size_t head_len = 0;  // 0 until the header block is complete
-    std::array<char, 16 * 1024> buf;
+    // Bytes read and not yet parsed, and the response being parsed. Both are owned by the read
+    // in flight too (shared), so closing a connection mid-read never frees what Beast still uses.
+    std::shared_ptr<beast::flat_buffer> buffer = std::make_shared<beast::flat_buffer>();
+    std::shared_ptr<ResponseParser> parser;
   };
 
   int64_t NowUs() const {
@@ -219,8 +173,8 @@ class Runner {
     if (c.socket.is_open()) c.socket.close(ignored);
     c.connected = false;
     c.used = false;
-    c.in.clear();
-    c.head_len = 0;
+    c.buffer = std::make_shared<beast::flat_buffer>();
+    c.parser.reset();
   }
 
   void Fail(const std::string& kind, int64_t latency_us) {
@@ -243,8 +197,7 @@ class Runner {
     c.busy = true;
     c.request = req;
     c.retried = retry;
-    c.in.clear();
-    c.head_len = 0;
+    c.parser.reset();
     if (!retry) result_.queue_wait_us.Record(NowUs() - schedule_[req]);
     if (!c.connected) {
       Close(c);
@@ -279,41 +232,28 @@ class Runner {
 
   void Read(Conn& c) {
     const uint64_t gen = c.generation;
-    c.socket.async_read_some(asio::buffer(c.buf), [this, &c, gen](const boost::system::error_code& ec, size_t n) {
-      if (gen != c.generation) return;
-      if (ec) {
-        // A body delimited by the end of the connection.
-        if (ec == asio::error::eof && c.head_len > 0 && c.head.content_length < 0) {
-          Complete(c);
-          return;
-        }
-        return OnIoError(c);
-      }
-      c.in.append(c.buf.data(), n);
-      if (c.head_len == 0) {
-        const size_t end = c.in.find("\r\n\r\n");
-        if (end == std::string::npos) {
-          if (c.in.size() > 64 * 1024) return Protocol(c);
-          return Read(c);
-        }
-        c.head = Head{};
-        if (!ParseHead(std::string_view(c.in).substr(0, end + 2), o_.count_header, &c.head) || c.head.chunked) {
-          return Protocol(c);
-        }
-        c.head_len = end + 4;
-      }
-      if (c.in.size() > kMaxResponseBytes) return Protocol(c);
-      if (c.head.content_length >= 0 && c.in.size() >= c.head_len + static_cast<size_t>(c.head.content_length)) {
-        Complete(c);
-        return;
-      }
-      Read(c);
-    });
+    c.parser = std::make_shared<ResponseParser>();
+    c.parser->header_limit(kMaxHeaderBytes);
+    c.parser->body_limit(kMaxResponseBytes);
+    beast::http::async_read(
+        c.socket, *c.buffer, *c.parser,
+        [this, &c, gen, buffer = c.buffer, parser = c.parser](const boost::system::error_code& ec, size_t) {
+          if (gen != c.generation) return;
+          if (!ec) return Complete(c);
+          // The connection ended or broke (before a response: maybe an idle keep-alive connection the
+          // server closed, retried once; mid-response: `io`); anything else is a response we
+          // cannot read (`protocol`: malformed, or over a limit).
+          if (ec == beast::http::error::end_of_stream || ec == beast::http::error::partial_message ||
+              ec.category() != HttpErrors()) {
+            return OnIoError(c);
+          }
+          Protocol(c);
+        });
   }
 
   void OnIoError(Conn& c) {
     // A keep-alive connection the server closed while idle: resend once on a fresh one.
-    const bool stale = c.used && c.in.empty() && !c.retried;
+    const bool stale = c.used && !(c.parser && c.parser->got_some()) && !c.retried;
     Close(c);
     if (stale) return Send(c, c.request, /*retry=*/true);
     Finish(c, "io");
@@ -333,7 +273,8 @@ class Runner {
 
   void Complete(Conn& c) {
     const int64_t now = NowUs();
-    const int status = c.head.status;
+    const auto& response = c.parser->get();
+    const int status = response.result_int();
     result_.latency_us.Record(now - schedule_[c.request]);
     last_completion_us_ = std::max(last_completion_us_, now);
     ++result_.completed;
@@ -343,16 +284,17 @@ class Runner {
     } else {
       ++result_.errors["http_" + std::to_string(status)];
       std::string& sample = result_.error_samples[status];
-      if (sample.empty()) sample = c.in.substr(c.head_len, 300);
+      if (sample.empty()) sample = response.body().substr(0, 300);
     }
-    if (!o_.count_header.empty()) ++result_.header_counts[c.head.counted.empty() ? "(absent)" : c.head.counted];
+    if (!o_.count_header.empty()) {
+      const auto counted = response.find(o_.count_header);
+      ++result_.header_counts[counted == response.end() ? std::string("(absent)") : std::string(counted->value())];
+    }
     c.busy = false;
-    if (c.head.close || c.head.content_length < 0) {
+    if (!response.keep_alive() || c.parser->need_eof()) {
       Close(c);
     } else {
       c.used = true;
-      c.in.clear();
-      c.head_len = 0;
     }
     Next(c);
   }

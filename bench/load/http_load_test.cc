@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -136,6 +140,110 @@ TEST(HttpLoadTest, UnreachableTargetAndBadOptionsAreErrors) {
   o = Options(port);
   o.connections = 0;
   EXPECT_NE(RunLoad(o).status().message().find("connections"), std::string::npos);
+}
+
+// Responses framed every way RFC 9112 §6 allows are read whole by Beast's parser: chunked
+// (what a CDN or proxy in front of a deployment often sends), Content-Length, and a body that
+// ends with the connection.
+TEST(HttpLoadTest, ReadsChunkedResponses) {
+  TestServer server([](httplib::Server& s) {
+    s.Get("/ok", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 503;  // a non-2xx status keeps the body as a sample: the whole de-chunked body
+      res.set_chunked_content_provider("text/plain", [](size_t, httplib::DataSink& sink) {
+        sink.write("#EXT", 4);
+        sink.write("M3U\n", 4);
+        sink.done();
+        return true;
+      });
+    });
+  });
+  LoadOptions o = Options(server.port());
+  o.rate_per_s = 100;
+  o.duration_s = 0.2;
+  o.connections = 2;
+  Result<LoadResult> r = RunLoad(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->completed, 20) << r->Summary();
+  EXPECT_EQ(r->errors.count("protocol"), 0u);
+  EXPECT_EQ(r->status_counts.at(503), 20);
+  EXPECT_EQ(r->error_samples.at(503), "#EXTM3U\n");
+}
+
+// A loopback server that answers each connection's request with `reply`, then closes it.
+class ScriptedServer {
+ public:
+  explicit ScriptedServer(std::string reply) : reply_(std::move(reply)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+    socklen_t len = sizeof(a);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    ::listen(fd_, 16);
+    thread_ = std::thread([this] {
+      for (;;) {
+        const int c = ::accept(fd_, nullptr, nullptr);
+        if (c < 0 || stop_) {
+          if (c >= 0) ::close(c);
+          return;
+        }
+        char request[4096];
+        if (::recv(c, request, sizeof request, 0) > 0) (void)!::send(c, reply_.data(), reply_.size(), MSG_NOSIGNAL);
+        ::close(c);
+      }
+    });
+  }
+  ~ScriptedServer() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  int port() const { return port_; }
+
+ private:
+  std::string reply_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+LoadResult RunAgainst(const ScriptedServer& server, int requests) {
+  LoadOptions o = Options(server.port());
+  o.rate_per_s = 100;
+  o.duration_s = requests / 100.0;
+  o.connections = 1;
+  o.timeout_ms = 1000;
+  Result<LoadResult> r = RunLoad(o);
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return r.ok() ? *r : LoadResult{};
+}
+
+TEST(HttpLoadTest, ReadsABodyThatEndsWithTheConnection) {
+  ScriptedServer server("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n#EXTM3U\n");
+  LoadResult r = RunAgainst(server, 3);
+  EXPECT_EQ(r.ok, 3) << r.Summary();
+  EXPECT_GE(r.connects, 3);  // one connection per response
+}
+
+TEST(HttpLoadTest, UnreadableResponsesAreProtocolErrorsAndTruncatedOnesIoErrors) {
+  ScriptedServer garbage("SSH-2.0-OpenSSH_9.2\r\n\r\n");
+  LoadResult g = RunAgainst(garbage, 3);
+  EXPECT_EQ(g.ok, 0);
+  EXPECT_EQ(g.errors["protocol"], 3) << g.Summary();
+
+  ScriptedServer truncated("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort");
+  LoadResult t = RunAgainst(truncated, 3);
+  EXPECT_EQ(t.ok, 0);
+  EXPECT_EQ(t.errors["io"], 3) << t.Summary();
+
+  ScriptedServer huge_header("HTTP/1.1 200 OK\r\nX-Pad: " + std::string(70 * 1024, 'a') + "\r\n\r\n");
+  LoadResult h = RunAgainst(huge_header, 2);
+  EXPECT_EQ(h.ok, 0);
+  EXPECT_EQ(h.errors["protocol"], 2) << h.Summary();
 }
 
 TEST(HttpLoadTest, ParsesTargetUrls) {

@@ -19,7 +19,7 @@
 #include "bench/load/process.h"
 #include "bench/load/targets.h"
 #include "reference/base/strings.h"
-#include "simulator/chart_style.h"
+#include "simulator/chart.h"
 
 namespace ssai::load {
 
@@ -91,71 +91,6 @@ Json RunWrk(const std::string& wrk, const MatrixOptions& o, const std::string& u
 // Exact-match overloads: a std::string converts to both string_view and Json.
 std::string HtmlEscape(const std::string& s) { return ::ssai::HtmlEscape(std::string_view(s)); }
 std::string HtmlEscape(const Json& j) { return HtmlEscape(j.is_string() ? j.get<std::string>() : j.dump()); }
-
-struct ChartLine {
-  std::string name;
-  std::vector<std::pair<double, double>> points;  // (rate, latency ms)
-};
-
-// Latency vs rate, both axes logarithmic (nginx's 0.1 ms and do-only's 200 ms on one chart).
-std::string LogLogChart(const std::string& title, const std::vector<ChartLine>& lines) {
-  const double W = 520, H = 300, L = 60, R = 170, T = 30, B = 40;
-  double x_lo = 1e300, x_hi = -1e300, y_lo = 1e300, y_hi = -1e300;
-  for (const ChartLine& l : lines) {
-    for (auto [x, y] : l.points) {
-      if (x <= 0 || y <= 0) continue;
-      x_lo = std::min(x_lo, x), x_hi = std::max(x_hi, x), y_lo = std::min(y_lo, y), y_hi = std::max(y_hi, y);
-    }
-  }
-  if (x_lo > x_hi) x_lo = 1, x_hi = 10;
-  if (y_lo > y_hi) y_lo = 0.01, y_hi = 1;
-  // Whole decades on the y axis, a little room on the x axis.
-  const double ly_lo = std::floor(std::log10(y_lo)), ly_hi = std::max(ly_lo + 1, std::ceil(std::log10(y_hi)));
-  const double lx_lo = std::log10(x_lo) - 0.05, lx_hi = std::log10(x_hi) + 0.05;
-  auto fx = [&](double x) { return L + (std::log10(x) - lx_lo) / (lx_hi - lx_lo) * (W - L - R); };
-  auto fy = [&](double y) { return H - B - (std::log10(y) - ly_lo) / (ly_hi - ly_lo) * (H - T - B); };
-  std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='" + Fmt("%.0f", W) + "' height='" + Fmt("%.0f", H) +
-                  "' font-family='sans-serif' font-size='11'>";
-  s += "<text x='" + Fmt("%.0f", L) + "' y='18' font-size='13' font-weight='bold'>" + HtmlEscape(title) + "</text>";
-  s += "<rect x='" + Fmt("%.0f", L) + "' y='" + Fmt("%.0f", T) + "' width='" + Fmt("%.0f", W - L - R) + "' height='" +
-       Fmt("%.0f", H - T - B) + "' fill='none' stroke='#999'/>";
-  for (double d = ly_lo; d <= ly_hi + 1e-9; d += 1) {
-    const double y = std::pow(10, d);
-    s += "<line x1='" + Fmt("%.0f", L) + "' x2='" + Fmt("%.0f", W - R) + "' y1='" + Fmt("%.1f", fy(y)) + "' y2='" +
-         Fmt("%.1f", fy(y)) + "' stroke='#eee'/>";
-    s += "<text x='" + Fmt("%.0f", L - 4) + "' y='" + Fmt("%.1f", fy(y) + 4) + "' text-anchor='end'>" +
-         Fmt(y >= 1 ? "%.0f" : (y >= 0.1 ? "%.1f" : "%.2f"), y) + "</text>";
-  }
-  std::vector<double> xs;
-  for (const ChartLine& l : lines) {
-    for (auto [x, y] : l.points) {
-      if (std::find(xs.begin(), xs.end(), x) == xs.end()) xs.push_back(x);
-    }
-  }
-  for (double x : xs) {
-    s += "<text x='" + Fmt("%.1f", fx(x)) + "' y='" + Fmt("%.0f", H - B + 14) + "' text-anchor='middle'>" +
-         Fmt("%.0f", x) + "</text>";
-  }
-  s += "<text x='" + Fmt("%.0f", (W - R + L) / 2) + "' y='" + Fmt("%.0f", H - 6) +
-       "' text-anchor='middle'>offered rate (requests/s, log)</text>";
-  s += "<text x='12' y='" + Fmt("%.0f", H / 2) + "' transform='rotate(-90 12 " + Fmt("%.0f", H / 2) +
-       ")' text-anchor='middle'>latency from intended send (ms, log)</text>";
-  for (size_t i = 0; i < lines.size(); ++i) {
-    const std::string colour = sim::SeriesColour(lines[i].name);  // the build's colour in every report
-    const std::string dash = sim::SeriesDash(lines[i].name);
-    std::string d;
-    for (auto [x, y] : lines[i].points) {
-      if (x <= 0 || y <= 0) continue;
-      d += (d.empty() ? "M" : "L") + Fmt("%.1f", fx(x)) + "," + Fmt("%.1f", fy(y)) + " ";
-      s += "<circle cx='" + Fmt("%.1f", fx(x)) + "' cy='" + Fmt("%.1f", fy(y)) + "' r='2.5' fill='" + colour + "'/>";
-    }
-    s += "<path d='" + d + "' fill='none' stroke='" + colour + "' stroke-width='1.6'" +
-         (dash.empty() ? "" : " stroke-dasharray='" + dash + "'") + "/>";
-    s += "<text x='" + Fmt("%.0f", W - R + 8) + "' y='" + Fmt("%.0f", T + 12 + 14.0 * static_cast<double>(i)) +
-         "' fill='" + colour + "'>" + HtmlEscape(lines[i].name) + "</text>";
-  }
-  return s + "</svg>";
-}
 
 }  // namespace
 
@@ -517,18 +452,23 @@ std::string RenderMatrixTable(const Json& report) {
 
 std::string RenderMatrixHtml(const Json& report) {
   auto chart = [&](const char* key, const std::string& title, bool skip_do_only) {
-    std::vector<ChartLine> lines;
+    std::vector<sim::ChartLine> lines;
     std::map<std::string, size_t> index;
     for (const Json& r : report.value("runs", Json::array())) {
       const std::string name = r["target"];
       if (skip_do_only && r["build"] == "do-only") continue;
       if (!index.count(name)) {
         index[name] = lines.size();
-        lines.push_back(ChartLine{name, {}});
+        lines.push_back(sim::ChartLine{name, {}, {}});
       }
       lines[index[name]].points.push_back({r["rate_per_s"].get<double>(), r["latency"][key].get<double>()});
     }
-    return LogLogChart(title, lines);
+    // Both axes logarithmic: nginx's 0.1 ms and do-only's 200 ms on one chart.
+    sim::ChartAxes axes;
+    axes.x_label = "offered rate (requests/s, log)";
+    axes.y_label = "latency from intended send (ms, log)";
+    axes.log_x = axes.log_y = axes.x_ticks_at_points = true;
+    return sim::SvgLineChart(title, axes, lines);
   };
   std::string h = "<!doctype html><html><head><meta charset='utf-8'><title>ssai bench report</title><style>"
                   "body{font-family:sans-serif;margin:24px;max-width:1100px}table{border-collapse:collapse;margin:12px 0}"

@@ -16,6 +16,7 @@
 #include "reference/media/hls/playlist.h"
 #include "reference/ssai/adbreak_state.h"
 #include "reference/ssai/channel_state.h"
+#include "reference/ssai/kv_limits.h"
 
 namespace ssai::conformance {
 
@@ -1022,7 +1023,7 @@ class Evaluator {
     std::map<std::string, UnixMicros> last_accepted;
     for (const KvPut& p : obs_.kv_puts) {
       const std::string where = "KV put " + p.key;
-      if (p.ttl_s < 60) {
+      if (p.ttl_s < kKvMinExpirationTtlS) {
         results_.Fail("ttl.min_60", p.time, where, "expirationTtl " + std::to_string(p.ttl_s) + " s");
       } else {
         results_.Pass("ttl.min_60");

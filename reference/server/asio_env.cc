@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reference/ssai/channel_state.h"
+#include "reference/ssai/kv_limits.h"
 
 namespace ssai::server {
 
@@ -93,14 +94,14 @@ void MemoryKvStore::GetEntry(std::string_view key, const GetOptions& options, Ge
 
 void MemoryKvStore::Put(std::string_view key, std::string value, int64_t expiration_ttl_s, DoneCallback done) {
   const UnixMicros now = sched_->Now();
-  if (expiration_ttl_s < 60) {
-    done(Status::InvalidArgument("kv put: expiration_ttl " + std::to_string(expiration_ttl_s) + " s < 60 s"));
+  if (Status ttl = CheckKvExpirationTtl(expiration_ttl_s); !ttl.ok()) {
+    done(ttl);
     return;
   }
   auto lw = last_write_.find(key);
-  if (lw != last_write_.end() && now - lw->second < kMicrosPerSecond) {
+  if (lw != last_write_.end() && KvWriteTooSoon(lw->second, now)) {
     ++rejected_puts;
-    done(Status::ResourceExhausted("kv put: more than 1 write/s to key " + std::string(key)));
+    done(KvWriteRateExceeded(key));
     return;
   }
   ++puts;

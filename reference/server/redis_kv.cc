@@ -1,6 +1,7 @@
 #include "reference/server/redis_kv.h"
 
 #include "reference/server/asio_env.h"
+#include "reference/ssai/kv_limits.h"
 
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
@@ -303,9 +304,8 @@ void RedisKvStore::GetEntry(std::string_view key, const GetOptions& /*options*/,
 }
 
 void RedisKvStore::Put(std::string_view key, std::string value, int64_t expiration_ttl_s, DoneCallback done) {
-  if (expiration_ttl_s < 60) {
-    // Workers KV refuses expirationTtl < 60 s; the core never asks for less (adbreak_state.h).
-    Status s = Status::InvalidArgument("kv put: expiration_ttl " + std::to_string(expiration_ttl_s) + " s < 60 s");
+  if (Status s = CheckKvExpirationTtl(expiration_ttl_s); !s.ok()) {
+    // Workers KV refuses it; the core never asks for less (adbreak_state.h).
     asio::post(io_, [this, done = std::move(done), s] {
       ++counters_.put_errors;
       done(s);

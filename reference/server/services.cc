@@ -12,6 +12,7 @@
 
 #include "reference/base/splitmix64.h"
 #include "reference/base/strings.h"
+#include "reference/media/hls/vod_playlist.h"
 #include "reference/server/asio_env.h"
 #include "reference/server/media_library.h"
 #include "reference/ssai/channel.h"
@@ -188,26 +189,17 @@ std::optional<std::string> DecisionService::AdPlaylist(std::string_view ad_id, i
       bool has = bitrate_bps == 0;  // an audio track: any creative of this id
       for (const AdVariant& v : item.variants) has = has || v.bitrate_bps == bitrate_bps;
       if (!has) continue;
-      // RFC 8216 §4.3.3.1: TARGETDURATION >= every EXTINF rounded to the nearest integer.
-      const double seg_s = config_.ad_segment_duration_s;
-      const int count = std::max(1, static_cast<int>(std::ceil(item.duration_s / seg_s - 1e-9)));
-      // CMAF: the ad's own init (EXT-X-MAP needs version 6, RFC 8216 §7), so the splicer declares
-      // it after the DISCONTINUITY (splicer.h "Media initialization and keys").
-      const bool cmaf = config_.container == "cmaf";
+      // CMAF: the ad's own init (EXT-X-MAP), so the splicer declares it after the DISCONTINUITY
+      // (splicer.h "Media initialization and keys").
       const std::string stem = track.empty() ? std::to_string(bitrate_bps) : std::string(track);
-      std::string p = std::string("#EXTM3U\n#EXT-X-VERSION:") + (cmaf ? "6" : "3") + "\n#EXT-X-TARGETDURATION:" +
-                      std::to_string(static_cast<int64_t>(std::ceil(seg_s))) + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
-      if (cmaf) p += "#EXT-X-MAP:URI=\"" + stem + "_init.mp4\"\n";
-      double left = item.duration_s;
-      for (int i = 0; i < count; ++i) {
-        const double d = std::min(seg_s, left);
-        left -= d;
-        char extinf[64];
-        std::snprintf(extinf, sizeof(extinf), "#EXTINF:%.3f,\n", d);
-        p += extinf;
-        p += stem + "_" + std::to_string(i) + (cmaf ? ".m4s\n" : ".ts\n");
-      }
-      return p + "#EXT-X-ENDLIST\n";
+      hls::VodTrack t;
+      t.duration_s = item.duration_s;
+      t.segment_s = config_.ad_segment_duration_s;
+      t.cmaf = config_.container == "cmaf";
+      t.init_uri = stem + "_init.mp4";
+      t.segment_prefix = stem + "_";
+      t.segment_suffix = t.cmaf ? ".m4s" : ".ts";
+      return hls::VodPlaylist(t);
     }
   }
   return std::nullopt;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "reference/base/strings.h"
+#include "reference/media/hls/vod_playlist.h"
 
 namespace ssai::testing {
 namespace {
@@ -11,14 +12,11 @@ namespace {
 std::string OriginUrl(const std::string& rendition) { return "http://origin/live/" + rendition + ".m3u8"; }
 
 std::string AdPlaylist(const std::string& name, int segments, double segment_s) {
-  std::string p = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:";
-  p += std::to_string(static_cast<int64_t>(segment_s + 0.5)) + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
-  for (int i = 0; i < segments; ++i) {
-    p += "#EXTINF:";
-    AppendFixed(segment_s, 3, &p);
-    p += ",\n" + name + "_" + std::to_string(i) + ".ts\n";
-  }
-  return p + "#EXT-X-ENDLIST\n";
+  hls::VodTrack t;
+  t.duration_s = segments * segment_s;
+  t.segment_s = segment_s;
+  t.segment_prefix = name + "_";
+  return hls::VodPlaylist(t);
 }
 
 }  // namespace
@@ -74,17 +72,11 @@ void Deployment::AddCreative(const std::string& id, const std::vector<int64_t>& 
   item.segment_duration_s = segment_s;
   for (int64_t bps : bitrates_bps) {
     const std::string url = "http://ads/" + id + "/" + std::to_string(bps) + ".m3u8";
-    std::string p = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:";
-    p += std::to_string(static_cast<int64_t>(segment_s + 0.5)) + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
-    double left = duration_s;
-    for (int i = 0; left > 0.0005; ++i) {
-      const double d = std::min(segment_s, left);
-      left -= d;
-      p += "#EXTINF:";
-      AppendFixed(d, 3, &p);
-      p += ",\n" + id + "_" + std::to_string(bps) + "_" + std::to_string(i) + ".ts\n";
-    }
-    origin.Set(url, p + "#EXT-X-ENDLIST\n");
+    hls::VodTrack t;
+    t.duration_s = duration_s;
+    t.segment_s = segment_s;
+    t.segment_prefix = id + "_" + std::to_string(bps) + "_";
+    origin.Set(url, hls::VodPlaylist(t));
     item.variants.push_back({bps, url});
   }
   decision.decision.items.push_back(std::move(item));

@@ -1,4 +1,5 @@
 #include "reference/ssai/testing/fake_env.h"
+#include "reference/ssai/kv_limits.h"
 
 #include <utility>
 
@@ -59,17 +60,14 @@ void FakeKvStore::Put(std::string_view key, std::string value, int64_t expiratio
                       DoneCallback done) {
   ++puts;
   if (down_) return Complete([done] { done(Status::Unavailable("fake KV is down")); });
-  if (expiration_ttl_s < 60) {
-    return Complete([done, expiration_ttl_s] {
-      done(Status::InvalidArgument("expiration_ttl " + std::to_string(expiration_ttl_s) +
-                                   " s is under KV's 60 s minimum"));
-    });
+  if (Status ttl = CheckKvExpirationTtl(expiration_ttl_s); !ttl.ok()) {
+    return Complete([done, ttl] { done(ttl); });
   }
   const UnixMicros now = sched_->Now();
   auto last = last_write_.find(key);
-  if (enforce_write_rate_ && last != last_write_.end() && now - last->second < kMicrosPerSecond) {
+  if (enforce_write_rate_ && last != last_write_.end() && KvWriteTooSoon(last->second, now)) {
     ++rejected_puts;
-    return Complete([done] { done(Status::ResourceExhausted("more than 1 write/s to one key")); });
+    return Complete([done, status = KvWriteRateExceeded(key)] { done(status); });
   }
   last_write_[std::string(key)] = now;
   entries_[std::string(key)] = {std::move(value), now + visibility_delay_,

@@ -1,4 +1,5 @@
 #include "reference/ssai/testing/pop_env.h"
+#include "reference/ssai/kv_limits.h"
 
 #include <algorithm>
 #include <memory>
@@ -10,12 +11,11 @@ Status KvCentral::Write(std::string_view key, std::string value, int64_t expirat
                         std::string_view via) {
   const UnixMicros now = sched_->Now();
   PutRecord record{now, std::string(key), value, expiration_ttl_s, std::string(via), Status::Ok()};
-  if (expiration_ttl_s < 60) {
-    record.status = Status::InvalidArgument("expiration_ttl " + std::to_string(expiration_ttl_s) +
-                                            " s is under KV's 60 s minimum");
+  if (Status ttl = CheckKvExpirationTtl(expiration_ttl_s); !ttl.ok()) {
+    record.status = ttl;
   } else if (auto last = last_write_.find(key);
-             enforce_write_rate_ && last != last_write_.end() && now - last->second < kMicrosPerSecond) {
-    record.status = Status::ResourceExhausted("more than 1 write/s to one key");
+             enforce_write_rate_ && last != last_write_.end() && KvWriteTooSoon(last->second, now)) {
+    record.status = KvWriteRateExceeded(key);
   }
   Status status = record.status;
   puts_.push_back(std::move(record));

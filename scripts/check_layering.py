@@ -1,0 +1,93 @@
+#!/usr/bin/python3
+"""Fails when a source file includes a module its layer may not depend on (DESIGN.md "Layering").
+
+Run by the build (the `layering` target, part of ALL) and as a unit test, so a violation fails
+the build rather than waiting for a reviewer. Rules are per top-level module; a test or fuzzer
+(`*_test.cc`, `*_fuzzer.cc`) may also use the modules listed under TEST_EXTRA.
+
+usage: check_layering.py [ROOT]      exit 0: clean, 1: violations (each printed as file:line)
+"""
+import os
+import re
+import sys
+
+# Module -> the modules its production code may include (its own always allowed). Order matters
+# only for prefix matching: the longest prefix names a file's module.
+ALLOWED = {
+    "reference/base": [],
+    "reference/io": ["reference/base"],
+    "reference/media": ["reference/base"],
+    # The sans-I/O core: no server, simulator, conformance, no test fakes.
+    "reference/ssai": ["reference/base", "reference/media"],
+    # Fakes of the core's interfaces, for tests and (until the builtin conformance target runs on
+    # the simulator's world, issue 18) for that target.
+    "reference/ssai/testing": ["reference/base", "reference/media", "reference/ssai"],
+    "reference/server": ["reference/base", "reference/io", "reference/media", "reference/ssai"],
+    "simulator": ["reference/base", "reference/io", "reference/media", "reference/ssai"],
+    "conformance": ["reference/base", "reference/io", "reference/media", "reference/ssai",
+                    "reference/server", "reference/ssai/testing", "simulator"],
+    "bench/load": ["reference/base", "reference/io", "simulator"],
+    "bench/micro": ["reference/base", "reference/io", "reference/media", "reference/ssai",
+                    "reference/ssai/testing", "reference/server", "simulator", "conformance"],
+    "bench/soak": ["reference/base", "reference/io", "reference/media", "reference/ssai",
+                   "reference/server", "simulator"],
+    "cli": ["reference/base", "reference/io", "reference/media", "reference/ssai", "reference/server",
+            "simulator", "conformance", "bench/load"],
+}
+# What tests and fuzzers may use besides their module's own dependencies.
+TEST_EXTRA = ["reference/io", "reference/ssai/testing", "reference/server"]
+
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+SKIP_DIRS = {".git", "node_modules", "reports", "fixtures", "tests"}
+
+
+def module_of(path):
+    best = None
+    for m in ALLOWED:
+        if path == m or path.startswith(m + "/"):
+            if best is None or len(m) > len(best):
+                best = m
+    return best
+
+
+def violations(root):
+    found = []
+    for d, dirs, files in os.walk(root):
+        rel_dir = os.path.relpath(d, root)
+        dirs[:] = [x for x in dirs if x not in SKIP_DIRS and not x.startswith("build")]
+        for name in sorted(files):
+            if not name.endswith((".h", ".cc")):
+                continue
+            rel = os.path.normpath(os.path.join(rel_dir, name))
+            mod = module_of(rel)
+            if mod is None:
+                continue
+            allowed = set(ALLOWED[mod]) | {mod}
+            if name.endswith(("_test.cc", "_fuzzer.cc")) or "/testing/" in rel:
+                allowed |= set(TEST_EXTRA)
+            with open(os.path.join(d, name), encoding="utf-8", errors="replace") as f:
+                for lineno, line in enumerate(f, 1):
+                    m = INCLUDE.match(line)
+                    if not m:
+                        continue
+                    target = module_of(m.group(1))
+                    if target is not None and target not in allowed:
+                        found.append(f"{rel}:{lineno}: {mod} may not include {m.group(1)} ({target}); "
+                                     f"allowed: {', '.join(sorted(allowed - {mod})) or 'nothing'}")
+    return found
+
+
+def main(argv):
+    root = argv[1] if len(argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    found = violations(root)
+    for v in found:
+        print(v, file=sys.stderr)
+    if found:
+        print(f"layering: {len(found)} include(s) break DESIGN.md's layering (scripts/check_layering.py)",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
