@@ -369,14 +369,14 @@ void SimOrigin::Fetch(std::string_view url, Callback done) {
     // segment duration; CMAF: fMP4 with the ad's own init (version 6, RFC 8216 §7).
     // The last segment is what remains of the creative, as an ad preparation service cuts it.
     const std::string base(url.substr(0, url.size() - 5));  // without ".m3u8"
-    hls::VodTrack t;
-    t.duration_s = ad_duration_s_;
-    t.segment_s = spec_.segment_duration_s;
-    t.cmaf = spec_.container == "cmaf";
-    t.init_uri = base + "_init.mp4";
-    t.segment_prefix = base + "_";
-    t.segment_suffix = t.cmaf ? ".m4s" : ".ts";
-    response.body = hls::VodPlaylist(t);
+    hls::VodTrack track;
+    track.duration_s = ad_duration_s_;
+    track.segment_s = spec_.segment_duration_s;
+    track.cmaf = spec_.container == "cmaf";
+    track.init_uri = base + "_init.mp4";
+    track.segment_prefix = base + "_";
+    track.segment_suffix = track.cmaf ? ".m4s" : ".ts";
+    response.body = hls::VodPlaylist(track);
   } else {
     response.http_status = 404;
     response.body = "not found";

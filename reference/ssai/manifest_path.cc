@@ -9,8 +9,8 @@
 #include "reference/base/encoding.h"
 #include "reference/base/strings.h"
 #include "reference/base/url.h"
-#include "reference/media/cues/markers.h"
 #include "reference/media/hls/playlist.h"
+#include "reference/ssai/read_paths/read_path.h"
 
 namespace ssai {
 
@@ -46,61 +46,6 @@ ManifestResponse ErrorResponse(int http_status, std::string_view message) {
   return r;
 }
 
-// The time of the slot a marker is attached to (trailer markers: the end of the window).
-std::optional<UnixMicros> MarkerTime(const hls::MediaPlaylist& p, const cues::Marker& m) {
-  if (m.start_date) return m.start_date;
-  if (m.segment_index < p.segments().size()) return p.SegmentStartTime(m.segment_index);
-  if (p.segments().empty()) return std::nullopt;
-  const size_t last = p.segments().size() - 1;
-  std::optional<UnixMicros> t = p.SegmentStartTime(last);
-  if (!t) return std::nullopt;
-  return *t + SecondsToMicros(p.segments()[last].duration_s());
-}
-
-// Whether a marker announces or continues a break (true) or ends one (false); nullopt for
-// markers that say neither (a splice_null heartbeat, a non-break segmentation type).
-std::optional<bool> MarkerOpensBreak(const cues::Marker& m) {
-  switch (m.direction) {
-    case cues::Direction::kOut:
-    case cues::Direction::kCont:
-      return true;
-    case cues::Direction::kIn:
-      return false;
-    case cues::Direction::kSignal:
-      break;
-  }
-  if (!m.scte35) return std::nullopt;
-  if (const auto* insert = std::get_if<scte35::SpliceInsert>(&m.scte35->command)) {
-    if (insert->splice_event_cancel_indicator) return std::nullopt;
-    return insert->out_of_network_indicator;
-  }
-  for (const auto& d : m.scte35->descriptors) {
-    if (const auto* seg = std::get_if<scte35::SegmentationDescriptor>(&d)) {
-      const uint8_t t = seg->segmentation_type_id;
-      // SCTE 35 Table 22: break/ad/placement-opportunity starts are even, their ends odd.
-      if (t >= 0x22 && t <= 0x37 && (t == 0x22 || t == 0x23 || t >= 0x30)) return t % 2 == 0;
-    }
-  }
-  return std::nullopt;
-}
-
-// The event id the coordinator gives a break opened by this marker (cues/normalizer.h scheme),
-// when the marker carries one: SCTE-35 splice_event_id / segmentation_event_id, DATERANGE ID.
-std::optional<std::string> MarkerEventId(const cues::Marker& m) {
-  if (m.scte35) {
-    if (const auto* insert = std::get_if<scte35::SpliceInsert>(&m.scte35->command)) {
-      return std::to_string(insert->splice_event_id);
-    }
-    for (const auto& d : m.scte35->descriptors) {
-      if (const auto* seg = std::get_if<scte35::SegmentationDescriptor>(&d)) {
-        return std::to_string(seg->segmentation_event_id);
-      }
-    }
-  }
-  if (!m.id.empty()) return m.id;
-  return std::nullopt;
-}
-
 // Where the quoted URI attribute of a tag value (EXT-X-MEDIA) sits: offset and length; nullopt
 // when there is none (audio in the variant) or the value does not parse.
 std::optional<std::pair<size_t, size_t>> QuotedUriSpan(std::string_view value) {
@@ -113,11 +58,18 @@ std::optional<std::pair<size_t, size_t>> QuotedUriSpan(std::string_view value) {
 
 }  // namespace
 
-struct ManifestPath::Impl {
+// The shared machinery of every build: the origin, the coordinator call, pods, splicing and
+// their memos. Where a build gets its state is its read path (read_paths/read_path.h).
+struct ManifestPath::Impl : read_paths::ReadHost {
+  using ChannelMemo = read_paths::ChannelMemo;
+  using Op = read_paths::ManifestOp;
+  using OpPtr = read_paths::OpPtr;
+
   BuildSpec build;
   std::vector<ChannelConfig> channels;
   ManifestPathEnv env;
   ManifestPathOptions options;
+  std::unique_ptr<read_paths::StateReadPath> read_path;  // the build's
 
   struct LastGood {
     std::shared_ptr<const OriginDoc> doc;
@@ -126,70 +78,19 @@ struct ManifestPath::Impl {
   PlaylistMemo own_memo;  // when env.memo is null
   std::string splice_key;  // what else a splice output depends on: the build, the URI option
   PlaylistMemo& playlist_memo() { return env.memo ? *env.memo : own_memo; }
-  struct Op;
-  struct ChannelMemo {
-    std::optional<ChannelState> freshest;  // newest version seen (kv-channel-state)
-    int64_t ledger_seen = 0;               // largest discontinuities total seen (monotone)
-    int64_t msn_ledger_seen = 0;           // MEDIA-SEQUENCE ledger of the state that gave it
-    bool cached_miss = false;              // DEFECT(trust_cached_miss)
-    bool probe_in_flight = false;
-    std::map<std::string, UnixMicros, std::less<>> probed;  // marker identity -> last probe
-    // The last channel document read from KV and its parse: KV returns the same bytes for most
-    // reads (the POP cache), and comparing them is far cheaper than parsing JSON again.
-    std::string last_doc_text;
-    std::optional<ChannelState> last_doc;
-    // The same for the ad-break documents (kv-hybrid and kv-hybrid-direct read them by key on
-    // every request; the parse was most of that path's cost, more with demuxed pods): the last
-    // text read under each key and its parse. Bounded: forgotten all at once past kMaxBreakDocs
-    // keys (a channel has one or two live breaks).
-    struct BreakDoc {
-      std::string text;
-      AdBreakState parsed;
-    };
-    static constexpr size_t kMaxBreakDocs = 16;
-    std::map<std::string, BreakDoc, std::less<>> break_docs;
-    Result<AdBreakState> ParseBreakDoc(const std::string& key, std::string text) {
-      auto it = break_docs.find(key);
-      if (it != break_docs.end() && it->second.text == text) return it->second.parsed;
-      Result<AdBreakState> parsed = ParseAdBreakState(text);
-      if (!parsed.ok()) return parsed;
-      if (break_docs.size() >= kMaxBreakDocs && it == break_docs.end()) break_docs.clear();
-      break_docs.insert_or_assign(key, BreakDoc{std::move(text), *parsed});
-      return parsed;
-    }
-    // Requests that met an unexplained marker while a coordinator call was in flight: they wait
-    // for its answer instead of splicing from a document the origin has already contradicted
-    // (else two renditions or two reloads could disagree about one slot; found by the
-    // conformance suite, R2). Each keeps the KV document it read, for when the call fails.
-    std::vector<std::pair<std::shared_ptr<Op>, ChannelState>> probe_waiters;
-    UnixMicros last_refresh = 0;  // last background refresh started (kv-channel-state)
-  };
   std::unordered_map<std::string, LastGood> last_good;     // by origin URL (looked up, never iterated)
   std::map<std::string, ChannelMemo, std::less<>> memo;    // by channel id
   std::map<std::string, std::vector<AdSegment>, std::less<>> ad_playlists;  // by URL (VOD)
   BeaconTracker beacon_tracker;  // server-side tracking per viewer session (beacons.h)
 
-  // One request on its way through the path.
-  struct Op {
-    ManifestRequest request;
-    const ChannelConfig* channel = nullptr;
-    const RenditionConfig* rendition = nullptr;
-    size_t rendition_index = 0;
-    InsertionMode mode = InsertionMode::kSsai;
-    std::function<void(ManifestResponse)> done;
-    ManifestResponse response;
-    // The origin playlist as parsed once for everyone who got this response (read-only; a
-    // request that must change it makes its own copy).
-    std::shared_ptr<const OriginDoc> origin_doc;
-    const hls::MediaPlaylist& origin() const { return *origin_doc->media(); }
-    std::optional<ChannelState> state;
-    ChannelMemo* channel_memo = nullptr;  // memo[channel id] (map nodes are stable)
-    std::vector<SpliceBreak> breaks;
-    int pending_fetches = 0;
-  };
-  using OpPtr = std::shared_ptr<Op>;
-
-  UnixMicros Now() const { return env.scheduler->Now(); }
+  // ReadHost
+  UnixMicros Now() const override { return env.scheduler->Now(); }
+  KvStore& Kv() override { return *env.kv; }
+  CoordinatorClient& Coordinator() override { return *env.coordinator; }
+  const BuildSpec& Build() const override { return build; }
+  const ManifestPathOptions& Options() const override { return options; }
+  void CallCoordinator(OpPtr op, StateSource source) override;
+  void FinishState(OpPtr op, StateSource source, std::optional<ChannelState> state) override;
 
   const ChannelConfig* FindChannel(std::string_view org, std::string_view channel) const {
     for (const ChannelConfig& c : channels) {
@@ -211,22 +112,8 @@ struct ManifestPath::Impl {
   void HandleAssetList(OpPtr op, std::string_view file);
   void HandleAssetMaster(OpPtr op, std::string_view name);
 
-  // --- state ---
-  void GetState(OpPtr op);
-  void CallCoordinator(OpPtr op, StateSource source);
-  // kv-channel-state: starts a background refresh of the channel's state when it is due.
-  bool MaybeRefreshInBackground(const std::string& channel_id);
-  void ListBreaksFromKv(OpPtr op, std::function<void(Result<std::vector<AdBreakState>>)> cb);
-  void FinishState(OpPtr op, StateSource source, std::optional<ChannelState> state);
-  // The first cue marker in `playlist` that `state` does not explain: an OUT/CONT no break
-  // covers, or an IN inside a break the state still thinks is running.
-  struct Unexplained {
-    std::string identity;  // "{msn}|{tag text}"
-    size_t segment_index = 0;
-  };
-  std::optional<Unexplained> FindUnexplainedMarker(const OriginDoc& origin,
-                                                   const ChannelState* state) const;
-  void HoldBackUnexplained(Op& op) const;
+  // --- state: the build's read path (read_paths/), then FinishState ---
+  void GetState(OpPtr op) { read_path->Read(*this, op); }
 
   // --- pods and splicing ---
   void ResolvePods(OpPtr op);
@@ -245,6 +132,7 @@ ManifestPath::ManifestPath(BuildSpec build, std::vector<ChannelConfig> channels,
                            ManifestPathEnv env, ManifestPathOptions options)
     : impl_(std::make_unique<Impl>()) {
   impl_->build = std::move(build);
+  impl_->read_path = read_paths::MakeReadPath(impl_->build.read_path);
   impl_->channels = std::move(channels);
   impl_->env = env;
   impl_->options = options;
@@ -511,177 +399,6 @@ void ManifestPath::Impl::HandleAssetMaster(OpPtr op, std::string_view name) {
   });
 }
 
-void ManifestPath::Impl::GetState(OpPtr op) {
-  const std::string channel_id = op->channel->channel_id();
-  ChannelMemo& m = *op->channel_memo;
-  switch (build.read_path) {
-    case ReadPath::kCoordinatorOnly:
-      return CallCoordinator(op, StateSource::kCoordinator);
-
-    case ReadPath::kKvListThenCoordinator:
-    case ReadPath::kKvListOnly: {
-      const bool fallback = build.read_path == ReadPath::kKvListThenCoordinator;
-      return ListBreaksFromKv(op, [this, op, fallback, channel_id](Result<std::vector<AdBreakState>> r) {
-        const UnixMicros now = Now();
-        if (r.ok()) {
-          // The seed's getActiveAdBreak: a hit is an active break; anything else is a miss.
-          const bool active = std::any_of(r->begin(), r->end(),
-                                          [now](const AdBreakState& b) { return b.IsActiveAt(now); });
-          if (active || (!fallback && !r->empty())) {
-            ChannelState s;
-            s.channel_id = channel_id;
-            s.breaks = std::move(r).value();
-            SortAndEndOverlaps(&s.breaks);
-            const AdBreakState& last = s.breaks.back();
-            s.discontinuities_total = last.discontinuities_before.value_or(0) + last.discontinuities.value_or(2);
-            s.media_sequence_total = last.media_sequence_before.value_or(0) + last.media_sequence_delta.value_or(0);
-            return FinishState(op, StateSource::kKvHit, std::move(s));
-          }
-        } else {
-          op->response.warnings.push_back("kv: " + r.status().message());
-        }
-        if (fallback) return CallCoordinator(op, StateSource::kKvMiss);
-        FinishState(op, StateSource::kNone, std::nullopt);
-      });
-    }
-
-    case ReadPath::kKvKeyThenCoordinator: {
-      // The seed's getAdBreakByKey: the key of the break the origin's markers name.
-      std::optional<std::string> event_id;
-      for (const cues::Marker& marker : op->origin_doc->Markers().markers) {
-        std::optional<bool> opens = MarkerOpensBreak(marker);
-        if (opens && *opens) {
-          if (std::optional<std::string> id = MarkerEventId(marker)) event_id = id;
-        }
-      }
-      if (!event_id) return CallCoordinator(op, StateSource::kKvMiss);
-      ++op->response.kv_reads;
-      KvStore::GetOptions get_options;
-      get_options.cache_ttl_s = options.kv_cache_ttl_s;
-      std::string key = AdBreakKey(channel_id, *event_id);
-      return env.kv->Get(key, get_options,
-                         [this, op, channel_id, key](Result<std::optional<std::string>> r) {
-                           if (r.ok() && r->has_value()) {
-                             Result<AdBreakState> b = op->channel_memo->ParseBreakDoc(key, std::move(**r));
-                             if (b.ok() && b->IsActiveAt(Now())) {
-                               ChannelState s;
-                               s.channel_id = channel_id;
-                               s.discontinuities_total =
-                                   b->discontinuities_before.value_or(0) + b->discontinuities.value_or(2);
-                               s.media_sequence_total =
-                                   b->media_sequence_before.value_or(0) + b->media_sequence_delta.value_or(0);
-                               s.breaks.push_back(std::move(b).value());
-                               return FinishState(op, StateSource::kKvHit, std::move(s));
-                             }
-                           }
-                           CallCoordinator(op, StateSource::kKvMiss);
-                         });
-    }
-
-    case ReadPath::kChannelState: {
-      if (build.defects.trust_cached_miss && m.cached_miss) {
-        // DEFECT(trust_cached_miss): "no break" remembered forever, nobody asked again.
-        return FinishState(op, StateSource::kNone, std::nullopt);
-      }
-      ++op->response.kv_reads;
-      KvStore::GetOptions get_options;
-      get_options.cache_ttl_s = options.kv_cache_ttl_s;
-      return env.kv->Get(
-          ChannelStateKey(channel_id), get_options,
-          [this, op, channel_id](Result<std::optional<std::string>> r) {
-            ChannelMemo& memo_entry = *op->channel_memo;
-            std::optional<ChannelState> state;
-            if (r.ok() && r->has_value()) {
-              if (memo_entry.last_doc && memo_entry.last_doc_text == **r) {
-                state = memo_entry.last_doc;
-              } else if (Result<ChannelState> parsed = ParseChannelState(**r); parsed.ok()) {
-                state = std::move(parsed).value();
-                memo_entry.last_doc_text = std::move(**r);
-                memo_entry.last_doc = state;
-              } else {
-                op->response.warnings.push_back("kv: " + parsed.status().message());
-              }
-            } else if (!r.ok()) {
-              op->response.warnings.push_back("kv: " + r.status().message());
-            }
-            if (!state) {
-              if (build.defects.trust_cached_miss && r.ok()) {
-                memo_entry.cached_miss = true;
-                return FinishState(op, StateSource::kNone, std::nullopt);
-              }
-              return CallCoordinator(op, StateSource::kKvMiss);
-            }
-            // A newer document this edge already has (from a probe) wins over a stale KV copy.
-            if (memo_entry.freshest && memo_entry.freshest->version > state->version) {
-              state = memo_entry.freshest;
-            } else if (!memo_entry.freshest || !(*memo_entry.freshest == *state)) {
-              memo_entry.freshest = state;  // (equal: already holds it; a copy is not free)
-            }
-            // The origin shows a marker the state does not explain: ask the coordinator once.
-            if (std::optional<Unexplained> u = FindUnexplainedMarker(*op->origin_doc, &*state)) {
-              const std::string& marker = u->identity;
-              const UnixMicros now = Now();
-              auto it = memo_entry.probed.find(marker);
-              const bool recently = it != memo_entry.probed.end() &&
-                                    now - it->second < options.marker_probe_interval_us;
-              if (memo_entry.probe_in_flight) {
-                memo_entry.probe_waiters.emplace_back(op, std::move(*state));
-                return;
-              }
-              if (!recently) {
-                // Markers leave the window within minutes; forget older probes (bounded memory).
-                std::erase_if(memo_entry.probed, [&](const auto& kv) {
-                  return now - kv.second > 600 * kMicrosPerSecond;
-                });
-                memo_entry.probed[marker] = now;
-                op->response.coordinator_probe = true;
-                return CallCoordinator(op, StateSource::kKvMiss);
-              }
-            }
-            if (MaybeRefreshInBackground(channel_id)) op->response.coordinator_background_calls = 1;
-            FinishState(op, StateSource::kKvHit, std::move(state));
-          });
-    }
-  }
-}
-
-void ManifestPath::Impl::ListBreaksFromKv(OpPtr op,
-                                          std::function<void(Result<std::vector<AdBreakState>>)> cb) {
-  ++op->response.kv_reads;
-  const std::string channel_id = op->channel->channel_id();
-  env.kv->List(AdBreakKeyPrefix(channel_id), [this, op, cb = std::move(cb)](Result<std::vector<std::string>> keys) {
-    if (!keys.ok()) return cb(keys.status());
-    if (keys->empty()) return cb(std::vector<AdBreakState>{});
-    // The seed reads each listed key; all reads go out at once.
-    struct Gather {
-      std::vector<AdBreakState> breaks;
-      size_t pending = 0;
-      Status error;
-    };
-    auto gather = std::make_shared<Gather>();
-    gather->pending = keys->size();
-    KvStore::GetOptions get_options;
-    get_options.cache_ttl_s = options.kv_cache_ttl_s;
-    for (const std::string& key : *keys) {
-      ++op->response.kv_reads;
-      env.kv->Get(key, get_options, [gather, cb, op, key](Result<std::optional<std::string>> r) {
-        if (!r.ok()) {
-          gather->error = r.status();
-        } else if (r->has_value()) {
-          // A document that does not parse is skipped: one bad key must not hide the others.
-          if (Result<AdBreakState> b = op->channel_memo->ParseBreakDoc(key, std::move(**r)); b.ok()) {
-            gather->breaks.push_back(std::move(b).value());
-          }
-        }
-        if (--gather->pending == 0) {
-          if (gather->breaks.empty() && !gather->error.ok()) return cb(gather->error);
-          cb(std::move(gather->breaks));
-        }
-      });
-    }
-  });
-}
-
 void ManifestPath::Impl::CallCoordinator(OpPtr op, StateSource source) {
   ++op->response.coordinator_calls;
   const std::string channel_id = op->channel->channel_id();
@@ -704,86 +421,6 @@ void ManifestPath::Impl::CallCoordinator(OpPtr op, StateSource source) {
   });
 }
 
-bool ManifestPath::Impl::MaybeRefreshInBackground(const std::string& channel_id) {
-  ChannelMemo& m = memo[channel_id];
-  const UnixMicros now = Now();
-  if (options.channel_state_refresh_us <= 0 || m.probe_in_flight ||
-      now - m.last_refresh < options.channel_state_refresh_us) {
-    return false;
-  }
-  m.last_refresh = now;
-  m.probe_in_flight = true;
-  env.coordinator->GetChannelState(channel_id, [this, channel_id](Result<ChannelState> r) {
-    ChannelMemo& memo_entry = memo[channel_id];
-    memo_entry.probe_in_flight = false;
-    auto waiters = std::move(memo_entry.probe_waiters);
-    memo_entry.probe_waiters.clear();
-    if (r.ok() && (!memo_entry.freshest || memo_entry.freshest->version <= r->version)) {
-      memo_entry.freshest = std::move(r).value();
-    }
-    for (auto& [waiter, doc] : waiters) {
-      if (memo_entry.freshest && memo_entry.freshest->version >= doc.version) {
-        FinishState(waiter, StateSource::kKvMiss, memo_entry.freshest);
-      } else {
-        FinishState(waiter, StateSource::kKvHit, std::move(doc));
-      }
-    }
-  });
-  return true;
-}
-
-std::optional<ManifestPath::Impl::Unexplained> ManifestPath::Impl::FindUnexplainedMarker(
-    const OriginDoc& origin, const ChannelState* state) const {
-  static const std::vector<AdBreakState> kNoBreaks;
-  const std::vector<AdBreakState>& breaks = state ? state->breaks : kNoBreaks;
-  const hls::MediaPlaylist& playlist = *origin.media();
-  for (const cues::Marker& marker : origin.Markers().markers) {
-    std::optional<bool> opens = MarkerOpensBreak(marker);
-    if (!opens) continue;
-    std::optional<UnixMicros> t = MarkerTime(playlist, marker);
-    if (!t) continue;
-    bool unexplained = false;
-    if (*opens) {
-      // An OUT/CONT needs a break covering it.
-      unexplained = std::none_of(breaks.begin(), breaks.end(), [&](const AdBreakState& b) {
-        return *t >= b.start_time - kMicrosPerSecond && *t < b.end_time;
-      });
-    } else {
-      // An IN inside a break (by the splicer's own slot rule) is an early return the state does
-      // not know yet: content comes back at that slot, not at the state's end.
-      unexplained = std::any_of(breaks.begin(), breaks.end(), [&](const AdBreakState& b) {
-        return *t > b.start_time + kSpliceToleranceUs && *t < b.end_time - kSpliceToleranceUs;
-      });
-    }
-    if (unexplained) {
-      return Unexplained{std::to_string(marker.msn) + "|" + marker.text, marker.segment_index};
-    }
-  }
-  return std::nullopt;
-}
-
-void ManifestPath::Impl::HoldBackUnexplained(Op& op) const {
-  // A build that cannot ask the coordinator (kv-stateless) would otherwise publish the cue's
-  // segment as content and turn it into an ad on a later reload (a URI changing its media
-  // sequence number, bis §6.2.1). Instead it holds the newest segments back, from the one with
-  // the marker KV does not explain yet, for at most one target duration; RFC 8216 §6.2.1 gives
-  // the origin 1.5 target durations to publish, so a player sees a slightly later update.
-  std::optional<Unexplained> u = FindUnexplainedMarker(*op.origin_doc, op.state ? &*op.state : nullptr);
-  const hls::MediaPlaylist& origin = op.origin();
-  if (!u || u->segment_index >= origin.segments().size()) return;
-  std::optional<UnixMicros> start = origin.SegmentStartTime(u->segment_index);
-  if (!start) return;
-  const hls::MediaSegment& seg = origin.segments()[u->segment_index];
-  const DurationMicros hold = origin.target_duration_s().value_or(6) * kMicrosPerSecond;
-  if (*start + SecondsToMicros(seg.duration_s()) + hold <= Now()) return;  // waited long enough
-  // This request's own copy (the parse is shared): not in the memo, so never reused.
-  hls::MediaPlaylist held = origin;
-  std::vector<hls::MediaSegment>& segs = held.mutable_segments();
-  segs.erase(segs.begin() + static_cast<std::ptrdiff_t>(u->segment_index), segs.end());
-  op.origin_doc = std::make_shared<const OriginDoc>(hls::Playlist(std::move(held)));
-  op.response.warnings.push_back("held back " + u->identity + " until KV explains it");
-}
-
 void ManifestPath::Impl::FinishState(OpPtr op, StateSource source, std::optional<ChannelState> state) {
   op->response.source = source;
   ChannelMemo& m = *op->channel_memo;
@@ -802,7 +439,7 @@ void ManifestPath::Impl::FinishState(OpPtr op, StateSource source, std::optional
     state = std::move(s);
   }
   op->state = std::move(state);
-  if (build.read_path == ReadPath::kKvListOnly) HoldBackUnexplained(*op);
+  read_path->AfterState(*this, *op);  // kv-stateless holds back what KV does not explain
   ResolvePods(op);
 }
 
