@@ -30,6 +30,7 @@ void RegisterTokenCommand(CLI::App& app, Context& ctx);     // ssai token (cli/t
 void RegisterConformCommands(CLI::App& app, Context& ctx);  // ssai conform (cli/conform_cmd.cc)
 void RegisterCaptureCommands(CLI::App& app, Context& ctx);  // ssai capture (cli/capture_cmd.cc)
 void RegisterHlsParseCommand(CLI::App& hls, Context& ctx);  // ssai hls parse (cli/hls_parse_cmd.cc)
+void RegisterFidelityCommand(CLI::App& app, Context& ctx);  // ssai fidelity (cli/fidelity_cmd.cc)
 
 // `ssai origin` replay flags (cli/capture_cmd.cc; the subcommand is serve_cmd.cc's):
 // --capture DIR, --speed X, --loop, --from ISO8601.

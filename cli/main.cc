@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   ssai::cli::RegisterConformCommands(app, ctx);
   ssai::cli::RegisterCaptureCommands(app, ctx);
   ssai::cli::RegisterBenchCommands(app, ctx);
+  ssai::cli::RegisterFidelityCommand(app, ctx);
   // An empty list's captured default ("[]") says nothing: leave it out of --help.
   std::function<void(CLI::App*)> tidy = [&](CLI::App* a) {
     for (CLI::Option* o : a->get_options([](CLI::Option*) { return true; })) {

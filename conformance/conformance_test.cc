@@ -1027,3 +1027,27 @@ TEST(BuiltinTargetTest, SgaiAssetsMatchTheViewersVariant) {
 
 }  // namespace
 }  // namespace ssai::conformance
+
+namespace ssai::conformance {
+namespace {
+
+// `serve:` runs one in-process server for every POP: what it cannot apply is named (issue 18:
+// it used to drop per-POP RTT, propagation and cache settings silently).
+TEST(ServeTargetTest, NamesThePopSettingsItCannotApply) {
+  Result<std::vector<Scenario>> all = LoadScenarios("fixtures/scenarios/conformance/many_pops_renditions.json");
+  ASSERT_TRUE(all.ok() && all->size() == 1) << all.status().ToString();
+  const Scenario* s = &all->front();
+  const std::string unapplied = ServeUnappliedPopSettings(*s);
+  EXPECT_NE(unapplied.find("pops[0] iad: coordinator_rtt_ms 5, kv_propagation_s 1"), std::string::npos) << unapplied;
+  EXPECT_NE(unapplied.find("pops[2] sin: coordinator_rtt_ms 220, kv_propagation_s 8, kv_latency_ms 10, kv_cache true"),
+            std::string::npos) << unapplied;
+  // gru has kv_cache false: its cache setting is what serve: does anyway.
+  EXPECT_NE(unapplied.find("pops[3] gru: coordinator_rtt_ms 140, kv_propagation_s 12"), std::string::npos);
+  EXPECT_EQ(unapplied.find("gru: coordinator_rtt_ms 140, kv_propagation_s 12, kv_cache"), std::string::npos);
+  Scenario plain = *s;
+  plain.pops = {PopSpec{"only", 0, 0, PopSpec{}.kv_latency_ms, false}};
+  EXPECT_EQ(ServeUnappliedPopSettings(plain), "");
+}
+
+}  // namespace
+}  // namespace ssai::conformance

@@ -791,6 +791,23 @@ class HttpTarget : public Target {
   TargetProfile profile_;
 };
 
+std::string UnappliedPopSettings(const Scenario& scenario) {
+  const PopSpec defaults;
+  std::string out;
+  for (size_t i = 0; i < scenario.pops.size(); ++i) {
+    const PopSpec& p = scenario.pops[i];
+    std::string fields;
+    auto add = [&](const char* name, const std::string& value) { fields += std::string(fields.empty() ? "" : ", ") + name + " " + value; };
+    if (p.coordinator_rtt_ms != 0) add("coordinator_rtt_ms", FormatDouble(p.coordinator_rtt_ms));
+    if (p.kv_propagation_s != 0) add("kv_propagation_s", FormatDouble(p.kv_propagation_s));
+    if (p.kv_latency_ms != defaults.kv_latency_ms) add("kv_latency_ms", FormatDouble(p.kv_latency_ms));
+    if (p.kv_cache) add("kv_cache", "true");
+    if (fields.empty()) continue;
+    out += std::string(out.empty() ? "" : "; ") + "pops[" + std::to_string(i) + "] " + p.name + ": " + fields;
+  }
+  return out;
+}
+
 // serve:BUILD: reference/server in-process, configured against the harness.
 class ServeTarget : public Target {
  public:
@@ -856,9 +873,19 @@ class ServeTarget : public Target {
     server::Server srv(std::move(parsed).value());
     SSAI_RETURN_IF_ERROR(srv.Start());
     const TargetProfile p = ServeProfile(srv.base_url(), token);
+    // Not silently: one server stands for every POP (UnappliedPopSettings).
+    const std::string unapplied = UnappliedPopSettings(scenario);
+    if (!unapplied.empty()) {
+      std::cerr << name() << ": one in-process server for every POP; not applied: " << unapplied
+                << " (per-POP edges: ssai fidelity, docs/fidelity.md)\n";
+    }
     Result<Observations> obs = RunRealTime(p, name(), scenario, &services, shifted);
     srv.Stop();
     services.Stop();
+    if (obs.ok()) {
+      obs->stats["serve_pop_settings_not_applied"] =
+          static_cast<int64_t>(std::count(unapplied.begin(), unapplied.end(), ';') + (unapplied.empty() ? 0 : 1));
+    }
     return obs;
   }
 
@@ -1137,6 +1164,8 @@ Result<std::unique_ptr<Target>> MakeObserveTarget(const std::string& profile_pat
   WarnIfInsecure(profile_path, *p);
   return MakeObserveTargetFrom(std::move(p).value(), std::move(live));
 }
+
+std::string ServeUnappliedPopSettings(const Scenario& scenario) { return UnappliedPopSettings(scenario); }
 
 Result<std::unique_ptr<Target>> MakeServeTarget(std::string_view build) {
   if (FindBuild(build) == nullptr) {

@@ -130,6 +130,13 @@ Result<TargetProfile> LoadTargetProfile(const std::string& path);
 // "http" with a profile file, or "serve:BUILD".
 Result<std::unique_ptr<Target>> MakeHttpTarget(const std::string& profile_path);
 Result<std::unique_ptr<Target>> MakeServeTarget(std::string_view build);
+// What `serve:` cannot apply (issue 18): it runs ONE in-process server (role all, in-process KV,
+// no cacheTtl) for every POP, so per-POP coordinator_rtt_ms, kv_propagation_s, kv_latency_ms and
+// kv_cache are not reproduced. Every conformance scenario sets them (the builtin target uses
+// them), so refusing would leave `serve:` nothing to run; instead each run says so by name (stderr
+// and the run's stats "serve_pop_settings_not_applied"). "" when the scenario sets none. For a
+// deployment that honours them per POP, see `ssai fidelity` (docs/fidelity.md).
+std::string ServeUnappliedPopSettings(const Scenario& scenario);
 // "observe" with a profile file that has an `observe` block (observe_target.cc).
 Result<std::unique_ptr<Target>> MakeObserveTarget(const std::string& profile_path,
                                                   std::function<void(const LiveBreak&)> live = {});

@@ -26,13 +26,16 @@ ALLOWED = {
     "simulator": ["reference/base", "reference/io", "reference/media", "reference/ssai"],
     "conformance": ["reference/base", "reference/io", "reference/media", "reference/ssai",
                     "reference/server", "reference/ssai/testing", "simulator"],
+    # `ssai fidelity`: a simulator scenario deployed with the real server and measured (issue 18).
+    "fidelity": ["reference/base", "reference/io", "reference/media", "reference/ssai", "reference/server",
+                 "simulator"],
     "bench/load": ["reference/base", "reference/io", "simulator"],
     "bench/micro": ["reference/base", "reference/io", "reference/media", "reference/ssai",
                     "reference/ssai/testing", "reference/server", "simulator", "conformance"],
     "bench/soak": ["reference/base", "reference/io", "reference/media", "reference/ssai",
                    "reference/server", "simulator"],
     "cli": ["reference/base", "reference/io", "reference/media", "reference/ssai", "reference/server",
-            "simulator", "conformance", "bench/load"],
+            "simulator", "conformance", "bench/load", "fidelity"],
 }
 # What tests and fuzzers may use besides their module's own dependencies.
 TEST_EXTRA = ["reference/io", "reference/ssai/testing", "reference/server"]

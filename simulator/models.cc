@@ -124,7 +124,8 @@ void KvCluster::Get(int pop, std::string_view key, const KvStore::GetOptions& op
   const Version* v = nullptr;
   if (auto k = central_.find(key); k != central_.end()) v = Visible(k->second, pop, now);
   const bool present = v != nullptr && !v->deleted && v->expires_at > now;
-  if (pop >= 0) {
+  // cache_ttl_s 0: no POP cache (a Redis replica answers every read itself).
+  if (pop >= 0 && options.cache_ttl_s > 0) {
     const int64_t ttl_s = std::max<int64_t>(options.cache_ttl_s, 30);  // Workers KV minimum
     CacheEntry& e = cache_[static_cast<size_t>(pop)][std::string(key)];
     e.present = present;
@@ -175,9 +176,16 @@ void KvCluster::Put(int pop, std::string_view key, std::string value, int64_t tt
 
 void KvCluster::Write(std::string_view key, Version v, KvStore::DoneCallback done) {
   v.visible_at.resize(static_cast<size_t>(pops_));
-  for (int p = 0; p < pops_; ++p) {
-    const UnixMicros at = v.committed_at + spec_.propagation.SampleUs(rng_);
-    v.visible_at[static_cast<size_t>(p)] = PartitionEnd(p, at);
+  if (spec_.propagation_model == KvSpec::PropagationModel::kSharedFifo) {
+    // One replication stream: one delay per write, applied in order (a write is never visible
+    // before the one sent ahead of it), the same moment at every POP reading the replica.
+    fifo_visible_at_ = std::max(fifo_visible_at_, v.committed_at + spec_.propagation.SampleUs(rng_));
+    for (int p = 0; p < pops_; ++p) v.visible_at[static_cast<size_t>(p)] = PartitionEnd(p, fifo_visible_at_);
+  } else {
+    for (int p = 0; p < pops_; ++p) {
+      const UnixMicros at = v.committed_at + spec_.propagation.SampleUs(rng_);
+      v.visible_at[static_cast<size_t>(p)] = PartitionEnd(p, at);
+    }
   }
   const UnixMicros committed = v.committed_at;
   Key& k = central_[std::string(key)];

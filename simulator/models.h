@@ -101,6 +101,7 @@ class KvCluster {
   int pops_;
   Rng rng_;
   UnixMicros t0_;
+  UnixMicros fifo_visible_at_ = 0;  // kSharedFifo: when the newest write became visible
   std::map<std::string, Key, std::less<>> central_;
   std::vector<std::map<std::string, CacheEntry, std::less<>>> cache_;  // per POP
   std::vector<std::map<std::string, ListSnapshot, std::less<>>> lists_;

@@ -453,7 +453,8 @@ TEST(SimRunTest, FixturesParse) {
   }
   EXPECT_GE(n, 5);
   EXPECT_EQ(ParseScenario(R"({"kv": {"cache_ttl_s": 10}})").status().message(),
-            "scenario.kv.cache_ttl_s: must be in [30, 86400], got 10");
+            "scenario.kv.cache_ttl_s: must be in [30, 86400] (Workers KV's minimum cacheTtl) or 0 (no POP "
+            "cache, as Redis), got 10");
   EXPECT_EQ(ParseScenario(R"({"viewrs": {}})").status().message().rfind("scenario.viewrs: unknown key (allowed: name, ", 0),
             0u);
   nlohmann::json j = nlohmann::json::object();

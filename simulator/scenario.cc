@@ -266,12 +266,27 @@ Result<Scenario> ParseScenarioJson(const json& root) {
   Obj kv(top.Get("kv"), "scenario.kv");
   SSAI_RETURN_IF_ERROR(kv.CheckKnown({"write_latency_ms", "propagation_ms", "hot_read_ms", "cold_read_ms",
                                       "cache_ttl_s", "list_staleness_s", "write_limit_per_key_s",
-                                      "outages", "latency_spikes", "partitions"}));
+                                      "propagation_model", "outages", "latency_spikes", "partitions"}));
   SSAI_RETURN_IF_ERROR(kv.Dist("write_latency_ms", &s.kv.write_latency));
   SSAI_RETURN_IF_ERROR(kv.Dist("propagation_ms", &s.kv.propagation));
   SSAI_RETURN_IF_ERROR(kv.Dist("hot_read_ms", &s.kv.hot_read));
   SSAI_RETURN_IF_ERROR(kv.Dist("cold_read_ms", &s.kv.cold_read));
-  SSAI_RETURN_IF_ERROR(kv.Int("cache_ttl_s", &s.kv.cache_ttl_s, 30, 86400));
+  SSAI_RETURN_IF_ERROR(kv.Int("cache_ttl_s", &s.kv.cache_ttl_s, 0, 86400));
+  if (s.kv.cache_ttl_s > 0 && s.kv.cache_ttl_s < 30) {
+    return Status::InvalidArgument("scenario.kv.cache_ttl_s: must be in [30, 86400] (Workers KV's minimum "
+                                   "cacheTtl) or 0 (no POP cache, as Redis), got " +
+                                   std::to_string(s.kv.cache_ttl_s));
+  }
+  std::string propagation_model = s.kv.propagation_model == KvSpec::PropagationModel::kSharedFifo ? "shared_fifo" : "per_pop";
+  SSAI_RETURN_IF_ERROR(kv.Str("propagation_model", &propagation_model));
+  if (propagation_model == "per_pop") {
+    s.kv.propagation_model = KvSpec::PropagationModel::kPerPop;
+  } else if (propagation_model == "shared_fifo") {
+    s.kv.propagation_model = KvSpec::PropagationModel::kSharedFifo;
+  } else {
+    return Status::InvalidArgument("scenario.kv.propagation_model: must be per_pop or shared_fifo, got '" +
+                                   propagation_model + "'");
+  }
   SSAI_RETURN_IF_ERROR(kv.Int("list_staleness_s", &s.kv.list_staleness_s, 0, 86400));
   SSAI_RETURN_IF_ERROR(kv.Num("write_limit_per_key_s", &s.kv.write_limit_per_key_s, 0, 3600));
   SSAI_RETURN_IF_ERROR(kv.Windows("outages", &s.kv.outages));
@@ -316,7 +331,7 @@ Result<Scenario> ParseScenarioJson(const json& root) {
   Obj og(top.Get("origin"), "scenario.origin");
   SSAI_RETURN_IF_ERROR(og.CheckKnown({"segment_duration_s", "window_segments", "cue_flavour", "renditions",
                                       "fetch_latency_ms", "stalls", "not_found", "breaks", "capture", "ts",
-                                      "container", "audio", "subtitles"}));
+                                      "container", "audio", "subtitles", "edge_cache_ms"}));
   SSAI_RETURN_IF_ERROR(og.Str("capture", &s.origin.capture));
   SSAI_RETURN_IF_ERROR(og.Str("ts", &s.origin.ts));
   if (!s.origin.ts.empty() && !s.origin.capture.empty()) {
@@ -375,6 +390,7 @@ Result<Scenario> ParseScenarioJson(const json& root) {
     }
   }
   SSAI_RETURN_IF_ERROR(og.Dist("fetch_latency_ms", &s.origin.fetch_latency));
+  SSAI_RETURN_IF_ERROR(og.Num("edge_cache_ms", &s.origin.edge_cache_ms, 0, 60000));
   SSAI_RETURN_IF_ERROR(og.Windows("stalls", &s.origin.stalls));
   SSAI_RETURN_IF_ERROR(og.Windows("not_found", &s.origin.not_found));
   Obj br(og.Get("breaks"), "scenario.origin.breaks");
@@ -577,6 +593,7 @@ nlohmann::json ScenarioToJson(const Scenario& s) {
         {"hot_read_ms", s.kv.hot_read.ToJson()},
         {"cold_read_ms", s.kv.cold_read.ToJson()},
         {"cache_ttl_s", s.kv.cache_ttl_s},
+        {"propagation_model", s.kv.propagation_model == KvSpec::PropagationModel::kSharedFifo ? "shared_fifo" : "per_pop"},
         {"list_staleness_s", s.kv.list_staleness_s},
         {"write_limit_per_key_s", s.kv.write_limit_per_key_s},
         {"outages", windows(s.kv.outages)},
@@ -596,6 +613,7 @@ nlohmann::json ScenarioToJson(const Scenario& s) {
         {"cue_flavour", origin::CueFlavourName(s.origin.cue_flavour)},
         {"renditions", rends},
         {"fetch_latency_ms", s.origin.fetch_latency.ToJson()},
+        {"edge_cache_ms", s.origin.edge_cache_ms},
         {"stalls", windows(s.origin.stalls)},
         {"not_found", windows(s.origin.not_found)},
         {"breaks",

@@ -54,9 +54,16 @@ struct KvSpec {
       {{0.9, Distribution::Uniform(100, 2000)}, {0.1, Distribution::Uniform(2000, 60000)}});
   Distribution hot_read = Distribution::Lognormal(2, 0.5);    // served from the POP cache
   Distribution cold_read = Distribution::Lognormal(41, 0.6);  // read-through to central (seed P50 41 ms)
-  int64_t cache_ttl_s = 60;        // GetOptions::cache_ttl_s the edges use (min 30, default 60)
+  // GetOptions::cache_ttl_s the edges use (Workers KV: min 30, default 60). 0: no POP cache at
+  // all, every read goes to the store (Redis has no cacheTtl: `ssai fidelity`, README "Fidelity").
+  int64_t cache_ttl_s = 60;
   int64_t list_staleness_s = 60;   // how long a POP serves a list() result before refreshing
   double write_limit_per_key_s = 1;  // min seconds between accepted writes to one key
+  // How a commit reaches the POPs. kPerPop (Workers KV): a propagation draw per POP and write,
+  // each POP on its own. kSharedFifo (a Redis replica every edge reads): one draw per write, the
+  // same moment for every POP, and never before an earlier write (one replication stream, in order).
+  enum class PropagationModel { kPerPop, kSharedFifo };
+  PropagationModel propagation_model = PropagationModel::kPerPop;
   std::vector<Window> outages;     // every operation fails (kUnavailable)
   std::vector<Window> latency_spikes;
   std::vector<Window> partitions;  // the POP cannot reach central: cached reads only, propagation waits
@@ -101,6 +108,10 @@ struct OriginSpec {
   origin::CueFlavour cue_flavour = origin::CueFlavour::kCueOut;
   std::vector<origin::Rendition> renditions;  // default: 4 renditions
   Distribution fetch_latency = Distribution::Lognormal(15, 0.4);
+  // Each POP's edge reuses a 200 origin answer this long and coalesces concurrent fetches of one
+  // URL (CachingOriginClient, reference/ssai/origin_cache.h: `ssai serve`'s limits.origin_cache_ms,
+  // 250 there by default). 0 (default here): every cohort reload fetches the origin.
+  double edge_cache_ms = 0;
   std::vector<Window> stalls;     // the playlist stops advancing (frozen at the window start)
   std::vector<Window> not_found;  // 404 for every playlist
   BreakScheduleSpec breaks;

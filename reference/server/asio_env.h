@@ -28,6 +28,7 @@
 
 #include "reference/base/status.h"
 #include "reference/base/time.h"
+#include "reference/ssai/origin_cache.h"
 #include "reference/server/config.h"
 #include "reference/server/journal.h"  // JournalDurableStore, here before it had its own file
 #include "reference/ssai/env.h"
@@ -123,31 +124,8 @@ class HttpOriginClient : public OriginClient {
   int64_t timeout_ms_;
 };
 
-// An edge's micro-cache in front of an OriginClient (what a CDN does for the seed's Worker): a
-// 200 answer is reused for `max_age_us`, and concurrent fetches of one URL share one request
-// (coalescing). Errors are not cached. Core thread only. A live playlist changes once per
-// segment, so a max age well under the target duration delays a new segment by at most that.
-class CachingOriginClient : public OriginClient {
- public:
-  CachingOriginClient(OriginClient* inner, Scheduler* scheduler, DurationMicros max_age_us,
-                      size_t max_entries = 10'000)
-      : inner_(inner), sched_(scheduler), max_age_us_(max_age_us), max_entries_(max_entries) {}
-  void Fetch(std::string_view url, Callback done) override;
-  int64_t hits = 0, coalesced = 0, misses = 0;
-
- private:
-  struct Entry {
-    Response response;
-    UnixMicros fetched_at = 0;
-  };
-  OriginClient* inner_;
-  Scheduler* sched_;
-  DurationMicros max_age_us_;
-  size_t max_entries_;
-  std::map<std::string, Entry, std::less<>> cache_;
-  std::map<std::string, std::vector<Callback>, std::less<>> pending_;
-  uint64_t next_version_ = 0;
-};
+// CachingOriginClient (the edge's origin micro-cache) lives in reference/ssai/origin_cache.h: the
+// simulator's edges use it too (issue 18, `ssai fidelity`).
 
 // POSTs {"channelId","eventId","podId","duration"} to a decision service; expects
 // {"podId","items":[{"id","duration","variants":{bitrate: url}}]} (the seed's decision object).

@@ -166,7 +166,7 @@ std::string Metrics::Render(std::string_view extra) const {
            std::to_string(it == sources_.end() ? 0 : it->second) + "\n";
   }
   AppendSample("ssai_kv_reads_total", "counter", "KV reads (get and list) made by the manifest path.", kv_reads_, &out);
-  AppendSample("ssai_coordinator_calls_total", "counter", "Coordinator calls made by the manifest path.",
+  AppendSample("ssai_coordinator_calls_total", "counter", "Coordinator calls made by the manifest path (waited for, and background refreshes).",
                coordinator_calls_, &out);
   AppendSample("ssai_stale_origin_total", "counter",
                "Playlist answers spliced from a last-good origin copy because the origin failed.", stale_origin_, &out);

@@ -529,8 +529,10 @@ void Server::Impl::HandleEdge(const HttpRequest& req, Reply reply) {
   ChannelSlot* const slot = FindChannelSlot(org, channel);
   edge->Handle(mr, [this, reply, is_master, slot](ManifestResponse r) {
     if (reply.answered()) return;  // timed out already
-    metrics.RecordManifest(StateSourceName(r.source), r.kv_reads, r.coordinator_calls, r.served_stale_origin,
-                           r.ad_segments);
+    // Background refreshes (kv-channel-state) are coordinator calls too: the coordinator answers
+    // them, and the simulator counts them (issue 18: they were missing from /metrics).
+    metrics.RecordManifest(StateSourceName(r.source), r.kv_reads, r.coordinator_calls + r.coordinator_background_calls,
+                           r.served_stale_origin, r.ad_segments);
     if (r.http_status >= 500) metrics.RecordError("upstream");
     if (slot != nullptr) NoteEdgeAnswer(*slot, r);
     HttpResponse res{r.http_status, r.content_type, std::move(r.body), {}};

@@ -550,6 +550,33 @@ TEST_F(ServerTest, SplitRoles) {
   coordinator.Stop();
 }
 
+// kv-channel-state answers from KV and refreshes the channel state in the background (at most
+// once a second per channel): those calls reach the coordinator and count in
+// ssai_coordinator_calls_total (they did not: issue 18, fidelity against the simulator).
+TEST_F(ServerTest, BackgroundRefreshesCountAsCoordinatorCalls) {
+  config_.build = "kv-channel-state";
+  StartServer();
+  int hits = 0, others = 0;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(2600);
+  while (std::chrono::steady_clock::now() < end) {
+    auto v = client_->Get("/demo/sports/v720.m3u8");
+    ASSERT_TRUE(v);
+    ASSERT_EQ(v->status, 200) << v->body;
+    (v->get_header_value("X-SSAI-State-Source") == "kv-hit" ? hits : others) += 1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_GT(hits, 0) << "no KV hit: nothing to refresh in the background";
+  auto m = client_->Get("/metrics");
+  ASSERT_TRUE(m);
+  const std::string name = "\nssai_coordinator_calls_total ";
+  const size_t at = m->body.find(name);
+  ASSERT_NE(at, std::string::npos) << m->body;
+  const int64_t calls = std::stoll(m->body.substr(at + name.size()));
+  // Each answer that was not a KV hit cost at most one call it waited for; anything beyond is a
+  // background refresh (>= 1: 2.6 s of KV hits, refresh due every 1 s).
+  EXPECT_GT(calls, others) << "hits " << hits;
+}
+
 TEST_F(ServerTest, DecisionFailureFillsWithSlate) {
   config_.decision.failure_rate = 1;
   StartServer();
