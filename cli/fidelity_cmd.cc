@@ -31,9 +31,7 @@ struct FidelityArgs {
 };
 
 int RunFidelity(const FidelityArgs& a) {
-  std::string text;
-  if (!ReadInput("ssai fidelity", a.scenario_path, kMaxScenarioBytes, &text)) return 2;
-  Result<nlohmann::json> parsed = ParseJsonInput(text, a.scenario_path);
+  Result<nlohmann::json> parsed = sim::ReadScenarioFile(a.scenario_path, kMaxScenarioBytes);
   if (!parsed.ok()) {
     std::cerr << "ssai fidelity: " << parsed.status().message() << "\n";
     return 2;

@@ -180,19 +180,13 @@ int RunSim(const SimArgs& a) {
     std::cerr << "ssai sim: a SCENARIO file is required (or `ssai sim merge DIR...`)\n";
     return 2;
   }
-  std::string text;
   // "ssai sim: PATH: cannot read: No such file or directory", "ssai sim: PATH: larger than 16 MiB"
-  if (!ReadInput("ssai sim", a.scenario_path, kMaxScenarioBytes, &text)) return 2;
-  Result<nlohmann::json> parsed = ParseJsonInput(text, a.scenario_path);  // bounded nesting
+  Result<nlohmann::json> parsed = sim::ReadScenarioFile(a.scenario_path, kMaxScenarioBytes);
   if (!parsed.ok()) {
     std::cerr << "ssai sim: " << parsed.status().message() << "\n";
     return 2;
   }
   nlohmann::json j = std::move(parsed).value();
-  if (Status s = sim::ResolveScenarioPaths(&j, a.scenario_path); !s.ok()) {
-    std::cerr << "ssai sim: " << a.scenario_path << ": " << s.message() << "\n";
-    return 2;
-  }
   for (const std::string& o : a.overrides) {
     if (Status s = sim::ApplyOverride(&j, o); !s.ok()) {
       std::cerr << "ssai sim: " << s.message() << "\n";

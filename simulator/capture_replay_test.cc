@@ -173,12 +173,9 @@ TEST(SimCaptureTest, RunSeesTheCapturedBreakAndIsDeterministic) {
 // fixture TS (tests/ts_fixtures.py conformance_ts: 240 s; splice_insert 1001 at 30 s for 20 s,
 // 1002 at 70 s cancelled at 66 s, time_signal 0x34/0x35 0x4800008E at 90-106 s).
 Scenario TsScenario() {
-  std::ifstream in("fixtures/scenarios/ts-breaks.json");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  nlohmann::json j = nlohmann::json::parse(ss.str());
-  EXPECT_TRUE(ResolveScenarioPaths(&j, "fixtures/scenarios/ts-breaks.json").ok());  // origin.ts is next to it
-  Result<Scenario> sc = ParseScenario(j.dump());
+  Result<nlohmann::json> j = ReadScenarioFile("fixtures/scenarios/ts-breaks.json", 1 << 20);  // origin.ts: next to it
+  EXPECT_TRUE(j.ok()) << j.status().ToString();
+  Result<Scenario> sc = ParseScenario(j->dump());
   EXPECT_TRUE(sc.ok()) << sc.status().ToString();
   return *sc;
 }

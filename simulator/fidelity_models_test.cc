@@ -62,7 +62,7 @@ TEST(FidelityModelsTest, CacheTtlParsesZeroOrThirtyAndUp) {
   EXPECT_TRUE(ParseScenario(R"({"kv": {"cache_ttl_s": 30}})").ok());
   Result<Scenario> bad = ParseScenario(R"({"kv": {"cache_ttl_s": 10}})");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("scenario.kv.cache_ttl_s: must be in [30.0, 86400.0] (Workers KV's minimum cacheTtl) or 0"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("scenario.kv.cache_ttl_s: must be in [30, 86400] (Workers KV's minimum cacheTtl) or 0"), std::string::npos) << bad.status().message();
   Result<Scenario> model = ParseScenario(R"({"kv": {"propagation_model": "gossip"}})");
   ASSERT_FALSE(model.ok());
   EXPECT_NE(model.status().message().find("scenario.kv.propagation_model"), std::string::npos);

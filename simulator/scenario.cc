@@ -7,6 +7,7 @@
 
 #include "reference/base/json_input.h"
 #include "reference/base/json_text.h"
+#include "reference/io/files.h"
 
 namespace ssai::sim {
 
@@ -497,6 +498,13 @@ Result<Scenario> ParseScenario(std::string_view json_text) {
   // Bounded nesting, and nothing the JSON library throws escapes (the readers below check types).
   SSAI_ASSIGN_OR_RETURN(json root, ParseJsonInput(json_text, "scenario"));
   return CatchJsonErrors("scenario", [&] { return ParseScenarioJson(root); });
+}
+
+Result<nlohmann::json> ReadScenarioFile(const std::string& path, size_t max_bytes) {
+  SSAI_ASSIGN_OR_RETURN(std::string text, io::ReadInputToString(path, max_bytes));
+  SSAI_ASSIGN_OR_RETURN(json j, ParseJsonInput(text, path));  // bounded nesting
+  if (Status s = ResolveScenarioPaths(&j, path); !s.ok()) return s.WithContext(path);
+  return j;
 }
 
 Status ResolveScenarioPaths(nlohmann::json* scenario_json, const std::string& scenario_file) {

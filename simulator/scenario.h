@@ -224,6 +224,10 @@ Status CheckRunSize(const Scenario& s);
 // the working directory). A path that is not next to the scenario but is under the working
 // directory (the rule before 2026-12-06) is refused naming both, never silently taken.
 Status ResolveScenarioPaths(nlohmann::json* scenario_json, const std::string& scenario_file);
+// A scenario file ("-": stdin) as JSON, the way every command reads one: at most `max_bytes`,
+// bounded nesting, its paths resolved (ResolveScenarioPaths). Errors name the file:
+// "PATH: cannot read: No such file or directory", "PATH: not valid JSON (...)".
+Result<nlohmann::json> ReadScenarioFile(const std::string& path, size_t max_bytes);
 // Applies "a.b.c=value" (value parsed as JSON, else taken as a string) to scenario JSON; used by
 // sweeps (--sweep viewers.viewers_per_channel=1000,10000).
 Status ApplyOverride(nlohmann::json* scenario_json, std::string_view assignment);
