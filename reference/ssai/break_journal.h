@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "reference/base/lifetime.h"
 #include "reference/base/status.h"
 #include "reference/ssai/break_ledger.h"
 #include "reference/ssai/break_records.h"
@@ -74,13 +75,9 @@ class BreakJournal {
   size_t serialized_records() const { return serialized_.size(); }
 
  private:
+  // Callbacks that run only while this object lives (reference/base/lifetime.h).
   template <typename F>
-  auto Guard(F f) {
-    return [alive = std::weak_ptr<int>(alive_), f = std::move(f)](auto&&... args) mutable {
-      if (alive.expired()) return;
-      f(std::forward<decltype(args)>(args)...);
-    };
-  }
+  auto Guard(F f) { return lifetime_.Guard(std::move(f)); }
   // SerializeRecord, remembered per record id: every operation diffs every record against the
   // durable image (twice per GetChannelState) and records rarely change, so the JSON is only
   // rebuilt for a record that differs (operator==) from the one it was built from.
@@ -92,7 +89,7 @@ class BreakJournal {
   CoordinatorStats* stats_;
   std::map<std::string, std::string> image_;  // key -> value the store confirmed
   std::map<std::string, std::pair<BreakRecord, std::string>> serialized_;
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  LifetimeToken lifetime_;
 };
 
 }  // namespace ssai

@@ -21,6 +21,7 @@
 #include <cmath>
 #include <utility>
 
+#include "reference/base/lifetime.h"
 #include "reference/media/hls/playlist.h"
 #include "reference/ssai/break_journal.h"
 #include "reference/ssai/break_ledger.h"
@@ -87,13 +88,9 @@ struct Coordinator::Impl {
   }
 
   // Wraps a callback given to the environment so it does nothing once this Impl is gone.
+  // Callbacks that run only while this object lives (reference/base/lifetime.h).
   template <typename F>
-  auto Guard(F f) {
-    return [alive = std::weak_ptr<int>(alive_), f = std::move(f)](auto&&... args) mutable {
-      if (alive.expired()) return;
-      f(std::forward<decltype(args)>(args)...);
-    };
-  }
+  auto Guard(F f) { return lifetime_.Guard(std::move(f)); }
 
   UnixMicros Now() const { return env.scheduler->Now(); }
 
@@ -604,7 +601,7 @@ struct Coordinator::Impl {
   std::string channel_id;
   ChannelState state;
   CoordinatorStats stats;
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  LifetimeToken lifetime_;
 
   InputGate gate;
   BreakRecords records;

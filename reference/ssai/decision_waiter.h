@@ -10,6 +10,7 @@
 #include <memory>
 #include <utility>
 
+#include "reference/base/lifetime.h"
 #include "reference/base/time.h"
 #include "reference/ssai/adbreak_state.h"
 #include "reference/ssai/coordinator.h"
@@ -30,18 +31,14 @@ class DecisionWaiter {
   void Decide(const DecisionClient::Request& request, std::function<void(AdDecision)> done);
 
  private:
+  // Callbacks that run only while this object lives (reference/base/lifetime.h).
   template <typename F>
-  auto Guard(F f) {
-    return [alive = std::weak_ptr<int>(alive_), f = std::move(f)](auto&&... args) mutable {
-      if (alive.expired()) return;
-      f(std::forward<decltype(args)>(args)...);
-    };
-  }
+  auto Guard(F f) { return lifetime_.Guard(std::move(f)); }
   Scheduler* scheduler_;
   DecisionClient* decision_;
   DurationMicros timeout_us_;
   CoordinatorStats* stats_;
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  LifetimeToken lifetime_;
 };
 
 }  // namespace ssai

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "reference/base/lifetime.h"
 #include "reference/base/status.h"
 #include "reference/base/time.h"
 #include "reference/ssai/coordinator.h"
@@ -88,13 +89,9 @@ class KvPublisher {
     std::vector<std::function<void(Status)>> waiters;            // for the pending value
     std::vector<std::function<void(Status)>> in_flight_waiters;  // for the write in flight
   };
+  // Callbacks that run only while this object lives (reference/base/lifetime.h).
   template <typename F>
-  auto Guard(F f) {
-    return [alive = std::weak_ptr<int>(alive_), f = std::move(f)](auto&&... args) mutable {
-      if (alive.expired()) return;
-      f(std::forward<decltype(args)>(args)...);
-    };
-  }
+  auto Guard(F f) { return lifetime_.Guard(std::move(f)); }
   UnixMicros Now() const { return scheduler_->Now(); }
   void Hand(const std::string& key, std::string value, std::optional<UnixMicros> end_time, double duration_s,
             bool is_delete);
@@ -113,7 +110,7 @@ class KvPublisher {
   std::set<std::string> retired_;  // forgotten keys whose writers were busy
   UnixMicros quiet_until_ = 0;
   std::vector<std::string> to_kick_;
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  LifetimeToken lifetime_;
 };
 
 }  // namespace ssai
