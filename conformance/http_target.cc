@@ -821,13 +821,7 @@ class ServeTarget : public Target {
     std::random_device rd;
     const std::string token = "conf-" + std::to_string(rd()) + std::to_string(rd());
     Json renditions = Json::array();
-    for (const origin::Rendition& r : shifted.origin.renditions) {
-      Json rj = {{"name", r.name}, {"bandwidth_bps", r.bandwidth_bps}};
-      // The origin's CODECS/RESOLUTION, for the server's multivariant playlist (RFC 8216 §4.3.4.2).
-      if (!r.codecs.empty()) rj["codecs"] = r.codecs;
-      if (!r.resolution.empty()) rj["resolution"] = r.resolution;
-      renditions.push_back(std::move(rj));
-    }
+    for (const origin::Rendition& r : shifted.origin.renditions) renditions.push_back(server::RenditionConfigJson(r));
     const double seg_s = MicrosToSeconds(origin::SegmentDurationMicros(shifted.origin));
     // Demuxed audio and subtitle renditions (issue 14): the server splices them in lockstep and
     // lists them in its multivariant playlist, where the viewers find them (player_choice.h).

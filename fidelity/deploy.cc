@@ -563,12 +563,7 @@ Result<Measurement> RunDeployment(const sim::Scenario& sc, const DeployOptions& 
   json channels = json::array();
   for (int c = 0; c < sc.channels; ++c) {
     json renditions = json::array();
-    for (const origin::Rendition& r : sc.origin.renditions) {
-      json rj = {{"name", r.name}, {"bandwidth_bps", r.bandwidth_bps}};
-      if (!r.codecs.empty()) rj["codecs"] = r.codecs;
-      if (!r.resolution.empty()) rj["resolution"] = r.resolution;
-      renditions.push_back(std::move(rj));
-    }
+    for (const origin::Rendition& r : sc.origin.renditions) renditions.push_back(server::RenditionConfigJson(r));
     const std::string base = origins[static_cast<size_t>(c)]->base_url();
     channels.push_back({{"org", "sim"}, {"channel", "ch" + std::to_string(c)}, {"mode", "ssai"},
                         {"origin_base_url", base}, {"renditions", renditions},

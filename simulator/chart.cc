@@ -9,41 +9,41 @@
 
 namespace ssai::sim {
 
-namespace {
-
-constexpr double kW = 640, kH = 300, kL = 60, kR = 150, kT = 30, kB = 40;
-
-std::string F(const char* f, double v) {
+std::string Fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), f, v);
   return buf;
 }
 
+namespace {
+
+constexpr double kW = 640, kH = 300, kL = 60, kR = 150, kT = 30, kB = 40;
+
 std::string Esc(const std::string& s) { return HtmlEscape(s); }
 
 // A tick's label with as many decimals as the step between ticks needs.
 std::string TickLabel(double v, double step) {
-  if (step >= 1 || v == 0) return F("%.0f", v);
+  if (step >= 1 || v == 0) return Fmt("%.0f", v);
   const int digits = static_cast<int>(std::ceil(-std::log10(step) - 1e-9));
-  return F(("%." + std::to_string(std::min(digits, 6)) + "f").c_str(), v);
+  return Fmt(("%." + std::to_string(std::min(digits, 6)) + "f").c_str(), v);
 }
 
 std::string Frame(const std::string& title) {
-  std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='" + F("%.0f", kW) + "' height='" + F("%.0f", kH) +
+  std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='" + Fmt("%.0f", kW) + "' height='" + Fmt("%.0f", kH) +
                   "' font-family='sans-serif' font-size='11'>";
-  s += "<text x='" + F("%.0f", kL) + "' y='18' font-size='13' font-weight='bold'>" + Esc(title) + "</text>";
-  s += "<rect x='" + F("%.0f", kL) + "' y='" + F("%.0f", kT) + "' width='" + F("%.0f", kW - kL - kR) +
-       "' height='" + F("%.0f", kH - kT - kB) + "' fill='none' stroke='#999'/>";
+  s += "<text x='" + Fmt("%.0f", kL) + "' y='18' font-size='13' font-weight='bold'>" + Esc(title) + "</text>";
+  s += "<rect x='" + Fmt("%.0f", kL) + "' y='" + Fmt("%.0f", kT) + "' width='" + Fmt("%.0f", kW - kL - kR) +
+       "' height='" + Fmt("%.0f", kH - kT - kB) + "' fill='none' stroke='#999'/>";
   return s;
 }
 
 std::string YLabel(const std::string& label) {
-  return "<text x='12' y='" + F("%.0f", kH / 2) + "' transform='rotate(-90 12 " + F("%.0f", kH / 2) +
+  return "<text x='12' y='" + Fmt("%.0f", kH / 2) + "' transform='rotate(-90 12 " + Fmt("%.0f", kH / 2) +
          ")' text-anchor='middle'>" + Esc(label) + "</text>";
 }
 
 std::string Legend(size_t i, const std::string& name) {
-  return "<text x='" + F("%.0f", kW - kR + 8) + "' y='" + F("%.0f", kT + 14 + 14.0 * static_cast<double>(i)) +
+  return "<text x='" + Fmt("%.0f", kW - kR + 8) + "' y='" + Fmt("%.0f", kT + 14 + 14.0 * static_cast<double>(i)) +
          "' fill='" + SeriesColour(name) + "'>" + Esc(name) + "</text>";
 }
 
@@ -118,17 +118,17 @@ std::string SvgLineChart(const std::string& title, const ChartAxes& axes, const 
   std::string s = Frame(title);
   const double y_step = y_ticks.size() > 1 ? y_ticks[1] - y_ticks[0] : 1;
   for (double y : y_ticks) {
-    s += "<line x1='" + F("%.0f", kL) + "' x2='" + F("%.0f", kW - kR) + "' y1='" + F("%.1f", fy(y)) + "' y2='" +
-         F("%.1f", fy(y)) + "' stroke='#eee'/>";
-    s += "<text x='" + F("%.0f", kL - 4) + "' y='" + F("%.1f", fy(y) + 4) + "' text-anchor='end'>" +
+    s += "<line x1='" + Fmt("%.0f", kL) + "' x2='" + Fmt("%.0f", kW - kR) + "' y1='" + Fmt("%.1f", fy(y)) + "' y2='" +
+         Fmt("%.1f", fy(y)) + "' stroke='#eee'/>";
+    s += "<text x='" + Fmt("%.0f", kL - 4) + "' y='" + Fmt("%.1f", fy(y) + 4) + "' text-anchor='end'>" +
          TickLabel(y, log_y ? y : y_step) + "</text>";
   }
   const double x_step = log_x ? x_lo : (x_ticks.size() > 1 ? x_ticks[1] - x_ticks[0] : 1);
   for (double x : x_ticks) {
-    s += "<text x='" + F("%.1f", fx(x)) + "' y='" + F("%.0f", kH - kB + 14) + "' text-anchor='middle'>" +
+    s += "<text x='" + Fmt("%.1f", fx(x)) + "' y='" + Fmt("%.0f", kH - kB + 14) + "' text-anchor='middle'>" +
          TickLabel(x, log_x || axes.x_ticks_at_points ? x : x_step) + "</text>";
   }
-  s += "<text x='" + F("%.0f", (kW - kR + kL) / 2) + "' y='" + F("%.0f", kH - 6) + "' text-anchor='middle'>" +
+  s += "<text x='" + Fmt("%.0f", (kW - kR + kL) / 2) + "' y='" + Fmt("%.0f", kH - 6) + "' text-anchor='middle'>" +
        Esc(axes.x_label) + "</text>";
   s += YLabel(axes.y_label);
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -142,10 +142,10 @@ std::string SvgLineChart(const std::string& title, const ChartAxes& axes, const 
     for (size_t k = 0; k < lines[i].points.size(); ++k) {
       auto [x, y] = lines[i].points[k];
       if (std::isnan(y) || !usable(x, y)) { pen = false; continue; }
-      d += (pen ? "L" : "M") + F("%.1f", fx(x)) + "," + F("%.1f", fy(y)) + " ";
+      d += (pen ? "L" : "M") + Fmt("%.1f", fx(x)) + "," + Fmt("%.1f", fy(y)) + " ";
       pen = true;
       if (k % every == 0) {
-        marks += "<circle cx='" + F("%.1f", fx(x)) + "' cy='" + F("%.1f", fy(y)) + "' r='2.5' fill='" + colour + "'/>";
+        marks += "<circle cx='" + Fmt("%.1f", fx(x)) + "' cy='" + Fmt("%.1f", fy(y)) + "' r='2.5' fill='" + colour + "'/>";
       }
     }
     s += "<path d='" + d + "' fill='none' stroke='" + colour + "' stroke-width='1.6'" +
@@ -155,10 +155,10 @@ std::string SvgLineChart(const std::string& title, const ChartAxes& axes, const 
       const auto [lo, hi] = lines[i].ranges[k];
       if (std::isnan(lo) || std::isnan(hi) || !usable(x, lo) || !usable(x, hi)) continue;
       // A min..max bar with caps.
-      const std::string X = F("%.1f", fx(x)), X0 = F("%.1f", fx(x) - 3), X1 = F("%.1f", fx(x) + 3);
-      s += "<path d='M" + X + "," + F("%.1f", fy(lo)) + " L" + X + "," + F("%.1f", fy(hi)) + " M" + X0 + "," +
-           F("%.1f", fy(lo)) + " L" + X1 + "," + F("%.1f", fy(lo)) + " M" + X0 + "," + F("%.1f", fy(hi)) + " L" +
-           X1 + "," + F("%.1f", fy(hi)) + "' stroke='" + colour + "' stroke-width='1'/>";
+      const std::string X = Fmt("%.1f", fx(x)), X0 = Fmt("%.1f", fx(x) - 3), X1 = Fmt("%.1f", fx(x) + 3);
+      s += "<path d='M" + X + "," + Fmt("%.1f", fy(lo)) + " L" + X + "," + Fmt("%.1f", fy(hi)) + " M" + X0 + "," +
+           Fmt("%.1f", fy(lo)) + " L" + X1 + "," + Fmt("%.1f", fy(lo)) + " M" + X0 + "," + Fmt("%.1f", fy(hi)) + " L" +
+           X1 + "," + Fmt("%.1f", fy(hi)) + "' stroke='" + colour + "' stroke-width='1'/>";
     }
     s += Legend(i, lines[i].name);
   }
@@ -187,18 +187,18 @@ std::string SvgBarChart(const std::string& title, const std::string& y_label, co
   const double bw = gw * 0.8 / static_cast<double>(std::max<size_t>(series.size(), 1));
   const double y_step = y_ticks.size() > 1 ? y_ticks[1] - y_ticks[0] : 1;
   for (double y : y_ticks) {
-    s += "<text x='" + F("%.0f", kL - 4) + "' y='" + F("%.1f", kH - kB - y / y_hi * (kH - kT - kB) + 4) +
+    s += "<text x='" + Fmt("%.0f", kL - 4) + "' y='" + Fmt("%.1f", kH - kB - y / y_hi * (kH - kT - kB) + 4) +
          "' text-anchor='end'>" + TickLabel(y, y_step) + "</text>";
   }
   for (size_t c = 0; c < categories.size(); ++c) {
-    s += "<text x='" + F("%.1f", kL + gw * (static_cast<double>(c) + 0.5)) + "' y='" + F("%.0f", kH - kB + 14) +
+    s += "<text x='" + Fmt("%.1f", kL + gw * (static_cast<double>(c) + 0.5)) + "' y='" + Fmt("%.0f", kH - kB + 14) +
          "' text-anchor='middle'>" + Esc(categories[c]) + "</text>";
     for (size_t k = 0; k < series.size(); ++k) {
       const double v = c < series[k].second.size() ? series[k].second[c] : NAN;
       if (std::isnan(v)) continue;
       const double h = v / y_hi * (kH - kT - kB);
-      s += "<rect x='" + F("%.1f", kL + gw * static_cast<double>(c) + gw * 0.1 + bw * static_cast<double>(k)) +
-           "' y='" + F("%.1f", kH - kB - h) + "' width='" + F("%.1f", bw) + "' height='" + F("%.1f", h) + "' fill='" +
+      s += "<rect x='" + Fmt("%.1f", kL + gw * static_cast<double>(c) + gw * 0.1 + bw * static_cast<double>(k)) +
+           "' y='" + Fmt("%.1f", kH - kB - h) + "' width='" + Fmt("%.1f", bw) + "' height='" + Fmt("%.1f", h) + "' fill='" +
            SeriesColour(series[k].first) + "'/>";
     }
   }

@@ -11,6 +11,10 @@
 
 namespace ssai::sim {
 
+// One printf-formatted number (`f`: a literal format with one double conversion), for the charts
+// and the reports' tables.
+std::string Fmt(const char* f, double v);
+
 struct ChartLine {
   std::string name;
   std::vector<std::pair<double, double>> points;  // (x, y); NaN y = gap

@@ -15,19 +15,11 @@ using json = nlohmann::json;
 
 double Num(const json& j, double fallback) { return j.is_number() ? j.get<double>() : fallback; }
 
-std::string Fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), f, v);
-  return buf;
-}
-
 namespace {
 
 std::string Esc(const std::string& s) { return HtmlEscape(s); }
 
-
 }  // namespace
-
 
 json SeedExpectations(const std::vector<json>& builds) {
   json out = json::object();

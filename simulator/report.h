@@ -31,10 +31,8 @@ std::string RenderTable(const nlohmann::json& report);
 std::string RenderHtml(const nlohmann::json& report);
 
 
-// Report helpers shared by report.cc and sweep.cc: a JSON number or `fallback`; one printf-formatted
-// number (`f` is a literal format with one double conversion).
+// Report helper shared by report.cc and sweep.cc: a JSON number or `fallback` (Fmt: chart.h).
 double Num(const nlohmann::json& j, double fallback = 0);
-std::string Fmt(const char* f, double v);
 
 // The report text as written: JSON with 1-space indentation and a trailing newline.
 std::string SerializeReport(const nlohmann::json& report);

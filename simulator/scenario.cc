@@ -523,7 +523,7 @@ Status ResolveScenarioPaths(nlohmann::json* scenario_json, const std::string& sc
     if (!fs::exists(resolved, ec) && fs::exists(given, ec)) {
       return Status::InvalidArgument("scenario.origin." + std::string(key) + ": '" + given + "' is not next to the scenario (" +
                                      resolved.string() + "): paths in a scenario file are relative to the file; "
-                                     "write it relative to " + (dir.string()) + " or absolute");
+                                     "write it relative to " + dir.string() + " or absolute");
     }
     origin[key] = resolved.string();
   }

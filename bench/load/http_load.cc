@@ -17,7 +17,6 @@
 #include <boost/beast/http/string_body.hpp>
 #include <nlohmann/json.hpp>
 
-
 namespace ssai::load {
 
 namespace asio = boost::asio;

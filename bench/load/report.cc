@@ -27,11 +27,7 @@ using Json = nlohmann::json;
 
 namespace {
 
-std::string Fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
+using sim::Fmt;
 
 std::string UtcNow() {
   const std::time_t t = std::time(nullptr);

@@ -8,6 +8,7 @@
 
 #include "reference/base/json_input.h"
 #include "reference/io/files.h"
+#include "reference/media/origin/synthetic_origin.h"
 #include "reference/server/redis_kv.h"
 #include "reference/ssai/builds.h"
 
@@ -523,6 +524,13 @@ Result<ServerConfig> LoadServerConfig(const std::string& path) {
   Result<ServerConfig> c = ParseServerConfig(text, dir);
   if (!c.ok()) return c.status().WithContext(path);
   return c;
+}
+
+nlohmann::json RenditionConfigJson(const origin::Rendition& r) {
+  Json rj = {{"name", r.name}, {"bandwidth_bps", r.bandwidth_bps}};
+  if (!r.codecs.empty()) rj["codecs"] = r.codecs;
+  if (!r.resolution.empty()) rj["resolution"] = r.resolution;
+  return rj;
 }
 
 }  // namespace ssai::server

@@ -8,10 +8,16 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "reference/base/status.h"
 #include "reference/server/log.h"
 #include "reference/ssai/adbreak_state.h"
 #include "reference/ssai/channel.h"
+
+namespace ssai::origin {
+struct Rendition;
+}  // namespace ssai::origin
 
 namespace ssai::server {
 
@@ -111,6 +117,11 @@ struct ServerConfig {
 Result<ServerConfig> ParseServerConfig(std::string_view json, std::string_view base_dir = "");
 Result<ServerConfig> LoadServerConfig(const std::string& path);
 Status ValidateServerConfig(const ServerConfig& config);
+
+// A config's `channels[].renditions[]` entry for an origin rendition, for the harnesses that
+// write configs (conformance `serve:`, `ssai fidelity`): name, bandwidth_bps, and the origin's
+// CODECS/RESOLUTION when it has them (for the multivariant playlist, RFC 8216 §4.3.4.2).
+nlohmann::json RenditionConfigJson(const origin::Rendition& rendition);
 
 // "host:port" -> (host, port); port 0 allowed.
 Status ParseListen(std::string_view text, std::string* host, int* port);

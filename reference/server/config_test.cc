@@ -8,6 +8,10 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
+#include "reference/media/origin/synthetic_origin.h"
+
 namespace ssai::server {
 namespace {
 
@@ -164,6 +168,34 @@ TEST(ConfigLimitsTest, JournalTuningDefaultsAndBounds) {
             "limits.journal_max_group_records: must be in [1, 1000000], got 0");
   EXPECT_EQ(Error(R"({"auth": {"token": "t"}, "limits": {"journal_compact_after_records": "x"}, "channels": []})"),
             "limits.journal_compact_after_records: must be an integer, got string");
+}
+
+// What the harnesses write into a config for an origin rendition parses back as that rendition.
+TEST(ConfigTest, RenditionConfigJsonParsesBack) {
+  origin::Rendition full;
+  full.name = "v720";
+  full.bandwidth_bps = 2'500'000;
+  full.codecs = "avc1.64001f,mp4a.40.2";
+  full.resolution = "1280x720";
+  origin::Rendition bare;
+  bare.name = "v360";
+  bare.bandwidth_bps = 800'000;
+  bare.codecs.clear();
+  bare.resolution.clear();
+  EXPECT_EQ(RenditionConfigJson(bare), nlohmann::json::parse(R"({"name": "v360", "bandwidth_bps": 800000})"));
+  nlohmann::json config = {
+      {"auth", {{"token", "t"}}},
+      {"channels",
+       {{{"org", "o"}, {"channel", "c"}, {"origin_base_url", "http://127.0.0.1:8081"},
+         {"renditions", {RenditionConfigJson(full), RenditionConfigJson(bare)}}}}}};
+  Result<ServerConfig> parsed = ParseServerConfig(config.dump());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  ASSERT_EQ(parsed->channels[0].renditions.size(), 2u);
+  EXPECT_EQ(parsed->channels[0].renditions[0].name, "v720");
+  EXPECT_EQ(parsed->channels[0].renditions[0].bandwidth_bps, 2'500'000);
+  EXPECT_EQ(parsed->channels[0].renditions[0].codecs, "avc1.64001f,mp4a.40.2");
+  EXPECT_EQ(parsed->channels[0].renditions[0].resolution, "1280x720");
+  EXPECT_EQ(parsed->channels[0].renditions[1].codecs, "");
 }
 
 TEST(ConfigTest, DecisionFormatVast) {
