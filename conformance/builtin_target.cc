@@ -19,19 +19,33 @@
 #include "reference/server/vast_decision.h"
 #include "reference/ssai/manifest_path.h"
 #include "reference/ssai/vast_pod.h"
-#include "reference/ssai/testing/fake_env.h"
-#include "reference/ssai/testing/pop_env.h"
+#include "simulator/kernel.h"
+#include "simulator/models.h"
 
 namespace ssai::conformance {
 
 namespace {
 
-using testing::DelayedCoordinatorClient;
-using testing::FakeDecision;
-using testing::FakeDurableStore;
-using testing::KvCentral;
-using testing::ManualScheduler;
-using testing::PopKvStore;
+// The scenario's fixed values as the simulator's distributions.
+sim::Distribution FixedMs(double ms) { return sim::Distribution::Fixed(ms); }
+
+// The KV the builtin deployment runs on: the simulator's model (sim::KvCluster), with each POP's
+// fixed settings from the scenario (SetPopSettings). What is not per POP is the coordinator's
+// location (the writer, pop -1): its writes commit and its reads answer after 2 ms. The rest is the
+// model's (Workers KV): the 1 write/s/key limit, the 60 s TTL floor, cacheTtl at least 30 s,
+// misses cached. Except list(): a POP lists what has propagated to it, fresh on every call
+// (list_staleness_s 0), as the server's stores behind `serve:` do; the simulator's default
+// 60 s list snapshot would hide a new break from kv-list readers for up to a minute, which a
+// conformance scenario cannot express yet.
+sim::KvSpec BuiltinKvSpec() {
+  sim::KvSpec k;
+  k.list_staleness_s = 0;
+  k.write_latency = FixedMs(2);
+  k.hot_read = FixedMs(2);
+  k.cold_read = FixedMs(2);
+  k.propagation = FixedMs(0);
+  return k;
+}
 
 // CMAF origins (issue 14) get fMP4 ads and slate, each with its own init segment, as an ad
 // preparation service transcodes ads to the content's profile.
@@ -99,7 +113,61 @@ class ScenarioOrigin : public OriginClient {
   std::map<std::string, std::string> ads_;
 };
 
-// Records every decision request, then lets the fake answer (or fail, or hang).
+// The decision service as the scenario describes it: the scenario's pod after its fixed latency,
+// or a failure after it, or no answer at all (a hang; the callback is kept, never called). The
+// `decision` fault switches the behaviour at run time. (The simulator's SimDecision draws its own
+// pod and failures from a rate; the checks need the scenario's exact ads and a hang.)
+class ScenarioDecision : public DecisionClient {
+ public:
+  explicit ScenarioDecision(Scheduler* sched) : sched_(sched) {}
+  void Decide(const Request& /*request*/, Callback done) override {
+    switch (behaviour) {
+      case DecisionBehaviour::kAnswer:
+        sched_->RunAfter(latency, [done = std::move(done), d = decision]() mutable { done(std::move(d)); });
+        return;
+      case DecisionBehaviour::kFail:
+        sched_->RunAfter(latency, [done = std::move(done)] { done(Status::Unavailable("decision service failed")); });
+        return;
+      case DecisionBehaviour::kHang:
+        hung_.push_back(std::move(done));
+        return;
+    }
+  }
+  AdDecision decision;
+  DecisionBehaviour behaviour = DecisionBehaviour::kAnswer;
+  DurationMicros latency = 0;
+
+ private:
+  Scheduler* sched_;
+  std::vector<Callback> hung_;
+};
+
+// One POP's way to the coordinator: half the round trip there, the other half back (the scenario's
+// fixed coordinator_rtt_ms; the coordinator_rtt fault changes it). The coordinator itself is the
+// real one, behind `inner` (swapped on a restart). No load model: a conformance scenario has a
+// handful of viewers (the simulator's CoordinatorFleet models queueing for thousands).
+class RttLink : public CoordinatorClient {
+ public:
+  RttLink(Scheduler* sched, CoordinatorClient* inner, DurationMicros rtt) : sched_(sched), inner_(inner), rtt_(rtt) {}
+  void GetChannelState(std::string_view channel_id, StateCallback done) override {
+    ++calls;
+    const DurationMicros back = rtt_ - rtt_ / 2;
+    sched_->RunAfter(rtt_ / 2, [this, id = std::string(channel_id), done = std::move(done), back]() mutable {
+      inner_->GetChannelState(id, [this, done = std::move(done), back](Result<ChannelState> r) mutable {
+        sched_->RunAfter(back, [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
+      });
+    });
+  }
+  void set_rtt(DurationMicros rtt) { rtt_ = rtt; }
+  int64_t calls = 0;
+
+ private:
+  Scheduler* sched_;
+  CoordinatorClient* inner_;
+  DurationMicros rtt_;
+};
+
+// Records every decision request, then lets the scenario's decision service answer (or fail, or hang).
 class RecordingDecision : public DecisionClient {
  public:
   RecordingDecision(Scheduler* sched, DecisionClient* inner, Observations* obs)
@@ -211,13 +279,13 @@ class Harness {
       : build_(build),
         scenario_(scenario),
         sched_(scenario.origin.start_time),
-        central_(&sched_),
-        coordinator_kv_(&sched_, &central_, "coordinator"),
-        durable_(&sched_),
+        // The coordinator's strongly consistent storage: the simulator's, answering at once (the
+        // scenario gives no storage latency; the output gate then costs nothing, as before).
+        durable_(&sched_, sim::Distribution::Fixed(0), sim::Rng(1)),
         origin_(&scenario, &sched_),
-        fake_decision_(&sched_),
+        decision_service_(&sched_),
         vast_decision_(&sched_, &scenario, &build),
-        decision_(&sched_, scenario.decision.vast.tag.empty() ? static_cast<DecisionClient*>(&fake_decision_)
+        decision_(&sched_, scenario.decision.vast.tag.empty() ? static_cast<DecisionClient*>(&decision_service_)
                                                                : &vast_decision_,
                   &obs_),
         beacons_(&sched_, &obs_) {}
@@ -227,8 +295,9 @@ class Harness {
  private:
   struct Pop {
     PopSpec spec;
-    std::unique_ptr<PopKvStore> kv;
-    std::unique_ptr<DelayedCoordinatorClient> coordinator;
+    int index = 0;  // the POP's location in kv_
+    KvStore* kv = nullptr;
+    std::unique_ptr<RttLink> coordinator;
     std::unique_ptr<ManifestPath> edge;
   };
 
@@ -261,12 +330,11 @@ class Harness {
   const BuildSpec& build_;
   const Scenario& scenario_;
   Observations obs_;
-  ManualScheduler sched_;
-  KvCentral central_;
-  PopKvStore coordinator_kv_;
-  FakeDurableStore durable_;
+  sim::Simulation sched_;
+  std::unique_ptr<sim::KvCluster> kv_;  // built once the POPs are known
+  sim::SimDurableStore durable_;
   ScenarioOrigin origin_;
-  FakeDecision fake_decision_;
+  ScenarioDecision decision_service_;
   BuiltinVastDecision vast_decision_;
   RecordingDecision decision_;
   RecordingBeacons beacons_;
@@ -279,7 +347,7 @@ class Harness {
 };
 
 void Harness::StartCoordinator() {
-  CoordinatorEnv env{&sched_, &coordinator_kv_, &durable_, &origin_, &decision_};
+  CoordinatorEnv env{&sched_, kv_->Location(-1), &durable_, &origin_, &decision_};
   coordinators_.push_back(std::make_unique<Coordinator>(channel_, env, CoordinatorOptionsFor(build_, {})));
   Coordinator* c = coordinators_.back().get();
   switch_.current = c;
@@ -430,40 +498,38 @@ void Harness::ApplyFault(const FaultSpec& f) {
     ++restarts_;
     StartCoordinator();
   } else if (f.kind == "decision") {
-    fake_decision_.behaviour = f.behaviour == DecisionBehaviour::kAnswer ? FakeDecision::Behaviour::kAnswer
-                               : f.behaviour == DecisionBehaviour::kFail ? FakeDecision::Behaviour::kFail
-                                                                         : FakeDecision::Behaviour::kHang;
+    decision_service_.behaviour = f.behaviour;
   } else if (f.kind == "kv_propagation") {
-    if (Pop* p = FindPop(f.pop)) p->kv->set_propagation_delay(SecondsToMicros(f.value));
+    if (Pop* p = FindPop(f.pop)) kv_->SetPropagation(p->index, FixedMs(f.value * 1000));
   } else if (f.kind == "coordinator_rtt") {
     if (Pop* p = FindPop(f.pop)) p->coordinator->set_rtt(SecondsToMicros(f.value / 1000));
   }
 }
 
 void Harness::DrainAndProbeExpiry(UnixMicros viewers_end) {
-  sched_.AdvanceTo(viewers_end);
+  sched_.RunUntil(viewers_end);
   coordinators_.back()->Stop();
   // Let pending writes land, then wait for every key's last expiry (the channel document lives
   // kChannelStateTtlS after the last heartbeat) and ask every location for it.
   UnixMicros until = viewers_end + 5 * kMicrosPerSecond;
   for (int round = 0; round < 4; ++round) {
-    sched_.AdvanceTo(until);
+    sched_.RunUntil(until);
     UnixMicros last = until;
-    for (const KvCentral::PutRecord& p : central_.puts()) {
+    for (const sim::KvCluster::PutRecord& p : kv_->puts()) {
       if (p.status.ok()) last = std::max(last, p.time + p.ttl_s * kMicrosPerSecond);
     }
     if (last <= until) break;
     until = last + kMicrosPerSecond;
   }
   std::map<std::string, UnixMicros> expiry;
-  for (const KvCentral::PutRecord& p : central_.puts()) {
+  for (const sim::KvCluster::PutRecord& p : kv_->puts()) {
     if (p.status.ok()) expiry[p.key] = p.time + p.ttl_s * kMicrosPerSecond;
   }
   for (const auto& [key, at] : expiry) {
     KvExpiryProbe probe{key, at, sched_.Now(), {}};
-    if (central_.Peek(key)) probe.still_visible_at.push_back("central");
+    if (kv_->PeekVisible(-1, key)) probe.still_visible_at.push_back("central");
     for (Pop& p : pops_) {
-      if (p.kv->PeekVisible(key)) probe.still_visible_at.push_back(p.spec.name);
+      if (kv_->PeekVisible(p.index, key)) probe.still_visible_at.push_back(p.spec.name);
     }
     obs_.kv_expiry.push_back(std::move(probe));
   }
@@ -513,8 +579,8 @@ Result<Observations> Harness::Run() {
   if (CmafOrigin(scenario_)) channel_.slate.media.map = "URI=\"" + std::string(kBuiltinAdBase) + "slate/init.mp4\"";
   channel_.default_pod_id = scenario_.decision.pod_id;
 
-  fake_decision_.latency = SecondsToMicros(scenario_.decision.latency_ms / 1000);
-  fake_decision_.decision.pod_id = scenario_.decision.pod_id;
+  decision_service_.latency = SecondsToMicros(scenario_.decision.latency_ms / 1000);
+  decision_service_.decision.pod_id = scenario_.decision.pod_id;
   for (const AdSpec& ad : scenario_.decision.ads) {
     AdItem item{ad.id, ad.duration_s, {}};
     if (ad.segment_duration_s > 0) {
@@ -532,29 +598,39 @@ Result<Observations> Harness::Run() {
     if (!scenario_.origin.audio.empty()) {
       for (const std::string& lang : AdAudioLanguages(scenario_, ad)) item.audio.push_back({lang, AdAudioUrl(ad.id, lang)});
     }
-    fake_decision_.decision.items.push_back(std::move(item));
+    decision_service_.decision.items.push_back(std::move(item));
   }
   ApplyFault(FaultSpec{0, "decision", "", 0, scenario_.decision.behaviour});
-  coordinator_kv_.set_latency(2 * kMicrosPerMilli);
+
+  // One KV location per POP with the scenario's fixed values; the KV draws nothing at random, so
+  // the seed below only names the stream.
+  kv_ = std::make_unique<sim::KvCluster>(&sched_, BuiltinKvSpec(), static_cast<int>(scenario_.pops.size()),
+                                         sim::Rng(1), scenario_.origin.start_time);
+  kv_->set_record_puts(true);
+  for (size_t i = 0; i < scenario_.pops.size(); ++i) {
+    const PopSpec& ps = scenario_.pops[i];
+    sim::KvCluster::PopSettings settings;
+    settings.propagation = FixedMs(ps.kv_propagation_s * 1000);
+    settings.read_latency = FixedMs(ps.kv_latency_ms);
+    settings.honour_cache_ttl = ps.kv_cache;
+    kv_->SetPopSettings(static_cast<int>(i), std::move(settings));
+  }
 
   StartCoordinator();
-  sched_.RunDue();
+  sched_.RunUntil(sched_.Now());
 
-  for (const PopSpec& ps : scenario_.pops) {
+  for (size_t i = 0; i < scenario_.pops.size(); ++i) {
     Pop pop;
-    pop.spec = ps;
-    pop.kv = std::make_unique<PopKvStore>(&sched_, &central_, ps.name);
-    pop.kv->set_propagation_delay(SecondsToMicros(ps.kv_propagation_s));
-    pop.kv->set_latency(SecondsToMicros(ps.kv_latency_ms / 1000));
-    pop.kv->set_honour_cache_ttl(ps.kv_cache);
-    pop.coordinator = std::make_unique<DelayedCoordinatorClient>(&sched_, &switch_,
-                                                                SecondsToMicros(ps.coordinator_rtt_ms / 1000));
+    pop.spec = scenario_.pops[i];
+    pop.index = static_cast<int>(i);
+    pop.kv = kv_->Location(pop.index);
+    pop.coordinator = std::make_unique<RttLink>(&sched_, &switch_, SecondsToMicros(pop.spec.coordinator_rtt_ms / 1000));
     pops_.push_back(std::move(pop));
   }
   for (Pop& pop : pops_) {
     pop.edge = std::make_unique<ManifestPath>(
         build_, std::vector<ChannelConfig>{channel_},
-        ManifestPathEnv{&sched_, pop.kv.get(), pop.coordinator.get(), &origin_, nullptr, &beacons_});
+        ManifestPathEnv{&sched_, pop.kv, pop.coordinator.get(), &origin_, nullptr, &beacons_});
   }
 
   const UnixMicros end = scenario_.At(scenario_.duration_s);
@@ -597,7 +673,7 @@ Result<Observations> Harness::Run() {
   DrainAndProbeExpiry(end);
 
   if (!scenario_.decision.vast.tag.empty()) vast_decision_.Collect(&obs_, scenario_.origin.start_time);
-  for (const KvCentral::PutRecord& p : central_.puts()) {
+  for (const sim::KvCluster::PutRecord& p : kv_->puts()) {
     obs_.kv_puts.push_back({p.time, p.key, p.value, p.ttl_s, p.status.ok(), p.status.ok() ? "" : p.status.message()});
   }
   int64_t unanswered = 0;
@@ -613,8 +689,8 @@ Result<Observations> Harness::Run() {
   obs_.stats["origin_fetches"] = origin_.fetches;
   obs_.stats["decision_requests"] = static_cast<int64_t>(obs_.decision_requests.size());
   for (Pop& p : pops_) {
-    obs_.stats["kv_gets." + p.spec.name] = p.kv->gets;
-    obs_.stats["kv_lists." + p.spec.name] = p.kv->lists;
+    obs_.stats["kv_gets." + p.spec.name] = kv_->pop_stats(p.index).gets;
+    obs_.stats["kv_lists." + p.spec.name] = kv_->pop_stats(p.index).lists;
     obs_.stats["coordinator_calls." + p.spec.name] = p.coordinator->calls;
   }
   return std::move(obs_);

@@ -21,7 +21,6 @@
 #include "reference/media/hls/lint.h"
 #include "reference/media/ts/ts_packager.h"
 #include "reference/server/http_frontend.h"
-#include "reference/ssai/testing/pop_env.h"
 
 namespace ssai::conformance {
 namespace {
@@ -278,31 +277,6 @@ TEST(ScenarioTest, ARecordingBecomesTheObservedScenario) {
   EXPECT_DOUBLE_EQ(s->origin.breaks[0].duration_s, 12);
   EXPECT_NE(RecordedStreamStart(*s), 0);
   EXPECT_FALSE(ScenarioFromRecording("fixtures/captures/nope", "observe", 50).ok());
-}
-
-TEST(PopKvTest, PropagationDelayPerPopAndExpiry) {
-  testing::ManualScheduler sched(1'000 * kMicrosPerSecond);
-  testing::KvCentral central(&sched);
-  testing::PopKvStore writer(&sched, &central, "core"), far(&sched, &central, "far");
-  far.set_propagation_delay(10 * kMicrosPerSecond);
-  far.set_honour_cache_ttl(true);
-  Status put = Status::Internal("");
-  writer.Put("k", "v1", 60, [&](Status s) { put = s; });
-  EXPECT_TRUE(put.ok());
-  std::optional<std::string> got;
-  far.Get("k", {}, [&](Result<std::optional<std::string>> r) { got = *r; });
-  EXPECT_FALSE(got.has_value()) << "not propagated yet";
-  sched.AdvanceBy(11 * kMicrosPerSecond);
-  far.Get("k", {60}, [&](Result<std::optional<std::string>> r) { got = *r; });
-  EXPECT_FALSE(got.has_value()) << "the miss is cached for cacheTtl";
-  EXPECT_EQ(far.PeekVisible("k"), "v1");
-  sched.AdvanceBy(60 * kMicrosPerSecond);
-  EXPECT_FALSE(far.PeekVisible("k").has_value()) << "expired";
-  EXPECT_FALSE(central.Peek("k").has_value());
-  writer.Put("k", "v2", 30, [&](Status s) { put = s; });
-  EXPECT_FALSE(put.ok());
-  ASSERT_EQ(central.puts().size(), 2u);
-  EXPECT_EQ(central.puts()[1].ttl_s, 30);
 }
 
 TEST(ReportTest, XmlCharsReplacesWhatXmlCannotCarry) {

@@ -19,13 +19,13 @@ ALLOWED = {
     "reference/media": ["reference/base"],
     # The sans-I/O core: no server, simulator, conformance, no test fakes.
     "reference/ssai": ["reference/base", "reference/media"],
-    # Fakes of the core's interfaces, for tests and (until the builtin conformance target runs on
-    # the simulator's world, issue 18) for that target.
+    # Fakes of the core's interfaces, for tests only (the builtin conformance target runs on the
+    # simulator's world since issue 18).
     "reference/ssai/testing": ["reference/base", "reference/media", "reference/ssai"],
     "reference/server": ["reference/base", "reference/io", "reference/media", "reference/ssai"],
     "simulator": ["reference/base", "reference/io", "reference/media", "reference/ssai"],
     "conformance": ["reference/base", "reference/io", "reference/media", "reference/ssai",
-                    "reference/server", "reference/ssai/testing", "simulator"],
+                    "reference/server", "simulator"],
     # `ssai fidelity`: a simulator scenario deployed with the real server and measured (issue 18).
     "fidelity": ["reference/base", "reference/io", "reference/media", "reference/ssai", "reference/server",
                  "simulator"],

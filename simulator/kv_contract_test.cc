@@ -1,6 +1,7 @@
 // The KvStore contract (reference/ssai/env.h), one typed test run against every backend the
-// project has (issue 18): the unit-test fake, the conformance POP model, the server's in-process
-// store, the server's cacheTtl decorator, the simulator's cluster (its writer location) and Redis
+// project has (issue 18): the unit-test fake, the server's in-process
+// store, the server's cacheTtl decorator, the simulator's cluster (its writer location, and a POP
+// as the conformance builtin target sets one up) and Redis
 // (a real redis-server child on loopback). What the core relies on holds everywhere: read your own
 // write at the writing location, absent keys read as nullopt, last write wins, TTL below 60 s
 // refused, expiry, delete, list by literal prefix (glob characters are not patterns) in key
@@ -27,7 +28,6 @@
 #include "reference/ssai/env.h"
 #include "reference/ssai/kv_limits.h"
 #include "reference/ssai/testing/fake_env.h"
-#include "reference/ssai/testing/pop_env.h"
 #include "simulator/kernel.h"
 #include "simulator/models.h"
 
@@ -38,9 +38,7 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using namespace std::string_literals;
 using testing::FakeKvStore;
-using testing::KvCentral;
 using testing::ManualScheduler;
-using testing::PopKvStore;
 
 // A backend under test: its store, how to let pending work finish, and how to move time.
 class Backend {
@@ -77,14 +75,6 @@ class FakeBackend : public ManualBackend {
   FakeBackend() : kv(&sched) {}
   KvStore* store() override { return &kv; }
   FakeKvStore kv;
-};
-
-class PopBackend : public ManualBackend {
- public:
-  PopBackend() : central(&sched), kv(&sched, &central, "near") {}
-  KvStore* store() override { return &kv; }
-  KvCentral central;
-  PopKvStore kv;
 };
 
 class MemoryBackend : public ManualBackend {
@@ -128,6 +118,24 @@ class SimClusterBackend : public Backend {
   sim::Simulation sim;
   sim::KvCluster cluster;
 };
+
+// The simulator's cluster at a POP as the conformance builtin target sets it up (issue 18): the
+// POP's own fixed propagation (0 here: a write is read back at the writing POP) and latency, with
+// or without honouring cacheTtl.
+template <bool kHonourCacheTtl>
+class SimClusterPopBackend : public SimClusterBackend {
+ public:
+  SimClusterPopBackend() {
+    sim::KvCluster::PopSettings s;
+    s.propagation = sim::Distribution::Fixed(0);
+    s.read_latency = sim::Distribution::Fixed(5);
+    s.honour_cache_ttl = kHonourCacheTtl;
+    cluster.SetPopSettings(0, s);
+  }
+  KvStore* store() override { return cluster.Location(0); }
+};
+using SimClusterCachedPopBackend = SimClusterPopBackend<true>;
+using SimClusterUncachedPopBackend = SimClusterPopBackend<false>;
 
 // Redis: a redis-server child, the store's completions on an io_context thread, real time.
 class RedisBackend : public Backend {
@@ -239,7 +247,8 @@ class KvContractTest : public ::testing::Test {
 };
 
 using Backends =
-    ::testing::Types<FakeBackend, PopBackend, MemoryBackend, CachingBackend, SimClusterBackend, RedisBackend>;
+    ::testing::Types<FakeBackend, MemoryBackend, CachingBackend, SimClusterBackend, SimClusterCachedPopBackend,
+                     SimClusterUncachedPopBackend, RedisBackend>;
 TYPED_TEST_SUITE(KvContractTest, Backends);
 
 TYPED_TEST(KvContractTest, AbsentKeyReadsAsNullopt) {

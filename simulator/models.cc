@@ -35,7 +35,7 @@ class KvCluster::View : public KvStore {
   int pop_;
 };
 
-KvCluster::KvCluster(Simulation* sim, const KvSpec& spec, int pops, Rng rng, UnixMicros windows_t0)
+KvCluster::KvCluster(Scheduler* sim, const KvSpec& spec, int pops, Rng rng, UnixMicros windows_t0)
     : sim_(sim), spec_(spec), pops_(pops), rng_(std::move(rng)), t0_(windows_t0),
       cache_(pops), lists_(pops), pop_stats_(pops) {
   for (int i = -1; i < pops; ++i) views_.push_back(std::make_unique<View>(this, i));
@@ -46,7 +46,9 @@ KvCluster::~KvCluster() = default;
 KvStore* KvCluster::Location(int pop) { return views_[static_cast<size_t>(pop + 1)].get(); }
 
 DurationMicros KvCluster::Latency(const Distribution& d, int pop) {
-  DurationMicros us = d.SampleUs(rng_);
+  DurationMicros us = pop < 0 || pop_settings_.empty() || !pop_settings_[static_cast<size_t>(pop)].read_latency
+                          ? d.SampleUs(rng_)
+                          : pop_settings_[static_cast<size_t>(pop)].read_latency->SampleUs(rng_);
   const DurationMicros t = sim_->Now() - t0_;
   for (const Window& w : spec_.latency_spikes) {
     if (w.Contains(t) && (w.pop < 0 || w.pop == pop)) us += static_cast<DurationMicros>(w.extra_ms * 1000);
@@ -125,7 +127,8 @@ void KvCluster::Get(int pop, std::string_view key, const KvStore::GetOptions& op
   if (auto k = central_.find(key); k != central_.end()) v = Visible(k->second, pop, now);
   const bool present = v != nullptr && !v->deleted && v->expires_at > now;
   // cache_ttl_s 0: no POP cache (a Redis replica answers every read itself).
-  if (pop >= 0 && options.cache_ttl_s > 0) {
+  if (pop >= 0 && options.cache_ttl_s > 0 &&
+      (pop_settings_.empty() || pop_settings_[static_cast<size_t>(pop)].honour_cache_ttl)) {
     const int64_t ttl_s = std::max<int64_t>(options.cache_ttl_s, 30);  // Workers KV minimum
     CacheEntry& e = cache_[static_cast<size_t>(pop)][std::string(key)];
     e.present = present;
@@ -141,11 +144,13 @@ void KvCluster::Put(int pop, std::string_view key, std::string value, int64_t tt
                     KvStore::DoneCallback done) {
   const UnixMicros now = sim_->Now();
   if (Status ttl = CheckKvExpirationTtl(ttl_s); !ttl.ok()) {
+    RecordPut(key, value, ttl_s, ttl);
     ++stats_.invalid_puts;
     sim_->RunAfter(0, [done = std::move(done), ttl] { done(ttl); });
     return;
   }
   if (Down()) {
+    RecordPut(key, value, ttl_s, Status::Unavailable("kv: outage"));
     ++stats_.failed_writes;
     sim_->RunAfter(Latency(spec_.write_latency, -1), [done = std::move(done)] {
       done(Status::Unavailable("kv: outage"));
@@ -154,11 +159,13 @@ void KvCluster::Put(int pop, std::string_view key, std::string value, int64_t tt
   }
   Key& k = central_[std::string(key)];
   if (KvWriteTooSoon(k.last_write, now, SecondsToMicros(spec_.write_limit_per_key_s))) {
+    RecordPut(key, value, ttl_s, KvWriteRateExceeded(key));
     ++stats_.rejected_puts;
     sim_->RunAfter(0, [done = std::move(done), status = KvWriteRateExceeded(key)] { done(status); });
     return;
   }
   k.last_write = now;
+  RecordPut(key, value, ttl_s, Status::Ok());
   ++stats_.puts;
   stats_.put_ttl_s.Record(ttl_s);
   if (key.starts_with("adbreak:")) {
@@ -183,7 +190,7 @@ void KvCluster::Write(std::string_view key, Version v, KvStore::DoneCallback don
     for (int p = 0; p < pops_; ++p) v.visible_at[static_cast<size_t>(p)] = PartitionEnd(p, fifo_visible_at_);
   } else {
     for (int p = 0; p < pops_; ++p) {
-      const UnixMicros at = v.committed_at + spec_.propagation.SampleUs(rng_);
+      const UnixMicros at = v.committed_at + PropagationTo(p).SampleUs(rng_);
       v.visible_at[static_cast<size_t>(p)] = PartitionEnd(p, at);
     }
   }
@@ -196,6 +203,29 @@ void KvCluster::Write(std::string_view key, Version v, KvStore::DoneCallback don
   k.versions.insert(pos, std::move(v));
   if (k.versions.size() > 64) k.versions.erase(k.versions.begin());
   sim_->RunAt(committed, [done = std::move(done)] { done(Status::Ok()); });
+}
+
+void KvCluster::RecordPut(std::string_view key, const std::string& value, int64_t ttl_s, const Status& status) {
+  if (record_puts_) put_log_.push_back({sim_->Now(), std::string(key), value, ttl_s, status});
+}
+
+void KvCluster::SetPopSettings(int pop, PopSettings settings) {
+  pop_settings_.resize(static_cast<size_t>(pops_));
+  pop_settings_[static_cast<size_t>(pop)] = std::move(settings);
+}
+
+void KvCluster::SetPropagation(int pop, Distribution propagation) {
+  pop_settings_.resize(static_cast<size_t>(pops_));
+  pop_settings_[static_cast<size_t>(pop)].propagation = std::move(propagation);
+}
+
+std::optional<std::string> KvCluster::PeekVisible(int pop, std::string_view key) const {
+  const UnixMicros now = sim_->Now();
+  auto k = central_.find(key);
+  if (k == central_.end()) return std::nullopt;
+  const Version* v = Visible(k->second, pop, now);
+  if (v == nullptr || v->deleted || v->expires_at <= now) return std::nullopt;
+  return v->value;
 }
 
 void KvCluster::Delete(int pop, std::string_view key, KvStore::DoneCallback done) {
@@ -390,7 +420,7 @@ void SimOrigin::Fetch(std::string_view url, Callback done) {
 // Decision
 // ============================================================================================
 
-SimDecision::SimDecision(Simulation* sim, const DecisionSpec& spec, std::vector<int64_t> bitrates, Rng rng)
+SimDecision::SimDecision(Scheduler* sim, const DecisionSpec& spec, std::vector<int64_t> bitrates, Rng rng)
     : sim_(sim), spec_(spec), bitrates_(std::move(bitrates)), rng_(std::move(rng)) {
   std::sort(bitrates_.begin(), bitrates_.end());
 }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,13 +52,42 @@ class KvCluster {
 
   // Fault windows (spec.outages, ...) are seconds after `windows_t0`: the scenario's start, when
   // viewers arrive (after the warm-up), the clock breaks and origin faults use too.
-  KvCluster(Simulation* sim, const KvSpec& spec, int pops, Rng rng, UnixMicros windows_t0);
+  // Any Scheduler: the simulator's Simulation, or the conformance builtin target's (issue 18).
+  KvCluster(Scheduler* sim, const KvSpec& spec, int pops, Rng rng, UnixMicros windows_t0);
   ~KvCluster();
   // POP i's view (a KvStore for that POP's ManifestPath); pop == -1: the coordinator's writer
   // (reads go to central, fresh).
   KvStore* Location(int pop);
   const PopStats& pop_stats(int pop) const { return pop_stats_[pop]; }
   const Stats& stats() const { return stats_; }
+
+  // What one POP does differently from the spec (the conformance scenario gives each POP fixed
+  // values: its propagation delay, its KV latency, whether it honours cacheTtl).
+  struct PopSettings {
+    std::optional<Distribution> propagation;   // instead of spec.propagation (kPerPop)
+    std::optional<Distribution> read_latency;  // instead of spec.hot_read and spec.cold_read
+    bool honour_cache_ttl = true;              // false: no POP cache, every read goes through
+  };
+  void SetPopSettings(int pop, PopSettings settings);
+  // From now on, writes reach `pop` after `propagation` (the kv_propagation fault). A version
+  // keeps the visibility time of the delay in force when it was written, so a change never hides
+  // a version a POP already sees.
+  void SetPropagation(int pop, Distribution propagation);
+
+  // Every write attempt (Put) with its outcome, kept when record_puts is on (the conformance
+  // target's obs.kv_puts; off in the simulator, whose runs write millions of times).
+  struct PutRecord {
+    UnixMicros time = 0;
+    std::string key;
+    std::string value;
+    int64_t ttl_s = 0;
+    Status status;
+  };
+  void set_record_puts(bool on) { record_puts_ = on; }
+  const std::vector<PutRecord>& puts() const { return put_log_; }
+  // The value `pop` would read through to now, bypassing its cache (pop -1: central); nullopt when
+  // absent, deleted or expired. For probes (TTL expiry) and tests: counts nothing.
+  std::optional<std::string> PeekVisible(int pop, std::string_view key) const;
 
  private:
   class View;
@@ -95,8 +125,14 @@ class KvCluster {
   void List(int pop, std::string_view prefix, KvStore::ListCallback done);
   void Delete(int pop, std::string_view key, KvStore::DoneCallback done);
   void Write(std::string_view key, Version v, KvStore::DoneCallback done);
+  void RecordPut(std::string_view key, const std::string& value, int64_t ttl_s, const Status& status);
+  const Distribution& PropagationTo(int pop) const {
+    return pop_settings_.empty() || !pop_settings_[static_cast<size_t>(pop)].propagation
+               ? spec_.propagation
+               : *pop_settings_[static_cast<size_t>(pop)].propagation;
+  }
 
-  Simulation* sim_;
+  Scheduler* sim_;  // a sim::Simulation in the simulator
   KvSpec spec_;
   int pops_;
   Rng rng_;
@@ -108,6 +144,9 @@ class KvCluster {
   std::vector<std::unique_ptr<View>> views_;  // [0] = writer (-1), [i+1] = POP i
   std::vector<PopStats> pop_stats_;
   Stats stats_;
+  std::vector<PopSettings> pop_settings_;  // empty: every POP as the spec says
+  bool record_puts_ = false;
+  std::vector<PutRecord> put_log_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -176,7 +215,7 @@ class SimOrigin : public OriginClient {
 // Decision service: latency, failure rate, a pod of N ads with one variant per rendition bitrate.
 class SimDecision : public DecisionClient {
  public:
-  SimDecision(Simulation* sim, const DecisionSpec& spec, std::vector<int64_t> bitrates, Rng rng);
+  SimDecision(Scheduler* sim, const DecisionSpec& spec, std::vector<int64_t> bitrates, Rng rng);
   void Decide(const Request& request, Callback done) override;
   int64_t requests() const { return requests_; }
   int64_t failures() const { return failures_; }
@@ -187,7 +226,7 @@ class SimDecision : public DecisionClient {
   void set_audio_languages(std::vector<std::string> languages) { audio_languages_ = std::move(languages); }
 
  private:
-  Simulation* sim_;
+  Scheduler* sim_;
   DecisionSpec spec_;
   std::vector<int64_t> bitrates_;
   std::vector<std::string> audio_languages_;
@@ -200,7 +239,7 @@ class SimDecision : public DecisionClient {
 // restarts. Latency per call from storage_latency.
 class SimDurableStore : public DurableStore {
  public:
-  SimDurableStore(Simulation* sim, Distribution latency, Rng rng)
+  SimDurableStore(Scheduler* sim, Distribution latency, Rng rng)
       : sim_(sim), latency_(std::move(latency)), rng_(std::move(rng)) {}
   void Put(std::string_view key, std::string value, DoneCallback done) override;
   void Delete(std::string_view key, DoneCallback done) override;
@@ -208,7 +247,7 @@ class SimDurableStore : public DurableStore {
             std::function<void(Result<std::vector<std::pair<std::string, std::string>>>)> done) override;
 
  private:
-  Simulation* sim_;
+  Scheduler* sim_;
   Distribution latency_;
   Rng rng_;
   std::map<std::string, std::string, std::less<>> data_;

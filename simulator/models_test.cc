@@ -99,5 +99,64 @@ TEST(KvModelTest, ListStalenessAndOutage) {
   EXPECT_TRUE(failed);
 }
 
+// Per-POP settings (the conformance builtin target's POPs, issue 18): a POP's own fixed
+// propagation and latency, a POP that does not honour cacheTtl, a propagation change at run time
+// that applies from the next write, every write attempt recorded, and a peek past the cache.
+TEST(KvModelTest, PopSettingsPropagationChangeAndPutRecord) {
+  KvFixture f;
+  f.kv.set_record_puts(true);
+  KvCluster::PopSettings far;
+  far.propagation = Distribution::Fixed(10'000);
+  far.read_latency = Distribution::Fixed(5);
+  f.kv.SetPopSettings(1, far);
+  KvCluster::PopSettings uncached;
+  uncached.honour_cache_ttl = false;
+  f.kv.SetPopSettings(0, uncached);
+
+  EXPECT_EQ(f.Get(0, "k"), std::nullopt);  // POP 0 does not cache this miss
+  EXPECT_EQ(f.Get(1, "k"), std::nullopt);  // POP 1 does
+  ASSERT_TRUE(f.Put("k", "v1", 60).ok());
+  f.Advance(2);
+  EXPECT_EQ(f.Get(0, "k"), "v1") << "no cached miss at a POP that ignores cacheTtl";
+  EXPECT_EQ(f.kv.pop_stats(0).cache_hits, 0);
+  EXPECT_EQ(f.kv.PeekVisible(1, "k"), std::nullopt) << "10 s propagation to POP 1";
+  f.Advance(9);
+  EXPECT_EQ(f.kv.PeekVisible(1, "k"), "v1");
+  EXPECT_EQ(f.Get(1, "k"), std::nullopt) << "the cached miss still answers";
+  EXPECT_EQ(f.kv.PeekVisible(-1, "k"), "v1");
+
+  // Read latency is POP 1's own 5 ms (the cached answer) while POP 0 keeps the spec's.
+  const UnixMicros asked = f.sim.Now();
+  UnixMicros answered = 0;
+  f.kv.Location(1)->Get("k", {60}, [&](Result<std::optional<std::string>>) { answered = f.sim.Now(); });
+  f.Advance(1);
+  EXPECT_EQ(answered - asked, 5 * kMicrosPerMilli);
+
+  // A new delay applies to writes from now on; v1 stays visible where it was.
+  f.kv.SetPropagation(0, Distribution::Fixed(30'000));
+  ASSERT_TRUE(f.Put("k", "v2", 60).ok());
+  f.Advance(5);
+  EXPECT_EQ(f.kv.PeekVisible(0, "k"), "v1");
+  f.Advance(26);
+  EXPECT_EQ(f.kv.PeekVisible(0, "k"), "v2");
+  f.Advance(60);
+  EXPECT_EQ(f.kv.PeekVisible(0, "k"), std::nullopt) << "expired";
+  EXPECT_EQ(f.kv.PeekVisible(-1, "k"), std::nullopt);
+
+  EXPECT_EQ(f.Put("k", "v3", 30).code(), StatusCode::kInvalidArgument);
+  ASSERT_EQ(f.kv.puts().size(), 3u);
+  EXPECT_EQ(f.kv.puts()[0].value, "v1");
+  EXPECT_TRUE(f.kv.puts()[1].status.ok());
+  EXPECT_EQ(f.kv.puts()[2].ttl_s, 30);
+  EXPECT_EQ(f.kv.puts()[2].status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(f.kv.puts()[2].time, f.sim.Now() - 20'000);  // when it was asked (Put runs 20 ms)
+}
+
+TEST(KvModelTest, PutsAreNotRecordedUnlessAsked) {
+  KvFixture f;
+  ASSERT_TRUE(f.Put("k", "v", 60).ok());
+  EXPECT_TRUE(f.kv.puts().empty());
+}
+
 }  // namespace
 }  // namespace ssai::sim

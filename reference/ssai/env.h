@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "reference/base/status.h"
@@ -39,6 +40,8 @@ class Scheduler {
   virtual TimerId RunAt(UnixMicros when, std::function<void()> fn) = 0;
   // Cancels a pending timer; a no-op for one that already ran.
   virtual void Cancel(TimerId id) = 0;
+  // RunAt(Now() + delay): the models written against any Scheduler (simulator/models.h) use it.
+  TimerId RunAfter(DurationMicros delay, std::function<void()> fn) { return RunAt(Now() + delay, std::move(fn)); }
 };
 
 // Workers-KV-like store: eventually consistent reads from the nearest location, writes to a
