@@ -1,11 +1,12 @@
 // The builtin target: one build of reference/ssai/builds.h (correct or defect) deployed
 // in-process on a virtual clock, the way manifest_path_test.cc's Deployment does it, generalised:
 //
+//   the simulator's clock (sim::Simulation) and world models (issue 18, "One world"):
 //   synthetic origin (+ the scenario's post-processing)  --  every edge and the coordinator fetch it
-//   KvCentral + one PopKvStore per POP (propagation delay, latency, cacheTtl)  (testing/pop_env.h)
-//   Coordinator on a FakeDurableStore (a restart destroys it and builds a new one on the same store)
-//   FakeDecision behind a recorder (answer / fail / hang on a schedule)
-//   one ManifestPath edge per POP, reached through DelayedCoordinatorClient (the POP's RTT)
+//   sim::KvCluster: one location per POP with the scenario's fixed propagation, latency, cacheTtl
+//   Coordinator on a sim::SimDurableStore (a restart builds a new one on the same store)
+//   the scenario's decision service behind a recorder (answer / fail / hang on a schedule)
+//   one ManifestPath edge per POP, reached over a fixed-RTT link (the POP's coordinator_rtt_ms)
 //   viewers that load their renditions together every target duration (RFC 8216 §6.3.4)
 //
 // A whole scenario runs in well under a second of wall time. Manifest latency is measured from
