@@ -43,6 +43,7 @@ class KvChannelState : public StateReadPath {
         state = std::move(parsed).value();
         memo_entry.last_doc_text = std::move(**r);
         memo_entry.last_doc = state;
+        memo_entry.Changed();
       } else {
         op->response.warnings.push_back("kv: " + parsed.status().message());
       }
@@ -61,9 +62,12 @@ class KvChannelState : public StateReadPath {
       state = memo_entry.freshest;
     } else if (!memo_entry.freshest || !(*memo_entry.freshest == *state)) {
       memo_entry.freshest = state;  // (equal: already holds it; a copy is not free)
+      memo_entry.Changed();
     }
+    const uint64_t generation = memo_entry.generation;  // of `state` (a refresh may answer at once)
     // The origin shows a marker the state does not explain: ask the coordinator once.
-    if (std::optional<Unexplained> u = FindUnexplainedMarker(*op->origin_doc, &*state)) {
+    const std::optional<Unexplained> u = FindUnexplainedMarker(*op->origin_doc, &*state);
+    if (u) {
       const std::string& marker = u->identity;
       const UnixMicros now = host.Now();
       auto it = memo_entry.probed.find(marker);
@@ -82,6 +86,10 @@ class KvChannelState : public StateReadPath {
       }
     }
     if (MaybeRefreshInBackground(host, op, channel_id)) op->response.coordinator_background_calls = 1;
+    // No marker unexplained (one probed recently is due again later): what follows is a pure
+    // function of (origin parse, state at this generation) unless pods need fetching
+    // (ManifestResponse::reuse_generation; cleared there).
+    if (!u && !op->response.served_stale_origin) op->response.reuse_generation = generation;
     host.FinishState(op, StateSource::kKvHit, std::move(state));
   }
 
@@ -101,6 +109,8 @@ class KvChannelState : public StateReadPath {
       auto waiters = std::move(memo_entry.probe_waiters);
       memo_entry.probe_waiters.clear();
       if (r.ok() && (!memo_entry.freshest || memo_entry.freshest->version <= r->version)) {
+        // (The same version again changes nothing a request would be answered from.)
+        if (!memo_entry.freshest || !(*memo_entry.freshest == *r)) memo_entry.Changed();
         memo_entry.freshest = std::move(r).value();
       }
       for (auto& [waiter, doc] : waiters) {

@@ -71,6 +71,9 @@ struct ChannelMemo {
   // conformance suite, R2). Each keeps the KV document it read, for when the call fails.
   std::vector<std::pair<std::shared_ptr<ManifestOp>, ChannelState>> probe_waiters;
   UnixMicros last_refresh = 0;  // last background refresh started (kv-channel-state)
+  // Bumped whenever `freshest` or `last_doc` changes (ManifestResponse::reuse_generation).
+  uint64_t generation = 1;
+  void Changed() { ++generation; }
 };
 
 // One request on its way through the path.
