@@ -149,11 +149,20 @@ uint64_t KvCluster::CachedFill(int pop, std::string_view key, UnixMicros filled_
   return e.fill;
 }
 
-void KvCluster::CountCachedRead(int pop, std::string_view key) {
+bool KvCluster::ReadCachedAgain(int pop, std::string_view key, uint64_t fill, UnixMicros filled_by,
+                                UnixMicros read_at) {
+  if (pop < 0 || fill == 0 || Down()) return false;
+  const auto& cache = cache_[static_cast<size_t>(pop)];
+  auto c = cache.find(key);
+  if (c == cache.end()) return false;
+  const CacheEntry& e = c->second;
+  if (e.fill != fill || e.filled_at > filled_by || read_at >= e.cached_until || (e.present && e.expires_at <= read_at)) {
+    return false;
+  }
   ++pop_stats_[pop].gets;
   ++pop_stats_[pop].cache_hits;
-  auto c = cache_[static_cast<size_t>(pop)].find(key);
-  if (c != cache_[static_cast<size_t>(pop)].end() && !c->second.present) ++pop_stats_[pop].negative_hits;
+  if (!e.present) ++pop_stats_[pop].negative_hits;
+  return true;
 }
 
 void KvCluster::Put(int pop, std::string_view key, std::string value, int64_t ttl_s,

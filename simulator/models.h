@@ -66,7 +66,9 @@ class KvCluster {
   uint64_t CachedFill(int pop, std::string_view key, UnixMicros filled_by, UnixMicros read_at) const;
   // What a Get answered from that cache would draw and count (hot latency with any spike).
   DurationMicros HotReadLatency(int pop) { return Latency(spec_.hot_read, pop); }
-  void CountCachedRead(int pop, std::string_view key);
+  // A read at `read_at` answered by the entry numbered `fill` (CachedFill's conditions): counted
+  // as a Get answered from the POP cache, true; false (nothing counted) when it would not be.
+  bool ReadCachedAgain(int pop, std::string_view key, uint64_t fill, UnixMicros filled_by, UnixMicros read_at);
 
  private:
   class View;

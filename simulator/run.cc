@@ -241,6 +241,7 @@ class World {
   // draws and counts are still made).
   struct GroupAnswer {
     bool valid = false;
+    bool has_body = false;  // `response` is the answer for (generation, origin_msn)
     uint64_t generation = 0;  // the edge's channel memo (ManifestPath::ChannelView)
     int64_t origin_msn = 0;   // the origin's live edge when the answer's fetch was made
     uint64_t kv_fill = 0;     // the POP's cached KV entry it read (KvCluster::CachedFill)
@@ -249,7 +250,10 @@ class World {
     std::optional<int64_t> newest_msn;  // NewestMsn(response.body)
   };
   bool TryReuse(size_t i, UnixMicros now, int64_t weight);
-  void Remember(const Cohort& c, UnixMicros started, UnixMicros now, const ManifestResponse& r);
+  // Keeps a variant's answer from the edge as its group's when it is reusable (a 200 from the KV
+  // document, pure: ManifestResponse::reuse_generation; the POP's cache entry it read known);
+  // returns it, else null.
+  const GroupAnswer* Remember(const Cohort& c, UnixMicros started, UnixMicros now, const ManifestResponse& r);
   // 1 - e^(-dt/session): a cohort's reload intervals take a handful of values (the target
   // duration, half of it), so the last few are kept (the same bits as computing it again).
   double LeaveProbability(DurationMicros dt_us, double dt_s, double session_s) {
@@ -269,7 +273,7 @@ class World {
   // drives the reloads and the ground truth, or an alternate loaded with it.
   enum Kind { kVariant = 0, kAudio, kSubtitles, kKinds };
   // `now`: when the response arrived (a reused answer is recorded when its cohort asks);
-  // `reused`: the group answer it came from (hash and newest MSN known).
+  // `reused`: the group answer it is (hash and newest MSN known).
   void Record(size_t i, int64_t weight, UnixMicros started, UnixMicros now, const ManifestResponse& r,
               Kind kind = kVariant, const GroupAnswer* reused = nullptr);
   void Lint(const std::string& body);
@@ -301,6 +305,7 @@ class World {
   const CaptureTimeline* capture_;  // null: synthetic origin
   const TsTimeline* ts_;            // null: not a TS origin
   std::vector<origin::SyntheticStreamSpec> specs_;
+  std::vector<DurationMicros> target_us_;  // per channel: its target duration (RFC 8216 §6.3.4 reloads)
   std::vector<ChannelConfig> channels_;
   std::vector<std::vector<TruthBreak>> breaks_;  // per channel, in cue order
   std::unique_ptr<KvCluster> kv_;
@@ -449,6 +454,7 @@ Status World::Setup() {
     specs_.push_back(std::move(s));
     channels_.push_back(std::move(cfg));
   }
+  for (const origin::SyntheticStreamSpec& s : specs_) target_us_.push_back(origin::TargetDurationSeconds(s) * kMicrosPerSecond);
   for (const origin::Rendition& r : sc_.origin.renditions) files_.push_back(r.name + ".m3u8");
   for (const origin::AlternateRendition& a : sc_.origin.audio) audio_files_.push_back(a.id + ".m3u8");
   if (!sc_.origin.subtitles.empty()) subtitle_file_ = sc_.origin.subtitles.front().id + ".m3u8";
@@ -589,7 +595,7 @@ void World::SendCue(int channel, size_t b) {
 void World::Reload(size_t i) {
   Cohort& c = cohorts_[i];
   const UnixMicros now = sim_.Now();
-  const DurationMicros target_us = origin::TargetDurationSeconds(specs_[static_cast<size_t>(c.channel)]) * kMicrosPerSecond;
+  const DurationMicros target_us = target_us_[static_cast<size_t>(c.channel)];
   // Joins and leaves since the last reload (birth-death process, aggregated).
   const double dt_s = MicrosToSeconds(now - c.last_update);
   if (dt_s > 0) {
@@ -644,8 +650,8 @@ void World::Reload(size_t i) {
     edge.Handle(alt, [this, i, weight, now](ManifestResponse r) { Record(i, weight, now, sim_.Now(), r, kSubtitles); });
   }
   edge.Handle(req, [this, i, weight, now](ManifestResponse r) {
-    if (reuse_) Remember(cohorts_[i], now, sim_.Now(), r);
-    Record(i, weight, now, sim_.Now(), r);
+    const GroupAnswer* kept = reuse_ ? Remember(cohorts_[i], now, sim_.Now(), r) : nullptr;
+    Record(i, weight, now, sim_.Now(), r, kVariant, kept);
   });
 }
 
@@ -668,37 +674,42 @@ bool World::TryReuse(size_t i, UnixMicros now, int64_t weight) {
   // The read path looks at the refresh when the document arrives: a request then would start one.
   const std::string& key = state_keys_[static_cast<size_t>(c.channel)];
   if ((!view->call_in_flight && read_at + kv_us >= view->next_refresh_due) ||
-      kv_->CachedFill(c.pop, key, now, read_at) != g.kv_fill) {
+      !kv_->ReadCachedAgain(c.pop, key, g.kv_fill, now, read_at)) {
     origin_->UseForNextFetch(origin_us);  // the real request's fetch, made next (Reload)
     return false;
   }
   origin_->CountFetch();
-  kv_->CountCachedRead(c.pop, key);
   ++reused_answers_;
   // A response arriving after the run's end is not recorded (as the edge's would not be).
   if (read_at + kv_us <= end_) Record(i, weight, now, read_at + kv_us, g.response, kVariant, &g);
   return true;
 }
 
-// A variant's answer from the edge becomes its group's answer when it is reusable (a 200 from
-// the KV document, no warning) and the POP's cache entry it read is known; else the group has none.
-void World::Remember(const Cohort& c, UnixMicros started, UnixMicros now, const ManifestResponse& r) {
+const World::GroupAnswer* World::Remember(const Cohort& c, UnixMicros started, UnixMicros now,
+                                          const ManifestResponse& r) {
   GroupAnswer& g = groups_[static_cast<size_t>(c.group)];
   g.valid = false;
-  if (r.reuse_generation == 0 || r.http_status != 200 || r.source != StateSource::kKvHit || !r.warnings.empty() ||
-      r.coordinator_calls > 0 || r.served_stale_origin) {
-    return;
+  // (Warnings of a pure answer are its splice's, part of the answer: "ads should be conditioned".)
+  if (r.reuse_generation == 0 || r.http_status != 200 || r.source != StateSource::kKvHit || r.coordinator_calls > 0 ||
+      r.served_stale_origin) {
+    return nullptr;
   }
   // The entry cached before the request started and still cached now is the one it read.
   g.kv_fill = kv_->CachedFill(c.pop, state_keys_[static_cast<size_t>(c.channel)], started, now);
-  if (g.kv_fill == 0) return;
+  if (g.kv_fill == 0) return nullptr;
+  const int64_t msn = origin::LiveEdgeMsn(specs_[static_cast<size_t>(c.channel)], started);
+  // The same inputs make the same bytes: the answer kept is this one already.
+  if (!g.has_body || g.generation != r.reuse_generation || g.origin_msn != msn) {
+    g.has_body = true;
+    g.generation = r.reuse_generation;
+    g.origin_msn = msn;
+    g.response = r;
+    g.response.coordinator_background_calls = 0;  // this request's own refresh, not the answer's
+    g.hash = BodyHash(r.body);
+    g.newest_msn = NewestMsn(r.body);
+  }
   g.valid = true;
-  g.generation = r.reuse_generation;
-  g.origin_msn = origin::LiveEdgeMsn(specs_[static_cast<size_t>(c.channel)], started);
-  g.response = r;
-  g.response.coordinator_background_calls = 0;  // this request's own refresh, not the answer's
-  g.hash = BodyHash(r.body);
-  g.newest_msn = NewestMsn(r.body);
+  return &g;
 }
 
 void World::Record(size_t i, int64_t weight, UnixMicros started, UnixMicros now, const ManifestResponse& r,
@@ -743,7 +754,7 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, UnixMicros now,
   if (kind != kVariant) return;
   // Next reload, RFC 8216 §6.3.4: the target duration after a changed playlist, half of it after
   // an unchanged one (or an error).
-  const DurationMicros target_us = origin::TargetDurationSeconds(spec) * kMicrosPerSecond;
+  const DurationMicros target_us = target_us_[static_cast<size_t>(c.channel)];
   const uint64_t h = !ok ? 0 : reused ? reused->hash : BodyHash(r.body);
   const DurationMicros next = ok && h != c.last_hash ? target_us : target_us / 2;
   c.last_hash = h;

@@ -437,7 +437,7 @@ void ManifestPath::Impl::CallCoordinator(OpPtr op, StateSource source) {
       return;
     }
     if (!m.freshest || m.freshest->version <= r->version) {
-      if (!m.freshest || !(*m.freshest == *r)) m.Changed();
+      if (!m.freshest || !ChannelMemo::SameForAnswers(*m.freshest, *r)) m.Changed();
       m.freshest = *r;
     }
     for (auto& [waiter, doc] : waiters) FinishState(waiter, StateSource::kKvMiss, m.freshest);

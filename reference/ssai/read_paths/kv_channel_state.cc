@@ -61,8 +61,8 @@ class KvChannelState : public StateReadPath {
     if (memo_entry.freshest && memo_entry.freshest->version > state->version) {
       state = memo_entry.freshest;
     } else if (!memo_entry.freshest || !(*memo_entry.freshest == *state)) {
+      if (!memo_entry.freshest || !ChannelMemo::SameForAnswers(*memo_entry.freshest, *state)) memo_entry.Changed();
       memo_entry.freshest = state;  // (equal: already holds it; a copy is not free)
-      memo_entry.Changed();
     }
     const uint64_t generation = memo_entry.generation;  // of `state` (a refresh may answer at once)
     // The origin shows a marker the state does not explain: ask the coordinator once.
@@ -110,7 +110,7 @@ class KvChannelState : public StateReadPath {
       memo_entry.probe_waiters.clear();
       if (r.ok() && (!memo_entry.freshest || memo_entry.freshest->version <= r->version)) {
         // (The same version again changes nothing a request would be answered from.)
-        if (!memo_entry.freshest || !(*memo_entry.freshest == *r)) memo_entry.Changed();
+        if (!memo_entry.freshest || !ChannelMemo::SameForAnswers(*memo_entry.freshest, *r)) memo_entry.Changed();
         memo_entry.freshest = std::move(r).value();
       }
       for (auto& [waiter, doc] : waiters) {
