@@ -250,6 +250,7 @@ class World {
     std::optional<int64_t> newest_msn;  // NewestMsn(response.body)
   };
   bool TryReuse(size_t i, UnixMicros now, int64_t weight);
+  void CountCalls(const Cohort& c, double calls);
   // Keeps a variant's answer from the edge as its group's when it is reusable (a 200 from the KV
   // document, pure: ManifestResponse::reuse_generation; the POP's cache entry it read known);
   // returns it, else null.
@@ -658,8 +659,9 @@ void World::Reload(size_t i) {
 // Answer reuse (README.md "Answer reuse"). The edge's answer for a rendition and mode is a pure
 // function of the origin playlist it fetched, the KV document it read and its channel memo
 // (ManifestResponse::reuse_generation); a cohort reloading while all three are those of its
-// group's last answer, with no background refresh due at its read, is given that answer at its
-// own time, with its own latency draws, counted as a fetch and a cached KV read.
+// group's last answer is given that answer at its own time, with its own latency draws, counted
+// as a fetch and a cached KV read; a background refresh it would have started, it starts (at the
+// instant its document would have arrived).
 bool World::TryReuse(size_t i, UnixMicros now, int64_t weight) {
   const Cohort& c = cohorts_[i];
   const GroupAnswer& g = groups_[static_cast<size_t>(c.group)];
@@ -673,15 +675,25 @@ bool World::TryReuse(size_t i, UnixMicros now, int64_t weight) {
   const UnixMicros read_at = now + origin_us;
   // The read path looks at the refresh when the document arrives: a request then would start one.
   const std::string& key = state_keys_[static_cast<size_t>(c.channel)];
-  if ((!view->call_in_flight && read_at + kv_us >= view->next_refresh_due) ||
-      !kv_->ReadCachedAgain(c.pop, key, g.kv_fill, now, read_at)) {
+  if (!kv_->ReadCachedAgain(c.pop, key, g.kv_fill, now, read_at)) {
     origin_->UseForNextFetch(origin_us);  // the real request's fetch, made next (Reload)
     return false;
+  }
+  const UnixMicros done_at = read_at + kv_us;
+  if (!view->call_in_flight && done_at >= view->next_refresh_due) {
+    // The request would start the edge's background refresh when its document arrives: start
+    // it then (the edge checks again: another request may have started it meanwhile).
+    sim_.RunAt(done_at, [this, i] {
+      const Cohort& co = cohorts_[i];
+      if (const int calls = edges_[static_cast<size_t>(co.pop)]->StartDueRefresh(static_cast<size_t>(co.channel))) {
+        CountCalls(co, calls);
+      }
+    });
   }
   origin_->CountFetch();
   ++reused_answers_;
   // A response arriving after the run's end is not recorded (as the edge's would not be).
-  if (read_at + kv_us <= end_) Record(i, weight, now, read_at + kv_us, g.response, kVariant, &g);
+  if (done_at <= end_) Record(i, weight, now, done_at, g.response, kVariant, &g);
   return true;
 }
 
@@ -710,6 +722,14 @@ const World::GroupAnswer* World::Remember(const Cohort& c, UnixMicros started, U
   }
   g.valid = true;
   return &g;
+}
+
+// Weighted coordinator calls a cohort's request made, now.
+void World::CountCalls(const Cohort& c, double calls) {
+  coordinator_calls_ += calls;
+  pops_[static_cast<size_t>(c.pop)].coordinator_calls += calls;
+  coord_calls_series_.Add(sim_.Now() - t0_, calls);
+  fleet_->AddLoad(c.channel, calls);
 }
 
 void World::Record(size_t i, int64_t weight, UnixMicros started, UnixMicros now, const ManifestResponse& r,
@@ -744,11 +764,7 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, UnixMicros now,
   kv_reads_ += w * r.kv_reads;
   if (r.coordinator_calls > 0 || r.coordinator_background_calls > 0) {
     // A probe or a background refresh is one call per edge whatever the cohort's size.
-    const double calls = (r.coordinator_probe ? 1.0 : w) * r.coordinator_calls + r.coordinator_background_calls;
-    coordinator_calls_ += calls;
-    pm.coordinator_calls += calls;
-    coord_calls_series_.Add(now - t0_, calls);
-    fleet_->AddLoad(c.channel, calls);
+    CountCalls(c, (r.coordinator_probe ? 1.0 : w) * r.coordinator_calls + r.coordinator_background_calls);
   }
   // An alternate's response counts as load (above); the variant's drives the reloads and is judged.
   if (kind != kVariant) return;

@@ -160,6 +160,11 @@ const ChannelConfig* ManifestPath::FindChannel(std::string_view org, std::string
 
 const BeaconTracker& ManifestPath::beacon_tracker() const { return impl_->beacon_tracker; }
 
+int ManifestPath::StartDueRefresh(size_t index) {
+  if (index >= impl_->memo_of.size() || impl_->memo_of[index] == nullptr) return 0;
+  return impl_->read_path->RefreshIfDue(*impl_, *impl_->memo_of[index], impl_->channels[index].channel_id()) ? 1 : 0;
+}
+
 std::optional<ManifestPath::ChannelView> ManifestPath::ChannelViewOf(size_t index) const {
   if (index >= impl_->memo_of.size() || impl_->memo_of[index] == nullptr) return std::nullopt;
   const read_paths::ChannelMemo& m = *impl_->memo_of[index];

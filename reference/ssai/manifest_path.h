@@ -148,6 +148,10 @@ class ManifestPath {
     UnixMicros next_refresh_due = 0;
   };
   std::optional<ChannelView> ChannelViewOf(size_t index) const;
+  // What a request for channel `index` arriving now would start besides its answer, for one
+  // answered from a reusable answer instead: the background refresh when due. Returns the
+  // coordinator calls started (ManifestResponse::coordinator_background_calls).
+  int StartDueRefresh(size_t index);
 
  private:
   struct Impl;

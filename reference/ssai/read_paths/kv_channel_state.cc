@@ -13,6 +13,9 @@ namespace {
 
 class KvChannelState : public StateReadPath {
  public:
+  bool RefreshIfDue(ReadHost& host, ChannelMemo& memo, const std::string& channel_id) const override {
+    return MaybeRefreshInBackground(host, memo, channel_id);
+  }
   void Read(ReadHost& host, const OpPtr& op) const override {
     const std::string channel_id = op->channel->channel_id();
     ChannelMemo& m = *op->channel_memo;
@@ -93,10 +96,12 @@ class KvChannelState : public StateReadPath {
     host.FinishState(op, StateSource::kKvHit, std::move(state));
   }
 
+  static bool MaybeRefreshInBackground(ReadHost& host, const OpPtr& op, const std::string& channel_id) {
+    return MaybeRefreshInBackground(host, *op->channel_memo, channel_id);
+  }
   // Starts a background refresh of the channel's state when it is due (single-flight with the
   // probes; no request waits for it). Returns whether it started one.
-  static bool MaybeRefreshInBackground(ReadHost& host, const OpPtr& op, const std::string& channel_id) {
-    ChannelMemo& m = *op->channel_memo;
+  static bool MaybeRefreshInBackground(ReadHost& host, ChannelMemo& m, const std::string& channel_id) {
     const UnixMicros now = host.Now();
     const DurationMicros interval = host.Options().channel_state_refresh_us;
     if (interval <= 0 || m.probe_in_flight || now - m.last_refresh < interval) return false;

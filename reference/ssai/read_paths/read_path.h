@@ -127,6 +127,10 @@ class StateReadPath {
   virtual void Read(ReadHost& host, const OpPtr& op) const = 0;
   // Called by FinishState once op.state is set, before pods are resolved.
   virtual void AfterState(ReadHost& host, ManifestOp& op) const {}
+  // What a request arriving now would start besides its answer, for one answered without
+  // running the path (ManifestResponse::reuse_generation): kv-channel-state's background
+  // refresh when it is due. Returns whether one was started.
+  virtual bool RefreshIfDue(ReadHost& host, ChannelMemo& memo, const std::string& channel_id) const { return false; }
 };
 
 std::unique_ptr<StateReadPath> MakeCoordinatorOnly();
