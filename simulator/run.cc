@@ -235,6 +235,7 @@ class World {
 
  private:
   void Reload(size_t i);
+  void ScheduleReload(size_t i, UnixMicros at) { sim_.RunAt(at, [this, i] { Reload(i); }); }
   // Answer reuse (README.md "Answer reuse"): a group's last answer from the edge, kept while it
   // is a pure function of inputs that have not changed, so a cohort of the group reloading meanwhile
   // is answered without running the edge's path or the origin and KV models (their latency
@@ -245,9 +246,9 @@ class World {
     uint64_t generation = 0;  // the edge's channel memo (ManifestPath::ChannelView)
     int64_t origin_msn = 0;   // the origin's live edge when the answer's fetch was made
     uint64_t kv_fill = 0;     // the POP's cached KV entry it read (KvCluster::CachedFill)
-    ManifestResponse response;
     uint64_t hash = 0;                  // BodyHash(response.body)
     std::optional<int64_t> newest_msn;  // NewestMsn(response.body)
+    ManifestResponse response;
   };
   bool TryReuse(size_t i, UnixMicros now, int64_t weight);
   void CountCalls(const Cohort& c, double calls);
@@ -625,7 +626,7 @@ void World::Reload(size_t i) {
   }
   if (c.viewers <= 0) {
     c.viewers = 0;
-    if (now + target_us / 2 < end_) sim_.RunAt(now + target_us / 2, [this, i] { Reload(i); });
+    if (now + target_us / 2 < end_) ScheduleReload(i, now + target_us / 2);
     return;
   }
   const int64_t weight = c.viewers;
@@ -774,7 +775,7 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, UnixMicros now,
   const uint64_t h = !ok ? 0 : reused ? reused->hash : BodyHash(r.body);
   const DurationMicros next = ok && h != c.last_hash ? target_us : target_us / 2;
   c.last_hash = h;
-  if (now + next < end_) sim_.RunAt(now + next, [this, i] { Reload(i); });
+  if (now + next < end_) ScheduleReload(i, now + next);
 
   // Ground truth: is the newest slot of the playlist served inside a scheduled break? The slot is
   // the response's own (MEDIA-SEQUENCE + segments - 1: the splicer keeps one output segment per
