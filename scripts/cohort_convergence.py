@@ -2,7 +2,7 @@
 """Cohort aggregation convergence (simulator/README.md "Aggregation"): runs `ssai sim` on a
 scenario at several viewers.cohorts_per_group values and seeds, and prints per K the mean over
 seeds (and the seeds' min..max) of the metrics aggregation can bias: ad-visibility lag P50/P95
-(mean over POPs), KV hit rate, latency P95, coordinator calls, missed/ghost ad viewer-seconds.
+(mean over POPs; the first viewer of the POP, and every viewer), KV hit rate, latency P95, coordinator calls, missed/ghost ad viewer-seconds.
 
   scripts/cohort_convergence.py SCENARIO [--ks 1,2,4,8,16,32] [--seeds 1,2,3] [--build B]
                                 [--set path=value ...] [--ssai build/cli/ssai] [--json OUT]
@@ -22,15 +22,20 @@ def metrics(build):
     pops = build["pops"]
     lag50 = [p["ad_visibility_lag_s"]["p50"] for p in pops if p["ad_visibility_lag_s"]["count"] > 0]
     lag95 = [p["ad_visibility_lag_s"]["p95"] for p in pops if p["ad_visibility_lag_s"]["count"] > 0]
+    vlag = [p["viewer_ad_visibility_lag_s"] for p in pops if p["viewer_ad_visibility_lag_s"]["count"] > 0]
     return {
         "lag_p50_s": statistics.mean(lag50) if lag50 else None,
         "lag_p95_s": statistics.mean(lag95) if lag95 else None,
+        "viewer_lag_p50_s": statistics.mean(v["p50"] for v in vlag) if vlag else None,
+        "viewer_lag_p95_s": statistics.mean(v["p95"] for v in vlag) if vlag else None,
         "kv_hit_rate": build["kv"]["hit_rate"],
         "latency_p95_ms": build["latency_ms"]["p95"],
         "coordinator_calls": build["coordinator"]["calls"],
         "missed_fraction": build["ads"]["missed_fraction"],
         "ghost_ad_viewer_s": build["ads"]["ghost_ad_viewer_s"],
         "cohort_requests": build["requests"]["cohort_requests"],
+        # answered from the group's last answer (simulator/README.md "Answer reuse"); absent before it
+        "reused_cohort_requests": build["requests"].get("reused_cohort_requests", 0),
     }
 
 
@@ -62,8 +67,8 @@ def main():
                     rep = json.load(f)
                 rows.setdefault(k, []).append(metrics(rep["builds"][0]))
                 print(f"K={k} seed={s} {rows[k][-1]}", file=sys.stderr, flush=True)
-    names = ["lag_p50_s", "lag_p95_s", "kv_hit_rate", "latency_p95_ms", "coordinator_calls", "missed_fraction",
-             "ghost_ad_viewer_s", "cohort_requests"]
+    names = ["lag_p50_s", "lag_p95_s", "viewer_lag_p50_s", "viewer_lag_p95_s", "kv_hit_rate", "latency_p95_ms",
+             "coordinator_calls", "missed_fraction", "ghost_ad_viewer_s", "cohort_requests", "reused_cohort_requests"]
     summary = {}
     print("| K | " + " | ".join(names) + " |")
     print("| ---: | " + " | ".join("---:" for _ in names) + " |")

@@ -135,9 +135,37 @@ void KvCluster::Get(int pop, std::string_view key, const KvStore::GetOptions& op
     e.value = present ? v->value : std::string();
     e.expires_at = present ? v->expires_at : 0;
     e.cached_until = now + ttl_s * kMicrosPerSecond;
+    e.filled_at = now;
+    e.fill = ++fills_;
   }
   answer(present, present ? v->value : std::string(), present ? v->expires_at : 0,
          Latency(spec_.cold_read, pop));
+}
+
+uint64_t KvCluster::CachedFill(int pop, std::string_view key, UnixMicros filled_by, UnixMicros read_at) const {
+  if (pop < 0 || Down()) return 0;
+  const auto& cache = cache_[static_cast<size_t>(pop)];
+  auto c = cache.find(key);
+  if (c == cache.end()) return 0;
+  const CacheEntry& e = c->second;
+  if (e.filled_at > filled_by || read_at >= e.cached_until || (e.present && e.expires_at <= read_at)) return 0;
+  return e.fill;
+}
+
+bool KvCluster::ReadCachedAgain(int pop, std::string_view key, uint64_t fill, UnixMicros filled_by,
+                                UnixMicros read_at) {
+  if (pop < 0 || fill == 0 || Down()) return false;
+  const auto& cache = cache_[static_cast<size_t>(pop)];
+  auto c = cache.find(key);
+  if (c == cache.end()) return false;
+  const CacheEntry& e = c->second;
+  if (e.fill != fill || e.filled_at > filled_by || read_at >= e.cached_until || (e.present && e.expires_at <= read_at)) {
+    return false;
+  }
+  ++pop_stats_[pop].gets;
+  ++pop_stats_[pop].cache_hits;
+  if (!e.present) ++pop_stats_[pop].negative_hits;
+  return true;
 }
 
 void KvCluster::Put(int pop, std::string_view key, std::string value, int64_t ttl_s,
@@ -330,7 +358,8 @@ std::string SimOrigin::PlaylistUrl(int channel, std::string_view rendition) {
 
 void SimOrigin::Fetch(std::string_view url, Callback done) {
   ++fetches_;
-  const DurationMicros latency = spec_.fetch_latency.SampleUs(rng_);
+  const DurationMicros latency = next_latency_ >= 0 ? next_latency_ : spec_.fetch_latency.SampleUs(rng_);
+  next_latency_ = -1;
   const UnixMicros now = sim_->Now();
   const DurationMicros t = now - t0_;
   Response response;

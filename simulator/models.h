@@ -89,6 +89,17 @@ class KvCluster {
   // absent, deleted or expired. For probes (TTL expiry) and tests: counts nothing.
   std::optional<std::string> PeekVisible(int pop, std::string_view key) const;
 
+  // For answers reused without a read (run.cc "answer reuse", simulator/README.md): the fill
+  // number of `pop`'s cached entry for `key` when it was cached no later than `filled_by` and
+  // still answers a read at `read_at` (no outage now, the cache entry and a present value's
+  // absolute expiry both later); 0 when not.
+  uint64_t CachedFill(int pop, std::string_view key, UnixMicros filled_by, UnixMicros read_at) const;
+  // What a Get answered from that cache would draw and count (hot latency with any spike).
+  DurationMicros HotReadLatency(int pop) { return Latency(spec_.hot_read, pop); }
+  // A read at `read_at` answered by the entry numbered `fill` (CachedFill's conditions): counted
+  // as a Get answered from the POP cache, true; false (nothing counted) when it would not be.
+  bool ReadCachedAgain(int pop, std::string_view key, uint64_t fill, UnixMicros filled_by, UnixMicros read_at);
+
  private:
   class View;
   struct Version {
@@ -107,6 +118,8 @@ class KvCluster {
     std::string value;
     UnixMicros expires_at = 0;  // absolute expiry of the cached value
     UnixMicros cached_until = 0;
+    UnixMicros filled_at = 0;
+    uint64_t fill = 0;  // numbers the read-throughs that filled an entry (CachedFill)
   };
   struct ListSnapshot {
     std::vector<std::string> keys;
@@ -138,6 +151,7 @@ class KvCluster {
   Rng rng_;
   UnixMicros t0_;
   UnixMicros fifo_visible_at_ = 0;  // kSharedFifo: when the newest write became visible
+  uint64_t fills_ = 0;
   std::map<std::string, Key, std::less<>> central_;
   std::vector<std::map<std::string, CacheEntry, std::less<>>> cache_;  // per POP
   std::vector<std::map<std::string, ListSnapshot, std::less<>>> lists_;
@@ -174,6 +188,13 @@ class SimOrigin : public OriginClient {
   void Fetch(std::string_view url, Callback done) override;
   static std::string PlaylistUrl(int channel, std::string_view rendition);
   int64_t fetches() const { return fetches_; }
+  // For answers reused without a fetch (run.cc "answer reuse"): the fetch's latency draw and
+  // its count, as Fetch would make them.
+  DurationMicros DrawFetchLatency() { return spec_.fetch_latency.SampleUs(rng_); }
+  void CountFetch() { ++fetches_; }
+  // The next Fetch takes this latency instead of a draw (a reuse that was refused after drawing
+  // it: the real request then arrives when the check assumed).
+  void UseForNextFetch(DurationMicros latency) { next_latency_ = latency; }
   void set_ad_duration_s(double s) { ad_duration_s_ = s; }
   // Replay `capture` instead: every channel's rendition R is the capture's path "/R.m3u8", served
   // as the snapshot current at capture offset (now - start) ms (the last one after the capture
@@ -208,6 +229,7 @@ class SimOrigin : public OriginClient {
   std::shared_ptr<const ts::TsPackager> ts_;
   UnixMicros ts_start_ = 0;
   int64_t fetches_ = 0;
+  DurationMicros next_latency_ = -1;  // UseForNextFetch
   uint64_t versions_ = 0;  // last Response::version handed out (unique over all URLs)
   double ad_duration_s_ = 15;
 };

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
@@ -60,11 +62,13 @@ double PortableLog(double x) {
   // log(m) = 2 atanh(s), s = (m-1)/(m+1), |s| <= 0.1716.
   const double s = (m - 1) / (m + 1);
   const double s2 = s * s;
-  double term = s, sum = 0;
-  for (int k = 1; k <= 25; k += 2) {
-    sum += term / k;
-    term *= s2;
-  }
+  // s (1 + s^2/3 + s^4/5 + ... + s^24/25) by Horner with the reciprocals as constants (one
+  // division, not thirteen: the draws were ~10 % of a simulator run); s^26/27 < 1e-20 s.
+  static constexpr double kInv[] = {1.0 / 25, 1.0 / 23, 1.0 / 21, 1.0 / 19, 1.0 / 17, 1.0 / 15, 1.0 / 13,
+                                    1.0 / 11, 1.0 / 9,  1.0 / 7,  1.0 / 5,  1.0 / 3};
+  double p = kInv[0];
+  for (size_t k = 1; k < std::size(kInv); ++k) p = p * s2 + kInv[k];
+  const double sum = s + s * (s2 * p);
   return e * kLn2Hi + (2 * sum + e * kLn2Lo);
 }
 
@@ -77,12 +81,25 @@ double PortableExp(double x) {
   const double k = kd >= 0 ? static_cast<double>(static_cast<int64_t>(kd + 0.5))
                            : -static_cast<double>(static_cast<int64_t>(-kd + 0.5));
   const double r = (x - k * kLn2Hi) - k * kLn2Lo;
-  double term = 1, sum = 1;
-  for (int n = 1; n <= 17; ++n) {
-    term = term * r / n;
-    sum += term;
+  // 1 + r + r^2/2! + ... + r^14/14! by Horner with 1/n! as constants (each correctly rounded:
+  // n! is exact in a double); |r| <= ln2/2 makes r^15/15! < 3e-20.
+  static constexpr double kInvFact[] = {1.0 / 87178291200.0, 1.0 / 6227020800.0, 1.0 / 479001600.0,
+                                        1.0 / 39916800.0,    1.0 / 3628800.0,    1.0 / 362880.0,
+                                        1.0 / 40320.0,       1.0 / 5040.0,       1.0 / 720.0,
+                                        1.0 / 120.0,         1.0 / 24.0,         1.0 / 6.0,
+                                        1.0 / 2.0,           1.0};
+  double p = kInvFact[0];
+  for (size_t n = 1; n < std::size(kInvFact); ++n) p = p * r + kInvFact[n];
+  const double sum = 1 + r * p;
+  const int ki = static_cast<int>(k);
+  if (ki > -1022 && ki < 1023) {
+    // 2^k as its bits (a normal number): the product is exact, as ldexp's would be.
+    const uint64_t bits = static_cast<uint64_t>(ki + 1023) << 52;
+    double two_k;
+    std::memcpy(&two_k, &bits, sizeof two_k);
+    return sum * two_k;
   }
-  return std::ldexp(sum, static_cast<int>(k));
+  return std::ldexp(sum, ki);
 }
 
 Rng Rng::Stream(uint64_t seed, int index) {

@@ -72,6 +72,7 @@ struct Cohort {
   int8_t rendition;
   bool sgai;
   int8_t audio;  // demuxed: the audio rendition it loads with every variant reload (-1: none)
+  int32_t group;  // its channel x POP x rendition x mode group (World::GroupAnswer)
   int64_t viewers;
   double target;          // steady-state viewers of this cohort
   UnixMicros last_update;
@@ -224,6 +225,27 @@ class World {
 
  private:
   void Reload(size_t i);
+  void ScheduleReload(size_t i, UnixMicros at) { sim_.RunAt(at, [this, i] { Reload(i); }); }
+  // Answer reuse (README.md "Answer reuse"): a group's last answer from the edge, kept while it
+  // is a pure function of inputs that have not changed, so a cohort of the group reloading meanwhile
+  // is answered without running the edge's path or the origin and KV models (their latency
+  // draws and counts are still made).
+  struct GroupAnswer {
+    bool valid = false;
+    bool has_body = false;  // `response` is the answer for (generation, origin_msn)
+    uint64_t generation = 0;  // the edge's channel memo (ManifestPath::ChannelView)
+    int64_t origin_msn = 0;   // the origin's live edge when the answer's fetch was made
+    uint64_t kv_fill = 0;     // the POP's cached KV entry it read (KvCluster::CachedFill)
+    uint64_t hash = 0;                  // BodyHash(response.body)
+    std::optional<int64_t> newest_msn;  // NewestMsn(response.body)
+    ManifestResponse response;
+  };
+  bool TryReuse(size_t i, UnixMicros now, int64_t weight);
+  void CountCalls(const Cohort& c, double calls);
+  // Keeps a variant's answer from the edge as its group's when it is reusable (a 200 from the KV
+  // document, pure: ManifestResponse::reuse_generation; the POP's cache entry it read known);
+  // returns it, else null.
+  const GroupAnswer* Remember(const Cohort& c, UnixMicros started, UnixMicros now, const ManifestResponse& r);
   // 1 - e^(-dt/session): a cohort's reload intervals take a handful of values (the target
   // duration, half of it), so the last few are kept (the same bits as computing it again).
   double LeaveProbability(DurationMicros dt_us, double dt_s, double session_s) {
@@ -242,7 +264,10 @@ class World {
   // What a request asked for (README.md "Demuxed presentations"): the variant, whose response
   // drives the reloads and the ground truth, or an alternate loaded with it.
   enum Kind { kVariant = 0, kAudio, kSubtitles, kKinds };
-  void Record(size_t i, int64_t weight, UnixMicros started, const ManifestResponse& r, Kind kind = kVariant);
+  // `now`: when the response arrived (a reused answer is recorded when its cohort asks);
+  // `reused`: the group answer it is (hash and newest MSN known).
+  void Record(size_t i, int64_t weight, UnixMicros started, UnixMicros now, const ManifestResponse& r,
+              Kind kind = kVariant, const GroupAnswer* reused = nullptr);
   void Lint(const std::string& body);
   void SendCue(int channel, size_t b);
   json Result_() const;
@@ -272,6 +297,7 @@ class World {
   const CaptureTimeline* capture_;  // null: synthetic origin
   const TsTimeline* ts_;            // null: not a TS origin
   std::vector<origin::SyntheticStreamSpec> specs_;
+  std::vector<DurationMicros> target_us_;  // per channel: its target duration (RFC 8216 §6.3.4 reloads)
   std::vector<ChannelConfig> channels_;
   std::vector<std::vector<TruthBreak>> breaks_;  // per channel, in cue order
   std::unique_ptr<KvCluster> kv_;
@@ -283,6 +309,10 @@ class World {
   // all POPs that see it (playlist_memo.h). Before edges_: they point at it.
   PlaylistMemo memo_;
   std::vector<Cohort> cohorts_;
+  std::vector<GroupAnswer> groups_;
+  bool reuse_ = false;                  // answer reuse applies to this run (Setup, Run)
+  std::vector<std::string> state_keys_;  // per channel: its KV document's key (chstate:...)
+  int64_t reused_answers_ = 0;
   SimBeacons beacons_{&cohorts_};  // before edges_: they point at it
   // origin.edge_cache_ms > 0: each POP's origin micro-cache (before edges_: they point at them).
   std::vector<std::unique_ptr<CachingOriginClient>> edge_origins_;
@@ -305,7 +335,9 @@ class World {
   TimeSeries viewer_seconds_series_;  // viewer-seconds per interval: / interval = mean audience
   double coordinator_calls_ = 0;
   world::AdSeconds ad_seconds_;  // viewer-seconds scheduled, missed and ghost (world/ground_truth.h)
-  std::vector<uint8_t> break_seen_;       // [(channel * pops + pop) * breaks + b]
+  // [(channel * pops + pop) * breaks + b]: when the POP's first response showing the break
+  // arrived (-1: none yet); the smallest, as a reused answer is recorded before a response in flight.
+  std::vector<UnixMicros> break_seen_;
   // Per cohort: the newest break (index in its channel's truth) whose ads it has seen; breaks
   // come in cue order, so a cohort's first sight of break b is when b exceeds this.
   std::vector<int32_t> cohort_seen_break_;
@@ -414,6 +446,7 @@ Status World::Setup() {
     specs_.push_back(std::move(s));
     channels_.push_back(std::move(cfg));
   }
+  for (const origin::SyntheticStreamSpec& s : specs_) target_us_.push_back(origin::TargetDurationSeconds(s) * kMicrosPerSecond);
   for (const origin::Rendition& r : sc_.origin.renditions) files_.push_back(r.name + ".m3u8");
   for (const origin::AlternateRendition& a : sc_.origin.audio) audio_files_.push_back(a.id + ".m3u8");
   if (!sc_.origin.subtitles.empty()) subtitle_file_ = sc_.origin.subtitles.front().id + ".m3u8";
@@ -467,7 +500,7 @@ Status World::Setup() {
   coord_calls_series_ = TimeSeries(kMicrosPerSecond);
   viewer_seconds_series_ = TimeSeries(interval_us);
   for (PopMetrics& pm : pops_) pm.viewer_seconds_series = TimeSeries(interval_us);
-  break_seen_.assign(static_cast<size_t>(sc_.channels) * P * std::max<size_t>(breaks_per_channel_, 1), 0);
+  break_seen_.assign(static_cast<size_t>(sc_.channels) * P * std::max<size_t>(breaks_per_channel_, 1), -1);
   msn0_ = origin::LiveEdgeMsn(specs_[0], t0_) - 1;
   slots_ = static_cast<size_t>(origin::LiveEdgeMsn(specs_[0], end_ + 60 * kMicrosPerSecond) - msn0_ + 1);
   pop_ad_.assign(static_cast<size_t>(sc_.channels) * slots_, 0);
@@ -489,12 +522,13 @@ Status World::Setup() {
           if (mode_share <= 0) continue;
           const double share = (pop_total > 0 ? sc_.pops[p].viewer_share / pop_total : 0) *
                                (rend_total > 0 ? sc_.viewers.rendition_shares[r] / rend_total : 0) * mode_share;
+          groups_.emplace_back();
           for (int k = 0; k < K; ++k) {
             const double target = static_cast<double>(sc_.viewers.viewers_per_channel) * share / K;
             // Demuxed: the cohorts of a group take the audio languages in turn.
             const int8_t audio = audio_files_.empty() ? int8_t{-1} : static_cast<int8_t>(k % static_cast<int>(audio_files_.size()));
             Cohort co{c, static_cast<int16_t>(p), static_cast<int8_t>(r), m == 1, audio,
-                      sc_.viewers.ramp_s > 0 ? 0 : static_cast<int64_t>(std::llround(target * TraceFraction(TraceOf(p), 0))),
+                      static_cast<int32_t>(groups_.size() - 1), sc_.viewers.ramp_s > 0 ? 0 : static_cast<int64_t>(std::llround(target * TraceFraction(TraceOf(p), 0))),
                       target, t0_, 0};
             cohorts_.push_back(co);
             const size_t i = cohorts_.size() - 1;
@@ -509,6 +543,14 @@ Status World::Setup() {
     }
   }
   cohort_seen_break_.assign(cohorts_.size(), -1);
+  // Answer reuse needs answers that are pure functions of what it checks (README.md "Answer
+  // reuse"): kv-channel-state without defects (their state is not the memo's), no beacon
+  // sessions, the synthetic origin without 404 windows (a fetch's last-good bookkeeping matters
+  // then) or stalls, no edge origin cache, a POP KV cache, variants only (no demuxed alternates).
+  reuse_ = build_.read_path == ReadPath::kChannelState && !build_.defects.any() && !sc_.decision.pods_of_creatives &&
+           !capture_ && !ts_ && sc_.origin.not_found.empty() && sc_.origin.stalls.empty() &&
+           sc_.origin.edge_cache_ms <= 0 && sc_.kv.cache_ttl_s > 0 && audio_files_.empty() && subtitle_file_.empty();
+  for (const ChannelConfig& cfg : channels_) state_keys_.push_back(ChannelStateKey(cfg.channel_id()));
   fleet_->Start(t0_);
   for (int c = 0; c < sc_.channels; ++c) {
     for (size_t b = 0; b < breaks_[static_cast<size_t>(c)].size(); ++b) {
@@ -545,7 +587,7 @@ void World::SendCue(int channel, size_t b) {
 void World::Reload(size_t i) {
   Cohort& c = cohorts_[i];
   const UnixMicros now = sim_.Now();
-  const DurationMicros target_us = origin::TargetDurationSeconds(specs_[static_cast<size_t>(c.channel)]) * kMicrosPerSecond;
+  const DurationMicros target_us = target_us_[static_cast<size_t>(c.channel)];
   // Joins and leaves since the last reload (birth-death process, aggregated).
   const double dt_s = MicrosToSeconds(now - c.last_update);
   if (dt_s > 0) {
@@ -574,10 +616,11 @@ void World::Reload(size_t i) {
   }
   if (c.viewers <= 0) {
     c.viewers = 0;
-    if (now + target_us / 2 < end_) sim_.RunAt(now + target_us / 2, [this, i] { Reload(i); });
+    if (now + target_us / 2 < end_) ScheduleReload(i, now + target_us / 2);
     return;
   }
   const int64_t weight = c.viewers;
+  if (reuse_ && TryReuse(i, now, weight)) return;
   // The cohort's session names it for server-side beacons (SimBeacons). Only creatives with
   // tracking URLs (decision.pods_of_creatives) make beacons; without them the edge's per-session
   // tracking (a hash lookup per request, ~10 % of a run) can fire nothing, so no session is sent.
@@ -591,19 +634,98 @@ void World::Reload(size_t i) {
   if (c.audio >= 0) {
     ManifestRequest alt = req;
     alt.file = audio_files_[static_cast<size_t>(c.audio)];
-    edge.Handle(alt, [this, i, weight, now](ManifestResponse r) { Record(i, weight, now, r, kAudio); });
+    edge.Handle(alt, [this, i, weight, now](ManifestResponse r) { Record(i, weight, now, sim_.Now(), r, kAudio); });
   }
   if (!subtitle_file_.empty()) {
     ManifestRequest alt = req;
     alt.file = subtitle_file_;
-    edge.Handle(alt, [this, i, weight, now](ManifestResponse r) { Record(i, weight, now, r, kSubtitles); });
+    edge.Handle(alt, [this, i, weight, now](ManifestResponse r) { Record(i, weight, now, sim_.Now(), r, kSubtitles); });
   }
-  edge.Handle(req, [this, i, weight, now](ManifestResponse r) { Record(i, weight, now, r); });
+  edge.Handle(req, [this, i, weight, now](ManifestResponse r) {
+    const GroupAnswer* kept = reuse_ ? Remember(cohorts_[i], now, sim_.Now(), r) : nullptr;
+    Record(i, weight, now, sim_.Now(), r, kVariant, kept);
+  });
 }
 
-void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestResponse& r, Kind kind) {
+// Answer reuse (README.md "Answer reuse"). The edge's answer for a rendition and mode is a pure
+// function of the origin playlist it fetched, the KV document it read and its channel memo
+// (ManifestResponse::reuse_generation); a cohort reloading while all three are those of its
+// group's last answer is given that answer at its own time, with its own latency draws, counted
+// as a fetch and a cached KV read; a background refresh it would have started, it starts (at the
+// instant its document would have arrived).
+bool World::TryReuse(size_t i, UnixMicros now, int64_t weight) {
+  const Cohort& c = cohorts_[i];
+  const GroupAnswer& g = groups_[static_cast<size_t>(c.group)];
+  if (!g.valid || origin::LiveEdgeMsn(specs_[static_cast<size_t>(c.channel)], now) != g.origin_msn) return false;
+  const std::optional<ManifestPath::ChannelView> view =
+      edges_[static_cast<size_t>(c.pop)]->ChannelViewOf(static_cast<size_t>(c.channel));
+  if (!view || view->generation != g.generation) return false;
+  // The KV read follows the origin fetch (ManifestPath: origin first, then the read path).
+  const DurationMicros origin_us = origin_->DrawFetchLatency();
+  const DurationMicros kv_us = kv_->HotReadLatency(c.pop);
+  const UnixMicros read_at = now + origin_us;
+  // The read path looks at the refresh when the document arrives: a request then would start one.
+  const std::string& key = state_keys_[static_cast<size_t>(c.channel)];
+  if (!kv_->ReadCachedAgain(c.pop, key, g.kv_fill, now, read_at)) {
+    origin_->UseForNextFetch(origin_us);  // the real request's fetch, made next (Reload)
+    return false;
+  }
+  const UnixMicros done_at = read_at + kv_us;
+  if (!view->call_in_flight && done_at >= view->next_refresh_due) {
+    // The request would start the edge's background refresh when its document arrives: start
+    // it then (the edge checks again: another request may have started it meanwhile).
+    sim_.RunAt(done_at, [this, i] {
+      const Cohort& co = cohorts_[i];
+      if (const int calls = edges_[static_cast<size_t>(co.pop)]->StartDueRefresh(static_cast<size_t>(co.channel))) {
+        CountCalls(co, calls);
+      }
+    });
+  }
+  origin_->CountFetch();
+  ++reused_answers_;
+  // A response arriving after the run's end is not recorded (as the edge's would not be).
+  if (done_at <= end_) Record(i, weight, now, done_at, g.response, kVariant, &g);
+  return true;
+}
+
+const World::GroupAnswer* World::Remember(const Cohort& c, UnixMicros started, UnixMicros now,
+                                          const ManifestResponse& r) {
+  GroupAnswer& g = groups_[static_cast<size_t>(c.group)];
+  g.valid = false;
+  // (Warnings of a pure answer are its splice's, part of the answer: "ads should be conditioned".)
+  if (r.reuse_generation == 0 || r.http_status != 200 || r.source != StateSource::kKvHit || r.coordinator_calls > 0 ||
+      r.served_stale_origin) {
+    return nullptr;
+  }
+  // The entry cached before the request started and still cached now is the one it read.
+  g.kv_fill = kv_->CachedFill(c.pop, state_keys_[static_cast<size_t>(c.channel)], started, now);
+  if (g.kv_fill == 0) return nullptr;
+  const int64_t msn = origin::LiveEdgeMsn(specs_[static_cast<size_t>(c.channel)], started);
+  // The same inputs make the same bytes: the answer kept is this one already.
+  if (!g.has_body || g.generation != r.reuse_generation || g.origin_msn != msn) {
+    g.has_body = true;
+    g.generation = r.reuse_generation;
+    g.origin_msn = msn;
+    g.response = r;
+    g.response.coordinator_background_calls = 0;  // this request's own refresh, not the answer's
+    g.hash = BodyHash(r.body);
+    g.newest_msn = NewestMsn(r.body);
+  }
+  g.valid = true;
+  return &g;
+}
+
+// Weighted coordinator calls a cohort's request made, now.
+void World::CountCalls(const Cohort& c, double calls) {
+  coordinator_calls_ += calls;
+  pops_[static_cast<size_t>(c.pop)].coordinator_calls += calls;
+  coord_calls_series_.Add(sim_.Now() - t0_, calls);
+  fleet_->AddLoad(c.channel, calls);
+}
+
+void World::Record(size_t i, int64_t weight, UnixMicros started, UnixMicros now, const ManifestResponse& r,
+                   Kind kind, const GroupAnswer* reused) {
   Cohort& c = cohorts_[i];
-  const UnixMicros now = sim_.Now();
   const double w = static_cast<double>(weight);
   const size_t P = sc_.pops.size();
   const auto& spec = specs_[static_cast<size_t>(c.channel)];
@@ -633,21 +755,17 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestR
   kv_reads_ += w * r.kv_reads;
   if (r.coordinator_calls > 0 || r.coordinator_background_calls > 0) {
     // A probe or a background refresh is one call per edge whatever the cohort's size.
-    const double calls = (r.coordinator_probe ? 1.0 : w) * r.coordinator_calls + r.coordinator_background_calls;
-    coordinator_calls_ += calls;
-    pm.coordinator_calls += calls;
-    coord_calls_series_.Add(now - t0_, calls);
-    fleet_->AddLoad(c.channel, calls);
+    CountCalls(c, (r.coordinator_probe ? 1.0 : w) * r.coordinator_calls + r.coordinator_background_calls);
   }
   // An alternate's response counts as load (above); the variant's drives the reloads and is judged.
   if (kind != kVariant) return;
   // Next reload, RFC 8216 §6.3.4: the target duration after a changed playlist, half of it after
   // an unchanged one (or an error).
-  const DurationMicros target_us = origin::TargetDurationSeconds(spec) * kMicrosPerSecond;
-  const uint64_t h = ok ? BodyHash(r.body) : 0;
+  const DurationMicros target_us = target_us_[static_cast<size_t>(c.channel)];
+  const uint64_t h = !ok ? 0 : reused ? reused->hash : BodyHash(r.body);
   const DurationMicros next = ok && h != c.last_hash ? target_us : target_us / 2;
   c.last_hash = h;
-  if (now + next < end_) sim_.RunAt(now + next, [this, i] { Reload(i); });
+  if (now + next < end_) ScheduleReload(i, now + next);
 
   // Ground truth: is the newest slot of the playlist served inside a scheduled break? The slot is
   // the response's own (MEDIA-SEQUENCE + segments - 1: the splicer keeps one output segment per
@@ -658,19 +776,16 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestR
   if (!c.sgai && sc_.decision.pods_of_creatives && r.ad_segments > 0 && !r.event_id.empty()) {
     beacons_.Delivered(i, r.event_id, r.body, sc_.decision.ad_duration_s, sc_.origin.segment_duration_s);
   }
-  const int64_t msn = NewestMsn(r.body).value_or(origin::LiveEdgeMsn(spec, now));
+  const int64_t msn = (reused ? reused->newest_msn : NewestMsn(r.body)).value_or(origin::LiveEdgeMsn(spec, now));
   // A break covers its slots (world/ground_truth.h); ad time is judged as every harness judges it.
   const auto& truth = breaks_[static_cast<size_t>(c.channel)];
   const int b_index = world::BreakCovering(truth, msn);
   const bool truth_in = b_index >= 0;
   ad_seconds_.Add(truth_in, r.in_break, w, MicrosToSeconds(std::min(next, end_ - now)));
   if (truth_in && r.in_break) {
-    uint8_t& seen = break_seen_[(static_cast<size_t>(c.channel) * P + static_cast<size_t>(c.pop)) *
-                                    breaks_per_channel_ + static_cast<size_t>(b_index)];
-    if (!seen) {
-      seen = 1;
-      pm.ad_lag_us.Record(now - truth[static_cast<size_t>(b_index)].cue_time);
-    }
+    UnixMicros& seen = break_seen_[(static_cast<size_t>(c.channel) * P + static_cast<size_t>(c.pop)) *
+                                       breaks_per_channel_ + static_cast<size_t>(b_index)];
+    if (seen < 0 || now < seen) seen = now;  // PopMetrics::ad_lag_us at the end (Run)
     // Every viewer's lag, not only the first cohort's: a viewer sees the ads at its own next
     // reload after they became visible (issue 18: real per-viewer P50 3.4-3.7 s vs 2.1-2.3 s
     // for the first viewer), which is what `ssai fidelity` measures.
@@ -733,6 +848,7 @@ json Series(const TimeSeries& num, const TimeSeries* den) {
 
 json World::Run(const RunOptions& options) {
   uint64_t steps = 0;
+  reuse_ = reuse_ && options.reuse_answers;
   const double total = static_cast<double>(end_ - t0_);
   if (options.progress) options.progress(0);
   while (sim_.NextTime() <= end_ && sim_.Step()) {
@@ -741,6 +857,16 @@ json World::Run(const RunOptions& options) {
     }
   }
   sim_.RunUntil(end_);
+  // Each POP's first sight of each break (break_seen_: the earliest arrival).
+  const size_t P = sc_.pops.size();
+  for (int c = 0; c < sc_.channels; ++c) {
+    for (size_t p = 0; p < P; ++p) {
+      for (size_t b = 0; b < breaks_[static_cast<size_t>(c)].size(); ++b) {
+        const UnixMicros seen = break_seen_[(static_cast<size_t>(c) * P + p) * breaks_per_channel_ + b];
+        if (seen >= 0) pops_[p].ad_lag_us.Record(seen - breaks_[static_cast<size_t>(c)][b].cue_time);
+      }
+    }
+  }
   if (options.progress) options.progress(1);
   return Result_();
 }
@@ -770,7 +896,7 @@ json World::Result_() const {
         const TruthBreak& t = breaks_[static_cast<size_t>(c)][b];
         if (t.end_time > end_ || t.slots.empty()) continue;
         ++due;
-        shown += break_seen_[(static_cast<size_t>(c) * P + p) * breaks_per_channel_ + b];
+        shown += break_seen_[(static_cast<size_t>(c) * P + p) * breaks_per_channel_ + b] >= 0 ? 1 : 0;
       }
     }
     const KvCluster::PopStats& ks = kv_->pop_stats(static_cast<int>(p));
@@ -847,7 +973,7 @@ json World::Result_() const {
       {"build", build_.name},
       {"description", build_.description},
       {"defect", build_.is_defect()},
-      {"requests", {{"cohort_requests", cohort_requests_}, {"viewer_requests", viewer_requests_},
+      {"requests", {{"cohort_requests", cohort_requests_}, {"reused_cohort_requests", reused_answers_}, {"viewer_requests", viewer_requests_},
                     {"errors", errors_}, {"viewer_seconds", viewer_seconds_},
                     {"mean_viewers", viewer_seconds_ / dur_s}, {"cohorts", cohorts_.size()},
                     {"viewers_over_time", Series(viewer_seconds_series_, nullptr)},

@@ -26,6 +26,9 @@ struct RunOptions {
   // Called now and then with the fraction of virtual time done (the CLI prints progress; the
   // library never reads a clock).
   std::function<void(double fraction)> progress;
+  // Cohort reloads whose inputs are unchanged are answered from their group's last answer
+  // without running the edge (README.md "Answer reuse"). Off only to compare (tests).
+  bool reuse_answers = true;
 };
 
 struct SimCapture;  // models.h

@@ -89,6 +89,53 @@ TEST(SimRunTest, DefaultCohortsPerGroupConverges) {
   EXPECT_LT(coarse.coordinator_calls, 0.7 * fine.coordinator_calls);
 }
 
+// Answer reuse (README.md "Answer reuse") changes which draws are made, not what is simulated:
+// with it on, most cohort reloads are answered from their group's last answer, and the
+// headline metrics stay those of running every reload through the edge (within the noise of
+// one seed); builds it does not apply to reuse nothing.
+TEST(SimRunTest, AnswerReuseKeepsTheHeadlines) {
+  constexpr const char* kShape = R"({
+    "name": "reuse-small", "duration_s": 420, "warmup_s": 30, "channels": 2,
+    "pops": [{"name": "near", "coordinator_rtt_ms": 20}, {"name": "far", "coordinator_rtt_ms": 150}],
+    "origin": {"segment_duration_s": 2, "renditions": [{"name": "hi", "bandwidth_bps": 2500000}, {"name": "lo", "bandwidth_bps": 800000}],
+               "breaks": {"first_s": 30, "every_s": 60, "duration_s": 30, "stagger_s": 7}},
+    "viewers": {"viewers_per_channel": 2000, "sgai_fraction": 0.25}})";
+  Result<Scenario> sc = ParseScenario(kShape);
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  auto run = [&](const std::string& build, bool reuse, uint64_t seed) {
+    RunOptions options;
+    options.reuse_answers = reuse;
+    Result<nlohmann::json> r = RunBuild(*sc, *FindBuild(build), seed, options);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : nlohmann::json();
+  };
+  auto mean_over_pops = [](const nlohmann::json& r, const char* metric, const char* stat) {
+    double sum = 0;
+    for (const auto& pop : r["pops"]) sum += pop[metric][stat].get<double>();
+    return sum / static_cast<double>(r["pops"].size());
+  };
+  for (uint64_t seed : {2, 3}) {
+    const nlohmann::json off = run("kv-channel-state", false, seed), on = run("kv-channel-state", true, seed);
+    EXPECT_EQ(off["requests"]["reused_cohort_requests"].get<int64_t>(), 0);
+    EXPECT_GT(on["requests"]["reused_cohort_requests"].get<double>(), 0.7 * on["requests"]["cohort_requests"].get<double>());
+    for (const char* metric : {"ad_visibility_lag_s", "viewer_ad_visibility_lag_s"}) {
+      for (const char* stat : {"p50", "p95"}) {
+        EXPECT_NEAR(mean_over_pops(on, metric, stat), mean_over_pops(off, metric, stat), 0.1) << metric << " " << stat;
+      }
+    }
+    EXPECT_NEAR(on["kv"]["hit_rate"].get<double>(), off["kv"]["hit_rate"].get<double>(), 0.002);
+    EXPECT_NEAR(on["latency_ms"]["p95"].get<double>(), off["latency_ms"]["p95"].get<double>(),
+                0.03 * off["latency_ms"]["p95"].get<double>());
+    EXPECT_NEAR(on["coordinator"]["calls"].get<double>(), off["coordinator"]["calls"].get<double>(),
+                0.02 * off["coordinator"]["calls"].get<double>());
+    EXPECT_NEAR(on["ads"]["missed_fraction"].get<double>(), off["ads"]["missed_fraction"].get<double>(), 0.002);
+    EXPECT_NEAR(on["requests"]["viewer_requests"].get<double>(), off["requests"]["viewer_requests"].get<double>(),
+                0.01 * off["requests"]["viewer_requests"].get<double>());
+  }
+  // kv-hybrid reads break keys, not the channel document: nothing to reuse.
+  EXPECT_EQ(run("kv-hybrid", true, 2)["requests"]["reused_cohort_requests"].get<int64_t>(), 0);
+}
+
 TEST(SimRunTest, CorrectBuildsShowTheBreak) {
   Result<Scenario> sc = ParseScenario(kSmall);
   ASSERT_TRUE(sc.ok());

@@ -83,6 +83,14 @@ struct ManifestResponse {
   bool served_stale_origin = false;
   int beacons = 0;  // server-side beacons this delivery made due (handed to ManifestPathEnv::beacons)
   std::vector<std::string> warnings;
+  // kv-channel-state: non-zero when this answer is a pure function of (the origin playlist, the
+  // KV document read, the edge's channel memo at this generation): no marker left unexplained,
+  // no ad playlist fetched, no stale origin. Another request for the same rendition and mode
+  // that meets the same origin playlist, the same KV document and the same generation (see
+  // ManifestPath::ChannelViewOf), with no background refresh due, gets these bytes again. The
+  // simulator uses it to answer cohorts without running the path (simulator/README.md
+  // "Answer reuse"); the server ignores it.
+  uint64_t reuse_generation = 0;
 };
 
 struct ManifestPathOptions {
@@ -128,6 +136,22 @@ class ManifestPath {
   const BuildSpec& build() const;
   const ChannelConfig* FindChannel(std::string_view org, std::string_view channel) const;
   const BeaconTracker& beacon_tracker() const;
+
+  // The edge's view of channel `index` (its position in the ChannelConfig list), for
+  // ManifestResponse::reuse_generation: `generation` changes whenever the channel's freshest
+  // state or last KV document does; a request arriving at `next_refresh_due` or later, with no
+  // coordinator call in flight, starts a background refresh (kv-channel-state). nullopt before
+  // the channel's first request.
+  struct ChannelView {
+    uint64_t generation = 0;
+    bool call_in_flight = false;
+    UnixMicros next_refresh_due = 0;
+  };
+  std::optional<ChannelView> ChannelViewOf(size_t index) const;
+  // What a request for channel `index` arriving now would start besides its answer, for one
+  // answered from a reusable answer instead: the background refresh when due. Returns the
+  // coordinator calls started (ManifestResponse::coordinator_background_calls).
+  int StartDueRefresh(size_t index);
 
  private:
   struct Impl;

@@ -13,6 +13,9 @@ namespace {
 
 class KvChannelState : public StateReadPath {
  public:
+  bool RefreshIfDue(ReadHost& host, ChannelMemo& memo, const std::string& channel_id) const override {
+    return MaybeRefreshInBackground(host, memo, channel_id);
+  }
   void Read(ReadHost& host, const OpPtr& op) const override {
     const std::string channel_id = op->channel->channel_id();
     ChannelMemo& m = *op->channel_memo;
@@ -43,6 +46,7 @@ class KvChannelState : public StateReadPath {
         state = std::move(parsed).value();
         memo_entry.last_doc_text = std::move(**r);
         memo_entry.last_doc = state;
+        memo_entry.Changed();
       } else {
         op->response.warnings.push_back("kv: " + parsed.status().message());
       }
@@ -60,10 +64,13 @@ class KvChannelState : public StateReadPath {
     if (memo_entry.freshest && memo_entry.freshest->version > state->version) {
       state = memo_entry.freshest;
     } else if (!memo_entry.freshest || !(*memo_entry.freshest == *state)) {
+      if (!memo_entry.freshest || !ChannelMemo::SameForAnswers(*memo_entry.freshest, *state)) memo_entry.Changed();
       memo_entry.freshest = state;  // (equal: already holds it; a copy is not free)
     }
+    const uint64_t generation = memo_entry.generation;  // of `state` (a refresh may answer at once)
     // The origin shows a marker the state does not explain: ask the coordinator once.
-    if (std::optional<Unexplained> u = FindUnexplainedMarker(*op->origin_doc, &*state)) {
+    const std::optional<Unexplained> u = FindUnexplainedMarker(*op->origin_doc, &*state);
+    if (u) {
       const std::string& marker = u->identity;
       const UnixMicros now = host.Now();
       auto it = memo_entry.probed.find(marker);
@@ -82,13 +89,19 @@ class KvChannelState : public StateReadPath {
       }
     }
     if (MaybeRefreshInBackground(host, op, channel_id)) op->response.coordinator_background_calls = 1;
+    // No marker unexplained (one probed recently is due again later): what follows is a pure
+    // function of (origin parse, state at this generation) unless pods need fetching
+    // (ManifestResponse::reuse_generation; cleared there).
+    if (!u && !op->response.served_stale_origin) op->response.reuse_generation = generation;
     host.FinishState(op, StateSource::kKvHit, std::move(state));
   }
 
+  static bool MaybeRefreshInBackground(ReadHost& host, const OpPtr& op, const std::string& channel_id) {
+    return MaybeRefreshInBackground(host, *op->channel_memo, channel_id);
+  }
   // Starts a background refresh of the channel's state when it is due (single-flight with the
   // probes; no request waits for it). Returns whether it started one.
-  static bool MaybeRefreshInBackground(ReadHost& host, const OpPtr& op, const std::string& channel_id) {
-    ChannelMemo& m = *op->channel_memo;
+  static bool MaybeRefreshInBackground(ReadHost& host, ChannelMemo& m, const std::string& channel_id) {
     const UnixMicros now = host.Now();
     const DurationMicros interval = host.Options().channel_state_refresh_us;
     if (interval <= 0 || m.probe_in_flight || now - m.last_refresh < interval) return false;
@@ -101,6 +114,8 @@ class KvChannelState : public StateReadPath {
       auto waiters = std::move(memo_entry.probe_waiters);
       memo_entry.probe_waiters.clear();
       if (r.ok() && (!memo_entry.freshest || memo_entry.freshest->version <= r->version)) {
+        // (The same version again changes nothing a request would be answered from.)
+        if (!memo_entry.freshest || !ChannelMemo::SameForAnswers(*memo_entry.freshest, *r)) memo_entry.Changed();
         memo_entry.freshest = std::move(r).value();
       }
       for (auto& [waiter, doc] : waiters) {

@@ -71,6 +71,16 @@ struct ChannelMemo {
   // conformance suite, R2). Each keeps the KV document it read, for when the call fails.
   std::vector<std::pair<std::shared_ptr<ManifestOp>, ChannelState>> probe_waiters;
   UnixMicros last_refresh = 0;  // last background refresh started (kv-channel-state)
+  // Bumped whenever `freshest` or `last_doc` changes what a request is answered from
+  // (ManifestResponse::reuse_generation). `updated_at` is not: no answer reads it, and the KV
+  // copy (milliseconds) and the coordinator's (microseconds) of one version differ in it, so
+  // comparing it bumped the generation on every refresh.
+  uint64_t generation = 1;
+  void Changed() { ++generation; }
+  static bool SameForAnswers(const ChannelState& a, const ChannelState& b) {
+    return a.version == b.version && a.discontinuities_total == b.discontinuities_total &&
+           a.media_sequence_total == b.media_sequence_total && a.channel_id == b.channel_id && a.breaks == b.breaks;
+  }
 };
 
 // One request on its way through the path.
@@ -117,6 +127,10 @@ class StateReadPath {
   virtual void Read(ReadHost& host, const OpPtr& op) const = 0;
   // Called by FinishState once op.state is set, before pods are resolved.
   virtual void AfterState(ReadHost& host, ManifestOp& op) const {}
+  // What a request arriving now would start besides its answer, for one answered without
+  // running the path (ManifestResponse::reuse_generation): kv-channel-state's background
+  // refresh when it is due. Returns whether one was started.
+  virtual bool RefreshIfDue(ReadHost& host, ChannelMemo& memo, const std::string& channel_id) const { return false; }
 };
 
 std::unique_ptr<StateReadPath> MakeCoordinatorOnly();
