@@ -940,14 +940,17 @@ class ServeTarget : public Target {
  private:
   // Per POP, what its edge's settings show in (as the builtin target's "coordinator_calls.POP"):
   // "fetches.POP", "kv_hits.POP" (X-SSAI-State-Source kv-hit), "latency_p50_ms.POP" and
-  // "latency_max_ms.POP" (request to answer, as the viewer saw it).
+  // "latency_max_ms.POP" (request to answer, as the viewer saw it), "first_kv_hit_ms.POP" (from
+  // the run's start; absent when none).
   static void AddPopStats(Observations* obs) {
     std::map<std::string, std::vector<DurationMicros>> latencies;
     std::map<std::string, int64_t> hits;
-    for (const Fetch& f : obs->fetches) {
+    for (const Fetch& f : obs->fetches) {  // in request order
       if (f.response_time == 0) continue;
       latencies[f.pop].push_back(f.response_time - f.request_time);
-      hits[f.pop] += f.state_source == "kv-hit";
+      if (f.state_source == "kv-hit" && hits[f.pop]++ == 0) {
+        obs->stats["first_kv_hit_ms." + f.pop] = (f.request_time - obs->run_start) / kMicrosPerMilli;
+      }
     }
     for (auto& [pop, l] : latencies) {
       std::sort(l.begin(), l.end());
