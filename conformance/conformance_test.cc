@@ -342,6 +342,28 @@ TEST(ReportTest, JunitIsWellFormedWhateverTheEvidenceHolds) {
   EXPECT_STREQ(doc.child("testsuites").attribute("failures").value(), "1");
 }
 
+// Every run records its playlist latency (P50/P95 of answered requests), and the report charts it
+// per target in the build's colour (simulator/chart_style.h); defect builds are left out.
+TEST(ReportTest, LatencyPerTargetIsRecordedAndCharted) {
+  Result<std::vector<Scenario>> loaded = LoadScenarios("fixtures/scenarios/conformance/cue_out_two_breaks.json");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  Result<std::vector<std::unique_ptr<Target>>> targets = MakeTargets("builtin:kv-hybrid,do-only,defect-ignore-end");
+  ASSERT_TRUE(targets.ok());
+  const std::vector<RunResult> runs = RunMatrix(*targets, *loaded, Profile{});
+  ASSERT_EQ(runs.size(), 3u);
+  for (const RunResult& r : runs) {
+    ASSERT_TRUE(r.stats.count("latency_p50_us") && r.stats.count("latency_p95_us")) << r.target;
+    EXPECT_GT(r.stats.at("latency_p50_us"), 0) << r.target;
+    EXPECT_GE(r.stats.at("latency_p95_us"), r.stats.at("latency_p50_us")) << r.target;
+  }
+  const std::string html = ReportHtml(runs, Profile{});
+  const size_t chart = html.find("Playlist latency per target");
+  ASSERT_NE(chart, std::string::npos);
+  EXPECT_NE(html.find("kv-hybrid (builtin)", chart), std::string::npos);
+  EXPECT_NE(html.find("fill='#d62728'", chart), std::string::npos) << "kv-hybrid's colour everywhere";
+  EXPECT_EQ(html.find("defect-ignore-end (builtin)"), std::string::npos);
+}
+
 TEST(MakeTargetsTest, BuiltinAllServeAndHttp) {
   // builtin:all is the correct builds (as `ssai sim --build all`); all+defects adds the defect builds.
   Result<std::vector<std::unique_ptr<Target>>> all = MakeTargets("builtin:all");

@@ -60,6 +60,10 @@ const std::vector<KnownFinding>& KnownFindings() {
     {"kv-stateless", "capture_daterange", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "coordinator_restart", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "cue_out_two_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    // Issue 18: breaks off a segment boundary. The tagged OUT sits on the next segment, whose start
+    // + the announced duration ends 0.6-0.9 s after the IN: an early IN to a POP's cached document.
+    {"kv-stateless", "cue_out_off_boundary", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.content_resumes_at_pdt splice.no_content_in_break ttl.no_ad_after_end", "R5 R5b"},
+    {"kv-stateless", "daterange_off_boundary", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "daterange_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "decision_timeout", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break splice.slate_fills_short_pod", "R5"},
     {"kv-stateless", "early_cue_in", "hls.discontinuity.stable_position hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_seconds_match_break splice.ad_starts_within splice.content_resumes_at_pdt splice.no_content_in_break ttl.no_ad_after_stop", "R5 R5b"},

@@ -12,6 +12,7 @@
 #include "conformance/checks/catalogue.h"
 #include "conformance/expectations.h"
 #include "reference/base/strings.h"
+#include "simulator/chart.h"
 
 namespace ssai::conformance {
 
@@ -295,6 +296,42 @@ nlohmann::json ReportJson(const std::vector<RunResult>& runs, const Profile& pro
   return j;
 }
 
+namespace {
+
+// Playlist latency per target (the runner's latency_p50_us / latency_p95_us, median over the
+// target's scenarios), grouped bars in the one chart module's look with each build in its colour
+// everywhere (simulator/chart_style.h): a series is named "BUILD (kind)" so the colour follows the
+// build. Defect builds are test instruments, not deployments: left out.
+std::string LatencyChart(const std::vector<RunResult>& runs, const std::vector<std::string>& targets) {
+  std::vector<std::pair<std::string, std::vector<double>>> series;
+  for (const std::string& t : targets) {
+    std::vector<double> p50, p95;
+    bool defect = false;
+    for (const RunResult& r : runs) {
+      if (r.target != t) continue;
+      defect |= r.defect;
+      auto a = r.stats.find("latency_p50_us"), b = r.stats.find("latency_p95_us");
+      if (a != r.stats.end()) p50.push_back(static_cast<double>(a->second) / 1000);
+      if (b != r.stats.end()) p95.push_back(static_cast<double>(b->second) / 1000);
+    }
+    if (defect || p50.empty()) continue;
+    auto median = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    const size_t colon = t.find(':');
+    const std::string name = colon == std::string::npos ? t : t.substr(colon + 1) + " (" + t.substr(0, colon) + ")";
+    series.push_back({name, {median(p50), median(p95)}});
+  }
+  if (series.empty()) return "";
+  return "<h2>Playlist latency</h2>\n" +
+         sim::SvgBarChart("Playlist latency per target (median over its scenarios)", "ms",
+                          {"P50", "P95"}, series) +
+         "\n";
+}
+
+}  // namespace
+
 std::string ReportHtml(const std::vector<RunResult>& runs, const Profile& profile) {
   std::vector<std::string> targets, scenarios;
   for (const RunResult& r : runs) {
@@ -362,6 +399,7 @@ std::string ReportHtml(const std::vector<RunResult>& runs, const Profile& profil
   // Failures with evidence, what sets the exit status first: runs with unexpected errors, then
   // runs with warnings, then runs with expected failures only; inside a run the same order. The
   // unexpected errors are open.
+  h += LatencyChart(runs, targets);
   h += "<h2>Failures</h2>\n";
   auto rank = [](const CheckResult& c) {
     return c.expected_reason.empty() ? (c.severity == Severity::kError ? 0 : 1) : 2;

@@ -1,8 +1,29 @@
 #include "conformance/runner.h"
 
+#include <algorithm>
 #include <chrono>
+#include <vector>
 
 namespace ssai::conformance {
+
+namespace {
+
+// Every answered playlist request's latency, as the run's P50 and P95 (stats latency_p50_us,
+// latency_p95_us): the report charts them per target, so two targets that model the same
+// deployment differently show it (issue 18: builtin P95 122 ms vs serve: 4-15 ms).
+void AddLatencyStats(const Observations& obs, std::map<std::string, int64_t>* stats) {
+  std::vector<int64_t> us;
+  for (const Fetch& f : obs.fetches) {
+    if (f.response_time > 0 && f.response_time >= f.request_time) us.push_back(f.response_time - f.request_time);
+  }
+  if (us.empty()) return;
+  std::sort(us.begin(), us.end());
+  auto at = [&](double q) { return us[static_cast<size_t>(q * static_cast<double>(us.size() - 1) + 0.5)]; };
+  (*stats)["latency_p50_us"] = at(0.50);
+  (*stats)["latency_p95_us"] = at(0.95);
+}
+
+}  // namespace
 
 int64_t RunResult::ErrorFailures() const {
   int64_t n = status.ok() ? 0 : 1;
@@ -63,6 +84,7 @@ RunResult RunOne(Target& target, const Scenario& scenario, const Profile& profil
   } else {
     r.checks = Evaluate(*obs, obs->judged_scenario ? *obs->judged_scenario : scenario, *effective, now_ms);
     r.stats = obs->stats;
+    AddLatencyStats(*obs, &r.stats);
     // Every check needs the run: each carries an equal share of it, so a suite's test cases add
     // up to the suite's time (what JUnit consumers sum).
     for (CheckResult& c : r.checks) c.time_ms += target_ms / static_cast<double>(r.checks.size());

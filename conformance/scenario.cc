@@ -20,6 +20,7 @@
 #include "reference/server/config.h"
 #include "reference/server/services.h"
 #include "reference/server/ts_origin.h"
+#include "world/ground_truth.h"
 
 namespace ssai::conformance {
 
@@ -628,19 +629,24 @@ std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& pro
   double pod_s = 0;
   for (const AdSpec& a : scenario.decision.ads) pod_s += a.duration_s;
   const bool pod_of_creatives = !scenario.decision.ads.empty() && scenario.decision.ads[0].segment_duration_s > 0;
-  auto slot_at_or_after = [&](UnixMicros t) {
-    return origin::SegmentStart(spec, origin::FirstSegmentAtOrAfter(spec, t));
-  };
+  // Where each break splices: world/ground_truth.h, the one truth the simulator and `ssai
+  // fidelity` judge by too (a tagged break on its marked segments, a DATERANGE or API break by the
+  // splicer's rule with this profile's tolerance). A recording's or the TS packager's markers carry
+  // their own splice times (a tagged segment's start, a START-DATE): the splicer's rule on them.
+  const bool recorded = scenario.capture_origin != nullptr || scenario.ts_origin != nullptr;
+  auto point = [&](int64_t msn) { return origin::SegmentStart(spec, msn); };
   std::vector<TruthBreak> out;
-  auto add = [&](std::string label, UnixMicros cue, double duration_s, double planned_s) {
+  auto add = [&](std::string label, UnixMicros cue, double duration_s, double planned_s, bool api) {
     TruthBreak b;
     b.label = std::move(label);
     b.cue_time = cue;
     b.duration_s = duration_s;
     b.planned_duration_s = planned_s;
     b.end_time = cue + SecondsToMicros(duration_s);
-    b.splice_point = slot_at_or_after(cue - tol);
-    b.return_point = slot_at_or_after(b.end_time - tol);
+    const world::BreakSlots slots = api || recorded ? world::SlotsBySpliceTime(spec, cue, b.end_time, tol)
+                                                    : world::SlotsOfMarkedBreak(spec, cue, b.end_time, tol);
+    b.splice_point = point(slots.first_msn);
+    b.return_point = point(slots.end_msn);
     // The coordinator asks for a decision when it first sees the cue: for an origin marker, once
     // the marked segment is published.
     const DecisionBehaviour d = DecisionBehaviourAt(scenario, b.splice_point + seg);
@@ -654,7 +660,7 @@ std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& pro
     for (const origin::ScheduledBreak& b : spec.breaks) {
       auto planned = scenario.planned_duration_s.find(b.event_id);
       add("origin event " + std::to_string(b.event_id), b.start_time, b.duration_s,
-          planned == scenario.planned_duration_s.end() ? b.duration_s : planned->second);
+          planned == scenario.planned_duration_s.end() ? b.duration_s : planned->second, /*api=*/false);
     }
   }
   for (size_t i = 0; i < scenario.api_cues.size(); ++i) {
@@ -671,7 +677,7 @@ std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& pro
         }
       }
     }
-    add(std::move(label), cue, c.duration_s, c.duration_s);
+    add(std::move(label), cue, c.duration_s, c.duration_s, /*api=*/true);
   }
   std::sort(out.begin(), out.end(), [](const TruthBreak& a, const TruthBreak& b) { return a.cue_time < b.cue_time; });
   // Stops (issue 16), in time order: each ends the break playing when it takes effect (the
@@ -694,7 +700,7 @@ std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& pro
     if (playing != out.end()) {
       playing->end_time = effective;
       playing->duration_s = MicrosToSeconds(effective - playing->cue_time);
-      playing->return_point = slot_at_or_after(effective - tol);
+      playing->return_point = point(world::SlotsBySpliceTime(spec, playing->cue_time, effective, tol).end_msn);
       playing->label += " (stopped at " + FormatDouble(c.at_s) + " s)";
       continue;
     }

@@ -171,13 +171,14 @@ std::string RecordedPathOf(const Scenario& scenario, const std::string& renditio
 // snapshot minus that snapshot's offset. 0 when the origin is not a capture.
 UnixMicros RecordedStreamStart(const Scenario& scenario);
 
-// The ground truth a target is judged against.
+// The ground truth a target is judged against: where each break splices is world/ground_truth.h's
+// (the simulator's and `ssai fidelity`'s too), with the profile's splice tolerance.
 struct TruthBreak {
   std::string label;             // "origin event 1001", "api cue at 100 s"
   UnixMicros cue_time = 0;       // the splice time the cue asks for
   UnixMicros end_time = 0;       // endTime (an early IN's time when there is one)
-  UnixMicros splice_point = 0;   // first slot starting at or after cue - tolerance
-  UnixMicros return_point = 0;   // first slot starting at or after end - tolerance
+  UnixMicros splice_point = 0;   // start of the break's first slot (world::BreakSlots)
+  UnixMicros return_point = 0;   // start of the first slot after it
   double duration_s = 0;
   double pod_s = 0;              // ad seconds the decision gives (0: slate only)
   double planned_duration_s = 0; // what the OUT announced (early IN), else duration_s

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "reference/base/strings.h"
+#include "simulator/chart.h"
 #include "simulator/table.h"
 
 namespace ssai::fidelity {
@@ -130,6 +131,40 @@ std::string VerdictLine(const json& comparison) {
   return line;
 }
 
+// The judged per-POP metrics as grouped bars, prediction beside measurement (simulator/chart.h,
+// the look of every report's charts): where a POP falls outside its tolerance shows at a glance.
+std::string PerPopCharts(const json& comparison) {
+  struct Metric {
+    const char* id;
+    const char* title;
+    const char* unit;
+    double scale;
+  };
+  static constexpr Metric kMetrics[] = {
+      {"kv_hit_rate", "KV hit rate per POP", "percent of reads", 100},
+      {"viewer_ad_visibility_lag_s.p50", "Per-viewer ad-visibility lag P50 per POP", "seconds", 1},
+      {"viewer_ad_visibility_lag_s.p95", "Per-viewer ad-visibility lag P95 per POP", "seconds", 1},
+      {"coordinator_calls", "Coordinator calls per POP", "calls", 1},
+  };
+  std::string out;
+  for (const Metric& m : kMetrics) {
+    std::vector<std::string> pops;
+    std::vector<double> predicted, measured;
+    for (const json& r : comparison["rows"]) {
+      if (r.value("metric", "") != m.id || r.value("pop", "") == "all") continue;
+      auto value = [&](const char* side) {
+        return r.contains(side) && r[side].is_number() ? r[side].get<double>() * m.scale : std::nan("");
+      };
+      pops.push_back(r.value("pop", ""));
+      predicted.push_back(value("predicted"));
+      measured.push_back(value("measured"));
+    }
+    if (pops.empty()) continue;
+    out += sim::SvgBarChart(m.title, m.unit, pops, {{"simulator (predicted)", predicted}, {"deployment (measured)", measured}});
+  }
+  return out.empty() ? out : "<h2>Per POP</h2>" + out;
+}
+
 }  // namespace
 
 json Compare(const json& predicted, const json& measured, const Tolerances& t) {
@@ -213,6 +248,7 @@ std::string CompareHtml(const json& report) {
        "the built-in decision service and real viewers reloading per RFC 8216 §6.3.4. Hover a header for "
        "its meaning; docs/fidelity.md explains each metric.</p>";
   h += sim::HtmlTable(kColumns, RowsOf(c), "prediction vs measurement");
+  h += PerPopCharts(c);
   if (report.contains("deployment")) {
     h += "<h2>Deployment</h2><pre>" + HtmlEscape(report["deployment"].dump(2)) + "</pre>";
   }

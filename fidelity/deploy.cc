@@ -41,6 +41,7 @@
 #include "reference/ssai/builds.h"
 #include "simulator/metrics.h"
 #include "simulator/random.h"
+#include "world/ground_truth.h"
 
 namespace ssai::fidelity {
 namespace {
@@ -357,13 +358,10 @@ class DelayProxy {
 struct PopTally {
   int64_t requests = 0, ok = 0, errors = 0, kv_hits = 0;
   sim::Histogram latency_us, lag_us;
-  double missed = 0, ghost = 0, scheduled = 0;
+  world::AdSeconds ads;  // viewer-seconds scheduled, missed, ghost (world/ground_truth.h)
 };
 
-struct TruthBreak {
-  UnixMicros cue_time = 0;
-  int64_t first_msn = 0, end_msn = 0;
-};
+using world::TruthBreak;
 
 struct ViewerPlan {
   int channel = 0, pop = 0, rendition = 0;
@@ -411,17 +409,9 @@ void RunViewer(const ViewerPlan& v, const std::vector<TruthBreak>& truth, int64_
     if (src != r.headers.end() && src->second == "kv-hit") ++t.kv_hits;
     const NewestSegment newest = ReadNewestSegment(r.body, "/ads/", slate_uri);
     if (newest.msn < 0) continue;
-    int b_index = -1;
-    for (size_t b = 0; b < truth.size(); ++b) {
-      if (newest.msn >= truth[b].first_msn && newest.msn < truth[b].end_msn) {
-        b_index = static_cast<int>(b);
-        break;
-      }
-    }
+    const int b_index = world::BreakCovering(truth, newest.msn);
     const double interval_s = MicrosToSeconds(std::min(delay, end - now));
-    if (b_index >= 0) t.scheduled += interval_s;
-    if (b_index >= 0 && !newest.in_break) t.missed += interval_s;
-    if (b_index < 0 && newest.in_break) t.ghost += interval_s;
+    t.ads.Add(b_index >= 0, newest.in_break, 1, interval_s);
     if (b_index >= 0 && newest.in_break && b_index > last_break) {
       last_break = b_index;
       t.lag_us.Record(now - truth[static_cast<size_t>(b_index)].cue_time);
@@ -434,9 +424,9 @@ void RunViewer(const ViewerPlan& v, const std::vector<TruthBreak>& truth, int64_
   out->kv_hits += t.kv_hits;
   out->latency_us.Merge(t.latency_us);
   out->lag_us.Merge(t.lag_us);
-  out->missed += t.missed;
-  out->ghost += t.ghost;
-  out->scheduled += t.scheduled;
+  out->ads.missed += t.ads.missed;
+  out->ads.ghost += t.ads.ghost;
+  out->ads.scheduled += t.ads.scheduled;
 }
 
 json Summary(const sim::Histogram& h, double scale) {
@@ -539,8 +529,7 @@ Result<Measurement> RunDeployment(const sim::Scenario& sc, const DeployOptions& 
       if (at_s >= sc.duration_s || (k > 0 && b.every_s <= 0)) break;
       const UnixMicros start = t0 + SecondsToMicros(at_s);
       s.breaks.push_back({start, b.duration_s, static_cast<uint32_t>(1000 + k)});
-      truth[static_cast<size_t>(c)].push_back(
-          {start, origin::FirstSegmentAtOrAfter(s, start), origin::FirstSegmentAtOrAfter(s, start + SecondsToMicros(b.duration_s))});
+      truth[static_cast<size_t>(c)].push_back(world::MarkedBreak(s, start, start + SecondsToMicros(b.duration_s)));
     }
     SSAI_RETURN_IF_ERROR(origin::ValidateSpec(s).WithContext("channel " + std::to_string(c)));
     auto service = std::make_unique<server::SyntheticOriginService>(s);
@@ -717,9 +706,9 @@ Result<Measurement> RunDeployment(const sim::Scenario& sc, const DeployOptions& 
     if (calls >= 0) calls_total += calls;
     // The edge's own origin fetches (after its origin micro-cache, limits.origin_cache_ms).
     if (m.status == 200) edge_origin_fetches += std::max(0.0, MetricValue(m.body, "ssai_origin_fetches_total"));
-    missed += t.missed;
-    ghost += t.ghost;
-    scheduled += t.scheduled;
+    missed += t.ads.missed;
+    ghost += t.ads.ghost;
+    scheduled += t.ads.scheduled;
     pops.push_back({{"name", sc.pops[p].name},
                     {"requests", t.requests},
                     {"errors", t.errors},

@@ -109,6 +109,12 @@ TEST(FidelityCompareTest, HtmlCarriesTheVerdictAndEveryRow) {
   EXPECT_NE(html.find("x&lt;y"), std::string::npos);
   EXPECT_NE(html.find("<td>OFF</td>"), std::string::npos);
   EXPECT_NE(html.find("<th title="), std::string::npos);
+  // The per-POP charts: prediction beside measurement, one chart per judged metric.
+  EXPECT_NE(html.find("<h2>Per POP</h2>"), std::string::npos);
+  EXPECT_NE(html.find("KV hit rate per POP"), std::string::npos);
+  EXPECT_NE(html.find("simulator (predicted)"), std::string::npos);
+  EXPECT_NE(html.find("deployment (measured)"), std::string::npos);
+  EXPECT_EQ(html.find("Coordinator calls per POP"), html.rfind("Coordinator calls per POP"));
 }
 
 sim::Scenario Deployable() {

@@ -23,12 +23,14 @@ ALLOWED = {
     # the simulator's world, issue 18) for that target.
     "reference/ssai/testing": ["reference/base", "reference/media", "reference/ssai"],
     "reference/server": ["reference/base", "reference/io", "reference/media", "reference/ssai"],
-    "simulator": ["reference/base", "reference/io", "reference/media", "reference/ssai"],
+    # The harness's world: the ground truth every harness judges by (world/README.md).
+    "world": ["reference/base", "reference/media", "reference/ssai"],
+    "simulator": ["reference/base", "reference/io", "reference/media", "reference/ssai", "world"],
     "conformance": ["reference/base", "reference/io", "reference/media", "reference/ssai",
-                    "reference/server", "reference/ssai/testing", "simulator"],
+                    "reference/server", "reference/ssai/testing", "world", "simulator"],
     # `ssai fidelity`: a simulator scenario deployed with the real server and measured (issue 18).
     "fidelity": ["reference/base", "reference/io", "reference/media", "reference/ssai", "reference/server",
-                 "simulator"],
+                 "world", "simulator"],
     "bench/load": ["reference/base", "reference/io", "simulator"],
     "bench/micro": ["reference/base", "reference/io", "reference/media", "reference/ssai",
                     "reference/ssai/testing", "reference/server", "simulator", "conformance"],

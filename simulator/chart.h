@@ -1,5 +1,5 @@
-// Inline-SVG charts for every HTML report (simulator runs and sweeps, `ssai bench report`, and
-// the fidelity report): one look, one colour and dash per series name everywhere
+// Inline-SVG charts for every HTML report (simulator runs and sweeps, `ssai bench report`, the
+// `ssai conform` report and the fidelity report): one look, one colour and dash per series name everywhere
 // (chart_style.h), round ticks, markers on every curve so curves lying on each other stay
 // visible. Pure string building; no I/O.
 #ifndef SSAI_SIMULATOR_CHART_H_

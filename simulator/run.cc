@@ -23,6 +23,7 @@
 #include "simulator/kernel.h"
 #include "simulator/metrics.h"
 #include "simulator/models.h"
+#include "world/ground_truth.h"
 
 namespace ssai::sim {
 
@@ -197,20 +198,9 @@ class SimBeacons : public BeaconSink {
   std::map<CreativeKey, CreativeView> delivered_;
 };
 
-// A break of the ground truth: what viewers should see.
-struct TruthBreak {
-  UnixMicros cue_time = 0;  // the cue: the splice time (SCTE-35), or when POST /cue was sent (API)
-  UnixMicros end = 0;       // the break is [start, end); start only places first_msn
-  int64_t first_msn = 0, end_msn = 0;  // the break's slots [first_msn, end_msn); empty: none
-  bool api = false;
-};
-
-// An API break's slots by the splicer's rule (splicer.h "Slots": the first slot starting at or
-// after start - tolerance, up to the first at or after end - tolerance).
-void PlaceBySplicerRule(const origin::SyntheticStreamSpec& spec, UnixMicros start, TruthBreak* t) {
-  t->first_msn = origin::FirstSegmentAtOrAfter(spec, start - kSpliceToleranceUs);
-  t->end_msn = origin::FirstSegmentAtOrAfter(spec, t->end - kSpliceToleranceUs);
-}
+// A break of the ground truth (world/ground_truth.h): what viewers should see. An API break's
+// cue_time is when POST /cue was sent until the acknowledgement gives its startTime.
+using world::TruthBreak;
 
 struct PopMetrics {
   Histogram latency_us;
@@ -314,7 +304,7 @@ class World {
   TimeSeries kv_hits_series_, kv_lookups_series_, coord_calls_series_;
   TimeSeries viewer_seconds_series_;  // viewer-seconds per interval: / interval = mean audience
   double coordinator_calls_ = 0;
-  double missed_ = 0, ghost_ = 0, scheduled_ = 0;
+  world::AdSeconds ad_seconds_;  // viewer-seconds scheduled, missed and ghost (world/ground_truth.h)
   std::vector<uint8_t> break_seen_;       // [(channel * pops + pop) * breaks + b]
   // Per cohort: the newest break (index in its channel's truth) whose ads it has seen; breaks
   // come in cue order, so a cohort's first sight of break b is when b exceeds this.
@@ -380,19 +370,19 @@ Status World::Setup() {
     std::vector<TruthBreak> channel_truth;
     for (size_t i = 0; i < truth.size(); ++i) {
       const auto& [start, end] = truth[i];
-      TruthBreak t{start, end, 0, 0, api};
+      TruthBreak t;
       if (!ts_msns.empty()) {
-        t.first_msn = ts_msns[i].first;
-        t.end_msn = ts_msns[i].second;
+        t = {start, end, {ts_msns[i].first, ts_msns[i].second}, false};
       } else if (api) {
         // Until the acknowledgement says otherwise (SendCue), due from the send time, as the
         // seed's startTime = receipt.
-        PlaceBySplicerRule(s, start, &t);
+        t = world::ApiBreak(s, start, end);
+      } else if (capture_) {
+        // The recording's markers carry their own splice times (a tagged segment's start, a
+        // DATERANGE's START-DATE): the splicer's rule on them.
+        t = {start, end, world::SlotsBySpliceTime(s, start, end), false};
       } else {
-        // The origin's own marking: OUT on the first segment starting at or after the break
-        // start, IN on the first at or after its end (synthetic_origin.h).
-        t.first_msn = origin::FirstSegmentAtOrAfter(s, start);
-        t.end_msn = origin::FirstSegmentAtOrAfter(s, end);
+        t = world::MarkedBreak(s, start, end);  // where the origin's marking puts it
       }
       channel_truth.push_back(t);
     }
@@ -541,14 +531,14 @@ void World::SendCue(int channel, size_t b) {
     TruthBreak& t = breaks_[static_cast<size_t>(channel)][b];
     if (!r.ok() || r->duplicate) {  // a duplicate made no break of its own
       ++api_cues_failed_;
-      t.first_msn = t.end_msn = 0;
+      t.slots = {};
       return;
     }
     ++api_cues_acknowledged_;
     api_cue_ack_us_.Record(sim_.Now() - sent);
     api_cue_lead_us_.Record(std::max<DurationMicros>(r->state.start_time - sent, 0));
-    t.end = r->state.end_time;
-    PlaceBySplicerRule(specs_[static_cast<size_t>(channel)], r->state.start_time, &t);
+    t = world::ApiBreak(specs_[static_cast<size_t>(channel)], r->state.start_time, r->state.end_time);
+    t.cue_time = sent;  // lag is measured from the send time, as before the acknowledgement
   });
 }
 
@@ -669,20 +659,11 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, const ManifestR
     beacons_.Delivered(i, r.event_id, r.body, sc_.decision.ad_duration_s, sc_.origin.segment_duration_s);
   }
   const int64_t msn = NewestMsn(r.body).value_or(origin::LiveEdgeMsn(spec, now));
-  // A break covers its slots [first_msn, end_msn) (TruthBreak).
+  // A break covers its slots (world/ground_truth.h); ad time is judged as every harness judges it.
   const auto& truth = breaks_[static_cast<size_t>(c.channel)];
-  int b_index = -1;
-  for (size_t b = 0; b < truth.size(); ++b) {
-    if (msn >= truth[b].first_msn && msn < truth[b].end_msn) {
-      b_index = static_cast<int>(b);
-      break;
-    }
-  }
+  const int b_index = world::BreakCovering(truth, msn);
   const bool truth_in = b_index >= 0;
-  const double interval_s = MicrosToSeconds(std::min(next, end_ - now));
-  if (truth_in) scheduled_ += w * interval_s;
-  if (truth_in && !r.in_break) missed_ += w * interval_s;
-  if (!truth_in && r.in_break) ghost_ += w * interval_s;
+  ad_seconds_.Add(truth_in, r.in_break, w, MicrosToSeconds(std::min(next, end_ - now)));
   if (truth_in && r.in_break) {
     uint8_t& seen = break_seen_[(static_cast<size_t>(c.channel) * P + static_cast<size_t>(c.pop)) *
                                     breaks_per_channel_ + static_cast<size_t>(b_index)];
@@ -787,7 +768,7 @@ json World::Result_() const {
     for (int c = 0; c < sc_.channels; ++c) {
       for (size_t b = 0; b < breaks_[static_cast<size_t>(c)].size(); ++b) {
         const TruthBreak& t = breaks_[static_cast<size_t>(c)][b];
-        if (t.end > end_ || t.end_msn <= t.first_msn) continue;
+        if (t.end_time > end_ || t.slots.empty()) continue;
         ++due;
         shown += break_seen_[(static_cast<size_t>(c) * P + p) * breaks_per_channel_ + b];
       }
@@ -901,10 +882,10 @@ json World::Result_() const {
                                  {"decision_timeouts", cs.decision_timeouts}, {"kv_writes", cs.kv_writes},
                                  {"kv_write_failures", cs.kv_write_failures}, {"breaks_created", cs.breaks_created},
                                  {"kv_writes_deferred", cs.kv_writes_deferred}}}}},
-      {"ads", {{"scheduled_ad_viewer_s", scheduled_},
-               {"missed_ad_viewer_s", missed_},
-               {"ghost_ad_viewer_s", ghost_},
-               {"missed_fraction", scheduled_ > 0 ? missed_ / scheduled_ : 0.0}}},
+      {"ads", {{"scheduled_ad_viewer_s", ad_seconds_.scheduled},
+               {"missed_ad_viewer_s", ad_seconds_.missed},
+               {"ghost_ad_viewer_s", ad_seconds_.ghost},
+               {"missed_fraction", ad_seconds_.scheduled > 0 ? ad_seconds_.missed / ad_seconds_.scheduled : 0.0}}},
       {"disagreement", {{"ad_slots", ad_slots},
                         {"cross_pop", ad_slots > 0 ? static_cast<double>(pop_disagree) / ad_slots : 0.0},
                         {"rendition_slots", rend_slots},

@@ -113,6 +113,26 @@ TEST(SimRunTest, CorrectBuildsShowTheBreak) {
   }
 }
 
+// A break 0.1 s after a segment boundary, inside the splicer's tolerance: a DATERANGE splices on
+// that boundary, a tag on the next segment (world/ground_truth.h). The truth must follow each, so a
+// correct build shows no ghost ad time (the DATERANGE case counted 204 viewer-s before, issue 18).
+TEST(SimRunTest, BreaksJustAfterABoundaryAreJudgedWhereTheySplice) {
+  for (const char* flavour : {"cue_out", "daterange"}) {
+    std::string text = kSmall;
+    text.replace(text.find("\"first_s\": 61"), 13, "\"first_s\": 60.1");
+    text.replace(text.find("\"breaks\""), 0, "\"cue_flavour\": \"" + std::string(flavour) + "\", ");
+    Result<Scenario> sc = ParseScenario(text);
+    ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+    for (const char* name : {"do-only", "kv-hybrid", "kv-channel-state"}) {
+      Result<nlohmann::json> r = RunBuild(*sc, *FindBuild(name), 1);
+      ASSERT_TRUE(r.ok());
+      EXPECT_EQ((*r)["ads"]["ghost_ad_viewer_s"].get<double>(), 0) << flavour << " " << name;
+      EXPECT_GT((*r)["ads"]["scheduled_ad_viewer_s"].get<double>(), 0) << flavour << " " << name;
+      EXPECT_LT((*r)["ads"]["missed_fraction"].get<double>(), 0.2) << flavour << " " << name;
+    }
+  }
+}
+
 // Server-side tracking (issue 15): the edges' BeaconTracker fires for each SSAI cohort's session;
 // report.json counts the viewers per break and event, index.html shows them, and the same seed
 // gives the same counts. Two breaks: each has its own row.

@@ -73,7 +73,7 @@ std::string UpperHex(const Bytes& bytes) {
 // One break as the playlist writer needs it.
 struct BreakMarkers {
   const ScheduledBreak* brk;
-  int64_t out_msn;  // first segment starting at or after the break start
+  int64_t out_msn;  // first segment starting at or after the break start (daterange: the one it falls in)
   int64_t in_msn;   // first segment starting at or after the break end
   BreakMarkerText text;
 };
@@ -492,6 +492,14 @@ std::string PlaylistAt(const SyntheticStreamSpec& spec, const Rendition& renditi
       const UnixMicros in_time = b.in_after_s > 0 ? b.start_time + SecondsToMicros(b.in_after_s) : BreakEnd(b);
       BreakMarkers m{&b, FirstSegmentAtOrAfter(spec, b.start_time), FirstSegmentAtOrAfter(spec, in_time), {}};
       if (m.out_msn >= m.in_msn) continue;  // covers no segment start: no markers
+      // A DATERANGE carries its splice time (START-DATE) rather than marking a segment: it goes
+      // with the segment that START-DATE falls in, as a packager that knows the splice announces
+      // it no later than that segment (RFC 8216bis §4.4.5.1). The splicer then takes a boundary
+      // up to its tolerance before START-DATE (splicer.h "Slots") without rewriting a slot it
+      // already served as content. Tagged flavours mark the first segment at or after the start.
+      if (spec.cue_flavour == CueFlavour::kDateRange) {
+        m.out_msn = std::max<int64_t>(0, FirstSegmentAtOrAfter(spec, b.start_time + 1) - 1);
+      }
       m.out_msn += std::max(0, rendition.cue_offset_segments);  // a rendition cut later
       m.in_msn += std::max(0, rendition.cue_offset_segments);
       if (m.in_msn < first || m.out_msn > last) continue;

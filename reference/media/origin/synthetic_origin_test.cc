@@ -26,7 +26,8 @@ SyntheticStreamSpec TwoSecondSpec(CueFlavour flavour) {
   spec.renditions = {{"v1", 800000, "640x360", "avc1.4d401e,mp4a.40.2"},
                      {"v2", 2500000, "1280x720", "avc1.64001f,mp4a.40.2"}};
   spec.cue_flavour = flavour;
-  // Cue mid-segment: the OUT marker lands on MSN 3 (starts at 6 s), the IN on MSN 6 (12 s).
+  // Cue mid-segment: the OUT marker lands on MSN 3 (starts at 6 s), the IN on MSN 6 (12 s); a
+  // DATERANGE OUT with MSN 2, the segment its START-DATE (5 s) falls in.
   spec.breaks = {{At(5), 6, 1001}};
   return spec;
 }
@@ -186,7 +187,9 @@ TEST_P(FlavourTest, MarkersParseBackAndLintClean) {
       for (size_t i = 0; i < p->segments().size(); ++i) {
         const int64_t msn = p->SequenceNumberOf(i);
         const hls::MediaSegment& s = p->segments()[i];
-        const bool is_out = msn == 3 || msn == 15;
+        // The first break starts mid-segment: a DATERANGE goes with the segment it falls in.
+        const int64_t first_out = c.flavour == CueFlavour::kDateRange ? 2 : 3;
+        const bool is_out = msn == first_out || msn == 15;
         const bool is_in = msn == 6 || msn == 20;
         if (is_out) {
           ASSERT_TRUE(s.Has(c.out_tag)) << text;
@@ -194,10 +197,10 @@ TEST_P(FlavourTest, MarkersParseBackAndLintClean) {
           for (const hls::Tag& t : s.tags()) {
             if (std::optional<scte35::SpliceInsert> ins = PayloadOf(t)) {
               EXPECT_TRUE(ins->out_of_network_indicator);
-              EXPECT_EQ(ins->splice_event_id, msn == 3 ? 1001u : 1002u);
+              EXPECT_EQ(ins->splice_event_id, msn == first_out ? 1001u : 1002u);
               ASSERT_TRUE(ins->break_duration.has_value());
-              EXPECT_EQ(ins->break_duration->duration_ticks, (msn == 3 ? 6 : 10) * 90000);
-              EXPECT_EQ(ins->splice_time.pts_time_ticks, (msn == 3 ? 5 : 30) * 90000);
+              EXPECT_EQ(ins->break_duration->duration_ticks, (msn == first_out ? 6 : 10) * 90000);
+              EXPECT_EQ(ins->splice_time.pts_time_ticks, (msn == first_out ? 5 : 30) * 90000);
             }
           }
         }
@@ -213,7 +216,7 @@ TEST_P(FlavourTest, MarkersParseBackAndLintClean) {
         }
         if (!is_out && !is_in) {
           // Inside a break the marker repeats; outside there is none.
-          const bool inside = (msn > 3 && msn < 6) || (msn > 15 && msn < 20);
+          const bool inside = (msn > first_out && msn < 6) || (msn > 15 && msn < 20);
           bool any_marker = false;
           for (const hls::Tag& t : s.tags()) {
             any_marker |= t.type != hls::TagType::kInf && t.type != hls::TagType::kProgramDateTime;
@@ -263,11 +266,13 @@ TEST(SyntheticOriginTest, DateRangeMarkersExact) {
   std::vector<uint8_t> out = BreakOutSection(spec, spec.breaks[0]);
   std::string hex = HexEncode(out);
   for (char& ch : hex) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  EXPECT_NE(text.find("#EXT-X-DATERANGE:ID=\"splice-1001\",START-DATE=\"2026-01-15T12:00:05.000Z\","
-                      "PLANNED-DURATION=6,SCTE35-OUT=0x" + hex + "\n"
-                      "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:06.000Z\n"),
+  // The OUT goes with MSN 2 (4-6 s, START-DATE 5 s falls in it): in the window at 12 s, not at 14 s.
+  const std::string earlier = MediaPlaylistAt(spec, spec.renditions[0], At(12));
+  EXPECT_NE(earlier.find("#EXT-X-DATERANGE:ID=\"splice-1001\",START-DATE=\"2026-01-15T12:00:05.000Z\","
+                         "PLANNED-DURATION=6,SCTE35-OUT=0x" + hex + "\n"
+                         "#EXT-X-PROGRAM-DATE-TIME:2026-01-15T12:00:04.000Z\n"),
             std::string::npos)
-      << text;
+      << earlier;
   EXPECT_NE(text.find("#EXT-X-DATERANGE:ID=\"splice-1001\",START-DATE=\"2026-01-15T12:00:05.000Z\","
                       "DURATION=6,SCTE35-IN=0x"),
             std::string::npos)
