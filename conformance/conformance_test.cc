@@ -20,6 +20,7 @@
 #include "conformance/sgai_assets.h"
 #include "reference/media/hls/lint.h"
 #include "reference/media/ts/ts_packager.h"
+#include "reference/server/config.h"
 #include "reference/server/http_frontend.h"
 #include "reference/ssai/testing/pop_env.h"
 
@@ -1066,6 +1067,8 @@ TEST(ServeTargetTest, DeploysEachPopWithItsOwnSettings) {
     SCOPED_TRACE(p.name);
     EXPECT_EQ(edges[i].pop, p.name);
     EXPECT_EQ(edges[i].coordinator_latency_ms, std::llround(p.coordinator_rtt_ms));
+    // The edge outwaits the coordinator's decision timeout plus its round trip.
+    EXPECT_GT(edges[i].coordinator_timeout_ms, server::ServerConfig{}.decision_timeout_ms + edges[i].coordinator_latency_ms);
     EXPECT_EQ(edges[i].kv_propagation_us, SecondsToMicros(p.kv_propagation_s));
     EXPECT_EQ(edges[i].kv_latency_us, SecondsToMicros(p.kv_latency_ms / 1000));
     // kv_cache: the builds' cacheTtl (KvStore::GetOptions, 60 s) on the edge; off: no cache.

@@ -869,6 +869,7 @@ class ServeTarget : public Target {
       ec["coordinator_url"] = coordinator->base_url();
       ec["kv"] = {{"cache_ttl_s", e.kv_cache_ttl_s}};
       ec["inject"] = {{"coordinator_latency_ms", {e.coordinator_latency_ms, e.coordinator_latency_ms}}};
+      ec["timeouts"] = {{"coordinator_ms", e.coordinator_timeout_ms}};
       Result<server::ServerConfig> edge_cfg = server::ParseServerConfig(ec.dump());
       if (!edge_cfg.ok()) return edge_cfg.status().WithContext(name() + " edge " + e.pop + " config");
       server::ServerHooks h;
@@ -939,9 +940,9 @@ class ServeTarget : public Target {
 
  private:
   // Per POP, what its edge's settings show in (as the builtin target's "coordinator_calls.POP"):
-  // "fetches.POP", "kv_hits.POP" (X-SSAI-State-Source kv-hit), "latency_p50_ms.POP" and
-  // "latency_max_ms.POP" (request to answer, as the viewer saw it), "first_kv_hit_ms.POP" (from
-  // the run's start; absent when none).
+  // "fetches.POP", "kv_hits.POP" (X-SSAI-State-Source kv-hit), "latency_p50_us.POP" and
+  // "latency_max_us.POP" (request to answer, as the viewer saw it; the run's own latency_p50_us
+  // is over every POP), "first_kv_hit_ms.POP" (from the run's start; absent when none).
   static void AddPopStats(Observations* obs) {
     std::map<std::string, std::vector<DurationMicros>> latencies;
     std::map<std::string, int64_t> hits;
@@ -956,8 +957,8 @@ class ServeTarget : public Target {
       std::sort(l.begin(), l.end());
       obs->stats["fetches." + pop] = static_cast<int64_t>(l.size());
       obs->stats["kv_hits." + pop] = hits[pop];
-      obs->stats["latency_p50_ms." + pop] = l[l.size() / 2] / kMicrosPerMilli;
-      obs->stats["latency_max_ms." + pop] = l.back() / kMicrosPerMilli;
+      obs->stats["latency_p50_us." + pop] = l[l.size() / 2];
+      obs->stats["latency_max_us." + pop] = l.back();
     }
   }
 
@@ -1284,12 +1285,16 @@ Result<std::unique_ptr<Target>> MakeObserveTarget(const std::string& profile_pat
   return MakeObserveTargetFrom(std::move(p).value(), std::move(live));
 }
 
+// Beyond decision timeout + RTT: the coordinator's own work and loopback HTTP.
+constexpr int64_t kServeCoordinatorMarginMs = 500;
+
 std::vector<ServePopEdge> ServePopEdges(const Scenario& scenario) {
   std::vector<ServePopEdge> out;
   for (const PopSpec& p : scenario.pops) {
     ServePopEdge e;
     e.pop = p.name;
     e.coordinator_latency_ms = std::llround(p.coordinator_rtt_ms);
+    e.coordinator_timeout_ms = server::ServerConfig{}.decision_timeout_ms + e.coordinator_latency_ms + kServeCoordinatorMarginMs;
     e.kv_propagation_us = SecondsToMicros(p.kv_propagation_s);
     e.kv_latency_us = SecondsToMicros(p.kv_latency_ms / 1000);
     // The builds read KV with GetOptions::cache_ttl_s (ManifestPathOptions::kv_cache_ttl_s); the

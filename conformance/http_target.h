@@ -147,10 +147,15 @@ Result<std::unique_ptr<Target>> MakeServeTarget(std::string_view build);
 // its round trip to the one coordinator injected (inject.coordinator_latency_ms, whole ms), its
 // KV location in the shared in-process store (reference/server/shared_kv.h) with the POP's
 // propagation delay and per-operation latency, and its read cache (kv.cache_ttl_s: the builds'
-// cacheTtl when kv_cache, else 0). Exposed for tests.
+// cacheTtl when kv_cache, else 0). The edge waits for the coordinator as long as the coordinator
+// may wait for a decision, plus the round trip: with the server's defaults (timeouts.coordinator_ms
+// 1000 < timeouts.decision_ms 1500) an edge asking about a break whose decision service hangs
+// gives up first and serves content over the break's first slots, where the builtin target's edge
+// (no timeout) waits and serves slate. Exposed for tests.
 struct ServePopEdge {
   std::string pop;
   int64_t coordinator_latency_ms = 0;
+  int64_t coordinator_timeout_ms = 0;
   DurationMicros kv_propagation_us = 0;
   DurationMicros kv_latency_us = 0;
   int64_t kv_cache_ttl_s = 0;
