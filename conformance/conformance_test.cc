@@ -1074,6 +1074,16 @@ TEST(ServeTargetTest, DeploysEachPopWithItsOwnSettings) {
     // kv_cache: the builds' cacheTtl (KvStore::GetOptions, 60 s) on the edge; off: no cache.
     EXPECT_EQ(edges[i].kv_cache_ttl_s, p.kv_cache ? KvStore::GetOptions{}.cache_ttl_s : 0);
   }
+  // A round trip the server cannot inject is refused by name before anything starts.
+  Scenario far = s;
+  far.pops[1].coordinator_rtt_ms = 70'000;
+  Result<std::unique_ptr<Target>> target = MakeServeTarget("kv-hybrid");
+  ASSERT_TRUE(target.ok());
+  Result<Observations> refused = (*target)->Run(far, Profile{});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("pops[1].coordinator_rtt_ms 70000"), std::string::npos)
+      << refused.status().message();
   // The fixture has both kinds of POP, so both branches above are exercised.
   EXPECT_TRUE(std::any_of(s.pops.begin(), s.pops.end(), [](const PopSpec& p) { return p.kv_cache; }));
   EXPECT_TRUE(std::any_of(s.pops.begin(), s.pops.end(), [](const PopSpec& p) { return !p.kv_cache; }));

@@ -726,10 +726,10 @@ class RealTimeRun {
   int64_t late_reloads_ = 0;
 };
 
-// Real-time targets cannot inject the builtin target's faults; a scenario that needs them is
-// refused by name rather than run without them.
-// `pop_faults`: the target is our own per-POP deployment (serve:), which injects kv_propagation,
-// coordinator_rtt and coordinator_restart as well.
+// A third-party target cannot have KV propagation, coordinator RTT or restarts injected; a
+// scenario that needs them is refused by name rather than run without them. `pop_faults`: the
+// target is our own per-POP deployment (serve:), which injects every fault kind the scenario
+// format has (kv_propagation, coordinator_rtt, coordinator_restart, decision).
 Status CheckRealTimeScenario(const Scenario& s, const TargetProfile& p, bool pop_faults = false) {
   for (size_t i = 0; i < s.faults.size(); ++i) {
     if (s.faults[i].kind != "decision") {
@@ -802,6 +802,31 @@ class HttpTarget : public Target {
   TargetProfile profile_;
 };
 
+// Beyond decision timeout + RTT: the coordinator's own work and loopback HTTP.
+constexpr int64_t kServeCoordinatorMarginMs = 500;
+
+// The server takes injected latencies and timeouts up to 60 s (config.cc); the edge's coordinator
+// timeout is decision timeout + RTT + margin, so a longer RTT is refused by name before anything
+// starts rather than failing an edge's config (or a fault) mid-run.
+Status CheckServeRtts(const Scenario& s) {
+  const int64_t max_rtt_ms = 60'000 - server::ServerConfig{}.decision_timeout_ms - kServeCoordinatorMarginMs;
+  auto check = [&](double rtt_ms, const std::string& where) {
+    if (std::llround(rtt_ms) <= max_rtt_ms) return Status::Ok();
+    // kFailedPrecondition: refused before the run, `ssai conform` exits 2 naming the field.
+    return Status::FailedPrecondition("scenario " + s.name + ": " + where + " " + FormatDouble(rtt_ms) +
+                                 ": serve: injects a coordinator round trip of at most " + std::to_string(max_rtt_ms) +
+                                 " ms (the builtin target takes any)");
+  };
+  for (size_t i = 0; i < s.pops.size(); ++i) {
+    SSAI_RETURN_IF_ERROR(check(s.pops[i].coordinator_rtt_ms, "pops[" + std::to_string(i) + "].coordinator_rtt_ms"));
+  }
+  for (size_t i = 0; i < s.faults.size(); ++i) {
+    if (s.faults[i].kind != "coordinator_rtt") continue;
+    SSAI_RETURN_IF_ERROR(check(s.faults[i].value, "faults[" + std::to_string(i) + "].rtt_ms"));
+  }
+  return Status::Ok();
+}
+
 // A temporary directory (the coordinator's journal) removed when this goes out of scope.
 class TempDir {
  public:
@@ -827,6 +852,7 @@ class ServeTarget : public Target {
   std::string name() const override { return "serve:" + build_; }
   Result<Observations> Run(const Scenario& scenario, const Profile& /*profile*/) override {
     SSAI_RETURN_IF_ERROR(CheckRealTimeScenario(scenario, ServeProfile("http://127.0.0.1", "", {}), /*pop_faults=*/true));
+    SSAI_RETURN_IF_ERROR(CheckServeRtts(scenario));
     const std::vector<ServePopEdge> plan = ServePopEdges(scenario);
     Scenario shifted = ShiftedTo(scenario, RunStart());
     HarnessServices services(&shifted);
@@ -1284,9 +1310,6 @@ Result<std::unique_ptr<Target>> MakeObserveTarget(const std::string& profile_pat
   WarnIfInsecure(profile_path, *p);
   return MakeObserveTargetFrom(std::move(p).value(), std::move(live));
 }
-
-// Beyond decision timeout + RTT: the coordinator's own work and loopback HTTP.
-constexpr int64_t kServeCoordinatorMarginMs = 500;
 
 std::vector<ServePopEdge> ServePopEdges(const Scenario& scenario) {
   std::vector<ServePopEdge> out;
