@@ -12,6 +12,7 @@
 #include "conformance/builtin_target.h"
 #include "conformance/checks/catalogue.h"
 #include "conformance/checks/evaluate.h"
+#include "conformance/checks/truth.h"
 #include "conformance/cue_template.h"
 #include "conformance/expectations.h"
 #include "conformance/http_target.h"

@@ -89,7 +89,7 @@ struct CueApiRecord {
   std::string error;
   // The break as acknowledged (startTime/endTime of the ack's AdBreakState); 0 when the target
   // does not say. A target may announce the break ahead of the cue (coordinator.h
-  // api_cue_lead_us); the ground truth then uses the announced start (scenario.h GroundTruth).
+  // api_cue_lead_us); the ground truth then uses the announced start (checks/truth.h GroundTruth).
   UnixMicros start_time = 0;
   UnixMicros end_time = 0;
   int http_status = 0;  // HTTP targets

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "conformance/checks/evaluate.h"
+#include "conformance/checks/truth.h"
 #include "conformance/http_client.h"
 #include "conformance/player_choice.h"
 #include "conformance/sgai_assets.h"

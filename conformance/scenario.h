@@ -171,25 +171,7 @@ std::string RecordedPathOf(const Scenario& scenario, const std::string& renditio
 // snapshot minus that snapshot's offset. 0 when the origin is not a capture.
 UnixMicros RecordedStreamStart(const Scenario& scenario);
 
-// The ground truth a target is judged against: where each break splices is world/ground_truth.h's
-// (the simulator's and `ssai fidelity`'s too), with the profile's splice tolerance.
-struct TruthBreak {
-  std::string label;             // "origin event 1001", "api cue at 100 s"
-  UnixMicros cue_time = 0;       // the splice time the cue asks for
-  UnixMicros end_time = 0;       // endTime (an early IN's time when there is one)
-  UnixMicros splice_point = 0;   // start of the break's first slot (world::BreakSlots)
-  UnixMicros return_point = 0;   // start of the first slot after it
-  double duration_s = 0;
-  double pod_s = 0;              // ad seconds the decision gives (0: slate only)
-  double planned_duration_s = 0; // what the OUT announced (early IN), else duration_s
-  bool pod_of_creatives = false;  // the decision is a pod of creatives (AdSpec::segment_duration_s)
-};
-// `acknowledged` (optional): the cue API's answers; an API cue whose acknowledgement carries a
-// start time (a target announcing the break ahead, coordinator.h api_cue_lead_us) is due from
-// that start, else from the time the scenario sends it (the seed's startTime = receipt).
-struct CueApiRecord;
-std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& profile,
-                                    const std::vector<CueApiRecord>* acknowledged = nullptr);
+// The ground truth a target is judged against (TruthBreak, GroundTruth): conformance/checks/truth.h.
 
 // The scenario moved to start at `start` (origin start_time and every break alike): real-time
 // targets run it from now, and the checks judge their Observations against the same shift.

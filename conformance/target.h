@@ -40,7 +40,7 @@ class Target {
 };
 
 // One break judged while an observe run is still watching (issue 16, "Live output: one line per
-// break as it is judged"): the break's label and times as the checks know them (GroundTruth),
+// break as it is judged"): the break's label and times as the checks know them (checks/truth.h GroundTruth),
 // how many viewers were watching, and each check that failed for it with its count (the
 // failures_by_break the final report lists for the same break).
 struct LiveBreak {

@@ -26,6 +26,14 @@ ALLOWED = {
     # The harness's world: the ground truth every harness judges by (world/README.md).
     "world": ["reference/base", "reference/media", "reference/ssai"],
     "simulator": ["reference/base", "reference/io", "reference/media", "reference/ssai", "world"],
+    # The checks library (catalogue, evaluator, ground truth): judges Observations against a
+    # Scenario and nothing else, so it can judge any target's run (no server, no test fakes).
+    # The conformance headers it reads are modules of their own, with their own rules.
+    "conformance/checks": ["reference/base", "reference/media", "reference/ssai", "world",
+                           "conformance/observations.h", "conformance/profile.h", "conformance/scenario.h"],
+    "conformance/observations.h": ["reference/base", "reference/ssai"],
+    "conformance/profile.h": ["reference/base"],
+    "conformance/scenario.h": ["reference/base", "reference/media", "reference/ssai", "conformance/profile.h"],
     "conformance": ["reference/base", "reference/io", "reference/media", "reference/ssai",
                     "reference/server", "reference/ssai/testing", "world", "simulator"],
     # `ssai fidelity`: a simulator scenario deployed with the real server and measured (issue 18).
@@ -39,6 +47,13 @@ ALLOWED = {
     "cli": ["reference/base", "reference/io", "reference/media", "reference/ssai", "reference/server",
             "simulator", "conformance", "bench/load", "fidelity"],
 }
+# The conformance modules inside conformance/: whoever may include conformance may include them.
+CONFORMANCE_PARTS = ["conformance/checks", "conformance/observations.h", "conformance/profile.h",
+                     "conformance/scenario.h"]
+for _module, _deps in ALLOWED.items():
+    if _module == "conformance" or "conformance" in _deps:
+        _deps.extend(p for p in CONFORMANCE_PARTS if p != _module and p not in _deps)
+
 # What tests and fuzzers may use besides their module's own dependencies.
 TEST_EXTRA = ["reference/io", "reference/ssai/testing", "reference/server"]
 

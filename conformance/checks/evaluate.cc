@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "conformance/checks/truth.h"
 #include "reference/base/strings.h"
 #include "reference/media/hls/lint.h"
 #include "reference/media/hls/playlist.h"
