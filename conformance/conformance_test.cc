@@ -21,6 +21,7 @@
 #include "conformance/sgai_assets.h"
 #include "reference/media/hls/lint.h"
 #include "reference/media/ts/ts_packager.h"
+#include "reference/server/config.h"
 #include "reference/server/http_frontend.h"
 
 namespace ssai::conformance {
@@ -1028,22 +1029,39 @@ TEST(BuiltinTargetTest, SgaiAssetsMatchTheViewersVariant) {
 namespace ssai::conformance {
 namespace {
 
-// `serve:` runs one in-process server for every POP: what it cannot apply is named (issue 18:
-// it used to drop per-POP RTT, propagation and cache settings silently).
-TEST(ServeTargetTest, NamesThePopSettingsItCannotApply) {
+// `serve:` deploys one edge per POP with the POP's settings (issue 18: it used to run one server
+// for every POP and drop per-POP RTT, propagation, latency and cache settings).
+TEST(ServeTargetTest, DeploysEachPopWithItsOwnSettings) {
   Result<std::vector<Scenario>> all = LoadScenarios("fixtures/scenarios/conformance/many_pops_renditions.json");
   ASSERT_TRUE(all.ok() && all->size() == 1) << all.status().ToString();
-  const Scenario* s = &all->front();
-  const std::string unapplied = ServeUnappliedPopSettings(*s);
-  EXPECT_NE(unapplied.find("pops[0] iad: coordinator_rtt_ms 5, kv_propagation_s 1"), std::string::npos) << unapplied;
-  EXPECT_NE(unapplied.find("pops[2] sin: coordinator_rtt_ms 220, kv_propagation_s 8, kv_latency_ms 10, kv_cache true"),
-            std::string::npos) << unapplied;
-  // gru has kv_cache false: its cache setting is what serve: does anyway.
-  EXPECT_NE(unapplied.find("pops[3] gru: coordinator_rtt_ms 140, kv_propagation_s 12"), std::string::npos);
-  EXPECT_EQ(unapplied.find("gru: coordinator_rtt_ms 140, kv_propagation_s 12, kv_cache"), std::string::npos);
-  Scenario plain = *s;
-  plain.pops = {PopSpec{"only", 0, 0, PopSpec{}.kv_latency_ms, false}};
-  EXPECT_EQ(ServeUnappliedPopSettings(plain), "");
+  const Scenario& s = all->front();
+  const std::vector<ServePopEdge> edges = ServePopEdges(s);
+  ASSERT_EQ(edges.size(), s.pops.size());
+  for (size_t i = 0; i < edges.size(); ++i) {
+    const PopSpec& p = s.pops[i];
+    SCOPED_TRACE(p.name);
+    EXPECT_EQ(edges[i].pop, p.name);
+    EXPECT_EQ(edges[i].coordinator_latency_ms, std::llround(p.coordinator_rtt_ms));
+    // The edge outwaits the coordinator's decision timeout plus its round trip.
+    EXPECT_GT(edges[i].coordinator_timeout_ms, server::ServerConfig{}.decision_timeout_ms + edges[i].coordinator_latency_ms);
+    EXPECT_EQ(edges[i].kv_propagation_us, SecondsToMicros(p.kv_propagation_s));
+    EXPECT_EQ(edges[i].kv_latency_us, SecondsToMicros(p.kv_latency_ms / 1000));
+    // kv_cache: the builds' cacheTtl (KvStore::GetOptions, 60 s) on the edge; off: no cache.
+    EXPECT_EQ(edges[i].kv_cache_ttl_s, p.kv_cache ? KvStore::GetOptions{}.cache_ttl_s : 0);
+  }
+  // A round trip the server cannot inject is refused by name before anything starts.
+  Scenario far = s;
+  far.pops[1].coordinator_rtt_ms = 70'000;
+  Result<std::unique_ptr<Target>> target = MakeServeTarget("kv-hybrid");
+  ASSERT_TRUE(target.ok());
+  Result<Observations> refused = (*target)->Run(far, Profile{});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("pops[1].coordinator_rtt_ms 70000"), std::string::npos)
+      << refused.status().message();
+  // The fixture has both kinds of POP, so both branches above are exercised.
+  EXPECT_TRUE(std::any_of(s.pops.begin(), s.pops.end(), [](const PopSpec& p) { return p.kv_cache; }));
+  EXPECT_TRUE(std::any_of(s.pops.begin(), s.pops.end(), [](const PopSpec& p) { return !p.kv_cache; }));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -34,6 +35,8 @@
 #include "reference/server/config.h"
 #include "reference/server/server.h"
 #include "reference/server/services.h"
+#include "reference/server/shared_kv.h"
+#include "reference/ssai/manifest_path.h"
 
 namespace ssai::conformance {
 
@@ -402,7 +405,11 @@ class RealTimeRun {
   }
 
   // The profile checked that SGAI viewers have an `sgai` block (CheckRealTimeScenario).
-  const TargetProfile::Playlists& PlaylistsFor(InsertionMode mode) const {
+  // A POP with its own playlists (serve:'s edge per POP) uses those.
+  const TargetProfile::Playlists& PlaylistsFor(InsertionMode mode, const std::string& pop) const {
+    if (auto it = p_.pops.find(pop); it != p_.pops.end()) {
+      return mode == InsertionMode::kSgai && it->second.sgai ? *it->second.sgai : it->second.ssai;
+    }
     return mode == InsertionMode::kSgai && p_.sgai ? *p_.sgai : p_.ssai;
   }
 
@@ -433,7 +440,7 @@ class RealTimeRun {
     f.rendition = alternate ? alternate->name : rendition;
     f.mode = mode;
     f.reload = reload;
-    const TargetProfile::Playlists& pl = PlaylistsFor(mode);
+    const TargetProfile::Playlists& pl = PlaylistsFor(mode, pop);
     f.url = alternate ? alternate->url : rendition.empty() ? Url(pl.master_url, "") : Url(pl.variant_url, rendition);
     httplib::Headers headers;
     for (const auto& [name, value] : pl.headers) headers.emplace(name, Replace(value, "{token}", viewer_token_));
@@ -496,7 +503,7 @@ class RealTimeRun {
               const std::vector<std::string>& renditions, InsertionMode mode, int index) {
     SleepUntil(join);
     std::vector<Alternate> alternates;
-    if (!PlaylistsFor(mode).master_url.empty()) {
+    if (!PlaylistsFor(mode, pop).master_url.empty()) {
       std::string url;
       const std::string body = Get(pop, name, "", mode, 0, nullptr, nullptr, &url);
       if (!body.empty()) alternates = AlternatesOf(body, url, renditions.empty() ? "" : renditions.front(), index);
@@ -719,14 +726,18 @@ class RealTimeRun {
   int64_t late_reloads_ = 0;
 };
 
-// Real-time targets cannot inject the builtin target's faults; a scenario that needs them is
-// refused by name rather than run without them.
-Status CheckRealTimeScenario(const Scenario& s, const TargetProfile& p) {
+// A third-party target cannot have KV propagation, coordinator RTT or restarts injected; a
+// scenario that needs them is refused by name rather than run without them. `pop_faults`: the
+// target is our own per-POP deployment (serve:), which injects every fault kind the scenario
+// format has (kv_propagation, coordinator_rtt, coordinator_restart, decision).
+Status CheckRealTimeScenario(const Scenario& s, const TargetProfile& p, bool pop_faults = false) {
   for (size_t i = 0; i < s.faults.size(); ++i) {
     if (s.faults[i].kind != "decision") {
+      if (pop_faults) continue;
       return Status::Unimplemented("scenario " + s.name + ": faults[" + std::to_string(i) + "].kind '" +
                                    s.faults[i].kind +
-                                   "' needs the builtin target (real-time targets inject decision faults only)");
+                                   "' needs the builtin target or serve: (a third-party target injects decision "
+                                   "faults only)");
     }
     if (p.decision == "own") {
       return Status::Unimplemented("scenario " + s.name + ": faults[" + std::to_string(i) +
@@ -791,35 +802,194 @@ class HttpTarget : public Target {
   TargetProfile profile_;
 };
 
-std::string UnappliedPopSettings(const Scenario& scenario) {
-  const PopSpec defaults;
-  std::string out;
-  for (size_t i = 0; i < scenario.pops.size(); ++i) {
-    const PopSpec& p = scenario.pops[i];
-    std::string fields;
-    auto add = [&](const char* name, const std::string& value) { fields += std::string(fields.empty() ? "" : ", ") + name + " " + value; };
-    if (p.coordinator_rtt_ms != 0) add("coordinator_rtt_ms", FormatDouble(p.coordinator_rtt_ms));
-    if (p.kv_propagation_s != 0) add("kv_propagation_s", FormatDouble(p.kv_propagation_s));
-    if (p.kv_latency_ms != defaults.kv_latency_ms) add("kv_latency_ms", FormatDouble(p.kv_latency_ms));
-    if (p.kv_cache) add("kv_cache", "true");
-    if (fields.empty()) continue;
-    out += std::string(out.empty() ? "" : "; ") + "pops[" + std::to_string(i) + "] " + p.name + ": " + fields;
+// Beyond decision timeout + RTT: the coordinator's own work and loopback HTTP.
+constexpr int64_t kServeCoordinatorMarginMs = 500;
+
+// The server takes injected latencies and timeouts up to 60 s (config.cc); the edge's coordinator
+// timeout is decision timeout + RTT + margin, so a longer RTT is refused by name before anything
+// starts rather than failing an edge's config (or a fault) mid-run.
+Status CheckServeRtts(const Scenario& s) {
+  const int64_t max_rtt_ms = 60'000 - server::ServerConfig{}.decision_timeout_ms - kServeCoordinatorMarginMs;
+  auto check = [&](double rtt_ms, const std::string& where) {
+    if (std::llround(rtt_ms) <= max_rtt_ms) return Status::Ok();
+    // kFailedPrecondition: refused before the run, `ssai conform` exits 2 naming the field.
+    return Status::FailedPrecondition("scenario " + s.name + ": " + where + " " + FormatDouble(rtt_ms) +
+                                 ": serve: injects a coordinator round trip of at most " + std::to_string(max_rtt_ms) +
+                                 " ms (the builtin target takes any)");
+  };
+  for (size_t i = 0; i < s.pops.size(); ++i) {
+    SSAI_RETURN_IF_ERROR(check(s.pops[i].coordinator_rtt_ms, "pops[" + std::to_string(i) + "].coordinator_rtt_ms"));
   }
-  return out;
+  for (size_t i = 0; i < s.faults.size(); ++i) {
+    if (s.faults[i].kind != "coordinator_rtt") continue;
+    SSAI_RETURN_IF_ERROR(check(s.faults[i].value, "faults[" + std::to_string(i) + "].rtt_ms"));
+  }
+  return Status::Ok();
 }
 
-// serve:BUILD: reference/server in-process, configured against the harness.
+// A temporary directory (the coordinator's journal) removed when this goes out of scope.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "ssai-serve-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// serve:BUILD: reference/server in-process, one coordinator and one edge per POP, configured
+// against the harness (http_target.h, conformance/README.md "serve:").
 class ServeTarget : public Target {
  public:
   explicit ServeTarget(std::string build) : build_(std::move(build)) {}
   std::string name() const override { return "serve:" + build_; }
   Result<Observations> Run(const Scenario& scenario, const Profile& /*profile*/) override {
-    SSAI_RETURN_IF_ERROR(CheckRealTimeScenario(scenario, ServeProfile("http://127.0.0.1", "")));
+    SSAI_RETURN_IF_ERROR(CheckRealTimeScenario(scenario, ServeProfile("http://127.0.0.1", "", {}), /*pop_faults=*/true));
+    SSAI_RETURN_IF_ERROR(CheckServeRtts(scenario));
+    const std::vector<ServePopEdge> plan = ServePopEdges(scenario);
     Scenario shifted = ShiftedTo(scenario, RunStart());
     HarnessServices services(&shifted);
     SSAI_RETURN_IF_ERROR(services.Start("127.0.0.1:0"));
     std::random_device rd;
     const std::string token = "conf-" + std::to_string(rd()) + std::to_string(rd());
+    TempDir journal_dir;  // the coordinator's journal: what a coordinator_restart recovers from
+    if (journal_dir.path().empty()) return Status::Unavailable(name() + ": cannot create a temporary directory");
+    Json base = BaseConfig(shifted, services);
+
+    // The coordinator: the cue API, decisions, the KV writer (a location with no propagation).
+    Json coord_config = base;
+    coord_config["role"] = "coordinator";
+    coord_config["auth"] = {{"token", token}};
+    coord_config["journal_path"] = journal_dir.path() + "/coordinator.journal";
+    server::SharedKv kv;
+    const DurationMicros coordinator_kv_latency = SecondsToMicros(PopSpec{}.kv_latency_ms / 1000);
+    auto coordinator_hooks = [&kv, coordinator_kv_latency] {
+      server::ServerHooks h;
+      h.make_kv = [&kv, coordinator_kv_latency](Scheduler* sched) -> std::unique_ptr<KvStore> {
+        return std::make_unique<server::SharedKvLocation>(&kv, sched, 0, coordinator_kv_latency);
+      };
+      return h;
+    };
+    Result<server::ServerConfig> parsed = server::ParseServerConfig(coord_config.dump());
+    if (!parsed.ok()) return parsed.status().WithContext(name() + " coordinator config");
+    server::ServerConfig coordinator_cfg = std::move(parsed).value();
+    auto coordinator = std::make_unique<server::Server>(coordinator_cfg, coordinator_hooks());
+    SSAI_RETURN_IF_ERROR(coordinator->Start().WithContext(name() + " coordinator"));
+    coordinator_cfg.port = coordinator->port();  // a restart comes back on the same port
+
+    // One edge per POP: its KV location (propagation, latency), its read cache, its round trip.
+    std::vector<std::unique_ptr<server::Server>> edges;
+    std::map<std::string, server::SharedKvLocation*> locations;  // owned by the edges
+    std::map<std::string, server::Server*> edge_of;
+    std::map<std::string, std::string> edge_base;
+    for (const ServePopEdge& e : plan) {
+      Json ec = base;
+      ec["role"] = "edge";
+      ec["coordinator_url"] = coordinator->base_url();
+      ec["kv"] = {{"cache_ttl_s", e.kv_cache_ttl_s}};
+      ec["inject"] = {{"coordinator_latency_ms", {e.coordinator_latency_ms, e.coordinator_latency_ms}}};
+      ec["timeouts"] = {{"coordinator_ms", e.coordinator_timeout_ms}};
+      Result<server::ServerConfig> edge_cfg = server::ParseServerConfig(ec.dump());
+      if (!edge_cfg.ok()) return edge_cfg.status().WithContext(name() + " edge " + e.pop + " config");
+      server::ServerHooks h;
+      server::SharedKvLocation** slot = &locations[e.pop];
+      h.make_kv = [&kv, e, slot](Scheduler* sched) -> std::unique_ptr<KvStore> {
+        auto loc = std::make_unique<server::SharedKvLocation>(&kv, sched, e.kv_propagation_us, e.kv_latency_us);
+        *slot = loc.get();
+        return loc;
+      };
+      edges.push_back(std::make_unique<server::Server>(std::move(edge_cfg).value(), std::move(h)));
+      SSAI_RETURN_IF_ERROR(edges.back()->Start().WithContext(name() + " edge " + e.pop));
+      edge_of[e.pop] = edges.back().get();
+      edge_base[e.pop] = edges.back()->base_url();
+    }
+    const TargetProfile p = ServeProfile(coordinator->base_url(), token, edge_base);
+
+    // The scenario's run-time faults (decision faults are the harness's decision service's).
+    std::mutex faults_mu;
+    std::condition_variable faults_cv;
+    bool run_over = false;
+    int64_t restarts = 0;
+    Status fault_error;
+    std::thread faults([&] {
+      for (const FaultSpec& f : shifted.faults) {
+        {
+          std::unique_lock<std::mutex> lock(faults_mu);
+          const auto at = std::chrono::system_clock::time_point(std::chrono::microseconds(shifted.At(f.at_s)));
+          if (faults_cv.wait_until(lock, at, [&] { return run_over; })) return;
+        }
+        if (f.kind == "kv_propagation") {
+          if (server::SharedKvLocation* loc = locations.at(f.pop)) loc->set_propagation_delay(SecondsToMicros(f.value));
+        } else if (f.kind == "coordinator_rtt") {
+          const int64_t ms = std::llround(f.value);
+          if (Status st = edge_of.at(f.pop)->SetInjectedCoordinatorLatency(ms, ms); !st.ok() && fault_error.ok()) fault_error = st;
+        } else if (f.kind == "coordinator_restart") {
+          // Stop and start again from its journal on the same port, as a redeploy does; the edges
+          // answer from KV (or fail over) meanwhile.
+          coordinator->Stop();
+          coordinator = std::make_unique<server::Server>(coordinator_cfg, coordinator_hooks());
+          if (Status st = coordinator->Start(); !st.ok()) {
+            if (fault_error.ok()) fault_error = st.WithContext("coordinator_restart at " + FormatDouble(f.at_s) + " s");
+          } else {
+            ++restarts;
+          }
+        }
+      }
+    });
+    Result<Observations> obs = RunRealTime(p, name(), scenario, &services, shifted);
+    {
+      std::lock_guard<std::mutex> lock(faults_mu);
+      run_over = true;
+    }
+    faults_cv.notify_all();
+    faults.join();
+    for (auto& e : edges) e->Stop();
+    coordinator->Stop();
+    services.Stop();
+    if (!fault_error.ok()) return fault_error.WithContext(name());
+    if (obs.ok()) {
+      obs->stats["pop_edges"] = static_cast<int64_t>(edges.size());
+      obs->stats["kv_puts"] = kv.puts();
+      obs->stats["kv_rejected_puts"] = kv.rejected_puts();
+      if (restarts > 0) obs->stats["coordinator_restarts"] = restarts;
+      AddPopStats(&*obs);
+    }
+    return obs;
+  }
+
+ private:
+  // Per POP, what its edge's settings show in (as the builtin target's "coordinator_calls.POP"):
+  // "fetches.POP", "kv_hits.POP" (X-SSAI-State-Source kv-hit), "latency_p50_us.POP" and
+  // "latency_max_us.POP" (request to answer, as the viewer saw it; the run's own latency_p50_us
+  // is over every POP), "first_kv_hit_ms.POP" (from the run's start; absent when none).
+  static void AddPopStats(Observations* obs) {
+    std::map<std::string, std::vector<DurationMicros>> latencies;
+    std::map<std::string, int64_t> hits;
+    for (const Fetch& f : obs->fetches) {  // in request order
+      if (f.response_time == 0) continue;
+      latencies[f.pop].push_back(f.response_time - f.request_time);
+      if (f.state_source == "kv-hit" && hits[f.pop]++ == 0) {
+        obs->stats["first_kv_hit_ms." + f.pop] = (f.request_time - obs->run_start) / kMicrosPerMilli;
+      }
+    }
+    for (auto& [pop, l] : latencies) {
+      std::sort(l.begin(), l.end());
+      obs->stats["fetches." + pop] = static_cast<int64_t>(l.size());
+      obs->stats["kv_hits." + pop] = hits[pop];
+      obs->stats["latency_p50_us." + pop] = l[l.size() / 2];
+      obs->stats["latency_max_us." + pop] = l.back();
+    }
+  }
+
+  // What coordinator and edges share: the channel against the harness's origin and ads.
+  Json BaseConfig(const Scenario& shifted, const HarnessServices& services) const {
     Json renditions = Json::array();
     for (const origin::Rendition& r : shifted.origin.renditions) renditions.push_back(server::RenditionConfigJson(r));
     const double seg_s = MicrosToSeconds(origin::SegmentDurationMicros(shifted.origin));
@@ -834,13 +1004,10 @@ class ServeTarget : public Target {
                               {"default", a.is_default}, {"slate", std::move(slate)}});
       }
     }
-    Json config = {
-        {"role", "all"},
+    return {
         {"listen", "127.0.0.1:0"},
         {"build", build_},
-        {"kv", {{"backend", "sim"}, {"propagation_delay_ms", 0}}},
-        {"auth", {{"token", token}}},
-        // The run's report says what happened; the server's own log would interleave with it.
+        // The run's report says what happened; the servers' own logs would interleave with it.
         {"log", {{"level", "off"}}},
         // No origin micro-cache: the harness records the origin playlist at request time as the
         // response's baseline, so the edge must read the same one (see README: timing).
@@ -862,41 +1029,26 @@ class ServeTarget : public Target {
                                            : Json{{"uri", services.slate_uri()}, {"duration_s", seg_s}}},
            {"default_pod_id", shifted.decision.pod_id}}}},
     };
-    Result<server::ServerConfig> parsed = server::ParseServerConfig(config.dump());
-    if (!parsed.ok()) return parsed.status().WithContext("serve:" + build_ + " config");
-    server::Server srv(std::move(parsed).value());
-    SSAI_RETURN_IF_ERROR(srv.Start());
-    const TargetProfile p = ServeProfile(srv.base_url(), token);
-    // Not silently: one server stands for every POP (UnappliedPopSettings).
-    const std::string unapplied = UnappliedPopSettings(scenario);
-    if (!unapplied.empty()) {
-      std::cerr << name() << ": one in-process server for every POP; not applied: " << unapplied
-                << " (per-POP edges: ssai fidelity, docs/fidelity.md)\n";
-    }
-    Result<Observations> obs = RunRealTime(p, name(), scenario, &services, shifted);
-    srv.Stop();
-    services.Stop();
-    if (obs.ok()) {
-      obs->stats["serve_pop_settings_not_applied"] =
-          static_cast<int64_t>(std::count(unapplied.begin(), unapplied.end(), ';') + (unapplied.empty() ? 0 : 1));
-    }
-    return obs;
   }
 
- private:
   // Our server: the mode is a query parameter on every playlist (so an SSAI viewer of a channel
   // whose default is SGAI still gets SSAI), and the API is judged strictly (our own wording and
-  // limits).
-  TargetProfile ServeProfile(const std::string& base, const std::string& token) const {
+  // limits). `coordinator`: the cue API; `edges`: each POP's playlists.
+  TargetProfile ServeProfile(const std::string& coordinator, const std::string& token,
+                             const std::map<std::string, std::string>& edges) const {
     TargetProfile p;
     p.name = "serve:" + build_;
     p.org = "conf";
     p.channel = "ch1";
-    p.ssai.master_url = base + "/{org}/{channel}/master.m3u8";
-    p.ssai.variant_url = base + "/{org}/{channel}/{rendition}.m3u8?mode=ssai";
-    p.sgai = TargetProfile::Playlists{base + "/{org}/{channel}/master.m3u8",
-                                      base + "/{org}/{channel}/{rendition}.m3u8?mode=sgai", {}};
-    p.cue.url = base + "/cue";
+    auto playlists = [](const std::string& base, const char* mode) {
+      return TargetProfile::Playlists{base + "/{org}/{channel}/master.m3u8",
+                                      base + "/{org}/{channel}/{rendition}.m3u8?mode=" + mode, {}};
+    };
+    // Unused (every POP has its edge), but a profile names its playlists.
+    p.ssai = playlists(coordinator, "ssai");
+    p.sgai = playlists(coordinator, "sgai");
+    for (const auto& [pop, base] : edges) p.pops[pop] = {playlists(base, "ssai"), playlists(base, "sgai")};
+    p.cue.url = coordinator + "/cue";
     p.cue.stop = CueStopSpec{"", "", R"({"org":"{org}","channel":"{channel}","action":"stop"})"};
     p.cue.token = token;
     p.cue.api_checks = "strict";
@@ -1159,7 +1311,22 @@ Result<std::unique_ptr<Target>> MakeObserveTarget(const std::string& profile_pat
   return MakeObserveTargetFrom(std::move(p).value(), std::move(live));
 }
 
-std::string ServeUnappliedPopSettings(const Scenario& scenario) { return UnappliedPopSettings(scenario); }
+std::vector<ServePopEdge> ServePopEdges(const Scenario& scenario) {
+  std::vector<ServePopEdge> out;
+  for (const PopSpec& p : scenario.pops) {
+    ServePopEdge e;
+    e.pop = p.name;
+    e.coordinator_latency_ms = std::llround(p.coordinator_rtt_ms);
+    e.coordinator_timeout_ms = server::ServerConfig{}.decision_timeout_ms + e.coordinator_latency_ms + kServeCoordinatorMarginMs;
+    e.kv_propagation_us = SecondsToMicros(p.kv_propagation_s);
+    e.kv_latency_us = SecondsToMicros(p.kv_latency_ms / 1000);
+    // The builds read KV with GetOptions::cache_ttl_s (ManifestPathOptions::kv_cache_ttl_s); the
+    // server's read cache applies one value per edge: the same one.
+    e.kv_cache_ttl_s = p.kv_cache ? ManifestPathOptions{}.kv_cache_ttl_s : 0;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
 
 Result<std::unique_ptr<Target>> MakeServeTarget(std::string_view build) {
   if (FindBuild(build) == nullptr) {

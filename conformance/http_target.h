@@ -5,9 +5,14 @@
 //            playlists ({org}, {channel}, {rendition}), the cue API (method, URL, body template,
 //            auth header), optional response header for KV hit/miss, optional metrics URL, and
 //            where the harness listens so the target can use its origin and decision service.
-//   serve:B  our own server (reference/server, in-process on a real clock) with build B, pointed
-//            at the harness's origin and decision service; the harness then drives it exactly as
-//            it drives an `http` target (the same TargetProfile, generated).
+//   serve:B  our own server (reference/server, in-process on a real clock) with build B, deployed
+//            as the scenario's POPs say: one coordinator (cue API, decisions, KV writes) and one
+//            edge per POP on its own loopback port, each with the POP's coordinator round trip,
+//            KV propagation delay, KV latency and read cache (ServePopEdges), all sharing one
+//            in-process KV store; pointed at the harness's origin and decision service. The
+//            harness then drives it as it drives an `http` target (the same TargetProfile,
+//            generated, with each POP's viewers on their POP's edge) and injects the scenario's
+//            run-time faults (kv_propagation, coordinator_rtt, coordinator_restart, decision).
 //
 // Either way the harness (HarnessServices) serves, on 127.0.0.1, the scenario's synthetic origin
 // shifted to start now (GET /origin/{rendition}.m3u8), the ad media playlists (GET
@@ -24,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "conformance/target.h"
 #include "reference/server/http_client.h"
@@ -121,6 +127,13 @@ struct TargetProfile {
   // Issue 15: the query parameter naming the viewer session on media playlist requests (each
   // harness viewer sends its own, beacons.h); empty = none sent. serve: sets "session".
   std::string session_param;
+  // Per-POP playlists: a viewer of a POP listed here asks these instead of ssai/sgai (serve: sets
+  // one edge per POP; not read from a profile file).
+  struct PopPlaylists {
+    Playlists ssai;
+    std::optional<Playlists> sgai;
+  };
+  std::map<std::string, PopPlaylists> pops;
 };
 
 // Unknown keys are errors; every error names the field ("cue.url: missing").
@@ -130,13 +143,24 @@ Result<TargetProfile> LoadTargetProfile(const std::string& path);
 // "http" with a profile file, or "serve:BUILD".
 Result<std::unique_ptr<Target>> MakeHttpTarget(const std::string& profile_path);
 Result<std::unique_ptr<Target>> MakeServeTarget(std::string_view build);
-// What `serve:` cannot apply (issue 18): it runs ONE in-process server (role all, in-process KV,
-// no cacheTtl) for every POP, so per-POP coordinator_rtt_ms, kv_propagation_s, kv_latency_ms and
-// kv_cache are not reproduced. Every conformance scenario sets them (the builtin target uses
-// them), so refusing would leave `serve:` nothing to run; instead each run says so by name (stderr
-// and the run's stats "serve_pop_settings_not_applied"). "" when the scenario sets none. For a
-// deployment that honours them per POP, see `ssai fidelity` (docs/fidelity.md).
-std::string ServeUnappliedPopSettings(const Scenario& scenario);
+// What `serve:` deploys for each POP (issue 18): one edge (server::Server, role edge) per POP,
+// its round trip to the one coordinator injected (inject.coordinator_latency_ms, whole ms), its
+// KV location in the shared in-process store (reference/server/shared_kv.h) with the POP's
+// propagation delay and per-operation latency, and its read cache (kv.cache_ttl_s: the builds'
+// cacheTtl when kv_cache, else 0). The edge waits for the coordinator as long as the coordinator
+// may wait for a decision, plus the round trip: with the server's defaults (timeouts.coordinator_ms
+// 1000 < timeouts.decision_ms 1500) an edge asking about a break whose decision service hangs
+// gives up first and serves content over the break's first slots, where the builtin target's edge
+// (no timeout) waits and serves slate. Exposed for tests.
+struct ServePopEdge {
+  std::string pop;
+  int64_t coordinator_latency_ms = 0;
+  int64_t coordinator_timeout_ms = 0;
+  DurationMicros kv_propagation_us = 0;
+  DurationMicros kv_latency_us = 0;
+  int64_t kv_cache_ttl_s = 0;
+};
+std::vector<ServePopEdge> ServePopEdges(const Scenario& scenario);
 // "observe" with a profile file that has an `observe` block (observe_target.cc).
 Result<std::unique_ptr<Target>> MakeObserveTarget(const std::string& profile_path,
                                                   std::function<void(const LiveBreak&)> live = {});

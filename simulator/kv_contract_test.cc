@@ -1,12 +1,12 @@
-// The KvStore contract (reference/ssai/env.h), one typed test run against every backend the
-// project has (issue 18): the unit-test fake, the server's in-process
-// store, the server's cacheTtl decorator, the simulator's cluster (its writer location, and a POP
-// as the conformance builtin target sets one up) and Redis
-// (a real redis-server child on loopback). What the core relies on holds everywhere: read your own
-// write at the writing location, absent keys read as nullopt, last write wins, TTL below 60 s
-// refused, expiry, delete, list by literal prefix (glob characters are not patterns) in key
-// order, binary-safe values. Eventual consistency between locations is the models' business and
-// has its own tests; this file pins what every location must agree on.
+// The KvStore contract (reference/ssai/env.h), one typed test run against every backend the project
+// has (issue 18): the unit-test fake, the server's in-process store, the store serve:'s servers
+// share (shared_kv.h), the server's cacheTtl decorator, the simulator's cluster (its writer
+// location, and a POP as the conformance builtin target sets one up) and Redis (a real
+// redis-server child on loopback). What the core relies on holds everywhere: read your own write at
+// the writing location, absent keys read as nullopt, last write wins, TTL below 60 s refused,
+// expiry, delete, list by literal prefix (glob characters are not patterns) in key order,
+// binary-safe values. Eventual consistency between locations is the models' business and has its
+// own tests; this file pins what every location must agree on.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -25,6 +25,7 @@
 #include "reference/server/kv_cache.h"
 #include "reference/server/redis_kv.h"
 #include "reference/server/redis_testing.h"
+#include "reference/server/shared_kv.h"
 #include "reference/ssai/env.h"
 #include "reference/ssai/kv_limits.h"
 #include "reference/ssai/testing/fake_env.h"
@@ -82,6 +83,15 @@ class MemoryBackend : public ManualBackend {
   MemoryBackend() : kv(&sched, 0) {}
   KvStore* store() override { return &kv; }
   server::MemoryKvStore kv;
+};
+
+// The store serve:'s coordinator and edges share (shared_kv.h), at the writer's location.
+class SharedBackend : public ManualBackend {
+ public:
+  SharedBackend() : kv(&central, &sched, 0, 2 * kMicrosPerMilli) {}
+  KvStore* store() override { return &kv; }
+  server::SharedKv central;
+  server::SharedKvLocation kv;
 };
 
 // The edge's cacheTtl decorator in front of the fake: a location reads its own writes (a write
@@ -247,8 +257,8 @@ class KvContractTest : public ::testing::Test {
 };
 
 using Backends =
-    ::testing::Types<FakeBackend, MemoryBackend, CachingBackend, SimClusterBackend, SimClusterCachedPopBackend,
-                     SimClusterUncachedPopBackend, RedisBackend>;
+    ::testing::Types<FakeBackend, MemoryBackend, SharedBackend, CachingBackend, SimClusterBackend,
+                     SimClusterCachedPopBackend, SimClusterUncachedPopBackend, RedisBackend>;
 TYPED_TEST_SUITE(KvContractTest, Backends);
 
 TYPED_TEST(KvContractTest, AbsentKeyReadsAsNullopt) {

@@ -4,6 +4,7 @@ an `ssai serve` this test starts by hand)."""
 import json
 import os
 import pathlib
+import socket
 import subprocess
 import time
 import xml.etree.ElementTree as ET
@@ -176,6 +177,99 @@ def test_serve_target_runs_the_short_scenario_in_real_time(ssai, tmp_path):
     assert time.monotonic() - t0 <= 60
     assert_real_time_run(r, out)
     assert json.loads((out / "report.json").read_text())["runs"][0]["target"] == "serve:kv-channel-state"
+
+
+def _listening_ports(pid):
+    """The TCP ports process `pid` listens on (/proc/net/tcp{,6} LISTEN sockets whose inode is one
+    of its fds)."""
+    inodes = set()
+    for fd in pathlib.Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in pathlib.Path(table).read_text().splitlines()[1:]:
+            cols = line.split()
+            if cols[3] == "0A" and cols[9] in inodes:  # 0A: LISTEN
+                ports.add(int(cols[1].split(":")[1], 16))
+    return ports
+
+
+def _children(pid):
+    return [p.name for p in pathlib.Path("/proc").iterdir() if p.name.isdigit()
+            and _ppid(p) == pid]
+
+
+def _ppid(proc_dir):
+    try:
+        return int((proc_dir / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def test_serve_target_deploys_each_pop_with_its_settings(ssai_bin, root, tmp_path):
+    """Issue 18: serve: runs one coordinator and one edge per POP, each POP's viewers on their
+    edge, with the POP's coordinator RTT, KV propagation, KV latency and read cache honoured (it
+    used to run one server for every POP and drop them). Each setting shows in the POP's own
+    numbers; every port is closed and no child process is left when the run ends."""
+    scenario = json.loads((root / SCENARIOS / "serve_short.json").read_text())
+    scenario.update(name="serve_pops", duration_s=16, api_probes=False, api_cues=[])
+    scenario["origin"]["breaks"] = [{"at_s": 8, "duration_s": 4, "event_id": 77}]
+    scenario["pops"] = [
+        # KV in every POP at once, but each read takes 150 ms: answered from KV, never under 150 ms.
+        {"name": "near", "coordinator_rtt_ms": 0, "kv_propagation_s": 0, "kv_latency_ms": 150, "kv_cache": False},
+        # The channel document reaches it 8 s after it is written, and its first read caches the
+        # miss (cacheTtl 60 s): every answer comes from the coordinator, 400 ms away.
+        {"name": "far", "coordinator_rtt_ms": 400, "kv_propagation_s": 8, "kv_latency_ms": 1, "kv_cache": True},
+        # The same without the cache: KV hits start once the document has propagated.
+        {"name": "far_nocache", "coordinator_rtt_ms": 400, "kv_propagation_s": 8, "kv_latency_ms": 1, "kv_cache": False},
+    ]
+    scenario["viewers"] = [{"pop": p, "join_s": 0.1} for p in ("near", "far", "far_nocache")]
+    (tmp_path / "scenario.json").write_text(json.dumps(scenario))
+    out = tmp_path / "serve"
+    proc = subprocess.Popen([ssai_bin, "conform", "--target", "serve:kv-channel-state", "--scenario",
+                             str(tmp_path / "scenario.json"), "--out", str(out), "--quiet"],
+                            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # Mid-run: the harness, the coordinator and three edges listen; nothing is a child process
+        # (no redis-server: the POPs share one in-process KV store).
+        ports, children = set(), []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(ports) < 5 and proc.poll() is None:
+            time.sleep(0.5)
+            ports = _listening_ports(proc.pid)
+            children = _children(proc.pid)
+        assert len(ports) == 5, ports
+        assert children == []
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode in (0, 1), stdout + stderr
+    assert "not applied" not in stderr
+    for port in ports:  # all closed
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0, port
+    stats = json.loads((out / "report.json").read_text())["runs"][0]["stats"]
+    assert stats["pop_edges"] == 3 and stats["unanswered"] == 0
+    for pop in ("near", "far", "far_nocache"):
+        assert stats[f"fetches.{pop}"] >= 6, (pop, stats)
+    # near: KV answers everything, each after its KV latency, far less than a coordinator round trip.
+    # (The multivariant playlist is not a KV read; a few playlists near the break may ask the coordinator.)
+    assert stats["kv_hits.near"] >= 0.8 * stats["fetches.near"], stats
+    assert 150_000 <= stats["latency_p50_us.near"] < 400_000, stats
+    # far: the cached miss hides the document for the whole run; every answer pays the RTT.
+    assert stats["kv_hits.far"] == 0, stats
+    assert stats["latency_p50_us.far"] >= 400_000, stats
+    # far_nocache: no KV hit before the document propagated (written before the run's start,
+    # at most ~3 s before: the servers start 1-2 s ahead), then hits.
+    assert 0 < stats["kv_hits.far_nocache"] < stats["fetches.far_nocache"], stats
+    assert stats["first_kv_hit_ms.far_nocache"] >= 4000, stats
 
 
 def test_http_target_against_ssai_serve_started_by_hand(ssai_bin, ssai, root, tmp_path):

@@ -15,6 +15,7 @@ DurationMicros InjectedLatencyCoordinatorClient::NextDelayUs() {
 void InjectedLatencyCoordinatorClient::GetChannelState(std::string_view channel_id, StateCallback done) {
   ++calls;
   const DurationMicros delay_us = NextDelayUs();
+  if (delay_us <= 0) return inner_->GetChannelState(channel_id, std::move(done));
   sched_->RunAt(sched_->Now() + delay_us, [this, id = std::string(channel_id), done = std::move(done)]() mutable {
     inner_->GetChannelState(id, std::move(done));
   });

@@ -98,9 +98,10 @@ int HttpStatusFor(const Status& s) {
 }  // namespace
 
 struct Server::Impl {
-  explicit Impl(ServerConfig c) : config(std::move(c)) {}
+  Impl(ServerConfig c, ServerHooks h) : config(std::move(c)), hooks(std::move(h)) {}
 
   ServerConfig config;
+  ServerHooks hooks;
   const BuildSpec* build = nullptr;
   Metrics metrics;
   std::unique_ptr<Logger> logger = Logger::Null();  // opened by Build (config.log)
@@ -123,6 +124,7 @@ struct Server::Impl {
   std::unique_ptr<AsioScheduler> scheduler;
   std::unique_ptr<MemoryKvStore> memory_kv;  // kv.backend "sim"
   std::unique_ptr<RedisKvStore> redis_kv;    // kv.backend "redis"
+  std::unique_ptr<KvStore> hooked_kv;        // ServerHooks::make_kv (instead of kv.backend)
   std::unique_ptr<CachingKvStore> kv_cache;  // kv.cache_ttl_s > 0: the edge's cacheTtl
   KvStore* kv = nullptr;                     // what the core uses: one of the above
   std::unique_ptr<JournalDurableStore> durable;
@@ -132,7 +134,7 @@ struct Server::Impl {
   std::unique_ptr<DecisionClient> decision;
   VastDecisionClient* vast_decision = nullptr;  // `decision` when decision.format is "vast"
   std::unique_ptr<CoordinatorClient> coordinator_client;
-  std::unique_ptr<CoordinatorClient> injected_coordinator;  // `inject`: latency around coordinator_client
+  std::unique_ptr<InjectedLatencyCoordinatorClient> injected_coordinator;  // `inject`: latency around coordinator_client
   LocalCoordinatorClient* local_client = nullptr;
   std::vector<std::unique_ptr<Coordinator>> coordinators;
   std::map<std::string, Coordinator*, std::less<>> by_id;  // core thread only after Start
@@ -315,7 +317,11 @@ Status Server::Impl::Build() {
                                      journal_options));
   fetcher = std::make_unique<HttpFetcher>(io, config.worker_threads, config.max_origin_body_bytes);
   scheduler = std::make_unique<AsioScheduler>(io);
-  if (config.kv_backend == "redis") {
+  if (hooks.make_kv) {
+    hooked_kv = hooks.make_kv(scheduler.get());
+    if (!hooked_kv) return Status::Internal("server hooks: make_kv returned no store");
+    kv = hooked_kv.get();
+  } else if (config.kv_backend == "redis") {
     RedisKvOptions ro;
     ro.primary = config.kv_redis_primary;
     ro.replica = config.kv_redis_replica;
@@ -373,7 +379,8 @@ Status Server::Impl::Build() {
         std::make_unique<HttpCoordinatorClient>(fetcher.get(), config.coordinator_url, config.coordinator_timeout_ms);
   }
   CoordinatorClient* edge_coordinator = coordinator_client.get();
-  if (has_edge() && config.inject_coordinator_latency_max_ms > 0) {
+  if (has_edge()) {
+    // Always there (0/0 passes calls straight on), so SetInjectedCoordinatorLatency can change it.
     injected_coordinator = std::make_unique<InjectedLatencyCoordinatorClient>(
         coordinator_client.get(), scheduler.get(), config.inject_coordinator_latency_min_ms,
         config.inject_coordinator_latency_max_ms, config.decision.seed);
@@ -889,7 +896,20 @@ void Server::Impl::Stop() {
   logger->Close();  // every line written: no thread can log any more
 }
 
-Server::Server(ServerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Server::Server(ServerConfig config, ServerHooks hooks)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(hooks))) {}
+
+Status Server::SetInjectedCoordinatorLatency(int64_t min_ms, int64_t max_ms) {
+  Impl& s = *impl_;
+  if (min_ms < 0 || max_ms < min_ms || max_ms > 60000) {
+    return Status::InvalidArgument("inject.coordinator_latency_ms: must satisfy 0 <= min_ms <= max_ms <= 60000");
+  }
+  if (!s.started || !s.injected_coordinator) return Status::FailedPrecondition("inject: not a started edge");
+  asio::post(s.io, [&s, min_ms, max_ms] {
+    if (s.injected_coordinator) s.injected_coordinator->set_range(min_ms, max_ms);
+  });
+  return Status::Ok();
+}
 
 Server::~Server() { Stop(); }
 

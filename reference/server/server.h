@@ -12,18 +12,30 @@
 #ifndef SSAI_REFERENCE_SERVER_SERVER_H_
 #define SSAI_REFERENCE_SERVER_SERVER_H_
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "reference/base/status.h"
 #include "reference/server/config.h"
 #include "reference/server/metrics.h"
+#include "reference/ssai/env.h"
 
 namespace ssai::server {
 
+// What an in-process deployment gives a server that a config file cannot (conformance `serve:`
+// runs a coordinator and one edge per POP in one process, issue 18).
+struct ServerHooks {
+  // Replaces kv.backend: the store every role of this server uses, made by Start with the core
+  // thread's Scheduler (its completions must run there, e.g. shared_kv.h's SharedKvLocation).
+  // kv.cache_ttl_s still applies on top. Owned by the server.
+  std::function<std::unique_ptr<KvStore>(Scheduler*)> make_kv;
+};
+
 class Server {
  public:
-  explicit Server(ServerConfig config);
+  explicit Server(ServerConfig config, ServerHooks hooks = {});
   ~Server();  // Stop()
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -35,6 +47,9 @@ class Server {
   // stops coordinators, the worker pool, then the core thread. Idempotent.
   void Stop();
 
+  // inject.coordinator_latency_ms from now on (a run-time fault: this edge's round trip to the
+  // coordinator changes). Any thread; kFailedPrecondition unless a started server with an edge.
+  Status SetInjectedCoordinatorLatency(int64_t min_ms, int64_t max_ms);
   int port() const;
   std::string base_url() const;
   const Metrics& metrics() const;
