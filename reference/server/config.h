@@ -91,7 +91,11 @@ struct ServerConfig {
   // Bounds on every outbound call and every request.
   int64_t origin_timeout_ms = 2000;
   int64_t decision_timeout_ms = 1500;
-  int64_t coordinator_timeout_ms = 1000;
+  // An edge's wait for the coordinator: longer than decision_timeout_ms plus a far POP's round
+  // trip, since the coordinator answers a new break only once its decision arrives or times out
+  // (slate). At 1000 ms an edge of a split deployment gave up first on a hung decision and served
+  // content over the break's first slots (found by conformance serve:'s per-POP edges, issue 18).
+  int64_t coordinator_timeout_ms = 2500;
   int64_t request_timeout_ms = 5000;
   int64_t origin_last_good_max_age_ms = 6000;
   // 2 MiB, MediaTailor's origin-manifest quota: a larger live playlist is a misconfigured window,

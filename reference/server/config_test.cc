@@ -35,6 +35,13 @@ std::string WithTop(std::string_view member) {
   return "{" + std::string(member) + ", " + j.substr(1);
 }
 
+// An edge outwaits the coordinator's decision timeout plus a far POP's round trip by default: the
+// coordinator answers a break whose decision hangs only when decision_ms runs out (issue 18).
+TEST(ConfigDefaultsTest, EdgeOutwaitsTheDecisionTimeout) {
+  const ServerConfig c;
+  EXPECT_GE(c.coordinator_timeout_ms, c.decision_timeout_ms + 500);
+}
+
 TEST(ConfigLogTest, LevelFormatPathAndAccessLog) {
   Result<ServerConfig> c = ParseServerConfig(
       WithTop(R"("log": {"level": "warn", "format": "json", "path": "serve.log", "access_log": true})"), "/var/x");
