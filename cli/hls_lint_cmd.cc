@@ -24,11 +24,11 @@
 // (the parse error goes to stderr as `FILE: line N: ...`).
 #include <algorithm>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -39,6 +39,7 @@
 #include "cli/playlist_inputs.h"
 #include "reference/media/hls/lint.h"
 #include "reference/base/strings.h"
+#include "reference/io/files.h"
 #include "reference/media/hls/playlist.h"
 #include "reference/media/origin/capture.h"
 #include "reference/server/capture_origin.h"
@@ -217,17 +218,17 @@ bool IsUrl(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind(
 int LintUrlOrCapture(const LintArgs& args) {
   const std::string& input = args.inputs.front();
   std::string dir = input;
-  std::string temp;
+  std::optional<io::TempDir> temp;  // a URL without --save: recorded here, removed on return
   if (IsUrl(input)) {
     if (!args.save_dir.empty()) {
       dir = args.save_dir;
     } else {
-      std::string tmpl = (std::filesystem::temp_directory_path() / "ssai-lint-XXXXXX").string();
-      if (mkdtemp(tmpl.data()) == nullptr) {
+      temp.emplace("ssai-lint");
+      if (temp->path().empty()) {
         std::cerr << "ssai hls lint: cannot create a temporary directory\n";
         return 2;
       }
-      dir = temp = tmpl;
+      dir = temp->path();
     }
     server::CaptureRecorderOptions o;
     o.url = input;
@@ -243,7 +244,6 @@ int LintUrlOrCapture(const LintArgs& args) {
     Result<server::CaptureSummary> rec = server::RecordCapture(o, nullptr);
     if (!rec.ok()) {
       std::cerr << "ssai hls lint: " << rec.status().message() << "\n";
-      if (!temp.empty()) std::filesystem::remove_all(temp);
       return 2;
     }
   }
@@ -255,7 +255,6 @@ int LintUrlOrCapture(const LintArgs& args) {
     for (const std::string& w : loaded->warnings) std::cerr << "ssai hls lint: " << w << "\n";
     code = LintCapture(*loaded, args);
   }
-  if (!temp.empty()) std::filesystem::remove_all(temp);
   return code;
 }
 

@@ -827,23 +827,6 @@ Status CheckServeRtts(const Scenario& s) {
   return Status::Ok();
 }
 
-// A temporary directory (the coordinator's journal) removed when this goes out of scope.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ssai-serve-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 // serve:BUILD: reference/server in-process, one coordinator and one edge per POP, configured
 // against the harness (http_target.h, conformance/README.md "serve:").
 class ServeTarget : public Target {
@@ -859,7 +842,7 @@ class ServeTarget : public Target {
     SSAI_RETURN_IF_ERROR(services.Start("127.0.0.1:0"));
     std::random_device rd;
     const std::string token = "conf-" + std::to_string(rd()) + std::to_string(rd());
-    TempDir journal_dir;  // the coordinator's journal: what a coordinator_restart recovers from
+    io::TempDir journal_dir("ssai-serve");  // the coordinator's journal: what a coordinator_restart recovers from
     if (journal_dir.path().empty()) return Status::Unavailable(name() + ": cannot create a temporary directory");
     Json base = BaseConfig(shifted, services);
 

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -22,6 +21,7 @@
 #include "conformance/player_choice.h"
 #include "conformance/sgai_assets.h"
 #include "reference/base/url.h"
+#include "reference/io/files.h"
 #include "reference/media/hls/playlist.h"
 #include "reference/media/origin/capture.h"
 #include "reference/server/asio_env.h"
@@ -36,23 +36,6 @@ namespace {
 struct OutputVariant {
   std::string url;
   int64_t bandwidth_bps = 0;
-};
-
-// A temporary directory removed when this goes out of scope.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ssai-observe-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
 };
 
 class ObserveTarget : public Target {
@@ -85,7 +68,7 @@ class ObserveTarget : public Target {
     const double duration_s = placeholder.duration_s;
     const std::string output_url = Fill(p_.ssai.master_url);
     const std::string truth_url = p_.observe->origin_url.empty() ? output_url : p_.observe->origin_url;
-    TempDir dir;
+    io::TempDir dir("ssai-observe");
     if (dir.path().empty()) return Status::Unavailable("observe: cannot create a temporary directory");
     SSAI_RETURN_IF_ERROR(CheckTls({truth_url, p_.observe->session_url.empty() ? output_url : p_.observe->session_url}));
 

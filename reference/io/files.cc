@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <cstdlib>
 #include <filesystem>
 
 namespace ssai::io {
@@ -120,6 +121,16 @@ Status WriteStringToFile(const std::string& path, std::string_view text) {
   }
   if (fd.Close() != 0) return ErrnoStatus(path, "cannot write", errno);
   return Status::Ok();
+}
+
+TempDir::TempDir(std::string_view prefix) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
+  if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
 }
 
 }  // namespace ssai::io

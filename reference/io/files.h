@@ -39,6 +39,21 @@ std::string FormatByteSize(size_t bytes);
 // device"). Not atomic: a crash can leave a partial file.
 Status WriteStringToFile(const std::string& path, std::string_view text);
 
+// A fresh directory under the system's temporary directory ("{prefix}-XXXXXX", mode 0700, by
+// mkdtemp), removed with everything in it when this goes out of scope. path() is "" when it
+// could not be created.
+class TempDir {
+ public:
+  explicit TempDir(std::string_view prefix);
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 }  // namespace ssai::io
 
 #endif  // SSAI_REFERENCE_IO_FILES_H_

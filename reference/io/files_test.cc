@@ -157,5 +157,21 @@ TEST(FormatByteSizeTest, Units) {
   EXPECT_EQ(FormatByteSize(1000), "1000 bytes");
 }
 
+// A TempDir is private to this process and goes, with what was written in it, at scope end.
+TEST(TempDirTest, CreatedPrivateAndRemovedWithItsContents) {
+  std::string path;
+  {
+    TempDir dir("ssai-files-test");
+    path = dir.path();
+    ASSERT_FALSE(path.empty());
+    EXPECT_NE(fs::path(path).filename().string().find("ssai-files-test-"), std::string::npos);
+    EXPECT_EQ(fs::status(path).permissions() & fs::perms::all, fs::perms::owner_all);
+    ASSERT_TRUE(WriteStringToFile(path + "/a/b.txt", "x").ok());
+    TempDir other("ssai-files-test");
+    EXPECT_NE(other.path(), path);
+  }
+  EXPECT_FALSE(fs::exists(path));
+}
+
 }  // namespace
 }  // namespace ssai::io
