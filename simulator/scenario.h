@@ -15,6 +15,7 @@
 #include "reference/base/status.h"
 #include "reference/base/time.h"
 #include "reference/media/origin/synthetic_origin.h"
+#include "reference/ssai/env.h"
 #include "simulator/random.h"
 
 namespace ssai::sim {
@@ -85,7 +86,7 @@ struct CoordinatorSpec {
   Distribution storage_latency = Distribution::Lognormal(12, 0.3);  // durable put (output gate)
   double origin_refresh_s = 0;  // CoordinatorOptions::origin_refresh_us (0: look on every call)
   double poll_interval_s = 1;
-  double decision_timeout_s = 2;
+  double decision_timeout_s = MicrosToSeconds(kDefaultDecisionTimeoutUs);  // env.h: one default
   std::vector<Window> crashes;  // down in the window, restarted (recovering from storage) at its end
 };
 

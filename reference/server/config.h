@@ -14,6 +14,7 @@
 #include "reference/server/log.h"
 #include "reference/ssai/adbreak_state.h"
 #include "reference/ssai/channel.h"
+#include "reference/ssai/env.h"
 
 namespace ssai::origin {
 struct Rendition;
@@ -90,7 +91,7 @@ struct ServerConfig {
   std::string jwt_audience;
   // Bounds on every outbound call and every request.
   int64_t origin_timeout_ms = 2000;
-  int64_t decision_timeout_ms = 1500;
+  int64_t decision_timeout_ms = kDefaultDecisionTimeoutUs / kMicrosPerMilli;  // env.h: one default
   // An edge's wait for the coordinator: longer than decision_timeout_ms plus a far POP's round
   // trip, since the coordinator answers a new break only once its decision arrives or times out
   // (slate). At 1000 ms an edge of a split deployment gave up first on a hung decision and served

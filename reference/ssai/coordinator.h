@@ -87,7 +87,7 @@ struct CueResult {
 };
 
 struct CoordinatorOptions {
-  DurationMicros decision_timeout_us = 2 * kMicrosPerSecond;
+  DurationMicros decision_timeout_us = kDefaultDecisionTimeoutUs;
   // On-request detection: refetch the origin when the last look is older than this. 0 (the
   // default, as the seed's Durable Object does) looks on every call; calls queued behind one
   // another share one fetch. Anything larger lets an edge that already shows a new OUT marker

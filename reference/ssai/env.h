@@ -122,6 +122,11 @@ class OriginClient {
   virtual void Fetch(std::string_view url, Callback done) = 0;
 };
 
+// How long the coordinator waits for a decision before filling the break with slate, unless
+// configured otherwise: one default for the simulator, the conformance targets and the server
+// (issue 18: they were 2 s and 1.5 s). MediaTailor allows an ad server 3 s per request.
+inline constexpr DurationMicros kDefaultDecisionTimeoutUs = 2 * kMicrosPerSecond;
+
 // The ad decision service: which ads fill a break.
 class DecisionClient {
  public:
