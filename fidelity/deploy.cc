@@ -424,9 +424,7 @@ void RunViewer(const ViewerPlan& v, const std::vector<TruthBreak>& truth, int64_
   out->kv_hits += t.kv_hits;
   out->latency_us.Merge(t.latency_us);
   out->lag_us.Merge(t.lag_us);
-  out->ads.missed += t.ads.missed;
-  out->ads.ghost += t.ads.ghost;
-  out->ads.scheduled += t.ads.scheduled;
+  out->ads += t.ads;
 }
 
 json Summary(const sim::Histogram& h, double scale) {
@@ -698,7 +696,8 @@ Result<Measurement> RunDeployment(const sim::Scenario& sc, const DeployOptions& 
   // Counters at the end: each edge's coordinator calls, the primary's writes.
   server::HttpOptions http;
   json pops = json::array();
-  double calls_total = 0, missed = 0, ghost = 0, scheduled = 0, edge_origin_fetches = 0;
+  double calls_total = 0, edge_origin_fetches = 0;
+  world::AdSeconds ads;
   for (size_t p = 0; p < sc.pops.size(); ++p) {
     const PopTally& t = tallies[p];
     server::HttpResult m = server::HttpExchange("GET", edges[p]->base_url() + "/metrics", {}, "", "", http);
@@ -706,9 +705,7 @@ Result<Measurement> RunDeployment(const sim::Scenario& sc, const DeployOptions& 
     if (calls >= 0) calls_total += calls;
     // The edge's own origin fetches (after its origin micro-cache, limits.origin_cache_ms).
     if (m.status == 200) edge_origin_fetches += std::max(0.0, MetricValue(m.body, "ssai_origin_fetches_total"));
-    missed += t.ads.missed;
-    ghost += t.ads.ghost;
-    scheduled += t.ads.scheduled;
+    ads += t.ads;
     pops.push_back({{"name", sc.pops[p].name},
                     {"requests", t.requests},
                     {"errors", t.errors},
@@ -744,7 +741,7 @@ Result<Measurement> RunDeployment(const sim::Scenario& sc, const DeployOptions& 
                   {"coordinator", {{"calls", calls_total}}},
                   {"kv", {{"writes", stats.empty() ? json(nullptr) : json(CommandCalls(stats, "set"))},
                           {"deletes", stats.empty() ? json(nullptr) : json(CommandCalls(stats, "del"))}}},
-                  {"ads", {{"scheduled_ad_viewer_s", scheduled}, {"missed_ad_viewer_s", missed}, {"ghost_ad_viewer_s", ghost}}},
+                  {"ads", {{"scheduled_ad_viewer_s", ads.scheduled}, {"missed_ad_viewer_s", ads.missed}, {"ghost_ad_viewer_s", ads.ghost}}},
                   // As the simulator's "sim.origin_fetches" (every origin playlist fetch, edges and
                   // coordinators) and "coordinator.core.origin_fetches".
                   {"origin_fetches", {{"edges", edge_origin_fetches}, {"coordinator", coordinator_origin_fetches},

@@ -72,6 +72,13 @@ struct AdSeconds {
     if (truth_in && !served_ad) missed += s;
     if (!truth_in && served_ad) ghost += s;
   }
+  // Another tally's (a viewer's, a POP's) added to this one.
+  AdSeconds& operator+=(const AdSeconds& o) {
+    scheduled += o.scheduled;
+    missed += o.missed;
+    ghost += o.ghost;
+    return *this;
+  }
 };
 
 }  // namespace ssai::world

@@ -126,6 +126,12 @@ TEST(GroundTruthTest, AdSecondsCountMissedAndGhostTime) {
   EXPECT_DOUBLE_EQ(s.scheduled, 26);
   EXPECT_DOUBLE_EQ(s.missed, 6);
   EXPECT_DOUBLE_EQ(s.ghost, 4);
+  AdSeconds total;
+  total += s;
+  total += s;
+  EXPECT_DOUBLE_EQ(total.scheduled, 52);
+  EXPECT_DOUBLE_EQ(total.missed, 12);
+  EXPECT_DOUBLE_EQ(total.ghost, 8);
 }
 
 }  // namespace
