@@ -630,11 +630,12 @@ Result<Observations> Harness::Run() {
     pop.coordinator = std::make_unique<RttLink>(&sched_, &switch_, SecondsToMicros(pop.spec.coordinator_rtt_ms / 1000));
     pops_.push_back(std::move(pop));
   }
+  ManifestPathOptions edge_options;
+  edge_options.kv_cache_ttl_s = scenario_.kv_cache_ttl_s;
   for (Pop& pop : pops_) {
     pop.edge = std::make_unique<ManifestPath>(
         build_, std::vector<ChannelConfig>{channel_},
-        ManifestPathEnv{&sched_, pop.kv, pop.coordinator.get(), &origin_, nullptr, &beacons_},
-        ManifestPathOptions{.kv_cache_ttl_s = scenario_.kv_cache_ttl_s});
+        ManifestPathEnv{&sched_, pop.kv, pop.coordinator.get(), &origin_, nullptr, &beacons_}, edge_options);
   }
 
   const UnixMicros end = scenario_.At(scenario_.duration_s);

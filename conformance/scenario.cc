@@ -292,22 +292,21 @@ Result<Scenario> ScenarioOf(const sim::Scenario& in, std::string file) {
   s.kv_cache_ttl_s = in.kv.cache_ttl_s;
   s.decision_timeout_s = in.coordinator.decision_timeout_s;
 
-  // Origin: the stream from the scenario's start (its breaks listed, or the schedule's breaks for
-  // the one channel: k-th at first_s + k x every_s, event id 1000 + k, as the simulator's).
+  // Origin: the stream from the scenario's start, its breaks the one channel's (sim::ChannelBreaks:
+  // listed, or the schedule's, as the simulator places them).
   s.origin = in.origin.stream;
   s.origin.start_time = in.start_time;
   s.planned_duration_s = in.origin.planned_duration_s;
   const bool api_schedule = in.origin.breaks.source == sim::BreakSource::kApi;
-  if (!in.origin.breaks_listed && in.origin.capture.empty() && in.origin.ts.empty()) {
-    const sim::BreakScheduleSpec& b = in.origin.breaks;
-    for (int k = 0;; ++k) {
-      const double at_s = b.first_s + k * b.every_s;
-      if (at_s >= in.duration_s || (k > 0 && b.every_s <= 0)) break;
-      if (api_schedule) {
-        s.api_cues.push_back({.at_s = at_s, .duration_s = b.duration_s});
-      } else {
-        s.origin.breaks.push_back({in.start_time + SecondsToMicros(at_s), b.duration_s, static_cast<uint32_t>(1000 + k)});
-      }
+  s.origin.breaks.clear();
+  for (const origin::ScheduledBreak& b : sim::ChannelBreaks(in, 0)) {
+    if (api_schedule) {
+      ApiCueSpec cue;
+      cue.at_s = MicrosToSeconds(b.start_time - in.start_time);
+      cue.duration_s = b.duration_s;
+      s.api_cues.push_back(std::move(cue));
+    } else {
+      s.origin.breaks.push_back(b);
     }
   }
   if (!in.origin.ts.empty()) SSAI_RETURN_IF_ERROR(LoadTsOrigin(in.origin.ts, &s));
@@ -352,7 +351,9 @@ Result<Scenario> ScenarioOf(const sim::Scenario& in, std::string file) {
     // The pod a population scenario describes: ads_per_pod ads of ad_duration_s ("a1", "a2", ...),
     // creatives segmented at the channel's segment duration when pods_of_creatives.
     for (int i = 0; i < in.decision.ads_per_pod; ++i) {
-      AdSpec ad{"a" + std::to_string(i + 1), in.decision.ad_duration_s};
+      AdSpec ad;
+      ad.id = "a" + std::to_string(i + 1);
+      ad.duration_s = in.decision.ad_duration_s;
       if (in.decision.pods_of_creatives) ad.segment_duration_s = s.origin.segment_duration_s;
       s.decision.ads.push_back(std::move(ad));
     }

@@ -521,8 +521,8 @@ Result<Measurement> RunDeployment(const sim::Scenario& sc, const DeployOptions& 
   deployment["redis"] = {{"primary", primary_port}, {"replica", replica_port}, {"proxy", proxy.port()},
                          {"propagation_ms", sc.kv.propagation.ToJson()}};
 
-  // Origins: one synthetic origin per channel, its breaks where the simulator puts them (run.cc
-  // Setup: channel c's k-th break at first_s + c * stagger_s + k * every_s, event id 1000 + k).
+  // Origins: one synthetic origin per channel, its breaks where the simulator puts them
+  // (sim::ChannelBreaks, the one rule).
   const int R = static_cast<int>(sc.origin.stream.renditions.size());
   std::vector<origin::SyntheticStreamSpec> specs;
   std::vector<std::vector<TruthBreak>> truth(static_cast<size_t>(sc.channels));
@@ -538,13 +538,9 @@ Result<Measurement> RunDeployment(const sim::Scenario& sc, const DeployOptions& 
     s.start_time = t0 - 600 * kMicrosPerSecond;
     s.renditions = sc.origin.stream.renditions;
     s.cue_flavour = sc.origin.stream.cue_flavour;
-    const sim::BreakScheduleSpec& b = sc.origin.breaks;
-    for (int k = 0;; ++k) {
-      const double at_s = b.first_s + c * b.stagger_s + k * b.every_s;
-      if (at_s >= sc.duration_s || (k > 0 && b.every_s <= 0)) break;
-      const UnixMicros start = t0 + SecondsToMicros(at_s);
-      s.breaks.push_back({start, b.duration_s, static_cast<uint32_t>(1000 + k)});
-      truth[static_cast<size_t>(c)].push_back(world::MarkedBreak(s, start, start + SecondsToMicros(b.duration_s)));
+    for (const origin::ScheduledBreak& b : sim::ChannelBreaks(sc, c)) {
+      s.breaks.push_back(b);
+      truth[static_cast<size_t>(c)].push_back(world::MarkedBreak(s, b.start_time, b.start_time + SecondsToMicros(b.duration_s)));
     }
     SSAI_RETURN_IF_ERROR(origin::ValidateSpec(s).WithContext("channel " + std::to_string(c)));
     auto service = std::make_unique<server::SyntheticOriginService>(s);

@@ -431,6 +431,13 @@ void SimOrigin::Fetch(std::string_view url, Callback done) {
     hls::VodTrack track;
     track.duration_s = ad_duration_s_;
     track.segment_s = spec_.stream.segment_duration_s;
+    if (!listed_ads_.empty()) {
+      const std::string_view rest = url.substr(std::string_view("http://ads/").size());
+      if (auto a = listed_ads_.find(rest.substr(0, rest.find('/'))); a != listed_ads_.end()) {
+        track.duration_s = a->second.first;
+        if (a->second.second > 0) track.segment_s = a->second.second;
+      }
+    }
     track.cmaf = spec_.stream.container == "cmaf";
     track.init_uri = base + "_init.mp4";
     track.segment_prefix = base + "_";
@@ -457,28 +464,35 @@ SimDecision::SimDecision(Scheduler* sim, const DecisionSpec& spec, std::vector<i
 void SimDecision::Decide(const Request& request, Callback done) {
   ++requests_;
   const DurationMicros latency = spec_.latency.SampleUs(rng_);
-  if (rng_.Bernoulli(spec_.failure_rate)) {
+  // decision.behaviour: a service that never answers (the coordinator's timeout decides), or
+  // fails every decision; else failures at failure_rate.
+  if (spec_.behaviour == world::DecisionBehaviour::kHang) return;
+  if (spec_.behaviour == world::DecisionBehaviour::kFail || rng_.Bernoulli(spec_.failure_rate)) {
     ++failures_;
     sim_->RunAfter(latency, [done = std::move(done)] { done(Status::Unavailable("decision: 503")); });
     return;
   }
   AdDecision d;
   d.pod_id = request.pod_id.empty() ? "pod-" + request.event_id : request.pod_id;
-  for (int i = 0; i < spec_.ads_per_pod; ++i) {
+  // The listed pod (decision.ads), else ads_per_pod ads of ad_duration_s.
+  const int n = spec_.ads.empty() ? spec_.ads_per_pod : static_cast<int>(spec_.ads.size());
+  for (int i = 0; i < n; ++i) {
     AdItem item;
-    item.id = "ad" + std::to_string(i);
-    item.duration_s = spec_.ad_duration_s;
+    const world::AdSpec* listed = spec_.ads.empty() ? nullptr : &spec_.ads[static_cast<size_t>(i)];
+    item.id = listed != nullptr ? listed->id : "ad" + std::to_string(i);
+    item.duration_s = listed != nullptr ? listed->duration_s : spec_.ad_duration_s;
     for (int64_t bps : bitrates_) {
       item.variants.push_back({bps, "http://ads/" + item.id + "/" + std::to_string(bps) + ".m3u8"});
     }
     for (const std::string& lang : audio_languages_) {
       item.audio.push_back({lang, "http://ads/" + item.id + "/audio_" + lang + ".m3u8"});
     }
-    if (spec_.pods_of_creatives) {
-      // A VAST pod (vast_pod.h): creatives at the ad playlists' segment duration (SimOrigin), and
-      // server-side tracking (beacons.h), one URL per event as an InLine's Impression and
-      // TrackingEvents give; the simulator counts what the edges fire (run.cc SimBeacons).
-      item.segment_duration_s = segment_duration_s_;
+    if (spec_.pods_of_creatives || (listed != nullptr && listed->segment_duration_s > 0)) {
+      // A VAST pod (vast_pod.h): creatives at the ad playlists' segment duration (SimOrigin: a
+      // listed ad's own), and server-side tracking (beacons.h), one URL per event as an InLine's
+      // Impression and TrackingEvents give; the simulator counts what the edges fire (run.cc SimBeacons).
+      item.segment_duration_s = listed != nullptr && listed->segment_duration_s > 0 ? listed->segment_duration_s
+                                                                                   : segment_duration_s_;
       for (std::string_view e : kBeaconEvents) {
         item.tracking[std::string(e)] = {"http://ads/ping/" + std::string(e) + "?ad=" + item.id};
       }

@@ -196,6 +196,11 @@ class SimOrigin : public OriginClient {
   // it: the real request then arrives when the check assumed).
   void UseForNextFetch(DurationMicros latency) { next_latency_ = latency; }
   void set_ad_duration_s(double s) { ad_duration_s_ = s; }
+  // A listed pod (decision.ads): each ad's own duration and creative segment duration (0: the
+  // channel's), by ad id; other ads take ad_duration_s.
+  void set_listed_ads(const std::vector<world::AdSpec>& ads) {
+    for (const world::AdSpec& a : ads) listed_ads_[a.id] = {a.duration_s, a.segment_duration_s};
+  }
   // Replay `capture` instead: every channel's rendition R is the capture's path "/R.m3u8", served
   // as the snapshot current at capture offset (now - start) ms (the last one after the capture
   // ends: the stream freezes). Fetch latency still applies; stalls and not_found do not.
@@ -232,6 +237,7 @@ class SimOrigin : public OriginClient {
   DurationMicros next_latency_ = -1;  // UseForNextFetch
   uint64_t versions_ = 0;  // last Response::version handed out (unique over all URLs)
   double ad_duration_s_ = 15;
+  std::map<std::string, std::pair<double, double>, std::less<>> listed_ads_;  // id -> (duration_s, segment_s)
 };
 
 // Decision service: latency, failure rate, a pod of N ads with one variant per rendition bitrate.

@@ -158,5 +158,59 @@ TEST(KvModelTest, PutsAreNotRecordedUnlessAsked) {
   EXPECT_TRUE(f.kv.puts().empty());
 }
 
+
+// Issue 18: a conformance scenario's pod and ad server behaviour, played by the simulator's models.
+TEST(DecisionModelTest, ListedPodAndBehaviour) {
+  Simulation sim(kT0);
+  DecisionSpec spec;
+  spec.latency = Distribution::Fixed(20);
+  spec.ads.resize(2);
+  spec.ads[0].id = "c15";
+  spec.ads[0].duration_s = 15;
+  spec.ads[0].segment_duration_s = 2;
+  spec.ads[1].id = "c7";
+  spec.ads[1].duration_s = 7.5;
+  spec.ads[1].segment_duration_s = 1.5;
+  SimDecision decision(&sim, spec, {800'000, 2'500'000}, Rng(1));
+  std::optional<Result<AdDecision>> got;
+  DecisionClient::Request request;
+  request.event_id = "7";
+  request.pod_id = "pod-x";
+  decision.Decide(request, [&](Result<AdDecision> d) { got = std::move(d); });
+  sim.RunUntil(kT0 + 19'000);
+  EXPECT_FALSE(got.has_value());  // after its latency
+  sim.RunUntil(kT0 + 20'000);
+  ASSERT_TRUE(got.has_value() && got->ok());
+  ASSERT_EQ((*got)->items.size(), 2u);
+  EXPECT_EQ((*got)->items[1].id, "c7");
+  EXPECT_EQ((*got)->items[1].duration_s, 7.5);
+  EXPECT_EQ((*got)->items[1].segment_duration_s, 1.5);
+  // The origin serves each listed ad's playlist at its own duration and segment duration.
+  OriginSpec ospec;
+  ospec.fetch_latency = Distribution::Fixed(0);
+  SimOrigin origin(&sim, ospec, {}, kT0, Rng(2));
+  origin.set_listed_ads(spec.ads);
+  std::string body;
+  origin.Fetch("http://ads/c7/800000.m3u8", [&](Result<OriginClient::Response> r) { body = r.ok() ? r->body : ""; });
+  sim.RunUntil(kT0 + 30'000);
+  EXPECT_NE(body.find("#EXTINF:1.500,"), std::string::npos) << body;
+  EXPECT_EQ(body.find("#EXTINF:2.000,"), std::string::npos) << body;
+  // fail: every decision fails; hang: none is ever answered.
+  spec.behaviour = world::DecisionBehaviour::kFail;
+  SimDecision failing(&sim, spec, {800'000}, Rng(1));
+  got.reset();
+  failing.Decide(request, [&](Result<AdDecision> d) { got = std::move(d); });
+  sim.RunUntil(kT0 + 60'000);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_FALSE(got->ok());
+  spec.behaviour = world::DecisionBehaviour::kHang;
+  SimDecision hanging(&sim, spec, {800'000}, Rng(1));
+  got.reset();
+  hanging.Decide(request, [&](Result<AdDecision> d) { got = std::move(d); });
+  sim.RunUntil(kT0 + 600'000'000);
+  EXPECT_FALSE(got.has_value());
+  EXPECT_EQ(hanging.requests(), 1);
+}
+
 }  // namespace
 }  // namespace ssai::sim

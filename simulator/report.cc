@@ -207,8 +207,10 @@ std::string RenderHtml(const json& report) {
        Fmt("%.0f", Num(report["scenario"]["duration_s"])) + " s simulated, " +
        std::to_string(report["scenario"]["channels"].get<int>()) + " channels, " +
        std::to_string(report["scenario"]["pops"].size()) + " POPs, " +
-       std::to_string(report["scenario"]["viewers"]["viewers_per_channel"].get<int64_t>()) +
-       " viewers per channel. Source of truth: <a href='report.json'>report.json</a>.</p>";
+       (report["scenario"]["viewers"].is_array()
+            ? std::to_string(report["scenario"]["viewers"].size()) + " listed viewers"
+            : std::to_string(report["scenario"]["viewers"]["viewers_per_channel"].get<int64_t>()) + " viewers per channel") +
+       ". Source of truth: <a href='report.json'>report.json</a>.</p>";
   const json& se = report["seed_expectations"];
   if (se.contains("holds")) {
     h += std::string("<p><b>The Phase 1 design's claims for kv-hybrid (KV hit rate 70–90 %, manifest P95 &lt; "
@@ -227,7 +229,8 @@ std::string RenderHtml(const json& report) {
   h += SvgBarChart("Ad-visibility lag per POP (P50, cue to first ad)", "seconds", pop_names, lag);
   h += SvgLineChart("Coordinator calls/s (10 s averages)", "time (s)", "calls/s", coord, false, 0);
   // Only a trace or a ramp makes the audience worth a plot (else it is flat).
-  if (report["scenario"]["viewers"].contains("trace") || Num(report["scenario"]["viewers"]["ramp_s"]) > 0) {
+  const json& viewers = report["scenario"]["viewers"];
+  if (viewers.is_object() && (viewers.contains("trace") || Num(viewers["ramp_s"]) > 0)) {
     h += SvgLineChart("Audience (mean concurrent viewers)", "time (s)", "viewers", audience, false, 0);
   }
   // POPs with their own audience traces: one line per POP (the first build's run).

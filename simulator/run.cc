@@ -309,6 +309,10 @@ class World {
   // all POPs that see it (playlist_memo.h). Before edges_: they point at it.
   PlaylistMemo memo_;
   std::vector<Cohort> cohorts_;
+  // Listed viewers (scenario "viewers" as an array): one cohort of one viewer per viewer copy,
+  // rendition and channel, and when each leaves (empty: a population).
+  std::vector<UnixMicros> listed_leave_;
+  void SetupListedViewers();
   std::vector<GroupAnswer> groups_;
   bool reuse_ = false;                  // answer reuse applies to this run (Setup, Run)
   std::vector<std::string> state_keys_;  // per channel: its KV document's key (chstate:...)
@@ -385,23 +389,14 @@ Status World::Setup() {
         ts_msns.emplace_back(tb.first_msn, tb.end_msn);
       }
     }
-    if (sc_.origin.breaks_listed) {
-      // Listed breaks: the same on every channel, each ending at its IN (in_after_s, an early
-      // IN) or after its duration; a cancelled OUT is no break.
-      for (const origin::ScheduledBreak& lb : sc_.origin.stream.breaks) {
-        s.breaks.push_back(lb);
-        if (lb.cancelled) continue;
-        const double actual_s = lb.in_after_s > 0 ? lb.in_after_s : lb.duration_s;
-        truth.emplace_back(lb.start_time, lb.start_time + SecondsToMicros(actual_s));
-      }
-    }
-    for (int k = 0; !capture_ && !ts_ && !sc_.origin.breaks_listed; ++k) {
-      const double at_s = b.first_s + c * b.stagger_s + k * b.every_s;
-      if (at_s >= sc_.duration_s || (k > 0 && b.every_s <= 0)) break;
-      const UnixMicros start = t0_ + SecondsToMicros(at_s);
-      // API cues: no marker in the origin; the coordinator hears of the break from SendCue.
-      if (!api) s.breaks.push_back({start, b.duration_s, static_cast<uint32_t>(1000 + k)});
-      truth.emplace_back(start, start + SecondsToMicros(b.duration_s));
+    // Listed or scheduled (ChannelBreaks), each ending at its IN (in_after_s: an early IN) or
+    // after its duration; a cancelled OUT is no break. API cues: no marker in the origin; the
+    // coordinator hears of the break from SendCue.
+    for (const origin::ScheduledBreak& cb : ChannelBreaks(sc_, c)) {
+      if (!api) s.breaks.push_back(cb);
+      if (cb.cancelled) continue;
+      const double actual_s = cb.in_after_s > 0 ? cb.in_after_s : cb.duration_s;
+      truth.emplace_back(cb.start_time, cb.start_time + SecondsToMicros(actual_s));
     }
     SSAI_RETURN_IF_ERROR(origin::ValidateSpec(s).WithContext("channel " + std::to_string(c)));
     std::vector<TruthBreak> channel_truth;
@@ -469,6 +464,7 @@ Status World::Setup() {
   }
   origin_ = std::make_unique<SimOrigin>(&sim_, sc_.origin, specs_, t0_, Rng::Stream(seed_, kOriginStream));
   origin_->set_ad_duration_s(sc_.decision.ad_duration_s);
+  origin_->set_listed_ads(sc_.decision.ads);
   if (capture_) {
     for (const origin::Rendition& r : sc_.origin.stream.renditions) {
       if (!capture_->capture->replay.HasPath("/" + r.name + ".m3u8")) {
@@ -529,7 +525,8 @@ Status World::Setup() {
   for (double r : sc_.viewers.rendition_shares) rend_total += r;
   const int K = sc_.viewers.cohorts_per_group;
   const DurationMicros target_us = origin::TargetDurationSeconds(specs_[0]) * kMicrosPerSecond;
-  for (int c = 0; c < sc_.channels; ++c) {
+  if (sc_.viewers.listed) SetupListedViewers();
+  for (int c = 0; c < sc_.channels && !sc_.viewers.listed; ++c) {
     for (int p = 0; p < P; ++p) {
       for (int r = 0; r < R; ++r) {
         for (int m = 0; m < 2; ++m) {
@@ -562,7 +559,7 @@ Status World::Setup() {
   // reuse"): kv-channel-state without defects (their state is not the memo's), no beacon
   // sessions, the synthetic origin without 404 windows (a fetch's last-good bookkeeping matters
   // then) or stalls, no edge origin cache, a POP KV cache, variants only (no demuxed alternates).
-  reuse_ = build_.read_path == ReadPath::kChannelState && !build_.defects.any() && !sc_.decision.pods_of_creatives &&
+  reuse_ = !sc_.viewers.listed && build_.read_path == ReadPath::kChannelState && !build_.defects.any() && !sc_.decision.pods_of_creatives &&
            !capture_ && !ts_ && sc_.origin.not_found.empty() && sc_.origin.stalls.empty() &&
            sc_.origin.edge_cache_ms <= 0 && sc_.kv.cache_ttl_s > 0 && audio_files_.empty() && subtitle_file_.empty();
   for (const ChannelConfig& cfg : channels_) state_keys_.push_back(ChannelStateKey(cfg.channel_id()));
@@ -574,6 +571,41 @@ Status World::Setup() {
     }
   }
   return Status::Ok();
+}
+
+// Listed viewers: each copy of each listed viewer on every channel, one cohort per rendition it
+// loads (all when it names none), fixed at one viewer from join_s (+ 0.37 s per copy, as the
+// conformance targets join them) until leave_s or the end; its mode, else the scenario's; a
+// demuxed player's audio by the cohorts' turn, as a population's.
+void World::SetupListedViewers() {
+  int copy = 0;
+  for (int c = 0; c < sc_.channels; ++c) {
+    for (const world::ListedViewer& v : sc_.viewers.list) {
+      int p = 0;
+      while (sc_.pops[static_cast<size_t>(p)].name != v.pop) ++p;  // the parser checked the name
+      std::vector<int> renditions;
+      for (size_t r = 0; r < sc_.origin.stream.renditions.size(); ++r) {
+        if (v.renditions.empty() ||
+            std::find(v.renditions.begin(), v.renditions.end(), sc_.origin.stream.renditions[r].name) != v.renditions.end()) {
+          renditions.push_back(static_cast<int>(r));
+        }
+      }
+      const bool sgai = v.mode.value_or(sc_.mode) == InsertionMode::kSgai;
+      for (int k = 0; k < v.count; ++k, ++copy) {
+        const UnixMicros join = t0_ + SecondsToMicros(v.join_s + 0.37 * k);
+        const UnixMicros leave = v.leave_s ? std::min(end_, t0_ + SecondsToMicros(*v.leave_s)) : end_;
+        const int8_t audio = audio_files_.empty() ? int8_t{-1} : static_cast<int8_t>(copy % static_cast<int>(audio_files_.size()));
+        for (int r : renditions) {
+          groups_.emplace_back();
+          cohorts_.push_back(Cohort{c, static_cast<int16_t>(p), static_cast<int8_t>(r), sgai, audio,
+                                    static_cast<int32_t>(groups_.size() - 1), 1, 1, join, 0});
+          listed_leave_.push_back(leave);
+          const size_t i = cohorts_.size() - 1;
+          if (join < leave) sim_.RunAt(join, [this, i] { Reload(i); });
+        }
+      }
+    }
+  }
 }
 
 // POST /cue {"org","channel","duration"} at the break's time. The acknowledged break is the truth
@@ -603,9 +635,17 @@ void World::Reload(size_t i) {
   Cohort& c = cohorts_[i];
   const UnixMicros now = sim_.Now();
   const DurationMicros target_us = target_us_[static_cast<size_t>(c.channel)];
-  // Joins and leaves since the last reload (birth-death process, aggregated).
+  // Joins and leaves since the last reload (birth-death process, aggregated); listed viewers
+  // stay from their join to their leave.
   const double dt_s = MicrosToSeconds(now - c.last_update);
-  if (dt_s > 0) {
+  if (!listed_leave_.empty()) {
+    if (now >= listed_leave_[i]) return;
+    const double viewer_s = static_cast<double>(c.viewers) * dt_s;
+    viewer_seconds_ += viewer_s;
+    viewer_seconds_series_.Add(now - t0_, viewer_s);
+    pops_[static_cast<size_t>(c.pop)].viewer_seconds_series.Add(now - t0_, viewer_s);
+    c.last_update = now;
+  } else if (dt_s > 0) {
     const double session = sc_.viewers.mean_session_s;
     int64_t leaves = viewer_rng_.Binomial(c.viewers, LeaveProbability(now - c.last_update, dt_s, session));
     double join_rate = c.target / session;
@@ -1157,11 +1197,8 @@ Status CheckSimulated(const Scenario& sc) {
   auto refuse = [](const std::string& what, const std::string& why) {
     return Status::InvalidArgument("scenario." + what + ": not simulated yet (" + why + "); ssai conform runs it");
   };
-  if (sc.viewers.listed) return refuse("viewers", "a list of viewers; the simulator plays a population");
   if (!sc.api_cues.empty()) return refuse("api_cues", "cue API calls at given times; origin.breaks.source api is the simulator's");
   if (!sc.faults.empty()) return refuse("faults", "faults at given times; the simulator's are the kv, coordinator and origin windows");
-  if (sc.decision.behaviour != world::DecisionBehaviour::kAnswer) return refuse("decision.behaviour", "use decision.failure_rate");
-  if (!sc.decision.ads.empty()) return refuse("decision.ads", "a listed pod; use ads_per_pod and ad_duration_s");
   if (!sc.decision.vast.tag.empty()) return refuse("decision.vast", "VAST decisions");
   if (!sc.origin.planned_duration_s.empty()) return refuse("origin.breaks[].planned_duration_s", "an early CUE-IN rewrite");
   return Status::Ok();

@@ -660,11 +660,26 @@ TEST(ScenarioInputTest, ConformanceScenariosAreSimulatorScenarios) {
   // break is over: kv-hybrid's lookups hit KV near and never at the slow POP.
   EXPECT_GT(pops[0]["kv_hit_rate"].get<double>(), 0.1) << pops.dump();  // kv-hybrid hits only in a break: 20 of 120 s
   EXPECT_EQ(pops[1]["kv_hit_rate"].get<double>(), 0) << pops.dump();
-  // Listed viewers, cue API calls, faults and a listed pod: refused by the simulator by name.
-  Result<Scenario> viewers = ParseScenario(R"({"channels": 1, "pops": [{"name": "p"}], "viewers": [{"pop": "p"}]})");
+  // Listed viewers run as themselves: a viewer joining at 30 s and leaving at 60 s watches 30 s
+  // (one rendition), one watching both renditions counts twice.
+  Result<Scenario> viewers = ParseScenario(R"({"channels": 1, "duration_s": 90, "warmup_s": 0,
+      "pops": [{"name": "p", "coordinator_rtt_ms": 20}],
+      "origin": {"renditions": [{"name": "a", "bandwidth_bps": 800000}, {"name": "b", "bandwidth_bps": 2500000}],
+                 "breaks": [{"at_s": 40, "duration_s": 10, "event_id": 1}]},
+      "viewers": [{"pop": "p", "join_s": 30, "leave_s": 60, "renditions": ["a"]}, {"pop": "p", "join_s": 0.1}],
+      "decision": {"latency_ms": 20, "ads": [{"id": "x", "duration_s": 10}]}})");
   ASSERT_TRUE(viewers.ok()) << viewers.status().ToString();
-  EXPECT_EQ(RunBuild(*viewers, *FindBuild("kv-hybrid"), 1).status().message(),
-            "scenario.viewers: not simulated yet (a list of viewers; the simulator plays a population); ssai conform runs it");
+  Result<nlohmann::json> played = RunBuild(*viewers, *FindBuild("kv-hybrid"), 1);
+  ASSERT_TRUE(played.ok()) << played.status().ToString();
+  EXPECT_NEAR((*played)["requests"]["viewer_seconds"].get<double>(), 30 + 2 * 89.9, 8) << (*played)["requests"].dump();
+  EXPECT_EQ((*played)["ads"]["missed_ad_viewer_s"].get<double>(), 0) << (*played)["ads"].dump();
+  EXPECT_GT((*played)["ads"]["scheduled_ad_viewer_s"].get<double>(), 25) << (*played)["ads"].dump();
+  // Cue API calls and faults at given times: refused by the simulator by name.
+  Result<Scenario> cues = ParseScenario(R"({"api_cues": [{"at_s": 10, "duration_s": 20}]})");
+  ASSERT_TRUE(cues.ok()) << cues.status().ToString();
+  EXPECT_EQ(RunBuild(*cues, *FindBuild("kv-hybrid"), 1).status().message(),
+            "scenario.api_cues: not simulated yet (cue API calls at given times; origin.breaks.source api is the "
+            "simulator's); ssai conform runs it");
   // The old conformance keys say where they went.
   EXPECT_EQ(ParseScenario(R"({"origin": {"start_time": "2026-01-01T00:00:00Z"}})").status().message(),
             "scenario.origin.start_time: the stream starts at the scenario's start_time (give it at the top level)");

@@ -102,9 +102,14 @@ std::vector<origin::Rendition> DefaultRenditions() {
 }
 
 std::vector<PopSpec> DefaultPops() {
-  return {{"near", 1, Distribution::Uniform(15, 25), {}},
-          {"mid", 1, Distribution::Uniform(70, 90), {}},
-          {"far", 1, Distribution::Uniform(140, 160), {}}};
+  std::vector<PopSpec> pops(3);
+  pops[0].name = "near";
+  pops[0].coordinator_rtt = Distribution::Uniform(15, 25);
+  pops[1].name = "mid";
+  pops[1].coordinator_rtt = Distribution::Uniform(70, 90);
+  pops[2].name = "far";
+  pops[2].coordinator_rtt = Distribution::Uniform(140, 160);
+  return pops;
 }
 
 }  // namespace
@@ -281,7 +286,9 @@ Result<Scenario> ParseScenarioJson(const json& root) {
       Obj p(&(*pops)[i], "scenario.pops[" + std::to_string(i) + "]");
       SSAI_RETURN_IF_ERROR(p.CheckKnown({"name", "viewer_share", "coordinator_rtt_ms", "trace", "kv_propagation_s",
                                          "kv_latency_ms", "kv_cache"}));
-      PopSpec pop{"pop" + std::to_string(i), 1, Distribution::Fixed(50), {}};
+      PopSpec pop;
+      pop.name = "pop" + std::to_string(i);
+      pop.coordinator_rtt = Distribution::Fixed(50);
       SSAI_RETURN_IF_ERROR(p.Str("name", &pop.name));
       // > 0: a POP with no share has no viewers (leave it out), and all-zero shares divide by zero.
       SSAI_RETURN_IF_ERROR(p.Num("viewer_share", &pop.viewer_share, 0, 1e9, /*open_min=*/true));
@@ -778,9 +785,9 @@ Result<Scenario> ParseScenarioJson(const json& root) {
       } else if (fault.kind == "kv_propagation" || fault.kind == "coordinator_rtt") {
         SSAI_RETURN_IF_ERROR(JsonFields(f, where).String("pop", &fault.pop, true));
         if (!find_pop(fault.pop)) return Status::InvalidArgument(where + ".pop: unknown pop '" + fault.pop + "'");
-        const bool kv = fault.kind == "kv_propagation";
-        SSAI_RETURN_IF_ERROR(JsonFields(f, where).Number(kv ? "delay_s" : "rtt_ms", &fault.value,
-                                                         {.min = 0, .max = kv ? 86400.0 : 600000.0, .required = true}));
+        const bool delay = fault.kind == "kv_propagation";
+        SSAI_RETURN_IF_ERROR(JsonFields(f, where).Number(delay ? "delay_s" : "rtt_ms", &fault.value,
+                                                         {.min = 0, .max = delay ? 86400.0 : 600000.0, .required = true}));
       } else {
         return Status::InvalidArgument(where + ".kind: must be coordinator_restart, decision, kv_propagation or "
                                        "coordinator_rtt, got \"" + fault.kind + "\"");
@@ -822,6 +829,19 @@ Result<Scenario> ParseScenarioJson(const json& root) {
 }
 
 }  // namespace
+
+std::vector<origin::ScheduledBreak> ChannelBreaks(const Scenario& s, int channel) {
+  if (!s.origin.capture.empty() || !s.origin.ts.empty()) return {};
+  if (s.origin.breaks_listed) return s.origin.stream.breaks;
+  std::vector<origin::ScheduledBreak> out;
+  const BreakScheduleSpec& b = s.origin.breaks;
+  for (int k = 0;; ++k) {
+    const double at_s = b.first_s + channel * b.stagger_s + k * b.every_s;
+    if (at_s >= s.duration_s || (k > 0 && b.every_s <= 0)) break;
+    out.push_back({s.start_time + SecondsToMicros(at_s), b.duration_s, static_cast<uint32_t>(1000 + k)});
+  }
+  return out;
+}
 
 Result<Scenario> ParseScenario(std::string_view json_text) {
   // Bounded nesting, and nothing the JSON library throws escapes (the readers below check types).
@@ -996,19 +1016,19 @@ nlohmann::json ScenarioToJson(const Scenario& s) {
   if (s.origin.breaks.source == BreakSource::kApi) j["origin"]["breaks"]["source"] = "api";
   // The synthetic origin's other settings and what a conformance scenario states (issue 18), each
   // only when it differs from the default.
-  const origin::SyntheticStreamSpec d;
-  if (st.target_duration_s != d.target_duration_s) j["origin"]["target_duration_s"] = st.target_duration_s;
-  if (st.repeat_cue != d.repeat_cue) j["origin"]["repeat_cue"] = st.repeat_cue;
-  if (st.omit_cue_in != d.omit_cue_in) j["origin"]["omit_cue_in"] = st.omit_cue_in;
-  if (st.pdt_on_every_segment != d.pdt_on_every_segment) j["origin"]["pdt_on_every_segment"] = st.pdt_on_every_segment;
-  if (st.pts_offset_ticks != d.pts_offset_ticks) j["origin"]["pts_offset_ticks"] = st.pts_offset_ticks;
-  if (st.segment_uri_template != d.segment_uri_template && !(st.container == "cmaf" && st.segment_uri_template == "seg_{rendition}_{msn}.m4s")) {
+  const origin::SyntheticStreamSpec unset;
+  if (st.target_duration_s != unset.target_duration_s) j["origin"]["target_duration_s"] = st.target_duration_s;
+  if (st.repeat_cue != unset.repeat_cue) j["origin"]["repeat_cue"] = st.repeat_cue;
+  if (st.omit_cue_in != unset.omit_cue_in) j["origin"]["omit_cue_in"] = st.omit_cue_in;
+  if (st.pdt_on_every_segment != unset.pdt_on_every_segment) j["origin"]["pdt_on_every_segment"] = st.pdt_on_every_segment;
+  if (st.pts_offset_ticks != unset.pts_offset_ticks) j["origin"]["pts_offset_ticks"] = st.pts_offset_ticks;
+  if (st.segment_uri_template != unset.segment_uri_template && !(st.container == "cmaf" && st.segment_uri_template == "seg_{rendition}_{msn}.m4s")) {
     j["origin"]["segment_uri_template"] = st.segment_uri_template;
   }
-  if (st.media != d.media) j["origin"]["media"] = st.media;
-  if (st.encryption != d.encryption) j["origin"]["encryption"] = st.encryption;
-  if (st.key_rotation_segments != d.key_rotation_segments) j["origin"]["key_rotation_segments"] = st.key_rotation_segments;
-  if (st.init_uri_template != d.init_uri_template) j["origin"]["init_uri_template"] = st.init_uri_template;
+  if (st.media != unset.media) j["origin"]["media"] = st.media;
+  if (st.encryption != unset.encryption) j["origin"]["encryption"] = st.encryption;
+  if (st.key_rotation_segments != unset.key_rotation_segments) j["origin"]["key_rotation_segments"] = st.key_rotation_segments;
+  if (st.init_uri_template != unset.init_uri_template) j["origin"]["init_uri_template"] = st.init_uri_template;
   if (s.origin.breaks_listed) {
     json listed = json::array();
     for (const origin::ScheduledBreak& b : st.breaks) {

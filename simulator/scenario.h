@@ -225,6 +225,14 @@ struct Scenario {
   nlohmann::json source;            // the JSON as given (echoed into report.json)
 };
 
+// The origin breaks of channel `channel` (0-based), in order: the listed ones as given (the same on
+// every channel), or the schedule's k-th at start_time + first_s + channel x stagger_s + k x
+// every_s (event id 1000 + k) while it starts before duration_s — with source "api" these are
+// the times of the cue API calls, not markers. Empty for origin.capture and origin.ts (their own
+// markers are the breaks). One rule for the simulator's run, `ssai fidelity`'s deployment and
+// the conformance targets.
+std::vector<origin::ScheduledBreak> ChannelBreaks(const Scenario& s, int channel);
+
 // Parses and validates: every field's type and range (errors name the path and the allowed range),
 // unknown keys, nesting (kMaxJsonDepth), and CheckRunSize.
 Result<Scenario> ParseScenario(std::string_view json_text);
