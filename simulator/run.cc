@@ -410,9 +410,7 @@ Status World::Setup() {
         // seed's startTime = receipt.
         t = world::ApiBreak(s, start, end);
       } else if (capture_) {
-        // The recording's markers carry their own splice times (a tagged segment's start, a
-        // DATERANGE's START-DATE): the splicer's rule on them.
-        t = {start, end, world::SlotsBySpliceTime(s, start, end), false};
+        t = {start, end, world::SlotsOf(world::MarkedBy::kRecording, s, start, end), false};
       } else {
         t = world::MarkedBreak(s, start, end);  // where the origin's marking puts it
       }

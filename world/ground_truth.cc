@@ -13,14 +13,20 @@ BreakSlots SlotsOfMarkedBreak(const origin::SyntheticStreamSpec& spec, UnixMicro
   return {origin::FirstSegmentAtOrAfter(spec, start), origin::FirstSegmentAtOrAfter(spec, end)};
 }
 
+BreakSlots SlotsOf(MarkedBy by, const origin::SyntheticStreamSpec& spec, UnixMicros start, UnixMicros end,
+                   DurationMicros tolerance) {
+  return by == MarkedBy::kSyntheticOrigin ? SlotsOfMarkedBreak(spec, start, end, tolerance)
+                                          : SlotsBySpliceTime(spec, start, end, tolerance);
+}
+
 TruthBreak MarkedBreak(const origin::SyntheticStreamSpec& spec, UnixMicros start, UnixMicros end,
                        DurationMicros tolerance) {
-  return {start, end, SlotsOfMarkedBreak(spec, start, end, tolerance), false};
+  return {start, end, SlotsOf(MarkedBy::kSyntheticOrigin, spec, start, end, tolerance), false};
 }
 
 TruthBreak ApiBreak(const origin::SyntheticStreamSpec& spec, UnixMicros start, UnixMicros end,
                     DurationMicros tolerance) {
-  return {start, end, SlotsBySpliceTime(spec, start, end, tolerance), true};
+  return {start, end, SlotsOf(MarkedBy::kCueApi, spec, start, end, tolerance), true};
 }
 
 int BreakCovering(const std::vector<TruthBreak>& breaks, int64_t msn) {

@@ -43,6 +43,15 @@ BreakSlots SlotsBySpliceTime(const origin::SyntheticStreamSpec& spec, UnixMicros
 BreakSlots SlotsOfMarkedBreak(const origin::SyntheticStreamSpec& spec, UnixMicros start, UnixMicros end,
                               DurationMicros tolerance = kSpliceToleranceUs);
 
+// Who marks a break decides where it splices: the synthetic origin's marking (SlotsOfMarkedBreak),
+// or a splice time the splicer's rule applies to (SlotsBySpliceTime) — a recording's or the TS
+// packager's markers (a tagged segment's start, a DATERANGE's START-DATE: each carries its own
+// splice time) and an API cue's acknowledged startTime. One decision for the simulator and the
+// conformance checks (issue 18).
+enum class MarkedBy { kSyntheticOrigin, kRecording, kCueApi };
+BreakSlots SlotsOf(MarkedBy by, const origin::SyntheticStreamSpec& spec, UnixMicros start, UnixMicros end,
+                   DurationMicros tolerance = kSpliceToleranceUs);
+
 // One break of the truth.
 struct TruthBreak {
   UnixMicros cue_time = 0;  // the splice time the cue asks for: viewers' lag is measured from it

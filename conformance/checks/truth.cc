@@ -34,9 +34,10 @@ std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& pro
   const bool pod_of_creatives = !scenario.decision.ads.empty() && scenario.decision.ads[0].segment_duration_s > 0;
   // Where each break splices: world/ground_truth.h, the one truth the simulator and `ssai
   // fidelity` judge by too (a tagged break on its marked segments, a DATERANGE or API break by the
-  // splicer's rule with this profile's tolerance). A recording's or the TS packager's markers carry
-  // their own splice times (a tagged segment's start, a START-DATE): the splicer's rule on them.
-  const bool recorded = scenario.capture_origin != nullptr || scenario.ts_origin != nullptr;
+  // splicer's rule with this profile's tolerance; who marks a break decides: world::SlotsOf).
+  const world::MarkedBy origin_marks = scenario.capture_origin != nullptr || scenario.ts_origin != nullptr
+                                           ? world::MarkedBy::kRecording
+                                           : world::MarkedBy::kSyntheticOrigin;
   auto point = [&](int64_t msn) { return origin::SegmentStart(spec, msn); };
   std::vector<TruthBreak> out;
   auto add = [&](std::string label, UnixMicros cue, double duration_s, double planned_s, bool api) {
@@ -46,8 +47,7 @@ std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& pro
     b.duration_s = duration_s;
     b.planned_duration_s = planned_s;
     b.end_time = cue + SecondsToMicros(duration_s);
-    const world::BreakSlots slots = api || recorded ? world::SlotsBySpliceTime(spec, cue, b.end_time, tol)
-                                                    : world::SlotsOfMarkedBreak(spec, cue, b.end_time, tol);
+    const world::BreakSlots slots = world::SlotsOf(api ? world::MarkedBy::kCueApi : origin_marks, spec, cue, b.end_time, tol);
     b.splice_point = point(slots.first_msn);
     b.return_point = point(slots.end_msn);
     // The coordinator asks for a decision when it first sees the cue: for an origin marker, once
