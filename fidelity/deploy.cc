@@ -538,7 +538,8 @@ Result<Measurement> RunDeployment(const sim::Scenario& sc, const DeployOptions& 
     s.start_time = t0 - 600 * kMicrosPerSecond;
     s.renditions = sc.origin.stream.renditions;
     s.cue_flavour = sc.origin.stream.cue_flavour;
-    for (const origin::ScheduledBreak& b : sim::ChannelBreaks(sc, c)) {
+    for (origin::ScheduledBreak b : sim::ChannelBreaks(sc, c)) {
+      b.start_time += t0 - sc.start_time;  // the deployment runs from t0 (now), not the scenario's start_time
       s.breaks.push_back(b);
       truth[static_cast<size_t>(c)].push_back(world::MarkedBreak(s, b.start_time, b.start_time + SecondsToMicros(b.duration_s)));
     }

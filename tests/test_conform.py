@@ -139,9 +139,14 @@ def test_bad_inputs_exit_2(ssai, tmp_path):
     r = ssai("conform", "--target", "http", "--target-profile", bad_profile, "--scenario", SCENARIOS, "--out", tmp_path)
     assert r.returncode == 2 and "cue.url: missing" in r.stderr, r.stderr
     bad = tmp_path / "bad.json"
+    # One format (issue 18): the simulator's defaults (2 channels, a population) are refused by
+    # name for the conformance targets, as is a bad origin.
     bad.write_text('{"name": "x"}')
     r = ssai("conform", "--target", "builtin:kv-hybrid", "--scenario", bad, "--out", tmp_path)
-    assert r.returncode == 2 and "origin" in r.stderr
+    assert r.returncode == 2 and "scenario.channels: the conformance targets run one channel" in r.stderr, r.stderr
+    bad.write_text('{"name": "x", "channels": 1, "viewers": [], "origin": {"segment_duration_s": "2"}}')
+    r = ssai("conform", "--target", "builtin:kv-hybrid", "--scenario", bad, "--out", tmp_path)
+    assert r.returncode == 2 and "scenario.origin.segment_duration_s" in r.stderr, r.stderr
 
 
 def junit_cases(path):
