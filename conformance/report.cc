@@ -253,6 +253,15 @@ nlohmann::json ReportJson(const std::vector<RunResult>& runs, const Profile& pro
     run["expected_failures"] = r.ExpectedFailures();
     run["warning_failures"] = r.WarningFailures();
     run["stats"] = r.stats;
+    if (!r.pop_urls.empty()) {  // real-time targets: which URLs each POP's viewers played
+      nlohmann::json pops = nlohmann::json::object();
+      for (const auto& [pop, modes] : r.pop_urls) {
+        for (const auto& [mode, u] : modes) {
+          pops[pop][mode] = {{"from", u.from}, {"master_url", u.master_url}, {"variant_url", u.variant_url}};
+        }
+      }
+      run["pop_urls"] = std::move(pops);
+    }
     error_failures += r.ErrorFailures();
     expected_failures += r.ExpectedFailures();
     nlohmann::json checks = nlohmann::json::array();
