@@ -349,6 +349,8 @@ def test_http_target_sends_each_pop_to_its_own_edge(ssai_bin, root, tmp_path):
             stop(proc)  # SIGTERM: the edges flush their logs
     run = json.loads((out / "report.json").read_text())["runs"][0]
     assert run["target"] == "http:ssai-serve-pops"
+    html = (out / "index.html").read_text()
+    assert "<h2>POP URLs</h2>" in html and f"http://127.0.0.1:{far_port}/conf/ch1/master.m3u8" in html
     stats = run["stats"]
     for pop, port in edge_port.items():
         urls = run["pop_urls"][pop]["ssai"]
