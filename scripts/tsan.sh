@@ -7,7 +7,7 @@
 # usage: scripts/tsan.sh SSAI_BIN [OUT_DIR]     (SSAI_BIN built with -DSSAI_TSAN=ON: `make tsan`)
 # Exit 0: no data race reported; 1: TSan reported (its reports in OUT_DIR/tsan.*). A run's own
 # check findings do not fail this script (TSan slows the servers; latency checks may fail): they
-# are printed, the races are what it looks for.
+# are printed, the races are what it looks for. ~5 min of real time.
 set -u
 bin=${1:?usage: scripts/tsan.sh SSAI_BIN [OUT_DIR]}
 out=${2:-reports/tsan}
@@ -28,6 +28,13 @@ for scenario in serve_short kv_propagation_60s; do
   if [ "$rc" -eq 66 ]; then status=1; fi
   if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ] && [ "$rc" -ne 66 ]; then status=1; fi
 done
+# The per-POP pytest runs (tests/test_conform.py): serve: with far POPs whose edges call the
+# coordinator from several pool threads at once, and `--target http` against a coordinator and two
+# `ssai serve` edges, every process this binary (TSAN_OPTIONS is inherited, each process logs to
+# tsan.PID). A TSan report makes the test fail too (exit 66); races are counted from the logs.
+SSAI_BIN=$(realpath "$bin") /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/test_conform.py \
+    -k "deploys_each_pop or each_pop_to_its_own_edge" > "$out/pytest.log" 2>&1
+echo "tsan: pytest -k each_pop: exit $? ($out/pytest.log)"
 if ls "$out"/tsan.* >/dev/null 2>&1; then
   echo "tsan: ThreadSanitizer reported ($(grep -c '^WARNING: ThreadSanitizer' "$out"/tsan.* | awk -F: '{s+=$2} END {print s}') reports): $out/tsan.*"
   status=1
