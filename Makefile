@@ -6,7 +6,7 @@ CMAKE_COMMON := -G Ninja -DSSAI_WERROR=$(WERROR)
 PYTHON := /usr/bin/python3
 FUZZ_SECONDS ?= 20
 
-.PHONY: all setup setup-demo build build-demo build-asan build-fuzz demo test unit fuzz pytest bench clean
+.PHONY: all setup setup-demo build build-demo build-asan build-fuzz build-tsan demo test unit fuzz pytest tsan bench clean
 
 all: build
 
@@ -14,7 +14,18 @@ setup:
 	@bash scripts/bootstrap.sh
 
 # Only the packages the `ssai` binary builds with (the demo needs nothing else).
-setup-demo:
+setup-# ThreadSanitizer build of the `ssai` CLI alone (TSan excludes ASan: a tree of its own).
+build-tsan: setup
+	@cmake -S . -B build-tsan $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSAI_TSAN=ON \
+	  -DSSAI_TESTS=OFF -DSSAI_BENCH=OFF >/dev/null
+	@cmake --build build-tsan -j $(JOBS) --target ssai
+
+# serve: (coordinator + one edge per POP, one process) under TSan; ~5 min of real time after the
+# build, so not part of `make test` (conformance/README.md "ThreadSanitizer").
+tsan: build-tsan
+	@bash scripts/tsan.sh build-tsan/cli/ssai reports/tsan
+
+demo:
 	@bash scripts/bootstrap.sh demo
 
 # Optimised build: the `ssai` CLI, benchmarks, and the binaries pytest drives.
@@ -65,4 +76,4 @@ bench: build
 	@$(PYTHON) scripts/bench_table.py reports/bench/micro.json
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-tsan

@@ -19,6 +19,7 @@
 #include "conformance/report.h"
 #include "conformance/runner.h"
 #include "conformance/sgai_assets.h"
+#include "reference/io/files.h"
 #include "reference/media/hls/lint.h"
 #include "reference/media/ts/ts_packager.h"
 #include "reference/server/config.h"
@@ -478,6 +479,101 @@ TEST(TargetProfileTest, PerModePlaylistsHeadersTimeFormatsAndDecision) {
   EXPECT_NE(err(R"("ssai":{)", R"("ssia":{)").find("ssia: unknown key"), std::string::npos);
   EXPECT_NE(err(R"("token":"t")", R"("token":"t","event_id_pointer":"/a~2")").find("not a JSON pointer"),
             std::string::npos);
+}
+
+// Per-POP URLs (issue 18 leftover): a multi-POP deployment names each POP's playlists, the
+// shape of the top-level `ssai`/`sgai` blocks; unknown keys are refused when parsed, POP names the
+// scenario lacks when a run starts (before anything listens).
+TEST(TargetProfileTest, PerPopPlaylistsParsedAndCheckedAgainstTheScenario) {
+  const std::string ok = R"({"org":"o","channel":"c","viewer_token":"vt",
+      "pops":{"_doc":"one CDN hostname per region",
+              "near":{"ssai":{"master_url":"http://near.example/{org}/{channel}/master.m3u8",
+                              "variant_url":"http://near.example/{org}/{channel}/{rendition}.m3u8",
+                              "headers":{"X-Region":"near {token}"}},
+                      "sgai":{"variant_url":"http://near.example/sgai/{channel}/{rendition}.m3u8"}},
+              "far":{"ssai":{"variant_url":"http://far.example/{org}/{channel}/{rendition}.m3u8"}}},
+      "cue":{"url":"http://h/cue","token":"t"}})";
+  Result<TargetProfile> p = ParseTargetProfile(ok);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_FALSE(p->has_top_level_ssai);
+  ASSERT_EQ(p->pops.size(), 2u);  // "_doc" is documentation, not a POP
+  EXPECT_EQ(p->pops.at("near").ssai.master_url, "http://near.example/{org}/{channel}/master.m3u8");
+  EXPECT_EQ(p->pops.at("near").ssai.headers.at("X-Region"), "near {token}");
+  ASSERT_TRUE(p->pops.at("near").sgai.has_value());
+  EXPECT_EQ(p->pops.at("near").sgai->variant_url, "http://near.example/sgai/{channel}/{rendition}.m3u8");
+  EXPECT_EQ(p->pops.at("far").ssai.variant_url, "http://far.example/{org}/{channel}/{rendition}.m3u8");
+  EXPECT_FALSE(p->pops.at("far").sgai.has_value());
+  auto err = [&](const std::string& from, const std::string& to) {
+    std::string text = ok;
+    text.replace(text.find(from), from.size(), to);
+    Result<TargetProfile> r = ParseTargetProfile(text);
+    return r.ok() ? std::string("(accepted)") : r.status().message();
+  };
+  EXPECT_NE(err(R"("far":{"ssai")", R"("far":{"ssia")").find("pops.far.ssia: unknown key (allowed: "), std::string::npos);
+  EXPECT_NE(err(R"("far":{"ssai":{"variant_url")", R"("far":{"ssai":{"varient_url")")
+                .find("pops.far.ssai.varient_url: unknown key"),
+            std::string::npos);
+  EXPECT_NE(err(R"(far.example/{org}/{channel}/{rendition})", "far.example/x").find("pops.far.ssai.variant_url: must contain {rendition}"),
+            std::string::npos);
+  EXPECT_NE(err("http://far.example", "ftp://far.example").find("pops.far.ssai.variant_url: must be an http:// or https:// URL"),
+            std::string::npos);
+  EXPECT_NE(err(R"("far":{"ssai":)", R"("far":{"sgai":)").find("pops.far.ssai: missing"), std::string::npos);
+  EXPECT_NE(err(R"("near {token}")", R"("a\nb")").find("pops.near.ssai.headers.X-Region: value contains CR or LF"),
+            std::string::npos);
+  EXPECT_NE(err(R"("viewer_token":"vt",)", "").find("viewer_token: missing"), std::string::npos);  // a POP header uses {token}
+  EXPECT_NE(err(R"("pops":{)", R"("popz":{)").find("popz: unknown key"), std::string::npos);
+  const std::string cue = R"("cue":{"url":"http://h/cue","token":"t"})";
+  Result<TargetProfile> array = ParseTargetProfile(R"({"org":"o","channel":"c","pops":[],)" + cue + "}");
+  ASSERT_FALSE(array.ok());
+  EXPECT_EQ(array.status().message(), "target profile: pops: must be an object of POP name -> {\"ssai\": {...}, \"sgai\": {...}}");
+  Result<TargetProfile> none = ParseTargetProfile(R"({"org":"o","channel":"c",)" + cue + "}");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("ssai: missing"), std::string::npos) << none.status().message();
+
+  // At run time, against serve_short's POPs (near, far): refused by name before anything starts.
+  Result<std::vector<Scenario>> scenarios = LoadScenarios("fixtures/scenarios/conformance/serve_short.json");
+  ASSERT_TRUE(scenarios.ok() && scenarios->size() == 1) << scenarios.status().ToString();
+  scenarios->front().api_cues.clear();  // its stop cue needs a cue.stop, not what this test is about
+  io::TempDir dir("ssai-pops-test");
+  auto run = [&](const std::string& profile_text, const Scenario& scenario) {
+    const std::string path = dir.path() + "/profile.json";
+    std::ofstream(path) << profile_text;
+    Result<std::unique_ptr<Target>> target = MakeHttpTarget(path);
+    EXPECT_TRUE(target.ok()) << target.status().ToString();
+    if (!target.ok()) return target.status();
+    Result<Observations> obs = (*target)->Run(scenario, Profile{});
+    return obs.ok() ? Status::Ok() : obs.status();
+  };
+  // A POP the scenario does not have (a typo, another region's file).
+  Status unknown = run(std::string(ok).replace(ok.find(R"("far":{)"), 7, R"("faraway":{)"), scenarios->front());
+  EXPECT_EQ(unknown.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(unknown.message().find("pops.faraway: scenario serve_short has no POP 'faraway' (its POPs: near, far)"),
+            std::string::npos)
+      << unknown.message();
+  // A scenario POP the profile leaves out, with no top-level `ssai` to fall back on.
+  const std::string near_only = R"({"org":"o","channel":"c",
+      "pops":{"near":{"ssai":{"variant_url":"http://near.example/{org}/{channel}/{rendition}.m3u8"}}},)" + cue + "}";
+  Status unlisted = run(near_only, scenarios->front());
+  EXPECT_EQ(unlisted.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(unlisted.message().find("are in POP 'far', which target profile http's `pops` does not list"), std::string::npos)
+      << unlisted.message();
+  // SGAI viewers of a POP without its own `sgai` block are not sent to another host.
+  Scenario sgai = scenarios->front();
+  for (ViewerSpec& v : sgai.viewers) v.mode = InsertionMode::kSgai;
+  Status no_sgai = run(ok, sgai);
+  EXPECT_EQ(no_sgai.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(no_sgai.message().find("play SGAI in POP 'far', but target profile http's pops.far has no `sgai` block"),
+            std::string::npos)
+      << no_sgai.message();
+  // Observe watches one output: per-POP URLs are refused there by name.
+  const std::string observe = R"({"org":"o","channel":"c","ad_uri_prefix":"http://ads/",
+      "ssai":{"master_url":"http://h/m.m3u8"},"observe":{},
+      "pops":{"near":{"ssai":{"variant_url":"http://near.example/{rendition}.m3u8"}}}})";
+  std::ofstream(dir.path() + "/observe.json") << observe;
+  Result<std::unique_ptr<Target>> watched = MakeObserveTarget(dir.path() + "/observe.json");
+  ASSERT_FALSE(watched.ok());
+  EXPECT_NE(watched.status().message().find("pops: observe watches the one output"), std::string::npos)
+      << watched.status().message();
 }
 
 TEST(CueTemplateTest, PlaceholdersDefaultsAndJsonEscaping) {

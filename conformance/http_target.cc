@@ -365,6 +365,9 @@ class RealTimeRun {
         const UnixMicros leave = v.leave_s ? std::min(end, s_.At(*v.leave_s)) : end;
         const InsertionMode mode = v.mode.value_or(s_.mode);
         const int index = vi - 1;
+        const TargetProfile::Playlists& pl = PlaylistsFor(mode, v.pop);
+        obs_.pop_urls[v.pop][mode == InsertionMode::kSgai ? "sgai" : "ssai"] = {
+            PlaylistsSource(mode, v.pop), Url(pl.master_url, "{rendition}"), Url(pl.variant_url, "{rendition}")};
         threads.emplace_back([this, v, name, join, leave, renditions, mode, index] {
           Viewer(v.pop, name, join, leave, renditions, mode, index);
         });
@@ -404,13 +407,19 @@ class RealTimeRun {
     return Replace(Replace(Replace(tmpl, "{org}", p_.org), "{channel}", p_.channel), "{rendition}", rendition);
   }
 
-  // The profile checked that SGAI viewers have an `sgai` block (CheckRealTimeScenario).
-  // A POP with its own playlists (serve:'s edge per POP) uses those.
+  // A POP with its own playlists (the profile's `pops`, serve:'s edge per POP) uses those, else
+  // the top-level blocks. CheckRealTimeScenario made sure the block a viewer needs exists (an
+  // SGAI viewer of a listed POP has that POP's `sgai`, never another host's).
   const TargetProfile::Playlists& PlaylistsFor(InsertionMode mode, const std::string& pop) const {
     if (auto it = p_.pops.find(pop); it != p_.pops.end()) {
       return mode == InsertionMode::kSgai && it->second.sgai ? *it->second.sgai : it->second.ssai;
     }
     return mode == InsertionMode::kSgai && p_.sgai ? *p_.sgai : p_.ssai;
+  }
+  // For the report (Observations::pop_urls): which block PlaylistsFor picks.
+  std::string PlaylistsSource(InsertionMode mode, const std::string& pop) const {
+    const char* m = mode == InsertionMode::kSgai ? "sgai" : "ssai";
+    return p_.pops.count(pop) ? "pops." + pop + "." + m : std::string(m);
   }
 
   void Record(Fetch f) {
@@ -752,13 +761,32 @@ Status CheckRealTimeScenario(const Scenario& s, const TargetProfile& p, bool pop
                                    " has no `cue.stop` saying how to ask it to");
     }
   }
-  if (!p.sgai) {
-    for (size_t i = 0; i < s.viewers.size(); ++i) {
-      if (s.viewers[i].mode.value_or(s.mode) == InsertionMode::kSgai) {
-        return Status::InvalidArgument("scenario " + s.name + ": viewers[" + std::to_string(i) +
-                                       "] play SGAI, but target profile " + p.name +
-                                       " has no `sgai` block saying how its viewers ask for it");
-      }
+  // Per-POP URLs: every POP the profile lists must be one of the scenario's (a typo would
+  // otherwise send that region's viewers to the top-level host unnoticed). A mismatch between the
+  // user's two files is a setup error: kFailedPrecondition, `ssai conform` exits 2 naming it.
+  for (const auto& [pop, playlists] : p.pops) {
+    if (std::any_of(s.pops.begin(), s.pops.end(), [&](const PopSpec& sp) { return sp.name == pop; })) continue;
+    std::string names;
+    for (const PopSpec& sp : s.pops) names += (names.empty() ? "" : ", ") + sp.name;
+    return Status::FailedPrecondition("target profile " + p.name + ": pops." + pop + ": scenario " + s.name +
+                                      " has no POP '" + pop + "' (its POPs: " + names + ")");
+  }
+  for (size_t i = 0; i < s.viewers.size(); ++i) {
+    const ViewerSpec& v = s.viewers[i];
+    const std::string where = "scenario " + s.name + ": viewers[" + std::to_string(i) + "]";
+    const auto listed = p.pops.find(v.pop);
+    if (listed == p.pops.end() && !p.has_top_level_ssai) {
+      return Status::FailedPrecondition(where + " are in POP '" + v.pop + "', which target profile " + p.name +
+                                        "'s `pops` does not list, and it has no top-level `ssai` block for them");
+    }
+    if (v.mode.value_or(s.mode) != InsertionMode::kSgai) continue;
+    if (listed != p.pops.end() && !listed->second.sgai) {
+      return Status::InvalidArgument(where + " play SGAI in POP '" + v.pop + "', but target profile " + p.name +
+                                     "'s pops." + v.pop + " has no `sgai` block saying how they ask for it");
+    }
+    if (listed == p.pops.end() && !p.sgai) {
+      return Status::InvalidArgument(where + " play SGAI, but target profile " + p.name +
+                                     " has no `sgai` block saying how its viewers ask for it");
     }
   }
   return Status::Ok();
@@ -769,6 +797,30 @@ Status CheckRealTimeScenario(const Scenario& s, const TargetProfile& p, bool pop
 // scenario's warm-up (warmup_s: the deployment runs that long before the first viewer may join).
 UnixMicros RunStart(const Scenario& scenario) {
   return (WallNow() / kMicrosPerSecond + 2) * kMicrosPerSecond + SecondsToMicros(scenario.warmup_s);
+}
+
+// Per POP, what its edge (serve:) or its own URLs (a profile's `pops`) show in, as the builtin
+// target's "coordinator_calls.POP": "fetches.POP", "kv_hits.POP" (state source kv-hit),
+// "latency_p50_us.POP" and "latency_max_us.POP" (request to answer, as the viewer saw it; the
+// run's own latency_p50_us is over every POP), "first_kv_hit_ms.POP" (from the run's start;
+// absent when none).
+void AddPopStats(Observations* obs) {
+  std::map<std::string, std::vector<DurationMicros>> latencies;
+  std::map<std::string, int64_t> hits;
+  for (const Fetch& f : obs->fetches) {  // in request order
+    if (f.response_time == 0) continue;
+    latencies[f.pop].push_back(f.response_time - f.request_time);
+    if (f.state_source == "kv-hit" && hits[f.pop]++ == 0) {
+      obs->stats["first_kv_hit_ms." + f.pop] = (f.request_time - obs->run_start) / kMicrosPerMilli;
+    }
+  }
+  for (auto& [pop, l] : latencies) {
+    std::sort(l.begin(), l.end());
+    obs->stats["fetches." + pop] = static_cast<int64_t>(l.size());
+    obs->stats["kv_hits." + pop] = hits[pop];
+    obs->stats["latency_p50_us." + pop] = l[l.size() / 2];
+    obs->stats["latency_max_us." + pop] = l.back();
+  }
 }
 
 Result<Observations> RunRealTime(const TargetProfile& profile, const std::string& target_name,
@@ -782,6 +834,7 @@ Result<Observations> RunRealTime(const TargetProfile& profile, const std::string
     if (services->vast_decisions()) std::this_thread::sleep_for(std::chrono::seconds(2));
     services->CollectVast(&*obs);
     obs->stats["decision_requests"] = static_cast<int64_t>(obs->decision_requests.size());
+    AddPopStats(&*obs);
   }
   return obs;
 }
@@ -953,35 +1006,11 @@ class ServeTarget : public Target {
       obs->stats["kv_puts"] = kv.puts();
       obs->stats["kv_rejected_puts"] = kv.rejected_puts();
       if (restarts > 0) obs->stats["coordinator_restarts"] = restarts;
-      AddPopStats(&*obs);
     }
     return obs;
   }
 
  private:
-  // Per POP, what its edge's settings show in (as the builtin target's "coordinator_calls.POP"):
-  // "fetches.POP", "kv_hits.POP" (X-SSAI-State-Source kv-hit), "latency_p50_us.POP" and
-  // "latency_max_us.POP" (request to answer, as the viewer saw it; the run's own latency_p50_us
-  // is over every POP), "first_kv_hit_ms.POP" (from the run's start; absent when none).
-  static void AddPopStats(Observations* obs) {
-    std::map<std::string, std::vector<DurationMicros>> latencies;
-    std::map<std::string, int64_t> hits;
-    for (const Fetch& f : obs->fetches) {  // in request order
-      if (f.response_time == 0) continue;
-      latencies[f.pop].push_back(f.response_time - f.request_time);
-      if (f.state_source == "kv-hit" && hits[f.pop]++ == 0) {
-        obs->stats["first_kv_hit_ms." + f.pop] = (f.request_time - obs->run_start) / kMicrosPerMilli;
-      }
-    }
-    for (auto& [pop, l] : latencies) {
-      std::sort(l.begin(), l.end());
-      obs->stats["fetches." + pop] = static_cast<int64_t>(l.size());
-      obs->stats["kv_hits." + pop] = hits[pop];
-      obs->stats["latency_p50_us." + pop] = l[l.size() / 2];
-      obs->stats["latency_max_us." + pop] = l.back();
-    }
-  }
-
   // What coordinator and edges share: the channel against the harness's origin and ads.
   Json BaseConfig(const Scenario& shifted, const HarnessServices& services) const {
     Json renditions = Json::array();
@@ -1110,7 +1139,8 @@ Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
   SSAI_RETURN_IF_ERROR(CheckKeys(j, "", {"name", "org", "channel", "master_url", "variant_url", "ssai", "sgai",
                                          "viewer_token", "viewer_token_env", "cue", "decision", "observe",
                                          "state_source_header", "tls",
-                                         "metrics_url", "harness", "ad_uri_prefix", "slate_uri", "session_param"}));
+                                         "metrics_url", "harness", "ad_uri_prefix", "slate_uri", "session_param",
+                                         "pops"}));
   TargetProfile p;
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "name", &p.name));
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "org", &p.org, true));
@@ -1124,18 +1154,51 @@ Result<TargetProfile> ParseTargetProfileJson(const Json& j) {
     SSAI_RETURN_IF_ERROR(ReadPlaylists(*m, "ssai.", observe, &p.ssai));
   } else if (shorthand) {
     SSAI_RETURN_IF_ERROR(ReadPlaylists(j, "", observe, &p.ssai));
+  } else if (j.contains("pops")) {
+    p.has_top_level_ssai = false;  // every POP with viewers must then be listed (checked per run)
   } else {
-    return Bad("ssai", "missing (the SSAI viewers' playlists: {\"variant_url\": ..., \"master_url\": ...})");
+    return Bad("ssai", "missing (the SSAI viewers' playlists: {\"variant_url\": ..., \"master_url\": ...}, "
+                       "or per POP under `pops`)");
   }
   if (auto m = j.find("sgai"); m != j.end()) {
     if (!m->is_object()) return Bad("sgai", "must be an object");
     SSAI_RETURN_IF_ERROR(CheckKeys(*m, "sgai.", {"master_url", "variant_url", "headers"}));
     SSAI_RETURN_IF_ERROR(ReadPlaylists(*m, "sgai.", observe, &p.sgai.emplace()));
   }
+  // Per-POP playlists, e.g. one CDN hostname per region: {"eu": {"ssai": {...}, "sgai": {...}}},
+  // each block the shape of the top-level one. Which POPs exist is the scenario's business: a
+  // name the scenario lacks is refused when a run starts (CheckRealTimeScenario).
+  if (auto ps = j.find("pops"); ps != j.end()) {
+    if (!ps->is_object()) return Bad("pops", "must be an object of POP name -> {\"ssai\": {...}, \"sgai\": {...}}");
+    for (const auto& [pop, block] : ps->items()) {
+      if (pop.starts_with("_") || pop == "comment") continue;  // documentation, as everywhere in a profile
+      const std::string where = "pops." + pop + ".";
+      if (pop.empty()) return Bad("pops", "a POP name must not be empty");
+      if (!block.is_object()) return Bad("pops." + pop, "must be an object with an `ssai` block (and optionally `sgai`)");
+      SSAI_RETURN_IF_ERROR(CheckKeys(block, where, {"ssai", "sgai"}));
+      TargetProfile::PopPlaylists& out = p.pops[pop];
+      auto m = block.find("ssai");
+      if (m == block.end()) return Bad(where + "ssai", "missing (this POP's SSAI playlists: {\"variant_url\": ..., \"master_url\": ...})");
+      for (const char* mode : {"ssai", "sgai"}) {
+        auto b = block.find(mode);
+        if (b == block.end()) continue;
+        if (!b->is_object()) return Bad(where + mode, "must be an object");
+        SSAI_RETURN_IF_ERROR(CheckKeys(*b, where + mode + ".", {"master_url", "variant_url", "headers"}));
+        SSAI_RETURN_IF_ERROR(ReadPlaylists(*b, where + mode + ".", observe,
+                                           std::string_view(mode) == "ssai" ? &out.ssai : &out.sgai.emplace()));
+      }
+    }
+    if (p.pops.empty()) return Bad("pops", "lists no POP");
+  }
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "viewer_token", &p.viewer_token));
   SSAI_RETURN_IF_ERROR(ReadStr(j, "", "viewer_token_env", &p.viewer_token_env));
   bool headers_use_token = false;
-  for (const TargetProfile::Playlists* pl : {&p.ssai, p.sgai ? &*p.sgai : nullptr}) {
+  std::vector<const TargetProfile::Playlists*> every_block = {&p.ssai, p.sgai ? &*p.sgai : nullptr};
+  for (const auto& [pop, pl] : p.pops) {
+    every_block.push_back(&pl.ssai);
+    if (pl.sgai) every_block.push_back(&*pl.sgai);
+  }
+  for (const TargetProfile::Playlists* pl : every_block) {
     if (pl == nullptr) continue;
     for (const auto& [name, value] : pl->headers) headers_use_token |= value.find("{token}") != std::string::npos;
   }
@@ -1301,6 +1364,11 @@ Result<std::unique_ptr<Target>> MakeObserveTarget(const std::string& profile_pat
   Result<TargetProfile> p = LoadTargetProfile(profile_path);
   if (!p.ok()) return p.status();
   if (!p->observe) return Status::InvalidArgument(profile_path + ": target observe: the profile has no `observe` block");
+  if (!p->pops.empty() || !p->has_top_level_ssai) {
+    // Observe watches one output with no scenario and so no POPs to route.
+    return Status::InvalidArgument(profile_path + ": target observe: pops: observe watches the one output named by "
+                                   "ssai.master_url; per-POP URLs are for --target http");
+  }
   WarnIfInsecure(profile_path, *p);
   return MakeObserveTargetFrom(std::move(p).value(), std::move(live));
 }

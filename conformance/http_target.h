@@ -127,13 +127,18 @@ struct TargetProfile {
   // Issue 15: the query parameter naming the viewer session on media playlist requests (each
   // harness viewer sends its own, beacons.h); empty = none sent. serve: sets "session".
   std::string session_param;
-  // Per-POP playlists: a viewer of a POP listed here asks these instead of ssai/sgai (serve: sets
-  // one edge per POP; not read from a profile file).
+  // Per-POP playlists (the profile's `pops` block; serve: sets one edge per POP): a viewer of a
+  // POP listed here asks these instead of the top-level ssai/sgai, e.g. one CDN hostname per
+  // region. A POP listed here that the scenario does not have is refused by name at run time
+  // (CheckRealTimeScenario), as is an SGAI viewer of a listed POP without its own `sgai` block (it
+  // does not fall back to another POP's host). With `pops` the top-level `ssai` is optional; a
+  // scenario POP not listed then needs it.
   struct PopPlaylists {
     Playlists ssai;
     std::optional<Playlists> sgai;
   };
   std::map<std::string, PopPlaylists> pops;
+  bool has_top_level_ssai = true;  // false: only `pops` name playlists
 };
 
 // Unknown keys are errors; every error names the field ("cue.url: missing").

@@ -194,6 +194,16 @@ struct Observations {
   // The slates of demuxed renditions (audio silence, blank WebVTT), slate like slate_uri (issue 14).
   std::vector<std::string> alternate_slate_uris;
   std::map<std::string, int64_t> stats;  // free-form counters for the report
+  // Real-time targets: where each POP's viewers were sent, per insertion mode they played
+  // ("ssai"/"sgai"): the URL templates with {org}/{channel} filled ({rendition} left), and which
+  // profile block they came from ("pops.eu", or "ssai"/"sgai" at the top level). report.json
+  // `pop_urls`; empty for the builtin target (no URLs).
+  struct PopUrls {
+    std::string from;
+    std::string master_url;
+    std::string variant_url;
+  };
+  std::map<std::string, std::map<std::string, PopUrls>> pop_urls;
   // Issue 15 (beacon.*, vast.*): viewers send `session` (their name, '/' -> '-') and the ad
   // server's log is read back.
   bool beacons_observed = false;

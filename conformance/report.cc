@@ -253,6 +253,15 @@ nlohmann::json ReportJson(const std::vector<RunResult>& runs, const Profile& pro
     run["expected_failures"] = r.ExpectedFailures();
     run["warning_failures"] = r.WarningFailures();
     run["stats"] = r.stats;
+    if (!r.pop_urls.empty()) {  // real-time targets: which URLs each POP's viewers played
+      nlohmann::json pops = nlohmann::json::object();
+      for (const auto& [pop, modes] : r.pop_urls) {
+        for (const auto& [mode, u] : modes) {
+          pops[pop][mode] = {{"from", u.from}, {"master_url", u.master_url}, {"variant_url", u.variant_url}};
+        }
+      }
+      run["pop_urls"] = std::move(pops);
+    }
     error_failures += r.ErrorFailures();
     expected_failures += r.ExpectedFailures();
     nlohmann::json checks = nlohmann::json::array();
@@ -395,6 +404,22 @@ std::string ReportHtml(const std::vector<RunResult>& runs, const Profile& profil
     h += "</tr>\n";
   }
   h += "</table>\n";
+
+  // Real-time runs: which URLs each POP's viewers played (a profile's `pops`, serve:'s edges).
+  std::string pops;
+  for (const RunResult& r : runs) {
+    for (const auto& [pop, modes] : r.pop_urls) {
+      for (const auto& [mode, u] : modes) {
+        pops += "<tr><td class=\"id\">" + HtmlEscape(r.target + " | " + r.scenario) + "</td><td class=\"id\">" +
+                HtmlEscape(pop) + "</td><td>" + HtmlEscape(mode) + "</td><td class=\"id\">" + HtmlEscape(u.from) +
+                "</td><td class=\"id\">" + HtmlEscape(u.master_url) + "<br>" + HtmlEscape(u.variant_url) + "</td></tr>\n";
+      }
+    }
+  }
+  if (!pops.empty()) {
+    h += "<h2>POP URLs</h2>\n<table><tr><th>run</th><th>POP</th><th>mode</th><th>from</th><th>playlists</th></tr>\n" + pops +
+         "</table>\n";
+  }
 
   // Failures with evidence, what sets the exit status first: runs with unexpected errors, then
   // runs with warnings, then runs with expected failures only; inside a run the same order. The

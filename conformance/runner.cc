@@ -84,6 +84,7 @@ RunResult RunOne(Target& target, const Scenario& scenario, const Profile& profil
   } else {
     r.checks = Evaluate(*obs, obs->judged_scenario ? *obs->judged_scenario : scenario, *effective, now_ms);
     r.stats = obs->stats;
+    r.pop_urls = obs->pop_urls;
     AddLatencyStats(*obs, &r.stats);
     // Every check needs the run: each carries an equal share of it, so a suite's test cases add
     // up to the suite's time (what JUnit consumers sum).

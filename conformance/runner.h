@@ -25,6 +25,7 @@ struct RunResult {
   Status status;  // the run itself failed (the target could not run the scenario)
   std::vector<CheckResult> checks;  // catalogue order
   std::map<std::string, int64_t> stats;
+  std::map<std::string, std::map<std::string, Observations::PopUrls>> pop_urls;  // Observations::pop_urls
   double wall_ms = 0;
 
   // Error-severity failures, expected or not, plus 1 when the run itself failed.

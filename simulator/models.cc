@@ -82,11 +82,9 @@ DurationMicros KvCluster::PartitionEnd(int pop, UnixMicros t) const {
 }
 
 const KvCluster::Version* KvCluster::Visible(const Key& k, int pop, UnixMicros now) const {
-  for (auto it = k.versions.rbegin(); it != k.versions.rend(); ++it) {
-    const UnixMicros at = pop < 0 ? it->committed_at : it->visible_at[static_cast<size_t>(pop)];
-    if (at <= now) return &*it;
-  }
-  return nullptr;
+  return KvVisibleVersion(k.versions, now, [pop](const Version& v) {
+    return pop < 0 ? v.committed_at : v.visible_at[static_cast<size_t>(pop)];
+  });
 }
 
 void KvCluster::Get(int pop, std::string_view key, const KvStore::GetOptions& options,
@@ -125,7 +123,7 @@ void KvCluster::Get(int pop, std::string_view key, const KvStore::GetOptions& op
   }
   const Version* v = nullptr;
   if (auto k = central_.find(key); k != central_.end()) v = Visible(k->second, pop, now);
-  const bool present = v != nullptr && !v->deleted && v->expires_at > now;
+  const bool present = v != nullptr;
   // cache_ttl_s 0: no POP cache (a Redis replica answers every read itself).
   if (pop >= 0 && options.cache_ttl_s > 0 &&
       (pop_settings_.empty() || pop_settings_[static_cast<size_t>(pop)].honour_cache_ttl)) {
@@ -252,7 +250,7 @@ std::optional<std::string> KvCluster::PeekVisible(int pop, std::string_view key)
   auto k = central_.find(key);
   if (k == central_.end()) return std::nullopt;
   const Version* v = Visible(k->second, pop, now);
-  if (v == nullptr || v->deleted || v->expires_at <= now) return std::nullopt;
+  if (v == nullptr) return std::nullopt;
   return v->value;
 }
 
@@ -302,8 +300,7 @@ void KvCluster::List(int pop, std::string_view prefix, KvStore::ListCallback don
   }
   std::vector<std::string> keys;
   for (auto it = central_.lower_bound(prefix); it != central_.end() && it->first.starts_with(prefix); ++it) {
-    const Version* v = Visible(it->second, pop, now);
-    if (v != nullptr && !v->deleted && v->expires_at > now) keys.push_back(it->first);
+    if (Visible(it->second, pop, now) != nullptr) keys.push_back(it->first);
   }
   if (pop >= 0) lists_[static_cast<size_t>(pop)][std::string(prefix)] = ListSnapshot{keys, now};
   sim_->RunAfter(Latency(spec_.cold_read, pop), [done = std::move(done), keys = std::move(keys)]() mutable {

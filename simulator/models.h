@@ -130,7 +130,8 @@ class KvCluster {
   bool Down() const;
   bool Partitioned(int pop) const;
   DurationMicros PartitionEnd(int pop, UnixMicros t) const;
-  // The value `pop` reads through to at `now` (pop -1: central, fresh).
+  // The value `pop` reads through to at `now` (pop -1: central, fresh); nullptr when absent,
+  // deleted or expired (KvVisibleVersion, reference/ssai/kv_limits.h: the rule SharedKv shares).
   const Version* Visible(const Key& k, int pop, UnixMicros now) const;
 
   void Get(int pop, std::string_view key, const KvStore::GetOptions& options, KvStore::GetCallback done);

@@ -309,6 +309,73 @@ def test_http_target_against_ssai_serve_started_by_hand(ssai_bin, ssai, root, tm
         stop(serve)
 
 
+def test_http_target_sends_each_pop_to_its_own_edge(ssai_bin, root, tmp_path):
+    """Per-POP URLs in a target profile (fixtures/targets/ssai-serve-pops.json, with free ports): a
+    split `ssai serve` deployment started here, a coordinator (the cue API) and two edges, one per
+    POP of serve_short (near, far), each its own process and port, logging every request it
+    answers. Each POP's viewers play their own edge: report.json says which URL each POP used, and
+    each edge answered exactly its POP's playlist requests and nothing of the other's."""
+    coord_port, harness_port, near_port, far_port = free_port(), free_port(), free_port(), free_port()
+    edge_port = {"near": near_port, "far": far_port}
+
+    def fixed(text):
+        return (text.replace("18080", str(coord_port)).replace("18081", str(harness_port))
+                .replace("18082", str(near_port)).replace("18083", str(far_port)))
+
+    base = json.loads(fixed((root / "fixtures/targets/ssai-serve.config.json").read_text()))
+    coordinator = dict(base, role="coordinator", journal_path=str(tmp_path / "journal.jsonl"))
+    (tmp_path / "coordinator.json").write_text(json.dumps(coordinator))
+    for pop, port in edge_port.items():
+        edge = dict(base, role="edge", listen=f"127.0.0.1:{port}", coordinator_url=f"http://127.0.0.1:{coord_port}",
+                    log={"level": "info", "format": "json", "path": str(tmp_path / f"edge-{pop}.log"),
+                         "access_log": True})
+        edge.pop("auth")  # the cue API is the coordinator's
+        (tmp_path / f"edge-{pop}.json").write_text(json.dumps(edge))
+    profile = tmp_path / "target.json"
+    profile.write_text(fixed((root / "fixtures/targets/ssai-serve-pops.json").read_text()))
+    scenario = json.loads((root / SCENARIOS / "serve_short.json").read_text())
+    scenario.update(name="serve_short_pops_20s", duration_s=20)
+    scenario["origin"]["breaks"] = []
+    scenario_file = tmp_path / "scenario.json"
+    scenario_file.write_text(json.dumps(scenario))
+    assert sorted(p["name"] for p in scenario["pops"]) == sorted(edge_port)
+
+    env = dict(os.environ, SSAI_CUE_TOKEN="conform-test-token")
+    procs = []
+    try:
+        procs.append(start([ssai_bin, "serve", "--config", str(tmp_path / "coordinator.json")], cwd=root, env=env)[0])
+        for pop in edge_port:
+            procs.append(start([ssai_bin, "serve", "--config", str(tmp_path / f"edge-{pop}.json")], cwd=root, env=env)[0])
+        out = tmp_path / "http"
+        t0 = time.monotonic()
+        r = subprocess.run([ssai_bin, "conform", "--target", "http", "--target-profile", str(profile),
+                            "--scenario", str(scenario_file), "--out", str(out), "--quiet"],
+                           capture_output=True, text=True, timeout=60, env=env, cwd=root)
+        assert time.monotonic() - t0 < 45
+        assert_real_time_run(r, out)
+    finally:
+        for proc in reversed(procs):
+            stop(proc)  # SIGTERM: the edges flush their logs
+    run = json.loads((out / "report.json").read_text())["runs"][0]
+    assert run["target"] == "http:ssai-serve-pops"
+    html = (out / "index.html").read_text()
+    assert "<h2>POP URLs</h2>" in html and f"http://127.0.0.1:{far_port}/conf/ch1/master.m3u8" in html
+    stats = run["stats"]
+    for pop, port in edge_port.items():
+        urls = run["pop_urls"][pop]["ssai"]
+        assert urls["from"] == f"pops.{pop}.ssai", urls
+        assert urls["variant_url"] == f"http://127.0.0.1:{port}/conf/ch1/{{rendition}}.m3u8?mode=ssai", urls
+        assert urls["master_url"] == f"http://127.0.0.1:{port}/conf/ch1/master.m3u8", urls
+        # The edge's own log: every playlist request it answered, and only its POP's viewers' (the
+        # harness counts each POP's answered fetches; nobody else asks the edges).
+        lines = [json.loads(line) for line in (tmp_path / f"edge-{pop}.log").read_text().splitlines()]
+        access = [a for a in lines if a.get("event") == "http.access"]
+        assert stats[f"fetches.{pop}"] >= 10, stats
+        assert len(access) == stats[f"fetches.{pop}"], (pop, len(access), stats)
+        assert all(a["route"] == "manifest" and a["path"].startswith("/conf/ch1/") and a["status"] == 200
+                   for a in access), access[:3]
+
+
 def test_http_target_harness_serves_the_ts_origin_segments(ssai_bin, root, tmp_path):
     """origin.ts behind a third-party target (issue 17): the harness's origin serves the packager's
     segment bytes, so a player of the target's output fetches real TS. `ssai serve` started by hand

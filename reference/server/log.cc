@@ -131,9 +131,14 @@ Logger::~Logger() { Close(); }
 
 void Logger::Close() {
   if (logger_) logger_->flush();
+  // The writer thread first: the pool's stop message queues behind every line and the flush, so
+  // resetting the pool (its only owner: the logger keeps a weak pointer) joins the thread once all
+  // is written. Then the logger and its sinks, on this thread, after the join. In the other order
+  // the sinks died with whichever thread dropped the logger's last reference (a queued message
+  // holds one), ordered only by shared_ptr's counter inside libspdlog.so, which ThreadSanitizer
+  // does not see (it reported the file sink's delete racing the writer's last flush); a join it sees.
+  pool_.reset();
   logger_.reset();
-  pool_.reset();  // joins the writer thread once it has written every queued line (the queued
-                  // messages hold the logger; the pool's stop message queues behind them)
 }
 
 int64_t Logger::dropped() const { return pool_ ? static_cast<int64_t>(pool_->overrun_counter()) : 0; }

@@ -17,7 +17,7 @@ Status SharedKv::Write(std::string_view key, std::string value, int64_t expirati
   ++puts_;
   last_write_[std::string(key)] = now;
   std::vector<Version>& versions = versions_[std::string(key)];
-  versions.push_back(Version{std::move(value), now, now + expiration_ttl_s * kMicrosPerSecond});
+  versions.push_back(Version{false, std::move(value), now, now + expiration_ttl_s * kMicrosPerSecond});
   PruneLocked(&versions, now);
   return Status::Ok();
 }
@@ -26,7 +26,7 @@ void SharedKv::Remove(std::string_view key, UnixMicros now) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = versions_.find(key);
   if (it == versions_.end()) return;  // nothing any location could see
-  it->second.push_back(Version{std::nullopt, now, now});
+  it->second.push_back(Version{true, std::string(), now, now});
   PruneLocked(&it->second, now);
 }
 
@@ -43,12 +43,9 @@ void SharedKv::PruneLocked(std::vector<Version>* versions, UnixMicros now) {
 
 std::optional<KvStore::Entry> SharedKv::VisibleLocked(const std::vector<Version>& versions, UnixMicros now,
                                                       const DelayAt& delay) const {
-  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
-    if (it->written_at + delay(it->written_at) > now) continue;  // still on its way here
-    if (it->value && now < it->expires_at) return KvStore::Entry{*it->value, it->expires_at};
-    return std::nullopt;  // deleted or expired: older versions are superseded
-  }
-  return std::nullopt;
+  const Version* v = KvVisibleVersion(versions, now, [&delay](const Version& x) { return x.written_at + delay(x.written_at); });
+  if (v == nullptr) return std::nullopt;
+  return KvStore::Entry{v->value, v->expires_at};
 }
 
 std::optional<KvStore::Entry> SharedKv::Visible(std::string_view key, UnixMicros now, const DelayAt& delay) const {

@@ -7,8 +7,9 @@
 // A location sees a write once that write's propagation to it has completed: the newest version
 // whose `written_at + propagation delay (in effect when it was written)` has passed, so a far POP
 // keeps serving the previous value (or the miss) for its delay, as Workers KV does (DESIGN.md "KV
-// model"). The same rule as the simulator's KvCluster with a POP's fixed propagation (the builtin target's),
-// on the wall clock and thread-safe. Each operation completes after the location's latency, on
+// model"). The rule itself is one function, KvVisibleVersion (reference/ssai/kv_limits.h), which
+// the simulator's KvCluster calls too (the builtin target's POPs, with their fixed propagation);
+// here it runs on the wall clock, under a mutex. Each operation completes after the location's latency, on
 // its own server's Scheduler (its core thread). A location's read cache (cacheTtl, misses
 // included) is the server's own CachingKvStore (kv.cache_ttl_s), as with any backend.
 //
@@ -36,8 +37,9 @@ namespace ssai::server {
 // The central store: every version of every key, in write order. Thread-safe.
 class SharedKv {
  public:
-  struct Version {
-    std::optional<std::string> value;  // nullopt: a delete
+  struct Version {  // the shape KvVisibleVersion reads
+    bool deleted = false;
+    std::string value;
     UnixMicros written_at = 0;
     UnixMicros expires_at = 0;
   };

@@ -1,13 +1,16 @@
-// Workers KV's write limits, one definition for every KvStore backend and model (the test fakes,
-// the server's in-process store, Redis, the simulator's KvCluster): a put asks for an
-// expirationTtl of at least 60 s, and one key takes at most one write per second
-// (developers.cloudflare.com/kv/platform/limits/; ../shared/reference KV numbers).
+// Workers KV's rules, one definition for every KvStore backend and model (the test fakes, the
+// server's in-process store, Redis, the simulator's KvCluster): a put asks for an expirationTtl of
+// at least 60 s, and one key takes at most one write per second
+// (developers.cloudflare.com/kv/platform/limits/; ../shared/reference KV numbers); and what a
+// location reads while writes propagate (KvVisibleVersion: the simulator's KvCluster POPs and the
+// server's SharedKv locations behind `serve:`).
 #ifndef SSAI_REFERENCE_SSAI_KV_LIMITS_H_
 #define SSAI_REFERENCE_SSAI_KV_LIMITS_H_
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "reference/base/status.h"
 #include "reference/base/time.h"
@@ -33,6 +36,24 @@ inline bool KvWriteTooSoon(UnixMicros last_write_us, UnixMicros now, DurationMic
 // The kResourceExhausted a backend answers a too-soon write with.
 inline Status KvWriteRateExceeded(std::string_view key) {
   return Status::ResourceExhausted("kv put: more than 1 write/s to key " + std::string(key));
+}
+
+// What one KV location reads at `now` (DESIGN.md "KV model"; Workers KV is eventually consistent,
+// developers.cloudflare.com/kv/concepts/how-kv-works/): the newest version whose propagation to
+// that location has completed (`reached_at(version) <= now`, where reached_at is the write's
+// commit plus the delay that location had for it), and only while it is a value that has not
+// expired (absolute expiry). A delete or an expired value there reads as absent: it supersedes
+// every older version, which a far location may still be serving only until the newer one reaches
+// it. `versions` are in write (commit) order; a Version has `bool deleted` and
+// `UnixMicros expires_at`. nullptr: absent. One rule for sim::KvCluster (virtual time, a delay
+// drawn per write and POP) and server::SharedKv (wall clock, a fixed delay per location).
+template <class Version, class ReachedAt>
+const Version* KvVisibleVersion(const std::vector<Version>& versions, UnixMicros now, ReachedAt reached_at) {
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+    if (reached_at(*it) > now) continue;  // still on its way to this location
+    return !it->deleted && now < it->expires_at ? &*it : nullptr;
+  }
+  return nullptr;
 }
 
 }  // namespace ssai
