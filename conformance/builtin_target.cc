@@ -29,20 +29,19 @@ namespace {
 // The scenario's fixed values as the simulator's distributions.
 sim::Distribution FixedMs(double ms) { return sim::Distribution::Fixed(ms); }
 
-// The KV the builtin deployment runs on: the simulator's model (sim::KvCluster), with each POP's
-// fixed settings from the scenario (SetPopSettings). What is not per POP is the coordinator's
-// location (the writer, pop -1): its writes commit and its reads answer after 2 ms. The rest is the
-// model's (Workers KV): the 1 write/s/key limit, the 60 s TTL floor, cacheTtl at least 30 s,
-// misses cached. Except list(): a POP lists what has propagated to it, fresh on every call
-// (list_staleness_s 0), as the server's stores behind `serve:` do; the simulator's default
-// 60 s list snapshot would hide a new break from kv-list readers for up to a minute, which a
-// conformance scenario cannot express yet.
-sim::KvSpec BuiltinKvSpec() {
+// The KV the builtin deployment runs on: the simulator's model (sim::KvCluster) with the
+// scenario's values: each POP's propagation, read latency and cache (SetPopSettings, below), the
+// writer's (the coordinator's location, pop -1) commit and read latency kv_write_latency_ms, lists
+// as of kv_list_staleness_s ago (0: fresh on every call, as the server's stores behind `serve:`),
+// and the model's Workers-KV rules: the 1 write/s/key limit, the 60 s TTL floor, cacheTtl at
+// least 30 s, misses cached.
+sim::KvSpec BuiltinKvSpec(const Scenario& s) {
   sim::KvSpec k;
-  k.list_staleness_s = 0;
-  k.write_latency = FixedMs(2);
-  k.hot_read = FixedMs(2);
-  k.cold_read = FixedMs(2);
+  k.list_staleness_s = s.kv_list_staleness_s;
+  k.cache_ttl_s = s.kv_cache_ttl_s;
+  k.write_latency = FixedMs(s.kv_write_latency_ms);
+  k.hot_read = FixedMs(s.kv_write_latency_ms);
+  k.cold_read = FixedMs(s.kv_write_latency_ms);
   k.propagation = FixedMs(0);
   return k;
 }
@@ -278,7 +277,9 @@ class Harness {
   Harness(const BuildSpec& build, const Scenario& scenario)
       : build_(build),
         scenario_(scenario),
-        sched_(scenario.origin.start_time),
+        // Warm-up (the simulator's warmup_s): the coordinator starts, writes KV and heartbeats
+        // this long before the scenario's start, where the first viewers may join.
+        sched_(scenario.origin.start_time - SecondsToMicros(scenario.warmup_s)),
         // The coordinator's strongly consistent storage: the simulator's, answering at once (the
         // scenario gives no storage latency; the output gate then costs nothing, as before).
         durable_(&sched_, sim::Distribution::Fixed(0), sim::Rng(1)),
@@ -348,7 +349,9 @@ class Harness {
 
 void Harness::StartCoordinator() {
   CoordinatorEnv env{&sched_, kv_->Location(-1), &durable_, &origin_, &decision_};
-  coordinators_.push_back(std::make_unique<Coordinator>(channel_, env, CoordinatorOptionsFor(build_, {})));
+  CoordinatorOptions base;
+  base.decision_timeout_us = SecondsToMicros(scenario_.decision_timeout_s);
+  coordinators_.push_back(std::make_unique<Coordinator>(channel_, env, CoordinatorOptionsFor(build_, base)));
   Coordinator* c = coordinators_.back().get();
   switch_.current = c;
   c->Start([this](Status s) {
@@ -604,8 +607,8 @@ Result<Observations> Harness::Run() {
 
   // One KV location per POP with the scenario's fixed values; the KV draws nothing at random, so
   // the seed below only names the stream.
-  kv_ = std::make_unique<sim::KvCluster>(&sched_, BuiltinKvSpec(), static_cast<int>(scenario_.pops.size()),
-                                         sim::Rng(1), scenario_.origin.start_time);
+  kv_ = std::make_unique<sim::KvCluster>(&sched_, BuiltinKvSpec(scenario_), static_cast<int>(scenario_.pops.size()),
+                                         sim::Rng(1), sched_.Now());
   kv_->set_record_puts(true);
   for (size_t i = 0; i < scenario_.pops.size(); ++i) {
     const PopSpec& ps = scenario_.pops[i];
@@ -630,7 +633,8 @@ Result<Observations> Harness::Run() {
   for (Pop& pop : pops_) {
     pop.edge = std::make_unique<ManifestPath>(
         build_, std::vector<ChannelConfig>{channel_},
-        ManifestPathEnv{&sched_, pop.kv, pop.coordinator.get(), &origin_, nullptr, &beacons_});
+        ManifestPathEnv{&sched_, pop.kv, pop.coordinator.get(), &origin_, nullptr, &beacons_},
+        ManifestPathOptions{.kv_cache_ttl_s = scenario_.kv_cache_ttl_s});
   }
 
   const UnixMicros end = scenario_.At(scenario_.duration_s);

@@ -77,23 +77,45 @@ TEST(ProfileTest, DefaultFileMatchesBuiltInDefaults) {
 TEST(ScenarioTest, ErrorsNameTheField) {
   const std::string origin =
       R"("origin":{"segment_duration_s":2,"renditions":[{"name":"v1","bandwidth_bps":1000000}]})";
-  EXPECT_TRUE(ParseScenario(R"({"name":"x",)" + origin + "}").ok());
-  Result<Scenario> s = ParseScenario(R"({"name":"x",)" + origin + R"(,"viewers":[{"pop":"mars"}]})");
+  // One format (issue 18): the simulator's scenario; a conformance run plays one channel and listed viewers.
+  const std::string head = R"({"name":"x","channels":1,)";
+  EXPECT_TRUE(ParseScenario(head + origin + R"(,"viewers":[]})").ok());
+  Result<Scenario> s = ParseScenario(head + origin + R"(,"viewers":[{"pop":"mars"}]})");
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("viewers[0].pop: unknown pop 'mars'"), std::string::npos) << s.status().message();
-  s = ParseScenario(R"({"name":"x",)" + origin + R"(,"faults":[{"at_s":1,"kind":"meteor"}]})");
+  s = ParseScenario(head + origin + R"(,"faults":[{"at_s":1,"kind":"meteor"}]})");
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("faults[0].kind"), std::string::npos);
-  s = ParseScenario(R"({"name":"x",)" + origin + R"(,"colour":1})");
+  s = ParseScenario(head + origin + R"(,"colour":1})");
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("scenario.colour: unknown key (allowed: "), std::string::npos)
       << s.status().message();
+  // What the targets cannot play is refused by name; the old format's keys say where they went.
+  EXPECT_EQ(ParseScenario(R"({"name":"x",)" + origin + R"(,"viewers":[]})").status().message(),
+            "scenario.channels: the conformance targets run one channel, got 2 (give \"channels\": 1)");
+  EXPECT_EQ(ParseScenario(head + origin + "}").status().message().rfind("scenario.viewers: the conformance targets play listed viewers", 0), 0u);
+  EXPECT_EQ(ParseScenario(head + origin + R"(,"viewers":[],"api_probes":true})").status().message(),
+            "scenario.api_probes: belongs in the scenario's expect block (expect.profile, expect.api_probes)");
+  EXPECT_EQ(ParseScenario(head + origin + R"(,"viewers":[],"expect":{"profil":{}}})").status().message().rfind(
+                "scenario.expect.profil: unknown key", 0),
+            0u);
+  EXPECT_EQ(ParseScenario(head + origin + R"(,"viewers":[],"kv":{"outages":[{"start_s":1,"end_s":2}]}})").status().message(),
+            "scenario.kv.outages: the simulator's fault windows; a conformance scenario's faults are `faults`");
+  // Where a target needs one value and the scenario gives a distribution, it takes the median.
+  Result<Scenario> medians = ParseScenario(head + origin + R"(,"viewers":[],"pops":[{"name":"p",
+      "coordinator_rtt_ms":{"kind":"uniform","min_ms":70,"max_ms":90}}],"decision":{"latency_ms":{"kind":"lognormal","median_ms":150,"sigma":0.5}}})");
+  ASSERT_TRUE(medians.ok()) << medians.status().message();
+  EXPECT_EQ(medians->pops[0].coordinator_rtt_ms, 80);
+  EXPECT_EQ(medians->decision.latency_ms, 150);
+  EXPECT_EQ(medians->pops[0].kv_latency_ms, 2);  // the default hot read's median (the POP caches)
+  EXPECT_EQ(medians->decision.ads.size(), 3u);   // ads_per_pod x ad_duration_s: a1, a2, a3 of 15 s
+  EXPECT_EQ(medians->decision.ads[2].id, "a3");
 }
 
 // issue 13: a typo in the origin block (passed on to the synthetic origin) was silently ignored,
 // turning a failure scenario into a green run.
 TEST(ScenarioTest, UnknownOriginKeysAreRefusedWithTheirPath) {
-  const std::string head = R"({"name":"x","origin":{"segment_duration_s":2,"renditions":[{"name":"v1","bandwidth_bps":1000000)";
+  const std::string head = R"({"name":"x","channels":1,"viewers":[],"origin":{"segment_duration_s":2,"renditions":[{"name":"v1","bandwidth_bps":1000000)";
   Result<Scenario> s = ParseScenario(head + R"(}],"omit_cue_ins":true}})");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().message().rfind("scenario.origin.omit_cue_ins: unknown key (allowed: ", 0), 0u)
@@ -117,21 +139,23 @@ TEST(ScenarioTest, NumbersNestingAndTypesAreChecked) {
   const std::string origin =
       R"("origin":{"segment_duration_s":2,"renditions":[{"name":"v1","bandwidth_bps":1000000}]})";
   auto err = [&](const std::string& rest) {
-    Result<Scenario> s = ParseScenario(R"({"name":"x",)" + origin + rest + "}");
+    Result<Scenario> s = ParseScenario(R"({"name":"x","channels":1,)" + origin + rest + "}");
     return s.ok() ? std::string("(accepted)") : s.status().message();
   };
-  EXPECT_EQ(err(R"(,"pops":[{"name":"p","coordinator_rtt_ms":-5}])"),
-            "pops[0].coordinator_rtt_ms: must be in [0, 600000], got -5");
-  EXPECT_EQ(err(R"(,"api_cues":[{"at_s":1e300,"duration_s":10}])"),
-            "api_cues[0].at_s: must be in [0, 21600], got 1e+300");
-  EXPECT_EQ(err(R"(,"viewers":[{"pop":"pop1","count":4294967297}])"), "viewers[0].count: must be in [1, 1000], got 4294967297");
-  EXPECT_EQ(err(R"(,"duration_s":-1)"), "scenario.duration_s: must be in [0, 21600], got -1");
+  EXPECT_EQ(err(R"(,"viewers":[],"pops":[{"name":"p","coordinator_rtt_ms":-5}])"),
+            "scenario.pops[0].coordinator_rtt_ms: distribution: a fixed delay must be in [0, 1e9] ms, got -5");
+  EXPECT_EQ(err(R"(,"viewers":[],"api_cues":[{"at_s":1e300,"duration_s":10}])"),
+            "scenario.api_cues[0].at_s: must be in [0, 604800], got 1e+300");
+  EXPECT_EQ(err(R"(,"viewers":[{"pop":"near","count":4294967297}])"),
+            "scenario.viewers[0].count: must be in [1, 1000], got 4294967297");
+  EXPECT_EQ(err(R"(,"viewers":[],"duration_s":-1)"), "scenario.duration_s: must be in [1, 604800], got -1");
+  EXPECT_EQ(err(R"(,"viewers":[],"duration_s":30000)"), "scenario.duration_s: the conformance targets run at most 21600 s");
   EXPECT_EQ(ParseScenario(std::string(100000, '[') + std::string(100000, ']')).status().message(),
             "scenario: JSON nested deeper than 64 levels at byte 64");
 }
 
 TEST(ScenarioTest, EarlyCueInRewritesTheAnnouncedDuration) {
-  Result<Scenario> s = ParseScenario(R"({"name":"early","origin":{"segment_duration_s":2,"cue_flavour":"cue_out",
+  Result<Scenario> s = ParseScenario(R"({"name":"early","channels":1,"viewers":[],"origin":{"segment_duration_s":2,"cue_flavour":"cue_out",
       "renditions":[{"name":"v1","bandwidth_bps":1000000}],
       "breaks":[{"at_s":20,"duration_s":10,"planned_duration_s":30,"event_id":7}]}})");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -173,20 +197,20 @@ TEST(ScenarioTest, OriginTsTakesItsBreaksFromTheTransportStream) {
   EXPECT_NE(OriginPlaylistAt(moved, moved.origin.renditions[0], moved.At(40)).find("2026-01-01T00:17:10.000Z"),
             std::string::npos);
 
-  const std::string head = R"({"name":"x","origin":{"segment_duration_s":2,"renditions":[{"name":"v1","bandwidth_bps":1000000}],)";
+  const std::string head = R"({"name":"x","channels":1,"viewers":[],"origin":{"segment_duration_s":2,"renditions":[{"name":"v1","bandwidth_bps":1000000}],)";
   Result<Scenario> bad = ParseScenario(head + R"("ts":"ts_breaks.ts","breaks":[]}})", "fixtures/scenarios/conformance/x.json");
-  EXPECT_EQ(bad.status().message(), "origin.breaks: not with origin.ts: the breaks are the TS's SCTE-35 cues");
+  EXPECT_EQ(bad.status().message(), "scenario.origin.breaks: not with origin.ts: the breaks are the TS's SCTE-35 cues");
   bad = ParseScenario(head + R"("ts":"nope.ts"}})", "fixtures/scenarios/conformance/x.json");
   EXPECT_EQ(bad.status().message().rfind("origin.ts: fixtures/scenarios/conformance/nope.ts: cannot read", 0), 0u)
       << bad.status().message();
-  bad = ParseScenario(R"({"name":"x","origin":{"segment_duration_s":3,"renditions":[{"name":"v1","bandwidth_bps":1000000}],)"
+  bad = ParseScenario(R"({"name":"x","channels":1,"viewers":[],"origin":{"segment_duration_s":3,"renditions":[{"name":"v1","bandwidth_bps":1000000}],)"
                       R"("ts":"ts_breaks.ts"}})",
                       "fixtures/scenarios/conformance/x.json");
   EXPECT_EQ(bad.status().message(),
             "origin.ts: fixtures/scenarios/conformance/ts_breaks.ts: segment 0 lasts 4 s, not segment_duration_s "
             "(cut at IDR frames: the GOPs must divide it)");
   bad = ParseScenario(head + R"("ts":7}})");
-  EXPECT_EQ(bad.status().message(), "origin.ts: must be a file path");
+  EXPECT_EQ(bad.status().message(), "scenario.origin.ts: must be a string, got 7");
 }
 
 TEST(ScenarioTest, OriginCaptureReplaysTheRecordingAndItsMarkersAreTheTruth) {
@@ -215,11 +239,11 @@ TEST(ScenarioTest, OriginCaptureReplaysTheRecordingAndItsMarkersAreTheTruth) {
   EXPECT_NE(OriginPlaylistAt(dmoved, dmoved.origin.renditions[0], dmoved.At(15)).find("START-DATE=\"2026-01-15T12:17:00.000Z\""),
             std::string::npos);
 
-  const std::string head = R"({"name":"x","origin":{"segment_duration_s":2,"renditions":[{"name":"v1080","bandwidth_bps":1000000}],)";
+  const std::string head = R"({"name":"x","channels":1,"viewers":[],"origin":{"segment_duration_s":2,"renditions":[{"name":"v1080","bandwidth_bps":1000000}],)";
   Result<Scenario> bad = ParseScenario(head + R"("capture":"../../captures/cue_out"}})", "fixtures/scenarios/conformance/x.json");
   EXPECT_EQ(bad.status().message(), "origin.renditions[0].name: the capture has no /v1080.m3u8");
   bad = ParseScenario(head + R"("capture":"nope","breaks":[]}})", "fixtures/scenarios/conformance/x.json");
-  EXPECT_EQ(bad.status().message(), "origin.breaks: not with origin.capture: the breaks are the capture's markers");
+  EXPECT_EQ(bad.status().message(), "scenario.origin.breaks: not with origin.capture: the breaks are the capture's markers");
   bad = ParseScenario(head + R"("capture":"nope"}})", "fixtures/scenarios/conformance/x.json");
   EXPECT_EQ(bad.status().message(), "origin.capture: fixtures/scenarios/conformance/nope: not a directory");
 }
@@ -250,7 +274,7 @@ TEST(ScenarioTest, TheHarnessOriginServesTheTsAndCaptureSegments) {
     index << R"({"offset_ms":58113,"path":"/seg_v720_0.ts","status":200,"file":"000099_seg_v720_0.ts"})" << "\n";
     std::ofstream(dir / "000099_seg_v720_0.ts") << std::string(188, '\x47');
   }
-  const std::string head = R"({"name":"x","origin":{"segment_duration_s":2,"renditions":[{"name":"v720","bandwidth_bps":1000000}],)";
+  const std::string head = R"({"name":"x","channels":1,"viewers":[],"origin":{"segment_duration_s":2,"renditions":[{"name":"v720","bandwidth_bps":1000000}],)";
   Result<Scenario> cap = ParseScenario(head + R"("capture":")" + dir.string() + R"("}})");
   ASSERT_TRUE(cap.ok()) << cap.status().message();
   seg = OriginMediaAt(*cap, "/seg_v720_0.ts", cap->At(5));
@@ -568,16 +592,16 @@ TEST(GroundTruthTest, StopsEndThePlayingBreakOrCancelTheNext) {
 }
 
 TEST(ScenarioTest, StopCuesTakeNoDuration) {
-  const std::string base = R"({"name":"x","duration_s":60,"origin":{"segment_duration_s":2,"window_segments":6,
-      "start_time":"2026-01-01T00:00:00Z","cue_flavour":"none","renditions":[{"name":"v","bandwidth_bps":1000000}],
+  const std::string base = R"({"name":"x","duration_s":60,"channels":1,"origin":{"segment_duration_s":2,"window_segments":6,
+      "cue_flavour":"none","renditions":[{"name":"v","bandwidth_bps":1000000}],
       "breaks":[]},"pops":[{"name":"p"}],"viewers":[{"pop":"p"}],"api_cues":[)";
   auto err = [&](const std::string& cue) {
     Result<Scenario> r = ParseScenario(base + cue + "]}", "x.json");
     return r.ok() ? std::string("ok") : r.status().message();
   };
   EXPECT_EQ(err(R"({"at_s":5,"action":"stop"})"), "ok");
-  EXPECT_EQ(err(R"({"at_s":5,"action":"stop","duration_s":3})"), "api_cues[0].duration_s: not allowed with action \"stop\"");
-  EXPECT_EQ(err(R"({"at_s":5,"action":"pause"})"), "api_cues[0].action: must be \"start\" or \"stop\"");
+  EXPECT_EQ(err(R"({"at_s":5,"action":"stop","duration_s":3})"), "scenario.api_cues[0].duration_s: not allowed with action \"stop\"");
+  EXPECT_EQ(err(R"({"at_s":5,"action":"pause"})"), "scenario.api_cues[0].action: must be \"start\" or \"stop\"");
 }
 
 TEST(ApiChecksTest, StartAnnouncedTooLateFailsAndAuthSkipsWithoutHttp) {

@@ -765,8 +765,11 @@ Status CheckRealTimeScenario(const Scenario& s, const TargetProfile& p, bool pop
 }
 
 // When the real-time run starts: the next whole second at least 1 s ahead (so every viewer's first
-// request is in the future), with the origin's window before it already "published".
-UnixMicros RunStart() { return (WallNow() / kMicrosPerSecond + 2) * kMicrosPerSecond; }
+// request is in the future), with the origin's window before it already "published"; plus the
+// scenario's warm-up (warmup_s: the deployment runs that long before the first viewer may join).
+UnixMicros RunStart(const Scenario& scenario) {
+  return (WallNow() / kMicrosPerSecond + 2) * kMicrosPerSecond + SecondsToMicros(scenario.warmup_s);
+}
 
 Result<Observations> RunRealTime(const TargetProfile& profile, const std::string& target_name,
                                  const Scenario& scenario, HarnessServices* services, const Scenario& shifted) {
@@ -789,7 +792,7 @@ class HttpTarget : public Target {
   std::string name() const override { return "http:" + profile_.name; }
   Result<Observations> Run(const Scenario& scenario, const Profile& /*profile*/) override {
     SSAI_RETURN_IF_ERROR(CheckRealTimeScenario(scenario, profile_));
-    Scenario shifted = ShiftedTo(scenario, RunStart());
+    Scenario shifted = ShiftedTo(scenario, RunStart(scenario));
     HarnessServices services(&shifted);
     services.set_vast_decisions(profile_.decision == "vast");
     SSAI_RETURN_IF_ERROR(services.Start(profile_.harness_listen));
@@ -805,11 +808,18 @@ class HttpTarget : public Target {
 // Beyond decision timeout + RTT: the coordinator's own work and loopback HTTP.
 constexpr int64_t kServeCoordinatorMarginMs = 500;
 
+// The coordinator's decision timeout: the scenario's (coordinator.decision_timeout_s).
+int64_t ServeDecisionTimeoutMs(const Scenario& s) { return std::llround(s.decision_timeout_s * 1000); }
+
 // The server takes injected latencies and timeouts up to 60 s (config.cc); the edge's coordinator
 // timeout is decision timeout + RTT + margin, so a longer RTT is refused by name before anything
 // starts rather than failing an edge's config (or a fault) mid-run.
 Status CheckServeRtts(const Scenario& s) {
-  const int64_t max_rtt_ms = 60'000 - server::ServerConfig{}.decision_timeout_ms - kServeCoordinatorMarginMs;
+  if (s.kv_list_staleness_s != 0) {
+    return Status::FailedPrecondition("scenario " + s.name + ": kv.list_staleness_s " + std::to_string(s.kv_list_staleness_s) +
+                                      ": serve:'s KV lists fresh (0; the builtin target takes any)");
+  }
+  const int64_t max_rtt_ms = 60'000 - ServeDecisionTimeoutMs(s) - kServeCoordinatorMarginMs;
   auto check = [&](double rtt_ms, const std::string& where) {
     if (std::llround(rtt_ms) <= max_rtt_ms) return Status::Ok();
     // kFailedPrecondition: refused before the run, `ssai conform` exits 2 naming the field.
@@ -837,7 +847,7 @@ class ServeTarget : public Target {
     SSAI_RETURN_IF_ERROR(CheckRealTimeScenario(scenario, ServeProfile("http://127.0.0.1", "", {}), /*pop_faults=*/true));
     SSAI_RETURN_IF_ERROR(CheckServeRtts(scenario));
     const std::vector<ServePopEdge> plan = ServePopEdges(scenario);
-    Scenario shifted = ShiftedTo(scenario, RunStart());
+    Scenario shifted = ShiftedTo(scenario, RunStart(scenario));
     HarnessServices services(&shifted);
     SSAI_RETURN_IF_ERROR(services.Start("127.0.0.1:0"));
     std::random_device rd;
@@ -852,7 +862,8 @@ class ServeTarget : public Target {
     coord_config["auth"] = {{"token", token}};
     coord_config["journal_path"] = journal_dir.path() + "/coordinator.journal";
     server::SharedKv kv;
-    const DurationMicros coordinator_kv_latency = SecondsToMicros(PopSpec{}.kv_latency_ms / 1000);
+    coord_config["timeouts"]["decision_ms"] = ServeDecisionTimeoutMs(shifted);
+    const DurationMicros coordinator_kv_latency = SecondsToMicros(shifted.kv_write_latency_ms / 1000);
     auto coordinator_hooks = [&kv, coordinator_kv_latency] {
       server::ServerHooks h;
       h.make_kv = [&kv, coordinator_kv_latency](Scheduler* sched) -> std::unique_ptr<KvStore> {
@@ -1300,12 +1311,12 @@ std::vector<ServePopEdge> ServePopEdges(const Scenario& scenario) {
     ServePopEdge e;
     e.pop = p.name;
     e.coordinator_latency_ms = std::llround(p.coordinator_rtt_ms);
-    e.coordinator_timeout_ms = server::ServerConfig{}.decision_timeout_ms + e.coordinator_latency_ms + kServeCoordinatorMarginMs;
+    e.coordinator_timeout_ms = ServeDecisionTimeoutMs(scenario) + e.coordinator_latency_ms + kServeCoordinatorMarginMs;
     e.kv_propagation_us = SecondsToMicros(p.kv_propagation_s);
     e.kv_latency_us = SecondsToMicros(p.kv_latency_ms / 1000);
     // The builds read KV with GetOptions::cache_ttl_s (ManifestPathOptions::kv_cache_ttl_s); the
     // server's read cache applies one value per edge: the same one.
-    e.kv_cache_ttl_s = p.kv_cache ? ManifestPathOptions{}.kv_cache_ttl_s : 0;
+    e.kv_cache_ttl_s = p.kv_cache ? scenario.kv_cache_ttl_s : 0;
     out.push_back(std::move(e));
   }
   return out;

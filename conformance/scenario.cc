@@ -20,6 +20,7 @@
 #include "reference/server/config.h"
 #include "reference/server/services.h"
 #include "reference/server/ts_origin.h"
+#include "simulator/scenario.h"
 
 namespace ssai::conformance {
 
@@ -55,28 +56,12 @@ Status CheckKeys(const json& j, const std::string& where, std::initializer_list<
 // or a day. Out of range (or NaN-like) is refused with the path and the range (JsonFields).
 constexpr double kMaxScenarioS = 6 * 3600;
 
-Result<DecisionBehaviour> ParseBehaviour(const std::string& s, const std::string& where) {
-  if (s == "answer") return DecisionBehaviour::kAnswer;
-  if (s == "fail") return DecisionBehaviour::kFail;
-  if (s == "hang") return DecisionBehaviour::kHang;
-  return Bad(where, "must be \"answer\", \"fail\" or \"hang\", got \"" + s + "\"");
-}
 
-Result<InsertionMode> ParseMode(const std::string& s, const std::string& where) {
-  if (s == "ssai") return InsertionMode::kSsai;
-  if (s == "sgai") return InsertionMode::kSgai;
-  return Bad(where, "must be \"ssai\" or \"sgai\", got \"" + s + "\"");
-}
-
-Result<Scenario> ParseScenarioJson(json j, std::string file);
 Status LoadCaptureOrigin(const std::string& dir, Scenario* s);
 
 // origin.ts: packages the file live (ts_packager.h) and takes its breaks as the scenario's.
 Status LoadTsOrigin(const std::string& path, Scenario* s) {
-  namespace fs = std::filesystem;
-  fs::path p(path);
-  if (p.is_relative() && !s->file.empty()) p = fs::path(s->file).parent_path() / p;
-  s->ts_path = p.string();
+  s->ts_path = path;  // resolved next to the scenario file by its reader (sim::ResolveScenarioPaths)
   Result<std::string> bytes = io::ReadFileToString(s->ts_path, ts::kMaxScenarioTsBytes);
   if (!bytes.ok()) return Bad("origin.ts", bytes.status().message());
   ts::TsPackagerOptions o;
@@ -101,12 +86,6 @@ Status LoadTsOrigin(const std::string& path, Scenario* s) {
   if (Status v = origin::ValidateSpec(s->origin); !v.ok()) return Bad("origin.ts", s->ts_path + ": " + v.message());
   s->ts_origin = std::make_shared<const ts::TsPackager>(std::move(packager).value());
   return Status::Ok();
-}
-
-std::string ResolveNextToScenario(const std::string& path, const Scenario& s) {
-  std::filesystem::path p(path);
-  if (p.is_relative() && !s.file.empty()) p = std::filesystem::path(s.file).parent_path() / p;
-  return p.string();
 }
 
 // The capture's timeline and breaks onto `s` (scenario.h origin.capture); `paths` maps rendition
@@ -214,7 +193,7 @@ Status InstallCaptureOrigin(server::LoadedCapture loaded, std::map<std::string, 
 
 // origin.capture: the capture, its timeline and its breaks (scenario.h).
 Status LoadCaptureOrigin(const std::string& dir, Scenario* s) {
-  s->capture_dir = ResolveNextToScenario(dir, *s);
+  s->capture_dir = dir;  // resolved next to the scenario file by its reader (sim::ResolveScenarioPaths)
   // The server's loader: everything read at load time, symlinks out of the directory refused.
   Result<server::LoadedCapture> loaded = server::LoadCaptureDir(s->capture_dir);
   if (!loaded.ok()) return Bad("origin.capture", loaded.status().message());
@@ -258,327 +237,140 @@ std::string ShiftDates(const std::string& text, DurationMicros shift) {
 }  // namespace
 
 Result<Scenario> ParseScenario(std::string_view json_text, std::string file) {
-  // Bounded nesting; nothing the JSON library throws escapes (the readers below check types).
+  // One format, one parser (issue 18): the simulator's reads the file (bounded nesting, every
+  // field's type and range, unknown keys, paths next to the file); then what the targets play is
+  // taken from it.
   SSAI_ASSIGN_OR_RETURN(json j, ParseJsonInput(json_text, "scenario"));
-  return CatchJsonErrors("scenario", [&] { return ParseScenarioJson(std::move(j), std::move(file)); });
+  if (!j.is_object()) return Bad("scenario", "must be a JSON object");
+  if (!j.contains("name")) return Bad("scenario.name", "missing (a conformance scenario is named in every report)");
+  if (!file.empty()) SSAI_RETURN_IF_ERROR(sim::ResolveScenarioPaths(&j, file));
+  SSAI_ASSIGN_OR_RETURN(sim::Scenario parsed, sim::ParseScenario(j.dump()));
+  return CatchJsonErrors("scenario", [&] { return ScenarioOf(parsed, std::move(file)); });
 }
 
 namespace {
 
-Result<Scenario> ParseScenarioJson(json j, std::string file) {
-  SSAI_RETURN_IF_ERROR(CheckKeys(j, "scenario",
-                                 {"name", "description", "origin", "mode", "duration_s", "pops", "viewers",
-                                  "api_cues", "decision", "faults", "api_probes", "profile"}));
+// The one value a target takes where the scenario may give a distribution: its median (a number
+// in the file is that number). conformance/README.md "Scenarios".
+double OneValue(const sim::Distribution& d) { return d.MedianMs(); }
+
+}  // namespace
+
+Result<Scenario> ScenarioOf(const sim::Scenario& in, std::string file) {
   Scenario s;
   s.file = std::move(file);
-  SSAI_RETURN_IF_ERROR(JsonFields(j, "scenario").String("name", &s.name, true));
-  SSAI_RETURN_IF_ERROR(JsonFields(j, "scenario").String("description", &s.description));
-  SSAI_RETURN_IF_ERROR(JsonFields(j, "scenario").Number("duration_s", &s.duration_s, {.min = 0, .max = kMaxScenarioS}));
-  if (s.duration_s <= 0) return Bad("scenario.duration_s", "must be in (0, 21600]");
-  if (j.contains("mode")) {
-    std::string m;
-    SSAI_RETURN_IF_ERROR(JsonFields(j, "scenario").String("mode", &m));
-    SSAI_ASSIGN_OR_RETURN(s.mode, ParseMode(m, "mode"));
+  s.name = in.name;
+  s.description = in.description;
+  s.duration_s = in.duration_s;
+  if (s.duration_s > kMaxScenarioS) return Bad("scenario.duration_s", "the conformance targets run at most 21600 s");
+  s.mode = in.mode;
+  s.warmup_s = in.warmup_s;
+  if (in.warmup_s > 3600) return Bad("scenario.warmup_s", "the conformance targets warm up at most 3600 s");
+  if (in.channels != 1) {
+    return Bad("scenario.channels", "the conformance targets run one channel, got " + std::to_string(in.channels) +
+                                        " (give \"channels\": 1)");
   }
-  SSAI_RETURN_IF_ERROR(JsonFields(j, "").Bool("api_probes", &s.api_probes));
-  if (j.contains("profile")) {
-    if (!j["profile"].is_object()) return Bad("profile", "must be a JSON object");
-    s.profile_overrides = j["profile"];
-    Result<Profile> check = ApplyProfileOverrides(Profile{}, s.profile_overrides);
-    if (!check.ok()) return check.status();
-  }
-
-  // origin: the synthetic origin's JSON (synthetic_origin.h ParseSpec), plus two conveniences per
-  // break: "at_s" (offset from start_time, instead of an ISO start_time) and
-  // "planned_duration_s" (early CUE-IN: what the OUT announces).
-  if (!j.contains("origin") || !j["origin"].is_object()) return Bad("origin", "missing or not an object");
-  json o = j["origin"];
-  if (!o.contains("start_time")) o["start_time"] = "2026-01-01T00:00:00Z";
-  Result<UnixMicros> start = o["start_time"].is_string() ? ParseIso8601(o["start_time"].get<std::string>())
-                                                           : Result<UnixMicros>(Bad("origin.start_time", "must be an ISO 8601 string"));
-  if (!start.ok()) return Bad("origin.start_time", start.status().message());
-  std::map<uint32_t, double> planned;
-  if (o.contains("breaks")) {
-    if (!o["breaks"].is_array()) return Bad("origin.breaks", "must be an array");
-    for (size_t i = 0; i < o["breaks"].size(); ++i) {
-      json& b = o["breaks"][i];
-      const std::string where = "origin.breaks[" + std::to_string(i) + "]";
-      if (!b.is_object()) return Bad(where, "must be an object");
-      if (b.contains("at_s")) {
-        double at_s = 0;
-        SSAI_RETURN_IF_ERROR(JsonFields(b, where).Number("at_s", &at_s, {.min = 0, .max = kMaxScenarioS}));
-        b["start_time"] = FormatIso8601Millis(*start + SecondsToMicros(at_s));
-        b.erase("at_s");
-      }
-      if (b.contains("planned_duration_s")) {
-        double planned_s = 0;
-        SSAI_RETURN_IF_ERROR(
-            JsonFields(b, where).Number("planned_duration_s", &planned_s, {.min = 0, .max = 86400, .open_min = true}));
-        if (!b.contains("event_id") || !b["event_id"].is_number_unsigned()) {
-          return Bad(where, "planned_duration_s needs an event_id");
-        }
-        planned[b["event_id"].get<uint32_t>()] = b["planned_duration_s"].get<double>();
-        b.erase("planned_duration_s");
-      }
-    }
-  }
-  // origin.ts / origin.capture: the breaks come from the TS or the capture (below), not from the block.
-  std::string capture_dir;
-  if (o.contains("capture")) {
-    if (!o["capture"].is_string() || o["capture"].get<std::string>().empty()) {
-      return Bad("origin.capture", "must be a directory path");
-    }
-    capture_dir = o["capture"].get<std::string>();
-    if (o.contains("breaks")) return Bad("origin.breaks", "not with origin.capture: the breaks are the capture's markers");
-    if (o.contains("ts")) return Bad("origin.capture", "not with origin.ts: one origin");
-    o.erase("capture");
-  }
-  std::string ts_path;
-  if (o.contains("ts")) {
-    if (!o["ts"].is_string() || o["ts"].get<std::string>().empty()) return Bad("origin.ts", "must be a file path");
-    ts_path = o["ts"].get<std::string>();
-    if (o.contains("breaks")) return Bad("origin.breaks", "not with origin.ts: the breaks are the TS's SCTE-35 cues");
-    o.erase("ts");
-  }
-  // Unknown keys in the origin block are refused here too ("scenario.origin.omit_cue_ins: unknown
-  // key"): a typo must not turn a failure scenario into a green run. Doc keys are dropped first.
-  for (auto it = o.begin(); it != o.end();) {
-    it = it.key().rfind('_', 0) == 0 || it.key() == "comment" ? o.erase(it) : std::next(it);
-  }
-  Result<origin::SyntheticStreamSpec> spec = origin::ParseSpec(o.dump(), "scenario.origin");
-  if (!spec.ok()) return spec.status();
-  s.origin = std::move(spec).value();
-  if (!ts_path.empty()) SSAI_RETURN_IF_ERROR(LoadTsOrigin(ts_path, &s));
-  if (!capture_dir.empty()) SSAI_RETURN_IF_ERROR(LoadCaptureOrigin(capture_dir, &s));
-  for (const auto& [id, d] : planned) s.planned_duration_s[id] = d;
-  if (!planned.empty()) {
-    if (s.origin.cue_flavour != origin::CueFlavour::kCueOut && s.origin.cue_flavour != origin::CueFlavour::kDateRange) {
-      return Bad("origin.breaks", "planned_duration_s (early CUE-IN) needs cue_flavour cue_out or daterange "
-                                  "(the other flavours carry the duration inside binary SCTE-35)");
-    }
-    for (const auto& [id, d] : planned) {
-      const origin::ScheduledBreak* early = nullptr;
-      for (const origin::ScheduledBreak& b : s.origin.breaks) {
-        if (b.event_id == id) early = &b;
-      }
-      if (early == nullptr) return Bad("origin.breaks", "planned_duration_s on unknown event_id");
-      if (d <= early->duration_s) return Bad("origin.breaks", "planned_duration_s must exceed duration_s (an early IN)");
-      for (const origin::ScheduledBreak& b : s.origin.breaks) {
-        if (&b != early && b.duration_s == early->duration_s) {
-          return Bad("origin.breaks", "an early-IN break's duration_s must differ from every other break's");
-        }
-      }
-    }
-  }
-  std::set<std::string> renditions;
-  for (const origin::Rendition& r : s.origin.renditions) renditions.insert(r.name);
-
-  if (j.contains("pops")) {
-    if (!j["pops"].is_array() || j["pops"].empty() || j["pops"].size() > 64) {
-      return Bad("pops", "must be an array of 1..64 POPs");
-    }
-    for (size_t i = 0; i < j["pops"].size(); ++i) {
-      const json& p = j["pops"][i];
-      const std::string where = "pops[" + std::to_string(i) + "]";
-      SSAI_RETURN_IF_ERROR(CheckKeys(p, where, {"name", "coordinator_rtt_ms", "kv_propagation_s", "kv_latency_ms", "kv_cache"}));
-      PopSpec pop;
-      SSAI_RETURN_IF_ERROR(JsonFields(p, where).String("name", &pop.name, true));
-      SSAI_RETURN_IF_ERROR(JsonFields(p, where).Number("coordinator_rtt_ms", &pop.coordinator_rtt_ms, {.min = 0, .max = 600000}));
-      SSAI_RETURN_IF_ERROR(JsonFields(p, where).Number("kv_propagation_s", &pop.kv_propagation_s, {.min = 0, .max = kMaxScenarioS}));
-      SSAI_RETURN_IF_ERROR(JsonFields(p, where).Number("kv_latency_ms", &pop.kv_latency_ms, {.min = 0, .max = 600000}));
-      SSAI_RETURN_IF_ERROR(JsonFields(p, where).Bool("kv_cache", &pop.kv_cache));
-      if (pop.coordinator_rtt_ms < 0 || pop.kv_propagation_s < 0 || pop.kv_latency_ms < 0) {
-        return Bad(where, "delays must be >= 0");
-      }
-      s.pops.push_back(pop);
-    }
-  } else {
-    PopSpec pop;
-    pop.name = "pop1";
-    s.pops.push_back(pop);
-  }
-  auto find_pop = [&](const std::string& name) {
-    return std::any_of(s.pops.begin(), s.pops.end(), [&](const PopSpec& p) { return p.name == name; });
+  // What the targets do not play is refused by name, never dropped.
+  const auto refuse_windows = [](const std::vector<sim::Window>& w, const std::string& where) -> Status {
+    return w.empty() ? Status::Ok() : Bad(where, "the simulator's fault windows; a conformance scenario's faults are `faults`");
   };
+  SSAI_RETURN_IF_ERROR(refuse_windows(in.kv.outages, "scenario.kv.outages"));
+  SSAI_RETURN_IF_ERROR(refuse_windows(in.kv.latency_spikes, "scenario.kv.latency_spikes"));
+  SSAI_RETURN_IF_ERROR(refuse_windows(in.kv.partitions, "scenario.kv.partitions"));
+  SSAI_RETURN_IF_ERROR(refuse_windows(in.coordinator.crashes, "scenario.coordinator.crashes"));
+  SSAI_RETURN_IF_ERROR(refuse_windows(in.origin.stalls, "scenario.origin.stalls"));
+  SSAI_RETURN_IF_ERROR(refuse_windows(in.origin.not_found, "scenario.origin.not_found"));
+  if (!in.coordinator.locations.empty()) return Bad("scenario.coordinator.locations", "one coordinator; give pops[].coordinator_rtt_ms");
+  if (in.kv.propagation_model != sim::KvSpec::PropagationModel::kPerPop) {
+    return Bad("scenario.kv.propagation_model", "the conformance targets propagate per POP (per_pop)");
+  }
+  if (in.origin.edge_cache_ms > 0) return Bad("scenario.origin.edge_cache_ms", "not played by the conformance targets (0)");
 
-  if (j.contains("viewers")) {
-    if (!j["viewers"].is_array() || j["viewers"].size() > 1000) return Bad("viewers", "must be an array of at most 1000");
-    for (size_t i = 0; i < j["viewers"].size(); ++i) {
-      const json& v = j["viewers"][i];
-      const std::string where = "viewers[" + std::to_string(i) + "]";
-      SSAI_RETURN_IF_ERROR(CheckKeys(v, where, {"pop", "join_s", "leave_s", "renditions", "mode", "count"}));
-      ViewerSpec viewer;
-      SSAI_RETURN_IF_ERROR(JsonFields(v, where).String("pop", &viewer.pop, true));
-      if (!find_pop(viewer.pop)) return Bad(where + ".pop", "unknown pop '" + viewer.pop + "'");
-      SSAI_RETURN_IF_ERROR(JsonFields(v, where).Number("join_s", &viewer.join_s, {.min = 0, .max = kMaxScenarioS}));
-      if (v.contains("leave_s")) {
-        double leave = 0;
-        SSAI_RETURN_IF_ERROR(JsonFields(v, where).Number("leave_s", &leave, {.min = 0, .max = kMaxScenarioS}));
-        viewer.leave_s = leave;
-      }
-      if (v.contains("renditions")) {
-        if (!v["renditions"].is_array()) return Bad(where + ".renditions", "must be an array of names");
-        for (const json& r : v["renditions"]) {
-          if (!r.is_string() || !renditions.count(r.get<std::string>())) {
-            return Bad(where + ".renditions", "unknown rendition " + r.dump());
-          }
-          viewer.renditions.push_back(r.get<std::string>());
-        }
-      }
-      if (v.contains("mode")) {
-        std::string m;
-        SSAI_RETURN_IF_ERROR(JsonFields(v, where).String("mode", &m));
-        SSAI_ASSIGN_OR_RETURN(viewer.mode, ParseMode(m, where + ".mode"));
-      }
-      SSAI_RETURN_IF_ERROR(JsonFields(v, where).Integer("count", &viewer.count, {.min = 1, .max = 1000}));
-      s.viewers.push_back(viewer);
-    }
-  } else {
-    for (const PopSpec& p : s.pops) {
-      ViewerSpec viewer;
-      viewer.pop = p.name;
-      viewer.join_s = 0.1;
-      s.viewers.push_back(viewer);
-    }
-  }
+  // KV: fixed values (each POP's, or the kv block's).
+  s.kv_write_latency_ms = OneValue(in.kv.write_latency);
+  s.kv_list_staleness_s = in.kv.list_staleness_s;
+  s.kv_cache_ttl_s = in.kv.cache_ttl_s;
+  s.decision_timeout_s = in.coordinator.decision_timeout_s;
 
-  if (j.contains("api_cues")) {
-    if (!j["api_cues"].is_array() || j["api_cues"].size() > 10000) return Bad("api_cues", "must be an array of at most 10000");
-    for (size_t i = 0; i < j["api_cues"].size(); ++i) {
-      const json& c = j["api_cues"][i];
-      const std::string where = "api_cues[" + std::to_string(i) + "]";
-      SSAI_RETURN_IF_ERROR(CheckKeys(c, where, {"at_s", "duration_s", "pod_id", "expect_duplicate", "action"}));
-      ApiCueSpec cue;
-      SSAI_RETURN_IF_ERROR(JsonFields(c, where).Number("at_s", &cue.at_s, {.min = 0, .max = kMaxScenarioS, .required = true}));
-      if (c.contains("action")) {
-        if (!c["action"].is_string() || (c["action"] != "start" && c["action"] != "stop")) {
-          return Bad(where + ".action", "must be \"start\" or \"stop\"");
-        }
-        cue.stop = c["action"] == "stop";
-      }
-      if (cue.stop) {
-        for (const char* start_only : {"duration_s", "pod_id", "expect_duplicate"}) {
-          if (c.contains(start_only)) return Bad(where + "." + start_only, "not allowed with action \"stop\"");
-        }
-        s.api_cues.push_back(cue);
-        continue;
-      }
-      // The cue API's own range is checked by the target (api probes send bad ones on purpose).
-      SSAI_RETURN_IF_ERROR(JsonFields(c, where).Number("duration_s", &cue.duration_s, {.min = -86400, .max = 86400, .required = true}));
-      SSAI_RETURN_IF_ERROR(JsonFields(c, where).String("pod_id", &cue.pod_id));
-      SSAI_RETURN_IF_ERROR(JsonFields(c, where).Bool("expect_duplicate", &cue.expect_duplicate));
-      s.api_cues.push_back(cue);
-    }
-  }
-
-  if (j.contains("decision")) {
-    const json& d = j["decision"];
-    SSAI_RETURN_IF_ERROR(CheckKeys(d, "decision", {"behaviour", "latency_ms", "pod_id", "ads", "vast"}));
-    if (d.contains("behaviour")) {
-      std::string b;
-      SSAI_RETURN_IF_ERROR(JsonFields(d, "decision").String("behaviour", &b));
-      SSAI_ASSIGN_OR_RETURN(s.decision.behaviour, ParseBehaviour(b, "decision.behaviour"));
-    }
-    SSAI_RETURN_IF_ERROR(JsonFields(d, "decision").Number("latency_ms", &s.decision.latency_ms, {.min = 0, .max = 600000}));
-    SSAI_RETURN_IF_ERROR(JsonFields(d, "decision").String("pod_id", &s.decision.pod_id));
-    if (d.contains("ads")) {
-      if (!d["ads"].is_array() || d["ads"].size() > 100) return Bad("decision.ads", "must be an array of at most 100");
-      for (size_t i = 0; i < d["ads"].size(); ++i) {
-        const json& a = d["ads"][i];
-        const std::string where = "decision.ads[" + std::to_string(i) + "]";
-        SSAI_RETURN_IF_ERROR(CheckKeys(a, where, {"id", "duration_s", "segment_duration_s", "audio_languages"}));
-        AdSpec ad;
-        SSAI_RETURN_IF_ERROR(JsonFields(a, where).String("id", &ad.id, true));
-        SSAI_RETURN_IF_ERROR(JsonFields(a, where).Number("duration_s", &ad.duration_s, {.min = 0, .max = 3600, .required = true}));
-        if (ad.duration_s <= 0) return Bad(where + ".duration_s", "must be in (0, 3600]");
-        SSAI_RETURN_IF_ERROR(JsonFields(a, where).Number("segment_duration_s", &ad.segment_duration_s, {.min = 0, .max = 60}));
-        if (a.contains("segment_duration_s") && ad.segment_duration_s < 0.1) {
-          return Bad(where + ".segment_duration_s", "must be in [0.1, 60]");
-        }
-        if (i > 0 && (ad.segment_duration_s > 0) != (s.decision.ads.back().segment_duration_s > 0)) {
-          return Bad(where + ".segment_duration_s", "must be given on every ad or on none");
-        }
-        if (a.contains("audio_languages")) {
-          const json& langs = a["audio_languages"];
-          if (!langs.is_array() || langs.empty() || langs.size() > kMaxAdAudioLanguages) {
-            return Bad(where + ".audio_languages", "must be a non-empty array of at most " +
-                                                       std::to_string(kMaxAdAudioLanguages) + " languages");
-          }
-          for (const json& l : langs) {
-            const bool known = l.is_string() && std::any_of(s.origin.audio.begin(), s.origin.audio.end(),
-                                                              [&](const origin::AlternateRendition& r) {
-                                                                return r.language == l.get<std::string>();
-                                                              });
-            if (!known) return Bad(where + ".audio_languages", "not a language of origin.audio: " + l.dump());
-            ad.audio_languages.push_back(l.get<std::string>());
-          }
-        }
-        s.decision.ads.push_back(ad);
-      }
-    }
-  }
-  if (!j.contains("decision") || !j["decision"].contains("ads")) {
-    s.decision.ads = {{"a1", 8}, {"a2", 8}};
-  }
-  if (j.contains("decision") && j["decision"].contains("vast")) {
-    const json& v = j["decision"]["vast"];
-    SSAI_RETURN_IF_ERROR(CheckKeys(v, "decision.vast", {"tag", "expect_error_code"}));
-    SSAI_RETURN_IF_ERROR(JsonFields(v, "decision.vast").String("tag", &s.decision.vast.tag, true));
-    const std::string& tag = s.decision.vast.tag;
-    const bool chars_ok = std::all_of(tag.begin(), tag.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' || c == '.';
-    });
-    if (tag.empty() || tag.size() > 128 || !chars_ok || tag.find("..") != std::string::npos || !tag.ends_with(".xml")) {
-      return Bad("decision.vast.tag", "must be a path under /vast/ of the harness's ad server ending in .xml");
-    }
-    if (tag.starts_with("wrapper/")) {
-      std::optional<int64_t> n = ParseInt64(tag.substr(8, tag.find('/', 8) - 8));
-      if (!n || *n < 1 || *n > 20) return Bad("decision.vast.tag", "wrapper/{n}/...: n must be 1..20");
-      s.decision.vast.wrappers = static_cast<int>(*n);
-    }
-    double code = 0;
-    SSAI_RETURN_IF_ERROR(JsonFields(v, "decision.vast").Number("expect_error_code", &code, {.min = 0, .max = 999}));
-    s.decision.vast.expect_error_code = static_cast<int>(code);
-    for (const AdSpec& a : s.decision.ads) {
-      if (a.segment_duration_s <= 0 || a.segment_duration_s != s.decision.ads[0].segment_duration_s) {
-        return Bad("decision.ads", "with decision.vast every ad gives the same segment_duration_s (the ad server's "
-                                   "creatives are segmented at one duration)");
-      }
-    }
-  }
-
-  if (j.contains("faults")) {
-    if (!j["faults"].is_array() || j["faults"].size() > 10000) return Bad("faults", "must be an array of at most 10000");
-    for (size_t i = 0; i < j["faults"].size(); ++i) {
-      const json& f = j["faults"][i];
-      const std::string where = "faults[" + std::to_string(i) + "]";
-      SSAI_RETURN_IF_ERROR(CheckKeys(f, where, {"at_s", "kind", "pop", "delay_s", "rtt_ms", "behaviour"}));
-      FaultSpec fault;
-      SSAI_RETURN_IF_ERROR(JsonFields(f, where).Number("at_s", &fault.at_s, {.min = 0, .max = kMaxScenarioS, .required = true}));
-      SSAI_RETURN_IF_ERROR(JsonFields(f, where).String("kind", &fault.kind, true));
-      if (fault.kind == "coordinator_restart") {
-      } else if (fault.kind == "decision") {
-        std::string b;
-        SSAI_RETURN_IF_ERROR(JsonFields(f, where).String("behaviour", &b, true));
-        SSAI_ASSIGN_OR_RETURN(fault.behaviour, ParseBehaviour(b, where + ".behaviour"));
-      } else if (fault.kind == "kv_propagation" || fault.kind == "coordinator_rtt") {
-        SSAI_RETURN_IF_ERROR(JsonFields(f, where).String("pop", &fault.pop, true));
-        if (!find_pop(fault.pop)) return Bad(where + ".pop", "unknown pop '" + fault.pop + "'");
-        SSAI_RETURN_IF_ERROR(JsonFields(f, where).Number(fault.kind == "kv_propagation" ? "delay_s" : "rtt_ms", &fault.value, {.min = 0, .max = fault.kind == "kv_propagation" ? kMaxScenarioS : 600000, .required = true}));
-        if (fault.value < 0) return Bad(where, "must be >= 0");
+  // Origin: the stream from the scenario's start (its breaks listed, or the schedule's breaks for
+  // the one channel: k-th at first_s + k x every_s, event id 1000 + k, as the simulator's).
+  s.origin = in.origin.stream;
+  s.origin.start_time = in.start_time;
+  s.planned_duration_s = in.origin.planned_duration_s;
+  const bool api_schedule = in.origin.breaks.source == sim::BreakSource::kApi;
+  if (!in.origin.breaks_listed && in.origin.capture.empty() && in.origin.ts.empty()) {
+    const sim::BreakScheduleSpec& b = in.origin.breaks;
+    for (int k = 0;; ++k) {
+      const double at_s = b.first_s + k * b.every_s;
+      if (at_s >= in.duration_s || (k > 0 && b.every_s <= 0)) break;
+      if (api_schedule) {
+        s.api_cues.push_back({.at_s = at_s, .duration_s = b.duration_s});
       } else {
-        return Bad(where + ".kind", "must be coordinator_restart, decision, kv_propagation or coordinator_rtt, got \"" +
-                                        fault.kind + "\"");
+        s.origin.breaks.push_back({in.start_time + SecondsToMicros(at_s), b.duration_s, static_cast<uint32_t>(1000 + k)});
       }
-      s.faults.push_back(fault);
     }
-    std::stable_sort(s.faults.begin(), s.faults.end(),
-                     [](const FaultSpec& a, const FaultSpec& b) { return a.at_s < b.at_s; });
+  }
+  if (!in.origin.ts.empty()) SSAI_RETURN_IF_ERROR(LoadTsOrigin(in.origin.ts, &s));
+  if (!in.origin.capture.empty()) SSAI_RETURN_IF_ERROR(LoadCaptureOrigin(in.origin.capture, &s));
+
+  // POPs: fixed round trips and KV settings.
+  for (size_t i = 0; i < in.pops.size(); ++i) {
+    const sim::PopSpec& p = in.pops[i];
+    const std::string where = "scenario.pops[" + std::to_string(i) + "]";
+    PopSpec pop;
+    pop.name = p.name;
+    pop.coordinator_rtt_ms = OneValue(p.coordinator_rtt);
+    pop.kv_cache = p.kv_cache.value_or(in.kv.cache_ttl_s > 0);
+    pop.kv_propagation_s = p.kv_propagation_s.value_or(OneValue(in.kv.propagation) / 1000);
+    // One read latency per POP: a cached read's where the POP caches (most reads), else the store's.
+    pop.kv_latency_ms = p.kv_latency_ms.value_or(OneValue(pop.kv_cache ? in.kv.hot_read : in.kv.cold_read));
+    if (!p.trace.empty()) return Bad(where + ".trace", "an audience curve; the conformance targets play listed viewers");
+    s.pops.push_back(std::move(pop));
+  }
+
+  // Viewers: the listed ones.
+  if (!in.viewers.listed) {
+    return Bad("scenario.viewers", "the conformance targets play listed viewers: give viewers as an array "
+                                   "([{\"pop\": ..., \"join_s\": ...}]), not a population");
+  }
+  s.viewers = in.viewers.list;
+  s.api_cues.insert(s.api_cues.end(), in.api_cues.begin(), in.api_cues.end());
+  std::stable_sort(s.api_cues.begin(), s.api_cues.end(), [](const ApiCueSpec& a, const ApiCueSpec& b) { return a.at_s < b.at_s; });
+  s.faults = in.faults;
+
+  // The decision service: its behaviour (a failure rate of 0 or 1), one latency, the pod.
+  s.decision.behaviour = in.decision.behaviour;
+  if (in.decision.failure_rate == 1 && s.decision.behaviour == DecisionBehaviour::kAnswer) {
+    s.decision.behaviour = DecisionBehaviour::kFail;
+  } else if (in.decision.failure_rate != 0 && in.decision.failure_rate != 1) {
+    return Bad("scenario.decision.failure_rate", "the conformance targets' ad server answers or fails (0 or 1; or behaviour)");
+  }
+  s.decision.latency_ms = OneValue(in.decision.latency);
+  s.decision.pod_id = in.decision.pod_id;
+  s.decision.ads = in.decision.ads;
+  if (s.decision.ads.empty()) {
+    // The pod a population scenario describes: ads_per_pod ads of ad_duration_s ("a1", "a2", ...),
+    // creatives segmented at the channel's segment duration when pods_of_creatives.
+    for (int i = 0; i < in.decision.ads_per_pod; ++i) {
+      AdSpec ad{"a" + std::to_string(i + 1), in.decision.ad_duration_s};
+      if (in.decision.pods_of_creatives) ad.segment_duration_s = s.origin.segment_duration_s;
+      s.decision.ads.push_back(std::move(ad));
+    }
+  }
+  s.decision.vast = in.decision.vast;
+
+  // The expect block.
+  const json& e = in.expect;
+  SSAI_RETURN_IF_ERROR(CheckKeys(e, "scenario.expect", {"profile", "api_probes"}));
+  SSAI_RETURN_IF_ERROR(JsonFields(e, "scenario.expect").Bool("api_probes", &s.api_probes));
+  if (e.contains("profile")) {
+    if (!e["profile"].is_object()) return Bad("scenario.expect.profile", "must be a JSON object");
+    s.profile_overrides = e["profile"];
+    Result<Profile> check = ApplyProfileOverrides(Profile{}, s.profile_overrides);
+    if (!check.ok()) return check.status().WithContext("scenario.expect");
   }
   return s;
 }
-
-}  // namespace
 
 Result<std::vector<Scenario>> LoadScenarios(const std::string& path) {
   namespace fs = std::filesystem;

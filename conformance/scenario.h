@@ -1,6 +1,10 @@
-// A conformance scenario: origin stream (with its cue markers), cue API calls, viewers at POPs,
-// the decision service's behaviour and faults on a schedule, all on one timeline that starts at
-// the origin's start_time. The format is documented in conformance/README.md; files live in
+// A conformance scenario as the targets play it: origin stream (with its cue markers), cue API
+// calls, viewers at POPs, the decision service's behaviour and faults on a schedule, all on one
+// timeline that starts at the scenario's start_time. The file is a simulator scenario (one format,
+// one parser: simulator/scenario.h, issue 18) with an `expect` block; ParseScenario reads it with
+// the simulator's parser and takes what the targets play, refusing by name what they cannot (a
+// range where a target needs one value, more than one channel, a population of viewers, the
+// simulator's fault windows). Format: conformance/README.md "Scenarios"; files in
 // fixtures/scenarios/conformance/.
 #ifndef SSAI_CONFORMANCE_SCENARIO_H_
 #define SSAI_CONFORMANCE_SCENARIO_H_
@@ -21,10 +25,15 @@
 #include "reference/base/time.h"
 #include "reference/media/origin/synthetic_origin.h"
 #include "reference/ssai/splicer.h"
+#include "world/scenario_parts.h"
 
 namespace ssai::ts {
 class TsPackager;
 }  // namespace ssai::ts
+
+namespace ssai::sim {
+struct Scenario;
+}  // namespace ssai::sim
 
 namespace ssai::server {
 struct DecisionConfig;
@@ -43,52 +52,13 @@ struct PopSpec {
   bool kv_cache = true;            // honour cacheTtl (misses included)
 };
 
-struct ViewerSpec {
-  std::string pop;
-  double join_s = 0;                    // from the stream start
-  std::optional<double> leave_s;        // default: the end of the run
-  std::vector<std::string> renditions;  // loaded together at every reload; empty = all
-  std::optional<InsertionMode> mode;    // default: the scenario's
-  int count = 1;                        // copies, joining 0.37 s apart
-};
-
-struct ApiCueSpec {
-  double at_s = 0;
-  double duration_s = 0;
-  std::string pod_id;
-  bool expect_duplicate = false;  // a repeat of an earlier cue inside its break
-  // "action": "stop" (issue 16): end the break playing then (the target says when it takes
-  // effect in its acknowledgement's endTime; else at the time sent), or cancel the next one.
-  bool stop = false;
-};
-
-struct AdSpec {
-  std::string id;
-  double duration_s = 0;
-  // > 0: a creative with its own timeline segmented at this duration (a pod of creatives,
-  // splicer.h); 0: the seed's model (conditioned to the channel's segment duration). All ads of a
-  // scenario set it or none does.
-  double segment_duration_s = 0;
-  // Demuxed audio (issue 14): the languages the ad has audio in, its default first; empty = every
-  // audio language of the origin (in the origin's order). An ad with one language is heard in it
-  // on every audio rendition.
-  std::vector<std::string> audio_languages = {};
-};
-
-enum class DecisionBehaviour { kAnswer, kFail, kHang };
-
-// Issue 15: decisions from the harness's VAST ad server (reference/server/services.h, VAST mode,
-// serving the scenario's ads as its default pod) instead of the seed's JSON.
-struct VastSpec {
-  // The ad tag, a path under /vast/ of the harness's ad server: "pod/default.xml",
-  // "wrapper/{n}/default.xml", "empty.xml", "malformed.xml", "mp4/default.xml", "loop.xml", ...
-  // Empty: JSON decisions.
-  std::string tag;
-  int wrappers = 0;           // n of a "wrapper/{n}/..." tag
-  int max_wrapper_depth = 5;  // VAST 4.3 §2.3.5.1 (what a correct target follows)
-  // > 0: the decision fails, the break is slate, and an Error URL fires with this code.
-  int expect_error_code = 0;
-};
+// The parts every harness plays the same way, one definition (world/scenario_parts.h).
+using ViewerSpec = world::ListedViewer;
+using ApiCueSpec = world::ApiCueSpec;
+using AdSpec = world::AdSpec;
+using DecisionBehaviour = world::DecisionBehaviour;
+using VastSpec = world::VastSpec;
+using FaultSpec = world::FaultSpec;
 
 struct DecisionSpec {
   DecisionBehaviour behaviour = DecisionBehaviour::kAnswer;
@@ -96,16 +66,6 @@ struct DecisionSpec {
   std::string pod_id = "pod-1";
   std::vector<AdSpec> ads;  // default: two 8 s ads
   VastSpec vast;
-};
-
-// kind: "coordinator_restart" | "decision" (behaviour) | "kv_propagation" (pop, delay_s) |
-//       "coordinator_rtt" (pop, rtt_ms)
-struct FaultSpec {
-  double at_s = 0;
-  std::string kind;
-  std::string pop;
-  double value = 0;  // delay_s or rtt_ms
-  DecisionBehaviour behaviour = DecisionBehaviour::kAnswer;
 };
 
 struct Scenario {
@@ -137,7 +97,18 @@ struct Scenario {
   std::vector<ApiCueSpec> api_cues;
   DecisionSpec decision;
   std::vector<FaultSpec> faults;
-  bool api_probes = false;  // run the cue API validation probes (api.cue.*)
+  // Channels go live (the coordinator starts, writes KV, heartbeats) this long before start_time,
+  // when the first viewers may join (the simulator's warmup_s); the origin is live from then.
+  double warmup_s = 0;
+  // The KV world (the simulator's kv block, fixed values): a write commits after
+  // kv_write_latency_ms; a POP lists keys as of at most kv_list_staleness_s ago (0: fresh); the
+  // edges read with cacheTtl kv_cache_ttl_s (where a POP's kv_cache is on).
+  double kv_write_latency_ms = 2;
+  int64_t kv_list_staleness_s = 0;
+  int64_t kv_cache_ttl_s = 60;
+  double decision_timeout_s = 2;  // the coordinator's (coordinator.decision_timeout_s)
+  // The expect block: run the cue API validation probes (api.cue.*), the profile's overrides.
+  bool api_probes = false;
   nlohmann::json profile_overrides = nlohmann::json::object();
 
   UnixMicros At(double offset_s) const { return origin.start_time + SecondsToMicros(offset_s); }
@@ -146,9 +117,14 @@ struct Scenario {
 // Scenario, profile and target-profile files are written by hand (a few KiB): read at most 1 MiB.
 inline constexpr size_t kMaxConformanceFileBytes = size_t{1} << 20;
 
-// Refuses unknown keys (the origin block's too: "scenario.origin.omit_cue_ins: unknown key"),
-// out-of-range numbers (with the path and the range) and nesting deeper than kMaxJsonDepth.
+// A scenario file's text, read by the simulator's parser (sim::ParseScenario: unknown keys, the
+// origin block's too — "scenario.origin.omit_cue_ins: unknown key" —, out-of-range numbers with
+// the path and the range, nesting deeper than kMaxJsonDepth, paths next to `file`), then
+// ScenarioOf. A conformance scenario has a name.
 Result<Scenario> ParseScenario(std::string_view json_text, std::string file = "");
+// What the targets play of a parsed simulator scenario: one channel, listed viewers, one value
+// where a target needs one (a fixed distribution), the expect block; refuses the rest by name.
+Result<Scenario> ScenarioOf(const sim::Scenario& scenario, std::string file = "");
 // A .json file, or every *.json in a directory (sorted by name).
 Result<std::vector<Scenario>> LoadScenarios(const std::string& path);
 

@@ -111,8 +111,25 @@ Status CheckDeployable(const sim::Scenario& s) {
   }
   if (!s.origin.capture.empty()) return Refuse("origin.capture", "capture replay is not deployed");
   if (!s.origin.ts.empty()) return Refuse("origin.ts", "TS origins are not deployed");
-  if (!s.origin.audio.empty() || !s.origin.subtitles.empty()) {
+  if (!s.origin.stream.audio.empty() || !s.origin.stream.subtitles.empty()) {
     return Refuse("origin.audio", "demuxed alternates are not deployed");
+  }
+  if (s.origin.breaks_listed) return Refuse("origin.breaks", "listed breaks are not deployed; give a schedule");
+  for (const sim::PopSpec& p : s.pops) {
+    if (p.kv_propagation_s || p.kv_latency_ms || p.kv_cache) {
+      return Refuse("pops[].kv_*", "one Redis replica for every POP: use kv.propagation_ms and kv.cache_ttl_s");
+    }
+  }
+  {
+    // The stream settings the deployed synthetic origin gets: segment duration, window, flavour, renditions.
+    origin::SyntheticStreamSpec deployed = sim::DefaultOriginStream();
+    const origin::SyntheticStreamSpec& st = s.origin.stream;
+    if (st.encryption != deployed.encryption || st.container != deployed.container || st.omit_cue_in != deployed.omit_cue_in ||
+        st.repeat_cue != deployed.repeat_cue || st.pdt_on_every_segment != deployed.pdt_on_every_segment ||
+        st.target_duration_s != deployed.target_duration_s || st.pts_offset_ticks != deployed.pts_offset_ticks ||
+        st.segment_uri_template != deployed.segment_uri_template || st.key_rotation_segments != deployed.key_rotation_segments) {
+      return Refuse("origin", "only segment_duration_s, window_segments, cue_flavour and renditions of the stream are deployed");
+    }
   }
   if (!s.origin.stalls.empty()) return Refuse("origin.stalls", "faults are not injected");
   if (!s.origin.not_found.empty()) return Refuse("origin.not_found", "faults are not injected");
@@ -506,7 +523,7 @@ Result<Measurement> RunDeployment(const sim::Scenario& sc, const DeployOptions& 
 
   // Origins: one synthetic origin per channel, its breaks where the simulator puts them (run.cc
   // Setup: channel c's k-th break at first_s + c * stagger_s + k * every_s, event id 1000 + k).
-  const int R = static_cast<int>(sc.origin.renditions.size());
+  const int R = static_cast<int>(sc.origin.stream.renditions.size());
   std::vector<origin::SyntheticStreamSpec> specs;
   std::vector<std::vector<TruthBreak>> truth(static_cast<size_t>(sc.channels));
   std::vector<std::unique_ptr<server::SyntheticOriginService>> origin_services;
@@ -516,11 +533,11 @@ Result<Measurement> RunDeployment(const sim::Scenario& sc, const DeployOptions& 
   };
   for (int c = 0; c < sc.channels; ++c) {
     origin::SyntheticStreamSpec s;
-    s.segment_duration_s = sc.origin.segment_duration_s;
-    s.window_segments = sc.origin.window_segments;
+    s.segment_duration_s = sc.origin.stream.segment_duration_s;
+    s.window_segments = sc.origin.stream.window_segments;
     s.start_time = t0 - 600 * kMicrosPerSecond;
-    s.renditions = sc.origin.renditions;
-    s.cue_flavour = sc.origin.cue_flavour;
+    s.renditions = sc.origin.stream.renditions;
+    s.cue_flavour = sc.origin.stream.cue_flavour;
     const sim::BreakScheduleSpec& b = sc.origin.breaks;
     for (int k = 0;; ++k) {
       const double at_s = b.first_s + c * b.stagger_s + k * b.every_s;
@@ -550,18 +567,18 @@ Result<Measurement> RunDeployment(const sim::Scenario& sc, const DeployOptions& 
   json channels = json::array();
   for (int c = 0; c < sc.channels; ++c) {
     json renditions = json::array();
-    for (const origin::Rendition& r : sc.origin.renditions) renditions.push_back(server::RenditionConfigJson(r));
+    for (const origin::Rendition& r : sc.origin.stream.renditions) renditions.push_back(server::RenditionConfigJson(r));
     const std::string base = origins[static_cast<size_t>(c)]->base_url();
     channels.push_back({{"org", "sim"}, {"channel", "ch" + std::to_string(c)}, {"mode", "ssai"},
                         {"origin_base_url", base}, {"renditions", renditions},
-                        {"slate", {{"uri", base + "/slate.ts"}, {"duration_s", sc.origin.segment_duration_s}}},
+                        {"slate", {{"uri", base + "/slate.ts"}, {"duration_s", sc.origin.stream.segment_duration_s}}},
                         {"default_pod_id", "fidelity-pod"}});
   }
   // The decision service's one pod: ads_per_pod ads of ad_duration_s (the simulator's SimDecision).
   json items = json::array();
   for (int i = 0; i < sc.decision.ads_per_pod; ++i) {
     json variants = json::object();
-    for (const origin::Rendition& r : sc.origin.renditions) {
+    for (const origin::Rendition& r : sc.origin.stream.renditions) {
       variants[std::to_string(r.bandwidth_bps)] = "{self}/ads/ad" + std::to_string(i) + "/" + std::to_string(r.bandwidth_bps) + ".m3u8";
     }
     items.push_back({{"id", "ad" + std::to_string(i)}, {"duration", sc.decision.ad_duration_s}, {"variants", variants}});
@@ -580,7 +597,7 @@ Result<Measurement> RunDeployment(const sim::Scenario& sc, const DeployOptions& 
       {"auth", {{"token", token}}},
       {"timeouts", {{"decision_ms", std::llround(sc.coordinator.decision_timeout_s * 1000)}}},
       {"decision", {{"catalogue", catalogue}, {"latency_ms", std::llround(Range(sc.decision.latency)->first)},
-                    {"failure_rate", sc.decision.failure_rate}, {"ad_segment_duration_s", sc.origin.segment_duration_s},
+                    {"failure_rate", sc.decision.failure_rate}, {"ad_segment_duration_s", sc.origin.stream.segment_duration_s},
                     {"seed", options.seed}}},
       {"log", {{"level", "info"}, {"path", work + "/coordinator.log"}}},
       {"channels", channels}};
@@ -674,7 +691,7 @@ Result<Measurement> RunDeployment(const sim::Scenario& sc, const DeployOptions& 
                      : span * k / n + static_cast<DurationMicros>(rng() % static_cast<uint64_t>(std::max<int64_t>(span / n, 1)));
           plans.push_back({c, static_cast<int>(p), r, t0 + phase,
                            edges[p]->base_url() + "/sim/ch" + std::to_string(c) + "/" +
-                               sc.origin.renditions[static_cast<size_t>(r)].name + ".m3u8"});
+                               sc.origin.stream.renditions[static_cast<size_t>(r)].name + ".m3u8"});
         }
       }
     }

@@ -33,7 +33,7 @@ ALLOWED = {
                            "conformance/observations.h", "conformance/profile.h", "conformance/scenario.h"],
     "conformance/observations.h": ["reference/base", "reference/ssai"],
     "conformance/profile.h": ["reference/base"],
-    "conformance/scenario.h": ["reference/base", "reference/media", "reference/ssai", "conformance/profile.h"],
+    "conformance/scenario.h": ["reference/base", "reference/media", "reference/ssai", "world", "conformance/profile.h"],
     "conformance": ["reference/base", "reference/io", "reference/media", "reference/ssai",
                     "reference/server", "world", "simulator"],
     # `ssai fidelity`: a simulator scenario deployed with the real server and measured (issue 18).

@@ -165,7 +165,7 @@ TEST(SimCaptureTest, RunSeesTheCapturedBreakAndIsDeterministic) {
   sc.origin.capture = "fixtures/captures/does-not-exist";
   EXPECT_EQ(RunBuild(sc, *FindBuild("kv-channel-state"), 1).status().code(), StatusCode::kNotFound);
   sc.origin.capture = "fixtures/captures/cue_out";
-  sc.origin.renditions[0].name = "v1080";
+  sc.origin.stream.renditions[0].name = "v1080";
   EXPECT_EQ(RunBuild(sc, *FindBuild("kv-channel-state"), 1).status().code(), StatusCode::kInvalidArgument);
 }
 
@@ -205,7 +205,7 @@ TEST(SimTsTest, TruthIsTheTsCuesOnALoopStartingWithTheViewers) {
   OriginSpec spec;
   spec.fetch_latency = Distribution::Fixed(0);
   origin::SyntheticStreamSpec ch;
-  ch.renditions = sc.origin.renditions;
+  ch.renditions = sc.origin.stream.renditions;
   SimOrigin origin(&sim, spec, {ch}, sc.start_time, Rng::Stream(1, 0));
   origin.UseTs(tl->packager, tl->pdt_start);
   sim.RunUntil(sc.start_time + 40 * kMicrosPerSecond);
@@ -223,7 +223,7 @@ TEST(SimTsTest, TruthIsTheTsCuesOnALoopStartingWithTheViewers) {
 
   // Segments that are not all segment_duration_s, and a file that is not a TS, are refused.
   Scenario three = sc;
-  three.origin.segment_duration_s = 3;
+  three.origin.stream.segment_duration_s = 3;
   EXPECT_EQ(TsTimelineOf(ReadTs(sc.origin.ts), three).status().message(),
             "origin.ts 'fixtures/scenarios/conformance/ts_breaks.ts': segment 0 lasts 4 s, not segment_duration_s "
             "(cut at IDR frames: the GOPs must divide it)");

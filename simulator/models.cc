@@ -429,8 +429,8 @@ void SimOrigin::Fetch(std::string_view url, Callback done) {
     const std::string base(url.substr(0, url.size() - 5));  // without ".m3u8"
     hls::VodTrack track;
     track.duration_s = ad_duration_s_;
-    track.segment_s = spec_.segment_duration_s;
-    track.cmaf = spec_.container == "cmaf";
+    track.segment_s = spec_.stream.segment_duration_s;
+    track.cmaf = spec_.stream.container == "cmaf";
     track.init_uri = base + "_init.mp4";
     track.segment_prefix = base + "_";
     track.segment_suffix = track.cmaf ? ".m4s" : ".ts";

@@ -258,15 +258,60 @@ double Distribution::SampleMs(Rng& rng) const {
   return v < 0 ? 0 : v;
 }
 
+// Every value a distribution yields is a delay in ms: [0, kMaxDelayMs] (about 11.6 days; a
+// negative RTT or a latency past every scenario's duration is a typo, not a model).
+constexpr double kMaxDelayMs = 1e9;
+
+double Distribution::CdfMs(double ms) const {
+  const auto clamp01 = [](double p) { return p < 0 ? 0.0 : p > 1 ? 1.0 : p; };
+  switch (kind_) {
+    case Kind::kFixed: return ms >= a_ ? 1 : 0;
+    case Kind::kUniform: return b_ > a_ ? clamp01((ms - a_) / (b_ - a_)) : (ms >= a_ ? 1 : 0);
+    case Kind::kExponential: return ms <= 0 ? 0 : a_ <= 0 ? 1 : 1 - std::exp(-ms / a_);
+    case Kind::kLognormal:
+      if (ms <= 0) return 0;
+      if (b_ <= 0) return ms >= a_ ? 1 : 0;
+      return 0.5 * (1 + std::erf(std::log(ms / a_) / (b_ * std::sqrt(2.0))));
+    case Kind::kPareto: return ms < a_ ? 0 : 1 - std::pow(a_ / ms, b_);
+    case Kind::kMixture: {
+      double p = 0, prev = 0;
+      for (const auto& [cum, dist] : parts_) {
+        p += (cum - prev) * dist.CdfMs(ms);
+        prev = cum;
+      }
+      return clamp01(p);
+    }
+    case Kind::kEmpirical: {
+      if (points_.empty() || ms < points_.front().first) return 0;
+      for (size_t i = 1; i < points_.size(); ++i) {
+        const auto& [x1, p1] = points_[i];
+        if (ms < x1) {
+          const auto& [x0, p0] = points_[i - 1];
+          return clamp01(x1 > x0 ? p0 + (p1 - p0) * (ms - x0) / (x1 - x0) : p0);
+        }
+      }
+      return 1;
+    }
+  }
+  return 1;
+}
+
+double Distribution::MedianMs() const {
+  if (kind_ == Kind::kFixed) return a_;
+  double lo = 0, hi = kMaxDelayMs;
+  for (int i = 0; i < 100 && hi - lo > 1e-9; ++i) {
+    const double mid = lo + (hi - lo) / 2;
+    (CdfMs(mid) >= 0.5 ? hi : lo) = mid;
+  }
+  return std::round(hi * 1000) / 1000;  // to 1 µs
+}
+
 DurationMicros Distribution::SampleUs(Rng& rng) const {
   const double ms = SampleMs(rng);
   if (ms > 1e12) return static_cast<DurationMicros>(1e15);  // Pareto tails: cap at ~31 years
   return static_cast<DurationMicros>(ms * 1000.0 + 0.5);
 }
 
-// Every value a distribution yields is a delay in ms: [0, kMaxDelayMs] (about 11.6 days; a
-// negative RTT or a latency past every scenario's duration is a typo, not a model).
-constexpr double kMaxDelayMs = 1e9;
 
 Result<Distribution> Distribution::FromJson(const nlohmann::json& j) {
   if (j.is_number()) {

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,12 @@ class Distribution {
   double SampleMs(Rng& rng) const;
   DurationMicros SampleUs(Rng& rng) const;
   Kind kind() const { return kind_; }
+  // The value of a fixed distribution; nullopt otherwise.
+  std::optional<double> FixedMs() const { return kind_ == Kind::kFixed ? std::optional<double>(a_) : std::nullopt; }
+  // P(X <= ms), and the median (the smallest ms with CdfMs >= 0.5, to 1 µs): the one value a
+  // harness takes where it needs one (conformance targets: conformance/README.md "Scenarios").
+  double CdfMs(double ms) const;
+  double MedianMs() const;
 
  private:
   Kind kind_ = Kind::kFixed;

@@ -128,5 +128,21 @@ TEST(DistributionTest, GoldenSamples) {
   EXPECT_EQ(got, again);
 }
 
+// The one value a harness takes where it needs one (conformance targets): the median.
+TEST(DistributionTest, MedianOfEveryKind) {
+  EXPECT_EQ(Distribution::Fixed(40).MedianMs(), 40);
+  EXPECT_EQ(Distribution::Uniform(70, 90).MedianMs(), 80);
+  EXPECT_EQ(Distribution::Lognormal(150, 0.5).MedianMs(), 150);
+  EXPECT_NEAR(Distribution::Exponential(10).MedianMs(), 10 * std::log(2.0), 1e-3);
+  EXPECT_NEAR(Distribution::Pareto(2, 1).MedianMs(), 4, 1e-3);
+  EXPECT_EQ(Distribution::Empirical({{0, 0}, {1000, 0.5}, {60000, 1}}).MedianMs(), 1000);
+  // The default propagation: 90 % within U(100, 2000) ms, 10 % U(2000, 60000): median in the first part.
+  const Distribution mix = Distribution::Mixture({{0.9, Distribution::Uniform(100, 2000)}, {0.1, Distribution::Uniform(2000, 60000)}});
+  EXPECT_NEAR(mix.MedianMs(), 100 + 1900 * (0.5 / 0.9), 1e-3);
+  EXPECT_EQ(mix.CdfMs(2000), 0.9);
+  EXPECT_EQ(Distribution::Fixed(40).FixedMs(), 40);
+  EXPECT_FALSE(mix.FixedMs().has_value());
+}
+
 }  // namespace
 }  // namespace ssai::sim

@@ -621,5 +621,56 @@ TEST(ScenarioInputTest, RunSizeIsCheckedUpFront) {
   EXPECT_LT(EstimateRunSize(*wide).bytes(), kMaxRunBytes);
 }
 
+
+// Issue 18, one format: a conformance scenario is a simulator scenario plus `expect`. Every file
+// in fixtures/scenarios/conformance parses here, round-trips through ScenarioToJson, and what
+// the simulator does not run yet is refused by name, not dropped.
+TEST(ScenarioInputTest, ConformanceScenariosAreSimulatorScenarios) {
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator("fixtures/scenarios/conformance")) {
+    if (e.path().extension() != ".json") continue;
+    ++files;
+    Result<nlohmann::json> j = ReadScenarioFile(e.path().string(), 1 << 20);
+    ASSERT_TRUE(j.ok()) << j.status().ToString();
+    Result<Scenario> sc = ParseScenario(j->dump());
+    ASSERT_TRUE(sc.ok()) << e.path() << ": " << sc.status().ToString();
+    EXPECT_EQ(sc->channels, 1) << e.path();
+    EXPECT_TRUE(sc->viewers.listed) << e.path();
+    Result<Scenario> again = ParseScenario(ScenarioToJson(*sc).dump());
+    ASSERT_TRUE(again.ok()) << e.path() << ": " << again.status().ToString();
+    EXPECT_EQ(ScenarioToJson(*again), ScenarioToJson(*sc)) << e.path();
+  }
+  EXPECT_GE(files, 37);
+  // Listed breaks run in the simulator (each channel the same), with per-POP fixed KV settings.
+  Result<Scenario> listed = ParseScenario(R"({"duration_s": 120, "channels": 1, "warmup_s": 0, "kv": {"list_staleness_s": 0},
+      "pops": [{"name": "near", "coordinator_rtt_ms": 10, "kv_propagation_s": 1, "kv_latency_ms": 2},
+               {"name": "slow", "coordinator_rtt_ms": 150, "kv_propagation_s": 60, "kv_cache": false}],
+      "origin": {"breaks": [{"at_s": 30, "duration_s": 20, "event_id": 7}]},
+      "viewers": {"viewers_per_channel": 200}})");
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  EXPECT_TRUE(listed->origin.breaks_listed);
+  ASSERT_EQ(listed->origin.stream.breaks.size(), 1u);
+  EXPECT_EQ(listed->origin.stream.breaks[0].start_time, listed->start_time + 30 * kMicrosPerSecond);
+  Result<nlohmann::json> run = RunBuild(*listed, *FindBuild("kv-hybrid"), 1);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  const nlohmann::json& pops = (*run)["pops"];
+  ASSERT_EQ(pops.size(), 2u);
+  EXPECT_EQ(pops[0]["breaks_due"], 1) << pops.dump();
+  // The break's key reaches the near POP after 1 s and the slow one after 60 s, when the 20 s
+  // break is over: kv-hybrid's lookups hit KV near and never at the slow POP.
+  EXPECT_GT(pops[0]["kv_hit_rate"].get<double>(), 0.1) << pops.dump();  // kv-hybrid hits only in a break: 20 of 120 s
+  EXPECT_EQ(pops[1]["kv_hit_rate"].get<double>(), 0) << pops.dump();
+  // Listed viewers, cue API calls, faults and a listed pod: refused by the simulator by name.
+  Result<Scenario> viewers = ParseScenario(R"({"channels": 1, "pops": [{"name": "p"}], "viewers": [{"pop": "p"}]})");
+  ASSERT_TRUE(viewers.ok()) << viewers.status().ToString();
+  EXPECT_EQ(RunBuild(*viewers, *FindBuild("kv-hybrid"), 1).status().message(),
+            "scenario.viewers: not simulated yet (a list of viewers; the simulator plays a population); ssai conform runs it");
+  // The old conformance keys say where they went.
+  EXPECT_EQ(ParseScenario(R"({"origin": {"start_time": "2026-01-01T00:00:00Z"}})").status().message(),
+            "scenario.origin.start_time: the stream starts at the scenario's start_time (give it at the top level)");
+  EXPECT_EQ(ParseScenario(R"({"profile": {}})").status().message(),
+            "scenario.profile: belongs in the scenario's expect block (expect.profile, expect.api_probes)");
+}
+
 }  // namespace
 }  // namespace ssai::sim

@@ -1,13 +1,16 @@
 #include "simulator/scenario.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 
 #include "reference/base/json_input.h"
 #include "reference/base/json_text.h"
+#include "reference/base/strings.h"
 #include "reference/io/files.h"
+#include "reference/ssai/adbreak_state.h"
 
 namespace ssai::sim {
 
@@ -22,7 +25,8 @@ class Obj {
   Obj(const json* j, std::string path) : j_(j), path_(std::move(path)) {}
   Status CheckKnown(std::initializer_list<std::string_view> keys) const {
     if (j_ == nullptr) return Status::Ok();
-    return CheckKnownKeys(*j_, path_, keys);  // "scenario.kv.x: unknown key (allowed: ...)"
+    // "scenario.kv.x: unknown key (allowed: ...)"; "_..." keys and "comment" are documentation.
+    return CheckKnownKeys(*j_, path_, keys, /*doc_keys=*/true);
   }
   const json* Get(const char* key) const {
     if (j_ == nullptr || !j_->is_object()) return nullptr;
@@ -77,6 +81,19 @@ class Obj {
   std::string path_;
 };
 
+Result<world::DecisionBehaviour> ParseBehaviour(const std::string& v, const std::string& where) {
+  if (v == "answer") return world::DecisionBehaviour::kAnswer;
+  if (v == "fail") return world::DecisionBehaviour::kFail;
+  if (v == "hang") return world::DecisionBehaviour::kHang;
+  return Status::InvalidArgument(where + ": must be \"answer\", \"fail\" or \"hang\", got \"" + v + "\"");
+}
+
+Result<InsertionMode> ParseMode(const std::string& v, const std::string& where) {
+  if (v == "ssai") return InsertionMode::kSsai;
+  if (v == "sgai") return InsertionMode::kSgai;
+  return Status::InvalidArgument(where + ": must be \"ssai\" or \"sgai\", got \"" + v + "\"");
+}
+
 std::vector<origin::Rendition> DefaultRenditions() {
   return {{"v1080", 5'000'000, "1920x1080", "avc1.640028,mp4a.40.2"},
           {"v720", 2'500'000, "1280x720", "avc1.64001f,mp4a.40.2"},
@@ -91,6 +108,15 @@ std::vector<PopSpec> DefaultPops() {
 }
 
 }  // namespace
+
+origin::SyntheticStreamSpec DefaultOriginStream() {
+  origin::SyntheticStreamSpec spec;
+  spec.segment_duration_s = 2;
+  spec.window_segments = 6;
+  spec.cue_flavour = origin::CueFlavour::kCueOut;
+  spec.renditions = DefaultRenditions();
+  return spec;
+}
 
 double TraceFraction(const std::vector<TracePoint>& trace, double t_s) {
   if (trace.empty()) return 1;
@@ -141,9 +167,9 @@ json TraceToJson(const std::vector<TracePoint>& trace) {
 RunSize EstimateRunSize(const Scenario& s) {
   RunSize r;
   const double channels = s.channels, P = static_cast<double>(s.pops.size());
-  const double R = static_cast<double>(s.origin.renditions.size());
+  const double R = static_cast<double>(s.origin.stream.renditions.size());
   const double modes = s.viewers.sgai_fraction > 0 && s.viewers.sgai_fraction < 1 ? 2 : 1;
-  const double seg = s.origin.segment_duration_s;
+  const double seg = s.origin.stream.segment_duration_s;
   // run.cc: slots span the measured window plus 60 s; two uint64 POP masks and two uint8
   // rendition masks per POP, per slot and channel.
   r.segments = std::ceil((s.duration_s + 60) / seg) + 2;
@@ -156,7 +182,7 @@ RunSize EstimateRunSize(const Scenario& s) {
   r.cohort_bytes = r.cohorts * 160;  // Cohort + its pending reload event in the queue
   r.channel_bytes = channels * (8192 + 1024 * P);  // config, origin spec, coordinator, KV keys per POP
   // Demuxed: every alternate has its playlists too, and a variant reload loads 1-2 more.
-  const double A = static_cast<double>(s.origin.audio.size() + s.origin.subtitles.size());
+  const double A = static_cast<double>(s.origin.stream.audio.size() + s.origin.stream.subtitles.size());
   r.playlist_bytes = channels * (R + A) * 16384;    // the memo's parsed playlist and spliced outputs
   r.reloads = r.cohorts * s.duration_s / std::max(1.0, std::ceil(seg)) * s.origin.PlaylistsPerReload();
   return r;
@@ -175,7 +201,7 @@ Status CheckRunSize(const Scenario& s) {
     return std::string(buf);
   };
   const std::string shape = "channels " + n(s.channels) + ", POPs " + n(static_cast<double>(s.pops.size())) +
-                            ", renditions " + n(static_cast<double>(s.origin.renditions.size())) +
+                            ", renditions " + n(static_cast<double>(s.origin.stream.renditions.size())) +
                             ", viewers.cohorts_per_group " + n(s.viewers.cohorts_per_group) + ", duration_s " +
                             n(s.duration_s);
   if (r.bytes() > kMaxRunBytes) {
@@ -216,10 +242,15 @@ Result<Scenario> ParseScenarioJson(const json& root) {
   Scenario s;
   s.source = root;
   Obj top(&root, "scenario");
+  // Keys of the conformance format before issue 18 made it this one: say where they went.
+  if (top.Get("profile") != nullptr || top.Get("api_probes") != nullptr) {
+    return Status::InvalidArgument(std::string("scenario.") + (top.Get("profile") != nullptr ? "profile" : "api_probes") +
+                                   ": belongs in the scenario's expect block (expect.profile, expect.api_probes)");
+  }
   SSAI_RETURN_IF_ERROR(top.CheckKnown({"name", "description", "duration_s", "start_time", "channels",
                                        "pops", "kv", "coordinator", "origin", "decision", "viewers",
                                        "cost", "builds", "series_interval_s", "warmup_s",
-                                       "lint_sample_every"}));
+                                       "lint_sample_every", "mode", "api_cues", "faults", "expect"}));
   SSAI_RETURN_IF_ERROR(top.Str("name", &s.name));
   SSAI_RETURN_IF_ERROR(top.Str("description", &s.description));
   SSAI_RETURN_IF_ERROR(top.Num("duration_s", &s.duration_s, 1, 7 * 86400));
@@ -248,7 +279,8 @@ Result<Scenario> ParseScenarioJson(const json& root) {
     }
     for (size_t i = 0; i < pops->size(); ++i) {
       Obj p(&(*pops)[i], "scenario.pops[" + std::to_string(i) + "]");
-      SSAI_RETURN_IF_ERROR(p.CheckKnown({"name", "viewer_share", "coordinator_rtt_ms", "trace"}));
+      SSAI_RETURN_IF_ERROR(p.CheckKnown({"name", "viewer_share", "coordinator_rtt_ms", "trace", "kv_propagation_s",
+                                         "kv_latency_ms", "kv_cache"}));
       PopSpec pop{"pop" + std::to_string(i), 1, Distribution::Fixed(50), {}};
       SSAI_RETURN_IF_ERROR(p.Str("name", &pop.name));
       // > 0: a POP with no share has no viewers (leave it out), and all-zero shares divide by zero.
@@ -256,6 +288,24 @@ Result<Scenario> ParseScenarioJson(const json& root) {
       SSAI_RETURN_IF_ERROR(p.Dist("coordinator_rtt_ms", &pop.coordinator_rtt));
       if (const json* tr = p.Get("trace")) {
         SSAI_RETURN_IF_ERROR(ParseTrace(*tr, "scenario.pops[" + std::to_string(i) + "].trace", &pop.trace));
+      }
+      if (p.Get("kv_propagation_s") != nullptr) {
+        double v = 0;
+        SSAI_RETURN_IF_ERROR(p.Num("kv_propagation_s", &v, 0, 86400));
+        pop.kv_propagation_s = v;
+      }
+      if (p.Get("kv_latency_ms") != nullptr) {
+        double v = 0;
+        SSAI_RETURN_IF_ERROR(p.Num("kv_latency_ms", &v, 0, 600000));
+        pop.kv_latency_ms = v;
+      }
+      if (p.Get("kv_cache") != nullptr) {
+        bool v = true;
+        SSAI_RETURN_IF_ERROR(p.Bool("kv_cache", &v));
+        pop.kv_cache = v;
+      }
+      for (const PopSpec& other : s.pops) {
+        if (other.name == pop.name) return Status::InvalidArgument(p.Path("name") + ": '" + pop.name + "' named twice");
       }
       s.pops.push_back(std::move(pop));
     }
@@ -328,11 +378,17 @@ Result<Scenario> ParseScenarioJson(const json& root) {
   SSAI_RETURN_IF_ERROR(co.Num("decision_timeout_s", &s.coordinator.decision_timeout_s, 0.001, 3600));
   SSAI_RETURN_IF_ERROR(co.Windows("crashes", &s.coordinator.crashes));
 
-  // Origin.
+  // Origin: the synthetic origin's own fields through its parser (origin::ParseSpec, the one
+  // origin parser), the simulator's beside them (fetch latency, edge cache, stalls, 404s, a
+  // capture or a TS), and the breaks as a schedule (an object) or a list (an array).
   Obj og(top.Get("origin"), "scenario.origin");
-  SSAI_RETURN_IF_ERROR(og.CheckKnown({"segment_duration_s", "window_segments", "cue_flavour", "renditions",
-                                      "fetch_latency_ms", "stalls", "not_found", "breaks", "capture", "ts",
-                                      "container", "audio", "subtitles", "edge_cache_ms"}));
+  if (const json* o = top.Get("origin"); o != nullptr && !o->is_object()) {
+    return Status::InvalidArgument("scenario.origin: must be an object");
+  }
+  if (og.Get("start_time") != nullptr) {
+    return Status::InvalidArgument("scenario.origin.start_time: the stream starts at the scenario's start_time "
+                                   "(give it at the top level)");
+  }
   SSAI_RETURN_IF_ERROR(og.Str("capture", &s.origin.capture));
   SSAI_RETURN_IF_ERROR(og.Str("ts", &s.origin.ts));
   if (!s.origin.ts.empty() && !s.origin.capture.empty()) {
@@ -341,60 +397,128 @@ Result<Scenario> ParseScenarioJson(const json& root) {
   if (!s.origin.ts.empty() && og.Get("breaks") != nullptr) {
     return Status::InvalidArgument("scenario.origin.breaks: not with origin.ts: the breaks are the TS's SCTE-35 cues");
   }
-  SSAI_RETURN_IF_ERROR(og.Num("segment_duration_s", &s.origin.segment_duration_s, 0.5, 60));
-  SSAI_RETURN_IF_ERROR(og.Int("window_segments", &s.origin.window_segments, 1, 1000));
-  std::string flavour(origin::CueFlavourName(s.origin.cue_flavour));
-  SSAI_RETURN_IF_ERROR(og.Str("cue_flavour", &flavour));
-  std::optional<origin::CueFlavour> f = origin::CueFlavourFromName(flavour);
-  if (!f || *f == origin::CueFlavour::kNone) {
-    return Status::InvalidArgument("scenario.origin.cue_flavour: unknown '" + flavour +
-                                   "' (cue_out, oatcls, daterange, ext_x_scte35, splicepoint)");
-  }
-  s.origin.cue_flavour = *f;
-  if (const json* r = og.Get("renditions")) {
-    if (!r->is_array() || r->empty() || r->size() > 8) {
-      return Status::InvalidArgument("scenario.origin.renditions: must be an array of 1..8 renditions");
-    }
-    for (size_t i = 0; i < r->size(); ++i) {
-      Obj ro(&(*r)[i], "scenario.origin.renditions[" + std::to_string(i) + "]");
-      SSAI_RETURN_IF_ERROR(ro.CheckKnown({"name", "bandwidth_bps"}));
-      origin::Rendition rend{"r" + std::to_string(i), 1'000'000, "", ""};
-      SSAI_RETURN_IF_ERROR(ro.Str("name", &rend.name));
-      SSAI_RETURN_IF_ERROR(ro.Int("bandwidth_bps", &rend.bandwidth_bps, 1, 1e12));
-      s.origin.renditions.push_back(rend);
-    }
-  } else {
-    s.origin.renditions = DefaultRenditions();
-  }
-  // Demuxed audio and subtitles: the synthetic origin's fields, by its parser and its checks.
-  SSAI_RETURN_IF_ERROR(og.Str("container", &s.origin.container));
-  if (const json* o = top.Get("origin"); o != nullptr && o->is_object()) {
-    origin::SyntheticStreamSpec alternates;
-    SSAI_RETURN_IF_ERROR(origin::ParseAlternates(*o, "scenario.origin", &alternates));
-    s.origin.audio = std::move(alternates.audio);
-    s.origin.subtitles = std::move(alternates.subtitles);
-  }
-  if ((!s.origin.audio.empty() || !s.origin.subtitles.empty()) && (!s.origin.capture.empty() || !s.origin.ts.empty())) {
-    return Status::InvalidArgument(std::string("scenario.origin.") + (s.origin.audio.empty() ? "subtitles" : "audio") +
-                                   ": the synthetic origin's (not with origin.capture or origin.ts)");
+  if (!s.origin.capture.empty() && og.Get("breaks") != nullptr && og.Get("breaks")->is_array()) {
+    return Status::InvalidArgument("scenario.origin.breaks: not with origin.capture: the breaks are the capture's markers");
   }
   {
-    origin::SyntheticStreamSpec probe;
-    probe.segment_duration_s = s.origin.segment_duration_s;
-    probe.renditions = s.origin.renditions;
-    probe.container = s.origin.container;
-    probe.audio = s.origin.audio;
-    probe.subtitles = s.origin.subtitles;
-    if (s.origin.container == "cmaf") probe.segment_uri_template = "seg_{rendition}_{msn}.m4s";
-    if (Status v = origin::ValidateSpec(probe); !v.ok()) {
-      return Status::InvalidArgument("scenario.origin: " + v.message());
+    static constexpr std::string_view kSimulatorKeys[] = {"fetch_latency_ms", "edge_cache_ms", "stalls", "not_found",
+                                                          "breaks", "capture", "ts"};
+    json stream = json::object();
+    if (const json* o = top.Get("origin")) {
+      for (auto it = o->begin(); it != o->end(); ++it) {
+        const std::string& key = it.key();
+        if (key == "comment" || key.rfind('_', 0) == 0) continue;  // documentation
+        if (std::find(std::begin(kSimulatorKeys), std::end(kSimulatorKeys), key) != std::end(kSimulatorKeys)) continue;
+        stream[key] = it.value();
+      }
+    }
+    const origin::SyntheticStreamSpec defaults = DefaultOriginStream();
+    if (!stream.contains("segment_duration_s")) stream["segment_duration_s"] = defaults.segment_duration_s;
+    if (!stream.contains("window_segments")) stream["window_segments"] = defaults.window_segments;
+    if (!stream.contains("cue_flavour")) stream["cue_flavour"] = origin::CueFlavourName(defaults.cue_flavour);
+    // The simulator's rendition defaults: "r{i}" at 1 Mbit/s.
+    if (stream.contains("renditions") && stream["renditions"].is_array()) {
+      for (size_t i = 0; i < stream["renditions"].size(); ++i) {
+        json& r = stream["renditions"][i];
+        if (!r.is_object()) continue;  // the parser names it
+        if (!r.contains("name")) r["name"] = "r" + std::to_string(i);
+        if (!r.contains("bandwidth_bps")) r["bandwidth_bps"] = 1'000'000;
+      }
+    }
+    if (!stream.contains("renditions")) {
+      json rs = json::array();
+      for (const origin::Rendition& r : defaults.renditions) {
+        rs.push_back({{"name", r.name}, {"bandwidth_bps", r.bandwidth_bps}, {"resolution", r.resolution}, {"codecs", r.codecs}});
+      }
+      stream["renditions"] = rs;
+    }
+    // CMAF segments are .m4s (the simulator's and the harness's default template for them).
+    if (stream.value("container", "") == "cmaf" && !stream.contains("segment_uri_template")) {
+      stream["segment_uri_template"] = "seg_{rendition}_{msn}.m4s";
+    }
+    stream["start_time"] = FormatIso8601Millis(s.start_time);
+    // Listed breaks: at_s from the start, and an early CUE-IN's planned_duration_s.
+    if (const json* br = og.Get("breaks"); br != nullptr && br->is_array()) {
+      if (br->size() > origin::kMaxBreaks) {
+        return Status::InvalidArgument("scenario.origin.breaks: at most " + std::to_string(origin::kMaxBreaks) + " breaks");
+      }
+      json listed = json::array();
+      for (size_t i = 0; i < br->size(); ++i) {
+        const std::string where = "scenario.origin.breaks[" + std::to_string(i) + "]";
+        Obj bo(&(*br)[i], where);
+        if (!(*br)[i].is_object()) return Status::InvalidArgument(where + ": must be an object");
+        SSAI_RETURN_IF_ERROR(bo.CheckKnown({"at_s", "duration_s", "event_id", "planned_duration_s", "in_after_s", "cancelled"}));
+        json b = (*br)[i];
+        double at_s = 0;
+        SSAI_RETURN_IF_ERROR(JsonFields(b, where).Number("at_s", &at_s, {.min = 0, .max = 7 * 86400, .required = true}));
+        b.erase("at_s");
+        b["start_time"] = FormatIso8601Millis(s.start_time + SecondsToMicros(at_s));
+        if (b.contains("planned_duration_s")) {
+          double planned_s = 0;
+          SSAI_RETURN_IF_ERROR(JsonFields(b, where).Number("planned_duration_s", &planned_s, {.min = 0, .max = 86400, .open_min = true}));
+          if (!b.contains("event_id") || !b["event_id"].is_number_unsigned() || b["event_id"].get<uint64_t>() > 0xFFFFFFFFull) {
+            return Status::InvalidArgument(where + ": planned_duration_s needs an event_id");
+          }
+          s.origin.planned_duration_s[b["event_id"].get<uint32_t>()] = planned_s;
+          b.erase("planned_duration_s");
+        }
+        listed.push_back(std::move(b));
+      }
+      stream["breaks"] = std::move(listed);
+      s.origin.breaks_listed = true;
+    }
+    Result<origin::SyntheticStreamSpec> spec = origin::ParseSpec(stream.dump(), "scenario.origin");
+    if (!spec.ok()) return spec.status();
+    s.origin.stream = std::move(spec).value();
+  }
+  const origin::SyntheticStreamSpec& st = s.origin.stream;
+  if (st.segment_duration_s < 0.5 || st.segment_duration_s > 60) {
+    return Status::InvalidArgument("scenario.origin.segment_duration_s: must be in [0.5, 60]");
+  }
+  if (st.window_segments > 1000) return Status::InvalidArgument("scenario.origin.window_segments: must be in [1, 1000]");
+  // "none": an origin without markers, whose breaks come only from the cue API.
+  if (st.cue_flavour == origin::CueFlavour::kNone && !(s.origin.breaks_listed && st.breaks.empty())) {
+    const json* b = og.Get("breaks");
+    const bool api = b != nullptr && b->is_object() && b->contains("source") && (*b)["source"] == "api";
+    if (!api) {
+      return Status::InvalidArgument("scenario.origin.cue_flavour: 'none' marks no break: give origin.breaks.source "
+                                     "\"api\" or no origin breaks (\"breaks\": [])");
+    }
+  }
+  if (st.renditions.empty() || st.renditions.size() > 8) {
+    return Status::InvalidArgument("scenario.origin.renditions: must be an array of 1..8 renditions");
+  }
+  if ((!st.audio.empty() || !st.subtitles.empty()) && (!s.origin.capture.empty() || !s.origin.ts.empty())) {
+    return Status::InvalidArgument(std::string("scenario.origin.") + (st.audio.empty() ? "subtitles" : "audio") +
+                                   ": the synthetic origin's (not with origin.capture or origin.ts)");
+  }
+  for (const auto& [id, planned_s] : s.origin.planned_duration_s) {
+    if (st.cue_flavour != origin::CueFlavour::kCueOut && st.cue_flavour != origin::CueFlavour::kDateRange) {
+      return Status::InvalidArgument("scenario.origin.breaks: planned_duration_s (early CUE-IN) needs cue_flavour cue_out or "
+                                     "daterange (the other flavours carry the duration inside binary SCTE-35)");
+    }
+    const origin::ScheduledBreak* early = nullptr;
+    for (const origin::ScheduledBreak& b : st.breaks) {
+      if (b.event_id == id) early = &b;
+    }
+    if (early == nullptr) return Status::InvalidArgument("scenario.origin.breaks: planned_duration_s on unknown event_id");
+    if (planned_s <= early->duration_s) {
+      return Status::InvalidArgument("scenario.origin.breaks: planned_duration_s must exceed duration_s (an early IN)");
+    }
+    for (const origin::ScheduledBreak& b : st.breaks) {
+      if (&b != early && b.duration_s == early->duration_s) {
+        return Status::InvalidArgument("scenario.origin.breaks: an early-IN break's duration_s must differ from every other break's");
+      }
     }
   }
   SSAI_RETURN_IF_ERROR(og.Dist("fetch_latency_ms", &s.origin.fetch_latency));
   SSAI_RETURN_IF_ERROR(og.Num("edge_cache_ms", &s.origin.edge_cache_ms, 0, 60000));
   SSAI_RETURN_IF_ERROR(og.Windows("stalls", &s.origin.stalls));
   SSAI_RETURN_IF_ERROR(og.Windows("not_found", &s.origin.not_found));
-  Obj br(og.Get("breaks"), "scenario.origin.breaks");
+  Obj br(s.origin.breaks_listed ? nullptr : og.Get("breaks"), "scenario.origin.breaks");
+  if (const json* b = og.Get("breaks"); b != nullptr && !b->is_object() && !b->is_array()) {
+    return Status::InvalidArgument("scenario.origin.breaks: must be a schedule (an object) or a list of breaks (an array)");
+  }
   SSAI_RETURN_IF_ERROR(br.CheckKnown({"first_s", "every_s", "duration_s", "stagger_s", "source"}));
   std::string source = "scte35";
   SSAI_RETURN_IF_ERROR(br.Str("source", &source));
@@ -416,15 +540,143 @@ Result<Scenario> ParseScenarioJson(const json& root) {
 
   // Decision.
   Obj de(top.Get("decision"), "scenario.decision");
-  SSAI_RETURN_IF_ERROR(de.CheckKnown({"latency_ms", "failure_rate", "ads_per_pod", "ad_duration_s", "pods_of_creatives"}));
+  SSAI_RETURN_IF_ERROR(de.CheckKnown({"latency_ms", "failure_rate", "ads_per_pod", "ad_duration_s", "pods_of_creatives",
+                                      "behaviour", "pod_id", "ads", "vast"}));
   SSAI_RETURN_IF_ERROR(de.Dist("latency_ms", &s.decision.latency));
   SSAI_RETURN_IF_ERROR(de.Num("failure_rate", &s.decision.failure_rate, 0, 1));
   SSAI_RETURN_IF_ERROR(de.Int("ads_per_pod", &s.decision.ads_per_pod, 0, 100));
   SSAI_RETURN_IF_ERROR(de.Num("ad_duration_s", &s.decision.ad_duration_s, 1, 600));
   SSAI_RETURN_IF_ERROR(de.Bool("pods_of_creatives", &s.decision.pods_of_creatives));
+  if (de.Get("behaviour") != nullptr) {
+    std::string b;
+    SSAI_RETURN_IF_ERROR(de.Str("behaviour", &b));
+    SSAI_ASSIGN_OR_RETURN(s.decision.behaviour, ParseBehaviour(b, de.Path("behaviour")));
+  }
+  SSAI_RETURN_IF_ERROR(de.Str("pod_id", &s.decision.pod_id));
+  if (const json* ads = de.Get("ads")) {
+    if (!ads->is_array() || ads->size() > 100) return Status::InvalidArgument("scenario.decision.ads: must be an array of at most 100");
+    if (de.Get("ads_per_pod") != nullptr || de.Get("ad_duration_s") != nullptr) {
+      return Status::InvalidArgument("scenario.decision.ads: lists the pod; not with ads_per_pod or ad_duration_s");
+    }
+    for (size_t i = 0; i < ads->size(); ++i) {
+      Obj a(&(*ads)[i], "scenario.decision.ads[" + std::to_string(i) + "]");
+      if (!(*ads)[i].is_object()) {
+        return Status::InvalidArgument("scenario.decision.ads[" + std::to_string(i) + "]: must be an object");
+      }
+      SSAI_RETURN_IF_ERROR(a.CheckKnown({"id", "duration_s", "segment_duration_s", "audio_languages"}));
+      world::AdSpec ad;
+      SSAI_RETURN_IF_ERROR(JsonFields((*ads)[i], "scenario.decision.ads[" + std::to_string(i) + "]").String("id", &ad.id, true));
+      if (a.Get("duration_s") == nullptr) return Status::InvalidArgument(a.Path("duration_s") + ": missing");
+      SSAI_RETURN_IF_ERROR(a.Num("duration_s", &ad.duration_s, 0, 3600, /*open_min=*/true));
+      if (a.Get("segment_duration_s") != nullptr) {
+        SSAI_RETURN_IF_ERROR(a.Num("segment_duration_s", &ad.segment_duration_s, 0.1, 60));
+      }
+      if (i > 0 && (ad.segment_duration_s > 0) != (s.decision.ads.back().segment_duration_s > 0)) {
+        return Status::InvalidArgument(a.Path("segment_duration_s") + ": must be given on every ad or on none");
+      }
+      if (const json* langs = a.Get("audio_languages")) {
+        if (!langs->is_array() || langs->empty() || langs->size() > kMaxAdAudioLanguages) {
+          return Status::InvalidArgument(a.Path("audio_languages") + ": must be a non-empty array of at most " +
+                                         std::to_string(kMaxAdAudioLanguages) + " languages");
+        }
+        for (const json& l : *langs) {
+          const bool known = l.is_string() && std::any_of(s.origin.stream.audio.begin(), s.origin.stream.audio.end(),
+                                                            [&](const origin::AlternateRendition& r) {
+                                                              return r.language == l.get<std::string>();
+                                                            });
+          if (!known) return Status::InvalidArgument(a.Path("audio_languages") + ": not a language of origin.audio: " + l.dump());
+          ad.audio_languages.push_back(l.get<std::string>());
+        }
+      }
+      s.decision.ads.push_back(std::move(ad));
+    }
+  }
+  if (const json* v = de.Get("vast")) {
+    Obj vo(v, "scenario.decision.vast");
+    SSAI_RETURN_IF_ERROR(vo.CheckKnown({"tag", "expect_error_code"}));
+    SSAI_RETURN_IF_ERROR(JsonFields(*v, "scenario.decision.vast").String("tag", &s.decision.vast.tag, true));
+    const std::string& tag = s.decision.vast.tag;
+    const bool chars_ok = std::all_of(tag.begin(), tag.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' || c == '.';
+    });
+    if (tag.empty() || tag.size() > 128 || !chars_ok || tag.find("..") != std::string::npos || !tag.ends_with(".xml")) {
+      return Status::InvalidArgument("scenario.decision.vast.tag: must be a path under /vast/ of the harness's ad server ending in .xml");
+    }
+    if (tag.starts_with("wrapper/")) {
+      std::optional<int64_t> n = ParseInt64(tag.substr(8, tag.find('/', 8) - 8));
+      if (!n || *n < 1 || *n > 20) return Status::InvalidArgument("scenario.decision.vast.tag: wrapper/{n}/...: n must be 1..20");
+      s.decision.vast.wrappers = static_cast<int>(*n);
+    }
+    SSAI_RETURN_IF_ERROR(vo.Int("expect_error_code", &s.decision.vast.expect_error_code, 0, 999));
+    if (s.decision.ads.empty()) {
+      return Status::InvalidArgument("scenario.decision.vast: needs decision.ads (the ad server's pod)");
+    }
+    for (const world::AdSpec& a : s.decision.ads) {
+      if (a.segment_duration_s <= 0 || a.segment_duration_s != s.decision.ads[0].segment_duration_s) {
+        return Status::InvalidArgument("scenario.decision.ads: with decision.vast every ad gives the same segment_duration_s "
+                                       "(the ad server's creatives are segmented at one duration)");
+      }
+    }
+  }
 
-  // Viewers.
-  Obj vw(top.Get("viewers"), "scenario.viewers");
+  // Top-level mode (the listed viewers' default).
+  if (top.Get("mode") != nullptr) {
+    std::string m;
+    SSAI_RETURN_IF_ERROR(top.Str("mode", &m));
+    SSAI_ASSIGN_OR_RETURN(s.mode, ParseMode(m, "scenario.mode"));
+  }
+  const auto find_pop = [&](const std::string& name) {
+    return std::any_of(s.pops.begin(), s.pops.end(), [&](const PopSpec& p) { return p.name == name; });
+  };
+
+  // Viewers: a population (an object) or a list of viewers (an array).
+  const json* viewers_json = top.Get("viewers");
+  if (viewers_json != nullptr && viewers_json->is_array()) {
+    if (viewers_json->size() > 1000) return Status::InvalidArgument("scenario.viewers: a list of at most 1000 viewers");
+    s.viewers.listed = true;
+    int64_t total = 0;
+    for (size_t i = 0; i < viewers_json->size(); ++i) {
+      const std::string where = "scenario.viewers[" + std::to_string(i) + "]";
+      const json& v = (*viewers_json)[i];
+      if (!v.is_object()) return Status::InvalidArgument(where + ": must be an object");
+      Obj vo(&v, where);
+      SSAI_RETURN_IF_ERROR(vo.CheckKnown({"pop", "join_s", "leave_s", "renditions", "mode", "count"}));
+      world::ListedViewer viewer;
+      SSAI_RETURN_IF_ERROR(JsonFields(v, where).String("pop", &viewer.pop, true));
+      if (!find_pop(viewer.pop)) return Status::InvalidArgument(where + ".pop: unknown pop '" + viewer.pop + "'");
+      SSAI_RETURN_IF_ERROR(vo.Num("join_s", &viewer.join_s, 0, 7 * 86400));
+      if (vo.Get("leave_s") != nullptr) {
+        double leave = 0;
+        SSAI_RETURN_IF_ERROR(vo.Num("leave_s", &leave, 0, 7 * 86400));
+        viewer.leave_s = leave;
+      }
+      if (const json* rs = vo.Get("renditions")) {
+        if (!rs->is_array()) return Status::InvalidArgument(where + ".renditions: must be an array of names");
+        for (const json& r : *rs) {
+          if (!r.is_string() || origin::FindRendition(s.origin.stream, r.get<std::string>()) == nullptr) {
+            return Status::InvalidArgument(where + ".renditions: unknown rendition " + r.dump());
+          }
+          viewer.renditions.push_back(r.get<std::string>());
+        }
+      }
+      if (vo.Get("mode") != nullptr) {
+        std::string m;
+        SSAI_RETURN_IF_ERROR(vo.Str("mode", &m));
+        SSAI_ASSIGN_OR_RETURN(viewer.mode, ParseMode(m, where + ".mode"));
+      }
+      SSAI_RETURN_IF_ERROR(vo.Int("count", &viewer.count, 1, 1000));
+      total += viewer.count;
+      s.viewers.list.push_back(std::move(viewer));
+    }
+    if (total > 1000) return Status::InvalidArgument("scenario.viewers: at most 1000 listed viewers (counts included)");
+    viewers_json = nullptr;  // the population fields keep their defaults (unused)
+  } else if (viewers_json != nullptr && !viewers_json->is_object()) {
+    return Status::InvalidArgument("scenario.viewers: must be a population (an object) or a list of viewers (an array)");
+  } else if (s.mode == InsertionMode::kSgai) {
+    return Status::InvalidArgument("scenario.mode: the listed viewers' default mode; a population's SGAI share is "
+                                   "viewers.sgai_fraction");
+  }
+  Obj vw(viewers_json, "scenario.viewers");
   SSAI_RETURN_IF_ERROR(vw.CheckKnown({"viewers_per_channel", "rendition_shares", "sgai_fraction",
                                       "cohorts_per_group", "mean_session_s", "ramp_s", "trace"}));
   SSAI_RETURN_IF_ERROR(vw.Int("viewers_per_channel", &s.viewers.viewers_per_channel, 0, 1e10));
@@ -445,7 +697,7 @@ Result<Scenario> ParseScenarioJson(const json& root) {
     }
   }
   if (const json* rs = vw.Get("rendition_shares")) {
-    if (!rs->is_array() || rs->size() != s.origin.renditions.size()) {
+    if (!rs->is_array() || rs->size() != s.origin.stream.renditions.size()) {
       return Status::InvalidArgument("scenario.viewers.rendition_shares: one number per rendition");
     }
     double total = 0;
@@ -458,7 +710,7 @@ Result<Scenario> ParseScenarioJson(const json& root) {
     }
     if (!(total > 0)) return Status::InvalidArgument("scenario.viewers.rendition_shares: at least one must be > 0");
   } else {
-    s.viewers.rendition_shares.assign(s.origin.renditions.size(), 1.0);
+    s.viewers.rendition_shares.assign(s.origin.stream.renditions.size(), 1.0);
   }
 
   Obj cost(top.Get("cost"), "scenario.cost");
@@ -468,6 +720,83 @@ Result<Scenario> ParseScenarioJson(const json& root) {
   SSAI_RETURN_IF_ERROR(cost.Num("kv_write_usd_per_million", &s.cost.kv_write_usd_per_million, 0, 1e6));
   SSAI_RETURN_IF_ERROR(cost.Num("coordinator_request_usd_per_million",
                                 &s.cost.coordinator_request_usd_per_million, 0, 1e6));
+
+  // Cue API calls on a schedule.
+  if (const json* cues = top.Get("api_cues")) {
+    if (!cues->is_array() || cues->size() > 10000) return Status::InvalidArgument("scenario.api_cues: must be an array of at most 10000");
+    for (size_t i = 0; i < cues->size(); ++i) {
+      const std::string where = "scenario.api_cues[" + std::to_string(i) + "]";
+      const json& c = (*cues)[i];
+      if (!c.is_object()) return Status::InvalidArgument(where + ": must be an object");
+      Obj co2(&c, where);
+      SSAI_RETURN_IF_ERROR(co2.CheckKnown({"at_s", "duration_s", "pod_id", "expect_duplicate", "action"}));
+      world::ApiCueSpec cue;
+      SSAI_RETURN_IF_ERROR(JsonFields(c, where).Number("at_s", &cue.at_s, {.min = 0, .max = 7 * 86400, .required = true}));
+      if (const json* action = co2.Get("action")) {
+        if (!action->is_string() || (*action != "start" && *action != "stop")) {
+          return Status::InvalidArgument(where + ".action: must be \"start\" or \"stop\"");
+        }
+        cue.stop = *action == "stop";
+      }
+      if (cue.stop) {
+        for (const char* start_only : {"duration_s", "pod_id", "expect_duplicate"}) {
+          if (co2.Get(start_only) != nullptr) {
+            return Status::InvalidArgument(where + "." + start_only + ": not allowed with action \"stop\"");
+          }
+        }
+      } else {
+        // The cue API's own range is checked by the target (the API probes send bad ones on purpose).
+        SSAI_RETURN_IF_ERROR(
+            JsonFields(c, where).Number("duration_s", &cue.duration_s, {.min = -86400, .max = 86400, .required = true}));
+        SSAI_RETURN_IF_ERROR(co2.Str("pod_id", &cue.pod_id));
+        SSAI_RETURN_IF_ERROR(co2.Bool("expect_duplicate", &cue.expect_duplicate));
+      }
+      s.api_cues.push_back(std::move(cue));
+    }
+    std::stable_sort(s.api_cues.begin(), s.api_cues.end(),
+                     [](const world::ApiCueSpec& a, const world::ApiCueSpec& b) { return a.at_s < b.at_s; });
+  }
+
+  // Faults on a schedule (the fault windows of kv, coordinator and origin are the simulator's
+  // other way to state them).
+  if (const json* faults = top.Get("faults")) {
+    if (!faults->is_array() || faults->size() > 10000) return Status::InvalidArgument("scenario.faults: must be an array of at most 10000");
+    for (size_t i = 0; i < faults->size(); ++i) {
+      const std::string where = "scenario.faults[" + std::to_string(i) + "]";
+      const json& f = (*faults)[i];
+      if (!f.is_object()) return Status::InvalidArgument(where + ": must be an object");
+      Obj fo(&f, where);
+      SSAI_RETURN_IF_ERROR(fo.CheckKnown({"at_s", "kind", "pop", "delay_s", "rtt_ms", "behaviour"}));
+      world::FaultSpec fault;
+      SSAI_RETURN_IF_ERROR(JsonFields(f, where).Number("at_s", &fault.at_s, {.min = 0, .max = 7 * 86400, .required = true}));
+      SSAI_RETURN_IF_ERROR(JsonFields(f, where).String("kind", &fault.kind, true));
+      if (fault.kind == "coordinator_restart") {
+      } else if (fault.kind == "decision") {
+        std::string b;
+        SSAI_RETURN_IF_ERROR(JsonFields(f, where).String("behaviour", &b, true));
+        SSAI_ASSIGN_OR_RETURN(fault.behaviour, ParseBehaviour(b, where + ".behaviour"));
+      } else if (fault.kind == "kv_propagation" || fault.kind == "coordinator_rtt") {
+        SSAI_RETURN_IF_ERROR(JsonFields(f, where).String("pop", &fault.pop, true));
+        if (!find_pop(fault.pop)) return Status::InvalidArgument(where + ".pop: unknown pop '" + fault.pop + "'");
+        const bool kv = fault.kind == "kv_propagation";
+        SSAI_RETURN_IF_ERROR(JsonFields(f, where).Number(kv ? "delay_s" : "rtt_ms", &fault.value,
+                                                         {.min = 0, .max = kv ? 86400.0 : 600000.0, .required = true}));
+      } else {
+        return Status::InvalidArgument(where + ".kind: must be coordinator_restart, decision, kv_propagation or "
+                                       "coordinator_rtt, got \"" + fault.kind + "\"");
+      }
+      s.faults.push_back(std::move(fault));
+    }
+    std::stable_sort(s.faults.begin(), s.faults.end(),
+                     [](const world::FaultSpec& a, const world::FaultSpec& b) { return a.at_s < b.at_s; });
+  }
+
+  // What a conformance run expects: read by the conformance side (conformance/scenario.cc), which
+  // knows the profile's fields; an object here.
+  if (const json* e = top.Get("expect")) {
+    if (!e->is_object()) return Status::InvalidArgument("scenario.expect: must be an object");
+    s.expect = *e;
+  }
 
   // Fault windows name a POP by index: -1 (all) or one that exists.
   const auto check_pops = [&](const std::vector<Window>& ws, const std::string& path) -> Status {
@@ -581,7 +910,7 @@ nlohmann::json ScenarioToJson(const Scenario& s) {
     return a;
   };
   json rends = json::array();
-  for (const origin::Rendition& r : s.origin.renditions) {
+  for (const origin::Rendition& r : s.origin.stream.renditions) {
     rends.push_back({{"name", r.name}, {"bandwidth_bps", r.bandwidth_bps}});
   }
   json j = {
@@ -616,9 +945,9 @@ nlohmann::json ScenarioToJson(const Scenario& s) {
         {"decision_timeout_s", s.coordinator.decision_timeout_s},
         {"crashes", windows(s.coordinator.crashes)}}},
       {"origin",
-       {{"segment_duration_s", s.origin.segment_duration_s},
-        {"window_segments", s.origin.window_segments},
-        {"cue_flavour", origin::CueFlavourName(s.origin.cue_flavour)},
+       {{"segment_duration_s", s.origin.stream.segment_duration_s},
+        {"window_segments", s.origin.stream.window_segments},
+        {"cue_flavour", origin::CueFlavourName(s.origin.stream.cue_flavour)},
         {"renditions", rends},
         {"fetch_latency_ms", s.origin.fetch_latency.ToJson()},
         {"edge_cache_ms", s.origin.edge_cache_ms},
@@ -649,9 +978,10 @@ nlohmann::json ScenarioToJson(const Scenario& s) {
   };
   // Only when set, so scenarios without them keep their reports' bytes.
   if (!s.origin.capture.empty()) j["origin"]["capture"] = s.origin.capture;
-  if (s.origin.container != "ts") j["origin"]["container"] = s.origin.container;
+  const origin::SyntheticStreamSpec& st = s.origin.stream;
+  if (st.container != "ts") j["origin"]["container"] = st.container;
   for (int kind = 0; kind < 2; ++kind) {
-    const std::vector<origin::AlternateRendition>& alts = kind == 0 ? s.origin.audio : s.origin.subtitles;
+    const std::vector<origin::AlternateRendition>& alts = kind == 0 ? st.audio : st.subtitles;
     if (alts.empty()) continue;
     json a = json::array();
     for (const origin::AlternateRendition& r : alts) {
@@ -664,6 +994,103 @@ nlohmann::json ScenarioToJson(const Scenario& s) {
     j["origin"].erase("breaks");  // the TS's cues (a schedule next to it is refused)
   }
   if (s.origin.breaks.source == BreakSource::kApi) j["origin"]["breaks"]["source"] = "api";
+  // The synthetic origin's other settings and what a conformance scenario states (issue 18), each
+  // only when it differs from the default.
+  const origin::SyntheticStreamSpec d;
+  if (st.target_duration_s != d.target_duration_s) j["origin"]["target_duration_s"] = st.target_duration_s;
+  if (st.repeat_cue != d.repeat_cue) j["origin"]["repeat_cue"] = st.repeat_cue;
+  if (st.omit_cue_in != d.omit_cue_in) j["origin"]["omit_cue_in"] = st.omit_cue_in;
+  if (st.pdt_on_every_segment != d.pdt_on_every_segment) j["origin"]["pdt_on_every_segment"] = st.pdt_on_every_segment;
+  if (st.pts_offset_ticks != d.pts_offset_ticks) j["origin"]["pts_offset_ticks"] = st.pts_offset_ticks;
+  if (st.segment_uri_template != d.segment_uri_template && !(st.container == "cmaf" && st.segment_uri_template == "seg_{rendition}_{msn}.m4s")) {
+    j["origin"]["segment_uri_template"] = st.segment_uri_template;
+  }
+  if (st.media != d.media) j["origin"]["media"] = st.media;
+  if (st.encryption != d.encryption) j["origin"]["encryption"] = st.encryption;
+  if (st.key_rotation_segments != d.key_rotation_segments) j["origin"]["key_rotation_segments"] = st.key_rotation_segments;
+  if (st.init_uri_template != d.init_uri_template) j["origin"]["init_uri_template"] = st.init_uri_template;
+  if (s.origin.breaks_listed) {
+    json listed = json::array();
+    for (const origin::ScheduledBreak& b : st.breaks) {
+      json e = {{"at_s", MicrosToSeconds(b.start_time - s.start_time)}, {"duration_s", b.duration_s}, {"event_id", b.event_id}};
+      if (b.in_after_s > 0) e["in_after_s"] = b.in_after_s;
+      if (b.cancelled) e["cancelled"] = true;
+      if (auto it = s.origin.planned_duration_s.find(b.event_id); it != s.origin.planned_duration_s.end()) {
+        e["planned_duration_s"] = it->second;
+      }
+      listed.push_back(std::move(e));
+    }
+    j["origin"]["breaks"] = std::move(listed);
+  }
+  for (size_t i = 0; i < s.pops.size(); ++i) {
+    const PopSpec& p = s.pops[i];
+    if (p.kv_propagation_s) j["pops"][i]["kv_propagation_s"] = *p.kv_propagation_s;
+    if (p.kv_latency_ms) j["pops"][i]["kv_latency_ms"] = *p.kv_latency_ms;
+    if (p.kv_cache) j["pops"][i]["kv_cache"] = *p.kv_cache;
+  }
+  static constexpr const char* kBehaviours[] = {"answer", "fail", "hang"};
+  if (s.decision.behaviour != world::DecisionBehaviour::kAnswer) {
+    j["decision"]["behaviour"] = kBehaviours[static_cast<int>(s.decision.behaviour)];
+  }
+  if (s.decision.pod_id != DecisionSpec{}.pod_id) j["decision"]["pod_id"] = s.decision.pod_id;
+  if (!s.decision.ads.empty()) {
+    json ads = json::array();
+    for (const world::AdSpec& a : s.decision.ads) {
+      json e = {{"id", a.id}, {"duration_s", a.duration_s}};
+      if (a.segment_duration_s > 0) e["segment_duration_s"] = a.segment_duration_s;
+      if (!a.audio_languages.empty()) e["audio_languages"] = a.audio_languages;
+      ads.push_back(std::move(e));
+    }
+    j["decision"]["ads"] = std::move(ads);
+    j["decision"].erase("ads_per_pod");
+    j["decision"].erase("ad_duration_s");
+  }
+  if (!s.decision.vast.tag.empty()) {
+    j["decision"]["vast"] = {{"tag", s.decision.vast.tag}};
+    if (s.decision.vast.expect_error_code > 0) j["decision"]["vast"]["expect_error_code"] = s.decision.vast.expect_error_code;
+  }
+  const auto mode_name = [](InsertionMode m) { return m == InsertionMode::kSgai ? "sgai" : "ssai"; };
+  if (s.mode != InsertionMode::kSsai) j["mode"] = mode_name(s.mode);
+  if (s.viewers.listed) {
+    json list = json::array();
+    for (const world::ListedViewer& v : s.viewers.list) {
+      json e = {{"pop", v.pop}, {"join_s", v.join_s}};
+      if (v.leave_s) e["leave_s"] = *v.leave_s;
+      if (!v.renditions.empty()) e["renditions"] = v.renditions;
+      if (v.mode) e["mode"] = mode_name(*v.mode);
+      if (v.count != 1) e["count"] = v.count;
+      list.push_back(std::move(e));
+    }
+    j["viewers"] = std::move(list);
+  }
+  if (!s.api_cues.empty()) {
+    json cues = json::array();
+    for (const world::ApiCueSpec& c : s.api_cues) {
+      json e = {{"at_s", c.at_s}};
+      if (c.stop) {
+        e["action"] = "stop";
+      } else {
+        e["duration_s"] = c.duration_s;
+        if (!c.pod_id.empty()) e["pod_id"] = c.pod_id;
+        if (c.expect_duplicate) e["expect_duplicate"] = true;
+      }
+      cues.push_back(std::move(e));
+    }
+    j["api_cues"] = std::move(cues);
+  }
+  if (!s.faults.empty()) {
+    json faults = json::array();
+    for (const world::FaultSpec& f : s.faults) {
+      json e = {{"at_s", f.at_s}, {"kind", f.kind}};
+      if (!f.pop.empty()) e["pop"] = f.pop;
+      if (f.kind == "kv_propagation") e["delay_s"] = f.value;
+      if (f.kind == "coordinator_rtt") e["rtt_ms"] = f.value;
+      if (f.kind == "decision") e["behaviour"] = kBehaviours[static_cast<int>(f.behaviour)];
+      faults.push_back(std::move(e));
+    }
+    j["faults"] = std::move(faults);
+  }
+  if (!s.expect.empty()) j["expect"] = s.expect;
   if (!s.viewers.trace.empty()) j["viewers"]["trace"] = TraceToJson(s.viewers.trace);
   if (!s.coordinator.locations.empty()) {
     json locs = json::array();

@@ -6,6 +6,8 @@
 #define SSAI_SIMULATOR_SCENARIO_H_
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "reference/media/origin/synthetic_origin.h"
 #include "reference/ssai/env.h"
 #include "simulator/random.h"
+#include "world/scenario_parts.h"
 
 namespace ssai::sim {
 
@@ -46,6 +49,11 @@ struct PopSpec {
   Distribution coordinator_rtt;  // round trip edge <-> coordinator (ms)
   // This POP's own audience curve (e.g. another time zone); empty = viewers.trace.
   std::vector<TracePoint> trace;
+  // Fixed KV settings of this POP instead of the kv block's (KvCluster::SetPopSettings): what a
+  // conformance scenario states per POP. Unset: the kv block's.
+  std::optional<double> kv_propagation_s;  // a write reaches this POP this long after its commit
+  std::optional<double> kv_latency_ms;     // every KV read here, cached or not
+  std::optional<bool> kv_cache;            // false: no POP cache here (every read goes through)
 };
 
 struct KvSpec {
@@ -103,11 +111,21 @@ struct BreakScheduleSpec {
   BreakSource source = BreakSource::kScte35;
 };
 
+// The simulator's default stream: 2 s segments, a 6-segment window, CUE-OUT markers, 4 renditions.
+origin::SyntheticStreamSpec DefaultOriginStream();
+
 struct OriginSpec {
-  double segment_duration_s = 2;
-  int window_segments = 6;
-  origin::CueFlavour cue_flavour = origin::CueFlavour::kCueOut;
-  std::vector<origin::Rendition> renditions;  // default: 4 renditions
+  // The synthetic origin's own settings, read by its parser (origin::ParseSpec: one origin
+  // parser for every harness): segment duration, window, cue flavour, renditions, container,
+  // demuxed audio and subtitles (issue 14), encryption, marker details, URI templates; and, when
+  // the scenario lists its breaks ("breaks" as an array), those breaks (start_time = the scenario's
+  // start_time + at_s), the same on every channel. `stream.start_time` is the scenario's.
+  origin::SyntheticStreamSpec stream = DefaultOriginStream();
+  // The scenario listed its breaks (stream.breaks) instead of giving a schedule (`breaks`).
+  bool breaks_listed = false;
+  // Early CUE-IN of a listed break: event_id -> the duration its OUT announces (the break's own
+  // duration_s is when the IN comes). CUE-OUT and DATERANGE flavours only.
+  std::map<uint32_t, double> planned_duration_s;
   Distribution fetch_latency = Distribution::Lognormal(15, 0.4);
   // Each POP's edge reuses a 200 origin answer this long and coalesces concurrent fetches of one
   // URL (CachingOriginClient, reference/ssai/origin_cache.h: `ssai serve`'s limits.origin_cache_ms,
@@ -115,7 +133,7 @@ struct OriginSpec {
   double edge_cache_ms = 0;
   std::vector<Window> stalls;     // the playlist stops advancing (frozen at the window start)
   std::vector<Window> not_found;  // 404 for every playlist
-  BreakScheduleSpec breaks;
+  BreakScheduleSpec breaks;       // when the breaks are not listed
   // A capture directory (fixtures/README.md "Capture format") replayed instead of the synthetic
   // origin: relative to the scenario file (ResolveScenarioPaths; `ssai sim` applies it) or
   // absolute. Empty: synthetic. See simulator/README.md "Capture replay".
@@ -124,15 +142,8 @@ struct OriginSpec {
   // packager of `ssai origin --ts`, looping): its SCTE-35 cues are the breaks (`breaks` is refused
   // with it). Path as `capture`. See simulator/README.md "TS origin".
   std::string ts;
-  // Demuxed presentations (issue 14), the synthetic origin's own fields and parser
-  // (origin::ParseAlternates): `container` "ts" or "cmaf", `audio` and `subtitles` renditions
-  // (EXT-X-MEDIA). Viewers then load one audio rendition (and the first subtitle one) with every
-  // variant reload, through the same manifest path (README.md "Demuxed presentations").
-  std::string container = "ts";
-  std::vector<origin::AlternateRendition> audio;
-  std::vector<origin::AlternateRendition> subtitles;
   // Playlists a viewer loads per variant reload: 1 + (audio ? 1 : 0) + (subtitles ? 1 : 0).
-  int PlaylistsPerReload() const { return 1 + (audio.empty() ? 0 : 1) + (subtitles.empty() ? 0 : 1); }
+  int PlaylistsPerReload() const { return 1 + (stream.audio.empty() ? 0 : 1) + (stream.subtitles.empty() ? 0 : 1); }
 };
 
 struct DecisionSpec {
@@ -145,6 +156,13 @@ struct DecisionSpec {
   // fire server-side beacons (report.json "beacons"). false: the seed's conditioned ads, which
   // (like its JSON decisions) carry no tracking: no beacons.
   bool pods_of_creatives = false;
+  // What a conformance scenario states exactly: the ad server's behaviour (answer, fail every
+  // decision, never answer), the pod's id and its listed ads (empty: ads_per_pod ads of
+  // ad_duration_s), and VAST decisions (issue 15).
+  world::DecisionBehaviour behaviour = world::DecisionBehaviour::kAnswer;
+  std::string pod_id = "pod-1";
+  std::vector<world::AdSpec> ads;
+  world::VastSpec vast;
 };
 
 struct ViewerSpec {
@@ -161,6 +179,10 @@ struct ViewerSpec {
   // `trace` replaces it there. Empty: steady state (or ramp_s). See simulator/README.md "Audience trace".
   using TracePoint = sim::TracePoint;
   std::vector<TracePoint> trace;
+  // "viewers" as an array: the listed viewers, each played as itself (a cohort of one that never
+  // changes) instead of the population above. A conformance scenario lists its viewers.
+  bool listed = false;
+  std::vector<world::ListedViewer> list;
 };
 
 struct CostSpec {
@@ -191,6 +213,15 @@ struct Scenario {
   // Every lint_sample_every-th cohort response (by count, so deterministic) is parsed and run
   // through the HLS linter's single-playlist rules (reference/media/hls/lint.h); 0 = off.
   int64_t lint_sample_every = 1000;
+  // ssai / sgai: the mode of listed viewers that do not name one (population viewers:
+  // viewers.sgai_fraction).
+  InsertionMode mode = InsertionMode::kSsai;
+  std::vector<world::ApiCueSpec> api_cues;  // POST /cue calls at their times (sorted by at_s)
+  std::vector<world::FaultSpec> faults;     // faults on a schedule (sorted by at_s)
+  // What a conformance run of this scenario expects (conformance/README.md "Scenarios": the
+  // profile's thresholds, the cue API probes). Kept as given here; `ssai conform` and `ssai sim
+  // --check` read it.
+  nlohmann::json expect = nlohmann::json::object();
   nlohmann::json source;            // the JSON as given (echoed into report.json)
 };
 

@@ -12,6 +12,9 @@ import xml.etree.ElementTree as ET
 from procs import free_port, start, stop
 
 SCENARIOS = "fixtures/scenarios/conformance"
+# One format (issue 18): a conformance scenario is a simulator scenario, whose defaults are the
+# simulator's; these state the conformance fixtures' world (2 ms KV, propagation 0, fresh lists).
+WORLD_KV = {"write_latency_ms": 2, "hot_read_ms": 2, "cold_read_ms": 2, "propagation_ms": 0, "list_staleness_s": 0}
 
 
 def test_list_prints_the_catalogue(ssai):
@@ -217,7 +220,8 @@ def test_serve_target_deploys_each_pop_with_its_settings(ssai_bin, root, tmp_pat
     used to run one server for every POP and drop them). Each setting shows in the POP's own
     numbers; every port is closed and no child process is left when the run ends."""
     scenario = json.loads((root / SCENARIOS / "serve_short.json").read_text())
-    scenario.update(name="serve_pops", duration_s=16, api_probes=False, api_cues=[])
+    scenario.update(name="serve_pops", duration_s=16, api_cues=[])
+    scenario["expect"].pop("api_probes", None)
     scenario["origin"]["breaks"] = [{"at_s": 8, "duration_s": 4, "event_id": 77}]
     scenario["pops"] = [
         # KV in every POP at once, but each read takes 150 ms: answered from KV, never under 150 ms.
@@ -384,11 +388,13 @@ def test_serve_target_over_a_ts_origin(ssai, tmp_path):
     (tmp_path / "short.ts").write_bytes(tf.synthetic_ts(60, cues))
     scenario = {
         "name": "ts_serve_short", "duration_s": 28,
+        "start_time": "2026-01-01T00:00:00Z", "channels": 1, "warmup_s": 0, "kv": WORLD_KV,
         "origin": {"ts": "short.ts", "segment_duration_s": 2, "window_segments": 6,
-                   "start_time": "2026-01-01T00:00:00Z", "cue_flavour": "ext_x_scte35",
+                   "cue_flavour": "ext_x_scte35",
                    "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "codecs": "avc1.42c01e"}]},
         "pops": [{"name": "near", "coordinator_rtt_ms": 10, "kv_propagation_s": 1}],
         "viewers": [{"pop": "near", "join_s": 0.1}],
+        "decision": {"latency_ms": 20, "ads": [{"id": "a1", "duration_s": 8}, {"id": "a2", "duration_s": 8}]},
     }
     (tmp_path / "scenario.json").write_text(json.dumps(scenario))
     out = tmp_path / "serve"
@@ -412,14 +418,15 @@ def test_serve_target_over_a_cmaf_encrypted_origin(ssai, tmp_path):
     and the defect build that lets ads inherit them is caught the same way; ~2 x 26 s."""
     scenario = {
         "name": "cmaf_serve_short", "duration_s": 26,
-        "origin": {"segment_duration_s": 2, "window_segments": 6, "start_time": "2026-01-01T00:00:00Z",
+        "start_time": "2026-01-01T00:00:00Z", "channels": 1, "warmup_s": 0, "kv": WORLD_KV,
+        "origin": {"segment_duration_s": 2, "window_segments": 6,
                    "cue_flavour": "cue_out", "container": "cmaf", "encryption": "aes-128",
                    "key_rotation_segments": 6, "segment_uri_template": "seg_{rendition}_{msn}.m4s",
                    "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "codecs": "avc1.64001f,mp4a.40.2"}],
                    "breaks": [{"at_s": 8, "duration_s": 10, "event_id": 1405}]},
         "pops": [{"name": "near", "coordinator_rtt_ms": 10, "kv_propagation_s": 1}],
         "viewers": [{"pop": "near", "join_s": 0.1}, {"pop": "near", "join_s": 13.3}],
-        "decision": {"ads": [{"id": "a1", "duration_s": 6}]},
+        "decision": {"latency_ms": 20, "ads": [{"id": "a1", "duration_s": 6}]},
     }
     (tmp_path / "scenario.json").write_text(json.dumps(scenario))
     ids = ("hls.map.ad_has_own_init", "hls.map.content_init_restored",
@@ -450,7 +457,8 @@ def test_serve_target_judges_demuxed_renditions(ssai_bin, root, tmp_path):
     defect builds are caught by exactly the check that names their bug. Three ~26 s runs at once."""
     scenario = {
         "name": "cmaf_demuxed_serve_short", "duration_s": 26,
-        "origin": {"segment_duration_s": 2, "window_segments": 6, "start_time": "2026-01-01T00:00:00Z",
+        "start_time": "2026-01-01T00:00:00Z", "channels": 1, "warmup_s": 0, "kv": WORLD_KV,
+        "origin": {"segment_duration_s": 2, "window_segments": 6,
                    "cue_flavour": "cue_out", "container": "cmaf", "segment_uri_template": "seg_{rendition}_{msn}.m4s",
                    "renditions": [{"name": "v720", "bandwidth_bps": 2500000, "codecs": "avc1.64001f"}],
                    "audio": [{"id": "aud_en", "name": "English", "language": "en", "default": True},
@@ -459,7 +467,8 @@ def test_serve_target_judges_demuxed_renditions(ssai_bin, root, tmp_path):
                    "breaks": [{"at_s": 8, "duration_s": 10, "event_id": 1406}]},
         "pops": [{"name": "near", "coordinator_rtt_ms": 10, "kv_propagation_s": 1}],
         "viewers": [{"pop": "near", "join_s": 0.1}, {"pop": "near", "join_s": 0.2}],
-        "decision": {"ads": [{"id": "a1", "duration_s": 6}, {"id": "a2", "duration_s": 4, "audio_languages": ["en"]}]},
+        "decision": {"latency_ms": 20,
+                     "ads": [{"id": "a1", "duration_s": 6}, {"id": "a2", "duration_s": 4, "audio_languages": ["en"]}]},
     }
     (tmp_path / "scenario.json").write_text(json.dumps(scenario))
     builds = ("do-only", "defect-audio-not-spliced", "defect-subtitles-keep-content")
@@ -559,7 +568,7 @@ def short_vast_scenario(root, name, tag, expect_error_code=0):
     s["origin"]["breaks"] = [{"at_s": 8, "duration_s": 16, "event_id": 8201}]
     s["pops"] = [{"name": "near", "coordinator_rtt_ms": 10}]
     s["viewers"] = [{"pop": "near", "join_s": 0.1}, {"pop": "near", "join_s": 0.5, "leave_s": 16}]
-    s["decision"] = {"pod_id": "vast-pod", "vast": {"tag": tag},
+    s["decision"] = {"pod_id": "vast-pod", "vast": {"tag": tag}, "latency_ms": 20,
                      "ads": [{"id": "c8", "duration_s": 8, "segment_duration_s": 2},
                              {"id": "c6", "duration_s": 6, "segment_duration_s": 2}]}
     if expect_error_code:
