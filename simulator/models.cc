@@ -140,29 +140,28 @@ void KvCluster::Get(int pop, std::string_view key, const KvStore::GetOptions& op
          Latency(spec_.cold_read, pop));
 }
 
-uint64_t KvCluster::CachedFill(int pop, std::string_view key, UnixMicros filled_by, UnixMicros read_at) const {
-  if (pop < 0 || Down()) return 0;
+const KvCluster::CacheEntry* KvCluster::CachedEntry(int pop, std::string_view key) const {
+  if (pop < 0) return nullptr;
   const auto& cache = cache_[static_cast<size_t>(pop)];
   auto c = cache.find(key);
-  if (c == cache.end()) return 0;
-  const CacheEntry& e = c->second;
-  if (e.filled_at > filled_by || read_at >= e.cached_until || (e.present && e.expires_at <= read_at)) return 0;
-  return e.fill;
+  return c == cache.end() ? nullptr : &c->second;
 }
 
-bool KvCluster::ReadCachedAgain(int pop, std::string_view key, uint64_t fill, UnixMicros filled_by,
+uint64_t KvCluster::CachedFill(const CacheEntry* e, UnixMicros filled_by, UnixMicros read_at) const {
+  if (e == nullptr || Down()) return 0;
+  if (e->filled_at > filled_by || read_at >= e->cached_until || (e->present && e->expires_at <= read_at)) return 0;
+  return e->fill;
+}
+
+bool KvCluster::ReadCachedAgain(int pop, const CacheEntry* e, uint64_t fill, UnixMicros filled_by,
                                 UnixMicros read_at) {
-  if (pop < 0 || fill == 0 || Down()) return false;
-  const auto& cache = cache_[static_cast<size_t>(pop)];
-  auto c = cache.find(key);
-  if (c == cache.end()) return false;
-  const CacheEntry& e = c->second;
-  if (e.fill != fill || e.filled_at > filled_by || read_at >= e.cached_until || (e.present && e.expires_at <= read_at)) {
+  if (pop < 0 || fill == 0 || e == nullptr || Down()) return false;
+  if (e->fill != fill || e->filled_at > filled_by || read_at >= e->cached_until || (e->present && e->expires_at <= read_at)) {
     return false;
   }
   ++pop_stats_[pop].gets;
   ++pop_stats_[pop].cache_hits;
-  if (!e.present) ++pop_stats_[pop].negative_hits;
+  if (!e->present) ++pop_stats_[pop].negative_hits;
   return true;
 }
 

@@ -89,16 +89,30 @@ class KvCluster {
   // absent, deleted or expired. For probes (TTL expiry) and tests: counts nothing.
   std::optional<std::string> PeekVisible(int pop, std::string_view key) const;
 
-  // For answers reused without a read (run.cc "answer reuse", simulator/README.md): the fill
-  // number of `pop`'s cached entry for `key` when it was cached no later than `filled_by` and
-  // still answers a read at `read_at` (no outage now, the cache entry and a present value's
-  // absolute expiry both later); 0 when not.
-  uint64_t CachedFill(int pop, std::string_view key, UnixMicros filled_by, UnixMicros read_at) const;
+  // A POP's cached copy of a key (Get fills it; entries are overwritten, never erased).
+  struct CacheEntry {
+    bool present = false;
+    std::string value;
+    UnixMicros expires_at = 0;  // absolute expiry of the cached value
+    UnixMicros cached_until = 0;
+    UnixMicros filled_at = 0;
+    uint64_t fill = 0;  // numbers the read-throughs that filled an entry (CachedFill)
+  };
+  // For answers reused without a read (run.cc "answer reuse", simulator/README.md):
+  // `pop`'s cache entry for `key`, null when the key was never cached there. The pointer stays
+  // valid for the cluster's life (entries are never erased), so the caller keeps it instead of
+  // looking the key up per reused read (the string-keyed lookup was ~6 % of a perf-100ch run).
+  const CacheEntry* CachedEntry(int pop, std::string_view key) const;
+  // The fill number of cache entry `e` (CachedEntry) when it was cached no later than
+  // `filled_by` and still answers a read at `read_at` (no outage now, the cache entry and a
+  // present value's absolute expiry both later); 0 when not (or `e` null).
+  uint64_t CachedFill(const CacheEntry* e, UnixMicros filled_by, UnixMicros read_at) const;
   // What a Get answered from that cache would draw and count (hot latency with any spike).
   DurationMicros HotReadLatency(int pop) { return Latency(spec_.hot_read, pop); }
-  // A read at `read_at` answered by the entry numbered `fill` (CachedFill's conditions): counted
-  // as a Get answered from the POP cache, true; false (nothing counted) when it would not be.
-  bool ReadCachedAgain(int pop, std::string_view key, uint64_t fill, UnixMicros filled_by, UnixMicros read_at);
+  // A read at `read_at` by `pop` answered by its entry `e` still holding the fill numbered `fill`
+  // (CachedFill's conditions): counted as a Get answered from the POP cache, true; false (nothing
+  // counted) when it would not be.
+  bool ReadCachedAgain(int pop, const CacheEntry* e, uint64_t fill, UnixMicros filled_by, UnixMicros read_at);
 
  private:
   class View;
@@ -112,14 +126,6 @@ class KvCluster {
   struct Key {
     std::vector<Version> versions;  // commit order; only the last few are kept
     UnixMicros last_write = -1;
-  };
-  struct CacheEntry {
-    bool present = false;
-    std::string value;
-    UnixMicros expires_at = 0;  // absolute expiry of the cached value
-    UnixMicros cached_until = 0;
-    UnixMicros filled_at = 0;
-    uint64_t fill = 0;  // numbers the read-throughs that filled an entry (CachedFill)
   };
   struct ListSnapshot {
     std::vector<std::string> keys;

@@ -236,6 +236,7 @@ class World {
     uint64_t generation = 0;  // the edge's channel memo (ManifestPath::ChannelView)
     int64_t origin_msn = 0;   // the origin's live edge when the answer's fetch was made
     uint64_t kv_fill = 0;     // the POP's cached KV entry it read (KvCluster::CachedFill)
+    const KvCluster::CacheEntry* kv_entry = nullptr;  // that entry (KvCluster::CachedEntry)
     uint64_t hash = 0;                  // BodyHash(response.body)
     std::optional<int64_t> newest_msn;  // NewestMsn(response.body)
     ManifestResponse response;
@@ -718,8 +719,7 @@ bool World::TryReuse(size_t i, UnixMicros now, int64_t weight) {
   const DurationMicros kv_us = kv_->HotReadLatency(c.pop);
   const UnixMicros read_at = now + origin_us;
   // The read path looks at the refresh when the document arrives: a request then would start one.
-  const std::string& key = state_keys_[static_cast<size_t>(c.channel)];
-  if (!kv_->ReadCachedAgain(c.pop, key, g.kv_fill, now, read_at)) {
+  if (!kv_->ReadCachedAgain(c.pop, g.kv_entry, g.kv_fill, now, read_at)) {
     origin_->UseForNextFetch(origin_us);  // the real request's fetch, made next (Reload)
     return false;
   }
@@ -751,7 +751,8 @@ const World::GroupAnswer* World::Remember(const Cohort& c, UnixMicros started, U
     return nullptr;
   }
   // The entry cached before the request started and still cached now is the one it read.
-  g.kv_fill = kv_->CachedFill(c.pop, state_keys_[static_cast<size_t>(c.channel)], started, now);
+  g.kv_entry = kv_->CachedEntry(c.pop, state_keys_[static_cast<size_t>(c.channel)]);
+  g.kv_fill = kv_->CachedFill(g.kv_entry, started, now);
   if (g.kv_fill == 0) return nullptr;
   const int64_t msn = origin::LiveEdgeMsn(specs_[static_cast<size_t>(c.channel)], started);
   // The same inputs make the same bytes: the answer kept is this one already.

@@ -69,6 +69,11 @@ const std::string& BreakJournal::Serialized(const std::string& id, const BreakRe
   return it->second.second;
 }
 
+const std::string& BreakJournal::SerializedMeta(const JournalMeta& meta) {
+  if (!serialized_meta_ || !(serialized_meta_->first == meta)) serialized_meta_.emplace(meta, SerializeMeta(meta));
+  return serialized_meta_->second;
+}
+
 void BreakJournal::PutSequential(std::shared_ptr<Rows> puts, size_t i, std::function<void(Status)> done) {
   if (i == puts->size()) return done(Status::Ok());
   const std::string key = (*puts)[i].first;
@@ -93,11 +98,20 @@ void BreakJournal::WriteChanged(const BreakRecords& records, const JournalMeta* 
     if (it == image_.end() || it->second != value) puts->emplace_back(key, value);
   }
   if (meta != nullptr) {
-    std::string text = SerializeMeta(*meta);
+    const std::string& text = SerializedMeta(*meta);
     auto it = image_.find(MetaKey());
     if (it == image_.end() || it->second != text) puts->emplace_back(MetaKey(), text);
   }
   PutSequential(puts, 0, std::move(done));
+}
+
+bool BreakJournal::Unchanged(const BreakRecords& records, size_t live_records) {
+  for (const auto& [id, rec] : records) {
+    const std::string& value = Serialized(id, rec, live_records);
+    auto it = image_.find(BreakKey(id));
+    if (it == image_.end() || it->second != value) return false;
+  }
+  return true;
 }
 
 void BreakJournal::WriteMeta(const JournalMeta& meta, std::function<void(Status)> done) {

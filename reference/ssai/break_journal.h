@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,6 +33,7 @@ struct JournalMeta {
   int64_t version = 0;  // ChannelState::version last published
   RetiredLedger retired;
   int64_t next_seq = 1;
+  friend bool operator==(const JournalMeta&, const JournalMeta&) = default;
 };
 
 class BreakJournal {
@@ -53,6 +55,9 @@ class BreakJournal {
   // `live_records`: how many records the coordinator holds (bounds the serialization memo).
   void WriteChanged(const BreakRecords& records, const JournalMeta* meta, size_t live_records,
                     std::function<void(Status)> done);
+  // True when WriteChanged(records, nullptr, live_records, ...) would write nothing: every record
+  // serializes to what the store confirmed.
+  bool Unchanged(const BreakRecords& records, size_t live_records);
   // Writes the meta record alone.
   void WriteMeta(const JournalMeta& meta, std::function<void(Status)> done);
   // Deletes a retired break's record (best effort: Recover skips records at or before the
@@ -83,12 +88,16 @@ class BreakJournal {
   // rebuilt for a record that differs (operator==) from the one it was built from.
   const std::string& Serialized(const std::string& id, const BreakRecord& r, size_t live_records);
   void PutSequential(std::shared_ptr<Rows> puts, size_t i, std::function<void(Status)> done);
+  // SerializeMeta, remembered for the last meta: every operation persists the meta and it
+  // changes only with the version or a retirement (its JSON was ~2 % of a simulator run).
+  const std::string& SerializedMeta(const JournalMeta& meta);
 
   std::string channel_id_;
   DurableStore* store_;
   CoordinatorStats* stats_;
   std::map<std::string, std::string> image_;  // key -> value the store confirmed
   std::map<std::string, std::pair<BreakRecord, std::string>> serialized_;
+  std::optional<std::pair<JournalMeta, std::string>> serialized_meta_;
   LifetimeToken lifetime_;
 };
 

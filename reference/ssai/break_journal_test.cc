@@ -63,6 +63,40 @@ TEST_F(BreakJournalTest, ARecordReadsBackEqual) {
   EXPECT_FALSE(BreakJournal::ParseRecord("not json").ok());
 }
 
+TEST_F(BreakJournalTest, UnchangedIsTrueExactlyWhenWriteChangedWouldWriteNothing) {
+  BreakRecords recs{{"e1", Break("e1", 1, kT0)}};
+  EXPECT_FALSE(journal_.Unchanged(recs, recs.size()));  // never written
+  ASSERT_TRUE(Write(recs).ok());
+  EXPECT_TRUE(journal_.Unchanged(recs, recs.size()));
+  EXPECT_TRUE(journal_.Unchanged({}, 0));
+  recs["e1"].decided = false;  // a change not yet written
+  EXPECT_FALSE(journal_.Unchanged(recs, recs.size()));
+  recs["e2"] = Break("e2", 2, kT0 + 60 * kMicrosPerSecond);
+  ASSERT_TRUE(Write(recs).ok());
+  EXPECT_TRUE(journal_.Unchanged(recs, recs.size()));
+}
+
+TEST_F(BreakJournalTest, TheMetaIsWrittenWhenItChangesAndOnlyThen) {
+  JournalMeta meta{7, {}, 3};
+  ASSERT_TRUE(Write({}, &meta).ok());
+  ASSERT_EQ(store_.contents().size(), 1u);
+  const std::string first = store_.contents().begin()->second;
+  EXPECT_EQ(first, BreakJournal::SerializeMeta(meta));
+  store_.set_down(true);
+  EXPECT_TRUE(Write({}, &meta).ok());  // the same meta: nothing to write
+  meta.version = 8;
+  EXPECT_FALSE(Write({}, &meta).ok());  // changed: written (refused while down)
+  store_.set_down(false);
+  ASSERT_TRUE(Write({}, &meta).ok());
+  EXPECT_EQ(store_.contents().begin()->second, BreakJournal::SerializeMeta(meta));
+  meta.retired.through = kT0;
+  ASSERT_TRUE(Write({}, &meta).ok());
+  EXPECT_EQ(store_.contents().begin()->second, BreakJournal::SerializeMeta(meta));
+  meta.retired.through.reset();
+  ASSERT_TRUE(Write({}, &meta).ok());  // back to an earlier meta: its text again
+  EXPECT_EQ(store_.contents().begin()->second, BreakJournal::SerializeMeta(meta));
+}
+
 TEST_F(BreakJournalTest, WritesOnlyWhatDiffersFromWhatTheStoreConfirmed) {
   BreakRecords recs{{"e1", Break("e1", 1, kT0)}, {"e2", Break("e2", 2, kT0 + 60 * kMicrosPerSecond)}};
   ASSERT_TRUE(Write(recs).ok());

@@ -53,6 +53,18 @@ void ResolveOverlaps(StagedBreaks* s) {
   }
 }
 
+bool HasOverlaps(const BreakRecords& records) {
+  std::vector<const BreakRecord*> live;
+  for (const auto& [id, r] : records) {
+    if (!r.cancelled) live.push_back(&r);
+  }
+  std::sort(live.begin(), live.end(), StartsBefore);
+  for (size_t i = 1; i < live.size(); ++i) {
+    if (live[i - 1]->state.end_time > live[i]->state.start_time) return true;
+  }
+  return false;
+}
+
 std::vector<const BreakRecord*> SortedByStart(const BreakRecords& records) {
   std::vector<const BreakRecord*> v;
   for (const auto& [id, r] : records) v.push_back(&r);

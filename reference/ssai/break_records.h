@@ -51,6 +51,8 @@ void CancelBreak(BreakRecord* r, StagedBreaks* s);
 // one ends cuts it there ("the next OUT ends the previous", normalizer.h); one that starts at
 // the same instant replaces it (the earlier one is dropped, as if cancelled before its start).
 void ResolveOverlaps(StagedBreaks* s);
+// True when ResolveOverlaps would change something: two live records overlap.
+bool HasOverlaps(const BreakRecords& records);
 // The records by start time, then acceptance order (cancelled ones included).
 std::vector<const BreakRecord*> SortedByStart(const BreakRecords& records);
 

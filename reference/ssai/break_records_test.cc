@@ -57,6 +57,25 @@ TEST(BreakRecordsTest, CancelledBreaksNeitherCutNorGetCut) {
   EXPECT_EQ(s.records["a"].state.end_time, kT0 + 60 * kMicrosPerSecond);
 }
 
+TEST(BreakRecordsTest, HasOverlapsSaysWhetherResolveOverlapsWouldChangeAnything) {
+  StagedBreaks s;
+  s.records["a"] = Break("a", 1, kT0, 20 * kMicrosPerSecond);
+  s.records["b"] = Break("b", 2, kT0 + 20 * kMicrosPerSecond, 30 * kMicrosPerSecond);  // starts as a ends
+  EXPECT_FALSE(HasOverlaps(s.records));
+  s.records["c"] = Break("c", 3, kT0 + 40 * kMicrosPerSecond, 30 * kMicrosPerSecond);  // inside b
+  EXPECT_TRUE(HasOverlaps(s.records));
+  s.records["c"].cancelled = true;  // a cancelled break overlaps nothing
+  EXPECT_FALSE(HasOverlaps(s.records));
+  s.records["c"].cancelled = false;
+  const BreakRecords before = s.records;
+  ResolveOverlaps(&s);
+  EXPECT_NE(s.records, before);
+  EXPECT_FALSE(HasOverlaps(s.records));  // resolved: nothing left to change
+  const BreakRecords resolved = s.records;
+  ResolveOverlaps(&s);
+  EXPECT_EQ(s.records, resolved);
+}
+
 TEST(BreakRecordsTest, SortedByStartThenAcceptance) {
   BreakRecords recs;
   recs["x"] = Break("x", 3, kT0 + 5, 10);

@@ -47,6 +47,7 @@ cues::Normalizer Scte35Intake::Observe(const hls::MediaPlaylist& playlist, Stage
   cues::Normalizer saved = normalizer_;
   if (options_.defect_no_cue_dedupe) normalizer_ = cues::Normalizer();  // DEFECT seam (see ApplyStart)
   cues::NormalizeResult result = normalizer_.Push(playlist);
+  observed_ = last_parsed_ && last_parsed_.get() == &playlist ? last_parsed_ : nullptr;
   for (const cues::BreakEvent& e : result.events) {
     switch (e.kind) {
       case cues::EventKind::kStart:

@@ -48,9 +48,24 @@ class Scte35Intake {
   // then resolves overlaps. Returns the normalizer as it was, for Rollback.
   cues::Normalizer Observe(const hls::MediaPlaylist& playlist, StagedBreaks* staged, UnixMicros now,
                            std::optional<UnixMicros> retired_through);
-  void Rollback(cues::Normalizer saved) { normalizer_ = std::move(saved); }
+  void Rollback(cues::Normalizer saved) {
+    normalizer_ = std::move(saved);
+    observed_.reset();
+  }
   // Forgets every marker seen (a restart: what the store holds is the truth).
-  void Reset() { normalizer_ = cues::Normalizer(); }
+  void Reset() {
+    normalizer_ = cues::Normalizer();
+    observed_.reset();
+  }
+  // True when `playlist` (as Parse returned it) is the reload the normalizer took last, with no
+  // Rollback or Reset since: observing it again finds no event and leaves the normalizer as it is
+  // (every marker position is already seen, the timeline and the expiry are the same:
+  // cues::Normalizer::Push of a repeated reload), so Observe would change nothing in the staged
+  // records beyond ResolveOverlaps. False under defect_no_cue_dedupe (it resets the normalizer
+  // every reload).
+  bool IsRepeat(const hls::MediaPlaylist& playlist) const {
+    return !options_.defect_no_cue_dedupe && observed_ != nullptr && observed_.get() == &playlist;
+  }
 
  private:
   void ApplyStart(const cues::BreakEvent& e, StagedBreaks* s, UnixMicros now,
@@ -63,6 +78,8 @@ class Scte35Intake {
   cues::Normalizer normalizer_;
   std::string last_parsed_text_;
   std::shared_ptr<const hls::MediaPlaylist> last_parsed_;
+  // The parsed reload the normalizer took last (IsRepeat); held, so its address is not reused.
+  std::shared_ptr<const hls::MediaPlaylist> observed_;
 };
 
 }  // namespace ssai

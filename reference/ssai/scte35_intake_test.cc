@@ -124,6 +124,81 @@ TEST_F(Scte35IntakeTest, RollbackMakesTheEventsComeAgain) {
   EXPECT_TRUE(third.created.empty());
 }
 
+TEST_F(Scte35IntakeTest, IsRepeatOnlyForTheReloadTakenLastWithNoRollbackOrReset) {
+  Scte35Intake intake(Options(), &stats_);
+  auto p0 = intake.Parse(Reload("early_cue_in", 0));
+  ASSERT_TRUE(p0.ok());
+  EXPECT_FALSE(intake.IsRepeat(**p0));  // not taken yet
+  StagedBreaks s;
+  cues::Normalizer saved = intake.Observe(**p0, &s, kNow, std::nullopt);
+  auto again = intake.Parse(Reload("early_cue_in", 0));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(intake.IsRepeat(**again));  // the same text parses to the same playlist
+  const hls::MediaPlaylist copy = **p0;
+  EXPECT_FALSE(intake.IsRepeat(copy));  // another playlist, even an equal one
+  intake.Rollback(std::move(saved));
+  EXPECT_FALSE(intake.IsRepeat(**p0));
+  intake.Observe(**p0, &s, kNow, std::nullopt);
+  EXPECT_TRUE(intake.IsRepeat(**p0));
+  auto p1 = intake.Parse(Reload("early_cue_in", 1));
+  ASSERT_TRUE(p1.ok());
+  EXPECT_FALSE(intake.IsRepeat(**p1));
+  intake.Observe(**p1, &s, kNow, std::nullopt);
+  EXPECT_TRUE(intake.IsRepeat(**p1));
+  intake.Reset();
+  EXPECT_FALSE(intake.IsRepeat(**p1));
+  Scte35Intake::Options defect = Options();
+  defect.defect_no_cue_dedupe = true;  // resets the normalizer every reload: never a repeat
+  Scte35Intake resetting(defect, &stats_);
+  auto d = resetting.Parse(Reload("early_cue_in", 0));
+  ASSERT_TRUE(d.ok());
+  StagedBreaks ds;
+  resetting.Observe(**d, &ds, kNow, std::nullopt);
+  EXPECT_FALSE(resetting.IsRepeat(**d));
+}
+
+// What the coordinator's skip rests on (coordinator.cc ObserveText): observing a repeat changes
+// nothing, now or later. Every fixture stream, each reload observed once by one intake and
+// twice by another: the repeat makes no event, and the two agree on every reload after.
+TEST_F(Scte35IntakeTest, ObservingARepeatChangesNothing) {
+  for (const char* stream : {"adobe_cue", "cancelled_splice", "cue_out_bare_with_cont", "cue_out_colon",
+                             "cue_out_cont_only", "cue_out_duration", "cue_repeated_every_segment", "daterange_scte35",
+                             "early_cue_in", "ext_x_scte35", "missing_cue_in", "no_pdt", "oatcls_scte35", "pts_wrap",
+                             "splicepoint_scte35", "time_signal_segmentation"}) {
+    SCOPED_TRACE(stream);
+    CoordinatorStats once_stats, twice_stats;
+    Scte35Intake once(Options(), &once_stats), twice(Options(), &twice_stats);
+    StagedBreaks a, b;
+    int reloads = 0;
+    for (int i = 0;; ++i) {
+      char name[16];
+      std::snprintf(name, sizeof(name), "%03d.m3u8", i);
+      std::ifstream in(std::string("fixtures/streams/") + stream + "/" + name, std::ios::binary);
+      if (!in.good()) break;
+      std::stringstream ss;
+      ss << in.rdbuf();
+      auto pa = once.Parse(ss.str());
+      auto pb = twice.Parse(ss.str());
+      if (!pa.ok()) continue;
+      ASSERT_TRUE(pb.ok());
+      ++reloads;
+      const UnixMicros now = kNow + i * kMicrosPerSecond;
+      once.Observe(**pa, &a, now, std::nullopt);
+      twice.Observe(**pb, &b, now, std::nullopt);
+      EXPECT_TRUE(twice.IsRepeat(**twice.Parse(ss.str())));
+      const BreakRecords before = b.records;
+      const size_t created = b.created.size();
+      twice.Observe(**pb, &b, now + kMicrosPerSecond / 2, std::nullopt);  // the repeat
+      EXPECT_EQ(b.created.size(), created) << "reload " << i;
+      EXPECT_EQ(b.records, before) << "reload " << i;
+      EXPECT_EQ(a.records, b.records) << "reload " << i;
+      EXPECT_EQ(a.alias, b.alias) << "reload " << i;
+    }
+    EXPECT_GT(reloads, 1);
+    EXPECT_EQ(once_stats.duplicate_cues, twice_stats.duplicate_cues);
+  }
+}
+
 TEST_F(Scte35IntakeTest, ParseRemembersTheLastTextAndRefusesGarbage) {
   Scte35Intake intake(Options(), &stats_);
   const std::string text = Reload("early_cue_in", 0);
