@@ -14,7 +14,10 @@ setup:
 	@bash scripts/bootstrap.sh
 
 # Only the packages the `ssai` binary builds with (the demo needs nothing else).
-setup-# ThreadSanitizer build of the `ssai` CLI alone (TSan excludes ASan: a tree of its own).
+setup-demo:
+	@bash scripts/bootstrap.sh demo
+
+# ThreadSanitizer build of the `ssai` CLI alone (TSan excludes ASan: a tree of its own).
 build-tsan: setup
 	@cmake -S . -B build-tsan $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSAI_TSAN=ON \
 	  -DSSAI_TESTS=OFF -DSSAI_BENCH=OFF >/dev/null
@@ -24,9 +27,6 @@ build-tsan: setup
 # build, so not part of `make test` (conformance/README.md "ThreadSanitizer").
 tsan: build-tsan
 	@bash scripts/tsan.sh build-tsan/cli/ssai reports/tsan
-
-demo:
-	@bash scripts/bootstrap.sh demo
 
 # Optimised build: the `ssai` CLI, benchmarks, and the binaries pytest drives.
 build: setup

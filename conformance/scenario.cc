@@ -271,15 +271,11 @@ Result<Scenario> ScenarioOf(const sim::Scenario& in, std::string file) {
                                         " (give \"channels\": 1)");
   }
   // What the targets do not play is refused by name, never dropped.
-  const auto refuse_windows = [](const std::vector<sim::Window>& w, const std::string& where) -> Status {
-    return w.empty() ? Status::Ok() : Bad(where, "the simulator's fault windows; a conformance scenario's faults are `faults`");
-  };
-  SSAI_RETURN_IF_ERROR(refuse_windows(in.kv.outages, "scenario.kv.outages"));
-  SSAI_RETURN_IF_ERROR(refuse_windows(in.kv.latency_spikes, "scenario.kv.latency_spikes"));
-  SSAI_RETURN_IF_ERROR(refuse_windows(in.kv.partitions, "scenario.kv.partitions"));
-  SSAI_RETURN_IF_ERROR(refuse_windows(in.coordinator.crashes, "scenario.coordinator.crashes"));
-  SSAI_RETURN_IF_ERROR(refuse_windows(in.origin.stalls, "scenario.origin.stalls"));
-  SSAI_RETURN_IF_ERROR(refuse_windows(in.origin.not_found, "scenario.origin.not_found"));
+  for (const auto& [path, windows] : sim::FaultWindows(in)) {
+    if (!windows->empty()) {
+      return Bad(std::string(path), "the simulator's fault windows; a conformance scenario's faults are `faults`");
+    }
+  }
   if (!in.coordinator.locations.empty()) return Bad("scenario.coordinator.locations", "one coordinator; give pops[].coordinator_rtt_ms");
   if (in.kv.propagation_model != sim::KvSpec::PropagationModel::kPerPop) {
     return Bad("scenario.kv.propagation_model", "the conformance targets propagate per POP (per_pop)");

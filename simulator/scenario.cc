@@ -816,12 +816,7 @@ Result<Scenario> ParseScenarioJson(const json& root) {
     }
     return Status::Ok();
   };
-  SSAI_RETURN_IF_ERROR(check_pops(s.kv.outages, "scenario.kv.outages"));
-  SSAI_RETURN_IF_ERROR(check_pops(s.kv.latency_spikes, "scenario.kv.latency_spikes"));
-  SSAI_RETURN_IF_ERROR(check_pops(s.kv.partitions, "scenario.kv.partitions"));
-  SSAI_RETURN_IF_ERROR(check_pops(s.coordinator.crashes, "scenario.coordinator.crashes"));
-  SSAI_RETURN_IF_ERROR(check_pops(s.origin.stalls, "scenario.origin.stalls"));
-  SSAI_RETURN_IF_ERROR(check_pops(s.origin.not_found, "scenario.origin.not_found"));
+  for (const auto& [path, windows] : FaultWindows(s)) SSAI_RETURN_IF_ERROR(check_pops(*windows, std::string(path)));
   // Every field is within its range; their product may still not fit (issue 13: 100,000
   // channels for 7 days died with bad_alloc). Refuse that now, naming what to reduce.
   SSAI_RETURN_IF_ERROR(CheckRunSize(s));
@@ -829,6 +824,12 @@ Result<Scenario> ParseScenarioJson(const json& root) {
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string_view, const std::vector<Window>*>> FaultWindows(const Scenario& s) {
+  return {{"scenario.kv.outages", &s.kv.outages},           {"scenario.kv.latency_spikes", &s.kv.latency_spikes},
+          {"scenario.kv.partitions", &s.kv.partitions},     {"scenario.coordinator.crashes", &s.coordinator.crashes},
+          {"scenario.origin.stalls", &s.origin.stalls},     {"scenario.origin.not_found", &s.origin.not_found}};
+}
 
 std::vector<origin::ScheduledBreak> ChannelBreaks(const Scenario& s, int channel) {
   if (!s.origin.capture.empty() || !s.origin.ts.empty()) return {};

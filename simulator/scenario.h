@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -224,6 +225,10 @@ struct Scenario {
   nlohmann::json expect = nlohmann::json::object();
   nlohmann::json source;            // the JSON as given (echoed into report.json)
 };
+
+// The scenario's fault windows with their paths ("scenario.kv.outages", ...): kv outages,
+// latency spikes and partitions, coordinator crashes, origin stalls and 404 windows.
+std::vector<std::pair<std::string_view, const std::vector<Window>*>> FaultWindows(const Scenario& s);
 
 // The origin breaks of channel `channel` (0-based), in order: the listed ones as given (the same on
 // every channel), or the schedule's k-th at start_time + first_s + channel x stagger_s + k x
