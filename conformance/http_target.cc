@@ -764,7 +764,8 @@ Status CheckRealTimeScenario(const Scenario& s, const TargetProfile& p, bool pop
   // Per-POP URLs: every POP the profile lists must be one of the scenario's (a typo would
   // otherwise send that region's viewers to the top-level host unnoticed). A mismatch between the
   // user's two files is a setup error: kFailedPrecondition, `ssai conform` exits 2 naming it.
-  for (const auto& [pop, playlists] : p.pops) {
+  for (const auto& entry : p.pops) {
+    const std::string& pop = entry.first;  // a plain reference: clang before 16 cannot capture a structured binding
     if (std::any_of(s.pops.begin(), s.pops.end(), [&](const PopSpec& sp) { return sp.name == pop; })) continue;
     std::string names;
     for (const PopSpec& sp : s.pops) names += (names.empty() ? "" : ", ") + sp.name;
