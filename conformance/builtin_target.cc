@@ -652,7 +652,7 @@ Result<Observations> Harness::Run() {
       for (const origin::Rendition& r : scenario_.origin.renditions) renditions.push_back(r.name);
     }
     for (int k = 0; k < v.count; ++k) {
-      const UnixMicros join = scenario_.At(v.join_s + 0.37 * k);
+      const UnixMicros join = scenario_.At(v.JoinOfCopyS(k));
       const UnixMicros leave = v.leave_s ? std::min(end, scenario_.At(*v.leave_s)) : end;
       std::vector<std::string> loads = renditions;
       if (master.ok()) {

@@ -361,12 +361,12 @@ class RealTimeRun {
       }
       for (int k = 0; k < v.count; ++k) {
         const std::string name = v.pop + "/v" + std::to_string(vi++);
-        const UnixMicros join = s_.At(v.join_s + 0.37 * k);
+        const UnixMicros join = s_.At(v.JoinOfCopyS(k));
         const UnixMicros leave = v.leave_s ? std::min(end, s_.At(*v.leave_s)) : end;
         const InsertionMode mode = v.mode.value_or(s_.mode);
         const int index = vi - 1;
         const TargetProfile::Playlists& pl = PlaylistsFor(mode, v.pop);
-        obs_.pop_urls[v.pop][mode == InsertionMode::kSgai ? "sgai" : "ssai"] = {
+        obs_.pop_urls[v.pop][std::string(InsertionModeName(mode))] = {
             PlaylistsSource(mode, v.pop), Url(pl.master_url, "{rendition}"), Url(pl.variant_url, "{rendition}")};
         threads.emplace_back([this, v, name, join, leave, renditions, mode, index] {
           Viewer(v.pop, name, join, leave, renditions, mode, index);
@@ -418,8 +418,8 @@ class RealTimeRun {
   }
   // For the report (Observations::pop_urls): which block PlaylistsFor picks.
   std::string PlaylistsSource(InsertionMode mode, const std::string& pop) const {
-    const char* m = mode == InsertionMode::kSgai ? "sgai" : "ssai";
-    return p_.pops.count(pop) ? "pops." + pop + "." + m : std::string(m);
+    const std::string m(InsertionModeName(mode));
+    return p_.pops.count(pop) ? "pops." + pop + "." + m : m;
   }
 
   void Record(Fetch f) {
@@ -1044,7 +1044,7 @@ class ServeTarget : public Target {
         {"channels",
          {{{"org", "conf"},
            {"channel", "ch1"},
-           {"mode", shifted.mode == InsertionMode::kSgai ? "sgai" : "ssai"},
+           {"mode", InsertionModeName(shifted.mode)},
            {"origin_base_url", services.base() + "/origin"},
            {"renditions", renditions},
            {"alternates", alternates},

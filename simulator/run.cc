@@ -573,7 +573,7 @@ Status World::Setup() {
 }
 
 // Listed viewers: each copy of each listed viewer on every channel, one cohort per rendition it
-// loads (all when it names none), fixed at one viewer from join_s (+ 0.37 s per copy, as the
+// loads (all when it names none), fixed at one viewer from its join (JoinOfCopyS, as the
 // conformance targets join them) until leave_s or the end; its mode, else the scenario's; a
 // demuxed player's audio by the cohorts' turn, as a population's.
 void World::SetupListedViewers() {
@@ -591,7 +591,7 @@ void World::SetupListedViewers() {
       }
       const bool sgai = v.mode.value_or(sc_.mode) == InsertionMode::kSgai;
       for (int k = 0; k < v.count; ++k, ++copy) {
-        const UnixMicros join = t0_ + SecondsToMicros(v.join_s + 0.37 * k);
+        const UnixMicros join = t0_ + SecondsToMicros(v.JoinOfCopyS(k));
         const UnixMicros leave = v.leave_s ? std::min(end_, t0_ + SecondsToMicros(*v.leave_s)) : end_;
         const int8_t audio = audio_files_.empty() ? int8_t{-1} : static_cast<int8_t>(copy % static_cast<int>(audio_files_.size()));
         for (int r : renditions) {

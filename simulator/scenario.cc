@@ -49,6 +49,21 @@ class Obj {
   Status Bool(const char* key, bool* out) const {
     return j_ == nullptr ? Status::Ok() : JsonFields(*j_, path_).Bool(key, out);
   }
+  // Optional fields: `out` is set only when the key is present.
+  Status Num(const char* key, std::optional<double>* out, double min, double max) const {
+    if (Get(key) == nullptr) return Status::Ok();
+    double v = 0;
+    SSAI_RETURN_IF_ERROR(Num(key, &v, min, max));
+    *out = v;
+    return Status::Ok();
+  }
+  Status Bool(const char* key, std::optional<bool>* out) const {
+    if (Get(key) == nullptr) return Status::Ok();
+    bool v = false;
+    SSAI_RETURN_IF_ERROR(Bool(key, &v));
+    *out = v;
+    return Status::Ok();
+  }
   Status Dist(const char* key, Distribution* out) const {
     const json* v = Get(key);
     if (v == nullptr) return Status::Ok();
@@ -296,21 +311,9 @@ Result<Scenario> ParseScenarioJson(const json& root) {
       if (const json* tr = p.Get("trace")) {
         SSAI_RETURN_IF_ERROR(ParseTrace(*tr, "scenario.pops[" + std::to_string(i) + "].trace", &pop.trace));
       }
-      if (p.Get("kv_propagation_s") != nullptr) {
-        double v = 0;
-        SSAI_RETURN_IF_ERROR(p.Num("kv_propagation_s", &v, 0, 86400));
-        pop.kv_propagation_s = v;
-      }
-      if (p.Get("kv_latency_ms") != nullptr) {
-        double v = 0;
-        SSAI_RETURN_IF_ERROR(p.Num("kv_latency_ms", &v, 0, 600000));
-        pop.kv_latency_ms = v;
-      }
-      if (p.Get("kv_cache") != nullptr) {
-        bool v = true;
-        SSAI_RETURN_IF_ERROR(p.Bool("kv_cache", &v));
-        pop.kv_cache = v;
-      }
+      SSAI_RETURN_IF_ERROR(p.Num("kv_propagation_s", &pop.kv_propagation_s, 0, 86400));
+      SSAI_RETURN_IF_ERROR(p.Num("kv_latency_ms", &pop.kv_latency_ms, 0, 600000));
+      SSAI_RETURN_IF_ERROR(p.Bool("kv_cache", &pop.kv_cache));
       for (const PopSpec& other : s.pops) {
         if (other.name == pop.name) return Status::InvalidArgument(p.Path("name") + ": '" + pop.name + "' named twice");
       }
@@ -483,15 +486,6 @@ Result<Scenario> ParseScenarioJson(const json& root) {
     return Status::InvalidArgument("scenario.origin.segment_duration_s: must be in [0.5, 60]");
   }
   if (st.window_segments > 1000) return Status::InvalidArgument("scenario.origin.window_segments: must be in [1, 1000]");
-  // "none": an origin without markers, whose breaks come only from the cue API.
-  if (st.cue_flavour == origin::CueFlavour::kNone && !(s.origin.breaks_listed && st.breaks.empty())) {
-    const json* b = og.Get("breaks");
-    const bool api = b != nullptr && b->is_object() && b->contains("source") && (*b)["source"] == "api";
-    if (!api) {
-      return Status::InvalidArgument("scenario.origin.cue_flavour: 'none' marks no break: give origin.breaks.source "
-                                     "\"api\" or no origin breaks (\"breaks\": [])");
-    }
-  }
   if (st.renditions.empty() || st.renditions.size() > 8) {
     return Status::InvalidArgument("scenario.origin.renditions: must be an array of 1..8 renditions");
   }
@@ -543,6 +537,12 @@ Result<Scenario> ParseScenarioJson(const json& root) {
   SSAI_RETURN_IF_ERROR(br.Num("stagger_s", &s.origin.breaks.stagger_s, 0, 1e6));
   if (s.origin.breaks.every_s > 0 && s.origin.breaks.every_s <= s.origin.breaks.duration_s) {
     return Status::InvalidArgument("scenario.origin.breaks.every_s: must exceed duration_s (breaks never overlap)");
+  }
+  // "none": an origin without markers, whose breaks come only from the cue API.
+  if (st.cue_flavour == origin::CueFlavour::kNone && s.origin.breaks.source != BreakSource::kApi &&
+      !(s.origin.breaks_listed && st.breaks.empty())) {
+    return Status::InvalidArgument("scenario.origin.cue_flavour: 'none' marks no break: give origin.breaks.source "
+                                   "\"api\" or no origin breaks (\"breaks\": [])");
   }
 
   // Decision.
@@ -652,11 +652,7 @@ Result<Scenario> ParseScenarioJson(const json& root) {
       SSAI_RETURN_IF_ERROR(JsonFields(v, where).String("pop", &viewer.pop, true));
       if (!find_pop(viewer.pop)) return Status::InvalidArgument(where + ".pop: unknown pop '" + viewer.pop + "'");
       SSAI_RETURN_IF_ERROR(vo.Num("join_s", &viewer.join_s, 0, 7 * 86400));
-      if (vo.Get("leave_s") != nullptr) {
-        double leave = 0;
-        SSAI_RETURN_IF_ERROR(vo.Num("leave_s", &leave, 0, 7 * 86400));
-        viewer.leave_s = leave;
-      }
+      SSAI_RETURN_IF_ERROR(vo.Num("leave_s", &viewer.leave_s, 0, 7 * 86400));
       if (const json* rs = vo.Get("renditions")) {
         if (!rs->is_array()) return Status::InvalidArgument(where + ".renditions: must be an array of names");
         for (const json& r : *rs) {
@@ -1070,15 +1066,14 @@ nlohmann::json ScenarioToJson(const Scenario& s) {
     j["decision"]["vast"] = {{"tag", s.decision.vast.tag}};
     if (s.decision.vast.expect_error_code > 0) j["decision"]["vast"]["expect_error_code"] = s.decision.vast.expect_error_code;
   }
-  const auto mode_name = [](InsertionMode m) { return m == InsertionMode::kSgai ? "sgai" : "ssai"; };
-  if (s.mode != InsertionMode::kSsai) j["mode"] = mode_name(s.mode);
+  if (s.mode != InsertionMode::kSsai) j["mode"] = InsertionModeName(s.mode);
   if (s.viewers.listed) {
     json list = json::array();
     for (const world::ListedViewer& v : s.viewers.list) {
       json e = {{"pop", v.pop}, {"join_s", v.join_s}};
       if (v.leave_s) e["leave_s"] = *v.leave_s;
       if (!v.renditions.empty()) e["renditions"] = v.renditions;
-      if (v.mode) e["mode"] = mode_name(*v.mode);
+      if (v.mode) e["mode"] = InsertionModeName(*v.mode);
       if (v.count != 1) e["count"] = v.count;
       list.push_back(std::move(e));
     }

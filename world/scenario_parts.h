@@ -21,6 +21,10 @@ struct ListedViewer {
   std::vector<std::string> renditions;  // loaded together at every reload; empty = all
   std::optional<InsertionMode> mode;    // default: the scenario's
   int count = 1;                        // copies, joining 0.37 s apart
+
+  // When copy k (0-based) joins, in seconds from the stream start: every harness joins the copies
+  // of a listed viewer 0.37 s apart (so they do not reload in lockstep).
+  double JoinOfCopyS(int k) const { return join_s + 0.37 * k; }
 };
 
 struct ApiCueSpec {
