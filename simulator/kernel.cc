@@ -10,7 +10,13 @@ namespace {
 constexpr size_t kArity = 4;
 }  // namespace
 
-Simulation::Simulation(UnixMicros start) : now_(start), heap_(kHeapOffset, Entry{0, 0}) {}
+Simulation::Simulation(UnixMicros start)
+    : now_(start), heap_(kHeapOffset, Entry{0, 0}), lane_(kHeapOffset, Entry{0, 0}) {}
+
+uint64_t Simulation::NextOrder(uint32_t slot) {
+  if (next_seq_ > kMaxSeq) Renumber();
+  return (next_seq_++ << kSlotBits) | slot;
+}
 
 Scheduler::TimerId Simulation::RunAt(UnixMicros when, std::function<void()> fn) {
   if (when < now_) when = now_;
@@ -27,21 +33,34 @@ Scheduler::TimerId Simulation::RunAt(UnixMicros when, std::function<void()> fn) 
   s.fn = std::move(fn);
   s.live = true;
   ++s.generation;
-  if (next_seq_ > kMaxSeq) Renumber();
-  const Entry e{when, (next_seq_++ << kSlotBits) | slot};
-  heap_.push_back(e);
-  SiftUp(HeapSize() - 1, e);
+  Push(heap_, Entry{when, NextOrder(slot)});
   return (static_cast<uint64_t>(s.generation) << 32) | slot;
 }
 
-// After 2^36 insertions: give the pending entries sequence numbers 0..n-1 in their (when, seq)
-// order. A sorted array is a valid heap, and the order of events does not change.
+void Simulation::RunIndexedAt(UnixMicros when, uint32_t index) {
+  if (index >= (uint32_t{1} << kSlotBits)) std::abort();  // as RunAt's slot limit
+  if (when < now_) when = now_;
+  Push(lane_, Entry{when, NextOrder(index)});
+}
+
+// After 2^36 insertions: give the pending entries of both heaps sequence numbers 0..n-1 in their
+// common (when, seq) order. A sorted array is a valid heap, and the order of events does not
+// change.
 void Simulation::Renumber() {
-  const auto first = heap_.begin() + kHeapOffset;
-  std::sort(first, heap_.end(), [](const Entry& a, const Entry& b) { return Later(b, a); });
+  struct Ref {
+    Entry* e;
+  };
+  std::vector<Ref> all;
+  for (Heap* h : {&heap_, &lane_}) {
+    for (auto e = h->begin() + kHeapOffset; e != h->end(); ++e) all.push_back({&*e});
+  }
+  std::sort(all.begin(), all.end(), [](const Ref& a, const Ref& b) { return Later(*b.e, *a.e); });
   uint64_t seq = 0;
-  for (auto e = first; e != heap_.end(); ++e) e->order = (seq++ << kSlotBits) | SlotOf(*e);
+  for (Ref& r : all) r.e->order = (seq++ << kSlotBits) | SlotOf(*r.e);
   next_seq_ = seq;
+  for (Heap* h : {&heap_, &lane_}) {
+    std::sort(h->begin() + kHeapOffset, h->end(), [](const Entry& a, const Entry& b) { return Later(b, a); });
+  }
 }
 
 void Simulation::Cancel(TimerId id) {
@@ -55,25 +74,32 @@ void Simulation::Cancel(TimerId id) {
   ++cancelled_in_heap_;
 }
 
-void Simulation::SiftUp(size_t i, Entry e) {
+void Simulation::SiftUp(Entry* node, size_t i, Entry e) {
   while (i > 0) {
     const size_t parent = (i - 1) / kArity;
-    if (!Later(Node(parent), e)) break;
-    Node(i) = Node(parent);
+    if (!Later(node[parent], e)) break;
+    node[i] = node[parent];
     i = parent;
   }
-  Node(i) = e;
+  node[i] = e;
+}
+
+void Simulation::Push(Heap& heap, Entry e) {
+  heap.push_back(e);
+  SiftUp(heap.data() + kHeapOffset, heap.size() - kHeapOffset - 1, e);
 }
 
 // Floyd's bottom-up deletion: move the hole at the root down to a leaf along the smaller
 // children (no comparison against the moved element on the way), then sift the last element up
 // from there. The last element is usually a late event that belongs near the leaves, so this
 // saves most of the comparisons of a top-down sift (the hold model: ~1.3x at 100k pending).
-Simulation::Entry Simulation::PopTop() {
+Simulation::Entry Simulation::PopTop(Heap& heap) {
+  Entry* const node = heap.data() + kHeapOffset;
+  auto Node = [node](size_t i) -> Entry& { return node[i]; };
   const Entry top = Node(0);
-  const Entry last = Node(HeapSize() - 1);
-  heap_.pop_back();
-  const size_t n = HeapSize();
+  const Entry last = Node(heap.size() - kHeapOffset - 1);
+  heap.pop_back();
+  const size_t n = heap.size() - kHeapOffset;
   if (n == 0) return top;
   size_t i = 0;
   while (true) {
@@ -105,13 +131,21 @@ Simulation::Entry Simulation::PopTop() {
     Node(i) = Node(best);
     i = best;
   }
-  SiftUp(i, last);
+  SiftUp(node, i, last);
   return top;
 }
 
 bool Simulation::Step() {
-  while (HeapSize() > 0) {
-    const Entry e = PopTop();
+  while (HeapSize() > 0 || LaneSize() > 0) {
+    if (LaneSize() > 0 && (HeapSize() == 0 || Later(Node(0), LaneNode(0)))) {
+      const Entry e = PopTop(lane_);
+      now_ = e.when;
+      ++events_run_;
+      if (LaneSize() > 0) handler_->Warm(SlotOf(LaneNode(0)));
+      handler_->Run(SlotOf(e));
+      return true;
+    }
+    const Entry e = PopTop(heap_);
     const uint32_t slot = SlotOf(e);
     Slot& s = slots_[slot];
     if (!s.live) {  // cancelled
@@ -136,7 +170,7 @@ bool Simulation::Step() {
 
 void Simulation::DropCancelledTop() {
   while (HeapSize() > 0 && !slots_[SlotOf(Node(0))].live) {
-    const Entry e = PopTop();
+    const Entry e = PopTop(heap_);
     --cancelled_in_heap_;
     free_slots_.push_back(SlotOf(e));
   }
@@ -144,8 +178,7 @@ void Simulation::DropCancelledTop() {
 
 void Simulation::RunUntil(UnixMicros t) {
   while (true) {
-    DropCancelledTop();
-    if (HeapSize() == 0 || Node(0).when > t) break;
+    if (pending() == 0 || NextTime() > t) break;
     Step();
   }
   if (t > now_) now_ = t;

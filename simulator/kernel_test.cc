@@ -1,6 +1,8 @@
 #include "simulator/kernel.h"
 
+#include <algorithm>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -100,6 +102,76 @@ TEST(SimulationTest, ManyTiesRunInTimeThenInsertionOrder) {
                 (ran[i - 1].first == ran[i].first && ran[i - 1].second < ran[i].second))
         << i;
   }
+}
+
+// Indexed events (RunIndexedAt) share the sequence with RunAt's: the merged order is (time,
+// insertion order) as if every event were a RunAt, across a renumbering too; the handler is told
+// the next indexed event's index before each one runs.
+class Recorder : public Simulation::IndexedHandler {
+ public:
+  explicit Recorder(std::vector<int>* order) : order_(order) {}
+  void Run(uint32_t index) override { order_->push_back(1000 + static_cast<int>(index)); }
+  void Warm(uint32_t index) override { warmed.push_back(index); }
+  std::vector<uint32_t> warmed;
+
+ private:
+  std::vector<int>* order_;
+};
+
+TEST(SimulationTest, IndexedEventsKeepTimeThenInsertionOrder) {
+  for (const bool renumber : {false, true}) {
+    Simulation sim(0);
+    if (renumber) sim.SetNextSeqForTesting((uint64_t{1} << 36) - 30);
+    std::vector<int> order;
+    Recorder recorder(&order);
+    sim.SetIndexedHandler(&recorder);
+    std::vector<std::pair<UnixMicros, int>> expected;  // (time, id) in insertion order
+    for (int i = 0; i < 60; ++i) {
+      const UnixMicros t = 100 + (i % 4) * 10;
+      if (i % 3 == 0) {
+        sim.RunIndexedAt(t, static_cast<uint32_t>(i));
+        expected.emplace_back(t, 1000 + i);
+      } else {
+        sim.RunAt(t, [&order, i] { order.push_back(i); });
+        expected.emplace_back(t, i);
+      }
+    }
+    sim.Cancel(sim.RunAt(105, [&order] { order.push_back(-1); }));
+    sim.RunIndexedAt(-5, 7);  // in the past: runs now, after what is due now
+    expected.emplace_back(0, 1007);
+    EXPECT_EQ(sim.pending(), 61u);
+    std::stable_sort(expected.begin(), expected.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<int> want;
+    for (const auto& [t, id] : expected) want.push_back(id);
+    EXPECT_EQ(sim.NextTime(), 0);
+    sim.Run();
+    EXPECT_EQ(order, want) << "renumber " << renumber;
+    EXPECT_EQ(sim.events_run(), 61u);
+    EXPECT_EQ(sim.pending(), 0u);
+    // Warm saw each indexed event but the first before it ran, in run order.
+    std::vector<uint32_t> indexed;
+    for (int id : want) {
+      if (id >= 1000) indexed.push_back(static_cast<uint32_t>(id - 1000));
+    }
+    EXPECT_EQ(recorder.warmed, std::vector<uint32_t>(indexed.begin() + 1, indexed.end()));
+  }
+}
+
+TEST(SimulationTest, RunUntilStopsBeforeLaterIndexedEvents) {
+  Simulation sim(0);
+  std::vector<int> order;
+  Recorder recorder(&order);
+  sim.SetIndexedHandler(&recorder);
+  sim.RunIndexedAt(10, 1);
+  sim.RunAt(20, [&order] { order.push_back(2); });
+  sim.RunIndexedAt(30, 3);
+  sim.RunUntil(25);
+  EXPECT_EQ(order, (std::vector<int>{1001, 2}));
+  EXPECT_EQ(sim.Now(), 25);
+  EXPECT_EQ(sim.NextTime(), 30);
+  sim.Run();
+  EXPECT_EQ(order, (std::vector<int>{1001, 2, 1003}));
 }
 
 }  // namespace
