@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -230,7 +231,15 @@ class World : public Simulation::IndexedHandler {
   // this one runs.
   void ScheduleReload(size_t i, UnixMicros at) { sim_.RunIndexedAt(at, static_cast<uint32_t>(i)); }
   void Run(uint32_t i) override { Reload(i); }
-  void Warm(uint32_t i) override { __builtin_prefetch(&cohorts_[i]); }
+  void Warm(uint32_t i) override {
+    __builtin_prefetch(&cohorts_[i]);
+    // Its group's answer (TryReuse, Record): cohort i is in group i / cohorts_per_group_ (Setup
+    // checks it), the lines up to the response fields Record reads.
+    if (cohorts_per_group_ > 0 && reuse_) {
+      const char* g = reinterpret_cast<const char*>(&groups_[i / cohorts_per_group_]);
+      for (size_t at = 0; at < offsetof(GroupAnswer, response) + kGroupResponseBytesRead; at += 64) __builtin_prefetch(g + at);
+    }
+  }
   // Answer reuse (README.md "Answer reuse"): a group's last answer from the edge, kept while it
   // is a pure function of inputs that have not changed, so a cohort of the group reloading meanwhile
   // is answered without running the edge's path or the origin and KV models (their latency
@@ -244,8 +253,14 @@ class World : public Simulation::IndexedHandler {
     const KvCluster::CacheEntry* kv_entry = nullptr;  // that entry (KvCluster::CachedEntry)
     uint64_t hash = 0;                  // BodyHash(response.body)
     std::optional<int64_t> newest_msn;  // NewestMsn(response.body)
+    // world::BreakCovering of the newest MSN, while the truth is at truth_version_ (an API cue's
+    // acknowledgement changes it): a channel's scan over its breaks grew with the hour's breaks.
+    mutable int covering = -1;
+    mutable uint64_t covering_truth_version = 0;  // 0: not known
     ManifestResponse response;
   };
+  // How far into GroupAnswer::response Record reads (up to coordinator_background_calls).
+  static constexpr size_t kGroupResponseBytesRead = offsetof(ManifestResponse, served_stale_origin);
   bool TryReuse(size_t i, UnixMicros now, int64_t weight);
   void CountCalls(const Cohort& c, double calls);
   // Keeps a variant's answer from the edge as its group's when it is reusable (a 200 from the KV
@@ -320,6 +335,8 @@ class World : public Simulation::IndexedHandler {
   std::vector<UnixMicros> listed_leave_;
   void SetupListedViewers();
   std::vector<GroupAnswer> groups_;
+  size_t cohorts_per_group_ = 0;  // cohort i is in group i / this (0: not so, no prefetch of groups)
+  uint64_t truth_version_ = 1;    // bumped when an API cue's acknowledgement changes the truth
   bool reuse_ = false;                  // answer reuse applies to this run (Setup, Run)
   std::vector<std::string> state_keys_;  // per channel: its KV document's key (chstate:...)
   int64_t reused_answers_ = 0;
@@ -560,6 +577,10 @@ Status World::Setup() {
     }
   }
   cohort_seen_break_.assign(cohorts_.size(), -1);
+  cohorts_per_group_ = sc_.viewers.listed ? 1 : static_cast<size_t>(K);
+  for (size_t i = 0; i < cohorts_.size() && cohorts_per_group_ > 0; ++i) {
+    if (static_cast<size_t>(cohorts_[i].group) != i / cohorts_per_group_) cohorts_per_group_ = 0;
+  }
   // Answer reuse needs answers that are pure functions of what it checks (README.md "Answer
   // reuse"): kv-channel-state without defects (their state is not the memo's), no beacon
   // sessions, the synthetic origin without 404 windows (a fetch's last-good bookkeeping matters
@@ -623,6 +644,7 @@ void World::SendCue(int channel, size_t b) {
   CueRequest req{cfg.org, cfg.channel, sc_.origin.breaks.duration_s, "", CueAction::kStart, ""};
   fleet_->Cue(channel, req, [this, channel, b, sent](Result<CueResult> r) {
     TruthBreak& t = breaks_[static_cast<size_t>(channel)][b];
+    ++truth_version_;
     if (!r.ok() || r->duplicate) {  // a duplicate made no break of its own
       ++api_cues_failed_;
       t.slots = {};
@@ -770,6 +792,7 @@ const World::GroupAnswer* World::Remember(const Cohort& c, UnixMicros started, U
     g.response.coordinator_background_calls = 0;  // this request's own refresh, not the answer's
     g.hash = BodyHash(r.body);
     g.newest_msn = NewestMsn(r.body);
+    g.covering_truth_version = 0;
   }
   g.valid = true;
   return &g;
@@ -839,7 +862,16 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, UnixMicros now,
   const int64_t msn = (reused ? reused->newest_msn : NewestMsn(r.body)).value_or(origin::LiveEdgeMsn(spec, now));
   // A break covers its slots (world/ground_truth.h); ad time is judged as every harness judges it.
   const auto& truth = breaks_[static_cast<size_t>(c.channel)];
-  const int b_index = world::BreakCovering(truth, msn);
+  int b_index;
+  if (reused && reused->newest_msn && reused->covering_truth_version == truth_version_) {
+    b_index = reused->covering;
+  } else {
+    b_index = world::BreakCovering(truth, msn);
+    if (reused && reused->newest_msn) {
+      reused->covering = b_index;
+      reused->covering_truth_version = truth_version_;
+    }
+  }
   const bool truth_in = b_index >= 0;
   ad_seconds_.Add(truth_in, r.in_break, w, MicrosToSeconds(std::min(next, end_ - now)));
   if (truth_in && r.in_break) {
