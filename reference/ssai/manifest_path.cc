@@ -92,7 +92,7 @@ struct ManifestPath::Impl : read_paths::ReadHost {
   const BuildSpec& Build() const override { return build; }
   const ManifestPathOptions& Options() const override { return options; }
   void CallCoordinator(OpPtr op, StateSource source) override;
-  void FinishState(OpPtr op, StateSource source, std::optional<ChannelState> state) override;
+  void FinishState(OpPtr op, StateSource source, read_paths::StatePtr state) override;
 
   // Channels by name (`channels` does not change after construction; the views point into it):
   // a scan of a 100-channel list's names was ~5 % of a simulator run.
@@ -441,16 +441,17 @@ void ManifestPath::Impl::CallCoordinator(OpPtr op, StateSource source) {
       for (auto& [waiter, doc] : waiters) FinishState(waiter, StateSource::kKvHit, std::move(doc));
       return;
     }
-    if (!m.freshest || m.freshest->version <= r->version) {
-      if (!m.freshest || !ChannelMemo::SameForAnswers(*m.freshest, *r)) m.Changed();
-      m.freshest = *r;
+    auto answer = std::make_shared<const ChannelState>(std::move(r).value());
+    if (!m.freshest || m.freshest->version <= answer->version) {
+      if (!m.freshest || !ChannelMemo::SameForAnswers(*m.freshest, *answer)) m.Changed();
+      m.freshest = answer;
     }
     for (auto& [waiter, doc] : waiters) FinishState(waiter, StateSource::kKvMiss, m.freshest);
-    FinishState(op, source, std::move(r).value());
+    FinishState(op, source, std::move(answer));
   });
 }
 
-void ManifestPath::Impl::FinishState(OpPtr op, StateSource source, std::optional<ChannelState> state) {
+void ManifestPath::Impl::FinishState(OpPtr op, StateSource source, read_paths::StatePtr state) {
   op->response.source = source;
   ChannelMemo& m = *op->channel_memo;
   if (state) {
@@ -465,7 +466,7 @@ void ManifestPath::Impl::FinishState(OpPtr op, StateSource source, std::optional
     s.channel_id = op->channel->channel_id();
     s.discontinuities_total = m.ledger_seen;
     s.media_sequence_total = m.msn_ledger_seen;
-    state = std::move(s);
+    state = std::make_shared<const ChannelState>(std::move(s));
   }
   op->state = std::move(state);
   read_path->AfterState(*this, *op);  // kv-stateless holds back what KV does not explain

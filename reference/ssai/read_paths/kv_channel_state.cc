@@ -22,7 +22,7 @@ class KvChannelState : public StateReadPath {
     const BuildSpec& build = host.Build();
     if (build.defects.trust_cached_miss && m.cached_miss) {
       // DEFECT(trust_cached_miss): "no break" remembered forever, nobody asked again.
-      return host.FinishState(op, StateSource::kNone, std::nullopt);
+      return host.FinishState(op, StateSource::kNone, nullptr);
     }
     ++op->response.kv_reads;
     KvStore::GetOptions get_options;
@@ -38,12 +38,12 @@ class KvChannelState : public StateReadPath {
                          Result<std::optional<std::string>> r) {
     ChannelMemo& memo_entry = *op->channel_memo;
     const BuildSpec& build = host.Build();
-    std::optional<ChannelState> state;
+    StatePtr state;
     if (r.ok() && r->has_value()) {
       if (memo_entry.last_doc && memo_entry.last_doc_text == **r) {
         state = memo_entry.last_doc;
       } else if (Result<ChannelState> parsed = ParseChannelState(**r); parsed.ok()) {
-        state = std::move(parsed).value();
+        state = std::make_shared<const ChannelState>(std::move(parsed).value());
         memo_entry.last_doc_text = std::move(**r);
         memo_entry.last_doc = state;
         memo_entry.Changed();
@@ -56,16 +56,19 @@ class KvChannelState : public StateReadPath {
     if (!state) {
       if (build.defects.trust_cached_miss && r.ok()) {
         memo_entry.cached_miss = true;
-        return host.FinishState(op, StateSource::kNone, std::nullopt);
+        return host.FinishState(op, StateSource::kNone, nullptr);
       }
       return host.CallCoordinator(op, StateSource::kKvMiss);
     }
     // A newer document this edge already has (from a probe) wins over a stale KV copy.
     if (memo_entry.freshest && memo_entry.freshest->version > state->version) {
       state = memo_entry.freshest;
-    } else if (!memo_entry.freshest || !(*memo_entry.freshest == *state)) {
-      if (!memo_entry.freshest || !ChannelMemo::SameForAnswers(*memo_entry.freshest, *state)) memo_entry.Changed();
-      memo_entry.freshest = state;  // (equal: already holds it; a copy is not free)
+    } else if (memo_entry.freshest != state) {
+      if (!memo_entry.freshest || !(*memo_entry.freshest == *state)) {
+        if (!memo_entry.freshest || !ChannelMemo::SameForAnswers(*memo_entry.freshest, *state)) memo_entry.Changed();
+      }
+      // (Equal: the same state either way; holding this one makes the next compare a pointer's.)
+      memo_entry.freshest = state;
     }
     const uint64_t generation = memo_entry.generation;  // of `state` (a refresh may answer at once)
     // The origin shows a marker the state does not explain: ask the coordinator once.
@@ -77,7 +80,7 @@ class KvChannelState : public StateReadPath {
       const bool recently =
           it != memo_entry.probed.end() && now - it->second < host.Options().marker_probe_interval_us;
       if (memo_entry.probe_in_flight) {
-        memo_entry.probe_waiters.emplace_back(op, std::move(*state));
+        memo_entry.probe_waiters.emplace_back(op, std::move(state));
         return;
       }
       if (!recently) {
@@ -116,10 +119,10 @@ class KvChannelState : public StateReadPath {
       if (r.ok() && (!memo_entry.freshest || memo_entry.freshest->version <= r->version)) {
         // (The same version again changes nothing a request would be answered from.)
         if (!memo_entry.freshest || !ChannelMemo::SameForAnswers(*memo_entry.freshest, *r)) memo_entry.Changed();
-        memo_entry.freshest = std::move(r).value();
+        memo_entry.freshest = std::make_shared<const ChannelState>(std::move(r).value());
       }
       for (auto& [waiter, doc] : waiters) {
-        if (memo_entry.freshest && memo_entry.freshest->version >= doc.version) {
+        if (memo_entry.freshest && memo_entry.freshest->version >= doc->version) {
           host.FinishState(waiter, StateSource::kKvMiss, memo_entry.freshest);
         } else {
           host.FinishState(waiter, StateSource::kKvHit, std::move(doc));

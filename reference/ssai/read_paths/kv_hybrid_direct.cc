@@ -52,7 +52,7 @@ class KvHybridDirect : public StateReadPath {
           s.discontinuities_total = b->discontinuities_before.value_or(0) + b->discontinuities.value_or(2);
           s.media_sequence_total = b->media_sequence_before.value_or(0) + b->media_sequence_delta.value_or(0);
           s.breaks.push_back(std::move(b).value());
-          return host.FinishState(op, StateSource::kKvHit, std::move(s));
+          return host.FinishState(op, StateSource::kKvHit, std::make_shared<const ChannelState>(std::move(s)));
         }
       }
       host.CallCoordinator(op, StateSource::kKvMiss);

@@ -60,13 +60,13 @@ void ReadBreaksFromKvList(ReadHost& host, const OpPtr& op, bool fallback) {
         const AdBreakState& last = s.breaks.back();
         s.discontinuities_total = last.discontinuities_before.value_or(0) + last.discontinuities.value_or(2);
         s.media_sequence_total = last.media_sequence_before.value_or(0) + last.media_sequence_delta.value_or(0);
-        return host.FinishState(op, StateSource::kKvHit, std::move(s));
+        return host.FinishState(op, StateSource::kKvHit, std::make_shared<const ChannelState>(std::move(s)));
       }
     } else {
       op->response.warnings.push_back("kv: " + r.status().message());
     }
     if (fallback) return host.CallCoordinator(op, StateSource::kKvMiss);
-    host.FinishState(op, StateSource::kNone, std::nullopt);
+    host.FinishState(op, StateSource::kNone, nullptr);
   });
 }
 

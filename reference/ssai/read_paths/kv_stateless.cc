@@ -19,7 +19,7 @@ class KvStateless : public StateReadPath {
   // explain yet, for at most one target duration; RFC 8216 §6.2.1 gives the origin 1.5 target
   // durations to publish, so a player sees a slightly later update.
   void AfterState(ReadHost& host, ManifestOp& op) const override {
-    std::optional<Unexplained> u = FindUnexplainedMarker(*op.origin_doc, op.state ? &*op.state : nullptr);
+    std::optional<Unexplained> u = FindUnexplainedMarker(*op.origin_doc, op.state.get());
     const hls::MediaPlaylist& origin = op.origin();
     if (!u || u->segment_index >= origin.segments().size()) return;
     std::optional<UnixMicros> start = origin.SegmentStartTime(u->segment_index);

@@ -42,9 +42,15 @@ namespace ssai::read_paths {
 
 struct ManifestOp;
 
+// A channel state as the edge holds it: shared, never changed once made. The KV document's parse,
+// the freshest state and each request's state are often the same one; a request took a deep copy
+// of it (its breaks, their pods) and compared it again, ~5 % of a simulator hour with breaks
+// (simulator/README.md "Answer reuse").
+using StatePtr = std::shared_ptr<const ChannelState>;
+
 // What one edge remembers about one channel (ManifestPath keeps one per channel id).
 struct ChannelMemo {
-  std::optional<ChannelState> freshest;  // newest version seen (kv-channel-state)
+  StatePtr freshest;                     // newest version seen (kv-channel-state)
   int64_t ledger_seen = 0;               // largest discontinuities total seen (monotone)
   int64_t msn_ledger_seen = 0;           // MEDIA-SEQUENCE ledger of the state that gave it
   bool cached_miss = false;              // DEFECT(trust_cached_miss)
@@ -53,7 +59,7 @@ struct ChannelMemo {
   // The last channel document read from KV and its parse: KV returns the same bytes for most
   // reads (the POP cache), and comparing them is far cheaper than parsing JSON again.
   std::string last_doc_text;
-  std::optional<ChannelState> last_doc;
+  StatePtr last_doc;
   // The same for the ad-break documents (kv-hybrid and kv-hybrid-direct read them by key on
   // every request; the parse was most of that path's cost, more with demuxed pods): the last
   // text read under each key and its parse. Bounded: forgotten all at once past kMaxBreakDocs
@@ -69,7 +75,7 @@ struct ChannelMemo {
   // for its answer instead of splicing from a document the origin has already contradicted
   // (else two renditions or two reloads could disagree about one slot; found by the
   // conformance suite, R2). Each keeps the KV document it read, for when the call fails.
-  std::vector<std::pair<std::shared_ptr<ManifestOp>, ChannelState>> probe_waiters;
+  std::vector<std::pair<std::shared_ptr<ManifestOp>, StatePtr>> probe_waiters;
   UnixMicros last_refresh = 0;  // last background refresh started (kv-channel-state)
   // Bumped whenever `freshest` or `last_doc` changes what a request is answered from
   // (ManifestResponse::reuse_generation). `updated_at` is not: no answer reads it, and the KV
@@ -96,7 +102,7 @@ struct ManifestOp {
   // request that must change it makes its own copy).
   std::shared_ptr<const OriginDoc> origin_doc;
   const hls::MediaPlaylist& origin() const { return *origin_doc->media(); }
-  std::optional<ChannelState> state;
+  StatePtr state;
   ChannelMemo* channel_memo = nullptr;  // the edge's memo of the channel (map nodes are stable)
   std::vector<SpliceBreak> breaks;
   int pending_fetches = 0;
@@ -115,8 +121,8 @@ class ReadHost {
   // Asks the coordinator (single-flight per channel with the probes: waiters parked in the
   // channel's memo are answered with it), then FinishState with `source` (kNone when it fails).
   virtual void CallCoordinator(OpPtr op, StateSource source) = 0;
-  // The state is known (nullopt: none): the ledger floor is applied, then pods and splicing.
-  virtual void FinishState(OpPtr op, StateSource source, std::optional<ChannelState> state) = 0;
+  // The state is known (null: none): the ledger floor is applied, then pods and splicing.
+  virtual void FinishState(OpPtr op, StateSource source, StatePtr state) = 0;
 };
 
 // One build's strategy. Read ends in host.FinishState or host.CallCoordinator, or parks the op

@@ -37,7 +37,7 @@ class RecordingHost : public ReadHost {
   const BuildSpec& Build() const override { return build_; }
   const ManifestPathOptions& Options() const override { return options_; }
   void CallCoordinator(OpPtr, StateSource source) override { coordinator_calls.push_back(source); }
-  void FinishState(OpPtr op, StateSource source, std::optional<ChannelState> state) override {
+  void FinishState(OpPtr op, StateSource source, StatePtr state) override {
     finished.push_back(source);
     op->state = std::move(state);
     path_->AfterState(*this, *op);
@@ -147,7 +147,7 @@ TEST(ReadPathsTest, AKvHitIsTheStateWithItsLedger) {
     host.Read(op);
     EXPECT_TRUE(host.coordinator_calls.empty()) << ReadPathName(c.path);
     ASSERT_EQ(host.finished, std::vector<StateSource>({StateSource::kKvHit})) << ReadPathName(c.path);
-    ASSERT_TRUE(op->state.has_value());
+    ASSERT_TRUE(op->state != nullptr);
     EXPECT_EQ(op->state->breaks.size(), 1u);
     EXPECT_EQ(op->state->discontinuities_total, 6) << ReadPathName(c.path);
   }
