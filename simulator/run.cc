@@ -778,8 +778,10 @@ const World::GroupAnswer* World::Remember(const Cohort& c, UnixMicros started, U
       r.served_stale_origin) {
     return nullptr;
   }
-  // The entry cached before the request started and still cached now is the one it read.
-  g.kv_entry = kv_->CachedEntry(c.pop, state_keys_[static_cast<size_t>(c.channel)]);
+  // The entry cached before the request started and still cached now is the one it read. A
+  // group reads one key at one POP, and entries are never erased: found once (a string-keyed
+  // lookup per real request otherwise).
+  if (g.kv_entry == nullptr) g.kv_entry = kv_->CachedEntry(c.pop, state_keys_[static_cast<size_t>(c.channel)]);
   g.kv_fill = kv_->CachedFill(g.kv_entry, started, now);
   if (g.kv_fill == 0) return nullptr;
   const int64_t msn = origin::LiveEdgeMsn(specs_[static_cast<size_t>(c.channel)], started);
