@@ -11,7 +11,7 @@ constexpr size_t kArity = 4;
 }  // namespace
 
 Simulation::Simulation(UnixMicros start)
-    : now_(start), heap_(kHeapOffset, Entry{0, 0}), lane_(kHeapOffset, Entry{0, 0}) {}
+    : now_(start), heap_(kHeapOffset, Entry{0, 0}), lane_far_(kHeapOffset, Entry{0, 0}) {}
 
 uint64_t Simulation::NextOrder(uint32_t slot) {
   if (next_seq_ > kMaxSeq) Renumber();
@@ -40,7 +40,65 @@ Scheduler::TimerId Simulation::RunAt(UnixMicros when, std::function<void()> fn) 
 void Simulation::RunIndexedAt(UnixMicros when, uint32_t index) {
   if (index >= (uint32_t{1} << kSlotBits)) std::abort();  // as RunAt's slot limit
   if (when < now_) when = now_;
-  Push(lane_, Entry{when, NextOrder(index)});
+  PushLane(Entry{when, NextOrder(index)});
+}
+
+void Simulation::PushLane(Entry e) {
+  const int64_t bucket = e.when >> kLaneBucketShift;
+  if (lane_in_ring_ == 0 && !lane_ring_.empty()) {
+    lane_base_ = bucket;  // an empty ring starts where the entry is
+    lane_base_sorted_ = false;
+  }
+  if (lane_ring_.empty()) {
+    lane_ring_.resize(kLaneBuckets);
+    lane_base_ = bucket;
+  }
+  if (bucket < lane_base_ || bucket - lane_base_ >= static_cast<int64_t>(kLaneBuckets)) {
+    Push(lane_far_, e);
+    return;
+  }
+  std::vector<Entry>& b = lane_ring_[static_cast<size_t>(bucket) & (kLaneBuckets - 1)];
+  ++lane_in_ring_;
+  if (bucket == lane_base_ && lane_base_sorted_) {
+    // The bucket being read: keep it sorted, latest first.
+    b.insert(std::upper_bound(b.begin(), b.end(), e, [](const Entry& x, const Entry& y) { return Later(x, y); }), e);
+    return;
+  }
+  b.push_back(e);
+}
+
+const Simulation::Entry& Simulation::LaneTop() {
+  const Entry* ring = nullptr;
+  if (lane_in_ring_ > 0) {
+    std::vector<Entry>* b = &lane_ring_[static_cast<size_t>(lane_base_) & (kLaneBuckets - 1)];
+    while (b->empty()) {
+      ++lane_base_;
+      lane_base_sorted_ = false;
+      b = &lane_ring_[static_cast<size_t>(lane_base_) & (kLaneBuckets - 1)];
+    }
+    if (!lane_base_sorted_) {
+      std::sort(b->begin(), b->end(), [](const Entry& x, const Entry& y) { return Later(x, y); });
+      lane_base_sorted_ = true;
+    }
+    ring = &b->back();
+  }
+  const Entry* far = lane_far_.size() > kHeapOffset ? &lane_far_[kHeapOffset] : nullptr;
+  if (ring == nullptr) return *far;
+  return far != nullptr && Later(*ring, *far) ? *far : *ring;
+}
+
+Simulation::Entry Simulation::PopLane() {
+  const Entry& top = LaneTop();
+  const bool from_far = lane_far_.size() > kHeapOffset && &top == &lane_far_[kHeapOffset];
+  if (from_far) return PopTop(lane_far_);
+  std::vector<Entry>& b = lane_ring_[static_cast<size_t>(lane_base_) & (kLaneBuckets - 1)];
+  const Entry e = b.back();
+  b.pop_back();
+  --lane_in_ring_;
+  // A drained bucket gives its storage back: the ring's buckets would otherwise each keep their
+  // largest size (16 MB at 64 k cohorts) although only the next seconds' ones hold entries.
+  if (b.empty()) std::vector<Entry>().swap(b);
+  return e;
 }
 
 // After 2^36 insertions: give the pending entries of both heaps sequence numbers 0..n-1 in their
@@ -51,16 +109,20 @@ void Simulation::Renumber() {
     Entry* e;
   };
   std::vector<Ref> all;
-  for (Heap* h : {&heap_, &lane_}) {
+  for (Heap* h : {&heap_, &lane_far_}) {
     for (auto e = h->begin() + kHeapOffset; e != h->end(); ++e) all.push_back({&*e});
+  }
+  for (std::vector<Entry>& b : lane_ring_) {
+    for (Entry& e : b) all.push_back({&e});
   }
   std::sort(all.begin(), all.end(), [](const Ref& a, const Ref& b) { return Later(*b.e, *a.e); });
   uint64_t seq = 0;
   for (Ref& r : all) r.e->order = (seq++ << kSlotBits) | SlotOf(*r.e);
   next_seq_ = seq;
-  for (Heap* h : {&heap_, &lane_}) {
+  for (Heap* h : {&heap_, &lane_far_}) {
     std::sort(h->begin() + kHeapOffset, h->end(), [](const Entry& a, const Entry& b) { return Later(b, a); });
   }
+  lane_base_sorted_ = false;  // (a bucket's order is (when, seq), which renumbering keeps; sorted again anyway)
 }
 
 void Simulation::Cancel(TimerId id) {
@@ -137,11 +199,11 @@ Simulation::Entry Simulation::PopTop(Heap& heap) {
 
 bool Simulation::Step() {
   while (HeapSize() > 0 || LaneSize() > 0) {
-    if (LaneSize() > 0 && (HeapSize() == 0 || Later(Node(0), LaneNode(0)))) {
-      const Entry e = PopTop(lane_);
+    if (LaneSize() > 0 && (HeapSize() == 0 || Later(Node(0), LaneTop()))) {
+      const Entry e = PopLane();
       now_ = e.when;
       ++events_run_;
-      if (LaneSize() > 0) handler_->Warm(SlotOf(LaneNode(0)));
+      if (LaneSize() > 0) handler_->Warm(SlotOf(LaneTop()));
       handler_->Run(SlotOf(e));
       return true;
     }

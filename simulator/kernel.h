@@ -56,7 +56,7 @@ class Simulation : public Scheduler {
   // The time of the next event (Now() when none).
   UnixMicros NextTime() {
     DropCancelledTop();
-    if (LaneSize() > 0 && (HeapSize() == 0 || Later(Node(0), LaneNode(0)))) return LaneNode(0).when;
+    if (LaneSize() > 0 && (HeapSize() == 0 || Later(Node(0), LaneTop()))) return LaneTop().when;
     return HeapSize() == 0 ? now_ : Node(0).when;
   }
   // Testing: the next insertion sequence number, to reach the renumbering point quickly.
@@ -100,8 +100,19 @@ class Simulation : public Scheduler {
   using Heap = std::vector<Entry, LineAlignedAllocator<Entry>>;
   size_t HeapSize() const { return heap_.size() - kHeapOffset; }
   Entry& Node(size_t i) { return heap_[i + kHeapOffset]; }
-  size_t LaneSize() const { return lane_.size() - kHeapOffset; }
-  Entry& LaneNode(size_t i) { return lane_[i + kHeapOffset]; }
+  // The lane: a ring of buckets kLaneBucketUs wide (the bucket of lane_base_ onwards, up to
+  // kLaneBuckets of them) and a heap for the rest (earlier than the ring's base, or beyond it).
+  // The current bucket is sorted (latest first) when the lane's top is asked for; the others are
+  // appended to. A cohort reload lands 0.5-2 target durations ahead, so nearly every one is in
+  // the ring: appending to a bucket and reading a sorted one in order miss the cache far less
+  // than a 64 k-entry heap's sifts (PopTop was ~10 % of a run).
+  static constexpr int kLaneBucketShift = 10;  // 1.024 ms
+  static constexpr size_t kLaneBuckets = 16384;  // 16.8 s ahead
+  size_t LaneSize() const { return lane_in_ring_ + lane_far_.size() - kHeapOffset; }
+  // Lane's earliest entry; LaneSize() > 0.
+  const Entry& LaneTop();
+  Entry PopLane();
+  void PushLane(Entry e);
   // node: a heap's node 0 (its storage + kHeapOffset).
   static void SiftUp(Entry* node, size_t i, Entry e);
   static void Push(Heap& heap, Entry e);
@@ -115,7 +126,12 @@ class Simulation : public Scheduler {
   uint64_t events_run_ = 0;
   size_t cancelled_in_heap_ = 0;
   Heap heap_;  // 4-ary min-heap on (when, order), kHeapOffset unused entries first
-  Heap lane_;  // the same for RunIndexedAt: the order's low bits are the index, not a slot
+  // RunIndexedAt's entries (the order's low bits are the index, not a slot): LaneSize().
+  std::vector<std::vector<Entry>> lane_ring_;
+  int64_t lane_base_ = 0;       // bucket number (when >> kLaneBucketShift) of the ring's first bucket
+  bool lane_base_sorted_ = false;
+  size_t lane_in_ring_ = 0;
+  Heap lane_far_;
   IndexedHandler* handler_ = nullptr;
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;

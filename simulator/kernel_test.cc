@@ -174,5 +174,59 @@ TEST(SimulationTest, RunUntilStopsBeforeLaterIndexedEvents) {
   EXPECT_EQ(order, (std::vector<int>{1001, 2, 1003}));
 }
 
+TEST(SimulationTest, ManyIndexedAndTimedEventsStayInOneOrder) {
+  // Indexed events scheduled from running events at random delays — now, within the lane's
+  // buckets, beyond them, and before the bucket being read — mixed with RunAt's: the run order is
+  // (time, insertion order) over both, as one heap would give.
+  struct Chain : Simulation::IndexedHandler {
+    Simulation* sim = nullptr;
+    uint64_t x = 88172645463325252ULL;
+    int left = 20000;
+    std::vector<std::pair<UnixMicros, uint64_t>> ran;  // (time, insertion number)
+    std::vector<uint64_t> number;                     // index -> insertion number
+    uint64_t inserted = 0;
+    uint64_t Next() {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      return x;
+    }
+    void Schedule() {
+      const uint64_t r = Next();
+      static constexpr DurationMicros kDelays[] = {0, 700, 1024, 500'000, 2'000'000, 40'000'000};
+      const DurationMicros delay = kDelays[r % 6] + static_cast<DurationMicros>((r >> 8) % 3000);
+      const uint32_t index = static_cast<uint32_t>(number.size());
+      number.push_back(inserted++);
+      if ((r >> 20) % 4 == 0) {
+        const uint64_t n = number.back();
+        sim->RunAt(sim->Now() + delay, [this, n] { Ran(n); });
+      } else {
+        sim->RunIndexedAt(sim->Now() + delay, index);
+      }
+    }
+    void Ran(uint64_t n) {
+      ran.emplace_back(sim->Now(), n);
+      if (left-- > 0) {
+        Schedule();
+        if (Next() % 3 == 0) Schedule();
+      }
+    }
+    void Run(uint32_t index) override { Ran(number[index]); }
+  };
+  Simulation sim(1'000'000);
+  Chain chain;
+  chain.sim = &sim;
+  sim.SetIndexedHandler(&chain);
+  for (int i = 0; i < 64; ++i) chain.Schedule();
+  sim.Run();
+  ASSERT_GT(chain.ran.size(), 20000u);
+  for (size_t i = 1; i < chain.ran.size(); ++i) {
+    const auto& [t0, n0] = chain.ran[i - 1];
+    const auto& [t1, n1] = chain.ran[i];
+    ASSERT_TRUE(t0 < t1 || (t0 == t1 && n0 < n1)) << i;
+  }
+  EXPECT_EQ(sim.pending(), 0u);
+}
+
 }  // namespace
 }  // namespace ssai::sim
