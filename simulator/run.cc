@@ -8,8 +8,10 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string_view>
 
+#include "conformance/sgai_assets.h"
 #include "reference/media/cues/normalizer.h"
 #include "reference/media/hls/lint.h"
 #include "reference/media/hls/playlist.h"
@@ -102,6 +104,7 @@ class SimBeacons : public BeaconSink {
       return;
     }
     const Cohort& c = (*cohorts_)[static_cast<size_t>(*i)];
+    if (on_fire) on_fire(static_cast<size_t>(*i), b);
     const auto e = std::find(kBeaconEvents.begin(), kBeaconEvents.end(), b.event) - kBeaconEvents.begin();
     if (static_cast<size_t>(e) >= kBeaconEvents.size()) {
       ++unattributed;
@@ -181,6 +184,8 @@ class SimBeacons : public BeaconSink {
   };
   std::map<std::pair<int32_t, std::string>, Counts> by_break;  // (channel, event id)
   int64_t unattributed = 0;
+  // Called with each attributed beacon and its session's cohort (an observed run records them).
+  std::function<void(size_t cohort, const Beacon& b)> on_fire;
 
  private:
   struct CreativeKey {
@@ -339,6 +344,16 @@ class World {
     int64_t reloads = 0;  // loads so far (the multivariant playlist at join is load 0)
   };
   std::vector<ListedPlayer> players_;
+  std::vector<int32_t> player_of_cohort_;  // listed: the player each cohort belongs to
+  // An SGAI player fetches what each new interstitial names, as every harness's SGAI viewer does
+  // (conformance/sgai_assets.h): its list and assets, from its edge or the ad server.
+  void FetchSgaiAssets(size_t player, size_t i, UnixMicros started, const std::string& file, const ManifestResponse& r);
+  std::vector<std::set<std::string>> sgai_seen_;  // per player: interstitials fetched
+  // Only creatives with tracking URLs (decision.pods_of_creatives, or a listed pod of creatives)
+  // make beacons; without them the edge's per-session tracking (a hash lookup per request, ~10 %
+  // of a run) can fire nothing, so no session is sent.
+  bool sessions_ = false;
+  std::string SessionOf(size_t cohort) const { return sessions_ ? "c" + std::to_string(cohort) : std::string(); }
   void SetupListedViewers();
   void PlayerReload(size_t k);
   // One cohort's request for its variant (and, with `alternates`, the demuxed renditions it
@@ -565,6 +580,18 @@ Status World::Setup() {
   for (double r : sc_.viewers.rendition_shares) rend_total += r;
   const int K = sc_.viewers.cohorts_per_group;
   const DurationMicros target_us = origin::TargetDurationSeconds(specs_[0]) * kMicrosPerSecond;
+  sessions_ = sc_.decision.pods_of_creatives ||
+              std::any_of(sc_.decision.ads.begin(), sc_.decision.ads.end(),
+                          [](const world::AdSpec& a) { return a.segment_duration_s > 0; });
+  if (obs_ != nullptr) {
+    // The beacons a listed player's session fired, under its viewer's session name.
+    beacons_.on_fire = [this](size_t cohort, const Beacon& b) {
+      const int32_t k = cohort < player_of_cohort_.size() ? player_of_cohort_[cohort] : -1;
+      if (k < 0 || players_[static_cast<size_t>(k)].channel != 0) return;
+      obs_->beacons.push_back({sim_.Now(), conformance::SessionOfViewer(players_[static_cast<size_t>(k)].name),
+                               b.event_id, b.ad_id, b.event, b.url});
+    };
+  }
   if (sc_.viewers.listed) SetupListedViewers();
   for (int c = 0; c < sc_.channels && !sc_.viewers.listed; ++c) {
     for (int p = 0; p < P; ++p) {
@@ -599,7 +626,7 @@ Status World::Setup() {
   // reuse"): kv-channel-state without defects (their state is not the memo's), no beacon
   // sessions, the synthetic origin without 404 windows (a fetch's last-good bookkeeping matters
   // then) or stalls, no edge origin cache, a POP KV cache, variants only (no demuxed alternates).
-  reuse_ = !sc_.viewers.listed && build_.read_path == ReadPath::kChannelState && !build_.defects.any() && !sc_.decision.pods_of_creatives &&
+  reuse_ = !sc_.viewers.listed && build_.read_path == ReadPath::kChannelState && !build_.defects.any() && !sessions_ &&
            !capture_ && !ts_ && sc_.origin.not_found.empty() && sc_.origin.stalls.empty() &&
            sc_.origin.edge_cache_ms <= 0 && sc_.kv.cache_ttl_s > 0 && audio_files_.empty() && subtitle_file_.empty();
   for (const ChannelConfig& cfg : channels_) state_keys_.push_back(ChannelStateKey(cfg.channel_id()));
@@ -645,6 +672,8 @@ void World::SetupListedViewers() {
           cohorts_.push_back(Cohort{c, static_cast<int16_t>(p), static_cast<int8_t>(r), sgai, audio,
                                     static_cast<int32_t>(groups_.size() - 1), 1, 1, join, 0});
           player.cohorts.push_back(cohorts_.size() - 1);
+          player_of_cohort_.resize(cohorts_.size(), -1);
+          player_of_cohort_.back() = static_cast<int32_t>(players_.size());
         }
         players_.push_back(std::move(player));
         const size_t n = players_.size() - 1;
@@ -748,8 +777,7 @@ void World::PlayerReload(size_t k) {
   const Cohort& first = cohorts_[v.cohorts.front()];
   if (v.reloads == 0) {
     ManifestRequest req{"sim", channels_[static_cast<size_t>(v.channel)].channel, "master.m3u8",
-                        first.sgai ? InsertionMode::kSgai : InsertionMode::kSsai,
-                        sc_.decision.pods_of_creatives ? "c" + std::to_string(v.cohorts.front()) : std::string()};
+                        first.sgai ? InsertionMode::kSgai : InsertionMode::kSsai, SessionOf(v.cohorts.front())};
     // Recorded for the checks only: the load metrics count media playlists.
     const int64_t index = ObserveRequest(static_cast<int>(k), v.cohorts.front(), req.file, kVariant, 0);
     edges_[static_cast<size_t>(first.pop)]->Handle(req, [this, index](ManifestResponse r) { ObserveResponse(index, r); });
@@ -770,13 +798,12 @@ void World::PlayerReload(size_t k) {
 
 void World::Request(size_t i, UnixMicros now, int64_t weight, bool alternates, int player, int64_t reload) {
   const Cohort& c = cohorts_[i];
-  // The cohort's session names it for server-side beacons (SimBeacons). Only creatives with
-  // tracking URLs (decision.pods_of_creatives) make beacons; without them the edge's per-session
-  // tracking (a hash lookup per request, ~10 % of a run) can fire nothing, so no session is sent.
+  // The cohort's session names it for server-side beacons (SimBeacons); a listed player's
+  // renditions share its first cohort's, one session per viewer (SessionOf).
   ManifestRequest req{"sim", channels_[static_cast<size_t>(c.channel)].channel, files_[static_cast<size_t>(c.rendition)],
                       c.sgai ? std::optional<InsertionMode>(InsertionMode::kSgai)
                              : std::optional<InsertionMode>(InsertionMode::kSsai),
-                      sc_.decision.pods_of_creatives ? "c" + std::to_string(i) : std::string()};
+                      SessionOf(player >= 0 ? players_[static_cast<size_t>(player)].cohorts.front() : i)};
   ManifestPath& edge = *edges_[static_cast<size_t>(c.pop)];
   // A demuxed player reloads its audio and subtitle playlists with the variant's (RFC 8216
   // §6.3.4 applies to each; the same target duration): through the same edge, the same session.
@@ -799,8 +826,11 @@ void World::Request(size_t i, UnixMicros now, int64_t weight, bool alternates, i
     });
   }
   const int64_t index = ObserveRequest(player, i, req.file, kVariant, reload);
-  edge.Handle(req, [this, i, weight, now, index](ManifestResponse r) {
+  edge.Handle(req, [this, i, weight, now, index, player](ManifestResponse r) {
     ObserveResponse(index, r);
+    if (player >= 0 && cohorts_[i].sgai && r.http_status == 200) {
+      FetchSgaiAssets(static_cast<size_t>(player), i, now, files_[static_cast<size_t>(cohorts_[i].rendition)], r);
+    }
     const GroupAnswer* kept = reuse_ ? Remember(cohorts_[i], now, sim_.Now(), r) : nullptr;
     Record(i, weight, now, sim_.Now(), r, kVariant, kept);
   });
@@ -904,6 +934,45 @@ int64_t World::ObserveRequest(int player, size_t i, const std::string& file, Kin
   }
   obs_->fetches.push_back(std::move(f));
   return static_cast<int64_t>(obs_->fetches.size()) - 1;
+}
+
+void World::FetchSgaiAssets(size_t player, size_t i, UnixMicros started, const std::string& file,
+                            const ManifestResponse& r) {
+  const ListedPlayer& v = players_[player];
+  const Cohort& c = cohorts_[i];
+  const std::string channel = channels_[static_cast<size_t>(v.channel)].channel;
+  const std::string ours = "/sim/" + channel + "/";
+  const std::string session = SessionOf(v.cohorts.front());
+  conformance::Fetch f;
+  f.pop = sc_.pops[static_cast<size_t>(c.pop)].name;
+  f.viewer = v.name;
+  f.rendition = file.substr(0, file.size() - 5);
+  f.url = ours + file;
+  f.mode = InsertionMode::kSgai;
+  f.bandwidth_bps = sc_.origin.stream.renditions[static_cast<size_t>(c.rendition)].bandwidth_bps;
+  f.request_time = started;
+  f.response_time = sim_.Now();
+  f.http_status = r.http_status;
+  f.body = r.body;
+  ManifestPath* edge = edges_[static_cast<size_t>(c.pop)].get();
+  const conformance::AssetFetcher fetch = [this, edge, ours, channel, session](
+                                              const std::string& url, std::function<void(int, std::string)> done) {
+    if (url.starts_with(ours)) {
+      const size_t end = url.find_first_of("?#");
+      ManifestRequest req{"sim", channel, url.substr(ours.size(), end == std::string::npos ? end : end - ours.size()),
+                          InsertionMode::kSgai, session};
+      return edge->Handle(req, [done](ManifestResponse a) { done(a.http_status, std::move(a.body)); });
+    }
+    origin_->Fetch(url, [done](Result<OriginClient::Response> a) {
+      if (!a.ok()) return done(0, "");
+      done(a->http_status, std::move(a->body));
+    });
+  };
+  if (sgai_seen_.size() < players_.size()) sgai_seen_.resize(players_.size());
+  const bool observed = obs_ != nullptr && v.channel == 0;
+  conformance::FetchSgaiAssets(f, &sgai_seen_[player], fetch, [this, observed](conformance::SgaiAssetRecord rec) {
+    if (observed) obs_->sgai_assets.push_back(std::move(rec));
+  });
 }
 
 void World::ObserveResponse(int64_t index, const ManifestResponse& r) {
@@ -1078,6 +1147,7 @@ void World::FinishObservations() {
   obs_->scenario = sc_.name;
   obs_->kv_observed = true;
   obs_->decisions_observed = true;
+  obs_->beacons_observed = true;
   obs_->reads_kv = build_.read_path != ReadPath::kCoordinatorOnly;
   obs_->ad_uri_prefix = "http://ads/";
   obs_->slate_uri = channels_[0].slate.uri;
