@@ -1,8 +1,18 @@
 #include "conformance/sim_target.h"
 
+#include "simulator/models.h"
 #include "simulator/scenario.h"
 
 namespace ssai::conformance {
+
+std::function<DecisionClient*(Scheduler*)> VastDecisionService(const Scenario& scenario, const BuildSpec& build,
+                                                               std::unique_ptr<HarnessVastDecision>* holder) {
+  if (scenario.decision.vast.tag.empty()) return {};
+  return [&scenario, &build, holder](Scheduler* scheduler) -> DecisionClient* {
+    *holder = std::make_unique<HarnessVastDecision>(scheduler, &scenario, &build, sim::SimOrigin::AdPlaylistUrl);
+    return holder->get();
+  };
+}
 
 Result<Observations> SimTarget::Run(const Scenario& scenario, const Profile& /*profile*/) {
   if (!scenario.world) {
@@ -13,8 +23,11 @@ Result<Observations> SimTarget::Run(const Scenario& scenario, const Profile& /*p
   sim::RunOptions options;
   options.observations = &obs;
   options.progress = progress_;
+  std::unique_ptr<HarnessVastDecision> vast;
+  options.decision_service = VastDecisionService(scenario, build_, &vast);
   Result<nlohmann::json> report = sim::RunBuild(*scenario.world, build_, seed_, options);
   if (!report.ok()) return report.status();
+  if (vast) vast->Collect(&obs, scenario.origin.start_time);
   last_report_ = std::move(report).value();
   obs.target = name();
   obs.scenario = scenario.name;

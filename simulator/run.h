@@ -19,6 +19,7 @@
 #include "conformance/observations.h"
 #include "reference/base/status.h"
 #include "reference/ssai/builds.h"
+#include "reference/ssai/env.h"
 #include "simulator/scenario.h"
 
 namespace ssai::sim {
@@ -36,6 +37,12 @@ struct RunOptions {
   // (conformance/observations.h), for the checks. Null: nothing recorded. Recording changes no
   // result: the report is the same with and without it.
   conformance::Observations* observations = nullptr;
+  // A decision service instead of the model (SimDecision), made once for this run's scheduler and
+  // owned by the caller: how a harness plugs in an ad server the simulator may not link (the
+  // conformance harness's VAST ad server for decision.vast, conformance/vast_harness.h). Its
+  // answers must point at the simulated origin's ad playlists (SimOrigin::AdPlaylistUrl). Null:
+  // the model; a scenario with decision.vast is then refused by name.
+  std::function<DecisionClient*(Scheduler* scheduler)> decision_service;
 };
 
 struct SimCapture;  // models.h
