@@ -369,26 +369,10 @@ void Harness::Reload(Viewer* v, int64_t n) {
 }
 
 void Harness::RunApiProbes() {
-  for (const ProbeCase& c : CueProbeCases(kBuiltinOrg, kBuiltinChannel)) {
-    ApiProbeRecord rec;
-    rec.check_id = c.check_id;
-    rec.body = c.body.size() > 160 ? c.body.substr(0, 150) + "... (" + std::to_string(c.body.size()) + " bytes)" : c.body;
-    rec.expected = c.expected;
-    Result<CueRequest> parsed = ParseCueRequest(c.body);
-    if (!parsed.ok()) {
-      rec.refused = true;
-      rec.error = parsed.status().message();
-      obs_.api_probes.push_back(std::move(rec));
-      continue;
-    }
-    const size_t index = obs_.api_probes.size();
-    obs_.api_probes.push_back(std::move(rec));
-    switch_.current->Cue(*parsed, [this, index](Result<CueResult> r) {
-      ApiProbeRecord& out = obs_.api_probes[index];
-      out.refused = !r.ok();
-      out.error = r.ok() ? "accepted (event " + r->state.event_id + ")" : r.status().message();
-    });
-  }
+  RunCueProbesInProcess(
+      kBuiltinOrg, kBuiltinChannel,
+      [this](const CueRequest& r, std::function<void(Result<CueResult>)> done) { switch_.current->Cue(r, std::move(done)); },
+      &obs_);
 }
 
 void Harness::SendCue(const ApiCueSpec& cue, int spec_index) {

@@ -1,5 +1,6 @@
 #include "conformance/sim_target.h"
 
+#include "conformance/probes.h"
 #include "simulator/models.h"
 #include "simulator/scenario.h"
 
@@ -25,6 +26,11 @@ Result<Observations> SimTarget::Run(const Scenario& scenario, const Profile& /*p
   options.progress = progress_;
   std::unique_ptr<HarnessVastDecision> vast;
   options.decision_service = VastDecisionService(scenario, build_, &vast);
+  if (scenario.api_probes) {
+    options.operator_calls = [&obs](const sim::RunOptions::CueApi& cue) {
+      RunCueProbesInProcess(sim::kSimOrg, sim::SimChannelName(0), cue, &obs);
+    };
+  }
   Result<nlohmann::json> report = sim::RunBuild(*scenario.world, build_, seed_, options);
   if (!report.ok()) return report.status();
   if (vast) vast->Collect(&obs, scenario.origin.start_time);

@@ -244,6 +244,7 @@ class World {
   void set_options(const RunOptions& options) {
     obs_ = options.observations;
     decision_service_ = options.decision_service;
+    operator_calls_ = options.operator_calls;
   }
   Status Setup();
   json Run(const RunOptions& options);
@@ -331,6 +332,7 @@ class World {
   std::unique_ptr<SimDecision> decision_;
   std::unique_ptr<ObservedDecision> observed_decision_;
   std::function<DecisionClient*(Scheduler*)> decision_service_;  // RunOptions::decision_service
+  std::function<void(const RunOptions::CueApi&)> operator_calls_;  // RunOptions::operator_calls
   std::unique_ptr<SimDurableStore> durable_;
   std::unique_ptr<CoordinatorFleet> fleet_;
   // One memo for every POP's edge: a playlist version is parsed, and a splice computed, once for
@@ -476,8 +478,8 @@ Status World::Setup() {
     breaks_per_channel_ = std::max(breaks_per_channel_, channel_truth.size());
     breaks_.push_back(std::move(channel_truth));
     ChannelConfig cfg;
-    cfg.org = "sim";
-    cfg.channel = "ch" + std::to_string(c);
+    cfg.org = kSimOrg;
+    cfg.channel = SimChannelName(c);
     for (const origin::Rendition& r : s.renditions) {
       cfg.renditions.push_back({r.name, r.bandwidth_bps, SimOrigin::PlaylistUrl(c, r.name), r.codecs, r.resolution});
     }
@@ -637,6 +639,13 @@ Status World::Setup() {
            sc_.origin.edge_cache_ms <= 0 && sc_.kv.cache_ttl_s > 0 && audio_files_.empty() && subtitle_file_.empty();
   for (const ChannelConfig& cfg : channels_) state_keys_.push_back(ChannelStateKey(cfg.channel_id()));
   fleet_->Start(t0_);
+  if (operator_calls_) {
+    sim_.RunAt(t0_ + kMicrosPerSecond, [this] {
+      operator_calls_([this](const CueRequest& r, std::function<void(Result<CueResult>)> done) {
+        fleet_->Cue(0, r, std::move(done));
+      });
+    });
+  }
   for (int c = 0; c < sc_.channels; ++c) {
     for (size_t b = 0; b < breaks_[static_cast<size_t>(c)].size(); ++b) {
       if (!breaks_[static_cast<size_t>(c)][b].api) continue;
@@ -782,7 +791,7 @@ void World::PlayerReload(size_t k) {
   if (now >= v.leave) return;
   const Cohort& first = cohorts_[v.cohorts.front()];
   if (v.reloads == 0) {
-    ManifestRequest req{"sim", channels_[static_cast<size_t>(v.channel)].channel, "master.m3u8",
+    ManifestRequest req{kSimOrg, channels_[static_cast<size_t>(v.channel)].channel, "master.m3u8",
                         first.sgai ? InsertionMode::kSgai : InsertionMode::kSsai, SessionOf(v.cohorts.front())};
     // Recorded for the checks only: the load metrics count media playlists.
     const int64_t index = ObserveRequest(static_cast<int>(k), v.cohorts.front(), req.file, kVariant, 0);
@@ -806,7 +815,7 @@ void World::Request(size_t i, UnixMicros now, int64_t weight, bool alternates, i
   const Cohort& c = cohorts_[i];
   // The cohort's session names it for server-side beacons (SimBeacons); a listed player's
   // renditions share its first cohort's, one session per viewer (SessionOf).
-  ManifestRequest req{"sim", channels_[static_cast<size_t>(c.channel)].channel, files_[static_cast<size_t>(c.rendition)],
+  ManifestRequest req{kSimOrg, channels_[static_cast<size_t>(c.channel)].channel, files_[static_cast<size_t>(c.rendition)],
                       c.sgai ? std::optional<InsertionMode>(InsertionMode::kSgai)
                              : std::optional<InsertionMode>(InsertionMode::kSsai),
                       SessionOf(player >= 0 ? players_[static_cast<size_t>(player)].cohorts.front() : i)};
@@ -928,7 +937,7 @@ int64_t World::ObserveRequest(int player, size_t i, const std::string& file, Kin
   f.viewer = v.name;
   f.mode = c.sgai ? InsertionMode::kSgai : InsertionMode::kSsai;
   const std::string session = conformance::SessionOfViewer(v.name);
-  f.url = "/sim/" + channels_[0].channel + "/" + file + "?session=" + session + (c.sgai ? "&mode=sgai" : "");
+  f.url = "/" + std::string(kSimOrg) + "/" + channels_[0].channel + "/" + file + "?session=" + session + (c.sgai ? "&mode=sgai" : "");
   f.request_time = sim_.Now();
   f.reload = reload;
   if (file != "master.m3u8") {
@@ -947,7 +956,7 @@ void World::FetchSgaiAssets(size_t player, size_t i, UnixMicros started, const s
   const ListedPlayer& v = players_[player];
   const Cohort& c = cohorts_[i];
   const std::string channel = channels_[static_cast<size_t>(v.channel)].channel;
-  const std::string ours = "/sim/" + channel + "/";
+  const std::string ours = "/" + std::string(kSimOrg) + "/" + channel + "/";
   const std::string session = SessionOf(v.cohorts.front());
   conformance::Fetch f;
   f.pop = sc_.pops[static_cast<size_t>(c.pop)].name;
@@ -965,7 +974,7 @@ void World::FetchSgaiAssets(size_t player, size_t i, UnixMicros started, const s
                                               const std::string& url, std::function<void(int, std::string)> done) {
     if (url.starts_with(ours)) {
       const size_t end = url.find_first_of("?#");
-      ManifestRequest req{"sim", channel, url.substr(ours.size(), end == std::string::npos ? end : end - ours.size()),
+      ManifestRequest req{kSimOrg, channel, url.substr(ours.size(), end == std::string::npos ? end : end - ours.size()),
                           InsertionMode::kSgai, session};
       return edge->Handle(req, [done](ManifestResponse a) { done(a.http_status, std::move(a.body)); });
     }
