@@ -12,6 +12,7 @@
 #include <set>
 #include <string_view>
 
+#include "conformance/player_choice.h"
 #include "conformance/sgai_assets.h"
 #include "reference/media/cues/normalizer.h"
 #include "reference/media/hls/lint.h"
@@ -369,6 +370,7 @@ class World : public Simulation::IndexedHandler {
     std::vector<size_t> cohorts;  // one per variant, in the scenario's rendition order
     UnixMicros leave = 0;
     int64_t reloads = 0;  // loads so far (the multivariant playlist at join is load 0)
+    std::string subtitle_file;  // the subtitle rendition it chose ("" none)
   };
   std::vector<ListedPlayer> players_;
   std::vector<int32_t> player_of_cohort_;  // listed: the player each cohort belongs to
@@ -690,6 +692,10 @@ void World::SetupListedViewers() {
   int copies_per_channel = 0;
   for (const world::ListedViewer& v : sc_.viewers.list) copies_per_channel += v.count;
   int copy = 0;
+  // A demuxed player chooses its audio and subtitles from the multivariant playlist by the rule
+  // every harness viewer follows (conformance/player_choice.h): its variant's groups, the DEFAULT
+  // rendition for viewer 0, the others in turn.
+  const Result<hls::MasterPlaylist> master = hls::ParseMaster(origin::MasterPlaylist(sc_.origin.stream));
   for (int c = 0; c < sc_.channels; ++c) {
     for (const world::ListedViewer& v : sc_.viewers.list) {
       int p = 0;
@@ -708,7 +714,23 @@ void World::SetupListedViewers() {
         player.channel = c;
         player.name = v.pop + "/v" + std::to_string(copy - c * copies_per_channel);
         player.leave = v.leave_s ? std::min(end_, t0_ + SecondsToMicros(*v.leave_s)) : end_;
-        const int8_t audio = audio_files_.empty() ? int8_t{-1} : static_cast<int8_t>(copy % static_cast<int>(audio_files_.size()));
+        int8_t audio = -1;
+        const int viewer_number = copy - c * copies_per_channel;
+        if (master.ok() && !renditions.empty()) {
+          if (std::optional<conformance::PlayerChoice> choice = conformance::ChoosePlayerRenditions(
+                  *master, "http://origin/master.m3u8", sc_.origin.stream.renditions[static_cast<size_t>(renditions.front())].name,
+                  viewer_number)) {
+            for (size_t a = 0; choice->audio && a < sc_.origin.stream.audio.size(); ++a) {
+              const std::string& id = sc_.origin.stream.audio[a].id;
+              if (choice->audio->name == id || choice->audio->name == "audio_" + id) audio = static_cast<int8_t>(a);
+            }
+            for (const origin::AlternateRendition& t : sc_.origin.stream.subtitles) {
+              if (choice->subtitles && (choice->subtitles->name == t.id || choice->subtitles->name == "subtitles_" + t.id)) {
+                player.subtitle_file = t.id + ".m3u8";
+              }
+            }
+          }
+        }
         for (int r : renditions) {
           groups_.emplace_back();
           cohorts_.push_back(Cohort{c, static_cast<int16_t>(p), static_cast<int8_t>(r), sgai, audio,
@@ -859,9 +881,10 @@ void World::Request(size_t i, UnixMicros now, int64_t weight, bool alternates, i
       Record(i, weight, now, sim_.Now(), r, kAudio);
     });
   }
-  if (alternates && !subtitle_file_.empty()) {
+  const std::string& subtitles = player >= 0 ? players_[static_cast<size_t>(player)].subtitle_file : subtitle_file_;
+  if (alternates && !subtitles.empty()) {
     ManifestRequest alt = req;
-    alt.file = subtitle_file_;
+    alt.file = subtitles;
     const int64_t index = ObserveRequest(player, i, alt.file, kSubtitles, reload);
     edge.Handle(alt, [this, i, weight, now, index](ManifestResponse r) {
       ObserveResponse(index, r);
