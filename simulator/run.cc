@@ -765,19 +765,7 @@ void World::SendCue(int channel, size_t b) {
     record = static_cast<int>(obs_->cues.size()) - 1;
   }
   fleet_->Cue(channel, req, [this, channel, b, sent, record](Result<CueResult> r) {
-    if (record >= 0) {
-      conformance::CueApiRecord& out = obs_->cues[static_cast<size_t>(record)];
-      out.ok = r.ok();
-      if (r.ok()) {
-        out.duplicate = r->duplicate;
-        out.cancelled = r->cancelled;
-        out.event_id = r->state.event_id;
-        out.start_time = r->state.start_time;
-        out.end_time = r->state.end_time;
-      } else {
-        out.error = r.status().message();
-      }
-    }
+    if (record >= 0) obs_->cues[static_cast<size_t>(record)].SetAnswer(r);
     TruthBreak& t = breaks_[static_cast<size_t>(channel)][b];
     ++truth_version_;
     if (!r.ok() || r->duplicate) {  // a duplicate made no break of its own
@@ -1253,6 +1241,7 @@ void World::FinishObservations() {
   for (size_t p = 0; p < sc_.pops.size(); ++p) {
     obs_->stats["kv_gets." + sc_.pops[p].name] = kv_->pop_stats(static_cast<int>(p)).gets;
     obs_->stats["kv_lists." + sc_.pops[p].name] = kv_->pop_stats(static_cast<int>(p)).lists;
+    obs_->stats["coordinator_calls." + sc_.pops[p].name] = std::llround(pops_[p].coordinator_calls);
   }
 }
 
