@@ -48,21 +48,6 @@ uint64_t BodyHash(const std::string& s) {
   return h ^ (h >> 29);
 }
 
-// MEDIA-SEQUENCE + (number of EXTINF) - 1 of a media playlist; nullopt when there is none.
-std::optional<int64_t> NewestMsn(std::string_view body) {
-  constexpr std::string_view kTag = "#EXT-X-MEDIA-SEQUENCE:";
-  const size_t at = body.find(kTag);
-  if (at == std::string_view::npos) return std::nullopt;
-  int64_t msn = 0;
-  size_t i = at + kTag.size();
-  if (i >= body.size() || body[i] < '0' || body[i] > '9') return std::nullopt;
-  for (; i < body.size() && body[i] >= '0' && body[i] <= '9' && msn < (int64_t{1} << 58); ++i) msn = msn * 10 + (body[i] - '0');
-  int64_t segments = 0;
-  for (size_t p = body.find("#EXTINF:", i); p != std::string_view::npos; p = body.find("#EXTINF:", p + 8)) ++segments;
-  if (segments == 0) return std::nullopt;
-  return msn + segments - 1;
-}
-
 // Independent PRNG streams, one per model (Rng::Stream index).
 enum StreamId { kKvStream = 0, kOriginStream, kDecisionStream, kDurableStream, kNetworkStream, kViewerStream };
 
@@ -238,7 +223,6 @@ class World {
     uint64_t kv_fill = 0;     // the POP's cached KV entry it read (KvCluster::CachedFill)
     const KvCluster::CacheEntry* kv_entry = nullptr;  // that entry (KvCluster::CachedEntry)
     uint64_t hash = 0;                  // BodyHash(response.body)
-    std::optional<int64_t> newest_msn;  // NewestMsn(response.body)
     ManifestResponse response;
   };
   bool TryReuse(size_t i, UnixMicros now, int64_t weight);
@@ -266,7 +250,7 @@ class World {
   // drives the reloads and the ground truth, or an alternate loaded with it.
   enum Kind { kVariant = 0, kAudio, kSubtitles, kKinds };
   // `now`: when the response arrived (a reused answer is recorded when its cohort asks);
-  // `reused`: the group answer it is (hash and newest MSN known).
+  // `reused`: the group answer it is (its hash known).
   void Record(size_t i, int64_t weight, UnixMicros started, UnixMicros now, const ManifestResponse& r,
               Kind kind = kVariant, const GroupAnswer* reused = nullptr);
   void Lint(const std::string& body);
@@ -763,7 +747,6 @@ const World::GroupAnswer* World::Remember(const Cohort& c, UnixMicros started, U
     g.response = r;
     g.response.coordinator_background_calls = 0;  // this request's own refresh, not the answer's
     g.hash = BodyHash(r.body);
-    g.newest_msn = NewestMsn(r.body);
   }
   g.valid = true;
   return &g;
@@ -822,15 +805,19 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, UnixMicros now,
   if (now + next < end_) ScheduleReload(i, now + next);
 
   // Ground truth: is the newest slot of the playlist served inside a scheduled break? The slot is
-  // the response's own (MEDIA-SEQUENCE + segments - 1: the splicer keeps one output segment per
-  // origin slot), not the live edge at the response time: a segment published while the request
-  // was in flight (a coordinator round trip) is not in the playlist, and judging the response
-  // against it counted one segment of ghost (or missed) ad time at every break edge.
+  // the response's own (the origin slot it was spliced up to: ManifestResponse::newest_slot_msn),
+  // not the live edge at the response time: a segment published while the request was in flight
+  // (a coordinator round trip) is not in the playlist, and judging the response against it
+  // counted one segment of ghost (or missed) ad time at every break edge. Nor the output's
+  // MEDIA-SEQUENCE + segments - 1: after a pod of creatives that emitted K segments for M slots
+  // the output numbers run K - M ahead of the origin's (splicer.h), which counted a pod's last
+  // segments as ghost ads (vast_pod_long.json: 8 viewer-s on every build) and shifted every later
+  // break.
   if (!ok) return;
   if (!c.sgai && sc_.decision.pods_of_creatives && r.ad_segments > 0 && !r.event_id.empty()) {
     beacons_.Delivered(i, r.event_id, r.body, sc_.decision.ad_duration_s, sc_.origin.stream.segment_duration_s);
   }
-  const int64_t msn = (reused ? reused->newest_msn : NewestMsn(r.body)).value_or(origin::LiveEdgeMsn(spec, now));
+  const int64_t msn = r.newest_slot_msn.value_or(origin::LiveEdgeMsn(spec, now));
   // A break covers its slots (world/ground_truth.h); ad time is judged as every harness judges it.
   const auto& truth = breaks_[static_cast<size_t>(c.channel)];
   const int b_index = world::BreakCovering(truth, msn);
