@@ -80,6 +80,8 @@ const std::vector<KnownFinding>& KnownFindings() {
     {"kv-stateless", "splicepoint_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "ts_cue_out_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "ts_daterange_breaks", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    {"kv-stateless", "ts_mid_segment_cue_out", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
+    {"kv-stateless", "ts_mid_segment_daterange", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within", "R5"},
     {"kv-stateless", "vast_pod_long", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     {"kv-stateless", "vast_pod_short", "hls.discontinuity_sequence.on_removal hls.media_sequence.stable_mapping splice.ad_starts_within splice.no_content_in_break", "R5"},
     // Issue 15: R5 as above.

@@ -360,19 +360,15 @@ Status World::Setup() {
     std::vector<std::pair<UnixMicros, UnixMicros>> truth;
     const BreakScheduleSpec& b = sc_.origin.breaks;
     const bool api = b.source == BreakSource::kApi;
-    std::vector<std::pair<int64_t, int64_t>> ts_msns;  // origin.ts: the packager's OUT and IN segments
     if (capture_) {
       // The capture's MSN grid (its MSN 0 start, its segment duration) so LiveEdgeMsn and
       // FirstSegmentAtOrAfter number slots as the captured playlists do; truth from its markers.
       s.start_time = capture_->msn0_start;
       truth = capture_->truth;
     } else if (ts_) {
-      // The packager's grid (uniform segments, checked) and its breaks, placed as it marks them.
+      // The packager's grid (uniform segments, checked) and its breaks as its markers carry them.
       s.start_time = ts_->pdt_start;
-      for (const TsTimeline::Break& tb : ts_->truth) {
-        truth.emplace_back(tb.start, tb.end);
-        ts_msns.emplace_back(tb.first_msn, tb.end_msn);
-      }
+      for (const TsTimeline::Break& tb : ts_->truth) truth.emplace_back(tb.start, tb.end);
     }
     // Listed or scheduled (ChannelBreaks), each ending at its IN (in_after_s: an early IN) or
     // after its duration; a cancelled OUT is no break. API cues: no marker in the origin; the
@@ -388,14 +384,14 @@ Status World::Setup() {
     for (size_t i = 0; i < truth.size(); ++i) {
       const auto& [start, end] = truth[i];
       TruthBreak t;
-      if (!ts_msns.empty()) {
-        t = {start, end, {ts_msns[i].first, ts_msns[i].second}, false};
+      if (ts_ || (capture_ && !api)) {
+        // Marker times (a tag's segment start, a DATERANGE's START-DATE): the splicer's rule, as
+        // the conformance checks apply it to the same origin (TsPackager::MarkedBreakOf).
+        t = {start, end, world::SlotsOf(world::MarkedBy::kRecording, s, start, end), false};
       } else if (api) {
         // Until the acknowledgement says otherwise (SendCue), due from the send time, as the
         // seed's startTime = receipt.
         t = world::ApiBreak(s, start, end);
-      } else if (capture_) {
-        t = {start, end, world::SlotsOf(world::MarkedBy::kRecording, s, start, end), false};
       } else {
         t = world::MarkedBreak(s, start, end);  // where the origin's marking puts it
       }
@@ -1163,11 +1159,10 @@ Result<TsTimeline> TsTimelineOf(std::string bytes, const Scenario& sc) {
   for (int64_t l = 0; p.SegmentStart(l * k, tl.pdt_start) < run_end; ++l) {
     for (const ts::TsBreak& b : p.breaks()) {
       if (b.out_segment >= k) continue;  // placed by the loop it starts in
-      const origin::ScheduledBreak brk = p.ScheduledBreakOf(b, l, tl.pdt_start);
+      const origin::ScheduledBreak brk = p.MarkedBreakOf(b, l, tl.pdt_start);
       // Judged while viewers watch: not the loops' breaks over before they arrive.
       if (brk.start_time >= run_end || brk.start_time + SecondsToMicros(brk.duration_s) <= sc.start_time) continue;
-      tl.truth.push_back({brk.start_time, brk.start_time + SecondsToMicros(brk.duration_s), l * k + b.out_segment,
-                          l * k + b.in_segment});
+      tl.truth.push_back({brk.start_time, brk.start_time + SecondsToMicros(brk.duration_s)});
     }
   }
   std::sort(tl.truth.begin(), tl.truth.end(),
