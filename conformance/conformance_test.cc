@@ -997,6 +997,59 @@ TEST(BuiltinTargetTest, EveryFailingBreakIsCountedBeyondTheEvidenceCap) {
   EXPECT_NE(ReportJson({r}, profile).dump().find("\"failures_by_break\""), std::string::npos);
 }
 
+// Known findings are expected on the targets they were measured on: kv-hybrid's R4/R4b on
+// serve: too (serve:kv-hybrid failed exactly the builtin target's checks on early_cue_in,
+// serve_short and api_stop, and was reported as unexpected), kv-stateless's R5 on builtin only
+// (not measured on serve:), nothing on http (someone else's server).
+TEST(ExpectationsTest, KnownFindingsOnTheTargetsTheyWereMeasuredOn) {
+  auto run = [](std::string target, std::string scenario, std::vector<std::string> failing) {
+    RunResult r;
+    r.target = std::move(target);
+    r.scenario = std::move(scenario);
+    for (const CheckInfo& info : Catalogue()) {
+      CheckResult c;
+      c.id = info.id;
+      c.severity = info.severity;
+      c.evaluated = 1;
+      const bool fails = std::find(failing.begin(), failing.end(), info.id) != failing.end();
+      c.outcome = fails ? Outcome::kFail : Outcome::kPass;
+      c.failures = fails;
+      r.checks.push_back(std::move(c));
+    }
+    MarkExpected(&r);
+    return r;
+  };
+  const std::vector<std::string> r4 = {"splice.ad_seconds_match_break", "splice.content_resumes_at_pdt",
+                                       "ttl.no_ad_after_stop"};
+  const std::vector<std::string> r4b = {"splice.ad_seconds_match_break", "splice.content_resumes_at_pdt",
+                                        "splice.discontinuity_at_ad_start", "ttl.no_ad_after_end",
+                                        "ttl.no_ad_after_stop"};
+  for (const char* target : {"builtin:kv-hybrid", "serve:kv-hybrid"}) {
+    SCOPED_TRACE(target);
+    RunResult r = run(target, "early_cue_in", r4);
+    EXPECT_EQ(r.ExpectedFailures(), 3);
+    EXPECT_EQ(r.UnexpectedErrorFailures(), 0);
+    r = run(target, "serve_short", r4b);
+    EXPECT_EQ(r.ExpectedFailures(), 5);
+    EXPECT_EQ(r.UnexpectedErrorFailures(), 0);
+    // A check the finding does not list is still real.
+    std::vector<std::string> more = r4;
+    more.push_back("splice.ad_starts_within");
+    EXPECT_EQ(run(target, "early_cue_in", more).UnexpectedErrorFailures(), 1);
+  }
+  EXPECT_EQ(run("http:ssai-serve", "early_cue_in", r4).UnexpectedErrorFailures(), 3);
+  const std::vector<std::string> r5 = {"hls.discontinuity_sequence.on_removal", "hls.media_sequence.stable_mapping",
+                                       "splice.ad_starts_within", "splice.no_content_in_break"};
+  EXPECT_EQ(run("builtin:kv-stateless", "cue_out_two_breaks", r5).UnexpectedErrorFailures(), 0);
+  EXPECT_EQ(run("serve:kv-stateless", "cue_out_two_breaks", r5).UnexpectedErrorFailures(), 4);
+  KnownFinding k;
+  k.targets = "builtin serve";
+  EXPECT_TRUE(k.MeasuredOn("serve:kv-hybrid"));
+  EXPECT_TRUE(k.MeasuredOn("builtin:kv-hybrid"));
+  EXPECT_FALSE(k.MeasuredOn("http:ssai-serve"));
+  EXPECT_FALSE(k.MeasuredOn("serv:kv-hybrid"));
+}
+
 TEST(ExpectationsTest, ExpectedFailuresAndUncaughtDefects) {
   auto run = [](std::string target, bool defect, std::string scenario, std::vector<std::string> failing) {
     RunResult r;

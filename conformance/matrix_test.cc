@@ -81,7 +81,7 @@ TEST(ConformanceMatrixTest, DefectBuildsCaughtCorrectBuildsPass) {
     }
     const KnownFinding* known = nullptr;
     for (const KnownFinding& k : KnownFindings()) {
-      if (k.build == build && k.scenario == r.scenario) known = &k;
+      if (k.build == build && k.scenario == r.scenario && k.MeasuredOn(r.target)) known = &k;
     }
     std::string now_failing;
     for (const std::string& c : failed[{build, r.scenario}]) now_failing += (now_failing.empty() ? "" : " ") + c;
