@@ -231,7 +231,6 @@ void ManifestPath::Impl::Handle(const ManifestRequest& request,
     }
     op->response.served_stale_origin = stale;
     op->origin_doc = std::move(doc).value();
-    op->origin_fetched_at = Now();
     GetState(op);
   });
 }
@@ -452,24 +451,6 @@ void ManifestPath::Impl::CallCoordinator(OpPtr op, StateSource source) {
 }
 
 void ManifestPath::Impl::FinishState(OpPtr op, StateSource source, std::optional<ChannelState> state) {
-  if (!op->origin_refetched && options.origin_refetch_after_us > 0 &&
-      Now() - op->origin_fetched_at >= options.origin_refetch_after_us) {
-    // The state took long (ManifestPathOptions::origin_refetch_after_us): splice the origin as it
-    // is now, with the state read for it, so this answer is not a segment behind the next
-    // request's. Once; if the origin fails now, the look and state already made are used.
-    op->origin_refetched = true;
-    return FetchOriginDoc(op->rendition->origin_url, [this, op, source, state = std::move(state)](
-                                                         Result<std::shared_ptr<const OriginDoc>> doc, bool stale) mutable {
-      if (!doc.ok() || (*doc)->media() == nullptr || stale) return FinishState(op, source, std::move(state));
-      op->response.served_stale_origin = false;
-      op->origin_doc = std::move(doc).value();
-      op->origin_fetched_at = Now();
-      GetState(op);
-    });
-  }
-  // Answered from a later origin look than the one its request started with: not the answer a
-  // request meeting the first look gets (the simulator's answer reuse keys answers by that).
-  if (op->origin_refetched) op->response.reuse_generation = 0;
   op->response.source = source;
   ChannelMemo& m = *op->channel_memo;
   if (state) {

@@ -103,14 +103,6 @@ struct ManifestPathOptions {
   int64_t kv_cache_ttl_s = 60;  // KvStore::GetOptions::cache_ttl_s
   // The last good origin playlist is served when the origin fails, for at most this long.
   DurationMicros origin_last_good_max_age_us = 6 * kMicrosPerSecond;
-  // A request whose state took at least this long to learn (a coordinator holding its answer
-  // for a decision, up to the decision timeout; a slow KV) looks at the origin again and reads
-  // the state for that look, once, before it is spliced: else it answers with the origin as it
-  // was when it arrived, a segment or more behind, and a player loading two renditions one after
-  // the other gets them at different MEDIA-SEQUENCEs (serve:kv-hybrid on decision_timeout.json:
-  // v720 at 10, v360 at 11; RFC 8216bis §6.2.4 wants the variants aligned). Well above a
-  // coordinator round trip (the seed's 50-200 ms), so the common path fetches once. 0: never.
-  DurationMicros origin_refetch_after_us = 1 * kMicrosPerSecond;
   // kv-channel-state: how often one edge may ask the coordinator about one unexplained marker.
   DurationMicros marker_probe_interval_us = 2 * kMicrosPerSecond;
   // kv-channel-state: an edge refreshes its channel state from the coordinator in the background

@@ -461,44 +461,6 @@ TEST(ManifestPathTest, MasterWritesCodecsAndResolutionWhenConfigured) {
 }
 
 
-// A coordinator holding its answer for a hung decision (up to the 2 s decision timeout): the
-// request that waited is spliced from the origin as it is when it is answered, not as it was when
-// it arrived, so a player loading the next rendition right after gets the same MEDIA-SEQUENCE
-// (RFC 8216bis §6.2.4). Before (ManifestPathOptions::origin_refetch_after_us), serve:kv-hybrid on
-// decision_timeout.json answered v720 one segment behind v360 (MEDIA-SEQUENCE 10 vs 11).
-TEST(ManifestPathTest, AnswerAfterALongStateWaitIsSplicedFromTheOriginAsItIsThen) {
-  for (const char* name : {"do-only", "kv-hybrid"}) {
-    SCOPED_TRACE(name);
-    Deployment d(*FindBuild(name));
-    d.decision.behaviour = testing::FakeDecision::Behaviour::kHang;
-    // The OUT segment [60 s, 62 s) is published at 62 s; a request just after meets the new break.
-    d.AdvanceTo(kBreakStart + 2'100'000);
-    const UnixMicros asked = d.sched.Now();
-    std::optional<ManifestResponse> first;
-    d.edge->Handle({d.channel.org, d.channel.channel, "v720.m3u8", std::nullopt, ""},
-                   [&](ManifestResponse r) { first = std::move(r); });
-    d.sched.RunDue();
-    EXPECT_FALSE(first.has_value());  // waiting for the coordinator, which waits for the decision
-    while (!first && d.sched.Now() < asked + 5 * kMicrosPerSecond) {
-      d.sched.AdvanceTo(d.sched.Now() + 10'000);
-      d.Publish();
-    }
-    ASSERT_TRUE(first.has_value());
-    const UnixMicros answered = d.sched.Now();
-    EXPECT_GE(answered - asked, 1'500'000);  // the wait crossed a publication (the next at 64 s)
-    const int64_t live_edge = origin::LiveEdgeMsn(d.spec, answered);
-    EXPECT_EQ(first->newest_slot_msn, live_edge) << first->body;
-    const ManifestResponse second = d.Get("v360.m3u8");
-    EXPECT_EQ(second.newest_slot_msn, live_edge) << second.body;
-    Result<hls::MediaPlaylist> a = hls::ParseMedia(first->body);
-    Result<hls::MediaPlaylist> b = hls::ParseMedia(second.body);
-    ASSERT_TRUE(a.ok() && b.ok());
-    EXPECT_EQ(a->media_sequence(), b->media_sequence()) << first->body << "\n" << second.body;
-    EXPECT_EQ(a->discontinuity_sequence(), b->discontinuity_sequence());
-    EXPECT_TRUE(first->in_break && second.in_break);  // slate: the decision never came
-  }
-}
-
 // A pod of three creatives with their own durations (15 s, 30 s, 7.5 s at 2 s segments) in a
 // 60 s break, on every correct build: each creative opens with a DISCONTINUITY, slate fills the
 // last 7.5 s, renditions and reloads agree, and after the break MEDIA-SEQUENCE is the origin's + 1

@@ -96,8 +96,6 @@ struct ManifestOp {
   // request that must change it makes its own copy).
   std::shared_ptr<const OriginDoc> origin_doc;
   const hls::MediaPlaylist& origin() const { return *origin_doc->media(); }
-  UnixMicros origin_fetched_at = 0;  // when origin_doc came back
-  bool origin_refetched = false;     // looked again after a long state wait (origin_refetch_after_us)
   std::optional<ChannelState> state;
   ChannelMemo* channel_memo = nullptr;  // the edge's memo of the channel (map nodes are stable)
   std::vector<SpliceBreak> breaks;
