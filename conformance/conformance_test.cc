@@ -847,6 +847,22 @@ TEST(SimTargetTest, JudgedLikeTheBuiltinHarness) {
       }
     }
   }
+  // Its players load what the builtin's viewers load: the multivariant playlist, their variants
+  // and the audio and subtitle renditions the player rule chooses (player_choice.h).
+  Result<std::vector<Scenario>> demuxed = LoadScenarios("fixtures/scenarios/conformance/cmaf_demuxed_two_languages.json");
+  ASSERT_TRUE(demuxed.ok());
+  SimTarget sim(*FindBuild("kv-hybrid"));
+  BuiltinTarget builtin(*FindBuild("kv-hybrid"));
+  Result<Observations> s = sim.Run(demuxed->front(), Profile{});
+  Result<Observations> b = builtin.Run(demuxed->front(), Profile{});
+  ASSERT_TRUE(s.ok() && b.ok());
+  auto loads = [](const Observations& o) {
+    std::set<std::tuple<std::string, std::string, std::string>> out;  // viewer, rendition, alternate
+    for (const Fetch& f : o.fetches) out.insert({f.viewer, f.rendition, f.alternate});
+    return out;
+  };
+  EXPECT_EQ(loads(*s), loads(*b));
+  EXPECT_GT(loads(*s).size(), 6u);
   // The same build lists as builtin:.
   Result<std::vector<std::unique_ptr<Target>>> all = MakeTargets("sim:all+defects");
   ASSERT_TRUE(all.ok());
@@ -856,7 +872,6 @@ TEST(SimTargetTest, JudgedLikeTheBuiltinHarness) {
   // What the simulator does not play yet is refused by name, not judged.
   Result<std::vector<Scenario>> faults = LoadScenarios("fixtures/scenarios/conformance/decision_timeout.json");
   ASSERT_TRUE(faults.ok());
-  SimTarget sim(*FindBuild("kv-hybrid"));
   RunResult r = RunOne(sim, faults->front(), Profile{});
   if (!r.status.ok()) {
     EXPECT_NE(r.status.message().find("not simulated yet"), std::string::npos) << r.status.ToString();
