@@ -94,7 +94,7 @@ int ProveMatrix(const std::string& family) {
     }
     const KnownFinding* known = nullptr;
     for (const KnownFinding& k : KnownFindings()) {
-      if (k.build == build && k.scenario == r.scenario) known = &k;
+      if (k.build == build && k.scenario == r.scenario && k.MeasuredOn(r.target)) known = &k;
     }
     std::string now_failing;
     for (const std::string& c : failed[{build, r.scenario}]) now_failing += (now_failing.empty() ? "" : " ") + c;

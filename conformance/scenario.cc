@@ -82,7 +82,7 @@ Status LoadTsOrigin(const std::string& path, Scenario* s) {
   const int64_t k = static_cast<int64_t>(packager->segments().size());
   for (const ts::TsBreak& b : packager->breaks()) {
     if (b.out_segment >= k) continue;  // a later loop
-    s->origin.breaks.push_back(packager->ScheduledBreakOf(b, 0, s->origin.start_time));
+    s->origin.breaks.push_back(packager->MarkedBreakOf(b, 0, s->origin.start_time));
   }
   if (Status v = origin::ValidateSpec(s->origin); !v.ok()) return Bad("origin.ts", s->ts_path + ": " + v.message());
   s->ts_origin = std::make_shared<const ts::TsPackager>(std::move(packager).value());

@@ -61,6 +61,9 @@ Result<Measurement> RunDeployment(const sim::Scenario& scenario, const DeployOpt
 // The newest media sequence number a playlist lists (MEDIA-SEQUENCE + segments - 1), and whether
 // that newest segment is an ad or the slate (`ad_marker` in its URI, or equal to `slate_uri`):
 // what a viewer judges a response by, as the simulator does (run.cc Record). Exposed for tests.
+// The playlist's own numbering is the origin's only without pods of creatives (splicer.h: after a
+// pod of K segments for M slots it runs K - M ahead); RunDeployment refuses those pods, and the
+// simulator reads ManifestResponse::newest_slot_msn instead.
 struct NewestSegment {
   int64_t msn = -1;  // -1: not a media playlist with segments
   bool in_break = false;

@@ -53,21 +53,6 @@ uint64_t BodyHash(const std::string& s) {
   return h ^ (h >> 29);
 }
 
-// MEDIA-SEQUENCE + (number of EXTINF) - 1 of a media playlist; nullopt when there is none.
-std::optional<int64_t> NewestMsn(std::string_view body) {
-  constexpr std::string_view kTag = "#EXT-X-MEDIA-SEQUENCE:";
-  const size_t at = body.find(kTag);
-  if (at == std::string_view::npos) return std::nullopt;
-  int64_t msn = 0;
-  size_t i = at + kTag.size();
-  if (i >= body.size() || body[i] < '0' || body[i] > '9') return std::nullopt;
-  for (; i < body.size() && body[i] >= '0' && body[i] <= '9' && msn < (int64_t{1} << 58); ++i) msn = msn * 10 + (body[i] - '0');
-  int64_t segments = 0;
-  for (size_t p = body.find("#EXTINF:", i); p != std::string_view::npos; p = body.find("#EXTINF:", p + 8)) ++segments;
-  if (segments == 0) return std::nullopt;
-  return msn + segments - 1;
-}
-
 // Independent PRNG streams, one per model (Rng::Stream index).
 enum StreamId { kKvStream = 0, kOriginStream, kDecisionStream, kDurableStream, kNetworkStream, kViewerStream };
 
@@ -279,7 +264,6 @@ class World : public Simulation::IndexedHandler {
     uint64_t kv_fill = 0;     // the POP's cached KV entry it read (KvCluster::CachedFill)
     const KvCluster::CacheEntry* kv_entry = nullptr;  // that entry (KvCluster::CachedEntry)
     uint64_t hash = 0;                  // BodyHash(response.body)
-    std::optional<int64_t> newest_msn;  // NewestMsn(response.body)
     // world::BreakCovering of the newest MSN, while the truth is at truth_version_ (an API cue's
     // acknowledgement changes it): a channel's scan over its breaks grew with the hour's breaks.
     mutable int covering = -1;
@@ -313,7 +297,7 @@ class World : public Simulation::IndexedHandler {
   // drives the reloads and the ground truth, or an alternate loaded with it.
   enum Kind { kVariant = 0, kAudio, kSubtitles, kKinds };
   // `now`: when the response arrived (a reused answer is recorded when its cohort asks);
-  // `reused`: the group answer it is (hash and newest MSN known).
+  // `reused`: the group answer it is (its hash known).
   void Record(size_t i, int64_t weight, UnixMicros started, UnixMicros now, const ManifestResponse& r,
               Kind kind = kVariant, const GroupAnswer* reused = nullptr);
   void Lint(const std::string& body);
@@ -459,19 +443,15 @@ Status World::Setup() {
     std::vector<std::pair<UnixMicros, UnixMicros>> truth;
     const BreakScheduleSpec& b = sc_.origin.breaks;
     const bool api = b.source == BreakSource::kApi;
-    std::vector<std::pair<int64_t, int64_t>> ts_msns;  // origin.ts: the packager's OUT and IN segments
     if (capture_) {
       // The capture's MSN grid (its MSN 0 start, its segment duration) so LiveEdgeMsn and
       // FirstSegmentAtOrAfter number slots as the captured playlists do; truth from its markers.
       s.start_time = capture_->msn0_start;
       truth = capture_->truth;
     } else if (ts_) {
-      // The packager's grid (uniform segments, checked) and its breaks, placed as it marks them.
+      // The packager's grid (uniform segments, checked) and its breaks as its markers carry them.
       s.start_time = ts_->pdt_start;
-      for (const TsTimeline::Break& tb : ts_->truth) {
-        truth.emplace_back(tb.start, tb.end);
-        ts_msns.emplace_back(tb.first_msn, tb.end_msn);
-      }
+      for (const TsTimeline::Break& tb : ts_->truth) truth.emplace_back(tb.start, tb.end);
     }
     // Listed or scheduled (ChannelBreaks), each ending at its IN (in_after_s: an early IN) or
     // after its duration; a cancelled OUT is no break. API cues: no marker in the origin; the
@@ -487,14 +467,14 @@ Status World::Setup() {
     for (size_t i = 0; i < truth.size(); ++i) {
       const auto& [start, end] = truth[i];
       TruthBreak t;
-      if (!ts_msns.empty()) {
-        t = {start, end, {ts_msns[i].first, ts_msns[i].second}, false};
+      if (ts_ || (capture_ && !api)) {
+        // Marker times (a tag's segment start, a DATERANGE's START-DATE): the splicer's rule, as
+        // the conformance checks apply it to the same origin (TsPackager::MarkedBreakOf).
+        t = {start, end, world::SlotsOf(world::MarkedBy::kRecording, s, start, end), false};
       } else if (api) {
         // Until the acknowledgement says otherwise (SendCue), due from the send time, as the
         // seed's startTime = receipt.
         t = world::ApiBreak(s, start, end);
-      } else if (capture_) {
-        t = {start, end, world::SlotsOf(world::MarkedBy::kRecording, s, start, end), false};
       } else {
         t = world::MarkedBreak(s, start, end);  // where the origin's marking puts it
       }
@@ -954,7 +934,6 @@ const World::GroupAnswer* World::Remember(const Cohort& c, UnixMicros started, U
     g.response = r;
     g.response.coordinator_background_calls = 0;  // this request's own refresh, not the answer's
     g.hash = BodyHash(r.body);
-    g.newest_msn = NewestMsn(r.body);
     g.covering_truth_version = 0;
   }
   g.valid = true;
@@ -1088,23 +1067,27 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, UnixMicros now,
   if (!sc_.viewers.listed && now + next < end_) ScheduleReload(i, now + next);
 
   // Ground truth: is the newest slot of the playlist served inside a scheduled break? The slot is
-  // the response's own (MEDIA-SEQUENCE + segments - 1: the splicer keeps one output segment per
-  // origin slot), not the live edge at the response time: a segment published while the request
-  // was in flight (a coordinator round trip) is not in the playlist, and judging the response
-  // against it counted one segment of ghost (or missed) ad time at every break edge.
+  // the response's own (the origin slot it was spliced up to: ManifestResponse::newest_slot_msn),
+  // not the live edge at the response time: a segment published while the request was in flight
+  // (a coordinator round trip) is not in the playlist, and judging the response against it
+  // counted one segment of ghost (or missed) ad time at every break edge. Nor the output's
+  // MEDIA-SEQUENCE + segments - 1: after a pod of creatives that emitted K segments for M slots
+  // the output numbers run K - M ahead of the origin's (splicer.h), which counted a pod's last
+  // segments as ghost ads (vast_pod_long.json: 8 viewer-s on every build) and shifted every later
+  // break.
   if (!ok) return;
   if (!c.sgai && sc_.decision.pods_of_creatives && r.ad_segments > 0 && !r.event_id.empty()) {
     beacons_.Delivered(i, r.event_id, r.body, sc_.decision.ad_duration_s, sc_.origin.stream.segment_duration_s);
   }
-  const int64_t msn = (reused ? reused->newest_msn : NewestMsn(r.body)).value_or(origin::LiveEdgeMsn(spec, now));
+  const int64_t msn = r.newest_slot_msn.value_or(origin::LiveEdgeMsn(spec, now));
   // A break covers its slots (world/ground_truth.h); ad time is judged as every harness judges it.
   const auto& truth = breaks_[static_cast<size_t>(c.channel)];
   int b_index;
-  if (reused && reused->newest_msn && reused->covering_truth_version == truth_version_) {
+  if (reused && r.newest_slot_msn && reused->covering_truth_version == truth_version_) {
     b_index = reused->covering;
   } else {
     b_index = world::BreakCovering(truth, msn);
-    if (reused && reused->newest_msn) {
+    if (reused && r.newest_slot_msn) {
       reused->covering = b_index;
       reused->covering_truth_version = truth_version_;
     }
@@ -1496,11 +1479,10 @@ Result<TsTimeline> TsTimelineOf(std::string bytes, const Scenario& sc) {
   for (int64_t l = 0; p.SegmentStart(l * k, tl.pdt_start) < run_end; ++l) {
     for (const ts::TsBreak& b : p.breaks()) {
       if (b.out_segment >= k) continue;  // placed by the loop it starts in
-      const origin::ScheduledBreak brk = p.ScheduledBreakOf(b, l, tl.pdt_start);
+      const origin::ScheduledBreak brk = p.MarkedBreakOf(b, l, tl.pdt_start);
       // Judged while viewers watch: not the loops' breaks over before they arrive.
       if (brk.start_time >= run_end || brk.start_time + SecondsToMicros(brk.duration_s) <= sc.start_time) continue;
-      tl.truth.push_back({brk.start_time, brk.start_time + SecondsToMicros(brk.duration_s), l * k + b.out_segment,
-                          l * k + b.in_segment});
+      tl.truth.push_back({brk.start_time, brk.start_time + SecondsToMicros(brk.duration_s)});
     }
   }
   std::sort(tl.truth.begin(), tl.truth.end(),

@@ -84,8 +84,7 @@ struct TsTimeline {
   std::shared_ptr<const ts::TsPackager> packager;
   UnixMicros pdt_start = 0;  // segment 0 of loop 0 (MSN 0 of the stream)
   struct Break {
-    UnixMicros start = 0, end = 0;       // TsPackager::ScheduledBreakOf
-    int64_t first_msn = 0, end_msn = 0;  // the segments the packager marks OUT and IN on
+    UnixMicros start = 0, end = 0;  // TsPackager::MarkedBreakOf: as its markers carry it
   };
   // Every loop's breaks that end after the viewers arrive and start before the run's end, in order.
   std::vector<Break> truth;

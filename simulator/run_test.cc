@@ -181,6 +181,33 @@ TEST(SimRunTest, BreaksJustAfterABoundaryAreJudgedWhereTheySplice) {
   }
 }
 
+// A pod of creatives whose segments do not fall on the content's slots (7.5 s at 1.5 s, 15 s at
+// 2 s, 30 s at 2 s cut at the return) emits 22 segments for a 40 s break's 20 slots, so the
+// output's MEDIA-SEQUENCE runs 2 ahead of the origin's from the pod's middle on (splicer.h "Pods
+// of creatives"). The truth is kept in the origin's slots: judging a response by its output
+// numbering counted the pod's last segments as ads after the break (8 ghost viewer-seconds on
+// fixtures/scenarios/conformance/vast_pod_long.json for every build) and, after it, every later
+// break 2 slots early (missed at its start, ghost at its end). A correct build shows neither.
+TEST(SimRunTest, PodsOfCreativesAreJudgedOnTheOriginsSlots) {
+  std::string text = kSmall;
+  const std::string schedule = R"("breaks": {"first_s": 61, "every_s": 0, "duration_s": 30})";
+  text.replace(text.find(schedule), schedule.size(),
+               R"("breaks": [{"at_s": 40, "duration_s": 40, "event_id": 1}, {"at_s": 120, "duration_s": 40, "event_id": 2}])");
+  text.insert(text.rfind('}'), R"(, "decision": {"ads": [{"id": "c7", "duration_s": 7.5, "segment_duration_s": 1.5},
+    {"id": "c15", "duration_s": 15, "segment_duration_s": 2}, {"id": "c30", "duration_s": 30, "segment_duration_s": 2}]})");
+  Result<Scenario> sc = ParseScenario(text);
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  for (const char* name : {"do-only", "kv-hybrid", "kv-channel-state"}) {
+    Result<nlohmann::json> r = RunBuild(*sc, *FindBuild(name), 1);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    const nlohmann::json& ads = (*r)["ads"];
+    EXPECT_EQ(ads["ghost_ad_viewer_s"].get<double>(), 0) << name;
+    EXPECT_GT(ads["scheduled_ad_viewer_s"].get<double>(), 0) << name;
+    EXPECT_LT(ads["missed_fraction"].get<double>(), 0.2) << name;
+    EXPECT_EQ((*r)["disagreement"]["cross_rendition"].get<double>(), 0) << name;
+  }
+}
+
 // Server-side tracking (issue 15): the edges' BeaconTracker fires for each SSAI cohort's session;
 // report.json counts the viewers per break and event, index.html shows them, and the same seed
 // gives the same counts. Two breaks: each has its own row.

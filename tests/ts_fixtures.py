@@ -394,6 +394,22 @@ def conformance_ts(pts0=900000):
     return synthetic_ts(240, cues, pts0=pts0)
 
 
+def conformance_ts_mid_segment(pts0=900000):
+    """fixtures/scenarios/conformance/ts_mid_segment.ts (4 minutes, 2 s GOPs): the splices fall
+    inside segments, so the packager's markers and the SCTE-35 instants name different slots
+    (ts_packager.h MarkedBreakOf): a splice_insert OUT at 31 s for 20 s (auto-return), a
+    time_signal placement opportunity (0x34) at 91 s for 16 s, ended by its 0x35 at 107 s."""
+    upid = b"\x43\x55\x45\x49" + b"ssai-18"
+    at = lambda s: pts0 + s * SECOND
+    cues = [
+        (26, splice_info_section(splice_insert(1001, out=True, pts=at(31), duration=20 * SECOND))),
+        (86, splice_info_section(time_signal(at(91)),
+                                 segmentation_descriptor(0x4800008E, 0x34, duration=16 * SECOND, upid=upid))),
+        (102, splice_info_section(time_signal(at(107)), segmentation_descriptor(0x4800008E, 0x35, upid=upid))),
+    ]
+    return synthetic_ts(240, cues, pts0=pts0)
+
+
 
 def write_fixture(name, directory):
     """Writes DIR/NAME.ts and returns (path, expected)."""
@@ -440,6 +456,10 @@ if __name__ == "__main__":
     import sys
     if len(sys.argv) > 2 and sys.argv[1] == "--conformance-ts":
         pathlib.Path(sys.argv[2]).write_bytes(conformance_ts())
+        print(sys.argv[2])
+        sys.exit(0)
+    if len(sys.argv) > 2 and sys.argv[1] == "--conformance-ts-mid-segment":
+        pathlib.Path(sys.argv[2]).write_bytes(conformance_ts_mid_segment())
         print(sys.argv[2])
         sys.exit(0)
     if len(sys.argv) > 2 and sys.argv[1] == "--fuzz-seeds":

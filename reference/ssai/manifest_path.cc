@@ -649,6 +649,9 @@ void ManifestPath::Impl::Splice(OpPtr op) {
   // The output is a pure function of (origin parse, breaks, options, rendition, build): reuse
   // it when another request (this edge's or, with a shared memo, another POP's) spliced the same.
   ManifestResponse& resp = op->response;
+  if (const hls::MediaPlaylist& o = op->origin(); !o.segments().empty()) {
+    resp.newest_slot_msn = o.SequenceNumberOf(o.segments().size() - 1);
+  }
   PlaylistMemo& pm = playlist_memo();
   const std::string& url = op->rendition->origin_url;
   if (const SpliceOutput* hit = pm.FindSplice(url, op->origin_doc.get(), splice_key, op->breaks, splice_options)) {

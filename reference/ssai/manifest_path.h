@@ -71,6 +71,12 @@ struct ManifestResponse {
   // What happened, for metrics and tests.
   bool in_break = false;
   std::string event_id;  // the break the newest slot is in, if any
+  // The newest slot's media sequence number in the ORIGIN's numbering (the slot `in_break` speaks
+  // of: the origin playlist's last segment); nullopt for anything but a media playlist. The
+  // output's own numbers differ once a pod of creatives has emitted K segments for M slots
+  // (splicer.h "Pods of creatives": the MEDIA-SEQUENCE ledger), so a harness that keeps its ground
+  // truth in origin slots (world/ground_truth.h) judges a response by this, not by its text.
+  std::optional<int64_t> newest_slot_msn;
   int ad_segments = 0;
   int slate_segments = 0;
   int kv_reads = 0;           // get + list operations

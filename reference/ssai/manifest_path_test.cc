@@ -512,6 +512,10 @@ TEST(ManifestPathTest, PodOfCreativesOnEveryBuild) {
     ASSERT_TRUE(p.ok());
     EXPECT_EQ(p->media_sequence(), o->media_sequence() + 1) << last->body;
     EXPECT_EQ(p->discontinuity_sequence(), o->discontinuity_sequence() + 5) << last->body;
+    // The response still names its newest slot in the origin's numbering (what a ground truth
+    // kept in origin slots judges it by: world/ground_truth.h), one less than its text's.
+    EXPECT_EQ(last->newest_slot_msn, o->SequenceNumberOf(o->segments().size() - 1));
+    EXPECT_EQ(last->newest_slot_msn, p->SequenceNumberOf(p->segments().size() - 1) - 1);
     EXPECT_TRUE(saw_junction);
   }
 }

@@ -661,12 +661,18 @@ Status TsPackager::CheckUniformSegments(double segment_s) const {
   return Status::Ok();
 }
 
-origin::ScheduledBreak TsPackager::ScheduledBreakOf(const TsBreak& b, int64_t loop, UnixMicros pdt_start) const {
+origin::ScheduledBreak TsPackager::MarkedBreakOf(const TsBreak& b, int64_t loop, UnixMicros pdt_start) const {
   origin::ScheduledBreak brk;
+  brk.event_id = b.event_id;
+  if (options_.flavour != origin::CueFlavour::kDateRange) {
+    const int64_t k = static_cast<int64_t>(segments_.size());
+    brk.start_time = SegmentStart(loop * k + b.out_segment, pdt_start);
+    brk.duration_s = MicrosToSeconds(SegmentStart(loop * k + b.in_segment, pdt_start) - brk.start_time);
+    return brk;
+  }
   const int64_t us = ((loop * loop_ticks_ + b.out_rel_ticks) * 100 + 4) / 9;  // 90 kHz -> µs, rounded
   brk.start_time = pdt_start + (us + 500) / 1000 * 1000;
   brk.duration_s = static_cast<double>(b.in_rel_ticks - b.out_rel_ticks) / 90000;
-  brk.event_id = b.event_id;
   return brk;
 }
 

@@ -141,10 +141,17 @@ class TsPackager {
   // both model one segment duration, so every segment must last `segment_s` (±1 ms); else
   // kInvalidArgument "segment K lasts X s, not segment_duration_s (...)".
   Status CheckUniformSegments(double segment_s) const;
-  // Break `b` of loop `loop` as the synthetic origin schedules one (the scenario's ground truth),
-  // segment 0 of loop 0 at `pdt_start`: from its splice instant (to the millisecond, the marker
-  // dates' precision) to its end (IN, or OUT + duration).
-  origin::ScheduledBreak ScheduledBreakOf(const TsBreak& b, int64_t loop, UnixMicros pdt_start) const;
+  // Break `b` of loop `loop` as its playlist markers carry it in the packager's flavour, segment 0
+  // of loop 0 at `pdt_start`: what a server reads, so the scenario's ground truth (the harnesses
+  // apply the splicer's rule to it: world::SlotsOf kRecording, as to a capture's markers).
+  //  - a tag (cue_out, oatcls, ext_x_scte35, splicepoint) goes on the segment holding the splice
+  //    instant, and a tag's splice time is its segment's start (cues/normalizer.h): from the OUT
+  //    segment's start to the IN segment's start;
+  //  - a DATERANGE carries the instants (START-DATE, to the millisecond, + DURATION).
+  // The two differ when a TS splices mid-segment: the SCTE-35 instants put a tag-flavour break one
+  // slot late (the conformance checks failed every correct build), the marked segments a DATERANGE
+  // break one slot early (the simulator counted missed and ghost time), issue 18.
+  origin::ScheduledBreak MarkedBreakOf(const TsBreak& b, int64_t loop, UnixMicros pdt_start) const;
 
   const std::vector<TsSegment>& segments() const { return segments_; }
   const std::vector<TsBreak>& breaks() const { return breaks_; }

@@ -283,6 +283,21 @@ TEST(TsPackager, AutoReturnBreakEndsAtItsDurationAndMidSegmentSplicesGoInTheCont
   EXPECT_EQ(p.breaks()[0].out_segment, 1);
   EXPECT_EQ(p.breaks()[0].in_segment, 2);
   EXPECT_FALSE(p.breaks()[0].explicit_in);
+  // The break as its markers carry it (the harnesses' truth): a tag's splice time is its segment's
+  // start, so [2 s, 4 s); a DATERANGE carries the instants, [2.5 s, 5.5 s); and a loop later, K
+  // segments on.
+  origin::ScheduledBreak marked = p.MarkedBreakOf(p.breaks()[0], 0, kT0);
+  EXPECT_EQ(marked.start_time, At(2));
+  EXPECT_EQ(marked.duration_s, 2);
+  EXPECT_EQ(marked.event_id, 7u);
+  const TsPackager dr = Make(ts, 2, /*loop=*/true, origin::CueFlavour::kDateRange);
+  marked = dr.MarkedBreakOf(dr.breaks()[0], 0, kT0);
+  EXPECT_EQ(marked.start_time, At(2.5));
+  EXPECT_EQ(marked.duration_s, 3);
+  marked = dr.MarkedBreakOf(dr.breaks()[0], 1, kT0);
+  EXPECT_EQ(marked.start_time, At(10.5));
+  const TsPackager looped = Make(ts, 2, /*loop=*/true, origin::CueFlavour::kOatcls);
+  EXPECT_EQ(looped.MarkedBreakOf(looped.breaks()[0], 1, kT0).start_time, At(10));
   // OATCLS carries the TS's own section, byte for byte.
   const std::string pl = p.MediaPlaylistAt(At(60));
   EXPECT_NE(pl.find("#EXT-OATCLS-SCTE35:" +
