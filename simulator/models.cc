@@ -608,6 +608,18 @@ void CoordinatorFleet::Crash(int channel) {
   }
 }
 
+void CoordinatorFleet::RestartNow() {
+  for (size_t c = 0; c < channels_.size(); ++c) {
+    Crash(static_cast<int>(c));
+    Restart(static_cast<int>(c));
+  }
+}
+
+void CoordinatorFleet::SetRtt(int pop, Distribution rtt) {
+  rtt_override_.resize(scenario_.pops.size());
+  rtt_override_[static_cast<size_t>(pop)] = std::move(rtt);
+}
+
 void CoordinatorFleet::Cue(int channel, const CueRequest& request, std::function<void(Result<CueResult>)> done) {
   if (down_[channel] || !live_[channel]) {
     sim_->RunAfter(0, [done = std::move(done)] { done(Status::Unavailable("coordinator: down")); });
@@ -655,7 +667,8 @@ void CoordinatorFleet::Call(int pop, std::string_view channel_id, CoordinatorCli
   // Channel ch's coordinator is at locations[ch % n] (scenario.h); without locations, at the one
   // place pops[].coordinator_rtt_ms describes.
   const Distribution& rtt_dist =
-      it == by_id_.end() || locations.empty()
+      !rtt_override_.empty() && rtt_override_[static_cast<size_t>(pop)] ? *rtt_override_[static_cast<size_t>(pop)]
+      : it == by_id_.end() || locations.empty()
           ? scenario_.pops[static_cast<size_t>(pop)].coordinator_rtt
           : locations[static_cast<size_t>(it->second) % locations.size()].rtt_per_pop[static_cast<size_t>(pop)];
   const DurationMicros rtt = rtt_dist.SampleUs(rng_);
