@@ -7,6 +7,7 @@
 #include "reference/media/hls/vod_playlist.h"
 #include "reference/ssai/adbreak_state.h"
 #include "reference/ssai/kv_limits.h"
+#include "world/early_cue_in.h"
 
 namespace ssai::sim {
 
@@ -415,6 +416,11 @@ void SimOrigin::Fetch(std::string_view url, Callback done) {
                         ? origin::MediaPlaylistAt(s, s.renditions[static_cast<size_t>(r)], as_of)
                     : a < s.audio.size() ? origin::AlternatePlaylistAt(s, s.audio[a], false, as_of)
                                          : origin::AlternatePlaylistAt(s, s.subtitles[a - s.audio.size()], true, as_of);
+      // An early CUE-IN (origin.breaks[].planned_duration_s): the OUT announces the planned
+      // duration, the IN comes at the actual end (world/early_cue_in.h, as the conformance origin).
+      if (!spec_.planned_duration_s.empty() && static_cast<size_t>(r) < s.renditions.size()) {
+        cached.body = world::AnnouncePlannedDurations(std::move(cached.body), s.breaks, spec_.planned_duration_s);
+      }
       cached.version = ++versions_;
     }
     response.body = cached.body;

@@ -1316,7 +1316,6 @@ Status CheckSimulated(const Scenario& sc) {
     return Status::InvalidArgument("scenario." + what + ": not simulated yet (" + why + "); ssai conform runs it");
   };
   if (!sc.decision.vast.tag.empty()) return refuse("decision.vast", "VAST decisions");
-  if (!sc.origin.planned_duration_s.empty()) return refuse("origin.breaks[].planned_duration_s", "an early CUE-IN rewrite");
   return Status::Ok();
 }
 

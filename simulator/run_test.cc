@@ -848,8 +848,29 @@ TEST(SimPartsTest, CoordinatorRttFaultAndRestart) {
   EXPECT_EQ(RunBuild(*sc, *FindBuild("do-only"), 1).status().message(), "scenario.faults[0].pop: unknown pop 'zz'");
 }
 
+TEST(SimPartsTest, EarlyCueInEndsTheBreakAtTheInNotThePlannedDuration) {
+  // The OUT announces 40 s, the IN comes after 20 s: the truth is the actual break.
+  const std::string early = Parts(R"([{"at_s": 30, "duration_s": 20, "event_id": 7, "planned_duration_s": 40}])", "");
+  const std::string plain = Parts(R"([{"at_s": 30, "duration_s": 20, "event_id": 7}])", "");
+  for (const char* build : {"do-only", "kv-channel-state"}) {
+    const nlohmann::json r = RunParts(early, build);
+    ASSERT_FALSE(r.is_null());
+    EXPECT_NEAR(r["ads"]["scheduled_ad_viewer_s"].get<double>(), 2 * 20, 4.1) << build << r["ads"].dump();
+    EXPECT_EQ(r["ads"]["ghost_ad_viewer_s"].get<double>(), 0) << build << r["ads"].dump();
+    EXPECT_LE(r["ads"]["missed_ad_viewer_s"].get<double>(), 4) << build << r["ads"].dump();
+  }
+  // A build that drops the CUE-IN runs the announced duration: with the origin announcing the
+  // plan it shows ~20 s of ads after the IN per viewer; announcing the actual duration, none.
+  const nlohmann::json dropped = RunParts(early, "defect-drop-cue-in");
+  const nlohmann::json dropped_plain = RunParts(plain, "defect-drop-cue-in");
+  ASSERT_FALSE(dropped.is_null() || dropped_plain.is_null());
+  EXPECT_NEAR(dropped["ads"]["ghost_ad_viewer_s"].get<double>(), 2 * 20, 8.1) << dropped["ads"].dump();
+  EXPECT_EQ(dropped_plain["ads"]["ghost_ad_viewer_s"].get<double>(), 0) << dropped_plain["ads"].dump();
+}
+
 TEST(SimPartsTest, ConformanceFixturesWithCuesAndFaultsRunDeterministically) {
-  for (const char* f : {"fixtures/scenarios/conformance/coordinator_restart.json", "fixtures/scenarios/conformance/serve_short.json"}) {
+  for (const char* f : {"fixtures/scenarios/conformance/coordinator_restart.json", "fixtures/scenarios/conformance/serve_short.json",
+                        "fixtures/scenarios/conformance/early_cue_in.json"}) {
     Result<nlohmann::json> j = ReadScenarioFile(f, 1 << 20);
     ASSERT_TRUE(j.ok()) << j.status().ToString();
     Result<Scenario> sc = ParseScenario(j->dump());
