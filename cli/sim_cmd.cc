@@ -18,6 +18,11 @@
 #include "cli/progress.h"
 #include "cli/files.h"
 #include "cli/flags.h"
+#include "conformance/expectations.h"
+#include "conformance/report.h"
+#include "conformance/runner.h"
+#include "conformance/scenario.h"
+#include "conformance/sim_target.h"
 #include "reference/base/json_input.h"
 #include "reference/ssai/builds.h"
 #include "simulator/report.h"
@@ -40,6 +45,9 @@ struct SimArgs {
   std::string shard;  // --shard i/n | auto | auto/n
   bool seed_given = false;
   bool quiet = false;
+  // --check (issue 18): judge each build's run with the conformance checks (sim:BUILD target).
+  bool check = false;
+  std::string profile;  // --profile: the checks' thresholds (default: the built-in defaults)
 };
 
 struct MergeArgs {
@@ -222,7 +230,36 @@ int RunSim(const SimArgs& a) {
     builds.push_back(b);
   }
   const auto wall_start = std::chrono::steady_clock::now();
+  if (a.check && (!a.sweeps.empty() || !a.seeds.empty() || !a.shard.empty())) {
+    std::cerr << "ssai sim: --check judges single runs; it does not combine with --sweep, --seeds or --shard\n";
+    return 2;
+  }
+  if (!a.profile.empty() && !a.check) {
+    std::cerr << "ssai sim: --profile sets the checks' thresholds: give it with --check\n";
+    return 2;
+  }
   if (!a.sweeps.empty() || !a.seeds.empty() || !a.shard.empty()) return RunSweepCmd(a, j, builds, wall_start);
+  // --check: the scenario as the conformance checks judge it (one channel, listed viewers, ...),
+  // and the profile.
+  std::optional<conformance::Scenario> judged;
+  conformance::Profile profile;
+  if (a.check) {
+    Result<conformance::Scenario> cs = conformance::ScenarioOf(*sc, a.scenario_path);
+    if (!cs.ok()) {
+      std::cerr << "ssai sim --check: " << a.scenario_path << ": " << cs.status().message() << "\n";
+      return 2;
+    }
+    judged = std::move(cs).value();
+    if (!a.profile.empty()) {
+      Result<conformance::Profile> p = conformance::LoadProfile(a.profile);
+      if (!p.ok()) {
+        std::cerr << "ssai sim: " << p.status().message() << "\n";
+        return 2;
+      }
+      profile = *p;
+    }
+  }
+  std::vector<conformance::RunResult> check_runs;
   std::vector<nlohmann::json> results;
   ProgressLine line;
   for (size_t i = 0; i < builds.size(); ++i) {
@@ -235,6 +272,23 @@ int RunSim(const SimArgs& a) {
                       (static_cast<double>(i) + f) * 100 / static_cast<double>(builds.size()));
         line.Show(shown);
       };
+    }
+    if (judged) {
+      // The same run, its listed viewers recorded and judged (conformance/sim_target.h).
+      conformance::SimTarget target(*builds[i], a.seed);
+      target.set_progress(opt.progress);
+      conformance::RunResult run = conformance::RunOne(target, *judged, profile);
+      line.Clear();
+      if (!run.status.ok()) {
+        std::cerr << "ssai sim: " << builds[i]->name << ": " << run.status.message() << "\n";
+        return 2;
+      }
+      conformance::MarkExpected(&run);
+      nlohmann::json entry = target.last_report();
+      entry["checks"] = conformance::CheckSummaryJson(run);
+      results.push_back(std::move(entry));
+      check_runs.push_back(std::move(run));
+      continue;
     }
     Result<nlohmann::json> r = sim::RunBuild(*sc, *builds[i], a.seed, opt);
     line.Clear();
@@ -249,7 +303,17 @@ int RunSim(const SimArgs& a) {
   std::cout << sim::RenderTable(report);
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   std::fprintf(stderr, "wrote %s/report.json and %s/index.html (%.1f s)\n", a.out.c_str(), a.out.c_str(), wall_s);
-  return 0;
+  if (!judged) return 0;
+  // The checks' own reports (as `ssai conform` writes them) beside the simulator's.
+  if (Status st = conformance::WriteReports(a.out + "/checks", check_runs, profile); !st.ok()) {
+    std::cerr << "ssai sim: " << st.message() << "\n";
+    return 2;
+  }
+  std::cout << conformance::SummaryTable(check_runs);
+  const int64_t unexpected = conformance::UnexpectedFailures(check_runs);
+  std::cout << (unexpected ? "FAIL: " : "PASS: ") << "checks: " << unexpected << " unexpected failures; reports in "
+            << a.out << "/checks/{junit.xml,report.json,index.html}\n";
+  return unexpected > 0 ? 1 : 0;
 }
 
 }  // namespace
@@ -272,6 +336,10 @@ void RegisterSimCommands(CLI::App& app, Context& ctx) {
   sim->add_option("--out", args->out, "Output directory for report.json and index.html");
   sim->add_option("--set", args->overrides, "Override a scenario field: path=value (repeatable)");
   sim->add_flag("--quiet", args->quiet, "No progress line");
+  sim->add_flag("--check", args->check,
+                "Judge each build's run with the conformance checks (its listed viewers' playlists, KV writes, "
+                "decisions; the scenario's expect block); reports in OUT/checks, exit 1 on an unexpected failure");
+  sim->add_option("--profile", args->profile, "With --check: the checks' profile JSON (default: built-in defaults)");
   auto margs = std::make_shared<MergeArgs>();
   CLI::App* merge = sim->add_subcommand("merge", "Combine shard reports (ssai sim --shard i/n) into one sweep report");
   merge->add_option("inputs", margs->inputs, "Shard output directories or their report.json files")->required();

@@ -13,6 +13,7 @@
 #include "conformance/player_choice.h"
 #include "conformance/probes.h"
 #include "conformance/sgai_assets.h"
+#include "conformance/sim_target.h"
 #include "reference/base/strings.h"
 #include "reference/ssai/coordinator.h"
 #include "reference/server/services.h"
@@ -506,30 +507,9 @@ void Harness::RestartCoordinator() {
 void Harness::DrainAndProbeExpiry(UnixMicros viewers_end) {
   sched_.RunUntil(viewers_end);
   coordinators_.back()->Stop();
-  // Let pending writes land, then wait for every key's last expiry (the channel document lives
-  // kChannelStateTtlS after the last heartbeat) and ask every location for it.
-  UnixMicros until = viewers_end + 5 * kMicrosPerSecond;
-  for (int round = 0; round < 4; ++round) {
-    sched_.RunUntil(until);
-    UnixMicros last = until;
-    for (const sim::KvCluster::PutRecord& p : kv_->puts()) {
-      if (p.status.ok()) last = std::max(last, p.time + p.ttl_s * kMicrosPerSecond);
-    }
-    if (last <= until) break;
-    until = last + kMicrosPerSecond;
-  }
-  std::map<std::string, UnixMicros> expiry;
-  for (const sim::KvCluster::PutRecord& p : kv_->puts()) {
-    if (p.status.ok()) expiry[p.key] = p.time + p.ttl_s * kMicrosPerSecond;
-  }
-  for (const auto& [key, at] : expiry) {
-    KvExpiryProbe probe{key, at, sched_.Now(), {}};
-    if (kv_->PeekVisible(-1, key)) probe.still_visible_at.push_back("central");
-    for (Pop& p : pops_) {
-      if (kv_->PeekVisible(p.index, key)) probe.still_visible_at.push_back(p.spec.name);
-    }
-    obs_.kv_expiry.push_back(std::move(probe));
-  }
+  std::vector<std::string> pop_names;
+  for (const Pop& p : pops_) pop_names.push_back(p.spec.name);
+  obs_.kv_expiry = sim::ProbeKvExpiry(&sched_, *kv_, viewers_end, pop_names);
 }
 
 Result<Observations> Harness::Run() {
@@ -705,8 +685,15 @@ Result<Observations> BuiltinTarget::Run(const Scenario& scenario, const Profile&
 
 Result<std::vector<std::unique_ptr<Target>>> MakeTargets(std::string_view spec, const TargetOptions& options) {
   std::vector<std::unique_ptr<Target>> out;
-  if (spec.rfind("builtin:", 0) == 0) {
-    const std::string_view build = spec.substr(8);
+  // builtin:BUILDS runs the conformance harness's deployment, sim:BUILDS the simulator's run
+  // (sim_target.h); the same build lists.
+  const bool simulated = spec.rfind("sim:", 0) == 0;
+  if (spec.rfind("builtin:", 0) == 0 || simulated) {
+    auto make = [simulated](const BuildSpec& b) -> std::unique_ptr<Target> {
+      if (simulated) return std::make_unique<SimTarget>(b);
+      return std::make_unique<BuiltinTarget>(b);
+    };
+    const std::string_view build = spec.substr(simulated ? 4 : 8);
     // A comma-separated list: builtin:kv-hybrid,defect-ignore-end. "all" is the correct builds
     // (as in `ssai sim`), "all+defects" every build, defect builds too.
     size_t start = 0;
@@ -717,16 +704,16 @@ Result<std::vector<std::unique_ptr<Target>>> MakeTargets(std::string_view spec, 
       start = comma + 1;
       if (name == "all" || name == "all+defects") {
         for (const BuildSpec& b : AllBuilds()) {
-          if (!b.is_defect() || name == "all+defects") out.push_back(std::make_unique<BuiltinTarget>(b));
+          if (!b.is_defect() || name == "all+defects") out.push_back(make(b));
         }
         continue;
       }
       const BuildSpec* b = FindBuild(name);
       if (b == nullptr) {
         return Status::NotFound("unknown build '" + std::string(name) +
-                                "' (see `ssai conform --list-builds`, or builtin:all, builtin:all+defects)");
+                                "' (see `ssai conform --list-builds`, or builtin:all, builtin:all+defects, sim:all)");
       }
-      out.push_back(std::make_unique<BuiltinTarget>(*b));
+      out.push_back(make(*b));
     }
     return out;
   }
@@ -749,7 +736,8 @@ Result<std::vector<std::unique_ptr<Target>>> MakeTargets(std::string_view spec, 
     return out;
   }
   return Status::InvalidArgument("target '" + std::string(spec) +
-                                 "': expected builtin:BUILD, builtin:all, builtin:all+defects, serve:BUILD, http or "
+                                 "': expected builtin:BUILD, builtin:all, builtin:all+defects, sim:BUILD (the same lists), "
+                                 "serve:BUILD, http or "
                                  "observe (with --target-profile)");
 }
 

@@ -8,8 +8,10 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "conformance/builtin_target.h"
+#include "conformance/sim_target.h"
 #include "conformance/checks/catalogue.h"
 #include "conformance/checks/evaluate.h"
 #include "conformance/checks/truth.h"
@@ -759,6 +761,93 @@ TEST(BuiltinTargetTest, OneScenarioEndToEnd) {
   const std::string junit = JunitXml({r});
   EXPECT_NE(junit.find("<testcase classname=\"builtin:do-only.cue_out_two_breaks\" name=\"splice.ad_starts_within\""),
             std::string::npos);
+}
+
+// Issue 18 ("one world"): the simulator's own run of a conformance scenario (sim:BUILD), its
+// listed players recorded, is judged by the same checks with the same verdicts as the builtin
+// harness: the correct builds pass, each defect build fails what the builtin's fails here.
+TEST(SimTargetTest, JudgedLikeTheBuiltinHarness) {
+  for (const char* file : {"fixtures/scenarios/conformance/cue_out_two_breaks.json",
+                           "fixtures/scenarios/conformance/cmaf_demuxed_two_languages.json"}) {
+    Result<std::vector<Scenario>> scenarios = LoadScenarios(file);
+    ASSERT_TRUE(scenarios.ok()) << scenarios.status().ToString();
+    for (const char* build : {"kv-hybrid", "kv-channel-state", "defect-ignore-end", "defect-misaligned-renditions",
+                              "defect-no-discontinuity-on-return", "defect-ads-inherit-map-key"}) {
+      SimTarget sim(*FindBuild(build));
+      BuiltinTarget builtin(*FindBuild(build));
+      RunResult s = RunOne(sim, scenarios->front(), Profile{});
+      RunResult b = RunOne(builtin, scenarios->front(), Profile{});
+      ASSERT_TRUE(s.status.ok()) << s.status.ToString();
+      EXPECT_EQ(s.target, std::string("sim:") + build);
+      EXPECT_FALSE(sim.last_report().is_null());
+      std::vector<std::string> sim_errors, builtin_errors;
+      for (const CheckResult& c : s.checks) {
+        if (c.outcome == Outcome::kFail && c.severity == Severity::kError) sim_errors.push_back(c.id);
+      }
+      for (const CheckResult& c : b.checks) {
+        if (c.outcome == Outcome::kFail && c.severity == Severity::kError) builtin_errors.push_back(c.id);
+      }
+      EXPECT_EQ(sim_errors, builtin_errors) << file << " " << build;
+      if (!FindBuild(build)->is_defect()) {
+        EXPECT_TRUE(sim_errors.empty()) << file << " " << build;
+      }
+    }
+  }
+  // The same build lists as builtin:.
+  Result<std::vector<std::unique_ptr<Target>>> all = MakeTargets("sim:all+defects");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), AllBuilds().size());
+  EXPECT_EQ(all->front()->name(), "sim:" + AllBuilds().front().name);
+  EXPECT_EQ(MakeTargets("sim:nope").status().code(), StatusCode::kNotFound);
+  // What the simulator does not play yet is refused by name, not judged.
+  Result<std::vector<Scenario>> faults = LoadScenarios("fixtures/scenarios/conformance/decision_timeout.json");
+  ASSERT_TRUE(faults.ok());
+  SimTarget sim(*FindBuild("kv-hybrid"));
+  RunResult r = RunOne(sim, faults->front(), Profile{});
+  if (!r.status.ok()) {
+    EXPECT_NE(r.status.message().find("not simulated yet"), std::string::npos) << r.status.ToString();
+  }
+}
+
+// Two renditions loaded together must carry one media sequence (bis §6.2.4), unless the origin's
+// own playlists of that instant are apart by as much: a capture's renditions were recorded at
+// their own times, and the target passes that through.
+TEST(ChecksTest, MediaSequenceAlignedAllowsTheOriginsOwnSkew) {
+  auto playlist = [](int msn) {
+    std::string p = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:" + std::to_string(msn) + "\n";
+    for (int i = 0; i < 3; ++i) {
+      p += "#EXT-X-PROGRAM-DATE-TIME:" + FormatIso8601Millis(UnixMicros{1767225600000000} + (msn + i) * 2000000) +
+           "\n#EXTINF:2.000,\nseg_" + std::to_string(msn + i) + ".ts\n";
+    }
+    return p;
+  };
+  Result<std::vector<Scenario>> scenarios = LoadScenarios("fixtures/scenarios/conformance/cue_out_two_breaks.json");
+  ASSERT_TRUE(scenarios.ok());
+  auto judge = [&](int out_b, int origin_b) {
+    Observations obs;
+    for (const auto& [name, out, origin] : {std::tuple{"v720", 10, 10}, std::tuple{"v360", out_b, origin_b}}) {
+      Fetch f;
+      f.pop = "near";
+      f.viewer = "near/v0";
+      f.rendition = name;
+      f.url = std::string("/x/") + name + ".m3u8";
+      f.request_time = scenarios->front().At(30);
+      f.response_time = f.request_time + 1000;
+      f.http_status = 200;
+      f.reload = 1;
+      f.body = playlist(out);
+      f.origin_body = playlist(origin);
+      obs.fetches.push_back(std::move(f));
+    }
+    for (const CheckResult& c : Evaluate(obs, scenarios->front(), Profile{})) {
+      if (c.id == "variants.media_sequence_aligned") return c.outcome;
+    }
+    return Outcome::kSkip;
+  };
+  EXPECT_EQ(judge(10, 10), Outcome::kPass);
+  EXPECT_EQ(judge(11, 10), Outcome::kFail);  // the target's skew
+  EXPECT_EQ(judge(11, 11), Outcome::kPass);  // the origin's, passed through
+  EXPECT_EQ(judge(10, 11), Outcome::kFail);  // the origin's skew, not passed through
 }
 
 // Issue 14: CMAF + SAMPLE-AES with a pod of creatives. The correct build passes the four MAP/KEY

@@ -233,6 +233,28 @@ std::string JunitXml(const std::vector<RunResult>& runs) {
   return out.str();
 }
 
+nlohmann::json CheckSummaryJson(const RunResult& run) {
+  int64_t passed = 0, failed = 0, skipped = 0;
+  nlohmann::json failures = nlohmann::json::array();
+  for (const CheckResult& c : run.checks) {
+    passed += c.outcome == Outcome::kPass;
+    skipped += c.outcome == Outcome::kSkip;
+    if (c.outcome != Outcome::kFail) continue;
+    ++failed;
+    nlohmann::json f = {{"id", c.id}, {"severity", SeverityName(c.severity)}, {"failures", c.failures}};
+    if (!c.evidence.empty()) f["first"] = c.evidence.front().where + ": " + c.evidence.front().message;
+    if (!c.expected_reason.empty()) f["expected"] = c.expected_reason;
+    failures.push_back(std::move(f));
+  }
+  return {{"passed", passed},
+          {"failed", failed},
+          {"skipped", skipped},
+          {"unexpected_error_failures", run.UnexpectedErrorFailures()},
+          {"expected_failures", run.ExpectedFailures()},
+          {"warning_failures", run.WarningFailures()},
+          {"failed_checks", std::move(failures)}};
+}
+
 nlohmann::json ReportJson(const std::vector<RunResult>& runs, const Profile& profile) {
   nlohmann::json j;
   j["tool"] = "ssai conform";

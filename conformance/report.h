@@ -32,6 +32,11 @@ std::string HtmlEscape(std::string_view text);
 // Call MarkExpected on the runs first (the CLI does).
 std::string JunitXml(const std::vector<RunResult>& runs);
 nlohmann::json ReportJson(const std::vector<RunResult>& runs, const Profile& profile);
+// One run's verdict without its measured times (deterministic: `ssai sim --check` puts it in the
+// simulator's report, which is the same for the same scenario and seed): checks passed, failed,
+// skipped, the failure counts, and each failed check with its severity, failures, first evidence
+// and why it is expected ("" if not).
+nlohmann::json CheckSummaryJson(const RunResult& run);
 std::string ReportHtml(const std::vector<RunResult>& runs, const Profile& profile);
 // Rows: targets; columns: scenarios passed, unexpected error, expected and warning failures, the
 // unexpectedly failing checks; then how many defect builds were caught.

@@ -21,6 +21,7 @@
 #include "reference/server/services.h"
 #include "reference/server/ts_origin.h"
 #include "simulator/scenario.h"
+#include "world/ad_server.h"
 #include "world/early_cue_in.h"
 
 namespace ssai::conformance {
@@ -367,6 +368,7 @@ Result<Scenario> ScenarioOf(const sim::Scenario& in, std::string file) {
     Result<Profile> check = ApplyProfileOverrides(Profile{}, s.profile_overrides);
     if (!check.ok()) return check.status().WithContext("scenario.expect");
   }
+  s.world = std::make_shared<const sim::Scenario>(in);
   return s;
 }
 
@@ -533,31 +535,23 @@ std::string OriginAlternatePlaylistAt(const Scenario& scenario, const origin::Al
 
 namespace {
 
-// One VOD ad track: the creative at its segment duration, under `base` ("seg_{i}" + the
-// container's extension; `init` the fMP4 init's URI relative to the playlist, CMAF only).
-std::string AdTrackPlaylist(const Scenario& scenario, const AdSpec& ad, const std::string& init,
-                            const std::string& base, const char* ts_extension) {
+// One VOD ad track: the creative at its segment duration, as the harness's ad server serves it
+// (world::AdTrack).
+std::string AdTrackPlaylist(const Scenario& scenario, const AdSpec& ad, const std::string& base, const char* ts_extension) {
   const double seg_s = ad.segment_duration_s > 0 ? ad.segment_duration_s
                                                  : MicrosToSeconds(origin::SegmentDurationMicros(scenario.origin));
-  hls::VodTrack t;
-  t.duration_s = ad.duration_s;
-  t.segment_s = seg_s;
-  t.cmaf = CmafOrigin(scenario);
-  t.init_uri = init;
-  t.segment_prefix = base + "/seg_";
-  t.segment_suffix = t.cmaf ? ".m4s" : ts_extension;
-  return hls::VodPlaylist(t);
+  return hls::VodPlaylist(world::AdTrack(ad.duration_s, seg_s, CmafOrigin(scenario), base, ts_extension));
 }
 
 }  // namespace
 
 std::string AdAudioPlaylist(const Scenario& scenario, const AdSpec& ad, const std::string& language,
                             const std::string& base) {
-  return AdTrackPlaylist(scenario, ad, "audio_" + language + "/init.mp4", base, ".aac");
+  return AdTrackPlaylist(scenario, ad, base, ".aac");
 }
 
 std::string AdMediaPlaylist(const Scenario& scenario, const AdSpec& ad, int64_t bps, const std::string& base) {
-  return AdTrackPlaylist(scenario, ad, std::to_string(bps) + "/init.mp4", base, ".ts");
+  return AdTrackPlaylist(scenario, ad, base, ".ts");
 }
 
 }  // namespace ssai::conformance

@@ -111,6 +111,9 @@ struct Scenario {
   bool api_probes = false;
   nlohmann::json profile_overrides = nlohmann::json::object();
 
+  // The simulator scenario this was taken from (ScenarioOf): what the sim:BUILD target runs.
+  std::shared_ptr<const sim::Scenario> world;
+
   UnixMicros At(double offset_s) const { return origin.start_time + SecondsToMicros(offset_s); }
 };
 

@@ -5,6 +5,8 @@
 //   builtin:all     every correct build, one target each (as `ssai sim --build all`)
 //   builtin:all+defects  every build, the defect builds too (their failures are expected:
 //                   expectations.h)
+//   sim:BUILD       the same build lists run by the simulator itself (sim_target.h, issue 18):
+//                   the scenario's sim::RunBuild with its listed viewers recorded
 //   serve:BUILD     our server (reference/server, in-process) with that build on loopback, the
 //                   harness serving origin and decision service; real clock (http_target.h)
 //   http            a deployment described by a target profile (--target-profile: URL
@@ -60,7 +62,8 @@ struct TargetOptions {
   // observe: called (from the run's judging thread) once per break as soon as it can be judged.
   std::function<void(const LiveBreak&)> live;
 };
-// "builtin:BUILD", "builtin:a,b", "builtin:all", "builtin:all+defects", "serve:BUILD", "http" (options.target_profile).
+// "builtin:BUILD", "builtin:a,b", "builtin:all", "builtin:all+defects", "sim:" + the same lists,
+// "serve:BUILD", "http" (options.target_profile).
 Result<std::vector<std::unique_ptr<Target>>> MakeTargets(std::string_view spec, const TargetOptions& options = {});
 
 }  // namespace ssai::conformance

@@ -25,7 +25,10 @@ ALLOWED = {
     "reference/server": ["reference/base", "reference/io", "reference/media", "reference/ssai"],
     # The harness's world: the ground truth every harness judges by (world/README.md).
     "world": ["reference/base", "reference/media", "reference/ssai"],
-    "simulator": ["reference/base", "reference/io", "reference/media", "reference/ssai", "world"],
+    # The simulator fills the harness's record of a run (conformance/observations.h, a module of
+    # its own) for `ssai sim --check` and the sim:BUILD conformance target (issue 18).
+    "simulator": ["reference/base", "reference/io", "reference/media", "reference/ssai", "world",
+                  "conformance/observations.h"],
     # The checks library (catalogue, evaluator, ground truth): judges Observations against a
     # Scenario and nothing else, so it can judge any target's run (no server, no test fakes).
     # The conformance headers it reads are modules of their own, with their own rules.

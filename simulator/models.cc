@@ -7,6 +7,7 @@
 #include "reference/media/hls/vod_playlist.h"
 #include "reference/ssai/adbreak_state.h"
 #include "reference/ssai/kv_limits.h"
+#include "world/ad_server.h"
 #include "world/early_cue_in.h"
 
 namespace ssai::sim {
@@ -429,22 +430,19 @@ void SimOrigin::Fetch(std::string_view url, Callback done) {
     // VOD ad playlist: ads/{id}/{bitrate}.m3u8 (or audio_{lang}.m3u8), segments of the channel
     // segment duration; CMAF: fMP4 with the ad's own init (version 6, RFC 8216 §7).
     // The last segment is what remains of the creative, as an ad preparation service cuts it.
+    // Named as the harness's ad server names them (world::AdTrack): {base}/seg_{i}.ts.
     const std::string base(url.substr(0, url.size() - 5));  // without ".m3u8"
-    hls::VodTrack track;
-    track.duration_s = ad_duration_s_;
-    track.segment_s = spec_.stream.segment_duration_s;
+    double duration_s = ad_duration_s_, segment_s = spec_.stream.segment_duration_s;
     if (!listed_ads_.empty()) {
       const std::string_view rest = url.substr(std::string_view("http://ads/").size());
       if (auto a = listed_ads_.find(rest.substr(0, rest.find('/'))); a != listed_ads_.end()) {
-        track.duration_s = a->second.first;
-        if (a->second.second > 0) track.segment_s = a->second.second;
+        duration_s = a->second.first;
+        if (a->second.second > 0) segment_s = a->second.second;
       }
     }
-    track.cmaf = spec_.stream.container == "cmaf";
-    track.init_uri = base + "_init.mp4";
-    track.segment_prefix = base + "_";
-    track.segment_suffix = track.cmaf ? ".m4s" : ".ts";
-    response.body = hls::VodPlaylist(track);
+    const bool audio = base.find("/audio_") != std::string::npos;
+    response.body = hls::VodPlaylist(
+        world::AdTrack(duration_s, segment_s, spec_.stream.container == "cmaf", base, audio ? ".aac" : ".ts"));
   } else {
     response.http_status = 404;
     response.body = "not found";
@@ -452,6 +450,62 @@ void SimOrigin::Fetch(std::string_view url, Callback done) {
   sim_->RunAfter(latency, [done = std::move(done), response = std::move(response)]() mutable {
     done(std::move(response));
   });
+}
+
+std::vector<conformance::KvExpiryProbe> ProbeKvExpiry(Simulation* sim, const KvCluster& kv, UnixMicros viewers_end,
+                                                      const std::vector<std::string>& pop_names) {
+  // The channel document lives kChannelStateTtlS after the last heartbeat: a few rounds suffice.
+  UnixMicros until = viewers_end + 5 * kMicrosPerSecond;
+  for (int round = 0; round < 4; ++round) {
+    sim->RunUntil(until);
+    UnixMicros last = until;
+    for (const KvCluster::PutRecord& p : kv.puts()) {
+      if (p.status.ok()) last = std::max(last, p.time + p.ttl_s * kMicrosPerSecond);
+    }
+    if (last <= until) break;
+    until = last + kMicrosPerSecond;
+  }
+  std::map<std::string, UnixMicros> expiry;  // each key's last accepted write's absolute expiry
+  for (const KvCluster::PutRecord& p : kv.puts()) {
+    if (p.status.ok()) expiry[p.key] = p.time + p.ttl_s * kMicrosPerSecond;
+  }
+  std::vector<conformance::KvExpiryProbe> out;
+  for (const auto& [key, at] : expiry) {
+    conformance::KvExpiryProbe probe{key, at, sim->Now(), {}};
+    if (kv.PeekVisible(-1, key)) probe.still_visible_at.push_back("central");
+    for (size_t p = 0; p < pop_names.size(); ++p) {
+      if (kv.PeekVisible(static_cast<int>(p), key)) probe.still_visible_at.push_back(pop_names[p]);
+    }
+    out.push_back(std::move(probe));
+  }
+  return out;
+}
+
+std::string SimOrigin::PlaylistAt(std::string_view url, UnixMicros at) const {
+  auto it = urls_.find(url);
+  if (it == urls_.end()) return "";
+  const DurationMicros t = at - t0_;
+  UnixMicros as_of = at;
+  for (const Window& w : spec_.not_found) {
+    if (w.Contains(t)) return "";
+  }
+  for (const Window& w : spec_.stalls) {
+    if (w.Contains(t)) as_of = std::min(as_of, t0_ + SecondsToMicros(w.start_s));
+  }
+  const auto [c, r] = it->second;
+  const origin::SyntheticStreamSpec& s = channels_[static_cast<size_t>(c)];
+  if (capture_) {
+    const std::string path = "/" + s.renditions[static_cast<size_t>(r)].name + ".m3u8";
+    const origin::CaptureEntry* e = capture_->replay.At(path, (as_of - capture_start_) / kMicrosPerMilli);
+    if (e == nullptr) e = capture_->replay.First(path);
+    return e != nullptr && e->status == 200 && !e->file.empty() ? capture_->bodies.find(e->file)->second : "";
+  }
+  if (ts_) return ts_->MediaPlaylistAt(as_of, ts_start_);
+  const size_t a = static_cast<size_t>(r) - s.renditions.size();  // demuxed: audio, then subtitles
+  return static_cast<size_t>(r) < s.renditions.size()
+             ? origin::MediaPlaylistAt(s, s.renditions[static_cast<size_t>(r)], as_of)
+         : a < s.audio.size() ? origin::AlternatePlaylistAt(s, s.audio[a], false, as_of)
+                              : origin::AlternatePlaylistAt(s, s.subtitles[a - s.audio.size()], true, as_of);
 }
 
 // ============================================================================================

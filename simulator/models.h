@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "conformance/observations.h"
 #include "reference/media/origin/capture.h"
 #include "reference/media/ts/ts_packager.h"
 #include "reference/media/origin/synthetic_origin.h"
@@ -170,6 +171,14 @@ class KvCluster {
   std::vector<PutRecord> put_log_;
 };
 
+// After a run whose viewers stopped at `viewers_end` and whose writers (coordinators) are
+// stopped: lets pending writes land, runs `sim` to every written key's last expiry (in rounds: a
+// write may land meanwhile) and asks every location for each key (central, then the POPs,
+// named by `pop_names` in index order): the conformance kv expiry checks' probes, for every
+// harness on this model (the builtin and sim targets). Needs set_record_puts(true).
+std::vector<conformance::KvExpiryProbe> ProbeKvExpiry(Simulation* sim, const KvCluster& kv, UnixMicros viewers_end,
+                                                      const std::vector<std::string>& pop_names);
+
 // ---------------------------------------------------------------------------------------------
 // A capture directory loaded for replay (scenario origin.capture): the index and every snapshot
 // body it names. `version` numbers the distinct files (Response::version: one file, one body).
@@ -202,6 +211,11 @@ class SimOrigin : public OriginClient {
   // The next Fetch takes this latency instead of a draw (a reuse that was refused after drawing
   // it: the real request then arrives when the check assumed).
   void UseForNextFetch(DurationMicros latency) { next_latency_ = latency; }
+  // The playlist an origin URL serves at `at` (its fault windows applied), computed afresh: what
+  // a fetch made then returns, without its latency, count or cache (the checks' origin baseline,
+  // RunOptions::observations). "" for an ad playlist, an unknown URL, a 404 window or a capture
+  // without a response.
+  std::string PlaylistAt(std::string_view url, UnixMicros at) const;
   void set_ad_duration_s(double s) { ad_duration_s_ = s; }
   // A listed pod (decision.ads): each ad's own duration and creative segment duration (0: the
   // channel's), by ad id; other ads take ad_duration_s.
@@ -335,6 +349,13 @@ class CoordinatorFleet {
   // Coordinator stats summed over channels (and restarts).
   CoordinatorStats TotalStats() const;
   int64_t restarts() const { return restarts_; }
+  // The run is over: every coordinator stops (no more heartbeats or KV writes), as before the
+  // KV expiry probes (ProbeKvExpiry).
+  void StopAll() {
+    for (const std::unique_ptr<Coordinator>& c : live_) {
+      if (c) c->Stop();
+    }
+  }
 
  private:
   class LinkImpl;

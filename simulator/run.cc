@@ -23,6 +23,7 @@
 #include "simulator/kernel.h"
 #include "simulator/metrics.h"
 #include "simulator/models.h"
+#include "world/ad_server.h"
 #include "world/faults.h"
 #include "world/ground_truth.h"
 
@@ -96,7 +97,7 @@ struct Cohort {
 //
 // Beside what was fired, what the viewers were delivered says what should have been (README.md
 // "Beacons": expected, duplicates, for unserved ads): each SSAI cohort's playlists are read as a
-// player reads them (a creative's segments `http://ads/{ad}/{bps}_{i}.ts` and their EXTINF), and
+// player reads them (a creative's segments `http://ads/{ad}/{bps}/seg_{i}.ts` and their EXTINF), and
 // a creative's events fall due by the rule the server documents (beacons.h) from the wire alone,
 // not from the tracker's state.
 class SimBeacons : public BeaconSink {
@@ -142,18 +143,15 @@ class SimBeacons : public BeaconSink {
         extinf_s = std::strtod(std::string(line.substr(8, line.find(',') - 8)).c_str(), nullptr);
         continue;
       }
-      if (!line.starts_with("http://ads/") || line.starts_with("http://ads/slate")) continue;
-      // http://ads/{ad}/{bps}_{i}.ts
-      const std::string_view rest = line.substr(11);
-      const size_t slash = rest.find('/'), under = rest.rfind('_');
-      if (slash == std::string_view::npos || under == std::string_view::npos || under < slash) continue;
-      const std::optional<int64_t> index = ParseInt64(rest.substr(under + 1, rest.size() - under - 4));
-      if (!index || *index < 0 || *index >= segments) continue;
-      CreativeView& v = delivered_[CreativeKey{cohort, std::string(event_id), std::string(rest.substr(0, slash))}];
+      // http://ads/{ad}/{bps}/seg_{i}.ts (world::AdTrack)
+      std::string_view ad_id;
+      const int64_t index = world::AdSegmentIndex(line, "http://ads/", &ad_id);
+      if (index < 0 || index >= segments) continue;
+      CreativeView& v = delivered_[CreativeKey{cohort, std::string(event_id), std::string(ad_id)}];
       if (v.segments.empty()) v.segments.assign(static_cast<size_t>(segments), 0);
       // The last segment is whole when its EXTINF is the creative's remainder (1 ms rounding).
-      const double whole_s = std::min(segment_s, ad_duration_s - static_cast<double>(*index) * segment_s);
-      v.segments[static_cast<size_t>(*index)] = extinf_s + 1e-3 >= whole_s ? 1 : 2;  // 2 = cut
+      const double whole_s = std::min(segment_s, ad_duration_s - static_cast<double>(index) * segment_s);
+      v.segments[static_cast<size_t>(index)] = extinf_s + 1e-3 >= whole_s ? 1 : 2;  // 2 = cut
       // Advance through the events this delivery makes due.
       Counts& k = by_break[{c.channel, std::string(event_id)}];
       while (v.next < kBeaconEvents.size()) {
@@ -211,6 +209,22 @@ class SimBeacons : public BeaconSink {
 // cue_time is when POST /cue was sent until the acknowledgement gives its startTime.
 using world::TruthBreak;
 
+// The decision service as the coordinator sees it: every request recorded when a run is observed
+// (conformance::Observations::decision_requests), then answered by the model.
+class ObservedDecision : public DecisionClient {
+ public:
+  ObservedDecision(Scheduler* sched, DecisionClient* inner) : sched_(sched), inner_(inner) {}
+  void Decide(const Request& request, Callback done) override {
+    if (obs != nullptr) obs->decision_requests.push_back({sched_->Now(), request.event_id, request.duration_s});
+    inner_->Decide(request, std::move(done));
+  }
+  conformance::Observations* obs = nullptr;
+
+ private:
+  Scheduler* sched_;
+  DecisionClient* inner_;
+};
+
 struct PopMetrics {
   Histogram latency_us;
   double kv_hits = 0, kv_lookups = 0;
@@ -228,6 +242,8 @@ class World : private world::FaultSink {
         end_(sc.start_time + SecondsToMicros(sc.duration_s)),
         viewer_rng_(Rng::Stream(seed, kViewerStream)), capture_(capture), ts_(ts) {}
 
+  // Before Setup: record what the listed players are served (RunOptions::observations).
+  void set_observations(conformance::Observations* obs) { obs_ = obs; }
   Status Setup();
   json Run(const RunOptions& options);
 
@@ -282,7 +298,10 @@ class World : private world::FaultSink {
   // The scenario's listed cue API calls (api_cues), the same on every channel.
   void SendListedCue(int channel, size_t i);
   // world::FaultSink: the scenario's faults (world/faults.h schedules them) on the models.
-  void RestartCoordinator() override { fleet_->RestartNow(); }
+  // (Not after the run: FinishObservations runs on to the keys' expiry with the coordinators stopped.)
+  void RestartCoordinator() override {
+    if (sim_.Now() < end_) fleet_->RestartNow();
+  }
   void SetDecisionBehaviour(world::DecisionBehaviour behaviour) override { decision_->set_behaviour(behaviour); }
   void SetKvPropagation(int pop, double delay_s) override { kv_->SetPropagation(pop, Distribution::Fixed(delay_s * 1000)); }
   void SetCoordinatorRtt(int pop, double rtt_ms) override { fleet_->SetRtt(pop, Distribution::Fixed(rtt_ms)); }
@@ -322,16 +341,36 @@ class World : private world::FaultSink {
   std::unique_ptr<KvCluster> kv_;
   std::unique_ptr<SimOrigin> origin_;
   std::unique_ptr<SimDecision> decision_;
+  std::unique_ptr<ObservedDecision> observed_decision_;
   std::unique_ptr<SimDurableStore> durable_;
   std::unique_ptr<CoordinatorFleet> fleet_;
   // One memo for every POP's edge: a playlist version is parsed, and a splice computed, once for
   // all POPs that see it (playlist_memo.h). Before edges_: they point at it.
   PlaylistMemo memo_;
   std::vector<Cohort> cohorts_;
-  // Listed viewers (scenario "viewers" as an array): one cohort of one viewer per viewer copy,
-  // rendition and channel, and when each leaves (empty: a population).
-  std::vector<UnixMicros> listed_leave_;
+  // Listed viewers (scenario "viewers" as an array): players that load all their renditions
+  // together every target duration from their join to their leave, as every harness's listed
+  // viewer does (the conformance targets' too), and the multivariant playlist when they join; one
+  // cohort of one viewer per rendition they load carries the metrics.
+  struct ListedPlayer {
+    int channel = 0;
+    std::string name;  // "{pop}/v{n}": the conformance targets' viewer names (channel 0)
+    std::vector<size_t> cohorts;  // one per variant, in the scenario's rendition order
+    UnixMicros leave = 0;
+    int64_t reloads = 0;  // loads so far (the multivariant playlist at join is load 0)
+  };
+  std::vector<ListedPlayer> players_;
   void SetupListedViewers();
+  void PlayerReload(size_t k);
+  // One cohort's request for its variant (and, with `alternates`, the demuxed renditions it
+  // loads with it) through its POP's edge; `player` >= 0: a listed player's load number `reload`.
+  void Request(size_t i, UnixMicros now, int64_t weight, bool alternates, int player = -1, int64_t reload = 0);
+  // RunOptions::observations: what listed players were served, as a conformance target records it.
+  conformance::Observations* obs_ = nullptr;
+  // A listed player's request, recorded when it is made (-1: not recorded); its response, when it arrives.
+  int64_t ObserveRequest(int player, size_t i, const std::string& file, Kind kind, int64_t reload);
+  void ObserveResponse(int64_t index, const ManifestResponse& r);
+  void FinishObservations();
   std::vector<GroupAnswer> groups_;
   bool reuse_ = false;                  // answer reuse applies to this run (Setup, Run)
   std::vector<std::string> state_keys_;  // per channel: its KV document's key (chstate:...)
@@ -468,9 +507,11 @@ Status World::Setup() {
     cfg.org = "sim";
     cfg.channel = "ch" + std::to_string(c);
     for (const origin::Rendition& r : s.renditions) {
-      cfg.renditions.push_back({r.name, r.bandwidth_bps, SimOrigin::PlaylistUrl(c, r.name)});
+      cfg.renditions.push_back({r.name, r.bandwidth_bps, SimOrigin::PlaylistUrl(c, r.name), r.codecs, r.resolution});
     }
-    cfg.slate = {"http://ads/slate.ts", sc_.origin.stream.segment_duration_s};
+    // The slate in the content's container: fMP4 with its own init for CMAF (hls.map.ad_has_own_init).
+    cfg.slate = {s.container == "cmaf" ? "http://ads/slate.m4s" : "http://ads/slate.ts", sc_.origin.stream.segment_duration_s};
+    if (s.container == "cmaf") cfg.slate.media.map = "URI=\"http://ads/slate_init.mp4\"";
     // Demuxed alternates (issue 14), spliced in lockstep by the same manifest path; their slates
     // are the harness ad server's (reference/ssai/README.md "URI templates").
     const bool cmaf = s.container == "cmaf";
@@ -526,13 +567,16 @@ Status World::Setup() {
   std::vector<std::string> languages;
   for (const origin::AlternateRendition& a : sc_.origin.stream.audio) languages.push_back(a.language.empty() ? a.id : a.language);
   decision_->set_audio_languages(std::move(languages));
+  observed_decision_ = std::make_unique<ObservedDecision>(&sim_, decision_.get());
+  observed_decision_->obs = obs_;
+  if (obs_ != nullptr) kv_->set_record_puts(true);
   durable_ = std::make_unique<SimDurableStore>(&sim_, sc_.coordinator.storage_latency,
                                                Rng::Stream(seed_, kDurableStream));
   CoordinatorEnv cenv{&sim_, build_.read_path == ReadPath::kCoordinatorOnly && !build_.write_break_keys &&
                                      !build_.write_channel_state
                                  ? nullptr
                                  : kv_->Location(-1),
-                      durable_.get(), origin_.get(), decision_.get()};
+                      durable_.get(), origin_.get(), observed_decision_.get()};
   fleet_ = std::make_unique<CoordinatorFleet>(&sim_, sc_, build_, channels_, cenv, Rng::Stream(seed_, kNetworkStream));
   ManifestPathOptions mopt;
   mopt.kv_cache_ttl_s = sc_.kv.cache_ttl_s;
@@ -632,6 +676,8 @@ Status World::Setup() {
 // conformance targets join them) until leave_s or the end; its mode, else the scenario's; a
 // demuxed player's audio by the cohorts' turn, as a population's.
 void World::SetupListedViewers() {
+  int copies_per_channel = 0;
+  for (const world::ListedViewer& v : sc_.viewers.list) copies_per_channel += v.count;
   int copy = 0;
   for (int c = 0; c < sc_.channels; ++c) {
     for (const world::ListedViewer& v : sc_.viewers.list) {
@@ -647,16 +693,20 @@ void World::SetupListedViewers() {
       const bool sgai = v.mode.value_or(sc_.mode) == InsertionMode::kSgai;
       for (int k = 0; k < v.count; ++k, ++copy) {
         const UnixMicros join = t0_ + SecondsToMicros(v.JoinOfCopyS(k));
-        const UnixMicros leave = v.leave_s ? std::min(end_, t0_ + SecondsToMicros(*v.leave_s)) : end_;
+        ListedPlayer player;
+        player.channel = c;
+        player.name = v.pop + "/v" + std::to_string(copy - c * copies_per_channel);
+        player.leave = v.leave_s ? std::min(end_, t0_ + SecondsToMicros(*v.leave_s)) : end_;
         const int8_t audio = audio_files_.empty() ? int8_t{-1} : static_cast<int8_t>(copy % static_cast<int>(audio_files_.size()));
         for (int r : renditions) {
           groups_.emplace_back();
           cohorts_.push_back(Cohort{c, static_cast<int16_t>(p), static_cast<int8_t>(r), sgai, audio,
                                     static_cast<int32_t>(groups_.size() - 1), 1, 1, join, 0});
-          listed_leave_.push_back(leave);
-          const size_t i = cohorts_.size() - 1;
-          if (join < leave) sim_.RunAt(join, [this, i] { Reload(i); });
+          player.cohorts.push_back(cohorts_.size() - 1);
         }
+        players_.push_back(std::move(player));
+        const size_t n = players_.size() - 1;
+        if (join < players_[n].leave && !players_[n].cohorts.empty()) sim_.RunAt(join, [this, n] { PlayerReload(n); });
       }
     }
   }
@@ -670,7 +720,29 @@ void World::SendCue(int channel, size_t b) {
   const UnixMicros sent = sim_.Now();
   const ChannelConfig& cfg = channels_[static_cast<size_t>(channel)];
   CueRequest req{cfg.org, cfg.channel, sc_.origin.breaks.duration_s, "", CueAction::kStart, ""};
-  fleet_->Cue(channel, req, [this, channel, b, sent](Result<CueResult> r) {
+  int record = -1;  // index in obs_->cues (channel 0's cues, observed)
+  if (obs_ != nullptr && channel == 0) {
+    conformance::CueApiRecord rec;
+    rec.time = sent;
+    rec.body = json{{"org", cfg.org}, {"channel", cfg.channel}, {"duration", req.duration_s}}.dump();
+    rec.spec_index = static_cast<int>(b);
+    obs_->cues.push_back(std::move(rec));
+    record = static_cast<int>(obs_->cues.size()) - 1;
+  }
+  fleet_->Cue(channel, req, [this, channel, b, sent, record](Result<CueResult> r) {
+    if (record >= 0) {
+      conformance::CueApiRecord& out = obs_->cues[static_cast<size_t>(record)];
+      out.ok = r.ok();
+      if (r.ok()) {
+        out.duplicate = r->duplicate;
+        out.cancelled = r->cancelled;
+        out.event_id = r->state.event_id;
+        out.start_time = r->state.start_time;
+        out.end_time = r->state.end_time;
+      } else {
+        out.error = r.status().message();
+      }
+    }
     TruthBreak& t = breaks_[static_cast<size_t>(channel)][b];
     if (!r.ok() || r->duplicate) {  // a duplicate made no break of its own
       ++api_cues_failed_;
@@ -692,18 +764,47 @@ void World::SendCue(int channel, size_t b) {
 // effect (the acknowledgement's endTime) or cancels the next one (world::ApplyStop, the
 // conformance truth's rule). A call refused or failed changes nothing, and its start is no break.
 void World::SendListedCue(int channel, size_t i) {
+  // Not after the run: FinishObservations runs on to the keys' expiry with the coordinators stopped.
+  if (sim_.Now() >= end_) return;
   ++api_cues_sent_;
   const UnixMicros sent = sim_.Now();
   const ChannelConfig& cfg = channels_[static_cast<size_t>(channel)];
+  const world::ApiCueSpec& cue = sc_.api_cues[i];
   const int b = listed_cue_break_[static_cast<size_t>(channel)][i];
-  Result<CueRequest> req = ParseCueRequest(world::CueBody(sc_.api_cues[i], cfg.org, cfg.channel));
+  const std::string body = world::CueBody(cue, cfg.org, cfg.channel);
+  Result<CueRequest> req = ParseCueRequest(body);
+  int record = -1;  // index in obs_->cues (channel 0's calls, observed as the builtin target records them)
+  if (obs_ != nullptr && channel == 0) {
+    conformance::CueApiRecord rec;
+    rec.stop = cue.stop;
+    rec.time = sent;
+    rec.body = body;
+    rec.expect_duplicate = cue.expect_duplicate;
+    rec.spec_index = static_cast<int>(i);
+    if (!req.ok()) rec.error = req.status().message();
+    obs_->cues.push_back(std::move(rec));
+    record = static_cast<int>(obs_->cues.size()) - 1;
+  }
   if (!req.ok()) {
     ++api_cues_refused_;
     ++api_cues_failed_;
     if (b >= 0) breaks_[static_cast<size_t>(channel)][static_cast<size_t>(b)].slots = {};
     return;
   }
-  fleet_->Cue(channel, *req, [this, channel, i, b, sent](Result<CueResult> r) {
+  fleet_->Cue(channel, *req, [this, channel, i, b, sent, record](Result<CueResult> r) {
+    if (record >= 0) {
+      conformance::CueApiRecord& out = obs_->cues[static_cast<size_t>(record)];
+      out.ok = r.ok();
+      if (r.ok()) {
+        out.duplicate = r->duplicate;
+        out.cancelled = r->cancelled;
+        out.event_id = r->state.event_id;
+        out.start_time = r->state.start_time;
+        out.end_time = r->state.end_time;
+      } else {
+        out.error = r.status().message();
+      }
+    }
     std::vector<TruthBreak>& truth = breaks_[static_cast<size_t>(channel)];
     if (!r.ok()) {
       ++api_cues_failed_;
@@ -737,17 +838,9 @@ void World::Reload(size_t i) {
   Cohort& c = cohorts_[i];
   const UnixMicros now = sim_.Now();
   const DurationMicros target_us = target_us_[static_cast<size_t>(c.channel)];
-  // Joins and leaves since the last reload (birth-death process, aggregated); listed viewers
-  // stay from their join to their leave.
+  // Joins and leaves since the last reload (birth-death process, aggregated).
   const double dt_s = MicrosToSeconds(now - c.last_update);
-  if (!listed_leave_.empty()) {
-    if (now >= listed_leave_[i]) return;
-    const double viewer_s = static_cast<double>(c.viewers) * dt_s;
-    viewer_seconds_ += viewer_s;
-    viewer_seconds_series_.Add(now - t0_, viewer_s);
-    pops_[static_cast<size_t>(c.pop)].viewer_seconds_series.Add(now - t0_, viewer_s);
-    c.last_update = now;
-  } else if (dt_s > 0) {
+  if (dt_s > 0) {
     const double session = sc_.viewers.mean_session_s;
     int64_t leaves = viewer_rng_.Binomial(c.viewers, LeaveProbability(now - c.last_update, dt_s, session));
     double join_rate = c.target / session;
@@ -778,6 +871,40 @@ void World::Reload(size_t i) {
   }
   const int64_t weight = c.viewers;
   if (reuse_ && TryReuse(i, now, weight)) return;
+  Request(i, now, weight, true);
+}
+
+// A listed player's load (RFC 8216 §6.3.4: no sooner than the target duration after the last):
+// the multivariant playlist when it joins, then every rendition it plays, together.
+void World::PlayerReload(size_t k) {
+  ListedPlayer& v = players_[k];
+  const UnixMicros now = sim_.Now();
+  if (now >= v.leave) return;
+  const Cohort& first = cohorts_[v.cohorts.front()];
+  if (v.reloads == 0) {
+    ManifestRequest req{"sim", channels_[static_cast<size_t>(v.channel)].channel, "master.m3u8",
+                        first.sgai ? InsertionMode::kSgai : InsertionMode::kSsai,
+                        sc_.decision.pods_of_creatives ? "c" + std::to_string(v.cohorts.front()) : std::string()};
+    // Recorded for the checks only: the load metrics count media playlists.
+    const int64_t index = ObserveRequest(static_cast<int>(k), v.cohorts.front(), req.file, kVariant, 0);
+    edges_[static_cast<size_t>(first.pop)]->Handle(req, [this, index](ManifestResponse r) { ObserveResponse(index, r); });
+  }
+  const int64_t reload = ++v.reloads;
+  for (size_t n = 0; n < v.cohorts.size(); ++n) {
+    Cohort& c = cohorts_[v.cohorts[n]];
+    const double viewer_s = static_cast<double>(c.viewers) * MicrosToSeconds(now - c.last_update);
+    viewer_seconds_ += viewer_s;
+    viewer_seconds_series_.Add(now - t0_, viewer_s);
+    pops_[static_cast<size_t>(c.pop)].viewer_seconds_series.Add(now - t0_, viewer_s);
+    c.last_update = now;
+    Request(v.cohorts[n], now, 1, n == 0, static_cast<int>(k), reload);
+  }
+  const DurationMicros period = target_us_[static_cast<size_t>(v.channel)];
+  if (now + period < v.leave) sim_.RunAt(now + period, [this, k] { PlayerReload(k); });
+}
+
+void World::Request(size_t i, UnixMicros now, int64_t weight, bool alternates, int player, int64_t reload) {
+  const Cohort& c = cohorts_[i];
   // The cohort's session names it for server-side beacons (SimBeacons). Only creatives with
   // tracking URLs (decision.pods_of_creatives) make beacons; without them the edge's per-session
   // tracking (a hash lookup per request, ~10 % of a run) can fire nothing, so no session is sent.
@@ -788,17 +915,27 @@ void World::Reload(size_t i) {
   ManifestPath& edge = *edges_[static_cast<size_t>(c.pop)];
   // A demuxed player reloads its audio and subtitle playlists with the variant's (RFC 8216
   // §6.3.4 applies to each; the same target duration): through the same edge, the same session.
-  if (c.audio >= 0) {
+  if (alternates && c.audio >= 0) {
     ManifestRequest alt = req;
     alt.file = audio_files_[static_cast<size_t>(c.audio)];
-    edge.Handle(alt, [this, i, weight, now](ManifestResponse r) { Record(i, weight, now, sim_.Now(), r, kAudio); });
+    const int64_t index = ObserveRequest(player, i, alt.file, kAudio, reload);
+    edge.Handle(alt, [this, i, weight, now, index](ManifestResponse r) {
+      ObserveResponse(index, r);
+      Record(i, weight, now, sim_.Now(), r, kAudio);
+    });
   }
-  if (!subtitle_file_.empty()) {
+  if (alternates && !subtitle_file_.empty()) {
     ManifestRequest alt = req;
     alt.file = subtitle_file_;
-    edge.Handle(alt, [this, i, weight, now](ManifestResponse r) { Record(i, weight, now, sim_.Now(), r, kSubtitles); });
+    const int64_t index = ObserveRequest(player, i, alt.file, kSubtitles, reload);
+    edge.Handle(alt, [this, i, weight, now, index](ManifestResponse r) {
+      ObserveResponse(index, r);
+      Record(i, weight, now, sim_.Now(), r, kSubtitles);
+    });
   }
-  edge.Handle(req, [this, i, weight, now](ManifestResponse r) {
+  const int64_t index = ObserveRequest(player, i, req.file, kVariant, reload);
+  edge.Handle(req, [this, i, weight, now, index](ManifestResponse r) {
+    ObserveResponse(index, r);
     const GroupAnswer* kept = reuse_ ? Remember(cohorts_[i], now, sim_.Now(), r) : nullptr;
     Record(i, weight, now, sim_.Now(), r, kVariant, kept);
   });
@@ -880,6 +1017,40 @@ void World::CountCalls(const Cohort& c, double calls) {
   fleet_->AddLoad(c.channel, calls);
 }
 
+int64_t World::ObserveRequest(int player, size_t i, const std::string& file, Kind kind, int64_t reload) {
+  if (obs_ == nullptr || player < 0) return -1;
+  const ListedPlayer& v = players_[static_cast<size_t>(player)];
+  if (v.channel != 0) return -1;  // the checks judge one channel
+  const Cohort& c = cohorts_[i];
+  conformance::Fetch f;
+  f.pop = sc_.pops[static_cast<size_t>(c.pop)].name;
+  f.viewer = v.name;
+  f.mode = c.sgai ? InsertionMode::kSgai : InsertionMode::kSsai;
+  const std::string session = conformance::SessionOfViewer(v.name);
+  f.url = "/sim/" + channels_[0].channel + "/" + file + "?session=" + session + (c.sgai ? "&mode=sgai" : "");
+  f.request_time = sim_.Now();
+  f.reload = reload;
+  if (file != "master.m3u8") {
+    f.rendition = file.substr(0, file.size() - 5);  // "{id}.m3u8"
+    if (kind == kVariant) f.bandwidth_bps = sc_.origin.stream.renditions[static_cast<size_t>(c.rendition)].bandwidth_bps;
+    if (kind == kAudio) f.alternate = "audio";
+    if (kind == kSubtitles) f.alternate = "subtitles";
+    f.origin_body = origin_->PlaylistAt(SimOrigin::PlaylistUrl(0, f.rendition), f.request_time);
+  }
+  obs_->fetches.push_back(std::move(f));
+  return static_cast<int64_t>(obs_->fetches.size()) - 1;
+}
+
+void World::ObserveResponse(int64_t index, const ManifestResponse& r) {
+  if (index < 0) return;
+  conformance::Fetch& f = obs_->fetches[static_cast<size_t>(index)];
+  f.response_time = sim_.Now();
+  f.http_status = r.http_status;
+  f.body = r.body;
+  f.state_source = std::string(StateSourceName(r.source));
+  f.event_id = r.event_id;
+}
+
 void World::Record(size_t i, int64_t weight, UnixMicros started, UnixMicros now, const ManifestResponse& r,
                    Kind kind, const GroupAnswer* reused) {
   Cohort& c = cohorts_[i];
@@ -918,11 +1089,12 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, UnixMicros now,
   if (kind != kVariant) return;
   // Next reload, RFC 8216 §6.3.4: the target duration after a changed playlist, half of it after
   // an unchanged one (or an error).
+  // A listed player's loads are on its own schedule (PlayerReload): every target duration.
   const DurationMicros target_us = target_us_[static_cast<size_t>(c.channel)];
   const uint64_t h = !ok ? 0 : reused ? reused->hash : BodyHash(r.body);
-  const DurationMicros next = ok && h != c.last_hash ? target_us : target_us / 2;
+  const DurationMicros next = sc_.viewers.listed ? target_us : ok && h != c.last_hash ? target_us : target_us / 2;
   c.last_hash = h;
-  if (now + next < end_) ScheduleReload(i, now + next);
+  if (!sc_.viewers.listed && now + next < end_) ScheduleReload(i, now + next);
 
   // Ground truth: is the newest slot of the playlist served inside a scheduled break? The slot is
   // the response's own (MEDIA-SEQUENCE + segments - 1: the splicer keeps one output segment per
@@ -1028,7 +1200,50 @@ json World::Run(const RunOptions& options) {
     }
   }
   if (options.progress) options.progress(1);
-  return Result_();
+  json result = Result_();
+  if (obs_ != nullptr) FinishObservations();
+  return result;
+}
+
+// The rest of an observed run's record, after its result is taken (so recording changes no
+// result): the run to every KV key's expiry and the probes, the deployment's description.
+void World::FinishObservations() {
+  fleet_->StopAll();
+  std::vector<std::string> pop_names;
+  for (const PopSpec& p : sc_.pops) pop_names.push_back(p.name);
+  obs_->kv_expiry = ProbeKvExpiry(&sim_, *kv_, end_, pop_names);
+  obs_->target = "sim:" + build_.name;
+  obs_->scenario = sc_.name;
+  obs_->kv_observed = true;
+  obs_->decisions_observed = true;
+  obs_->reads_kv = build_.read_path != ReadPath::kCoordinatorOnly;
+  obs_->ad_uri_prefix = "http://ads/";
+  obs_->slate_uri = channels_[0].slate.uri;
+  for (const RenditionConfig& a : channels_[0].alternates) {
+    if (std::find(obs_->alternate_slate_uris.begin(), obs_->alternate_slate_uris.end(), a.slate.uri) ==
+        obs_->alternate_slate_uris.end()) {
+      obs_->alternate_slate_uris.push_back(a.slate.uri);
+    }
+  }
+  for (const KvCluster::PutRecord& p : kv_->puts()) {
+    obs_->kv_puts.push_back({p.time, p.key, p.value, p.ttl_s, p.status.ok(), p.status.ok() ? "" : p.status.message()});
+  }
+  int64_t unanswered = 0;
+  for (const conformance::Fetch& f : obs_->fetches) unanswered += f.response_time == 0;
+  const CoordinatorStats cs = fleet_->TotalStats();
+  obs_->stats["fetches"] = static_cast<int64_t>(obs_->fetches.size());
+  obs_->stats["unanswered"] = unanswered;
+  obs_->stats["coordinator_restarts"] = fleet_->restarts();
+  obs_->stats["coordinator_operations"] = cs.operations;
+  obs_->stats["coordinator_breaks_created"] = cs.breaks_created;
+  obs_->stats["coordinator_duplicate_cues"] = cs.duplicate_cues;
+  obs_->stats["coordinator_decision_timeouts"] = cs.decision_timeouts;
+  obs_->stats["origin_fetches"] = origin_->fetches();
+  obs_->stats["decision_requests"] = static_cast<int64_t>(obs_->decision_requests.size());
+  for (size_t p = 0; p < sc_.pops.size(); ++p) {
+    obs_->stats["kv_gets." + sc_.pops[p].name] = kv_->pop_stats(static_cast<int>(p)).gets;
+    obs_->stats["kv_lists." + sc_.pops[p].name] = kv_->pop_stats(static_cast<int>(p)).lists;
+  }
 }
 
 json World::Result_() const {
@@ -1329,11 +1544,13 @@ Result<nlohmann::json> RunBuild(const Scenario& scenario, const BuildSpec& build
     if (!bytes.ok()) return bytes.status().WithContext("origin.ts");
     SSAI_ASSIGN_OR_RETURN(TsTimeline tl, TsTimelineOf(std::move(bytes).value(), scenario));
     auto world = std::make_unique<World>(scenario, build, seed, nullptr, &tl);
+    world->set_observations(options.observations);
     SSAI_RETURN_IF_ERROR(world->Setup());
     return world->Run(options);
   }
   if (scenario.origin.capture.empty()) {
     auto world = std::make_unique<World>(scenario, build, seed);
+    world->set_observations(options.observations);
     SSAI_RETURN_IF_ERROR(world->Setup());
     return world->Run(options);
   }
@@ -1345,6 +1562,7 @@ Result<nlohmann::json> RunBuild(const Scenario& scenario, const BuildSpec& build
   sc.start_time = tl.stream_start + SecondsToMicros(sc.warmup_s);
   sc.origin.stream.segment_duration_s = tl.segment_s;
   auto world = std::make_unique<World>(sc, build, seed, &tl);
+  world->set_observations(options.observations);
   SSAI_RETURN_IF_ERROR(world->Setup());
   return world->Run(options);
 }

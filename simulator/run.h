@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "conformance/observations.h"
 #include "reference/base/status.h"
 #include "reference/ssai/builds.h"
 #include "simulator/scenario.h"
@@ -29,6 +30,12 @@ struct RunOptions {
   // Cohort reloads whose inputs are unchanged are answered from their group's last answer
   // without running the edge (README.md "Answer reuse"). Off only to compare (tests).
   bool reuse_answers = true;
+  // Issue 18 (`ssai sim --check`, the conformance target sim:BUILD): record what the listed
+  // viewers were served, each response with the origin playlist of its request time, the KV
+  // writes, decision requests and cue acknowledgements, as a conformance target records a run
+  // (conformance/observations.h), for the checks. Null: nothing recorded. Recording changes no
+  // result: the report is the same with and without it.
+  conformance::Observations* observations = nullptr;
 };
 
 struct SimCapture;  // models.h

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -878,6 +879,72 @@ TEST(SimPartsTest, ConformanceFixturesWithCuesAndFaultsRunDeterministically) {
     const std::string a = RunReport(*sc, {"kv-hybrid", "kv-channel-state"}, 3);
     EXPECT_EQ(a, RunReport(*sc, {"kv-hybrid", "kv-channel-state"}, 3)) << f;
   }
+}
+
+// Issue 18 (`ssai sim --check`, target sim:BUILD): an observed run records what its listed
+// players were served, as a conformance target does, and its report is the same as unobserved.
+TEST(SimRunTest, ObservedRunRecordsListedPlayersAndKeepsItsReport) {
+  Result<Scenario> sc = ParseScenario(R"({"name": "observed", "channels": 1, "duration_s": 90, "warmup_s": 0,
+      "pops": [{"name": "p", "coordinator_rtt_ms": 20}, {"name": "q", "coordinator_rtt_ms": 80, "kv_propagation_s": 2}],
+      "origin": {"renditions": [{"name": "a", "bandwidth_bps": 800000, "codecs": "avc1.64001e,mp4a.40.2"},
+                                {"name": "b", "bandwidth_bps": 2500000, "codecs": "avc1.64001f,mp4a.40.2"}],
+                 "breaks": [{"at_s": 40, "duration_s": 10, "event_id": 1}]},
+      "viewers": [{"pop": "p", "join_s": 0.1}, {"pop": "q", "join_s": 0.2, "leave_s": 60, "renditions": ["b"]}],
+      "decision": {"latency_ms": 20, "ads": [{"id": "x", "duration_s": 10}]}})");
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  const BuildSpec& build = *FindBuild("kv-hybrid");
+  Result<nlohmann::json> plain = RunBuild(*sc, build, 3);
+  conformance::Observations obs;
+  RunOptions options;
+  options.observations = &obs;
+  Result<nlohmann::json> observed = RunBuild(*sc, build, 3, options);
+  ASSERT_TRUE(plain.ok() && observed.ok());
+  EXPECT_EQ(plain->dump(), observed->dump());
+
+  // The players load their renditions together every target duration (2 s here), the
+  // multivariant playlist first, and are named as the conformance targets name viewers.
+  std::map<std::pair<std::string, int64_t>, std::vector<const conformance::Fetch*>> loads;
+  for (const conformance::Fetch& f : obs.fetches) loads[{f.viewer, f.reload}].push_back(&f);
+  const auto load = [&](int64_t reload) { return loads[std::make_pair(std::string("p/v0"), reload)]; };
+  ASSERT_EQ(load(0).size(), 1u);
+  EXPECT_EQ(load(0).front()->url, "/sim/ch0/master.m3u8?session=p-v0");
+  EXPECT_NE(load(0).front()->body.find("CODECS=\"avc1.64001f,mp4a.40.2\""), std::string::npos);
+  ASSERT_EQ(load(1).size(), 2u);
+  ASSERT_EQ(load(2).size(), 2u);
+  EXPECT_EQ(load(1)[0]->request_time, load(1)[1]->request_time);
+  EXPECT_EQ(load(2)[0]->request_time - load(1)[0]->request_time, 2 * kMicrosPerSecond);
+  // The q viewer plays b only, from 0.2 s to 60 s: 30 loads of b.
+  int64_t q_loads = 0;
+  for (const conformance::Fetch& f : obs.fetches) {
+    if (f.viewer != "q/v1" || f.rendition.empty()) continue;
+    EXPECT_EQ(f.rendition, "b");
+    EXPECT_EQ(f.bandwidth_bps, 2500000);
+    EXPECT_EQ(f.pop, "q");
+    EXPECT_LT(f.request_time, sc->start_time + 60 * kMicrosPerSecond);
+    ++q_loads;
+  }
+  EXPECT_EQ(q_loads, 30);
+  // Every media response answered, with the origin playlist of its request time; the break's ads
+  // named as the harness's ad server names them (world/ad_server.h).
+  bool ads_seen = false;
+  for (const conformance::Fetch& f : obs.fetches) {
+    EXPECT_EQ(f.http_status, 200) << f.url;
+    if (f.rendition.empty()) continue;
+    EXPECT_NE(f.origin_body.find("#EXT-X-MEDIA-SEQUENCE:"), std::string::npos) << f.url;
+    ads_seen = ads_seen || f.body.find("http://ads/x/" + std::to_string(f.bandwidth_bps) + "/seg_0.ts") != std::string::npos;
+  }
+  EXPECT_TRUE(ads_seen);
+  // The coordinator's KV writes, one decision for the break, and every key probed after it expires.
+  EXPECT_FALSE(obs.kv_puts.empty());
+  ASSERT_EQ(obs.decision_requests.size(), 1u);
+  EXPECT_EQ(obs.decision_requests[0].duration_s, 10);
+  ASSERT_FALSE(obs.kv_expiry.empty());
+  for (const conformance::KvExpiryProbe& p : obs.kv_expiry) {
+    EXPECT_GE(p.probed_at, p.expires_at) << p.key;
+    EXPECT_TRUE(p.still_visible_at.empty()) << p.key;
+  }
+  EXPECT_EQ(obs.target, "sim:kv-hybrid");
+  EXPECT_TRUE(obs.reads_kv);
 }
 
 }  // namespace

@@ -190,3 +190,55 @@ def test_ts_scenario_takes_its_breaks_from_the_ts(ssai, tmp_path):
     assert defect["ads"]["ghost_ad_viewer_s"] > 0
     r = ssai(*args, "--set", "origin.segment_duration_s=3", "--out", tmp_path / "c")
     assert r.returncode == 2 and "origin.ts" in r.stderr and "not segment_duration_s" in r.stderr, r.stderr
+
+
+def test_check_judges_each_build_with_the_conformance_checks(ssai, tmp_path):
+    """`ssai sim --check` (issue 18): the same run, its listed viewers judged by the conformance
+    checks; the report gains a deterministic `checks` block per build, the checks' own reports go to
+    OUT/checks, and exit 1 means an unexpected failure (a correct build failing, a defect uncaught)."""
+    fixture = "fixtures/scenarios/conformance/cue_out_two_breaks.json"
+    r = ssai("sim", fixture, "--build", "kv-hybrid,defect-ignore-end", "--check", "--quiet", "--out", tmp_path / "a")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "PASS: checks: 0 unexpected failures" in r.stdout
+    assert "defect builds caught: 1 of 1" in r.stdout
+    rep = json.loads((tmp_path / "a" / "report.json").read_text())
+    by_build = {b["build"]: b["checks"] for b in rep["builds"]}
+    assert by_build["kv-hybrid"]["unexpected_error_failures"] == 0
+    assert by_build["kv-hybrid"]["passed"] > 30
+    ignore_end = {c["id"] for c in by_build["defect-ignore-end"]["failed_checks"] if c["severity"] == "error"}
+    assert "splice.content_resumes_at_pdt" in ignore_end
+    for name in ("junit.xml", "report.json", "index.html"):
+        assert (tmp_path / "a" / "checks" / name).is_file()
+    # Deterministic, and the same run as without --check.
+    again = ssai("sim", fixture, "--build", "kv-hybrid,defect-ignore-end", "--check", "--quiet", "--out", tmp_path / "b")
+    assert again.returncode == 0
+    assert (tmp_path / "a" / "report.json").read_bytes() == (tmp_path / "b" / "report.json").read_bytes()
+    plain = ssai("sim", fixture, "--build", "kv-hybrid,defect-ignore-end", "--quiet", "--out", tmp_path / "c")
+    assert plain.returncode == 0
+    without = json.loads((tmp_path / "c" / "report.json").read_text())
+    for b in rep["builds"]:
+        del b["checks"]
+    assert rep == without
+    # A defect build nobody catches in this scenario makes the run fail (exit 1), as `ssai conform`.
+    uncaught = ssai("sim", fixture, "--build", "defect-sgai-top-variant", "--check", "--quiet", "--out", tmp_path / "d")
+    assert uncaught.returncode == 1, uncaught.stdout + uncaught.stderr
+    assert "NOT CAUGHT: sim:defect-sgai-top-variant" in uncaught.stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--check", "--seeds", "1..2"], "--check judges single runs"),
+    (["--profile", "conformance/profiles/default.json"], "--profile sets the checks' thresholds: give it with --check"),
+    (["--check", "--profile", "nope.json"], "nope.json"),
+])
+def test_check_usage_errors_are_clear(ssai, tmp_path, args, message):
+    r = ssai("sim", "fixtures/scenarios/conformance/cue_out_two_breaks.json", "--build", "kv-hybrid", *args,
+             "--quiet", "--out", tmp_path)
+    assert r.returncode == 2
+    assert message in r.stderr
+
+
+def test_check_needs_what_the_checks_judge(ssai, scenario, tmp_path):
+    # A population is not judged by viewer: the checks need listed viewers.
+    r = ssai("sim", scenario, "--build", "kv-hybrid", "--check", "--quiet", "--out", tmp_path)
+    assert r.returncode == 2
+    assert "ssai sim --check:" in r.stderr and "scenario.viewers: the conformance targets play listed viewers" in r.stderr
