@@ -297,6 +297,8 @@ class World : private world::FaultSink {
   void SendCue(int channel, size_t b);
   // The scenario's listed cue API calls (api_cues), the same on every channel.
   void SendListedCue(int channel, size_t i);
+  // The coordinator's answer to an observed cue call (obs_->cues[record]; -1: not observed).
+  void RecordCueAnswer(int record, const Result<CueResult>& r);
   // world::FaultSink: the scenario's faults (world/faults.h schedules them) on the models.
   // (Not after the run: FinishObservations runs on to the keys' expiry with the coordinators stopped.)
   void RestartCoordinator() override {
@@ -730,19 +732,7 @@ void World::SendCue(int channel, size_t b) {
     record = static_cast<int>(obs_->cues.size()) - 1;
   }
   fleet_->Cue(channel, req, [this, channel, b, sent, record](Result<CueResult> r) {
-    if (record >= 0) {
-      conformance::CueApiRecord& out = obs_->cues[static_cast<size_t>(record)];
-      out.ok = r.ok();
-      if (r.ok()) {
-        out.duplicate = r->duplicate;
-        out.cancelled = r->cancelled;
-        out.event_id = r->state.event_id;
-        out.start_time = r->state.start_time;
-        out.end_time = r->state.end_time;
-      } else {
-        out.error = r.status().message();
-      }
-    }
+    RecordCueAnswer(record, r);
     TruthBreak& t = breaks_[static_cast<size_t>(channel)][b];
     if (!r.ok() || r->duplicate) {  // a duplicate made no break of its own
       ++api_cues_failed_;
@@ -755,6 +745,21 @@ void World::SendCue(int channel, size_t b) {
     t = world::ApiBreak(specs_[static_cast<size_t>(channel)], r->state.start_time, r->state.end_time);
     t.cue_time = sent;  // lag is measured from the send time, as before the acknowledgement
   });
+}
+
+void World::RecordCueAnswer(int record, const Result<CueResult>& r) {
+  if (record < 0) return;
+  conformance::CueApiRecord& out = obs_->cues[static_cast<size_t>(record)];
+  out.ok = r.ok();
+  if (r.ok()) {
+    out.duplicate = r->duplicate;
+    out.cancelled = r->cancelled;
+    out.event_id = r->state.event_id;
+    out.start_time = r->state.start_time;
+    out.end_time = r->state.end_time;
+  } else {
+    out.error = r.status().message();
+  }
 }
 
 // A listed cue API call (api_cues[i]) to `channel`: its POST /cue body (world::CueBody, what the
@@ -792,19 +797,7 @@ void World::SendListedCue(int channel, size_t i) {
     return;
   }
   fleet_->Cue(channel, *req, [this, channel, i, b, sent, record](Result<CueResult> r) {
-    if (record >= 0) {
-      conformance::CueApiRecord& out = obs_->cues[static_cast<size_t>(record)];
-      out.ok = r.ok();
-      if (r.ok()) {
-        out.duplicate = r->duplicate;
-        out.cancelled = r->cancelled;
-        out.event_id = r->state.event_id;
-        out.start_time = r->state.start_time;
-        out.end_time = r->state.end_time;
-      } else {
-        out.error = r.status().message();
-      }
-    }
+    RecordCueAnswer(record, r);
     std::vector<TruthBreak>& truth = breaks_[static_cast<size_t>(channel)];
     if (!r.ok()) {
       ++api_cues_failed_;
