@@ -243,13 +243,17 @@ int RunSim(const SimArgs& a) {
   // and the profile.
   std::optional<conformance::Scenario> judged;
   conformance::Profile profile;
-  if (a.check) {
+  if (a.check || !sc->decision.vast.tag.empty()) {
+    // decision.vast: the harness's VAST ad server plays it, configured from the judged scenario.
     Result<conformance::Scenario> cs = conformance::ScenarioOf(*sc, a.scenario_path);
     if (!cs.ok()) {
-      std::cerr << "ssai sim --check: " << a.scenario_path << ": " << cs.status().message() << "\n";
+      std::cerr << "ssai sim" << (a.check ? " --check: " : ": decision.vast needs a scenario the checks can judge: ")
+                << a.scenario_path << ": " << cs.status().message() << "\n";
       return 2;
     }
     judged = std::move(cs).value();
+  }
+  if (a.check) {
     if (!a.profile.empty()) {
       Result<conformance::Profile> p = conformance::LoadProfile(a.profile);
       if (!p.ok()) {
@@ -273,7 +277,7 @@ int RunSim(const SimArgs& a) {
         line.Show(shown);
       };
     }
-    if (judged) {
+    if (a.check) {
       // The same run, its listed viewers recorded and judged (conformance/sim_target.h).
       conformance::SimTarget target(*builds[i], a.seed);
       target.set_progress(opt.progress);
@@ -290,6 +294,8 @@ int RunSim(const SimArgs& a) {
       check_runs.push_back(std::move(run));
       continue;
     }
+    std::unique_ptr<conformance::HarnessVastDecision> vast;
+    if (judged) opt.decision_service = conformance::VastDecisionService(*judged, *builds[i], &vast);
     Result<nlohmann::json> r = sim::RunBuild(*sc, *builds[i], a.seed, opt);
     line.Clear();
     if (!r.ok()) {
@@ -303,7 +309,7 @@ int RunSim(const SimArgs& a) {
   std::cout << sim::RenderTable(report);
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   std::fprintf(stderr, "wrote %s/report.json and %s/index.html (%.1f s)\n", a.out.c_str(), a.out.c_str(), wall_s);
-  if (!judged) return 0;
+  if (!a.check) return 0;
   // The checks' own reports (as `ssai conform` writes them) beside the simulator's.
   if (Status st = conformance::WriteReports(a.out + "/checks", check_runs, profile); !st.ok()) {
     std::cerr << "ssai sim: " << st.message() << "\n";

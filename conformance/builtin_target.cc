@@ -14,6 +14,7 @@
 #include "conformance/probes.h"
 #include "conformance/sgai_assets.h"
 #include "conformance/sim_target.h"
+#include "conformance/vast_harness.h"
 #include "reference/base/strings.h"
 #include "reference/ssai/coordinator.h"
 #include "reference/server/services.h"
@@ -184,72 +185,6 @@ class RecordingDecision : public DecisionClient {
   Observations* obs_;
 };
 
-constexpr char kBuiltinVastBase[] = "http://vast.conformance.test";
-
-// decision.vast (issue 15): the server's own VastDecisionClient (reference/server/vast_decision.h:
-// the one wrapper-following loop) with the build's depth limit, fetching in-process from the
-// harness's VAST ad server (DecisionService in VAST mode, the scenario's ads as its default pod).
-// The ad server records each GET when it is made and the answer arrives after the scenario's
-// latency (per document, as over HTTP); a failure fires the Error URLs (recorded) and reaches the
-// coordinator as a failed decision (slate).
-class BuiltinVastDecision : public DecisionClient, private server::VastFetcher {
- public:
-  BuiltinVastDecision(Scheduler* sched, const Scenario* scenario, const BuildSpec* build)
-      : sched_(sched), scenario_(scenario), service_(Config(*scenario)), client_(this, ClientOptions(*scenario, *build)) {
-    service_.set_self_url(kBuiltinVastBase);
-  }
-  void Decide(const Request& request, Callback done) override { client_.Decide(request, std::move(done)); }
-  // What the ad server recorded, as observations.
-  void Collect(Observations* obs, UnixMicros start) const {
-    obs->vast_observed = true;
-    for (const server::DecisionService::VastFetch& f : service_.vast_fetches()) {
-      VastFetchRecord rec{start, f.path, 0};
-      if (f.path.starts_with("/vast/wrapper/")) {
-        rec.wrapper_level = static_cast<int>(ParseInt64(f.path.substr(14, f.path.find('/', 14) - 14)).value_or(0));
-      }
-      obs->vast_fetches.push_back(std::move(rec));
-    }
-    for (const server::DecisionService::Ping& p : service_.received_pings()) {
-      if (p.kind != "error") continue;
-      const size_t at = p.query.find("code=");
-      const int code = at == std::string::npos ? 0 : static_cast<int>(ParseInt64(p.query.substr(at + 5, 3)).value_or(0));
-      obs->vast_error_pings.push_back({start, code, p.query});
-    }
-  }
-
- private:
-  static server::DecisionConfig Config(const Scenario& sc) { return ScenarioAdServerConfig(sc, AdPlaylistUrl); }
-  static server::VastDecisionOptions ClientOptions(const Scenario& sc, const BuildSpec& build) {
-    server::VastDecisionOptions o;
-    o.url = std::string(kBuiltinVastBase) + "/vast/" + sc.decision.vast.tag;
-    o.segment_duration_s = sc.decision.ads.empty() ? 2 : sc.decision.ads[0].segment_duration_s;
-    // DEFECT(unlimited_wrappers): no depth limit (the document bound stays).
-    if (build.defects.unlimited_wrappers) o.resolver.max_wrapper_depth = std::numeric_limits<int>::max();
-    return o;
-  }
-  // VastFetcher: the ad server's answer to GET `url`, after the scenario's decision latency (the
-  // in-process server never times out: timeout_ms is not needed).
-  void Get(const std::string& url, int64_t /*timeout_ms*/, server::HttpFetcher::Callback done) override {
-    Result<server::HttpFetcher::Response> out = Status::Unavailable("ad server: no route to " + url.substr(0, 256));
-    const std::string_view base = kBuiltinVastBase;
-    if (std::string_view(url).starts_with(base)) {
-      std::string path = url.substr(base.size()), query;
-      if (size_t q = path.find('?'); q != std::string::npos) {
-        query = path.substr(q + 1);
-        path.resize(q);
-      }
-      server::HttpResponse res = service_.VastResponse(path, query);
-      out = server::HttpFetcher::Response{res.status, std::move(res.body)};
-    }
-    const DurationMicros latency = SecondsToMicros(scenario_->decision.latency_ms / 1000);
-    sched_->RunAt(sched_->Now() + latency, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
-  }
-  Scheduler* sched_;
-  const Scenario* scenario_;
-  server::DecisionService service_;
-  server::VastDecisionClient client_;
-};
-
 // Server-side tracking (beacons.h): what the edges fire, as the ad server would record it.
 class RecordingBeacons : public BeaconSink {
  public:
@@ -287,7 +222,7 @@ class Harness : private world::FaultSink {
         durable_(&sched_, sim::Distribution::Fixed(0), sim::Rng(1)),
         origin_(&scenario, &sched_),
         decision_service_(&sched_),
-        vast_decision_(&sched_, &scenario, &build),
+        vast_decision_(&sched_, &scenario, &build, AdPlaylistUrl),
         decision_(&sched_, scenario.decision.vast.tag.empty() ? static_cast<DecisionClient*>(&decision_service_)
                                                                : &vast_decision_,
                   &obs_),
@@ -346,7 +281,7 @@ class Harness : private world::FaultSink {
   sim::SimDurableStore durable_;
   ScenarioOrigin origin_;
   ScenarioDecision decision_service_;
-  BuiltinVastDecision vast_decision_;
+  HarnessVastDecision vast_decision_;
   RecordingDecision decision_;
   RecordingBeacons beacons_;
   ChannelConfig channel_;
@@ -443,26 +378,10 @@ void Harness::Reload(Viewer* v, int64_t n) {
 }
 
 void Harness::RunApiProbes() {
-  for (const ProbeCase& c : CueProbeCases(kBuiltinOrg, kBuiltinChannel)) {
-    ApiProbeRecord rec;
-    rec.check_id = c.check_id;
-    rec.body = c.body.size() > 160 ? c.body.substr(0, 150) + "... (" + std::to_string(c.body.size()) + " bytes)" : c.body;
-    rec.expected = c.expected;
-    Result<CueRequest> parsed = ParseCueRequest(c.body);
-    if (!parsed.ok()) {
-      rec.refused = true;
-      rec.error = parsed.status().message();
-      obs_.api_probes.push_back(std::move(rec));
-      continue;
-    }
-    const size_t index = obs_.api_probes.size();
-    obs_.api_probes.push_back(std::move(rec));
-    switch_.current->Cue(*parsed, [this, index](Result<CueResult> r) {
-      ApiProbeRecord& out = obs_.api_probes[index];
-      out.refused = !r.ok();
-      out.error = r.ok() ? "accepted (event " + r->state.event_id + ")" : r.status().message();
-    });
-  }
+  RunCueProbesInProcess(
+      kBuiltinOrg, kBuiltinChannel,
+      [this](const CueRequest& r, std::function<void(Result<CueResult>)> done) { switch_.current->Cue(r, std::move(done)); },
+      &obs_);
 }
 
 void Harness::SendCue(const ApiCueSpec& cue, int spec_index) {

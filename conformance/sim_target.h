@@ -13,16 +13,25 @@
 #define SSAI_CONFORMANCE_SIM_TARGET_H_
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
 #include "conformance/target.h"
+#include "conformance/vast_harness.h"
 #include "reference/ssai/builds.h"
 #include "simulator/run.h"
 
 namespace ssai::conformance {
+
+// decision.vast: the harness's VAST ad server for a simulator run (sim::RunOptions::decision_service),
+// made into `holder` (for Collect after the run); an empty function without decision.vast.
+// `scenario` and `build` must outlive the run.
+std::function<DecisionClient*(Scheduler*)> VastDecisionService(const Scenario& scenario, const BuildSpec& build,
+                                                               std::unique_ptr<HarnessVastDecision>* holder);
 
 class SimTarget : public Target {
  public:

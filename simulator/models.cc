@@ -538,7 +538,7 @@ void SimDecision::Decide(const Request& request, Callback done) {
     item.id = listed != nullptr ? listed->id : "ad" + std::to_string(i);
     item.duration_s = listed != nullptr ? listed->duration_s : spec_.ad_duration_s;
     for (int64_t bps : bitrates_) {
-      item.variants.push_back({bps, "http://ads/" + item.id + "/" + std::to_string(bps) + ".m3u8"});
+      item.variants.push_back({bps, SimOrigin::AdPlaylistUrl(item.id, bps)});
     }
     for (const std::string& lang : audio_languages_) {
       item.audio.push_back({lang, "http://ads/" + item.id + "/audio_" + lang + ".m3u8"});

@@ -203,6 +203,10 @@ class SimOrigin : public OriginClient {
             UnixMicros t0, Rng rng);
   void Fetch(std::string_view url, Callback done) override;
   static std::string PlaylistUrl(int channel, std::string_view rendition);
+  // An ad's media playlist at `bps` as this origin serves it (any decision service's answers point here).
+  static std::string AdPlaylistUrl(std::string_view ad, int64_t bps) {
+    return "http://ads/" + std::string(ad) + "/" + std::to_string(bps) + ".m3u8";
+  }
   int64_t fetches() const { return fetches_; }
   // For answers reused without a fetch (run.cc "answer reuse"): the fetch's latency draw and
   // its count, as Fetch would make them.

@@ -8,8 +8,10 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string_view>
 
+#include "conformance/sgai_assets.h"
 #include "reference/media/cues/normalizer.h"
 #include "reference/media/hls/lint.h"
 #include "reference/media/hls/playlist.h"
@@ -110,6 +112,7 @@ class SimBeacons : public BeaconSink {
       return;
     }
     const Cohort& c = (*cohorts_)[static_cast<size_t>(*i)];
+    if (on_fire) on_fire(static_cast<size_t>(*i), b);
     const auto e = std::find(kBeaconEvents.begin(), kBeaconEvents.end(), b.event) - kBeaconEvents.begin();
     if (static_cast<size_t>(e) >= kBeaconEvents.size()) {
       ++unattributed;
@@ -189,6 +192,8 @@ class SimBeacons : public BeaconSink {
   };
   std::map<std::pair<int32_t, std::string>, Counts> by_break;  // (channel, event id)
   int64_t unattributed = 0;
+  // Called with each attributed beacon and its session's cohort (an observed run records them).
+  std::function<void(size_t cohort, const Beacon& b)> on_fire;
 
  private:
   struct CreativeKey {
@@ -242,8 +247,13 @@ class World : private world::FaultSink {
         end_(sc.start_time + SecondsToMicros(sc.duration_s)),
         viewer_rng_(Rng::Stream(seed, kViewerStream)), capture_(capture), ts_(ts) {}
 
-  // Before Setup: record what the listed players are served (RunOptions::observations).
-  void set_observations(conformance::Observations* obs) { obs_ = obs; }
+  // Before Setup: record what the listed players are served (RunOptions::observations), and the
+  // harness's decision service if it brings one (RunOptions::decision_service).
+  void set_options(const RunOptions& options) {
+    obs_ = options.observations;
+    decision_service_ = options.decision_service;
+    operator_calls_ = options.operator_calls;
+  }
   Status Setup();
   json Run(const RunOptions& options);
 
@@ -344,6 +354,8 @@ class World : private world::FaultSink {
   std::unique_ptr<SimOrigin> origin_;
   std::unique_ptr<SimDecision> decision_;
   std::unique_ptr<ObservedDecision> observed_decision_;
+  std::function<DecisionClient*(Scheduler*)> decision_service_;  // RunOptions::decision_service
+  std::function<void(const RunOptions::CueApi&)> operator_calls_;  // RunOptions::operator_calls
   std::unique_ptr<SimDurableStore> durable_;
   std::unique_ptr<CoordinatorFleet> fleet_;
   // One memo for every POP's edge: a playlist version is parsed, and a splice computed, once for
@@ -362,6 +374,16 @@ class World : private world::FaultSink {
     int64_t reloads = 0;  // loads so far (the multivariant playlist at join is load 0)
   };
   std::vector<ListedPlayer> players_;
+  std::vector<int32_t> player_of_cohort_;  // listed: the player each cohort belongs to
+  // An SGAI player fetches what each new interstitial names, as every harness's SGAI viewer does
+  // (conformance/sgai_assets.h): its list and assets, from its edge or the ad server.
+  void FetchSgaiAssets(size_t player, size_t i, UnixMicros started, const std::string& file, const ManifestResponse& r);
+  std::vector<std::set<std::string>> sgai_seen_;  // per player: interstitials fetched
+  // Only creatives with tracking URLs (decision.pods_of_creatives, or a listed pod of creatives)
+  // make beacons; without them the edge's per-session tracking (a hash lookup per request, ~10 %
+  // of a run) can fire nothing, so no session is sent.
+  bool sessions_ = false;
+  std::string SessionOf(size_t cohort) const { return sessions_ ? "c" + std::to_string(cohort) : std::string(); }
   void SetupListedViewers();
   void PlayerReload(size_t k);
   // One cohort's request for its variant (and, with `alternates`, the demuxed renditions it
@@ -506,8 +528,8 @@ Status World::Setup() {
     breaks_per_channel_ = std::max(breaks_per_channel_, channel_truth.size());
     breaks_.push_back(std::move(channel_truth));
     ChannelConfig cfg;
-    cfg.org = "sim";
-    cfg.channel = "ch" + std::to_string(c);
+    cfg.org = kSimOrg;
+    cfg.channel = SimChannelName(c);
     for (const origin::Rendition& r : s.renditions) {
       cfg.renditions.push_back({r.name, r.bandwidth_bps, SimOrigin::PlaylistUrl(c, r.name), r.codecs, r.resolution});
     }
@@ -569,7 +591,8 @@ Status World::Setup() {
   std::vector<std::string> languages;
   for (const origin::AlternateRendition& a : sc_.origin.stream.audio) languages.push_back(a.language.empty() ? a.id : a.language);
   decision_->set_audio_languages(std::move(languages));
-  observed_decision_ = std::make_unique<ObservedDecision>(&sim_, decision_.get());
+  observed_decision_ = std::make_unique<ObservedDecision>(
+      &sim_, decision_service_ ? decision_service_(&sim_) : static_cast<DecisionClient*>(decision_.get()));
   observed_decision_->obs = obs_;
   if (obs_ != nullptr) kv_->set_record_puts(true);
   durable_ = std::make_unique<SimDurableStore>(&sim_, sc_.coordinator.storage_latency,
@@ -615,6 +638,18 @@ Status World::Setup() {
   for (double r : sc_.viewers.rendition_shares) rend_total += r;
   const int K = sc_.viewers.cohorts_per_group;
   const DurationMicros target_us = origin::TargetDurationSeconds(specs_[0]) * kMicrosPerSecond;
+  sessions_ = sc_.decision.pods_of_creatives ||
+              std::any_of(sc_.decision.ads.begin(), sc_.decision.ads.end(),
+                          [](const world::AdSpec& a) { return a.segment_duration_s > 0; });
+  if (obs_ != nullptr) {
+    // The beacons a listed player's session fired, under its viewer's session name.
+    beacons_.on_fire = [this](size_t cohort, const Beacon& b) {
+      const int32_t k = cohort < player_of_cohort_.size() ? player_of_cohort_[cohort] : -1;
+      if (k < 0 || players_[static_cast<size_t>(k)].channel != 0) return;
+      obs_->beacons.push_back({sim_.Now(), conformance::SessionOfViewer(players_[static_cast<size_t>(k)].name),
+                               b.event_id, b.ad_id, b.event, b.url});
+    };
+  }
   if (sc_.viewers.listed) SetupListedViewers();
   for (int c = 0; c < sc_.channels && !sc_.viewers.listed; ++c) {
     for (int p = 0; p < P; ++p) {
@@ -649,11 +684,18 @@ Status World::Setup() {
   // reuse"): kv-channel-state without defects (their state is not the memo's), no beacon
   // sessions, the synthetic origin without 404 windows (a fetch's last-good bookkeeping matters
   // then) or stalls, no edge origin cache, a POP KV cache, variants only (no demuxed alternates).
-  reuse_ = !sc_.viewers.listed && build_.read_path == ReadPath::kChannelState && !build_.defects.any() && !sc_.decision.pods_of_creatives &&
+  reuse_ = !sc_.viewers.listed && build_.read_path == ReadPath::kChannelState && !build_.defects.any() && !sessions_ &&
            !capture_ && !ts_ && sc_.origin.not_found.empty() && sc_.origin.stalls.empty() &&
            sc_.origin.edge_cache_ms <= 0 && sc_.kv.cache_ttl_s > 0 && audio_files_.empty() && subtitle_file_.empty();
   for (const ChannelConfig& cfg : channels_) state_keys_.push_back(ChannelStateKey(cfg.channel_id()));
   fleet_->Start(t0_);
+  if (operator_calls_) {
+    sim_.RunAt(t0_ + kMicrosPerSecond, [this] {
+      operator_calls_([this](const CueRequest& r, std::function<void(Result<CueResult>)> done) {
+        fleet_->Cue(0, r, std::move(done));
+      });
+    });
+  }
   for (int c = 0; c < sc_.channels; ++c) {
     const std::vector<int>& listed = listed_cue_break_[static_cast<size_t>(c)];
     for (size_t b = 0; b < breaks_[static_cast<size_t>(c)].size(); ++b) {
@@ -705,6 +747,8 @@ void World::SetupListedViewers() {
           cohorts_.push_back(Cohort{c, static_cast<int16_t>(p), static_cast<int8_t>(r), sgai, audio,
                                     static_cast<int32_t>(groups_.size() - 1), 1, 1, join, 0});
           player.cohorts.push_back(cohorts_.size() - 1);
+          player_of_cohort_.resize(cohorts_.size(), -1);
+          player_of_cohort_.back() = static_cast<int32_t>(players_.size());
         }
         players_.push_back(std::move(player));
         const size_t n = players_.size() - 1;
@@ -875,9 +919,8 @@ void World::PlayerReload(size_t k) {
   if (now >= v.leave) return;
   const Cohort& first = cohorts_[v.cohorts.front()];
   if (v.reloads == 0) {
-    ManifestRequest req{"sim", channels_[static_cast<size_t>(v.channel)].channel, "master.m3u8",
-                        first.sgai ? InsertionMode::kSgai : InsertionMode::kSsai,
-                        sc_.decision.pods_of_creatives ? "c" + std::to_string(v.cohorts.front()) : std::string()};
+    ManifestRequest req{kSimOrg, channels_[static_cast<size_t>(v.channel)].channel, "master.m3u8",
+                        first.sgai ? InsertionMode::kSgai : InsertionMode::kSsai, SessionOf(v.cohorts.front())};
     // Recorded for the checks only: the load metrics count media playlists.
     const int64_t index = ObserveRequest(static_cast<int>(k), v.cohorts.front(), req.file, kVariant, 0);
     edges_[static_cast<size_t>(first.pop)]->Handle(req, [this, index](ManifestResponse r) { ObserveResponse(index, r); });
@@ -898,13 +941,12 @@ void World::PlayerReload(size_t k) {
 
 void World::Request(size_t i, UnixMicros now, int64_t weight, bool alternates, int player, int64_t reload) {
   const Cohort& c = cohorts_[i];
-  // The cohort's session names it for server-side beacons (SimBeacons). Only creatives with
-  // tracking URLs (decision.pods_of_creatives) make beacons; without them the edge's per-session
-  // tracking (a hash lookup per request, ~10 % of a run) can fire nothing, so no session is sent.
-  ManifestRequest req{"sim", channels_[static_cast<size_t>(c.channel)].channel, files_[static_cast<size_t>(c.rendition)],
+  // The cohort's session names it for server-side beacons (SimBeacons); a listed player's
+  // renditions share its first cohort's, one session per viewer (SessionOf).
+  ManifestRequest req{kSimOrg, channels_[static_cast<size_t>(c.channel)].channel, files_[static_cast<size_t>(c.rendition)],
                       c.sgai ? std::optional<InsertionMode>(InsertionMode::kSgai)
                              : std::optional<InsertionMode>(InsertionMode::kSsai),
-                      sc_.decision.pods_of_creatives ? "c" + std::to_string(i) : std::string()};
+                      SessionOf(player >= 0 ? players_[static_cast<size_t>(player)].cohorts.front() : i)};
   ManifestPath& edge = *edges_[static_cast<size_t>(c.pop)];
   // A demuxed player reloads its audio and subtitle playlists with the variant's (RFC 8216
   // §6.3.4 applies to each; the same target duration): through the same edge, the same session.
@@ -927,8 +969,11 @@ void World::Request(size_t i, UnixMicros now, int64_t weight, bool alternates, i
     });
   }
   const int64_t index = ObserveRequest(player, i, req.file, kVariant, reload);
-  edge.Handle(req, [this, i, weight, now, index](ManifestResponse r) {
+  edge.Handle(req, [this, i, weight, now, index, player](ManifestResponse r) {
     ObserveResponse(index, r);
+    if (player >= 0 && cohorts_[i].sgai && r.http_status == 200) {
+      FetchSgaiAssets(static_cast<size_t>(player), i, now, files_[static_cast<size_t>(cohorts_[i].rendition)], r);
+    }
     const GroupAnswer* kept = reuse_ ? Remember(cohorts_[i], now, sim_.Now(), r) : nullptr;
     Record(i, weight, now, sim_.Now(), r, kVariant, kept);
   });
@@ -1020,7 +1065,7 @@ int64_t World::ObserveRequest(int player, size_t i, const std::string& file, Kin
   f.viewer = v.name;
   f.mode = c.sgai ? InsertionMode::kSgai : InsertionMode::kSsai;
   const std::string session = conformance::SessionOfViewer(v.name);
-  f.url = "/sim/" + channels_[0].channel + "/" + file + "?session=" + session + (c.sgai ? "&mode=sgai" : "");
+  f.url = "/" + std::string(kSimOrg) + "/" + channels_[0].channel + "/" + file + "?session=" + session + (c.sgai ? "&mode=sgai" : "");
   f.request_time = sim_.Now();
   f.reload = reload;
   if (file != "master.m3u8") {
@@ -1032,6 +1077,45 @@ int64_t World::ObserveRequest(int player, size_t i, const std::string& file, Kin
   }
   obs_->fetches.push_back(std::move(f));
   return static_cast<int64_t>(obs_->fetches.size()) - 1;
+}
+
+void World::FetchSgaiAssets(size_t player, size_t i, UnixMicros started, const std::string& file,
+                            const ManifestResponse& r) {
+  const ListedPlayer& v = players_[player];
+  const Cohort& c = cohorts_[i];
+  const std::string channel = channels_[static_cast<size_t>(v.channel)].channel;
+  const std::string ours = "/" + std::string(kSimOrg) + "/" + channel + "/";
+  const std::string session = SessionOf(v.cohorts.front());
+  conformance::Fetch f;
+  f.pop = sc_.pops[static_cast<size_t>(c.pop)].name;
+  f.viewer = v.name;
+  f.rendition = file.substr(0, file.size() - 5);
+  f.url = ours + file;
+  f.mode = InsertionMode::kSgai;
+  f.bandwidth_bps = sc_.origin.stream.renditions[static_cast<size_t>(c.rendition)].bandwidth_bps;
+  f.request_time = started;
+  f.response_time = sim_.Now();
+  f.http_status = r.http_status;
+  f.body = r.body;
+  ManifestPath* edge = edges_[static_cast<size_t>(c.pop)].get();
+  const conformance::AssetFetcher fetch = [this, edge, ours, channel, session](
+                                              const std::string& url, std::function<void(int, std::string)> done) {
+    if (url.starts_with(ours)) {
+      const size_t end = url.find_first_of("?#");
+      ManifestRequest req{kSimOrg, channel, url.substr(ours.size(), end == std::string::npos ? end : end - ours.size()),
+                          InsertionMode::kSgai, session};
+      return edge->Handle(req, [done](ManifestResponse a) { done(a.http_status, std::move(a.body)); });
+    }
+    origin_->Fetch(url, [done](Result<OriginClient::Response> a) {
+      if (!a.ok()) return done(0, "");
+      done(a->http_status, std::move(a->body));
+    });
+  };
+  if (sgai_seen_.size() < players_.size()) sgai_seen_.resize(players_.size());
+  const bool observed = obs_ != nullptr && v.channel == 0;
+  conformance::FetchSgaiAssets(f, &sgai_seen_[player], fetch, [this, observed](conformance::SgaiAssetRecord rec) {
+    if (observed) obs_->sgai_assets.push_back(std::move(rec));
+  });
 }
 
 void World::ObserveResponse(int64_t index, const ManifestResponse& r) {
@@ -1209,6 +1293,7 @@ void World::FinishObservations() {
   obs_->scenario = sc_.name;
   obs_->kv_observed = true;
   obs_->decisions_observed = true;
+  obs_->beacons_observed = true;
   obs_->reads_kv = build_.read_path != ReadPath::kCoordinatorOnly;
   obs_->ad_uri_prefix = "http://ads/";
   obs_->slate_uri = channels_[0].slate.uri;
@@ -1519,11 +1604,14 @@ namespace {
 
 // What of a scenario the simulator does not run yet (issue 18: the conformance scenario's
 // parts), refused by name rather than dropped.
-Status CheckSimulated(const Scenario& sc) {
+Status CheckSimulated(const Scenario& sc, const RunOptions& options) {
   auto refuse = [](const std::string& what, const std::string& why) {
     return Status::InvalidArgument("scenario." + what + ": not simulated yet (" + why + "); ssai conform runs it");
   };
-  if (!sc.decision.vast.tag.empty()) return refuse("decision.vast", "VAST decisions");
+  if (!sc.decision.vast.tag.empty() && !options.decision_service) {
+    return refuse("decision.vast", "VAST decisions come from the conformance harness's ad server: `ssai sim` brings it for "
+                                   "a scenario the checks can judge (listed viewers, one channel)");
+  }
   return Status::Ok();
 }
 
@@ -1531,19 +1619,19 @@ Status CheckSimulated(const Scenario& sc) {
 
 Result<nlohmann::json> RunBuild(const Scenario& scenario, const BuildSpec& build, uint64_t seed,
                                 const RunOptions& options) {
-  SSAI_RETURN_IF_ERROR(CheckSimulated(scenario));
+  SSAI_RETURN_IF_ERROR(CheckSimulated(scenario, options));
   if (!scenario.origin.ts.empty()) {
     Result<std::string> bytes = io::ReadFileToString(scenario.origin.ts, ts::kMaxScenarioTsBytes);
     if (!bytes.ok()) return bytes.status().WithContext("origin.ts");
     SSAI_ASSIGN_OR_RETURN(TsTimeline tl, TsTimelineOf(std::move(bytes).value(), scenario));
     auto world = std::make_unique<World>(scenario, build, seed, nullptr, &tl);
-    world->set_observations(options.observations);
+    world->set_options(options);
     SSAI_RETURN_IF_ERROR(world->Setup());
     return world->Run(options);
   }
   if (scenario.origin.capture.empty()) {
     auto world = std::make_unique<World>(scenario, build, seed);
-    world->set_observations(options.observations);
+    world->set_options(options);
     SSAI_RETURN_IF_ERROR(world->Setup());
     return world->Run(options);
   }
@@ -1555,7 +1643,7 @@ Result<nlohmann::json> RunBuild(const Scenario& scenario, const BuildSpec& build
   sc.start_time = tl.stream_start + SecondsToMicros(sc.warmup_s);
   sc.origin.stream.segment_duration_s = tl.segment_s;
   auto world = std::make_unique<World>(sc, build, seed, &tl);
-  world->set_observations(options.observations);
+  world->set_options(options);
   SSAI_RETURN_IF_ERROR(world->Setup());
   return world->Run(options);
 }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -19,9 +20,15 @@
 #include "conformance/observations.h"
 #include "reference/base/status.h"
 #include "reference/ssai/builds.h"
+#include "reference/ssai/coordinator.h"
+#include "reference/ssai/env.h"
 #include "simulator/scenario.h"
 
 namespace ssai::sim {
+
+// A simulated channel's org and channel ids (its playlist paths /sim/ch{c}/..., its cue API body).
+inline constexpr char kSimOrg[] = "sim";
+inline std::string SimChannelName(int channel) { return "ch" + std::to_string(channel); }
 
 struct RunOptions {
   // Called now and then with the fraction of virtual time done (the CLI prints progress; the
@@ -36,6 +43,17 @@ struct RunOptions {
   // (conformance/observations.h), for the checks. Null: nothing recorded. Recording changes no
   // result: the report is the same with and without it.
   conformance::Observations* observations = nullptr;
+  // A decision service instead of the model (SimDecision), made once for this run's scheduler and
+  // owned by the caller: how a harness plugs in an ad server the simulator may not link (the
+  // conformance harness's VAST ad server for decision.vast, conformance/vast_harness.h). Its
+  // answers must point at the simulated origin's ad playlists (SimOrigin::AdPlaylistUrl). Null:
+  // the model; a scenario with decision.vast is then refused by name.
+  std::function<DecisionClient*(Scheduler* scheduler)> decision_service;
+  // Called once, 1 s after the viewers arrive, with channel 0's coordinator cue API as an
+  // operator's system reaches it (no edge in between): how a harness sends calls of its own (the
+  // conformance API probes, expect.api_probes). Null: none.
+  using CueApi = std::function<void(const CueRequest&, std::function<void(Result<CueResult>)>)>;
+  std::function<void(const CueApi& cue)> operator_calls;
 };
 
 struct SimCapture;  // models.h
