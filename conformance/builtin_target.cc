@@ -399,19 +399,7 @@ void Harness::SendCue(const ApiCueSpec& cue, int spec_index) {
   }
   const size_t index = obs_.cues.size();
   obs_.cues.push_back(std::move(rec));
-  switch_.current->Cue(*parsed, [this, index](Result<CueResult> r) {
-    CueApiRecord& out = obs_.cues[index];
-    out.ok = r.ok();
-    if (r.ok()) {
-      out.duplicate = r->duplicate;
-      out.cancelled = r->cancelled;
-      out.event_id = r->state.event_id;
-      out.start_time = r->state.start_time;
-      out.end_time = r->state.end_time;
-    } else {
-      out.error = r.status().message();
-    }
-  });
+  switch_.current->Cue(*parsed, [this, index](Result<CueResult> r) { obs_.cues[index].SetAnswer(r); });
 }
 
 void Harness::RestartCoordinator() {

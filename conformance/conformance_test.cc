@@ -793,6 +793,22 @@ TEST(SimTargetTest, JudgedLikeTheBuiltinHarness) {
       }
     }
   }
+  // Its players load what the builtin's viewers load: the multivariant playlist, their variants
+  // and the audio and subtitle renditions the player rule chooses (player_choice.h).
+  Result<std::vector<Scenario>> demuxed = LoadScenarios("fixtures/scenarios/conformance/cmaf_demuxed_two_languages.json");
+  ASSERT_TRUE(demuxed.ok());
+  SimTarget sim(*FindBuild("kv-hybrid"));
+  BuiltinTarget builtin(*FindBuild("kv-hybrid"));
+  Result<Observations> s = sim.Run(demuxed->front(), Profile{});
+  Result<Observations> b = builtin.Run(demuxed->front(), Profile{});
+  ASSERT_TRUE(s.ok() && b.ok());
+  auto loads = [](const Observations& o) {
+    std::set<std::tuple<std::string, std::string, std::string>> out;  // viewer, rendition, alternate
+    for (const Fetch& f : o.fetches) out.insert({f.viewer, f.rendition, f.alternate});
+    return out;
+  };
+  EXPECT_EQ(loads(*s), loads(*b));
+  EXPECT_GT(loads(*s).size(), 6u);
   // The same build lists as builtin:.
   Result<std::vector<std::unique_ptr<Target>>> all = MakeTargets("sim:all+defects");
   ASSERT_TRUE(all.ok());
@@ -801,7 +817,6 @@ TEST(SimTargetTest, JudgedLikeTheBuiltinHarness) {
   EXPECT_EQ(MakeTargets("sim:nope").status().code(), StatusCode::kNotFound);
   // Every part of a conformance scenario is played now (VAST with the harness's ad server; faults,
   // cue API calls and an early CUE-IN since branch simplay): none is refused.
-  SimTarget sim(*FindBuild("kv-hybrid"));
   for (const char* file : {"fixtures/scenarios/conformance/vast_wrapper_chain.json",
                            "fixtures/scenarios/conformance/decision_timeout.json"}) {
     Result<std::vector<Scenario>> played = LoadScenarios(file);

@@ -15,7 +15,9 @@
 #include <string_view>
 #include <vector>
 
+#include "reference/base/status.h"
 #include "reference/base/time.h"
+#include "reference/ssai/coordinator.h"
 #include "reference/ssai/splicer.h"
 
 namespace ssai::conformance {
@@ -95,6 +97,20 @@ struct CueApiRecord {
   int http_status = 0;  // HTTP targets
   bool stop = false;       // a "stop" action (ApiCueSpec::stop): end_time is when it takes effect
   bool cancelled = false;  // the stop cancelled a break that had not started
+
+  // The answer of a coordinator's cue API reached in-process (the builtin target, the simulator).
+  void SetAnswer(const Result<CueResult>& r) {
+    ok = r.ok();
+    if (!r.ok()) {
+      error = r.status().message();
+      return;
+    }
+    duplicate = r->duplicate;
+    cancelled = r->cancelled;
+    event_id = r->state.event_id;
+    start_time = r->state.start_time;
+    end_time = r->state.end_time;
+  }
 };
 
 struct ApiProbeRecord {

@@ -28,7 +28,7 @@ ALLOWED = {
     # The simulator fills the harness's record of a run (conformance/observations.h, a module of
     # its own) for `ssai sim --check` and the sim:BUILD conformance target (issue 18).
     "simulator": ["reference/base", "reference/io", "reference/media", "reference/ssai", "world",
-                  "conformance/observations.h", "conformance/sgai_assets.h"],
+                  "conformance/observations.h", "conformance/sgai_assets.h", "conformance/player_choice.h"],
     # The checks library (catalogue, evaluator, ground truth): judges Observations against a
     # Scenario and nothing else, so it can judge any target's run (no server, no test fakes).
     # The conformance headers it reads are modules of their own, with their own rules.
@@ -37,6 +37,8 @@ ALLOWED = {
     "conformance/observations.h": ["reference/base", "reference/ssai"],
     # What an SGAI viewer fetches (one model for every harness's viewers, the simulator's too).
     "conformance/sgai_assets.h": ["reference/base", "reference/media", "reference/ssai", "conformance/observations.h"],
+    # What a viewer loads from a multivariant playlist (one rule for every harness's viewers).
+    "conformance/player_choice.h": ["reference/base", "reference/media"],
     "conformance/profile.h": ["reference/base"],
     "conformance/scenario.h": ["reference/base", "reference/media", "reference/ssai", "world", "conformance/profile.h"],
     "conformance": ["reference/base", "reference/io", "reference/media", "reference/ssai",
@@ -54,7 +56,8 @@ ALLOWED = {
 }
 # The conformance modules inside conformance/: whoever may include conformance may include them.
 CONFORMANCE_PARTS = ["conformance/checks", "conformance/observations.h", "conformance/profile.h",
-                     "conformance/scenario.h", "conformance/sgai_assets.h"]
+                     "conformance/scenario.h", "conformance/sgai_assets.h",
+                     "conformance/player_choice.h"]
 for _module, _deps in ALLOWED.items():
     if _module == "conformance" or "conformance" in _deps:
         _deps.extend(p for p in CONFORMANCE_PARTS if p != _module and p not in _deps)

@@ -11,6 +11,7 @@
 #include <set>
 #include <string_view>
 
+#include "conformance/player_choice.h"
 #include "conformance/sgai_assets.h"
 #include "reference/media/cues/normalizer.h"
 #include "reference/media/hls/lint.h"
@@ -307,8 +308,6 @@ class World : private world::FaultSink {
   void SendCue(int channel, size_t b);
   // The scenario's listed cue API calls (api_cues), the same on every channel.
   void SendListedCue(int channel, size_t i);
-  // The coordinator's answer to an observed cue call (obs_->cues[record]; -1: not observed).
-  void RecordCueAnswer(int record, const Result<CueResult>& r);
   // world::FaultSink: the scenario's faults (world/faults.h schedules them) on the models.
   // (Not after the run: FinishObservations runs on to the keys' expiry with the coordinators stopped.)
   void RestartCoordinator() override {
@@ -372,6 +371,7 @@ class World : private world::FaultSink {
     std::vector<size_t> cohorts;  // one per variant, in the scenario's rendition order
     UnixMicros leave = 0;
     int64_t reloads = 0;  // loads so far (the multivariant playlist at join is load 0)
+    std::string subtitle_file;  // the subtitle rendition it chose ("" none)
   };
   std::vector<ListedPlayer> players_;
   std::vector<int32_t> player_of_cohort_;  // listed: the player each cohort belongs to
@@ -723,6 +723,10 @@ void World::SetupListedViewers() {
   int copies_per_channel = 0;
   for (const world::ListedViewer& v : sc_.viewers.list) copies_per_channel += v.count;
   int copy = 0;
+  // A demuxed player chooses its audio and subtitles from the multivariant playlist by the rule
+  // every harness viewer follows (conformance/player_choice.h): its variant's groups, the DEFAULT
+  // rendition for viewer 0, the others in turn.
+  const Result<hls::MasterPlaylist> master = hls::ParseMaster(origin::MasterPlaylist(sc_.origin.stream));
   for (int c = 0; c < sc_.channels; ++c) {
     for (const world::ListedViewer& v : sc_.viewers.list) {
       int p = 0;
@@ -741,7 +745,23 @@ void World::SetupListedViewers() {
         player.channel = c;
         player.name = v.pop + "/v" + std::to_string(copy - c * copies_per_channel);
         player.leave = v.leave_s ? std::min(end_, t0_ + SecondsToMicros(*v.leave_s)) : end_;
-        const int8_t audio = audio_files_.empty() ? int8_t{-1} : static_cast<int8_t>(copy % static_cast<int>(audio_files_.size()));
+        int8_t audio = -1;
+        const int viewer_number = copy - c * copies_per_channel;
+        if (master.ok() && !renditions.empty()) {
+          if (std::optional<conformance::PlayerChoice> choice = conformance::ChoosePlayerRenditions(
+                  *master, "http://origin/master.m3u8", sc_.origin.stream.renditions[static_cast<size_t>(renditions.front())].name,
+                  viewer_number)) {
+            for (size_t a = 0; choice->audio && a < sc_.origin.stream.audio.size(); ++a) {
+              const std::string& id = sc_.origin.stream.audio[a].id;
+              if (choice->audio->name == id || choice->audio->name == "audio_" + id) audio = static_cast<int8_t>(a);
+            }
+            for (const origin::AlternateRendition& t : sc_.origin.stream.subtitles) {
+              if (choice->subtitles && (choice->subtitles->name == t.id || choice->subtitles->name == "subtitles_" + t.id)) {
+                player.subtitle_file = t.id + ".m3u8";
+              }
+            }
+          }
+        }
         for (int r : renditions) {
           groups_.emplace_back();
           cohorts_.push_back(Cohort{c, static_cast<int16_t>(p), static_cast<int8_t>(r), sgai, audio,
@@ -776,7 +796,7 @@ void World::SendCue(int channel, size_t b) {
     record = static_cast<int>(obs_->cues.size()) - 1;
   }
   fleet_->Cue(channel, req, [this, channel, b, sent, record](Result<CueResult> r) {
-    RecordCueAnswer(record, r);
+    if (record >= 0) obs_->cues[static_cast<size_t>(record)].SetAnswer(r);
     TruthBreak& t = breaks_[static_cast<size_t>(channel)][b];
     if (!r.ok() || r->duplicate) {  // a duplicate made no break of its own
       ++api_cues_failed_;
@@ -789,21 +809,6 @@ void World::SendCue(int channel, size_t b) {
     t = world::ApiBreak(specs_[static_cast<size_t>(channel)], r->state.start_time, r->state.end_time);
     t.cue_time = sent;  // lag is measured from the send time, as before the acknowledgement
   });
-}
-
-void World::RecordCueAnswer(int record, const Result<CueResult>& r) {
-  if (record < 0) return;
-  conformance::CueApiRecord& out = obs_->cues[static_cast<size_t>(record)];
-  out.ok = r.ok();
-  if (r.ok()) {
-    out.duplicate = r->duplicate;
-    out.cancelled = r->cancelled;
-    out.event_id = r->state.event_id;
-    out.start_time = r->state.start_time;
-    out.end_time = r->state.end_time;
-  } else {
-    out.error = r.status().message();
-  }
 }
 
 // A listed cue API call (api_cues[i]) to `channel`: its POST /cue body (world::CueBody, what the
@@ -841,7 +846,7 @@ void World::SendListedCue(int channel, size_t i) {
     return;
   }
   fleet_->Cue(channel, *req, [this, channel, i, b, sent, record](Result<CueResult> r) {
-    RecordCueAnswer(record, r);
+    if (record >= 0) obs_->cues[static_cast<size_t>(record)].SetAnswer(r);
     std::vector<TruthBreak>& truth = breaks_[static_cast<size_t>(channel)];
     if (!r.ok()) {
       ++api_cues_failed_;
@@ -959,9 +964,10 @@ void World::Request(size_t i, UnixMicros now, int64_t weight, bool alternates, i
       Record(i, weight, now, sim_.Now(), r, kAudio);
     });
   }
-  if (alternates && !subtitle_file_.empty()) {
+  const std::string& subtitles = player >= 0 ? players_[static_cast<size_t>(player)].subtitle_file : subtitle_file_;
+  if (alternates && !subtitles.empty()) {
     ManifestRequest alt = req;
-    alt.file = subtitle_file_;
+    alt.file = subtitles;
     const int64_t index = ObserveRequest(player, i, alt.file, kSubtitles, reload);
     edge.Handle(alt, [this, i, weight, now, index](ManifestResponse r) {
       ObserveResponse(index, r);
@@ -1321,6 +1327,7 @@ void World::FinishObservations() {
   for (size_t p = 0; p < sc_.pops.size(); ++p) {
     obs_->stats["kv_gets." + sc_.pops[p].name] = kv_->pop_stats(static_cast<int>(p)).gets;
     obs_->stats["kv_lists." + sc_.pops[p].name] = kv_->pop_stats(static_cast<int>(p)).lists;
+    obs_->stats["coordinator_calls." + sc_.pops[p].name] = std::llround(pops_[p].coordinator_calls);
   }
 }
 
