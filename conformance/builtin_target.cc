@@ -23,6 +23,7 @@
 #include "reference/ssai/vast_pod.h"
 #include "simulator/kernel.h"
 #include "simulator/models.h"
+#include "world/faults.h"
 
 namespace ssai::conformance {
 
@@ -208,7 +209,7 @@ class SwitchCoordinatorClient : public CoordinatorClient {
   Coordinator* current = nullptr;
 };
 
-class Harness {
+class Harness : private world::FaultSink {
  public:
   Harness(const BuildSpec& build, const Scenario& scenario)
       : build_(build),
@@ -255,7 +256,15 @@ class Harness {
   std::map<std::string, std::set<std::string>> sgai_seen_;  // per viewer: interstitials fetched
   void RunApiProbes();
   void SendCue(const ApiCueSpec& cue, int spec_index);
-  void ApplyFault(const FaultSpec& fault);
+  // world::FaultSink: the scenario's faults (world/faults.h schedules them) on this harness's models.
+  void RestartCoordinator() override;
+  void SetDecisionBehaviour(DecisionBehaviour behaviour) override { decision_service_.behaviour = behaviour; }
+  void SetKvPropagation(int pop, double delay_s) override {
+    kv_->SetPropagation(pops_[static_cast<size_t>(pop)].index, FixedMs(delay_s * 1000));
+  }
+  void SetCoordinatorRtt(int pop, double rtt_ms) override {
+    pops_[static_cast<size_t>(pop)].coordinator->set_rtt(SecondsToMicros(rtt_ms / 1000));
+  }
   void DrainAndProbeExpiry(UnixMicros viewers_end);
   Pop* FindPop(const std::string& name) {
     for (Pop& p : pops_) {
@@ -376,17 +385,10 @@ void Harness::RunApiProbes() {
 }
 
 void Harness::SendCue(const ApiCueSpec& cue, int spec_index) {
-  nlohmann::json body = {{"org", kBuiltinOrg}, {"channel", kBuiltinChannel}};
-  if (cue.stop) {
-    body["action"] = "stop";
-  } else {
-    body["duration"] = cue.duration_s;
-    if (!cue.pod_id.empty()) body["pod_id"] = cue.pod_id;
-  }
   CueApiRecord rec;
   rec.stop = cue.stop;
   rec.time = sched_.Now();
-  rec.body = body.dump();
+  rec.body = world::CueBody(cue, kBuiltinOrg, kBuiltinChannel);
   rec.expect_duplicate = cue.expect_duplicate;
   rec.spec_index = spec_index;
   Result<CueRequest> parsed = ParseCueRequest(rec.body);
@@ -400,21 +402,13 @@ void Harness::SendCue(const ApiCueSpec& cue, int spec_index) {
   switch_.current->Cue(*parsed, [this, index](Result<CueResult> r) { obs_.cues[index].SetAnswer(r); });
 }
 
-void Harness::ApplyFault(const FaultSpec& f) {
-  if (f.kind == "coordinator_restart") {
-    // Destroy-and-recreate on the same durable store. The old object is stopped and detached
-    // (its in-memory state is gone for everyone) but kept allocated until the run ends, so
-    // completions already scheduled for it stay safe.
-    coordinators_.back()->Stop();
-    ++restarts_;
-    StartCoordinator();
-  } else if (f.kind == "decision") {
-    decision_service_.behaviour = f.behaviour;
-  } else if (f.kind == "kv_propagation") {
-    if (Pop* p = FindPop(f.pop)) kv_->SetPropagation(p->index, FixedMs(f.value * 1000));
-  } else if (f.kind == "coordinator_rtt") {
-    if (Pop* p = FindPop(f.pop)) p->coordinator->set_rtt(SecondsToMicros(f.value / 1000));
-  }
+void Harness::RestartCoordinator() {
+  // Destroy-and-recreate on the same durable store. The old object is stopped and detached (its
+  // in-memory state is gone for everyone) but kept allocated until the run ends, so completions
+  // already scheduled for it stay safe.
+  coordinators_.back()->Stop();
+  ++restarts_;
+  StartCoordinator();
 }
 
 void Harness::DrainAndProbeExpiry(UnixMicros viewers_end) {
@@ -490,7 +484,7 @@ Result<Observations> Harness::Run() {
     }
     decision_service_.decision.items.push_back(std::move(item));
   }
-  ApplyFault(FaultSpec{0, "decision", "", 0, scenario_.decision.behaviour});
+  SetDecisionBehaviour(scenario_.decision.behaviour);
 
   // One KV location per POP with the scenario's fixed values; the KV draws nothing at random, so
   // the seed below only names the stream.
@@ -557,9 +551,9 @@ Result<Observations> Harness::Run() {
     const ApiCueSpec& c = scenario_.api_cues[i];
     sched_.RunAt(scenario_.At(c.at_s), [this, c, i] { SendCue(c, static_cast<int>(i)); });
   }
-  for (const FaultSpec& f : scenario_.faults) {
-    sched_.RunAt(scenario_.At(f.at_s), [this, f] { ApplyFault(f); });
-  }
+  std::vector<std::string> pop_names;
+  for (const Pop& p : pops_) pop_names.push_back(p.spec.name);
+  SSAI_RETURN_IF_ERROR(world::ScheduleFaults(&sched_, scenario_.At(0), scenario_.faults, pop_names, this));
   if (scenario_.api_probes) sched_.RunAt(scenario_.At(1), [this] { RunApiProbes(); });
 
   DrainAndProbeExpiry(end);

@@ -22,6 +22,7 @@
 #include "reference/server/ts_origin.h"
 #include "simulator/scenario.h"
 #include "world/ad_server.h"
+#include "world/early_cue_in.h"
 
 namespace ssai::conformance {
 
@@ -413,32 +414,8 @@ std::string OriginPlaylistAt(const Scenario& scenario, const origin::Rendition& 
   std::string text = origin::MediaPlaylistAt(scenario.origin, rendition, now);
   if (scenario.planned_duration_s.empty()) return text;
   // Early CUE-IN: the origin was rendered with each break's actual duration (so its IN comes
-  // early); the OUT side is rewritten to announce the planned one.
-  for (const auto& [event_id, planned_s] : scenario.planned_duration_s) {
-    double actual_s = 0;
-    for (const origin::ScheduledBreak& b : scenario.origin.breaks) {
-      if (b.event_id == event_id) actual_s = b.duration_s;
-    }
-    const std::string actual = FormatDouble(actual_s), planned = FormatDouble(planned_s);
-    std::vector<std::pair<std::string, std::string>> rewrites = {
-        {"#EXT-X-CUE-OUT:DURATION=" + actual + "\n", "#EXT-X-CUE-OUT:DURATION=" + planned + "\n"},
-        {",Duration=" + actual + "\n", ",Duration=" + planned + "\n"},
-        {",PLANNED-DURATION=" + actual + ",", ",PLANNED-DURATION=" + planned + ","},
-    };
-    // CUE-OUT-CONT lines also carry the OUT's SCTE-35 (whose break_duration is the actual one):
-    // announce the plan and drop the contradicting binary.
-    const std::string cont = ",Duration=" + actual + ",SCTE35=";
-    for (size_t at = text.find(cont); at != std::string::npos; at = text.find(cont, at)) {
-      const size_t eol = text.find('\n', at);
-      text.replace(at, (eol == std::string::npos ? text.size() : eol) - at, ",Duration=" + planned);
-    }
-    for (const auto& [from, to] : rewrites) {
-      for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-        text.replace(at, from.size(), to);
-      }
-    }
-  }
-  return text;
+  // early); the OUT side announces the planned one (world/early_cue_in.h, the simulator's too).
+  return world::AnnouncePlannedDurations(std::move(text), scenario.origin.breaks, scenario.planned_duration_s);
 }
 
 server::HttpResponse OriginMediaAt(const Scenario& scenario, std::string_view path, UnixMicros now) {

@@ -143,6 +143,10 @@ Status CheckDeployable(const sim::Scenario& s) {
     return Refuse("decision.latency_ms", "the decision service answers after a fixed delay only");
   }
   if (s.decision.pods_of_creatives) return Refuse("decision.pods_of_creatives", "VAST pods are not deployed");
+  // The conformance scenario's parts the simulator plays (issue 18) but this deployment does not:
+  // refused, so the prediction and the measurement are of the same world.
+  if (!s.api_cues.empty()) return Refuse("api_cues", "cue API calls are not deployed; give an origin.breaks schedule");
+  if (!s.faults.empty()) return Refuse("faults", "faults are not injected");
   if (std::fabs(s.origin.edge_cache_ms - std::round(s.origin.edge_cache_ms)) > 1e-9) {
     return Refuse("origin.edge_cache_ms", "whole milliseconds only (limits.origin_cache_ms)");
   }

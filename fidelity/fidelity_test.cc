@@ -148,6 +148,8 @@ TEST(FidelityDeployTest, RefusesWhatLoopbackCannotReproduceByName) {
       {[](sim::Scenario& s) { s.decision.latency = sim::Distribution::Uniform(1, 5); }, "decision.latency_ms"},
       {[](sim::Scenario& s) { s.coordinator.poll_interval_s = 2; }, "coordinator.poll_interval_s"},
       {[](sim::Scenario& s) { s.viewers.sgai_fraction = 0.5; }, "viewers.sgai_fraction"},
+      {[](sim::Scenario& s) { s.api_cues.push_back({30, 20, "", false, false}); }, "api_cues"},
+      {[](sim::Scenario& s) { s.faults.push_back({30, "coordinator_restart", "", 0, world::DecisionBehaviour::kAnswer}); }, "faults"},
   };
   for (const Case& c : cases) {
     sim::Scenario s = Deployable();

@@ -8,6 +8,7 @@
 #include "reference/ssai/adbreak_state.h"
 #include "reference/ssai/kv_limits.h"
 #include "world/ad_server.h"
+#include "world/early_cue_in.h"
 
 namespace ssai::sim {
 
@@ -416,6 +417,11 @@ void SimOrigin::Fetch(std::string_view url, Callback done) {
                         ? origin::MediaPlaylistAt(s, s.renditions[static_cast<size_t>(r)], as_of)
                     : a < s.audio.size() ? origin::AlternatePlaylistAt(s, s.audio[a], false, as_of)
                                          : origin::AlternatePlaylistAt(s, s.subtitles[a - s.audio.size()], true, as_of);
+      // An early CUE-IN (origin.breaks[].planned_duration_s): the OUT announces the planned
+      // duration, the IN comes at the actual end (world/early_cue_in.h, as the conformance origin).
+      if (!spec_.planned_duration_s.empty() && static_cast<size_t>(r) < s.renditions.size()) {
+        cached.body = world::AnnouncePlannedDurations(std::move(cached.body), s.breaks, spec_.planned_duration_s);
+      }
       cached.version = ++versions_;
     }
     response.body = cached.body;
@@ -662,6 +668,18 @@ void CoordinatorFleet::Crash(int channel) {
   }
 }
 
+void CoordinatorFleet::RestartNow() {
+  for (size_t c = 0; c < channels_.size(); ++c) {
+    Crash(static_cast<int>(c));
+    Restart(static_cast<int>(c));
+  }
+}
+
+void CoordinatorFleet::SetRtt(int pop, Distribution rtt) {
+  rtt_override_.resize(scenario_.pops.size());
+  rtt_override_[static_cast<size_t>(pop)] = std::move(rtt);
+}
+
 void CoordinatorFleet::Cue(int channel, const CueRequest& request, std::function<void(Result<CueResult>)> done) {
   if (down_[channel] || !live_[channel]) {
     sim_->RunAfter(0, [done = std::move(done)] { done(Status::Unavailable("coordinator: down")); });
@@ -709,7 +727,8 @@ void CoordinatorFleet::Call(int pop, std::string_view channel_id, CoordinatorCli
   // Channel ch's coordinator is at locations[ch % n] (scenario.h); without locations, at the one
   // place pops[].coordinator_rtt_ms describes.
   const Distribution& rtt_dist =
-      it == by_id_.end() || locations.empty()
+      !rtt_override_.empty() && rtt_override_[static_cast<size_t>(pop)] ? *rtt_override_[static_cast<size_t>(pop)]
+      : it == by_id_.end() || locations.empty()
           ? scenario_.pops[static_cast<size_t>(pop)].coordinator_rtt
           : locations[static_cast<size_t>(it->second) % locations.size()].rtt_per_pop[static_cast<size_t>(pop)];
   const DurationMicros rtt = rtt_dist.SampleUs(rng_);

@@ -274,6 +274,9 @@ class SimDecision : public DecisionClient {
   int64_t failures() const { return failures_; }
   // The ad playlists' segment duration (SimOrigin): the creatives' when pods_of_creatives.
   void set_segment_duration_s(double s) { segment_duration_s_ = s; }
+  // From now on the ad server answers, fails every decision or never answers (the scenario's
+  // "decision" fault; decision.behaviour is the one it starts with).
+  void set_behaviour(world::DecisionBehaviour behaviour) { spec_.behaviour = behaviour; }
   // Demuxed channels (origin.audio): each ad brings its audio in these languages, default first
   // (AdItem::audio, http://ads/{ad}/audio_{lang}.m3u8).
   void set_audio_languages(std::vector<std::string> languages) { audio_languages_ = std::move(languages); }
@@ -337,6 +340,13 @@ class CoordinatorFleet {
   // not counted in the load model: a few per break). Fails kUnavailable while the coordinator is
   // down, or when it crashes before answering (the cue was not acknowledged).
   void Cue(int channel, const CueRequest& request, std::function<void(Result<CueResult>)> done);
+  // The "coordinator_restart" fault (world/faults.h): every channel's coordinator is destroyed
+  // now (calls and cues in flight fail, as in a crash) and a new one starts at once on the same
+  // durable store, recovering its breaks. Counted in restarts().
+  void RestartNow();
+  // The "coordinator_rtt" fault: from now on every call from POP `pop` takes this round trip,
+  // whatever the channel's coordinator location.
+  void SetRtt(int pop, Distribution rtt);
   // Reports weighted coordinator calls that just happened at `channel` (for the load model).
   void AddLoad(int channel, double weighted_calls);
   const ChannelLoad& load(int channel) const { return loads_[channel]; }
@@ -375,6 +385,7 @@ class CoordinatorFleet {
   uint64_t next_call_ = 0;
   std::vector<ChannelLoad> loads_;
   std::vector<std::unique_ptr<LinkImpl>> links_;
+  std::vector<std::optional<Distribution>> rtt_override_;  // per POP (SetRtt)
   int64_t restarts_ = 0;
 };
 

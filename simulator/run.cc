@@ -28,6 +28,7 @@
 #include "simulator/metrics.h"
 #include "simulator/models.h"
 #include "world/ad_server.h"
+#include "world/faults.h"
 #include "world/ground_truth.h"
 
 namespace ssai::sim {
@@ -51,6 +52,13 @@ uint64_t BodyHash(const std::string& s) {
   std::memcpy(&tail, s.data() + i, s.size() - i);
   h = (h ^ tail) * 0x9e3779b97f4a7c15ULL;
   return h ^ (h >> 29);
+}
+
+// The newest segment of a playlist is the slate (the channel's, http://ads/slate...).
+bool NewestIsSlate(std::string_view body) {
+  while (!body.empty() && body.back() == '\n') body.remove_suffix(1);
+  const size_t eol = body.rfind('\n');
+  return body.substr(eol == std::string_view::npos ? 0 : eol + 1).starts_with("http://ads/slate");
 }
 
 // Independent PRNG streams, one per model (Rng::Stream index).
@@ -218,7 +226,7 @@ struct PopMetrics {
   TimeSeries viewer_seconds_series;  // reported when a POP has its own audience trace
 };
 
-class World : public Simulation::IndexedHandler {
+class World : public Simulation::IndexedHandler, private world::FaultSink {
  public:
   World(const Scenario& sc, const BuildSpec& build, uint64_t seed, const CaptureTimeline* capture = nullptr,
         const TsTimeline* ts = nullptr)
@@ -302,6 +310,16 @@ class World : public Simulation::IndexedHandler {
               Kind kind = kVariant, const GroupAnswer* reused = nullptr);
   void Lint(const std::string& body);
   void SendCue(int channel, size_t b);
+  // The scenario's listed cue API calls (api_cues), the same on every channel.
+  void SendListedCue(int channel, size_t i);
+  // world::FaultSink: the scenario's faults (world/faults.h schedules them) on the models.
+  // (Not after the run: FinishObservations runs on to the keys' expiry with the coordinators stopped.)
+  void RestartCoordinator() override {
+    if (sim_.Now() < end_) fleet_->RestartNow();
+  }
+  void SetDecisionBehaviour(world::DecisionBehaviour behaviour) override { decision_->set_behaviour(behaviour); }
+  void SetKvPropagation(int pop, double delay_s) override { kv_->SetPropagation(pop, Distribution::Fixed(delay_s * 1000)); }
+  void SetCoordinatorRtt(int pop, double rtt_ms) override { fleet_->SetRtt(pop, Distribution::Fixed(rtt_ms)); }
   json Result_() const;
   json ByKind() const {
     json out = json::object();
@@ -332,6 +350,9 @@ class World : public Simulation::IndexedHandler {
   std::vector<DurationMicros> target_us_;  // per channel: its target duration (RFC 8216 §6.3.4 reloads)
   std::vector<ChannelConfig> channels_;
   std::vector<std::vector<TruthBreak>> breaks_;  // per channel, in cue order
+  // Per channel: for each of the scenario's api_cues, the index of its break in breaks_ (-1: a
+  // stop, or a repeat the scenario expects to be a duplicate: no break of its own).
+  std::vector<std::vector<int>> listed_cue_break_;
   std::unique_ptr<KvCluster> kv_;
   std::unique_ptr<SimOrigin> origin_;
   std::unique_ptr<SimDecision> decision_;
@@ -427,6 +448,12 @@ class World : public Simulation::IndexedHandler {
   int64_t api_cues_sent_ = 0, api_cues_acknowledged_ = 0, api_cues_failed_ = 0;
   Histogram api_cue_ack_us_;   // sent -> acknowledged
   Histogram api_cue_lead_us_;  // sent -> the acknowledged startTime (0: starts at receipt)
+  // Listed cue API calls (api_cues): acknowledged as duplicates, stops acknowledged, and calls
+  // the cue API's own validation refused (ParseCueRequest). Reported only with api_cues.
+  int64_t api_cue_duplicates_ = 0, api_cue_stops_ = 0, api_cues_refused_ = 0;
+  // Viewer-seconds whose newest slot was the slate in a break (a failed or hung decision, or a
+  // pod shorter than its break). Reported only with faults (a decision fault's effect).
+  double slate_viewer_s_ = 0;
 };
 
 Status World::Setup() {
@@ -480,6 +507,27 @@ Status World::Setup() {
       }
       channel_truth.push_back(t);
     }
+    // The listed cue API calls (api_cues): each start the scenario does not expect to be a
+    // duplicate is a break, due from its send time until its acknowledgement says otherwise
+    // (SendListedCue), in time order with the origin's breaks.
+    std::vector<int> cue_break(sc_.api_cues.size(), -1);
+    if (!sc_.api_cues.empty()) {
+      std::vector<std::pair<TruthBreak, int>> all;  // (break, api cue index or -1)
+      for (const TruthBreak& t : channel_truth) all.emplace_back(t, -1);
+      for (size_t i = 0; i < sc_.api_cues.size(); ++i) {
+        const world::ApiCueSpec& cue = sc_.api_cues[i];
+        if (cue.stop || cue.expect_duplicate) continue;
+        const UnixMicros at = t0_ + SecondsToMicros(cue.at_s);
+        all.emplace_back(world::ApiBreak(s, at, at + SecondsToMicros(std::max(0.0, cue.duration_s))), static_cast<int>(i));
+      }
+      std::stable_sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.first.cue_time < y.first.cue_time; });
+      channel_truth.clear();
+      for (size_t k = 0; k < all.size(); ++k) {
+        channel_truth.push_back(all[k].first);
+        if (all[k].second >= 0) cue_break[static_cast<size_t>(all[k].second)] = static_cast<int>(k);
+      }
+    }
+    listed_cue_break_.push_back(std::move(cue_break));
     breaks_per_channel_ = std::max(breaks_per_channel_, channel_truth.size());
     breaks_.push_back(std::move(channel_truth));
     ChannelConfig cfg;
@@ -656,11 +704,21 @@ Status World::Setup() {
     });
   }
   for (int c = 0; c < sc_.channels; ++c) {
+    const std::vector<int>& listed = listed_cue_break_[static_cast<size_t>(c)];
     for (size_t b = 0; b < breaks_[static_cast<size_t>(c)].size(); ++b) {
       if (!breaks_[static_cast<size_t>(c)][b].api) continue;
+      if (std::find(listed.begin(), listed.end(), static_cast<int>(b)) != listed.end()) continue;  // SendListedCue's
       sim_.RunAt(breaks_[static_cast<size_t>(c)][b].cue_time, [this, c, b] { SendCue(c, b); });
     }
   }
+  for (int c = 0; c < sc_.channels; ++c) {
+    for (size_t i = 0; i < sc_.api_cues.size(); ++i) {
+      sim_.RunAt(t0_ + SecondsToMicros(sc_.api_cues[i].at_s), [this, c, i] { SendListedCue(c, i); });
+    }
+  }
+  std::vector<std::string> pop_names;
+  for (const PopSpec& p : sc_.pops) pop_names.push_back(p.name);
+  SSAI_RETURN_IF_ERROR(world::ScheduleFaults(&sim_, t0_, sc_.faults, pop_names, this));
   return Status::Ok();
 }
 
@@ -758,6 +816,71 @@ void World::SendCue(int channel, size_t b) {
     api_cue_lead_us_.Record(std::max<DurationMicros>(r->state.start_time - sent, 0));
     t = world::ApiBreak(specs_[static_cast<size_t>(channel)], r->state.start_time, r->state.end_time);
     t.cue_time = sent;  // lag is measured from the send time, as before the acknowledgement
+  });
+}
+
+// A listed cue API call (api_cues[i]) to `channel`: its POST /cue body (world::CueBody, what the
+// conformance targets send) through the cue API's own validation (ParseCueRequest) into the
+// coordinator. A start the coordinator acknowledges is the truth from then on, as SendCue's (its
+// startTime and endTime); a duplicate makes no break; a stop ends the break playing when it takes
+// effect (the acknowledgement's endTime) or cancels the next one (world::ApplyStop, the
+// conformance truth's rule). A call refused or failed changes nothing, and its start is no break.
+void World::SendListedCue(int channel, size_t i) {
+  // Not after the run: FinishObservations runs on to the keys' expiry with the coordinators stopped.
+  if (sim_.Now() >= end_) return;
+  ++api_cues_sent_;
+  const UnixMicros sent = sim_.Now();
+  const ChannelConfig& cfg = channels_[static_cast<size_t>(channel)];
+  const world::ApiCueSpec& cue = sc_.api_cues[i];
+  const int b = listed_cue_break_[static_cast<size_t>(channel)][i];
+  const std::string body = world::CueBody(cue, cfg.org, cfg.channel);
+  Result<CueRequest> req = ParseCueRequest(body);
+  int record = -1;  // index in obs_->cues (channel 0's calls, observed as the builtin target records them)
+  if (obs_ != nullptr && channel == 0) {
+    conformance::CueApiRecord rec;
+    rec.stop = cue.stop;
+    rec.time = sent;
+    rec.body = body;
+    rec.expect_duplicate = cue.expect_duplicate;
+    rec.spec_index = static_cast<int>(i);
+    if (!req.ok()) rec.error = req.status().message();
+    obs_->cues.push_back(std::move(rec));
+    record = static_cast<int>(obs_->cues.size()) - 1;
+  }
+  if (!req.ok()) {
+    ++api_cues_refused_;
+    ++api_cues_failed_;
+    if (b >= 0) breaks_[static_cast<size_t>(channel)][static_cast<size_t>(b)].slots = {};
+    return;
+  }
+  fleet_->Cue(channel, *req, [this, channel, i, b, sent, record](Result<CueResult> r) {
+    if (record >= 0) obs_->cues[static_cast<size_t>(record)].SetAnswer(r);
+    std::vector<TruthBreak>& truth = breaks_[static_cast<size_t>(channel)];
+    if (!r.ok()) {
+      ++api_cues_failed_;
+      if (b >= 0) truth[static_cast<size_t>(b)].slots = {};
+      return;
+    }
+    ++api_cues_acknowledged_;
+    api_cue_ack_us_.Record(sim_.Now() - sent);
+    const origin::SyntheticStreamSpec& spec = specs_[static_cast<size_t>(channel)];
+    if (sc_.api_cues[i].stop) {
+      ++api_cue_stops_;
+      world::ApplyStop(spec, &truth, r->state.end_time > 0 ? r->state.end_time : sent);
+      return;
+    }
+    if (r->duplicate) {  // made no break of its own
+      ++api_cue_duplicates_;
+      if (b >= 0) truth[static_cast<size_t>(b)].slots = {};
+      return;
+    }
+    // A repeat the scenario expects to be a duplicate that the build takes as a new break has no
+    // break in the truth: what it shows is ghost ad time.
+    if (b < 0) return;
+    api_cue_lead_us_.Record(std::max<DurationMicros>(r->state.start_time - sent, 0));
+    TruthBreak& t = truth[static_cast<size_t>(b)];
+    t = world::ApiBreak(spec, r->state.start_time, r->state.end_time);
+    t.cue_time = sent;  // lag is measured from the send time, as SendCue's
   });
 }
 
@@ -1094,6 +1217,9 @@ void World::Record(size_t i, int64_t weight, UnixMicros started, UnixMicros now,
   }
   const bool truth_in = b_index >= 0;
   ad_seconds_.Add(truth_in, r.in_break, w, MicrosToSeconds(std::min(next, end_ - now)));
+  if (!sc_.faults.empty() && truth_in && r.in_break && r.slate_segments > 0 && NewestIsSlate(r.body)) {
+    slate_viewer_s_ += w * MicrosToSeconds(std::min(next, end_ - now));
+  }
   if (truth_in && r.in_break) {
     UnixMicros& seen = break_seen_[(static_cast<size_t>(c.channel) * P + static_cast<size_t>(c.pop)) *
                                        breaks_per_channel_ + static_cast<size_t>(b_index)];
@@ -1326,7 +1452,7 @@ json World::Result_() const {
     unserved_total += row["cohort_unserved"].get<int64_t>();
     beacon_breaks.push_back(std::move(row));
   }
-  return {
+  json out = {
       {"build", build_.name},
       {"description", build_.description},
       {"defect", build_.is_defect()},
@@ -1385,6 +1511,19 @@ json World::Result_() const {
       {"sim", {{"events", sim_.events_run()}, {"virtual_s", dur_s}, {"origin_fetches", origin_->fetches()},
                {"decision_requests", decision_->requests()}}},
   };
+  // The conformance scenario's parts, reported only when the scenario has them (so the reports of
+  // other scenarios keep their bytes).
+  if (!sc_.api_cues.empty()) {
+    json& a = out["coordinator"]["api_cues"];
+    a["duplicates"] = api_cue_duplicates_;
+    a["stops"] = api_cue_stops_;
+    a["refused"] = api_cues_refused_;
+  }
+  if (!sc_.faults.empty()) {
+    out["ads"]["slate_ad_viewer_s"] = slate_viewer_s_;
+    out["sim"]["decision_failures"] = decision_->failures();
+  }
+  return out;
 }
 
 }  // namespace
@@ -1498,13 +1637,10 @@ Status CheckSimulated(const Scenario& sc, const RunOptions& options) {
   auto refuse = [](const std::string& what, const std::string& why) {
     return Status::InvalidArgument("scenario." + what + ": not simulated yet (" + why + "); ssai conform runs it");
   };
-  if (!sc.api_cues.empty()) return refuse("api_cues", "cue API calls at given times; origin.breaks.source api is the simulator's");
-  if (!sc.faults.empty()) return refuse("faults", "faults at given times; the simulator's are the kv, coordinator and origin windows");
   if (!sc.decision.vast.tag.empty() && !options.decision_service) {
     return refuse("decision.vast", "VAST decisions come from the conformance harness's ad server: `ssai sim` brings it for "
                                    "a scenario the checks can judge (listed viewers, one channel)");
   }
-  if (!sc.origin.planned_duration_s.empty()) return refuse("origin.breaks[].planned_duration_s", "an early CUE-IN rewrite");
   return Status::Ok();
 }
 

@@ -702,17 +702,209 @@ TEST(ScenarioInputTest, ConformanceScenariosAreSimulatorScenarios) {
   EXPECT_NEAR((*played)["requests"]["viewer_seconds"].get<double>(), 30 + 2 * 89.9, 8) << (*played)["requests"].dump();
   EXPECT_EQ((*played)["ads"]["missed_ad_viewer_s"].get<double>(), 0) << (*played)["ads"].dump();
   EXPECT_GT((*played)["ads"]["scheduled_ad_viewer_s"].get<double>(), 25) << (*played)["ads"].dump();
-  // Cue API calls and faults at given times: refused by the simulator by name.
-  Result<Scenario> cues = ParseScenario(R"({"api_cues": [{"at_s": 10, "duration_s": 20}]})");
-  ASSERT_TRUE(cues.ok()) << cues.status().ToString();
-  EXPECT_EQ(RunBuild(*cues, *FindBuild("kv-hybrid"), 1).status().message(),
-            "scenario.api_cues: not simulated yet (cue API calls at given times; origin.breaks.source api is the "
-            "simulator's); ssai conform runs it");
+  // VAST decisions without the harness's ad server (RunOptions::decision_service): refused by name.
+  Result<Scenario> vast = ParseScenario(R"({"decision": {"vast": {"tag": "pod/default.xml"},
+      "ads": [{"id": "a", "duration_s": 8, "segment_duration_s": 2}]}})");
+  ASSERT_TRUE(vast.ok()) << vast.status().ToString();
+  EXPECT_TRUE(RunBuild(*vast, *FindBuild("kv-hybrid"), 1).status().message().starts_with("scenario.decision.vast: not simulated yet"));
   // The old conformance keys say where they went.
   EXPECT_EQ(ParseScenario(R"({"origin": {"start_time": "2026-01-01T00:00:00Z"}})").status().message(),
             "scenario.origin.start_time: the stream starts at the scenario's start_time (give it at the top level)");
   EXPECT_EQ(ParseScenario(R"({"profile": {}})").status().message(),
             "scenario.profile: belongs in the scenario's expect block (expect.profile, expect.api_probes)");
+}
+
+// The conformance scenario's parts the simulator plays (issue 18): listed cue API calls and faults
+// on a schedule. One channel, two POPs, one listed viewer per POP on one rendition, a pod of 20 s.
+std::string Parts(const std::string& breaks, const std::string& extra) {
+  return R"({"channels": 1, "duration_s": 150, "warmup_s": 0,
+      "pops": [{"name": "a", "coordinator_rtt_ms": 20, "kv_propagation_s": 1},
+               {"name": "b", "coordinator_rtt_ms": 20, "kv_propagation_s": 1}],
+      "origin": {"segment_duration_s": 2, "renditions": [{"name": "hi", "bandwidth_bps": 2500000}], "breaks": )" +
+         breaks + R"(},
+      "viewers": [{"pop": "a", "join_s": 0.1}, {"pop": "b", "join_s": 0.2}],
+      "decision": {"latency_ms": 20, "ads": [{"id": "x", "duration_s": 10}, {"id": "y", "duration_s": 10}]})" +
+         extra + "}";
+}
+
+nlohmann::json RunParts(const std::string& text, const char* build) {
+  Result<Scenario> sc = ParseScenario(text);
+  EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+  if (!sc.ok()) return {};
+  Result<nlohmann::json> r = RunBuild(*sc, *FindBuild(build), 1);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : nlohmann::json();
+}
+
+TEST(SimPartsTest, ListedApiCueIsABreakAtItsAcknowledgedTimeAndADuplicateNoSecond) {
+  const std::string once = Parts("[]", R"(, "api_cues": [{"at_s": 30.3, "duration_s": 20}])");
+  const std::string twice =
+      Parts("[]", R"(, "api_cues": [{"at_s": 30.3, "duration_s": 20}, {"at_s": 36.1, "duration_s": 20, "expect_duplicate": true}])");
+  for (const char* build : {"do-only", "kv-hybrid", "kv-channel-state"}) {
+    const nlohmann::json one = RunParts(once, build), two = RunParts(twice, build);
+    ASSERT_FALSE(one.is_null() || two.is_null());
+    // One break, shown at both POPs, no ad outside it; ~20 s of ads per viewer (2 viewers).
+    for (const nlohmann::json* r : {&one, &two}) {
+      const nlohmann::json& ads = (*r)["ads"];
+      EXPECT_EQ((*r)["coordinator"]["core"]["breaks_created"], 1) << build;
+      for (const auto& pop : (*r)["pops"]) {
+        EXPECT_EQ(pop["breaks_due"], 1) << build;
+        EXPECT_EQ(pop["breaks_never_shown"], 0) << build;
+      }
+      EXPECT_NEAR(ads["scheduled_ad_viewer_s"].get<double>(), 2 * 20, 4.1) << build << ads.dump();
+      EXPECT_EQ(ads["ghost_ad_viewer_s"].get<double>(), 0) << build << ads.dump();
+      // The truth is the acknowledged break: kv-channel-state announces it ahead (start_lead_s),
+      // so judged from the send time it would miss its lead; judged from the acknowledged start,
+      // nothing is missed beyond a reload.
+      EXPECT_LE(ads["missed_ad_viewer_s"].get<double>(), 4) << build << ads.dump();
+    }
+    const nlohmann::json& cues = two["coordinator"]["api_cues"];
+    EXPECT_EQ(cues["sent"], 2) << build;
+    EXPECT_EQ(cues["acknowledged"], 2) << build;
+    EXPECT_EQ(cues["duplicates"], 1) << build;
+    EXPECT_EQ(two["ads"], one["ads"]) << build;  // the duplicate changed nothing viewers see
+    if (std::string(build) == "kv-channel-state") {
+      EXPECT_GE(cues["start_lead_s"]["p50"].get<double>(), 1.0);
+    }
+  }
+}
+
+TEST(SimPartsTest, ListedStopEndsThePlayingBreakOrCancelsTheAnnouncedOne) {
+  const nlohmann::json full = RunParts(Parts("[]", R"(, "api_cues": [{"at_s": 30.3, "duration_s": 60}])"), "do-only");
+  const nlohmann::json stopped =
+      RunParts(Parts("[]", R"(, "api_cues": [{"at_s": 30.3, "duration_s": 60}, {"at_s": 50.1, "action": "stop"}])"), "do-only");
+  ASSERT_FALSE(full.is_null() || stopped.is_null());
+  EXPECT_NEAR(full["ads"]["scheduled_ad_viewer_s"].get<double>(), 2 * 60, 4.1) << full["ads"].dump();
+  // Stopped ~20 s in: the truth ends there, and do-only (asks the coordinator every time) follows.
+  EXPECT_NEAR(stopped["ads"]["scheduled_ad_viewer_s"].get<double>(), 2 * 20, 4.1) << stopped["ads"].dump();
+  EXPECT_EQ(stopped["ads"]["ghost_ad_viewer_s"].get<double>(), 0) << stopped["ads"].dump();
+  EXPECT_EQ(stopped["coordinator"]["api_cues"]["stops"], 1);
+  // kv-channel-state announces an API break ahead: a stop right after the cue cancels it.
+  const nlohmann::json cancelled = RunParts(
+      Parts("[]", R"(, "api_cues": [{"at_s": 30.3, "duration_s": 20}, {"at_s": 30.5, "action": "stop"}])"), "kv-channel-state");
+  ASSERT_FALSE(cancelled.is_null());
+  EXPECT_EQ(cancelled["coordinator"]["api_cues"]["stops"], 1);
+  EXPECT_EQ(cancelled["ads"]["scheduled_ad_viewer_s"].get<double>(), 0) << cancelled["ads"].dump();
+  EXPECT_EQ(cancelled["ads"]["ghost_ad_viewer_s"].get<double>(), 0) << cancelled["ads"].dump();
+  for (const auto& pop : cancelled["pops"]) EXPECT_EQ(pop["breaks_due"], 0);
+  // A stop with nothing playing or announced is refused by the coordinator: nothing changes.
+  const nlohmann::json early = RunParts(
+      Parts("[]", R"(, "api_cues": [{"at_s": 10, "action": "stop"}, {"at_s": 30.3, "duration_s": 20}])"), "do-only");
+  ASSERT_FALSE(early.is_null());
+  EXPECT_EQ(early["coordinator"]["api_cues"]["failed"], 1);
+  EXPECT_EQ(early["coordinator"]["api_cues"]["stops"], 0);
+  for (const auto& pop : early["pops"]) EXPECT_EQ(pop["breaks_due"], 1);
+  // The cue API's own validation applies (ParseCueRequest): a negative duration is refused, no break.
+  const nlohmann::json refused = RunParts(Parts("[]", R"(, "api_cues": [{"at_s": 30.3, "duration_s": -5}])"), "do-only");
+  ASSERT_FALSE(refused.is_null());
+  EXPECT_EQ(refused["coordinator"]["api_cues"]["refused"], 1);
+  EXPECT_EQ(refused["coordinator"]["core"]["breaks_created"], 0);
+  for (const auto& pop : refused["pops"]) EXPECT_EQ(pop["breaks_due"], 0);
+}
+
+TEST(SimPartsTest, DecisionFaultGivesSlateOnlyInItsWindow) {
+  const std::string breaks = R"([{"at_s": 30, "duration_s": 20, "event_id": 1}, {"at_s": 90, "duration_s": 20, "event_id": 2}])";
+  // A fault that changes nothing (the service answers from the start), then a failing window
+  // around the second break only.
+  const nlohmann::json calm = RunParts(Parts(breaks, R"(, "faults": [{"at_s": 0, "kind": "decision", "behaviour": "answer"}])"), "do-only");
+  const nlohmann::json failing = RunParts(Parts(breaks, R"(, "faults": [{"at_s": 70, "kind": "decision", "behaviour": "fail"},
+      {"at_s": 120, "kind": "decision", "behaviour": "answer"}])"), "do-only");
+  ASSERT_FALSE(calm.is_null() || failing.is_null());
+  const double scheduled = calm["ads"]["scheduled_ad_viewer_s"].get<double>();
+  EXPECT_NEAR(scheduled, 2 * 2 * 20, 8.1) << calm["ads"].dump();
+  EXPECT_EQ(calm["ads"]["slate_ad_viewer_s"].get<double>(), 0) << calm["ads"].dump();
+  EXPECT_EQ(calm["sim"]["decision_failures"], 0);
+  // The second break is slate for its whole length (the break still plays: nothing missed), the first has its pod.
+  EXPECT_EQ(failing["ads"]["scheduled_ad_viewer_s"].get<double>(), scheduled);
+  EXPECT_NEAR(failing["ads"]["slate_ad_viewer_s"].get<double>(), scheduled / 2, 4.1) << failing["ads"].dump();
+  EXPECT_EQ(failing["ads"]["missed_ad_viewer_s"], calm["ads"]["missed_ad_viewer_s"]);
+  EXPECT_GE(failing["sim"]["decision_failures"].get<int64_t>(), 1);
+  // "hang" the same way: the coordinator's decision timeout gives slate.
+  const nlohmann::json hung = RunParts(Parts(breaks, R"(, "faults": [{"at_s": 70, "kind": "decision", "behaviour": "hang"},
+      {"at_s": 120, "kind": "decision", "behaviour": "answer"}])"), "do-only");
+  ASSERT_FALSE(hung.is_null());
+  EXPECT_GT(hung["ads"]["slate_ad_viewer_s"].get<double>(), scheduled / 4) << hung["ads"].dump();
+  EXPECT_LE(hung["ads"]["slate_ad_viewer_s"].get<double>(), scheduled / 2 + 4) << hung["ads"].dump();
+  EXPECT_GE(hung["coordinator"]["core"]["decision_timeouts"].get<int64_t>(), 1);
+}
+
+TEST(SimPartsTest, KvPropagationFaultSlowsThatPopOnly) {
+  const std::string breaks = R"([{"at_s": 90, "duration_s": 30, "event_id": 1}])";
+  // Fresh lists (kv-stateless finds breaks by list(prefix)), so propagation is what delays a POP.
+  const std::string fresh = R"(, "kv": {"list_staleness_s": 0})";
+  const nlohmann::json calm = RunParts(Parts(breaks, fresh), "kv-stateless");
+  const nlohmann::json slow = RunParts(
+      Parts(breaks, fresh + R"(, "faults": [{"at_s": 60, "kind": "kv_propagation", "pop": "b", "delay_s": 15}])"), "kv-stateless");
+  ASSERT_FALSE(calm.is_null() || slow.is_null());
+  auto lag = [](const nlohmann::json& r, int pop) { return r["pops"][pop]["viewer_ad_visibility_lag_s"]["p50"].get<double>(); };
+  // kv-stateless reads KV only: POP b sees the break ~14 s later (15 s instead of 1 s), POP a as before.
+  EXPECT_NEAR(lag(slow, 1) - lag(calm, 1), 14, 3) << slow["pops"].dump();
+  EXPECT_NEAR(lag(slow, 0), lag(calm, 0), 0.5);  // (the same up to latency draws taken in another order)
+  EXPECT_GT(slow["ads"]["missed_ad_viewer_s"].get<double>(), calm["ads"]["missed_ad_viewer_s"].get<double>() + 10);
+}
+
+TEST(SimPartsTest, CoordinatorRttFaultAndRestart) {
+  const std::string breaks = R"([{"at_s": 30, "duration_s": 30, "event_id": 1}])";
+  const nlohmann::json calm = RunParts(Parts(breaks, ""), "do-only");
+  const nlohmann::json far =
+      RunParts(Parts(breaks, R"(, "faults": [{"at_s": 0, "kind": "coordinator_rtt", "pop": "b", "rtt_ms": 400}])"), "do-only");
+  ASSERT_FALSE(calm.is_null() || far.is_null());
+  auto p50 = [](const nlohmann::json& r, int pop) { return r["pops"][pop]["latency_ms"]["p50"].get<double>(); };
+  // do-only asks the coordinator on every request: POP b's latency takes the new round trip.
+  EXPECT_LT(p50(calm, 1), 100);
+  EXPECT_GT(p50(far, 1), 380);
+  EXPECT_NEAR(p50(far, 0), p50(calm, 0), 5);  // (the coordinator's queue sees POP b's calls at other times)
+  // Restarts mid-break: the new coordinator recovers the break from its durable storage.
+  const nlohmann::json restarted = RunParts(
+      Parts(breaks, R"(, "faults": [{"at_s": 40, "kind": "coordinator_restart"}, {"at_s": 100, "kind": "coordinator_restart"}])"), "do-only");
+  ASSERT_FALSE(restarted.is_null());
+  EXPECT_EQ(restarted["coordinator"]["restarts"], 2);
+  EXPECT_EQ(restarted["ads"]["scheduled_ad_viewer_s"], calm["ads"]["scheduled_ad_viewer_s"]);
+  EXPECT_LE(restarted["ads"]["missed_ad_viewer_s"].get<double>(), 4) << restarted["ads"].dump();
+  EXPECT_EQ(restarted["ads"]["ghost_ad_viewer_s"].get<double>(), 0) << restarted["ads"].dump();
+  for (const auto& pop : restarted["pops"]) EXPECT_EQ(pop["breaks_never_shown"], 0);
+  // Bad input is named: a fault's unknown POP (the parser's check, and the scheduler's for a
+  // scenario built in code).
+  EXPECT_EQ(ParseScenario(Parts(breaks, R"(, "faults": [{"at_s": 1, "kind": "kv_propagation", "pop": "zz", "delay_s": 1}])"))
+                .status()
+                .message(),
+            "scenario.faults[0].pop: unknown pop 'zz'");
+  Result<Scenario> sc = ParseScenario(Parts(breaks, R"(, "faults": [{"at_s": 1, "kind": "coordinator_rtt", "pop": "a", "rtt_ms": 5}])"));
+  ASSERT_TRUE(sc.ok());
+  sc->faults[0].pop = "zz";
+  EXPECT_EQ(RunBuild(*sc, *FindBuild("do-only"), 1).status().message(), "scenario.faults[0].pop: unknown pop 'zz'");
+}
+
+TEST(SimPartsTest, EarlyCueInEndsTheBreakAtTheInNotThePlannedDuration) {
+  // The OUT announces 40 s, the IN comes after 20 s: the truth is the actual break.
+  const std::string early = Parts(R"([{"at_s": 30, "duration_s": 20, "event_id": 7, "planned_duration_s": 40}])", "");
+  const std::string plain = Parts(R"([{"at_s": 30, "duration_s": 20, "event_id": 7}])", "");
+  for (const char* build : {"do-only", "kv-channel-state"}) {
+    const nlohmann::json r = RunParts(early, build);
+    ASSERT_FALSE(r.is_null());
+    EXPECT_NEAR(r["ads"]["scheduled_ad_viewer_s"].get<double>(), 2 * 20, 4.1) << build << r["ads"].dump();
+    EXPECT_EQ(r["ads"]["ghost_ad_viewer_s"].get<double>(), 0) << build << r["ads"].dump();
+    EXPECT_LE(r["ads"]["missed_ad_viewer_s"].get<double>(), 4) << build << r["ads"].dump();
+  }
+  // A build that drops the CUE-IN runs the announced duration: with the origin announcing the
+  // plan it shows ~20 s of ads after the IN per viewer; announcing the actual duration, none.
+  const nlohmann::json dropped = RunParts(early, "defect-drop-cue-in");
+  const nlohmann::json dropped_plain = RunParts(plain, "defect-drop-cue-in");
+  ASSERT_FALSE(dropped.is_null() || dropped_plain.is_null());
+  EXPECT_NEAR(dropped["ads"]["ghost_ad_viewer_s"].get<double>(), 2 * 20, 8.1) << dropped["ads"].dump();
+  EXPECT_EQ(dropped_plain["ads"]["ghost_ad_viewer_s"].get<double>(), 0) << dropped_plain["ads"].dump();
+}
+
+TEST(SimPartsTest, ConformanceFixturesWithCuesAndFaultsRunDeterministically) {
+  for (const char* f : {"fixtures/scenarios/conformance/coordinator_restart.json", "fixtures/scenarios/conformance/serve_short.json",
+                        "fixtures/scenarios/conformance/early_cue_in.json"}) {
+    Result<nlohmann::json> j = ReadScenarioFile(f, 1 << 20);
+    ASSERT_TRUE(j.ok()) << j.status().ToString();
+    Result<Scenario> sc = ParseScenario(j->dump());
+    ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+    const std::string a = RunReport(*sc, {"kv-hybrid", "kv-channel-state"}, 3);
+    EXPECT_EQ(a, RunReport(*sc, {"kv-hybrid", "kv-channel-state"}, 3)) << f;
+  }
 }
 
 // Issue 18 (`ssai sim --check`, target sim:BUILD): an observed run records what its listed

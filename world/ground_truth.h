@@ -64,6 +64,15 @@ TruthBreak MarkedBreak(const origin::SyntheticStreamSpec& spec, UnixMicros start
 TruthBreak ApiBreak(const origin::SyntheticStreamSpec& spec, UnixMicros start, UnixMicros end,
                     DurationMicros tolerance = kSpliceToleranceUs);
 
+// A cue API stop (issue 16) that takes effect at `effective` (the acknowledgement's endTime when
+// it gives one, else the time it was sent): the break playing then ends there (its slots end at
+// the first slot starting at or after `effective`, by the splicer's rule), or, when none is
+// playing, the next break to start is cancelled (no slots). `breaks` in cue order. Returns the
+// index of the break it changed, -1 when none. The conformance checks' truth applies the same
+// rule (conformance/checks/truth.cc GroundTruth).
+int ApplyStop(const origin::SyntheticStreamSpec& spec, std::vector<TruthBreak>* breaks, UnixMicros effective,
+              DurationMicros tolerance = kSpliceToleranceUs);
+
 // The break whose slots hold `msn` (index into `breaks`), -1 when none does.
 int BreakCovering(const std::vector<TruthBreak>& breaks, int64_t msn);
 

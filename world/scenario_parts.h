@@ -37,6 +37,12 @@ struct ApiCueSpec {
   bool stop = false;
 };
 
+// The POST /cue body a harness sends for `cue` to channel `org`/`channel` (the seed's JSON:
+// {"org", "channel", "duration", "pod_id"} or {"org", "channel", "action": "stop"}): what the
+// conformance targets send over HTTP and the builtin target and the simulator hand to
+// ssai::ParseCueRequest, so the cue API's own validation applies to every harness's calls.
+std::string CueBody(const ApiCueSpec& cue, const std::string& org, const std::string& channel);
+
 struct AdSpec {
   std::string id;
   double duration_s = 0;
