@@ -817,6 +817,15 @@ TEST(BuiltinTargetTest, OneScenarioEndToEnd) {
             std::string::npos);
 }
 
+// The error-severity checks a run failed, in catalogue order.
+std::vector<std::string> ErrorChecksFailed(const RunResult& r) {
+  std::vector<std::string> out;
+  for (const CheckResult& c : r.checks) {
+    if (c.outcome == Outcome::kFail && c.severity == Severity::kError) out.push_back(c.id);
+  }
+  return out;
+}
+
 // Issue 18 ("one world"): the simulator's own run of a conformance scenario (sim:BUILD), its
 // listed players recorded, is judged by the same checks with the same verdicts as the builtin
 // harness: the correct builds pass, each defect build fails what the builtin's fails here.
@@ -834,13 +843,7 @@ TEST(SimTargetTest, JudgedLikeTheBuiltinHarness) {
       ASSERT_TRUE(s.status.ok()) << s.status.ToString();
       EXPECT_EQ(s.target, std::string("sim:") + build);
       EXPECT_FALSE(sim.last_report().is_null());
-      std::vector<std::string> sim_errors, builtin_errors;
-      for (const CheckResult& c : s.checks) {
-        if (c.outcome == Outcome::kFail && c.severity == Severity::kError) sim_errors.push_back(c.id);
-      }
-      for (const CheckResult& c : b.checks) {
-        if (c.outcome == Outcome::kFail && c.severity == Severity::kError) builtin_errors.push_back(c.id);
-      }
+      const std::vector<std::string> sim_errors = ErrorChecksFailed(s), builtin_errors = ErrorChecksFailed(b);
       EXPECT_EQ(sim_errors, builtin_errors) << file << " " << build;
       if (!FindBuild(build)->is_defect()) {
         EXPECT_TRUE(sim_errors.empty()) << file << " " << build;
@@ -895,13 +898,7 @@ TEST(SimTargetTest, CuesFaultsAndEarlyInJudgedLikeTheBuiltinHarness) {
       RunResult s = RunOne(sim, scenarios->front(), Profile{});
       RunResult b = RunOne(builtin, scenarios->front(), Profile{});
       ASSERT_TRUE(s.status.ok()) << file << " " << build << ": " << s.status.ToString();
-      std::vector<std::string> sim_errors, builtin_errors;
-      for (const CheckResult& c : s.checks) {
-        if (c.outcome == Outcome::kFail && c.severity == Severity::kError) sim_errors.push_back(c.id);
-      }
-      for (const CheckResult& c : b.checks) {
-        if (c.outcome == Outcome::kFail && c.severity == Severity::kError) builtin_errors.push_back(c.id);
-      }
+      const std::vector<std::string> sim_errors = ErrorChecksFailed(s), builtin_errors = ErrorChecksFailed(b);
       EXPECT_EQ(sim_errors, builtin_errors) << file << " " << build;
     }
   }
