@@ -1128,25 +1128,34 @@ TEST(BuiltinTargetTest, EveryFailingBreakIsCountedBeyondTheEvidenceCap) {
   EXPECT_NE(ReportJson({r}, profile).dump().find("\"failures_by_break\""), std::string::npos);
 }
 
+// A run of the whole catalogue on `target` in which exactly `failing` fail (each check evaluated
+// once, 0.5 ms), for the expectations' tests.
+RunResult RunFailing(std::string target, bool defect, std::string scenario, const std::vector<std::string>& failing) {
+  RunResult r;
+  r.target = std::move(target);
+  r.defect = defect;
+  r.scenario = std::move(scenario);
+  for (const CheckInfo& info : Catalogue()) {
+    CheckResult c;
+    c.id = info.id;
+    c.severity = info.severity;
+    c.evaluated = 1;
+    c.time_ms = 0.5;
+    const bool fails = std::find(failing.begin(), failing.end(), info.id) != failing.end();
+    c.outcome = fails ? Outcome::kFail : Outcome::kPass;
+    c.failures = fails;
+    r.checks.push_back(std::move(c));
+  }
+  return r;
+}
+
 // Known findings are expected on the targets they were measured on: kv-hybrid's R4/R4b on
 // serve: too (serve:kv-hybrid failed exactly the builtin target's checks on early_cue_in,
 // serve_short and api_stop, and was reported as unexpected), kv-stateless's R5 on the
 // virtual-time targets only (builtin:, sim:; not measured on serve:), nothing on http.
 TEST(ExpectationsTest, KnownFindingsOnTheTargetsTheyWereMeasuredOn) {
   auto run = [](std::string target, std::string scenario, std::vector<std::string> failing) {
-    RunResult r;
-    r.target = std::move(target);
-    r.scenario = std::move(scenario);
-    for (const CheckInfo& info : Catalogue()) {
-      CheckResult c;
-      c.id = info.id;
-      c.severity = info.severity;
-      c.evaluated = 1;
-      const bool fails = std::find(failing.begin(), failing.end(), info.id) != failing.end();
-      c.outcome = fails ? Outcome::kFail : Outcome::kPass;
-      c.failures = fails;
-      r.checks.push_back(std::move(c));
-    }
+    RunResult r = RunFailing(std::move(target), false, std::move(scenario), failing);
     MarkExpected(&r);
     return r;
   };
@@ -1185,24 +1194,7 @@ TEST(ExpectationsTest, KnownFindingsOnTheTargetsTheyWereMeasuredOn) {
 }
 
 TEST(ExpectationsTest, ExpectedFailuresAndUncaughtDefects) {
-  auto run = [](std::string target, bool defect, std::string scenario, std::vector<std::string> failing) {
-    RunResult r;
-    r.target = std::move(target);
-    r.defect = defect;
-    r.scenario = std::move(scenario);
-    for (const CheckInfo& info : Catalogue()) {
-      CheckResult c;
-      c.id = info.id;
-      c.severity = info.severity;
-      c.evaluated = 1;
-      c.time_ms = 0.5;
-      const bool fails = std::find(failing.begin(), failing.end(), info.id) != failing.end();
-      c.outcome = fails ? Outcome::kFail : Outcome::kPass;
-      c.failures = fails;
-      r.checks.push_back(std::move(c));
-    }
-    return r;
-  };
+  const auto run = RunFailing;
   std::vector<RunResult> runs = {
       run("builtin:defect-ignore-end", true, "early_cue_in", {"ttl.no_ad_after_stop"}),
       run("builtin:defect-drop-cue-in", true, "cue_out_two_breaks", {}),
