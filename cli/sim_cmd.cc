@@ -253,15 +253,13 @@ int RunSim(const SimArgs& a) {
     }
     judged = std::move(cs).value();
   }
-  if (a.check) {
-    if (!a.profile.empty()) {
-      Result<conformance::Profile> p = conformance::LoadProfile(a.profile);
-      if (!p.ok()) {
-        std::cerr << "ssai sim: " << p.status().message() << "\n";
-        return 2;
-      }
-      profile = *p;
+  if (!a.profile.empty()) {  // with --check (checked above)
+    Result<conformance::Profile> p = conformance::LoadProfile(a.profile);
+    if (!p.ok()) {
+      std::cerr << "ssai sim: " << p.status().message() << "\n";
+      return 2;
     }
+    profile = *p;
   }
   std::vector<conformance::RunResult> check_runs;
   std::vector<nlohmann::json> results;

@@ -265,7 +265,7 @@ class Harness : private world::FaultSink {
   void SetCoordinatorRtt(int pop, double rtt_ms) override {
     pops_[static_cast<size_t>(pop)].coordinator->set_rtt(SecondsToMicros(rtt_ms / 1000));
   }
-  void DrainAndProbeExpiry(UnixMicros viewers_end);
+  void DrainAndProbeExpiry(UnixMicros viewers_end, const std::vector<std::string>& pop_names);
   Pop* FindPop(const std::string& name) {
     for (Pop& p : pops_) {
       if (p.spec.name == name) return &p;
@@ -411,11 +411,9 @@ void Harness::RestartCoordinator() {
   StartCoordinator();
 }
 
-void Harness::DrainAndProbeExpiry(UnixMicros viewers_end) {
+void Harness::DrainAndProbeExpiry(UnixMicros viewers_end, const std::vector<std::string>& pop_names) {
   sched_.RunUntil(viewers_end);
   coordinators_.back()->Stop();
-  std::vector<std::string> pop_names;
-  for (const Pop& p : pops_) pop_names.push_back(p.spec.name);
   obs_.kv_expiry = sim::ProbeKvExpiry(&sched_, *kv_, viewers_end, pop_names);
 }
 
@@ -556,29 +554,12 @@ Result<Observations> Harness::Run() {
   SSAI_RETURN_IF_ERROR(world::ScheduleFaults(&sched_, scenario_.At(0), scenario_.faults, pop_names, this));
   if (scenario_.api_probes) sched_.RunAt(scenario_.At(1), [this] { RunApiProbes(); });
 
-  DrainAndProbeExpiry(end);
+  DrainAndProbeExpiry(end, pop_names);
 
   if (!scenario_.decision.vast.tag.empty()) vast_decision_.Collect(&obs_, scenario_.origin.start_time);
-  for (const sim::KvCluster::PutRecord& p : kv_->puts()) {
-    obs_.kv_puts.push_back({p.time, p.key, p.value, p.ttl_s, p.status.ok(), p.status.ok() ? "" : p.status.message()});
-  }
-  int64_t unanswered = 0;
-  for (const Fetch& f : obs_.fetches) unanswered += f.response_time == 0;
-  const CoordinatorStats& cs = coordinators_.back()->stats();
-  obs_.stats["fetches"] = static_cast<int64_t>(obs_.fetches.size());
-  obs_.stats["unanswered"] = unanswered;
-  obs_.stats["coordinator_restarts"] = restarts_;
-  obs_.stats["coordinator_operations"] = cs.operations;
-  obs_.stats["coordinator_breaks_created"] = cs.breaks_created;
-  obs_.stats["coordinator_duplicate_cues"] = cs.duplicate_cues;
-  obs_.stats["coordinator_decision_timeouts"] = cs.decision_timeouts;
-  obs_.stats["origin_fetches"] = origin_.fetches;
-  obs_.stats["decision_requests"] = static_cast<int64_t>(obs_.decision_requests.size());
-  for (Pop& p : pops_) {
-    obs_.stats["kv_gets." + p.spec.name] = kv_->pop_stats(p.index).gets;
-    obs_.stats["kv_lists." + p.spec.name] = kv_->pop_stats(p.index).lists;
-    obs_.stats["coordinator_calls." + p.spec.name] = p.coordinator->calls;
-  }
+  std::vector<int64_t> calls;
+  for (const Pop& p : pops_) calls.push_back(p.coordinator->calls);
+  sim::RecordRunEnd(*kv_, pop_names, coordinators_.back()->stats(), restarts_, origin_.fetches, calls, &obs_);
   return std::move(obs_);
 }
 

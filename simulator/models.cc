@@ -481,6 +481,30 @@ std::vector<conformance::KvExpiryProbe> ProbeKvExpiry(Simulation* sim, const KvC
   return out;
 }
 
+void RecordRunEnd(const KvCluster& kv, const std::vector<std::string>& pop_names, const CoordinatorStats& coordinator,
+                  int64_t restarts, int64_t origin_fetches, const std::vector<int64_t>& coordinator_calls_per_pop,
+                  conformance::Observations* obs) {
+  for (const KvCluster::PutRecord& p : kv.puts()) {
+    obs->kv_puts.push_back({p.time, p.key, p.value, p.ttl_s, p.status.ok(), p.status.ok() ? "" : p.status.message()});
+  }
+  int64_t unanswered = 0;
+  for (const conformance::Fetch& f : obs->fetches) unanswered += f.response_time == 0;
+  obs->stats["fetches"] = static_cast<int64_t>(obs->fetches.size());
+  obs->stats["unanswered"] = unanswered;
+  obs->stats["coordinator_restarts"] = restarts;
+  obs->stats["coordinator_operations"] = coordinator.operations;
+  obs->stats["coordinator_breaks_created"] = coordinator.breaks_created;
+  obs->stats["coordinator_duplicate_cues"] = coordinator.duplicate_cues;
+  obs->stats["coordinator_decision_timeouts"] = coordinator.decision_timeouts;
+  obs->stats["origin_fetches"] = origin_fetches;
+  obs->stats["decision_requests"] = static_cast<int64_t>(obs->decision_requests.size());
+  for (size_t p = 0; p < pop_names.size(); ++p) {
+    obs->stats["kv_gets." + pop_names[p]] = kv.pop_stats(static_cast<int>(p)).gets;
+    obs->stats["kv_lists." + pop_names[p]] = kv.pop_stats(static_cast<int>(p)).lists;
+    if (p < coordinator_calls_per_pop.size()) obs->stats["coordinator_calls." + pop_names[p]] = coordinator_calls_per_pop[p];
+  }
+}
+
 std::string SimOrigin::PlaylistAt(std::string_view url, UnixMicros at) const {
   auto it = urls_.find(url);
   if (it == urls_.end()) return "";

@@ -179,6 +179,15 @@ class KvCluster {
 std::vector<conformance::KvExpiryProbe> ProbeKvExpiry(Simulation* sim, const KvCluster& kv, UnixMicros viewers_end,
                                                       const std::vector<std::string>& pop_names);
 
+// The rest of what every in-process harness on these models records at a run's end (the builtin
+// and sim targets): the KV write log as the record's puts, and the run's `stats` (conformance
+// report.json): fetches and unanswered ones, the coordinator's counters and restarts, origin
+// fetches, decision requests, each POP's KV gets and lists and its coordinator calls
+// (`coordinator_calls_per_pop`, in POP order).
+void RecordRunEnd(const KvCluster& kv, const std::vector<std::string>& pop_names, const CoordinatorStats& coordinator,
+                  int64_t restarts, int64_t origin_fetches, const std::vector<int64_t>& coordinator_calls_per_pop,
+                  conformance::Observations* obs);
+
 // ---------------------------------------------------------------------------------------------
 // A capture directory loaded for replay (scenario origin.capture): the index and every snapshot
 // body it names. `version` numbers the distinct files (Response::version: one file, one body).

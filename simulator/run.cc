@@ -234,8 +234,8 @@ class World : public Simulation::IndexedHandler, private world::FaultSink {
         end_(sc.start_time + SecondsToMicros(sc.duration_s)),
         viewer_rng_(Rng::Stream(seed, kViewerStream)), capture_(capture), ts_(ts) {}
 
-  // Before Setup: record what the listed players are served (RunOptions::observations), and the
-  // harness's decision service if it brings one (RunOptions::decision_service).
+  // Before Setup: record what the listed players are served (RunOptions::observations), the
+  // harness's decision service and operator calls if it brings them.
   void set_options(const RunOptions& options) {
     obs_ = options.observations;
     decision_service_ = options.decision_service;
@@ -246,6 +246,14 @@ class World : public Simulation::IndexedHandler, private world::FaultSink {
 
  private:
   void Reload(size_t i);
+  // The viewer-seconds a cohort watched since its last update, counted now (the run's, its
+  // POP's and their series).
+  void CountWatched(const Cohort& c, UnixMicros now) {
+    const double viewer_s = static_cast<double>(c.viewers) * MicrosToSeconds(now - c.last_update);
+    viewer_seconds_ += viewer_s;
+    viewer_seconds_series_.Add(now - t0_, viewer_s);
+    pops_[static_cast<size_t>(c.pop)].viewer_seconds_series.Add(now - t0_, viewer_s);
+  }
   // Cohort reloads are the kernel's indexed events (kernel.h IndexedHandler): most of a run's
   // events, and the cohort is a cache miss at 64 k cohorts, so the next one is fetched while
   // this one runs.
@@ -397,6 +405,8 @@ class World : public Simulation::IndexedHandler, private world::FaultSink {
   conformance::Observations* obs_ = nullptr;
   // A listed player's request, recorded when it is made (-1: not recorded); its response, when it arrives.
   int64_t ObserveRequest(int player, size_t i, const std::string& file, Kind kind, int64_t reload);
+  // A player's request for `file` as the conformance targets describe one (no times, no answer).
+  conformance::Fetch PlayerFetch(const ListedPlayer& v, size_t i, const std::string& file, Kind kind) const;
   void ObserveResponse(int64_t index, const ManifestResponse& r);
   void FinishObservations();
   std::vector<GroupAnswer> groups_;
@@ -907,10 +917,7 @@ void World::Reload(size_t i) {
       if (before > after) leaves += viewer_rng_.Binomial(c.viewers - leaves, 1 - after / before);
     }
     const int64_t joins = viewer_rng_.Poisson(join_rate * dt_s + extra_joins);
-    const double viewer_s = static_cast<double>(c.viewers) * dt_s;
-    viewer_seconds_ += viewer_s;
-    viewer_seconds_series_.Add(now - t0_, viewer_s);
-    pops_[static_cast<size_t>(c.pop)].viewer_seconds_series.Add(now - t0_, viewer_s);
+    CountWatched(c, now);
     c.viewers = c.viewers - leaves + joins;
     c.last_update = now;
   }
@@ -941,10 +948,7 @@ void World::PlayerReload(size_t k) {
   const int64_t reload = ++v.reloads;
   for (size_t n = 0; n < v.cohorts.size(); ++n) {
     Cohort& c = cohorts_[v.cohorts[n]];
-    const double viewer_s = static_cast<double>(c.viewers) * MicrosToSeconds(now - c.last_update);
-    viewer_seconds_ += viewer_s;
-    viewer_seconds_series_.Add(now - t0_, viewer_s);
-    pops_[static_cast<size_t>(c.pop)].viewer_seconds_series.Add(now - t0_, viewer_s);
+    CountWatched(c, now);
     c.last_update = now;
     Request(v.cohorts[n], now, 1, n == 0, static_cast<int>(k), reload);
   }
@@ -1071,26 +1075,31 @@ void World::CountCalls(const Cohort& c, double calls) {
   fleet_->AddLoad(c.channel, calls);
 }
 
-int64_t World::ObserveRequest(int player, size_t i, const std::string& file, Kind kind, int64_t reload) {
-  if (obs_ == nullptr || player < 0) return -1;
-  const ListedPlayer& v = players_[static_cast<size_t>(player)];
-  if (v.channel != 0) return -1;  // the checks judge one channel
+conformance::Fetch World::PlayerFetch(const ListedPlayer& v, size_t i, const std::string& file, Kind kind) const {
   const Cohort& c = cohorts_[i];
   conformance::Fetch f;
   f.pop = sc_.pops[static_cast<size_t>(c.pop)].name;
   f.viewer = v.name;
   f.mode = c.sgai ? InsertionMode::kSgai : InsertionMode::kSsai;
-  const std::string session = conformance::SessionOfViewer(v.name);
-  f.url = "/" + std::string(kSimOrg) + "/" + channels_[0].channel + "/" + file + "?session=" + session + (c.sgai ? "&mode=sgai" : "");
-  f.request_time = sim_.Now();
-  f.reload = reload;
+  f.url = "/" + std::string(kSimOrg) + "/" + channels_[static_cast<size_t>(v.channel)].channel + "/" + file +
+          "?session=" + conformance::SessionOfViewer(v.name) + (c.sgai ? "&mode=sgai" : "");
   if (file != "master.m3u8") {
     f.rendition = file.substr(0, file.size() - 5);  // "{id}.m3u8"
     if (kind == kVariant) f.bandwidth_bps = sc_.origin.stream.renditions[static_cast<size_t>(c.rendition)].bandwidth_bps;
     if (kind == kAudio) f.alternate = "audio";
     if (kind == kSubtitles) f.alternate = "subtitles";
-    f.origin_body = origin_->PlaylistAt(SimOrigin::PlaylistUrl(0, f.rendition), f.request_time);
   }
+  return f;
+}
+
+int64_t World::ObserveRequest(int player, size_t i, const std::string& file, Kind kind, int64_t reload) {
+  if (obs_ == nullptr || player < 0) return -1;
+  const ListedPlayer& v = players_[static_cast<size_t>(player)];
+  if (v.channel != 0) return -1;  // the checks judge one channel
+  conformance::Fetch f = PlayerFetch(v, i, file, kind);
+  f.request_time = sim_.Now();
+  f.reload = reload;
+  if (!f.rendition.empty()) f.origin_body = origin_->PlaylistAt(SimOrigin::PlaylistUrl(0, f.rendition), f.request_time);
   obs_->fetches.push_back(std::move(f));
   return static_cast<int64_t>(obs_->fetches.size()) - 1;
 }
@@ -1102,13 +1111,7 @@ void World::FetchSgaiAssets(size_t player, size_t i, UnixMicros started, const s
   const std::string channel = channels_[static_cast<size_t>(v.channel)].channel;
   const std::string ours = "/" + std::string(kSimOrg) + "/" + channel + "/";
   const std::string session = SessionOf(v.cohorts.front());
-  conformance::Fetch f;
-  f.pop = sc_.pops[static_cast<size_t>(c.pop)].name;
-  f.viewer = v.name;
-  f.rendition = file.substr(0, file.size() - 5);
-  f.url = ours + file;
-  f.mode = InsertionMode::kSgai;
-  f.bandwidth_bps = sc_.origin.stream.renditions[static_cast<size_t>(c.rendition)].bandwidth_bps;
+  conformance::Fetch f = PlayerFetch(v, i, file, kVariant);
   f.request_time = started;
   f.response_time = sim_.Now();
   f.http_status = r.http_status;
@@ -1332,26 +1335,9 @@ void World::FinishObservations() {
       obs_->alternate_slate_uris.push_back(a.slate.uri);
     }
   }
-  for (const KvCluster::PutRecord& p : kv_->puts()) {
-    obs_->kv_puts.push_back({p.time, p.key, p.value, p.ttl_s, p.status.ok(), p.status.ok() ? "" : p.status.message()});
-  }
-  int64_t unanswered = 0;
-  for (const conformance::Fetch& f : obs_->fetches) unanswered += f.response_time == 0;
-  const CoordinatorStats cs = fleet_->TotalStats();
-  obs_->stats["fetches"] = static_cast<int64_t>(obs_->fetches.size());
-  obs_->stats["unanswered"] = unanswered;
-  obs_->stats["coordinator_restarts"] = fleet_->restarts();
-  obs_->stats["coordinator_operations"] = cs.operations;
-  obs_->stats["coordinator_breaks_created"] = cs.breaks_created;
-  obs_->stats["coordinator_duplicate_cues"] = cs.duplicate_cues;
-  obs_->stats["coordinator_decision_timeouts"] = cs.decision_timeouts;
-  obs_->stats["origin_fetches"] = origin_->fetches();
-  obs_->stats["decision_requests"] = static_cast<int64_t>(obs_->decision_requests.size());
-  for (size_t p = 0; p < sc_.pops.size(); ++p) {
-    obs_->stats["kv_gets." + sc_.pops[p].name] = kv_->pop_stats(static_cast<int>(p)).gets;
-    obs_->stats["kv_lists." + sc_.pops[p].name] = kv_->pop_stats(static_cast<int>(p)).lists;
-    obs_->stats["coordinator_calls." + sc_.pops[p].name] = std::llround(pops_[p].coordinator_calls);
-  }
+  std::vector<int64_t> calls;
+  for (const PopMetrics& pm : pops_) calls.push_back(std::llround(pm.coordinator_calls));
+  RecordRunEnd(*kv_, pop_names, fleet_->TotalStats(), fleet_->restarts(), origin_->fetches(), calls, obs_);
 }
 
 json World::Result_() const {
@@ -1649,21 +1635,18 @@ Status CheckSimulated(const Scenario& sc, const RunOptions& options) {
 Result<nlohmann::json> RunBuild(const Scenario& scenario, const BuildSpec& build, uint64_t seed,
                                 const RunOptions& options) {
   SSAI_RETURN_IF_ERROR(CheckSimulated(scenario, options));
+  auto play = [&options](std::unique_ptr<World> world) -> Result<nlohmann::json> {
+    world->set_options(options);
+    SSAI_RETURN_IF_ERROR(world->Setup());
+    return world->Run(options);
+  };
   if (!scenario.origin.ts.empty()) {
     Result<std::string> bytes = io::ReadFileToString(scenario.origin.ts, ts::kMaxScenarioTsBytes);
     if (!bytes.ok()) return bytes.status().WithContext("origin.ts");
     SSAI_ASSIGN_OR_RETURN(TsTimeline tl, TsTimelineOf(std::move(bytes).value(), scenario));
-    auto world = std::make_unique<World>(scenario, build, seed, nullptr, &tl);
-    world->set_options(options);
-    SSAI_RETURN_IF_ERROR(world->Setup());
-    return world->Run(options);
+    return play(std::make_unique<World>(scenario, build, seed, nullptr, &tl));
   }
-  if (scenario.origin.capture.empty()) {
-    auto world = std::make_unique<World>(scenario, build, seed);
-    world->set_options(options);
-    SSAI_RETURN_IF_ERROR(world->Setup());
-    return world->Run(options);
-  }
+  if (scenario.origin.capture.empty()) return play(std::make_unique<World>(scenario, build, seed));
   // Capture replay: virtual time is the capture's stream time (so PDTs, break times and the
   // clock agree); the simulation starts at capture offset 0 and viewers warmup_s later.
   SSAI_ASSIGN_OR_RETURN(std::shared_ptr<const SimCapture> capture, LoadSimCapture(scenario.origin.capture));
@@ -1671,10 +1654,7 @@ Result<nlohmann::json> RunBuild(const Scenario& scenario, const BuildSpec& build
   Scenario sc = scenario;
   sc.start_time = tl.stream_start + SecondsToMicros(sc.warmup_s);
   sc.origin.stream.segment_duration_s = tl.segment_s;
-  auto world = std::make_unique<World>(sc, build, seed, &tl);
-  world->set_options(options);
-  SSAI_RETURN_IF_ERROR(world->Setup());
-  return world->Run(options);
+  return play(std::make_unique<World>(sc, build, seed, &tl));
 }
 
 }  // namespace ssai::sim
