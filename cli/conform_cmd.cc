@@ -2,7 +2,7 @@
 //   ssai conform --list                     the check catalogue (id, severity, section, description)
 //   ssai conform --list-builds              every build name, one per line (defect builds: defect-...)
 //   ssai conform --target builtin:BUILD|builtin:all|builtin:all+defects --scenario FILE|DIR [--profile P] --out DIR
-//   ssai conform --target sim:BUILD|sim:all|sim:all+defects ... (the simulator's run of the scenario, judged)
+//   ssai conform --target sim:BUILD|sim:all|sim:all+defects ... (the same runs, named sim:)
 //                [-k SUBSTRING]...                              only the checks whose id contains one
 //   ssai conform --target serve:BUILD --scenario FILE --out DIR                 (real time)
 //   ssai conform --target http --target-profile T.json --scenario FILE --out DIR (real time)
@@ -153,8 +153,8 @@ void RegisterConformCommands(CLI::App& app, Context& ctx) {
   c->add_flag("--list", args->list, "Print the check catalogue");
   c->add_flag("--list-builds", args->list_builds, "Print every build name (defect builds are defect-...)");
   c->add_option("--target", args->target,
-                "builtin:BUILD, builtin:a,b, builtin:all (the correct builds), builtin:all+defects (virtual "
-                "time); sim:BUILD and the same lists (the simulator's run, judged); serve:BUILD, http (real "
+                "builtin:BUILD, builtin:a,b, builtin:all (the correct builds), builtin:all+defects (the "
+                "simulator's run, virtual time; sim:... names the same runs); serve:BUILD, http (real "
                 "time, loopback); observe (watch a deployment, --duration S)");
   c->add_option("--target-profile", args->target_profile, "The http or observe target's profile JSON (fixtures/targets/)");
   c->add_option("--duration", args->duration_s, "observe: seconds to watch the deployment (default 60)")

@@ -22,7 +22,7 @@
 #include "conformance/report.h"
 #include "conformance/runner.h"
 #include "conformance/scenario.h"
-#include "conformance/sim_target.h"
+#include "conformance/builtin_target.h"
 #include "reference/base/json_input.h"
 #include "reference/ssai/builds.h"
 #include "simulator/report.h"
@@ -276,8 +276,8 @@ int RunSim(const SimArgs& a) {
       };
     }
     if (a.check) {
-      // The same run, its listed viewers recorded and judged (conformance/sim_target.h).
-      conformance::SimTarget target(*builds[i], a.seed);
+      // The same run, its listed viewers recorded and judged (conformance/builtin_target.h).
+      conformance::BuiltinTarget target(*builds[i], "sim", a.seed);
       target.set_progress(opt.progress);
       conformance::RunResult run = conformance::RunOne(target, *judged, profile);
       line.Clear();

@@ -166,8 +166,8 @@ void MarkExpected(RunResult* run) {
     return;
   }
   // Known findings are expected on the targets they were measured on (KnownFinding::targets):
-  // the virtual-time targets (modelled POPs: the builtin harness and the simulator's run, sim:,
-  // which fail the same checks), and serve: for those measured there.
+  // the virtual-time target (the simulator's run, named builtin: or sim:), and serve: for those
+  // measured there.
   const KnownFinding* known = nullptr;
   for (const KnownFinding& k : KnownFindings()) {
     if (k.build == build && k.scenario == run->scenario && k.MeasuredOn(run->target)) known = &k;

@@ -6,7 +6,7 @@
 //    fails no error check in any of the runs is itself a failure: the suite would miss that bug.
 //  - Known findings: correct builds of the seed's designs that fail error checks by design
 //    (KnownFindings(): build, scenario, exactly the failing checks, the cause), on the targets
-//    each was measured on (builtin: and sim:; serve: for kv-hybrid's R4/R4b, which are the core's
+//    each was measured on (builtin:, also named sim:; serve: for kv-hybrid's R4/R4b, which are the core's
 //    read path and KV cache, not the harness's). Only the listed checks are expected; any other
 //    failure of that run is real. conformance/matrix_test.cc pins the list both ways on the
 //    builtin target (a listed pair that starts passing, or fails differently, turns it red).
@@ -30,7 +30,7 @@ struct KnownFinding {
   // The kinds of target it was measured on, space-separated ("builtin sim", "builtin sim
   // serve"): a finding of the design shows on every target that runs the build, but is expected
   // only where a run showed exactly these checks failing (serve: is real time; a run there is
-  // minutes). builtin: and sim: (virtual time, modelled POPs) fail the same checks.
+  // minutes). builtin: and sim: are the same runs (the simulator's) under two names.
   std::string targets = "builtin sim";
   bool MeasuredOn(std::string_view target) const;  // "serve:kv-hybrid" -> "serve" listed?
 };

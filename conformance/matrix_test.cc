@@ -1,5 +1,5 @@
 // Proves the suite works: every build x every scenario of fixtures/scenarios/conformance/ on the
-// builtin target (builtin:all+defects) and on the simulator's runs (sim:all+defects). Fails when a defect build passes every check its base
+// builtin target (builtin:all+defects: the simulator's runs of the scenarios, issue 18). Fails when a defect build passes every check its base
 // build passes (the suite missed a bug), when a correct build fails an error-severity check that
 // is not a known finding (expectations.h KnownFindings(), with the root causes R1..R6), when a
 // known finding starts passing or fails differently, or when `ssai conform`'s verdict on the
@@ -31,27 +31,14 @@ std::string Describe(const RunResult& r, bool errors_only) {
   return out;
 }
 
-// `family`: "builtin" (the conformance harness's deployment) or "sim" (the simulator's own run,
-// issue 18). Returns how many runs the target refused as not simulated yet (sim only).
-int ProveMatrix(const std::string& family) {
+void ProveMatrix() {
   Result<std::vector<Scenario>> scenarios = LoadScenarios("fixtures/scenarios/conformance");
-  EXPECT_TRUE(scenarios.ok()) << scenarios.status().ToString();
+  ASSERT_TRUE(scenarios.ok()) << scenarios.status().ToString();
   Result<Profile> profile = LoadProfile("conformance/profiles/default.json");
-  EXPECT_TRUE(profile.ok()) << profile.status().ToString();
-  Result<std::vector<std::unique_ptr<Target>>> targets = MakeTargets(family + ":all+defects");
-  EXPECT_TRUE(targets.ok());
-  if (!scenarios.ok() || !profile.ok() || !targets.ok()) return -1;
-  std::vector<RunResult> all_runs = RunMatrix(*targets, *scenarios, *profile);
-  // The simulator refuses by name what it does not play yet; those runs prove nothing either way.
-  std::vector<RunResult> runs;
-  int not_simulated = 0;
-  for (RunResult& r : all_runs) {
-    if (family == "sim" && !r.status.ok() && r.status.message().find("not simulated yet") != std::string::npos) {
-      ++not_simulated;
-      continue;
-    }
-    runs.push_back(std::move(r));
-  }
+  ASSERT_TRUE(profile.ok()) << profile.status().ToString();
+  Result<std::vector<std::unique_ptr<Target>>> targets = MakeTargets("builtin:all+defects");
+  ASSERT_TRUE(targets.ok());
+  std::vector<RunResult> runs = RunMatrix(*targets, *scenarios, *profile);
 
   // A defect build is caught when it fails an error check in a scenario where the correct build it
   // is derived from (builds.h: "our best build with one bug each") passes that check, so a bug of
@@ -122,7 +109,6 @@ int ProveMatrix(const std::string& family) {
     EXPECT_FALSE(checks.empty()) << build << " fails nothing its base build passes: the suite misses this defect";
   }
   for (const auto& [build, checks] : ExpectedCatches()) {
-    if (not_simulated > 0) break;  // the catching scenario may be one the simulator does not play yet
     for (const std::string& c : checks) {
       bool found = false;
       for (const std::string& x : caught_by[build]) found |= x.rfind(c + " (", 0) == 0;
@@ -147,18 +133,9 @@ int ProveMatrix(const std::string& family) {
   EXPECT_EQ(defects, defect_builds);
   EXPECT_GE(defects, 16);  // 13, then issue 16's defect-sgai-top-variant and issue 14's two
   EXPECT_EQ(UnexpectedFailures(runs), 0);
-  return not_simulated;
 }
 
-TEST(ConformanceMatrixTest, DefectBuildsCaughtCorrectBuildsPass) { EXPECT_EQ(ProveMatrix("builtin"), 0); }
-
-// Issue 18 ("one world"): the simulator's own runs of the same scenarios prove the same: every
-// defect build caught, every correct build passing or failing only its known findings.
-TEST(ConformanceMatrixTest, SimulatedRunsProveTheSame) {
-  // Every part of a conformance scenario is simulated (api_cues, faults, VAST, early CUE-INs too),
-  // so the expected-catch list is checked on the simulated runs as well.
-  EXPECT_EQ(ProveMatrix("sim"), 0);
-}
+TEST(ConformanceMatrixTest, DefectBuildsCaughtCorrectBuildsPass) { ProveMatrix(); }
 
 }  // namespace
 }  // namespace ssai::conformance

@@ -1,6 +1,6 @@
 // The cue API validation probes (api.cue.*): bodies the seed's POST /cue must refuse, the
 // substring the error must contain (the field it names) and, over HTTP, the status. Shared by the
-// builtin target and the simulator's run (RunCueProbesInProcess) and the HTTP targets.
+// builtin target (the simulator's run: RunCueProbesInProcess) and the HTTP targets.
 #ifndef SSAI_CONFORMANCE_PROBES_H_
 #define SSAI_CONFORMANCE_PROBES_H_
 
@@ -45,7 +45,7 @@ inline std::vector<ProbeCase> CueProbeCases(const std::string& org, const std::s
 // A coordinator's cue API reached in-process: a parsed request and its answer.
 using InProcessCueApi = std::function<void(const CueRequest&, std::function<void(Result<CueResult>)>)>;
 
-// The probes sent in-process (the builtin target, the simulator's run): each body through the cue
+// The probes sent in-process (the builtin target: the simulator's run): each body through the cue
 // API's own validation (ParseCueRequest), then into the coordinator through `cue`; refused or
 // accepted, recorded in obs->api_probes (an answer arrives later: `obs` must outlive it).
 inline void RunCueProbesInProcess(const std::string& org, const std::string& channel, const InProcessCueApi& cue,

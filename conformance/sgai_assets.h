@@ -37,8 +37,8 @@ Result<std::vector<std::string>> ParseAssetList(std::string_view json_text, std:
 // asset playlist response.
 void ReadAssetPlaylist(int http_status, std::string_view body, SgaiAssetRecord* rec);
 
-// Fetches `url` and answers (HTTP status, 0 for none; body). The builtin target answers on its
-// scheduler, the real-time targets at once.
+// Fetches `url` and answers (HTTP status, 0 for none; body). The simulator's run (the builtin
+// target) answers on its scheduler, the real-time targets at once.
 using AssetFetcher = std::function<void(const std::string& url, std::function<void(int, std::string)> done)>;
 
 // For one SGAI (or any) media playlist response `f` (status 200): every interstitial `seen` does

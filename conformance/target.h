@@ -1,12 +1,11 @@
 // A conformance target: something that runs a scenario and reports what it observed.
 //
 //   builtin:BUILD   any build of reference/ssai/builds.h (defect builds too) in-process on a
-//                   virtual clock (builtin_target.h)                                [implemented]
+//                   virtual clock: the simulator's run of the scenario (builtin_target.h)
 //   builtin:all     every correct build, one target each (as `ssai sim --build all`)
 //   builtin:all+defects  every build, the defect builds too (their failures are expected:
 //                   expectations.h)
-//   sim:BUILD       the same build lists run by the simulator itself (sim_target.h, issue 18):
-//                   the scenario's sim::RunBuild with its listed viewers recorded
+//   sim:BUILD       the same runs and build lists, named sim: (as `ssai sim --check` reports)
 //   serve:BUILD     our server (reference/server, in-process) with that build on loopback, the
 //                   harness serving origin and decision service; real clock (http_target.h)
 //   http            a deployment described by a target profile (--target-profile: URL

@@ -1,7 +1,7 @@
 // decision.vast (issue 15): the harness's VAST ad server and the server's own VAST client, as one
-// DecisionClient on a harness's scheduler. The builtin target and the simulator's run (sim:BUILD,
-// `ssai sim --check`, through sim::RunOptions::decision_service: the simulator may not link the
-// server) use this one class.
+// DecisionClient on a harness's scheduler. The builtin target (the simulator's run, also
+// `ssai sim --check`) plugs it in through sim::RunOptions::decision_service: the simulator may not
+// link the server.
 #ifndef SSAI_CONFORMANCE_VAST_HARNESS_H_
 #define SSAI_CONFORMANCE_VAST_HARNESS_H_
 

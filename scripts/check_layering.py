@@ -19,8 +19,8 @@ ALLOWED = {
     "reference/media": ["reference/base"],
     # The sans-I/O core: no server, simulator, conformance, no test fakes.
     "reference/ssai": ["reference/base", "reference/media"],
-    # Fakes of the core's interfaces, for tests only (the builtin conformance target runs on the
-    # simulator's world since issue 18).
+    # Fakes of the core's interfaces, for tests only (the builtin conformance target is the
+    # simulator's run since issue 18).
     "reference/ssai/testing": ["reference/base", "reference/media", "reference/ssai"],
     "reference/server": ["reference/base", "reference/io", "reference/media", "reference/ssai"],
     # The harness's world: the ground truth every harness judges by (world/README.md).

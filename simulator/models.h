@@ -175,12 +175,12 @@ class KvCluster {
 // stopped: lets pending writes land, runs `sim` to every written key's last expiry (in rounds: a
 // write may land meanwhile) and asks every location for each key (central, then the POPs,
 // named by `pop_names` in index order): the conformance kv expiry checks' probes, for every
-// harness on this model (the builtin and sim targets). Needs set_record_puts(true).
+// run on this model (the conformance builtin target). Needs set_record_puts(true).
 std::vector<conformance::KvExpiryProbe> ProbeKvExpiry(Simulation* sim, const KvCluster& kv, UnixMicros viewers_end,
                                                       const std::vector<std::string>& pop_names);
 
-// The rest of what every in-process harness on these models records at a run's end (the builtin
-// and sim targets): the KV write log as the record's puts, and the run's `stats` (conformance
+// The rest of what an observed run on these models records at its end (the conformance builtin
+// target): the KV write log as the record's puts, and the run's `stats` (conformance
 // report.json): fetches and unanswered ones, the coordinator's counters and restarts, origin
 // fetches, decision requests, each POP's KV gets and lists and its coordinator calls
 // (`coordinator_calls_per_pop`, in POP order).

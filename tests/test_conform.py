@@ -112,6 +112,36 @@ def test_all_plus_defects_passes_and_catches_every_defect_build(ssai, tmp_path):
     assert sum(1 for tc in suites.iter("testcase") if tc.find("failure") is not None) == 0
 
 
+def test_builtin_and_sim_are_the_same_runs_and_compare_conform_says_so(ssai, root, tmp_path):
+    # Issue 18: builtin: is the simulator's run of the scenario; sim: names the same runs.
+    # scripts/compare_conform.py matches runs by build and scenario across the two names.
+    reports = {}
+    for family in ("builtin", "sim"):
+        out = tmp_path / family
+        r = ssai("conform", "--target", f"{family}:kv-hybrid,defect-ignore-end", "--scenario",
+                 f"{SCENARIOS}/cue_out_two_breaks.json", "--out", out, "--quiet", timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+        reports[family] = out / "report.json"
+    compare = [str(root / "scripts" / "compare_conform.py")]
+    same = subprocess.run(["/usr/bin/python3", *compare, reports["builtin"], reports["sim"]],
+                          capture_output=True, text=True, timeout=60)
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert "2 runs in both: 2 equal, 0 differ" in same.stdout, same.stdout
+    # A run that fails one more error check differs, and says which.
+    changed = json.loads(reports["sim"].read_text())
+    run = next(r for r in changed["runs"] if r["target"] == "sim:kv-hybrid")
+    check = next(c for c in run["checks"] if c["id"] == "splice.ad_starts_within")
+    check["outcome"], check["severity"] = "fail", "error"
+    (tmp_path / "changed.json").write_text(json.dumps(changed))
+    diff = subprocess.run(["/usr/bin/python3", *compare, "--errors-only", reports["builtin"], tmp_path / "changed.json"],
+                          capture_output=True, text=True, timeout=60)
+    assert diff.returncode == 1, diff.stdout + diff.stderr
+    assert "kv-hybrid | cue_out_two_breaks: only before [], only after ['splice.ad_starts_within']" in diff.stdout, diff.stdout
+    bad = subprocess.run(["/usr/bin/python3", *compare, "/dev/null", reports["sim"]], capture_output=True, text=True,
+                         timeout=60)
+    assert bad.returncode == 2 and "not an ssai conform report.json" in bad.stderr, bad.stderr
+
+
 def test_k_selects_checks_by_substring(ssai, tmp_path):
     out = tmp_path / "k"
     r = ssai("conform", "--target", "builtin:kv-channel-state", "--scenario", f"{SCENARIOS}/early_cue_in.json",

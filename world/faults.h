@@ -1,7 +1,7 @@
 // Faults on a schedule (a scenario's "faults", world::FaultSpec): one scheduler for every harness
-// that plays them (issue 18, "one world"): the simulator's run (simulator/run.cc) and the
-// conformance builtin target (conformance/builtin_target.cc). What a fault does is each harness's
-// own model's (FaultSink); when it happens and to which POP is decided here once.
+// that plays them (issue 18, "one world"): the simulator's run (simulator/run.cc), which is also
+// the conformance builtin target's. What a fault does is the harness's own models' (FaultSink);
+// when it happens and to which POP is decided here, once.
 #ifndef SSAI_WORLD_FAULTS_H_
 #define SSAI_WORLD_FAULTS_H_
 

@@ -8,7 +8,7 @@
 //
 // The one wrapper-following loop: the server fetches over HTTP (HttpVastFetcher, the HttpFetcher
 // every outbound call uses), the conformance builtin target in-process from the harness's ad
-// server on the simulated clock (conformance/builtin_target.cc), so what the conformance suite
+// server on the simulated clock (conformance/vast_harness.h), so what the conformance suite
 // judges is this code, not a copy of it.
 #ifndef SSAI_REFERENCE_SERVER_VAST_DECISION_H_
 #define SSAI_REFERENCE_SERVER_VAST_DECISION_H_

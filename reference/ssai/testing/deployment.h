@@ -1,7 +1,7 @@
 // A whole single-edge deployment in-process on a manual clock: a synthetic origin (republished as
 // time moves), one coordinator, fake KV, durable store and decision service, and one edge
 // (ManifestPath) running a build. Shared by the manifest-path tests and benchmarks; the
-// conformance suite's multi-POP harness is conformance/builtin_target.
+// conformance suite's multi-POP deployment is the simulator's run (conformance/builtin_target.h).
 #ifndef SSAI_REFERENCE_SSAI_TESTING_DEPLOYMENT_H_
 #define SSAI_REFERENCE_SSAI_TESTING_DEPLOYMENT_H_
 
