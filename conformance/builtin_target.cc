@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "conformance/http_target.h"
+#include "conformance/pop_stats.h"
 #include "conformance/probes.h"
 #include "simulator/models.h"
 #include "simulator/run.h"
@@ -42,6 +43,7 @@ Result<Observations> BuiltinTarget::Run(const Scenario& scenario, const Profile&
   if (!report.ok()) return report.status();
   if (vast) vast->Collect(&obs, scenario.origin.start_time);
   last_report_ = std::move(report).value();
+  AddPopStats(scenario.origin.start_time, &obs);
   obs.target = name();
   obs.scenario = scenario.name;
   return obs;

@@ -841,6 +841,18 @@ TEST(BuiltinTargetTest, IsTheSimulatorsRunOfTheScenario) {
       EXPECT_EQ(b.target, std::string("builtin:") + build);
       // The simulator's report of the same run: its requests are the players' fetches.
       ASSERT_FALSE(builtin.last_report().is_null());
+      // Per-POP figures keyed as the real-time targets' (pop_stats.h), so builtin: and serve:
+      // runs of one scenario compare.
+      for (const PopSpec& pop : scenarios->front().pops) {
+        const std::string& p = pop.name;
+        ASSERT_GT(b.stats.count("fetches." + p), 0u) << p;
+        EXPECT_GT(b.stats.at("fetches." + p), 10) << p;
+        EXPECT_LE(b.stats.at("kv_hits." + p), b.stats.at("fetches." + p)) << p;
+        EXPECT_LE(b.stats.at("latency_p50_us." + p), b.stats.at("latency_max_us." + p)) << p;
+        if (FindBuild(build)->read_path != ReadPath::kCoordinatorOnly && b.stats.at("kv_hits." + p) > 0) {
+          EXPECT_GE(b.stats.at("first_kv_hit_ms." + p), 0) << p;
+        }
+      }
       const std::vector<std::string> errors = ErrorChecksFailed(b);
       if (FindBuild(build)->is_defect()) {
         // defect-ads-inherit-map-key only shows on CMAF; the others on both.

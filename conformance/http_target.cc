@@ -25,6 +25,7 @@
 #include "conformance/http_client.h"
 #include "conformance/sgai_assets.h"
 #include "conformance/observe_target.h"
+#include "conformance/pop_stats.h"
 #include "conformance/player_choice.h"
 #include "conformance/probes.h"
 #include "conformance/scenario.h"
@@ -800,30 +801,6 @@ UnixMicros RunStart(const Scenario& scenario) {
   return (WallNow() / kMicrosPerSecond + 2) * kMicrosPerSecond + SecondsToMicros(scenario.warmup_s);
 }
 
-// Per POP, what its edge (serve:) or its own URLs (a profile's `pops`) show in, as the builtin
-// target's "coordinator_calls.POP": "fetches.POP", "kv_hits.POP" (state source kv-hit),
-// "latency_p50_us.POP" and "latency_max_us.POP" (request to answer, as the viewer saw it; the
-// run's own latency_p50_us is over every POP), "first_kv_hit_ms.POP" (from the run's start;
-// absent when none).
-void AddPopStats(Observations* obs) {
-  std::map<std::string, std::vector<DurationMicros>> latencies;
-  std::map<std::string, int64_t> hits;
-  for (const Fetch& f : obs->fetches) {  // in request order
-    if (f.response_time == 0) continue;
-    latencies[f.pop].push_back(f.response_time - f.request_time);
-    if (f.state_source == "kv-hit" && hits[f.pop]++ == 0) {
-      obs->stats["first_kv_hit_ms." + f.pop] = (f.request_time - obs->run_start) / kMicrosPerMilli;
-    }
-  }
-  for (auto& [pop, l] : latencies) {
-    std::sort(l.begin(), l.end());
-    obs->stats["fetches." + pop] = static_cast<int64_t>(l.size());
-    obs->stats["kv_hits." + pop] = hits[pop];
-    obs->stats["latency_p50_us." + pop] = l[l.size() / 2];
-    obs->stats["latency_max_us." + pop] = l.back();
-  }
-}
-
 Result<Observations> RunRealTime(const TargetProfile& profile, const std::string& target_name,
                                  const Scenario& scenario, HarnessServices* services, const Scenario& shifted) {
   (void)scenario;
@@ -835,7 +812,7 @@ Result<Observations> RunRealTime(const TargetProfile& profile, const std::string
     if (services->vast_decisions()) std::this_thread::sleep_for(std::chrono::seconds(2));
     services->CollectVast(&*obs);
     obs->stats["decision_requests"] = static_cast<int64_t>(obs->decision_requests.size());
-    AddPopStats(&*obs);
+    AddPopStats(obs->run_start, &*obs);  // per POP: its edge (serve:) or its own URLs (profile `pops`)
   }
   return obs;
 }
