@@ -12,28 +12,34 @@
 
 namespace ssai::conformance {
 
-std::vector<InterstitialAssetRef> InterstitialAssetsOf(std::string_view media_body, std::string_view base_url) {
-  std::vector<InterstitialAssetRef> out;
-  Result<hls::MediaPlaylist> p = hls::ParseMedia(media_body);
-  if (!p.ok()) return out;
+void ForEachInterstitial(const hls::MediaPlaylist& playlist, const std::function<void(const hls::AttributeList&)>& fn) {
   auto scan = [&](const hls::Tag& t) {
     if (t.type != hls::TagType::kDateRange) return;
     Result<hls::AttributeList> a = hls::AttributeList::Parse(t.value);
     if (!a.ok() || a->GetQuotedString("CLASS") != std::optional<std::string_view>("com.apple.hls.interstitial")) return;
+    fn(*a);
+  };
+  for (const hls::MediaSegment& s : playlist.segments()) {
+    for (const hls::Tag& t : s.tags()) scan(t);
+  }
+  for (const hls::Tag& t : playlist.trailer()) scan(t);
+}
+
+std::vector<InterstitialAssetRef> InterstitialAssetsOf(std::string_view media_body, std::string_view base_url) {
+  std::vector<InterstitialAssetRef> out;
+  Result<hls::MediaPlaylist> p = hls::ParseMedia(media_body);
+  if (!p.ok()) return out;
+  ForEachInterstitial(*p, [&](const hls::AttributeList& a) {
     InterstitialAssetRef r;
-    r.id = std::string(a->GetQuotedString("ID").value_or(""));
-    if (auto u = a->GetQuotedString("X-ASSET-URI")) r.asset_uri = ResolveUrl(base_url, *u);
-    if (auto l = a->GetQuotedString("X-ASSET-LIST")) r.asset_list = ResolveUrl(base_url, *l);
+    r.id = std::string(a.GetQuotedString("ID").value_or(""));
+    if (auto u = a.GetQuotedString("X-ASSET-URI")) r.asset_uri = ResolveUrl(base_url, *u);
+    if (auto l = a.GetQuotedString("X-ASSET-LIST")) r.asset_list = ResolveUrl(base_url, *l);
     if (r.asset_uri.empty() && r.asset_list.empty()) return;  // a DATERANGE that names no asset: lint's business
     for (const InterstitialAssetRef& seen : out) {
       if (seen.id == r.id) return;  // a DATERANGE repeated in a window names the same interstitial
     }
     out.push_back(std::move(r));
-  };
-  for (const hls::MediaSegment& s : p->segments()) {
-    for (const hls::Tag& t : s.tags()) scan(t);
-  }
-  for (const hls::Tag& t : p->trailer()) scan(t);
+  });
   return out;
 }
 

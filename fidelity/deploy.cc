@@ -70,6 +70,10 @@ Status CheckDeployable(const sim::Scenario& s) {
   if (s.channels > kMaxChannels) return Refuse("channels", "at most " + std::to_string(kMaxChannels) + " (one origin each)");
   if (s.duration_s > kMaxDurationS) return Refuse("duration_s", "at most 3600 s of wall-clock time");
   if (s.warmup_s > 600) return Refuse("warmup_s", "at most 600 s of wall-clock time");
+  // Before the population's fields: a list leaves them at their defaults, which say nothing.
+  if (s.viewers.listed) {
+    return Refuse("viewers", "listed viewers are not deployed; give a population (an object with viewers_per_channel)");
+  }
   const int64_t viewers = s.viewers.viewers_per_channel * s.channels;
   if (viewers > kMaxViewers) {
     return Refuse("viewers.viewers_per_channel", "channels x viewers_per_channel = " + std::to_string(viewers) +
@@ -143,6 +147,13 @@ Status CheckDeployable(const sim::Scenario& s) {
     return Refuse("decision.latency_ms", "the decision service answers after a fixed delay only");
   }
   if (s.decision.pods_of_creatives) return Refuse("decision.pods_of_creatives", "VAST pods are not deployed");
+  // The decision service deploys ads_per_pod ads of ad_duration_s that it answers with at
+  // failure_rate (Deploy's catalogue); a conformance scenario's exact ad server is not deployed.
+  if (!s.decision.vast.tag.empty()) return Refuse("decision.vast", "VAST decisions are not deployed");
+  if (!s.decision.ads.empty()) return Refuse("decision.ads", "a listed pod is not deployed; use ads_per_pod and ad_duration_s");
+  if (s.decision.behaviour != world::DecisionBehaviour::kAnswer) {
+    return Refuse("decision.behaviour", "the decision service answers (at decision.failure_rate); use \"answer\"");
+  }
   // The conformance scenario's parts the simulator plays (issue 18) but this deployment does not:
   // refused, so the prediction and the measurement are of the same world.
   if (!s.api_cues.empty()) return Refuse("api_cues", "cue API calls are not deployed; give an origin.breaks schedule");

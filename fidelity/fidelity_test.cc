@@ -150,6 +150,18 @@ TEST(FidelityDeployTest, RefusesWhatLoopbackCannotReproduceByName) {
       {[](sim::Scenario& s) { s.viewers.sgai_fraction = 0.5; }, "viewers.sgai_fraction"},
       {[](sim::Scenario& s) { s.api_cues.push_back({30, 20, "", false, false}); }, "api_cues"},
       {[](sim::Scenario& s) { s.faults.push_back({30, "coordinator_restart", "", 0, world::DecisionBehaviour::kAnswer}); }, "faults"},
+      {[](sim::Scenario& s) {
+         s.viewers.listed = true;
+         s.viewers.list.push_back({"a", 0, std::nullopt, {}, std::nullopt, 1});
+       },
+       "viewers"},
+      {[](sim::Scenario& s) { s.decision.ads.push_back({"a1", 20}); }, "decision.ads"},
+      {[](sim::Scenario& s) { s.decision.behaviour = world::DecisionBehaviour::kFail; }, "decision.behaviour"},
+      {[](sim::Scenario& s) {
+         s.decision.ads.push_back({"a1", 20});
+         s.decision.vast.tag = "pod/default.xml";
+       },
+       "decision.vast"},
   };
   for (const Case& c : cases) {
     sim::Scenario s = Deployable();

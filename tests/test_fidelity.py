@@ -123,3 +123,30 @@ def test_fidelity_bad_input_names_the_problem(ssai, root, tmp_path):
     bad.write_text(json.dumps({"kv": {"cache_ttl_s": 10}}))
     r = ssai("fidelity", bad, "--out", tmp_path / "x")
     assert r.returncode == 2 and "scenario.kv.cache_ttl_s" in r.stderr, r.stderr
+
+
+def _listed_pod(s):
+    for k in ("ads_per_pod", "ad_duration_s"):
+        s["decision"].pop(k, None)
+    s["decision"]["ads"] = [{"id": "a1", "duration_s": 20}]
+
+
+@pytest.mark.parametrize("field,why,change", [
+    ("scenario.viewers:", "listed viewers are not deployed",
+     lambda s: s.update(viewers=[{"pop": s["pops"][0]["name"]}])),
+    ("scenario.decision.ads:", "a listed pod is not deployed", _listed_pod),
+    ("scenario.decision.behaviour:", "the decision service answers",
+     lambda s: s["decision"].update(behaviour="fail")),
+])
+def test_fidelity_refuses_what_the_deployment_ignores(ssai, root, tmp_path, field, why, change):
+    # Parts a conformance scenario gives that the simulator plays but the deployment would not
+    # (listed viewers, the exact pod, the ad server's behaviour): refused by name before anything
+    # starts, so the prediction and the measurement are of the same world.
+    scenario = json.loads((root / SCENARIO).read_text())
+    change(scenario)
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(scenario))
+    r = ssai("fidelity", path, "--out", tmp_path / "x")
+    assert r.returncode == 2, r.stderr
+    assert f"{field} {why}" in r.stderr, r.stderr
+    assert not (tmp_path / "x").exists()

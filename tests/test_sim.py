@@ -188,6 +188,18 @@ def test_ts_scenario_takes_its_breaks_from_the_ts(ssai, tmp_path):
     assert good["requests"]["errors"] == 0 and good["ads"]["scheduled_ad_viewer_s"] > 0
     assert good["ads"]["missed_fraction"] == 0 and good["ads"]["ghost_ad_viewer_s"] == 0
     assert defect["ads"]["ghost_ad_viewer_s"] > 0
+    # defect-ignore-end holds the first break until its KV key expires (duration + 60 s), over the
+    # second one: the splicer refuses overlapping breaks, so the build answers HTTP 500 through the
+    # second break, and an error response is not judged as ad time (simulator/README.md "Ground
+    # truth"): fewer scheduled viewer-seconds, none missed. Cut before the second break (88 s),
+    # both builds answer every request and are judged over the same scheduled time.
+    assert defect["requests"]["errors"] > 0 and defect["ads"]["missed_ad_viewer_s"] == 0
+    assert defect["ads"]["scheduled_ad_viewer_s"] < good["ads"]["scheduled_ad_viewer_s"]
+    r = ssai(*args, "--set", "duration_s=88", "--out", tmp_path / "cut")
+    assert r.returncode == 0, r.stderr
+    good_cut, defect_cut = json.loads((tmp_path / "cut" / "report.json").read_text())["builds"]
+    assert good_cut["requests"]["errors"] == 0 and defect_cut["requests"]["errors"] == 0
+    assert 0 < defect_cut["ads"]["scheduled_ad_viewer_s"] == good_cut["ads"]["scheduled_ad_viewer_s"]
     r = ssai(*args, "--set", "origin.segment_duration_s=3", "--out", tmp_path / "c")
     assert r.returncode == 2 and "origin.ts" in r.stderr and "not segment_duration_s" in r.stderr, r.stderr
 

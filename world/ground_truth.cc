@@ -1,7 +1,5 @@
 #include "world/ground_truth.h"
 
-#include <algorithm>
-
 namespace ssai::world {
 
 BreakSlots SlotsBySpliceTime(const origin::SyntheticStreamSpec& spec, UnixMicros start, UnixMicros end,
@@ -29,25 +27,6 @@ TruthBreak MarkedBreak(const origin::SyntheticStreamSpec& spec, UnixMicros start
 TruthBreak ApiBreak(const origin::SyntheticStreamSpec& spec, UnixMicros start, UnixMicros end,
                     DurationMicros tolerance) {
   return {start, end, SlotsOf(MarkedBy::kCueApi, spec, start, end, tolerance), true};
-}
-
-int ApplyStop(const origin::SyntheticStreamSpec& spec, std::vector<TruthBreak>* breaks, UnixMicros effective,
-              DurationMicros tolerance) {
-  for (size_t b = 0; b < breaks->size(); ++b) {
-    TruthBreak& t = (*breaks)[b];
-    if (t.slots.empty() || !(t.cue_time <= effective && effective < t.end_time)) continue;
-    t.end_time = effective;
-    t.slots.end_msn = std::max(t.slots.first_msn, SlotsBySpliceTime(spec, t.cue_time, effective, tolerance).end_msn);
-    return static_cast<int>(b);
-  }
-  for (size_t b = 0; b < breaks->size(); ++b) {
-    TruthBreak& t = (*breaks)[b];
-    if (t.slots.empty() || t.cue_time <= effective) continue;
-    t.slots = {};
-    t.end_time = t.cue_time;
-    return static_cast<int>(b);
-  }
-  return -1;
 }
 
 int BreakCovering(const std::vector<TruthBreak>& breaks, int64_t msn) {

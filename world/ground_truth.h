@@ -9,7 +9,9 @@
 #ifndef SSAI_WORLD_GROUND_TRUTH_H_
 #define SSAI_WORLD_GROUND_TRUTH_H_
 
+#include <algorithm>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "reference/base/time.h"
@@ -67,11 +69,33 @@ TruthBreak ApiBreak(const origin::SyntheticStreamSpec& spec, UnixMicros start, U
 // A cue API stop (issue 16) that takes effect at `effective` (the acknowledgement's endTime when
 // it gives one, else the time it was sent): the break playing then ends there (its slots end at
 // the first slot starting at or after `effective`, by the splicer's rule), or, when none is
-// playing, the next break to start is cancelled (no slots). `breaks` in cue order. Returns the
-// index of the break it changed, -1 when none. The conformance checks' truth applies the same
-// rule (conformance/checks/truth.cc GroundTruth).
-int ApplyStop(const origin::SyntheticStreamSpec& spec, std::vector<TruthBreak>* breaks, UnixMicros effective,
-              DurationMicros tolerance = kSpliceToleranceUs);
+// playing, the next break to start is cancelled (no slots, end_time = cue_time). A break with no
+// slots (cancelled, or covering no slot start) neither plays nor is cancelled. `breaks` in cue
+// order. Returns the index of the break it changed, -1 when none; the break was cancelled when its
+// cue_time is after `effective`. The one stop rule: the simulator applies it to its truth
+// (std::vector<TruthBreak>) and the conformance checks to theirs (conformance/checks/truth.h, a
+// TruthBreak with a label and the decision's pod), hence a template over types derived from
+// TruthBreak.
+template <typename Break>
+int ApplyStop(const origin::SyntheticStreamSpec& spec, std::vector<Break>* breaks, UnixMicros effective,
+              DurationMicros tolerance = kSpliceToleranceUs) {
+  static_assert(std::is_base_of_v<TruthBreak, Break>, "ApplyStop judges world::TruthBreak's times and slots");
+  for (size_t b = 0; b < breaks->size(); ++b) {
+    TruthBreak& t = (*breaks)[b];
+    if (t.slots.empty() || !(t.cue_time <= effective && effective < t.end_time)) continue;
+    t.end_time = effective;
+    t.slots.end_msn = std::max(t.slots.first_msn, SlotsBySpliceTime(spec, t.cue_time, effective, tolerance).end_msn);
+    return static_cast<int>(b);
+  }
+  for (size_t b = 0; b < breaks->size(); ++b) {
+    TruthBreak& t = (*breaks)[b];
+    if (t.slots.empty() || t.cue_time <= effective) continue;
+    t.slots = {};
+    t.end_time = t.cue_time;
+    return static_cast<int>(b);
+  }
+  return -1;
+}
 
 // The break whose slots hold `msn` (index into `breaks`), -1 when none does.
 int BreakCovering(const std::vector<TruthBreak>& breaks, int64_t msn);

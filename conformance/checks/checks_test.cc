@@ -43,6 +43,43 @@ TEST(ChecksTruthTest, TaggedBreaksSpliceOnTheMarkedSegmentDateRangesByTheSplicer
   EXPECT_EQ(dated[0].return_point, kStart + 60 * kMicrosPerSecond);
 }
 
+// The checks' truth applies the simulator's stop rule (world::ApplyStop): the same end and
+// return slot for a stopped break; a cancelled break leaves the checks' truth (the simulator keeps
+// it with no slots); a break covering no slot start is neither stopped nor cancelled.
+TEST(ChecksTruthTest, StopsFollowTheSimulatorsRule) {
+  Scenario s = OneBreak(origin::CueFlavour::kNone, 40);
+  s.origin.breaks.clear();
+  s.api_cues = {{20.3, 60, "", false, false}, {41.1, 0, "", false, true},  // stopped 20.8 s in
+                {50.5, 1, "", false, false},                                 // covers no slot start
+                {49.9, 0, "", false, true},   // nothing playing: skips the empty one, cancels 70 s
+                {70, 10, "", false, false}};
+  const std::vector<TruthBreak> checks = GroundTruth(s, Profile{});
+  // The simulator's truth of the same cues: world::ApiBreak, then world::ApplyStop per stop.
+  const origin::SyntheticStreamSpec& spec = s.origin;
+  std::vector<world::TruthBreak> sim = {world::ApiBreak(spec, s.At(20.3), s.At(80.3)),
+                                        world::ApiBreak(spec, s.At(50.5), s.At(51.5)),
+                                        world::ApiBreak(spec, s.At(70), s.At(80))};
+  EXPECT_EQ(world::ApplyStop(spec, &sim, s.At(41.1)), 0);
+  EXPECT_EQ(world::ApplyStop(spec, &sim, s.At(49.9)), 2);
+  EXPECT_TRUE(sim[2].slots.empty());
+  ASSERT_EQ(checks.size(), 2u);  // the cancelled 70 s break is gone
+  for (size_t i = 0; i < checks.size(); ++i) {
+    SCOPED_TRACE(checks[i].label);
+    EXPECT_EQ(checks[i].cue_time, sim[i].cue_time);
+    EXPECT_EQ(checks[i].end_time, sim[i].end_time);
+    EXPECT_EQ(checks[i].slots.first_msn, sim[i].slots.first_msn);
+    EXPECT_EQ(checks[i].slots.end_msn, sim[i].slots.end_msn);
+    EXPECT_EQ(checks[i].splice_point, origin::SegmentStart(spec, sim[i].slots.first_msn));
+    EXPECT_EQ(checks[i].return_point, origin::SegmentStart(spec, sim[i].slots.end_msn));
+    EXPECT_TRUE(checks[i].api);
+  }
+  EXPECT_EQ(checks[0].return_point, s.At(42));
+  EXPECT_DOUBLE_EQ(checks[0].duration_s, 41.1 - 20.3);
+  EXPECT_NE(checks[0].label.find("(stopped at 41.1 s)"), std::string::npos) << checks[0].label;
+  EXPECT_TRUE(checks[1].slots.empty());
+  EXPECT_EQ(checks[1].label.find("stopped"), std::string::npos) << checks[1].label;
+}
+
 // A "deployment" that passes the origin through: every playlist during the break shows content.
 TEST(ChecksEvaluateTest, ContentInsideABreakFails) {
   const Scenario s = OneBreak(origin::CueFlavour::kCueOut, 40);

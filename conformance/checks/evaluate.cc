@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "conformance/checks/truth.h"
+#include "conformance/sgai_assets.h"
 #include "reference/base/strings.h"
 #include "reference/media/hls/lint.h"
 #include "reference/media/hls/playlist.h"
@@ -849,20 +850,13 @@ class Evaluator {
   };
   static std::vector<Interstitial> Interstitials(const hls::MediaPlaylist& p) {
     std::vector<Interstitial> out;
-    auto scan = [&](const hls::Tag& t) {
-      if (t.type != hls::TagType::kDateRange) return;
-      Result<hls::AttributeList> a = hls::AttributeList::Parse(t.value);
-      if (!a.ok() || a->GetQuotedString("CLASS") != std::optional<std::string_view>("com.apple.hls.interstitial")) return;
+    ForEachInterstitial(p, [&](const hls::AttributeList& a) {
       Interstitial i;
-      i.id = std::string(a->GetQuotedString("ID").value_or(""));
-      i.start = a->GetDate("START-DATE").value_or(0);
-      i.duration_s = a->GetFloat("DURATION").value_or(-1);
+      i.id = std::string(a.GetQuotedString("ID").value_or(""));
+      i.start = a.GetDate("START-DATE").value_or(0);
+      i.duration_s = a.GetFloat("DURATION").value_or(-1);
       out.push_back(i);
-    };
-    for (const hls::MediaSegment& s : p.segments()) {
-      for (const hls::Tag& t : s.tags()) scan(t);
-    }
-    for (const hls::Tag& t : p.trailer()) scan(t);
+    });
     return out;
   }
 

@@ -47,9 +47,10 @@ std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& pro
     b.duration_s = duration_s;
     b.planned_duration_s = planned_s;
     b.end_time = cue + SecondsToMicros(duration_s);
-    const world::BreakSlots slots = world::SlotsOf(api ? world::MarkedBy::kCueApi : origin_marks, spec, cue, b.end_time, tol);
-    b.splice_point = point(slots.first_msn);
-    b.return_point = point(slots.end_msn);
+    b.api = api;
+    b.slots = world::SlotsOf(api ? world::MarkedBy::kCueApi : origin_marks, spec, cue, b.end_time, tol);
+    b.splice_point = point(b.slots.first_msn);
+    b.return_point = point(b.slots.end_msn);
     // The coordinator asks for a decision when it first sees the cue: for an origin marker, once
     // the marked segment is published.
     const DecisionBehaviour d = DecisionBehaviourAt(scenario, b.splice_point + seg);
@@ -83,9 +84,10 @@ std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& pro
     add(std::move(label), cue, c.duration_s, c.duration_s, /*api=*/true);
   }
   std::sort(out.begin(), out.end(), [](const TruthBreak& a, const TruthBreak& b) { return a.cue_time < b.cue_time; });
-  // Stops (issue 16), in time order: each ends the break playing when it takes effect (the
-  // acknowledgement's endTime when the target gives one, else the time it was sent), or cancels
-  // the next break when none is playing then. A stop the target refused changes nothing.
+  // Stops (issue 16), in time order, by world::ApplyStop (the simulator's rule too): each ends the
+  // break playing when it takes effect (the acknowledgement's endTime when the target gives one,
+  // else the time it was sent), or cancels the next break when none is playing then. A stop the
+  // target refused changes nothing. A cancelled break leaves the truth (no slots, nothing to judge).
   for (size_t i = 0; i < scenario.api_cues.size(); ++i) {
     const ApiCueSpec& c = scenario.api_cues[i];
     if (!c.stop) continue;
@@ -98,17 +100,16 @@ std::vector<TruthBreak> GroundTruth(const Scenario& scenario, const Profile& pro
       if (ack == nullptr || !ack->ok) continue;
       effective = ack->end_time > 0 ? ack->end_time : ack->time;
     }
-    auto playing = std::find_if(out.begin(), out.end(),
-                                [&](const TruthBreak& b) { return b.cue_time <= effective && effective < b.end_time; });
-    if (playing != out.end()) {
-      playing->end_time = effective;
-      playing->duration_s = MicrosToSeconds(effective - playing->cue_time);
-      playing->return_point = point(world::SlotsBySpliceTime(spec, playing->cue_time, effective, tol).end_msn);
-      playing->label += " (stopped at " + FormatDouble(c.at_s) + " s)";
+    const int changed = world::ApplyStop(spec, &out, effective, tol);
+    if (changed < 0) continue;
+    TruthBreak& b = out[static_cast<size_t>(changed)];
+    if (b.cue_time > effective) {
+      out.erase(out.begin() + changed);
       continue;
     }
-    auto next = std::find_if(out.begin(), out.end(), [&](const TruthBreak& b) { return b.cue_time > effective; });
-    if (next != out.end()) out.erase(next);
+    b.duration_s = MicrosToSeconds(b.end_time - b.cue_time);
+    b.return_point = point(b.slots.end_msn);
+    b.label += " (stopped at " + FormatDouble(c.at_s) + " s)";
   }
   return out;
 }

@@ -11,18 +11,20 @@
 #include "conformance/profile.h"
 #include "conformance/scenario.h"
 #include "reference/base/time.h"
+#include "world/ground_truth.h"
 
 namespace ssai::conformance {
 
 // The ground truth a target is judged against: where each break splices is world/ground_truth.h's
-// (the simulator's and `ssai fidelity`'s too), with the profile's splice tolerance.
-struct TruthBreak {
+// (the simulator's and `ssai fidelity`'s too), with the profile's splice tolerance. A
+// world::TruthBreak (cue_time, end_time, slots, api: what the stop rule world::ApplyStop changes,
+// the same for the simulator and the checks) with what the checks also need: its label, its slots
+// as times, and the decision's pod.
+struct TruthBreak : world::TruthBreak {
   std::string label;             // "origin event 1001", "api cue at 100 s"
-  UnixMicros cue_time = 0;       // the splice time the cue asks for
-  UnixMicros end_time = 0;       // endTime (an early IN's time when there is one)
-  UnixMicros splice_point = 0;   // start of the break's first slot (world::BreakSlots)
-  UnixMicros return_point = 0;   // start of the first slot after it
-  double duration_s = 0;
+  UnixMicros splice_point = 0;   // start of the break's first slot (slots.first_msn)
+  UnixMicros return_point = 0;   // start of the first slot after it (slots.end_msn)
+  double duration_s = 0;         // end_time - cue_time, in seconds
   double pod_s = 0;              // ad seconds the decision gives (0: slate only)
   double planned_duration_s = 0; // what the OUT announced (early IN), else duration_s
   bool pod_of_creatives = false;  // the decision is a pod of creatives (AdSpec::segment_duration_s)
