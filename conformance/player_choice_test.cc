@@ -1,5 +1,4 @@
 #include "conformance/player_choice.h"
-#include "conformance/sgai_assets.h"
 
 #include <gtest/gtest.h>
 
@@ -145,26 +144,6 @@ TEST(PlayerChoiceTest, HostileMultivariantIsCapped) {
   EXPECT_EQ(RenditionNameOf("../x/Y_1-2.m3u8?session=a#f"), "Y_1-2");
   EXPECT_EQ(RenditionNameOf(""), "");
   EXPECT_EQ(RenditionNameOf(std::string(200, 'z') + ".m3u8").size(), 64u);
-}
-
-// The interstitials a viewer fetches and the checks judge: interstitial-class DATERANGEs on
-// segments and in the trailer, in order; other classes and unparsable attributes are not.
-TEST(SgaiAssetsTest, ForEachInterstitialReadsSegmentAndTrailerDateRangesInOrder) {
-  const char* media =
-      "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:1\n"
-      "#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z\n"
-      "#EXT-X-DATERANGE:ID=\"a\",CLASS=\"com.apple.hls.interstitial\",START-DATE=\"2026-01-01T00:00:02.000Z\","
-      "DURATION=30,X-ASSET-LIST=\"al.json\"\n"
-      "#EXT-X-DATERANGE:ID=\"not\",CLASS=\"com.example.other\",START-DATE=\"2026-01-01T00:00:02.000Z\"\n"
-      "#EXT-X-DATERANGE:ID=\"bad\",CLASS=\"com.apple.hls.interstitial\",START-DATE=\"unterminated\n"
-      "#EXTINF:2.0,\nseg_1.ts\n"
-      "#EXT-X-DATERANGE:ID=\"b\",CLASS=\"com.apple.hls.interstitial\",START-DATE=\"2026-01-01T00:00:40.000Z\","
-      "X-ASSET-URI=\"x.m3u8\"\n";
-  Result<hls::MediaPlaylist> p = hls::ParseMedia(media);
-  ASSERT_TRUE(p.ok()) << p.status().ToString();
-  std::vector<std::string> ids;
-  ForEachInterstitial(*p, [&](const hls::AttributeList& a) { ids.emplace_back(a.GetQuotedString("ID").value_or("")); });
-  EXPECT_EQ(ids, (std::vector<std::string>{"a", "b"}));
 }
 
 }  // namespace

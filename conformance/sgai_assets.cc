@@ -12,24 +12,11 @@
 
 namespace ssai::conformance {
 
-void ForEachInterstitial(const hls::MediaPlaylist& playlist, const std::function<void(const hls::AttributeList&)>& fn) {
-  auto scan = [&](const hls::Tag& t) {
-    if (t.type != hls::TagType::kDateRange) return;
-    Result<hls::AttributeList> a = hls::AttributeList::Parse(t.value);
-    if (!a.ok() || a->GetQuotedString("CLASS") != std::optional<std::string_view>("com.apple.hls.interstitial")) return;
-    fn(*a);
-  };
-  for (const hls::MediaSegment& s : playlist.segments()) {
-    for (const hls::Tag& t : s.tags()) scan(t);
-  }
-  for (const hls::Tag& t : playlist.trailer()) scan(t);
-}
-
 std::vector<InterstitialAssetRef> InterstitialAssetsOf(std::string_view media_body, std::string_view base_url) {
   std::vector<InterstitialAssetRef> out;
   Result<hls::MediaPlaylist> p = hls::ParseMedia(media_body);
   if (!p.ok()) return out;
-  ForEachInterstitial(*p, [&](const hls::AttributeList& a) {
+  hls::ForEachInterstitial(*p, [&](const hls::AttributeList& a) {
     InterstitialAssetRef r;
     r.id = std::string(a.GetQuotedString("ID").value_or(""));
     if (auto u = a.GetQuotedString("X-ASSET-URI")) r.asset_uri = ResolveUrl(base_url, *u);

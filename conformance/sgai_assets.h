@@ -23,12 +23,6 @@ namespace ssai::conformance {
 inline constexpr size_t kMaxAssetsPerList = 32;
 inline constexpr size_t kMaxInterstitialsPerViewer = 256;
 
-// Every interstitial of a media playlist (an EXT-X-DATERANGE with CLASS="com.apple.hls.interstitial",
-// bis Appendix D), in playlist order (each segment's tags, then the trailer's), its attributes
-// parsed; a DATERANGE whose attributes do not parse is passed over (the linter reports it). What
-// a viewer fetches (InterstitialAssetsOf) and what the checks judge (splice.sgai_*) both read
-// interstitials through this.
-void ForEachInterstitial(const hls::MediaPlaylist& playlist, const std::function<void(const hls::AttributeList&)>& fn);
 
 // One interstitial's asset reference, resolved against the media playlist's URL.
 struct InterstitialAssetRef {

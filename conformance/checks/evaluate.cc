@@ -12,7 +12,6 @@
 #include <nlohmann/json.hpp>
 
 #include "conformance/checks/truth.h"
-#include "conformance/sgai_assets.h"
 #include "reference/base/strings.h"
 #include "reference/media/hls/lint.h"
 #include "reference/media/hls/playlist.h"
@@ -850,7 +849,7 @@ class Evaluator {
   };
   static std::vector<Interstitial> Interstitials(const hls::MediaPlaylist& p) {
     std::vector<Interstitial> out;
-    ForEachInterstitial(p, [&](const hls::AttributeList& a) {
+    hls::ForEachInterstitial(p, [&](const hls::AttributeList& a) {
       Interstitial i;
       i.id = std::string(a.GetQuotedString("ID").value_or(""));
       i.start = a.GetDate("START-DATE").value_or(0);

@@ -1344,4 +1344,17 @@ bool operator==(const MediaInitState& a, const MediaInitState& b) {
   return true;
 }
 
+void ForEachInterstitial(const MediaPlaylist& playlist, const std::function<void(const AttributeList&)>& fn) {
+  auto scan = [&](const Tag& t) {
+    if (t.type != TagType::kDateRange) return;
+    Result<AttributeList> a = AttributeList::Parse(t.value);
+    if (!a.ok() || a->GetQuotedString("CLASS") != std::optional<std::string_view>("com.apple.hls.interstitial")) return;
+    fn(*a);
+  };
+  for (const MediaSegment& s : playlist.segments()) {
+    for (const Tag& t : s.tags()) scan(t);
+  }
+  for (const Tag& t : playlist.trailer()) scan(t);
+}
+
 }  // namespace ssai::hls

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -355,6 +356,13 @@ constexpr size_t kMaxPlaylistLines = 1024 * 1024;
 Result<Playlist> Parse(std::string_view text);
 Result<MediaPlaylist> ParseMedia(std::string_view text);
 Result<MasterPlaylist> ParseMaster(std::string_view text);
+
+// Every interstitial of a media playlist (an EXT-X-DATERANGE with CLASS="com.apple.hls.interstitial",
+// bis Appendix D), in playlist order (each segment's tags, then the trailer's), its attributes
+// parsed; a DATERANGE whose attributes do not parse is passed over (the linter reports it).
+// The SGAI viewer model (what a viewer fetches) and the conformance checks (splice.sgai_*) read
+// interstitials through this.
+void ForEachInterstitial(const MediaPlaylist& playlist, const std::function<void(const AttributeList&)>& fn);
 
 // Writers. Output uses the playlist's line ending and ends with one (unless final_newline() is
 // false, which only parsing input without one produces).

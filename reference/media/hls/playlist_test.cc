@@ -803,5 +803,25 @@ TEST(MediaInitStateTest, MapUntilNextMapKeyPerKeyFormatNoneEndsAll) {
   EXPECT_EQ(KeyFormatOf("METHOD=AES-128,URI=\"k"), std::optional<std::string>("identity"));
 }
 
+// The interstitials a viewer fetches and the checks judge: interstitial-class DATERANGEs on
+// segments and in the trailer, in order; other classes and unparsable attributes are not.
+TEST(InterstitialTest, ForEachInterstitialReadsSegmentAndTrailerDateRangesInOrder) {
+  const char* media =
+      "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:1\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z\n"
+      "#EXT-X-DATERANGE:ID=\"a\",CLASS=\"com.apple.hls.interstitial\",START-DATE=\"2026-01-01T00:00:02.000Z\","
+      "DURATION=30,X-ASSET-LIST=\"al.json\"\n"
+      "#EXT-X-DATERANGE:ID=\"not\",CLASS=\"com.example.other\",START-DATE=\"2026-01-01T00:00:02.000Z\"\n"
+      "#EXT-X-DATERANGE:ID=\"bad\",CLASS=\"com.apple.hls.interstitial\",START-DATE=\"unterminated\n"
+      "#EXTINF:2.0,\nseg_1.ts\n"
+      "#EXT-X-DATERANGE:ID=\"b\",CLASS=\"com.apple.hls.interstitial\",START-DATE=\"2026-01-01T00:00:40.000Z\","
+      "X-ASSET-URI=\"x.m3u8\"\n";
+  Result<MediaPlaylist> p = ParseMedia(media);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  std::vector<std::string> ids;
+  ForEachInterstitial(*p, [&](const AttributeList& a) { ids.emplace_back(a.GetQuotedString("ID").value_or("")); });
+  EXPECT_EQ(ids, (std::vector<std::string>{"a", "b"}));
+}
+
 }  // namespace
 }  // namespace ssai::hls
