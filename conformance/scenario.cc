@@ -258,7 +258,7 @@ double OneValue(const sim::Distribution& d) { return d.MedianMs(); }
 
 }  // namespace
 
-Result<Scenario> ScenarioOf(const sim::Scenario& in, std::string file) {
+Result<Scenario> ScenarioOf(const sim::Scenario& in, std::string file, bool population_sample) {
   Scenario s;
   s.file = std::move(file);
   s.name = in.name;
@@ -268,7 +268,9 @@ Result<Scenario> ScenarioOf(const sim::Scenario& in, std::string file) {
   s.mode = in.mode;
   s.warmup_s = in.warmup_s;
   if (in.warmup_s > 3600) return Bad("scenario.warmup_s", "the conformance targets warm up at most 3600 s");
-  if (in.channels != 1) {
+  // A population's sample is taken on channel 0 (the origin's breaks below are channel 0's).
+  const bool sampled = population_sample && !in.viewers.listed;
+  if (in.channels != 1 && !sampled) {
     return Bad("scenario.channels", "the conformance targets run one channel, got " + std::to_string(in.channels) +
                                         " (give \"channels\": 1)");
   }
@@ -321,12 +323,12 @@ Result<Scenario> ScenarioOf(const sim::Scenario& in, std::string file) {
     pop.kv_propagation_s = p.kv_propagation_s.value_or(OneValue(in.kv.propagation) / 1000);
     // One read latency per POP: a cached read's where the POP caches (most reads), else the store's.
     pop.kv_latency_ms = p.kv_latency_ms.value_or(OneValue(pop.kv_cache ? in.kv.hot_read : in.kv.cold_read));
-    if (!p.trace.empty()) return Bad(where + ".trace", "an audience curve; the conformance targets play listed viewers");
+    if (!p.trace.empty() && !sampled) return Bad(where + ".trace", "an audience curve; the conformance targets play listed viewers");
     s.pops.push_back(std::move(pop));
   }
 
   // Viewers: the listed ones.
-  if (!in.viewers.listed) {
+  if (!in.viewers.listed && !sampled) {
     return Bad("scenario.viewers", "the conformance targets play listed viewers: give viewers as an array "
                                    "([{\"pop\": ..., \"join_s\": ...}]), not a population");
   }
