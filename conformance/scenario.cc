@@ -348,11 +348,13 @@ Result<Scenario> ScenarioOf(const sim::Scenario& in, std::string file, bool popu
   s.decision.pod_id = in.decision.pod_id;
   s.decision.ads = in.decision.ads;
   if (s.decision.ads.empty()) {
-    // The pod a population scenario describes: ads_per_pod ads of ad_duration_s ("a1", "a2", ...),
+    // The pod a population scenario describes: ads_per_pod ads of ad_duration_s, named as the
+    // simulator's decision model names them ("ad0", "ad1", ...: simulator/models.cc SimDecision,
+    // whose run `ssai sim --check` judges; the checks know a beacon's creative by its id),
     // creatives segmented at the channel's segment duration when pods_of_creatives.
     for (int i = 0; i < in.decision.ads_per_pod; ++i) {
       AdSpec ad;
-      ad.id = "a" + std::to_string(i + 1);
+      ad.id = "ad" + std::to_string(i);
       ad.duration_s = in.decision.ad_duration_s;
       if (in.decision.pods_of_creatives) ad.segment_duration_s = s.origin.segment_duration_s;
       s.decision.ads.push_back(std::move(ad));
