@@ -670,8 +670,8 @@ Status World::Setup() {
               std::any_of(sc_.decision.ads.begin(), sc_.decision.ads.end(),
                           [](const world::AdSpec& a) { return a.segment_duration_s > 0; });
   if (obs_ != nullptr) {
-    // The beacons a listed player's session fired, under its viewer's session name.
-    // (A sampled cohort's, under its viewer's.)
+    // The beacons a listed player's (or a sampled cohort's) session fired, under its viewer's
+    // session name.
     beacons_.on_fire = [this](size_t cohort, const Beacon& b) {
       const int32_t k = cohort < player_of_cohort_.size() ? player_of_cohort_[cohort] : -1;
       const ListedPlayer* v = k >= 0 ? &players_[static_cast<size_t>(k)] : SampledCohort(cohort);
