@@ -114,8 +114,9 @@ TEST(ScenarioTest, ErrorsNameTheField) {
   EXPECT_EQ(medians->pops[0].coordinator_rtt_ms, 80);
   EXPECT_EQ(medians->decision.latency_ms, 150);
   EXPECT_EQ(medians->pops[0].kv_latency_ms, 2);  // the default hot read's median (the POP caches)
-  EXPECT_EQ(medians->decision.ads.size(), 3u);   // ads_per_pod x ad_duration_s: a1, a2, a3 of 15 s
-  EXPECT_EQ(medians->decision.ads[2].id, "a3");
+  // ads_per_pod x ad_duration_s: ad0, ad1, ad2 of 15 s, as the simulator's decision model names them.
+  EXPECT_EQ(medians->decision.ads.size(), 3u);
+  EXPECT_EQ(medians->decision.ads[2].id, "ad2");
 }
 
 // issue 13: a typo in the origin block (passed on to the synthetic origin) was silently ignored,
