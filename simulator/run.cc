@@ -718,7 +718,23 @@ Status World::Setup() {
       }
     }
   }
-  if (!sample_of_cohort_.empty()) sample_of_cohort_.resize(cohorts_.size(), -1);
+  if (!sample_of_cohort_.empty()) {
+    sample_of_cohort_.resize(cohorts_.size(), -1);
+    // Every observed request is kept with its body and origin playlist (~8 KB each: perf-100ch's
+    // 640 cohorts of channel 0 over 300 s, 94 715 requests, peaked at 787 MB): bound what a
+    // sample may record before running, as CheckRunSize bounds a run. At most one load per half
+    // target duration (RFC 8216 §6.3.4: an unchanged playlist), each with its alternates.
+    const double loads = sc_.duration_s / MicrosToSeconds(target_us_[0] / 2) + 1;
+    const double per_load = 1.0 + (audio_files_.empty() ? 0 : 1) + (subtitle_file_.empty() ? 0 : 1);
+    const double most = static_cast<double>(sampled_.size()) * loads * per_load;
+    if (most > kMaxObservedRequests) {
+      return Status::InvalidArgument(
+          "check_sample: " + std::to_string(sampled_.size()) + " sampled cohorts of channel 0 could record up to " +
+          std::to_string(static_cast<int64_t>(most)) + " requests over duration_s " + FormatDouble(sc_.duration_s) +
+          "; at most " + std::to_string(kMaxObservedRequests) +
+          " (each kept with its playlists for the checks): lower the sample (ssai sim --check-sample) or duration_s");
+    }
+  }
   cohort_seen_break_.assign(cohorts_.size(), -1);
   cohorts_per_group_ = sc_.viewers.listed ? 1 : static_cast<size_t>(K);
   for (size_t i = 0; i < cohorts_.size() && cohorts_per_group_ > 0; ++i) {

@@ -30,6 +30,10 @@ namespace ssai::sim {
 inline constexpr char kSimOrg[] = "sim";
 inline std::string SimChannelName(int channel) { return "ch" + std::to_string(channel); }
 
+// What an observed population run's sample may record at most (RunOptions::check_sample): each
+// request is kept with its response and origin playlist, ~8 KB.
+inline constexpr int64_t kMaxObservedRequests = 1'000'000;
+
 struct RunOptions {
   // Called now and then with the fraction of virtual time done (the CLI prints progress; the
   // library never reads a clock).
@@ -50,7 +54,8 @@ struct RunOptions {
   // is given by answer reuse, each with the origin playlist of its request time, as a listed
   // player's (README.md "Judging a population"). Only channel 0 is recorded (the checks judge one
   // channel): its cue calls, decision requests, KV writes and beacons. Ignored with listed viewers
-  // (all of them are observed). At least 1.
+  // (all of them are observed). At least 1. A sample that could record more than
+  // kMaxObservedRequests requests is refused (RunBuild's error names it).
   int check_sample = 1;
   // A decision service instead of the model (SimDecision), made once for this run's scheduler and
   // owned by the caller: how a harness plugs in an ad server the simulator may not link (the

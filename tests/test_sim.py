@@ -288,6 +288,15 @@ def test_check_sample_errors_are_clear(ssai, scenario, tmp_path, args, message):
     assert message in r.stderr
 
 
+def test_check_sample_too_large_to_record_is_refused_before_running(ssai, tmp_path):
+    # perf-100ch's 640 cohorts of channel 0 over its hour: millions of recorded playlists.
+    r = ssai("sim", "fixtures/scenarios/perf-100ch.json", "--check", "--check-sample", "16", "--quiet", "--out", tmp_path)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "check_sample: 640 sampled cohorts of channel 0 could record up to" in r.stderr
+    assert "lower the sample (ssai sim --check-sample) or duration_s" in r.stderr
+    assert not (tmp_path / "report.json").exists()
+
+
 def test_check_needs_what_the_checks_judge(ssai, scenario, tmp_path):
     # Listed viewers are all judged: no sample to take.
     r = ssai("sim", "fixtures/scenarios/conformance/cue_out_two_breaks.json", "--build", "kv-hybrid", "--check",
