@@ -48,6 +48,9 @@ struct SimArgs {
   // --check (issue 18): judge each build's run with the conformance checks (sim:BUILD target).
   bool check = false;
   std::string profile;  // --profile: the checks' thresholds (default: the built-in defaults)
+  // --check-sample: a population's observed cohorts per group (sim::RunOptions::check_sample).
+  int check_sample = 1;
+  bool check_sample_given = false;
 };
 
 struct MergeArgs {
@@ -238,14 +241,23 @@ int RunSim(const SimArgs& a) {
     std::cerr << "ssai sim: --profile sets the checks' thresholds: give it with --check\n";
     return 2;
   }
+  if (a.check_sample_given && !a.check) {
+    std::cerr << "ssai sim: --check-sample sets how many cohorts the checks observe: give it with --check\n";
+    return 2;
+  }
+  if (a.check_sample_given && sc->viewers.listed) {
+    std::cerr << "ssai sim: --check-sample samples a population's cohorts; " << a.scenario_path
+              << " lists its viewers (all of them are judged)\n";
+    return 2;
+  }
   if (!a.sweeps.empty() || !a.seeds.empty() || !a.shard.empty()) return RunSweepCmd(a, j, builds, wall_start);
-  // --check: the scenario as the conformance checks judge it (one channel, listed viewers, ...),
-  // and the profile.
+  // --check: the scenario as the conformance checks judge it (one channel, listed viewers or a
+  // population's sampled cohorts on channel 0, ...), and the profile.
   std::optional<conformance::Scenario> judged;
   conformance::Profile profile;
   if (a.check || !sc->decision.vast.tag.empty()) {
     // decision.vast: the harness's VAST ad server plays it, configured from the judged scenario.
-    Result<conformance::Scenario> cs = conformance::ScenarioOf(*sc, a.scenario_path);
+    Result<conformance::Scenario> cs = conformance::ScenarioOf(*sc, a.scenario_path, /*population_sample=*/a.check);
     if (!cs.ok()) {
       std::cerr << "ssai sim" << (a.check ? " --check: " : ": decision.vast needs a scenario the checks can judge: ")
                 << a.scenario_path << ": " << cs.status().message() << "\n";
@@ -279,6 +291,7 @@ int RunSim(const SimArgs& a) {
       // The same run, its listed viewers recorded and judged (conformance/builtin_target.h).
       conformance::BuiltinTarget target(*builds[i], "sim", a.seed);
       target.set_progress(opt.progress);
+      target.set_check_sample(a.check_sample);
       conformance::RunResult run = conformance::RunOne(target, *judged, profile);
       line.Clear();
       if (!run.status.ok()) {
@@ -341,9 +354,15 @@ void RegisterSimCommands(CLI::App& app, Context& ctx) {
   sim->add_option("--set", args->overrides, "Override a scenario field: path=value (repeatable)");
   sim->add_flag("--quiet", args->quiet, "No progress line");
   sim->add_flag("--check", args->check,
-                "Judge each build's run with the conformance checks (its listed viewers' playlists, KV writes, "
-                "decisions; the scenario's expect block); reports in OUT/checks, exit 1 on an unexpected failure");
+                "Judge each build's run with the conformance checks (the playlists its listed viewers, or a "
+                "population's sampled cohorts on channel 0, were served, KV writes, decisions; the scenario's expect "
+                "block); reports in OUT/checks, exit 1 on an unexpected failure");
   sim->add_option("--profile", args->profile, "With --check: the checks' profile JSON (default: built-in defaults)");
+  sim->add_option("--check-sample", args->check_sample,
+                  "With --check on a population scenario: cohorts observed per group (channel 0 x POP x rendition x "
+                  "mode; the first N), each judged as one viewer")
+      ->check(CLI::Range(1, 64))
+      ->each([args](const std::string&) { args->check_sample_given = true; });
   auto margs = std::make_shared<MergeArgs>();
   CLI::App* merge = sim->add_subcommand("merge", "Combine shard reports (ssai sim --shard i/n) into one sweep report");
   merge->add_option("inputs", margs->inputs, "Shard output directories or their report.json files")->required();

@@ -32,6 +32,7 @@ Result<Observations> BuiltinTarget::Run(const Scenario& scenario, const Profile&
   sim::RunOptions options;
   options.observations = &obs;
   options.progress = progress_;
+  options.check_sample = check_sample_;
   std::unique_ptr<HarnessVastDecision> vast;
   options.decision_service = VastDecisionService(scenario, build_, &vast);
   if (scenario.api_probes) {

@@ -51,6 +51,8 @@ class BuiltinTarget : public Target {
   const nlohmann::json& last_report() const { return last_report_; }
   // Progress of the runs to come (sim::RunOptions::progress).
   void set_progress(std::function<void(double)> progress) { progress_ = std::move(progress); }
+  // A population scenario's observed cohorts per group (sim::RunOptions::check_sample).
+  void set_check_sample(int cohorts) { check_sample_ = cohorts; }
 
  private:
   BuildSpec build_;
@@ -58,6 +60,7 @@ class BuiltinTarget : public Target {
   uint64_t seed_;
   nlohmann::json last_report_;
   std::function<void(double)> progress_;
+  int check_sample_ = 1;
 };
 
 }  // namespace ssai::conformance

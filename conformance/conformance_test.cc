@@ -113,8 +113,31 @@ TEST(ScenarioTest, ErrorsNameTheField) {
   EXPECT_EQ(medians->pops[0].coordinator_rtt_ms, 80);
   EXPECT_EQ(medians->decision.latency_ms, 150);
   EXPECT_EQ(medians->pops[0].kv_latency_ms, 2);  // the default hot read's median (the POP caches)
-  EXPECT_EQ(medians->decision.ads.size(), 3u);   // ads_per_pod x ad_duration_s: a1, a2, a3 of 15 s
-  EXPECT_EQ(medians->decision.ads[2].id, "a3");
+  // ads_per_pod x ad_duration_s: ad0, ad1, ad2 of 15 s, as the simulator's decision model names them.
+  EXPECT_EQ(medians->decision.ads.size(), 3u);
+  EXPECT_EQ(medians->decision.ads[2].id, "ad2");
+}
+
+// `ssai sim --check` on a population scenario (issue 18): ScenarioOf(..., population_sample) takes
+// a population and several channels, judging channel 0 (its breaks); what else the targets do not
+// play is still refused.
+TEST(ScenarioTest, APopulationSampleJudgesChannelZero) {
+  Result<sim::Scenario> in = sim::ParseScenario(R"({"name":"pop","channels":3,"duration_s":600,
+      "origin":{"breaks":{"first_s":60,"every_s":200,"duration_s":30,"stagger_s":20}},
+      "viewers":{"viewers_per_channel":100}})");
+  ASSERT_TRUE(in.ok()) << in.status().message();
+  EXPECT_EQ(ScenarioOf(*in).status().message().rfind("scenario.channels: the conformance targets run one channel", 0), 0u);
+  Result<Scenario> s = ScenarioOf(*in, "", /*population_sample=*/true);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_TRUE(s->viewers.empty());
+  const std::vector<origin::ScheduledBreak> ch0 = sim::ChannelBreaks(*in, 0);
+  ASSERT_EQ(s->origin.breaks.size(), ch0.size());
+  ASSERT_FALSE(ch0.empty());
+  EXPECT_EQ(s->origin.breaks[0].start_time, ch0[0].start_time);
+  EXPECT_NE(sim::ChannelBreaks(*in, 1)[0].start_time, ch0[0].start_time);  // staggered: not channel 1's
+  sim::Scenario faulty = *in;
+  faulty.origin.not_found.push_back({5, 9});
+  EXPECT_EQ(ScenarioOf(faulty, "", true).status().message().rfind("scenario.origin.not_found: the simulator's fault windows", 0), 0u);
 }
 
 // issue 13: a typo in the origin block (passed on to the synthetic origin) was silently ignored,

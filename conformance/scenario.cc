@@ -258,7 +258,7 @@ double OneValue(const sim::Distribution& d) { return d.MedianMs(); }
 
 }  // namespace
 
-Result<Scenario> ScenarioOf(const sim::Scenario& in, std::string file) {
+Result<Scenario> ScenarioOf(const sim::Scenario& in, std::string file, bool population_sample) {
   Scenario s;
   s.file = std::move(file);
   s.name = in.name;
@@ -268,7 +268,9 @@ Result<Scenario> ScenarioOf(const sim::Scenario& in, std::string file) {
   s.mode = in.mode;
   s.warmup_s = in.warmup_s;
   if (in.warmup_s > 3600) return Bad("scenario.warmup_s", "the conformance targets warm up at most 3600 s");
-  if (in.channels != 1) {
+  // A population's sample is taken on channel 0 (the origin's breaks below are channel 0's).
+  const bool sampled = population_sample && !in.viewers.listed;
+  if (in.channels != 1 && !sampled) {
     return Bad("scenario.channels", "the conformance targets run one channel, got " + std::to_string(in.channels) +
                                         " (give \"channels\": 1)");
   }
@@ -321,12 +323,12 @@ Result<Scenario> ScenarioOf(const sim::Scenario& in, std::string file) {
     pop.kv_propagation_s = p.kv_propagation_s.value_or(OneValue(in.kv.propagation) / 1000);
     // One read latency per POP: a cached read's where the POP caches (most reads), else the store's.
     pop.kv_latency_ms = p.kv_latency_ms.value_or(OneValue(pop.kv_cache ? in.kv.hot_read : in.kv.cold_read));
-    if (!p.trace.empty()) return Bad(where + ".trace", "an audience curve; the conformance targets play listed viewers");
+    if (!p.trace.empty() && !sampled) return Bad(where + ".trace", "an audience curve; the conformance targets play listed viewers");
     s.pops.push_back(std::move(pop));
   }
 
   // Viewers: the listed ones.
-  if (!in.viewers.listed) {
+  if (!in.viewers.listed && !sampled) {
     return Bad("scenario.viewers", "the conformance targets play listed viewers: give viewers as an array "
                                    "([{\"pop\": ..., \"join_s\": ...}]), not a population");
   }
@@ -346,11 +348,13 @@ Result<Scenario> ScenarioOf(const sim::Scenario& in, std::string file) {
   s.decision.pod_id = in.decision.pod_id;
   s.decision.ads = in.decision.ads;
   if (s.decision.ads.empty()) {
-    // The pod a population scenario describes: ads_per_pod ads of ad_duration_s ("a1", "a2", ...),
+    // The pod a population scenario describes: ads_per_pod ads of ad_duration_s, named as the
+    // simulator's decision model names them ("ad0", "ad1", ...: simulator/models.cc SimDecision,
+    // whose run `ssai sim --check` judges; the checks know a beacon's creative by its id),
     // creatives segmented at the channel's segment duration when pods_of_creatives.
     for (int i = 0; i < in.decision.ads_per_pod; ++i) {
       AdSpec ad;
-      ad.id = "a" + std::to_string(i + 1);
+      ad.id = "ad" + std::to_string(i);
       ad.duration_s = in.decision.ad_duration_s;
       if (in.decision.pods_of_creatives) ad.segment_duration_s = s.origin.segment_duration_s;
       s.decision.ads.push_back(std::move(ad));

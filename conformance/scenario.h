@@ -127,7 +127,10 @@ inline constexpr size_t kMaxConformanceFileBytes = size_t{1} << 20;
 Result<Scenario> ParseScenario(std::string_view json_text, std::string file = "");
 // What the targets play of a parsed simulator scenario: one channel, listed viewers, one value
 // where a target needs one (a fixed distribution), the expect block; refuses the rest by name.
-Result<Scenario> ScenarioOf(const sim::Scenario& scenario, std::string file = "");
+// `population_sample` (`ssai sim --check` on a population scenario, sim::RunOptions::check_sample):
+// the viewers are a population of which the simulator observes a sample of cohorts, and of
+// several channels channel 0 is judged; `viewers` stays empty (the checks read what was observed).
+Result<Scenario> ScenarioOf(const sim::Scenario& scenario, std::string file = "", bool population_sample = false);
 // A .json file, or every *.json in a directory (sorted by name).
 Result<std::vector<Scenario>> LoadScenarios(const std::string& path);
 

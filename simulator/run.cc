@@ -201,16 +201,19 @@ class SimBeacons : public BeaconSink {
 // cue_time is when POST /cue was sent until the acknowledgement gives its startTime.
 using world::TruthBreak;
 
-// The decision service as the coordinator sees it: every request recorded when a run is observed
-// (conformance::Observations::decision_requests), then answered by the model.
+// The decision service as the coordinator sees it: every request of the judged channel recorded
+// when a run is observed (conformance::Observations::decision_requests), then answered by the model.
 class ObservedDecision : public DecisionClient {
  public:
   ObservedDecision(Scheduler* sched, DecisionClient* inner) : sched_(sched), inner_(inner) {}
   void Decide(const Request& request, Callback done) override {
-    if (obs != nullptr) obs->decision_requests.push_back({sched_->Now(), request.event_id, request.duration_s});
+    if (obs != nullptr && request.channel_id == channel_id) {
+      obs->decision_requests.push_back({sched_->Now(), request.event_id, request.duration_s});
+    }
     inner_->Decide(request, std::move(done));
   }
   conformance::Observations* obs = nullptr;
+  std::string channel_id;  // the judged channel's (channel 0: the checks judge one channel)
 
  private:
   Scheduler* sched_;
@@ -240,6 +243,7 @@ class World : public Simulation::IndexedHandler, private world::FaultSink {
     obs_ = options.observations;
     decision_service_ = options.decision_service;
     operator_calls_ = options.operator_calls;
+    check_sample_ = options.check_sample;
   }
   Status Setup();
   json Run(const RunOptions& options);
@@ -387,6 +391,15 @@ class World : public Simulation::IndexedHandler, private world::FaultSink {
   };
   std::vector<ListedPlayer> players_;
   std::vector<int32_t> player_of_cohort_;  // listed: the player each cohort belongs to
+  // An observed population run (RunOptions::check_sample): the sampled cohorts of channel 0, each
+  // one viewer "{pop}/cohort-{i}" (its one cohort; `reloads`: its requests so far).
+  std::vector<ListedPlayer> sampled_;
+  std::vector<int32_t> sample_of_cohort_;  // cohort -> index in sampled_ (-1: not sampled); empty: none
+  int check_sample_ = 1;
+  ListedPlayer* SampledCohort(size_t i) {
+    if (sample_of_cohort_.empty() || sample_of_cohort_[i] < 0) return nullptr;
+    return &sampled_[static_cast<size_t>(sample_of_cohort_[i])];
+  }
   // An SGAI player fetches what each new interstitial names, as every harness's SGAI viewer does
   // (conformance/sgai_assets.h): its list and assets, from its edge or the ad server.
   void FetchSgaiAssets(size_t player, size_t i, UnixMicros started, const std::string& file, const ManifestResponse& r);
@@ -403,11 +416,12 @@ class World : public Simulation::IndexedHandler, private world::FaultSink {
   void Request(size_t i, UnixMicros now, int64_t weight, bool alternates, int player = -1, int64_t reload = 0);
   // RunOptions::observations: what listed players were served, as a conformance target records it.
   conformance::Observations* obs_ = nullptr;
-  // A listed player's request, recorded when it is made (-1: not recorded); its response, when it arrives.
-  int64_t ObserveRequest(int player, size_t i, const std::string& file, Kind kind, int64_t reload);
+  // An observed viewer's request (a listed player's or a sampled cohort's; null: none), recorded
+  // when it is made (-1: not recorded); its response, when it arrives (`at`).
+  int64_t ObserveRequest(const ListedPlayer* v, size_t i, const std::string& file, Kind kind, int64_t reload);
   // A player's request for `file` as the conformance targets describe one (no times, no answer).
   conformance::Fetch PlayerFetch(const ListedPlayer& v, size_t i, const std::string& file, Kind kind) const;
-  void ObserveResponse(int64_t index, const ManifestResponse& r);
+  void ObserveResponse(int64_t index, const ManifestResponse& r, UnixMicros at);
   void FinishObservations();
   std::vector<GroupAnswer> groups_;
   size_t cohorts_per_group_ = 0;  // cohort i is in group i / this (0: not so, no prefetch of groups)
@@ -607,6 +621,7 @@ Status World::Setup() {
   observed_decision_ = std::make_unique<ObservedDecision>(
       &sim_, decision_service_ ? decision_service_(&sim_) : static_cast<DecisionClient*>(decision_.get()));
   observed_decision_->obs = obs_;
+  observed_decision_->channel_id = channels_[0].channel_id();
   if (obs_ != nullptr) kv_->set_record_puts(true);
   durable_ = std::make_unique<SimDurableStore>(&sim_, sc_.coordinator.storage_latency,
                                                Rng::Stream(seed_, kDurableStream));
@@ -655,12 +670,13 @@ Status World::Setup() {
               std::any_of(sc_.decision.ads.begin(), sc_.decision.ads.end(),
                           [](const world::AdSpec& a) { return a.segment_duration_s > 0; });
   if (obs_ != nullptr) {
-    // The beacons a listed player's session fired, under its viewer's session name.
+    // The beacons a listed player's (or a sampled cohort's) session fired, under its viewer's
+    // session name.
     beacons_.on_fire = [this](size_t cohort, const Beacon& b) {
       const int32_t k = cohort < player_of_cohort_.size() ? player_of_cohort_[cohort] : -1;
-      if (k < 0 || players_[static_cast<size_t>(k)].channel != 0) return;
-      obs_->beacons.push_back({sim_.Now(), conformance::SessionOfViewer(players_[static_cast<size_t>(k)].name),
-                               b.event_id, b.ad_id, b.event, b.url});
+      const ListedPlayer* v = k >= 0 ? &players_[static_cast<size_t>(k)] : SampledCohort(cohort);
+      if (v == nullptr || v->channel != 0) return;
+      obs_->beacons.push_back({sim_.Now(), conformance::SessionOfViewer(v->name), b.event_id, b.ad_id, b.event, b.url});
     };
   }
   if (sc_.viewers.listed) SetupListedViewers();
@@ -682,6 +698,16 @@ Status World::Setup() {
                       target, t0_, 0};
             cohorts_.push_back(co);
             const size_t i = cohorts_.size() - 1;
+            if (obs_ != nullptr && c == 0 && k < check_sample_) {
+              // Observed for the checks (RunOptions::check_sample): one viewer, its requests.
+              ListedPlayer v;
+              v.name = sc_.pops[static_cast<size_t>(p)].name + "/cohort-" + std::to_string(i);
+              v.cohorts = {i};
+              v.leave = end_;
+              sample_of_cohort_.resize(cohorts_.size(), -1);
+              sample_of_cohort_[i] = static_cast<int32_t>(sampled_.size());
+              sampled_.push_back(std::move(v));
+            }
             // Phases spread over one target duration, plus a per-cohort offset so groups do not align.
             const DurationMicros phase = target_us * k / K +
                                          static_cast<DurationMicros>(viewer_rng_.UniformInt(
@@ -690,6 +716,23 @@ Status World::Setup() {
           }
         }
       }
+    }
+  }
+  if (!sample_of_cohort_.empty()) {
+    sample_of_cohort_.resize(cohorts_.size(), -1);
+    // Every observed request is kept with its body and origin playlist (~8 KB each: perf-100ch's
+    // 640 cohorts of channel 0 over 300 s, 94 715 requests, peaked at 787 MB): bound what a
+    // sample may record before running, as CheckRunSize bounds a run. At most one load per half
+    // target duration (RFC 8216 §6.3.4: an unchanged playlist), each with its alternates.
+    const double loads = sc_.duration_s / MicrosToSeconds(target_us_[0] / 2) + 1;
+    const double per_load = 1.0 + (audio_files_.empty() ? 0 : 1) + (subtitle_file_.empty() ? 0 : 1);
+    const double most = static_cast<double>(sampled_.size()) * loads * per_load;
+    if (most > kMaxObservedRequests) {
+      return Status::InvalidArgument(
+          "check_sample: " + std::to_string(sampled_.size()) + " sampled cohorts of channel 0 could record up to " +
+          std::to_string(static_cast<int64_t>(most)) + " requests over duration_s " + FormatDouble(sc_.duration_s) +
+          "; at most " + std::to_string(kMaxObservedRequests) +
+          " (each kept with its playlists for the checks): lower the sample (ssai sim --check-sample) or duration_s");
     }
   }
   cohort_seen_break_.assign(cohorts_.size(), -1);
@@ -942,8 +985,10 @@ void World::PlayerReload(size_t k) {
     ManifestRequest req{kSimOrg, channels_[static_cast<size_t>(v.channel)].channel, "master.m3u8",
                         first.sgai ? InsertionMode::kSgai : InsertionMode::kSsai, SessionOf(v.cohorts.front())};
     // Recorded for the checks only: the load metrics count media playlists.
-    const int64_t index = ObserveRequest(static_cast<int>(k), v.cohorts.front(), req.file, kVariant, 0);
-    edges_[static_cast<size_t>(first.pop)]->Handle(req, [this, index](ManifestResponse r) { ObserveResponse(index, r); });
+    const int64_t index = ObserveRequest(&v, v.cohorts.front(), req.file, kVariant, 0);
+    edges_[static_cast<size_t>(first.pop)]->Handle(req, [this, index](ManifestResponse r) {
+      ObserveResponse(index, r, sim_.Now());
+    });
   }
   const int64_t reload = ++v.reloads;
   for (size_t n = 0; n < v.cohorts.size(); ++n) {
@@ -958,6 +1003,9 @@ void World::PlayerReload(size_t k) {
 
 void World::Request(size_t i, UnixMicros now, int64_t weight, bool alternates, int player, int64_t reload) {
   const Cohort& c = cohorts_[i];
+  // Who is observed making this request: the listed player, or the sampled cohort (one load).
+  ListedPlayer* observed = player >= 0 ? &players_[static_cast<size_t>(player)] : SampledCohort(i);
+  if (player < 0 && observed != nullptr) reload = ++observed->reloads;
   // The cohort's session names it for server-side beacons (SimBeacons); a listed player's
   // renditions share its first cohort's, one session per viewer (SessionOf).
   ManifestRequest req{kSimOrg, channels_[static_cast<size_t>(c.channel)].channel, files_[static_cast<size_t>(c.rendition)],
@@ -970,9 +1018,9 @@ void World::Request(size_t i, UnixMicros now, int64_t weight, bool alternates, i
   if (alternates && c.audio >= 0) {
     ManifestRequest alt = req;
     alt.file = audio_files_[static_cast<size_t>(c.audio)];
-    const int64_t index = ObserveRequest(player, i, alt.file, kAudio, reload);
+    const int64_t index = ObserveRequest(observed, i, alt.file, kAudio, reload);
     edge.Handle(alt, [this, i, weight, now, index](ManifestResponse r) {
-      ObserveResponse(index, r);
+      ObserveResponse(index, r, sim_.Now());
       Record(i, weight, now, sim_.Now(), r, kAudio);
     });
   }
@@ -980,15 +1028,15 @@ void World::Request(size_t i, UnixMicros now, int64_t weight, bool alternates, i
   if (alternates && !subtitles.empty()) {
     ManifestRequest alt = req;
     alt.file = subtitles;
-    const int64_t index = ObserveRequest(player, i, alt.file, kSubtitles, reload);
+    const int64_t index = ObserveRequest(observed, i, alt.file, kSubtitles, reload);
     edge.Handle(alt, [this, i, weight, now, index](ManifestResponse r) {
-      ObserveResponse(index, r);
+      ObserveResponse(index, r, sim_.Now());
       Record(i, weight, now, sim_.Now(), r, kSubtitles);
     });
   }
-  const int64_t index = ObserveRequest(player, i, req.file, kVariant, reload);
+  const int64_t index = ObserveRequest(observed, i, req.file, kVariant, reload);
   edge.Handle(req, [this, i, weight, now, index, player](ManifestResponse r) {
-    ObserveResponse(index, r);
+    ObserveResponse(index, r, sim_.Now());
     if (player >= 0 && cohorts_[i].sgai && r.http_status == 200) {
       FetchSgaiAssets(static_cast<size_t>(player), i, now, files_[static_cast<size_t>(cohorts_[i].rendition)], r);
     }
@@ -1032,6 +1080,12 @@ bool World::TryReuse(size_t i, UnixMicros now, int64_t weight) {
   }
   origin_->CountFetch();
   ++reused_answers_;
+  // A sampled cohort is given the group's answer: what its viewers get, at the time they get it
+  // (after the run's end too: a real request's answer then is recorded as well, FinishObservations).
+  if (ListedPlayer* v = SampledCohort(i)) {
+    ObserveResponse(ObserveRequest(v, i, files_[static_cast<size_t>(c.rendition)], kVariant, ++v->reloads), g.response,
+                    done_at);
+  }
   // A response arriving after the run's end is not recorded (as the edge's would not be).
   if (done_at <= end_) Record(i, weight, now, done_at, g.response, kVariant, &g);
   return true;
@@ -1092,11 +1146,10 @@ conformance::Fetch World::PlayerFetch(const ListedPlayer& v, size_t i, const std
   return f;
 }
 
-int64_t World::ObserveRequest(int player, size_t i, const std::string& file, Kind kind, int64_t reload) {
-  if (obs_ == nullptr || player < 0) return -1;
-  const ListedPlayer& v = players_[static_cast<size_t>(player)];
-  if (v.channel != 0) return -1;  // the checks judge one channel
-  conformance::Fetch f = PlayerFetch(v, i, file, kind);
+int64_t World::ObserveRequest(const ListedPlayer* v, size_t i, const std::string& file, Kind kind, int64_t reload) {
+  if (obs_ == nullptr || v == nullptr) return -1;
+  if (v->channel != 0) return -1;  // the checks judge one channel
+  conformance::Fetch f = PlayerFetch(*v, i, file, kind);
   f.request_time = sim_.Now();
   f.reload = reload;
   if (!f.rendition.empty()) f.origin_body = origin_->PlaylistAt(SimOrigin::PlaylistUrl(0, f.rendition), f.request_time);
@@ -1137,10 +1190,10 @@ void World::FetchSgaiAssets(size_t player, size_t i, UnixMicros started, const s
   });
 }
 
-void World::ObserveResponse(int64_t index, const ManifestResponse& r) {
+void World::ObserveResponse(int64_t index, const ManifestResponse& r, UnixMicros at) {
   if (index < 0) return;
   conformance::Fetch& f = obs_->fetches[static_cast<size_t>(index)];
-  f.response_time = sim_.Now();
+  f.response_time = at;
   f.http_status = r.http_status;
   f.body = r.body;
   f.state_source = std::string(StateSourceName(r.source));
@@ -1338,6 +1391,19 @@ void World::FinishObservations() {
   std::vector<int64_t> calls;
   for (const PopMetrics& pm : pops_) calls.push_back(std::llround(pm.coordinator_calls));
   RecordRunEnd(*kv_, pop_names, fleet_->TotalStats(), fleet_->restarts(), origin_->fetches(), calls, obs_);
+  // The checks judge one channel: the KV keys of channel 0 (its id at a key's end or before a ':').
+  if (sc_.channels > 1) {
+    const std::string id = channels_[0].channel_id();
+    auto other = [&id](const std::string& key) {
+      for (size_t at = key.find(id); at != std::string::npos; at = key.find(id, at + 1)) {
+        const size_t end = at + id.size();
+        if ((at == 0 || key[at - 1] == ':') && (end == key.size() || key[end] == ':')) return false;
+      }
+      return true;
+    };
+    std::erase_if(obs_->kv_puts, [&](const conformance::KvPut& p) { return other(p.key); });
+    std::erase_if(obs_->kv_expiry, [&](const conformance::KvExpiryProbe& p) { return other(p.key); });
+  }
 }
 
 json World::Result_() const {

@@ -30,6 +30,10 @@ namespace ssai::sim {
 inline constexpr char kSimOrg[] = "sim";
 inline std::string SimChannelName(int channel) { return "ch" + std::to_string(channel); }
 
+// What an observed population run's sample may record at most (RunOptions::check_sample): each
+// request is kept with its response and origin playlist, ~8 KB.
+inline constexpr int64_t kMaxObservedRequests = 1'000'000;
+
 struct RunOptions {
   // Called now and then with the fraction of virtual time done (the CLI prints progress; the
   // library never reads a clock).
@@ -43,6 +47,16 @@ struct RunOptions {
   // (conformance/observations.h), for the checks. Null: nothing recorded. Recording changes no
   // result: the report is the same with and without it.
   conformance::Observations* observations = nullptr;
+  // A population run with `observations` (issue 18, `ssai sim --check` on a population scenario):
+  // the first check_sample cohorts of each of channel 0's groups (POP x rendition x mode; all of
+  // a group's when it has fewer) are observed, each as one viewer "{pop}/cohort-{index}": every
+  // request it makes (its variant and the demuxed renditions it loads with it) and every answer it
+  // is given by answer reuse, each with the origin playlist of its request time, as a listed
+  // player's (README.md "Judging a population"). Only channel 0 is recorded (the checks judge one
+  // channel): its cue calls, decision requests, KV writes and beacons. Ignored with listed viewers
+  // (all of them are observed). At least 1. A sample that could record more than
+  // kMaxObservedRequests requests is refused (RunBuild's error names it).
+  int check_sample = 1;
   // A decision service instead of the model (SimDecision), made once for this run's scheduler and
   // owned by the caller: how a harness plugs in an ad server the simulator may not link (the
   // conformance harness's VAST ad server for decision.vast, conformance/vast_harness.h). Its

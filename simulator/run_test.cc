@@ -973,5 +973,78 @@ TEST(SimRunTest, ObservedRunRecordsListedPlayersAndKeepsItsReport) {
   EXPECT_TRUE(obs.reads_kv);
 }
 
+// Issue 18 (`ssai sim --check` on a population scenario): an observed population run records a
+// sample of channel 0's cohorts (RunOptions::check_sample per group), each as one viewer making
+// every request its cohort makes, answers reused from its group's included; its report is the same.
+TEST(SimRunTest, ObservedPopulationRecordsSampledCohortsOfChannelZero) {
+  Result<Scenario> sc = ParseScenario(R"({"name": "sampled", "channels": 2, "duration_s": 120,
+      "pops": [{"name": "p", "coordinator_rtt_ms": 20}, {"name": "q", "coordinator_rtt_ms": 80}],
+      "origin": {"renditions": [{"name": "a", "bandwidth_bps": 800000}, {"name": "b", "bandwidth_bps": 2500000}],
+                 "breaks": [{"at_s": 40, "duration_s": 16, "event_id": 1}]},
+      "viewers": {"viewers_per_channel": 4000, "cohorts_per_group": 4, "mean_session_s": 100000},
+      "decision": {"latency_ms": 20}})");
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  const BuildSpec& build = *FindBuild("kv-channel-state");  // answer reuse on
+  Result<nlohmann::json> plain = RunBuild(*sc, build, 5);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  ASSERT_GT((*plain)["requests"]["reused_cohort_requests"].get<int64_t>(), 0);
+  std::map<int, std::string> fetch_text;
+  for (int sample : {1, 3}) {
+    conformance::Observations obs;
+    RunOptions options;
+    options.observations = &obs;
+    options.check_sample = sample;
+    Result<nlohmann::json> observed = RunBuild(*sc, build, 5, options);
+    ASSERT_TRUE(observed.ok());
+    EXPECT_EQ(plain->dump(), observed->dump()) << "check_sample " << sample;
+
+    // One viewer per sampled cohort: groups of channel 0 (2 POPs x 2 renditions) x the sample.
+    std::map<std::string, std::vector<const conformance::Fetch*>> by_viewer;
+    for (const conformance::Fetch& f : obs.fetches) by_viewer[f.viewer].push_back(&f);
+    EXPECT_EQ(by_viewer.size(), static_cast<size_t>(4 * sample));
+    const DurationMicros target_us = 2 * kMicrosPerSecond;
+    for (const auto& [viewer, fetches] : by_viewer) {
+      const std::string pop = viewer.substr(0, viewer.find('/'));
+      EXPECT_TRUE(viewer == pop + "/cohort-" + viewer.substr(viewer.find('-') + 1) && (pop == "p" || pop == "q")) << viewer;
+      // Every reload recorded (the reused answers too, most of this build's): loads numbered 1,
+      // 2, ... at most a target duration after the last answer (RFC 8216 §6.3.4; latencies here
+      // are well under 0.5 s), from the first target duration to the end.
+      EXPECT_GE(fetches.size(), 120u * kMicrosPerSecond / target_us - 1) << viewer;
+      ASSERT_FALSE(fetches.empty());
+      EXPECT_LE(fetches.front()->request_time, sc->start_time + target_us);
+      EXPECT_GT(fetches.back()->request_time, sc->start_time + 120 * kMicrosPerSecond - target_us - kMicrosPerSecond / 2);
+      for (size_t n = 0; n < fetches.size(); ++n) {
+        const conformance::Fetch& f = *fetches[n];
+        EXPECT_EQ(f.reload, static_cast<int64_t>(n) + 1) << viewer;
+        EXPECT_EQ(f.pop, pop);
+        EXPECT_TRUE(f.url.starts_with("/sim/ch0/")) << f.url;  // the checks judge channel 0
+        EXPECT_EQ(f.http_status, 200) << f.url;
+        EXPECT_GE(f.response_time, f.request_time);
+        EXPECT_TRUE(f.body.starts_with("#EXTM3U")) << f.url;
+        EXPECT_NE(f.origin_body.find("#EXT-X-MEDIA-SEQUENCE:"), std::string::npos) << f.url;
+        if (n > 0) {
+          EXPECT_LE(f.request_time - fetches[n - 1]->request_time, target_us + kMicrosPerSecond / 2)
+              << viewer << " load " << f.reload;
+        }
+      }
+    }
+    // Channel 0's decision (one break) and KV keys only, though channel 1 has the same break.
+    ASSERT_EQ(obs.decision_requests.size(), 1u);
+    ASSERT_FALSE(obs.kv_puts.empty());
+    for (const conformance::KvPut& p : obs.kv_puts) EXPECT_NE(p.key.find("ch_sim_ch0"), std::string::npos) << p.key;
+    for (const conformance::KvExpiryProbe& p : obs.kv_expiry) EXPECT_NE(p.key.find("ch_sim_ch0"), std::string::npos) << p.key;
+    // Deterministic: the same run records the same.
+    std::string text;
+    for (const conformance::Fetch& f : obs.fetches) text += f.viewer + f.url + std::to_string(f.request_time) + f.body + "\n";
+    fetch_text[sample] = text;
+    conformance::Observations again;
+    options.observations = &again;
+    ASSERT_TRUE(RunBuild(*sc, build, 5, options).ok());
+    std::string text_again;
+    for (const conformance::Fetch& f : again.fetches) text_again += f.viewer + f.url + std::to_string(f.request_time) + f.body + "\n";
+    EXPECT_EQ(text, text_again);
+  }
+}
+
 }  // namespace
 }  // namespace ssai::sim

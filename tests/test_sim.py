@@ -249,8 +249,75 @@ def test_check_usage_errors_are_clear(ssai, tmp_path, args, message):
     assert message in r.stderr
 
 
+def test_check_judges_a_population_by_a_sample_of_its_cohorts(ssai, tmp_path):
+    """`ssai sim --check` on a population scenario (issue 18): channel 0's cohorts are sampled
+    (--check-sample per group, default 1), each judged as one viewer "{pop}/cohort-{i}"; the
+    simulator's part of the report is the one without --check, the checks block is deterministic,
+    a correct build passes and a defect build is caught."""
+    fixture = "fixtures/scenarios/default.json"
+    common = ["--build", "kv-channel-state,defect-ignore-end", "--seed", "2", "--set", "duration_s=120", "--quiet"]
+    r = ssai("sim", fixture, *common, "--check", "--out", tmp_path / "a")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "PASS: checks: 0 unexpected failures" in r.stdout
+    assert "defect builds caught: 1 of 1" in r.stdout
+    rep = json.loads((tmp_path / "a" / "report.json").read_text())
+    by_build = {b["build"]: b["checks"] for b in rep["builds"]}
+    assert by_build["kv-channel-state"]["unexpected_error_failures"] == 0
+    assert by_build["kv-channel-state"]["passed"] > 30
+    ignore_end = {c["id"] for c in by_build["defect-ignore-end"]["failed_checks"] if c["severity"] == "error"}
+    assert "splice.content_resumes_at_pdt" in ignore_end
+    # The sample: default.json has 3 POPs x 3 renditions (SSAI) per channel, one cohort of each.
+    checks = json.loads((tmp_path / "a" / "checks" / "report.json").read_text())
+    fetches = {run["target"]: run["stats"]["fetches"] for run in checks["runs"]}
+    assert fetches["sim:kv-channel-state"] > 9 * 40  # 9 viewers reloading every 2-4 s for 120 s
+    # Deterministic, and the simulator's part is the run without --check.
+    again = ssai("sim", fixture, *common, "--check", "--out", tmp_path / "b")
+    assert again.returncode == 0
+    assert (tmp_path / "a" / "report.json").read_bytes() == (tmp_path / "b" / "report.json").read_bytes()
+    plain = ssai("sim", fixture, *common, "--out", tmp_path / "c")
+    assert plain.returncode == 0
+    for b in rep["builds"]:
+        del b["checks"]
+    assert rep == json.loads((tmp_path / "c" / "report.json").read_text())
+    # Three cohorts per group: three times the viewers, the same simulation.
+    more = ssai("sim", fixture, *common, "--check", "--check-sample", "3", "--out", tmp_path / "d")
+    assert more.returncode == 0, more.stdout + more.stderr
+    more_checks = json.loads((tmp_path / "d" / "checks" / "report.json").read_text())
+    more_fetches = {run["target"]: run["stats"]["fetches"] for run in more_checks["runs"]}
+    assert 2.5 * fetches["sim:kv-channel-state"] < more_fetches["sim:kv-channel-state"] < 3.5 * fetches["sim:kv-channel-state"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--check", "--check-sample", "0"], "--check-sample: Value 0 not in range 1 to 64"),
+    (["--check", "--check-sample", "65"], "--check-sample: Value 65 not in range 1 to 64"),
+    (["--check", "--check-sample", "99999999999999999999"], "--check-sample: Value 99999999999999999999 not in range 1 to 64"),
+    (["--check", "--check-sample", "two"], "--check-sample: Value two not in range 1 to 64"),
+    (["--check-sample", "2"], "--check-sample sets how many cohorts the checks observe: give it with --check"),
+])
+def test_check_sample_errors_are_clear(ssai, scenario, tmp_path, args, message):
+    r = ssai("sim", scenario, "--build", "kv-hybrid", *args, "--quiet", "--out", tmp_path)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert message in r.stderr
+
+
+def test_check_sample_too_large_to_record_is_refused_before_running(ssai, tmp_path):
+    # perf-100ch's 640 cohorts of channel 0 over its hour: millions of recorded playlists.
+    r = ssai("sim", "fixtures/scenarios/perf-100ch.json", "--check", "--check-sample", "16", "--quiet", "--out", tmp_path)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "check_sample: 640 sampled cohorts of channel 0 could record up to" in r.stderr
+    assert "lower the sample (ssai sim --check-sample) or duration_s" in r.stderr
+    assert not (tmp_path / "report.json").exists()
+
+
 def test_check_needs_what_the_checks_judge(ssai, scenario, tmp_path):
-    # A population is not judged by viewer: the checks need listed viewers.
-    r = ssai("sim", scenario, "--build", "kv-hybrid", "--check", "--quiet", "--out", tmp_path)
+    # Listed viewers are all judged: no sample to take.
+    r = ssai("sim", "fixtures/scenarios/conformance/cue_out_two_breaks.json", "--build", "kv-hybrid", "--check",
+             "--check-sample", "2", "--quiet", "--out", tmp_path)
     assert r.returncode == 2
-    assert "ssai sim --check:" in r.stderr and "scenario.viewers: the conformance targets play listed viewers" in r.stderr
+    assert "--check-sample samples a population's cohorts" in r.stderr and "lists its viewers" in r.stderr
+    # What the checks cannot tell from a build's doing is refused by name (the simulator's fault
+    # windows: an origin 404 window would fail every build).
+    r = ssai("sim", scenario, "--build", "kv-hybrid", "--check", "--set", "origin.not_found=[{\"start_s\": 5, \"end_s\": 9}]",
+             "--quiet", "--out", tmp_path)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "ssai sim --check:" in r.stderr and "scenario.origin.not_found" in r.stderr
