@@ -141,12 +141,10 @@ double Rng::Normal() {
   return u * f;
 }
 
-int64_t Rng::Poisson(double mean) { return Poisson(mean, mean > 0 && mean < 30 ? PortableExp(-mean) : 0); }
-
-int64_t Rng::Poisson(double mean, double exp_neg_mean) {
+int64_t Rng::Poisson(double mean) {
   if (!(mean > 0)) return 0;
   if (mean < 30) {
-    const double limit = exp_neg_mean;
+    const double limit = PortableExp(-mean);
     int64_t k = 0;
     double p = Uniform01();
     while (p > limit) {

@@ -69,9 +69,6 @@ class Rng {
   }
   // Poisson(mean): inversion by multiplication for mean < 30, normal approximation above.
   int64_t Poisson(double mean);
-  // The same draws as Poisson(mean), given exp_neg_mean == PortableExp(-mean) (a caller that
-  // draws with few distinct means keeps it: the exp was ~4 % of a simulator run).
-  int64_t Poisson(double mean, double exp_neg_mean);
   // Binomial(n, p): exact Bernoulli sum for n <= 32, else Poisson (small n*p) or normal.
   int64_t Binomial(int64_t n, double p);
 

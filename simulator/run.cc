@@ -321,17 +321,6 @@ class World : public Simulation::IndexedHandler, private world::FaultSink {
     leave_memo_[leave_memo_next_++ % leave_memo_.size()] = {dt_us, p};
     return p;
   }
-  // Joins over a reload interval: Poisson(rate x dt) with e^-mean kept for the last few means
-  // (cohorts of one scenario share a handful: the same target audience, the same intervals).
-  int64_t Joins(double mean) {
-    if (!(mean > 0 && mean < 30)) return viewer_rng_.Poisson(mean);
-    for (const JoinMemo& m : join_memo_) {
-      if (m.mean == mean) return viewer_rng_.Poisson(mean, m.exp_neg_mean);
-    }
-    const double e = PortableExp(-mean);
-    join_memo_[join_memo_next_++ % join_memo_.size()] = {mean, e};
-    return viewer_rng_.Poisson(mean, e);
-  }
   // The audience curve of a POP's viewers: its own trace, else the scenario's.
   const std::vector<TracePoint>& TraceOf(int pop) const {
     const std::vector<TracePoint>& own = sc_.pops[static_cast<size_t>(pop)].trace;
@@ -380,12 +369,6 @@ class World : public Simulation::IndexedHandler, private world::FaultSink {
   };
   std::array<LeaveMemo, 4> leave_memo_{};
   size_t leave_memo_next_ = 0;
-  struct JoinMemo {
-    double mean = -1;
-    double exp_neg_mean = 0;
-  };
-  std::array<JoinMemo, 4> join_memo_{};
-  size_t join_memo_next_ = 0;
   const CaptureTimeline* capture_;  // null: synthetic origin
   const TsTimeline* ts_;            // null: not a TS origin
   std::vector<origin::SyntheticStreamSpec> specs_;
@@ -950,7 +933,7 @@ void World::Reload(size_t i) {
       if (after > before) extra_joins = after - before;
       if (before > after) leaves += viewer_rng_.Binomial(c.viewers - leaves, 1 - after / before);
     }
-    const int64_t joins = Joins(join_rate * dt_s + extra_joins);
+    const int64_t joins = viewer_rng_.Poisson(join_rate * dt_s + extra_joins);
     CountWatched(c, now);
     c.viewers = c.viewers - leaves + joins;
     c.last_update = now;
