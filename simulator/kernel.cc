@@ -64,6 +64,10 @@ void Simulation::PushLane(Entry e) {
     b.insert(std::upper_bound(b.begin(), b.end(), e, [](const Entry& x, const Entry& y) { return Later(x, y); }), e);
     return;
   }
+  if (b.capacity() == 0 && !spare_buckets_.empty()) {
+    b.swap(spare_buckets_.back());
+    spare_buckets_.pop_back();
+  }
   b.push_back(e);
 }
 
@@ -96,8 +100,16 @@ Simulation::Entry Simulation::PopLane() {
   b.pop_back();
   --lane_in_ring_;
   // A drained bucket gives its storage back: the ring's buckets would otherwise each keep their
-  // largest size (16 MB at 64 k cohorts) although only the next seconds' ones hold entries.
-  if (b.empty()) std::vector<Entry>().swap(b);
+  // largest size (16 MB at 64 k cohorts) although only the next seconds' ones hold entries. A
+  // few drained buckets' storage is kept for the buckets that fill next (spare_buckets_).
+  if (b.empty()) {
+    if (spare_buckets_.size() < kSpareBuckets) {
+      spare_buckets_.push_back(std::move(b));
+      b = std::vector<Entry>();  // (a moved-from vector is valid but unspecified)
+    } else {
+      std::vector<Entry>().swap(b);
+    }
+  }
   return e;
 }
 

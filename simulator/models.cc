@@ -130,7 +130,10 @@ void KvCluster::Get(int pop, std::string_view key, const KvStore::GetOptions& op
   if (pop >= 0 && options.cache_ttl_s > 0 &&
       (pop_settings_.empty() || pop_settings_[static_cast<size_t>(pop)].honour_cache_ttl)) {
     const int64_t ttl_s = std::max<int64_t>(options.cache_ttl_s, 30);  // Workers KV minimum
-    CacheEntry& e = cache_[static_cast<size_t>(pop)][std::string(key)];
+    auto& cache = cache_[static_cast<size_t>(pop)];
+    auto it = cache.find(key);
+    if (it == cache.end()) it = cache.emplace(std::string(key), CacheEntry{}).first;
+    CacheEntry& e = it->second;
     e.present = present;
     e.value = present ? v->value : std::string();
     e.expires_at = present ? v->expires_at : 0;

@@ -16,6 +16,7 @@ inline uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 constexpr double kLn2Hi = 6.93147180369123816490e-01;  // fdlibm split of ln 2
 constexpr double kLn2Lo = 1.90821492927058770002e-10;
 constexpr double kLn2 = 0.69314718055994530942;
+constexpr double kInvLn2 = 1.44269504088896340736;
 }  // namespace
 
 Xoshiro256::Xoshiro256(uint64_t seed) {
@@ -76,8 +77,13 @@ double PortableExp(double x) {
   if (x != x) return x;
   if (x > 709.78) return HUGE_VAL;
   if (x < -745.13) return 0;
-  // x = k ln2 + r, |r| <= ln2/2.
-  const double kd = x / kLn2;
+  // x = k ln2 + r, |r| <= ln2/2. k = round(x / ln2); x * (1/ln2) is within a few ulp of the
+  // quotient, so it rounds to the same k unless the quotient is within 1e-9 of a half-integer,
+  // where the division decides (the same k, without a division's latency on most draws).
+  double kd = x * kInvLn2;
+  if (const double f = kd - static_cast<double>(static_cast<int64_t>(kd)); std::fabs(std::fabs(f) - 0.5) < 1e-9) {
+    kd = x / kLn2;
+  }
   const double k = kd >= 0 ? static_cast<double>(static_cast<int64_t>(kd + 0.5))
                            : -static_cast<double>(static_cast<int64_t>(-kd + 0.5));
   const double r = (x - k * kLn2Hi) - k * kLn2Lo;
