@@ -7,6 +7,7 @@
 
 #include "reference/base/strings.h"
 #include "reference/base/url.h"
+#include "reference/media/cues/markers.h"
 #include "reference/media/hls/lint.h"
 
 namespace ssai {
@@ -466,18 +467,26 @@ Status SplicePod(MediaPlaylist* p, const SlotTimeline& t, const SpliceBreak& b,
   if (first >= end) return Status::Ok();
   if (end == n) result->in_break = true;
 
-  // Marker tags of the replaced slots, by the layout segment playing at each slot's start.
+  // Marker tags of the replaced slots, by the layout segment playing at each slot's start. A
+  // segment that starts before its slot (a creative's short last segment moved the grid) gets the
+  // marker's elapsed time moved back by as much, so CUE-OUT-CONT ElapsedTime stays the time since
+  // the CUE-OUT at the segment it is on (hls.cue.cont_elapsed_increasing).
   std::vector<std::vector<Tag>> markers(layout.size());
   for (int64_t i = first; i < end; ++i) {
     const UnixMicros slot_start = t.start(static_cast<size_t>(i));
     size_t j = 0;
     while (j < layout.size() && abs_end(layout[j]) - kSpliceToleranceUs <= slot_start) ++j;
     if (j == layout.size()) continue;
+    const DurationMicros shift_us = s.out.start + layout[j].offset_us - slot_start;
     for (Tag& tag : segs[static_cast<size_t>(i)].mutable_tags()) {
       if (!KeptOnAdSlot(tag.type) || tag.type == TagType::kDiscontinuity) continue;
       bool dup = false;
       for (const Tag& have : markers[j]) dup = dup || have.type == tag.type;
-      if (!dup) markers[j].push_back(std::move(tag));
+      if (dup) continue;
+      if (shift_us != 0) {
+        if (std::optional<Tag> moved = cues::ShiftElapsed(tag, MicrosToSeconds(shift_us))) tag = std::move(*moved);
+      }
+      markers[j].push_back(std::move(tag));
     }
   }
   const int64_t target_s = p->target_duration_s().value_or(0);

@@ -19,6 +19,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 UnixMicros T0() { return ParseIso8601("2026-01-15T12:00:00Z").value(); }
 UnixMicros At(double seconds) { return T0() + SecondsToMicros(seconds); }
@@ -903,6 +904,24 @@ TEST_F(PodTest, SlateFillsToTheReturnAndTheSequenceShifts) {
   ledger.inserted_discontinuities_before = 4;
   ledger.media_sequence_offset_before = 1;
   EXPECT_EQ(SpliceText(OriginAt(spec_, 0, 40), {}, ledger), after);
+}
+
+// A pod of 7.5 s creatives in 2 s segments moves the segment grid (each creative ends in a 1.5 s
+// segment): a slot's CUE-OUT-CONT carried onto the ad segment playing at the slot's start has its
+// ElapsedTime moved to that segment's own start, so it stays the time since the CUE-OUT
+// (hls.cue.cont_elapsed_increasing; the simulator's seed-phase1 run with 15 s ads on a 6 s grid
+// failed it on every build).
+TEST_F(PodTest, CueOutContElapsedTimeFollowsTheAdSegments) {
+  origin::SyntheticStreamSpec spec = spec_;
+  spec.repeat_cue = true;  // CUE-OUT-CONT on every slot of the break after the first
+  ExpectLintCleanWalk(spec, breaks_, options_, 8, 50, 0.5);
+  // Window [12 s, 20 s): a/1 @ 12 s (slot 6, 2 s in), a/2 @ 14 s, a/3 @ 16 s, b/0 @ 17.5 s (slot
+  // 9 starts at 18 s: its 8 s are 7.5 s on b/0).
+  const std::string text = SpliceText(OriginAt(spec, 0, 20), breaks_, options_);
+  EXPECT_THAT(text, HasSubstr("#EXT-X-CUE-OUT-CONT:ElapsedTime=2.000,Duration=20"));
+  EXPECT_THAT(text, HasSubstr("#EXT-X-CUE-OUT-CONT:ElapsedTime=6.000,Duration=20"));
+  EXPECT_THAT(text, HasSubstr("#EXT-X-CUE-OUT-CONT:ElapsedTime=7.500,Duration=20"));
+  EXPECT_THAT(text, Not(HasSubstr("ElapsedTime=8.000")));
 }
 
 TEST_F(PodTest, ReloadsLintCleanSequencesNeverGoBackRenditionsAgree) {

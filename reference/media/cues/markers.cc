@@ -1,5 +1,6 @@
 #include "reference/media/cues/markers.h"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -29,6 +30,24 @@ std::optional<double> ParseSeconds(std::string_view text) {
   std::optional<double> v = ParseDouble(TrimWhitespace(text));
   if (!v || !std::isfinite(*v) || *v < 0 || *v > kMaxMarkerSeconds) return std::nullopt;
   return v;
+}
+
+// The byte range [begin, end) of attribute `name`'s value in a NAME=VALUE,... list (case-insensitive
+// name, outside double quotes); nullopt when absent.
+std::optional<std::pair<size_t, size_t>> AttributeValueRange(std::string_view list, std::string_view name) {
+  bool quoted = false;
+  size_t start = 0;  // the current attribute's first byte
+  for (size_t i = 0; i <= list.size(); ++i) {
+    if (i < list.size() && list[i] == '"') quoted = !quoted;
+    if (i < list.size() && (quoted || list[i] != ',')) continue;
+    std::string_view attr = list.substr(start, i - start);
+    const size_t eq = attr.find('=');
+    if (eq != std::string_view::npos && EqualsIgnoreCase(TrimWhitespace(attr.substr(0, eq)), name)) {
+      return std::make_pair(start + eq + 1, i);
+    }
+    start = i + 1;
+  }
+  return std::nullopt;
 }
 
 std::string TagText(const Tag& tag) {
@@ -427,6 +446,30 @@ ExtractResult ExtractMarkers(const hls::MediaPlaylist& playlist) {
   ExtractFrom(playlist.trailer(), segments.size(), playlist.SequenceNumberOf(segments.size()), true,
               &result);
   return result;
+}
+
+std::optional<hls::Tag> ShiftElapsed(const hls::Tag& tag, double shift_s) {
+  const std::string_view value = tag.value;
+  std::optional<std::pair<size_t, size_t>> range;
+  if (tag.type == TagType::kCueOutCont && !value.empty() && value.find('=') == std::string_view::npos) {
+    range = std::make_pair(size_t{0}, std::min(value.find('/'), value.size()));  // "8.308/30"
+  } else if (tag.type == TagType::kCueOutCont) {
+    range = AttributeValueRange(value, "ElapsedTime");
+  } else if (tag.type == TagType::kScte35) {
+    range = AttributeValueRange(value, "ELAPSED");
+  }
+  if (!range) return std::nullopt;
+  const std::string_view old_text = value.substr(range->first, range->second - range->first);
+  const bool quoted = old_text.size() >= 2 && old_text.front() == '"' && old_text.back() == '"';
+  const std::optional<double> elapsed_s = ParseSeconds(quoted ? old_text.substr(1, old_text.size() - 2) : old_text);
+  if (!elapsed_s) return std::nullopt;
+  std::string number;
+  AppendFixed(std::max(0.0, *elapsed_s + shift_s), 3, &number);
+  if (quoted) number = '"' + number + '"';
+  std::string out(value.substr(0, range->first));
+  out += number;
+  out += value.substr(range->second);
+  return Tag::Make(tag.type, std::move(out));
 }
 
 }  // namespace ssai::cues

@@ -104,6 +104,15 @@ ExtractResult ExtractMarkers(const hls::MediaPlaylist& playlist);
 // unusable. `segment_index`, `msn` and `in_trailer` are left for the caller to fill.
 std::optional<Marker> ParseMarkerTag(const hls::Tag& tag, std::vector<Diagnostic>* warnings);
 
+// The same marker tag with its elapsed time moved by `shift_s` (floored at 0): EXT-X-CUE-OUT-CONT's
+// ElapsedTime (attribute form, and the "elapsed/duration" form of AWS MediaLive) and
+// EXT-X-SCTE35's ELAPSED, every other byte kept. A splicer that carries a content slot's marker
+// onto an ad segment starting `shift_s` later (a pod whose segments are not on the slot grid)
+// keeps the marker true of the segment it is on (de-facto: ElapsedTime is the time since the
+// CUE-OUT at that segment's start; lint rule hls.cue.cont_elapsed_increasing). nullopt when the
+// tag carries no elapsed time it could move.
+std::optional<hls::Tag> ShiftElapsed(const hls::Tag& tag, double shift_s);
+
 // A loose attribute list for the de-facto tags, which break RFC 8216 §4.2 in practice (unquoted
 // base64 with '=' padding, "ElapsedTime=8.3", quoted enums): NAME=VALUE pairs split on commas
 // outside double quotes; quotes are stripped. Names keep their case; look-ups ignore it.

@@ -7,6 +7,7 @@
 namespace ssai::cues {
 namespace {
 
+using hls::TagType;
 using testing::B64;
 using testing::Hex;
 using testing::InsertIn;
@@ -34,6 +35,27 @@ TEST(LooseAttributesTest, UnterminatedQuoteIsAnError) {
   auto attrs = ParseLooseAttributes("ID=\"abc,DURATION=3");
   ASSERT_FALSE(attrs.ok());
   EXPECT_NE(attrs.status().message().find("closing quote"), std::string::npos);
+}
+
+// ShiftElapsed moves the elapsed time of the marker forms that carry one, every other byte kept.
+TEST(MarkersTest, ShiftElapsedMovesOnlyTheElapsedTime) {
+  auto shifted = [](TagType type, const std::string& value, double shift_s) -> std::string {
+    std::optional<hls::Tag> t = ShiftElapsed(hls::Tag::Make(type, value), shift_s);
+    return t ? t->value : "(none)";
+  };
+  EXPECT_EQ(shifted(TagType::kCueOutCont, "ElapsedTime=18.000,Duration=30,SCTE35=/DAl=", -3),
+            "ElapsedTime=15.000,Duration=30,SCTE35=/DAl=");
+  EXPECT_EQ(shifted(TagType::kCueOutCont, "Duration=30,elapsedtime=8.3", 1.2), "Duration=30,elapsedtime=9.500");
+  EXPECT_EQ(shifted(TagType::kCueOutCont, "8.308/30", -0.308), "8.000/30");  // AWS MediaLive form
+  EXPECT_EQ(shifted(TagType::kCueOutCont, "4", -6), "0.000");                // floored at 0
+  EXPECT_EQ(shifted(TagType::kScte35, "CUE=\"/DAl\",CUE-OUT=CONT,ELAPSED=\"12\",DURATION=30", -2),
+            "CUE=\"/DAl\",CUE-OUT=CONT,ELAPSED=\"10.000\",DURATION=30");
+  // A quoted comma does not end an attribute.
+  EXPECT_EQ(shifted(TagType::kScte35, "ID=\"a,ELAPSED=1\",ELAPSED=5", 1), "ID=\"a,ELAPSED=1\",ELAPSED=6.000");
+  // Nothing to move: no elapsed time, an unparsable one, another tag.
+  EXPECT_EQ(shifted(TagType::kCueOutCont, "Duration=30", 1), "(none)");
+  EXPECT_EQ(shifted(TagType::kCueOutCont, "ElapsedTime=soon", 1), "(none)");
+  EXPECT_EQ(shifted(TagType::kCueOut, "30", 1), "(none)");
 }
 
 TEST(MarkersTest, CueOutForms) {
