@@ -32,24 +32,6 @@ std::optional<double> ParseSeconds(std::string_view text) {
   return v;
 }
 
-// The byte range [begin, end) of attribute `name`'s value in a NAME=VALUE,... list (case-insensitive
-// name, outside double quotes); nullopt when absent.
-std::optional<std::pair<size_t, size_t>> AttributeValueRange(std::string_view list, std::string_view name) {
-  bool quoted = false;
-  size_t start = 0;  // the current attribute's first byte
-  for (size_t i = 0; i <= list.size(); ++i) {
-    if (i < list.size() && list[i] == '"') quoted = !quoted;
-    if (i < list.size() && (quoted || list[i] != ',')) continue;
-    std::string_view attr = list.substr(start, i - start);
-    const size_t eq = attr.find('=');
-    if (eq != std::string_view::npos && EqualsIgnoreCase(TrimWhitespace(attr.substr(0, eq)), name)) {
-      return std::make_pair(start + eq + 1, i);
-    }
-    start = i + 1;
-  }
-  return std::nullopt;
-}
-
 std::string TagText(const Tag& tag) {
   std::string s = "#";
   s += tag.type == TagType::kUnknown ? std::string_view(tag.name) : hls::TagName(tag.type);
@@ -403,12 +385,18 @@ Result<std::vector<LooseAttribute>> ParseLooseAttributes(std::string_view text) 
         }
         a.value = std::string(text.substr(i + 1, close - i - 1));
         a.quoted = true;
+        a.value_begin = i + 1;
+        a.value_end = close;
         i = close + 1;
         while (i < n && text[i] != ',') ++i;  // tolerate junk after the closing quote
       } else {
         size_t vb = i;
         while (i < n && text[i] != ',') ++i;
-        a.value = std::string(TrimWhitespace(text.substr(vb, i - vb)));
+        const std::string_view raw = text.substr(vb, i - vb);
+        const std::string_view trimmed = TrimWhitespace(raw);  // a view into raw
+        a.value = std::string(trimmed);
+        a.value_begin = vb + static_cast<size_t>(trimmed.data() - raw.data());
+        a.value_end = a.value_begin + trimmed.size();
       }
     }
     if (i < n && text[i] == ',') ++i;
@@ -450,25 +438,25 @@ ExtractResult ExtractMarkers(const hls::MediaPlaylist& playlist) {
 
 std::optional<hls::Tag> ShiftElapsed(const hls::Tag& tag, double shift_s) {
   const std::string_view value = tag.value;
-  std::optional<std::pair<size_t, size_t>> range;
+  // The value's bytes that hold the elapsed time, found as the marker parser finds them.
+  size_t begin = 0, end = 0;
   if (tag.type == TagType::kCueOutCont && !value.empty() && value.find('=') == std::string_view::npos) {
-    range = std::make_pair(size_t{0}, std::min(value.find('/'), value.size()));  // "8.308/30"
-  } else if (tag.type == TagType::kCueOutCont) {
-    range = AttributeValueRange(value, "ElapsedTime");
-  } else if (tag.type == TagType::kScte35) {
-    range = AttributeValueRange(value, "ELAPSED");
+    end = std::min(value.find('/'), value.size());  // "8.308/30"
+  } else if (tag.type == TagType::kCueOutCont || tag.type == TagType::kScte35) {
+    Result<std::vector<LooseAttribute>> attrs = ParseLooseAttributes(value);
+    if (!attrs.ok()) return std::nullopt;
+    const LooseAttribute* a = FindLoose(*attrs, tag.type == TagType::kScte35 ? "ELAPSED" : "ElapsedTime");
+    if (a == nullptr) return std::nullopt;
+    begin = a->value_begin;
+    end = a->value_end;
+  } else {
+    return std::nullopt;
   }
-  if (!range) return std::nullopt;
-  const std::string_view old_text = value.substr(range->first, range->second - range->first);
-  const bool quoted = old_text.size() >= 2 && old_text.front() == '"' && old_text.back() == '"';
-  const std::optional<double> elapsed_s = ParseSeconds(quoted ? old_text.substr(1, old_text.size() - 2) : old_text);
+  const std::optional<double> elapsed_s = ParseSeconds(value.substr(begin, end - begin));
   if (!elapsed_s) return std::nullopt;
-  std::string number;
-  AppendFixed(std::max(0.0, *elapsed_s + shift_s), 3, &number);
-  if (quoted) number = '"' + number + '"';
-  std::string out(value.substr(0, range->first));
-  out += number;
-  out += value.substr(range->second);
+  std::string out(value.substr(0, begin));
+  AppendFixed(std::max(0.0, *elapsed_s + shift_s), 3, &out);
+  out += value.substr(end);
   return Tag::Make(tag.type, std::move(out));
 }
 

@@ -120,6 +120,10 @@ struct LooseAttribute {
   std::string name;
   std::string value;
   bool quoted = false;
+  // Where `value` is in the parsed text, [value_begin, value_end) (inside the quotes): what a
+  // rewrite of one value replaces (ShiftElapsed).
+  size_t value_begin = 0;
+  size_t value_end = 0;
 };
 Result<std::vector<LooseAttribute>> ParseLooseAttributes(std::string_view text);
 const LooseAttribute* FindLoose(const std::vector<LooseAttribute>& attrs, std::string_view name);
