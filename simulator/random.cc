@@ -73,20 +73,9 @@ double PortableLog(double x) {
   return e * kLn2Hi + (2 * sum + e * kLn2Lo);
 }
 
-double PortableExp(double x) {
-  if (x != x) return x;
-  if (x > 709.78) return HUGE_VAL;
-  if (x < -745.13) return 0;
-  // x = k ln2 + r, |r| <= ln2/2. k = round(x / ln2); x * (1/ln2) is within a few ulp of the
-  // quotient, so it rounds to the same k unless the quotient is within 1e-9 of a half-integer,
-  // where the division decides (the same k, without a division's latency on most draws).
-  double kd = x * kInvLn2;
-  if (const double f = kd - static_cast<double>(static_cast<int64_t>(kd)); std::fabs(std::fabs(f) - 0.5) < 1e-9) {
-    kd = x / kLn2;
-  }
-  const double k = kd >= 0 ? static_cast<double>(static_cast<int64_t>(kd + 0.5))
-                           : -static_cast<double>(static_cast<int64_t>(-kd + 0.5));
-  const double r = (x - k * kLn2Hi) - k * kLn2Lo;
+double PortableExpReduced(double x, int64_t k) {
+  const double kd = static_cast<double>(k);
+  const double r = (x - kd * kLn2Hi) - kd * kLn2Lo;
   // 1 + r + r^2/2! + ... + r^14/14! by Horner with 1/n! as constants (each correctly rounded:
   // n! is exact in a double); |r| <= ln2/2 makes r^15/15! < 3e-20.
   static constexpr double kInvFact[] = {1.0 / 87178291200.0, 1.0 / 6227020800.0, 1.0 / 479001600.0,
@@ -106,6 +95,22 @@ double PortableExp(double x) {
     return sum * two_k;
   }
   return std::ldexp(sum, ki);
+}
+
+double PortableExp(double x) {
+  if (x != x) return x;
+  if (x > 709.78) return HUGE_VAL;
+  if (x < -745.13) return 0;
+  // x = k ln2 + r, |r| <= ln2/2. k = round(x / ln2); x * (1/ln2) is within a few ulp of the
+  // quotient, so it rounds to the same k unless the quotient is within 1e-9 of a half-integer,
+  // where the division decides (the same k, without a division's latency on most draws).
+  double kd = x * kInvLn2;
+  if (const double f = kd - static_cast<double>(static_cast<int64_t>(kd)); std::fabs(std::fabs(f) - 0.5) < 1e-9) {
+    kd = x / kLn2;
+  }
+  const double k = kd >= 0 ? static_cast<double>(static_cast<int64_t>(kd + 0.5))
+                           : -static_cast<double>(static_cast<int64_t>(-kd + 0.5));
+  return PortableExpReduced(x, static_cast<int64_t>(k));
 }
 
 Rng Rng::Stream(uint64_t seed, int index) {

@@ -39,6 +39,9 @@ class Xoshiro256 {
 // contraction; the simulator builds with -ffp-contract=off). relative error < 1e-15 (a few ulp).
 double PortableLog(double x);
 double PortableExp(double x);
+// e^x for x = k ln2 + r with the reduction's k given (|r| <= ln2/2): PortableExp's steps after it
+// chooses k (random_test checks the choice against the division's).
+double PortableExpReduced(double x, int64_t k);
 
 // One random stream with the distributions the models need.
 class Rng {
