@@ -313,8 +313,7 @@ class World : public Simulation::IndexedHandler, private world::FaultSink {
   // Keeps a variant's answer from the edge as its group's when it is reusable (a 200 from the KV
   // document, pure: ManifestResponse::reuse_generation; the POP's cache entry it read known);
   // returns it, else null.
-  // `*taken`: the answer was kept by moving `r` into it (only its scalar fields stay valid).
-  GroupAnswer* Remember(const Cohort& c, UnixMicros started, UnixMicros now, ManifestResponse& r, bool* taken);
+  const GroupAnswer* Remember(const Cohort& c, UnixMicros started, UnixMicros now, const ManifestResponse& r);
   // 1 - e^(-dt/session): a cohort's reload intervals take a handful of values (the target
   // duration, half of it), so the last few are kept (the same bits as computing it again).
   double LeaveProbability(DurationMicros dt_us, double dt_s, double session_s) {
@@ -1057,15 +1056,8 @@ void World::Request(size_t i, UnixMicros now, int64_t weight, bool alternates, i
     if (player >= 0 && cohorts_[i].sgai && r.http_status == 200) {
       FetchSgaiAssets(static_cast<size_t>(player), i, now, files_[static_cast<size_t>(cohorts_[i].rendition)], r);
     }
-    if (!reuse_) return Record(i, weight, now, sim_.Now(), r, kVariant);
-    bool taken = false;
-    GroupAnswer* kept = Remember(cohorts_[i], now, sim_.Now(), r, &taken);
-    if (!taken) return Record(i, weight, now, sim_.Now(), r, kVariant, kept);
-    // The group's answer is this response now (moved, not copied); recorded as this request's,
-    // with the background refresh it started.
-    kept->response.coordinator_background_calls = r.coordinator_background_calls;
-    Record(i, weight, now, sim_.Now(), kept->response, kVariant, kept);
-    kept->response.coordinator_background_calls = 0;
+    const GroupAnswer* kept = reuse_ ? Remember(cohorts_[i], now, sim_.Now(), r) : nullptr;
+    Record(i, weight, now, sim_.Now(), r, kVariant, kept);
   });
 }
 
@@ -1115,9 +1107,8 @@ bool World::TryReuse(size_t i, UnixMicros now, int64_t weight) {
   return true;
 }
 
-World::GroupAnswer* World::Remember(const Cohort& c, UnixMicros started, UnixMicros now, ManifestResponse& r,
-                                    bool* taken) {
-  *taken = false;
+const World::GroupAnswer* World::Remember(const Cohort& c, UnixMicros started, UnixMicros now,
+                                          const ManifestResponse& r) {
   GroupAnswer& g = groups_[static_cast<size_t>(c.group)];
   g.valid = false;
   // (Warnings of a pure answer are its splice's, part of the answer: "ads should be conditioned".)
@@ -1137,12 +1128,9 @@ World::GroupAnswer* World::Remember(const Cohort& c, UnixMicros started, UnixMic
     g.has_body = true;
     g.generation = r.reuse_generation;
     g.origin_msn = msn;
-    g.hash = BodyHash(r.body);
-    const int background_calls = r.coordinator_background_calls;
-    g.response = std::move(r);
-    r.coordinator_background_calls = background_calls;
+    g.response = r;
     g.response.coordinator_background_calls = 0;  // this request's own refresh, not the answer's
-    *taken = true;
+    g.hash = BodyHash(r.body);
     g.covering_truth_version = 0;
   }
   g.valid = true;
