@@ -204,33 +204,40 @@ def test_ts_scenario_takes_its_breaks_from_the_ts(ssai, tmp_path):
     assert r.returncode == 2 and "origin.ts" in r.stderr and "not segment_duration_s" in r.stderr, r.stderr
 
 
-def test_check_judges_each_build_with_the_conformance_checks(ssai, tmp_path):
-    """`ssai sim --check` (issue 18): the same run, its listed viewers judged by the conformance
-    checks; the report gains a deterministic `checks` block per build, the checks' own reports go to
-    OUT/checks, and exit 1 means an unexpected failure (a correct build failing, a defect uncaught)."""
-    fixture = "fixtures/scenarios/conformance/cue_out_two_breaks.json"
-    r = ssai("sim", fixture, "--build", "kv-hybrid,defect-ignore-end", "--check", "--quiet", "--out", tmp_path / "a")
+def assert_check_passes_catches_and_keeps_the_run(ssai, tmp_path, fixture, correct, defect, settings):
+    """`ssai sim FIXTURE --build CORRECT,DEFECT --check` into tmp_path/a: exit 0, the correct build
+    passes (no unexpected failure, > 30 checks passed), the defect (one whose ads outlive the break)
+    is caught; a second run gives the same bytes (tmp_path/b), and the report without each build's
+    checks block is the run without --check (tmp_path/c)."""
+    common = ["--build", f"{correct},{defect}", *settings, "--quiet"]
+    r = ssai("sim", fixture, *common, "--check", "--out", tmp_path / "a")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "PASS: checks: 0 unexpected failures" in r.stdout
     assert "defect builds caught: 1 of 1" in r.stdout
     rep = json.loads((tmp_path / "a" / "report.json").read_text())
     by_build = {b["build"]: b["checks"] for b in rep["builds"]}
-    assert by_build["kv-hybrid"]["unexpected_error_failures"] == 0
-    assert by_build["kv-hybrid"]["passed"] > 30
-    ignore_end = {c["id"] for c in by_build["defect-ignore-end"]["failed_checks"] if c["severity"] == "error"}
-    assert "splice.content_resumes_at_pdt" in ignore_end
-    for name in ("junit.xml", "report.json", "index.html"):
-        assert (tmp_path / "a" / "checks" / name).is_file()
-    # Deterministic, and the same run as without --check.
-    again = ssai("sim", fixture, "--build", "kv-hybrid,defect-ignore-end", "--check", "--quiet", "--out", tmp_path / "b")
+    assert by_build[correct]["unexpected_error_failures"] == 0
+    assert by_build[correct]["passed"] > 30
+    caught = {c["id"] for c in by_build[defect]["failed_checks"] if c["severity"] == "error"}
+    assert "splice.content_resumes_at_pdt" in caught
+    again = ssai("sim", fixture, *common, "--check", "--out", tmp_path / "b")
     assert again.returncode == 0
     assert (tmp_path / "a" / "report.json").read_bytes() == (tmp_path / "b" / "report.json").read_bytes()
-    plain = ssai("sim", fixture, "--build", "kv-hybrid,defect-ignore-end", "--quiet", "--out", tmp_path / "c")
+    plain = ssai("sim", fixture, *common, "--out", tmp_path / "c")
     assert plain.returncode == 0
-    without = json.loads((tmp_path / "c" / "report.json").read_text())
     for b in rep["builds"]:
         del b["checks"]
-    assert rep == without
+    assert rep == json.loads((tmp_path / "c" / "report.json").read_text())
+
+
+def test_check_judges_each_build_with_the_conformance_checks(ssai, tmp_path):
+    """`ssai sim --check` (issue 18): the same run, its listed viewers judged by the conformance
+    checks; the report gains a deterministic `checks` block per build, the checks' own reports go to
+    OUT/checks, and exit 1 means an unexpected failure (a correct build failing, a defect uncaught)."""
+    fixture = "fixtures/scenarios/conformance/cue_out_two_breaks.json"
+    assert_check_passes_catches_and_keeps_the_run(ssai, tmp_path, fixture, "kv-hybrid", "defect-ignore-end", [])
+    for name in ("junit.xml", "report.json", "index.html"):
+        assert (tmp_path / "a" / "checks" / name).is_file()
     # A defect build nobody catches in this scenario makes the run fail (exit 1), as `ssai conform`.
     uncaught = ssai("sim", fixture, "--build", "defect-sgai-top-variant", "--check", "--quiet", "--out", tmp_path / "d")
     assert uncaught.returncode == 1, uncaught.stdout + uncaught.stderr
@@ -255,30 +262,14 @@ def test_check_judges_a_population_by_a_sample_of_its_cohorts(ssai, tmp_path):
     simulator's part of the report is the one without --check, the checks block is deterministic,
     a correct build passes and a defect build is caught."""
     fixture = "fixtures/scenarios/default.json"
-    common = ["--build", "kv-channel-state,defect-ignore-end", "--seed", "2", "--set", "duration_s=120", "--quiet"]
-    r = ssai("sim", fixture, *common, "--check", "--out", tmp_path / "a")
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert "PASS: checks: 0 unexpected failures" in r.stdout
-    assert "defect builds caught: 1 of 1" in r.stdout
-    rep = json.loads((tmp_path / "a" / "report.json").read_text())
-    by_build = {b["build"]: b["checks"] for b in rep["builds"]}
-    assert by_build["kv-channel-state"]["unexpected_error_failures"] == 0
-    assert by_build["kv-channel-state"]["passed"] > 30
-    ignore_end = {c["id"] for c in by_build["defect-ignore-end"]["failed_checks"] if c["severity"] == "error"}
-    assert "splice.content_resumes_at_pdt" in ignore_end
+    settings = ["--seed", "2", "--set", "duration_s=120"]
+    assert_check_passes_catches_and_keeps_the_run(ssai, tmp_path, fixture, "kv-channel-state", "defect-ignore-end",
+                                                  settings)
+    common = ["--build", "kv-channel-state,defect-ignore-end", *settings, "--quiet"]
     # The sample: default.json has 3 POPs x 3 renditions (SSAI) per channel, one cohort of each.
     checks = json.loads((tmp_path / "a" / "checks" / "report.json").read_text())
     fetches = {run["target"]: run["stats"]["fetches"] for run in checks["runs"]}
     assert fetches["sim:kv-channel-state"] > 9 * 40  # 9 viewers reloading every 2-4 s for 120 s
-    # Deterministic, and the simulator's part is the run without --check.
-    again = ssai("sim", fixture, *common, "--check", "--out", tmp_path / "b")
-    assert again.returncode == 0
-    assert (tmp_path / "a" / "report.json").read_bytes() == (tmp_path / "b" / "report.json").read_bytes()
-    plain = ssai("sim", fixture, *common, "--out", tmp_path / "c")
-    assert plain.returncode == 0
-    for b in rep["builds"]:
-        del b["checks"]
-    assert rep == json.loads((tmp_path / "c" / "report.json").read_text())
     # Three cohorts per group: three times the viewers, the same simulation.
     more = ssai("sim", fixture, *common, "--check", "--check-sample", "3", "--out", tmp_path / "d")
     assert more.returncode == 0, more.stdout + more.stderr
