@@ -15,10 +15,17 @@ import json
 import sys
 
 
+# A conform report of the 39 fixtures x 21 builds is ~25 MB; anything past this is not one.
+MAX_REPORT_BYTES = 1 << 30
+
+
 def load(path):
     try:
-        with open(path, encoding="utf-8") as f:
-            report = json.load(f)
+        with open(path, "rb") as f:
+            data = f.read(MAX_REPORT_BYTES + 1)
+        if len(data) > MAX_REPORT_BYTES:
+            raise ValueError(f"larger than {MAX_REPORT_BYTES >> 20} MiB")
+        report = json.loads(data.decode("utf-8"))
         runs = report["runs"]
         return {(r["target"].split(":", 1)[-1], r["scenario"]): r for r in runs}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:

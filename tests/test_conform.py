@@ -140,6 +140,10 @@ def test_builtin_and_sim_are_the_same_runs_and_compare_conform_says_so(ssai, roo
     bad = subprocess.run(["/usr/bin/python3", *compare, "/dev/null", reports["sim"]], capture_output=True, text=True,
                          timeout=60)
     assert bad.returncode == 2 and "not an ssai conform report.json" in bad.stderr, bad.stderr
+    (tmp_path / "latin1.json").write_bytes(b'{"runs": ["\xff"]}')
+    bad = subprocess.run(["/usr/bin/python3", *compare, tmp_path / "latin1.json", reports["sim"]], capture_output=True,
+                         text=True, timeout=60)
+    assert bad.returncode == 2 and "can't decode byte 0xff" in bad.stderr, bad.stderr
 
 
 def test_k_selects_checks_by_substring(ssai, tmp_path):
